@@ -1,0 +1,30 @@
+import { defineMachine } from './state-machine.ts';
+
+/**
+ * An order's life. The order's state follows from its lines (see `deriveOrderState` in order.ts) plus an operator
+ * hold; every write still goes through this machine so that an impossible move is an error, not data.
+ */
+export const orderMachine = defineMachine('order', 'received', {
+  received: ['routed', 'on_hold', 'cancelled'],
+  on_hold: ['routed', 'partially_fulfilled', 'fulfilled', 'cancelled'],
+  routed: ['partially_fulfilled', 'fulfilled', 'on_hold', 'cancelled'],
+  partially_fulfilled: ['fulfilled', 'on_hold'],
+  fulfilled: ['completed'],
+  completed: [],
+  cancelled: [],
+});
+export type OrderState = (typeof orderMachine.states)[number];
+
+/** One order line: routed to a supplier, acknowledged by it, shipped, delivered. */
+export const orderLineMachine = defineMachine('order line', 'pending', {
+  pending: ['routed', 'cancelled'],
+  routed: ['accepted', 'rejected', 'cancelled'],
+  accepted: ['partially_shipped', 'shipped', 'cancelled'],
+  partially_shipped: ['shipped'],
+  shipped: ['delivered'],
+  delivered: [],
+  // A rejected line waits for the operator (or, later, the routing engine) to send it elsewhere or cancel it.
+  rejected: ['routed', 'cancelled'],
+  cancelled: [],
+});
+export type OrderLineState = (typeof orderLineMachine.states)[number];

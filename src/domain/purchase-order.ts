@@ -1,0 +1,162 @@
+import type { OrderId, PoNumber, Sku, SupplierId } from './ids.ts';
+import { sum, times, type CurrencyCode, type Money } from './money.ts';
+import type { LineRoute } from './routing.ts';
+import { purchaseOrderMachine, type PurchaseOrderState } from './purchase-order.machine.ts';
+
+export type PoLineStatus = 'open' | 'accepted' | 'rejected' | 'cancelled';
+
+export interface PurchaseOrderLine {
+  lineNumber: number;
+  orderLineNumber: number;
+  sku: Sku;
+  supplierSku: string;
+  quantity: number;
+  unitCost: Money;
+  status: PoLineStatus;
+  rejectReason: string | null;
+  shippedQuantity: number;
+}
+
+export interface PurchaseOrderPlan {
+  supplierId: SupplierId;
+  poNumber: PoNumber;
+  currency: CurrencyCode;
+  total: Money;
+  lines: PurchaseOrderLine[];
+}
+
+/**
+ * The PO number is a function of the order and the supplier, so it is the same however often it is computed:
+ * a resend after a crash carries the number the supplier already has, and the supplier can drop the duplicate.
+ */
+export function poNumberFor(orderId: OrderId, supplierId: SupplierId): PoNumber {
+  return `PO-${orderId.replace(/^ord_/, '')}-${supplierId.toUpperCase()}` as PoNumber;
+}
+
+/** One purchase order per supplier per order, at the wholesale cost of the chosen offer. */
+export function planPurchaseOrders(
+  orderId: OrderId,
+  lines: readonly { lineNumber: number; quantity: number }[],
+  routes: readonly LineRoute[],
+): PurchaseOrderPlan[] {
+  const quantities = new Map(lines.map((l) => [l.lineNumber, l.quantity]));
+  const bySupplier = new Map<SupplierId, PurchaseOrderLine[]>();
+  for (const route of routes) {
+    if (route.kind !== 'routed') continue;
+    const poLines = bySupplier.get(route.offer.supplierId) ?? [];
+    poLines.push({
+      lineNumber: poLines.length + 1,
+      orderLineNumber: route.lineNumber,
+      sku: route.offer.sku,
+      supplierSku: route.offer.supplierSku,
+      quantity: quantities.get(route.lineNumber)!,
+      unitCost: route.offer.cost,
+      status: 'open',
+      rejectReason: null,
+      shippedQuantity: 0,
+    });
+    bySupplier.set(route.offer.supplierId, poLines);
+  }
+  return [...bySupplier].map(([supplierId, poLines]) => {
+    const currency = poLines[0]!.unitCost.currency;
+    return {
+      supplierId,
+      poNumber: poNumberFor(orderId, supplierId),
+      currency,
+      total: sum(
+        poLines.map((l) => times(l.unitCost, l.quantity)),
+        currency,
+      ),
+      lines: poLines,
+    };
+  });
+}
+
+// ── Acknowledgement ────────────────────────────────────────────────────────────────────────────────────────────
+
+export interface AckLine {
+  lineNumber: number;
+  status: 'accepted' | 'rejected';
+  reason?: string | undefined;
+}
+
+export type AckDecision =
+  | { kind: 'applied'; state: PurchaseOrderState; lines: PurchaseOrderLine[] }
+  | { kind: 'duplicate' }
+  | { kind: 'conflict'; reason: string }
+  | { kind: 'invalid'; field: string; reason: string };
+
+/** Decide what a supplier's acknowledgement does to its PO. Pure: the caller saves the result. */
+export function decideAcknowledgement(
+  po: { state: PurchaseOrderState; lines: readonly PurchaseOrderLine[] },
+  ack: readonly AckLine[],
+): AckDecision {
+  const invalid = checkAckCoversEveryLine(po.lines, ack);
+  if (invalid) return invalid;
+  const byLine = new Map(ack.map((a) => [a.lineNumber, a]));
+  const alreadyAcked = po.lines.some((l) => l.status !== 'open');
+  if (alreadyAcked) {
+    const same = po.lines.every((l) => l.status === byLine.get(l.lineNumber)!.status);
+    return same ? { kind: 'duplicate' } : { kind: 'conflict', reason: 'the purchase order was already acknowledged differently' };
+  }
+  const lines = po.lines.map((l) => {
+    const a = byLine.get(l.lineNumber)!;
+    return { ...l, status: a.status, rejectReason: a.status === 'rejected' ? (a.reason ?? 'rejected by supplier') : null };
+  });
+  const accepted = lines.filter((l) => l.status === 'accepted').length;
+  const state: PurchaseOrderState =
+    accepted === lines.length ? 'accepted' : accepted === 0 ? 'rejected' : 'partially_accepted';
+  const move = purchaseOrderMachine.check(po.state, state);
+  if (!move.ok) return { kind: 'conflict', reason: move.reason };
+  return { kind: 'applied', state, lines };
+}
+
+function checkAckCoversEveryLine(
+  lines: readonly PurchaseOrderLine[],
+  ack: readonly AckLine[],
+): Extract<AckDecision, { kind: 'invalid' }> | null {
+  const known = new Set(lines.map((l) => l.lineNumber));
+  const seen = new Set<number>();
+  for (const [i, a] of ack.entries()) {
+    if (!known.has(a.lineNumber)) return { kind: 'invalid', field: `lines[${i}].lineNumber`, reason: `no line ${a.lineNumber} on this purchase order` };
+    if (seen.has(a.lineNumber)) return { kind: 'invalid', field: `lines[${i}].lineNumber`, reason: `line ${a.lineNumber} named twice` };
+    seen.add(a.lineNumber);
+  }
+  const missing = [...known].filter((n) => !seen.has(n));
+  if (missing.length) return { kind: 'invalid', field: 'lines', reason: `every line must be acknowledged; missing ${missing.join(', ')}` };
+  return null;
+}
+
+// ── Shipment ───────────────────────────────────────────────────────────────────────────────────────────────────
+
+export interface ShipLine {
+  lineNumber: number;
+  quantity: number;
+}
+
+export type ShipmentDecision =
+  | { kind: 'applied'; state: PurchaseOrderState; lines: PurchaseOrderLine[] }
+  | { kind: 'invalid'; field: string; reason: string };
+
+/** Decide what a reported shipment does to its PO: quantities may not exceed what was accepted and not yet shipped. */
+export function decideShipment(
+  po: { state: PurchaseOrderState; lines: readonly PurchaseOrderLine[] },
+  shipped: readonly ShipLine[],
+): ShipmentDecision {
+  const lines = po.lines.map((l) => ({ ...l }));
+  const byNumber = new Map(lines.map((l) => [l.lineNumber, l]));
+  for (const [i, s] of shipped.entries()) {
+    const line = byNumber.get(s.lineNumber);
+    const field = `lines[${i}]`;
+    if (!line) return { kind: 'invalid', field: `${field}.lineNumber`, reason: `no line ${s.lineNumber} on this purchase order` };
+    if (line.status !== 'accepted') return { kind: 'invalid', field: `${field}.lineNumber`, reason: `line ${s.lineNumber} is ${line.status}, not accepted` };
+    const open = line.quantity - line.shippedQuantity;
+    if (s.quantity > open) return { kind: 'invalid', field: `${field}.quantity`, reason: `only ${open} of line ${s.lineNumber} left to ship` };
+    line.shippedQuantity += s.quantity;
+  }
+  const accepted = lines.filter((l) => l.status === 'accepted');
+  const state: PurchaseOrderState = accepted.every((l) => l.shippedQuantity === l.quantity) ? 'shipped' : 'partially_shipped';
+  const move = state === po.state ? { ok: true as const } : purchaseOrderMachine.check(po.state, state);
+  if (!move.ok) return { kind: 'invalid', field: 'lineNumber', reason: move.reason };
+  return { kind: 'applied', state, lines };
+}

@@ -1,0 +1,82 @@
+import type { Clock, IdGenerator } from '../domain/ids.ts';
+import type { Db } from '../store/schema.ts';
+import type { AnyJobDefinition, NewJob } from './job.ts';
+
+export interface JobRow {
+  id: string;
+  kind: string;
+  key: string;
+  payload: string;
+  state: string;
+  attempts: number;
+  max_attempts: number;
+  run_at: number;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/**
+ * The transactional outbox: jobs are written in the caller's transaction, so they exist exactly when the state
+ * change that caused them does. A key already present is ignored (the job was enqueued before).
+ */
+export class JobQueue {
+  constructor(
+    private readonly definitions: ReadonlyMap<string, AnyJobDefinition>,
+    private readonly ids: IdGenerator,
+    private readonly clock: Clock,
+  ) {}
+
+  async enqueue(tx: Db, job: NewJob): Promise<void> {
+    const definition = this.definitions.get(job.kind);
+    if (!definition) throw new Error(`unknown job kind ${job.kind}`);
+    const now = this.clock.now().getTime();
+    await tx
+      .insertInto('jobs')
+      .values({
+        id: this.ids.next('job'),
+        kind: job.kind,
+        key: job.key,
+        payload: JSON.stringify(job.payload),
+        state: 'pending',
+        attempts: 0,
+        max_attempts: definition.maxAttempts,
+        run_at: job.runAt?.getTime() ?? now,
+        locked_by: null,
+        locked_until: null,
+        last_error: null,
+        created_at: now,
+        updated_at: now,
+      })
+      .onConflict((oc) => oc.column('key').doNothing())
+      .execute();
+  }
+}
+
+const DEAD_COLUMNS = ['id', 'kind', 'key', 'payload', 'state', 'attempts', 'max_attempts', 'run_at', 'last_error', 'created_at', 'updated_at'] as const;
+
+/** The dead-letter list, newest first. */
+export async function listDeadLetters(db: Db, limit = 100): Promise<JobRow[]> {
+  return db.selectFrom('jobs').select(DEAD_COLUMNS).where('state', '=', 'dead').orderBy('updated_at', 'desc').limit(limit).execute();
+}
+
+export type ReplayOutcome = { kind: 'replayed'; job: JobRow } | { kind: 'not_found' } | { kind: 'not_dead'; state: string };
+
+/** Puts a dead letter back in the queue with a fresh set of attempts; its idempotency key is unchanged. */
+export async function replayDeadLetter(
+  tx: Db,
+  definitions: ReadonlyMap<string, AnyJobDefinition>,
+  id: string,
+  now: number,
+): Promise<ReplayOutcome> {
+  const job = await tx.selectFrom('jobs').select(DEAD_COLUMNS).where('id', '=', id).executeTakeFirst();
+  if (!job) return { kind: 'not_found' };
+  if (job.state !== 'dead') return { kind: 'not_dead', state: job.state };
+  await tx
+    .updateTable('jobs')
+    .set({ state: 'pending', attempts: 0, run_at: now, locked_by: null, locked_until: null, updated_at: now })
+    .where('id', '=', id)
+    .execute();
+  await definitions.get(job.kind)?.onReplay?.(tx, JSON.parse(job.payload));
+  return { kind: 'replayed', job: { ...job, state: 'pending', attempts: 0, run_at: now } };
+}

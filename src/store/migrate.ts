@@ -1,0 +1,27 @@
+import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import type { Db } from './schema.ts';
+import * as spine from './migrations/0001-spine.ts';
+
+/** Migrations are listed here, in order; both dialects run the same ones. */
+const MIGRATIONS: Record<string, Migration> = {
+  '0001-spine': spine,
+};
+
+const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
+
+function migrator(db: Db): Migrator {
+  return new Migrator({ db, provider });
+}
+
+/** Applies every pending migration; safe to call from several processes at once (Kysely takes a lock). */
+export async function migrateToLatest(db: Db): Promise<string[]> {
+  const { error, results } = await migrator(db).migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** True when the database answers and every known migration has been applied. */
+export async function isMigrated(db: Db): Promise<boolean> {
+  const migrations = await migrator(db).getMigrations();
+  return migrations.every((m) => m.executedAt !== undefined);
+}

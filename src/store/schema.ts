@@ -1,0 +1,135 @@
+import type { Generated, Kysely } from 'kysely';
+
+/**
+ * The tables, as Kysely sees them. Times are epoch milliseconds (bigint), money is integer minor units with a
+ * currency column beside it, JSON is stored as text: the same on SQLite and PostgreSQL.
+ */
+export interface Database {
+  settings: { key: string; value: string };
+  api_keys: { id: string; hash: string; role: string; label: string | null; created_at: number; revoked_at: number | null };
+  channels: {
+    id: string;
+    kind: string;
+    name: string;
+    currency: string;
+    notify_url: string | null;
+    /** Encrypted JSON of the channel's secrets (see infra/secret-box.ts). */
+    secrets: string | null;
+    created_at: number;
+    updated_at: number;
+  };
+  suppliers: {
+    id: string;
+    name: string;
+    currency: string;
+    transport_kind: string;
+    /** Non-secret transport settings (URL, timeout) as JSON. */
+    transport_config: string;
+    secrets: string | null;
+    api_token_hash: string | null;
+    ack_within_minutes: number;
+    created_at: number;
+    updated_at: number;
+  };
+  products: { id: string; name: string; created_at: number; updated_at: number };
+  variants: { sku: string; product_id: string; name: string; gtin: string | null; created_at: number; updated_at: number };
+  offers: {
+    supplier_id: string;
+    sku: string;
+    supplier_sku: string;
+    cost_amount: number;
+    cost_currency: string;
+    priority: number;
+    active: number;
+    stock: number | null;
+    updated_at: number;
+  };
+  orders: {
+    id: string;
+    channel_id: string;
+    external_id: string;
+    state: string;
+    hold_reason: string | null;
+    currency: string;
+    total_amount: number;
+    customer: string;
+    shipping_address: string;
+    placed_at: number;
+    created_at: number;
+    updated_at: number;
+  };
+  order_lines: {
+    order_id: string;
+    line_number: number;
+    sku: string;
+    quantity: number;
+    unit_price: number;
+    state: string;
+    supplier_id: string | null;
+  };
+  purchase_orders: {
+    id: string;
+    po_number: string;
+    order_id: string;
+    supplier_id: string;
+    state: string;
+    currency: string;
+    total_amount: number;
+    created_at: number;
+    updated_at: number;
+    sent_at: number | null;
+    acknowledged_at: number | null;
+    ack_due_at: number | null;
+  };
+  purchase_order_lines: {
+    purchase_order_id: string;
+    line_number: number;
+    order_line_number: number;
+    sku: string;
+    supplier_sku: string;
+    quantity: number;
+    unit_cost: number;
+    status: string;
+    reject_reason: string | null;
+    shipped_quantity: number;
+  };
+  shipments: {
+    id: string;
+    purchase_order_id: string;
+    order_id: string;
+    supplier_id: string;
+    carrier: string;
+    tracking_number: string;
+    state: string;
+    shipped_at: number;
+    created_at: number;
+  };
+  shipment_lines: { shipment_id: string; po_line_number: number; order_line_number: number; sku: string; quantity: number };
+  events: {
+    seq: Generated<number>;
+    order_id: string | null;
+    subject_type: string;
+    subject_id: string;
+    type: string;
+    data: string;
+    at: number;
+  };
+  jobs: {
+    id: string;
+    kind: string;
+    /** Idempotency key: a second enqueue with the same key is a no-op. */
+    key: string;
+    payload: string;
+    state: string;
+    attempts: number;
+    max_attempts: number;
+    run_at: number;
+    locked_by: string | null;
+    locked_until: number | null;
+    last_error: string | null;
+    created_at: number;
+    updated_at: number;
+  };
+}
+
+export type Db = Kysely<Database>;

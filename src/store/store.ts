@@ -1,0 +1,116 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import { GroupCommit } from './group-commit.ts';
+import type { Database, Db } from './schema.ts';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+/**
+ * The database, whichever it is. Use cases write through `transact`; reads may use `db` directly.
+ *
+ * @example
+ * const store = await openStore('sqlite:./.waybill/waybill.db');
+ * const id = await store.transact(async (tx) => { ...; return id; });   // durable when it resolves
+ */
+export interface Store {
+  readonly dialect: Dialect;
+  readonly db: Db;
+  /** What the dialect can do, so callers ask for a capability instead of testing the dialect's name. */
+  readonly caps: { readonly skipLocked: boolean };
+  /**
+   * Runs `fn` in one transaction and resolves after the commit is durable. On SQLite concurrent calls share one
+   * commit (group commit); on PostgreSQL each call is its own transaction from the pool. Do not nest calls.
+   */
+  transact<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
+  /** Commit batches and the units in them (SQLite), for /metrics. */
+  readonly commitStats: { batches: number; units: number };
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  /** PostgreSQL pool size per process. */
+  poolSize?: number;
+  /** PostgreSQL schema to use (tests isolate themselves in one). */
+  schema?: string;
+}
+
+export const DEFAULT_DATABASE_URL = 'sqlite:./.waybill/waybill.db';
+
+export async function openStore(url = DEFAULT_DATABASE_URL, options: StoreOptions = {}): Promise<Store> {
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return openPostgres(url, options);
+  if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length));
+  throw new Error(`DATABASE_URL must start with postgres:// or sqlite:, got ${url.split(':')[0]}:…`);
+}
+
+function openSqlite(path: string): Store {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const raw = new SQLite(path);
+  raw.pragma('journal_mode = WAL');
+  // FULL: the WAL is fsynced at every commit, so a 2xx survives power loss, not only a process crash.
+  raw.pragma('synchronous = FULL');
+  raw.pragma('busy_timeout = 5000');
+  raw.pragma('foreign_keys = ON');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
+  const commits = new GroupCommit(db);
+  return {
+    dialect: 'sqlite',
+    db,
+    caps: { skipLocked: false },
+    transact: (fn) => commits.run(fn),
+    commitStats: commits.stats,
+    close: () => db.destroy(),
+  };
+}
+
+async function openPostgres(url: string, options: StoreOptions): Promise<Store> {
+  // bigint columns hold epoch milliseconds and minor units: well inside Number's safe range.
+  pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number.parseInt(v, 10));
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  await sql`select 1`.execute(db);
+  const stats = { batches: 0, units: 0 };
+  return {
+    dialect: 'postgres',
+    db,
+    caps: { skipLocked: true },
+    transact: async (fn) => {
+      const result = await db.transaction().execute(fn);
+      stats.batches += 1;
+      stats.units += 1;
+      return result;
+    },
+    commitStats: stats,
+    close: () => db.destroy(),
+  };
+}
+
+/**
+ * Kysely prepares every query anew; better-sqlite3 statements can be reused, and preparing is a good part of a
+ * small query's cost. Cache them by SQL text (the set of distinct statements is small and fixed).
+ */
+function withStatementCache(raw: SQLite.Database): SQLite.Database {
+  const cache = new Map<string, SQLite.Statement>();
+  return new Proxy(raw, {
+    get(target, prop, receiver) {
+      if (prop !== 'prepare') {
+        const value: unknown = Reflect.get(target, prop, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      }
+      return (source: string) => {
+        let stmt = cache.get(source);
+        if (!stmt) {
+          stmt = target.prepare(source);
+          if (cache.size < 1000) cache.set(source, stmt);
+        }
+        return stmt;
+      };
+    },
+  });
+}
