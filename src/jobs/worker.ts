@@ -141,7 +141,7 @@ export class Worker {
         )
         .orderBy('run_at')
         .limit(limit);
-      if (this.store.caps.skipLocked) due = due.forUpdate().skipLocked();
+      if (this.store.caps.rowLocks) due = due.forUpdate().skipLocked();
       const ids = (await due.execute()).map((r) => r.id);
       if (ids.length === 0) return [];
       return tx

@@ -19,7 +19,7 @@ export interface Store {
   readonly dialect: Dialect;
   readonly db: Db;
   /** What the dialect can do, so callers ask for a capability instead of testing the dialect's name. */
-  readonly caps: { readonly skipLocked: boolean };
+  readonly caps: { readonly rowLocks: boolean };
   /**
    * Runs `fn` in one transaction and resolves after the commit is durable. On SQLite concurrent calls share one
    * commit (group commit); on PostgreSQL each call is its own transaction from the pool. Do not nest calls.
@@ -58,7 +58,7 @@ function openSqlite(path: string): Store {
   return {
     dialect: 'sqlite',
     db,
-    caps: { skipLocked: false },
+    caps: { rowLocks: false },
     transact: (fn) => commits.run(fn),
     commitStats: commits.stats,
     close: () => db.destroy(),
@@ -79,7 +79,7 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Store> 
   return {
     dialect: 'postgres',
     db,
-    caps: { skipLocked: true },
+    caps: { rowLocks: true },
     transact: async (fn) => {
       const result = await db.transaction().execute(fn);
       stats.batches += 1;

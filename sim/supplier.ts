@@ -1,0 +1,257 @@
+/**
+ * A drop-ship supplier on the `rest-json` transport, for the demo and the tests (never the production path).
+ * It takes purchase orders as docs/wire-formats.md describes, misbehaves on request (500s, hung sockets), and
+ * then acknowledges and ships through Waybill's supplier API, retrying while the hub is down.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  closeServer,
+  deriveSeed,
+  headerValue,
+  isRecord,
+  listen,
+  parseJson,
+  pick,
+  postUntilSettled,
+  readBody,
+  seededRandom,
+  sendJson,
+  sleep,
+  verifySignature,
+} from './shared.ts';
+
+export interface SupplierSimOptions {
+  name: string;
+  signingSecret: string;
+  hubUrl: string;
+  apiToken: string;
+  port?: number;
+  seed?: number;
+  failRate?: number;
+  timeoutRate?: number;
+  ackDelayMs?: number;
+  shipDelayMs?: number;
+  rejectSkus?: string[];
+  carrier?: string;
+  autoFulfil?: boolean;
+}
+
+export interface SupplierSim {
+  url: string;
+  deliveries: number;
+  received: Map<string, { body: unknown; count: number; idempotencyKey: string }>;
+  duplicatesDropped: number;
+  acknowledged: Set<string>;
+  shipped: Set<string>;
+  setHubUrl(url: string): void;
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const PO_PATH = '/purchase-orders';
+const REJECT_REASON = 'out of stock';
+
+/** The part of a purchase order the supplier acts on; the rest is kept verbatim in `received`. */
+interface PoLine {
+  lineNumber: number;
+  supplierSku: string;
+  quantity: number;
+}
+interface PurchaseOrder {
+  poNumber: string;
+  lines: PoLine[];
+}
+
+type AckLine =
+  { lineNumber: number; status: 'accepted' } | { lineNumber: number; status: 'rejected'; reason: string };
+
+export async function startSupplierSim(opts: SupplierSimOptions): Promise<SupplierSim> {
+  const sim = new Supplier(opts);
+  await sim.start(opts.port ?? 0);
+  return sim;
+}
+
+class Supplier implements SupplierSim {
+  url = '';
+  deliveries = 0;
+  duplicatesDropped = 0;
+  readonly received = new Map<string, { body: unknown; count: number; idempotencyKey: string }>();
+  readonly acknowledged = new Set<string>();
+  readonly shipped = new Set<string>();
+
+  private hubUrl: string;
+  private readonly server: Server;
+  private readonly random: () => number;
+  private readonly rejectSkus: Set<string>;
+  private readonly closing = new AbortController();
+  private readonly tasks = new Set<Promise<void>>();
+
+  constructor(private readonly opts: SupplierSimOptions) {
+    this.hubUrl = opts.hubUrl;
+    this.random = seededRandom(opts.seed ?? 1);
+    this.rejectSkus = new Set(opts.rejectSkus ?? []);
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((err: unknown) => this.fail(res, err));
+    });
+  }
+
+  async start(port: number): Promise<void> {
+    this.url = `http://127.0.0.1:${await listen(this.server, port)}${PO_PATH}`;
+  }
+
+  setHubUrl(url: string): void {
+    this.hubUrl = url;
+  }
+
+  async idle(): Promise<void> {
+    // A loop, not a single await: a task may finish while another delivery schedules a new one.
+    while (this.tasks.size > 0) await Promise.allSettled([...this.tasks]);
+  }
+
+  async close(): Promise<void> {
+    this.closing.abort();
+    await Promise.all([closeServer(this.server), this.idle()]);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (new URL(req.url ?? '/', 'http://sim').pathname !== PO_PATH)
+      return sendJson(res, 404, { error: 'not found' });
+    if (req.method !== 'POST') return sendJson(res, 405, { error: 'method not allowed' });
+    this.deliveries++;
+    const raw = await readBody(req);
+    if (!verifySignature(headerValue(req, 'x-waybill-signature'), raw, this.opts.signingSecret)) {
+      return sendJson(res, 401, { error: 'invalid signature' });
+    }
+    const body = parseJson(raw);
+    const po = parsePurchaseOrder(body);
+    if (!po) return sendJson(res, 400, { error: 'not a purchase order' });
+    const idempotencyKey = headerValue(req, 'idempotency-key');
+    if (idempotencyKey !== po.poNumber)
+      return sendJson(res, 400, { error: 'Idempotency-Key must be the poNumber' });
+    this.answer(res, po, body, idempotencyKey);
+  }
+
+  /** Both rolls are always drawn, so one rate does not shift the other's sequence for a given seed. */
+  private answer(res: ServerResponse, po: PurchaseOrder, body: unknown, idempotencyKey: string): void {
+    const failRoll = this.random();
+    const hangRoll = this.random();
+    if (failRoll < (this.opts.failRate ?? 0)) return sendJson(res, 500, { error: 'simulated failure' });
+    // Never answering holds the socket open until the client's own timeout gives up on it.
+    if (hangRoll < (this.opts.timeoutRate ?? 0)) return;
+    const known = this.received.get(po.poNumber);
+    if (known) {
+      known.count++;
+      this.duplicatesDropped++;
+      return sendJson(res, 200, { status: 'duplicate' });
+    }
+    this.received.set(po.poNumber, { body, count: 1, idempotencyKey });
+    sendJson(res, 202, { status: 'received' });
+    if (this.opts.autoFulfil ?? true) this.track(this.fulfil(po));
+  }
+
+  private fail(res: ServerResponse, err: unknown): void {
+    this.log(`request failed: ${String(err)}`);
+    if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+  }
+
+  private track(task: Promise<void>): void {
+    this.tasks.add(task);
+    void task.finally(() => this.tasks.delete(task));
+  }
+
+  private async fulfil(po: PurchaseOrder): Promise<void> {
+    await sleep(this.opts.ackDelayMs ?? 0, this.closing.signal);
+    const ack = this.acknowledgement(po);
+    if (!(await this.callback(po.poNumber, 'acknowledgement', { lines: ack }))) return;
+    this.acknowledged.add(po.poNumber);
+    const accepted = po.lines.filter((line) =>
+      ack.some((a) => a.lineNumber === line.lineNumber && a.status === 'accepted'),
+    );
+    if (accepted.length === 0) return; // Nothing to ship: every line was rejected.
+    await sleep(this.opts.shipDelayMs ?? 0, this.closing.signal);
+    if (await this.callback(po.poNumber, 'shipments', this.shipment(po, accepted)))
+      this.shipped.add(po.poNumber);
+  }
+
+  private acknowledgement(po: PurchaseOrder): AckLine[] {
+    return po.lines.map(({ lineNumber, supplierSku }) =>
+      this.rejectSkus.has(supplierSku)
+        ? { lineNumber, status: 'rejected', reason: REJECT_REASON }
+        : { lineNumber, status: 'accepted' },
+    );
+  }
+
+  /** Built once per PO, so every retry resends the same tracking number and the hub can recognise it. */
+  private shipment(po: PurchaseOrder, accepted: PoLine[]): object {
+    return {
+      carrier: this.opts.carrier ?? 'UPS',
+      // Derived from the PO rather than drawn from the shared stream: stable however deliveries interleave.
+      trackingNumber: upsTrackingNumber(seededRandom(deriveSeed(this.opts.seed ?? 1, po.poNumber))),
+      shippedAt: new Date().toISOString(),
+      lines: accepted.map(({ lineNumber, quantity }) => ({ lineNumber, quantity })),
+    };
+  }
+
+  /** True once the hub has the call (2xx or 409); false when it refused for good or the sim closed. */
+  private async callback(
+    poNumber: string,
+    what: 'acknowledgement' | 'shipments',
+    body: object,
+  ): Promise<boolean> {
+    const path = `/supplier-api/v1/purchase-orders/${encodeURIComponent(poNumber)}/${what}`;
+    const outcome = await postUntilSettled({
+      url: () => `${this.hubUrl.replace(/\/+$/, '')}${path}`,
+      headers: { authorization: `Bearer ${this.opts.apiToken}` },
+      body: JSON.stringify(body),
+      signal: this.closing.signal,
+    });
+    if (outcome.kind === 'gave-up')
+      this.log(`${what} for ${poNumber} refused (${outcome.status}): ${outcome.body}`);
+    return outcome.kind === 'done';
+  }
+
+  private log(message: string): void {
+    console.warn(`[supplier ${this.opts.name}] ${message}`);
+  }
+}
+
+function parsePurchaseOrder(body: unknown): PurchaseOrder | undefined {
+  if (!isRecord(body) || typeof body.poNumber !== 'string' || body.poNumber === '') return undefined;
+  if (!Array.isArray(body.lines) || body.lines.length === 0) return undefined;
+  const lines = body.lines.map(parsePoLine);
+  return lines.every((line): line is PoLine => line !== undefined)
+    ? { poNumber: body.poNumber, lines }
+    : undefined;
+}
+
+function parsePoLine(line: unknown): PoLine | undefined {
+  if (!isRecord(line)) return undefined;
+  const { lineNumber, supplierSku, quantity } = line;
+  if (!Number.isInteger(lineNumber) || !Number.isInteger(quantity) || typeof supplierSku !== 'string')
+    return undefined;
+  return { lineNumber: lineNumber as number, supplierSku, quantity: quantity as number };
+}
+
+const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+const DIGITS = '0123456789';
+
+/** "1Z" + 6-character shipper number + service "03" (Ground) + 7-digit package number + check digit. */
+export function upsTrackingNumber(random: () => number): string {
+  const draw = (alphabet: string, n: number): string =>
+    Array.from({ length: n }, () => pick(random, [...alphabet])).join('');
+  const body = `${draw(ALPHANUMERIC, 6)}03${draw(DIGITS, 7)}`;
+  return `1Z${body}${upsCheckDigit(body)}`;
+}
+
+/**
+ * UPS 1Z check digit over the 15 characters after "1Z": letters become digits ((ASCII - 63) mod 10, so A=2 … H=9,
+ * I=0 …), odd positions add once and even positions twice, and the digit tops the sum up to a multiple of 10.
+ */
+export function upsCheckDigit(body15: string): number {
+  let sum = 0;
+  [...body15].forEach((ch, i) => {
+    const digit = /\d/.test(ch) ? Number(ch) : (ch.toUpperCase().charCodeAt(0) - 63) % 10;
+    sum += i % 2 === 0 ? digit : 2 * digit;
+  });
+  return (10 - (sum % 10)) % 10;
+}

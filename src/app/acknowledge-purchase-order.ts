@@ -1,0 +1,64 @@
+import type { OrderLineState } from '../domain/order.machine.ts';
+import { orderLineMachine } from '../domain/order.machine.ts';
+import { nextOrderState } from '../domain/order.ts';
+import { decideAcknowledgement, type AckLine } from '../domain/purchase-order.ts';
+import { loadOrder, saveOrderState } from '../store/orders.repo.ts';
+import { loadPurchaseOrders, savePurchaseOrder, type PurchaseOrder } from '../store/purchase-orders.repo.ts';
+import type { AppContext } from './context.ts';
+import { ConflictError, InputError, NotFoundError } from './errors.ts';
+import { recordEvents } from './timeline.ts';
+
+export type AcknowledgeResult = { kind: 'applied' | 'duplicate'; purchaseOrder: PurchaseOrder };
+
+/**
+ * A supplier accepts or rejects each line of its PO. Accepted lines wait for shipment; a rejected line puts the
+ * order on hold for the operator (later: the routing engine tries the backup supplier). Repeating the same
+ * acknowledgement changes nothing; a different one after the first is a conflict.
+ */
+export async function acknowledgePurchaseOrder(
+  ctx: AppContext,
+  supplierId: string,
+  poNumber: string,
+  ack: readonly AckLine[],
+): Promise<AcknowledgeResult> {
+  return ctx.store.transact(async (tx) => {
+    const lock = ctx.store.caps.rowLocks;
+    const [po] = await loadPurchaseOrders(tx, { poNumber, supplierId }, lock);
+    if (!po) throw new NotFoundError(`purchase order ${poNumber}`);
+    const decision = decideAcknowledgement(po, ack);
+    if (decision.kind === 'invalid') throw new InputError(decision.field, decision.reason);
+    if (decision.kind === 'conflict') throw new ConflictError(decision.reason);
+    if (decision.kind === 'duplicate') return { kind: 'duplicate', purchaseOrder: po };
+
+    const now = ctx.clock.now();
+    const updated = { ...po, state: decision.state, lines: decision.lines };
+    await savePurchaseOrder(tx, updated, now, { acknowledgedAt: now });
+
+    const order = (await loadOrder(tx, po.orderId, lock))!;
+    const lineStates = new Map(decision.lines.map((l) => [l.orderLineNumber, l.status === 'accepted' ? 'accepted' : 'rejected'] as const));
+    const lines = order.lines.map((l) => {
+      const to: OrderLineState | undefined = lineStates.get(l.lineNumber);
+      return to ? { ...l, state: orderLineMachine.assert(l.state, to) } : l;
+    });
+    const rejected = decision.lines.filter((l) => l.status === 'rejected');
+    const state = nextOrderState(order.state, lines);
+    const holdReason = state === 'on_hold' ? holdReasonFor(order.holdReason, po.poNumber, rejected) : order.holdReason;
+    await saveOrderState(tx, { id: order.id, state, holdReason, lines }, now, [...lineStates.keys()]);
+    await recordEvents(tx, now, [
+      {
+        orderId: order.id,
+        subjectType: 'purchase_order',
+        subjectId: po.id,
+        type: 'purchase_order.acknowledged',
+        data: { poNumber, state: decision.state, lines: decision.lines.map((l) => ({ lineNumber: l.lineNumber, status: l.status, reason: l.rejectReason })) },
+      },
+      ...(state !== order.state ? [{ orderId: order.id, subjectType: 'order' as const, subjectId: order.id, type: `order.${state}`, data: { from: order.state, holdReason } }] : []),
+    ]);
+    return { kind: 'applied', purchaseOrder: updated };
+  });
+}
+
+function holdReasonFor(previous: string | null, poNumber: string, rejected: readonly { lineNumber: number; rejectReason: string | null }[]): string {
+  const reasons = rejected.map((l) => `${poNumber} line ${l.lineNumber} rejected: ${l.rejectReason}`);
+  return [previous, ...reasons].filter(Boolean).join('; ');
+}

@@ -1,0 +1,142 @@
+import { hashToken, safeEqual } from '../infra/tokens.ts';
+import type { Db } from '../store/schema.ts';
+import type { AppContext } from './context.ts';
+import { InputError } from './errors.ts';
+import type { SetupDocument } from './setup-document.ts';
+
+export interface ApplyReport {
+  created: string[];
+  updated: string[];
+  unchanged: string[];
+  dryRun: boolean;
+}
+
+type Change = 'created' | 'updated' | 'unchanged';
+
+/**
+ * Creates or updates what a setup document names, in one transaction: all of it or none. Applying the same
+ * document twice reports everything unchanged the second time. Nothing the document does not name is deleted.
+ */
+export async function applySetup(ctx: AppContext, doc: SetupDocument, options: { dryRun?: boolean } = {}): Promise<ApplyReport> {
+  const report: ApplyReport = { created: [], updated: [], unchanged: [], dryRun: options.dryRun ?? false };
+  const note = (change: Change, what: string) => report[change].push(what);
+  const run = async (tx: Db) => {
+    await checkReferences(tx, doc);
+    const now = ctx.clock.now().getTime();
+    if (doc.retailer) note(await upsertSetting(tx, 'retailer.name', doc.retailer.name), 'retailer');
+    for (const c of doc.channels) note(await upsertChannel(ctx, tx, c, now), `channel ${c.id}`);
+    for (const s of doc.suppliers) note(await upsertSupplier(ctx, tx, s, now), `supplier ${s.id}`);
+    for (const p of doc.products) note(await upsertProduct(tx, p, now), `product ${p.sku}`);
+    if (report.dryRun) throw new DryRunRollback();
+  };
+  try {
+    await ctx.store.transact(run);
+  } catch (error) {
+    if (!(error instanceof DryRunRollback)) throw error;
+  }
+  return report;
+}
+
+class DryRunRollback extends Error {}
+
+async function checkReferences(tx: Db, doc: SetupDocument): Promise<void> {
+  const named = new Map<string, string>(doc.suppliers.map((s) => [s.id, s.currency]));
+  const stored = await tx.selectFrom('suppliers').select(['id', 'currency']).execute();
+  for (const s of stored) if (!named.has(s.id)) named.set(s.id, s.currency);
+  doc.products.forEach((p, i) =>
+    p.offers.forEach((o, j) => {
+      const field = `products[${i}].offers[${j}]`;
+      const currency = named.get(o.supplier);
+      if (!currency) throw new InputError(`${field}.supplier`, `no supplier ${o.supplier}`);
+      if (o.cost.currency !== currency) throw new InputError(`${field}.cost.currency`, `must be the supplier's currency ${currency}`);
+    }),
+  );
+}
+
+async function upsertSetting(tx: Db, key: string, value: string): Promise<Change> {
+  const row = await tx.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst();
+  if (row?.value === value) return 'unchanged';
+  if (row) await tx.updateTable('settings').set({ value }).where('key', '=', key).execute();
+  else await tx.insertInto('settings').values({ key, value }).execute();
+  return row ? 'updated' : 'created';
+}
+
+/** Secrets are compared after decryption: a re-encryption alone (new IV) is not a change. */
+function sameSecrets(ctx: AppContext, sealed: string | null, wanted: Record<string, string>): boolean {
+  const current = sealed ? ctx.secrets.open(sealed) : {};
+  const keys = new Set([...Object.keys(current), ...Object.keys(wanted)]);
+  return [...keys].every((k) => safeEqual(current[k] ?? '', wanted[k] ?? ''));
+}
+
+function sealOrNull(ctx: AppContext, secrets: Record<string, string | undefined>): { sealed: string | null; plain: Record<string, string> } {
+  const plain = Object.fromEntries(Object.entries(secrets).filter((e): e is [string, string] => e[1] !== undefined));
+  return { sealed: Object.keys(plain).length ? ctx.secrets.seal(plain) : null, plain };
+}
+
+async function upsertChannel(ctx: AppContext, tx: Db, c: SetupDocument['channels'][number], now: number): Promise<Change> {
+  const row = await tx.selectFrom('channels').selectAll().where('id', '=', c.id).executeTakeFirst();
+  const { sealed, plain } = sealOrNull(ctx, { notifySecret: c.notifySecret });
+  const fields = { kind: c.kind, name: c.name, currency: c.currency, notify_url: c.notifyUrl ?? null };
+  if (!row) {
+    await tx.insertInto('channels').values({ id: c.id, ...fields, secrets: sealed, created_at: now, updated_at: now }).execute();
+    return 'created';
+  }
+  const same = row.kind === fields.kind && row.name === fields.name && row.currency === fields.currency && row.notify_url === fields.notify_url && sameSecrets(ctx, row.secrets, plain);
+  if (same) return 'unchanged';
+  await tx.updateTable('channels').set({ ...fields, secrets: sealed, updated_at: now }).where('id', '=', c.id).execute();
+  return 'updated';
+}
+
+async function upsertSupplier(ctx: AppContext, tx: Db, s: SetupDocument['suppliers'][number], now: number): Promise<Change> {
+  const row = await tx.selectFrom('suppliers').selectAll().where('id', '=', s.id).executeTakeFirst();
+  const { kind, signingSecret, ...config } = s.transport;
+  const { sealed, plain } = sealOrNull(ctx, { signingSecret });
+  const fields = {
+    name: s.name,
+    currency: s.currency,
+    transport_kind: kind,
+    transport_config: JSON.stringify(config),
+    api_token_hash: s.apiToken ? hashToken(s.apiToken) : null,
+    ack_within_minutes: s.ackWithinMinutes,
+  };
+  if (!row) {
+    await tx.insertInto('suppliers').values({ id: s.id, ...fields, secrets: sealed, created_at: now, updated_at: now }).execute();
+    return 'created';
+  }
+  const same = (Object.keys(fields) as (keyof typeof fields)[]).every((k) => row[k] === fields[k]) && sameSecrets(ctx, row.secrets, plain);
+  if (same) return 'unchanged';
+  await tx.updateTable('suppliers').set({ ...fields, secrets: sealed, updated_at: now }).where('id', '=', s.id).execute();
+  return 'updated';
+}
+
+async function upsertProduct(tx: Db, p: SetupDocument['products'][number], now: number): Promise<Change> {
+  const variant = await tx.selectFrom('variants').selectAll().where('sku', '=', p.sku).executeTakeFirst();
+  const offers = p.offers.map((o) => ({
+    supplier_id: o.supplier,
+    sku: p.sku,
+    supplier_sku: o.supplierSku,
+    cost_amount: o.cost.amount,
+    cost_currency: o.cost.currency,
+    priority: o.priority,
+    active: o.active ? 1 : 0,
+    stock: o.stock ?? null,
+  }));
+  const current = await tx.selectFrom('offers').select(['supplier_id', 'sku', 'supplier_sku', 'cost_amount', 'cost_currency', 'priority', 'active', 'stock']).where('sku', '=', p.sku).execute();
+  const offersSame = canonical(current) === canonical(offers);
+  if (variant && variant.name === p.name && variant.gtin === (p.gtin ?? null) && offersSame) return 'unchanged';
+  if (!variant) {
+    await tx.insertInto('products').values({ id: p.sku, name: p.name, created_at: now, updated_at: now }).onConflict((oc) => oc.column('id').doNothing()).execute();
+    await tx.insertInto('variants').values({ sku: p.sku, product_id: p.sku, name: p.name, gtin: p.gtin ?? null, created_at: now, updated_at: now }).execute();
+  } else {
+    await tx.updateTable('variants').set({ name: p.name, gtin: p.gtin ?? null, updated_at: now }).where('sku', '=', p.sku).execute();
+  }
+  if (!offersSame) {
+    await tx.deleteFrom('offers').where('sku', '=', p.sku).execute();
+    if (offers.length) await tx.insertInto('offers').values(offers.map((o) => ({ ...o, updated_at: now }))).execute();
+  }
+  return variant ? 'updated' : 'created';
+}
+
+function canonical(rows: readonly Record<string, unknown>[]): string {
+  return JSON.stringify(rows.map((r) => JSON.stringify(r, Object.keys(r).sort())).sort());
+}

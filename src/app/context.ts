@@ -1,0 +1,24 @@
+import type { Clock, IdGenerator } from '../domain/ids.ts';
+import type { SecretBox } from '../infra/secret-box.ts';
+import type { JobQueue } from '../jobs/queue.ts';
+import type { Store } from '../store/store.ts';
+import type { ChannelRegistry } from '../connectors/channels/registry.ts';
+import type { SupplierTransportRegistry } from '../connectors/suppliers/registry.ts';
+
+/** Everything a use case may touch, wired by hand in one composition root (src/hub.ts). */
+export interface AppContext {
+  store: Store;
+  queue: JobQueue;
+  ids: IdGenerator;
+  clock: Clock;
+  secrets: SecretBox;
+  transports: SupplierTransportRegistry;
+  channels: ChannelRegistry;
+  log: Logger;
+}
+
+export interface Logger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}

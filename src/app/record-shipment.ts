@@ -1,0 +1,84 @@
+import type { ShipmentId } from '../domain/ids.ts';
+import { orderLineMachine } from '../domain/order.machine.ts';
+import { nextOrderState } from '../domain/order.ts';
+import { decideShipment, type ShipLine } from '../domain/purchase-order.ts';
+import { shipmentMachine } from '../domain/purchase-order.machine.ts';
+import { loadOrder, saveOrderState } from '../store/orders.repo.ts';
+import { loadPurchaseOrders, savePurchaseOrder } from '../store/purchase-orders.repo.ts';
+import type { Db } from '../store/schema.ts';
+import type { AppContext } from './context.ts';
+import { InputError, NotFoundError } from './errors.ts';
+import { notifyChannelJob } from './notify-channel.ts';
+import { recordEvents } from './timeline.ts';
+
+export interface ShipmentReport {
+  carrier: string;
+  trackingNumber: string;
+  shippedAt?: Date | undefined;
+  lines: readonly ShipLine[];
+}
+
+export type RecordShipmentResult = { kind: 'created' | 'duplicate'; shipmentId: ShipmentId };
+
+/**
+ * A supplier reports a shipment. In one transaction: the PO lines' shipped quantities, the order lines' states,
+ * the order's state (fulfilled once every live line has shipped), the timeline, and the job that tells the
+ * channel. The same tracking number reported again for the PO is recognised and changes nothing.
+ */
+export async function recordShipment(ctx: AppContext, supplierId: string, poNumber: string, report: ShipmentReport): Promise<RecordShipmentResult> {
+  return ctx.store.transact(async (tx) => {
+    const lock = ctx.store.caps.rowLocks;
+    const [po] = await loadPurchaseOrders(tx, { poNumber, supplierId }, lock);
+    if (!po) throw new NotFoundError(`purchase order ${poNumber}`);
+    const existing = await findShipment(tx, po.id, report.trackingNumber);
+    if (existing) return { kind: 'duplicate', shipmentId: existing };
+    const decision = decideShipment(po, report.lines);
+    if (decision.kind === 'invalid') throw new InputError(decision.field, decision.reason);
+
+    const now = ctx.clock.now();
+    const shipmentId = ctx.ids.next('shp') as ShipmentId;
+    await savePurchaseOrder(tx, { ...po, state: decision.state, lines: decision.lines }, now);
+    const order = (await loadOrder(tx, po.orderId, lock))!;
+    const byOrderLine = new Map(decision.lines.map((l) => [l.orderLineNumber, l]));
+    const touched = report.lines.map((s) => po.lines.find((l) => l.lineNumber === s.lineNumber)!.orderLineNumber);
+    const lines = order.lines.map((l) => {
+      const poLine = byOrderLine.get(l.lineNumber);
+      if (!poLine || !touched.includes(l.lineNumber)) return l;
+      const to = poLine.shippedQuantity === poLine.quantity ? 'shipped' : 'partially_shipped';
+      return to === l.state ? l : { ...l, state: orderLineMachine.assert(l.state, to) };
+    });
+    const state = nextOrderState(order.state, lines);
+    await saveOrderState(tx, { id: order.id, state, holdReason: order.holdReason, lines }, now, touched);
+
+    const shipmentLines = report.lines.map((s) => {
+      const poLine = po.lines.find((l) => l.lineNumber === s.lineNumber)!;
+      return { shipment_id: shipmentId, po_line_number: s.lineNumber, order_line_number: poLine.orderLineNumber, sku: poLine.sku, quantity: s.quantity };
+    });
+    await tx
+      .insertInto('shipments')
+      .values({
+        id: shipmentId,
+        purchase_order_id: po.id,
+        order_id: order.id,
+        supplier_id: po.supplierId,
+        carrier: report.carrier,
+        tracking_number: report.trackingNumber,
+        state: shipmentMachine.initial,
+        shipped_at: (report.shippedAt ?? now).getTime(),
+        created_at: now.getTime(),
+      })
+      .execute();
+    await tx.insertInto('shipment_lines').values(shipmentLines).execute();
+    await ctx.queue.enqueue(tx, { kind: notifyChannelJob.kind, key: `channel.notify:${shipmentId}`, payload: { shipmentId } });
+    await recordEvents(tx, now, [
+      { orderId: order.id, subjectType: 'shipment', subjectId: shipmentId, type: 'shipment.created', data: { poNumber, carrier: report.carrier, trackingNumber: report.trackingNumber, lines: report.lines } },
+      ...(state !== order.state ? [{ orderId: order.id, subjectType: 'order' as const, subjectId: order.id, type: `order.${state}`, data: { from: order.state } }] : []),
+    ]);
+    return { kind: 'created', shipmentId };
+  });
+}
+
+async function findShipment(tx: Db, purchaseOrderId: string, trackingNumber: string): Promise<ShipmentId | null> {
+  const row = await tx.selectFrom('shipments').select('id').where('purchase_order_id', '=', purchaseOrderId).where('tracking_number', '=', trackingNumber).executeTakeFirst();
+  return (row?.id as ShipmentId | undefined) ?? null;
+}

@@ -1,0 +1,110 @@
+import { purchaseOrderMachine } from '../domain/purchase-order.machine.ts';
+import { defineJob, PermanentError } from '../jobs/job.ts';
+import { loadOrder } from '../store/orders.repo.ts';
+import { findSuppliers, getSetting } from '../store/partners.repo.ts';
+import { loadPurchaseOrders, savePurchaseOrder, type PurchaseOrder } from '../store/purchase-orders.repo.ts';
+import type { Db } from '../store/schema.ts';
+import type { PurchaseOrderMessage } from '../connectors/suppliers/supplier-transport.ts';
+import type { AppContext } from './context.ts';
+import { recordEvents } from './timeline.ts';
+
+interface PoJob {
+  purchaseOrderId: string;
+}
+
+/** The jobs of this use case need the context; they are built once in the composition root. */
+export function purchaseOrderJobs(ctx: AppContext) {
+  return [sendPurchaseOrderJob.bind(ctx), ackDueJob.bind(ctx)];
+}
+
+/**
+ * Sends a PO over its supplier's transport. Retried with back-off on 5xx and timeouts; the PO number is the
+ * idempotency key, so a resend (after a timeout whose request did arrive, or a crash before "sent" was committed)
+ * is recognised by the supplier. After the last attempt the PO is flagged `send_failed` and the job waits in the
+ * dead-letter list for an operator's replay.
+ */
+export const sendPurchaseOrderJob = {
+  kind: 'po.send',
+  bind: (ctx: AppContext) =>
+    defineJob<PoJob>({
+      kind: 'po.send',
+      maxAttempts: 8,
+      timeoutMs: 30_000,
+      backoff: { baseMs: 500, capMs: 5 * 60_000 },
+      run: async ({ purchaseOrderId }, job) => {
+        const [po] = await loadPurchaseOrders(ctx.store.db, { id: purchaseOrderId });
+        if (!po) throw new PermanentError(`purchase order ${purchaseOrderId} does not exist`);
+        if (po.state === 'cancelled') return;
+        const { transport, message } = await prepare(ctx, po);
+        await transport.send(message, { signal: job.signal, now: ctx.clock.now() });
+        return { commit: (tx) => markSent(ctx, tx, po.id, job.attempt) };
+      },
+      onDead: (tx, { purchaseOrderId }, error) => moveIfAllowed(ctx, tx, purchaseOrderId, 'send_failed', 'purchase_order.send_failed', { error }),
+      onReplay: (tx, { purchaseOrderId }) => moveIfAllowed(ctx, tx, purchaseOrderId, 'pending', 'purchase_order.send_replayed', {}),
+    }),
+};
+
+/** Fires when the supplier's acknowledgement SLA runs out: flags the PO in the timeline if it is still unanswered. */
+export const ackDueJob = {
+  kind: 'po.ack-due',
+  bind: (ctx: AppContext) =>
+    defineJob<PoJob>({
+      kind: 'po.ack-due',
+      maxAttempts: 5,
+      timeoutMs: 10_000,
+      backoff: { baseMs: 1_000, capMs: 60_000 },
+      run: async ({ purchaseOrderId }) => ({
+        commit: async (tx) => {
+          const [po] = await loadPurchaseOrders(tx, { id: purchaseOrderId }, ctx.store.caps.rowLocks);
+          if (!po || !['pending', 'sent', 'send_failed'].includes(po.state)) return;
+          await recordEvents(tx, ctx.clock.now(), [
+            { orderId: po.orderId, subjectType: 'purchase_order', subjectId: po.id, type: 'purchase_order.ack_overdue', data: { poNumber: po.poNumber, dueAt: po.ackDueAt } },
+          ]);
+        },
+      }),
+    }),
+};
+
+async function prepare(ctx: AppContext, po: PurchaseOrder) {
+  const [order, suppliers, brand] = await Promise.all([
+    loadOrder(ctx.store.db, po.orderId),
+    findSuppliers(ctx.store.db, [po.supplierId]),
+    getSetting(ctx.store.db, 'retailer.name'),
+  ]);
+  const supplier = suppliers.get(po.supplierId);
+  if (!order || !supplier) throw new PermanentError(`order or supplier of ${po.poNumber} is missing`);
+  const adapter = ctx.transports[supplier.transportKind];
+  if (!adapter) throw new PermanentError(`supplier ${supplier.id} uses unknown transport ${supplier.transportKind}`);
+  const secrets = supplier.sealedSecrets ? ctx.secrets.open(supplier.sealedSecrets) : {};
+  const transport = adapter.create(adapter.config.parse(supplier.transportConfig), adapter.secrets.parse(secrets));
+  const message: PurchaseOrderMessage = {
+    poNumber: po.poNumber,
+    orderId: po.orderId,
+    currency: po.currency,
+    createdAt: po.createdAt,
+    shipTo: { ...order.shippingAddress, phone: order.shippingAddress.phone ?? order.customer.phone },
+    brand: brand ?? 'Waybill',
+    lines: po.lines.map((l) => ({ lineNumber: l.lineNumber, supplierSku: l.supplierSku, sku: l.sku, quantity: l.quantity, unitCost: l.unitCost.amount })),
+  };
+  return { transport, message };
+}
+
+async function markSent(ctx: AppContext, tx: Db, purchaseOrderId: string, attempt: number): Promise<void> {
+  const now = ctx.clock.now();
+  const [po] = await loadPurchaseOrders(tx, { id: purchaseOrderId }, ctx.store.caps.rowLocks);
+  if (!po) return;
+  // The supplier may already have acknowledged (its answer overtook ours): then only the send time is new.
+  const state = purchaseOrderMachine.canMove(po.state, 'sent') ? 'sent' : po.state;
+  await savePurchaseOrder(tx, { ...po, state }, now, { sentAt: now });
+  await recordEvents(tx, now, [
+    { orderId: po.orderId, subjectType: 'purchase_order', subjectId: po.id, type: 'purchase_order.sent', data: { poNumber: po.poNumber, attempt } },
+  ]);
+}
+
+async function moveIfAllowed(ctx: AppContext, tx: Db, purchaseOrderId: string, to: 'send_failed' | 'pending', type: string, data: object): Promise<void> {
+  const [po] = await loadPurchaseOrders(tx, { id: purchaseOrderId }, ctx.store.caps.rowLocks);
+  if (!po || !purchaseOrderMachine.canMove(po.state, to)) return;
+  const now = ctx.clock.now();
+  await savePurchaseOrder(tx, { ...po, state: to }, now);
+  await recordEvents(tx, now, [{ orderId: po.orderId, subjectType: 'purchase_order', subjectId: po.id, type, data: { poNumber: po.poNumber, ...data } }]);
+}

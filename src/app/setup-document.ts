@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import { isCurrencyCode } from '../domain/money.ts';
+import { isValidGtin } from '../domain/gtin.ts';
+
+const id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes');
+const currencyCode = z.string().refine(isCurrencyCode, 'must be an ISO 4217 currency code');
+const secret = z.string().min(16, 'must be at least 16 characters');
+
+const channel = z.strictObject({
+  id,
+  kind: z.enum(['storefront']),
+  name: z.string().min(1),
+  currency: currencyCode,
+  notifyUrl: z.url({ protocol: /^https?$/ }).optional(),
+  notifySecret: secret.optional(),
+  timeoutMs: z.number().int().min(100).max(120_000).optional(),
+}).refine((c) => !c.notifyUrl || c.notifySecret, { message: 'is required with notifyUrl', path: ['notifySecret'] });
+
+const supplier = z.strictObject({
+  id,
+  name: z.string().min(1),
+  currency: currencyCode,
+  apiToken: z.string().min(24, 'must be at least 24 characters').optional(),
+  ackWithinMinutes: z.number().int().positive().default(24 * 60),
+  transport: z.discriminatedUnion('kind', [
+    z.strictObject({
+      kind: z.literal('rest-json'),
+      url: z.url({ protocol: /^https?$/ }),
+      signingSecret: secret,
+      timeoutMs: z.number().int().min(100).max(120_000).optional(),
+    }),
+  ]),
+});
+
+const offer = z.strictObject({
+  supplier: id,
+  supplierSku: z.string().min(1),
+  cost: z.strictObject({ amount: z.number().int().nonnegative(), currency: currencyCode }),
+  priority: z.number().int().default(1),
+  active: z.boolean().default(true),
+  stock: z.number().int().nonnegative().optional(),
+});
+
+const product = z.strictObject({
+  sku: z.string().min(1).max(64),
+  name: z.string().min(1),
+  gtin: z.string().refine(isValidGtin, 'must be a GTIN-8/12/13/14 with a valid check digit').optional(),
+  offers: z.array(offer).default([]),
+});
+
+/** The setup document of docs/setup-file.md, as YAML (`waybill apply`) or JSON (`POST /api/v1/setup`). */
+export const setupDocument = z.strictObject({
+  apiVersion: z.literal('waybill/v1'),
+  retailer: z.strictObject({ name: z.string().min(1) }).optional(),
+  channels: z.array(channel).default([]),
+  suppliers: z.array(supplier).default([]),
+  products: z.array(product).default([]),
+});
+export type SetupDocument = z.infer<typeof setupDocument>;
+
+/** Replaces `${NAME}` in every string with the environment variable; a missing one is an error naming the field. */
+export function interpolateEnv(value: unknown, env: NodeJS.ProcessEnv, path = ''): unknown {
+  if (typeof value === 'string') {
+    return value.replace(/\$\{([A-Z_][A-Z0-9_]*)\}/g, (_, name: string) => {
+      const found = env[name];
+      if (found === undefined) throw new EnvMissingError(path || '(root)', name);
+      return found;
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => interpolateEnv(v, env, `${path}[${i}]`));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolateEnv(v, env, path ? `${path}.${k}` : k)]));
+  }
+  return value;
+}
+
+export class EnvMissingError extends Error {
+  constructor(
+    readonly field: string,
+    readonly variable: string,
+  ) {
+    super(`${field}: environment variable ${variable} is not set`);
+  }
+}

@@ -1,0 +1,113 @@
+import type { OrderId, Sku } from '../domain/ids.ts';
+import { sum, times } from '../domain/money.ts';
+import { orderLineMachine, orderMachine } from '../domain/order.machine.ts';
+import { nextOrderState, type IncomingOrder, type Order } from '../domain/order.ts';
+import { planPurchaseOrders } from '../domain/purchase-order.ts';
+import { routeLines, type LineRoute } from '../domain/routing.ts';
+import { findOrderIdByExternalId, insertOrder } from '../store/orders.repo.ts';
+import { findChannel, findKnownSkus, findOffers, findSuppliers } from '../store/partners.repo.ts';
+import { insertPurchaseOrder } from '../store/purchase-orders.repo.ts';
+import type { Db } from '../store/schema.ts';
+import type { AppContext } from './context.ts';
+import { InputError, NotFoundError } from './errors.ts';
+import { ackDueJob, sendPurchaseOrderJob } from './send-purchase-order.ts';
+import { recordEvents, type TimelineEvent } from './timeline.ts';
+
+export type TakeOrderResult = { kind: 'created'; orderId: OrderId } | { kind: 'duplicate'; orderId: OrderId };
+
+/**
+ * A channel hands over an order. In one transaction: deduplicate on the channel's external id, route each line,
+ * create one purchase order per supplier at wholesale cost, record the timeline, and queue the sends and the
+ * acknowledgement timers. When this resolves the order is durable; the POs go out after the commit.
+ */
+export async function takeOrder(ctx: AppContext, incoming: IncomingOrder): Promise<TakeOrderResult> {
+  try {
+    return await ctx.store.transact((tx) => takeOrderIn(tx, ctx, incoming));
+  } catch (error) {
+    // Two deliveries of one order raced on PostgreSQL: the loser hits the unique key and reports the winner's.
+    const existing = isUniqueViolation(error) ? await findOrderIdByExternalId(ctx.store.db, incoming.channelId, incoming.externalId) : null;
+    if (existing) return { kind: 'duplicate', orderId: existing };
+    throw error;
+  }
+}
+
+async function takeOrderIn(tx: Db, ctx: AppContext, incoming: IncomingOrder): Promise<TakeOrderResult> {
+  const existing = await findOrderIdByExternalId(tx, incoming.channelId, incoming.externalId);
+  if (existing) return { kind: 'duplicate', orderId: existing };
+  if (!(await findChannel(tx, incoming.channelId))) throw new NotFoundError(`channel ${incoming.channelId}`);
+
+  const skus = [...new Set(incoming.lines.map((l) => l.sku))];
+  const known = await findKnownSkus(tx, skus);
+  const unknown = incoming.lines.findIndex((l) => !known.has(l.sku));
+  if (unknown >= 0) throw new InputError(`lines[${unknown}].sku`, `unknown SKU ${incoming.lines[unknown]!.sku}`);
+
+  const now = ctx.clock.now();
+  const orderId = ctx.ids.next('ord') as OrderId;
+  const lines = incoming.lines.map((l, i) => ({ lineNumber: i + 1, sku: l.sku, quantity: l.quantity }));
+  const routes = routeLines(lines, await findOffers(tx, skus));
+  const order = buildOrder(orderId, incoming, routes);
+  const plans = planPurchaseOrders(orderId, lines, routes);
+  const suppliers = await findSuppliers(tx, plans.map((p) => p.supplierId));
+
+  await insertOrder(tx, order, now);
+  const events: TimelineEvent[] = [
+    { orderId, subjectType: 'order', subjectId: orderId, type: 'order.received', data: { channelId: incoming.channelId, externalId: incoming.externalId } },
+    { orderId, subjectType: 'order', subjectId: orderId, type: 'order.routed', data: { routes: routes.map(describeRoute), state: order.state, holdReason: order.holdReason } },
+  ];
+  for (const plan of plans) {
+    const poId = ctx.ids.next('po');
+    const ackDueAt = new Date(now.getTime() + suppliers.get(plan.supplierId)!.ackWithinMinutes * 60_000);
+    await insertPurchaseOrder(tx, poId, orderId, plan, now, ackDueAt);
+    await ctx.queue.enqueue(tx, { kind: sendPurchaseOrderJob.kind, key: `po.send:${plan.poNumber}`, payload: { purchaseOrderId: poId } });
+    await ctx.queue.enqueue(tx, { kind: ackDueJob.kind, key: `po.ack-due:${plan.poNumber}`, payload: { purchaseOrderId: poId }, runAt: ackDueAt });
+    events.push({ orderId, subjectType: 'purchase_order', subjectId: poId, type: 'purchase_order.created', data: { poNumber: plan.poNumber, supplierId: plan.supplierId, total: plan.total, lines: plan.lines.length } });
+  }
+  await recordEvents(tx, now, events);
+  return { kind: 'created', orderId };
+}
+
+function buildOrder(id: OrderId, incoming: IncomingOrder, routes: readonly LineRoute[]): Order {
+  const lines = incoming.lines.map((l, i) => {
+    const route = routes[i]!;
+    return {
+      lineNumber: i + 1,
+      sku: l.sku as Sku,
+      quantity: l.quantity,
+      unitPrice: l.unitPrice,
+      state: route.kind === 'routed' ? orderLineMachine.assert('pending', 'routed') : orderLineMachine.initial,
+      supplierId: route.kind === 'routed' ? route.offer.supplierId : null,
+    };
+  });
+  const unroutable = routes.filter((r) => r.kind === 'unroutable');
+  return {
+    id,
+    channelId: incoming.channelId,
+    externalId: incoming.externalId,
+    state: nextOrderState(orderMachine.initial, lines),
+    holdReason: unroutable.length ? unroutable.map((r) => `line ${r.lineNumber}: ${r.reason}`).join('; ') : null,
+    currency: incoming.currency,
+    total: sum(
+      incoming.lines.map((l) => times(l.unitPrice, l.quantity)),
+      incoming.currency,
+    ),
+    customer: incoming.customer,
+    shippingAddress: incoming.shippingAddress,
+    placedAt: incoming.placedAt,
+    lines,
+  };
+}
+
+function describeRoute(route: LineRoute) {
+  return {
+    line: route.lineNumber,
+    outcome: route.kind,
+    supplierId: route.kind === 'routed' ? route.offer.supplierId : null,
+    reason: route.reason,
+    candidates: route.candidates,
+  };
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}

@@ -1,0 +1,71 @@
+import { loadOrder } from '../store/orders.repo.ts';
+import { loadPurchaseOrders, type PurchaseOrder } from '../store/purchase-orders.repo.ts';
+import type { Db } from '../store/schema.ts';
+
+/** The order as the operator sees it: state, lines, purchase orders, shipments and the whole timeline. */
+export async function orderView(db: Db, id: string) {
+  const order = await loadOrder(db, id);
+  if (!order) return null;
+  const [pos, shipments, shipmentLines, events] = await Promise.all([
+    loadPurchaseOrders(db, { orderId: id }),
+    db.selectFrom('shipments').selectAll().where('order_id', '=', id).orderBy('created_at').execute(),
+    db
+      .selectFrom('shipment_lines')
+      .innerJoin('shipments', 'shipments.id', 'shipment_lines.shipment_id')
+      .select(['shipment_lines.shipment_id', 'shipment_lines.order_line_number', 'shipment_lines.sku', 'shipment_lines.quantity'])
+      .where('shipments.order_id', '=', id)
+      .execute(),
+    db.selectFrom('events').selectAll().where('order_id', '=', id).orderBy('seq').execute(),
+  ]);
+  return {
+    id: order.id,
+    channelId: order.channelId,
+    externalId: order.externalId,
+    state: order.state,
+    holdReason: order.holdReason,
+    currency: order.currency,
+    total: order.total,
+    customer: order.customer,
+    shippingAddress: order.shippingAddress,
+    placedAt: order.placedAt.toISOString(),
+    lines: order.lines.map((l) => ({ lineNumber: l.lineNumber, sku: l.sku, quantity: l.quantity, unitPrice: l.unitPrice, state: l.state, supplierId: l.supplierId })),
+    purchaseOrders: pos.map(purchaseOrderView),
+    shipments: shipments.map((s) => ({
+      id: s.id,
+      poId: s.purchase_order_id,
+      supplierId: s.supplier_id,
+      carrier: s.carrier,
+      trackingNumber: s.tracking_number,
+      state: s.state,
+      shippedAt: new Date(s.shipped_at).toISOString(),
+      lines: shipmentLines.filter((l) => l.shipment_id === s.id).map((l) => ({ orderLineNumber: l.order_line_number, sku: l.sku, quantity: l.quantity })),
+    })),
+    events: events.map((e) => ({ seq: e.seq, at: new Date(e.at).toISOString(), type: e.type, subject: { type: e.subject_type, id: e.subject_id }, data: JSON.parse(e.data) as unknown })),
+  };
+}
+
+/** A purchase order as its supplier (and the operator) sees it. */
+export function purchaseOrderView(po: PurchaseOrder) {
+  return {
+    id: po.id,
+    poNumber: po.poNumber,
+    supplierId: po.supplierId,
+    state: po.state,
+    currency: po.currency,
+    total: po.total,
+    createdAt: po.createdAt.toISOString(),
+    sentAt: po.sentAt?.toISOString() ?? null,
+    acknowledgedAt: po.acknowledgedAt?.toISOString() ?? null,
+    ackDueAt: po.ackDueAt?.toISOString() ?? null,
+    lines: po.lines.map((l) => ({
+      lineNumber: l.lineNumber,
+      sku: l.sku,
+      supplierSku: l.supplierSku,
+      quantity: l.quantity,
+      unitCost: l.unitCost,
+      status: l.status,
+      rejectReason: l.rejectReason,
+      shippedQuantity: l.shippedQuantity,
+    })),
+  };
+}

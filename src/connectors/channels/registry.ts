@@ -1,0 +1,9 @@
+import type { SalesChannelAdapter } from './sales-channel.ts';
+import { storefront } from './storefront/index.ts';
+
+export type ChannelRegistry = Readonly<Record<string, SalesChannelAdapter>>;
+
+/** Every sales channel kind Waybill knows. Adding one: its folder, and one line here. */
+export const salesChannels: ChannelRegistry = {
+  storefront: storefront as SalesChannelAdapter,
+};

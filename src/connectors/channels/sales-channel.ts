@@ -1,0 +1,30 @@
+import type { z } from 'zod';
+
+/** A shipment, told to the channel the order came from. */
+export interface FulfilmentNotice {
+  /** Stable per shipment: the channel's idempotency key. */
+  eventId: string;
+  orderId: string;
+  externalId: string;
+  orderState: string;
+  createdAt: Date;
+  shipment: { id: string; carrier: string; trackingNumber: string; lines: { sku: string; quantity: number }[] };
+}
+
+/**
+ * What Waybill tells a sales channel. Orders come in through each channel's own HTTP routes (http/); this is the
+ * outbound half. Must be safe to repeat: `eventId` is the idempotency key.
+ *
+ * @example
+ * await storefront.create({ notifyUrl }, { notifySecret }).notifyFulfilment(notice, { signal, now });
+ */
+export interface SalesChannel {
+  notifyFulfilment(notice: FulfilmentNotice, options: { signal: AbortSignal; now: Date }): Promise<void>;
+}
+
+export interface SalesChannelAdapter<C = unknown, S = unknown> {
+  readonly kind: string;
+  readonly config: z.ZodType<C>;
+  readonly secrets: z.ZodType<S>;
+  create(config: C, secrets: S): SalesChannel;
+}

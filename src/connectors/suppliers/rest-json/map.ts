@@ -1,0 +1,20 @@
+import type { PurchaseOrderMessage } from '../supplier-transport.ts';
+
+/** Waybill's PO → the JSON body documented in docs/wire-formats.md ("Purchase order out"). */
+export function toWire(po: PurchaseOrderMessage) {
+  return {
+    poNumber: po.poNumber,
+    orderRef: po.orderId,
+    currency: po.currency,
+    createdAt: po.createdAt.toISOString(),
+    shipTo: po.shipTo,
+    packingSlip: { brand: po.brand },
+    lines: po.lines.map((l) => ({
+      lineNumber: l.lineNumber,
+      supplierSku: l.supplierSku,
+      sku: l.sku,
+      quantity: l.quantity,
+      unitCost: l.unitCost,
+    })),
+  };
+}

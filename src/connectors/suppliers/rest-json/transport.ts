@@ -1,0 +1,22 @@
+import { postSigned } from '../../shared/signed-http.ts';
+import type { PurchaseOrderMessage } from '../supplier-transport.ts';
+import type { RestJsonConfig, RestJsonSecrets } from './credentials.ts';
+import { toWire } from './map.ts';
+
+/** The only place this adapter speaks HTTP. */
+export async function postPurchaseOrder(
+  config: RestJsonConfig,
+  secrets: RestJsonSecrets,
+  po: PurchaseOrderMessage,
+  options: { signal: AbortSignal; now: Date },
+): Promise<void> {
+  await postSigned({
+    url: config.url,
+    body: toWire(po),
+    secret: secrets.signingSecret,
+    idempotencyKey: po.poNumber,
+    timeoutMs: config.timeoutMs,
+    signal: options.signal,
+    now: options.now,
+  });
+}

@@ -1,0 +1,97 @@
+import type { ChannelId, OrderId, Sku, SupplierId } from '../domain/ids.ts';
+import { money, type CurrencyCode } from '../domain/money.ts';
+import type { OrderLineState, OrderState } from '../domain/order.machine.ts';
+import type { Order, OrderLine } from '../domain/order.ts';
+import type { Db } from './schema.ts';
+
+export async function findOrderIdByExternalId(db: Db, channelId: string, externalId: string): Promise<OrderId | null> {
+  const row = await db
+    .selectFrom('orders')
+    .select('id')
+    .where('channel_id', '=', channelId)
+    .where('external_id', '=', externalId)
+    .executeTakeFirst();
+  return (row?.id as OrderId | undefined) ?? null;
+}
+
+export async function insertOrder(tx: Db, order: Order, now: Date): Promise<void> {
+  await tx
+    .insertInto('orders')
+    .values({
+      id: order.id,
+      channel_id: order.channelId,
+      external_id: order.externalId,
+      state: order.state,
+      hold_reason: order.holdReason,
+      currency: order.currency,
+      total_amount: order.total.amount,
+      customer: JSON.stringify(order.customer),
+      shipping_address: JSON.stringify(order.shippingAddress),
+      placed_at: order.placedAt.getTime(),
+      created_at: now.getTime(),
+      updated_at: now.getTime(),
+    })
+    .execute();
+  await tx
+    .insertInto('order_lines')
+    .values(
+      order.lines.map((l) => ({
+        order_id: order.id,
+        line_number: l.lineNumber,
+        sku: l.sku,
+        quantity: l.quantity,
+        unit_price: l.unitPrice.amount,
+        state: l.state,
+        supplier_id: l.supplierId,
+      })),
+    )
+    .execute();
+}
+
+/** Loads an order with its lines; `lock` (PostgreSQL) takes the row lock so concurrent writers queue up. */
+export async function loadOrder(tx: Db, id: string, lock = false): Promise<Order | null> {
+  let query = tx.selectFrom('orders').selectAll().where('id', '=', id);
+  if (lock) query = query.forUpdate();
+  const row = await query.executeTakeFirst();
+  if (!row) return null;
+  const lines = await tx.selectFrom('order_lines').selectAll().where('order_id', '=', id).orderBy('line_number').execute();
+  const currency = row.currency as CurrencyCode;
+  return {
+    id: row.id as OrderId,
+    channelId: row.channel_id as ChannelId,
+    externalId: row.external_id,
+    state: row.state as OrderState,
+    holdReason: row.hold_reason,
+    currency,
+    total: money(row.total_amount, currency),
+    customer: JSON.parse(row.customer),
+    shippingAddress: JSON.parse(row.shipping_address),
+    placedAt: new Date(row.placed_at),
+    lines: lines.map(
+      (l): OrderLine => ({
+        lineNumber: l.line_number,
+        sku: l.sku as Sku,
+        quantity: l.quantity,
+        unitPrice: money(l.unit_price, currency),
+        state: l.state as OrderLineState,
+        supplierId: l.supplier_id as SupplierId | null,
+      }),
+    ),
+  };
+}
+
+export async function saveOrderState(tx: Db, order: Pick<Order, 'id' | 'state' | 'holdReason' | 'lines'>, now: Date, changedLines: readonly number[]): Promise<void> {
+  await tx
+    .updateTable('orders')
+    .set({ state: order.state, hold_reason: order.holdReason, updated_at: now.getTime() })
+    .where('id', '=', order.id)
+    .execute();
+  for (const line of order.lines.filter((l) => changedLines.includes(l.lineNumber))) {
+    await tx
+      .updateTable('order_lines')
+      .set({ state: line.state, supplier_id: line.supplierId })
+      .where('order_id', '=', order.id)
+      .where('line_number', '=', line.lineNumber)
+      .execute();
+  }
+}

@@ -1,0 +1,84 @@
+import type { Sku, SupplierId } from '../domain/ids.ts';
+import { money, type CurrencyCode } from '../domain/money.ts';
+import type { Offer } from '../domain/routing.ts';
+import type { Db } from './schema.ts';
+
+export interface ChannelRecord {
+  id: string;
+  kind: string;
+  name: string;
+  currency: CurrencyCode;
+  notifyUrl: string | null;
+  sealedSecrets: string | null;
+}
+
+export interface SupplierRecord {
+  id: SupplierId;
+  name: string;
+  currency: CurrencyCode;
+  transportKind: string;
+  transportConfig: unknown;
+  sealedSecrets: string | null;
+  ackWithinMinutes: number;
+}
+
+export async function findChannel(db: Db, id: string): Promise<ChannelRecord | null> {
+  const row = await db.selectFrom('channels').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) return null;
+  return { id: row.id, kind: row.kind, name: row.name, currency: row.currency as CurrencyCode, notifyUrl: row.notify_url, sealedSecrets: row.secrets };
+}
+
+export async function findSuppliers(db: Db, ids: readonly string[]): Promise<Map<string, SupplierRecord>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.selectFrom('suppliers').selectAll().where('id', 'in', ids).execute();
+  return new Map(rows.map((r) => [r.id, toSupplier(r)]));
+}
+
+/** The supplier a bearer token belongs to, looked up by the token's hash. */
+export async function findSupplierByTokenHash(db: Db, hash: string): Promise<SupplierRecord | null> {
+  const row = await db.selectFrom('suppliers').selectAll().where('api_token_hash', '=', hash).executeTakeFirst();
+  return row ? toSupplier(row) : null;
+}
+
+function toSupplier(r: { id: string; name: string; currency: string; transport_kind: string; transport_config: string; secrets: string | null; ack_within_minutes: number }): SupplierRecord {
+  return {
+    id: r.id as SupplierId,
+    name: r.name,
+    currency: r.currency as CurrencyCode,
+    transportKind: r.transport_kind,
+    transportConfig: JSON.parse(r.transport_config),
+    sealedSecrets: r.secrets,
+    ackWithinMinutes: r.ack_within_minutes,
+  };
+}
+
+export async function findKnownSkus(db: Db, skus: readonly string[]): Promise<Set<string>> {
+  if (skus.length === 0) return new Set();
+  const rows = await db.selectFrom('variants').select('sku').where('sku', 'in', skus).execute();
+  return new Set(rows.map((r) => r.sku));
+}
+
+export async function findOffers(db: Db, skus: readonly string[]): Promise<Map<Sku, Offer[]>> {
+  const result = new Map<Sku, Offer[]>();
+  if (skus.length === 0) return result;
+  const rows = await db.selectFrom('offers').selectAll().where('sku', 'in', skus).execute();
+  for (const r of rows) {
+    const list = result.get(r.sku as Sku) ?? [];
+    list.push({
+      supplierId: r.supplier_id as SupplierId,
+      sku: r.sku as Sku,
+      supplierSku: r.supplier_sku,
+      cost: money(r.cost_amount, r.cost_currency),
+      priority: r.priority,
+      active: r.active === 1,
+      stock: r.stock,
+    });
+    result.set(r.sku as Sku, list);
+  }
+  return result;
+}
+
+export async function getSetting(db: Db, key: string): Promise<string | null> {
+  const row = await db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst();
+  return row?.value ?? null;
+}

@@ -1,0 +1,135 @@
+import type { OrderId, PoNumber, Sku, SupplierId } from '../domain/ids.ts';
+import { money, type CurrencyCode, type Money } from '../domain/money.ts';
+import type { PurchaseOrderState } from '../domain/purchase-order.machine.ts';
+import type { PoLineStatus, PurchaseOrderLine, PurchaseOrderPlan } from '../domain/purchase-order.ts';
+import type { Db } from './schema.ts';
+
+export interface PurchaseOrder {
+  id: string;
+  poNumber: PoNumber;
+  orderId: OrderId;
+  supplierId: SupplierId;
+  state: PurchaseOrderState;
+  currency: CurrencyCode;
+  total: Money;
+  createdAt: Date;
+  sentAt: Date | null;
+  acknowledgedAt: Date | null;
+  ackDueAt: Date | null;
+  lines: PurchaseOrderLine[];
+}
+
+export async function insertPurchaseOrder(tx: Db, id: string, orderId: string, plan: PurchaseOrderPlan, now: Date, ackDueAt: Date): Promise<void> {
+  await tx
+    .insertInto('purchase_orders')
+    .values({
+      id,
+      po_number: plan.poNumber,
+      order_id: orderId,
+      supplier_id: plan.supplierId,
+      state: 'pending',
+      currency: plan.currency,
+      total_amount: plan.total.amount,
+      created_at: now.getTime(),
+      updated_at: now.getTime(),
+      sent_at: null,
+      acknowledged_at: null,
+      ack_due_at: ackDueAt.getTime(),
+    })
+    .execute();
+  await tx
+    .insertInto('purchase_order_lines')
+    .values(
+      plan.lines.map((l) => ({
+        purchase_order_id: id,
+        line_number: l.lineNumber,
+        order_line_number: l.orderLineNumber,
+        sku: l.sku,
+        supplier_sku: l.supplierSku,
+        quantity: l.quantity,
+        unit_cost: l.unitCost.amount,
+        status: l.status,
+        reject_reason: l.rejectReason,
+        shipped_quantity: l.shippedQuantity,
+      })),
+    )
+    .execute();
+}
+
+type Key = { id: string } | { poNumber: string; supplierId: string } | { orderId: string };
+
+/** Loads purchase orders with their lines. A supplier-scoped key only finds that supplier's own POs. */
+export async function loadPurchaseOrders(db: Db, key: Key, lock = false): Promise<PurchaseOrder[]> {
+  let query = db.selectFrom('purchase_orders').selectAll();
+  if ('id' in key) query = query.where('id', '=', key.id);
+  else if ('poNumber' in key) query = query.where('po_number', '=', key.poNumber).where('supplier_id', '=', key.supplierId);
+  else query = query.where('order_id', '=', key.orderId).orderBy('created_at').orderBy('po_number');
+  if (lock) query = query.forUpdate();
+  const rows = await query.execute();
+  if (rows.length === 0) return [];
+  const lines = await db
+    .selectFrom('purchase_order_lines')
+    .selectAll()
+    .where(
+      'purchase_order_id',
+      'in',
+      rows.map((r) => r.id),
+    )
+    .orderBy('line_number')
+    .execute();
+  return rows.map((row) => {
+    const currency = row.currency as CurrencyCode;
+    return {
+      id: row.id,
+      poNumber: row.po_number as PoNumber,
+      orderId: row.order_id as OrderId,
+      supplierId: row.supplier_id as SupplierId,
+      state: row.state as PurchaseOrderState,
+      currency,
+      total: money(row.total_amount, currency),
+      createdAt: new Date(row.created_at),
+      sentAt: row.sent_at === null ? null : new Date(row.sent_at),
+      acknowledgedAt: row.acknowledged_at === null ? null : new Date(row.acknowledged_at),
+      ackDueAt: row.ack_due_at === null ? null : new Date(row.ack_due_at),
+      lines: lines
+        .filter((l) => l.purchase_order_id === row.id)
+        .map((l) => ({
+          lineNumber: l.line_number,
+          orderLineNumber: l.order_line_number,
+          sku: l.sku as Sku,
+          supplierSku: l.supplier_sku,
+          quantity: l.quantity,
+          unitCost: money(l.unit_cost, currency),
+          status: l.status as PoLineStatus,
+          rejectReason: l.reject_reason,
+          shippedQuantity: l.shipped_quantity,
+        })),
+    };
+  });
+}
+
+export async function savePurchaseOrder(
+  tx: Db,
+  po: Pick<PurchaseOrder, 'id' | 'state' | 'lines'>,
+  now: Date,
+  stamps: { sentAt?: Date; acknowledgedAt?: Date } = {},
+): Promise<void> {
+  await tx
+    .updateTable('purchase_orders')
+    .set({
+      state: po.state,
+      updated_at: now.getTime(),
+      ...(stamps.sentAt ? { sent_at: stamps.sentAt.getTime() } : {}),
+      ...(stamps.acknowledgedAt ? { acknowledged_at: stamps.acknowledgedAt.getTime() } : {}),
+    })
+    .where('id', '=', po.id)
+    .execute();
+  for (const l of po.lines) {
+    await tx
+      .updateTable('purchase_order_lines')
+      .set({ status: l.status, reject_reason: l.rejectReason, shipped_quantity: l.shippedQuantity })
+      .where('purchase_order_id', '=', po.id)
+      .where('line_number', '=', l.lineNumber)
+      .execute();
+  }
+}
