@@ -44,6 +44,8 @@ export interface SupplierSim {
   acknowledged: Set<string>;
   shipped: Set<string>;
   setHubUrl(url: string): void;
+  /** Changes the failure behaviour while running (a supplier that recovers, or starts failing). */
+  setFaults(faults: { failRate?: number; timeoutRate?: number }): void;
   idle(): Promise<void>;
   close(): Promise<void>;
 }
@@ -86,7 +88,7 @@ class Supplier implements SupplierSim {
   private readonly closing = new AbortController();
   private readonly tasks = new Set<Promise<void>>();
 
-  constructor(private readonly opts: SupplierSimOptions) {
+  constructor(private opts: SupplierSimOptions) {
     this.hubUrl = opts.hubUrl;
     this.random = seededRandom(opts.seed ?? 1);
     this.rejectSkus = new Set(opts.rejectSkus ?? []);
@@ -101,6 +103,10 @@ class Supplier implements SupplierSim {
 
   setHubUrl(url: string): void {
     this.hubUrl = url;
+  }
+
+  setFaults(faults: { failRate?: number; timeoutRate?: number }): void {
+    this.opts = { ...this.opts, ...faults };
   }
 
   async idle(): Promise<void> {

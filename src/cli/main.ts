@@ -1,0 +1,126 @@
+import { readFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { parse as parseYaml } from 'yaml';
+import { applySetup } from '../app/apply-setup.ts';
+import { createApiKey, ROLES, type Role } from '../app/api-keys.ts';
+import { InputError } from '../app/errors.ts';
+import { EnvMissingError, interpolateEnv, setupDocument } from '../app/setup-document.ts';
+import { parseInput } from '../app/validation.ts';
+import { createHub, type Hub } from '../hub.ts';
+import { migrateToLatest } from '../store/migrate.ts';
+import { DEFAULT_DATABASE_URL, openStore } from '../store/store.ts';
+
+const program = new Command('waybill').description('Waybill, the drop-ship order hub').showHelpAfterError();
+const databaseUrl = () => process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
+
+program
+  .command('start')
+  .description('the hub: API, workers and UI in one process')
+  .option('--no-worker', 'serve the API only (run `waybill worker` processes beside it)')
+  .action(async (opts: { worker: boolean }) => {
+    const hub = await createHub({ worker: opts.worker });
+    const url = await hub.listen(Number(process.env.PORT ?? 8080), process.env.HOST ?? '127.0.0.1');
+    console.log(`Waybill listening on ${url} (API docs ${url}/docs)${opts.worker ? ', worker running' : ''}`);
+    stopOnSignal(hub);
+  });
+
+program
+  .command('worker')
+  .description('a worker process only: runs queued jobs (send POs, notify channels, timers)')
+  .action(async () => {
+    const hub = await createHub({ worker: true, http: false });
+    console.log('Waybill worker running');
+    stopOnSignal(hub);
+  });
+
+program
+  .command('migrate')
+  .description('apply database migrations')
+  .action(async () => {
+    const store = await openStore(databaseUrl());
+    const applied = await migrateToLatest(store.db);
+    await store.close();
+    console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
+  });
+
+program
+  .command('apply')
+  .description('create or update channels, suppliers, products and offers from a setup file; idempotent')
+  .argument('<file>', 'the setup file (YAML), see docs/setup-file.md')
+  .option('--dry-run', 'show what would change, change nothing')
+  .action(async (file: string, opts: { dryRun?: boolean }) => {
+    const doc = readSetupFile(file);
+    const hub = await createHub({ worker: false, http: false, migrate: true, logLevel: 'warn' });
+    try {
+      const report = await applySetup(hub.ctx, doc, { dryRun: opts.dryRun ?? false });
+      const line = (label: string, items: string[]) => items.length && console.log(`${label} (${items.length}): ${items.join(', ')}`);
+      line(report.dryRun ? 'would create' : 'created', report.created);
+      line(report.dryRun ? 'would update' : 'updated', report.updated);
+      console.log(`unchanged: ${report.unchanged.length}`);
+    } finally {
+      await hub.close();
+    }
+  });
+
+const keys = program.command('keys').description('API keys');
+keys
+  .command('create')
+  .description('print a new API key once (only its hash is stored)')
+  .addOption(new Option('--role <role>', 'what the key may do').choices(ROLES).makeOptionMandatory())
+  .option('--label <label>', 'a note: who or what uses the key')
+  .action(async (opts: { role: Role; label?: string }) => {
+    const hub = await createHub({ worker: false, http: false, migrate: true, logLevel: 'warn' });
+    try {
+      const created = await createApiKey(hub.ctx, opts.role, opts.label);
+      console.error(`Created ${created.role} key ${created.id}. It is shown once; store it now:`);
+      console.log(created.key);
+    } finally {
+      await hub.close();
+    }
+  });
+
+program
+  .command('demo')
+  .description('the quick start: a simulated storefront and two suppliers push orders through the whole lifecycle')
+  .option('--once', 'run the scenario, print the summary, exit 0 when every order reached its expected end state')
+  .option('--orders <n>', 'how many orders', '240')
+  .action(async (opts: { once?: boolean; orders: string }) => {
+    const { runDemo } = await import('./demo.ts');
+    process.exitCode = await runDemo({ once: opts.once ?? false, orders: Number(opts.orders) });
+  });
+
+/** Reads, interpolates and validates a setup file; a wrong file is refused with the path of the field. */
+function readSetupFile(file: string) {
+  try {
+    return parseInput(setupDocument, interpolateEnv(parseYaml(readFileSync(file, 'utf8')), process.env));
+  } catch (error) {
+    if (error instanceof InputError || error instanceof EnvMissingError) fail(`${file}: ${error.message}`);
+    if (error instanceof Error && error.name === 'YAMLParseError') fail(`${file}: not valid YAML: ${error.message}`);
+    throw error;
+  }
+}
+
+function fail(message: string): never {
+  console.error(`error: ${message}\nnothing was applied`);
+  process.exit(2);
+}
+
+function stopOnSignal(hub: Hub): void {
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: finishing running jobs, then stopping`);
+    hub.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+await program.parseAsync(process.argv);

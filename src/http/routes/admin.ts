@@ -1,0 +1,118 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { applySetup } from '../../app/apply-setup.ts';
+import type { AppContext } from '../../app/context.ts';
+import { ConflictError, NotFoundError } from '../../app/errors.ts';
+import { setupDocument } from '../../app/setup-document.ts';
+import { listDeadLetters, replayDeadLetter, type JobRow } from '../../jobs/queue.ts';
+import type { AnyJobDefinition } from '../../jobs/job.ts';
+import { errorResponses, jobOut, problemOut } from '../schemas.ts';
+import type { Guards } from '../server.ts';
+
+const applyReport = z.object({ created: z.array(z.string()), updated: z.array(z.string()), unchanged: z.array(z.string()), dryRun: z.boolean() });
+
+/** Setup as data, the catalogue of partners, and the dead-letter list. */
+export function adminRoutes(ctx: AppContext, guard: Guards, jobs: ReadonlyMap<string, AnyJobDefinition>): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.post(
+      '/api/v1/setup',
+      {
+        preHandler: guard.write,
+        schema: {
+          tags: ['setup'],
+          summary: 'Create or update channels, suppliers, products and offers from a setup document (docs/setup-file.md)',
+          description: 'Idempotent; all or nothing. Secrets are stored encrypted and never returned.',
+          querystring: z.object({ dryRun: z.coerce.boolean().default(false) }),
+          body: setupDocument,
+          response: { 200: applyReport, ...errorResponses },
+        },
+      },
+      async (request) => applySetup(ctx, request.body, { dryRun: request.query.dryRun }),
+    );
+
+    app.get(
+      '/api/v1/channels',
+      { preHandler: guard.read, schema: { tags: ['setup'], summary: 'Sales channels (secrets never shown)', response: { 200: z.object({ channels: z.array(z.object({ id: z.string(), kind: z.string(), name: z.string(), currency: z.string(), notifyUrl: z.string().nullable() })) }) } } },
+      async () => ({
+        channels: (await ctx.store.db.selectFrom('channels').select(['id', 'kind', 'name', 'currency', 'notify_url']).orderBy('id').execute()).map((c) => ({ id: c.id, kind: c.kind, name: c.name, currency: c.currency, notifyUrl: c.notify_url })),
+      }),
+    );
+
+    app.get(
+      '/api/v1/suppliers',
+      {
+        preHandler: guard.read,
+        schema: { tags: ['setup'], summary: 'Suppliers and their transports (secrets and tokens never shown)', response: { 200: z.object({ suppliers: z.array(z.object({ id: z.string(), name: z.string(), currency: z.string(), transport: z.object({ kind: z.string() }).loose(), ackWithinMinutes: z.number() })) }) } },
+      },
+      async () => ({
+        suppliers: (await ctx.store.db.selectFrom('suppliers').select(['id', 'name', 'currency', 'transport_kind', 'transport_config', 'ack_within_minutes']).orderBy('id').execute()).map((s) => ({
+          id: s.id,
+          name: s.name,
+          currency: s.currency,
+          transport: { kind: s.transport_kind, ...(JSON.parse(s.transport_config) as object) },
+          ackWithinMinutes: s.ack_within_minutes,
+        })),
+      }),
+    );
+
+    app.get(
+      '/api/v1/products',
+      {
+        preHandler: guard.read,
+        schema: {
+          tags: ['setup'],
+          summary: 'Products (variants by SKU) and their offers',
+          querystring: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100), after: z.string().optional() }),
+          response: { 200: z.object({ products: z.array(z.object({ sku: z.string(), name: z.string(), gtin: z.string().nullable(), offers: z.array(z.object({ supplierId: z.string(), supplierSku: z.string(), cost: z.object({ amount: z.number(), currency: z.string() }), priority: z.number(), active: z.boolean(), stock: z.number().nullable() })) })) }) },
+        },
+      },
+      async (request) => {
+        let query = ctx.store.db.selectFrom('variants').select(['sku', 'name', 'gtin']).orderBy('sku').limit(request.query.limit);
+        if (request.query.after) query = query.where('sku', '>', request.query.after);
+        const variants = await query.execute();
+        const offers = variants.length ? await ctx.store.db.selectFrom('offers').selectAll().where('sku', 'in', variants.map((v) => v.sku)).orderBy('priority').execute() : [];
+        return {
+          products: variants.map((v) => ({
+            ...v,
+            offers: offers.filter((o) => o.sku === v.sku).map((o) => ({ supplierId: o.supplier_id, supplierSku: o.supplier_sku, cost: { amount: o.cost_amount, currency: o.cost_currency }, priority: o.priority, active: o.active === 1, stock: o.stock })),
+          })),
+        };
+      },
+    );
+
+    app.get(
+      '/api/v1/dead-letters',
+      { preHandler: guard.read, schema: { tags: ['jobs'], summary: 'Jobs that ran out of attempts, newest first', response: { 200: z.object({ deadLetters: z.array(jobOut) }) } } },
+      async () => ({ deadLetters: (await listDeadLetters(ctx.store.db)).map(jobView) }),
+    );
+
+    app.post(
+      '/api/v1/dead-letters/:jobId/replay',
+      {
+        preHandler: guard.write,
+        schema: { tags: ['jobs'], summary: 'Queue a dead letter again, with a fresh set of attempts and the same idempotency key', params: z.object({ jobId: z.string() }), response: { 200: jobOut, ...errorResponses, 409: problemOut } },
+      },
+      async (request) => {
+        const outcome = await ctx.store.transact((tx) => replayDeadLetter(tx, jobs, request.params.jobId, ctx.clock.now().getTime()));
+        if (outcome.kind === 'not_found') throw new NotFoundError(`dead letter ${request.params.jobId}`);
+        if (outcome.kind === 'not_dead') throw new ConflictError(`job ${request.params.jobId} is ${outcome.state}, not dead`);
+        return jobView(outcome.job);
+      },
+    );
+  };
+}
+
+function jobView(j: JobRow) {
+  return {
+    id: j.id,
+    kind: j.kind,
+    key: j.key,
+    state: j.state,
+    attempts: j.attempts,
+    maxAttempts: j.max_attempts,
+    runAt: new Date(j.run_at).toISOString(),
+    lastError: j.last_error,
+    createdAt: new Date(j.created_at).toISOString(),
+    updatedAt: new Date(j.updated_at).toISOString(),
+  };
+}

@@ -1,0 +1,96 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AppContext } from '../../app/context.ts';
+import { NotFoundError } from '../../app/errors.ts';
+import { takeOrder } from '../../app/take-order.ts';
+import { orderView } from '../../app/views.ts';
+import type { ChannelId, Sku } from '../../domain/ids.ts';
+import { currency, money } from '../../domain/money.ts';
+import { errorResponses, orderInput, orderOut, orderSummaryOut } from '../schemas.ts';
+import type { Guards } from '../server.ts';
+
+export function orderRoutes(ctx: AppContext, guard: Guards): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.post(
+      '/api/v1/channels/:channelId/orders',
+      {
+        preHandler: guard.write,
+        schema: {
+          tags: ['orders'],
+          summary: 'Take in an order from the generic storefront channel',
+          description: 'Idempotent on the channel and externalId: a repeat answers 200 with the order and creates nothing.',
+          params: z.object({ channelId: z.string() }),
+          body: orderInput,
+          response: { 200: orderOut, 201: orderOut, ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        const body = request.body;
+        const code = currency(body.currency);
+        const result = await takeOrder(ctx, {
+          channelId: request.params.channelId as ChannelId,
+          externalId: body.externalId,
+          placedAt: body.placedAt ? new Date(body.placedAt) : ctx.clock.now(),
+          currency: code,
+          customer: body.customer,
+          shippingAddress: body.shippingAddress,
+          lines: body.lines.map((l) => ({ sku: l.sku as Sku, quantity: l.quantity, unitPrice: money(l.unitPrice, code) })),
+        });
+        const view = await orderView(ctx.store.db, result.orderId);
+        return reply.code(result.kind === 'created' ? 201 : 200).send(view!);
+      },
+    );
+
+    app.get(
+      '/api/v1/orders',
+      {
+        preHandler: guard.read,
+        schema: {
+          tags: ['orders'],
+          summary: 'List orders, newest first',
+          querystring: z.object({ state: z.string().optional(), channelId: z.string().optional(), limit: z.coerce.number().int().min(1).max(500).default(50), before: z.string().optional().describe('cursor: an order id') }),
+          response: { 200: z.object({ orders: z.array(orderSummaryOut), next: z.string().nullable() }), ...errorResponses },
+        },
+      },
+      async (request) => {
+        const q = request.query;
+        let query = ctx.store.db.selectFrom('orders').select(['id', 'channel_id', 'external_id', 'state', 'hold_reason', 'total_amount', 'currency', 'created_at']).orderBy('id', 'desc').limit(q.limit + 1);
+        if (q.state) query = query.where('state', '=', q.state);
+        if (q.channelId) query = query.where('channel_id', '=', q.channelId);
+        if (q.before) query = query.where('id', '<', q.before);
+        const rows = await query.execute();
+        const page = rows.slice(0, q.limit);
+        return {
+          orders: page.map((r) => ({
+            id: r.id,
+            channelId: r.channel_id,
+            externalId: r.external_id,
+            state: r.state,
+            holdReason: r.hold_reason,
+            total: { amount: r.total_amount, currency: r.currency },
+            createdAt: new Date(r.created_at).toISOString(),
+          })),
+          next: rows.length > q.limit ? page[page.length - 1]!.id : null,
+        };
+      },
+    );
+
+    app.get(
+      '/api/v1/orders/:orderId',
+      {
+        preHandler: guard.read,
+        schema: {
+          tags: ['orders'],
+          summary: 'One order: state, lines, purchase orders, shipments and its timeline',
+          params: z.object({ orderId: z.string() }),
+          response: { 200: orderOut, ...errorResponses },
+        },
+      },
+      async (request) => {
+        const view = await orderView(ctx.store.db, request.params.orderId);
+        if (!view) throw new NotFoundError(`order ${request.params.orderId}`);
+        return view;
+      },
+    );
+  };
+}

@@ -1,0 +1,91 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { acknowledgePurchaseOrder } from '../../app/acknowledge-purchase-order.ts';
+import type { AppContext } from '../../app/context.ts';
+import { NotFoundError } from '../../app/errors.ts';
+import { recordShipment } from '../../app/record-shipment.ts';
+import { purchaseOrderView } from '../../app/views.ts';
+import { loadPurchaseOrders } from '../../store/purchase-orders.repo.ts';
+import { ackInput, errorResponses, problemOut, purchaseOrderOut, shipmentInput } from '../schemas.ts';
+
+const poParams = z.object({ poNumber: z.string() });
+const responses = { ...errorResponses, 409: problemOut };
+
+/** `/supplier-api/v1`: a supplier's token sees its own purchase orders and nothing else (others answer 404). */
+export function supplierApiRoutes(ctx: AppContext, supplierGuard: ReturnType<typeof import('../auth.ts').supplierAuth>): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.addHook('preHandler', supplierGuard);
+
+    app.get(
+      '/supplier-api/v1/purchase-orders',
+      {
+        schema: {
+          tags: ['supplier'],
+          summary: "The supplier's purchase orders, newest first",
+          querystring: z.object({ status: z.string().optional(), limit: z.coerce.number().int().min(1).max(500).default(100), before: z.string().optional() }),
+          response: { 200: z.object({ purchaseOrders: z.array(purchaseOrderOut) }), ...responses },
+        },
+      },
+      async (request) => {
+        let query = ctx.store.db.selectFrom('purchase_orders').select('id').where('supplier_id', '=', request.supplierId!).orderBy('id', 'desc').limit(request.query.limit);
+        if (request.query.status) query = query.where('state', '=', request.query.status);
+        if (request.query.before) query = query.where('id', '<', request.query.before);
+        const ids = await query.execute();
+        const pos = await Promise.all(ids.map((r) => loadPurchaseOrders(ctx.store.db, { id: r.id })));
+        return { purchaseOrders: pos.flat().map(purchaseOrderView) };
+      },
+    );
+
+    app.get(
+      '/supplier-api/v1/purchase-orders/:poNumber',
+      { schema: { tags: ['supplier'], summary: 'One purchase order', params: poParams, response: { 200: purchaseOrderOut, ...responses } } },
+      async (request) => {
+        const [po] = await loadPurchaseOrders(ctx.store.db, { poNumber: request.params.poNumber, supplierId: request.supplierId! });
+        if (!po) throw new NotFoundError(`purchase order ${request.params.poNumber}`);
+        return purchaseOrderView(po);
+      },
+    );
+
+    app.post(
+      '/supplier-api/v1/purchase-orders/:poNumber/acknowledgement',
+      {
+        schema: {
+          tags: ['supplier'],
+          summary: 'Accept or reject each line of a purchase order',
+          description: 'Every line must be named once. The same acknowledgement again answers 200 and changes nothing; a different one answers 409.',
+          params: poParams,
+          body: ackInput,
+          response: { 200: purchaseOrderOut, ...responses },
+        },
+      },
+      async (request) => {
+        const result = await acknowledgePurchaseOrder(ctx, request.supplierId!, request.params.poNumber, request.body.lines);
+        return purchaseOrderView(result.purchaseOrder);
+      },
+    );
+
+    app.post(
+      '/supplier-api/v1/purchase-orders/:poNumber/shipments',
+      {
+        schema: {
+          tags: ['supplier'],
+          summary: 'Report a shipment: carrier, tracking number and the lines in the parcel',
+          description: 'The same tracking number again for this PO answers 200 with the shipment already recorded.',
+          params: poParams,
+          body: shipmentInput,
+          response: { 200: z.object({ shipmentId: z.string(), duplicate: z.boolean() }), 201: z.object({ shipmentId: z.string(), duplicate: z.boolean() }), ...responses },
+        },
+      },
+      async (request, reply) => {
+        const body = request.body;
+        const result = await recordShipment(ctx, request.supplierId!, request.params.poNumber, {
+          carrier: body.carrier,
+          trackingNumber: body.trackingNumber,
+          shippedAt: body.shippedAt ? new Date(body.shippedAt) : undefined,
+          lines: body.lines,
+        });
+        return reply.code(result.kind === 'created' ? 201 : 200).send({ shipmentId: result.shipmentId, duplicate: result.kind === 'duplicate' });
+      },
+    );
+  };
+}

@@ -1,0 +1,132 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { AppContext, Logger } from './app/context.ts';
+import { notifyChannelJob } from './app/notify-channel.ts';
+import { ackDueJob, sendPurchaseOrderJob } from './app/send-purchase-order.ts';
+import { salesChannels } from './connectors/channels/registry.ts';
+import { supplierTransports } from './connectors/suppliers/registry.ts';
+import type { Clock, IdGenerator } from './domain/ids.ts';
+import { buildServer } from './http/server.ts';
+import { createMetrics } from './http/metrics.ts';
+import { systemClock, ulidIds } from './infra/ids.ts';
+import { jsonLogger } from './infra/log.ts';
+import { SecretBox } from './infra/secret-box.ts';
+import type { AnyJobDefinition } from './jobs/job.ts';
+import { JobQueue } from './jobs/queue.ts';
+import { Worker, type WorkerOptions } from './jobs/worker.ts';
+import { migrateToLatest } from './store/migrate.ts';
+import { DEFAULT_DATABASE_URL, openStore, type Store } from './store/store.ts';
+
+export interface HubOptions {
+  databaseUrl?: string;
+  secretKey?: string;
+  /** Run the job worker in this process (embedded mode, or `waybill worker`). */
+  worker?: boolean;
+  /** Serve HTTP (false for `waybill worker`). */
+  http?: boolean;
+  migrate?: boolean;
+  workerOptions?: Partial<WorkerOptions>;
+  logLevel?: 'info' | 'warn' | 'error' | 'silent';
+  clock?: Clock;
+  ids?: IdGenerator;
+  log?: Logger;
+}
+
+export interface Hub {
+  ctx: AppContext;
+  store: Store;
+  jobs: ReadonlyMap<string, AnyJobDefinition>;
+  worker: Worker | null;
+  server: FastifyInstance | null;
+  listen(port: number, host: string): Promise<string>;
+  /** Graceful: stop taking requests, let running jobs finish (or give them back), close the database. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** The composition root: every part of Waybill is wired here, by hand, so a text search follows the data. */
+export async function createHub(options: HubOptions = {}): Promise<Hub> {
+  const databaseUrl = options.databaseUrl ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
+  const log = options.log ?? jsonLogger(options.logLevel ?? 'info');
+  const rawStore = await openStore(databaseUrl);
+  if (options.migrate ?? rawStore.dialect === 'sqlite') await migrateToLatest(rawStore.db);
+
+  let worker: Worker | null = null;
+  // A local commit may have queued work: wake the local worker instead of waiting for its next poll.
+  const store: Store = { ...rawStore, transact: async (fn) => { const result = await rawStore.transact(fn); worker?.wake(); return result; } };
+  const clock = options.clock ?? systemClock;
+  const ids = options.ids ?? ulidIds();
+  const jobs = new Map<string, AnyJobDefinition>();
+  const ctx: AppContext = {
+    store,
+    queue: new JobQueue(jobs, ids, clock),
+    ids,
+    clock,
+    secrets: SecretBox.fromKey(options.secretKey ?? resolveSecretKey(databaseUrl)),
+    transports: supplierTransports,
+    channels: salesChannels,
+    log,
+  };
+  for (const job of [sendPurchaseOrderJob.bind(ctx), ackDueJob.bind(ctx), notifyChannelJob.bind(ctx)]) jobs.set(job.kind, job);
+
+  if (options.worker) {
+    worker = new Worker(store, jobs, clock, {
+      workerId: `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`,
+      log: (message, fields) => log.warn(message, fields),
+      ...envWorkerOptions(),
+      ...options.workerOptions,
+    });
+    worker.start();
+  }
+  const server = options.http === false ? null : await buildServer(ctx, { jobs, metrics: createMetrics(store) });
+
+  return {
+    ctx,
+    store,
+    jobs,
+    worker,
+    server,
+    listen: async (port, host) => {
+      if (!server) throw new Error('this hub serves no HTTP');
+      return server.listen({ port, host });
+    },
+    close: async (graceMs = 10_000) => {
+      await server?.close();
+      await worker?.stop(graceMs);
+      await rawStore.close();
+    },
+  };
+}
+
+function envWorkerOptions(): Partial<WorkerOptions> {
+  const number = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined);
+  const options: Partial<WorkerOptions> = {};
+  const concurrency = number('WAYBILL_WORKER_CONCURRENCY');
+  const leaseMs = number('WAYBILL_JOB_LEASE_MS');
+  const pollMs = number('WAYBILL_POLL_MS');
+  if (concurrency) options.concurrency = concurrency;
+  if (leaseMs) options.leaseMs = leaseMs;
+  if (pollMs) options.pollMs = pollMs;
+  return options;
+}
+
+/**
+ * The master key: WAYBILL_SECRET_KEY, or (embedded SQLite only) a key generated into the data folder on first start
+ * and readable by this user only. PostgreSQL deployments must set the variable: their processes share the key.
+ */
+export function resolveSecretKey(databaseUrl: string): string {
+  const fromEnv = process.env.WAYBILL_SECRET_KEY;
+  if (fromEnv) return fromEnv;
+  if (!databaseUrl.startsWith('sqlite:') || databaseUrl === 'sqlite::memory:') {
+    if (databaseUrl === 'sqlite::memory:') return SecretBox.generateKey();
+    throw new Error('WAYBILL_SECRET_KEY must be set when DATABASE_URL is PostgreSQL (all processes share it)');
+  }
+  const file = join(dirname(databaseUrl.slice('sqlite:'.length)), 'secret.key');
+  if (!existsSync(file)) {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, `${SecretBox.generateKey()}\n`, { mode: 0o600, flag: 'wx' });
+    chmodSync(file, 0o600);
+  }
+  return readFileSync(file, 'utf8').trim();
+}

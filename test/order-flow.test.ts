@@ -1,0 +1,115 @@
+import { afterEach, expect, it } from 'vitest';
+import { startStorefrontSim, type StorefrontSim } from '../sim/storefront.ts';
+import { startSupplierSim, type SupplierSim } from '../sim/supplier.ts';
+import { describeEachDatabase } from './support/databases.ts';
+import { SECRETS, startTestHub, SUPPLIER_TOKENS, testSetup, type TestHub } from './support/hub.ts';
+
+const SKUS = [
+  { sku: 'MUG-BLUE', unitPrice: 1299 },
+  { sku: 'TEE-RED-M', unitPrice: 2500 },
+  { sku: 'LAMP-OAK', unitPrice: 8900 },
+];
+
+async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 25_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describeEachDatabase('an order from the storefront to the suppliers and back', (dialect) => {
+  let t: TestHub;
+  const sims: { close(): Promise<void> }[] = [];
+  afterEach(async () => {
+    await Promise.all(sims.splice(0).map((s) => s.close()));
+    await t?.close();
+  });
+
+  async function world(flaky: { failRate: number; timeoutRate: number }) {
+    t = await startTestHub(dialect, { worker: true, workerOptions: { pollMs: 20 } });
+    const prompt: SupplierSim = await startSupplierSim({ name: 'prompt', signingSecret: SECRETS.prompt, hubUrl: t.url, apiToken: SUPPLIER_TOKENS.prompt, seed: 1, ackDelayMs: 5, shipDelayMs: 5 });
+    const slow: SupplierSim = await startSupplierSim({ name: 'flaky', signingSecret: SECRETS.flaky, hubUrl: t.url, apiToken: SUPPLIER_TOKENS.flaky, seed: 2, ackDelayMs: 20, shipDelayMs: 20, ...flaky });
+    const shop: StorefrontSim = await startStorefrontSim({ hubUrl: t.url, apiKey: t.adminKey, channelId: 'storefront', notifySecret: SECRETS.storefront, seed: 3 });
+    sims.push(prompt, slow, shop);
+    await t.apply(testSetup({ notifyUrl: shop.notifyUrl, prompt: prompt.url, flaky: slow.url }, 300));
+    return { prompt, slow, shop };
+  }
+
+  it('takes orders in, sends one PO per supplier, follows acks and shipments to fulfilled, and tells the channel', async () => {
+    const { prompt, slow, shop } = await world({ failRate: 0.3, timeoutRate: 0.1 });
+    const orders = Array.from({ length: 20 }, (_, i) => shop.makeOrder(i, SKUS));
+    const answers = await Promise.all(orders.map((o) => shop.placeOrder(o)));
+    expect(answers.map((a) => a.status)).toEqual(orders.map(() => 201));
+
+    await until('every order fulfilled at the channel', () => shop.fulfilledOrders.size === orders.length);
+
+    const listed = await t.api('/api/v1/orders?limit=100');
+    expect(listed.body.orders).toHaveLength(20);
+    for (const summary of listed.body.orders) {
+      const { body: order } = await t.api(`/api/v1/orders/${summary.id}`);
+      expect(order.state).toBe('fulfilled');
+      expect(order.lines.every((l: any) => l.state === 'shipped')).toBe(true);
+      const suppliers = order.purchaseOrders.map((po: any) => po.supplierId);
+      expect(new Set(suppliers).size).toBe(suppliers.length);
+      for (const po of order.purchaseOrders) {
+        expect(po.state).toBe('shipped');
+        const sim = po.supplierId === 'prompt' ? prompt : slow;
+        expect(sim.received.get(po.poNumber)?.idempotencyKey).toBe(po.poNumber);
+      }
+      const types = order.events.map((e: any) => e.type);
+      expect(types.slice(0, 2)).toEqual(['order.received', 'order.routed']);
+      expect(types).toContain('purchase_order.sent');
+      expect(types).toContain('purchase_order.acknowledged');
+      expect(types).toContain('shipment.created');
+      expect(types).toContain('order.fulfilled');
+      expect(types).toContain('channel.notified');
+      // Every unit the customer bought was reported shipped to the channel, once.
+      for (const line of order.lines) expect(shop.shippedQuantity(order.externalId, line.sku)).toBe(line.quantity);
+    }
+    const posBySupplier = [...prompt.received.keys(), ...slow.received.keys()];
+    expect(new Set(posBySupplier).size).toBe(posBySupplier.length);
+    // The flaky supplier failed some deliveries; they were retried, and it never got a PO twice as new.
+    expect(slow.deliveries).toBeGreaterThan(slow.received.size);
+  });
+
+  it('repeats of an order create nothing new', async () => {
+    const { shop } = await world({ failRate: 0, timeoutRate: 0 });
+    const order = shop.makeOrder(1, SKUS);
+    const first = await shop.placeOrder(order);
+    const again = await Promise.all([shop.placeOrder(order), shop.placeOrder(order)]);
+    expect(first.status).toBe(201);
+    expect(again.map((a) => a.status)).toEqual([200, 200]);
+    expect(again.map((a: any) => a.body.id)).toEqual([(first.body as any).id, (first.body as any).id]);
+    const pos = await t.hub.store.db.selectFrom('purchase_orders').select('po_number').execute();
+    expect(pos.length).toBe((first.body as any).purchaseOrders.length);
+  });
+
+  it('a supplier that keeps failing leaves a dead letter, and a replay delivers the PO with the same number', async () => {
+    const { slow, shop } = await world({ failRate: 1, timeoutRate: 0 });
+    const { body: order } = (await shop.placeOrder(shop.makeOrder(7, [{ sku: 'LAMP-OAK', unitPrice: 8900 }]))) as { body: any };
+    const poNumber = order.purchaseOrders[0].poNumber;
+    // Speed the retries up: the back-off is minutes in production. Each retry is still a real delivery attempt.
+    await until('the PO send dead-lettered', async () => {
+      await t.hub.store.db.updateTable('jobs').set({ run_at: 0 }).where('state', '=', 'pending').where('kind', '=', 'po.send').execute();
+      const dead = await t.api('/api/v1/dead-letters');
+      return dead.body.deadLetters.length === 1;
+    });
+    const dead = (await t.api('/api/v1/dead-letters')).body.deadLetters[0];
+    expect(dead).toMatchObject({ kind: 'po.send', key: `po.send:${poNumber}`, attempts: 8, state: 'dead' });
+    expect(dead.lastError).toContain('500');
+    expect((await t.api(`/api/v1/orders/${order.id}`)).body.purchaseOrders[0].state).toBe('send_failed');
+    expect(slow.received.size).toBe(0);
+
+    // The supplier has recovered (the operator checked): replay.
+    slow.setFaults({ failRate: 0 });
+    const replayed = await t.api(`/api/v1/dead-letters/${dead.id}/replay`, { method: 'POST' });
+    expect(replayed.status).toBe(200);
+    expect(replayed.body.state).toBe('pending');
+    await until('fulfilled after the replay', () => shop.fulfilledOrders.has(order.externalId));
+    expect(slow.received.get(poNumber)?.count).toBe(1);
+    const again = await t.api(`/api/v1/dead-letters/${dead.id}/replay`, { method: 'POST' });
+    expect(again.status).toBe(409);
+  });
+});
+
