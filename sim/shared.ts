@@ -6,6 +6,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 
 /** How far a signature timestamp may be from our clock (the doc: "refuse a timestamp more than 5 minutes old"). */
@@ -191,4 +192,11 @@ async function attemptPost(req: CallbackRequest): Promise<{ status: number; body
   } catch {
     return undefined;
   }
+}
+
+/** An AbortController whose signal may have any number of listeners (one per pending task). */
+export function unboundedController(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
 }

@@ -18,6 +18,7 @@ import {
   sendJson,
   sleep,
   verifySignature,
+  unboundedController,
 } from './shared.ts';
 
 export interface StorefrontSimOptions {
@@ -93,7 +94,8 @@ class Storefront implements StorefrontSim {
   private readonly shipped = new Map<string, Map<string, number>>();
   /** Latest orderState per externalId, by event createdAt, so a late resend cannot roll the state back. */
   private readonly latestState = new Map<string, { at: number; state: string }>();
-  private readonly closing = new AbortController();
+  // Every pending callback and request listens to this one signal: many at once is normal here.
+  private readonly closing = unboundedController();
 
   constructor(private readonly opts: StorefrontSimOptions) {
     this.hubUrl = opts.hubUrl;

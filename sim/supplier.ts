@@ -18,6 +18,7 @@ import {
   sendJson,
   sleep,
   verifySignature,
+  unboundedController,
 } from './shared.ts';
 
 export interface SupplierSimOptions {
@@ -85,7 +86,8 @@ class Supplier implements SupplierSim {
   private readonly server: Server;
   private readonly random: () => number;
   private readonly rejectSkus: Set<string>;
-  private readonly closing = new AbortController();
+  // Every pending callback and request listens to this one signal: many at once is normal here.
+  private readonly closing = unboundedController();
   private readonly tasks = new Set<Promise<void>>();
 
   constructor(private opts: SupplierSimOptions) {

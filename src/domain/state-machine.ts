@@ -72,7 +72,10 @@ function validate<S extends string>(
   const seen = new Set<S>([initial]);
   const queue = [initial];
   for (let s = queue.shift(); s !== undefined; s = queue.shift()) {
-    for (const t of transitions[s]) if (!seen.has(t)) (seen.add(t), queue.push(t));
+    for (const t of transitions[s].filter((next) => !seen.has(next))) {
+      seen.add(t);
+      queue.push(t);
+    }
   }
   const unreachable = states.filter((s) => !seen.has(s));
   if (unreachable.length) throw new Error(`${name}: unreachable states ${unreachable.join(', ')}`);

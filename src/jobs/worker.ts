@@ -115,15 +115,14 @@ export class Worker {
       return Promise.resolve();
     }
     return new Promise((resolve) => {
-      const timer = setTimeout(done, this.#pollMs);
-      const self = this;
-      this.#wake = done;
-      function done() {
+      const done = () => {
         clearTimeout(timer);
-        self.#wake = null;
-        self.#wakeRequested = false;
+        this.#wake = null;
+        this.#wakeRequested = false;
         resolve();
-      }
+      };
+      const timer = setTimeout(done, this.#pollMs);
+      this.#wake = done;
     });
   }
 

@@ -1,0 +1,239 @@
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { createTestDatabase, describeEachDatabase, type TestDatabase } from '../../test/support/databases.ts';
+import type { Clock } from '../domain/ids.ts';
+import { ulidIds } from '../infra/ids.ts';
+import { migrateToLatest } from '../store/migrate.ts';
+import { openStore, type Store } from '../store/store.ts';
+import { defineJob, PermanentError, type AnyJobDefinition, type JobDefinition } from './job.ts';
+import { JobQueue, listDeadLetters, replayDeadLetter } from './queue.ts';
+import { Worker } from './worker.ts';
+
+/** A clock the test moves by hand: timers and back-off become instant and exact. */
+class FakeClock implements Clock {
+  constructor(public ms = Date.UTC(2026, 10, 21, 12)) {}
+  now = () => new Date(this.ms);
+  advance(ms: number) {
+    this.ms += ms;
+  }
+}
+
+async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describeEachDatabase('the job worker', (dialect) => {
+  let database: TestDatabase;
+  let store: Store;
+  let clock: FakeClock;
+  const workers: Worker[] = [];
+
+  beforeEach(async () => {
+    database = await createTestDatabase(dialect);
+    store = await openStore(database.url, { poolSize: 4 });
+    await migrateToLatest(store.db);
+    clock = new FakeClock();
+  });
+  afterEach(async () => {
+    await Promise.all(workers.splice(0).map((w) => w.stop(100)));
+    await store.close();
+    await database.drop();
+  });
+
+  function setUp(definitions: JobDefinition<any>[], options: { leaseMs?: number; concurrency?: number; id?: string } = {}) {
+    const map = new Map<string, AnyJobDefinition>(definitions.map((d) => [d.kind, d]));
+    const queue = new JobQueue(map, ulidIds(), clock);
+    const worker = new Worker(store, map, clock, { workerId: options.id ?? 'w1', pollMs: 5, random: () => 0.5, leaseMs: options.leaseMs ?? 60_000, concurrency: options.concurrency ?? 4 });
+    workers.push(worker);
+    const enqueue = (key: string, payload: unknown = {}, runAt?: Date) => store.transact((tx) => queue.enqueue(tx, { kind: definitions[0]!.kind, key, payload, ...(runAt ? { runAt } : {}) }));
+    const job = (key: string) => store.db.selectFrom('jobs').selectAll().where('key', '=', key).executeTakeFirstOrThrow();
+    return { map, queue, worker, enqueue, job };
+  }
+
+  it('runs a job once, commits its outcome with its completion, and ignores a second enqueue of the same key', async () => {
+    const runs: string[] = [];
+    const { worker, enqueue, job } = setUp([
+      defineJob<{ n: number }>({
+        kind: 'test.ok',
+        maxAttempts: 3,
+        timeoutMs: 1_000,
+        backoff: { baseMs: 100, capMs: 1_000 },
+        run: async (payload) => {
+          runs.push(`run ${payload.n}`);
+          return { commit: (tx) => tx.insertInto('settings').values({ key: 'outcome', value: String(payload.n) }).execute().then(() => undefined) };
+        },
+      }),
+    ]);
+    await enqueue('k1', { n: 1 });
+    await enqueue('k1', { n: 2 });
+    worker.start();
+    await until('done', async () => (await job('k1')).state === 'done');
+    expect(runs).toEqual(['run 1']);
+    expect((await store.db.selectFrom('settings').select('value').where('key', '=', 'outcome').executeTakeFirst())?.value).toBe('1');
+    expect(worker.stats).toMatchObject({ completed: 1, retried: 0, dead: 0 });
+  });
+
+  it('retries with exponential back-off, then dead-letters; a replay starts over with the same key', async () => {
+    let fail = true;
+    const deadCalls: string[] = [];
+    const { map, worker, enqueue, job } = setUp([
+      defineJob({
+        kind: 'test.flaky',
+        maxAttempts: 3,
+        timeoutMs: 1_000,
+        backoff: { baseMs: 1_000, capMs: 60_000 },
+        run: async () => {
+          if (fail) throw new Error('supplier answered 503');
+        },
+        onDead: async (_tx, _payload, error) => void deadCalls.push(error),
+      }),
+    ]);
+    await enqueue('k');
+    worker.start();
+    await until('first failure', async () => (await job('k')).attempts === 1 && (await job('k')).state === 'pending');
+    // random() = 0.5: attempt n waits 3/4 of min(cap, base·2^(n-1)).
+    expect((await job('k')).run_at - clock.ms).toBe(750);
+    clock.advance(749);
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await job('k')).attempts).toBe(1);
+    clock.advance(1);
+    await until('second failure', async () => (await job('k')).attempts === 2 && (await job('k')).state === 'pending');
+    expect((await job('k')).run_at - clock.ms).toBe(1_500);
+    clock.advance(1_500);
+    await until('dead', async () => (await job('k')).state === 'dead');
+    expect((await job('k')).last_error).toContain('503');
+    expect(deadCalls).toHaveLength(1);
+    expect((await listDeadLetters(store.db)).map((j) => j.key)).toEqual(['k']);
+
+    fail = false;
+    expect((await store.transact((tx) => replayDeadLetter(tx, map, 'job_missing', clock.ms))).kind).toBe('not_found');
+    const id = (await job('k')).id;
+    expect((await store.transact((tx) => replayDeadLetter(tx, map, id, clock.ms))).kind).toBe('replayed');
+    await until('done after replay', async () => (await job('k')).state === 'done');
+    expect((await store.transact((tx) => replayDeadLetter(tx, map, id, clock.ms))).kind).toBe('not_dead');
+  });
+
+  it('stops at once on a PermanentError', async () => {
+    let runs = 0;
+    const { worker, enqueue, job } = setUp([
+      defineJob({
+        kind: 'test.permanent',
+        maxAttempts: 10,
+        timeoutMs: 1_000,
+        backoff: { baseMs: 1, capMs: 1 },
+        run: async () => {
+          runs += 1;
+          throw new PermanentError('supplier answered 400: unknown SKU');
+        },
+      }),
+    ]);
+    await enqueue('k');
+    worker.start();
+    await until('dead', async () => (await job('k')).state === 'dead');
+    expect(runs).toBe(1);
+  });
+
+  it('does not run a timer before it is due', async () => {
+    let runs = 0;
+    const { worker, enqueue, job } = setUp([defineJob({ kind: 'test.timer', maxAttempts: 1, timeoutMs: 1_000, backoff: { baseMs: 1, capMs: 1 }, run: async () => void (runs += 1) })]);
+    await enqueue('t', {}, new Date(clock.ms + 60 * 60_000));
+    worker.start();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(runs).toBe(0);
+    clock.advance(60 * 60_000);
+    await until('fired', async () => (await job('t')).state === 'done');
+    expect(runs).toBe(1);
+  });
+
+  it('an attempt that outlives its timeout counts as a failure', async () => {
+    const { worker, enqueue, job } = setUp([
+      defineJob({ kind: 'test.slow', maxAttempts: 1, timeoutMs: 50, backoff: { baseMs: 1, capMs: 1 }, run: () => new Promise<void>(() => undefined) }),
+    ]);
+    await enqueue('k');
+    worker.start();
+    await until('dead', async () => (await job('k')).state === 'dead');
+    expect((await job('k')).last_error).toContain('timed out');
+  });
+
+  it('gives the job of a worker that died to another after the lease, and the dead one cannot complete it', async () => {
+    let release: () => void = () => undefined;
+    const firstRun = new Promise<void>((resolve) => (release = resolve));
+    const runsBy: string[] = [];
+    const definition = (who: string) =>
+      defineJob({
+        kind: 'test.lease',
+        maxAttempts: 5,
+        timeoutMs: 60_000,
+        backoff: { baseMs: 1, capMs: 1 },
+        run: async () => {
+          runsBy.push(who);
+          if (who === 'stuck') await firstRun;
+        },
+      });
+    // Concurrency 1: A is wedged on the job and claims nothing else, like a hung process.
+    const a = setUp([definition('stuck')], { id: 'a', leaseMs: 1_000, concurrency: 1 });
+    await a.enqueue('k');
+    a.worker.start();
+    await until('claimed by a', async () => (await a.job('k')).locked_by === 'a');
+    const b = setUp([definition('b')], { id: 'b', leaseMs: 1_000 });
+    b.worker.start();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(runsBy).toEqual(['stuck']);
+    clock.advance(1_001);
+    await until('taken over and done by b', async () => (await a.job('k')).state === 'done');
+    release();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(runsBy).toEqual(['stuck', 'b']);
+    expect(b.worker.stats.completed).toBe(1);
+    expect(a.worker.stats.completed).toBe(0);
+  });
+
+  it('several workers share a queue and run every job exactly once', async () => {
+    const runs = new Map<string, number>();
+    const definition = defineJob<{ i: number }>({
+      kind: 'test.many',
+      maxAttempts: 3,
+      timeoutMs: 5_000,
+      backoff: { baseMs: 1, capMs: 1 },
+      run: async ({ i }) => {
+        runs.set(String(i), (runs.get(String(i)) ?? 0) + 1);
+        await new Promise((r) => setTimeout(r, 1));
+      },
+    });
+    const first = setUp([definition], { id: 'w1', concurrency: 8 });
+    setUp([definition], { id: 'w2', concurrency: 8 });
+    setUp([definition], { id: 'w3', concurrency: 8 });
+    await Promise.all(Array.from({ length: 200 }, (_, i) => first.enqueue(`many-${i}`, { i })));
+    workers.forEach((w) => w.start());
+    await until('all done', async () => {
+      const open = await store.db.selectFrom('jobs').select('id').where('state', '!=', 'done').execute();
+      return open.length === 0;
+    });
+    expect(runs.size).toBe(200);
+    expect([...runs.values()].every((n) => n === 1)).toBe(true);
+  });
+
+  it('on stop, lets a running job finish, or gives it back when the grace period runs out', async () => {
+    let finish: () => void = () => undefined;
+    const { worker, enqueue, job } = setUp([
+      defineJob({ kind: 'test.stop', maxAttempts: 3, timeoutMs: 60_000, backoff: { baseMs: 1, capMs: 1 }, run: () => new Promise<void>((r) => (finish = r)) }),
+    ]);
+    await enqueue('slow');
+    worker.start();
+    await until('running', async () => (await job('slow')).state === 'running');
+    await worker.stop(50);
+    const released = await job('slow');
+    expect(released).toMatchObject({ state: 'pending', attempts: 0, locked_by: null });
+    finish();
+
+    const second = setUp([defineJob({ kind: 'test.stop2', maxAttempts: 3, timeoutMs: 60_000, backoff: { baseMs: 1, capMs: 1 }, run: () => new Promise<void>((r) => setTimeout(r, 100)) })], { id: 'w2' });
+    await second.enqueue('quick');
+    second.worker.start();
+    await until('running', async () => (await second.job('quick')).state === 'running');
+    await second.worker.stop(5_000);
+    expect((await second.job('quick')).state).toBe('done');
+  });
+});
