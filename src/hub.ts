@@ -125,8 +125,13 @@ export function resolveSecretKey(databaseUrl: string): string {
   const file = join(dirname(databaseUrl.slice('sqlite:'.length)), 'secret.key');
   if (!existsSync(file)) {
     mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, `${SecretBox.generateKey()}\n`, { mode: 0o600, flag: 'wx' });
-    chmodSync(file, 0o600);
+    try {
+      // 'wx': of two processes starting at once, one writes the key and the other reads it.
+      writeFileSync(file, `${SecretBox.generateKey()}\n`, { mode: 0o600, flag: 'wx' });
+      chmodSync(file, 0o600);
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'EEXIST') throw error;
+    }
   }
   return readFileSync(file, 'utf8').trim();
 }

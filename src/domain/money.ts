@@ -1,3 +1,5 @@
+import iso4217 from 'currency-codes';
+
 /**
  * Money as integer minor units of an ISO 4217 currency. Never a float: `{ amount: 1299, currency: 'USD' }` is $12.99.
  * Arithmetic refuses to mix currencies.
@@ -8,11 +10,15 @@ export interface Money {
 }
 export type CurrencyCode = string & { readonly __currency: true };
 
-// ISO 4217 codes as known to the ICU data shipped with Node (the active list, not historic codes).
-const KNOWN_CURRENCIES: ReadonlySet<string> = new Set(Intl.supportedValuesOf('currency'));
+// ISO 4217 list one (active codes) with each currency's minor unit, from the maintained `currency-codes` data.
+// Precious metals, fund and testing codes are not money a shop takes or pays.
+const NOT_MONEY = new Set(['XAG', 'XAU', 'XBA', 'XBB', 'XBC', 'XBD', 'XDR', 'XPD', 'XPT', 'XSU', 'XTS', 'XUA', 'XXX']);
+const MINOR_UNITS: ReadonlyMap<string, number> = new Map(
+  iso4217.data.filter((c) => !NOT_MONEY.has(c.code)).map((c) => [c.code, c.digits]),
+);
 
 export function isCurrencyCode(code: string): code is CurrencyCode {
-  return /^[A-Z]{3}$/.test(code) && KNOWN_CURRENCIES.has(code);
+  return /^[A-Z]{3}$/.test(code) && MINOR_UNITS.has(code);
 }
 
 export function currency(code: string): CurrencyCode {
@@ -20,9 +26,9 @@ export function currency(code: string): CurrencyCode {
   return code;
 }
 
-/** Digits after the decimal point (USD 2, JPY 0, BHD 3), from ISO 4217 via ICU. */
+/** Digits after the decimal point as ISO 4217 defines them (USD 2, JPY 0, BHD 3, HUF 2, CLF 4). */
 export function minorUnitDigits(code: CurrencyCode): number {
-  return new Intl.NumberFormat('en', { style: 'currency', currency: code }).resolvedOptions().maximumFractionDigits ?? 2;
+  return MINOR_UNITS.get(code)!;
 }
 
 export function money(amount: number, code: string): Money {
@@ -46,7 +52,9 @@ export function sum(items: readonly Money[], code: CurrencyCode): Money {
 
 export function formatMoney(m: Money): string {
   const digits = minorUnitDigits(m.currency);
-  return new Intl.NumberFormat('en', { style: 'currency', currency: m.currency }).format(m.amount / 10 ** digits);
+  // Display digits follow ISO 4217 too (ICU would show HUF without its minor unit).
+  const format = new Intl.NumberFormat('en', { style: 'currency', currency: m.currency, minimumFractionDigits: digits, maximumFractionDigits: digits });
+  return format.format(m.amount / 10 ** digits);
 }
 
 function sameCurrency(a: Money, b: Money): void {

@@ -6,9 +6,10 @@ import { defineMachine } from './state-machine.ts';
  */
 export const orderMachine = defineMachine('order', 'received', {
   received: ['routed', 'on_hold', 'cancelled'],
-  on_hold: ['routed', 'partially_fulfilled', 'fulfilled', 'cancelled'],
+  // An order whose held or open lines are cancelled while the rest was delivered is complete at once.
+  on_hold: ['routed', 'partially_fulfilled', 'fulfilled', 'completed', 'cancelled'],
   routed: ['partially_fulfilled', 'fulfilled', 'on_hold', 'cancelled'],
-  partially_fulfilled: ['fulfilled', 'on_hold'],
+  partially_fulfilled: ['fulfilled', 'completed', 'on_hold'],
   fulfilled: ['completed'],
   completed: [],
   cancelled: [],
