@@ -40,6 +40,9 @@ export async function applySetup(ctx: AppContext, doc: SetupDocument, options: {
 class DryRunRollback extends Error {}
 
 async function checkReferences(tx: Db, doc: SetupDocument): Promise<void> {
+  refuseDuplicates(doc.channels.map((c) => c.id), 'channels', 'id');
+  refuseDuplicates(doc.suppliers.map((s) => s.id), 'suppliers', 'id');
+  refuseDuplicates(doc.products.map((p) => p.sku), 'products', 'sku');
   const named = new Map<string, string>(doc.suppliers.map((s) => [s.id, s.currency]));
   const stored = await tx.selectFrom('suppliers').select(['id', 'currency']).execute();
   for (const s of stored) if (!named.has(s.id)) named.set(s.id, s.currency);
@@ -49,8 +52,29 @@ async function checkReferences(tx: Db, doc: SetupDocument): Promise<void> {
       const currency = named.get(o.supplier);
       if (!currency) throw new InputError(`${field}.supplier`, `no supplier ${o.supplier}`);
       if (o.cost.currency !== currency) throw new InputError(`${field}.cost.currency`, `must be the supplier's currency ${currency}`);
+      if (p.offers.findIndex((other) => other.supplier === o.supplier) < j) throw new InputError(`${field}.supplier`, `a second offer from ${o.supplier} for ${p.sku}`);
     }),
   );
+  // What the database keeps unique, checked here so a clash is refused naming the field instead of failing the insert.
+  const docSkus = new Set(doc.products.map((p) => p.sku));
+  const takenGtins = new Map((await tx.selectFrom('variants').select(['sku', 'gtin']).where('gtin', 'is not', null).execute()).filter((v) => !docSkus.has(v.sku)).map((v) => [v.gtin!, v.sku]));
+  doc.products.forEach((p, i) => {
+    const holder = p.gtin === undefined ? undefined : (takenGtins.get(p.gtin) ?? doc.products.slice(0, i).find((q) => q.gtin === p.gtin)?.sku);
+    if (holder !== undefined) throw new InputError(`products[${i}].gtin`, `GTIN ${p.gtin} is already used by ${holder}`);
+  });
+  const docSupplierIds = new Set(doc.suppliers.map((s) => s.id));
+  const takenTokens = new Map((await tx.selectFrom('suppliers').select(['id', 'api_token_hash']).where('api_token_hash', 'is not', null).execute()).filter((s) => !docSupplierIds.has(s.id)).map((s) => [s.api_token_hash!, s.id]));
+  doc.suppliers.forEach((s, i) => {
+    const hash = s.apiToken === undefined ? undefined : hashToken(s.apiToken);
+    const holder = hash === undefined ? undefined : (takenTokens.get(hash) ?? doc.suppliers.slice(0, i).find((q) => q.apiToken === s.apiToken)?.id);
+    if (holder !== undefined) throw new InputError(`suppliers[${i}].apiToken`, `the same token as supplier ${holder}; each supplier needs its own`);
+  });
+}
+
+/** The same id twice in one document would silently let the last one win. */
+function refuseDuplicates(keys: readonly string[], list: string, field: string): void {
+  const at = keys.findIndex((key, i) => keys.indexOf(key) !== i);
+  if (at >= 0) throw new InputError(`${list}[${at}].${field}`, `${keys[at]} is named twice`);
 }
 
 async function upsertSetting(tx: Db, key: string, value: string): Promise<Change> {

@@ -1,6 +1,6 @@
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance, type preHandlerAsyncHookHandler } from 'fastify';
+import Fastify, { type FastifyInstance, type onRequestAsyncHookHandler } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from '../app/context.ts';
 import type { AnyJobDefinition } from '../jobs/job.ts';
@@ -13,9 +13,9 @@ import { orderRoutes } from './routes/orders.ts';
 import { supplierApiRoutes } from './routes/supplier-api.ts';
 
 export interface Guards {
-  read: preHandlerAsyncHookHandler;
-  write: preHandlerAsyncHookHandler;
-  admin: preHandlerAsyncHookHandler;
+  read: onRequestAsyncHookHandler;
+  write: onRequestAsyncHookHandler;
+  admin: onRequestAsyncHookHandler;
 }
 
 export interface ServerOptions {

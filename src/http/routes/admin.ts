@@ -17,12 +17,12 @@ export function adminRoutes(ctx: AppContext, guard: Guards, jobs: ReadonlyMap<st
     app.post(
       '/api/v1/setup',
       {
-        preHandler: guard.write,
+        onRequest: guard.admin,
         schema: {
           tags: ['setup'],
           summary: 'Create or update channels, suppliers, products and offers from a setup document (docs/setup-file.md)',
-          description: 'Idempotent; all or nothing. Secrets are stored encrypted and never returned.',
-          querystring: z.object({ dryRun: z.coerce.boolean().default(false) }),
+          description: 'Admin keys only (it sets credentials). Idempotent; all or nothing. Secrets are stored encrypted and never returned.',
+          querystring: z.object({ dryRun: z.stringbool().default(false) }),
           body: setupDocument,
           response: { 200: applyReport, ...errorResponses },
         },
@@ -32,7 +32,7 @@ export function adminRoutes(ctx: AppContext, guard: Guards, jobs: ReadonlyMap<st
 
     app.get(
       '/api/v1/channels',
-      { preHandler: guard.read, schema: { tags: ['setup'], summary: 'Sales channels (secrets never shown)', response: { 200: z.object({ channels: z.array(z.object({ id: z.string(), kind: z.string(), name: z.string(), currency: z.string(), notifyUrl: z.string().nullable() })) }) } } },
+      { onRequest: guard.read, schema: { tags: ['setup'], summary: 'Sales channels (secrets never shown)', response: { 200: z.object({ channels: z.array(z.object({ id: z.string(), kind: z.string(), name: z.string(), currency: z.string(), notifyUrl: z.string().nullable() })) }) } } },
       async () => ({
         channels: (await ctx.store.db.selectFrom('channels').select(['id', 'kind', 'name', 'currency', 'notify_url']).orderBy('id').execute()).map((c) => ({ id: c.id, kind: c.kind, name: c.name, currency: c.currency, notifyUrl: c.notify_url })),
       }),
@@ -41,7 +41,7 @@ export function adminRoutes(ctx: AppContext, guard: Guards, jobs: ReadonlyMap<st
     app.get(
       '/api/v1/suppliers',
       {
-        preHandler: guard.read,
+        onRequest: guard.read,
         schema: { tags: ['setup'], summary: 'Suppliers and their transports (secrets and tokens never shown)', response: { 200: z.object({ suppliers: z.array(z.object({ id: z.string(), name: z.string(), currency: z.string(), transport: z.object({ kind: z.string() }).loose(), ackWithinMinutes: z.number() })) }) } },
       },
       async () => ({
@@ -58,7 +58,7 @@ export function adminRoutes(ctx: AppContext, guard: Guards, jobs: ReadonlyMap<st
     app.get(
       '/api/v1/products',
       {
-        preHandler: guard.read,
+        onRequest: guard.read,
         schema: {
           tags: ['setup'],
           summary: 'Products (variants by SKU) and their offers',
@@ -82,14 +82,14 @@ export function adminRoutes(ctx: AppContext, guard: Guards, jobs: ReadonlyMap<st
 
     app.get(
       '/api/v1/dead-letters',
-      { preHandler: guard.read, schema: { tags: ['jobs'], summary: 'Jobs that ran out of attempts, newest first', response: { 200: z.object({ deadLetters: z.array(jobOut) }) } } },
+      { onRequest: guard.read, schema: { tags: ['jobs'], summary: 'Jobs that ran out of attempts, newest first', response: { 200: z.object({ deadLetters: z.array(jobOut) }) } } },
       async () => ({ deadLetters: (await listDeadLetters(ctx.store.db)).map(jobView) }),
     );
 
     app.post(
       '/api/v1/dead-letters/:jobId/replay',
       {
-        preHandler: guard.write,
+        onRequest: guard.write,
         schema: { tags: ['jobs'], summary: 'Queue a dead letter again, with a fresh set of attempts and the same idempotency key', params: z.object({ jobId: z.string() }), response: { 200: jobOut, ...errorResponses, 409: problemOut } },
       },
       async (request) => {

@@ -14,7 +14,7 @@ export function orderRoutes(ctx: AppContext, guard: Guards): FastifyPluginAsyncZ
     app.post(
       '/api/v1/channels/:channelId/orders',
       {
-        preHandler: guard.write,
+        onRequest: guard.write,
         schema: {
           tags: ['orders'],
           summary: 'Take in an order from the generic storefront channel',
@@ -44,7 +44,7 @@ export function orderRoutes(ctx: AppContext, guard: Guards): FastifyPluginAsyncZ
     app.get(
       '/api/v1/orders',
       {
-        preHandler: guard.read,
+        onRequest: guard.read,
         schema: {
           tags: ['orders'],
           summary: 'List orders, newest first',
@@ -78,7 +78,7 @@ export function orderRoutes(ctx: AppContext, guard: Guards): FastifyPluginAsyncZ
     app.get(
       '/api/v1/orders/:orderId',
       {
-        preHandler: guard.read,
+        onRequest: guard.read,
         schema: {
           tags: ['orders'],
           summary: 'One order: state, lines, purchase orders, shipments and its timeline',

@@ -14,7 +14,7 @@ const responses = { ...errorResponses, 409: problemOut };
 /** `/supplier-api/v1`: a supplier's token sees its own purchase orders and nothing else (others answer 404). */
 export function supplierApiRoutes(ctx: AppContext, supplierGuard: ReturnType<typeof import('../auth.ts').supplierAuth>): FastifyPluginAsyncZod {
   return async (app) => {
-    app.addHook('preHandler', supplierGuard);
+    app.addHook('onRequest', supplierGuard);
 
     app.get(
       '/supplier-api/v1/purchase-orders',
