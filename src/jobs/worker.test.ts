@@ -191,6 +191,23 @@ describeEachDatabase('the job worker', (dialect) => {
     expect(a.worker.stats.completed).toBe(0);
   });
 
+  it('does not start a job twice in one worker when the job outlives its lease there', async () => {
+    let runs = 0;
+    let finish: () => void = () => undefined;
+    const { worker, enqueue, job } = setUp(
+      [defineJob({ kind: 'test.long', maxAttempts: 3, timeoutMs: 60_000, backoff: { baseMs: 1, capMs: 1 }, run: () => ((runs += 1), new Promise<void>((r) => (finish = r))) })],
+      { leaseMs: 1_000, concurrency: 4 },
+    );
+    await enqueue('long');
+    worker.start();
+    await until('running', async () => (await job('long')).state === 'running');
+    clock.advance(5_000);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(runs).toBe(1);
+    finish();
+    await until('done', async () => (await job('long')).state === 'done');
+  });
+
   it('several workers share a queue and run every job exactly once', async () => {
     const runs = new Map<string, number>();
     const definition = defineJob<{ i: number }>({

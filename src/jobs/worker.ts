@@ -140,6 +140,8 @@ export class Worker {
         )
         .orderBy('run_at')
         .limit(limit);
+      // A job still running here whose lease ran out is not ours to start twice (another worker may take it over).
+      if (this.#inFlight.size > 0) due = due.where('id', 'not in', [...this.#inFlight.keys()]);
       if (this.store.caps.rowLocks) due = due.forUpdate().skipLocked();
       const ids = (await due.execute()).map((r) => r.id);
       if (ids.length === 0) return [];
