@@ -53,14 +53,23 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
   if (options.migrate ?? rawStore.dialect === 'sqlite') await migrateToLatest(rawStore.db);
 
   let worker: Worker | null = null;
-  // A local commit may have queued work: wake the local worker instead of waiting for its next poll.
-  const store: Store = { ...rawStore, transact: async (fn) => { const result = await rawStore.transact(fn); worker?.wake(); return result; } };
   const clock = options.clock ?? systemClock;
   const ids = options.ids ?? ulidIds();
   const jobs = new Map<string, AnyJobDefinition>();
+  const queue = new JobQueue(jobs, ids, clock);
+  // A commit that queued work wakes the local worker instead of letting it wait for its next poll. Only such
+  // commits: the worker's own claims must not wake it, or an idle hub spins.
+  const store: Store = {
+    ...rawStore,
+    transact: async (fn) => {
+      const result = await rawStore.transact(fn);
+      if (queue.takeEnqueuedHint()) worker?.wake();
+      return result;
+    },
+  };
   const ctx: AppContext = {
     store,
-    queue: new JobQueue(jobs, ids, clock),
+    queue,
     ids,
     clock,
     secrets: SecretBox.fromKey(options.secretKey ?? resolveSecretKey(databaseUrl)),

@@ -21,11 +21,21 @@ export interface JobRow {
  * change that caused them does. A key already present is ignored (the job was enqueued before).
  */
 export class JobQueue {
+  /** Set by enqueue, read after a commit: a hint for the local worker that there is new work (never a guarantee). */
+  #enqueuedSinceLastCommit = false;
+
   constructor(
     private readonly definitions: ReadonlyMap<string, AnyJobDefinition>,
     private readonly ids: IdGenerator,
     private readonly clock: Clock,
   ) {}
+
+  /** True once after one or more enqueues; the caller wakes its worker (workers elsewhere find the jobs by polling). */
+  takeEnqueuedHint(): boolean {
+    const hint = this.#enqueuedSinceLastCommit;
+    this.#enqueuedSinceLastCommit = false;
+    return hint;
+  }
 
   async enqueue(tx: Db, job: NewJob): Promise<void> {
     const definition = this.definitions.get(job.kind);
@@ -50,6 +60,7 @@ export class JobQueue {
       })
       .onConflict((oc) => oc.column('key').doNothing())
       .execute();
+    this.#enqueuedSinceLastCommit = true;
   }
 }
 

@@ -128,8 +128,8 @@ export class Worker {
 
   async #claim(limit: number): Promise<Claimed[]> {
     const now = this.clock.now().getTime();
-    return this.store.transact(async (tx) => {
-      let due = tx
+    const dueJobs = (db: Db) =>
+      db
         .selectFrom('jobs')
         .select('id')
         .where((eb) =>
@@ -138,8 +138,11 @@ export class Worker {
             eb.and([eb('state', '=', 'running'), eb('locked_until', '<', now)]),
           ]),
         )
-        .orderBy('run_at')
-        .limit(limit);
+        .orderBy('run_at');
+    // An idle poll is a plain read: no write lock, no transaction, unless there is something to claim.
+    if (!(await dueJobs(this.store.db).limit(1).executeTakeFirst())) return [];
+    return this.store.transact(async (tx) => {
+      let due = dueJobs(tx).limit(limit);
       // A job still running here whose lease ran out is not ours to start twice (another worker may take it over).
       if (this.#inFlight.size > 0) due = due.where('id', 'not in', [...this.#inFlight.keys()]);
       if (this.store.caps.rowLocks) due = due.forUpdate().skipLocked();
