@@ -1,0 +1,144 @@
+/**
+ * Waybill as a black box: its CLI (`node bin/waybill.mjs …`) and its HTTP port, nothing imported from src/, so the
+ * bench measures what an operator would run.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+
+const REPO = fileURLToPath(new URL('..', import.meta.url));
+const CLI = join(REPO, 'bin', 'waybill.mjs');
+
+/** What every Waybill process of one scenario shares: the database and the master key. */
+export interface HubEnv {
+  databaseUrl: string;
+  secretKey: string;
+  /** Where the hub's own log goes, so a failure can show it. */
+  logFile: string;
+}
+
+export interface RunningHub {
+  url: string;
+  pid: number;
+  /** The Prometheus text of GET /metrics. */
+  metrics(): Promise<string>;
+  /** SIGTERM, then wait for a clean exit (the hub closes its database on the way out). */
+  stop(): Promise<void>;
+}
+
+function childEnv(env: HubEnv, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { ...process.env, DATABASE_URL: env.databaseUrl, WAYBILL_SECRET_KEY: env.secretKey, ...extra };
+}
+
+/** Runs one CLI command to completion and returns its stdout; a non-zero exit throws with its stderr. */
+export function waybill(env: HubEnv, args: readonly string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: REPO,
+      env: childEnv(env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve(stdout);
+      else reject(new Error(`waybill ${args.join(' ')} exited with ${code}:\n${stderr || stdout}`));
+    });
+  });
+}
+
+/** `waybill keys create` prints the key alone on the last line of stdout (the note goes to stderr). */
+export async function createOperatorKey(env: HubEnv): Promise<string> {
+  const lines = (await waybill(env, ['keys', 'create', '--role', 'operator', '--label', 'bench']))
+    .trim()
+    .split('\n');
+  const key = lines[lines.length - 1]?.trim();
+  if (!key) throw new Error('waybill keys create printed no key');
+  return key;
+}
+
+/** `waybill start --no-worker`: the API alone, so no PO is sent while we measure intake. */
+export async function startHub(env: HubEnv): Promise<RunningHub> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [CLI, 'start', '--no-worker'], {
+    cwd: REPO,
+    env: childEnv(env, { PORT: String(port), HOST: '127.0.0.1' }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const log = createWriteStream(env.logFile);
+  child.stdout.pipe(log);
+  child.stderr.pipe(log);
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitForHealth(url, child, env.logFile);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  return {
+    url,
+    pid: child.pid ?? 0,
+    metrics: async () => {
+      const response = await fetch(`${url}/metrics`);
+      if (!response.ok) throw new Error(`GET /metrics answered ${response.status}`);
+      return response.text();
+    },
+    stop: () => stopChild(child, env.logFile),
+  };
+}
+
+async function waitForHealth(url: string, child: ChildProcess, logFile: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null)
+      throw new Error(`the hub exited with ${child.exitCode} before it was healthy:\n${tail(logFile)}`);
+    const ok = await fetch(`${url}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    await delay(100);
+  }
+  throw new Error(`the hub did not answer GET /healthz within 30 s:\n${tail(logFile)}`);
+}
+
+function stopChild(child: ChildProcess, logFile: string): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    // A hub that does not finish closing in 20 s is a finding in itself; kill it so the bench still ends.
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) resolve();
+      else reject(new Error(`the hub stopped with ${signal ?? `exit code ${code}`}:\n${tail(logFile)}`));
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/** Asks the kernel for a free port. Another process could take it before the hub binds; unlikely on a bench box. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => (port ? resolve(port) : reject(new Error('no free port'))));
+    });
+  });
+}
+
+function tail(file: string, lines = 20): string {
+  try {
+    return readFileSync(file, 'utf8').trim().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
