@@ -66,7 +66,9 @@ export async function createOperatorKey(env: HubEnv): Promise<string> {
 /** `waybill start --no-worker`: the API alone, so no PO is sent while we measure intake. */
 export async function startHub(env: HubEnv): Promise<RunningHub> {
   const port = await freePort();
-  const child = spawn(process.execPath, [CLI, 'start', '--no-worker'], {
+  // BENCH_HUB_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the hub where the time goes.
+  const nodeArgs = process.env.BENCH_HUB_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, CLI, 'start', '--no-worker'], {
     cwd: REPO,
     env: childEnv(env, { PORT: String(port), HOST: '127.0.0.1' }),
     stdio: ['ignore', 'pipe', 'pipe'],

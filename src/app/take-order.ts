@@ -2,18 +2,21 @@ import type { OrderId, Sku } from '../domain/ids.ts';
 import { sum, times } from '../domain/money.ts';
 import { orderLineMachine, orderMachine } from '../domain/order.machine.ts';
 import { nextOrderState, type IncomingOrder, type Order } from '../domain/order.ts';
-import { planPurchaseOrders } from '../domain/purchase-order.ts';
+import { planPurchaseOrders, type PurchaseOrderPlan } from '../domain/purchase-order.ts';
 import { routeLines, type LineRoute } from '../domain/routing.ts';
 import { findOrderIdByExternalId, insertOrder } from '../store/orders.repo.ts';
-import { findChannel, findKnownSkus, findOffers, findSuppliers } from '../store/partners.repo.ts';
-import { insertPurchaseOrder } from '../store/purchase-orders.repo.ts';
+import { findCatalogFor, findChannel } from '../store/partners.repo.ts';
+import { insertPurchaseOrders } from '../store/purchase-orders.repo.ts';
 import type { Db } from '../store/schema.ts';
 import type { AppContext } from './context.ts';
 import { InputError, NotFoundError } from './errors.ts';
 import { ackDueJob, sendPurchaseOrderJob } from './send-purchase-order.ts';
-import { recordEvents, type TimelineEvent } from './timeline.ts';
+import { recordEvents } from './timeline.ts';
 
-export type TakeOrderResult = { kind: 'created'; orderId: OrderId } | { kind: 'duplicate'; orderId: OrderId };
+/** A new order comes back with what was decided, so the caller can answer without reading it again. */
+export type TakeOrderResult =
+  | { kind: 'created'; orderId: OrderId; order: Order; purchaseOrders: (PurchaseOrderPlan & { id: string })[] }
+  | { kind: 'duplicate'; orderId: OrderId };
 
 /**
  * A channel hands over an order. In one transaction: deduplicate on the channel's external id, route each line,
@@ -36,34 +39,43 @@ async function takeOrderIn(tx: Db, ctx: AppContext, incoming: IncomingOrder): Pr
   if (existing) return { kind: 'duplicate', orderId: existing };
   if (!(await findChannel(tx, incoming.channelId))) throw new NotFoundError(`channel ${incoming.channelId}`);
 
-  const skus = [...new Set(incoming.lines.map((l) => l.sku))];
-  const known = await findKnownSkus(tx, skus);
-  const unknown = incoming.lines.findIndex((l) => !known.has(l.sku));
+  const catalog = await findCatalogFor(tx, [...new Set(incoming.lines.map((l) => l.sku))]);
+  const unknown = incoming.lines.findIndex((l) => !catalog.known.has(l.sku));
   if (unknown >= 0) throw new InputError(`lines[${unknown}].sku`, `unknown SKU ${incoming.lines[unknown]!.sku}`);
 
   const now = ctx.clock.now();
   const orderId = ctx.ids.next('ord') as OrderId;
   const lines = incoming.lines.map((l, i) => ({ lineNumber: i + 1, sku: l.sku, quantity: l.quantity }));
-  const routes = routeLines(lines, await findOffers(tx, skus));
+  const routes = routeLines(lines, catalog.offers);
   const order = buildOrder(orderId, incoming, routes);
-  const plans = planPurchaseOrders(orderId, lines, routes);
-  const suppliers = await findSuppliers(tx, plans.map((p) => p.supplierId));
+  const purchaseOrders = planPurchaseOrders(orderId, lines, routes).map((plan) => ({
+    id: ctx.ids.next('po'),
+    orderId,
+    plan,
+    ackDueAt: new Date(now.getTime() + catalog.ackWithinMinutes.get(plan.supplierId)! * 60_000),
+  }));
 
   await insertOrder(tx, order, now);
-  const events: TimelineEvent[] = [
+  await insertPurchaseOrders(tx, purchaseOrders, now);
+  await ctx.queue.enqueue(
+    tx,
+    purchaseOrders.flatMap(({ id, plan, ackDueAt }) => [
+      { kind: sendPurchaseOrderJob.kind, key: `po.send:${plan.poNumber}`, payload: { purchaseOrderId: id } },
+      { kind: ackDueJob.kind, key: `po.ack-due:${plan.poNumber}`, payload: { purchaseOrderId: id }, runAt: ackDueAt },
+    ]),
+  );
+  await recordEvents(tx, now, [
     { orderId, subjectType: 'order', subjectId: orderId, type: 'order.received', data: { channelId: incoming.channelId, externalId: incoming.externalId } },
     { orderId, subjectType: 'order', subjectId: orderId, type: 'order.routed', data: { routes: routes.map(describeRoute), state: order.state, holdReason: order.holdReason } },
-  ];
-  for (const plan of plans) {
-    const poId = ctx.ids.next('po');
-    const ackDueAt = new Date(now.getTime() + suppliers.get(plan.supplierId)!.ackWithinMinutes * 60_000);
-    await insertPurchaseOrder(tx, poId, orderId, plan, now, ackDueAt);
-    await ctx.queue.enqueue(tx, { kind: sendPurchaseOrderJob.kind, key: `po.send:${plan.poNumber}`, payload: { purchaseOrderId: poId } });
-    await ctx.queue.enqueue(tx, { kind: ackDueJob.kind, key: `po.ack-due:${plan.poNumber}`, payload: { purchaseOrderId: poId }, runAt: ackDueAt });
-    events.push({ orderId, subjectType: 'purchase_order', subjectId: poId, type: 'purchase_order.created', data: { poNumber: plan.poNumber, supplierId: plan.supplierId, total: plan.total, lines: plan.lines.length } });
-  }
-  await recordEvents(tx, now, events);
-  return { kind: 'created', orderId };
+    ...purchaseOrders.map(({ id, plan }) => ({
+      orderId,
+      subjectType: 'purchase_order' as const,
+      subjectId: id,
+      type: 'purchase_order.created',
+      data: { poNumber: plan.poNumber, supplierId: plan.supplierId, total: plan.total, lines: plan.lines.length },
+    })),
+  ]);
+  return { kind: 'created', orderId, order, purchaseOrders: purchaseOrders.map(({ id, plan }) => ({ id, ...plan })) };
 }
 
 function buildOrder(id: OrderId, incoming: IncomingOrder, routes: readonly LineRoute[]): Order {

@@ -1,3 +1,4 @@
+import type { Order } from '../domain/order.ts';
 import { loadOrder } from '../store/orders.repo.ts';
 import { loadPurchaseOrders, type PurchaseOrder } from '../store/purchase-orders.repo.ts';
 import type { Db } from '../store/schema.ts';
@@ -68,4 +69,28 @@ export function purchaseOrderView(po: PurchaseOrder) {
       shippedQuantity: l.shippedQuantity,
     })),
   };
+}
+
+/**
+ * What the intake answers: the order's id, state and lines and the purchase orders it became. The full view (with
+ * the timeline) is one GET away; building this from what the use case already holds saves reading it back.
+ */
+export function orderReceipt(order: Order, purchaseOrders: readonly { id: string; poNumber: string; supplierId: string; state?: string; currency: string; total: { amount: number; currency: string } }[]) {
+  return {
+    id: order.id,
+    channelId: order.channelId,
+    externalId: order.externalId,
+    state: order.state,
+    holdReason: order.holdReason,
+    currency: order.currency,
+    total: order.total,
+    lines: order.lines.map((l) => ({ lineNumber: l.lineNumber, sku: l.sku, quantity: l.quantity, unitPrice: l.unitPrice, state: l.state, supplierId: l.supplierId })),
+    purchaseOrders: purchaseOrders.map((po) => ({ id: po.id, poNumber: po.poNumber, supplierId: po.supplierId, state: po.state ?? 'pending', currency: po.currency, total: po.total })),
+  };
+}
+
+/** The receipt of an order taken in earlier (a repeated delivery). */
+export async function storedOrderReceipt(db: Db, id: string) {
+  const [order, pos] = await Promise.all([loadOrder(db, id), loadPurchaseOrders(db, { orderId: id })]);
+  return order ? orderReceipt(order, pos) : null;
 }

@@ -91,6 +91,13 @@ export const orderOut = z.object({
   events: z.array(z.object({ seq: z.number(), at: z.string(), type: z.string(), subject: z.object({ type: z.string(), id: z.string() }), data: z.unknown() })),
 });
 
+export const orderReceiptOut = orderOut
+  .pick({ id: true, channelId: true, externalId: true, state: true, holdReason: true, currency: true, total: true, lines: true })
+  .extend({
+    purchaseOrders: z.array(z.object({ id: z.string(), poNumber: z.string(), supplierId: z.string(), state: z.string(), currency: z.string(), total: moneyOut })),
+  })
+  .describe('The order as taken in, and the purchase orders it became; GET the Location for the full view');
+
 export const orderSummaryOut = z.object({
   id: z.string(),
   channelId: z.string(),

@@ -37,27 +37,34 @@ export class JobQueue {
     return hint;
   }
 
-  async enqueue(tx: Db, job: NewJob): Promise<void> {
-    const definition = this.definitions.get(job.kind);
-    if (!definition) throw new Error(`unknown job kind ${job.kind}`);
+  /** Writes jobs in the caller's transaction (one statement however many); a key already present is skipped. */
+  async enqueue(tx: Db, jobs: NewJob | readonly NewJob[]): Promise<void> {
+    const list = Array.isArray(jobs) ? jobs : [jobs as NewJob];
+    if (list.length === 0) return;
     const now = this.clock.now().getTime();
     await tx
       .insertInto('jobs')
-      .values({
-        id: this.ids.next('job'),
-        kind: job.kind,
-        key: job.key,
-        payload: JSON.stringify(job.payload),
-        state: 'pending',
-        attempts: 0,
-        max_attempts: definition.maxAttempts,
-        run_at: job.runAt?.getTime() ?? now,
-        locked_by: null,
-        locked_until: null,
-        last_error: null,
-        created_at: now,
-        updated_at: now,
-      })
+      .values(
+        list.map((job) => {
+          const definition = this.definitions.get(job.kind);
+          if (!definition) throw new Error(`unknown job kind ${job.kind}`);
+          return {
+            id: this.ids.next('job'),
+            kind: job.kind,
+            key: job.key,
+            payload: JSON.stringify(job.payload),
+            state: 'pending',
+            attempts: 0,
+            max_attempts: definition.maxAttempts,
+            run_at: job.runAt?.getTime() ?? now,
+            locked_by: null,
+            locked_until: null,
+            last_error: null,
+            created_at: now,
+            updated_at: now,
+          };
+        }),
+      )
       .onConflict((oc) => oc.column('key').doNothing())
       .execute();
     this.#enqueuedSinceLastCommit = true;

@@ -52,30 +52,46 @@ function toSupplier(r: { id: string; name: string; currency: string; transport_k
   };
 }
 
-export async function findKnownSkus(db: Db, skus: readonly string[]): Promise<Set<string>> {
-  if (skus.length === 0) return new Set();
-  const rows = await db.selectFrom('variants').select('sku').where('sku', 'in', skus).execute();
-  return new Set(rows.map((r) => r.sku));
+export interface CatalogSlice {
+  /** SKUs Waybill knows (with or without offers). */
+  known: Set<string>;
+  offers: Map<Sku, Offer[]>;
+  /** Each offering supplier's acknowledgement SLA. */
+  ackWithinMinutes: Map<SupplierId, number>;
 }
 
-export async function findOffers(db: Db, skus: readonly string[]): Promise<Map<Sku, Offer[]>> {
-  const result = new Map<Sku, Offer[]>();
-  if (skus.length === 0) return result;
-  const rows = await db.selectFrom('offers').selectAll().where('sku', 'in', skus).execute();
+/** What routing needs for these SKUs, in one query: which exist, who offers them, and each supplier's SLA. */
+export async function findCatalogFor(db: Db, skus: readonly string[]): Promise<CatalogSlice> {
+  const slice: CatalogSlice = { known: new Set(), offers: new Map(), ackWithinMinutes: new Map() };
+  if (skus.length === 0) return slice;
+  const rows = await db
+    .selectFrom('variants')
+    .leftJoin('offers', 'offers.sku', 'variants.sku')
+    .leftJoin('suppliers', 'suppliers.id', 'offers.supplier_id')
+    .select([
+      'variants.sku as variant_sku',
+      'offers.supplier_id',
+      'offers.supplier_sku',
+      'offers.cost_amount',
+      'offers.cost_currency',
+      'offers.priority',
+      'offers.active',
+      'offers.stock',
+      'suppliers.ack_within_minutes',
+    ])
+    .where('variants.sku', 'in', skus)
+    .execute();
   for (const r of rows) {
-    const list = result.get(r.sku as Sku) ?? [];
-    list.push({
-      supplierId: r.supplier_id as SupplierId,
-      sku: r.sku as Sku,
-      supplierSku: r.supplier_sku,
-      cost: money(r.cost_amount, r.cost_currency),
-      priority: r.priority,
-      active: r.active === 1,
-      stock: r.stock,
-    });
-    result.set(r.sku as Sku, list);
+    slice.known.add(r.variant_sku);
+    if (r.supplier_id === null) continue;
+    const sku = r.variant_sku as Sku;
+    const supplierId = r.supplier_id as SupplierId;
+    const list = slice.offers.get(sku) ?? [];
+    list.push({ supplierId, sku, supplierSku: r.supplier_sku!, cost: money(r.cost_amount!, r.cost_currency!), priority: r.priority!, active: r.active === 1, stock: r.stock });
+    slice.offers.set(sku, list);
+    slice.ackWithinMinutes.set(supplierId, r.ack_within_minutes!);
   }
-  return result;
+  return slice;
 }
 
 export async function getSetting(db: Db, key: string): Promise<string | null> {

@@ -19,39 +19,52 @@ export interface PurchaseOrder {
   lines: PurchaseOrderLine[];
 }
 
-export async function insertPurchaseOrder(tx: Db, id: string, orderId: string, plan: PurchaseOrderPlan, now: Date, ackDueAt: Date): Promise<void> {
+export interface NewPurchaseOrder {
+  id: string;
+  orderId: string;
+  plan: PurchaseOrderPlan;
+  ackDueAt: Date;
+}
+
+/** Inserts all of an order's purchase orders and their lines: two statements, however many POs. */
+export async function insertPurchaseOrders(tx: Db, pos: readonly NewPurchaseOrder[], now: Date): Promise<void> {
+  if (pos.length === 0) return;
   await tx
     .insertInto('purchase_orders')
-    .values({
-      id,
-      po_number: plan.poNumber,
-      order_id: orderId,
-      supplier_id: plan.supplierId,
-      state: 'pending',
-      currency: plan.currency,
-      total_amount: plan.total.amount,
-      created_at: now.getTime(),
-      updated_at: now.getTime(),
-      sent_at: null,
-      acknowledged_at: null,
-      ack_due_at: ackDueAt.getTime(),
-    })
+    .values(
+      pos.map(({ id, orderId, plan, ackDueAt }) => ({
+        id,
+        po_number: plan.poNumber,
+        order_id: orderId,
+        supplier_id: plan.supplierId,
+        state: 'pending',
+        currency: plan.currency,
+        total_amount: plan.total.amount,
+        created_at: now.getTime(),
+        updated_at: now.getTime(),
+        sent_at: null,
+        acknowledged_at: null,
+        ack_due_at: ackDueAt.getTime(),
+      })),
+    )
     .execute();
   await tx
     .insertInto('purchase_order_lines')
     .values(
-      plan.lines.map((l) => ({
-        purchase_order_id: id,
-        line_number: l.lineNumber,
-        order_line_number: l.orderLineNumber,
-        sku: l.sku,
-        supplier_sku: l.supplierSku,
-        quantity: l.quantity,
-        unit_cost: l.unitCost.amount,
-        status: l.status,
-        reject_reason: l.rejectReason,
-        shipped_quantity: l.shippedQuantity,
-      })),
+      pos.flatMap(({ id, plan }) =>
+        plan.lines.map((l) => ({
+          purchase_order_id: id,
+          line_number: l.lineNumber,
+          order_line_number: l.orderLineNumber,
+          sku: l.sku,
+          supplier_sku: l.supplierSku,
+          quantity: l.quantity,
+          unit_cost: l.unitCost.amount,
+          status: l.status,
+          reject_reason: l.rejectReason,
+          shipped_quantity: l.shippedQuantity,
+        })),
+      ),
     )
     .execute();
 }

@@ -3,10 +3,10 @@ import { z } from 'zod';
 import type { AppContext } from '../../app/context.ts';
 import { NotFoundError } from '../../app/errors.ts';
 import { takeOrder } from '../../app/take-order.ts';
-import { orderView } from '../../app/views.ts';
+import { orderReceipt, orderView, storedOrderReceipt } from '../../app/views.ts';
 import type { ChannelId, Sku } from '../../domain/ids.ts';
 import { currency, money } from '../../domain/money.ts';
-import { errorResponses, orderInput, orderOut, orderSummaryOut } from '../schemas.ts';
+import { errorResponses, orderInput, orderOut, orderReceiptOut, orderSummaryOut } from '../schemas.ts';
 import type { Guards } from '../server.ts';
 
 export function orderRoutes(ctx: AppContext, guard: Guards): FastifyPluginAsyncZod {
@@ -18,10 +18,10 @@ export function orderRoutes(ctx: AppContext, guard: Guards): FastifyPluginAsyncZ
         schema: {
           tags: ['orders'],
           summary: 'Take in an order from the generic storefront channel',
-          description: 'Idempotent on the channel and externalId: a repeat answers 200 with the order and creates nothing.',
+          description: 'Idempotent on the channel and externalId: a repeat answers 200 with the order and creates nothing. 201 means the order is durably stored. The Location header is the full view.',
           params: z.object({ channelId: z.string() }),
           body: orderInput,
-          response: { 200: orderOut, 201: orderOut, ...errorResponses },
+          response: { 200: orderReceiptOut, 201: orderReceiptOut, ...errorResponses },
         },
       },
       async (request, reply) => {
@@ -36,8 +36,11 @@ export function orderRoutes(ctx: AppContext, guard: Guards): FastifyPluginAsyncZ
           shippingAddress: body.shippingAddress,
           lines: body.lines.map((l) => ({ sku: l.sku as Sku, quantity: l.quantity, unitPrice: money(l.unitPrice, code) })),
         });
-        const view = await orderView(ctx.store.db, result.orderId);
-        return reply.code(result.kind === 'created' ? 201 : 200).send(view!);
+        const receipt = result.kind === 'created' ? orderReceipt(result.order, result.purchaseOrders) : await storedOrderReceipt(ctx.store.db, result.orderId);
+        return reply
+          .code(result.kind === 'created' ? 201 : 200)
+          .header('location', `/api/v1/orders/${result.orderId}`)
+          .send(receipt!);
       },
     );
 
