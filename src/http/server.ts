@@ -41,6 +41,11 @@ export async function buildServer(ctx: AppContext, options: ServerOptions): Prom
     options.metrics.httpDuration.observe({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
   });
 
+  // Each route says in the OpenAPI document which credential it takes.
+  app.addHook('onRoute', (route) => {
+    const security = route.url.startsWith('/api/v1/') ? [{ apiKey: [] }] : route.url.startsWith('/supplier-api/') ? [{ supplierToken: [] }] : null;
+    if (security && route.schema) route.schema = { ...route.schema, security };
+  });
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
