@@ -73,6 +73,9 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Store> 
     max: options.poolSize ?? 10,
     ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
   });
+  // An idle connection the server ends (a restart, a failover, an administrator) must not crash the process: the
+  // pool drops it and opens a new one for the next query.
+  pool.on('error', (error) => process.emitWarning(`PostgreSQL connection lost (${error.message}); the pool will reconnect`));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   await sql`select 1`.execute(db);
   const stats = { batches: 0, units: 0 };
