@@ -19,17 +19,10 @@ export async function orderView(db: Db, id: string) {
     db.selectFrom('events').selectAll().where('order_id', '=', id).orderBy('seq').execute(),
   ]);
   return {
-    id: order.id,
-    channelId: order.channelId,
-    externalId: order.externalId,
-    state: order.state,
-    holdReason: order.holdReason,
-    currency: order.currency,
-    total: order.total,
+    ...orderReceipt(order, []),
     customer: order.customer,
     shippingAddress: order.shippingAddress,
     placedAt: order.placedAt.toISOString(),
-    lines: order.lines.map((l) => ({ lineNumber: l.lineNumber, sku: l.sku, quantity: l.quantity, unitPrice: l.unitPrice, state: l.state, supplierId: l.supplierId })),
     purchaseOrders: pos.map(purchaseOrderView),
     shipments: shipments.map((s) => ({
       id: s.id,
