@@ -1,20 +1,12 @@
 import type { Clock, IdGenerator } from '../domain/ids.ts';
-import type { Db } from '../store/schema.ts';
+import type { Selectable } from 'kysely';
+import type { Database, Db } from '../store/schema.ts';
 import type { AnyJobDefinition, NewJob } from './job.ts';
 
-export interface JobRow {
-  id: string;
-  kind: string;
-  key: string;
-  payload: string;
-  state: string;
-  attempts: number;
-  max_attempts: number;
-  run_at: number;
-  last_error: string | null;
-  created_at: number;
-  updated_at: number;
-}
+const DEAD_COLUMNS = ['id', 'kind', 'key', 'payload', 'state', 'attempts', 'max_attempts', 'run_at', 'last_error', 'created_at', 'updated_at'] as const;
+
+/** A job as the dead-letter list shows it (the claim columns stay internal to the worker). */
+export type JobRow = Pick<Selectable<Database['jobs']>, (typeof DEAD_COLUMNS)[number]>;
 
 /**
  * The transactional outbox: jobs are written in the caller's transaction, so they exist exactly when the state
@@ -70,8 +62,6 @@ export class JobQueue {
     this.#enqueuedSinceLastCommit = true;
   }
 }
-
-const DEAD_COLUMNS = ['id', 'kind', 'key', 'payload', 'state', 'attempts', 'max_attempts', 'run_at', 'last_error', 'created_at', 'updated_at'] as const;
 
 /** The dead-letter list, newest first. */
 export async function listDeadLetters(db: Db, limit = 100): Promise<JobRow[]> {
