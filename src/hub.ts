@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext, Logger } from './app/context.ts';
 import { notifyChannelJob } from './app/notify-channel.ts';
+import { processChannelDeliveryJob } from './app/process-channel-delivery.ts';
 import { ackDueJob, sendPurchaseOrderJob } from './app/send-purchase-order.ts';
 import { salesChannels } from './connectors/channels/registry.ts';
 import { supplierTransports } from './connectors/suppliers/registry.ts';
@@ -77,7 +78,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     channels: salesChannels,
     log,
   };
-  for (const job of [sendPurchaseOrderJob.bind(ctx), ackDueJob.bind(ctx), notifyChannelJob.bind(ctx)]) jobs.set(job.kind, job);
+  for (const job of [sendPurchaseOrderJob.bind(ctx), ackDueJob.bind(ctx), notifyChannelJob.bind(ctx), processChannelDeliveryJob.bind(ctx)]) jobs.set(job.kind, job);
 
   if (options.worker) {
     worker = new Worker(store, jobs, clock, {

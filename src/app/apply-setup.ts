@@ -99,16 +99,31 @@ function sealOrNull(ctx: AppContext, secrets: Record<string, string | undefined>
 
 async function upsertChannel(ctx: AppContext, tx: Db, c: SetupDocument['channels'][number], now: number): Promise<Change> {
   const row = await tx.selectFrom('channels').selectAll().where('id', '=', c.id).executeTakeFirst();
-  const { sealed, plain } = sealOrNull(ctx, { notifySecret: c.notifySecret });
-  const fields = { kind: c.kind, name: c.name, currency: c.currency, notify_url: c.notifyUrl ?? null };
+  const { secrets, config, notifyUrl } = channelParts(c);
+  const { sealed, plain } = sealOrNull(ctx, secrets);
+  const fields = { kind: c.kind, name: c.name, currency: c.currency, notify_url: notifyUrl, config: config ? JSON.stringify(config) : null };
   if (!row) {
     await tx.insertInto('channels').values({ id: c.id, ...fields, secrets: sealed, created_at: now, updated_at: now }).execute();
     return 'created';
   }
-  const same = row.kind === fields.kind && row.name === fields.name && row.currency === fields.currency && row.notify_url === fields.notify_url && sameSecrets(ctx, row.secrets, plain);
+  const same = (Object.keys(fields) as (keyof typeof fields)[]).every((k) => row[k] === fields[k]) && sameSecrets(ctx, row.secrets, plain);
   if (same) return 'unchanged';
   await tx.updateTable('channels').set({ ...fields, secrets: sealed, updated_at: now }).where('id', '=', c.id).execute();
   return 'updated';
+}
+
+/** What each kind of channel keeps where: secrets (encrypted), settings (JSON) and the events URL. */
+function channelParts(c: SetupDocument['channels'][number]) {
+  switch (c.kind) {
+    case 'storefront':
+      return { secrets: { notifySecret: c.notifySecret }, config: null, notifyUrl: c.notifyUrl ?? null };
+    case 'shopify':
+      return {
+        secrets: { webhookSecret: c.webhookSecret, previousWebhookSecret: c.previousWebhookSecret, accessToken: c.accessToken },
+        config: { shopDomain: c.shopDomain },
+        notifyUrl: null,
+      };
+  }
 }
 
 async function upsertSupplier(ctx: AppContext, tx: Db, s: SetupDocument['suppliers'][number], now: number): Promise<Change> {

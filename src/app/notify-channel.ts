@@ -25,7 +25,7 @@ export const notifyChannelJob = {
         const adapter = channel && ctx.channels[channel.kind];
         if (!channel || !adapter) throw new PermanentError(`channel ${order.channel_id} cannot be notified`);
         const secrets = channel.sealedSecrets ? ctx.secrets.open(channel.sealedSecrets) : {};
-        const sales = adapter.create(adapter.config.parse({ notifyUrl: channel.notifyUrl ?? undefined }), adapter.secrets.parse(secrets));
+        const sales = adapter.create(adapter.config.parse({ ...channel.config, notifyUrl: channel.notifyUrl ?? undefined }), adapter.secrets.parse(secrets));
         // The state the order reached with this shipment: fulfilled when nothing is left to ship.
         const orderState = order.state === 'fulfilled' || order.state === 'completed' ? 'fulfilled' : 'partially_fulfilled';
         await sales.notifyFulfilment(

@@ -6,15 +6,33 @@ const id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lowercase lett
 const currencyCode = z.string().refine(isCurrencyCode, 'must be an ISO 4217 currency code');
 const secret = z.string().min(16, 'must be at least 16 characters');
 
-const channel = z.strictObject({
+const storefrontChannel = z
+  .strictObject({
+    id,
+    kind: z.literal('storefront'),
+    name: z.string().min(1),
+    currency: currencyCode,
+    notifyUrl: z.url({ protocol: /^https?$/ }).optional(),
+    notifySecret: secret.optional(),
+  })
+  .refine((c) => !c.notifyUrl || c.notifySecret, { message: 'is required with notifyUrl', path: ['notifySecret'] });
+
+/** A Shopify store: webhooks in (signed with the app's client secret), Admin GraphQL out. */
+const shopifyChannel = z.strictObject({
   id,
-  kind: z.enum(['storefront']),
+  kind: z.literal('shopify'),
   name: z.string().min(1),
   currency: currencyCode,
-  notifyUrl: z.url({ protocol: /^https?$/ }).optional(),
-  notifySecret: secret.optional(),
-  timeoutMs: z.number().int().min(100).max(120_000).optional(),
-}).refine((c) => !c.notifyUrl || c.notifySecret, { message: 'is required with notifyUrl', path: ['notifySecret'] });
+  shopDomain: z.string().regex(/^[a-z0-9][a-z0-9-]*\.myshopify\.com$/, 'must be the shop\'s *.myshopify.com domain'),
+  /** The app's client secret: Shopify signs webhooks with it. */
+  webhookSecret: secret,
+  /** The secret before a rotation: accepted too while Shopify switches over (up to an hour). */
+  previousWebhookSecret: secret.optional(),
+  /** Admin API access token, for what Waybill sends back (fulfilments, stock, prices). */
+  accessToken: secret.optional(),
+});
+
+const channel = z.discriminatedUnion('kind', [storefrontChannel, shopifyChannel]);
 
 const supplier = z.strictObject({
   id,

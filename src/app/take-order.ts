@@ -23,9 +23,19 @@ export type TakeOrderResult =
  * create one purchase order per supplier at wholesale cost, record the timeline, and queue the sends and the
  * acknowledgement timers. When this resolves the order is durable; the POs go out after the commit.
  */
-export async function takeOrder(ctx: AppContext, incoming: IncomingOrder): Promise<TakeOrderResult> {
+export interface TakeOrderOptions {
+  /**
+   * `reject` (the operator API): an unknown SKU is bad input and nothing is stored. `hold` (channel webhooks, where
+   * the order exists whatever Waybill thinks): the order is taken and held for the operator with the reason.
+   */
+  unknownSkus?: 'reject' | 'hold';
+  /** The channel's own last-modified time of the order, kept to order later updates. */
+  sourceUpdatedAt?: Date;
+}
+
+export async function takeOrder(ctx: AppContext, incoming: IncomingOrder, options: TakeOrderOptions = {}): Promise<TakeOrderResult> {
   try {
-    return await ctx.store.transact((tx) => takeOrderIn(tx, ctx, incoming));
+    return await ctx.store.transact((tx) => takeOrderIn(tx, ctx, incoming, options));
   } catch (error) {
     // Two deliveries of one order raced on PostgreSQL: the loser hits the unique key and reports the winner's.
     const existing = isUniqueViolation(error) ? await findOrderIdByExternalId(ctx.store.db, incoming.channelId, incoming.externalId) : null;
@@ -34,19 +44,21 @@ export async function takeOrder(ctx: AppContext, incoming: IncomingOrder): Promi
   }
 }
 
-async function takeOrderIn(tx: Db, ctx: AppContext, incoming: IncomingOrder): Promise<TakeOrderResult> {
+async function takeOrderIn(tx: Db, ctx: AppContext, incoming: IncomingOrder, options: TakeOrderOptions): Promise<TakeOrderResult> {
   const existing = await findOrderIdByExternalId(tx, incoming.channelId, incoming.externalId);
   if (existing) return { kind: 'duplicate', orderId: existing };
   if (!(await findChannel(tx, incoming.channelId))) throw new NotFoundError(`channel ${incoming.channelId}`);
 
   const catalog = await findCatalogFor(tx, [...new Set(incoming.lines.map((l) => l.sku))]);
   const unknown = incoming.lines.findIndex((l) => !catalog.known.has(l.sku));
-  if (unknown >= 0) throw new InputError(`lines[${unknown}].sku`, `unknown SKU ${incoming.lines[unknown]!.sku}`);
+  if (unknown >= 0 && options.unknownSkus !== 'hold') throw new InputError(`lines[${unknown}].sku`, `unknown SKU ${incoming.lines[unknown]!.sku}`);
 
   const now = ctx.clock.now();
   const orderId = ctx.ids.next('ord') as OrderId;
   const lines = incoming.lines.map((l, i) => ({ lineNumber: i + 1, sku: l.sku, quantity: l.quantity }));
-  const routes = routeLines(lines, catalog.offers);
+  const routes = routeLines(lines, catalog.offers).map((route, i) =>
+    catalog.known.has(lines[i]!.sku) ? route : { kind: 'unroutable' as const, lineNumber: route.lineNumber, candidates: [], reason: describeUnknown(lines[i]!.sku) },
+  );
   const order = buildOrder(orderId, incoming, routes);
   const purchaseOrders = planPurchaseOrders(orderId, lines, routes).map((plan) => ({
     id: ctx.ids.next('po'),
@@ -55,7 +67,7 @@ async function takeOrderIn(tx: Db, ctx: AppContext, incoming: IncomingOrder): Pr
     ackDueAt: new Date(now.getTime() + catalog.ackWithinMinutes.get(plan.supplierId)! * 60_000),
   }));
 
-  await insertOrder(tx, order, now);
+  await insertOrder(tx, order, now, options.sourceUpdatedAt);
   await insertPurchaseOrders(tx, purchaseOrders, now);
   await ctx.queue.enqueue(
     tx,
@@ -117,6 +129,10 @@ function describeRoute(route: LineRoute) {
     reason: route.reason,
     candidates: route.candidates,
   };
+}
+
+function describeUnknown(sku: string): string {
+  return sku ? `SKU ${sku} is not in the catalog` : 'the line has no SKU';
 }
 
 function isUniqueViolation(error: unknown): boolean {

@@ -11,6 +11,7 @@ import { adminRoutes } from './routes/admin.ts';
 import { healthRoutes } from './routes/health.ts';
 import { orderRoutes } from './routes/orders.ts';
 import { supplierApiRoutes } from './routes/supplier-api.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
 
 export interface Guards {
   read: onRequestAsyncHookHandler;
@@ -69,5 +70,6 @@ export async function buildServer(ctx: AppContext, options: ServerOptions): Prom
   await app.register(orderRoutes(ctx, guards));
   await app.register(adminRoutes(ctx, guards, options.jobs));
   await app.register(supplierApiRoutes(ctx, supplierAuth(ctx.store.db)));
+  await app.register(webhookRoutes(ctx));
   return app;
 }

@@ -1,10 +1,12 @@
 import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { Db } from './schema.ts';
 import * as spine from './migrations/0001-spine.ts';
+import * as channelInbox from './migrations/0002-channel-inbox.ts';
 
 /** Migrations are listed here, in order; both dialects run the same ones. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001-spine': spine,
+  '0002-channel-inbox': channelInbox,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -14,7 +14,7 @@ export async function findOrderIdByExternalId(db: Db, channelId: string, externa
   return (row?.id as OrderId | undefined) ?? null;
 }
 
-export async function insertOrder(tx: Db, order: Order, now: Date): Promise<void> {
+export async function insertOrder(tx: Db, order: Order, now: Date, sourceUpdatedAt?: Date): Promise<void> {
   await tx
     .insertInto('orders')
     .values({
@@ -30,6 +30,7 @@ export async function insertOrder(tx: Db, order: Order, now: Date): Promise<void
       placed_at: order.placedAt.getTime(),
       created_at: now.getTime(),
       updated_at: now.getTime(),
+      source_updated_at: sourceUpdatedAt?.getTime() ?? null,
     })
     .execute();
   await tx

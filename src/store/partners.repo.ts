@@ -9,6 +9,8 @@ export interface ChannelRecord {
   name: string;
   currency: CurrencyCode;
   notifyUrl: string | null;
+  /** The kind's own settings (e.g. Shopify's shop domain). */
+  config: Record<string, unknown>;
   sealedSecrets: string | null;
 }
 
@@ -25,7 +27,15 @@ export interface SupplierRecord {
 export async function findChannel(db: Db, id: string): Promise<ChannelRecord | null> {
   const row = await db.selectFrom('channels').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) return null;
-  return { id: row.id, kind: row.kind, name: row.name, currency: row.currency as CurrencyCode, notifyUrl: row.notify_url, sealedSecrets: row.secrets };
+  return {
+    id: row.id,
+    kind: row.kind,
+    name: row.name,
+    currency: row.currency as CurrencyCode,
+    notifyUrl: row.notify_url,
+    config: row.config ? (JSON.parse(row.config) as Record<string, unknown>) : {},
+    sealedSecrets: row.secrets,
+  };
 }
 
 export async function findSuppliers(db: Db, ids: readonly string[]): Promise<Map<string, SupplierRecord>> {

@@ -13,6 +13,8 @@ export interface Database {
     name: string;
     currency: string;
     notify_url: string | null;
+    /** Non-secret settings of the channel's kind, as JSON (e.g. Shopify's shop domain). */
+    config: string | null;
     /** Encrypted JSON of the channel's secrets (see infra/secret-box.ts). */
     secrets: string | null;
     created_at: number;
@@ -57,6 +59,8 @@ export interface Database {
     placed_at: number;
     created_at: number;
     updated_at: number;
+    /** The channel's own last-modified time of the order, when it sends one (Shopify `updated_at`). */
+    source_updated_at: number | null;
   };
   order_lines: {
     order_id: string;
@@ -105,6 +109,16 @@ export interface Database {
     created_at: number;
   };
   shipment_lines: { shipment_id: string; po_line_number: number; order_line_number: number; sku: string; quantity: number };
+  channel_deliveries: {
+    channel_id: string;
+    delivery_id: string;
+    topic: string;
+    payload: string;
+    triggered_at: number | null;
+    received_at: number;
+    processed_at: number | null;
+    outcome: string | null;
+  };
   events: {
     seq: Generated<number>;
     order_id: string | null;

@@ -1,4 +1,5 @@
 import type { SalesChannelAdapter } from './sales-channel.ts';
+import { shopify } from './shopify/index.ts';
 import { storefront } from './storefront/index.ts';
 
 export type ChannelRegistry = Readonly<Record<string, SalesChannelAdapter>>;
@@ -6,4 +7,5 @@ export type ChannelRegistry = Readonly<Record<string, SalesChannelAdapter>>;
 /** Every sales channel kind Waybill knows. Adding one: its folder, and one line here. */
 export const salesChannels: ChannelRegistry = {
   storefront: storefront as SalesChannelAdapter,
+  shopify: shopify as SalesChannelAdapter,
 };

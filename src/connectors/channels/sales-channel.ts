@@ -1,3 +1,5 @@
+import type { ChannelId } from '../../domain/ids.ts';
+import type { IncomingOrder } from '../../domain/order.ts';
 import type { z } from 'zod';
 
 /** A shipment, told to the channel the order came from. */
@@ -22,9 +24,19 @@ export interface SalesChannel {
   notifyFulfilment(notice: FulfilmentNotice, options: { signal: AbortSignal; now: Date }): Promise<void>;
 }
 
+/** What a channel's webhook delivery means to Waybill, once verified and read. */
+export type ChannelMessage =
+  | { kind: 'order'; incoming: IncomingOrder; sourceUpdatedAt: Date; cancelled: boolean }
+  | { kind: 'ignored'; reason: string };
+
 export interface SalesChannelAdapter<C = unknown, S = unknown> {
   readonly kind: string;
   readonly config: z.ZodType<C>;
   readonly secrets: z.ZodType<S>;
   create(config: C, secrets: S): SalesChannel;
+  /**
+   * Reads a stored webhook delivery (channels that push webhooks). Pure: no I/O. Throws a ZodError naming the field
+   * when the payload is not what the channel documents.
+   */
+  interpretWebhook?(channelId: ChannelId, topic: string, payload: unknown): ChannelMessage;
 }

@@ -1,0 +1,86 @@
+import { ZodError } from 'zod';
+import type { ChannelMessage } from '../connectors/channels/sales-channel.ts';
+import { defineJob, PermanentError } from '../jobs/job.ts';
+import { findOrderIdByExternalId } from '../store/orders.repo.ts';
+import { findChannel } from '../store/partners.repo.ts';
+import type { AppContext } from './context.ts';
+import { takeOrder } from './take-order.ts';
+import { recordEvents } from './timeline.ts';
+import { fieldPath } from './validation.ts';
+
+interface DeliveryJob {
+  channelId: string;
+  deliveryId: string;
+}
+
+/**
+ * Works through one stored channel delivery: a new order is taken in (unknown SKUs held for the operator, not
+ * dropped); an update of a known order is applied only if it is newer than what Waybill has (deliveries arrive out
+ * of order, and twice). A payload that is not what the channel documents is a dead letter naming the field.
+ */
+export const processChannelDeliveryJob = {
+  kind: 'channel.delivery',
+  bind: (ctx: AppContext) =>
+    defineJob<DeliveryJob>({
+      kind: 'channel.delivery',
+      maxAttempts: 8,
+      timeoutMs: 30_000,
+      backoff: { baseMs: 500, capMs: 5 * 60_000 },
+      run: async ({ channelId, deliveryId }) => {
+        const db = ctx.store.db;
+        const delivery = await db.selectFrom('channel_deliveries').selectAll().where('channel_id', '=', channelId).where('delivery_id', '=', deliveryId).executeTakeFirst();
+        if (!delivery || delivery.processed_at !== null) return;
+        const channel = await findChannel(db, channelId);
+        const interpret = channel ? ctx.channels[channel.kind]?.interpretWebhook : undefined;
+        if (!interpret) throw new PermanentError(`channel ${channelId} does not take webhooks`);
+        const outcome = await apply(ctx, readMessage(() => interpret(channelId as never, delivery.topic, JSON.parse(delivery.payload))));
+        return {
+          commit: async (tx) => {
+            await tx.updateTable('channel_deliveries').set({ processed_at: ctx.clock.now().getTime(), outcome }).where('channel_id', '=', channelId).where('delivery_id', '=', deliveryId).execute();
+          },
+        };
+      },
+    }),
+};
+
+function readMessage(read: () => ChannelMessage): ChannelMessage {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof ZodError) {
+      const issue = error.issues[0]!;
+      throw new PermanentError(`payload ${fieldPath(issue.path) || '(root)'}: ${issue.message}`);
+    }
+    if (error instanceof RangeError) throw new PermanentError(`payload: ${error.message}`);
+    throw error;
+  }
+}
+
+async function apply(ctx: AppContext, message: ChannelMessage): Promise<string> {
+  if (message.kind === 'ignored') return `ignored: ${message.reason}`;
+  const { incoming, sourceUpdatedAt, cancelled } = message;
+  const existing = await findOrderIdByExternalId(ctx.store.db, incoming.channelId, incoming.externalId);
+  if (!existing) {
+    if (cancelled) return 'ignored: cancelled before Waybill took it in';
+    const taken = await takeOrder(ctx, incoming, { unknownSkus: 'hold', sourceUpdatedAt });
+    return `${taken.kind} ${taken.orderId}`;
+  }
+  return recordChannelUpdate(ctx, existing, sourceUpdatedAt, cancelled);
+}
+
+/** Keeps the newest of the channel's versions; an older one arriving late changes nothing and says so. */
+async function recordChannelUpdate(ctx: AppContext, orderId: string, sourceUpdatedAt: Date, cancelled: boolean): Promise<string> {
+  return ctx.store.transact(async (tx) => {
+    let query = tx.selectFrom('orders').select('source_updated_at').where('id', '=', orderId);
+    if (ctx.store.caps.rowLocks) query = query.forUpdate();
+    const row = await query.executeTakeFirstOrThrow();
+    const now = ctx.clock.now();
+    if (row.source_updated_at !== null && row.source_updated_at >= sourceUpdatedAt.getTime()) {
+      await recordEvents(tx, now, [{ orderId, subjectType: 'order', subjectId: orderId, type: 'order.channel_update_stale', data: { sourceUpdatedAt, kept: new Date(row.source_updated_at) } }]);
+      return `stale ${orderId}`;
+    }
+    await tx.updateTable('orders').set({ source_updated_at: sourceUpdatedAt.getTime(), updated_at: now.getTime() }).where('id', '=', orderId).execute();
+    await recordEvents(tx, now, [{ orderId, subjectType: 'order', subjectId: orderId, type: 'order.channel_updated', data: { sourceUpdatedAt, cancelledAtChannel: cancelled } }]);
+    return `updated ${orderId}`;
+  });
+}

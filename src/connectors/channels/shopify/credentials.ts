@@ -1,0 +1,19 @@
+import { z } from 'zod';
+
+/** The Admin API version Waybill speaks, pinned: Shopify supports each stable version for at least 12 months. */
+export const SHOPIFY_API_VERSION = '2025-10';
+
+export const shopifyConfig = z.object({
+  shopDomain: z.string().regex(/^[a-z0-9][a-z0-9-]*\.myshopify\.com$/),
+});
+export type ShopifyConfig = z.infer<typeof shopifyConfig>;
+
+/** Secrets: encrypted at rest, never returned, never logged. */
+export const shopifySecrets = z.object({
+  /** The app's client secret; Shopify signs every webhook with it. */
+  webhookSecret: z.string().min(16),
+  /** The previous client secret, accepted during a rotation (Shopify may sign with it for up to an hour). */
+  previousWebhookSecret: z.string().min(16).optional(),
+  accessToken: z.string().min(16).optional(),
+});
+export type ShopifySecrets = z.infer<typeof shopifySecrets>;
