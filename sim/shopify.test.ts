@@ -1,0 +1,346 @@
+import { createHmac } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { setTimeout as delay } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { closeServer, listen, readBody } from './shared.ts';
+import { createShopifySim, type ShopifyOrder, type ShopifySim, type ShopifySimOptions } from './shopify.ts';
+
+const SECRET = 'shpss_client_secret';
+const SHOP = 'demo-shop.myshopify.com';
+const ITEMS = [
+  { sku: 'MUG-BLUE', variantId: 44610569208040, price: '12.99', title: 'Blue mug' },
+  { sku: 'TEE-M', variantId: 44610569208041, price: '25.00' },
+  { sku: null, variantId: 44610569208042, price: '0.99', title: 'Sticker' },
+];
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+interface Received {
+  headers: IncomingHttpHeaders;
+  raw: Buffer;
+}
+
+interface Answer {
+  status: number;
+  delayMs?: number;
+}
+
+interface Receiver {
+  url: string;
+  received: Received[];
+  close(): Promise<void>;
+}
+
+const open: { close(): Promise<void> }[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((o) => o.close()));
+});
+
+/** A stand-in for Waybill's webhook route: records the raw bytes and headers, answers as told (by call number). */
+async function receiver(answer: (call: number) => Answer = () => ({ status: 200 })): Promise<Receiver> {
+  const received: Received[] = [];
+  const server = createServer((req, res) => {
+    void readBody(req).then(async (raw) => {
+      const { status, delayMs } = answer(received.length);
+      received.push({ headers: req.headers, raw });
+      if (delayMs) await delay(delayMs);
+      if (!res.destroyed)
+        res.writeHead(status, { 'content-type': 'application/json' }).end('{"status":"accepted"}');
+    });
+  });
+  const port = await listen(server);
+  const fake = {
+    url: `http://127.0.0.1:${port}/webhooks/shopify/chn_shop`,
+    received,
+    close: () => closeServer(server),
+  };
+  open.push(fake);
+  return fake;
+}
+
+function sim(webhookUrl: string, extra: Partial<ShopifySimOptions> = {}): ShopifySim {
+  return createShopifySim({ shopDomain: SHOP, webhookUrl, secret: SECRET, seed: 7, ...extra });
+}
+
+/** Written independently of the simulator: the base64 HMAC-SHA256 of the bytes as received. */
+function expectedHmac(raw: Buffer, secret = SECRET): string {
+  return createHmac('sha256', secret).update(raw).digest('base64');
+}
+
+function only<T>(items: T[], index = 0): T {
+  const item = items[index];
+  if (item === undefined) throw new Error(`nothing at ${index}`);
+  return item;
+}
+
+/** Decimal string → minor units with string operations only, so the check does not share the sim's parser. */
+function cents(amount: string): number {
+  expect(amount).toMatch(/^\d+\.\d{2}$/);
+  return Number(amount.replace('.', ''));
+}
+
+describe('shopify simulator: deliveries', () => {
+  it('signs the exact raw bytes with the client secret, base64', async () => {
+    const hub = await receiver();
+    const shop = sim(hub.url);
+    const result = await shop.deliver('orders/create', shop.makeOrder(0, ITEMS));
+    expect(result).toMatchObject({ status: 200, attempts: 1, body: '{"status":"accepted"}' });
+    const { headers, raw } = only(hub.received);
+    expect(headers['x-shopify-hmac-sha256']).toBe(expectedHmac(raw));
+    expect(JSON.parse(raw.toString('utf8'))).toEqual(shop.makeOrder(0, ITEMS));
+  });
+
+  it('sends every documented header, well formed', async () => {
+    const hub = await receiver();
+    const triggeredAt = new Date('2025-11-03T19:00:00.000Z');
+    const result = await sim(hub.url).deliver('orders/updated', { id: 1 }, { eventId: 'evt-1', triggeredAt });
+    const { headers } = only(hub.received);
+    expect(headers).toMatchObject({
+      'content-type': 'application/json',
+      'x-shopify-topic': 'orders/updated',
+      'x-shopify-shop-domain': SHOP,
+      'x-shopify-api-version': '2025-10',
+      'x-shopify-webhook-id': result.webhookId,
+      'x-shopify-event-id': 'evt-1',
+      'x-shopify-triggered-at': '2025-11-03T19:00:00.000Z',
+    });
+    expect(result.webhookId).toMatch(UUID);
+    expect(Buffer.from(String(headers['x-shopify-hmac-sha256']), 'base64')).toHaveLength(32);
+  });
+
+  it('gives each delivery a new webhook id and event id unless told, and uses the configured API version', async () => {
+    const hub = await receiver();
+    const shop = sim(hub.url, { apiVersion: '2026-01' });
+    const first = await shop.deliver('orders/create', { id: 1 });
+    const second = await shop.deliver('orders/create', { id: 1 });
+    const given = await shop.deliver('orders/create', { id: 1 }, { webhookId: 'wh-fixed' });
+    expect(first.webhookId).not.toBe(second.webhookId);
+    expect(given.webhookId).toBe('wh-fixed');
+    const [a, b] = hub.received;
+    expect(a?.headers['x-shopify-event-id']).toMatch(UUID);
+    expect(a?.headers['x-shopify-event-id']).not.toBe(b?.headers['x-shopify-event-id']);
+    expect(a?.headers['x-shopify-api-version']).toBe('2026-01');
+  });
+
+  it('redelivers the same delivery: same webhook id, event id, triggered-at, signature and body bytes', async () => {
+    const hub = await receiver();
+    const shop = sim(hub.url);
+    const first = await shop.deliver('orders/create', shop.makeOrder(1, ITEMS));
+    const again = await shop.redeliver(first);
+    const twice = await shop.redeliver(again);
+    expect(again.webhookId).toBe(first.webhookId);
+    expect(twice.webhookId).toBe(first.webhookId);
+    const [a, b, c] = hub.received;
+    expect(hub.received).toHaveLength(3);
+    expect(b?.raw.equals(only(hub.received).raw)).toBe(true);
+    expect(c?.raw.equals(only(hub.received).raw)).toBe(true);
+    for (const name of [
+      'x-shopify-webhook-id',
+      'x-shopify-event-id',
+      'x-shopify-triggered-at',
+      'x-shopify-hmac-sha256',
+    ]) {
+      expect(b?.headers[name]).toBe(a?.headers[name]);
+    }
+  });
+
+  it('refuses to redeliver a result it did not produce', async () => {
+    const shop = sim('http://127.0.0.1:9');
+    await expect(shop.redeliver({ status: 200, webhookId: 'x', attempts: 1, body: '' })).rejects.toThrow(
+      /redeliver/,
+    );
+  });
+
+  it('signs with an overriding secret (rotation, forgery) and sends a raw non-JSON body signed correctly', async () => {
+    const hub = await receiver();
+    const shop = sim(hub.url);
+    await shop.deliver('orders/create', { id: 1 }, { secret: 'old-secret' });
+    await shop.deliver('orders/create', undefined, { rawBody: 'not json {' });
+    const forged = only(hub.received, 0);
+    expect(forged.headers['x-shopify-hmac-sha256']).toBe(expectedHmac(forged.raw, 'old-secret'));
+    expect(forged.headers['x-shopify-hmac-sha256']).not.toBe(expectedHmac(forged.raw));
+    const raw = only(hub.received, 1);
+    expect(raw.raw.toString('utf8')).toBe('not json {');
+    expect(raw.headers['x-shopify-hmac-sha256']).toBe(expectedHmac(raw.raw));
+  });
+
+  it('retries a 500 with the same webhook id and body, until a 2xx', async () => {
+    const hub = await receiver((call) => ({ status: call < 2 ? 500 : 200 }));
+    const result = await sim(hub.url).deliver('orders/create', { id: 5 }, { maxAttempts: 5 });
+    expect(result).toMatchObject({ status: 200, attempts: 3 });
+    expect(new Set(hub.received.map((r) => r.headers['x-shopify-webhook-id']))).toEqual(
+      new Set([result.webhookId]),
+    );
+    expect(new Set(hub.received.map((r) => r.raw.toString('hex'))).size).toBe(1);
+  });
+
+  it('stops at maxAttempts (default 1) and reports the last status', async () => {
+    const hub = await receiver(() => ({ status: 503 }));
+    const shop = sim(hub.url);
+    expect(await shop.deliver('orders/create', { id: 1 })).toMatchObject({ status: 503, attempts: 1 });
+    expect(await shop.deliver('orders/create', { id: 2 }, { maxAttempts: 3 })).toMatchObject({
+      status: 503,
+      attempts: 3,
+    });
+    expect(hub.received).toHaveLength(4);
+  });
+
+  it('counts a redirect as a failed attempt rather than following it', async () => {
+    const hub = await receiver(() => ({ status: 302 }));
+    expect(await sim(hub.url).deliver('orders/create', { id: 1 }, { maxAttempts: 2 })).toMatchObject({
+      status: 302,
+      attempts: 2,
+    });
+  });
+
+  it('retries an answer slower than timeoutMs with the same webhook id', async () => {
+    const hub = await receiver((call) => ({ status: 200, delayMs: call === 0 ? 1_000 : 0 }));
+    const result = await sim(hub.url).deliver('orders/create', { id: 9 }, { maxAttempts: 3, timeoutMs: 200 });
+    expect(result).toMatchObject({ status: 200, attempts: 2 });
+    expect(hub.received.map((r) => r.headers['x-shopify-webhook-id'])).toEqual([
+      result.webhookId,
+      result.webhookId,
+    ]);
+  });
+
+  it('reports status 0 when nothing answers', async () => {
+    const gone = await receiver();
+    await gone.close();
+    const result = await sim(gone.url).deliver('orders/create', { id: 1 }, { maxAttempts: 2 });
+    expect(result).toMatchObject({ status: 0, attempts: 2, body: '' });
+  });
+
+  it('sends to the new URL after setWebhookUrl, redeliveries included', async () => {
+    const before = await receiver();
+    const after = await receiver();
+    const shop = sim(before.url);
+    const first = await shop.deliver('orders/create', { id: 1 });
+    shop.setWebhookUrl(after.url);
+    await shop.redeliver(first);
+    await shop.deliver('orders/create', { id: 2 });
+    expect(before.received).toHaveLength(1);
+    expect(after.received.map((r) => r.headers['x-shopify-webhook-id'])).toHaveLength(2);
+    expect(only(after.received).headers['x-shopify-webhook-id']).toBe(first.webhookId);
+  });
+});
+
+/** The fields that Shopify makes unique per store and moment; everything else must follow from seed and i. */
+function withoutRunFields(order: ShopifyOrder): unknown {
+  return JSON.parse(
+    JSON.stringify(order, (key, value: unknown) =>
+      ['id', 'admin_graphql_api_id', 'created_at', 'updated_at', 'processed_at'].includes(key)
+        ? '<run>'
+        : value,
+    ),
+  );
+}
+
+describe('shopify simulator: orders', () => {
+  it('is deterministic per seed and i; ids are unique per order and per run', () => {
+    const a = sim('http://127.0.0.1:9');
+    const b = sim('http://127.0.0.1:9');
+    expect(a.makeOrder(3, ITEMS)).toEqual(a.makeOrder(3, ITEMS));
+    expect(withoutRunFields(b.makeOrder(3, ITEMS))).toEqual(withoutRunFields(a.makeOrder(3, ITEMS)));
+    expect(withoutRunFields(sim('x', { seed: 8 }).makeOrder(3, ITEMS))).not.toEqual(
+      withoutRunFields(a.makeOrder(3, ITEMS)),
+    );
+    const orders = Array.from({ length: 50 }, (_, i) => a.makeOrder(i, ITEMS));
+    expect(new Set(orders.map((o) => o.id)).size).toBe(50);
+    expect(new Set(orders.flatMap((o) => o.line_items.map((l) => l.id))).size).toBe(150);
+    expect(b.makeOrder(0, ITEMS).id).not.toBe(a.makeOrder(0, ITEMS).id);
+  });
+
+  it('looks like an orders/create payload', () => {
+    const order = sim('x').makeOrder(0, ITEMS, [2, 1, 3]);
+    expect(order).toMatchObject({
+      name: '#1001',
+      currency: 'USD',
+      presentment_currency: 'USD',
+      financial_status: 'paid',
+      fulfillment_status: null,
+      test: false,
+      cancelled_at: null,
+      cancel_reason: null,
+      admin_graphql_api_id: `gid://shopify/Order/${order.id}`,
+    });
+    expect(Number.isSafeInteger(order.id)).toBe(true);
+    expect(order.created_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$/);
+    expect(order.updated_at).toBe(order.created_at);
+    expect(order.email).toBe(order.customer.email);
+    expect(order.shipping_address.name).toBe(
+      `${order.shipping_address.first_name} ${order.shipping_address.last_name}`,
+    );
+    expect(
+      order.line_items.map((l) => [l.sku, l.variant_id, l.quantity, l.price, l.fulfillable_quantity]),
+    ).toEqual([
+      ['MUG-BLUE', 44610569208040, 2, '12.99', 2],
+      ['TEE-M', 44610569208041, 1, '25.00', 1],
+      [null, 44610569208042, 3, '0.99', 3],
+    ]);
+    expect(order.line_items.every((l) => l.requires_shipping)).toBe(true);
+    expect(only(order.shipping_lines)).toMatchObject({ title: expect.any(String), code: expect.any(String) });
+  });
+
+  it('adds up in integer cents: subtotal = Σ price×qty − discounts, total = subtotal + tax + shipping', () => {
+    const shop = sim('x');
+    const orders = Array.from({ length: 60 }, (_, i) => shop.makeOrder(i, ITEMS));
+    for (const order of orders) {
+      const gross = order.line_items.reduce((acc, l) => acc + cents(l.price) * l.quantity, 0);
+      const lineDiscounts = order.line_items.reduce(
+        (acc, l) => acc + l.discount_allocations.reduce((sum, d) => sum + cents(d.amount), 0),
+        0,
+      );
+      const lineTax = order.line_items.reduce(
+        (acc, l) => acc + l.tax_lines.reduce((s, t) => s + cents(t.price), 0),
+        0,
+      );
+      const shipping = order.shipping_lines.reduce((acc, s) => acc + cents(s.price), 0);
+      expect(cents(order.total_discounts)).toBe(lineDiscounts);
+      expect(cents(order.subtotal_price)).toBe(gross - lineDiscounts);
+      expect(cents(order.total_tax)).toBe(lineTax);
+      expect(cents(order.total_price)).toBe(cents(order.subtotal_price) + cents(order.total_tax) + shipping);
+      expect(order.total_price_set.shop_money).toEqual({ amount: order.total_price, currency_code: 'USD' });
+    }
+    // The sample covers discounted and full-price orders, taxed and untaxed ones.
+    expect(orders.some((o) => o.total_discounts !== '0.00')).toBe(true);
+    expect(orders.some((o) => o.total_discounts === '0.00')).toBe(true);
+    expect(orders.some((o) => o.total_tax === '0.00')).toBe(true);
+    expect(orders.some((o) => o.total_tax !== '0.00')).toBe(true);
+  });
+
+  it('keeps the decimals of the currency and refuses a price with more', () => {
+    const yen = sim('x', { currency: 'JPY' }).makeOrder(
+      0,
+      [{ sku: 'MUG', variantId: 1, price: '1500' }],
+      [2],
+    );
+    expect(yen.line_items[0]?.price).toBe('1500');
+    expect(yen.total_price).toMatch(/^\d+$/);
+    expect(() => sim('x').makeOrder(0, [{ sku: 'MUG', variantId: 1, price: '1.999' }])).toThrow(RangeError);
+    expect(() => sim('x').makeOrder(0, [{ sku: 'MUG', variantId: 1, price: '12.9' }])).not.toThrow();
+    expect(sim('x').makeOrder(0, [{ sku: 'MUG', variantId: 1, price: '12.9' }]).line_items[0]?.price).toBe(
+      '12.90',
+    );
+  });
+
+  it('updateOf moves updated_at forward and applies the changes without touching the original', () => {
+    const shop = sim('x');
+    const order = shop.makeOrder(2, ITEMS);
+    const cancelledAt = '2025-11-03T10:00:00-05:00';
+    const updated = shop.updateOf(order, 90_000, {
+      cancelled_at: cancelledAt,
+      cancel_reason: 'customer',
+      note: 'changed mind',
+    });
+    expect(Date.parse(updated.updated_at) - Date.parse(order.updated_at)).toBe(90_000);
+    expect(updated.updated_at).toMatch(/-05:00$/);
+    expect(updated).toMatchObject({
+      id: order.id,
+      created_at: order.created_at,
+      cancelled_at: cancelledAt,
+      note: 'changed mind',
+    });
+    expect(order.cancelled_at).toBeNull();
+    const later = shop.updateOf(updated, 1);
+    expect(Date.parse(later.updated_at)).toBeGreaterThan(Date.parse(updated.updated_at));
+  });
+});

@@ -1,0 +1,859 @@
+/**
+ * A simulated Shopify store for the demo and the tests (never the production path). It builds orders shaped like
+ * the REST Order resource that the `orders/*` webhooks carry, and delivers them the way Shopify does: a JSON body
+ * signed with the app's client secret, the X-Shopify-* headers, and a webhook id that stays the same when a
+ * delivery is retried or duplicated. Written from shopify.dev ("Webhooks delivery structure", "Verify webhook
+ * deliveries", the September 2024 retry changelog, the REST Order resource), not from src/, so that the simulator
+ * catches a hub that drifts from what Shopify really sends.
+ */
+import { createHmac, randomInt, randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import { backoffMs, deriveSeed, pick, seededRandom } from './shared.ts';
+
+export type ShopifyTopic = 'orders/create' | 'orders/updated' | 'orders/cancelled' | 'refunds/create';
+
+export interface ShopifySimOptions {
+  shopDomain: string;
+  /** Waybill's POST /webhooks/shopify/{channelId}. */
+  webhookUrl: string;
+  /** The app's client secret: the key of X-Shopify-Hmac-Sha256. */
+  secret: string;
+  /** Default '2025-10'. */
+  apiVersion?: string;
+  /** Default 1. */
+  seed?: number;
+  /** Default 'USD'. */
+  currency?: string;
+}
+
+export interface ShopifyMoney {
+  amount: string;
+  currency_code: string;
+}
+
+/** A MoneyBag: the amount in the shop currency and in the currency the buyer saw (the same one here). */
+export interface ShopifyMoneySet {
+  shop_money: ShopifyMoney;
+  presentment_money: ShopifyMoney;
+}
+
+export interface ShopifyTaxLine {
+  price: string;
+  price_set: ShopifyMoneySet;
+  rate: number;
+  title: string;
+}
+
+export interface ShopifyDiscountAllocation {
+  amount: string;
+  amount_set: ShopifyMoneySet;
+  discount_application_index: number;
+}
+
+export interface ShopifyDiscountApplication {
+  type: 'discount_code';
+  code: string;
+  title: string;
+  value: string;
+  value_type: 'percentage' | 'fixed_amount';
+  allocation_method: 'across' | 'each' | 'one';
+  target_selection: 'all' | 'entitled' | 'explicit';
+  target_type: 'line_item' | 'shipping_line';
+}
+
+export interface ShopifyDiscountCode {
+  code: string;
+  amount: string;
+  type: 'percentage' | 'fixed_amount' | 'shipping';
+}
+
+export interface ShopifyCustomer {
+  id: number;
+  admin_graphql_api_id: string;
+  email: string;
+  first_name: string;
+  last_name: string;
+  phone: string | null;
+}
+
+export interface ShopifyAddress {
+  first_name: string;
+  last_name: string;
+  name: string;
+  company: string | null;
+  address1: string;
+  address2: string | null;
+  city: string;
+  province: string;
+  province_code: string;
+  zip: string;
+  country: string;
+  country_code: string;
+  phone: string | null;
+}
+
+export interface ShopifyLineItem {
+  id: number;
+  admin_graphql_api_id: string;
+  variant_id: number | null;
+  product_id: number | null;
+  sku: string | null;
+  title: string;
+  name: string;
+  variant_title: string | null;
+  vendor: string | null;
+  quantity: number;
+  fulfillable_quantity: number;
+  fulfillment_service: string;
+  fulfillment_status: 'fulfilled' | 'partial' | null;
+  price: string;
+  price_set: ShopifyMoneySet;
+  total_discount: string;
+  total_discount_set: ShopifyMoneySet;
+  discount_allocations: ShopifyDiscountAllocation[];
+  tax_lines: ShopifyTaxLine[];
+  requires_shipping: boolean;
+  taxable: boolean;
+  gift_card: boolean;
+}
+
+export interface ShopifyShippingLine {
+  id: number;
+  title: string;
+  code: string;
+  source: string;
+  price: string;
+  price_set: ShopifyMoneySet;
+  discounted_price: string;
+  discounted_price_set: ShopifyMoneySet;
+  tax_lines: ShopifyTaxLine[];
+  discount_allocations: ShopifyDiscountAllocation[];
+}
+
+/** The subset of the REST Order resource (the body of the orders/* webhooks) this simulator produces. */
+export interface ShopifyOrder {
+  id: number;
+  admin_graphql_api_id: string;
+  name: string;
+  order_number: number;
+  email: string;
+  created_at: string;
+  updated_at: string;
+  processed_at: string;
+  currency: string;
+  presentment_currency: string;
+  financial_status:
+    'pending' | 'authorized' | 'paid' | 'partially_paid' | 'partially_refunded' | 'refunded' | 'voided';
+  fulfillment_status: 'fulfilled' | 'partial' | 'restocked' | null;
+  test: boolean;
+  taxes_included: boolean;
+  source_name: string;
+  note: string | null;
+  tags: string;
+  total_line_items_price: string;
+  total_line_items_price_set: ShopifyMoneySet;
+  subtotal_price: string;
+  subtotal_price_set: ShopifyMoneySet;
+  total_discounts: string;
+  total_discounts_set: ShopifyMoneySet;
+  total_tax: string;
+  total_tax_set: ShopifyMoneySet;
+  total_shipping_price_set: ShopifyMoneySet;
+  total_price: string;
+  total_price_set: ShopifyMoneySet;
+  customer: ShopifyCustomer;
+  shipping_address: ShopifyAddress;
+  line_items: ShopifyLineItem[];
+  shipping_lines: ShopifyShippingLine[];
+  tax_lines: ShopifyTaxLine[];
+  discount_codes: ShopifyDiscountCode[];
+  discount_applications: ShopifyDiscountApplication[];
+  cancelled_at: string | null;
+  cancel_reason: 'customer' | 'fraud' | 'inventory' | 'declined' | 'other' | null;
+}
+
+export interface ShopifyOrderItem {
+  sku: string | null;
+  variantId: number;
+  /** A decimal string in the shop currency, e.g. "12.99". */
+  price: string;
+  title?: string;
+}
+
+export interface DeliverOptions {
+  /** Default: a new UUID. Pass an earlier one to model Shopify sending the same delivery again. */
+  webhookId?: string;
+  /** Default: a new UUID. */
+  eventId?: string;
+  /** Default: now. */
+  triggeredAt?: Date;
+  /** Default 1 (tests); Shopify itself makes 1 + 8 retries. */
+  maxAttempts?: number;
+  /** Per attempt, covering the whole exchange; default 5000, Shopify's own limit. */
+  timeoutMs?: number;
+  /** Signs with this instead of the sim's secret (a rotated or forged secret). */
+  secret?: string;
+  /** Sends exactly these bytes (UTF-8) instead of JSON of the payload, still signed correctly. */
+  rawBody?: string;
+}
+
+export interface DeliveryResult {
+  /** The last answer's status; 0 when there was no answer at all (refused, reset, timed out). */
+  status: number;
+  webhookId: string;
+  attempts: number;
+  /** The last answer's body ('' without an answer). */
+  body: string;
+}
+
+export interface ShopifySim {
+  /**
+   * A realistic orders/create payload. Everything follows from seed and i except what Shopify makes unique per
+   * store and time: the ids (order, line item, customer, shipping line; a fresh block per sim instance, so reruns
+   * against the same database do not collide) and created_at (the instance's start + i seconds).
+   */
+  makeOrder(i: number, items: ShopifyOrderItem[], quantities?: number[]): ShopifyOrder;
+  /** POSTs one delivery, retrying like Shopify (same webhook id, same bytes) on a non-2xx answer or a timeout. */
+  deliver(topic: ShopifyTopic, payload: unknown, opts?: DeliverOptions): Promise<DeliveryResult>;
+  /** The same delivery again (at-least-once): same webhook id, event id, triggered-at and body bytes. */
+  redeliver(previous: DeliveryResult): Promise<DeliveryResult>;
+  /** An orders/updated payload: updated_at later by laterMs (rounded up to whole seconds), changes applied. */
+  updateOf(order: ShopifyOrder, laterMs: number, changes?: Partial<ShopifyOrder>): ShopifyOrder;
+  setWebhookUrl(url: string): void;
+}
+
+export function createShopifySim(opts: ShopifySimOptions): ShopifySim {
+  return new ShopifyStore(opts);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Delivery
+
+const DEFAULT_API_VERSION = '2025-10';
+const DEFAULT_TIMEOUT_MS = 5_000;
+/** Shopify spreads its retries over 4 hours; a simulator compresses that to milliseconds. */
+const RETRY_BACKOFF_CAP_MS = 1_000;
+/** The user agent Shopify's webhook sender identifies itself with. */
+const USER_AGENT = 'Shopify-Captain-Hook';
+
+/** Everything needed to send a delivery again byte for byte. */
+interface PreparedDelivery {
+  url: string;
+  webhookId: string;
+  headers: Record<string, string>;
+  body: Buffer;
+  maxAttempts: number;
+  timeoutMs: number;
+}
+
+interface Answer {
+  status: number;
+  body: string;
+}
+
+const NO_ANSWER: Answer = { status: 0, body: '' };
+
+class ShopifyStore implements ShopifySim {
+  private webhookUrl: string;
+  private readonly store: StoreContext;
+  /** Keyed by the result object handed out, so nothing is kept once the caller lets go of it. */
+  private readonly sent = new WeakMap<DeliveryResult, PreparedDelivery>();
+
+  constructor(private readonly opts: ShopifySimOptions) {
+    this.webhookUrl = opts.webhookUrl;
+    this.store = newStoreContext(opts);
+  }
+
+  setWebhookUrl(url: string): void {
+    this.webhookUrl = url;
+  }
+
+  makeOrder(i: number, items: ShopifyOrderItem[], quantities?: number[]): ShopifyOrder {
+    return buildOrder(this.store, i, items, quantities);
+  }
+
+  updateOf(order: ShopifyOrder, laterMs: number, changes: Partial<ShopifyOrder> = {}): ShopifyOrder {
+    return updatedOrder(order, laterMs, changes);
+  }
+
+  deliver(topic: ShopifyTopic, payload: unknown, opts: DeliverOptions = {}): Promise<DeliveryResult> {
+    return this.send(this.prepare(topic, payload, opts));
+  }
+
+  /** Goes to the current webhook URL, so a test may move the hub between a delivery and its duplicate. */
+  async redeliver(previous: DeliveryResult): Promise<DeliveryResult> {
+    const earlier = this.sent.get(previous);
+    if (!earlier)
+      throw new Error('redeliver takes a result returned by deliver or redeliver of this simulator');
+    return this.send({ ...earlier, url: this.webhookUrl });
+  }
+
+  private prepare(topic: ShopifyTopic, payload: unknown, opts: DeliverOptions): PreparedDelivery {
+    const body = Buffer.from(opts.rawBody ?? jsonBody(payload), 'utf8');
+    const webhookId = opts.webhookId ?? randomUUID();
+    const headers: Record<string, string> = {
+      'Content-Type': 'application/json',
+      'User-Agent': USER_AGENT,
+      'X-Shopify-Topic': topic,
+      'X-Shopify-Hmac-Sha256': signBody(opts.secret ?? this.opts.secret, body),
+      'X-Shopify-Shop-Domain': this.opts.shopDomain,
+      'X-Shopify-API-Version': this.opts.apiVersion ?? DEFAULT_API_VERSION,
+      'X-Shopify-Webhook-Id': webhookId,
+      'X-Shopify-Event-Id': opts.eventId ?? randomUUID(),
+      'X-Shopify-Triggered-At': (opts.triggeredAt ?? new Date()).toISOString(),
+    };
+    const maxAttempts = positiveInteger(opts.maxAttempts ?? 1, 'maxAttempts');
+    const timeoutMs = positiveInteger(opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, 'timeoutMs');
+    // The URL is fixed now: Shopify sends retries to the address configured when the webhook was triggered.
+    return { url: this.webhookUrl, webhookId, headers, body, maxAttempts, timeoutMs };
+  }
+
+  private async send(delivery: PreparedDelivery): Promise<DeliveryResult> {
+    let answer = NO_ANSWER;
+    let attempts = 0;
+    while (attempts < delivery.maxAttempts) {
+      if (attempts > 0) await delay(backoffMs(attempts - 1, RETRY_BACKOFF_CAP_MS));
+      attempts++;
+      answer = await postOnce(delivery);
+      if (answer.status >= 200 && answer.status < 300) break;
+    }
+    const result: DeliveryResult = {
+      status: answer.status,
+      webhookId: delivery.webhookId,
+      attempts,
+      body: answer.body,
+    };
+    this.sent.set(result, delivery);
+    return result;
+  }
+}
+
+/** Base64 HMAC-SHA256 of the exact body bytes, keyed with the client secret (what X-Shopify-Hmac-Sha256 holds). */
+function signBody(secret: string, body: Buffer): string {
+  return createHmac('sha256', secret).update(body).digest('base64');
+}
+
+function jsonBody(payload: unknown): string {
+  const text = JSON.stringify(payload);
+  if (text === undefined) throw new TypeError('the payload has no JSON form; pass rawBody to send raw bytes');
+  return text;
+}
+
+/** One attempt. Redirects are not followed: Shopify counts anything but a 2xx answer as a failed attempt. */
+async function postOnce(delivery: PreparedDelivery): Promise<Answer> {
+  try {
+    const res = await fetch(delivery.url, {
+      method: 'POST',
+      headers: delivery.headers,
+      body: new Uint8Array(delivery.body),
+      redirect: 'manual',
+      signal: AbortSignal.timeout(delivery.timeoutMs),
+    });
+    // Read inside the timeout too: Shopify's limit covers the whole answer, and reading frees the connection.
+    return { status: res.status, body: await res.text() };
+  } catch {
+    return NO_ANSWER;
+  }
+}
+
+function positiveInteger(value: number, name: string): number {
+  if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer`);
+  return value;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Money: decimal strings on the wire, integer minor units inside, never a float in between.
+
+/** Minor-unit digits (USD 2, JPY 0, KWD 3) from the runtime's ISO 4217 data; also refuses a malformed code. */
+function minorDigits(currency: string): number {
+  return (
+    new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2
+  );
+}
+
+function toMinor(amount: string, digits: number): number {
+  const match = /^(\d+)(?:\.(\d+))?$/.exec(amount);
+  if (!match) throw new RangeError(`price ${JSON.stringify(amount)} is not a decimal string like "12.99"`);
+  const [, whole = '0', fraction = ''] = match;
+  if (fraction.replace(/0+$/, '').length > digits)
+    throw new RangeError(`price ${amount} has more than ${digits} decimals`);
+  const units = Number(whole) * 10 ** digits + Number(fraction.padEnd(digits, '0').slice(0, digits) || '0');
+  if (!Number.isSafeInteger(units)) throw new RangeError(`price ${amount} is too large`);
+  return units;
+}
+
+function formatMinor(units: number, digits: number): string {
+  const sign = units < 0 ? '-' : '';
+  const text = String(Math.abs(units)).padStart(digits + 1, '0');
+  return digits === 0 ? `${sign}${text}` : `${sign}${text.slice(0, -digits)}.${text.slice(-digits)}`;
+}
+
+/** units × basisPoints / 10 000, rounded half up, in integers only. */
+function ofBasisPoints(units: number, basisPoints: number): number {
+  const scaled = units * basisPoints;
+  const remainder = scaled % 10_000;
+  return (scaled - remainder) / 10_000 + (remainder * 2 >= 10_000 ? 1 : 0);
+}
+
+/** Formats minor units both ways Shopify does: a plain decimal string and a MoneyBag. */
+interface MoneyFormat {
+  text(units: number): string;
+  set(units: number): ShopifyMoneySet;
+}
+
+function moneyFormat(currency: string, digits: number): MoneyFormat {
+  const text = (units: number) => formatMinor(units, digits);
+  const one = (units: number): ShopifyMoney => ({ amount: text(units), currency_code: currency });
+  return { text, set: (units) => ({ shop_money: one(units), presentment_money: one(units) }) };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Orders
+
+/** Shopify writes times in the shop's time zone; one fixed offset (no DST) keeps the output stable. */
+const SHOP_UTC_OFFSET_MINUTES = -5 * 60;
+const SHOP_UTC_OFFSET = '-05:00';
+const MAX_ORDERS_PER_RUN = 1_000_000;
+const MAX_LINES_PER_ORDER = 100;
+const RUN_SLOTS = 1_000_000;
+
+interface StoreContext {
+  seed: number;
+  vendor: string;
+  currency: string;
+  digits: number;
+  money: MoneyFormat;
+  /** Picks this run's id block: Shopify ids are global, so a rerun must not reuse the last run's ids. */
+  runSlot: number;
+  /** created_at of order 0, whole seconds, fixed at creation so makeOrder(i) is the same every time it is called. */
+  epochMs: number;
+}
+
+function newStoreContext(opts: ShopifySimOptions): StoreContext {
+  const currency = opts.currency ?? 'USD';
+  const digits = minorDigits(currency);
+  return {
+    seed: opts.seed ?? 1,
+    vendor: opts.shopDomain.split('.')[0] ?? opts.shopDomain,
+    currency,
+    digits,
+    money: moneyFormat(currency, digits),
+    runSlot: randomInt(RUN_SLOTS),
+    epochMs: Math.floor(Date.now() / 1000) * 1000,
+  };
+}
+
+const ids = {
+  order: (s: StoreContext, i: number) => 5_000_000_000_000 + s.runSlot * MAX_ORDERS_PER_RUN + i,
+  customer: (s: StoreContext, i: number) => 7_000_000_000_000 + s.runSlot * MAX_ORDERS_PER_RUN + i,
+  shippingLine: (s: StoreContext, i: number) => 4_000_000_000_000 + s.runSlot * MAX_ORDERS_PER_RUN + i,
+  line: (s: StoreContext, i: number, index: number) =>
+    10_000_000_000_000 + (s.runSlot * MAX_ORDERS_PER_RUN + i) * MAX_LINES_PER_ORDER + index,
+  /** A product follows from its variant alone: the same variant is the same product in every order. */
+  product: (variantId: number) => 8_000_000_000_000 + (deriveSeed(0, `product:${variantId}`) % 1_000_000_000),
+};
+
+function gid(kind: string, id: number): string {
+  return `gid://shopify/${kind}/${id}`;
+}
+
+function shopTime(ms: number): string {
+  return `${new Date(ms + SHOP_UTC_OFFSET_MINUTES * 60_000).toISOString().slice(0, 19)}${SHOP_UTC_OFFSET}`;
+}
+
+interface Destination {
+  address1: string;
+  city: string;
+  province: string;
+  province_code: string;
+  zip: string;
+  /** Sales tax in basis points; 0 where the state has none, to exercise an order without tax lines. */
+  taxBp: number;
+}
+
+const FIRST_NAMES = ['Ada', 'Grace', 'Alan', 'Katherine', 'Linus', 'Margaret', 'Dennis', 'Barbara'] as const;
+const LAST_NAMES = [
+  'Lovelace',
+  'Hopper',
+  'Turing',
+  'Johnson',
+  'Torvalds',
+  'Hamilton',
+  'Ritchie',
+  'Liskov',
+] as const;
+const DESTINATIONS: readonly Destination[] = [
+  {
+    address1: '2950 Mission St',
+    city: 'San Francisco',
+    province: 'California',
+    province_code: 'CA',
+    zip: '94110',
+    taxBp: 725,
+  },
+  {
+    address1: '18 W 29th St',
+    city: 'New York',
+    province: 'New York',
+    province_code: 'NY',
+    zip: '10001',
+    taxBp: 400,
+  },
+  {
+    address1: '1100 Congress Ave',
+    city: 'Austin',
+    province: 'Texas',
+    province_code: 'TX',
+    zip: '78701',
+    taxBp: 625,
+  },
+  {
+    address1: '400 Pine St',
+    city: 'Seattle',
+    province: 'Washington',
+    province_code: 'WA',
+    zip: '98101',
+    taxBp: 650,
+  },
+  {
+    address1: '1221 SW 4th Ave',
+    city: 'Portland',
+    province: 'Oregon',
+    province_code: 'OR',
+    zip: '97204',
+    taxBp: 0,
+  },
+];
+const DISCOUNT = { code: 'WELCOME10', basisPoints: 1_000, value: '10.0' } as const;
+/** In minor units of whatever the currency is: a simulator needs plausible amounts, not exchange rates. */
+const SHIPPING = {
+  rates: [
+    { title: 'Standard', code: 'STANDARD', units: 599 },
+    { title: 'Express', code: 'EXPRESS', units: 1_499 },
+  ],
+  free: { title: 'Free Shipping', code: 'FREE', units: 0 },
+  freeFromUnits: 7_500,
+} as const;
+
+interface Buyer {
+  customer: ShopifyCustomer;
+  address: ShopifyAddress;
+  destination: Destination;
+}
+
+function buildOrder(
+  store: StoreContext,
+  i: number,
+  items: ShopifyOrderItem[],
+  quantities: number[] | undefined,
+): ShopifyOrder {
+  checkOrderInput(i, items);
+  const random = seededRandom(deriveSeed(store.seed, i));
+  const buyer = pickBuyer(random, store, i);
+  const discountBp = random() < 1 / 3 ? DISCOUNT.basisPoints : 0;
+  const counts = resolveQuantities(store, i, items.length, quantities);
+  const lines = items.map((item, index) =>
+    priceLine(store, item, counts[index] ?? 1, discountBp, buyer.destination.taxBp),
+  );
+  const createdAt = shopTime(store.epochMs + i * 1_000);
+  return {
+    ...orderHeader(store, i, createdAt, buyer),
+    ...orderMoney(store, random, i, lines, buyer.destination),
+    line_items: lines.map((line, index) => lineItem(store, i, index, line, buyer.destination)),
+    discount_codes: discountBp ? [discountCode(store, lines)] : [],
+    discount_applications: discountBp ? [discountApplication()] : [],
+  };
+}
+
+function checkOrderInput(i: number, items: ShopifyOrderItem[]): void {
+  if (!Number.isInteger(i) || i < 0 || i >= MAX_ORDERS_PER_RUN) {
+    throw new RangeError(`i must be an integer from 0 to ${MAX_ORDERS_PER_RUN - 1}`);
+  }
+  if (items.length === 0 || items.length > MAX_LINES_PER_ORDER) {
+    throw new RangeError(`an order has 1 to ${MAX_LINES_PER_ORDER} items`);
+  }
+}
+
+/** Given quantities win; the rest (1–3 each) come from their own stream, so they never shift the other fields. */
+function resolveQuantities(store: StoreContext, i: number, count: number, given: number[] = []): number[] {
+  const random = seededRandom(deriveSeed(store.seed, `quantities:${i}`));
+  return Array.from({ length: count }, (_, index) => {
+    const drawn = 1 + Math.floor(random() * 3);
+    const quantity = given[index] ?? drawn;
+    return positiveInteger(quantity, `quantities[${index}]`);
+  });
+}
+
+function pickBuyer(random: () => number, store: StoreContext, i: number): Buyer {
+  const first = pick(random, FIRST_NAMES);
+  const last = pick(random, LAST_NAMES);
+  const destination = pick(random, DESTINATIONS);
+  // +1 555 555 01xx: a range reserved for fictional use.
+  const phone = `+155555501${String(Math.floor(random() * 100)).padStart(2, '0')}`;
+  const address2 = random() < 0.3 ? `Apt ${1 + Math.floor(random() * 40)}` : null;
+  const id = ids.customer(store, i);
+  const email = `${first}.${last}@example.com`.toLowerCase();
+  return {
+    customer: {
+      id,
+      admin_graphql_api_id: gid('Customer', id),
+      email,
+      first_name: first,
+      last_name: last,
+      phone,
+    },
+    address: {
+      first_name: first,
+      last_name: last,
+      name: `${first} ${last}`,
+      company: null,
+      address1: destination.address1,
+      address2,
+      city: destination.city,
+      province: destination.province,
+      province_code: destination.province_code,
+      zip: destination.zip,
+      country: 'United States',
+      country_code: 'US',
+      phone,
+    },
+    destination,
+  };
+}
+
+/** One line's money in minor units: gross = price × quantity; tax is on what is left after the discount. */
+interface PricedLine {
+  item: ShopifyOrderItem;
+  quantity: number;
+  unit: number;
+  gross: number;
+  discount: number;
+  tax: number;
+}
+
+function priceLine(
+  store: StoreContext,
+  item: ShopifyOrderItem,
+  quantity: number,
+  discountBp: number,
+  taxBp: number,
+): PricedLine {
+  const unit = toMinor(item.price, store.digits);
+  const gross = unit * quantity;
+  const discount = ofBasisPoints(gross, discountBp);
+  return { item, quantity, unit, gross, discount, tax: ofBasisPoints(gross - discount, taxBp) };
+}
+
+function taxLines(store: StoreContext, destination: Destination, units: number): ShopifyTaxLine[] {
+  if (destination.taxBp === 0) return [];
+  return [
+    {
+      price: store.money.text(units),
+      price_set: store.money.set(units),
+      // A rate is a plain JSON number in Shopify's payload; it is only shown, never used in the sums.
+      rate: destination.taxBp / 10_000,
+      title: `${destination.province_code} State Tax`,
+    },
+  ];
+}
+
+function lineItem(
+  store: StoreContext,
+  i: number,
+  index: number,
+  line: PricedLine,
+  destination: Destination,
+): ShopifyLineItem {
+  const id = ids.line(store, i, index);
+  const title = line.item.title ?? `Item ${line.item.sku ?? line.item.variantId}`;
+  const allocations = line.discount
+    ? [
+        {
+          amount: store.money.text(line.discount),
+          amount_set: store.money.set(line.discount),
+          discount_application_index: 0,
+        },
+      ]
+    : [];
+  return {
+    id,
+    admin_graphql_api_id: gid('LineItem', id),
+    variant_id: line.item.variantId,
+    product_id: ids.product(line.item.variantId),
+    sku: line.item.sku,
+    title,
+    name: title,
+    variant_title: null,
+    vendor: store.vendor,
+    quantity: line.quantity,
+    fulfillable_quantity: line.quantity,
+    fulfillment_service: 'manual',
+    fulfillment_status: null,
+    price: store.money.text(line.unit),
+    price_set: store.money.set(line.unit),
+    total_discount: store.money.text(line.discount),
+    total_discount_set: store.money.set(line.discount),
+    discount_allocations: allocations,
+    tax_lines: taxLines(store, destination, line.tax),
+    requires_shipping: true,
+    taxable: true,
+    gift_card: false,
+  };
+}
+
+type OrderHeader = Pick<
+  ShopifyOrder,
+  | 'id'
+  | 'admin_graphql_api_id'
+  | 'name'
+  | 'order_number'
+  | 'email'
+  | 'created_at'
+  | 'updated_at'
+  | 'processed_at'
+  | 'currency'
+  | 'presentment_currency'
+  | 'financial_status'
+  | 'fulfillment_status'
+  | 'test'
+  | 'taxes_included'
+  | 'source_name'
+  | 'note'
+  | 'tags'
+  | 'customer'
+  | 'shipping_address'
+  | 'cancelled_at'
+  | 'cancel_reason'
+>;
+
+function orderHeader(store: StoreContext, i: number, createdAt: string, buyer: Buyer): OrderHeader {
+  const id = ids.order(store, i);
+  return {
+    id,
+    admin_graphql_api_id: gid('Order', id),
+    name: `#${1001 + i}`,
+    order_number: 1001 + i,
+    email: buyer.customer.email,
+    created_at: createdAt,
+    updated_at: createdAt,
+    processed_at: createdAt,
+    currency: store.currency,
+    presentment_currency: store.currency,
+    financial_status: 'paid',
+    fulfillment_status: null,
+    test: false,
+    taxes_included: false,
+    source_name: 'web',
+    note: null,
+    tags: '',
+    customer: buyer.customer,
+    shipping_address: buyer.address,
+    cancelled_at: null,
+    cancel_reason: null,
+  };
+}
+
+type OrderMoney = Pick<
+  ShopifyOrder,
+  | 'total_line_items_price'
+  | 'total_line_items_price_set'
+  | 'subtotal_price'
+  | 'subtotal_price_set'
+  | 'total_discounts'
+  | 'total_discounts_set'
+  | 'total_tax'
+  | 'total_tax_set'
+  | 'total_shipping_price_set'
+  | 'total_price'
+  | 'total_price_set'
+  | 'shipping_lines'
+  | 'tax_lines'
+>;
+
+/** subtotal = Σ gross − discounts; total = subtotal + tax + shipping (shipping is not taxed here). */
+function orderMoney(
+  store: StoreContext,
+  random: () => number,
+  i: number,
+  lines: PricedLine[],
+  destination: Destination,
+): OrderMoney {
+  const sum = (field: 'gross' | 'discount' | 'tax') => lines.reduce((acc, line) => acc + line[field], 0);
+  const gross = sum('gross');
+  const discounts = sum('discount');
+  const tax = sum('tax');
+  const subtotal = gross - discounts;
+  const shipping = shippingLine(store, random, i, subtotal);
+  const total = subtotal + tax + shipping.units;
+  const m = store.money;
+  return {
+    total_line_items_price: m.text(gross),
+    total_line_items_price_set: m.set(gross),
+    subtotal_price: m.text(subtotal),
+    subtotal_price_set: m.set(subtotal),
+    total_discounts: m.text(discounts),
+    total_discounts_set: m.set(discounts),
+    total_tax: m.text(tax),
+    total_tax_set: m.set(tax),
+    total_shipping_price_set: m.set(shipping.units),
+    total_price: m.text(total),
+    total_price_set: m.set(total),
+    shipping_lines: [shipping.line],
+    tax_lines: taxLines(store, destination, tax),
+  };
+}
+
+function shippingLine(
+  store: StoreContext,
+  random: () => number,
+  i: number,
+  subtotal: number,
+): { units: number; line: ShopifyShippingLine } {
+  // Drawn even when shipping turns out free, so the stream stays aligned whatever the prices are.
+  const paid = pick(random, SHIPPING.rates);
+  const rate = subtotal >= SHIPPING.freeFromUnits ? SHIPPING.free : paid;
+  const m = store.money;
+  const line: ShopifyShippingLine = {
+    id: ids.shippingLine(store, i),
+    title: rate.title,
+    code: rate.code,
+    source: 'shopify',
+    price: m.text(rate.units),
+    price_set: m.set(rate.units),
+    discounted_price: m.text(rate.units),
+    discounted_price_set: m.set(rate.units),
+    tax_lines: [],
+    discount_allocations: [],
+  };
+  return { units: rate.units, line };
+}
+
+function discountCode(store: StoreContext, lines: PricedLine[]): ShopifyDiscountCode {
+  const amount = lines.reduce((acc, line) => acc + line.discount, 0);
+  return { code: DISCOUNT.code, amount: store.money.text(amount), type: 'percentage' };
+}
+
+function discountApplication(): ShopifyDiscountApplication {
+  return {
+    type: 'discount_code',
+    code: DISCOUNT.code,
+    title: DISCOUNT.code,
+    value: DISCOUNT.value,
+    value_type: 'percentage',
+    allocation_method: 'across',
+    target_selection: 'all',
+    target_type: 'line_item',
+  };
+}
+
+/**
+ * A copy with the changes and a later updated_at. Shopify's timestamps have whole seconds, so laterMs is rounded
+ * up to the next second: any positive laterMs really moves updated_at forward.
+ */
+function updatedOrder(order: ShopifyOrder, laterMs: number, changes: Partial<ShopifyOrder>): ShopifyOrder {
+  if (!Number.isFinite(laterMs) || laterMs <= 0) throw new RangeError('laterMs must be a positive number');
+  const previous = Date.parse(order.updated_at);
+  if (Number.isNaN(previous)) throw new RangeError(`updated_at ${order.updated_at} is not a date`);
+  const updatedAt = shopTime(previous + Math.ceil(laterMs / 1_000) * 1_000);
+  return structuredClone({ ...order, ...changes, updated_at: updatedAt });
+}
