@@ -4,6 +4,7 @@ import { nextOrderState } from '../domain/order.ts';
 import { decideAcknowledgement, type AckLine } from '../domain/purchase-order.ts';
 import { loadOrder, saveOrderState } from '../store/orders.repo.ts';
 import { loadPurchaseOrders, savePurchaseOrder, type PurchaseOrder } from '../store/purchase-orders.repo.ts';
+import { releaseReservations } from '../store/stock.repo.ts';
 import type { AppContext } from './context.ts';
 import { ConflictError, InputError, NotFoundError } from './errors.ts';
 import { recordEvents } from './timeline.ts';
@@ -44,6 +45,8 @@ export async function acknowledgePurchaseOrder(
     const state = nextOrderState(order.state, lines);
     const holdReason = state === 'on_hold' ? holdReasonFor(order.holdReason, po.poNumber, rejected) : order.holdReason;
     await saveOrderState(tx, { id: order.id, state, holdReason, lines }, now, [...lineStates.keys()]);
+    // Units a supplier will not ship are free for other orders until the line is routed again.
+    await releaseReservations(tx, order.id, rejected.map((l) => l.orderLineNumber), now.getTime());
     await recordEvents(tx, now, [
       {
         orderId: order.id,

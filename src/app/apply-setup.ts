@@ -1,5 +1,6 @@
 import { hashToken, safeEqual } from '../infra/tokens.ts';
 import type { Db } from '../store/schema.ts';
+import { refreshSupply } from '../store/stock.repo.ts';
 import type { AppContext } from './context.ts';
 import { InputError } from './errors.ts';
 import type { SetupDocument } from './setup-document.ts';
@@ -173,6 +174,8 @@ async function upsertProduct(tx: Db, p: SetupDocument['products'][number], now: 
     await tx.deleteFrom('offers').where('sku', '=', p.sku).execute();
     if (offers.length) await tx.insertInto('offers').values(offers.map((o) => ({ ...o, updated_at: now }))).execute();
   }
+  // What the SKU can promise follows its offers, in the same transaction.
+  await refreshSupply(tx, [p.sku], now);
   return variant ? 'updated' : 'created';
 }
 

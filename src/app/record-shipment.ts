@@ -6,6 +6,7 @@ import { shipmentMachine } from '../domain/purchase-order.machine.ts';
 import { loadOrder, saveOrderState } from '../store/orders.repo.ts';
 import { loadPurchaseOrders, savePurchaseOrder } from '../store/purchase-orders.repo.ts';
 import type { Db } from '../store/schema.ts';
+import { consumeReservation } from '../store/stock.repo.ts';
 import type { AppContext } from './context.ts';
 import { InputError, NotFoundError } from './errors.ts';
 import { notifyChannelJob } from './notify-channel.ts';
@@ -69,6 +70,10 @@ export async function recordShipment(ctx: AppContext, supplierId: string, poNumb
       })
       .execute();
     await tx.insertInto('shipment_lines').values(shipmentLines).execute();
+    // In SKU order, like reservations, so concurrent writers lock stock rows in one order (no deadlock).
+    for (const line of [...shipmentLines].sort((a, b) => a.sku.localeCompare(b.sku))) {
+      await consumeReservation(tx, { orderId: order.id, lineNumber: line.order_line_number, sku: line.sku, supplierId: po.supplierId, quantity: line.quantity }, now.getTime());
+    }
     await ctx.queue.enqueue(tx, { kind: notifyChannelJob.kind, key: `channel.notify:${shipmentId}`, payload: { shipmentId } });
     await recordEvents(tx, now, [
       { orderId: order.id, subjectType: 'shipment', subjectId: shipmentId, type: 'shipment.created', data: { poNumber, carrier: report.carrier, trackingNumber: report.trackingNumber, lines: report.lines } },

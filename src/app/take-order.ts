@@ -7,10 +7,12 @@ import { routeLines, type LineRoute } from '../domain/routing.ts';
 import { findOrderIdByExternalId, insertOrder } from '../store/orders.repo.ts';
 import { findCatalogFor, findChannel } from '../store/partners.repo.ts';
 import { insertPurchaseOrders } from '../store/purchase-orders.repo.ts';
+import { recordReservations } from '../store/stock.repo.ts';
 import type { Db } from '../store/schema.ts';
 import type { AppContext } from './context.ts';
 import { InputError, NotFoundError } from './errors.ts';
 import { ackDueJob, sendPurchaseOrderJob } from './send-purchase-order.ts';
+import { reserveStock, type StockOutcome } from './reserve-stock.ts';
 import { recordEvents } from './timeline.ts';
 
 /** A new order comes back with what was decided, so the caller can answer without reading it again. */
@@ -47,7 +49,8 @@ export async function takeOrder(ctx: AppContext, incoming: IncomingOrder, option
 async function takeOrderIn(tx: Db, ctx: AppContext, incoming: IncomingOrder, options: TakeOrderOptions): Promise<TakeOrderResult> {
   const existing = await findOrderIdByExternalId(tx, incoming.channelId, incoming.externalId);
   if (existing) return { kind: 'duplicate', orderId: existing };
-  if (!(await findChannel(tx, incoming.channelId))) throw new NotFoundError(`channel ${incoming.channelId}`);
+  const channel = await findChannel(tx, incoming.channelId);
+  if (!channel) throw new NotFoundError(`channel ${incoming.channelId}`);
 
   const catalog = await findCatalogFor(tx, [...new Set(incoming.lines.map((l) => l.sku))]);
   const unknown = incoming.lines.findIndex((l) => !catalog.known.has(l.sku));
@@ -59,8 +62,10 @@ async function takeOrderIn(tx: Db, ctx: AppContext, incoming: IncomingOrder, opt
   const routes = routeLines(lines, catalog.offers).map((route, i) =>
     catalog.known.has(lines[i]!.sku) ? route : { kind: 'unroutable' as const, lineNumber: route.lineNumber, candidates: [], reason: describeUnknown(lines[i]!.sku) },
   );
-  const order = buildOrder(orderId, incoming, routes);
-  const purchaseOrders = planPurchaseOrders(orderId, lines, routes).map((plan) => ({
+  const { outcomes: stock, held } = await reserveStock(tx, { orderId, channelId: channel.id, policy: channel.backorderPolicy }, lines, routes, now.getTime());
+  const order = buildOrder(orderId, incoming, routes, stock);
+  const supplied = routes.filter((r) => stock.get(r.lineNumber) === 'reserved');
+  const purchaseOrders = planPurchaseOrders(orderId, lines, supplied).map((plan) => ({
     id: ctx.ids.next('po'),
     orderId,
     plan,
@@ -68,6 +73,7 @@ async function takeOrderIn(tx: Db, ctx: AppContext, incoming: IncomingOrder, opt
   }));
 
   await insertOrder(tx, order, now, options.sourceUpdatedAt);
+  await recordReservations(tx, held, now.getTime());
   await insertPurchaseOrders(tx, purchaseOrders, now);
   await ctx.queue.enqueue(
     tx,
@@ -78,7 +84,7 @@ async function takeOrderIn(tx: Db, ctx: AppContext, incoming: IncomingOrder, opt
   );
   await recordEvents(tx, now, [
     { orderId, subjectType: 'order', subjectId: orderId, type: 'order.received', data: { channelId: incoming.channelId, externalId: incoming.externalId } },
-    { orderId, subjectType: 'order', subjectId: orderId, type: 'order.routed', data: { routes: routes.map(describeRoute), state: order.state, holdReason: order.holdReason } },
+    { orderId, subjectType: 'order', subjectId: orderId, type: 'order.routed', data: { routes: routes.map(describeRoute), stock: Object.fromEntries(stock), state: order.state, holdReason: order.holdReason } },
     ...purchaseOrders.map(({ id, plan }) => ({
       orderId,
       subjectType: 'purchase_order' as const,
@@ -90,25 +96,29 @@ async function takeOrderIn(tx: Db, ctx: AppContext, incoming: IncomingOrder, opt
   return { kind: 'created', orderId, order, purchaseOrders: purchaseOrders.map(({ id, plan }) => ({ id, ...plan })) };
 }
 
-function buildOrder(id: OrderId, incoming: IncomingOrder, routes: readonly LineRoute[]): Order {
+function buildOrder(id: OrderId, incoming: IncomingOrder, routes: readonly LineRoute[], stock: ReadonlyMap<number, StockOutcome>): Order {
   const lines = incoming.lines.map((l, i) => {
     const route = routes[i]!;
+    const outcome = stock.get(route.lineNumber);
     return {
       lineNumber: i + 1,
       sku: l.sku as Sku,
       quantity: l.quantity,
       unitPrice: l.unitPrice,
-      state: route.kind === 'routed' ? orderLineMachine.assert('pending', 'routed') : orderLineMachine.initial,
-      supplierId: route.kind === 'routed' ? route.offer.supplierId : null,
+      state: outcome ? orderLineMachine.assert(orderLineMachine.initial, LINE_STATE[outcome]) : orderLineMachine.initial,
+      supplierId: outcome === 'reserved' && route.kind === 'routed' ? route.offer.supplierId : null,
     };
   });
-  const unroutable = routes.filter((r) => r.kind === 'unroutable');
+  const reasons = [
+    ...routes.filter((r) => r.kind === 'unroutable').map((r) => `line ${r.lineNumber}: ${r.reason}`),
+    ...lines.filter((l) => l.state === 'backordered').map((l) => `line ${l.lineNumber}: awaiting stock of ${l.sku}`),
+  ];
   return {
     id,
     channelId: incoming.channelId,
     externalId: incoming.externalId,
     state: nextOrderState(orderMachine.initial, lines),
-    holdReason: unroutable.length ? unroutable.map((r) => `line ${r.lineNumber}: ${r.reason}`).join('; ') : null,
+    holdReason: reasons.length ? reasons.join('; ') : null,
     currency: incoming.currency,
     total: sum(
       incoming.lines.map((l) => times(l.unitPrice, l.quantity)),
@@ -120,6 +130,9 @@ function buildOrder(id: OrderId, incoming: IncomingOrder, routes: readonly LineR
     lines,
   };
 }
+
+/** A routed line's first move: routed with its stock held, or short (backordered or cancelled per the channel's policy). */
+const LINE_STATE = { reserved: 'routed', backordered: 'backordered', cancelled: 'cancelled' } as const;
 
 function describeRoute(route: LineRoute) {
   return {

@@ -43,11 +43,14 @@ const EXPECTED: readonly Expected[] = [
   {
     machine: orderLineMachine,
     initial: 'pending',
-    states: ['pending', 'routed', 'accepted', 'partially_shipped', 'shipped', 'delivered', 'rejected', 'cancelled'],
+    states: ['pending', 'backordered', 'routed', 'accepted', 'partially_shipped', 'shipped', 'delivered', 'rejected', 'cancelled'],
     terminal: ['delivered', 'cancelled'],
     allowed: [
       ['pending', 'routed'],
+      ['pending', 'backordered'],
       ['pending', 'cancelled'],
+      ['backordered', 'routed'],
+      ['backordered', 'cancelled'],
       ['routed', 'accepted'],
       ['routed', 'rejected'],
       ['routed', 'cancelled'],

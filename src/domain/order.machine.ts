@@ -18,7 +18,9 @@ export type OrderState = (typeof orderMachine.states)[number];
 
 /** One order line: routed to a supplier, acknowledged by it, shipped, delivered. */
 export const orderLineMachine = defineMachine('order line', 'pending', {
-  pending: ['routed', 'cancelled'],
+  pending: ['routed', 'backordered', 'cancelled'],
+  // No stock could be reserved and the channel takes backorders: the line waits for stock (or the operator).
+  backordered: ['routed', 'cancelled'],
   routed: ['accepted', 'rejected', 'cancelled'],
   accepted: ['partially_shipped', 'shipped', 'cancelled'],
   partially_shipped: ['shipped'],

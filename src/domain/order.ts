@@ -55,7 +55,7 @@ export interface Order {
 }
 
 const DONE_SHIPPING: ReadonlySet<OrderLineState> = new Set(['shipped', 'delivered']);
-const NEEDS_OPERATOR: ReadonlySet<OrderLineState> = new Set(['pending', 'rejected']);
+const NEEDS_OPERATOR: ReadonlySet<OrderLineState> = new Set(['pending', 'rejected', 'backordered']);
 
 /**
  * The order's state as its lines say it should be. A line that no supplier took (unroutable, rejected) holds the

@@ -1,6 +1,7 @@
 import type { Sku, SupplierId } from '../domain/ids.ts';
 import { money, type CurrencyCode } from '../domain/money.ts';
 import type { Offer } from '../domain/routing.ts';
+import type { BackorderPolicy } from '../domain/stock.ts';
 import type { Db } from './schema.ts';
 
 export interface ChannelRecord {
@@ -11,6 +12,7 @@ export interface ChannelRecord {
   notifyUrl: string | null;
   /** The kind's own settings (e.g. Shopify's shop domain). */
   config: Record<string, unknown>;
+  backorderPolicy: BackorderPolicy;
   sealedSecrets: string | null;
 }
 
@@ -34,6 +36,7 @@ export async function findChannel(db: Db, id: string): Promise<ChannelRecord | n
     currency: row.currency as CurrencyCode,
     notifyUrl: row.notify_url,
     config: row.config ? (JSON.parse(row.config) as Record<string, unknown>) : {},
+    backorderPolicy: row.backorder_policy === 'cancel' ? 'cancel' : 'accept',
     sealedSecrets: row.secrets,
   };
 }

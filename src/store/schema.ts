@@ -17,6 +17,8 @@ export interface Database {
     config: string | null;
     /** Encrypted JSON of the channel's secrets (see infra/secret-box.ts). */
     secrets: string | null;
+    /** `accept` (take the order, wait for stock) or `cancel` (cancel the line) when stock cannot be reserved. */
+    backorder_policy: Generated<string>;
     created_at: number;
     updated_at: number;
   };
@@ -30,6 +32,8 @@ export interface Database {
     secrets: string | null;
     api_token_hash: string | null;
     ack_within_minutes: number;
+    /** Units held back from this supplier's reported stock. */
+    safety_buffer: Generated<number>;
     created_at: number;
     updated_at: number;
   };
@@ -109,6 +113,17 @@ export interface Database {
     created_at: number;
   };
   shipment_lines: { shipment_id: string; po_line_number: number; order_line_number: number; sku: string; quantity: number };
+  stock_levels: { sku: string; bounded: number; on_hand: number; reserved: number; updated_at: number };
+  reservations: {
+    order_id: string;
+    line_number: number;
+    sku: string;
+    channel_id: string;
+    quantity: number;
+    state: string;
+    created_at: number;
+    updated_at: number;
+  };
   channel_deliveries: {
     channel_id: string;
     delivery_id: string;

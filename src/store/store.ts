@@ -84,14 +84,27 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Store> 
     db,
     caps: { rowLocks: true },
     transact: async (fn) => {
-      const result = await db.transaction().execute(fn);
-      stats.batches += 1;
-      stats.units += 1;
-      return result;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const result = await db.transaction().execute(fn);
+          stats.batches += 1;
+          stats.units += 1;
+          return result;
+        } catch (error) {
+          // A deadlock or serialization failure rolled the whole transaction back: running it again is safe.
+          if (attempt >= 5 || !isRetryable(error)) throw error;
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+        }
+      }
     },
     commitStats: stats,
     close: () => db.destroy(),
   };
+}
+
+function isRetryable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '40P01' || code === '40001';
 }
 
 /**

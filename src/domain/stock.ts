@@ -1,0 +1,33 @@
+/**
+ * Available to promise. A SKU's supply is what its suppliers report, less each supplier's safety buffer (feeds are
+ * late and optimistic), minus what open orders have already reserved. An active offer that does not report stock
+ * makes the SKU unbounded: Waybill cannot promise less than the supplier does.
+ */
+export interface OfferSupply {
+  active: boolean;
+  /** Units the supplier last reported, or null when it does not report stock. */
+  stock: number | null;
+  /** Units held back from this supplier's count. */
+  safetyBuffer: number;
+}
+
+export interface Supply {
+  /** False when some active offer does not report stock: then nothing limits the SKU. */
+  bounded: boolean;
+  units: number;
+}
+
+export function supplyOf(offers: readonly OfferSupply[]): Supply {
+  const active = offers.filter((o) => o.active);
+  if (active.some((o) => o.stock === null)) return { bounded: false, units: 0 };
+  return { bounded: true, units: active.reduce((total, o) => total + Math.max(0, (o.stock ?? 0) - o.safetyBuffer), 0) };
+}
+
+/** Units still promisable; null when unbounded. Never negative (a feed may report less than is already reserved). */
+export function availableToPromise(level: { bounded: boolean; onHand: number; reserved: number }): number | null {
+  return level.bounded ? Math.max(0, level.onHand - level.reserved) : null;
+}
+
+/** What a channel does with a line it cannot have: take the order and wait for stock, or cancel the line and refund. */
+export type BackorderPolicy = 'accept' | 'cancel';
+export const BACKORDER_POLICIES: readonly BackorderPolicy[] = ['accept', 'cancel'];
