@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it, onTestFailed } from 'vitest';
+import { startStorefrontSim, type StorefrontSim } from '../sim/storefront.ts';
 import { startSupplierSim } from '../sim/supplier.ts';
 import { openStore } from '../src/store/store.ts';
 import { refreshSupply } from '../src/store/stock.repo.ts';
@@ -22,12 +23,12 @@ const CHANNELS = [
 /** 100 units in all: SKU-A 30 + (15 − buffer 5), SKU-B 25, SKU-C 25 − 5, SKU-D 15. */
 const STOCK = { 'SKU-A': 40, 'SKU-B': 25, 'SKU-C': 20, 'SKU-D': 15 } as const;
 
-function setup(prompt: string, flaky: string) {
+function setup(prompt: string, flaky: string, notifyUrls: readonly string[]) {
   const supplier = (id: 'prompt' | 'flaky', url: string) => ({ id, name: id, currency: 'USD', apiToken: SUPPLIER_TOKENS[id], transport: { kind: 'rest-json', url, signingSecret: SECRETS[id] } });
   const offer = (supplier: string, stock: number, priority = 1) => ({ supplier, supplierSku: `${supplier}-x`, cost: { amount: 100, currency: 'USD' }, priority, stock });
   return {
     apiVersion: 'waybill/v1',
-    channels: CHANNELS.map((c) => ({ id: c.id, kind: 'storefront', name: c.id, currency: 'USD' })),
+    channels: CHANNELS.map((c, i) => ({ id: c.id, kind: 'storefront', name: c.id, currency: 'USD', notifyUrl: notifyUrls[i], notifySecret: SECRETS.storefront })),
     suppliers: [supplier('prompt', prompt), supplier('flaky', flaky)],
     products: [
       { sku: 'SKU-A', name: 'A', offers: [offer('prompt', 30), offer('flaky', 15, 2)] },
@@ -55,7 +56,10 @@ describeEachDatabase('never oversell: five channels, concurrent clients, three h
     cleanups.push(() => prompt.close(), () => flaky.close());
     const dir = mkdtempSync(join(tmpdir(), 'waybill-oversell-'));
     cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
-    writeFileSync(join(dir, 'setup.yaml'), JSON.stringify(setup(prompt.url, flaky.url)));
+    // Each channel's storefront hears the stock Waybill tells it.
+    const shops = await Promise.all(CHANNELS.map((c) => startStorefrontSim({ hubUrl: 'http://127.0.0.1:9', apiKey: key, channelId: c.id, notifySecret: SECRETS.storefront })));
+    cleanups.push(...shops.map((shop) => () => shop.close()));
+    writeFileSync(join(dir, 'setup.yaml'), JSON.stringify(setup(prompt.url, flaky.url, shops.map((shop) => shop.notifyUrl))));
     await runCli(['apply', join(dir, 'setup.yaml')], base);
 
     // The flaky supplier keeps 5 units back; channels 4 and 5 cancel what they cannot have.
@@ -127,6 +131,20 @@ describeEachDatabase('never oversell: five channels, concurrent clients, three h
       const policy = CHANNELS.find((c) => c.id === row.channel_id)!.policy;
       expect(row.state, row.channel_id).toBe(policy === 'accept' ? 'backordered' : 'cancelled');
     }
+    // The stock each channel was last told equals what is available to promise: zero everywhere.
+    const lastTold = (shop: StorefrontSim) => {
+      const levels: Record<string, number> = {};
+      for (const event of shop.events.values()) {
+        if (event.type !== 'inventory.updated') continue;
+        for (const level of (event.data as { levels: { sku: string; available: number }[] }).levels) levels[level.sku] = level.available;
+      }
+      return levels;
+    };
+    const zero = { 'SKU-A': 0, 'SKU-B': 0, 'SKU-C': 0, 'SKU-D': 0 };
+    const deadline = Date.now() + 20_000;
+    while (shops.some((shop) => JSON.stringify(lastTold(shop)) !== JSON.stringify(zero)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    for (const shop of shops) expect(lastTold(shop)).toEqual(zero);
+
     const orders = await db.selectFrom('orders').select(['state']).select((eb) => eb.fn.countAll<number>().as('n')).groupBy('state').execute();
     expect(orders.reduce((total, r) => total + Number(r.n), 0)).toBe(ORDERS);
     console.log(`[${dialect}] ${ORDERS} orders through ${PROCESSES} processes: ${orders.map((r) => `${r.state} ${r.n}`).join(', ')}; units promised ${levels.reduce((t, l) => t + l.reserved, 0)} of 100`);

@@ -124,6 +124,12 @@ function channelParts(c: SetupDocument['channels'][number]) {
         config: { shopDomain: c.shopDomain },
         notifyUrl: null,
       };
+    case 'woocommerce':
+      return {
+        secrets: { webhookSecret: c.webhookSecret, consumerKey: c.consumerKey, consumerSecret: c.consumerSecret },
+        config: { storeUrl: c.storeUrl },
+        notifyUrl: null,
+      };
   }
 }
 

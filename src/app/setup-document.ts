@@ -32,7 +32,23 @@ const shopifyChannel = z.strictObject({
   accessToken: secret.optional(),
 });
 
-const channel = z.discriminatedUnion('kind', [storefrontChannel, shopifyChannel]);
+/** A WooCommerce store: webhooks in (each signed with the secret set on it), the REST API out. */
+const woocommerceChannel = z
+  .strictObject({
+    id,
+    kind: z.literal('woocommerce'),
+    name: z.string().min(1),
+    currency: currencyCode,
+    storeUrl: z.url({ protocol: /^https$/, error: "must be the store's https:// address" }),
+    /** The secret set on the store's order webhooks (the same on each): WooCommerce signs deliveries with it. */
+    webhookSecret: secret,
+    /** REST API keys, for what Waybill sends back (order status, tracking). */
+    consumerKey: z.string().regex(/^ck_[0-9a-f]{40}$/, 'must be a WooCommerce consumer key (ck_ and 40 hex digits)').optional(),
+    consumerSecret: z.string().regex(/^cs_[0-9a-f]{40}$/, 'must be a WooCommerce consumer secret (cs_ and 40 hex digits)').optional(),
+  })
+  .refine((c) => !c.consumerKey === !c.consumerSecret, { message: 'consumerKey and consumerSecret come as a pair', path: ['consumerSecret'] });
+
+const channel = z.discriminatedUnion('kind', [storefrontChannel, shopifyChannel, woocommerceChannel]);
 
 const supplier = z.strictObject({
   id,

@@ -26,6 +26,8 @@ export interface JobDefinition<P> {
 
 export interface JobSuccess {
   commit?(tx: Db): Promise<void>;
+  /** Recurring work: instead of finishing, the same job (same row, same key) runs again at this time. */
+  rerunAt?: Date;
 }
 
 export interface JobContext {

@@ -181,7 +181,7 @@ export class Worker {
     }
     try {
       await this.store.transact(async (tx) => {
-        await this.#finish(tx, job.id);
+        await this.#finish(tx, job.id, success?.rerunAt);
         await success?.commit?.(tx);
       });
       this.stats.completed += 1;
@@ -191,11 +191,12 @@ export class Worker {
     }
   }
 
-  async #finish(tx: Db, id: string): Promise<void> {
+  async #finish(tx: Db, id: string, rerunAt?: Date): Promise<void> {
     const now = this.clock.now().getTime();
+    const next = rerunAt ? { state: 'pending', run_at: rerunAt.getTime(), attempts: 0 } : { state: 'done' };
     const result = await tx
       .updateTable('jobs')
-      .set({ state: 'done', locked_by: null, locked_until: null, updated_at: now, last_error: null })
+      .set({ ...next, locked_by: null, locked_until: null, updated_at: now, last_error: null })
       .where('id', '=', id)
       .where('locked_by', '=', this.options.workerId)
       .where('state', '=', 'running')

@@ -3,12 +3,14 @@ import type { Db } from './schema.ts';
 import * as spine from './migrations/0001-spine.ts';
 import * as channelInbox from './migrations/0002-channel-inbox.ts';
 import * as stock from './migrations/0003-stock.ts';
+import * as channelStock from './migrations/0004-channel-stock.ts';
 
 /** Migrations are listed here, in order; both dialects run the same ones. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001-spine': spine,
   '0002-channel-inbox': channelInbox,
   '0003-stock': stock,
+  '0004-channel-stock': channelStock,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -19,6 +19,8 @@ export interface Database {
     secrets: string | null;
     /** `accept` (take the order, wait for stock) or `cancel` (cancel the line) when stock cannot be reserved. */
     backorder_policy: Generated<string>;
+    /** How far the channel's stock sync has read stock_levels.updated_at. */
+    stock_synced_until: Generated<number>;
     created_at: number;
     updated_at: number;
   };
@@ -113,6 +115,7 @@ export interface Database {
     created_at: number;
   };
   shipment_lines: { shipment_id: string; po_line_number: number; order_line_number: number; sku: string; quantity: number };
+  channel_stock: { channel_id: string; sku: string; told: number; told_at: number };
   stock_levels: { sku: string; bounded: number; on_hand: number; reserved: number; updated_at: number };
   reservations: {
     order_id: string;

@@ -1,6 +1,7 @@
 import type { SalesChannelAdapter } from './sales-channel.ts';
 import { shopify } from './shopify/index.ts';
 import { storefront } from './storefront/index.ts';
+import { woocommerce } from './woocommerce/index.ts';
 
 export type ChannelRegistry = Readonly<Record<string, SalesChannelAdapter>>;
 
@@ -8,4 +9,5 @@ export type ChannelRegistry = Readonly<Record<string, SalesChannelAdapter>>;
 export const salesChannels: ChannelRegistry = {
   storefront: storefront as SalesChannelAdapter,
   shopify: shopify as SalesChannelAdapter,
+  woocommerce: woocommerce as SalesChannelAdapter,
 };

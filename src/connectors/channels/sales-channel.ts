@@ -22,6 +22,18 @@ export interface FulfilmentNotice {
  */
 export interface SalesChannel {
   notifyFulfilment(notice: FulfilmentNotice, options: { signal: AbortSignal; now: Date }): Promise<void>;
+  /**
+   * Sets the channel's sellable quantity of these SKUs (already coalesced: one value per SKU). Absent when the
+   * channel kind does not take stock from Waybill yet. `batchKey` is the same when the same batch is sent again
+   * (the idempotency key); `maxStockBatch` is the most SKUs one call may carry.
+   */
+  pushStock?(levels: readonly StockUpdate[], options: { signal: AbortSignal; now: Date; batchKey: string }): Promise<void>;
+  readonly maxStockBatch?: number;
+}
+
+export interface StockUpdate {
+  sku: string;
+  available: number;
 }
 
 /** What a channel's webhook delivery means to Waybill, once verified and read. */

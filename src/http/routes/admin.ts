@@ -4,6 +4,7 @@ import { applySetup } from '../../app/apply-setup.ts';
 import type { AppContext } from '../../app/context.ts';
 import { ConflictError, NotFoundError } from '../../app/errors.ts';
 import { setupDocument } from '../../app/setup-document.ts';
+import { ensureStockSync } from '../../app/sync-channel-stock.ts';
 import { listDeadLetters, replayDeadLetter, type JobRow } from '../../jobs/queue.ts';
 import type { AnyJobDefinition } from '../../jobs/job.ts';
 import { errorResponses, jobOut, problemOut } from '../schemas.ts';
@@ -27,7 +28,11 @@ export function adminRoutes(ctx: AppContext, guard: Guards, jobs: ReadonlyMap<st
           response: { 200: applyReport, ...errorResponses },
         },
       },
-      async (request) => applySetup(ctx, request.body, { dryRun: request.query.dryRun }),
+      async (request) => {
+        const report = await applySetup(ctx, request.body, { dryRun: request.query.dryRun });
+        if (!report.dryRun) await ensureStockSync(ctx);
+        return report;
+      },
     );
 
     app.get(

@@ -1,4 +1,4 @@
-import type { FulfilmentNotice } from '../sales-channel.ts';
+import type { FulfilmentNotice, StockUpdate } from '../sales-channel.ts';
 
 /** A fulfilment → the `fulfillment.created` event of docs/wire-formats.md ("Events to the channel"). */
 export function toFulfillmentCreated(notice: FulfilmentNotice) {
@@ -13,4 +13,9 @@ export function toFulfillmentCreated(notice: FulfilmentNotice) {
       shipment: notice.shipment,
     },
   };
+}
+
+/** Stock levels → the `inventory.updated` event (docs/wire-formats.md): one event per batch, its id stable per content. */
+export function toInventoryUpdated(id: string, levels: readonly StockUpdate[], now: Date) {
+  return { id, type: 'inventory.updated', createdAt: now.toISOString(), data: { levels: levels.map((l) => ({ sku: l.sku, available: l.available })) } };
 }

@@ -1,0 +1,404 @@
+import { createHmac } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { setTimeout as delay } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { closeServer, listen, readBody } from './shared.ts';
+import {
+  createWooCommerceSim,
+  type WooCommerceSim,
+  type WooCommerceSimOptions,
+  type WooOrder,
+} from './woocommerce.ts';
+
+const SECRET = 'woo-webhook-secret-0001';
+const STORE = 'https://shop.example.com';
+const ITEMS = [
+  { sku: 'MUG-BLUE', productId: 41, price: '12.99', name: 'Blue mug' },
+  { sku: 'TEE-M', productId: 42, variationId: 57, price: '25.00' },
+  { sku: null, productId: 43, price: '0.99', name: 'Sticker' },
+];
+
+interface Received {
+  headers: IncomingHttpHeaders;
+  raw: Buffer;
+}
+
+interface Receiver {
+  url: string;
+  received: Received[];
+  close(): Promise<void>;
+}
+
+const open: { close(): Promise<void> }[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((o) => o.close()));
+});
+
+/** A stand-in for Waybill's webhook route: records the raw bytes and headers, answers as told (by call number). */
+async function receiver(
+  answer: (call: number) => { status: number; delayMs?: number } = () => ({ status: 200 }),
+): Promise<Receiver> {
+  const received: Received[] = [];
+  const server = createServer((req, res) => {
+    void readBody(req).then(async (raw) => {
+      const { status, delayMs } = answer(received.length);
+      received.push({ headers: req.headers, raw });
+      if (delayMs) await delay(delayMs);
+      if (!res.destroyed)
+        res.writeHead(status, { 'content-type': 'application/json' }).end('{"status":"accepted"}');
+    });
+  });
+  const port = await listen(server);
+  const fake = {
+    url: `http://127.0.0.1:${port}/webhooks/woocommerce/woo`,
+    received,
+    close: () => closeServer(server),
+  };
+  open.push(fake);
+  return fake;
+}
+
+function sim(webhookUrl: string, extra: Partial<WooCommerceSimOptions> = {}): WooCommerceSim {
+  return createWooCommerceSim({ storeUrl: STORE, webhookUrl, secret: SECRET, seed: 7, ...extra });
+}
+
+/** Written independently of the simulator: the base64 HMAC-SHA256 of the bytes as received. */
+function expectedSignature(raw: Buffer, secret = SECRET): string {
+  return createHmac('sha256', secret).update(raw).digest('base64');
+}
+
+function only<T>(items: T[], index = 0): T {
+  const item = items[index];
+  if (item === undefined) throw new Error(`nothing at ${index}`);
+  return item;
+}
+
+/** Decimal string → minor units with string operations only, so the check does not share the sim's parser. */
+function cents(amount: string): number {
+  expect(amount).toMatch(/^\d+\.\d{2}$/);
+  return Number(amount.replace('.', ''));
+}
+
+describe('woocommerce simulator: deliveries', () => {
+  it('signs the exact raw bytes with the webhook secret, base64', async () => {
+    const hub = await receiver();
+    const shop = sim(hub.url);
+    const order = shop.makeOrder(0, ITEMS);
+    const result = await shop.deliver('order.created', order);
+    expect(result).toMatchObject({ sent: true, status: 200, attempts: 1, body: '{"status":"accepted"}' });
+    const { headers, raw } = only(hub.received);
+    expect(headers['x-wc-webhook-signature']).toBe(expectedSignature(raw));
+    expect(JSON.parse(raw.toString('utf8'))).toEqual(order);
+  });
+
+  it('writes the body as PHP json_encode does: slashes and non-ASCII escaped', async () => {
+    const hub = await receiver();
+    const shop = sim(hub.url, { currency: 'EUR' });
+    await shop.deliver('order.created', { note: 'a/b', name: 'Zoë', symbol: '€', emoji: '😀' });
+    const text = only(hub.received).raw.toString('utf8');
+    expect(text).toBe('{"note":"a\\/b","name":"Zo\\u00eb","symbol":"\\u20ac","emoji":"\\ud83d\\ude00"}');
+    expect(JSON.parse(text)).toEqual({ note: 'a/b', name: 'Zoë', symbol: '€', emoji: '😀' });
+  });
+
+  it('sends every header WC_Webhook sends, well formed', async () => {
+    const hub = await receiver();
+    const result = await sim(hub.url).deliver('order.updated', { id: 1 });
+    const { headers } = only(hub.received);
+    expect(headers).toMatchObject({
+      'content-type': 'application/json',
+      'x-wc-webhook-source': `${STORE}/`,
+      'x-wc-webhook-topic': 'order.updated',
+      'x-wc-webhook-resource': 'order',
+      'x-wc-webhook-event': 'updated',
+      'x-wc-webhook-id': '1',
+      'x-wc-webhook-delivery-id': result.deliveryId,
+    });
+    expect(headers['user-agent']).toMatch(
+      /^WooCommerce\/\d+\.\d+\.\d+ Hookshot \(WordPress\/\d+\.\d+(\.\d+)?\)$/,
+    );
+    expect(result.deliveryId).toMatch(/^[0-9a-f]{32}$/);
+    expect(Buffer.from(String(headers['x-wc-webhook-signature']), 'base64')).toHaveLength(32);
+  });
+
+  it('gives each topic its own webhook id; a delivery id repeats within one second of one webhook', async () => {
+    const hub = await receiver();
+    let clock = Date.parse('2025-11-03T19:00:00.100Z');
+    const shop = sim(hub.url, { now: () => clock });
+    const a = await shop.deliver('order.updated', { id: 1 });
+    clock += 800;
+    const b = await shop.deliver('order.updated', { id: 2 });
+    const other = await shop.deliver('order.created', { id: 3 });
+    clock += 200;
+    const later = await shop.deliver('order.updated', { id: 1 });
+    // WooCommerce hashes the webhook id with the current second: two different orders, one delivery id.
+    expect(b.deliveryId).toBe(a.deliveryId);
+    expect(other.deliveryId).not.toBe(a.deliveryId);
+    expect(later.deliveryId).not.toBe(a.deliveryId);
+    expect(hub.received.map((r) => r.headers['x-wc-webhook-id'])).toEqual(['1', '1', '2', '1']);
+    expect(shop.webhook('order.created').id).toBe(2);
+    const given = await shop.deliver('order.updated', { id: 1 }, { deliveryId: 'fixed' });
+    expect(given.deliveryId).toBe('fixed');
+  });
+
+  it('redelivers the same delivery: same delivery id, signature and body bytes', async () => {
+    const hub = await receiver();
+    const shop = sim(hub.url);
+    const first = await shop.deliver('order.created', shop.makeOrder(1, ITEMS));
+    const again = await shop.redeliver(first);
+    const twice = await shop.redeliver(again);
+    expect([again.deliveryId, twice.deliveryId]).toEqual([first.deliveryId, first.deliveryId]);
+    const [a, b, c] = hub.received;
+    expect(b?.raw.equals(only(hub.received).raw)).toBe(true);
+    expect(c?.raw.equals(only(hub.received).raw)).toBe(true);
+    for (const name of ['x-wc-webhook-delivery-id', 'x-wc-webhook-signature', 'x-wc-webhook-topic']) {
+      expect(b?.headers[name]).toBe(a?.headers[name]);
+    }
+  });
+
+  it('refuses to redeliver a result it did not produce', async () => {
+    const shop = sim('http://127.0.0.1:9');
+    const foreign = { sent: true, status: 200, deliveryId: 'x', attempts: 1, body: '' };
+    await expect(shop.redeliver(foreign)).rejects.toThrow(/redeliver/);
+  });
+
+  it('signs with an overriding secret and sends a raw non-JSON body signed correctly', async () => {
+    const hub = await receiver();
+    const shop = sim(hub.url);
+    await shop.deliver('order.created', { id: 1 }, { secret: 'another-secret' });
+    await shop.deliver('order.created', undefined, { rawBody: 'not json {' });
+    const forged = only(hub.received, 0);
+    expect(forged.headers['x-wc-webhook-signature']).toBe(expectedSignature(forged.raw, 'another-secret'));
+    expect(forged.headers['x-wc-webhook-signature']).not.toBe(expectedSignature(forged.raw));
+    const raw = only(hub.received, 1);
+    expect(raw.raw.toString('utf8')).toBe('not json {');
+    expect(raw.headers['x-wc-webhook-signature']).toBe(expectedSignature(raw.raw));
+  });
+
+  it('sends once by default; a relay (maxAttempts) retries a 500 or a timeout with the same delivery id', async () => {
+    const failing = await receiver(() => ({ status: 500 }));
+    expect(await sim(failing.url).deliver('order.created', { id: 1 })).toMatchObject({
+      status: 500,
+      attempts: 1,
+    });
+    const flaky = await receiver((call) => ({
+      status: call < 2 ? 503 : 200,
+      delayMs: call === 0 ? 1_000 : 0,
+    }));
+    const result = await sim(flaky.url).deliver(
+      'order.created',
+      { id: 5 },
+      { maxAttempts: 5, timeoutMs: 200 },
+    );
+    expect(result).toMatchObject({ status: 200, attempts: 3 });
+    expect(new Set(flaky.received.map((r) => r.headers['x-wc-webhook-delivery-id']))).toEqual(
+      new Set([result.deliveryId]),
+    );
+    expect(new Set(flaky.received.map((r) => r.raw.toString('hex'))).size).toBe(1);
+  });
+
+  it('reports status 0 when nothing answers', async () => {
+    const gone = await receiver();
+    await gone.close();
+    expect(await sim(gone.url).deliver('order.created', { id: 1 })).toMatchObject({
+      sent: true,
+      status: 0,
+      attempts: 1,
+      body: '',
+    });
+  });
+
+  it('pings like a newly saved webhook: form-encoded webhook_id, unsigned, only 200 is fine', async () => {
+    const hub = await receiver((call) => ({ status: call === 2 ? 204 : 200 }));
+    const shop = sim(hub.url);
+    await shop.deliver('order.updated', { id: 1 });
+    expect(await shop.ping('order.updated')).toMatchObject({ status: 200, ok: true });
+    expect(await shop.ping('order.created')).toMatchObject({ status: 204, ok: false });
+    const ping = only(hub.received, 1);
+    expect(ping.raw.toString('utf8')).toBe('webhook_id=1');
+    expect(ping.headers['content-type']).toBe('application/x-www-form-urlencoded');
+    expect(ping.headers['user-agent']).toMatch(/^WooCommerce\/.* Hookshot/);
+    expect(Object.keys(ping.headers).filter((h) => h.startsWith('x-wc-'))).toEqual([]);
+    expect(only(hub.received, 2).raw.toString('utf8')).toBe('webhook_id=2');
+    // A ping is not a delivery: it neither counts as a failure nor as a success.
+    expect(shop.webhook('order.created').failureCount).toBe(0);
+  });
+
+  it('sends to the new URL after setWebhookUrl, redeliveries included', async () => {
+    const before = await receiver();
+    const after = await receiver();
+    const shop = sim(before.url);
+    const first = await shop.deliver('order.created', { id: 1 });
+    shop.setWebhookUrl(after.url);
+    await shop.redeliver(first);
+    expect(before.received).toHaveLength(1);
+    expect(only(after.received).headers['x-wc-webhook-delivery-id']).toBe(first.deliveryId);
+  });
+});
+
+describe('woocommerce simulator: a webhook turns itself off after repeated failures', () => {
+  it('counts consecutive failures per webhook; 2xx, 301 and 302 reset the count', async () => {
+    const statuses = [500, 404, 302, 500, 301, 200, 503];
+    const hub = await receiver((call) => ({ status: statuses[call] ?? 200 }));
+    const shop = sim(hub.url);
+    const counts: number[] = [];
+    for (let i = 0; i < statuses.length; i++) {
+      await shop.deliver('order.updated', { id: i });
+      counts.push(shop.webhook('order.updated').failureCount);
+    }
+    expect(counts).toEqual([1, 2, 0, 1, 0, 0, 1]);
+    expect(shop.webhook('order.created')).toMatchObject({ failureCount: 0, disabled: false });
+  });
+
+  it('is disabled by the failure that finds the count above the maximum (the 7th in a row by default), then sends nothing', async () => {
+    const hub = await receiver(() => ({ status: 503 }));
+    const shop = sim(hub.url);
+    for (let i = 1; i <= 6; i++) {
+      await shop.deliver('order.updated', { id: i });
+      expect(shop.webhook('order.updated')).toMatchObject({ status: 'active', failureCount: i });
+    }
+    expect(await shop.deliver('order.updated', { id: 7 })).toMatchObject({ sent: true, status: 503 });
+    expect(shop.webhook('order.updated')).toMatchObject({ status: 'disabled', disabled: true });
+    const lost = await shop.deliver('order.updated', { id: 8 });
+    expect(lost).toEqual({ sent: false, status: 0, deliveryId: '', attempts: 0, body: '' });
+    expect(hub.received).toHaveLength(7);
+    // Other webhooks of the store go on.
+    expect(await shop.deliver('order.created', { id: 9 })).toMatchObject({ sent: true });
+  });
+
+  it('follows maxDeliveryFailures, skips redeliveries while disabled, and sends again once reactivated', async () => {
+    let status = 500;
+    const hub = await receiver(() => ({ status }));
+    const shop = sim(hub.url, { maxDeliveryFailures: 1 });
+    const first = await shop.deliver('order.created', { id: 1 });
+    await shop.deliver('order.created', { id: 2 });
+    await shop.deliver('order.created', { id: 3 });
+    expect(shop.webhook('order.created').disabled).toBe(true);
+    expect(await shop.redeliver(first)).toMatchObject({ sent: false, deliveryId: first.deliveryId });
+    expect(hub.received).toHaveLength(3);
+    status = 200;
+    shop.reactivate('order.created');
+    expect(shop.webhook('order.created')).toMatchObject({ status: 'active', failureCount: 0 });
+    expect(await shop.deliver('order.created', { id: 4 })).toMatchObject({ sent: true, status: 200 });
+  });
+});
+
+/** The fields a store makes unique per run; everything else must follow from seed and i. */
+function withoutRunFields(order: WooOrder): unknown {
+  const runFields = ['id', 'number', 'order_key', 'payment_url', 'transaction_id', '_links'];
+  return JSON.parse(
+    JSON.stringify(order, (key, value: unknown) =>
+      runFields.includes(key) || key.startsWith('date_') ? '<run>' : value,
+    ),
+  );
+}
+
+describe('woocommerce simulator: orders', () => {
+  it('is deterministic per seed and i; ids are unique per order and per run', () => {
+    const a = sim('http://127.0.0.1:9');
+    const b = sim('http://127.0.0.1:9');
+    expect(a.makeOrder(3, ITEMS)).toEqual(a.makeOrder(3, ITEMS));
+    expect(withoutRunFields(b.makeOrder(3, ITEMS))).toEqual(withoutRunFields(a.makeOrder(3, ITEMS)));
+    expect(withoutRunFields(sim('x', { seed: 8 }).makeOrder(3, ITEMS))).not.toEqual(
+      withoutRunFields(a.makeOrder(3, ITEMS)),
+    );
+    const orders = Array.from({ length: 50 }, (_, i) => a.makeOrder(i, ITEMS));
+    expect(new Set(orders.map((o) => o.id)).size).toBe(50);
+    expect(new Set(orders.flatMap((o) => o.line_items.map((l) => l.id))).size).toBe(150);
+  });
+
+  it('looks like an order.created payload of the REST API v3', () => {
+    const order = sim('x').makeOrder(0, ITEMS, [2, 1, 3]);
+    expect(order).toMatchObject({
+      parent_id: 0,
+      status: 'processing',
+      currency: 'USD',
+      currency_symbol: '$',
+      number: String(order.id),
+      prices_include_tax: false,
+      date_completed: null,
+      fee_lines: [],
+      refunds: [],
+    });
+    expect(order.order_key).toMatch(/^wc_order_[A-Za-z0-9]{13}$/);
+    expect(order._links.self?.[0]?.href).toBe(`${STORE}/wp-json/wc/v3/orders/${order.id}`);
+    expect(Object.keys(order).slice(0, 3)).toEqual(['id', 'parent_id', 'status']);
+    expect(Object.keys(order).at(-1)).toBe('_links');
+    expect(order.billing.email).toMatch(/^[a-z]+\.[a-z]+@example\.com$/);
+    expect(order.shipping).not.toHaveProperty('email');
+    expect(order.line_items.map((l) => [l.sku, l.product_id, l.variation_id, l.quantity])).toEqual([
+      ['MUG-BLUE', 41, 0, 2],
+      ['TEE-M', 42, 57, 1],
+      [null, 43, 0, 3],
+    ]);
+  });
+
+  it('writes dates without an offset: *_gmt in UTC, the others in the site time zone', () => {
+    const order = sim('x').makeOrder(4, ITEMS);
+    const wcDate = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/;
+    for (const field of ['date_created', 'date_created_gmt', 'date_modified', 'date_modified_gmt'] as const) {
+      expect(order[field]).toMatch(wcDate);
+    }
+    const offsetMs = Date.parse(`${order.date_created}Z`) - Date.parse(`${order.date_created_gmt}Z`);
+    expect(offsetMs).toBe(-5 * 3_600_000);
+    expect(order.date_modified_gmt).toBe(order.date_created_gmt);
+  });
+
+  it('adds up in integer cents; price is the float total ÷ quantity, after the discount', () => {
+    const shop = sim('x');
+    const orders = Array.from({ length: 60 }, (_, i) => shop.makeOrder(i, ITEMS));
+    for (const order of orders) {
+      const sum = (f: (l: WooOrder['line_items'][number]) => string) =>
+        order.line_items.reduce((acc, l) => acc + cents(f(l)), 0);
+      const shipping = order.shipping_lines.reduce((acc, s) => acc + cents(s.total), 0);
+      expect(cents(order.discount_total)).toBe(sum((l) => l.subtotal) - sum((l) => l.total));
+      expect(cents(order.cart_tax)).toBe(sum((l) => l.total_tax));
+      expect(cents(order.total)).toBe(sum((l) => l.total) + shipping + cents(order.total_tax));
+      expect(cents(order.shipping_total)).toBe(shipping);
+      for (const line of order.line_items) {
+        expect(line.price).toBe(Number(line.total) / line.quantity);
+      }
+      const coupons = order.coupon_lines.reduce((acc, c) => acc + cents(c.discount), 0);
+      expect(coupons).toBe(cents(order.discount_total));
+    }
+    // The sample covers discounted and full-price orders, taxed and untaxed ones.
+    expect(orders.some((o) => o.coupon_lines.length > 0)).toBe(true);
+    expect(orders.some((o) => o.coupon_lines.length === 0)).toBe(true);
+    expect(orders.some((o) => o.tax_lines.length === 0)).toBe(true);
+    expect(orders.some((o) => o.tax_lines.length > 0)).toBe(true);
+  });
+
+  it('keeps the decimals of the currency and refuses a price with more', () => {
+    const yen = sim('x', { currency: 'JPY' }).makeOrder(
+      0,
+      [{ sku: 'MUG', productId: 1, price: '1500' }],
+      [2],
+    );
+    expect(yen.line_items[0]?.subtotal).toBe('3000');
+    expect(yen.total).toMatch(/^\d+$/);
+    expect(yen.currency_symbol).toBe('¥');
+    expect(() => sim('x').makeOrder(0, [{ sku: 'MUG', productId: 1, price: '1.999' }])).toThrow(RangeError);
+    expect(
+      sim('x').makeOrder(0, [{ sku: 'MUG', productId: 1, price: '12.9' }], [1]).line_items[0]?.subtotal,
+    ).toBe('12.90');
+  });
+
+  it('updateOf moves date_modified forward in whole seconds and applies the changes without touching the original', () => {
+    const shop = sim('x');
+    const order = shop.makeOrder(2, ITEMS);
+    const updated = shop.updateOf(order, 90_000, { status: 'cancelled', customer_note: 'changed mind' });
+    expect(Date.parse(`${updated.date_modified_gmt}Z`) - Date.parse(`${order.date_modified_gmt}Z`)).toBe(
+      90_000,
+    );
+    expect(Date.parse(`${updated.date_modified}Z`) - Date.parse(`${order.date_modified}Z`)).toBe(90_000);
+    expect(updated).toMatchObject({
+      id: order.id,
+      date_created_gmt: order.date_created_gmt,
+      status: 'cancelled',
+    });
+    expect(order.status).toBe('processing');
+    const later = shop.updateOf(updated, 1);
+    expect(Date.parse(`${later.date_modified_gmt}Z`) - Date.parse(`${updated.date_modified_gmt}Z`)).toBe(
+      1_000,
+    );
+  });
+});

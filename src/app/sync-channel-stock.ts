@@ -1,0 +1,105 @@
+import { availableToPromise } from '../domain/stock.ts';
+import { defineJob } from '../jobs/job.ts';
+import { findChannel } from '../store/partners.repo.ts';
+import type { Db } from '../store/schema.ts';
+import type { StockUpdate } from '../connectors/channels/sales-channel.ts';
+import type { AppContext } from './context.ts';
+import { recordEvents } from './timeline.ts';
+
+/** How often a channel hears about changes: "a SKU at zero, every channel within seconds". */
+export const STOCK_SYNC_INTERVAL_MS = 1_000;
+/** How often the sync compares every SKU instead of only the changed ones, correcting whatever drifted. */
+export const STOCK_RECONCILE_INTERVAL_MS = 5 * 60_000;
+/**
+ * Changes are read from a little before the watermark: a transaction stamps its rows before it commits, so a row
+ * may become visible after a later-stamped one was read. Re-reading overlaps costs little: unchanged values are
+ * not sent again.
+ */
+const OVERLAP_MS = 5_000;
+
+/**
+ * Keeps one channel's stock in step: every second, the SKUs whose level changed since the last run, coalesced to
+ * their current value, and only those that differ from what the channel was last told, in the channel's batch size.
+ * A full pass (`full: true`) compares every SKU, correcting any drift, and records how many it corrected.
+ */
+export const syncChannelStockJob = {
+  kind: 'channel.stock-sync',
+  key: (channelId: string) => `channel.stock-sync:${channelId}`,
+  bind: (ctx: AppContext) =>
+    defineJob<{ channelId: string; full?: boolean }>({
+      kind: 'channel.stock-sync',
+      maxAttempts: 10,
+      timeoutMs: 60_000,
+      backoff: { baseMs: 1_000, capMs: 60_000 },
+      run: async ({ channelId, full: asked }, job) => {
+        const now = ctx.clock.now();
+        const full = asked || crossedReconcileBoundary(now.getTime());
+        const channel = await findChannel(ctx.store.db, channelId);
+        const adapter = channel ? ctx.channels[channel.kind] : undefined;
+        if (!channel || !adapter) return;
+        const secrets = channel.sealedSecrets ? ctx.secrets.open(channel.sealedSecrets) : {};
+        const sales = adapter.create(adapter.config.parse({ ...channel.config, notifyUrl: channel.notifyUrl ?? undefined }), adapter.secrets.parse(secrets));
+        const rerunAt = new Date(now.getTime() + STOCK_SYNC_INTERVAL_MS);
+        if (!sales.pushStock || (channel.kind === 'storefront' && !channel.notifyUrl)) return { rerunAt: new Date(now.getTime() + 60_000) };
+
+        const since = full ? 0 : (await watermark(ctx.store.db, channelId)) - OVERLAP_MS;
+        const { updates, seenUntil } = await pendingUpdates(ctx.store.db, channelId, since);
+        const batch = sales.maxStockBatch ?? 100;
+        for (let i = 0; i < updates.length; i += batch) {
+          await sales.pushStock(updates.slice(i, i + batch), { signal: job.signal, now, batchKey: `${channelId}:${since}:${i}` });
+        }
+        return {
+          rerunAt,
+          commit: async (tx) => {
+            await recordTold(tx, channelId, updates, now.getTime());
+            if (seenUntil > 0) await tx.updateTable('channels').set({ stock_synced_until: seenUntil }).where('id', '=', channelId).where('stock_synced_until', '<', seenUntil).execute();
+            if (full && updates.length) {
+              await recordEvents(tx, now, [{ orderId: null, subjectType: 'job', subjectId: channelId, type: 'stock.reconciled', data: { channelId, corrected: updates.length } }]);
+            }
+          },
+        };
+      },
+    }),
+};
+
+async function watermark(db: Db, channelId: string): Promise<number> {
+  const row = await db.selectFrom('channels').select('stock_synced_until').where('id', '=', channelId).executeTakeFirst();
+  return row?.stock_synced_until ?? 0;
+}
+
+/** The current level of every SKU changed since `since`, where it differs from what the channel was told. */
+async function pendingUpdates(db: Db, channelId: string, since: number): Promise<{ updates: StockUpdate[]; seenUntil: number }> {
+  const changed = await db.selectFrom('stock_levels').selectAll().where('updated_at', '>=', since).orderBy('sku').execute();
+  if (changed.length === 0) return { updates: [], seenUntil: 0 };
+  const told = new Map(
+    (await db.selectFrom('channel_stock').select(['sku', 'told']).where('channel_id', '=', channelId).where('sku', 'in', changed.map((c) => c.sku)).execute()).map((r) => [r.sku, r.told]),
+  );
+  const updates: StockUpdate[] = [];
+  for (const level of changed) {
+    const available = availableToPromise({ bounded: level.bounded === 1, onHand: level.on_hand, reserved: level.reserved });
+    // An unbounded SKU (a supplier that does not report stock) is not managed on the channel.
+    if (available !== null && told.get(level.sku) !== available) updates.push({ sku: level.sku, available });
+  }
+  return { updates, seenUntil: Math.max(...changed.map((c) => c.updated_at)) };
+}
+
+async function recordTold(tx: Db, channelId: string, updates: readonly StockUpdate[], now: number): Promise<void> {
+  if (updates.length === 0) return;
+  await tx
+    .insertInto('channel_stock')
+    .values(updates.map((u) => ({ channel_id: channelId, sku: u.sku, told: u.available, told_at: now })))
+    .onConflict((oc) => oc.columns(['channel_id', 'sku']).doUpdateSet((eb) => ({ told: eb.ref('excluded.told'), told_at: eb.ref('excluded.told_at') })))
+    .execute();
+}
+
+/** Makes sure every channel has its recurring stock sync queued (idempotent: one job per channel, by key). */
+export async function ensureStockSync(ctx: AppContext): Promise<void> {
+  const channels = await ctx.store.db.selectFrom('channels').select('id').execute();
+  if (channels.length === 0) return;
+  await ctx.store.transact((tx) => ctx.queue.enqueue(tx, channels.map((c) => ({ kind: syncChannelStockJob.kind, key: syncChannelStockJob.key(c.id), payload: { channelId: c.id } }))));
+}
+
+/** True for the first run after each reconcile boundary (runs are a second apart; a late one still crosses it). */
+function crossedReconcileBoundary(now: number): boolean {
+  return Math.floor(now / STOCK_RECONCILE_INTERVAL_MS) !== Math.floor((now - STOCK_SYNC_INTERVAL_MS) / STOCK_RECONCILE_INTERVAL_MS);
+}

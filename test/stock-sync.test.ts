@@ -1,0 +1,78 @@
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { syncChannelStockJob } from '../src/app/sync-channel-stock.ts';
+import { startStorefrontSim, type StorefrontSim } from '../sim/storefront.ts';
+import { describeEachDatabase } from './support/databases.ts';
+import { orderBody, SECRETS, SUPPLIER_TOKENS, startTestHub, type TestHub } from './support/hub.ts';
+
+type Levels = { sku: string; available: number }[];
+
+async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describeEachDatabase('stock out to channels', (dialect) => {
+  let t: TestHub;
+  let shop: StorefrontSim;
+  const inventory = () => [...shop.events.values()].filter((e) => e.type === 'inventory.updated').map((e) => (e.data as { levels: Levels }).levels);
+  const lastTold = () => Object.fromEntries(inventory().flat().map((l) => [l.sku, l.available]));
+
+  beforeEach(async () => {
+    t = await startTestHub(dialect, { worker: true, workerOptions: { pollMs: 20 } });
+    shop = await startStorefrontSim({ hubUrl: t.url, apiKey: t.adminKey, channelId: 'storefront', notifySecret: SECRETS.storefront });
+    const products = Array.from({ length: 250 }, (_, i) => ({
+      sku: `SKU-${String(i).padStart(3, '0')}`,
+      name: `Product ${i}`,
+      offers: [{ supplier: 'prompt', supplierSku: `P-${i}`, cost: { amount: 100, currency: 'USD' }, stock: 10 + (i % 5) }],
+    }));
+    const answer = await t.api('/api/v1/setup', {
+      body: {
+        apiVersion: 'waybill/v1',
+        channels: [{ id: 'storefront', kind: 'storefront', name: 'Shop', currency: 'USD', notifyUrl: shop.notifyUrl, notifySecret: SECRETS.storefront }],
+        suppliers: [{ id: 'prompt', name: 'Prompt', currency: 'USD', apiToken: SUPPLIER_TOKENS.prompt, transport: { kind: 'rest-json', url: 'http://127.0.0.1:9/po', signingSecret: SECRETS.prompt } }],
+        products,
+      },
+    });
+    expect(answer.status).toBe(200);
+  });
+  afterEach(async () => {
+    await shop?.close();
+    await t?.close();
+  });
+
+  it('tells the channel every SKU once, in batches of at most 100', async () => {
+    await until('all 250 SKUs told', () => Object.keys(lastTold()).length === 250);
+    expect(inventory().map((batch) => batch.length)).toEqual([100, 100, 50]);
+    expect(lastTold()['SKU-003']).toBe(13);
+  });
+
+  it('coalesces a burst of changes into the latest value, and sends nothing that did not change', async () => {
+    await until('initial sync', () => Object.keys(lastTold()).length === 250);
+    const before = inventory().length;
+    // Ten orders for one SKU at once, then wait for the channel to hear about it.
+    const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => t.api('/api/v1/channels/storefront/orders', { body: orderBody(`burst-${i}`, [{ sku: 'SKU-000', quantity: 1 }]) })));
+    expect(answers.map((a) => a.status)).toEqual(Array(10).fill(201));
+    await until('the channel hears 0', () => lastTold()['SKU-000'] === 0);
+    const later = inventory().slice(before);
+    // One or two updates (the burst may straddle a sync), never ten; and only the SKU that changed.
+    expect(later.length).toBeLessThanOrEqual(2);
+    expect(new Set(later.flat().map((l) => l.sku))).toEqual(new Set(['SKU-000']));
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect(inventory().length).toBe(before + later.length);
+  });
+
+  it('a reconciling pass corrects what drifted and records it', async () => {
+    await until('initial sync', () => Object.keys(lastTold()).length === 250);
+    // Waybill's record of what it told the channel says 999 for one SKU (a lost update, an edit on the channel…).
+    await t.hub.store.transact((tx) => tx.updateTable('channel_stock').set({ told: 999 }).where('sku', '=', 'SKU-007').execute());
+    await t.hub.store.transact((tx) => t.hub.ctx.queue.enqueue(tx, { kind: syncChannelStockJob.kind, key: 'reconcile-now', payload: { channelId: 'storefront', full: true } }));
+    await until('the drift corrected', async () => (await t.hub.store.db.selectFrom('channel_stock').select('told').where('sku', '=', 'SKU-007').executeTakeFirstOrThrow()).told === 12);
+    const corrected = inventory().at(-1)!;
+    expect(corrected).toEqual([{ sku: 'SKU-007', available: 12 }]);
+    const events = await t.hub.store.db.selectFrom('events').select(['type', 'data']).where('type', '=', 'stock.reconciled').execute();
+    expect(events.map((e) => JSON.parse(e.data).corrected)).toEqual([1]);
+  });
+});
