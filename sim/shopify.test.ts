@@ -344,3 +344,174 @@ describe('shopify simulator: orders', () => {
     expect(Date.parse(later.updated_at)).toBeGreaterThan(Date.parse(updated.updated_at));
   });
 });
+
+describe('shopify simulator: Admin GraphQL API', () => {
+  const TOKEN = 'shpat_sim_test_token_0001';
+  const FO_QUERY = 'query WaybillFulfillmentOrders { order { id } }';
+  const CREATE = 'mutation WaybillFulfillmentCreate($fulfillment: FulfillmentInput!) { fulfillmentCreate }';
+
+  async function adminOf(shop: ShopifySim, extra: Partial<Parameters<ShopifySim['startAdmin']>[0]> = {}) {
+    const admin = await shop.startAdmin({ accessToken: TOKEN, ...extra });
+    open.push(admin);
+    return admin;
+  }
+
+  /** A raw GraphQL POST, written from the docs rather than through Waybill's client. */
+  async function post(
+    url: string,
+    query: string,
+    variables: Record<string, unknown>,
+    token: string | null = TOKEN,
+  ): Promise<{ status: number; body: any }> {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (token !== null) headers['x-shopify-access-token'] = token;
+    const res = await fetch(`${url}/admin/api/2025-10/graphql.json`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ query, variables }),
+    });
+    return { status: res.status, body: await res.json() };
+  }
+
+  async function fulfillmentOrders(url: string, order: ShopifyOrder, first = 5, after: string | null = null) {
+    const vars = { orderId: order.admin_graphql_api_id, first, after, linesFirst: 10 };
+    return (await post(url, FO_QUERY, vars)).body;
+  }
+
+  it('keeps delivered orders, one fulfillment order per location, lines alternating between the two defaults', async () => {
+    const hub = await receiver();
+    const shop = sim(hub.url);
+    const order = shop.makeOrder(0, ITEMS, [2, 1, 3]);
+    await shop.deliver('orders/create', order);
+    const admin = await adminOf(shop);
+    const answer = await fulfillmentOrders(admin.url, order);
+    const nodes = answer.data.order.fulfillmentOrders.nodes;
+    expect(
+      nodes.map((fo: any) => [
+        fo.status,
+        fo.assignedLocation.name,
+        fo.lineItems.nodes.map((l: any) => [l.lineItem.sku, l.remainingQuantity]),
+      ]),
+    ).toEqual([
+      [
+        'OPEN',
+        'East warehouse',
+        [
+          ['MUG-BLUE', 2],
+          [null, 3],
+        ],
+      ],
+      ['OPEN', 'West warehouse', [['TEE-M', 1]]],
+    ]);
+    expect(answer.extensions.cost).toMatchObject({
+      requestedQueryCost: 3 + 5 * (5 + 10 * 3),
+      throttleStatus: { maximumAvailable: 2000, restoreRate: 100 },
+    });
+    expect(answer.extensions.cost.actualQueryCost).toBe(3 + 2 * 5 + 3 * 3);
+  });
+
+  it('pages with cursors, refuses a missing or wrong token with 401, and names an operation it does not know', async () => {
+    const shop = sim('http://127.0.0.1:9', { locations: ['A', 'B', 'C'] });
+    const order = shop.makeOrder(0, ITEMS);
+    shop.recordOrder(order);
+    const admin = await adminOf(shop);
+    const first = (await fulfillmentOrders(admin.url, order, 2)).data.order.fulfillmentOrders;
+    expect(first.pageInfo.hasNextPage).toBe(true);
+    const rest = (await fulfillmentOrders(admin.url, order, 2, first.pageInfo.endCursor)).data.order
+      .fulfillmentOrders;
+    expect([...first.nodes, ...rest.nodes].map((fo: any) => fo.assignedLocation.name)).toEqual([
+      'A',
+      'B',
+      'C',
+    ]);
+    expect(rest.pageInfo.hasNextPage).toBe(false);
+    for (const token of [null, 'shpat_wrong']) {
+      const refused = await post(admin.url, FO_QUERY, {}, token);
+      expect(refused).toEqual({
+        status: 401,
+        body: { errors: expect.stringContaining('Invalid API key or access token') },
+      });
+    }
+    expect(
+      (await post(admin.url, 'query SomethingElse { shop { name } }', {})).body.errors[0].message,
+    ).toContain('SomethingElse');
+    expect(admin.calls.map((c) => c.outcome)).toEqual(['ok', 'ok', 'unauthorized', 'unauthorized', 'error']);
+  });
+
+  it('fulfillmentCreate: one location per call, quantities within what is left; a good call is recorded', async () => {
+    const shop = sim('http://127.0.0.1:9');
+    const order = shop.makeOrder(0, ITEMS, [2, 1, 3]);
+    shop.recordOrder(order);
+    const admin = await adminOf(shop);
+    const [east, west] = admin.fulfillmentOrders(order.id);
+    const entry = (fo: typeof east, quantity: number) => ({
+      fulfillmentOrderId: fo!.id,
+      fulfillmentOrderLineItems: [{ id: fo!.lineItems[0]!.id, quantity }],
+    });
+    const create = (lines: unknown[]) =>
+      post(admin.url, CREATE, {
+        fulfillment: {
+          lineItemsByFulfillmentOrder: lines,
+          trackingInfo: { company: 'UPS', number: '1ZTEST' },
+          notifyCustomer: true,
+        },
+      });
+    const mixed = (await create([entry(east, 1), entry(west, 1)])).body.data.fulfillmentCreate;
+    expect(mixed).toMatchObject({
+      fulfillment: null,
+      userErrors: [{ message: 'All fulfillment orders must be assigned to the same location.' }],
+    });
+    const tooMany = (await create([entry(east, 3)])).body.data.fulfillmentCreate;
+    expect(tooMany.userErrors[0].message).toBe('Invalid fulfillment order line item quantity requested.');
+    expect(admin.fulfillments(order.id)).toEqual([]);
+    const done = (await create([entry(east, 2)])).body.data.fulfillmentCreate;
+    expect(done).toMatchObject({
+      fulfillment: { id: expect.stringMatching(/^gid:\/\/shopify\/Fulfillment\/\d+$/), status: 'SUCCESS' },
+      userErrors: [],
+    });
+    expect(admin.fulfillments(order.id)).toMatchObject([
+      {
+        trackingInfo: { company: 'UPS', number: '1ZTEST' },
+        notifyCustomer: true,
+        location: { name: 'East warehouse' },
+        lineItems: [{ sku: 'MUG-BLUE', quantity: 2 }],
+      },
+    ]);
+    expect(admin.fulfillmentOrders(order.id).map((fo) => fo.status)).toEqual(['IN_PROGRESS', 'OPEN']);
+    const badInput = await post(admin.url, CREATE, { fulfillment: { lineItemsByFulfillmentOrder: 'all' } });
+    expect(badInput.body.errors[0].message).toContain('$fulfillment');
+  });
+
+  it('throttles from an empty bucket without running the call, and refuses a query over 1000 points', async () => {
+    const shop = sim('http://127.0.0.1:9');
+    const order = shop.makeOrder(0, ITEMS);
+    shop.recordOrder(order);
+    const admin = await adminOf(shop, { maximumAvailable: 500, restoreRate: 10 });
+    admin.setThrottle({ currentlyAvailable: 0 });
+    const throttled = await post(admin.url, FO_QUERY, {
+      orderId: order.admin_graphql_api_id,
+      first: 2,
+      linesFirst: 2,
+    });
+    expect(throttled.status).toBe(200);
+    expect(throttled.body.errors[0].extensions.code).toBe('THROTTLED');
+    expect(throttled.body.extensions.cost).toMatchObject({
+      requestedQueryCost: 25,
+      actualQueryCost: null,
+      throttleStatus: { maximumAvailable: 500, restoreRate: 10 },
+    });
+    expect(throttled.body.data).toBeUndefined();
+    admin.setThrottle({ status: 429 });
+    expect(
+      (await post(admin.url, FO_QUERY, { orderId: order.admin_graphql_api_id, first: 2, linesFirst: 2 }))
+        .status,
+    ).toBe(429);
+    admin.setThrottle({ currentlyAvailable: 500 });
+    const huge = await post(admin.url, FO_QUERY, {
+      orderId: order.admin_graphql_api_id,
+      first: 50,
+      linesFirst: 50,
+    });
+    expect(huge.body.errors[0].extensions.code).toBe('MAX_COST_EXCEEDED');
+  });
+});

@@ -4,11 +4,25 @@
  * signed with the app's client secret, the X-Shopify-* headers, and a webhook id that stays the same when a
  * delivery is retried or duplicated. Written from shopify.dev ("Webhooks delivery structure", "Verify webhook
  * deliveries", the September 2024 retry changelog, the REST Order resource), not from src/, so that the simulator
- * catches a hub that drifts from what Shopify really sends.
+ * catches a hub that drifts from what Shopify really sends. It also answers the shop's Admin GraphQL API for the
+ * orders it delivered (startAdmin): fulfillment orders per location, fulfillments, a cost-based throttle.
  */
 import { createHmac, randomInt, randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
-import { backoffMs, deriveSeed, pick, seededRandom } from './shared.ts';
+import {
+  backoffMs,
+  closeServer,
+  deriveSeed,
+  headerValue,
+  isRecord,
+  listen,
+  parseJson,
+  pick,
+  readBody,
+  seededRandom,
+  sendJson,
+} from './shared.ts';
 
 export type ShopifyTopic = 'orders/create' | 'orders/updated' | 'orders/cancelled' | 'refunds/create';
 
@@ -24,6 +38,11 @@ export interface ShopifySimOptions {
   seed?: number;
   /** Default 'USD'. */
   currency?: string;
+  /**
+   * The shop's locations, by name. Line item n of an order is fulfilled from location n mod count unless its item
+   * names one, so with the default two an order of two or more items has two fulfillment orders.
+   */
+  locations?: string[];
 }
 
 export interface ShopifyMoney {
@@ -178,6 +197,8 @@ export interface ShopifyOrderItem {
   /** A decimal string in the shop currency, e.g. "12.99". */
   price: string;
   title?: string;
+  /** The location (by name) whose fulfillment order holds this line; default: see ShopifySimOptions.locations. */
+  location?: string;
 }
 
 export interface DeliverOptions {
@@ -220,6 +241,13 @@ export interface ShopifySim {
   /** An orders/updated payload: updated_at later by laterMs (rounded up to whole seconds), changes applied. */
   updateOf(order: ShopifyOrder, laterMs: number, changes?: Partial<ShopifyOrder>): ShopifyOrder;
   setWebhookUrl(url: string): void;
+  /**
+   * The shop's Admin GraphQL API, over the orders this simulator delivered with orders/* webhooks (or recorded with
+   * recordOrder). It may be started more than once; every server sees the same orders and fulfillments.
+   */
+  startAdmin(opts: ShopifyAdminOptions): Promise<ShopifyAdmin>;
+  /** The shop has this order (placed at the checkout): its fulfillment orders exist from now on. */
+  recordOrder(order: RecordableOrder): void;
 }
 
 export function createShopifySim(opts: ShopifySimOptions): ShopifySim {
@@ -258,10 +286,26 @@ class ShopifyStore implements ShopifySim {
   private readonly store: StoreContext;
   /** Keyed by the result object handed out, so nothing is kept once the caller lets go of it. */
   private readonly sent = new WeakMap<DeliveryResult, PreparedDelivery>();
+  /** Which location each line item made by makeOrder is fulfilled from, by line item id. */
+  private readonly lineLocations = new Map<number, string>();
+  private readonly backOffice: BackOffice;
 
   constructor(private readonly opts: ShopifySimOptions) {
     this.webhookUrl = opts.webhookUrl;
     this.store = newStoreContext(opts);
+    this.backOffice = new BackOffice(this.store.runSlot);
+  }
+
+  startAdmin(opts: ShopifyAdminOptions): Promise<ShopifyAdmin> {
+    return startAdminServer(this.backOffice, opts);
+  }
+
+  recordOrder(order: RecordableOrder): void {
+    const names = this.opts.locations?.length ? this.opts.locations : DEFAULT_LOCATIONS;
+    this.backOffice.record(
+      order,
+      (line, index) => this.lineLocations.get(line.id) ?? names[index % names.length] ?? 'Shop location',
+    );
   }
 
   setWebhookUrl(url: string): void {
@@ -269,7 +313,12 @@ class ShopifyStore implements ShopifySim {
   }
 
   makeOrder(i: number, items: ShopifyOrderItem[], quantities?: number[]): ShopifyOrder {
-    return buildOrder(this.store, i, items, quantities);
+    const order = buildOrder(this.store, i, items, quantities);
+    order.line_items.forEach((line, index) => {
+      const location = items[index]?.location;
+      if (location) this.lineLocations.set(line.id, location);
+    });
+    return order;
   }
 
   updateOf(order: ShopifyOrder, laterMs: number, changes: Partial<ShopifyOrder> = {}): ShopifyOrder {
@@ -277,6 +326,8 @@ class ShopifyStore implements ShopifySim {
   }
 
   deliver(topic: ShopifyTopic, payload: unknown, opts: DeliverOptions = {}): Promise<DeliveryResult> {
+    // The order exists in the shop whether or not the hub takes the webhook; a payload that is no order is skipped.
+    if (topic.startsWith('orders/') && looksLikeOrder(payload)) this.recordOrder(payload);
     return this.send(this.prepare(topic, payload, opts));
   }
 
@@ -856,4 +907,805 @@ function updatedOrder(order: ShopifyOrder, laterMs: number, changes: Partial<Sho
   if (Number.isNaN(previous)) throw new RangeError(`updated_at ${order.updated_at} is not a date`);
   const updatedAt = shopTime(previous + Math.ceil(laterMs / 1_000) * 1_000);
   return structuredClone({ ...order, ...changes, updated_at: updatedAt });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Admin GraphQL API
+//
+// Written from shopify.dev ("GraphQL Admin API rate limits", the FulfillmentOrder and Fulfillment objects,
+// fulfillmentCreate and FulfillmentInput, "Shopify API access tokens"), not from src/. It is not a GraphQL server:
+// it recognises the operations Waybill sends by their operation name (the request's `operationName`, else the name
+// in the document), reads only their `variables`, and answers with the fields those documents select. The document
+// itself is not parsed. An operation it does not know is answered with a GraphQL error that names it, so a hub that
+// starts sending something new fails loudly here rather than being answered wrongly.
+//
+// Costs follow Shopify's rules in a simplified form: an object costs 1, a connection 2 + first × one node, a
+// mutation 10. The bucket is charged the requested cost and refunded the difference to the actual cost; a call
+// the bucket cannot cover is THROTTLED and not run. A single call may not request more than 1000 points.
+
+export interface ShopifyAdminOptions {
+  /** The app's Admin API access token: X-Shopify-Access-Token must be exactly this. */
+  accessToken: string;
+  /** The bucket's size; default 2000 points. */
+  maximumAvailable?: number;
+  /** Points restored a second; default 100 (the Standard plan). */
+  restoreRate?: number;
+  /** The HTTP status of a THROTTLED answer: 200 (default, with the error in the body) or 429. */
+  throttledStatus?: 200 | 429;
+  /** Default: any free port. */
+  port?: number;
+}
+
+/** Something to go wrong with the next call(s) of one operation. */
+export type AdminFault =
+  /** Carried out, then the connection drops before the answer: a timeout after Shopify committed. */
+  | { kind: 'lose-answer' }
+  /** Answered with this HTTP status and not carried out (a 500, a 503 during an incident). */
+  | { kind: 'status'; status: number }
+  /** A mutation refused with this user error and not carried out. */
+  | { kind: 'user-error'; message: string };
+
+export interface AdminCall {
+  operationName: string;
+  apiVersion: string;
+  variables: Record<string, unknown>;
+  /** 0 when the answer was lost on purpose. */
+  status: number;
+  outcome: 'ok' | 'throttled' | 'user-errors' | 'unauthorized' | 'error' | 'lost';
+}
+
+export interface SimLocation {
+  id: string;
+  name: string;
+}
+
+export type SimFulfillmentOrderStatus = 'OPEN' | 'IN_PROGRESS' | 'CLOSED' | 'CANCELLED';
+
+export interface SimFulfillmentOrderLine {
+  id: string;
+  lineItemId: number;
+  lineItemGid: string;
+  sku: string | null;
+  variantId: number | null;
+  totalQuantity: number;
+  remainingQuantity: number;
+}
+
+export interface SimFulfillmentOrder {
+  id: string;
+  orderId: number;
+  status: SimFulfillmentOrderStatus;
+  location: SimLocation;
+  lineItems: SimFulfillmentOrderLine[];
+}
+
+export interface SimFulfillment {
+  id: string;
+  orderId: number;
+  status: 'SUCCESS';
+  location: SimLocation;
+  trackingInfo: { company: string | null; number: string | null; url: string | null };
+  notifyCustomer: boolean;
+  lineItems: {
+    fulfillmentOrderId: string;
+    fulfillmentOrderLineItemId: string;
+    lineItemId: number;
+    sku: string | null;
+    quantity: number;
+  }[];
+  createdAt: string;
+}
+
+export interface ShopifyAdmin {
+  /** The base URL Waybill's channel config takes as adminUrl (the API is under /admin/api/{version}/graphql.json). */
+  url: string;
+  /** Every call, in arrival order. The token is never recorded. */
+  calls: AdminCall[];
+  /** Copies: changing them changes nothing in the shop. */
+  fulfillmentOrders(orderId: number): SimFulfillmentOrder[];
+  fulfillments(orderId: number): SimFulfillment[];
+  /** Changes the bucket now; `currentlyAvailable: 0` empties it, so the next calls are THROTTLED until it refills. */
+  setThrottle(change: {
+    currentlyAvailable?: number;
+    maximumAvailable?: number;
+    restoreRate?: number;
+    status?: 200 | 429;
+  }): void;
+  /** The next `times` calls of the operation go wrong this way (default once). */
+  fault(operationName: string, fault: AdminFault, times?: number): void;
+  close(): Promise<void>;
+}
+
+/** What recordOrder reads of an order: a ShopifyOrder has all of it. */
+export interface RecordableOrder {
+  id: number;
+  cancelled_at: string | null;
+  line_items: Pick<
+    ShopifyLineItem,
+    'id' | 'admin_graphql_api_id' | 'sku' | 'variant_id' | 'quantity' | 'requires_shipping'
+  >[];
+}
+
+const DEFAULT_LOCATIONS = ['East warehouse', 'West warehouse'] as const;
+const MAX_QUERY_COST = 1_000;
+const MAX_PAGE_SIZE = 250;
+const MUTATION_COST = 10;
+const INVALID_TOKEN = '[API] Invalid API key or access token (unrecognized login or wrong password)';
+const RATE_LIMIT_DOCS = 'https://shopify.dev/api/usage/rate-limits';
+
+function looksLikeOrder(payload: unknown): payload is RecordableOrder {
+  if (!isRecord(payload) || !Number.isSafeInteger(payload.id) || !Array.isArray(payload.line_items))
+    return false;
+  return payload.line_items.every(
+    (line: unknown) =>
+      isRecord(line) &&
+      Number.isSafeInteger(line.id) &&
+      Number.isInteger(line.quantity) &&
+      Number(line.quantity) > 0,
+  );
+}
+
+/** The shop's own records: fulfillment orders made when an order is placed, and the fulfillments made since. */
+class BackOffice {
+  private readonly orders = new Map<
+    number,
+    { fulfillmentOrders: SimFulfillmentOrder[]; fulfillments: SimFulfillment[] }
+  >();
+  private readonly locations = new Map<string, SimLocation>();
+  private lastId: number;
+
+  constructor(runSlot: number) {
+    // A block of its own per run, like the other ids: Shopify ids are global.
+    this.lastId = 3_000_000_000_000 + runSlot * MAX_ORDERS_PER_RUN;
+  }
+
+  /** One fulfillment order per location holding any of the order's shippable lines; a later cancel cancels them. */
+  record(
+    order: RecordableOrder,
+    locationOf: (line: RecordableOrder['line_items'][number], index: number) => string,
+  ): void {
+    const known = this.orders.get(order.id);
+    if (known) {
+      if (order.cancelled_at)
+        for (const fo of known.fulfillmentOrders) if (fo.status === 'OPEN') fo.status = 'CANCELLED';
+      return;
+    }
+    const byLocation = new Map<string, SimFulfillmentOrderLine[]>();
+    order.line_items.forEach((line, index) => {
+      if (line.requires_shipping === false) return;
+      const name = locationOf(line, index);
+      byLocation.set(name, [...(byLocation.get(name) ?? []), this.fulfillmentOrderLine(line)]);
+    });
+    const fulfillmentOrders = [...byLocation].map(([name, lineItems]) => ({
+      id: gid('FulfillmentOrder', this.nextId()),
+      orderId: order.id,
+      status: order.cancelled_at ? ('CANCELLED' as const) : ('OPEN' as const),
+      location: this.location(name),
+      lineItems,
+    }));
+    this.orders.set(order.id, { fulfillmentOrders, fulfillments: [] });
+  }
+
+  order(
+    orderGid: unknown,
+  ): { fulfillmentOrders: SimFulfillmentOrder[]; fulfillments: SimFulfillment[] } | undefined {
+    const id = idOf(orderGid, 'Order');
+    return id === undefined ? undefined : this.orders.get(id);
+  }
+
+  fulfillmentOrder(foGid: unknown): SimFulfillmentOrder | undefined {
+    for (const order of this.orders.values()) {
+      const found = order.fulfillmentOrders.find((fo) => fo.id === foGid);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  fulfillment(fulfillmentGid: unknown): SimFulfillment | undefined {
+    for (const order of this.orders.values()) {
+      const found = order.fulfillments.find((f) => f.id === fulfillmentGid);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  fulfillmentOrdersOf(orderId: number): SimFulfillmentOrder[] {
+    return structuredClone(this.orders.get(orderId)?.fulfillmentOrders ?? []);
+  }
+
+  fulfillmentsOf(orderId: number): SimFulfillment[] {
+    return structuredClone(this.orders.get(orderId)?.fulfillments ?? []);
+  }
+
+  /** Applies a checked request: remaining quantities go down, fulfillment orders move on, the fulfillment is kept. */
+  fulfil(request: CheckedFulfillment): SimFulfillment {
+    for (const { line, quantity } of request.lines) line.remainingQuantity -= quantity;
+    for (const fo of request.fulfillmentOrders) {
+      fo.status = fo.lineItems.every((l) => l.remainingQuantity === 0) ? 'CLOSED' : 'IN_PROGRESS';
+    }
+    const first = request.fulfillmentOrders[0];
+    if (!first) throw new Error('a checked fulfillment has fulfillment orders');
+    const fulfillment: SimFulfillment = {
+      id: gid('Fulfillment', this.nextId()),
+      orderId: first.orderId,
+      status: 'SUCCESS',
+      location: first.location,
+      trackingInfo: request.trackingInfo,
+      notifyCustomer: request.notifyCustomer,
+      lineItems: request.lines.map(({ fulfillmentOrder, line, quantity }) => ({
+        fulfillmentOrderId: fulfillmentOrder.id,
+        fulfillmentOrderLineItemId: line.id,
+        lineItemId: line.lineItemId,
+        sku: line.sku,
+        quantity,
+      })),
+      createdAt: new Date().toISOString(),
+    };
+    this.orders.get(first.orderId)?.fulfillments.push(fulfillment);
+    return fulfillment;
+  }
+
+  private fulfillmentOrderLine(line: RecordableOrder['line_items'][number]): SimFulfillmentOrderLine {
+    return {
+      id: gid('FulfillmentOrderLineItem', this.nextId()),
+      lineItemId: line.id,
+      lineItemGid: line.admin_graphql_api_id ?? gid('LineItem', line.id),
+      sku: line.sku,
+      variantId: line.variant_id,
+      totalQuantity: line.quantity,
+      remainingQuantity: line.quantity,
+    };
+  }
+
+  private location(name: string): SimLocation {
+    const known = this.locations.get(name);
+    if (known) return known;
+    const location = { id: gid('Location', this.nextId()), name };
+    this.locations.set(name, location);
+    return location;
+  }
+
+  private nextId(): number {
+    this.lastId += 1;
+    return this.lastId;
+  }
+}
+
+function idOf(value: unknown, kind: string): number | undefined {
+  const match = typeof value === 'string' ? new RegExp(`^gid://shopify/${kind}/(\\d+)$`).exec(value) : null;
+  return match ? Number(match[1]) : undefined;
+}
+
+// --- The leaky bucket -------------------------------------------------------------------------------------------
+
+interface ThrottleStatus {
+  maximumAvailable: number;
+  currentlyAvailable: number;
+  restoreRate: number;
+}
+
+class LeakyBucket {
+  private available: number;
+  private at = Date.now();
+
+  constructor(
+    private maximum: number,
+    private rate: number,
+  ) {
+    this.available = maximum;
+  }
+
+  /** Takes the points if the bucket holds them; false (taking nothing) if not. */
+  take(points: number): boolean {
+    this.refill();
+    if (this.available < points) return false;
+    this.available -= points;
+    return true;
+  }
+
+  refund(points: number): void {
+    this.refill();
+    this.available = Math.min(this.maximum, this.available + Math.max(0, points));
+  }
+
+  status(): ThrottleStatus {
+    this.refill();
+    return {
+      maximumAvailable: this.maximum,
+      currentlyAvailable: Math.floor(this.available),
+      restoreRate: this.rate,
+    };
+  }
+
+  set(change: { currentlyAvailable?: number; maximumAvailable?: number; restoreRate?: number }): void {
+    this.refill();
+    this.maximum = change.maximumAvailable ?? this.maximum;
+    this.rate = change.restoreRate ?? this.rate;
+    this.available = Math.min(this.maximum, change.currentlyAvailable ?? this.available);
+  }
+
+  private refill(): void {
+    const now = Date.now();
+    this.available = Math.min(this.maximum, this.available + ((now - this.at) / 1_000) * this.rate);
+    this.at = now;
+  }
+}
+
+// --- Operations -------------------------------------------------------------------------------------------------
+
+type Variables = Record<string, unknown>;
+
+/** A refusal of the whole request (top-level `errors`), as GraphQL reports a bad variable or argument. */
+class GraphqlError extends Error {
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
+
+interface Ran {
+  data: unknown;
+  actualCost: number;
+  userErrors: boolean;
+}
+
+interface AdminOperation {
+  requestedCost(variables: Variables): number;
+  run(office: BackOffice, variables: Variables): Ran;
+}
+
+function pageSize(variables: Variables, name: string): number {
+  const value = variables[name];
+  if (!Number.isInteger(value))
+    throw new GraphqlError(`Variable $${name} of type Int! was provided invalid value`);
+  const size = value as number;
+  if (size < 1 || size > MAX_PAGE_SIZE)
+    throw new GraphqlError(`${name} must be between 1 and ${MAX_PAGE_SIZE}`);
+  return size;
+}
+
+function cursorOf(index: number): string {
+  return Buffer.from(`cursor:${index}`).toString('base64');
+}
+
+/** A Relay connection page: `after` is a cursor this server handed out, or null for the start. */
+function connection<T>(items: readonly T[], first: number, after: unknown) {
+  let start = 0;
+  if (after !== undefined && after !== null) {
+    const match =
+      typeof after === 'string' ? /^cursor:(\d+)$/.exec(Buffer.from(after, 'base64').toString()) : null;
+    if (!match) throw new GraphqlError(`Invalid cursor for the after argument: ${String(after)}`);
+    start = Number(match[1]) + 1;
+  }
+  const nodes = items.slice(start, start + first);
+  const last = start + nodes.length - 1;
+  return {
+    pageInfo: { hasNextPage: start + first < items.length, endCursor: nodes.length ? cursorOf(last) : null },
+    nodes,
+  };
+}
+
+function fulfillmentOrderLineNode(line: SimFulfillmentOrderLine) {
+  return {
+    id: line.id,
+    remainingQuantity: line.remainingQuantity,
+    totalQuantity: line.totalQuantity,
+    lineItem: {
+      id: line.lineItemGid,
+      sku: line.sku,
+      variant: line.variantId === null ? null : { id: gid('ProductVariant', line.variantId) },
+    },
+  };
+}
+
+/** Costs per node of the documents Waybill sends (see the section comment for the rules). */
+const NODE_COST = {
+  fulfillmentOrderLine: 3, // the line, its lineItem, the variant
+  fulfillmentOrder: 5, // the order, assignedLocation, location, and the lineItems connection's own 2
+  fulfillmentSummary: 6, // the fulfillment and trackingInfo(first: 5)
+  fulfillmentLine: 2, // the line and its lineItem
+} as const;
+
+const OPERATIONS: Readonly<Record<string, AdminOperation>> = {
+  /** order(id) { fulfillmentOrders(first, after) { … lineItems(first: $linesFirst) { … } } } */
+  WaybillFulfillmentOrders: {
+    requestedCost: (v) =>
+      3 +
+      pageSize(v, 'first') *
+        (NODE_COST.fulfillmentOrder + pageSize(v, 'linesFirst') * NODE_COST.fulfillmentOrderLine),
+    run: (office, v) => {
+      const order = office.order(v.orderId);
+      if (!order) return { data: { order: null }, actualCost: 1, userErrors: false };
+      const page = connection(order.fulfillmentOrders, pageSize(v, 'first'), v.after);
+      const linesFirst = pageSize(v, 'linesFirst');
+      const nodes = page.nodes.map((fo) => ({
+        id: fo.id,
+        status: fo.status,
+        assignedLocation: { name: fo.location.name, location: { id: fo.location.id } },
+        lineItems: connection(fo.lineItems.map(fulfillmentOrderLineNode), linesFirst, null),
+      }));
+      const lines = nodes.reduce((sum, fo) => sum + fo.lineItems.nodes.length, 0);
+      const actualCost =
+        3 + nodes.length * NODE_COST.fulfillmentOrder + lines * NODE_COST.fulfillmentOrderLine;
+      return {
+        data: { order: { id: v.orderId, fulfillmentOrders: { pageInfo: page.pageInfo, nodes } } },
+        actualCost,
+        userErrors: false,
+      };
+    },
+  },
+  /** fulfillmentOrder(id) { lineItems(first, after) { … } } */
+  WaybillFulfillmentOrderLineItems: {
+    requestedCost: (v) => 3 + pageSize(v, 'first') * NODE_COST.fulfillmentOrderLine,
+    run: (office, v) => {
+      const fo = office.fulfillmentOrder(v.fulfillmentOrderId);
+      if (!fo) return { data: { fulfillmentOrder: null }, actualCost: 1, userErrors: false };
+      const lineItems = connection(fo.lineItems.map(fulfillmentOrderLineNode), pageSize(v, 'first'), v.after);
+      return {
+        data: { fulfillmentOrder: { lineItems } },
+        actualCost: 3 + lineItems.nodes.length * NODE_COST.fulfillmentOrderLine,
+        userErrors: false,
+      };
+    },
+  },
+  /** order(id) { fulfillments(first) { id status trackingInfo(first: 5) { number } } }: a list, not a connection. */
+  WaybillOrderFulfillments: {
+    requestedCost: (v) => 1 + pageSize(v, 'first') * NODE_COST.fulfillmentSummary,
+    run: (office, v) => {
+      const order = office.order(v.orderId);
+      if (!order) return { data: { order: null }, actualCost: 1, userErrors: false };
+      const fulfillments = order.fulfillments.slice(0, pageSize(v, 'first')).map((f) => ({
+        id: f.id,
+        status: f.status,
+        trackingInfo: f.trackingInfo.number || f.trackingInfo.company ? [f.trackingInfo] : [],
+      }));
+      const actualCost = 1 + fulfillments.reduce((sum, f) => sum + 1 + f.trackingInfo.length, 0);
+      return { data: { order: { id: v.orderId, fulfillments } }, actualCost, userErrors: false };
+    },
+  },
+  /** fulfillment(id) { fulfillmentLineItems(first, after) { … quantity lineItem { id sku } } } */
+  WaybillFulfillmentLineItems: {
+    requestedCost: (v) => 3 + pageSize(v, 'first') * NODE_COST.fulfillmentLine,
+    run: (office, v) => {
+      const fulfillment = office.fulfillment(v.fulfillmentId);
+      if (!fulfillment) return { data: { fulfillment: null }, actualCost: 1, userErrors: false };
+      const page = connection(fulfillmentLineNodes(fulfillment), pageSize(v, 'first'), v.after);
+      return {
+        data: { fulfillment: { fulfillmentLineItems: page } },
+        actualCost: 3 + page.nodes.length * NODE_COST.fulfillmentLine,
+        userErrors: false,
+      };
+    },
+  },
+  /** fulfillmentCreate(fulfillment: FulfillmentInput!) { fulfillment { id status } userErrors { field message } } */
+  WaybillFulfillmentCreate: {
+    requestedCost: () => MUTATION_COST,
+    run: (office, v) => {
+      const checked = checkFulfillment(office, readFulfillmentInput(v.fulfillment));
+      if ('userErrors' in checked) {
+        return {
+          data: { fulfillmentCreate: { fulfillment: null, userErrors: checked.userErrors } },
+          actualCost: MUTATION_COST,
+          userErrors: true,
+        };
+      }
+      const created = office.fulfil(checked);
+      return {
+        data: {
+          fulfillmentCreate: { fulfillment: { id: created.id, status: created.status }, userErrors: [] },
+        },
+        actualCost: MUTATION_COST,
+        userErrors: false,
+      };
+    },
+  },
+};
+
+/** A fulfillment's line items, one per order line item (a line split over fulfillment orders adds up). */
+function fulfillmentLineNodes(fulfillment: SimFulfillment) {
+  const byLine = new Map<number, { quantity: number; lineItem: { id: string; sku: string | null } }>();
+  for (const line of fulfillment.lineItems) {
+    const node = byLine.get(line.lineItemId) ?? {
+      quantity: 0,
+      lineItem: { id: gid('LineItem', line.lineItemId), sku: line.sku },
+    };
+    node.quantity += line.quantity;
+    byLine.set(line.lineItemId, node);
+  }
+  return [...byLine.values()];
+}
+
+// --- fulfillmentCreate ------------------------------------------------------------------------------------------
+
+interface FulfillmentRequest {
+  orders: { fulfillmentOrderId: string; lines: { id: string; quantity: number }[] | null }[];
+  trackingInfo: SimFulfillment['trackingInfo'];
+  notifyCustomer: boolean;
+}
+
+interface CheckedFulfillment {
+  fulfillmentOrders: SimFulfillmentOrder[];
+  lines: { fulfillmentOrder: SimFulfillmentOrder; line: SimFulfillmentOrderLine; quantity: number }[];
+  trackingInfo: SimFulfillment['trackingInfo'];
+  notifyCustomer: boolean;
+}
+
+interface UserError {
+  field: string[];
+  message: string;
+}
+
+const INVALID_INPUT = 'Variable $fulfillment of type FulfillmentInput! was provided invalid value';
+
+/** The input's types, as GraphQL coerces variables: a mismatch refuses the whole request. */
+function readFulfillmentInput(input: unknown): FulfillmentRequest {
+  if (!isRecord(input) || !Array.isArray(input.lineItemsByFulfillmentOrder))
+    throw new GraphqlError(INVALID_INPUT);
+  const orders = input.lineItemsByFulfillmentOrder.map((entry: unknown) => {
+    if (!isRecord(entry) || typeof entry.fulfillmentOrderId !== 'string')
+      throw new GraphqlError(INVALID_INPUT);
+    const given = entry.fulfillmentOrderLineItems;
+    if (given === undefined || given === null)
+      return { fulfillmentOrderId: entry.fulfillmentOrderId, lines: null };
+    if (!Array.isArray(given)) throw new GraphqlError(INVALID_INPUT);
+    const lines = given.map((line: unknown) => {
+      if (!isRecord(line) || typeof line.id !== 'string' || !Number.isInteger(line.quantity)) {
+        throw new GraphqlError(INVALID_INPUT);
+      }
+      return { id: line.id, quantity: line.quantity as number };
+    });
+    return { fulfillmentOrderId: entry.fulfillmentOrderId, lines };
+  });
+  const tracking = isRecord(input.trackingInfo) ? input.trackingInfo : {};
+  const text = (value: unknown) => (typeof value === 'string' ? value : null);
+  return {
+    orders,
+    trackingInfo: { company: text(tracking.company), number: text(tracking.number), url: text(tracking.url) },
+    notifyCustomer: input.notifyCustomer === true,
+  };
+}
+
+/** Shopify's rules for one fulfillment: one order, one location, fulfillable orders, quantities within what is left. */
+function checkFulfillment(
+  office: BackOffice,
+  request: FulfillmentRequest,
+): CheckedFulfillment | { userErrors: UserError[] } {
+  const errors: UserError[] = [];
+  const fulfillmentOrders: SimFulfillmentOrder[] = [];
+  const lines: CheckedFulfillment['lines'] = [];
+  if (request.orders.length === 0)
+    errors.push({
+      field: ['fulfillment', 'lineItemsByFulfillmentOrder'],
+      message: 'Line items by fulfillment order must not be empty.',
+    });
+  request.orders.forEach((entry, i) => {
+    const field = ['fulfillment', 'lineItemsByFulfillmentOrder', String(i)];
+    const fo = office.fulfillmentOrder(entry.fulfillmentOrderId);
+    if (!fo)
+      return errors.push({
+        field: [...field, 'fulfillmentOrderId'],
+        message: 'Fulfillment order does not exist.',
+      });
+    if (fulfillmentOrders.includes(fo))
+      return errors.push({
+        field: [...field, 'fulfillmentOrderId'],
+        message: 'Fulfillment order is given more than once.',
+      });
+    fulfillmentOrders.push(fo);
+    if (fo.status !== 'OPEN' && fo.status !== 'IN_PROGRESS') {
+      return errors.push({
+        field: [...field, 'fulfillmentOrderId'],
+        message: `Fulfillment order ${fo.id} has an unfulfillable status= ${fo.status.toLowerCase()}.`,
+      });
+    }
+    errors.push(...checkLines(fo, entry.lines, field, lines));
+  });
+  if (new Set(fulfillmentOrders.map((fo) => fo.orderId)).size > 1) {
+    errors.push({ field: ['fulfillment'], message: 'All fulfillment orders must belong to the same order.' });
+  }
+  if (new Set(fulfillmentOrders.map((fo) => fo.location.id)).size > 1) {
+    errors.push({
+      field: ['fulfillment'],
+      message: 'All fulfillment orders must be assigned to the same location.',
+    });
+  }
+  if (errors.length > 0) return { userErrors: errors };
+  return {
+    fulfillmentOrders,
+    lines,
+    trackingInfo: request.trackingInfo,
+    notifyCustomer: request.notifyCustomer,
+  };
+}
+
+/** No line items given means every line with something left (the documented default). */
+function checkLines(
+  fo: SimFulfillmentOrder,
+  given: { id: string; quantity: number }[] | null,
+  field: string[],
+  into: CheckedFulfillment['lines'],
+): UserError[] {
+  const wanted =
+    given ??
+    fo.lineItems
+      .filter((l) => l.remainingQuantity > 0)
+      .map((l) => ({ id: l.id, quantity: l.remainingQuantity }));
+  if (wanted.length === 0)
+    return [{ field, message: 'Fulfillment order has no line items left to fulfill.' }];
+  const errors: UserError[] = [];
+  wanted.forEach((want, j) => {
+    const lineField = [...field, 'fulfillmentOrderLineItems', String(j)];
+    const line = fo.lineItems.find((l) => l.id === want.id);
+    if (!line)
+      return errors.push({
+        field: [...lineField, 'id'],
+        message: 'Fulfillment order line item does not exist.',
+      });
+    const already = into.filter((t) => t.line === line).reduce((sum, t) => sum + t.quantity, 0);
+    if (want.quantity < 1 || already + want.quantity > line.remainingQuantity) {
+      return errors.push({
+        field: [...lineField, 'quantity'],
+        message: 'Invalid fulfillment order line item quantity requested.',
+      });
+    }
+    into.push({ fulfillmentOrder: fo, line, quantity: want.quantity });
+  });
+  return errors;
+}
+
+// --- The HTTP server --------------------------------------------------------------------------------------------
+
+class AdminServer implements ShopifyAdmin {
+  url = '';
+  readonly calls: AdminCall[] = [];
+  private readonly bucket: LeakyBucket;
+  private throttledStatus: 200 | 429;
+  private readonly faults = new Map<string, AdminFault[]>();
+  private readonly server: Server;
+
+  constructor(
+    private readonly office: BackOffice,
+    private readonly opts: ShopifyAdminOptions,
+  ) {
+    this.bucket = new LeakyBucket(opts.maximumAvailable ?? 2_000, opts.restoreRate ?? 100);
+    this.throttledStatus = opts.throttledStatus ?? 200;
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((error: unknown) => {
+        if (!res.headersSent) sendJson(res, 500, { errors: `simulator failure: ${String(error)}` });
+      });
+    });
+  }
+
+  async start(): Promise<void> {
+    this.url = `http://127.0.0.1:${await listen(this.server, this.opts.port ?? 0)}`;
+  }
+
+  fulfillmentOrders(orderId: number): SimFulfillmentOrder[] {
+    return this.office.fulfillmentOrdersOf(orderId);
+  }
+
+  fulfillments(orderId: number): SimFulfillment[] {
+    return this.office.fulfillmentsOf(orderId);
+  }
+
+  setThrottle(change: Parameters<ShopifyAdmin['setThrottle']>[0]): void {
+    this.bucket.set(change);
+    this.throttledStatus = change.status ?? this.throttledStatus;
+  }
+
+  fault(operationName: string, fault: AdminFault, times = 1): void {
+    const queue = this.faults.get(operationName) ?? [];
+    this.faults.set(operationName, [
+      ...queue,
+      ...Array.from({ length: positiveInteger(times, 'times') }, () => fault),
+    ]);
+  }
+
+  close(): Promise<void> {
+    return closeServer(this.server);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const match = /^\/admin\/api\/([^/]+)\/graphql\.json$/.exec(
+      new URL(req.url ?? '/', 'http://sim').pathname,
+    );
+    if (!match || req.method !== 'POST') return sendJson(res, 404, { errors: 'Not Found' });
+    const raw = await readBody(req);
+    const body = parseJson(raw);
+    const request = isRecord(body) ? body : {};
+    const call: AdminCall = {
+      operationName: operationNameOf(request),
+      apiVersion: match[1] ?? '',
+      variables: isRecord(request.variables) ? request.variables : {},
+      status: 0,
+      outcome: 'error',
+    };
+    this.calls.push(call);
+    const answer = (status: number, outcome: AdminCall['outcome'], payload: unknown) => {
+      Object.assign(call, { status, outcome });
+      sendJson(res, status, payload);
+    };
+    if (headerValue(req, 'x-shopify-access-token') !== this.opts.accessToken) {
+      return answer(401, 'unauthorized', { errors: INVALID_TOKEN });
+    }
+    if (typeof request.query !== 'string') {
+      return answer(400, 'error', { errors: { query: 'Required parameter missing or invalid' } });
+    }
+    try {
+      this.execute(call, res, answer);
+    } catch (error) {
+      if (!(error instanceof GraphqlError)) throw error;
+      const extensions = error.code ? { code: error.code } : {};
+      answer(200, 'error', { errors: [{ message: error.message, extensions }] });
+    }
+  }
+
+  private execute(
+    call: AdminCall,
+    res: ServerResponse,
+    answer: (status: number, outcome: AdminCall['outcome'], payload: unknown) => void,
+  ): void {
+    const operation = OPERATIONS[call.operationName];
+    if (!operation)
+      throw new GraphqlError(
+        `The Shopify simulator does not implement the operation "${call.operationName}"`,
+      );
+    const requested = operation.requestedCost(call.variables);
+    if (requested > MAX_QUERY_COST) {
+      const message = `Query cost is ${requested}, which exceeds the single query max cost limit (${MAX_QUERY_COST}).`;
+      throw new GraphqlError(message, 'MAX_COST_EXCEEDED');
+    }
+    const fault = this.faults.get(call.operationName)?.shift();
+    if (fault?.kind === 'status') return answer(fault.status, 'error', { errors: 'Internal Server Error' });
+    if (!this.bucket.take(requested))
+      return answer(this.throttledStatus, 'throttled', this.throttled(requested));
+    if (fault?.kind === 'user-error') {
+      const userErrors = [{ field: ['fulfillment'], message: fault.message }];
+      return answer(200, 'user-errors', {
+        data: { fulfillmentCreate: { fulfillment: null, userErrors } },
+        extensions: { cost: this.cost(requested, requested) },
+      });
+    }
+    const ran = operation.run(this.office, call.variables);
+    this.bucket.refund(requested - ran.actualCost);
+    if (fault?.kind === 'lose-answer') {
+      Object.assign(call, { status: 0, outcome: 'lost' });
+      res.destroy();
+      return;
+    }
+    answer(200, ran.userErrors ? 'user-errors' : 'ok', {
+      data: ran.data,
+      extensions: { cost: this.cost(requested, ran.actualCost) },
+    });
+  }
+
+  private cost(requested: number, actual: number | null) {
+    return { requestedQueryCost: requested, actualQueryCost: actual, throttleStatus: this.bucket.status() };
+  }
+
+  /** Shopify's THROTTLED answer: nothing ran, so there is no data and no actual cost. */
+  private throttled(requested: number) {
+    return {
+      errors: [{ message: 'Throttled', extensions: { code: 'THROTTLED', documentation: RATE_LIMIT_DOCS } }],
+      extensions: { cost: this.cost(requested, null) },
+    };
+  }
+}
+
+/** The request's operationName, else the name of the document's first operation. */
+function operationNameOf(request: Record<string, unknown>): string {
+  if (typeof request.operationName === 'string' && request.operationName) return request.operationName;
+  const named =
+    typeof request.query === 'string'
+      ? /\b(?:query|mutation)\s+([_A-Za-z][_0-9A-Za-z]*)/.exec(request.query)
+      : null;
+  return named?.[1] ?? '(anonymous)';
+}
+
+async function startAdminServer(office: BackOffice, opts: ShopifyAdminOptions): Promise<ShopifyAdmin> {
+  const server = new AdminServer(office, opts);
+  await server.start();
+  return server;
 }

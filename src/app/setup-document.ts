@@ -30,6 +30,8 @@ const shopifyChannel = z.strictObject({
   previousWebhookSecret: secret.optional(),
   /** Admin API access token, for what Waybill sends back (fulfilments, stock, prices). */
   accessToken: secret.optional(),
+  /** Where the shop's Admin API answers instead of https://{shopDomain} (a simulator, an egress proxy). */
+  adminUrl: z.url({ protocol: /^https?$/ }).optional(),
 });
 
 /** A WooCommerce store: webhooks in (each signed with the secret set on it), the REST API out. */

@@ -5,6 +5,11 @@ export const SHOPIFY_API_VERSION = '2025-10';
 
 export const shopifyConfig = z.object({
   shopDomain: z.string().regex(/^[a-z0-9][a-z0-9-]*\.myshopify\.com$/),
+  /**
+   * Where the Admin API answers, instead of https://{shopDomain}: a simulator in tests, or an egress proxy.
+   * /admin/api/{version}/graphql.json is appended to it.
+   */
+  adminUrl: z.url({ protocol: /^https?$/ }).optional(),
 });
 export type ShopifyConfig = z.infer<typeof shopifyConfig>;
 

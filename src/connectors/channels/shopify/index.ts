@@ -1,21 +1,33 @@
 import { PermanentError } from '../../../jobs/job.ts';
-import type { SalesChannelAdapter } from '../sales-channel.ts';
+import type { FulfilmentNotice, SalesChannelAdapter } from '../sales-channel.ts';
 import { fromShopifyOrder, shopifyOrder } from './map.ts';
 import { shopifyConfig, shopifySecrets, type ShopifyConfig, type ShopifySecrets } from './credentials.ts';
+import {
+  adminClient,
+  fulfillmentCreateMutation,
+  fulfillmentLinesQuery,
+  fulfillmentOrderLinesQuery,
+  fulfillmentOrdersQuery,
+  orderFulfillmentsQuery,
+  PAGE,
+  type AdminClient,
+  type FulfillmentInput,
+  type FulfillmentOrderLine,
+  type FulfillmentOrderNode,
+} from './graphql.ts';
+import { adminEndpoint } from './transport.ts';
 
 /**
  * A Shopify store. Orders come in through webhooks (http/routes/webhooks.ts, verified with ./webhook.ts, mapped with
- * ./map.ts). What goes back out (fulfilments through fulfillment orders, inventory, prices, refunds) speaks the Admin
- * GraphQL API and is not built yet: telling Shopify of a shipment fails loudly instead of pretending.
+ * ./map.ts). Shipments go back out through the Admin GraphQL API (./graphql.ts over ./transport.ts): each becomes
+ * fulfillments of the order's fulfillment orders, carrying the carrier and tracking number.
  */
 export const shopify: SalesChannelAdapter<ShopifyConfig, ShopifySecrets> = {
   kind: 'shopify',
   config: shopifyConfig,
   secrets: shopifySecrets,
-  create: () => ({
-    notifyFulfilment: async () => {
-      throw new PermanentError('fulfilments to Shopify need the Admin GraphQL connector, which is not built yet');
-    },
+  create: (config, secrets) => ({
+    notifyFulfilment: (notice, options) => fulfilShipment(config, secrets, notice, options.signal),
   }),
   interpretWebhook: (channelId, topic, payload) => {
     if (topic !== 'orders/create' && topic !== 'orders/updated' && topic !== 'orders/cancelled') {
@@ -25,3 +37,198 @@ export const shopify: SalesChannelAdapter<ShopifyConfig, ShopifySecrets> = {
     return { kind: 'order', incoming, sourceUpdatedAt, cancelled };
   },
 };
+
+/**
+ * Tells Shopify of one shipment. Safe to repeat: what Shopify already holds under this tracking number is subtracted
+ * first, so a retry after a lost answer (Shopify did create the fulfillment) or after a partial run (one location
+ * of two done) sends only what is missing, and a full repeat sends nothing.
+ */
+async function fulfilShipment(config: ShopifyConfig, secrets: ShopifySecrets, notice: FulfilmentNotice, signal: AbortSignal): Promise<void> {
+  const client = adminClient(adminEndpoint(config, secrets), signal);
+  const orderId = orderGid(notice.externalId);
+  const { carrier, trackingNumber, lines } = notice.shipment;
+  const wanted = subtract(quantitiesBySku(lines), await fulfilledUnder(client, orderId, trackingNumber));
+  if (wanted.size === 0) return;
+  const calls = planFulfilments(await openLines(client, orderId), wanted);
+  // fulfillmentCreate takes the fulfillment orders of one location per call.
+  for (const call of calls) await createFulfilment(client, call, { company: carrier, number: trackingNumber });
+}
+
+function orderGid(externalId: string): string {
+  if (!/^\d+$/.test(externalId)) throw new PermanentError(`order ${externalId} is not a Shopify order id`);
+  return `gid://shopify/Order/${externalId}`;
+}
+
+/** Fulfillments that no longer stand do not count as sent. */
+const DEAD_FULFILLMENT = new Set(['CANCELLED', 'ERROR', 'FAILURE']);
+/** Only these fulfillment orders take fulfillments; the others are closed, cancelled, on hold or scheduled. */
+const FULFILLABLE = new Set(['OPEN', 'IN_PROGRESS']);
+
+/** Quantities per SKU that Shopify already has under this tracking number (none on the first try). */
+async function fulfilledUnder(client: AdminClient, orderId: string, trackingNumber: string): Promise<Map<string, number>> {
+  const { order } = await client(orderFulfillmentsQuery, { orderId, first: PAGE.fulfillments });
+  if (!order) throw missingOrder(orderId);
+  const ours = order.fulfillments.filter((f) => !DEAD_FULFILLMENT.has(f.status) && f.trackingInfo.some((t) => t.number === trackingNumber));
+  const sent = new Map<string, number>();
+  for (const fulfillment of ours) {
+    const lines = await allPages((after) => fulfillmentLinePage(client, fulfillment.id, after));
+    for (const line of lines) addTo(sent, skuOf(line.lineItem.sku), line.quantity);
+  }
+  return sent;
+}
+
+async function fulfillmentLinePage(client: AdminClient, fulfillmentId: string, after: string | null) {
+  const { fulfillment } = await client(fulfillmentLinesQuery, { fulfillmentId, first: PAGE.lines, after });
+  if (!fulfillment) throw new Error(`fulfillment ${fulfillmentId} disappeared while it was read`);
+  return fulfillment.fulfillmentLineItems;
+}
+
+/** A fulfillment-order line item with something left to fulfil, and where it is fulfilled from. */
+export interface OpenLine {
+  fulfillmentOrderId: string;
+  /** The location's id (its name when the location was deleted): what one fulfillmentCreate call may not mix. */
+  locationKey: string;
+  locationName: string;
+  id: string;
+  sku: string;
+  remaining: number;
+}
+
+async function openLines(client: AdminClient, orderId: string): Promise<OpenLine[]> {
+  const orders = await allPages(async (after) => {
+    const { order } = await client(fulfillmentOrdersQuery, { orderId, first: PAGE.fulfillmentOrders, after, linesFirst: PAGE.fulfillmentOrderLines });
+    if (!order) throw missingOrder(orderId);
+    return order.fulfillmentOrders;
+  });
+  const open: OpenLine[] = [];
+  for (const fo of orders.filter((o) => FULFILLABLE.has(o.status))) {
+    for (const line of await allLinesOf(client, fo)) {
+      if (line.remainingQuantity > 0) open.push(openLine(fo, line));
+    }
+  }
+  return open;
+}
+
+/** The line items the first page carried, and the rest when a fulfillment order has more than one page of them. */
+async function allLinesOf(client: AdminClient, fo: FulfillmentOrderNode): Promise<FulfillmentOrderLine[]> {
+  if (!fo.lineItems.pageInfo.hasNextPage) return fo.lineItems.nodes;
+  const rest = await allPages(async (after) => {
+    const { fulfillmentOrder } = await client(fulfillmentOrderLinesQuery, { fulfillmentOrderId: fo.id, first: PAGE.lines, after });
+    if (!fulfillmentOrder) throw new Error(`fulfillment order ${fo.id} disappeared while it was read`);
+    return fulfillmentOrder.lineItems;
+  }, fo.lineItems.pageInfo.endCursor);
+  return [...fo.lineItems.nodes, ...rest];
+}
+
+function openLine(fo: FulfillmentOrderNode, line: FulfillmentOrderLine): OpenLine {
+  const locationName = fo.assignedLocation.name ?? 'an unnamed location';
+  return {
+    fulfillmentOrderId: fo.id,
+    locationKey: fo.assignedLocation.location?.id ?? `name:${locationName}`,
+    locationName,
+    id: line.id,
+    sku: skuOf(line.lineItem.sku),
+    remaining: line.remainingQuantity,
+  };
+}
+
+interface Page<N> {
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  nodes: N[];
+}
+
+/** Follows a connection's cursor to its end. */
+async function allPages<N>(fetchPage: (after: string | null) => Promise<Page<N>>, startAfter: string | null = null): Promise<N[]> {
+  const nodes: N[] = [];
+  let after = startAfter;
+  for (;;) {
+    const page = await fetchPage(after);
+    nodes.push(...page.nodes);
+    if (!page.pageInfo.hasNextPage || !page.pageInfo.endCursor) return nodes;
+    after = page.pageInfo.endCursor;
+  }
+}
+
+/** One fulfillmentCreate call: fulfillment orders of one location. */
+export interface FulfilmentCall {
+  locationName: string;
+  lineItemsByFulfillmentOrder: FulfillmentInput['lineItemsByFulfillmentOrder'];
+}
+
+/**
+ * Matches shipped quantities by SKU to open fulfillment-order line items (first come, first taken) and groups them
+ * into one call per location. Throws PermanentError when Shopify has less open than was shipped: someone edited
+ * or fulfilled the order in Shopify, and a person has to decide what the customer is told.
+ */
+export function planFulfilments(open: readonly OpenLine[], wanted: ReadonlyMap<string, number>): FulfilmentCall[] {
+  const byLocation = new Map<string, { locationName: string; byOrder: Map<string, { id: string; quantity: number }[]> }>();
+  for (const { line, quantity } of allocate(open, wanted)) {
+    const group = byLocation.get(line.locationKey) ?? { locationName: line.locationName, byOrder: new Map() };
+    byLocation.set(line.locationKey, group);
+    const items = group.byOrder.get(line.fulfillmentOrderId) ?? [];
+    group.byOrder.set(line.fulfillmentOrderId, [...items, { id: line.id, quantity }]);
+  }
+  return [...byLocation.values()].map(({ locationName, byOrder }) => ({
+    locationName,
+    lineItemsByFulfillmentOrder: [...byOrder].map(([fulfillmentOrderId, fulfillmentOrderLineItems]) => ({ fulfillmentOrderId, fulfillmentOrderLineItems })),
+  }));
+}
+
+function allocate(open: readonly OpenLine[], wanted: ReadonlyMap<string, number>): { line: OpenLine; quantity: number }[] {
+  const taken: { line: OpenLine; quantity: number }[] = [];
+  const short: string[] = [];
+  for (const [sku, quantity] of wanted) {
+    let missing = quantity;
+    for (const line of open) {
+      if (missing === 0) break;
+      if (line.sku !== sku || line.remaining <= 0) continue;
+      const take = Math.min(missing, line.remaining);
+      taken.push({ line, quantity: take });
+      missing -= take;
+    }
+    if (missing > 0) short.push(`${sku}: ${quantity} shipped, ${quantity - missing} open`);
+  }
+  if (short.length > 0) {
+    throw new PermanentError(`Shopify's fulfillment orders have less open than was shipped (${short.join('; ')}): the order was changed or fulfilled in Shopify`);
+  }
+  return taken;
+}
+
+async function createFulfilment(client: AdminClient, call: FulfilmentCall, trackingInfo: FulfillmentInput['trackingInfo']): Promise<void> {
+  const fulfillment: FulfillmentInput = { lineItemsByFulfillmentOrder: call.lineItemsByFulfillmentOrder, trackingInfo, notifyCustomer: true };
+  const { fulfillmentCreate } = await client(fulfillmentCreateMutation, { fulfillment });
+  // No payload and no errors is not something Shopify documents; the retry's tracking check will see what happened.
+  if (!fulfillmentCreate) throw new Error(`fulfillmentCreate from ${call.locationName} answered without a payload`);
+  if (fulfillmentCreate.userErrors.length > 0) {
+    const reasons = fulfillmentCreate.userErrors.map((e) => (e.field?.length ? `${e.field.join('.')}: ${e.message}` : e.message)).join('; ');
+    throw new PermanentError(`Shopify refused the fulfillment from ${call.locationName}: ${reasons}`);
+  }
+}
+
+function quantitiesBySku(lines: readonly { sku: string; quantity: number }[]): Map<string, number> {
+  const totals = new Map<string, number>();
+  for (const line of lines) addTo(totals, skuOf(line.sku), line.quantity);
+  return totals;
+}
+
+function subtract(wanted: ReadonlyMap<string, number>, sent: ReadonlyMap<string, number>): Map<string, number> {
+  const left = new Map<string, number>();
+  for (const [sku, quantity] of wanted) {
+    const rest = quantity - (sent.get(sku) ?? 0);
+    if (rest > 0) left.set(sku, rest);
+  }
+  return left;
+}
+
+function addTo(totals: Map<string, number>, sku: string, quantity: number): void {
+  totals.set(sku, (totals.get(sku) ?? 0) + quantity);
+}
+
+/** Waybill keeps SKUs trimmed (./map.ts); Shopify's are compared the same way. */
+function skuOf(sku: string | null): string {
+  return (sku ?? '').trim();
+}
+
+function missingOrder(orderId: string): PermanentError {
+  return new PermanentError(`Shopify has no order ${orderId} that this app can read`);
+}

@@ -1,0 +1,152 @@
+import { z } from 'zod';
+import { PermanentError } from '../../../jobs/job.ts';
+import { costOf, describeCost, retryThrottled, ShopifyThrottledError, throttleWaitMs } from './throttle.ts';
+import { postGraphql, type AdminEndpoint } from './transport.ts';
+
+/**
+ * What Waybill says to the Admin GraphQL API (version pinned in credentials.ts) and what it reads back. Each
+ * operation is named, so Shopify's logs and the simulator (sim/shopify.ts) can tell them apart, and takes its page
+ * sizes as variables. Page sizes keep every query's requested cost well under Shopify's single-query limit of 1000
+ * points (a connection costs 2 + first × the cost of one node), so none is refused for its size.
+ */
+export interface Operation<T> {
+  name: string;
+  query: string;
+  data: z.ZodType<T>;
+}
+
+export const PAGE = {
+  /** Fulfillment orders per page, each with its first `fulfillmentOrderLines` line items (~400 points requested). */
+  fulfillmentOrders: 5,
+  fulfillmentOrderLines: 25,
+  /** Further line items of one fulfillment order, or of one fulfillment. */
+  lines: 100,
+  /** Order.fulfillments is a plain list, not a connection: this many is all Waybill looks at. */
+  fulfillments: 50,
+} as const;
+
+const id = z.string().min(1);
+const pageInfo = z.object({ hasNextPage: z.boolean(), endCursor: z.string().nullable() });
+
+const fulfillmentOrderLine = z.object({
+  id,
+  remainingQuantity: z.number().int(),
+  lineItem: z.object({ id, sku: z.string().nullable(), variant: z.object({ id }).nullable() }),
+});
+const fulfillmentOrderLines = z.object({ pageInfo, nodes: z.array(fulfillmentOrderLine) });
+export type FulfillmentOrderLine = z.infer<typeof fulfillmentOrderLine>;
+
+const fulfillmentOrder = z.object({
+  id,
+  status: z.string(),
+  // The location is null when it has been deleted; the name is kept.
+  assignedLocation: z.object({ name: z.string().nullable(), location: z.object({ id }).nullable() }),
+  lineItems: fulfillmentOrderLines,
+});
+export type FulfillmentOrderNode = z.infer<typeof fulfillmentOrder>;
+
+const LINE_FIELDS = 'pageInfo { hasNextPage endCursor } nodes { id remainingQuantity lineItem { id sku variant { id } } }';
+
+export const fulfillmentOrdersQuery: Operation<{ order: { fulfillmentOrders: { pageInfo: z.infer<typeof pageInfo>; nodes: FulfillmentOrderNode[] } } | null }> = {
+  name: 'WaybillFulfillmentOrders',
+  query: `query WaybillFulfillmentOrders($orderId: ID!, $first: Int!, $after: String, $linesFirst: Int!) {
+  order(id: $orderId) {
+    id
+    fulfillmentOrders(first: $first, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      nodes { id status assignedLocation { name location { id } } lineItems(first: $linesFirst) { ${LINE_FIELDS} } }
+    }
+  }
+}`,
+  data: z.object({ order: z.object({ fulfillmentOrders: z.object({ pageInfo, nodes: z.array(fulfillmentOrder) }) }).nullable() }),
+};
+
+export const fulfillmentOrderLinesQuery: Operation<{ fulfillmentOrder: { lineItems: z.infer<typeof fulfillmentOrderLines> } | null }> = {
+  name: 'WaybillFulfillmentOrderLineItems',
+  query: `query WaybillFulfillmentOrderLineItems($fulfillmentOrderId: ID!, $first: Int!, $after: String) {
+  fulfillmentOrder(id: $fulfillmentOrderId) { lineItems(first: $first, after: $after) { ${LINE_FIELDS} } }
+}`,
+  data: z.object({ fulfillmentOrder: z.object({ lineItems: fulfillmentOrderLines }).nullable() }),
+};
+
+const fulfillmentSummary = z.object({ id, status: z.string(), trackingInfo: z.array(z.object({ number: z.string().nullable() })) });
+export type FulfillmentSummary = z.infer<typeof fulfillmentSummary>;
+
+export const orderFulfillmentsQuery: Operation<{ order: { fulfillments: FulfillmentSummary[] } | null }> = {
+  name: 'WaybillOrderFulfillments',
+  query: `query WaybillOrderFulfillments($orderId: ID!, $first: Int!) {
+  order(id: $orderId) { id fulfillments(first: $first) { id status trackingInfo(first: 5) { number } } }
+}`,
+  data: z.object({ order: z.object({ fulfillments: z.array(fulfillmentSummary) }).nullable() }),
+};
+
+const fulfillmentLines = z.object({ pageInfo, nodes: z.array(z.object({ quantity: z.number().int(), lineItem: z.object({ id, sku: z.string().nullable() }) })) });
+
+export const fulfillmentLinesQuery: Operation<{ fulfillment: { fulfillmentLineItems: z.infer<typeof fulfillmentLines> } | null }> = {
+  name: 'WaybillFulfillmentLineItems',
+  query: `query WaybillFulfillmentLineItems($fulfillmentId: ID!, $first: Int!, $after: String) {
+  fulfillment(id: $fulfillmentId) {
+    fulfillmentLineItems(first: $first, after: $after) { pageInfo { hasNextPage endCursor } nodes { quantity lineItem { id sku } } }
+  }
+}`,
+  data: z.object({ fulfillment: z.object({ fulfillmentLineItems: fulfillmentLines }).nullable() }),
+};
+
+/** FulfillmentInput: the fulfillment orders must all belong to one order and be assigned to one location. */
+export interface FulfillmentInput {
+  lineItemsByFulfillmentOrder: { fulfillmentOrderId: string; fulfillmentOrderLineItems: { id: string; quantity: number }[] }[];
+  trackingInfo: { company: string; number: string };
+  notifyCustomer: boolean;
+}
+
+const userError = z.object({ field: z.array(z.string()).nullable().optional(), message: z.string() });
+
+export const fulfillmentCreateMutation: Operation<{ fulfillmentCreate: { fulfillment: { id: string; status: string } | null; userErrors: z.infer<typeof userError>[] } | null }> = {
+  name: 'WaybillFulfillmentCreate',
+  query: `mutation WaybillFulfillmentCreate($fulfillment: FulfillmentInput!) {
+  fulfillmentCreate(fulfillment: $fulfillment) { fulfillment { id status } userErrors { field message } }
+}`,
+  data: z.object({ fulfillmentCreate: z.object({ fulfillment: z.object({ id, status: z.string() }).nullable(), userErrors: z.array(userError) }).nullable() }),
+};
+
+const graphqlError = z.object({ message: z.string(), extensions: z.object({ code: z.string().optional() }).optional() });
+const envelope = z.object({ data: z.unknown().optional(), errors: z.array(graphqlError).optional() });
+
+/**
+ * Reads a 200 answer: top-level `errors` mean the whole operation was refused. THROTTLED is sat out by the caller;
+ * INTERNAL_SERVER_ERROR may pass; anything else (ACCESS_DENIED for a missing scope, MAX_COST_EXCEEDED, a query
+ * that does not fit the schema) will not heal by itself. `data` not shaped as selected is a permanent mismatch too.
+ */
+export function readAnswer<T>(operation: Operation<T>, body: unknown): T {
+  const answer = envelope.safeParse(body);
+  if (!answer.success) throw new PermanentError(`${operation.name}: the answer is not a GraphQL response`);
+  const errors = answer.data.errors ?? [];
+  if (errors.length > 0) throw refusal(operation, errors, body);
+  const data = operation.data.safeParse(answer.data.data);
+  if (!data.success) {
+    const issue = data.error.issues[0];
+    throw new PermanentError(`${operation.name}: unexpected answer at data.${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
+  }
+  return data.data;
+}
+
+function refusal(operation: Operation<unknown>, errors: z.infer<typeof graphqlError>[], body: unknown): Error {
+  const codes = errors.map((e) => e.extensions?.code);
+  const text = errors.map((e) => (e.extensions?.code ? `${e.extensions.code}: ${e.message}` : e.message)).join('; ');
+  if (codes.includes('THROTTLED')) return new ShopifyThrottledError(throttleWaitMs(costOf(body)), describeCost(costOf(body)));
+  if (codes.every((c) => c === 'INTERNAL_SERVER_ERROR')) return new Error(`${operation.name}: ${text}`);
+  return new PermanentError(`${operation.name} refused: ${text}`);
+}
+
+/** Runs one operation against a shop, sitting out throttling within the call (see throttle.ts). */
+export type AdminClient = <T>(operation: Operation<T>, variables: Record<string, unknown>) => Promise<T>;
+
+const THROTTLE = { attempts: 5, maxWaitMs: 10_000 } as const;
+
+export function adminClient(endpoint: AdminEndpoint, signal: AbortSignal): AdminClient {
+  return (operation, variables) =>
+    retryThrottled(async () => readAnswer(operation, await postGraphql(endpoint, { operationName: operation.name, query: operation.query, variables }, signal)), {
+      ...THROTTLE,
+      signal,
+    });
+}
