@@ -5,7 +5,6 @@ import { afterEach, expect, it, onTestFailed } from 'vitest';
 import { startStorefrontSim, type StorefrontSim } from '../sim/storefront.ts';
 import { startSupplierSim } from '../sim/supplier.ts';
 import { openStore } from '../src/store/store.ts';
-import { refreshSupply } from '../src/store/stock.repo.ts';
 import { HubProcess, freePort, runCli } from './support/crash-process.ts';
 import { createTestDatabase, describeEachDatabase } from './support/databases.ts';
 import { orderBody, SECRETS, SUPPLIER_TOKENS } from './support/hub.ts';
@@ -24,11 +23,13 @@ const CHANNELS = [
 const STOCK = { 'SKU-A': 40, 'SKU-B': 25, 'SKU-C': 20, 'SKU-D': 15 } as const;
 
 function setup(prompt: string, flaky: string, notifyUrls: readonly string[]) {
-  const supplier = (id: 'prompt' | 'flaky', url: string) => ({ id, name: id, currency: 'USD', apiToken: SUPPLIER_TOKENS[id], transport: { kind: 'rest-json', url, signingSecret: SECRETS[id] } });
+  // The flaky supplier keeps 5 units back.
+  const supplier = (id: 'prompt' | 'flaky', url: string) => ({ id, name: id, currency: 'USD', apiToken: SUPPLIER_TOKENS[id], safetyBuffer: id === 'flaky' ? 5 : 0, transport: { kind: 'rest-json', url, signingSecret: SECRETS[id] } });
   const offer = (supplier: string, stock: number, priority = 1) => ({ supplier, supplierSku: `${supplier}-x`, cost: { amount: 100, currency: 'USD' }, priority, stock });
   return {
     apiVersion: 'waybill/v1',
-    channels: CHANNELS.map((c, i) => ({ id: c.id, kind: 'storefront', name: c.id, currency: 'USD', notifyUrl: notifyUrls[i], notifySecret: SECRETS.storefront })),
+    // Channels 4 and 5 cancel what they cannot have; the others take the order and wait for stock.
+    channels: CHANNELS.map((c, i) => ({ id: c.id, kind: 'storefront', name: c.id, currency: 'USD', backorderPolicy: c.policy, notifyUrl: notifyUrls[i], notifySecret: SECRETS.storefront })),
     suppliers: [supplier('prompt', prompt), supplier('flaky', flaky)],
     products: [
       { sku: 'SKU-A', name: 'A', offers: [offer('prompt', 30), offer('flaky', 15, 2)] },
@@ -62,14 +63,8 @@ describeEachDatabase('never oversell: five channels, concurrent clients, three h
     writeFileSync(join(dir, 'setup.yaml'), JSON.stringify(setup(prompt.url, flaky.url, shops.map((shop) => shop.notifyUrl))));
     await runCli(['apply', join(dir, 'setup.yaml')], base);
 
-    // The flaky supplier keeps 5 units back; channels 4 and 5 cancel what they cannot have.
     const store = await openStore(database.url);
     cleanups.push(() => store.close());
-    await store.transact(async (tx) => {
-      await tx.updateTable('suppliers').set({ safety_buffer: 5 }).where('id', '=', 'flaky').execute();
-      for (const c of CHANNELS) await tx.updateTable('channels').set({ backorder_policy: c.policy }).where('id', '=', c.id).execute();
-      await refreshSupply(tx, Object.keys(STOCK), Date.now());
-    });
 
     const hubs = await Promise.all(
       Array.from({ length: PROCESSES }, async () => {

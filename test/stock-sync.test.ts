@@ -76,3 +76,35 @@ describeEachDatabase('stock out to channels', (dialect) => {
     expect(events.map((e) => JSON.parse(e.data).corrected)).toEqual([1]);
   });
 });
+
+describeEachDatabase('available to promise', (dialect) => {
+  let t: TestHub;
+  afterEach(async () => {
+    await t?.close();
+  });
+
+  it('follows offers, safety buffers and reservations, and is shown per SKU', async () => {
+    t = await startTestHub(dialect);
+    const doc = (buffer: number) => ({
+      apiVersion: 'waybill/v1',
+      channels: [{ id: 'storefront', kind: 'storefront', name: 'Shop', currency: 'USD' }],
+      suppliers: [
+        { id: 'prompt', name: 'Prompt', currency: 'USD', safetyBuffer: buffer, transport: { kind: 'rest-json', url: 'http://127.0.0.1:9/po', signingSecret: SECRETS.prompt } },
+        { id: 'flaky', name: 'Flaky', currency: 'USD', transport: { kind: 'rest-json', url: 'http://127.0.0.1:9/po2', signingSecret: SECRETS.flaky } },
+      ],
+      products: [
+        { sku: 'TRACKED', name: 'Tracked', offers: [{ supplier: 'prompt', supplierSku: 'P-1', cost: { amount: 100, currency: 'USD' }, stock: 10 }, { supplier: 'flaky', supplierSku: 'F-1', cost: { amount: 90, currency: 'USD' }, priority: 2, stock: 4 }] },
+        { sku: 'UNTRACKED', name: 'Untracked', offers: [{ supplier: 'prompt', supplierSku: 'P-2', cost: { amount: 100, currency: 'USD' } }] },
+      ],
+    });
+    expect((await t.api('/api/v1/setup', { body: doc(0) })).status).toBe(200);
+    const levels = async () => Object.fromEntries((await t.api('/api/v1/stock')).body.levels.map((l: any) => [l.sku, l.available]));
+    expect(await levels()).toEqual({ TRACKED: 14, UNTRACKED: null });
+    expect((await t.api('/api/v1/setup', { body: doc(3) })).body.updated).toEqual(['supplier prompt']);
+    expect(await levels()).toEqual({ TRACKED: 11, UNTRACKED: null });
+    expect((await t.api('/api/v1/channels/storefront/orders', { body: orderBody('atp-1', [{ sku: 'TRACKED', quantity: 4 }]) })).status).toBe(201);
+    expect(await levels()).toEqual({ TRACKED: 7, UNTRACKED: null });
+    const one = await t.api('/api/v1/stock?sku=TRACKED');
+    expect(one.body.levels).toEqual([{ sku: 'TRACKED', onHand: 11, reserved: 4, available: 7 }]);
+  });
+});

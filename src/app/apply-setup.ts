@@ -102,7 +102,7 @@ async function upsertChannel(ctx: AppContext, tx: Db, c: SetupDocument['channels
   const row = await tx.selectFrom('channels').selectAll().where('id', '=', c.id).executeTakeFirst();
   const { secrets, config, notifyUrl } = channelParts(c);
   const { sealed, plain } = sealOrNull(ctx, secrets);
-  const fields = { kind: c.kind, name: c.name, currency: c.currency, notify_url: notifyUrl, config: config ? JSON.stringify(config) : null };
+  const fields = { kind: c.kind, name: c.name, currency: c.currency, notify_url: notifyUrl, config: config ? JSON.stringify(config) : null, backorder_policy: c.backorderPolicy };
   if (!row) {
     await tx.insertInto('channels').values({ id: c.id, ...fields, secrets: sealed, created_at: now, updated_at: now }).execute();
     return 'created';
@@ -144,6 +144,7 @@ async function upsertSupplier(ctx: AppContext, tx: Db, s: SetupDocument['supplie
     transport_config: JSON.stringify(config),
     api_token_hash: s.apiToken ? hashToken(s.apiToken) : null,
     ack_within_minutes: s.ackWithinMinutes,
+    safety_buffer: s.safetyBuffer,
   };
   if (!row) {
     await tx.insertInto('suppliers').values({ id: s.id, ...fields, secrets: sealed, created_at: now, updated_at: now }).execute();
@@ -152,6 +153,11 @@ async function upsertSupplier(ctx: AppContext, tx: Db, s: SetupDocument['supplie
   const same = (Object.keys(fields) as (keyof typeof fields)[]).every((k) => row[k] === fields[k]) && sameSecrets(ctx, row.secrets, plain);
   if (same) return 'unchanged';
   await tx.updateTable('suppliers').set({ ...fields, secrets: sealed, updated_at: now }).where('id', '=', s.id).execute();
+  if (row.safety_buffer !== fields.safety_buffer) {
+    // A new buffer changes what every SKU this supplier offers can promise.
+    const skus = await tx.selectFrom('offers').select('sku').where('supplier_id', '=', s.id).execute();
+    await refreshSupply(tx, skus.map((o) => o.sku), now);
+  }
   return 'updated';
 }
 

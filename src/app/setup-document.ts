@@ -1,15 +1,19 @@
 import { z } from 'zod';
 import { isCurrencyCode } from '../domain/money.ts';
 import { isValidGtin } from '../domain/gtin.ts';
+import { BACKORDER_POLICIES } from '../domain/stock.ts';
 
 const id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes');
 const currencyCode = z.string().refine(isCurrencyCode, 'must be an ISO 4217 currency code');
 const secret = z.string().min(16, 'must be at least 16 characters');
+/** When stock cannot be reserved: `accept` takes the order and waits for stock; `cancel` cancels the line. */
+const backorderPolicy = z.enum(BACKORDER_POLICIES).default('accept');
 
 const storefrontChannel = z
   .strictObject({
     id,
     kind: z.literal('storefront'),
+    backorderPolicy,
     name: z.string().min(1),
     currency: currencyCode,
     notifyUrl: z.url({ protocol: /^https?$/ }).optional(),
@@ -21,6 +25,7 @@ const storefrontChannel = z
 const shopifyChannel = z.strictObject({
   id,
   kind: z.literal('shopify'),
+  backorderPolicy,
   name: z.string().min(1),
   currency: currencyCode,
   shopDomain: z.string().regex(/^[a-z0-9][a-z0-9-]*\.myshopify\.com$/, 'must be the shop\'s *.myshopify.com domain'),
@@ -39,6 +44,7 @@ const woocommerceChannel = z
   .strictObject({
     id,
     kind: z.literal('woocommerce'),
+    backorderPolicy,
     name: z.string().min(1),
     currency: currencyCode,
     storeUrl: z.url({ protocol: /^https$/, error: "must be the store's https:// address" }),
@@ -58,6 +64,8 @@ const supplier = z.strictObject({
   currency: currencyCode,
   apiToken: z.string().min(24, 'must be at least 24 characters').optional(),
   ackWithinMinutes: z.number().int().positive().default(24 * 60),
+  /** Units held back from what this supplier reports: its feeds are late and optimistic. */
+  safetyBuffer: z.number().int().nonnegative().default(0),
   transport: z.discriminatedUnion('kind', [
     z.strictObject({
       kind: z.literal('rest-json'),

@@ -4,6 +4,7 @@ import { applySetup } from '../../app/apply-setup.ts';
 import type { AppContext } from '../../app/context.ts';
 import { ConflictError, NotFoundError } from '../../app/errors.ts';
 import { setupDocument } from '../../app/setup-document.ts';
+import { stockLevels } from '../../store/stock.repo.ts';
 import { ensureStockSync } from '../../app/sync-channel-stock.ts';
 import { listDeadLetters, replayDeadLetter, type JobRow } from '../../jobs/queue.ts';
 import type { AnyJobDefinition } from '../../jobs/job.ts';
@@ -82,6 +83,24 @@ export function adminRoutes(ctx: AppContext, guard: Guards, jobs: ReadonlyMap<st
             offers: offers.filter((o) => o.sku === v.sku).map((o) => ({ supplierId: o.supplier_id, supplierSku: o.supplier_sku, cost: { amount: o.cost_amount, currency: o.cost_currency }, priority: o.priority, active: o.active === 1, stock: o.stock })),
           })),
         };
+      },
+    );
+
+    app.get(
+      '/api/v1/stock',
+      {
+        onRequest: guard.read,
+        schema: {
+          tags: ['stock'],
+          summary: 'Available to promise per SKU: supplier stock less safety buffers, minus open reservations',
+          description: '`available` is null for a SKU some supplier does not report stock for (not limited).',
+          querystring: z.object({ sku: z.union([z.string(), z.array(z.string())]).optional().describe('one or more SKUs; all when absent') }),
+          response: { 200: z.object({ levels: z.array(z.object({ sku: z.string(), onHand: z.number(), reserved: z.number(), available: z.number().nullable() })) }) },
+        },
+      },
+      async (request) => {
+        const skus = request.query.sku === undefined ? undefined : [request.query.sku].flat();
+        return { levels: await stockLevels(ctx.store.db, skus) };
       },
     );
 
