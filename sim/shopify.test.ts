@@ -515,3 +515,166 @@ describe('shopify simulator: Admin GraphQL API', () => {
     expect(huge.body.errors[0].extensions.code).toBe('MAX_COST_EXCEEDED');
   });
 });
+
+describe('shopify simulator: inventory over the Admin GraphQL API', () => {
+  const TOKEN = 'shpat_sim_test_token_0002';
+  const VARIANTS = 'query WaybillVariantsBySku { productVariants }';
+  const LEVELS = 'query WaybillInventoryLevels { nodes }';
+  const LOCATION = 'query WaybillStockLocation { location }';
+  const SET = 'mutation WaybillInventorySet($input: InventorySetQuantitiesInput!) { inventorySetQuantities }';
+
+  async function shopWithAdmin() {
+    const shop = sim('http://127.0.0.1:9');
+    const admin = await shop.startAdmin({ accessToken: TOKEN });
+    open.push(admin);
+    const post = async (query: string, variables: Record<string, unknown>) => {
+      const res = await fetch(`${admin.url}/admin/api/2025-10/graphql.json`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-shopify-access-token': TOKEN },
+        body: JSON.stringify({ query, variables }),
+      });
+      return (await res.json()) as any;
+    };
+    return { shop, admin, post };
+  }
+
+  it('finds variants by sku: terms joined with OR, quoted or bare, ignoring case, a page at a time', async () => {
+    const { shop, post } = await shopWithAdmin();
+    const mug = shop.addVariant({ sku: 'MUG-BLUE', variantId: 4101 });
+    shop.addVariant({ sku: 'Lamp "Oak" (L)' });
+    shop.addVariant({ sku: 'TEE' });
+    const search = async (query: string, first = 10, after: string | null = null) =>
+      (await post(VARIANTS, { query, first, after })).data.productVariants;
+    const found = await search('sku:mug-blue OR sku:"lamp \\"oak\\" (l)"');
+    expect(found.nodes.map((v: any) => v.sku)).toEqual(['MUG-BLUE', 'Lamp "Oak" (L)']);
+    expect(found.nodes[0]).toEqual({
+      id: 'gid://shopify/ProductVariant/4101',
+      sku: 'MUG-BLUE',
+      inventoryItem: { id: mug.inventoryItemId },
+    });
+    const first = await search("sku:'TEE' OR sku:MUG-BLUE", 1);
+    const rest = await search("sku:'TEE' OR sku:MUG-BLUE", 1, first.pageInfo.endCursor);
+    expect([first.pageInfo.hasNextPage, rest.pageInfo.hasNextPage]).toEqual([true, false]);
+    expect([...first.nodes, ...rest.nodes].map((v: any) => v.sku)).toEqual(['MUG-BLUE', 'TEE']);
+    expect((await post(VARIANTS, { query: 'title:mug', first: 5 })).errors[0].message).toContain('title:mug');
+  });
+
+  it('reads available per item at a location: null for an item it does not have or a level that is not there', async () => {
+    const { shop, post } = await shopWithAdmin();
+    const mug = shop.addVariant({ sku: 'MUG-BLUE', available: 4 });
+    const west = shop.addVariant({ sku: 'TEE', locations: ['West warehouse'], available: 2 });
+    const primary = (await post(LOCATION, {})).data.location;
+    expect(primary).toEqual({
+      id: shop.locationId('East warehouse'),
+      name: 'East warehouse',
+      isActive: true,
+    });
+    expect((await post(LOCATION, { id: shop.locationId('West warehouse') })).data.location.name).toBe(
+      'West warehouse',
+    );
+    expect((await post(LOCATION, { id: 'gid://shopify/Location/1' })).data.location).toBeNull();
+    const ids = [mug.inventoryItemId, west.inventoryItemId, 'gid://shopify/InventoryItem/1'];
+    const answer = await post(LEVELS, { ids, locationId: primary.id });
+    expect(answer.data.nodes).toEqual([
+      {
+        id: mug.inventoryItemId,
+        sku: 'MUG-BLUE',
+        inventoryLevel: { quantities: [{ name: 'available', quantity: 4 }] },
+      },
+      { id: west.inventoryItemId, sku: 'TEE', inventoryLevel: null },
+      null,
+    ]);
+    expect(answer.extensions.cost.requestedQueryCost).toBe(9);
+    const tooMany = await post(LEVELS, { ids: Array(251).fill(mug.inventoryItemId), locationId: primary.id });
+    expect(tooMany.errors[0].message).toContain('over the limit of 250');
+  });
+
+  it('inventorySetQuantities: all or nothing, compareQuantity required and checked, every call recorded', async () => {
+    const { shop, admin, post } = await shopWithAdmin();
+    const mug = shop.addVariant({ sku: 'MUG-BLUE', available: 4 });
+    const tee = shop.addVariant({ sku: 'TEE', available: 2 });
+    const locationId = shop.locationId('East warehouse');
+    const set = async (quantities: object[], extra: object = {}) =>
+      (
+        await post(SET, {
+          input: {
+            name: 'available',
+            reason: 'correction',
+            referenceDocumentUri: 'gid://test/Batch/1',
+            quantities,
+            ...extra,
+          },
+        })
+      ).data.inventorySetQuantities;
+    const q = (item: { inventoryItemId: string }, quantity: number, compareQuantity?: number) => ({
+      inventoryItemId: item.inventoryItemId,
+      locationId,
+      quantity,
+      compareQuantity,
+    });
+    const stale = await set([q(mug, 1, 4), q(tee, 1, 5)]);
+    expect(stale).toEqual({
+      inventoryAdjustmentGroup: null,
+      userErrors: [
+        {
+          code: 'COMPARE_QUANTITY_STALE',
+          field: ['input', 'quantities', '1', 'compareQuantity'],
+          message: expect.any(String),
+        },
+      ],
+    });
+    expect([admin.available('MUG-BLUE'), admin.available('TEE')]).toEqual([4, 2]);
+    expect((await set([q(mug, 1)])).userErrors[0].code).toBe('COMPARE_QUANTITY_REQUIRED');
+    expect((await set([q(mug, 1, 4)], { reason: 'because' })).userErrors[0].code).toBe('INVALID_REASON');
+    expect((await set([q(mug, 1, 4)], { referenceDocumentUri: 'gid://only-app' })).userErrors[0].code).toBe(
+      'INVALID_REFERENCE_DOCUMENT',
+    );
+    const done = await set([q(mug, 1, 4), q(tee, 0, 2)]);
+    expect(done.userErrors).toEqual([]);
+    expect(done.inventoryAdjustmentGroup.id).toMatch(/^gid:\/\/shopify\/InventoryAdjustmentGroup\/\d+$/);
+    expect((await set([q(tee, 7)], { ignoreCompareQuantity: true })).userErrors).toEqual([]);
+    expect([admin.available('MUG-BLUE'), admin.available('TEE')]).toEqual([1, 7]);
+    expect(admin.inventorySets().map((s) => s.outcome)).toEqual([
+      'refused',
+      'refused',
+      'refused',
+      'refused',
+      'applied',
+      'applied',
+    ]);
+    expect(admin.inventorySets()[4]).toMatchObject({
+      referenceDocumentUri: 'gid://test/Batch/1',
+      quantities: [
+        { sku: 'MUG-BLUE', quantity: 1, compareQuantity: 4 },
+        { sku: 'TEE', quantity: 0, compareQuantity: 2 },
+      ],
+    });
+    const tooMany = await post(SET, {
+      input: { name: 'available', reason: 'correction', quantities: Array(251).fill(q(mug, 1, 1)) },
+    });
+    expect(tooMany.errors[0].message).toContain('over the limit of 250');
+  });
+
+  it('runs a hook just before the next call of an operation, once it is past the throttle', async () => {
+    const { shop, admin, post } = await shopWithAdmin();
+    const mug = shop.addVariant({ sku: 'MUG-BLUE', available: 4 });
+    const locationId = shop.locationId('East warehouse');
+    admin.before('WaybillInventorySet', () => shop.setAvailable('MUG-BLUE', 9));
+    admin.setThrottle({ currentlyAvailable: 0, restoreRate: 1 });
+    const input = {
+      name: 'available',
+      reason: 'correction',
+      quantities: [{ inventoryItemId: mug.inventoryItemId, locationId, quantity: 1, compareQuantity: 4 }],
+    };
+    expect((await post(SET, { input })).errors[0].extensions.code).toBe('THROTTLED');
+    expect(admin.available('MUG-BLUE')).toBe(4);
+    admin.setThrottle({ currentlyAvailable: 2_000 });
+    expect((await post(SET, { input })).data.inventorySetQuantities.userErrors[0].code).toBe(
+      'COMPARE_QUANTITY_STALE',
+    );
+    expect(admin.available('MUG-BLUE')).toBe(9);
+    const again = { ...input, quantities: [{ ...input.quantities[0], compareQuantity: 9 }] };
+    expect((await post(SET, { input: again })).data.inventorySetQuantities.userErrors).toEqual([]);
+    expect(admin.available('MUG-BLUE')).toBe(1);
+  });
+});

@@ -5,7 +5,9 @@
  * delivery is retried or duplicated. Written from shopify.dev ("Webhooks delivery structure", "Verify webhook
  * deliveries", the September 2024 retry changelog, the REST Order resource), not from src/, so that the simulator
  * catches a hub that drifts from what Shopify really sends. It also answers the shop's Admin GraphQL API for the
- * orders it delivered (startAdmin): fulfillment orders per location, fulfillments, a cost-based throttle.
+ * orders it delivered (startAdmin): fulfillment orders per location, fulfillments, a cost-based throttle; and for
+ * the variants a test adds (addVariant): their inventory items, `available` per location, inventorySetQuantities
+ * with its compare-and-set check.
  */
 import { createHmac, randomInt, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -248,6 +250,20 @@ export interface ShopifySim {
   startAdmin(opts: ShopifyAdminOptions): Promise<ShopifyAdmin>;
   /** The shop has this order (placed at the checkout): its fulfillment orders exist from now on. */
   recordOrder(order: RecordableOrder): void;
+  /**
+   * A product variant for sale in the shop, with the inventory item that tracks its stock. It is stocked at
+   * `locations` (by name; default the primary location, the first of ShopifySimOptions.locations) with
+   * `available` units at each (default 0); an empty list stocks it nowhere.
+   */
+  addVariant(variant: SimVariantInput): SimVariant;
+  /** A change made on Shopify's side (a sale at the counter, the merchant's edit): the SKU's `available` at a location. */
+  setAvailable(sku: string, quantity: number, location?: string): void;
+  /** The merchant gives a variant (by gid) another SKU, or none. */
+  setVariantSku(variantId: string, sku: string | null): void;
+  /** The merchant deletes a variant (by gid), and its inventory item with it. */
+  deleteVariant(variantId: string): void;
+  /** A location's gid, as the merchant would copy it from Shopify's admin (the location opens if it is new). */
+  locationId(name: string): string;
 }
 
 export function createShopifySim(opts: ShopifySimOptions): ShopifySim {
@@ -293,7 +309,28 @@ class ShopifyStore implements ShopifySim {
   constructor(private readonly opts: ShopifySimOptions) {
     this.webhookUrl = opts.webhookUrl;
     this.store = newStoreContext(opts);
-    this.backOffice = new BackOffice(this.store.runSlot);
+    const names = opts.locations?.length ? opts.locations : DEFAULT_LOCATIONS;
+    this.backOffice = new BackOffice(this.store.runSlot, names[0] ?? 'Shop location');
+  }
+
+  addVariant(variant: SimVariantInput): SimVariant {
+    return this.backOffice.inventory.add(variant);
+  }
+
+  setAvailable(sku: string, quantity: number, location?: string): void {
+    this.backOffice.inventory.setAvailable(sku, quantity, location);
+  }
+
+  setVariantSku(variantId: string, sku: string | null): void {
+    this.backOffice.inventory.variant(variantId).sku = sku;
+  }
+
+  deleteVariant(variantId: string): void {
+    this.backOffice.inventory.delete(variantId);
+  }
+
+  locationId(name: string): string {
+    return this.backOffice.location(name).id;
   }
 
   startAdmin(opts: ShopifyAdminOptions): Promise<ShopifyAdmin> {
@@ -1013,7 +1050,57 @@ export interface ShopifyAdmin {
   }): void;
   /** The next `times` calls of the operation go wrong this way (default once). */
   fault(operationName: string, fault: AdminFault, times?: number): void;
+  /**
+   * Runs `hook` just before each of the next `times` calls of the operation is carried out (default once): something
+   * that happens in the shop between two of Waybill's calls, such as a sale between reading a quantity and setting it.
+   */
+  before(operationName: string, hook: () => void, times?: number): void;
+  /** The SKU's `available` at a location (default the primary one); undefined when it is not stocked there. */
+  available(sku: string, location?: string): number | undefined;
+  /** Every inventorySetQuantities call the shop received, applied or refused, in order. Copies. */
+  inventorySets(): SimInventorySet[];
   close(): Promise<void>;
+}
+
+export interface SimVariantInput {
+  sku: string | null;
+  /** The numeric id in the variant's gid, to match the variant_id of orders made with makeOrder; default: a new id. */
+  variantId?: number;
+  /** Location names; default: the primary location. */
+  locations?: string[];
+  /** Units available at each of those locations; default 0. */
+  available?: number;
+}
+
+export interface SimVariant {
+  /** gid://shopify/ProductVariant/… */
+  id: string;
+  sku: string | null;
+  /** gid://shopify/InventoryItem/… */
+  inventoryItemId: string;
+}
+
+export interface SimInventorySet {
+  name: string;
+  reason: string;
+  referenceDocumentUri: string | null;
+  quantities: {
+    inventoryItemId: string;
+    /** The item's SKU when the call came in (null for an unknown item). */
+    sku: string | null;
+    locationId: string;
+    quantity: number;
+    compareQuantity: number | null;
+  }[];
+  /** Shopify applies every quantity of a call or none of them. */
+  outcome: 'applied' | 'refused';
+  userErrors: InventoryUserError[];
+}
+
+export interface InventoryUserError {
+  code: string;
+  field: string[];
+  message: string;
 }
 
 /** What recordOrder reads of an order: a ShopifyOrder has all of it. */
@@ -1053,10 +1140,25 @@ class BackOffice {
   >();
   private readonly locations = new Map<string, SimLocation>();
   private lastId: number;
+  /** The shop's catalogue and stock: variants, their inventory items, and what is available where. */
+  readonly inventory: Inventory;
 
-  constructor(runSlot: number) {
+  constructor(
+    runSlot: number,
+    private readonly primaryName: string,
+  ) {
     // A block of its own per run, like the other ids: Shopify ids are global.
     this.lastId = 3_000_000_000_000 + runSlot * MAX_ORDERS_PER_RUN;
+    this.inventory = new Inventory(this);
+  }
+
+  /** The shop's primary location: where an online order's stock comes from unless the merchant says otherwise. */
+  primaryLocation(): SimLocation {
+    return this.location(this.primaryName);
+  }
+
+  locationById(locationGid: unknown): SimLocation | undefined {
+    return [...this.locations.values()].find((l) => l.id === locationGid);
   }
 
   /** One fulfillment order per location holding any of the order's shippable lines; a later cancel cancels them. */
@@ -1157,7 +1259,8 @@ class BackOffice {
     };
   }
 
-  private location(name: string): SimLocation {
+  /** The location of this name, opened on first mention. */
+  location(name: string): SimLocation {
     const known = this.locations.get(name);
     if (known) return known;
     const location = { id: gid('Location', this.nextId()), name };
@@ -1165,7 +1268,7 @@ class BackOffice {
     return location;
   }
 
-  private nextId(): number {
+  nextId(): number {
     this.lastId += 1;
     return this.lastId;
   }
@@ -1174,6 +1277,299 @@ class BackOffice {
 function idOf(value: unknown, kind: string): number | undefined {
   const match = typeof value === 'string' ? new RegExp(`^gid://shopify/${kind}/(\\d+)$`).exec(value) : null;
   return match ? Number(match[1]) : undefined;
+}
+
+// --- Inventory --------------------------------------------------------------------------------------------------
+//
+// Written from shopify.dev (ProductVariant, InventoryItem, InventoryLevel and its quantities, Location, the 2025-10
+// inventorySetQuantities mutation with InventorySetQuantitiesUserErrorCode, "Shopify API limits"). Only the
+// `available` quantity is kept, per inventory item and location; orders placed here do not take from it (a test
+// moves it with setAvailable, as a sale or an edit on Shopify's side would).
+
+interface StockedVariant extends SimVariant {
+  /** `available` by location gid; a location is in the map when the item is stocked there. */
+  levels: Map<string, number>;
+}
+
+/** Reasons inventorySetQuantities takes for a change; Shopify shows them in the item's inventory history. */
+const SET_REASONS = new Set([
+  'correction',
+  'cycle_count_available',
+  'damaged',
+  'other',
+  'promotion',
+  'quality_control',
+  'received',
+  'restock',
+  'safety_stock',
+  'shrinkage',
+]);
+/** Shopify's ceiling for one quantity. */
+const MAX_INVENTORY_QUANTITY = 1_000_000_000;
+/** Shopify's limit on every input array, in every API. */
+const MAX_INPUT_ARRAY = 250;
+const INVALID_SET_INPUT = 'Variable $input of type InventorySetQuantitiesInput! was provided invalid value';
+const INVALID_IDS = 'Variables $ids of type [ID!]! and $locationId of type ID! were provided invalid values';
+
+interface SetQuantity {
+  inventoryItemId: string;
+  locationId: string;
+  quantity: number;
+  compareQuantity: number | null;
+}
+
+interface SetRequest {
+  name: string;
+  reason: string;
+  referenceDocumentUri: string | null;
+  ignoreCompareQuantity: boolean;
+  quantities: SetQuantity[];
+}
+
+class Inventory {
+  private readonly variants = new Map<string, StockedVariant>();
+  private readonly sets: SimInventorySet[] = [];
+
+  constructor(private readonly office: BackOffice) {}
+
+  add(input: SimVariantInput): SimVariant {
+    const id = gid('ProductVariant', input.variantId ?? this.office.nextId());
+    if (this.variants.has(id)) throw new RangeError(`the shop has a variant ${id} already`);
+    const available = nonNegativeInteger(input.available ?? 0, 'available');
+    const places = input.locations
+      ? input.locations.map((name) => this.office.location(name))
+      : [this.office.primaryLocation()];
+    const inventoryItemId = gid('InventoryItem', this.office.nextId());
+    const levels = new Map(places.map((l) => [l.id, available]));
+    this.variants.set(id, { id, sku: input.sku, inventoryItemId, levels });
+    return { id, sku: input.sku, inventoryItemId };
+  }
+
+  variant(variantGid: string): StockedVariant {
+    const found = this.variants.get(variantGid);
+    if (!found) throw new RangeError(`the shop has no variant ${variantGid}`);
+    return found;
+  }
+
+  delete(variantGid: string): void {
+    this.variants.delete(this.variant(variantGid).id);
+  }
+
+  item(itemGid: unknown): StockedVariant | undefined {
+    return [...this.variants.values()].find((v) => v.inventoryItemId === itemGid);
+  }
+
+  /** Variants with one of these SKUs, ignoring case as Shopify's search does; every variant for null. */
+  search(skus: readonly string[] | null): StockedVariant[] {
+    const wanted = skus && new Set(skus.map((sku) => sku.toLowerCase()));
+    return [...this.variants.values()].filter(
+      (v) => !wanted || (v.sku !== null && wanted.has(v.sku.toLowerCase())),
+    );
+  }
+
+  available(sku: string, locationName?: string): number | undefined {
+    return this.bySku(sku).levels.get(this.place(locationName).id);
+  }
+
+  setAvailable(sku: string, quantity: number, locationName?: string): void {
+    const location = this.place(locationName);
+    const variant = this.bySku(sku);
+    if (!variant.levels.has(location.id)) throw new RangeError(`${sku} is not stocked at ${location.name}`);
+    variant.levels.set(location.id, nonNegativeInteger(quantity, 'quantity'));
+  }
+
+  history(): SimInventorySet[] {
+    return structuredClone(this.sets);
+  }
+
+  /** inventorySetQuantities: every quantity is checked first, and one refusal means nothing is set. */
+  set(request: SetRequest): InventoryUserError[] {
+    const userErrors = this.check(request);
+    const quantities = request.quantities.map((q) => ({
+      ...q,
+      sku: this.item(q.inventoryItemId)?.sku ?? null,
+    }));
+    if (userErrors.length === 0) {
+      for (const q of request.quantities) this.item(q.inventoryItemId)?.levels.set(q.locationId, q.quantity);
+    }
+    const { name, reason, referenceDocumentUri } = request;
+    const outcome = userErrors.length === 0 ? 'applied' : 'refused';
+    this.sets.push({ name, reason, referenceDocumentUri, quantities, outcome, userErrors });
+    return userErrors;
+  }
+
+  private check(request: SetRequest): InventoryUserError[] {
+    const errors: InventoryUserError[] = [];
+    const refuse = (code: string, field: string[], message: string) => errors.push({ code, field, message });
+    if (request.name !== 'available')
+      refuse('INVALID_NAME', ['input', 'name'], 'The quantity name is not valid.');
+    if (!SET_REASONS.has(request.reason))
+      refuse('INVALID_REASON', ['input', 'reason'], 'The reason is not valid.');
+    if (request.referenceDocumentUri !== null && !isReferenceUri(request.referenceDocumentUri)) {
+      refuse(
+        'INVALID_REFERENCE_DOCUMENT',
+        ['input', 'referenceDocumentUri'],
+        'The reference document URI is not valid.',
+      );
+    }
+    const seen = new Set<string>();
+    request.quantities.forEach((q, i) => {
+      const error = this.checkQuantity(q, request.ignoreCompareQuantity, seen);
+      if (error) refuse(error.code, ['input', 'quantities', String(i), error.field], error.message);
+    });
+    return errors;
+  }
+
+  private checkQuantity(
+    q: SetQuantity,
+    ignoreCompare: boolean,
+    seen: Set<string>,
+  ): { code: string; field: string; message: string } | undefined {
+    const item = this.item(q.inventoryItemId);
+    if (!item)
+      return { code: 'INVALID_INVENTORY_ITEM', field: 'inventoryItemId', message: 'No such inventory item.' };
+    if (!this.office.locationById(q.locationId)) {
+      return { code: 'INVALID_LOCATION', field: 'locationId', message: 'No such location.' };
+    }
+    const pair = `${q.inventoryItemId} ${q.locationId}`;
+    if (seen.has(pair)) {
+      return {
+        code: 'NO_DUPLICATE_INVENTORY_ITEM_ID_GROUP_ID_PAIR',
+        field: 'inventoryItemId',
+        message: 'Given twice.',
+      };
+    }
+    seen.add(pair);
+    const current = item.levels.get(q.locationId);
+    if (current === undefined) {
+      return {
+        code: 'ITEM_NOT_STOCKED_AT_LOCATION',
+        field: 'locationId',
+        message: 'Not stocked at this location.',
+      };
+    }
+    if (q.quantity < 0) return { code: 'INVALID_QUANTITY_NEGATIVE', field: 'quantity', message: 'Negative.' };
+    if (q.quantity > MAX_INVENTORY_QUANTITY) {
+      return { code: 'INVALID_QUANTITY_TOO_HIGH', field: 'quantity', message: 'Over 1,000,000,000.' };
+    }
+    if (ignoreCompare) return undefined;
+    if (q.compareQuantity === null) {
+      return {
+        code: 'COMPARE_QUANTITY_REQUIRED',
+        field: 'compareQuantity',
+        message: 'compareQuantity is missing.',
+      };
+    }
+    if (q.compareQuantity === current) return undefined;
+    const message = `The shop has ${current}, not the compareQuantity ${q.compareQuantity}: it changed since it was read.`;
+    return { code: 'COMPARE_QUANTITY_STALE', field: 'compareQuantity', message };
+  }
+
+  private place(name?: string): SimLocation {
+    return name === undefined ? this.office.primaryLocation() : this.office.location(name);
+  }
+
+  /** The one variant with exactly this SKU: what a test means by a SKU. */
+  private bySku(sku: string): StockedVariant {
+    const found = [...this.variants.values()].filter((v) => v.sku === sku);
+    const [only] = found;
+    if (!only || found.length > 1)
+      throw new RangeError(`the shop has ${found.length} variants with SKU ${sku}`);
+    return only;
+  }
+}
+
+function nonNegativeInteger(value: number, name: string): number {
+  if (!Number.isInteger(value) || value < 0) throw new RangeError(`${name} must be a non-negative integer`);
+  return value;
+}
+
+/** A URI with a scheme; a gid needs its app, its entity type and its id. */
+function isReferenceUri(uri: string): boolean {
+  if (uri.startsWith('gid://')) return /^gid:\/\/[^/\s]+\/[^/\s]+\/\S+$/.test(uri);
+  return /^[a-z][a-z0-9+.-]*:\S+$/i.test(uri);
+}
+
+/** The input's types, as GraphQL coerces variables: a mismatch refuses the whole request. */
+function readSetInput(input: unknown): SetRequest {
+  if (!isRecord(input) || typeof input.name !== 'string' || typeof input.reason !== 'string') {
+    throw new GraphqlError(INVALID_SET_INPUT);
+  }
+  const { referenceDocumentUri: uri, ignoreCompareQuantity: ignore } = input;
+  if (uri !== undefined && uri !== null && typeof uri !== 'string') throw new GraphqlError(INVALID_SET_INPUT);
+  if (ignore !== undefined && ignore !== null && typeof ignore !== 'boolean')
+    throw new GraphqlError(INVALID_SET_INPUT);
+  if (input.name === 'on_hand') {
+    throw new GraphqlError(
+      'The Shopify simulator keeps only the available quantity: on_hand is not simulated',
+    );
+  }
+  return {
+    name: input.name,
+    reason: input.reason,
+    referenceDocumentUri: uri ?? null,
+    ignoreCompareQuantity: ignore === true,
+    quantities: inputArray(input.quantities, INVALID_SET_INPUT).map(readSetQuantity),
+  };
+}
+
+function readSetQuantity(value: unknown): SetQuantity {
+  if (
+    !isRecord(value) ||
+    typeof value.inventoryItemId !== 'string' ||
+    typeof value.locationId !== 'string' ||
+    !Number.isInteger(value.quantity)
+  ) {
+    throw new GraphqlError(INVALID_SET_INPUT);
+  }
+  const compare = value.compareQuantity ?? null;
+  if (compare !== null && !Number.isInteger(compare)) throw new GraphqlError(INVALID_SET_INPUT);
+  return {
+    inventoryItemId: value.inventoryItemId,
+    locationId: value.locationId,
+    quantity: value.quantity as number,
+    compareQuantity: compare as number | null,
+  };
+}
+
+/** A list argument: refused when it is not a list, or longer than any input array may be. */
+function inputArray(value: unknown, invalid: string): unknown[] {
+  if (!Array.isArray(value)) throw new GraphqlError(invalid);
+  if (value.length > MAX_INPUT_ARRAY) {
+    throw new GraphqlError(
+      `The input array has ${value.length} items, over the limit of ${MAX_INPUT_ARRAY}.`,
+    );
+  }
+  return value;
+}
+
+const SKU_TERM = /\bsku:(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|((?:[^\s"'()\\]|\\.)+))/g;
+
+/** The SKUs of a productVariants `query` made of sku: terms joined by OR; null without a query (every variant). */
+function skusSearched(query: unknown): string[] | null {
+  if (query === undefined || query === null || query === '') return null;
+  if (typeof query !== 'string')
+    throw new GraphqlError('Variable $query of type String was provided invalid value');
+  const skus = [...query.matchAll(SKU_TERM)].map((m) => (m[1] ?? m[2] ?? m[3] ?? '').replace(/\\(.)/g, '$1'));
+  const rest = query
+    .replace(SKU_TERM, ' ')
+    .replace(/\bOR\b/g, ' ')
+    .trim();
+  if (rest)
+    throw new GraphqlError(
+      `The Shopify simulator searches variants by sku: terms joined with OR, not "${rest}"`,
+    );
+  return skus;
+}
+
+/** One InventoryItem of nodes(ids:) with its level at the location; null for an id the shop does not have. */
+function inventoryItemNode(office: BackOffice, itemGid: string, locationId: string) {
+  const item = office.inventory.item(itemGid);
+  if (!item) return null;
+  const available = item.levels.get(locationId);
+  const inventoryLevel =
+    available === undefined ? null : { quantities: [{ name: 'available', quantity: available }] };
+  return { id: item.inventoryItemId, sku: item.sku, inventoryLevel };
 }
 
 // --- The leaky bucket -------------------------------------------------------------------------------------------
@@ -1306,9 +1702,64 @@ const NODE_COST = {
   fulfillmentOrder: 5, // the order, assignedLocation, location, and the lineItems connection's own 2
   fulfillmentSummary: 6, // the fulfillment and trackingInfo(first: 5)
   fulfillmentLine: 2, // the line and its lineItem
+  variant: 2, // the variant and its inventoryItem
+  inventoryItemLevel: 3, // the item, its inventoryLevel and that level's quantities
 } as const;
 
 const OPERATIONS: Readonly<Record<string, AdminOperation>> = {
+  /** location(id) { id name isActive }: the shop's primary location when no id is given. */
+  WaybillStockLocation: {
+    requestedCost: () => 1,
+    run: (office, v) => {
+      const location =
+        v.id === undefined || v.id === null ? office.primaryLocation() : office.locationById(v.id);
+      const data = { location: location ? { id: location.id, name: location.name, isActive: true } : null };
+      return { data, actualCost: 1, userErrors: false };
+    },
+  },
+  /** productVariants(first, after, query: "sku:… OR sku:…") { pageInfo … nodes { id sku inventoryItem { id } } } */
+  WaybillVariantsBySku: {
+    requestedCost: (v) => 2 + pageSize(v, 'first') * NODE_COST.variant,
+    run: (office, v) => {
+      const found = office.inventory.search(skusSearched(v.query)).map((variant) => ({
+        id: variant.id,
+        sku: variant.sku,
+        inventoryItem: { id: variant.inventoryItemId },
+      }));
+      const page = connection(found, pageSize(v, 'first'), v.after);
+      return {
+        data: { productVariants: page },
+        actualCost: 2 + page.nodes.length * NODE_COST.variant,
+        userErrors: false,
+      };
+    },
+  },
+  /** nodes(ids) { … on InventoryItem { id sku inventoryLevel(locationId) { quantities(names: ["available"]) … } } } */
+  WaybillInventoryLevels: {
+    requestedCost: (v) => inputArray(v.ids, INVALID_IDS).length * NODE_COST.inventoryItemLevel,
+    run: (office, v) => {
+      const ids = inputArray(v.ids, INVALID_IDS);
+      if (!ids.every((id) => typeof id === 'string') || typeof v.locationId !== 'string') {
+        throw new GraphqlError(INVALID_IDS);
+      }
+      const locationId = v.locationId;
+      const nodes = (ids as string[]).map((id) => inventoryItemNode(office, id, locationId));
+      return { data: { nodes }, actualCost: ids.length * NODE_COST.inventoryItemLevel, userErrors: false };
+    },
+  },
+  /** inventorySetQuantities(input) { inventoryAdjustmentGroup { id } userErrors { code field message } } */
+  WaybillInventorySet: {
+    requestedCost: () => MUTATION_COST,
+    run: (office, v) => {
+      const userErrors = office.inventory.set(readSetInput(v.input));
+      const group = userErrors.length === 0 ? { id: gid('InventoryAdjustmentGroup', office.nextId()) } : null;
+      return {
+        data: { inventorySetQuantities: { inventoryAdjustmentGroup: group, userErrors } },
+        actualCost: MUTATION_COST,
+        userErrors: userErrors.length > 0,
+      };
+    },
+  },
   /** order(id) { fulfillmentOrders(first, after) { … lineItems(first: $linesFirst) { … } } } */
   WaybillFulfillmentOrders: {
     requestedCost: (v) =>
@@ -1563,6 +2014,7 @@ class AdminServer implements ShopifyAdmin {
   private readonly bucket: LeakyBucket;
   private throttledStatus: 200 | 429;
   private readonly faults = new Map<string, AdminFault[]>();
+  private readonly hooks = new Map<string, (() => void)[]>();
   private readonly server: Server;
 
   constructor(
@@ -1601,6 +2053,22 @@ class AdminServer implements ShopifyAdmin {
       ...queue,
       ...Array.from({ length: positiveInteger(times, 'times') }, () => fault),
     ]);
+  }
+
+  before(operationName: string, hook: () => void, times = 1): void {
+    const queue = this.hooks.get(operationName) ?? [];
+    this.hooks.set(operationName, [
+      ...queue,
+      ...Array.from({ length: positiveInteger(times, 'times') }, () => hook),
+    ]);
+  }
+
+  available(sku: string, location?: string): number | undefined {
+    return this.office.inventory.available(sku, location);
+  }
+
+  inventorySets(): SimInventorySet[] {
+    return this.office.inventory.history();
   }
 
   close(): Promise<void> {
@@ -1668,6 +2136,8 @@ class AdminServer implements ShopifyAdmin {
         extensions: { cost: this.cost(requested, requested) },
       });
     }
+    // After the throttle, as with everything that really reaches the shop.
+    this.hooks.get(call.operationName)?.shift()?.();
     const ran = operation.run(this.office, call.variables);
     this.bucket.refund(requested - ran.actualCost);
     if (fault?.kind === 'lose-answer') {

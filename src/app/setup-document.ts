@@ -37,6 +37,8 @@ const shopifyChannel = z.strictObject({
   accessToken: secret.optional(),
   /** Where the shop's Admin API answers instead of https://{shopDomain} (a simulator, an egress proxy). */
   adminUrl: z.url({ protocol: /^https?$/ }).optional(),
+  /** The Shopify location whose stock Waybill sets; the shop's primary location when absent. */
+  locationId: z.string().regex(/^gid:\/\/shopify\/Location\/\d+$/, 'must be a Shopify location id (gid://shopify/Location/…)').optional(),
 });
 
 /** A WooCommerce store: webhooks in (each signed with the secret set on it), the REST API out. */

@@ -2,7 +2,7 @@ import { availableToPromise } from '../domain/stock.ts';
 import { defineJob } from '../jobs/job.ts';
 import { findChannel } from '../store/partners.repo.ts';
 import type { Db } from '../store/schema.ts';
-import type { StockUpdate } from '../connectors/channels/sales-channel.ts';
+import type { SkippedStock, StockUpdate } from '../connectors/channels/sales-channel.ts';
 import type { AppContext } from './context.ts';
 import { recordEvents } from './timeline.ts';
 
@@ -45,17 +45,23 @@ export const syncChannelStockJob = {
         const since = full ? 0 : (await watermark(ctx.store.db, channelId)) - OVERLAP_MS;
         const { updates, seenUntil } = await pendingUpdates(ctx.store.db, channelId, since);
         const batch = sales.maxStockBatch ?? 100;
+        const skipped: SkippedStock[] = [];
         for (let i = 0; i < updates.length; i += batch) {
-          await sales.pushStock(updates.slice(i, i + batch), { signal: job.signal, now, batchKey: `${channelId}:${since}:${i}` });
+          const outcome = await sales.pushStock(updates.slice(i, i + batch), { signal: job.signal, now, batchKey: `${channelId}:${since}:${i}` });
+          if (outcome) skipped.push(...outcome.skipped);
         }
+        // A skipped SKU is not recorded as told, so a later pass (the reconciling one at the latest) tries it again.
+        const skippedSkus = new Set(skipped.map((s) => s.sku));
+        const told = updates.filter((u) => !skippedSkus.has(u.sku));
         return {
           rerunAt,
           commit: async (tx) => {
-            await recordTold(tx, channelId, updates, now.getTime());
+            await recordTold(tx, channelId, told, now.getTime());
             if (seenUntil > 0) await tx.updateTable('channels').set({ stock_synced_until: seenUntil }).where('id', '=', channelId).where('stock_synced_until', '<', seenUntil).execute();
-            if (full && updates.length) {
-              await recordEvents(tx, now, [{ orderId: null, subjectType: 'job', subjectId: channelId, type: 'stock.reconciled', data: { channelId, corrected: updates.length } }]);
+            if (full && told.length) {
+              await recordEvents(tx, now, [{ orderId: null, subjectType: 'job', subjectId: channelId, type: 'stock.reconciled', data: { channelId, corrected: told.length } }]);
             }
+            if (skipped.length) await recordEvents(tx, now, [{ orderId: null, subjectType: 'job', subjectId: channelId, type: 'stock.skipped', data: { channelId, skipped } }]);
           },
         };
       },

@@ -25,15 +25,27 @@ export interface SalesChannel {
   /**
    * Sets the channel's sellable quantity of these SKUs (already coalesced: one value per SKU). Absent when the
    * channel kind does not take stock from Waybill yet. `batchKey` is the same when the same batch is sent again
-   * (the idempotency key); `maxStockBatch` is the most SKUs one call may carry.
+   * (the idempotency key); `maxStockBatch` is the most SKUs one call may carry. SKUs the channel could not take
+   * are reported in the outcome instead of failing the others.
    */
-  pushStock?(levels: readonly StockUpdate[], options: { signal: AbortSignal; now: Date; batchKey: string }): Promise<void>;
+  pushStock?(levels: readonly StockUpdate[], options: { signal: AbortSignal; now: Date; batchKey: string }): Promise<StockPushOutcome | void>;
   readonly maxStockBatch?: number;
 }
 
 export interface StockUpdate {
   sku: string;
   available: number;
+}
+
+/** What a push left undone: the rest of its levels were set. */
+export interface StockPushOutcome {
+  /** SKUs left as they were on the channel, each with why (the channel has no such SKU, say). */
+  skipped: SkippedStock[];
+}
+
+export interface SkippedStock {
+  sku: string;
+  reason: string;
 }
 
 /** What a channel's webhook delivery means to Waybill, once verified and read. */

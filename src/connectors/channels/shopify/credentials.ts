@@ -10,6 +10,11 @@ export const shopifyConfig = z.object({
    * /admin/api/{version}/graphql.json is appended to it.
    */
   adminUrl: z.url({ protocol: /^https?$/ }).optional(),
+  /** The location whose `available` quantities Waybill sets (a gid); absent: the shop's primary location. */
+  locationId: z
+    .string()
+    .regex(/^gid:\/\/shopify\/Location\/\d+$/, 'must be a Shopify location id (gid://shopify/Location/…)')
+    .optional(),
 });
 export type ShopifyConfig = z.infer<typeof shopifyConfig>;
 

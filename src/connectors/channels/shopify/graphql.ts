@@ -23,6 +23,12 @@ export const PAGE = {
   lines: 100,
   /** Order.fulfillments is a plain list, not a connection: this many is all Waybill looks at. */
   fulfillments: 50,
+  /** SKUs per productVariants search: the search string stays short, and one page of `variants` holds the matches. */
+  skusPerSearch: 50,
+  /** Variants per page, each with its inventory item (~200 points requested). */
+  variants: 100,
+  /** Inventory items read per nodes(ids:) call, each with its level at one location (~300 points requested). */
+  inventoryItems: 100,
 } as const;
 
 const id = z.string().min(1);
@@ -107,6 +113,65 @@ export const fulfillmentCreateMutation: Operation<{ fulfillmentCreate: { fulfill
   fulfillmentCreate(fulfillment: $fulfillment) { fulfillment { id status } userErrors { field message } }
 }`,
   data: z.object({ fulfillmentCreate: z.object({ fulfillment: z.object({ id, status: z.string() }).nullable(), userErrors: z.array(userError) }).nullable() }),
+};
+
+export const stockLocationQuery: Operation<{ location: { id: string; name: string; isActive: boolean } | null }> = {
+  name: 'WaybillStockLocation',
+  // Without an id, Shopify answers with the shop's primary location.
+  query: `query WaybillStockLocation($id: ID) { location(id: $id) { id name isActive } }`,
+  data: z.object({ location: z.object({ id, name: z.string(), isActive: z.boolean() }).nullable() }),
+};
+
+const variant = z.object({ id, sku: z.string().nullable(), inventoryItem: z.object({ id }) });
+export type VariantNode = z.infer<typeof variant>;
+
+export interface VariantPage {
+  pageInfo: z.infer<typeof pageInfo>;
+  nodes: VariantNode[];
+}
+
+export const variantsBySkuQuery: Operation<{ productVariants: VariantPage }> = {
+  name: 'WaybillVariantsBySku',
+  query: `query WaybillVariantsBySku($query: String!, $first: Int!, $after: String) {
+  productVariants(first: $first, after: $after, query: $query) { pageInfo { hasNextPage endCursor } nodes { id sku inventoryItem { id } } }
+}`,
+  data: z.object({ productVariants: z.object({ pageInfo, nodes: z.array(variant) }) }),
+};
+
+const inventoryItemLevel = z.object({
+  id,
+  sku: z.string().nullable(),
+  // Null when the item is not stocked at the location.
+  inventoryLevel: z.object({ quantities: z.array(z.object({ name: z.string(), quantity: z.number().int() })) }).nullable(),
+});
+export type InventoryItemLevel = z.infer<typeof inventoryItemLevel>;
+
+export const inventoryLevelsQuery: Operation<{ nodes: (InventoryItemLevel | null)[] }> = {
+  name: 'WaybillInventoryLevels',
+  query: `query WaybillInventoryLevels($ids: [ID!]!, $locationId: ID!) {
+  nodes(ids: $ids) { ... on InventoryItem { id sku inventoryLevel(locationId: $locationId) { quantities(names: ["available"]) { name quantity } } } }
+}`,
+  // A deleted item is null.
+  data: z.object({ nodes: z.array(inventoryItemLevel.nullable()) }),
+};
+
+/** InventorySetQuantitiesInput (2025-10): absolute quantities, each applied only if the shop still has `compareQuantity`. */
+export interface InventorySetInput {
+  name: 'available';
+  reason: string;
+  referenceDocumentUri: string;
+  quantities: { inventoryItemId: string; locationId: string; quantity: number; compareQuantity: number }[];
+}
+
+const inventoryUserError = z.object({ code: z.string().nullable().optional(), field: z.array(z.string()).nullable().optional(), message: z.string() });
+export type InventoryUserError = z.infer<typeof inventoryUserError>;
+
+export const inventorySetMutation: Operation<{ inventorySetQuantities: { userErrors: InventoryUserError[] } | null }> = {
+  name: 'WaybillInventorySet',
+  query: `mutation WaybillInventorySet($input: InventorySetQuantitiesInput!) {
+  inventorySetQuantities(input: $input) { inventoryAdjustmentGroup { id } userErrors { code field message } }
+}`,
+  data: z.object({ inventorySetQuantities: z.object({ userErrors: z.array(inventoryUserError) }).nullable() }),
 };
 
 const graphqlError = z.object({ message: z.string(), extensions: z.object({ code: z.string().optional() }).optional() });

@@ -15,28 +15,47 @@ import {
   type FulfillmentOrderLine,
   type FulfillmentOrderNode,
 } from './graphql.ts';
+import { MAX_STOCK_BATCH, pushShopifyStock, StockMemory } from './stock.ts';
 import { adminEndpoint } from './transport.ts';
 
 /**
  * A Shopify store. Orders come in through webhooks (http/routes/webhooks.ts, verified with ./webhook.ts, mapped with
  * ./map.ts). Shipments go back out through the Admin GraphQL API (./graphql.ts over ./transport.ts): each becomes
- * fulfillments of the order's fulfillment orders, carrying the carrier and tracking number.
+ * fulfillments of the order's fulfillment orders, carrying the carrier and tracking number. Stock goes out the same
+ * way (./stock.ts): `available` at one location set to what Waybill can promise, by compare-and-set.
+ *
+ * Each adapter remembers which inventory item each SKU is, per shop, for as long as it lives; channels are created
+ * afresh for every job, so the memory is the adapter's.
  */
-export const shopify: SalesChannelAdapter<ShopifyConfig, ShopifySecrets> = {
-  kind: 'shopify',
-  config: shopifyConfig,
-  secrets: shopifySecrets,
-  create: (config, secrets) => ({
-    notifyFulfilment: (notice, options) => fulfilShipment(config, secrets, notice, options.signal),
-  }),
-  interpretWebhook: (channelId, topic, payload) => {
-    if (topic !== 'orders/create' && topic !== 'orders/updated' && topic !== 'orders/cancelled') {
-      return { kind: 'ignored', reason: `topic ${topic} is not handled yet` };
-    }
-    const { incoming, sourceUpdatedAt, cancelled } = fromShopifyOrder(channelId, shopifyOrder.parse(payload));
-    return { kind: 'order', incoming, sourceUpdatedAt, cancelled };
-  },
-};
+export function createShopifyAdapter(): SalesChannelAdapter<ShopifyConfig, ShopifySecrets> {
+  const memory = new StockMemory();
+  return {
+    kind: 'shopify',
+    config: shopifyConfig,
+    secrets: shopifySecrets,
+    create: (config, secrets) => ({
+      notifyFulfilment: (notice, options) => fulfilShipment(config, secrets, notice, options.signal),
+      // Without an Admin API token the channel only sends orders in, and takes no stock.
+      ...(secrets.accessToken && {
+        maxStockBatch: MAX_STOCK_BATCH,
+        pushStock: (levels, options) => {
+          const endpoint = adminEndpoint(config, secrets);
+          const push = { client: adminClient(endpoint, options.signal), memory: memory.of(endpoint.url), locationId: config.locationId, batchKey: options.batchKey };
+          return pushShopifyStock(push, levels);
+        },
+      }),
+    }),
+    interpretWebhook: (channelId, topic, payload) => {
+      if (topic !== 'orders/create' && topic !== 'orders/updated' && topic !== 'orders/cancelled') {
+        return { kind: 'ignored', reason: `topic ${topic} is not handled yet` };
+      }
+      const { incoming, sourceUpdatedAt, cancelled } = fromShopifyOrder(channelId, shopifyOrder.parse(payload));
+      return { kind: 'order', incoming, sourceUpdatedAt, cancelled };
+    },
+  };
+}
+
+export const shopify = createShopifyAdapter();
 
 /**
  * Tells Shopify of one shipment. Safe to repeat: what Shopify already holds under this tracking number is subtracted

@@ -1,0 +1,159 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createShopifySim, type ShopifyAdmin, type ShopifySim } from '../../../../sim/shopify.ts';
+import { PermanentError } from '../../../jobs/job.ts';
+import type { SalesChannel, StockUpdate } from '../sales-channel.ts';
+import { createShopifyAdapter } from './index.ts';
+
+const SHOP = 'demo-shop.myshopify.com';
+const TOKEN = 'shpat_0123456789abcdef0123456789ab';
+const SECRET = 'shpss_unused_secret_0001';
+
+describe('shopify.pushStock against the simulated Admin API', () => {
+  let shop: ShopifySim;
+  let admin: ShopifyAdmin;
+
+  beforeEach(async () => {
+    shop = createShopifySim({ shopDomain: SHOP, webhookUrl: 'http://127.0.0.1:9/unused', secret: SECRET, seed: 4 });
+    admin = await shop.startAdmin({ accessToken: TOKEN, restoreRate: 1_000 });
+  });
+  afterEach(async () => {
+    await admin.close();
+  });
+
+  /** A channel of a fresh adapter (nothing remembered), or of the given one. */
+  function channel(config: { locationId?: string } = {}, adapter = createShopifyAdapter()): SalesChannel {
+    return adapter.create(adapter.config.parse({ shopDomain: SHOP, adminUrl: admin.url, ...config }), adapter.secrets.parse({ webhookSecret: SECRET, accessToken: TOKEN }));
+  }
+
+  function push(sales: SalesChannel, levels: StockUpdate[], batchKey = 'shop:0:0') {
+    return sales.pushStock!(levels, { signal: AbortSignal.timeout(10_000), now: new Date(), batchKey });
+  }
+
+  const named = (name: string) => admin.calls.filter((c) => c.operationName === name);
+  const sets = () => admin.inventorySets();
+
+  it('sets available at the primary location, compared with what it read, and tells Shopify which batch it was', async () => {
+    shop.addVariant({ sku: 'MUG-BLUE', available: 3 });
+    shop.addVariant({ sku: 'LAMP "OAK" 1:2', available: 9 });
+    const sales = channel();
+    expect(sales.maxStockBatch).toBe(250);
+    expect(await push(sales, [{ sku: 'MUG-BLUE', available: 7 }, { sku: 'LAMP "OAK" 1:2', available: 0 }], 'shop:1700000000000:0')).toEqual({ skipped: [] });
+    expect([admin.available('MUG-BLUE'), admin.available('LAMP "OAK" 1:2')]).toEqual([7, 0]);
+    expect(sets()).toMatchObject([
+      {
+        name: 'available',
+        reason: 'correction',
+        referenceDocumentUri: 'gid://waybill/StockSync/shop%3A1700000000000%3A0',
+        outcome: 'applied',
+        quantities: [
+          { sku: 'MUG-BLUE', quantity: 7, compareQuantity: 3 },
+          { sku: 'LAMP "OAK" 1:2', quantity: 0, compareQuantity: 9 },
+        ],
+      },
+    ]);
+    expect(admin.calls.every((c) => c.apiVersion === '2025-10' && !JSON.stringify(c.variables).includes('ignoreCompareQuantity'))).toBe(true);
+  });
+
+  it('repeating a push changes nothing; a later push reuses the inventory items it looked up', async () => {
+    shop.addVariant({ sku: 'MUG-BLUE', available: 3 });
+    const adapter = createShopifyAdapter();
+    await push(channel({}, adapter), [{ sku: 'MUG-BLUE', available: 5 }]);
+    await push(channel({}, adapter), [{ sku: 'MUG-BLUE', available: 5 }]);
+    expect(sets()).toHaveLength(1);
+    await push(channel({}, adapter), [{ sku: 'MUG-BLUE', available: 4 }]);
+    expect(admin.available('MUG-BLUE')).toBe(4);
+    expect([named('WaybillStockLocation').length, named('WaybillVariantsBySku').length, named('WaybillInventorySet').length]).toEqual([3, 1, 2]);
+  });
+
+  it('a quantity changed on Shopify between the read and the write is refused as stale, read again and set', async () => {
+    shop.addVariant({ sku: 'MUG-BLUE', available: 3 });
+    shop.addVariant({ sku: 'TEE-RED-M', available: 2 });
+    admin.before('WaybillInventorySet', () => shop.setAvailable('MUG-BLUE', 11));
+    await push(channel(), [{ sku: 'MUG-BLUE', available: 6 }, { sku: 'TEE-RED-M', available: 1 }]);
+    expect(sets().map((s) => [s.outcome, s.userErrors.map((e) => e.code), s.quantities.map((q) => `${q.sku} ${q.compareQuantity}→${q.quantity}`)])).toEqual([
+      ['refused', ['COMPARE_QUANTITY_STALE'], ['MUG-BLUE 3→6', 'TEE-RED-M 2→1']],
+      ['applied', [], ['MUG-BLUE 11→6', 'TEE-RED-M 2→1']],
+    ]);
+    expect([admin.available('MUG-BLUE'), admin.available('TEE-RED-M')]).toEqual([6, 1]);
+  });
+
+  it('gives up for now, without overwriting, when the quantity keeps changing; the job tries again later', async () => {
+    shop.addVariant({ sku: 'MUG-BLUE', available: 3 });
+    let sold = 3;
+    admin.before('WaybillInventorySet', () => shop.setAvailable('MUG-BLUE', (sold += 1)), 5);
+    const error = await push(channel(), [{ sku: 'MUG-BLUE', available: 0 }]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect(error).not.toBeInstanceOf(PermanentError);
+    expect((error as Error).message).toContain('kept changing');
+    expect(sets().map((s) => s.outcome)).toEqual(Array(5).fill('refused'));
+    expect(admin.available('MUG-BLUE')).toBe(8);
+  });
+
+  it('skips, with the reason, a SKU Shopify does not have, has twice, or does not stock there; the rest is set', async () => {
+    shop.addVariant({ sku: 'MUG-BLUE', available: 3 });
+    shop.addVariant({ sku: 'TWIN', available: 1 });
+    shop.addVariant({ sku: 'TWIN', available: 1 });
+    shop.addVariant({ sku: 'ELSEWHERE', locations: ['West warehouse'] });
+    shop.addVariant({ sku: 'mug-blue-xl', available: 1 });
+    const outcome = await push(channel(), ['GHOST', 'TWIN', 'ELSEWHERE', 'MUG-BLUE', 'MUG-BLUE-XL'].map((sku) => ({ sku, available: 5 })));
+    expect(outcome).toEqual({
+      skipped: [
+        { sku: 'GHOST', reason: 'Shopify has no variant with this SKU' },
+        { sku: 'TWIN', reason: '2 Shopify variants share this SKU, so Waybill sets none of them' },
+        { sku: 'MUG-BLUE-XL', reason: 'Shopify has no variant with this SKU' },
+        { sku: 'ELSEWHERE', reason: 'not stocked at East warehouse on Shopify' },
+      ],
+    });
+    expect(admin.available('MUG-BLUE')).toBe(5);
+    expect(admin.available('mug-blue-xl')).toBe(1);
+    expect(sets().map((s) => s.quantities.map((q) => q.sku))).toEqual([['MUG-BLUE']]);
+  });
+
+  it('sets stock at the configured location, and refuses for good a location the shop does not have', async () => {
+    shop.addVariant({ sku: 'MUG-BLUE', locations: ['East warehouse', 'West warehouse'], available: 2 });
+    const west = shop.locationId('West warehouse');
+    await push(channel({ locationId: west }), [{ sku: 'MUG-BLUE', available: 9 }]);
+    expect([admin.available('MUG-BLUE', 'East warehouse'), admin.available('MUG-BLUE', 'West warehouse')]).toEqual([2, 9]);
+    expect(sets().map((s) => s.quantities[0]?.locationId)).toEqual([west]);
+    const gone = await push(channel({ locationId: 'gid://shopify/Location/1' }), [{ sku: 'MUG-BLUE', available: 1 }]).catch((e: unknown) => e);
+    expect(gone).toBeInstanceOf(PermanentError);
+    expect((gone as Error).message).toContain('Shopify has no location gid://shopify/Location/1');
+  });
+
+  it('looks a SKU up again when the remembered variant was deleted or given another SKU', async () => {
+    const adapter = createShopifyAdapter();
+    const old = shop.addVariant({ sku: 'MUG-BLUE', available: 1 });
+    const tee = shop.addVariant({ sku: 'TEE-RED-M', available: 1 });
+    await push(channel({}, adapter), [{ sku: 'MUG-BLUE', available: 2 }, { sku: 'TEE-RED-M', available: 2 }]);
+    shop.deleteVariant(old.id);
+    shop.addVariant({ sku: 'MUG-BLUE', available: 0 });
+    shop.setVariantSku(tee.id, 'TEE-RED-L');
+    const outcome = await push(channel({}, adapter), [{ sku: 'MUG-BLUE', available: 3 }, { sku: 'TEE-RED-M', available: 3 }]);
+    expect(outcome).toEqual({ skipped: [{ sku: 'TEE-RED-M', reason: 'Shopify has no variant with this SKU' }] });
+    expect([admin.available('MUG-BLUE'), admin.available('TEE-RED-L')]).toEqual([3, 2]);
+  });
+
+  it('sends 260 SKUs as two sets of at most 250, searching 50 SKUs at a time', async () => {
+    const levels = Array.from({ length: 260 }, (_, i) => ({ sku: `SKU-${i}`, available: i }));
+    for (const l of levels) shop.addVariant({ sku: l.sku, available: 1_000 });
+    await push(channel(), levels);
+    expect(sets().map((s) => s.quantities.length)).toEqual([250, 10]);
+    expect(named('WaybillVariantsBySku')).toHaveLength(6);
+    expect(levels.every((l) => admin.available(l.sku) === l.available)).toBe(true);
+  });
+
+  it('waits out throttling within the push', async () => {
+    shop.addVariant({ sku: 'MUG-BLUE', available: 3 });
+    admin.setThrottle({ currentlyAvailable: 0, restoreRate: 500 });
+    await push(channel(), [{ sku: 'MUG-BLUE', available: 1 }]);
+    expect(admin.available('MUG-BLUE')).toBe(1);
+    expect(admin.calls.some((c) => c.outcome === 'throttled')).toBe(true);
+  });
+
+  it('a channel without an Admin API token takes no stock', () => {
+    const adapter = createShopifyAdapter();
+    const sales = adapter.create(adapter.config.parse({ shopDomain: SHOP }), adapter.secrets.parse({ webhookSecret: SECRET }));
+    expect(sales.pushStock).toBeUndefined();
+    expect(sales.maxStockBatch).toBeUndefined();
+  });
+});
