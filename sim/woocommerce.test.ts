@@ -8,6 +8,7 @@ import {
   type WooCommerceSim,
   type WooCommerceSimOptions,
   type WooOrder,
+  type WooRestOptions,
 } from './woocommerce.ts';
 
 const SECRET = 'woo-webhook-secret-0001';
@@ -400,5 +401,231 @@ describe('woocommerce simulator: orders', () => {
     expect(Date.parse(`${later.date_modified_gmt}Z`) - Date.parse(`${updated.date_modified_gmt}Z`)).toBe(
       1_000,
     );
+  });
+});
+
+describe('woocommerce simulator: the REST API v3', () => {
+  const KEY = `ck_${'1'.repeat(40)}`;
+  const SECRET_KEY = `cs_${'2'.repeat(40)}`;
+  const basic = (key = KEY, secret = SECRET_KEY) =>
+    `Basic ${Buffer.from(`${key}:${secret}`).toString('base64')}`;
+  const PRODUCTS = [
+    { id: 41, sku: 'MUG-BLUE', name: 'Blue mug' },
+    {
+      id: 42,
+      sku: '',
+      name: 'Oak lamp',
+      variations: [
+        { id: 77, sku: 'LAMP-OAK-L' },
+        { id: 78, sku: 'LAMP-OAK-S' },
+      ],
+    },
+  ];
+
+  async function rest(extra: Partial<WooRestOptions> = {}) {
+    const shop = sim('http://127.0.0.1:9');
+    const api = await shop.startRest({
+      consumerKey: KEY,
+      consumerSecret: SECRET_KEY,
+      products: PRODUCTS,
+      ...extra,
+    });
+    open.push(api);
+    /** A request written from the REST API documentation, independently of src/. */
+    const call = async (
+      method: string,
+      path: string,
+      body?: unknown,
+      authorization: string | null = basic(),
+    ) => {
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (authorization) headers.authorization = authorization;
+      const res = await fetch(`${api.url}/wp-json/wc/v3${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
+    };
+    return { shop, api, call };
+  }
+
+  it('takes the key pair as HTTP Basic or in the query string, and refuses the others as WooCommerce does', async () => {
+    const { shop, api, call } = await rest();
+    const order = shop.makeOrder(1, ITEMS);
+    await shop.deliver('order.created', order);
+    expect((await call('GET', `/orders/${order.id}`)).status).toBe(200);
+    const query = `?consumer_key=${KEY}&consumer_secret=${SECRET_KEY}`;
+    expect((await call('GET', `/orders/${order.id}${query}`, undefined, null)).status).toBe(200);
+    expect(await call('GET', `/orders/${order.id}`, undefined, null)).toMatchObject({
+      status: 401,
+      body: { code: 'woocommerce_rest_cannot_view', data: { status: 401 } },
+    });
+    expect((await call('GET', '/products', undefined, basic('ck_wrong'))).body.message).toBe(
+      'Consumer key is invalid.',
+    );
+    const wrongSecret = await call('POST', '/products/batch', { update: [] }, basic(KEY, 'cs_wrong'));
+    expect(wrongSecret).toMatchObject({
+      status: 401,
+      body: { code: 'woocommerce_rest_authentication_error', message: 'Consumer secret is invalid.' },
+    });
+    expect(api.calls.map((c) => [c.auth, c.outcome])).toEqual([
+      ['basic', 'ok'],
+      ['query', 'ok'],
+      ['none', 'unauthorized'],
+      ['basic', 'unauthorized'],
+      ['basic', 'unauthorized'],
+    ]);
+    expect(api.writes).toEqual([]);
+  });
+
+  it('refuses every write to a read-only key, and answers an unknown route rest_no_route', async () => {
+    const { call } = await rest({ permissions: 'read' });
+    expect((await call('GET', '/products')).status).toBe(200);
+    const write = await call('POST', '/products/batch', { update: [{ id: 41, stock_quantity: 1 }] });
+    expect(write.body.message).toBe('The API key provided does not have write permissions.');
+    expect(await call('GET', '/nothing-here')).toMatchObject({
+      status: 404,
+      body: { code: 'rest_no_route' },
+    });
+  });
+
+  it('serves the orders it announced, adds notes, and updates status and meta_data as WC_Data does', async () => {
+    const { shop, api, call } = await rest();
+    const order = shop.makeOrder(2, ITEMS);
+    await shop.deliver('order.created', order);
+    expect(await call('GET', '/orders/1')).toMatchObject({
+      status: 404,
+      body: { code: 'woocommerce_rest_shop_order_invalid_id' },
+    });
+    const note = await call('POST', `/orders/${order.id}/notes`, { note: 'On its way', customer_note: true });
+    expect(note).toMatchObject({
+      status: 201,
+      body: { note: 'On its way', customer_note: true, author: 'system' },
+    });
+    expect((await call('POST', `/orders/${order.id}/notes`, {})).body.code).toBe(
+      'rest_missing_callback_param',
+    );
+
+    const first = { key: '_tracking', value: { number: '1Z1' } };
+    expect(
+      (await call('PUT', `/orders/${order.id}`, { meta_data: [first, { key: '_other', value: 'x' }] }))
+        .status,
+    ).toBe(200);
+    // Without an id, a key's value is replaced rather than a second entry added.
+    const done = await call('PUT', `/orders/${order.id}`, {
+      status: 'completed',
+      meta_data: [{ key: '_tracking', value: 'v2' }],
+    });
+    expect(done.body.status).toBe('completed');
+    expect(done.body.meta_data.map((m: { key: string; value: unknown }) => [m.key, m.value])).toEqual([
+      ['_tracking', 'v2'],
+      ['_other', 'x'],
+    ]);
+    expect(done.body.date_completed_gmt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/);
+    expect((await call('PUT', `/orders/${order.id}`, { status: 'shipped' })).body.code).toBe(
+      'rest_invalid_param',
+    );
+    expect(api.order(order.id)?.status).toBe('completed');
+
+    const customer = await call('GET', `/orders/${order.id}/notes?type=customer`);
+    expect(customer.body.map((n: { note: string }) => n.note)).toEqual(['On its way']);
+    const all = await call('GET', `/orders/${order.id}/notes`);
+    expect(all.body.map((n: { note: string }) => n.note)).toEqual([
+      'Order status changed from Processing to Completed.',
+      'On its way',
+    ]);
+    expect(api.writes.map((w) => w.route)).toEqual([
+      'POST /orders/:id/notes',
+      'PUT /orders/:id',
+      'PUT /orders/:id',
+    ]);
+  });
+
+  it('keeps the newest state of an order: an older order.updated does not replace it', async () => {
+    const { shop, api } = await rest();
+    const order = shop.makeOrder(3, ITEMS);
+    await shop.deliver('order.updated', shop.updateOf(order, 60_000, { status: 'on-hold' }));
+    await shop.deliver('order.created', order);
+    expect(api.order(order.id)?.status).toBe('on-hold');
+  });
+
+  it('finds products and variations by SKU, comma-separated and case-insensitively, one page at most 100', async () => {
+    const { call } = await rest();
+    const found = await call('GET', '/products?sku=mug-blue,LAMP-OAK-L,NOPE&per_page=100');
+    expect(
+      found.body.map((p: { id: number; parent_id: number; type: string }) => [p.id, p.parent_id, p.type]),
+    ).toEqual([
+      [41, 0, 'simple'],
+      [77, 42, 'variation'],
+    ]);
+    expect(found.headers.get('x-wp-total')).toBe('2');
+    const listed = await call('GET', '/products');
+    expect(listed.body.map((p: { id: number }) => p.id)).toEqual([41, 42]);
+    expect((await call('GET', '/products?per_page=101')).body.code).toBe('rest_invalid_param');
+  });
+
+  it('sets managed stock in batches: products at /products/batch, variations under their parent, at most 100 items', async () => {
+    const { api, call } = await rest();
+    const products = await call('POST', '/products/batch', {
+      update: [
+        { id: 41, manage_stock: true, stock_quantity: 0 },
+        { id: 77, manage_stock: true, stock_quantity: 3 },
+      ],
+    });
+    expect(products.status).toBe(200);
+    expect(products.body.update[0]).toMatchObject({
+      id: 41,
+      manage_stock: true,
+      stock_quantity: 0,
+      stock_status: 'outofstock',
+    });
+    expect(products.body.update[1]).toEqual({
+      id: 77,
+      error: { code: 'woocommerce_rest_product_invalid_id', message: 'Invalid ID.', data: { status: 400 } },
+    });
+    const variations = await call('POST', '/products/42/variations/batch', {
+      update: [{ id: 77, manage_stock: true, stock_quantity: 3 }],
+    });
+    expect(variations.body.update[0]).toMatchObject({ id: 77, stock_quantity: 3, stock_status: 'instock' });
+    const tooMany = Array.from({ length: 101 }, () => ({ id: 41, stock_quantity: 9 }));
+    expect(await call('POST', '/products/batch', { update: tooMany })).toEqual({
+      status: 413,
+      headers: expect.anything(),
+      body: {
+        code: 'woocommerce_rest_request_entity_too_large',
+        message: 'Unable to accept more than 100 items for this request.',
+        data: { status: 413 },
+      },
+    });
+    expect(api.product('MUG-BLUE')?.stock_quantity).toBe(0);
+    expect(api.writes.map((w) => w.route)).toEqual([
+      'POST /products/batch',
+      'POST /products/:id/variations/batch',
+    ]);
+  });
+
+  it('limits the rate when told, with Retry-After; faults answer a status or apply and lose the answer', async () => {
+    const { shop, api, call } = await rest({ rateLimit: { requests: 2, windowMs: 60_000 } });
+    const order = shop.makeOrder(4, ITEMS);
+    await shop.deliver('order.created', order);
+    await call('GET', '/products');
+    await call('GET', '/products');
+    const limited = await call('GET', '/products');
+    expect(limited).toMatchObject({
+      status: 429,
+      body: { code: 'rate_limit_exceeded', data: { status: 429 } },
+    });
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    api.setRateLimit(null);
+
+    api.fault('POST /orders/:id/notes', { kind: 'status', status: 503 });
+    api.fault('POST /orders/:id/notes', { kind: 'lose-answer' });
+    expect((await call('POST', `/orders/${order.id}/notes`, { note: 'a' })).status).toBe(503);
+    await expect(call('POST', `/orders/${order.id}/notes`, { note: 'b' })).rejects.toThrow();
+    expect((await call('POST', `/orders/${order.id}/notes`, { note: 'c' })).status).toBe(201);
+    expect(api.notes(order.id).map((n) => n.note)).toEqual(['c', 'b']);
+    expect(api.calls.slice(-3).map((c) => c.outcome)).toEqual(['fault', 'lost', 'ok']);
   });
 });

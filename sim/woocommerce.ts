@@ -3,12 +3,27 @@
  * the REST API v3 order that the order.* webhooks carry, and delivers them the way WooCommerce's WC_Webhook does:
  * the body as PHP's json_encode writes it, signed with the webhook's secret, the X-WC-Webhook-* headers, a delivery
  * id hashed from the webhook id and the current second, one attempt per event, and a webhook that turns itself off
- * after repeated failures. Written from WooCommerce's webhook documentation and WC_Webhook itself, not from src/,
- * so that the simulator catches a hub that drifts from what WooCommerce really sends.
+ * after repeated failures. It also answers the part of the REST API v3 a hub writes back to (startRest): order notes,
+ * status and meta_data of the orders it announced, products and variations looked up by SKU and their managed stock
+ * set in batches, behind HTTP Basic auth with a consumer key pair. Written from WooCommerce's documentation and its
+ * own code (WC_Webhook, the REST controllers), not from src/, so that the simulator catches a hub that drifts from
+ * what WooCommerce really sends and accepts.
  */
 import { createHmac, randomBytes, randomInt } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
-import { backoffMs, deriveSeed, pick, seededRandom } from './shared.ts';
+import {
+  backoffMs,
+  closeServer,
+  deriveSeed,
+  headerValue,
+  isRecord,
+  listen,
+  parseJson,
+  pick,
+  readBody,
+  seededRandom,
+} from './shared.ts';
 
 export type WooResource = 'order' | 'product' | 'customer' | 'coupon';
 export type WooEvent = 'created' | 'updated' | 'deleted' | 'restored';
@@ -36,7 +51,8 @@ export interface WooCommerceSimOptions {
 export interface WooMeta {
   id: number;
   key: string;
-  value: string;
+  /** Any JSON: WordPress stores arrays and objects serialized and gives them back as they were. */
+  value: unknown;
 }
 
 export interface WooAddress {
@@ -257,6 +273,11 @@ export interface WooCommerceSim {
   /** What the store's admin does after fixing the cause: the webhook active again, its failure count cleared. */
   reactivate(topic: WooTopic): void;
   setWebhookUrl(url: string): void;
+  /**
+   * Starts the store's REST API v3 on 127.0.0.1 (its url is the store's address for a hub). It knows every order
+   * delivered through order.created or order.updated (the newest state of each) and the products given.
+   */
+  startRest(opts: WooRestOptions): Promise<WooRest>;
 }
 
 export function createWooCommerceSim(opts: WooCommerceSimOptions): WooCommerceSim {
@@ -310,6 +331,8 @@ class WooCommerceStore implements WooCommerceSim {
   private readonly webhooks = new Map<WooTopic, Webhook>();
   /** Keyed by the result object handed out, so nothing is kept once the caller lets go of it. */
   private readonly sent = new WeakMap<DeliveryResult, PreparedDelivery>();
+  /** The orders the store announced, as its REST API serves them. */
+  private readonly orders = new Map<number, WooOrder>();
 
   constructor(private readonly opts: WooCommerceSimOptions) {
     this.webhookUrl = opts.webhookUrl;
@@ -341,6 +364,8 @@ class WooCommerceStore implements WooCommerceSim {
   }
 
   async deliver(topic: WooTopic, payload: unknown, opts: DeliverOptions = {}): Promise<DeliveryResult> {
+    // The order exists in the store whatever becomes of the webhook.
+    if (opts.rawBody === undefined) this.keep(topic, payload);
     if (this.hook(topic).status !== 'active')
       return { sent: false, status: 0, deliveryId: '', attempts: 0, body: '' };
     return this.send(this.prepare(topic, payload, opts));
@@ -363,6 +388,21 @@ class WooCommerceStore implements WooCommerceSim {
     // Unlike a delivery, the ping follows redirects (wp_safe_remote_post's defaults) and is not counted as a failure.
     const answer = await postOnce(this.webhookUrl, headers, body, PING_TIMEOUT_MS, 'follow');
     return { ...answer, ok: answer.status === 200 };
+  }
+
+  async startRest(opts: WooRestOptions): Promise<WooRest> {
+    const office = new BackOffice(this.orders, this.now, this.store.utcOffsetMinutes, opts.products ?? []);
+    const server = new RestServer(office, opts);
+    await server.start();
+    return server;
+  }
+
+  /** An older update (by date_modified_gmt) does not replace what the store holds, REST changes included. */
+  private keep(topic: WooTopic, payload: unknown): void {
+    if ((topic !== 'order.created' && topic !== 'order.updated') || !isWooOrder(payload)) return;
+    const held = this.orders.get(payload.id);
+    if (held && held.date_modified_gmt > payload.date_modified_gmt) return;
+    this.orders.set(payload.id, structuredClone(payload));
   }
 
   /** Webhooks come into being on first use, numbered like a store's: 1, 2, 3 … */
@@ -997,4 +1037,648 @@ function updatedOrder(
     date_modified_gmt: wcDate(modifiedMs),
   };
   return structuredClone({ ...order, ...changes, ...dates });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The REST API v3: what a hub writes back (order notes, status and meta_data; managed stock)
+
+export interface WooVariationSeed {
+  id: number;
+  sku: string;
+  /** Default false: a new variation does not manage its own stock. */
+  manageStock?: boolean;
+  stockQuantity?: number | null;
+}
+
+export interface WooProductSeed {
+  id: number;
+  /** '' for none (a variable product often has none of its own). */
+  sku: string;
+  name?: string;
+  manageStock?: boolean;
+  stockQuantity?: number | null;
+  /** Makes it a variable product. */
+  variations?: WooVariationSeed[];
+}
+
+/** At most `requests` requests per window of `windowMs`; the rest are answered 429 with Retry-After. */
+export interface WooRateLimit {
+  requests: number;
+  windowMs: number;
+}
+
+export interface WooRestOptions {
+  consumerKey: string;
+  consumerSecret: string;
+  /** The key's permissions; default 'read_write'. A read key is refused every write, as WooCommerce does. */
+  permissions?: 'read' | 'write' | 'read_write';
+  products?: WooProductSeed[];
+  /** Default: none (WooCommerce itself does not limit REST v3; hosts and firewalls in front of it do). */
+  rateLimit?: WooRateLimit;
+  port?: number;
+}
+
+/** The part of a REST API v3 product the simulator keeps. A variation has type 'variation' and its parent_id. */
+export interface WooProduct {
+  id: number;
+  name: string;
+  type: 'simple' | 'variable' | 'variation';
+  status: 'publish';
+  sku: string;
+  parent_id: number;
+  manage_stock: boolean;
+  stock_quantity: number | null;
+  stock_status: 'instock' | 'outofstock';
+  variations: number[];
+  meta_data: WooMeta[];
+}
+
+export interface WooOrderNote {
+  id: number;
+  author: string;
+  date_created: string;
+  date_created_gmt: string;
+  note: string;
+  customer_note: boolean;
+}
+
+export type WooRestRoute =
+  | 'GET /orders/:id'
+  | 'PUT /orders/:id'
+  | 'GET /orders/:id/notes'
+  | 'POST /orders/:id/notes'
+  | 'GET /products'
+  | 'POST /products/batch'
+  | 'POST /products/:id/variations/batch';
+
+export interface WooRestCall {
+  method: string;
+  path: string;
+  /** null when no route matched (or the call was refused before routing). */
+  route: WooRestRoute | null;
+  /** 0 when the answer was lost. */
+  status: number;
+  outcome: 'ok' | 'refused' | 'unauthorized' | 'rate-limited' | 'fault' | 'lost';
+  /** How the call carried its keys. */
+  auth: 'basic' | 'query' | 'none';
+}
+
+/** A write the store applied (answered 2xx, or applied and its answer lost), in order. */
+export interface WooRestWrite {
+  route: WooRestRoute;
+  path: string;
+  body: unknown;
+}
+
+/** `status`: answered so, nothing applied. `lose-answer`: applied, then the connection is dropped unanswered. */
+export type WooRestFault = { kind: 'status'; status: number } | { kind: 'lose-answer' };
+
+export interface WooRest {
+  /** http://127.0.0.1:{port}: the store's address; the API is under /wp-json/wc/v3. */
+  url: string;
+  /** Every request, in order of arrival. */
+  calls: WooRestCall[];
+  writes: WooRestWrite[];
+  order(id: number): WooOrder | undefined;
+  /** Newest first, as WooCommerce lists them. */
+  notes(orderId: number): WooOrderNote[];
+  /** The product or variation with exactly this SKU. */
+  product(sku: string): WooProduct | undefined;
+  /** Deletes the product or variation with exactly this SKU, as an admin would: its id is no longer valid. */
+  remove(sku: string): void;
+  setRateLimit(limit: WooRateLimit | null): void;
+  /** The next `times` (default 1) calls to the route meet the fault. */
+  fault(route: WooRestRoute, fault: WooRestFault, times?: number): void;
+  close(): Promise<void>;
+}
+
+const API_ROOT = '/wp-json/wc/v3';
+const ORDER_STATUSES: readonly WooOrderStatus[] = [
+  'pending',
+  'processing',
+  'on-hold',
+  'completed',
+  'cancelled',
+  'refunded',
+  'failed',
+  'trash',
+];
+/** wc_get_order_status_name, for the note a status change leaves. */
+const STATUS_NAMES: Record<WooOrderStatus, string> = {
+  pending: 'Pending payment',
+  processing: 'Processing',
+  'on-hold': 'On hold',
+  completed: 'Completed',
+  cancelled: 'Cancelled',
+  refunded: 'Refunded',
+  failed: 'Failed',
+  trash: 'Trash',
+};
+/** The woocommerce_rest_batch_items_limit default: create + update + delete together. */
+const BATCH_ITEMS_LIMIT = 100;
+
+interface Reply {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+/** WordPress's error shape: `{ code, message, data: { status } }`. */
+function wpError(code: string, message: string, status: number): Reply {
+  return { status, body: { code, message, data: { status } } };
+}
+
+function isWooOrder(payload: unknown): payload is WooOrder {
+  return (
+    isRecord(payload) &&
+    typeof payload.id === 'number' &&
+    typeof payload.date_modified_gmt === 'string' &&
+    Array.isArray(payload.line_items) &&
+    Array.isArray(payload.meta_data)
+  );
+}
+
+/** The store's data behind the REST API; each method is one endpoint and answers as WooCommerce would. */
+class BackOffice {
+  readonly products = new Map<number, WooProduct>();
+  private readonly notesByOrder = new Map<number, WooOrderNote[]>();
+  /** Note and meta ids: one sequence, like WordPress's comment and meta tables are each one sequence. */
+  private lastId = 9_000;
+
+  constructor(
+    readonly orders: Map<number, WooOrder>,
+    private readonly now: () => number,
+    private readonly offsetMinutes: number,
+    seeds: readonly WooProductSeed[],
+  ) {
+    for (const seed of seeds) this.addProduct(seed);
+  }
+
+  notes(orderId: number): WooOrderNote[] {
+    return [...(this.notesByOrder.get(orderId) ?? [])].reverse();
+  }
+
+  getOrder(id: number): Reply {
+    const order = this.orders.get(id);
+    if (!order) return wpError('woocommerce_rest_shop_order_invalid_id', 'Invalid ID.', 404);
+    return { status: 200, body: order };
+  }
+
+  /** Checks everything before changing anything: a refused update leaves the order as it was. */
+  updateOrder(id: number, body: Record<string, unknown>): Reply {
+    const order = this.orders.get(id);
+    if (!order) return wpError('woocommerce_rest_shop_order_invalid_id', 'Invalid ID.', 400);
+    const status = body.status;
+    if (status !== undefined && !ORDER_STATUSES.includes(status as WooOrderStatus)) {
+      return wpError('rest_invalid_param', 'Invalid parameter(s): status', 400);
+    }
+    const meta = body.meta_data;
+    if (meta !== undefined && !(Array.isArray(meta) && meta.every(isMetaInput))) {
+      return wpError('rest_invalid_param', 'Invalid parameter(s): meta_data', 400);
+    }
+    for (const entry of meta ?? []) order.meta_data = updateMeta(order.meta_data, entry, () => ++this.lastId);
+    if (status !== undefined && status !== order.status) this.changeStatus(order, status as WooOrderStatus);
+    this.touch(order);
+    return { status: 200, body: order };
+  }
+
+  listNotes(orderId: number, query: URLSearchParams): Reply {
+    if (!this.orders.has(orderId))
+      return wpError('woocommerce_rest_order_invalid_id', 'Invalid order ID.', 404);
+    const type = query.get('type') ?? 'any';
+    if (!['any', 'customer', 'internal'].includes(type))
+      return wpError('rest_invalid_param', 'Invalid parameter(s): type', 400);
+    const notes = this.notes(orderId).filter(
+      (n) => type === 'any' || n.customer_note === (type === 'customer'),
+    );
+    return { status: 200, body: notes };
+  }
+
+  addNote(orderId: number, body: Record<string, unknown>): Reply {
+    if (!this.orders.has(orderId))
+      return wpError('woocommerce_rest_order_invalid_id', 'Invalid order ID.', 404);
+    if (body.note === undefined)
+      return wpError('rest_missing_callback_param', 'Missing parameter(s): note', 400);
+    if (typeof body.note !== 'string' || body.note.trim() === '') {
+      return wpError(
+        'woocommerce_rest_invalid_order_note',
+        'Cannot create order note, please provide a note.',
+        400,
+      );
+    }
+    const customer = body.customer_note ?? false;
+    if (typeof customer !== 'boolean')
+      return wpError('rest_invalid_param', 'Invalid parameter(s): customer_note', 400);
+    return { status: 201, body: this.note(orderId, body.note, customer) };
+  }
+
+  /** The `sku` filter: comma-separated, variations included, matched as MySQL does (case-insensitively). */
+  listProducts(query: URLSearchParams): Reply {
+    const perPage = Number(query.get('per_page') ?? '10');
+    const page = Number(query.get('page') ?? '1');
+    if (!Number.isInteger(perPage) || perPage < 1 || perPage > 100) {
+      return wpError('rest_invalid_param', 'Invalid parameter(s): per_page', 400);
+    }
+    if (!Number.isInteger(page) || page < 1)
+      return wpError('rest_invalid_param', 'Invalid parameter(s): page', 400);
+    const sku = query.get('sku');
+    const all = [...this.products.values()];
+    const found = sku ? all.filter(matchesSku(sku)) : all.filter((p) => p.type !== 'variation');
+    const headers = {
+      'x-wp-total': String(found.length),
+      'x-wp-totalpages': String(Math.ceil(found.length / perPage)),
+    };
+    return { status: 200, body: found.slice((page - 1) * perPage, page * perPage), headers };
+  }
+
+  /** POST /products/batch (parentId undefined) or /products/{parentId}/variations/batch: `update` only. */
+  batch(body: Record<string, unknown>, parentId?: number): Reply {
+    const lists = ['create', 'update', 'delete'].map((key) => body[key] ?? []);
+    if (!lists.every(Array.isArray))
+      return wpError('rest_invalid_param', 'Invalid parameter(s): update', 400);
+    const total = (lists as unknown[][]).reduce((sum, list) => sum + list.length, 0);
+    if (total > BATCH_ITEMS_LIMIT) {
+      const message = `Unable to accept more than ${BATCH_ITEMS_LIMIT} items for this request.`;
+      return wpError('woocommerce_rest_request_entity_too_large', message, 413);
+    }
+    const [create = [], update = [], remove = []] = lists as unknown[][];
+    if (create.length > 0 || remove.length > 0) {
+      return wpError('woocommerce_rest_simulator', 'The simulator only updates in batches.', 501);
+    }
+    return { status: 200, body: { update: update.map((item) => this.updateStock(item, parentId)) } };
+  }
+
+  private updateStock(item: unknown, parentId: number | undefined): unknown {
+    const id = isRecord(item) && Number.isInteger(item.id) ? (item.id as number) : 0;
+    const product = this.products.get(id);
+    // Stricter than WooCommerce, which may take a variation at /products/batch: a hub should use its parent's route.
+    const fits = parentId === undefined ? product?.type !== 'variation' : product?.parent_id === parentId;
+    if (!product || !fits || !isRecord(item)) {
+      const code =
+        parentId === undefined
+          ? 'woocommerce_rest_product_invalid_id'
+          : 'woocommerce_rest_product_variation_invalid_id';
+      return itemError(id, code, 'Invalid ID.');
+    }
+    const { manage_stock: manage, stock_quantity: quantity } = item;
+    if (manage !== undefined && typeof manage !== 'boolean')
+      return itemError(id, 'rest_invalid_param', 'Invalid parameter(s): manage_stock');
+    if (quantity !== undefined && quantity !== null && !Number.isInteger(quantity)) {
+      return itemError(id, 'rest_invalid_param', 'Invalid parameter(s): stock_quantity');
+    }
+    if (manage !== undefined) product.manage_stock = manage;
+    if (quantity !== undefined) product.stock_quantity = quantity as number | null;
+    if (product.manage_stock)
+      product.stock_status = (product.stock_quantity ?? 0) > 0 ? 'instock' : 'outofstock';
+    return product;
+  }
+
+  private addProduct(seed: WooProductSeed): void {
+    const variations = seed.variations ?? [];
+    const name = seed.name ?? `Product ${seed.id}`;
+    const type = variations.length > 0 ? 'variable' : 'simple';
+    this.products.set(seed.id, product(seed.id, name, type, seed.sku, 0, seed));
+    for (const v of variations)
+      this.products.set(v.id, product(v.id, `${name} - ${v.sku}`, 'variation', v.sku, seed.id, v));
+    this.products.get(seed.id)!.variations = variations.map((v) => v.id);
+  }
+
+  /** WC_Order::update_status: the change leaves a private note, and completing dates the order. */
+  private changeStatus(order: WooOrder, to: WooOrderStatus): void {
+    this.note(
+      order.id,
+      `Order status changed from ${STATUS_NAMES[order.status]} to ${STATUS_NAMES[to]}.`,
+      false,
+    );
+    order.status = to;
+    if (to === 'completed') {
+      order.date_completed = localDate(this.now(), this.offsetMinutes);
+      order.date_completed_gmt = wcDate(this.now());
+    }
+  }
+
+  private note(orderId: number, text: string, customer: boolean): WooOrderNote {
+    const ms = this.now();
+    const note: WooOrderNote = {
+      id: ++this.lastId,
+      author: 'system',
+      date_created: localDate(ms, this.offsetMinutes),
+      date_created_gmt: wcDate(ms),
+      note: text,
+      customer_note: customer,
+    };
+    this.notesByOrder.set(orderId, [...(this.notesByOrder.get(orderId) ?? []), note]);
+    return note;
+  }
+
+  private touch(order: WooOrder): void {
+    order.date_modified = localDate(this.now(), this.offsetMinutes);
+    order.date_modified_gmt = wcDate(this.now());
+  }
+}
+
+function product(
+  id: number,
+  name: string,
+  type: WooProduct['type'],
+  sku: string,
+  parentId: number,
+  stock: { manageStock?: boolean; stockQuantity?: number | null },
+): WooProduct {
+  const quantity = stock.stockQuantity ?? null;
+  return {
+    id,
+    name,
+    type,
+    status: 'publish',
+    sku,
+    parent_id: parentId,
+    manage_stock: stock.manageStock ?? false,
+    stock_quantity: quantity,
+    stock_status: stock.manageStock && (quantity ?? 0) <= 0 ? 'outofstock' : 'instock',
+    variations: [],
+    meta_data: [],
+  };
+}
+
+/** The whole value is one SKU too when it has commas (WooCommerce adds it to the pieces). */
+function matchesSku(value: string): (p: WooProduct) => boolean {
+  const pieces = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (pieces.length > 1) pieces.push(value.trim());
+  const wanted = new Set(pieces.map((s) => s.toLowerCase()));
+  return (p) => p.sku !== '' && wanted.has(p.sku.toLowerCase());
+}
+
+function itemError(id: number, code: string, message: string): unknown {
+  return { id, error: { code, message, data: { status: 400 } } };
+}
+
+function isMetaInput(entry: unknown): entry is { id?: number; key: string; value: unknown } {
+  return (
+    isRecord(entry) &&
+    typeof entry.key === 'string' &&
+    'value' in entry &&
+    (entry.id === undefined || Number.isInteger(entry.id))
+  );
+}
+
+/**
+ * WC_Data::update_meta_data: an entry with a known id changes that entry; otherwise the key's first entry takes the
+ * value and its other entries go, or a new entry is added.
+ */
+function updateMeta(
+  meta: WooMeta[],
+  entry: { id?: number; key: string; value: unknown },
+  nextId: () => number,
+): WooMeta[] {
+  const byId = entry.id === undefined ? undefined : meta.find((m) => m.id === entry.id);
+  if (byId) return meta.map((m) => (m === byId ? { ...m, key: entry.key, value: entry.value } : m));
+  const first = meta.find((m) => m.key === entry.key);
+  if (!first) return [...meta, { id: nextId(), key: entry.key, value: entry.value }];
+  return meta
+    .filter((m) => m.key !== entry.key || m === first)
+    .map((m) => (m === first ? { ...m, value: entry.value } : m));
+}
+
+interface RouteMatch {
+  route: WooRestRoute;
+  run: (office: BackOffice, query: URLSearchParams, body: Record<string, unknown>) => Reply;
+}
+
+/** WordPress's EDITABLE methods (POST, PUT, PATCH) all update an order. */
+function matchRoute(method: string, path: string): RouteMatch | undefined {
+  const id = (pattern: RegExp) => Number(pattern.exec(path)?.[1] ?? Number.NaN);
+  const order = id(/^\/orders\/(\d+)$/);
+  const notes = id(/^\/orders\/(\d+)\/notes$/);
+  const variations = id(/^\/products\/(\d+)\/variations\/batch$/);
+  if (method === 'GET' && order > 0) return { route: 'GET /orders/:id', run: (o) => o.getOrder(order) };
+  if (['POST', 'PUT', 'PATCH'].includes(method) && order > 0) {
+    return { route: 'PUT /orders/:id', run: (o, _q, body) => o.updateOrder(order, body) };
+  }
+  if (method === 'GET' && notes > 0)
+    return { route: 'GET /orders/:id/notes', run: (o, q) => o.listNotes(notes, q) };
+  if (method === 'POST' && notes > 0)
+    return { route: 'POST /orders/:id/notes', run: (o, _q, b) => o.addNote(notes, b) };
+  if (method === 'GET' && path === '/products')
+    return { route: 'GET /products', run: (o, q) => o.listProducts(q) };
+  if (method === 'POST' && path === '/products/batch')
+    return { route: 'POST /products/batch', run: (o, _q, b) => o.batch(b) };
+  if (method === 'POST' && variations > 0) {
+    return { route: 'POST /products/:id/variations/batch', run: (o, _q, b) => o.batch(b, variations) };
+  }
+  return undefined;
+}
+
+/** What WooCommerce answers a request that arrived without any credentials, by what it asked for. */
+function notAllowed(route: WooRestRoute): Reply {
+  if (route.startsWith('GET'))
+    return wpError('woocommerce_rest_cannot_view', 'Sorry, you cannot view this resource.', 401);
+  if (route.endsWith('batch')) {
+    return wpError(
+      'woocommerce_rest_cannot_batch',
+      'Sorry, you are not allowed to batch manipulate this resource.',
+      401,
+    );
+  }
+  if (route.startsWith('PUT'))
+    return wpError('woocommerce_rest_cannot_edit', 'Sorry, you are not allowed to edit this resource.', 401);
+  return wpError('woocommerce_rest_cannot_create', 'Sorry, you are not allowed to create resources.', 401);
+}
+
+interface Credentials {
+  key: string;
+  secret: string;
+  via: 'basic' | 'query';
+}
+
+/** HTTP Basic (key as user, secret as password), else the consumer_key and consumer_secret query parameters. */
+function readCredentials(req: IncomingMessage, url: URL): Credentials | undefined {
+  const header = headerValue(req, 'authorization');
+  if (header?.startsWith('Basic ')) {
+    const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon >= 0) return { key: decoded.slice(0, colon), secret: decoded.slice(colon + 1), via: 'basic' };
+  }
+  const key = url.searchParams.get('consumer_key');
+  const secret = url.searchParams.get('consumer_secret');
+  return key !== null && secret !== null ? { key, secret, via: 'query' } : undefined;
+}
+
+/** A fixed window per server. Wall time, not the store's clock: rate limits are a property of the host. */
+class FixedWindow {
+  private started = 0;
+  private used = 0;
+
+  constructor(public limit: WooRateLimit | null) {}
+
+  /** Seconds to wait, or 0 when the request may go ahead. */
+  take(): number {
+    if (!this.limit) return 0;
+    const now = Date.now();
+    if (now - this.started >= this.limit.windowMs) {
+      this.started = now;
+      this.used = 0;
+    }
+    if (this.used < this.limit.requests) {
+      this.used++;
+      return 0;
+    }
+    return Math.max(1, Math.ceil((this.started + this.limit.windowMs - now) / 1000));
+  }
+}
+
+class RestServer implements WooRest {
+  url = '';
+  readonly calls: WooRestCall[] = [];
+  readonly writes: WooRestWrite[] = [];
+  private readonly faults = new Map<WooRestRoute, WooRestFault[]>();
+  private readonly window: FixedWindow;
+  private readonly server: Server;
+
+  constructor(
+    private readonly office: BackOffice,
+    private readonly opts: WooRestOptions,
+  ) {
+    this.window = new FixedWindow(opts.rateLimit ?? null);
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((error: unknown) => {
+        if (!res.headersSent)
+          send(res, wpError('internal_server_error', `simulator failure: ${String(error)}`, 500));
+      });
+    });
+  }
+
+  async start(): Promise<void> {
+    this.url = `http://127.0.0.1:${await listen(this.server, this.opts.port ?? 0)}`;
+  }
+
+  order(id: number): WooOrder | undefined {
+    return this.office.orders.get(id);
+  }
+
+  notes(orderId: number): WooOrderNote[] {
+    return this.office.notes(orderId);
+  }
+
+  product(sku: string): WooProduct | undefined {
+    return [...this.office.products.values()].find((p) => p.sku === sku);
+  }
+
+  remove(sku: string): void {
+    const gone = this.product(sku);
+    if (!gone) throw new Error(`no product with SKU ${sku}`);
+    this.office.products.delete(gone.id);
+    const parent = this.office.products.get(gone.parent_id);
+    if (parent) parent.variations = parent.variations.filter((id) => id !== gone.id);
+  }
+
+  setRateLimit(limit: WooRateLimit | null): void {
+    this.window.limit = limit;
+  }
+
+  fault(route: WooRestRoute, fault: WooRestFault, times = 1): void {
+    const queue = this.faults.get(route) ?? [];
+    this.faults.set(route, [
+      ...queue,
+      ...Array.from({ length: positiveInteger(times, 'times') }, () => fault),
+    ]);
+  }
+
+  close(): Promise<void> {
+    return closeServer(this.server);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://sim');
+    const method = req.method ?? 'GET';
+    const credentials = readCredentials(req, url);
+    const call: WooRestCall = {
+      method,
+      path: url.pathname,
+      route: null,
+      status: 0,
+      outcome: 'refused',
+      auth: credentials?.via ?? 'none',
+    };
+    this.calls.push(call);
+    const raw = await readBody(req);
+    const answer = (reply: Reply, outcome: WooRestCall['outcome']) => {
+      Object.assign(call, { status: reply.status, outcome });
+      send(res, reply);
+    };
+    const wait = this.window.take();
+    if (wait > 0) return answer(rateLimited(wait), 'rate-limited');
+    // Wrong keys are refused before routing (WC_REST_Authentication runs first); no keys at all, by the route.
+    const refused = credentials && this.checkKeys(credentials, method);
+    if (refused) return answer(refused, 'unauthorized');
+    const match = url.pathname.startsWith(API_ROOT)
+      ? matchRoute(method, url.pathname.slice(API_ROOT.length))
+      : undefined;
+    if (!match) {
+      return answer(
+        wpError('rest_no_route', 'No route was found matching the URL and request method.', 404),
+        'refused',
+      );
+    }
+    call.route = match.route;
+    if (!credentials) return answer(notAllowed(match.route), 'unauthorized');
+    this.run(match, url, raw, call, res, answer);
+  }
+
+  private run(
+    match: RouteMatch,
+    url: URL,
+    raw: Buffer,
+    call: WooRestCall,
+    res: ServerResponse,
+    answer: (reply: Reply, outcome: WooRestCall['outcome']) => void,
+  ): void {
+    const fault = this.faults.get(match.route)?.shift();
+    if (fault?.kind === 'status') return answer(faultReply(fault.status), 'fault');
+    const body = raw.length > 0 ? parseJson(raw) : {};
+    if (!isRecord(body))
+      return answer(wpError('rest_invalid_json', 'Invalid JSON body passed.', 400), 'refused');
+    const reply = match.run(this.office, url.searchParams, body);
+    if (!match.route.startsWith('GET') && reply.status < 300) {
+      this.writes.push({ route: match.route, path: url.pathname, body: structuredClone(body) });
+    }
+    if (fault?.kind === 'lose-answer') {
+      Object.assign(call, { status: 0, outcome: 'lost' });
+      res.destroy();
+      return;
+    }
+    answer(reply, reply.status < 300 ? 'ok' : 'refused');
+  }
+
+  /** WC_REST_Authentication's answers, the key checked before the secret, then the key's permissions. */
+  private checkKeys(given: Credentials, method: string): Reply | undefined {
+    const fail = (message: string) => wpError('woocommerce_rest_authentication_error', message, 401);
+    if (given.key !== this.opts.consumerKey) return fail('Consumer key is invalid.');
+    if (given.secret !== this.opts.consumerSecret) return fail('Consumer secret is invalid.');
+    const permissions = this.opts.permissions ?? 'read_write';
+    if (method === 'GET' && permissions === 'write')
+      return fail('The API key provided does not have read permissions.');
+    if (method !== 'GET' && permissions === 'read')
+      return fail('The API key provided does not have write permissions.');
+    return undefined;
+  }
+}
+
+function rateLimited(waitSeconds: number): Reply {
+  const reply = wpError('rate_limit_exceeded', 'Too many requests. Please wait and try again.', 429);
+  return { ...reply, headers: { 'retry-after': String(waitSeconds) } };
+}
+
+function faultReply(status: number): Reply {
+  const reply = wpError('simulated_fault', `The simulator was told to answer ${status}.`, status);
+  return status === 429 ? { ...reply, headers: { 'retry-after': '1' } } : reply;
+}
+
+function send(res: ServerResponse, reply: Reply): void {
+  res
+    .writeHead(reply.status, { 'content-type': 'application/json; charset=UTF-8', ...reply.headers })
+    .end(JSON.stringify(reply.body));
 }

@@ -1,8 +1,22 @@
 import { z } from 'zod';
 
+/** 127.0.0.0/8, ::1 and localhost: the only hosts the consumer secret may travel to over plain http. */
+export function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
+
+/**
+ * WooCommerce takes the consumer secret in clear (HTTP Basic), so it may only go out encrypted. A loopback address
+ * is the exception: the traffic never leaves the machine (a simulator in tests, a local TLS-terminating proxy).
+ */
+function isSafeTransport(value: string): boolean {
+  const url = new URL(value);
+  return url.protocol === 'https:' || isLoopbackHost(url.hostname);
+}
+
 export const woocommerceConfig = z.object({
   /** The store's address (WordPress's home URL): WooCommerce names it in X-WC-Webhook-Source, the REST API lives under it. */
-  storeUrl: z.url({ protocol: /^https$/ }),
+  storeUrl: z.url({ protocol: /^https?$/ }).refine(isSafeTransport, 'must be an https:// address (plain http only on a loopback host)'),
 });
 export type WooCommerceConfig = z.infer<typeof woocommerceConfig>;
 
@@ -10,7 +24,7 @@ export type WooCommerceConfig = z.infer<typeof woocommerceConfig>;
 export const woocommerceSecrets = z.object({
   /** The secret set on the store's webhooks; WooCommerce signs every delivery with it. */
   webhookSecret: z.string().min(16),
-  /** REST API key pair (WooCommerce → Settings → Advanced → REST API), for what Waybill will send back. */
+  /** REST API key pair (WooCommerce → Settings → Advanced → REST API, Read/Write), for what Waybill sends back. */
   consumerKey: z.string().optional(),
   consumerSecret: z.string().optional(),
 });

@@ -1,22 +1,38 @@
-import { PermanentError } from '../../../jobs/job.ts';
-import type { SalesChannelAdapter } from '../sales-channel.ts';
+import type { SalesChannel, SalesChannelAdapter } from '../sales-channel.ts';
 import { woocommerceConfig, woocommerceSecrets, type WooCommerceConfig, type WooCommerceSecrets } from './credentials.ts';
+import { notifyShipment } from './fulfilment.ts';
 import { fromWooCommerceOrder, wooCommerceOrder } from './map.ts';
+import { BATCH_LIMIT } from './rest.ts';
+import { pushStockLevels } from './stock.ts';
+import { restClient, restEndpoint } from './transport.ts';
 
 /**
  * A WooCommerce store. Orders come in through webhooks (http/routes/webhooks.ts, verified with ./webhook.ts, mapped
- * with ./map.ts). What goes back out (order notes and status, tracking) speaks the REST API and is not built yet:
- * telling WooCommerce of a shipment fails loudly instead of pretending.
+ * with ./map.ts). What goes back out speaks the REST API v3 with the channel's consumer key pair (./rest.ts over
+ * ./transport.ts): each shipment becomes a customer note with its tracking, recorded in the order's meta_data, and
+ * completes the order once nothing is left to ship (./fulfilment.ts); stock levels set the products' and
+ * variations' managed stock (./stock.ts).
  */
 export const woocommerce: SalesChannelAdapter<WooCommerceConfig, WooCommerceSecrets> = {
   kind: 'woocommerce',
   config: woocommerceConfig,
   secrets: woocommerceSecrets,
-  create: () => ({
-    notifyFulfilment: async () => {
-      throw new PermanentError('fulfilments to WooCommerce need the REST connector, which is not built yet');
-    },
-  }),
+  create: (config, secrets) => {
+    const channel: SalesChannel = {
+      notifyFulfilment: async (notice, { signal }) => notifyShipment(restClient(restEndpoint(config, secrets), signal), notice),
+    };
+    // Without a key pair the store only sends orders: the stock sync leaves it alone instead of failing every second.
+    if (!secrets.consumerKey || !secrets.consumerSecret) return channel;
+    return {
+      ...channel,
+      maxStockBatch: BATCH_LIMIT,
+      pushStock: async (levels, { signal, now }) => {
+        const endpoint = restEndpoint(config, secrets);
+        // Product ids are per store; the key pair is part of the name so that a store replaced at the same address starts afresh.
+        return pushStockLevels(restClient(endpoint, signal), `${endpoint.base} ${secrets.consumerKey}`, levels, now);
+      },
+    };
+  },
   interpretWebhook: (channelId, topic, payload) => {
     // The payload of order.deleted is only { id }; acting on it waits for cancellation in Waybill.
     if (topic === 'order.deleted') return { kind: 'ignored', reason: 'order.deleted is not acted on until cancellation is built' };

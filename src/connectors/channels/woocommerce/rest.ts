@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import { PermanentError } from '../../../jobs/job.ts';
+import type { RestCall, RestRequest } from './transport.ts';
+
+/**
+ * The calls Waybill makes to the REST API v3 and the part of each answer it reads (zod keeps only the fields named
+ * here). Paths are relative to /wp-json/wc/v3 (./transport.ts).
+ */
+const id = z.number().int().positive();
+
+const metaEntry = z.object({ id: z.number().int().optional(), key: z.string(), value: z.unknown() });
+export type MetaEntry = z.infer<typeof metaEntry>;
+
+const order = z.object({ id, status: z.string(), meta_data: z.array(metaEntry) });
+export type OrderView = z.infer<typeof order>;
+
+const note = z.object({ id, note: z.string(), customer_note: z.boolean() });
+export type OrderNote = z.infer<typeof note>;
+
+/** A product or, when looked up by SKU, a variation (type `variation`, parent_id its variable product). */
+const product = z.object({ id, parent_id: z.number().int().nonnegative().default(0), sku: z.string(), type: z.string().optional() });
+export type ProductView = z.infer<typeof product>;
+
+/** A batch answers 200 with one entry per item: the object written, or `{ id, error }` for an item refused. */
+const batchItem = z.union([z.object({ id: z.number().int(), error: z.object({ code: z.string(), message: z.string() }) }), z.object({ id })]);
+const batchAnswer = z.object({ update: z.array(batchItem).default([]) });
+export type BatchItem = z.infer<typeof batchItem>;
+
+/** The REST API's own limit on create + update + delete in one batch (filter woocommerce_rest_batch_items_limit). */
+export const BATCH_LIMIT = 100;
+/** per_page may be at most 100. */
+const PAGE_LIMIT = 100;
+
+export function getOrder(call: RestCall, orderId: number): Promise<OrderView> {
+  return read(call, { method: 'GET', path: `/orders/${orderId}` }, order, 'an order');
+}
+
+/** The notes the customer sees (not paginated by WooCommerce), newest first. */
+export function customerNotes(call: RestCall, orderId: number): Promise<OrderNote[]> {
+  return read(call, { method: 'GET', path: `/orders/${orderId}/notes`, query: { type: 'customer' } }, z.array(note), 'a list of order notes');
+}
+
+/** A note shown on the customer's order page and e-mailed to them (WooCommerce's "Customer note" e-mail). */
+export function addCustomerNote(call: RestCall, orderId: number, text: string): Promise<OrderNote> {
+  return read(call, { method: 'POST', path: `/orders/${orderId}/notes`, body: { note: text, customer_note: true } }, note, 'an order note');
+}
+
+/** Sets what is given: a meta_data entry without an id replaces the value of its key (WC_Data::update_meta_data). */
+export function updateOrder(call: RestCall, orderId: number, changes: { status?: string; meta_data?: { key: string; value: unknown }[] }): Promise<OrderView> {
+  return read(call, { method: 'PUT', path: `/orders/${orderId}`, body: changes }, order, 'an order');
+}
+
+/**
+ * Products and variations whose SKU is one of `skus` (the `sku` filter takes a comma-separated list and searches
+ * variations too). The caller keeps each list short enough that every match fits on one page.
+ */
+export function productsBySku(call: RestCall, skus: readonly string[]): Promise<ProductView[]> {
+  if (skus.length > PAGE_LIMIT) throw new RangeError(`at most ${PAGE_LIMIT} SKUs per lookup`);
+  const query = { sku: skus.join(','), per_page: String(PAGE_LIMIT) };
+  return read(call, { method: 'GET', path: '/products', query }, z.array(product), 'a list of products');
+}
+
+/** Sets managed stock in one batch: `/products/batch`, or `/products/{parent}/variations/batch`. */
+export async function batchSetStock(call: RestCall, path: string, items: readonly { id: number; quantity: number }[]): Promise<BatchItem[]> {
+  if (items.length > BATCH_LIMIT) throw new RangeError(`at most ${BATCH_LIMIT} items per batch`);
+  const update = items.map((item) => ({ id: item.id, manage_stock: true, stock_quantity: item.quantity }));
+  return (await read(call, { method: 'POST', path, body: { update } }, batchAnswer, 'a batch answer')).update;
+}
+
+/** A 2xx whose JSON is not what WooCommerce documents will be the same on a retry: a plugin reshapes answers. */
+async function read<T>(call: RestCall, request: RestRequest, schema: z.ZodType<T>, what: string): Promise<T> {
+  const parsed = schema.safeParse(await call(request));
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const where = issue?.path.length ? ` at ${issue.path.join('.')}` : '';
+  throw new PermanentError(`WooCommerce answered ${request.method} ${request.path} with something that is not ${what}${where}: ${issue?.message ?? 'unreadable'}`);
+}

@@ -1,0 +1,137 @@
+import { PermanentError } from '../../../jobs/job.ts';
+import { isLoopbackHost, type WooCommerceConfig, type WooCommerceSecrets } from './credentials.ts';
+
+/** Where and as whom Waybill calls a store's REST API v3. */
+export interface RestEndpoint {
+  /** https://{store}/wp-json/wc/v3, without a trailing slash. */
+  base: string;
+  /** Names the store in messages. */
+  host: string;
+  authorization: string;
+  /** What must never reach a message: the consumer secret, and the header that carries it. */
+  redact: readonly string[];
+}
+
+export interface RestRequest {
+  method: 'GET' | 'POST' | 'PUT';
+  /** Under /wp-json/wc/v3: `/orders/4750/notes`. */
+  path: string;
+  query?: Readonly<Record<string, string>>;
+  body?: unknown;
+}
+
+/** One request, answered with the parsed JSON of a 2xx; anything else is thrown, classified for the job worker. */
+export type RestCall = (request: RestRequest) => Promise<unknown>;
+
+/** One call may take this long; the job's own timeout bounds the whole notice or sync. */
+const REQUEST_TIMEOUT_MS = 10_000;
+const DETAIL_CHARS = 300;
+
+/**
+ * The REST API root under the store's address (a WordPress in a subdirectory keeps its path) and the HTTP Basic
+ * credentials. WooCommerce reads Basic auth only over TLS: plain http is refused here too, except on a loopback host.
+ */
+export function restEndpoint(config: WooCommerceConfig, secrets: WooCommerceSecrets): RestEndpoint {
+  const url = new URL(config.storeUrl);
+  if (!secrets.consumerKey || !secrets.consumerSecret) {
+    throw new PermanentError(`the WooCommerce channel for ${url.host} has no REST API keys (consumerKey and consumerSecret in the setup document)`);
+  }
+  if (url.protocol !== 'https:' && !isLoopbackHost(url.hostname)) {
+    throw new PermanentError(`the WooCommerce store ${url.host} is not an https:// address: its consumer secret would travel in clear`);
+  }
+  const token = Buffer.from(`${secrets.consumerKey}:${secrets.consumerSecret}`, 'utf8').toString('base64');
+  return {
+    base: `${url.origin}${url.pathname.replace(/\/+$/, '')}/wp-json/wc/v3`,
+    host: url.host,
+    authorization: `Basic ${token}`,
+    redact: [secrets.consumerSecret, token],
+  };
+}
+
+/** A RestCall bound to one endpoint and one job's signal. */
+export function restClient(endpoint: RestEndpoint, signal: AbortSignal): RestCall {
+  return (request) => sendRest(endpoint, request, signal);
+}
+
+/**
+ * The only place this adapter speaks HTTP. Sends one request and returns the parsed JSON of a 2xx answer. Anything
+ * else is classified for the job worker: 401/403 (wrong keys, a read-only key), 404 (no such order, no REST API at
+ * that address) and the other 4xx → PermanentError; 429, 408, 5xx and no answer at all → a plain Error, retried with
+ * back-off. The consumer secret never appears in a message.
+ */
+export async function sendRest(endpoint: RestEndpoint, request: RestRequest, signal: AbortSignal): Promise<unknown> {
+  const where = `${request.method} ${request.path} at ${endpoint.host}`;
+  const response = await send(endpoint, request, signal, where);
+  const text = redact(await response.text().catch(() => ''), endpoint.redact);
+  if (!response.ok) throw classify(response, text, where);
+  const parsed = tryJson(text);
+  // A 2xx that is not JSON comes from something in between (a cache, a maintenance page, a security plugin).
+  if (parsed === undefined) throw new Error(`${where}: the answer is not JSON: ${text.slice(0, DETAIL_CHARS)}`);
+  return parsed;
+}
+
+async function send(endpoint: RestEndpoint, request: RestRequest, signal: AbortSignal, where: string): Promise<Response> {
+  const url = new URL(`${endpoint.base}${request.path}`);
+  for (const [name, value] of Object.entries(request.query ?? {})) url.searchParams.set(name, value);
+  const hasBody = request.body !== undefined;
+  try {
+    return await fetch(url, {
+      method: request.method,
+      headers: {
+        accept: 'application/json',
+        authorization: endpoint.authorization,
+        'user-agent': 'Waybill/0.1',
+        ...(hasBody ? { 'content-type': 'application/json' } : {}),
+      },
+      body: hasBody ? JSON.stringify(request.body) : undefined,
+      signal: AbortSignal.any([signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]),
+    });
+  } catch (error) {
+    // No answer: a write may or may not have happened. The callers' idempotency checks settle that on the retry.
+    const reason = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
+    throw new Error(`${where}: no answer from WooCommerce: ${redact(reason, endpoint.redact)}`);
+  }
+}
+
+function classify(response: Response, text: string, where: string): Error {
+  const { status } = response;
+  const error = wooError(text);
+  const detail = error ? `${error.code}: ${error.message}` : text.slice(0, DETAIL_CHARS);
+  if (status === 401 || status === 403) {
+    // woocommerce_rest_cannot_*: WooCommerce saw no user behind the request, though Waybill sent the keys.
+    const hint = error?.code.startsWith('woocommerce_rest_cannot_') ? "; if the keys are right, the web server may be dropping the Authorization header, or the key's user may lack the capability" : '';
+    return new PermanentError(`${where}: WooCommerce refused the REST API keys (${status} ${detail}); check the channel's consumerKey and consumerSecret and that the key has Read/Write permission${hint}`);
+  }
+  if (status === 404) {
+    const hint = error?.code === 'rest_no_route' || !error ? ': no WooCommerce REST API v3 there (check storeUrl; WordPress needs pretty permalinks)' : '';
+    return new PermanentError(`${where}: WooCommerce answered 404 (${detail})${hint}`);
+  }
+  if (status === 429) {
+    const retryAfter = response.headers.get('retry-after');
+    return new Error(`${where}: WooCommerce is rate limiting (429${retryAfter ? `, retry after ${retryAfter} s` : ''}): ${detail}`);
+  }
+  if (status === 408 || status >= 500) return new Error(`${where}: WooCommerce answered ${status}: ${detail}`);
+  // 400 (a parameter WooCommerce does not take), 413 (a batch over its limit) and the rest: a retry sends the same.
+  return new PermanentError(`${where}: WooCommerce refused the request (${status} ${detail})`);
+}
+
+/** WooCommerce's (and WordPress's) error body: `{ code, message, data: { status } }`. */
+function wooError(text: string): { code: string; message: string } | undefined {
+  const body = tryJson(text);
+  if (typeof body !== 'object' || body === null) return undefined;
+  const { code, message } = body as Record<string, unknown>;
+  return typeof code === 'string' && typeof message === 'string' ? { code, message: message.slice(0, DETAIL_CHARS) } : undefined;
+}
+
+function tryJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whatever answers (a proxy echoing the request, say), the secret must not reach a log line or a dead letter. */
+function redact(text: string, secrets: readonly string[]): string {
+  return secrets.reduce((out, secret) => (secret ? out.split(secret).join('[redacted]') : out), text);
+}

@@ -1,0 +1,170 @@
+import { randomBytes } from 'node:crypto';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { createWooCommerceSim, type WooCommerceSim, type WooOrder, type WooProductSeed, type WooRest } from '../sim/woocommerce.ts';
+import { startSupplierSim, type SupplierSim } from '../sim/supplier.ts';
+import { ensureStockSync } from '../src/app/sync-channel-stock.ts';
+import { describeEachDatabase } from './support/databases.ts';
+import { SECRETS, startTestHub, SUPPLIER_TOKENS, testSetup, type TestHub } from './support/hub.ts';
+
+const WEBHOOK_SECRET = 'woo-webhook-secret-0123456789';
+const STORE = 'https://shop.example.com';
+// MUG-BLUE is routed to the supplier "prompt", LAMP-OAK to "flaky" (test/support/hub.ts). TEE-RED-M is not sold here.
+const ITEMS = [
+  { sku: 'MUG-BLUE', productId: 41, price: '12.99', name: 'Blue mug' },
+  { sku: 'LAMP-OAK', productId: 42, variationId: 77, price: '89.00', name: 'Oak lamp - Large' },
+];
+const BULK = Array.from({ length: 150 }, (_, i) => `BULK-${String(i).padStart(3, '0')}`);
+const PRODUCTS: WooProductSeed[] = [
+  { id: 41, sku: 'MUG-BLUE', name: 'Blue mug' },
+  { id: 42, sku: '', name: 'Oak lamp', variations: [{ id: 77, sku: 'LAMP-OAK' }] },
+  ...BULK.map((sku, i) => ({ id: 1_000 + i, sku })),
+];
+const STOCK: Record<string, number> = { 'MUG-BLUE': 20, 'TEE-RED-M': 7, 'LAMP-OAK': 5 };
+
+async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 25_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describeEachDatabase('WooCommerce out: fulfilments and stock', (dialect) => {
+  let t: TestHub;
+  let shop: WooCommerceSim;
+  let rest: WooRest;
+  let suppliers: { prompt: string; flaky: string };
+  const keys = { consumerKey: '', consumerSecret: '' };
+  const sims: { close(): Promise<void> }[] = [];
+
+  beforeEach(async () => {
+    t = await startTestHub(dialect, { worker: true, workerOptions: { pollMs: 20 } });
+    const supplier = (name: 'prompt' | 'flaky', seed: number): Promise<SupplierSim> =>
+      startSupplierSim({ name, signingSecret: SECRETS[name], hubUrl: t.url, apiToken: SUPPLIER_TOKENS[name], seed, ackDelayMs: 5, shipDelayMs: 5 });
+    const [prompt, flaky] = await Promise.all([supplier('prompt', 1), supplier('flaky', 2)]);
+    suppliers = { prompt: prompt.url, flaky: flaky.url };
+    // A fresh key pair per test: the adapter remembers product ids per store and key, and ports get reused.
+    keys.consumerKey = `ck_${randomBytes(20).toString('hex')}`;
+    keys.consumerSecret = `cs_${randomBytes(20).toString('hex')}`;
+    shop = createWooCommerceSim({ storeUrl: STORE, webhookUrl: `${t.url}/webhooks/woocommerce/woo`, secret: WEBHOOK_SECRET, seed: 5 });
+    rest = await shop.startRest({ ...keys, products: PRODUCTS });
+    sims.push(prompt, flaky, rest);
+  });
+  afterEach(async () => {
+    await Promise.all(sims.splice(0).map((s) => s.close()));
+    await t?.close();
+  });
+
+  /**
+   * The setup document takes only https:// store addresses: the channel row's config points at the simulator
+   * directly, and the stock sync starts once it does (as POST /api/v1/setup would start it).
+   */
+  async function connect(consumerSecret = keys.consumerSecret, bulk = false): Promise<void> {
+    const doc: any = testSetup(suppliers);
+    // Every offer reports stock: a SKU with an offer that does not is unbounded, and not managed on the channel.
+    for (const product of doc.products) for (const offer of product.offers) offer.stock = STOCK[product.sku];
+    if (bulk) doc.products.push(...BULK.map((sku, i) => ({ sku, name: sku, offers: [{ supplier: 'prompt', supplierSku: `P-${sku}`, cost: { amount: 100, currency: 'USD' }, stock: 10 + (i % 5) }] })));
+    doc.channels.push({ id: 'woo', kind: 'woocommerce', name: 'Woo store', currency: 'USD', storeUrl: STORE, webhookSecret: WEBHOOK_SECRET, consumerKey: keys.consumerKey, consumerSecret });
+    await t.apply(doc);
+    await t.hub.store.db.updateTable('channels').set({ config: JSON.stringify({ storeUrl: rest.url }) }).where('id', '=', 'woo').execute();
+    await ensureStockSync(t.hub.ctx);
+  }
+
+  async function placeOrder(i: number, quantities: number[], items = ITEMS): Promise<WooOrder> {
+    const order = shop.makeOrder(i, items, quantities);
+    expect((await shop.deliver('order.created', order)).status).toBe(200);
+    return order;
+  }
+
+  const jobsOf = (kind: string) => t.hub.store.db.selectFrom('jobs').selectAll().where('kind', '=', kind).execute();
+  const allNotified = (count: number) =>
+    until(`${count} notices done`, async () => {
+      const jobs = await jobsOf('channel.notify');
+      return jobs.length === count && jobs.every((j) => j.state === 'done');
+    });
+  const shipments = () => t.hub.store.db.selectFrom('shipments').select(['id', 'carrier', 'tracking_number']).orderBy('id').execute();
+  const available = async () => Object.fromEntries((await t.api('/api/v1/stock')).body.levels.map((l: any) => [l.sku, l.available]));
+  const wooStock = (sku: string) => rest.product(sku)?.stock_quantity ?? null;
+  const deadLetters = async () => (await t.api('/api/v1/dead-letters')).body.deadLetters as any[];
+
+  it('an order from a WooCommerce webhook, shipped by two suppliers, ends completed with one customer note per parcel, retries included', async () => {
+    await connect();
+    // The first note is added but its answer lost; the first order update is rate limited: both notices are retried.
+    rest.fault('POST /orders/:id/notes', { kind: 'lose-answer' });
+    rest.fault('PUT /orders/:id', { kind: 'status', status: 429 });
+    const order = await placeOrder(1, [2, 1]);
+    await allNotified(2);
+
+    expect(rest.order(order.id)!.status).toBe('completed');
+    const notes = rest.notes(order.id).filter((n) => n.customer_note);
+    const parcels = await shipments();
+    expect(parcels).toHaveLength(2);
+    expect(notes).toHaveLength(2);
+    for (const parcel of parcels) {
+      expect(notes.filter((n) => n.note.includes(parcel.tracking_number))).toHaveLength(1);
+      expect(rest.order(order.id)!.meta_data.find((m) => m.key === `_waybill_tracking_${parcel.id}`)?.value).toMatchObject({ carrier: parcel.carrier, trackingNumber: parcel.tracking_number, shipmentId: parcel.id });
+    }
+    expect(rest.calls.map((c) => c.outcome)).toEqual(expect.arrayContaining(['lost', 'fault']));
+    const jobs = await jobsOf('channel.notify');
+    expect(jobs.reduce((sum, j) => sum + j.attempts, 0)).toBe(4);
+    expect(rest.calls.every((c) => c.auth === 'basic')).toBe(true);
+
+    // A notice run once more (an operator's replay, a duplicate job): WooCommerce already has it all.
+    const orderWrites = () => rest.writes.filter((w) => w.route.includes('/orders/')).length;
+    const before = orderWrites();
+    await t.hub.store.db.updateTable('jobs').set({ state: 'pending', run_at: 0 }).where('id', '=', jobs[0]!.id).execute();
+    await until('the repeat done', async () => (await jobsOf('channel.notify')).find((j) => j.id === jobs[0]!.id)?.state === 'done');
+    expect(orderWrites()).toBe(before);
+    expect(rest.notes(order.id).filter((n) => n.customer_note)).toHaveLength(2);
+    const stored = await t.hub.store.db.selectFrom('orders').select('id').where('external_id', '=', String(order.id)).executeTakeFirstOrThrow();
+    const { body: view } = await t.api(`/api/v1/orders/${stored.id}`);
+    expect(view.state).toBe('fulfilled');
+    expect(view.events.filter((e: any) => e.type === 'channel.notified').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("WooCommerce's managed stock follows available-to-promise, in batches of at most 100, through a rate limit", async () => {
+    rest.setRateLimit({ requests: 4, windowMs: 1_000 });
+    await connect(keys.consumerSecret, true);
+    const inStep = async () => {
+      const atp = await available();
+      return [...BULK, 'MUG-BLUE', 'LAMP-OAK'].every((sku) => wooStock(sku) === atp[sku]);
+    };
+    await until('the first sync', inStep, 40_000);
+    expect([wooStock('MUG-BLUE'), wooStock('LAMP-OAK'), wooStock('BULK-003')]).toEqual([20, 5, 13]);
+    expect(rest.calls.some((c) => c.outcome === 'rate-limited')).toBe(true);
+    rest.setRateLimit(null);
+
+    await placeOrder(2, [3, 2]);
+    await until('the order in the store', async () => wooStock('MUG-BLUE') === 17 && wooStock('LAMP-OAK') === 3);
+    await allNotified(2);
+    await until('in step after shipping', inStep);
+
+    for (const write of rest.writes.filter((w) => w.route.endsWith('batch'))) expect((write.body as { update: unknown[] }).update.length).toBeLessThanOrEqual(100);
+    expect(rest.product('LAMP-OAK')).toMatchObject({ type: 'variation', manage_stock: true });
+    expect(rest.writes.some((w) => w.path === '/wp-json/wc/v3/products/42/variations/batch')).toBe(true);
+    // TEE-RED-M is not in the store: skipped and reported, and the sync goes on.
+    expect(JSON.stringify(rest.writes)).not.toContain('TEE-RED-M');
+    const skipped = (await t.hub.store.db.selectFrom('events').select('data').where('type', '=', 'stock.skipped').execute()).map((e) => JSON.parse(e.data));
+    expect(skipped[0]).toEqual({ channelId: 'woo', skipped: [{ sku: 'TEE-RED-M', reason: 'WooCommerce has no product or variation with this SKU' }] });
+    const [sync] = await jobsOf('channel.stock-sync').then((jobs) => jobs.filter((j) => j.payload.includes('"woo"')));
+    expect(sync!.state).not.toBe('dead');
+    expect(await deadLetters()).toEqual([]);
+  });
+
+  it('a wrong consumer secret is a dead letter that names the refusal and not the secret', async () => {
+    const wrong = `cs_${randomBytes(20).toString('hex')}`;
+    await connect(wrong);
+    await placeOrder(3, [1], [ITEMS[0]!]);
+    await until('dead letters', async () => (await deadLetters()).some((d) => d.kind === 'channel.notify'));
+    const dead = (await deadLetters()).find((d) => d.kind === 'channel.notify');
+    expect(dead).toMatchObject({ state: 'dead', attempts: 1 });
+    expect(dead.lastError).toContain('refused the REST API keys (401 woocommerce_rest_authentication_error: Consumer secret is invalid.)');
+    const jobs = await t.hub.store.db.selectFrom('jobs').select(['kind', 'last_error']).where('last_error', 'is not', null).execute();
+    for (const text of [JSON.stringify(await deadLetters()), JSON.stringify(jobs)]) {
+      expect(text).not.toContain(wrong);
+      expect(text).not.toContain(keys.consumerSecret);
+    }
+    expect(rest.writes).toEqual([]);
+    expect(rest.calls.filter((c) => c.outcome !== 'unauthorized')).toEqual([]);
+  });
+});
