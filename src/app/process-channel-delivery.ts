@@ -58,6 +58,7 @@ function readMessage(read: () => ChannelMessage): ChannelMessage {
 
 async function apply(ctx: AppContext, message: ChannelMessage): Promise<string> {
   if (message.kind === 'ignored') return `ignored: ${message.reason}`;
+  if (message.kind === 'refund') return `ignored: refunds at the channel are not acted on yet`;
   const { incoming, sourceUpdatedAt, cancelled } = message;
   const existing = await findOrderIdByExternalId(ctx.store.db, incoming.channelId, incoming.externalId);
   if (!existing) {

@@ -1,4 +1,5 @@
 import type { ChannelId } from '../../domain/ids.ts';
+import type { Money } from '../../domain/money.ts';
 import type { IncomingOrder } from '../../domain/order.ts';
 import type { z } from 'zod';
 
@@ -30,6 +31,61 @@ export interface SalesChannel {
    */
   pushStock?(levels: readonly StockUpdate[], options: { signal: AbortSignal; now: Date; batchKey: string }): Promise<StockPushOutcome | void>;
   readonly maxStockBatch?: number;
+  /**
+   * Sets the channel's selling price of these SKUs (one value per SKU, in the channel's currency). Same contract as
+   * pushStock: safe to repeat, SKUs the channel could not take reported in the outcome. Absent when not supported.
+   */
+  pushPrices?(prices: readonly PriceUpdate[], options: { signal: AbortSignal; now: Date; batchKey: string }): Promise<StockPushOutcome | void>;
+  readonly maxPriceBatch?: number;
+  /**
+   * Refunds lines of an order at the channel (lines Waybill cancelled: no stock, cancelled at a supplier) and tells
+   * the customer why. Safe to repeat: `refundId` is the idempotency key, and a refund the channel already holds
+   * under it is not made twice. Absent when the channel kind cannot refund.
+   */
+  refund?(notice: RefundNotice, options: { signal: AbortSignal; now: Date }): Promise<void>;
+  /**
+   * One page of the orders changed at the channel since `updatedAfter` (oldest change first), for the catch-up poll
+   * that finds orders whose webhooks never came. `cursor` is what the previous page returned as `next` (null for the
+   * first page); `next` is null on the last page.
+   */
+  pollOrders?(query: { updatedAfter: Date; cursor: string | null }, options: { signal: AbortSignal; now: Date }): Promise<OrderPage>;
+  /** The channel's webhook subscriptions that point at Waybill, so the operator hears when one is disabled or gone. */
+  webhookHealth?(options: { signal: AbortSignal; now: Date; deliveryUrl: string }): Promise<WebhookHealth[]>;
+}
+
+export interface PriceUpdate {
+  sku: string;
+  price: Money;
+  /** The "was" price shown struck through; null clears it. */
+  compareAtPrice: Money | null;
+}
+
+/** Lines to refund, told to the channel the order came from. */
+export interface RefundNotice {
+  /** Stable per refund: the channel's idempotency key. */
+  refundId: string;
+  orderId: string;
+  externalId: string;
+  /** Shown to the customer (and in the channel's admin): why these lines are refunded. */
+  reason: string;
+  /** Quantities per SKU; the channel finds its own line items by SKU. */
+  lines: { sku: string; quantity: number; unitPrice: Money }[];
+  /** What the lines come to at the prices the customer paid (Waybill's sum; the channel may add tax on top). */
+  amount: Money;
+  notifyCustomer: boolean;
+}
+
+export interface OrderPage {
+  orders: OrderMessage[];
+  next: string | null;
+}
+
+export interface WebhookHealth {
+  topic: string;
+  /** `disabled`: the channel stopped delivering (WooCommerce after repeated failures); `missing`: none for this topic. */
+  status: 'active' | 'paused' | 'disabled' | 'missing';
+  /** The channel's own id of the subscription, for the operator. */
+  id: string | null;
 }
 
 export interface StockUpdate {
@@ -49,9 +105,33 @@ export interface SkippedStock {
 }
 
 /** What a channel's webhook delivery means to Waybill, once verified and read. */
-export type ChannelMessage =
-  | { kind: 'order'; incoming: IncomingOrder; sourceUpdatedAt: Date; cancelled: boolean }
-  | { kind: 'ignored'; reason: string };
+export type ChannelMessage = OrderMessage | RefundMessage | { kind: 'ignored'; reason: string };
+
+/** An order as the channel has it now: new, updated, cancelled. */
+export interface OrderMessage {
+  kind: 'order';
+  incoming: IncomingOrder;
+  /** The channel's last-modified time of the order: updates are applied newest-wins, whatever order they arrive in. */
+  sourceUpdatedAt: Date;
+  cancelled: boolean;
+  /**
+   * Not paid yet (Shopify financial_status pending/authorized-less; WooCommerce pending, on-hold): stock is held
+   * but nothing is sent to suppliers until an update says it is paid.
+   */
+  awaitingPayment: boolean;
+}
+
+/** A refund made at the channel (Shopify refunds/create). */
+export interface RefundMessage {
+  kind: 'refund';
+  externalOrderId: string;
+  /** The channel's id of the refund: the same refund told twice is applied once. */
+  refundId: string;
+  createdAt: Date;
+  /** Refunded quantities per SKU (lines without a SKU are left out). */
+  lines: { sku: string; quantity: number }[];
+  amount: Money;
+}
 
 export interface SalesChannelAdapter<C = unknown, S = unknown> {
   readonly kind: string;

@@ -49,8 +49,8 @@ export function createShopifyAdapter(): SalesChannelAdapter<ShopifyConfig, Shopi
       if (topic !== 'orders/create' && topic !== 'orders/updated' && topic !== 'orders/cancelled') {
         return { kind: 'ignored', reason: `topic ${topic} is not handled yet` };
       }
-      const { incoming, sourceUpdatedAt, cancelled } = fromShopifyOrder(channelId, shopifyOrder.parse(payload));
-      return { kind: 'order', incoming, sourceUpdatedAt, cancelled };
+      const { incoming, sourceUpdatedAt, cancelled, awaitingPayment } = fromShopifyOrder(channelId, shopifyOrder.parse(payload));
+      return { kind: 'order', incoming, sourceUpdatedAt, cancelled, awaitingPayment };
     },
   };
 }

@@ -55,6 +55,8 @@ export interface MappedShopifyOrder {
   /** Shopify's `updated_at`: the order of updates, whatever order the deliveries arrive in. */
   sourceUpdatedAt: Date;
   cancelled: boolean;
+  /** financial_status `pending`: no payment yet (manual payment, bank transfer); nothing goes to suppliers yet. */
+  awaitingPayment: boolean;
   test: boolean;
 }
 
@@ -88,6 +90,7 @@ export function fromShopifyOrder(channelId: ChannelId, order: ShopifyOrder): Map
     },
     sourceUpdatedAt: new Date(order.updated_at),
     cancelled: Boolean(order.cancelled_at),
+    awaitingPayment: order.financial_status === 'pending',
     test: order.test ?? false,
   };
 }

@@ -37,7 +37,6 @@ export const woocommerce: SalesChannelAdapter<WooCommerceConfig, WooCommerceSecr
     // The payload of order.deleted is only { id }; acting on it waits for cancellation in Waybill.
     if (topic === 'order.deleted') return { kind: 'ignored', reason: 'order.deleted is not acted on until cancellation is built' };
     if (topic !== 'order.created' && topic !== 'order.updated') return { kind: 'ignored', reason: `topic ${topic} is not handled yet` };
-    const { incoming, sourceUpdatedAt, cancelled } = fromWooCommerceOrder(channelId, wooCommerceOrder.parse(payload));
-    return { kind: 'order', incoming, sourceUpdatedAt, cancelled };
+    return { kind: 'order', ...fromWooCommerceOrder(channelId, wooCommerceOrder.parse(payload)) };
   },
 };

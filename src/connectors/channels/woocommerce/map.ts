@@ -63,7 +63,12 @@ export interface MappedWooCommerceOrder {
   /** `date_modified_gmt`: the order of updates, whatever order the deliveries arrive in. */
   sourceUpdatedAt: Date;
   cancelled: boolean;
+  /** `pending` (no payment yet) and `on-hold` (awaiting a bank transfer, a cheque): nothing is sent to suppliers yet. */
+  awaitingPayment: boolean;
 }
+
+/** Statuses of an order whose payment has not arrived. */
+const UNPAID_STATUSES: ReadonlySet<string> = new Set(['pending', 'on-hold', 'checkout-draft']);
 
 /** WooCommerce order JSON → Waybill's incoming order. */
 export function fromWooCommerceOrder(channelId: ChannelId, order: WooCommerceOrder): MappedWooCommerceOrder {
@@ -92,6 +97,7 @@ export function fromWooCommerceOrder(channelId: ChannelId, order: WooCommerceOrd
     },
     sourceUpdatedAt: new Date(asUtc(order.date_modified_gmt)),
     cancelled: CANCELLED_STATUSES.has(order.status),
+    awaitingPayment: UNPAID_STATUSES.has(order.status),
   };
 }
 
