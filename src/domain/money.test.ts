@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { add, currency, formatMoney, isCurrencyCode, minorUnitDigits, money, sum, times } from './money.ts';
+import { add, currency, formatMoney, isCurrencyCode, minorUnitDigits, money, sum, times, toDecimalString } from './money.ts';
 
 const USD = currency('USD');
 const EUR = currency('EUR');
@@ -170,5 +170,16 @@ describe('formatMoney', () => {
 
   it('formats HUF with its ISO 4217 minor unit (1299 → 12.99)', () => {
     expect(formatMoney(money(1299, 'HUF'))).toMatch(/12\.99/);
+  });
+});
+
+describe('toDecimalString', () => {
+  it('writes the currency own digits, with integer arithmetic', () => {
+    expect(toDecimalString(money(1299, 'USD'))).toBe('12.99');
+    expect(toDecimalString(money(5, 'USD'))).toBe('0.05');
+    expect(toDecimalString(money(-5, 'EUR'))).toBe('-0.05');
+    expect(toDecimalString(money(1299, 'JPY'))).toBe('1299');
+    expect(toDecimalString(money(1, 'BHD'))).toBe('0.001');
+    expect(toDecimalString(money(Number.MAX_SAFE_INTEGER, 'USD'))).toBe('90071992547409.91');
   });
 });

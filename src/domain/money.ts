@@ -57,6 +57,17 @@ export function formatMoney(m: Money): string {
   return format.format(m.amount / 10 ** digits);
 }
 
+/**
+ * The amount as a plain decimal string in the currency's own digits, as channel APIs take prices ("12.99" for 1299
+ * USD, "1299" for 1299 JPY, "-0.05"). Integer arithmetic only: no float ever holds the value.
+ */
+export function toDecimalString(m: Money): string {
+  const digits = minorUnitDigits(m.currency);
+  const units = Math.abs(m.amount).toString().padStart(digits + 1, '0');
+  const sign = m.amount < 0 ? '-' : '';
+  return digits === 0 ? `${sign}${units}` : `${sign}${units.slice(0, -digits)}.${units.slice(-digits)}`;
+}
+
 function sameCurrency(a: Money, b: Money): void {
   if (a.currency !== b.currency) throw new RangeError(`cannot combine ${a.currency} with ${b.currency}`);
 }
