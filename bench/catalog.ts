@@ -44,11 +44,14 @@ function supplier(id: string) {
   };
 }
 
-export function setupYaml(): string {
+/** A channel of the setup document (docs/setup-file.md), beside the storefront every scenario has. */
+export type ChannelSpec = Record<string, string>;
+
+export function setupYaml(extraChannels: readonly ChannelSpec[] = []): string {
   return stringify({
     apiVersion: 'waybill/v1',
     retailer: { name: 'Bench Retailer' },
-    channels: [{ id: CHANNEL_ID, kind: 'storefront', name: 'Bench storefront', currency: 'USD' }],
+    channels: [{ id: CHANNEL_ID, kind: 'storefront', name: 'Bench storefront', currency: 'USD' }, ...extraChannels],
     suppliers: [supplier('alpha'), supplier('beta')],
     products: PRODUCTS.map((p, i) => ({ sku: p.sku, name: `Product ${i}`, offers: offersFor(i, p.sku) })),
   });

@@ -63,12 +63,15 @@ export async function createOperatorKey(env: HubEnv): Promise<string> {
   return key;
 }
 
-/** `waybill start --no-worker`: the API alone, so no PO is sent while we measure intake. */
-export async function startHub(env: HubEnv): Promise<RunningHub> {
+/**
+ * `waybill start --no-worker` by default: the API alone, so no PO is sent and no webhook processed while we measure
+ * intake. `{ worker: true }` is `waybill start`: API and job worker in one process, as the quick start runs it.
+ */
+export async function startHub(env: HubEnv, options: { worker?: boolean } = {}): Promise<RunningHub> {
   const port = await freePort();
   // BENCH_HUB_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the hub where the time goes.
   const nodeArgs = process.env.BENCH_HUB_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...nodeArgs, CLI, 'start', '--no-worker'], {
+  const child = spawn(process.execPath, [...nodeArgs, CLI, 'start', ...(options.worker ? [] : ['--no-worker'])], {
     cwd: REPO,
     env: childEnv(env, { PORT: String(port), HOST: '127.0.0.1' }),
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -34,21 +34,35 @@ export function sumOf(samples: readonly Sample[], name: string, where: Record<st
 export interface HubCounters {
   cpuSeconds: number;
   unitsPerBatch: number;
-  /** Server-side time of the intake route's 201s (seconds, summed) and how many there were. */
-  intakeSeconds: number;
-  intakeCount: number;
+  /** Server-side time of the measured route's successes (seconds, summed) and how many there were. */
+  routeSeconds: number;
+  routeCount: number;
   eventLoopLagP99S: number;
 }
 
-const INTAKE = { method: 'POST', route: '/api/v1/channels/:channelId/orders', status: '201' };
+/** The labels of one route's successes in waybill_http_request_duration_seconds. */
+export interface RouteLabels {
+  method: string;
+  route: string;
+  status: string;
+}
 
-export function hubCounters(text: string): HubCounters {
+export const INTAKE_ROUTE: RouteLabels = { method: 'POST', route: '/api/v1/channels/:channelId/orders', status: '201' };
+export const SHOPIFY_WEBHOOK_ROUTE: RouteLabels = { method: 'POST', route: '/webhooks/shopify/:channelId', status: '200' };
+
+export function hubCounters(text: string, route: RouteLabels): HubCounters {
   const samples = parsePrometheus(text);
+  const labels = { ...route };
   return {
     cpuSeconds: sumOf(samples, 'process_cpu_seconds_total'),
     unitsPerBatch: sumOf(samples, 'waybill_commit_units_per_batch'),
-    intakeSeconds: sumOf(samples, 'waybill_http_request_duration_seconds_sum', INTAKE),
-    intakeCount: sumOf(samples, 'waybill_http_request_duration_seconds_count', INTAKE),
+    routeSeconds: sumOf(samples, 'waybill_http_request_duration_seconds_sum', labels),
+    routeCount: sumOf(samples, 'waybill_http_request_duration_seconds_count', labels),
     eventLoopLagP99S: sumOf(samples, 'nodejs_eventloop_lag_p99_seconds'),
   };
+}
+
+/** Just the hub's CPU seconds (the stock fan-out measures nothing else from /metrics). */
+export function hubCpuSeconds(text: string): number {
+  return sumOf(parsePrometheus(text), 'process_cpu_seconds_total');
 }

@@ -4,7 +4,8 @@ import { dirname } from 'node:path';
 /** One line of `bench/results/latest.json`. `baseline`/`ratio` are null on lines that are themselves a baseline. */
 export interface BenchResult {
   name: string;
-  value: number;
+  /** null: the scenario could not produce the number (its `error` says why). */
+  value: number | null;
   unit: string;
   baseline: number | null;
   ratio: number | null;
@@ -27,6 +28,16 @@ export function result(
     ratio: baseline ? round(value / baseline, 3) : null,
     ...extra,
   };
+}
+
+/** A line for a number the scenario could not measure: the table shows '-', the JSON the error. */
+export function failed(
+  name: string,
+  unit: string,
+  error: string,
+  extra: Record<string, string | number | null> = {},
+): BenchResult {
+  return { name, value: null, unit, baseline: null, ratio: null, ...extra, error };
 }
 
 export function round(value: number, digits = 2): number {

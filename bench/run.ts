@@ -1,6 +1,14 @@
 /**
- * `npm run bench`: durable order intake through HTTP, on SQLite and (with WAYBILL_TEST_PG) on PostgreSQL, each
- * against what its storage can commit on this machine. Prints a table and writes bench/results/latest.json.
+ * `npm run bench`: on SQLite and (with WAYBILL_TEST_PG) on PostgreSQL, each against what its storage can commit on
+ * this machine:
+ * - durable order intake through the operator API;
+ * - signed Shopify webhook intake (verified, stored in the inbox with its job, answered 200);
+ * - stock fan-out: a change of stock on 100,000 SKUs until every storefront channel has every new level.
+ * Prints a table and writes bench/results/latest.json. A scenario the hub cannot complete (the fan-out's sync failing)
+ * is a line with `value: null` and its error; the bench then exits 1 after writing the others.
+ *
+ * Environment: WAYBILL_TEST_PG (also run on PostgreSQL), BENCH_ONLY=intake,webhooks,fanout (a subset),
+ * BENCH_FANOUT_SKUS (default 100000), BENCH_FANOUT_CHANNELS (default 3), BENCH_HUB_NODE_ARGS (e.g. --cpu-prof).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,87 +17,189 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { postgresCommitRate, sqliteCommitRate } from './baselines.ts';
+import { postgresFanoutDb, sqliteFanoutDb, type FanoutDb } from './bulk-catalog.ts';
+import { FANOUT_TARGET_S, FanoutSetupError, runFanout, type FanoutConfig, type FanoutOutcome } from './fanout.ts';
 import type { HubEnv } from './hub-process.ts';
 import { CORES } from './machine.ts';
-import { CONNECTIONS, prepare, runIntake, type IntakeOutcome } from './intake.ts';
-import { printTable, result, round, writeResults, type BenchResult } from './report.ts';
-import { checkCounts, postgresCounts, sqliteCounts } from './verify.ts';
+import { prepare, runIntake } from './intake.ts';
+import { CONNECTIONS, warnAboutStatuses, type MeasuredLoad } from './measure.ts';
+import { failed, printTable, result, round, writeResults, type BenchResult } from './report.ts';
+import { checkCounts, ORDERS, postgresCounts, SHOPIFY_DELIVERIES, sqliteCounts, type StoredKind } from './verify.ts';
+import { prepareShopify, runShopifyWebhooks, type WebhookOutcome } from './webhooks.ts';
 
 const RESULTS_FILE = fileURLToPath(new URL('./results/latest.json', import.meta.url));
 const BASELINE_S = 3;
 /** The hub's PostgreSQL pool size (src/store/store.ts default): the baseline uses as many connections. */
 const PG_POOL = 10;
+/** What the issue asks of signed Shopify webhook intake on SQLite on the 2-core bench machine. */
+const WEBHOOK_TARGET_PER_S = 3_000;
+const FANOUT: FanoutConfig = {
+  skus: envInteger('BENCH_FANOUT_SKUS', 100_000),
+  channels: envInteger('BENCH_FANOUT_CHANNELS', 3),
+};
+
+/** Scenarios that could not produce their number; the bench still writes the others, then exits non-zero. */
+const failures: string[] = [];
 
 async function benchSqlite(): Promise<BenchResult[]> {
-  return inTempDir(async (dir) => {
-    console.log(
-      `sqlite: baseline, ${BASELINE_S} s each of single-row commits (synchronous=FULL, then NORMAL)`,
+  const results: BenchResult[] = [];
+  if (runs('intake') || runs('webhooks')) {
+    results.push(
+      ...(await inTempDir(async (dir) => {
+        console.log(
+          `sqlite: baseline, ${BASELINE_S} s each of single-row commits (synchronous=FULL, then NORMAL)`,
+        );
+        const full = sqliteCommitRate(dir, 'FULL', BASELINE_S);
+        const normal = sqliteCommitRate(dir, 'NORMAL', BASELINE_S);
+        const lines: BenchResult[] = [];
+
+        if (runs('intake')) {
+          const intakeDb = join(dir, 'intake.db');
+          const intakeEnv = hubEnv(`sqlite:${intakeDb}`, dir, 'intake');
+          const intake = await runIntake(intakeEnv, await prepare(intakeEnv, dir), 'sqlite');
+          verified('sqlite intake', intake, 201, ORDERS, sqliteCounts(intakeDb, ORDERS));
+          lines.push(...loadResults('sqlite.intake', 'orders', intake, full, 'orders/fsync', {}));
+        }
+        if (runs('webhooks')) {
+          const webhookDb = join(dir, 'webhooks.db');
+          const webhookEnv = hubEnv(`sqlite:${webhookDb}`, dir, 'webhooks');
+          const channel = await prepareShopify(webhookEnv, dir);
+          const webhooks = await runShopifyWebhooks(webhookEnv, channel, 'sqlite');
+          const deliveries = SHOPIFY_DELIVERIES(channel.id);
+          verified('sqlite webhooks', webhooks, 200, deliveries, sqliteCounts(webhookDb, deliveries));
+          lines.push(
+            ...loadResults('sqlite.webhooks', 'deliveries', webhooks, full, 'deliveries/fsync', webhookExtras(webhooks, true)),
+          );
+        }
+        return [
+          ...lines,
+          result('sqlite.baseline.commits_full', full, 'commits/s', null, {
+            note: 'WAL, synchronous=FULL, 1 row per txn',
+          }),
+          result('sqlite.baseline.commits_normal', normal, 'commits/s', full, {
+            note: 'informational: synchronous=NORMAL',
+          }),
+        ];
+      })),
     );
-    const full = sqliteCommitRate(dir, 'FULL', BASELINE_S);
-    const normal = sqliteCommitRate(dir, 'NORMAL', BASELINE_S);
-    const dbPath = join(dir, 'waybill.db');
-    const env = hubEnv(`sqlite:${dbPath}`, dir);
-    const outcome = await runIntake(env, await prepare(env, dir), 'sqlite');
-    warnAboutStatuses('sqlite', outcome);
-    checkCounts('sqlite', outcome.totalCreated, outcome.totalAbandoned, sqliteCounts(dbPath));
-    return [
-      ...intakeResults('sqlite', outcome, full, 'orders/fsync'),
-      result('sqlite.baseline.commits_full', full, 'commits/s', null, {
-        note: 'WAL, synchronous=FULL, 1 row per txn',
-      }),
-      result('sqlite.baseline.commits_normal', normal, 'commits/s', full, {
-        note: 'informational: synchronous=NORMAL',
-      }),
-    ];
-  });
+  }
+  if (runs('fanout')) {
+    const fanoutDb = (dir: string) => join(dir, 'fanout.db');
+    results.push(
+      ...(await inTempDir((dir) =>
+        fanout('sqlite', hubEnv(`sqlite:${fanoutDb(dir)}`, dir, 'fanout'), dir, async () => sqliteFanoutDb(fanoutDb(dir))),
+      )),
+    );
+  }
+  return results;
 }
 
 async function benchPostgres(adminUrl: string): Promise<BenchResult[]> {
-  const name = `waybill_bench_${randomBytes(4).toString('hex')}`;
-  await adminQuery(adminUrl, `create database ${name}`);
-  try {
-    const url = withDatabase(adminUrl, name);
-    return await inTempDir(async (dir) => {
-      console.log(
-        `postgres: baseline, ${BASELINE_S} s of single-row autocommit inserts from ${PG_POOL} connections`,
-      );
-      const baseline = await postgresCommitRate(url, PG_POOL, BASELINE_S);
-      const env = hubEnv(url, dir);
-      const outcome = await runIntake(env, await prepare(env, dir), 'postgres');
-      warnAboutStatuses('postgres', outcome);
-      checkCounts('postgres', outcome.totalCreated, outcome.totalAbandoned, await postgresCounts(url));
-      return [
-        ...intakeResults('postgres', outcome, baseline, 'orders/txn'),
-        result('postgres.baseline.commits', baseline, 'commits/s', null, {
-          note: `${PG_POOL} connections, 1 row per txn`,
-        }),
-      ];
-    });
-  } finally {
-    await adminQuery(adminUrl, `drop database if exists ${name} with (force)`);
+  const results: BenchResult[] = [];
+  if (runs('intake') || runs('webhooks')) {
+    results.push(
+      ...(await inTempDir(async (dir) => {
+        const baseline = await withDatabase(adminUrl, (url) => {
+          console.log(
+            `postgres: baseline, ${BASELINE_S} s of single-row autocommit inserts from ${PG_POOL} connections`,
+          );
+          return postgresCommitRate(url, PG_POOL, BASELINE_S);
+        });
+        const lines: BenchResult[] = [];
+        if (runs('intake')) {
+          const intake = await withDatabase(adminUrl, async (url) => {
+            const env = hubEnv(url, dir, 'intake');
+            const outcome = await runIntake(env, await prepare(env, dir), 'postgres');
+            verified('postgres intake', outcome, 201, ORDERS, await postgresCounts(url, ORDERS));
+            return outcome;
+          });
+          lines.push(...loadResults('postgres.intake', 'orders', intake, baseline, 'orders/txn', {}));
+        }
+        if (runs('webhooks')) {
+          const webhooks = await withDatabase(adminUrl, async (url) => {
+            const env = hubEnv(url, dir, 'webhooks');
+            const channel = await prepareShopify(env, dir);
+            const outcome = await runShopifyWebhooks(env, channel, 'postgres');
+            const deliveries = SHOPIFY_DELIVERIES(channel.id);
+            verified('postgres webhooks', outcome, 200, deliveries, await postgresCounts(url, deliveries));
+            return outcome;
+          });
+          lines.push(
+            ...loadResults('postgres.webhooks', 'deliveries', webhooks, baseline, 'deliveries/txn', webhookExtras(webhooks, false)),
+          );
+        }
+        return [
+          ...lines,
+          result('postgres.baseline.commits', baseline, 'commits/s', null, {
+            note: `${PG_POOL} connections, 1 row per txn`,
+          }),
+        ];
+      })),
+    );
   }
+  if (runs('fanout')) {
+    results.push(
+      ...(await withDatabase(adminUrl, (url) =>
+        inTempDir((dir) => fanout('postgres', hubEnv(url, dir, 'fanout'), dir, () => postgresFanoutDb(url))),
+      )),
+    );
+  }
+  return results;
 }
 
-function intakeResults(db: string, o: IntakeOutcome, baseline: number, batchUnit: string): BenchResult[] {
+/** BENCH_ONLY=intake,webhooks,fanout (any of them) runs those scenarios alone; all of them by default. */
+function runs(scenario: 'intake' | 'webhooks' | 'fanout'): boolean {
+  const only = process.env.BENCH_ONLY;
+  return !only || only.split(',').map((s) => s.trim()).includes(scenario);
+}
+
+/** The database must hold what was answered; a mismatch fails the bench (a lost delivery is not a slow one). */
+function verified(label: string, o: MeasuredLoad, success: number, kind: StoredKind, counts: ReturnType<typeof sqliteCounts>): void {
+  warnAboutStatuses(label, o, success);
+  checkCounts(label, kind, o.totalSucceeded, o.totalAbandoned, counts);
+}
+
+function webhookExtras(o: WebhookOutcome, withTarget: boolean): Record<string, string | number> {
+  return {
+    ...(withTarget ? { target_per_s: WEBHOOK_TARGET_PER_S, met: o.load.succeededPerS >= WEBHOOK_TARGET_PER_S ? 'yes' : 'no' } : {}),
+    body_bytes: round(o.meanBodyBytes, 0),
+    signed_bodies: o.poolSize,
+  };
+}
+
+function singular(noun: 'orders' | 'deliveries'): string {
+  return noun === 'orders' ? 'order' : 'delivery';
+}
+
+function loadResults(
+  prefix: string,
+  noun: 'orders' | 'deliveries',
+  o: MeasuredLoad,
+  baseline: number,
+  batchUnit: string,
+  extra: Record<string, string | number>,
+): BenchResult[] {
   const { load } = o;
   const hubCores = o.hubCpuS / load.durationS;
   const loadgenCores = load.loadCpuS / load.durationS;
-  const perOrder = (total: number) => total / Math.max(1, load.created);
+  const perUnit = (total: number) => total / Math.max(1, load.succeeded);
+  const one = singular(noun);
   return [
-    result(`${db}.intake.orders`, load.ordersPerS, 'orders/s', baseline, {
+    result(`${prefix}.${noun}`, load.succeededPerS, `${noun}/s`, baseline, {
       p50_ms: load.p50Ms,
       p99_ms: load.p99Ms,
-      orders: load.created,
+      [noun]: load.succeeded,
       non2xx: load.non2xx + o.warmup.non2xx,
       errors: load.errors + o.warmup.errors,
       connections: CONNECTIONS,
+      ...extra,
     }),
-    result(`${db}.intake.units_per_batch`, o.unitsPerBatch, batchUnit, null, {
-      commits_per_s: round(load.ordersPerS / (o.unitsPerBatch || 1)),
+    result(`${prefix}.units_per_batch`, o.unitsPerBatch, batchUnit, null, {
+      commits_per_s: round(load.succeededPerS / (o.unitsPerBatch || 1)),
     }),
-    result(`${db}.intake.hub_cpu`, hubCores, 'cores', null, {
-      // CPU time per order hardly depends on how many cores the hub got: it says what a core of hub CPU takes in.
-      cpu_ms_per_order: round(perOrder(o.hubCpuS * 1000)),
+    result(`${prefix}.hub_cpu`, hubCores, 'cores', null, {
+      // CPU time per unit hardly depends on how many cores the hub got: it says what a core of hub CPU takes in.
+      [`cpu_ms_per_${one}`]: round(perUnit(o.hubCpuS * 1000)),
       loadgen_cores: round(loadgenCores),
       // CPU that neither the hub nor the load generator used: other processes (and the PostgreSQL server).
       others_cores: round(Math.max(0, o.machineBusyCores - hubCores - loadgenCores)),
@@ -98,8 +208,8 @@ function intakeResults(db: string, o: IntakeOutcome, baseline: number, batchUnit
     }),
     ...(o.hubWrites
       ? [
-          result(`${db}.intake.hub_writes`, perOrder(o.hubWrites.writeCallBytes) / 1024, 'KiB/order', null, {
-            disk_kib_per_order: round(perOrder(o.hubWrites.diskWriteBytes) / 1024),
+          result(`${prefix}.hub_writes`, perUnit(o.hubWrites.writeCallBytes) / 1024, `KiB/${one}`, null, {
+            [`disk_kib_per_${one}`]: round(perUnit(o.hubWrites.diskWriteBytes) / 1024),
             note: 'write syscalls (files and sockets) / bytes reaching the disk',
           }),
         ]
@@ -107,18 +217,86 @@ function intakeResults(db: string, o: IntakeOutcome, baseline: number, batchUnit
   ];
 }
 
-/** Says what the run's non-201 answers were; they are reported, and only the database counts fail the bench. */
-function warnAboutStatuses(db: string, o: IntakeOutcome): void {
-  for (const run of [o.warmup, o.load]) {
-    if (run.non2xx || run.errors || run.other2xx)
-      console.warn(
-        `${db}: WARNING not every request was a 201: ${JSON.stringify(run.statuses)}, connection errors ${run.errors}`,
-      );
+/** The fan-out on one database; a hub that cannot do it at all is a result line with its error, not a crash. */
+async function fanout(db: string, env: HubEnv, dir: string, open: () => Promise<FanoutDb>): Promise<BenchResult[]> {
+  try {
+    return fanoutResults(db, await runFanout(env, dir, open, FANOUT, db));
+  } catch (error) {
+    if (!(error instanceof FanoutSetupError)) throw error;
+    console.error(`${db}: FAILED ${error.message}`);
+    failures.push(error.message);
+    return [
+      failed(`${db}.fanout.seconds`, 's', error.message, {
+        target_s: FANOUT_TARGET_S,
+        skus: FANOUT.skus,
+        channels: FANOUT.channels,
+      }),
+    ];
   }
 }
 
-function hubEnv(databaseUrl: string, dir: string): HubEnv {
-  return { databaseUrl, secretKey: randomBytes(32).toString('hex'), logFile: join(dir, 'hub.log') };
+function fanoutResults(db: string, o: FanoutOutcome): BenchResult[] {
+  const batches = o.perChannel.map((t) => t.batches);
+  const meanBatches = batches.reduce((a, b) => a + b, 0) / Math.max(1, batches.length);
+  const levels = o.perChannel.reduce((sum, t) => sum + t.levels, 0);
+  // Each channel's own pace once its batches flow: from its first batch to its last.
+  const rates = o.perChannel
+    .filter((t) => t.firstAt !== null && t.lastAt !== null && t.lastAt > t.firstAt)
+    .map((t) => (t.batches - 1) / (((t.lastAt ?? 0) - (t.firstAt ?? 0)) / 1000));
+  const meanRate = rates.length ? rates.reduce((a, b) => a + b, 0) / rates.length : 0;
+  const since = (t: number | null) => (t === null ? null : round(t - o.committedAt, 0));
+  const common = { skus: o.skus, channels: o.channels };
+  if (o.error) failures.push(`${db} fan-out: ${o.error}`);
+  const seconds =
+    o.seconds === null
+      ? failed(`${db}.fanout.seconds`, 's', o.error ?? 'incomplete', { target_s: FANOUT_TARGET_S, ...common })
+      : result(`${db}.fanout.seconds`, o.seconds, 's', null, {
+          target_s: FANOUT_TARGET_S,
+          met: o.seconds <= FANOUT_TARGET_S ? 'yes' : 'no',
+          ...common,
+        });
+  return [
+    {
+      ...seconds,
+      // seconds = first_batch_ms (waiting for the next sync run: 0 to ~1.2 s, by luck) + push_ms (the batches).
+      first_batch_ms: o.firstBatchMs === null ? null : round(o.firstBatchMs, 0),
+      push_ms: o.seconds === null || o.firstBatchMs === null ? null : round(o.seconds * 1000 - o.firstBatchMs, 0),
+      last_first_batch_ms: since(Math.max(...o.perChannel.map((t) => t.firstAt ?? Number.NaN))),
+      update_ms: round(o.updateMs, 0),
+      hub_cores_waiting: round(o.waitingHubCores),
+      hub_cores_flowing: o.flowing ? round(o.flowing.hubCores) : null,
+      receiver_cores: o.flowing ? round(o.flowing.receiverCores) : null,
+      // CPU of the machine that neither the hub nor the receiver used while batches flowed: other processes.
+      others_cores: o.flowing
+        ? round(Math.max(0, o.flowing.machineCores - o.flowing.hubCores - o.flowing.receiverCores))
+        : null,
+    },
+    result(`${db}.fanout.batches`, meanBatches, 'calls/channel', null, {
+      min: Math.min(...batches),
+      max: Math.max(...batches),
+      levels_per_batch: round(levels / Math.max(1, batches.reduce((a, b) => a + b, 0)), 1),
+      // More levels than SKUs on a channel: a SKU was sent more than once (not coalesced).
+      levels_per_channel: round(levels / Math.max(1, o.channels), 0),
+      batch_rate_per_channel: round(meanRate, 0),
+    }),
+    ...(o.seconds === null
+      ? []
+      : [result(`${db}.fanout.levels`, (o.skus * o.channels) / o.seconds, 'levels/s', null, { ...common })]),
+    result(`${db}.fanout.initial_sync`, o.initialSyncS, 's', null, {
+      idle_hub_cores: round(o.idleHubCores),
+      idle_batches: o.idleBatches,
+      seed_s: round(o.seedS, 1),
+      note: `${o.skus} products inserted directly into the migrated database (not via waybill apply)`,
+    }),
+  ];
+}
+
+function hubEnv(databaseUrl: string, dir: string, scenario: string): HubEnv {
+  return {
+    databaseUrl,
+    secretKey: randomBytes(32).toString('hex'),
+    logFile: join(dir, `hub-${scenario}.log`),
+  };
 }
 
 /** A fresh temp dir on the same disk for each scenario; kept (and named) when the scenario fails, for a look. */
@@ -129,15 +307,22 @@ async function inTempDir<T>(body: (dir: string) => Promise<T>): Promise<T> {
     rmSync(dir, { recursive: true, force: true });
     return value;
   } catch (error) {
-    console.error(`kept ${dir} for inspection (hub.log, the database)`);
+    console.error(`kept ${dir} for inspection (hub-*.log, the databases)`);
     throw error;
   }
 }
 
-function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
+/** A fresh PostgreSQL database for the body, dropped afterwards. */
+async function withDatabase<T>(adminUrl: string, body: (url: string) => Promise<T>): Promise<T> {
+  const name = `waybill_bench_${randomBytes(4).toString('hex')}`;
+  await adminQuery(adminUrl, `create database ${name}`);
+  try {
+    const parsed = new URL(adminUrl);
+    parsed.pathname = `/${name}`;
+    return await body(parsed.toString());
+  } finally {
+    await adminQuery(adminUrl, `drop database if exists ${name} with (force)`);
+  }
 }
 
 async function adminQuery(url: string, sql: string): Promise<void> {
@@ -150,22 +335,49 @@ async function adminQuery(url: string, sql: string): Promise<void> {
   }
 }
 
+function envInteger(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, not ${raw}`);
+  return value;
+}
+
 /** Where the time goes, in words: batch size, commit rate, and who had the CPU. */
 function explain(results: readonly BenchResult[]): void {
   for (const db of ['sqlite', 'postgres']) {
-    const get = (name: string) => results.find((r) => r.name === `${db}.intake.${name}`);
-    const [orders, batch, cpu] = [get('orders'), get('units_per_batch'), get('hub_cpu')];
-    if (!orders || !batch || !cpu) continue;
-    const others = db === 'postgres' ? 'other processes incl. the PostgreSQL server' : 'other processes';
-    console.log(
-      `${db}: ${orders.value} orders/s = ${batch.value} orders per commit x ${batch.commits_per_s} commits/s; ` +
-        `hub ${cpu.value} cores, ${cpu.cpu_ms_per_order} ms CPU per order (≈ ${round(1000 / Number(cpu.cpu_ms_per_order), 0)} orders/s per core of hub CPU); ` +
-        `server-side mean ${cpu.server_mean_ms} ms, event-loop lag p99 ${cpu.event_loop_lag_p99_ms} ms; ` +
-        `load generator ${cpu.loadgen_cores} cores; ${others} ${cpu.others_cores} of ${CORES} cores`,
-    );
-    if (db === 'sqlite' && Number(cpu.others_cores) > 0.25) {
+    for (const [scenario, noun] of [
+      ['intake', 'orders'],
+      ['webhooks', 'deliveries'],
+    ] as const) {
+      const get = (name: string) => results.find((r) => r.name === `${db}.${scenario}.${name}`);
+      const [rate, batch, cpu] = [get(noun), get('units_per_batch'), get('hub_cpu')];
+      if (!rate || !batch || !cpu) continue;
+      const cpuMs = Number(cpu[`cpu_ms_per_${singular(noun)}`]);
+      const others = db === 'postgres' ? 'other processes incl. the PostgreSQL server' : 'other processes';
       console.log(
-        `${db}: WARNING other processes took ${cpu.others_cores} of ${CORES} cores during the run: orders/s is lower than on a quiet machine`,
+        `${db} ${scenario}: ${rate.value} ${noun}/s = ${batch.value} per commit x ${batch.commits_per_s} commits/s; ` +
+          `hub ${cpu.value} cores, ${cpuMs} ms CPU each (≈ ${round(1000 / cpuMs, 0)}/s per core of hub CPU); ` +
+          `server-side mean ${cpu.server_mean_ms} ms, event-loop lag p99 ${cpu.event_loop_lag_p99_ms} ms; ` +
+          `load generator ${cpu.loadgen_cores} cores; ${others} ${cpu.others_cores} of ${CORES} cores`,
+      );
+      if (db === 'sqlite' && Number(cpu.others_cores) > 0.25) {
+        console.log(
+          `${db} ${scenario}: WARNING other processes took ${cpu.others_cores} of ${CORES} cores during the run: the rate is lower than on a quiet machine`,
+        );
+      }
+    }
+    const seconds = results.find((r) => r.name === `${db}.fanout.seconds`);
+    const batches = results.find((r) => r.name === `${db}.fanout.batches`);
+    if (seconds && batches) {
+      console.log(
+        `${db} fan-out: ${seconds.value ?? 'incomplete'} s for ${seconds.skus} SKUs x ${seconds.channels} channels (target ${FANOUT_TARGET_S} s): ` +
+          `UPDATE ${seconds.update_ms} ms; first batch ${seconds.first_batch_ms} ms after the commit (the sync runs once a second per channel, ` +
+          `so up to ~1 s passes before a run reads the change), the last channel's first batch at ${seconds.last_first_batch_ms} ms; ` +
+          `then ${batches.value} calls per channel of ${batches.levels_per_batch} levels at ${batches.batch_rate_per_channel} calls/s per channel ` +
+          `(${seconds.push_ms} ms from the first batch to the last level); ` +
+          `while batches flow the hub uses ${seconds.hub_cores_flowing} cores, the receiver ${seconds.receiver_cores}, ` +
+          `other processes ${seconds.others_cores} of ${CORES} cores`,
       );
     }
   }
@@ -181,6 +393,10 @@ async function main(): Promise<void> {
   explain(results);
   writeResults(RESULTS_FILE, results);
   console.log(`\nwrote ${RESULTS_FILE}`);
+  if (failures.length) {
+    console.error(`\nbench FAILED:\n${failures.map((f) => `- ${f}`).join('\n')}`);
+    process.exitCode = 1;
+  }
 }
 
 main().catch((error: unknown) => {
