@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PermanentError } from '../../../jobs/job.ts';
 import { woocommerceConfig } from './credentials.ts';
-import { restEndpoint, sendRest, type RestEndpoint } from './transport.ts';
+import { restEndpoint, restFailureOf, sendRest, sendRestPage, type RestEndpoint } from './transport.ts';
 
 const KEY = `ck_${'a'.repeat(40)}`;
 const SECRET = `cs_${'b'.repeat(40)}`;
@@ -96,6 +96,24 @@ describe('sendRest', () => {
       await new Promise((resolve) => server!.close(resolve));
       server = undefined;
     }
+  });
+
+  it('a page of a collection carries X-WP-TotalPages; a page without the header says so', async () => {
+    const { endpoint } = await answering(200, '[{"id":1}]', { 'x-wp-total': '201', 'x-wp-totalpages': '3' });
+    expect(await sendRestPage(endpoint, { method: 'GET', path: '/orders', query: { page: '1' } }, signal())).toEqual({ body: [{ id: 1 }], totalPages: 3 });
+    await new Promise((resolve) => server!.close(resolve));
+    server = undefined;
+    const { endpoint: bare } = await answering(200, '[]');
+    expect((await sendRestPage(bare, { method: 'GET', path: '/orders' }, signal())).totalPages).toBeUndefined();
+  });
+
+  it('keeps what WooCommerce answered beside the error, for callers that tell refusals apart', async () => {
+    const message = 'The payment gateway for this order does not support automatic refunds.';
+    const { endpoint } = await answering(500, JSON.stringify({ code: 'woocommerce_rest_cannot_create_order_refund', message, data: 500 }));
+    const error = await failure(sendRest(endpoint, { method: 'POST', path: '/orders/1/refunds', body: {} }, signal()));
+    expect(error).not.toBeInstanceOf(PermanentError);
+    expect(restFailureOf(error)).toEqual({ status: 500, code: 'woocommerce_rest_cannot_create_order_refund', message });
+    expect(restFailureOf(new Error('x'))).toBeUndefined();
   });
 
   it('another 4xx (a batch over the limit) is permanent', async () => {

@@ -23,6 +23,36 @@ export interface RestRequest {
 /** One request, answered with the parsed JSON of a 2xx; anything else is thrown, classified for the job worker. */
 export type RestCall = (request: RestRequest) => Promise<unknown>;
 
+/** One page of a collection: the parsed JSON and X-WP-TotalPages (undefined when a proxy dropped the header). */
+export interface RestPage {
+  body: unknown;
+  totalPages: number | undefined;
+}
+export type RestListCall = (request: RestRequest) => Promise<RestPage>;
+
+/** Both ways of calling one store within one job: a single resource, or a page of a collection. */
+export interface RestApi {
+  call: RestCall;
+  list: RestListCall;
+}
+
+/**
+ * What WooCommerce answered when a call failed, for the callers that tell one refusal from another (a refund the
+ * payment gateway cannot make is a 500 whose message says so). Kept beside the thrown error, not in its class, so
+ * that the error stays a PermanentError or a plain Error for the job worker.
+ */
+export interface RestFailure {
+  status: number;
+  code: string | undefined;
+  message: string | undefined;
+}
+const failures = new WeakMap<Error, RestFailure>();
+
+/** The answer behind an error thrown by sendRest; undefined for anything else (no answer at all, say). */
+export function restFailureOf(error: unknown): RestFailure | undefined {
+  return error instanceof Error ? failures.get(error) : undefined;
+}
+
 /** One call may take this long; the job's own timeout bounds the whole notice or sync. */
 const REQUEST_TIMEOUT_MS = 10_000;
 const DETAIL_CHARS = 300;
@@ -53,6 +83,11 @@ export function restClient(endpoint: RestEndpoint, signal: AbortSignal): RestCal
   return (request) => sendRest(endpoint, request, signal);
 }
 
+/** A RestCall and a RestListCall bound to one endpoint and one job's signal. */
+export function restApi(endpoint: RestEndpoint, signal: AbortSignal): RestApi {
+  return { call: restClient(endpoint, signal), list: (request) => sendRestPage(endpoint, request, signal) };
+}
+
 /**
  * The only place this adapter speaks HTTP. Sends one request and returns the parsed JSON of a 2xx answer. Anything
  * else is classified for the job worker: 401/403 (wrong keys, a read-only key), 404 (no such order, no REST API at
@@ -60,6 +95,18 @@ export function restClient(endpoint: RestEndpoint, signal: AbortSignal): RestCal
  * back-off. The consumer secret never appears in a message.
  */
 export async function sendRest(endpoint: RestEndpoint, request: RestRequest, signal: AbortSignal): Promise<unknown> {
+  return (await exchange(endpoint, request, signal)).body;
+}
+
+/** sendRest for a collection: the page and WordPress's X-WP-TotalPages. */
+export async function sendRestPage(endpoint: RestEndpoint, request: RestRequest, signal: AbortSignal): Promise<RestPage> {
+  const { body, headers } = await exchange(endpoint, request, signal);
+  const header = headers.get('x-wp-totalpages');
+  const totalPages = header !== null && /^\d{1,9}$/.test(header.trim()) ? Number(header.trim()) : undefined;
+  return { body, totalPages };
+}
+
+async function exchange(endpoint: RestEndpoint, request: RestRequest, signal: AbortSignal): Promise<{ body: unknown; headers: Headers }> {
   const where = `${request.method} ${request.path} at ${endpoint.host}`;
   const response = await send(endpoint, request, signal, where);
   const text = redact(await response.text().catch(() => ''), endpoint.redact);
@@ -67,7 +114,7 @@ export async function sendRest(endpoint: RestEndpoint, request: RestRequest, sig
   const parsed = tryJson(text);
   // A 2xx that is not JSON comes from something in between (a cache, a maintenance page, a security plugin).
   if (parsed === undefined) throw new Error(`${where}: the answer is not JSON: ${text.slice(0, DETAIL_CHARS)}`);
-  return parsed;
+  return { body: parsed, headers: response.headers };
 }
 
 async function send(endpoint: RestEndpoint, request: RestRequest, signal: AbortSignal, where: string): Promise<Response> {
@@ -94,8 +141,14 @@ async function send(endpoint: RestEndpoint, request: RestRequest, signal: AbortS
 }
 
 function classify(response: Response, text: string, where: string): Error {
-  const { status } = response;
   const error = wooError(text);
+  const classified = classifyStatus(response, error, text, where);
+  failures.set(classified, { status: response.status, code: error?.code, message: error?.message });
+  return classified;
+}
+
+function classifyStatus(response: Response, error: { code: string; message: string } | undefined, text: string, where: string): Error {
+  const { status } = response;
   const detail = error ? `${error.code}: ${error.message}` : text.slice(0, DETAIL_CHARS);
   if (status === 401 || status === 403) {
     // woocommerce_rest_cannot_*: WooCommerce saw no user behind the request, though Waybill sent the keys.
