@@ -25,6 +25,25 @@ import {
   seededRandom,
   sendJson,
 } from './shared.ts';
+import {
+  connection,
+  GraphqlError,
+  gid,
+  idOf,
+  inputArray,
+  minorDigits,
+  moneyFormat,
+  MUTATION_COST,
+  nonNegativeInteger,
+  ofBasisPoints,
+  pageSize,
+  positiveInteger,
+  shopTime,
+  toMinor,
+  type MoneyFormat,
+  type Ran,
+  type Variables,
+} from './shopify-common.ts';
 
 export type ShopifyTopic = 'orders/create' | 'orders/updated' | 'orders/cancelled' | 'refunds/create';
 
@@ -444,63 +463,11 @@ async function postOnce(delivery: PreparedDelivery): Promise<Answer> {
   }
 }
 
-function positiveInteger(value: number, name: string): number {
-  if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer`);
-  return value;
-}
 
-// ---------------------------------------------------------------------------------------------------------------
-// Money: decimal strings on the wire, integer minor units inside, never a float in between.
-
-/** Minor-unit digits (USD 2, JPY 0, KWD 3) from the runtime's ISO 4217 data; also refuses a malformed code. */
-function minorDigits(currency: string): number {
-  return (
-    new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2
-  );
-}
-
-function toMinor(amount: string, digits: number): number {
-  const match = /^(\d+)(?:\.(\d+))?$/.exec(amount);
-  if (!match) throw new RangeError(`price ${JSON.stringify(amount)} is not a decimal string like "12.99"`);
-  const [, whole = '0', fraction = ''] = match;
-  if (fraction.replace(/0+$/, '').length > digits)
-    throw new RangeError(`price ${amount} has more than ${digits} decimals`);
-  const units = Number(whole) * 10 ** digits + Number(fraction.padEnd(digits, '0').slice(0, digits) || '0');
-  if (!Number.isSafeInteger(units)) throw new RangeError(`price ${amount} is too large`);
-  return units;
-}
-
-function formatMinor(units: number, digits: number): string {
-  const sign = units < 0 ? '-' : '';
-  const text = String(Math.abs(units)).padStart(digits + 1, '0');
-  return digits === 0 ? `${sign}${text}` : `${sign}${text.slice(0, -digits)}.${text.slice(-digits)}`;
-}
-
-/** units × basisPoints / 10 000, rounded half up, in integers only. */
-function ofBasisPoints(units: number, basisPoints: number): number {
-  const scaled = units * basisPoints;
-  const remainder = scaled % 10_000;
-  return (scaled - remainder) / 10_000 + (remainder * 2 >= 10_000 ? 1 : 0);
-}
-
-/** Formats minor units both ways Shopify does: a plain decimal string and a MoneyBag. */
-interface MoneyFormat {
-  text(units: number): string;
-  set(units: number): ShopifyMoneySet;
-}
-
-function moneyFormat(currency: string, digits: number): MoneyFormat {
-  const text = (units: number) => formatMinor(units, digits);
-  const one = (units: number): ShopifyMoney => ({ amount: text(units), currency_code: currency });
-  return { text, set: (units) => ({ shop_money: one(units), presentment_money: one(units) }) };
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Orders
 
-/** Shopify writes times in the shop's time zone; one fixed offset (no DST) keeps the output stable. */
-const SHOP_UTC_OFFSET_MINUTES = -5 * 60;
-const SHOP_UTC_OFFSET = '-05:00';
 const MAX_ORDERS_PER_RUN = 1_000_000;
 const MAX_LINES_PER_ORDER = 100;
 const RUN_SLOTS = 1_000_000;
@@ -541,13 +508,7 @@ const ids = {
   product: (variantId: number) => 8_000_000_000_000 + (deriveSeed(0, `product:${variantId}`) % 1_000_000_000),
 };
 
-function gid(kind: string, id: number): string {
-  return `gid://shopify/${kind}/${id}`;
-}
 
-function shopTime(ms: number): string {
-  return `${new Date(ms + SHOP_UTC_OFFSET_MINUTES * 60_000).toISOString().slice(0, 19)}${SHOP_UTC_OFFSET}`;
-}
 
 interface Destination {
   address1: string;
@@ -1115,8 +1076,6 @@ export interface RecordableOrder {
 
 const DEFAULT_LOCATIONS = ['East warehouse', 'West warehouse'] as const;
 const MAX_QUERY_COST = 1_000;
-const MAX_PAGE_SIZE = 250;
-const MUTATION_COST = 10;
 const INVALID_TOKEN = '[API] Invalid API key or access token (unrecognized login or wrong password)';
 const RATE_LIMIT_DOCS = 'https://shopify.dev/api/usage/rate-limits';
 
@@ -1274,10 +1233,6 @@ class BackOffice {
   }
 }
 
-function idOf(value: unknown, kind: string): number | undefined {
-  const match = typeof value === 'string' ? new RegExp(`^gid://shopify/${kind}/(\\d+)$`).exec(value) : null;
-  return match ? Number(match[1]) : undefined;
-}
 
 // --- Inventory --------------------------------------------------------------------------------------------------
 //
@@ -1306,8 +1261,6 @@ const SET_REASONS = new Set([
 ]);
 /** Shopify's ceiling for one quantity. */
 const MAX_INVENTORY_QUANTITY = 1_000_000_000;
-/** Shopify's limit on every input array, in every API. */
-const MAX_INPUT_ARRAY = 250;
 const INVALID_SET_INPUT = 'Variable $input of type InventorySetQuantitiesInput! was provided invalid value';
 const INVALID_IDS = 'Variables $ids of type [ID!]! and $locationId of type ID! were provided invalid values';
 
@@ -1479,10 +1432,6 @@ class Inventory {
   }
 }
 
-function nonNegativeInteger(value: number, name: string): number {
-  if (!Number.isInteger(value) || value < 0) throw new RangeError(`${name} must be a non-negative integer`);
-  return value;
-}
 
 /** A URI with a scheme; a gid needs its app, its entity type and its id. */
 function isReferenceUri(uri: string): boolean {
@@ -1532,16 +1481,6 @@ function readSetQuantity(value: unknown): SetQuantity {
   };
 }
 
-/** A list argument: refused when it is not a list, or longer than any input array may be. */
-function inputArray(value: unknown, invalid: string): unknown[] {
-  if (!Array.isArray(value)) throw new GraphqlError(invalid);
-  if (value.length > MAX_INPUT_ARRAY) {
-    throw new GraphqlError(
-      `The input array has ${value.length} items, over the limit of ${MAX_INPUT_ARRAY}.`,
-    );
-  }
-  return value;
-}
 
 const SKU_TERM = /\bsku:(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|((?:[^\s"'()\\]|\\.)+))/g;
 
@@ -1629,59 +1568,16 @@ class LeakyBucket {
 
 // --- Operations -------------------------------------------------------------------------------------------------
 
-type Variables = Record<string, unknown>;
 
-/** A refusal of the whole request (top-level `errors`), as GraphQL reports a bad variable or argument. */
-class GraphqlError extends Error {
-  constructor(
-    message: string,
-    readonly code?: string,
-  ) {
-    super(message);
-  }
-}
 
-interface Ran {
-  data: unknown;
-  actualCost: number;
-  userErrors: boolean;
-}
 
 interface AdminOperation {
   requestedCost(variables: Variables): number;
   run(office: BackOffice, variables: Variables): Ran;
 }
 
-function pageSize(variables: Variables, name: string): number {
-  const value = variables[name];
-  if (!Number.isInteger(value))
-    throw new GraphqlError(`Variable $${name} of type Int! was provided invalid value`);
-  const size = value as number;
-  if (size < 1 || size > MAX_PAGE_SIZE)
-    throw new GraphqlError(`${name} must be between 1 and ${MAX_PAGE_SIZE}`);
-  return size;
-}
 
-function cursorOf(index: number): string {
-  return Buffer.from(`cursor:${index}`).toString('base64');
-}
 
-/** A Relay connection page: `after` is a cursor this server handed out, or null for the start. */
-function connection<T>(items: readonly T[], first: number, after: unknown) {
-  let start = 0;
-  if (after !== undefined && after !== null) {
-    const match =
-      typeof after === 'string' ? /^cursor:(\d+)$/.exec(Buffer.from(after, 'base64').toString()) : null;
-    if (!match) throw new GraphqlError(`Invalid cursor for the after argument: ${String(after)}`);
-    start = Number(match[1]) + 1;
-  }
-  const nodes = items.slice(start, start + first);
-  const last = start + nodes.length - 1;
-  return {
-    pageInfo: { hasNextPage: start + first < items.length, endCursor: nodes.length ? cursorOf(last) : null },
-    nodes,
-  };
-}
 
 function fulfillmentOrderLineNode(line: SimFulfillmentOrderLine) {
   return {
