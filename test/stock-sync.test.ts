@@ -64,6 +64,28 @@ describeEachDatabase('stock out to channels', (dialect) => {
     expect(inventory().length).toBe(before + later.length);
   });
 
+  it('syncs a change of more SKUs than one statement can bind', async () => {
+    await until('initial sync', () => Object.keys(lastTold()).length === 250);
+    // 40,000 levels written at once (a supplier feed, say): more than SQLite or PostgreSQL bind in one statement.
+    const bulk = 40_000;
+    const sku = (i: number) => `BULK-${String(i).padStart(5, '0')}`;
+    const now = Date.now();
+    await t.hub.store.transact(async (tx) => {
+      for (let i = 0; i < bulk; i += 2_000) {
+        const skus = Array.from({ length: Math.min(2_000, bulk - i) }, (_, j) => ({ sku: sku(i + j), index: i + j }));
+        await tx.insertInto('products').values(skus.map((v) => ({ id: v.sku, name: v.sku, created_at: now, updated_at: now }))).execute();
+        await tx.insertInto('variants').values(skus.map((v) => ({ sku: v.sku, product_id: v.sku, name: v.sku, gtin: null, created_at: now, updated_at: now }))).execute();
+        await tx.insertInto('stock_levels').values(skus.map((v) => ({ sku: v.sku, bounded: 1, on_hand: 5 + (v.index % 7), reserved: 0, updated_at: now }))).execute();
+      }
+    });
+    const toldBulk = async () => Number((await t.hub.store.db.selectFrom('channel_stock').select((eb) => eb.fn.countAll().as('n')).where('sku', 'like', 'BULK-%').executeTakeFirstOrThrow()).n);
+    await until('every bulk SKU recorded as told', async () => (await toldBulk()) === bulk, 60_000);
+    const told = lastTold();
+    expect(Object.keys(told).filter((s) => s.startsWith('BULK-')).length).toBe(bulk);
+    expect([told[sku(0)], told[sku(13)], told[sku(39_999)]]).toEqual([5, 11, 5 + (39_999 % 7)]);
+    expect(Math.max(...inventory().map((batch) => batch.length))).toBe(100);
+  }, 90_000);
+
   it('a reconciling pass corrects what drifted and records it', async () => {
     await until('initial sync', () => Object.keys(lastTold()).length === 250);
     // Waybill's record of what it told the channel says 999 for one SKU (a lost update, an edit on the channel…).

@@ -73,29 +73,41 @@ async function watermark(db: Db, channelId: string): Promise<number> {
   return row?.stock_synced_until ?? 0;
 }
 
-/** The current level of every SKU changed since `since`, where it differs from what the channel was told. */
+/**
+ * The current level of every SKU changed since `since`, where it differs from what the channel was told. What the
+ * channel was told comes with each level through a join, not an IN list: a change may touch every SKU, far more
+ * than one statement can bind.
+ */
 async function pendingUpdates(db: Db, channelId: string, since: number): Promise<{ updates: StockUpdate[]; seenUntil: number }> {
-  const changed = await db.selectFrom('stock_levels').selectAll().where('updated_at', '>=', since).orderBy('sku').execute();
-  if (changed.length === 0) return { updates: [], seenUntil: 0 };
-  const told = new Map(
-    (await db.selectFrom('channel_stock').select(['sku', 'told']).where('channel_id', '=', channelId).where('sku', 'in', changed.map((c) => c.sku)).execute()).map((r) => [r.sku, r.told]),
-  );
+  const changed = await db
+    .selectFrom('stock_levels as s')
+    .leftJoin('channel_stock as c', (join) => join.onRef('c.sku', '=', 's.sku').on('c.channel_id', '=', channelId))
+    .select(['s.sku', 's.bounded', 's.on_hand', 's.reserved', 's.updated_at', 'c.told'])
+    .where('s.updated_at', '>=', since)
+    .orderBy('s.sku')
+    .execute();
   const updates: StockUpdate[] = [];
+  let seenUntil = 0;
   for (const level of changed) {
+    if (level.updated_at > seenUntil) seenUntil = level.updated_at;
     const available = availableToPromise({ bounded: level.bounded === 1, onHand: level.on_hand, reserved: level.reserved });
     // An unbounded SKU (a supplier that does not report stock) is not managed on the channel.
-    if (available !== null && told.get(level.sku) !== available) updates.push({ sku: level.sku, available });
+    if (available !== null && level.told !== available) updates.push({ sku: level.sku, available });
   }
-  return { updates, seenUntil: Math.max(...changed.map((c) => c.updated_at)) };
+  return { updates, seenUntil };
 }
 
+/** Rows per statement when recording what was told: 4 parameters each, well under SQLite's 32,766 and PostgreSQL's 65,535. */
+const TOLD_ROWS_PER_STATEMENT = 2_000;
+
 async function recordTold(tx: Db, channelId: string, updates: readonly StockUpdate[], now: number): Promise<void> {
-  if (updates.length === 0) return;
-  await tx
-    .insertInto('channel_stock')
-    .values(updates.map((u) => ({ channel_id: channelId, sku: u.sku, told: u.available, told_at: now })))
-    .onConflict((oc) => oc.columns(['channel_id', 'sku']).doUpdateSet((eb) => ({ told: eb.ref('excluded.told'), told_at: eb.ref('excluded.told_at') })))
-    .execute();
+  for (let i = 0; i < updates.length; i += TOLD_ROWS_PER_STATEMENT) {
+    await tx
+      .insertInto('channel_stock')
+      .values(updates.slice(i, i + TOLD_ROWS_PER_STATEMENT).map((u) => ({ channel_id: channelId, sku: u.sku, told: u.available, told_at: now })))
+      .onConflict((oc) => oc.columns(['channel_id', 'sku']).doUpdateSet((eb) => ({ told: eb.ref('excluded.told'), told_at: eb.ref('excluded.told_at') })))
+      .execute();
+  }
 }
 
 /** Makes sure every channel has its recurring stock sync queued (idempotent: one job per channel, by key). */
