@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext, Logger } from './app/context.ts';
 import { notifyChannelJob } from './app/notify-channel.ts';
 import { processChannelDeliveryJob } from './app/process-channel-delivery.ts';
+import { refundAtChannelJob } from './app/refund-at-channel.ts';
 import { ensureStockSync, syncChannelStockJob } from './app/sync-channel-stock.ts';
 import { ackDueJob, sendPurchaseOrderJob } from './app/send-purchase-order.ts';
 import { salesChannels } from './connectors/channels/registry.ts';
@@ -79,7 +80,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     channels: salesChannels,
     log,
   };
-  for (const job of [sendPurchaseOrderJob.bind(ctx), ackDueJob.bind(ctx), notifyChannelJob.bind(ctx), processChannelDeliveryJob.bind(ctx), syncChannelStockJob.bind(ctx)]) jobs.set(job.kind, job);
+  for (const job of [sendPurchaseOrderJob.bind(ctx), ackDueJob.bind(ctx), notifyChannelJob.bind(ctx), processChannelDeliveryJob.bind(ctx), syncChannelStockJob.bind(ctx), refundAtChannelJob.bind(ctx)]) jobs.set(job.kind, job);
 
   if (options.worker) {
     worker = new Worker(store, jobs, clock, {

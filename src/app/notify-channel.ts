@@ -1,5 +1,5 @@
 import { defineJob, PermanentError } from '../jobs/job.ts';
-import { findChannel } from '../store/partners.repo.ts';
+import { openSalesChannel } from './channel-access.ts';
 import type { AppContext } from './context.ts';
 import { recordEvents } from './timeline.ts';
 
@@ -21,11 +21,9 @@ export const notifyChannelJob = {
         if (!shipment) throw new PermanentError(`shipment ${shipmentId} does not exist`);
         const order = await db.selectFrom('orders').select(['id', 'channel_id', 'external_id', 'state']).where('id', '=', shipment.order_id).executeTakeFirstOrThrow();
         const lines = await db.selectFrom('shipment_lines').select(['sku', 'quantity']).where('shipment_id', '=', shipmentId).orderBy('po_line_number').execute();
-        const channel = await findChannel(db, order.channel_id);
-        const adapter = channel && ctx.channels[channel.kind];
-        if (!channel || !adapter) throw new PermanentError(`channel ${order.channel_id} cannot be notified`);
-        const secrets = channel.sealedSecrets ? ctx.secrets.open(channel.sealedSecrets) : {};
-        const sales = adapter.create(adapter.config.parse({ ...channel.config, notifyUrl: channel.notifyUrl ?? undefined }), adapter.secrets.parse(secrets));
+        const opened = await openSalesChannel(ctx, order.channel_id);
+        if (!opened) throw new PermanentError(`channel ${order.channel_id} cannot be notified`);
+        const { channel, sales } = opened;
         // The state the order reached with this shipment: fulfilled when nothing is left to ship.
         const orderState = order.state === 'fulfilled' || order.state === 'completed' ? 'fulfilled' : 'partially_fulfilled';
         await sales.notifyFulfilment(

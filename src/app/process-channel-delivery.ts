@@ -4,8 +4,8 @@ import { defineJob, PermanentError } from '../jobs/job.ts';
 import { findOrderIdByExternalId } from '../store/orders.repo.ts';
 import { findChannel } from '../store/partners.repo.ts';
 import type { AppContext } from './context.ts';
+import { applyChannelRefund, applyChannelUpdate } from './channel-order-changes.ts';
 import { takeOrder } from './take-order.ts';
-import { recordEvents } from './timeline.ts';
 import { fieldPath } from './validation.ts';
 
 interface DeliveryJob {
@@ -33,7 +33,7 @@ export const processChannelDeliveryJob = {
         const channel = await findChannel(db, channelId);
         const interpret = channel ? ctx.channels[channel.kind]?.interpretWebhook : undefined;
         if (!interpret) throw new PermanentError(`channel ${channelId} does not take webhooks`);
-        const outcome = await apply(ctx, readMessage(() => interpret(channelId as never, delivery.topic, JSON.parse(delivery.payload))));
+        const outcome = await apply(ctx, channelId, readMessage(() => interpret(channelId as never, delivery.topic, JSON.parse(delivery.payload))));
         return {
           commit: async (tx) => {
             await tx.updateTable('channel_deliveries').set({ processed_at: ctx.clock.now().getTime(), outcome }).where('channel_id', '=', channelId).where('delivery_id', '=', deliveryId).execute();
@@ -56,32 +56,17 @@ function readMessage(read: () => ChannelMessage): ChannelMessage {
   }
 }
 
-async function apply(ctx: AppContext, message: ChannelMessage): Promise<string> {
+async function apply(ctx: AppContext, channelId: string, message: ChannelMessage): Promise<string> {
   if (message.kind === 'ignored') return `ignored: ${message.reason}`;
-  if (message.kind === 'refund') return `ignored: refunds at the channel are not acted on yet`;
-  const { incoming, sourceUpdatedAt, cancelled } = message;
+  if (message.kind === 'refund') return applyChannelRefund(ctx, channelId, message);
+  const { incoming, sourceUpdatedAt, cancelled, awaitingPayment } = message;
   const existing = await findOrderIdByExternalId(ctx.store.db, incoming.channelId, incoming.externalId);
   if (!existing) {
     if (cancelled) return 'ignored: cancelled before Waybill took it in';
-    const taken = await takeOrder(ctx, incoming, { unknownSkus: 'hold', sourceUpdatedAt });
+    const taken = await takeOrder(ctx, incoming, { unknownSkus: 'hold', sourceUpdatedAt, awaitingPayment });
+    // Two versions of a new order raced: the loser is an update of the winner's order.
+    if (taken.kind === 'duplicate') return applyChannelUpdate(ctx, taken.orderId, message);
     return `${taken.kind} ${taken.orderId}`;
   }
-  return recordChannelUpdate(ctx, existing, sourceUpdatedAt, cancelled);
-}
-
-/** Keeps the newest of the channel's versions; an older one arriving late changes nothing and says so. */
-async function recordChannelUpdate(ctx: AppContext, orderId: string, sourceUpdatedAt: Date, cancelled: boolean): Promise<string> {
-  return ctx.store.transact(async (tx) => {
-    let query = tx.selectFrom('orders').select('source_updated_at').where('id', '=', orderId);
-    if (ctx.store.caps.rowLocks) query = query.forUpdate();
-    const row = await query.executeTakeFirstOrThrow();
-    const now = ctx.clock.now();
-    if (row.source_updated_at !== null && row.source_updated_at >= sourceUpdatedAt.getTime()) {
-      await recordEvents(tx, now, [{ orderId, subjectType: 'order', subjectId: orderId, type: 'order.channel_update_stale', data: { sourceUpdatedAt, kept: new Date(row.source_updated_at) } }]);
-      return `stale ${orderId}`;
-    }
-    await tx.updateTable('orders').set({ source_updated_at: sourceUpdatedAt.getTime(), updated_at: now.getTime() }).where('id', '=', orderId).execute();
-    await recordEvents(tx, now, [{ orderId, subjectType: 'order', subjectId: orderId, type: 'order.channel_updated', data: { sourceUpdatedAt, cancelledAtChannel: cancelled } }]);
-    return `updated ${orderId}`;
-  });
+  return applyChannelUpdate(ctx, existing, message);
 }

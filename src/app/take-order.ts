@@ -1,16 +1,17 @@
 import type { OrderId, Sku } from '../domain/ids.ts';
 import { sum, times } from '../domain/money.ts';
-import { orderLineMachine, orderMachine } from '../domain/order.machine.ts';
-import { nextOrderState, type IncomingOrder, type Order } from '../domain/order.ts';
+import { orderLineMachine } from '../domain/order.machine.ts';
+import { initialOrderState, type IncomingOrder, type Order } from '../domain/order.ts';
 import { planPurchaseOrders, type PurchaseOrderPlan } from '../domain/purchase-order.ts';
 import { routeLines, type LineRoute } from '../domain/routing.ts';
 import { findOrderIdByExternalId, insertOrder } from '../store/orders.repo.ts';
 import { findCatalogFor, findChannel } from '../store/partners.repo.ts';
-import { insertPurchaseOrders } from '../store/purchase-orders.repo.ts';
+import { insertPurchaseOrders, type NewPurchaseOrder } from '../store/purchase-orders.repo.ts';
 import { recordReservations } from '../store/stock.repo.ts';
 import type { Db } from '../store/schema.ts';
 import type { AppContext } from './context.ts';
 import { InputError, NotFoundError } from './errors.ts';
+import { queueStockRefund } from './refund-at-channel.ts';
 import { ackDueJob, sendPurchaseOrderJob } from './send-purchase-order.ts';
 import { reserveStock, type StockOutcome } from './reserve-stock.ts';
 import { recordEvents } from './timeline.ts';
@@ -33,6 +34,11 @@ export interface TakeOrderOptions {
   unknownSkus?: 'reject' | 'hold';
   /** The channel's own last-modified time of the order, kept to order later updates. */
   sourceUpdatedAt?: Date;
+  /**
+   * The channel has not been paid yet: stock is reserved and purchase orders drafted, but nothing is sent to a
+   * supplier until an update says it is paid (see release-paid-order.ts).
+   */
+  awaitingPayment?: boolean;
 }
 
 export async function takeOrder(ctx: AppContext, incoming: IncomingOrder, options: TakeOrderOptions = {}): Promise<TakeOrderResult> {
@@ -63,25 +69,27 @@ async function takeOrderIn(tx: Db, ctx: AppContext, incoming: IncomingOrder, opt
     catalog.known.has(lines[i]!.sku) ? route : { kind: 'unroutable' as const, lineNumber: route.lineNumber, candidates: [], reason: describeUnknown(lines[i]!.sku) },
   );
   const { outcomes: stock, held } = await reserveStock(tx, { orderId, channelId: channel.id, policy: channel.backorderPolicy }, lines, routes, now.getTime());
-  const order = buildOrder(orderId, incoming, routes, stock);
+  const awaitingPayment = options.awaitingPayment ?? false;
+  const order = buildOrder(orderId, incoming, routes, stock, awaitingPayment);
   const supplied = routes.filter((r) => stock.get(r.lineNumber) === 'reserved');
-  const purchaseOrders = planPurchaseOrders(orderId, lines, supplied).map((plan) => ({
+  // Drafts wait for the payment; the others are queued for sending at once (purchaseOrderMachine: draft → pending).
+  const state = awaitingPayment ? ('draft' as const) : ('pending' as const);
+  const purchaseOrders: NewPurchaseOrder[] = planPurchaseOrders(orderId, lines, supplied).map((plan) => ({
     id: ctx.ids.next('po'),
     orderId,
     plan,
+    state,
     ackDueAt: new Date(now.getTime() + catalog.ackWithinMinutes.get(plan.supplierId)! * 60_000),
   }));
 
   await insertOrder(tx, order, now, options.sourceUpdatedAt);
   await recordReservations(tx, held, now.getTime());
   await insertPurchaseOrders(tx, purchaseOrders, now);
-  await ctx.queue.enqueue(
-    tx,
-    purchaseOrders.flatMap(({ id, plan, ackDueAt }) => [
-      { kind: sendPurchaseOrderJob.kind, key: `po.send:${plan.poNumber}`, payload: { purchaseOrderId: id } },
-      { kind: ackDueJob.kind, key: `po.ack-due:${plan.poNumber}`, payload: { purchaseOrderId: id }, runAt: ackDueAt },
-    ]),
-  );
+  if (!awaitingPayment) {
+    await queuePurchaseOrders(ctx, tx, purchaseOrders.map(({ id, plan, ackDueAt }) => ({ id, poNumber: plan.poNumber, ackDueAt })));
+    // Lines cancelled for want of stock were paid for: the channel refunds them and tells the customer.
+    await queueStockRefund(ctx, tx, order);
+  }
   await recordEvents(tx, now, [
     { orderId, subjectType: 'order', subjectId: orderId, type: 'order.received', data: { channelId: incoming.channelId, externalId: incoming.externalId } },
     { orderId, subjectType: 'order', subjectId: orderId, type: 'order.routed', data: { routes: routes.map(describeRoute), stock: Object.fromEntries(stock), state: order.state, holdReason: order.holdReason } },
@@ -96,7 +104,18 @@ async function takeOrderIn(tx: Db, ctx: AppContext, incoming: IncomingOrder, opt
   return { kind: 'created', orderId, order, purchaseOrders: purchaseOrders.map(({ id, plan }) => ({ id, ...plan })) };
 }
 
-function buildOrder(id: OrderId, incoming: IncomingOrder, routes: readonly LineRoute[], stock: ReadonlyMap<number, StockOutcome>): Order {
+/** Queues the sends and the acknowledgement timers of purchase orders that may now go to their suppliers. */
+export async function queuePurchaseOrders(ctx: AppContext, tx: Db, purchaseOrders: readonly { id: string; poNumber: string; ackDueAt: Date }[]): Promise<void> {
+  await ctx.queue.enqueue(
+    tx,
+    purchaseOrders.flatMap(({ id, poNumber, ackDueAt }) => [
+      { kind: sendPurchaseOrderJob.kind, key: `${sendPurchaseOrderJob.kind}:${poNumber}`, payload: { purchaseOrderId: id } },
+      { kind: ackDueJob.kind, key: `${ackDueJob.kind}:${poNumber}`, payload: { purchaseOrderId: id }, runAt: ackDueAt },
+    ]),
+  );
+}
+
+function buildOrder(id: OrderId, incoming: IncomingOrder, routes: readonly LineRoute[], stock: ReadonlyMap<number, StockOutcome>, awaitingPayment: boolean): Order {
   const lines = incoming.lines.map((l, i) => {
     const route = routes[i]!;
     const outcome = stock.get(route.lineNumber);
@@ -107,6 +126,7 @@ function buildOrder(id: OrderId, incoming: IncomingOrder, routes: readonly LineR
       unitPrice: l.unitPrice,
       state: outcome ? orderLineMachine.assert(orderLineMachine.initial, LINE_STATE[outcome]) : orderLineMachine.initial,
       supplierId: outcome === 'reserved' && route.kind === 'routed' ? route.offer.supplierId : null,
+      cancelReason: outcome === 'cancelled' ? ('stock' as const) : null,
     };
   });
   const reasons = [
@@ -117,7 +137,7 @@ function buildOrder(id: OrderId, incoming: IncomingOrder, routes: readonly LineR
     id,
     channelId: incoming.channelId,
     externalId: incoming.externalId,
-    state: nextOrderState(orderMachine.initial, lines),
+    state: initialOrderState(lines, awaitingPayment),
     holdReason: reasons.length ? reasons.join('; ') : null,
     currency: incoming.currency,
     total: sum(

@@ -19,9 +19,13 @@ const EXPECTED: readonly Expected[] = [
   {
     machine: orderMachine,
     initial: 'received',
-    states: ['received', 'on_hold', 'routed', 'partially_fulfilled', 'fulfilled', 'completed', 'cancelled'],
+    states: ['received', 'awaiting_payment', 'on_hold', 'routed', 'partially_fulfilled', 'fulfilled', 'completed', 'cancelled'],
     terminal: ['completed', 'cancelled'],
     allowed: [
+      ['received', 'awaiting_payment'],
+      ['awaiting_payment', 'routed'],
+      ['awaiting_payment', 'on_hold'],
+      ['awaiting_payment', 'cancelled'],
       ['received', 'routed'],
       ['received', 'on_hold'],
       ['received', 'cancelled'],
@@ -65,10 +69,12 @@ const EXPECTED: readonly Expected[] = [
   },
   {
     machine: purchaseOrderMachine,
-    initial: 'pending',
-    states: ['pending', 'send_failed', 'sent', 'accepted', 'partially_accepted', 'partially_shipped', 'shipped', 'rejected', 'cancelled'],
+    initial: 'draft',
+    states: ['draft', 'pending', 'send_failed', 'sent', 'accepted', 'partially_accepted', 'partially_shipped', 'shipped', 'rejected', 'cancelled'],
     terminal: ['shipped', 'rejected', 'cancelled'],
     allowed: [
+      ['draft', 'pending'],
+      ['draft', 'cancelled'],
       ['pending', 'sent'],
       ['pending', 'accepted'],
       ['pending', 'partially_accepted'],

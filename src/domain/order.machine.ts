@@ -5,7 +5,9 @@ import { defineMachine } from './state-machine.ts';
  * hold; every write still goes through this machine so that an impossible move is an error, not data.
  */
 export const orderMachine = defineMachine('order', 'received', {
-  received: ['routed', 'on_hold', 'cancelled'],
+  received: ['awaiting_payment', 'routed', 'on_hold', 'cancelled'],
+  // Not paid yet at the channel: stock is held, purchase orders are drafted but not sent until payment arrives.
+  awaiting_payment: ['routed', 'on_hold', 'cancelled'],
   // An order whose held or open lines are cancelled while the rest was delivered is complete at once.
   on_hold: ['routed', 'partially_fulfilled', 'fulfilled', 'completed', 'cancelled'],
   routed: ['partially_fulfilled', 'fulfilled', 'on_hold', 'cancelled'],

@@ -31,6 +31,9 @@ export interface IncomingOrder {
   lines: readonly { sku: Sku; quantity: number; unitPrice: Money }[];
 }
 
+/** Why a line was cancelled: `stock` (none could be reserved; refunded at the channel), `channel` (cancelled or refunded there). */
+export type CancelReason = 'stock' | 'channel';
+
 export interface OrderLine {
   lineNumber: number;
   sku: Sku;
@@ -38,6 +41,7 @@ export interface OrderLine {
   unitPrice: Money;
   state: OrderLineState;
   supplierId: SupplierId | null;
+  cancelReason?: CancelReason | null;
 }
 
 export interface Order {
@@ -72,8 +76,25 @@ export function deriveOrderState(lines: readonly Pick<OrderLine, 'state'>[]): Or
   return 'routed';
 }
 
-/** The next state of an order after its lines changed; throws when the machine does not allow the move. */
+/**
+ * The next state of an order after its lines changed; throws when the machine does not allow the move. An order
+ * awaiting payment stays so (only payment releases it, see `paidOrderState`) unless nothing is left of it.
+ */
 export function nextOrderState(current: OrderState, lines: readonly Pick<OrderLine, 'state'>[]): OrderState {
   const derived = deriveOrderState(lines);
+  if (current === 'awaiting_payment' && derived !== 'cancelled') return current;
   return derived === current ? current : orderMachine.assert(current, derived);
+}
+
+/** The state of an order whose payment has just arrived: what its lines say. */
+export function paidOrderState(current: OrderState, lines: readonly Pick<OrderLine, 'state'>[]): OrderState {
+  if (current !== 'awaiting_payment') throw new RangeError(`order is ${current}, not awaiting payment`);
+  return orderMachine.assert(current, deriveOrderState(lines));
+}
+
+/** The state of a new order: awaiting payment when the channel has not been paid, else what its lines say. */
+export function initialOrderState(lines: readonly Pick<OrderLine, 'state'>[], awaitingPayment: boolean): OrderState {
+  const derived = deriveOrderState(lines);
+  if (awaitingPayment && derived !== 'cancelled') return orderMachine.assert(orderMachine.initial, 'awaiting_payment');
+  return orderMachine.assert(orderMachine.initial, derived);
 }

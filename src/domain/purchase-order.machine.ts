@@ -1,11 +1,13 @@
 import { defineMachine } from './state-machine.ts';
 
 /**
- * A purchase order to one supplier. `pending` means queued for sending. An acknowledgement may overtake the record
+ * A purchase order to one supplier. `draft` is planned but held (the order is not paid); `pending` means queued for sending. An acknowledgement may overtake the record
  * of the send (the supplier answers before our worker has committed "sent"), so acknowledgements are legal from
  * `pending` and `send_failed` too: an ack proves the supplier has the PO.
  */
-export const purchaseOrderMachine = defineMachine('purchase order', 'pending', {
+export const purchaseOrderMachine = defineMachine('purchase order', 'draft', {
+  // Planned for an order not paid yet: nothing goes to the supplier until the channel says it is paid.
+  draft: ['pending', 'cancelled'],
   pending: ['sent', 'accepted', 'partially_accepted', 'rejected', 'send_failed', 'cancelled'],
   send_failed: ['pending', 'accepted', 'partially_accepted', 'rejected', 'cancelled'],
   sent: ['accepted', 'partially_accepted', 'rejected', 'cancelled'],

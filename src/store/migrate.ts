@@ -4,6 +4,7 @@ import * as spine from './migrations/0001-spine.ts';
 import * as channelInbox from './migrations/0002-channel-inbox.ts';
 import * as stock from './migrations/0003-stock.ts';
 import * as channelStock from './migrations/0004-channel-stock.ts';
+import * as channelLifecycle from './migrations/0005-channel-lifecycle.ts';
 
 /** Migrations are listed here, in order; both dialects run the same ones. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -11,6 +12,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002-channel-inbox': channelInbox,
   '0003-stock': stock,
   '0004-channel-stock': channelStock,
+  '0005-channel-lifecycle': channelLifecycle,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

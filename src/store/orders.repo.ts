@@ -1,7 +1,7 @@
 import type { ChannelId, OrderId, Sku, SupplierId } from '../domain/ids.ts';
 import { money, type CurrencyCode } from '../domain/money.ts';
 import type { OrderLineState, OrderState } from '../domain/order.machine.ts';
-import type { Order, OrderLine } from '../domain/order.ts';
+import type { CancelReason, Order, OrderLine } from '../domain/order.ts';
 import type { Db } from './schema.ts';
 
 export async function findOrderIdByExternalId(db: Db, channelId: string, externalId: string): Promise<OrderId | null> {
@@ -44,6 +44,7 @@ export async function insertOrder(tx: Db, order: Order, now: Date, sourceUpdated
         unit_price: l.unitPrice.amount,
         state: l.state,
         supplier_id: l.supplierId,
+        cancel_reason: l.cancelReason ?? null,
       })),
     )
     .execute();
@@ -76,6 +77,7 @@ export async function loadOrder(tx: Db, id: string, lock = false): Promise<Order
         unitPrice: money(l.unit_price, currency),
         state: l.state as OrderLineState,
         supplierId: l.supplier_id as SupplierId | null,
+        cancelReason: l.cancel_reason as CancelReason | null,
       }),
     ),
   };
@@ -90,7 +92,7 @@ export async function saveOrderState(tx: Db, order: Pick<Order, 'id' | 'state' |
   for (const line of order.lines.filter((l) => changedLines.includes(l.lineNumber))) {
     await tx
       .updateTable('order_lines')
-      .set({ state: line.state, supplier_id: line.supplierId })
+      .set({ state: line.state, supplier_id: line.supplierId, cancel_reason: line.cancelReason ?? null })
       .where('order_id', '=', order.id)
       .where('line_number', '=', line.lineNumber)
       .execute();

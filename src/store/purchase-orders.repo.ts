@@ -24,6 +24,8 @@ export interface NewPurchaseOrder {
   orderId: string;
   plan: PurchaseOrderPlan;
   ackDueAt: Date;
+  /** `draft` while the order awaits payment; `pending` (queued for sending) otherwise. */
+  state: 'draft' | 'pending';
 }
 
 /** Inserts all of an order's purchase orders and their lines: two statements, however many POs. */
@@ -32,12 +34,12 @@ export async function insertPurchaseOrders(tx: Db, pos: readonly NewPurchaseOrde
   await tx
     .insertInto('purchase_orders')
     .values(
-      pos.map(({ id, orderId, plan, ackDueAt }) => ({
+      pos.map(({ id, orderId, plan, ackDueAt, state }) => ({
         id,
         po_number: plan.poNumber,
         order_id: orderId,
         supplier_id: plan.supplierId,
-        state: 'pending',
+        state,
         currency: plan.currency,
         total_amount: plan.total.amount,
         created_at: now.getTime(),

@@ -21,6 +21,12 @@ export interface Database {
     backorder_policy: Generated<string>;
     /** How far the channel's stock sync has read stock_levels.updated_at. */
     stock_synced_until: Generated<number>;
+    /** The catch-up poll has read the channel's orders changed up to this time (ms). */
+    polled_until: number | null;
+    /** JSON: the channel's webhook subscriptions as last checked (WebhookHealth[] and when). */
+    webhook_health: string | null;
+    /** JSON: `{ cap }` or `{ share }`, what of available-to-promise this channel is told. */
+    allocation: string | null;
     created_at: number;
     updated_at: number;
   };
@@ -76,6 +82,8 @@ export interface Database {
     unit_price: number;
     state: string;
     supplier_id: string | null;
+    /** Why the line was cancelled: `stock` (refunded at the channel), `channel` (cancelled or refunded there). */
+    cancel_reason: string | null;
   };
   purchase_orders: {
     id: string;
@@ -115,6 +123,8 @@ export interface Database {
     created_at: number;
   };
   shipment_lines: { shipment_id: string; po_line_number: number; order_line_number: number; sku: string; quantity: number };
+  channel_refunds: { channel_id: string; refund_id: string; order_id: string; origin: string; amount: number; currency: string; lines: string; created_at: number };
+  channel_prices: { channel_id: string; sku: string; amount: number; compare_at_amount: number | null; currency: string; told: string | null; updated_at: number };
   channel_stock: { channel_id: string; sku: string; told: number; told_at: number };
   stock_levels: { sku: string; bounded: number; on_hand: number; reserved: number; updated_at: number };
   reservations: {

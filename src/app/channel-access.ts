@@ -1,0 +1,16 @@
+import type { SalesChannel } from '../connectors/channels/sales-channel.ts';
+import { findChannel, type ChannelRecord } from '../store/partners.repo.ts';
+import type { AppContext } from './context.ts';
+
+/**
+ * A channel's outbound adapter, built from its stored settings and decrypted secrets; null when the channel is gone
+ * or its kind unknown. Built afresh for each job: a setup change applies to the next job without a restart.
+ */
+export async function openSalesChannel(ctx: AppContext, channelId: string): Promise<{ channel: ChannelRecord; sales: SalesChannel } | null> {
+  const channel = await findChannel(ctx.store.db, channelId);
+  const adapter = channel ? ctx.channels[channel.kind] : undefined;
+  if (!channel || !adapter) return null;
+  const secrets = channel.sealedSecrets ? ctx.secrets.open(channel.sealedSecrets) : {};
+  const sales = adapter.create(adapter.config.parse({ ...channel.config, notifyUrl: channel.notifyUrl ?? undefined }), adapter.secrets.parse(secrets));
+  return { channel, sales };
+}

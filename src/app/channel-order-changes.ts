@@ -1,0 +1,204 @@
+import { planCancellation, type PurchaseOrderForCancel } from '../domain/cancellation.ts';
+import { orderLineMachine, orderMachine } from '../domain/order.machine.ts';
+import { nextOrderState, paidOrderState, type Order } from '../domain/order.ts';
+import { purchaseOrderMachine } from '../domain/purchase-order.machine.ts';
+import type { OrderMessage, RefundMessage } from '../connectors/channels/sales-channel.ts';
+import { findOrderIdByExternalId, loadOrder, saveOrderState } from '../store/orders.repo.ts';
+import { loadPurchaseOrders, type PurchaseOrder } from '../store/purchase-orders.repo.ts';
+import { releaseReservations } from '../store/stock.repo.ts';
+import type { Db } from '../store/schema.ts';
+import type { AppContext } from './context.ts';
+import { queueStockRefund } from './refund-at-channel.ts';
+import { ackDueJob, sendPurchaseOrderJob } from './send-purchase-order.ts';
+import { queuePurchaseOrders } from './take-order.ts';
+import { recordEvents, type TimelineEvent } from './timeline.ts';
+
+/**
+ * A newer version of an order Waybill already has, from the channel: kept only if it is newer than what Waybill
+ * has (deliveries arrive out of order, and twice). Then acted on: cancelled at the channel → what no supplier has
+ * yet is cancelled and its stock released, the rest is put before a person; paid → the drafted purchase orders go.
+ */
+export async function applyChannelUpdate(ctx: AppContext, orderId: string, message: OrderMessage): Promise<string> {
+  return ctx.store.transact(async (tx) => {
+    const order = await loadOrder(tx, orderId, ctx.store.caps.rowLocks);
+    if (!order) throw new Error(`order ${orderId} vanished`);
+    const row = await tx.selectFrom('orders').select('source_updated_at').where('id', '=', orderId).executeTakeFirstOrThrow();
+    const now = ctx.clock.now();
+    const { sourceUpdatedAt, cancelled, awaitingPayment } = message;
+    if (row.source_updated_at !== null && row.source_updated_at >= sourceUpdatedAt.getTime()) {
+      await recordEvents(tx, now, [event(orderId, 'order.channel_update_stale', { sourceUpdatedAt, kept: new Date(row.source_updated_at) })]);
+      return `stale ${orderId}`;
+    }
+    await tx.updateTable('orders').set({ source_updated_at: sourceUpdatedAt.getTime(), updated_at: now.getTime() }).where('id', '=', orderId).execute();
+    await recordEvents(tx, now, [event(orderId, 'order.channel_updated', { sourceUpdatedAt, cancelledAtChannel: cancelled, awaitingPayment })]);
+    if (cancelled && orderMachine.canMove(order.state, 'cancelled')) {
+      const outcome = await cancelLines(ctx, tx, order, order.lines.map((l) => l.lineNumber), 'the order was cancelled at the channel');
+      return `cancelled ${orderId}: ${outcome}`;
+    }
+    if (!cancelled && !awaitingPayment && order.state === 'awaiting_payment') {
+      await releasePaidOrder(ctx, tx, order);
+      return `paid ${orderId}`;
+    }
+    return `updated ${orderId}`;
+  });
+}
+
+/**
+ * A refund made at the channel. Recorded once (by the channel's refund id); lines refunded whole that no supplier
+ * has yet are cancelled and their stock released; the rest is only recorded (a return, or a person's call).
+ */
+export async function applyChannelRefund(ctx: AppContext, channelId: string, message: RefundMessage): Promise<string> {
+  const orderId = await findOrderIdByExternalId(ctx.store.db, channelId, message.externalOrderId);
+  if (!orderId) return `ignored: refund ${message.refundId} of order ${message.externalOrderId}, which Waybill does not have`;
+  return ctx.store.transact(async (tx) => {
+    const order = await loadOrder(tx, orderId, ctx.store.caps.rowLocks);
+    if (!order) throw new Error(`order ${orderId} vanished`);
+    const now = ctx.clock.now();
+    const inserted = await tx
+      .insertInto('channel_refunds')
+      .values({
+        channel_id: channelId,
+        refund_id: message.refundId,
+        order_id: orderId,
+        origin: 'channel',
+        amount: message.amount.amount,
+        currency: message.amount.currency,
+        lines: JSON.stringify(message.lines),
+        created_at: message.createdAt.getTime(),
+      })
+      .onConflict((oc) => oc.doNothing())
+      .executeTakeFirst();
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) return `duplicate refund ${message.refundId}`;
+    await recordEvents(tx, now, [event(orderId, 'order.refunded_at_channel', { refundId: message.refundId, amount: message.amount, lines: message.lines })]);
+    const whole = wholeLinesRefunded(order, message.lines);
+    if (whole.length === 0) return `refund ${message.refundId} recorded`;
+    const outcome = await cancelLines(ctx, tx, order, whole, `refunded at the channel (refund ${message.refundId})`);
+    return `refund ${message.refundId}: ${outcome}`;
+  });
+}
+
+/** Lines whose whole quantity the refund covers, matched by SKU in line order (a SKU on two lines fills the first first). */
+function wholeLinesRefunded(order: Order, refunded: readonly { sku: string; quantity: number }[]): number[] {
+  const left = new Map<string, number>();
+  for (const r of refunded) left.set(r.sku, (left.get(r.sku) ?? 0) + r.quantity);
+  const whole: number[] = [];
+  for (const line of order.lines) {
+    if (line.state === 'cancelled') continue;
+    const units = left.get(line.sku) ?? 0;
+    if (units >= line.quantity) {
+      whole.push(line.lineNumber);
+      left.set(line.sku, units - line.quantity);
+    }
+  }
+  return whole;
+}
+
+/** Cancels what can be cancelled of these lines (see planCancellation) and holds the order for what cannot. */
+async function cancelLines(ctx: AppContext, tx: Db, order: Order, targets: readonly number[], why: string): Promise<string> {
+  const now = ctx.clock.now();
+  const purchaseOrders = await loadPurchaseOrders(tx, { orderId: order.id }, ctx.store.caps.rowLocks);
+  const neverSent = await unsentQueued(tx, purchaseOrders);
+  const plan = planCancellation(order, purchaseOrders.map((po) => forCancel(po, neverSent)), targets);
+
+  // Stop the queued sends first: a send job that is not pending and untried any more has (maybe) reached the supplier.
+  const stopped: string[] = [];
+  for (const po of purchaseOrders.filter((p) => plan.cancelPurchaseOrders.includes(p.id))) {
+    if (po.state === 'pending' && !(await cancelPendingJob(tx, `${sendPurchaseOrderJob.kind}:${po.poNumber}`, now.getTime(), true))) {
+      const lines = po.lines.map((l) => l.orderLineNumber);
+      plan.cancelLines = plan.cancelLines.filter((n) => !lines.includes(n));
+      plan.withSuppliers.push({ poNumber: po.poNumber, supplierId: po.supplierId, lines });
+      continue;
+    }
+    await cancelPendingJob(tx, `${ackDueJob.kind}:${po.poNumber}`, now.getTime(), false);
+    await tx
+      .updateTable('purchase_orders')
+      .set({ state: purchaseOrderMachine.assert(po.state, 'cancelled'), updated_at: now.getTime() })
+      .where('id', '=', po.id)
+      .execute();
+    await tx.updateTable('purchase_order_lines').set({ status: 'cancelled' }).where('purchase_order_id', '=', po.id).where('status', '=', 'open').execute();
+    stopped.push(po.poNumber);
+  }
+
+  const lines = order.lines.map((l) => (plan.cancelLines.includes(l.lineNumber) ? { ...l, state: orderLineMachine.assert(l.state, 'cancelled'), cancelReason: 'channel' as const } : l));
+  await releaseReservations(tx, order.id, plan.cancelLines, now.getTime());
+  const needsPerson = plan.withSuppliers.length > 0;
+  const reasons = plan.withSuppliers.map((w) => `${why}, but ${w.poNumber} (lines ${w.lines.join(', ')}) is with supplier ${w.supplierId}: ask them to cancel`);
+  // Lines with a supplier wait for a person: the order is held, where its state allows a hold.
+  const held = needsPerson && (order.state === 'on_hold' || orderMachine.canMove(order.state, 'on_hold'));
+  const state = held ? 'on_hold' : nextOrderState(order.state, lines);
+  const holdReason = needsPerson ? [order.holdReason, ...reasons].filter(Boolean).join('; ') : order.holdReason;
+  await saveOrderState(tx, { id: order.id, state, holdReason, lines }, now, plan.cancelLines);
+  const events: TimelineEvent[] = [
+    event(order.id, 'order.lines_cancelled', { why, cancelled: plan.cancelLines, purchaseOrdersCancelled: stopped, withSuppliers: plan.withSuppliers, alreadyShipped: plan.alreadyShipped, state }),
+  ];
+  await recordEvents(tx, now, events);
+  return `${plan.cancelLines.length} line(s) cancelled, ${plan.withSuppliers.length} purchase order(s) with suppliers, ${plan.alreadyShipped.length} line(s) shipped`;
+}
+
+/** Payment arrived: the drafted purchase orders are queued for sending, and lines short of stock are refunded. */
+async function releasePaidOrder(ctx: AppContext, tx: Db, order: Order): Promise<void> {
+  const now = ctx.clock.now();
+  const drafts = (await loadPurchaseOrders(tx, { orderId: order.id }, ctx.store.caps.rowLocks)).filter((po) => po.state === 'draft');
+  for (const po of drafts) purchaseOrderMachine.assert(po.state, 'pending');
+  // The acknowledgement clock starts now: the supplier has had nothing to answer until this moment.
+  const ackWithin = await ackWindows(tx, drafts.map((po) => po.supplierId));
+  const released = drafts.map((po) => ({ id: po.id, poNumber: po.poNumber, ackDueAt: new Date(now.getTime() + (ackWithin.get(po.supplierId) ?? 24 * 60) * 60_000) }));
+  for (const po of released) {
+    await tx.updateTable('purchase_orders').set({ state: 'pending', ack_due_at: po.ackDueAt.getTime(), updated_at: now.getTime() }).where('id', '=', po.id).execute();
+  }
+  await queuePurchaseOrders(ctx, tx, released);
+  const state = paidOrderState(order.state, order.lines);
+  await saveOrderState(tx, { id: order.id, state, holdReason: order.holdReason, lines: order.lines }, now, []);
+  await recordEvents(tx, now, [event(order.id, 'order.paid', { purchaseOrdersReleased: drafts.map((po) => po.poNumber), state })]);
+  await queueStockRefund(ctx, tx, order);
+}
+
+async function ackWindows(tx: Db, supplierIds: readonly string[]): Promise<Map<string, number>> {
+  if (supplierIds.length === 0) return new Map();
+  const rows = await tx.selectFrom('suppliers').select(['id', 'ack_within_minutes']).where('id', 'in', [...new Set(supplierIds)]).execute();
+  return new Map(rows.map((r) => [r.id, r.ack_within_minutes]));
+}
+
+function forCancel(po: PurchaseOrder, neverSent: ReadonlySet<string>): PurchaseOrderForCancel {
+  return {
+    id: po.id,
+    poNumber: po.poNumber,
+    supplierId: po.supplierId,
+    state: po.state,
+    orderLines: po.lines.filter((l) => l.status === 'open' || l.status === 'accepted').map((l) => l.orderLineNumber),
+    neverSent: neverSent.has(po.poNumber),
+  };
+}
+
+/** PO numbers whose send job is still waiting for its first attempt. */
+async function unsentQueued(tx: Db, purchaseOrders: readonly PurchaseOrder[]): Promise<Set<string>> {
+  const queued = purchaseOrders.filter((po) => po.state === 'pending');
+  if (queued.length === 0) return new Set();
+  const rows = await tx
+    .selectFrom('jobs')
+    .select('key')
+    .where(
+      'key',
+      'in',
+      queued.map((po) => `${sendPurchaseOrderJob.kind}:${po.poNumber}`),
+    )
+    .where('state', '=', 'pending')
+    .where('attempts', '=', 0)
+    .execute();
+  return new Set(rows.map((r) => r.key.slice(sendPurchaseOrderJob.kind.length + 1)));
+}
+
+/**
+ * Takes a queued job out of the queue, in the caller's transaction; false when it was no longer waiting (a worker
+ * claimed it). `untried` also requires that no attempt ever ran (a send that timed out may have arrived).
+ */
+async function cancelPendingJob(tx: Db, key: string, now: number, untried: boolean): Promise<boolean> {
+  let query = tx.updateTable('jobs').set({ state: 'cancelled', updated_at: now }).where('key', '=', key).where('state', '=', 'pending');
+  if (untried) query = query.where('attempts', '=', 0);
+  const result = await query.executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+function event(orderId: string, type: string, data: object): TimelineEvent {
+  return { orderId, subjectType: 'order', subjectId: orderId, type, data };
+}

@@ -1,0 +1,72 @@
+import { sum, times } from '../domain/money.ts';
+import type { Order } from '../domain/order.ts';
+import { defineJob, PermanentError } from '../jobs/job.ts';
+import { loadOrder } from '../store/orders.repo.ts';
+import type { Db } from '../store/schema.ts';
+import { openSalesChannel } from './channel-access.ts';
+import type { AppContext } from './context.ts';
+import { recordEvents } from './timeline.ts';
+
+interface RefundJob {
+  orderId: string;
+  /** Waybill's id of the refund, stable for the same lines: the channel's idempotency key. */
+  refundId: string;
+  lineNumbers: number[];
+  reason: string;
+}
+
+/**
+ * Refunds lines Waybill cancelled at the channel the order came from, and tells the customer why. A channel that
+ * cannot refund (the operator API's storefront) gets the refund recorded as owed, for a person to make.
+ */
+export const refundAtChannelJob = {
+  kind: 'channel.refund',
+  bind: (ctx: AppContext) =>
+    defineJob<RefundJob>({
+      kind: 'channel.refund',
+      maxAttempts: 10,
+      timeoutMs: 60_000,
+      backoff: { baseMs: 1_000, capMs: 10 * 60_000 },
+      run: async ({ orderId, refundId, lineNumbers, reason }, job) => {
+        const order = await loadOrder(ctx.store.db, orderId);
+        if (!order) throw new PermanentError(`order ${orderId} does not exist`);
+        const opened = await openSalesChannel(ctx, order.channelId);
+        if (!opened) throw new PermanentError(`channel ${order.channelId} does not exist`);
+        const lines = order.lines.filter((l) => lineNumbers.includes(l.lineNumber)).map((l) => ({ sku: l.sku, quantity: l.quantity, unitPrice: l.unitPrice }));
+        const amount = sum(
+          lines.map((l) => times(l.unitPrice, l.quantity)),
+          order.currency,
+        );
+        const now = ctx.clock.now();
+        const data = { channelId: order.channelId, refundId, amount, lines: lines.map(({ sku, quantity }) => ({ sku, quantity })), reason };
+        if (!opened.sales.refund) {
+          return { commit: (tx) => recordEvents(tx, now, [{ orderId, subjectType: 'order', subjectId: orderId, type: 'channel.refund_owed', data }]) };
+        }
+        await opened.sales.refund({ refundId, orderId, externalId: order.externalId, reason, lines, amount, notifyCustomer: true }, { signal: job.signal, now });
+        return {
+          commit: async (tx) => {
+            await tx
+              .insertInto('channel_refunds')
+              .values({ channel_id: order.channelId, refund_id: refundId, order_id: orderId, origin: 'waybill', amount: amount.amount, currency: amount.currency, lines: JSON.stringify(data.lines), created_at: now.getTime() })
+              .onConflict((oc) => oc.doNothing())
+              .execute();
+            await recordEvents(tx, now, [{ orderId, subjectType: 'order', subjectId: orderId, type: 'channel.refunded', data }]);
+          },
+        };
+      },
+    }),
+};
+
+/**
+ * Queues the refund of the lines cancelled for want of stock, once the order is paid (at intake, or when the payment
+ * arrives). One refund per order: its id is derived from the order, so queuing it twice is one job.
+ */
+export async function queueStockRefund(ctx: AppContext, tx: Db, order: Pick<Order, 'id' | 'lines' | 'currency'>): Promise<void> {
+  const short = order.lines.filter((l) => l.state === 'cancelled' && l.cancelReason === 'stock');
+  if (short.length === 0) return;
+  const refundId = `rf_${order.id.replace(/^ord_/, '')}_stock`;
+  const skus = [...new Set(short.map((l) => l.sku))].join(', ');
+  const payload: RefundJob = { orderId: order.id, refundId, lineNumbers: short.map((l) => l.lineNumber), reason: `Out of stock: ${skus}. These items will not be sent; they are refunded.` };
+  await ctx.queue.enqueue(tx, [{ kind: refundAtChannelJob.kind, key: `channel.refund:${refundId}`, payload }]);
+}
+
