@@ -31,7 +31,7 @@ export async function applyChannelUpdate(ctx: AppContext, orderId: string, messa
     }
     await tx.updateTable('orders').set({ source_updated_at: sourceUpdatedAt.getTime(), updated_at: now.getTime() }).where('id', '=', orderId).execute();
     await recordEvents(tx, now, [event(orderId, 'order.channel_updated', { sourceUpdatedAt, cancelledAtChannel: cancelled, awaitingPayment })]);
-    if (cancelled && orderMachine.canMove(order.state, 'cancelled')) {
+    if (cancelled && order.state !== 'cancelled') {
       const outcome = await cancelLines(ctx, tx, order, order.lines.map((l) => l.lineNumber), 'the order was cancelled at the channel');
       return `cancelled ${orderId}: ${outcome}`;
     }

@@ -1,0 +1,117 @@
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { createShopifySim, type ShopifySim } from '../sim/shopify.ts';
+import { startSupplierSim, type SupplierSim } from '../sim/supplier.ts';
+import { describeEachDatabase } from './support/databases.ts';
+import { SECRETS, startTestHub, SUPPLIER_TOKENS, testSetup, type TestHub } from './support/hub.ts';
+
+const SECRET = 'shpss_current_client_secret_01';
+// MUG-BLUE goes to the supplier "prompt", LAMP-OAK to "flaky" (test/support/hub.ts).
+const ITEMS = [
+  { sku: 'MUG-BLUE', variantId: 4101, price: '12.99', title: 'Blue mug' },
+  { sku: 'LAMP-OAK', variantId: 4102, price: '89.00', title: 'Oak lamp' },
+];
+const STOCK: Record<string, number> = { 'MUG-BLUE': 10, 'TEE-RED-M': 10, 'LAMP-OAK': 4 };
+
+async function until(what: string, check: () => Promise<boolean>, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describeEachDatabase('A channel order after intake: payment, cancellation', (dialect) => {
+  let t: TestHub;
+  let shop: ShopifySim;
+  let suppliers: { prompt: SupplierSim; flaky: SupplierSim };
+
+  beforeEach(async () => {
+    t = await startTestHub(dialect, { worker: true, workerOptions: { pollMs: 20 } });
+    const start = (name: 'prompt' | 'flaky', seed: number, ackDelayMs: number, shipDelayMs: number) =>
+      startSupplierSim({ name, signingSecret: SECRETS[name], hubUrl: t.url, apiToken: SUPPLIER_TOKENS[name], seed, ackDelayMs, shipDelayMs });
+    // "prompt" ships at once; "flaky" acknowledges and then takes its time, so a cancellation finds its PO accepted.
+    const [prompt, flaky] = await Promise.all([start('prompt', 1, 5, 5), start('flaky', 2, 5, 60_000)]);
+    suppliers = { prompt, flaky };
+    const doc: any = testSetup({ prompt: prompt.url, flaky: flaky.url });
+    for (const product of doc.products) for (const offer of product.offers) offer.stock = STOCK[product.sku];
+    doc.channels.push({ id: 'shop', kind: 'shopify', name: 'Shop', currency: 'USD', shopDomain: 'demo-shop.myshopify.com', webhookSecret: SECRET });
+    await t.apply(doc);
+    shop = createShopifySim({ shopDomain: 'demo-shop.myshopify.com', webhookUrl: `${t.url}/webhooks/shopify/shop`, secret: SECRET, seed: 5 });
+  });
+  afterEach(async () => {
+    await Promise.all([suppliers.prompt.close(), suppliers.flaky.close()]);
+    await t?.close();
+  });
+
+  const processed = () => until('deliveries processed', async () => (await t.hub.store.db.selectFrom('channel_deliveries').select('processed_at').where('processed_at', 'is', null).execute()).length === 0);
+  const viewOf = async (externalId: number) => {
+    const row = await t.hub.store.db.selectFrom('orders').select('id').where('external_id', '=', String(externalId)).executeTakeFirstOrThrow();
+    return (await t.api(`/api/v1/orders/${row.id}`)).body;
+  };
+  const reserved = async () => Object.fromEntries((await t.api('/api/v1/stock')).body.levels.map((l: any) => [l.sku, l.reserved]));
+  const posReceived = () => suppliers.prompt.received.size + suppliers.flaky.received.size;
+  const sendJobs = () => t.hub.store.db.selectFrom('jobs').select(['key', 'state']).where('kind', '=', 'po.send').execute();
+
+  it('an unpaid order holds its stock and sends nothing until the payment arrives, then goes to its suppliers', async () => {
+    const order = { ...shop.makeOrder(1, ITEMS, [2, 1]), financial_status: 'pending' };
+    expect((await shop.deliver('orders/create', order)).status).toBe(200);
+    await processed();
+    let view = await viewOf(order.id);
+    expect(view.state).toBe('awaiting_payment');
+    expect(view.purchaseOrders.map((po: any) => po.state)).toEqual(['draft', 'draft']);
+    expect(await reserved()).toMatchObject({ 'MUG-BLUE': 2, 'LAMP-OAK': 1 });
+    expect(await sendJobs()).toEqual([]);
+
+    // An update that changes nothing about the payment sends nothing either.
+    await shop.deliver('orders/updated', shop.updateOf(order, 1_000, { financial_status: 'pending' } as never));
+    await processed();
+    expect((await viewOf(order.id)).state).toBe('awaiting_payment');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(posReceived()).toBe(0);
+
+    await shop.deliver('orders/updated', shop.updateOf(order, 2_000, { financial_status: 'paid' } as never));
+    await processed();
+    await until('both POs at their suppliers', async () => posReceived() === 2);
+    view = await viewOf(order.id);
+    expect(view.events.map((e: any) => e.type)).toContain('order.paid');
+    await until('the prompt supplier shipped', async () => (await viewOf(order.id)).state === 'partially_fulfilled');
+  });
+
+  it('an unpaid order cancelled at the channel is cancelled whole: drafts cancelled, stock released, nothing sent', async () => {
+    const order = { ...shop.makeOrder(2, ITEMS, [3, 2]), financial_status: 'pending' };
+    await shop.deliver('orders/create', order);
+    await processed();
+    expect(await reserved()).toMatchObject({ 'MUG-BLUE': 3, 'LAMP-OAK': 2 });
+
+    await shop.deliver('orders/cancelled', shop.updateOf(order, 1_000, { cancelled_at: new Date().toISOString(), financial_status: 'voided' } as never));
+    await processed();
+    const view = await viewOf(order.id);
+    expect(view.state).toBe('cancelled');
+    expect(view.lines.map((l: any) => l.state)).toEqual(['cancelled', 'cancelled']);
+    expect(view.purchaseOrders.map((po: any) => po.state)).toEqual(['cancelled', 'cancelled']);
+    expect(await reserved()).toMatchObject({ 'MUG-BLUE': 0, 'LAMP-OAK': 0 });
+    // A late "paid" from before the cancellation changes nothing.
+    await shop.deliver('orders/updated', shop.updateOf(order, 500, { financial_status: 'paid' } as never));
+    await processed();
+    expect((await viewOf(order.id)).state).toBe('cancelled');
+    expect(await sendJobs()).toEqual([]);
+    expect(posReceived()).toBe(0);
+  });
+
+  it('a paid order cancelled after its purchase orders reached the suppliers is held for a person, naming them', async () => {
+    const order = shop.makeOrder(3, ITEMS, [1, 1]);
+    await shop.deliver('orders/create', order);
+    await processed();
+    await until('both acknowledged', async () => (await viewOf(order.id)).purchaseOrders.every((po: any) => po.state !== 'pending' && po.state !== 'sent'));
+
+    await shop.deliver('orders/cancelled', shop.updateOf(order, 1_000, { cancelled_at: new Date().toISOString() } as never));
+    await processed();
+    const view = await viewOf(order.id);
+    const flakyPo = view.purchaseOrders.find((po: any) => po.supplierId === 'flaky');
+    expect(view.state).toBe('on_hold');
+    expect(view.holdReason).toContain(`${flakyPo.poNumber} (lines 2) is with supplier flaky: ask them to cancel`);
+    expect(flakyPo.state).toBe('accepted');
+    const cancelled = view.events.find((e: any) => e.type === 'order.lines_cancelled');
+    expect(cancelled.data.cancelled).toEqual([]);
+  });
+});
