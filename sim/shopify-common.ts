@@ -111,6 +111,14 @@ export interface Ran {
   userErrors: boolean;
 }
 
+/** One operation the simulated Admin API knows, by its operation name; `office` is whatever holds the shop's records. */
+export interface AdminOperation<O> {
+  requestedCost(variables: Variables): number;
+  run(office: O, variables: Variables): Ran;
+  /** The mutation's payload field, where a `user-error` fault puts its error (default fulfillmentCreate). */
+  userErrorRoot?: string;
+}
+
 export function pageSize(variables: Variables, name: string): number {
   const value = variables[name];
   if (!Number.isInteger(value))

@@ -550,6 +550,7 @@ describe('shopify simulator: inventory over the Admin GraphQL API', () => {
     expect(found.nodes[0]).toEqual({
       id: 'gid://shopify/ProductVariant/4101',
       sku: 'MUG-BLUE',
+      product: { id: mug.productId },
       inventoryItem: { id: mug.inventoryItemId },
     });
     const first = await search("sku:'TEE' OR sku:MUG-BLUE", 1);
@@ -676,5 +677,91 @@ describe('shopify simulator: inventory over the Admin GraphQL API', () => {
     const again = { ...input, quantities: [{ ...input.quantities[0], compareQuantity: 9 }] };
     expect((await post(SET, { input: again })).data.inventorySetQuantities.userErrors).toEqual([]);
     expect(admin.available('MUG-BLUE')).toBe(1);
+  });
+});
+
+describe('shopify simulator: variant prices over the Admin GraphQL API', () => {
+  const TOKEN = 'shpat_sim_test_token_0003';
+  const PRICES = 'query WaybillVariantPrices($ids: [ID!]!) { shop { currencyCode } nodes(ids: $ids) { id } }';
+  const SET_PRICES =
+    'mutation WaybillVariantPricesSet($productId: ID!, $variants: [ProductVariantsBulkInput!]!) { productVariantsBulkUpdate }';
+
+  async function shopWithAdmin(currency = 'USD') {
+    const shop = sim('http://127.0.0.1:9', { currency });
+    const admin = await shop.startAdmin({ accessToken: TOKEN });
+    open.push(admin);
+    const post = async (query: string, variables: Record<string, unknown>) => {
+      const res = await fetch(`${admin.url}/admin/api/2025-10/graphql.json`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-shopify-access-token': TOKEN },
+        body: JSON.stringify({ query, variables }),
+      });
+      return (await res.json()) as any;
+    };
+    return { shop, admin, post };
+  }
+
+  it('reads prices as decimal strings of the shop currency, with the product; null for a variant it does not have', async () => {
+    const { shop, post } = await shopWithAdmin('JPY');
+    const mug = shop.addVariant({ sku: 'MUG', productId: 77, price: '1500', compareAtPrice: '1800' });
+    const answer = await post(PRICES, { ids: [mug.id, 'gid://shopify/ProductVariant/1'] });
+    expect(answer.data).toEqual({
+      shop: { currencyCode: 'JPY' },
+      nodes: [
+        { id: mug.id, sku: 'MUG', price: '1500', compareAtPrice: '1800', product: { id: 'gid://shopify/Product/77' } },
+        null,
+      ],
+    });
+    expect(answer.extensions.cost.requestedQueryCost).toBe(5);
+  });
+
+  it('productVariantsBulkUpdate: sets and clears, all or nothing unless partial updates are allowed', async () => {
+    const { shop, admin, post } = await shopWithAdmin();
+    const red = shop.addVariant({ sku: 'TEE-RED', productId: 5, price: '20.00', compareAtPrice: '25.00' });
+    const blue = shop.addVariant({ sku: 'TEE-BLUE', productId: 5, price: '20.00' });
+    const other = shop.addVariant({ sku: 'MUG', productId: 6 });
+    const product = 'gid://shopify/Product/5';
+    const refused = await post(SET_PRICES, {
+      productId: product,
+      variants: [
+        { id: red.id, price: '18.00', compareAtPrice: null },
+        { id: other.id, price: '1.00' },
+        { id: blue.id, price: '-1.00' },
+        { id: blue.id, price: '1.005' },
+      ],
+    });
+    expect(refused.data.productVariantsBulkUpdate.userErrors).toEqual([
+      { code: 'PRODUCT_VARIANT_DOES_NOT_EXIST', field: ['variants', '1', 'id'], message: 'Product variant does not exist' },
+      { code: 'GREATER_THAN_OR_EQUAL_TO', field: ['variants', '2', 'price'], message: expect.any(String) },
+      { code: 'INVALID_INPUT', field: ['variants', '3', 'price'], message: expect.any(String) },
+    ]);
+    expect(admin.variantPrices('TEE-RED')).toEqual({ price: '20.00', compareAtPrice: '25.00' });
+    const partial = await post(SET_PRICES, {
+      productId: product,
+      allowPartialUpdates: true,
+      variants: [{ id: red.id, price: '18.00', compareAtPrice: null }, { id: other.id, price: '1.00' }, { id: blue.id, compareAtPrice: '24.5' }],
+    });
+    expect(partial.data.productVariantsBulkUpdate.productVariants.map((v: any) => [v.sku, v.price, v.compareAtPrice])).toEqual([
+      ['TEE-RED', '18.00', null],
+      ['TEE-BLUE', '20.00', '24.50'],
+    ]);
+    expect(admin.variantPrices('MUG')).toEqual({ price: '10.00', compareAtPrice: null });
+    const gone = await post(SET_PRICES, { productId: 'gid://shopify/Product/404', variants: [{ id: red.id, price: '1.00' }] });
+    expect(gone.data.productVariantsBulkUpdate.userErrors[0]).toMatchObject({ code: 'PRODUCT_DOES_NOT_EXIST', field: ['productId'] });
+    expect(admin.priceUpdates().map((u) => u.applied.length)).toEqual([0, 2, 0]);
+    const tooMany = await post(SET_PRICES, { productId: product, variants: Array(251).fill({ id: red.id, price: '1.00' }) });
+    expect(tooMany.errors[0].message).toContain('over the limit of 250');
+  });
+
+  it('throttles price calls like every other, and a user-error fault answers in the mutation\'s own payload', async () => {
+    const { shop, admin, post } = await shopWithAdmin();
+    const mug = shop.addVariant({ sku: 'MUG', productId: 6 });
+    admin.setThrottle({ currentlyAvailable: 0, restoreRate: 1 });
+    expect((await post(PRICES, { ids: [mug.id] })).errors[0].extensions.code).toBe('THROTTLED');
+    admin.setThrottle({ currentlyAvailable: 2_000 });
+    admin.fault('WaybillVariantPricesSet', { kind: 'user-error', message: 'Product is being edited.' });
+    const refused = await post(SET_PRICES, { productId: mug.productId, variants: [{ id: mug.id, price: '2.00' }] });
+    expect(refused.data.productVariantsBulkUpdate.userErrors).toEqual([{ field: null, message: 'Product is being edited.' }]);
+    expect(admin.variantPrices('MUG').price).toBe('10.00');
   });
 });

@@ -40,10 +40,12 @@ import {
   positiveInteger,
   shopTime,
   toMinor,
+  type AdminOperation as CommonAdminOperation,
   type MoneyFormat,
-  type Ran,
-  type Variables,
 } from './shopify-common.ts';
+import { priceNode, priceOperations, type PriceCatalog, type SimPriceUpdate } from './shopify-prices.ts';
+
+export type { SimPriceUpdate, VariantsBulkUserError } from './shopify-prices.ts';
 
 export type ShopifyTopic = 'orders/create' | 'orders/updated' | 'orders/cancelled' | 'refunds/create';
 
@@ -329,7 +331,7 @@ class ShopifyStore implements ShopifySim {
     this.webhookUrl = opts.webhookUrl;
     this.store = newStoreContext(opts);
     const names = opts.locations?.length ? opts.locations : DEFAULT_LOCATIONS;
-    this.backOffice = new BackOffice(this.store.runSlot, names[0] ?? 'Shop location');
+    this.backOffice = new BackOffice(this.store, names[0] ?? 'Shop location');
   }
 
   addVariant(variant: SimVariantInput): SimVariant {
@@ -341,7 +343,7 @@ class ShopifyStore implements ShopifySim {
   }
 
   setVariantSku(variantId: string, sku: string | null): void {
-    this.backOffice.inventory.variant(variantId).sku = sku;
+    this.backOffice.inventory.known(variantId).sku = sku;
   }
 
   deleteVariant(variantId: string): void {
@@ -463,8 +465,6 @@ async function postOnce(delivery: PreparedDelivery): Promise<Answer> {
   }
 }
 
-
-
 // ---------------------------------------------------------------------------------------------------------------
 // Orders
 
@@ -507,8 +507,6 @@ const ids = {
   /** A product follows from its variant alone: the same variant is the same product in every order. */
   product: (variantId: number) => 8_000_000_000_000 + (deriveSeed(0, `product:${variantId}`) % 1_000_000_000),
 };
-
-
 
 interface Destination {
   address1: string;
@@ -1020,6 +1018,10 @@ export interface ShopifyAdmin {
   available(sku: string, location?: string): number | undefined;
   /** Every inventorySetQuantities call the shop received, applied or refused, in order. Copies. */
   inventorySets(): SimInventorySet[];
+  /** The SKU's price and compare-at price (decimal strings, as Shopify answers them). */
+  variantPrices(sku: string): { price: string; compareAtPrice: string | null };
+  /** Every productVariantsBulkUpdate call the shop received, in order. Copies. */
+  priceUpdates(): SimPriceUpdate[];
   close(): Promise<void>;
 }
 
@@ -1027,6 +1029,15 @@ export interface SimVariantInput {
   sku: string | null;
   /** The numeric id in the variant's gid, to match the variant_id of orders made with makeOrder; default: a new id. */
   variantId?: number;
+  /**
+   * The numeric id in the product's gid: variants given the same one are options of one product. Default: the
+   * product that orders made with makeOrder name for this variant id.
+   */
+  productId?: number;
+  /** A decimal string in the shop currency; default "10.00" (in the currency's digits). */
+  price?: string;
+  /** The "was" price; default none. */
+  compareAtPrice?: string | null;
   /** Location names; default: the primary location. */
   locations?: string[];
   /** Units available at each of those locations; default 0. */
@@ -1037,6 +1048,8 @@ export interface SimVariant {
   /** gid://shopify/ProductVariant/… */
   id: string;
   sku: string | null;
+  /** gid://shopify/Product/… */
+  productId: string;
   /** gid://shopify/InventoryItem/… */
   inventoryItemId: string;
 }
@@ -1103,12 +1116,12 @@ class BackOffice {
   readonly inventory: Inventory;
 
   constructor(
-    runSlot: number,
+    store: StoreContext,
     private readonly primaryName: string,
   ) {
     // A block of its own per run, like the other ids: Shopify ids are global.
-    this.lastId = 3_000_000_000_000 + runSlot * MAX_ORDERS_PER_RUN;
-    this.inventory = new Inventory(this);
+    this.lastId = 3_000_000_000_000 + store.runSlot * MAX_ORDERS_PER_RUN;
+    this.inventory = new Inventory(this, store.currency, store.digits);
   }
 
   /** The shop's primary location: where an online order's stock comes from unless the merchant says otherwise. */
@@ -1233,7 +1246,6 @@ class BackOffice {
   }
 }
 
-
 // --- Inventory --------------------------------------------------------------------------------------------------
 //
 // Written from shopify.dev (ProductVariant, InventoryItem, InventoryLevel and its quantities, Location, the 2025-10
@@ -1244,6 +1256,9 @@ class BackOffice {
 interface StockedVariant extends SimVariant {
   /** `available` by location gid; a location is in the map when the item is stocked there. */
   levels: Map<string, number>;
+  /** Minor units of the shop currency. */
+  price: number;
+  compareAtPrice: number | null;
 }
 
 /** Reasons inventorySetQuantities takes for a change; Shopify shows them in the item's inventory history. */
@@ -1279,33 +1294,57 @@ interface SetRequest {
   quantities: SetQuantity[];
 }
 
-class Inventory {
+class Inventory implements PriceCatalog {
   private readonly variants = new Map<string, StockedVariant>();
   private readonly sets: SimInventorySet[] = [];
+  readonly priceUpdates: SimPriceUpdate[] = [];
 
-  constructor(private readonly office: BackOffice) {}
+  constructor(
+    private readonly office: BackOffice,
+    readonly currency: string,
+    readonly digits: number,
+  ) {}
 
   add(input: SimVariantInput): SimVariant {
-    const id = gid('ProductVariant', input.variantId ?? this.office.nextId());
+    const variantId = input.variantId ?? this.office.nextId();
+    const id = gid('ProductVariant', variantId);
     if (this.variants.has(id)) throw new RangeError(`the shop has a variant ${id} already`);
     const available = nonNegativeInteger(input.available ?? 0, 'available');
     const places = input.locations
       ? input.locations.map((name) => this.office.location(name))
       : [this.office.primaryLocation()];
     const inventoryItemId = gid('InventoryItem', this.office.nextId());
+    const productId = gid('Product', input.productId ?? ids.product(variantId));
     const levels = new Map(places.map((l) => [l.id, available]));
-    this.variants.set(id, { id, sku: input.sku, inventoryItemId, levels });
-    return { id, sku: input.sku, inventoryItemId };
+    const price = toMinor(input.price ?? '10', this.digits);
+    const compareAtPrice = input.compareAtPrice ? toMinor(input.compareAtPrice, this.digits) : null;
+    this.variants.set(id, { id, sku: input.sku, productId, inventoryItemId, levels, price, compareAtPrice });
+    return { id, sku: input.sku, productId, inventoryItemId };
   }
 
-  variant(variantGid: string): StockedVariant {
-    const found = this.variants.get(variantGid);
+  hasProduct(productGid: unknown): boolean {
+    return [...this.variants.values()].some((v) => v.productId === productGid);
+  }
+
+  /** The SKU's price and compare-at price as Shopify answers them (decimal strings). */
+  prices(sku: string): { price: string; compareAtPrice: string | null } {
+    const { price, compareAtPrice } = priceNode(this, this.bySku(sku));
+    return { price, compareAtPrice };
+  }
+
+  variant(variantGid: unknown): StockedVariant | undefined {
+    return typeof variantGid === 'string' ? this.variants.get(variantGid) : undefined;
+  }
+
+  /** The variant a test names, which must exist. */
+  known(variantGid: string): StockedVariant {
+    const found = this.variant(variantGid);
     if (!found) throw new RangeError(`the shop has no variant ${variantGid}`);
     return found;
   }
 
   delete(variantGid: string): void {
-    this.variants.delete(this.variant(variantGid).id);
+    this.variants.delete(this.known(variantGid).id);
   }
 
   item(itemGid: unknown): StockedVariant | undefined {
@@ -1432,7 +1471,6 @@ class Inventory {
   }
 }
 
-
 /** A URI with a scheme; a gid needs its app, its entity type and its id. */
 function isReferenceUri(uri: string): boolean {
   if (uri.startsWith('gid://')) return /^gid:\/\/[^/\s]+\/[^/\s]+\/\S+$/.test(uri);
@@ -1480,7 +1518,6 @@ function readSetQuantity(value: unknown): SetQuantity {
     compareQuantity: compare as number | null,
   };
 }
-
 
 const SKU_TERM = /\bsku:(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|((?:[^\s"'()\\]|\\.)+))/g;
 
@@ -1568,16 +1605,7 @@ class LeakyBucket {
 
 // --- Operations -------------------------------------------------------------------------------------------------
 
-
-
-
-interface AdminOperation {
-  requestedCost(variables: Variables): number;
-  run(office: BackOffice, variables: Variables): Ran;
-}
-
-
-
+type AdminOperation = CommonAdminOperation<BackOffice>;
 
 function fulfillmentOrderLineNode(line: SimFulfillmentOrderLine) {
   return {
@@ -1598,11 +1626,12 @@ const NODE_COST = {
   fulfillmentOrder: 5, // the order, assignedLocation, location, and the lineItems connection's own 2
   fulfillmentSummary: 6, // the fulfillment and trackingInfo(first: 5)
   fulfillmentLine: 2, // the line and its lineItem
-  variant: 2, // the variant and its inventoryItem
+  variant: 3, // the variant, its product and its inventoryItem
   inventoryItemLevel: 3, // the item, its inventoryLevel and that level's quantities
 } as const;
 
 const OPERATIONS: Readonly<Record<string, AdminOperation>> = {
+  ...priceOperations((office: BackOffice) => office.inventory),
   /** location(id) { id name isActive }: the shop's primary location when no id is given. */
   WaybillStockLocation: {
     requestedCost: () => 1,
@@ -1620,6 +1649,7 @@ const OPERATIONS: Readonly<Record<string, AdminOperation>> = {
       const found = office.inventory.search(skusSearched(v.query)).map((variant) => ({
         id: variant.id,
         sku: variant.sku,
+        product: { id: variant.productId },
         inventoryItem: { id: variant.inventoryItemId },
       }));
       const page = connection(found, pageSize(v, 'first'), v.after);
@@ -1967,6 +1997,14 @@ class AdminServer implements ShopifyAdmin {
     return this.office.inventory.history();
   }
 
+  variantPrices(sku: string): { price: string; compareAtPrice: string | null } {
+    return this.office.inventory.prices(sku);
+  }
+
+  priceUpdates(): SimPriceUpdate[] {
+    return structuredClone(this.office.inventory.priceUpdates);
+  }
+
   close(): Promise<void> {
     return closeServer(this.server);
   }
@@ -2026,9 +2064,10 @@ class AdminServer implements ShopifyAdmin {
     if (!this.bucket.take(requested))
       return answer(this.throttledStatus, 'throttled', this.throttled(requested));
     if (fault?.kind === 'user-error') {
-      const userErrors = [{ field: ['fulfillment'], message: fault.message }];
+      const root = operation.userErrorRoot ?? 'fulfillmentCreate';
+      const userErrors = [{ field: root === 'fulfillmentCreate' ? ['fulfillment'] : null, message: fault.message }];
       return answer(200, 'user-errors', {
-        data: { fulfillmentCreate: { fulfillment: null, userErrors } },
+        data: { [root]: { ...(root === 'fulfillmentCreate' && { fulfillment: null }), userErrors } },
         extensions: { cost: this.cost(requested, requested) },
       });
     }

@@ -25,7 +25,7 @@ export const PAGE = {
   fulfillments: 50,
   /** SKUs per productVariants search: the search string stays short, and one page of `variants` holds the matches. */
   skusPerSearch: 50,
-  /** Variants per page, each with its inventory item (~200 points requested). */
+  /** Variants per page, each with its product and inventory item (~300 points requested). */
   variants: 100,
   /** Inventory items read per nodes(ids:) call, each with its level at one location (~300 points requested). */
   inventoryItems: 100,
@@ -122,7 +122,7 @@ export const stockLocationQuery: Operation<{ location: { id: string; name: strin
   data: z.object({ location: z.object({ id, name: z.string(), isActive: z.boolean() }).nullable() }),
 };
 
-const variant = z.object({ id, sku: z.string().nullable(), inventoryItem: z.object({ id }) });
+const variant = z.object({ id, sku: z.string().nullable(), product: z.object({ id }), inventoryItem: z.object({ id }) });
 export type VariantNode = z.infer<typeof variant>;
 
 export interface VariantPage {
@@ -133,7 +133,10 @@ export interface VariantPage {
 export const variantsBySkuQuery: Operation<{ productVariants: VariantPage }> = {
   name: 'WaybillVariantsBySku',
   query: `query WaybillVariantsBySku($query: String!, $first: Int!, $after: String) {
-  productVariants(first: $first, after: $after, query: $query) { pageInfo { hasNextPage endCursor } nodes { id sku inventoryItem { id } } }
+  productVariants(first: $first, after: $after, query: $query) {
+    pageInfo { hasNextPage endCursor }
+    nodes { id sku product { id } inventoryItem { id } }
+  }
 }`,
   data: z.object({ productVariants: z.object({ pageInfo, nodes: z.array(variant) }) }),
 };

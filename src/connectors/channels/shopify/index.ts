@@ -15,7 +15,8 @@ import {
   type FulfillmentOrderLine,
   type FulfillmentOrderNode,
 } from './graphql.ts';
-import { MAX_STOCK_BATCH, pushShopifyStock, StockMemory } from './stock.ts';
+import { MAX_STOCK_BATCH, pushShopifyStock } from './stock.ts';
+import { VariantMemory } from './variants.ts';
 import { adminEndpoint } from './transport.ts';
 
 /**
@@ -28,7 +29,7 @@ import { adminEndpoint } from './transport.ts';
  * afresh for every job, so the memory is the adapter's.
  */
 export function createShopifyAdapter(): SalesChannelAdapter<ShopifyConfig, ShopifySecrets> {
-  const memory = new StockMemory();
+  const memory = new VariantMemory();
   return {
     kind: 'shopify',
     config: shopifyConfig,

@@ -5,14 +5,12 @@ import {
   inventorySetMutation,
   PAGE,
   stockLocationQuery,
-  variantsBySkuQuery,
   type AdminClient,
   type InventoryItemLevel,
   type InventorySetInput,
   type InventoryUserError,
-  type VariantNode,
-  type VariantPage,
 } from './graphql.ts';
+import { knownVariants, skuOf, type ShopMemory } from './variants.ts';
 
 /** Shopify refuses any input array over 250 items, inventorySetQuantities' `quantities` included. */
 export const MAX_STOCK_BATCH = 250;
@@ -28,31 +26,12 @@ interface Place {
   name: string;
 }
 
-/**
- * What one adapter remembers of one shop between pushes, so that each push does not look every SKU up again. The
- * location is not remembered: looking it up costs one point, and a remembered one that was deleted or is no longer
- * the primary would have every SKU skipped as not stocked there.
- */
-export interface ShopMemory {
-  /** Inventory item per SKU, as last found; forgotten as soon as Shopify disagrees. */
-  items: Map<string, string>;
-}
-
-/** Shops by the Admin API address they answer at. */
-export class StockMemory {
-  readonly #shops = new Map<string, ShopMemory>();
-
-  of(shop: string): ShopMemory {
-    const known = this.#shops.get(shop);
-    if (known) return known;
-    const memory: ShopMemory = { items: new Map() };
-    this.#shops.set(shop, memory);
-    return memory;
-  }
-}
-
 export interface StockPush {
   client: AdminClient;
+  /**
+   * Variants found earlier (./variants.ts). The location is not remembered: looking it up costs one point, and a
+   * remembered one that was deleted or is no longer the primary would have every SKU skipped as not stocked there.
+   */
   memory: ShopMemory;
   /** The configured location; absent: the shop's primary location. */
   locationId: string | undefined;
@@ -117,7 +96,7 @@ async function stockLocation(push: StockPush): Promise<Place> {
 async function currentLevels(push: StockPush, place: Place, skus: readonly string[], skipped: SkippedStock[]): Promise<Level[]> {
   const first = await readLevels(push, place, await inventoryItems(push, skus, skipped), skipped);
   if (first.changed.length === 0) return first.levels;
-  for (const sku of first.changed) push.memory.items.delete(sku);
+  for (const sku of first.changed) push.memory.variants.delete(sku);
   const again = await readLevels(push, place, await inventoryItems(push, first.changed, skipped), skipped);
   for (const sku of again.changed) skipped.push({ sku, reason: 'its Shopify variant changed while Waybill read it' });
   return [...first.levels, ...again.levels];
@@ -125,50 +104,8 @@ async function currentLevels(push: StockPush, place: Place, skus: readonly strin
 
 /** The inventory item of each SKU: remembered, else found by searching the shop's variants by SKU. */
 async function inventoryItems(push: StockPush, skus: readonly string[], skipped: SkippedStock[]): Promise<Map<string, string>> {
-  const found = new Map<string, string>();
-  const missing = skus.filter((sku) => {
-    const item = push.memory.items.get(sku);
-    if (item) found.set(sku, item);
-    return !item;
-  });
-  for (let i = 0; i < missing.length; i += PAGE.skusPerSearch) {
-    const batch = missing.slice(i, i + PAGE.skusPerSearch);
-    const variants = await variantsWithSkus(push.client, batch);
-    for (const sku of batch) {
-      const item = onlyItem(sku, variants, skipped);
-      if (item) push.memory.items.set(sku, item);
-      if (item) found.set(sku, item);
-    }
-  }
-  return found;
-}
-
-/** The one inventory item with exactly this SKU. None, or several (Shopify does not keep SKUs unique): skipped. */
-function onlyItem(sku: string, variants: readonly VariantNode[], skipped: SkippedStock[]): string | undefined {
-  // Shopify's search ignores case and may match more than asked; Waybill's SKUs are exact.
-  const items = new Set(variants.filter((v) => skuOf(v.sku) === sku).map((v) => v.inventoryItem.id));
-  const [item] = items;
-  if (items.size === 1) return item;
-  skipped.push({ sku, reason: items.size === 0 ? 'Shopify has no variant with this SKU' : `${items.size} Shopify variants share this SKU, so Waybill sets none of them` });
-  return undefined;
-}
-
-async function variantsWithSkus(client: AdminClient, skus: readonly string[]): Promise<VariantNode[]> {
-  const query = skus.map((sku) => `sku:${quoted(sku)}`).join(' OR ');
-  const variants: VariantNode[] = [];
-  let after: string | null = null;
-  for (;;) {
-    // Typed here: `after` comes from the page before, which TypeScript cannot infer through the loop.
-    const page: VariantPage = (await client(variantsBySkuQuery, { query, first: PAGE.variants, after })).productVariants;
-    variants.push(...page.nodes);
-    if (!page.pageInfo.hasNextPage || !page.pageInfo.endCursor) return variants;
-    after = page.pageInfo.endCursor;
-  }
-}
-
-/** A search-syntax phrase: whatever the SKU holds (spaces, colons, parentheses) is matched as written. */
-function quoted(sku: string): string {
-  return `"${sku.replace(/["\\]/g, (c) => `\\${c}`)}"`;
+  const variants = await knownVariants(push.client, push.memory, skus, skipped);
+  return new Map([...variants].map(([sku, variant]) => [sku, variant.inventoryItemId]));
 }
 
 /** Levels of these inventory items at the location; `changed` are the SKUs whose item is gone or renamed. */
@@ -224,7 +161,7 @@ function readRefusals(push: StockPush, errors: readonly InventoryUserError[], ch
     if (error.code === 'COMPARE_QUANTITY_STALE') answer.stale = true;
     else if (change && error.code && ITEM_REFUSALS.has(error.code)) {
       // Looked up afresh next time: the variant may have been deleted, or its stock moved.
-      push.memory.items.delete(change.sku);
+      push.memory.variants.delete(change.sku);
       answer.refused.push({ sku: change.sku, reason: `Shopify refused it: ${error.message}` });
     } else other.push(`${error.code ?? 'no code'}${error.field?.length ? ` at ${error.field.join('.')}` : ''}: ${error.message}`);
   }
@@ -242,7 +179,3 @@ function quantityIndex(field: readonly string[] | null | undefined): number {
   return at >= 0 ? Number(field?.[at + 1]) : Number.NaN;
 }
 
-/** Waybill keeps SKUs trimmed; Shopify's are compared the same way. */
-function skuOf(sku: string | null): string {
-  return (sku ?? '').trim();
-}
