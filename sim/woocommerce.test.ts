@@ -606,6 +606,34 @@ describe('woocommerce simulator: the REST API v3', () => {
     ]);
   });
 
+  it("sets regular and sale prices in batches; price follows, a sale cleared with '', a number refused", async () => {
+    const { api, call } = await rest();
+    const products = await call('POST', '/products/batch', {
+      update: [
+        { id: 41, regular_price: '15.00', sale_price: '12.50' },
+        { id: 42, regular_price: '99.00' },
+      ],
+    });
+    expect(products.body.update[0]).toMatchObject({
+      id: 41,
+      regular_price: '15.00',
+      sale_price: '12.50',
+      price: '12.50',
+      on_sale: true,
+    });
+    // A variable product's own prices are ignored: its price comes from its variations.
+    expect(products.body.update[1]).toMatchObject({ id: 42, type: 'variable', regular_price: '', price: '' });
+    const variation = await call('POST', '/products/42/variations/batch', {
+      update: [{ id: 78, regular_price: '30', sale_price: '' }],
+    });
+    expect(variation.body.update[0]).toMatchObject({ id: 78, price: '30', on_sale: false });
+    await call('POST', '/products/batch', { update: [{ id: 41, sale_price: '' }] });
+    expect(api.product('MUG-BLUE')).toMatchObject({ regular_price: '15.00', sale_price: '', price: '15.00' });
+    const number = await call('POST', '/products/batch', { update: [{ id: 41, regular_price: 9.99 }] });
+    expect(number.body.update[0].error.code).toBe('rest_invalid_param');
+    expect(api.product('MUG-BLUE')?.regular_price).toBe('15.00');
+  });
+
   it('limits the rate when told, with Retry-After; faults answer a status or apply and lose the answer', async () => {
     const { shop, api, call } = await rest({ rateLimit: { requests: 2, windowMs: 60_000 } });
     const order = shop.makeOrder(4, ITEMS);

@@ -1048,6 +1048,9 @@ export interface WooVariationSeed {
   /** Default false: a new variation does not manage its own stock. */
   manageStock?: boolean;
   stockQuantity?: number | null;
+  /** Decimal strings; default '' (no price yet). */
+  regularPrice?: string;
+  salePrice?: string;
 }
 
 export interface WooProductSeed {
@@ -1057,6 +1060,8 @@ export interface WooProductSeed {
   name?: string;
   manageStock?: boolean;
   stockQuantity?: number | null;
+  regularPrice?: string;
+  salePrice?: string;
   /** Makes it a variable product. */
   variations?: WooVariationSeed[];
 }
@@ -1089,6 +1094,13 @@ export interface WooProduct {
   manage_stock: boolean;
   stock_quantity: number | null;
   stock_status: 'instock' | 'outofstock';
+  /** What the customer pays: sale_price while on sale, else regular_price ('' for a variable product). */
+  price: string;
+  /** The price without a sale; '' when none is set. */
+  regular_price: string;
+  /** '' when not on sale. */
+  sale_price: string;
+  on_sale: boolean;
   variations: number[];
   meta_data: WooMeta[];
 }
@@ -1305,10 +1317,11 @@ class BackOffice {
     if (create.length > 0 || remove.length > 0) {
       return wpError('woocommerce_rest_simulator', 'The simulator only updates in batches.', 501);
     }
-    return { status: 200, body: { update: update.map((item) => this.updateStock(item, parentId)) } };
+    return { status: 200, body: { update: update.map((item) => this.updateProduct(item, parentId)) } };
   }
 
-  private updateStock(item: unknown, parentId: number | undefined): unknown {
+  /** One batch item: managed stock and prices, each checked before anything of the item is changed. */
+  private updateProduct(item: unknown, parentId: number | undefined): unknown {
     const id = isRecord(item) && Number.isInteger(item.id) ? (item.id as number) : 0;
     const product = this.products.get(id);
     // Stricter than WooCommerce, which may take a variation at /products/batch: a hub should use its parent's route.
@@ -1320,16 +1333,27 @@ class BackOffice {
           : 'woocommerce_rest_product_variation_invalid_id';
       return itemError(id, code, 'Invalid ID.');
     }
-    const { manage_stock: manage, stock_quantity: quantity } = item;
+    const { manage_stock: manage, stock_quantity: quantity, regular_price: regular, sale_price: sale } = item;
     if (manage !== undefined && typeof manage !== 'boolean')
       return itemError(id, 'rest_invalid_param', 'Invalid parameter(s): manage_stock');
     if (quantity !== undefined && quantity !== null && !Number.isInteger(quantity)) {
       return itemError(id, 'rest_invalid_param', 'Invalid parameter(s): stock_quantity');
     }
+    // The schema types both prices as strings: a JSON number is refused, as WordPress validates the request.
+    for (const [name, value] of [
+      ['regular_price', regular],
+      ['sale_price', sale],
+    ] as const) {
+      if (value !== undefined && !isPriceText(value))
+        return itemError(id, 'rest_invalid_param', `Invalid parameter(s): ${name}`);
+    }
     if (manage !== undefined) product.manage_stock = manage;
     if (quantity !== undefined) product.stock_quantity = quantity as number | null;
     if (product.manage_stock)
       product.stock_status = (product.stock_quantity ?? 0) > 0 ? 'instock' : 'outofstock';
+    // WC_Product_Variable ignores prices set on the parent: its price comes from its variations.
+    if (product.type !== 'variable')
+      setPrices(product, regular as string | undefined, sale as string | undefined);
     return product;
   }
 
@@ -1383,22 +1407,53 @@ function product(
   type: WooProduct['type'],
   sku: string,
   parentId: number,
-  stock: { manageStock?: boolean; stockQuantity?: number | null },
+  seed: WooVariationSeed | WooProductSeed,
 ): WooProduct {
-  const quantity = stock.stockQuantity ?? null;
-  return {
+  const quantity = seed.stockQuantity ?? null;
+  const made: WooProduct = {
     id,
     name,
     type,
     status: 'publish',
     sku,
     parent_id: parentId,
-    manage_stock: stock.manageStock ?? false,
+    manage_stock: seed.manageStock ?? false,
     stock_quantity: quantity,
-    stock_status: stock.manageStock && (quantity ?? 0) <= 0 ? 'outofstock' : 'instock',
+    stock_status: seed.manageStock && (quantity ?? 0) <= 0 ? 'outofstock' : 'instock',
+    price: '',
+    regular_price: '',
+    sale_price: '',
+    on_sale: false,
     variations: [],
     meta_data: [],
   };
+  if (type !== 'variable') setPrices(made, seed.regularPrice, seed.salePrice);
+  return made;
+}
+
+/** A decimal string as wc_format_decimal keeps it ("12.99", "12"), or '' for none. */
+function isPriceText(value: unknown): value is string {
+  return typeof value === 'string' && /^(\d+(\.\d+)?)?$/.test(value.trim());
+}
+
+/**
+ * WC_Product's price props: what is given replaces what was there ('' clears a sale), and `price` follows, the sale
+ * price while it is below the regular price (WC_Product::is_on_sale), otherwise the regular price.
+ */
+function setPrices(product: WooProduct, regular: string | undefined, sale: string | undefined): void {
+  if (regular !== undefined) product.regular_price = regular.trim();
+  if (sale !== undefined) product.sale_price = sale.trim();
+  const { regular_price: r, sale_price: s } = product;
+  product.on_sale = s !== '' && (r === '' || decimalBelow(s, r));
+  product.price = product.on_sale ? s : r;
+}
+
+/** a < b for decimal strings, compared as integers (never as floats). */
+function decimalBelow(a: string, b: string): boolean {
+  const [aWhole = '0', aFraction = ''] = a.split('.');
+  const [bWhole = '0', bFraction = ''] = b.split('.');
+  const digits = Math.max(aFraction.length, bFraction.length);
+  return BigInt(aWhole + aFraction.padEnd(digits, '0')) < BigInt(bWhole + bFraction.padEnd(digits, '0'));
 }
 
 /** The whole value is one SKU too when it has commas (WooCommerce adds it to the pieces). */

@@ -3,6 +3,7 @@ import { woocommerceConfig, woocommerceSecrets, type WooCommerceConfig, type Woo
 import { notifyShipment } from './fulfilment.ts';
 import { fromWooCommerceOrder, wooCommerceOrder } from './map.ts';
 import { BATCH_LIMIT } from './rest.ts';
+import { pushPriceLevels } from './prices.ts';
 import { pushStockLevels } from './stock.ts';
 import { restClient, restEndpoint } from './transport.ts';
 
@@ -28,8 +29,12 @@ export const woocommerce: SalesChannelAdapter<WooCommerceConfig, WooCommerceSecr
       maxStockBatch: BATCH_LIMIT,
       pushStock: async (levels, { signal, now }) => {
         const endpoint = restEndpoint(config, secrets);
-        // Product ids are per store; the key pair is part of the name so that a store replaced at the same address starts afresh.
-        return pushStockLevels(restClient(endpoint, signal), `${endpoint.base} ${secrets.consumerKey}`, levels, now);
+        return pushStockLevels(restClient(endpoint, signal), storeKey(endpoint.base, secrets), levels, now);
+      },
+      maxPriceBatch: BATCH_LIMIT,
+      pushPrices: async (prices, { signal, now }) => {
+        const endpoint = restEndpoint(config, secrets);
+        return pushPriceLevels(restClient(endpoint, signal), storeKey(endpoint.base, secrets), prices, now);
       },
     };
   },
@@ -40,3 +45,8 @@ export const woocommerce: SalesChannelAdapter<WooCommerceConfig, WooCommerceSecr
     return { kind: 'order', ...fromWooCommerceOrder(channelId, wooCommerceOrder.parse(payload)) };
   },
 };
+
+/** Product ids are per store; the key pair is part of the name so that a store replaced at the same address starts afresh. */
+function storeKey(base: string, secrets: WooCommerceSecrets): string {
+  return `${base} ${secrets.consumerKey}`;
+}

@@ -60,10 +60,20 @@ export function productsBySku(call: RestCall, skus: readonly string[]): Promise<
   return read(call, { method: 'GET', path: '/products', query }, z.array(product), 'a list of products');
 }
 
-/** Sets managed stock in one batch: `/products/batch`, or `/products/{parent}/variations/batch`. */
-export async function batchSetStock(call: RestCall, path: string, items: readonly { id: number; quantity: number }[]): Promise<BatchItem[]> {
-  if (items.length > BATCH_LIMIT) throw new RangeError(`at most ${BATCH_LIMIT} items per batch`);
-  const update = items.map((item) => ({ id: item.id, manage_stock: true, stock_quantity: item.quantity }));
+/**
+ * The product and variation fields Waybill writes: managed stock, and the prices (decimal strings; '' clears a
+ * sale price). See https://woocommerce.github.io/woocommerce-rest-api-docs/#product-properties.
+ */
+export interface ProductFields {
+  manage_stock?: boolean;
+  stock_quantity?: number;
+  regular_price?: string;
+  sale_price?: string;
+}
+
+/** Updates products in one batch: `/products/batch`, or `/products/{parent}/variations/batch`. */
+export async function batchUpdate(call: RestCall, path: string, update: readonly ({ id: number } & ProductFields)[]): Promise<BatchItem[]> {
+  if (update.length > BATCH_LIMIT) throw new RangeError(`at most ${BATCH_LIMIT} items per batch`);
   return (await read(call, { method: 'POST', path, body: { update } }, batchAnswer, 'a batch answer')).update;
 }
 
