@@ -15,6 +15,7 @@ import {
   type FulfillmentOrderLine,
   type FulfillmentOrderNode,
 } from './graphql.ts';
+import { MAX_PRICE_BATCH, pushShopifyPrices } from './prices.ts';
 import { MAX_STOCK_BATCH, pushShopifyStock } from './stock.ts';
 import { VariantMemory } from './variants.ts';
 import { adminEndpoint } from './transport.ts';
@@ -43,6 +44,11 @@ export function createShopifyAdapter(): SalesChannelAdapter<ShopifyConfig, Shopi
           const endpoint = adminEndpoint(config, secrets);
           const push = { client: adminClient(endpoint, options.signal), memory: memory.of(endpoint.url), locationId: config.locationId, batchKey: options.batchKey };
           return pushShopifyStock(push, levels);
+        },
+        maxPriceBatch: MAX_PRICE_BATCH,
+        pushPrices: (prices, options) => {
+          const endpoint = adminEndpoint(config, secrets);
+          return pushShopifyPrices({ client: adminClient(endpoint, options.signal), memory: memory.of(endpoint.url) }, prices);
         },
       }),
     }),
