@@ -6,7 +6,10 @@ import type { AppContext, Logger } from './app/context.ts';
 import { notifyChannelJob } from './app/notify-channel.ts';
 import { processChannelDeliveryJob } from './app/process-channel-delivery.ts';
 import { refundAtChannelJob } from './app/refund-at-channel.ts';
-import { ensureStockSync, syncChannelStockJob } from './app/sync-channel-stock.ts';
+import { catchUpChannelJob } from './app/catch-up-channel.ts';
+import { ensureChannelJobs } from './app/channel-jobs.ts';
+import { syncChannelPricesJob } from './app/sync-channel-prices.ts';
+import { syncChannelStockJob } from './app/sync-channel-stock.ts';
 import { ackDueJob, sendPurchaseOrderJob } from './app/send-purchase-order.ts';
 import { salesChannels } from './connectors/channels/registry.ts';
 import { supplierTransports } from './connectors/suppliers/registry.ts';
@@ -80,7 +83,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     channels: salesChannels,
     log,
   };
-  for (const job of [sendPurchaseOrderJob.bind(ctx), ackDueJob.bind(ctx), notifyChannelJob.bind(ctx), processChannelDeliveryJob.bind(ctx), syncChannelStockJob.bind(ctx), refundAtChannelJob.bind(ctx)]) jobs.set(job.kind, job);
+  for (const job of [sendPurchaseOrderJob.bind(ctx), ackDueJob.bind(ctx), notifyChannelJob.bind(ctx), processChannelDeliveryJob.bind(ctx), syncChannelStockJob.bind(ctx), refundAtChannelJob.bind(ctx), syncChannelPricesJob.bind(ctx), catchUpChannelJob.bind(ctx)]) jobs.set(job.kind, job);
 
   if (options.worker) {
     worker = new Worker(store, jobs, clock, {
@@ -90,7 +93,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       ...options.workerOptions,
     });
     worker.start();
-    await ensureStockSync(ctx);
+    await ensureChannelJobs(ctx);
   }
   const server = options.http === false ? null : await buildServer(ctx, { jobs, metrics: createMetrics(store) });
 

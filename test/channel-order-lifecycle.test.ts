@@ -53,7 +53,7 @@ describeEachDatabase('A channel order after intake: payment, cancellation', (dia
   const sendJobs = () => t.hub.store.db.selectFrom('jobs').select(['key', 'state']).where('kind', '=', 'po.send').execute();
 
   it('an unpaid order holds its stock and sends nothing until the payment arrives, then goes to its suppliers', async () => {
-    const order = { ...shop.makeOrder(1, ITEMS, [2, 1]), financial_status: 'pending' };
+    const order = { ...shop.makeOrder(1, ITEMS, [2, 1]), financial_status: 'pending' as const };
     expect((await shop.deliver('orders/create', order)).status).toBe(200);
     await processed();
     let view = await viewOf(order.id);
@@ -63,7 +63,7 @@ describeEachDatabase('A channel order after intake: payment, cancellation', (dia
     expect(await sendJobs()).toEqual([]);
 
     // An update that changes nothing about the payment sends nothing either.
-    await shop.deliver('orders/updated', shop.updateOf(order, 1_000, { financial_status: 'pending' } as never));
+    await shop.deliver('orders/updated', shop.updateOf(order, 1_000, { financial_status: 'pending' as const } as never));
     await processed();
     expect((await viewOf(order.id)).state).toBe('awaiting_payment');
     await new Promise((r) => setTimeout(r, 200));
@@ -78,7 +78,7 @@ describeEachDatabase('A channel order after intake: payment, cancellation', (dia
   });
 
   it('an unpaid order cancelled at the channel is cancelled whole: drafts cancelled, stock released, nothing sent', async () => {
-    const order = { ...shop.makeOrder(2, ITEMS, [3, 2]), financial_status: 'pending' };
+    const order = { ...shop.makeOrder(2, ITEMS, [3, 2]), financial_status: 'pending' as const };
     await shop.deliver('orders/create', order);
     await processed();
     expect(await reserved()).toMatchObject({ 'MUG-BLUE': 3, 'LAMP-OAK': 2 });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { createWooCommerceSim, type WooCommerceSim, type WooOrder, type WooProductSeed, type WooRest } from '../sim/woocommerce.ts';
 import { startSupplierSim, type SupplierSim } from '../sim/supplier.ts';
-import { ensureStockSync } from '../src/app/sync-channel-stock.ts';
+import { ensureChannelJobs } from '../src/app/channel-jobs.ts';
 import { describeEachDatabase } from './support/databases.ts';
 import { SECRETS, startTestHub, SUPPLIER_TOKENS, testSetup, type TestHub } from './support/hub.ts';
 
@@ -67,7 +67,7 @@ describeEachDatabase('WooCommerce out: fulfilments and stock', (dialect) => {
     doc.channels.push({ id: 'woo', kind: 'woocommerce', name: 'Woo store', currency: 'USD', storeUrl: STORE, webhookSecret: WEBHOOK_SECRET, consumerKey: keys.consumerKey, consumerSecret });
     await t.apply(doc);
     await t.hub.store.db.updateTable('channels').set({ config: JSON.stringify({ storeUrl: rest.url }) }).where('id', '=', 'woo').execute();
-    await ensureStockSync(t.hub.ctx);
+    await ensureChannelJobs(t.hub.ctx);
   }
 
   async function placeOrder(i: number, quantities: number[], items = ITEMS): Promise<WooOrder> {

@@ -3,6 +3,7 @@ import type { Db } from '../store/schema.ts';
 import { refreshSupply } from '../store/stock.repo.ts';
 import type { AppContext } from './context.ts';
 import { InputError } from './errors.ts';
+import { queuePriceSync } from './sync-channel-prices.ts';
 import type { SetupDocument } from './setup-document.ts';
 
 export interface ApplyReport {
@@ -25,9 +26,13 @@ export async function applySetup(ctx: AppContext, doc: SetupDocument, options: {
     await checkReferences(tx, doc);
     const now = ctx.clock.now().getTime();
     if (doc.retailer) note(await upsertSetting(tx, 'retailer.name', doc.retailer.name), 'retailer');
+    if (doc.publicUrl) note(await upsertSetting(tx, 'hub.publicUrl', doc.publicUrl.replace(/\/+$/, '')), 'publicUrl');
     for (const c of doc.channels) note(await upsertChannel(ctx, tx, c, now), `channel ${c.id}`);
     for (const s of doc.suppliers) note(await upsertSupplier(ctx, tx, s, now), `supplier ${s.id}`);
-    for (const p of doc.products) note(await upsertProduct(tx, p, now), `product ${p.sku}`);
+    const repriced = new Set<string>();
+    for (const p of doc.products) note(await upsertProduct(tx, p, now, repriced), `product ${p.sku}`);
+    // New prices go out after the commit, one sync per channel whose prices changed.
+    await queuePriceSync(ctx, tx, [...repriced], now);
     if (report.dryRun) throw new DryRunRollback();
   };
   try {
@@ -44,6 +49,17 @@ async function checkReferences(tx: Db, doc: SetupDocument): Promise<void> {
   refuseDuplicates(doc.channels.map((c) => c.id), 'channels', 'id');
   refuseDuplicates(doc.suppliers.map((s) => s.id), 'suppliers', 'id');
   refuseDuplicates(doc.products.map((p) => p.sku), 'products', 'sku');
+  const channelCurrency = new Map<string, string>(doc.channels.map((c) => [c.id, c.currency]));
+  for (const c of await tx.selectFrom('channels').select(['id', 'currency']).execute()) if (!channelCurrency.has(c.id)) channelCurrency.set(c.id, c.currency);
+  doc.products.forEach((p, i) =>
+    p.prices?.forEach((price, j) => {
+      const field = `products[${i}].prices[${j}]`;
+      const currency = channelCurrency.get(price.channel);
+      if (!currency) throw new InputError(`${field}.channel`, `no channel ${price.channel}`);
+      if (price.currency !== currency) throw new InputError(`${field}.currency`, `must be the channel's currency ${currency}`);
+      if (p.prices!.findIndex((other) => other.channel === price.channel) < j) throw new InputError(`${field}.channel`, `a second price on ${price.channel} for ${p.sku}`);
+    }),
+  );
   const named = new Map<string, string>(doc.suppliers.map((s) => [s.id, s.currency]));
   const stored = await tx.selectFrom('suppliers').select(['id', 'currency']).execute();
   for (const s of stored) if (!named.has(s.id)) named.set(s.id, s.currency);
@@ -102,7 +118,15 @@ async function upsertChannel(ctx: AppContext, tx: Db, c: SetupDocument['channels
   const row = await tx.selectFrom('channels').selectAll().where('id', '=', c.id).executeTakeFirst();
   const { secrets, config, notifyUrl } = channelParts(c);
   const { sealed, plain } = sealOrNull(ctx, secrets);
-  const fields = { kind: c.kind, name: c.name, currency: c.currency, notify_url: notifyUrl, config: config ? JSON.stringify(config) : null, backorder_policy: c.backorderPolicy };
+  const fields = {
+    kind: c.kind,
+    name: c.name,
+    currency: c.currency,
+    notify_url: notifyUrl,
+    config: config ? JSON.stringify(config) : null,
+    backorder_policy: c.backorderPolicy,
+    allocation: c.allocation ? JSON.stringify(c.allocation) : null,
+  };
   if (!row) {
     await tx.insertInto('channels').values({ id: c.id, ...fields, secrets: sealed, created_at: now, updated_at: now }).execute();
     return 'created';
@@ -161,7 +185,7 @@ async function upsertSupplier(ctx: AppContext, tx: Db, s: SetupDocument['supplie
   return 'updated';
 }
 
-async function upsertProduct(tx: Db, p: SetupDocument['products'][number], now: number): Promise<Change> {
+async function upsertProduct(tx: Db, p: SetupDocument['products'][number], now: number, repriced: Set<string>): Promise<Change> {
   const variant = await tx.selectFrom('variants').selectAll().where('sku', '=', p.sku).executeTakeFirst();
   const offers = p.offers.map((o) => ({
     supplier_id: o.supplier,
@@ -175,7 +199,9 @@ async function upsertProduct(tx: Db, p: SetupDocument['products'][number], now: 
   }));
   const current = await tx.selectFrom('offers').select(['supplier_id', 'sku', 'supplier_sku', 'cost_amount', 'cost_currency', 'priority', 'active', 'stock']).where('sku', '=', p.sku).execute();
   const offersSame = canonical(current) === canonical(offers);
-  if (variant && variant.name === p.name && variant.gtin === (p.gtin ?? null) && offersSame) return 'unchanged';
+  const pricesChanged = variant ? await upsertPrices(tx, p, now) : [];
+  for (const channelId of pricesChanged) repriced.add(channelId);
+  if (variant && variant.name === p.name && variant.gtin === (p.gtin ?? null) && offersSame) return pricesChanged.length ? 'updated' : 'unchanged';
   if (!variant) {
     await tx.insertInto('products').values({ id: p.sku, name: p.name, created_at: now, updated_at: now }).onConflict((oc) => oc.column('id').doNothing()).execute();
     await tx.insertInto('variants').values({ sku: p.sku, product_id: p.sku, name: p.name, gtin: p.gtin ?? null, created_at: now, updated_at: now }).execute();
@@ -188,7 +214,33 @@ async function upsertProduct(tx: Db, p: SetupDocument['products'][number], now: 
   }
   // What the SKU can promise follows its offers, in the same transaction.
   await refreshSupply(tx, [p.sku], now);
+  if (!variant) for (const channelId of await upsertPrices(tx, p, now)) repriced.add(channelId);
   return variant ? 'updated' : 'created';
+}
+
+/**
+ * Replaces the SKU's selling prices with the document's, when it gives any; returns the channels whose price of
+ * this SKU changed (what they were last told is kept, so the sync sends only differences).
+ */
+async function upsertPrices(tx: Db, p: SetupDocument['products'][number], now: number): Promise<string[]> {
+  if (!p.prices) return [];
+  const current = new Map((await tx.selectFrom('channel_prices').selectAll().where('sku', '=', p.sku).execute()).map((r) => [r.channel_id, r]));
+  const changed: string[] = [];
+  for (const price of p.prices) {
+    const row = current.get(price.channel);
+    current.delete(price.channel);
+    const compareAt = price.compareAtAmount ?? null;
+    if (row && row.amount === price.amount && row.compare_at_amount === compareAt && row.currency === price.currency) continue;
+    changed.push(price.channel);
+    await tx
+      .insertInto('channel_prices')
+      .values({ channel_id: price.channel, sku: p.sku, amount: price.amount, compare_at_amount: compareAt, currency: price.currency, told: null, updated_at: now })
+      .onConflict((oc) => oc.columns(['channel_id', 'sku']).doUpdateSet({ amount: price.amount, compare_at_amount: compareAt, currency: price.currency, updated_at: now }))
+      .execute();
+  }
+  // A channel the document no longer prices this SKU on keeps selling at whatever it has; Waybill stops managing it.
+  for (const channelId of current.keys()) await tx.deleteFrom('channel_prices').where('channel_id', '=', channelId).where('sku', '=', p.sku).execute();
+  return changed;
 }
 
 function canonical(rows: readonly Record<string, unknown>[]): string {

@@ -5,6 +5,7 @@ import { findOrderIdByExternalId } from '../store/orders.repo.ts';
 import { findChannel } from '../store/partners.repo.ts';
 import type { AppContext } from './context.ts';
 import { applyChannelRefund, applyChannelUpdate } from './channel-order-changes.ts';
+import { POLLED_TOPIC, readPolledOrder } from './polled-order.ts';
 import { takeOrder } from './take-order.ts';
 import { fieldPath } from './validation.ts';
 
@@ -32,8 +33,11 @@ export const processChannelDeliveryJob = {
         if (!delivery || delivery.processed_at !== null) return;
         const channel = await findChannel(db, channelId);
         const interpret = channel ? ctx.channels[channel.kind]?.interpretWebhook : undefined;
-        if (!interpret) throw new PermanentError(`channel ${channelId} does not take webhooks`);
-        const outcome = await apply(ctx, channelId, readMessage(() => interpret(channelId as never, delivery.topic, JSON.parse(delivery.payload))));
+        const payload: unknown = JSON.parse(delivery.payload);
+        // Orders the catch-up poll found are stored already read; webhooks are read by their channel's adapter.
+        const read = delivery.topic === POLLED_TOPIC ? () => readPolledOrder(channelId, payload) : interpret ? () => interpret(channelId as never, delivery.topic, payload) : null;
+        if (!read) throw new PermanentError(`channel ${channelId} does not take webhooks`);
+        const outcome = await apply(ctx, channelId, readMessage(read));
         return {
           commit: async (tx) => {
             await tx.updateTable('channel_deliveries').set({ processed_at: ctx.clock.now().getTime(), outcome }).where('channel_id', '=', channelId).where('delivery_id', '=', deliveryId).execute();

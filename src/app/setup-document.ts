@@ -8,12 +8,21 @@ const currencyCode = z.string().refine(isCurrencyCode, 'must be an ISO 4217 curr
 const secret = z.string().min(16, 'must be at least 16 characters');
 /** When stock cannot be reserved: `accept` takes the order and waits for stock; `cancel` cancels the line. */
 const backorderPolicy = z.enum(BACKORDER_POLICIES).default('accept');
+/**
+ * How much of what can be promised this channel is told: at most `cap` units of each SKU, or `sharePercent` of
+ * it (rounded down). Without one the channel is told everything. Reservations still take from the one pool.
+ */
+const allocation = z
+  .strictObject({ cap: z.number().int().nonnegative().optional(), sharePercent: z.number().int().min(0).max(100).optional() })
+  .refine((a) => (a.cap === undefined) !== (a.sharePercent === undefined), { message: 'give either cap or sharePercent', path: ['cap'] })
+  .optional();
 
 const storefrontChannel = z
   .strictObject({
     id,
     kind: z.literal('storefront'),
     backorderPolicy,
+    allocation,
     name: z.string().min(1),
     currency: currencyCode,
     notifyUrl: z.url({ protocol: /^https?$/ }).optional(),
@@ -26,6 +35,7 @@ const shopifyChannel = z.strictObject({
   id,
   kind: z.literal('shopify'),
   backorderPolicy,
+  allocation,
   name: z.string().min(1),
   currency: currencyCode,
   shopDomain: z.string().regex(/^[a-z0-9][a-z0-9-]*\.myshopify\.com$/, 'must be the shop\'s *.myshopify.com domain'),
@@ -47,6 +57,7 @@ const woocommerceChannel = z
     id,
     kind: z.literal('woocommerce'),
     backorderPolicy,
+    allocation,
     name: z.string().min(1),
     currency: currencyCode,
     storeUrl: z.url({ protocol: /^https$/, error: "must be the store's https:// address" }),
@@ -87,17 +98,34 @@ const offer = z.strictObject({
   stock: z.number().int().nonnegative().optional(),
 });
 
+/** The selling price on one channel, in the channel's currency; `compareAtAmount` is the "was" price shown struck through. */
+const price = z
+  .strictObject({
+    channel: id,
+    amount: z.number().int().nonnegative(),
+    currency: currencyCode,
+    compareAtAmount: z.number().int().positive().optional(),
+  })
+  .refine((p) => p.compareAtAmount === undefined || p.compareAtAmount > p.amount, { message: 'must be more than amount', path: ['compareAtAmount'] });
+
 const product = z.strictObject({
   sku: z.string().min(1).max(64),
   name: z.string().min(1),
   gtin: z.string().refine(isValidGtin, 'must be a GTIN-8/12/13/14 with a valid check digit').optional(),
   offers: z.array(offer).default([]),
+  /** Selling prices per channel; when given they replace the SKU's prices, when absent they are left as they are. */
+  prices: z.array(price).optional(),
 });
 
 /** The setup document of docs/setup-file.md, as YAML (`waybill apply`) or JSON (`POST /api/v1/setup`). */
 export const setupDocument = z.strictObject({
   apiVersion: z.literal('waybill/v1'),
   retailer: z.strictObject({ name: z.string().min(1) }).optional(),
+  /**
+   * Where the stores reach this hub (https://hub.example.com): the address their webhooks point at, so that the
+   * catch-up poll can check those subscriptions are still active.
+   */
+  publicUrl: z.url({ protocol: /^https?$/ }).optional(),
   channels: z.array(channel).default([]),
   suppliers: z.array(supplier).default([]),
   products: z.array(product).default([]),

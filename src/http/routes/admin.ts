@@ -5,7 +5,7 @@ import type { AppContext } from '../../app/context.ts';
 import { ConflictError, NotFoundError } from '../../app/errors.ts';
 import { setupDocument } from '../../app/setup-document.ts';
 import { stockLevels } from '../../store/stock.repo.ts';
-import { ensureStockSync } from '../../app/sync-channel-stock.ts';
+import { ensureChannelJobs } from '../../app/channel-jobs.ts';
 import { listDeadLetters, replayDeadLetter, type JobRow } from '../../jobs/queue.ts';
 import type { AnyJobDefinition } from '../../jobs/job.ts';
 import { errorResponses, jobOut, problemOut } from '../schemas.ts';
@@ -31,7 +31,7 @@ export function adminRoutes(ctx: AppContext, guard: Guards, jobs: ReadonlyMap<st
       },
       async (request) => {
         const report = await applySetup(ctx, request.body, { dryRun: request.query.dryRun });
-        if (!report.dryRun) await ensureStockSync(ctx);
+        if (!report.dryRun) await ensureChannelJobs(ctx);
         return report;
       },
     );

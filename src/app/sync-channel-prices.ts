@@ -1,0 +1,81 @@
+import { sql } from 'kysely';
+import { money } from '../domain/money.ts';
+import { defineJob } from '../jobs/job.ts';
+import type { PriceUpdate, SkippedStock } from '../connectors/channels/sales-channel.ts';
+import type { Db } from '../store/schema.ts';
+import { openSalesChannel } from './channel-access.ts';
+import type { AppContext } from './context.ts';
+import { recordEvents } from './timeline.ts';
+
+/** A sync reads at most this many changed prices; what is left is taken by the next run, queued at once. */
+const PRICES_PER_RUN = 10_000;
+
+/**
+ * Sends one channel the selling prices that differ from what it was last told, in the channel's batch size, and
+ * records what it was told in the job's commit. Queued when a setup change reprices SKUs (and once at start, for
+ * anything left over); a price the channel refused is reported and tried again by the next sync.
+ */
+export const syncChannelPricesJob = {
+  kind: 'channel.price-sync',
+  bind: (ctx: AppContext) =>
+    defineJob<{ channelId: string }>({
+      kind: 'channel.price-sync',
+      maxAttempts: 10,
+      timeoutMs: 5 * 60_000,
+      backoff: { baseMs: 1_000, capMs: 5 * 60_000 },
+      run: async ({ channelId }, job) => {
+        const opened = await openSalesChannel(ctx, channelId);
+        if (!opened?.sales.pushPrices) return;
+        const { sales } = opened;
+        const now = ctx.clock.now();
+        const pending = await untold(ctx.store.db, channelId);
+        const batch = sales.maxPriceBatch ?? 100;
+        const skipped: SkippedStock[] = [];
+        for (let i = 0; i < pending.length; i += batch) {
+          const outcome = await sales.pushPrices!(pending.slice(i, i + batch), { signal: job.signal, now, batchKey: `${channelId}:prices:${job.jobId}:${i}` });
+          if (outcome) skipped.push(...outcome.skipped);
+        }
+        const refused = new Set(skipped.map((s) => s.sku));
+        const told = pending.filter((p) => !refused.has(p.sku));
+        return {
+          commit: async (tx) => {
+            for (const p of told) {
+              await tx.updateTable('channel_prices').set({ told: toldText(p.price.amount, p.compareAtPrice?.amount ?? null) }).where('channel_id', '=', channelId).where('sku', '=', p.sku).execute();
+            }
+            const events = [];
+            if (told.length) events.push({ orderId: null, subjectType: 'job' as const, subjectId: channelId, type: 'prices.synced', data: { channelId, sent: told.length } });
+            if (skipped.length) events.push({ orderId: null, subjectType: 'job' as const, subjectId: channelId, type: 'prices.skipped', data: { channelId, skipped } });
+            await recordEvents(tx, now, events);
+            if (pending.length === PRICES_PER_RUN) await queuePriceSync(ctx, tx, [channelId], now.getTime() + 1);
+          },
+        };
+      },
+    }),
+};
+
+/** Queues one price sync for each of these channels (a fresh key each time: a finished sync does not block the next). */
+export async function queuePriceSync(ctx: AppContext, tx: Db, channelIds: readonly string[], now: number): Promise<void> {
+  if (channelIds.length === 0) return;
+  await ctx.queue.enqueue(
+    tx,
+    channelIds.map((channelId) => ({ kind: syncChannelPricesJob.kind, key: `${syncChannelPricesJob.kind}:${channelId}:${now}`, payload: { channelId } })),
+  );
+}
+
+/** Prices whose current value is not what the channel was last told (or that it was never told). */
+async function untold(db: Db, channelId: string): Promise<PriceUpdate[]> {
+  const current = sql<string>`cast(amount as text) || '/' || coalesce(cast(compare_at_amount as text), '')`;
+  const rows = await db
+    .selectFrom('channel_prices')
+    .selectAll()
+    .where('channel_id', '=', channelId)
+    .where((eb) => eb.or([eb('told', 'is', null), eb('told', '!=', current)]))
+    .orderBy('sku')
+    .limit(PRICES_PER_RUN)
+    .execute();
+  return rows.map((r) => ({ sku: r.sku, price: money(r.amount, r.currency), compareAtPrice: r.compare_at_amount === null ? null : money(r.compare_at_amount, r.currency) }));
+}
+
+function toldText(amount: number, compareAt: number | null): string {
+  return `${amount}/${compareAt ?? ''}`;
+}
