@@ -31,3 +31,25 @@ export function availableToPromise(level: { bounded: boolean; onHand: number; re
 /** What a channel does with a line it cannot have: take the order and wait for stock, or cancel the line and refund. */
 export type BackorderPolicy = 'accept' | 'cancel';
 export const BACKORDER_POLICIES: readonly BackorderPolicy[] = ['accept', 'cancel'];
+
+/** What of available-to-promise one channel is told: at most `cap` units, or `sharePercent` of it (rounded down). */
+export type Allocation = { cap: number } | { sharePercent: number };
+
+/**
+ * The quantity a channel with this allocation is told. Reservations still take from the one pool: an allocation
+ * keeps one channel from showing everything, it does not set stock aside for it.
+ */
+export function allocatedToChannel(available: number, allocation: Allocation | null): number {
+  if (!allocation) return available;
+  if ('cap' in allocation) return Math.min(available, allocation.cap);
+  return Math.floor((available * allocation.sharePercent) / 100);
+}
+
+/** The stored allocation of a channel (JSON from the setup document), or null when it has none. */
+export function parseAllocation(json: string | null): Allocation | null {
+  if (!json) return null;
+  const value = JSON.parse(json) as { cap?: number; sharePercent?: number };
+  if (typeof value.cap === 'number') return { cap: value.cap };
+  if (typeof value.sharePercent === 'number') return { sharePercent: value.sharePercent };
+  return null;
+}
