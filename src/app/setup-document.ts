@@ -2,6 +2,12 @@ import { z } from 'zod';
 import { isCurrencyCode } from '../domain/money.ts';
 import { isValidGtin } from '../domain/gtin.ts';
 import { BACKORDER_POLICIES } from '../domain/stock.ts';
+import { isLoopbackHost } from '../connectors/channels/woocommerce/credentials.ts';
+
+function isSafeStoreUrl(value: string): boolean {
+  const url = new URL(value);
+  return url.protocol === 'https:' || isLoopbackHost(url.hostname);
+}
 
 const id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes');
 const currencyCode = z.string().refine(isCurrencyCode, 'must be an ISO 4217 currency code');
@@ -60,7 +66,8 @@ const woocommerceChannel = z
     allocation,
     name: z.string().min(1),
     currency: currencyCode,
-    storeUrl: z.url({ protocol: /^https$/, error: "must be the store's https:// address" }),
+    // The consumer secret travels in clear (HTTP Basic): https, or plain http on this machine only (a simulator, a local proxy).
+    storeUrl: z.url({ protocol: /^https?$/, error: "must be the store's https:// address" }).refine(isSafeStoreUrl, "must be the store's https:// address (plain http only on a loopback host)"),
     /** The secret set on the store's order webhooks (the same on each): WooCommerce signs deliveries with it. */
     webhookSecret: secret,
     /** REST API keys, for what Waybill sends back (order status, tracking). */
