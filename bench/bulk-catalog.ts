@@ -4,7 +4,8 @@
  * 100,000 products through the CLI takes ~100 s on the bench machine (13.5 s of it parsing the YAML, ~58 s in the
  * quadratic duplicate-SKU check of apply-setup), far more than the whole bench may take; the rows are the same.
  *
- * The bench also changes stock here (one UPDATE of every SKU in one transaction) and watches the hub's progress
+ * The bench also changes stock here (one UPDATE of every SKU in one transaction, which also brings the channels'
+ * stock syncs forward as the hub's own supply changes do: src/store/stock.repo.ts wakeStockSyncs) and watches the hub's progress
  * (what it recorded as told, and its stock-sync jobs' errors): the database is the one place both sides see.
  */
 import SQLite from 'better-sqlite3';
@@ -31,10 +32,16 @@ export interface FanoutDb {
   toldCounts(): Promise<Map<string, number>>;
   /** Stock-sync jobs whose last attempt failed. */
   syncErrors(): Promise<SyncJobError[]>;
-  /** UPDATE every SKU's on_hand by -1 in one transaction; resolves after the commit. */
+  /**
+   * UPDATE every SKU's on_hand by -1 in one transaction, bringing the stock syncs forward in it as the hub's
+   * refreshSupply does (a supply change); resolves after the commit.
+   */
   changeAll(now: number): Promise<number>;
   close(): Promise<void>;
 }
+
+/** The statement of wakeStockSyncs (src/store/stock.repo.ts): due now, unless already due. */
+const WAKE_SYNCS = `update jobs set run_at = $1 where kind = 'channel.stock-sync' and state = 'pending' and run_at > $1`;
 
 const SYNC_ERRORS = `select payload, state, attempts, last_error from jobs
   where kind = 'channel.stock-sync' and last_error is not null`;
@@ -96,7 +103,14 @@ export function sqliteFanoutDb(path: string): FanoutDb {
     syncErrors: async () => (db.prepare(SYNC_ERRORS).all() as SyncErrorRow[]).map(toSyncError),
     changeAll: async (now) => {
       const update = db.prepare('update stock_levels set on_hand = on_hand - 1, updated_at = ?');
-      return db.transaction(() => update.run(now).changes).immediate();
+      const wake = db.prepare(WAKE_SYNCS.replaceAll('$1', '@now'));
+      return db
+        .transaction(() => {
+          const changed = update.run(now).changes;
+          wake.run({ now });
+          return changed;
+        })
+        .immediate();
     },
     close: async () => {
       db.close();
@@ -150,9 +164,16 @@ export async function postgresFanoutDb(url: string): Promise<FanoutDb> {
     },
     syncErrors: async () => (await client.query<SyncErrorRow>(SYNC_ERRORS)).rows.map(toSyncError),
     changeAll: async (now) => {
-      // One statement outside an explicit transaction is one transaction; it returns after the commit.
-      const result = await client.query('update stock_levels set on_hand = on_hand - 1, updated_at = $1', [now]);
-      return result.rowCount ?? 0;
+      await client.query('begin');
+      try {
+        const result = await client.query('update stock_levels set on_hand = on_hand - 1, updated_at = $1', [now]);
+        await client.query(WAKE_SYNCS, [now]);
+        await client.query('commit');
+        return result.rowCount ?? 0;
+      } catch (error) {
+        await client.query('rollback');
+        throw error;
+      }
     },
     close: () => client.end(),
   };

@@ -45,7 +45,8 @@ describeEachDatabase('stock out to channels', (dialect) => {
 
   it('tells the channel every SKU once, in batches of at most 100', async () => {
     await until('all 250 SKUs told', () => Object.keys(lastTold()).length === 250);
-    expect(inventory().map((batch) => batch.length)).toEqual([100, 100, 50]);
+    // Batches may arrive in any order: several are in flight at once.
+    expect(inventory().map((batch) => batch.length).sort((a, b) => b - a)).toEqual([100, 100, 50]);
     expect(lastTold()['SKU-003']).toBe(13);
   });
 

@@ -1,8 +1,9 @@
 import { availableToPromise } from '../domain/stock.ts';
 import { defineJob } from '../jobs/job.ts';
 import { findChannel } from '../store/partners.repo.ts';
+import { changedLevels, STOCK_SYNC_JOB_KIND } from '../store/stock.repo.ts';
 import type { Db } from '../store/schema.ts';
-import type { SkippedStock, StockUpdate } from '../connectors/channels/sales-channel.ts';
+import type { SalesChannel, SkippedStock, StockUpdate } from '../connectors/channels/sales-channel.ts';
 import type { AppContext } from './context.ts';
 import { recordEvents } from './timeline.ts';
 
@@ -11,9 +12,10 @@ export const STOCK_SYNC_INTERVAL_MS = 1_000;
 /** How often the sync compares every SKU instead of only the changed ones, correcting whatever drifted. */
 export const STOCK_RECONCILE_INTERVAL_MS = 5 * 60_000;
 /**
- * Changes are read from a little before the watermark: a transaction stamps its rows before it commits, so a row
- * may become visible after a later-stamped one was read. Re-reading overlaps costs little: unchanged values are
- * not sent again.
+ * Changes are read from a little before the watermark (the time the previous run read them): a transaction stamps
+ * its rows before it commits, so a row stamped before that read may only have become visible after it. Re-reading
+ * the overlap costs little (unchanged values are not sent again) and ends once the overlap has passed, whereas a
+ * watermark on the rows' own stamps stays put while nothing changes and has every run re-read the last change.
  */
 const OVERLAP_MS = 5_000;
 
@@ -23,11 +25,11 @@ const OVERLAP_MS = 5_000;
  * A full pass (`full: true`) compares every SKU, correcting any drift, and records how many it corrected.
  */
 export const syncChannelStockJob = {
-  kind: 'channel.stock-sync',
-  key: (channelId: string) => `channel.stock-sync:${channelId}`,
+  kind: STOCK_SYNC_JOB_KIND,
+  key: (channelId: string) => `${STOCK_SYNC_JOB_KIND}:${channelId}`,
   bind: (ctx: AppContext) =>
     defineJob<{ channelId: string; full?: boolean }>({
-      kind: 'channel.stock-sync',
+      kind: STOCK_SYNC_JOB_KIND,
       maxAttempts: 10,
       timeoutMs: 60_000,
       backoff: { baseMs: 1_000, capMs: 60_000 },
@@ -43,13 +45,9 @@ export const syncChannelStockJob = {
         if (!sales.pushStock || (channel.kind === 'storefront' && !channel.notifyUrl)) return { rerunAt: new Date(now.getTime() + 60_000) };
 
         const since = full ? 0 : (await watermark(ctx.store.db, channelId)) - OVERLAP_MS;
-        const { updates, seenUntil } = await pendingUpdates(ctx.store.db, channelId, since);
-        const batch = sales.maxStockBatch ?? 100;
-        const skipped: SkippedStock[] = [];
-        for (let i = 0; i < updates.length; i += batch) {
-          const outcome = await sales.pushStock(updates.slice(i, i + batch), { signal: job.signal, now, batchKey: `${channelId}:${since}:${i}` });
-          if (outcome) skipped.push(...outcome.skipped);
-        }
+        const readAt = ctx.clock.now().getTime();
+        const updates = await pendingUpdates(ctx.store.db, channelId, since);
+        const skipped = await pushInBatches(sales, updates, { signal: job.signal, now, batchKey: `${channelId}:${since}` }, pushesInFlight(channel.kind));
         // A skipped SKU is not recorded as told, so a later pass (the reconciling one at the latest) tries it again.
         const skippedSkus = new Set(skipped.map((s) => s.sku));
         const told = updates.filter((u) => !skippedSkus.has(u.sku));
@@ -57,7 +55,7 @@ export const syncChannelStockJob = {
           rerunAt,
           commit: async (tx) => {
             await recordTold(tx, channelId, told, now.getTime());
-            if (seenUntil > 0) await tx.updateTable('channels').set({ stock_synced_until: seenUntil }).where('id', '=', channelId).where('stock_synced_until', '<', seenUntil).execute();
+            await tx.updateTable('channels').set({ stock_synced_until: readAt }).where('id', '=', channelId).where('stock_synced_until', '<', readAt).execute();
             if (full && told.length) {
               await recordEvents(tx, now, [{ orderId: null, subjectType: 'job', subjectId: channelId, type: 'stock.reconciled', data: { channelId, corrected: told.length } }]);
             }
@@ -73,28 +71,56 @@ async function watermark(db: Db, channelId: string): Promise<number> {
   return row?.stock_synced_until ?? 0;
 }
 
-/**
- * The current level of every SKU changed since `since`, where it differs from what the channel was told. What the
- * channel was told comes with each level through a join, not an IN list: a change may touch every SKU, far more
- * than one statement can bind.
- */
-async function pendingUpdates(db: Db, channelId: string, since: number): Promise<{ updates: StockUpdate[]; seenUntil: number }> {
-  const changed = await db
-    .selectFrom('stock_levels as s')
-    .leftJoin('channel_stock as c', (join) => join.onRef('c.sku', '=', 's.sku').on('c.channel_id', '=', channelId))
-    .select(['s.sku', 's.bounded', 's.on_hand', 's.reserved', 's.updated_at', 'c.told'])
-    .where('s.updated_at', '>=', since)
-    .orderBy('s.sku')
-    .execute();
+/** The current level of every SKU changed since `since`, where it differs from what the channel was told. */
+async function pendingUpdates(db: Db, channelId: string, since: number): Promise<StockUpdate[]> {
   const updates: StockUpdate[] = [];
-  let seenUntil = 0;
-  for (const level of changed) {
-    if (level.updated_at > seenUntil) seenUntil = level.updated_at;
+  for (const level of await changedLevels(db, channelId, since)) {
     const available = availableToPromise({ bounded: level.bounded === 1, onHand: level.on_hand, reserved: level.reserved });
-    // An unbounded SKU (a supplier that does not report stock) is not managed on the channel.
     if (available !== null && level.told !== available) updates.push({ sku: level.sku, available });
   }
-  return { updates, seenUntil };
+  return updates;
+}
+
+/**
+ * Batches a channel may have in flight at once. The storefront's endpoint takes events in any order (each SKU is in
+ * one batch of a run, and a run ends before the next begins); the others keep one at a time, within their rate
+ * limits. The adapters are where this belongs (a capability of SalesChannel), once they declare it.
+ */
+const PUSHES_IN_FLIGHT: Readonly<Record<string, number>> = { storefront: 8 };
+
+function pushesInFlight(kind: string): number {
+  return PUSHES_IN_FLIGHT[kind] ?? 1;
+}
+
+/**
+ * Sends the updates in the channel's batch size, up to `inFlight` batches at a time; returns what the channel
+ * skipped. The first failure stops new batches from starting and fails the run (the batches are safe to repeat).
+ */
+async function pushInBatches(
+  sales: SalesChannel,
+  updates: readonly StockUpdate[],
+  options: { signal: AbortSignal; now: Date; batchKey: string },
+  inFlight: number,
+): Promise<SkippedStock[]> {
+  const size = sales.maxStockBatch ?? 100;
+  const skipped: SkippedStock[] = [];
+  let next = 0;
+  let failed = false;
+  const lane = async () => {
+    while (!failed && next < updates.length) {
+      const from = next;
+      next += size;
+      try {
+        const outcome = await sales.pushStock?.(updates.slice(from, from + size), { ...options, batchKey: `${options.batchKey}:${from}` });
+        if (outcome) skipped.push(...outcome.skipped);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(inFlight, Math.ceil(updates.length / size))) }, lane));
+  return skipped;
 }
 
 /** Rows per statement when recording what was told: 4 parameters each, well under SQLite's 32,766 and PostgreSQL's 65,535. */

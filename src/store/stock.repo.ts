@@ -2,9 +2,12 @@ import { sql } from 'kysely';
 import { availableToPromise, supplyOf } from '../domain/stock.ts';
 import type { Db } from './schema.ts';
 
+/** The recurring per-channel stock sync (app/sync-channel-stock.ts), which reads what this file writes. */
+export const STOCK_SYNC_JOB_KIND = 'channel.stock-sync';
+
 /**
  * Recomputes what the SKUs' suppliers offer (reported stock less safety buffers) into `stock_levels`, keeping what
- * is reserved. Called whenever offers or buffers change, in the same transaction.
+ * is reserved, and wakes the channels' stock syncs. Called whenever offers or buffers change, in the same transaction.
  */
 export async function refreshSupply(tx: Db, skus: readonly string[], now: number): Promise<void> {
   if (skus.length === 0) return;
@@ -22,6 +25,46 @@ export async function refreshSupply(tx: Db, skus: readonly string[], now: number
       .onConflict((oc) => oc.column('sku').doUpdateSet({ bounded: supply.bounded ? 1 : 0, on_hand: supply.units, updated_at: now }))
       .execute();
   }
+  await wakeStockSyncs(tx, now);
+}
+
+/**
+ * Brings every channel's next stock sync forward to now, in the caller's transaction, so a change of supply (a feed
+ * of many SKUs) goes out at once instead of at the sync's next turn (up to a second later). Coalesced: a sync already
+ * due is left alone, so any number of changes before it runs cost one run. A sync running at that moment sees the
+ * change at its next turn. Orders do not call this: they change a few SKUs each, the next turn is soon enough, and
+ * on PostgreSQL concurrent orders would queue on the job rows' locks.
+ */
+export async function wakeStockSyncs(tx: Db, now: number): Promise<void> {
+  await tx.updateTable('jobs').set({ run_at: now }).where('kind', '=', STOCK_SYNC_JOB_KIND).where('state', '=', 'pending').where('run_at', '>', now).execute();
+}
+
+/** A SKU's level changed since a time, with what one channel was last told of it (null: never told). */
+export interface ChangedLevel {
+  sku: string;
+  bounded: number;
+  on_hand: number;
+  reserved: number;
+  told: number | null;
+}
+
+/**
+ * The bounded SKUs changed since `since` whose level may differ from what the channel was told: what it was told
+ * comes through a join, not an IN list (a change may touch every SKU, far more than one statement can bind), and the
+ * rows told exactly `on_hand - reserved` are left in the database (a re-read of a large change whose values went
+ * out already costs a scan, not 100,000 rows in memory). The caller decides with the domain's availableToPromise;
+ * unbounded SKUs are not managed on channels.
+ */
+export async function changedLevels(db: Db, channelId: string, since: number): Promise<ChangedLevel[]> {
+  return db
+    .selectFrom('stock_levels as s')
+    .leftJoin('channel_stock as c', (join) => join.onRef('c.sku', '=', 's.sku').on('c.channel_id', '=', channelId))
+    .select(['s.sku', 's.bounded', 's.on_hand', 's.reserved', 'c.told'])
+    .where('s.updated_at', '>=', since)
+    .where('s.bounded', '=', 1)
+    .where((eb) => eb.or([eb('c.told', 'is', null), eb('c.told', '<>', sql<number>`s.on_hand - s.reserved`)]))
+    .orderBy('s.sku')
+    .execute();
 }
 
 /**
