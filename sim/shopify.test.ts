@@ -765,3 +765,143 @@ describe('shopify simulator: variant prices over the Admin GraphQL API', () => {
     expect(admin.variantPrices('MUG').price).toBe('10.00');
   });
 });
+
+describe('shopify simulator: orders, refunds and webhook subscriptions over the Admin GraphQL API', () => {
+  const TOKEN = 'shpat_sim_test_token_0004';
+  const ORDERS = 'query WaybillOrdersUpdatedSince { orders }';
+  const LINES = 'query WaybillOrderLineItems { order }';
+  const REFUNDS = 'query WaybillOrderRefunds { order }';
+  const SUGGEST = 'query WaybillSuggestedRefund { order }';
+  const REFUND = 'mutation WaybillRefundCreate($input: RefundInput!) { refundCreate }';
+  const HOOKS = 'query WaybillWebhookSubscriptions { webhookSubscriptions }';
+  const SHIPPABLE = [
+    { sku: 'MUG-BLUE', variantId: 44610569208040, price: '12.99' },
+    { sku: 'TEE-M', variantId: 44610569208041, price: '25.00' },
+  ];
+
+  async function shopWithAdmin(webhookUrl = 'http://127.0.0.1:9', extra: Partial<ShopifySimOptions> = {}) {
+    const shop = sim(webhookUrl, extra);
+    const admin = await shop.startAdmin({ accessToken: TOKEN });
+    open.push(admin);
+    const post = async (query: string, variables: Record<string, unknown>) => {
+      const res = await fetch(`${admin.url}/admin/api/2025-10/graphql.json`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-shopify-access-token': TOKEN },
+        body: JSON.stringify({ query, variables }),
+      });
+      return (await res.json()) as any;
+    };
+    return { shop, admin, post };
+  }
+
+  it('orders: updated_at filter, oldest change first, cursors that survive an order changing between pages', async () => {
+    const { shop, post } = await shopWithAdmin();
+    const orders = [0, 1, 2].map((i) => shop.makeOrder(i, SHIPPABLE, [1, 2]));
+    for (const order of orders) shop.recordOrder(order);
+    shop.recordOrder(shop.updateOf(only(orders, 0), 10_000, { financial_status: 'pending' }));
+    const since = new Date(Date.parse(only(orders, 0).created_at)).toISOString();
+    const page = async (after: string | null) =>
+      (await post(ORDERS, { first: 2, after, query: `updated_at:>'${since}'`, linesFirst: 1 })).data.orders;
+    const first = await page(null);
+    expect(first.nodes.map((o: any) => o.legacyResourceId)).toEqual([String(only(orders, 1).id), String(only(orders, 2).id)]);
+    const node = first.nodes[0];
+    expect(node).toMatchObject({
+      id: only(orders, 1).admin_graphql_api_id,
+      updatedAt: new Date(only(orders, 1).updated_at).toISOString().replace('.000Z', 'Z'),
+      displayFinancialStatus: 'PAID',
+      currencyCode: 'USD',
+      cancelledAt: null,
+      customer: { defaultEmailAddress: { emailAddress: only(orders, 1).email } },
+      shippingAddress: { countryCodeV2: 'US', provinceCode: only(orders, 1).shipping_address.province_code },
+    });
+    expect(node.lineItems.pageInfo.hasNextPage).toBe(true);
+    expect(node.lineItems.nodes[0]).toEqual({
+      id: only(orders, 1).line_items[0]?.admin_graphql_api_id,
+      sku: 'MUG-BLUE',
+      quantity: 1,
+      requiresShipping: true,
+      refundableQuantity: 1,
+      originalUnitPriceSet: {
+        shopMoney: { amount: '12.99', currencyCode: 'USD' },
+        presentmentMoney: { amount: '12.99', currencyCode: 'USD' },
+      },
+    });
+    shop.recordOrder(shop.updateOf(only(orders, 1), 20_000));
+    const second = await page(first.pageInfo.endCursor);
+    expect(second.nodes.map((o: any) => [o.legacyResourceId, o.displayFinancialStatus])).toEqual([
+      [String(only(orders, 0).id), 'PENDING'],
+      [String(only(orders, 1).id), 'PAID'],
+    ]);
+    expect(second.pageInfo.hasNextPage).toBe(false);
+    const rest = await post(LINES, { orderId: only(orders, 1).admin_graphql_api_id, first: 1, after: node.lineItems.pageInfo.endCursor });
+    expect(rest.data.order.lineItems.nodes.map((l: any) => l.sku)).toEqual(['TEE-M']);
+    expect((await post(ORDERS, { first: 2, query: 'status:open', linesFirst: 1 })).errors[0].message).toContain('status:open');
+  });
+
+  it('suggestedRefund and refundCreate: money back to the payment, refundable quantities go down, refusals as user errors', async () => {
+    const { shop, admin, post } = await shopWithAdmin();
+    const order = shop.makeOrder(3, SHIPPABLE, [2, 1]);
+    shop.recordOrder(order);
+    const mug = only(order.line_items, 0);
+    const lines = [{ lineItemId: mug.admin_graphql_api_id, quantity: 1 }];
+    const suggested = (await post(SUGGEST, { orderId: order.admin_graphql_api_id, refundLineItems: lines })).data.order.suggestedRefund;
+    const tax = mug.tax_lines.reduce((sum, t) => sum + cents(t.price), 0);
+    const expected = Math.floor(((cents(mug.price) * 2 - cents(mug.total_discount) + tax) * 2 + 2) / 4);
+    expect(cents(suggested.amountSet.shopMoney.amount)).toBe(expected);
+    const [sale] = suggested.suggestedTransactions;
+    expect(sale).toMatchObject({ gateway: 'shopify_payments', kind: 'SUGGESTED_REFUND', parentTransaction: { id: expect.stringMatching(/^gid:\/\/shopify\/OrderTransaction\//) } });
+    const transaction = { orderId: order.admin_graphql_api_id, parentId: sale.parentTransaction.id, gateway: sale.gateway, kind: 'REFUND', amount: sale.amountSet.shopMoney.amount };
+    const input = { orderId: order.admin_graphql_api_id, note: 'Out of stock', notify: true, refundLineItems: lines.map((l) => ({ ...l, restockType: 'NO_RESTOCK' })), transactions: [transaction] };
+    const refusals = await post(REFUND, {
+      input: { ...input, refundLineItems: [{ ...input.refundLineItems[0], quantity: 3 }], transactions: [{ ...transaction, gateway: 'manual' }] },
+    });
+    expect(refusals.data.refundCreate.userErrors.map((e: any) => e.field.join('.'))).toEqual(['refundLineItems.0.quantity', 'transactions.0.gateway']);
+    expect(admin.refunds(order.id)).toEqual([]);
+    const made = await post(REFUND, { input });
+    expect(made.data.refundCreate).toEqual({ refund: { id: expect.stringMatching(/^gid:\/\/shopify\/Refund\//), note: 'Out of stock' }, userErrors: [] });
+    expect(admin.refunds(order.id).map((r) => [r.lines.map((l) => l.quantity), r.transactions.map((t) => t.amount)])).toEqual([[[1], [expected]]]);
+    expect(admin.order(order.id)?.financial_status).toBe('partially_refunded');
+    const state = (await post(REFUNDS, { orderId: order.admin_graphql_api_id, refundsFirst: 10, linesFirst: 10 })).data.order;
+    expect(state.refunds.map((r: any) => r.note)).toEqual(['Out of stock']);
+    expect(state.lineItems.nodes.map((l: any) => l.refundableQuantity)).toEqual([1, 1]);
+    const over = await post(REFUND, { input: { ...input, transactions: [{ ...transaction, amount: '9999.00' }] } });
+    expect(over.data.refundCreate.userErrors[0].field).toEqual(['transactions', '0', 'amount']);
+  });
+
+  it('tells refunds by API (when asked) and by the admin with a signed refunds/create delivery', async () => {
+    const hub = await receiver();
+    const { shop, admin, post } = await shopWithAdmin(hub.url, { refundWebhooks: true });
+    const order = shop.makeOrder(4, SHIPPABLE, [1, 1]);
+    shop.recordOrder(order);
+    const tee = only(order.line_items, 1);
+    await post(REFUND, { input: { orderId: order.admin_graphql_api_id, refundLineItems: [{ lineItemId: tee.admin_graphql_api_id, quantity: 1, restockType: 'NO_RESTOCK' }] } });
+    expect((await shop.settled()).map((d) => d.status)).toEqual([200]);
+    const { payload, delivery } = await shop.refundInAdmin(order.id, [{ sku: 'MUG-BLUE', quantity: 1 }], { note: 'damaged' });
+    expect(delivery.status).toBe(200);
+    expect(hub.received.map((r) => r.headers['x-shopify-topic'])).toEqual(['refunds/create', 'refunds/create']);
+    const sent = JSON.parse(only(hub.received, 1).raw.toString('utf8'));
+    expect(only(hub.received, 1).headers['x-shopify-hmac-sha256']).toBe(expectedHmac(only(hub.received, 1).raw));
+    expect(sent).toEqual(payload);
+    expect(sent).toMatchObject({
+      order_id: order.id,
+      note: 'damaged',
+      refund_line_items: [{ quantity: 1, restock_type: 'no_restock', line_item: { sku: 'MUG-BLUE' } }],
+      transactions: [{ kind: 'refund', status: 'success', currency: 'USD', gateway: 'shopify_payments' }],
+    });
+    expect(admin.refunds(order.id)).toHaveLength(2);
+  });
+
+  it('webhookSubscriptions: one per topic to the webhook URL at first, filtered by topic, gone once deleted', async () => {
+    const { shop, post } = await shopWithAdmin('https://hub.example/webhooks/shopify/chn_1');
+    const list = async (variables: Record<string, unknown>) => (await post(HOOKS, { first: 2, ...variables })).data.webhookSubscriptions;
+    const first = await list({});
+    const rest = await list({ after: first.pageInfo.endCursor });
+    expect([...first.nodes, ...rest.nodes].map((s: any) => [s.topic, s.uri])).toEqual(
+      ['ORDERS_CREATE', 'ORDERS_UPDATED', 'ORDERS_CANCELLED', 'REFUNDS_CREATE'].map((t) => [t, 'https://hub.example/webhooks/shopify/chn_1']),
+    );
+    shop.deleteWebhookSubscription('ORDERS_UPDATED');
+    shop.addWebhookSubscription('ORDERS_UPDATED', 'https://elsewhere.example/hook');
+    const updated = await list({ topics: ['ORDERS_UPDATED'] });
+    expect(updated.nodes.map((s: any) => s.uri)).toEqual(['https://elsewhere.example/hook']);
+  });
+});

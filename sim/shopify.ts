@@ -44,8 +44,19 @@ import {
   type MoneyFormat,
 } from './shopify-common.ts';
 import { priceNode, priceOperations, type PriceCatalog, type SimPriceUpdate } from './shopify-prices.ts';
+import {
+  adminRefund,
+  DEFAULT_WEBHOOK_TOPICS,
+  isFullOrder,
+  SalesBook,
+  salesOperations,
+  type SalesBookContext,
+  type SimRefund,
+  type SimWebhookSubscription,
+} from './shopify-sales.ts';
 
 export type { SimPriceUpdate, VariantsBulkUserError } from './shopify-prices.ts';
+export type { SimRefund, SimTransaction, SimWebhookSubscription } from './shopify-sales.ts';
 
 export type ShopifyTopic = 'orders/create' | 'orders/updated' | 'orders/cancelled' | 'refunds/create';
 
@@ -66,6 +77,11 @@ export interface ShopifySimOptions {
    * names one, so with the default two an order of two or more items has two fulfillment orders.
    */
   locations?: string[];
+  /**
+   * Refunds made through the Admin API (refundCreate) are told to webhookUrl as a signed refunds/create delivery,
+   * as Shopify does; default false. `settled()` waits for those deliveries.
+   */
+  refundWebhooks?: boolean;
 }
 
 export interface ShopifyMoney {
@@ -285,6 +301,22 @@ export interface ShopifySim {
   deleteVariant(variantId: string): void;
   /** A location's gid, as the merchant would copy it from Shopify's admin (the location opens if it is new). */
   locationId(name: string): string;
+  /**
+   * The merchant refunds units of an order (by SKU) in Shopify's admin: the suggested amount goes back to the
+   * payment, nothing is restocked, and the signed refunds/create webhook is delivered. Returns its payload too.
+   */
+  refundInAdmin(
+    orderId: number,
+    lines: { sku: string; quantity: number }[],
+    opts?: { note?: string } & DeliverOptions,
+  ): Promise<{ payload: unknown; delivery: DeliveryResult }>;
+  /** The deliveries the shop made on its own (refunds/create after refundCreate), once they have all ended. */
+  settled(): Promise<DeliveryResult[]>;
+  /** The app's webhook subscriptions: at first one per order and refund topic, to webhookUrl. Copies. */
+  webhookSubscriptions(): SimWebhookSubscription[];
+  /** Shopify deletes a subscription whose deliveries keep failing (or the merchant uninstalls part of the app). */
+  deleteWebhookSubscription(topic: string): void;
+  addWebhookSubscription(topic: string, uri: string): SimWebhookSubscription;
 }
 
 export function createShopifySim(opts: ShopifySimOptions): ShopifySim {
@@ -326,12 +358,43 @@ class ShopifyStore implements ShopifySim {
   /** Which location each line item made by makeOrder is fulfilled from, by line item id. */
   private readonly lineLocations = new Map<number, string>();
   private readonly backOffice: BackOffice;
+  private readonly ownDeliveries: Promise<DeliveryResult>[] = [];
 
   constructor(private readonly opts: ShopifySimOptions) {
     this.webhookUrl = opts.webhookUrl;
     this.store = newStoreContext(opts);
     const names = opts.locations?.length ? opts.locations : DEFAULT_LOCATIONS;
     this.backOffice = new BackOffice(this.store, names[0] ?? 'Shop location');
+    for (const topic of DEFAULT_WEBHOOK_TOPICS) this.backOffice.sales.subscribe(topic, opts.webhookUrl);
+    this.backOffice.sales.onApiRefund = (payload) => {
+      if (opts.refundWebhooks) this.ownDeliveries.push(this.deliver('refunds/create', payload));
+    };
+  }
+
+  async refundInAdmin(
+    orderId: number,
+    lines: { sku: string; quantity: number }[],
+    opts: { note?: string } & DeliverOptions = {},
+  ): Promise<{ payload: unknown; delivery: DeliveryResult }> {
+    const { sales, salesContext } = this.backOffice;
+    const payload = adminRefund(sales, salesContext, orderId, lines, opts.note ?? null);
+    return { payload, delivery: await this.deliver('refunds/create', payload, opts) };
+  }
+
+  settled(): Promise<DeliveryResult[]> {
+    return Promise.all(this.ownDeliveries);
+  }
+
+  webhookSubscriptions(): SimWebhookSubscription[] {
+    return this.backOffice.sales.webhookSubscriptions();
+  }
+
+  deleteWebhookSubscription(topic: string): void {
+    this.backOffice.sales.unsubscribe(topic);
+  }
+
+  addWebhookSubscription(topic: string, uri: string): SimWebhookSubscription {
+    return this.backOffice.sales.subscribe(topic, uri);
   }
 
   addVariant(variant: SimVariantInput): SimVariant {
@@ -359,6 +422,7 @@ class ShopifyStore implements ShopifySim {
   }
 
   recordOrder(order: RecordableOrder): void {
+    if (isFullOrder(order)) this.backOffice.sales.record(order);
     const names = this.opts.locations?.length ? this.opts.locations : DEFAULT_LOCATIONS;
     this.backOffice.record(
       order,
@@ -367,6 +431,8 @@ class ShopifyStore implements ShopifySim {
   }
 
   setWebhookUrl(url: string): void {
+    // The app moved its endpoint, and its subscriptions with it.
+    this.backOffice.sales.moveSubscriptions(this.webhookUrl, url);
     this.webhookUrl = url;
   }
 
@@ -1022,6 +1088,10 @@ export interface ShopifyAdmin {
   variantPrices(sku: string): { price: string; compareAtPrice: string | null };
   /** Every productVariantsBulkUpdate call the shop received, in order. Copies. */
   priceUpdates(): SimPriceUpdate[];
+  /** The order's refunds, oldest first. Copies. */
+  refunds(orderId: number): SimRefund[];
+  /** The order as the shop has it now (refunds move its financial status and updated_at). A copy. */
+  order(orderId: number): ShopifyOrder | undefined;
   close(): Promise<void>;
 }
 
@@ -1114,6 +1184,9 @@ class BackOffice {
   private lastId: number;
   /** The shop's catalogue and stock: variants, their inventory items, and what is available where. */
   readonly inventory: Inventory;
+  /** Orders as the GraphQL API shows them, their payments, refunds, and the app's webhook subscriptions. */
+  readonly sales: SalesBook;
+  readonly salesContext: SalesBookContext;
 
   constructor(
     store: StoreContext,
@@ -1122,6 +1195,9 @@ class BackOffice {
     // A block of its own per run, like the other ids: Shopify ids are global.
     this.lastId = 3_000_000_000_000 + store.runSlot * MAX_ORDERS_PER_RUN;
     this.inventory = new Inventory(this, store.currency, store.digits);
+    const { currency, digits, money } = store;
+    this.salesContext = { currency, digits, money, nextId: () => this.nextId() };
+    this.sales = new SalesBook(this.salesContext);
   }
 
   /** The shop's primary location: where an online order's stock comes from unless the merchant says otherwise. */
@@ -1632,6 +1708,7 @@ const NODE_COST = {
 
 const OPERATIONS: Readonly<Record<string, AdminOperation>> = {
   ...priceOperations((office: BackOffice) => office.inventory),
+  ...salesOperations<BackOffice>(),
   /** location(id) { id name isActive }: the shop's primary location when no id is given. */
   WaybillStockLocation: {
     requestedCost: () => 1,
@@ -2003,6 +2080,14 @@ class AdminServer implements ShopifyAdmin {
 
   priceUpdates(): SimPriceUpdate[] {
     return structuredClone(this.office.inventory.priceUpdates);
+  }
+
+  refunds(orderId: number): SimRefund[] {
+    return this.office.sales.refunds(orderId);
+  }
+
+  order(orderId: number): ShopifyOrder | undefined {
+    return this.office.sales.order(orderId);
   }
 
   close(): Promise<void> {
