@@ -93,7 +93,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       ...options.workerOptions,
     });
     worker.start();
-    await ensureChannelJobs(ctx);
+    await ensureChannelJobs(ctx, { resume: true });
   }
   const server = options.http === false ? null : await buildServer(ctx, { jobs, metrics: createMetrics(store) });
 

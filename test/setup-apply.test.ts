@@ -182,4 +182,53 @@ describeEachDatabase('POST /api/v1/setup: idempotent, all or nothing, and a wron
     const answer = await apply(doc);
     expect(answer.body.updated).toEqual(['channel storefront']);
   });
+
+  it('prices per channel: stored, changed only when they change, queued for a price sync; a wrong one names its field', async () => {
+    const doc = baseDoc();
+    doc.products[0].prices = [{ channel: 'storefront', amount: 1299, currency: 'USD', compareAtAmount: 1599 }];
+    expect((await apply(doc)).status).toBe(200);
+    const prices = () => t.hub.store.db.selectFrom('channel_prices').select(['channel_id', 'sku', 'amount', 'compare_at_amount', 'currency']).execute();
+    expect(await prices()).toEqual([{ channel_id: 'storefront', sku: 'MUG-BLUE', amount: 1299, compare_at_amount: 1599, currency: 'USD' }]);
+    const syncs = () => t.hub.store.db.selectFrom('jobs').select('payload').where('kind', '=', 'channel.price-sync').execute();
+    expect(await syncs()).toHaveLength(1);
+
+    const again = await apply(doc);
+    expect(again.body.unchanged).toContain('product MUG-BLUE');
+    expect(await syncs()).toHaveLength(1);
+
+    doc.products[0].prices[0].amount = 1199;
+    const repriced = await apply(doc);
+    expect(repriced.body.updated).toEqual(['product MUG-BLUE']);
+    expect((await prices())[0]!.amount).toBe(1199);
+    expect(await syncs()).toHaveLength(2);
+
+    const before = await prices();
+    for (const [change, field, detail] of [
+      [{ currency: 'EUR' }, 'products[0].prices[0].currency', "must be the channel's currency USD"],
+      [{ channel: 'nowhere' }, 'products[0].prices[0].channel', 'no channel nowhere'],
+      [{ compareAtAmount: 1000 }, 'products[0].prices[0].compareAtAmount', 'must be more than amount'],
+      [{ amount: 12.5 }, 'products[0].prices[0].amount', ''],
+    ] as const) {
+      const bad = baseDoc();
+      bad.products[0].prices = [{ channel: 'storefront', amount: 1299, currency: 'USD', ...change }];
+      const answer = await apply(bad);
+      expectRefused(answer, field);
+      expect(answer.body.detail).toContain(detail);
+    }
+    expect(await prices()).toEqual(before);
+  });
+
+  it('an allocation and the public URL are kept, and shown with the channel; an allocation needs exactly one of cap and share', async () => {
+    const doc = baseDoc();
+    doc.publicUrl = 'https://hub.example.com/';
+    doc.channels[0].allocation = { sharePercent: 40 };
+    expect((await apply(doc)).status).toBe(200);
+    const { body } = await t.api('/api/v1/channels');
+    expect(body.channels[0]).toMatchObject({ id: 'storefront', allocation: { sharePercent: 40 }, backorderPolicy: 'accept', webhooks: null });
+    expect(await t.hub.store.db.selectFrom('settings').select('value').where('key', '=', 'hub.publicUrl').executeTakeFirst()).toEqual({ value: 'https://hub.example.com' });
+
+    doc.channels[0].allocation = { cap: 3, sharePercent: 40 };
+    expectRefused(await apply(doc), 'channels[0].allocation.cap');
+    expect((await t.api('/api/v1/channels')).body.channels[0].allocation).toEqual({ sharePercent: 40 });
+  });
 });

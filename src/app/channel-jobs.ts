@@ -5,13 +5,22 @@ import { ensureStockSync } from './sync-channel-stock.ts';
 
 /**
  * Every channel's background work, queued where it is missing: the stock sync and the catch-up poll (one recurring
- * job each, by key), and a price sync for anything a channel was not told yet. Run at start and after a setup change.
+ * job each, by key). At start (`resume`), also a price sync for every channel with prices (it sends only what the channel
+ * was not told; a setup change queues its own).
  */
-export async function ensureChannelJobs(ctx: AppContext): Promise<void> {
+export async function ensureChannelJobs(ctx: AppContext, options: { resume?: boolean } = {}): Promise<void> {
   await ensureStockSync(ctx);
   const channels = (await ctx.store.db.selectFrom('channels').select('id').execute()).map((c) => c.id);
   if (channels.length === 0) return;
-  const withPrices = (await ctx.store.db.selectFrom('channel_prices').select('channel_id').where('told', 'is', null).distinct().execute()).map((r) => r.channel_id);
+  const withPrices = !options.resume
+    ? []
+    : (
+        await ctx.store.db
+          .selectFrom('channel_prices')
+          .select('channel_id')
+          .distinct()
+          .execute()
+      ).map((r) => r.channel_id);
   await ctx.store.transact(async (tx) => {
     await ensureCatchUp(ctx, tx, channels);
     await queuePriceSync(ctx, tx, withPrices, ctx.clock.now().getTime());

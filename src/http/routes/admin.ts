@@ -5,6 +5,7 @@ import type { AppContext } from '../../app/context.ts';
 import { ConflictError, NotFoundError } from '../../app/errors.ts';
 import { setupDocument } from '../../app/setup-document.ts';
 import { stockLevels } from '../../store/stock.repo.ts';
+import { parseAllocation } from '../../domain/stock.ts';
 import { ensureChannelJobs } from '../../app/channel-jobs.ts';
 import { listDeadLetters, replayDeadLetter, type JobRow } from '../../jobs/queue.ts';
 import type { AnyJobDefinition } from '../../jobs/job.ts';
@@ -12,6 +13,24 @@ import { errorResponses, jobOut, problemOut } from '../schemas.ts';
 import type { Guards } from '../server.ts';
 
 const applyReport = z.object({ created: z.array(z.string()), updated: z.array(z.string()), unchanged: z.array(z.string()), dryRun: z.boolean() });
+
+const webhookHealthOut = z.object({
+  checkedAt: z.string(),
+  webhooks: z.array(z.object({ topic: z.string(), status: z.enum(['active', 'paused', 'disabled', 'missing']), id: z.string().nullable() })),
+});
+const channelOut = z.object({
+  id: z.string(),
+  kind: z.string(),
+  name: z.string(),
+  currency: z.string(),
+  notifyUrl: z.string().nullable(),
+  backorderPolicy: z.string(),
+  allocation: z.union([z.object({ cap: z.number() }), z.object({ sharePercent: z.number() })]).nullable(),
+  /** The catch-up poll has read the channel's orders changed up to here. */
+  polledUntil: z.string().nullable(),
+  /** The channel's webhook subscriptions as last checked (null until checked: needs publicUrl and API credentials). */
+  webhooks: webhookHealthOut.nullable(),
+});
 
 /** Setup as data, the catalogue of partners, and the dead-letter list. */
 export function adminRoutes(ctx: AppContext, guard: Guards, jobs: ReadonlyMap<string, AnyJobDefinition>): FastifyPluginAsyncZod {
@@ -38,9 +57,26 @@ export function adminRoutes(ctx: AppContext, guard: Guards, jobs: ReadonlyMap<st
 
     app.get(
       '/api/v1/channels',
-      { onRequest: guard.read, schema: { tags: ['setup'], summary: 'Sales channels (secrets never shown)', response: { 200: z.object({ channels: z.array(z.object({ id: z.string(), kind: z.string(), name: z.string(), currency: z.string(), notifyUrl: z.string().nullable() })) }) } } },
+      {
+        onRequest: guard.read,
+        schema: {
+          tags: ['setup'],
+          summary: "Sales channels (secrets never shown), with the state of each one's webhooks and catch-up poll",
+          response: { 200: z.object({ channels: z.array(channelOut) }) },
+        },
+      },
       async () => ({
-        channels: (await ctx.store.db.selectFrom('channels').select(['id', 'kind', 'name', 'currency', 'notify_url']).orderBy('id').execute()).map((c) => ({ id: c.id, kind: c.kind, name: c.name, currency: c.currency, notifyUrl: c.notify_url })),
+        channels: (await ctx.store.db.selectFrom('channels').selectAll().orderBy('id').execute()).map((c) => ({
+          id: c.id,
+          kind: c.kind,
+          name: c.name,
+          currency: c.currency,
+          notifyUrl: c.notify_url,
+          backorderPolicy: c.backorder_policy,
+          allocation: parseAllocation(c.allocation),
+          polledUntil: c.polled_until === null ? null : new Date(c.polled_until).toISOString(),
+          webhooks: c.webhook_health ? (JSON.parse(c.webhook_health) as z.infer<typeof webhookHealthOut>) : null,
+        })),
       }),
     );
 
