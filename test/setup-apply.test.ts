@@ -210,7 +210,7 @@ describeEachDatabase('POST /api/v1/setup: idempotent, all or nothing, and a wron
       [{ amount: 12.5 }, 'products[0].prices[0].amount', ''],
     ] as const) {
       const bad = baseDoc();
-      bad.products[0].prices = [{ channel: 'storefront', amount: 1299, currency: 'USD', ...change }];
+      bad.products[0].prices = [Object.assign({ channel: 'storefront', amount: 1299, currency: 'USD' }, change)];
       const answer = await apply(bad);
       expectRefused(answer, field);
       expect(answer.body.detail).toContain(detail);
