@@ -634,6 +634,67 @@ describe('woocommerce simulator: the REST API v3', () => {
     expect(api.product('MUG-BLUE')?.regular_price).toBe('15.00');
   });
 
+  it('makes refunds as wc_create_refund does: restocked by default, the gateway asked, the order refunded when nothing is left', async () => {
+    const { shop, api, call } = await rest({
+      products: [{ id: 41, sku: 'MUG-BLUE', manageStock: true, stockQuantity: 4 }],
+    });
+    const order = shop.makeOrder(5, [ITEMS[0]!], [2]);
+    await shop.deliver('order.created', order);
+    const line = order.line_items[0]!;
+    const first = await call('POST', `/orders/${order.id}/refunds`, {
+      reason: 'Damaged',
+      line_items: [{ id: line.id, quantity: 1, refund_total: '12.99' }],
+      meta_data: [{ key: '_ref', value: 'r1' }],
+    });
+    // Without an amount, the lines' totals make it; without api_restock, the item goes back in stock.
+    expect(first).toMatchObject({
+      status: 201,
+      body: {
+        amount: '12.99',
+        reason: 'Damaged',
+        refunded_payment: true,
+        meta_data: [{ key: '_ref', value: 'r1' }],
+        line_items: [
+          {
+            quantity: -1,
+            total: '-12.99',
+            meta_data: [{ key: '_refunded_item_id', value: String(line.id) }],
+          },
+        ],
+      },
+    });
+    expect(api.product('MUG-BLUE')?.stock_quantity).toBe(5);
+    expect(api.order(order.id)?.status).toBe('processing');
+    expect(api.order(order.id)?.refunds).toEqual([{ id: first.body.id, reason: 'Damaged', total: '-12.99' }]);
+
+    api.setGatewayRefunds(false);
+    expect(await call('POST', `/orders/${order.id}/refunds`, { amount: '1.00' })).toMatchObject({
+      status: 500,
+      body: {
+        code: 'woocommerce_rest_cannot_create_order_refund',
+        message: 'The payment gateway for this order does not support automatic refunds.',
+      },
+    });
+    api.setGatewayRefunds(true);
+    expect((await call('POST', `/orders/${order.id}/refunds`, { amount: '99999.00' })).body.message).toBe(
+      'Invalid refund amount.',
+    );
+    const left = cents(order.total) - 1299;
+    const last = await call('POST', `/orders/${order.id}/refunds`, {
+      amount: `${Math.floor(left / 100)}.${String(left % 100).padStart(2, '0')}`,
+      api_refund: false,
+      api_restock: false,
+    });
+    expect(last.body.refunded_payment).toBe(false);
+    expect(api.order(order.id)?.status).toBe('refunded');
+    expect(api.product('MUG-BLUE')?.stock_quantity).toBe(5);
+
+    const listed = await call('GET', `/orders/${order.id}/refunds?per_page=1`);
+    expect(listed.body.map((r: { id: number }) => r.id)).toEqual([last.body.id]);
+    expect([listed.headers.get('x-wp-total'), listed.headers.get('x-wp-totalpages')]).toEqual(['2', '2']);
+    expect((await call('GET', '/orders/1/refunds')).body.code).toBe('woocommerce_rest_invalid_order_id');
+  });
+
   it('limits the rate when told, with Retry-After; faults answer a status or apply and lose the answer', async () => {
     const { shop, api, call } = await rest({ rateLimit: { requests: 2, windowMs: 60_000 } });
     const order = shop.makeOrder(4, ITEMS);

@@ -24,6 +24,10 @@ import {
   readBody,
   seededRandom,
 } from './shared.ts';
+import { RefundDesk, type WooRefund } from './woocommerce-refunds.ts';
+import { formatMinor, localDate, parseMinor, wcDate, wpError, type Reply } from './woocommerce-wire.ts';
+
+export type { WooRefund, WooRefundLine } from './woocommerce-refunds.ts';
 
 export type WooResource = 'order' | 'product' | 'customer' | 'coupon';
 export type WooEvent = 'created' | 'updated' | 'deleted' | 'restored';
@@ -391,7 +395,9 @@ class WooCommerceStore implements WooCommerceSim {
   }
 
   async startRest(opts: WooRestOptions): Promise<WooRest> {
-    const office = new BackOffice(this.orders, this.now, this.store.utcOffsetMinutes, opts.products ?? []);
+    const { utcOffsetMinutes, digits } = this.store;
+    const office = new BackOffice(this.orders, this.now, utcOffsetMinutes, digits, opts.products ?? []);
+    office.gatewayRefunds = opts.gatewayRefunds ?? true;
     const server = new RestServer(office, opts);
     await server.start();
     return server;
@@ -542,24 +548,6 @@ function currencySymbol(currency: string): string {
   return parts.formatToParts(0).find((p) => p.type === 'currency')?.value ?? currency;
 }
 
-function parseMinor(amount: string, digits: number): number {
-  const match = /^(\d+)(?:\.(\d+))?$/.exec(amount);
-  if (!match) throw new RangeError(`price ${JSON.stringify(amount)} is not a decimal string like "12.99"`);
-  const [, whole = '0', fraction = ''] = match;
-  if (fraction.replace(/0+$/, '').length > digits)
-    throw new RangeError(`price ${amount} has more than ${digits} decimals`);
-  const units = Number(whole) * 10 ** digits + Number(fraction.padEnd(digits, '0').slice(0, digits) || '0');
-  if (!Number.isSafeInteger(units)) throw new RangeError(`price ${amount} is too large`);
-  return units;
-}
-
-/** wc_format_decimal with the store's price decimals (the currency's, here). */
-function formatMinor(units: number, digits: number): string {
-  const text = String(Math.abs(units)).padStart(digits + 1, '0');
-  const sign = units < 0 ? '-' : '';
-  return digits === 0 ? `${sign}${text}` : `${sign}${text.slice(0, -digits)}.${text.slice(-digits)}`;
-}
-
 /** units × basisPoints / 10 000, rounded half up, in integers only. */
 function ofBasisPoints(units: number, basisPoints: number): number {
   const scaled = units * basisPoints;
@@ -615,15 +603,6 @@ const ids = {
   line: (s: StoreContext, i: number, index: number) =>
     (s.runSlot * MAX_ORDERS_PER_RUN + i) * MAX_LINES_PER_ORDER + index + 1,
 };
-
-/** WooCommerce's date format: no offset, whole seconds. */
-function wcDate(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 19);
-}
-
-function localDate(ms: number, offsetMinutes: number): string {
-  return wcDate(ms + offsetMinutes * 60_000);
-}
 
 interface Destination {
   address_1: string;
@@ -1080,6 +1059,8 @@ export interface WooRestOptions {
   products?: WooProductSeed[];
   /** Default: none (WooCommerce itself does not limit REST v3; hosts and firewalls in front of it do). */
   rateLimit?: WooRateLimit;
+  /** Default true. False: the orders' payment gateway cannot refund (cheque, bank transfer), see setGatewayRefunds. */
+  gatewayRefunds?: boolean;
   port?: number;
 }
 
@@ -1119,6 +1100,8 @@ export type WooRestRoute =
   | 'PUT /orders/:id'
   | 'GET /orders/:id/notes'
   | 'POST /orders/:id/notes'
+  | 'GET /orders/:id/refunds'
+  | 'POST /orders/:id/refunds'
   | 'GET /products'
   | 'POST /products/batch'
   | 'POST /products/:id/variations/batch';
@@ -1154,6 +1137,13 @@ export interface WooRest {
   order(id: number): WooOrder | undefined;
   /** Newest first, as WooCommerce lists them. */
   notes(orderId: number): WooOrderNote[];
+  /** Newest first, as WooCommerce lists them. */
+  refunds(orderId: number): WooRefund[];
+  /**
+   * Whether the orders' payment gateway can refund through its API (api_refund). When it cannot, WooCommerce
+   * refuses such a refund whole with a 500 saying so, and creates nothing.
+   */
+  setGatewayRefunds(supported: boolean): void;
   /** The product or variation with exactly this SKU. */
   product(sku: string): WooProduct | undefined;
   /** Deletes the product or variation with exactly this SKU, as an admin would: its id is no longer valid. */
@@ -1189,17 +1179,6 @@ const STATUS_NAMES: Record<WooOrderStatus, string> = {
 /** The woocommerce_rest_batch_items_limit default: create + update + delete together. */
 const BATCH_ITEMS_LIMIT = 100;
 
-interface Reply {
-  status: number;
-  body: unknown;
-  headers?: Record<string, string>;
-}
-
-/** WordPress's error shape: `{ code, message, data: { status } }`. */
-function wpError(code: string, message: string, status: number): Reply {
-  return { status, body: { code, message, data: { status } } };
-}
-
 function isWooOrder(payload: unknown): payload is WooOrder {
   return (
     isRecord(payload) &&
@@ -1213,6 +1192,8 @@ function isWooOrder(payload: unknown): payload is WooOrder {
 /** The store's data behind the REST API; each method is one endpoint and answers as WooCommerce would. */
 class BackOffice {
   readonly products = new Map<number, WooProduct>();
+  readonly refunds: RefundDesk;
+  gatewayRefunds = true;
   private readonly notesByOrder = new Map<number, WooOrderNote[]>();
   /** Note and meta ids: one sequence, like WordPress's comment and meta tables are each one sequence. */
   private lastId = 9_000;
@@ -1221,9 +1202,21 @@ class BackOffice {
     readonly orders: Map<number, WooOrder>,
     private readonly now: () => number,
     private readonly offsetMinutes: number,
+    digits: number,
     seeds: readonly WooProductSeed[],
   ) {
     for (const seed of seeds) this.addProduct(seed);
+    this.refunds = new RefundDesk({
+      digits,
+      offsetMinutes,
+      now,
+      nextId: () => ++this.lastId,
+      gatewayCanRefund: () => this.gatewayRefunds,
+      product: (id) => this.products.get(id),
+      note: (orderId, text, customer) => this.note(orderId, text, customer),
+      changeStatus: (order, to) => this.changeStatus(order, to),
+      touch: (order) => this.touch(order),
+    });
   }
 
   notes(orderId: number): WooOrderNote[] {
@@ -1508,6 +1501,7 @@ function matchRoute(method: string, path: string): RouteMatch | undefined {
   const id = (pattern: RegExp) => Number(pattern.exec(path)?.[1] ?? Number.NaN);
   const order = id(/^\/orders\/(\d+)$/);
   const notes = id(/^\/orders\/(\d+)\/notes$/);
+  const refunds = id(/^\/orders\/(\d+)\/refunds$/);
   const variations = id(/^\/products\/(\d+)\/variations\/batch$/);
   if (method === 'GET' && order > 0) return { route: 'GET /orders/:id', run: (o) => o.getOrder(order) };
   if (['POST', 'PUT', 'PATCH'].includes(method) && order > 0) {
@@ -1517,6 +1511,15 @@ function matchRoute(method: string, path: string): RouteMatch | undefined {
     return { route: 'GET /orders/:id/notes', run: (o, q) => o.listNotes(notes, q) };
   if (method === 'POST' && notes > 0)
     return { route: 'POST /orders/:id/notes', run: (o, _q, b) => o.addNote(notes, b) };
+  if (method === 'GET' && refunds > 0) {
+    return { route: 'GET /orders/:id/refunds', run: (o, q) => o.refunds.list(o.orders.get(refunds), q) };
+  }
+  if (method === 'POST' && refunds > 0) {
+    return {
+      route: 'POST /orders/:id/refunds',
+      run: (o, _q, b) => o.refunds.create(o.orders.get(refunds), b),
+    };
+  }
   if (method === 'GET' && path === '/products')
     return { route: 'GET /products', run: (o, q) => o.listProducts(q) };
   if (method === 'POST' && path === '/products/batch')
@@ -1616,6 +1619,14 @@ class RestServer implements WooRest {
 
   notes(orderId: number): WooOrderNote[] {
     return this.office.notes(orderId);
+  }
+
+  refunds(orderId: number): WooRefund[] {
+    return this.office.refunds.refunds(orderId);
+  }
+
+  setGatewayRefunds(supported: boolean): void {
+    this.office.gatewayRefunds = supported;
   }
 
   product(sku: string): WooProduct | undefined {

@@ -29,7 +29,8 @@ export async function notifyShipment(call: RestCall, notice: FulfilmentNotice): 
   await updateOrder(call, orderId, { ...(status ? { status } : {}), ...(told ? {} : { meta_data: [trackingMeta(notice)] }) });
 }
 
-function wooOrderId(externalId: string): number {
+/** The order id WooCommerce gave (the externalId Waybill keeps), or PermanentError for anything else. */
+export function wooOrderId(externalId: string): number {
   const id = /^\d{1,15}$/.test(externalId) ? Number(externalId) : 0;
   if (id <= 0) throw new PermanentError(`order ${externalId} is not a WooCommerce order id`);
   return id;

@@ -4,8 +4,9 @@ import { notifyShipment } from './fulfilment.ts';
 import { fromWooCommerceOrder, wooCommerceOrder } from './map.ts';
 import { BATCH_LIMIT } from './rest.ts';
 import { pushPriceLevels } from './prices.ts';
+import { refundOrder } from './refund.ts';
 import { pushStockLevels } from './stock.ts';
-import { restClient, restEndpoint } from './transport.ts';
+import { restApi, restClient, restEndpoint } from './transport.ts';
 
 /**
  * A WooCommerce store. Orders come in through webhooks (http/routes/webhooks.ts, verified with ./webhook.ts, mapped
@@ -36,6 +37,7 @@ export const woocommerce: SalesChannelAdapter<WooCommerceConfig, WooCommerceSecr
         const endpoint = restEndpoint(config, secrets);
         return pushPriceLevels(restClient(endpoint, signal), storeKey(endpoint.base, secrets), prices, now);
       },
+      refund: async (notice, { signal }) => refundOrder(restApi(restEndpoint(config, secrets), signal), notice),
     };
   },
   interpretWebhook: (channelId, topic, payload) => {

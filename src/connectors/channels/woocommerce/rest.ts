@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { PermanentError } from '../../../jobs/job.ts';
-import type { RestCall, RestRequest } from './transport.ts';
+import type { RestCall, RestListCall, RestRequest } from './transport.ts';
 
 /**
  * The calls Waybill makes to the REST API v3 and the part of each answer it reads (zod keeps only the fields named
@@ -11,8 +11,22 @@ const id = z.number().int().positive();
 const metaEntry = z.object({ id: z.number().int().optional(), key: z.string(), value: z.unknown() });
 export type MetaEntry = z.infer<typeof metaEntry>;
 
-const order = z.object({ id, status: z.string(), meta_data: z.array(metaEntry) });
+/** A decimal string as WooCommerce writes money ("12.99", "-3.00"). */
+const decimal = z.string().regex(/^-?\d+(\.\d+)?$/, 'must be a decimal string');
+
+const lineItem = z.object({ id, sku: z.string().nullish(), quantity: z.number().int(), total: decimal });
+const order = z.object({
+  id,
+  status: z.string(),
+  currency: z.string().optional(),
+  meta_data: z.array(metaEntry),
+  line_items: z.array(lineItem).default([]),
+});
 export type OrderView = z.infer<typeof order>;
+
+/** A refund of an order (https://woocommerce.github.io/woocommerce-rest-api-docs/#order-refund-properties). */
+const refund = z.object({ id, amount: decimal, reason: z.string().nullish(), refunded_payment: z.boolean().optional(), meta_data: z.array(metaEntry) });
+export type RefundView = z.infer<typeof refund>;
 
 const note = z.object({ id, note: z.string(), customer_note: z.boolean() });
 export type OrderNote = z.infer<typeof note>;
@@ -77,11 +91,57 @@ export async function batchUpdate(call: RestCall, path: string, update: readonly
   return (await read(call, { method: 'POST', path, body: { update } }, batchAnswer, 'a batch answer')).update;
 }
 
+/**
+ * POST /orders/{id}/refunds. `line_items` name the order's items by id with the quantity and the amount (excluding
+ * tax) each gives back; `api_refund` asks the payment gateway to return the money, `api_restock` to put the items
+ * back in stock (WC_REST_Order_Refunds_Controller, RestApiUtil::adjust_create_refund_request_parameters).
+ */
+export interface RefundRequest {
+  amount: string;
+  reason: string;
+  api_refund: boolean;
+  api_restock: boolean;
+  meta_data: { key: string; value: unknown }[];
+  line_items: { id: number; quantity: number; refund_total: string }[];
+}
+
+export function createRefund(call: RestCall, orderId: number, request: RefundRequest): Promise<RefundView> {
+  return read(call, { method: 'POST', path: `/orders/${orderId}/refunds`, body: request }, refund, 'a refund');
+}
+
+/** Every refund of the order (per_page 100, following X-WP-TotalPages). */
+export function refundsOf(list: RestListCall, orderId: number): Promise<RefundView[]> {
+  return readAll(list, { method: 'GET', path: `/orders/${orderId}/refunds` }, refund, 'a list of refunds');
+}
+
+/** Reads every page of a collection. A page without X-WP-TotalPages (a proxy dropped it) ends the walk when short. */
+export async function readAll<T>(list: RestListCall, request: RestRequest, schema: z.ZodType<T>, what: string, maxPages = 100): Promise<T[]> {
+  const items: T[] = [];
+  for (let page = 1; page <= maxPages; page++) {
+    const { items: found, more } = await readPage(list, { ...request, query: { ...request.query, per_page: String(PAGE_LIMIT), page: String(page) } }, schema, what);
+    items.push(...found);
+    if (!more) return items;
+  }
+  throw new PermanentError(`WooCommerce answered ${request.method} ${request.path} with more than ${maxPages} pages of ${PAGE_LIMIT}`);
+}
+
+/** One page of a collection, and whether another follows. */
+export async function readPage<T>(list: RestListCall, request: RestRequest, schema: z.ZodType<T>, what: string): Promise<{ items: T[]; more: boolean }> {
+  const { body, totalPages } = await list(request);
+  const items = parsed(request, z.array(schema).safeParse(body), what);
+  const page = Number(request.query?.page ?? '1');
+  const perPage = Number(request.query?.per_page ?? '10');
+  return { items, more: totalPages === undefined ? items.length >= perPage : page < totalPages };
+}
+
 /** A 2xx whose JSON is not what WooCommerce documents will be the same on a retry: a plugin reshapes answers. */
 async function read<T>(call: RestCall, request: RestRequest, schema: z.ZodType<T>, what: string): Promise<T> {
-  const parsed = schema.safeParse(await call(request));
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
+  return parsed(request, schema.safeParse(await call(request)), what);
+}
+
+function parsed<T>(request: RestRequest, result: z.ZodSafeParseResult<T>, what: string): T {
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
   const where = issue?.path.length ? ` at ${issue.path.join('.')}` : '';
   throw new PermanentError(`WooCommerce answered ${request.method} ${request.path} with something that is not ${what}${where}: ${issue?.message ?? 'unreadable'}`);
 }

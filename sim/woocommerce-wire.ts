@@ -1,0 +1,64 @@
+/**
+ * What the WooCommerce simulator's parts share: money as WooCommerce writes it (decimal strings on the wire, integer
+ * minor units inside, never a float in between), its dates, and WordPress's REST answers. Demo and test use only.
+ */
+
+/** A decimal string ("12.99") in minor units; refuses more decimals than the currency has. */
+export function parseMinor(amount: string, digits: number): number {
+  const match = /^(\d+)(?:\.(\d+))?$/.exec(amount);
+  if (!match) throw new RangeError(`price ${JSON.stringify(amount)} is not a decimal string like "12.99"`);
+  const [, whole = '0', fraction = ''] = match;
+  if (fraction.replace(/0+$/, '').length > digits)
+    throw new RangeError(`price ${amount} has more than ${digits} decimals`);
+  const units = Number(whole) * 10 ** digits + Number(fraction.padEnd(digits, '0').slice(0, digits) || '0');
+  if (!Number.isSafeInteger(units)) throw new RangeError(`price ${amount} is too large`);
+  return units;
+}
+
+/** wc_format_decimal with the store's price decimals (the currency's, here). */
+export function formatMinor(units: number, digits: number): string {
+  const text = String(Math.abs(units)).padStart(digits + 1, '0');
+  const sign = units < 0 ? '-' : '';
+  return digits === 0 ? `${sign}${text}` : `${sign}${text.slice(0, -digits)}.${text.slice(-digits)}`;
+}
+
+/** WooCommerce's date format: no offset, whole seconds. */
+export function wcDate(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 19);
+}
+
+export function localDate(ms: number, offsetMinutes: number): string {
+  return wcDate(ms + offsetMinutes * 60_000);
+}
+
+export interface Reply {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+/** WordPress's error shape: `{ code, message, data: { status } }`. */
+export function wpError(code: string, message: string, status: number): Reply {
+  return { status, body: { code, message, data: { status } } };
+}
+
+/**
+ * One page of a collection as WordPress serves it: per_page 1–100 (default 10), page from 1, and the X-WP-Total and
+ * X-WP-TotalPages headers. A page past the end is refused, as WP_REST_Posts_Controller does.
+ */
+export function pageOf(items: readonly unknown[], query: URLSearchParams): Reply {
+  const perPage = Number(query.get('per_page') ?? '10');
+  const page = Number(query.get('page') ?? '1');
+  if (!Number.isInteger(perPage) || perPage < 1 || perPage > 100) {
+    return wpError('rest_invalid_param', 'Invalid parameter(s): per_page', 400);
+  }
+  if (!Number.isInteger(page) || page < 1)
+    return wpError('rest_invalid_param', 'Invalid parameter(s): page', 400);
+  const totalPages = Math.ceil(items.length / perPage);
+  if (page > 1 && page > totalPages) {
+    const message = 'The page number requested is larger than the number of pages available.';
+    return wpError('rest_post_invalid_page_number', message, 400);
+  }
+  const headers = { 'x-wp-total': String(items.length), 'x-wp-totalpages': String(totalPages) };
+  return { status: 200, body: items.slice((page - 1) * perPage, page * perPage), headers };
+}

@@ -1,0 +1,144 @@
+import { randomBytes } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createWooCommerceSim, type WooCommerceSim, type WooOrder, type WooRest } from '../../../../sim/woocommerce.ts';
+import { money } from '../../../domain/money.ts';
+import { PermanentError } from '../../../jobs/job.ts';
+import type { RefundNotice, SalesChannel } from '../sales-channel.ts';
+import { woocommerce } from './index.ts';
+
+const SECRET = `cs_${'2'.repeat(40)}`;
+const WEBHOOK_SECRET = 'woo-webhook-secret-0123456789';
+const ITEMS = [
+  { sku: 'MUG-BLUE', productId: 41, price: '12.99' },
+  { sku: 'LAMP-OAK-L', productId: 42, variationId: 77, price: '80.00' },
+];
+const PRODUCTS = [
+  { id: 41, sku: 'MUG-BLUE', manageStock: true, stockQuantity: 5 },
+  { id: 42, sku: '', variations: [{ id: 77, sku: 'LAMP-OAK-L', manageStock: true, stockQuantity: 2 }] },
+];
+
+let shop: WooCommerceSim;
+let api: WooRest;
+let KEY: string;
+let order: WooOrder;
+const run = { signal: AbortSignal.timeout(20_000), now: new Date('2025-11-03T15:00:00Z') };
+
+beforeEach(async () => {
+  KEY = `ck_${randomBytes(20).toString('hex')}`;
+  shop = createWooCommerceSim({ storeUrl: 'https://shop.example.com', webhookUrl: 'http://127.0.0.1:9/webhooks', secret: WEBHOOK_SECRET, seed: 3 });
+  api = await shop.startRest({ consumerKey: KEY, consumerSecret: SECRET, products: PRODUCTS });
+  order = shop.makeOrder(1, ITEMS, [3, 1]);
+  await shop.deliver('order.created', order);
+});
+afterEach(async () => {
+  await api.close();
+});
+
+function channel(withKeys = true): SalesChannel {
+  const secrets = withKeys ? { webhookSecret: WEBHOOK_SECRET, consumerKey: KEY, consumerSecret: SECRET } : { webhookSecret: WEBHOOK_SECRET };
+  return woocommerce.create(woocommerce.config.parse({ storeUrl: api.url }), woocommerce.secrets.parse(secrets));
+}
+
+const usd = (cents: number) => money(cents, 'USD');
+function notice(overrides: Partial<RefundNotice> = {}): RefundNotice {
+  return {
+    refundId: 'rfd_1',
+    orderId: 'ord_1',
+    externalId: String(order.id),
+    reason: 'The blue mug is out of stock at our supplier.',
+    lines: [{ sku: 'MUG-BLUE', quantity: 2, unitPrice: usd(1299) }],
+    amount: usd(2598),
+    notifyCustomer: false,
+    ...overrides,
+  };
+}
+const lineId = (sku: string) => order.line_items.find((l) => l.sku === sku)!.id;
+const customerNotes = () => api.notes(order.id).filter((n) => n.customer_note).map((n) => n.note);
+
+describe('woocommerce.refund against the simulated store', () => {
+  it('refunds the lines by SKU through the gateway, leaves stock alone, records the refund id; a repeat makes no second refund', async () => {
+    await channel().refund!(notice(), run);
+    const refunds = api.refunds(order.id);
+    expect(refunds).toHaveLength(1);
+    expect(refunds[0]).toMatchObject({
+      amount: '25.98',
+      reason: 'The blue mug is out of stock at our supplier.',
+      refunded_payment: true,
+      meta_data: [{ key: '_waybill_refund_id', value: 'rfd_1' }],
+      line_items: [{ quantity: -2, total: '-25.98', sku: 'MUG-BLUE', meta_data: [{ key: '_refunded_item_id', value: String(lineId('MUG-BLUE')) }] }],
+    });
+    expect(api.writes.map((w) => w.body)).toEqual([
+      {
+        amount: '25.98',
+        reason: 'The blue mug is out of stock at our supplier.',
+        api_refund: true,
+        api_restock: false,
+        meta_data: [{ key: '_waybill_refund_id', value: 'rfd_1' }],
+        line_items: [{ id: lineId('MUG-BLUE'), quantity: 2, refund_total: '25.98' }],
+      },
+    ]);
+    // Drop-ship: nothing comes back to the store's shelf.
+    expect(api.product('MUG-BLUE')?.stock_quantity).toBe(5);
+    expect(api.order(order.id)!.status).toBe('processing');
+
+    await channel().refund!(notice(), run);
+    expect(api.refunds(order.id)).toHaveLength(1);
+    expect(api.writes).toHaveLength(1);
+  });
+
+  it('a refund whose answer was lost is found by its refund id and not made again', async () => {
+    api.fault('POST /orders/:id/refunds', { kind: 'lose-answer' });
+    const first = channel().refund!(notice(), run);
+    await expect(first).rejects.toThrow(/no answer from WooCommerce/);
+    await expect(first).rejects.not.toBeInstanceOf(PermanentError);
+    await channel().refund!(notice(), run);
+    expect(api.refunds(order.id)).toHaveLength(1);
+    // A different refund of the same order is its own.
+    await channel().refund!(notice({ refundId: 'rfd_2', lines: [{ sku: 'LAMP-OAK-L', quantity: 1, unitPrice: usd(8000) }], amount: usd(8000) }), run);
+    expect(api.refunds(order.id).map((r) => r.amount)).toEqual(['80.00', '25.98']);
+    expect(api.refunds(order.id)[0]!.line_items[0]).toMatchObject({ variation_id: 77, quantity: -1 });
+  });
+
+  it('a gateway that cannot refund is permanent, tells the operator to refund by hand, and leaves no refund', async () => {
+    api.setGatewayRefunds(false);
+    const error = await channel().refund!(notice(), run).then(() => undefined, (e: Error) => e);
+    expect(error).toBeInstanceOf(PermanentError);
+    expect(error!.message).toContain('does not support automatic refunds');
+    expect(error!.message).toContain('return the money to the customer by hand');
+    expect(error!.message).toContain('$25.98');
+    expect(api.refunds(order.id)).toEqual([]);
+  });
+
+  it('more than is left to refund is permanent and says so; a transient failure is retried', async () => {
+    const tooMuch = await channel().refund!(notice({ amount: usd(99_999_00) }), run).then(() => undefined, (e: Error) => e);
+    expect(tooMuch).toBeInstanceOf(PermanentError);
+    expect(tooMuch!.message).toContain('more than is left to refund');
+    api.fault('POST /orders/:id/refunds', { kind: 'status', status: 503 });
+    await expect(channel().refund!(notice(), run)).rejects.not.toBeInstanceOf(PermanentError);
+    await channel().refund!(notice(), run);
+    expect(api.refunds(order.id)).toHaveLength(1);
+  });
+
+  it('tells the customer the reason once, also when the note\'s answer was lost', async () => {
+    api.fault('POST /orders/:id/notes', { kind: 'lose-answer' });
+    await expect(channel().refund!(notice({ notifyCustomer: true }), run)).rejects.toThrow(/no answer/);
+    await channel().refund!(notice({ notifyCustomer: true }), run);
+    await channel().refund!(notice({ notifyCustomer: true }), run);
+    expect(customerNotes()).toEqual(['We have refunded $25.98: The blue mug is out of stock at our supplier.']);
+    expect(api.order(order.id)!.meta_data.map((m) => m.key)).toContain('_waybill_refund_note_rfd_1');
+    expect(api.refunds(order.id)).toHaveLength(1);
+  });
+
+  it('refuses, for good, a SKU the order lacks, more units than it has, or another currency', async () => {
+    const noSku = notice({ lines: [{ sku: 'NOT-ORDERED', quantity: 1, unitPrice: usd(100) }], amount: usd(100) });
+    await expect(channel().refund!(noSku, run)).rejects.toThrow(/has 0 of 1 units of SKU NOT-ORDERED/);
+    const tooMany = notice({ lines: [{ sku: 'MUG-BLUE', quantity: 4, unitPrice: usd(1299) }], amount: usd(5196) });
+    await expect(channel().refund!(tooMany, run)).rejects.toThrow(PermanentError);
+    await expect(channel().refund!(notice({ amount: money(2598, 'EUR') }), run)).rejects.toThrow(/in USD at WooCommerce/);
+    expect(api.refunds(order.id)).toEqual([]);
+  });
+
+  it('a store without a key pair cannot refund', () => {
+    expect(channel(false).refund).toBeUndefined();
+  });
+});
