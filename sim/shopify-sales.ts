@@ -311,6 +311,12 @@ export interface SalesOffice {
 }
 
 export function salesOperations<O extends SalesOffice>(): Record<string, AdminOperation<O>> {
+  const operations = orderOperations<O>();
+  // The same line items, selected for a refund (id, sku, refundableQuantity): the answer holds every field of both.
+  return { ...operations, WaybillRefundableLineItems: operations.WaybillOrderLineItems as AdminOperation<O> };
+}
+
+function orderOperations<O extends SalesOffice>(): Record<string, AdminOperation<O>> {
   return {
     /** orders(first, after, sortKey: UPDATED_AT, query) { … lineItems(first: $linesFirst) { … } } */
     WaybillOrdersUpdatedSince: {

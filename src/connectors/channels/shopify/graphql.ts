@@ -32,6 +32,12 @@ export const PAGE = {
 } as const;
 
 const id = z.string().min(1);
+
+/** The numeric order id the webhooks carry (Waybill's externalId) → the order's GraphQL id. */
+export function orderGid(externalId: string): string {
+  if (!/^\d+$/.test(externalId)) throw new PermanentError(`order ${externalId} is not a Shopify order id`);
+  return `gid://shopify/Order/${externalId}`;
+}
 const pageInfo = z.object({ hasNextPage: z.boolean(), endCursor: z.string().nullable() });
 
 const fulfillmentOrderLine = z.object({

@@ -1,6 +1,7 @@
+import type { ChannelId } from '../../../domain/ids.ts';
 import { PermanentError } from '../../../jobs/job.ts';
 import type { FulfilmentNotice, SalesChannelAdapter } from '../sales-channel.ts';
-import { fromShopifyOrder, shopifyOrder } from './map.ts';
+import { fromShopifyOrder, fromShopifyRefund, shopifyOrder, shopifyRefund } from './map.ts';
 import { shopifyConfig, shopifySecrets, type ShopifyConfig, type ShopifySecrets } from './credentials.ts';
 import {
   adminClient,
@@ -9,13 +10,17 @@ import {
   fulfillmentOrderLinesQuery,
   fulfillmentOrdersQuery,
   orderFulfillmentsQuery,
+  orderGid,
   PAGE,
   type AdminClient,
   type FulfillmentInput,
   type FulfillmentOrderLine,
   type FulfillmentOrderNode,
 } from './graphql.ts';
+import { pollShopifyOrders } from './poll.ts';
 import { MAX_PRICE_BATCH, pushShopifyPrices } from './prices.ts';
+import { refundShopifyOrder } from './refund.ts';
+import { shopifyWebhookHealth } from './webhook-health.ts';
 import { MAX_STOCK_BATCH, pushShopifyStock } from './stock.ts';
 import { VariantMemory } from './variants.ts';
 import { adminEndpoint } from './transport.ts';
@@ -50,9 +55,13 @@ export function createShopifyAdapter(): SalesChannelAdapter<ShopifyConfig, Shopi
           const endpoint = adminEndpoint(config, secrets);
           return pushShopifyPrices({ client: adminClient(endpoint, options.signal), memory: memory.of(endpoint.url) }, prices);
         },
+        refund: (notice, options) => refundShopifyOrder(adminClient(adminEndpoint(config, secrets), options.signal), notice),
+        pollOrders: (query, options) => pollShopifyOrders(adminClient(adminEndpoint(config, secrets), options.signal), POLLED_CHANNEL, query),
+        webhookHealth: (options) => shopifyWebhookHealth(adminClient(adminEndpoint(config, secrets), options.signal), options.deliveryUrl),
       }),
     }),
     interpretWebhook: (channelId, topic, payload) => {
+      if (topic === 'refunds/create') return fromShopifyRefund(shopifyRefund.parse(payload));
       if (topic !== 'orders/create' && topic !== 'orders/updated' && topic !== 'orders/cancelled') {
         return { kind: 'ignored', reason: `topic ${topic} is not handled yet` };
       }
@@ -63,6 +72,12 @@ export function createShopifyAdapter(): SalesChannelAdapter<ShopifyConfig, Shopi
 }
 
 export const shopify = createShopifyAdapter();
+
+/**
+ * The channel id of polled orders. A channel does not know its own id (create() takes config and secrets only), so
+ * the caller of pollOrders sets `incoming.channelId` to the channel it polled; this empty one fails loudly if not.
+ */
+export const POLLED_CHANNEL = '' as ChannelId;
 
 /**
  * Tells Shopify of one shipment. Safe to repeat: what Shopify already holds under this tracking number is subtracted
@@ -78,11 +93,6 @@ async function fulfilShipment(config: ShopifyConfig, secrets: ShopifySecrets, no
   const calls = planFulfilments(await openLines(client, orderId), wanted);
   // fulfillmentCreate takes the fulfillment orders of one location per call.
   for (const call of calls) await createFulfilment(client, call, { company: carrier, number: trackingNumber });
-}
-
-function orderGid(externalId: string): string {
-  if (!/^\d+$/.test(externalId)) throw new PermanentError(`order ${externalId} is not a Shopify order id`);
-  return `gid://shopify/Order/${externalId}`;
 }
 
 /** Fulfillments that no longer stand do not count as sent. */

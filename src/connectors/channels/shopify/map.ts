@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ChannelId, Sku } from '../../../domain/ids.ts';
 import { currency, minorUnitDigits, money, type CurrencyCode } from '../../../domain/money.ts';
 import type { IncomingOrder } from '../../../domain/order.ts';
+import type { RefundMessage } from '../sales-channel.ts';
 
 /**
  * The part of Shopify's Order resource (the `orders/create` and `orders/updated` webhook payload) Waybill reads.
@@ -93,6 +94,63 @@ export function fromShopifyOrder(channelId: ChannelId, order: ShopifyOrder): Map
     awaitingPayment: order.financial_status === 'pending',
     test: order.test ?? false,
   };
+}
+
+/**
+ * The part of Shopify's Refund resource (the `refunds/create` webhook payload) Waybill reads. Reference:
+ * https://shopify.dev/docs/api/webhooks (topic refunds/create) and the REST Refund resource. Each refunded line
+ * carries its order line item (with the SKU); each transaction its kind, status, amount and currency.
+ */
+const moneySet = z.object({ shop_money: z.object({ amount: decimal, currency_code: z.string() }) });
+export const shopifyRefund = z.object({
+  id: z.number().int().positive(),
+  order_id: z.number().int().positive(),
+  created_at: z.string().refine((text) => !Number.isNaN(Date.parse(text)), 'must be a date'),
+  refund_line_items: z.array(
+    z.object({
+      quantity: z.number().int().nonnegative(),
+      subtotal_set: moneySet.optional(),
+      line_item: z.object({ sku: z.string().nullish() }),
+    }),
+  ),
+  transactions: z.array(z.object({ kind: z.string(), status: z.string(), amount: decimal, currency: z.string().nullish() })),
+});
+export type ShopifyRefund = z.infer<typeof shopifyRefund>;
+
+/**
+ * Shopify refund JSON → what Waybill hears of it. The amount is what went back to the customer: the successful
+ * `refund` transactions (a refund may return items without any money, or fail at the gateway). Their currency is
+ * the transactions' own; without money moving, the shop currency the refunded lines are priced in.
+ */
+export function fromShopifyRefund(refund: ShopifyRefund): RefundMessage {
+  const paid = refund.transactions.filter((t) => t.kind === 'refund' && t.status === 'success');
+  const code = currency(paid.find((t) => t.currency)?.currency ?? refund.refund_line_items.find((l) => l.subtotal_set)?.subtotal_set?.shop_money.currency_code ?? refundCurrencyMissing());
+  const quantities = new Map<string, number>();
+  for (const line of refund.refund_line_items) {
+    const sku = (line.line_item.sku ?? '').trim();
+    if (sku) quantities.set(sku, (quantities.get(sku) ?? 0) + line.quantity);
+  }
+  const amount = paid.reduce((total, t) => total + toMinorUnits(t.amount, sameCurrency(t.currency, code)), 0);
+  return {
+    kind: 'refund',
+    externalOrderId: String(refund.order_id),
+    refundId: String(refund.id),
+    createdAt: new Date(refund.created_at),
+    lines: [...quantities].map(([sku, quantity]) => ({ sku, quantity })),
+    amount: money(amount, code),
+  };
+}
+
+/** A ZodError like the schema's own, so that the delivery is dead-lettered naming what is missing. */
+function refundCurrencyMissing(): never {
+  throw new z.ZodError([{ code: 'custom', path: ['transactions'], message: 'no currency: neither a refund transaction nor a refunded line says which', input: undefined }]);
+}
+
+function sameCurrency(given: string | null | undefined, code: CurrencyCode): CurrencyCode {
+  if (given && given !== code) {
+    throw new z.ZodError([{ code: 'custom', path: ['transactions'], message: `refund transactions in both ${code} and ${given}`, input: given }]);
+  }
+  return code;
 }
 
 /** "12.99" USD → 1299; "1299" JPY → 1299; refuses more decimals than the currency has (no silent rounding). */

@@ -1,0 +1,122 @@
+import { z } from 'zod';
+import type { ChannelId } from '../../../domain/ids.ts';
+import { fromShopifyOrder, shopifyOrder, type MappedShopifyOrder, type ShopifyOrder } from './map.ts';
+
+/**
+ * The part of the Admin GraphQL Order object Waybill reads when it polls for orders
+ * (https://shopify.dev/docs/api/admin-graphql/2025-10/objects/Order). The same order comes in by webhook as REST
+ * JSON (./map.ts); this reads the GraphQL shape into that one and maps it the same way, so an order is the same
+ * IncomingOrder whichever way it arrived. Money is the shop currency's `shopMoney`, as the webhook's `price` is.
+ */
+const decimal = z.string().regex(/^-?\d+(\.\d+)?$/, 'must be a decimal string');
+const pageInfo = z.object({ hasNextPage: z.boolean(), endCursor: z.string().nullable() });
+
+export const graphqlLineItem = z.object({
+  id: z.string().min(1),
+  sku: z.string().nullable(),
+  quantity: z.number().int().positive(),
+  requiresShipping: z.boolean(),
+  originalUnitPriceSet: z.object({ shopMoney: z.object({ amount: decimal, currencyCode: z.string() }) }),
+});
+export type GraphqlLineItem = z.infer<typeof graphqlLineItem>;
+
+export const graphqlLineItems = z.object({ pageInfo, nodes: z.array(graphqlLineItem) });
+export type GraphqlLineItems = z.infer<typeof graphqlLineItems>;
+
+export const graphqlOrder = z.object({
+  id: z.string().min(1),
+  // UnsignedInt64, serialised as a string: the numeric id the webhooks carry.
+  legacyResourceId: z.string().regex(/^\d+$/, 'must be a numeric id'),
+  name: z.string(),
+  email: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  cancelledAt: z.string().nullable(),
+  displayFinancialStatus: z.string().nullable(),
+  currencyCode: z.string(),
+  test: z.boolean(),
+  customer: z
+    .object({
+      firstName: z.string().nullable(),
+      lastName: z.string().nullable(),
+      phone: z.string().nullable(),
+      defaultEmailAddress: z.object({ emailAddress: z.string().nullable() }).nullable(),
+    })
+    .nullable(),
+  shippingAddress: z
+    .object({
+      name: z.string().nullable(),
+      firstName: z.string().nullable(),
+      lastName: z.string().nullable(),
+      address1: z.string().nullable(),
+      address2: z.string().nullable(),
+      city: z.string().nullable(),
+      provinceCode: z.string().nullable(),
+      zip: z.string().nullable(),
+      countryCodeV2: z.string().nullable(),
+      phone: z.string().nullable(),
+    })
+    .nullable(),
+  lineItems: graphqlLineItems,
+});
+export type GraphqlOrder = z.infer<typeof graphqlOrder>;
+
+/** The selection of one line item, as graphqlLineItem reads it. */
+export const LINE_FIELDS = 'id sku quantity requiresShipping originalUnitPriceSet { shopMoney { amount currencyCode } }';
+
+/** The selection that reads a GraphQL order as graphqlOrder expects it; its line items take `$linesFirst`. */
+export const ORDER_FIELDS = `id legacyResourceId name email createdAt updatedAt cancelledAt displayFinancialStatus currencyCode test
+      customer { firstName lastName phone defaultEmailAddress { emailAddress } }
+      shippingAddress { name firstName lastName address1 address2 city provinceCode zip countryCodeV2 phone }
+      lineItems(first: $linesFirst) { pageInfo { hasNextPage endCursor } nodes { ${LINE_FIELDS} } }`;
+
+/**
+ * GraphQL order (with all of its line items, the first page's and any further ones) → Waybill's incoming order,
+ * through the webhook's shape. A line priced in another currency than the order's would be read wrongly: refused.
+ */
+export function fromGraphqlOrder(channelId: ChannelId, order: GraphqlOrder, lines: readonly GraphqlLineItem[]): MappedShopifyOrder {
+  for (const line of lines) {
+    if (line.originalUnitPriceSet.shopMoney.currencyCode !== order.currencyCode) {
+      throw new Error(`Shopify order ${order.legacyResourceId}: line ${line.id} is priced in ${line.originalUnitPriceSet.shopMoney.currencyCode}, the order in ${order.currencyCode}`);
+    }
+  }
+  // Parsed as a webhook's order is, so the same rules hold (at least one line item, positive quantities).
+  return fromShopifyOrder(channelId, shopifyOrder.parse(asWebhookOrder(order, lines)));
+}
+
+function asWebhookOrder(order: GraphqlOrder, lines: readonly GraphqlLineItem[]): ShopifyOrder {
+  const customer = order.customer;
+  const address = order.shippingAddress;
+  return {
+    id: Number(order.legacyResourceId),
+    name: order.name,
+    email: order.email,
+    currency: order.currencyCode,
+    created_at: order.createdAt,
+    updated_at: order.updatedAt,
+    cancelled_at: order.cancelledAt,
+    // REST writes the GraphQL enum in lower case: PENDING ↔ pending.
+    financial_status: order.displayFinancialStatus?.toLowerCase() ?? null,
+    test: order.test,
+    customer: customer && { email: customer.defaultEmailAddress?.emailAddress ?? null, first_name: customer.firstName, last_name: customer.lastName, phone: customer.phone },
+    shipping_address: address && {
+      name: address.name,
+      first_name: address.firstName,
+      last_name: address.lastName,
+      address1: address.address1,
+      address2: address.address2,
+      city: address.city,
+      province_code: address.provinceCode,
+      zip: address.zip,
+      country_code: address.countryCodeV2,
+      phone: address.phone,
+    },
+    line_items: lines.map((line) => ({
+      id: Number(line.id.split('/').pop()),
+      sku: line.sku,
+      quantity: line.quantity,
+      price: line.originalUnitPriceSet.shopMoney.amount,
+      requires_shipping: line.requiresShipping,
+    })),
+  };
+}
