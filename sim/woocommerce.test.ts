@@ -695,6 +695,41 @@ describe('woocommerce simulator: the REST API v3', () => {
     expect((await call('GET', '/orders/1/refunds')).body.code).toBe('woocommerce_rest_invalid_order_id');
   });
 
+  it('lists orders, lost webhooks included: modified_after (exclusive), dates_are_gmt, status, orderby, order, pages', async () => {
+    const { shop, api, call } = await rest();
+    const orders = [0, 1, 2, 3].map((i) => shop.makeOrder(10 + i, ITEMS));
+    await shop.deliver('order.created', orders[0]);
+    for (const order of orders.slice(1)) shop.keepWithoutWebhook(order);
+    shop.keepWithoutWebhook(shop.updateOf(orders[1]!, 60_000, { status: 'cancelled' }));
+    shop.keepWithoutWebhook(shop.updateOf(orders[2]!, 1_000, { status: 'trash' }));
+    const after = orders[0]!.date_modified_gmt;
+    const listed = await call(
+      'GET',
+      `/orders?modified_after=${after}&dates_are_gmt=true&orderby=modified&order=asc&per_page=1`,
+    );
+    // Order 0 was modified at `after` itself; the trashed one is not in `any`.
+    expect(listed.body.map((o: WooOrder) => o.id)).toEqual([orders[3]!.id]);
+    expect([listed.headers.get('x-wp-total'), listed.headers.get('x-wp-totalpages')]).toEqual(['2', '2']);
+    const second = await call(
+      'GET',
+      `/orders?modified_after=${after}&dates_are_gmt=true&orderby=modified&order=asc&per_page=1&page=2`,
+    );
+    expect(second.body.map((o: WooOrder) => [o.id, o.status])).toEqual([[orders[1]!.id, 'cancelled']]);
+    const newestFirst = await call('GET', '/orders?status=any,trash');
+    expect(newestFirst.body.map((o: WooOrder) => o.id)).toEqual([...orders].reverse().map((o) => o.id));
+    const trashed = await call('GET', '/orders?status=trash');
+    expect(trashed.body.map((o: WooOrder) => o.id)).toEqual([orders[2]!.id]);
+    // Without dates_are_gmt the bound is the site's time (UTC-5 here), compared with date_modified; a GMT time
+    // sent so would be read five hours off.
+    const local = await call('GET', `/orders?modified_after=${orders[0]!.date_modified}`);
+    expect(local.body).toHaveLength(2);
+    expect((await call('GET', `/orders?modified_after=${after}`)).body).toHaveLength(0);
+    expect((await call('GET', '/orders?modified_after=yesterday')).body.code).toBe('rest_invalid_param');
+    expect((await call('GET', '/orders?orderby=total')).body.code).toBe('rest_invalid_param');
+    expect((await call('GET', '/orders?page=9')).body.code).toBe('rest_post_invalid_page_number');
+    expect(api.calls.at(-1)?.route).toBe('GET /orders');
+  });
+
   it('limits the rate when told, with Retry-After; faults answer a status or apply and lose the answer', async () => {
     const { shop, api, call } = await rest({ rateLimit: { requests: 2, windowMs: 60_000 } });
     const order = shop.makeOrder(4, ITEMS);

@@ -24,6 +24,7 @@ import {
   readBody,
   seededRandom,
 } from './shared.ts';
+import { listOrders } from './woocommerce-listing.ts';
 import { RefundDesk, type WooRefund } from './woocommerce-refunds.ts';
 import { formatMinor, localDate, parseMinor, wcDate, wpError, type Reply } from './woocommerce-wire.ts';
 
@@ -267,6 +268,11 @@ export interface WooCommerceSim {
   makeOrder(i: number, items: WooOrderItem[], quantities?: number[]): WooOrder;
   /** One event through the topic's webhook, unless that webhook is disabled. */
   deliver(topic: WooTopic, payload: unknown, opts?: DeliverOptions): Promise<DeliveryResult>;
+  /**
+   * The order as the store now has it (new or updated, newest date_modified wins), its webhook lost on the way: the
+   * REST API serves it, nothing is delivered. What a catch-up poll is for.
+   */
+  keepWithoutWebhook(order: WooOrder): void;
   /** The same delivery again: same delivery id, signature and body bytes (a relay's replay, or a duplicate). */
   redeliver(previous: DeliveryResult): Promise<DeliveryResult>;
   /** What saving a webhook as active sends: form-encoded `webhook_id=<id>`, unsigned, without X-WC-* headers. */
@@ -373,6 +379,10 @@ class WooCommerceStore implements WooCommerceSim {
     if (this.hook(topic).status !== 'active')
       return { sent: false, status: 0, deliveryId: '', attempts: 0, body: '' };
     return this.send(this.prepare(topic, payload, opts));
+  }
+
+  keepWithoutWebhook(order: WooOrder): void {
+    this.keep('order.updated', order);
   }
 
   /** Goes to the current webhook URL, so a test may move the hub between a delivery and its duplicate. */
@@ -1096,6 +1106,7 @@ export interface WooOrderNote {
 }
 
 export type WooRestRoute =
+  | 'GET /orders'
   | 'GET /orders/:id'
   | 'PUT /orders/:id'
   | 'GET /orders/:id/notes'
@@ -1109,6 +1120,8 @@ export type WooRestRoute =
 export interface WooRestCall {
   method: string;
   path: string;
+  /** The query string as sent ('' or '?…'). */
+  query: string;
   /** null when no route matched (or the call was refused before routing). */
   route: WooRestRoute | null;
   /** 0 when the answer was lost. */
@@ -1201,7 +1214,7 @@ class BackOffice {
   constructor(
     readonly orders: Map<number, WooOrder>,
     private readonly now: () => number,
-    private readonly offsetMinutes: number,
+    readonly offsetMinutes: number,
     digits: number,
     seeds: readonly WooProductSeed[],
   ) {
@@ -1503,6 +1516,9 @@ function matchRoute(method: string, path: string): RouteMatch | undefined {
   const notes = id(/^\/orders\/(\d+)\/notes$/);
   const refunds = id(/^\/orders\/(\d+)\/refunds$/);
   const variations = id(/^\/products\/(\d+)\/variations\/batch$/);
+  if (method === 'GET' && path === '/orders') {
+    return { route: 'GET /orders', run: (o, q) => listOrders(o.orders.values(), q, o.offsetMinutes) };
+  }
   if (method === 'GET' && order > 0) return { route: 'GET /orders/:id', run: (o) => o.getOrder(order) };
   if (['POST', 'PUT', 'PATCH'].includes(method) && order > 0) {
     return { route: 'PUT /orders/:id', run: (o, _q, body) => o.updateOrder(order, body) };
@@ -1664,6 +1680,7 @@ class RestServer implements WooRest {
     const call: WooRestCall = {
       method,
       path: url.pathname,
+      query: url.search,
       route: null,
       status: 0,
       outcome: 'refused',

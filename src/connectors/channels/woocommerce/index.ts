@@ -1,8 +1,10 @@
+import type { ChannelId } from '../../../domain/ids.ts';
 import type { SalesChannel, SalesChannelAdapter } from '../sales-channel.ts';
 import { woocommerceConfig, woocommerceSecrets, type WooCommerceConfig, type WooCommerceSecrets } from './credentials.ts';
 import { notifyShipment } from './fulfilment.ts';
 import { fromWooCommerceOrder, wooCommerceOrder } from './map.ts';
 import { BATCH_LIMIT } from './rest.ts';
+import { pollOrderPage } from './poll.ts';
 import { pushPriceLevels } from './prices.ts';
 import { refundOrder } from './refund.ts';
 import { pushStockLevels } from './stock.ts';
@@ -38,6 +40,8 @@ export const woocommerce: SalesChannelAdapter<WooCommerceConfig, WooCommerceSecr
         return pushPriceLevels(restClient(endpoint, signal), storeKey(endpoint.base, secrets), prices, now);
       },
       refund: async (notice, { signal }) => refundOrder(restApi(restEndpoint(config, secrets), signal), notice),
+      // The adapter is not told its channel's id; the catch-up poll sets it on what it stores (app/polled-order.ts).
+      pollOrders: async (query, { signal }) => pollOrderPage(restApi(restEndpoint(config, secrets), signal), UNKNOWN_CHANNEL, query),
     };
   },
   interpretWebhook: (channelId, topic, payload) => {
@@ -47,6 +51,8 @@ export const woocommerce: SalesChannelAdapter<WooCommerceConfig, WooCommerceSecr
     return { kind: 'order', ...fromWooCommerceOrder(channelId, wooCommerceOrder.parse(payload)) };
   },
 };
+
+const UNKNOWN_CHANNEL = '' as ChannelId;
 
 /** Product ids are per store; the key pair is part of the name so that a store replaced at the same address starts afresh. */
 function storeKey(base: string, secrets: WooCommerceSecrets): string {
