@@ -7,7 +7,9 @@
  * catches a hub that drifts from what Shopify really sends. It also answers the shop's Admin GraphQL API for the
  * orders it delivered (startAdmin): fulfillment orders per location, fulfillments, a cost-based throttle; and for
  * the variants a test adds (addVariant): their inventory items, `available` per location, inventorySetQuantities
- * with its compare-and-set check.
+ * with its compare-and-set check; variant prices with productVariantsBulkUpdate (./shopify-prices.ts); and the
+ * orders as the GraphQL API lists them, their payments and refunds (suggestedRefund, refundCreate, refunds/create
+ * webhooks) and the app's webhook subscriptions (./shopify-sales.ts).
  */
 import { createHmac, randomInt, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';

@@ -29,9 +29,12 @@ import { adminEndpoint } from './transport.ts';
  * A Shopify store. Orders come in through webhooks (http/routes/webhooks.ts, verified with ./webhook.ts, mapped with
  * ./map.ts). Shipments go back out through the Admin GraphQL API (./graphql.ts over ./transport.ts): each becomes
  * fulfillments of the order's fulfillment orders, carrying the carrier and tracking number. Stock goes out the same
- * way (./stock.ts): `available` at one location set to what Waybill can promise, by compare-and-set.
+ * way (./stock.ts): `available` at one location set to what Waybill can promise, by compare-and-set; prices with
+ * productVariantsBulkUpdate (./prices.ts); refunds with suggestedRefund + refundCreate (./refund.ts). The catch-up
+ * poll reads the `orders` connection (./poll.ts, mapped by ./map-graphql.ts into the webhook's shape), and
+ * ./webhook-health.ts lists the app's webhook subscriptions.
  *
- * Each adapter remembers which inventory item each SKU is, per shop, for as long as it lives; channels are created
+ * Each adapter remembers which variant each SKU is (./variants.ts), per shop, for as long as it lives; channels are created
  * afresh for every job, so the memory is the adapter's.
  */
 export function createShopifyAdapter(): SalesChannelAdapter<ShopifyConfig, ShopifySecrets> {
