@@ -77,8 +77,8 @@ export function createShopifyAdapter(): SalesChannelAdapter<ShopifyConfig, Shopi
 export const shopify = createShopifyAdapter();
 
 /**
- * The channel id of polled orders. A channel does not know its own id (create() takes config and secrets only), so
- * the caller of pollOrders sets `incoming.channelId` to the channel it polled; this empty one fails loudly if not.
+ * The channel id of polled orders: empty. A channel does not know its own id (create() takes config and secrets
+ * only), so the caller of pollOrders stamps the channel it polled (app/polled-order.ts does).
  */
 export const POLLED_CHANNEL = '' as ChannelId;
 
