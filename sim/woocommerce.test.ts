@@ -730,6 +730,34 @@ describe('woocommerce simulator: the REST API v3', () => {
     expect(api.calls.at(-1)?.route).toBe('GET /orders');
   });
 
+  it('lists its webhooks with their status and delivery URL, filtered by status, in pages', async () => {
+    const { shop, api, call } = await rest();
+    shop.reactivate('order.created');
+    shop.pause('order.updated');
+    shop.setWebhookUrl('https://hub.example.com/webhooks/woocommerce/woo');
+    const all = await call('GET', '/webhooks?per_page=100');
+    expect(all.body).toEqual([
+      expect.objectContaining({
+        id: 2,
+        topic: 'order.updated',
+        status: 'paused',
+        resource: 'order',
+        event: 'updated',
+      }),
+      expect.objectContaining({
+        id: 1,
+        topic: 'order.created',
+        status: 'active',
+        delivery_url: 'https://hub.example.com/webhooks/woocommerce/woo',
+      }),
+    ]);
+    expect((await call('GET', '/webhooks?status=paused')).body.map((h: { id: number }) => h.id)).toEqual([2]);
+    expect((await call('GET', '/webhooks?status=broken')).body.code).toBe('rest_invalid_param');
+    const paged = await call('GET', '/webhooks?per_page=1&page=2');
+    expect([paged.body[0].id, paged.headers.get('x-wp-totalpages')]).toEqual([1, '2']);
+    expect(api.calls.at(-1)?.route).toBe('GET /webhooks');
+  });
+
   it('limits the rate when told, with Retry-After; faults answer a status or apply and lose the answer', async () => {
     const { shop, api, call } = await rest({ rateLimit: { requests: 2, windowMs: 60_000 } });
     const order = shop.makeOrder(4, ITEMS);

@@ -26,7 +26,15 @@ import {
 } from './shared.ts';
 import { listOrders } from './woocommerce-listing.ts';
 import { RefundDesk, type WooRefund } from './woocommerce-refunds.ts';
-import { formatMinor, localDate, parseMinor, wcDate, wpError, type Reply } from './woocommerce-wire.ts';
+import {
+  formatMinor,
+  localDate,
+  pageOf,
+  parseMinor,
+  wcDate,
+  wpError,
+  type Reply,
+} from './woocommerce-wire.ts';
 
 export type { WooRefund, WooRefundLine } from './woocommerce-refunds.ts';
 
@@ -254,7 +262,7 @@ export interface PingResult {
 export interface WebhookState {
   id: number;
   topic: WooTopic;
-  status: 'active' | 'disabled';
+  status: 'active' | 'paused' | 'disabled';
   disabled: boolean;
   failureCount: number;
 }
@@ -282,6 +290,8 @@ export interface WooCommerceSim {
   webhook(topic: WooTopic): WebhookState;
   /** What the store's admin does after fixing the cause: the webhook active again, its failure count cleared. */
   reactivate(topic: WooTopic): void;
+  /** The admin sets the webhook to Paused: nothing is delivered until it is active again. */
+  pause(topic: WooTopic): void;
   setWebhookUrl(url: string): void;
   /**
    * Starts the store's REST API v3 on 127.0.0.1 (its url is the store's address for a hub). It knows every order
@@ -326,7 +336,7 @@ interface Answer {
 interface Webhook {
   id: number;
   topic: WooTopic;
-  status: 'active' | 'disabled';
+  status: 'active' | 'paused' | 'disabled';
   failureCount: number;
 }
 
@@ -373,6 +383,30 @@ class WooCommerceStore implements WooCommerceSim {
     hook.failureCount = 0;
   }
 
+  pause(topic: WooTopic): void {
+    this.hook(topic).status = 'paused';
+  }
+
+  /** The webhooks as GET /webhooks shows them: every one points at the sim's current webhook URL. */
+  private webhookViews(): WooWebhook[] {
+    const created = wcDate(this.store.epochMs);
+    return [...this.webhooks.values()].map((hook) => {
+      const [resource = '', event = ''] = hook.topic.split('.');
+      return {
+        id: hook.id,
+        name: `Waybill ${hook.topic}`,
+        status: hook.status,
+        topic: hook.topic,
+        resource,
+        event,
+        hooks: [],
+        delivery_url: this.webhookUrl,
+        date_created: localDate(this.store.epochMs, this.store.utcOffsetMinutes),
+        date_created_gmt: created,
+      };
+    });
+  }
+
   async deliver(topic: WooTopic, payload: unknown, opts: DeliverOptions = {}): Promise<DeliveryResult> {
     // The order exists in the store whatever becomes of the webhook.
     if (opts.rawBody === undefined) this.keep(topic, payload);
@@ -407,6 +441,7 @@ class WooCommerceStore implements WooCommerceSim {
   async startRest(opts: WooRestOptions): Promise<WooRest> {
     const { utcOffsetMinutes, digits } = this.store;
     const office = new BackOffice(this.orders, this.now, utcOffsetMinutes, digits, opts.products ?? []);
+    office.webhooks = () => this.webhookViews();
     office.gatewayRefunds = opts.gatewayRefunds ?? true;
     const server = new RestServer(office, opts);
     await server.start();
@@ -1096,6 +1131,21 @@ export interface WooProduct {
   meta_data: WooMeta[];
 }
 
+/** A webhook as GET /webhooks lists it (https://woocommerce.github.io/woocommerce-rest-api-docs/#webhook-properties). */
+export interface WooWebhook {
+  id: number;
+  name: string;
+  /** `disabled`: turned off by WooCommerce after repeated failed deliveries; `paused`: by the admin. */
+  status: 'active' | 'paused' | 'disabled';
+  topic: WooTopic;
+  resource: string;
+  event: string;
+  hooks: string[];
+  delivery_url: string;
+  date_created: string;
+  date_created_gmt: string;
+}
+
 export interface WooOrderNote {
   id: number;
   author: string;
@@ -1115,7 +1165,8 @@ export type WooRestRoute =
   | 'POST /orders/:id/refunds'
   | 'GET /products'
   | 'POST /products/batch'
-  | 'POST /products/:id/variations/batch';
+  | 'POST /products/:id/variations/batch'
+  | 'GET /webhooks';
 
 export interface WooRestCall {
   method: string;
@@ -1207,6 +1258,7 @@ class BackOffice {
   readonly products = new Map<number, WooProduct>();
   readonly refunds: RefundDesk;
   gatewayRefunds = true;
+  webhooks: () => WooWebhook[] = () => [];
   private readonly notesByOrder = new Map<number, WooOrderNote[]>();
   /** Note and meta ids: one sequence, like WordPress's comment and meta tables are each one sequence. */
   private lastId = 9_000;
@@ -1288,6 +1340,18 @@ class BackOffice {
     if (typeof customer !== 'boolean')
       return wpError('rest_invalid_param', 'Invalid parameter(s): customer_note', 400);
     return { status: 201, body: this.note(orderId, body.note, customer) };
+  }
+
+  /** GET /webhooks: newest first, `status` all (default), active, paused or disabled. */
+  listWebhooks(query: URLSearchParams): Reply {
+    const status = query.get('status') ?? 'all';
+    if (!['all', 'active', 'paused', 'disabled'].includes(status))
+      return wpError('rest_invalid_param', 'Invalid parameter(s): status', 400);
+    const hooks = this.webhooks().filter((h) => status === 'all' || h.status === status);
+    return pageOf(
+      hooks.sort((a, b) => b.id - a.id),
+      query,
+    );
   }
 
   /** The `sku` filter: comma-separated, variations included, matched as MySQL does (case-insensitively). */
@@ -1536,6 +1600,8 @@ function matchRoute(method: string, path: string): RouteMatch | undefined {
       run: (o, _q, b) => o.refunds.create(o.orders.get(refunds), b),
     };
   }
+  if (method === 'GET' && path === '/webhooks')
+    return { route: 'GET /webhooks', run: (o, q) => o.listWebhooks(q) };
   if (method === 'GET' && path === '/products')
     return { route: 'GET /products', run: (o, q) => o.listProducts(q) };
   if (method === 'POST' && path === '/products/batch')

@@ -9,6 +9,7 @@ import { pushPriceLevels } from './prices.ts';
 import { refundOrder } from './refund.ts';
 import { pushStockLevels } from './stock.ts';
 import { restApi, restClient, restEndpoint } from './transport.ts';
+import { webhookHealth } from './webhooks.ts';
 
 /**
  * A WooCommerce store. Orders come in through webhooks (http/routes/webhooks.ts, verified with ./webhook.ts, mapped
@@ -42,11 +43,13 @@ export const woocommerce: SalesChannelAdapter<WooCommerceConfig, WooCommerceSecr
       refund: async (notice, { signal }) => refundOrder(restApi(restEndpoint(config, secrets), signal), notice),
       // The adapter is not told its channel's id; the catch-up poll sets it on what it stores (app/polled-order.ts).
       pollOrders: async (query, { signal }) => pollOrderPage(restApi(restEndpoint(config, secrets), signal), UNKNOWN_CHANNEL, query),
+      webhookHealth: async ({ signal, deliveryUrl }) => webhookHealth(restApi(restEndpoint(config, secrets), signal), deliveryUrl),
     };
   },
   interpretWebhook: (channelId, topic, payload) => {
-    // The payload of order.deleted is only { id }; acting on it waits for cancellation in Waybill.
-    if (topic === 'order.deleted') return { kind: 'ignored', reason: 'order.deleted is not acted on until cancellation is built' };
+    // The payload of order.deleted is only { id }: no order to read. A cancellation comes as order.updated, and the
+    // catch-up poll reads every status but trash.
+    if (topic === 'order.deleted') return { kind: 'ignored', reason: "order.deleted: the catch-up poll reads the order's status" };
     if (topic !== 'order.created' && topic !== 'order.updated') return { kind: 'ignored', reason: `topic ${topic} is not handled yet` };
     return { kind: 'order', ...fromWooCommerceOrder(channelId, wooCommerceOrder.parse(payload)) };
   },

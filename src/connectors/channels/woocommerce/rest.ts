@@ -114,6 +114,15 @@ export function refundsOf(list: RestListCall, orderId: number): Promise<RefundVi
   return readAll(list, { method: 'GET', path: `/orders/${orderId}/refunds` }, refund, 'a list of refunds');
 }
 
+/** A webhook subscription (https://woocommerce.github.io/woocommerce-rest-api-docs/#webhook-properties). */
+const webhook = z.object({ id, status: z.string(), topic: z.string(), delivery_url: z.string() });
+export type WebhookView = z.infer<typeof webhook>;
+
+/** Every webhook of the store, whatever its status (per_page 100, following X-WP-TotalPages). */
+export function webhooksOf(list: RestListCall): Promise<WebhookView[]> {
+  return readAll(list, { method: 'GET', path: '/webhooks', query: { status: 'all' } }, webhook, 'a list of webhooks');
+}
+
 /** Reads every page of a collection. A page without X-WP-TotalPages (a proxy dropped it) ends the walk when short. */
 export async function readAll<T>(list: RestListCall, request: RestRequest, schema: z.ZodType<T>, what: string, maxPages = 100): Promise<T[]> {
   const items: T[] = [];
