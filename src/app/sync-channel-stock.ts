@@ -1,7 +1,7 @@
 import { availableToPromise } from '../domain/stock.ts';
 import { defineJob } from '../jobs/job.ts';
 import { findChannel } from '../store/partners.repo.ts';
-import { changedLevels, STOCK_SYNC_JOB_KIND } from '../store/stock.repo.ts';
+import { changedLevels, recordStockTold, STOCK_SYNC_JOB_KIND } from '../store/stock.repo.ts';
 import type { Db } from '../store/schema.ts';
 import type { SalesChannel, SkippedStock, StockUpdate } from '../connectors/channels/sales-channel.ts';
 import type { AppContext } from './context.ts';
@@ -86,6 +86,9 @@ async function pendingUpdates(db: Db, channelId: string, since: number): Promise
  * one batch of a run, and a run ends before the next begins); the others keep one at a time, within their rate
  * limits. The adapters are where this belongs (a capability of SalesChannel), once they declare it.
  */
+/** SKUs recorded per statement: a large change is written in a few statements rather than one huge one. */
+const TOLD_PER_STATEMENT = 10_000;
+
 const PUSHES_IN_FLIGHT: Readonly<Record<string, number>> = { storefront: 8 };
 
 function pushesInFlight(kind: string): number {
@@ -123,17 +126,8 @@ async function pushInBatches(
   return skipped;
 }
 
-/** Rows per statement when recording what was told: 4 parameters each, well under SQLite's 32,766 and PostgreSQL's 65,535. */
-const TOLD_ROWS_PER_STATEMENT = 2_000;
-
 async function recordTold(tx: Db, channelId: string, updates: readonly StockUpdate[], now: number): Promise<void> {
-  for (let i = 0; i < updates.length; i += TOLD_ROWS_PER_STATEMENT) {
-    await tx
-      .insertInto('channel_stock')
-      .values(updates.slice(i, i + TOLD_ROWS_PER_STATEMENT).map((u) => ({ channel_id: channelId, sku: u.sku, told: u.available, told_at: now })))
-      .onConflict((oc) => oc.columns(['channel_id', 'sku']).doUpdateSet((eb) => ({ told: eb.ref('excluded.told'), told_at: eb.ref('excluded.told_at') })))
-      .execute();
-  }
+  for (let i = 0; i < updates.length; i += TOLD_PER_STATEMENT) await recordStockTold(tx, channelId, updates.slice(i, i + TOLD_PER_STATEMENT), now);
 }
 
 /** Makes sure every channel has its recurring stock sync queued (idempotent: one job per channel, by key). */
