@@ -16,7 +16,9 @@ import { webhookHealth } from './webhooks.ts';
  * with ./map.ts). What goes back out speaks the REST API v3 with the channel's consumer key pair (./rest.ts over
  * ./transport.ts): each shipment becomes a customer note with its tracking, recorded in the order's meta_data, and
  * completes the order once nothing is left to ship (./fulfilment.ts); stock levels set the products' and
- * variations' managed stock (./stock.ts).
+ * variations' managed stock (./stock.ts) and prices their regular and sale prices (./prices.ts), both through one
+ * SKU → id catalog (./catalog.ts); refunds go back through the payment gateway (./refund.ts); the catch-up poll
+ * reads the orders modified since (./poll.ts) and the store's webhooks are checked (./webhooks.ts).
  */
 export const woocommerce: SalesChannelAdapter<WooCommerceConfig, WooCommerceSecrets> = {
   kind: 'woocommerce',
