@@ -3,6 +3,7 @@ import type { Db } from '../store/schema.ts';
 import { refreshSupply } from '../store/stock.repo.ts';
 import type { AppContext } from './context.ts';
 import { InputError } from './errors.ts';
+import { wakeBackorderFill } from './fill-backorders.ts';
 import { queuePriceSync } from './sync-channel-prices.ts';
 import type { SetupDocument } from './setup-document.ts';
 
@@ -33,6 +34,8 @@ export async function applySetup(ctx: AppContext, doc: SetupDocument, options: {
     for (const p of doc.products) note(await upsertProduct(tx, p, now, repriced), `product ${p.sku}`);
     // New prices go out after the commit, one sync per channel whose prices changed.
     await queuePriceSync(ctx, tx, [...repriced], now);
+    // New stock may fill backorders.
+    if (doc.products.length) await wakeBackorderFill(tx, now);
     if (report.dryRun) throw new DryRunRollback();
   };
   try {

@@ -8,6 +8,7 @@ import { loadPurchaseOrders, type PurchaseOrder } from '../store/purchase-orders
 import { releaseReservations } from '../store/stock.repo.ts';
 import type { Db } from '../store/schema.ts';
 import type { AppContext } from './context.ts';
+import { wakeBackorderFill } from './fill-backorders.ts';
 import { queueStockRefund } from './refund-at-channel.ts';
 import { ackDueJob, sendPurchaseOrderJob } from './send-purchase-order.ts';
 import { queuePurchaseOrders } from './take-order.ts';
@@ -121,6 +122,7 @@ async function cancelLines(ctx: AppContext, tx: Db, order: Order, targets: reado
 
   const lines = order.lines.map((l) => (plan.cancelLines.includes(l.lineNumber) ? { ...l, state: orderLineMachine.assert(l.state, 'cancelled'), cancelReason: 'channel' as const } : l));
   await releaseReservations(tx, order.id, plan.cancelLines, now.getTime());
+  if (plan.cancelLines.length) await wakeBackorderFill(tx, now.getTime());
   const needsPerson = plan.withSuppliers.length > 0;
   const reasons = plan.withSuppliers.map((w) => `${why}, but ${w.poNumber} (lines ${w.lines.join(', ')}) is with supplier ${w.supplierId}: ask them to cancel`);
   // Lines with a supplier wait for a person: the order is held, where its state allows a hold.

@@ -73,6 +73,13 @@ describe('planPurchaseOrders', () => {
     expect(plan('globex').poNumber).toBe(poNumberFor(ORDER, 'globex' as SupplierId));
   });
 
+  it('gives a later PO to a supplier the order already has one with the next number, the same each time', () => {
+    const taken = new Set([poNumberFor(ORDER, 'acme' as SupplierId), poNumberFor(ORDER, 'acme' as SupplierId, 2)]);
+    const later = planPurchaseOrders(ORDER, orderLines, routes, taken);
+    expect(later.map((p) => p.poNumber)).toEqual(['PO-01JD3K8Z9Q-ACME-3', 'PO-01JD3K8Z9Q-GLOBEX']);
+    expect(planPurchaseOrders(ORDER, orderLines, routes, taken).map((p) => p.poNumber)).toEqual(later.map((p) => p.poNumber));
+  });
+
   it('renumbers the lines from 1 within each PO and keeps the order line number', () => {
     expect(plan('acme').lines.map((l) => [l.lineNumber, l.orderLineNumber])).toEqual([
       [1, 1],

@@ -29,8 +29,9 @@ export interface PurchaseOrderPlan {
  * The PO number is a function of the order and the supplier, so it is the same however often it is computed:
  * a resend after a crash carries the number the supplier already has, and the supplier can drop the duplicate.
  */
-export function poNumberFor(orderId: OrderId, supplierId: SupplierId): PoNumber {
-  return `PO-${orderId.replace(/^ord_/, '')}-${supplierId.toUpperCase()}` as PoNumber;
+export function poNumberFor(orderId: OrderId, supplierId: SupplierId, sequence = 1): PoNumber {
+  const base = `PO-${orderId.replace(/^ord_/, '')}-${supplierId.toUpperCase()}`;
+  return (sequence === 1 ? base : `${base}-${sequence}`) as PoNumber;
 }
 
 /** One purchase order per supplier per order, at the wholesale cost of the chosen offer. */
@@ -38,6 +39,11 @@ export function planPurchaseOrders(
   orderId: OrderId,
   lines: readonly { lineNumber: number; quantity: number }[],
   routes: readonly LineRoute[],
+  /**
+   * PO numbers the order has already (lines routed later, when backordered stock arrived): a later PO to the same
+   * supplier takes the next number, `…-2`, still the same however often it is computed from the same history.
+   */
+  taken: ReadonlySet<string> = new Set(),
 ): PurchaseOrderPlan[] {
   const quantities = new Map(lines.map((l) => [l.lineNumber, l.quantity]));
   const bySupplier = new Map<SupplierId, PurchaseOrderLine[]>();
@@ -61,7 +67,7 @@ export function planPurchaseOrders(
     const currency = poLines[0]!.unitCost.currency;
     return {
       supplierId,
-      poNumber: poNumberFor(orderId, supplierId),
+      poNumber: nextFree(orderId, supplierId, taken),
       currency,
       total: sum(
         poLines.map((l) => times(l.unitCost, l.quantity)),
@@ -70,6 +76,12 @@ export function planPurchaseOrders(
       lines: poLines,
     };
   });
+}
+
+function nextFree(orderId: OrderId, supplierId: SupplierId, taken: ReadonlySet<string>): PoNumber {
+  let sequence = 1;
+  while (taken.has(poNumberFor(orderId, supplierId, sequence))) sequence++;
+  return poNumberFor(orderId, supplierId, sequence);
 }
 
 // ── Acknowledgement ────────────────────────────────────────────────────────────────────────────────────────────

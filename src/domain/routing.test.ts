@@ -114,9 +114,15 @@ describe('routeLines eligibility', () => {
   });
 
   it('treats stock 0 as out of stock', () => {
-    const route = route1([offer('empty', { stock: 0 })], 1);
-    expect(route.kind).toBe('unroutable');
+    const route = route1([offer('empty', { stock: 0 }), offer('stocked', { priority: 2, stock: 1 })], 1);
+    expect(winner(route)).toBe('stocked');
     expect(route.candidates[0]).toMatchObject({ eligible: false, reason: 'stock 0 < quantity 1' });
+  });
+
+  it('routes a line every offer is short of to the first choice, saying so: the reservation decides backorder or cancel', () => {
+    const route = route1([offer('second', { priority: 2, stock: 1 }), offer('first', { priority: 1, stock: 0 }), offer('off', { priority: 0, active: false })], 3);
+    expect(winner(route)).toBe('first');
+    expect(route.reason).toBe('no offer has 3 in stock; first choice priority 1');
   });
 
   it('treats stock null as "does not report stock", so the offer stays eligible for any quantity', () => {
@@ -146,10 +152,19 @@ describe('routeLines unroutable lines', () => {
     expect(route1([], 1)).toMatchObject({ kind: 'unroutable', reason: 'no supplier offers MUG-BLUE' });
   });
 
-  it('marks a line unroutable when every offer is ineligible, keeping the verdicts', () => {
-    const route = route1([offer('closed', { active: false }), offer('short', { stock: 1 })], 2);
+  it('marks a line unroutable when every offer is inactive, keeping the verdicts', () => {
+    const route = route1([offer('closed', { active: false }), offer('off', { active: false, stock: 1 })], 2);
     expect(route.kind).toBe('unroutable');
     expect(route.reason).toBe('no eligible offer for MUG-BLUE');
+    expect(route.candidates.map((c) => [c.supplierId, c.eligible, c.reason])).toEqual([
+      ['closed', false, 'offer inactive'],
+      ['off', false, 'offer inactive'],
+    ]);
+  });
+
+  it('keeps the verdicts of a line routed short: the active offer that is short, the inactive one', () => {
+    const route = route1([offer('closed', { active: false }), offer('short', { stock: 1 })], 2);
+    expect(winner(route)).toBe('short');
     expect(route.candidates.map((c) => [c.supplierId, c.eligible, c.reason])).toEqual([
       ['closed', false, 'offer inactive'],
       ['short', false, 'stock 1 < quantity 2'],
@@ -174,7 +189,11 @@ describe('routeLines property: the choice is eligible and unbeaten', () => {
         const isEligible = (o: Offer) => o.active && (o.stock === null || o.stock >= quantity);
         expect(route.candidates.map((c) => c.eligible)).toEqual(offers.map(isEligible));
         if (!offers.some(isEligible)) {
-          expect(route.kind).toBe('unroutable');
+          // Short everywhere goes to the best active offer (the reservation decides); nothing active is unroutable.
+          const active = offers.filter((o) => o.active);
+          if (active.length === 0) expect(route.kind).toBe('unroutable');
+          else if (route.kind === 'routed') expect(active.every((o) => o.priority > route.offer.priority || (o.priority === route.offer.priority && o.cost.amount >= route.offer.cost.amount))).toBe(true);
+          else throw new Error('an active offer exists but the line is unroutable');
           return;
         }
         if (route.kind !== 'routed') throw new Error('an eligible offer exists but the line is unroutable');

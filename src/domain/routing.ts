@@ -51,6 +51,13 @@ function routeLine(line: LineToRoute, offers: readonly Offer[]): LineRoute {
   const candidates = judged.map((j) => j.verdict);
   const eligible = judged.filter((j) => j.verdict.eligible).map((j) => j.offer);
   if (eligible.length === 0) {
+    // Short everywhere is not unroutable: the line goes to the first choice, and the stock reservation decides
+    // whether it waits for stock (a backorder) or is cancelled, as the channel's policy says.
+    const active = offers.filter((o) => o.active);
+    if (active.length > 0) {
+      const first = [...active].sort(byPreference)[0]!;
+      return { kind: 'routed', lineNumber: line.lineNumber, offer: first, candidates, reason: `no offer has ${line.quantity} in stock; first choice priority ${first.priority}` };
+    }
     const reason = offers.length === 0 ? `no supplier offers ${line.sku}` : `no eligible offer for ${line.sku}`;
     return { kind: 'unroutable', lineNumber: line.lineNumber, candidates, reason };
   }

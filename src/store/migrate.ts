@@ -5,6 +5,7 @@ import * as channelInbox from './migrations/0002-channel-inbox.ts';
 import * as stock from './migrations/0003-stock.ts';
 import * as channelStock from './migrations/0004-channel-stock.ts';
 import * as channelLifecycle from './migrations/0005-channel-lifecycle.ts';
+import * as laterPurchaseOrders from './migrations/0006-later-purchase-orders.ts';
 
 /** Migrations are listed here, in order; both dialects run the same ones. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -13,6 +14,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0003-stock': stock,
   '0004-channel-stock': channelStock,
   '0005-channel-lifecycle': channelLifecycle,
+  '0006-later-purchase-orders': laterPurchaseOrders,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

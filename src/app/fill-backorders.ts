@@ -1,0 +1,134 @@
+import type { OrderId } from '../domain/ids.ts';
+import { orderLineMachine } from '../domain/order.machine.ts';
+import { nextOrderState, type Order } from '../domain/order.ts';
+import { planPurchaseOrders } from '../domain/purchase-order.ts';
+import { routeLines } from '../domain/routing.ts';
+import { defineJob } from '../jobs/job.ts';
+import { loadOrder, saveOrderState } from '../store/orders.repo.ts';
+import { findCatalogFor } from '../store/partners.repo.ts';
+import { insertPurchaseOrders, type NewPurchaseOrder } from '../store/purchase-orders.repo.ts';
+import { recordReservations, reserveUnits, type NewReservation } from '../store/stock.repo.ts';
+import type { Db } from '../store/schema.ts';
+import type { AppContext } from './context.ts';
+import { queuePurchaseOrders } from './take-order.ts';
+import { recordEvents } from './timeline.ts';
+
+/** How often backordered lines are matched against stock that came back. */
+export const FILL_BACKORDERS_INTERVAL_MS = 5_000;
+/** Orders looked at per run, oldest first; the rest wait for the next run. */
+const ORDERS_PER_RUN = 100;
+
+/**
+ * Backordered lines (taken in on a channel that accepts backorders, when nothing was left) are filled when stock
+ * comes back, first come first served: the stock is reserved, the line routed, and a purchase order goes to the
+ * supplier (a second one to a supplier the order already has one with is numbered `…-2`). One transaction per order;
+ * an order awaiting payment gets its purchase orders drafted, as at intake.
+ */
+export const fillBackordersJob = {
+  kind: 'stock.fill-backorders',
+  key: 'stock.fill-backorders',
+  bind: (ctx: AppContext) =>
+    defineJob<Record<string, never>>({
+      kind: 'stock.fill-backorders',
+      maxAttempts: 10,
+      timeoutMs: 60_000,
+      backoff: { baseMs: 1_000, capMs: 60_000 },
+      run: async () => {
+        const candidates = await ordersWithFillableLines(ctx.store.db);
+        let filled = 0;
+        for (const orderId of candidates) filled += await ctx.store.transact((tx) => fillOrder(ctx, tx, orderId));
+        // A full page may have more behind it: look again at once.
+        const again = candidates.length === ORDERS_PER_RUN && filled > 0 ? 0 : FILL_BACKORDERS_INTERVAL_MS;
+        return { rerunAt: new Date(ctx.clock.now().getTime() + again) };
+      },
+    }),
+};
+
+/** Orders, oldest first, with a backordered line whose SKU has the units now (or is not limited at all). */
+async function ordersWithFillableLines(db: Db): Promise<OrderId[]> {
+  const rows = await db
+    .selectFrom('order_lines')
+    .innerJoin('orders', 'orders.id', 'order_lines.order_id')
+    .innerJoin('stock_levels', 'stock_levels.sku', 'order_lines.sku')
+    .select(['orders.id', 'orders.created_at'])
+    .where('order_lines.state', '=', 'backordered')
+    .where((eb) => eb.or([eb('stock_levels.bounded', '=', 0), eb(eb('stock_levels.on_hand', '-', eb.ref('stock_levels.reserved')), '>=', eb.ref('order_lines.quantity'))]))
+    .groupBy(['orders.id', 'orders.created_at'])
+    .orderBy('orders.created_at')
+    .orderBy('orders.id')
+    .limit(ORDERS_PER_RUN)
+    .execute();
+  return rows.map((r) => r.id as OrderId);
+}
+
+/** Fills what it can of one order's backordered lines; returns how many lines it filled. */
+async function fillOrder(ctx: AppContext, tx: Db, orderId: OrderId): Promise<number> {
+  const order = await loadOrder(tx, orderId, ctx.store.caps.rowLocks);
+  if (!order) return 0;
+  const waiting = order.lines.filter((l) => l.state === 'backordered');
+  if (waiting.length === 0) return 0;
+  const now = ctx.clock.now();
+  const catalog = await findCatalogFor(tx, [...new Set(waiting.map((l) => l.sku))]);
+  const routes = routeLines(waiting, catalog.offers);
+
+  // In SKU order, as at intake: two writers locking the same SKUs in different orders could deadlock on PostgreSQL.
+  const held: NewReservation[] = [];
+  const filled = new Map<number, (typeof routes)[number]>();
+  const byLine = new Map(waiting.map((l) => [l.lineNumber, l]));
+  for (const route of [...routes].sort((a, b) => byLine.get(a.lineNumber)!.sku.localeCompare(byLine.get(b.lineNumber)!.sku) || a.lineNumber - b.lineNumber)) {
+    if (route.kind !== 'routed') continue;
+    const line = byLine.get(route.lineNumber)!;
+    if (!(await reserveUnits(tx, line.sku, line.quantity, now.getTime()))) continue;
+    held.push({ orderId, lineNumber: line.lineNumber, sku: line.sku, channelId: order.channelId, quantity: line.quantity });
+    filled.set(line.lineNumber, route);
+  }
+  if (filled.size === 0) return 0;
+
+  const taken = new Set((await tx.selectFrom('purchase_orders').select('po_number').where('order_id', '=', orderId).execute()).map((r) => r.po_number));
+  const awaitingPayment = order.state === 'awaiting_payment';
+  const purchaseOrders: NewPurchaseOrder[] = planPurchaseOrders(orderId, waiting, [...filled.values()], taken).map((plan) => ({
+    id: ctx.ids.next('po'),
+    orderId,
+    plan,
+    state: awaitingPayment ? 'draft' : 'pending',
+    ackDueAt: new Date(now.getTime() + catalog.ackWithinMinutes.get(plan.supplierId)! * 60_000),
+  }));
+  const lines = order.lines.map((l) => {
+    const route = filled.get(l.lineNumber);
+    return route?.kind === 'routed' ? { ...l, state: orderLineMachine.assert(l.state, 'routed'), supplierId: route.offer.supplierId } : l;
+  });
+  const state = nextOrderState(order.state, lines);
+  await recordReservations(tx, held, now.getTime());
+  await insertPurchaseOrders(tx, purchaseOrders, now);
+  await saveOrderState(tx, { id: orderId, state, holdReason: holdReasonAfter(order, [...filled.keys()]), lines }, now, [...filled.keys()]);
+  if (!awaitingPayment) await queuePurchaseOrders(ctx, tx, purchaseOrders.map(({ id, plan, ackDueAt }) => ({ id, poNumber: plan.poNumber, ackDueAt })));
+  await recordEvents(tx, now, [
+    {
+      orderId,
+      subjectType: 'order',
+      subjectId: orderId,
+      type: 'order.backorder_filled',
+      data: { lines: [...filled.keys()], purchaseOrders: purchaseOrders.map((po) => ({ poNumber: po.plan.poNumber, supplierId: po.plan.supplierId })), state },
+    },
+  ]);
+  return filled.size;
+}
+
+/** The order's hold reason without the "awaiting stock" parts of the lines now filled (take-order writes them). */
+function holdReasonAfter(order: Order, filledLines: readonly number[]): string | null {
+  const parts = (order.holdReason ?? '').split('; ').filter((part) => part && !filledLines.some((n) => part.startsWith(`line ${n}: awaiting stock`)));
+  return parts.length ? parts.join('; ') : null;
+}
+
+/** Makes sure the recurring fill is queued (one job, by key). */
+export async function ensureBackorderFill(ctx: AppContext, tx: Db): Promise<void> {
+  await ctx.queue.enqueue(tx, [{ kind: fillBackordersJob.kind, key: fillBackordersJob.key, payload: {} }]);
+}
+
+/**
+ * Brings the fill forward to now, in the caller's transaction, when stock may have come back (a setup change, a
+ * cancellation releasing units), instead of at its next turn.
+ */
+export async function wakeBackorderFill(tx: Db, now: number): Promise<void> {
+  await tx.updateTable('jobs').set({ run_at: now }).where('key', '=', fillBackordersJob.key).where('state', '=', 'pending').where('run_at', '>', now).execute();
+}
