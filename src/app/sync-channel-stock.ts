@@ -1,7 +1,7 @@
 import { availableToPromise } from '../domain/stock.ts';
 import { defineJob } from '../jobs/job.ts';
 import { findChannel } from '../store/partners.repo.ts';
-import { changedLevels, recordStockTold, STOCK_SYNC_JOB_KIND } from '../store/stock.repo.ts';
+import { changedLevels, recordStockTold, STOCK_SYNC_JOB_KIND, type ChangedLevel } from '../store/stock.repo.ts';
 import type { Db } from '../store/schema.ts';
 import type { SalesChannel, SkippedStock, StockUpdate } from '../connectors/channels/sales-channel.ts';
 import type { AppContext } from './context.ts';
@@ -46,11 +46,17 @@ export const syncChannelStockJob = {
 
         const since = full ? 0 : (await watermark(ctx.store.db, channelId)) - OVERLAP_MS;
         const readAt = ctx.clock.now().getTime();
-        const updates = await pendingUpdates(ctx.store.db, channelId, since);
-        const skipped = await pushInBatches(sales, updates, { signal: job.signal, now, batchKey: `${channelId}:${since}` }, pushesInFlight(channel.kind));
+        const inFlight = pushesInFlight(channel.kind);
+        const sent: StockUpdate[] = [];
+        const skipped: SkippedStock[] = [];
+        for await (const levels of changedLevels(ctx.store.db, channelId, since)) {
+          const updates = toUpdates(levels);
+          skipped.push(...(await pushInBatches(sales, updates, { signal: job.signal, now, batchKey: `${channelId}:${since}`, first: sent.length }, inFlight)));
+          sent.push(...updates);
+        }
         // A skipped SKU is not recorded as told, so a later pass (the reconciling one at the latest) tries it again.
         const skippedSkus = new Set(skipped.map((s) => s.sku));
-        const told = updates.filter((u) => !skippedSkus.has(u.sku));
+        const told = skippedSkus.size ? sent.filter((u) => !skippedSkus.has(u.sku)) : sent;
         return {
           rerunAt,
           commit: async (tx) => {
@@ -71,21 +77,16 @@ async function watermark(db: Db, channelId: string): Promise<number> {
   return row?.stock_synced_until ?? 0;
 }
 
-/** The current level of every SKU changed since `since`, where it differs from what the channel was told. */
-async function pendingUpdates(db: Db, channelId: string, since: number): Promise<StockUpdate[]> {
+/** The levels to send: where what can be promised differs from what the channel was told. */
+function toUpdates(levels: readonly ChangedLevel[]): StockUpdate[] {
   const updates: StockUpdate[] = [];
-  for (const level of await changedLevels(db, channelId, since)) {
+  for (const level of levels) {
     const available = availableToPromise({ bounded: level.bounded === 1, onHand: level.on_hand, reserved: level.reserved });
     if (available !== null && level.told !== available) updates.push({ sku: level.sku, available });
   }
   return updates;
 }
 
-/**
- * Batches a channel may have in flight at once. The storefront's endpoint takes events in any order (each SKU is in
- * one batch of a run, and a run ends before the next begins); the others keep one at a time, within their rate
- * limits. The adapters are where this belongs (a capability of SalesChannel), once they declare it.
- */
 /** SKUs recorded per statement: a large change is written in a few statements rather than one huge one. */
 const TOLD_PER_STATEMENT = 10_000;
 
@@ -102,7 +103,7 @@ function pushesInFlight(kind: string): number {
 async function pushInBatches(
   sales: SalesChannel,
   updates: readonly StockUpdate[],
-  options: { signal: AbortSignal; now: Date; batchKey: string },
+  options: { signal: AbortSignal; now: Date; batchKey: string; first: number },
   inFlight: number,
 ): Promise<SkippedStock[]> {
   const size = sales.maxStockBatch ?? 100;
@@ -114,7 +115,7 @@ async function pushInBatches(
       const from = next;
       next += size;
       try {
-        const outcome = await sales.pushStock?.(updates.slice(from, from + size), { ...options, batchKey: `${options.batchKey}:${from}` });
+        const outcome = await sales.pushStock?.(updates.slice(from, from + size), { signal: options.signal, now: options.now, batchKey: `${options.batchKey}:${options.first + from}` });
         if (outcome) skipped.push(...outcome.skipped);
       } catch (error) {
         failed = true;
