@@ -3,6 +3,7 @@ import type { Db } from '../store/schema.ts';
 import { refreshSupply } from '../store/stock.repo.ts';
 import type { AppContext } from './context.ts';
 import { InputError } from './errors.ts';
+import { ensureChannelJobs } from './channel-jobs.ts';
 import { wakeBackorderFill } from './fill-backorders.ts';
 import { queuePriceSync } from './sync-channel-prices.ts';
 import type { SetupDocument } from './setup-document.ts';
@@ -42,7 +43,10 @@ export async function applySetup(ctx: AppContext, doc: SetupDocument, options: {
     await ctx.store.transact(run);
   } catch (error) {
     if (!(error instanceof DryRunRollback)) throw error;
+    return report;
   }
+  // A new channel starts its stock sync and catch-up poll (idempotent for the ones already running).
+  await ensureChannelJobs(ctx);
   return report;
 }
 

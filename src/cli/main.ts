@@ -5,7 +5,6 @@ import { applySetup } from '../app/apply-setup.ts';
 import { createApiKey, ROLES, type Role } from '../app/api-keys.ts';
 import { InputError } from '../app/errors.ts';
 import { EnvMissingError, interpolateEnv, setupDocument } from '../app/setup-document.ts';
-import { ensureChannelJobs } from '../app/channel-jobs.ts';
 import { parseInput } from '../app/validation.ts';
 import { createHub, type Hub } from '../hub.ts';
 import { migrateToLatest } from '../store/migrate.ts';
@@ -54,7 +53,6 @@ program
     const hub = await createHub({ worker: false, http: false, migrate: true, logLevel: 'warn' });
     try {
       const report = await applySetup(hub.ctx, doc, { dryRun: opts.dryRun ?? false });
-      if (!report.dryRun) await ensureChannelJobs(hub.ctx);
       const line = (label: string, items: string[]) => items.length && console.log(`${label} (${items.length}): ${items.join(', ')}`);
       line(report.dryRun ? 'would create' : 'created', report.created);
       line(report.dryRun ? 'would update' : 'updated', report.updated);

@@ -6,7 +6,6 @@ import { ConflictError, NotFoundError } from '../../app/errors.ts';
 import { setupDocument } from '../../app/setup-document.ts';
 import { stockLevels } from '../../store/stock.repo.ts';
 import { parseAllocation } from '../../domain/stock.ts';
-import { ensureChannelJobs } from '../../app/channel-jobs.ts';
 import { listDeadLetters, replayDeadLetter, type JobRow } from '../../jobs/queue.ts';
 import type { AnyJobDefinition } from '../../jobs/job.ts';
 import { errorResponses, jobOut, problemOut } from '../schemas.ts';
@@ -50,7 +49,6 @@ export function adminRoutes(ctx: AppContext, guard: Guards, jobs: ReadonlyMap<st
       },
       async (request) => {
         const report = await applySetup(ctx, request.body, { dryRun: request.query.dryRun });
-        if (!report.dryRun) await ensureChannelJobs(ctx);
         return report;
       },
     );
