@@ -64,6 +64,20 @@ describeEachDatabase('Shopify webhooks in', (dialect) => {
     expect(await deliveries()).toBe(1);
   });
 
+  it('a secret rotated through the setup holds from the next delivery: the new one is accepted, the one dropped is refused', async () => {
+    const NEXT = 'shpss_next_client_secret_0002';
+    const order = shop.makeOrder(8, ITEMS);
+    expect((await shop.deliver('orders/create', order, { secret: PREVIOUS })).status).toBe(200);
+    expect((await shop.deliver('orders/create', order, { secret: NEXT })).status).toBe(401);
+    const doc: any = testSetup({ prompt: 'http://127.0.0.1:9/prompt', flaky: 'http://127.0.0.1:9/flaky' });
+    doc.channels.push({ id: 'shop', kind: 'shopify', name: 'Shop', currency: 'USD', shopDomain: 'demo-shop.myshopify.com', webhookSecret: NEXT, previousWebhookSecret: SECRET });
+    await t.apply(doc);
+    expect((await shop.deliver('orders/create', order, { secret: NEXT })).status).toBe(200);
+    expect((await shop.deliver('orders/create', order, { secret: SECRET })).status).toBe(200);
+    expect((await shop.deliver('orders/create', order, { secret: PREVIOUS })).status).toBe(401);
+    expect(await deliveries()).toBe(3);
+  });
+
   it('a body that is not JSON, or over 1 MiB, is a 4xx problem and nothing is stored', async () => {
     const notJson = await shop.deliver('orders/create', {}, { rawBody: '{"id": 1, "line_items": [' });
     expect(notJson.status).toBe(400);

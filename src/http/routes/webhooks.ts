@@ -1,4 +1,5 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { CompiledQuery } from 'kysely';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -9,7 +10,6 @@ import { shopifySecrets } from '../../connectors/channels/shopify/credentials.ts
 import { isSignedByShopify } from '../../connectors/channels/shopify/webhook.ts';
 import { woocommerceSecrets } from '../../connectors/channels/woocommerce/credentials.ts';
 import { isSignedByWooCommerce, isWooCommercePing, wooCommerceInboxId } from '../../connectors/channels/woocommerce/webhook.ts';
-import { findChannel } from '../../store/partners.repo.ts';
 import { problemOut } from '../schemas.ts';
 
 const stored = z.enum(['accepted', 'duplicate']);
@@ -21,8 +21,10 @@ interface WebhookSource {
   label: string;
   /** Lower-case header names. */
   headers: { signature: string; deliveryId: string; topic: string };
-  /** Checks the signature of the raw body against the channel's opened secrets, in constant time. */
-  isSigned(raw: Buffer, signature: string | undefined, secrets: Record<string, string>): boolean;
+  /** The secrets a delivery may be signed with, from the channel's opened secrets (two during a rotation). */
+  signingSecrets(opened: Record<string, string>): string[];
+  /** Checks the signature of the raw body against the channel's signing secrets, in constant time. */
+  isSigned(raw: Buffer, signature: string | undefined, secrets: readonly string[]): boolean;
   triggeredAt(headers: IncomingHttpHeaders): Date | null;
   /** The inbox key: the channel's delivery id, unless it does not tell deliveries apart on its own. */
   inboxId(deliveryId: string, raw: Buffer): string;
@@ -32,10 +34,11 @@ const shopifySource: WebhookSource = {
   kind: 'shopify',
   label: 'Shopify',
   headers: { signature: 'x-shopify-hmac-sha256', deliveryId: 'x-shopify-webhook-id', topic: 'x-shopify-topic' },
-  isSigned: (raw, signature, opened) => {
+  signingSecrets: (opened) => {
     const secrets = shopifySecrets.parse(opened);
-    return isSignedByShopify(raw, signature, [secrets.webhookSecret, ...(secrets.previousWebhookSecret ? [secrets.previousWebhookSecret] : [])]);
+    return [secrets.webhookSecret, ...(secrets.previousWebhookSecret ? [secrets.previousWebhookSecret] : [])];
   },
+  isSigned: isSignedByShopify,
   triggeredAt: (headers) => {
     const triggered = header(headers['x-shopify-triggered-at']);
     return triggered && !Number.isNaN(Date.parse(triggered)) ? new Date(triggered) : null;
@@ -47,7 +50,8 @@ const wooCommerceSource: WebhookSource = {
   kind: 'woocommerce',
   label: 'WooCommerce',
   headers: { signature: 'x-wc-webhook-signature', deliveryId: 'x-wc-webhook-delivery-id', topic: 'x-wc-webhook-topic' },
-  isSigned: (raw, signature, opened) => isSignedByWooCommerce(raw, signature, woocommerceSecrets.parse(opened).webhookSecret),
+  signingSecrets: (opened) => [woocommerceSecrets.parse(opened).webhookSecret],
+  isSigned: (raw, signature, secrets) => isSignedByWooCommerce(raw, signature, secrets[0] ?? ''),
   // WooCommerce sends no time of the event; the order's own date_modified_gmt orders the updates.
   triggeredAt: () => null,
   inboxId: wooCommerceInboxId,
@@ -58,6 +62,7 @@ const wooCommerceSource: WebhookSource = {
  * before anything is parsed. A verified delivery is stored (with the job that processes it) and answered at once.
  */
 export function webhookRoutes(ctx: AppContext): FastifyPluginAsyncZod {
+  const channels = new WebhookChannels(ctx);
   return async (app) => {
     app.removeContentTypeParser('application/json');
     app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
@@ -73,9 +78,9 @@ export function webhookRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           response: { 200: z.object({ status: stored }), 400: problemOut, 401: problemOut, 404: problemOut },
         },
       },
-      async (request) => {
-        const channel = await webhookChannel(ctx, request.params.channelId, shopifySource);
-        return { status: await receive(ctx, request, shopifySource, channel) };
+      async (request, reply) => {
+        const channel = await channels.find(request.params.channelId, shopifySource);
+        return answer(reply, await receive(ctx, request, shopifySource, channel));
       },
     );
 
@@ -95,25 +100,76 @@ export function webhookRoutes(ctx: AppContext): FastifyPluginAsyncZod {
             response: { 200: z.object({ status: z.union([stored, z.literal('ping')]) }), 400: problemOut, 401: problemOut, 404: problemOut },
           },
         },
-        async (request) => {
-          const channel = await webhookChannel(ctx, request.params.channelId, wooCommerceSource);
+        async (request, reply) => {
+          const channel = await channels.find(request.params.channelId, wooCommerceSource);
           if (isWooCommercePing(rawBody(request.body))) return { status: 'ping' as const };
-          return { status: await receive(ctx, request, wooCommerceSource, channel) };
+          return answer(reply, await receive(ctx, request, wooCommerceSource, channel));
         },
       );
     });
   };
 }
 
-/** The opened secrets of the channel the URL names; 404 when there is no such channel of this kind. */
-async function webhookChannel(ctx: AppContext, channelId: string, source: WebhookSource): Promise<{ channelId: string; secrets: Record<string, string> }> {
-  const channel = await findChannel(ctx.store.db, channelId);
-  if (!channel || channel.kind !== source.kind || !channel.sealedSecrets) throw new AppError('not_found', `no ${source.label} channel ${channelId}`, 404);
-  return { channelId: channel.id, secrets: ctx.secrets.open(channel.sealedSecrets) };
+interface WebhookChannel {
+  channelId: string;
+  /** What a delivery may be signed with. */
+  secrets: readonly string[];
+}
+
+/** Opened signing secrets kept per sealed value; a bound, not a cache policy (a store has a handful of channels). */
+const OPENED_LIMIT = 256;
+
+/**
+ * The channels the webhook URLs name. The row is read on every delivery (one indexed row, its statement compiled
+ * once), so a setup change, a removed channel or a rotated secret holds from the next delivery on, in this process
+ * and in every other. What is not repeated is the work on its secrets: they are opened (AES-GCM) and parsed once
+ * per sealed value, and a setup change seals them anew (a fresh IV), so a changed secret is never served stale.
+ */
+class WebhookChannels {
+  readonly #opened = new Map<string, readonly string[]>();
+  #select: CompiledQuery | null = null;
+
+  constructor(private readonly ctx: AppContext) {}
+
+  /** The channel and its signing secrets; 404 when there is no such channel of this kind. */
+  async find(channelId: string, source: WebhookSource): Promise<WebhookChannel> {
+    const row = (await this.ctx.store.db.executeQuery<{ kind: string; secrets: string | null }>(CompiledQuery.raw(this.#selectSql().sql, [channelId]))).rows[0];
+    if (!row || row.kind !== source.kind || !row.secrets) throw new AppError('not_found', `no ${source.label} channel ${channelId}`, 404);
+    return { channelId, secrets: this.#signingSecrets(row.secrets, source) };
+  }
+
+  #selectSql(): CompiledQuery {
+    this.#select ??= this.ctx.store.db.selectFrom('channels').select(['kind', 'secrets']).where('id', '=', '').compile();
+    return this.#select;
+  }
+
+  #signingSecrets(sealed: string, source: WebhookSource): readonly string[] {
+    const key = `${source.kind}:${sealed}`;
+    let secrets = this.#opened.get(key);
+    if (!secrets) {
+      secrets = Object.freeze(source.signingSecrets(this.ctx.secrets.open(sealed)));
+      if (this.#opened.size >= OPENED_LIMIT) this.#opened.clear();
+      this.#opened.set(key, secrets);
+    }
+    return secrets;
+  }
+}
+
+/**
+ * The answer to a stored delivery, already serialised: it is one of two fixed bodies, and the response schema's
+ * serialiser (zod, per request) cost as much as the HMAC. The schema still documents it.
+ */
+const STORED_BODIES: Readonly<Record<AcceptDeliveryResult['kind'], string>> = {
+  accepted: JSON.stringify({ status: 'accepted' }),
+  duplicate: JSON.stringify({ status: 'duplicate' }),
+};
+
+function answer(reply: FastifyReply, kind: AcceptDeliveryResult['kind']): FastifyReply {
+  return reply.type('application/json; charset=utf-8').send(STORED_BODIES[kind]);
 }
 
 /** Verify, read the headers, check the body is JSON, store: each refusal is a problem naming what is wrong. */
-async function receive(ctx: AppContext, request: FastifyRequest, source: WebhookSource, channel: { channelId: string; secrets: Record<string, string> }): Promise<AcceptDeliveryResult['kind']> {
+async function receive(ctx: AppContext, request: FastifyRequest, source: WebhookSource, channel: WebhookChannel): Promise<AcceptDeliveryResult['kind']> {
   const raw = rawBody(request.body);
   const names = source.headers;
   if (!source.isSigned(raw, header(request.headers[names.signature]), channel.secrets)) {
