@@ -4,13 +4,19 @@ import { createApiKey } from '../app/api-keys.ts';
 import { applySetup } from '../app/apply-setup.ts';
 import { setupDocument } from '../app/setup-document.ts';
 import { createHub, type Hub } from '../hub.ts';
-import { startStorefrontSim, type StorefrontSim } from '../../sim/storefront.ts';
+import { stockLevels } from '../store/stock.repo.ts';
+import { startStorefrontSim } from '../../sim/storefront.ts';
 import { startSupplierSim, type SupplierSim } from '../../sim/supplier.ts';
+import { STOREFRONT_NOTIFY_SECRET, storefrontChannel, type DemoChannel, type DemoParcel } from './demo-channels.ts';
+import { shopifyChannel } from './demo-shopify.ts';
+import { wooCommerceChannel } from './demo-woocommerce.ts';
 
 const DATA_DIR = './.waybill';
 const DB_FILE = `${DATA_DIR}/demo.db`;
-const SECRETS = { notify: 'demo-storefront-notify-secret', prompt: 'demo-prompt-signing-secret', flaky: 'demo-flaky-signing-secret' };
+const SECRETS = { prompt: 'demo-prompt-signing-secret', flaky: 'demo-flaky-signing-secret' };
 const TOKENS = { prompt: 'demo-prompt-supplier-token-0001', flaky: 'demo-flaky-supplier-token-00001' };
+/** What each supplier reports per SKU: enough that no demo order runs short, so every order can be fulfilled. */
+const SUPPLIER_STOCK = 10_000;
 const CATALOG = [
   { sku: 'MUG-BLUE', name: 'Blue mug', price: 1299, offers: [['prompt', 'PS-MUG-01', 450, 1]] },
   { sku: 'MUG-GREEN', name: 'Green mug', price: 1299, offers: [['prompt', 'PS-MUG-02', 450, 1]] },
@@ -19,16 +25,30 @@ const CATALOG = [
   { sku: 'LAMP-OAK', name: 'Oak lamp', price: 8900, offers: [['flaky', 'FW-LAMP-OAK', 3100, 1]] },
   { sku: 'RUG-JUTE', name: 'Jute rug', price: 12900, offers: [['flaky', 'FW-RUG-J', 5200, 1], ['prompt', 'PS-RUG-J', 5600, 2]] },
 ] as const;
+/** The SKUs whose stock the summary compares across Waybill and the stores. */
+const STOCK_SHOWN = ['MUG-BLUE', 'TEE-RED-M', 'LAMP-OAK'];
 
 export interface DemoOptions {
   once: boolean;
   orders: number;
 }
 
+/** Per channel: its orders Waybill accepted (external ids), and how far each got. */
+interface ChannelProgress {
+  channel: DemoChannel;
+  accepted: string[];
+  takenIn: number;
+  fulfilled: number;
+  told: number;
+  /** What is missing, per order not yet told everything. */
+  missing: string[];
+}
+
 /**
- * The quick start: Waybill on an embedded SQLite database with a simulated storefront and two simulated suppliers
- * (one prompt, one slow and flaky), pushing orders through order → PO → ack → shipment → fulfilled → channel told.
- * Returns the process exit code: 0 when every order reached its expected end state.
+ * The quick start: Waybill on an embedded SQLite database with three simulated sales channels (the generic
+ * storefront, a Shopify store and a WooCommerce store) and two simulated suppliers (one prompt, one slow and flaky),
+ * pushing orders through order → PO → ack → shipment → fulfilled → channel told, and the stores' stock kept to what
+ * Waybill can promise. Returns the process exit code: 0 when every order reached its expected end state.
  */
 export async function runDemo(options: DemoOptions): Promise<number> {
   const started = Date.now();
@@ -42,31 +62,37 @@ export async function runDemo(options: DemoOptions): Promise<number> {
 
   const prompt = await startSupplierSim({ name: 'prompt', signingSecret: SECRETS.prompt, hubUrl: url, apiToken: TOKENS.prompt, seed: 11, ackDelayMs: 50, shipDelayMs: 150 });
   const flaky = await startSupplierSim({ name: 'flaky', signingSecret: SECRETS.flaky, hubUrl: url, apiToken: TOKENS.flaky, seed: 12, ackDelayMs: 400, shipDelayMs: 900, failRate: 0.2, timeoutRate: 0.05 });
-  const shop = await startStorefrontSim({ hubUrl: url, apiKey: operatorKey, channelId: 'storefront', notifySecret: SECRETS.notify, seed: 13 });
-  await applySetup(hub.ctx, demoSetup(shop, prompt, flaky));
+  const storefront = await startStorefrontSim({ hubUrl: url, apiKey: operatorKey, channelId: 'storefront', notifySecret: STOREFRONT_NOTIFY_SECRET, seed: 13 });
+  const channels = [storefrontChannel(storefront, CATALOG), await shopifyChannel(url, CATALOG), await wooCommerceChannel(url, CATALOG)];
+  await applySetup(hub.ctx, demoSetup(channels, prompt, flaky));
 
   console.log(`Waybill demo on ${url} (SQLite ${DB_FILE})`);
+  console.log('  channels:  the storefront posts orders to the operator API; the Shopify and WooCommerce stores send signed webhooks');
   console.log(`  suppliers: "prompt" answers at once; "flaky" is slow, answers 500 to 20% of POs and lets 5% time out\n`);
-  const accepted = await pushOrders(shop, options.orders);
-  const done = await followToTheEnd(hub, shop, accepted);
-  await printSummary(hub, { prompt, flaky, shop, accepted, done, seconds: (Date.now() - started) / 1000 });
+  const progress = await pushOrders(channels, options.orders);
+  const done = await followToTheEnd(hub, progress);
+  await printSummary(hub, { prompt, flaky, progress, seconds: (Date.now() - started) / 1000 });
   console.log(`\n  API docs     ${url}/docs`);
   console.log(`  OpenAPI      ${url}/openapi.json`);
   console.log(`  Metrics      ${url}/metrics`);
   console.log(`  Admin key    ${adminKey}   (e.g. curl -H "authorization: Bearer ${adminKey}" ${url}/api/v1/orders)`);
 
-  const ok = done && accepted.length === options.orders;
-  if (options.once) {
-    await Promise.all([shop.close(), prompt.close(), flaky.close()]);
+  const problems = problemsOf(progress, options.orders, done);
+  const close = async () => {
+    await Promise.all([...channels.map((c) => c.close()), prompt.close(), flaky.close()]);
     await hub.close(2_000);
-    console.log(ok ? '\nDemo complete: every order reached its expected end state.' : '\nDemo FAILED: not every order reached its expected end state.');
-    return ok ? 0 : 1;
+  };
+  if (options.once) {
+    await close();
+    if (problems.length === 0) console.log('\nDemo complete: every order reached its expected end state, and its channel was told.');
+    else console.log(`\nDemo FAILED: not every order reached its expected end state.\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    return problems.length === 0 ? 0 : 1;
   }
+  if (problems.length > 0) console.log(`\nNot every order reached its expected end state:\n${problems.map((p) => `  ${p}`).join('\n')}`);
   console.log('\nWaybill keeps running with its simulators; press Ctrl-C to stop.');
   await new Promise<void>((resolve) => process.once('SIGINT', resolve));
-  await Promise.all([shop.close(), prompt.close(), flaky.close()]);
-  await hub.close(2_000);
-  return ok ? 0 : 1;
+  await close();
+  return problems.length === 0 ? 0 : 1;
 }
 
 async function listenSomewhere(hub: Hub): Promise<string> {
@@ -79,7 +105,7 @@ async function listenSomewhere(hub: Hub): Promise<string> {
   }
 }
 
-function demoSetup(shop: StorefrontSim, prompt: SupplierSim, flaky: SupplierSim) {
+function demoSetup(channels: readonly DemoChannel[], prompt: SupplierSim, flaky: SupplierSim) {
   const supplier = (id: 'prompt' | 'flaky', name: string, sim: SupplierSim, timeoutMs: number) => ({
     id,
     name,
@@ -91,64 +117,116 @@ function demoSetup(shop: StorefrontSim, prompt: SupplierSim, flaky: SupplierSim)
   return setupDocument.parse({
     apiVersion: 'waybill/v1',
     retailer: { name: 'Demo Home Goods' },
-    channels: [{ id: 'storefront', kind: 'storefront', name: 'Demo storefront', currency: 'USD', notifyUrl: shop.notifyUrl, notifySecret: SECRETS.notify }],
+    channels: channels.map((c) => c.setup()),
     suppliers: [supplier('prompt', 'Prompt Supply Co.', prompt, 5_000), supplier('flaky', 'Flaky Wholesale Ltd.', flaky, 1_000)],
     products: CATALOG.map((p) => ({
       sku: p.sku,
       name: p.name,
-      offers: p.offers.map(([supplierId, supplierSku, cost, priority]) => ({ supplier: supplierId, supplierSku, cost: { amount: cost, currency: 'USD' }, priority })),
+      offers: p.offers.map(([supplierId, supplierSku, cost, priority]) => ({ supplier: supplierId, supplierSku, cost: { amount: cost, currency: 'USD' }, priority, stock: SUPPLIER_STOCK })),
     })),
   });
 }
 
-async function pushOrders(shop: StorefrontSim, count: number): Promise<string[]> {
+/** Order i goes to channel i mod 3, through that channel's own path; eight orders in flight at a time. */
+async function pushOrders(channels: readonly DemoChannel[], count: number): Promise<ChannelProgress[]> {
   const bar = new cliProgress.SingleBar({ format: '  orders in    [{bar}] {value}/{total}', hideCursor: true, noTTYOutput: true, notTTYSchedule: 1000 }, cliProgress.Presets.shades_classic);
   bar.start(count, 0);
-  const accepted: string[] = [];
-  const skus = CATALOG.map((p) => ({ sku: p.sku, unitPrice: p.price }));
+  const progress = channels.map((channel): ChannelProgress => ({ channel, accepted: [], takenIn: 0, fulfilled: 0, told: 0, missing: [] }));
   let next = 0;
   const sender = async () => {
     for (let i = next++; i < count; i = next++) {
-      const order = shop.makeOrder(i, skus);
-      const answer = await shop.placeOrder(order);
-      if (answer.status === 201 || answer.status === 200) accepted.push(order.externalId);
+      const to = progress[i % progress.length]!;
+      const externalId = await to.channel.place(i);
+      if (externalId !== null) to.accepted.push(externalId);
       bar.increment();
     }
   };
   await Promise.all(Array.from({ length: 8 }, sender));
   bar.stop();
-  return accepted;
+  return progress;
 }
 
-/** Waits until the storefront has heard "fulfilled" for every accepted order (or gives up after two minutes). */
-async function followToTheEnd(hub: Hub, shop: StorefrontSim, accepted: readonly string[]): Promise<boolean> {
+/** Waits until every channel has heard everything of every accepted order (or gives up after two minutes). */
+async function followToTheEnd(hub: Hub, progress: ChannelProgress[]): Promise<boolean> {
+  const total = progress.reduce((sum, p) => sum + p.accepted.length, 0);
   const bar = new cliProgress.SingleBar({ format: '  fulfilled    [{bar}] {value}/{total}  (POs sent {sent}, retries {retries})', hideCursor: true, noTTYOutput: true, notTTYSchedule: 1000 }, cliProgress.Presets.shades_classic);
-  bar.start(accepted.length, 0, { sent: 0, retries: 0 });
+  bar.start(total, 0, { sent: 0, retries: 0 });
   const deadline = Date.now() + 120_000;
-  const fulfilled = () => accepted.filter((id) => shop.fulfilledOrders.has(id)).length;
-  while (fulfilled() < accepted.length && Date.now() < deadline) {
+  const told = () => progress.reduce((sum, p) => sum + p.told, 0);
+  await checkChannels(hub, progress);
+  while (told() < total && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 200));
+    await checkChannels(hub, progress);
     const sent = await hub.store.db.selectFrom('purchase_orders').select((eb) => eb.fn.countAll<number>().as('n')).where('sent_at', 'is not', null).executeTakeFirstOrThrow();
-    bar.update(fulfilled(), { sent: Number(sent.n), retries: hub.worker?.stats.retried ?? 0 });
+    bar.update(told(), { sent: Number(sent.n), retries: hub.worker?.stats.retried ?? 0 });
   }
-  bar.update(fulfilled());
+  bar.update(told());
   bar.stop();
-  return fulfilled() === accepted.length;
+  return told() === total;
 }
 
-async function printSummary(hub: Hub, run: { prompt: SupplierSim; flaky: SupplierSim; shop: StorefrontSim; accepted: string[]; done: boolean; seconds: number }) {
+/** For every accepted order: taken in by Waybill, fulfilled there, and its channel told of every parcel. */
+async function checkChannels(hub: Hub, progress: ChannelProgress[]): Promise<void> {
+  const db = hub.store.db;
+  const orders = await db.selectFrom('orders').select(['id', 'channel_id', 'external_id', 'state']).execute();
+  const shipments = await db.selectFrom('shipments').select(['order_id', 'carrier', 'tracking_number']).execute();
+  const parcels = new Map<string, DemoParcel[]>();
+  for (const s of shipments) parcels.set(s.order_id, [...(parcels.get(s.order_id) ?? []), { carrier: s.carrier, trackingNumber: s.tracking_number }]);
+  const byExternalId = new Map(orders.map((o) => [`${o.channel_id}/${o.external_id}`, o]));
+  for (const p of progress) {
+    Object.assign(p, { takenIn: 0, fulfilled: 0, told: 0, missing: [] });
+    for (const externalId of p.accepted) {
+      const order = byExternalId.get(`${p.channel.id}/${externalId}`);
+      const problem = !order ? 'not taken in by Waybill' : order.state !== 'fulfilled' ? `${order.state} at Waybill` : p.channel.missing(externalId, parcels.get(order.id) ?? []);
+      if (order) p.takenIn++;
+      if (order?.state === 'fulfilled') p.fulfilled++;
+      if (problem === null) p.told++;
+      else p.missing.push(`${p.channel.label} order ${externalId}: ${problem}`);
+    }
+  }
+}
+
+function problemsOf(progress: readonly ChannelProgress[], expected: number, done: boolean): string[] {
+  const accepted = progress.reduce((sum, p) => sum + p.accepted.length, 0);
+  const problems = accepted === expected ? [] : [`${expected - accepted} of ${expected} orders refused by Waybill`];
+  if (!done) for (const p of progress) problems.push(...p.missing.slice(0, 5), ...(p.missing.length > 5 ? [`… and ${p.missing.length - 5} more ${p.channel.label} orders`] : []));
+  for (const p of progress) if (p.channel.deliveriesOk?.() === false) problems.push(`${p.channel.label}: ${p.channel.deliveries?.()}`);
+  return problems;
+}
+
+async function printSummary(hub: Hub, run: { prompt: SupplierSim; flaky: SupplierSim; progress: ChannelProgress[]; seconds: number }) {
   const db = hub.store.db;
   const byState = await db.selectFrom('orders').select(['state']).select((eb) => eb.fn.countAll<number>().as('n')).groupBy('state').orderBy('state').execute();
   const pos = await db.selectFrom('purchase_orders').select(['supplier_id', 'state']).select((eb) => eb.fn.countAll<number>().as('n')).groupBy(['supplier_id', 'state']).orderBy('supplier_id').execute();
   const dead = await db.selectFrom('jobs').select((eb) => eb.fn.countAll<number>().as('n')).where('state', '=', 'dead').executeTakeFirstOrThrow();
   console.log('\nSummary');
-  console.log(`  orders taken in      ${run.accepted.length}`);
+  console.log(`  orders taken in      ${run.progress.reduce((sum, p) => sum + p.takenIn, 0)}`);
   console.log(`  orders by state      ${byState.map((r) => `${r.state} ${r.n}`).join(', ')}`);
   console.log(`  purchase orders      ${pos.map((r) => `${r.supplier_id}/${r.state} ${r.n}`).join(', ')}`);
   for (const [name, sim] of [['prompt', run.prompt], ['flaky', run.flaky]] as const) {
     console.log(`  supplier ${name.padEnd(7)}     ${sim.received.size} POs received in ${sim.deliveries} deliveries (${sim.duplicatesDropped} resends recognised as duplicates)`);
   }
   console.log(`  job retries          ${hub.worker?.stats.retried ?? 0}, dead letters ${Number(dead.n)}`);
-  console.log(`  channel told         ${run.shop.fulfilledOrders.size} orders fulfilled, ${run.shop.events.size} shipment events`);
+  console.log(`  per channel          ${'orders in'.padStart(9)} ${'fulfilled'.padStart(9)} ${'told'.padStart(9)}`);
+  for (const p of run.progress) {
+    console.log(`    ${p.channel.label.padEnd(18)} ${String(p.takenIn).padStart(9)} ${String(p.fulfilled).padStart(9)} ${String(p.told).padStart(9)}`);
+  }
+  for (const p of run.progress) if (p.channel.deliveries) console.log(`  ${`${p.channel.label} webhooks`.padEnd(20)} ${p.channel.deliveries()}`);
+  await printStock(hub, run.progress.map((p) => p.channel).filter((c) => c.stock));
   console.log(`  time taken           ${run.seconds.toFixed(1)} s`);
+}
+
+/** The stores' stock of a few SKUs beside Waybill's available to promise, once the stock sync has caught up (≤ 5 s). */
+async function printStock(hub: Hub, stores: readonly DemoChannel[]) {
+  const deadline = Date.now() + 5_000;
+  let levels = await stockLevels(hub.store.db, STOCK_SHOWN);
+  const inStep = () => levels.every((l) => stores.every((s) => s.stock?.(l.sku) === l.available));
+  while (!inStep() && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    levels = await stockLevels(hub.store.db, STOCK_SHOWN);
+  }
+  console.log(`  stock                ${'Waybill'.padStart(9)} ${stores.map((s) => s.label.padStart(12)).join(' ')}   ${inStep() ? '(in step)' : '(the stores have not caught up yet)'}`);
+  for (const level of levels) {
+    console.log(`    ${level.sku.padEnd(18)} ${String(level.available ?? '∞').padStart(9)} ${stores.map((s) => String(s.stock?.(level.sku) ?? '-').padStart(12)).join(' ')}`);
+  }
 }
