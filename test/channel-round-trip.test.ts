@@ -183,4 +183,18 @@ describeEachDatabase('Shopify and WooCommerce: prices, refunds, catch-up', (dial
       ['woo', 7],
     ]);
   });
+
+  it("each store is told its allocation of what can be promised, and an order on either takes from the one pool", async () => {
+    doc.channels.find((c: any) => c.id === 'shop').allocation = { cap: 3 };
+    doc.channels.find((c: any) => c.id === 'woo').allocation = { sharePercent: 50 };
+    await t.apply(doc);
+    await until('both stores told their allocation', () => admin.available('MUG-BLUE') === 3 && rest.product('MUG-BLUE')?.stock_quantity === 15);
+    expect([admin.available('LAMP-OAK'), rest.product('LAMP-OAK')?.stock_quantity]).toEqual([3, 2]);
+
+    // 28 mugs sold on WooCommerce: 2 left, so Shopify's cap no longer bites and WooCommerce gets half of 2.
+    expect((await woo.deliver('order.created', woo.makeOrder(30, [MUG], [28]))).status).toBe(200);
+    await until('both stores follow the pool', () => admin.available('MUG-BLUE') === 2 && rest.product('MUG-BLUE')?.stock_quantity === 1);
+    const level = (await t.api('/api/v1/stock?sku=MUG-BLUE')).body.levels[0];
+    expect(level).toMatchObject({ onHand: 30, reserved: 28, available: 2 });
+  });
 });

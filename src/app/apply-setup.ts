@@ -141,6 +141,12 @@ async function upsertChannel(ctx: AppContext, tx: Db, c: SetupDocument['channels
   const same = (Object.keys(fields) as (keyof typeof fields)[]).every((k) => row[k] === fields[k]) && sameSecrets(ctx, row.secrets, plain);
   if (same) return 'unchanged';
   await tx.updateTable('channels').set({ ...fields, secrets: sealed, updated_at: now }).where('id', '=', c.id).execute();
+  if (row.allocation !== fields.allocation) {
+    // A new allocation changes what the channel should show of every SKU: forget what it was told, and its next
+    // stock sync compares every SKU from the start.
+    await tx.deleteFrom('channel_stock').where('channel_id', '=', c.id).execute();
+    await tx.updateTable('channels').set({ stock_synced_until: 0 }).where('id', '=', c.id).execute();
+  }
   return 'updated';
 }
 

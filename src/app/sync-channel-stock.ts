@@ -1,4 +1,4 @@
-import { availableToPromise } from '../domain/stock.ts';
+import { allocatedToChannel, availableToPromise, type Allocation } from '../domain/stock.ts';
 import { defineJob } from '../jobs/job.ts';
 import { findChannel } from '../store/partners.repo.ts';
 import { changedLevels, recordStockTold, STOCK_SYNC_JOB_KIND, type ChangedLevel } from '../store/stock.repo.ts';
@@ -36,6 +36,8 @@ export const syncChannelStockJob = {
       run: async ({ channelId, full: asked }, job) => {
         const now = ctx.clock.now();
         const full = asked || crossedReconcileBoundary(now.getTime());
+        // Read before the channel's settings: a settings change after this point is seen at the commit.
+        const { watermark, settingsAt } = await syncState(ctx.store.db, channelId);
         const channel = await findChannel(ctx.store.db, channelId);
         const adapter = channel ? ctx.channels[channel.kind] : undefined;
         if (!channel || !adapter) return;
@@ -44,13 +46,13 @@ export const syncChannelStockJob = {
         const rerunAt = new Date(now.getTime() + STOCK_SYNC_INTERVAL_MS);
         if (!sales.pushStock || (channel.kind === 'storefront' && !channel.notifyUrl)) return { rerunAt: new Date(now.getTime() + 60_000) };
 
-        const since = full ? 0 : (await watermark(ctx.store.db, channelId)) - OVERLAP_MS;
+        const since = full ? 0 : watermark - OVERLAP_MS;
         const readAt = ctx.clock.now().getTime();
         const inFlight = pushesInFlight(channel.kind);
         const sent: StockUpdate[] = [];
         const skipped: SkippedStock[] = [];
         for await (const levels of changedLevels(ctx.store.db, channelId, since)) {
-          const updates = toUpdates(levels);
+          const updates = toUpdates(levels, channel.allocation);
           skipped.push(...(await pushInBatches(sales, updates, { signal: job.signal, now, batchKey: `${channelId}:${since}`, first: sent.length }, inFlight)));
           sent.push(...updates);
         }
@@ -60,6 +62,10 @@ export const syncChannelStockJob = {
         return {
           rerunAt,
           commit: async (tx) => {
+            // The channel's settings changed while this run pushed (a new allocation forgot what it was told): what
+            // this run sent is not recorded, so the next run compares every SKU again.
+            // Locked (PostgreSQL): a settings change commits wholly before this check or waits until this commit is done.
+            if ((await syncState(tx, channelId, ctx.store.caps.rowLocks)).settingsAt !== settingsAt) return;
             await recordTold(tx, channelId, told, now.getTime());
             await tx.updateTable('channels').set({ stock_synced_until: readAt }).where('id', '=', channelId).where('stock_synced_until', '<', readAt).execute();
             if (full && told.length) {
@@ -72,17 +78,22 @@ export const syncChannelStockJob = {
     }),
 };
 
-async function watermark(db: Db, channelId: string): Promise<number> {
-  const row = await db.selectFrom('channels').select('stock_synced_until').where('id', '=', channelId).executeTakeFirst();
-  return row?.stock_synced_until ?? 0;
+/** How far the channel's sync has read the changes, and when its settings last changed. */
+async function syncState(db: Db, channelId: string, lock = false): Promise<{ watermark: number; settingsAt: number }> {
+  let query = db.selectFrom('channels').select(['stock_synced_until', 'updated_at']).where('id', '=', channelId);
+  if (lock) query = query.forUpdate();
+  const row = await query.executeTakeFirst();
+  return { watermark: row?.stock_synced_until ?? 0, settingsAt: row?.updated_at ?? 0 };
 }
 
-/** The levels to send: where what can be promised differs from what the channel was told. */
-function toUpdates(levels: readonly ChangedLevel[]): StockUpdate[] {
+/** The levels to send: where what the channel may promise (its allocation of ATP) differs from what it was told. */
+function toUpdates(levels: readonly ChangedLevel[], allocation: Allocation | null): StockUpdate[] {
   const updates: StockUpdate[] = [];
   for (const level of levels) {
-    const available = availableToPromise({ bounded: level.bounded === 1, onHand: level.on_hand, reserved: level.reserved });
-    if (available !== null && level.told !== available) updates.push({ sku: level.sku, available });
+    const atp = availableToPromise({ bounded: level.bounded === 1, onHand: level.on_hand, reserved: level.reserved });
+    if (atp === null) continue;
+    const available = allocatedToChannel(atp, allocation);
+    if (level.told !== available) updates.push({ sku: level.sku, available });
   }
   return updates;
 }

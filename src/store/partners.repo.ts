@@ -1,7 +1,7 @@
 import type { Sku, SupplierId } from '../domain/ids.ts';
 import { money, type CurrencyCode } from '../domain/money.ts';
 import type { Offer } from '../domain/routing.ts';
-import type { BackorderPolicy } from '../domain/stock.ts';
+import { parseAllocation, type Allocation, type BackorderPolicy } from '../domain/stock.ts';
 import type { Db } from './schema.ts';
 
 export interface ChannelRecord {
@@ -13,6 +13,8 @@ export interface ChannelRecord {
   /** The kind's own settings (e.g. Shopify's shop domain). */
   config: Record<string, unknown>;
   backorderPolicy: BackorderPolicy;
+  /** What of available-to-promise the channel is told (a cap or a share); null: all of it. */
+  allocation: Allocation | null;
   sealedSecrets: string | null;
 }
 
@@ -37,6 +39,7 @@ export async function findChannel(db: Db, id: string): Promise<ChannelRecord | n
     notifyUrl: row.notify_url,
     config: row.config ? (JSON.parse(row.config) as Record<string, unknown>) : {},
     backorderPolicy: row.backorder_policy === 'cancel' ? 'cancel' : 'accept',
+    allocation: parseAllocation(row.allocation),
     sealedSecrets: row.secrets,
   };
 }
