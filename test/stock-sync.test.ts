@@ -112,6 +112,26 @@ describeEachDatabase('available to promise', (dialect) => {
     await t?.close();
   });
 
+  it('a change of supply brings the next stock sync of every channel forward, in its transaction', async () => {
+    t = await startTestHub(dialect);
+    const doc = (stock: number) => ({
+      apiVersion: 'waybill/v1',
+      channels: [{ id: 'storefront', kind: 'storefront', name: 'Shop', currency: 'USD' }],
+      suppliers: [{ id: 'prompt', name: 'Prompt', currency: 'USD', transport: { kind: 'rest-json', url: 'http://127.0.0.1:9/po', signingSecret: SECRETS.prompt } }],
+      products: [{ sku: 'TRACKED', name: 'Tracked', offers: [{ supplier: 'prompt', supplierSku: 'P-1', cost: { amount: 100, currency: 'USD' }, stock }] }],
+    });
+    expect((await t.api('/api/v1/setup', { body: doc(10) })).status).toBe(200);
+    const later = Date.now() + 60_000;
+    // The setup queued the channel's sync; it is not due for a minute (no worker runs here).
+    await t.hub.store.transact((tx) => tx.updateTable('jobs').set({ run_at: later }).where('key', '=', syncChannelStockJob.key('storefront')).execute());
+    const runAt = async () => (await t.hub.store.db.selectFrom('jobs').select('run_at').where('key', '=', syncChannelStockJob.key('storefront')).executeTakeFirstOrThrow()).run_at;
+    expect(await runAt()).toBe(later);
+    const before = Date.now();
+    expect((await t.api('/api/v1/setup', { body: doc(7) })).status).toBe(200);
+    expect(await runAt()).toBeGreaterThanOrEqual(before);
+    expect(await runAt()).toBeLessThanOrEqual(Date.now());
+  });
+
   it('follows offers, safety buffers and reservations, and is shown per SKU', async () => {
     t = await startTestHub(dialect);
     const doc = (buffer: number) => ({
