@@ -81,7 +81,7 @@ keys
 
 program
   .command('demo')
-  .description('the quick start: a simulated storefront and two suppliers push orders through the whole lifecycle')
+  .description('the quick start: a simulated storefront, Shopify store and WooCommerce store and two suppliers push orders through the whole lifecycle')
   .option('--once', 'run the scenario, print the summary, exit 0 when every order reached its expected end state')
   .option('--orders <n>', 'how many orders', '240')
   .action(async (opts: { once?: boolean; orders: string }) => {
