@@ -17,6 +17,7 @@ async function until(what: string, check: () => boolean | Promise<boolean>, time
 describeEachDatabase('stock out to channels', (dialect) => {
   let t: TestHub;
   let shop: StorefrontSim;
+  let setup: (allocation?: { sharePercent: number }) => unknown;
   const inventory = () => [...shop.events.values()].filter((e) => e.type === 'inventory.updated').map((e) => (e.data as { levels: Levels }).levels);
   const lastTold = () => Object.fromEntries(inventory().flat().map((l) => [l.sku, l.available]));
   const recordedAsTold = async (like: string) => Number((await t.hub.store.db.selectFrom('channel_stock').select((eb) => eb.fn.countAll().as('n')).where('sku', 'like', like).executeTakeFirstOrThrow()).n);
@@ -30,14 +31,13 @@ describeEachDatabase('stock out to channels', (dialect) => {
       name: `Product ${i}`,
       offers: [{ supplier: 'prompt', supplierSku: `P-${i}`, cost: { amount: 100, currency: 'USD' }, stock: 10 + (i % 5) }],
     }));
-    const answer = await t.api('/api/v1/setup', {
-      body: {
-        apiVersion: 'waybill/v1',
-        channels: [{ id: 'storefront', kind: 'storefront', name: 'Shop', currency: 'USD', notifyUrl: shop.notifyUrl, notifySecret: SECRETS.storefront }],
-        suppliers: [{ id: 'prompt', name: 'Prompt', currency: 'USD', apiToken: SUPPLIER_TOKENS.prompt, transport: { kind: 'rest-json', url: 'http://127.0.0.1:9/po', signingSecret: SECRETS.prompt } }],
-        products,
-      },
+    setup = (allocation?: { sharePercent: number }) => ({
+      apiVersion: 'waybill/v1',
+      channels: [{ id: 'storefront', kind: 'storefront', name: 'Shop', currency: 'USD', notifyUrl: shop.notifyUrl, notifySecret: SECRETS.storefront, ...(allocation ? { allocation } : {}) }],
+      suppliers: [{ id: 'prompt', name: 'Prompt', currency: 'USD', apiToken: SUPPLIER_TOKENS.prompt, transport: { kind: 'rest-json', url: 'http://127.0.0.1:9/po', signingSecret: SECRETS.prompt } }],
+      products,
     });
+    const answer = await t.api('/api/v1/setup', { body: setup() });
     expect(answer.status).toBe(200);
   });
   afterEach(async () => {
@@ -91,6 +91,15 @@ describeEachDatabase('stock out to channels', (dialect) => {
     expect([told[sku(0)], told[sku(13)], told[sku(39_999)]]).toEqual([5, 11, 5 + (39_999 % 7)]);
     expect(Math.max(...inventory().map((batch) => batch.length))).toBe(100);
   }, 90_000);
+
+  it('a channel told a share of its stock hears its share of every change, also where what it was told equals what is left', async () => {
+    await until('initial sync', async () => (await recordedAsTold('SKU-%')) === 250);
+    expect((await t.api('/api/v1/setup', { body: setup({ sharePercent: 50 }) })).status).toBe(200);
+    await until('the channel hears half of 10', () => lastTold()['SKU-000'] === 5);
+    // 5 of 10 taken: 5 left, which is what the channel was told; half of it is 2.
+    expect((await t.api('/api/v1/channels/storefront/orders', { body: orderBody('share-1', [{ sku: 'SKU-000', quantity: 5 }]) })).status).toBe(201);
+    await until('the channel hears half of what is left', () => lastTold()['SKU-000'] === 2);
+  });
 
   it('a reconciling pass corrects what drifted and records it', async () => {
     // Recorded, not only received: the record is written after the last batch is answered.

@@ -51,7 +51,8 @@ export const syncChannelStockJob = {
         const inFlight = pushesInFlight(channel.kind);
         const sent: StockUpdate[] = [];
         const skipped: SkippedStock[] = [];
-        for await (const levels of changedLevels(ctx.store.db, channelId, since)) {
+        // Told with an allocation, a channel's value is not on_hand - reserved: no rows may be left out by it.
+        for await (const levels of changedLevels(ctx.store.db, channelId, since, { toldIsAvailable: channel.allocation === null })) {
           const updates = toUpdates(levels, channel.allocation);
           skipped.push(...(await pushInBatches(sales, updates, { signal: job.signal, now, batchKey: `${channelId}:${since}`, first: sent.length }, inFlight)));
           sent.push(...updates);

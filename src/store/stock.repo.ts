@@ -55,25 +55,26 @@ export const CHANGED_LEVELS_PAGE = 5_000;
  * The bounded SKUs changed since `since` whose level may differ from what the channel was told, in pages in SKU
  * order, so a large change starts going out after its first page and several channels' syncs take turns. What the
  * channel was told comes through a join, not an IN list (a change may touch every SKU, far more than one statement
- * can bind), and the rows told exactly `on_hand - reserved` stay in the database (the re-read of a large change
- * whose values went out already costs a scan, not 100,000 rows in memory). The caller decides with the domain's
- * availableToPromise; unbounded SKUs are not managed on channels.
+ * can bind). When the channel is told what can be promised as it is (`toldIsAvailable`: no allocation), the rows
+ * told exactly `on_hand - reserved` stay in the database (the re-read of a large change whose values went out
+ * already costs a scan, not 100,000 rows in memory); a channel told a cap or a share of it gets every changed row.
+ * The caller decides with the domain's availableToPromise; unbounded SKUs are not managed on channels.
  *
  * A count on the change index comes first: most runs find nothing, or a few SKUs, which one query reads through
  * that index; only a large change is read in SKU order (a walk of the primary key, which a query ordered by SKU
  * always takes, even when nothing changed).
  */
-export async function* changedLevels(db: Db, channelId: string, since: number): AsyncGenerator<ChangedLevel[]> {
+export async function* changedLevels(db: Db, channelId: string, since: number, options: { toldIsAvailable: boolean }): AsyncGenerator<ChangedLevel[]> {
   const counted = await db.selectFrom('stock_levels').select((eb) => eb.fn.countAll().as('n')).where('updated_at', '>=', since).executeTakeFirst();
   const changed = Number(counted?.n ?? 0);
   if (changed === 0) return;
-  const query = db
+  let query = db
     .selectFrom('stock_levels as s')
     .leftJoin('channel_stock as c', (join) => join.onRef('c.sku', '=', 's.sku').on('c.channel_id', '=', channelId))
     .select(['s.sku', 's.bounded', 's.on_hand', 's.reserved', 'c.told'])
     .where('s.updated_at', '>=', since)
-    .where('s.bounded', '=', 1)
-    .where((eb) => eb.or([eb('c.told', 'is', null), eb('c.told', '<>', sql<number>`s.on_hand - s.reserved`)]));
+    .where('s.bounded', '=', 1);
+  if (options.toldIsAvailable) query = query.where((eb) => eb.or([eb('c.told', 'is', null), eb('c.told', '<>', sql<number>`s.on_hand - s.reserved`)]));
   if (changed <= CHANGED_LEVELS_PAGE) {
     yield (await query.execute()).sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
     return;
