@@ -1,8 +1,9 @@
 /**
  * Stock fan-out: a change of stock on every one of 100,000 SKUs, in one transaction, turned into coalesced
  * `inventory.updated` batches to every storefront channel by the hub's recurring stock sync (one run per channel per
- * second, src/app/sync-channel-stock.ts). The hub runs with its worker, as `waybill start` does. Measured from the
- * commit of the change to the moment the last channel has received the new level of every SKU.
+ * second, src/app/sync-channel-stock.ts; the change brings the runs forward in its transaction, as a supply change
+ * in the hub does). The hub runs with its worker, as `waybill start` does. Measured from the commit of the change to
+ * the moment the last channel has received the new level of every SKU.
  */
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
