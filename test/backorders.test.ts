@@ -2,14 +2,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { startSupplierSim, type SupplierSim } from '../sim/supplier.ts';
 import { describeEachDatabase } from './support/databases.ts';
 import { orderBody, SECRETS, startTestHub, SUPPLIER_TOKENS, testSetup, type TestHub } from './support/hub.ts';
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { until } from './support/until.ts';
 
 describeEachDatabase('Short of stock: backorders filled when stock comes back, or cancelled and refunded', (dialect) => {
   let t: TestHub;

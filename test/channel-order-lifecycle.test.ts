@@ -3,6 +3,7 @@ import { createShopifySim, type ShopifySim } from '../sim/shopify.ts';
 import { startSupplierSim, type SupplierSim } from '../sim/supplier.ts';
 import { describeEachDatabase } from './support/databases.ts';
 import { SECRETS, startTestHub, SUPPLIER_TOKENS, testSetup, type TestHub } from './support/hub.ts';
+import { until } from './support/until.ts';
 
 const SECRET = 'shpss_current_client_secret_01';
 // MUG-BLUE goes to the supplier "prompt", LAMP-OAK to "flaky" (test/support/hub.ts).
@@ -12,13 +13,6 @@ const ITEMS = [
 ];
 const STOCK: Record<string, number> = { 'MUG-BLUE': 10, 'TEE-RED-M': 10, 'LAMP-OAK': 4 };
 
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describeEachDatabase('A channel order after intake: payment, cancellation', (dialect) => {
   let t: TestHub;

@@ -6,6 +6,7 @@ import { startSupplierSim, type SupplierSim } from '../sim/supplier.ts';
 import { createWooCommerceSim, type WooCommerceSim, type WooRest } from '../sim/woocommerce.ts';
 import { describeEachDatabase } from './support/databases.ts';
 import { SECRETS, startTestHub, SUPPLIER_TOKENS, testSetup, type TestHub } from './support/hub.ts';
+import { until } from './support/until.ts';
 
 const SHOP = 'demo-shop.myshopify.com';
 const SHOPIFY_SECRET = 'shpss_current_client_secret_01';
@@ -16,13 +17,6 @@ const MUG = { sku: 'MUG-BLUE', variantId: 4101, price: '12.99', title: 'Blue mug
 const LAMP = { sku: 'LAMP-OAK', variantId: 4103, price: '89.00', title: 'Oak lamp', productId: 43, name: 'Oak lamp' };
 const STOCK: Record<string, number> = { 'MUG-BLUE': 30, 'TEE-RED-M': 10, 'LAMP-OAK': 4 };
 
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /**
  * What goes back out to Shopify and WooCommerce besides fulfilments and stock, through the hub and each store's

@@ -14,6 +14,7 @@ import { openStore, type Store } from '../src/store/store.ts';
 import { HubProcess, freePort, runCli } from './support/crash-process.ts';
 import { createTestDatabase, describeEachDatabase, type TestDatabase } from './support/databases.ts';
 import { SECRETS, SUPPLIER_TOKENS, testSetup } from './support/hub.ts';
+import { until } from './support/until.ts';
 
 const SECRET_KEY = '5eed'.repeat(16); // 64 hex digits: the master key every process of the run shares.
 const ORDERS = 150;
@@ -33,13 +34,6 @@ const SKUS = [
 /** Where testSetup() routes each SKU (the priority-1 offer; every supplier has stock). */
 const ROUTE: Record<string, string> = { 'MUG-BLUE': 'prompt', 'TEE-RED-M': 'flaky', 'LAMP-OAK': 'flaky' };
 
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number, describe?: () => string | Promise<string>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${describe ? `: ${await describe()}` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describeEachDatabase('kill -9 of the hub in the middle of a run of orders, then a restart', (dialect) => {
   const cleanups: (() => Promise<void>)[] = [];

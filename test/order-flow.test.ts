@@ -3,6 +3,7 @@ import { startStorefrontSim, type StorefrontSim } from '../sim/storefront.ts';
 import { startSupplierSim, type SupplierSim } from '../sim/supplier.ts';
 import { describeEachDatabase } from './support/databases.ts';
 import { SECRETS, startTestHub, SUPPLIER_TOKENS, testSetup, type TestHub } from './support/hub.ts';
+import { until } from './support/until.ts';
 
 const SKUS = [
   { sku: 'MUG-BLUE', unitPrice: 1299 },
@@ -10,13 +11,6 @@ const SKUS = [
   { sku: 'LAMP-OAK', unitPrice: 8900 },
 ];
 
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 25_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describeEachDatabase('an order from the storefront to the suppliers and back', (dialect) => {
   let t: TestHub;

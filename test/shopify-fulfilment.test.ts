@@ -3,6 +3,7 @@ import { createShopifySim, type ShopifyAdmin, type ShopifyOrder, type ShopifySim
 import { startSupplierSim, type SupplierSim } from '../sim/supplier.ts';
 import { describeEachDatabase } from './support/databases.ts';
 import { SECRETS, startTestHub, SUPPLIER_TOKENS, testSetup, type TestHub } from './support/hub.ts';
+import { until } from './support/until.ts';
 
 const SHOP = 'demo-shop.myshopify.com';
 const WEBHOOK_SECRET = 'shpss_current_client_secret_01';
@@ -13,13 +14,6 @@ const MUG = { sku: 'MUG-BLUE', variantId: 4101, price: '12.99', title: 'Blue mug
 const TEE = { sku: 'TEE-RED-M', variantId: 4102, price: '25.00', title: 'Red tee, M' };
 const LAMP = { sku: 'LAMP-OAK', variantId: 4103, price: '89.00', title: 'Oak lamp' };
 
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describeEachDatabase('fulfilments out to Shopify', (dialect) => {
   let t: TestHub;

@@ -3,6 +3,7 @@ import { syncChannelStockJob } from '../src/app/sync-channel-stock.ts';
 import { createShopifySim, type ShopifyAdmin, type ShopifySim } from '../sim/shopify.ts';
 import { describeEachDatabase } from './support/databases.ts';
 import { orderBody, SECRETS, SUPPLIER_TOKENS, startTestHub, type TestHub } from './support/hub.ts';
+import { until } from './support/until.ts';
 
 const SHOP = 'demo-shop.myshopify.com';
 const WEBHOOK_SECRET = 'shpss_current_client_secret_01';
@@ -13,13 +14,6 @@ const LAMP = { sku: 'LAMP-OAK', variantId: 4103, price: '89.00', title: 'Oak lam
 /** What the supplier reports: Waybill's available to promise before any order. GHOST is not sold on Shopify. */
 const STOCK = { 'MUG-BLUE': 10, 'TEE-RED-M': 12, 'LAMP-OAK': 5, GHOST: 3 } as const;
 
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describeEachDatabase('stock out to Shopify', (dialect) => {
   let t: TestHub;

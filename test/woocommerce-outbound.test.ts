@@ -5,6 +5,7 @@ import { startSupplierSim, type SupplierSim } from '../sim/supplier.ts';
 import { ensureChannelJobs } from '../src/app/channel-jobs.ts';
 import { describeEachDatabase } from './support/databases.ts';
 import { SECRETS, startTestHub, SUPPLIER_TOKENS, testSetup, type TestHub } from './support/hub.ts';
+import { until } from './support/until.ts';
 
 const WEBHOOK_SECRET = 'woo-webhook-secret-0123456789';
 const STORE = 'https://shop.example.com';
@@ -21,13 +22,6 @@ const PRODUCTS: WooProductSeed[] = [
 ];
 const STOCK: Record<string, number> = { 'MUG-BLUE': 20, 'TEE-RED-M': 7, 'LAMP-OAK': 5 };
 
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 25_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describeEachDatabase('WooCommerce out: fulfilments and stock', (dialect) => {
   let t: TestHub;

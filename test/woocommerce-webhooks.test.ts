@@ -2,6 +2,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { createWooCommerceSim, type WooCommerceSim, type WooCommerceSimOptions } from '../sim/woocommerce.ts';
 import { describeEachDatabase } from './support/databases.ts';
 import { startTestHub, testSetup, type TestHub } from './support/hub.ts';
+import { until } from './support/until.ts';
 
 const SECRET = 'woo-webhook-secret-0123456789';
 const STORE = 'https://shop.example.com';
@@ -10,13 +11,6 @@ const ITEMS = [
   { sku: 'LAMP-OAK', productId: 42, variationId: 77, price: '89.00', name: 'Oak lamp - Large' },
 ];
 
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describeEachDatabase('WooCommerce webhooks in', (dialect) => {
   let t: TestHub;
