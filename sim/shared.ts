@@ -4,7 +4,7 @@
  * than imported from src/, so a simulator catches a hub that drifts from the documented contract.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -112,6 +112,19 @@ export function sendJson(res: ServerResponse, status: number, body?: unknown): v
 }
 
 /** Listens on 127.0.0.1 (port 0 = ephemeral) and returns the port actually bound. */
+/** A TCP port free on 127.0.0.1 right now (for a process that must be told its port before it starts). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => (port ? resolve(port) : reject(new Error('no port'))));
+    });
+  });
+}
+
 export function listen(server: Server, port = 0): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);

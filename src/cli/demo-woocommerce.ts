@@ -4,9 +4,9 @@
  * the managed stock of every product and variation (the tees are variations of one variable product).
  */
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { createWooCommerceSim, type WooOrderItem, type WooProductSeed, type WooRest } from '../../sim/woocommerce.ts';
 import { decimal, pickProducts, type DemoChannel, type DemoProduct } from './demo-channels.ts';
+import { freePort } from '../../sim/shared.ts';
 
 const WEBHOOK_SECRET = 'demo-woocommerce-webhook-secret-01';
 const SEED = 31;
@@ -57,14 +57,3 @@ function productsOf(catalog: readonly DemoProduct[]): WooProductSeed[] {
   return [...simple, { id: TEE_PRODUCT_ID, sku: '', name: 'Red tee', variations: tees }];
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}

@@ -3,25 +3,14 @@
  * started again on the same port, and its one-shot commands (migrate, apply, keys create) run like an operator's.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+export { freePort } from '../../sim/shared.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = fileURLToPath(new URL('../../bin/waybill.mjs', import.meta.url));
 const LOG_LINES_KEPT = 200;
 
 /** A port nobody listens on right now (the hub keeps it across restarts, so clients never learn a new address). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => (port ? resolve(port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 /** Runs one CLI command to completion; rejects with its output when it exits non-zero. Resolves to stdout. */
 export function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 30_000): Promise<string> {
