@@ -1,11 +1,13 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { createShopifySim, type ShopifySim } from '../sim/shopify.ts';
+import { createWooCommerceSim } from '../sim/woocommerce.ts';
 import { startSupplierSim, type SupplierSim } from '../sim/supplier.ts';
 import { describeEachDatabase } from './support/databases.ts';
 import { SECRETS, startTestHub, SUPPLIER_TOKENS, testSetup, type TestHub } from './support/hub.ts';
 import { until } from './support/until.ts';
 
 const SECRET = 'shpss_current_client_secret_01';
+const WOO_SECRET = 'woo-webhook-secret-0123456789';
 // MUG-BLUE goes to the supplier "prompt", LAMP-OAK to "flaky" (test/support/hub.ts).
 const ITEMS = [
   { sku: 'MUG-BLUE', variantId: 4101, price: '12.99', title: 'Blue mug' },
@@ -28,7 +30,10 @@ describeEachDatabase('A channel order after intake: payment, cancellation', (dia
     suppliers = { prompt, flaky };
     const doc: any = testSetup({ prompt: prompt.url, flaky: flaky.url });
     for (const product of doc.products) for (const offer of product.offers) offer.stock = STOCK[product.sku];
-    doc.channels.push({ id: 'shop', kind: 'shopify', name: 'Shop', currency: 'USD', shopDomain: 'demo-shop.myshopify.com', webhookSecret: SECRET });
+    doc.channels.push(
+      { id: 'shop', kind: 'shopify', name: 'Shop', currency: 'USD', shopDomain: 'demo-shop.myshopify.com', webhookSecret: SECRET },
+      { id: 'woo', kind: 'woocommerce', name: 'Woo', currency: 'USD', storeUrl: 'https://shop.example.com', webhookSecret: WOO_SECRET },
+    );
     await t.apply(doc);
     shop = createShopifySim({ shopDomain: 'demo-shop.myshopify.com', webhookUrl: `${t.url}/webhooks/shopify/shop`, secret: SECRET, seed: 5 });
   });
@@ -38,8 +43,8 @@ describeEachDatabase('A channel order after intake: payment, cancellation', (dia
   });
 
   const processed = () => until('deliveries processed', async () => (await t.hub.store.db.selectFrom('channel_deliveries').select('processed_at').where('processed_at', 'is', null).execute()).length === 0);
-  const viewOf = async (externalId: number) => {
-    const row = await t.hub.store.db.selectFrom('orders').select('id').where('external_id', '=', String(externalId)).executeTakeFirstOrThrow();
+  const viewOf = async (externalId: number, channel = 'shop') => {
+    const row = await t.hub.store.db.selectFrom('orders').select('id').where('channel_id', '=', channel).where('external_id', '=', String(externalId)).executeTakeFirstOrThrow();
     return (await t.api(`/api/v1/orders/${row.id}`)).body;
   };
   const reserved = async () => Object.fromEntries((await t.api('/api/v1/stock')).body.levels.map((l: any) => [l.sku, l.reserved]));
@@ -107,5 +112,28 @@ describeEachDatabase('A channel order after intake: payment, cancellation', (dia
     expect(flakyPo.state).toBe('accepted');
     const cancelled = view.events.find((e: any) => e.type === 'order.lines_cancelled');
     expect(cancelled.data.cancelled).toEqual([]);
+  });
+
+  it('WooCommerce: on-hold waits for the payment, processing releases it; cancelled at the store cancels', async () => {
+    const woo = createWooCommerceSim({ storeUrl: 'https://shop.example.com', webhookUrl: `${t.url}/webhooks/woocommerce/woo`, secret: WOO_SECRET, seed: 4 });
+    const items = [{ sku: 'MUG-BLUE', productId: 41, price: '12.99', name: 'Blue mug' }];
+    const transfer = { ...woo.makeOrder(1, items, [2]), status: 'on-hold' as const };
+    expect((await woo.deliver('order.created', transfer)).status).toBe(200);
+    await processed();
+    expect((await viewOf(transfer.id, 'woo')).state).toBe('awaiting_payment');
+    await woo.deliver('order.updated', woo.updateOf(transfer, 2_000, { status: 'processing' }));
+    await processed();
+    await until('the PO at its supplier', async () => suppliers.prompt.received.size === 1);
+    expect((await viewOf(transfer.id, 'woo')).events.map((e: any) => e.type)).toContain('order.paid');
+
+    const unwanted = { ...woo.makeOrder(2, items, [1]), status: 'pending' as const };
+    await woo.deliver('order.created', unwanted);
+    await processed();
+    await woo.deliver('order.updated', woo.updateOf(unwanted, 2_000, { status: 'cancelled' }));
+    await processed();
+    const view = await viewOf(unwanted.id, 'woo');
+    expect(view.state).toBe('cancelled');
+    expect(view.purchaseOrders.map((po: any) => po.state)).toEqual(['cancelled']);
+    expect(suppliers.prompt.received.size).toBe(1);
   });
 });
