@@ -9,7 +9,10 @@
  * the variants a test adds (addVariant): their inventory items, `available` per location, inventorySetQuantities
  * with its compare-and-set check; variant prices with productVariantsBulkUpdate (./shopify-prices.ts); and the
  * orders as the GraphQL API lists them, their payments and refunds (suggestedRefund, refundCreate, refunds/create
- * webhooks) and the app's webhook subscriptions (./shopify-sales.ts).
+ * webhooks) and the app's webhook subscriptions (./shopify-sales.ts); and the app as a fulfillment service: its
+ * registration and location, the merchant's fulfillment and cancellation requests with their signed
+ * fulfillment_order_notification, assignedFulfillmentOrders and the app's accept/reject answers
+ * (./shopify-fulfillment-service.ts).
  */
 import { createHmac, randomInt, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -45,6 +48,15 @@ import {
   type AdminOperation as CommonAdminOperation,
   type MoneyFormat,
 } from './shopify-common.ts';
+import {
+  FulfillmentServices,
+  fulfillmentServiceOperations,
+  type FulfillmentNotificationKind,
+  type NotifyOptions,
+  type SimFulfillmentOrderAnswer,
+  type SimFulfillmentOrderRequestStatus,
+  type SimFulfillmentService,
+} from './shopify-fulfillment-service.ts';
 import { priceNode, priceOperations, type PriceCatalog, type SimPriceUpdate } from './shopify-prices.ts';
 import {
   adminRefund,
@@ -57,6 +69,13 @@ import {
   type SimWebhookSubscription,
 } from './shopify-sales.ts';
 
+export type {
+  NotifyOptions,
+  SimFulfillmentOrderAnswer,
+  SimFulfillmentOrderAnswerKind,
+  SimFulfillmentOrderRequestStatus,
+  SimFulfillmentService,
+} from './shopify-fulfillment-service.ts';
 export type { SimPriceUpdate, VariantsBulkUserError } from './shopify-prices.ts';
 export type { SimRefund, SimTransaction, SimWebhookSubscription } from './shopify-sales.ts';
 
@@ -319,6 +338,27 @@ export interface ShopifySim {
   /** Shopify deletes a subscription whose deliveries keep failing (or the merchant uninstalls part of the app). */
   deleteWebhookSubscription(topic: string): void;
   addWebhookSubscription(topic: string, uri: string): SimWebhookSubscription;
+  /** The fulfillment services the app registered (fulfillmentServiceCreate), oldest first. Copies. */
+  fulfillmentServices(): SimFulfillmentService[];
+  /**
+   * The merchant requests fulfillment of an order: its OPEN, UNSUBMITTED fulfillment orders at service locations
+   * become SUBMITTED (keeping the message as merchantMessage), and each service concerned is told with one signed
+   * POST of `{"kind":"FULFILLMENT_REQUEST"}` to `<callbackUrl>/fulfillment_order_notification` (one attempt, no
+   * retries, 5 s). Returns the last of those POSTs; null when nothing changed (or no service has a callback URL).
+   */
+  requestFulfillment(
+    orderId: number,
+    opts?: { message?: string } & NotifyOptions,
+  ): Promise<DeliveryResult | null>;
+  /**
+   * The merchant asks to cancel an order's fulfillment: ACCEPTED fulfillment orders at service locations become
+   * CANCELLATION_REQUESTED and their services are told (`{"kind":"CANCELLATION_REQUEST"}`, as requestFulfillment);
+   * SUBMITTED ones nobody accepted yet are closed at once (status and request status CLOSED) without a notification.
+   */
+  requestCancellation(
+    orderId: number,
+    opts?: { message?: string } & NotifyOptions,
+  ): Promise<DeliveryResult | null>;
 }
 
 export function createShopifySim(opts: ShopifySimOptions): ShopifySim {
@@ -397,6 +437,57 @@ class ShopifyStore implements ShopifySim {
 
   addWebhookSubscription(topic: string, uri: string): SimWebhookSubscription {
     return this.backOffice.sales.subscribe(topic, uri);
+  }
+
+  fulfillmentServices(): SimFulfillmentService[] {
+    return this.backOffice.services.list();
+  }
+
+  async requestFulfillment(
+    orderId: number,
+    opts: { message?: string } & NotifyOptions = {},
+  ): Promise<DeliveryResult | null> {
+    const told = this.backOffice.services.requestFulfillment(orderId, opts.message ?? null);
+    return this.notify(told, 'FULFILLMENT_REQUEST', opts);
+  }
+
+  async requestCancellation(
+    orderId: number,
+    opts: { message?: string } & NotifyOptions = {},
+  ): Promise<DeliveryResult | null> {
+    const told = this.backOffice.services.requestCancellation(orderId, opts.message ?? null);
+    return this.notify(told, 'CANCELLATION_REQUEST', opts);
+  }
+
+  /** One signed POST per service, one attempt each: Shopify does not retry these notifications. */
+  private async notify(
+    services: SimFulfillmentService[],
+    kind: FulfillmentNotificationKind,
+    opts: NotifyOptions,
+  ): Promise<DeliveryResult | null> {
+    let last: DeliveryResult | null = null;
+    for (const { callbackUrl } of services) {
+      if (callbackUrl === null) continue;
+      const body = Buffer.from(JSON.stringify({ kind }), 'utf8');
+      const headers = {
+        'Content-Type': 'application/json',
+        'User-Agent': USER_AGENT,
+        'X-Shopify-Hmac-Sha256': signBody(opts.secret ?? this.opts.secret, body),
+        'X-Shopify-Shop-Domain': this.opts.shopDomain,
+        'X-Shopify-API-Version': this.opts.apiVersion ?? DEFAULT_API_VERSION,
+      };
+      const url = `${callbackUrl}/fulfillment_order_notification`;
+      const answer = await postOnce({
+        url,
+        webhookId: '',
+        headers,
+        body,
+        maxAttempts: 1,
+        timeoutMs: DEFAULT_TIMEOUT_MS,
+      });
+      last = { status: answer.status, webhookId: '', attempts: 1, body: answer.body };
+    }
+    return last;
   }
 
   addVariant(variant: SimVariantInput): SimVariant {
@@ -1039,6 +1130,12 @@ export interface SimFulfillmentOrder {
   id: string;
   orderId: number;
   status: SimFulfillmentOrderStatus;
+  /** Where the merchant's request to a fulfillment service stands; UNSUBMITTED at any other location. */
+  requestStatus: SimFulfillmentOrderRequestStatus;
+  /** The message of the merchant's latest fulfillment or cancellation request (requestFulfillment), if any. */
+  merchantMessage: string | null;
+  /** What the app answered as the fulfillment service, oldest first. */
+  answers: SimFulfillmentOrderAnswer[];
   location: SimLocation;
   lineItems: SimFulfillmentOrderLine[];
 }
@@ -1189,6 +1286,8 @@ class BackOffice {
   /** Orders as the GraphQL API shows them, their payments, refunds, and the app's webhook subscriptions. */
   readonly sales: SalesBook;
   readonly salesContext: SalesBookContext;
+  /** The app's fulfillment services, their locations, and the requests on the fulfillment orders there. */
+  readonly services: FulfillmentServices;
 
   constructor(
     store: StoreContext,
@@ -1200,6 +1299,12 @@ class BackOffice {
     const { currency, digits, money } = store;
     this.salesContext = { currency, digits, money, nextId: () => this.nextId() };
     this.sales = new SalesBook(this.salesContext);
+    this.services = new FulfillmentServices({
+      location: (name) => this.location(name),
+      nextId: () => this.nextId(),
+      fulfillmentOrders: () => [...this.orders.values()].flatMap((o) => o.fulfillmentOrders),
+      fulfillmentOrdersOf: (orderId) => this.orders.get(orderId)?.fulfillmentOrders,
+    });
   }
 
   /** The shop's primary location: where an online order's stock comes from unless the merchant says otherwise. */
@@ -1228,10 +1333,13 @@ class BackOffice {
       const name = locationOf(line, index);
       byLocation.set(name, [...(byLocation.get(name) ?? []), this.fulfillmentOrderLine(line)]);
     });
-    const fulfillmentOrders = [...byLocation].map(([name, lineItems]) => ({
+    const fulfillmentOrders = [...byLocation].map(([name, lineItems]): SimFulfillmentOrder => ({
       id: gid('FulfillmentOrder', this.nextId()),
       orderId: order.id,
-      status: order.cancelled_at ? ('CANCELLED' as const) : ('OPEN' as const),
+      status: order.cancelled_at ? 'CANCELLED' : 'OPEN',
+      requestStatus: 'UNSUBMITTED',
+      merchantMessage: null,
+      answers: [],
       location: this.location(name),
       lineItems,
     }));
@@ -1711,6 +1819,7 @@ const NODE_COST = {
 const OPERATIONS: Readonly<Record<string, AdminOperation>> = {
   ...priceOperations((office: BackOffice) => office.inventory),
   ...salesOperations<BackOffice>(),
+  ...fulfillmentServiceOperations((office: BackOffice) => office.services, fulfillmentOrderLineNode),
   /** location(id) { id name isActive }: the shop's primary location when no id is given. */
   WaybillStockLocation: {
     requestedCost: () => 1,
@@ -1765,7 +1874,7 @@ const OPERATIONS: Readonly<Record<string, AdminOperation>> = {
       };
     },
   },
-  /** order(id) { fulfillmentOrders(first, after) { … lineItems(first: $linesFirst) { … } } } */
+  /** order(id) { fulfillmentOrders(first, after) { id status requestStatus … lineItems(first: $linesFirst) { … } } } */
   WaybillFulfillmentOrders: {
     requestedCost: (v) =>
       3 +
@@ -1779,6 +1888,7 @@ const OPERATIONS: Readonly<Record<string, AdminOperation>> = {
       const nodes = page.nodes.map((fo) => ({
         id: fo.id,
         status: fo.status,
+        requestStatus: fo.requestStatus,
         assignedLocation: { name: fo.location.name, location: { id: fo.location.id } },
         lineItems: connection(fo.lineItems.map(fulfillmentOrderLineNode), linesFirst, null),
       }));
@@ -1956,6 +2066,8 @@ function checkFulfillment(
         message: `Fulfillment order ${fo.id} has an unfulfillable status= ${fo.status.toLowerCase()}.`,
       });
     }
+    const refusal = office.services.fulfillmentRefusal(fo);
+    if (refusal) return errors.push({ field: ['fulfillment'], message: refusal });
     errors.push(...checkLines(fo, entry.lines, field, lines));
   });
   if (new Set(fulfillmentOrders.map((fo) => fo.orderId)).size > 1) {
@@ -2153,8 +2265,12 @@ class AdminServer implements ShopifyAdmin {
     if (fault?.kind === 'user-error') {
       const root = operation.userErrorRoot ?? 'fulfillmentCreate';
       const userErrors = [{ field: root === 'fulfillmentCreate' ? ['fulfillment'] : null, message: fault.message }];
+      const object =
+        'payloadObject' in operation
+          ? operation.payloadObject
+          : root === 'fulfillmentCreate' && 'fulfillment';
       return answer(200, 'user-errors', {
-        data: { [root]: { ...(root === 'fulfillmentCreate' && { fulfillment: null }), userErrors } },
+        data: { [root]: { ...(typeof object === 'string' && { [object]: null }), userErrors } },
         extensions: { cost: this.cost(requested, requested) },
       });
     }

@@ -7,6 +7,7 @@ import { notifyChannelJob } from './app/notify-channel.ts';
 import { processChannelDeliveryJob } from './app/process-channel-delivery.ts';
 import { refundAtChannelJob } from './app/refund-at-channel.ts';
 import { catchUpChannelJob } from './app/catch-up-channel.ts';
+import { answerFulfilmentRequestsJob } from './app/answer-fulfilment-requests.ts';
 import { ensureChannelJobs } from './app/channel-jobs.ts';
 import { fillBackordersJob } from './app/fill-backorders.ts';
 import { syncChannelPricesJob } from './app/sync-channel-prices.ts';
@@ -84,7 +85,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     channels: salesChannels,
     log,
   };
-  for (const job of [sendPurchaseOrderJob.bind(ctx), ackDueJob.bind(ctx), notifyChannelJob.bind(ctx), processChannelDeliveryJob.bind(ctx), syncChannelStockJob.bind(ctx), refundAtChannelJob.bind(ctx), syncChannelPricesJob.bind(ctx), catchUpChannelJob.bind(ctx), fillBackordersJob.bind(ctx)]) jobs.set(job.kind, job);
+  for (const job of [sendPurchaseOrderJob.bind(ctx), ackDueJob.bind(ctx), notifyChannelJob.bind(ctx), processChannelDeliveryJob.bind(ctx), syncChannelStockJob.bind(ctx), refundAtChannelJob.bind(ctx), syncChannelPricesJob.bind(ctx), catchUpChannelJob.bind(ctx), answerFulfilmentRequestsJob.bind(ctx), fillBackordersJob.bind(ctx)]) jobs.set(job.kind, job);
 
   if (options.worker) {
     worker = new Worker(store, jobs, clock, {

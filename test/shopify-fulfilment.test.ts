@@ -1,8 +1,7 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { createShopifySim, type ShopifyAdmin, type ShopifyOrder, type ShopifySim } from '../sim/shopify.ts';
-import { startSupplierSim, type SupplierSim } from '../sim/supplier.ts';
 import { describeEachDatabase } from './support/databases.ts';
-import { SECRETS, startTestHub, SUPPLIER_TOKENS, testSetup, type TestHub } from './support/hub.ts';
+import { startTestHub, startTestSuppliers, testSetup, type TestHub } from './support/hub.ts';
 import { until } from './support/until.ts';
 
 const SHOP = 'demo-shop.myshopify.com';
@@ -24,9 +23,7 @@ describeEachDatabase('fulfilments out to Shopify', (dialect) => {
 
   beforeEach(async () => {
     t = await startTestHub(dialect, { worker: true, workerOptions: { pollMs: 20 } });
-    const supplier = (name: 'prompt' | 'flaky', seed: number): Promise<SupplierSim> =>
-      startSupplierSim({ name, signingSecret: SECRETS[name], hubUrl: t.url, apiToken: SUPPLIER_TOKENS[name], seed, ackDelayMs: 5, shipDelayMs: 5 });
-    const [prompt, flaky] = await Promise.all([supplier('prompt', 1), supplier('flaky', 2)]);
+    const { prompt, flaky } = await startTestSuppliers(t.url);
     shop = createShopifySim({ shopDomain: SHOP, webhookUrl: `${t.url}/webhooks/shopify/shop`, secret: WEBHOOK_SECRET, seed: 9 });
     admin = await shop.startAdmin({ accessToken: TOKEN });
     sims.push(prompt, flaky, admin);

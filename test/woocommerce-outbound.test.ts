@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { createWooCommerceSim, type WooCommerceSim, type WooOrder, type WooProductSeed, type WooRest } from '../sim/woocommerce.ts';
-import { startSupplierSim, type SupplierSim } from '../sim/supplier.ts';
 import { ensureChannelJobs } from '../src/app/channel-jobs.ts';
 import { describeEachDatabase } from './support/databases.ts';
-import { SECRETS, startTestHub, SUPPLIER_TOKENS, testSetup, type TestHub } from './support/hub.ts';
+import { startTestHub, startTestSuppliers, testSetup, type TestHub } from './support/hub.ts';
 import { until } from './support/until.ts';
 
 const WEBHOOK_SECRET = 'woo-webhook-secret-0123456789';
@@ -33,9 +32,7 @@ describeEachDatabase('WooCommerce out: fulfilments and stock', (dialect) => {
 
   beforeEach(async () => {
     t = await startTestHub(dialect, { worker: true, workerOptions: { pollMs: 20 } });
-    const supplier = (name: 'prompt' | 'flaky', seed: number): Promise<SupplierSim> =>
-      startSupplierSim({ name, signingSecret: SECRETS[name], hubUrl: t.url, apiToken: SUPPLIER_TOKENS[name], seed, ackDelayMs: 5, shipDelayMs: 5 });
-    const [prompt, flaky] = await Promise.all([supplier('prompt', 1), supplier('flaky', 2)]);
+    const { prompt, flaky } = await startTestSuppliers(t.url);
     suppliers = { prompt: prompt.url, flaky: flaky.url };
     // A fresh key pair per test: the adapter remembers product ids per store and key, and ports get reused.
     keys.consumerKey = `ck_${randomBytes(20).toString('hex')}`;

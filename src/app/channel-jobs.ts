@@ -1,3 +1,4 @@
+import { ensureFulfilmentRequests } from './answer-fulfilment-requests.ts';
 import type { AppContext } from './context.ts';
 import { ensureCatchUp } from './catch-up-channel.ts';
 import { ensureBackorderFill } from './fill-backorders.ts';
@@ -5,8 +6,8 @@ import { queuePriceSync } from './sync-channel-prices.ts';
 import { ensureStockSync } from './sync-channel-stock.ts';
 
 /**
- * Every channel's background work, queued where it is missing: the stock sync and the catch-up poll (one recurring
- * job each, by key), and the filling of backorders when stock comes back. At start (`resume`), also a price sync for every channel with prices (it sends only what the channel
+ * Every channel's background work, queued where it is missing: the stock sync, the catch-up poll and the look at
+ * fulfilment requests (one recurring job each, by key), and the filling of backorders when stock comes back. At start (`resume`), also a price sync for every channel with prices (it sends only what the channel
  * was not told; a setup change queues its own).
  */
 export async function ensureChannelJobs(ctx: AppContext, options: { resume?: boolean } = {}): Promise<void> {
@@ -25,6 +26,7 @@ export async function ensureChannelJobs(ctx: AppContext, options: { resume?: boo
       ).map((r) => r.channel_id);
   await ctx.store.transact(async (tx) => {
     await ensureCatchUp(ctx, tx, channels);
+    await ensureFulfilmentRequests(ctx, tx, channels);
     await queuePriceSync(ctx, tx, withPrices, ctx.clock.now().getTime());
   });
 }

@@ -1,4 +1,5 @@
 import { planCancellation, type PurchaseOrderForCancel } from '../domain/cancellation.ts';
+import { decideCancellationRequest, type CancellationDecision, type FulfilmentRequestLines } from '../domain/fulfilment-request.ts';
 import { orderLineMachine, orderMachine } from '../domain/order.machine.ts';
 import { nextOrderState, paidOrderState, type Order } from '../domain/order.ts';
 import { purchaseOrderMachine } from '../domain/purchase-order.machine.ts';
@@ -94,17 +95,38 @@ function wholeLinesRefunded(order: Order, refunded: readonly { sku: string; quan
   return whole;
 }
 
+/**
+ * The channel asks Waybill, as its fulfilment service, to cancel these lines: all of them or none (the channel
+ * hears either "cancelled" or "it carries on"). Decided by decideCancellationRequest; carried out in the caller's
+ * transaction. A send that a worker claimed between the decision and the cancel throws CancellationOvertaken, so
+ * the caller's transaction rolls back whole and the request is rejected instead.
+ */
+export async function cancelAtChannelRequest(ctx: AppContext, tx: Db, order: Order, request: FulfilmentRequestLines, why: string): Promise<CancellationDecision> {
+  const purchaseOrders = await loadPurchaseOrders(tx, { orderId: order.id }, ctx.store.caps.rowLocks);
+  const neverSent = await unsentQueued(tx, purchaseOrders);
+  const decision = decideCancellationRequest(order, purchaseOrders.map((po) => forCancel(po, neverSent)), request);
+  if (decision.kind === 'accept' && decision.cancelLines.length) await cancelLines(ctx, tx, order, decision.cancelLines, why, { allOrNothing: true });
+  return decision;
+}
+
+/** A purchase order went to its supplier while Waybill was cancelling it: nothing of the cancellation may stand. */
+export class CancellationOvertaken extends Error {
+  readonly code = 'cancellation_overtaken';
+}
+
 /** Cancels what can be cancelled of these lines (see planCancellation) and holds the order for what cannot. */
-async function cancelLines(ctx: AppContext, tx: Db, order: Order, targets: readonly number[], why: string): Promise<string> {
+async function cancelLines(ctx: AppContext, tx: Db, order: Order, targets: readonly number[], why: string, options: { allOrNothing?: boolean } = {}): Promise<string> {
   const now = ctx.clock.now();
   const purchaseOrders = await loadPurchaseOrders(tx, { orderId: order.id }, ctx.store.caps.rowLocks);
   const neverSent = await unsentQueued(tx, purchaseOrders);
   const plan = planCancellation(order, purchaseOrders.map((po) => forCancel(po, neverSent)), targets);
+  if (options.allOrNothing && (plan.withSuppliers.length || plan.alreadyShipped.length)) throw new CancellationOvertaken(`${order.id}: a line reached a supplier meanwhile`);
 
   // Stop the queued sends first: a send job that is not pending and untried any more has (maybe) reached the supplier.
   const stopped: string[] = [];
   for (const po of purchaseOrders.filter((p) => plan.cancelPurchaseOrders.includes(p.id))) {
     if (po.state === 'pending' && !(await cancelPendingJob(tx, `${sendPurchaseOrderJob.kind}:${po.poNumber}`, now.getTime(), true))) {
+      if (options.allOrNothing) throw new CancellationOvertaken(`${po.poNumber} was claimed for sending meanwhile`);
       const lines = po.lines.map((l) => l.orderLineNumber);
       plan.cancelLines = plan.cancelLines.filter((n) => !lines.includes(n));
       plan.withSuppliers.push({ poNumber: po.poNumber, supplierId: po.supplierId, lines });

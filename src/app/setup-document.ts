@@ -55,7 +55,12 @@ const shopifyChannel = z.strictObject({
   adminUrl: z.url({ protocol: /^https?$/ }).optional(),
   /** The Shopify location whose stock Waybill sets; the shop's primary location when absent. */
   locationId: z.string().regex(/^gid:\/\/shopify\/Location\/\d+$/, 'must be a Shopify location id (gid://shopify/Location/…)').optional(),
-});
+  /**
+   * Waybill registers itself as the shop's fulfillment service of this name (needs accessToken and publicUrl):
+   * lines stocked at its location come as fulfillment requests, accepted or rejected with Shopify's reasons.
+   */
+  fulfillmentService: z.strictObject({ name: z.string().trim().min(1).max(100) }).optional(),
+}).refine((c) => !c.fulfillmentService || c.accessToken, { message: 'a fulfillment service needs the Admin API accessToken', path: ['fulfillmentService'] });
 
 /** A WooCommerce store: webhooks in (each signed with the secret set on it), the REST API out. */
 const woocommerceChannel = z

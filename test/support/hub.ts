@@ -2,6 +2,7 @@ import { createApiKey } from '../../src/app/api-keys.ts';
 import { applySetup } from '../../src/app/apply-setup.ts';
 import { setupDocument, type SetupDocument } from '../../src/app/setup-document.ts';
 import { createHub, type Hub, type HubOptions } from '../../src/hub.ts';
+import { startSupplierSim, type SupplierSim } from '../../sim/supplier.ts';
 import { migrateToLatest } from '../../src/store/migrate.ts';
 import { createTestDatabase, type DialectName, type TestDatabase } from './databases.ts';
 
@@ -60,6 +61,14 @@ export async function startTestHub(dialect: DialectName, options: Partial<HubOpt
 
 export const SUPPLIER_TOKENS = { prompt: 'prompt-token-0123456789abcdef', flaky: 'flaky-token-0123456789abcdef' } as const;
 export const SECRETS = { storefront: 'storefront-notify-secret-0001', prompt: 'prompt-signing-secret-000001', flaky: 'flaky-signing-secret-0000001' } as const;
+
+/** The two suppliers of testSetup, quick and reliable (ack and ship within 5 ms), answering the hub at `hubUrl`. */
+export async function startTestSuppliers(hubUrl: string): Promise<{ prompt: SupplierSim; flaky: SupplierSim }> {
+  const supplier = (name: 'prompt' | 'flaky', seed: number): Promise<SupplierSim> =>
+    startSupplierSim({ name, signingSecret: SECRETS[name], hubUrl, apiToken: SUPPLIER_TOKENS[name], seed, ackDelayMs: 5, shipDelayMs: 5 });
+  const [prompt, flaky] = await Promise.all([supplier('prompt', 1), supplier('flaky', 2)]);
+  return { prompt, flaky };
+}
 
 /** A setup with one storefront, two suppliers and three products; URLs point wherever the test's simulators listen. */
 export function testSetup(urls: { notifyUrl?: string; prompt: string; flaky: string }, timeoutMs = 2_000): SetupDocument {

@@ -1,5 +1,6 @@
 import type { ChannelId } from '../../domain/ids.ts';
 import type { Money } from '../../domain/money.ts';
+import type { FulfilmentRefusal } from '../../domain/fulfilment-request.ts';
 import type { IncomingOrder } from '../../domain/order.ts';
 import type { z } from 'zod';
 
@@ -51,7 +52,40 @@ export interface SalesChannel {
   pollOrders?(query: { updatedAfter: Date; cursor: string | null }, options: { signal: AbortSignal; now: Date }): Promise<OrderPage>;
   /** The channel's webhook subscriptions that point at Waybill, so the operator hears when one is disabled or gone. */
   webhookHealth?(options: { signal: AbortSignal; now: Date; deliveryUrl: string }): Promise<WebhookHealth[]>;
+  /**
+   * Registers Waybill as the channel's fulfilment service (Shopify's fulfillmentServiceCreate), so that the
+   * channel asks Waybill to ship what is assigned to it. Safe to repeat: a service of the same name is reused, its
+   * callback moved to `callbackUrl` if it changed. Absent when the channel does not use Waybill as one.
+   */
+  registerFulfilmentService?(options: { signal: AbortSignal; now: Date; callbackUrl: string }): Promise<FulfilmentService>;
+  /** The channel's open requests to Waybill as its fulfilment service (to ship, to cancel), oldest first. */
+  fulfilmentRequests?(options: { signal: AbortSignal; now: Date }): Promise<FulfilmentRequest[]>;
+  /** Accepts or rejects one request. A request already answered is no longer listed, so a retry answers none twice. */
+  answerFulfilmentRequest?(request: FulfilmentRequest, answer: FulfilmentAnswer, options: { signal: AbortSignal; now: Date }): Promise<void>;
 }
+
+/** Waybill as a channel's fulfilment service: the channel's ids of it and of the location it ships from. */
+export interface FulfilmentService {
+  id: string;
+  name: string;
+  locationId: string;
+  callbackUrl: string;
+}
+
+/** The channel asks Waybill to ship these lines of an order, or to cancel them. */
+export interface FulfilmentRequest {
+  kind: 'fulfilment' | 'cancellation';
+  /** The channel's id of what is asked (Shopify: the fulfillment order). */
+  id: string;
+  externalOrderId: string;
+  /** The channel's lines: `id` is the channel's own, SKUs are trimmed. */
+  lines: { id: string; sku: string; quantity: number }[];
+}
+
+export type FulfilmentAnswer =
+  | { accept: true; message: string }
+  /** `lines`: the channel's line ids that cannot be shipped, each with why. */
+  | { accept: false; reason: FulfilmentRefusal; message: string; lines: { id: string; message: string }[] };
 
 export interface PriceUpdate {
   sku: string;

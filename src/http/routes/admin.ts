@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { applySetup } from '../../app/apply-setup.ts';
 import type { AppContext } from '../../app/context.ts';
+import { registeredFulfilmentService } from '../../app/answer-fulfilment-requests.ts';
 import { ConflictError, NotFoundError } from '../../app/errors.ts';
 import { setupDocument } from '../../app/setup-document.ts';
 import { stockLevels } from '../../store/stock.repo.ts';
@@ -29,6 +30,8 @@ const channelOut = z.object({
   polledUntil: z.string().nullable(),
   /** The channel's webhook subscriptions as last checked (null until checked: needs publicUrl and API credentials). */
   webhooks: webhookHealthOut.nullable(),
+  /** Waybill as the channel's fulfilment service, as registered (null: not one, or not registered yet). */
+  fulfilmentService: z.object({ id: z.string(), name: z.string(), locationId: z.string(), callbackUrl: z.string() }).nullable(),
 });
 
 /** Setup as data, the catalogue of partners, and the dead-letter list. */
@@ -64,7 +67,7 @@ export function adminRoutes(ctx: AppContext, guard: Guards, jobs: ReadonlyMap<st
         },
       },
       async () => ({
-        channels: (await ctx.store.db.selectFrom('channels').selectAll().orderBy('id').execute()).map((c) => ({
+        channels: await Promise.all((await ctx.store.db.selectFrom('channels').selectAll().orderBy('id').execute()).map(async (c) => ({
           id: c.id,
           kind: c.kind,
           name: c.name,
@@ -74,7 +77,8 @@ export function adminRoutes(ctx: AppContext, guard: Guards, jobs: ReadonlyMap<st
           allocation: parseAllocation(c.allocation),
           polledUntil: c.polled_until === null ? null : new Date(c.polled_until).toISOString(),
           webhooks: c.webhook_health ? (JSON.parse(c.webhook_health) as z.infer<typeof webhookHealthOut>) : null,
-        })),
+          fulfilmentService: await registeredFulfilmentService(ctx.store.db, c.id),
+        }))),
       }),
     );
 

@@ -7,7 +7,8 @@ import { acceptChannelDelivery, type AcceptDeliveryResult } from '../../app/acce
 import type { AppContext } from '../../app/context.ts';
 import { AppError } from '../../app/errors.ts';
 import { shopifySecrets } from '../../connectors/channels/shopify/credentials.ts';
-import { isSignedByShopify } from '../../connectors/channels/shopify/webhook.ts';
+import { fulfillmentOrderNotificationKind, isSignedByShopify } from '../../connectors/channels/shopify/webhook.ts';
+import { wakeFulfilmentRequests } from '../../app/answer-fulfilment-requests.ts';
 import { woocommerceSecrets } from '../../connectors/channels/woocommerce/credentials.ts';
 import { isSignedByWooCommerce, isWooCommercePing, wooCommerceInboxId } from '../../connectors/channels/woocommerce/webhook.ts';
 import { problemOut } from '../schemas.ts';
@@ -81,6 +82,32 @@ export function webhookRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       async (request, reply) => {
         const channel = await channels.find(request.params.channelId, shopifySource);
         return answer(reply, await receive(ctx, request, shopifySource, channel));
+      },
+    );
+
+    app.post(
+      '/webhooks/shopify/:channelId/fulfillment_order_notification',
+      {
+        schema: {
+          tags: ['webhooks'],
+          summary: 'Shopify fulfillment-service notifications (kind FULFILLMENT_REQUEST or CANCELLATION_REQUEST), verified with X-Shopify-Hmac-Sha256',
+          description:
+            "Shopify's callback when Waybill is the shop's fulfillment service: a nudge to look at the fulfillment orders assigned to Waybill. They are read and answered (accepted or rejected with Shopify's reason) after the answer; the same look also runs every minute, so a lost nudge delays nothing long.",
+          params: channelParams,
+          response: { 200: z.object({ status: z.literal('accepted') }), 400: problemOut, 401: problemOut, 404: problemOut },
+        },
+      },
+      async (request) => {
+        const channel = await channels.find(request.params.channelId, shopifySource);
+        const raw = rawBody(request.body);
+        if (!shopifySource.isSigned(raw, header(request.headers[shopifySource.headers.signature]), channel.secrets)) {
+          throw new AppError('bad_signature', `headers.${shopifySource.headers.signature}: the signature does not match the body`, 401);
+        }
+        const text = raw.toString('utf8');
+        if (!isJson(text)) throw new AppError('malformed_json', 'body: not valid JSON', 400);
+        if (!fulfillmentOrderNotificationKind(JSON.parse(text))) throw new AppError('invalid_input', 'body.kind: must be FULFILLMENT_REQUEST or CANCELLATION_REQUEST', 400);
+        await ctx.store.transact((tx) => wakeFulfilmentRequests(tx, channel.channelId, ctx.clock.now().getTime()));
+        return { status: 'accepted' as const };
       },
     );
 

@@ -15,6 +15,11 @@ export const shopifyConfig = z.object({
     .string()
     .regex(/^gid:\/\/shopify\/Location\/\d+$/, 'must be a Shopify location id (gid://shopify/Location/…)')
     .optional(),
+  /**
+   * Registers Waybill as a fulfillment service of this name (the location Shopify makes for it takes the name too):
+   * lines stocked there come to Waybill as fulfillment requests, which it accepts or rejects.
+   */
+  fulfillmentService: z.object({ name: z.string().trim().min(1).max(100) }).optional(),
 });
 export type ShopifyConfig = z.infer<typeof shopifyConfig>;
 

@@ -51,6 +51,8 @@ export type FulfillmentOrderLine = z.infer<typeof fulfillmentOrderLine>;
 const fulfillmentOrder = z.object({
   id,
   status: z.string(),
+  /** Where a request to a fulfillment service stands (UNSUBMITTED for every other location). */
+  requestStatus: z.string(),
   // The location is null when it has been deleted; the name is kept.
   assignedLocation: z.object({ name: z.string().nullable(), location: z.object({ id }).nullable() }),
   lineItems: fulfillmentOrderLines,
@@ -66,7 +68,7 @@ export const fulfillmentOrdersQuery: Operation<{ order: { fulfillmentOrders: { p
     id
     fulfillmentOrders(first: $first, after: $after) {
       pageInfo { hasNextPage endCursor }
-      nodes { id status assignedLocation { name location { id } } lineItems(first: $linesFirst) { ${LINE_FIELDS} } }
+      nodes { id status requestStatus assignedLocation { name location { id } } lineItems(first: $linesFirst) { ${LINE_FIELDS} } }
     }
   }
 }`,

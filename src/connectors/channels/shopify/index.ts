@@ -1,6 +1,6 @@
 import type { ChannelId } from '../../../domain/ids.ts';
 import { PermanentError } from '../../../jobs/job.ts';
-import type { FulfilmentNotice, SalesChannelAdapter } from '../sales-channel.ts';
+import type { FulfilmentNotice, SalesChannel, SalesChannelAdapter } from '../sales-channel.ts';
 import { fromShopifyOrder, fromShopifyRefund, shopifyOrder, shopifyRefund } from './map.ts';
 import { shopifyConfig, shopifySecrets, type ShopifyConfig, type ShopifySecrets } from './credentials.ts';
 import {
@@ -17,6 +17,7 @@ import {
   type FulfillmentOrderLine,
   type FulfillmentOrderNode,
 } from './graphql.ts';
+import { answerFulfillmentRequest, listFulfillmentRequests, registerFulfillmentService } from './fulfillment-service.ts';
 import { pollShopifyOrders } from './poll.ts';
 import { MAX_PRICE_BATCH, pushShopifyPrices } from './prices.ts';
 import { refundShopifyOrder } from './refund.ts';
@@ -32,7 +33,8 @@ import { adminEndpoint } from './transport.ts';
  * way (./stock.ts): `available` at one location set to what Waybill can promise, by compare-and-set; prices with
  * productVariantsBulkUpdate (./prices.ts); refunds with suggestedRefund + refundCreate (./refund.ts). The catch-up
  * poll reads the `orders` connection (./poll.ts, mapped by ./map-graphql.ts into the webhook's shape), and
- * ./webhook-health.ts lists the app's webhook subscriptions.
+ * ./webhook-health.ts lists the app's webhook subscriptions. Optionally Waybill is the shop's fulfillment service
+ * (./fulfillment-service.ts): it registers itself and answers fulfillment and cancellation requests.
  *
  * Each adapter remembers which variant each SKU is (./variants.ts), per shop, for as long as it lives; channels are created
  * afresh for every job, so the memory is the adapter's.
@@ -61,6 +63,7 @@ export function createShopifyAdapter(): SalesChannelAdapter<ShopifyConfig, Shopi
         refund: (notice, options) => refundShopifyOrder(adminClient(adminEndpoint(config, secrets), options.signal), notice),
         pollOrders: (query, options) => pollShopifyOrders(adminClient(adminEndpoint(config, secrets), options.signal), POLLED_CHANNEL, query),
         webhookHealth: (options) => shopifyWebhookHealth(adminClient(adminEndpoint(config, secrets), options.signal), options.deliveryUrl),
+        ...(config.fulfillmentService && fulfillmentServiceCalls(config, secrets, config.fulfillmentService.name)),
       }),
     }),
     interpretWebhook: (channelId, topic, payload) => {
@@ -75,6 +78,16 @@ export function createShopifyAdapter(): SalesChannelAdapter<ShopifyConfig, Shopi
 }
 
 export const shopify = createShopifyAdapter();
+
+/** Waybill as the shop's fulfillment service (./fulfillment-service.ts): only when the channel's config names one. */
+function fulfillmentServiceCalls(config: ShopifyConfig, secrets: ShopifySecrets, name: string): Pick<SalesChannel, 'registerFulfilmentService' | 'fulfilmentRequests' | 'answerFulfilmentRequest'> {
+  const client = (signal: AbortSignal) => adminClient(adminEndpoint(config, secrets), signal);
+  return {
+    registerFulfilmentService: (options) => registerFulfillmentService(client(options.signal), name, options.callbackUrl),
+    fulfilmentRequests: (options) => listFulfillmentRequests(client(options.signal)),
+    answerFulfilmentRequest: (request, answer, options) => answerFulfillmentRequest(client(options.signal), request, answer),
+  };
+}
 
 /**
  * The channel id of polled orders: empty. A channel does not know its own id (create() takes config and secrets
@@ -93,7 +106,7 @@ async function fulfilShipment(config: ShopifyConfig, secrets: ShopifySecrets, no
   const { carrier, trackingNumber, lines } = notice.shipment;
   const wanted = subtract(quantitiesBySku(lines), await fulfilledUnder(client, orderId, trackingNumber));
   if (wanted.size === 0) return;
-  const calls = planFulfilments(await openLines(client, orderId), wanted);
+  const calls = planFulfilments(await openLines(client, orderId, wanted), wanted);
   // fulfillmentCreate takes the fulfillment orders of one location per call.
   for (const call of calls) await createFulfilment(client, call, { company: carrier, number: trackingNumber });
 }
@@ -102,6 +115,8 @@ async function fulfilShipment(config: ShopifyConfig, secrets: ShopifySecrets, no
 const DEAD_FULFILLMENT = new Set(['CANCELLED', 'ERROR', 'FAILURE']);
 /** Only these fulfillment orders take fulfillments; the others are closed, cancelled, on hold or scheduled. */
 const FULFILLABLE = new Set(['OPEN', 'IN_PROGRESS']);
+/** Fulfillment orders of a fulfillment service that it turned down, or agreed to cancel: not Waybill's to fulfil. */
+const CLOSED_REQUEST = new Set(['REJECTED', 'CANCELLATION_ACCEPTED']);
 
 /** Quantities per SKU that Shopify already has under this tracking number (none on the first try). */
 async function fulfilledUnder(client: AdminClient, orderId: string, trackingNumber: string): Promise<Map<string, number>> {
@@ -133,17 +148,20 @@ export interface OpenLine {
   remaining: number;
 }
 
-async function openLines(client: AdminClient, orderId: string): Promise<OpenLine[]> {
+async function openLines(client: AdminClient, orderId: string, wanted: ReadonlyMap<string, number>): Promise<OpenLine[]> {
   const orders = await allPages(async (after) => {
     const { order } = await client(fulfillmentOrdersQuery, { orderId, first: PAGE.fulfillmentOrders, after, linesFirst: PAGE.fulfillmentOrderLines });
     if (!order) throw missingOrder(orderId);
     return order.fulfillmentOrders;
   });
   const open: OpenLine[] = [];
-  for (const fo of orders.filter((o) => FULFILLABLE.has(o.status))) {
-    for (const line of await allLinesOf(client, fo)) {
-      if (line.remainingQuantity > 0) open.push(openLine(fo, line));
+  for (const fo of orders.filter((o) => FULFILLABLE.has(o.status) && !CLOSED_REQUEST.has(o.requestStatus))) {
+    const lines = (await allLinesOf(client, fo)).filter((line) => line.remainingQuantity > 0);
+    // Waybill as the fulfillment service answers a request within a minute; a shipment faster than that waits (retried).
+    if (fo.requestStatus === 'SUBMITTED' && lines.some((line) => wanted.has(skuOf(line.lineItem.sku)))) {
+      throw new Error(`fulfillment order ${fo.id} waits for Waybill to accept its fulfillment request`);
     }
+    if (fo.requestStatus !== 'SUBMITTED') open.push(...lines.map((line) => openLine(fo, line)));
   }
   return open;
 }

@@ -17,3 +17,14 @@ export function isSignedByShopify(rawBody: Buffer, header: string | undefined, s
   }
   return valid;
 }
+
+/**
+ * What Shopify POSTs to `<callbackUrl>/fulfillment_order_notification` when the merchant asks Waybill, as the
+ * shop's fulfillment service, to fulfil or to cancel: only the kind. The fulfillment orders are read from the Admin
+ * API (./fulfillment-service.ts). Signed like webhooks; null when the body is not such a notification.
+ */
+export function fulfillmentOrderNotificationKind(body: unknown): 'FULFILLMENT_REQUEST' | 'CANCELLATION_REQUEST' | null {
+  if (typeof body !== 'object' || body === null || !('kind' in body)) return null;
+  const { kind } = body;
+  return kind === 'FULFILLMENT_REQUEST' || kind === 'CANCELLATION_REQUEST' ? kind : null;
+}
