@@ -103,6 +103,18 @@ describeEachDatabase('Shopify webhooks in', (dialect) => {
     expect(await t.hub.store.db.selectFrom('purchase_orders').selectAll().execute()).toHaveLength(2);
   });
 
+  it('one event told to two subscriptions (two webhook ids, one X-Shopify-Event-Id) is stored once; another topic of that event id is not a duplicate', async () => {
+    const order = shop.makeOrder(4, ITEMS);
+    const first = await shop.deliver('orders/create', order, { eventId: 'evt-4', webhookId: 'subscription-a' });
+    const second = await shop.deliver('orders/create', order, { eventId: 'evt-4', webhookId: 'subscription-b' });
+    expect([JSON.parse(first.body), JSON.parse(second.body)]).toEqual([{ status: 'accepted' }, { status: 'duplicate' }]);
+    const update = await shop.deliver('orders/updated', shop.updateOf(order, 1_000), { eventId: 'evt-4', webhookId: 'subscription-c' });
+    expect(JSON.parse(update.body)).toEqual({ status: 'accepted' });
+    await processed();
+    expect(await deliveries()).toBe(2);
+    expect(await orders()).toHaveLength(1);
+  });
+
   it('an orders/updated that arrives before its orders/create, and older updates after newer ones, leave the newest state', async () => {
     const created = shop.makeOrder(4, ITEMS);
     const updated = shop.updateOf(created, 60_000, { note: 'gift wrap' });

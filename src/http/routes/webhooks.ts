@@ -28,7 +28,7 @@ interface WebhookSource {
   isSigned(raw: Buffer, signature: string | undefined, secrets: readonly string[]): boolean;
   triggeredAt(headers: IncomingHttpHeaders): Date | null;
   /** The inbox key: the channel's delivery id, unless it does not tell deliveries apart on its own. */
-  inboxId(deliveryId: string, raw: Buffer): string;
+  inboxId(deliveryId: string, raw: Buffer, topic: string, headers: IncomingHttpHeaders): string;
 }
 
 const shopifySource: WebhookSource = {
@@ -44,7 +44,12 @@ const shopifySource: WebhookSource = {
     const triggered = header(headers['x-shopify-triggered-at']);
     return triggered && !Number.isNaN(Date.parse(triggered)) ? new Date(triggered) : null;
   },
-  inboxId: (deliveryId) => deliveryId,
+  // One event reaches Waybill once per subscription to its topic, each with its own webhook id and the same event id
+  // (shopify.dev, "Ignore duplicate webhooks"); a retry repeats both. Without an event id, the webhook id.
+  inboxId: (deliveryId, _raw, topic, headers) => {
+    const eventId = header(headers['x-shopify-event-id']);
+    return eventId ? `event:${topic}:${eventId}` : deliveryId;
+  },
 };
 
 const wooCommerceSource: WebhookSource = {
@@ -55,7 +60,7 @@ const wooCommerceSource: WebhookSource = {
   isSigned: (raw, signature, secrets) => isSignedByWooCommerce(raw, signature, secrets[0] ?? ''),
   // WooCommerce sends no time of the event; the order's own date_modified_gmt orders the updates.
   triggeredAt: () => null,
-  inboxId: wooCommerceInboxId,
+  inboxId: (deliveryId, raw) => wooCommerceInboxId(deliveryId, raw),
 };
 
 /**
@@ -74,7 +79,7 @@ export function webhookRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         schema: {
           tags: ['webhooks'],
           summary: 'Shopify webhooks (orders/create, orders/updated, orders/cancelled), verified with X-Shopify-Hmac-Sha256',
-          description: 'Deduplicated on X-Shopify-Webhook-Id; the work happens after the commit.',
+          description: 'Deduplicated on X-Shopify-Event-Id per topic (one event told to several subscriptions) and X-Shopify-Webhook-Id (retries); the work happens after the commit.',
           params: channelParams,
           response: { 200: z.object({ status: stored }), 400: problemOut, 401: problemOut, 404: problemOut },
         },
@@ -208,7 +213,7 @@ async function receive(ctx: AppContext, request: FastifyRequest, source: Webhook
   if (!topic) throw new AppError('invalid_input', `headers.${names.topic}: required`, 400);
   const text = raw.toString('utf8');
   if (!isJson(text)) throw new AppError('malformed_json', 'body: not valid JSON', 400);
-  const delivery = { channelId: channel.channelId, deliveryId: source.inboxId(deliveryId, raw), topic, payload: text, triggeredAt: source.triggeredAt(request.headers) };
+  const delivery = { channelId: channel.channelId, deliveryId: source.inboxId(deliveryId, raw, topic, request.headers), topic, payload: text, triggeredAt: source.triggeredAt(request.headers) };
   return (await acceptChannelDelivery(ctx, delivery)).kind;
 }
 
