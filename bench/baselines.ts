@@ -31,6 +31,9 @@ export function sqliteCommitRate(dir: string, synchronous: 'FULL' | 'NORMAL', se
 /** Single-row autocommit inserts from `connections` concurrent clients (the hub's pool size) for `seconds`. */
 export async function postgresCommitRate(url: string, connections: number, seconds: number): Promise<number> {
   const pool = new pg.Pool({ connectionString: url, max: connections });
+  // The database is dropped (with force) right after: a client still closing when that happens reports it here,
+  // and without a listener the pool's error event would end the bench.
+  pool.on('error', () => {});
   try {
     await pool.query('create table bench_commits (id bigserial primary key, payload text not null)');
     const end = performance.now() + seconds * 1000;
