@@ -37,11 +37,17 @@ export interface FanoutDb {
    * refreshSupply does (a supply change); resolves after the commit.
    */
   changeAll(now: number): Promise<number>;
+  /**
+   * Brings the planner's statistics up to date, as autovacuum does within a minute of a bulk load (PostgreSQL): the
+   * change is then measured against a database in its steady state, not one seconds after rows were copied in.
+   */
+  settle(): Promise<void>;
   close(): Promise<void>;
 }
 
 /** The statement of wakeStockSyncs (src/store/stock.repo.ts): due now, unless already due. */
-const WAKE_SYNCS = `update jobs set run_at = $1 where kind = 'channel.stock-sync' and state = 'pending' and run_at > $1`;
+/** As src/jobs/queue.ts wakeJobs: a pending sync is brought forward, a running one runs again when it finishes. */
+const WAKE_SYNCS = `update jobs set run_at = $1 where kind = 'channel.stock-sync' and ((state = 'pending' and run_at > $1) or state = 'running')`;
 
 const SYNC_ERRORS = `select payload, state, attempts, last_error from jobs
   where kind = 'channel.stock-sync' and last_error is not null`;
@@ -112,6 +118,8 @@ export function sqliteFanoutDb(path: string): FanoutDb {
         })
         .immediate();
     },
+    // SQLite's planner needs no statistics for these queries.
+    settle: async () => {},
     close: async () => {
       db.close();
     },
@@ -174,6 +182,9 @@ export async function postgresFanoutDb(url: string): Promise<FanoutDb> {
         await client.query('rollback');
         throw error;
       }
+    },
+    settle: async () => {
+      await client.query('analyze');
     },
     close: () => client.end(),
   };

@@ -89,6 +89,7 @@ export async function runFanout(
       await initialSync(db, receiver, channelIds, config.skus, label);
       const initialSyncS = (performance.now() - started) / 1000;
       console.log(`${label} fan-out: initial sync done in ${initialSyncS.toFixed(1)} s; ${IDLE_S} s idle, then the change`);
+      await db.settle();
       const idle = await idleLoad(hub, receiver);
       return { ...config, seedS, initialSyncS, ...idle, ...(await change(hub, db, receiver, config, label)) };
     } finally {

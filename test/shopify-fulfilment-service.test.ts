@@ -9,7 +9,8 @@ const SHOP = 'service-shop.myshopify.com';
 const WEBHOOK_SECRET = 'shpss_fulfilment_service_secret_01';
 const TOKEN = 'shpat_fulfilment_service_token_0123';
 const SERVICE = 'Waybill drop-ship';
-// MUG-BLUE goes to the supplier "prompt", TEE-RED-M to "flaky"; LAMP-OAK has no stock here (see beforeEach).
+// MUG-BLUE goes to the supplier "prompt" (ships at once), TEE-RED-M to "flaky" (acknowledges at once, ships only
+// after the test); LAMP-OAK has no stock here (see beforeEach).
 const MUG = { sku: 'MUG-BLUE', variantId: 5101, price: '12.99', title: 'Blue mug', location: SERVICE };
 const TEE = { sku: 'TEE-RED-M', variantId: 5102, price: '25.00', title: 'Red tee, M', location: SERVICE };
 const LAMP = { sku: 'LAMP-OAK', variantId: 5103, price: '89.00', title: 'Oak lamp', location: SERVICE };
@@ -22,7 +23,7 @@ describeEachDatabase('Waybill as a Shopify fulfillment service', (dialect) => {
 
   beforeEach(async () => {
     t = await startTestHub(dialect, { worker: true, workerOptions: { pollMs: 20 } });
-    const { prompt, flaky } = await startTestSuppliers(t.url);
+    const { prompt, flaky } = await startTestSuppliers(t.url, { shipDelayMs: { flaky: 120_000 } });
     shop = createShopifySim({ shopDomain: SHOP, webhookUrl: `${t.url}/webhooks/shopify/shop`, secret: WEBHOOK_SECRET, seed: 11 });
     admin = await shop.startAdmin({ accessToken: TOKEN });
     sims.push(prompt, flaky, admin);
@@ -61,6 +62,9 @@ describeEachDatabase('Waybill as a Shopify fulfillment service', (dialect) => {
   }
   const requestOf = (order: ShopifyOrder) => admin.fulfillmentOrders(order.id).find((fo) => fo.location.name === SERVICE)!;
   const requestStatus = (order: ShopifyOrder, status: string) => until(`request ${status}`, async () => requestOf(order).requestStatus === status);
+  /** A POST signed as Shopify signs, to one of the hub's Shopify paths. */
+  const post = (path: string, body: string, secret = WEBHOOK_SECRET) =>
+    t.api(path, { rawBody: body, key: null, headers: { 'x-shopify-hmac-sha256': createHmac('sha256', secret).update(body).digest('base64') } });
   const events = async (orderId: string) => (await t.api(`/api/v1/orders/${orderId}`)).body.events.map((e: any) => e.type) as string[];
 
   it('registers itself once, at the hub\u2019s public address, and shows the service and its location', async () => {
@@ -70,26 +74,25 @@ describeEachDatabase('Waybill as a Shopify fulfillment service', (dialect) => {
     expect(body.channels.find((c: any) => c.id === 'shop').fulfilmentService).toEqual({ id: service!.id, name: SERVICE, locationId: service!.location.id, callbackUrl: service!.callbackUrl });
 
     // Applying the same setup again, or the job running again, registers nothing more.
-    const jobKey = 'channel.fulfilment-requests:shop';
     const runs = () => admin.calls.filter((c) => c.operationName === 'WaybillAssignedFulfillmentOrders').length;
     await until('the first run listed its requests', async () => runs() > 0);
     const before = runs();
-    await t.hub.store.db.updateTable('jobs').set({ run_at: 0 }).where('key', '=', jobKey).where('state', '=', 'pending').execute();
+    // A nudge makes it run again (at once, or as soon as the run under way ends).
+    expect((await post('/webhooks/shopify/shop/fulfillment_order_notification', '{"kind":"FULFILLMENT_REQUEST"}')).status).toBe(200);
     await until('the job ran again', async () => runs() > before);
     expect(admin.calls.filter((c) => c.operationName === 'WaybillFulfillmentServiceCreate')).toHaveLength(1);
     expect(shop.fulfillmentServices()).toHaveLength(1);
   });
 
   it('accepts a request for lines it holds when nudged, then fulfils the accepted fulfillment order with tracking', async () => {
-    const { order, orderId } = await placeOrder(1, [MUG, TEE], [2, 1]);
+    const { order, orderId } = await placeOrder(1, [MUG], [2]);
     expect((await shop.requestFulfillment(order.id, { message: 'please ship' }))?.status).toBe(200);
     // The job's next turn is a minute away: only the nudge makes this quick.
     await requestStatus(order, 'ACCEPTED');
     expect(requestOf(order).answers).toEqual([expect.objectContaining({ kind: 'accept-fulfillment', message: 'Waybill ships this order through its suppliers' })]);
-    await until('both shipments fulfilled at the service location', async () => requestOf(order).status === 'CLOSED');
+    await until('the shipment fulfilled at the service location', async () => requestOf(order).status === 'CLOSED');
     const fulfillments = admin.fulfillments(order.id);
-    expect(fulfillments.map((f) => f.location.name)).toEqual([SERVICE, SERVICE]);
-    expect(fulfillments.flatMap((f) => f.lineItems.map((l) => `${l.sku}×${l.quantity}`)).sort()).toEqual(['MUG-BLUE×2', 'TEE-RED-M×1']);
+    expect(fulfillments.map((f) => [f.location.name, f.trackingInfo.company, f.lineItems.map((l) => `${l.sku}×${l.quantity}`)])).toEqual([[SERVICE, 'UPS', ['MUG-BLUE×2']]]);
     expect(await events(orderId)).toContain('order.fulfilment_request_accepted');
   });
 
@@ -139,10 +142,10 @@ describeEachDatabase('Waybill as a Shopify fulfillment service', (dialect) => {
     const paid = await placeOrder(5, [TEE], [1]);
     await shop.requestFulfillment(paid.order.id);
     await requestStatus(paid.order, 'ACCEPTED');
-    await until('the supplier has the PO', async () => (await t.hub.store.db.selectFrom('purchase_orders').select('state').where('order_id', '=', paid.orderId).executeTakeFirstOrThrow()).state !== 'pending');
+    await until('the supplier acknowledged the PO', async () => (await t.hub.store.db.selectFrom('purchase_orders').select('state').where('order_id', '=', paid.orderId).executeTakeFirstOrThrow()).state === 'accepted');
     await shop.requestCancellation(paid.order.id);
     await requestStatus(paid.order, 'CANCELLATION_REJECTED');
-    expect(requestOf(paid.order).answers.at(-1)!.message).toMatch(/^Waybill cannot cancel this any more: (PO-\S+ is with supplier flaky|line\(s\) 1 already shipped)/);
+    expect(requestOf(paid.order).answers.at(-1)!.message).toMatch(/^Waybill cannot cancel this any more: \S+ is with supplier flaky$/);
     expect(await events(paid.orderId)).toContain('order.cancellation_request_rejected');
     expect((await t.hub.store.db.selectFrom('orders').select('state').where('id', '=', paid.orderId).executeTakeFirstOrThrow()).state).not.toBe('cancelled');
   });
@@ -154,8 +157,6 @@ describeEachDatabase('Waybill as a Shopify fulfillment service', (dialect) => {
     expect(forged?.status).toBe(401);
     expect(JSON.parse(forged!.body)).toMatchObject({ status: 401, detail: expect.stringContaining('headers.x-shopify-hmac-sha256') });
 
-    const post = (path: string, body: string, secret = WEBHOOK_SECRET) =>
-      t.api(path, { rawBody: body, key: null, headers: { 'x-shopify-hmac-sha256': createHmac('sha256', secret).update(body).digest('base64') } });
     const bad = await post('/webhooks/shopify/shop/fulfillment_order_notification', '{"kind":"SOMETHING_ELSE"}');
     expect(bad).toMatchObject({ status: 400, body: { detail: 'body.kind: must be FULFILLMENT_REQUEST or CANCELLATION_REQUEST' } });
     expect(bad.headers.get('content-type')).toContain('application/problem+json');

@@ -8,6 +8,7 @@ import { cancelAtChannelRequest, CancellationOvertaken } from './channel-order-c
 import { openSalesChannel } from './channel-access.ts';
 import type { AppContext } from './context.ts';
 import { recordEvents, type TimelineEvent } from './timeline.ts';
+import { wakeJobs } from '../jobs/queue.ts';
 
 /**
  * How often each channel's open fulfilment requests are looked at without a nudge. Shopify's notification is only a
@@ -162,8 +163,7 @@ export async function ensureFulfilmentRequests(ctx: AppContext, tx: Db, channelI
 
 /** The channel's nudge: its fulfilment requests are looked at now instead of at the next turn (coalesced). */
 export async function wakeFulfilmentRequests(tx: Db, channelId: string, now: number): Promise<boolean> {
-  const woken = await tx.updateTable('jobs').set({ run_at: now }).where('key', '=', answerFulfilmentRequestsJob.key(channelId)).where('state', '=', 'pending').where('run_at', '>', now).executeTakeFirst();
-  return Number(woken.numUpdatedRows) > 0;
+  return (await wakeJobs(tx, { key: answerFulfilmentRequestsJob.key(channelId) }, now)) > 0;
 }
 
 async function record(tx: Db, now: Date, orderId: string, type: string, data: object): Promise<void> {

@@ -12,6 +12,7 @@ import type { Db } from '../store/schema.ts';
 import type { AppContext } from './context.ts';
 import { queuePurchaseOrders } from './take-order.ts';
 import { recordEvents } from './timeline.ts';
+import { wakeJobs } from '../jobs/queue.ts';
 
 /** How often backordered lines are matched against stock that came back. */
 export const FILL_BACKORDERS_INTERVAL_MS = 5_000;
@@ -130,5 +131,5 @@ export async function ensureBackorderFill(ctx: AppContext, tx: Db): Promise<void
  * cancellation releasing units), instead of at its next turn.
  */
 export async function wakeBackorderFill(tx: Db, now: number): Promise<void> {
-  await tx.updateTable('jobs').set({ run_at: now }).where('key', '=', fillBackordersJob.key).where('state', '=', 'pending').where('run_at', '>', now).execute();
+  await wakeJobs(tx, { key: fillBackordersJob.key }, now);
 }

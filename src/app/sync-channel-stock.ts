@@ -91,7 +91,8 @@ async function syncState(db: Db, channelId: string, lock = false): Promise<{ wat
 function toUpdates(levels: readonly ChangedLevel[], allocation: Allocation | null): StockUpdate[] {
   const updates: StockUpdate[] = [];
   for (const level of levels) {
-    const atp = availableToPromise({ bounded: level.bounded === 1, onHand: level.on_hand, reserved: level.reserved });
+    // changedLevels reads bounded SKUs only: unbounded ones are not managed on channels.
+    const atp = availableToPromise({ bounded: true, onHand: level.on_hand, reserved: level.reserved });
     if (atp === null) continue;
     const available = allocatedToChannel(atp, allocation);
     if (level.told !== available) updates.push({ sku: level.sku, available });

@@ -88,3 +88,15 @@ export async function replayDeadLetter(
   await definitions.get(job.kind)?.onReplay?.(tx, JSON.parse(job.payload));
   return { kind: 'replayed', job: { ...job, state: 'pending', attempts: 0, run_at: now } };
 }
+
+/**
+ * Brings recurring work forward to now, in the caller's transaction: a pending job runs at the next poll, and a job
+ * running at this moment runs again as soon as it finishes (the worker sees run_at moved past its claim), since what
+ * woke it may have come after its read. Coalesced: a job already due is left alone. Returns how many were woken.
+ */
+export async function wakeJobs(tx: Db, match: { key: string } | { kind: string }, now: number): Promise<number> {
+  const update = tx.updateTable('jobs').set({ run_at: now });
+  const matched = 'key' in match ? update.where('key', '=', match.key) : update.where('kind', '=', match.kind);
+  const woken = await matched.where((eb) => eb.or([eb.and([eb('state', '=', 'pending'), eb('run_at', '>', now)]), eb('state', '=', 'running')])).executeTakeFirst();
+  return Number(woken.numUpdatedRows);
+}

@@ -5,7 +5,7 @@ import { ulidIds } from '../infra/ids.ts';
 import { migrateToLatest } from '../store/migrate.ts';
 import { openStore, type Store } from '../store/store.ts';
 import { defineJob, PermanentError, type AnyJobDefinition, type JobDefinition } from './job.ts';
-import { JobQueue, listDeadLetters, replayDeadLetter } from './queue.ts';
+import { JobQueue, listDeadLetters, replayDeadLetter, wakeJobs } from './queue.ts';
 import { Worker } from './worker.ts';
 
 /** A clock the test moves by hand: timers and back-off become instant and exact. */
@@ -74,6 +74,38 @@ describeEachDatabase('the job worker', (dialect) => {
     expect(runs).toEqual(['run 1']);
     expect((await store.db.selectFrom('settings').select('value').where('key', '=', 'outcome').executeTakeFirst())?.value).toBe('1');
     expect(worker.stats).toMatchObject({ completed: 1, retried: 0, dead: 0 });
+  });
+
+  it('recurring work woken while it runs runs again as soon as it finishes; woken while pending, at the next poll', async () => {
+    let release: () => void = () => {};
+    const runs: number[] = [];
+    const { worker, enqueue, job } = setUp([
+      defineJob({
+        kind: 'test.recurring',
+        maxAttempts: 3,
+        timeoutMs: 5_000,
+        backoff: { baseMs: 1, capMs: 1 },
+        run: async () => {
+          runs.push(clock.ms);
+          // The first run waits until the test has woken it; the others return at once.
+          if (runs.length === 1) await new Promise<void>((resolve) => (release = resolve));
+          return { rerunAt: new Date(clock.ms + 60_000) };
+        },
+      }),
+    ]);
+    await enqueue('every-minute');
+    worker.start();
+    await until('the first run started', () => runs.length === 1);
+    clock.advance(10);
+    expect(await store.transact((tx) => wakeJobs(tx, { key: 'every-minute' }, clock.ms))).toBe(1);
+    release();
+    // Without the wake-up it would wait a minute of the fake clock, which never passes here.
+    await until('the second run, at once', () => runs.length === 2);
+    await until('re-armed a minute on', async () => (await job('every-minute')).state === 'pending');
+    expect((await job('every-minute')).run_at).toBe(runs[1]! + 60_000);
+    // Pending and not due: the wake brings it forward; a job already due is left alone.
+    expect(await store.transact((tx) => wakeJobs(tx, { key: 'every-minute' }, clock.ms))).toBe(1);
+    await until('the third run', () => runs.length === 3);
   });
 
   it('retries with exponential back-off, then dead-letters; a replay starts over with the same key', async () => {

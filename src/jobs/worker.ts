@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Clock } from '../domain/ids.ts';
 import type { Db } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
@@ -28,6 +29,8 @@ interface Claimed {
   payload: string;
   attempts: number;
   max_attempts: number;
+  /** When this worker claimed it: a later run_at means it was woken while it ran (wakeJobs). */
+  run_at: number;
 }
 
 /**
@@ -56,7 +59,7 @@ export class Worker {
   ) {
     this.#concurrency = options.concurrency ?? 16;
     this.#leaseMs = options.leaseMs ?? 60_000;
-    this.#pollMs = options.pollMs ?? 200;
+    this.#pollMs = options.pollMs ?? 100;
     this.#random = options.random ?? Math.random;
     this.#log = options.log ?? (() => undefined);
   }
@@ -152,13 +155,15 @@ export class Worker {
         .updateTable('jobs')
         .set((eb) => ({
           state: 'running',
+          // Stamped with the claim, so that a wake-up while it runs (a later run_at) can be told apart.
+          run_at: now,
           locked_by: this.options.workerId,
           locked_until: now + this.#leaseMs,
           attempts: eb('attempts', '+', 1),
           updated_at: now,
         }))
         .where('id', 'in', ids)
-        .returning(['id', 'kind', 'payload', 'attempts', 'max_attempts'])
+        .returning(['id', 'kind', 'payload', 'attempts', 'max_attempts', 'run_at'])
         .execute();
     });
   }
@@ -181,7 +186,7 @@ export class Worker {
     }
     try {
       await this.store.transact(async (tx) => {
-        await this.#finish(tx, job.id, success?.rerunAt);
+        await this.#finish(tx, job, success?.rerunAt);
         await success?.commit?.(tx);
       });
       this.stats.completed += 1;
@@ -191,9 +196,12 @@ export class Worker {
     }
   }
 
-  async #finish(tx: Db, id: string, rerunAt?: Date): Promise<void> {
+  async #finish(tx: Db, job: Claimed, rerunAt?: Date): Promise<void> {
+    const { id } = job;
     const now = this.clock.now().getTime();
-    const next = rerunAt ? { state: 'pending', run_at: rerunAt.getTime(), attempts: 0 } : { state: 'done' };
+    // Recurring work woken while it ran (run_at moved past the claim) runs again at once: what woke it came after its read.
+    const runAt = rerunAt && sql<number>`case when run_at > cast(${job.run_at} as bigint) then cast(${Math.min(now, rerunAt.getTime())} as bigint) else cast(${rerunAt.getTime()} as bigint) end`;
+    const next = runAt ? { state: 'pending', run_at: runAt, attempts: 0 } : { state: 'done' };
     const result = await tx
       .updateTable('jobs')
       .set({ ...next, locked_by: null, locked_until: null, updated_at: now, last_error: null })

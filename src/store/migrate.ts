@@ -6,6 +6,7 @@ import * as stock from './migrations/0003-stock.ts';
 import * as channelStock from './migrations/0004-channel-stock.ts';
 import * as channelLifecycle from './migrations/0005-channel-lifecycle.ts';
 import * as laterPurchaseOrders from './migrations/0006-later-purchase-orders.ts';
+import * as stockChangesInOrder from './migrations/0007-stock-changes-in-order.ts';
 
 /** Migrations are listed here, in order; both dialects run the same ones. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -15,6 +16,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004-channel-stock': channelStock,
   '0005-channel-lifecycle': channelLifecycle,
   '0006-later-purchase-orders': laterPurchaseOrders,
+  '0007-stock-changes-in-order': stockChangesInOrder,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

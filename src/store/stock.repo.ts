@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { availableToPromise, supplyOf } from '../domain/stock.ts';
 import type { Db } from './schema.ts';
+import { wakeJobs } from '../jobs/queue.ts';
 
 /** The recurring per-channel stock sync (app/sync-channel-stock.ts), which reads what this file writes. */
 export const STOCK_SYNC_JOB_KIND = 'channel.stock-sync';
@@ -31,18 +32,17 @@ export async function refreshSupply(tx: Db, skus: readonly string[], now: number
 /**
  * Brings every channel's next stock sync forward to now, in the caller's transaction, so a change of supply (a feed
  * of many SKUs) goes out at once instead of at the sync's next turn (up to a second later). Coalesced: a sync already
- * due is left alone, so any number of changes before it runs cost one run. A sync running at that moment sees the
- * change at its next turn. Orders do not call this: they change a few SKUs each, the next turn is soon enough, and
+ * due is left alone, so any number of changes before it runs cost one run. A sync running at that moment runs again
+ * as soon as it finishes (wakeJobs), not a second later. Orders do not call this: they change a few SKUs each, the next turn is soon enough, and
  * on PostgreSQL concurrent orders would queue on the job rows' locks.
  */
 export async function wakeStockSyncs(tx: Db, now: number): Promise<void> {
-  await tx.updateTable('jobs').set({ run_at: now }).where('kind', '=', STOCK_SYNC_JOB_KIND).where('state', '=', 'pending').where('run_at', '>', now).execute();
+  await wakeJobs(tx, { kind: STOCK_SYNC_JOB_KIND }, now);
 }
 
-/** A SKU's level changed since a time, with what one channel was last told of it (null: never told). */
+/** A bounded SKU's level changed since a time, with what one channel was last told of it (null: never told). */
 export interface ChangedLevel {
   sku: string;
-  bounded: number;
   on_hand: number;
   reserved: number;
   told: number | null;
@@ -52,17 +52,18 @@ export interface ChangedLevel {
 export const CHANGED_LEVELS_PAGE = 5_000;
 
 /**
- * The bounded SKUs changed since `since` whose level may differ from what the channel was told, in pages in SKU
- * order, so a large change starts going out after its first page and several channels' syncs take turns. What the
- * channel was told comes through a join, not an IN list (a change may touch every SKU, far more than one statement
- * can bind). When the channel is told what can be promised as it is (`toldIsAvailable`: no allocation), the rows
- * told exactly `on_hand - reserved` stay in the database (the re-read of a large change whose values went out
- * already costs a scan, not 100,000 rows in memory); a channel told a cap or a share of it gets every changed row.
- * The caller decides with the domain's availableToPromise; unbounded SKUs are not managed on channels.
+ * The bounded SKUs changed since `since` whose level may differ from what the channel was told, in pages in the
+ * order of the change, (updated_at, sku): each page is one range of the index stock_levels_by_change_sku, read in
+ * its order, so a page costs its own rows even when the planner expects no change at all (PostgreSQL's statistics
+ * predate the feed that changed every SKU). A large change starts going out after its first page, and several
+ * channels' syncs take turns; a SKU changed again while the change is read comes again on a later page, newer.
+ * What the channel was told comes through a join, not an IN list (a change may touch every SKU, far more than one
+ * statement can bind). When the channel is told what can be promised as it is (`toldIsAvailable`: no allocation),
+ * the rows told exactly `on_hand - reserved` stay in the database (the re-read of a large change whose values went
+ * out already costs a scan, not 100,000 rows in memory); a channel told a cap or a share of it gets every changed
+ * row. The caller decides with the domain's availableToPromise; unbounded SKUs are not managed on channels.
  *
- * A count on the change index comes first: most runs find nothing, or a few SKUs, which one query reads through
- * that index; only a large change is read in SKU order (a walk of the primary key, which a query ordered by SKU
- * always takes, even when nothing changed).
+ * A count on the change index comes first: most runs find nothing, or a few SKUs, which one query reads.
  */
 export async function* changedLevels(db: Db, channelId: string, since: number, options: { toldIsAvailable: boolean }): AsyncGenerator<ChangedLevel[]> {
   const counted = await db.selectFrom('stock_levels').select((eb) => eb.fn.countAll().as('n')).where('updated_at', '>=', since).executeTakeFirst();
@@ -71,19 +72,27 @@ export async function* changedLevels(db: Db, channelId: string, since: number, o
   let query = db
     .selectFrom('stock_levels as s')
     .leftJoin('channel_stock as c', (join) => join.onRef('c.sku', '=', 's.sku').on('c.channel_id', '=', channelId))
-    .select(['s.sku', 's.bounded', 's.on_hand', 's.reserved', 'c.told'])
-    .where('s.updated_at', '>=', since)
+    // `bounded` is 1 by the filter; `updated_at` is the next page's cursor.
+    .select(['s.sku', 's.on_hand', 's.reserved', 'c.told', 's.updated_at'])
     .where('s.bounded', '=', 1);
   if (options.toldIsAvailable) query = query.where((eb) => eb.or([eb('c.told', 'is', null), eb('c.told', '<>', sql<number>`s.on_hand - s.reserved`)]));
   if (changed <= CHANGED_LEVELS_PAGE) {
-    yield (await query.execute()).sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
+    yield await query.where('s.updated_at', '>=', since).execute();
     return;
   }
-  for (let after = ''; ; ) {
-    const page = await query.where('s.sku', '>', after).orderBy('s.sku').limit(CHANGED_LEVELS_PAGE).execute();
+  for (let after = { at: since, sku: '' }; ; ) {
+    const from = after;
+    const page = await query
+      // A row value: one range of the index on both databases (an OR of its two parts is not).
+      .where(sql<boolean>`(s.updated_at, s.sku) > (${from.at}, ${from.sku})`)
+      .orderBy('s.updated_at')
+      .orderBy('s.sku')
+      .limit(CHANGED_LEVELS_PAGE)
+      .execute();
     if (page.length > 0) yield page;
     if (page.length < CHANGED_LEVELS_PAGE) return;
-    after = page[page.length - 1]!.sku;
+    const last = page[page.length - 1]!;
+    after = { at: last.updated_at, sku: last.sku };
   }
 }
 

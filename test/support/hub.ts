@@ -62,10 +62,13 @@ export async function startTestHub(dialect: DialectName, options: Partial<HubOpt
 export const SUPPLIER_TOKENS = { prompt: 'prompt-token-0123456789abcdef', flaky: 'flaky-token-0123456789abcdef' } as const;
 export const SECRETS = { storefront: 'storefront-notify-secret-0001', prompt: 'prompt-signing-secret-000001', flaky: 'flaky-signing-secret-0000001' } as const;
 
-/** The two suppliers of testSetup, quick and reliable (ack and ship within 5 ms), answering the hub at `hubUrl`. */
-export async function startTestSuppliers(hubUrl: string): Promise<{ prompt: SupplierSim; flaky: SupplierSim }> {
+/**
+ * The two suppliers of testSetup, quick and reliable (ack and ship within 5 ms unless `shipDelayMs` says otherwise
+ * for one of them), answering the hub at `hubUrl`.
+ */
+export async function startTestSuppliers(hubUrl: string, options: { shipDelayMs?: Partial<Record<'prompt' | 'flaky', number>> } = {}): Promise<{ prompt: SupplierSim; flaky: SupplierSim }> {
   const supplier = (name: 'prompt' | 'flaky', seed: number): Promise<SupplierSim> =>
-    startSupplierSim({ name, signingSecret: SECRETS[name], hubUrl, apiToken: SUPPLIER_TOKENS[name], seed, ackDelayMs: 5, shipDelayMs: 5 });
+    startSupplierSim({ name, signingSecret: SECRETS[name], hubUrl, apiToken: SUPPLIER_TOKENS[name], seed, ackDelayMs: 5, shipDelayMs: options.shipDelayMs?.[name] ?? 5 });
   const [prompt, flaky] = await Promise.all([supplier('prompt', 1), supplier('flaky', 2)]);
   return { prompt, flaky };
 }

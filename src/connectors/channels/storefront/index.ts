@@ -5,6 +5,13 @@ import type { StockUpdate } from '../sales-channel.ts';
 import { toFulfillmentCreated, toInventoryUpdated } from './map.ts';
 import { postEvent } from './transport.ts';
 
+/**
+ * Levels per `inventory.updated` event (docs/wire-formats.md): ~25 KB of JSON, one signed request. The storefront is
+ * Waybill's own protocol, so the size is Waybill's choice: a large change (a feed of 100,000 SKUs) is 200 requests
+ * per channel instead of 1,000, on both sides the per-request work (signing, TLS, parsing) is what dominates.
+ */
+export const STOREFRONT_STOCK_BATCH = 500;
+
 /** A storefront of the retailer's own: orders in through the operator API, events out as signed webhooks. */
 export const storefront: SalesChannelAdapter<StorefrontConfig, StorefrontSecrets> = {
   kind: 'storefront',
@@ -12,7 +19,7 @@ export const storefront: SalesChannelAdapter<StorefrontConfig, StorefrontSecrets
   secrets: storefrontSecrets,
   create: (config, secrets) => ({
     notifyFulfilment: (notice, options) => postEvent(config, secrets, toFulfillmentCreated(notice), options),
-    maxStockBatch: 100,
+    maxStockBatch: STOREFRONT_STOCK_BATCH,
     pushStock: (levels, options) => postEvent(config, secrets, toInventoryUpdated(inventoryEventId(options.batchKey, levels), levels, options.now), options),
   }),
 };
