@@ -150,6 +150,36 @@ describeEachDatabase('Waybill as a Shopify fulfillment service', (dialect) => {
     expect((await t.hub.store.db.selectFrom('orders').select('state').where('id', '=', paid.orderId).executeTakeFirstOrThrow()).state).not.toBe('cancelled');
   });
 
+  it('moves the service\u2019s callback when the hub\u2019s public address changes, without making a second service', async () => {
+    const doc: any = { apiVersion: 'waybill/v1', retailer: { name: 'Test Retailer' }, publicUrl: `${t.url}/moved/` };
+    await t.apply(doc);
+    await until('the callback moved', async () => shop.fulfillmentServices()[0]?.callbackUrl === `${t.url}/moved/webhooks/shopify/shop`);
+    expect(shop.fulfillmentServices()).toHaveLength(1);
+    expect(admin.calls.filter((c) => c.operationName === 'WaybillFulfillmentServiceUpdate').map((c) => c.outcome)).toEqual(['ok']);
+    const { body } = await t.api('/api/v1/channels');
+    expect(body.channels.find((c: any) => c.id === 'shop').fulfilmentService.callbackUrl).toBe(`${t.url}/moved/webhooks/shopify/shop`);
+  });
+
+  it('an answer Shopify refuses is recorded on the order and the other requests are still answered', async () => {
+    const first = await placeOrder(7, [MUG], [1]);
+    const second = await placeOrder(8, [MUG], [1]);
+    admin.fault('WaybillAcceptFulfillmentRequest', { kind: 'user-error', message: 'Fulfillment order is not in a requestable state' });
+    await shop.requestFulfillment(first.order.id);
+    await shop.requestFulfillment(second.order.id);
+    await until('one refused, one accepted', async () => {
+      const [a, b] = [await events(first.orderId), await events(second.orderId)];
+      return [a, b].some((e) => e.includes('order.fulfilment_request_failed')) && [a, b].some((e) => e.includes('order.fulfilment_request_accepted'));
+    });
+    let failed = first;
+    for (const o of [first, second]) if ((await events(o.orderId)).includes('order.fulfilment_request_failed')) failed = o;
+    const { body } = await t.api(`/api/v1/orders/${failed.orderId}`);
+    expect(body.events.find((e: any) => e.type === 'order.fulfilment_request_failed').data.error).toContain('Fulfillment order is not in a requestable state');
+    // Still open at Shopify, so a later run (the nudge's) answers it.
+    expect((await post('/webhooks/shopify/shop/fulfillment_order_notification', '{"kind":"FULFILLMENT_REQUEST"}')).status).toBe(200);
+    await requestStatus(failed.order, 'ACCEPTED');
+    expect(admin.calls.filter((c) => c.operationName === 'WaybillAcceptFulfillmentRequest').map((c) => c.outcome).sort()).toEqual(['ok', 'ok', 'user-errors']);
+  });
+
   it('refuses a forged nudge (401), a body that is not a notification (400) and an unknown channel (404)', async () => {
     const order = shop.makeOrder(6, [MUG], [1]);
     shop.recordOrder(order);

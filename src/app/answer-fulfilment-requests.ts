@@ -161,9 +161,12 @@ export async function ensureFulfilmentRequests(ctx: AppContext, tx: Db, channelI
   await ctx.queue.enqueue(tx, channelIds.map((channelId) => ({ kind: JOB_KIND, key: answerFulfilmentRequestsJob.key(channelId), payload: { channelId } })));
 }
 
-/** The channel's nudge: its fulfilment requests are looked at now instead of at the next turn (coalesced). */
-export async function wakeFulfilmentRequests(tx: Db, channelId: string, now: number): Promise<boolean> {
-  return (await wakeJobs(tx, { key: answerFulfilmentRequestsJob.key(channelId) }, now)) > 0;
+/**
+ * The channel's nudge (or, without a channel, a setup change): its fulfilment requests are looked at now instead of
+ * at the next turn (coalesced; a run under way runs again when it ends).
+ */
+export async function wakeFulfilmentRequests(tx: Db, now: number, channelId?: string): Promise<boolean> {
+  return (await wakeJobs(tx, channelId ? { key: answerFulfilmentRequestsJob.key(channelId) } : { kind: JOB_KIND }, now)) > 0;
 }
 
 async function record(tx: Db, now: Date, orderId: string, type: string, data: object): Promise<void> {

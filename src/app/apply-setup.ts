@@ -2,6 +2,7 @@ import { hashToken, safeEqual } from '../infra/tokens.ts';
 import type { Db } from '../store/schema.ts';
 import { refreshSupply } from '../store/stock.repo.ts';
 import type { AppContext } from './context.ts';
+import { wakeFulfilmentRequests } from './answer-fulfilment-requests.ts';
 import { InputError } from './errors.ts';
 import { ensureChannelJobs } from './channel-jobs.ts';
 import { wakeBackorderFill } from './fill-backorders.ts';
@@ -37,6 +38,8 @@ export async function applySetup(ctx: AppContext, doc: SetupDocument, options: {
     await queuePriceSync(ctx, tx, [...repriced], now);
     // New stock may fill backorders.
     if (doc.products.length) await wakeBackorderFill(tx, now);
+    // A new public address or channel settings: fulfilment services are registered (or moved) now, not at the next turn.
+    if (report.created.length || report.updated.length) await wakeFulfilmentRequests(tx, now);
     if (report.dryRun) throw new DryRunRollback();
   };
   try {

@@ -111,7 +111,7 @@ export function webhookRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         const text = raw.toString('utf8');
         if (!isJson(text)) throw new AppError('malformed_json', 'body: not valid JSON', 400);
         if (!fulfillmentOrderNotificationKind(JSON.parse(text))) throw new AppError('invalid_input', 'body.kind: must be FULFILLMENT_REQUEST or CANCELLATION_REQUEST', 400);
-        await ctx.store.transact((tx) => wakeFulfilmentRequests(tx, channel.channelId, ctx.clock.now().getTime()));
+        await ctx.store.transact((tx) => wakeFulfilmentRequests(tx, ctx.clock.now().getTime(), channel.channelId));
         return { status: 'accepted' as const };
       },
     );
