@@ -65,13 +65,17 @@ describeEachDatabase('Waybill as a Shopify fulfillment service', (dialect) => {
   /** A POST signed as Shopify signs, to one of the hub's Shopify paths. */
   const post = (path: string, body: string, secret = WEBHOOK_SECRET) =>
     t.api(path, { rawBody: body, key: null, headers: { 'x-shopify-hmac-sha256': createHmac('sha256', secret).update(body).digest('base64') } });
+  /** Answers go on the timeline just after Shopify has them (their own commit): wait for the record. */
+  const onTimeline = (orderId: string, type: string) => until(`${type} on the timeline`, async () => (await events(orderId)).includes(type));
   const events = async (orderId: string) => (await t.api(`/api/v1/orders/${orderId}`)).body.events.map((e: any) => e.type) as string[];
 
   it('registers itself once, at the hub\u2019s public address, and shows the service and its location', async () => {
     const [service] = shop.fulfillmentServices();
     expect(service).toMatchObject({ serviceName: SERVICE, callbackUrl: `${t.url}/webhooks/shopify/shop`, location: { name: SERVICE } });
-    const { body } = await t.api('/api/v1/channels');
-    expect(body.channels.find((c: any) => c.id === 'shop').fulfilmentService).toEqual({ id: service!.id, name: SERVICE, locationId: service!.location.id, callbackUrl: service!.callbackUrl });
+    // Recorded just after Shopify made it (its own commit).
+    const shown = async () => (await t.api('/api/v1/channels')).body.channels.find((c: any) => c.id === 'shop').fulfilmentService;
+    await until('the registration recorded', async () => (await shown()) !== null);
+    expect(await shown()).toEqual({ id: service!.id, name: SERVICE, locationId: service!.location.id, callbackUrl: service!.callbackUrl });
 
     // Applying the same setup again, or the job running again, registers nothing more.
     const runs = () => admin.calls.filter((c) => c.operationName === 'WaybillAssignedFulfillmentOrders').length;
@@ -93,7 +97,7 @@ describeEachDatabase('Waybill as a Shopify fulfillment service', (dialect) => {
     await until('the shipment fulfilled at the service location', async () => requestOf(order).status === 'CLOSED');
     const fulfillments = admin.fulfillments(order.id);
     expect(fulfillments.map((f) => [f.location.name, f.trackingInfo.company, f.lineItems.map((l) => `${l.sku}×${l.quantity}`)])).toEqual([[SERVICE, 'UPS', ['MUG-BLUE×2']]]);
-    expect(await events(orderId)).toContain('order.fulfilment_request_accepted');
+    await onTimeline(orderId, 'order.fulfilment_request_accepted');
   });
 
   it('rejects a request whose lines are out of stock with INVENTORY_OUT_OF_STOCK, naming each line', async () => {
@@ -104,7 +108,7 @@ describeEachDatabase('Waybill as a Shopify fulfillment service', (dialect) => {
     const [answer] = requestOf(order).answers;
     expect(answer).toMatchObject({ kind: 'reject-fulfillment', reason: 'INVENTORY_OUT_OF_STOCK', lineItems: [{ fulfillmentOrderLineItemId: requestOf(order).lineItems[0]!.id, message: 'LAMP-OAK is out of stock' }] });
     expect(answer!.message).toContain('LAMP-OAK is out of stock');
-    expect(await events(orderId)).toContain('order.fulfilment_request_rejected');
+    await onTimeline(orderId, 'order.fulfilment_request_rejected');
     expect(admin.fulfillments(order.id)).toEqual([]);
   });
 
@@ -146,7 +150,7 @@ describeEachDatabase('Waybill as a Shopify fulfillment service', (dialect) => {
     await shop.requestCancellation(paid.order.id);
     await requestStatus(paid.order, 'CANCELLATION_REJECTED');
     expect(requestOf(paid.order).answers.at(-1)!.message).toMatch(/^Waybill cannot cancel this any more: \S+ is with supplier flaky$/);
-    expect(await events(paid.orderId)).toContain('order.cancellation_request_rejected');
+    await onTimeline(paid.orderId, 'order.cancellation_request_rejected');
     expect((await t.hub.store.db.selectFrom('orders').select('state').where('id', '=', paid.orderId).executeTakeFirstOrThrow()).state).not.toBe('cancelled');
   });
 
@@ -178,6 +182,35 @@ describeEachDatabase('Waybill as a Shopify fulfillment service', (dialect) => {
     expect((await post('/webhooks/shopify/shop/fulfillment_order_notification', '{"kind":"FULFILLMENT_REQUEST"}')).status).toBe(200);
     await requestStatus(failed.order, 'ACCEPTED');
     expect(admin.calls.filter((c) => c.operationName === 'WaybillAcceptFulfillmentRequest').map((c) => c.outcome).sort()).toEqual(['ok', 'ok', 'user-errors']);
+  });
+
+  it('a shipment that comes before its request is accepted waits (retried, not a dead letter), then is fulfilled', async () => {
+    // MUG-BLUE's supplier ships within milliseconds; the merchant has not asked Waybill yet.
+    const { order } = await placeOrder(9, [MUG], [1]);
+    const notices = () => t.hub.store.db.selectFrom('jobs').select(['state', 'last_error']).where('kind', '=', 'channel.notify').execute();
+    await until('the notice waiting for the acceptance', async () => (await notices()).some((j) => j.last_error?.includes("(UNSUBMITTED) waits for the merchant's fulfillment request and for Waybill to accept it")));
+    expect(admin.fulfillments(order.id)).toEqual([]);
+    await shop.requestFulfillment(order.id);
+    await requestStatus(order, 'ACCEPTED');
+    await until('the notice done', async () => (await notices()).every((j) => j.state === 'done'));
+    expect(admin.fulfillments(order.id).map((f) => f.location.name)).toEqual([SERVICE]);
+    expect((await t.api('/api/v1/dead-letters')).body.deadLetters).toEqual([]);
+  });
+
+  it('without a public address nothing is registered and the operator is told once; requests are still answered', async () => {
+    // Once the first registration is recorded (its own commit), the address and the registration are taken away.
+    await until('the registration recorded', async () => (await t.hub.store.db.selectFrom('settings').select('key').where('key', '=', 'channel.shop.fulfilmentService').executeTakeFirst()) !== undefined);
+    await t.hub.store.db.deleteFrom('settings').where('key', 'in', ['hub.publicUrl', 'channel.shop.fulfilmentService']).execute();
+    const unregistered = async () => (await t.hub.store.db.selectFrom('events').select('type').where('type', '=', 'channel.fulfilment_service_unregistered').execute()).length;
+    const { order } = await placeOrder(10, [MUG], [1]);
+    await shop.requestFulfillment(order.id);
+    await requestStatus(order, 'ACCEPTED');
+    expect((await post('/webhooks/shopify/shop/fulfillment_order_notification', '{"kind":"FULFILLMENT_REQUEST"}')).status).toBe(200);
+    const listed = admin.calls.filter((c) => c.operationName === 'WaybillAssignedFulfillmentOrders').length;
+    await until('another run', async () => admin.calls.filter((c) => c.operationName === 'WaybillAssignedFulfillmentOrders').length > listed);
+    expect(await unregistered()).toBe(1);
+    expect((await t.api('/api/v1/channels')).body.channels.find((c: any) => c.id === 'shop').fulfilmentService).toBeNull();
+    expect(admin.calls.filter((c) => c.operationName === 'WaybillFulfillmentServiceCreate')).toHaveLength(1);
   });
 
   it('refuses a forged nudge (401), a body that is not a notification (400) and an unknown channel (404)', async () => {

@@ -2,10 +2,10 @@ import type { FulfilmentAnswer, FulfilmentRequest, FulfilmentService, SalesChann
 import { decideFulfilmentRequest, type FulfilmentDecision } from '../domain/fulfilment-request.ts';
 import { defineJob, PermanentError } from '../jobs/job.ts';
 import { findOrderIdByExternalId, loadOrder } from '../store/orders.repo.ts';
-import { getSetting } from '../store/partners.repo.ts';
+import { getSetting, putSetting } from '../store/partners.repo.ts';
 import type { Db } from '../store/schema.ts';
 import { cancelAtChannelRequest, CancellationOvertaken } from './channel-order-changes.ts';
-import { openSalesChannel } from './channel-access.ts';
+import { channelWebhookUrl, openSalesChannel } from './channel-access.ts';
 import type { AppContext } from './context.ts';
 import { recordEvents, type TimelineEvent } from './timeline.ts';
 import { wakeJobs } from '../jobs/queue.ts';
@@ -48,12 +48,12 @@ export const answerFulfilmentRequestsJob = {
         if (!sales.fulfilmentRequests || !sales.answerFulfilmentRequest) return { rerunAt: new Date(now.getTime() + IDLE_INTERVAL_MS) };
         const options = { signal: job.signal, now };
         await ensureRegistered(ctx, channelId, opened.channel.kind, sales, options);
-        const outcomes = { answered: 0, waiting: 0, failed: 0 };
+        let waiting = false;
         for (const request of await sales.fulfilmentRequests(options)) {
-          outcomes[await answerOne(ctx, channelId, sales, request, options)] += 1;
+          if ((await answerOne(ctx, channelId, sales, request, options)) === 'waiting') waiting = true;
         }
         // An order whose webhook is on its way is looked for again soon, not at the next turn.
-        return { rerunAt: new Date(now.getTime() + (outcomes.waiting ? WAITING_INTERVAL_MS : FULFILMENT_REQUESTS_INTERVAL_MS)) };
+        return { rerunAt: new Date(now.getTime() + (waiting ? WAITING_INTERVAL_MS : FULFILMENT_REQUESTS_INTERVAL_MS)) };
       },
     }),
 };
@@ -118,8 +118,8 @@ async function answerCancellation(ctx: AppContext, sales: SalesChannel, orderId:
 async function ensureRegistered(ctx: AppContext, channelId: string, kind: string, sales: SalesChannel, options: Options): Promise<void> {
   if (!sales.registerFulfilmentService) return;
   const publicUrl = await getSetting(ctx.store.db, 'hub.publicUrl');
-  const key = `channel.${channelId}.fulfilmentService`;
-  const known = await getSetting(ctx.store.db, key);
+  const key = registrationKey(channelId);
+  const known = await readRegistration(ctx.store.db, channelId);
   if (!publicUrl) {
     if (known !== UNREGISTERED) {
       await ctx.store.transact(async (tx) => {
@@ -129,8 +129,9 @@ async function ensureRegistered(ctx: AppContext, channelId: string, kind: string
     }
     return;
   }
-  const callbackUrl = fulfilmentCallbackBase(publicUrl, kind, channelId);
-  if (known && known !== UNREGISTERED && (JSON.parse(known) as FulfilmentService).callbackUrl === callbackUrl) return;
+  // The prefix Shopify's fulfillment-service endpoints hang from (it appends /fulfillment_order_notification).
+  const callbackUrl = channelWebhookUrl(publicUrl, kind, channelId);
+  if (known && known !== UNREGISTERED && known.callbackUrl === callbackUrl) return;
   const service = await sales.registerFulfilmentService({ ...options, callbackUrl });
   await ctx.store.transact(async (tx) => {
     await putSetting(tx, key, JSON.stringify(service));
@@ -138,21 +139,19 @@ async function ensureRegistered(ctx: AppContext, channelId: string, kind: string
   });
 }
 
+/** Kept instead of a registration when there is no public address: the operator was told once. */
 const UNREGISTERED = 'unregistered';
+const registrationKey = (channelId: string) => `channel.${channelId}.fulfilmentService`;
 
-/** The prefix the channel's fulfilment-service endpoints hang from (Shopify appends /fulfillment_order_notification). */
-export function fulfilmentCallbackBase(publicUrl: string, kind: string, channelId: string): string {
-  return `${publicUrl.replace(/\/+$/, '')}/webhooks/${kind}/${channelId}`;
+async function readRegistration(db: Db, channelId: string): Promise<FulfilmentService | typeof UNREGISTERED | null> {
+  const known = await getSetting(db, registrationKey(channelId));
+  return known === null || known === UNREGISTERED ? known : (JSON.parse(known) as FulfilmentService);
 }
 
 /** What the channel registered (ids of the service and its location), or null when it is not registered. */
 export async function registeredFulfilmentService(db: Db, channelId: string): Promise<FulfilmentService | null> {
-  const known = await getSetting(db, `channel.${channelId}.fulfilmentService`);
-  return known && known !== UNREGISTERED ? (JSON.parse(known) as FulfilmentService) : null;
-}
-
-async function putSetting(tx: Db, key: string, value: string): Promise<void> {
-  await tx.insertInto('settings').values({ key, value }).onConflict((oc) => oc.column('key').doUpdateSet({ value })).execute();
+  const known = await readRegistration(db, channelId);
+  return known === UNREGISTERED ? null : known;
 }
 
 /** Makes sure every channel has its recurring look at fulfilment requests queued (one job per channel, by key). */

@@ -2,7 +2,7 @@ import type { OrderMessage, WebhookHealth } from '../connectors/channels/sales-c
 import { defineJob } from '../jobs/job.ts';
 import { getSetting } from '../store/partners.repo.ts';
 import type { Db } from '../store/schema.ts';
-import { openSalesChannel } from './channel-access.ts';
+import { channelWebhookUrl, openSalesChannel } from './channel-access.ts';
 import type { AppContext } from './context.ts';
 import { POLLED_TOPIC } from './polled-order.ts';
 import { processChannelDeliveryJob } from './process-channel-delivery.ts';
@@ -57,7 +57,7 @@ export const catchUpChannelJob = {
           }
         }
         const publicUrl = await getSetting(ctx.store.db, 'hub.publicUrl');
-        const health = sales.webhookHealth && publicUrl ? await sales.webhookHealth({ ...options, deliveryUrl: `${publicUrl.replace(/\/+$/, '')}/webhooks/${channel.kind}/${channelId}` }) : null;
+        const health = sales.webhookHealth && publicUrl ? await sales.webhookHealth({ ...options, deliveryUrl: channelWebhookUrl(publicUrl, channel.kind, channelId) }) : null;
 
         const fresh = await newerThanKnown(ctx.store.db, channelId, found);
         const seenUntil = Math.max(row.polled_until ?? 0, ...found.map((m) => m.sourceUpdatedAt.getTime()));

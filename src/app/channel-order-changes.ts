@@ -102,10 +102,9 @@ function wholeLinesRefunded(order: Order, refunded: readonly { sku: string; quan
  * the caller's transaction rolls back whole and the request is rejected instead.
  */
 export async function cancelAtChannelRequest(ctx: AppContext, tx: Db, order: Order, request: FulfilmentRequestLines, why: string): Promise<CancellationDecision> {
-  const purchaseOrders = await loadPurchaseOrders(tx, { orderId: order.id }, ctx.store.caps.rowLocks);
-  const neverSent = await unsentQueued(tx, purchaseOrders);
-  const decision = decideCancellationRequest(order, purchaseOrders.map((po) => forCancel(po, neverSent)), request);
-  if (decision.kind === 'accept' && decision.cancelLines.length) await cancelLines(ctx, tx, order, decision.cancelLines, why, { allOrNothing: true });
+  const loaded = await purchaseOrdersForCancel(ctx, tx, order.id);
+  const decision = decideCancellationRequest(order, loaded.forCancel, request);
+  if (decision.kind === 'accept' && decision.cancelLines.length) await cancelLines(ctx, tx, order, decision.cancelLines, why, { allOrNothing: true, loaded });
   return decision;
 }
 
@@ -114,13 +113,29 @@ export class CancellationOvertaken extends Error {
   readonly code = 'cancellation_overtaken';
 }
 
-/** Cancels what can be cancelled of these lines (see planCancellation) and holds the order for what cannot. */
-async function cancelLines(ctx: AppContext, tx: Db, order: Order, targets: readonly number[], why: string, options: { allOrNothing?: boolean } = {}): Promise<string> {
-  const now = ctx.clock.now();
-  const purchaseOrders = await loadPurchaseOrders(tx, { orderId: order.id }, ctx.store.caps.rowLocks);
+/** The order's purchase orders (locked where the database can), and each as cancellation sees it. */
+async function purchaseOrdersForCancel(ctx: AppContext, tx: Db, orderId: string): Promise<{ purchaseOrders: PurchaseOrder[]; forCancel: PurchaseOrderForCancel[] }> {
+  const purchaseOrders = await loadPurchaseOrders(tx, { orderId }, ctx.store.caps.rowLocks);
   const neverSent = await unsentQueued(tx, purchaseOrders);
-  const plan = planCancellation(order, purchaseOrders.map((po) => forCancel(po, neverSent)), targets);
-  if (options.allOrNothing && (plan.withSuppliers.length || plan.alreadyShipped.length)) throw new CancellationOvertaken(`${order.id}: a line reached a supplier meanwhile`);
+  return { purchaseOrders, forCancel: purchaseOrders.map((po) => forCancel(po, neverSent)) };
+}
+
+/**
+ * Cancels what can be cancelled of these lines (see planCancellation) and holds the order for what cannot.
+ * `allOrNothing`: the caller decided on `loaded` in this transaction that every line can go; a send claimed since
+ * then throws CancellationOvertaken instead of leaving part of it.
+ */
+async function cancelLines(
+  ctx: AppContext,
+  tx: Db,
+  order: Order,
+  targets: readonly number[],
+  why: string,
+  options: { allOrNothing?: boolean; loaded?: Awaited<ReturnType<typeof purchaseOrdersForCancel>> } = {},
+): Promise<string> {
+  const now = ctx.clock.now();
+  const { purchaseOrders, forCancel: cancellable } = options.loaded ?? (await purchaseOrdersForCancel(ctx, tx, order.id));
+  const plan = planCancellation(order, cancellable, targets);
 
   // Stop the queued sends first: a send job that is not pending and untried any more has (maybe) reached the supplier.
   const stopped: string[] = [];

@@ -114,3 +114,8 @@ export async function getSetting(db: Db, key: string): Promise<string | null> {
   const row = await db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst();
   return row?.value ?? null;
 }
+
+/** Sets a setting, created or replaced in one statement (safe when two processes set it at once). */
+export async function putSetting(tx: Db, key: string, value: string): Promise<void> {
+  await tx.insertInto('settings').values({ key, value }).onConflict((oc) => oc.column('key').doUpdateSet({ value })).execute();
+}

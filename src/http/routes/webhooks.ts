@@ -104,12 +104,7 @@ export function webhookRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       },
       async (request) => {
         const channel = await channels.find(request.params.channelId, shopifySource);
-        const raw = rawBody(request.body);
-        if (!shopifySource.isSigned(raw, header(request.headers[shopifySource.headers.signature]), channel.secrets)) {
-          throw new AppError('bad_signature', `headers.${shopifySource.headers.signature}: the signature does not match the body`, 401);
-        }
-        const text = raw.toString('utf8');
-        if (!isJson(text)) throw new AppError('malformed_json', 'body: not valid JSON', 400);
+        const { text } = verifiedJson(request, shopifySource, channel);
         if (!fulfillmentOrderNotificationKind(JSON.parse(text))) throw new AppError('invalid_input', 'body.kind: must be FULFILLMENT_REQUEST or CANCELLATION_REQUEST', 400);
         await ctx.store.transact((tx) => wakeFulfilmentRequests(tx, ctx.clock.now().getTime(), channel.channelId));
         return { status: 'accepted' as const };
@@ -200,19 +195,26 @@ function answer(reply: FastifyReply, kind: AcceptDeliveryResult['kind']): Fastif
   return reply.type('application/json; charset=utf-8').send(STORED_BODIES[kind]);
 }
 
-/** Verify, read the headers, check the body is JSON, store: each refusal is a problem naming what is wrong. */
-async function receive(ctx: AppContext, request: FastifyRequest, source: WebhookSource, channel: WebhookChannel): Promise<AcceptDeliveryResult['kind']> {
+/** The raw body, once its signature is checked (401) and it is known to be JSON (400). */
+function verifiedJson(request: FastifyRequest, source: WebhookSource, channel: WebhookChannel): { raw: Buffer; text: string } {
   const raw = rawBody(request.body);
-  const names = source.headers;
-  if (!source.isSigned(raw, header(request.headers[names.signature]), channel.secrets)) {
-    throw new AppError('bad_signature', `headers.${names.signature}: the signature does not match the body`, 401);
+  const { signature } = source.headers;
+  if (!source.isSigned(raw, header(request.headers[signature]), channel.secrets)) {
+    throw new AppError('bad_signature', `headers.${signature}: the signature does not match the body`, 401);
   }
+  const text = raw.toString('utf8');
+  if (!isJson(text)) throw new AppError('malformed_json', 'body: not valid JSON', 400);
+  return { raw, text };
+}
+
+/** Verify, read the headers, store: each refusal is a problem naming what is wrong. */
+async function receive(ctx: AppContext, request: FastifyRequest, source: WebhookSource, channel: WebhookChannel): Promise<AcceptDeliveryResult['kind']> {
+  const names = source.headers;
+  const { raw, text } = verifiedJson(request, source, channel);
   const deliveryId = header(request.headers[names.deliveryId]);
   const topic = header(request.headers[names.topic]);
   if (!deliveryId) throw new AppError('invalid_input', `headers.${names.deliveryId}: required`, 400);
   if (!topic) throw new AppError('invalid_input', `headers.${names.topic}: required`, 400);
-  const text = raw.toString('utf8');
-  if (!isJson(text)) throw new AppError('malformed_json', 'body: not valid JSON', 400);
   const delivery = { channelId: channel.channelId, deliveryId: source.inboxId(deliveryId, raw, topic, request.headers), topic, payload: text, triggeredAt: source.triggeredAt(request.headers) };
   return (await acceptChannelDelivery(ctx, delivery)).kind;
 }

@@ -106,7 +106,7 @@ async function fulfilShipment(config: ShopifyConfig, secrets: ShopifySecrets, no
   const { carrier, trackingNumber, lines } = notice.shipment;
   const wanted = subtract(quantitiesBySku(lines), await fulfilledUnder(client, orderId, trackingNumber));
   if (wanted.size === 0) return;
-  const calls = planFulfilments(await openLines(client, orderId, wanted), wanted);
+  const calls = planFulfilments(await openLines(client, orderId, wanted, config.fulfillmentService?.name ?? null), wanted);
   // fulfillmentCreate takes the fulfillment orders of one location per call.
   for (const call of calls) await createFulfilment(client, call, { company: carrier, number: trackingNumber });
 }
@@ -115,8 +115,12 @@ async function fulfilShipment(config: ShopifyConfig, secrets: ShopifySecrets, no
 const DEAD_FULFILLMENT = new Set(['CANCELLED', 'ERROR', 'FAILURE']);
 /** Only these fulfillment orders take fulfillments; the others are closed, cancelled, on hold or scheduled. */
 const FULFILLABLE = new Set(['OPEN', 'IN_PROGRESS']);
-/** Fulfillment orders of a fulfillment service that it turned down, or agreed to cancel: not Waybill's to fulfil. */
-const CLOSED_REQUEST = new Set(['REJECTED', 'CANCELLATION_ACCEPTED']);
+/**
+ * Fulfillment orders at Waybill's own service location are Waybill's to fulfil once it accepted the request (and
+ * while a cancellation is asked or was refused); before that they wait for the merchant's request and Waybill's answer.
+ */
+const ACCEPTED_REQUEST = new Set(['ACCEPTED', 'CANCELLATION_REQUESTED', 'CANCELLATION_REJECTED']);
+const UNANSWERED_REQUEST = new Set(['UNSUBMITTED', 'SUBMITTED']);
 
 /** Quantities per SKU that Shopify already has under this tracking number (none on the first try). */
 async function fulfilledUnder(client: AdminClient, orderId: string, trackingNumber: string): Promise<Map<string, number>> {
@@ -148,20 +152,30 @@ export interface OpenLine {
   remaining: number;
 }
 
-async function openLines(client: AdminClient, orderId: string, wanted: ReadonlyMap<string, number>): Promise<OpenLine[]> {
+/**
+ * `serviceLocation`: the name of Waybill's fulfillment-service location (Shopify names it after the service, and
+ * location names are unique in a shop), or null when Waybill is not the shop's fulfillment service.
+ */
+async function openLines(client: AdminClient, orderId: string, wanted: ReadonlyMap<string, number>, serviceLocation: string | null): Promise<OpenLine[]> {
   const orders = await allPages(async (after) => {
     const { order } = await client(fulfillmentOrdersQuery, { orderId, first: PAGE.fulfillmentOrders, after, linesFirst: PAGE.fulfillmentOrderLines });
     if (!order) throw missingOrder(orderId);
     return order.fulfillmentOrders;
   });
   const open: OpenLine[] = [];
-  for (const fo of orders.filter((o) => FULFILLABLE.has(o.status) && !CLOSED_REQUEST.has(o.requestStatus))) {
-    const lines = (await allLinesOf(client, fo)).filter((line) => line.remainingQuantity > 0);
-    // Waybill as the fulfillment service answers a request within a minute; a shipment faster than that waits (retried).
-    if (fo.requestStatus === 'SUBMITTED' && lines.some((line) => wanted.has(skuOf(line.lineItem.sku)))) {
-      throw new Error(`fulfillment order ${fo.id} waits for Waybill to accept its fulfillment request`);
+  for (const fo of orders.filter((o) => FULFILLABLE.has(o.status))) {
+    const ours = serviceLocation !== null && fo.assignedLocation.name === serviceLocation;
+    // Another fulfillment service's work: not Waybill's to fulfil.
+    if (!ours && fo.requestStatus !== 'UNSUBMITTED') continue;
+    if (ours && !ACCEPTED_REQUEST.has(fo.requestStatus)) {
+      const lines = await allLinesOf(client, fo);
+      // The merchant's request and Waybill's answer (within a minute) may come after the supplier shipped: retried.
+      if (UNANSWERED_REQUEST.has(fo.requestStatus) && lines.some((line) => line.remainingQuantity > 0 && wanted.has(skuOf(line.lineItem.sku)))) {
+        throw new Error(`fulfillment order ${fo.id} (${fo.requestStatus}) waits for the merchant's fulfillment request and for Waybill to accept it`);
+      }
+      continue;
     }
-    if (fo.requestStatus !== 'SUBMITTED') open.push(...lines.map((line) => openLine(fo, line)));
+    for (const line of await allLinesOf(client, fo)) if (line.remainingQuantity > 0) open.push(openLine(fo, line));
   }
   return open;
 }
