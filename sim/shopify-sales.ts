@@ -243,10 +243,41 @@ function lineItemNode(book: SalesBook, ctx: SalesBookContext, entry: BookEntry, 
   return {
     id: line.admin_graphql_api_id,
     sku: line.sku,
+    title: line.title,
     quantity: line.quantity,
+    // No order edits here: what is left of each line is all of it.
+    currentQuantity: line.quantity,
     requiresShipping: line.requires_shipping,
     refundableQuantity: book.refundableQuantity(entry, line),
     originalUnitPriceSet: moneyBag(ctx, toMinor(line.price, ctx.digits)),
+    discountAllocations: line.discount_allocations.map((a) => ({ allocatedAmountSet: moneyBag(ctx, toMinor(a.amount, ctx.digits)) })),
+    taxLines: line.tax_lines.map((t) => taxLineNode(ctx, t)),
+  };
+}
+
+/** TaxLine: `rate` a Float, as the REST tax line's. */
+function taxLineNode(ctx: SalesBookContext, tax: ShopifyOrder['tax_lines'][number]) {
+  return { title: tax.title, rate: tax.rate, priceSet: moneyBag(ctx, toMinor(tax.price, ctx.digits)) };
+}
+
+/** The order's figures as MoneyBags (shop and presentment money, the same currency in this simulator). */
+function orderMoneyNodes(ctx: SalesBookContext, o: ShopifyOrder) {
+  const bag = (text: string | undefined) => moneyBag(ctx, toMinor(text ?? '0', ctx.digits));
+  return {
+    presentmentCurrencyCode: o.presentment_currency,
+    taxesIncluded: o.taxes_included,
+    totalPriceSet: bag(o.total_price),
+    totalDiscountsSet: bag(o.total_discounts),
+    totalTaxSet: bag(o.total_tax),
+    totalTipReceivedSet: bag('0'),
+    shippingLines: {
+      nodes: o.shipping_lines.map((s) => ({
+        title: s.title,
+        originalPriceSet: bag(s.price),
+        discountAllocations: s.discount_allocations.map((a) => ({ allocatedAmountSet: bag(a.amount) })),
+        taxLines: s.tax_lines.map((t) => taxLineNode(ctx, t)),
+      })),
+    },
   };
 }
 
@@ -265,6 +296,7 @@ function orderNode(book: SalesBook, ctx: SalesBookContext, entry: BookEntry, lin
     displayFinancialStatus: o.financial_status.toUpperCase(),
     currencyCode: o.currency,
     test: o.test,
+    ...orderMoneyNodes(ctx, o),
     customer: c ? { firstName: c.first_name, lastName: c.last_name, phone: c.phone, defaultEmailAddress: { emailAddress: c.email } } : null,
     shippingAddress: a
       ? { name: a.name, firstName: a.first_name, lastName: a.last_name, address1: a.address1, address2: a.address2, city: a.city, provinceCode: a.province_code, zip: a.zip, countryCodeV2: a.country_code, phone: a.phone }

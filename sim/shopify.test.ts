@@ -815,7 +815,7 @@ describe('shopify simulator: orders, refunds and webhook subscriptions over the 
       shippingAddress: { countryCodeV2: 'US', provinceCode: only(orders, 1).shipping_address.province_code },
     });
     expect(node.lineItems.pageInfo.hasNextPage).toBe(true);
-    expect(node.lineItems.nodes[0]).toEqual({
+    expect(node.lineItems.nodes[0]).toMatchObject({
       id: only(orders, 1).line_items[0]?.admin_graphql_api_id,
       sku: 'MUG-BLUE',
       quantity: 1,

@@ -1,16 +1,31 @@
 import { z } from 'zod';
 import type { ChannelId, Sku } from '../domain/ids.ts';
-import { money } from '../domain/money.ts';
+import { money, type Money } from '../domain/money.ts';
 import type { OrderMessage } from '../connectors/channels/sales-channel.ts';
 
 /** The inbox topic of an order found by the catch-up poll: its payload is the order as Waybill reads it. */
 export const POLLED_TOPIC = 'waybill/polled-order';
+
+// JSON turned each Money into a plain object and each date into a string: read back into their types.
+const storedMoney = z.object({ amount: z.number().int(), currency: z.string() }).transform((m): Money => money(m.amount, m.currency));
+const taxLine = z.object({ title: z.string(), rate: z.string().nullable(), id: z.string().nullish(), amount: storedMoney });
+const lineCharges = z.object({ subtotal: storedMoney, discount: storedMoney, taxes: z.array(taxLine), total: storedMoney });
+const orderCharges = z.object({
+  taxesIncluded: z.boolean(),
+  shipping: z.array(z.object({ title: z.string(), price: storedMoney, discount: storedMoney, taxes: z.array(taxLine) })),
+  fees: z.array(z.object({ title: z.string(), amount: storedMoney, taxes: z.array(taxLine) })),
+  discounts: storedMoney,
+  taxTotal: storedMoney,
+  total: storedMoney,
+  presentment: z.object({ currency: z.string(), total: storedMoney }).nullable(),
+});
 
 const polledOrder = z.object({
   kind: z.literal('order'),
   sourceUpdatedAt: z.coerce.date(),
   cancelled: z.boolean(),
   awaitingPayment: z.boolean(),
+  hold: z.string().optional(),
   incoming: z.object({
     channelId: z.string(),
     externalId: z.string(),
@@ -27,11 +42,22 @@ const polledOrder = z.object({
       country: z.string(),
       phone: z.string().optional(),
     }),
-    lines: z.array(z.object({ sku: z.string(), quantity: z.number().int().positive(), unitPrice: z.object({ amount: z.number().int(), currency: z.string() }) })),
+    lines: z.array(
+      z.object({
+        sku: z.string(),
+        quantity: z.number().int().positive(),
+        unitPrice: storedMoney,
+        channelLineId: z.string().optional(),
+        title: z.string().optional(),
+        requiresShipping: z.boolean().optional(),
+        charges: lineCharges.optional(),
+      }),
+    ),
+    charges: orderCharges.optional(),
   }),
 });
 
-/** An inbox entry the poll stored, read back (JSON turned the dates into strings). */
+/** An inbox entry the poll stored, read back. */
 export function readPolledOrder(channelId: string, payload: unknown): OrderMessage {
   const m = polledOrder.parse(payload);
   const { incoming } = m;
@@ -41,8 +67,8 @@ export function readPolledOrder(channelId: string, payload: unknown): OrderMessa
       ...incoming,
       channelId: channelId as ChannelId,
       currency: money(0, incoming.currency).currency,
-      lines: incoming.lines.map((l) => ({ sku: l.sku as Sku, quantity: l.quantity, unitPrice: money(l.unitPrice.amount, l.unitPrice.currency) })),
+      lines: incoming.lines.map((l) => ({ ...l, sku: l.sku as Sku })),
+      charges: incoming.charges && { ...incoming.charges, presentment: incoming.charges.presentment && { currency: incoming.charges.presentment.total.currency, total: incoming.charges.presentment.total } },
     },
   };
 }
-

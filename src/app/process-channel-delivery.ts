@@ -32,12 +32,18 @@ export const processChannelDeliveryJob = {
         const delivery = await db.selectFrom('channel_deliveries').selectAll().where('channel_id', '=', channelId).where('delivery_id', '=', deliveryId).executeTakeFirst();
         if (!delivery || delivery.processed_at !== null) return;
         const channel = await findChannel(db, channelId);
-        const interpret = channel ? ctx.channels[channel.kind]?.interpretWebhook : undefined;
+        const adapter = channel ? ctx.channels[channel.kind] : undefined;
+        const interpret = adapter?.interpretWebhook;
         const payload: unknown = JSON.parse(delivery.payload);
         // Orders the catch-up poll found are stored already read; webhooks are read by their channel's adapter.
-        const read = delivery.topic === POLLED_TOPIC ? () => readPolledOrder(channelId, payload) : interpret ? () => interpret(channelId as never, delivery.topic, payload) : null;
+        const read =
+          delivery.topic === POLLED_TOPIC
+            ? () => readPolledOrder(channelId, payload)
+            : interpret
+              ? () => interpret(channelId as never, delivery.topic, payload, adapter.config.parse(channel!.config))
+              : null;
         if (!read) throw new PermanentError(`channel ${channelId} does not take webhooks`);
-        const outcome = await apply(ctx, channelId, readMessage(read));
+        const outcome = await permanentIfInvalid(() => apply(ctx, channelId, readMessage(read)));
         return {
           commit: async (tx) => {
             await tx.updateTable('channel_deliveries').set({ processed_at: ctx.clock.now().getTime(), outcome }).where('channel_id', '=', channelId).where('delivery_id', '=', deliveryId).execute();
@@ -60,14 +66,24 @@ function readMessage(read: () => ChannelMessage): ChannelMessage {
   }
 }
 
+/** A figure the order cannot hold (money past the safe integer range, a currency mixed in) will never succeed: no retry. */
+async function permanentIfInvalid<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof RangeError) throw new PermanentError(`payload: ${error.message}`);
+    throw error;
+  }
+}
+
 async function apply(ctx: AppContext, channelId: string, message: ChannelMessage): Promise<string> {
   if (message.kind === 'ignored') return `ignored: ${message.reason}`;
   if (message.kind === 'refund') return applyChannelRefund(ctx, channelId, message);
-  const { incoming, sourceUpdatedAt, cancelled, awaitingPayment } = message;
+  const { incoming, sourceUpdatedAt, cancelled, awaitingPayment, hold } = message;
   const existing = await findOrderIdByExternalId(ctx.store.db, incoming.channelId, incoming.externalId);
   if (!existing) {
     if (cancelled) return 'ignored: cancelled before Waybill took it in';
-    const taken = await takeOrder(ctx, incoming, { unknownSkus: 'hold', sourceUpdatedAt, awaitingPayment });
+    const taken = await takeOrder(ctx, incoming, { unknownSkus: 'hold', sourceUpdatedAt, awaitingPayment, ...(hold && { hold }) });
     // Two versions of a new order raced: the loser is an update of the winner's order.
     if (taken.kind === 'duplicate') return applyChannelUpdate(ctx, taken.orderId, message);
     return `${taken.kind} ${taken.orderId}`;

@@ -1,5 +1,6 @@
+import { shippingAddressProblem } from '../domain/address.ts';
+import { plainLineCharges, plainOrderCharges, reconcile } from '../domain/charges.ts';
 import type { OrderId, Sku } from '../domain/ids.ts';
-import { sum, times } from '../domain/money.ts';
 import { orderLineMachine } from '../domain/order.machine.ts';
 import { initialOrderState, type IncomingOrder, type Order } from '../domain/order.ts';
 import { planPurchaseOrders, type PurchaseOrderPlan } from '../domain/purchase-order.ts';
@@ -39,6 +40,11 @@ export interface TakeOrderOptions {
    * supplier until an update says it is paid (see release-paid-order.ts).
    */
   awaitingPayment?: boolean;
+  /**
+   * Why the whole order must wait for a person before anything goes to a supplier (a payment that expired or was
+   * voided): nothing is routed, no stock is held, the order is on hold with this reason.
+   */
+  hold?: string;
 }
 
 export async function takeOrder(ctx: AppContext, incoming: IncomingOrder, options: TakeOrderOptions = {}): Promise<TakeOrderResult> {
@@ -58,19 +64,24 @@ async function takeOrderIn(tx: Db, ctx: AppContext, incoming: IncomingOrder, opt
   const channel = await findChannel(tx, incoming.channelId);
   if (!channel) throw new NotFoundError(`channel ${incoming.channelId}`);
 
-  const catalog = await findCatalogFor(tx, [...new Set(incoming.lines.map((l) => l.sku))]);
-  const unknown = incoming.lines.findIndex((l) => !catalog.known.has(l.sku));
-  if (unknown >= 0 && options.unknownSkus !== 'hold') throw new InputError(`lines[${unknown}].sku`, `unknown SKU ${incoming.lines[unknown]!.sku}`);
+  // Lines that need no shipping (gift wrap, gift cards) are kept with their money but never routed, reserved or sent.
+  const lines = incoming.lines.map((l, i) => ({ lineNumber: i + 1, sku: l.sku, quantity: l.quantity })).filter((_, i) => incoming.lines[i]!.requiresShipping !== false);
+  const catalog = await findCatalogFor(tx, [...new Set(lines.map((l) => l.sku))]);
+  const unknown = lines.find((l) => !catalog.known.has(l.sku));
+  if (unknown && options.unknownSkus !== 'hold') throw new InputError(`lines[${unknown.lineNumber - 1}].sku`, `unknown SKU ${unknown.sku}`);
 
   const now = ctx.clock.now();
   const orderId = ctx.ids.next('ord') as OrderId;
-  const lines = incoming.lines.map((l, i) => ({ lineNumber: i + 1, sku: l.sku, quantity: l.quantity }));
-  const routes = routeLines(lines, catalog.offers).map((route, i) =>
-    catalog.known.has(lines[i]!.sku) ? route : { kind: 'unroutable' as const, lineNumber: route.lineNumber, candidates: [], reason: describeUnknown(lines[i]!.sku) },
-  );
+  // An order that cannot go anywhere yet (no address to ship to, a payment that failed) waits whole, holding nothing.
+  const orderHold = options.hold ?? (lines.length ? shippingAddressProblem(incoming.shippingAddress) : null);
+  const routes = routeLines(lines, catalog.offers).map((route, i): LineRoute => {
+    if (orderHold) return { kind: 'unroutable', lineNumber: route.lineNumber, candidates: [], reason: orderHold };
+    return catalog.known.has(lines[i]!.sku) ? route : { kind: 'unroutable', lineNumber: route.lineNumber, candidates: [], reason: describeUnknown(lines[i]!.sku) };
+  });
   const { outcomes: stock, held } = await reserveStock(tx, { orderId, channelId: channel.id, policy: channel.backorderPolicy }, lines, routes, now.getTime());
   const awaitingPayment = options.awaitingPayment ?? false;
-  const order = buildOrder(orderId, incoming, routes, stock, awaitingPayment);
+  const order = buildOrder(orderId, incoming, routes, stock, { awaitingPayment, orderHold });
+  const mismatches = reconcile(order.lines.map((l) => l.charges), order.charges, order.currency);
   const supplied = routes.filter((r) => stock.get(r.lineNumber) === 'reserved');
   // Drafts wait for the payment; the others are queued for sending at once (purchaseOrderMachine: draft → pending).
   const state = awaitingPayment ? ('draft' as const) : ('pending' as const);
@@ -93,6 +104,8 @@ async function takeOrderIn(tx: Db, ctx: AppContext, incoming: IncomingOrder, opt
   await recordEvents(tx, now, [
     { orderId, subjectType: 'order', subjectId: orderId, type: 'order.received', data: { channelId: incoming.channelId, externalId: incoming.externalId } },
     { orderId, subjectType: 'order', subjectId: orderId, type: 'order.routed', data: { routes: routes.map(describeRoute), stock: Object.fromEntries(stock), state: order.state, holdReason: order.holdReason } },
+    // Taken in as the channel charged it; the difference is for a person to look at, never silently "corrected".
+    ...(mismatches.length ? [{ orderId, subjectType: 'order' as const, subjectId: orderId, type: 'order.charges_mismatch', data: { currency: order.currency, mismatches } }] : []),
     ...purchaseOrders.map(({ id, plan }) => ({
       orderId,
       subjectType: 'purchase_order' as const,
@@ -115,24 +128,44 @@ export async function queuePurchaseOrders(ctx: AppContext, tx: Db, purchaseOrder
   );
 }
 
-function buildOrder(id: OrderId, incoming: IncomingOrder, routes: readonly LineRoute[], stock: ReadonlyMap<number, StockOutcome>, awaitingPayment: boolean): Order {
+function buildOrder(
+  id: OrderId,
+  incoming: IncomingOrder,
+  routes: readonly LineRoute[],
+  stock: ReadonlyMap<number, StockOutcome>,
+  { awaitingPayment, orderHold }: { awaitingPayment: boolean; orderHold: string | null },
+): Order {
+  const routeOf = new Map(routes.map((r) => [r.lineNumber, r]));
   const lines = incoming.lines.map((l, i) => {
-    const route = routes[i]!;
-    const outcome = stock.get(route.lineNumber);
+    const lineNumber = i + 1;
+    const route = routeOf.get(lineNumber);
+    const outcome = stock.get(lineNumber);
+    const state = !route
+      ? orderLineMachine.assert(orderLineMachine.initial, 'no_shipping')
+      : outcome
+        ? orderLineMachine.assert(orderLineMachine.initial, LINE_STATE[outcome])
+        : orderLineMachine.initial;
     return {
-      lineNumber: i + 1,
+      lineNumber,
       sku: l.sku as Sku,
       quantity: l.quantity,
       unitPrice: l.unitPrice,
-      state: outcome ? orderLineMachine.assert(orderLineMachine.initial, LINE_STATE[outcome]) : orderLineMachine.initial,
-      supplierId: outcome === 'reserved' && route.kind === 'routed' ? route.offer.supplierId : null,
+      channelLineId: l.channelLineId ?? null,
+      title: l.title ?? null,
+      requiresShipping: Boolean(route),
+      charges: l.charges ?? plainLineCharges(l.unitPrice, l.quantity),
+      state,
+      supplierId: outcome === 'reserved' && route?.kind === 'routed' ? route.offer.supplierId : null,
       cancelReason: outcome === 'cancelled' ? ('stock' as const) : null,
     };
   });
-  const reasons = [
-    ...routes.filter((r) => r.kind === 'unroutable').map((r) => `line ${r.lineNumber}: ${r.reason}`),
-    ...lines.filter((l) => l.state === 'backordered').map((l) => `line ${l.lineNumber}: awaiting stock of ${l.sku}`),
-  ];
+  const reasons = orderHold
+    ? [orderHold]
+    : [
+        ...routes.filter((r) => r.kind === 'unroutable').map((r) => `line ${r.lineNumber}: ${r.reason}`),
+        ...lines.filter((l) => l.state === 'backordered').map((l) => `line ${l.lineNumber}: awaiting stock of ${l.sku}`),
+      ];
+  const charges = incoming.charges ?? plainOrderCharges(lines.map((l) => l.charges), incoming.currency);
   return {
     id,
     channelId: incoming.channelId,
@@ -140,10 +173,8 @@ function buildOrder(id: OrderId, incoming: IncomingOrder, routes: readonly LineR
     state: initialOrderState(lines, awaitingPayment),
     holdReason: reasons.length ? reasons.join('; ') : null,
     currency: incoming.currency,
-    total: sum(
-      incoming.lines.map((l) => times(l.unitPrice, l.quantity)),
-      incoming.currency,
-    ),
+    total: charges.total,
+    charges,
     customer: incoming.customer,
     shippingAddress: incoming.shippingAddress,
     placedAt: incoming.placedAt,

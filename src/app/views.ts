@@ -1,3 +1,4 @@
+import { figuresOf, reconcile } from '../domain/charges.ts';
 import type { Order } from '../domain/order.ts';
 import { loadOrder } from '../store/orders.repo.ts';
 import { loadPurchaseOrders, type PurchaseOrder } from '../store/purchase-orders.repo.ts';
@@ -77,7 +78,19 @@ export function orderReceipt(order: Order, purchaseOrders: readonly { id: string
     holdReason: order.holdReason,
     currency: order.currency,
     total: order.total,
-    lines: order.lines.map((l) => ({ lineNumber: l.lineNumber, sku: l.sku, quantity: l.quantity, unitPrice: l.unitPrice, state: l.state, supplierId: l.supplierId })),
+    money: orderMoneyView(order),
+    lines: order.lines.map((l) => ({
+      lineNumber: l.lineNumber,
+      channelLineId: l.channelLineId,
+      sku: l.sku,
+      title: l.title,
+      quantity: l.quantity,
+      unitPrice: l.unitPrice,
+      requiresShipping: l.requiresShipping,
+      money: l.charges,
+      state: l.state,
+      supplierId: l.supplierId,
+    })),
     purchaseOrders: purchaseOrders.map((po) => ({ id: po.id, poNumber: po.poNumber, supplierId: po.supplierId, state: po.state ?? 'pending', currency: po.currency, total: po.total })),
   };
 }
@@ -86,4 +99,23 @@ export function orderReceipt(order: Order, purchaseOrders: readonly { id: string
 export async function storedOrderReceipt(db: Db, id: string) {
   const [order, pos] = await Promise.all([loadOrder(db, id), loadPurchaseOrders(db, { orderId: id })]);
   return order ? orderReceipt(order, pos) : null;
+}
+
+/** The order's money as charged: the parts added up beside the channel's own figures, and where they disagree. */
+function orderMoneyView(order: Order) {
+  const lines = order.lines.map((l) => l.charges);
+  const parts = figuresOf(lines, order.charges, order.currency);
+  return {
+    taxesIncluded: order.charges.taxesIncluded,
+    subtotal: parts.subtotal,
+    discounts: order.charges.discounts,
+    shipping: parts.shipping,
+    fees: parts.fees,
+    tax: order.charges.taxTotal,
+    total: order.charges.total,
+    shippingLines: order.charges.shipping,
+    feeLines: order.charges.fees,
+    presentment: order.charges.presentment,
+    mismatches: reconcile(lines, order.charges, order.currency),
+  };
 }

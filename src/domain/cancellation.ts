@@ -25,7 +25,8 @@ export interface CancellationPlan {
   alreadyShipped: number[];
 }
 
-const DONE: ReadonlySet<OrderLineState> = new Set(['cancelled']);
+// Nothing to cancel: cancelled already, or a line that needs no shipping (the channel delivered it, or it goes with the rest).
+const DONE: ReadonlySet<OrderLineState> = new Set(['cancelled', 'no_shipping']);
 const SHIPPED: ReadonlySet<OrderLineState> = new Set(['partially_shipped', 'shipped', 'delivered']);
 /** Lines no supplier holds: not routed yet, waiting for stock, or turned down. */
 const UNPLACED: ReadonlySet<OrderLineState> = new Set(['pending', 'backordered', 'rejected']);

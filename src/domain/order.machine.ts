@@ -5,9 +5,10 @@ import { defineMachine } from './state-machine.ts';
  * hold; every write still goes through this machine so that an impossible move is an error, not data.
  */
 export const orderMachine = defineMachine('order', 'received', {
-  received: ['awaiting_payment', 'routed', 'on_hold', 'cancelled'],
+  // `completed` at once: an order of lines that need no shipping (a gift card) has nothing left to do.
+  received: ['awaiting_payment', 'routed', 'on_hold', 'completed', 'cancelled'],
   // Not paid yet at the channel: stock is held, purchase orders are drafted but not sent until payment arrives.
-  awaiting_payment: ['routed', 'on_hold', 'cancelled'],
+  awaiting_payment: ['routed', 'on_hold', 'completed', 'cancelled'],
   // An order whose held or open lines are cancelled while the rest was delivered is complete at once.
   on_hold: ['routed', 'partially_fulfilled', 'fulfilled', 'completed', 'cancelled'],
   routed: ['partially_fulfilled', 'fulfilled', 'on_hold', 'cancelled'],
@@ -20,7 +21,7 @@ export type OrderState = (typeof orderMachine.states)[number];
 
 /** One order line: routed to a supplier, acknowledged by it, shipped, delivered. */
 export const orderLineMachine = defineMachine('order line', 'pending', {
-  pending: ['routed', 'backordered', 'cancelled'],
+  pending: ['routed', 'backordered', 'no_shipping', 'cancelled'],
   // No stock could be reserved and the channel takes backorders: the line waits for stock (or the operator).
   backordered: ['routed', 'cancelled'],
   routed: ['accepted', 'rejected', 'cancelled'],
@@ -30,6 +31,9 @@ export const orderLineMachine = defineMachine('order line', 'pending', {
   delivered: [],
   // A rejected line waits for the operator (or, later, the routing engine) to send it elsewhere or cancel it.
   rejected: ['routed', 'cancelled'],
+  // Needs no shipping (gift wrap, a gift card, a service): kept with its money, never sent to a supplier, never
+  // cancelled by Waybill (the channel delivered it, or it goes with the order's other lines).
+  no_shipping: [],
   cancelled: [],
 });
 export type OrderLineState = (typeof orderLineMachine.states)[number];

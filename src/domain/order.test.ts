@@ -29,6 +29,11 @@ describe('deriveOrderState', () => {
     ['a single cancelled line', ['cancelled'], 'cancelled'],
     ['every line delivered', ['delivered', 'delivered'], 'completed'],
     ['delivered lines and a cancelled one', ['delivered', 'cancelled'], 'completed'],
+    ['only lines that need no shipping (a gift card)', ['no_shipping'], 'completed'],
+    ['a routed line beside gift wrap', ['routed', 'no_shipping'], 'routed'],
+    ['a pending line beside gift wrap', ['no_shipping', 'pending'], 'on_hold'],
+    ['every line to ship cancelled, gift wrap left', ['cancelled', 'no_shipping'], 'cancelled'],
+    ['shipped beside gift wrap', ['shipped', 'no_shipping'], 'fulfilled'],
   ])('%s → %s', (_what, states, expected) => {
     expect(deriveOrderState(lines(...states))).toBe(expected);
   });
@@ -43,10 +48,10 @@ describe('deriveOrderState', () => {
     );
   });
 
-  it('ignores cancelled lines (property)', () => {
+  it('ignores cancelled lines beside any line that needs shipping (property)', () => {
     const lineState = fc.constantFrom(...orderLineMachine.states.filter((s) => s !== 'cancelled'));
     fc.assert(
-      fc.property(fc.array(lineState, { minLength: 1, maxLength: 6 }), fc.integer({ min: 1, max: 3 }), (states, extra) => {
+      fc.property(fc.array(lineState, { minLength: 1, maxLength: 6 }).filter((states) => states.some((s) => s !== 'no_shipping')), fc.integer({ min: 1, max: 3 }), (states, extra) => {
         const withCancelled = [...states, ...Array<OrderLineState>(extra).fill('cancelled')];
         expect(deriveOrderState(lines(...withCancelled))).toBe(deriveOrderState(lines(...states)));
       }),
@@ -106,9 +111,11 @@ describe('nextOrderState', () => {
   function illegalOrderMoves(allowMove: (to: OrderLineState) => boolean): string[] {
     const failures: string[] = [];
     for (const n of [1, 2, 3]) {
-      const starts = Array.from({ length: 2 ** n }, (_, bits) =>
+      const routable = Array.from({ length: 2 ** n }, (_, bits) =>
         Array.from({ length: n }, (_, i): OrderLineState => ((bits >> i) & 1 ? 'routed' : 'pending')),
       );
+      // Each also beside a line that needs no shipping (gift wrap): it is one from intake on and never moves.
+      const starts = [...routable, ...routable.map((s): OrderLineState[] => [...s, 'no_shipping'])];
       const seen = new Set<string>();
       const queue: [OrderState, OrderLineState[]][] = starts.map((s) => [nextOrderState('received', lines(...s)), s]);
       for (let item = queue.shift(); item; item = queue.shift()) {
@@ -118,7 +125,7 @@ describe('nextOrderState', () => {
         seen.add(key);
         lineStates.forEach((from, i) => {
           for (const to of orderLineMachine.states) {
-            if (!orderLineMachine.canMove(from, to) || !allowMove(to)) continue;
+            if (!orderLineMachine.canMove(from, to) || !allowMove(to) || to === 'no_shipping') continue;
             const next = [...lineStates];
             next[i] = to;
             try {

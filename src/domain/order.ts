@@ -1,4 +1,5 @@
 import type { ChannelId, OrderId, Sku, SupplierId } from './ids.ts';
+import type { LineCharges, OrderCharges } from './charges.ts';
 import type { CurrencyCode, Money } from './money.ts';
 import { orderMachine, type OrderLineState, type OrderState } from './order.machine.ts';
 
@@ -20,6 +21,20 @@ export interface Customer {
   phone?: string | undefined;
 }
 
+/** One line of an order as a channel hands it over. */
+export interface IncomingLine {
+  sku: Sku;
+  quantity: number;
+  unitPrice: Money;
+  /** The channel's own id of the line (refunds and edits name it; a SKU may change or vanish with its product). */
+  channelLineId?: string | undefined;
+  title?: string | undefined;
+  /** False for lines that need no shipping (gift wrap, gift cards, services): kept with their money, never sent to a supplier. */
+  requiresShipping?: boolean | undefined;
+  /** The line's money as charged; absent when the channel gave only the unit price (then: no discount, no tax). */
+  charges?: LineCharges | undefined;
+}
+
 /** An order as a channel hands it over, already parsed and typed at the edge. */
 export interface IncomingOrder {
   channelId: ChannelId;
@@ -27,8 +42,11 @@ export interface IncomingOrder {
   placedAt: Date;
   currency: CurrencyCode;
   customer: Customer;
+  /** As the channel gave it, blanks where it gave none: an incomplete one holds the order (see `shippingAddressProblem`). */
   shippingAddress: Address;
-  lines: readonly { sku: Sku; quantity: number; unitPrice: Money }[];
+  lines: readonly IncomingLine[];
+  /** The order's money as charged (shipping, fees, the channel's totals); absent: the lines are the whole of it. */
+  charges?: OrderCharges | undefined;
 }
 
 /** Why a line was cancelled: `stock` (none could be reserved; refunded at the channel), `channel` (cancelled or refunded there). */
@@ -39,6 +57,10 @@ export interface OrderLine {
   sku: Sku;
   quantity: number;
   unitPrice: Money;
+  channelLineId: string | null;
+  title: string | null;
+  requiresShipping: boolean;
+  charges: LineCharges;
   state: OrderLineState;
   supplierId: SupplierId | null;
   cancelReason?: CancelReason | null;
@@ -51,7 +73,9 @@ export interface Order {
   state: OrderState;
   holdReason: string | null;
   currency: CurrencyCode;
+  /** What the customer was charged for the whole order, as the channel says. */
   total: Money;
+  charges: OrderCharges;
   customer: Customer;
   shippingAddress: Address;
   placedAt: Date;
@@ -66,8 +90,10 @@ const NEEDS_OPERATOR: ReadonlySet<OrderLineState> = new Set(['pending', 'rejecte
  * whole order for the operator; shipped lines move it towards fulfilled.
  */
 export function deriveOrderState(lines: readonly Pick<OrderLine, 'state'>[]): OrderState {
-  const states = lines.map((l) => l.state);
-  const live = states.filter((s) => s !== 'cancelled');
+  // Lines that need no shipping never make the order wait: an order of nothing else is complete at once.
+  const shippable = lines.map((l) => l.state).filter((s) => s !== 'no_shipping');
+  if (shippable.length === 0) return lines.length ? 'completed' : 'cancelled';
+  const live = shippable.filter((s) => s !== 'cancelled');
   if (live.length === 0) return 'cancelled';
   if (live.some((s) => NEEDS_OPERATOR.has(s))) return 'on_hold';
   if (live.every((s) => s === 'delivered')) return 'completed';

@@ -16,6 +16,9 @@ export const address = z.object({
   phone: text(40).optional(),
 });
 
+const minor = z.number().int().nonnegative().describe('minor units of `currency`');
+const taxInput = z.object({ title: text(100), rate: z.string().regex(/^\d+(\.\d+)?$/, 'must be a decimal fraction like 0.19').optional(), amount: minor });
+
 export const orderInput = z
   .object({
     externalId: text(100).describe("The channel's own order id; a repeat is recognised and creates nothing"),
@@ -29,14 +32,65 @@ export const orderInput = z
           sku: text(64),
           quantity: z.number().int().positive().max(100_000),
           unitPrice: z.number().int().nonnegative().describe('minor units of `currency`'),
+          lineId: text(100).optional().describe("the channel's own id of the line"),
+          title: text(200).optional(),
+          requiresShipping: z.boolean().optional().describe('false for gift wrap, gift cards, services: kept with their money, never sent to a supplier'),
+          discount: minor.optional().describe('the discounts allocated to this line, all its units (minor units)'),
+          taxes: z.array(taxInput).max(20).optional(),
         }),
       )
       .min(1)
       .max(500),
+    taxesIncluded: z.boolean().optional().describe('whether unit and shipping prices include their taxes (default false)'),
+    shipping: z
+      .array(z.object({ title: text(200), price: minor, discount: minor.optional(), taxes: z.array(taxInput).max(20).optional() }))
+      .max(20)
+      .optional(),
+    fees: z
+      .array(z.object({ title: text(200), amount: z.number().int().describe('minor units; negative for a fee that lowers the order'), taxes: z.array(taxInput).max(20).optional() }))
+      .max(20)
+      .optional(),
+    total: minor.optional().describe('what the customer was charged; when it differs from the sum of the parts the order is taken and flagged on its timeline'),
   })
   .describe('An order from the generic storefront channel (docs/wire-formats.md)');
 
 export const moneyOut = z.object({ amount: z.number().int(), currency: z.string() });
+const taxLineOut = z.object({ title: z.string(), rate: z.string().nullable().describe('a decimal fraction, "0.19"'), id: z.string().nullish(), amount: moneyOut });
+const lineMoneyOut = z
+  .object({
+    subtotal: moneyOut.describe('unit price × quantity before discounts'),
+    discount: moneyOut.describe("the order's discounts allocated to this line"),
+    taxes: z.array(taxLineOut),
+    total: moneyOut.describe('what the customer paid for the line: subtotal − discount, plus its taxes when prices exclude tax'),
+  })
+  .describe('The line as the channel charged it');
+const orderMoneyOut = z
+  .object({
+    taxesIncluded: z.boolean().describe('whether line and shipping prices include their taxes'),
+    subtotal: moneyOut.describe('the lines before discounts'),
+    discounts: moneyOut.describe("the channel's total of discounts (lines and shipping)"),
+    shipping: moneyOut.describe('shipping lines before their discounts'),
+    fees: moneyOut,
+    tax: moneyOut.describe("the channel's total of taxes"),
+    total: moneyOut.describe('what the customer was charged, as the channel says'),
+    shippingLines: z.array(z.object({ title: z.string(), price: moneyOut, discount: moneyOut, taxes: z.array(taxLineOut) })),
+    feeLines: z.array(z.object({ title: z.string(), amount: moneyOut, taxes: z.array(taxLineOut) })),
+    presentment: z.object({ currency: z.string(), total: moneyOut }).nullable().describe("the customer's currency where the channel charged in another one than the shop's"),
+    mismatches: z
+      .array(z.object({ figure: z.enum(['total', 'discounts', 'tax']), channel: z.number().int(), parts: z.number().int() }))
+      .describe("figures where the channel's own and the sum of the parts disagree (minor units): lines + shipping + fees − discounts (+ tax where not included) = total"),
+  })
+  .describe("The order's money as the channel charged it");
+const addressOut = z.object({
+  name: z.string(),
+  line1: z.string(),
+  line2: z.string().optional(),
+  city: z.string(),
+  region: z.string().optional(),
+  postalCode: z.string(),
+  country: z.string(),
+  phone: z.string().optional(),
+});
 
 export const purchaseOrderOut = z.object({
   id: z.string(),
@@ -70,11 +124,26 @@ export const orderOut = z.object({
   state: z.string(),
   holdReason: z.string().nullable(),
   currency: z.string(),
-  total: moneyOut,
+  total: moneyOut.describe('what the customer was charged, as the channel says'),
+  money: orderMoneyOut,
   customer: z.object({ email: z.string(), name: z.string().optional(), phone: z.string().optional() }),
-  shippingAddress: address.extend({ country: z.string() }),
+  // What intake stored, as it stored it: a channel order may come with an incomplete address (and is then held).
+  shippingAddress: addressOut,
   placedAt: z.string(),
-  lines: z.array(z.object({ lineNumber: z.number(), sku: z.string(), quantity: z.number(), unitPrice: moneyOut, state: z.string(), supplierId: z.string().nullable() })),
+  lines: z.array(
+    z.object({
+      lineNumber: z.number(),
+      channelLineId: z.string().nullable().describe("the channel's own id of the line"),
+      sku: z.string(),
+      title: z.string().nullable(),
+      quantity: z.number(),
+      unitPrice: moneyOut,
+      requiresShipping: z.boolean().describe('false for gift wrap, gift cards, services: never sent to a supplier'),
+      money: lineMoneyOut,
+      state: z.string(),
+      supplierId: z.string().nullable(),
+    }),
+  ),
   purchaseOrders: z.array(purchaseOrderOut),
   shipments: z.array(
     z.object({
@@ -92,7 +161,7 @@ export const orderOut = z.object({
 });
 
 export const orderReceiptOut = orderOut
-  .pick({ id: true, channelId: true, externalId: true, state: true, holdReason: true, currency: true, total: true, lines: true })
+  .pick({ id: true, channelId: true, externalId: true, state: true, holdReason: true, currency: true, total: true, money: true, lines: true })
   .extend({
     purchaseOrders: z.array(z.object({ id: z.string(), poNumber: z.string(), supplierId: z.string(), state: z.string(), currency: z.string(), total: moneyOut })),
   })

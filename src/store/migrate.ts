@@ -7,6 +7,7 @@ import * as channelStock from './migrations/0004-channel-stock.ts';
 import * as channelLifecycle from './migrations/0005-channel-lifecycle.ts';
 import * as laterPurchaseOrders from './migrations/0006-later-purchase-orders.ts';
 import * as stockChangesInOrder from './migrations/0007-stock-changes-in-order.ts';
+import * as orderCharges from './migrations/0008-order-charges.ts';
 
 /** Migrations are listed here, in order; both dialects run the same ones. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -17,6 +18,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005-channel-lifecycle': channelLifecycle,
   '0006-later-purchase-orders': laterPurchaseOrders,
   '0007-stock-changes-in-order': stockChangesInOrder,
+  '0008-order-charges': orderCharges,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

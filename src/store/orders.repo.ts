@@ -1,4 +1,5 @@
 import type { ChannelId, OrderId, Sku, SupplierId } from '../domain/ids.ts';
+import { plainLineCharges, plainOrderCharges, type LineCharges, type OrderCharges } from '../domain/charges.ts';
 import { money, type CurrencyCode } from '../domain/money.ts';
 import type { OrderLineState, OrderState } from '../domain/order.machine.ts';
 import type { CancelReason, Order, OrderLine } from '../domain/order.ts';
@@ -31,24 +32,34 @@ export async function insertOrder(tx: Db, order: Order, now: Date, sourceUpdated
       created_at: now.getTime(),
       updated_at: now.getTime(),
       source_updated_at: sourceUpdatedAt?.getTime() ?? null,
+      charges: JSON.stringify(order.charges),
     })
     .execute();
-  await tx
-    .insertInto('order_lines')
-    .values(
-      order.lines.map((l) => ({
-        order_id: order.id,
-        line_number: l.lineNumber,
-        sku: l.sku,
-        quantity: l.quantity,
-        unit_price: l.unitPrice.amount,
-        state: l.state,
-        supplier_id: l.supplierId,
-        cancel_reason: l.cancelReason ?? null,
-      })),
-    )
-    .execute();
+  // In chunks: a channel may send thousands of lines, more than one statement may bind (SQLite's variable limit).
+  for (let start = 0; start < order.lines.length; start += LINES_PER_INSERT) {
+    await tx
+      .insertInto('order_lines')
+      .values(
+        order.lines.slice(start, start + LINES_PER_INSERT).map((l) => ({
+          order_id: order.id,
+          line_number: l.lineNumber,
+          sku: l.sku,
+          quantity: l.quantity,
+          unit_price: l.unitPrice.amount,
+          state: l.state,
+          supplier_id: l.supplierId,
+          cancel_reason: l.cancelReason ?? null,
+          channel_line_id: l.channelLineId,
+          title: l.title,
+          requires_shipping: l.requiresShipping ? 1 : 0,
+          charges: JSON.stringify(l.charges),
+        })),
+      )
+      .execute();
+  }
 }
+
+const LINES_PER_INSERT = 500;
 
 /** Loads an order with its lines; `lock` (PostgreSQL) takes the row lock so concurrent writers queue up. */
 export async function loadOrder(tx: Db, id: string, lock = false): Promise<Order | null> {
@@ -58,6 +69,8 @@ export async function loadOrder(tx: Db, id: string, lock = false): Promise<Order
   if (!row) return null;
   const lines = await tx.selectFrom('order_lines').selectAll().where('order_id', '=', id).orderBy('line_number').execute();
   const currency = row.currency as CurrencyCode;
+  // Lines from before migration 0008 carry no charges: their unit price × quantity was the whole of them.
+  const lineCharges = lines.map((l) => (l.charges ? (JSON.parse(l.charges) as LineCharges) : plainLineCharges(money(l.unit_price, currency), l.quantity)));
   return {
     id: row.id as OrderId,
     channelId: row.channel_id as ChannelId,
@@ -66,15 +79,20 @@ export async function loadOrder(tx: Db, id: string, lock = false): Promise<Order
     holdReason: row.hold_reason,
     currency,
     total: money(row.total_amount, currency),
+    charges: row.charges ? (JSON.parse(row.charges) as OrderCharges) : plainOrderCharges(lineCharges, currency),
     customer: JSON.parse(row.customer),
     shippingAddress: JSON.parse(row.shipping_address),
     placedAt: new Date(row.placed_at),
     lines: lines.map(
-      (l): OrderLine => ({
+      (l, i): OrderLine => ({
         lineNumber: l.line_number,
         sku: l.sku as Sku,
         quantity: l.quantity,
         unitPrice: money(l.unit_price, currency),
+        channelLineId: l.channel_line_id,
+        title: l.title,
+        requiresShipping: l.requires_shipping !== 0,
+        charges: lineCharges[i]!,
         state: l.state as OrderLineState,
         supplierId: l.supplier_id as SupplierId | null,
         cancelReason: l.cancel_reason as CancelReason | null,

@@ -73,6 +73,8 @@ export interface Database {
     updated_at: number;
     /** The channel's own last-modified time of the order, when it sends one (Shopify `updated_at`). */
     source_updated_at: number | null;
+    /** JSON OrderCharges (shipping, fees, discounts, tax, the channel's totals); null for orders from before 0008. */
+    charges: string | null;
   };
   order_lines: {
     order_id: string;
@@ -84,6 +86,12 @@ export interface Database {
     supplier_id: string | null;
     /** Why the line was cancelled: `stock` (refunded at the channel), `channel` (cancelled or refunded there). */
     cancel_reason: string | null;
+    channel_line_id: string | null;
+    title: string | null;
+    /** 0 for lines that need no shipping (gift wrap, gift cards, services). */
+    requires_shipping: Generated<number>;
+    /** JSON LineCharges; null for lines from before 0008 (unit price × quantity, no discount, no tax). */
+    charges: string | null;
   };
   purchase_orders: {
     id: string;

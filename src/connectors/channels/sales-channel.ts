@@ -153,6 +153,8 @@ export interface OrderMessage {
    * but nothing is sent to suppliers until an update says it is paid.
    */
   awaitingPayment: boolean;
+  /** Why nothing of the order may go to a supplier until a person decides (Shopify `expired`, `voided` payments). */
+  hold?: string | undefined;
 }
 
 /** A refund made at the channel (Shopify refunds/create). */
@@ -176,5 +178,5 @@ export interface SalesChannelAdapter<C = unknown, S = unknown> {
    * Reads a stored webhook delivery (channels that push webhooks). Pure: no I/O. Throws a ZodError naming the field
    * when the payload is not what the channel documents.
    */
-  interpretWebhook?(channelId: ChannelId, topic: string, payload: unknown): ChannelMessage;
+  interpretWebhook?(channelId: ChannelId, topic: string, payload: unknown, config?: C): ChannelMessage;
 }

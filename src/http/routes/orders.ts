@@ -1,10 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../app/context.ts';
-import { NotFoundError } from '../../app/errors.ts';
+import { InputError, NotFoundError } from '../../app/errors.ts';
 import { takeOrder } from '../../app/take-order.ts';
 import { orderReceipt, orderView, storedOrderReceipt } from '../../app/views.ts';
+import { figuresOf } from '../../domain/charges.ts';
 import type { ChannelId, Sku } from '../../domain/ids.ts';
+import type { IncomingOrder } from '../../domain/order.ts';
 import { currency, money } from '../../domain/money.ts';
 import { errorResponses, orderInput, orderOut, orderReceiptOut, orderSummaryOut } from '../schemas.ts';
 import type { Guards } from '../server.ts';
@@ -25,17 +27,7 @@ export function orderRoutes(ctx: AppContext, guard: Guards): FastifyPluginAsyncZ
         },
       },
       async (request, reply) => {
-        const body = request.body;
-        const code = currency(body.currency);
-        const result = await takeOrder(ctx, {
-          channelId: request.params.channelId as ChannelId,
-          externalId: body.externalId,
-          placedAt: body.placedAt ? new Date(body.placedAt) : ctx.clock.now(),
-          currency: code,
-          customer: body.customer,
-          shippingAddress: body.shippingAddress,
-          lines: body.lines.map((l) => ({ sku: l.sku as Sku, quantity: l.quantity, unitPrice: money(l.unitPrice, code) })),
-        });
+        const result = await takeOrder(ctx, storefrontOrder(request.params.channelId as ChannelId, request.body, ctx.clock.now()));
         const receipt = result.kind === 'created' ? orderReceipt(result.order, result.purchaseOrders) : await storedOrderReceipt(ctx.store.db, result.orderId);
         return reply
           .code(result.kind === 'created' ? 201 : 200)
@@ -95,5 +87,44 @@ export function orderRoutes(ctx: AppContext, guard: Guards): FastifyPluginAsyncZ
         return view;
       },
     );
+  };
+}
+
+/** The operator API's order → Waybill's incoming order; the money parts it gives are taken as charged. */
+function storefrontOrder(channelId: ChannelId, body: z.infer<typeof orderInput>, now: Date): IncomingOrder {
+  const code = currency(body.currency);
+  const of = (amount: number) => money(amount, code);
+  const taxes = (given: readonly { title: string; rate?: string | undefined; amount: number }[] | undefined) => (given ?? []).map((t) => ({ title: t.title, rate: t.rate ?? null, amount: of(t.amount) }));
+  const taxesIncluded = body.taxesIncluded ?? false;
+  const lines = body.lines.map((l, i) => {
+    const subtotal = of(l.unitPrice * l.quantity);
+    const lineTaxes = taxes(l.taxes);
+    const paid = subtotal.amount - (l.discount ?? 0) + (taxesIncluded ? 0 : lineTaxes.reduce((n, t) => n + t.amount.amount, 0));
+    if (paid < 0) throw new InputError(`lines[${i}].discount`, 'the discount is more than the line costs');
+    return {
+      sku: l.sku as Sku,
+      quantity: l.quantity,
+      unitPrice: of(l.unitPrice),
+      channelLineId: l.lineId,
+      title: l.title,
+      requiresShipping: l.requiresShipping,
+      charges: { subtotal, discount: of(l.discount ?? 0), taxes: lineTaxes, total: of(paid) },
+    };
+  });
+  const parts = {
+    taxesIncluded,
+    shipping: (body.shipping ?? []).map((s) => ({ title: s.title, price: of(s.price), discount: of(s.discount ?? 0), taxes: taxes(s.taxes) })),
+    fees: (body.fees ?? []).map((f) => ({ title: f.title, amount: of(f.amount), taxes: taxes(f.taxes) })),
+  };
+  const figures = figuresOf(lines.map((l) => l.charges), parts, code);
+  return {
+    channelId,
+    externalId: body.externalId,
+    placedAt: body.placedAt ? new Date(body.placedAt) : now,
+    currency: code,
+    customer: body.customer,
+    shippingAddress: body.shippingAddress,
+    lines,
+    charges: { ...parts, discounts: figures.discounts, taxTotal: figures.tax, total: body.total === undefined ? figures.total : of(body.total), presentment: null },
   };
 }

@@ -20,6 +20,12 @@ export const shopifyConfig = z.object({
    * lines stocked there come to Waybill as fulfillment requests, which it accepts or rejects.
    */
   fulfillmentService: z.object({ name: z.string().trim().min(1).max(100) }).optional(),
+  /**
+   * When an order's purchase orders may go to suppliers: `authorized` (payment secured; stores that capture at
+   * fulfilment stay authorised until they ship) or `paid` (captured). Pending payments always wait; expired and
+   * voided ones are held for a person.
+   */
+  releaseWhen: z.enum(['authorized', 'paid']).default('authorized'),
 });
 export type ShopifyConfig = z.infer<typeof shopifyConfig>;
 

@@ -1,7 +1,7 @@
 import type { ChannelId } from '../../../domain/ids.ts';
 import { PermanentError } from '../../../jobs/job.ts';
 import type { FulfilmentNotice, SalesChannel, SalesChannelAdapter } from '../sales-channel.ts';
-import { fromShopifyOrder, fromShopifyRefund, shopifyOrder, shopifyRefund } from './map.ts';
+import { fromShopifyOrder, fromShopifyRefund, shopifyOrder, shopifyOrderMessage, shopifyRefund } from './map.ts';
 import { shopifyConfig, shopifySecrets, type ShopifyConfig, type ShopifySecrets } from './credentials.ts';
 import {
   adminClient,
@@ -61,18 +61,17 @@ export function createShopifyAdapter(): SalesChannelAdapter<ShopifyConfig, Shopi
           return pushShopifyPrices({ client: adminClient(endpoint, options.signal), memory: memory.of(endpoint.url) }, prices);
         },
         refund: (notice, options) => refundShopifyOrder(adminClient(adminEndpoint(config, secrets), options.signal), notice),
-        pollOrders: (query, options) => pollShopifyOrders(adminClient(adminEndpoint(config, secrets), options.signal), POLLED_CHANNEL, query),
+        pollOrders: (query, options) => pollShopifyOrders(adminClient(adminEndpoint(config, secrets), options.signal), POLLED_CHANNEL, query, config.releaseWhen),
         webhookHealth: (options) => shopifyWebhookHealth(adminClient(adminEndpoint(config, secrets), options.signal), options.deliveryUrl),
         ...(config.fulfillmentService && fulfillmentServiceCalls(config, secrets, config.fulfillmentService.name)),
       }),
     }),
-    interpretWebhook: (channelId, topic, payload) => {
+    interpretWebhook: (channelId, topic, payload, config) => {
       if (topic === 'refunds/create') return fromShopifyRefund(shopifyRefund.parse(payload));
       if (topic !== 'orders/create' && topic !== 'orders/updated' && topic !== 'orders/cancelled') {
         return { kind: 'ignored', reason: `topic ${topic} is not handled yet` };
       }
-      const { incoming, sourceUpdatedAt, cancelled, awaitingPayment } = fromShopifyOrder(channelId, shopifyOrder.parse(payload));
-      return { kind: 'order', incoming, sourceUpdatedAt, cancelled, awaitingPayment };
+      return shopifyOrderMessage(fromShopifyOrder(channelId, shopifyOrder.parse(payload)), config?.releaseWhen ?? 'authorized');
     },
   };
 }

@@ -10,13 +10,21 @@ import { fromShopifyOrder, shopifyOrder, type MappedShopifyOrder, type ShopifyOr
  */
 const decimal = z.string().regex(/^-?\d+(\.\d+)?$/, 'must be a decimal string');
 const pageInfo = z.object({ hasNextPage: z.boolean(), endCursor: z.string().nullable() });
+const shopMoney = z.object({ shopMoney: z.object({ amount: decimal, currencyCode: z.string() }) });
+const bothMoney = z.object({ shopMoney: z.object({ amount: decimal, currencyCode: z.string() }), presentmentMoney: z.object({ amount: decimal, currencyCode: z.string() }) });
+const taxLines = z.array(z.object({ title: z.string(), rate: z.number().nullable(), priceSet: shopMoney }));
+const discountAllocations = z.array(z.object({ allocatedAmountSet: shopMoney }));
 
 export const graphqlLineItem = z.object({
   id: z.string().min(1),
   sku: z.string().nullable(),
+  title: z.string(),
   quantity: z.number().int().positive(),
+  currentQuantity: z.number().int().nonnegative(),
   requiresShipping: z.boolean(),
-  originalUnitPriceSet: z.object({ shopMoney: z.object({ amount: decimal, currencyCode: z.string() }) }),
+  originalUnitPriceSet: shopMoney,
+  discountAllocations,
+  taxLines,
 });
 export type GraphqlLineItem = z.infer<typeof graphqlLineItem>;
 
@@ -34,6 +42,13 @@ export const graphqlOrder = z.object({
   cancelledAt: z.string().nullable(),
   displayFinancialStatus: z.string().nullable(),
   currencyCode: z.string(),
+  presentmentCurrencyCode: z.string(),
+  taxesIncluded: z.boolean(),
+  totalPriceSet: bothMoney,
+  totalDiscountsSet: shopMoney.nullable(),
+  totalTaxSet: shopMoney.nullable(),
+  totalTipReceivedSet: shopMoney,
+  shippingLines: z.object({ nodes: z.array(z.object({ title: z.string(), originalPriceSet: shopMoney, discountAllocations, taxLines })) }),
   test: z.boolean(),
   customer: z
     .object({
@@ -62,10 +77,16 @@ export const graphqlOrder = z.object({
 export type GraphqlOrder = z.infer<typeof graphqlOrder>;
 
 /** The selection of one line item, as graphqlLineItem reads it. */
-export const LINE_FIELDS = 'id sku quantity requiresShipping originalUnitPriceSet { shopMoney { amount currencyCode } }';
+const SHOP_MONEY = 'shopMoney { amount currencyCode }';
+const TAX_LINES = `taxLines { title rate priceSet { ${SHOP_MONEY} } }`;
+const DISCOUNTS = `discountAllocations { allocatedAmountSet { ${SHOP_MONEY} } }`;
+export const LINE_FIELDS = `id sku title quantity currentQuantity requiresShipping originalUnitPriceSet { ${SHOP_MONEY} } ${DISCOUNTS} ${TAX_LINES}`;
 
 /** The selection that reads a GraphQL order as graphqlOrder expects it; its line items take `$linesFirst`. */
 export const ORDER_FIELDS = `id legacyResourceId name email createdAt updatedAt cancelledAt displayFinancialStatus currencyCode test
+      presentmentCurrencyCode taxesIncluded totalPriceSet { ${SHOP_MONEY} presentmentMoney { amount currencyCode } }
+      totalDiscountsSet { ${SHOP_MONEY} } totalTaxSet { ${SHOP_MONEY} } totalTipReceivedSet { ${SHOP_MONEY} }
+      shippingLines(first: 20) { nodes { title originalPriceSet { ${SHOP_MONEY} } ${DISCOUNTS} ${TAX_LINES} } }
       customer { firstName lastName phone defaultEmailAddress { emailAddress } }
       shippingAddress { name firstName lastName address1 address2 city provinceCode zip countryCodeV2 phone }
       lineItems(first: $linesFirst) { pageInfo { hasNextPage endCursor } nodes { ${LINE_FIELDS} } }`;
@@ -92,6 +113,22 @@ function asWebhookOrder(order: GraphqlOrder, lines: readonly GraphqlLineItem[]):
     name: order.name,
     email: order.email,
     currency: order.currencyCode,
+    presentment_currency: order.presentmentCurrencyCode,
+    taxes_included: order.taxesIncluded,
+    total_price: order.totalPriceSet.shopMoney.amount,
+    total_price_set: {
+      shop_money: { amount: order.totalPriceSet.shopMoney.amount, currency_code: order.totalPriceSet.shopMoney.currencyCode },
+      presentment_money: { amount: order.totalPriceSet.presentmentMoney.amount, currency_code: order.totalPriceSet.presentmentMoney.currencyCode },
+    },
+    total_discounts: order.totalDiscountsSet?.shopMoney.amount ?? null,
+    total_tax: order.totalTaxSet?.shopMoney.amount ?? null,
+    total_tip_received: order.totalTipReceivedSet.shopMoney.amount,
+    shipping_lines: order.shippingLines.nodes.map((s) => ({
+      title: s.title,
+      price: s.originalPriceSet.shopMoney.amount,
+      discount_allocations: s.discountAllocations.map(restAllocation),
+      tax_lines: s.taxLines.map(restTaxLine),
+    })),
     created_at: order.createdAt,
     updated_at: order.updatedAt,
     cancelled_at: order.cancelledAt,
@@ -114,9 +151,21 @@ function asWebhookOrder(order: GraphqlOrder, lines: readonly GraphqlLineItem[]):
     line_items: lines.map((line) => ({
       id: Number(line.id.split('/').pop()),
       sku: line.sku,
+      title: line.title,
       quantity: line.quantity,
+      current_quantity: line.currentQuantity,
       price: line.originalUnitPriceSet.shopMoney.amount,
       requires_shipping: line.requiresShipping,
+      discount_allocations: line.discountAllocations.map(restAllocation),
+      tax_lines: line.taxLines.map(restTaxLine),
     })),
   };
+}
+
+function restAllocation(allocation: z.infer<typeof discountAllocations>[number]) {
+  return { amount: allocation.allocatedAmountSet.shopMoney.amount };
+}
+
+function restTaxLine(tax: z.infer<typeof taxLines>[number]) {
+  return { title: tax.title, rate: tax.rate, price: tax.priceSet.shopMoney.amount };
 }

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import type { ChannelId, Sku } from '../../../domain/ids.ts';
-import { currency, minorUnitDigits, money, type CurrencyCode } from '../../../domain/money.ts';
+import { figuresOf, type LineCharges, type OrderCharges, type TaxLine } from '../../../domain/charges.ts';
+import { currency, minorUnitDigits, money, type CurrencyCode, type Money } from '../../../domain/money.ts';
 import type { IncomingOrder } from '../../../domain/order.ts';
-import type { RefundMessage } from '../sales-channel.ts';
+import type { OrderMessage, RefundMessage } from '../sales-channel.ts';
 
 /**
  * The part of Shopify's Order resource (the `orders/create` and `orders/updated` webhook payload) Waybill reads.
@@ -10,6 +11,12 @@ import type { RefundMessage } from '../sales-channel.ts';
  * as decimal strings in the shop currency; it is turned into integer minor units without passing through a float.
  */
 const decimal = z.string().regex(/^-?\d+(\.\d+)?$/, 'must be a decimal string');
+/** Prices, discounts and taxes: never below zero (a negative line price would send a PO for money the shop pays out). */
+const amount = z.string().regex(/^\d+(\.\d+)?$/, 'must be a non-negative decimal string');
+const date = z.string().refine((text) => !Number.isNaN(Date.parse(text)), 'must be a date');
+const moneySetOf = z.object({ shop_money: z.object({ amount, currency_code: z.string() }), presentment_money: z.object({ amount, currency_code: z.string() }).nullish() });
+const taxLine = z.object({ price: amount, rate: z.union([z.number(), z.string()]).nullish(), title: z.string().nullish() });
+const discountAllocation = z.object({ amount });
 const address = z.object({
   name: z.string().nullish(),
   first_name: z.string().nullish(),
@@ -23,49 +30,93 @@ const address = z.object({
   phone: z.string().nullish(),
 });
 
+export const shopifyLineItem = z.object({
+  id: z.number(),
+  variant_id: z.number().nullish(),
+  sku: z.string().nullish(),
+  title: z.string().nullish(),
+  quantity: z.number().int().positive(),
+  /** The quantity after order edits (removed units are not to be shipped); older payloads lack it. */
+  current_quantity: z.number().int().nonnegative().nullish(),
+  price: amount,
+  requires_shipping: z.boolean().optional(),
+  discount_allocations: z.array(discountAllocation).nullish(),
+  tax_lines: z.array(taxLine).nullish(),
+});
+
 export const shopifyOrder = z.object({
   id: z.number().int().positive(),
   name: z.string().optional(),
   email: z.string().nullish(),
   currency: z.string(),
-  created_at: z.string(),
-  updated_at: z.string(),
+  presentment_currency: z.string().nullish(),
+  created_at: date,
+  updated_at: date,
   cancelled_at: z.string().nullish(),
   financial_status: z.string().nullish(),
   test: z.boolean().optional(),
+  taxes_included: z.boolean().nullish(),
+  total_price: amount.nullish(),
+  total_price_set: moneySetOf.nullish(),
+  total_discounts: amount.nullish(),
+  total_tax: amount.nullish(),
+  total_tip_received: amount.nullish(),
   customer: z.object({ email: z.string().nullish(), first_name: z.string().nullish(), last_name: z.string().nullish(), phone: z.string().nullish() }).nullish(),
   shipping_address: address.nullish(),
-  line_items: z
-    .array(
-      z.object({
-        id: z.number(),
-        variant_id: z.number().nullish(),
-        sku: z.string().nullish(),
-        title: z.string().optional(),
-        quantity: z.number().int().positive(),
-        price: decimal,
-        requires_shipping: z.boolean().optional(),
-      }),
-    )
-    .min(1),
+  shipping_lines: z.array(z.object({ title: z.string().nullish(), price: amount, discount_allocations: z.array(discountAllocation).nullish(), tax_lines: z.array(taxLine).nullish() })).nullish(),
+  line_items: z.array(shopifyLineItem).min(1),
 });
 export type ShopifyOrder = z.infer<typeof shopifyOrder>;
+
+/**
+ * Shopify's financial_status, as Waybill acts on it: `paid` (or partly refunded), `authorized` (payment secured, not
+ * captured: stores that capture at fulfilment stay there until they ship), `pending` (no payment yet), `failed`
+ * (`expired`, `voided`: the authorisation lapsed or was cancelled; never sent to a supplier).
+ */
+export type ShopifyPayment = 'paid' | 'authorized' | 'pending' | 'failed';
 
 export interface MappedShopifyOrder {
   incoming: IncomingOrder;
   /** Shopify's `updated_at`: the order of updates, whatever order the deliveries arrive in. */
   sourceUpdatedAt: Date;
   cancelled: boolean;
-  /** financial_status `pending`: no payment yet (manual payment, bank transfer); nothing goes to suppliers yet. */
-  awaitingPayment: boolean;
+  payment: ShopifyPayment;
+  /** financial_status as Shopify wrote it, for the operator's reason. */
+  financialStatus: string | null;
   test: boolean;
 }
 
-/** Shopify order JSON → Waybill's incoming order. Lines that need no shipping (gift cards, services) are left out. */
+/**
+ * Shopify order JSON → Waybill's incoming order, its money as Shopify charged it: each line's price, the discounts
+ * allocated to it and its tax lines; shipping lines; tips; the order's totals (shop currency; the presentment
+ * currency's total beside it where the customer paid in another). Lines that need no shipping are kept, marked.
+ */
 export function fromShopifyOrder(channelId: ChannelId, order: ShopifyOrder): MappedShopifyOrder {
   const code = currency(order.currency);
   const ship = order.shipping_address ?? {};
-  const shippable = order.line_items.filter((l) => l.requires_shipping !== false);
+  const minor = (text: string) => money(toMinorUnits(text, code), code);
+  const taxesIncluded = order.taxes_included ?? false;
+  const lines = order.line_items.map((l) => {
+    const quantity = l.current_quantity ?? l.quantity;
+    const unitPrice = minor(l.price);
+    const subtotal = money(unitPrice.amount * l.quantity, code);
+    const charges = chargedLine(subtotal, discountOf(l.discount_allocations, minor), taxesOf(l.tax_lines, minor), taxesIncluded);
+    return { sku: (l.sku ?? '').trim() as Sku, quantity, unitPrice, channelLineId: String(l.id), title: l.title ?? undefined, requiresShipping: l.requires_shipping !== false, charges };
+  });
+  const shipping = (order.shipping_lines ?? []).map((s) => ({ title: s.title ?? 'Shipping', price: minor(s.price), discount: discountOf(s.discount_allocations, minor), taxes: taxesOf(s.tax_lines, minor) }));
+  const tip = order.total_tip_received ? minor(order.total_tip_received) : null;
+  const parts = { taxesIncluded, shipping, fees: tip && tip.amount ? [{ title: 'Tip', amount: tip, taxes: [] }] : [] };
+  const figures = figuresOf(lines.map((l) => l.charges), parts, code);
+  const charges: OrderCharges = {
+    ...parts,
+    // An order without its own figures (an app's trimmed payload) is taken at the sum of its parts.
+    discounts: order.total_discounts ? minor(order.total_discounts) : figures.discounts,
+    taxTotal: order.total_tax ? minor(order.total_tax) : figures.tax,
+    total: order.total_price ? minor(order.total_price) : figures.total,
+    presentment: presentmentOf(order),
+  };
+  // Units an order edit removed are gone; a line edited down to none is nothing to ship.
+  const kept = lines.filter((l) => l.quantity > 0);
   return {
     incoming: {
       channelId,
@@ -87,13 +138,45 @@ export function fromShopifyOrder(channelId: ChannelId, order: ShopifyOrder): Map
         country: ship.country_code ?? '',
         phone: ship.phone ?? undefined,
       },
-      lines: shippable.map((l) => ({ sku: (l.sku ?? '').trim() as Sku, quantity: l.quantity, unitPrice: money(toMinorUnits(l.price, code), code) })),
+      lines: kept,
+      charges,
     },
     sourceUpdatedAt: new Date(order.updated_at),
-    cancelled: Boolean(order.cancelled_at),
-    awaitingPayment: order.financial_status === 'pending',
+    // An order edited down to nothing has nothing left to ship: as good as cancelled.
+    cancelled: Boolean(order.cancelled_at) || kept.length === 0,
+    payment: paymentOf(order.financial_status),
+    financialStatus: order.financial_status ?? null,
     test: order.test ?? false,
   };
+}
+
+function paymentOf(status: string | null | undefined): ShopifyPayment {
+  if (status === 'authorized') return 'authorized';
+  if (status === 'pending') return 'pending';
+  if (status === 'expired' || status === 'voided') return 'failed';
+  // paid, partially_paid, partially_refunded, refunded; and absent (an app's order with no payment data).
+  return 'paid';
+}
+
+function presentmentOf(order: ShopifyOrder): OrderCharges['presentment'] {
+  const given = order.total_price_set?.presentment_money;
+  if (!given || !order.presentment_currency || order.presentment_currency === order.currency) return null;
+  const code = currency(given.currency_code);
+  return { currency: code, total: money(toMinorUnits(given.amount, code), code) };
+}
+
+function discountOf(allocations: readonly { amount: string }[] | null | undefined, minor: (text: string) => Money): Money {
+  return (allocations ?? []).map((a) => minor(a.amount)).reduce((a, b) => money(a.amount + b.amount, a.currency), minor('0'));
+}
+
+function taxesOf(lines: ShopifyOrder['line_items'][number]['tax_lines'], minor: (text: string) => Money): TaxLine[] {
+  return (lines ?? []).map((t) => ({ title: t.title ?? 'Tax', rate: t.rate === null || t.rate === undefined ? null : String(t.rate), amount: minor(t.price) }));
+}
+
+/** A line's charges from its parts: what the customer paid is subtotal − discount, plus tax where prices exclude it. */
+export function chargedLine(subtotal: Money, discount: Money, taxes: TaxLine[], taxesIncluded: boolean): LineCharges {
+  const tax = taxes.reduce((n, t) => n + t.amount.amount, 0);
+  return { subtotal, discount, taxes, total: money(subtotal.amount - discount.amount + (taxesIncluded ? 0 : tax), subtotal.currency) };
 }
 
 /**
@@ -165,4 +248,15 @@ export function toMinorUnits(amount: string, code: CurrencyCode): number {
 function joinName(first: string | null | undefined, last: string | null | undefined): string | undefined {
   const name = [first, last].filter(Boolean).join(' ').trim();
   return name || undefined;
+}
+
+/** When an order's purchase orders may go: once paid, or already once the payment is authorised (the default). */
+export type ReleaseWhen = 'paid' | 'authorized';
+
+/** The order as Waybill's inbox reads it: unpaid orders wait, failed payments are held for a person with the reason. */
+export function shopifyOrderMessage(mapped: MappedShopifyOrder, releaseWhen: ReleaseWhen): OrderMessage {
+  const { incoming, sourceUpdatedAt, cancelled, payment } = mapped;
+  const awaitingPayment = payment === 'pending' || (payment === 'authorized' && releaseWhen === 'paid');
+  const hold = payment === 'failed' ? `the payment is ${mapped.financialStatus} at Shopify: nothing is sent to a supplier until a person decides` : undefined;
+  return { kind: 'order', incoming, sourceUpdatedAt, cancelled, awaitingPayment, hold };
 }

@@ -5,6 +5,7 @@ import type { OrderMessage, SalesChannel } from '../sales-channel.ts';
 import { adminClient } from './graphql.ts';
 import { createShopifyAdapter, POLLED_CHANNEL, shopify } from './index.ts';
 import { fromGraphqlOrder } from './map-graphql.ts';
+import { shopifyOrderMessage } from './map.ts';
 import { ordersUpdatedSinceQuery, POLL_PAGE } from './poll.ts';
 import { adminEndpoint } from './transport.ts';
 
@@ -67,8 +68,9 @@ describe('shopify.pollOrders against the simulated Admin API', () => {
     const { orders } = await pollAll(new Date(Date.parse(paid.created_at) - 1_000));
     expect(orders.map((o) => o.incoming.externalId)).toEqual([paid, pending, cancelled].map((o) => String(o.id)));
     expect(orders).toEqual([paid, pending, cancelled].map(fromWebhook));
-    expect(orders.map((o) => [o.awaitingPayment, o.cancelled, o.incoming.lines.map((l) => `${l.sku}×${l.quantity}@${l.unitPrice.amount}`)])).toEqual([
-      [false, false, ['MUG-BLUE×2@1299', 'TEE-RED-M×1@2500']],
+    // The gift card needs no shipping: kept, with its money, marked so.
+    expect(orders.map((o) => [o.awaitingPayment, o.cancelled, o.incoming.lines.map((l) => `${l.sku}×${l.quantity}@${l.unitPrice.amount}${l.requiresShipping ? '' : ' (no shipping)'}`)])).toEqual([
+      [false, false, ['MUG-BLUE×2@1299', 'TEE-RED-M×1@2500', 'GIFT-CARD×1@5000 (no shipping)']],
       [true, false, ['MUG-BLUE×1@1299']],
       [false, true, ['TEE-RED-M×1@2500']],
     ]);
@@ -83,7 +85,7 @@ describe('shopify.pollOrders against the simulated Admin API', () => {
     const viaGraphql = fromGraphqlOrder(CHANNEL, node, node.lineItems.nodes);
     const viaWebhook = shopify.interpretWebhook!(CHANNEL, 'orders/create', order);
     expect(viaWebhook).toMatchObject({ kind: 'order' });
-    expect({ kind: 'order', incoming: viaGraphql.incoming, sourceUpdatedAt: viaGraphql.sourceUpdatedAt, cancelled: viaGraphql.cancelled, awaitingPayment: viaGraphql.awaitingPayment }).toEqual(viaWebhook);
+    expect(shopifyOrderMessage(viaGraphql, 'authorized')).toEqual(viaWebhook);
     expect(viaGraphql.incoming.customer.email).toBe(order.email);
     expect(viaGraphql.incoming.shippingAddress.country).toBe('US');
   });

@@ -4,6 +4,7 @@ import { PermanentError } from '../../../jobs/job.ts';
 import type { OrderMessage, OrderPage } from '../sales-channel.ts';
 import type { AdminClient, Operation } from './graphql.ts';
 import { fromGraphqlOrder, graphqlLineItems, graphqlOrder, LINE_FIELDS, ORDER_FIELDS, type GraphqlLineItem, type GraphqlLineItems, type GraphqlOrder } from './map-graphql.ts';
+import { shopifyOrderMessage, type ReleaseWhen } from './map.ts';
 
 /**
  * The catch-up poll: orders changed at Shopify since a time, oldest change first, one page per call, so that an
@@ -42,13 +43,12 @@ export const orderLineItemsQuery: Operation<{ order: { lineItems: GraphqlLineIte
 };
 
 /** One page of orders changed after `updatedAfter`; `cursor` continues the same walk. */
-export async function pollShopifyOrders(client: AdminClient, channelId: ChannelId, query: { updatedAfter: Date; cursor: string | null }): Promise<OrderPage> {
+export async function pollShopifyOrders(client: AdminClient, channelId: ChannelId, query: { updatedAfter: Date; cursor: string | null }, releaseWhen: ReleaseWhen): Promise<OrderPage> {
   const variables = { first: POLL_PAGE.orders, after: query.cursor, query: `updated_at:>'${query.updatedAfter.toISOString()}'`, linesFirst: POLL_PAGE.lines };
   const { orders } = await client(ordersUpdatedSinceQuery, variables);
   const messages: OrderMessage[] = [];
   for (const order of orders.nodes) {
-    const { incoming, sourceUpdatedAt, cancelled, awaitingPayment } = fromGraphqlOrder(channelId, order, await allLines(client, order));
-    messages.push({ kind: 'order', incoming, sourceUpdatedAt, cancelled, awaitingPayment });
+    messages.push(shopifyOrderMessage(fromGraphqlOrder(channelId, order, await allLines(client, order)), releaseWhen));
   }
   return { orders: messages, next: orders.pageInfo.hasNextPage ? orders.pageInfo.endCursor : null };
 }

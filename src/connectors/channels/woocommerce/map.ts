@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ChannelId, Sku } from '../../../domain/ids.ts';
-import { currency, minorUnitDigits, money, type CurrencyCode } from '../../../domain/money.ts';
+import { figuresOf, type LineCharges, type OrderCharges, type TaxLine } from '../../../domain/charges.ts';
+import { currency, minorUnitDigits, money, type CurrencyCode, type Money } from '../../../domain/money.ts';
 import type { IncomingOrder } from '../../../domain/order.ts';
 
 /**
@@ -27,11 +28,25 @@ const address = z.object({
   phone: text,
 });
 
+/** WooCommerce's tax lines of an item: one per tax rate id, `total` after discounts. */
+const itemTaxes = z.array(z.object({ id: z.number().int(), total: z.union([decimal, z.literal('')]).nullish() })).nullish();
+/** Fees may be negative (a fee that lowers the order, as some plugins add). */
+const signedDecimal = z.string().regex(/^-?\d+(\.\d+)?$/, 'must be a decimal string');
+
 export const wooCommerceOrder = z.object({
   id: z.number().int().positive(),
   number: z.string().optional(),
   status: z.string(),
   currency: z.string(),
+  prices_include_tax: z.boolean().optional(),
+  discount_total: decimal.optional(),
+  total: decimal.optional(),
+  total_tax: decimal.optional(),
+  shipping_lines: z.array(z.object({ method_title: text, total: decimal, taxes: itemTaxes })).nullish(),
+  fee_lines: z.array(z.object({ name: text, total: signedDecimal, taxes: itemTaxes })).nullish(),
+  coupon_lines: z.array(z.object({ code: text, discount: decimal.nullish() })).nullish(),
+  /** The order's tax rates: each item's `taxes[].id` is one's `rate_id`. */
+  tax_lines: z.array(z.object({ rate_id: z.number().int(), label: text, rate_percent: z.number().nullish() })).nullish(),
   date_created_gmt: gmtDateTime,
   date_modified_gmt: gmtDateTime,
   billing: address.extend({ email: text }).nullish(),
@@ -47,6 +62,9 @@ export const wooCommerceOrder = z.object({
         quantity: z.number().int().positive(),
         /** The line before discounts, excluding tax: an exact decimal string. */
         subtotal: decimal,
+        /** The line after discounts, excluding tax. */
+        total: decimal.optional(),
+        taxes: itemTaxes,
         /** total ÷ quantity as a PHP float, after discounts (3.3333333333333335): read, never used for money. */
         price: z.number().optional(),
       }),
@@ -93,7 +111,15 @@ export function fromWooCommerceOrder(channelId: ChannelId, order: WooCommerceOrd
         // The shipping phone exists since WooCommerce 5.6 and is optional at checkout; the billing one is the fallback.
         phone: present(ship.phone) ?? present(billing.phone),
       },
-      lines: order.line_items.map((l) => ({ sku: (l.sku ?? '').trim() as Sku, quantity: l.quantity, unitPrice: money(unitPriceMinor(l.subtotal, l.quantity, code), code) })),
+      lines: order.line_items.map((l) => ({
+        sku: (l.sku ?? '').trim() as Sku,
+        quantity: l.quantity,
+        unitPrice: money(unitPriceMinor(l.subtotal, l.quantity, code), code),
+        channelLineId: String(l.id),
+        title: l.name,
+        charges: lineCharges(l, code, taxRatesOf(order)),
+      })),
+      charges: orderCharges(order, code),
     },
     sourceUpdatedAt: new Date(asUtc(order.date_modified_gmt)),
     cancelled: CANCELLED_STATUSES.has(order.status),
@@ -114,6 +140,56 @@ export function unitPriceMinor(subtotal: string, quantity: number, code: Currenc
   const units = (2n * numerator + denominator) / (2n * denominator);
   if (units > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError(`subtotal ${subtotal} is too large`);
   return Number(units);
+}
+
+/**
+ * A line as WooCommerce charged it. Its REST figures exclude tax whether or not the shop enters prices with tax:
+ * `subtotal` before discounts, `total` after, and one tax amount per tax rate id (which its refunds take).
+ */
+function lineCharges(line: WooCommerceOrder['line_items'][number], code: CurrencyCode, rates: TaxRates): LineCharges {
+  const subtotal = minorOf(line.subtotal, code);
+  const total = line.total === undefined ? subtotal : minorOf(line.total, code);
+  const taxes = taxesOf(line.taxes, code, rates);
+  const tax = taxes.reduce((n, t) => n + t.amount.amount, 0);
+  return { subtotal, discount: money(subtotal.amount - total.amount, code), taxes, total: money(total.amount + tax, code) };
+}
+
+/** The order's other parts (shipping lines, fee lines) and WooCommerce's own figures: `total`, `discount_total`, `total_tax`. */
+function orderCharges(order: WooCommerceOrder, code: CurrencyCode): OrderCharges {
+  const zero = money(0, code);
+  const rates = taxRatesOf(order);
+  const shipping = (order.shipping_lines ?? []).map((s) => ({ title: s.method_title || 'Shipping', price: minorOf(s.total, code), discount: zero, taxes: taxesOf(s.taxes, code, rates) }));
+  const fees = (order.fee_lines ?? []).map((f) => ({ title: f.name || 'Fee', amount: minorOf(f.total, code), taxes: taxesOf(f.taxes, code, rates) }));
+  const parts = { taxesIncluded: false, shipping, fees };
+  const figures = figuresOf(order.line_items.map((l) => lineCharges(l, code, rates)), parts, code);
+  return {
+    ...parts,
+    discounts: order.discount_total === undefined ? figures.discounts : minorOf(order.discount_total, code),
+    taxTotal: order.total_tax === undefined ? figures.tax : minorOf(order.total_tax, code),
+    total: order.total === undefined ? figures.total : minorOf(order.total, code),
+    presentment: null,
+  };
+}
+
+type TaxRates = ReadonlyMap<number, string>;
+
+/** The label of each tax rate the order uses ("VAT", "CA State Tax"), by its rate id. */
+function taxRatesOf(order: WooCommerceOrder): TaxRates {
+  return new Map((order.tax_lines ?? []).map((t) => [t.rate_id, t.label || `tax ${t.rate_id}`]));
+}
+
+function taxesOf(taxes: z.infer<typeof itemTaxes>, code: CurrencyCode, rates: TaxRates): TaxLine[] {
+  return (taxes ?? []).filter((t) => t.total).map((t) => ({ title: rates.get(t.id) ?? `tax ${t.id}`, rate: null, id: String(t.id), amount: minorOf(t.total!, code) }));
+}
+
+/**
+ * A WooCommerce figure in minor units. A store set to more decimals than its currency has writes line figures with
+ * them: rounded half up to the minor unit, once, so the order's total stays what was charged and any difference of
+ * the rounded parts shows in its reconciliation.
+ */
+function minorOf(text: string, code: CurrencyCode): Money {
+  const negative = text.startsWith('-');
+  return money((negative ? -1 : 1) * unitPriceMinor(text.replace(/^-/, ''), 1, code), code);
 }
 
 /** WooCommerce's `_gmt` dates carry no offset; they are UTC. */
