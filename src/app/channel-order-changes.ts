@@ -4,7 +4,7 @@ import { orderLineMachine, orderMachine } from '../domain/order.machine.ts';
 import { nextOrderState, paidOrderState, type Order } from '../domain/order.ts';
 import { purchaseOrderMachine } from '../domain/purchase-order.machine.ts';
 import type { OrderMessage, RefundMessage } from '../connectors/channels/sales-channel.ts';
-import { findOrderIdByExternalId, loadOrder, saveOrderState } from '../store/orders.repo.ts';
+import { findOrderIdByExternalId, loadOrder, refundedLineUnits, saveOrderState } from '../store/orders.repo.ts';
 import { loadPurchaseOrders, type PurchaseOrder } from '../store/purchase-orders.repo.ts';
 import { releaseReservations } from '../store/stock.repo.ts';
 import type { Db } from '../store/schema.ts';
@@ -56,6 +56,9 @@ export async function applyChannelRefund(ctx: AppContext, channelId: string, mes
     const order = await loadOrder(tx, orderId, ctx.store.caps.rowLocks);
     if (!order) throw new Error(`order ${orderId} vanished`);
     const now = ctx.clock.now();
+    const before = await refundedLineUnits(tx, orderId);
+    const byLine = refundedByLine(order, message.lines);
+    const lines = [...byLine].map(([lineNumber, quantity]) => ({ lineNumber, sku: order.lines[lineNumber - 1]!.sku, quantity }));
     const inserted = await tx
       .insertInto('channel_refunds')
       .values({
@@ -65,34 +68,46 @@ export async function applyChannelRefund(ctx: AppContext, channelId: string, mes
         origin: 'channel',
         amount: message.amount.amount,
         currency: message.amount.currency,
-        lines: JSON.stringify(message.lines),
+        lines: JSON.stringify(lines),
         created_at: message.createdAt.getTime(),
       })
       .onConflict((oc) => oc.doNothing())
       .executeTakeFirst();
     if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) return `duplicate refund ${message.refundId}`;
-    await recordEvents(tx, now, [event(orderId, 'order.refunded_at_channel', { refundId: message.refundId, amount: message.amount, lines: message.lines })]);
-    const whole = wholeLinesRefunded(order, message.lines);
+    await recordEvents(tx, now, [event(orderId, 'order.refunded_at_channel', { refundId: message.refundId, amount: message.amount, lines })]);
+    const whole = wholeLinesRefunded(order, byLine, before);
     if (whole.length === 0) return `refund ${message.refundId} recorded`;
     const outcome = await cancelLines(ctx, tx, order, whole, `refunded at the channel (refund ${message.refundId})`);
     return `refund ${message.refundId}: ${outcome}`;
   });
 }
 
-/** Lines whose whole quantity the refund covers, matched by SKU in line order (a SKU on two lines fills the first first). */
-function wholeLinesRefunded(order: Order, refunded: readonly { sku: string; quantity: number }[]): number[] {
-  const left = new Map<string, number>();
-  for (const r of refunded) left.set(r.sku, (left.get(r.sku) ?? 0) + r.quantity);
-  const whole: number[] = [];
-  for (const line of order.lines) {
-    if (line.state === 'cancelled') continue;
-    const units = left.get(line.sku) ?? 0;
-    if (units >= line.quantity) {
-      whole.push(line.lineNumber);
-      left.set(line.sku, units - line.quantity);
+/**
+ * The refund's units per order line: by the channel's line id, or (a channel that names no line id) by SKU in line
+ * order, a SKU on two lines filling the first first.
+ */
+function refundedByLine(order: Order, refunded: RefundMessage['lines']): Map<number, number> {
+  const byLine = new Map<number, number>();
+  const add = (lineNumber: number, units: number) => byLine.set(lineNumber, (byLine.get(lineNumber) ?? 0) + units);
+  for (const r of refunded) {
+    const line = r.channelLineId ? order.lines.find((l) => l.channelLineId === r.channelLineId) : undefined;
+    if (line) {
+      add(line.lineNumber, r.quantity);
+      continue;
+    }
+    let left = r.quantity;
+    for (const candidate of order.lines.filter((l) => r.sku && l.sku === r.sku)) {
+      const take = Math.min(left, candidate.quantity - (byLine.get(candidate.lineNumber) ?? 0));
+      if (take > 0) add(candidate.lineNumber, take);
+      left -= Math.max(take, 0);
     }
   }
-  return whole;
+  return byLine;
+}
+
+/** Lines whose whole quantity this refund and the ones before it cover, that are not cancelled yet. */
+function wholeLinesRefunded(order: Order, byLine: ReadonlyMap<number, number>, before: ReadonlyMap<number, number>): number[] {
+  return order.lines.filter((l) => l.state !== 'cancelled' && (byLine.get(l.lineNumber) ?? 0) > 0 && (byLine.get(l.lineNumber) ?? 0) + (before.get(l.lineNumber) ?? 0) >= l.quantity).map((l) => l.lineNumber);
 }
 
 /**

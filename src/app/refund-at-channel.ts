@@ -1,7 +1,9 @@
-import { sum, times } from '../domain/money.ts';
+import { money } from '../domain/money.ts';
 import type { Order } from '../domain/order.ts';
+import { refundShare } from '../domain/refund-share.ts';
+import type { RefundNotice } from '../connectors/channels/sales-channel.ts';
 import { defineJob, PermanentError } from '../jobs/job.ts';
-import { loadOrder } from '../store/orders.repo.ts';
+import { loadOrder, refundedLineUnits } from '../store/orders.repo.ts';
 import type { Db } from '../store/schema.ts';
 import { openSalesChannel } from './channel-access.ts';
 import type { AppContext } from './context.ts';
@@ -32,13 +34,10 @@ export const refundAtChannelJob = {
         if (!order) throw new PermanentError(`order ${orderId} does not exist`);
         const opened = await openSalesChannel(ctx, order.channelId);
         if (!opened) throw new PermanentError(`channel ${order.channelId} does not exist`);
-        const lines = order.lines.filter((l) => lineNumbers.includes(l.lineNumber)).map((l) => ({ sku: l.sku, quantity: l.quantity, unitPrice: l.unitPrice }));
-        const amount = sum(
-          lines.map((l) => times(l.unitPrice, l.quantity)),
-          order.currency,
-        );
+        const lines = refundLines(order, lineNumbers, await refundedLineUnits(ctx.store.db, order.id));
+        const amount = money(lines.reduce((n, l) => n + l.share.total.amount, 0), order.currency);
         const now = ctx.clock.now();
-        const data = { channelId: order.channelId, refundId, amount, lines: lines.map(({ sku, quantity }) => ({ sku, quantity })), reason };
+        const data = { channelId: order.channelId, refundId, amount, lines: lines.map(({ lineNumber, sku, quantity }) => ({ lineNumber, sku, quantity })), reason };
         if (!opened.sales.refund) {
           return { commit: (tx) => recordEvents(tx, now, [{ orderId, subjectType: 'order', subjectId: orderId, type: 'channel.refund_owed', data }]) };
         }
@@ -70,3 +69,20 @@ export async function queueStockRefund(ctx: AppContext, tx: Db, order: Pick<Orde
   await ctx.queue.enqueue(tx, [{ kind: refundAtChannelJob.kind, key: `channel.refund:${refundId}`, payload }]);
 }
 
+
+/**
+ * The whole remaining quantity of each line, and what the customer paid for those units: the line's charge after
+ * discounts, pro rata per unit after the units refunded before (the last unit takes the remainder, so a line
+ * refunded in parts still comes to exactly what was charged for it).
+ */
+function refundLines(order: Order, lineNumbers: readonly number[], refunded: ReadonlyMap<number, number>): RefundNotice['lines'] {
+  return order.lines
+    .filter((l) => lineNumbers.includes(l.lineNumber))
+    .flatMap((l) => {
+      const alreadyRefunded = Math.min(refunded.get(l.lineNumber) ?? 0, l.quantity);
+      const units = l.quantity - alreadyRefunded;
+      if (units === 0) return [];
+      const share = refundShare(l.charges, { quantity: l.quantity, alreadyRefunded, units, taxesIncluded: order.charges.taxesIncluded });
+      return [{ lineNumber: l.lineNumber, channelLineId: l.channelLineId, sku: l.sku, quantity: units, share }];
+    });
+}

@@ -116,3 +116,18 @@ export async function saveOrderState(tx: Db, order: Pick<Order, 'id' | 'state' |
       .execute();
   }
 }
+
+/**
+ * Units of each line of an order refunded so far, by Waybill or at the channel, from the recorded refunds (each
+ * names its lines by number; refunds recorded before lines were numbered there count for none).
+ */
+export async function refundedLineUnits(db: Db, orderId: string): Promise<Map<number, number>> {
+  const rows = await db.selectFrom('channel_refunds').select('lines').where('order_id', '=', orderId).execute();
+  const units = new Map<number, number>();
+  for (const row of rows) {
+    for (const line of JSON.parse(row.lines) as { lineNumber?: number; quantity: number }[]) {
+      if (typeof line.lineNumber === 'number') units.set(line.lineNumber, (units.get(line.lineNumber) ?? 0) + line.quantity);
+    }
+  }
+  return units;
+}

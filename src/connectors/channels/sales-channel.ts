@@ -2,6 +2,7 @@ import type { ChannelId } from '../../domain/ids.ts';
 import type { Money } from '../../domain/money.ts';
 import type { FulfilmentRefusal } from '../../domain/fulfilment-request.ts';
 import type { IncomingOrder } from '../../domain/order.ts';
+import type { RefundShare } from '../../domain/refund-share.ts';
 import type { z } from 'zod';
 
 /** A shipment, told to the channel the order came from. */
@@ -102,9 +103,13 @@ export interface RefundNotice {
   externalId: string;
   /** Shown to the customer (and in the channel's admin): why these lines are refunded. */
   reason: string;
-  /** Quantities per SKU; the channel finds its own line items by SKU. */
-  lines: { sku: string; quantity: number; unitPrice: Money }[];
-  /** What the lines come to at the prices the customer paid (Waybill's sum; the channel may add tax on top). */
+  /**
+   * The units refunded of each line, and what the customer paid for them (`share`: after discounts, pro rata per
+   * unit, taxes by the channel's tax id). The channel finds its line by `channelLineId` (a SKU may have changed or
+   * gone with its product since the order); SKU only for orders taken in before lines carried their id.
+   */
+  lines: { lineNumber: number; channelLineId: string | null; sku: string; quantity: number; share: RefundShare }[];
+  /** What goes back to the customer: the sum of the lines' shares. */
   amount: Money;
   notifyCustomer: boolean;
 }
@@ -164,8 +169,8 @@ export interface RefundMessage {
   /** The channel's id of the refund: the same refund told twice is applied once. */
   refundId: string;
   createdAt: Date;
-  /** Refunded quantities per SKU (lines without a SKU are left out). */
-  lines: { sku: string; quantity: number }[];
+  /** Refunded quantities per line: the channel's line id where it gives one (a SKU can change with its product). */
+  lines: { channelLineId: string | null; sku: string; quantity: number }[];
   amount: Money;
 }
 

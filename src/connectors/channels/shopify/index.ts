@@ -67,7 +67,12 @@ export function createShopifyAdapter(): SalesChannelAdapter<ShopifyConfig, Shopi
       }),
     }),
     interpretWebhook: (channelId, topic, payload, config) => {
-      if (topic === 'refunds/create') return fromShopifyRefund(shopifyRefund.parse(payload));
+      if (topic === 'refunds/create') {
+        const refund = shopifyRefund.parse(payload);
+        // Waybill's own refund told back: recorded when it was made (its note carries Waybill's marker).
+        if (refund.note?.includes('[waybill ')) return { kind: 'ignored', reason: `refund ${refund.id} is Waybill's own (${refund.note})` };
+        return fromShopifyRefund(refund);
+      }
       if (topic !== 'orders/create' && topic !== 'orders/updated' && topic !== 'orders/cancelled') {
         return { kind: 'ignored', reason: `topic ${topic} is not handled yet` };
       }

@@ -188,12 +188,14 @@ const moneySet = z.object({ shop_money: z.object({ amount: decimal, currency_cod
 export const shopifyRefund = z.object({
   id: z.number().int().positive(),
   order_id: z.number().int().positive(),
+  note: z.string().nullish(),
   created_at: z.string().refine((text) => !Number.isNaN(Date.parse(text)), 'must be a date'),
   refund_line_items: z.array(
     z.object({
       quantity: z.number().int().nonnegative(),
       subtotal_set: moneySet.optional(),
-      line_item: z.object({ sku: z.string().nullish() }),
+      line_item_id: z.number().int().nullish(),
+      line_item: z.object({ id: z.number().int().nullish(), sku: z.string().nullish() }),
     }),
   ),
   transactions: z.array(z.object({ kind: z.string(), status: z.string(), amount: decimal, currency: z.string().nullish() })),
@@ -208,18 +210,16 @@ export type ShopifyRefund = z.infer<typeof shopifyRefund>;
 export function fromShopifyRefund(refund: ShopifyRefund): RefundMessage {
   const paid = refund.transactions.filter((t) => t.kind === 'refund' && t.status === 'success');
   const code = currency(paid.find((t) => t.currency)?.currency ?? refund.refund_line_items.find((l) => l.subtotal_set)?.subtotal_set?.shop_money.currency_code ?? refundCurrencyMissing());
-  const quantities = new Map<string, number>();
-  for (const line of refund.refund_line_items) {
-    const sku = (line.line_item.sku ?? '').trim();
-    if (sku) quantities.set(sku, (quantities.get(sku) ?? 0) + line.quantity);
-  }
+  const lines = refund.refund_line_items
+    .map((line) => ({ channelLineId: idOf(line.line_item_id ?? line.line_item.id), sku: (line.line_item.sku ?? '').trim(), quantity: line.quantity }))
+    .filter((line) => line.quantity > 0 && (line.channelLineId || line.sku));
   const amount = paid.reduce((total, t) => total + toMinorUnits(t.amount, sameCurrency(t.currency, code)), 0);
   return {
     kind: 'refund',
     externalOrderId: String(refund.order_id),
     refundId: String(refund.id),
     createdAt: new Date(refund.created_at),
-    lines: [...quantities].map(([sku, quantity]) => ({ sku, quantity })),
+    lines,
     amount: money(amount, code),
   };
 }
@@ -243,6 +243,10 @@ export function toMinorUnits(amount: string, code: CurrencyCode): number {
   if (fraction.replace(/0+$/, '').length > digits) throw new RangeError(`${amount} has more decimals than ${code} allows`);
   const units = Number(whole) * 10 ** digits + Number(fraction.padEnd(digits, '0').slice(0, digits) || '0');
   return amount.startsWith('-') ? -units : units;
+}
+
+function idOf(id: number | null | undefined): string | null {
+  return id === null || id === undefined ? null : String(id);
 }
 
 function joinName(first: string | null | undefined, last: string | null | undefined): string | undefined {

@@ -44,8 +44,12 @@ describe('shopify.refund against the simulated Admin API', () => {
   }
 
   function notice(order: ShopifyOrder, lines: { sku: string; quantity: number }[], refundId = 'rf_01_stock'): RefundNotice {
-    const priced = lines.map((l) => ({ ...l, unitPrice: money(l.sku === 'MUG-BLUE' ? 1299 : 2500, 'USD') }));
-    const amount = money(priced.reduce((sum, l) => sum + l.unitPrice.amount * l.quantity, 0), 'USD');
+    const priced = lines.map((l, i) => {
+      const unit = money(l.sku === 'MUG-BLUE' ? 1299 : 2500, 'USD');
+      const share = { net: money(unit.amount * l.quantity, 'USD'), taxes: [], total: money(unit.amount * l.quantity, 'USD') };
+      return { ...l, lineNumber: i + 1, channelLineId: null, share };
+    });
+    const amount = money(priced.reduce((sum, l) => sum + l.share.total.amount, 0), 'USD');
     return { refundId, orderId: 'ord_01', externalId: String(order.id), reason: 'Out of stock: MUG-BLUE.', lines: priced, amount, notifyCustomer: true };
   }
 
@@ -128,8 +132,8 @@ describe('shopify refunds/create webhooks', () => {
       refundId: String(sent.id),
       createdAt: new Date(sent.created_at),
       lines: [
-        { sku: 'MUG-BLUE', quantity: 2 },
-        { sku: 'TEE-RED-M', quantity: 1 },
+        { channelLineId: String(order.line_items[0]!.id), sku: 'MUG-BLUE', quantity: 2 },
+        { channelLineId: String(order.line_items[1]!.id), sku: 'TEE-RED-M', quantity: 1 },
       ],
       amount: money(cents(sent.transactions[0]!.amount), 'USD'),
     });

@@ -3,7 +3,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createWooCommerceSim, type WooCommerceSim, type WooOrder, type WooRest } from '../../../../sim/woocommerce.ts';
 import { money } from '../../../domain/money.ts';
 import { PermanentError } from '../../../jobs/job.ts';
+import type { ChannelId } from '../../../domain/ids.ts';
+import { refundShare } from '../../../domain/refund-share.ts';
 import type { RefundNotice, SalesChannel } from '../sales-channel.ts';
+import { fromWooCommerceOrder, wooCommerceOrder } from './map.ts';
 import { woocommerce } from './index.ts';
 
 const SECRET = `cs_${'2'.repeat(40)}`;
@@ -40,14 +43,26 @@ function channel(withKeys = true): SalesChannel {
 }
 
 const usd = (cents: number) => money(cents, 'USD');
+
+/** Units of the order's lines, priced as Waybill prices a refund: the line as charged, pro rata per unit (tax included). */
+function linesOf(wanted: { sku: string; quantity: number; alreadyRefunded?: number; byId?: boolean }[]): RefundNotice['lines'] {
+  const mapped = fromWooCommerceOrder('woo' as ChannelId, wooCommerceOrder.parse(order)).incoming;
+  return wanted.map(({ sku, quantity, alreadyRefunded = 0, byId = true }) => {
+    const index = mapped.lines.findIndex((l) => l.sku === sku);
+    const line = mapped.lines[index] ?? { sku, quantity, channelLineId: 'none', charges: { subtotal: usd(100 * quantity), discount: usd(0), taxes: [], total: usd(100 * quantity) } };
+    const share = refundShare(line.charges!, { quantity: Math.max(line.quantity, quantity + alreadyRefunded), alreadyRefunded, units: quantity, taxesIncluded: false });
+    return { lineNumber: index + 1, channelLineId: byId ? (line.channelLineId ?? null) : null, sku, quantity, share };
+  });
+}
 function notice(overrides: Partial<RefundNotice> = {}): RefundNotice {
+  const lines = overrides.lines ?? linesOf([{ sku: 'MUG-BLUE', quantity: 2 }]);
   return {
     refundId: 'rfd_1',
     orderId: 'ord_1',
     externalId: String(order.id),
     reason: 'The blue mug is out of stock at our supplier.',
-    lines: [{ sku: 'MUG-BLUE', quantity: 2, unitPrice: usd(1299) }],
-    amount: usd(2598),
+    lines,
+    amount: usd(lines.reduce((n, l) => n + l.share.total.amount, 0)),
     notifyCustomer: false,
     ...overrides,
   };
@@ -56,25 +71,27 @@ const lineId = (sku: string) => order.line_items.find((l) => l.sku === sku)!.id;
 const customerNotes = () => api.notes(order.id).filter((n) => n.customer_note).map((n) => n.note);
 
 describe('woocommerce.refund against the simulated store', () => {
-  it('refunds the lines by SKU through the gateway, leaves stock alone, records the refund id; a repeat makes no second refund', async () => {
+  it('refunds the lines by their item id through the gateway, tax with them, leaves stock alone, records the refund id; a repeat makes no second refund', async () => {
+    // 3 mugs at 12.99 with 2.83 tax: two of them give back 25.98 and 1.88 of the tax (the third takes the remainder).
+    expect(order.line_items[0]).toMatchObject({ sku: 'MUG-BLUE', quantity: 3, total: '38.97', total_tax: '2.83' });
     await channel().refund!(notice(), run);
     const refunds = api.refunds(order.id);
     expect(refunds).toHaveLength(1);
     expect(refunds[0]).toMatchObject({
-      amount: '25.98',
+      amount: '27.86',
       reason: 'The blue mug is out of stock at our supplier.',
       refunded_payment: true,
       meta_data: [{ key: '_waybill_refund_id', value: 'rfd_1' }],
-      line_items: [{ quantity: -2, total: '-25.98', sku: 'MUG-BLUE', meta_data: [{ key: '_refunded_item_id', value: String(lineId('MUG-BLUE')) }] }],
+      line_items: [{ quantity: -2, total: '-25.98', total_tax: '-1.88', sku: 'MUG-BLUE', meta_data: [{ key: '_refunded_item_id', value: String(lineId('MUG-BLUE')) }] }],
     });
     expect(api.writes.map((w) => w.body)).toEqual([
       {
-        amount: '25.98',
+        amount: '27.86',
         reason: 'The blue mug is out of stock at our supplier.',
         api_refund: true,
         api_restock: false,
         meta_data: [{ key: '_waybill_refund_id', value: 'rfd_1' }],
-        line_items: [{ id: lineId('MUG-BLUE'), quantity: 2, refund_total: '25.98' }],
+        line_items: [{ id: lineId('MUG-BLUE'), quantity: 2, refund_total: '25.98', refund_tax: [{ id: 1, refund_total: '1.88' }] }],
       },
     ]);
     // Drop-ship: nothing comes back to the store's shelf.
@@ -94,8 +111,8 @@ describe('woocommerce.refund against the simulated store', () => {
     await channel().refund!(notice(), run);
     expect(api.refunds(order.id)).toHaveLength(1);
     // A different refund of the same order is its own.
-    await channel().refund!(notice({ refundId: 'rfd_2', lines: [{ sku: 'LAMP-OAK-L', quantity: 1, unitPrice: usd(8000) }], amount: usd(8000) }), run);
-    expect(api.refunds(order.id).map((r) => r.amount)).toEqual(['80.00', '25.98']);
+    await channel().refund!(notice({ refundId: 'rfd_2', lines: linesOf([{ sku: 'LAMP-OAK-L', quantity: 1 }]) }), run);
+    expect(api.refunds(order.id).map((r) => r.amount)).toEqual(['85.80', '27.86']);
     expect(api.refunds(order.id)[0]!.line_items[0]).toMatchObject({ variation_id: 77, quantity: -1 });
   });
 
@@ -105,7 +122,7 @@ describe('woocommerce.refund against the simulated store', () => {
     expect(error).toBeInstanceOf(PermanentError);
     expect(error!.message).toContain('does not support automatic refunds');
     expect(error!.message).toContain('return the money to the customer by hand');
-    expect(error!.message).toContain('$25.98');
+    expect(error!.message).toContain('$27.86');
     expect(api.refunds(order.id)).toEqual([]);
   });
 
@@ -124,18 +141,35 @@ describe('woocommerce.refund against the simulated store', () => {
     await expect(channel().refund!(notice({ notifyCustomer: true }), run)).rejects.toThrow(/no answer/);
     await channel().refund!(notice({ notifyCustomer: true }), run);
     await channel().refund!(notice({ notifyCustomer: true }), run);
-    expect(customerNotes()).toEqual(['We have refunded $25.98: The blue mug is out of stock at our supplier.']);
+    expect(customerNotes()).toEqual(['We have refunded $27.86: The blue mug is out of stock at our supplier.']);
     expect(api.order(order.id)!.meta_data.map((m) => m.key)).toContain('_waybill_refund_note_rfd_1');
     expect(api.refunds(order.id)).toHaveLength(1);
   });
 
-  it('refuses, for good, a SKU the order lacks, more units than it has, or another currency', async () => {
-    const noSku = notice({ lines: [{ sku: 'NOT-ORDERED', quantity: 1, unitPrice: usd(100) }], amount: usd(100) });
-    await expect(channel().refund!(noSku, run)).rejects.toThrow(/has 0 of 1 units of SKU NOT-ORDERED/);
-    const tooMany = notice({ lines: [{ sku: 'MUG-BLUE', quantity: 4, unitPrice: usd(1299) }], amount: usd(5196) });
+  it('refuses, for good, a line the order lacks, more units than it has, or another currency', async () => {
+    const noSku = notice({ lines: linesOf([{ sku: 'NOT-ORDERED', quantity: 1, byId: false }]) });
+    await expect(channel().refund!(noSku, run)).rejects.toThrow(/has 0 of the 1 units of SKU NOT-ORDERED/);
+    const noItem = notice({ lines: linesOf([{ sku: 'NOT-ORDERED', quantity: 1 }]) });
+    await expect(channel().refund!(noItem, run)).rejects.toThrow(/has 0 of the 1 units of line item none/);
+    const tooMany = notice({ lines: linesOf([{ sku: 'MUG-BLUE', quantity: 4 }]) });
     await expect(channel().refund!(tooMany, run)).rejects.toThrow(PermanentError);
     await expect(channel().refund!(notice({ amount: money(2598, 'EUR') }), run)).rejects.toThrow(/in USD at WooCommerce/);
     expect(api.refunds(order.id)).toEqual([]);
+  });
+
+  it("finds the line by WooCommerce's line item id when the product's SKU changed or went since the order", async () => {
+    // WooCommerce serialises line_items[].sku from the product as it is now: renamed here, gone for the lamp.
+    const stored = api.order(order.id)!;
+    stored.line_items[0]!.sku = 'MUG-BLUE-2025';
+    stored.line_items[1]!.sku = null;
+    await channel().refund!(notice({ lines: linesOf([{ sku: 'MUG-BLUE', quantity: 3 }, { sku: 'LAMP-OAK-L', quantity: 1 }]) }), run);
+    const [made] = api.refunds(order.id);
+    // Every unit of both lines: exactly what was charged for them, 38.97 + 2.83 and 80.00 + 5.80.
+    expect(made!.amount).toBe('127.60');
+    expect(made!.line_items.map((l) => [l.quantity, l.total, l.total_tax])).toEqual([
+      [-3, '-38.97', '-2.83'],
+      [-1, '-80.00', '-5.80'],
+    ]);
   });
 
   it('a store without a key pair cannot refund', () => {

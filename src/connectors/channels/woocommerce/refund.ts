@@ -1,4 +1,4 @@
-import { formatMoney, times, toDecimalString } from '../../../domain/money.ts';
+import { formatMoney, toDecimalString } from '../../../domain/money.ts';
 import { PermanentError } from '../../../jobs/job.ts';
 import type { RefundNotice } from '../sales-channel.ts';
 import { wooOrderId } from './fulfilment.ts';
@@ -48,27 +48,33 @@ export function refundRequest(order: OrderView, notice: RefundNotice): RefundReq
 }
 
 /**
- * Each notice line spread over the order's items with that SKU (one SKU may sit on several items), at the unit price
- * Waybill has for it. A SKU the order lacks, or more units than it holds, is refused: money goes back only for
- * what can be named.
+ * Each notice line as the order's item it was (by WooCommerce's line item id), its units and what the customer paid
+ * for them: `refund_total` the share after discounts without tax, `refund_tax` each tax by its rate id. A line
+ * without an item id (an order taken in before Waybill kept them) is looked for by SKU, and must be the only item
+ * with that SKU. A line the order lacks, or more units than it holds, is refused: money goes back only for what can
+ * be named.
  */
 function refundLines(order: OrderView, notice: RefundNotice): RefundRequest['line_items'] {
-  const taken = new Map<number, number>();
-  const lines: RefundRequest['line_items'] = [];
-  for (const line of notice.lines) {
-    let left = line.quantity;
-    for (const item of order.line_items.filter((i) => (i.sku ?? '').trim() === line.sku)) {
-      const take = Math.min(left, item.quantity - (taken.get(item.id) ?? 0));
-      if (take <= 0) continue;
-      taken.set(item.id, (taken.get(item.id) ?? 0) + take);
-      lines.push({ id: item.id, quantity: take, refund_total: toDecimalString(times(line.unitPrice, take)) });
-      left -= take;
+  return notice.lines.map((line) => {
+    const item = itemOf(order, line);
+    if (!item || item.quantity < line.quantity) {
+      const what = line.channelLineId ? `line item ${line.channelLineId}` : `SKU ${line.sku}`;
+      throw new PermanentError(`refund ${notice.refundId}: order ${order.id} at WooCommerce has ${item ? item.quantity : 0} of the ${line.quantity} units of ${what} to refund`);
     }
-    if (left > 0) {
-      throw new PermanentError(`refund ${notice.refundId}: order ${order.id} at WooCommerce has ${line.quantity - left} of ${line.quantity} units of SKU ${line.sku} to refund`);
-    }
-  }
-  return lines;
+    const taxes = line.share.taxes.filter((t) => t.id !== null && t.amount.amount !== 0);
+    return {
+      id: item.id,
+      quantity: line.quantity,
+      refund_total: toDecimalString(line.share.net),
+      refund_tax: taxes.map((t) => ({ id: Number(t.id), refund_total: toDecimalString(t.amount) })),
+    };
+  });
+}
+
+function itemOf(order: OrderView, line: RefundNotice['lines'][number]): OrderView['line_items'][number] | undefined {
+  if (line.channelLineId) return order.line_items.find((i) => String(i.id) === line.channelLineId);
+  const bySku = order.line_items.filter((i) => (i.sku ?? '').trim() === line.sku);
+  return bySku.length === 1 ? bySku[0] : undefined;
 }
 
 async function create(rest: RestApi, orderId: number, request: RefundRequest, notice: RefundNotice): Promise<void> {

@@ -102,7 +102,11 @@ export interface RefundRequest {
   api_refund: boolean;
   api_restock: boolean;
   meta_data: { key: string; value: unknown }[];
-  line_items: { id: number; quantity: number; refund_total: string }[];
+  /**
+   * Per item: the units, the money after discounts excluding tax (`refund_total`) and each tax by its rate id
+   * (`refund_tax`), as wc_create_refund reads them (includes/wc-order-functions.php, wc_create_refund: line_items).
+   */
+  line_items: { id: number; quantity: number; refund_total: string; refund_tax: { id: number; refund_total: string }[] }[];
 }
 
 export function createRefund(call: RestCall, orderId: number, request: RefundRequest): Promise<RefundView> {
