@@ -22,6 +22,21 @@ export function formatMinor(units: number, digits: number): string {
   return digits === 0 ? `${sign}${text}` : `${sign}${text.slice(0, -digits)}.${text.slice(-digits)}`;
 }
 
+/**
+ * wp_specialchars_decode(text, ENT_QUOTES) of wp-includes/formatting.php: numeric entities of & < > " ' lose their
+ * zero padding, then one strtr pass over the named and numeric forms (so "&amp;lt;" stays "&lt;").
+ */
+export function wpSpecialcharsDecode(text: string): string {
+  const table: Record<string, string> = {
+    '&#039;': "'", '&#x27;': "'", '&quot;': '"', '&#034;': '"', '&#x22;': '"', '&lt;': '<', '&#060;': '<',
+    '&gt;': '>', '&#062;': '>', '&amp;': '&', '&#038;': '&', '&#x26;': '&',
+  };
+  const unpadded = text
+    .replace(/&#0*(39|34|60|62|38);/g, (_m, code: string) => `&#0${code};`)
+    .replace(/&#x0*(27|22|26);/gi, (_m, code: string) => `&#x${code};`);
+  return unpadded.replace(/&[#\w]+;/g, (entity) => table[entity] ?? entity);
+}
+
 /** WooCommerce's date format: no offset, whole seconds. */
 export function wcDate(ms: number): string {
   return new Date(ms).toISOString().slice(0, 19);

@@ -33,6 +33,7 @@ import {
   parseMinor,
   wcDate,
   wpError,
+  wpSpecialcharsDecode,
   type Reply,
 } from './woocommerce-wire.ts';
 
@@ -47,7 +48,7 @@ export interface WooCommerceSimOptions {
   storeUrl: string;
   /** Waybill's POST /webhooks/woocommerce/{channelId}: the delivery URL of every webhook of the store. */
   webhookUrl: string;
-  /** The secret set on the store's webhooks: the key of X-WC-Webhook-Signature. */
+  /** The secret set on the store's webhooks, as WooCommerce stores it; decoded into the key of X-WC-Webhook-Signature. */
   secret: string;
   /** Default 1. */
   seed?: number;
@@ -553,9 +554,12 @@ async function postOnce(
   }
 }
 
-/** Base64 HMAC-SHA256 of the exact body bytes, keyed with the webhook's secret. */
+/**
+ * Base64 HMAC-SHA256 of the exact body bytes, keyed with the webhook's secret as WC_Webhook::generate_signature
+ * decodes it: wp_specialchars_decode(secret, ENT_QUOTES), so a stored `&amp;` keys as `&`.
+ */
 function signBody(secret: string, body: Buffer): string {
-  return createHmac('sha256', secret).update(body).digest('base64');
+  return createHmac('sha256', wpSpecialcharsDecode(secret)).update(body).digest('base64');
 }
 
 /**

@@ -74,6 +74,20 @@ describeEachDatabase('WooCommerce webhooks in', (dialect) => {
     expect(await deliveries()).toBe(1);
   });
 
+  it('a secret WooCommerce stores with &amp; verifies: the key is wp_specialchars_decode of it, as the operator typed either form', async () => {
+    const stored = 'woo&amp;secret&quot;0123456789';
+    const doc: any = testSetup({ prompt: 'http://127.0.0.1:9/prompt', flaky: 'http://127.0.0.1:9/flaky' });
+    doc.channels.push({ id: 'woo-enc', kind: 'woocommerce', name: 'As stored', currency: 'USD', storeUrl: STORE, webhookSecret: stored });
+    doc.channels.push({ id: 'woo-dec', kind: 'woocommerce', name: 'As decoded', currency: 'USD', storeUrl: STORE, webhookSecret: 'woo&secret"0123456789' });
+    await t.apply(doc);
+    for (const channel of ['woo-enc', 'woo-dec']) {
+      const encoded = store({ secret: stored, webhookUrl: webhookUrl(channel) });
+      expect((await encoded.deliver('order.created', encoded.makeOrder(30, ITEMS))).status).toBe(200);
+    }
+    await processed();
+    expect((await t.hub.store.db.selectFrom('orders').select('channel_id').orderBy('channel_id').execute()).map((o) => o.channel_id)).toEqual(['woo-dec', 'woo-enc']);
+  });
+
   it('answers the ping of a newly saved webhook 200 and stores nothing; a ping for an unknown channel is a 404', async () => {
     const ping = await shop.ping('order.created');
     expect(ping).toMatchObject({ status: 200, ok: true });
