@@ -58,8 +58,10 @@ export function wpError(code: string, message: string, status: number): Reply {
 }
 
 /**
- * One page of a collection as WordPress serves it: per_page 1–100 (default 10), page from 1, and the X-WP-Total and
- * X-WP-TotalPages headers. A page past the end is refused, as WP_REST_Posts_Controller does.
+ * One page of a collection as WooCommerce's REST controllers serve it: per_page 1–100 (default 10), page from 1,
+ * and the X-WP-Total and X-WP-TotalPages headers. A page past the end is 200 with an empty list and the real
+ * totals (WC_REST_CRUD_Controller::get_objects counts again without LIMIT; unlike WP_REST_Posts_Controller, it
+ * never answers rest_post_invalid_page_number).
  */
 export function pageOf(items: readonly unknown[], query: URLSearchParams): Reply {
   const perPage = Number(query.get('per_page') ?? '10');
@@ -70,10 +72,6 @@ export function pageOf(items: readonly unknown[], query: URLSearchParams): Reply
   if (!Number.isInteger(page) || page < 1)
     return wpError('rest_invalid_param', 'Invalid parameter(s): page', 400);
   const totalPages = Math.ceil(items.length / perPage);
-  if (page > 1 && page > totalPages) {
-    const message = 'The page number requested is larger than the number of pages available.';
-    return wpError('rest_post_invalid_page_number', message, 400);
-  }
   const headers = { 'x-wp-total': String(items.length), 'x-wp-totalpages': String(totalPages) };
   return { status: 200, body: items.slice((page - 1) * perPage, page * perPage), headers };
 }

@@ -114,6 +114,20 @@ describe('woocommerce.pollOrders against the simulated store', () => {
     ]);
   });
 
+  it('ends on a page past the end, which WooCommerce answers 200 with an empty list (orders trashed between pages)', async () => {
+    const second = '2025-11-03T13:00:00';
+    const orders = Array.from({ length: 230 }, (_, i) => ({ ...shop.makeOrder(i, ITEMS), date_modified_gmt: second, date_modified: second }));
+    for (const order of orders) shop.keepWithoutWebhook(order);
+    const { orders: found, pages } = await pollAll(new Date(START), (page) => {
+      // After page 2 of that second, 150 of its orders go to the trash: `any` leaves them out, page 3 is past the end.
+      if (page === 3) for (const order of orders.slice(0, 150)) shop.keepWithoutWebhook({ ...order, status: 'trash' });
+    });
+    expect(pages).toBe(4);
+    expect(ids(found).size).toBe(200);
+    const last = api.calls.at(-1)!;
+    expect([new URLSearchParams(last.query).get('page'), last.status]).toEqual(['3', 200]);
+  });
+
   it('refuses, for good, a store that ignores modified_after (older than WooCommerce 5.8)', async () => {
     const old = { ...shop.makeOrder(1, ITEMS), date_modified_gmt: '2020-01-01T00:00:00' };
     const list = async () => ({ body: [old], totalPages: 1 });
