@@ -151,8 +151,21 @@ export interface WooCouponLine {
   free_shipping: boolean;
 }
 
+/**
+ * `checkout-draft` is the block checkout's cart kept as an order (with its items) until the customer pays: WooCommerce
+ * Blocks registers it among wc_get_order_statuses, so it is listed in `any` and its saves fire order.created and
+ * order.updated (WC_Webhook::is_valid_resource skips only draft, auto-draft and new).
+ */
 export type WooOrderStatus =
-  'pending' | 'processing' | 'on-hold' | 'completed' | 'cancelled' | 'refunded' | 'failed' | 'trash';
+  | 'pending'
+  | 'processing'
+  | 'on-hold'
+  | 'completed'
+  | 'cancelled'
+  | 'refunded'
+  | 'failed'
+  | 'trash'
+  | 'checkout-draft';
 
 /** The REST API v3 order (the body of order.created and order.updated), as far as this simulator fills it. */
 export interface WooOrder {
@@ -1232,6 +1245,7 @@ const ORDER_STATUSES: readonly WooOrderStatus[] = [
   'refunded',
   'failed',
   'trash',
+  'checkout-draft',
 ];
 /** wc_get_order_status_name, for the note a status change leaves. */
 const STATUS_NAMES: Record<WooOrderStatus, string> = {
@@ -1243,6 +1257,7 @@ const STATUS_NAMES: Record<WooOrderStatus, string> = {
   refunded: 'Refunded',
   failed: 'Failed',
   trash: 'Trash',
+  'checkout-draft': 'Draft',
 };
 /** The woocommerce_rest_batch_items_limit default: create + update + delete together. */
 const BATCH_ITEMS_LIMIT = 100;

@@ -176,6 +176,22 @@ describeEachDatabase('WooCommerce webhooks in', (dialect) => {
     expect(await outcomes()).toEqual(statuses.map(() => 'order.updated ignored: cancelled before Waybill took it in'));
   });
 
+  it('a checkout draft (the block checkout’s cart, with items) is not taken in from order.created or order.updated; paid, it is', async () => {
+    const placed = shop.makeOrder(25, ITEMS);
+    const draft = { ...placed, status: 'checkout-draft' as const, billing: { ...placed.billing, email: '' } };
+    const edited = shop.updateOf(placed, 30_000, { status: 'checkout-draft' });
+    expect((await shop.deliver('order.created', draft)).status).toBe(200);
+    expect((await shop.deliver('order.updated', edited)).status).toBe(200);
+    await processed();
+    expect(await orders()).toHaveLength(0);
+    const reason = (topic: string) => `${topic} ignored: ${topic}: a checkout draft (the block checkout's cart) is not an order yet`;
+    expect(await outcomes()).toEqual([reason('order.created'), reason('order.updated')]);
+    expect((await t.api('/api/v1/dead-letters')).body.deadLetters).toEqual([]);
+    expect((await shop.deliver('order.updated', shop.updateOf(placed, 60_000, { status: 'processing' }))).status).toBe(200);
+    await processed();
+    expect((await orders()).map((o) => [o.external_id, o.state])).toEqual([[String(placed.id), 'routed']]);
+  });
+
   it('order.deleted and topics Waybill does not handle are stored and ignored, with the reason', async () => {
     const order = shop.makeOrder(6, ITEMS);
     expect((await shop.deliver('order.created', order)).status).toBe(200);

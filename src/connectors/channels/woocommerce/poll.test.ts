@@ -136,9 +136,14 @@ describe('woocommerce.pollOrders against the simulated store', () => {
     await expect(page).rejects.toThrow(/ignores modified_after \(it needs WooCommerce 5\.8 or later\)/);
   });
 
-  it('leaves out an order without line items; a store without a key pair is not polled', async () => {
+  it('leaves out a checkout draft (listed by status=any, items and all) and an order without line items; a store without a key pair is not polled', async () => {
     shop.keepWithoutWebhook({ ...shop.makeOrder(1, ITEMS), line_items: [] } as WooOrder);
-    expect((await pollAll(new Date(START - 60_000))).orders).toEqual([]);
+    shop.keepWithoutWebhook({ ...shop.makeOrder(2, ITEMS), status: 'checkout-draft' });
+    const placed = shop.makeOrder(3, ITEMS);
+    shop.keepWithoutWebhook(placed);
+    const listed = await fetch(`${api.url}/wp-json/wc/v3/orders?status=any`, { headers: { authorization: `Basic ${Buffer.from(`${KEY}:${SECRET}`).toString('base64')}` } });
+    expect(((await listed.json()) as WooOrder[]).map((o) => o.status).sort()).toEqual(['checkout-draft', 'processing', 'processing']);
+    expect((await pollAll(new Date(START - 60_000))).orders.map((o) => o.incoming.externalId)).toEqual([String(placed.id)]);
     expect(channel(false).pollOrders).toBeUndefined();
   });
 });

@@ -49,6 +49,18 @@ export function wpSpecialcharsDecode(text: string): string {
 }
 
 /**
+ * The block checkout keeps the customer's cart as an order in status `checkout-draft`, with its items, until payment
+ * (WooCommerce Blocks registers the status; WC_Webhook::is_valid_resource skips only draft, auto-draft and new, so
+ * its saves do reach order.created and order.updated, and `status=any` lists it). It is not an order yet: read
+ * before the payload is mapped, so a half-filled draft is neither taken in nor a dead letter.
+ */
+export const CHECKOUT_DRAFT = 'checkout-draft';
+
+export function isCheckoutDraft(payload: unknown): boolean {
+  return typeof payload === 'object' && payload !== null && (payload as { status?: unknown }).status === CHECKOUT_DRAFT;
+}
+
+/**
  * When a webhook is saved as active, WooCommerce checks the delivery URL with a form-encoded `webhook_id=<n>` POST:
  * no signature, no X-WC-* headers, and it wants exactly 200 back. It carries nothing to store.
  */
