@@ -1207,6 +1207,9 @@ export interface WooRestWrite {
 }
 
 /** `status`: answered so, nothing applied. `lose-answer`: applied, then the connection is dropped unanswered. */
+/** A payment gateway's process_refund for one refund; resolves when the money went back. */
+export type WooGateway = (refund: { orderId: number; amount: string; reason: string }) => Promise<void>;
+
 export type WooRestFault = { kind: 'status'; status: number } | { kind: 'lose-answer' };
 
 export interface WooRest {
@@ -1225,6 +1228,12 @@ export interface WooRest {
    * refuses such a refund whole with a 500 saying so, and creates nothing.
    */
   setGatewayRefunds(supported: boolean): void;
+  /**
+   * The payment gateway's process_refund (default: the money goes back at once). A refund is listed, without its
+   * meta_data, from before this is called until after it resolves; a rejection is the gateway's refusal, and
+   * WooCommerce then deletes the refund and answers 500 with its message. null restores the default.
+   */
+  setGateway(process: WooGateway | null): void;
   /** The product or variation with exactly this SKU. */
   product(sku: string): WooProduct | undefined;
   /** Deletes the product or variation with exactly this SKU, as an admin would: its id is no longer valid. */
@@ -1277,6 +1286,7 @@ class BackOffice {
   readonly products = new Map<number, WooProduct>();
   readonly refunds: RefundDesk;
   gatewayRefunds = true;
+  gateway: WooGateway | null = null;
   webhooks: () => WooWebhook[] = () => [];
   private readonly notesByOrder = new Map<number, WooOrderNote[]>();
   /** Note and meta ids: one sequence, like WordPress's comment and meta tables are each one sequence. */
@@ -1296,6 +1306,7 @@ class BackOffice {
       now,
       nextId: () => ++this.lastId,
       gatewayCanRefund: () => this.gatewayRefunds,
+      processRefund: async (order, amount, reason) => this.gateway?.({ orderId: order.id, amount, reason }),
       product: (id) => this.products.get(id),
       note: (orderId, text, customer) => this.note(orderId, text, customer),
       changeStatus: (order, to) => this.changeStatus(order, to),
@@ -1589,7 +1600,7 @@ function updateMeta(
 
 interface RouteMatch {
   route: WooRestRoute;
-  run: (office: BackOffice, query: URLSearchParams, body: Record<string, unknown>) => Reply;
+  run: (office: BackOffice, query: URLSearchParams, body: Record<string, unknown>) => Reply | Promise<Reply>;
 }
 
 /** WordPress's EDITABLE methods (POST, PUT, PATCH) all update an order. */
@@ -1730,6 +1741,10 @@ class RestServer implements WooRest {
     this.office.gatewayRefunds = supported;
   }
 
+  setGateway(process: WooGateway | null): void {
+    this.office.gateway = process;
+  }
+
   product(sku: string): WooProduct | undefined {
     return [...this.office.products.values()].find((p) => p.sku === sku);
   }
@@ -1793,23 +1808,23 @@ class RestServer implements WooRest {
     }
     call.route = match.route;
     if (!credentials) return answer(notAllowed(match.route), 'unauthorized');
-    this.run(match, url, raw, call, res, answer);
+    await this.run(match, url, raw, call, res, answer);
   }
 
-  private run(
+  private async run(
     match: RouteMatch,
     url: URL,
     raw: Buffer,
     call: WooRestCall,
     res: ServerResponse,
     answer: (reply: Reply, outcome: WooRestCall['outcome']) => void,
-  ): void {
+  ): Promise<void> {
     const fault = this.faults.get(match.route)?.shift();
     if (fault?.kind === 'status') return answer(faultReply(fault.status), 'fault');
     const body = raw.length > 0 ? parseJson(raw) : {};
     if (!isRecord(body))
       return answer(wpError('rest_invalid_json', 'Invalid JSON body passed.', 400), 'refused');
-    const reply = match.run(this.office, url.searchParams, body);
+    const reply = await match.run(this.office, url.searchParams, body);
     if (!match.route.startsWith('GET') && reply.status < 300) {
       this.writes.push({ route: match.route, path: url.pathname, body: structuredClone(body) });
     }

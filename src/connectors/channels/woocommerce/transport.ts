@@ -18,6 +18,8 @@ export interface RestRequest {
   path: string;
   query?: Readonly<Record<string, string>>;
   body?: unknown;
+  /** How long this one call may take; default REQUEST_TIMEOUT_MS. The job's own timeout still bounds it. */
+  timeoutMs?: number;
 }
 
 /** One request, answered with the parsed JSON of a 2xx; anything else is thrown, classified for the job worker. */
@@ -131,7 +133,7 @@ async function send(endpoint: RestEndpoint, request: RestRequest, signal: AbortS
         ...(hasBody ? { 'content-type': 'application/json' } : {}),
       },
       body: hasBody ? JSON.stringify(request.body) : undefined,
-      signal: AbortSignal.any([signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]),
+      signal: AbortSignal.any([signal, AbortSignal.timeout(request.timeoutMs ?? REQUEST_TIMEOUT_MS)]),
     });
   } catch (error) {
     // No answer: a write may or may not have happened. The callers' idempotency checks settle that on the retry.
