@@ -1123,6 +1123,11 @@ export interface WooRestOptions {
   rateLimit?: WooRateLimit;
   /** Default true. False: the orders' payment gateway cannot refund (cheque, bank transfer), see setGatewayRefunds. */
   gatewayRefunds?: boolean;
+  /**
+   * A web server that drops the Authorization header before PHP sees it (PHP as CGI/FastCGI without the rewrite
+   * that passes it on): HTTP Basic never arrives, and only consumer_key/consumer_secret in the query authenticate.
+   */
+  stripsAuthorization?: boolean;
   port?: number;
 }
 
@@ -1664,17 +1669,22 @@ interface Credentials {
   via: 'basic' | 'query';
 }
 
-/** HTTP Basic (key as user, secret as password), else the consumer_key and consumer_secret query parameters. */
-function readCredentials(req: IncomingMessage, url: URL): Credentials | undefined {
-  const header = headerValue(req, 'authorization');
+/**
+ * WC_REST_Authentication::perform_basic_authentication: consumer_key and consumer_secret in the query first, when
+ * both are non-empty, else HTTP Basic (key as user, secret as password). The simulator's plain http stands for the
+ * TLS a real store needs for either (is_ssl()); a server that strips Authorization leaves only the query.
+ */
+function readCredentials(req: IncomingMessage, url: URL, stripsAuthorization: boolean): Credentials | undefined {
+  const key = url.searchParams.get('consumer_key');
+  const secret = url.searchParams.get('consumer_secret');
+  if (key && secret) return { key, secret, via: 'query' };
+  const header = stripsAuthorization ? undefined : headerValue(req, 'authorization');
   if (header?.startsWith('Basic ')) {
     const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     if (colon >= 0) return { key: decoded.slice(0, colon), secret: decoded.slice(colon + 1), via: 'basic' };
   }
-  const key = url.searchParams.get('consumer_key');
-  const secret = url.searchParams.get('consumer_secret');
-  return key !== null && secret !== null ? { key, secret, via: 'query' } : undefined;
+  return undefined;
 }
 
 /** A fixed window per server. Wall time, not the store's clock: rate limits are a property of the host. */
@@ -1776,7 +1786,7 @@ class RestServer implements WooRest {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sim');
     const method = req.method ?? 'GET';
-    const credentials = readCredentials(req, url);
+    const credentials = readCredentials(req, url, this.opts.stripsAuthorization ?? false);
     const call: WooRestCall = {
       method,
       path: url.pathname,

@@ -226,6 +226,13 @@ describeEachDatabase('WooCommerce webhooks in', (dialect) => {
     const plainHttp = await t.api('/api/v1/setup', { body: { apiVersion: 'waybill/v1', channels: [{ ...channel, storeUrl: 'http://shop.example.com' }] } });
     expect(plainHttp.status).toBe(422);
     expect(plainHttp.body.detail).toContain('channels[0].storeUrl');
+    const inQuery = await t.api('/api/v1/setup', { body: { apiVersion: 'waybill/v1', channels: [{ ...channel, ...keys, restAuth: 'query-string' }] } });
+    expect(inQuery.body.updated).toEqual(['channel woo']);
+    const queryOverHttp = await t.api('/api/v1/setup', { body: { apiVersion: 'waybill/v1', channels: [{ ...channel, ...keys, restAuth: 'query-string', storeUrl: 'http://shop.example.com' }] } });
+    expect([queryOverHttp.status, queryOverHttp.body.detail]).toEqual([422, expect.stringContaining('channels[0].storeUrl')]);
+    expect(JSON.stringify(queryOverHttp.body)).not.toContain(keys.consumerSecret);
+    const badMode = await t.api('/api/v1/setup', { body: { apiVersion: 'waybill/v1', channels: [{ ...channel, restAuth: 'oauth1' }] } });
+    expect([badMode.status, badMode.body.detail]).toEqual([422, expect.stringContaining('channels[0].restAuth')]);
     const half = await t.api('/api/v1/setup', { body: { apiVersion: 'waybill/v1', channels: [{ ...channel, consumerKey: keys.consumerKey }] } });
     expect(half.status).toBe(422);
     expect(half.body.detail).toContain('channels[0].consumerSecret');
