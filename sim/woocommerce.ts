@@ -1211,11 +1211,15 @@ export interface WooRestWrite {
   body: unknown;
 }
 
-/** `status`: answered so, nothing applied. `lose-answer`: applied, then the connection is dropped unanswered. */
 /** A payment gateway's process_refund for one refund; resolves when the money went back. */
 export type WooGateway = (refund: { orderId: number; amount: string; reason: string }) => Promise<void>;
 
-export type WooRestFault = { kind: 'status'; status: number } | { kind: 'lose-answer' };
+/**
+ * `status`: answered so, nothing applied. `lose-answer`: applied, then the connection is dropped unanswered.
+ * `proxy-timeout`: a proxy in front of WordPress (nginx, a CDN) gives up and answers 504 at once, while PHP carries
+ * the request on to its end (a refund waiting on a slow gateway, say) and applies it.
+ */
+export type WooRestFault = { kind: 'status'; status: number } | { kind: 'lose-answer' } | { kind: 'proxy-timeout' };
 
 export interface WooRest {
   /** http://127.0.0.1:{port}: the store's address; the API is under /wp-json/wc/v3. */
@@ -1834,10 +1838,19 @@ class RestServer implements WooRest {
     const body = raw.length > 0 ? parseJson(raw) : {};
     if (!isRecord(body))
       return answer(wpError('rest_invalid_json', 'Invalid JSON body passed.', 400), 'refused');
-    const reply = await match.run(this.office, url.searchParams, body);
-    if (!match.route.startsWith('GET') && reply.status < 300) {
-      this.writes.push({ route: match.route, path: url.pathname, body: structuredClone(body) });
+    const running = Promise.resolve(match.run(this.office, url.searchParams, body));
+    const applied = running.then((reply) => {
+      if (!match.route.startsWith('GET') && reply.status < 300) {
+        this.writes.push({ route: match.route, path: url.pathname, body: structuredClone(body) });
+      }
+      return reply;
+    });
+    if (fault?.kind === 'proxy-timeout') {
+      answer(faultReply(504), 'fault');
+      await applied;
+      return;
     }
+    const reply = await applied;
     if (fault?.kind === 'lose-answer') {
       Object.assign(call, { status: 0, outcome: 'lost' });
       res.destroy();
