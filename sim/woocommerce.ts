@@ -1808,8 +1808,11 @@ class RestServer implements WooRest {
     };
     const wait = this.window.take();
     if (wait > 0) return answer(rateLimited(wait), 'rate-limited');
-    // Wrong keys are refused before routing (WC_REST_Authentication runs first); no keys at all, by the route.
-    const refused = credentials && this.checkKeys(credentials, method);
+    // A wrong secret or permission is refused before routing (WC_REST_Authentication runs first). An unknown key
+    // authenticates no one and sets no error (perform_basic_authentication returns false): refused by the route,
+    // as if no keys had come.
+    const known = credentials?.key === this.opts.consumerKey ? credentials : undefined;
+    const refused = known && this.checkKeys(known, method);
     if (refused) return answer(refused, 'unauthorized');
     const match = url.pathname.startsWith(API_ROOT)
       ? matchRoute(method, url.pathname.slice(API_ROOT.length))
@@ -1821,7 +1824,7 @@ class RestServer implements WooRest {
       );
     }
     call.route = match.route;
-    if (!credentials) return answer(notAllowed(match.route), 'unauthorized');
+    if (!known) return answer(notAllowed(match.route), 'unauthorized');
     await this.run(match, url, raw, call, res, answer);
   }
 
@@ -1859,10 +1862,9 @@ class RestServer implements WooRest {
     answer(reply, reply.status < 300 ? 'ok' : 'refused');
   }
 
-  /** WC_REST_Authentication's answers, the key checked before the secret, then the key's permissions. */
+  /** WC_REST_Authentication's answers for a known key: the secret, then the key's permissions. */
   private checkKeys(given: Credentials, method: string): Reply | undefined {
     const fail = (message: string) => wpError('woocommerce_rest_authentication_error', message, 401);
-    if (given.key !== this.opts.consumerKey) return fail('Consumer key is invalid.');
     if (given.secret !== this.opts.consumerSecret) return fail('Consumer secret is invalid.');
     const permissions = this.opts.permissions ?? 'read_write';
     if (method === 'GET' && permissions === 'write')
