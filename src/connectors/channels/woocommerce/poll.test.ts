@@ -119,11 +119,13 @@ describe('woocommerce.pollOrders against the simulated store', () => {
     const orders = Array.from({ length: 230 }, (_, i) => ({ ...shop.makeOrder(i, ITEMS), date_modified_gmt: second, date_modified: second }));
     for (const order of orders) shop.keepWithoutWebhook(order);
     const { orders: found, pages } = await pollAll(new Date(START), (page) => {
-      // After page 2 of that second, 150 of its orders go to the trash: `any` leaves them out, page 3 is past the end.
-      if (page === 3) for (const order of orders.slice(0, 150)) shop.keepWithoutWebhook({ ...order, status: 'trash' });
+      // After page 2 of that second, its orders from the 101st on go to the trash: `any` leaves them out, and page 3
+      // is past the end of the 100 left, all of them read already.
+      if (page === 3) for (const order of orders.slice(100)) shop.keepWithoutWebhook({ ...order, status: 'trash' });
     });
     expect(pages).toBe(4);
     expect(ids(found).size).toBe(200);
+    for (const order of orders.slice(0, 100)) expect(ids(found).has(String(order.id))).toBe(true);
     const last = api.calls.at(-1)!;
     expect([new URLSearchParams(last.query).get('page'), last.status]).toEqual(['3', 200]);
   });
