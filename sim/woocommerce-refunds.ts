@@ -56,6 +56,8 @@ export interface RefundStore {
   nextId(): number;
   /** False: the order's payment gateway does not support refunds (or is gone), as with cheques or bank transfers. */
   gatewayCanRefund(): boolean;
+  /** The gateway's process_refund, awaited while the refund is saved without its meta_data; a throw is a refusal. */
+  processRefund(order: WooOrder, amount: string, reason: string): Promise<void>;
   product(id: number): WooProduct | undefined;
   note(orderId: number, text: string, customer: boolean): void;
   changeStatus(order: WooOrder, to: WooOrderStatus): void;
@@ -87,8 +89,15 @@ export class RefundDesk {
     return pageOf(this.refunds(order.id), query);
   }
 
-  /** Checks everything before changing anything: a refused refund leaves no trace, as wc_create_refund rolls back. */
-  create(order: WooOrder | undefined, body: Record<string, unknown>): Reply {
+  /**
+   * In wc_create_refund's order (includes/wc-order-functions.php), then the REST controller's: the request is
+   * checked, the refund saved (listed from then on, without the request's meta_data), the payment gateway asked
+   * (wc_refund_payment: a gateway that cannot refund, or refuses, gets the refund deleted and a 500), the refund
+   * marked refunded_payment, the items restocked and the order settled; only then does
+   * WC_REST_Order_Refunds_Controller::prepare_object_for_database write meta_data. A slow gateway leaves the
+   * refund listed without its meta_data meanwhile, as a real store does.
+   */
+  async create(order: WooOrder | undefined, body: Record<string, unknown>): Promise<Reply> {
     if (!order) return wpError('woocommerce_rest_invalid_order_id', 'Invalid order ID.', 404);
     const lines = this.requestedLines(order, body.line_items);
     if (typeof lines === 'string')
@@ -107,15 +116,44 @@ export class RefundDesk {
     // RestApiUtil::adjust_create_refund_request_parameters: anything but a boolean means true.
     const refundPayment = typeof body.api_refund === 'boolean' ? body.api_refund : true;
     const restock = typeof body.api_restock === 'boolean' ? body.api_restock : true;
-    if (refundPayment && !this.store.gatewayCanRefund()) {
-      const message = 'The payment gateway for this order does not support automatic refunds.';
-      return wpError(CANNOT_CREATE, message, 500);
+    const refund = this.record(order, amount, body.reason, lines);
+    if (refundPayment) {
+      const refused = await this.refundPayment(order, refund);
+      if (refused !== undefined) {
+        this.remove(order, refund);
+        return wpError(CANNOT_CREATE, refused, 500);
+      }
+      refund.refunded_payment = true;
     }
-    const meta = Array.isArray(body.meta_data) ? body.meta_data.filter(isRecord) : [];
-    const refund = this.record(order, amount, body.reason, refundPayment, lines, meta);
     if (restock) for (const line of lines) this.restock(order, line);
     this.settle(order, remaining - amount);
+    const meta = Array.isArray(body.meta_data) ? body.meta_data.filter(isRecord) : [];
+    refund.meta_data = meta
+      .filter((m) => typeof m.key === 'string')
+      .map((m) => ({ id: this.store.nextId(), key: m.key as string, value: m.value }));
     return { status: 201, body: refund };
+  }
+
+  /** wc_refund_payment: the gateway's refusal as its message, or undefined when the money went back. */
+  private async refundPayment(order: WooOrder, refund: WooRefund): Promise<string | undefined> {
+    if (!this.store.gatewayCanRefund()) {
+      return 'The payment gateway for this order does not support automatic refunds.';
+    }
+    try {
+      await this.store.processRefund(order, refund.amount, refund.reason);
+      return undefined;
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
+    }
+  }
+
+  /** WC_Order_Refund::delete after a gateway refused: as if the refund had never been. */
+  private remove(order: WooOrder, refund: WooRefund): void {
+    this.byOrder.set(
+      order.id,
+      (this.byOrder.get(order.id) ?? []).filter((r) => r !== refund),
+    );
+    order.refunds = order.refunds.filter((r) => r.id !== refund.id);
   }
 
   private requestedLines(order: WooOrder, given: unknown): RequestedLine[] | string {
@@ -173,9 +211,7 @@ export class RefundDesk {
     order: WooOrder,
     amount: number,
     reason: unknown,
-    refundedPayment: boolean,
     lines: readonly RequestedLine[],
-    meta: Record<string, unknown>[],
   ): WooRefund {
     const { store } = this;
     const ms = store.now();
@@ -186,10 +222,8 @@ export class RefundDesk {
       amount: formatMinor(amount, store.digits),
       reason: typeof reason === 'string' ? reason : '',
       refunded_by: 1,
-      refunded_payment: refundedPayment,
-      meta_data: meta
-        .filter((m) => typeof m.key === 'string')
-        .map((m) => ({ id: store.nextId(), key: m.key as string, value: m.value })),
+      refunded_payment: false,
+      meta_data: [],
       line_items: lines.map((line) => this.refundLine(line)),
     };
     this.byOrder.set(order.id, [...(this.byOrder.get(order.id) ?? []), refund]);

@@ -22,6 +22,21 @@ export function formatMinor(units: number, digits: number): string {
   return digits === 0 ? `${sign}${text}` : `${sign}${text.slice(0, -digits)}.${text.slice(-digits)}`;
 }
 
+/**
+ * wp_specialchars_decode(text, ENT_QUOTES) of wp-includes/formatting.php: numeric entities of & < > " ' lose their
+ * zero padding, then one strtr pass over the named and numeric forms (so "&amp;lt;" stays "&lt;").
+ */
+export function wpSpecialcharsDecode(text: string): string {
+  const table: Record<string, string> = {
+    '&#039;': "'", '&#x27;': "'", '&quot;': '"', '&#034;': '"', '&#x22;': '"', '&lt;': '<', '&#060;': '<',
+    '&gt;': '>', '&#062;': '>', '&amp;': '&', '&#038;': '&', '&#x26;': '&',
+  };
+  const unpadded = text
+    .replace(/&#0*(39|34|60|62|38);/g, (_m, code: string) => `&#0${code};`)
+    .replace(/&#x0*(27|22|26);/gi, (_m, code: string) => `&#x${code};`);
+  return unpadded.replace(/&[#\w]+;/g, (entity) => table[entity] ?? entity);
+}
+
 /** WooCommerce's date format: no offset, whole seconds. */
 export function wcDate(ms: number): string {
   return new Date(ms).toISOString().slice(0, 19);
@@ -43,8 +58,10 @@ export function wpError(code: string, message: string, status: number): Reply {
 }
 
 /**
- * One page of a collection as WordPress serves it: per_page 1–100 (default 10), page from 1, and the X-WP-Total and
- * X-WP-TotalPages headers. A page past the end is refused, as WP_REST_Posts_Controller does.
+ * One page of a collection as WooCommerce's REST controllers serve it: per_page 1–100 (default 10), page from 1,
+ * and the X-WP-Total and X-WP-TotalPages headers. A page past the end is 200 with an empty list and the real
+ * totals (WC_REST_CRUD_Controller::get_objects counts again without LIMIT; unlike WP_REST_Posts_Controller, it
+ * never answers rest_post_invalid_page_number).
  */
 export function pageOf(items: readonly unknown[], query: URLSearchParams): Reply {
   const perPage = Number(query.get('per_page') ?? '10');
@@ -55,10 +72,6 @@ export function pageOf(items: readonly unknown[], query: URLSearchParams): Reply
   if (!Number.isInteger(page) || page < 1)
     return wpError('rest_invalid_param', 'Invalid parameter(s): page', 400);
   const totalPages = Math.ceil(items.length / perPage);
-  if (page > 1 && page > totalPages) {
-    const message = 'The page number requested is larger than the number of pages available.';
-    return wpError('rest_post_invalid_page_number', message, 400);
-  }
   const headers = { 'x-wp-total': String(items.length), 'x-wp-totalpages': String(totalPages) };
   return { status: 200, body: items.slice((page - 1) * perPage, page * perPage), headers };
 }

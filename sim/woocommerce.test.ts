@@ -3,6 +3,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeServer, listen, readBody } from './shared.ts';
+import { until } from '../test/support/until.ts';
 import {
   createWooCommerceSim,
   type WooCommerceSim,
@@ -160,6 +161,14 @@ describe('woocommerce simulator: deliveries', () => {
     const shop = sim('http://127.0.0.1:9');
     const foreign = { sent: true, status: 200, deliveryId: 'x', attempts: 1, body: '' };
     await expect(shop.redeliver(foreign)).rejects.toThrow(/redeliver/);
+  });
+
+  it('keys the signature with the secret as WooCommerce decodes it (wp_specialchars_decode, ENT_QUOTES)', async () => {
+    const hub = await receiver();
+    const shop = sim(hub.url, { secret: 'my&amp;secret&#039;0123456789' });
+    await shop.deliver('order.created', shop.makeOrder(0, ITEMS));
+    const { headers, raw } = only(hub.received);
+    expect(headers['x-wc-webhook-signature']).toBe(expectedSignature(raw, "my&secret'0123456789"));
   });
 
   it('signs with an overriding secret and sends a raw non-JSON body signed correctly', async () => {
@@ -462,8 +471,9 @@ describe('woocommerce simulator: the REST API v3', () => {
       status: 401,
       body: { code: 'woocommerce_rest_cannot_view', data: { status: 401 } },
     });
-    expect((await call('GET', '/products', undefined, basic('ck_wrong'))).body.message).toBe(
-      'Consumer key is invalid.',
+    // An unknown key authenticates no one and sets no error: the route refuses, as without keys.
+    expect((await call('GET', '/products', undefined, basic('ck_wrong'))).body.code).toBe(
+      'woocommerce_rest_cannot_view',
     );
     const wrongSecret = await call('POST', '/products/batch', { update: [] }, basic(KEY, 'cs_wrong'));
     expect(wrongSecret).toMatchObject({
@@ -478,6 +488,21 @@ describe('woocommerce simulator: the REST API v3', () => {
       ['basic', 'unauthorized'],
     ]);
     expect(api.writes).toEqual([]);
+  });
+
+  it('reads consumer_key/consumer_secret in the query before Basic; a server that strips Authorization leaves only the query', async () => {
+    const { shop, api, call } = await rest({ stripsAuthorization: true });
+    const order = shop.makeOrder(1, ITEMS);
+    await shop.deliver('order.created', order);
+    expect((await call('GET', `/orders/${order.id}`)).body.code).toBe('woocommerce_rest_cannot_view');
+    const query = `?consumer_key=${KEY}&consumer_secret=${SECRET_KEY}`;
+    expect((await call('GET', `/orders/${order.id}${query}`, undefined, null)).status).toBe(200);
+    // Both given: the query wins (a wrong secret there is refused though Basic is right).
+    const { shop: plain, call: callPlain } = await rest();
+    await plain.deliver('order.created', order);
+    const both = await callPlain('GET', `/orders/${order.id}?consumer_key=${KEY}&consumer_secret=cs_wrong`);
+    expect(both.body.message).toBe('Consumer secret is invalid.');
+    expect(api.calls.map((c) => c.auth)).toEqual(['none', 'query']);
   });
 
   it('refuses every write to a read-only key, and answers an unknown route rest_no_route', async () => {
@@ -695,6 +720,29 @@ describe('woocommerce simulator: the REST API v3', () => {
     expect((await call('GET', '/orders/1/refunds')).body.code).toBe('woocommerce_rest_invalid_order_id');
   });
 
+  it('saves a refund before the gateway answers and writes its meta_data last; a refusal deletes it', async () => {
+    const { shop, api, call } = await rest();
+    const order = shop.makeOrder(6, [ITEMS[0]!], [2]);
+    await shop.deliver('order.created', order);
+    const gateway: { resolve: () => void; reject: (e: Error) => void }[] = [];
+    api.setGateway(() => new Promise<void>((resolve, reject) => gateway.push({ resolve, reject })));
+    const body = { amount: '1.00', reason: 'r', api_restock: false, meta_data: [{ key: '_ref', value: 'r1' }] };
+    const pending = call('POST', `/orders/${order.id}/refunds`, body);
+    await until('the gateway asked', () => gateway.length === 1);
+    const during = await call('GET', `/orders/${order.id}/refunds`);
+    expect(during.body).toEqual([expect.objectContaining({ amount: '1.00', refunded_payment: false, meta_data: [] })]);
+    gateway.shift()!.resolve();
+    expect((await pending).body).toMatchObject({ refunded_payment: true, meta_data: [{ key: '_ref', value: 'r1' }] });
+
+    const refused = call('POST', `/orders/${order.id}/refunds`, body);
+    await until('the gateway asked again', () => gateway.length === 1);
+    expect((await call('GET', `/orders/${order.id}/refunds`)).body).toHaveLength(2);
+    gateway.shift()!.reject(new Error('Card issuer declined the refund.'));
+    expect(await refused).toMatchObject({ status: 500, body: { code: 'woocommerce_rest_cannot_create_order_refund', message: 'Card issuer declined the refund.' } });
+    expect((await call('GET', `/orders/${order.id}/refunds`)).body).toHaveLength(1);
+    expect(api.order(order.id)?.refunds).toHaveLength(1);
+  });
+
   it('lists orders, lost webhooks included: modified_after (exclusive), dates_are_gmt, status, orderby, order, pages', async () => {
     const { shop, api, call } = await rest();
     const orders = [0, 1, 2, 3].map((i) => shop.makeOrder(10 + i, ITEMS));
@@ -726,7 +774,9 @@ describe('woocommerce simulator: the REST API v3', () => {
     expect((await call('GET', `/orders?modified_after=${after}`)).body).toHaveLength(0);
     expect((await call('GET', '/orders?modified_after=yesterday')).body.code).toBe('rest_invalid_param');
     expect((await call('GET', '/orders?orderby=total')).body.code).toBe('rest_invalid_param');
-    expect((await call('GET', '/orders?page=9')).body.code).toBe('rest_post_invalid_page_number');
+    // Past the end: 200, an empty page and the real totals (WC_REST_CRUD_Controller), not WordPress's 400.
+    const past = await call('GET', '/orders?page=9');
+    expect([past.status, past.body, past.headers.get('x-wp-total'), past.headers.get('x-wp-totalpages')]).toEqual([200, [], '3', '1']);
     expect(api.calls.at(-1)?.route).toBe('GET /orders');
   });
 

@@ -33,6 +33,7 @@ import {
   parseMinor,
   wcDate,
   wpError,
+  wpSpecialcharsDecode,
   type Reply,
 } from './woocommerce-wire.ts';
 
@@ -47,7 +48,7 @@ export interface WooCommerceSimOptions {
   storeUrl: string;
   /** Waybill's POST /webhooks/woocommerce/{channelId}: the delivery URL of every webhook of the store. */
   webhookUrl: string;
-  /** The secret set on the store's webhooks: the key of X-WC-Webhook-Signature. */
+  /** The secret set on the store's webhooks, as WooCommerce stores it; decoded into the key of X-WC-Webhook-Signature. */
   secret: string;
   /** Default 1. */
   seed?: number;
@@ -150,8 +151,21 @@ export interface WooCouponLine {
   free_shipping: boolean;
 }
 
+/**
+ * `checkout-draft` is the block checkout's cart kept as an order (with its items) until the customer pays: WooCommerce
+ * Blocks registers it among wc_get_order_statuses, so it is listed in `any` and its saves fire order.created and
+ * order.updated (WC_Webhook::is_valid_resource skips only draft, auto-draft and new).
+ */
 export type WooOrderStatus =
-  'pending' | 'processing' | 'on-hold' | 'completed' | 'cancelled' | 'refunded' | 'failed' | 'trash';
+  | 'pending'
+  | 'processing'
+  | 'on-hold'
+  | 'completed'
+  | 'cancelled'
+  | 'refunded'
+  | 'failed'
+  | 'trash'
+  | 'checkout-draft';
 
 /** The REST API v3 order (the body of order.created and order.updated), as far as this simulator fills it. */
 export interface WooOrder {
@@ -553,9 +567,12 @@ async function postOnce(
   }
 }
 
-/** Base64 HMAC-SHA256 of the exact body bytes, keyed with the webhook's secret. */
+/**
+ * Base64 HMAC-SHA256 of the exact body bytes, keyed with the webhook's secret as WC_Webhook::generate_signature
+ * decodes it: wp_specialchars_decode(secret, ENT_QUOTES), so a stored `&amp;` keys as `&`.
+ */
 function signBody(secret: string, body: Buffer): string {
-  return createHmac('sha256', secret).update(body).digest('base64');
+  return createHmac('sha256', wpSpecialcharsDecode(secret)).update(body).digest('base64');
 }
 
 /**
@@ -1106,6 +1123,11 @@ export interface WooRestOptions {
   rateLimit?: WooRateLimit;
   /** Default true. False: the orders' payment gateway cannot refund (cheque, bank transfer), see setGatewayRefunds. */
   gatewayRefunds?: boolean;
+  /**
+   * A web server that drops the Authorization header before PHP sees it (PHP as CGI/FastCGI without the rewrite
+   * that passes it on): HTTP Basic never arrives, and only consumer_key/consumer_secret in the query authenticate.
+   */
+  stripsAuthorization?: boolean;
   port?: number;
 }
 
@@ -1189,8 +1211,15 @@ export interface WooRestWrite {
   body: unknown;
 }
 
-/** `status`: answered so, nothing applied. `lose-answer`: applied, then the connection is dropped unanswered. */
-export type WooRestFault = { kind: 'status'; status: number } | { kind: 'lose-answer' };
+/** A payment gateway's process_refund for one refund; resolves when the money went back. */
+export type WooGateway = (refund: { orderId: number; amount: string; reason: string }) => Promise<void>;
+
+/**
+ * `status`: answered so, nothing applied. `lose-answer`: applied, then the connection is dropped unanswered.
+ * `proxy-timeout`: a proxy in front of WordPress (nginx, a CDN) gives up and answers 504 at once, while PHP carries
+ * the request on to its end (a refund waiting on a slow gateway, say) and applies it.
+ */
+export type WooRestFault = { kind: 'status'; status: number } | { kind: 'lose-answer' } | { kind: 'proxy-timeout' };
 
 export interface WooRest {
   /** http://127.0.0.1:{port}: the store's address; the API is under /wp-json/wc/v3. */
@@ -1208,6 +1237,12 @@ export interface WooRest {
    * refuses such a refund whole with a 500 saying so, and creates nothing.
    */
   setGatewayRefunds(supported: boolean): void;
+  /**
+   * The payment gateway's process_refund (default: the money goes back at once). A refund is listed, without its
+   * meta_data, from before this is called until after it resolves; a rejection is the gateway's refusal, and
+   * WooCommerce then deletes the refund and answers 500 with its message. null restores the default.
+   */
+  setGateway(process: WooGateway | null): void;
   /** The product or variation with exactly this SKU. */
   product(sku: string): WooProduct | undefined;
   /** Deletes the product or variation with exactly this SKU, as an admin would: its id is no longer valid. */
@@ -1228,6 +1263,7 @@ const ORDER_STATUSES: readonly WooOrderStatus[] = [
   'refunded',
   'failed',
   'trash',
+  'checkout-draft',
 ];
 /** wc_get_order_status_name, for the note a status change leaves. */
 const STATUS_NAMES: Record<WooOrderStatus, string> = {
@@ -1239,6 +1275,7 @@ const STATUS_NAMES: Record<WooOrderStatus, string> = {
   refunded: 'Refunded',
   failed: 'Failed',
   trash: 'Trash',
+  'checkout-draft': 'Draft',
 };
 /** The woocommerce_rest_batch_items_limit default: create + update + delete together. */
 const BATCH_ITEMS_LIMIT = 100;
@@ -1258,6 +1295,7 @@ class BackOffice {
   readonly products = new Map<number, WooProduct>();
   readonly refunds: RefundDesk;
   gatewayRefunds = true;
+  gateway: WooGateway | null = null;
   webhooks: () => WooWebhook[] = () => [];
   private readonly notesByOrder = new Map<number, WooOrderNote[]>();
   /** Note and meta ids: one sequence, like WordPress's comment and meta tables are each one sequence. */
@@ -1277,6 +1315,7 @@ class BackOffice {
       now,
       nextId: () => ++this.lastId,
       gatewayCanRefund: () => this.gatewayRefunds,
+      processRefund: async (order, amount, reason) => this.gateway?.({ orderId: order.id, amount, reason }),
       product: (id) => this.products.get(id),
       note: (orderId, text, customer) => this.note(orderId, text, customer),
       changeStatus: (order, to) => this.changeStatus(order, to),
@@ -1570,7 +1609,7 @@ function updateMeta(
 
 interface RouteMatch {
   route: WooRestRoute;
-  run: (office: BackOffice, query: URLSearchParams, body: Record<string, unknown>) => Reply;
+  run: (office: BackOffice, query: URLSearchParams, body: Record<string, unknown>) => Reply | Promise<Reply>;
 }
 
 /** WordPress's EDITABLE methods (POST, PUT, PATCH) all update an order. */
@@ -1634,17 +1673,22 @@ interface Credentials {
   via: 'basic' | 'query';
 }
 
-/** HTTP Basic (key as user, secret as password), else the consumer_key and consumer_secret query parameters. */
-function readCredentials(req: IncomingMessage, url: URL): Credentials | undefined {
-  const header = headerValue(req, 'authorization');
+/**
+ * WC_REST_Authentication::perform_basic_authentication: consumer_key and consumer_secret in the query first, when
+ * both are non-empty, else HTTP Basic (key as user, secret as password). The simulator's plain http stands for the
+ * TLS a real store needs for either (is_ssl()); a server that strips Authorization leaves only the query.
+ */
+function readCredentials(req: IncomingMessage, url: URL, stripsAuthorization: boolean): Credentials | undefined {
+  const key = url.searchParams.get('consumer_key');
+  const secret = url.searchParams.get('consumer_secret');
+  if (key && secret) return { key, secret, via: 'query' };
+  const header = stripsAuthorization ? undefined : headerValue(req, 'authorization');
   if (header?.startsWith('Basic ')) {
     const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     if (colon >= 0) return { key: decoded.slice(0, colon), secret: decoded.slice(colon + 1), via: 'basic' };
   }
-  const key = url.searchParams.get('consumer_key');
-  const secret = url.searchParams.get('consumer_secret');
-  return key !== null && secret !== null ? { key, secret, via: 'query' } : undefined;
+  return undefined;
 }
 
 /** A fixed window per server. Wall time, not the store's clock: rate limits are a property of the host. */
@@ -1711,6 +1755,10 @@ class RestServer implements WooRest {
     this.office.gatewayRefunds = supported;
   }
 
+  setGateway(process: WooGateway | null): void {
+    this.office.gateway = process;
+  }
+
   product(sku: string): WooProduct | undefined {
     return [...this.office.products.values()].find((p) => p.sku === sku);
   }
@@ -1742,7 +1790,7 @@ class RestServer implements WooRest {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sim');
     const method = req.method ?? 'GET';
-    const credentials = readCredentials(req, url);
+    const credentials = readCredentials(req, url, this.opts.stripsAuthorization ?? false);
     const call: WooRestCall = {
       method,
       path: url.pathname,
@@ -1760,8 +1808,11 @@ class RestServer implements WooRest {
     };
     const wait = this.window.take();
     if (wait > 0) return answer(rateLimited(wait), 'rate-limited');
-    // Wrong keys are refused before routing (WC_REST_Authentication runs first); no keys at all, by the route.
-    const refused = credentials && this.checkKeys(credentials, method);
+    // A wrong secret or permission is refused before routing (WC_REST_Authentication runs first). An unknown key
+    // authenticates no one and sets no error (perform_basic_authentication returns false): refused by the route,
+    // as if no keys had come.
+    const known = credentials?.key === this.opts.consumerKey ? credentials : undefined;
+    const refused = known && this.checkKeys(known, method);
     if (refused) return answer(refused, 'unauthorized');
     const match = url.pathname.startsWith(API_ROOT)
       ? matchRoute(method, url.pathname.slice(API_ROOT.length))
@@ -1773,27 +1824,36 @@ class RestServer implements WooRest {
       );
     }
     call.route = match.route;
-    if (!credentials) return answer(notAllowed(match.route), 'unauthorized');
-    this.run(match, url, raw, call, res, answer);
+    if (!known) return answer(notAllowed(match.route), 'unauthorized');
+    await this.run(match, url, raw, call, res, answer);
   }
 
-  private run(
+  private async run(
     match: RouteMatch,
     url: URL,
     raw: Buffer,
     call: WooRestCall,
     res: ServerResponse,
     answer: (reply: Reply, outcome: WooRestCall['outcome']) => void,
-  ): void {
+  ): Promise<void> {
     const fault = this.faults.get(match.route)?.shift();
     if (fault?.kind === 'status') return answer(faultReply(fault.status), 'fault');
     const body = raw.length > 0 ? parseJson(raw) : {};
     if (!isRecord(body))
       return answer(wpError('rest_invalid_json', 'Invalid JSON body passed.', 400), 'refused');
-    const reply = match.run(this.office, url.searchParams, body);
-    if (!match.route.startsWith('GET') && reply.status < 300) {
-      this.writes.push({ route: match.route, path: url.pathname, body: structuredClone(body) });
+    const running = Promise.resolve(match.run(this.office, url.searchParams, body));
+    const applied = running.then((reply) => {
+      if (!match.route.startsWith('GET') && reply.status < 300) {
+        this.writes.push({ route: match.route, path: url.pathname, body: structuredClone(body) });
+      }
+      return reply;
+    });
+    if (fault?.kind === 'proxy-timeout') {
+      answer(faultReply(504), 'fault');
+      await applied;
+      return;
     }
+    const reply = await applied;
     if (fault?.kind === 'lose-answer') {
       Object.assign(call, { status: 0, outcome: 'lost' });
       res.destroy();
@@ -1802,10 +1862,9 @@ class RestServer implements WooRest {
     answer(reply, reply.status < 300 ? 'ok' : 'refused');
   }
 
-  /** WC_REST_Authentication's answers, the key checked before the secret, then the key's permissions. */
+  /** WC_REST_Authentication's answers for a known key: the secret, then the key's permissions. */
   private checkKeys(given: Credentials, method: string): Reply | undefined {
     const fail = (message: string) => wpError('woocommerce_rest_authentication_error', message, 401);
-    if (given.key !== this.opts.consumerKey) return fail('Consumer key is invalid.');
     if (given.secret !== this.opts.consumerSecret) return fail('Consumer secret is invalid.');
     const permissions = this.opts.permissions ?? 'read_write';
     if (method === 'GET' && permissions === 'write')

@@ -50,14 +50,15 @@ describeEachDatabase('WooCommerce out: fulfilments and stock', (dialect) => {
    * The setup document takes only https:// store addresses: the channel row's config points at the simulator
    * directly, and the stock sync starts once it does (as POST /api/v1/setup would start it).
    */
-  async function connect(consumerSecret = keys.consumerSecret, bulk = false): Promise<void> {
+  async function connect(consumerSecret = keys.consumerSecret, bulk = false, extra: Record<string, string> = {}): Promise<void> {
     const doc: any = testSetup(suppliers);
     // Every offer reports stock: a SKU with an offer that does not is unbounded, and not managed on the channel.
     for (const product of doc.products) for (const offer of product.offers) offer.stock = STOCK[product.sku];
     if (bulk) doc.products.push(...BULK.map((sku, i) => ({ sku, name: sku, offers: [{ supplier: 'prompt', supplierSku: `P-${sku}`, cost: { amount: 100, currency: 'USD' }, stock: 10 + (i % 5) }] })));
-    doc.channels.push({ id: 'woo', kind: 'woocommerce', name: 'Woo store', currency: 'USD', storeUrl: STORE, webhookSecret: WEBHOOK_SECRET, consumerKey: keys.consumerKey, consumerSecret });
+    doc.channels.push({ id: 'woo', kind: 'woocommerce', name: 'Woo store', currency: 'USD', storeUrl: STORE, webhookSecret: WEBHOOK_SECRET, consumerKey: keys.consumerKey, consumerSecret, ...extra });
     await t.apply(doc);
-    await t.hub.store.db.updateTable('channels').set({ config: JSON.stringify({ storeUrl: rest.url }) }).where('id', '=', 'woo').execute();
+    const stored = JSON.parse((await t.hub.store.db.selectFrom('channels').select('config').where('id', '=', 'woo').executeTakeFirstOrThrow()).config!);
+    await t.hub.store.db.updateTable('channels').set({ config: JSON.stringify({ ...stored, storeUrl: rest.url }) }).where('id', '=', 'woo').execute();
     await ensureChannelJobs(t.hub.ctx);
   }
 
@@ -140,6 +141,64 @@ describeEachDatabase('WooCommerce out: fulfilments and stock', (dialect) => {
     const [sync] = await jobsOf('channel.stock-sync').then((jobs) => jobs.filter((j) => j.payload.includes('"woo"')));
     expect(sync!.state).not.toBe('dead');
     expect(await deadLetters()).toEqual([]);
+  });
+
+  it('a server that strips Authorization refuses Basic (the dead letter says what to set); restAuth query-string gets through', async () => {
+    await rest.close();
+    sims.splice(sims.indexOf(rest), 1);
+    rest = await shop.startRest({ ...keys, products: PRODUCTS, stripsAuthorization: true });
+    sims.push(rest);
+    await connect();
+    await placeOrder(4, [1], [ITEMS[0]!]);
+    await until('dead letter', async () => (await deadLetters()).some((d) => d.kind === 'channel.notify'));
+    expect((await deadLetters()).find((d) => d.kind === 'channel.notify').lastError).toContain("the channel's restAuth: query-string");
+
+    await connect(keys.consumerSecret, false, { restAuth: 'query-string' });
+    expect((await t.hub.store.db.selectFrom('channels').select('config').where('id', '=', 'woo').executeTakeFirstOrThrow()).config).toContain('"restAuth":"query-string"');
+    const order = await placeOrder(5, [1], [ITEMS[0]!]);
+    await until('the shipment told', () => rest.order(order.id)?.status === 'completed');
+    const told = rest.calls.filter((c) => c.auth === 'query');
+    expect(told.length).toBeGreaterThan(0);
+    expect(told.every((c) => c.outcome === 'ok')).toBe(true);
+  });
+
+  it('restAuth query-string with a wrong secret: the dead letter names the refusal, and neither key nor secret', async () => {
+    const wrong = `cs_${randomBytes(20).toString('hex')}`;
+    await connect(wrong, false, { restAuth: 'query-string' });
+    await placeOrder(6, [1], [ITEMS[0]!]);
+    await until('dead letters', async () => (await deadLetters()).some((d) => d.kind === 'channel.notify'));
+    expect((await deadLetters()).find((d) => d.kind === 'channel.notify').lastError).toContain('Consumer secret is invalid.');
+    expect(rest.calls.some((c) => c.auth === 'query' && c.query.includes(wrong))).toBe(true);
+    const jobs = await t.hub.store.db.selectFrom('jobs').select(['kind', 'last_error', 'payload']).execute();
+    for (const text of [JSON.stringify(await deadLetters()), JSON.stringify(jobs)]) {
+      for (const secret of [wrong, keys.consumerKey]) expect(text).not.toContain(secret);
+    }
+  });
+
+  it('a refund retried while the payment gateway is slow is held for the operator, not made twice; replayed once marked, it is done', async () => {
+    const waiting: (() => void)[] = [];
+    rest.setGateway(() => new Promise<void>((resolve) => waiting.push(resolve)));
+    // nginx in front gives up on the slow refund (504) while WordPress carries on with it.
+    rest.fault('POST /orders/:id/refunds', { kind: 'proxy-timeout' });
+    await connect(keys.consumerSecret, false, { backorderPolicy: 'cancel' });
+    // 9 oak lamps, 5 to be had: that line is cancelled, and refunded at WooCommerce once the order is paid. An order
+    // without the simulator's coupon (the refund amount is not at issue here).
+    const order = await placeOrder([7, 8, 9, 10, 11, 12].find((i) => shop.makeOrder(i, ITEMS, [1, 9]).coupon_lines.length === 0)!, [1, 9]);
+    await until('the refund held', async () => (await deadLetters()).some((d) => d.kind === 'channel.refund'));
+    const held = (await deadLetters()).find((d) => d.kind === 'channel.refund');
+    expect(held).toMatchObject({ attempts: 2 });
+    const [refund] = rest.refunds(order.id);
+    expect(held.lastError).toContain(`has refund #${refund!.id} of $${refund!.amount} with Waybill's reason`);
+    expect([rest.refunds(order.id).length, rest.calls.filter((c) => c.route === 'POST /orders/:id/refunds').length]).toEqual([1, 1]);
+    expect(refund).toMatchObject({ refunded_payment: false, meta_data: [] });
+
+    waiting.shift()!();
+    await until('WooCommerce done with it', () => rest.refunds(order.id)[0]!.meta_data.length === 1);
+    expect((await t.api(`/api/v1/dead-letters/${held.id}/replay`, { method: 'POST' })).status).toBe(200);
+    await until('the replay done', async () => (await jobsOf('channel.refund')).every((j) => j.state === 'done'));
+    expect([rest.refunds(order.id).length, rest.calls.filter((c) => c.route === 'POST /orders/:id/refunds').length]).toEqual([1, 1]);
+    const stored = await t.hub.store.db.selectFrom('orders').select('id').where('external_id', '=', String(order.id)).executeTakeFirstOrThrow();
+    expect((await t.api(`/api/v1/orders/${stored.id}`)).body.events.filter((e: any) => e.type === 'channel.refunded')).toHaveLength(1);
   });
 
   it('a wrong consumer secret is a dead letter that names the refusal and not the secret', async () => {

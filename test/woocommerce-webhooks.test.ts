@@ -74,6 +74,20 @@ describeEachDatabase('WooCommerce webhooks in', (dialect) => {
     expect(await deliveries()).toBe(1);
   });
 
+  it('a secret WooCommerce stores with &amp; verifies: the key is wp_specialchars_decode of it, as the operator typed either form', async () => {
+    const stored = 'woo&amp;secret&quot;0123456789';
+    const doc: any = testSetup({ prompt: 'http://127.0.0.1:9/prompt', flaky: 'http://127.0.0.1:9/flaky' });
+    doc.channels.push({ id: 'woo-enc', kind: 'woocommerce', name: 'As stored', currency: 'USD', storeUrl: STORE, webhookSecret: stored });
+    doc.channels.push({ id: 'woo-dec', kind: 'woocommerce', name: 'As decoded', currency: 'USD', storeUrl: STORE, webhookSecret: 'woo&secret"0123456789' });
+    await t.apply(doc);
+    for (const channel of ['woo-enc', 'woo-dec']) {
+      const encoded = store({ secret: stored, webhookUrl: webhookUrl(channel) });
+      expect((await encoded.deliver('order.created', encoded.makeOrder(30, ITEMS))).status).toBe(200);
+    }
+    await processed();
+    expect((await t.hub.store.db.selectFrom('orders').select('channel_id').orderBy('channel_id').execute()).map((o) => o.channel_id)).toEqual(['woo-dec', 'woo-enc']);
+  });
+
   it('answers the ping of a newly saved webhook 200 and stores nothing; a ping for an unknown channel is a 404', async () => {
     const ping = await shop.ping('order.created');
     expect(ping).toMatchObject({ status: 200, ok: true });
@@ -162,6 +176,22 @@ describeEachDatabase('WooCommerce webhooks in', (dialect) => {
     expect(await outcomes()).toEqual(statuses.map(() => 'order.updated ignored: cancelled before Waybill took it in'));
   });
 
+  it('a checkout draft (the block checkout’s cart, with items) is not taken in from order.created or order.updated; paid, it is', async () => {
+    const placed = shop.makeOrder(25, ITEMS);
+    const draft = { ...placed, status: 'checkout-draft' as const, billing: { ...placed.billing, email: '' } };
+    const edited = shop.updateOf(placed, 30_000, { status: 'checkout-draft' });
+    expect((await shop.deliver('order.created', draft)).status).toBe(200);
+    expect((await shop.deliver('order.updated', edited)).status).toBe(200);
+    await processed();
+    expect(await orders()).toHaveLength(0);
+    const reason = (topic: string) => `${topic} ignored: ${topic}: a checkout draft (the block checkout's cart) is not an order yet`;
+    expect(await outcomes()).toEqual([reason('order.created'), reason('order.updated')]);
+    expect((await t.api('/api/v1/dead-letters')).body.deadLetters).toEqual([]);
+    expect((await shop.deliver('order.updated', shop.updateOf(placed, 60_000, { status: 'processing' }))).status).toBe(200);
+    await processed();
+    expect((await orders()).map((o) => [o.external_id, o.state])).toEqual([[String(placed.id), 'routed']]);
+  });
+
   it('order.deleted and topics Waybill does not handle are stored and ignored, with the reason', async () => {
     const order = shop.makeOrder(6, ITEMS);
     expect((await shop.deliver('order.created', order)).status).toBe(200);
@@ -196,6 +226,13 @@ describeEachDatabase('WooCommerce webhooks in', (dialect) => {
     const plainHttp = await t.api('/api/v1/setup', { body: { apiVersion: 'waybill/v1', channels: [{ ...channel, storeUrl: 'http://shop.example.com' }] } });
     expect(plainHttp.status).toBe(422);
     expect(plainHttp.body.detail).toContain('channels[0].storeUrl');
+    const inQuery = await t.api('/api/v1/setup', { body: { apiVersion: 'waybill/v1', channels: [{ ...channel, ...keys, restAuth: 'query-string' }] } });
+    expect(inQuery.body.updated).toEqual(['channel woo']);
+    const queryOverHttp = await t.api('/api/v1/setup', { body: { apiVersion: 'waybill/v1', channels: [{ ...channel, ...keys, restAuth: 'query-string', storeUrl: 'http://shop.example.com' }] } });
+    expect([queryOverHttp.status, queryOverHttp.body.detail]).toEqual([422, expect.stringContaining('channels[0].storeUrl')]);
+    expect(JSON.stringify(queryOverHttp.body)).not.toContain(keys.consumerSecret);
+    const badMode = await t.api('/api/v1/setup', { body: { apiVersion: 'waybill/v1', channels: [{ ...channel, restAuth: 'oauth1' }] } });
+    expect([badMode.status, badMode.body.detail]).toEqual([422, expect.stringContaining('channels[0].restAuth')]);
     const half = await t.api('/api/v1/setup', { body: { apiVersion: 'waybill/v1', channels: [{ ...channel, consumerKey: keys.consumerKey }] } });
     expect(half.status).toBe(422);
     expect(half.body.detail).toContain('channels[0].consumerSecret');

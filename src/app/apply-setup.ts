@@ -167,7 +167,7 @@ function channelParts(c: SetupDocument['channels'][number]) {
     case 'woocommerce':
       return {
         secrets: { webhookSecret: c.webhookSecret, consumerKey: c.consumerKey, consumerSecret: c.consumerSecret },
-        config: { storeUrl: c.storeUrl },
+        config: { storeUrl: c.storeUrl, ...(c.restAuth ? { restAuth: c.restAuth } : {}) },
         notifyUrl: null,
       };
   }

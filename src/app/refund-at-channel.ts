@@ -27,7 +27,8 @@ export const refundAtChannelJob = {
     defineJob<RefundJob>({
       kind: 'channel.refund',
       maxAttempts: 10,
-      timeoutMs: 60_000,
+      // Above the channel's own refund timeout (WooCommerce waits up to 120 s for a slow payment gateway).
+      timeoutMs: 180_000,
       backoff: { baseMs: 1_000, capMs: 10 * 60_000 },
       run: async ({ orderId, refundId, lineNumbers, reason }, job) => {
         const order = await loadOrder(ctx.store.db, orderId);

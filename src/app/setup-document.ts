@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { isCurrencyCode } from '../domain/money.ts';
 import { isValidGtin } from '../domain/gtin.ts';
 import { BACKORDER_POLICIES } from '../domain/stock.ts';
-import { isLoopbackHost } from '../connectors/channels/woocommerce/credentials.ts';
+import { isLoopbackHost, REST_AUTH_MODES } from '../connectors/channels/woocommerce/credentials.ts';
 
 function isSafeStoreUrl(value: string): boolean {
   const url = new URL(value);
@@ -78,6 +78,8 @@ const woocommerceChannel = z
     /** REST API keys, for what Waybill sends back (order status, tracking). */
     consumerKey: z.string().regex(/^ck_[0-9a-f]{40}$/, 'must be a WooCommerce consumer key (ck_ and 40 hex digits)').optional(),
     consumerSecret: z.string().regex(/^cs_[0-9a-f]{40}$/, 'must be a WooCommerce consumer secret (cs_ and 40 hex digits)').optional(),
+    /** basic (default), or query-string for a server that strips the Authorization header (woocommerce/credentials.ts). */
+    restAuth: z.enum(REST_AUTH_MODES).optional(),
   })
   .refine((c) => !c.consumerKey === !c.consumerSecret, { message: 'consumerKey and consumerSecret come as a pair', path: ['consumerSecret'] });
 

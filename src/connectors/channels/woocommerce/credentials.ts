@@ -14,9 +14,21 @@ function isSafeTransport(value: string): boolean {
   return url.protocol === 'https:' || isLoopbackHost(url.hostname);
 }
 
+/**
+ * How the REST API keys travel (WC_REST_Authentication::perform_basic_authentication, includes/class-wc-rest-authentication.php,
+ * reads both only when is_ssl()): `basic`, HTTP Basic with the key as user and the secret as password; or
+ * `query-string`, WooCommerce's documented fallback for a web server that strips the Authorization header (PHP as
+ * CGI/FastCGI without the rewrite that passes it on), consumer_key and consumer_secret in the query (read first when
+ * present). Both are in clear inside TLS, hence https only; the query string is kept out of every message.
+ */
+export const REST_AUTH_MODES = ['basic', 'query-string'] as const;
+export type RestAuthMode = (typeof REST_AUTH_MODES)[number];
+
 export const woocommerceConfig = z.object({
   /** The store's address (WordPress's home URL): WooCommerce names it in X-WC-Webhook-Source, the REST API lives under it. */
   storeUrl: z.url({ protocol: /^https?$/ }).refine(isSafeTransport, 'must be an https:// address (plain http only on a loopback host)'),
+  /** Default basic. */
+  restAuth: z.enum(REST_AUTH_MODES).optional(),
 });
 export type WooCommerceConfig = z.infer<typeof woocommerceConfig>;
 

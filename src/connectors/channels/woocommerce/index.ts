@@ -9,6 +9,7 @@ import { pushPriceLevels } from './prices.ts';
 import { refundOrder } from './refund.ts';
 import { pushStockLevels } from './stock.ts';
 import { restApi, restClient, restEndpoint } from './transport.ts';
+import { isCheckoutDraft } from './webhook.ts';
 import { webhookHealth } from './webhooks.ts';
 
 /**
@@ -53,6 +54,7 @@ export const woocommerce: SalesChannelAdapter<WooCommerceConfig, WooCommerceSecr
     // catch-up poll reads every status but trash.
     if (topic === 'order.deleted') return { kind: 'ignored', reason: "order.deleted: the catch-up poll reads the order's status" };
     if (topic !== 'order.created' && topic !== 'order.updated') return { kind: 'ignored', reason: `topic ${topic} is not handled yet` };
+    if (isCheckoutDraft(payload)) return { kind: 'ignored', reason: `${topic}: a checkout draft (the block checkout's cart) is not an order yet` };
     return { kind: 'order', ...fromWooCommerceOrder(channelId, wooCommerceOrder.parse(payload)) };
   },
 };

@@ -3,6 +3,7 @@ import type { ChannelId, Sku } from '../../../domain/ids.ts';
 import { figuresOf, type LineCharges, type OrderCharges, type TaxLine } from '../../../domain/charges.ts';
 import { currency, minorUnitDigits, money, type CurrencyCode, type Money } from '../../../domain/money.ts';
 import type { IncomingOrder } from '../../../domain/order.ts';
+import { wooDecimalToMinorUnits } from './decimal.ts';
 
 /**
  * The part of WooCommerce's REST API v3 order (the body of the order.created and order.updated webhooks) Waybill
@@ -86,7 +87,7 @@ export interface MappedWooCommerceOrder {
 }
 
 /** Statuses of an order whose payment has not arrived. */
-const UNPAID_STATUSES: ReadonlySet<string> = new Set(['pending', 'on-hold', 'checkout-draft']);
+const UNPAID_STATUSES: ReadonlySet<string> = new Set(['pending', 'on-hold']);
 
 /** WooCommerce order JSON → Waybill's incoming order. */
 export function fromWooCommerceOrder(channelId: ChannelId, order: WooCommerceOrder): MappedWooCommerceOrder {
@@ -182,14 +183,9 @@ function taxesOf(taxes: z.infer<typeof itemTaxes>, code: CurrencyCode, rates: Ta
   return (taxes ?? []).filter((t) => t.total).map((t) => ({ title: rates.get(t.id) ?? `tax ${t.id}`, rate: null, id: String(t.id), amount: minorOf(t.total!, code) }));
 }
 
-/**
- * A WooCommerce figure in minor units. A store set to more decimals than its currency has writes line figures with
- * them: rounded half up to the minor unit, once, so the order's total stays what was charged and any difference of
- * the rounded parts shows in its reconciliation.
- */
+/** A WooCommerce figure in minor units, rounded as WooCommerce rounds (./decimal.ts says why rounding, not refusing). */
 function minorOf(text: string, code: CurrencyCode): Money {
-  const negative = text.startsWith('-');
-  return money((negative ? -1 : 1) * unitPriceMinor(text.replace(/^-/, ''), 1, code), code);
+  return money(wooDecimalToMinorUnits(text, code), code);
 }
 
 /** WooCommerce's `_gmt` dates carry no offset; they are UTC. */

@@ -114,6 +114,22 @@ describe('woocommerce.pollOrders against the simulated store', () => {
     ]);
   });
 
+  it('ends on a page past the end, which WooCommerce answers 200 with an empty list (orders trashed between pages)', async () => {
+    const second = '2025-11-03T13:00:00';
+    const orders = Array.from({ length: 230 }, (_, i) => ({ ...shop.makeOrder(i, ITEMS), date_modified_gmt: second, date_modified: second }));
+    for (const order of orders) shop.keepWithoutWebhook(order);
+    const { orders: found, pages } = await pollAll(new Date(START), (page) => {
+      // After page 2 of that second, its orders from the 101st on go to the trash: `any` leaves them out, and page 3
+      // is past the end of the 100 left, all of them read already.
+      if (page === 3) for (const order of orders.slice(100)) shop.keepWithoutWebhook({ ...order, status: 'trash' });
+    });
+    expect(pages).toBe(4);
+    expect(ids(found).size).toBe(200);
+    for (const order of orders.slice(0, 100)) expect(ids(found).has(String(order.id))).toBe(true);
+    const last = api.calls.at(-1)!;
+    expect([new URLSearchParams(last.query).get('page'), last.status]).toEqual(['3', 200]);
+  });
+
   it('refuses, for good, a store that ignores modified_after (older than WooCommerce 5.8)', async () => {
     const old = { ...shop.makeOrder(1, ITEMS), date_modified_gmt: '2020-01-01T00:00:00' };
     const list = async () => ({ body: [old], totalPages: 1 });
@@ -122,9 +138,14 @@ describe('woocommerce.pollOrders against the simulated store', () => {
     await expect(page).rejects.toThrow(/ignores modified_after \(it needs WooCommerce 5\.8 or later\)/);
   });
 
-  it('leaves out an order without line items; a store without a key pair is not polled', async () => {
+  it('leaves out a checkout draft (listed by status=any, items and all) and an order without line items; a store without a key pair is not polled', async () => {
     shop.keepWithoutWebhook({ ...shop.makeOrder(1, ITEMS), line_items: [] } as WooOrder);
-    expect((await pollAll(new Date(START - 60_000))).orders).toEqual([]);
+    shop.keepWithoutWebhook({ ...shop.makeOrder(2, ITEMS), status: 'checkout-draft' });
+    const placed = shop.makeOrder(3, ITEMS);
+    shop.keepWithoutWebhook(placed);
+    const listed = await fetch(`${api.url}/wp-json/wc/v3/orders?status=any`, { headers: { authorization: `Basic ${Buffer.from(`${KEY}:${SECRET}`).toString('base64')}` } });
+    expect(((await listed.json()) as WooOrder[]).map((o) => o.status).sort()).toEqual(['checkout-draft', 'processing', 'processing']);
+    expect((await pollAll(new Date(START - 60_000))).orders.map((o) => o.incoming.externalId)).toEqual([String(placed.id)]);
     expect(channel(false).pollOrders).toBeUndefined();
   });
 });

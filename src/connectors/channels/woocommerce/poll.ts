@@ -5,6 +5,7 @@ import type { OrderMessage, OrderPage } from '../sales-channel.ts';
 import { fromWooCommerceOrder, wooCommerceOrder } from './map.ts';
 import { readPage } from './rest.ts';
 import type { RestApi, RestRequest } from './transport.ts';
+import { isCheckoutDraft } from './webhook.ts';
 
 /**
  * The catch-up poll's read: GET /orders?modified_after=…&dates_are_gmt=true&orderby=modified&order=asc&status=any,
@@ -24,12 +25,13 @@ interface Cursor {
 
 const PER_PAGE = 100;
 /** Only what is needed to follow the list; each order is then read with the webhook's schema, one by one. */
-const listed = z.object({ id: z.number().int(), date_modified_gmt: z.string(), line_items: z.array(z.unknown()).default([]) }).loose();
+const listed = z.object({ id: z.number().int(), status: z.string().optional(), date_modified_gmt: z.string(), line_items: z.array(z.unknown()).default([]) }).loose();
 
 /**
  * One page of the orders WooCommerce changed after `updatedAfter`, oldest change first, every status but trash.
- * An order without line items (a checkout draft, say) is not an order to take and is left out; one that does not
- * read as WooCommerce documents is refused for good, naming it, as its webhook would be.
+ * A checkout draft (the block checkout's cart, items and all: ./webhook.ts) and an order without line items are not
+ * orders to take and are left out; one that does not read as WooCommerce documents is refused for good, naming it,
+ * as its webhook would be.
  */
 export async function pollOrderPage(rest: RestApi, channelId: ChannelId, query: { updatedAfter: Date; cursor: string | null }): Promise<OrderPage> {
   const cursor = query.cursor === null ? { after: anchorBefore(query.updatedAfter), page: 1 } : readCursor(query.cursor);
@@ -43,7 +45,7 @@ export async function pollOrderPage(rest: RestApi, channelId: ChannelId, query: 
   if (stale) {
     throw new PermanentError(`WooCommerce listed order ${stale.id}, modified ${stale.date_modified_gmt}, for modified_after=${cursor.after}: the store ignores modified_after (it needs WooCommerce 5.8 or later)`);
   }
-  const orders = items.filter((item) => item.line_items.length > 0).map((item) => toMessage(channelId, item));
+  const orders = items.filter((item) => item.line_items.length > 0 && !isCheckoutDraft(item)).map((item) => toMessage(channelId, item));
   return { orders, next: more ? writeCursor(nextCursor(cursor, items)) : null };
 }
 

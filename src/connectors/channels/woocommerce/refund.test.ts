@@ -6,8 +6,12 @@ import { PermanentError } from '../../../jobs/job.ts';
 import type { ChannelId } from '../../../domain/ids.ts';
 import { refundShare } from '../../../domain/refund-share.ts';
 import type { RefundNotice, SalesChannel } from '../sales-channel.ts';
+import { until } from '../../../../test/support/until.ts';
 import { fromWooCommerceOrder, wooCommerceOrder } from './map.ts';
 import { woocommerce } from './index.ts';
+import { refundRequest } from './refund.ts';
+import { createRefund, REFUND_TIMEOUT_MS } from './rest.ts';
+import type { RestRequest } from './transport.ts';
 
 const SECRET = `cs_${'2'.repeat(40)}`;
 const WEBHOOK_SECRET = 'woo-webhook-secret-0123456789';
@@ -85,6 +89,8 @@ describe('woocommerce.refund against the simulated store', () => {
       line_items: [{ quantity: -2, total: '-25.98', total_tax: '-1.88', sku: 'MUG-BLUE', meta_data: [{ key: '_refunded_item_id', value: String(lineId('MUG-BLUE')) }] }],
     });
     expect(api.writes.map((w) => w.body)).toEqual([
+      // Before the refund, the order records the refunds it had (none): see the slow-gateway tests below.
+      { meta_data: [{ key: '_waybill_refund_attempt_rfd_1', value: '' }] },
       {
         amount: '27.86',
         reason: 'The blue mug is out of stock at our supplier.',
@@ -100,7 +106,7 @@ describe('woocommerce.refund against the simulated store', () => {
 
     await channel().refund!(notice(), run);
     expect(api.refunds(order.id)).toHaveLength(1);
-    expect(api.writes).toHaveLength(1);
+    expect(api.writes).toHaveLength(2);
   });
 
   it('a refund whose answer was lost is found by its refund id and not made again', async () => {
@@ -114,6 +120,84 @@ describe('woocommerce.refund against the simulated store', () => {
     await channel().refund!(notice({ refundId: 'rfd_2', lines: linesOf([{ sku: 'LAMP-OAK-L', quantity: 1 }]) }), run);
     expect(api.refunds(order.id).map((r) => r.amount)).toEqual(['85.80', '27.86']);
     expect(api.refunds(order.id)[0]!.line_items[0]).toMatchObject({ variation_id: 77, quantity: -1 });
+  });
+
+  describe('while the payment gateway is slow (WooCommerce lists the refund before it writes its meta_data)', () => {
+    /** A gateway that answers when told: `release()` returns the money, `refuse(message)` does not. */
+    function slowGateway() {
+      const waiting: { resolve: () => void; reject: (error: Error) => void }[] = [];
+      api.setGateway(() => new Promise<void>((resolve, reject) => waiting.push({ resolve, reject })));
+      return {
+        asked: () => waiting.length,
+        release: () => waiting.shift()!.resolve(),
+        refuse: (message: string) => waiting.shift()!.reject(new Error(message)),
+      };
+    }
+    const posts = () => api.calls.filter((c) => c.route === 'POST /orders/:id/refunds').length;
+    /** The first attempt, cut off (as the job's timeout would) once WooCommerce has saved the refund. */
+    async function cutOffFirstAttempt(gateway: ReturnType<typeof slowGateway>): Promise<void> {
+      const job = new AbortController();
+      const first = channel().refund!(notice(), { ...run, signal: job.signal });
+      await until('the refund saved and the gateway asked', () => gateway.asked() === 1 && api.refunds(order.id).length === 1);
+      expect(api.refunds(order.id)[0]).toMatchObject({ refunded_payment: false, meta_data: [] });
+      job.abort(new Error('job timed out'));
+      await expect(first).rejects.toThrow(/no answer from WooCommerce/);
+    }
+
+    it('a retry finds the unmarked refund made since its first attempt and holds it for the operator instead of refunding again', async () => {
+      const gateway = slowGateway();
+      await cutOffFirstAttempt(gateway);
+      const retry = await channel().refund!(notice(), run).then(() => undefined, (e: Error) => e);
+      expect(retry).toBeInstanceOf(PermanentError);
+      const held = api.refunds(order.id)[0]!;
+      expect(retry!.message).toContain(`refund rfd_1 held: WooCommerce order ${order.id} has refund #${held.id} of $27.86`);
+      expect(retry!.message).toContain('nothing more is refunded');
+      expect(posts()).toBe(1);
+      // The gateway finishes; WooCommerce writes the marker last; the operator's retry finds the refund made.
+      gateway.release();
+      await until('the marker written', () => api.refunds(order.id)[0]!.meta_data.some((m) => m.key === '_waybill_refund_id'));
+      expect(api.refunds(order.id)[0]).toMatchObject({ refunded_payment: true, meta_data: [{ key: '_waybill_refund_id', value: 'rfd_1' }] });
+      await channel().refund!(notice(), run);
+      expect([posts(), api.refunds(order.id).length]).toEqual([1, 1]);
+    });
+
+    it('a refund the gateway then refused is gone (WooCommerce deletes it), so the retry refunds', async () => {
+      const gateway = slowGateway();
+      await cutOffFirstAttempt(gateway);
+      gateway.refuse('An error occurred while attempting to create the refund using the payment gateway API.');
+      await until('the refused refund deleted', () => api.refunds(order.id).length === 0);
+      api.setGateway(null);
+      await channel().refund!(notice(), run);
+      expect([posts(), api.refunds(order.id).length]).toEqual([2, 1]);
+      expect(api.refunds(order.id)[0]).toMatchObject({ refunded_payment: true, meta_data: [{ key: '_waybill_refund_id', value: 'rfd_1' }] });
+    });
+
+    it('a refund that was there before the first attempt, or another amount or reason, is not taken for Waybill’s', async () => {
+      // The merchant refunded the same amount by hand earlier, with Waybill's very words.
+      const manual = await fetch(`${api.url}/wp-json/wc/v3/orders/${order.id}/refunds`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${KEY}:${SECRET}`).toString('base64')}` },
+        body: JSON.stringify({ amount: '27.86', reason: notice().reason, api_refund: false }),
+      });
+      expect(manual.status).toBe(201);
+      api.fault('POST /orders/:id/refunds', { kind: 'status', status: 503 });
+      await expect(channel().refund!(notice(), run)).rejects.toThrow(/503/);
+      await channel().refund!(notice(), run);
+      expect(api.refunds(order.id).map((r) => r.meta_data.map((m) => m.value))).toEqual([['rfd_1'], []]);
+    });
+
+    it('the refund call may take far longer than other calls: a gateway slower than 10 s is waited for', async () => {
+      expect(REFUND_TIMEOUT_MS).toBeGreaterThanOrEqual(45_000);
+      // Below the refund job's own 180 s (app/refund-at-channel.ts), so the call, not the job, gives up first.
+      expect(REFUND_TIMEOUT_MS).toBeLessThan(180_000);
+      const sent: RestRequest[] = [];
+      const call = async (request: RestRequest) => {
+        sent.push(request);
+        return { id: 1, amount: '1.00', reason: '', meta_data: [] };
+      };
+      await createRefund(call, 1, refundRequest(api.order(order.id)!, notice()));
+      expect(sent[0]!.timeoutMs).toBe(REFUND_TIMEOUT_MS);
+    });
   });
 
   it('a gateway that cannot refund is permanent, tells the operator to refund by hand, and leaves no refund', async () => {

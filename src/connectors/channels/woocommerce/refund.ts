@@ -2,6 +2,7 @@ import { formatMoney, toDecimalString } from '../../../domain/money.ts';
 import { PermanentError } from '../../../jobs/job.ts';
 import type { RefundNotice } from '../sales-channel.ts';
 import { wooOrderId } from './fulfilment.ts';
+import { guardRefundWindow } from './refund-window.ts';
 import { addCustomerNote, createRefund, customerNotes, getOrder, refundsOf, updateOrder, type OrderView, type RefundRequest } from './rest.ts';
 import { restFailureOf, type RestApi } from './transport.ts';
 
@@ -22,7 +23,8 @@ const GATEWAY_CANNOT = ['does not support automatic refunds', 'The payment gatew
  * line items matched by SKU, the money returned through the payment gateway (api_refund) and nothing put back in
  * the store's stock (api_restock false: drop-shipped goods never were in it; Waybill's stock sync sets quantities).
  * Safe to repeat: the refund carries notice.refundId in its meta_data, and a refund already holding it is not made
- * again, whether the first answer came or was lost. With notifyCustomer, a customer note gives the reason, once.
+ * again, whether the first answer came or was lost; one made but not yet marked (a slow gateway) holds the refund
+ * for the operator (./refund-window.ts). With notifyCustomer, a customer note gives the reason, once.
  */
 export async function refundOrder(rest: RestApi, notice: RefundNotice): Promise<void> {
   const orderId = wooOrderId(notice.externalId);
@@ -32,7 +34,11 @@ export async function refundOrder(rest: RestApi, notice: RefundNotice): Promise<
   }
   const refunds = await refundsOf(rest.list, orderId);
   const made = refunds.some((r) => r.meta_data.some((m) => m.key === REFUND_META_KEY && m.value === notice.refundId));
-  if (!made) await create(rest, orderId, refundRequest(order, notice), notice);
+  if (!made) {
+    const request = refundRequest(order, notice);
+    await guardRefundWindow(rest.call, order, refunds, request, notice, REFUND_META_KEY);
+    await create(rest, orderId, request, notice);
+  }
   if (notice.notifyCustomer) await tellCustomer(rest, order, notice);
 }
 

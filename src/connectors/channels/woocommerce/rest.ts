@@ -109,8 +109,16 @@ export interface RefundRequest {
   line_items: { id: number; quantity: number; refund_total: string; refund_tax: { id: number; refund_total: string }[] }[];
 }
 
+/**
+ * How long the POST of a refund may take: WooCommerce answers only once the payment gateway has (wc_refund_payment
+ * runs inside the request, includes/wc-order-functions.php), and a gateway's API takes seconds, at worst tens of
+ * seconds. Well above that (the 10 s of other calls would cut a slow refund off midway), and below the refund job's
+ * own 180 s (app/refund-at-channel.ts).
+ */
+export const REFUND_TIMEOUT_MS = 120_000;
+
 export function createRefund(call: RestCall, orderId: number, request: RefundRequest): Promise<RefundView> {
-  return read(call, { method: 'POST', path: `/orders/${orderId}/refunds`, body: request }, refund, 'a refund');
+  return read(call, { method: 'POST', path: `/orders/${orderId}/refunds`, body: request, timeoutMs: REFUND_TIMEOUT_MS }, refund, 'a refund');
 }
 
 /** Every refund of the order (per_page 100, following X-WP-TotalPages). */

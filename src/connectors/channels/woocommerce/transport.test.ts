@@ -2,7 +2,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PermanentError } from '../../../jobs/job.ts';
-import { woocommerceConfig } from './credentials.ts';
+import { woocommerceConfig, type RestAuthMode } from './credentials.ts';
 import { restEndpoint, restFailureOf, sendRest, sendRestPage, type RestEndpoint } from './transport.ts';
 
 const KEY = `ck_${'a'.repeat(40)}`;
@@ -39,19 +39,25 @@ describe('sendRest', () => {
   });
 
   /** A server answering every request the same way, remembering what it was sent. */
-  async function answering(status: number, body: string, headers: Record<string, string> = {}): Promise<{ endpoint: RestEndpoint; seen: { url: string; method: string; headers: IncomingHttpHeaders; body: string }[] }> {
+  async function answering(
+    status: number,
+    body: string | ((url: string) => string),
+    headers: Record<string, string> = {},
+    config: { restAuth?: RestAuthMode } = {},
+    secrets = keys,
+  ): Promise<{ endpoint: RestEndpoint; seen: { url: string; method: string; headers: IncomingHttpHeaders; body: string }[] }> {
     const seen: { url: string; method: string; headers: IncomingHttpHeaders; body: string }[] = [];
     server = createServer((req, res) => {
       let text = '';
       req.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
       req.on('end', () => {
         seen.push({ url: req.url ?? '', method: req.method ?? '', headers: req.headers, body: text });
-        res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(body);
+        res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(typeof body === 'string' ? body : body(req.url ?? ''));
       });
     });
     await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as AddressInfo).port;
-    return { endpoint: restEndpoint(woocommerceConfig.parse({ storeUrl: `http://127.0.0.1:${port}/shop` }), keys), seen };
+    return { endpoint: restEndpoint(woocommerceConfig.parse({ storeUrl: `http://127.0.0.1:${port}/shop`, ...config }), secrets), seen };
   }
 
   const signal = () => AbortSignal.timeout(5_000);
@@ -72,7 +78,40 @@ describe('sendRest', () => {
     expect(error).toBeInstanceOf(PermanentError);
     expect(error.message).toContain('refused the REST API keys (401 woocommerce_rest_authentication_error');
     expect(error.message).not.toContain(SECRET);
-    expect(error.message).not.toContain(endpoint.authorization.slice(6));
+    expect(error.message).not.toContain(endpoint.authorization!.slice(6));
+  });
+
+  it('restAuth query-string: the keys go as consumer_key and consumer_secret in the query, and no Authorization header', async () => {
+    const { endpoint, seen } = await answering(200, '{"id":7}', {}, { restAuth: 'query-string' });
+    await sendRest(endpoint, { method: 'GET', path: '/orders/12', query: { context: 'view' } }, signal());
+    const url = new URL(seen[0]!.url, 'http://x');
+    expect(Object.fromEntries(url.searchParams)).toEqual({ context: 'view', consumer_key: KEY, consumer_secret: SECRET });
+    expect(seen[0]!.headers.authorization).toBeUndefined();
+  });
+
+  it('restAuth query-string: neither key nor secret reaches a message, in clear or URL-encoded, whatever echoes the URL', async () => {
+    const odd = { ...keys, consumerSecret: 'cs_a+b/c=d e&f' };
+    const echo = (url: string) => JSON.stringify({ code: 'rest_no_route', message: `No route for ${url} (${decodeURIComponent(url)})`, data: { status: 404 } });
+    const forbidden = [KEY, odd.consumerSecret, encodeURIComponent(odd.consumerSecret), new URLSearchParams({ s: odd.consumerSecret }).toString().slice(2)];
+    for (const status of [404, 500, 200]) {
+      const body = status === 200 ? (url: string) => `<html>maintenance ${url}</html>` : echo;
+      const { endpoint, seen } = await answering(status, body, {}, { restAuth: 'query-string' }, odd);
+      const error = await failure(sendRest(endpoint, { method: 'GET', path: '/orders/1' }, signal()));
+      expect(seen[0]!.url).toContain('consumer_secret=');
+      expect(error.message).toContain('[redacted]');
+      for (const text of forbidden) expect(error.message).not.toContain(text);
+      await new Promise((resolve) => server!.close(resolve));
+      server = undefined;
+    }
+  });
+
+  it("a call's own timeoutMs bounds it (a refund waits far longer than other calls)", { timeout: 5_000 }, async () => {
+    server = createServer(() => undefined);
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const endpoint = restEndpoint(woocommerceConfig.parse({ storeUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }), keys);
+    const error = await failure(sendRest(endpoint, { method: 'POST', path: '/orders/1/refunds', body: {}, timeoutMs: 200 }, new AbortController().signal));
+    expect(error.message).toContain('no answer from WooCommerce');
+    server.closeAllConnections();
   });
 
   it('a request that arrived without credentials hints at a server dropping the Authorization header', async () => {

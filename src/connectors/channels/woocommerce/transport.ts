@@ -7,8 +7,11 @@ export interface RestEndpoint {
   base: string;
   /** Names the store in messages. */
   host: string;
-  authorization: string;
-  /** What must never reach a message: the consumer secret, and the header that carries it. */
+  /** The Authorization header (restAuth basic), or undefined when the keys go in the query. */
+  authorization: string | undefined;
+  /** consumer_key and consumer_secret (restAuth query-string), or nothing. */
+  credentialQuery: Readonly<Record<string, string>>;
+  /** What must never reach a message: the key pair, as typed and as a URL or the header carries it. */
   redact: readonly string[];
 }
 
@@ -18,6 +21,8 @@ export interface RestRequest {
   path: string;
   query?: Readonly<Record<string, string>>;
   body?: unknown;
+  /** How long this one call may take; default REQUEST_TIMEOUT_MS. The job's own timeout still bounds it. */
+  timeoutMs?: number;
 }
 
 /** One request, answered with the parsed JSON of a 2xx; anything else is thrown, classified for the job worker. */
@@ -69,12 +74,16 @@ export function restEndpoint(config: WooCommerceConfig, secrets: WooCommerceSecr
   if (url.protocol !== 'https:' && !isLoopbackHost(url.hostname)) {
     throw new PermanentError(`the WooCommerce store ${url.host} is not an https:// address: its consumer secret would travel in clear`);
   }
-  const token = Buffer.from(`${secrets.consumerKey}:${secrets.consumerSecret}`, 'utf8').toString('base64');
+  const { consumerKey: key, consumerSecret: secret } = secrets;
+  const token = Buffer.from(`${key}:${secret}`, 'utf8').toString('base64');
+  const inQuery = config.restAuth === 'query-string';
   return {
     base: `${url.origin}${url.pathname.replace(/\/+$/, '')}/wp-json/wc/v3`,
     host: url.host,
-    authorization: `Basic ${token}`,
-    redact: [secrets.consumerSecret, token],
+    authorization: inQuery ? undefined : `Basic ${token}`,
+    credentialQuery: inQuery ? { consumer_key: key, consumer_secret: secret } : {},
+    // The secret longest first: a key that were a part of the secret must not leave the rest of it readable.
+    redact: [secret, encodeURIComponent(secret), new URLSearchParams({ s: secret }).toString().slice(2), token, key, encodeURIComponent(key)],
   };
 }
 
@@ -119,19 +128,19 @@ async function exchange(endpoint: RestEndpoint, request: RestRequest, signal: Ab
 
 async function send(endpoint: RestEndpoint, request: RestRequest, signal: AbortSignal, where: string): Promise<Response> {
   const url = new URL(`${endpoint.base}${request.path}`);
-  for (const [name, value] of Object.entries(request.query ?? {})) url.searchParams.set(name, value);
+  for (const [name, value] of Object.entries({ ...request.query, ...endpoint.credentialQuery })) url.searchParams.set(name, value);
   const hasBody = request.body !== undefined;
   try {
     return await fetch(url, {
       method: request.method,
       headers: {
         accept: 'application/json',
-        authorization: endpoint.authorization,
+        ...(endpoint.authorization ? { authorization: endpoint.authorization } : {}),
         'user-agent': 'Waybill/0.1',
         ...(hasBody ? { 'content-type': 'application/json' } : {}),
       },
       body: hasBody ? JSON.stringify(request.body) : undefined,
-      signal: AbortSignal.any([signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]),
+      signal: AbortSignal.any([signal, AbortSignal.timeout(request.timeoutMs ?? REQUEST_TIMEOUT_MS)]),
     });
   } catch (error) {
     // No answer: a write may or may not have happened. The callers' idempotency checks settle that on the retry.
@@ -152,7 +161,9 @@ function classifyStatus(response: Response, error: { code: string; message: stri
   const detail = error ? `${error.code}: ${error.message}` : text.slice(0, DETAIL_CHARS);
   if (status === 401 || status === 403) {
     // woocommerce_rest_cannot_*: WooCommerce saw no user behind the request, though Waybill sent the keys.
-    const hint = error?.code.startsWith('woocommerce_rest_cannot_') ? "; if the keys are right, the web server may be dropping the Authorization header, or the key's user may lack the capability" : '';
+    const hint = error?.code.startsWith('woocommerce_rest_cannot_')
+      ? "; if the keys are right, the web server may be dropping the Authorization header (the channel's restAuth: query-string sends the keys in the query instead), or the key's user may lack the capability"
+      : '';
     return new PermanentError(`${where}: WooCommerce refused the REST API keys (${status} ${detail}); check the channel's consumerKey and consumerSecret and that the key has Read/Write permission${hint}`);
   }
   if (status === 404) {

@@ -1,14 +1,63 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
- * WooCommerce signs each delivery with the base64 HMAC-SHA256 of the raw body under the webhook's secret, in
- * `X-WC-Webhook-Signature` (WC_Webhook::generate_signature). Compared in constant time, before the body is parsed.
+ * WooCommerce signs each delivery with the base64 HMAC-SHA256 of the raw body, in `X-WC-Webhook-Signature`. The
+ * key is not the secret as stored but `wp_specialchars_decode(secret, ENT_QUOTES)` (WC_Webhook::generate_signature,
+ * includes/class-wc-webhook.php): a secret saved as `a&amp;b` signs with `a&b`. The operator may have copied either
+ * form (the REST API and the database show the stored one), and both give the same key once decoded. Compared in
+ * constant time, before the body is parsed.
  */
 export function isSignedByWooCommerce(rawBody: Buffer, header: string | undefined, secret: string): boolean {
   if (!header) return false;
   const given = Buffer.from(header, 'base64');
-  const expected = createHmac('sha256', secret).update(rawBody).digest();
+  const expected = createHmac('sha256', wpSpecialcharsDecode(secret)).update(rawBody).digest();
   return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/** What wp_specialchars_decode(text, ENT_QUOTES) turns back into a character (wp-includes/formatting.php). */
+const ENTITIES: Readonly<Record<string, string>> = {
+  '&#039;': "'",
+  '&#x27;': "'",
+  '&quot;': '"',
+  '&#034;': '"',
+  '&#x22;': '"',
+  '&lt;': '<',
+  '&#060;': '<',
+  '&gt;': '>',
+  '&#062;': '>',
+  '&amp;': '&',
+  '&#038;': '&',
+  '&#x26;': '&',
+};
+
+/**
+ * WordPress's wp_specialchars_decode with ENT_QUOTES: the five special characters' named and numeric entities
+ * (zero padding allowed, hex in either case), in one pass, so `&amp;lt;` becomes `&lt;` and no further.
+ */
+export function wpSpecialcharsDecode(text: string): string {
+  if (!text.includes('&')) return text;
+  const padded = text
+    .replace(/&#0*39;/g, '&#039;')
+    .replace(/&#x0*27;/gi, '&#x27;')
+    .replace(/&#0*34;/g, '&#034;')
+    .replace(/&#x0*22;/gi, '&#x22;')
+    .replace(/&#0*60;/g, '&#060;')
+    .replace(/&#0*62;/g, '&#062;')
+    .replace(/&#0*38;/g, '&#038;')
+    .replace(/&#x0*26;/gi, '&#x26;');
+  return padded.replace(/&(?:#039|#x27|quot|#034|#x22|lt|#060|gt|#062|amp|#038|#x26);/g, (entity) => ENTITIES[entity] ?? entity);
+}
+
+/**
+ * The block checkout keeps the customer's cart as an order in status `checkout-draft`, with its items, until payment
+ * (WooCommerce Blocks registers the status; WC_Webhook::is_valid_resource skips only draft, auto-draft and new, so
+ * its saves do reach order.created and order.updated, and `status=any` lists it). It is not an order yet: read
+ * before the payload is mapped, so a half-filled draft is neither taken in nor a dead letter.
+ */
+export const CHECKOUT_DRAFT = 'checkout-draft';
+
+export function isCheckoutDraft(payload: unknown): boolean {
+  return typeof payload === 'object' && payload !== null && (payload as { status?: unknown }).status === CHECKOUT_DRAFT;
 }
 
 /**
