@@ -161,7 +161,7 @@ function channelParts(c: SetupDocument['channels'][number]) {
     case 'shopify':
       return {
         secrets: { webhookSecret: c.webhookSecret, previousWebhookSecret: c.previousWebhookSecret, accessToken: c.accessToken },
-        config: { shopDomain: c.shopDomain, ...(c.adminUrl ? { adminUrl: c.adminUrl } : {}), ...(c.locationId ? { locationId: c.locationId } : {}), ...(c.fulfillmentService ? { fulfillmentService: c.fulfillmentService } : {}) },
+        config: { shopDomain: c.shopDomain, ...(c.adminUrl ? { adminUrl: c.adminUrl } : {}), ...(c.locationId ? { locationId: c.locationId } : {}), ...(c.fulfillmentService ? { fulfillmentService: c.fulfillmentService } : {}), ...(c.releaseWhen ? { releaseWhen: c.releaseWhen } : {}) },
         notifyUrl: null,
       };
     case 'woocommerce':

@@ -60,6 +60,8 @@ const shopifyChannel = z.strictObject({
    * lines stocked at its location come as fulfillment requests, accepted or rejected with Shopify's reasons.
    */
   fulfillmentService: z.strictObject({ name: z.string().trim().min(1).max(100) }).optional(),
+  /** When purchase orders may go: once the payment is `authorized` (default) or only once `paid` (captured). */
+  releaseWhen: z.enum(['authorized', 'paid']).optional(),
 }).refine((c) => !c.fulfillmentService || c.accessToken, { message: 'a fulfillment service needs the Admin API accessToken', path: ['fulfillmentService'] });
 
 /** A WooCommerce store: webhooks in (each signed with the secret set on it), the REST API out. */
