@@ -6,7 +6,10 @@ import type { AppContext } from '../app/context.ts';
 import type { AnyJobDefinition } from '../jobs/job.ts';
 import { apiKeyAuth, supplierAuth } from './auth.ts';
 import type { Metrics } from './metrics.ts';
-import { errorHandler, sendProblem } from './problem.ts';
+import { BODY_LIMIT, DEFAULT_HTTP_LIMITS, MAX_PARAM_LENGTH, type HttpLimits } from './limits.ts';
+import { RoutePaths } from './method-not-allowed.ts';
+import { clientErrorHandler, errorHandler, frameworkErrors, sendProblem } from './problem.ts';
+import { refuseNul } from './refuse-nul.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { healthRoutes } from './routes/health.ts';
 import { orderRoutes } from './routes/orders.ts';
@@ -23,20 +26,41 @@ export interface ServerOptions {
   jobs: ReadonlyMap<string, AnyJobDefinition>;
   metrics: Metrics;
   logLevel?: string;
+  /** Timeouts and the connection cap; DEFAULT_HTTP_LIMITS for what is not given. */
+  limits?: Partial<HttpLimits>;
 }
 
-/** 1 MiB: larger bodies are refused with 413 before they are read into memory. */
-export const BODY_LIMIT = 1024 * 1024;
+export { BODY_LIMIT };
 
 export async function buildServer(ctx: AppContext, options: ServerOptions): Promise<FastifyInstance> {
+  const limits = { ...DEFAULT_HTTP_LIMITS, ...options.limits };
   const app = Fastify({
     bodyLimit: BODY_LIMIT,
+    connectionTimeout: limits.idleTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    // Node checks the headers and request timeouts only this often (its default, 30 s, would let them run long).
+    http: { headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs, connectionsCheckingInterval: limits.checkIntervalMs },
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors,
+    clientErrorHandler: clientErrorHandler(limits),
     logger: { level: options.logLevel ?? 'warn', redact: ['req.headers.authorization', 'req.headers["x-waybill-signature"]'] },
   }).withTypeProvider<ZodTypeProvider>();
+  app.server.maxConnections = limits.maxConnections;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((request, reply) => sendProblem(reply, request, 404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`));
+  // Every body Waybill takes is JSON (webhook routes read their own bytes): text/plain answers 415, not 422.
+  app.removeContentTypeParser('text/plain');
+  app.addHook('preValidation', refuseNul);
+  const paths = new RoutePaths();
+  app.addHook('onRoute', (route) => paths.add(route.url, route.method));
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!;
+    const allowed = paths.allowed(path);
+    if (allowed.length === 0) return sendProblem(reply, request, 404, 'not_found', `path: no route ${request.method} ${path}`, { field: 'path' });
+    return sendProblem(reply.header('allow', allowed.join(', ')), request, 405, 'method_not_allowed', `method: ${path} takes ${allowed.join(', ')}, not ${request.method}`, { field: 'method' });
+  });
 
   app.addHook('onResponse', async (request, reply) => {
     options.metrics.httpDuration.observe({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
