@@ -1,5 +1,6 @@
 import { ZodError } from 'zod';
 import type { ChannelMessage } from '../connectors/channels/sales-channel.ts';
+import { parseWebhookJson } from '../infra/webhook-json.ts';
 import { defineJob, PermanentError } from '../jobs/job.ts';
 import { findOrderIdByExternalId } from '../store/orders.repo.ts';
 import { findChannel } from '../store/partners.repo.ts';
@@ -33,7 +34,7 @@ export const processChannelDeliveryJob = {
         if (!delivery || delivery.processed_at !== null) return;
         const channel = await findChannel(db, channelId);
         const interpret = channel ? ctx.channels[channel.kind]?.interpretWebhook : undefined;
-        const payload: unknown = JSON.parse(delivery.payload);
+        const payload = parseWebhookJson(delivery.payload);
         // Orders the catch-up poll found are stored already read; webhooks are read by their channel's adapter.
         const read = delivery.topic === POLLED_TOPIC ? () => readPolledOrder(channelId, payload) : interpret ? () => interpret(channelId as never, delivery.topic, payload) : null;
         if (!read) throw new PermanentError(`channel ${channelId} does not take webhooks`);

@@ -74,7 +74,7 @@ export async function buildServer(ctx: AppContext, options: ServerOptions): Prom
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Waybill', version: '0.1.0', description: 'The drop-ship order hub: operator API, supplier API and channel webhooks. Errors are application/problem+json (RFC 9457).' },
+      info: { title: 'Waybill', version: '0.1.0', description: 'The drop-ship order hub: operator API, supplier API and channel webhooks. Errors are application/problem+json (RFC 9457) whose `detail` starts with the field or part of the request that was wrong; besides the answers each route lists, any request may be answered 405 (with Allow), 408 (too slow), 413, 414 (a path segment over 100 characters), 415 or 431.' },
       components: {
         securitySchemes: {
           apiKey: { type: 'http', scheme: 'bearer', description: 'An operator API key (`waybill keys create --role …`)' },

@@ -1,11 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../app/context.ts';
-import { NotFoundError } from '../../app/errors.ts';
+import { InputError, NotFoundError } from '../../app/errors.ts';
 import { takeOrder } from '../../app/take-order.ts';
 import { orderReceipt, orderView, storedOrderReceipt } from '../../app/views.ts';
 import type { ChannelId, Sku } from '../../domain/ids.ts';
 import { currency, money } from '../../domain/money.ts';
+import { findChannel } from '../../store/partners.repo.ts';
 import { errorResponses, orderInput, orderOut, orderReceiptOut, orderSummaryOut } from '../schemas.ts';
 import type { Guards } from '../server.ts';
 
@@ -18,7 +19,8 @@ export function orderRoutes(ctx: AppContext, guard: Guards): FastifyPluginAsyncZ
         schema: {
           tags: ['orders'],
           summary: 'Take in an order from the generic storefront channel',
-          description: 'Idempotent on the channel and externalId: a repeat answers 200 with the order and creates nothing. 201 means the order is durably stored. The Location header is the full view.',
+          description:
+            "Idempotent on the channel and externalId: a repeat answers 200 with the order and creates nothing. 201 means the order is durably stored. The Location header is the full view. 422 when `currency` is not the channel's, or when a line's unitPrice × quantity, or the order's total, is more than 2^53 − 1 minor units.",
           params: z.object({ channelId: z.string() }),
           body: orderInput,
           response: { 200: orderReceiptOut, 201: orderReceiptOut, ...errorResponses },
@@ -26,6 +28,7 @@ export function orderRoutes(ctx: AppContext, guard: Guards): FastifyPluginAsyncZ
       },
       async (request, reply) => {
         const body = request.body;
+        await refuseMoneyItCannotHold(ctx, request.params.channelId, body);
         const code = currency(body.currency);
         const result = await takeOrder(ctx, {
           channelId: request.params.channelId as ChannelId,
@@ -96,4 +99,22 @@ export function orderRoutes(ctx: AppContext, guard: Guards): FastifyPluginAsyncZ
       },
     );
   };
+}
+
+/**
+ * A channel sells in its one currency, and its prices, stock and refunds are in that currency: an order in another
+ * is a mistake at the storefront, refused rather than stored beside the channel's others. Amounts must stay exact
+ * integers (2^53 − 1 minor units) through every line total and the order total. An unknown channel is left to the
+ * use case, which answers 404.
+ */
+async function refuseMoneyItCannotHold(ctx: AppContext, channelId: string, order: { currency: string; lines: { unitPrice: number; quantity: number }[] }): Promise<void> {
+  const channel = await findChannel(ctx.store.db, channelId);
+  if (channel && channel.currency !== order.currency) throw new InputError('currency', `must be the channel's currency, ${channel.currency}, not ${order.currency}`);
+  let total = 0;
+  for (const [i, line] of order.lines.entries()) {
+    const lineTotal = line.unitPrice * line.quantity;
+    if (!Number.isSafeInteger(lineTotal)) throw new InputError(`lines[${i}].unitPrice`, `times quantity ${line.quantity} is more than ${Number.MAX_SAFE_INTEGER} minor units`);
+    total += lineTotal;
+    if (!Number.isSafeInteger(total)) throw new InputError(`lines[${i}].unitPrice`, `brings the order's total over ${Number.MAX_SAFE_INTEGER} minor units`);
+  }
 }

@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeEachDatabase } from './support/databases.ts';
+import { orderBody, startTestHub, testSetup, type TestHub } from './support/hub.ts';
+import { rawExchange } from './support/raw-http.ts';
+
+const ORDERS = '/api/v1/channels/storefront/orders';
+
+/** An RFC 9457 problem whose detail starts with the name of what was wrong (`path: …`, `content-length: …`). */
+function expectProblem(answer: { status: number; body: any; contentType: string | null | undefined }, status: number, code: string, names: string) {
+  expect(answer.status, JSON.stringify(answer.body)).toBe(status);
+  expect(answer.contentType).toContain('application/problem+json');
+  expect(answer.body).toMatchObject({ type: `urn:waybill:problem:${code}`, title: expect.any(String), status, code });
+  expect(answer.body.detail.startsWith(`${names}: `), `detail "${answer.body.detail}" should start with "${names}: "`).toBe(true);
+}
+
+describeEachDatabase("Fastify's and Node's own refusals are problem+json naming what was wrong", (dialect) => {
+  let t: TestHub;
+  beforeAll(async () => {
+    t = await startTestHub(dialect);
+    await t.apply(testSetup({ prompt: 'http://127.0.0.1:9/prompt', flaky: 'http://127.0.0.1:9/flaky' }));
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const api = async (path: string, init: Parameters<TestHub['api']>[1] = {}) => {
+    const answer = await t.api(path, init);
+    return { ...answer, contentType: answer.headers.get('content-type') };
+  };
+  const raw = async (request: string) => {
+    const answer = await rawExchange(t.url, request);
+    return { ...answer, contentType: answer.headers['content-type'] };
+  };
+
+  it('a path parameter over the length limit → 414 naming the path', async () => {
+    expectProblem(await api(`/api/v1/orders/${'x'.repeat(101)}`), 414, 'path_too_long', 'path');
+    // At the limit it is an ordinary lookup.
+    expect((await api(`/api/v1/orders/${'x'.repeat(100)}`)).status).toBe(404);
+  });
+
+  it('a malformed %-escape in the path → 400 naming the path', async () => {
+    expectProblem(await api('/api/v1/orders/%E0%A4%A'), 400, 'bad_url', 'path');
+  });
+
+  it('a Content-Length shorter than the body → 400 naming the request, and the connection is closed', async () => {
+    const body = JSON.stringify(orderBody('short-cl'));
+    const answer = await raw(`POST ${ORDERS} HTTP/1.1\r\nHost: waybill\r\nAuthorization: Bearer ${t.adminKey}\r\nContent-Type: application/json\r\nContent-Length: 5\r\n\r\n${body}`);
+    expectProblem(answer, 400, 'malformed_request', 'request');
+    expect(answer.body.detail).toContain('content-length');
+    expect(await t.hub.store.db.selectFrom('orders').selectAll().execute()).toEqual([]);
+  });
+
+  it('a Content-Length that is not a number → 400 naming content-length', async () => {
+    expectProblem(await raw(`POST ${ORDERS} HTTP/1.1\r\nHost: waybill\r\nContent-Type: application/json\r\nContent-Length: 12abc\r\n\r\n{}`), 400, 'bad_content_length', 'content-length');
+  });
+
+  it('something that is not HTTP at all → 400 naming the request', async () => {
+    expectProblem(await raw('HELLO THERE\r\n\r\n'), 400, 'malformed_request', 'request');
+  });
+
+  it('headers over the size limit → 431 naming the headers', async () => {
+    expectProblem(await raw(`GET /healthz HTTP/1.1\r\nHost: waybill\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`), 431, 'headers_too_large', 'headers');
+  });
+
+  it('a body over 1 MiB → 413 naming the body', async () => {
+    expectProblem(await api(ORDERS, { rawBody: JSON.stringify({ pad: 'x'.repeat(1024 * 1024) }) }), 413, 'payload_too_large', 'body');
+  });
+
+  it('a body that is not JSON (text/plain, XML) → 415 naming content-type', async () => {
+    for (const type of ['text/plain', 'application/xml']) {
+      const answer = await api(ORDERS, { rawBody: '<order/>', headers: { 'content-type': type } });
+      expectProblem(answer, 415, 'unsupported_media_type', 'content-type');
+      expect(answer.body.detail).toContain(type);
+    }
+  });
+
+  it('malformed or empty JSON → 400 naming the body', async () => {
+    expectProblem(await api(ORDERS, { rawBody: '{"externalId": ' }), 400, 'malformed_json', 'body');
+    expectProblem(await api(ORDERS, { rawBody: '' }), 400, 'malformed_json', 'body');
+    expectProblem(await api(ORDERS, { rawBody: '{"__proto__": {"admin": true}}' }), 400, 'malformed_json', 'body');
+  });
+
+  it('no such path → 404 naming the path', async () => {
+    expectProblem(await api('/api/v1/no-such-list'), 404, 'not_found', 'path');
+  });
+
+  it('a known path asked with a method it does not take → 405 naming the method, with Allow', async () => {
+    const answer = await api('/api/v1/orders', { method: 'DELETE' });
+    expectProblem(answer, 405, 'method_not_allowed', 'method');
+    expect(answer.headers.get('allow')).toBe('GET, HEAD');
+    const onParam = await api('/api/v1/orders/ord_1', { method: 'POST', body: {} });
+    expectProblem(onParam, 405, 'method_not_allowed', 'method');
+    expect(onParam.headers.get('allow')).toBe('GET, HEAD');
+  });
+
+});
