@@ -84,10 +84,11 @@ export function clientErrorHandler(limits: HttpLimits) {
   };
 }
 
-/** `/lines/0/quantity` in the body → `lines[0].quantity`. */
+/** `/lines/0/quantity` in the body → `lines[0].quantity`; `/before` in the querystring → `query.before`. */
 function fieldFromPointer(where: string, pointer: string): string {
   const parts = pointer.split('/').filter(Boolean);
   const path = parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '');
   if (where === 'body') return path || 'body';
-  return path ? `${where}.${path}` : where;
+  const part = where === 'querystring' ? 'query' : where;
+  return path ? `${part}.${path}` : part;
 }
