@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDatabase } from './support/databases.ts';
 import { orderBody, startTestHub, testSetup, type TestHub } from './support/hub.ts';
-import { rawExchange } from './support/raw-http.ts';
+import { openRaw, parseRawResponses, rawExchange } from './support/raw-http.ts';
+import { until } from './support/until.ts';
 
 const ORDERS = '/api/v1/channels/storefront/orders';
 
@@ -93,4 +94,31 @@ describeEachDatabase("Fastify's and Node's own refusals are problem+json naming 
     expect(onParam.headers.get('allow')).toBe('GET, HEAD');
   });
 
+});
+
+describeEachDatabase('a request that comes while the server closes', (dialect) => {
+  it('is answered 503 problem+json and its connection closed; the request in flight is finished', async () => {
+    const t = await startTestHub(dialect);
+    try {
+      await t.apply(testSetup({ prompt: 'http://127.0.0.1:9/prompt', flaky: 'http://127.0.0.1:9/flaky' }));
+      const body = JSON.stringify(orderBody('in-flight'));
+      const client = await openRaw(t.url);
+      const seen = new Promise((resolve) => t.hub.server!.server.once('request', resolve));
+      // A request still being sent holds the close open; a second one, pipelined behind it, comes during the close.
+      client.socket.write(`POST /api/v1/channels/storefront/orders HTTP/1.1\r\nHost: waybill\r\nAuthorization: Bearer ${t.adminKey}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, -1)}`);
+      await seen;
+      const closed = t.hub.server!.close();
+      await until('the server stops listening', () => !t.hub.server!.server.listening);
+      client.socket.write(`${body.slice(-1)}GET /healthz HTTP/1.1\r\nHost: waybill\r\n\r\n`);
+      const [first, second] = parseRawResponses((await client.closed).text);
+      await closed;
+      expect(first?.status).toBe(201);
+      expect(second?.status).toBe(503);
+      expect(second?.headers['content-type']).toContain('application/problem+json');
+      expect(second?.headers.connection).toBe('close');
+      expect(second?.body).toMatchObject({ status: 503, code: 'shutting_down', detail: expect.stringMatching(/^server: /) });
+    } finally {
+      await t.close();
+    }
+  });
 });

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { HttpLimits } from '../src/http/limits.ts';
 import { describeEachDatabase } from './support/databases.ts';
 import { startTestHub, testSetup, type TestHub } from './support/hub.ts';
+import { until } from './support/until.ts';
 import { openRaw, parseRawResponse, type RawConnection } from './support/raw-http.ts';
 
 // Short limits, so that each cut comes within a second; the idle timeout is far longer than the others, so a cut
@@ -71,5 +72,18 @@ describeEachDatabase('the HTTP server cuts idle and slow connections and keeps a
     expect(parseRawResponse(text)).toMatchObject({ status: 200, body: { status: 'ok' } });
     expect(afterMs).toBeGreaterThanOrEqual(LIMITS.keepAliveTimeoutMs! - 50);
     expect(afterMs).toBeLessThan(LIMITS.keepAliveTimeoutMs! + SLACK_MS);
+  });
+
+  it('connections past the cap are closed at once, and those that send nothing are cut in time to free it', async () => {
+    await t.close();
+    t = await startTestHub(dialect, { httpLimits: { ...LIMITS, maxConnections: 20 } });
+    const held = await Promise.all(Array.from({ length: 20 }, () => openRaw(t.url)));
+    // Held for certain: each has reached the server, which answers nothing until its headers come.
+    await until('20 connections held', async () => (await new Promise<number>((resolve) => t.hub.server!.server.getConnections((_e, n) => resolve(n)))) === 20);
+    const extra = await openRaw(t.url);
+    const refused = await extra.closed;
+    expect(refused.afterMs).toBeLessThan(LIMITS.headersTimeoutMs!);
+    await Promise.all(held.map((c) => c.closed));
+    expect(await healthy()).toBe(true);
   });
 });

@@ -44,6 +44,8 @@ export async function buildServer(ctx: AppContext, options: ServerOptions): Prom
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors,
     clientErrorHandler: clientErrorHandler(limits),
+    // Fastify's own answer while closing is bare JSON: the same 503 comes as a problem from the hook below.
+    return503OnClosing: false,
     logger: { level: options.logLevel ?? 'warn', redact: ['req.headers.authorization', 'req.headers["x-waybill-signature"]'] },
   }).withTypeProvider<ZodTypeProvider>();
   app.server.maxConnections = limits.maxConnections;
@@ -53,6 +55,11 @@ export async function buildServer(ctx: AppContext, options: ServerOptions): Prom
   // Every body Waybill takes is JSON (webhook routes read their own bytes): text/plain answers 415, not 422.
   app.removeContentTypeParser('text/plain');
   app.addHook('preValidation', refuseNul);
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (request, reply) => (closing ? sendProblem(reply.header('connection', 'close'), request, 503, 'shutting_down', 'server: shutting down; send the request again') : undefined));
   const paths = new RoutePaths();
   app.addHook('onRoute', (route) => paths.add(route.url, route.method));
   app.setNotFoundHandler((request, reply) => {

@@ -35,16 +35,28 @@ export interface RawResponse {
 
 /** The first HTTP/1.1 response in `text`; a JSON body parsed. */
 export function parseRawResponse(text: string): RawResponse {
-  const [head = '', ...rest] = text.split('\r\n\r\n');
-  const [statusLine = '', ...headerLines] = head.split('\r\n');
-  const headers = Object.fromEntries(headerLines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
-  const length = Number(headers['content-length'] ?? 0);
-  const raw = Buffer.from(rest.join('\r\n\r\n')).subarray(0, length).toString('utf8');
-  let body: unknown = raw;
-  try {
-    body = JSON.parse(raw);
-  } catch {
-    /* not JSON: keep the text */
+  return parseRawResponses(text)[0] ?? { status: 0, headers: {}, body: '' };
+}
+
+/** Every HTTP/1.1 response in `text` (several on a kept-alive connection), each by its Content-Length. */
+export function parseRawResponses(text: string): RawResponse[] {
+  const responses: RawResponse[] = [];
+  let rest = Buffer.from(text);
+  while (rest.length > 0) {
+    const end = rest.indexOf('\r\n\r\n');
+    if (end < 0) break;
+    const [statusLine = '', ...headerLines] = rest.subarray(0, end).toString('utf8').split('\r\n');
+    const headers = Object.fromEntries(headerLines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+    const length = Number(headers['content-length'] ?? 0);
+    const raw = rest.subarray(end + 4, end + 4 + length).toString('utf8');
+    rest = rest.subarray(end + 4 + length);
+    let body: unknown = raw;
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      /* not JSON: keep the text */
+    }
+    responses.push({ status: Number(statusLine.split(' ')[1] ?? 0), headers, body });
   }
-  return { status: Number(statusLine.split(' ')[1] ?? 0), headers, body };
+  return responses;
 }
