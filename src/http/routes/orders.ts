@@ -6,11 +6,13 @@ import { takeOrder } from '../../app/take-order.ts';
 import { orderReceipt, orderView, storedOrderReceipt } from '../../app/views.ts';
 import type { ChannelId, Sku } from '../../domain/ids.ts';
 import { currency, money } from '../../domain/money.ts';
+import { TtlCache } from '../../infra/ttl-cache.ts';
 import { findChannel } from '../../store/partners.repo.ts';
 import { errorResponses, orderInput, orderOut, orderReceiptOut, orderSummaryOut } from '../schemas.ts';
 import type { Guards } from '../server.ts';
 
 export function orderRoutes(ctx: AppContext, guard: Guards): FastifyPluginAsyncZod {
+  const refuse = moneyItCannotHold(ctx);
   return async (app) => {
     app.post(
       '/api/v1/channels/:channelId/orders',
@@ -28,7 +30,7 @@ export function orderRoutes(ctx: AppContext, guard: Guards): FastifyPluginAsyncZ
       },
       async (request, reply) => {
         const body = request.body;
-        await refuseMoneyItCannotHold(ctx, request.params.channelId, body);
+        await refuse(request.params.channelId, body);
         const code = currency(body.currency);
         const result = await takeOrder(ctx, {
           channelId: request.params.channelId as ChannelId,
@@ -105,16 +107,26 @@ export function orderRoutes(ctx: AppContext, guard: Guards): FastifyPluginAsyncZ
  * A channel sells in its one currency, and its prices, stock and refunds are in that currency: an order in another
  * is a mistake at the storefront, refused rather than stored beside the channel's others. Amounts must stay exact
  * integers (2^53 − 1 minor units) through every line total and the order total. An unknown channel is left to the
- * use case, which answers 404.
+ * use case, which answers 404. Channels' currencies are remembered for two seconds: this is the intake's hot path.
  */
-async function refuseMoneyItCannotHold(ctx: AppContext, channelId: string, order: { currency: string; lines: { unitPrice: number; quantity: number }[] }): Promise<void> {
-  const channel = await findChannel(ctx.store.db, channelId);
-  if (channel && channel.currency !== order.currency) throw new InputError('currency', `must be the channel's currency, ${channel.currency}, not ${order.currency}`);
-  let total = 0;
-  for (const [i, line] of order.lines.entries()) {
-    const lineTotal = line.unitPrice * line.quantity;
-    if (!Number.isSafeInteger(lineTotal)) throw new InputError(`lines[${i}].unitPrice`, `times quantity ${line.quantity} is more than ${Number.MAX_SAFE_INTEGER} minor units`);
-    total += lineTotal;
-    if (!Number.isSafeInteger(total)) throw new InputError(`lines[${i}].unitPrice`, `brings the order's total over ${Number.MAX_SAFE_INTEGER} minor units`);
-  }
+function moneyItCannotHold(ctx: AppContext) {
+  const currencies = new TtlCache<string>(2_000);
+  const channelCurrency = async (channelId: string) => {
+    const known = currencies.get(channelId);
+    if (known) return known;
+    const found = (await findChannel(ctx.store.db, channelId))?.currency;
+    if (found) currencies.set(channelId, found);
+    return found;
+  };
+  return async (channelId: string, order: { currency: string; lines: { unitPrice: number; quantity: number }[] }): Promise<void> => {
+    const expected = await channelCurrency(channelId);
+    if (expected && expected !== order.currency) throw new InputError('currency', `must be the channel's currency, ${expected}, not ${order.currency}`);
+    let total = 0;
+    for (const [i, line] of order.lines.entries()) {
+      const lineTotal = line.unitPrice * line.quantity;
+      if (!Number.isSafeInteger(lineTotal)) throw new InputError(`lines[${i}].unitPrice`, `times quantity ${line.quantity} is more than ${Number.MAX_SAFE_INTEGER} minor units`);
+      total += lineTotal;
+      if (!Number.isSafeInteger(total)) throw new InputError(`lines[${i}].unitPrice`, `brings the order's total over ${Number.MAX_SAFE_INTEGER} minor units`);
+    }
+  };
 }
