@@ -59,6 +59,17 @@ describeEachDatabase("Fastify's and Node's own refusals are problem+json naming 
     expectProblem(await raw('HELLO THERE\r\n\r\n'), 400, 'malformed_request', 'request');
   });
 
+  it('an HTTP/1.1 request without Host → 400 naming host; HTTP/1.0 needs none', async () => {
+    expectProblem(await raw('GET /healthz HTTP/1.1\r\n\r\n'), 400, 'missing_host', 'host');
+    expect(await rawExchange(t.url, 'GET /healthz HTTP/1.0\r\n\r\n')).toMatchObject({ status: 200, body: { status: 'ok' } });
+  });
+
+  it('JSON nested 100,000 deep → 422 naming the body, not a 500', async () => {
+    const depth = 100_000;
+    expectProblem(await api(ORDERS, { rawBody: `${'['.repeat(depth)}${']'.repeat(depth)}` }), 422, 'invalid_input', 'body');
+    expectProblem(await api(ORDERS, { rawBody: `{"externalId":${'['.repeat(depth)}"\\u0000"${']'.repeat(depth)}}` }), 422, 'invalid_input', `externalId${'[0]'.repeat(depth)}`);
+  });
+
   it('headers over the size limit → 431 naming the headers', async () => {
     expectProblem(await raw(`GET /healthz HTTP/1.1\r\nHost: waybill\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`), 431, 'headers_too_large', 'headers');
   });

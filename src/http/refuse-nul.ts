@@ -3,22 +3,25 @@ import { sendProblem } from './problem.ts';
 
 /**
  * Where the first U+0000 is in a parsed value (`customer.name`, `lines[0].sku`, '' for the value itself); null when
- * there is none. Raw bytes (a webhook's body, kept for its signature) are not looked into.
+ * there is none. Raw bytes (a webhook's body, kept for its signature) are not looked into. A walk with its own
+ * stack, not recursion: JSON nested 100,000 deep is valid, and must not overflow the call stack.
  */
-export function findNul(value: unknown, path = ''): string | null {
-  if (typeof value === 'string') return value.includes('\0') ? path : null;
-  if (Array.isArray(value)) {
-    for (const [i, item] of value.entries()) {
-      const found = findNul(item, `${path}[${i}]`);
-      if (found !== null) return found;
+export function findNul(value: unknown): string | null {
+  const pending: [unknown, string][] = [[value, '']];
+  while (pending.length > 0) {
+    const [item, path] = pending.pop()!;
+    if (typeof item === 'string') {
+      if (item.includes('\0')) return path;
+    } else if (Array.isArray(item)) {
+      for (let i = item.length - 1; i >= 0; i--) pending.push([item[i], `${path}[${i}]`]);
+    } else if (item !== null && typeof item === 'object' && !ArrayBuffer.isView(item)) {
+      const entries = Object.entries(item);
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [key, child] = entries[i]!;
+        const at = path ? `${path}.${key}` : key;
+        pending.push(key.includes('\0') ? [key, at] : [child, at]);
+      }
     }
-    return null;
-  }
-  if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value)) return null;
-  for (const [key, item] of Object.entries(value)) {
-    const at = path ? `${path}.${key}` : key;
-    const found = key.includes('\0') ? at : findNul(item, at);
-    if (found !== null) return found;
   }
   return null;
 }

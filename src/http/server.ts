@@ -40,7 +40,8 @@ export async function buildServer(ctx: AppContext, options: ServerOptions): Prom
     keepAliveTimeout: limits.keepAliveTimeoutMs,
     requestTimeout: limits.requestTimeoutMs,
     // Node checks the headers and request timeouts only this often (its default, 30 s, would let them run long).
-    http: { headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs, connectionsCheckingInterval: limits.checkIntervalMs },
+    // Node's refusal of an HTTP/1.1 request without Host is a bare 400: the hook below answers it as a problem.
+    http: { headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs, connectionsCheckingInterval: limits.checkIntervalMs, requireHostHeader: false },
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors,
     clientErrorHandler: clientErrorHandler(limits),
@@ -59,7 +60,12 @@ export async function buildServer(ctx: AppContext, options: ServerOptions): Prom
   app.addHook('preClose', async () => {
     closing = true;
   });
-  app.addHook('onRequest', async (request, reply) => (closing ? sendProblem(reply.header('connection', 'close'), request, 503, 'shutting_down', 'server: shutting down; send the request again') : undefined));
+  app.addHook('onRequest', (request, reply, done) => {
+    if (closing) return void sendProblem(reply.header('connection', 'close'), request, 503, 'shutting_down', 'server: shutting down; send the request again');
+    // RFC 9112 §3.2: a 1.1 request without Host is answered 400.
+    if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) return void sendProblem(reply, request, 400, 'missing_host', 'host: required in an HTTP/1.1 request', { field: 'host' });
+    done();
+  });
   const paths = new RoutePaths();
   app.addHook('onRoute', (route) => paths.add(route.url, route.method));
   app.setNotFoundHandler((request, reply) => {

@@ -14,3 +14,10 @@ it('a payload without one is parsed as JSON.parse parses it, U+0001 and an escap
 it('malformed JSON throws as JSON.parse does', () => {
   expect(() => parseWebhookJson('{"a": "\\u0000')).toThrow(SyntaxError);
 });
+
+it('JSON nested 100,000 deep with a U+0000 at the bottom is read, without overflowing the stack', () => {
+  const depth = 100_000;
+  let value: unknown = parseWebhookJson(`${'['.repeat(depth)}"a\\u0000b"${']'.repeat(depth)}`);
+  for (let i = 0; i < depth; i++) value = (value as unknown[])[0];
+  expect(value).toBe('ab');
+});
