@@ -16,6 +16,7 @@ import { ackDueJob, sendPurchaseOrderJob } from './app/send-purchase-order.ts';
 import { salesChannels } from './connectors/channels/registry.ts';
 import { supplierTransports } from './connectors/suppliers/registry.ts';
 import type { Clock, IdGenerator } from './domain/ids.ts';
+import type { HttpLimits } from './http/limits.ts';
 import { buildServer } from './http/server.ts';
 import { createMetrics } from './http/metrics.ts';
 import { systemClock, ulidIds } from './infra/ids.ts';
@@ -37,6 +38,8 @@ export interface HubOptions {
   migrate?: boolean;
   workerOptions?: Partial<WorkerOptions>;
   logLevel?: 'info' | 'warn' | 'error' | 'silent';
+  /** HTTP timeouts and connection cap (tests make them short); the keep-alive also from WAYBILL_HTTP_KEEPALIVE_MS. */
+  httpLimits?: Partial<HttpLimits>;
   clock?: Clock;
   ids?: IdGenerator;
   log?: Logger;
@@ -97,7 +100,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     worker.start();
     await ensureChannelJobs(ctx, { resume: true });
   }
-  const server = options.http === false ? null : await buildServer(ctx, { jobs, metrics: createMetrics(store) });
+  const server = options.http === false ? null : await buildServer(ctx, { jobs, metrics: createMetrics(store), limits: { ...envHttpLimits(), ...options.httpLimits } });
 
   return {
     ctx,
@@ -127,6 +130,11 @@ function envWorkerOptions(): Partial<WorkerOptions> {
   if (leaseMs) options.leaseMs = leaseMs;
   if (pollMs) options.pollMs = pollMs;
   return options;
+}
+
+function envHttpLimits(): Partial<HttpLimits> {
+  const keepAlive = Number(process.env.WAYBILL_HTTP_KEEPALIVE_MS);
+  return keepAlive > 0 ? { keepAliveTimeoutMs: keepAlive } : {};
 }
 
 /**

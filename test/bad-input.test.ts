@@ -118,6 +118,46 @@ describeEachDatabase('bad input is refused with a problem naming the field, and 
     await refused(postOrder(withLines([])), { status: 422, field: 'lines' });
   });
 
+  it('a line whose unitPrice × quantity is over 2^53 − 1 minor units → 422 naming lines[0].unitPrice', async () => {
+    const problem = await refused(postOrder(withLines([{ sku: 'MUG-BLUE', quantity: 100_000, unitPrice: 2 ** 50 }])), { status: 422, field: 'lines[0].unitPrice' });
+    expect(problem.field).toBe('lines[0].unitPrice');
+  });
+
+  it('lines each within range whose total is not → 422 naming the line that passes it', async () => {
+    const lines = [
+      { sku: 'MUG-BLUE', quantity: 1, unitPrice: Number.MAX_SAFE_INTEGER - 10 },
+      { sku: 'TEE-RED-M', quantity: 1, unitPrice: 100 },
+    ];
+    await refused(postOrder(withLines(lines)), { status: 422, field: 'lines[1].unitPrice' });
+  });
+
+  it("an order in a currency other than the channel's → 422 naming currency", async () => {
+    const problem = await refused(postOrder({ ...orderBody('eur-1'), currency: 'EUR' }), { status: 422, field: 'currency' });
+    expect(problem.detail).toContain('USD');
+  });
+
+  it('a U+0000 in a string of the body → 422 naming the field', async () => {
+    const base = orderBody('nul-1');
+    await refused(postOrder({ ...base, customer: { ...base.customer, name: 'Ann\u0000Smith' } }), { status: 422, field: 'customer.name' });
+    await refused(postOrder({ ...base, shippingAddress: { ...base.shippingAddress, line1: '1 Main St\u0000' } }), { status: 422, field: 'shippingAddress.line1' });
+    await refused(postOrder(withLines([{ sku: 'MUG-BLUE\u0000', quantity: 1, unitPrice: 1299 }])), { status: 422, field: 'lines[0].sku' });
+    // The same order without it is taken in.
+    expect((await t.api(ORDERS, { body: base })).status).toBe(201);
+  });
+
+  it('a U+0000 in a path parameter or the query → 400 naming it', async () => {
+    await refused(() => t.api('/api/v1/orders/ord%00x'), { status: 400, field: 'params.orderId' });
+    await refused(() => t.api('/api/v1/orders?before=ord%00x'), { status: 400, field: 'query.before' });
+    await refused(() => t.api('/api/v1/channels/store%00front/orders', { body: orderBody('nul-2') }), { status: 400, field: 'params.channelId' });
+  });
+
+  it('a U+0000 in a setup document → 422 naming the field, and nothing is set up', async () => {
+    const doc: any = testSetup({ prompt: 'http://127.0.0.1:9/prompt', flaky: 'http://127.0.0.1:9/flaky' });
+    doc.products.push({ sku: 'NEW-1', name: 'New\u0000thing', offers: [] });
+    await refused(() => t.api('/api/v1/setup', { body: doc }), { status: 422, field: 'products[3].name' });
+    expect(await t.hub.store.db.selectFrom('variants').selectAll().where('sku', '=', 'NEW-1').execute()).toEqual([]);
+  });
+
   it('a body over 1 MiB → 413 problem+json', async () => {
     const base = orderBody('big');
     const big = JSON.stringify({ ...base, customer: { ...base.customer, name: 'x'.repeat(1024 * 1024 + 10) } });
@@ -178,6 +218,14 @@ describeEachDatabase('bad input is refused with a problem naming the field, and 
     const poNumber = await poFor('ship-2', 1);
     const stateBefore = await poState(poNumber);
     await refused(() => supplier(`${poNumber}/shipments`, { carrier: 'UPS', trackingNumber: '1Z999AA10123456784', lines: [{ lineNumber: 1, quantity: 1 }] }), { status: 422, field: 'lines[0].lineNumber' });
+    expect(await poState(poNumber)).toEqual(stateBefore);
+  });
+
+  it('supplier API: a U+0000 in an acknowledgement → 422 naming the field', async () => {
+    const poNumber = await poFor('ack-nul', 1);
+    const stateBefore = await poState(poNumber);
+    await refused(() => supplier(`${poNumber}/acknowledgement`, { lines: [{ lineNumber: 1, status: 'rejected', reason: 'gone\u0000' }] }), { status: 422, field: 'lines[0].reason' });
+    await refused(() => supplier(`${poNumber}/shipments`, { carrier: 'UPS\u0000', trackingNumber: '1Z999AA10123456784', lines: [{ lineNumber: 1, quantity: 1 }] }), { status: 422, field: 'carrier' });
     expect(await poState(poNumber)).toEqual(stateBefore);
   });
 

@@ -1,5 +1,6 @@
 import { ZodError } from 'zod';
 import type { ChannelMessage } from '../connectors/channels/sales-channel.ts';
+import { parseWebhookJson } from '../infra/webhook-json.ts';
 import { defineJob, PermanentError } from '../jobs/job.ts';
 import { findOrderIdByExternalId } from '../store/orders.repo.ts';
 import { findChannel } from '../store/partners.repo.ts';
@@ -34,7 +35,7 @@ export const processChannelDeliveryJob = {
         const channel = await findChannel(db, channelId);
         const adapter = channel ? ctx.channels[channel.kind] : undefined;
         const interpret = adapter?.interpretWebhook;
-        const payload: unknown = JSON.parse(delivery.payload);
+        const payload = parseWebhookJson(delivery.payload);
         // Orders the catch-up poll found are stored already read; webhooks are read by their channel's adapter.
         const read =
           delivery.topic === POLLED_TOPIC

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Role } from '../app/api-keys.ts';
 import { findApiKeyRole } from '../app/api-keys.ts';
 import { hashToken } from '../infra/tokens.ts';
+import { TtlCache } from '../infra/ttl-cache.ts';
 import { findSupplierByTokenHash } from '../store/partners.repo.ts';
 import type { Db } from '../store/schema.ts';
 import { sendProblem } from './problem.ts';
@@ -19,22 +20,6 @@ const ALLOWED: Record<'read' | 'write' | 'admin', readonly Role[]> = {
   admin: ['admin'],
 };
 
-/** A few seconds of memory for key lookups: intake is hot, and a revoked key stops working within this time. */
-class TtlCache<V> {
-  readonly #entries = new Map<string, { value: V; expires: number }>();
-  constructor(private readonly ttlMs: number) {}
-  get(key: string): V | undefined {
-    const hit = this.#entries.get(key);
-    if (hit && hit.expires > Date.now()) return hit.value;
-    this.#entries.delete(key);
-    return undefined;
-  }
-  set(key: string, value: V): void {
-    if (this.#entries.size > 10_000) this.#entries.clear();
-    this.#entries.set(key, { value, expires: Date.now() + this.ttlMs });
-  }
-}
-
 function bearer(request: FastifyRequest): string | null {
   const header = request.headers.authorization;
   const match = header?.match(/^Bearer\s+(\S+)$/i);
@@ -43,6 +28,7 @@ function bearer(request: FastifyRequest): string | null {
 
 /** Operator API: `Authorization: Bearer <api key>`, and the key's role must allow the access. */
 export function apiKeyAuth(db: Db) {
+  // Intake is hot; a revoked key stops working within these few seconds.
   const cache = new TtlCache<Role | null>(5_000);
   return (access: keyof typeof ALLOWED) => async (request: FastifyRequest, reply: FastifyReply) => {
     const key = bearer(request);

@@ -6,7 +6,9 @@ import type { AppContext } from '../app/context.ts';
 import type { AnyJobDefinition } from '../jobs/job.ts';
 import { apiKeyAuth, supplierAuth } from './auth.ts';
 import type { Metrics } from './metrics.ts';
-import { errorHandler, sendProblem } from './problem.ts';
+import { edgeOptions, guardEdge } from './edge.ts';
+import { BODY_LIMIT, DEFAULT_HTTP_LIMITS, type HttpLimits } from './limits.ts';
+import { errorHandler } from './problem.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { healthRoutes } from './routes/health.ts';
 import { orderRoutes } from './routes/orders.ts';
@@ -23,20 +25,22 @@ export interface ServerOptions {
   jobs: ReadonlyMap<string, AnyJobDefinition>;
   metrics: Metrics;
   logLevel?: string;
+  /** Timeouts and the connection cap; DEFAULT_HTTP_LIMITS for what is not given. */
+  limits?: Partial<HttpLimits>;
 }
 
-/** 1 MiB: larger bodies are refused with 413 before they are read into memory. */
-export const BODY_LIMIT = 1024 * 1024;
+export { BODY_LIMIT };
 
 export async function buildServer(ctx: AppContext, options: ServerOptions): Promise<FastifyInstance> {
+  const limits = { ...DEFAULT_HTTP_LIMITS, ...options.limits };
   const app = Fastify({
-    bodyLimit: BODY_LIMIT,
+    ...edgeOptions(limits),
     logger: { level: options.logLevel ?? 'warn', redact: ['req.headers.authorization', 'req.headers["x-waybill-signature"]'] },
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((request, reply) => sendProblem(reply, request, 404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`));
+  guardEdge(app, limits);
 
   app.addHook('onResponse', async (request, reply) => {
     options.metrics.httpDuration.observe({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
@@ -50,7 +54,7 @@ export async function buildServer(ctx: AppContext, options: ServerOptions): Prom
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Waybill', version: '0.1.0', description: 'The drop-ship order hub: operator API, supplier API and channel webhooks. Errors are application/problem+json (RFC 9457).' },
+      info: { title: 'Waybill', version: '0.1.0', description: 'The drop-ship order hub: operator API, supplier API and channel webhooks. Errors are application/problem+json (RFC 9457) whose `detail` starts with the field or part of the request that was wrong; besides the answers each route lists, any request may be answered 405 (with Allow), 408 (too slow), 413, 414 (a path segment over 100 characters), 415 or 431.' },
       components: {
         securitySchemes: {
           apiKey: { type: 'http', scheme: 'bearer', description: 'An operator API key (`waybill keys create --role …`)' },

@@ -63,9 +63,18 @@ export class JobQueue {
   }
 }
 
-/** The dead-letter list, newest first. */
-export async function listDeadLetters(db: Db, limit = 100): Promise<JobRow[]> {
-  return db.selectFrom('jobs').select(DEAD_COLUMNS).where('state', '=', 'dead').orderBy('updated_at', 'desc').limit(limit).execute();
+/** Where a page of dead letters starts: just after this one, in the list's order. */
+export interface DeadLetterCursor {
+  updatedAt: number;
+  id: string;
+}
+
+/** The dead-letter list, last to die first (ties by id), `limit` at a time from after `after`. */
+export async function listDeadLetters(db: Db, page: { limit?: number; after?: DeadLetterCursor } = {}): Promise<JobRow[]> {
+  let query = db.selectFrom('jobs').select(DEAD_COLUMNS).where('state', '=', 'dead');
+  const after = page.after;
+  if (after) query = query.where((eb) => eb.or([eb('updated_at', '<', after.updatedAt), eb.and([eb('updated_at', '=', after.updatedAt), eb('id', '<', after.id)])]));
+  return query.orderBy('updated_at', 'desc').orderBy('id', 'desc').limit(page.limit ?? 100).execute();
 }
 
 export type ReplayOutcome = { kind: 'replayed'; job: JobRow } | { kind: 'not_found' } | { kind: 'not_dead'; state: string };

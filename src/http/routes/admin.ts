@@ -7,7 +7,7 @@ import { ConflictError, NotFoundError } from '../../app/errors.ts';
 import { setupDocument } from '../../app/setup-document.ts';
 import { stockLevels } from '../../store/stock.repo.ts';
 import { parseAllocation } from '../../domain/stock.ts';
-import { listDeadLetters, replayDeadLetter, type JobRow } from '../../jobs/queue.ts';
+import { listDeadLetters, replayDeadLetter, type DeadLetterCursor, type JobRow } from '../../jobs/queue.ts';
 import type { AnyJobDefinition } from '../../jobs/job.ts';
 import { errorResponses, jobOut, problemOut } from '../schemas.ts';
 import type { Guards } from '../server.ts';
@@ -144,8 +144,23 @@ export function adminRoutes(ctx: AppContext, guard: Guards, jobs: ReadonlyMap<st
 
     app.get(
       '/api/v1/dead-letters',
-      { onRequest: guard.read, schema: { tags: ['jobs'], summary: 'Jobs that ran out of attempts, newest first', response: { 200: z.object({ deadLetters: z.array(jobOut) }) } } },
-      async () => ({ deadLetters: (await listDeadLetters(ctx.store.db)).map(jobView) }),
+      {
+        onRequest: guard.read,
+        schema: {
+          tags: ['jobs'],
+          summary: 'Jobs that ran out of attempts, the last to die first',
+          description: 'A page at a time: pass `next` as `before` for the page after; `next` is null on the last page.',
+          querystring: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100), before: deadLetterCursor.optional().describe('cursor: the `next` of the previous page') }),
+          response: { 200: z.object({ deadLetters: z.array(jobOut), next: z.string().nullable() }), ...errorResponses },
+        },
+      },
+      async (request) => {
+        const { limit, before } = request.query;
+        const rows = await listDeadLetters(ctx.store.db, { limit: limit + 1, after: before ? readCursor(before) : undefined });
+        const page = rows.slice(0, limit);
+        const last = page[page.length - 1];
+        return { deadLetters: page.map(jobView), next: rows.length > limit && last ? `${last.updated_at}:${last.id}` : null };
+      },
     );
 
     app.post(
@@ -162,6 +177,14 @@ export function adminRoutes(ctx: AppContext, guard: Guards, jobs: ReadonlyMap<st
       },
     );
   };
+}
+
+/** A dead-letter cursor, `<updated_at ms>:<job id>`: where the previous page ended. */
+const deadLetterCursor = z.string().regex(/^\d{1,16}:[\w-]{1,100}$/, 'must be the `next` of a previous page');
+
+function readCursor(cursor: string): DeadLetterCursor {
+  const at = cursor.indexOf(':');
+  return { updatedAt: Number(cursor.slice(0, at)), id: cursor.slice(at + 1) };
 }
 
 function jobView(j: JobRow) {

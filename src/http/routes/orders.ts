@@ -8,10 +8,13 @@ import { figuresOf } from '../../domain/charges.ts';
 import type { ChannelId, Sku } from '../../domain/ids.ts';
 import type { IncomingOrder } from '../../domain/order.ts';
 import { currency, money } from '../../domain/money.ts';
+import { TtlCache } from '../../infra/ttl-cache.ts';
+import { findChannel } from '../../store/partners.repo.ts';
 import { errorResponses, orderInput, orderOut, orderReceiptOut, orderSummaryOut } from '../schemas.ts';
 import type { Guards } from '../server.ts';
 
 export function orderRoutes(ctx: AppContext, guard: Guards): FastifyPluginAsyncZod {
+  const refuse = moneyItCannotHold(ctx);
   return async (app) => {
     app.post(
       '/api/v1/channels/:channelId/orders',
@@ -20,14 +23,16 @@ export function orderRoutes(ctx: AppContext, guard: Guards): FastifyPluginAsyncZ
         schema: {
           tags: ['orders'],
           summary: 'Take in an order from the generic storefront channel',
-          description: 'Idempotent on the channel and externalId: a repeat answers 200 with the order and creates nothing. 201 means the order is durably stored. The Location header is the full view.',
+          description:
+            "Idempotent on the channel and externalId: a repeat answers 200 with the order and creates nothing. 201 means the order is durably stored. The Location header is the full view. 422 when `currency` is not the channel's, or when a line's unitPrice × quantity, or the order's total, is more than 2^53 − 1 minor units.",
           params: z.object({ channelId: z.string() }),
           body: orderInput,
           response: { 200: orderReceiptOut, 201: orderReceiptOut, ...errorResponses },
         },
       },
       async (request, reply) => {
-        const result = await takeOrder(ctx, storefrontOrder(request.params.channelId as ChannelId, request.body, ctx.clock.now()));
+        await refuse(request.params.channelId, request.body);
+        const result = await takeOrder(ctx, orderFrom(request.params.channelId as ChannelId, request.body, ctx.clock.now()));
         const receipt = result.kind === 'created' ? orderReceipt(result.order, result.purchaseOrders) : await storedOrderReceipt(ctx.store.db, result.orderId);
         return reply
           .code(result.kind === 'created' ? 201 : 200)
@@ -88,6 +93,44 @@ export function orderRoutes(ctx: AppContext, guard: Guards): FastifyPluginAsyncZ
       },
     );
   };
+}
+
+/**
+ * A channel sells in its one currency, and its prices, stock and refunds are in that currency: an order in another
+ * is a mistake at the storefront, refused rather than stored beside the channel's others. Amounts must stay exact
+ * integers (2^53 − 1 minor units) through every line total and the order total. An unknown channel is left to the
+ * use case, which answers 404. Channels' currencies are remembered for two seconds: this is the intake's hot path.
+ */
+function moneyItCannotHold(ctx: AppContext) {
+  const currencies = new TtlCache<string>(2_000);
+  const channelCurrency = async (channelId: string) => {
+    const known = currencies.get(channelId);
+    if (known) return known;
+    const found = (await findChannel(ctx.store.db, channelId))?.currency;
+    if (found) currencies.set(channelId, found);
+    return found;
+  };
+  return async (channelId: string, order: { currency: string; lines: { unitPrice: number; quantity: number }[] }): Promise<void> => {
+    const expected = await channelCurrency(channelId);
+    if (expected && expected !== order.currency) throw new InputError('currency', `must be the channel's currency, ${expected}, not ${order.currency}`);
+    let total = 0;
+    for (const [i, line] of order.lines.entries()) {
+      const lineTotal = line.unitPrice * line.quantity;
+      if (!Number.isSafeInteger(lineTotal)) throw new InputError(`lines[${i}].unitPrice`, `times quantity ${line.quantity} is more than ${Number.MAX_SAFE_INTEGER} minor units`);
+      total += lineTotal;
+      if (!Number.isSafeInteger(total)) throw new InputError(`lines[${i}].unitPrice`, `brings the order's total over ${Number.MAX_SAFE_INTEGER} minor units`);
+    }
+  };
+}
+
+/** Lines, shipping, fees and taxes that add up past what an exact integer holds are the order's `total` overflowing. */
+function orderFrom(channelId: ChannelId, body: z.infer<typeof orderInput>, now: Date): IncomingOrder {
+  try {
+    return storefrontOrder(channelId, body, now);
+  } catch (error) {
+    if (error instanceof RangeError) throw new InputError('total', `the order's figures add up past ${Number.MAX_SAFE_INTEGER} minor units`);
+    throw error;
+  }
 }
 
 /** The operator API's order → Waybill's incoming order; the money parts it gives are taken as charged. */

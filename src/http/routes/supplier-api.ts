@@ -22,17 +22,26 @@ export function supplierApiRoutes(ctx: AppContext, supplierGuard: ReturnType<typ
         schema: {
           tags: ['supplier'],
           summary: "The supplier's purchase orders, newest first",
-          querystring: z.object({ status: z.string().optional(), limit: z.coerce.number().int().min(1).max(500).default(100), before: z.string().optional() }),
-          response: { 200: z.object({ purchaseOrders: z.array(purchaseOrderOut) }), ...responses },
+          description: 'A page at a time: pass `next` as `before` for the page after; `next` is null on the last page.',
+          querystring: z.object({
+            status: z.string().optional(),
+            limit: z.coerce.number().int().min(1).max(500).default(100),
+            before: z.string().optional().describe('cursor: the `next` of the previous page (a purchase order id)'),
+            cursor: z.string().optional().describe('deprecated: the old name of `before`, read the same way'),
+          }),
+          response: { 200: z.object({ purchaseOrders: z.array(purchaseOrderOut), next: z.string().nullable() }), ...responses },
         },
       },
       async (request) => {
-        let query = ctx.store.db.selectFrom('purchase_orders').select('id').where('supplier_id', '=', request.supplierId!).orderBy('id', 'desc').limit(request.query.limit);
-        if (request.query.status) query = query.where('state', '=', request.query.status);
-        if (request.query.before) query = query.where('id', '<', request.query.before);
+        const { status, limit } = request.query;
+        const before = request.query.before ?? request.query.cursor;
+        let query = ctx.store.db.selectFrom('purchase_orders').select('id').where('supplier_id', '=', request.supplierId!).orderBy('id', 'desc').limit(limit + 1);
+        if (status) query = query.where('state', '=', status);
+        if (before) query = query.where('id', '<', before);
         const ids = await query.execute();
-        const pos = await Promise.all(ids.map((r) => loadPurchaseOrders(ctx.store.db, { id: r.id })));
-        return { purchaseOrders: pos.flat().map(purchaseOrderView) };
+        const page = ids.slice(0, limit);
+        const pos = await Promise.all(page.map((r) => loadPurchaseOrders(ctx.store.db, { id: r.id })));
+        return { purchaseOrders: pos.flat().map(purchaseOrderView), next: ids.length > limit ? page[page.length - 1]!.id : null };
       },
     );
 

@@ -12,6 +12,7 @@ import { wakeFulfilmentRequests } from '../../app/answer-fulfilment-requests.ts'
 import { woocommerceSecrets } from '../../connectors/channels/woocommerce/credentials.ts';
 import { isSignedByWooCommerce, isWooCommercePing, wooCommerceInboxId } from '../../connectors/channels/woocommerce/webhook.ts';
 import { problemOut } from '../schemas.ts';
+import { CHANNEL_ORDER_BODY_LIMIT } from '../limits.ts';
 
 const stored = z.enum(['accepted', 'duplicate']);
 const channelParams = z.object({ channelId: z.string() });
@@ -76,6 +77,7 @@ export function webhookRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.post(
       '/webhooks/shopify/:channelId',
       {
+        bodyLimit: CHANNEL_ORDER_BODY_LIMIT,
         schema: {
           tags: ['webhooks'],
           summary: 'Shopify webhooks (orders/create, orders/updated, orders/cancelled), verified with X-Shopify-Hmac-Sha256',
@@ -118,6 +120,7 @@ export function webhookRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       woo.post(
         '/webhooks/woocommerce/:channelId',
         {
+          bodyLimit: CHANNEL_ORDER_BODY_LIMIT,
           schema: {
             tags: ['webhooks'],
             summary: 'WooCommerce webhooks (order.created, order.updated, order.deleted), verified with X-WC-Webhook-Signature',
