@@ -59,7 +59,7 @@ describeEachDatabase('stock out to Shopify', (dialect) => {
     await connect();
     await showsOnShopify({ 'MUG-BLUE': 10, 'TEE-RED-M': 12, 'LAMP-OAK': 5 });
     // Every set compared against what Shopify had, and said which sync batch it came from.
-    expect(applied().flatMap((s) => s.quantities.map((q) => `${q.sku} ${q.compareQuantity}→${q.quantity}`)).sort()).toEqual(['LAMP-OAK 1→5', 'MUG-BLUE 0→10', 'TEE-RED-M 50→12']);
+    expect(applied().flatMap((s) => s.quantities.map((q) => `${q.sku} ${q.changeFromQuantity}→${q.quantity}`)).sort()).toEqual(['LAMP-OAK 1→5', 'MUG-BLUE 0→10', 'TEE-RED-M 50→12']);
     expect(applied().every((s) => s.reason === 'correction' && s.referenceDocumentUri?.startsWith('gid://waybill/StockSync/shop'))).toBe(true);
 
     expect((await t.api('/api/v1/channels/storefront/orders', { body: orderBody('own-1', [{ sku: 'MUG-BLUE', quantity: 3 }]) })).status).toBe(201);
@@ -81,8 +81,8 @@ describeEachDatabase('stock out to Shopify', (dialect) => {
     expect((await t.api('/api/v1/channels/storefront/orders', { body: orderBody('own-2', [{ sku: 'MUG-BLUE', quantity: 2 }]) })).status).toBe(201);
     await showsOnShopify({ 'MUG-BLUE': 8, 'TEE-RED-M': 12, 'LAMP-OAK': 5 }, 5_000);
     const race = admin.inventorySets().slice(before);
-    expect(race.map((s) => [s.outcome, s.userErrors.map((e) => e.code), s.quantities.map((q) => `${q.sku} ${q.compareQuantity}→${q.quantity}`)])).toEqual([
-      ['refused', ['COMPARE_QUANTITY_STALE'], ['MUG-BLUE 10→8']],
+    expect(race.map((s) => [s.outcome, s.userErrors.map((e) => e.code), s.quantities.map((q) => `${q.sku} ${q.changeFromQuantity}→${q.quantity}`)])).toEqual([
+      ['refused', ['CHANGE_FROM_QUANTITY_STALE'], ['MUG-BLUE 10→8']],
       ['applied', [], ['MUG-BLUE 9→8']],
     ]);
   });

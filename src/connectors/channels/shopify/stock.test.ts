@@ -46,12 +46,12 @@ describe('shopify.pushStock against the simulated Admin API', () => {
         referenceDocumentUri: 'gid://waybill/StockSync/shop%3A1700000000000%3A0',
         outcome: 'applied',
         quantities: [
-          { sku: 'MUG-BLUE', quantity: 7, compareQuantity: 3 },
-          { sku: 'LAMP "OAK" 1:2', quantity: 0, compareQuantity: 9 },
+          { sku: 'MUG-BLUE', quantity: 7, changeFromQuantity: 3 },
+          { sku: 'LAMP "OAK" 1:2', quantity: 0, changeFromQuantity: 9 },
         ],
       },
     ]);
-    expect(admin.calls.every((c) => c.apiVersion === '2025-10' && !JSON.stringify(c.variables).includes('ignoreCompareQuantity'))).toBe(true);
+    expect(admin.calls.every((c) => c.apiVersion === '2026-10' && c.servedVersion === '2026-10')).toBe(true);
   });
 
   it('repeating a push changes nothing; a later push reuses the inventory items it looked up', async () => {
@@ -70,8 +70,8 @@ describe('shopify.pushStock against the simulated Admin API', () => {
     shop.addVariant({ sku: 'TEE-RED-M', available: 2 });
     admin.before('WaybillInventorySet', () => shop.setAvailable('MUG-BLUE', 11));
     await push(channel(), [{ sku: 'MUG-BLUE', available: 6 }, { sku: 'TEE-RED-M', available: 1 }]);
-    expect(sets().map((s) => [s.outcome, s.userErrors.map((e) => e.code), s.quantities.map((q) => `${q.sku} ${q.compareQuantity}→${q.quantity}`)])).toEqual([
-      ['refused', ['COMPARE_QUANTITY_STALE'], ['MUG-BLUE 3→6', 'TEE-RED-M 2→1']],
+    expect(sets().map((s) => [s.outcome, s.userErrors.map((e) => e.code), s.quantities.map((q) => `${q.sku} ${q.changeFromQuantity}→${q.quantity}`)])).toEqual([
+      ['refused', ['CHANGE_FROM_QUANTITY_STALE'], ['MUG-BLUE 3→6', 'TEE-RED-M 2→1']],
       ['applied', [], ['MUG-BLUE 11→6', 'TEE-RED-M 2→1']],
     ]);
     expect([admin.available('MUG-BLUE'), admin.available('TEE-RED-M')]).toEqual([6, 1]);

@@ -1,6 +1,7 @@
 import { PermanentError } from '../../../jobs/job.ts';
 import type { SkippedStock, StockPushOutcome, StockUpdate } from '../sales-channel.ts';
 import {
+  idempotencyKey,
   inventoryLevelsQuery,
   inventorySetMutation,
   PAGE,
@@ -144,9 +145,10 @@ async function setQuantities(push: StockPush, place: Place, changes: readonly Le
     reason: REASON,
     // Shown in the shop's inventory history; the same batch sent again carries the same reference.
     referenceDocumentUri: `gid://waybill/StockSync/${encodeURIComponent(push.batchKey)}`,
-    quantities: changes.map((c) => ({ inventoryItemId: c.itemId, locationId: place.id, quantity: wanted.get(c.sku) ?? 0, compareQuantity: c.available })),
+    quantities: changes.map((c) => ({ inventoryItemId: c.itemId, locationId: place.id, quantity: wanted.get(c.sku) ?? 0, changeFromQuantity: c.available })),
   };
-  const { inventorySetQuantities: payload } = await push.client(inventorySetMutation, { input });
+  const idempotency = idempotencyKey(`stock ${push.batchKey}`, input);
+  const { inventorySetQuantities: payload } = await push.client(inventorySetMutation, { input, idempotencyKey: idempotency });
   // Not documented; the next read shows whatever happened.
   if (!payload) throw new Error(`inventorySetQuantities at ${place.name} answered without a payload`);
   return readRefusals(push, payload.userErrors, changes);
@@ -158,7 +160,7 @@ function readRefusals(push: StockPush, errors: readonly InventoryUserError[], ch
   const other: string[] = [];
   for (const error of errors) {
     const change = changes[quantityIndex(error.field)];
-    if (error.code === 'COMPARE_QUANTITY_STALE') answer.stale = true;
+    if (error.code === 'CHANGE_FROM_QUANTITY_STALE') answer.stale = true;
     else if (change && error.code && ITEM_REFUSALS.has(error.code)) {
       // Looked up afresh next time: the variant may have been deleted, or its stock moved.
       push.memory.variants.delete(change.sku);
@@ -173,7 +175,7 @@ function readRefusals(push: StockPush, errors: readonly InventoryUserError[], ch
   return answer;
 }
 
-/** ["input", "quantities", "3", "compareQuantity"] → 3. */
+/** ["input", "quantities", "3", "changeFromQuantity"] → 3. */
 function quantityIndex(field: readonly string[] | null | undefined): number {
   const at = field?.indexOf('quantities') ?? -1;
   return at >= 0 ? Number(field?.[at + 1]) : Number.NaN;

@@ -1,0 +1,55 @@
+import { Kind, type OperationDefinitionNode } from 'graphql';
+import { idempotencyKey } from './shopify-graphql.ts';
+
+// The `@idempotent(key:)` directive (https://shopify.dev/docs/api/usage/implementing-idempotency and the changelogs
+// "Adding idempotency for inventory adjustments and refund mutations", 2026-01, and "Making idempotency mandatory …",
+// 2026-04). From 2026-01 these mutations take a key; from 2026-04 they refuse to run without one, although the schema
+// does not mark it required. A repeat with the same key and the same variables is answered what the first was, and
+// nothing runs again; the same key with other variables is refused.
+
+/** Root fields of the mutations Waybill sends that take the directive (inventory adjustments and refunds). */
+const TAKES_KEY = new Set(['inventorySetQuantities', 'inventoryAdjustQuantities', 'inventoryMoveQuantities', 'refundCreate', 'returnRefund']);
+const OPTIONAL_FROM = '2026-01';
+const REQUIRED_FROM = '2026-04';
+
+export interface IdempotentCall {
+  root: string;
+  key: string;
+}
+
+/** The call's key when its mutation takes one; `refusal` when the served version requires one it does not carry. */
+export function idempotencyOf(operation: OperationDefinitionNode, variables: Record<string, unknown>, version: string): IdempotentCall | { refusal: string } | undefined {
+  if (operation.operation !== 'mutation') return undefined;
+  const field = operation.selectionSet.selections.find((s) => s.kind === Kind.FIELD);
+  const root = field?.kind === Kind.FIELD ? field.name.value : undefined;
+  if (!root || !TAKES_KEY.has(root) || (version < OPTIONAL_FROM && version !== 'unstable')) return undefined;
+  const key = idempotencyKey(operation, variables);
+  if (key !== undefined && key.trim() === '') return { refusal: 'The idempotency key cannot be an empty string or whitespace only.' };
+  if (key !== undefined) return { root, key };
+  if (version >= REQUIRED_FROM) return { refusal: `${root} requires an idempotency key: add @idempotent(key: …) to the mutation field.` };
+  return undefined;
+}
+
+interface Kept {
+  variables: string;
+  outcome: 'ok' | 'user-errors';
+  payload: { data: unknown; extensions?: unknown };
+}
+
+/** What was answered under each key, per mutation. */
+export class IdempotencyKeys {
+  readonly #kept = new Map<string, Kept>();
+
+  /** The kept answer of a repeat; a mismatch answer when the key came with other variables; undefined: run it. */
+  answer(call: IdempotentCall, variables: Record<string, unknown>): { outcome: 'ok' | 'user-errors'; payload: unknown } | undefined {
+    const kept = this.#kept.get(`${call.root} ${call.key}`);
+    if (!kept) return undefined;
+    if (kept.variables === JSON.stringify(variables)) return { outcome: kept.outcome, payload: kept.payload };
+    const userErrors = [{ field: null, code: 'IDEMPOTENCY_KEY_PARAMETER_MISMATCH', message: 'The idempotency key was already used with other variables.' }];
+    return { outcome: 'user-errors', payload: { data: { [call.root]: { userErrors } } } };
+  }
+
+  keep(call: IdempotentCall, variables: Record<string, unknown>, outcome: 'ok' | 'user-errors', payload: Kept['payload']): void {
+    this.#kept.set(`${call.root} ${call.key}`, { variables: JSON.stringify(variables), outcome, payload });
+  }
+}
