@@ -61,12 +61,12 @@ export function createShopifyAdapter(options: ShopifyAdapterOptions = {}): Sales
       ...(secrets.accessToken && {
         maxStockBatch: MAX_STOCK_BATCH,
         pushStock: (levels, options) => {
-          const push = { client: adminClient(endpointOf(config, secrets), options.signal), memory: memory.of(adminBase(config)), locationId: config.locationId, batchKey: options.batchKey };
+          const push = { client: adminClient(endpointOf(config, secrets), options.signal), memory: memory.of(adminBase(config)), locationId: config.locationId, batchKey: options.batchKey, now: options.now.getTime() };
           return pushShopifyStock(push, levels);
         },
         maxPriceBatch: MAX_PRICE_BATCH,
         pushPrices: (prices, options) => {
-          return pushShopifyPrices({ client: adminClient(endpointOf(config, secrets), options.signal), memory: memory.of(adminBase(config)) }, prices);
+          return pushShopifyPrices({ client: adminClient(endpointOf(config, secrets), options.signal), memory: memory.of(adminBase(config)), now: options.now.getTime() }, prices);
         },
         refund: (notice, options) => refundShopifyOrder(adminClient(endpointOf(config, secrets), options.signal), notice),
         pollOrders: (query, options) => pollShopifyOrders(adminClient(endpointOf(config, secrets), options.signal), POLLED_CHANNEL, query),

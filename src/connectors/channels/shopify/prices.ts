@@ -52,6 +52,8 @@ export const variantPricesSetMutation: Operation<{ productVariantsBulkUpdate: { 
 export interface PricePush {
   client: AdminClient;
   memory: ShopMemory;
+  /** ms, the job's clock. */
+  now: number;
 }
 
 /** One variant's price as the shop has it now, and as Waybill wants it. */
@@ -62,8 +64,14 @@ interface PriceChange {
   compareAtPrice: Money | null;
 }
 
-/** Sets each SKU's price on Shopify; SKUs Shopify lacks, or refuses, are reported in `skipped`. */
-export async function pushShopifyPrices(push: PricePush, prices: readonly PriceUpdate[]): Promise<StockPushOutcome> {
+/** Sets each SKU's price on Shopify; SKUs Shopify lacks, or refuses, are reported in `skipped`. One push per shop at a time. */
+export function pushShopifyPrices(push: PricePush, prices: readonly PriceUpdate[]): Promise<StockPushOutcome> {
+  const run = push.memory.pricing.catch(() => undefined).then(() => pushPrices(push, prices));
+  push.memory.pricing = run;
+  return run;
+}
+
+async function pushPrices(push: PricePush, prices: readonly PriceUpdate[]): Promise<StockPushOutcome> {
   const skipped: SkippedStock[] = [];
   const wanted = new Map(prices.map((p) => [p.sku, p]));
   const changes = await priceChanges(push, wanted, skipped);
@@ -78,10 +86,10 @@ export async function pushShopifyPrices(push: PricePush, prices: readonly PriceU
  * looked up once more: a price must never land on a variant that no longer sells that SKU.
  */
 async function priceChanges(push: PricePush, wanted: ReadonlyMap<string, PriceUpdate>, skipped: SkippedStock[]): Promise<PriceChange[]> {
-  const first = await readPrices(push, await knownVariants(push.client, push.memory, [...wanted.keys()], skipped), wanted, skipped);
+  const first = await readPrices(push, await knownVariants(push.client, push.memory, [...wanted.keys()], skipped, push.now), wanted, skipped);
   if (first.changed.length === 0) return first.changes;
   for (const sku of first.changed) push.memory.variants.delete(sku);
-  const again = await readPrices(push, await knownVariants(push.client, push.memory, first.changed, skipped), wanted, skipped);
+  const again = await readPrices(push, await knownVariants(push.client, push.memory, first.changed, skipped, push.now), wanted, skipped);
   for (const sku of again.changed) skipped.push({ sku, reason: 'its Shopify variant changed while Waybill read it' });
   return [...first.changes, ...again.changes];
 }

@@ -25,8 +25,8 @@ describe('shopify.pushStock against the simulated Admin API', () => {
     return adapter.create(adapter.config.parse({ shopDomain: SHOP, adminUrl: admin.url, ...config }), adapter.secrets.parse({ webhookSecret: SECRET, accessToken: TOKEN }));
   }
 
-  function push(sales: SalesChannel, levels: StockUpdate[], batchKey = 'shop:0:0') {
-    return sales.pushStock!(levels, { signal: AbortSignal.timeout(10_000), now: new Date(), batchKey });
+  function push(sales: SalesChannel, levels: StockUpdate[], batchKey = 'shop:0:0', now = new Date()) {
+    return sales.pushStock!(levels, { signal: AbortSignal.timeout(10_000), now, batchKey });
   }
 
   const named = (name: string) => admin.calls.filter((c) => c.operationName === name);
@@ -107,6 +107,25 @@ describe('shopify.pushStock against the simulated Admin API', () => {
     expect(admin.available('MUG-BLUE')).toBe(5);
     expect(admin.available('mug-blue-xl')).toBe(1);
     expect(sets().map((s) => s.quantities.map((q) => q.sku))).toEqual([['MUG-BLUE']]);
+  });
+
+  it('remembers a SKU the shop does not carry for a few minutes instead of searching for it on every push', async () => {
+    shop.addVariant({ sku: 'MUG-BLUE', available: 3 });
+    const adapter = createShopifyAdapter();
+    const at = (minutes: number) => new Date(Date.UTC(2026, 11, 2, 8, minutes));
+    const searches = () => named('WaybillVariantsBySku').length;
+    const levels = [{ sku: 'MUG-BLUE', available: 4 }, { sku: 'GHOST', available: 2 }];
+    expect(await push(channel({}, adapter), levels, 'shop:1:0', at(0))).toEqual({ skipped: [{ sku: 'GHOST', reason: 'Shopify has no variant with this SKU' }] });
+    expect(searches()).toBe(1);
+    // A second later, and three minutes later: still skipped, with its reason, and not searched for.
+    for (const minute of [0, 3]) {
+      expect(await push(channel({}, adapter), [{ sku: 'GHOST', available: 1 }], `shop:${minute}:1`, at(minute))).toEqual({ skipped: [{ sku: 'GHOST', reason: 'Shopify has no variant with this SKU' }] });
+    }
+    expect(searches()).toBe(1);
+    // The merchant adds it; once the memory runs out it is searched again, found and set.
+    shop.addVariant({ sku: 'GHOST', available: 0 });
+    expect(await push(channel({}, adapter), [{ sku: 'GHOST', available: 1 }], 'shop:5:0', at(5))).toEqual({ skipped: [] });
+    expect([searches(), admin.available('GHOST')]).toEqual([2, 1]);
   });
 
   it('sets stock at the configured location, and refuses for good a location the shop does not have', async () => {

@@ -37,6 +37,8 @@ export interface StockPush {
   /** The configured location; absent: the shop's primary location. */
   locationId: string | undefined;
   batchKey: string;
+  /** ms, the job's clock. */
+  now: number;
 }
 
 /** A SKU's inventory item and what the shop has available of it at the location now. */
@@ -105,7 +107,7 @@ async function currentLevels(push: StockPush, place: Place, skus: readonly strin
 
 /** The inventory item of each SKU: remembered, else found by searching the shop's variants by SKU. */
 async function inventoryItems(push: StockPush, skus: readonly string[], skipped: SkippedStock[]): Promise<Map<string, string>> {
-  const variants = await knownVariants(push.client, push.memory, skus, skipped);
+  const variants = await knownVariants(push.client, push.memory, skus, skipped, push.now);
   return new Map([...variants].map(([sku, variant]) => [sku, variant.inventoryItemId]));
 }
 
