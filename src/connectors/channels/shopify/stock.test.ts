@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createShopifySim, type ShopifyAdmin, type ShopifySim } from '../../../../sim/shopify.ts';
 import { PermanentError } from '../../../jobs/job.ts';
 import type { SalesChannel, StockUpdate } from '../sales-channel.ts';
+import { idempotencyKey } from './graphql.ts';
 import { createShopifyAdapter } from './index.ts';
 
 const SHOP = 'demo-shop.myshopify.com';
@@ -52,6 +53,28 @@ describe('shopify.pushStock against the simulated Admin API', () => {
       },
     ]);
     expect(admin.calls.every((c) => c.apiVersion === '2026-10' && c.servedVersion === '2026-10')).toBe(true);
+  });
+
+  it('carries @idempotent(key:): the same for the same request sent again, another for another request', async () => {
+    shop.addVariant({ sku: 'MUG-BLUE', available: 3 });
+    const keys = () => named('WaybillInventorySet').map((c) => c.variables.idempotencyKey);
+    // Lost on the way back: the job's retry reads the quantity Shopify did set, and sends nothing more.
+    admin.fault('WaybillInventorySet', { kind: 'lose-answer' });
+    await expect(push(channel(), [{ sku: 'MUG-BLUE', available: 7 }], 'shop:1:0')).rejects.toThrow(/no answer/);
+    expect(await push(channel(), [{ sku: 'MUG-BLUE', available: 7 }], 'shop:1:0')).toEqual({ skipped: [] });
+    expect([admin.available('MUG-BLUE'), keys().length]).toEqual([7, 1]);
+    // Another batch, or the same batch from another state: other keys; the same request: the same key.
+    for (const [from, batch] of [[3, 'shop:2:0'], [4, 'shop:2:0']] as const) {
+      shop.setAvailable('MUG-BLUE', from);
+      await push(channel(), [{ sku: 'MUG-BLUE', available: 7 }], batch);
+    }
+    const [first, other, changed] = keys();
+    expect(first).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(new Set([first, other, changed]).size).toBe(3);
+    const input = named('WaybillInventorySet')[0]!.variables.input;
+    expect(idempotencyKey('stock shop:1:0', input)).toBe(first);
+    expect(idempotencyKey('stock shop:1:0', structuredClone(input))).toBe(first);
+    expect(sets().map((s) => s.outcome)).toEqual(['applied', 'applied', 'applied']);
   });
 
   it('repeating a push changes nothing; a later push reuses the inventory items it looked up', async () => {
