@@ -1,16 +1,16 @@
-import { Kind, type OperationDefinitionNode } from 'graphql';
+import { Kind, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { idempotencyKey } from './shopify-graphql.ts';
 
 // The `@idempotent(key:)` directive (https://shopify.dev/docs/api/usage/implementing-idempotency and the changelogs
 // "Adding idempotency for inventory adjustments and refund mutations", 2026-01, and "Making idempotency mandatory …",
-// 2026-04). From 2026-01 these mutations take a key; from 2026-04 they refuse to run without one, although the schema
-// does not mark it required. A repeat with the same key and the same variables is answered what the first was, and
-// nothing runs again; the same key with other variables is refused.
+// 2026-04). Which mutations take a key, and which require one, is read from the served version's schema, where each
+// says so in its description ("As of 2026-04, the idempotency key is required …"): a mutation that requires one
+// refuses to run without it, although the schema cannot mark a directive required. A repeat with the same key and
+// the same variables is answered what the first was, and nothing runs again; the same key with other variables is
+// refused.
 
-/** Root fields of the mutations Waybill sends that take the directive (inventory adjustments and refunds). */
-const TAKES_KEY = new Set(['inventorySetQuantities', 'inventoryAdjustQuantities', 'inventoryMoveQuantities', 'refundCreate', 'returnRefund']);
-const OPTIONAL_FROM = '2026-01';
-const REQUIRED_FROM = '2026-04';
+const TAKES_KEY = /supports an optional idempotency key using the `@idempotent` directive/;
+const REQUIRES_KEY = /the idempotency key is required and must be provided using the `@idempotent` directive/;
 
 export interface IdempotentCall {
   root: string;
@@ -18,15 +18,16 @@ export interface IdempotentCall {
 }
 
 /** The call's key when its mutation takes one; `refusal` when the served version requires one it does not carry. */
-export function idempotencyOf(operation: OperationDefinitionNode, variables: Record<string, unknown>, version: string): IdempotentCall | { refusal: string } | undefined {
+export function idempotencyOf(schema: GraphQLSchema, operation: OperationDefinitionNode, variables: Record<string, unknown>): IdempotentCall | { refusal: string } | undefined {
   if (operation.operation !== 'mutation') return undefined;
   const field = operation.selectionSet.selections.find((s) => s.kind === Kind.FIELD);
   const root = field?.kind === Kind.FIELD ? field.name.value : undefined;
-  if (!root || !TAKES_KEY.has(root) || (version < OPTIONAL_FROM && version !== 'unstable')) return undefined;
+  const described = root ? (schema.getMutationType()?.getFields()[root]?.description ?? '') : '';
+  if (!root || !TAKES_KEY.test(described)) return undefined;
   const key = idempotencyKey(operation, variables);
   if (key !== undefined && key.trim() === '') return { refusal: 'The idempotency key cannot be an empty string or whitespace only.' };
   if (key !== undefined) return { root, key };
-  if (version >= REQUIRED_FROM) return { refusal: `${root} requires an idempotency key: add @idempotent(key: …) to the mutation field.` };
+  if (REQUIRES_KEY.test(described)) return { refusal: `${root} requires an idempotency key: add @idempotent(key: …) to the mutation field.` };
   return undefined;
 }
 

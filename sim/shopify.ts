@@ -2250,7 +2250,7 @@ class AdminServer implements ShopifyAdmin {
     const checked = checkRequest(schema, request.query, typeof request.operationName === "string" && request.operationName ? request.operationName : undefined, call.variables);
     if (!checked.ok) return answer(200, 'invalid', { errors: checked.errors });
     try {
-      const idempotent = idempotencyOf(checked.operation, checked.variables, served);
+      const idempotent = idempotencyOf(schema, checked.operation, checked.variables);
       if (idempotent && 'refusal' in idempotent) throw new GraphqlError(idempotent.refusal, 'BAD_REQUEST');
       this.execute(call, res, answer, idempotent);
     } catch (error) {
