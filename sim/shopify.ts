@@ -1070,11 +1070,14 @@ function updatedOrder(order: ShopifyOrder, laterMs: number, changes: Partial<Sho
 // Admin GraphQL API
 //
 // Written from shopify.dev ("GraphQL Admin API rate limits", the FulfillmentOrder and Fulfillment objects,
-// fulfillmentCreate and FulfillmentInput, "Shopify API access tokens"), not from src/. It is not a GraphQL server:
-// it recognises the operations Waybill sends by their operation name (the request's `operationName`, else the name
-// in the document), reads only their `variables`, and answers with the fields those documents select. The document
-// itself is not parsed. An operation it does not know is answered with a GraphQL error that names it, so a hub that
-// starts sending something new fails loudly here rather than being answered wrongly.
+// fulfillmentCreate and FulfillmentInput, "Shopify API access tokens"), not from src/. Every request is first checked
+// as Shopify's server would (./shopify-graphql.ts): the version in the URL against the support window on the shop's
+// clock (X-Shopify-API-Version names the version that answers), the document validated and its variables coerced
+// against Shopify's published schema of that version. It is not a GraphQL executor: it then recognises the operations
+// Waybill sends by their operation name (the request's `operationName`, else the name in the document), reads their
+// `variables`, and answers with the fields those documents select. An operation it does not know is answered with a
+// GraphQL error that names it, so a hub that starts sending something new fails loudly here rather than being
+// answered wrongly.
 //
 // Costs follow Shopify's rules in a simplified form: an object costs 1, a connection 2 + first × one node, a
 // mutation 10. The bucket is charged the requested cost and refunded the difference to the actual cost; a call
@@ -1443,7 +1446,7 @@ class BackOffice {
 
 // --- Inventory --------------------------------------------------------------------------------------------------
 //
-// Written from shopify.dev (ProductVariant, InventoryItem, InventoryLevel and its quantities, Location, the 2025-10
+// Written from shopify.dev (ProductVariant, InventoryItem, InventoryLevel and its quantities, Location, the 2026-10
 // inventorySetQuantities mutation with InventorySetQuantitiesUserErrorCode, "Shopify API limits"). Only the
 // `available` quantity is kept, per inventory item and location; orders placed here do not take from it (a test
 // moves it with setAvailable, as a sale or an edit on Shopify's side would).
