@@ -9,7 +9,7 @@ import { knownVariants, skuOf, type KnownVariant, type ShopMemory } from './vari
 /**
  * Selling prices out to Shopify: each SKU's variant gets `price` and `compareAtPrice` (the struck-through "was"
  * price; null clears it) with productVariantsBulkUpdate, one call per product, as the mutation takes the variants of
- * one product only (https://shopify.dev/docs/api/admin-graphql/2025-10/mutations/productVariantsBulkUpdate).
+ * one product only (https://shopify.dev/docs/api/admin-graphql/2026-10/mutations/productVariantsBulkUpdate).
  * Prices are Money decimal strings in the shop's currency. Safe to repeat: prices are absolute, and what the shop
  * already has is read first and not sent again.
  */
