@@ -3,6 +3,17 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeServer, listen, readBody } from './shared.ts';
 import { createShopifySim, type ShopifyAdmin, type ShopifyOrder } from './shopify.ts';
+import {
+  acceptCancellationRequestMutation,
+  acceptFulfillmentRequestMutation,
+  assignedFulfillmentOrdersQuery,
+  fulfillmentServiceCreateMutation,
+  fulfillmentServicesQuery,
+  fulfillmentServiceUpdateMutation,
+  rejectCancellationRequestMutation,
+  rejectFulfillmentRequestMutation,
+} from '../src/connectors/channels/shopify/fulfillment-service.ts';
+import { fulfillmentCreateMutation, fulfillmentOrderLinesQuery } from '../src/connectors/channels/shopify/graphql.ts';
 
 const SECRET = 'shpss_fulfillment_service_secret';
 const SHOP = 'service-shop.myshopify.com';
@@ -10,26 +21,17 @@ const TOKEN = 'shpat_sim_fulfillment_service';
 const SERVICE = 'Waybill Fulfillment';
 const GID = (kind: string) => new RegExp(`^gid://shopify/${kind}/\\d+$`);
 
-// The simulator dispatches on the operation name; the documents are what an app would send, written for this test.
-const SERVICES =
-  'query WaybillFulfillmentServices { shop { fulfillmentServices { id serviceName callbackUrl location { id name } } } }';
-const SERVICE_CREATE = `mutation WaybillFulfillmentServiceCreate($name: String!, $callbackUrl: URL!) {
-  fulfillmentServiceCreate(name: $name, callbackUrl: $callbackUrl, trackingSupport: false, inventoryManagement: false) {
-    fulfillmentService { id serviceName callbackUrl location { id name } } userErrors { field message } } }`;
-const SERVICE_UPDATE = `mutation WaybillFulfillmentServiceUpdate($id: ID!, $callbackUrl: URL) {
-  fulfillmentServiceUpdate(id: $id, callbackUrl: $callbackUrl) { fulfillmentService { id callbackUrl } userErrors { field message } } }`;
-const ASSIGNED = `query WaybillAssignedFulfillmentOrders($status: FulfillmentOrderAssignmentStatus, $first: Int!, $after: String, $linesFirst: Int!) {
-  assignedFulfillmentOrders(first: $first, after: $after, assignmentStatus: $status) { pageInfo { hasNextPage endCursor } nodes { id } } }`;
-const FO_LINES = 'query WaybillFulfillmentOrderLineItems { fulfillmentOrder { lineItems { nodes { id } } } }';
-const ACCEPT =
-  'mutation WaybillAcceptFulfillmentRequest($id: ID!, $message: String) { fulfillmentOrderAcceptFulfillmentRequest }';
-const REJECT =
-  'mutation WaybillRejectFulfillmentRequest($id: ID!) { fulfillmentOrderRejectFulfillmentRequest }';
-const ACCEPT_CANCEL =
-  'mutation WaybillAcceptCancellationRequest($id: ID!) { fulfillmentOrderAcceptCancellationRequest }';
-const REJECT_CANCEL =
-  'mutation WaybillRejectCancellationRequest($id: ID!) { fulfillmentOrderRejectCancellationRequest }';
-const CREATE = 'mutation WaybillFulfillmentCreate($fulfillment: FulfillmentInput!) { fulfillmentCreate }';
+// The documents Waybill sends (checked against Shopify's schema by src/connectors/channels/shopify/documents.test.ts).
+const SERVICES = fulfillmentServicesQuery.query;
+const SERVICE_CREATE = fulfillmentServiceCreateMutation.query;
+const SERVICE_UPDATE = fulfillmentServiceUpdateMutation.query;
+const ASSIGNED = assignedFulfillmentOrdersQuery.query;
+const FO_LINES = fulfillmentOrderLinesQuery.query;
+const ACCEPT = acceptFulfillmentRequestMutation.query;
+const REJECT = rejectFulfillmentRequestMutation.query;
+const ACCEPT_CANCEL = acceptCancellationRequestMutation.query;
+const REJECT_CANCEL = rejectCancellationRequestMutation.query;
+const CREATE = fulfillmentCreateMutation.query;
 
 interface Notification {
   method: string;
@@ -78,7 +80,7 @@ async function setup() {
   const admin = await shop.startAdmin({ accessToken: TOKEN });
   open.push(admin);
   const gql = async (query: string, variables: Record<string, unknown> = {}): Promise<any> => {
-    const res = await fetch(`${admin.url}/admin/api/2025-10/graphql.json`, {
+    const res = await fetch(`${admin.url}/admin/api/2026-10/graphql.json`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-shopify-access-token': TOKEN },
       body: JSON.stringify({ query, variables }),
@@ -241,7 +243,7 @@ describe('shopify simulator: fulfillment requests', () => {
     expect(note!.headers).toMatchObject({
       'content-type': 'application/json',
       'x-shopify-shop-domain': SHOP,
-      'x-shopify-api-version': '2025-10',
+      'x-shopify-api-version': '2026-10',
       'user-agent': 'Shopify-Captain-Hook',
     });
     const { service, ordinary } = split(admin, placed);

@@ -1,5 +1,5 @@
 /**
- * The app as a fulfillment service of the simulated shop. Written from shopify.dev (the 2025-10 FulfillmentService
+ * The app as a fulfillment service of the simulated shop. Written from shopify.dev (the 2026-10 FulfillmentService
  * object with fulfillmentServiceCreate and fulfillmentServiceUpdate, FulfillmentOrder.requestStatus and its
  * FulfillmentOrderRequestStatus values, the assignedFulfillmentOrders query with FulfillmentOrderAssignmentStatus,
  * the four mutations that accept or reject a fulfillment or cancellation request, FulfillmentOrderRejectionReason,
@@ -90,7 +90,7 @@ const ASSIGNMENT_STATUSES: Readonly<Record<string, SimFulfillmentOrderRequestSta
   CANCELLATION_REQUESTED: 'CANCELLATION_REQUESTED',
 };
 
-/** FulfillmentOrderRejectionReason, 2025-10. */
+/** FulfillmentOrderRejectionReason, 2026-10. */
 const REJECTION_REASONS = new Set([
   'INCORRECT_ADDRESS',
   'INCORRECT_PRODUCT_INFO',

@@ -1,7 +1,7 @@
 /**
  * Variant prices in the simulated shop: what productVariantsBulkUpdate sets and nodes(ids:) reads back. Written from
  * shopify.dev (ProductVariant `price` and `compareAtPrice` as Money decimal strings in the shop currency, the
- * 2025-10 productVariantsBulkUpdate mutation with ProductVariantsBulkInput and allowPartialUpdates, and
+ * 2026-10 productVariantsBulkUpdate mutation with ProductVariantsBulkInput and allowPartialUpdates, and
  * ProductVariantsBulkUpdateUserError with its codes), not from src/. Prices are kept as integer minor units.
  */
 import {

@@ -4,7 +4,7 @@
  * displayFinancialStatus, lineItems with refundableQuantity and originalUnitPriceSet, refunds, suggestedRefund),
  * the `orders` query with `sortKey: UPDATED_AT` and the `updated_at` search filter, refundCreate with RefundInput
  * (refundLineItems with restockType, transactions with parentId and gateway, note, notify), the REST Refund
- * resource that the refunds/create webhook carries, and webhookSubscriptions with its `uri` field (2025-10).
+ * resource that the refunds/create webhook carries, and webhookSubscriptions with its `uri` field (2026-10).
  */
 import type { ShopifyLineItem, ShopifyOrder } from './shopify.ts';
 import {

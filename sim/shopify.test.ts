@@ -4,6 +4,20 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeServer, listen, readBody } from './shared.ts';
 import { createShopifySim, type ShopifyOrder, type ShopifySim, type ShopifySimOptions } from './shopify.ts';
+// The documents Waybill sends: the simulator validates every request against Shopify's schema, so the tests send
+// valid ones (src/connectors/channels/shopify/documents.test.ts checks them all).
+import {
+  fulfillmentCreateMutation,
+  fulfillmentOrdersQuery,
+  inventoryLevelsQuery,
+  inventorySetMutation,
+  stockLocationQuery,
+  variantsBySkuQuery,
+} from '../src/connectors/channels/shopify/graphql.ts';
+import { orderLineItemsQuery, ordersUpdatedSinceQuery } from '../src/connectors/channels/shopify/poll.ts';
+import { variantPricesQuery, variantPricesSetMutation } from '../src/connectors/channels/shopify/prices.ts';
+import { orderRefundsQuery, refundCreateMutation, suggestedRefundQuery } from '../src/connectors/channels/shopify/refund.ts';
+import { webhookSubscriptionsQuery } from '../src/connectors/channels/shopify/webhook-health.ts';
 
 const SECRET = 'shpss_client_secret';
 const SHOP = 'demo-shop.myshopify.com';
@@ -98,7 +112,7 @@ describe('shopify simulator: deliveries', () => {
       'content-type': 'application/json',
       'x-shopify-topic': 'orders/updated',
       'x-shopify-shop-domain': SHOP,
-      'x-shopify-api-version': '2025-10',
+      'x-shopify-api-version': '2026-10',
       'x-shopify-webhook-id': result.webhookId,
       'x-shopify-event-id': 'evt-1',
       'x-shopify-triggered-at': '2025-11-03T19:00:00.000Z',
@@ -347,8 +361,9 @@ describe('shopify simulator: orders', () => {
 
 describe('shopify simulator: Admin GraphQL API', () => {
   const TOKEN = 'shpat_sim_test_token_0001';
-  const FO_QUERY = 'query WaybillFulfillmentOrders { order { id } }';
-  const CREATE = 'mutation WaybillFulfillmentCreate($fulfillment: FulfillmentInput!) { fulfillmentCreate }';
+  const FO_QUERY = fulfillmentOrdersQuery.query;
+  const LOCATION_QUERY = stockLocationQuery.query;
+  const CREATE = fulfillmentCreateMutation.query;
 
   async function adminOf(shop: ShopifySim, extra: Partial<Parameters<ShopifySim['startAdmin']>[0]> = {}) {
     const admin = await shop.startAdmin({ accessToken: TOKEN, ...extra });
@@ -365,7 +380,7 @@ describe('shopify simulator: Admin GraphQL API', () => {
   ): Promise<{ status: number; body: any }> {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (token !== null) headers['x-shopify-access-token'] = token;
-    const res = await fetch(`${url}/admin/api/2025-10/graphql.json`, {
+    const res = await fetch(`${url}/admin/api/2026-10/graphql.json`, {
       method: 'POST',
       headers,
       body: JSON.stringify({ query, variables }),
@@ -436,6 +451,58 @@ describe('shopify simulator: Admin GraphQL API', () => {
       (await post(admin.url, 'query SomethingElse { shop { name } }', {})).body.errors[0].message,
     ).toContain('SomethingElse');
     expect(admin.calls.map((c) => c.outcome)).toEqual(['ok', 'ok', 'unauthorized', 'unauthorized', 'error']);
+  });
+
+  it('serves the asked version while supported, the oldest supported after, the release candidate, and 404 beyond', async () => {
+    const shop = sim('http://127.0.0.1:9');
+    let now = new Date('2026-12-02T12:00:00Z');
+    const admin = await shop.startAdmin({ accessToken: TOKEN, now: () => now });
+    open.push(admin);
+    const ask = async (version: string) => {
+      const res = await fetch(`${admin.url}/admin/api/${version}/graphql.json`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-shopify-access-token': TOKEN },
+        body: JSON.stringify({ query: LOCATION_QUERY, variables: { id: null } }),
+      });
+      return { status: res.status, served: res.headers.get('x-shopify-api-version'), body: (await res.json()) as any };
+    };
+    expect((await ask('2026-10')).served).toBe('2026-10');
+    // 2025-10 left support on 2026-10-01: answered as the oldest supported (no schema here: refused loudly).
+    const old = await ask('2025-10');
+    expect([old.status, old.served, old.body.errors[0].message]).toEqual([200, '2026-01', expect.stringContaining('no schema')]);
+    expect((await ask('2027-01')).served).toBe('2027-01');
+    expect((await ask('2027-04')).status).toBe(404);
+    expect((await ask('latest')).status).toBe(404);
+    // A year after its release, at 17:00 UTC, 2026-10 falls forward to 2027-01.
+    now = new Date('2027-10-01T16:59:59Z');
+    expect((await ask('2026-10')).served).toBe('2026-10');
+    now = new Date('2027-10-01T17:00:00Z');
+    const after = await ask('2026-10');
+    expect([after.status, after.served, after.body.data.location.id]).toEqual([200, '2027-01', expect.stringMatching(/^gid:/)]);
+    expect(admin.calls.filter((c) => c.status === 200).map((c) => `${c.apiVersion}→${c.servedVersion}`)).toEqual([
+      '2026-10→2026-10',
+      '2025-10→2026-01',
+      '2027-01→2027-01',
+      '2026-10→2026-10',
+      '2026-10→2027-01',
+    ]);
+  });
+
+  it("checks each document and its variables against the served version's schema, as Shopify's server would", async () => {
+    const shop = sim('http://127.0.0.1:9');
+    const order = shop.makeOrder(0, ITEMS);
+    shop.recordOrder(order);
+    const admin = await adminOf(shop);
+    const unknownField = await post(admin.url, 'query WaybillFulfillmentOrders($orderId: ID!) { order(id: $orderId) { id colour } }', { orderId: order.admin_graphql_api_id });
+    expect(unknownField.status).toBe(200);
+    expect(unknownField.body.errors[0].message).toContain('Cannot query field "colour" on type "Order"');
+    const unparsable = await post(admin.url, 'query WaybillFulfillmentOrders { order(', {});
+    expect(unparsable.body.errors[0].message).toContain('Syntax Error');
+    const badVariable = await post(admin.url, FO_QUERY, { orderId: order.admin_graphql_api_id, first: 'five', linesFirst: 1 });
+    expect(badVariable.body.errors[0]).toMatchObject({ message: expect.stringContaining('$first'), extensions: { code: 'INVALID_VARIABLE' } });
+    const missing = await post(admin.url, FO_QUERY, { first: 1, linesFirst: 1 });
+    expect(missing.body.errors[0].message).toContain('$orderId');
+    expect(admin.calls.map((c) => c.outcome)).toEqual(['invalid', 'invalid', 'invalid', 'invalid']);
   });
 
   it('fulfillmentCreate: one location per call, quantities within what is left; a good call is recorded', async () => {
@@ -518,17 +585,17 @@ describe('shopify simulator: Admin GraphQL API', () => {
 
 describe('shopify simulator: inventory over the Admin GraphQL API', () => {
   const TOKEN = 'shpat_sim_test_token_0002';
-  const VARIANTS = 'query WaybillVariantsBySku { productVariants }';
-  const LEVELS = 'query WaybillInventoryLevels { nodes }';
-  const LOCATION = 'query WaybillStockLocation { location }';
-  const SET = 'mutation WaybillInventorySet($input: InventorySetQuantitiesInput!) { inventorySetQuantities }';
+  const VARIANTS = variantsBySkuQuery.query;
+  const LEVELS = inventoryLevelsQuery.query;
+  const LOCATION = stockLocationQuery.query;
+  const SET = inventorySetMutation.query;
 
   async function shopWithAdmin() {
     const shop = sim('http://127.0.0.1:9');
     const admin = await shop.startAdmin({ accessToken: TOKEN });
     open.push(admin);
     const post = async (query: string, variables: Record<string, unknown>) => {
-      const res = await fetch(`${admin.url}/admin/api/2025-10/graphql.json`, {
+      const res = await fetch(`${admin.url}/admin/api/2026-10/graphql.json`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-shopify-access-token': TOKEN },
         body: JSON.stringify({ query, variables }),
@@ -590,42 +657,42 @@ describe('shopify simulator: inventory over the Admin GraphQL API', () => {
     expect(tooMany.errors[0].message).toContain('over the limit of 250');
   });
 
-  it('inventorySetQuantities: all or nothing, compareQuantity required and checked, every call recorded', async () => {
+  it('inventorySetQuantities (2026-10): all or nothing, changeFromQuantity required and checked, every call recorded', async () => {
     const { shop, admin, post } = await shopWithAdmin();
     const mug = shop.addVariant({ sku: 'MUG-BLUE', available: 4 });
     const tee = shop.addVariant({ sku: 'TEE', available: 2 });
     const locationId = shop.locationId('East warehouse');
-    const set = async (quantities: object[], extra: object = {}) =>
-      (
-        await post(SET, {
-          input: {
-            name: 'available',
-            reason: 'correction',
-            referenceDocumentUri: 'gid://test/Batch/1',
-            quantities,
-            ...extra,
-          },
-        })
-      ).data.inventorySetQuantities;
-    const q = (item: { inventoryItemId: string }, quantity: number, compareQuantity?: number) => ({
+    let keys = 0;
+    const call = async (quantities: object[], extra: object = {}) =>
+      post(SET, {
+        input: { name: 'available', reason: 'correction', referenceDocumentUri: 'gid://test/Batch/1', quantities, ...extra },
+        idempotencyKey: `key-${++keys}`,
+      });
+    const set = async (quantities: object[], extra: object = {}) => (await call(quantities, extra)).data.inventorySetQuantities;
+    const q = (item: { inventoryItemId: string }, quantity: number, changeFromQuantity: number | null) => ({
       inventoryItemId: item.inventoryItemId,
       locationId,
       quantity,
-      compareQuantity,
+      changeFromQuantity,
     });
     const stale = await set([q(mug, 1, 4), q(tee, 1, 5)]);
     expect(stale).toEqual({
       inventoryAdjustmentGroup: null,
       userErrors: [
         {
-          code: 'COMPARE_QUANTITY_STALE',
-          field: ['input', 'quantities', '1', 'compareQuantity'],
+          code: 'CHANGE_FROM_QUANTITY_STALE',
+          field: ['input', 'quantities', '1', 'changeFromQuantity'],
           message: expect.any(String),
         },
       ],
     });
     expect([admin.available('MUG-BLUE'), admin.available('TEE')]).toEqual([4, 2]);
-    expect((await set([q(mug, 1)])).userErrors[0].code).toBe('COMPARE_QUANTITY_REQUIRED');
+    // Mandatory even when null; the 2025-10 inputs are gone from the schema.
+    const missing = await call([{ inventoryItemId: mug.inventoryItemId, locationId, quantity: 1 }]);
+    expect(missing.errors[0].message).toContain('changeFromQuantity is required');
+    const old = await call([{ ...q(mug, 1, null), compareQuantity: 4 }], { ignoreCompareQuantity: true });
+    expect(old.errors.map((e: any) => e.extensions.code)).toEqual(['INVALID_VARIABLE', 'INVALID_VARIABLE']);
+    expect(old.errors.map((e: any) => e.message).join(' ')).toMatch(/compareQuantity.*ignoreCompareQuantity|ignoreCompareQuantity.*compareQuantity/);
     expect((await set([q(mug, 1, 4)], { reason: 'because' })).userErrors[0].code).toBe('INVALID_REASON');
     expect((await set([q(mug, 1, 4)], { referenceDocumentUri: 'gid://only-app' })).userErrors[0].code).toBe(
       'INVALID_REFERENCE_DOCUMENT',
@@ -633,27 +700,41 @@ describe('shopify simulator: inventory over the Admin GraphQL API', () => {
     const done = await set([q(mug, 1, 4), q(tee, 0, 2)]);
     expect(done.userErrors).toEqual([]);
     expect(done.inventoryAdjustmentGroup.id).toMatch(/^gid:\/\/shopify\/InventoryAdjustmentGroup\/\d+$/);
-    expect((await set([q(tee, 7)], { ignoreCompareQuantity: true })).userErrors).toEqual([]);
+    // null opts out of the compare.
+    expect((await set([q(tee, 7, null)])).userErrors).toEqual([]);
     expect([admin.available('MUG-BLUE'), admin.available('TEE')]).toEqual([1, 7]);
-    expect(admin.inventorySets().map((s) => s.outcome)).toEqual([
-      'refused',
-      'refused',
-      'refused',
-      'refused',
-      'applied',
-      'applied',
-    ]);
-    expect(admin.inventorySets()[4]).toMatchObject({
+    expect(admin.inventorySets().map((s) => s.outcome)).toEqual(['refused', 'refused', 'refused', 'applied', 'applied']);
+    expect(admin.inventorySets()[3]).toMatchObject({
       referenceDocumentUri: 'gid://test/Batch/1',
       quantities: [
-        { sku: 'MUG-BLUE', quantity: 1, compareQuantity: 4 },
-        { sku: 'TEE', quantity: 0, compareQuantity: 2 },
+        { sku: 'MUG-BLUE', quantity: 1, changeFromQuantity: 4 },
+        { sku: 'TEE', quantity: 0, changeFromQuantity: 2 },
       ],
     });
-    const tooMany = await post(SET, {
-      input: { name: 'available', reason: 'correction', quantities: Array(251).fill(q(mug, 1, 1)) },
-    });
+    const tooMany = await call(Array(251).fill(q(mug, 1, 1)));
     expect(tooMany.errors[0].message).toContain('over the limit of 250');
+  });
+
+  it('inventorySetQuantities takes @idempotent(key:), required from 2026-04: a repeat is answered, not run again', async () => {
+    const { shop, admin, post } = await shopWithAdmin();
+    const mug = shop.addVariant({ sku: 'MUG-BLUE', available: 4 });
+    const locationId = shop.locationId('East warehouse');
+    const input = { name: 'available', reason: 'correction', quantities: [{ inventoryItemId: mug.inventoryItemId, locationId, quantity: 6, changeFromQuantity: 4 }] };
+    const withoutKey = SET.replace(', $idempotencyKey: String!', '').replace(' @idempotent(key: $idempotencyKey)', '');
+    expect(withoutKey).not.toContain('idempotent');
+    expect((await post(withoutKey, { input })).errors[0].message).toContain('requires an idempotency key');
+    expect((await post(SET, { input, idempotencyKey: ' ' })).errors[0].message).toContain('cannot be an empty string');
+    const first = await post(SET, { input, idempotencyKey: 'batch-1' });
+    expect(first.data.inventorySetQuantities.userErrors).toEqual([]);
+    shop.setAvailable('MUG-BLUE', 5);
+    // The same request again (a retry after a lost answer) is answered as the first, and sets nothing.
+    expect(await post(SET, { input, idempotencyKey: 'batch-1' })).toEqual(first);
+    expect(admin.available('MUG-BLUE')).toBe(5);
+    const other = { ...input, quantities: [{ ...input.quantities[0], changeFromQuantity: 5 }] };
+    expect((await post(SET, { input: other, idempotencyKey: 'batch-1' })).data.inventorySetQuantities.userErrors[0].code).toBe(
+      'IDEMPOTENCY_KEY_PARAMETER_MISMATCH',
+    );
+    expect(admin.inventorySets()).toHaveLength(1);
   });
 
   it('runs a hook just before the next call of an operation, once it is past the throttle', async () => {
@@ -665,33 +746,32 @@ describe('shopify simulator: inventory over the Admin GraphQL API', () => {
     const input = {
       name: 'available',
       reason: 'correction',
-      quantities: [{ inventoryItemId: mug.inventoryItemId, locationId, quantity: 1, compareQuantity: 4 }],
+      quantities: [{ inventoryItemId: mug.inventoryItemId, locationId, quantity: 1, changeFromQuantity: 4 }],
     };
-    expect((await post(SET, { input })).errors[0].extensions.code).toBe('THROTTLED');
+    expect((await post(SET, { input, idempotencyKey: 'k1' })).errors[0].extensions.code).toBe('THROTTLED');
     expect(admin.available('MUG-BLUE')).toBe(4);
     admin.setThrottle({ currentlyAvailable: 2_000 });
-    expect((await post(SET, { input })).data.inventorySetQuantities.userErrors[0].code).toBe(
-      'COMPARE_QUANTITY_STALE',
+    expect((await post(SET, { input, idempotencyKey: 'k2' })).data.inventorySetQuantities.userErrors[0].code).toBe(
+      'CHANGE_FROM_QUANTITY_STALE',
     );
     expect(admin.available('MUG-BLUE')).toBe(9);
-    const again = { ...input, quantities: [{ ...input.quantities[0], compareQuantity: 9 }] };
-    expect((await post(SET, { input: again })).data.inventorySetQuantities.userErrors).toEqual([]);
+    const again = { ...input, quantities: [{ ...input.quantities[0], changeFromQuantity: 9 }] };
+    expect((await post(SET, { input: again, idempotencyKey: 'k3' })).data.inventorySetQuantities.userErrors).toEqual([]);
     expect(admin.available('MUG-BLUE')).toBe(1);
   });
 });
 
 describe('shopify simulator: variant prices over the Admin GraphQL API', () => {
   const TOKEN = 'shpat_sim_test_token_0003';
-  const PRICES = 'query WaybillVariantPrices($ids: [ID!]!) { shop { currencyCode } nodes(ids: $ids) { id } }';
-  const SET_PRICES =
-    'mutation WaybillVariantPricesSet($productId: ID!, $variants: [ProductVariantsBulkInput!]!) { productVariantsBulkUpdate }';
+  const PRICES = variantPricesQuery.query;
+  const SET_PRICES = variantPricesSetMutation.query;
 
   async function shopWithAdmin(currency = 'USD') {
     const shop = sim('http://127.0.0.1:9', { currency });
     const admin = await shop.startAdmin({ accessToken: TOKEN });
     open.push(admin);
     const post = async (query: string, variables: Record<string, unknown>) => {
-      const res = await fetch(`${admin.url}/admin/api/2025-10/graphql.json`, {
+      const res = await fetch(`${admin.url}/admin/api/2026-10/graphql.json`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-shopify-access-token': TOKEN },
         body: JSON.stringify({ query, variables }),
@@ -768,12 +848,12 @@ describe('shopify simulator: variant prices over the Admin GraphQL API', () => {
 
 describe('shopify simulator: orders, refunds and webhook subscriptions over the Admin GraphQL API', () => {
   const TOKEN = 'shpat_sim_test_token_0004';
-  const ORDERS = 'query WaybillOrdersUpdatedSince { orders }';
-  const LINES = 'query WaybillOrderLineItems { order }';
-  const REFUNDS = 'query WaybillOrderRefunds { order }';
-  const SUGGEST = 'query WaybillSuggestedRefund { order }';
-  const REFUND = 'mutation WaybillRefundCreate($input: RefundInput!) { refundCreate }';
-  const HOOKS = 'query WaybillWebhookSubscriptions { webhookSubscriptions }';
+  const ORDERS = ordersUpdatedSinceQuery.query;
+  const LINES = orderLineItemsQuery.query;
+  const REFUNDS = orderRefundsQuery.query;
+  const SUGGEST = suggestedRefundQuery.query;
+  const REFUND = refundCreateMutation.query;
+  const HOOKS = webhookSubscriptionsQuery.query;
   const SHIPPABLE = [
     { sku: 'MUG-BLUE', variantId: 44610569208040, price: '12.99' },
     { sku: 'TEE-M', variantId: 44610569208041, price: '25.00' },
@@ -784,7 +864,7 @@ describe('shopify simulator: orders, refunds and webhook subscriptions over the 
     const admin = await shop.startAdmin({ accessToken: TOKEN });
     open.push(admin);
     const post = async (query: string, variables: Record<string, unknown>) => {
-      const res = await fetch(`${admin.url}/admin/api/2025-10/graphql.json`, {
+      const res = await fetch(`${admin.url}/admin/api/2026-10/graphql.json`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-shopify-access-token': TOKEN },
         body: JSON.stringify({ query, variables }),
@@ -854,17 +934,18 @@ describe('shopify simulator: orders, refunds and webhook subscriptions over the 
     const input = { orderId: order.admin_graphql_api_id, note: 'Out of stock', notify: true, refundLineItems: lines.map((l) => ({ ...l, restockType: 'NO_RESTOCK' })), transactions: [transaction] };
     const refusals = await post(REFUND, {
       input: { ...input, refundLineItems: [{ ...input.refundLineItems[0], quantity: 3 }], transactions: [{ ...transaction, gateway: 'manual' }] },
+      idempotencyKey: 'refund-refused',
     });
     expect(refusals.data.refundCreate.userErrors.map((e: any) => e.field.join('.'))).toEqual(['refundLineItems.0.quantity', 'transactions.0.gateway']);
     expect(admin.refunds(order.id)).toEqual([]);
-    const made = await post(REFUND, { input });
+    const made = await post(REFUND, { input, idempotencyKey: 'refund-made' });
     expect(made.data.refundCreate).toEqual({ refund: { id: expect.stringMatching(/^gid:\/\/shopify\/Refund\//), note: 'Out of stock' }, userErrors: [] });
     expect(admin.refunds(order.id).map((r) => [r.lines.map((l) => l.quantity), r.transactions.map((t) => t.amount)])).toEqual([[[1], [expected]]]);
     expect(admin.order(order.id)?.financial_status).toBe('partially_refunded');
     const state = (await post(REFUNDS, { orderId: order.admin_graphql_api_id, refundsFirst: 10, linesFirst: 10 })).data.order;
     expect(state.refunds.map((r: any) => r.note)).toEqual(['Out of stock']);
     expect(state.lineItems.nodes.map((l: any) => l.refundableQuantity)).toEqual([1, 1]);
-    const over = await post(REFUND, { input: { ...input, transactions: [{ ...transaction, amount: '9999.00' }] } });
+    const over = await post(REFUND, { input: { ...input, transactions: [{ ...transaction, amount: '9999.00' }] }, idempotencyKey: 'refund-over' });
     expect(over.data.refundCreate.userErrors[0].field).toEqual(['transactions', '0', 'amount']);
   });
 
@@ -874,7 +955,7 @@ describe('shopify simulator: orders, refunds and webhook subscriptions over the 
     const order = shop.makeOrder(4, SHIPPABLE, [1, 1]);
     shop.recordOrder(order);
     const tee = only(order.line_items, 1);
-    await post(REFUND, { input: { orderId: order.admin_graphql_api_id, refundLineItems: [{ lineItemId: tee.admin_graphql_api_id, quantity: 1, restockType: 'NO_RESTOCK' }] } });
+    await post(REFUND, { input: { orderId: order.admin_graphql_api_id, refundLineItems: [{ lineItemId: tee.admin_graphql_api_id, quantity: 1, restockType: 'NO_RESTOCK' }] }, idempotencyKey: 'refund-tee' });
     expect((await shop.settled()).map((d) => d.status)).toEqual([200]);
     const { payload, delivery } = await shop.refundInAdmin(order.id, [{ sku: 'MUG-BLUE', quantity: 1 }], { note: 'damaged' });
     expect(delivery.status).toBe(200);

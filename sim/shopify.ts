@@ -57,6 +57,8 @@ import {
   type SimFulfillmentOrderRequestStatus,
   type SimFulfillmentService,
 } from './shopify-fulfillment-service.ts';
+import { checkRequest, schemaOf, servedVersion } from './shopify-graphql.ts';
+import { IdempotencyKeys, idempotencyOf, type IdempotentCall } from './shopify-idempotency.ts';
 import { priceNode, priceOperations, type PriceCatalog, type SimPriceUpdate } from './shopify-prices.ts';
 import {
   adminRefund,
@@ -87,7 +89,7 @@ export interface ShopifySimOptions {
   webhookUrl: string;
   /** The app's client secret: the key of X-Shopify-Hmac-Sha256. */
   secret: string;
-  /** Default '2025-10'. */
+  /** The webhooks' version (X-Shopify-API-Version of each delivery); default '2026-10'. */
   apiVersion?: string;
   /** Default 1. */
   seed?: number;
@@ -368,7 +370,7 @@ export function createShopifySim(opts: ShopifySimOptions): ShopifySim {
 // ---------------------------------------------------------------------------------------------------------------
 // Delivery
 
-const DEFAULT_API_VERSION = '2025-10';
+const DEFAULT_API_VERSION = '2026-10';
 const DEFAULT_TIMEOUT_MS = 5_000;
 /** Shopify spreads its retries over 4 hours; a simulator compresses that to milliseconds. */
 const RETRY_BACKOFF_CAP_MS = 1_000;
@@ -1068,11 +1070,14 @@ function updatedOrder(order: ShopifyOrder, laterMs: number, changes: Partial<Sho
 // Admin GraphQL API
 //
 // Written from shopify.dev ("GraphQL Admin API rate limits", the FulfillmentOrder and Fulfillment objects,
-// fulfillmentCreate and FulfillmentInput, "Shopify API access tokens"), not from src/. It is not a GraphQL server:
-// it recognises the operations Waybill sends by their operation name (the request's `operationName`, else the name
-// in the document), reads only their `variables`, and answers with the fields those documents select. The document
-// itself is not parsed. An operation it does not know is answered with a GraphQL error that names it, so a hub that
-// starts sending something new fails loudly here rather than being answered wrongly.
+// fulfillmentCreate and FulfillmentInput, "Shopify API access tokens"), not from src/. Every request is first checked
+// as Shopify's server would (./shopify-graphql.ts): the version in the URL against the support window on the shop's
+// clock (X-Shopify-API-Version names the version that answers), the document validated and its variables coerced
+// against Shopify's published schema of that version. It is not a GraphQL executor: it then recognises the operations
+// Waybill sends by their operation name (the request's `operationName`, else the name in the document), reads their
+// `variables`, and answers with the fields those documents select. An operation it does not know is answered with a
+// GraphQL error that names it, so a hub that starts sending something new fails loudly here rather than being
+// answered wrongly.
 //
 // Costs follow Shopify's rules in a simplified form: an object costs 1, a connection 2 + first × one node, a
 // mutation 10. The bucket is charged the requested cost and refunded the difference to the actual cost; a call
@@ -1089,6 +1094,8 @@ export interface ShopifyAdminOptions {
   throttledStatus?: 200 | 429;
   /** Default: any free port. */
   port?: number;
+  /** The shop's clock, which decides the API versions it supports (see ./shopify-graphql.ts); default the wall clock. */
+  now?: () => Date;
 }
 
 /** Something to go wrong with the next call(s) of one operation. */
@@ -1102,11 +1109,15 @@ export type AdminFault =
 
 export interface AdminCall {
   operationName: string;
+  /** The version in the request's URL. */
   apiVersion: string;
+  /** The version that answered (X-Shopify-API-Version): another one when the asked one is out of support. */
+  servedVersion: string;
   variables: Record<string, unknown>;
   /** 0 when the answer was lost on purpose. */
   status: number;
-  outcome: 'ok' | 'throttled' | 'user-errors' | 'unauthorized' | 'error' | 'lost';
+  /** `invalid`: the document or its variables do not fit the served version's schema. */
+  outcome: 'ok' | 'throttled' | 'user-errors' | 'unauthorized' | 'error' | 'invalid' | 'lost';
 }
 
 export interface SimLocation {
@@ -1233,7 +1244,8 @@ export interface SimInventorySet {
     sku: string | null;
     locationId: string;
     quantity: number;
-    compareQuantity: number | null;
+    /** null: set without the compare-and-set check. */
+    changeFromQuantity: number | null;
   }[];
   /** Shopify applies every quantity of a call or none of them. */
   outcome: 'applied' | 'refused';
@@ -1434,7 +1446,7 @@ class BackOffice {
 
 // --- Inventory --------------------------------------------------------------------------------------------------
 //
-// Written from shopify.dev (ProductVariant, InventoryItem, InventoryLevel and its quantities, Location, the 2025-10
+// Written from shopify.dev (ProductVariant, InventoryItem, InventoryLevel and its quantities, Location, the 2026-10
 // inventorySetQuantities mutation with InventorySetQuantitiesUserErrorCode, "Shopify API limits"). Only the
 // `available` quantity is kept, per inventory item and location; orders placed here do not take from it (a test
 // moves it with setAvailable, as a sale or an edit on Shopify's side would).
@@ -1469,14 +1481,13 @@ interface SetQuantity {
   inventoryItemId: string;
   locationId: string;
   quantity: number;
-  compareQuantity: number | null;
+  changeFromQuantity: number | null;
 }
 
 interface SetRequest {
   name: string;
   reason: string;
   referenceDocumentUri: string | null;
-  ignoreCompareQuantity: boolean;
   quantities: SetQuantity[];
 }
 
@@ -1592,7 +1603,7 @@ class Inventory implements PriceCatalog {
     }
     const seen = new Set<string>();
     request.quantities.forEach((q, i) => {
-      const error = this.checkQuantity(q, request.ignoreCompareQuantity, seen);
+      const error = this.checkQuantity(q, seen);
       if (error) refuse(error.code, ['input', 'quantities', String(i), error.field], error.message);
     });
     return errors;
@@ -1600,7 +1611,6 @@ class Inventory implements PriceCatalog {
 
   private checkQuantity(
     q: SetQuantity,
-    ignoreCompare: boolean,
     seen: Set<string>,
   ): { code: string; field: string; message: string } | undefined {
     const item = this.item(q.inventoryItemId);
@@ -1630,17 +1640,10 @@ class Inventory implements PriceCatalog {
     if (q.quantity > MAX_INVENTORY_QUANTITY) {
       return { code: 'INVALID_QUANTITY_TOO_HIGH', field: 'quantity', message: 'Over 1,000,000,000.' };
     }
-    if (ignoreCompare) return undefined;
-    if (q.compareQuantity === null) {
-      return {
-        code: 'COMPARE_QUANTITY_REQUIRED',
-        field: 'compareQuantity',
-        message: 'compareQuantity is missing.',
-      };
-    }
-    if (q.compareQuantity === current) return undefined;
-    const message = `The shop has ${current}, not the compareQuantity ${q.compareQuantity}: it changed since it was read.`;
-    return { code: 'COMPARE_QUANTITY_STALE', field: 'compareQuantity', message };
+    // 2026-04 on: null opts out of the check, and the field must be there (readSetQuantity refuses it missing).
+    if (q.changeFromQuantity === null || q.changeFromQuantity === current) return undefined;
+    const message = `The shop has ${current}, not the changeFromQuantity ${q.changeFromQuantity}: it changed since it was read.`;
+    return { code: 'CHANGE_FROM_QUANTITY_STALE', field: 'changeFromQuantity', message };
   }
 
   private place(name?: string): SimLocation {
@@ -1668,10 +1671,8 @@ function readSetInput(input: unknown): SetRequest {
   if (!isRecord(input) || typeof input.name !== 'string' || typeof input.reason !== 'string') {
     throw new GraphqlError(INVALID_SET_INPUT);
   }
-  const { referenceDocumentUri: uri, ignoreCompareQuantity: ignore } = input;
+  const { referenceDocumentUri: uri } = input;
   if (uri !== undefined && uri !== null && typeof uri !== 'string') throw new GraphqlError(INVALID_SET_INPUT);
-  if (ignore !== undefined && ignore !== null && typeof ignore !== 'boolean')
-    throw new GraphqlError(INVALID_SET_INPUT);
   if (input.name === 'on_hand') {
     throw new GraphqlError(
       'The Shopify simulator keeps only the available quantity: on_hand is not simulated',
@@ -1681,7 +1682,6 @@ function readSetInput(input: unknown): SetRequest {
     name: input.name,
     reason: input.reason,
     referenceDocumentUri: uri ?? null,
-    ignoreCompareQuantity: ignore === true,
     quantities: inputArray(input.quantities, INVALID_SET_INPUT).map(readSetQuantity),
   };
 }
@@ -1695,13 +1695,17 @@ function readSetQuantity(value: unknown): SetQuantity {
   ) {
     throw new GraphqlError(INVALID_SET_INPUT);
   }
-  const compare = value.compareQuantity ?? null;
-  if (compare !== null && !Number.isInteger(compare)) throw new GraphqlError(INVALID_SET_INPUT);
+  // "This field is mandatory: you must explicitly pass in a value, even if that value is null" (InventoryQuantityInput).
+  if (!('changeFromQuantity' in value)) {
+    throw new GraphqlError(`${INVALID_SET_INPUT}: changeFromQuantity is required on every quantity (null to set without comparing)`);
+  }
+  const from = value.changeFromQuantity;
+  if (from !== null && !Number.isInteger(from)) throw new GraphqlError(INVALID_SET_INPUT);
   return {
     inventoryItemId: value.inventoryItemId,
     locationId: value.locationId,
     quantity: value.quantity as number,
-    compareQuantity: compare as number | null,
+    changeFromQuantity: from as number | null,
   };
 }
 
@@ -2133,11 +2137,14 @@ class AdminServer implements ShopifyAdmin {
   private readonly faults = new Map<string, AdminFault[]>();
   private readonly hooks = new Map<string, (() => void)[]>();
   private readonly server: Server;
+  private readonly replays = new IdempotencyKeys();
+  private readonly now: () => Date;
 
   constructor(
     private readonly office: BackOffice,
     private readonly opts: ShopifyAdminOptions,
   ) {
+    this.now = opts.now ?? (() => new Date());
     this.bucket = new LeakyBucket(opts.maximumAvailable ?? 2_000, opts.restoreRate ?? 100);
     this.throttledStatus = opts.throttledStatus ?? 200;
     this.server = createServer((req, res) => {
@@ -2212,13 +2219,17 @@ class AdminServer implements ShopifyAdmin {
     const match = /^\/admin\/api\/([^/]+)\/graphql\.json$/.exec(
       new URL(req.url ?? '/', 'http://sim').pathname,
     );
-    if (!match || req.method !== 'POST') return sendJson(res, 404, { errors: 'Not Found' });
+    const served = match ? servedVersion(match[1] ?? '', this.now()) : null;
+    if (!match || !served || req.method !== 'POST') return sendJson(res, 404, { errors: 'Not Found' });
+    // On every answer, as Shopify does: the version that answered, which differs from the URL's when it fell forward.
+    res.setHeader('x-shopify-api-version', served);
     const raw = await readBody(req);
     const body = parseJson(raw);
     const request = isRecord(body) ? body : {};
     const call: AdminCall = {
       operationName: operationNameOf(request),
       apiVersion: match[1] ?? '',
+      servedVersion: served,
       variables: isRecord(request.variables) ? request.variables : {},
       status: 0,
       outcome: 'error',
@@ -2234,8 +2245,17 @@ class AdminServer implements ShopifyAdmin {
     if (typeof request.query !== 'string') {
       return answer(400, 'error', { errors: { query: 'Required parameter missing or invalid' } });
     }
+    const schema = schemaOf(served);
+    if (!schema) {
+      // Not Shopify's answer: the simulator checks documents against 2026-10's schema and later versions only.
+      return answer(200, 'invalid', { errors: [{ message: `The Shopify simulator has no schema of Admin API version ${served}` }] });
+    }
+    const checked = checkRequest(schema, request.query, typeof request.operationName === "string" && request.operationName ? request.operationName : undefined, call.variables);
+    if (!checked.ok) return answer(200, 'invalid', { errors: checked.errors });
     try {
-      this.execute(call, res, answer);
+      const idempotent = idempotencyOf(schema, checked.operation, checked.variables);
+      if (idempotent && 'refusal' in idempotent) throw new GraphqlError(idempotent.refusal, 'BAD_REQUEST');
+      this.execute(call, res, answer, idempotent);
     } catch (error) {
       if (!(error instanceof GraphqlError)) throw error;
       const extensions = error.code ? { code: error.code } : {};
@@ -2247,7 +2267,10 @@ class AdminServer implements ShopifyAdmin {
     call: AdminCall,
     res: ServerResponse,
     answer: (status: number, outcome: AdminCall['outcome'], payload: unknown) => void,
+    idempotent: IdempotentCall | undefined,
   ): void {
+    const replay = idempotent && this.replays.answer(idempotent, call.variables);
+    if (replay) return answer(200, replay.outcome, replay.payload);
     const operation = OPERATIONS[call.operationName];
     if (!operation)
       throw new GraphqlError(
@@ -2278,15 +2301,16 @@ class AdminServer implements ShopifyAdmin {
     this.hooks.get(call.operationName)?.shift()?.();
     const ran = operation.run(this.office, call.variables);
     this.bucket.refund(requested - ran.actualCost);
+    const outcome = ran.userErrors ? 'user-errors' : 'ok';
+    const payload = { data: ran.data, extensions: { cost: this.cost(requested, ran.actualCost) } };
+    // Kept before the answer can be lost: the retry with the same key is answered this, and nothing runs twice.
+    if (idempotent) this.replays.keep(idempotent, call.variables, outcome, payload);
     if (fault?.kind === 'lose-answer') {
       Object.assign(call, { status: 0, outcome: 'lost' });
       res.destroy();
       return;
     }
-    answer(200, ran.userErrors ? 'user-errors' : 'ok', {
-      data: ran.data,
-      extensions: { cost: this.cost(requested, ran.actualCost) },
-    });
+    answer(200, outcome, payload);
   }
 
   private cost(requested: number, actual: number | null) {

@@ -13,7 +13,11 @@ import { fillBackordersJob } from './app/fill-backorders.ts';
 import { syncChannelPricesJob } from './app/sync-channel-prices.ts';
 import { syncChannelStockJob } from './app/sync-channel-stock.ts';
 import { ackDueJob, sendPurchaseOrderJob } from './app/send-purchase-order.ts';
-import { salesChannels } from './connectors/channels/registry.ts';
+import { salesChannels, type ChannelRegistry } from './connectors/channels/registry.ts';
+import type { SalesChannelAdapter } from './connectors/channels/sales-channel.ts';
+import { createShopifyAdapter } from './connectors/channels/shopify/index.ts';
+import type { ServedVersionNote } from './connectors/channels/shopify/api-version.ts';
+import { noteServedApiVersion } from './app/channel-api-version.ts';
 import { supplierTransports } from './connectors/suppliers/registry.ts';
 import type { Clock, IdGenerator } from './domain/ids.ts';
 import type { HttpLimits } from './http/limits.ts';
@@ -85,7 +89,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     clock,
     secrets: SecretBox.fromKey(options.secretKey ?? resolveSecretKey(databaseUrl)),
     transports: supplierTransports,
-    channels: salesChannels,
+    channels: withShopifyVersionNotes(salesChannels, { db: store.db, clock, log }),
     log,
   };
   for (const job of [sendPurchaseOrderJob.bind(ctx), ackDueJob.bind(ctx), notifyChannelJob.bind(ctx), processChannelDeliveryJob.bind(ctx), syncChannelStockJob.bind(ctx), refundAtChannelJob.bind(ctx), syncChannelPricesJob.bind(ctx), catchUpChannelJob.bind(ctx), answerFulfilmentRequestsJob.bind(ctx), fillBackordersJob.bind(ctx)]) jobs.set(job.kind, job);
@@ -160,4 +164,12 @@ export function resolveSecretKey(databaseUrl: string): string {
     }
   }
   return readFileSync(file, 'utf8').trim();
+}
+
+/** The registry with a Shopify adapter that keeps and logs, once, an answer in another API version than asked. */
+function withShopifyVersionNotes(channels: ChannelRegistry, deps: Parameters<typeof noteServedApiVersion>[0]): ChannelRegistry {
+  const servedVersion = (note: ServedVersionNote) => {
+    noteServedApiVersion(deps, note).catch((error: unknown) => deps.log.error('could not keep the Shopify API version note', { error: String(error) }));
+  };
+  return { ...channels, shopify: createShopifyAdapter({ servedVersion }) as SalesChannelAdapter };
 }

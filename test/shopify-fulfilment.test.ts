@@ -77,7 +77,7 @@ describeEachDatabase('fulfilments out to Shopify', (dialect) => {
       ['East warehouse', 'CLOSED', [0, 0]],
       ['West warehouse', 'CLOSED', [0]],
     ]);
-    expect(new Set(admin.calls.map((c) => c.apiVersion))).toEqual(new Set(['2025-10']));
+    expect(new Set(admin.calls.map((c) => c.apiVersion))).toEqual(new Set(['2026-10']));
     const stored = await t.hub.store.db.selectFrom('orders').select('id').where('external_id', '=', String(order.id)).executeTakeFirstOrThrow();
     const { body: view } = await t.api(`/api/v1/orders/${stored.id}`);
     expect(view.events.filter((e: any) => e.type === 'channel.notified')).toHaveLength(2);

@@ -19,9 +19,12 @@ describeEachDatabase('stock out to Shopify', (dialect) => {
   let t: TestHub;
   let shop: ShopifySim;
   let admin: ShopifyAdmin;
+  /** The hub's clock runs this far ahead of the wall clock: a test skips minutes without waiting for them. */
+  let aheadMs = 0;
 
   beforeEach(async () => {
-    t = await startTestHub(dialect, { worker: true, workerOptions: { pollMs: 20 } });
+    aheadMs = 0;
+    t = await startTestHub(dialect, { worker: true, workerOptions: { pollMs: 20 }, clock: { now: () => new Date(Date.now() + aheadMs) } });
     shop = createShopifySim({ shopDomain: SHOP, webhookUrl: `${t.url}/webhooks/shopify/shop`, secret: WEBHOOK_SECRET, seed: 11 });
     admin = await shop.startAdmin({ accessToken: TOKEN });
     // Shopify's own numbers before Waybill is connected: whatever the merchant last typed in.
@@ -59,7 +62,7 @@ describeEachDatabase('stock out to Shopify', (dialect) => {
     await connect();
     await showsOnShopify({ 'MUG-BLUE': 10, 'TEE-RED-M': 12, 'LAMP-OAK': 5 });
     // Every set compared against what Shopify had, and said which sync batch it came from.
-    expect(applied().flatMap((s) => s.quantities.map((q) => `${q.sku} ${q.compareQuantity}→${q.quantity}`)).sort()).toEqual(['LAMP-OAK 1→5', 'MUG-BLUE 0→10', 'TEE-RED-M 50→12']);
+    expect(applied().flatMap((s) => s.quantities.map((q) => `${q.sku} ${q.changeFromQuantity}→${q.quantity}`)).sort()).toEqual(['LAMP-OAK 1→5', 'MUG-BLUE 0→10', 'TEE-RED-M 50→12']);
     expect(applied().every((s) => s.reason === 'correction' && s.referenceDocumentUri?.startsWith('gid://waybill/StockSync/shop'))).toBe(true);
 
     expect((await t.api('/api/v1/channels/storefront/orders', { body: orderBody('own-1', [{ sku: 'MUG-BLUE', quantity: 3 }]) })).status).toBe(201);
@@ -81,8 +84,8 @@ describeEachDatabase('stock out to Shopify', (dialect) => {
     expect((await t.api('/api/v1/channels/storefront/orders', { body: orderBody('own-2', [{ sku: 'MUG-BLUE', quantity: 2 }]) })).status).toBe(201);
     await showsOnShopify({ 'MUG-BLUE': 8, 'TEE-RED-M': 12, 'LAMP-OAK': 5 }, 5_000);
     const race = admin.inventorySets().slice(before);
-    expect(race.map((s) => [s.outcome, s.userErrors.map((e) => e.code), s.quantities.map((q) => `${q.sku} ${q.compareQuantity}→${q.quantity}`)])).toEqual([
-      ['refused', ['COMPARE_QUANTITY_STALE'], ['MUG-BLUE 10→8']],
+    expect(race.map((s) => [s.outcome, s.userErrors.map((e) => e.code), s.quantities.map((q) => `${q.sku} ${q.changeFromQuantity}→${q.quantity}`)])).toEqual([
+      ['refused', ['CHANGE_FROM_QUANTITY_STALE'], ['MUG-BLUE 10→8']],
       ['applied', [], ['MUG-BLUE 9→8']],
     ]);
   });
@@ -99,8 +102,15 @@ describeEachDatabase('stock out to Shopify', (dialect) => {
       { sku: 'TEE-RED-M', told: 12 },
     ]);
 
-    // The merchant adds the product on Shopify; the reconciling pass (run now rather than in five minutes) sets it.
+    // Waybill remembers for a few minutes that the shop lacks it: the syncs of the next seconds do not search again.
+    const searches = () => admin.calls.filter((c) => c.operationName === 'WaybillVariantsBySku').length;
+    const searched = searches();
+    await t.hub.store.transact((tx) => t.hub.ctx.queue.enqueue(tx, { kind: syncChannelStockJob.kind, key: 'reconcile-soon', payload: { channelId: 'shop', full: true } }));
+    await until('the pass reported GHOST skipped again', async () => (await skippedEvents()).length > 1);
+    expect(searches()).toBe(searched);
+    // The merchant adds the product on Shopify; the reconciling pass five minutes later finds it and sets it.
     shop.addVariant({ sku: 'GHOST', available: 0 });
+    aheadMs = 5 * 60_000;
     await t.hub.store.transact((tx) => t.hub.ctx.queue.enqueue(tx, { kind: syncChannelStockJob.kind, key: 'reconcile-now', payload: { channelId: 'shop', full: true } }));
     await until('GHOST set on Shopify', () => admin.available('GHOST') === 3);
   });

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { applySetup } from '../../app/apply-setup.ts';
+import { channelApiVersion } from '../../app/channel-api-version.ts';
 import type { AppContext } from '../../app/context.ts';
 import { registeredFulfilmentService } from '../../app/answer-fulfilment-requests.ts';
 import { ConflictError, NotFoundError } from '../../app/errors.ts';
@@ -32,6 +33,13 @@ const channelOut = z.object({
   webhooks: webhookHealthOut.nullable(),
   /** Waybill as the channel's fulfilment service, as registered (null: not one, or not registered yet). */
   fulfilmentService: z.object({ id: z.string(), name: z.string(), locationId: z.string(), callbackUrl: z.string() }).nullable(),
+  /**
+   * The channel's API version (Shopify only, else null): the one Waybill asks for and until when Shopify supports it;
+   * `served` when Shopify last answered with another one (since `servedSince`); warnings from 90 days before the end.
+   */
+  apiVersion: z
+    .object({ requested: z.string(), supportedUntil: z.string(), served: z.string().nullable(), servedSince: z.string().nullable(), warnings: z.array(z.string()) })
+    .nullable(),
 });
 
 /** Setup as data, the catalogue of partners, and the dead-letter list. */
@@ -78,6 +86,7 @@ export function adminRoutes(ctx: AppContext, guard: Guards, jobs: ReadonlyMap<st
           polledUntil: c.polled_until === null ? null : new Date(c.polled_until).toISOString(),
           webhooks: c.webhook_health ? (JSON.parse(c.webhook_health) as z.infer<typeof webhookHealthOut>) : null,
           fulfilmentService: await registeredFulfilmentService(ctx.store.db, c.id),
+          apiVersion: await channelApiVersion(ctx.store.db, c, ctx.clock.now()),
         }))),
       }),
     );

@@ -1,8 +1,5 @@
 import { z } from 'zod';
 
-/** The Admin API version Waybill speaks, pinned: Shopify supports each stable version for at least 12 months. */
-export const SHOPIFY_API_VERSION = '2025-10';
-
 export const shopifyConfig = z.object({
   shopDomain: z.string().regex(/^[a-z0-9][a-z0-9-]*\.myshopify\.com$/),
   /**

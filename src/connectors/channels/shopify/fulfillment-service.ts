@@ -5,7 +5,7 @@ import type { FulfilmentAnswer, FulfilmentRequest, FulfilmentService } from '../
 import { fulfillmentOrderLinesQuery, PAGE, type AdminClient, type FulfillmentOrderLine, type Operation } from './graphql.ts';
 
 /**
- * Waybill as a Shopify fulfillment service (shopify.dev, "Build for fulfillment services", Admin GraphQL 2025-10).
+ * Waybill as a Shopify fulfillment service (shopify.dev, "Build for fulfillment services", Admin GraphQL 2026-10).
  * fulfillmentServiceCreate makes a location named after the service; lines stocked there get fulfillment orders
  * assigned to Waybill. When the merchant requests fulfillment (or cancellation), Shopify POSTs a bare
  * `{"kind": …}` to `<callbackUrl>/fulfillment_order_notification` (http/routes/webhooks.ts): a nudge, no more, and
@@ -93,7 +93,7 @@ export const rejectFulfillmentRequestMutation = answerMutation(
 export const acceptCancellationRequestMutation = answerMutation('WaybillAcceptCancellationRequest', 'fulfillmentOrderAcceptCancellationRequest', 'id: $id, message: $message', '$id: ID!, $message: String');
 export const rejectCancellationRequestMutation = answerMutation('WaybillRejectCancellationRequest', 'fulfillmentOrderRejectCancellationRequest', 'id: $id, message: $message', '$id: ID!, $message: String');
 
-/** Shopify's FulfillmentOrderRejectionReason (2025-10) for each of Waybill's refusals. */
+/** Shopify's FulfillmentOrderRejectionReason (2026-10) for each of Waybill's refusals. */
 const REJECTION_REASON: Readonly<Record<FulfilmentRefusal, string>> = {
   out_of_stock: 'INVENTORY_OUT_OF_STOCK',
   no_supplier: 'INELIGIBLE_PRODUCT',

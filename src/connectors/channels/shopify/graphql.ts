@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { PermanentError } from '../../../jobs/job.ts';
 import { costOf, describeCost, retryThrottled, ShopifyThrottledError, throttleWaitMs } from './throttle.ts';
@@ -166,12 +167,15 @@ export const inventoryLevelsQuery: Operation<{ nodes: (InventoryItemLevel | null
   data: z.object({ nodes: z.array(inventoryItemLevel.nullable()) }),
 };
 
-/** InventorySetQuantitiesInput (2025-10): absolute quantities, each applied only if the shop still has `compareQuantity`. */
+/**
+ * InventorySetQuantitiesInput (2026-10): absolute quantities, each applied only if the shop still has its
+ * `changeFromQuantity` (which must be given, null opting out of the check; no quantity Waybill sends opts out).
+ */
 export interface InventorySetInput {
   name: 'available';
   reason: string;
   referenceDocumentUri: string;
-  quantities: { inventoryItemId: string; locationId: string; quantity: number; compareQuantity: number }[];
+  quantities: { inventoryItemId: string; locationId: string; quantity: number; changeFromQuantity: number }[];
 }
 
 const inventoryUserError = z.object({ code: z.string().nullable().optional(), field: z.array(z.string()).nullable().optional(), message: z.string() });
@@ -179,11 +183,23 @@ export type InventoryUserError = z.infer<typeof inventoryUserError>;
 
 export const inventorySetMutation: Operation<{ inventorySetQuantities: { userErrors: InventoryUserError[] } | null }> = {
   name: 'WaybillInventorySet',
-  query: `mutation WaybillInventorySet($input: InventorySetQuantitiesInput!) {
-  inventorySetQuantities(input: $input) { inventoryAdjustmentGroup { id } userErrors { code field message } }
+  // @idempotent is required on inventorySetQuantities from 2026-04 (https://shopify.dev/docs/api/usage/implementing-idempotency).
+  query: `mutation WaybillInventorySet($input: InventorySetQuantitiesInput!, $idempotencyKey: String!) {
+  inventorySetQuantities(input: $input) @idempotent(key: $idempotencyKey) { inventoryAdjustmentGroup { id } userErrors { code field message } }
 }`,
   data: z.object({ inventorySetQuantities: z.object({ userErrors: z.array(inventoryUserError) }).nullable() }),
 };
+
+/**
+ * The `@idempotent(key:)` of one request: the same for the same request sent again (a retry after a lost answer
+ * is answered what the first got, and nothing is done twice), another for any other request, as Shopify asks
+ * ("distinct requests need different keys"): a hash of what the request is for (a batch, a refund) and its
+ * variables, shaped as the UUID Shopify recommends.
+ */
+export function idempotencyKey(purpose: string, variables: unknown): string {
+  const hex = createHash('sha256').update(`${purpose}\n${JSON.stringify(variables)}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
 
 const graphqlError = z.object({ message: z.string(), extensions: z.object({ code: z.string().optional() }).optional() });
 const envelope = z.object({ data: z.unknown().optional(), errors: z.array(graphqlError).optional() });

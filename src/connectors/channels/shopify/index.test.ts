@@ -80,7 +80,7 @@ describe('shopify.notifyFulfilment against the simulated Admin API', () => {
     ]);
     expect(made.every((f) => f.trackingInfo.number === '1Z999AA10123456784' && f.trackingInfo.company === 'UPS' && f.notifyCustomer)).toBe(true);
     expect(admin.fulfillmentOrders(order.id).map((fo) => fo.status)).toEqual(['CLOSED', 'CLOSED']);
-    expect(new Set(admin.calls.map((c) => c.apiVersion))).toEqual(new Set(['2025-10']));
+    expect(new Set(admin.calls.map((c) => c.apiVersion))).toEqual(new Set(['2026-10']));
   });
 
   it('a partial shipment leaves the rest open; the same notice again sends nothing', async () => {

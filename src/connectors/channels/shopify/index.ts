@@ -24,7 +24,15 @@ import { refundShopifyOrder } from './refund.ts';
 import { shopifyWebhookHealth } from './webhook-health.ts';
 import { MAX_STOCK_BATCH, pushShopifyStock } from './stock.ts';
 import { VariantMemory } from './variants.ts';
-import { adminEndpoint } from './transport.ts';
+import { adminBase, adminEndpoint, type AdminEndpoint } from './transport.ts';
+import { ServedVersionWatch, type ServedVersionNote } from './api-version.ts';
+
+export interface ShopifyAdapterOptions {
+  /** Told once per shop and version (per process) when Shopify answers with another API version than Waybill asks. */
+  servedVersion?: (note: ServedVersionNote) => void;
+}
+
+type EndpointOf = (config: ShopifyConfig, secrets: ShopifySecrets) => AdminEndpoint;
 
 /**
  * A Shopify store. Orders come in through webhooks (http/routes/webhooks.ts, verified with ./webhook.ts, mapped with
@@ -39,31 +47,31 @@ import { adminEndpoint } from './transport.ts';
  * Each adapter remembers which variant each SKU is (./variants.ts), per shop, for as long as it lives; channels are created
  * afresh for every job, so the memory is the adapter's.
  */
-export function createShopifyAdapter(): SalesChannelAdapter<ShopifyConfig, ShopifySecrets> {
+export function createShopifyAdapter(options: ShopifyAdapterOptions = {}): SalesChannelAdapter<ShopifyConfig, ShopifySecrets> {
   const memory = new VariantMemory();
+  const watch = new ServedVersionWatch(options.servedVersion);
+  const endpointOf: EndpointOf = (config, secrets) => adminEndpoint(config, secrets, (served) => watch.saw(adminBase(config), served));
   return {
     kind: 'shopify',
     config: shopifyConfig,
     secrets: shopifySecrets,
     create: (config, secrets) => ({
-      notifyFulfilment: (notice, options) => fulfilShipment(config, secrets, notice, options.signal),
+      notifyFulfilment: async (notice, options) => fulfilShipment(config, endpointOf(config, secrets), notice, options.signal),
       // Without an Admin API token the channel only sends orders in, and takes no stock.
       ...(secrets.accessToken && {
         maxStockBatch: MAX_STOCK_BATCH,
         pushStock: (levels, options) => {
-          const endpoint = adminEndpoint(config, secrets);
-          const push = { client: adminClient(endpoint, options.signal), memory: memory.of(endpoint.url), locationId: config.locationId, batchKey: options.batchKey };
+          const push = { client: adminClient(endpointOf(config, secrets), options.signal), memory: memory.of(adminBase(config)), locationId: config.locationId, batchKey: options.batchKey, now: options.now.getTime() };
           return pushShopifyStock(push, levels);
         },
         maxPriceBatch: MAX_PRICE_BATCH,
         pushPrices: (prices, options) => {
-          const endpoint = adminEndpoint(config, secrets);
-          return pushShopifyPrices({ client: adminClient(endpoint, options.signal), memory: memory.of(endpoint.url) }, prices);
+          return pushShopifyPrices({ client: adminClient(endpointOf(config, secrets), options.signal), memory: memory.of(adminBase(config)), now: options.now.getTime() }, prices);
         },
-        refund: (notice, options) => refundShopifyOrder(adminClient(adminEndpoint(config, secrets), options.signal), notice),
-        pollOrders: (query, options) => pollShopifyOrders(adminClient(adminEndpoint(config, secrets), options.signal), POLLED_CHANNEL, query, config.releaseWhen),
-        webhookHealth: (options) => shopifyWebhookHealth(adminClient(adminEndpoint(config, secrets), options.signal), options.deliveryUrl),
-        ...(config.fulfillmentService && fulfillmentServiceCalls(config, secrets, config.fulfillmentService.name)),
+        refund: (notice, options) => refundShopifyOrder(adminClient(endpointOf(config, secrets), options.signal), notice),
+        pollOrders: (query, options) => pollShopifyOrders(adminClient(endpointOf(config, secrets), options.signal), POLLED_CHANNEL, query, config.releaseWhen),
+        webhookHealth: (options) => shopifyWebhookHealth(adminClient(endpointOf(config, secrets), options.signal), options.deliveryUrl),
+        ...(config.fulfillmentService && fulfillmentServiceCalls(() => endpointOf(config, secrets), config.fulfillmentService.name)),
       }),
     }),
     interpretWebhook: (channelId, topic, payload, config) => {
@@ -84,8 +92,8 @@ export function createShopifyAdapter(): SalesChannelAdapter<ShopifyConfig, Shopi
 export const shopify = createShopifyAdapter();
 
 /** Waybill as the shop's fulfillment service (./fulfillment-service.ts): only when the channel's config names one. */
-function fulfillmentServiceCalls(config: ShopifyConfig, secrets: ShopifySecrets, name: string): Pick<SalesChannel, 'registerFulfilmentService' | 'fulfilmentRequests' | 'answerFulfilmentRequest'> {
-  const client = (signal: AbortSignal) => adminClient(adminEndpoint(config, secrets), signal);
+function fulfillmentServiceCalls(endpoint: () => AdminEndpoint, name: string): Pick<SalesChannel, 'registerFulfilmentService' | 'fulfilmentRequests' | 'answerFulfilmentRequest'> {
+  const client = (signal: AbortSignal) => adminClient(endpoint(), signal);
   return {
     registerFulfilmentService: (options) => registerFulfillmentService(client(options.signal), name, options.callbackUrl),
     fulfilmentRequests: (options) => listFulfillmentRequests(client(options.signal)),
@@ -104,8 +112,8 @@ export const POLLED_CHANNEL = '' as ChannelId;
  * first, so a retry after a lost answer (Shopify did create the fulfillment) or after a partial run (one location
  * of two done) sends only what is missing, and a full repeat sends nothing.
  */
-async function fulfilShipment(config: ShopifyConfig, secrets: ShopifySecrets, notice: FulfilmentNotice, signal: AbortSignal): Promise<void> {
-  const client = adminClient(adminEndpoint(config, secrets), signal);
+async function fulfilShipment(config: ShopifyConfig, endpoint: AdminEndpoint, notice: FulfilmentNotice, signal: AbortSignal): Promise<void> {
+  const client = adminClient(endpoint, signal);
   const orderId = orderGid(notice.externalId);
   const { carrier, trackingNumber, lines } = notice.shipment;
   const wanted = subtract(quantitiesBySku(lines), await fulfilledUnder(client, orderId, trackingNumber));

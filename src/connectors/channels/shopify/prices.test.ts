@@ -34,6 +34,19 @@ describe('shopify.pushPrices against the simulated Admin API', () => {
 
   const updates = () => admin.priceUpdates().map((u) => [u.productId, u.variants.map((v) => `${v.sku} ${v.price} ${v.compareAtPrice}`)]);
 
+  it('two syncs of the same prices at once (start-up and a setup change) send them once', async () => {
+    shop.addVariant({ sku: 'TEE-RED', productId: 1, price: '20.00' });
+    shop.addVariant({ sku: 'MUG', productId: 2, price: '9.00' });
+    const adapter = createShopifyAdapter();
+    const prices = [price('TEE-RED', 1800), price('MUG', 1250)];
+    const outcomes = await Promise.all([push(channel(adapter), prices), push(channel(adapter), prices)]);
+    expect(outcomes).toEqual([{ skipped: [] }, { skipped: [] }]);
+    expect(updates()).toEqual([
+      ['gid://shopify/Product/1', ['TEE-RED 18.00 null']],
+      ['gid://shopify/Product/2', ['MUG 12.50 null']],
+    ]);
+  });
+
   it('sends one productVariantsBulkUpdate per product, setting and clearing compare-at prices', async () => {
     const red = shop.addVariant({ sku: 'TEE-RED', productId: 1, price: '20.00' });
     shop.addVariant({ sku: 'TEE-BLUE', productId: 1, price: '20.00', compareAtPrice: '30.00' });

@@ -9,7 +9,7 @@ import { knownVariants, skuOf, type KnownVariant, type ShopMemory } from './vari
 /**
  * Selling prices out to Shopify: each SKU's variant gets `price` and `compareAtPrice` (the struck-through "was"
  * price; null clears it) with productVariantsBulkUpdate, one call per product, as the mutation takes the variants of
- * one product only (https://shopify.dev/docs/api/admin-graphql/2025-10/mutations/productVariantsBulkUpdate).
+ * one product only (https://shopify.dev/docs/api/admin-graphql/2026-10/mutations/productVariantsBulkUpdate).
  * Prices are Money decimal strings in the shop's currency. Safe to repeat: prices are absolute, and what the shop
  * already has is read first and not sent again.
  */
@@ -52,6 +52,8 @@ export const variantPricesSetMutation: Operation<{ productVariantsBulkUpdate: { 
 export interface PricePush {
   client: AdminClient;
   memory: ShopMemory;
+  /** ms, the job's clock. */
+  now: number;
 }
 
 /** One variant's price as the shop has it now, and as Waybill wants it. */
@@ -62,8 +64,14 @@ interface PriceChange {
   compareAtPrice: Money | null;
 }
 
-/** Sets each SKU's price on Shopify; SKUs Shopify lacks, or refuses, are reported in `skipped`. */
-export async function pushShopifyPrices(push: PricePush, prices: readonly PriceUpdate[]): Promise<StockPushOutcome> {
+/** Sets each SKU's price on Shopify; SKUs Shopify lacks, or refuses, are reported in `skipped`. One push per shop at a time. */
+export function pushShopifyPrices(push: PricePush, prices: readonly PriceUpdate[]): Promise<StockPushOutcome> {
+  const run = push.memory.pricing.catch(() => undefined).then(() => pushPrices(push, prices));
+  push.memory.pricing = run;
+  return run;
+}
+
+async function pushPrices(push: PricePush, prices: readonly PriceUpdate[]): Promise<StockPushOutcome> {
   const skipped: SkippedStock[] = [];
   const wanted = new Map(prices.map((p) => [p.sku, p]));
   const changes = await priceChanges(push, wanted, skipped);
@@ -78,10 +86,10 @@ export async function pushShopifyPrices(push: PricePush, prices: readonly PriceU
  * looked up once more: a price must never land on a variant that no longer sells that SKU.
  */
 async function priceChanges(push: PricePush, wanted: ReadonlyMap<string, PriceUpdate>, skipped: SkippedStock[]): Promise<PriceChange[]> {
-  const first = await readPrices(push, await knownVariants(push.client, push.memory, [...wanted.keys()], skipped), wanted, skipped);
+  const first = await readPrices(push, await knownVariants(push.client, push.memory, [...wanted.keys()], skipped, push.now), wanted, skipped);
   if (first.changed.length === 0) return first.changes;
   for (const sku of first.changed) push.memory.variants.delete(sku);
-  const again = await readPrices(push, await knownVariants(push.client, push.memory, first.changed, skipped), wanted, skipped);
+  const again = await readPrices(push, await knownVariants(push.client, push.memory, first.changed, skipped, push.now), wanted, skipped);
   for (const sku of again.changed) skipped.push({ sku, reason: 'its Shopify variant changed while Waybill read it' });
   return [...first.changes, ...again.changes];
 }

@@ -6,6 +6,7 @@ import { money } from '../../../domain/money.ts';
 import { PermanentError } from '../../../jobs/job.ts';
 import type { RefundNotice, SalesChannel } from '../sales-channel.ts';
 import { createShopifyAdapter, shopify } from './index.ts';
+import { idempotencyKey } from './graphql.ts';
 
 const SHOP = 'demo-shop.myshopify.com';
 const TOKEN = 'shpat_0123456789abcdef0123456789ab';
@@ -89,6 +90,17 @@ describe('shopify.refund against the simulated Admin API', () => {
     expect(creates().map((c) => c.outcome)).toEqual(['lost']);
     await refund(notice(order, [{ sku: 'MUG-BLUE', quantity: 2 }], 'rf_01_other'));
     expect(admin.refunds(order.id).map((r) => r.note)).toEqual(['Out of stock: MUG-BLUE. [waybill rf_01_stock]', 'Out of stock: MUG-BLUE. [waybill rf_01_other]']);
+  });
+
+  it('two runs of the same refund at once both find no refund yet; the idempotency key has Shopify make it once', async () => {
+    const order = placed();
+    const n = notice(order, [{ sku: 'TEE-RED-M', quantity: 1 }]);
+    await Promise.all([refund(n), refund(n)]);
+    expect(creates().map((c) => c.outcome)).toEqual(['ok', 'ok']);
+    const [first, second] = creates().map((c) => c.variables.idempotencyKey);
+    expect(second).toBe(first);
+    expect(first).toBe(idempotencyKey('refund rf_01_stock', creates()[0]!.variables.input));
+    expect(admin.refunds(order.id)).toHaveLength(1);
   });
 
   it('refuses for good, naming the SKU and the numbers, more units than Shopify has left to refund', async () => {

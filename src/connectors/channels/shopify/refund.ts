@@ -1,19 +1,19 @@
 import { z } from 'zod';
 import { PermanentError } from '../../../jobs/job.ts';
 import type { RefundNotice } from '../sales-channel.ts';
-import { orderGid, type AdminClient, type Operation } from './graphql.ts';
+import { idempotencyKey, orderGid, type AdminClient, type Operation } from './graphql.ts';
 import { skuOf } from './variants.ts';
 
 /**
  * Refunds lines of an order at Shopify the documented way
- * (https://shopify.dev/docs/api/admin-graphql/2025-10/mutations/refundCreate): Shopify's own `suggestedRefund` for
+ * (https://shopify.dev/docs/api/admin-graphql/2026-10/mutations/refundCreate): Shopify's own `suggestedRefund` for
  * those line items says how much goes back and to which payment (tax and discounts included, shipping not), and
  * refundCreate makes it, with nothing restocked (drop-ship: no unit comes back to a Shopify location).
  *
- * Safe to repeat: the refund's note ends with a marker holding Waybill's refundId, and an order that already has a
- * refund carrying it is left alone, so a retry after a lost answer does not refund twice. The `@idempotent`
- * directive would make Shopify itself refuse a duplicate, but refundCreate takes it from API version 2026-01 on;
- * Waybill speaks 2025-10 (it becomes mandatory in 2026-04).
+ * Safe to repeat, twice over: the refund's note ends with a marker holding Waybill's refundId, and an order that
+ * already has a refund carrying it is left alone; and refundCreate carries `@idempotent(key:)` (required from
+ * 2026-04), derived from the refundId and the input, so a retry after a lost answer is answered by Shopify with the
+ * refund it made, not a second one.
  */
 export const REFUND_PAGE = {
   /** Order.refunds is a plain list: this many is all Waybill reads, and an order with more is refused loudly. */
@@ -66,8 +66,8 @@ const userError = z.object({ field: z.array(z.string()).nullable().optional(), m
 
 export const refundCreateMutation: Operation<{ refundCreate: { refund: { id: string } | null; userErrors: z.infer<typeof userError>[] } | null }> = {
   name: 'WaybillRefundCreate',
-  query: `mutation WaybillRefundCreate($input: RefundInput!) {
-  refundCreate(input: $input) { refund { id note } userErrors { field message } }
+  query: `mutation WaybillRefundCreate($input: RefundInput!, $idempotencyKey: String!) {
+  refundCreate(input: $input) @idempotent(key: $idempotencyKey) { refund { id note } userErrors { field message } }
 }`,
   data: z.object({ refundCreate: z.object({ refund: z.object({ id }).nullable().optional().default(null), userErrors: z.array(userError) }).nullable() }),
 };
@@ -97,7 +97,7 @@ export async function refundShopifyOrder(client: AdminClient, notice: RefundNoti
     // The presentment currency: what the customer paid in, and what Shopify requires when it is not the shop's.
     ...(suggestedTransactions[0] && { currency: suggestedTransactions[0].amountSet.presentmentMoney.currencyCode }),
   };
-  const { refundCreate } = await client(refundCreateMutation, { input });
+  const { refundCreate } = await client(refundCreateMutation, { input, idempotencyKey: idempotencyKey(`refund ${notice.refundId}`, input) });
   // Not documented; the retry's marker check will see whether the refund was made.
   if (!refundCreate) throw new Error(`refundCreate for order ${notice.externalId} answered without a payload`);
   if (refundCreate.userErrors.length > 0) {

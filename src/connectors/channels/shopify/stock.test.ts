@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createShopifySim, type ShopifyAdmin, type ShopifySim } from '../../../../sim/shopify.ts';
 import { PermanentError } from '../../../jobs/job.ts';
 import type { SalesChannel, StockUpdate } from '../sales-channel.ts';
+import { idempotencyKey } from './graphql.ts';
 import { createShopifyAdapter } from './index.ts';
 
 const SHOP = 'demo-shop.myshopify.com';
@@ -25,8 +26,8 @@ describe('shopify.pushStock against the simulated Admin API', () => {
     return adapter.create(adapter.config.parse({ shopDomain: SHOP, adminUrl: admin.url, ...config }), adapter.secrets.parse({ webhookSecret: SECRET, accessToken: TOKEN }));
   }
 
-  function push(sales: SalesChannel, levels: StockUpdate[], batchKey = 'shop:0:0') {
-    return sales.pushStock!(levels, { signal: AbortSignal.timeout(10_000), now: new Date(), batchKey });
+  function push(sales: SalesChannel, levels: StockUpdate[], batchKey = 'shop:0:0', now = new Date()) {
+    return sales.pushStock!(levels, { signal: AbortSignal.timeout(10_000), now, batchKey });
   }
 
   const named = (name: string) => admin.calls.filter((c) => c.operationName === name);
@@ -46,12 +47,34 @@ describe('shopify.pushStock against the simulated Admin API', () => {
         referenceDocumentUri: 'gid://waybill/StockSync/shop%3A1700000000000%3A0',
         outcome: 'applied',
         quantities: [
-          { sku: 'MUG-BLUE', quantity: 7, compareQuantity: 3 },
-          { sku: 'LAMP "OAK" 1:2', quantity: 0, compareQuantity: 9 },
+          { sku: 'MUG-BLUE', quantity: 7, changeFromQuantity: 3 },
+          { sku: 'LAMP "OAK" 1:2', quantity: 0, changeFromQuantity: 9 },
         ],
       },
     ]);
-    expect(admin.calls.every((c) => c.apiVersion === '2025-10' && !JSON.stringify(c.variables).includes('ignoreCompareQuantity'))).toBe(true);
+    expect(admin.calls.every((c) => c.apiVersion === '2026-10' && c.servedVersion === '2026-10')).toBe(true);
+  });
+
+  it('carries @idempotent(key:): the same for the same request sent again, another for another request', async () => {
+    shop.addVariant({ sku: 'MUG-BLUE', available: 3 });
+    const keys = () => named('WaybillInventorySet').map((c) => c.variables.idempotencyKey);
+    // Lost on the way back: the job's retry reads the quantity Shopify did set, and sends nothing more.
+    admin.fault('WaybillInventorySet', { kind: 'lose-answer' });
+    await expect(push(channel(), [{ sku: 'MUG-BLUE', available: 7 }], 'shop:1:0')).rejects.toThrow(/no answer/);
+    expect(await push(channel(), [{ sku: 'MUG-BLUE', available: 7 }], 'shop:1:0')).toEqual({ skipped: [] });
+    expect([admin.available('MUG-BLUE'), keys().length]).toEqual([7, 1]);
+    // Another batch, or the same batch from another state: other keys; the same request: the same key.
+    for (const [from, batch] of [[3, 'shop:2:0'], [4, 'shop:2:0']] as const) {
+      shop.setAvailable('MUG-BLUE', from);
+      await push(channel(), [{ sku: 'MUG-BLUE', available: 7 }], batch);
+    }
+    const [first, other, changed] = keys();
+    expect(first).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(new Set([first, other, changed]).size).toBe(3);
+    const input = named('WaybillInventorySet')[0]!.variables.input;
+    expect(idempotencyKey('stock shop:1:0', input)).toBe(first);
+    expect(idempotencyKey('stock shop:1:0', structuredClone(input))).toBe(first);
+    expect(sets().map((s) => s.outcome)).toEqual(['applied', 'applied', 'applied']);
   });
 
   it('repeating a push changes nothing; a later push reuses the inventory items it looked up', async () => {
@@ -70,8 +93,8 @@ describe('shopify.pushStock against the simulated Admin API', () => {
     shop.addVariant({ sku: 'TEE-RED-M', available: 2 });
     admin.before('WaybillInventorySet', () => shop.setAvailable('MUG-BLUE', 11));
     await push(channel(), [{ sku: 'MUG-BLUE', available: 6 }, { sku: 'TEE-RED-M', available: 1 }]);
-    expect(sets().map((s) => [s.outcome, s.userErrors.map((e) => e.code), s.quantities.map((q) => `${q.sku} ${q.compareQuantity}→${q.quantity}`)])).toEqual([
-      ['refused', ['COMPARE_QUANTITY_STALE'], ['MUG-BLUE 3→6', 'TEE-RED-M 2→1']],
+    expect(sets().map((s) => [s.outcome, s.userErrors.map((e) => e.code), s.quantities.map((q) => `${q.sku} ${q.changeFromQuantity}→${q.quantity}`)])).toEqual([
+      ['refused', ['CHANGE_FROM_QUANTITY_STALE'], ['MUG-BLUE 3→6', 'TEE-RED-M 2→1']],
       ['applied', [], ['MUG-BLUE 11→6', 'TEE-RED-M 2→1']],
     ]);
     expect([admin.available('MUG-BLUE'), admin.available('TEE-RED-M')]).toEqual([6, 1]);
@@ -107,6 +130,25 @@ describe('shopify.pushStock against the simulated Admin API', () => {
     expect(admin.available('MUG-BLUE')).toBe(5);
     expect(admin.available('mug-blue-xl')).toBe(1);
     expect(sets().map((s) => s.quantities.map((q) => q.sku))).toEqual([['MUG-BLUE']]);
+  });
+
+  it('remembers a SKU the shop does not carry for a few minutes instead of searching for it on every push', async () => {
+    shop.addVariant({ sku: 'MUG-BLUE', available: 3 });
+    const adapter = createShopifyAdapter();
+    const at = (minutes: number) => new Date(Date.UTC(2026, 11, 2, 8, minutes));
+    const searches = () => named('WaybillVariantsBySku').length;
+    const levels = [{ sku: 'MUG-BLUE', available: 4 }, { sku: 'GHOST', available: 2 }];
+    expect(await push(channel({}, adapter), levels, 'shop:1:0', at(0))).toEqual({ skipped: [{ sku: 'GHOST', reason: 'Shopify has no variant with this SKU' }] });
+    expect(searches()).toBe(1);
+    // A second later, and three minutes later: still skipped, with its reason, and not searched for.
+    for (const minute of [0, 3]) {
+      expect(await push(channel({}, adapter), [{ sku: 'GHOST', available: 1 }], `shop:${minute}:1`, at(minute))).toEqual({ skipped: [{ sku: 'GHOST', reason: 'Shopify has no variant with this SKU' }] });
+    }
+    expect(searches()).toBe(1);
+    // The merchant adds it; once the memory runs out it is searched again, found and set.
+    shop.addVariant({ sku: 'GHOST', available: 0 });
+    expect(await push(channel({}, adapter), [{ sku: 'GHOST', available: 1 }], 'shop:5:0', at(5))).toEqual({ skipped: [] });
+    expect([searches(), admin.available('GHOST')]).toEqual([2, 1]);
   });
 
   it('sets stock at the configured location, and refuses for good a location the shop does not have', async () => {

@@ -1,6 +1,7 @@
 import { PermanentError } from '../../../jobs/job.ts';
 import type { SkippedStock, StockPushOutcome, StockUpdate } from '../sales-channel.ts';
 import {
+  idempotencyKey,
   inventoryLevelsQuery,
   inventorySetMutation,
   PAGE,
@@ -36,6 +37,8 @@ export interface StockPush {
   /** The configured location; absent: the shop's primary location. */
   locationId: string | undefined;
   batchKey: string;
+  /** ms, the job's clock. */
+  now: number;
 }
 
 /** A SKU's inventory item and what the shop has available of it at the location now. */
@@ -104,7 +107,7 @@ async function currentLevels(push: StockPush, place: Place, skus: readonly strin
 
 /** The inventory item of each SKU: remembered, else found by searching the shop's variants by SKU. */
 async function inventoryItems(push: StockPush, skus: readonly string[], skipped: SkippedStock[]): Promise<Map<string, string>> {
-  const variants = await knownVariants(push.client, push.memory, skus, skipped);
+  const variants = await knownVariants(push.client, push.memory, skus, skipped, push.now);
   return new Map([...variants].map(([sku, variant]) => [sku, variant.inventoryItemId]));
 }
 
@@ -144,9 +147,10 @@ async function setQuantities(push: StockPush, place: Place, changes: readonly Le
     reason: REASON,
     // Shown in the shop's inventory history; the same batch sent again carries the same reference.
     referenceDocumentUri: `gid://waybill/StockSync/${encodeURIComponent(push.batchKey)}`,
-    quantities: changes.map((c) => ({ inventoryItemId: c.itemId, locationId: place.id, quantity: wanted.get(c.sku) ?? 0, compareQuantity: c.available })),
+    quantities: changes.map((c) => ({ inventoryItemId: c.itemId, locationId: place.id, quantity: wanted.get(c.sku) ?? 0, changeFromQuantity: c.available })),
   };
-  const { inventorySetQuantities: payload } = await push.client(inventorySetMutation, { input });
+  const idempotency = idempotencyKey(`stock ${push.batchKey}`, input);
+  const { inventorySetQuantities: payload } = await push.client(inventorySetMutation, { input, idempotencyKey: idempotency });
   // Not documented; the next read shows whatever happened.
   if (!payload) throw new Error(`inventorySetQuantities at ${place.name} answered without a payload`);
   return readRefusals(push, payload.userErrors, changes);
@@ -158,7 +162,7 @@ function readRefusals(push: StockPush, errors: readonly InventoryUserError[], ch
   const other: string[] = [];
   for (const error of errors) {
     const change = changes[quantityIndex(error.field)];
-    if (error.code === 'COMPARE_QUANTITY_STALE') answer.stale = true;
+    if (error.code === 'CHANGE_FROM_QUANTITY_STALE') answer.stale = true;
     else if (change && error.code && ITEM_REFUSALS.has(error.code)) {
       // Looked up afresh next time: the variant may have been deleted, or its stock moved.
       push.memory.variants.delete(change.sku);
@@ -173,7 +177,7 @@ function readRefusals(push: StockPush, errors: readonly InventoryUserError[], ch
   return answer;
 }
 
-/** ["input", "quantities", "3", "compareQuantity"] → 3. */
+/** ["input", "quantities", "3", "changeFromQuantity"] → 3. */
 function quantityIndex(field: readonly string[] | null | undefined): number {
   const at = field?.indexOf('quantities') ?? -1;
   return at >= 0 ? Number(field?.[at + 1]) : Number.NaN;

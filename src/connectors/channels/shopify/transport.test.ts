@@ -11,9 +11,9 @@ const REQUEST = { operationName: 'Test', query: 'query Test { shop { name } }', 
 
 describe('adminEndpoint', () => {
   it('is the shop domain under https, or the same path under adminUrl', () => {
-    expect(adminEndpoint(shopifyConfig.parse({ shopDomain: 'a-shop.myshopify.com' }), { webhookSecret: 'x'.repeat(16), accessToken: TOKEN }).url).toBe('https://a-shop.myshopify.com/admin/api/2025-10/graphql.json');
+    expect(adminEndpoint(shopifyConfig.parse({ shopDomain: 'a-shop.myshopify.com' }), { webhookSecret: 'x'.repeat(16), accessToken: TOKEN }).url).toBe('https://a-shop.myshopify.com/admin/api/2026-10/graphql.json');
     const proxied = shopifyConfig.parse({ shopDomain: 'a-shop.myshopify.com', adminUrl: 'http://127.0.0.1:8080/shopify/' });
-    expect(adminEndpoint(proxied, { webhookSecret: 'x'.repeat(16), accessToken: TOKEN }).url).toBe('http://127.0.0.1:8080/shopify/admin/api/2025-10/graphql.json');
+    expect(adminEndpoint(proxied, { webhookSecret: 'x'.repeat(16), accessToken: TOKEN }).url).toBe('http://127.0.0.1:8080/shopify/admin/api/2026-10/graphql.json');
   });
 
   it('refuses a channel without an access token, for good', () => {

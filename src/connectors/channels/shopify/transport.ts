@@ -1,11 +1,14 @@
 import { PermanentError } from '../../../jobs/job.ts';
-import { SHOPIFY_API_VERSION, type ShopifyConfig, type ShopifySecrets } from './credentials.ts';
+import { SHOPIFY_API_VERSION } from './api-version.ts';
+import type { ShopifyConfig, ShopifySecrets } from './credentials.ts';
 import { costOf, describeCost, ShopifyThrottledError, throttleWaitMs } from './throttle.ts';
 
 /** Where and as whom Waybill calls a shop's Admin GraphQL API. */
 export interface AdminEndpoint {
   url: string;
   accessToken: string;
+  /** Told X-Shopify-API-Version of every answer: the version that answered (./api-version.ts). */
+  servedVersion?: (version: string | null) => void;
 }
 
 export interface GraphqlRequest {
@@ -19,12 +22,16 @@ const REQUEST_TIMEOUT_MS = 10_000;
 const DETAIL_CHARS = 300;
 
 /** https://{shop}/admin/api/{version}/graphql.json, or the same path under the configured adminUrl. */
-export function adminEndpoint(config: ShopifyConfig, secrets: ShopifySecrets): AdminEndpoint {
+export function adminEndpoint(config: ShopifyConfig, secrets: ShopifySecrets, servedVersion?: AdminEndpoint['servedVersion']): AdminEndpoint {
   if (!secrets.accessToken) {
     throw new PermanentError(`the Shopify channel for ${config.shopDomain} has no Admin API access token (accessToken in the setup document)`);
   }
-  const base = (config.adminUrl ?? `https://${config.shopDomain}`).replace(/\/+$/, '');
-  return { url: `${base}/admin/api/${SHOPIFY_API_VERSION}/graphql.json`, accessToken: secrets.accessToken };
+  return { url: `${adminBase(config)}/admin/api/${SHOPIFY_API_VERSION}/graphql.json`, accessToken: secrets.accessToken, ...(servedVersion && { servedVersion }) };
+}
+
+/** Where the shop's Admin API answers, without the version path: https://{shop}, or the configured adminUrl. */
+export function adminBase(config: Pick<ShopifyConfig, 'shopDomain' | 'adminUrl'>): string {
+  return (config.adminUrl ?? `https://${config.shopDomain}`).replace(/\/+$/, '');
 }
 
 /**
@@ -35,6 +42,7 @@ export function adminEndpoint(config: ShopifyConfig, secrets: ShopifySecrets): A
  */
 export async function postGraphql(endpoint: AdminEndpoint, request: GraphqlRequest, signal: AbortSignal): Promise<unknown> {
   const response = await send(endpoint, request, signal);
+  endpoint.servedVersion?.(response.headers.get('x-shopify-api-version'));
   const text = redact(await response.text().catch(() => ''), endpoint.accessToken);
   if (response.ok) return parseJson(text, endpoint, request);
   if (response.status === 429) {

@@ -15,7 +15,25 @@ export interface KnownVariant {
 export interface ShopMemory {
   /** The variant per SKU, as last found; forgotten as soon as Shopify disagrees. */
   variants: Map<string, KnownVariant>;
+  /**
+   * SKUs the shop had no variant of when searched, with when to search again (ms): the stock sync runs every second,
+   * and a catalogue shared by several channels has SKUs one shop never lists. A variant added since is found once
+   * this runs out (a few minutes; the reconciling pass asks for every SKU every five).
+   */
+  absent: Map<string, number>;
+  /**
+   * The price push running for the shop, if any. Pushes of one shop run one after the other: each reads the shop's
+   * prices and sends only what differs, so two at once (the start-up sync and a setup change's) would both read the
+   * old prices and send the same update twice.
+   */
+  pricing: Promise<unknown>;
 }
+
+const ABSENT_FOR_MS = 4 * 60_000;
+/** A shop with more absent SKUs than this starts over rather than grow without bound. */
+const MAX_ABSENT = 200_000;
+
+const NO_VARIANT = 'Shopify has no variant with this SKU';
 
 /** Shops by the Admin API address they answer at. */
 export class VariantMemory {
@@ -24,7 +42,7 @@ export class VariantMemory {
   of(shop: string): ShopMemory {
     const known = this.#shops.get(shop);
     if (known) return known;
-    const memory: ShopMemory = { variants: new Map() };
+    const memory: ShopMemory = { variants: new Map(), absent: new Map(), pricing: Promise.resolve() };
     this.#shops.set(shop, memory);
     return memory;
   }
@@ -32,21 +50,26 @@ export class VariantMemory {
 
 /**
  * The variant of each SKU: remembered, else found by searching the shop's variants by SKU (50 SKUs a search). SKUs
- * without exactly one variant are added to `skipped` and left out.
+ * without exactly one variant are added to `skipped` and left out; one without any is not searched again for a while.
  */
-export async function knownVariants(client: AdminClient, memory: ShopMemory, skus: readonly string[], skipped: SkippedStock[]): Promise<Map<string, KnownVariant>> {
+export async function knownVariants(client: AdminClient, memory: ShopMemory, skus: readonly string[], skipped: SkippedStock[], now: number): Promise<Map<string, KnownVariant>> {
   const found = new Map<string, KnownVariant>();
+  if (memory.absent.size > MAX_ABSENT) memory.absent.clear();
   const missing = skus.filter((sku) => {
     const variant = memory.variants.get(sku);
     if (variant) found.set(sku, variant);
-    return !variant;
+    else if ((memory.absent.get(sku) ?? 0) > now) skipped.push({ sku, reason: NO_VARIANT });
+    else return true;
+    return false;
   });
   for (let i = 0; i < missing.length; i += PAGE.skusPerSearch) {
     const batch = missing.slice(i, i + PAGE.skusPerSearch);
     const variants = await variantsWithSkus(client, batch);
     for (const sku of batch) {
       const variant = onlyVariant(sku, variants, skipped);
+      if (!variant && !variants.some((v) => skuOf(v.sku) === sku)) memory.absent.set(sku, now + ABSENT_FOR_MS);
       if (!variant) continue;
+      memory.absent.delete(sku);
       memory.variants.set(sku, variant);
       found.set(sku, variant);
     }
@@ -60,7 +83,7 @@ function onlyVariant(sku: string, variants: readonly VariantNode[], skipped: Ski
   const matching = variants.filter((v) => skuOf(v.sku) === sku);
   const [only] = matching;
   if (only && matching.length === 1) return { id: only.id, productId: only.product.id, inventoryItemId: only.inventoryItem.id };
-  skipped.push({ sku, reason: matching.length === 0 ? 'Shopify has no variant with this SKU' : `${matching.length} Shopify variants share this SKU, so Waybill sets none of them` });
+  skipped.push({ sku, reason: matching.length === 0 ? NO_VARIANT : `${matching.length} Shopify variants share this SKU, so Waybill sets none of them` });
   return undefined;
 }
 

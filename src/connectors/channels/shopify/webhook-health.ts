@@ -5,8 +5,8 @@ import type { AdminClient, Operation } from './graphql.ts';
 /**
  * Whether Shopify still delivers what Waybill needs. Shopify removes a subscription whose deliveries keep failing
  * (after its retries run out), and says so only by e-mail to the app's developer; this lists the app's
- * subscriptions (https://shopify.dev/docs/api/admin-graphql/2025-10/queries/webhookSubscriptions, `uri` being the
- * 2025-10 field for where deliveries go; `endpoint`/`callbackUrl` are deprecated) and reports, per topic Waybill
+ * subscriptions (https://shopify.dev/docs/api/admin-graphql/2026-10/queries/webhookSubscriptions, `uri` being the
+ * 2026-10 field for where deliveries go; `endpoint`/`callbackUrl` are deprecated) and reports, per topic Waybill
  * takes, the one that points at Waybill, or `missing`. Subscriptions declared in the app's shopify.app.toml are
  * not listed by the API: a channel set up that way shows every topic as missing.
  */
