@@ -77,6 +77,19 @@ describe('shopify.refund against the simulated Admin API', () => {
     expect(admin.order(order.id)?.financial_status).toBe('partially_refunded');
   });
 
+  it("names the line item by Shopify's id, whatever SKU the product carries now", async () => {
+    const order = shop.makeOrder(1, ITEMS, [2, 1]);
+    const tee = order.line_items[1]!;
+    // Shopify's line now says TEE-RED-M-2026 (the product was renamed); Waybill's still says TEE-RED-M.
+    shop.recordOrder({ ...order, line_items: order.line_items.map((l) => (l.id === tee.id ? { ...l, sku: 'TEE-RED-M-2026' } : l)) });
+    const bySku = notice(order, [{ sku: 'TEE-RED-M', quantity: 1 }]);
+    await expect(refund(bySku)).rejects.toThrow(/fewer units left to refund/);
+    const byId = notice(order, [{ sku: 'TEE-RED-M', quantity: 1 }]);
+    byId.lines[0]!.channelLineId = String(tee.id);
+    await refund(byId);
+    expect(admin.refunds(order.id)[0]).toMatchObject({ lines: [{ lineItemId: tee.id, quantity: 1 }] });
+  });
+
   it('refunds once when called twice, and when the first answer was lost on the way back', async () => {
     const order = placed();
     const n = notice(order, [{ sku: 'TEE-RED-M', quantity: 1 }]);

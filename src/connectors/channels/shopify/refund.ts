@@ -124,35 +124,40 @@ async function refundState(client: AdminClient, orderId: string): Promise<{ refu
 }
 
 /**
- * Matches refunded quantities by SKU to the order's line items with units left to refund (first come, first taken).
- * Throws PermanentError when Shopify has fewer refundable than asked: someone refunded or edited the order in
- * Shopify, and a person has to decide what is still owed.
+ * Matches each refunded line to the order's line item: by Shopify's line item id where Waybill has it (a product's
+ * SKU may have changed since the order), else by SKU among the items with units left to refund (first come, first
+ * taken). Throws PermanentError when Shopify has fewer refundable than asked: someone refunded or edited the order
+ * in Shopify, and a person has to decide what is still owed.
  */
-export function planRefund(lines: readonly RefundableLine[], wanted: readonly { sku: string; quantity: number }[]): { lineItemId: string; quantity: number }[] {
+export function planRefund(lines: readonly RefundableLine[], wanted: readonly { channelLineId?: string | null; sku: string; quantity: number }[]): { lineItemId: string; quantity: number }[] {
   const left = new Map(lines.map((l) => [l.id, l.refundableQuantity]));
   const taken: { lineItemId: string; quantity: number }[] = [];
   const short: string[] = [];
-  for (const [sku, quantity] of totals(wanted)) {
-    let missing = quantity;
-    for (const line of lines) {
-      const refundable = left.get(line.id) ?? 0;
-      if (missing === 0) break;
-      if (skuOf(line.sku) !== sku || refundable <= 0) continue;
-      const take = Math.min(missing, refundable);
-      taken.push({ lineItemId: line.id, quantity: take });
-      left.set(line.id, refundable - take);
-      missing -= take;
-    }
-    if (missing > 0) short.push(`${sku}: ${quantity} to refund, ${quantity - missing} refundable`);
+  const take = (line: RefundableLine, units: number): number => {
+    const refundable = left.get(line.id) ?? 0;
+    const count = Math.min(units, refundable);
+    if (count <= 0) return 0;
+    const same = taken.find((t) => t.lineItemId === line.id);
+    if (same) same.quantity += count;
+    else taken.push({ lineItemId: line.id, quantity: count });
+    left.set(line.id, refundable - count);
+    return count;
+  };
+  for (const want of wanted) {
+    const byId = want.channelLineId ? lines.find((l) => l.id === lineItemGid(want.channelLineId!)) : undefined;
+    let missing = want.quantity;
+    if (byId) missing -= take(byId, missing);
+    else if (!want.channelLineId) for (const line of lines) if (missing > 0 && skuOf(line.sku) === skuOf(want.sku)) missing -= take(line, missing);
+    const what = want.channelLineId ? `line item ${want.channelLineId} (${want.sku})` : want.sku;
+    if (missing > 0) short.push(`${what}: ${want.quantity} to refund, ${want.quantity - missing} refundable`);
   }
   if (short.length > 0) throw new PermanentError(`Shopify has fewer units left to refund than Waybill asked (${short.join('; ')}): the order was refunded or edited in Shopify`);
   return taken;
 }
 
-function totals(lines: readonly { sku: string; quantity: number }[]): Map<string, number> {
-  const bySku = new Map<string, number>();
-  for (const line of lines) bySku.set(skuOf(line.sku), (bySku.get(skuOf(line.sku)) ?? 0) + line.quantity);
-  return bySku;
+/** The webhooks' numeric line item id as the Admin API's global id. */
+function lineItemGid(id: string): string {
+  return id.startsWith('gid://') ? id : `gid://shopify/LineItem/${id}`;
 }
 
 function missingOrder(orderId: string): PermanentError {
