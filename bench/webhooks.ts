@@ -13,10 +13,12 @@ import { startHub, waybill, type HubEnv } from './hub-process.ts';
 import { drive, type NextRequest } from './load.ts';
 import { CONNECTIONS, measureLoad, type MeasuredLoad } from './measure.ts';
 import { SHOPIFY_WEBHOOK_ROUTE } from './metrics.ts';
+import { SHOPIFY_API_VERSION } from '../src/connectors/channels/shopify/api-version.ts';
 
 export const SHOPIFY_CHANNEL_ID = 'shop';
 const SHOP_DOMAIN = 'bench-shop.myshopify.com';
-const API_VERSION = '2025-10';
+// The version Shopify names in webhook headers: the one the app pins.
+const API_VERSION = SHOPIFY_API_VERSION;
 /**
  * Distinct signed order bodies, built before the run and used in turn: signing and serialising ~4.5 KB of order JSON
  * costs ~0.1 ms, which the load generator would otherwise take from the hub's cores. Each request still gets a

@@ -297,7 +297,7 @@ function orderNode(book: SalesBook, ctx: SalesBookContext, entry: BookEntry, lin
     currencyCode: o.currency,
     test: o.test,
     ...orderMoneyNodes(ctx, o),
-    customer: c ? { firstName: c.first_name, lastName: c.last_name, phone: c.phone, defaultEmailAddress: { emailAddress: c.email } } : null,
+    customer: c ? { firstName: c.first_name, lastName: c.last_name, defaultPhoneNumber: c.phone ? { phoneNumber: c.phone } : null, defaultEmailAddress: { emailAddress: c.email } } : null,
     shippingAddress: a
       ? { name: a.name, firstName: a.first_name, lastName: a.last_name, address1: a.address1, address2: a.address2, city: a.city, provinceCode: a.province_code, zip: a.zip, countryCodeV2: a.country_code, phone: a.phone }
       : null,

@@ -4,7 +4,7 @@ import { fromShopifyOrder, shopifyOrder, type MappedShopifyOrder, type ShopifyOr
 
 /**
  * The part of the Admin GraphQL Order object Waybill reads when it polls for orders
- * (https://shopify.dev/docs/api/admin-graphql/2025-10/objects/Order). The same order comes in by webhook as REST
+ * (https://shopify.dev/docs/api/admin-graphql/2026-10/objects/Order). The same order comes in by webhook as REST
  * JSON (./map.ts); this reads the GraphQL shape into that one and maps it the same way, so an order is the same
  * IncomingOrder whichever way it arrived. Money is the shop currency's `shopMoney`, as the webhook's `price` is.
  */
@@ -54,7 +54,8 @@ export const graphqlOrder = z.object({
     .object({
       firstName: z.string().nullable(),
       lastName: z.string().nullable(),
-      phone: z.string().nullable(),
+      // Customer.phone is deprecated in 2026-10: the default phone number is its own object now.
+      defaultPhoneNumber: z.object({ phoneNumber: z.string().nullable() }).nullable(),
       defaultEmailAddress: z.object({ emailAddress: z.string().nullable() }).nullable(),
     })
     .nullable(),
@@ -87,7 +88,7 @@ export const ORDER_FIELDS = `id legacyResourceId name email createdAt updatedAt 
       presentmentCurrencyCode taxesIncluded totalPriceSet { ${SHOP_MONEY} presentmentMoney { amount currencyCode } }
       totalDiscountsSet { ${SHOP_MONEY} } totalTaxSet { ${SHOP_MONEY} } totalTipReceivedSet { ${SHOP_MONEY} }
       shippingLines(first: 20) { nodes { title originalPriceSet { ${SHOP_MONEY} } ${DISCOUNTS} ${TAX_LINES} } }
-      customer { firstName lastName phone defaultEmailAddress { emailAddress } }
+      customer { firstName lastName defaultPhoneNumber { phoneNumber } defaultEmailAddress { emailAddress } }
       shippingAddress { name firstName lastName address1 address2 city provinceCode zip countryCodeV2 phone }
       lineItems(first: $linesFirst) { pageInfo { hasNextPage endCursor } nodes { ${LINE_FIELDS} } }`;
 
@@ -135,7 +136,7 @@ function asWebhookOrder(order: GraphqlOrder, lines: readonly GraphqlLineItem[]):
     // REST writes the GraphQL enum in lower case: PENDING ↔ pending.
     financial_status: order.displayFinancialStatus?.toLowerCase() ?? null,
     test: order.test,
-    customer: customer && { email: customer.defaultEmailAddress?.emailAddress ?? null, first_name: customer.firstName, last_name: customer.lastName, phone: customer.phone },
+    customer: customer && { email: customer.defaultEmailAddress?.emailAddress ?? null, first_name: customer.firstName, last_name: customer.lastName, phone: customer.defaultPhoneNumber?.phoneNumber ?? null },
     shipping_address: address && {
       name: address.name,
       first_name: address.firstName,

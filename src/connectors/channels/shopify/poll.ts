@@ -10,7 +10,7 @@ import { shopifyOrderMessage, type ReleaseWhen } from './map.ts';
  * The catch-up poll: orders changed at Shopify since a time, oldest change first, one page per call, so that an
  * order whose webhooks never came (Shopify gave up, the hub was down for longer than Shopify retries) is still
  * taken. The `orders` query with `sortKey: UPDATED_AT` and the search filter `updated_at:>'…'`
- * (https://shopify.dev/docs/api/admin-graphql/2025-10/queries/orders). Without the read_all_orders scope Shopify
+ * (https://shopify.dev/docs/api/admin-graphql/2026-10/queries/orders). Without the read_all_orders scope Shopify
  * shows only the last 60 days of orders.
  */
 export const POLL_PAGE = {
