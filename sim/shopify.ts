@@ -184,6 +184,8 @@ export interface ShopifyLineItem {
   variant_title: string | null;
   vendor: string | null;
   quantity: number;
+  /** The quantity after order edits and refunds (REST Order, line_items[].current_quantity). */
+  current_quantity: number;
   fulfillable_quantity: number;
   fulfillment_service: string;
   fulfillment_status: 'fulfilled' | 'partial' | null;
@@ -894,6 +896,7 @@ function lineItem(
     variant_title: null,
     vendor: store.vendor,
     quantity: line.quantity,
+    current_quantity: line.quantity,
     fulfillable_quantity: line.quantity,
     fulfillment_service: 'manual',
     fulfillment_status: null,

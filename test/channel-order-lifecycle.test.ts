@@ -114,6 +114,38 @@ describeEachDatabase('A channel order after intake: payment, cancellation', (dia
     expect(cancelled.data.cancelled).toEqual([]);
   });
 
+  it('an order edit at Shopify (current_quantity) takes units away: a line removed is cancelled while no supplier has it, one reduced is held for a person', async () => {
+    const order = { ...shop.makeOrder(4, ITEMS, [3, 2]), financial_status: 'pending' as const };
+    await shop.deliver('orders/create', order);
+    await processed();
+    expect(await reserved()).toMatchObject({ 'MUG-BLUE': 3, 'LAMP-OAK': 2 });
+    const [mug, lamp] = order.line_items;
+    const edited = shop.updateOf(order, 1_000, { line_items: [{ ...mug!, current_quantity: 1 }, { ...lamp!, current_quantity: 0 }] } as never);
+    await shop.deliver('orders/updated', edited);
+    await processed();
+    const view = await viewOf(order.id);
+    expect(view.lines.map((l: any) => [l.sku, l.state])).toEqual([['MUG-BLUE', 'routed'], ['LAMP-OAK', 'cancelled']]);
+    expect(view.state).toBe('on_hold');
+    expect(view.holdReason).toContain('line 1: an order edit at the channel took it from 3 to 1 units');
+    expect(view.purchaseOrders.map((po: any) => [po.supplierId, po.state]).sort()).toEqual([['flaky', 'cancelled'], ['prompt', 'draft']]);
+    expect(await reserved()).toMatchObject({ 'LAMP-OAK': 0 });
+    expect(view.events.map((e: any) => e.type)).toContain('order.edited_at_channel');
+  });
+
+  it('an order edit that removes a line a supplier already accepted holds the order, naming the purchase order', async () => {
+    const order = shop.makeOrder(5, ITEMS, [1, 1]);
+    await shop.deliver('orders/create', order);
+    await processed();
+    await until('both acknowledged', async () => (await viewOf(order.id)).purchaseOrders.every((po: any) => po.state !== 'pending' && po.state !== 'sent'));
+    const [mug, lamp] = order.line_items;
+    await shop.deliver('orders/updated', shop.updateOf(order, 1_000, { line_items: [{ ...mug!, current_quantity: 1 }, { ...lamp!, current_quantity: 0 }] } as never));
+    await processed();
+    const view = await viewOf(order.id);
+    const flakyPo = view.purchaseOrders.find((po: any) => po.supplierId === 'flaky');
+    expect(view.state).toBe('on_hold');
+    expect(view.holdReason).toContain(`removed by an order edit at the channel, but ${flakyPo.poNumber} (lines 2) is with supplier flaky: ask them to cancel`);
+  });
+
   it('WooCommerce: on-hold waits for the payment, processing releases it; cancelled at the store cancels', async () => {
     const woo = createWooCommerceSim({ storeUrl: 'https://shop.example.com', webhookUrl: `${t.url}/webhooks/woocommerce/woo`, secret: WOO_SECRET, seed: 4 });
     const items = [{ sku: 'MUG-BLUE', productId: 41, price: '12.99', name: 'Blue mug' }];

@@ -97,11 +97,11 @@ describeEachDatabase('WooCommerce webhooks in', (dialect) => {
     expect((await shop.ping('order.updated')).status).toBe(404);
   });
 
-  it('a body that is not JSON, or over 1 MiB, is a 4xx problem and nothing is stored', async () => {
+  it("a body that is not JSON, or over 16 MiB (the limit for a channel's order webhooks), is a 4xx problem and nothing is stored", async () => {
     const notJson = await shop.deliver('order.created', {}, { rawBody: '{"id": 1, "line_items": [' });
     expect(notJson.status).toBe(400);
     expect(JSON.parse(notJson.body).detail).toContain('body');
-    const huge = await shop.deliver('order.created', {}, { rawBody: JSON.stringify({ padding: 'x'.repeat(1024 * 1024 + 10) }) });
+    const huge = await shop.deliver('order.created', {}, { rawBody: JSON.stringify({ padding: 'x'.repeat(16 * 1024 * 1024 + 10) }) });
     expect(huge.status).toBe(413);
     expect(JSON.parse(huge.body).status).toBe(413);
     expect(await deliveries()).toBe(0);

@@ -1,6 +1,7 @@
 import { planCancellation, type PurchaseOrderForCancel } from '../domain/cancellation.ts';
 import { decideCancellationRequest, type CancellationDecision, type FulfilmentRequestLines } from '../domain/fulfilment-request.ts';
-import { orderLineMachine, orderMachine } from '../domain/order.machine.ts';
+import { orderLineMachine, orderMachine, type OrderLineState } from '../domain/order.machine.ts';
+import { editedAway, type EditedAway } from '../domain/order-edit.ts';
 import { nextOrderState, paidOrderState, type Order } from '../domain/order.ts';
 import { purchaseOrderMachine } from '../domain/purchase-order.machine.ts';
 import type { OrderMessage, RefundMessage } from '../connectors/channels/sales-channel.ts';
@@ -37,12 +38,36 @@ export async function applyChannelUpdate(ctx: AppContext, orderId: string, messa
       const outcome = await cancelLines(ctx, tx, order, order.lines.map((l) => l.lineNumber), 'the order was cancelled at the channel');
       return `cancelled ${orderId}: ${outcome}`;
     }
-    if (!cancelled && !awaitingPayment && order.state === 'awaiting_payment') {
-      await releasePaidOrder(ctx, tx, order);
-      return `paid ${orderId}`;
+    const edit = editedAway(order.lines.filter((l) => !SHIPPED_OR_DONE.has(l.state)), message.incoming.lines);
+    const edited = edit.removed.length || edit.reduced.length ? await applyOrderEdit(ctx, tx, order, edit) : null;
+    const current = edited ? (await loadOrder(tx, orderId))! : order;
+    if (!cancelled && !awaitingPayment && current.state === 'awaiting_payment') {
+      await releasePaidOrder(ctx, tx, current);
+      return `paid ${orderId}${edited ? `; ${edited}` : ''}`;
     }
-    return `updated ${orderId}`;
+    return edited ? `edited ${orderId}: ${edited}` : `updated ${orderId}`;
   });
+}
+
+/** Lines past what an order edit can change: shipped (a refund lowers Shopify's current quantity too), or done. */
+const SHIPPED_OR_DONE: ReadonlySet<OrderLineState> = new Set(['partially_shipped', 'shipped', 'delivered', 'cancelled', 'no_shipping']);
+
+/**
+ * An order edit at the channel took units away. A line removed whole is cancelled as a channel cancellation is
+ * (stopped if no supplier has it, else held for a person naming the purchase order); a line with fewer units is
+ * held for a person, since a purchase order line is sent or stopped whole.
+ */
+async function applyOrderEdit(ctx: AppContext, tx: Db, order: Order, edit: EditedAway): Promise<string> {
+  const outcome = edit.removed.length ? await cancelLines(ctx, tx, order, edit.removed, 'removed by an order edit at the channel') : 'no line removed';
+  if (edit.reduced.length === 0) return outcome;
+  const now = ctx.clock.now();
+  const after = (await loadOrder(tx, order.id))!;
+  const reasons = edit.reduced.map((r) => `line ${r.lineNumber}: an order edit at the channel took it from ${r.from} to ${r.to} units; its purchase order carries ${r.from}: ask the supplier to change it, or cancel the line`);
+  const holds = after.state === 'on_hold' || orderMachine.canMove(after.state, 'on_hold');
+  const holdReason = [after.holdReason, ...reasons].filter(Boolean).join('; ');
+  if (holds) await saveOrderState(tx, { id: after.id, state: 'on_hold', holdReason, lines: after.lines }, now, []);
+  await recordEvents(tx, now, [event(order.id, 'order.edited_at_channel', { reduced: edit.reduced, removed: edit.removed, held: holds })]);
+  return `${outcome}; ${edit.reduced.length} line(s) reduced, held for a person`;
 }
 
 /**
