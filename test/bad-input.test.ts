@@ -131,6 +131,14 @@ describeEachDatabase('bad input is refused with a problem naming the field, and 
     await refused(postOrder(withLines(lines)), { status: 422, field: 'lines[1].unitPrice' });
   });
 
+  it('a cost × quantity no purchase order can hold → 422 naming the lines, nothing stored', async () => {
+    const doc: any = testSetup({ prompt: 'http://127.0.0.1:9/prompt', flaky: 'http://127.0.0.1:9/flaky' });
+    doc.products.push({ sku: 'GOLD-BAR', name: 'Gold bar', offers: [{ supplier: 'prompt', supplierSku: 'P-GOLD', cost: { amount: 2 ** 50, currency: 'USD' }, priority: 1 }] });
+    await t.apply(doc);
+    const problem = await refused(postOrder(withLines([{ sku: 'GOLD-BAR', quantity: 100, unitPrice: 100 }])), { status: 422, field: 'lines' });
+    expect(problem.detail).toContain('cannot be priced');
+  });
+
   it("an order in a currency other than the channel's → 422 naming currency", async () => {
     const problem = await refused(postOrder({ ...orderBody('eur-1'), currency: 'EUR' }), { status: 422, field: 'currency' });
     expect(problem.detail).toContain('USD');

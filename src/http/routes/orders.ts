@@ -32,7 +32,11 @@ export function orderRoutes(ctx: AppContext, guard: Guards): FastifyPluginAsyncZ
       },
       async (request, reply) => {
         await refuse(request.params.channelId, request.body);
-        const result = await takeOrder(ctx, orderFrom(request.params.channelId as ChannelId, request.body, ctx.clock.now()));
+        const result = await takeOrder(ctx, orderFrom(request.params.channelId as ChannelId, request.body, ctx.clock.now())).catch((error: unknown) => {
+          // A purchase order that would cost more than an exact integer holds (a huge cost × quantity): bad input.
+          if (error instanceof RangeError) throw new InputError('lines', `the order cannot be priced: ${error.message}`);
+          throw error;
+        });
         const receipt = result.kind === 'created' ? orderReceipt(result.order, result.purchaseOrders) : await storedOrderReceipt(ctx.store.db, result.orderId);
         return reply
           .code(result.kind === 'created' ? 201 : 200)
