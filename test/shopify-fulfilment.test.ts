@@ -117,8 +117,10 @@ describeEachDatabase('fulfilments out to Shopify', (dialect) => {
   it('a wrong access token is a dead letter that names the problem and not the token', async () => {
     await connect(WRONG_TOKEN);
     const order = await placeOrder(4, [MUG], [1]);
-    await until('dead letter', async () => (await t.api('/api/v1/dead-letters')).body.deadLetters.length === 1);
-    const [dead] = (await t.api('/api/v1/dead-letters')).body.deadLetters;
+    // The catch-up poll, with the same wrong token, may die too (and first): this test's subject is the notice's.
+    const noticeDead = async () => ((await t.api('/api/v1/dead-letters')).body.deadLetters as any[]).filter((d) => d.kind === 'channel.notify');
+    await until('dead letter', async () => (await noticeDead()).length === 1);
+    const [dead] = await noticeDead();
     expect(dead).toMatchObject({ kind: 'channel.notify', state: 'dead', attempts: 1 });
     expect(dead.lastError).toContain('refused the Admin API access token (401)');
     const [job] = await notifyJobs();
