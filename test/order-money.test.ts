@@ -27,6 +27,7 @@ function discountedTaxIncludedOrder(shop: ShopifySim): ShopifyOrder {
   const line = (from: typeof mug, quantity: number, price: string, discount: string, tax: string) => ({
     ...from!,
     quantity,
+    current_quantity: quantity,
     fulfillable_quantity: quantity,
     price,
     price_set: set(price),
