@@ -270,6 +270,13 @@ function orderMoneyNodes(ctx: SalesBookContext, o: ShopifyOrder) {
     totalDiscountsSet: bag(o.total_discounts),
     totalTaxSet: bag(o.total_tax),
     totalTipReceivedSet: bag('0'),
+    // No edits, refunds before the poll, duties or import fees in this simulator's orders.
+    currentTotalPriceSet: bag(o.total_price),
+    currentTotalDiscountsSet: bag(o.total_discounts),
+    currentTotalTaxSet: bag(o.total_tax),
+    dutiesIncluded: false,
+    originalTotalDutiesSet: null,
+    originalTotalAdditionalFeesSet: null,
     shippingLines: {
       nodes: o.shipping_lines.map((s) => ({
         title: s.title,

@@ -48,6 +48,12 @@ export const graphqlOrder = z.object({
   totalDiscountsSet: shopMoney.nullable(),
   totalTaxSet: shopMoney.nullable(),
   totalTipReceivedSet: shopMoney,
+  currentTotalPriceSet: shopMoney,
+  currentTotalDiscountsSet: shopMoney.nullable(),
+  currentTotalTaxSet: shopMoney.nullable(),
+  dutiesIncluded: z.boolean(),
+  originalTotalDutiesSet: shopMoney.nullable(),
+  originalTotalAdditionalFeesSet: shopMoney.nullable(),
   shippingLines: z.object({ nodes: z.array(z.object({ title: z.string(), originalPriceSet: shopMoney, discountAllocations, taxLines })) }),
   test: z.boolean(),
   customer: z
@@ -87,6 +93,8 @@ export const LINE_FIELDS = `id sku title quantity currentQuantity requiresShippi
 export const ORDER_FIELDS = `id legacyResourceId name email createdAt updatedAt cancelledAt displayFinancialStatus currencyCode test
       presentmentCurrencyCode taxesIncluded totalPriceSet { ${SHOP_MONEY} presentmentMoney { amount currencyCode } }
       totalDiscountsSet { ${SHOP_MONEY} } totalTaxSet { ${SHOP_MONEY} } totalTipReceivedSet { ${SHOP_MONEY} }
+      currentTotalPriceSet { ${SHOP_MONEY} } currentTotalDiscountsSet { ${SHOP_MONEY} } currentTotalTaxSet { ${SHOP_MONEY} }
+      dutiesIncluded originalTotalDutiesSet { ${SHOP_MONEY} } originalTotalAdditionalFeesSet { ${SHOP_MONEY} }
       shippingLines(first: 20) { nodes { title originalPriceSet { ${SHOP_MONEY} } ${DISCOUNTS} ${TAX_LINES} } }
       customer { firstName lastName defaultPhoneNumber { phoneNumber } defaultEmailAddress { emailAddress } }
       shippingAddress { name firstName lastName address1 address2 city provinceCode zip countryCodeV2 phone }
@@ -124,6 +132,12 @@ function asWebhookOrder(order: GraphqlOrder, lines: readonly GraphqlLineItem[]):
     total_discounts: order.totalDiscountsSet?.shopMoney.amount ?? null,
     total_tax: order.totalTaxSet?.shopMoney.amount ?? null,
     total_tip_received: order.totalTipReceivedSet.shopMoney.amount,
+    current_total_price: order.currentTotalPriceSet.shopMoney.amount,
+    current_total_discounts: order.currentTotalDiscountsSet?.shopMoney.amount ?? null,
+    current_total_tax: order.currentTotalTaxSet?.shopMoney.amount ?? null,
+    duties_included: order.dutiesIncluded,
+    original_total_duties_set: restMoneySet(order.originalTotalDutiesSet),
+    original_total_additional_fees_set: restMoneySet(order.originalTotalAdditionalFeesSet),
     shipping_lines: order.shippingLines.nodes.map((s) => ({
       title: s.title,
       price: s.originalPriceSet.shopMoney.amount,
@@ -169,4 +183,8 @@ function restAllocation(allocation: z.infer<typeof discountAllocations>[number])
 
 function restTaxLine(tax: z.infer<typeof taxLines>[number]) {
   return { title: tax.title, rate: tax.rate, price: tax.priceSet.shopMoney.amount };
+}
+
+function restMoneySet(set: z.infer<typeof shopMoney> | null) {
+  return set && { shop_money: { amount: set.shopMoney.amount, currency_code: set.shopMoney.currencyCode } };
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ChannelId, Sku } from '../../../domain/ids.ts';
-import { figuresOf, type LineCharges, type OrderCharges, type TaxLine } from '../../../domain/charges.ts';
+import { figuresOf, type FeeCharge, type LineCharges, type OrderCharges, type TaxLine } from '../../../domain/charges.ts';
+import { unitsWorth } from '../../../domain/refund-share.ts';
 import { currency, minorUnitDigits, money, type CurrencyCode, type Money } from '../../../domain/money.ts';
 import type { IncomingOrder } from '../../../domain/order.ts';
 import type { OrderMessage, RefundMessage } from '../sales-channel.ts';
@@ -61,6 +62,14 @@ export const shopifyOrder = z.object({
   total_discounts: amount.nullish(),
   total_tax: amount.nullish(),
   total_tip_received: amount.nullish(),
+  /** After order edits, refunds and returns: the figures of what is left when a line was reduced before intake. */
+  current_total_price: amount.nullish(),
+  current_total_discounts: amount.nullish(),
+  current_total_tax: amount.nullish(),
+  /** Duties and import fees collected at checkout: in `total_price`, on no line (unless the prices include duties). */
+  duties_included: z.boolean().nullish(),
+  original_total_duties_set: moneySetOf.nullish(),
+  original_total_additional_fees_set: moneySetOf.nullish(),
   customer: z.object({ email: z.string().nullish(), first_name: z.string().nullish(), last_name: z.string().nullish(), phone: z.string().nullish() }).nullish(),
   shipping_address: address.nullish(),
   shipping_lines: z.array(z.object({ title: z.string().nullish(), price: amount, discount_allocations: z.array(discountAllocation).nullish(), tax_lines: z.array(taxLine).nullish() })).nullish(),
@@ -99,24 +108,27 @@ export function fromShopifyOrder(channelId: ChannelId, order: ShopifyOrder): Map
   const lines = order.line_items.map((l) => {
     const quantity = l.current_quantity ?? l.quantity;
     const unitPrice = minor(l.price);
-    const subtotal = money(unitPrice.amount * l.quantity, code);
-    const charges = chargedLine(subtotal, discountOf(l.discount_allocations, minor), taxesOf(l.tax_lines, minor), taxesIncluded);
+    const charged = chargedLine(money(unitPrice.amount * l.quantity, code), discountOf(l.discount_allocations, minor), taxesOf(l.tax_lines, minor), taxesIncluded);
+    // Units removed before intake (an edit, a refund) took their share of the line's money with them.
+    const charges = quantity < l.quantity ? keptShare(charged, l.quantity, quantity, taxesIncluded) : charged;
     return { sku: (l.sku ?? '').trim() as Sku, quantity, unitPrice, channelLineId: String(l.id), title: l.title ?? undefined, requiresShipping: l.requires_shipping !== false, charges };
   });
   const shipping = (order.shipping_lines ?? []).map((s) => ({ title: s.title ?? 'Shipping', price: minor(s.price), discount: discountOf(s.discount_allocations, minor), taxes: taxesOf(s.tax_lines, minor) }));
-  const tip = order.total_tip_received ? minor(order.total_tip_received) : null;
-  const parts = { taxesIncluded, shipping, fees: tip && tip.amount ? [{ title: 'Tip', amount: tip, taxes: [] }] : [] };
-  const figures = figuresOf(lines.map((l) => l.charges), parts, code);
+  // A tip is a line item of its own (Shopify's TipSale has one), so it is in the lines already: not a fee again.
+  const parts = { taxesIncluded, shipping, fees: extraFees(order, minor) };
+  const kept = lines.filter((l) => l.quantity > 0);
+  const figures = figuresOf(kept.map((l) => l.charges), parts, code);
+  const reduced = order.line_items.some((l) => (l.current_quantity ?? l.quantity) < l.quantity);
+  const given = (original: string | null | undefined, current: string | null | undefined) => (reduced && current ? current : original);
   const charges: OrderCharges = {
     ...parts,
     // An order without its own figures (an app's trimmed payload) is taken at the sum of its parts.
-    discounts: order.total_discounts ? minor(order.total_discounts) : figures.discounts,
-    taxTotal: order.total_tax ? minor(order.total_tax) : figures.tax,
-    total: order.total_price ? minor(order.total_price) : figures.total,
+    discounts: pick(given(order.total_discounts, order.current_total_discounts), minor) ?? figures.discounts,
+    taxTotal: pick(given(order.total_tax, order.current_total_tax), minor) ?? figures.tax,
+    total: pick(given(order.total_price, order.current_total_price), minor) ?? figures.total,
     presentment: presentmentOf(order),
   };
   // Units an order edit removed are gone; a line edited down to none is nothing to ship.
-  const kept = lines.filter((l) => l.quantity > 0);
   return {
     incoming: {
       channelId,
@@ -151,11 +163,35 @@ export function fromShopifyOrder(channelId: ChannelId, order: ShopifyOrder): Map
 }
 
 function paymentOf(status: string | null | undefined): ShopifyPayment {
-  if (status === 'authorized') return 'authorized';
+  // Absent: an app's order with no payment data; the shop took it as an order.
+  if (status === 'paid' || status === 'partially_refunded' || status === null || status === undefined) return 'paid';
+  // Part captured, the rest only authorised: as secure as an authorisation.
+  if (status === 'authorized' || status === 'partially_paid') return 'authorized';
   if (status === 'pending') return 'pending';
-  if (status === 'expired' || status === 'voided') return 'failed';
-  // paid, partially_paid, partially_refunded, refunded; and absent (an app's order with no payment data).
-  return 'paid';
+  // expired, voided, refunded (nothing left paid for), and any status Shopify adds later: a person decides.
+  return 'failed';
+}
+
+/** Duties and import fees the customer paid at checkout, as fees (duties only when the prices do not include them). */
+function extraFees(order: ShopifyOrder, minor: (text: string) => Money): FeeCharge[] {
+  const fees: FeeCharge[] = [];
+  const duties = order.original_total_duties_set?.shop_money.amount;
+  if (duties && !order.duties_included && minor(duties).amount) fees.push({ title: 'Duties', amount: minor(duties), taxes: [] });
+  const additional = order.original_total_additional_fees_set?.shop_money.amount;
+  if (additional && minor(additional).amount) fees.push({ title: 'Additional fees', amount: minor(additional), taxes: [] });
+  return fees;
+}
+
+function pick(text: string | null | undefined, minor: (text: string) => Money): Money | undefined {
+  return text ? minor(text) : undefined;
+}
+
+/** The share of a line's charges its first `kept` units carry, pro rata per unit as refunds count them. */
+function keptShare(line: LineCharges, quantity: number, kept: number, taxesIncluded: boolean): LineCharges {
+  if (kept === 0) return { ...line, subtotal: money(0, line.subtotal.currency), discount: money(0, line.subtotal.currency), taxes: [], total: money(0, line.subtotal.currency) };
+  const part = (whole: Money) => money(unitsWorth(whole.amount, quantity, 0, kept), whole.currency);
+  const taxes = line.taxes.map((t) => ({ ...t, amount: part(t.amount) }));
+  return chargedLine(part(line.subtotal), part(line.discount), taxes, taxesIncluded);
 }
 
 function presentmentOf(order: ShopifyOrder): OrderCharges['presentment'] {

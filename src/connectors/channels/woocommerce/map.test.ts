@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ZodError } from 'zod';
 import type { ChannelId } from '../../../domain/ids.ts';
+import { reconcile } from '../../../domain/charges.ts';
 import { currency } from '../../../domain/money.ts';
 import { fromWooCommerceOrder, unitPriceMinor, wooCommerceOrder } from './map.ts';
 
@@ -43,6 +44,24 @@ describe('WooCommerce order → incoming order', () => {
   it('marks cancelled, refunded, failed and trashed orders as cancelled', () => {
     for (const status of ['cancelled', 'refunded', 'failed', 'trash']) expect(map({ status }).cancelled).toBe(true);
     for (const status of ['pending', 'processing', 'on-hold', 'completed']) expect(map({ status }).cancelled).toBe(false);
+  });
+});
+
+describe('WooCommerce order money', () => {
+  it('reads lines, shipping, a negative fee with its negative tax, and the totals; the parts add up', () => {
+    const order = map({
+      line_items: [{ ...base.line_items[0], taxes: [{ id: 7, total: '0.72', subtotal: '0.80' }] }],
+      shipping_lines: [{ method_title: 'Flat rate', total: '5.00', taxes: [{ id: 7, total: '0.40' }] }],
+      fee_lines: [{ name: 'Loyalty credit', total: '-2.00', taxes: [{ id: 7, total: '-0.16' }] }],
+      tax_lines: [{ rate_id: 7, label: 'VAT', rate_percent: 8 }],
+      discount_total: '1.00',
+      total_tax: '0.96',
+      total: '12.96',
+    }).incoming;
+    expect(order.lines[0]!.charges).toMatchObject({ subtotal: { amount: 1000 }, discount: { amount: 100 }, taxes: [{ id: '7', title: 'VAT', amount: { amount: 72 } }], total: { amount: 972 } });
+    expect(order.charges!.fees).toEqual([{ title: 'Loyalty credit', amount: { amount: -200, currency: 'USD' }, taxes: [{ title: 'VAT', rate: null, id: '7', amount: { amount: -16, currency: 'USD' } }] }]);
+    expect(order.charges!.total.amount).toBe(1296);
+    expect(reconcile(order.lines.map((l) => l.charges!), order.charges!, order.currency)).toEqual([]);
   });
 });
 

@@ -30,9 +30,9 @@ const address = z.object({
 });
 
 /** WooCommerce's tax lines of an item: one per tax rate id, `total` after discounts. */
-const itemTaxes = z.array(z.object({ id: z.number().int(), total: z.union([decimal, z.literal('')]).nullish() })).nullish();
-/** Fees may be negative (a fee that lowers the order, as some plugins add). */
+/** Fees may be negative (a fee that lowers the order, as some plugins add), and so their taxes. */
 const signedDecimal = z.string().regex(/^-?\d+(\.\d+)?$/, 'must be a decimal string');
+const itemTaxes = z.array(z.object({ id: z.number().int(), total: z.union([signedDecimal, z.literal('')]).nullish() })).nullish();
 
 export const wooCommerceOrder = z.object({
   id: z.number().int().positive(),
