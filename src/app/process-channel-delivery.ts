@@ -1,4 +1,4 @@
-import { ZodError } from 'zod';
+import { ZodError, type ZodType } from 'zod';
 import type { ChannelMessage } from '../connectors/channels/sales-channel.ts';
 import { parseWebhookJson } from '../infra/webhook-json.ts';
 import { defineJob, PermanentError } from '../jobs/job.ts';
@@ -37,11 +37,12 @@ export const processChannelDeliveryJob = {
         const interpret = adapter?.interpretWebhook;
         const payload = parseWebhookJson(delivery.payload);
         // Orders the catch-up poll found are stored already read; webhooks are read by their channel's adapter.
+        const settings = interpret && delivery.topic !== POLLED_TOPIC ? channelSettings(adapter, channelId, channel!.config) : undefined;
         const read =
           delivery.topic === POLLED_TOPIC
             ? () => readPolledOrder(channelId, payload)
             : interpret
-              ? () => interpret(channelId as never, delivery.topic, payload, adapter.config.parse(channel!.config))
+              ? () => interpret(channelId as never, delivery.topic, payload, settings)
               : null;
         if (!read) throw new PermanentError(`channel ${channelId} does not take webhooks`);
         const outcome = await permanentIfInvalid(() => apply(ctx, channelId, readMessage(read)));
@@ -65,6 +66,17 @@ function readMessage(read: () => ChannelMessage): ChannelMessage {
     if (error instanceof RangeError) throw new PermanentError(`payload: ${error.message}`);
     throw error;
   }
+}
+
+/**
+ * The channel's settings as its adapter reads them (Shopify's releaseWhen). They passed at setup; settings a newer
+ * Waybill no longer takes are the channel's problem, told as such, not a fault of the payload.
+ */
+function channelSettings(adapter: { config: ZodType<unknown> }, channelId: string, config: unknown): unknown {
+  const parsed = adapter.config.safeParse(config);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  throw new PermanentError(`channel ${channelId}'s settings no longer validate (${fieldPath(issue.path) || '(root)'}: ${issue.message}): apply its setup again`);
 }
 
 /** A figure the order cannot hold (money past the safe integer range, a currency mixed in) will never succeed: no retry. */
