@@ -74,10 +74,11 @@ async function takeOrderIn(tx: Db, ctx: AppContext, incoming: IncomingOrder, opt
   const orderId = ctx.ids.next('ord') as OrderId;
   // An order that cannot go anywhere yet (no address to ship to, a payment that failed) waits whole, holding nothing.
   const orderHold = options.hold ?? (lines.length ? shippingAddressProblem(incoming.shippingAddress) : null);
-  const routes = routeLines(lines, catalog.offers).map((route, i): LineRoute => {
-    if (orderHold) return { kind: 'unroutable', lineNumber: route.lineNumber, candidates: [], reason: orderHold };
-    return catalog.known.has(lines[i]!.sku) ? route : { kind: 'unroutable', lineNumber: route.lineNumber, candidates: [], reason: describeUnknown(lines[i]!.sku) };
-  });
+  const routes: LineRoute[] = orderHold
+    ? lines.map((l) => ({ kind: 'unroutable', lineNumber: l.lineNumber, candidates: [], reason: orderHold }))
+    : routeLines(lines, catalog.offers).map((route, i) =>
+        catalog.known.has(lines[i]!.sku) ? route : { kind: 'unroutable', lineNumber: route.lineNumber, candidates: [], reason: describeUnknown(lines[i]!.sku) },
+      );
   const { outcomes: stock, held } = await reserveStock(tx, { orderId, channelId: channel.id, policy: channel.backorderPolicy }, lines, routes, now.getTime());
   const awaitingPayment = options.awaitingPayment ?? false;
   const order = buildOrder(orderId, incoming, routes, stock, { awaitingPayment, orderHold });

@@ -116,9 +116,14 @@ export function plainOrderCharges(lines: readonly LineCharges[], code: CurrencyC
 }
 
 /** What the customer paid for a line, its taxes included whichever way the channel priced it. */
-export function paidForLine(line: LineCharges, taxesIncluded: boolean): number {
+export function paidForLine(line: Pick<LineCharges, 'subtotal' | 'discount' | 'taxes'>, taxesIncluded: boolean): number {
   const tax = line.taxes.reduce((n, t) => n + t.amount.amount, 0);
   return line.subtotal.amount - line.discount.amount + (taxesIncluded ? 0 : tax);
+}
+
+/** A line's charges from its parts: what the customer paid is subtotal − discount, plus its taxes where prices exclude them. */
+export function chargedLine(subtotal: Money, discount: Money, taxes: TaxLine[], taxesIncluded: boolean): LineCharges {
+  return { subtotal, discount, taxes, total: money(paidForLine({ subtotal, discount, taxes }, taxesIncluded), subtotal.currency) };
 }
 
 function inCurrency(m: Money, code: CurrencyCode): number {

@@ -4,7 +4,7 @@ import type { AppContext } from '../../app/context.ts';
 import { InputError, NotFoundError } from '../../app/errors.ts';
 import { takeOrder } from '../../app/take-order.ts';
 import { orderReceipt, orderView, storedOrderReceipt } from '../../app/views.ts';
-import { figuresOf } from '../../domain/charges.ts';
+import { chargedLine, figuresOf } from '../../domain/charges.ts';
 import type { ChannelId, Sku } from '../../domain/ids.ts';
 import type { IncomingOrder } from '../../domain/order.ts';
 import { currency, money } from '../../domain/money.ts';
@@ -144,10 +144,8 @@ function storefrontOrder(channelId: ChannelId, body: z.infer<typeof orderInput>,
   const taxes = (given: readonly { title: string; rate?: string | undefined; amount: number }[] | undefined) => (given ?? []).map((t) => ({ title: t.title, rate: t.rate ?? null, amount: of(t.amount) }));
   const taxesIncluded = body.taxesIncluded ?? false;
   const lines = body.lines.map((l, i) => {
-    const subtotal = of(l.unitPrice * l.quantity);
-    const lineTaxes = taxes(l.taxes);
-    const paid = subtotal.amount - (l.discount ?? 0) + (taxesIncluded ? 0 : lineTaxes.reduce((n, t) => n + t.amount.amount, 0));
-    if (paid < 0) throw new InputError(`lines[${i}].discount`, 'the discount is more than the line costs');
+    const charges = chargedLine(of(l.unitPrice * l.quantity), of(l.discount ?? 0), taxes(l.taxes), taxesIncluded);
+    if (charges.total.amount < 0) throw new InputError(`lines[${i}].discount`, 'the discount is more than the line costs');
     return {
       sku: l.sku as Sku,
       quantity: l.quantity,
@@ -155,7 +153,7 @@ function storefrontOrder(channelId: ChannelId, body: z.infer<typeof orderInput>,
       channelLineId: l.lineId,
       title: l.title,
       requiresShipping: l.requiresShipping,
-      charges: { subtotal, discount: of(l.discount ?? 0), taxes: lineTaxes, total: of(paid) },
+      charges,
     };
   });
   const parts = {

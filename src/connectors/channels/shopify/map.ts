@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ChannelId, Sku } from '../../../domain/ids.ts';
-import { figuresOf, type FeeCharge, type LineCharges, type OrderCharges, type TaxLine } from '../../../domain/charges.ts';
+import { chargedLine, figuresOf, type FeeCharge, type LineCharges, type OrderCharges, type TaxLine } from '../../../domain/charges.ts';
 import { unitsWorth } from '../../../domain/refund-share.ts';
 import { currency, minorUnitDigits, money, type CurrencyCode, type Money } from '../../../domain/money.ts';
 import type { IncomingOrder } from '../../../domain/order.ts';
@@ -209,11 +209,6 @@ function taxesOf(lines: ShopifyOrder['line_items'][number]['tax_lines'], minor: 
   return (lines ?? []).map((t) => ({ title: t.title ?? 'Tax', rate: t.rate === null || t.rate === undefined ? null : String(t.rate), amount: minor(t.price) }));
 }
 
-/** A line's charges from its parts: what the customer paid is subtotal − discount, plus tax where prices exclude it. */
-export function chargedLine(subtotal: Money, discount: Money, taxes: TaxLine[], taxesIncluded: boolean): LineCharges {
-  const tax = taxes.reduce((n, t) => n + t.amount.amount, 0);
-  return { subtotal, discount, taxes, total: money(subtotal.amount - discount.amount + (taxesIncluded ? 0 : tax), subtotal.currency) };
-}
 
 /**
  * The part of Shopify's Refund resource (the `refunds/create` webhook payload) Waybill reads. Reference:

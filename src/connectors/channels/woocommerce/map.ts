@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ChannelId, Sku } from '../../../domain/ids.ts';
-import { figuresOf, type LineCharges, type OrderCharges, type TaxLine } from '../../../domain/charges.ts';
+import { chargedLine, figuresOf, type LineCharges, type OrderCharges, type TaxLine } from '../../../domain/charges.ts';
 import { currency, minorUnitDigits, money, type CurrencyCode, type Money } from '../../../domain/money.ts';
 import type { IncomingOrder } from '../../../domain/order.ts';
 import { wooDecimalToMinorUnits } from './decimal.ts';
@@ -150,9 +150,7 @@ export function unitPriceMinor(subtotal: string, quantity: number, code: Currenc
 function lineCharges(line: WooCommerceOrder['line_items'][number], code: CurrencyCode, rates: TaxRates): LineCharges {
   const subtotal = minorOf(line.subtotal, code);
   const total = line.total === undefined ? subtotal : minorOf(line.total, code);
-  const taxes = taxesOf(line.taxes, code, rates);
-  const tax = taxes.reduce((n, t) => n + t.amount.amount, 0);
-  return { subtotal, discount: money(subtotal.amount - total.amount, code), taxes, total: money(total.amount + tax, code) };
+  return chargedLine(subtotal, money(subtotal.amount - total.amount, code), taxesOf(line.taxes, code, rates), false);
 }
 
 /** The order's other parts (shipping lines, fee lines) and WooCommerce's own figures: `total`, `discount_total`, `total_tax`. */
