@@ -95,11 +95,14 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
   for (const job of [sendPurchaseOrderJob.bind(ctx), ackDueJob.bind(ctx), notifyChannelJob.bind(ctx), processChannelDeliveryJob.bind(ctx), syncChannelStockJob.bind(ctx), refundAtChannelJob.bind(ctx), syncChannelPricesJob.bind(ctx), catchUpChannelJob.bind(ctx), answerFulfilmentRequestsJob.bind(ctx), fillBackordersJob.bind(ctx)]) jobs.set(job.kind, job);
 
   if (options.worker) {
+    const workerOptions = { ...envWorkerOptions(), ...options.workerOptions };
+    // A misspelt kind would leave a worker idle for ever, silently.
+    const unknownKind = workerOptions.kinds?.find((kind) => !jobs.has(kind));
+    if (unknownKind) throw new Error(`WAYBILL_WORKER_KINDS names ${unknownKind}, which is not a job kind (${[...jobs.keys()].join(', ')})`);
     worker = new Worker(store, jobs, clock, {
       workerId: `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`,
       log: (message, fields) => log.warn(message, fields),
-      ...envWorkerOptions(),
-      ...options.workerOptions,
+      ...workerOptions,
     });
     worker.start();
     await ensureChannelJobs(ctx, { resume: true });
@@ -133,6 +136,8 @@ function envWorkerOptions(): Partial<WorkerOptions> {
   if (concurrency) options.concurrency = concurrency;
   if (leaseMs) options.leaseMs = leaseMs;
   if (pollMs) options.pollMs = pollMs;
+  const kinds = process.env.WAYBILL_WORKER_KINDS?.split(',').map((k) => k.trim()).filter(Boolean);
+  if (kinds?.length) options.kinds = kinds;
   return options;
 }
 

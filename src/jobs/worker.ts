@@ -13,6 +13,8 @@ export interface WorkerOptions {
   leaseMs?: number;
   /** Idle poll interval; a local commit wakes the worker sooner. */
   pollMs?: number;
+  /** Only these job kinds are claimed (a worker process dedicated to sending, say); default every kind. */
+  kinds?: readonly string[];
   random?: () => number;
   log?: (message: string, fields?: Record<string, unknown>) => void;
 }
@@ -141,6 +143,7 @@ export class Worker {
             eb.and([eb('state', '=', 'running'), eb('locked_until', '<', now)]),
           ]),
         )
+        .$if(Boolean(this.options.kinds?.length), (q) => q.where('kind', 'in', this.options.kinds!))
         .orderBy('run_at');
     // An idle poll is a plain read: no write lock, no transaction, unless there is something to claim.
     if (!(await dueJobs(this.store.db).limit(1).executeTakeFirst())) return [];
