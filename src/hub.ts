@@ -107,7 +107,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     worker.start();
     await ensureChannelJobs(ctx, { resume: true });
   }
-  const server = options.http === false ? null : await buildServer(ctx, { jobs, metrics: createMetrics(store), limits: { ...envHttpLimits(), ...options.httpLimits } });
+  const server = options.http === false ? null : await buildServer(ctx, { jobs, metrics: createMetrics(store, worker), limits: { ...envHttpLimits(), ...options.httpLimits } });
 
   return {
     ctx,

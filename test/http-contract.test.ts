@@ -31,6 +31,7 @@ describeEachDatabase('the HTTP names of CONTRACT.md', (dialect) => {
     const metrics = await t.api('/metrics', { key: null });
     expect(metrics.headers.get('content-type')).toContain('text/plain');
     expect(metrics.body).toMatch(/^# TYPE waybill_jobs gauge$/m);
+    expect(metrics.body).toMatch(/^waybill_jobs_due \d+$/m);
     expect(metrics.body).toMatch(/waybill_http_request_duration_seconds_count\{[^}]*route="\/api\/v1\/orders"[^}]*\} 1/);
   });
 

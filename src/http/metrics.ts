@@ -1,4 +1,5 @@
-import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { WorkerStats } from '../jobs/worker.ts';
 import type { Store } from '../store/store.ts';
 
 export interface Metrics {
@@ -6,8 +7,8 @@ export interface Metrics {
   httpDuration: Histogram<'method' | 'route' | 'status'>;
 }
 
-/** Prometheus metrics: HTTP latency, the job queue by state, and commits per fsync (SQLite). */
-export function createMetrics(store: Store): Metrics {
+/** Prometheus metrics: HTTP latency, the job queue by state, commits per fsync (SQLite), and this process's worker. */
+export function createMetrics(store: Store, worker: { stats: WorkerStats } | null = null): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const httpDuration = new Histogram({
@@ -36,5 +37,35 @@ export function createMetrics(store: Store): Metrics {
       this.set(store.commitStats.batches ? store.commitStats.units / store.commitStats.batches : 0);
     },
   });
+  new Gauge({
+    name: 'waybill_jobs_due',
+    help: 'Jobs due now and not yet claimed: work the workers have not caught up with',
+    registers: [registry],
+    async collect() {
+      const now = Date.now();
+      const row = await store.db.selectFrom('jobs').select((eb) => eb.fn.countAll<number>().as('n')).where('state', '=', 'pending').where('run_at', '<=', now).executeTakeFirst();
+      this.set(Number(row?.n ?? 0));
+    },
+  });
+  if (worker) {
+    new Counter({
+      name: 'waybill_job_claims_total',
+      help: "Claims this process's worker made (each takes one or more due jobs)",
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(worker.stats.claims);
+      },
+    });
+    new Counter({
+      name: 'waybill_job_claim_seconds_total',
+      help: "Time this process's worker spent claiming jobs",
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(worker.stats.claimMs / 1000);
+      },
+    });
+  }
   return { registry, httpDuration };
 }

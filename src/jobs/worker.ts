@@ -23,6 +23,9 @@ export interface WorkerStats {
   completed: number;
   retried: number;
   dead: number;
+  /** Claims that took at least one job, and the milliseconds they took (idle polls not counted). */
+  claims: number;
+  claimMs: number;
 }
 
 interface Claimed {
@@ -41,7 +44,7 @@ interface Claimed {
  * worker that died come back after `leaseMs`. On SQLite the single write lock serialises claims.
  */
 export class Worker {
-  readonly stats: WorkerStats = { completed: 0, retried: 0, dead: 0 };
+  readonly stats: WorkerStats = { completed: 0, retried: 0, dead: 0, claims: 0, claimMs: 0 };
   readonly #inFlight = new Map<string, Promise<void>>();
   #stopping = false;
   #loop: Promise<void> | null = null;
@@ -147,7 +150,8 @@ export class Worker {
         .orderBy('run_at');
     // An idle poll is a plain read: no write lock, no transaction, unless there is something to claim.
     if (!(await dueJobs(this.store.db).limit(1).executeTakeFirst())) return [];
-    return this.store.transact(async (tx) => {
+    const started = performance.now();
+    const claimed = await this.store.transact(async (tx) => {
       let due = dueJobs(tx).limit(limit);
       // A job still running here whose lease ran out is not ours to start twice (another worker may take it over).
       if (this.#inFlight.size > 0) due = due.where('id', 'not in', [...this.#inFlight.keys()]);
@@ -169,6 +173,11 @@ export class Worker {
         .returning(['id', 'kind', 'payload', 'attempts', 'max_attempts', 'run_at'])
         .execute();
     });
+    if (claimed.length > 0) {
+      this.stats.claims += 1;
+      this.stats.claimMs += performance.now() - started;
+    }
+    return claimed;
   }
 
   async #execute(job: Claimed): Promise<void> {
