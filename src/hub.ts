@@ -12,7 +12,7 @@ import { ensureChannelJobs } from './app/channel-jobs.ts';
 import { fillBackordersJob } from './app/fill-backorders.ts';
 import { syncChannelPricesJob } from './app/sync-channel-prices.ts';
 import { syncChannelStockJob } from './app/sync-channel-stock.ts';
-import { ackDueJob, sendPurchaseOrderJob } from './app/send-purchase-order.ts';
+import { ackSweepJob, sendPurchaseOrderJob } from './app/send-purchase-order.ts';
 import { salesChannels, type ChannelRegistry } from './connectors/channels/registry.ts';
 import type { SalesChannelAdapter } from './connectors/channels/sales-channel.ts';
 import { createShopifyAdapter } from './connectors/channels/shopify/index.ts';
@@ -92,7 +92,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     channels: withShopifyVersionNotes(salesChannels, { db: store.db, clock, log }),
     log,
   };
-  for (const job of [sendPurchaseOrderJob.bind(ctx), ackDueJob.bind(ctx), notifyChannelJob.bind(ctx), processChannelDeliveryJob.bind(ctx), syncChannelStockJob.bind(ctx), refundAtChannelJob.bind(ctx), syncChannelPricesJob.bind(ctx), catchUpChannelJob.bind(ctx), answerFulfilmentRequestsJob.bind(ctx), fillBackordersJob.bind(ctx)]) jobs.set(job.kind, job);
+  for (const job of [sendPurchaseOrderJob.bind(ctx), ackSweepJob.bind(ctx), notifyChannelJob.bind(ctx), processChannelDeliveryJob.bind(ctx), syncChannelStockJob.bind(ctx), refundAtChannelJob.bind(ctx), syncChannelPricesJob.bind(ctx), catchUpChannelJob.bind(ctx), answerFulfilmentRequestsJob.bind(ctx), fillBackordersJob.bind(ctx)]) jobs.set(job.kind, job);
 
   if (options.worker) {
     const workerOptions = { ...envWorkerOptions(), ...options.workerOptions };
@@ -136,6 +136,11 @@ function envWorkerOptions(): Partial<WorkerOptions> {
   if (concurrency) options.concurrency = concurrency;
   if (leaseMs) options.leaseMs = leaseMs;
   if (pollMs) options.pollMs = pollMs;
+  const keepDoneMs = process.env.WAYBILL_JOB_RETENTION_MS;
+  if (keepDoneMs !== undefined && keepDoneMs !== '') {
+    if (!/^\d+$/.test(keepDoneMs)) throw new Error(`WAYBILL_JOB_RETENTION_MS must be a number of milliseconds, not ${keepDoneMs}`);
+    options.keepDoneMs = Number(keepDoneMs);
+  }
   const kinds = process.env.WAYBILL_WORKER_KINDS?.split(',').map((k) => k.trim()).filter(Boolean);
   if (kinds?.length) options.kinds = kinds;
   return options;

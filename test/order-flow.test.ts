@@ -4,6 +4,7 @@ import { startSupplierSim, type SupplierSim } from '../sim/supplier.ts';
 import { describeEachDatabase } from './support/databases.ts';
 import { SECRETS, startTestHub, SUPPLIER_TOKENS, testSetup, type TestHub } from './support/hub.ts';
 import { until } from './support/until.ts';
+import type { Clock } from '../src/domain/ids.ts';
 
 const SKUS = [
   { sku: 'MUG-BLUE', unitPrice: 1299 },
@@ -105,5 +106,45 @@ describeEachDatabase('an order from the storefront to the suppliers and back', (
     const again = await t.api(`/api/v1/dead-letters/${dead.id}/replay`, { method: 'POST' });
     expect(again.status).toBe(409);
   });
+
+  it('flags a purchase order its supplier did not acknowledge in time, once, and not one that was acknowledged', async () => {
+    const clock = new ManualClock();
+    t = await startTestHub(dialect, { worker: true, workerOptions: { pollMs: 20 }, clock });
+    // prompt accepts at once; flaky takes the PO and never answers.
+    const prompt = await startSupplierSim({ name: 'prompt', signingSecret: SECRETS.prompt, hubUrl: t.url, apiToken: SUPPLIER_TOKENS.prompt, seed: 1, ackDelayMs: 1, shipDelayMs: 60_000 });
+    const silent = await startSupplierSim({ name: 'flaky', signingSecret: SECRETS.flaky, hubUrl: t.url, apiToken: SUPPLIER_TOKENS.flaky, seed: 2, autoFulfil: false });
+    const shop = await startStorefrontSim({ hubUrl: t.url, apiKey: t.adminKey, channelId: 'storefront', notifySecret: SECRETS.storefront, seed: 3 });
+    sims.push(prompt, silent, shop);
+    await t.apply(testSetup({ notifyUrl: shop.notifyUrl, prompt: prompt.url, flaky: silent.url }, 300));
+    const both = { ...shop.makeOrder(1, SKUS), lines: [{ sku: 'MUG-BLUE', quantity: 1, unitPrice: 1299 }, { sku: 'LAMP-OAK', quantity: 1, unitPrice: 8900 }] };
+    const { body: order } = (await shop.placeOrder(both)) as { body: any };
+    const pos = new Map<string, string>(order.purchaseOrders.map((po: any) => [po.supplierId, po.poNumber]));
+    expect([...pos.keys()].sort()).toEqual(['flaky', 'prompt']);
+    await until('both POs sent, the prompt one accepted', async () => {
+      const { body } = await t.api(`/api/v1/orders/${order.id}`);
+      const state = (supplier: string) => body.purchaseOrders.find((po: any) => po.supplierId === supplier).state;
+      return state('flaky') === 'sent' && state('prompt') === 'accepted';
+    });
+    const overdue = async () => (await t.api(`/api/v1/orders/${order.id}`)).body.events.filter((e: any) => e.type === 'purchase_order.ack_overdue');
+    expect(await overdue()).toEqual([]);
+
+    // A day and two minutes on (the default window is a day; the sweep runs every minute).
+    clock.advance(24 * 60 * 60_000 + 2 * 60_000);
+    await until('the silent supplier flagged', async () => (await overdue()).length > 0);
+    clock.advance(5 * 60_000);
+    await until('the sweep ran again', async () => (await t.hub.store.db.selectFrom('jobs').select('run_at').where('kind', '=', 'po.ack-sweep').executeTakeFirstOrThrow()).run_at > clock.now().getTime());
+    const flagged = await overdue();
+    expect(flagged).toHaveLength(1);
+    expect(flagged[0].data).toMatchObject({ poNumber: pos.get('flaky') });
+  });
 });
+
+/** A clock the test moves by hand: a day of acknowledgement window passes at once. */
+class ManualClock implements Clock {
+  #ms = Date.now();
+  now = () => new Date(this.#ms);
+  advance(ms: number): void {
+    this.#ms += ms;
+  }
+}
 

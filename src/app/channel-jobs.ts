@@ -2,17 +2,21 @@ import { ensureFulfilmentRequests } from './answer-fulfilment-requests.ts';
 import type { AppContext } from './context.ts';
 import { ensureCatchUp } from './catch-up-channel.ts';
 import { ensureBackorderFill } from './fill-backorders.ts';
+import { ensureAckSweep } from './send-purchase-order.ts';
 import { queuePriceSync } from './sync-channel-prices.ts';
 import { ensureStockSync } from './sync-channel-stock.ts';
 
 /**
  * Every channel's background work, queued where it is missing: the stock sync, the catch-up poll and the look at
- * fulfilment requests (one recurring job each, by key), and the filling of backorders when stock comes back. At start (`resume`), also a price sync for every channel with prices (it sends only what the channel
+ * fulfilment requests (one recurring job each, by key), and the filling of backorders when stock comes back, and the sweep of overdue acknowledgements. At start (`resume`), also a price sync for every channel with prices (it sends only what the channel
  * was not told; a setup change queues its own).
  */
 export async function ensureChannelJobs(ctx: AppContext, options: { resume?: boolean } = {}): Promise<void> {
   await ensureStockSync(ctx);
-  await ctx.store.transact((tx) => ensureBackorderFill(ctx, tx));
+  await ctx.store.transact(async (tx) => {
+    await ensureBackorderFill(ctx, tx);
+    await ensureAckSweep(ctx, tx);
+  });
   const channels = (await ctx.store.db.selectFrom('channels').select('id').execute()).map((c) => c.id);
   if (channels.length === 0) return;
   const withPrices = !options.resume

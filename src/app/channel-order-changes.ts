@@ -12,7 +12,7 @@ import type { Db } from '../store/schema.ts';
 import type { AppContext } from './context.ts';
 import { wakeBackorderFill } from './fill-backorders.ts';
 import { queueStockRefund } from './refund-at-channel.ts';
-import { ackDueJob, sendPurchaseOrderJob } from './send-purchase-order.ts';
+import { sendPurchaseOrderJob } from './send-purchase-order.ts';
 import { queuePurchaseOrders } from './take-order.ts';
 import { recordEvents, type TimelineEvent } from './timeline.ts';
 
@@ -187,7 +187,6 @@ async function cancelLines(
       plan.withSuppliers.push({ poNumber: po.poNumber, supplierId: po.supplierId, lines });
       continue;
     }
-    await cancelPendingJob(tx, `${ackDueJob.kind}:${po.poNumber}`, now.getTime(), false);
     await tx
       .updateTable('purchase_orders')
       .set({ state: purchaseOrderMachine.assert(po.state, 'cancelled'), updated_at: now.getTime() })

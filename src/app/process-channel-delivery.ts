@@ -4,6 +4,7 @@ import { parseWebhookJson } from '../infra/webhook-json.ts';
 import { defineJob, PermanentError } from '../jobs/job.ts';
 import { findOrderIdByExternalId } from '../store/orders.repo.ts';
 import { findChannel } from '../store/partners.repo.ts';
+import { scopeToTransaction } from '../store/savepoint.ts';
 import type { AppContext } from './context.ts';
 import { applyChannelRefund, applyChannelUpdate } from './channel-order-changes.ts';
 import { POLLED_TOPIC, readPolledOrder } from './polled-order.ts';
@@ -26,13 +27,13 @@ export const processChannelDeliveryJob = {
     defineJob<DeliveryJob>({
       kind: 'channel.delivery',
       maxAttempts: 8,
-      timeoutMs: 30_000,
       backoff: { baseMs: 500, capMs: 5 * 60_000 },
-      run: async ({ channelId, deliveryId }) => {
-        const db = ctx.store.db;
-        const delivery = await db.selectFrom('channel_deliveries').selectAll().where('channel_id', '=', channelId).where('delivery_id', '=', deliveryId).executeTakeFirst();
+      // All database work: a batch of deliveries is taken in within one transaction of the worker's.
+      runInTransaction: async (tx, { channelId, deliveryId }) => {
+        const scoped: AppContext = { ...ctx, store: scopeToTransaction(ctx.store, tx) };
+        const delivery = await tx.selectFrom('channel_deliveries').selectAll().where('channel_id', '=', channelId).where('delivery_id', '=', deliveryId).executeTakeFirst();
         if (!delivery || delivery.processed_at !== null) return;
-        const channel = await findChannel(db, channelId);
+        const channel = await findChannel(tx, channelId);
         const adapter = channel ? ctx.channels[channel.kind] : undefined;
         const interpret = adapter?.interpretWebhook;
         const payload = parseWebhookJson(delivery.payload);
@@ -45,12 +46,8 @@ export const processChannelDeliveryJob = {
               ? () => interpret(channelId as never, delivery.topic, payload, settings)
               : null;
         if (!read) throw new PermanentError(`channel ${channelId} does not take webhooks`);
-        const outcome = await permanentIfInvalid(() => apply(ctx, channelId, readMessage(read)));
-        return {
-          commit: async (tx) => {
-            await tx.updateTable('channel_deliveries').set({ processed_at: ctx.clock.now().getTime(), outcome }).where('channel_id', '=', channelId).where('delivery_id', '=', deliveryId).execute();
-          },
-        };
+        const outcome = await permanentIfInvalid(() => apply(scoped, channelId, readMessage(read)));
+        await tx.updateTable('channel_deliveries').set({ processed_at: ctx.clock.now().getTime(), outcome }).where('channel_id', '=', channelId).where('delivery_id', '=', deliveryId).execute();
       },
     }),
 };

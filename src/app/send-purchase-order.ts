@@ -1,8 +1,8 @@
 import { purchaseOrderMachine } from '../domain/purchase-order.machine.ts';
-import { defineJob, PermanentError } from '../jobs/job.ts';
-import { loadOrder } from '../store/orders.repo.ts';
+import { defineJob, PermanentError, type JobSuccess } from '../jobs/job.ts';
+import { loadOrderRecipient } from '../store/orders.repo.ts';
 import { findSuppliers, getSetting } from '../store/partners.repo.ts';
-import { loadPurchaseOrders, savePurchaseOrder, type PurchaseOrder } from '../store/purchase-orders.repo.ts';
+import { flagOverdueAcknowledgements, loadPurchaseOrderHead, loadPurchaseOrders, savePurchaseOrder, type PurchaseOrder } from '../store/purchase-orders.repo.ts';
 import type { Db } from '../store/schema.ts';
 import type { PurchaseOrderMessage } from '../connectors/suppliers/supplier-transport.ts';
 import type { AppContext } from './context.ts';
@@ -14,7 +14,7 @@ interface PoJob {
 
 /** The jobs of this use case need the context; they are built once in the composition root. */
 export function purchaseOrderJobs(ctx: AppContext) {
-  return [sendPurchaseOrderJob.bind(ctx), ackDueJob.bind(ctx)];
+  return [sendPurchaseOrderJob.bind(ctx), ackSweepJob.bind(ctx)];
 }
 
 /**
@@ -44,30 +44,49 @@ export const sendPurchaseOrderJob = {
     }),
 };
 
-/** Fires when the supplier's acknowledgement SLA runs out: flags the PO in the timeline if it is still unanswered. */
-export const ackDueJob = {
-  kind: 'po.ack-due',
+/** How often the acknowledgement deadlines are swept; they are set in minutes (suppliers' SLAs), so a minute is fine. */
+export const ACK_SWEEP_INTERVAL_MS = 60_000;
+/** Purchase orders flagged per run; a full page runs again at once. */
+const ACK_SWEEP_PAGE = 500;
+
+/**
+ * Flags purchase orders whose supplier let the acknowledgement deadline (the PO's ack_due_at) pass: one recurring
+ * job for all of them, each PO flagged once in the timeline (`purchase_order.ack_overdue`).
+ */
+export const ackSweepJob = {
+  kind: 'po.ack-sweep',
+  key: 'po.ack-sweep',
   bind: (ctx: AppContext) =>
-    defineJob<PoJob>({
-      kind: 'po.ack-due',
-      maxAttempts: 5,
-      timeoutMs: 10_000,
+    defineJob<Record<string, never>>({
+      kind: 'po.ack-sweep',
+      maxAttempts: 10,
+      timeoutMs: 60_000,
       backoff: { baseMs: 1_000, capMs: 60_000 },
-      run: async ({ purchaseOrderId }) => ({
-        commit: async (tx) => {
-          const [po] = await loadPurchaseOrders(tx, { id: purchaseOrderId }, ctx.store.caps.rowLocks);
-          if (!po || !['pending', 'sent', 'send_failed'].includes(po.state)) return;
-          await recordEvents(tx, ctx.clock.now(), [
-            { orderId: po.orderId, subjectType: 'purchase_order', subjectId: po.id, type: 'purchase_order.ack_overdue', data: { poNumber: po.poNumber, dueAt: po.ackDueAt } },
-          ]);
-        },
-      }),
+      run: async () => {
+        const now = ctx.clock.now();
+        const success: JobSuccess = { rerunAt: new Date(now.getTime() + ACK_SWEEP_INTERVAL_MS) };
+        success.commit = async (tx) => {
+          const overdue = await flagOverdueAcknowledgements(tx, now.getTime(), ACK_SWEEP_PAGE);
+          await recordEvents(
+            tx,
+            now,
+            overdue.map((po) => ({ orderId: po.orderId, subjectType: 'purchase_order', subjectId: po.id, type: 'purchase_order.ack_overdue', data: { poNumber: po.poNumber, dueAt: new Date(po.ackDueAt) } })),
+          );
+          if (overdue.length === ACK_SWEEP_PAGE) success.rerunAt = now;
+        };
+        return success;
+      },
     }),
 };
 
+/** Makes sure the recurring sweep is queued (one job, by key). */
+export async function ensureAckSweep(ctx: AppContext, tx: Db): Promise<void> {
+  await ctx.queue.enqueue(tx, [{ kind: ackSweepJob.kind, key: ackSweepJob.key, payload: {} }]);
+}
+
 async function prepare(ctx: AppContext, po: PurchaseOrder) {
   const [order, suppliers, brand] = await Promise.all([
-    loadOrder(ctx.store.db, po.orderId),
+    loadOrderRecipient(ctx.store.db, po.orderId),
     findSuppliers(ctx.store.db, [po.supplierId]),
     getSetting(ctx.store.db, 'retailer.name'),
   ]);
@@ -91,20 +110,20 @@ async function prepare(ctx: AppContext, po: PurchaseOrder) {
 
 async function markSent(ctx: AppContext, tx: Db, purchaseOrderId: string, attempt: number): Promise<void> {
   const now = ctx.clock.now();
-  const [po] = await loadPurchaseOrders(tx, { id: purchaseOrderId }, ctx.store.caps.rowLocks);
+  const po = await loadPurchaseOrderHead(tx, purchaseOrderId, ctx.store.caps.rowLocks);
   if (!po) return;
   // The supplier may already have acknowledged (its answer overtook ours): then only the send time is new.
   const state = purchaseOrderMachine.canMove(po.state, 'sent') ? 'sent' : po.state;
-  await savePurchaseOrder(tx, { ...po, state }, now, { sentAt: now });
+  await savePurchaseOrder(tx, { id: po.id, state }, now, { sentAt: now });
   await recordEvents(tx, now, [
     { orderId: po.orderId, subjectType: 'purchase_order', subjectId: po.id, type: 'purchase_order.sent', data: { poNumber: po.poNumber, attempt } },
   ]);
 }
 
 async function moveIfAllowed(ctx: AppContext, tx: Db, purchaseOrderId: string, to: 'send_failed' | 'pending', type: string, data: object): Promise<void> {
-  const [po] = await loadPurchaseOrders(tx, { id: purchaseOrderId }, ctx.store.caps.rowLocks);
+  const po = await loadPurchaseOrderHead(tx, purchaseOrderId, ctx.store.caps.rowLocks);
   if (!po || !purchaseOrderMachine.canMove(po.state, to)) return;
   const now = ctx.clock.now();
-  await savePurchaseOrder(tx, { ...po, state: to }, now);
+  await savePurchaseOrder(tx, { id: po.id, state: to }, now);
   await recordEvents(tx, now, [{ orderId: po.orderId, subjectType: 'purchase_order', subjectId: po.id, type, data: { poNumber: po.poNumber, ...data } }]);
 }

@@ -13,7 +13,7 @@ import type { Db } from '../store/schema.ts';
 import type { AppContext } from './context.ts';
 import { InputError, NotFoundError } from './errors.ts';
 import { queueStockRefund } from './refund-at-channel.ts';
-import { ackDueJob, sendPurchaseOrderJob } from './send-purchase-order.ts';
+import { sendPurchaseOrderJob } from './send-purchase-order.ts';
 import { reserveStock, type StockOutcome } from './reserve-stock.ts';
 import { recordEvents } from './timeline.ts';
 
@@ -24,8 +24,7 @@ export type TakeOrderResult =
 
 /**
  * A channel hands over an order. In one transaction: deduplicate on the channel's external id, route each line,
- * create one purchase order per supplier at wholesale cost, record the timeline, and queue the sends and the
- * acknowledgement timers. When this resolves the order is durable; the POs go out after the commit.
+ * create one purchase order per supplier at wholesale cost, record the timeline, and queue the sends. When this resolves the order is durable; the POs go out after the commit.
  */
 export interface TakeOrderOptions {
   /**
@@ -118,14 +117,14 @@ async function takeOrderIn(tx: Db, ctx: AppContext, incoming: IncomingOrder, opt
   return { kind: 'created', orderId, order, purchaseOrders: purchaseOrders.map(({ id, plan }) => ({ id, ...plan })) };
 }
 
-/** Queues the sends and the acknowledgement timers of purchase orders that may now go to their suppliers. */
-export async function queuePurchaseOrders(ctx: AppContext, tx: Db, purchaseOrders: readonly { id: string; poNumber: string; ackDueAt: Date }[]): Promise<void> {
+/**
+ * Queues the sends of purchase orders that may now go to their suppliers (their acknowledgement deadlines are on the
+ * POs, for the sweep).
+ */
+export async function queuePurchaseOrders(ctx: AppContext, tx: Db, purchaseOrders: readonly { id: string; poNumber: string }[]): Promise<void> {
   await ctx.queue.enqueue(
     tx,
-    purchaseOrders.flatMap(({ id, poNumber, ackDueAt }) => [
-      { kind: sendPurchaseOrderJob.kind, key: `${sendPurchaseOrderJob.kind}:${poNumber}`, payload: { purchaseOrderId: id } },
-      { kind: ackDueJob.kind, key: `${ackDueJob.kind}:${poNumber}`, payload: { purchaseOrderId: id }, runAt: ackDueAt },
-    ]),
+    purchaseOrders.map(({ id, poNumber }) => ({ kind: sendPurchaseOrderJob.kind, key: `${sendPurchaseOrderJob.kind}:${poNumber}`, payload: { purchaseOrderId: id } })),
   );
 }
 

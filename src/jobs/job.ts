@@ -1,9 +1,23 @@
 import type { Db } from '../store/schema.ts';
+import { PermanentError } from '../domain/permanent-error.ts';
+
+export { PermanentError };
+
+/** What every kind of durable work declares: how often to try, how to back off, what to do when it gives up. */
+interface JobPolicy<P> {
+  readonly kind: string;
+  readonly maxAttempts: number;
+  readonly backoff: { readonly baseMs: number; readonly capMs: number };
+  /** Runs in the transaction that moves the job to the dead-letter list (e.g. flag the PO as failed). */
+  onDead?(tx: Db, payload: P, error: string): Promise<void>;
+  /** Runs in the transaction that replays a dead letter. */
+  onReplay?(tx: Db, payload: P): Promise<void>;
+}
 
 /**
- * A kind of durable work, declared once: how often to try, how long one attempt may take, how to back off, and what
- * to do. `run` does the outside I/O and may return `commit`, which the worker runs in the same transaction that
- * marks the job done, so "the supplier has the PO" and "the job is finished" are recorded together.
+ * Work that talks to the outside (a supplier, a channel): `run` does the I/O under a lease and may return `commit`,
+ * which the worker runs in the transaction that finishes the job, so "the supplier has the PO" and "the job is
+ * finished" are recorded together.
  *
  * @example
  * export const sendPurchaseOrder = defineJob<{ purchaseOrderId: string }>({
@@ -11,18 +25,25 @@ import type { Db } from '../store/schema.ts';
  *   run: async ({ purchaseOrderId }, ctx) => { await transport.send(po, ctx.signal); return { commit: (tx) => markSent(tx, po) }; },
  * });
  */
-export interface JobDefinition<P> {
-  readonly kind: string;
-  readonly maxAttempts: number;
+export interface OutsideJob<P> extends JobPolicy<P> {
   /** One attempt is abandoned (and counts as a failure) after this long. */
   readonly timeoutMs: number;
-  readonly backoff: { readonly baseMs: number; readonly capMs: number };
   run(payload: P, ctx: JobContext): Promise<JobSuccess | void>;
-  /** Runs in the transaction that moves the job to the dead-letter list (e.g. flag the PO as failed). */
-  onDead?(tx: Db, payload: P, error: string): Promise<void>;
-  /** Runs in the transaction that replays a dead letter. */
-  onReplay?(tx: Db, payload: P): Promise<void>;
+  readonly runInTransaction?: never;
 }
+
+/**
+ * Work that is all database (taking in a stored webhook): the worker runs a batch of such jobs in one transaction,
+ * each in a savepoint of its own, and finishes them in the same transaction: one that throws rolls back alone and
+ * retries alone, and the others commit together, as the intake's group commit does. It must not do outside I/O,
+ * and it writes through `tx` only.
+ */
+export interface DatabaseJob<P> extends JobPolicy<P> {
+  runInTransaction(tx: Db, payload: P, ctx: Pick<JobContext, 'jobId' | 'attempt'>): Promise<void>;
+  readonly run?: never;
+}
+
+export type JobDefinition<P> = OutsideJob<P> | DatabaseJob<P>;
 
 export interface JobSuccess {
   commit?(tx: Db): Promise<void>;
@@ -36,14 +57,9 @@ export interface JobContext {
   readonly signal: AbortSignal;
 }
 
-/** Thrown by a job to stop retrying at once: the outside system said no in a way that will not change. */
-export class PermanentError extends Error {
-  readonly code = 'permanent_failure';
-}
-
 export interface NewJob {
   kind: string;
-  /** Stable idempotency key: enqueuing the same key twice creates one job. */
+  /** Stable idempotency key: enqueuing a key that is pending, running or dead creates no second job. */
   key: string;
   payload: unknown;
   /** Not before this time (timers); default now. */
@@ -63,7 +79,7 @@ export function defineJob<P>(definition: JobDefinition<P>): JobDefinition<P> {
  * Exponential back-off with jitter: attempt n waits between half and all of min(cap, base·2^(n-1)), so many
  * jobs failing together do not retry together.
  */
-export function backoffDelay(attempt: number, backoff: JobDefinition<unknown>['backoff'], random: () => number): number {
+export function backoffDelay(attempt: number, backoff: JobPolicy<unknown>['backoff'], random: () => number): number {
   const ceiling = Math.min(backoff.capMs, backoff.baseMs * 2 ** Math.max(0, attempt - 1));
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }

@@ -1,13 +1,14 @@
 import { sql } from 'kysely';
 import type { Clock } from '../domain/ids.ts';
+import { inSavepoint } from '../store/savepoint.ts';
 import type { Db } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
-import { backoffDelay, PermanentError, type AnyJobDefinition, type JobSuccess } from './job.ts';
+import { backoffDelay, PermanentError, type AnyJobDefinition, type DatabaseJob, type JobSuccess } from './job.ts';
 
 export interface WorkerOptions {
   /** Identifies this worker's claims (host:pid:random). */
   workerId: string;
-  /** Jobs run at once by this process. */
+  /** Jobs held by this process at once (running, or waiting to be finished in the next batch). */
   concurrency?: number;
   /** How long a claim holds before another worker may take the job over (a crashed worker's jobs come back). */
   leaseMs?: number;
@@ -15,6 +16,11 @@ export interface WorkerOptions {
   pollMs?: number;
   /** Only these job kinds are claimed (a worker process dedicated to sending, say); default every kind. */
   kinds?: readonly string[];
+  /**
+   * How long a finished job stays in the queue as `done`, for a look (then it is pruned); 0, the default, deletes it
+   * with its last attempt, so the queue holds only what is still to do.
+   */
+  keepDoneMs?: number;
   random?: () => number;
   log?: (message: string, fields?: Record<string, unknown>) => void;
 }
@@ -26,6 +32,11 @@ export interface WorkerStats {
   /** Claims that took at least one job, and the milliseconds they took (idle polls not counted). */
   claims: number;
   claimMs: number;
+  /** Transactions that finished jobs, and the jobs they finished (done, retried or dead). */
+  batches: number;
+  batchedJobs: number;
+  /** Jobs of a batch that waited too long for a row another batch held, and were finished again alone (PostgreSQL). */
+  contended: number;
 }
 
 interface Claimed {
@@ -38,14 +49,40 @@ interface Claimed {
   run_at: number;
 }
 
+/** What is left to do for a claimed job in the next finishing transaction. */
+type Finish =
+  | { job: Claimed; how: 'run'; definition: DatabaseJob<unknown> }
+  | { job: Claimed; how: 'commit'; success: JobSuccess | void }
+  | { job: Claimed; how: 'fail'; error: unknown };
+
+type Finished = { kind: 'done' } | { kind: 'rerun' } | { kind: 'lost' } | { kind: 'retry' | 'dead'; error: string } | { kind: 'again' };
+
+/** How often a worker that keeps done jobs prunes those older than keepDoneMs. */
+const PRUNE_EVERY_MS = 60_000;
+/** Jobs finished in one transaction at most: a bigger batch holds the write lock (SQLite) for longer. */
+const FINISH_BATCH = 128;
+/**
+ * PostgreSQL: how long a job in a batch waits for a row another transaction holds (two batches reserving the same
+ * SKUs in opposite orders would otherwise wait for the server's deadlock check, a second). The job that waited is
+ * rolled back alone and finished again after the batch, alone and patient; its attempt is not counted.
+ */
+const LOCK_TIMEOUT = '100ms';
+
 /**
  * Claims due jobs, runs them, records the outcome. Any number of workers may share one PostgreSQL database: claims
  * use `FOR UPDATE SKIP LOCKED`, so two workers never take the same job, and a claim is a lease, so the jobs of a
  * worker that died come back after `leaseMs`. On SQLite the single write lock serialises claims.
+ *
+ * Jobs are claimed many at a time and finished many at a time: every outcome waiting when a transaction starts
+ * (the commits of outside jobs that ended, failures, and whole database jobs, each in a savepoint) goes into it, so
+ * the queue costs a few statements per batch rather than per job. A finished job's row is deleted (or kept for
+ * `keepDoneMs`): the hot table holds only what is still to do, and its outcome lives in the timeline of what it changed.
  */
 export class Worker {
-  readonly stats: WorkerStats = { completed: 0, retried: 0, dead: 0, claims: 0, claimMs: 0 };
+  readonly stats: WorkerStats = { completed: 0, retried: 0, dead: 0, claims: 0, claimMs: 0, batches: 0, batchedJobs: 0, contended: 0 };
   readonly #inFlight = new Map<string, Promise<void>>();
+  #finishing: { entry: Finish; settle: () => void }[] = [];
+  #flushing = false;
   #stopping = false;
   #loop: Promise<void> | null = null;
   #wake: (() => void) | null = null;
@@ -53,6 +90,8 @@ export class Worker {
   readonly #concurrency: number;
   readonly #leaseMs: number;
   readonly #pollMs: number;
+  readonly #keepDoneMs: number;
+  #prunedAt = 0;
   readonly #random: () => number;
   readonly #log: NonNullable<WorkerOptions['log']>;
 
@@ -62,9 +101,10 @@ export class Worker {
     private readonly clock: Clock,
     private readonly options: WorkerOptions,
   ) {
-    this.#concurrency = options.concurrency ?? 16;
+    this.#concurrency = options.concurrency ?? 64;
     this.#leaseMs = options.leaseMs ?? 60_000;
     this.#pollMs = options.pollMs ?? 100;
+    this.#keepDoneMs = options.keepDoneMs ?? 0;
     this.#random = options.random ?? Math.random;
     this.#log = options.log ?? (() => undefined);
   }
@@ -103,13 +143,13 @@ export class Worker {
           this.#log('job claim failed', { error: String(error) });
         }
       }
-      for (const job of claimed) this.#track(job);
+      for (const job of claimed) this.#start(job);
       // A full claim means more may be due: go again at once. Otherwise wait for a wake-up or the next poll.
       if (free === 0 || claimed.length < free) await this.#idle();
     }
   }
 
-  #track(job: Claimed): void {
+  #start(job: Claimed): void {
     const running = this.#execute(job).finally(() => {
       this.#inFlight.delete(job.id);
       this.wake();
@@ -136,27 +176,39 @@ export class Worker {
 
   async #claim(limit: number): Promise<Claimed[]> {
     const now = this.clock.now().getTime();
-    const dueJobs = (db: Db) =>
+    const kinds = this.options.kinds?.length ? this.options.kinds : null;
+    // Two queries, each one range of its index in order: an OR of the two made the database sort every due job
+    // for each claim, which under load cost more than the jobs.
+    const pending = (db: Db) =>
       db
         .selectFrom('jobs')
         .select('id')
-        .where((eb) =>
-          eb.or([
-            eb.and([eb('state', '=', 'pending'), eb('run_at', '<=', now)]),
-            eb.and([eb('state', '=', 'running'), eb('locked_until', '<', now)]),
-          ]),
-        )
-        .$if(Boolean(this.options.kinds?.length), (q) => q.where('kind', 'in', this.options.kinds!))
+        .where('state', '=', 'pending')
+        .where('run_at', '<=', now)
+        .$if(kinds !== null, (q) => q.where('kind', 'in', kinds!))
         .orderBy('run_at');
+    const leaseOver = (db: Db) =>
+      db
+        .selectFrom('jobs')
+        .select('id')
+        .where('state', '=', 'running')
+        .where('locked_until', '<', now)
+        .$if(kinds !== null, (q) => q.where('kind', 'in', kinds!));
     // An idle poll is a plain read: no write lock, no transaction, unless there is something to claim.
-    if (!(await dueJobs(this.store.db).limit(1).executeTakeFirst())) return [];
+    const anything = (await pending(this.store.db).limit(1).executeTakeFirst()) ?? (await leaseOver(this.store.db).limit(1).executeTakeFirst());
+    if (!anything) return [];
     const started = performance.now();
     const claimed = await this.store.transact(async (tx) => {
-      let due = dueJobs(tx).limit(limit);
-      // A job still running here whose lease ran out is not ours to start twice (another worker may take it over).
-      if (this.#inFlight.size > 0) due = due.where('id', 'not in', [...this.#inFlight.keys()]);
+      let due = pending(tx).limit(limit);
       if (this.store.caps.rowLocks) due = due.forUpdate().skipLocked();
       const ids = (await due.execute()).map((r) => r.id);
+      if (ids.length < limit) {
+        let late = leaseOver(tx).limit(limit - ids.length);
+        // A job still running here whose lease ran out is not ours to start twice (another worker may take it over).
+        if (this.#inFlight.size > 0) late = late.where('id', 'not in', [...this.#inFlight.keys()]);
+        if (this.store.caps.rowLocks) late = late.forUpdate().skipLocked();
+        ids.push(...(await late.execute()).map((r) => r.id));
+      }
       if (ids.length === 0) return [];
       return tx
         .updateTable('jobs')
@@ -180,76 +232,162 @@ export class Worker {
     return claimed;
   }
 
+  /** Runs an outside job's I/O here; a database job is run by the finishing transaction itself. */
   async #execute(job: Claimed): Promise<void> {
     const definition = this.definitions.get(job.kind);
-    if (!definition) return this.#fail(job, new PermanentError(`no handler for job kind ${job.kind}`));
+    if (!definition) return this.#finish({ job, how: 'fail', error: new PermanentError(`no handler for job kind ${job.kind}`) });
     // A job whose attempts ran out while it was claimed by workers that died (it may be what kills them).
-    if (job.attempts > job.max_attempts) return this.#fail(job, new PermanentError('attempts exhausted by crashed workers'));
-    const payload: unknown = JSON.parse(job.payload);
+    if (job.attempts > job.max_attempts) return this.#finish({ job, how: 'fail', error: new PermanentError('attempts exhausted by crashed workers') });
+    if (definition.runInTransaction) return this.#finish({ job, how: 'run', definition });
     const signal = AbortSignal.timeout(definition.timeoutMs);
-    let success: JobSuccess | void;
     try {
-      success = await Promise.race([
-        definition.run(payload, { jobId: job.id, attempt: job.attempts, signal }),
-        abortion(signal),
-      ]);
+      const payload: unknown = JSON.parse(job.payload);
+      const success = await Promise.race([definition.run(payload, { jobId: job.id, attempt: job.attempts, signal }), abortion(signal)]);
+      return await this.#finish({ job, how: 'commit', success });
     } catch (error) {
-      return this.#fail(job, error);
-    }
-    try {
-      await this.store.transact(async (tx) => {
-        await this.#finish(tx, job, success?.rerunAt);
-        await success?.commit?.(tx);
-      });
-      this.stats.completed += 1;
-    } catch (error) {
-      this.#log('job completion failed', { job: job.id, kind: job.kind, error: String(error) });
-      await this.#fail(job, error);
+      return this.#finish({ job, how: 'fail', error });
     }
   }
 
-  async #finish(tx: Db, job: Claimed, rerunAt?: Date): Promise<void> {
-    const { id } = job;
+  /** Resolves once the job's outcome is committed (or could not be, and its lease will bring it back). */
+  #finish(entry: Finish): Promise<void> {
+    return new Promise((settle) => {
+      this.#finishing.push({ entry, settle });
+      if (this.#flushing) return;
+      this.#flushing = true;
+      // Let the outcomes that are already on their way join this batch.
+      setImmediate(() => void this.#flush());
+    });
+  }
+
+  async #flush(): Promise<void> {
+    try {
+      while (this.#finishing.length > 0) {
+        const batch = this.#finishing.splice(0, FINISH_BATCH);
+        await this.#finishBatch(batch.map((b) => b.entry));
+        for (const b of batch) b.settle();
+      }
+    } finally {
+      this.#flushing = false;
+    }
+  }
+
+  async #finishBatch(batch: readonly Finish[], patient = false): Promise<void> {
+    let results: Finished[];
+    try {
+      results = await this.store.transact((tx) => this.#finishIn(tx, batch, patient));
+    } catch (error) {
+      // The transaction itself failed (one job's hook broke it, the database went away): finish each alone, so
+      // one bad job cannot hold the others back; a single one is recorded as failed on its own.
+      if (batch.length > 1) {
+        for (const entry of batch) await this.#finishBatch([entry], true);
+        return;
+      }
+      const entry = batch[0]!;
+      this.#log('job completion failed', { job: entry.job.id, kind: entry.job.kind, error: String(error) });
+      await this.#failAlone(entry.job, error);
+      return;
+    }
+    this.stats.batches += 1;
+    this.stats.batchedJobs += batch.length;
+    batch.forEach((entry, i) => this.#account(entry.job, results[i]!));
+    for (const [i, entry] of batch.entries()) {
+      if (results[i]!.kind !== 'again') continue;
+      this.stats.contended += 1;
+      await this.#finishBatch([entry], true);
+    }
+  }
+
+  async #finishIn(tx: Db, batch: readonly Finish[], patient: boolean): Promise<Finished[]> {
     const now = this.clock.now().getTime();
-    // Recurring work woken while it ran (run_at moved past the claim) runs again at once: what woke it came after its read.
-    const runAt = rerunAt && sql<number>`case when run_at > cast(${job.run_at} as bigint) then cast(${Math.min(now, rerunAt.getTime())} as bigint) else cast(${rerunAt.getTime()} as bigint) end`;
-    const next = runAt ? { state: 'pending', run_at: runAt, attempts: 0 } : { state: 'done' };
-    const result = await tx
-      .updateTable('jobs')
-      .set({ ...next, locked_by: null, locked_until: null, updated_at: now, last_error: null })
-      .where('id', '=', id)
+    if (this.store.caps.rowLocks && !patient) await sql`set local lock_timeout = ${sql.lit(LOCK_TIMEOUT)}`.execute(tx);
+    let mine = tx
+      .selectFrom('jobs')
+      .select(['id', 'run_at'])
+      .where('id', 'in', batch.map((e) => e.job.id))
       .where('locked_by', '=', this.options.workerId)
-      .where('state', '=', 'running')
-      .executeTakeFirst();
-    // Our lease ran out and another worker took the job over: let its result count, not ours.
-    if (Number(result.numUpdatedRows) !== 1) throw new Error(`lost the lease on job ${id}`);
+      .where('state', '=', 'running');
+    if (this.store.caps.rowLocks) mine = mine.forUpdate();
+    // A job whose lease ran out was taken over by another worker: its result counts, not ours.
+    const owned = new Set((await mine.execute()).map((r) => r.id));
+    const finished: string[] = [];
+    const results: Finished[] = [];
+    for (const entry of batch) {
+      const { job } = entry;
+      if (!owned.has(job.id)) {
+        results.push({ kind: 'lost' });
+        continue;
+      }
+      const outcome = entry.how === 'fail' ? { ok: false as const, error: entry.error } : await inSavepoint(tx, () => this.#complete(tx, entry));
+      if (!outcome.ok) {
+        results.push(!patient && isLockContention(outcome.error) ? { kind: 'again' } : await this.#recordFailure(tx, job, outcome.error, now));
+        continue;
+      }
+      const rerunAt = entry.how === 'commit' ? entry.success?.rerunAt : undefined;
+      if (rerunAt) {
+        await this.#rerun(tx, job, rerunAt, now);
+        results.push({ kind: 'rerun' });
+      } else {
+        finished.push(job.id);
+        results.push({ kind: 'done' });
+      }
+    }
+    if (finished.length > 0 && this.#keepDoneMs === 0) await tx.deleteFrom('jobs').where('id', 'in', finished).execute();
+    if (finished.length > 0 && this.#keepDoneMs > 0)
+      await tx.updateTable('jobs').set({ state: 'done', locked_by: null, locked_until: null, last_error: null, updated_at: now }).where('id', 'in', finished).execute();
+    if (this.#keepDoneMs > 0 && now - this.#prunedAt > PRUNE_EVERY_MS) {
+      this.#prunedAt = now;
+      // run_at of a done job is when it was last claimed: the index jobs_due finds the old ones.
+      await tx.deleteFrom('jobs').where('state', '=', 'done').where('run_at', '<', now - this.#keepDoneMs).execute();
+    }
+    return results;
   }
 
-  async #fail(job: Claimed, error: unknown): Promise<void> {
-    const definition = this.definitions.get(job.kind);
+  async #complete(tx: Db, entry: Exclude<Finish, { how: 'fail' }>): Promise<void> {
+    if (entry.how === 'commit') return entry.success?.commit?.(tx);
+    return entry.definition.runInTransaction(tx, JSON.parse(entry.job.payload), { jobId: entry.job.id, attempt: entry.job.attempts });
+  }
+
+  /** Recurring work runs again at `rerunAt`, or at once if it was woken while it ran (what woke it came after its read). */
+  async #rerun(tx: Db, job: Claimed, rerunAt: Date, now: number): Promise<void> {
+    const runAt = sql<number>`case when run_at > cast(${job.run_at} as bigint) then cast(${Math.min(now, rerunAt.getTime())} as bigint) else cast(${rerunAt.getTime()} as bigint) end`;
+    await tx.updateTable('jobs').set({ state: 'pending', run_at: runAt, attempts: 0, locked_by: null, locked_until: null, updated_at: now, last_error: null }).where('id', '=', job.id).execute();
+  }
+
+  async #recordFailure(tx: Db, job: Claimed, error: unknown, now: number): Promise<Finished> {
     const message = describe(error);
-    const permanent = error instanceof PermanentError;
-    const dead = permanent || !definition || job.attempts >= job.max_attempts;
-    const now = this.clock.now().getTime();
+    const definition = this.definitions.get(job.kind);
+    const dead = error instanceof PermanentError || !definition || job.attempts >= job.max_attempts;
     const runAt = dead || !definition ? now : now + backoffDelay(job.attempts, definition.backoff, this.#random);
+    await tx
+      .updateTable('jobs')
+      .set({ state: dead ? 'dead' : 'pending', run_at: runAt, locked_by: null, locked_until: null, last_error: message, updated_at: now })
+      .where('id', '=', job.id)
+      .execute();
+    if (dead) await definition?.onDead?.(tx, JSON.parse(job.payload), message);
+    return { kind: dead ? 'dead' : 'retry', error: message };
+  }
+
+  /** The failure of a job whose finishing transaction failed, in a transaction of its own. */
+  async #failAlone(job: Claimed, error: unknown): Promise<void> {
     try {
-      await this.store.transact(async (tx) => {
-        const result = await tx
-          .updateTable('jobs')
-          .set({ state: dead ? 'dead' : 'pending', run_at: runAt, locked_by: null, locked_until: null, last_error: message, updated_at: now })
-          .where('id', '=', job.id)
-          .where('locked_by', '=', this.options.workerId)
-          .executeTakeFirst();
-        if (Number(result.numUpdatedRows) === 1 && dead) await definition?.onDead?.(tx, JSON.parse(job.payload), message);
+      const result = await this.store.transact(async (tx) => {
+        const mine = await tx.selectFrom('jobs').select('id').where('id', '=', job.id).where('locked_by', '=', this.options.workerId).where('state', '=', 'running').executeTakeFirst();
+        return mine ? this.#recordFailure(tx, job, error, this.clock.now().getTime()) : ({ kind: 'lost' } as const);
       });
+      this.#account(job, result);
     } catch (recordError) {
       // The lease will expire and the job come back; nothing is lost.
       this.#log('could not record job failure', { job: job.id, error: String(recordError) });
-      return;
     }
-    if (dead) this.stats.dead += 1;
-    else this.stats.retried += 1;
-    this.#log(dead ? 'job dead-lettered' : 'job will retry', { job: job.id, kind: job.kind, attempt: job.attempts, error: message });
+  }
+
+  #account(job: Claimed, result: Finished): void {
+    if (result.kind === 'done' || result.kind === 'rerun') this.stats.completed += 1;
+    else if (result.kind === 'retry') this.stats.retried += 1;
+    else if (result.kind === 'dead') this.stats.dead += 1;
+    if (result.kind === 'retry' || result.kind === 'dead')
+      this.#log(result.kind === 'dead' ? 'job dead-lettered' : 'job will retry', { job: job.id, kind: job.kind, attempt: job.attempts, error: result.error });
   }
 
   async #release(ids: string[]): Promise<void> {
@@ -264,6 +402,11 @@ export class Worker {
         .execute();
     });
   }
+}
+
+/** PostgreSQL's lock_not_available: the batch's lock_timeout ran out waiting for another transaction's row. */
+function isLockContention(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === '55P03';
 }
 
 function abortion(signal: AbortSignal): Promise<never> {

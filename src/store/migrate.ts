@@ -8,6 +8,7 @@ import * as channelLifecycle from './migrations/0005-channel-lifecycle.ts';
 import * as laterPurchaseOrders from './migrations/0006-later-purchase-orders.ts';
 import * as stockChangesInOrder from './migrations/0007-stock-changes-in-order.ts';
 import * as orderCharges from './migrations/0008-order-charges.ts';
+import * as acknowledgementTimers from './migrations/0009-acknowledgement-timers.ts';
 
 /** Migrations are listed here, in order; both dialects run the same ones. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -19,6 +20,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0006-later-purchase-orders': laterPurchaseOrders,
   '0007-stock-changes-in-order': stockChangesInOrder,
   '0008-order-charges': orderCharges,
+  '0009-acknowledgement-timers': acknowledgementTimers,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -62,6 +62,12 @@ export async function insertOrder(tx: Db, order: Order, now: Date, sourceUpdated
 const LINES_PER_INSERT = 500;
 
 /** Loads an order with its lines; `lock` (PostgreSQL) takes the row lock so concurrent writers queue up. */
+/** Who the order goes to, without the rest of it (a purchase order's ship-to). */
+export async function loadOrderRecipient(db: Db, id: string): Promise<Pick<Order, 'customer' | 'shippingAddress'> | null> {
+  const row = await db.selectFrom('orders').select(['customer', 'shipping_address']).where('id', '=', id).executeTakeFirst();
+  return row ? { customer: JSON.parse(row.customer), shippingAddress: JSON.parse(row.shipping_address) } : null;
+}
+
 export async function loadOrder(tx: Db, id: string, lock = false): Promise<Order | null> {
   let query = tx.selectFrom('orders').selectAll().where('id', '=', id);
   if (lock) query = query.forUpdate();

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { OrderId, PoNumber, Sku, SupplierId } from '../domain/ids.ts';
 import { money, type CurrencyCode, type Money } from '../domain/money.ts';
 import type { PurchaseOrderState } from '../domain/purchase-order.machine.ts';
@@ -123,9 +124,28 @@ export async function loadPurchaseOrders(db: Db, key: Key, lock = false): Promis
   });
 }
 
+/** A purchase order without its lines: what a change of its state needs to read. */
+export type PurchaseOrderHead = Pick<PurchaseOrder, 'id' | 'poNumber' | 'orderId' | 'supplierId' | 'state' | 'ackDueAt'>;
+
+export async function loadPurchaseOrderHead(tx: Db, id: string, lock = false): Promise<PurchaseOrderHead | null> {
+  let query = tx.selectFrom('purchase_orders').select(['id', 'po_number', 'order_id', 'supplier_id', 'state', 'ack_due_at']).where('id', '=', id);
+  if (lock) query = query.forUpdate();
+  const row = await query.executeTakeFirst();
+  if (!row) return null;
+  return {
+    id: row.id,
+    poNumber: row.po_number as PoNumber,
+    orderId: row.order_id as OrderId,
+    supplierId: row.supplier_id as SupplierId,
+    state: row.state as PurchaseOrderState,
+    ackDueAt: row.ack_due_at === null ? null : new Date(row.ack_due_at),
+  };
+}
+
+/** Saves the PO's state and stamps, and its lines' statuses when given (a change of state alone leaves them be). */
 export async function savePurchaseOrder(
   tx: Db,
-  po: Pick<PurchaseOrder, 'id' | 'state' | 'lines'>,
+  po: Pick<PurchaseOrder, 'id' | 'state'> & { lines?: PurchaseOrder['lines'] },
   now: Date,
   stamps: { sentAt?: Date; acknowledgedAt?: Date } = {},
 ): Promise<void> {
@@ -139,7 +159,7 @@ export async function savePurchaseOrder(
     })
     .where('id', '=', po.id)
     .execute();
-  for (const l of po.lines) {
+  for (const l of po.lines ?? []) {
     await tx
       .updateTable('purchase_order_lines')
       .set({ status: l.status, reject_reason: l.rejectReason, shipped_quantity: l.shippedQuantity })
@@ -147,4 +167,37 @@ export async function savePurchaseOrder(
       .where('line_number', '=', l.lineNumber)
       .execute();
   }
+}
+
+/** The states in which a supplier still owes its acknowledgement (the index purchase_orders_ack_due holds these). */
+const AWAITING_ACK = sql`state in ('pending', 'sent', 'send_failed')`;
+
+export interface OverdueAcknowledgement {
+  id: string;
+  orderId: string;
+  poNumber: string;
+  ackDueAt: number;
+}
+
+/**
+ * Purchase orders whose supplier has not acknowledged them by their due time and that were not flagged yet, oldest
+ * due first: one range of the partial index purchase_orders_ack_due (its predicate is written out as the index's,
+ * so SQLite can use it). Flagging them (ack_overdue_at) takes them out of the index.
+ */
+export async function flagOverdueAcknowledgements(tx: Db, now: number, limit: number): Promise<OverdueAcknowledgement[]> {
+  const rows = await tx
+    .selectFrom('purchase_orders')
+    .select(['id', 'order_id', 'po_number', 'ack_due_at'])
+    .where(sql<boolean>`ack_overdue_at is null and ${AWAITING_ACK}`)
+    .where('ack_due_at', '<=', now)
+    .orderBy('ack_due_at')
+    .limit(limit)
+    .execute();
+  if (rows.length === 0) return [];
+  await tx
+    .updateTable('purchase_orders')
+    .set({ ack_overdue_at: now })
+    .where('id', 'in', rows.map((r) => r.id))
+    .execute();
+  return rows.map((r) => ({ id: r.id, orderId: r.order_id, poNumber: r.po_number, ackDueAt: r.ack_due_at! }));
 }

@@ -106,6 +106,8 @@ export interface Database {
     sent_at: number | null;
     acknowledged_at: number | null;
     ack_due_at: number | null;
+    /** When the sweep flagged the acknowledgement as overdue (once). */
+    ack_overdue_at: number | null;
   };
   purchase_order_lines: {
     purchase_order_id: string;

@@ -23,7 +23,9 @@ export interface TestHub {
 /** A migrated hub on a fresh database of the given dialect, listening on an ephemeral port. */
 export async function startTestHub(dialect: DialectName, options: Partial<HubOptions> = {}): Promise<TestHub> {
   const database = await createTestDatabase(dialect);
-  const hub = await createHub({ databaseUrl: database.url, secretKey: TEST_SECRET_KEY, migrate: true, worker: false, logLevel: 'silent', ...options });
+  // Finished jobs are kept (as an operator may keep them) so that tests can look at their attempts and run them again.
+  const workerOptions = { keepDoneMs: 10 * 60_000, ...options.workerOptions };
+  const hub = await createHub({ databaseUrl: database.url, secretKey: TEST_SECRET_KEY, migrate: true, worker: false, logLevel: 'silent', ...options, workerOptions });
   await migrateToLatest(hub.store.db);
   const url = await hub.listen(0, '127.0.0.1');
   const { key: adminKey } = await createApiKey(hub.ctx, 'admin');

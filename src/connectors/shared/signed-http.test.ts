@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PermanentError } from '../../jobs/job.ts';
+import { PermanentError } from '../../domain/permanent-error.ts';
 import { signPayload } from '../../infra/tokens.ts';
 import { postSigned } from './signed-http.ts';
 

@@ -1,6 +1,6 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { PermanentError } from '../../jobs/job.ts';
+import { PermanentError } from '../../domain/permanent-error.ts';
 import { signPayload } from '../../infra/tokens.ts';
 
 export interface SignedPost {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { FulfilmentRefusal } from '../../../domain/fulfilment-request.ts';
-import { PermanentError } from '../../../jobs/job.ts';
+import { PermanentError } from '../../../domain/permanent-error.ts';
 import type { FulfilmentAnswer, FulfilmentRequest, FulfilmentService } from '../sales-channel.ts';
 import { fulfillmentOrderLinesQuery, PAGE, type AdminClient, type FulfillmentOrderLine, type Operation } from './graphql.ts';
 

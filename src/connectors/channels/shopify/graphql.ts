@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { PermanentError } from '../../../jobs/job.ts';
+import { PermanentError } from '../../../domain/permanent-error.ts';
 import { costOf, describeCost, retryThrottled, ShopifyThrottledError, throttleWaitMs } from './throttle.ts';
 import { postGraphql, type AdminEndpoint } from './transport.ts';
 

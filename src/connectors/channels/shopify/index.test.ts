@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createShopifySim, type ShopifyAdmin, type ShopifyOrder, type ShopifyOrderItem, type ShopifySim } from '../../../../sim/shopify.ts';
-import { PermanentError } from '../../../jobs/job.ts';
+import { PermanentError } from '../../../domain/permanent-error.ts';
 import type { FulfilmentNotice } from '../sales-channel.ts';
 import { shopify, planFulfilments, type OpenLine } from './index.ts';
 import { ShopifyThrottledError } from './throttle.ts';

@@ -1,5 +1,5 @@
 import type { ChannelId } from '../../../domain/ids.ts';
-import { PermanentError } from '../../../jobs/job.ts';
+import { PermanentError } from '../../../domain/permanent-error.ts';
 import type { FulfilmentNotice, SalesChannel, SalesChannelAdapter } from '../sales-channel.ts';
 import { fromShopifyOrder, fromShopifyRefund, shopifyOrder, shopifyOrderMessage, shopifyRefund } from './map.ts';
 import { shopifyConfig, shopifySecrets, type ShopifyConfig, type ShopifySecrets } from './credentials.ts';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ChannelId } from '../../../domain/ids.ts';
-import { PermanentError } from '../../../jobs/job.ts';
+import { PermanentError } from '../../../domain/permanent-error.ts';
 import type { OrderMessage, OrderPage } from '../sales-channel.ts';
 import type { AdminClient, Operation } from './graphql.ts';
 import { fromGraphqlOrder, graphqlLineItems, graphqlOrder, LINE_FIELDS, ORDER_FIELDS, type GraphqlLineItem, type GraphqlLineItems, type GraphqlOrder } from './map-graphql.ts';

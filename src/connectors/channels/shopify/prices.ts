@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PermanentError } from '../../../jobs/job.ts';
+import { PermanentError } from '../../../domain/permanent-error.ts';
 import { currency, toDecimalString, type CurrencyCode, type Money } from '../../../domain/money.ts';
 import type { PriceUpdate, SkippedStock, StockPushOutcome } from '../sales-channel.ts';
 import type { AdminClient, Operation } from './graphql.ts';

@@ -3,7 +3,7 @@ import { ZodError } from 'zod';
 import { createShopifySim, type ShopifyAdmin, type ShopifyOrder, type ShopifyOrderItem, type ShopifySim } from '../../../../sim/shopify.ts';
 import type { ChannelId } from '../../../domain/ids.ts';
 import { money } from '../../../domain/money.ts';
-import { PermanentError } from '../../../jobs/job.ts';
+import { PermanentError } from '../../../domain/permanent-error.ts';
 import type { RefundNotice, SalesChannel } from '../sales-channel.ts';
 import { createShopifyAdapter, shopify } from './index.ts';
 import { idempotencyKey } from './graphql.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PermanentError } from '../../../jobs/job.ts';
+import { PermanentError } from '../../../domain/permanent-error.ts';
 import type { RefundNotice } from '../sales-channel.ts';
 import { idempotencyKey, orderGid, type AdminClient, type Operation } from './graphql.ts';
 import { skuOf } from './variants.ts';

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createShopifySim, type ShopifyAdmin, type ShopifySim } from '../../../../sim/shopify.ts';
-import { PermanentError } from '../../../jobs/job.ts';
+import { PermanentError } from '../../../domain/permanent-error.ts';
 import type { SalesChannel, StockUpdate } from '../sales-channel.ts';
 import { idempotencyKey } from './graphql.ts';
 import { createShopifyAdapter } from './index.ts';

@@ -1,4 +1,4 @@
-import { PermanentError } from '../../../jobs/job.ts';
+import { PermanentError } from '../../../domain/permanent-error.ts';
 import type { SkippedStock, StockPushOutcome, StockUpdate } from '../sales-channel.ts';
 import {
   idempotencyKey,

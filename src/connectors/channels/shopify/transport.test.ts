@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PermanentError } from '../../../jobs/job.ts';
+import { PermanentError } from '../../../domain/permanent-error.ts';
 import { shopifyConfig } from './credentials.ts';
 import { adminEndpoint, postGraphql } from './transport.ts';
 import { ShopifyThrottledError } from './throttle.ts';

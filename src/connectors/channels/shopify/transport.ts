@@ -1,4 +1,4 @@
-import { PermanentError } from '../../../jobs/job.ts';
+import { PermanentError } from '../../../domain/permanent-error.ts';
 import { SHOPIFY_API_VERSION } from './api-version.ts';
 import type { ShopifyConfig, ShopifySecrets } from './credentials.ts';
 import { costOf, describeCost, ShopifyThrottledError, throttleWaitMs } from './throttle.ts';

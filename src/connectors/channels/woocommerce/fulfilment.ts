@@ -1,4 +1,4 @@
-import { PermanentError } from '../../../jobs/job.ts';
+import { PermanentError } from '../../../domain/permanent-error.ts';
 import type { FulfilmentNotice } from '../sales-channel.ts';
 import { addCustomerNote, customerNotes, getOrder, updateOrder, type OrderView } from './rest.ts';
 import type { RestCall } from './transport.ts';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createWooCommerceSim, type WooCommerceSim, type WooOrder, type WooRest } from '../../../../sim/woocommerce.ts';
-import { PermanentError } from '../../../jobs/job.ts';
+import { PermanentError } from '../../../domain/permanent-error.ts';
 import type { FulfilmentNotice, SalesChannel } from '../sales-channel.ts';
 import { woocommerce } from './index.ts';
 

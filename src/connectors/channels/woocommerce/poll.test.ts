@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createWooCommerceSim, type WooCommerceSim, type WooOrder, type WooRest } from '../../../../sim/woocommerce.ts';
 import type { ChannelId } from '../../../domain/ids.ts';
-import { PermanentError } from '../../../jobs/job.ts';
+import { PermanentError } from '../../../domain/permanent-error.ts';
 import type { OrderMessage, SalesChannel } from '../sales-channel.ts';
 import { woocommerce } from './index.ts';
 import { pollOrderPage } from './poll.ts';

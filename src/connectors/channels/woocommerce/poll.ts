@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ChannelId } from '../../../domain/ids.ts';
-import { PermanentError } from '../../../jobs/job.ts';
+import { PermanentError } from '../../../domain/permanent-error.ts';
 import type { OrderMessage, OrderPage } from '../sales-channel.ts';
 import { fromWooCommerceOrder, wooCommerceOrder } from './map.ts';
 import { readPage } from './rest.ts';

@@ -1,5 +1,5 @@
 import { formatMoney } from '../../../domain/money.ts';
-import { PermanentError } from '../../../jobs/job.ts';
+import { PermanentError } from '../../../domain/permanent-error.ts';
 import type { RefundNotice } from '../sales-channel.ts';
 import { wooDecimalToMinorUnits } from './decimal.ts';
 import { updateOrder, type OrderView, type RefundRequest, type RefundView } from './rest.ts';

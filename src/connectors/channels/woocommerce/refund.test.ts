@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createWooCommerceSim, type WooCommerceSim, type WooOrder, type WooRest } from '../../../../sim/woocommerce.ts';
 import { money } from '../../../domain/money.ts';
-import { PermanentError } from '../../../jobs/job.ts';
+import { PermanentError } from '../../../domain/permanent-error.ts';
 import type { ChannelId } from '../../../domain/ids.ts';
 import { refundShare } from '../../../domain/refund-share.ts';
 import type { RefundNotice, SalesChannel } from '../sales-channel.ts';

@@ -1,5 +1,5 @@
 import { formatMoney, toDecimalString } from '../../../domain/money.ts';
-import { PermanentError } from '../../../jobs/job.ts';
+import { PermanentError } from '../../../domain/permanent-error.ts';
 import type { RefundNotice } from '../sales-channel.ts';
 import { wooOrderId } from './fulfilment.ts';
 import { guardRefundWindow } from './refund-window.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PermanentError } from '../../../jobs/job.ts';
+import { PermanentError } from '../../../domain/permanent-error.ts';
 import type { RestCall, RestListCall, RestRequest } from './transport.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PermanentError } from '../../../jobs/job.ts';
+import { PermanentError } from '../../../domain/permanent-error.ts';
 import { woocommerceConfig, type RestAuthMode } from './credentials.ts';
 import { restEndpoint, restFailureOf, sendRest, sendRestPage, type RestEndpoint } from './transport.ts';
 

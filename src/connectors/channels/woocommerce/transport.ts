@@ -1,4 +1,4 @@
-import { PermanentError } from '../../../jobs/job.ts';
+import { PermanentError } from '../../../domain/permanent-error.ts';
 import { isLoopbackHost, type WooCommerceConfig, type WooCommerceSecrets } from './credentials.ts';
 
 /** Where and as whom Waybill calls a store's REST API v3. */
