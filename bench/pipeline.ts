@@ -643,6 +643,7 @@ interface StageOutcome {
   processingMs: number;
   sendMs: number;
   idleStartupMs: { processing: number; send: number };
+  duplicates: number;
 }
 
 async function stages(fresh: FreshDatabase, db: DbName, n: number): Promise<StageOutcome> {
@@ -685,6 +686,7 @@ async function stages(fresh: FreshDatabase, db: DbName, n: number): Promise<Stag
       processingMs: (Math.max(0, processingS - idleProcessing) * 1000) / n,
       sendMs: (Math.max(0, sendS - idleSend) * 1000) / n,
       idleStartupMs: { processing: idleProcessing * 1000, send: idleSend * 1000 },
+      duplicates: p.receiver.duplicates,
     };
   });
 }
@@ -885,6 +887,7 @@ export async function runPipeline(
           send_ms: s ? ms(s.sendMs) : null,
           stages_total_ms: s ? ms(s.intakeMs + s.processingMs + s.sendMs) : null,
           idle_worker_startup_ms: s ? `${round(s.idleStartupMs.processing, 0)}/${round(s.idleStartupMs.send, 0)}` : null,
+          stages_duplicates: s ? s.duplicates : null,
           note: s
             ? 'stages by phases on another fresh database: hub --no-worker (intake), then a worker for channel.delivery only, then one for po.send only; each worker\'s idle startup CPU (measured on the same database before the orders) subtracted'
             : null,
