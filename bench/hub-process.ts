@@ -27,6 +27,8 @@ export interface RunningHub {
   metrics(): Promise<string>;
   /** SIGTERM, then wait for a clean exit (the hub closes its database on the way out). */
   stop(): Promise<void>;
+  /** null while it runs; how it ended ("exit code 1", "SIGTERM") once it did, whoever stopped it. */
+  exited(): string | null;
 }
 
 function childEnv(env: HubEnv, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -83,6 +85,7 @@ export async function startHub(
   child.stdout.pipe(log);
   child.stderr.pipe(log);
   const url = `http://127.0.0.1:${port}`;
+  const exited = watchExit(child);
   try {
     await waitForHealth(url, child, env.logFile);
   } catch (error) {
@@ -98,12 +101,21 @@ export async function startHub(
       return response.text();
     },
     stop: () => stopChild(child, env.logFile),
+    exited,
   };
+}
+
+/** How a child ended, for a bench that must tell a crash (or a kill from outside) from a slow hub. */
+function watchExit(child: ChildProcess): () => string | null {
+  let how: string | null = null;
+  child.once('exit', (code, signal) => (how = signal ?? `exit code ${code}`));
+  return () => how;
 }
 
 export interface RunningWorker {
   pid: number;
   stop(): Promise<void>;
+  exited(): string | null;
 }
 
 /**
@@ -119,6 +131,7 @@ export async function startWorker(env: HubEnv, logFile: string, kinds?: readonly
   });
   const log = createWriteStream(logFile);
   child.stderr.pipe(log);
+  const exited = watchExit(child);
   try {
     await new Promise<void>((resolve, reject) => {
       let seen = '';
@@ -140,7 +153,7 @@ export async function startWorker(env: HubEnv, logFile: string, kinds?: readonly
     child.kill('SIGKILL');
     throw error;
   }
-  return { pid: child.pid ?? 0, stop: () => stopChild(child, logFile) };
+  return { pid: child.pid ?? 0, stop: () => stopChild(child, logFile), exited };
 }
 
 async function waitForHealth(url: string, child: ChildProcess, logFile: string): Promise<void> {

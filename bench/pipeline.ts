@@ -467,6 +467,7 @@ async function waitUntil(
   target: number,
   progress: () => number | Promise<number>,
   context: () => Promise<string>,
+  processes: readonly Watched[] = [],
 ): Promise<void> {
   const started = performance.now();
   const deadline = started + 60_000 + target * 20;
@@ -476,6 +477,7 @@ async function waitUntil(
     const now = performance.now();
     const value = await progress();
     if (value >= target) return;
+    checkAlive(processes);
     if (value !== last) {
       last = value;
       lastMoved = now;
@@ -485,6 +487,32 @@ async function waitUntil(
       throw new PipelineError(`${what}: ${value} of ${target} ${why}; ${await context().catch(() => '')}`);
     }
     await delay(50);
+  }
+}
+
+/** A Waybill process of a part, by the name the messages give it. */
+interface Watched {
+  name: string;
+  exited(): string | null;
+}
+
+/** A Waybill process that ended during a part fails it, saying so (the hub logs "SIGTERM: …" when it was told to stop). */
+function checkAlive(processes: readonly Watched[]): void {
+  const dead = processes.filter((p) => p.exited() !== null);
+  if (dead.length)
+    throw new PipelineError(
+      `${dead.map((p) => `${p.name} ended (${p.exited()})`).join(', ')} during the part, not stopped by the bench: ` +
+        'a crash (see its log), or a signal from another process on this machine',
+    );
+}
+
+/** Runs `body`; when it fails because a Waybill process went away, the error says that rather than ECONNREFUSED. */
+async function watching<T>(processes: readonly Watched[], body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (error) {
+    checkAlive(processes);
+    throw error;
   }
 }
 
@@ -576,6 +604,7 @@ async function burst(fresh: FreshDatabase, db: DbName, part: string, n: number, 
     try {
       for (let w = 0; w < workers; w += 1) started.push(await startWorker(p.env, join(p.dir, `worker-${part}-${w}.log`)));
       const pids = [hub.pid, ...started.map((w) => w.pid)];
+      const watched: Watched[] = [{ name: 'the hub', exited: hub.exited }, ...started.map((w, i) => ({ name: `worker ${i}`, exited: w.exited }))];
       const poller = new MetricsPoller(hub);
       const sender = new WebhookSender(hub.url, p.channel, orders, BURST_CONNECTIONS);
       console.log(`${db} ${part}: ${n} orders, ${BURST_CONNECTIONS} connections, closed loop, ${pids.length} Waybill processes`);
@@ -583,8 +612,8 @@ async function burst(fresh: FreshDatabase, db: DbName, part: string, n: number, 
       const bench0 = process.cpuUsage();
       const t0 = performance.now();
       try {
-        await sender.closedLoop(BURST_CONNECTIONS);
-        await waitUntil(`${part}: POs at the supplier`, n, () => p.receiver.received, () => p.reader.jobStates());
+        await watching(watched, () => sender.closedLoop(BURST_CONNECTIONS));
+        await waitUntil(`${part}: POs at the supplier`, n, () => p.receiver.received, () => p.reader.jobStates(), watched);
       } finally {
         sender.close();
         await poller.stop();
@@ -659,7 +688,9 @@ async function stages(fresh: FreshDatabase, db: DbName, n: number): Promise<Stag
     try {
       const sender = new WebhookSender(hub.url, p.channel, orders, BURST_CONNECTIONS);
       const cpu0 = cpuOf(hub.pid);
-      await sender.closedLoop(BURST_CONNECTIONS).finally(() => sender.close());
+      await watching([{ name: 'the hub', exited: hub.exited }], () => sender.closedLoop(BURST_CONNECTIONS)).finally(() =>
+        sender.close(),
+      );
       intakeS = cpuOf(hub.pid) - cpu0;
     } finally {
       await hub.stop();
@@ -668,7 +699,7 @@ async function stages(fresh: FreshDatabase, db: DbName, n: number): Promise<Stag
     const phase = async (kinds: readonly string[], what: string, progress: () => number | Promise<number>) => {
       const worker = await startWorker(p.env, join(p.dir, `worker-stage-${kinds.join('+')}.log`), kinds);
       try {
-        await waitUntil(`stages: ${what}`, n, progress, () => p.reader.jobStates());
+        await waitUntil(`stages: ${what}`, n, progress, () => p.reader.jobStates(), [{ name: 'the worker', exited: worker.exited }]);
         return cpuOf(worker.pid);
       } finally {
         await worker.stop();
@@ -715,13 +746,16 @@ async function steady(fresh: FreshDatabase, db: DbName): Promise<SteadyOutcome> 
       // Far more sockets than ever needed at 500/s: a slow answer must not hold back the next send.
       const sender = new WebhookSender(hub.url, p.channel, orders, 1_000);
       console.log(`${db} steady: ${STEADY_RATE} orders/s open loop, ${STEADY_WARMUP_S} s warm-up then ${STEADY_S} s measured`);
-      const sending = sender.openLoop(STEADY_RATE);
+      const watched: Watched[] = [{ name: 'the hub', exited: hub.exited }];
+      const sending = watching(watched, () => sender.openLoop(STEADY_RATE));
+      // Awaited below; until then a failure must not count as unhandled.
+      sending.catch(() => {});
       // The due-jobs maximum of the measured window only: wait for the first measured send.
-      await waitUntil('steady: warm-up sent', 1, () => (sender.sentAt[warm] ? 1 : 0), async () => '');
+      await waitUntil('steady: warm-up sent', 1, () => (sender.sentAt[warm] ? 1 : 0), async () => '', watched);
       poller.resetMax();
       try {
         await sending;
-        await waitUntil('steady: POs at the supplier', n, () => p.receiver.received, () => p.reader.jobStates());
+        await waitUntil('steady: POs at the supplier', n, () => p.receiver.received, () => p.reader.jobStates(), watched);
       } finally {
         sender.close();
         await poller.stop();
@@ -783,18 +817,23 @@ async function soak(fresh: FreshDatabase, db: DbName, n: number): Promise<SoakOu
           ordersPerS: received / ((performance.now() - t0) / 1000),
         };
       };
-      const sending = sender.closedLoop(BURST_CONNECTIONS);
+      const watched: Watched[] = [{ name: 'the hub', exited: hub.exited }];
+      const sending = watching(watched, () => sender.closedLoop(BURST_CONNECTIONS));
+      // A sender that gave up fails the part at the next poll, not after a minute without progress.
+      let sendError: unknown = null;
+      sending.catch((error: unknown) => (sendError = error));
       let first: SoakPoint;
       let end: SoakPoint;
       let lastLog = performance.now();
       try {
-        await waitUntil('soak: first POs', Math.min(n, SOAK_FIRST_POINT), () => p.receiver.received, () => p.reader.jobStates());
+        await waitUntil('soak: first POs', Math.min(n, SOAK_FIRST_POINT), () => p.receiver.received, () => p.reader.jobStates(), watched);
         first = await point();
         console.log(`${db} soak: at ${first.orders} orders claim ${round(first.claimMs ?? Number.NaN, 3)} ms, jobs ${first.jobsRows} rows`);
         await waitUntil(
           'soak: POs at the supplier',
           n,
           () => {
+            if (sendError) throw sendError;
             if (performance.now() - lastLog > 30_000) {
               lastLog = performance.now();
               console.log(`${db} soak: ${p.receiver.received} of ${n} POs delivered, ${sender.ok} webhooks taken`);
@@ -802,6 +841,7 @@ async function soak(fresh: FreshDatabase, db: DbName, n: number): Promise<SoakOu
             return p.receiver.received;
           },
           () => p.reader.jobStates(),
+          watched,
         );
         await sending;
         end = await point();
