@@ -77,7 +77,12 @@ class OrderTemplates {
   readonly #templates: { parts: string[]; keys: string[] }[];
 
   constructor(seed = 11) {
-    const sim = createShopifySim({ shopDomain: SHOP_DOMAIN, webhookUrl: 'http://127.0.0.1:9/unused', secret: 'x', seed });
+    const sim = createShopifySim({
+      shopDomain: SHOP_DOMAIN,
+      webhookUrl: 'http://127.0.0.1:9/unused',
+      secret: 'x',
+      seed,
+    });
     this.#templates = PRODUCTS.map((p, i) => {
       const item: ShopifyOrderItem = {
         sku: p.sku,
@@ -345,7 +350,9 @@ class WebhookSender {
         return;
       }
       if (attempt >= MAX_ATTEMPTS)
-        throw new PipelineError(`order ${index}: the hub answered ${status} to ${MAX_ATTEMPTS} deliveries in a row`);
+        throw new PipelineError(
+          `order ${index}: the hub answered ${status} to ${MAX_ATTEMPTS} deliveries in a row`,
+        );
       this.retries += 1;
       await delay(100 * attempt);
     }
@@ -510,7 +517,8 @@ async function waitUntil(
       lastMoved = now;
     }
     if (now > deadline || now - lastMoved > 60_000) {
-      const why = now > deadline ? `after ${round((now - started) / 1000, 0)} s` : 'with no progress for 60 s';
+      const why =
+        now > deadline ? `after ${round((now - started) / 1000, 0)} s` : 'with no progress for 60 s';
       throw new PipelineError(`${what}: ${value} of ${target} ${why}; ${await context().catch(() => '')}`);
     }
     await delay(50);
@@ -602,10 +610,14 @@ async function verifyPart(db: DbName, label: string, p: Part, n: number): Promis
       ? sqliteCounts(p.env.databaseUrl.slice('sqlite:'.length), ORDERS)
       : await postgresCounts(p.env.databaseUrl, ORDERS);
   checkCounts(label, ORDERS, n, 0, counts);
-  if (counts.rows !== n) throw new PipelineError(`${label}: ${n} orders sent but ${counts.rows} in the database`);
+  if (counts.rows !== n)
+    throw new PipelineError(`${label}: ${n} orders sent but ${counts.rows} in the database`);
   if (p.receiver.received !== n)
-    throw new PipelineError(`${label}: ${n} orders but the supplier endpoint received ${p.receiver.received} POs`);
-  if (p.receiver.rejected) console.warn(`${label}: WARNING ${p.receiver.rejected} POs without a token of this run`);
+    throw new PipelineError(
+      `${label}: ${n} orders but the supplier endpoint received ${p.receiver.received} POs`,
+    );
+  if (p.receiver.rejected)
+    console.warn(`${label}: WARNING ${p.receiver.rejected} POs without a token of this run`);
 }
 
 interface BurstOutcome {
@@ -623,24 +635,42 @@ interface BurstOutcome {
 }
 
 /** N orders as fast as the hub takes them, until the last PO is at the supplier; `workers` 0: one hub process. */
-async function burst(fresh: FreshDatabase, db: DbName, part: string, n: number, workers: number): Promise<BurstOutcome> {
+async function burst(
+  fresh: FreshDatabase,
+  db: DbName,
+  part: string,
+  n: number,
+  workers: number,
+): Promise<BurstOutcome> {
   return withPart(fresh, db, part, n, async (p) => {
     const orders = new OrderSource(p.channel.secret, n);
     const hub = await startHub(p.env, { worker: workers === 0 });
     const started: RunningWorker[] = [];
     try {
-      for (let w = 0; w < workers; w += 1) started.push(await startWorker(p.env, join(p.dir, `worker-${part}-${w}.log`)));
+      for (let w = 0; w < workers; w += 1)
+        started.push(await startWorker(p.env, join(p.dir, `worker-${part}-${w}.log`)));
       const pids = [hub.pid, ...started.map((w) => w.pid)];
-      const watched: Watched[] = [{ name: 'the hub', exited: hub.exited }, ...started.map((w, i) => ({ name: `worker ${i}`, exited: w.exited }))];
+      const watched: Watched[] = [
+        { name: 'the hub', exited: hub.exited },
+        ...started.map((w, i) => ({ name: `worker ${i}`, exited: w.exited })),
+      ];
       const poller = new MetricsPoller(hub);
       const sender = new WebhookSender(hub.url, p.channel, orders, BURST_CONNECTIONS);
-      console.log(`${db} ${part}: ${n} orders, ${BURST_CONNECTIONS} connections, closed loop, ${pids.length} Waybill processes`);
+      console.log(
+        `${db} ${part}: ${n} orders, ${BURST_CONNECTIONS} connections, closed loop, ${pids.length} Waybill processes`,
+      );
       const cpu0 = pids.map(cpuOf);
       const bench0 = process.cpuUsage();
       const t0 = performance.now();
       try {
         await watching(watched, () => sender.closedLoop(BURST_CONNECTIONS));
-        await waitUntil(`${part}: POs at the supplier`, n, () => p.receiver.received, () => p.reader.jobStates(), watched);
+        await waitUntil(
+          `${part}: POs at the supplier`,
+          n,
+          () => p.receiver.received,
+          () => p.reader.jobStates(),
+          watched,
+        );
       } finally {
         sender.close();
         await poller.stop();
@@ -715,26 +745,38 @@ async function stages(fresh: FreshDatabase, db: DbName, n: number): Promise<Stag
     try {
       const sender = new WebhookSender(hub.url, p.channel, orders, BURST_CONNECTIONS);
       const cpu0 = cpuOf(hub.pid);
-      await watching([{ name: 'the hub', exited: hub.exited }], () => sender.closedLoop(BURST_CONNECTIONS)).finally(() =>
-        sender.close(),
-      );
+      await watching([{ name: 'the hub', exited: hub.exited }], () =>
+        sender.closedLoop(BURST_CONNECTIONS),
+      ).finally(() => sender.close());
       intakeS = cpuOf(hub.pid) - cpu0;
     } finally {
       await hub.stop();
     }
 
-    const phase = async (kinds: readonly string[], what: string, progress: () => number | Promise<number>) => {
+    const phase = async (
+      kinds: readonly string[],
+      what: string,
+      progress: () => number | Promise<number>,
+    ) => {
       const worker = await startWorker(p.env, join(p.dir, `worker-stage-${kinds.join('+')}.log`), kinds);
       try {
-        await waitUntil(`stages: ${what}`, n, progress, () => p.reader.jobStates(), [{ name: 'the worker', exited: worker.exited }]);
+        await waitUntil(`stages: ${what}`, n, progress, () => p.reader.jobStates(), [
+          { name: 'the worker', exited: worker.exited },
+        ]);
         return cpuOf(worker.pid);
       } finally {
         await worker.stop();
       }
     };
     console.log(`${db} stages: (b) processing, a \`waybill worker\` for channel.delivery only`);
-    const processingS = await phase(['channel.delivery'], 'webhooks processed', async () =>
-      n - (await p.reader.count("select count(*) as n from jobs where kind = 'channel.delivery' and state in ('pending', 'running')")),
+    const processingS = await phase(
+      ['channel.delivery'],
+      'webhooks processed',
+      async () =>
+        n -
+        (await p.reader.count(
+          "select count(*) as n from jobs where kind = 'channel.delivery' and state in ('pending', 'running')",
+        )),
     );
     console.log(`${db} stages: (c) PO send, a \`waybill worker\` for po.send only`);
     const sendS = await phase(['po.send'], 'POs at the supplier', () => p.receiver.received);
@@ -772,17 +814,31 @@ async function steady(fresh: FreshDatabase, db: DbName): Promise<SteadyOutcome> 
       const poller = new MetricsPoller(hub);
       // Far more sockets than ever needed at 500/s: a slow answer must not hold back the next send.
       const sender = new WebhookSender(hub.url, p.channel, orders, 1_000);
-      console.log(`${db} steady: ${STEADY_RATE} orders/s open loop, ${STEADY_WARMUP_S} s warm-up then ${STEADY_S} s measured`);
+      console.log(
+        `${db} steady: ${STEADY_RATE} orders/s open loop, ${STEADY_WARMUP_S} s warm-up then ${STEADY_S} s measured`,
+      );
       const watched: Watched[] = [{ name: 'the hub', exited: hub.exited }];
       const sending = watching(watched, () => sender.openLoop(STEADY_RATE));
       // Awaited below; until then a failure must not count as unhandled.
       sending.catch(() => {});
       // The due-jobs maximum of the measured window only: wait for the first measured send.
-      await waitUntil('steady: warm-up sent', 1, () => (sender.sentAt[warm] ? 1 : 0), async () => '', watched);
+      await waitUntil(
+        'steady: warm-up sent',
+        1,
+        () => (sender.sentAt[warm] ? 1 : 0),
+        async () => '',
+        watched,
+      );
       poller.resetMax();
       try {
         await sending;
-        await waitUntil('steady: POs at the supplier', n, () => p.receiver.received, () => p.reader.jobStates(), watched);
+        await waitUntil(
+          'steady: POs at the supplier',
+          n,
+          () => p.receiver.received,
+          () => p.reader.jobStates(),
+          watched,
+        );
       } finally {
         sender.close();
         await poller.stop();
@@ -819,6 +875,10 @@ interface SoakOutcome {
   end: SoakPoint;
   method: string;
   duplicates: number;
+  /** Once every PO arrived: the jobs table and the whole run's rate. */
+  finalRows: number;
+  finalBytes: number;
+  finalPerS: number;
 }
 
 /** One hub process, `n` orders at full speed, the bodies made on the fly; stops once every PO is delivered. */
@@ -847,40 +907,56 @@ async function soak(fresh: FreshDatabase, db: DbName, n: number): Promise<SoakOu
         };
       };
       const watched: Watched[] = [{ name: 'the hub', exited: hub.exited }];
-      const sending = watching(watched, () => sender.closedLoop(BURST_CONNECTIONS, { receiver: p.receiver, size: SOAK_WINDOW }));
+      const sending = watching(watched, () =>
+        sender.closedLoop(BURST_CONNECTIONS, { receiver: p.receiver, size: SOAK_WINDOW }),
+      );
       // A sender that gave up fails the part at the next poll, not after a minute without progress.
       let sendError: unknown = null;
       sending.catch((error: unknown) => (sendError = error));
       let first: SoakPoint;
       let end: SoakPoint;
+      let [finalRows, finalBytes, finalPerS] = [0, 0, 0];
       let lastLog = performance.now();
       try {
-        await waitUntil('soak: first POs', Math.min(n, SOAK_FIRST_POINT), () => p.receiver.received, () => p.reader.jobStates(), watched);
-        first = await point();
-        console.log(`${db} soak: at ${first.orders} orders claim ${round(first.claimMs ?? Number.NaN, 3)} ms, jobs ${first.jobsRows} rows`);
         await waitUntil(
-          'soak: POs at the supplier',
-          n,
-          () => {
-            if (sendError) throw sendError;
-            if (performance.now() - lastLog > 30_000) {
-              lastLog = performance.now();
-              console.log(`${db} soak: ${p.receiver.received} of ${n} POs delivered, ${sender.ok} webhooks taken`);
-            }
-            return p.receiver.received;
-          },
+          'soak: first POs',
+          Math.min(n, SOAK_FIRST_POINT),
+          () => p.receiver.received,
           () => p.reader.jobStates(),
           watched,
         );
-        await sending;
+        first = await point();
+        console.log(
+          `${db} soak: at ${first.orders} orders claim ${round(first.claimMs ?? Number.NaN, 3)} ms, jobs ${first.jobsRows} rows`,
+        );
+        // The end point is taken when the last webhooks go out (all but a window's worth delivered), while webhooks and
+        // POs still flow as they did at the first point; the drain after the last webhook has the worker to itself.
+        const progress = () => {
+          if (sendError) throw sendError;
+          if (performance.now() - lastLog > 30_000) {
+            lastLog = performance.now();
+            console.log(
+              `${db} soak: ${p.receiver.received} of ${n} POs delivered, ${sender.ok} webhooks taken`,
+            );
+          }
+          return p.receiver.received;
+        };
+        const endAt = Math.max(first.orders, n - SOAK_WINDOW);
+        await waitUntil('soak: POs at the supplier', endAt, progress, () => p.reader.jobStates(), watched);
         end = await point();
+        await waitUntil('soak: POs at the supplier', n, progress, () => p.reader.jobStates(), watched);
+        await sending;
+        const final = await p.reader.jobsSize();
+        finalRows = final.rows;
+        finalBytes = final.bytes;
+        finalPerS = n / ((p.receiver.lastAt - t0) / 1000);
       } finally {
         sender.close();
         await poller.stop();
       }
       await hub.stop();
       await verifyPart(db, `${db} soak`, p, n);
-      return { first, end, method, duplicates: p.receiver.duplicates };
+      return { first, end, method, duplicates: p.receiver.duplicates, finalRows, finalBytes, finalPerS };
     } finally {
       await hub.stop().catch(() => {});
     }
@@ -955,10 +1031,12 @@ export async function runPipeline(
           processing_ms: s ? ms(s.processingMs) : null,
           send_ms: s ? ms(s.sendMs) : null,
           stages_total_ms: s ? ms(s.intakeMs + s.processingMs + s.sendMs) : null,
-          idle_worker_startup_ms: s ? `${round(s.idleStartupMs.processing, 0)}/${round(s.idleStartupMs.send, 0)}` : null,
+          idle_worker_startup_ms: s
+            ? `${round(s.idleStartupMs.processing, 0)}/${round(s.idleStartupMs.send, 0)}`
+            : null,
           stages_duplicates: s ? s.duplicates : null,
           note: s
-            ? 'stages by phases on another fresh database: hub --no-worker (intake), then a worker for channel.delivery only, then one for po.send only; each worker\'s idle startup CPU (measured on the same database before the orders) subtracted'
+            ? "stages by phases on another fresh database: hub --no-worker (intake), then a worker for channel.delivery only, then one for po.send only; each worker's idle startup CPU (measured on the same database before the orders) subtracted"
             : null,
         }),
       );
@@ -1022,7 +1100,12 @@ export async function runPipeline(
   return out;
 }
 
-export async function runSoak(db: DbName, fresh: FreshDatabase, baseline: number, orders: number): Promise<PipelineOutcome> {
+export async function runSoak(
+  db: DbName,
+  fresh: FreshDatabase,
+  baseline: number,
+  orders: number,
+): Promise<PipelineOutcome> {
   const out: PipelineOutcome = { results: [], failures: [], summaries: [] };
   try {
     const s = await soak(fresh, db, orders);
@@ -1035,13 +1118,21 @@ export async function runSoak(db: DbName, fresh: FreshDatabase, baseline: number
             jobs_bytes: point.jobsBytes,
             orders_per_s: round(point.ordersPerS),
             duplicates: s.duplicates,
-            note: `mean claim over the ${CLAIM_WINDOW_MS / 1000} s before; at most ${SOAK_WINDOW} orders awaiting their PO; jobs size: ${s.method}`,
+            ...(name === 'claim_ms_at_end'
+              ? {
+                  total_orders: orders,
+                  final_jobs_rows: s.finalRows,
+                  final_jobs_bytes: s.finalBytes,
+                  total_orders_per_s: round(s.finalPerS),
+                }
+              : {}),
+            note: `mean claim over the ${CLAIM_WINDOW_MS / 1000} s before${name === 'claim_ms_at_end' ? ` ${orders - SOAK_WINDOW} orders delivered (the last webhooks sent; the drain after is left out)` : ''}; at most ${SOAK_WINDOW} orders awaiting their PO; jobs size: ${s.method}`,
           });
     out.results.push(line('claim_ms_at_1k', s.first), line('claim_ms_at_end', s.end));
     out.summaries.push(
-      `${db} soak: ${s.end.orders} orders at ${round(s.end.ordersPerS, 0)}/s; claim ${round(s.first.claimMs ?? Number.NaN, 3)} ms ` +
+      `${db} soak: ${orders} orders at ${round(s.finalPerS, 0)}/s (jobs then ${s.finalRows} rows, ${round(s.finalBytes / 1024 / 1024, 1)} MiB); claim ${round(s.first.claimMs ?? Number.NaN, 3)} ms ` +
         `at ${s.first.orders} orders (jobs ${s.first.jobsRows} rows, ${round(s.first.jobsBytes / 1024, 0)} KiB), ` +
-        `${round(s.end.claimMs ?? Number.NaN, 3)} ms at the end (jobs ${s.end.jobsRows} rows, ${round(s.end.jobsBytes / 1024 / 1024, 1)} MiB)`,
+        `${round(s.end.claimMs ?? Number.NaN, 3)} ms at ${s.end.orders} orders, as the last webhooks went out (jobs ${s.end.jobsRows} rows, ${round(s.end.jobsBytes / 1024 / 1024, 1)} MiB)`,
     );
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
