@@ -5,8 +5,11 @@ import { seededRandom } from '../sim/shared.ts';
 
 export const CHANNEL_ID = 'storefront';
 const PRODUCT_COUNT = 200;
-/** Nothing listens there: the hub runs without workers, so no PO is ever sent. */
-const SUPPLIER_URL = 'http://127.0.0.1:9/po';
+/**
+ * The default supplier endpoint: nothing listens there, which suits the scenarios whose hub runs without workers (no PO
+ * is ever sent). The pipeline scenario passes its own receiver's URL.
+ */
+export const DEAD_SUPPLIER_URL = 'http://127.0.0.1:9/po';
 
 export interface Product {
   sku: string;
@@ -34,25 +37,25 @@ function offersFor(index: number, sku: string) {
   return [offer('alpha', 1), offer('beta', 2)];
 }
 
-function supplier(id: string) {
+function supplier(id: string, url: string) {
   return {
     id,
     name: `Supplier ${id}`,
     currency: 'USD',
     apiToken: randomBytes(24).toString('hex'),
-    transport: { kind: 'rest-json', url: SUPPLIER_URL, signingSecret: randomBytes(16).toString('hex') },
+    transport: { kind: 'rest-json', url, signingSecret: randomBytes(16).toString('hex') },
   };
 }
 
 /** A channel of the setup document (docs/setup-file.md), beside the storefront every scenario has. */
 export type ChannelSpec = Record<string, string>;
 
-export function setupYaml(extraChannels: readonly ChannelSpec[] = []): string {
+export function setupYaml(extraChannels: readonly ChannelSpec[] = [], supplierUrl = DEAD_SUPPLIER_URL): string {
   return stringify({
     apiVersion: 'waybill/v1',
     retailer: { name: 'Bench Retailer' },
     channels: [{ id: CHANNEL_ID, kind: 'storefront', name: 'Bench storefront', currency: 'USD' }, ...extraChannels],
-    suppliers: [supplier('alpha'), supplier('beta')],
+    suppliers: [supplier('alpha', supplierUrl), supplier('beta', supplierUrl)],
     products: PRODUCTS.map((p, i) => ({ sku: p.sku, name: `Product ${i}`, offers: offersFor(i, p.sku) })),
   });
 }

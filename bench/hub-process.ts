@@ -27,6 +27,8 @@ export interface RunningHub {
   metrics(): Promise<string>;
   /** SIGTERM, then wait for a clean exit (the hub closes its database on the way out). */
   stop(): Promise<void>;
+  /** null while it runs; how it ended ("exit code 1", "SIGTERM") once it did, whoever stopped it. */
+  exited(): string | null;
 }
 
 function childEnv(env: HubEnv, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -67,19 +69,23 @@ export async function createOperatorKey(env: HubEnv): Promise<string> {
  * `waybill start --no-worker` by default: the API alone, so no PO is sent and no webhook processed while we measure
  * intake. `{ worker: true }` is `waybill start`: API and job worker in one process, as the quick start runs it.
  */
-export async function startHub(env: HubEnv, options: { worker?: boolean } = {}): Promise<RunningHub> {
+export async function startHub(
+  env: HubEnv,
+  options: { worker?: boolean; extraEnv?: Record<string, string> } = {},
+): Promise<RunningHub> {
   const port = await freePort();
   // BENCH_HUB_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the hub where the time goes.
   const nodeArgs = process.env.BENCH_HUB_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   const child = spawn(process.execPath, [...nodeArgs, CLI, 'start', ...(options.worker ? [] : ['--no-worker'])], {
     cwd: REPO,
-    env: childEnv(env, { PORT: String(port), HOST: '127.0.0.1' }),
+    env: childEnv(env, { ...options.extraEnv, PORT: String(port), HOST: '127.0.0.1' }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const log = createWriteStream(env.logFile);
   child.stdout.pipe(log);
   child.stderr.pipe(log);
   const url = `http://127.0.0.1:${port}`;
+  const exited = watchExit(child);
   try {
     await waitForHealth(url, child, env.logFile);
   } catch (error) {
@@ -95,7 +101,59 @@ export async function startHub(env: HubEnv, options: { worker?: boolean } = {}):
       return response.text();
     },
     stop: () => stopChild(child, env.logFile),
+    exited,
   };
+}
+
+/** How a child ended, for a bench that must tell a crash (or a kill from outside) from a slow hub. */
+function watchExit(child: ChildProcess): () => string | null {
+  let how: string | null = null;
+  child.once('exit', (code, signal) => (how = signal ?? `exit code ${code}`));
+  return () => how;
+}
+
+export interface RunningWorker {
+  pid: number;
+  stop(): Promise<void>;
+  exited(): string | null;
+}
+
+/**
+ * `waybill worker`: a worker process only (no HTTP), on the hub's database. `kinds` sets WAYBILL_WORKER_KINDS (the job
+ * kinds it may run). It is up once it printed "Waybill worker running"; its log goes to `logFile`.
+ */
+export async function startWorker(env: HubEnv, logFile: string, kinds?: readonly string[]): Promise<RunningWorker> {
+  const nodeArgs = process.env.BENCH_HUB_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, CLI, 'worker'], {
+    cwd: REPO,
+    env: childEnv(env, kinds ? { WAYBILL_WORKER_KINDS: kinds.join(',') } : {}),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const log = createWriteStream(logFile);
+  child.stderr.pipe(log);
+  const exited = watchExit(child);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let seen = '';
+      const timer = setTimeout(() => reject(new Error(`waybill worker did not start within 30 s:\n${tail(logFile)}`)), 30_000);
+      child.stdout.on('data', (chunk: Buffer) => {
+        log.write(chunk);
+        seen += chunk.toString();
+        if (seen.includes('Waybill worker running')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`waybill worker exited with ${code} before it ran:\n${tail(logFile)}`));
+      });
+    });
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  return { pid: child.pid ?? 0, stop: () => stopChild(child, logFile), exited };
 }
 
 async function waitForHealth(url: string, child: ChildProcess, logFile: string): Promise<void> {

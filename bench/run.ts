@@ -3,12 +3,20 @@
  * this machine:
  * - durable order intake through the operator API;
  * - signed Shopify webhook intake (verified, stored in the inbox with its job, answered 200);
- * - stock fan-out: a change of stock on 100,000 SKUs until every storefront channel has every new level.
+ * - stock fan-out: a change of stock on 100,000 SKUs until every storefront channel has every new level;
+ * - pipeline (bench/pipeline.ts): signed Shopify orders/create webhooks, one line each, until each order's PO reached a
+ *   supplier endpoint on loopback: a burst through one hub process, the CPU per order of each stage (intake,
+ *   processing, PO send), the webhook→PO latency at a steady 500 orders/s, and the burst with `waybill start
+ *   --no-worker` + 1 and + 2 `waybill worker` processes;
+ * - soak (only when BENCH_ONLY names it): BENCH_SOAK_ORDERS orders through the pipeline, the jobs table's size and the
+ *   worker's claim time after 1,000 orders and at the end.
  * Prints a table and writes bench/results/latest.json. A scenario the hub cannot complete (the fan-out's sync failing)
  * is a line with `value: null` and its error; the bench then exits 1 after writing the others.
  *
- * Environment: WAYBILL_TEST_PG (also run on PostgreSQL), BENCH_ONLY=intake,webhooks,fanout (a subset),
- * BENCH_FANOUT_SKUS (default 100000), BENCH_FANOUT_CHANNELS (default 3), BENCH_HUB_NODE_ARGS (e.g. --cpu-prof).
+ * Environment: WAYBILL_TEST_PG (also run on PostgreSQL), BENCH_ONLY=intake,webhooks,fanout,pipeline,soak (a subset;
+ * soak never runs by default), BENCH_FANOUT_SKUS (default 100000), BENCH_FANOUT_CHANNELS (default 3),
+ * BENCH_PIPELINE_ORDERS (default 10000), BENCH_PIPELINE_PARTS=burst,stages,steady,split1,split2 (a subset of the
+ * pipeline's parts), BENCH_SOAK_ORDERS (default 1000000), BENCH_HUB_NODE_ARGS (e.g. --cpu-prof).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -22,6 +30,7 @@ import { FANOUT_TARGET_S, FanoutSetupError, runFanout, type FanoutConfig, type F
 import type { HubEnv } from './hub-process.ts';
 import { CORES } from './machine.ts';
 import { prepare, runIntake } from './intake.ts';
+import { runPipeline, runSoak, type DbName, type FreshDatabase, type PipelineConfig, type PipelineOutcome } from './pipeline.ts';
 import { CONNECTIONS, warnAboutStatuses, type MeasuredLoad } from './measure.ts';
 import { failed, printTable, result, round, writeResults, type BenchResult } from './report.ts';
 import { checkCounts, ORDERS, postgresCounts, SHOPIFY_DELIVERIES, sqliteCounts, type StoredKind } from './verify.ts';
@@ -38,11 +47,29 @@ const FANOUT: FanoutConfig = {
   channels: envInteger('BENCH_FANOUT_CHANNELS', 3),
 };
 
+const PIPELINE_PARTS = ['burst', 'stages', 'steady', 'split1', 'split2'];
+const PIPELINE: PipelineConfig = {
+  orders: envInteger('BENCH_PIPELINE_ORDERS', 10_000),
+  soakOrders: envInteger('BENCH_SOAK_ORDERS', 1_000_000),
+  parts: new Set(
+    (process.env.BENCH_PIPELINE_PARTS || PIPELINE_PARTS.join(','))
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => {
+        if (!PIPELINE_PARTS.includes(s)) throw new Error(`BENCH_PIPELINE_PARTS: ${s} is none of ${PIPELINE_PARTS.join(', ')}`);
+        return true;
+      }),
+  ),
+};
+
 /** Scenarios that could not produce their number; the bench still writes the others, then exits non-zero. */
 const failures: string[] = [];
+/** Where the pipeline's time went, one line per part, printed again after the table. */
+const summaries: string[] = [];
 
 async function benchSqlite(): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
+  let sqliteFull: number | null = null;
   if (runs('intake') || runs('webhooks')) {
     results.push(
       ...(await inTempDir(async (dir) => {
@@ -50,6 +77,7 @@ async function benchSqlite(): Promise<BenchResult[]> {
           `sqlite: baseline, ${BASELINE_S} s each of single-row commits (synchronous=FULL, then NORMAL)`,
         );
         const full = sqliteCommitRate(dir, 'FULL', BASELINE_S);
+        sqliteFull = full;
         const normal = sqliteCommitRate(dir, 'NORMAL', BASELINE_S);
         const lines: BenchResult[] = [];
 
@@ -83,6 +111,21 @@ async function benchSqlite(): Promise<BenchResult[]> {
       })),
     );
   }
+  if (runs('pipeline') || runs('soak')) {
+    if (sqliteFull === null) {
+      sqliteFull = await inTempDir(async (dir) => {
+        console.log(`sqlite: baseline, ${BASELINE_S} s of single-row commits (synchronous=FULL)`);
+        return sqliteCommitRate(dir, 'FULL', BASELINE_S);
+      });
+      results.push(
+        result('sqlite.baseline.commits_full', sqliteFull, 'commits/s', null, { note: 'WAL, synchronous=FULL, 1 row per txn' }),
+      );
+    }
+    // Each part on a fresh database file in a fresh temp dir.
+    const fresh: FreshDatabase = (part, body) =>
+      inTempDir((dir) => body(hubEnv(`sqlite:${join(dir, `${part}.db`)}`, dir, part), dir));
+    results.push(...(await pipelineScenarios('sqlite', fresh, sqliteFull)));
+  }
   if (runs('fanout')) {
     const fanoutDb = (dir: string) => join(dir, 'fanout.db');
     results.push(
@@ -96,6 +139,7 @@ async function benchSqlite(): Promise<BenchResult[]> {
 
 async function benchPostgres(adminUrl: string): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
+  let pgBaseline: number | null = null;
   if (runs('intake') || runs('webhooks')) {
     results.push(
       ...(await inTempDir(async (dir) => {
@@ -105,6 +149,7 @@ async function benchPostgres(adminUrl: string): Promise<BenchResult[]> {
           );
           return postgresCommitRate(url, PG_POOL, BASELINE_S);
         });
+        pgBaseline = baseline;
         const lines: BenchResult[] = [];
         if (runs('intake')) {
           const intake = await withDatabase(adminUrl, async (url) => {
@@ -137,6 +182,21 @@ async function benchPostgres(adminUrl: string): Promise<BenchResult[]> {
       })),
     );
   }
+  if (runs('pipeline') || runs('soak')) {
+    if (pgBaseline === null) {
+      pgBaseline = await withDatabase(adminUrl, (url) => {
+        console.log(`postgres: baseline, ${BASELINE_S} s of single-row autocommit inserts from ${PG_POOL} connections`);
+        return postgresCommitRate(url, PG_POOL, BASELINE_S);
+      });
+      results.push(
+        result('postgres.baseline.commits', pgBaseline, 'commits/s', null, { note: `${PG_POOL} connections, 1 row per txn` }),
+      );
+    }
+    // Each part on a fresh database (dropped afterwards) and a fresh temp dir for the logs and the setup file.
+    const fresh: FreshDatabase = (part, body) =>
+      withDatabase(adminUrl, (url) => inTempDir((dir) => body(hubEnv(url, dir, part), dir)));
+    results.push(...(await pipelineScenarios('postgres', fresh, pgBaseline)));
+  }
   if (runs('fanout')) {
     results.push(
       ...(await withDatabase(adminUrl, (url) =>
@@ -147,10 +207,26 @@ async function benchPostgres(adminUrl: string): Promise<BenchResult[]> {
   return results;
 }
 
-/** BENCH_ONLY=intake,webhooks,fanout (any of them) runs those scenarios alone; all of them by default. */
-function runs(scenario: 'intake' | 'webhooks' | 'fanout'): boolean {
+async function pipelineScenarios(db: DbName, fresh: FreshDatabase, baseline: number): Promise<BenchResult[]> {
+  const outcomes: PipelineOutcome[] = [];
+  if (runs('pipeline')) outcomes.push(await runPipeline(db, fresh, baseline, PIPELINE));
+  if (runs('soak')) outcomes.push(await runSoak(db, fresh, baseline, PIPELINE.soakOrders));
+  for (const o of outcomes) {
+    failures.push(...o.failures);
+    summaries.push(...o.summaries);
+    for (const line of o.summaries) console.log(line);
+  }
+  return outcomes.flatMap((o) => o.results);
+}
+
+/**
+ * BENCH_ONLY=intake,webhooks,fanout,pipeline,soak (any of them) runs those scenarios alone; all but the soak (an hour
+ * on this machine) by default.
+ */
+function runs(scenario: 'intake' | 'webhooks' | 'fanout' | 'pipeline' | 'soak'): boolean {
   const only = process.env.BENCH_ONLY;
-  return !only || only.split(',').map((s) => s.trim()).includes(scenario);
+  if (!only) return scenario !== 'soak';
+  return only.split(',').map((s) => s.trim()).includes(scenario);
 }
 
 /** The database must hold what was answered; a mismatch fails the bench (a lost delivery is not a slow one). */
@@ -392,6 +468,7 @@ async function main(): Promise<void> {
   printTable(results);
   console.log('');
   explain(results);
+  for (const line of summaries) console.log(line);
   writeResults(RESULTS_FILE, results);
   console.log(`\nwrote ${RESULTS_FILE}`);
   if (failures.length) {

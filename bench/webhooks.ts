@@ -16,9 +16,9 @@ import { SHOPIFY_WEBHOOK_ROUTE } from './metrics.ts';
 import { SHOPIFY_API_VERSION } from '../src/connectors/channels/shopify/api-version.ts';
 
 export const SHOPIFY_CHANNEL_ID = 'shop';
-const SHOP_DOMAIN = 'bench-shop.myshopify.com';
+export const SHOP_DOMAIN = 'bench-shop.myshopify.com';
 // The version Shopify names in webhook headers: the one the app pins.
-const API_VERSION = SHOPIFY_API_VERSION;
+export const API_VERSION = SHOPIFY_API_VERSION;
 /**
  * Distinct signed order bodies, built before the run and used in turn: signing and serialising ~4.5 KB of order JSON
  * costs ~0.1 ms, which the load generator would otherwise take from the hub's cores. Each request still gets a
@@ -36,7 +36,7 @@ const CLIENT_SECRET = randomBytes(32).toString('hex');
 let builtPool: { pool: SignedBody[]; buildMs: number } | null = null;
 
 /** migrate and apply a setup file with a Shopify channel (the bench's catalogue, so the orders name real SKUs). */
-export async function prepareShopify(env: HubEnv, dir: string): Promise<ShopifyChannel> {
+export async function prepareShopify(env: HubEnv, dir: string, supplierUrl?: string): Promise<ShopifyChannel> {
   const secret = CLIENT_SECRET;
   await waybill(env, ['migrate']);
   const setupFile = join(dir, 'setup.yaml');
@@ -48,7 +48,7 @@ export async function prepareShopify(env: HubEnv, dir: string): Promise<ShopifyC
     shopDomain: SHOP_DOMAIN,
     webhookSecret: secret,
   };
-  writeFileSync(setupFile, setupYaml([channel]));
+  writeFileSync(setupFile, setupYaml([channel], supplierUrl));
   await waybill(env, ['apply', setupFile]);
   return { id: SHOPIFY_CHANNEL_ID, secret };
 }
