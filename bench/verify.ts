@@ -17,7 +17,9 @@ export interface StoredKind {
   /** "orders", "deliveries": for the messages. */
   noun: string;
   countRows: string;
-  jobKind: string;
+  /** What carries each row on (its jobs, or for a finished pipeline its POs sent), and how to count it. */
+  followUps: string;
+  countFollowUps: string;
   /** 'at-least': an order becomes one or two POs; 'exactly': a delivery is one job. */
   jobsPerRow: 'at-least' | 'exactly';
 }
@@ -25,16 +27,27 @@ export interface StoredKind {
 export const ORDERS: StoredKind = {
   noun: 'orders',
   countRows: 'select count(*) as n from orders',
-  jobKind: 'po.send',
+  followUps: 'po.send jobs queued',
+  countFollowUps: "select count(*) as n from jobs where kind = 'po.send'",
   jobsPerRow: 'at-least',
 };
 
 export const SHOPIFY_DELIVERIES = (channelId: string): StoredKind => ({
   noun: 'deliveries',
   countRows: `select count(*) as n from channel_deliveries where channel_id = '${channelId}'`,
-  jobKind: 'channel.delivery',
+  followUps: 'channel.delivery jobs queued',
+  countFollowUps: "select count(*) as n from jobs where kind = 'channel.delivery'",
   jobsPerRow: 'exactly',
 });
+
+/** Orders that went the whole way: each has its purchase orders sent (their jobs are gone once done). */
+export const DELIVERED_ORDERS: StoredKind = {
+  noun: 'orders',
+  countRows: 'select count(*) as n from orders',
+  followUps: 'purchase orders sent',
+  countFollowUps: 'select count(*) as n from purchase_orders where sent_at is not null',
+  jobsPerRow: 'at-least',
+};
 
 export class VerificationError extends Error {}
 
@@ -44,7 +57,7 @@ export function sqliteCounts(path: string, kind: StoredKind): StoredCounts {
     const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
     return {
       rows: count(kind.countRows),
-      jobs: count(`select count(*) as n from jobs where kind = '${kind.jobKind}'`),
+      jobs: count(kind.countFollowUps),
     };
   } finally {
     db.close();
@@ -58,7 +71,7 @@ export async function postgresCounts(url: string, kind: StoredKind): Promise<Sto
     const count = async (sql: string) => Number((await client.query<{ n: string }>(sql)).rows[0]?.n ?? 0);
     return {
       rows: await count(kind.countRows),
-      jobs: await count(`select count(*) as n from jobs where kind = '${kind.jobKind}'`),
+      jobs: await count(kind.countFollowUps),
     };
   } finally {
     await client.end();
@@ -83,12 +96,12 @@ export function checkCounts(
   const relation = kind.jobsPerRow === 'exactly' ? '=' : '>=';
   console.log(
     `${label} verify ${verdict}: ${stored.rows} ${kind.noun} stored = ${answered} answered success + ${stored.rows - answered} of ${abandoned} ` +
-      `requests cut off in flight at the end of a run; ${stored.jobs} ${kind.jobKind} jobs queued (${relation} ${kind.noun})`,
+      `requests cut off in flight at the end of a run; ${stored.jobs} ${kind.followUps} (${relation} ${kind.noun})`,
   );
   if (!rowsOk)
     throw new VerificationError(
       `${label}: ${answered} ${kind.noun} answered success (+${abandoned} cut off in flight) but ${stored.rows} are in the database`,
     );
   if (!jobsOk)
-    throw new VerificationError(`${label}: ${stored.rows} ${kind.noun} but ${stored.jobs} ${kind.jobKind} jobs`);
+    throw new VerificationError(`${label}: ${stored.rows} ${kind.noun} but ${stored.jobs} ${kind.followUps}`);
 }
