@@ -3,7 +3,7 @@ import type { ChannelMessage } from '../connectors/channels/sales-channel.ts';
 import { parseWebhookJson } from '../infra/webhook-json.ts';
 import { defineJob, PermanentError } from '../jobs/job.ts';
 import { findOrderIdByExternalId } from '../store/orders.repo.ts';
-import { findChannel } from '../store/partners.repo.ts';
+import { findChannel, type ChannelRecord } from '../store/partners.repo.ts';
 import { scopeToTransaction } from '../store/savepoint.ts';
 import type { AppContext } from './context.ts';
 import { applyChannelRefund, applyChannelUpdate } from './channel-order-changes.ts';
@@ -46,7 +46,7 @@ export const processChannelDeliveryJob = {
               ? () => interpret(channelId as never, delivery.topic, payload, settings)
               : null;
         if (!read) throw new PermanentError(`channel ${channelId} does not take webhooks`);
-        const outcome = await permanentIfInvalid(() => apply(scoped, channelId, readMessage(read)));
+        const outcome = await permanentIfInvalid(() => apply(scoped, channel!, readMessage(read)));
         await tx.updateTable('channel_deliveries').set({ processed_at: ctx.clock.now().getTime(), outcome }).where('channel_id', '=', channelId).where('delivery_id', '=', deliveryId).execute();
       },
     }),
@@ -86,17 +86,16 @@ async function permanentIfInvalid<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-async function apply(ctx: AppContext, channelId: string, message: ChannelMessage): Promise<string> {
+async function apply(ctx: AppContext, channel: ChannelRecord, message: ChannelMessage): Promise<string> {
   if (message.kind === 'ignored') return `ignored: ${message.reason}`;
-  if (message.kind === 'refund') return applyChannelRefund(ctx, channelId, message);
+  if (message.kind === 'refund') return applyChannelRefund(ctx, channel.id, message);
   const { incoming, sourceUpdatedAt, cancelled, awaitingPayment, hold } = message;
-  const existing = await findOrderIdByExternalId(ctx.store.db, incoming.channelId, incoming.externalId);
-  if (!existing) {
-    if (cancelled) return 'ignored: cancelled before Waybill took it in';
-    const taken = await takeOrder(ctx, incoming, { unknownSkus: 'hold', sourceUpdatedAt, awaitingPayment, ...(hold && { hold }) });
-    // Two versions of a new order raced: the loser is an update of the winner's order.
-    if (taken.kind === 'duplicate') return applyChannelUpdate(ctx, taken.orderId, message);
-    return `${taken.kind} ${taken.orderId}`;
+  if (cancelled) {
+    const existing = await findOrderIdByExternalId(ctx.store.db, incoming.channelId, incoming.externalId);
+    return existing ? applyChannelUpdate(ctx, existing, message) : 'ignored: cancelled before Waybill took it in';
   }
-  return applyChannelUpdate(ctx, existing, message);
+  // take-order looks for the order first: one it already has is an update (two versions of a new order may also race).
+  const taken = await takeOrder(ctx, incoming, { unknownSkus: 'hold', sourceUpdatedAt, awaitingPayment, channel, ...(hold && { hold }) });
+  if (taken.kind === 'duplicate') return applyChannelUpdate(ctx, taken.orderId, message);
+  return `${taken.kind} ${taken.orderId}`;
 }

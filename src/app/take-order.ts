@@ -6,7 +6,7 @@ import { initialOrderState, type IncomingOrder, type Order } from '../domain/ord
 import { planPurchaseOrders, type PurchaseOrderPlan } from '../domain/purchase-order.ts';
 import { routeLines, type LineRoute } from '../domain/routing.ts';
 import { findOrderIdByExternalId, insertOrder } from '../store/orders.repo.ts';
-import { findCatalogFor, findChannel } from '../store/partners.repo.ts';
+import { findCatalogFor, findChannel, type ChannelRecord } from '../store/partners.repo.ts';
 import { insertPurchaseOrders, type NewPurchaseOrder } from '../store/purchase-orders.repo.ts';
 import { recordReservations } from '../store/stock.repo.ts';
 import type { Db } from '../store/schema.ts';
@@ -44,6 +44,8 @@ export interface TakeOrderOptions {
    * voided): nothing is routed, no stock is held, the order is on hold with this reason.
    */
   hold?: string;
+  /** The channel as the caller already read it in this transaction (a webhook's processing), to spare a read. */
+  channel?: ChannelRecord;
 }
 
 export async function takeOrder(ctx: AppContext, incoming: IncomingOrder, options: TakeOrderOptions = {}): Promise<TakeOrderResult> {
@@ -60,7 +62,7 @@ export async function takeOrder(ctx: AppContext, incoming: IncomingOrder, option
 async function takeOrderIn(tx: Db, ctx: AppContext, incoming: IncomingOrder, options: TakeOrderOptions): Promise<TakeOrderResult> {
   const existing = await findOrderIdByExternalId(tx, incoming.channelId, incoming.externalId);
   if (existing) return { kind: 'duplicate', orderId: existing };
-  const channel = await findChannel(tx, incoming.channelId);
+  const channel = options.channel?.id === incoming.channelId ? options.channel : await findChannel(tx, incoming.channelId);
   if (!channel) throw new NotFoundError(`channel ${incoming.channelId}`);
 
   // Lines that need no shipping (gift wrap, gift cards) are kept with their money but never routed, reserved or sent.

@@ -59,6 +59,8 @@ type Finished = { kind: 'done' } | { kind: 'rerun' } | { kind: 'lost' } | { kind
 
 /** How often a worker that keeps done jobs prunes those older than keepDoneMs. */
 const PRUNE_EVERY_MS = 60_000;
+/** Finishing transactions one PostgreSQL worker runs side by side (each on a connection of the pool). */
+const PARALLEL_FINISHES = 4;
 /** Jobs finished in one transaction at most: a bigger batch holds the write lock (SQLite) for longer. */
 const FINISH_BATCH = 128;
 /**
@@ -82,7 +84,10 @@ export class Worker {
   readonly stats: WorkerStats = { completed: 0, retried: 0, dead: 0, claims: 0, claimMs: 0, batches: 0, batchedJobs: 0, contended: 0 };
   readonly #inFlight = new Map<string, Promise<void>>();
   #finishing: { entry: Finish; settle: () => void }[] = [];
-  #flushing = false;
+  /** Finishing transactions under way, and how many may be (one where writes serialise anyway: SQLite). */
+  #flushes = 0;
+  readonly #maxFlushes: number;
+  readonly #finishBatchSize: number;
   #stopping = false;
   #loop: Promise<void> | null = null;
   #wake: (() => void) | null = null;
@@ -105,6 +110,10 @@ export class Worker {
     this.#leaseMs = options.leaseMs ?? 60_000;
     this.#pollMs = options.pollMs ?? 100;
     this.#keepDoneMs = options.keepDoneMs ?? 0;
+    // PostgreSQL runs transactions side by side: while one batch waits on the network, another can be built.
+    this.#maxFlushes = store.caps.rowLocks ? PARALLEL_FINISHES : 1;
+    // Smaller there, so that the batches of a claim are spread over the parallel transactions.
+    this.#finishBatchSize = store.caps.rowLocks ? FINISH_BATCH / PARALLEL_FINISHES : FINISH_BATCH;
     this.#random = options.random ?? Math.random;
     this.#log = options.log ?? (() => undefined);
   }
@@ -253,8 +262,8 @@ export class Worker {
   #finish(entry: Finish): Promise<void> {
     return new Promise((settle) => {
       this.#finishing.push({ entry, settle });
-      if (this.#flushing) return;
-      this.#flushing = true;
+      if (this.#flushes >= this.#maxFlushes) return;
+      this.#flushes += 1;
       // Let the outcomes that are already on their way join this batch.
       setImmediate(() => void this.#flush());
     });
@@ -263,12 +272,12 @@ export class Worker {
   async #flush(): Promise<void> {
     try {
       while (this.#finishing.length > 0) {
-        const batch = this.#finishing.splice(0, FINISH_BATCH);
+        const batch = this.#finishing.splice(0, this.#finishBatchSize);
         await this.#finishBatch(batch.map((b) => b.entry));
         for (const b of batch) b.settle();
       }
     } finally {
-      this.#flushing = false;
+      this.#flushes -= 1;
     }
   }
 
