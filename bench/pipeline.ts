@@ -43,7 +43,7 @@ const SOAK_FIRST_POINT = 1_000;
 /**
  * The soak keeps at most this many orders between webhook sent and PO received. Unbounded, the webhooks would run far
  * ahead of the worker (intake is the cheaper stage), the jobs table would hold the whole backlog already at 1,000 POs
- * delivered, and the claim time would measure the backlog rather than the growth of the table with done jobs.
+ * delivered, and the claim time would measure the backlog rather than the growth of the table with what it keeps of finished work.
  */
 const SOAK_WINDOW = 2_000;
 
