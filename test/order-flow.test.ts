@@ -139,6 +139,43 @@ describeEachDatabase('an order from the storefront to the suppliers and back', (
   });
 });
 
+describeEachDatabase('shipments of one order', (dialect) => {
+  let t: TestHub;
+  const sims: { close(): Promise<void> }[] = [];
+  afterEach(async () => {
+    await Promise.all(sims.splice(0).map((s) => s.close()));
+    await t?.close();
+  });
+
+  it('two parcels recorded in the same millisecond are told in order: the last one says fulfilled, and is the latest', async () => {
+    // The clock stands still: without care both shipments would carry the same time.
+    const clock = new ManualClock();
+    t = await startTestHub(dialect, { worker: true, workerOptions: { pollMs: 20 }, clock });
+    // Both accept at once and would ship in a minute: the test ships their parcels itself, back to back.
+    const prompt = await startSupplierSim({ name: 'prompt', signingSecret: SECRETS.prompt, hubUrl: t.url, apiToken: SUPPLIER_TOKENS.prompt, seed: 1, ackDelayMs: 1, shipDelayMs: 60_000 });
+    const flaky = await startSupplierSim({ name: 'flaky', signingSecret: SECRETS.flaky, hubUrl: t.url, apiToken: SUPPLIER_TOKENS.flaky, seed: 2, ackDelayMs: 1, shipDelayMs: 60_000 });
+    const shop = await startStorefrontSim({ hubUrl: t.url, apiKey: t.adminKey, channelId: 'storefront', notifySecret: SECRETS.storefront, seed: 3 });
+    sims.push(prompt, flaky, shop);
+    await t.apply(testSetup({ notifyUrl: shop.notifyUrl, prompt: prompt.url, flaky: flaky.url }, 300));
+    const both = { ...shop.makeOrder(1, SKUS), lines: [{ sku: 'MUG-BLUE', quantity: 1, unitPrice: 1299 }, { sku: 'LAMP-OAK', quantity: 1, unitPrice: 8900 }] };
+    const { body: order } = (await shop.placeOrder(both)) as { body: any };
+    await until('both POs accepted', async () => (await t.api(`/api/v1/orders/${order.id}`)).body.purchaseOrders.every((po: any) => po.state === 'accepted'));
+    for (const po of order.purchaseOrders) {
+      const token = po.supplierId === 'prompt' ? SUPPLIER_TOKENS.prompt : SUPPLIER_TOKENS.flaky;
+      const answer = await fetch(`${t.url}/supplier-api/v1/purchase-orders/${po.poNumber}/shipments`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ carrier: 'UPS', trackingNumber: `1Z${po.supplierId.toUpperCase()}0001`, lines: [{ lineNumber: 1, quantity: 1 }] }),
+      });
+      expect([answer.status, answer.status === 201 ? '' : await answer.text()]).toEqual([201, '']);
+    }
+    const shipments = await t.hub.store.db.selectFrom('shipments').select(['created_at']).where('order_id', '=', order.id).orderBy('created_at').execute();
+    expect(shipments).toHaveLength(2);
+    expect(shipments[1]!.created_at).toBeGreaterThan(shipments[0]!.created_at);
+    await until('the channel told the order is fulfilled', () => shop.fulfilledOrders.has(order.externalId));
+  });
+});
+
 /** A clock the test moves by hand: a day of acknowledgement window passes at once. */
 class ManualClock implements Clock {
   #ms = Date.now();

@@ -36,10 +36,15 @@ export async function recordShipment(ctx: AppContext, supplierId: string, poNumb
     const decision = decideShipment(po, report.lines);
     if (decision.kind === 'invalid') throw new InputError(decision.field, decision.reason);
 
-    const now = ctx.clock.now();
+    // The order first, then the time: two POs of one order shipped at once are recorded one after the other (the
+    // order's lock), and the later one must carry the later time, or the channel, which orders shipments by time,
+    // would take the first one's "partially fulfilled" for the last word (seen on PostgreSQL). Strictly later: a
+    // millisecond's tie (or another process's clock) would leave it to the order the events arrive in.
+    const order = (await loadOrder(tx, po.orderId, lock))!;
+    const previous = await lastShipmentAt(tx, order.id);
+    const now = new Date(Math.max(ctx.clock.now().getTime(), previous + 1));
     const shipmentId = ctx.ids.next('shp') as ShipmentId;
     await savePurchaseOrder(tx, { ...po, state: decision.state, lines: decision.lines }, now);
-    const order = (await loadOrder(tx, po.orderId, lock))!;
     const byOrderLine = new Map(decision.lines.map((l) => [l.orderLineNumber, l]));
     const touched = report.lines.map((s) => po.lines.find((l) => l.lineNumber === s.lineNumber)!.orderLineNumber);
     const lines = order.lines.map((l) => {
@@ -81,6 +86,12 @@ export async function recordShipment(ctx: AppContext, supplierId: string, poNumb
     ]);
     return { kind: 'created', shipmentId };
   });
+}
+
+/** When the order's latest shipment was recorded (0 if none). */
+async function lastShipmentAt(tx: Db, orderId: string): Promise<number> {
+  const row = await tx.selectFrom('shipments').select((eb) => eb.fn.max<number | null>('created_at').as('at')).where('order_id', '=', orderId).executeTakeFirst();
+  return Number(row?.at ?? 0);
 }
 
 async function findShipment(tx: Db, purchaseOrderId: string, trackingNumber: string): Promise<ShipmentId | null> {
