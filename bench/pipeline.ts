@@ -10,7 +10,7 @@
  * and (only when asked) the soak: a million orders, the jobs table and the claim time near the start and at the end.
  */
 import { createHmac, randomUUID } from 'node:crypto';
-import { Agent, createServer, request, type IncomingMessage, type Server } from 'node:http';
+import { Agent, createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -23,6 +23,7 @@ import { processCpuSeconds } from './machine.ts';
 import { parsePrometheus, sumOf } from './metrics.ts';
 import { failed, result, round, type BenchResult } from './report.ts';
 import { checkCounts, DELIVERED_ORDERS, postgresCounts, sqliteCounts } from './verify.ts';
+import { readAll } from './receiver.ts';
 import { API_VERSION, prepareShopify, SHOP_DOMAIN, type ShopifyChannel } from './webhooks.ts';
 
 export type DbName = 'sqlite' | 'postgres';
@@ -245,14 +246,6 @@ class PoReceiver {
   }
 }
 
-function readAll(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // The load generator: node:http with a keep-alive agent, the send time of every order noted

@@ -144,7 +144,8 @@ export class LevelReceiver {
   }
 }
 
-function readAll(req: IncomingMessage): Promise<Buffer> {
+/** The whole body of a request (the bench's receivers read small ones). */
+export function readAll(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -1,9 +1,9 @@
-import { sql } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { OrderId, PoNumber, Sku, SupplierId } from '../domain/ids.ts';
 import { money, type CurrencyCode, type Money } from '../domain/money.ts';
 import type { PurchaseOrderState } from '../domain/purchase-order.machine.ts';
 import type { PoLineStatus, PurchaseOrderLine, PurchaseOrderPlan } from '../domain/purchase-order.ts';
-import type { Db } from './schema.ts';
+import type { Database, Db } from './schema.ts';
 
 export interface PurchaseOrder {
   id: string;
@@ -96,17 +96,12 @@ export async function loadPurchaseOrders(db: Db, key: Key, lock = false): Promis
   return rows.map((row) => {
     const currency = row.currency as CurrencyCode;
     return {
-      id: row.id,
-      poNumber: row.po_number as PoNumber,
-      orderId: row.order_id as OrderId,
-      supplierId: row.supplier_id as SupplierId,
-      state: row.state as PurchaseOrderState,
+      ...headOf(row),
       currency,
       total: money(row.total_amount, currency),
       createdAt: new Date(row.created_at),
       sentAt: row.sent_at === null ? null : new Date(row.sent_at),
       acknowledgedAt: row.acknowledged_at === null ? null : new Date(row.acknowledged_at),
-      ackDueAt: row.ack_due_at === null ? null : new Date(row.ack_due_at),
       lines: lines
         .filter((l) => l.purchase_order_id === row.id)
         .map((l) => ({
@@ -131,7 +126,12 @@ export async function loadPurchaseOrderHead(tx: Db, id: string, lock = false): P
   let query = tx.selectFrom('purchase_orders').select(['id', 'po_number', 'order_id', 'supplier_id', 'state', 'ack_due_at']).where('id', '=', id);
   if (lock) query = query.forUpdate();
   const row = await query.executeTakeFirst();
-  if (!row) return null;
+  return row ? headOf(row) : null;
+}
+
+type HeadRow = Pick<Selectable<Database['purchase_orders']>, 'id' | 'po_number' | 'order_id' | 'supplier_id' | 'state' | 'ack_due_at'>;
+
+function headOf(row: HeadRow): PurchaseOrderHead {
   return {
     id: row.id,
     poNumber: row.po_number as PoNumber,
