@@ -312,7 +312,7 @@ export class Worker {
     if (this.store.caps.rowLocks && !patient) await sql`set local lock_timeout = ${sql.lit(LOCK_TIMEOUT)}`.execute(tx);
     let mine = tx
       .selectFrom('jobs')
-      .select(['id', 'run_at'])
+      .select('id')
       .where('id', 'in', batch.map((e) => e.job.id))
       .where('locked_by', '=', this.options.workerId)
       .where('state', '=', 'running');
