@@ -2,24 +2,32 @@ import { sql } from 'kysely';
 import type { Db } from './schema.ts';
 import type { Store } from './store.ts';
 
-let savepoints = 0;
+/** Savepoints open in each transaction: a nested one is named by its depth. */
+const depths = new WeakMap<Db, number>();
 
 /**
  * Runs `fn` inside a savepoint of the caller's transaction: if it throws, what it wrote is rolled back and the
  * transaction goes on (on PostgreSQL a failed statement would otherwise poison the whole transaction).
  */
 export async function inSavepoint<T>(tx: Db, fn: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
-  // A name of its own, so savepoints can nest (a job's, then a use case's inside it).
-  const name = sql.raw(`sp_${(savepoints = (savepoints + 1) % 1_000_000)}`);
-  await sql`savepoint ${name}`.execute(tx);
+  // Named by depth, so savepoints can nest (a job's, then a use case's inside it) and the few statements this makes
+  // are prepared once (a name per call filled SQLite's statement cache with statements never used again).
+  const depth = (depths.get(tx) ?? 0) + 1;
+  depths.set(tx, depth);
+  const name = sql.raw(`sp_${depth}`);
   try {
-    const value = await fn();
-    await sql`release savepoint ${name}`.execute(tx);
-    return { ok: true, value };
-  } catch (error) {
-    await sql`rollback to savepoint ${name}`.execute(tx);
-    await sql`release savepoint ${name}`.execute(tx);
-    return { ok: false, error };
+    await sql`savepoint ${name}`.execute(tx);
+    try {
+      const value = await fn();
+      await sql`release savepoint ${name}`.execute(tx);
+      return { ok: true, value };
+    } catch (error) {
+      await sql`rollback to savepoint ${name}`.execute(tx);
+      await sql`release savepoint ${name}`.execute(tx);
+      return { ok: false, error };
+    }
+  } finally {
+    depths.set(tx, depth - 1);
   }
 }
 
