@@ -64,6 +64,8 @@ export interface Hub {
 export async function createHub(options: HubOptions = {}): Promise<Hub> {
   const databaseUrl = options.databaseUrl ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
   const log = options.log ?? jsonLogger(options.logLevel ?? 'info');
+  // Read before anything is opened: a setting that does not parse stops the start with nothing left behind.
+  const workerOptions = { ...envWorkerOptions(), ...options.workerOptions };
   const rawStore = await openStore(databaseUrl);
   if (options.migrate ?? rawStore.dialect === 'sqlite') await migrateToLatest(rawStore.db);
 
@@ -95,10 +97,12 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
   for (const job of [sendPurchaseOrderJob.bind(ctx), ackSweepJob.bind(ctx), notifyChannelJob.bind(ctx), processChannelDeliveryJob.bind(ctx), syncChannelStockJob.bind(ctx), refundAtChannelJob.bind(ctx), syncChannelPricesJob.bind(ctx), catchUpChannelJob.bind(ctx), answerFulfilmentRequestsJob.bind(ctx), fillBackordersJob.bind(ctx)]) jobs.set(job.kind, job);
 
   if (options.worker) {
-    const workerOptions = { ...envWorkerOptions(), ...options.workerOptions };
     // A misspelt kind would leave a worker idle for ever, silently.
     const unknownKind = workerOptions.kinds?.find((kind) => !jobs.has(kind));
-    if (unknownKind) throw new Error(`WAYBILL_WORKER_KINDS names ${unknownKind}, which is not a job kind (${[...jobs.keys()].join(', ')})`);
+    if (unknownKind) {
+      await rawStore.close();
+      throw new Error(`WAYBILL_WORKER_KINDS names ${unknownKind}, which is not a job kind (${[...jobs.keys()].join(', ')})`);
+    }
     worker = new Worker(store, jobs, clock, {
       workerId: `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`,
       log: (message, fields) => log.warn(message, fields),

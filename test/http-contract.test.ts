@@ -35,6 +35,16 @@ describeEachDatabase('the HTTP names of CONTRACT.md', (dialect) => {
     expect(metrics.body).toMatch(/waybill_http_request_duration_seconds_count\{[^}]*route="\/api\/v1\/orders"[^}]*\} 1/);
   });
 
+  it('a worker told to run a job kind that does not exist does not start, and says which', async () => {
+    const database = await createTestDatabase(dialect);
+    try {
+      const start = createHub({ databaseUrl: database.url, secretKey: TEST_SECRET_KEY, migrate: true, worker: true, http: false, logLevel: 'silent', workerOptions: { kinds: ['po.sned'] } });
+      await expect(start).rejects.toThrow(/WAYBILL_WORKER_KINDS names po\.sned, which is not a job kind \(.*po\.send/);
+    } finally {
+      await database.drop();
+    }
+  });
+
   it('/readyz answers 503 until the database is migrated', async () => {
     const database = await createTestDatabase(dialect);
     const hub = await createHub({ databaseUrl: database.url, secretKey: TEST_SECRET_KEY, migrate: false, worker: false, logLevel: 'silent' });

@@ -59,7 +59,7 @@ export interface JobContext {
 
 export interface NewJob {
   kind: string;
-  /** Stable idempotency key: enqueuing a key that is pending, running or dead creates no second job. */
+  /** Stable idempotency key: enqueuing a key still in the queue (pending, running, dead, or kept as done) creates no second job. */
   key: string;
   payload: unknown;
   /** Not before this time (timers); default now. */

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { inSavepoint } from './savepoint.ts';
 
 type Unit<DB, T> = (tx: Kysely<DB>) => Promise<T>;
 interface Pending<DB> {
@@ -51,14 +52,14 @@ export class GroupCommit<DB> {
   }
 
   async #commit(batch: Pending<DB>[]): Promise<void> {
-    const outcomes: { ok: boolean; value: unknown }[] = [];
+    const outcomes: Awaited<ReturnType<typeof inSavepoint<unknown, DB>>>[] = [];
     try {
       await this.db.connection().execute(async (conn) => {
         // IMMEDIATE takes the write lock up front, so a second process (a separate worker) waits on busy_timeout
         // instead of failing to upgrade a read lock half-way through.
         await sql`begin immediate`.execute(conn);
         try {
-          for (const item of batch) outcomes.push(await runInSavepoint(conn, item.unit));
+          for (const item of batch) outcomes.push(await inSavepoint(conn, () => item.unit(conn)));
           await sql`commit`.execute(conn);
         } catch (error) {
           await sql`rollback`.execute(conn).catch(() => undefined);
@@ -71,19 +72,10 @@ export class GroupCommit<DB> {
     }
     this.stats.batches += 1;
     this.stats.units += batch.length;
-    batch.forEach((item, i) => (outcomes[i]!.ok ? item.resolve(outcomes[i]!.value) : item.reject(outcomes[i]!.value)));
-  }
-}
-
-async function runInSavepoint<DB>(conn: Kysely<DB>, unit: Unit<DB, unknown>): Promise<{ ok: boolean; value: unknown }> {
-  await sql`savepoint unit`.execute(conn);
-  try {
-    const value = await unit(conn);
-    await sql`release savepoint unit`.execute(conn);
-    return { ok: true, value };
-  } catch (error) {
-    await sql`rollback to savepoint unit`.execute(conn);
-    await sql`release savepoint unit`.execute(conn);
-    return { ok: false, value: error };
+    batch.forEach((item, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) item.resolve(outcome.value);
+      else item.reject(outcome.error);
+    });
   }
 }
