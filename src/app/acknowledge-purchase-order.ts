@@ -7,7 +7,7 @@ import { loadPurchaseOrders, savePurchaseOrder, type PurchaseOrder } from '../st
 import { releaseReservations } from '../store/stock.repo.ts';
 import type { AppContext } from './context.ts';
 import { ConflictError, InputError, NotFoundError } from './errors.ts';
-import { recordEvents } from './timeline.ts';
+import { recordEvents } from '../store/events.repo.ts';
 
 export type AcknowledgeResult = { kind: 'applied' | 'duplicate'; purchaseOrder: PurchaseOrder };
 

@@ -7,7 +7,7 @@ import type { Db } from '../store/schema.ts';
 import { cancelAtChannelRequest, CancellationOvertaken } from './channel-order-changes.ts';
 import { channelWebhookUrl, openSalesChannel } from './channel-access.ts';
 import type { AppContext } from './context.ts';
-import { recordEvents, type TimelineEvent } from './timeline.ts';
+import { recordEvents, type TimelineEvent } from '../store/events.repo.ts';
 import { wakeJobs } from '../jobs/queue.ts';
 
 /**

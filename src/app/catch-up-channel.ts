@@ -1,3 +1,4 @@
+import { insertDelivery } from '../store/deliveries.repo.ts';
 import type { OrderMessage, WebhookHealth } from '../connectors/channels/sales-channel.ts';
 import { defineJob } from '../jobs/job.ts';
 import { getSetting } from '../store/partners.repo.ts';
@@ -6,7 +7,7 @@ import { channelWebhookUrl, openSalesChannel } from './channel-access.ts';
 import type { AppContext } from './context.ts';
 import { POLLED_TOPIC } from './polled-order.ts';
 import { processChannelDeliveryJob } from './process-channel-delivery.ts';
-import { recordEvents } from './timeline.ts';
+import { recordEvents } from '../store/events.repo.ts';
 
 /** How often each channel is asked for the orders changed since the last time. */
 export const CATCH_UP_INTERVAL_MS = 5 * 60_000;
@@ -102,12 +103,8 @@ async function newerThanKnown(db: Db, channelId: string, found: readonly OrderMe
 async function storeFound(ctx: AppContext, tx: Db, channelId: string, found: readonly OrderMessage[], now: number): Promise<void> {
   for (const message of found) {
     const deliveryId = `poll:${message.incoming.externalId}:${message.sourceUpdatedAt.getTime()}`;
-    const inserted = await tx
-      .insertInto('channel_deliveries')
-      .values({ channel_id: channelId, delivery_id: deliveryId, topic: POLLED_TOPIC, payload: JSON.stringify(message), triggered_at: message.sourceUpdatedAt.getTime(), received_at: now, processed_at: null, outcome: null })
-      .onConflict((oc) => oc.columns(['channel_id', 'delivery_id']).doNothing())
-      .executeTakeFirst();
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) continue;
+    const stored = { channelId, deliveryId, topic: POLLED_TOPIC, payload: JSON.stringify(message), triggeredAt: message.sourceUpdatedAt.getTime(), receivedAt: now };
+    if (!(await insertDelivery(tx, stored))) continue;
     await ctx.queue.enqueue(tx, { kind: processChannelDeliveryJob.kind, key: `channel.delivery:${channelId}:${deliveryId}`, payload: { channelId, deliveryId } });
   }
 }

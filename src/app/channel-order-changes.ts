@@ -14,7 +14,7 @@ import { wakeBackorderFill } from './fill-backorders.ts';
 import { queueStockRefund } from './refund-at-channel.ts';
 import { sendPurchaseOrderJob } from './send-purchase-order.ts';
 import { queuePurchaseOrders } from './take-order.ts';
-import { recordEvents, type TimelineEvent } from './timeline.ts';
+import { recordEvents, type TimelineEvent } from '../store/events.repo.ts';
 
 /**
  * A newer version of an order Waybill already has, from the channel: kept only if it is newer than what Waybill

@@ -11,7 +11,7 @@ import { recordReservations, reserveUnits, type NewReservation } from '../store/
 import type { Db } from '../store/schema.ts';
 import type { AppContext } from './context.ts';
 import { queuePurchaseOrders } from './take-order.ts';
-import { recordEvents } from './timeline.ts';
+import { recordEvents } from '../store/events.repo.ts';
 import { wakeJobs } from '../jobs/queue.ts';
 
 /** How often backordered lines are matched against stock that came back. */

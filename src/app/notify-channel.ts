@@ -1,7 +1,7 @@
 import { defineJob, PermanentError } from '../jobs/job.ts';
 import { openSalesChannel } from './channel-access.ts';
 import type { AppContext } from './context.ts';
-import { recordEvents } from './timeline.ts';
+import { recordEvents } from '../store/events.repo.ts';
 
 /**
  * Tells the order's channel about a shipment (carrier, tracking, lines). The event id is derived from the shipment,

@@ -2,6 +2,7 @@ import { ZodError, type ZodType } from 'zod';
 import type { ChannelMessage } from '../connectors/channels/sales-channel.ts';
 import { parseWebhookJson } from '../infra/webhook-json.ts';
 import { defineJob, PermanentError } from '../jobs/job.ts';
+import { loadDelivery, markDeliveryProcessed } from '../store/deliveries.repo.ts';
 import { findOrderIdByExternalId } from '../store/orders.repo.ts';
 import { findChannel, type ChannelRecord } from '../store/partners.repo.ts';
 import { scopeToTransaction } from '../store/savepoint.ts';
@@ -31,7 +32,7 @@ export const processChannelDeliveryJob = {
       // All database work: a batch of deliveries is taken in within one transaction of the worker's.
       runInTransaction: async (tx, { channelId, deliveryId }) => {
         const scoped: AppContext = { ...ctx, store: scopeToTransaction(ctx.store, tx) };
-        const delivery = await tx.selectFrom('channel_deliveries').selectAll().where('channel_id', '=', channelId).where('delivery_id', '=', deliveryId).executeTakeFirst();
+        const delivery = await loadDelivery(tx, channelId, deliveryId);
         if (!delivery || delivery.processed_at !== null) return;
         const channel = await findChannel(tx, channelId);
         const adapter = channel ? ctx.channels[channel.kind] : undefined;
@@ -47,7 +48,7 @@ export const processChannelDeliveryJob = {
               : null;
         if (!read) throw new PermanentError(`channel ${channelId} does not take webhooks`);
         const outcome = await permanentIfInvalid(() => apply(scoped, channel!, readMessage(read)));
-        await tx.updateTable('channel_deliveries').set({ processed_at: ctx.clock.now().getTime(), outcome }).where('channel_id', '=', channelId).where('delivery_id', '=', deliveryId).execute();
+        await markDeliveryProcessed(tx, channelId, deliveryId, outcome, ctx.clock.now().getTime());
       },
     }),
 };

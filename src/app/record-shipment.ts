@@ -10,7 +10,7 @@ import { consumeReservation } from '../store/stock.repo.ts';
 import type { AppContext } from './context.ts';
 import { InputError, NotFoundError } from './errors.ts';
 import { notifyChannelJob } from './notify-channel.ts';
-import { recordEvents } from './timeline.ts';
+import { recordEvents } from '../store/events.repo.ts';
 
 export interface ShipmentReport {
   carrier: string;

@@ -7,7 +7,7 @@ import { loadOrder, refundedLineUnits } from '../store/orders.repo.ts';
 import type { Db } from '../store/schema.ts';
 import { openSalesChannel } from './channel-access.ts';
 import type { AppContext } from './context.ts';
-import { recordEvents } from './timeline.ts';
+import { recordEvents } from '../store/events.repo.ts';
 
 interface RefundJob {
   orderId: string;

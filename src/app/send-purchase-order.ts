@@ -6,7 +6,7 @@ import { flagOverdueAcknowledgements, loadPurchaseOrderHead, loadPurchaseOrders,
 import type { Db } from '../store/schema.ts';
 import type { PurchaseOrderMessage } from '../connectors/suppliers/supplier-transport.ts';
 import type { AppContext } from './context.ts';
-import { recordEvents } from './timeline.ts';
+import { recordEvents } from '../store/events.repo.ts';
 
 interface PoJob {
   purchaseOrderId: string;

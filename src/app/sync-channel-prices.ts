@@ -5,7 +5,7 @@ import type { PriceUpdate, SkippedStock } from '../connectors/channels/sales-cha
 import type { Db } from '../store/schema.ts';
 import { openSalesChannel } from './channel-access.ts';
 import type { AppContext } from './context.ts';
-import { recordEvents } from './timeline.ts';
+import { recordEvents } from '../store/events.repo.ts';
 
 /** A sync reads at most this many changed prices; what is left is taken by the next run, queued at once. */
 const PRICES_PER_RUN = 10_000;

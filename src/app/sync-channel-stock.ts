@@ -5,7 +5,7 @@ import { changedLevels, recordStockTold, STOCK_SYNC_JOB_KIND, type ChangedLevel 
 import type { Db } from '../store/schema.ts';
 import type { SalesChannel, SkippedStock, StockUpdate } from '../connectors/channels/sales-channel.ts';
 import type { AppContext } from './context.ts';
-import { recordEvents } from './timeline.ts';
+import { recordEvents } from '../store/events.repo.ts';
 
 /** How often a channel hears about changes: "a SKU at zero, every channel within seconds". */
 export const STOCK_SYNC_INTERVAL_MS = 1_000;

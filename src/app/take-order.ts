@@ -15,7 +15,7 @@ import { InputError, NotFoundError } from './errors.ts';
 import { queueStockRefund } from './refund-at-channel.ts';
 import { sendPurchaseOrderJob } from './send-purchase-order.ts';
 import { reserveStock, type StockOutcome } from './reserve-stock.ts';
-import { recordEvents } from './timeline.ts';
+import { recordEvents } from '../store/events.repo.ts';
 
 /** A new order comes back with what was decided, so the caller can answer without reading it again. */
 export type TakeOrderResult =

@@ -1,5 +1,6 @@
 import type { Clock, IdGenerator } from '../domain/ids.ts';
 import type { Selectable } from 'kysely';
+import { insertJobs } from '../store/jobs.repo.ts';
 import type { Database, Db } from '../store/schema.ts';
 import type { AnyJobDefinition, NewJob } from './job.ts';
 
@@ -34,31 +35,15 @@ export class JobQueue {
     const list = Array.isArray(jobs) ? jobs : [jobs as NewJob];
     if (list.length === 0) return;
     const now = this.clock.now().getTime();
-    await tx
-      .insertInto('jobs')
-      .values(
-        list.map((job) => {
-          const definition = this.definitions.get(job.kind);
-          if (!definition) throw new Error(`unknown job kind ${job.kind}`);
-          return {
-            id: this.ids.next('job'),
-            kind: job.kind,
-            key: job.key,
-            payload: JSON.stringify(job.payload),
-            state: 'pending',
-            attempts: 0,
-            max_attempts: definition.maxAttempts,
-            run_at: job.runAt?.getTime() ?? now,
-            locked_by: null,
-            locked_until: null,
-            last_error: null,
-            created_at: now,
-            updated_at: now,
-          };
-        }),
-      )
-      .onConflict((oc) => oc.column('key').doNothing())
-      .execute();
+    await insertJobs(
+      tx,
+      list.map((job) => {
+        const definition = this.definitions.get(job.kind);
+        if (!definition) throw new Error(`unknown job kind ${job.kind}`);
+        return { id: this.ids.next('job'), kind: job.kind, key: job.key, payload: JSON.stringify(job.payload), max_attempts: definition.maxAttempts, run_at: job.runAt?.getTime() ?? now };
+      }),
+      now,
+    );
     this.#enqueuedSinceLastCommit = true;
   }
 }

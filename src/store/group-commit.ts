@@ -26,6 +26,8 @@ export class GroupCommit<DB> {
 
   constructor(
     private readonly db: Kysely<DB>,
+    /** Told of each batch's connection before its units run on it. */
+    private readonly onConnection: (conn: Kysely<DB>) => void = () => undefined,
     private readonly maxBatch = 512,
   ) {}
 
@@ -55,6 +57,7 @@ export class GroupCommit<DB> {
     const outcomes: Awaited<ReturnType<typeof inSavepoint<unknown, DB>>>[] = [];
     try {
       await this.db.connection().execute(async (conn) => {
+        this.onConnection(conn);
         // IMMEDIATE takes the write lock up front, so a second process (a separate worker) waits on busy_timeout
         // instead of failing to upgrade a read lock half-way through.
         await sql`begin immediate`.execute(conn);

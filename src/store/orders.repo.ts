@@ -1,73 +1,110 @@
+import type { Insertable } from 'kysely';
 import type { ChannelId, OrderId, Sku, SupplierId } from '../domain/ids.ts';
 import { plainLineCharges, plainOrderCharges, type LineCharges, type OrderCharges } from '../domain/charges.ts';
 import { money, type CurrencyCode } from '../domain/money.ts';
 import type { OrderLineState, OrderState } from '../domain/order.machine.ts';
 import type { CancelReason, Order, OrderLine } from '../domain/order.ts';
-import type { Db } from './schema.ts';
+import type { Database, Db } from './schema.ts';
+import { statement } from './statement.ts';
+
+const orderIdByExternalId = statement((db, p: { channelId: string; externalId: string }) =>
+  db.selectFrom('orders').select('id').where('channel_id', '=', p.channelId).where('external_id', '=', p.externalId),
+);
 
 export async function findOrderIdByExternalId(db: Db, channelId: string, externalId: string): Promise<OrderId | null> {
-  const row = await db
-    .selectFrom('orders')
-    .select('id')
-    .where('channel_id', '=', channelId)
-    .where('external_id', '=', externalId)
-    .executeTakeFirst();
-  return (row?.id as OrderId | undefined) ?? null;
+  const { rows } = await orderIdByExternalId.run(db, { channelId, externalId });
+  return (rows[0]?.id as OrderId | undefined) ?? null;
 }
 
+const orderInsert = statement((db, p: Insertable<Database['orders']>) =>
+  db.insertInto('orders').values({
+    id: p.id,
+    channel_id: p.channel_id,
+    external_id: p.external_id,
+    state: p.state,
+    hold_reason: p.hold_reason,
+    currency: p.currency,
+    total_amount: p.total_amount,
+    customer: p.customer,
+    shipping_address: p.shipping_address,
+    placed_at: p.placed_at,
+    created_at: p.created_at,
+    updated_at: p.updated_at,
+    source_updated_at: p.source_updated_at,
+    charges: p.charges,
+  }),
+);
+
+const orderLinesInsert = statement((db, _: object, rows: readonly Insertable<Database['order_lines']>[]) =>
+  db.insertInto('order_lines').values(
+    rows.map((l) => ({
+      order_id: l.order_id,
+      line_number: l.line_number,
+      sku: l.sku,
+      quantity: l.quantity,
+      unit_price: l.unit_price,
+      state: l.state,
+      supplier_id: l.supplier_id,
+      cancel_reason: l.cancel_reason,
+      channel_line_id: l.channel_line_id,
+      title: l.title,
+      requires_shipping: l.requires_shipping,
+      charges: l.charges,
+    })),
+  ),
+);
+
 export async function insertOrder(tx: Db, order: Order, now: Date, sourceUpdatedAt?: Date): Promise<void> {
-  await tx
-    .insertInto('orders')
-    .values({
-      id: order.id,
-      channel_id: order.channelId,
-      external_id: order.externalId,
-      state: order.state,
-      hold_reason: order.holdReason,
-      currency: order.currency,
-      total_amount: order.total.amount,
-      customer: JSON.stringify(order.customer),
-      shipping_address: JSON.stringify(order.shippingAddress),
-      placed_at: order.placedAt.getTime(),
-      created_at: now.getTime(),
-      updated_at: now.getTime(),
-      source_updated_at: sourceUpdatedAt?.getTime() ?? null,
-      charges: JSON.stringify(order.charges),
-    })
-    .execute();
+  await orderInsert.run(tx, {
+    id: order.id,
+    channel_id: order.channelId,
+    external_id: order.externalId,
+    state: order.state,
+    hold_reason: order.holdReason,
+    currency: order.currency,
+    total_amount: order.total.amount,
+    customer: JSON.stringify(order.customer),
+    shipping_address: JSON.stringify(order.shippingAddress),
+    placed_at: order.placedAt.getTime(),
+    created_at: now.getTime(),
+    updated_at: now.getTime(),
+    source_updated_at: sourceUpdatedAt?.getTime() ?? null,
+    charges: JSON.stringify(order.charges),
+  });
   // In chunks: a channel may send thousands of lines, more than one statement may bind (SQLite's variable limit).
   for (let start = 0; start < order.lines.length; start += LINES_PER_INSERT) {
-    await tx
-      .insertInto('order_lines')
-      .values(
-        order.lines.slice(start, start + LINES_PER_INSERT).map((l) => ({
-          order_id: order.id,
-          line_number: l.lineNumber,
-          sku: l.sku,
-          quantity: l.quantity,
-          unit_price: l.unitPrice.amount,
-          state: l.state,
-          supplier_id: l.supplierId,
-          cancel_reason: l.cancelReason ?? null,
-          channel_line_id: l.channelLineId,
-          title: l.title,
-          requires_shipping: l.requiresShipping ? 1 : 0,
-          charges: JSON.stringify(l.charges),
-        })),
-      )
-      .execute();
+    await orderLinesInsert.run(
+      tx,
+      {},
+      order.lines.slice(start, start + LINES_PER_INSERT).map((l) => ({
+        order_id: order.id,
+        line_number: l.lineNumber,
+        sku: l.sku,
+        quantity: l.quantity,
+        unit_price: l.unitPrice.amount,
+        state: l.state,
+        supplier_id: l.supplierId,
+        cancel_reason: l.cancelReason ?? null,
+        channel_line_id: l.channelLineId,
+        title: l.title,
+        requires_shipping: l.requiresShipping ? 1 : 0,
+        charges: JSON.stringify(l.charges),
+      })),
+    );
   }
 }
 
 const LINES_PER_INSERT = 500;
 
-/** Loads an order with its lines; `lock` (PostgreSQL) takes the row lock so concurrent writers queue up. */
+const orderRecipient = statement((db, p: { id: string }) => db.selectFrom('orders').select(['customer', 'shipping_address']).where('id', '=', p.id));
+
 /** Who the order goes to, without the rest of it (a purchase order's ship-to). */
 export async function loadOrderRecipient(db: Db, id: string): Promise<Pick<Order, 'customer' | 'shippingAddress'> | null> {
-  const row = await db.selectFrom('orders').select(['customer', 'shipping_address']).where('id', '=', id).executeTakeFirst();
+  const [row] = (await orderRecipient.run(db, { id })).rows;
   return row ? { customer: JSON.parse(row.customer), shippingAddress: JSON.parse(row.shipping_address) } : null;
 }
 
+/** Loads an order with its lines; `lock` (PostgreSQL) takes the row lock so concurrent writers queue up. */
 export async function loadOrder(tx: Db, id: string, lock = false): Promise<Order | null> {
   let query = tx.selectFrom('orders').selectAll().where('id', '=', id);
   if (lock) query = query.forUpdate();

@@ -3,6 +3,7 @@ import { money, type CurrencyCode } from '../domain/money.ts';
 import type { Offer } from '../domain/routing.ts';
 import { parseAllocation, type Allocation, type BackorderPolicy } from '../domain/stock.ts';
 import type { Db } from './schema.ts';
+import { statement } from './statement.ts';
 
 export interface ChannelRecord {
   id: string;
@@ -28,8 +29,10 @@ export interface SupplierRecord {
   ackWithinMinutes: number;
 }
 
+const channelById = statement((db, p: { id: string }) => db.selectFrom('channels').selectAll().where('id', '=', p.id));
+
 export async function findChannel(db: Db, id: string): Promise<ChannelRecord | null> {
-  const row = await db.selectFrom('channels').selectAll().where('id', '=', id).executeTakeFirst();
+  const [row] = (await channelById.run(db, { id })).rows;
   if (!row) return null;
   return {
     id: row.id,
@@ -44,9 +47,28 @@ export async function findChannel(db: Db, id: string): Promise<ChannelRecord | n
   };
 }
 
+const suppliersByIds = statement((db, _: object, rows: readonly { id: string }[]) =>
+  db
+    .selectFrom('suppliers')
+    .selectAll()
+    .where(
+      'id',
+      'in',
+      rows.map((r) => r.id),
+    ),
+);
+
+const channelSigning = statement((db, p: { id: string }) => db.selectFrom('channels').select(['kind', 'secrets']).where('id', '=', p.id));
+
+/** What a webhook's check needs of its channel: its kind and sealed secrets (read on every delivery). */
+export async function findChannelSigning(db: Db, id: string): Promise<{ kind: string; secrets: string | null } | null> {
+  const [row] = (await channelSigning.run(db, { id })).rows;
+  return row ?? null;
+}
+
 export async function findSuppliers(db: Db, ids: readonly string[]): Promise<Map<string, SupplierRecord>> {
   if (ids.length === 0) return new Map();
-  const rows = await db.selectFrom('suppliers').selectAll().where('id', 'in', ids).execute();
+  const { rows } = await suppliersByIds.run(db, {}, ids.map((id) => ({ id })));
   return new Map(rows.map((r) => [r.id, toSupplier(r)]));
 }
 
@@ -76,11 +98,8 @@ export interface CatalogSlice {
   ackWithinMinutes: Map<SupplierId, number>;
 }
 
-/** What routing needs for these SKUs, in one query: which exist, who offers them, and each supplier's SLA. */
-export async function findCatalogFor(db: Db, skus: readonly string[]): Promise<CatalogSlice> {
-  const slice: CatalogSlice = { known: new Set(), offers: new Map(), ackWithinMinutes: new Map() };
-  if (skus.length === 0) return slice;
-  const rows = await db
+const catalogForSkus = statement((db, _: object, rows: readonly { sku: string }[]) =>
+  db
     .selectFrom('variants')
     .leftJoin('offers', 'offers.sku', 'variants.sku')
     .leftJoin('suppliers', 'suppliers.id', 'offers.supplier_id')
@@ -95,8 +114,18 @@ export async function findCatalogFor(db: Db, skus: readonly string[]): Promise<C
       'offers.stock',
       'suppliers.ack_within_minutes',
     ])
-    .where('variants.sku', 'in', skus)
-    .execute();
+    .where(
+      'variants.sku',
+      'in',
+      rows.map((r) => r.sku),
+    ),
+);
+
+/** What routing needs for these SKUs, in one query: which exist, who offers them, and each supplier's SLA. */
+export async function findCatalogFor(db: Db, skus: readonly string[]): Promise<CatalogSlice> {
+  const slice: CatalogSlice = { known: new Set(), offers: new Map(), ackWithinMinutes: new Map() };
+  if (skus.length === 0) return slice;
+  const { rows } = await catalogForSkus.run(db, {}, skus.map((sku) => ({ sku })));
   for (const r of rows) {
     slice.known.add(r.variant_sku);
     if (r.supplier_id === null) continue;
@@ -110,8 +139,10 @@ export async function findCatalogFor(db: Db, skus: readonly string[]): Promise<C
   return slice;
 }
 
+const settingByKey = statement((db, p: { key: string }) => db.selectFrom('settings').select('value').where('key', '=', p.key));
+
 export async function getSetting(db: Db, key: string): Promise<string | null> {
-  const row = await db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst();
+  const [row] = (await settingByKey.run(db, { key })).rows;
   return row?.value ?? null;
 }
 

@@ -1,9 +1,10 @@
-import { sql, type Selectable } from 'kysely';
+import { sql, type Insertable, type Selectable } from 'kysely';
 import type { OrderId, PoNumber, Sku, SupplierId } from '../domain/ids.ts';
 import { money, type CurrencyCode, type Money } from '../domain/money.ts';
 import type { PurchaseOrderState } from '../domain/purchase-order.machine.ts';
 import type { PoLineStatus, PurchaseOrderLine, PurchaseOrderPlan } from '../domain/purchase-order.ts';
 import type { Database, Db } from './schema.ts';
+import { statement } from './statement.ts';
 
 export interface PurchaseOrder {
   id: string;
@@ -32,58 +33,82 @@ export interface NewPurchaseOrder {
 /** Inserts all of an order's purchase orders and their lines: two statements, however many POs. */
 export async function insertPurchaseOrders(tx: Db, pos: readonly NewPurchaseOrder[], now: Date): Promise<void> {
   if (pos.length === 0) return;
-  await tx
-    .insertInto('purchase_orders')
-    .values(
-      pos.map(({ id, orderId, plan, ackDueAt, state }) => ({
-        id,
-        po_number: plan.poNumber,
-        order_id: orderId,
-        supplier_id: plan.supplierId,
-        state,
-        currency: plan.currency,
-        total_amount: plan.total.amount,
-        created_at: now.getTime(),
-        updated_at: now.getTime(),
-        sent_at: null,
-        acknowledged_at: null,
-        ack_due_at: ackDueAt.getTime(),
+  await purchaseOrdersInsert.run(
+    tx,
+    { now: now.getTime() },
+    pos.map(({ id, orderId, plan, ackDueAt, state }) => ({
+      id,
+      po_number: plan.poNumber,
+      order_id: orderId,
+      supplier_id: plan.supplierId,
+      state,
+      currency: plan.currency,
+      total_amount: plan.total.amount,
+      ack_due_at: ackDueAt.getTime(),
+    })),
+  );
+  await purchaseOrderLinesInsert.run(
+    tx,
+    {},
+    pos.flatMap(({ id, plan }) =>
+      plan.lines.map((l) => ({
+        purchase_order_id: id,
+        line_number: l.lineNumber,
+        order_line_number: l.orderLineNumber,
+        sku: l.sku,
+        supplier_sku: l.supplierSku,
+        quantity: l.quantity,
+        unit_cost: l.unitCost.amount,
+        status: l.status,
+        reject_reason: l.rejectReason,
+        shipped_quantity: l.shippedQuantity,
       })),
-    )
-    .execute();
-  await tx
-    .insertInto('purchase_order_lines')
-    .values(
-      pos.flatMap(({ id, plan }) =>
-        plan.lines.map((l) => ({
-          purchase_order_id: id,
-          line_number: l.lineNumber,
-          order_line_number: l.orderLineNumber,
-          sku: l.sku,
-          supplier_sku: l.supplierSku,
-          quantity: l.quantity,
-          unit_cost: l.unitCost.amount,
-          status: l.status,
-          reject_reason: l.rejectReason,
-          shipped_quantity: l.shippedQuantity,
-        })),
-      ),
-    )
-    .execute();
+    ),
+  );
 }
 
-type Key = { id: string } | { poNumber: string; supplierId: string } | { orderId: string };
+type NewHeadRow = Pick<Insertable<Database['purchase_orders']>, 'id' | 'po_number' | 'order_id' | 'supplier_id' | 'state' | 'currency' | 'total_amount' | 'ack_due_at'>;
 
-/** Loads purchase orders with their lines. A supplier-scoped key only finds that supplier's own POs. */
-export async function loadPurchaseOrders(db: Db, key: Key, lock = false): Promise<PurchaseOrder[]> {
-  let query = db.selectFrom('purchase_orders').selectAll();
-  if ('id' in key) query = query.where('id', '=', key.id);
-  else if ('poNumber' in key) query = query.where('po_number', '=', key.poNumber).where('supplier_id', '=', key.supplierId);
-  else query = query.where('order_id', '=', key.orderId).orderBy('created_at').orderBy('po_number');
-  if (lock) query = query.forUpdate();
-  const rows = await query.execute();
-  if (rows.length === 0) return [];
-  const lines = await db
+const purchaseOrdersInsert = statement((db, p: { now: number }, rows: readonly NewHeadRow[]) =>
+  db.insertInto('purchase_orders').values(
+    rows.map((r) => ({
+      id: r.id,
+      po_number: r.po_number,
+      order_id: r.order_id,
+      supplier_id: r.supplier_id,
+      state: r.state,
+      currency: r.currency,
+      total_amount: r.total_amount,
+      created_at: p.now,
+      updated_at: p.now,
+      sent_at: null,
+      acknowledged_at: null,
+      ack_due_at: r.ack_due_at,
+    })),
+  ),
+);
+
+const purchaseOrderLinesInsert = statement((db, _: object, rows: readonly Insertable<Database['purchase_order_lines']>[]) =>
+  db.insertInto('purchase_order_lines').values(
+    rows.map((l) => ({
+      purchase_order_id: l.purchase_order_id,
+      line_number: l.line_number,
+      order_line_number: l.order_line_number,
+      sku: l.sku,
+      supplier_sku: l.supplier_sku,
+      quantity: l.quantity,
+      unit_cost: l.unit_cost,
+      status: l.status,
+      reject_reason: l.reject_reason,
+      shipped_quantity: l.shipped_quantity,
+    })),
+  ),
+);
+
+const purchaseOrderById = statement((db, p: { id: string }) => db.selectFrom('purchase_orders').selectAll().where('id', '=', p.id));
+
+const linesOfPurchaseOrders = statement((db, _: object, rows: readonly { id: string }[]) =>
+  db
     .selectFrom('purchase_order_lines')
     .selectAll()
     .where(
@@ -91,8 +116,25 @@ export async function loadPurchaseOrders(db: Db, key: Key, lock = false): Promis
       'in',
       rows.map((r) => r.id),
     )
-    .orderBy('line_number')
-    .execute();
+    .orderBy('line_number'),
+);
+
+type Key = { id: string } | { poNumber: string; supplierId: string } | { orderId: string };
+
+/** Loads purchase orders with their lines. A supplier-scoped key only finds that supplier's own POs. */
+export async function loadPurchaseOrders(db: Db, key: Key, lock = false): Promise<PurchaseOrder[]> {
+  let rows: Selectable<Database['purchase_orders']>[];
+  if ('id' in key && !lock) rows = (await purchaseOrderById.run(db, key)).rows;
+  else {
+    let query = db.selectFrom('purchase_orders').selectAll();
+    if ('id' in key) query = query.where('id', '=', key.id);
+    else if ('poNumber' in key) query = query.where('po_number', '=', key.poNumber).where('supplier_id', '=', key.supplierId);
+    else query = query.where('order_id', '=', key.orderId).orderBy('created_at').orderBy('po_number');
+    if (lock) query = query.forUpdate();
+    rows = await query.execute();
+  }
+  if (rows.length === 0) return [];
+  const { rows: lines } = await linesOfPurchaseOrders.run(db, {}, rows);
   return rows.map((row) => {
     const currency = row.currency as CurrencyCode;
     return {
@@ -123,11 +165,14 @@ export async function loadPurchaseOrders(db: Db, key: Key, lock = false): Promis
 export type PurchaseOrderHead = Pick<PurchaseOrder, 'id' | 'poNumber' | 'orderId' | 'supplierId' | 'state' | 'ackDueAt'>;
 
 export async function loadPurchaseOrderHead(tx: Db, id: string, lock = false): Promise<PurchaseOrderHead | null> {
-  let query = tx.selectFrom('purchase_orders').select(['id', 'po_number', 'order_id', 'supplier_id', 'state', 'ack_due_at']).where('id', '=', id);
-  if (lock) query = query.forUpdate();
-  const row = await query.executeTakeFirst();
+  const [row] = (await (lock ? lockedHeadById : headById).run(tx, { id })).rows;
   return row ? headOf(row) : null;
 }
+
+const headById = statement((db, p: { id: string }) => db.selectFrom('purchase_orders').select(['id', 'po_number', 'order_id', 'supplier_id', 'state', 'ack_due_at']).where('id', '=', p.id));
+const lockedHeadById = statement((db, p: { id: string }) =>
+  db.selectFrom('purchase_orders').select(['id', 'po_number', 'order_id', 'supplier_id', 'state', 'ack_due_at']).where('id', '=', p.id).forUpdate(),
+);
 
 type HeadRow = Pick<Selectable<Database['purchase_orders']>, 'id' | 'po_number' | 'order_id' | 'supplier_id' | 'state' | 'ack_due_at'>;
 
@@ -149,16 +194,7 @@ export async function savePurchaseOrder(
   now: Date,
   stamps: { sentAt?: Date; acknowledgedAt?: Date } = {},
 ): Promise<void> {
-  await tx
-    .updateTable('purchase_orders')
-    .set({
-      state: po.state,
-      updated_at: now.getTime(),
-      ...(stamps.sentAt ? { sent_at: stamps.sentAt.getTime() } : {}),
-      ...(stamps.acknowledgedAt ? { acknowledged_at: stamps.acknowledgedAt.getTime() } : {}),
-    })
-    .where('id', '=', po.id)
-    .execute();
+  await purchaseOrderSave.run(tx, { id: po.id, state: po.state, now: now.getTime(), sentAt: stamps.sentAt?.getTime() ?? null, acknowledgedAt: stamps.acknowledgedAt?.getTime() ?? null });
   for (const l of po.lines ?? []) {
     await tx
       .updateTable('purchase_order_lines')
@@ -168,6 +204,19 @@ export async function savePurchaseOrder(
       .execute();
   }
 }
+
+/** A stamp not given keeps the one the PO has. */
+const purchaseOrderSave = statement((db, p: { id: string; state: string; now: number; sentAt: number | null; acknowledgedAt: number | null }) =>
+  db
+    .updateTable('purchase_orders')
+    .set({
+      state: p.state,
+      updated_at: p.now,
+      sent_at: sql<number | null>`coalesce(${p.sentAt}, sent_at)`,
+      acknowledged_at: sql<number | null>`coalesce(${p.acknowledgedAt}, acknowledged_at)`,
+    })
+    .where('id', '=', p.id),
+);
 
 /** The states in which a supplier still owes its acknowledgement (the index purchase_orders_ack_due holds these). */
 const AWAITING_ACK = sql`state in ('pending', 'sent', 'send_failed')`;

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { CompiledQuery, type Kysely } from 'kysely';
 import type { Db } from './schema.ts';
 import type { Store } from './store.ts';
 
@@ -14,21 +14,32 @@ export async function inSavepoint<T, DB>(tx: Kysely<DB>, fn: () => Promise<T>): 
   // are prepared once (a name per call filled SQLite's statement cache with statements never used again).
   const depth = (depths.get(tx) ?? 0) + 1;
   depths.set(tx, depth);
-  const name = sql.raw(`sp_${depth}`);
+  const { open, release, rollback } = savepointCommands(depth);
   try {
-    await sql`savepoint ${name}`.execute(tx);
+    await tx.executeQuery(open);
     try {
       const value = await fn();
-      await sql`release savepoint ${name}`.execute(tx);
+      await tx.executeQuery(release);
       return { ok: true, value };
     } catch (error) {
-      await sql`rollback to savepoint ${name}`.execute(tx);
-      await sql`release savepoint ${name}`.execute(tx);
+      await tx.executeQuery(rollback);
+      await tx.executeQuery(release);
       return { ok: false, error };
     }
   } finally {
     depths.set(tx, depth - 1);
   }
+}
+
+const commandsByDepth: { open: CompiledQuery; release: CompiledQuery; rollback: CompiledQuery }[] = [];
+
+/** The three commands of the savepoint at this depth, made once (they run several times per job). */
+function savepointCommands(depth: number) {
+  return (commandsByDepth[depth] ??= {
+    open: CompiledQuery.raw(`savepoint sp_${depth}`),
+    release: CompiledQuery.raw(`release savepoint sp_${depth}`),
+    rollback: CompiledQuery.raw(`rollback to savepoint sp_${depth}`),
+  });
 }
 
 /**

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { availableToPromise, supplyOf } from '../domain/stock.ts';
 import type { Db } from './schema.ts';
+import { statement } from './statement.ts';
 import { wakeJobs } from '../jobs/queue.ts';
 
 /** The recurring per-channel stock sync (app/sync-channel-stock.ts), which reads what this file writes. */
@@ -116,14 +117,17 @@ export async function recordStockTold(tx: Db, channelId: string, levels: readonl
  * the same unit. Returns whether the units were taken.
  */
 export async function reserveUnits(tx: Db, sku: string, quantity: number, now: number): Promise<boolean> {
-  const result = await tx
-    .updateTable('stock_levels')
-    .set({ reserved: sql`reserved + ${quantity}`, updated_at: now })
-    .where('sku', '=', sku)
-    .where((eb) => eb.or([eb('bounded', '=', 0), eb(sql`on_hand - reserved`, '>=', quantity)]))
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  const result = await unitsReservation.run(tx, { sku, quantity, now });
+  return Number(result.numAffectedRows) === 1;
 }
+
+const unitsReservation = statement((db, p: { sku: string; quantity: number; now: number }) =>
+  db
+    .updateTable('stock_levels')
+    .set({ reserved: sql`reserved + ${p.quantity}`, updated_at: p.now })
+    .where('sku', '=', p.sku)
+    .where((eb) => eb.or([eb('bounded', '=', 0), eb(sql`on_hand - reserved`, '>=', p.quantity)])),
+);
 
 export interface NewReservation {
   orderId: string;
@@ -135,11 +139,14 @@ export interface NewReservation {
 
 export async function recordReservations(tx: Db, reservations: readonly NewReservation[], now: number): Promise<void> {
   if (reservations.length === 0) return;
-  await tx
-    .insertInto('reservations')
-    .values(reservations.map((r) => ({ order_id: r.orderId, line_number: r.lineNumber, sku: r.sku, channel_id: r.channelId, quantity: r.quantity, state: 'open', created_at: now, updated_at: now })))
-    .execute();
+  await reservationsInsert.run(tx, { now }, reservations);
 }
+
+const reservationsInsert = statement((db, p: { now: number }, rows: readonly NewReservation[]) =>
+  db
+    .insertInto('reservations')
+    .values(rows.map((r) => ({ order_id: r.orderId, line_number: r.lineNumber, sku: r.sku, channel_id: r.channelId, quantity: r.quantity, state: 'open', created_at: p.now, updated_at: p.now }))),
+);
 
 /** Gives back what order lines still hold (a line rejected or cancelled). */
 export async function releaseReservations(tx: Db, orderId: string, lineNumbers: readonly number[], now: number): Promise<void> {

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { CompiledQuery } from 'kysely';
+import { findChannelSigning } from '../../store/partners.repo.ts';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -157,20 +157,14 @@ const OPENED_LIMIT = 256;
  */
 class WebhookChannels {
   readonly #opened = new Map<string, readonly string[]>();
-  #select: CompiledQuery | null = null;
 
   constructor(private readonly ctx: AppContext) {}
 
   /** The channel and its signing secrets; 404 when there is no such channel of this kind. */
   async find(channelId: string, source: WebhookSource): Promise<WebhookChannel> {
-    const row = (await this.ctx.store.db.executeQuery<{ kind: string; secrets: string | null }>(CompiledQuery.raw(this.#selectSql().sql, [channelId]))).rows[0];
+    const row = await findChannelSigning(this.ctx.store.db, channelId);
     if (!row || row.kind !== source.kind || !row.secrets) throw new AppError('not_found', `no ${source.label} channel ${channelId}`, 404);
     return { channelId, secrets: this.#signingSecrets(row.secrets, source) };
-  }
-
-  #selectSql(): CompiledQuery {
-    this.#select ??= this.ctx.store.db.selectFrom('channels').select(['kind', 'secrets']).where('id', '=', '').compile();
-    return this.#select;
   }
 
   #signingSecrets(sealed: string, source: WebhookSource): readonly string[] {

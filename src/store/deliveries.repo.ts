@@ -1,0 +1,46 @@
+import type { Selectable } from 'kysely';
+import type { Database, Db } from './schema.ts';
+import { statement } from './statement.ts';
+
+/** A channel's message as the inbox keeps it: stored as received, processed later by a job. */
+export type StoredDelivery = Selectable<Database['channel_deliveries']>;
+
+export interface NewDelivery {
+  channelId: string;
+  /** The channel's id for this message (Shopify `X-Shopify-Webhook-Id`, a poll's order and version). */
+  deliveryId: string;
+  topic: string;
+  payload: string;
+  triggeredAt: number | null;
+  receivedAt: number;
+}
+
+/** Into the inbox, once: false when the channel and delivery id are there already (a retry, a duplicate). */
+export async function insertDelivery(tx: Db, delivery: NewDelivery): Promise<boolean> {
+  const inserted = await deliveryInsert.run(tx, delivery);
+  return Number(inserted.numAffectedRows ?? 0) > 0;
+}
+
+export async function loadDelivery(db: Db, channelId: string, deliveryId: string): Promise<StoredDelivery | null> {
+  const [row] = (await deliveryByIds.run(db, { channelId, deliveryId })).rows;
+  return row ?? null;
+}
+
+export async function markDeliveryProcessed(tx: Db, channelId: string, deliveryId: string, outcome: string, now: number): Promise<void> {
+  await deliveryProcessed.run(tx, { channelId, deliveryId, outcome, now });
+}
+
+const deliveryInsert = statement((db, p: NewDelivery) =>
+  db
+    .insertInto('channel_deliveries')
+    .values({ channel_id: p.channelId, delivery_id: p.deliveryId, topic: p.topic, payload: p.payload, triggered_at: p.triggeredAt, received_at: p.receivedAt, processed_at: null, outcome: null })
+    .onConflict((oc) => oc.columns(['channel_id', 'delivery_id']).doNothing()),
+);
+
+const deliveryByIds = statement((db, p: { channelId: string; deliveryId: string }) =>
+  db.selectFrom('channel_deliveries').selectAll().where('channel_id', '=', p.channelId).where('delivery_id', '=', p.deliveryId),
+);
+
+const deliveryProcessed = statement((db, p: { channelId: string; deliveryId: string; outcome: string; now: number }) =>
+  db.updateTable('channel_deliveries').set({ processed_at: p.now, outcome: p.outcome }).where('channel_id', '=', p.channelId).where('delivery_id', '=', p.deliveryId),
+);

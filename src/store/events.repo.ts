@@ -1,0 +1,24 @@
+import type { Db } from './schema.ts';
+import { statement } from './statement.ts';
+
+export interface TimelineEvent {
+  orderId: string | null;
+  subjectType: 'order' | 'purchase_order' | 'shipment' | 'job';
+  subjectId: string;
+  type: string;
+  data?: unknown;
+}
+
+/** Appends to the event timeline, in the same transaction as the change it describes: one statement for all of them. */
+export async function recordEvents(tx: Db, at: Date, events: readonly TimelineEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  await eventsInsert.run(
+    tx,
+    { at: at.getTime() },
+    events.map((e) => ({ orderId: e.orderId, subjectType: e.subjectType, subjectId: e.subjectId, type: e.type, data: JSON.stringify(e.data ?? {}) })),
+  );
+}
+
+const eventsInsert = statement((db, p: { at: number }, rows: readonly { orderId: string | null; subjectType: string; subjectId: string; type: string; data: string }[]) =>
+  db.insertInto('events').values(rows.map((e) => ({ order_id: e.orderId, subject_type: e.subjectType, subject_id: e.subjectId, type: e.type, data: e.data, at: p.at }))),
+);

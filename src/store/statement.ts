@@ -1,0 +1,106 @@
+import {
+  DummyDriver,
+  Kysely,
+  PostgresAdapter,
+  PostgresIntrospector,
+  PostgresQueryCompiler,
+  RawNode,
+  SqliteAdapter,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+  type Compilable,
+  type CompiledQuery,
+  type QueryResult,
+} from 'kysely';
+import type { Database, Db } from './schema.ts';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+/** The dialect of each Db the store hands out (its root and every transaction it opens). */
+const dialects = new WeakMap<object, Dialect>();
+
+/** Called by the store for each Db it hands out, so statements run on it use their compiled form. */
+export function markDialect<T extends object>(db: T, dialect: Dialect): T {
+  dialects.set(db, dialect);
+  return db;
+}
+
+/** Kysely instances that only compile (DummyDriver never connects): the same SQL the store's own would produce. */
+const compilers: Record<Dialect, Db> = {
+  sqlite: new Kysely<Database>({
+    dialect: { createAdapter: () => new SqliteAdapter(), createDriver: () => new DummyDriver(), createIntrospector: (db) => new SqliteIntrospector(db), createQueryCompiler: () => new SqliteQueryCompiler() },
+  }),
+  postgres: new Kysely<Database>({
+    dialect: { createAdapter: () => new PostgresAdapter(), createDriver: () => new DummyDriver(), createIntrospector: (db) => new PostgresIntrospector(db), createQueryCompiler: () => new PostgresQueryCompiler() },
+  }),
+};
+
+/** Stands for a value in a statement while it is compiled; bound at each run. */
+class Placeholder {
+  constructor(
+    readonly row: number,
+    readonly field: string,
+  ) {}
+}
+
+/** Where each bound parameter of a compiled statement comes from: a named value, a row's field, or a constant. */
+type Binding = { from: 'param'; field: string } | { from: 'row'; row: number; field: string } | { from: 'constant'; value: unknown };
+
+interface Compiled {
+  readonly sql: string;
+  readonly query: RawNode;
+  readonly bindings: readonly Binding[];
+}
+
+/** Statements with more rows than this are built each time (rare: an order of hundreds of lines). */
+const MAX_COMPILED_ROWS = 64;
+
+/**
+ * A statement built with the query builder once per dialect and number of rows, then run many times with new values:
+ * on the hot path, building and compiling a query cost more than the database took to run it. `build` gets
+ * placeholders in place of the values (`p.sku`, `rows[i].quantity`) and must not look at them: they are bound at
+ * each run, in the order the compiled SQL wants them. Run on a Db the store did not hand out (or with many rows),
+ * the statement is built with the real values, as the query builder would.
+ *
+ * @example
+ * const findOrder = statement((db, p: { channelId: string; externalId: string }) =>
+ *   db.selectFrom('orders').select('id').where('channel_id', '=', p.channelId).where('external_id', '=', p.externalId));
+ * const { rows } = await findOrder.run(tx, { channelId, externalId });
+ */
+export function statement<P extends object, R, Row extends object = never>(build: (db: Db, p: P, rows: readonly Row[]) => Compilable<R>) {
+  const cache = new Map<string, Compiled>();
+  const compile = (dialect: Dialect, rowCount: number): Compiled => {
+    const key = `${dialect}:${rowCount}`;
+    let compiled = cache.get(key);
+    if (!compiled) {
+      const params = new Proxy({}, { get: (_, field) => new Placeholder(-1, String(field)) }) as P;
+      const rows = Array.from({ length: rowCount }, (_, row) => new Proxy({}, { get: (__, field) => new Placeholder(row, String(field)) }) as Row);
+      const query = build(compilers[dialect], params, rows).compile();
+      compiled = {
+        sql: query.sql,
+        query: RawNode.createWithSql(query.sql),
+        bindings: query.parameters.map((value): Binding => {
+          if (!(value instanceof Placeholder)) return { from: 'constant', value };
+          return value.row < 0 ? { from: 'param', field: value.field } : { from: 'row', row: value.row, field: value.field };
+        }),
+      };
+      cache.set(key, compiled);
+    }
+    return compiled;
+  };
+  return {
+    async run(db: Db, params: P, rows: readonly Row[] = []): Promise<QueryResult<R>> {
+      const dialect = dialects.get(db);
+      if (!dialect || rows.length > MAX_COMPILED_ROWS) return db.executeQuery(build(db, params, rows));
+      const { sql, query, bindings } = compile(dialect, rows.length);
+      const parameters = bindings.map((b) => {
+        const value = b.from === 'constant' ? b.value : b.from === 'param' ? (params as Record<string, unknown>)[b.field] : (rows[b.row] as Record<string, unknown>)[b.field];
+        return value === undefined ? null : value;
+      });
+      return db.executeQuery({ sql, query, parameters, queryId: QUERY_ID } as CompiledQuery<R>);
+    },
+  };
+}
+
+/** No plugin is installed, so nothing correlates a query with its result by id: one id serves every run. */
+const QUERY_ID = { queryId: 'statement' };
