@@ -1,11 +1,11 @@
 import { purchaseOrderMachine } from '../domain/purchase-order.machine.ts';
 import { defineJob, PermanentError, type JobSuccess } from '../jobs/job.ts';
-import { loadOrderRecipient } from '../store/orders.repo.ts';
-import { findSuppliers, getSetting } from '../store/partners.repo.ts';
-import { flagOverdueAcknowledgements, loadPurchaseOrderHead, loadPurchaseOrders, savePurchaseOrder, type PurchaseOrder } from '../store/purchase-orders.repo.ts';
+import { flagOverdueAcknowledgements, loadPurchaseOrderHead, loadPurchaseOrderToSend, savePurchaseOrder, type PurchaseOrder } from '../store/purchase-orders.repo.ts';
 import type { Db } from '../store/schema.ts';
 import type { PurchaseOrderMessage } from '../connectors/suppliers/supplier-transport.ts';
 import type { AppContext } from './context.ts';
+import { SupplierTransports } from './supplier-access.ts';
+import type { Order } from '../domain/order.ts';
 import { recordEvents } from '../store/events.repo.ts';
 
 interface PoJob {
@@ -25,23 +25,26 @@ export function purchaseOrderJobs(ctx: AppContext) {
  */
 export const sendPurchaseOrderJob = {
   kind: 'po.send',
-  bind: (ctx: AppContext) =>
-    defineJob<PoJob>({
+  bind: (ctx: AppContext) => {
+    const transports = new SupplierTransports(ctx);
+    return defineJob<PoJob>({
       kind: 'po.send',
       maxAttempts: 8,
       timeoutMs: 30_000,
       backoff: { baseMs: 500, capMs: 5 * 60_000 },
       run: async ({ purchaseOrderId }, job) => {
-        const [po] = await loadPurchaseOrders(ctx.store.db, { id: purchaseOrderId });
-        if (!po) throw new PermanentError(`purchase order ${purchaseOrderId} does not exist`);
-        if (po.state === 'cancelled') return;
-        const { transport, message } = await prepare(ctx, po);
-        await transport.send(message, { signal: job.signal, now: ctx.clock.now() });
+        const found = await loadPurchaseOrderToSend(ctx.store.db, purchaseOrderId);
+        if (!found) throw new PermanentError(`purchase order ${purchaseOrderId} does not exist`);
+        if (found.purchaseOrder.state === 'cancelled') return;
+        const { purchaseOrder: po, recipient, supplier, brand } = found;
+        if (!recipient || !supplier) throw new PermanentError(`order or supplier of ${po.poNumber} is missing`);
+        await transports.open(supplier).send(messageOf(po, recipient, brand), { signal: job.signal, now: ctx.clock.now() });
         return { commit: (tx) => markSent(ctx, tx, po.id, job.attempt) };
       },
       onDead: (tx, { purchaseOrderId }, error) => moveIfAllowed(ctx, tx, purchaseOrderId, 'send_failed', 'purchase_order.send_failed', { error }),
       onReplay: (tx, { purchaseOrderId }) => moveIfAllowed(ctx, tx, purchaseOrderId, 'pending', 'purchase_order.send_replayed', {}),
-    }),
+    });
+  },
 };
 
 /** How often the acknowledgement deadlines are swept; they are set in minutes (suppliers' SLAs), so a minute is fine. */
@@ -84,28 +87,17 @@ export async function ensureAckSweep(ctx: AppContext, tx: Db): Promise<void> {
   await ctx.queue.enqueue(tx, [{ kind: ackSweepJob.kind, key: ackSweepJob.key, payload: {} }]);
 }
 
-async function prepare(ctx: AppContext, po: PurchaseOrder) {
-  const [order, suppliers, brand] = await Promise.all([
-    loadOrderRecipient(ctx.store.db, po.orderId),
-    findSuppliers(ctx.store.db, [po.supplierId]),
-    getSetting(ctx.store.db, 'retailer.name'),
-  ]);
-  const supplier = suppliers.get(po.supplierId);
-  if (!order || !supplier) throw new PermanentError(`order or supplier of ${po.poNumber} is missing`);
-  const adapter = ctx.transports[supplier.transportKind];
-  if (!adapter) throw new PermanentError(`supplier ${supplier.id} uses unknown transport ${supplier.transportKind}`);
-  const secrets = supplier.sealedSecrets ? ctx.secrets.open(supplier.sealedSecrets) : {};
-  const transport = adapter.create(adapter.config.parse(supplier.transportConfig), adapter.secrets.parse(secrets));
-  const message: PurchaseOrderMessage = {
+/** The PO as it leaves: blind, in the retailer's name, shipped to the order's customer. */
+function messageOf(po: PurchaseOrder, recipient: Pick<Order, 'customer' | 'shippingAddress'>, brand: string | null): PurchaseOrderMessage {
+  return {
     poNumber: po.poNumber,
     orderId: po.orderId,
     currency: po.currency,
     createdAt: po.createdAt,
-    shipTo: { ...order.shippingAddress, phone: order.shippingAddress.phone ?? order.customer.phone },
+    shipTo: { ...recipient.shippingAddress, phone: recipient.shippingAddress.phone ?? recipient.customer.phone },
     brand: brand ?? 'Waybill',
     lines: po.lines.map((l) => ({ lineNumber: l.lineNumber, supplierSku: l.supplierSku, sku: l.sku, quantity: l.quantity, unitCost: l.unitCost.amount })),
   };
-  return { transport, message };
 }
 
 async function markSent(ctx: AppContext, tx: Db, purchaseOrderId: string, attempt: number): Promise<void> {

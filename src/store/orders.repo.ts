@@ -96,14 +96,6 @@ export async function insertOrder(tx: Db, order: Order, now: Date, sourceUpdated
 
 const LINES_PER_INSERT = 500;
 
-const orderRecipient = statement((db, p: { id: string }) => db.selectFrom('orders').select(['customer', 'shipping_address']).where('id', '=', p.id));
-
-/** Who the order goes to, without the rest of it (a purchase order's ship-to). */
-export async function loadOrderRecipient(db: Db, id: string): Promise<Pick<Order, 'customer' | 'shippingAddress'> | null> {
-  const [row] = (await orderRecipient.run(db, { id })).rows;
-  return row ? { customer: JSON.parse(row.customer), shippingAddress: JSON.parse(row.shipping_address) } : null;
-}
-
 /** Loads an order with its lines; `lock` (PostgreSQL) takes the row lock so concurrent writers queue up. */
 export async function loadOrder(tx: Db, id: string, lock = false): Promise<Order | null> {
   let query = tx.selectFrom('orders').selectAll().where('id', '=', id);

@@ -69,16 +69,17 @@ export async function findChannelSigning(db: Db, id: string): Promise<{ kind: st
 export async function findSuppliers(db: Db, ids: readonly string[]): Promise<Map<string, SupplierRecord>> {
   if (ids.length === 0) return new Map();
   const { rows } = await suppliersByIds.run(db, {}, ids.map((id) => ({ id })));
-  return new Map(rows.map((r) => [r.id, toSupplier(r)]));
+  return new Map(rows.map((r) => [r.id, supplierOf(r)]));
 }
 
 /** The supplier a bearer token belongs to, looked up by the token's hash. */
 export async function findSupplierByTokenHash(db: Db, hash: string): Promise<SupplierRecord | null> {
   const row = await db.selectFrom('suppliers').selectAll().where('api_token_hash', '=', hash).executeTakeFirst();
-  return row ? toSupplier(row) : null;
+  return row ? supplierOf(row) : null;
 }
 
-function toSupplier(r: { id: string; name: string; currency: string; transport_kind: string; transport_config: string; secrets: string | null; ack_within_minutes: number }): SupplierRecord {
+/** A supplier row as the rest of Waybill sees it. */
+export function supplierOf(r: { id: string; name: string; currency: string; transport_kind: string; transport_config: string; secrets: string | null; ack_within_minutes: number }): SupplierRecord {
   return {
     id: r.id as SupplierId,
     name: r.name,

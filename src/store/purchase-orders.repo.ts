@@ -2,8 +2,10 @@ import { sql, type Insertable, type Selectable } from 'kysely';
 import type { OrderId, PoNumber, Sku, SupplierId } from '../domain/ids.ts';
 import { money, type CurrencyCode, type Money } from '../domain/money.ts';
 import type { PurchaseOrderState } from '../domain/purchase-order.machine.ts';
+import type { Order } from '../domain/order.ts';
 import type { PoLineStatus, PurchaseOrderLine, PurchaseOrderPlan } from '../domain/purchase-order.ts';
 import type { Database, Db } from './schema.ts';
+import { supplierOf, type SupplierRecord } from './partners.repo.ts';
 import { statement } from './statement.ts';
 
 export interface PurchaseOrder {
@@ -135,6 +137,54 @@ export async function loadPurchaseOrders(db: Db, key: Key, lock = false): Promis
   }
   if (rows.length === 0) return [];
   const { rows: lines } = await linesOfPurchaseOrders.run(db, {}, rows);
+  return withLines(rows, lines);
+}
+
+/**
+ * What sending a PO needs, in two statements: the PO with its lines, who it ships to, its supplier (transport and
+ * sealed secrets) and the retailer's name for the blind documents. Null when the PO is gone.
+ */
+export async function loadPurchaseOrderToSend(db: Db, id: string): Promise<PurchaseOrderToSend | null> {
+  const [row] = (await purchaseOrderToSend.run(db, { id })).rows;
+  if (!row) return null;
+  const { rows: lines } = await linesOfPurchaseOrders.run(db, {}, [row]);
+  const supplier = row.s_id === null ? null : supplierOf({ id: row.s_id, name: row.s_name!, currency: row.s_currency!, transport_kind: row.s_transport_kind!, transport_config: row.s_transport_config!, secrets: row.s_secrets, ack_within_minutes: row.s_ack_within_minutes! });
+  const recipient = row.customer === null ? null : { customer: JSON.parse(row.customer), shippingAddress: JSON.parse(row.shipping_address!) };
+  return { purchaseOrder: withLines([row], lines)[0]!, recipient, supplier, brand: row.brand };
+}
+
+export interface PurchaseOrderToSend {
+  purchaseOrder: PurchaseOrder;
+  /** null: the order is gone (never in practice: orders are not deleted). */
+  recipient: Pick<Order, 'customer' | 'shippingAddress'> | null;
+  supplier: SupplierRecord | null;
+  /** The `retailer.name` setting. */
+  brand: string | null;
+}
+
+const purchaseOrderToSend = statement((db, p: { id: string }) =>
+  db
+    .selectFrom('purchase_orders as po')
+    .leftJoin('orders as o', 'o.id', 'po.order_id')
+    .leftJoin('suppliers as s', 's.id', 'po.supplier_id')
+    .leftJoin('settings as st', (join) => join.on('st.key', '=', 'retailer.name'))
+    .selectAll('po')
+    .select([
+      'o.customer',
+      'o.shipping_address',
+      's.id as s_id',
+      's.name as s_name',
+      's.currency as s_currency',
+      's.transport_kind as s_transport_kind',
+      's.transport_config as s_transport_config',
+      's.secrets as s_secrets',
+      's.ack_within_minutes as s_ack_within_minutes',
+      'st.value as brand',
+    ])
+    .where('po.id', '=', p.id),
+);
+
+function withLines(rows: readonly Selectable<Database['purchase_orders']>[], lines: readonly Selectable<Database['purchase_order_lines']>[]): PurchaseOrder[] {
   return rows.map((row) => {
     const currency = row.currency as CurrencyCode;
     return {
