@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { CompiledQuery, type Kysely } from 'kysely';
 import { inSavepoint } from './savepoint.ts';
 
 type Unit<DB, T> = (tx: Kysely<DB>) => Promise<T>;
@@ -60,12 +60,15 @@ export class GroupCommit<DB> {
         this.onConnection(conn);
         // IMMEDIATE takes the write lock up front, so a second process (a separate worker) waits on busy_timeout
         // instead of failing to upgrade a read lock half-way through.
-        await sql`begin immediate`.execute(conn);
+        await conn.executeQuery(BEGIN_IMMEDIATE);
         try {
-          for (const item of batch) outcomes.push(await inSavepoint(conn, () => item.unit(conn)));
-          await sql`commit`.execute(conn);
+          // A unit alone needs no savepoint: if it throws, the whole transaction is rolled back, which is the same.
+          if (batch.length === 1) outcomes.push(await settle(() => batch[0]!.unit(conn)));
+          else for (const item of batch) outcomes.push(await inSavepoint(conn, () => item.unit(conn)));
+          if (outcomes.every((o) => !o.ok)) await conn.executeQuery(ROLLBACK);
+          else await conn.executeQuery(COMMIT);
         } catch (error) {
-          await sql`rollback`.execute(conn).catch(() => undefined);
+          await conn.executeQuery(ROLLBACK).catch(() => undefined);
           throw error;
         }
       });
@@ -80,5 +83,17 @@ export class GroupCommit<DB> {
       if (outcome.ok) item.resolve(outcome.value);
       else item.reject(outcome.error);
     });
+  }
+}
+
+const BEGIN_IMMEDIATE = CompiledQuery.raw('begin immediate');
+const COMMIT = CompiledQuery.raw('commit');
+const ROLLBACK = CompiledQuery.raw('rollback');
+
+async function settle<T>(fn: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+  try {
+    return { ok: true, value: await fn() };
+  } catch (error) {
+    return { ok: false, error };
   }
 }
