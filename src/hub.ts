@@ -111,7 +111,9 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     worker.start();
     await ensureChannelJobs(ctx, { resume: true });
   }
-  const server = options.http === false ? null : await buildServer(ctx, { jobs, metrics: createMetrics(store, worker), limits: { ...envHttpLimits(), ...options.httpLimits } });
+  // A process that runs the deliveries' job takes each delivery in as it arrives, in the inbox's own transaction.
+  const processDeliveriesOnArrival = worker !== null && (!workerOptions.kinds?.length || workerOptions.kinds.includes(processChannelDeliveryJob.kind));
+  const server = options.http === false ? null : await buildServer(ctx, { jobs, metrics: createMetrics(store, worker), limits: { ...envHttpLimits(), ...options.httpLimits }, processDeliveriesOnArrival });
 
   return {
     ctx,

@@ -53,6 +53,19 @@ describeEachDatabase('Shopify webhooks in', (dialect) => {
     expect(view.shippingAddress.country).toBe('US');
   });
 
+  it('a process that runs the deliveries job takes the order in before it answers: no job in between', async () => {
+    const order = shop.makeOrder(11, ITEMS, [1, 1]);
+    expect((await shop.deliver('orders/create', order)).status).toBe(200);
+    // Read at once, without waiting: the 200 came after the commit that holds the order.
+    const [delivery] = await t.hub.store.db.selectFrom('channel_deliveries').selectAll().execute();
+    expect(delivery).toMatchObject({ topic: 'orders/create' });
+    expect(delivery!.processed_at).not.toBeNull();
+    expect(await orders()).toMatchObject([{ external_id: String(order.id), state: 'routed' }]);
+    const kinds = (await t.hub.store.db.selectFrom('jobs').select('kind').execute()).map((j) => j.kind);
+    expect(kinds).not.toContain('channel.delivery');
+    expect(kinds.filter((k) => k === 'po.send')).toHaveLength(2);
+  });
+
   it('refuses forged, missing and wrong-secret signatures with 401 and stores nothing; the previous secret still works', async () => {
     const order = shop.makeOrder(2, ITEMS);
     expect((await shop.deliver('orders/create', order, { secret: 'shpss_an_attackers_secret_000' })).status).toBe(401);
@@ -165,5 +178,26 @@ describeEachDatabase('Shopify webhooks in', (dialect) => {
     expect((await shop.deliver('orders/create', shop.makeOrder(7, ITEMS))).status).toBe(404);
     shop.setWebhookUrl(`${t.url}/webhooks/shopify/storefront`);
     expect((await shop.deliver('orders/create', shop.makeOrder(7, ITEMS))).status).toBe(404);
+  });
+});
+
+describeEachDatabase('Shopify webhooks in, with the deliveries left to other workers', (dialect) => {
+  let t: TestHub;
+
+  afterEach(async () => {
+    await t?.close();
+  });
+
+  it('a process whose worker does not run the deliveries job only stores them, each with its job', async () => {
+    t = await startTestHub(dialect, { worker: true, workerOptions: { pollMs: 20, kinds: ['po.send'] } });
+    const doc: any = testSetup({ prompt: 'http://127.0.0.1:9/prompt', flaky: 'http://127.0.0.1:9/flaky' });
+    doc.channels.push({ id: 'shop', kind: 'shopify', name: 'Shop', currency: 'USD', shopDomain: 'demo-shop.myshopify.com', webhookSecret: SECRET });
+    await t.apply(doc);
+    const shop = createShopifySim({ shopDomain: 'demo-shop.myshopify.com', webhookUrl: `${t.url}/webhooks/shopify/shop`, secret: SECRET, seed: 6 });
+    expect((await shop.deliver('orders/create', shop.makeOrder(12, ITEMS))).status).toBe(200);
+    const [delivery] = await t.hub.store.db.selectFrom('channel_deliveries').selectAll().execute();
+    expect(delivery!.processed_at).toBeNull();
+    expect(await t.hub.store.db.selectFrom('jobs').select(['kind', 'state']).where('kind', '=', 'channel.delivery').execute()).toEqual([{ kind: 'channel.delivery', state: 'pending' }]);
+    expect(await t.hub.store.db.selectFrom('orders').selectAll().execute()).toHaveLength(0);
   });
 });

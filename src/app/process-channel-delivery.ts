@@ -2,7 +2,8 @@ import { ZodError, type ZodType } from 'zod';
 import type { ChannelMessage } from '../connectors/channels/sales-channel.ts';
 import { parseWebhookJson } from '../infra/webhook-json.ts';
 import { defineJob, PermanentError } from '../jobs/job.ts';
-import { loadDelivery, markDeliveryProcessed } from '../store/deliveries.repo.ts';
+import { loadDelivery, markDeliveryProcessed, type StoredDelivery } from '../store/deliveries.repo.ts';
+import type { Db } from '../store/schema.ts';
 import { findOrderIdByExternalId } from '../store/orders.repo.ts';
 import { findChannel, type ChannelRecord } from '../store/partners.repo.ts';
 import { scopeToTransaction } from '../store/savepoint.ts';
@@ -31,27 +32,37 @@ export const processChannelDeliveryJob = {
       backoff: { baseMs: 500, capMs: 5 * 60_000 },
       // All database work: a batch of deliveries is taken in within one transaction of the worker's.
       runInTransaction: async (tx, { channelId, deliveryId }) => {
-        const scoped: AppContext = { ...ctx, store: scopeToTransaction(ctx.store, tx) };
         const delivery = await loadDelivery(tx, channelId, deliveryId);
         if (!delivery || delivery.processed_at !== null) return;
-        const channel = await findChannel(tx, channelId);
-        const adapter = channel ? ctx.channels[channel.kind] : undefined;
-        const interpret = adapter?.interpretWebhook;
-        const payload = parseWebhookJson(delivery.payload);
-        // Orders the catch-up poll found are stored already read; webhooks are read by their channel's adapter.
-        const settings = interpret && delivery.topic !== POLLED_TOPIC ? channelSettings(adapter, channelId, channel!.config) : undefined;
-        const read =
-          delivery.topic === POLLED_TOPIC
-            ? () => readPolledOrder(channelId, payload)
-            : interpret
-              ? () => interpret(channelId as never, delivery.topic, payload, settings)
-              : null;
-        if (!read) throw new PermanentError(`channel ${channelId} does not take webhooks`);
-        const outcome = await permanentIfInvalid(() => apply(scoped, channel!, readMessage(read)));
-        await markDeliveryProcessed(tx, channelId, deliveryId, outcome, ctx.clock.now().getTime());
+        await processStoredDelivery(ctx, tx, delivery);
       },
     }),
 };
+
+/**
+ * Takes in one delivery of the inbox, in the caller's transaction (the job's, or the intake's when the delivery is
+ * processed as it arrives), and marks it processed with its outcome. Throws what the job would retry or
+ * dead-letter: PermanentError for a payload that can never succeed.
+ */
+export async function processStoredDelivery(ctx: AppContext, tx: Db, delivery: StoredDelivery): Promise<void> {
+  const { channel_id: channelId, delivery_id: deliveryId } = delivery;
+  const scoped: AppContext = { ...ctx, store: scopeToTransaction(ctx.store, tx) };
+  const channel = await findChannel(tx, channelId);
+  const adapter = channel ? ctx.channels[channel.kind] : undefined;
+  const interpret = adapter?.interpretWebhook;
+  const payload = parseWebhookJson(delivery.payload);
+  // Orders the catch-up poll found are stored already read; webhooks are read by their channel's adapter.
+  const settings = interpret && delivery.topic !== POLLED_TOPIC ? channelSettings(adapter, channelId, channel!.config) : undefined;
+  const read =
+    delivery.topic === POLLED_TOPIC
+      ? () => readPolledOrder(channelId, payload)
+      : interpret
+        ? () => interpret(channelId as never, delivery.topic, payload, settings)
+        : null;
+  if (!read) throw new PermanentError(`channel ${channelId} does not take webhooks`);
+  const outcome = await permanentIfInvalid(() => apply(scoped, channel!, readMessage(read)));
+  await markDeliveryProcessed(tx, channelId, deliveryId, outcome, ctx.clock.now().getTime());
+}
 
 function readMessage(read: () => ChannelMessage): ChannelMessage {
   try {

@@ -27,6 +27,8 @@ export interface ServerOptions {
   logLevel?: string;
   /** Timeouts and the connection cap; DEFAULT_HTTP_LIMITS for what is not given. */
   limits?: Partial<HttpLimits>;
+  /** This process runs the job that takes in channel deliveries: take each in as it arrives (acceptChannelDelivery). */
+  processDeliveriesOnArrival?: boolean;
 }
 
 export { BODY_LIMIT };
@@ -74,6 +76,6 @@ export async function buildServer(ctx: AppContext, options: ServerOptions): Prom
   await app.register(orderRoutes(ctx, guards));
   await app.register(adminRoutes(ctx, guards, options.jobs));
   await app.register(supplierApiRoutes(ctx, supplierAuth(ctx.store.db)));
-  await app.register(webhookRoutes(ctx));
+  await app.register(webhookRoutes(ctx, { processNow: options.processDeliveriesOnArrival ?? false }));
   return app;
 }
