@@ -160,8 +160,9 @@ describeEachDatabase('Waybill as a Shopify fulfillment service', (dialect) => {
     await until('the callback moved', async () => shop.fulfillmentServices()[0]?.callbackUrl === `${t.url}/moved/webhooks/shopify/shop`);
     expect(shop.fulfillmentServices()).toHaveLength(1);
     expect(admin.calls.filter((c) => c.operationName === 'WaybillFulfillmentServiceUpdate').map((c) => c.outcome)).toEqual(['ok']);
-    const { body } = await t.api('/api/v1/channels');
-    expect(body.channels.find((c: any) => c.id === 'shop').fulfilmentService.callbackUrl).toBe(`${t.url}/moved/webhooks/shopify/shop`);
+    // Recorded by the job's commit, just after Shopify answered.
+    const recorded = async () => (await t.api('/api/v1/channels')).body.channels.find((c: any) => c.id === 'shop').fulfilmentService.callbackUrl;
+    await until('the channel records the moved callback', async () => (await recorded()) === `${t.url}/moved/webhooks/shopify/shop`);
   });
 
   it('an answer Shopify refuses is recorded on the order and the other requests are still answered', async () => {
