@@ -111,8 +111,12 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     worker.start();
     await ensureChannelJobs(ctx, { resume: true });
   }
-  // A process that runs the deliveries' job takes each delivery in as it arrives, in the inbox's own transaction.
-  const processDeliveriesOnArrival = worker !== null && (!workerOptions.kinds?.length || workerOptions.kinds.includes(processChannelDeliveryJob.kind));
+  // A process that runs the deliveries' job takes each delivery in as it arrives, in the inbox's own transaction,
+  // where the webhooks' transactions are grouped into one commit (SQLite): that saves the job's claim and finish. On
+  // PostgreSQL each webhook is a transaction of its own, and the worker's batches take many deliveries in per
+  // transaction, which is faster there (the bench measured 154 against 231 orders/s).
+  const processDeliveriesOnArrival =
+    store.caps.groupCommit && worker !== null && (!workerOptions.kinds?.length || workerOptions.kinds.includes(processChannelDeliveryJob.kind));
   const server = options.http === false ? null : await buildServer(ctx, { jobs, metrics: createMetrics(store, worker), limits: { ...envHttpLimits(), ...options.httpLimits }, processDeliveriesOnArrival });
 
   return {

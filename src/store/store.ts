@@ -20,7 +20,11 @@ export interface Store {
   readonly dialect: Dialect;
   readonly db: Db;
   /** What the dialect can do, so callers ask for a capability instead of testing the dialect's name. */
-  readonly caps: { readonly rowLocks: boolean };
+  readonly caps: {
+    readonly rowLocks: boolean;
+    /** Concurrent `transact` calls share one transaction and one commit (SQLite); otherwise each is its own. */
+    readonly groupCommit: boolean;
+  };
   /**
    * Runs `fn` in one transaction and resolves after the commit is durable. On SQLite concurrent calls share one
    * commit (group commit); on PostgreSQL each call is its own transaction from the pool. Do not nest calls.
@@ -65,7 +69,7 @@ function openSqlite(path: string): Store {
   return {
     dialect: 'sqlite',
     db,
-    caps: { rowLocks: false },
+    caps: { rowLocks: false, groupCommit: true },
     transact: (fn) => commits.run(fn),
     commitStats: commits.stats,
     close: () => db.destroy(),
@@ -89,7 +93,7 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Store> 
   return {
     dialect: 'postgres',
     db,
-    caps: { rowLocks: true },
+    caps: { rowLocks: true, groupCommit: false },
     transact: async (fn) => {
       for (let attempt = 1; ; attempt++) {
         try {
