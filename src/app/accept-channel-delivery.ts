@@ -1,3 +1,4 @@
+import type { ParsedJson } from '../infra/webhook-json.ts';
 import { insertDelivery } from '../store/deliveries.repo.ts';
 import { inSavepoint } from '../store/savepoint.ts';
 import type { AppContext } from './context.ts';
@@ -10,6 +11,8 @@ export interface ChannelDelivery {
   topic: string;
   /** The raw body, already verified and known to be JSON. */
   payload: string;
+  /** The payload as the webhook route parsed it (to know it is JSON), so that it is not parsed again. */
+  parsed?: ParsedJson;
   triggeredAt: Date | null;
 }
 
@@ -30,12 +33,12 @@ export interface AcceptOptions {
  * duplicate: answered 200 again, stored nothing.
  */
 export async function acceptChannelDelivery(ctx: AppContext, delivery: ChannelDelivery, options: AcceptOptions = {}): Promise<AcceptDeliveryResult> {
-  const stored = { ...delivery, triggeredAt: delivery.triggeredAt?.getTime() ?? null, receivedAt: ctx.clock.now().getTime() };
+  const stored = { channelId: delivery.channelId, deliveryId: delivery.deliveryId, topic: delivery.topic, payload: delivery.payload, triggeredAt: delivery.triggeredAt?.getTime() ?? null, receivedAt: ctx.clock.now().getTime() };
   return ctx.store.transact(async (tx) => {
     if (!(await insertDelivery(tx, stored))) return { kind: 'duplicate' };
     if (options.processNow) {
       const row = { channel_id: stored.channelId, delivery_id: stored.deliveryId, topic: stored.topic, payload: stored.payload, triggered_at: stored.triggeredAt, received_at: stored.receivedAt, processed_at: null, outcome: null };
-      const processed = await inSavepoint(tx, () => processStoredDelivery(ctx, tx, row));
+      const processed = await inSavepoint(tx, () => processStoredDelivery(ctx, tx, row, delivery.parsed));
       if (processed.ok) return { kind: 'accepted' };
     }
     const key = `${delivery.channelId}:${delivery.deliveryId}`;

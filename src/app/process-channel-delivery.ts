@@ -1,6 +1,6 @@
 import { ZodError, type ZodType } from 'zod';
 import type { ChannelMessage } from '../connectors/channels/sales-channel.ts';
-import { parseWebhookJson } from '../infra/webhook-json.ts';
+import { parseWebhookJson, type ParsedJson } from '../infra/webhook-json.ts';
 import { defineJob, PermanentError } from '../jobs/job.ts';
 import { loadDelivery, markDeliveryProcessed, type StoredDelivery } from '../store/deliveries.repo.ts';
 import type { Db } from '../store/schema.ts';
@@ -44,13 +44,13 @@ export const processChannelDeliveryJob = {
  * processed as it arrives), and marks it processed with its outcome. Throws what the job would retry or
  * dead-letter: PermanentError for a payload that can never succeed.
  */
-export async function processStoredDelivery(ctx: AppContext, tx: Db, delivery: StoredDelivery): Promise<void> {
+export async function processStoredDelivery(ctx: AppContext, tx: Db, delivery: StoredDelivery, parsed?: ParsedJson): Promise<void> {
   const { channel_id: channelId, delivery_id: deliveryId } = delivery;
   const scoped: AppContext = { ...ctx, store: scopeToTransaction(ctx.store, tx) };
   const channel = await findChannel(tx, channelId);
   const adapter = channel ? ctx.channels[channel.kind] : undefined;
   const interpret = adapter?.interpretWebhook;
-  const payload = parseWebhookJson(delivery.payload);
+  const payload = parseWebhookJson(delivery.payload, parsed);
   // Orders the catch-up poll found are stored already read; webhooks are read by their channel's adapter.
   const settings = interpret && delivery.topic !== POLLED_TOPIC ? channelSettings(adapter, channelId, channel!.config) : undefined;
   const read =

@@ -6,10 +6,25 @@
  *
  * @example
  * parseWebhookJson('{"name":"Ann\\u0000 Smith"}'); // { name: 'Ann Smith' }
+ * parseWebhookJson(text, tryParseJson(text)!);  // the same, from the value already parsed
  */
-export function parseWebhookJson(text: string): unknown {
-  const value: unknown = JSON.parse(text);
+export function parseWebhookJson(text: string, parsed?: ParsedJson): unknown {
+  const value: unknown = parsed ? parsed.value : JSON.parse(text);
   return text.includes('\\u0000') ? withoutNul(value) : value;
+}
+
+/** A body already parsed (by the webhook route, which must know it is JSON), so it is not parsed twice. */
+export interface ParsedJson {
+  readonly value: unknown;
+}
+
+/** The body parsed, or null when it is not JSON. */
+export function tryParseJson(text: string): ParsedJson | null {
+  try {
+    return { value: JSON.parse(text) as unknown };
+  } catch {
+    return null;
+  }
 }
 
 /** A copy without U+0000, walked with its own stack: JSON nested deeper than the call stack is still valid JSON. */

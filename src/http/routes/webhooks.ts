@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { tryParseJson, type ParsedJson } from '../../infra/webhook-json.ts';
 import { findChannelSigning } from '../../store/partners.repo.ts';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -193,26 +194,27 @@ function answer(reply: FastifyReply, kind: AcceptDeliveryResult['kind']): Fastif
 }
 
 /** The raw body, once its signature is checked (401) and it is known to be JSON (400). */
-function verifiedJson(request: FastifyRequest, source: WebhookSource, channel: WebhookChannel): { raw: Buffer; text: string } {
+function verifiedJson(request: FastifyRequest, source: WebhookSource, channel: WebhookChannel): { raw: Buffer; text: string; parsed: ParsedJson } {
   const raw = rawBody(request.body);
   const { signature } = source.headers;
   if (!source.isSigned(raw, header(request.headers[signature]), channel.secrets)) {
     throw new AppError('bad_signature', `headers.${signature}: the signature does not match the body`, 401);
   }
   const text = raw.toString('utf8');
-  if (!isJson(text)) throw new AppError('malformed_json', 'body: not valid JSON', 400);
-  return { raw, text };
+  const parsed = tryParseJson(text);
+  if (!parsed) throw new AppError('malformed_json', 'body: not valid JSON', 400);
+  return { raw, text, parsed };
 }
 
 /** Verify, read the headers, store: each refusal is a problem naming what is wrong. */
 async function receive(ctx: AppContext, intake: AcceptOptions, request: FastifyRequest, source: WebhookSource, channel: WebhookChannel): Promise<AcceptDeliveryResult['kind']> {
   const names = source.headers;
-  const { raw, text } = verifiedJson(request, source, channel);
+  const { raw, text, parsed } = verifiedJson(request, source, channel);
   const deliveryId = header(request.headers[names.deliveryId]);
   const topic = header(request.headers[names.topic]);
   if (!deliveryId) throw new AppError('invalid_input', `headers.${names.deliveryId}: required`, 400);
   if (!topic) throw new AppError('invalid_input', `headers.${names.topic}: required`, 400);
-  const delivery = { channelId: channel.channelId, deliveryId: source.inboxId(deliveryId, raw, topic, request.headers), topic, payload: text, triggeredAt: source.triggeredAt(request.headers) };
+  const delivery = { channelId: channel.channelId, deliveryId: source.inboxId(deliveryId, raw, topic, request.headers), topic, payload: text, parsed, triggeredAt: source.triggeredAt(request.headers) };
   return (await acceptChannelDelivery(ctx, delivery, intake)).kind;
 }
 
@@ -224,11 +226,3 @@ function header(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-function isJson(text: string): boolean {
-  try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
-  }
-}
