@@ -35,6 +35,17 @@ const compilers: Record<Dialect, Db> = {
   }),
 };
 
+/** The SQL of the statements compiled for PostgreSQL, each with a name of its own (see preparedName). */
+const preparedNames = new Map<string, string>();
+
+/**
+ * The name under which PostgreSQL may keep this SQL prepared, if it is a statement's: the server then parses and
+ * plans it once per connection instead of at every run. undefined for any other SQL.
+ */
+export function preparedName(sql: string): string | undefined {
+  return preparedNames.get(sql);
+}
+
 /** Stands for a value in a statement while it is compiled; bound at each run. */
 class Placeholder {
   constructor(
@@ -85,6 +96,7 @@ export function statement<P extends object, R, Row extends object = never>(build
         }),
       };
       cache.set(key, compiled);
+      if (dialect === 'postgres' && !preparedNames.has(compiled.sql)) preparedNames.set(compiled.sql, `waybill_${preparedNames.size + 1}`);
     }
     return compiled;
   };

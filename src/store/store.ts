@@ -5,7 +5,7 @@ import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { GroupCommit } from './group-commit.ts';
 import type { Database, Db } from './schema.ts';
-import { markDialect, type Dialect } from './statement.ts';
+import { markDialect, preparedName, type Dialect } from './statement.ts';
 
 export type { Dialect };
 
@@ -87,6 +87,7 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Store> 
   // An idle connection the server ends (a restart, a failover, an administrator) must not crash the process: the
   // pool drops it and opens a new one for the next query.
   pool.on('error', (error) => process.emitWarning(`PostgreSQL connection lost (${error.message}); the pool will reconnect`));
+  pool.on('connect', prepareStatements);
   const db = markDialect(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), 'postgres');
   await sql`select 1`.execute(db);
   const stats = { batches: 0, units: 0 };
@@ -110,6 +111,19 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Store> 
     },
     commitStats: stats,
     close: () => db.destroy(),
+  };
+}
+
+/**
+ * Sends the store's hot statements (statement.ts) as named prepared statements on this connection: pg prepares each
+ * name once per connection, and PostgreSQL parses and plans it once instead of at every run. Kysely passes SQL and
+ * values; every other query goes through unchanged.
+ */
+function prepareStatements(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  (client as { query: unknown }).query = (text: unknown, values?: unknown, callback?: unknown) => {
+    const name = typeof text === 'string' && Array.isArray(values) ? preparedName(text) : undefined;
+    return name ? query({ name, text, values }, callback) : query(text, values, callback);
   };
 }
 
