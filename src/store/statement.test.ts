@@ -68,4 +68,18 @@ describeEachDatabase('a statement compiled once', (dialect) => {
     const found = await settingsLike.run(store.db, { suffix: 'end', longerThan: 5 }, many);
     expect(found.rows.map((r) => r.key)).toEqual(many.filter((m) => m.value.length > 5).map((m) => m.key));
   });
+
+  it('still runs after a migration adds a column to what it reads (a newer Waybill migrating while this one runs)', async () => {
+    const byKey = statement((db, p: { key: string }) => db.selectFrom('settings').selectAll().where('key', '=', p.key));
+    const named = statement((db, p: { key: string }) => db.selectFrom('settings').select(['key', 'value']).where('key', '=', p.key));
+    await store.transact((tx) => settingsInsert.run(tx, {}, [{ key: 'k', value: 'v' }]));
+    // Run a few times so that every connection of the pool has them prepared.
+    for (let i = 0; i < 12; i++) await Promise.all([byKey.run(store.db, { key: 'k' }), named.run(store.db, { key: 'k' })]);
+    await sql`alter table settings add column note text`.execute(store.db);
+    for (let i = 0; i < 12; i++) {
+      const [all, two] = await Promise.all([byKey.run(store.db, { key: 'k' }), named.run(store.db, { key: 'k' })]);
+      expect(all.rows).toEqual([{ key: 'k', value: 'v', note: null }]);
+      expect(two.rows).toEqual([{ key: 'k', value: 'v' }]);
+    }
+  });
 });

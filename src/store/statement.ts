@@ -96,7 +96,9 @@ export function statement<P extends object, R, Row extends object = never>(build
         }),
       };
       cache.set(key, compiled);
-      if (dialect === 'postgres' && !preparedNames.has(compiled.sql)) preparedNames.set(compiled.sql, `waybill_${preparedNames.size + 1}`);
+      // Not a `select *`: a prepared statement whose result gains a column (a migration run by a newer Waybill while
+      // this one still runs) fails with "cached plan must not change result type"; named columns do not change.
+      if (dialect === 'postgres' && !compiled.sql.includes('*') && !preparedNames.has(compiled.sql)) preparedNames.set(compiled.sql, `waybill_${preparedNames.size + 1}`);
     }
     return compiled;
   };
