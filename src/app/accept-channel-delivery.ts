@@ -28,9 +28,10 @@ export interface AcceptOptions {
 }
 
 /**
- * A channel's webhook, verified, goes into the inbox with the job that will process it, in one transaction; then the
- * channel gets its 200 at once (Shopify gives up after 5 s). A delivery id already in the inbox is a retry or a
- * duplicate: answered 200 again, stored nothing.
+ * A channel's webhook, verified, goes into the inbox in one transaction with either what taking it in made (the
+ * order, its POs and their sends: `processNow`) or the job that will take it in; then the channel gets its 200
+ * (Shopify gives up after 5 s). A delivery id already in the inbox is a retry or a duplicate: answered 200 again,
+ * stored nothing.
  */
 export async function acceptChannelDelivery(ctx: AppContext, delivery: ChannelDelivery, options: AcceptOptions = {}): Promise<AcceptDeliveryResult> {
   const stored = { channelId: delivery.channelId, deliveryId: delivery.deliveryId, topic: delivery.topic, payload: delivery.payload, triggeredAt: delivery.triggeredAt?.getTime() ?? null, receivedAt: ctx.clock.now().getTime() };
