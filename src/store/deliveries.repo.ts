@@ -38,7 +38,12 @@ const deliveryInsert = statement((db, p: NewDelivery) =>
 );
 
 const deliveryByIds = statement((db, p: { channelId: string; deliveryId: string }) =>
-  db.selectFrom('channel_deliveries').selectAll().where('channel_id', '=', p.channelId).where('delivery_id', '=', p.deliveryId),
+  // Its columns named, not `*`, so that PostgreSQL may keep it prepared (statement.ts).
+  db
+    .selectFrom('channel_deliveries')
+    .select(['channel_id', 'delivery_id', 'topic', 'payload', 'triggered_at', 'received_at', 'processed_at', 'outcome'])
+    .where('channel_id', '=', p.channelId)
+    .where('delivery_id', '=', p.deliveryId),
 );
 
 const deliveryProcessed = statement((db, p: { channelId: string; deliveryId: string; outcome: string; now: number }) =>

@@ -29,7 +29,10 @@ export interface SupplierRecord {
   ackWithinMinutes: number;
 }
 
-const channelById = statement((db, p: { id: string }) => db.selectFrom('channels').selectAll().where('id', '=', p.id));
+// Its columns named, not `*`, so that PostgreSQL may keep it prepared (statement.ts).
+const channelById = statement((db, p: { id: string }) =>
+  db.selectFrom('channels').select(['id', 'kind', 'name', 'currency', 'notify_url', 'config', 'backorder_policy', 'allocation', 'secrets']).where('id', '=', p.id),
+);
 
 export async function findChannel(db: Db, id: string): Promise<ChannelRecord | null> {
   const [row] = (await channelById.run(db, { id })).rows;

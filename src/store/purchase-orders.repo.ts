@@ -109,10 +109,11 @@ const purchaseOrderLinesInsert = statement((db, _: object, rows: readonly Insert
 
 const purchaseOrderById = statement((db, p: { id: string }) => db.selectFrom('purchase_orders').selectAll().where('id', '=', p.id));
 
+// Its columns named, not `*`, so that PostgreSQL may keep it prepared (statement.ts).
 const linesOfPurchaseOrders = statement((db, _: object, rows: readonly { id: string }[]) =>
   db
     .selectFrom('purchase_order_lines')
-    .selectAll()
+    .select(['purchase_order_id', 'line_number', 'order_line_number', 'sku', 'supplier_sku', 'quantity', 'unit_cost', 'status', 'reject_reason', 'shipped_quantity'])
     .where(
       'purchase_order_id',
       'in',
