@@ -5,7 +5,7 @@ import { orderLineMachine } from '../domain/order.machine.ts';
 import { initialOrderState, type IncomingOrder, type Order } from '../domain/order.ts';
 import { planPurchaseOrders, type PurchaseOrderPlan } from '../domain/purchase-order.ts';
 import { routeLines, type LineRoute } from '../domain/routing.ts';
-import { findOrderIdByExternalId, insertOrder } from '../store/orders.repo.ts';
+import { findOrderIdByExternalId, findOrderIdsByExternalIds, insertOrders } from '../store/orders.repo.ts';
 import { findCatalogFor, findChannel, type ChannelRecord } from '../store/partners.repo.ts';
 import { insertPurchaseOrders, type NewPurchaseOrder } from '../store/purchase-orders.repo.ts';
 import { recordReservations } from '../store/stock.repo.ts';
@@ -15,7 +15,7 @@ import { InputError, NotFoundError } from './errors.ts';
 import { queueStockRefund } from './refund-at-channel.ts';
 import { sendPurchaseOrderJob } from './send-purchase-order.ts';
 import { reserveStock, type StockOutcome } from './reserve-stock.ts';
-import { recordEvents } from '../store/events.repo.ts';
+import { recordEvents, type TimelineEvent } from '../store/events.repo.ts';
 
 /** A new order comes back with what was decided, so the caller can answer without reading it again. */
 export type TakeOrderResult =
@@ -50,7 +50,7 @@ export interface TakeOrderOptions {
 
 export async function takeOrder(ctx: AppContext, incoming: IncomingOrder, options: TakeOrderOptions = {}): Promise<TakeOrderResult> {
   try {
-    return await ctx.store.transact((tx) => takeOrderIn(tx, ctx, incoming, options));
+    return await ctx.store.transact(async (tx) => (await takeOrdersIn(tx, ctx, [{ incoming, options }]))[0]!);
   } catch (error) {
     // Two deliveries of one order raced on PostgreSQL: the loser hits the unique key and reports the winner's.
     const existing = isUniqueViolation(error) ? await findOrderIdByExternalId(ctx.store.db, incoming.channelId, incoming.externalId) : null;
@@ -59,64 +59,123 @@ export async function takeOrder(ctx: AppContext, incoming: IncomingOrder, option
   }
 }
 
-async function takeOrderIn(tx: Db, ctx: AppContext, incoming: IncomingOrder, options: TakeOrderOptions): Promise<TakeOrderResult> {
-  const existing = await findOrderIdByExternalId(tx, incoming.channelId, incoming.externalId);
-  if (existing) return { kind: 'duplicate', orderId: existing };
-  const channel = options.channel?.id === incoming.channelId ? options.channel : await findChannel(tx, incoming.channelId);
-  if (!channel) throw new NotFoundError(`channel ${incoming.channelId}`);
+export interface OrderToTake {
+  incoming: IncomingOrder;
+  options: TakeOrderOptions;
+}
 
+/**
+ * Takes a batch of orders in, in the caller's transaction, with a statement per table for all of them (a busy
+ * channel's webhooks arrive many at once): each is decided on its own, in the batch's order, and stock goes to the
+ * earlier one first. An order Waybill has already, or one earlier in the batch, comes back as a duplicate. Throws
+ * for the whole batch (an unknown SKU where that is bad input, an unknown channel): nothing of it is written.
+ */
+export async function takeOrdersIn(tx: Db, ctx: AppContext, batch: readonly OrderToTake[]): Promise<TakeOrderResult[]> {
+  const known = await existingOrders(tx, batch.map((b) => b.incoming));
+  const channels = new Map<string, ChannelRecord>();
+  for (const { incoming, options } of batch) {
+    if (channels.has(incoming.channelId)) continue;
+    const channel = options.channel?.id === incoming.channelId ? options.channel : await findChannel(tx, incoming.channelId);
+    if (!channel) throw new NotFoundError(`channel ${incoming.channelId}`);
+    channels.set(channel.id, channel);
+  }
   // Lines that need no shipping (gift wrap, gift cards) are kept with their money but never routed, reserved or sent.
-  const lines = incoming.lines.map((l, i) => ({ lineNumber: i + 1, sku: l.sku, quantity: l.quantity })).filter((_, i) => incoming.lines[i]!.requiresShipping !== false);
-  const catalog = await findCatalogFor(tx, [...new Set(lines.map((l) => l.sku))]);
-  const unknown = lines.find((l) => !catalog.known.has(l.sku));
-  if (unknown && options.unknownSkus !== 'hold') throw new InputError(`lines[${unknown.lineNumber - 1}].sku`, `unknown SKU ${unknown.sku}`);
+  const fresh = batch.flatMap(({ incoming, options }, index) => {
+    if (known.has(orderKey(incoming))) return [];
+    const lines = incoming.lines.map((l, i) => ({ lineNumber: i + 1, sku: l.sku, quantity: l.quantity })).filter((_, i) => incoming.lines[i]!.requiresShipping !== false);
+    // Claimed now, so that a second copy later in the batch is its duplicate.
+    const orderId = ctx.ids.next('ord') as OrderId;
+    known.set(orderKey(incoming), orderId);
+    return [{ index, incoming, options, lines, orderId, channel: channels.get(incoming.channelId)! }];
+  });
+  const catalog = await findCatalogFor(tx, [...new Set(fresh.flatMap((f) => f.lines.map((l) => l.sku)))]);
+  for (const { lines, options } of fresh) {
+    const unknown = lines.find((l) => !catalog.known.has(l.sku));
+    if (unknown && options.unknownSkus !== 'hold') throw new InputError(`lines[${unknown.lineNumber - 1}].sku`, `unknown SKU ${unknown.sku}`);
+  }
 
   const now = ctx.clock.now();
-  const orderId = ctx.ids.next('ord') as OrderId;
-  // An order that cannot go anywhere yet (no address to ship to, a payment that failed) waits whole, holding nothing.
-  const orderHold = options.hold ?? (lines.length ? shippingAddressProblem(incoming.shippingAddress) : null);
-  const routes: LineRoute[] = orderHold
-    ? lines.map((l) => ({ kind: 'unroutable', lineNumber: l.lineNumber, candidates: [], reason: orderHold }))
-    : routeLines(lines, catalog.offers).map((route, i) =>
-        catalog.known.has(lines[i]!.sku) ? route : { kind: 'unroutable', lineNumber: route.lineNumber, candidates: [], reason: describeUnknown(lines[i]!.sku) },
-      );
-  const { outcomes: stock, held } = await reserveStock(tx, { orderId, channelId: channel.id, policy: channel.backorderPolicy }, lines, routes, now.getTime());
-  const awaitingPayment = options.awaitingPayment ?? false;
-  const order = buildOrder(orderId, incoming, routes, stock, { awaitingPayment, orderHold });
-  const mismatches = reconcile(order.lines.map((l) => l.charges), order.charges, order.currency);
-  const supplied = routes.filter((r) => stock.get(r.lineNumber) === 'reserved');
-  // Drafts wait for the payment; the others are queued for sending at once (purchaseOrderMachine: draft → pending).
-  const state = awaitingPayment ? ('draft' as const) : ('pending' as const);
-  const purchaseOrders: NewPurchaseOrder[] = planPurchaseOrders(orderId, lines, supplied).map((plan) => ({
-    id: ctx.ids.next('po'),
-    orderId,
-    plan,
-    state,
-    ackDueAt: new Date(now.getTime() + catalog.ackWithinMinutes.get(plan.supplierId)! * 60_000),
-  }));
+  const decided = fresh.map((f) => {
+    // An order that cannot go anywhere yet (no address to ship to, a payment that failed) waits whole, holding nothing.
+    const orderHold = f.options.hold ?? (f.lines.length ? shippingAddressProblem(f.incoming.shippingAddress) : null);
+    const routes: LineRoute[] = orderHold
+      ? f.lines.map((l) => ({ kind: 'unroutable', lineNumber: l.lineNumber, candidates: [], reason: orderHold }))
+      : routeLines(f.lines, catalog.offers).map((route, i) =>
+          catalog.known.has(f.lines[i]!.sku) ? route : { kind: 'unroutable', lineNumber: route.lineNumber, candidates: [], reason: describeUnknown(f.lines[i]!.sku) },
+        );
+    return { ...f, orderHold, routes };
+  });
+  const reserved = await reserveStock(
+    tx,
+    ctx.store.caps.rowLocks,
+    decided.map((d) => ({ order: { orderId: d.orderId, channelId: d.channel.id, policy: d.channel.backorderPolicy }, lines: d.lines, routes: d.routes })),
+    now.getTime(),
+  );
+  const taken = decided.map((d, i) => {
+    const { outcomes: stock } = reserved[i]!;
+    const awaitingPayment = d.options.awaitingPayment ?? false;
+    const order = buildOrder(d.orderId, d.incoming, d.routes, stock, { awaitingPayment, orderHold: d.orderHold });
+    const supplied = d.routes.filter((r) => stock.get(r.lineNumber) === 'reserved');
+    // Drafts wait for the payment; the others are queued for sending at once (purchaseOrderMachine: draft → pending).
+    const state = awaitingPayment ? ('draft' as const) : ('pending' as const);
+    const purchaseOrders: NewPurchaseOrder[] = planPurchaseOrders(d.orderId, d.lines, supplied).map((plan) => ({
+      id: ctx.ids.next('po'),
+      orderId: d.orderId,
+      plan,
+      state,
+      ackDueAt: new Date(now.getTime() + catalog.ackWithinMinutes.get(plan.supplierId)! * 60_000),
+    }));
+    return { ...d, order, stock, awaitingPayment, purchaseOrders };
+  });
 
-  await insertOrder(tx, order, now, options.sourceUpdatedAt);
-  await recordReservations(tx, held, now.getTime());
+  await insertOrders(tx, taken.map((t) => ({ order: t.order, sourceUpdatedAt: t.options.sourceUpdatedAt })), now);
+  await recordReservations(tx, reserved.flatMap((r) => r.held), now.getTime());
+  const purchaseOrders = taken.flatMap((t) => t.purchaseOrders);
   await insertPurchaseOrders(tx, purchaseOrders, now);
-  if (!awaitingPayment) {
-    await queuePurchaseOrders(ctx, tx, purchaseOrders.map(({ id, plan, ackDueAt }) => ({ id, poNumber: plan.poNumber, ackDueAt })));
-    // Lines cancelled for want of stock were paid for: the channel refunds them and tells the customer.
-    await queueStockRefund(ctx, tx, order);
+  const toSend = taken.filter((t) => !t.awaitingPayment);
+  await queuePurchaseOrders(ctx, tx, toSend.flatMap((t) => t.purchaseOrders.map(({ id, plan }) => ({ id, poNumber: plan.poNumber }))));
+  // Lines cancelled for want of stock were paid for: the channel refunds them and tells the customer.
+  for (const t of toSend) await queueStockRefund(ctx, tx, t.order);
+  await recordEvents(tx, now, taken.flatMap(takenEvents));
+
+  const results: TakeOrderResult[] = batch.map(({ incoming }) => ({ kind: 'duplicate', orderId: known.get(orderKey(incoming))! }));
+  for (const t of taken) results[t.index] = { kind: 'created', orderId: t.orderId, order: t.order, purchaseOrders: t.purchaseOrders.map(({ id, plan }) => ({ id, ...plan })) };
+  return results;
+}
+
+/** The batch's orders Waybill has already, by channel and external id. */
+async function existingOrders(tx: Db, orders: readonly IncomingOrder[]): Promise<Map<string, OrderId>> {
+  const known = new Map<string, OrderId>();
+  const byChannel = new Map<string, Set<string>>();
+  for (const o of orders) byChannel.set(o.channelId, (byChannel.get(o.channelId) ?? new Set()).add(o.externalId));
+  for (const [channelId, externalIds] of byChannel) {
+    const found = await findOrderIdsByExternalIds(tx, channelId, [...externalIds]);
+    for (const [externalId, id] of found) known.set(orderKey({ channelId, externalId }), id);
   }
-  await recordEvents(tx, now, [
+  return known;
+}
+
+function orderKey(order: { channelId: string; externalId: string }): string {
+  return `${order.channelId}\u0000${order.externalId}`;
+}
+
+/** The timeline of an order taken in: received, routed, a charges mismatch if any, and each purchase order created. */
+function takenEvents(t: { orderId: OrderId; incoming: IncomingOrder; routes: readonly LineRoute[]; stock: ReadonlyMap<number, StockOutcome>; order: Order; purchaseOrders: readonly NewPurchaseOrder[] }): TimelineEvent[] {
+  const { orderId, incoming, order } = t;
+  const mismatches = reconcile(order.lines.map((l) => l.charges), order.charges, order.currency);
+  return [
     { orderId, subjectType: 'order', subjectId: orderId, type: 'order.received', data: { channelId: incoming.channelId, externalId: incoming.externalId } },
-    { orderId, subjectType: 'order', subjectId: orderId, type: 'order.routed', data: { routes: routes.map(describeRoute), stock: Object.fromEntries(stock), state: order.state, holdReason: order.holdReason } },
+    { orderId, subjectType: 'order', subjectId: orderId, type: 'order.routed', data: { routes: t.routes.map(describeRoute), stock: Object.fromEntries(t.stock), state: order.state, holdReason: order.holdReason } },
     // Taken in as the channel charged it; the difference is for a person to look at, never silently "corrected".
     ...(mismatches.length ? [{ orderId, subjectType: 'order' as const, subjectId: orderId, type: 'order.charges_mismatch', data: { currency: order.currency, mismatches } }] : []),
-    ...purchaseOrders.map(({ id, plan }) => ({
+    ...t.purchaseOrders.map(({ id, plan }) => ({
       orderId,
       subjectType: 'purchase_order' as const,
       subjectId: id,
       type: 'purchase_order.created',
       data: { poNumber: plan.poNumber, supplierId: plan.supplierId, total: plan.total, lines: plan.lines.length },
     })),
-  ]);
-  return { kind: 'created', orderId, order, purchaseOrders: purchaseOrders.map(({ id, plan }) => ({ id, ...plan })) };
+  ];
 }
 
 /**

@@ -28,6 +28,11 @@ export function availableToPromise(level: { bounded: boolean; onHand: number; re
   return level.bounded ? Math.max(0, level.onHand - level.reserved) : null;
 }
 
+/** Whether all `quantity` units can be held now: an unbounded SKU always can; a line gets all its units or none. */
+export function canReserve(level: { bounded: boolean; onHand: number; reserved: number }, quantity: number): boolean {
+  return !level.bounded || level.onHand - level.reserved >= quantity;
+}
+
 /** What a channel does with a line it cannot have: take the order and wait for stock, or cancel the line and refund. */
 export type BackorderPolicy = 'accept' | 'cancel';
 export const BACKORDER_POLICIES: readonly BackorderPolicy[] = ['accept', 'cancel'];

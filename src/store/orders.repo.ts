@@ -16,23 +16,47 @@ export async function findOrderIdByExternalId(db: Db, channelId: string, externa
   return (rows[0]?.id as OrderId | undefined) ?? null;
 }
 
-const orderInsert = statement((db, p: Insertable<Database['orders']>) =>
-  db.insertInto('orders').values({
-    id: p.id,
-    channel_id: p.channel_id,
-    external_id: p.external_id,
-    state: p.state,
-    hold_reason: p.hold_reason,
-    currency: p.currency,
-    total_amount: p.total_amount,
-    customer: p.customer,
-    shipping_address: p.shipping_address,
-    placed_at: p.placed_at,
-    created_at: p.created_at,
-    updated_at: p.updated_at,
-    source_updated_at: p.source_updated_at,
-    charges: p.charges,
-  }),
+/** The ids of those of a channel's orders Waybill has already, by their external id (one query for a batch). */
+export async function findOrderIdsByExternalIds(db: Db, channelId: string, externalIds: readonly string[]): Promise<Map<string, OrderId>> {
+  const found = new Map<string, OrderId>();
+  for (let start = 0; start < externalIds.length; start += ROWS_PER_STATEMENT) {
+    const { rows } = await orderIdsByExternalIds.run(db, { channelId }, externalIds.slice(start, start + ROWS_PER_STATEMENT).map((externalId) => ({ externalId })));
+    for (const r of rows) found.set(r.external_id, r.id as OrderId);
+  }
+  return found;
+}
+
+const orderIdsByExternalIds = statement((db, p: { channelId: string }, rows: readonly { externalId: string }[]) =>
+  db
+    .selectFrom('orders')
+    .select(['id', 'external_id'])
+    .where('channel_id', '=', p.channelId)
+    .where(
+      'external_id',
+      'in',
+      rows.map((r) => r.externalId),
+    ),
+);
+
+const ordersInsert = statement((db, _: object, rows: readonly Insertable<Database['orders']>[]) =>
+  db.insertInto('orders').values(
+    rows.map((p) => ({
+      id: p.id,
+      channel_id: p.channel_id,
+      external_id: p.external_id,
+      state: p.state,
+      hold_reason: p.hold_reason,
+      currency: p.currency,
+      total_amount: p.total_amount,
+      customer: p.customer,
+      shipping_address: p.shipping_address,
+      placed_at: p.placed_at,
+      created_at: p.created_at,
+      updated_at: p.updated_at,
+      source_updated_at: p.source_updated_at,
+      charges: p.charges,
+    })),
+  ),
 );
 
 const orderLinesInsert = statement((db, _: object, rows: readonly Insertable<Database['order_lines']>[]) =>
@@ -55,7 +79,12 @@ const orderLinesInsert = statement((db, _: object, rows: readonly Insertable<Dat
 );
 
 export async function insertOrder(tx: Db, order: Order, now: Date, sourceUpdatedAt?: Date): Promise<void> {
-  await orderInsert.run(tx, {
+  await insertOrders(tx, [{ order, sourceUpdatedAt }], now);
+}
+
+/** New orders with their lines: a statement per table for the whole batch (in chunks, within what one may bind). */
+export async function insertOrders(tx: Db, orders: readonly { order: Order; sourceUpdatedAt?: Date | undefined }[], now: Date): Promise<void> {
+  const heads = orders.map(({ order, sourceUpdatedAt }) => ({
     id: order.id,
     channel_id: order.channelId,
     external_id: order.externalId,
@@ -70,30 +99,30 @@ export async function insertOrder(tx: Db, order: Order, now: Date, sourceUpdated
     updated_at: now.getTime(),
     source_updated_at: sourceUpdatedAt?.getTime() ?? null,
     charges: JSON.stringify(order.charges),
-  });
+  }));
+  for (let start = 0; start < heads.length; start += ROWS_PER_STATEMENT) await ordersInsert.run(tx, {}, heads.slice(start, start + ROWS_PER_STATEMENT));
+  const lines = orders.flatMap(({ order }) =>
+    order.lines.map((l) => ({
+      order_id: order.id,
+      line_number: l.lineNumber,
+      sku: l.sku,
+      quantity: l.quantity,
+      unit_price: l.unitPrice.amount,
+      state: l.state,
+      supplier_id: l.supplierId,
+      cancel_reason: l.cancelReason ?? null,
+      channel_line_id: l.channelLineId,
+      title: l.title,
+      requires_shipping: l.requiresShipping ? 1 : 0,
+      charges: JSON.stringify(l.charges),
+    })),
+  );
   // In chunks: a channel may send thousands of lines, more than one statement may bind (SQLite's variable limit).
-  for (let start = 0; start < order.lines.length; start += LINES_PER_INSERT) {
-    await orderLinesInsert.run(
-      tx,
-      {},
-      order.lines.slice(start, start + LINES_PER_INSERT).map((l) => ({
-        order_id: order.id,
-        line_number: l.lineNumber,
-        sku: l.sku,
-        quantity: l.quantity,
-        unit_price: l.unitPrice.amount,
-        state: l.state,
-        supplier_id: l.supplierId,
-        cancel_reason: l.cancelReason ?? null,
-        channel_line_id: l.channelLineId,
-        title: l.title,
-        requires_shipping: l.requiresShipping ? 1 : 0,
-        charges: JSON.stringify(l.charges),
-      })),
-    );
-  }
+  for (let start = 0; start < lines.length; start += LINES_PER_INSERT) await orderLinesInsert.run(tx, {}, lines.slice(start, start + LINES_PER_INSERT));
 }
 
+/** Rows per statement where a batch is written or looked up at once: statements up to this size are compiled once. */
+const ROWS_PER_STATEMENT = 64;
 const LINES_PER_INSERT = 500;
 
 /** Loads an order with its lines; `lock` (PostgreSQL) takes the row lock so concurrent writers queue up. */

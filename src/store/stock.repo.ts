@@ -129,6 +129,74 @@ const unitsReservation = statement((db, p: { sku: string; quantity: number; now:
     .where((eb) => eb.or([eb('bounded', '=', 0), eb(sql`on_hand - reserved`, '>=', p.quantity)])),
 );
 
+/** A SKU's level as reservations read it. */
+export interface ReservableLevel {
+  bounded: boolean;
+  onHand: number;
+  reserved: number;
+}
+
+/**
+ * The levels of these SKUs, for a batch of orders to reserve from in memory; `lock` (PostgreSQL) holds their rows
+ * until the transaction ends, taken in SKU order so that two batches cannot deadlock on them. A SKU without a level
+ * is absent (nothing can be reserved of it).
+ */
+export async function lockReservableLevels(tx: Db, skus: readonly string[], lock: boolean): Promise<Map<string, ReservableLevel>> {
+  const levels = new Map<string, ReservableLevel>();
+  const sorted = [...new Set(skus)].sort();
+  for (let start = 0; start < sorted.length; start += LEVELS_PER_STATEMENT) {
+    const rows = sorted.slice(start, start + LEVELS_PER_STATEMENT).map((sku) => ({ sku }));
+    const { rows: found } = await (lock ? stockLevelsLocked : stockLevelsRead).run(tx, {}, rows);
+    for (const r of found) levels.set(r.sku, { bounded: r.bounded === 1, onHand: r.on_hand, reserved: r.reserved });
+  }
+  return levels;
+}
+
+const LEVELS_PER_STATEMENT = 64;
+
+const stockLevelsRead = statement((db, _: object, rows: readonly { sku: string }[]) =>
+  db
+    .selectFrom('stock_levels')
+    .select(['sku', 'bounded', 'on_hand', 'reserved'])
+    .where(
+      'sku',
+      'in',
+      rows.map((r) => r.sku),
+    )
+    .orderBy('sku'),
+);
+
+const stockLevelsLocked = statement((db, _: object, rows: readonly { sku: string }[]) =>
+  db
+    .selectFrom('stock_levels')
+    .select(['sku', 'bounded', 'on_hand', 'reserved'])
+    .where(
+      'sku',
+      'in',
+      rows.map((r) => r.sku),
+    )
+    .orderBy('sku')
+    .forUpdate(),
+);
+
+/**
+ * Adds what a batch reserved to each SKU's level, one statement for all of them: an upsert whose conflict branch
+ * is the update (the rows exist: the batch read them under lock, or under SQLite's single writer).
+ */
+export async function addReserved(tx: Db, changes: readonly { sku: string; level: ReservableLevel; units: number }[], now: number): Promise<void> {
+  for (let start = 0; start < changes.length; start += LEVELS_PER_STATEMENT) {
+    const rows = changes.slice(start, start + LEVELS_PER_STATEMENT).map((c) => ({ sku: c.sku, bounded: c.level.bounded ? 1 : 0, on_hand: c.level.onHand, reserved: c.units }));
+    await reservedAdded.run(tx, { now }, rows);
+  }
+}
+
+const reservedAdded = statement((db, p: { now: number }, rows: readonly { sku: string; bounded: number; on_hand: number; reserved: number }[]) =>
+  db
+    .insertInto('stock_levels')
+    .values(rows.map((r) => ({ sku: r.sku, bounded: r.bounded, on_hand: r.on_hand, reserved: r.reserved, updated_at: p.now })))
+    .onConflict((oc) => oc.column('sku').doUpdateSet({ reserved: sql`stock_levels.reserved + excluded.reserved`, updated_at: sql`excluded.updated_at` })),
+);
+
 export interface NewReservation {
   orderId: string;
   lineNumber: number;
