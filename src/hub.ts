@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext, Logger } from './app/context.ts';
 import { notifyChannelJob } from './app/notify-channel.ts';
+import { DeliveryIntake } from './app/accept-channel-delivery.ts';
 import { processChannelDeliveryJob } from './app/process-channel-delivery.ts';
 import { refundAtChannelJob } from './app/refund-at-channel.ts';
 import { catchUpChannelJob } from './app/catch-up-channel.ts';
@@ -54,6 +55,8 @@ export interface Hub {
   store: Store;
   jobs: ReadonlyMap<string, AnyJobDefinition>;
   worker: Worker | null;
+  /** Where the webhooks go in, with how many went in per transaction. */
+  intake: DeliveryIntake;
   server: FastifyInstance | null;
   listen(port: number, host: string): Promise<string>;
   /** Graceful: stop taking requests, let running jobs finish (or give them back), close the database. */
@@ -112,18 +115,17 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     await ensureChannelJobs(ctx, { resume: true });
   }
   // A process that runs the deliveries' job takes each delivery in as it arrives, in the inbox's own transaction,
-  // where the webhooks' transactions are grouped into one commit (SQLite): that saves the job's claim and finish. On
-  // PostgreSQL each webhook is a transaction of its own, and the worker's batches take many deliveries in per
-  // transaction, which is faster there (the bench measured 154 against 231 orders/s).
-  const processDeliveriesOnArrival =
-    store.caps.groupCommit && worker !== null && (!workerOptions.kinds?.length || workerOptions.kinds.includes(processChannelDeliveryJob.kind));
-  const server = options.http === false ? null : await buildServer(ctx, { jobs, metrics: createMetrics(store, worker), limits: { ...envHttpLimits(), ...options.httpLimits }, processDeliveriesOnArrival });
+  // with the deliveries that arrived with it (DeliveryIntake): that saves the job's claim, finish and second read.
+  const processDeliveriesOnArrival = worker !== null && (!workerOptions.kinds?.length || workerOptions.kinds.includes(processChannelDeliveryJob.kind));
+  const intake = new DeliveryIntake(ctx, { processNow: processDeliveriesOnArrival });
+  const server = options.http === false ? null : await buildServer(ctx, { jobs, metrics: createMetrics(store, worker, intake), limits: { ...envHttpLimits(), ...options.httpLimits }, intake });
 
   return {
     ctx,
     store,
     jobs,
     worker,
+    intake,
     server,
     listen: async (port, host) => {
       if (!server) throw new Error('this hub serves no HTTP');

@@ -1,8 +1,11 @@
 import type { ParsedJson } from '../infra/webhook-json.ts';
-import { insertDelivery } from '../store/deliveries.repo.ts';
+import { deliveryKey, insertDeliveries, insertDelivery, markDeliveriesProcessed, type NewDelivery, type StoredDelivery } from '../store/deliveries.repo.ts';
+import { findChannel, type ChannelRecord } from '../store/partners.repo.ts';
 import { inSavepoint } from '../store/savepoint.ts';
+import type { Db } from '../store/schema.ts';
 import type { AppContext } from './context.ts';
-import { processChannelDeliveryJob, processStoredDelivery } from './process-channel-delivery.ts';
+import { newOrderToTake, processChannelDeliveryJob, processStoredDelivery, readStoredDelivery } from './process-channel-delivery.ts';
+import { takeOrdersIn, type OrderToTake } from './take-order.ts';
 
 export interface ChannelDelivery {
   channelId: string;
@@ -27,23 +30,152 @@ export interface AcceptOptions {
   processNow?: boolean;
 }
 
+/** Transactions the intake committed, and the deliveries in them. */
+export interface IntakeStats {
+  transactions: number;
+  deliveries: number;
+}
+
+/** Deliveries taken in by one transaction at most (each table's statement for them is compiled once up to 64 rows). */
+const MAX_BATCH = 64;
+
 /**
- * A channel's webhook, verified, goes into the inbox in one transaction with either what taking it in made (the
- * order, its POs and their sends: `processNow`) or the job that will take it in; then the channel gets its 200
- * (Shopify gives up after 5 s). A delivery id already in the inbox is a retry or a duplicate: answered 200 again,
- * stored nothing.
+ * The webhooks' way in. A channel's webhook, verified, goes into the inbox in one transaction with either what
+ * taking it in made (the order, its POs and their sends: `processNow`) or the job that will take it in; then the
+ * channel gets its 200 (Shopify gives up after 5 s). A delivery id already in the inbox is a retry or a duplicate:
+ * answered 200 again, stored nothing.
+ *
+ * The deliveries that arrive while a transaction is being written wait for the next one and go in together: new
+ * orders are taken in as a batch (a statement per table for all of them, takeOrdersIn), the rest one by one in
+ * arrival order. If the batch fails as a whole it is rolled back, and every delivery is taken in alone, so one bad
+ * payload only costs the others a second try.
  */
-export async function acceptChannelDelivery(ctx: AppContext, delivery: ChannelDelivery, options: AcceptOptions = {}): Promise<AcceptDeliveryResult> {
-  const stored = { channelId: delivery.channelId, deliveryId: delivery.deliveryId, topic: delivery.topic, payload: delivery.payload, triggeredAt: delivery.triggeredAt?.getTime() ?? null, receivedAt: ctx.clock.now().getTime() };
-  return ctx.store.transact(async (tx) => {
-    if (!(await insertDelivery(tx, stored))) return { kind: 'duplicate' };
-    if (options.processNow) {
-      const row = { channel_id: stored.channelId, delivery_id: stored.deliveryId, topic: stored.topic, payload: stored.payload, triggered_at: stored.triggeredAt, received_at: stored.receivedAt, processed_at: null, outcome: null };
-      const processed = await inSavepoint(tx, () => processStoredDelivery(ctx, tx, row, delivery.parsed));
-      if (processed.ok) return { kind: 'accepted' };
+export class DeliveryIntake {
+  readonly stats: IntakeStats = { transactions: 0, deliveries: 0 };
+  readonly #waiting: { delivery: ChannelDelivery; resolve(result: AcceptDeliveryResult): void; reject(reason: unknown): void }[] = [];
+  #draining = false;
+
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly options: AcceptOptions = {},
+  ) {}
+
+  accept(delivery: ChannelDelivery): Promise<AcceptDeliveryResult> {
+    return new Promise((resolve, reject) => {
+      this.#waiting.push({ delivery, resolve, reject });
+      if (this.#draining) return;
+      this.#draining = true;
+      // Let the requests that are already readable join this batch.
+      setImmediate(() => void this.#drain());
+    });
+  }
+
+  async #drain(): Promise<void> {
+    try {
+      while (this.#waiting.length > 0) {
+        const batch = this.#waiting.splice(0, MAX_BATCH);
+        try {
+          const results = await acceptChannelDeliveries(this.ctx, batch.map((b) => b.delivery), this.options);
+          this.stats.transactions += 1;
+          this.stats.deliveries += batch.length;
+          batch.forEach((b, i) => b.resolve(results[i]!));
+        } catch (error) {
+          for (const b of batch) b.reject(error);
+        }
+      }
+    } finally {
+      this.#draining = false;
     }
-    const key = `${delivery.channelId}:${delivery.deliveryId}`;
-    await ctx.queue.enqueue(tx, { kind: processChannelDeliveryJob.kind, key: `channel.delivery:${key}`, payload: { channelId: delivery.channelId, deliveryId: delivery.deliveryId } });
-    return { kind: 'accepted' };
+  }
+}
+
+/** One delivery, in a transaction of its own (see DeliveryIntake). */
+export async function acceptChannelDelivery(ctx: AppContext, delivery: ChannelDelivery, options: AcceptOptions = {}): Promise<AcceptDeliveryResult> {
+  return (await acceptChannelDeliveries(ctx, [delivery], options))[0]!;
+}
+
+/** A batch of deliveries in one transaction: as a set where it can be, else one by one; an answer for each. */
+export async function acceptChannelDeliveries(ctx: AppContext, deliveries: readonly ChannelDelivery[], options: AcceptOptions = {}): Promise<AcceptDeliveryResult[]> {
+  const receivedAt = ctx.clock.now().getTime();
+  const stored = deliveries.map((d) => ({ channelId: d.channelId, deliveryId: d.deliveryId, topic: d.topic, payload: d.payload, triggeredAt: d.triggeredAt?.getTime() ?? null, receivedAt }));
+  return ctx.store.transact(async (tx) => {
+    const together = await inSavepoint(tx, () => acceptTogether(ctx, tx, deliveries, stored, options));
+    if (together.ok) return together.value;
+    const results: AcceptDeliveryResult[] = [];
+    for (const [i, delivery] of deliveries.entries()) results.push(await acceptAlone(ctx, tx, delivery, stored[i]!, options));
+    return results;
   });
+}
+
+async function acceptTogether(ctx: AppContext, tx: Db, deliveries: readonly ChannelDelivery[], stored: readonly NewDelivery[], options: AcceptOptions): Promise<AcceptDeliveryResult[]> {
+  const results: AcceptDeliveryResult[] = deliveries.map(() => ({ kind: 'duplicate' }));
+  // A second copy within the batch is a duplicate like one already in the inbox.
+  const distinct = new Map(stored.map((s, i) => [deliveryKey(s.channelId, s.deliveryId), i] as const).reverse());
+  const inserted = await insertDeliveries(tx, [...distinct.values()].sort((a, b) => a - b).map((i) => stored[i]!));
+  const fresh = [...distinct].filter(([key]) => inserted.has(key)).map(([, i]) => i).sort((a, b) => a - b);
+  for (const i of fresh) results[i] = { kind: 'accepted' };
+  if (!options.processNow) {
+    await queueDeliveryJobs(ctx, tx, fresh.map((i) => stored[i]!));
+    return results;
+  }
+
+  const channels = new Map<string, ChannelRecord | null>();
+  for (const i of fresh) {
+    const id = deliveries[i]!.channelId;
+    if (!channels.has(id)) channels.set(id, await findChannel(tx, id));
+  }
+  // New orders go in together; what is not one (an update, a refund, a payload that does not read) is applied alone.
+  const newOrders: { index: number; order: OrderToTake }[] = [];
+  const alone: number[] = [];
+  for (const i of fresh) {
+    const channel = channels.get(deliveries[i]!.channelId) ?? null;
+    const order = channel ? readNewOrder(ctx, channel, deliveries[i]!) : null;
+    if (order) newOrders.push({ index: i, order });
+    else alone.push(i);
+  }
+  const taken = newOrders.length ? await takeOrdersIn(tx, ctx, newOrders.map((n) => n.order)) : [];
+  const outcomes = new Map<string, { deliveryId: string; outcome: string }[]>();
+  taken.forEach((result, n) => {
+    const { index } = newOrders[n]!;
+    // Waybill has it already (a second webhook for it, an earlier one in this batch): an update, applied alone.
+    if (result.kind === 'duplicate') return alone.push(index);
+    const delivery = deliveries[index]!;
+    const list = outcomes.get(delivery.channelId) ?? [];
+    list.push({ deliveryId: delivery.deliveryId, outcome: `${result.kind} ${result.orderId}` });
+    outcomes.set(delivery.channelId, list);
+  });
+  const now = ctx.clock.now().getTime();
+  for (const [channelId, list] of outcomes) await markDeliveriesProcessed(tx, channelId, list, now);
+  for (const i of alone.sort((a, b) => a - b)) await processOrQueue(ctx, tx, deliveries[i]!, stored[i]!);
+  return results;
+}
+
+/** The delivery's new order, if that is what it is and it reads; anything else (or a fault) is for the one-by-one path. */
+function readNewOrder(ctx: AppContext, channel: ChannelRecord, delivery: ChannelDelivery): OrderToTake | null {
+  try {
+    return newOrderToTake(readStoredDelivery(ctx, channel, { channel_id: delivery.channelId, topic: delivery.topic, payload: delivery.payload }, delivery.parsed), channel);
+  } catch {
+    return null;
+  }
+}
+
+async function acceptAlone(ctx: AppContext, tx: Db, delivery: ChannelDelivery, stored: NewDelivery, options: AcceptOptions): Promise<AcceptDeliveryResult> {
+  if (!(await insertDelivery(tx, stored))) return { kind: 'duplicate' };
+  if (options.processNow) await processOrQueue(ctx, tx, delivery, stored);
+  else await queueDeliveryJobs(ctx, tx, [stored]);
+  return { kind: 'accepted' };
+}
+
+/** Takes a stored delivery in, in a savepoint; if that fails, its job is queued to retry it or dead-letter it. */
+async function processOrQueue(ctx: AppContext, tx: Db, delivery: ChannelDelivery, stored: NewDelivery): Promise<void> {
+  const row: StoredDelivery = { channel_id: stored.channelId, delivery_id: stored.deliveryId, topic: stored.topic, payload: stored.payload, triggered_at: stored.triggeredAt, received_at: stored.receivedAt, processed_at: null, outcome: null };
+  const processed = await inSavepoint(tx, () => processStoredDelivery(ctx, tx, row, delivery.parsed));
+  if (!processed.ok) await queueDeliveryJobs(ctx, tx, [stored]);
+}
+
+async function queueDeliveryJobs(ctx: AppContext, tx: Db, deliveries: readonly NewDelivery[]): Promise<void> {
+  await ctx.queue.enqueue(
+    tx,
+    deliveries.map((d) => ({ kind: processChannelDeliveryJob.kind, key: `channel.delivery:${d.channelId}:${d.deliveryId}`, payload: { channelId: d.channelId, deliveryId: d.deliveryId } })),
+  );
 }

@@ -10,7 +10,7 @@ import { scopeToTransaction } from '../store/savepoint.ts';
 import type { AppContext } from './context.ts';
 import { applyChannelRefund, applyChannelUpdate } from './channel-order-changes.ts';
 import { POLLED_TOPIC, readPolledOrder } from './polled-order.ts';
-import { takeOrder } from './take-order.ts';
+import { takeOrder, type OrderToTake, type TakeOrderOptions } from './take-order.ts';
 import { fieldPath } from './validation.ts';
 
 interface DeliveryJob {
@@ -48,6 +48,17 @@ export async function processStoredDelivery(ctx: AppContext, tx: Db, delivery: S
   const { channel_id: channelId, delivery_id: deliveryId } = delivery;
   const scoped: AppContext = { ...ctx, store: scopeToTransaction(ctx.store, tx) };
   const channel = await findChannel(tx, channelId);
+  const outcome = await permanentIfInvalid(() => apply(scoped, channel!, readStoredDelivery(ctx, channel, delivery, parsed)));
+  await markDeliveryProcessed(tx, channelId, deliveryId, outcome, ctx.clock.now().getTime());
+}
+
+/**
+ * What a stored delivery says, as its channel's adapter reads it (a catch-up poll's order is stored already read).
+ * Throws PermanentError for what can never be read: an unknown channel, a payload that is not what the channel
+ * documents (naming the field).
+ */
+export function readStoredDelivery(ctx: AppContext, channel: ChannelRecord | null, delivery: Pick<StoredDelivery, 'channel_id' | 'topic' | 'payload'>, parsed?: ParsedJson): ChannelMessage {
+  const channelId = delivery.channel_id;
   const adapter = channel ? ctx.channels[channel.kind] : undefined;
   const interpret = adapter?.interpretWebhook;
   const payload = parseWebhookJson(delivery.payload, parsed);
@@ -60,8 +71,18 @@ export async function processStoredDelivery(ctx: AppContext, tx: Db, delivery: S
         ? () => interpret(channelId as never, delivery.topic, payload, settings)
         : null;
   if (!read) throw new PermanentError(`channel ${channelId} does not take webhooks`);
-  const outcome = await permanentIfInvalid(() => apply(scoped, channel!, readMessage(read)));
-  await markDeliveryProcessed(tx, channelId, deliveryId, outcome, ctx.clock.now().getTime());
+  return readMessage(read);
+}
+
+/** A new order that a batch of deliveries can take in with others (takeOrdersIn): anything else is applied alone. */
+export function newOrderToTake(message: ChannelMessage, channel: ChannelRecord): OrderToTake | null {
+  if (message.kind !== 'order' || message.cancelled) return null;
+  const { incoming, sourceUpdatedAt, awaitingPayment, hold } = message;
+  return { incoming, options: takeOptions(channel, sourceUpdatedAt, awaitingPayment, hold) };
+}
+
+function takeOptions(channel: ChannelRecord, sourceUpdatedAt: Date, awaitingPayment: boolean, hold: string | undefined): TakeOrderOptions {
+  return { unknownSkus: 'hold', sourceUpdatedAt, awaitingPayment, channel, ...(hold && { hold }) };
 }
 
 function readMessage(read: () => ChannelMessage): ChannelMessage {
@@ -107,7 +128,7 @@ async function apply(ctx: AppContext, channel: ChannelRecord, message: ChannelMe
     return existing ? applyChannelUpdate(ctx, existing, message) : 'ignored: cancelled before Waybill took it in';
   }
   // take-order looks for the order first: one it already has is an update (two versions of a new order may also race).
-  const taken = await takeOrder(ctx, incoming, { unknownSkus: 'hold', sourceUpdatedAt, awaitingPayment, channel, ...(hold && { hold }) });
+  const taken = await takeOrder(ctx, incoming, takeOptions(channel, sourceUpdatedAt, awaitingPayment, hold));
   if (taken.kind === 'duplicate') return applyChannelUpdate(ctx, taken.orderId, message);
   return `${taken.kind} ${taken.orderId}`;
 }

@@ -1,3 +1,4 @@
+import type { IntakeStats } from '../app/accept-channel-delivery.ts';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { WorkerStats } from '../jobs/worker.ts';
 import type { Store } from '../store/store.ts';
@@ -8,7 +9,7 @@ export interface Metrics {
 }
 
 /** Prometheus metrics: HTTP latency, the job queue by state, commits per fsync (SQLite), and this process's worker. */
-export function createMetrics(store: Store, worker: { stats: WorkerStats } | null = null): Metrics {
+export function createMetrics(store: Store, worker: { stats: WorkerStats } | null = null, intake: { stats: IntakeStats } | null = null): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const httpDuration = new Histogram({
@@ -35,6 +36,14 @@ export function createMetrics(store: Store, worker: { stats: WorkerStats } | nul
     registers: [registry],
     collect() {
       this.set(store.commitStats.batches ? store.commitStats.units / store.commitStats.batches : 0);
+    },
+  });
+  new Gauge({
+    name: 'waybill_webhook_deliveries_per_transaction',
+    help: 'Channel webhook deliveries taken into the inbox per transaction, on average (they go in together)',
+    registers: [registry],
+    collect() {
+      this.set(intake?.stats.transactions ? intake.stats.deliveries / intake.stats.transactions : 0);
     },
   });
   new Gauge({

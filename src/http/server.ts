@@ -21,14 +21,16 @@ export interface Guards {
   admin: onRequestAsyncHookHandler;
 }
 
+import type { DeliveryIntake } from '../app/accept-channel-delivery.ts';
+
 export interface ServerOptions {
   jobs: ReadonlyMap<string, AnyJobDefinition>;
   metrics: Metrics;
   logLevel?: string;
   /** Timeouts and the connection cap; DEFAULT_HTTP_LIMITS for what is not given. */
   limits?: Partial<HttpLimits>;
-  /** This process runs the job that takes in channel deliveries: take each in as it arrives (acceptChannelDelivery). */
-  processDeliveriesOnArrival?: boolean;
+  /** Where the channels' webhooks go in (the hub makes it: whether this process takes them in as they arrive). */
+  intake: DeliveryIntake;
 }
 
 export { BODY_LIMIT };
@@ -76,6 +78,6 @@ export async function buildServer(ctx: AppContext, options: ServerOptions): Prom
   await app.register(orderRoutes(ctx, guards));
   await app.register(adminRoutes(ctx, guards, options.jobs));
   await app.register(supplierApiRoutes(ctx, supplierAuth(ctx.store.db)));
-  await app.register(webhookRoutes(ctx, { processNow: options.processDeliveriesOnArrival ?? false }));
+  await app.register(webhookRoutes(ctx, options.intake));
   return app;
 }

@@ -24,8 +24,6 @@ export interface Store {
   /** What the dialect can do, so callers ask for a capability instead of testing the dialect's name. */
   readonly caps: {
     readonly rowLocks: boolean;
-    /** Concurrent `transact` calls share one transaction and one commit (SQLite); otherwise each is its own. */
-    readonly groupCommit: boolean;
   };
   /**
    * Runs `fn` in one transaction and resolves after the commit is durable. On SQLite concurrent calls share one
@@ -71,7 +69,7 @@ function openSqlite(path: string): Store {
   return {
     dialect: 'sqlite',
     db,
-    caps: { rowLocks: false, groupCommit: true },
+    caps: { rowLocks: false },
     transact: (fn) => commits.run(fn),
     commitStats: commits.stats,
     close: () => db.destroy(),
@@ -96,7 +94,7 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Store> 
   return {
     dialect: 'postgres',
     db,
-    caps: { rowLocks: true, groupCommit: false },
+    caps: { rowLocks: true },
     transact: async (fn) => {
       for (let attempt = 1; ; attempt++) {
         try {

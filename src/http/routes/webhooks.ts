@@ -4,7 +4,7 @@ import { findChannelSigning } from '../../store/partners.repo.ts';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { acceptChannelDelivery, type AcceptDeliveryResult, type AcceptOptions } from '../../app/accept-channel-delivery.ts';
+import type { AcceptDeliveryResult, DeliveryIntake } from '../../app/accept-channel-delivery.ts';
 import type { AppContext } from '../../app/context.ts';
 import { AppError } from '../../app/errors.ts';
 import { shopifySecrets } from '../../connectors/channels/shopify/credentials.ts';
@@ -69,7 +69,7 @@ const wooCommerceSource: WebhookSource = {
  * Channel webhooks. The body is kept as raw bytes: the signature covers exactly what was sent, so it is checked
  * before anything is parsed. A verified delivery is stored (with the job that processes it) and answered at once.
  */
-export function webhookRoutes(ctx: AppContext, intake: AcceptOptions = {}): FastifyPluginAsyncZod {
+export function webhookRoutes(ctx: AppContext, intake: DeliveryIntake): FastifyPluginAsyncZod {
   const channels = new WebhookChannels(ctx);
   return async (app) => {
     app.removeContentTypeParser('application/json');
@@ -89,7 +89,7 @@ export function webhookRoutes(ctx: AppContext, intake: AcceptOptions = {}): Fast
       },
       async (request, reply) => {
         const channel = await channels.find(request.params.channelId, shopifySource);
-        return answer(reply, await receive(ctx, intake, request, shopifySource, channel));
+        return answer(reply, await receive(intake, request, shopifySource, channel));
       },
     );
 
@@ -134,7 +134,7 @@ export function webhookRoutes(ctx: AppContext, intake: AcceptOptions = {}): Fast
         async (request, reply) => {
           const channel = await channels.find(request.params.channelId, wooCommerceSource);
           if (isWooCommercePing(rawBody(request.body))) return { status: 'ping' as const };
-          return answer(reply, await receive(ctx, intake, request, wooCommerceSource, channel));
+          return answer(reply, await receive(intake, request, wooCommerceSource, channel));
         },
       );
     });
@@ -207,7 +207,7 @@ function verifiedJson(request: FastifyRequest, source: WebhookSource, channel: W
 }
 
 /** Verify, read the headers, store: each refusal is a problem naming what is wrong. */
-async function receive(ctx: AppContext, intake: AcceptOptions, request: FastifyRequest, source: WebhookSource, channel: WebhookChannel): Promise<AcceptDeliveryResult['kind']> {
+async function receive(intake: DeliveryIntake, request: FastifyRequest, source: WebhookSource, channel: WebhookChannel): Promise<AcceptDeliveryResult['kind']> {
   const names = source.headers;
   const { raw, text, parsed } = verifiedJson(request, source, channel);
   const deliveryId = header(request.headers[names.deliveryId]);
@@ -215,7 +215,7 @@ async function receive(ctx: AppContext, intake: AcceptOptions, request: FastifyR
   if (!deliveryId) throw new AppError('invalid_input', `headers.${names.deliveryId}: required`, 400);
   if (!topic) throw new AppError('invalid_input', `headers.${names.topic}: required`, 400);
   const delivery = { channelId: channel.channelId, deliveryId: source.inboxId(deliveryId, raw, topic, request.headers), topic, payload: text, parsed, triggeredAt: source.triggeredAt(request.headers) };
-  return (await acceptChannelDelivery(ctx, delivery, intake)).kind;
+  return (await intake.accept(delivery)).kind;
 }
 
 function rawBody(body: unknown): Buffer {
