@@ -154,8 +154,8 @@ export async function lockReservableLevels(tx: Db, skus: readonly string[], lock
 
 const LEVELS_PER_STATEMENT = 64;
 
-const stockLevelsRead = statement((db, _: object, rows: readonly { sku: string }[]) =>
-  db
+function levelsOf(db: Db, rows: readonly { sku: string }[]) {
+  return db
     .selectFrom('stock_levels')
     .select(['sku', 'bounded', 'on_hand', 'reserved'])
     .where(
@@ -163,21 +163,11 @@ const stockLevelsRead = statement((db, _: object, rows: readonly { sku: string }
       'in',
       rows.map((r) => r.sku),
     )
-    .orderBy('sku'),
-);
+    .orderBy('sku');
+}
 
-const stockLevelsLocked = statement((db, _: object, rows: readonly { sku: string }[]) =>
-  db
-    .selectFrom('stock_levels')
-    .select(['sku', 'bounded', 'on_hand', 'reserved'])
-    .where(
-      'sku',
-      'in',
-      rows.map((r) => r.sku),
-    )
-    .orderBy('sku')
-    .forUpdate(),
-);
+const stockLevelsRead = statement((db, _: object, rows: readonly { sku: string }[]) => levelsOf(db, rows));
+const stockLevelsLocked = statement((db, _: object, rows: readonly { sku: string }[]) => levelsOf(db, rows).forUpdate());
 
 /**
  * Adds what a batch reserved to each SKU's level, one statement for all of them: an upsert whose conflict branch
