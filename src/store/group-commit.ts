@@ -16,7 +16,7 @@ interface Pending<DB> {
  *
  * @example
  * const commits = new GroupCommit(db);
- * const order = await commits.run(async (tx) => insertOrder(tx, draft));
+ * await commits.run(async (tx) => insertOrders(tx, [{ order }], now));
  */
 export class GroupCommit<DB> {
   readonly #queue: Pending<DB>[] = [];

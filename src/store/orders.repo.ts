@@ -78,10 +78,6 @@ const orderLinesInsert = statement((db, _: object, rows: readonly Insertable<Dat
   ),
 );
 
-export async function insertOrder(tx: Db, order: Order, now: Date, sourceUpdatedAt?: Date): Promise<void> {
-  await insertOrders(tx, [{ order, sourceUpdatedAt }], now);
-}
-
 /** New orders with their lines: a statement per table for the whole batch (in chunks, within what one may bind). */
 export async function insertOrders(tx: Db, orders: readonly { order: Order; sourceUpdatedAt?: Date | undefined }[], now: Date): Promise<void> {
   const heads = orders.map(({ order, sourceUpdatedAt }) => ({
