@@ -1,8 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { createRequire } from 'node:module';
-const require = createRequire(import.meta.url);
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { GroupCommit } from './group-commit.ts';
@@ -148,21 +146,10 @@ function withStatementCache(raw: SQLite.Database): SQLite.Database {
         let stmt = cache.get(source);
         if (!stmt) {
           stmt = target.prepare(source);
-          if (process.env.DEV_SQLPROF) stmt = profiled(source, stmt);
           if (cache.size < 1000) cache.set(source, stmt);
         }
         return stmt;
       };
     },
   });
-}
-
-const sqlProf = new Map<string, { n: number; ns: bigint }>();
-if (process.env.DEV_SQLPROF) {
-  const dump = () => { const fs = require('node:fs'); const rows = [...sqlProf].sort((a, b) => Number(b[1].ns - a[1].ns)).map(([k, v]) => `${(Number(v.ns) / 1e6).toFixed(1)}ms\t${v.n}\t${(Number(v.ns) / 1e3 / v.n).toFixed(1)}us\t${k.slice(0, 160)}`); fs.writeFileSync(`${process.env.DEV_SQLPROF}.${process.pid}`, rows.join('\n')); };
-  process.on('exit', dump); process.on('SIGTERM', () => { dump(); process.exit(0); }); process.on('SIGINT', () => { dump(); process.exit(0); });
-}
-function profiled(source: string, stmt: SQLite.Statement): SQLite.Statement {
-  const entry = { n: 0, ns: 0n }; sqlProf.set(source, entry);
-  return new Proxy(stmt, { get(t, prop) { const v = Reflect.get(t, prop); if (typeof v !== 'function') return v; if (prop === 'run' || prop === 'all' || prop === 'get') return (...a: unknown[]) => { const s = process.hrtime.bigint(); try { return v.apply(t, a); } finally { entry.n++; entry.ns += process.hrtime.bigint() - s; } }; return v.bind(t); } });
 }
