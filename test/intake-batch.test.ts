@@ -1,9 +1,10 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { acceptChannelDeliveries, type ChannelDelivery } from '../src/app/accept-channel-delivery.ts';
 import { POLLED_TOPIC } from '../src/app/polled-order.ts';
+import { createHub } from '../src/hub.ts';
 import { createShopifySim, type ShopifySim } from '../sim/shopify.ts';
 import { describeEachDatabase } from './support/databases.ts';
-import { startTestHub, testSetup, type TestHub } from './support/hub.ts';
+import { startTestHub, TEST_SECRET_KEY, testSetup, type TestHub } from './support/hub.ts';
 import { until } from './support/until.ts';
 
 const SECRET = 'shpss_current_client_secret_01';
@@ -110,6 +111,27 @@ describeEachDatabase('webhook deliveries taken in together', (dialect) => {
     expect(await t.hub.store.db.selectFrom('purchase_orders').select('id').execute()).toHaveLength(fresh.length * 2);
     expect(await deliveryJobs()).toEqual(['channel.delivery:shop:w-poisoned']);
     expect((await deadLetter()).lastError).toContain('payload: money must be an integer');
+  });
+
+  it('two processes handed the same deliveries at once, in opposite orders: each delivery is taken in by one of them, each order once', async () => {
+    const other = await createHub({ databaseUrl: t.database.url, secretKey: TEST_SECRET_KEY, worker: false, http: false, logLevel: 'silent' });
+    try {
+      const fresh = Array.from({ length: 10 }, (_, i) => shop.makeOrder(400 + i, ITEMS, [1, 1]));
+      const batch = fresh.map((o, i) => delivery('orders/create', o, `w-both-${i}`));
+      const [here, there] = await Promise.all([acceptChannelDeliveries(t.hub.ctx, batch, { processNow: true }), acceptChannelDeliveries(other.ctx, [...batch].reverse(), { processNow: true })]);
+      const thereInOrder = [...there].reverse();
+      // Whoever stored a delivery first took it in; the other answered it as a duplicate.
+      expect(batch.map((_, i) => [here[i]!.kind, thereInOrder[i]!.kind].sort())).toEqual(batch.map(() => ['accepted', 'duplicate']));
+      const stored = await orders();
+      expect(stored.map((o) => o.external_id).sort()).toEqual(fresh.map((o) => String(o.id)).sort());
+      expect(await t.hub.store.db.selectFrom('channel_deliveries').select('delivery_id').execute()).toHaveLength(batch.length);
+      const pos = await t.hub.store.db.selectFrom('purchase_orders').select(['order_id', 'supplier_id']).execute();
+      expect(pos).toHaveLength(fresh.length * 2);
+      expect(new Set(pos.map((p) => `${p.order_id}:${p.supplier_id}`)).size).toBe(pos.length);
+      expect(await t.hub.store.db.selectFrom('reservations').select('order_id').execute()).toHaveLength(fresh.length * 2);
+    } finally {
+      await other.close(1_000);
+    }
   });
 
   it('a hub that only stores deliveries writes the batch with one job each, and a repeat stores nothing', async () => {

@@ -1,3 +1,4 @@
+import type { ChannelMessage } from '../connectors/channels/sales-channel.ts';
 import type { ParsedJson } from '../infra/webhook-json.ts';
 import { deliveryKey, insertDeliveries, insertDelivery, markDeliveriesProcessed, type NewDelivery, type StoredDelivery } from '../store/deliveries.repo.ts';
 import { findChannel, type ChannelRecord } from '../store/partners.repo.ts';
@@ -109,10 +110,14 @@ export async function acceptChannelDeliveries(ctx: AppContext, deliveries: reado
 
 async function acceptTogether(ctx: AppContext, tx: Db, deliveries: readonly ChannelDelivery[], stored: readonly NewDelivery[], options: AcceptOptions): Promise<AcceptDeliveryResult[]> {
   const results: AcceptDeliveryResult[] = deliveries.map(() => ({ kind: 'duplicate' }));
-  // A second copy within the batch is a duplicate like one already in the inbox.
-  const distinct = new Map(stored.map((s, i) => [deliveryKey(s.channelId, s.deliveryId), i] as const).reverse());
-  const inserted = await insertDeliveries(tx, [...distinct.values()].sort((a, b) => a - b).map((i) => stored[i]!));
-  const fresh = [...distinct].filter(([key]) => inserted.has(key)).map(([, i]) => i).sort((a, b) => a - b);
+  // A second copy within the batch is a duplicate like one already in the inbox: only the first of each is stored.
+  const firstOf = new Map<string, number>();
+  stored.forEach((s, i) => {
+    const key = deliveryKey(s.channelId, s.deliveryId);
+    if (!firstOf.has(key)) firstOf.set(key, i);
+  });
+  const inserted = await insertDeliveries(tx, [...firstOf.values()].map((i) => stored[i]!));
+  const fresh = [...firstOf].filter(([key]) => inserted.has(key)).map(([, i]) => i);
   for (const i of fresh) results[i] = { kind: 'accepted' };
   if (!options.processNow) {
     await queueDeliveryJobs(ctx, tx, fresh.map((i) => stored[i]!));
@@ -125,11 +130,15 @@ async function acceptTogether(ctx: AppContext, tx: Db, deliveries: readonly Chan
     if (!channels.has(id)) channels.set(id, await findChannel(tx, id));
   }
   // New orders go in together; what is not one (an update, a refund, a payload that does not read) is applied alone.
+  // What each says is read once: the one-by-one path is handed it, so an update is not read again there.
   const newOrders: { index: number; order: OrderToTake }[] = [];
   const alone: number[] = [];
+  const messages = new Map<number, ChannelMessage>();
   for (const i of fresh) {
     const channel = channels.get(deliveries[i]!.channelId) ?? null;
-    const order = channel ? readNewOrder(ctx, channel, deliveries[i]!) : null;
+    const message = channel ? readQuietly(ctx, channel, deliveries[i]!) : null;
+    if (message) messages.set(i, message);
+    const order = message && channel ? newOrderToTake(message, channel) : null;
     if (order) newOrders.push({ index: i, order });
     else alone.push(i);
   }
@@ -146,14 +155,14 @@ async function acceptTogether(ctx: AppContext, tx: Db, deliveries: readonly Chan
   });
   const now = ctx.clock.now().getTime();
   for (const [channelId, list] of outcomes) await markDeliveriesProcessed(tx, channelId, list, now);
-  for (const i of alone.sort((a, b) => a - b)) await processOrQueue(ctx, tx, deliveries[i]!, stored[i]!);
+  for (const i of alone.sort((a, b) => a - b)) await processOrQueue(ctx, tx, deliveries[i]!, stored[i]!, messages.get(i));
   return results;
 }
 
-/** The delivery's new order, if that is what it is and it reads; anything else (or a fault) is for the one-by-one path. */
-function readNewOrder(ctx: AppContext, channel: ChannelRecord, delivery: ChannelDelivery): OrderToTake | null {
+/** What the delivery says, or null if it does not read: the one-by-one path reads it again, to name the fault. */
+function readQuietly(ctx: AppContext, channel: ChannelRecord, delivery: ChannelDelivery): ChannelMessage | null {
   try {
-    return newOrderToTake(readStoredDelivery(ctx, channel, { channel_id: delivery.channelId, topic: delivery.topic, payload: delivery.payload }, delivery.parsed), channel);
+    return readStoredDelivery(ctx, channel, { channel_id: delivery.channelId, topic: delivery.topic, payload: delivery.payload }, delivery.parsed);
   } catch {
     return null;
   }
@@ -167,9 +176,9 @@ async function acceptAlone(ctx: AppContext, tx: Db, delivery: ChannelDelivery, s
 }
 
 /** Takes a stored delivery in, in a savepoint; if that fails, its job is queued to retry it or dead-letter it. */
-async function processOrQueue(ctx: AppContext, tx: Db, delivery: ChannelDelivery, stored: NewDelivery): Promise<void> {
+async function processOrQueue(ctx: AppContext, tx: Db, delivery: ChannelDelivery, stored: NewDelivery, message?: ChannelMessage): Promise<void> {
   const row: StoredDelivery = { channel_id: stored.channelId, delivery_id: stored.deliveryId, topic: stored.topic, payload: stored.payload, triggered_at: stored.triggeredAt, received_at: stored.receivedAt, processed_at: null, outcome: null };
-  const processed = await inSavepoint(tx, () => processStoredDelivery(ctx, tx, row, delivery.parsed));
+  const processed = await inSavepoint(tx, () => processStoredDelivery(ctx, tx, row, delivery.parsed, message));
   if (!processed.ok) await queueDeliveryJobs(ctx, tx, [stored]);
 }
 

@@ -44,11 +44,12 @@ export const processChannelDeliveryJob = {
  * processed as it arrives), and marks it processed with its outcome. Throws what the job would retry or
  * dead-letter: PermanentError for a payload that can never succeed.
  */
-export async function processStoredDelivery(ctx: AppContext, tx: Db, delivery: StoredDelivery, parsed?: ParsedJson): Promise<void> {
+export async function processStoredDelivery(ctx: AppContext, tx: Db, delivery: StoredDelivery, parsed?: ParsedJson, read?: ChannelMessage): Promise<void> {
   const { channel_id: channelId, delivery_id: deliveryId } = delivery;
   const scoped: AppContext = { ...ctx, store: scopeToTransaction(ctx.store, tx) };
   const channel = await findChannel(tx, channelId);
-  const outcome = await permanentIfInvalid(() => apply(scoped, channel!, readStoredDelivery(ctx, channel, delivery, parsed)));
+  // `read`: what the caller already read of it with this channel (the intake's batch), not read again.
+  const outcome = await permanentIfInvalid(() => apply(scoped, channel!, read ?? readStoredDelivery(ctx, channel, delivery, parsed)));
   await markDeliveryProcessed(tx, channelId, deliveryId, outcome, ctx.clock.now().getTime());
 }
 
