@@ -1,6 +1,6 @@
 import { purchaseOrderMachine } from '../domain/purchase-order.machine.ts';
 import { defineJob, PermanentError, type JobSuccess } from '../jobs/job.ts';
-import { flagOverdueAcknowledgements, loadPurchaseOrderHead, loadPurchaseOrderToSend, savePurchaseOrder, type PurchaseOrder } from '../store/purchase-orders.repo.ts';
+import { flagOverdueAcknowledgements, loadPurchaseOrderHead, loadPurchaseOrderHeads, loadPurchaseOrderToSend, markPurchaseOrdersSent, savePurchaseOrder, type PurchaseOrder } from '../store/purchase-orders.repo.ts';
 import type { Db } from '../store/schema.ts';
 import type { PurchaseOrderMessage } from '../connectors/suppliers/supplier-transport.ts';
 import type { AppContext } from './context.ts';
@@ -10,6 +10,12 @@ import { recordEvents } from '../store/events.repo.ts';
 
 interface PoJob {
   purchaseOrderId: string;
+}
+
+/** A PO the supplier took, for the transaction that finishes its job (with the others finished in it). */
+interface SentPurchaseOrder {
+  purchaseOrderId: string;
+  attempt: number;
 }
 
 /** The jobs of this use case need the context; they are built once in the composition root. */
@@ -27,7 +33,7 @@ export const sendPurchaseOrderJob = {
   kind: 'po.send',
   bind: (ctx: AppContext) => {
     const transports = new SupplierTransports(ctx);
-    return defineJob<PoJob>({
+    return defineJob<PoJob, SentPurchaseOrder>({
       kind: 'po.send',
       maxAttempts: 8,
       timeoutMs: 30_000,
@@ -39,8 +45,9 @@ export const sendPurchaseOrderJob = {
         const { purchaseOrder: po, recipient, supplier, brand } = found;
         if (!recipient || !supplier) throw new PermanentError(`order or supplier of ${po.poNumber} is missing`);
         await transports.open(supplier).send(messageOf(po, recipient, brand), { signal: job.signal, now: ctx.clock.now() });
-        return { commit: (tx) => markSent(ctx, tx, po.id, job.attempt) };
+        return { record: { purchaseOrderId: po.id, attempt: job.attempt } };
       },
+      commitAll: (tx, sent) => markSent(ctx, tx, sent),
       onDead: (tx, { purchaseOrderId }, error) => moveIfAllowed(ctx, tx, purchaseOrderId, 'send_failed', 'purchase_order.send_failed', { error }),
       onReplay: (tx, { purchaseOrderId }) => moveIfAllowed(ctx, tx, purchaseOrderId, 'pending', 'purchase_order.send_replayed', {}),
     });
@@ -100,16 +107,18 @@ function messageOf(po: PurchaseOrder, recipient: Pick<Order, 'customer' | 'shipp
   };
 }
 
-async function markSent(ctx: AppContext, tx: Db, purchaseOrderId: string, attempt: number): Promise<void> {
+/** Records POs as sent, all at once: one read of their heads, one update per resulting state, one timeline insert. */
+async function markSent(ctx: AppContext, tx: Db, sent: readonly SentPurchaseOrder[]): Promise<void> {
   const now = ctx.clock.now();
-  const po = await loadPurchaseOrderHead(tx, purchaseOrderId, ctx.store.caps.rowLocks);
-  if (!po) return;
+  const attempts = new Map(sent.map((s) => [s.purchaseOrderId, s.attempt]));
+  const heads = await loadPurchaseOrderHeads(tx, [...attempts.keys()], ctx.store.caps.rowLocks);
   // The supplier may already have acknowledged (its answer overtook ours): then only the send time is new.
-  const state = purchaseOrderMachine.canMove(po.state, 'sent') ? 'sent' : po.state;
-  await savePurchaseOrder(tx, { id: po.id, state }, now, { sentAt: now });
-  await recordEvents(tx, now, [
-    { orderId: po.orderId, subjectType: 'purchase_order', subjectId: po.id, type: 'purchase_order.sent', data: { poNumber: po.poNumber, attempt } },
-  ]);
+  await markPurchaseOrdersSent(tx, heads.map((po) => ({ id: po.id, state: purchaseOrderMachine.canMove(po.state, 'sent') ? 'sent' : po.state })), now);
+  await recordEvents(
+    tx,
+    now,
+    heads.map((po) => ({ orderId: po.orderId, subjectType: 'purchase_order', subjectId: po.id, type: 'purchase_order.sent', data: { poNumber: po.poNumber, attempt: attempts.get(po.id) } })),
+  );
 }
 
 async function moveIfAllowed(ctx: AppContext, tx: Db, purchaseOrderId: string, to: 'send_failed' | 'pending', type: string, data: object): Promise<void> {

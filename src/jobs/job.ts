@@ -25,10 +25,16 @@ interface JobPolicy<P> {
  *   run: async ({ purchaseOrderId }, ctx) => { await transport.send(po, ctx.signal); return { commit: (tx) => markSent(tx, po) }; },
  * });
  */
-export interface OutsideJob<P> extends JobPolicy<P> {
+export interface OutsideJob<P, R = never> extends JobPolicy<P> {
   /** One attempt is abandoned (and counts as a failure) after this long. */
   readonly timeoutMs: number;
-  run(payload: P, ctx: JobContext): Promise<JobSuccess | void>;
+  run(payload: P, ctx: JobContext): Promise<JobSuccess<R> | void>;
+  /**
+   * Records what the attempts that returned a `record` did, many at once: the worker finishing several such jobs in
+   * one transaction hands it all their records together (a statement per table for all of them). If that throws, each
+   * is handed over alone, so one job's failure is its own.
+   */
+  commitAll?(tx: Db, records: readonly R[]): Promise<void>;
   readonly runInTransaction?: never;
 }
 
@@ -41,12 +47,15 @@ export interface OutsideJob<P> extends JobPolicy<P> {
 export interface DatabaseJob<P> extends JobPolicy<P> {
   runInTransaction(tx: Db, payload: P, ctx: Pick<JobContext, 'jobId' | 'attempt'>): Promise<void>;
   readonly run?: never;
+  readonly commitAll?: never;
 }
 
-export type JobDefinition<P> = OutsideJob<P> | DatabaseJob<P>;
+export type JobDefinition<P, R = never> = OutsideJob<P, R> | DatabaseJob<P>;
 
-export interface JobSuccess {
+export interface JobSuccess<R = never> {
   commit?(tx: Db): Promise<void>;
+  /** What the definition's `commitAll` records of this attempt, with the others finished in the same transaction. */
+  record?: R;
   /** Recurring work: instead of finishing, the same job (same row, same key) runs again at this time. */
   rerunAt?: Date;
 }
@@ -68,9 +77,9 @@ export interface NewJob {
 
 // Each definition is used with its own payload type; the registry only needs the common shape.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyJobDefinition = JobDefinition<any>;
+export type AnyJobDefinition = JobDefinition<any, any>;
 
-export function defineJob<P>(definition: JobDefinition<P>): JobDefinition<P> {
+export function defineJob<P, R = never>(definition: JobDefinition<P, R>): JobDefinition<P, R> {
   if (definition.maxAttempts < 1) throw new Error(`${definition.kind}: maxAttempts must be at least 1`);
   return Object.freeze(definition);
 }

@@ -79,6 +79,50 @@ describeEachDatabase('the job worker', (dialect) => {
     expect(worker.stats).toMatchObject({ completed: 1, retried: 0, dead: 0 });
   });
 
+  it('the records of many finished jobs of a kind are committed together; one that breaks the lot is committed again alone, and only it retries', async () => {
+    const calls: number[][] = [];
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const { worker, enqueue, finished, job } = setUp(
+      [
+        defineJob<{ n: number }, number>({
+          kind: 'test.recorded',
+          maxAttempts: 3,
+          timeoutMs: 5_000,
+          backoff: { baseMs: 100, capMs: 1_000 },
+          // Every attempt waits for the gate, so that they all finish in the same transaction.
+          run: async ({ n }) => {
+            await gate;
+            return { record: n };
+          },
+          commitAll: async (tx, records) => {
+            calls.push([...records].sort((a, b) => a - b));
+            for (const n of records) await tx.insertInto('settings').values({ key: `recorded-${n}`, value: String(n) }).execute();
+            // Record 3 cannot be recorded (on its first attempt): it writes before it throws, and its write goes with it.
+            if (records.includes(3) && (await tx.selectFrom('settings').select('key').where('key', '=', 'third-try').executeTakeFirst()) === undefined) throw new Error('record 3 is poisoned');
+          },
+        }),
+      ],
+      { concurrency: 8 },
+    );
+    for (const n of [1, 2, 3, 4, 5]) await enqueue(`r${n}`, { n });
+    worker.start();
+    await until('all five running', async () => (await store.db.selectFrom('jobs').select('id').where('state', '=', 'running').execute()).length === 5);
+    release();
+    await until('four finished', async () => (await Promise.all([1, 2, 4, 5].map((n) => finished(`r${n}`)))).every(Boolean));
+    // Once together (which failed for all), then each alone: the four others committed, 3 to retry.
+    expect(calls[0]).toEqual([1, 2, 3, 4, 5]);
+    expect(calls.slice(1)).toEqual([[1], [2], [3], [4], [5]]);
+    expect((await store.db.selectFrom('settings').select('key').where('key', 'like', 'recorded-%').orderBy('key').execute()).map((r) => r.key)).toEqual(['recorded-1', 'recorded-2', 'recorded-4', 'recorded-5']);
+    expect(await job('r3')).toMatchObject({ state: 'pending', attempts: 1 });
+    expect((await job('r3')).last_error).toContain('record 3 is poisoned');
+    expect(worker.stats).toMatchObject({ completed: 4, retried: 1 });
+    await store.transact((tx) => tx.insertInto('settings').values({ key: 'third-try', value: '1' }).execute());
+    clock.advance(1_000);
+    await until('3 finished', () => finished('r3'));
+    expect(calls.at(-1)).toEqual([3]);
+  });
+
   it('recurring work woken while it runs runs again as soon as it finishes; woken while pending, at the next poll', async () => {
     let release: () => void = () => {};
     const runs: number[] = [];

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Clock } from '../domain/ids.ts';
 import { inSavepoint } from '../store/savepoint.ts';
-import type { Db } from '../store/schema.ts';
+import type { Database, Db } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import { backoffDelay, PermanentError, type AnyJobDefinition, type DatabaseJob, type JobSuccess } from './job.ts';
 
@@ -49,10 +49,13 @@ interface Claimed {
   run_at: number;
 }
 
+/** How a piece of a finishing transaction ended (inSavepoint's answer). */
+type Settled = Awaited<ReturnType<typeof inSavepoint<unknown, Database>>>;
+
 /** What is left to do for a claimed job in the next finishing transaction. */
 type Finish =
   | { job: Claimed; how: 'run'; definition: DatabaseJob<unknown> }
-  | { job: Claimed; how: 'commit'; success: JobSuccess | void }
+  | { job: Claimed; how: 'commit'; success: JobSuccess<unknown> | void }
   | { job: Claimed; how: 'fail'; error: unknown };
 
 type Finished = { kind: 'done' } | { kind: 'rerun' } | { kind: 'lost' } | { kind: 'retry' | 'dead'; error: string } | { kind: 'again' };
@@ -323,6 +326,7 @@ export class Worker {
     if (this.store.caps.rowLocks) mine = mine.forUpdate();
     // A job whose lease ran out was taken over by another worker: its result counts, not ours.
     const owned = new Set((await mine.execute()).map((r) => r.id));
+    const recorded = await this.#commitRecords(tx, batch.filter((e) => owned.has(e.job.id)));
     const finished: string[] = [];
     const results: Finished[] = [];
     for (const entry of batch) {
@@ -331,7 +335,7 @@ export class Worker {
         results.push({ kind: 'lost' });
         continue;
       }
-      const outcome = entry.how === 'fail' ? { ok: false as const, error: entry.error } : await inSavepoint(tx, () => this.#complete(tx, entry));
+      const outcome = entry.how === 'fail' ? { ok: false as const, error: entry.error } : (recorded.get(job.id) ?? (await inSavepoint(tx, () => this.#complete(tx, entry))));
       if (!outcome.ok) {
         results.push(!patient && isLockContention(outcome.error) ? { kind: 'again' } : await this.#recordFailure(tx, job, outcome.error, now));
         continue;
@@ -354,6 +358,28 @@ export class Worker {
       await tx.deleteFrom('jobs').where('state', '=', 'done').where('run_at', '<', now - this.#keepDoneMs).execute();
     }
     return results;
+  }
+
+  /**
+   * The records of the batch's attempts, per kind, through the definition's commitAll: all of a kind in one
+   * savepoint, or, if that throws, each in its own (its failure is its own). The outcome of each job by id.
+   */
+  async #commitRecords(tx: Db, batch: readonly Finish[]): Promise<Map<string, Settled>> {
+    const outcomes = new Map<string, Settled>();
+    const byKind = new Map<string, { id: string; record: unknown }[]>();
+    for (const entry of batch) {
+      if (entry.how !== 'commit' || entry.success?.record === undefined) continue;
+      const list = byKind.get(entry.job.kind) ?? [];
+      list.push({ id: entry.job.id, record: entry.success.record });
+      byKind.set(entry.job.kind, list);
+    }
+    for (const [kind, list] of byKind) {
+      const commitAll = this.definitions.get(kind)?.commitAll;
+      const all = (records: readonly unknown[]) => () => (commitAll ? commitAll(tx, records) : Promise.reject(new Error(`${kind} returned a record but has no commitAll`)));
+      const together = list.length > 1 ? await inSavepoint(tx, all(list.map((l) => l.record))) : null;
+      for (const { id, record } of list) outcomes.set(id, together?.ok ? together : await inSavepoint(tx, all([record])));
+    }
+    return outcomes;
   }
 
   async #complete(tx: Db, entry: Exclude<Finish, { how: 'fail' }>): Promise<void> {

@@ -225,6 +225,57 @@ const lockedHeadById = statement((db, p: { id: string }) =>
   db.selectFrom('purchase_orders').select(['id', 'po_number', 'order_id', 'supplier_id', 'state', 'ack_due_at']).where('id', '=', p.id).forUpdate(),
 );
 
+/** The heads of these POs, in id order; `lock` (PostgreSQL) holds their rows, taken in that order. */
+export async function loadPurchaseOrderHeads(tx: Db, ids: readonly string[], lock = false): Promise<PurchaseOrderHead[]> {
+  const heads: PurchaseOrderHead[] = [];
+  const sorted = [...new Set(ids)].sort();
+  for (let start = 0; start < sorted.length; start += ROWS_PER_STATEMENT) {
+    const rows = sorted.slice(start, start + ROWS_PER_STATEMENT).map((id) => ({ id }));
+    heads.push(...(await (lock ? lockedHeadsByIds : headsByIds).run(tx, {}, rows)).rows.map(headOf));
+  }
+  return heads;
+}
+
+function headsOf(db: Db, rows: readonly { id: string }[]) {
+  return db
+    .selectFrom('purchase_orders')
+    .select(['id', 'po_number', 'order_id', 'supplier_id', 'state', 'ack_due_at'])
+    .where(
+      'id',
+      'in',
+      rows.map((r) => r.id),
+    )
+    .orderBy('id');
+}
+
+const headsByIds = statement((db, _: object, rows: readonly { id: string }[]) => headsOf(db, rows));
+const lockedHeadsByIds = statement((db, _: object, rows: readonly { id: string }[]) => headsOf(db, rows).forUpdate());
+
+/** POs that went out now, each left in the state given: a statement per state for all of them. */
+export async function markPurchaseOrdersSent(tx: Db, pos: readonly { id: string; state: PurchaseOrderState }[], now: Date): Promise<void> {
+  const byState = new Map<PurchaseOrderState, string[]>();
+  for (const po of pos) byState.set(po.state, [...(byState.get(po.state) ?? []), po.id]);
+  for (const [state, ids] of byState) {
+    for (let start = 0; start < ids.length; start += ROWS_PER_STATEMENT) {
+      await purchaseOrdersSent.run(tx, { state, now: now.getTime() }, ids.slice(start, start + ROWS_PER_STATEMENT).map((id) => ({ id })));
+    }
+  }
+}
+
+const purchaseOrdersSent = statement((db, p: { state: string; now: number }, rows: readonly { id: string }[]) =>
+  db
+    .updateTable('purchase_orders')
+    .set({ state: p.state, updated_at: p.now, sent_at: p.now })
+    .where(
+      'id',
+      'in',
+      rows.map((r) => r.id),
+    ),
+);
+
+/** Rows per statement where a batch is read or written at once: statements up to this size are compiled once. */
+const ROWS_PER_STATEMENT = 64;
+
 type HeadRow = Pick<Selectable<Database['purchase_orders']>, 'id' | 'po_number' | 'order_id' | 'supplier_id' | 'state' | 'ack_due_at'>;
 
 function headOf(row: HeadRow): PurchaseOrderHead {
