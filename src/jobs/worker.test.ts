@@ -44,7 +44,7 @@ describeEachDatabase('the job worker', (dialect) => {
     await database.drop();
   });
 
-  function setUp(definitions: JobDefinition<any>[], options: { leaseMs?: number; concurrency?: number; id?: string; keepDoneMs?: number; kinds?: string[] } = {}) {
+  function setUp(definitions: JobDefinition<any, any>[], options: { leaseMs?: number; concurrency?: number; id?: string; keepDoneMs?: number; kinds?: string[] } = {}) {
     const map = new Map<string, AnyJobDefinition>(definitions.map((d) => [d.kind, d]));
     const queue = new JobQueue(map, ulidIds(), clock);
     const worker = new Worker(store, map, clock, { workerId: options.id ?? 'w1', pollMs: 5, random: () => 0.5, leaseMs: options.leaseMs ?? 60_000, concurrency: options.concurrency ?? 4, keepDoneMs: options.keepDoneMs ?? 0, ...(options.kinds ? { kinds: options.kinds } : {}) });
