@@ -134,15 +134,21 @@ describeEachDatabase('webhook deliveries taken in together', (dialect) => {
     }
   });
 
-  it('a hub that only stores deliveries writes the batch with one job each, and a repeat stores nothing', async () => {
+  it('a hub that only stores deliveries writes the batch with one job each, and a repeat stores nothing; the worker takes them in together', async () => {
     const fresh = Array.from({ length: 4 }, (_, i) => shop.makeOrder(300 + i, ITEMS));
+    const taken = () => until('taken in', async () => (await t.hub.store.db.selectFrom('channel_deliveries').select('delivery_id').where('processed_at', 'is', null).execute()).length === 0);
     const first = await acceptChannelDeliveries(t.hub.ctx, fresh.map((o, i) => delivery('orders/create', o, `w-store-${i}`)), { processNow: false });
     expect(first.map((r) => r.kind)).toEqual(['accepted', 'accepted', 'accepted', 'accepted']);
+    // Their jobs are claimed and run together: one batch, one write time for the four orders.
+    await taken();
+    const stored = await orders();
+    expect(stored.map((o) => o.external_id).sort()).toEqual(fresh.map((o) => String(o.id)).sort());
+    expect(new Set(stored.map((o) => o.created_at)).size).toBe(1);
     const again = await acceptChannelDeliveries(t.hub.ctx, [delivery('orders/create', fresh[0]!, 'w-store-0'), delivery('orders/create', fresh[1]!, 'w-store-9')], { processNow: false });
     expect(again.map((r) => r.kind)).toEqual(['duplicate', 'accepted']);
     expect(await t.hub.store.db.selectFrom('channel_deliveries').select('delivery_id').execute()).toHaveLength(5);
-    // The worker takes them in by their jobs; the second delivery of one order is an update of it, not a second order.
-    await until('taken in', async () => (await t.hub.store.db.selectFrom('channel_deliveries').select('delivery_id').where('processed_at', 'is', null).execute()).length === 0);
-    expect((await orders()).map((o) => o.external_id).sort()).toEqual(fresh.map((o) => String(o.id)).sort());
+    // The second delivery of an order is an update of it, not a second order.
+    await taken();
+    expect(await orders()).toHaveLength(4);
   });
 });

@@ -1,12 +1,10 @@
 import type { ChannelMessage } from '../connectors/channels/sales-channel.ts';
 import type { ParsedJson } from '../infra/webhook-json.ts';
-import { deliveryKey, insertDeliveries, insertDelivery, markDeliveriesProcessed, type NewDelivery, type StoredDelivery } from '../store/deliveries.repo.ts';
-import { findChannel, type ChannelRecord } from '../store/partners.repo.ts';
+import { deliveryKey, insertDeliveries, insertDelivery, type NewDelivery, type StoredDelivery } from '../store/deliveries.repo.ts';
 import { inSavepoint } from '../store/savepoint.ts';
 import type { Db } from '../store/schema.ts';
 import type { AppContext } from './context.ts';
-import { newOrderToTake, processChannelDeliveryJob, processStoredDelivery, readStoredDelivery } from './process-channel-delivery.ts';
-import { takeOrdersIn, type OrderToTake } from './take-order.ts';
+import { processChannelDeliveryJob, processStoredDeliveries, processStoredDelivery, type DeliveryToTakeIn } from './process-channel-delivery.ts';
 
 export interface ChannelDelivery {
   channelId: string;
@@ -124,65 +122,29 @@ async function acceptTogether(ctx: AppContext, tx: Db, deliveries: readonly Chan
     return results;
   }
 
-  const channels = new Map<string, ChannelRecord | null>();
-  for (const i of fresh) {
-    const id = deliveries[i]!.channelId;
-    if (!channels.has(id)) channels.set(id, await findChannel(tx, id));
-  }
-  // New orders go in together; what is not one (an update, a refund, a payload that does not read) is applied alone.
-  // What each says is read once: the one-by-one path is handed it, so an update is not read again there.
-  const newOrders: { index: number; order: OrderToTake }[] = [];
-  const alone: number[] = [];
-  const messages = new Map<number, ChannelMessage>();
-  for (const i of fresh) {
-    const channel = channels.get(deliveries[i]!.channelId) ?? null;
-    const message = channel ? readQuietly(ctx, channel, deliveries[i]!) : null;
-    if (message) messages.set(i, message);
-    const order = message && channel ? newOrderToTake(message, channel) : null;
-    if (order) newOrders.push({ index: i, order });
-    else alone.push(i);
-  }
-  const taken = newOrders.length ? await takeOrdersIn(tx, ctx, newOrders.map((n) => n.order)) : [];
-  const outcomes = new Map<string, { deliveryId: string; outcome: string }[]>();
-  taken.forEach((result, n) => {
-    const { index } = newOrders[n]!;
-    // Waybill has it already (a second webhook for it, an earlier one in this batch): an update, applied alone.
-    if (result.kind === 'duplicate') return alone.push(index);
-    const delivery = deliveries[index]!;
-    const list = outcomes.get(delivery.channelId) ?? [];
-    list.push({ deliveryId: delivery.deliveryId, outcome: `${result.kind} ${result.orderId}` });
-    outcomes.set(delivery.channelId, list);
-  });
-  const now = ctx.clock.now().getTime();
-  for (const [channelId, list] of outcomes) await markDeliveriesProcessed(tx, channelId, list, now);
-  for (const i of alone.sort((a, b) => a - b)) await processOrQueue(ctx, tx, deliveries[i]!, stored[i]!, messages.get(i));
+  await processStoredDeliveries(ctx, tx, fresh.map((i) => ({ row: rowOf(stored[i]!), parsed: deliveries[i]!.parsed })), (item, read) => processOrQueue(ctx, tx, item, read));
   return results;
-}
-
-/** What the delivery says, or null if it does not read: the one-by-one path reads it again, to name the fault. */
-function readQuietly(ctx: AppContext, channel: ChannelRecord, delivery: ChannelDelivery): ChannelMessage | null {
-  try {
-    return readStoredDelivery(ctx, channel, { channel_id: delivery.channelId, topic: delivery.topic, payload: delivery.payload }, delivery.parsed);
-  } catch {
-    return null;
-  }
 }
 
 async function acceptAlone(ctx: AppContext, tx: Db, delivery: ChannelDelivery, stored: NewDelivery, options: AcceptOptions): Promise<AcceptDeliveryResult> {
   if (!(await insertDelivery(tx, stored))) return { kind: 'duplicate' };
-  if (options.processNow) await processOrQueue(ctx, tx, delivery, stored);
+  if (options.processNow) await processOrQueue(ctx, tx, { row: rowOf(stored), parsed: delivery.parsed });
   else await queueDeliveryJobs(ctx, tx, [stored]);
   return { kind: 'accepted' };
 }
 
 /** Takes a stored delivery in, in a savepoint; if that fails, its job is queued to retry it or dead-letter it. */
-async function processOrQueue(ctx: AppContext, tx: Db, delivery: ChannelDelivery, stored: NewDelivery, message?: ChannelMessage): Promise<void> {
-  const row: StoredDelivery = { channel_id: stored.channelId, delivery_id: stored.deliveryId, topic: stored.topic, payload: stored.payload, triggered_at: stored.triggeredAt, received_at: stored.receivedAt, processed_at: null, outcome: null };
-  const processed = await inSavepoint(tx, () => processStoredDelivery(ctx, tx, row, delivery.parsed, message));
-  if (!processed.ok) await queueDeliveryJobs(ctx, tx, [stored]);
+async function processOrQueue(ctx: AppContext, tx: Db, item: DeliveryToTakeIn, read?: ChannelMessage): Promise<void> {
+  const processed = await inSavepoint(tx, () => processStoredDelivery(ctx, tx, item.row, item.parsed, read));
+  if (!processed.ok) await queueDeliveryJobs(ctx, tx, [{ channelId: item.row.channel_id, deliveryId: item.row.delivery_id }]);
 }
 
-async function queueDeliveryJobs(ctx: AppContext, tx: Db, deliveries: readonly NewDelivery[]): Promise<void> {
+/** The inbox row of a delivery just stored. */
+function rowOf(stored: NewDelivery): StoredDelivery {
+  return { channel_id: stored.channelId, delivery_id: stored.deliveryId, topic: stored.topic, payload: stored.payload, triggered_at: stored.triggeredAt, received_at: stored.receivedAt, processed_at: null, outcome: null };
+}
+
+async function queueDeliveryJobs(ctx: AppContext, tx: Db, deliveries: readonly Pick<NewDelivery, 'channelId' | 'deliveryId'>[]): Promise<void> {
   await ctx.queue.enqueue(
     tx,
     deliveries.map((d) => ({ kind: processChannelDeliveryJob.kind, key: `channel.delivery:${d.channelId}:${d.deliveryId}`, payload: { channelId: d.channelId, deliveryId: d.deliveryId } })),

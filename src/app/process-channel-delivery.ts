@@ -2,7 +2,7 @@ import { ZodError, type ZodType } from 'zod';
 import type { ChannelMessage } from '../connectors/channels/sales-channel.ts';
 import { parseWebhookJson, type ParsedJson } from '../infra/webhook-json.ts';
 import { defineJob, PermanentError } from '../jobs/job.ts';
-import { loadDelivery, markDeliveryProcessed, type StoredDelivery } from '../store/deliveries.repo.ts';
+import { loadDelivery, markDeliveriesProcessed, markDeliveryProcessed, type StoredDelivery } from '../store/deliveries.repo.ts';
 import type { Db } from '../store/schema.ts';
 import { findOrderIdByExternalId } from '../store/orders.repo.ts';
 import { findChannel, type ChannelRecord } from '../store/partners.repo.ts';
@@ -10,7 +10,7 @@ import { scopeToTransaction } from '../store/savepoint.ts';
 import type { AppContext } from './context.ts';
 import { applyChannelRefund, applyChannelUpdate } from './channel-order-changes.ts';
 import { POLLED_TOPIC, readPolledOrder } from './polled-order.ts';
-import { takeOrder, type OrderToTake, type TakeOrderOptions } from './take-order.ts';
+import { takeOrder, takeOrdersIn, type OrderToTake, type TakeOrderOptions } from './take-order.ts';
 import { fieldPath } from './validation.ts';
 
 interface DeliveryJob {
@@ -36,6 +36,15 @@ export const processChannelDeliveryJob = {
         if (!delivery || delivery.processed_at !== null) return;
         await processStoredDelivery(ctx, tx, delivery);
       },
+      // Several at once: their new orders together. Any failure sends each back to runInTransaction, alone.
+      runAllInTransaction: async (tx, jobs) => {
+        const rows: StoredDelivery[] = [];
+        for (const { channelId, deliveryId } of jobs) {
+          const delivery = await loadDelivery(tx, channelId, deliveryId);
+          if (delivery && delivery.processed_at === null) rows.push(delivery);
+        }
+        await processStoredDeliveries(ctx, tx, rows.map((row) => ({ row })), ({ row }, read) => processStoredDelivery(ctx, tx, row, undefined, read));
+      },
     }),
 };
 
@@ -53,12 +62,69 @@ export async function processStoredDelivery(ctx: AppContext, tx: Db, delivery: S
   await markDeliveryProcessed(tx, channelId, deliveryId, outcome, ctx.clock.now().getTime());
 }
 
+/** A stored delivery to take in, with its payload as the webhook route parsed it (if it did). */
+export interface DeliveryToTakeIn {
+  row: StoredDelivery;
+  parsed?: ParsedJson | undefined;
+}
+
+/**
+ * Takes a batch of stored deliveries in, in the caller's transaction: their new orders together (takeOrdersIn, a
+ * statement per table for all of them), marked processed in one statement; then the rest (updates, refunds, a
+ * second webhook of an order, a payload that does not read) one by one in the batch's order, through `alone`, handed
+ * what was already read of it. `alone` decides what a failure costs: the intake rolls it back and queues its job,
+ * the job's batch lets it throw.
+ */
+export async function processStoredDeliveries(
+  ctx: AppContext,
+  tx: Db,
+  items: readonly DeliveryToTakeIn[],
+  alone: (item: DeliveryToTakeIn, read: ChannelMessage | undefined) => Promise<void>,
+): Promise<void> {
+  const channels = new Map<string, ChannelRecord | null>();
+  for (const { row } of items) if (!channels.has(row.channel_id)) channels.set(row.channel_id, await findChannel(tx, row.channel_id));
+  const newOrders: { index: number; order: OrderToTake }[] = [];
+  const later: number[] = [];
+  const messages = new Map<number, ChannelMessage>();
+  items.forEach((item, i) => {
+    const channel = channels.get(item.row.channel_id) ?? null;
+    const message = channel ? readQuietly(ctx, channel, item) : null;
+    if (message) messages.set(i, message);
+    const order = message && channel ? newOrderToTake(message, channel) : null;
+    if (order) newOrders.push({ index: i, order });
+    else later.push(i);
+  });
+  const taken = newOrders.length ? await takeOrdersIn(tx, ctx, newOrders.map((n) => n.order)) : [];
+  const outcomes = new Map<string, { deliveryId: string; outcome: string }[]>();
+  taken.forEach((result, n) => {
+    const { index } = newOrders[n]!;
+    // Waybill has it already (a second webhook for it, an earlier one in this batch): an update, applied alone.
+    if (result.kind === 'duplicate') return later.push(index);
+    const { row } = items[index]!;
+    const list = outcomes.get(row.channel_id) ?? [];
+    list.push({ deliveryId: row.delivery_id, outcome: `${result.kind} ${result.orderId}` });
+    outcomes.set(row.channel_id, list);
+  });
+  const now = ctx.clock.now().getTime();
+  for (const [channelId, list] of outcomes) await markDeliveriesProcessed(tx, channelId, list, now);
+  for (const i of later.sort((a, b) => a - b)) await alone(items[i]!, messages.get(i));
+}
+
+/** What the delivery says, or null if it does not read: the one-by-one path reads it again, to name the fault. */
+function readQuietly(ctx: AppContext, channel: ChannelRecord, { row, parsed }: DeliveryToTakeIn): ChannelMessage | null {
+  try {
+    return readStoredDelivery(ctx, channel, row, parsed);
+  } catch {
+    return null;
+  }
+}
+
 /**
  * What a stored delivery says, as its channel's adapter reads it (a catch-up poll's order is stored already read).
  * Throws PermanentError for what can never be read: an unknown channel, a payload that is not what the channel
  * documents (naming the field).
  */
-export function readStoredDelivery(ctx: AppContext, channel: ChannelRecord | null, delivery: Pick<StoredDelivery, 'channel_id' | 'topic' | 'payload'>, parsed?: ParsedJson): ChannelMessage {
+function readStoredDelivery(ctx: AppContext, channel: ChannelRecord | null, delivery: Pick<StoredDelivery, 'channel_id' | 'topic' | 'payload'>, parsed?: ParsedJson): ChannelMessage {
   const channelId = delivery.channel_id;
   const adapter = channel ? ctx.channels[channel.kind] : undefined;
   const interpret = adapter?.interpretWebhook;
@@ -76,7 +142,7 @@ export function readStoredDelivery(ctx: AppContext, channel: ChannelRecord | nul
 }
 
 /** A new order that a batch of deliveries can take in with others (takeOrdersIn): anything else is applied alone. */
-export function newOrderToTake(message: ChannelMessage, channel: ChannelRecord): OrderToTake | null {
+function newOrderToTake(message: ChannelMessage, channel: ChannelRecord): OrderToTake | null {
   if (message.kind !== 'order' || message.cancelled) return null;
   const { incoming, sourceUpdatedAt, awaitingPayment, hold } = message;
   return { incoming, options: takeOptions(channel, sourceUpdatedAt, awaitingPayment, hold) };

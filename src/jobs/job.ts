@@ -36,6 +36,7 @@ export interface OutsideJob<P, R = never> extends JobPolicy<P> {
    */
   commitAll?(tx: Db, records: readonly R[]): Promise<void>;
   readonly runInTransaction?: never;
+  readonly runAllInTransaction?: never;
 }
 
 /**
@@ -46,6 +47,11 @@ export interface OutsideJob<P, R = never> extends JobPolicy<P> {
  */
 export interface DatabaseJob<P> extends JobPolicy<P> {
   runInTransaction(tx: Db, payload: P, ctx: Pick<JobContext, 'jobId' | 'attempt'>): Promise<void>;
+  /**
+   * Runs many of these jobs at once, when the worker finishes several in one transaction (a statement per table for
+   * all of them). If it throws, each is run alone through runInTransaction, so one job's failure is its own.
+   */
+  runAllInTransaction?(tx: Db, payloads: readonly P[]): Promise<void>;
   readonly run?: never;
   readonly commitAll?: never;
 }

@@ -326,7 +326,7 @@ export class Worker {
     if (this.store.caps.rowLocks) mine = mine.forUpdate();
     // A job whose lease ran out was taken over by another worker: its result counts, not ours.
     const owned = new Set((await mine.execute()).map((r) => r.id));
-    const recorded = await this.#commitRecords(tx, batch.filter((e) => owned.has(e.job.id)));
+    const together = await this.#runTogether(tx, batch.filter((e) => owned.has(e.job.id)));
     const finished: string[] = [];
     const results: Finished[] = [];
     for (const entry of batch) {
@@ -335,7 +335,7 @@ export class Worker {
         results.push({ kind: 'lost' });
         continue;
       }
-      const outcome = entry.how === 'fail' ? { ok: false as const, error: entry.error } : (recorded.get(job.id) ?? (await inSavepoint(tx, () => this.#complete(tx, entry))));
+      const outcome = entry.how === 'fail' ? { ok: false as const, error: entry.error } : (together.get(job.id) ?? (await inSavepoint(tx, () => this.#complete(tx, entry))));
       if (!outcome.ok) {
         results.push(!patient && isLockContention(outcome.error) ? { kind: 'again' } : await this.#recordFailure(tx, job, outcome.error, now));
         continue;
@@ -361,23 +361,33 @@ export class Worker {
   }
 
   /**
-   * The records of the batch's attempts, per kind, through the definition's commitAll: all of a kind in one
-   * savepoint, or, if that throws, each in its own (its failure is its own). The outcome of each job by id.
+   * What the batch's jobs of one kind can do together, done together: the records of outside jobs through their
+   * definition's commitAll, database jobs through its runAllInTransaction. All of a kind in one savepoint; if that
+   * throws, each alone in its own (its failure is its own). The outcome of each job so handled, by id.
    */
-  async #commitRecords(tx: Db, batch: readonly Finish[]): Promise<Map<string, Settled>> {
+  async #runTogether(tx: Db, batch: readonly Finish[]): Promise<Map<string, Settled>> {
     const outcomes = new Map<string, Settled>();
-    const byKind = new Map<string, { id: string; record: unknown }[]>();
+    const byKind = new Map<string, { entry: Exclude<Finish, { how: 'fail' }>; item: unknown }[]>();
     for (const entry of batch) {
-      if (entry.how !== 'commit' || entry.success?.record === undefined) continue;
+      if (entry.how === 'fail') continue;
+      const item = entry.how === 'commit' ? entry.success?.record : entry.definition.runAllInTransaction ? JSON.parse(entry.job.payload) : undefined;
+      if (item === undefined) continue;
       const list = byKind.get(entry.job.kind) ?? [];
-      list.push({ id: entry.job.id, record: entry.success.record });
+      list.push({ entry, item });
       byKind.set(entry.job.kind, list);
     }
     for (const [kind, list] of byKind) {
-      const commitAll = this.definitions.get(kind)?.commitAll;
-      const all = (records: readonly unknown[]) => () => (commitAll ? commitAll(tx, records) : Promise.reject(new Error(`${kind} returned a record but has no commitAll`)));
-      const together = list.length > 1 ? await inSavepoint(tx, all(list.map((l) => l.record))) : null;
-      for (const { id, record } of list) outcomes.set(id, together?.ok ? together : await inSavepoint(tx, all([record])));
+      const definition = this.definitions.get(kind);
+      const all = (items: readonly unknown[]) => () => {
+        if (definition?.commitAll) return definition.commitAll(tx, items);
+        if (definition?.runAllInTransaction) return definition.runAllInTransaction(tx, items);
+        return Promise.reject(new Error(`${kind} returned a record but has no commitAll`));
+      };
+      const together = list.length > 1 ? await inSavepoint(tx, all(list.map((l) => l.item))) : null;
+      for (const { entry, item } of list) {
+        const alone = entry.how === 'run' ? () => this.#complete(tx, entry) : all([item]);
+        outcomes.set(entry.job.id, together?.ok ? together : await inSavepoint(tx, alone));
+      }
     }
     return outcomes;
   }
