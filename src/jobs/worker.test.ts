@@ -123,6 +123,45 @@ describeEachDatabase('the job worker', (dialect) => {
     expect(calls.at(-1)).toEqual([3]);
   });
 
+  it('database jobs of a kind claimed together run together; if that throws, each runs alone and only the bad one fails', async () => {
+    const together: number[][] = [];
+    const alone: number[] = [];
+    const write = (tx: any, n: number) => tx.insertInto('settings').values({ key: `ran-${n}`, value: String(n) }).execute();
+    const { worker, queue, finished, job } = setUp(
+      [
+        defineJob<{ n: number }>({
+          kind: 'test.db',
+          maxAttempts: 3,
+          backoff: { baseMs: 100, capMs: 1_000 },
+          runInTransaction: async (tx, { n }) => {
+            alone.push(n);
+            await write(tx, n);
+            if (n === 13) throw new Error('13 is poisoned');
+          },
+          runAllInTransaction: async (tx, payloads) => {
+            together.push(payloads.map((p) => p.n).sort((a, b) => a - b));
+            for (const { n } of payloads) await write(tx, n);
+            if (payloads.some((p) => p.n === 13)) throw new Error('13 is poisoned');
+          },
+        }),
+      ],
+      { concurrency: 8 },
+    );
+    // Each set in one transaction, so that one claim takes it whole.
+    const enqueueAll = (ns: number[]) => store.transact((tx) => queue.enqueue(tx, ns.map((n) => ({ kind: 'test.db', key: `d${n}`, payload: { n } }))));
+    await enqueueAll([11, 12, 14]);
+    worker.start();
+    await until('three finished', async () => (await Promise.all([11, 12, 14].map((n) => finished(`d${n}`)))).every(Boolean));
+    expect(together).toEqual([[11, 12, 14]]);
+    expect(alone).toEqual([]);
+    await enqueueAll([15, 13, 16]);
+    await until('15 and 16 finished', async () => (await finished('d15')) && (await finished('d16')));
+    expect(together.at(-1)).toEqual([13, 15, 16]);
+    expect(alone.sort()).toEqual([13, 15, 16]);
+    expect((await store.db.selectFrom('settings').select('key').where('key', 'like', 'ran-%').orderBy('key').execute()).map((r) => r.key)).toEqual(['ran-11', 'ran-12', 'ran-14', 'ran-15', 'ran-16']);
+    expect((await job('d13')).last_error).toContain('13 is poisoned');
+  });
+
   it('recurring work woken while it runs runs again as soon as it finishes; woken while pending, at the next poll', async () => {
     let release: () => void = () => {};
     const runs: number[] = [];
