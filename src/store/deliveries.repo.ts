@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { Database, Db } from './schema.ts';
-import { statement } from './statement.ts';
+import { ROWS_PER_STATEMENT, statement } from './statement.ts';
 
 /** A channel's message as the inbox keeps it: stored as received, processed later by a job. */
 export type StoredDelivery = Selectable<Database['channel_deliveries']>;
@@ -46,7 +46,6 @@ export async function markDeliveriesProcessed(tx: Db, channelId: string, outcome
   }
 }
 
-const ROWS_PER_STATEMENT = 64;
 
 const deliveriesInsert = statement((db, _: object, rows: readonly NewDelivery[]) =>
   db

@@ -5,7 +5,7 @@ import { money, type CurrencyCode } from '../domain/money.ts';
 import type { OrderLineState, OrderState } from '../domain/order.machine.ts';
 import type { CancelReason, Order, OrderLine } from '../domain/order.ts';
 import type { Database, Db } from './schema.ts';
-import { statement } from './statement.ts';
+import { ROWS_PER_STATEMENT, statement } from './statement.ts';
 
 const orderIdByExternalId = statement((db, p: { channelId: string; externalId: string }) =>
   db.selectFrom('orders').select('id').where('channel_id', '=', p.channelId).where('external_id', '=', p.externalId),
@@ -117,8 +117,6 @@ export async function insertOrders(tx: Db, orders: readonly { order: Order; sour
   for (let start = 0; start < lines.length; start += LINES_PER_INSERT) await orderLinesInsert.run(tx, {}, lines.slice(start, start + LINES_PER_INSERT));
 }
 
-/** Rows per statement where a batch is written or looked up at once: statements up to this size are compiled once. */
-const ROWS_PER_STATEMENT = 64;
 const LINES_PER_INSERT = 500;
 
 /** Loads an order with its lines; `lock` (PostgreSQL) takes the row lock so concurrent writers queue up. */

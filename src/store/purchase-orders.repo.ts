@@ -6,7 +6,7 @@ import type { Order } from '../domain/order.ts';
 import type { PoLineStatus, PurchaseOrderLine, PurchaseOrderPlan } from '../domain/purchase-order.ts';
 import type { Database, Db } from './schema.ts';
 import { supplierOf, type SupplierRecord } from './partners.repo.ts';
-import { statement } from './statement.ts';
+import { ROWS_PER_STATEMENT, statement } from './statement.ts';
 
 export interface PurchaseOrder {
   id: string;
@@ -273,8 +273,6 @@ const purchaseOrdersSent = statement((db, p: { state: string; now: number }, row
     ),
 );
 
-/** Rows per statement where a batch is read or written at once: statements up to this size are compiled once. */
-const ROWS_PER_STATEMENT = 64;
 
 type HeadRow = Pick<Selectable<Database['purchase_orders']>, 'id' | 'po_number' | 'order_id' | 'supplier_id' | 'state' | 'ack_due_at'>;
 

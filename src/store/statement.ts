@@ -63,8 +63,11 @@ interface Compiled {
   readonly bindings: readonly Binding[];
 }
 
-/** Statements with more rows than this are built each time (rare: an order of hundreds of lines). */
-const MAX_COMPILED_ROWS = 64;
+/**
+ * Statements with more rows than this are built each time (rare: an order of hundreds of lines); the repos write
+ * and read batches in chunks of it.
+ */
+export const ROWS_PER_STATEMENT = 64;
 
 /**
  * A statement built with the query builder once per dialect and number of rows, then run many times with new values:
@@ -105,7 +108,7 @@ export function statement<P extends object, R, Row extends object = never>(build
   return {
     async run(db: Db, params: P, rows: readonly Row[] = []): Promise<QueryResult<R>> {
       const dialect = dialects.get(db);
-      if (!dialect || rows.length > MAX_COMPILED_ROWS) return db.executeQuery(build(db, params, rows));
+      if (!dialect || rows.length > ROWS_PER_STATEMENT) return db.executeQuery(build(db, params, rows));
       const { sql, query, bindings } = compile(dialect, rows.length);
       const parameters = bindings.map((b) => {
         const value = b.from === 'constant' ? b.value : b.from === 'param' ? (params as Record<string, unknown>)[b.field] : (rows[b.row] as Record<string, unknown>)[b.field];

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { availableToPromise, supplyOf } from '../domain/stock.ts';
 import type { Db } from './schema.ts';
-import { statement } from './statement.ts';
+import { ROWS_PER_STATEMENT, statement } from './statement.ts';
 import { wakeJobs } from '../jobs/queue.ts';
 
 /** The recurring per-channel stock sync (app/sync-channel-stock.ts), which reads what this file writes. */
@@ -144,15 +144,14 @@ export interface ReservableLevel {
 export async function lockReservableLevels(tx: Db, skus: readonly string[], lock: boolean): Promise<Map<string, ReservableLevel>> {
   const levels = new Map<string, ReservableLevel>();
   const sorted = [...new Set(skus)].sort();
-  for (let start = 0; start < sorted.length; start += LEVELS_PER_STATEMENT) {
-    const rows = sorted.slice(start, start + LEVELS_PER_STATEMENT).map((sku) => ({ sku }));
+  for (let start = 0; start < sorted.length; start += ROWS_PER_STATEMENT) {
+    const rows = sorted.slice(start, start + ROWS_PER_STATEMENT).map((sku) => ({ sku }));
     const { rows: found } = await (lock ? stockLevelsLocked : stockLevelsRead).run(tx, {}, rows);
     for (const r of found) levels.set(r.sku, { bounded: r.bounded === 1, onHand: r.on_hand, reserved: r.reserved });
   }
   return levels;
 }
 
-const LEVELS_PER_STATEMENT = 64;
 
 function levelsOf(db: Db, rows: readonly { sku: string }[]) {
   return db
@@ -174,8 +173,8 @@ const stockLevelsLocked = statement((db, _: object, rows: readonly { sku: string
  * is the update (the rows exist: the batch read them under lock, or under SQLite's single writer).
  */
 export async function addReserved(tx: Db, changes: readonly { sku: string; level: ReservableLevel; units: number }[], now: number): Promise<void> {
-  for (let start = 0; start < changes.length; start += LEVELS_PER_STATEMENT) {
-    const rows = changes.slice(start, start + LEVELS_PER_STATEMENT).map((c) => ({ sku: c.sku, bounded: c.level.bounded ? 1 : 0, on_hand: c.level.onHand, reserved: c.units }));
+  for (let start = 0; start < changes.length; start += ROWS_PER_STATEMENT) {
+    const rows = changes.slice(start, start + ROWS_PER_STATEMENT).map((c) => ({ sku: c.sku, bounded: c.level.bounded ? 1 : 0, on_hand: c.level.onHand, reserved: c.units }));
     await reservedAdded.run(tx, { now }, rows);
   }
 }
