@@ -1,12 +1,14 @@
 import { purchaseOrderMachine } from '../domain/purchase-order.machine.ts';
 import { defineJob, PermanentError, type JobSuccess } from '../jobs/job.ts';
-import { flagOverdueAcknowledgements, loadPurchaseOrderHead, loadPurchaseOrderHeads, loadPurchaseOrderToSend, markPurchaseOrdersSent, savePurchaseOrder, type PurchaseOrder } from '../store/purchase-orders.repo.ts';
+import { flagOverdueAcknowledgements, loadPurchaseOrderHead, loadPurchaseOrderHeads, loadPurchaseOrdersToSend, markPurchaseOrdersSent, savePurchaseOrder, type PurchaseOrder } from '../store/purchase-orders.repo.ts';
 import type { Db } from '../store/schema.ts';
 import type { PurchaseOrderMessage } from '../connectors/suppliers/supplier-transport.ts';
 import type { AppContext } from './context.ts';
 import { SupplierTransports } from './supplier-access.ts';
 import type { Order } from '../domain/order.ts';
 import { recordEvents } from '../store/events.repo.ts';
+import { coalescedReads } from '../infra/coalesced-reads.ts';
+import { ROWS_PER_STATEMENT } from '../store/statement.ts';
 
 interface PoJob {
   purchaseOrderId: string;
@@ -33,13 +35,15 @@ export const sendPurchaseOrderJob = {
   kind: 'po.send',
   bind: (ctx: AppContext) => {
     const transports = new SupplierTransports(ctx);
+    // The jobs of one claim start together: their POs are read together, each still after its job was claimed.
+    const toSend = coalescedReads((ids: readonly string[]) => loadPurchaseOrdersToSend(ctx.store.db, ids), ROWS_PER_STATEMENT);
     return defineJob<PoJob, SentPurchaseOrder>({
       kind: 'po.send',
       maxAttempts: 8,
       timeoutMs: 30_000,
       backoff: { baseMs: 500, capMs: 5 * 60_000 },
       run: async ({ purchaseOrderId }, job) => {
-        const found = await loadPurchaseOrderToSend(ctx.store.db, purchaseOrderId);
+        const found = await toSend(purchaseOrderId);
         if (!found) throw new PermanentError(`purchase order ${purchaseOrderId} does not exist`);
         if (found.purchaseOrder.state === 'cancelled') return;
         const { purchaseOrder: po, recipient, supplier, brand } = found;

@@ -3,7 +3,7 @@ import { money, type CurrencyCode } from '../domain/money.ts';
 import type { Offer } from '../domain/routing.ts';
 import { parseAllocation, type Allocation, type BackorderPolicy } from '../domain/stock.ts';
 import type { Db } from './schema.ts';
-import { statement } from './statement.ts';
+import { ROWS_PER_STATEMENT, statement } from './statement.ts';
 
 export interface ChannelRecord {
   id: string;
@@ -61,12 +61,25 @@ const suppliersByIds = statement((db, _: object, rows: readonly { id: string }[]
     ),
 );
 
-const channelSigning = statement((db, p: { id: string }) => db.selectFrom('channels').select(['kind', 'secrets']).where('id', '=', p.id));
+const channelsSigning = statement((db, _: object, rows: readonly { id: string }[]) =>
+  db
+    .selectFrom('channels')
+    .select(['id', 'kind', 'secrets'])
+    .where(
+      'id',
+      'in',
+      rows.map((r) => r.id),
+    ),
+);
 
-/** What a webhook's check needs of its channel: its kind and sealed secrets (read on every delivery). */
-export async function findChannelSigning(db: Db, id: string): Promise<{ kind: string; secrets: string | null } | null> {
-  const [row] = (await channelSigning.run(db, { id })).rows;
-  return row ?? null;
+/** What a webhook's check needs of its channels: their kind and sealed secrets (read for every delivery), by id. */
+export async function findChannelsSigning(db: Db, ids: readonly string[]): Promise<Map<string, { kind: string; secrets: string | null }>> {
+  const found = new Map<string, { kind: string; secrets: string | null }>();
+  for (let i = 0; i < ids.length; i += ROWS_PER_STATEMENT) {
+    const { rows } = await channelsSigning.run(db, {}, ids.slice(i, i + ROWS_PER_STATEMENT).map((id) => ({ id })));
+    for (const r of rows) found.set(r.id, { kind: r.kind, secrets: r.secrets });
+  }
+  return found;
 }
 
 export async function findSuppliers(db: Db, ids: readonly string[]): Promise<Map<string, SupplierRecord>> {

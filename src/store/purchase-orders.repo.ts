@@ -142,16 +142,24 @@ export async function loadPurchaseOrders(db: Db, key: Key, lock = false): Promis
 }
 
 /**
- * What sending a PO needs, in two statements: the PO with its lines, who it ships to, its supplier (transport and
- * sealed secrets) and the retailer's name for the blind documents. Null when the PO is gone.
+ * What sending POs needs, in two statements for up to ROWS_PER_STATEMENT of them: each PO with its lines, who it
+ * ships to, its supplier (transport and sealed secrets) and the retailer's name for the blind documents. By id; a PO
+ * that is gone is not in the answer.
  */
-export async function loadPurchaseOrderToSend(db: Db, id: string): Promise<PurchaseOrderToSend | null> {
-  const [row] = (await purchaseOrderToSend.run(db, { id })).rows;
-  if (!row) return null;
-  const { rows: lines } = await linesOfPurchaseOrders.run(db, {}, [row]);
-  const supplier = row.s_id === null ? null : supplierOf({ id: row.s_id, name: row.s_name!, currency: row.s_currency!, transport_kind: row.s_transport_kind!, transport_config: row.s_transport_config!, secrets: row.s_secrets, ack_within_minutes: row.s_ack_within_minutes! });
-  const recipient = row.customer === null ? null : { customer: JSON.parse(row.customer), shippingAddress: JSON.parse(row.shipping_address!) };
-  return { purchaseOrder: withLines([row], lines)[0]!, recipient, supplier, brand: row.brand };
+export async function loadPurchaseOrdersToSend(db: Db, ids: readonly string[]): Promise<Map<string, PurchaseOrderToSend>> {
+  const found = new Map<string, PurchaseOrderToSend>();
+  for (let i = 0; i < ids.length; i += ROWS_PER_STATEMENT) {
+    const { rows } = await purchaseOrdersToSend.run(db, {}, ids.slice(i, i + ROWS_PER_STATEMENT).map((id) => ({ id })));
+    if (rows.length === 0) continue;
+    const { rows: lines } = await linesOfPurchaseOrders.run(db, {}, rows);
+    const purchaseOrders = withLines(rows, lines);
+    rows.forEach((row, r) => {
+      const supplier = row.s_id === null ? null : supplierOf({ id: row.s_id, name: row.s_name!, currency: row.s_currency!, transport_kind: row.s_transport_kind!, transport_config: row.s_transport_config!, secrets: row.s_secrets, ack_within_minutes: row.s_ack_within_minutes! });
+      const recipient = row.customer === null ? null : { customer: JSON.parse(row.customer), shippingAddress: JSON.parse(row.shipping_address!) };
+      found.set(row.id, { purchaseOrder: purchaseOrders[r]!, recipient, supplier, brand: row.brand });
+    });
+  }
+  return found;
 }
 
 export interface PurchaseOrderToSend {
@@ -163,7 +171,7 @@ export interface PurchaseOrderToSend {
   brand: string | null;
 }
 
-const purchaseOrderToSend = statement((db, p: { id: string }) =>
+const purchaseOrdersToSend = statement((db, _: object, rows: readonly { id: string }[]) =>
   db
     .selectFrom('purchase_orders as po')
     .leftJoin('orders as o', 'o.id', 'po.order_id')
@@ -182,7 +190,11 @@ const purchaseOrderToSend = statement((db, p: { id: string }) =>
       's.ack_within_minutes as s_ack_within_minutes',
       'st.value as brand',
     ])
-    .where('po.id', '=', p.id),
+    .where(
+      'po.id',
+      'in',
+      rows.map((r) => r.id),
+    ),
 );
 
 function withLines(rows: readonly Selectable<Database['purchase_orders']>[], lines: readonly Selectable<Database['purchase_order_lines']>[]): PurchaseOrder[] {

@@ -1,6 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { tryParseJson, type ParsedJson } from '../../infra/webhook-json.ts';
-import { findChannelSigning } from '../../store/partners.repo.ts';
+import { findChannelsSigning } from '../../store/partners.repo.ts';
+import { ROWS_PER_STATEMENT } from '../../store/statement.ts';
+import { coalescedReads } from '../../infra/coalesced-reads.ts';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -151,19 +153,22 @@ interface WebhookChannel {
 const OPENED_LIMIT = 256;
 
 /**
- * The channels the webhook URLs name. The row is read on every delivery (one indexed row, its statement compiled
- * once), so a setup change, a removed channel or a rotated secret holds from the next delivery on, in this process
- * and in every other. What is not repeated is the work on its secrets: they are opened (AES-GCM) and parsed once
- * per sealed value, and a setup change seals them anew (a fresh IV), so a changed secret is never served stale.
+ * The channels the webhook URLs name. The row is read for every delivery (the deliveries that arrived together in
+ * one read), so a setup change, a removed channel or a rotated secret holds from the next delivery on, in this
+ * process and in every other. What is not repeated is the work on its secrets: they are opened (AES-GCM) and parsed
+ * once per sealed value, and a setup change seals them anew (a fresh IV), so a changed secret is never served stale.
  */
 class WebhookChannels {
   readonly #opened = new Map<string, readonly string[]>();
+  readonly #signing: (channelId: string) => Promise<{ kind: string; secrets: string | null } | null>;
 
-  constructor(private readonly ctx: AppContext) {}
+  constructor(private readonly ctx: AppContext) {
+    this.#signing = coalescedReads((ids) => findChannelsSigning(ctx.store.db, ids), ROWS_PER_STATEMENT);
+  }
 
   /** The channel and its signing secrets; 404 when there is no such channel of this kind. */
   async find(channelId: string, source: WebhookSource): Promise<WebhookChannel> {
-    const row = await findChannelSigning(this.ctx.store.db, channelId);
+    const row = await this.#signing(channelId);
     if (!row || row.kind !== source.kind || !row.secrets) throw new AppError('not_found', `no ${source.label} channel ${channelId}`, 404);
     return { channelId, secrets: this.#signingSecrets(row.secrets, source) };
   }
