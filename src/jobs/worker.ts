@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type SelectQueryBuilder } from 'kysely';
 import type { Clock } from '../domain/ids.ts';
 import { inSavepoint } from '../store/savepoint.ts';
 import type { Database, Db } from '../store/schema.ts';
@@ -60,6 +60,8 @@ type Finish =
 
 type Finished = { kind: 'done' } | { kind: 'rerun' } | { kind: 'lost' } | { kind: 'retry' | 'dead'; error: string } | { kind: 'again' };
 
+/** How often, at most, a worker looks for jobs whose lease ran out (a quarter of the lease if that is shorter). */
+const LEASE_CHECK_MS = 1_000;
 /** How often a worker that keeps done jobs prunes those older than keepDoneMs. */
 const PRUNE_EVERY_MS = 60_000;
 /** Finishing transactions one PostgreSQL worker runs side by side (each on a connection of the pool). */
@@ -100,6 +102,8 @@ export class Worker {
   readonly #pollMs: number;
   readonly #keepDoneMs: number;
   #prunedAt = 0;
+  #leasesCheckedAt = Number.NEGATIVE_INFINITY;
+  #lastClaimFull = false;
   readonly #random: () => number;
   readonly #log: NonNullable<WorkerOptions['log']>;
 
@@ -189,6 +193,7 @@ export class Worker {
   async #claim(limit: number): Promise<Claimed[]> {
     const now = this.clock.now().getTime();
     const kinds = this.options.kinds?.length ? this.options.kinds : null;
+    const lateToo = now - this.#leasesCheckedAt >= Math.min(LEASE_CHECK_MS, this.#leaseMs / 4);
     // Two queries, each one range of its index in order: an OR of the two made the database sort every due job
     // for each claim, which under load cost more than the jobs.
     const pending = (db: Db) =>
@@ -206,23 +211,20 @@ export class Worker {
         .where('state', '=', 'running')
         .where('locked_until', '<', now)
         .$if(kinds !== null, (q) => q.where('kind', 'in', kinds!));
-    // An idle poll is a plain read: no write lock, no transaction, unless there is something to claim.
-    const anything = (await pending(this.store.db).limit(1).executeTakeFirst()) ?? (await leaseOver(this.store.db).limit(1).executeTakeFirst());
-    if (!anything) return [];
-    const started = performance.now();
-    const claimed = await this.store.transact(async (tx) => {
-      let due = pending(tx).limit(limit);
-      if (this.store.caps.rowLocks) due = due.forUpdate().skipLocked();
-      const ids = (await due.execute()).map((r) => r.id);
-      if (ids.length < limit) {
-        let late = leaseOver(tx).limit(limit - ids.length);
-        // A job still running here whose lease ran out is not ours to start twice (another worker may take it over).
-        if (this.#inFlight.size > 0) late = late.where('id', 'not in', [...this.#inFlight.keys()]);
-        if (this.store.caps.rowLocks) late = late.forUpdate().skipLocked();
-        ids.push(...(await late.execute()).map((r) => r.id));
+    // An idle poll is a plain read: no write lock, no transaction, unless there is something to claim. After a full
+    // claim more is likely due: no read first.
+    if (!this.#lastClaimFull) {
+      const anything = (await pending(this.store.db).limit(1).executeTakeFirst()) ?? (lateToo ? await leaseOver(this.store.db).limit(1).executeTakeFirst() : undefined);
+      if (!anything) {
+        if (lateToo) this.#leasesCheckedAt = now;
+        return [];
       }
-      if (ids.length === 0) return [];
-      return tx
+    }
+    const started = performance.now();
+    // One statement each: the ids chosen and taken at once (on PostgreSQL the rows another worker is taking are
+    // skipped), so a claim is a round trip, not a transaction.
+    const take = (db: Db, ids: SelectQueryBuilder<Database, 'jobs', { id: string }>) =>
+      db
         .updateTable('jobs')
         .set((eb) => ({
           state: 'running',
@@ -233,10 +235,21 @@ export class Worker {
           attempts: eb('attempts', '+', 1),
           updated_at: now,
         }))
-        .where('id', 'in', ids)
+        .where('id', 'in', this.store.caps.rowLocks ? ids.forUpdate().skipLocked() : ids)
         .returning(['id', 'kind', 'payload', 'attempts', 'max_attempts', 'run_at'])
         .execute();
+    const claimed = await this.store.autocommit(async (db) => {
+      const due = await take(db, pending(db).limit(limit));
+      // Leases run out only when a worker died: looked for now and then, not at every claim.
+      if (due.length === limit || !lateToo) return due;
+      this.#leasesCheckedAt = now;
+      // A job still running here whose lease ran out is not ours to start twice (another worker may take it over).
+      const late = this.#inFlight.size > 0 ? leaseOver(db).where('id', 'not in', [...this.#inFlight.keys()]) : leaseOver(db);
+      return [...due, ...(await take(db, late.limit(limit - due.length)))];
     });
+    this.#lastClaimFull = claimed.length === limit;
+    // Started oldest first (ids are in the order jobs were queued): an update does not answer in any order.
+    claimed.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     if (claimed.length > 0) {
       this.stats.claims += 1;
       this.stats.claimMs += performance.now() - started;

@@ -51,10 +51,12 @@ export function scopeToTransaction(store: Store, tx: Db): Store {
   return {
     ...store,
     db: tx,
-    transact: async (fn) => {
-      const outcome = await inSavepoint(tx, () => fn(tx));
-      if (!outcome.ok) throw outcome.error;
-      return outcome.value;
-    },
+    transact: within,
+    autocommit: within,
   };
+  async function within<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
+    const outcome = await inSavepoint(tx, () => fn(tx));
+    if (!outcome.ok) throw outcome.error;
+    return outcome.value;
+  }
 }
