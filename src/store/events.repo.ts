@@ -1,5 +1,5 @@
 import type { Db } from './schema.ts';
-import { statement } from './statement.ts';
+import { ROWS_PER_STATEMENT, statement } from './statement.ts';
 
 export interface TimelineEvent {
   orderId: string | null;
@@ -9,14 +9,15 @@ export interface TimelineEvent {
   data?: unknown;
 }
 
-/** Appends to the event timeline, in the same transaction as the change it describes: one statement for all of them. */
+/** Appends to the event timeline, in the same transaction as the change it describes: a statement per chunk of them. */
 export async function recordEvents(tx: Db, at: Date, events: readonly TimelineEvent[]): Promise<void> {
-  if (events.length === 0) return;
-  await eventsInsert.run(
-    tx,
-    { at: at.getTime() },
-    events.map((e) => ({ orderId: e.orderId, subjectType: e.subjectType, subjectId: e.subjectId, type: e.type, data: JSON.stringify(e.data ?? {}) })),
-  );
+  for (let i = 0; i < events.length; i += ROWS_PER_STATEMENT) {
+    await eventsInsert.run(
+      tx,
+      { at: at.getTime() },
+      events.slice(i, i + ROWS_PER_STATEMENT).map((e) => ({ orderId: e.orderId, subjectType: e.subjectType, subjectId: e.subjectId, type: e.type, data: JSON.stringify(e.data ?? {}) })),
+    );
+  }
 }
 
 const eventsInsert = statement((db, p: { at: number }, rows: readonly { orderId: string | null; subjectType: string; subjectId: string; type: string; data: string }[]) =>
