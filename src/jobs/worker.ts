@@ -51,6 +51,8 @@ interface Claimed {
 
 /** How a piece of a finishing transaction ended (inSavepoint's answer). */
 type Settled = Awaited<ReturnType<typeof inSavepoint<unknown, Database>>>;
+/** The outcome of each job of a kind that was done together. */
+const TOGETHER: Settled = { ok: true, value: undefined };
 
 /** What is left to do for a claimed job in the next finishing transaction. */
 type Finish =
@@ -329,7 +331,8 @@ export class Worker {
 
   async #finishIn(tx: Db, batch: readonly Finish[], patient: boolean): Promise<Finished[]> {
     const now = this.clock.now().getTime();
-    if (this.store.caps.rowLocks && !patient) await sql`set local lock_timeout = ${sql.lit(LOCK_TIMEOUT)}`.execute(tx);
+    // Database jobs lock what they change (stock rows) in an order of their own; records lock their rows in id order.
+    if (this.store.caps.rowLocks && !patient && batch.some((e) => e.how === 'run')) await sql`set local lock_timeout = ${sql.lit(LOCK_TIMEOUT)}`.execute(tx);
     let mine = tx
       .selectFrom('jobs')
       .select('id')
@@ -375,8 +378,9 @@ export class Worker {
 
   /**
    * What the batch's jobs of one kind can do together, done together: the records of outside jobs through their
-   * definition's commitAll, database jobs through its runAllInTransaction. All of a kind in one savepoint; if that
-   * throws, each alone in its own (its failure is its own). The outcome of each job so handled, by id.
+   * definition's commitAll, database jobs through its runAllInTransaction. If that throws, so does the batch's
+   * transaction, and #finishBatch finishes each job again alone (its failure is its own). A kind with one job in the
+   * batch runs in a savepoint of its own. The outcome of each job so handled, by id.
    */
   async #runTogether(tx: Db, batch: readonly Finish[]): Promise<Map<string, Settled>> {
     const outcomes = new Map<string, Settled>();
@@ -396,11 +400,14 @@ export class Worker {
         if (definition?.runAllInTransaction) return definition.runAllInTransaction(tx, items);
         return Promise.reject(new Error(`${kind} returned a record but has no commitAll`));
       };
-      const together = list.length > 1 ? await inSavepoint(tx, all(list.map((l) => l.item))) : null;
-      for (const { entry, item } of list) {
-        const alone = entry.how === 'run' ? () => this.#complete(tx, entry) : all([item]);
-        outcomes.set(entry.job.id, together?.ok ? together : await inSavepoint(tx, alone));
+      if (list.length > 1) {
+        // No savepoint (two round trips on PostgreSQL): if the lot throws, the whole batch is finished again, each alone.
+        await all(list.map((l) => l.item))();
+        for (const { entry } of list) outcomes.set(entry.job.id, TOGETHER);
+        continue;
       }
+      const [{ entry, item }] = list as [(typeof list)[number]];
+      outcomes.set(entry.job.id, await inSavepoint(tx, entry.how === 'run' ? () => this.#complete(tx, entry) : all([item])));
     }
     return outcomes;
   }
