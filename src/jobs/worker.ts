@@ -253,7 +253,13 @@ export class Worker {
       this.#leasesCheckedAt = now;
       // A job still running here whose lease ran out is not ours to start twice (another worker may take it over).
       const late = this.#inFlight.size > 0 ? leaseOver(db).where('id', 'not in', [...this.#inFlight.keys()]) : leaseOver(db);
-      return [...due, ...(await take(db, late.limit(limit - due.length)))];
+      try {
+        return [...due, ...(await take(db, late.limit(limit - due.length)))];
+      } catch (error) {
+        // On PostgreSQL the due jobs are already ours (committed): start them rather than leave them to their lease.
+        this.#log('claim of jobs whose lease ran out failed', { error: String(error) });
+        return due;
+      }
     });
     this.#lastClaimFull = claimed.length === limit;
     // Started oldest first (ids are in the order jobs were queued): an update does not answer in any order.
