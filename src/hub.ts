@@ -32,6 +32,7 @@ import { JobQueue } from './jobs/queue.ts';
 import { Worker, type WorkerOptions } from './jobs/worker.ts';
 import { migrateToLatest } from './store/migrate.ts';
 import { DEFAULT_DATABASE_URL, openStore, type Store } from './store/store.ts';
+import type { Db } from './store/schema.ts';
 
 export interface HubOptions {
   databaseUrl?: string;
@@ -82,8 +83,9 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
   const store: Store = {
     ...rawStore,
     transact: async (fn) => {
-      const result = await rawStore.transact(fn);
-      if (queue.takeEnqueuedHint()) worker?.wake();
+      let used: Db | undefined;
+      const result = await rawStore.transact((tx) => fn((used = tx)));
+      if (used && queue.enqueuedIn(used)) worker?.wake();
       return result;
     },
   };

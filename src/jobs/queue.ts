@@ -14,8 +14,13 @@ export type JobRow = Pick<Selectable<Database['jobs']>, (typeof DEAD_COLUMNS)[nu
  * change that caused them does. A key already present is ignored (the job was enqueued before).
  */
 export class JobQueue {
-  /** Set by enqueue, read after a commit: a hint for the local worker that there is new work (never a guarantee). */
-  #enqueuedSinceLastCommit = false;
+  /**
+   * The transactions that enqueued, read after their commit: a hint for the local worker that there is new work
+   * (never a guarantee). Per transaction, not one flag: on PostgreSQL transactions commit side by side, and one that
+   * enqueued nothing could take a flag set by one not yet committed, waking the worker too early and the other's
+   * commit then finding the flag gone (its jobs waited for the next poll).
+   */
+  readonly #enqueuedIn = new WeakSet<object>();
 
   constructor(
     private readonly definitions: ReadonlyMap<string, AnyJobDefinition>,
@@ -23,11 +28,12 @@ export class JobQueue {
     private readonly clock: Clock,
   ) {}
 
-  /** True once after one or more enqueues; the caller wakes its worker (workers elsewhere find the jobs by polling). */
-  takeEnqueuedHint(): boolean {
-    const hint = this.#enqueuedSinceLastCommit;
-    this.#enqueuedSinceLastCommit = false;
-    return hint;
+  /**
+   * True once if jobs were enqueued in this transaction: after its commit, the caller wakes its worker (workers
+   * elsewhere find the jobs by polling).
+   */
+  enqueuedIn(tx: Db): boolean {
+    return this.#enqueuedIn.delete(tx);
   }
 
   /** Writes jobs in the caller's transaction (one statement however many); a key already present is skipped. */
@@ -44,7 +50,7 @@ export class JobQueue {
       }),
       now,
     );
-    this.#enqueuedSinceLastCommit = true;
+    this.#enqueuedIn.add(tx);
   }
 }
 

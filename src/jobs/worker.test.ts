@@ -76,6 +76,8 @@ describeEachDatabase('the job worker', (dialect) => {
     await until('done', () => finished('k1'));
     expect(runs).toEqual(['run 1']);
     expect((await store.db.selectFrom('settings').select('value').where('key', '=', 'outcome').executeTakeFirst())?.value).toBe('1');
+    // The outcome is visible at COMMIT; the worker counts it once the commit is synced (SQLite), a moment later.
+    await until('counted', () => worker.stats.completed > 0);
     expect(worker.stats).toMatchObject({ completed: 1, retried: 0, dead: 0 });
   });
 
@@ -116,6 +118,7 @@ describeEachDatabase('the job worker', (dialect) => {
     expect((await store.db.selectFrom('settings').select('key').where('key', 'like', 'recorded-%').orderBy('key').execute()).map((r) => r.key)).toEqual(['recorded-1', 'recorded-2', 'recorded-4', 'recorded-5']);
     expect(await job('r3')).toMatchObject({ state: 'pending', attempts: 1 });
     expect((await job('r3')).last_error).toContain('record 3 is poisoned');
+    await until('counted', () => worker.stats.completed + worker.stats.retried >= 5);
     expect(worker.stats).toMatchObject({ completed: 4, retried: 1 });
     await store.transact((tx) => tx.insertInto('settings').values({ key: 'third-try', value: '1' }).execute());
     clock.advance(1_000);
@@ -308,6 +311,7 @@ describeEachDatabase('the job worker', (dialect) => {
     release();
     await new Promise((r) => setTimeout(r, 50));
     expect(runsBy).toEqual(['stuck', 'b']);
+    await until('counted by b', () => b.worker.stats.completed > 0);
     expect(b.worker.stats.completed).toBe(1);
     expect(a.worker.stats.completed).toBe(0);
   });
@@ -426,7 +430,8 @@ describeEachDatabase('the job worker', (dialect) => {
       await until('the poisoned one back in the queue', async () => (await job('b-3')).state === 'pending');
       expect(await settingsOf('row-')).toEqual([0, 1, 2, 4, 5, 6, 7].map((i) => `row-${i}=written`));
       expect(await job('b-3')).toMatchObject({ attempts: 1, last_error: 'Error: poisoned payload' });
-      // Eight jobs claimed together were finished in one transaction.
+      // Eight jobs claimed together were finished in one transaction (counted once its commit is synced).
+      await until('counted', () => worker.stats.completed + worker.stats.retried >= 8);
       expect(worker.stats).toMatchObject({ batches: 1, batchedJobs: 8, completed: 7, retried: 1 });
       poisoned = false;
       clock.advance(1_000);
@@ -493,6 +498,7 @@ describeEachDatabase('the job worker', (dialect) => {
       await until('all done', async () => (await store.db.selectFrom('jobs').select('id').execute()).length === 0, 30_000);
       expect((await settingsOf('counter'))[0]).toBe('counter=300');
       expect(runs.size).toBe(300);
+      await until('counted', () => workers.reduce((sum, w) => sum + w.stats.completed, 0) >= 300);
       const batches = workers.reduce((sum, w) => sum + w.stats.batches, 0);
       expect(batches).toBeLessThan(300);
       expect(workers.reduce((sum, w) => sum + w.stats.completed, 0)).toBe(300);

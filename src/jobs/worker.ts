@@ -29,6 +29,8 @@ export interface WorkerStats {
   completed: number;
   retried: number;
   dead: number;
+  /** Looks for due jobs, the idle ones included (a poll, or a wake-up). */
+  polls: number;
   /** Claims that took at least one job, and the milliseconds they took (idle polls not counted). */
   claims: number;
   claimMs: number;
@@ -94,7 +96,7 @@ const LOCK_TIMEOUT = '100ms';
  * `keepDoneMs`): the hot table holds only what is still to do, and its outcome lives in the timeline of what it changed.
  */
 export class Worker {
-  readonly stats: WorkerStats = { completed: 0, retried: 0, dead: 0, claims: 0, claimMs: 0, batches: 0, batchedJobs: 0, contended: 0 };
+  readonly stats: WorkerStats = { completed: 0, retried: 0, dead: 0, polls: 0, claims: 0, claimMs: 0, batches: 0, batchedJobs: 0, contended: 0 };
   readonly #inFlight = new Map<string, Promise<void>>();
   #finishing: { entry: Finish; settle: () => void }[] = [];
   /** Finishing transactions under way, and how many may be (one where writes serialise anyway: SQLite). */
@@ -199,6 +201,7 @@ export class Worker {
   }
 
   async #claim(limit: number): Promise<Claimed[]> {
+    this.stats.polls += 1;
     const now = this.clock.now().getTime();
     const kinds = this.options.kinds?.length ? this.options.kinds : null;
     const lateToo = now - this.#leasesCheckedAt >= Math.min(LEASE_CHECK_MS, this.#leaseMs / 4);
