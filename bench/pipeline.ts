@@ -255,6 +255,8 @@ const MAX_ATTEMPTS = 5;
 class WebhookSender {
   /** performance.now() when each order's webhook was first sent. */
   readonly sentAt: Float64Array;
+  /** performance.now() when each order's webhook was answered 200 (the intake's share of the latency). */
+  readonly answeredAt: Float64Array;
   ok = 0;
   /** Attempts answered otherwise than 200 (or failed), then retried as Shopify does: same webhook id, same body. */
   retries = 0;
@@ -277,6 +279,7 @@ class WebhookSender {
     this.#port = Number(url.port);
     this.#path = `/webhooks/shopify/${channel.id}`;
     this.sentAt = new Float64Array(orders.count);
+    this.answeredAt = new Float64Array(orders.count);
     this.#agent = new Agent({ keepAlive: true, maxSockets });
   }
 
@@ -340,6 +343,7 @@ class WebhookSender {
       if (status === 200) {
         this.ok += 1;
         this.lastOkAt = performance.now();
+        this.answeredAt[index] = this.lastOkAt;
         return;
       }
       if (attempt >= MAX_ATTEMPTS)
@@ -550,8 +554,13 @@ function percentile(sorted: Float64Array, p: number): number {
 }
 
 function latencies(sender: WebhookSender, receiver: PoReceiver, from: number, to: number): Float64Array {
+  return spans(sender.sentAt, receiver.arrivedAt, from, to);
+}
+
+/** end[i] − start[i] for the orders from..to, sorted. */
+function spans(start: Float64Array, end: Float64Array, from: number, to: number): Float64Array {
   const out = new Float64Array(to - from);
-  for (let i = from; i < to; i += 1) out[i - from] = receiver.arrivedAt[i]! - sender.sentAt[i]!;
+  for (let i = from; i < to; i += 1) out[i - from] = end[i]! - start[i]!;
   return out.sort();
 }
 
@@ -792,6 +801,9 @@ interface SteadyOutcome {
   maxDue: number;
   ratePerS: number;
   maxSendLagMs: number;
+  /** Webhook sent → answered 200 (the intake's share) and answered → PO received (the worker's share). */
+  intake: { p50Ms: number; p99Ms: number };
+  afterAnswer: { p50Ms: number; p99Ms: number };
   duplicates: number;
 }
 
@@ -837,6 +849,8 @@ async function steady(fresh: FreshDatabase, db: DbName): Promise<SteadyOutcome> 
         await poller.stop();
       }
       const lat = latencies(sender, p.receiver, warm, n);
+      const intake = spans(sender.sentAt, sender.answeredAt, warm, n);
+      const afterAnswer = spans(sender.answeredAt, p.receiver.arrivedAt, warm, n);
       await hub.stop();
       await verifyPart(db, `${db} steady`, p, n);
       return {
@@ -847,6 +861,8 @@ async function steady(fresh: FreshDatabase, db: DbName): Promise<SteadyOutcome> 
         maxDue: poller.maxDue,
         ratePerS: (measured - 1) / ((sender.sentAt[n - 1]! - sender.sentAt[warm]!) / 1000),
         maxSendLagMs: sender.maxLagMs,
+        intake: { p50Ms: percentile(intake, 50), p99Ms: percentile(intake, 99) },
+        afterAnswer: { p50Ms: percentile(afterAnswer, 50), p99Ms: percentile(afterAnswer, 99) },
         duplicates: p.receiver.duplicates,
       };
     } finally {
@@ -1053,6 +1069,10 @@ export async function runPipeline(
           orders: s.orders,
           rate_per_s: round(s.ratePerS, 1),
           max_send_lag_ms: ms(s.maxSendLagMs),
+          intake_p50_ms: ms(s.intake.p50Ms),
+          intake_p99_ms: ms(s.intake.p99Ms),
+          answered_to_po_p50_ms: ms(s.afterAnswer.p50Ms),
+          answered_to_po_p99_ms: ms(s.afterAnswer.p99Ms),
           max_jobs_due: s.maxDue,
           duplicates: s.duplicates,
           note: `open loop ${STEADY_RATE}/s, ${STEADY_WARMUP_S} s warm-up not counted; webhook sent → PO received`,
@@ -1060,7 +1080,9 @@ export async function runPipeline(
       );
       out.summaries.push(
         `${db} steady ${round(s.ratePerS, 0)} orders/s: webhook→PO p50 ${ms(s.p50Ms)} ms, p99 ${ms(s.p99Ms)} ms, ` +
-          `max ${ms(s.maxMs)} ms (target p99 ≤ ${P99_TARGET_MS} ms); max ${s.maxDue} jobs due` +
+          `max ${ms(s.maxMs)} ms (target p99 ≤ ${P99_TARGET_MS} ms); of it webhook→200 p50 ${ms(s.intake.p50Ms)} ms, ` +
+          `p99 ${ms(s.intake.p99Ms)} ms, then 200→PO p50 ${ms(s.afterAnswer.p50Ms)} ms, p99 ${ms(s.afterAnswer.p99Ms)} ms; ` +
+          `max ${s.maxDue} jobs due` +
           (s.maxDue > STEADY_RATE ? ' (the queue grew: the hub does not keep up at this rate)' : ''),
       );
     });

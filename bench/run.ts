@@ -16,7 +16,8 @@
  * Environment: WAYBILL_TEST_PG (also run on PostgreSQL), BENCH_ONLY=intake,webhooks,fanout,pipeline,soak (a subset;
  * soak never runs by default), BENCH_FANOUT_SKUS (default 100000), BENCH_FANOUT_CHANNELS (default 3),
  * BENCH_PIPELINE_ORDERS (default 10000), BENCH_PIPELINE_PARTS=burst,stages,steady,split1,split2 (a subset of the
- * pipeline's parts), BENCH_SOAK_ORDERS (default 1000000), BENCH_HUB_NODE_ARGS (e.g. --cpu-prof).
+ * pipeline's parts), BENCH_SOAK_ORDERS (default 1000000), BENCH_HUB_NODE_ARGS (e.g. --cpu-prof), BENCH_DATABASES
+ * (default sqlite,postgres: one of them runs it alone).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -461,9 +462,11 @@ function explain(results: readonly BenchResult[]): void {
 }
 
 async function main(): Promise<void> {
-  const results = await benchSqlite();
+  // BENCH_DATABASES=postgres (or sqlite) runs one database alone, to look at it more often.
+  const databases = (process.env.BENCH_DATABASES || 'sqlite,postgres').split(',');
+  const results = databases.includes('sqlite') ? await benchSqlite() : [];
   const pgUrl = process.env.WAYBILL_TEST_PG;
-  if (pgUrl) results.push(...(await benchPostgres(pgUrl)));
+  if (pgUrl && databases.includes('postgres')) results.push(...(await benchPostgres(pgUrl)));
   else console.log('postgres: skipped (set WAYBILL_TEST_PG=postgres://… to run it)');
   printTable(results);
   console.log('');
