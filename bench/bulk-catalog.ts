@@ -5,7 +5,7 @@
  * quadratic duplicate-SKU check of apply-setup), far more than the whole bench may take; the rows are the same.
  *
  * The bench also changes stock here (one UPDATE of every SKU in one transaction, which also brings the channels'
- * stock syncs forward as the hub's own supply changes do: src/store/stock.repo.ts wakeStockSyncs) and watches the hub's progress
+ * stock syncs forward as the hub's own supply changes do: src/app/sync-channel-stock.ts wakeStockSyncs) and watches the hub's progress
  * (what it recorded as told, and its stock-sync jobs' errors): the database is the one place both sides see.
  */
 import SQLite from 'better-sqlite3';
@@ -45,7 +45,7 @@ export interface FanoutDb {
   close(): Promise<void>;
 }
 
-/** The statement of wakeStockSyncs (src/store/stock.repo.ts): due now, unless already due. */
+/** The statement of wakeStockSyncs (src/app/sync-channel-stock.ts): due now, unless already due. */
 /** As src/jobs/queue.ts wakeJobs: a pending sync is brought forward, a running one runs again when it finishes. */
 const WAKE_SYNCS = `update jobs set run_at = $1 where kind = 'channel.stock-sync' and ((state = 'pending' and run_at > $1) or state = 'running')`;
 

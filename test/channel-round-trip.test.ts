@@ -67,7 +67,7 @@ describeEachDatabase('Shopify and WooCommerce: prices, refunds, catch-up', (dial
   };
   /** Runs the channel's catch-up poll now instead of in five minutes. */
   const pollNow = async (channelId: string) => {
-    const key = catchUpChannelJob.key(channelId);
+    const key = catchUpChannelJob.key({ channelId });
     await until(`the catch-up of ${channelId} idle`, async () => {
       const job = await t.hub.store.db.selectFrom('jobs').select(['state', 'last_error']).where('key', '=', key).executeTakeFirst();
       if (job?.state === 'dead') throw new Error(`catch-up dead: ${job.last_error}`);

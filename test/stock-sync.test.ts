@@ -128,8 +128,8 @@ describeEachDatabase('available to promise', (dialect) => {
     expect((await t.api('/api/v1/setup', { body: doc(10) })).status).toBe(200);
     const later = Date.now() + 60_000;
     // The setup queued the channel's sync; it is not due for a minute (no worker runs here).
-    await t.hub.store.transact((tx) => tx.updateTable('jobs').set({ run_at: later }).where('key', '=', syncChannelStockJob.key('storefront')).execute());
-    const runAt = async () => (await t.hub.store.db.selectFrom('jobs').select('run_at').where('key', '=', syncChannelStockJob.key('storefront')).executeTakeFirstOrThrow()).run_at;
+    await t.hub.store.transact((tx) => tx.updateTable('jobs').set({ run_at: later }).where('key', '=', syncChannelStockJob.key({ channelId: 'storefront' })).execute());
+    const runAt = async () => (await t.hub.store.db.selectFrom('jobs').select('run_at').where('key', '=', syncChannelStockJob.key({ channelId: 'storefront' })).executeTakeFirstOrThrow()).run_at;
     expect(await runAt()).toBe(later);
     const before = Date.now();
     expect((await t.api('/api/v1/setup', { body: doc(7) })).status).toBe(200);

@@ -145,8 +145,9 @@ function rowOf(stored: NewDelivery): StoredDelivery {
 }
 
 async function queueDeliveryJobs(ctx: AppContext, tx: Db, deliveries: readonly Pick<NewDelivery, 'channelId' | 'deliveryId'>[]): Promise<void> {
-  await ctx.queue.enqueue(
+  await ctx.queue.add(
     tx,
-    deliveries.map((d) => ({ kind: processChannelDeliveryJob.kind, key: `channel.delivery:${d.channelId}:${d.deliveryId}`, payload: { channelId: d.channelId, deliveryId: d.deliveryId } })),
+    processChannelDeliveryJob,
+    deliveries.map((d) => ({ channelId: d.channelId, deliveryId: d.deliveryId })),
   );
 }

@@ -1,6 +1,6 @@
 import type { FulfilmentAnswer, FulfilmentRequest, FulfilmentService, SalesChannel } from '../connectors/channels/sales-channel.ts';
 import { decideFulfilmentRequest, type FulfilmentDecision } from '../domain/fulfilment-request.ts';
-import { defineJob, PermanentError } from '../jobs/job.ts';
+import { defineJob, jobKind, PermanentError } from '../jobs/job.ts';
 import { findOrderIdByExternalId, loadOrder } from '../store/orders.repo.ts';
 import { getSetting, putSetting } from '../store/partners.repo.ts';
 import type { Db } from '../store/schema.ts';
@@ -32,11 +32,10 @@ const JOB_KIND = 'channel.fulfilment-requests';
  * brings the order). Every answer goes on the order's timeline.
  */
 export const answerFulfilmentRequestsJob = {
-  kind: JOB_KIND,
-  key: (channelId: string) => `${JOB_KIND}:${channelId}`,
+  ...jobKind<{ channelId: string }>(JOB_KIND, (p) => `${JOB_KIND}:${p.channelId}`),
   bind: (ctx: AppContext) =>
     defineJob<{ channelId: string }>({
-      kind: JOB_KIND,
+      kind: answerFulfilmentRequestsJob.kind,
       maxAttempts: 10,
       timeoutMs: 2 * 60_000,
       backoff: { baseMs: 5_000, capMs: 5 * 60_000 },
@@ -157,7 +156,7 @@ export async function registeredFulfilmentService(db: Db, channelId: string): Pr
 /** Makes sure every channel has its recurring look at fulfilment requests queued (one job per channel, by key). */
 export async function ensureFulfilmentRequests(ctx: AppContext, tx: Db, channelIds: readonly string[]): Promise<void> {
   if (channelIds.length === 0) return;
-  await ctx.queue.enqueue(tx, channelIds.map((channelId) => ({ kind: JOB_KIND, key: answerFulfilmentRequestsJob.key(channelId), payload: { channelId } })));
+  await ctx.queue.add(tx, answerFulfilmentRequestsJob, channelIds.map((channelId) => ({ channelId })));
 }
 
 /**
@@ -165,7 +164,7 @@ export async function ensureFulfilmentRequests(ctx: AppContext, tx: Db, channelI
  * at the next turn (coalesced; a run under way runs again when it ends).
  */
 export async function wakeFulfilmentRequests(tx: Db, now: number, channelId?: string): Promise<boolean> {
-  return (await wakeJobs(tx, channelId ? { key: answerFulfilmentRequestsJob.key(channelId) } : { kind: JOB_KIND }, now)) > 0;
+  return (await wakeJobs(tx, channelId ? { key: answerFulfilmentRequestsJob.key({ channelId }) } : { kind: JOB_KIND }, now)) > 0;
 }
 
 async function record(tx: Db, now: Date, orderId: string, type: string, data: object): Promise<void> {

@@ -7,6 +7,7 @@ import { InputError } from './errors.ts';
 import { ensureChannelJobs } from './channel-jobs.ts';
 import { wakeBackorderFill } from './fill-backorders.ts';
 import { queuePriceSync } from './sync-channel-prices.ts';
+import { wakeStockSyncs } from './sync-channel-stock.ts';
 import type { SetupDocument } from './setup-document.ts';
 
 export interface ApplyReport {
@@ -38,8 +39,12 @@ export async function applySetup(ctx: AppContext, doc: SetupDocument, options: {
     await queuePriceSync(ctx, tx, [...repriced], now);
     // New stock may fill backorders.
     if (doc.products.length) await wakeBackorderFill(tx, now);
-    // A new public address or channel settings: fulfilment services are registered (or moved) now, not at the next turn.
-    if (report.created.length || report.updated.length) await wakeFulfilmentRequests(tx, now);
+    if (report.created.length || report.updated.length) {
+      // New offers or buffers change what can be promised: every channel hears it now, not at its sync's next turn.
+      await wakeStockSyncs(tx, now);
+      // A new public address or channel settings: fulfilment services are registered (or moved) now, not at the next turn.
+      await wakeFulfilmentRequests(tx, now);
+    }
     if (report.dryRun) throw new DryRunRollback();
   };
   try {

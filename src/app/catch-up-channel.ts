@@ -1,6 +1,6 @@
 import { insertDelivery } from '../store/deliveries.repo.ts';
 import type { OrderMessage, WebhookHealth } from '../connectors/channels/sales-channel.ts';
-import { defineJob } from '../jobs/job.ts';
+import { defineJob, jobKind } from '../jobs/job.ts';
 import { getSetting } from '../store/partners.repo.ts';
 import type { Db } from '../store/schema.ts';
 import { channelWebhookUrl, openSalesChannel } from './channel-access.ts';
@@ -26,11 +26,10 @@ const PAGES_PER_RUN = 50;
  * is disabled or gone.
  */
 export const catchUpChannelJob = {
-  kind: 'channel.catch-up',
-  key: (channelId: string) => `channel.catch-up:${channelId}`,
+  ...jobKind<{ channelId: string }>('channel.catch-up', (p) => `channel.catch-up:${p.channelId}`),
   bind: (ctx: AppContext) =>
     defineJob<{ channelId: string }>({
-      kind: 'channel.catch-up',
+      kind: catchUpChannelJob.kind,
       maxAttempts: 10,
       timeoutMs: 5 * 60_000,
       backoff: { baseMs: 5_000, capMs: 10 * 60_000 },
@@ -105,7 +104,7 @@ async function storeFound(ctx: AppContext, tx: Db, channelId: string, found: rea
     const deliveryId = `poll:${message.incoming.externalId}:${message.sourceUpdatedAt.getTime()}`;
     const stored = { channelId, deliveryId, topic: POLLED_TOPIC, payload: JSON.stringify(message), triggeredAt: message.sourceUpdatedAt.getTime(), receivedAt: now };
     if (!(await insertDelivery(tx, stored))) continue;
-    await ctx.queue.enqueue(tx, { kind: processChannelDeliveryJob.kind, key: `channel.delivery:${channelId}:${deliveryId}`, payload: { channelId, deliveryId } });
+    await ctx.queue.add(tx, processChannelDeliveryJob, [{ channelId, deliveryId }]);
   }
 }
 
@@ -126,5 +125,5 @@ async function recordHealth(tx: Db, channelId: string, previousJson: string | nu
 /** Makes sure every channel has its recurring catch-up poll queued (one job per channel, by key). */
 export async function ensureCatchUp(ctx: AppContext, tx: Db, channelIds: readonly string[]): Promise<void> {
   if (channelIds.length === 0) return;
-  await ctx.queue.enqueue(tx, channelIds.map((channelId) => ({ kind: catchUpChannelJob.kind, key: catchUpChannelJob.key(channelId), payload: { channelId } })));
+  await ctx.queue.add(tx, catchUpChannelJob, channelIds.map((channelId) => ({ channelId })));
 }

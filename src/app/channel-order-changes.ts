@@ -180,7 +180,7 @@ async function cancelLines(
   // Stop the queued sends first: a send job that is not pending and untried any more has (maybe) reached the supplier.
   const stopped: string[] = [];
   for (const po of purchaseOrders.filter((p) => plan.cancelPurchaseOrders.includes(p.id))) {
-    if (po.state === 'pending' && !(await cancelPendingJob(tx, `${sendPurchaseOrderJob.kind}:${po.poNumber}`, now.getTime(), true))) {
+    if (po.state === 'pending' && !(await cancelPendingJob(tx, sendKey(po), now.getTime(), true))) {
       if (options.allOrNothing) throw new CancellationOvertaken(`${po.poNumber} was claimed for sending meanwhile`);
       const lines = po.lines.map((l) => l.orderLineNumber);
       plan.cancelLines = plan.cancelLines.filter((n) => !lines.includes(n));
@@ -252,18 +252,20 @@ function forCancel(po: PurchaseOrder, neverSent: ReadonlySet<string>): PurchaseO
 async function unsentQueued(tx: Db, purchaseOrders: readonly PurchaseOrder[]): Promise<Set<string>> {
   const queued = purchaseOrders.filter((po) => po.state === 'pending');
   if (queued.length === 0) return new Set();
+  const byKey = new Map(queued.map((po) => [sendKey(po), po.poNumber]));
   const rows = await tx
     .selectFrom('jobs')
     .select('key')
-    .where(
-      'key',
-      'in',
-      queued.map((po) => `${sendPurchaseOrderJob.kind}:${po.poNumber}`),
-    )
+    .where('key', 'in', [...byKey.keys()])
     .where('state', '=', 'pending')
     .where('attempts', '=', 0)
     .execute();
-  return new Set(rows.map((r) => r.key.slice(sendPurchaseOrderJob.kind.length + 1)));
+  return new Set(rows.map((r) => byKey.get(r.key)!));
+}
+
+/** The key of a purchase order's send job. */
+function sendKey(po: Pick<PurchaseOrder, 'id' | 'poNumber'>): string {
+  return sendPurchaseOrderJob.key({ purchaseOrderId: po.id, poNumber: po.poNumber });
 }
 
 /**

@@ -3,7 +3,7 @@ import { orderLineMachine } from '../domain/order.machine.ts';
 import { nextOrderState, type Order } from '../domain/order.ts';
 import { planPurchaseOrders } from '../domain/purchase-order.ts';
 import { routeLines } from '../domain/routing.ts';
-import { defineJob } from '../jobs/job.ts';
+import { defineJob, jobKind } from '../jobs/job.ts';
 import { loadOrder, saveOrderState } from '../store/orders.repo.ts';
 import { findCatalogFor } from '../store/partners.repo.ts';
 import { insertPurchaseOrders, type NewPurchaseOrder } from '../store/purchase-orders.repo.ts';
@@ -26,11 +26,10 @@ const ORDERS_PER_RUN = 100;
  * an order awaiting payment gets its purchase orders drafted, as at intake.
  */
 export const fillBackordersJob = {
-  kind: 'stock.fill-backorders',
-  key: 'stock.fill-backorders',
+  ...jobKind<Record<string, never>>('stock.fill-backorders', () => 'stock.fill-backorders'),
   bind: (ctx: AppContext) =>
     defineJob<Record<string, never>>({
-      kind: 'stock.fill-backorders',
+      kind: fillBackordersJob.kind,
       maxAttempts: 10,
       timeoutMs: 60_000,
       backoff: { baseMs: 1_000, capMs: 60_000 },
@@ -123,7 +122,7 @@ function holdReasonAfter(order: Order, filledLines: readonly number[]): string |
 
 /** Makes sure the recurring fill is queued (one job, by key). */
 export async function ensureBackorderFill(ctx: AppContext, tx: Db): Promise<void> {
-  await ctx.queue.enqueue(tx, [{ kind: fillBackordersJob.kind, key: fillBackordersJob.key, payload: {} }]);
+  await ctx.queue.add(tx, fillBackordersJob, [{}]);
 }
 
 /**
@@ -131,5 +130,5 @@ export async function ensureBackorderFill(ctx: AppContext, tx: Db): Promise<void
  * cancellation releasing units), instead of at its next turn.
  */
 export async function wakeBackorderFill(tx: Db, now: number): Promise<void> {
-  await wakeJobs(tx, { key: fillBackordersJob.key }, now);
+  await wakeJobs(tx, { key: fillBackordersJob.key({}) }, now);
 }

@@ -1,4 +1,4 @@
-import { defineJob, PermanentError } from '../jobs/job.ts';
+import { defineJob, jobKind, PermanentError } from '../jobs/job.ts';
 import { openSalesChannel } from './channel-access.ts';
 import type { AppContext } from './context.ts';
 import { recordEvents } from '../store/events.repo.ts';
@@ -8,10 +8,10 @@ import { recordEvents } from '../store/events.repo.ts';
  * so a retry is the same event to the channel.
  */
 export const notifyChannelJob = {
-  kind: 'channel.notify',
+  ...jobKind<{ shipmentId: string }>('channel.notify', (p) => `channel.notify:${p.shipmentId}`),
   bind: (ctx: AppContext) =>
     defineJob<{ shipmentId: string }>({
-      kind: 'channel.notify',
+      kind: notifyChannelJob.kind,
       maxAttempts: 10,
       timeoutMs: 30_000,
       backoff: { baseMs: 500, capMs: 10 * 60_000 },

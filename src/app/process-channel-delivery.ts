@@ -1,7 +1,7 @@
 import { ZodError, type ZodType } from 'zod';
 import type { ChannelMessage } from '../connectors/channels/sales-channel.ts';
 import { parseWebhookJson, type ParsedJson } from '../infra/webhook-json.ts';
-import { defineJob, PermanentError } from '../jobs/job.ts';
+import { defineJob, jobKind, PermanentError } from '../jobs/job.ts';
 import { loadDelivery, markDeliveriesProcessed, markDeliveryProcessed, type StoredDelivery } from '../store/deliveries.repo.ts';
 import type { Db } from '../store/schema.ts';
 import { findOrderIdByExternalId } from '../store/orders.repo.ts';
@@ -24,10 +24,10 @@ interface DeliveryJob {
  * of order, and twice). A payload that is not what the channel documents is a dead letter naming the field.
  */
 export const processChannelDeliveryJob = {
-  kind: 'channel.delivery',
+  ...jobKind<DeliveryJob>('channel.delivery', (p) => `channel.delivery:${p.channelId}:${p.deliveryId}`),
   bind: (ctx: AppContext) =>
     defineJob<DeliveryJob>({
-      kind: 'channel.delivery',
+      kind: processChannelDeliveryJob.kind,
       maxAttempts: 8,
       backoff: { baseMs: 500, capMs: 5 * 60_000 },
       // All database work: a batch of deliveries is taken in within one transaction of the worker's.

@@ -79,7 +79,7 @@ export async function recordShipment(ctx: AppContext, supplierId: string, poNumb
     for (const line of [...shipmentLines].sort((a, b) => a.sku.localeCompare(b.sku))) {
       await consumeReservation(tx, { orderId: order.id, lineNumber: line.order_line_number, sku: line.sku, supplierId: po.supplierId, quantity: line.quantity }, now.getTime());
     }
-    await ctx.queue.enqueue(tx, { kind: notifyChannelJob.kind, key: `channel.notify:${shipmentId}`, payload: { shipmentId } });
+    await ctx.queue.add(tx, notifyChannelJob, [{ shipmentId }]);
     await recordEvents(tx, now, [
       { orderId: order.id, subjectType: 'shipment', subjectId: shipmentId, type: 'shipment.created', data: { poNumber, carrier: report.carrier, trackingNumber: report.trackingNumber, lines: report.lines } },
       ...(state !== order.state ? [{ orderId: order.id, subjectType: 'order' as const, subjectId: order.id, type: `order.${state}`, data: { from: order.state } }] : []),

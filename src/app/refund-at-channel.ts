@@ -2,7 +2,7 @@ import { money } from '../domain/money.ts';
 import type { Order } from '../domain/order.ts';
 import { refundShare } from '../domain/refund-share.ts';
 import type { RefundNotice } from '../connectors/channels/sales-channel.ts';
-import { defineJob, PermanentError } from '../jobs/job.ts';
+import { defineJob, jobKind, PermanentError } from '../jobs/job.ts';
 import { loadOrder, refundedLineUnits } from '../store/orders.repo.ts';
 import type { Db } from '../store/schema.ts';
 import { openSalesChannel } from './channel-access.ts';
@@ -22,10 +22,10 @@ interface RefundJob {
  * cannot refund (the operator API's storefront) gets the refund recorded as owed, for a person to make.
  */
 export const refundAtChannelJob = {
-  kind: 'channel.refund',
+  ...jobKind<RefundJob>('channel.refund', (p) => `channel.refund:${p.refundId}`),
   bind: (ctx: AppContext) =>
     defineJob<RefundJob>({
-      kind: 'channel.refund',
+      kind: refundAtChannelJob.kind,
       maxAttempts: 10,
       // Above the channel's own refund timeout (WooCommerce waits up to 120 s for a slow payment gateway).
       timeoutMs: 180_000,
@@ -67,7 +67,7 @@ export async function queueStockRefund(ctx: AppContext, tx: Db, order: Pick<Orde
   const refundId = `rf_${order.id.replace(/^ord_/, '')}_stock`;
   const skus = [...new Set(short.map((l) => l.sku))].join(', ');
   const payload: RefundJob = { orderId: order.id, refundId, lineNumbers: short.map((l) => l.lineNumber), reason: `Out of stock: ${skus}. These items will not be sent; they are refunded.` };
-  await ctx.queue.enqueue(tx, [{ kind: refundAtChannelJob.kind, key: `channel.refund:${refundId}`, payload }]);
+  await ctx.queue.add(tx, refundAtChannelJob, [payload]);
 }
 
 

@@ -1,5 +1,5 @@
 import { purchaseOrderMachine } from '../domain/purchase-order.machine.ts';
-import { defineJob, PermanentError, type JobSuccess } from '../jobs/job.ts';
+import { defineJob, jobKind, PermanentError, type JobSuccess } from '../jobs/job.ts';
 import { flagOverdueAcknowledgements, loadPurchaseOrderHead, loadPurchaseOrderHeads, loadPurchaseOrdersToSend, markPurchaseOrdersSent, savePurchaseOrder, type PurchaseOrder } from '../store/purchase-orders.repo.ts';
 import type { Db } from '../store/schema.ts';
 import type { PurchaseOrderMessage } from '../connectors/suppliers/supplier-transport.ts';
@@ -12,6 +12,8 @@ import { ROWS_PER_STATEMENT } from '../store/statement.ts';
 
 interface PoJob {
   purchaseOrderId: string;
+  /** The job's key (a job queued before it was in the payload has none; only the id is read). */
+  poNumber: string;
 }
 
 /** A PO the supplier took, for the transaction that finishes its job (with the others finished in it). */
@@ -32,13 +34,13 @@ export function purchaseOrderJobs(ctx: AppContext) {
  * dead-letter list for an operator's replay.
  */
 export const sendPurchaseOrderJob = {
-  kind: 'po.send',
+  ...jobKind<PoJob>('po.send', (p) => `po.send:${p.poNumber}`),
   bind: (ctx: AppContext) => {
     const transports = new SupplierTransports(ctx);
     // The jobs of one claim start together: their POs are read together, each still after its job was claimed.
     const toSend = coalescedReads((ids: readonly string[]) => loadPurchaseOrdersToSend(ctx.store.db, ids), ROWS_PER_STATEMENT);
     return defineJob<PoJob, SentPurchaseOrder>({
-      kind: 'po.send',
+      kind: sendPurchaseOrderJob.kind,
       maxAttempts: 8,
       timeoutMs: 30_000,
       backoff: { baseMs: 500, capMs: 5 * 60_000 },
@@ -68,11 +70,10 @@ const ACK_SWEEP_PAGE = 500;
  * job for all of them, each PO flagged once in the timeline (`purchase_order.ack_overdue`).
  */
 export const ackSweepJob = {
-  kind: 'po.ack-sweep',
-  key: 'po.ack-sweep',
+  ...jobKind<Record<string, never>>('po.ack-sweep', () => 'po.ack-sweep'),
   bind: (ctx: AppContext) =>
     defineJob<Record<string, never>>({
-      kind: 'po.ack-sweep',
+      kind: ackSweepJob.kind,
       maxAttempts: 10,
       timeoutMs: 60_000,
       backoff: { baseMs: 1_000, capMs: 60_000 },
@@ -95,7 +96,7 @@ export const ackSweepJob = {
 
 /** Makes sure the recurring sweep is queued (one job, by key). */
 export async function ensureAckSweep(ctx: AppContext, tx: Db): Promise<void> {
-  await ctx.queue.enqueue(tx, [{ kind: ackSweepJob.kind, key: ackSweepJob.key, payload: {} }]);
+  await ctx.queue.add(tx, ackSweepJob, [{}]);
 }
 
 /** The PO as it leaves: blind, in the retailer's name, shipped to the order's customer. */

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { money } from '../domain/money.ts';
-import { defineJob } from '../jobs/job.ts';
+import { defineJob, jobKind } from '../jobs/job.ts';
 import type { PriceUpdate, SkippedStock } from '../connectors/channels/sales-channel.ts';
 import type { Db } from '../store/schema.ts';
 import { openSalesChannel } from './channel-access.ts';
@@ -15,11 +15,18 @@ const PRICES_PER_RUN = 10_000;
  * records what it was told in the job's commit. Queued when a setup change reprices SKUs (and once at start, for
  * anything left over); a price the channel refused is reported and tried again by the next sync.
  */
+/** One channel's price sync, asked for at `requestedAt` (older payloads have none; only the channel is read). */
+interface PriceSyncJob {
+  channelId: string;
+  requestedAt: number;
+}
+
 export const syncChannelPricesJob = {
-  kind: 'channel.price-sync',
+  // A fresh key for each request (its time): a finished sync does not block the next.
+  ...jobKind<PriceSyncJob>('channel.price-sync', (p) => `channel.price-sync:${p.channelId}:${p.requestedAt}`),
   bind: (ctx: AppContext) =>
-    defineJob<{ channelId: string }>({
-      kind: 'channel.price-sync',
+    defineJob<PriceSyncJob>({
+      kind: syncChannelPricesJob.kind,
       maxAttempts: 10,
       timeoutMs: 5 * 60_000,
       backoff: { baseMs: 1_000, capMs: 5 * 60_000 },
@@ -56,9 +63,10 @@ export const syncChannelPricesJob = {
 /** Queues one price sync for each of these channels (a fresh key each time: a finished sync does not block the next). */
 export async function queuePriceSync(ctx: AppContext, tx: Db, channelIds: readonly string[], now: number): Promise<void> {
   if (channelIds.length === 0) return;
-  await ctx.queue.enqueue(
+  await ctx.queue.add(
     tx,
-    channelIds.map((channelId) => ({ kind: syncChannelPricesJob.kind, key: `${syncChannelPricesJob.kind}:${channelId}:${now}`, payload: { channelId } })),
+    syncChannelPricesJob,
+    channelIds.map((channelId) => ({ channelId, requestedAt: now })),
   );
 }
 

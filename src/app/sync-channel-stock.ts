@@ -1,7 +1,8 @@
 import { allocatedToChannel, availableToPromise, type Allocation } from '../domain/stock.ts';
-import { defineJob } from '../jobs/job.ts';
+import { defineJob, jobKind } from '../jobs/job.ts';
 import { findChannel } from '../store/partners.repo.ts';
-import { changedLevels, recordStockTold, STOCK_SYNC_JOB_KIND, type ChangedLevel } from '../store/stock.repo.ts';
+import { changedLevels, recordStockTold, type ChangedLevel } from '../store/stock.repo.ts';
+import { wakeJobs } from '../jobs/queue.ts';
 import type { Db } from '../store/schema.ts';
 import type { SalesChannel, SkippedStock, StockUpdate } from '../connectors/channels/sales-channel.ts';
 import type { AppContext } from './context.ts';
@@ -24,12 +25,30 @@ const OVERLAP_MS = 5_000;
  * their current value, and only those that differ from what the channel was last told, in the channel's batch size.
  * A full pass (`full: true`) compares every SKU, correcting any drift, and records how many it corrected.
  */
+const STOCK_SYNC_JOB_KIND = 'channel.stock-sync';
+
+/**
+ * Brings every channel's next stock sync forward to now, in the caller's transaction, so a change of supply (a feed
+ * of many SKUs) goes out at once instead of at the sync's next turn (up to a second later). Coalesced: a sync already
+ * due is left alone, so any number of changes before it runs cost one run. A sync running at that moment runs again
+ * as soon as it finishes (wakeJobs), not a second later. Orders do not call this: they change a few SKUs each, the
+ * next turn is soon enough, and on PostgreSQL concurrent orders would queue on the job rows' locks.
+ */
+export async function wakeStockSyncs(tx: Db, now: number): Promise<void> {
+  await wakeJobs(tx, { kind: STOCK_SYNC_JOB_KIND }, now);
+}
+
+/** One channel's sync; `full` compares every SKU, not only those changed since the last. */
+interface StockSyncJob {
+  channelId: string;
+  full?: boolean;
+}
+
 export const syncChannelStockJob = {
-  kind: STOCK_SYNC_JOB_KIND,
-  key: (channelId: string) => `${STOCK_SYNC_JOB_KIND}:${channelId}`,
+  ...jobKind<StockSyncJob>(STOCK_SYNC_JOB_KIND, (p) => `${STOCK_SYNC_JOB_KIND}:${p.channelId}`),
   bind: (ctx: AppContext) =>
-    defineJob<{ channelId: string; full?: boolean }>({
-      kind: STOCK_SYNC_JOB_KIND,
+    defineJob<StockSyncJob>({
+      kind: syncChannelStockJob.kind,
       maxAttempts: 10,
       timeoutMs: 60_000,
       backoff: { baseMs: 1_000, capMs: 60_000 },
@@ -148,7 +167,7 @@ async function recordTold(tx: Db, channelId: string, updates: readonly StockUpda
 export async function ensureStockSync(ctx: AppContext): Promise<void> {
   const channels = await ctx.store.db.selectFrom('channels').select('id').execute();
   if (channels.length === 0) return;
-  await ctx.store.transact((tx) => ctx.queue.enqueue(tx, channels.map((c) => ({ kind: syncChannelStockJob.kind, key: syncChannelStockJob.key(c.id), payload: { channelId: c.id } }))));
+  await ctx.store.transact((tx) => ctx.queue.add(tx, syncChannelStockJob, channels.map((c) => ({ channelId: c.id }))));
 }
 
 /** True for the first run after each reconcile boundary (runs are a second apart; a late one still crosses it). */

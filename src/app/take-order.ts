@@ -183,9 +183,10 @@ function takenEvents(t: { orderId: OrderId; incoming: IncomingOrder; routes: rea
  * POs, for the sweep).
  */
 export async function queuePurchaseOrders(ctx: AppContext, tx: Db, purchaseOrders: readonly { id: string; poNumber: string }[]): Promise<void> {
-  await ctx.queue.enqueue(
+  await ctx.queue.add(
     tx,
-    purchaseOrders.map(({ id, poNumber }) => ({ kind: sendPurchaseOrderJob.kind, key: `${sendPurchaseOrderJob.kind}:${poNumber}`, payload: { purchaseOrderId: id } })),
+    sendPurchaseOrderJob,
+    purchaseOrders.map(({ id, poNumber }) => ({ purchaseOrderId: id, poNumber })),
   );
 }
 

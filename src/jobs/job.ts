@@ -72,6 +72,23 @@ export interface JobContext {
   readonly signal: AbortSignal;
 }
 
+/**
+ * A kind of job as use cases queue it: its name, the type of its payload, and how the job's idempotency key follows
+ * from the payload, so no use case builds a key by hand and two that queue the same work cannot spell it apart.
+ *
+ * @example
+ * export const notifyChannel = jobKind('channel.notify', (p: { shipmentId: string }) => `channel.notify:${p.shipmentId}`);
+ * await ctx.queue.add(tx, notifyChannel, [{ shipmentId }]);     // a second add of the same shipment adds nothing
+ */
+export interface JobKind<P> {
+  readonly kind: string;
+  key(payload: P): string;
+}
+
+export function jobKind<P>(kind: string, key: (payload: P) => string): JobKind<P> {
+  return { kind, key };
+}
+
 export interface NewJob {
   kind: string;
   /** Stable idempotency key: enqueuing a key still in the queue (pending, running, dead, or kept as done) creates no second job. */

@@ -2,7 +2,7 @@ import type { Clock, IdGenerator } from '../domain/ids.ts';
 import type { Selectable } from 'kysely';
 import { insertJobs } from '../store/jobs.repo.ts';
 import type { Database, Db } from '../store/schema.ts';
-import type { AnyJobDefinition, NewJob } from './job.ts';
+import type { AnyJobDefinition, JobKind, NewJob } from './job.ts';
 
 const DEAD_COLUMNS = ['id', 'kind', 'key', 'payload', 'state', 'attempts', 'max_attempts', 'run_at', 'last_error', 'created_at', 'updated_at'] as const;
 
@@ -34,6 +34,17 @@ export class JobQueue {
    */
   enqueuedIn(tx: Db): boolean {
     return this.#enqueuedIn.delete(tx);
+  }
+
+  /**
+   * Queues jobs of one kind in the caller's transaction, each keyed by its kind from its payload (one statement
+   * however many); a key already in the queue is skipped.
+   */
+  add<P>(tx: Db, kind: JobKind<P>, payloads: readonly P[], options: { runAt?: Date } = {}): Promise<void> {
+    return this.enqueue(
+      tx,
+      payloads.map((payload) => ({ kind: kind.kind, key: kind.key(payload), payload, ...(options.runAt ? { runAt: options.runAt } : {}) })),
+    );
   }
 
   /** Writes jobs in the caller's transaction (one statement however many); a key already present is skipped. */

@@ -5,7 +5,7 @@ import type { Clock } from '../domain/ids.ts';
 import { ulidIds } from '../infra/ids.ts';
 import { migrateToLatest } from '../store/migrate.ts';
 import { openStore, type Store } from '../store/store.ts';
-import { defineJob, PermanentError, type AnyJobDefinition, type JobDefinition } from './job.ts';
+import { defineJob, jobKind, PermanentError, type AnyJobDefinition, type JobDefinition } from './job.ts';
 import { JobQueue, listDeadLetters, replayDeadLetter, wakeJobs } from './queue.ts';
 import { Worker } from './worker.ts';
 
@@ -389,6 +389,20 @@ describeEachDatabase('the job worker', (dialect) => {
     await enqueue('second');
     await until('the first pruned', () => finished('first'));
     expect((await job('second')).state).toBe('done');
+  });
+
+  it('a kind keys its jobs from their payloads: queueing the same work twice queues it once', async () => {
+    const runs: string[] = [];
+    const notify = jobKind('test.notify', (p: { shipmentId: string }) => `test.notify:${p.shipmentId}`);
+    const { worker, queue, finished } = setUp([
+      defineJob<{ shipmentId: string }>({ kind: notify.kind, maxAttempts: 1, timeoutMs: 1_000, backoff: { baseMs: 10, capMs: 10 }, run: async (p) => void runs.push(p.shipmentId) }),
+    ]);
+    await store.transact((tx) => queue.add(tx, notify, [{ shipmentId: 's1' }, { shipmentId: 's2' }]));
+    await store.transact((tx) => queue.add(tx, notify, [{ shipmentId: 's1' }]));
+    expect((await store.db.selectFrom('jobs').select('key').orderBy('key').execute()).map((r) => r.key)).toEqual(['test.notify:s1', 'test.notify:s2']);
+    worker.start();
+    await until('both done', async () => (await finished('test.notify:s1')) && (await finished('test.notify:s2')));
+    expect(runs.sort()).toEqual(['s1', 's2']);
   });
 
   it('a worker given kinds claims only those', async () => {

@@ -2,14 +2,11 @@ import { sql } from 'kysely';
 import { availableToPromise, supplyOf } from '../domain/stock.ts';
 import type { Db } from './schema.ts';
 import { ROWS_PER_STATEMENT, statement } from './statement.ts';
-import { wakeJobs } from '../jobs/queue.ts';
-
-/** The recurring per-channel stock sync (app/sync-channel-stock.ts), which reads what this file writes. */
-export const STOCK_SYNC_JOB_KIND = 'channel.stock-sync';
 
 /**
  * Recomputes what the SKUs' suppliers offer (reported stock less safety buffers) into `stock_levels`, keeping what
- * is reserved, and wakes the channels' stock syncs. Called whenever offers or buffers change, in the same transaction.
+ * is reserved. Called whenever offers or buffers change, in the same transaction (whose use case then wakes the
+ * channels' stock syncs: app/sync-channel-stock.ts wakeStockSyncs).
  */
 export async function refreshSupply(tx: Db, skus: readonly string[], now: number): Promise<void> {
   if (skus.length === 0) return;
@@ -27,18 +24,6 @@ export async function refreshSupply(tx: Db, skus: readonly string[], now: number
       .onConflict((oc) => oc.column('sku').doUpdateSet({ bounded: supply.bounded ? 1 : 0, on_hand: supply.units, updated_at: now }))
       .execute();
   }
-  await wakeStockSyncs(tx, now);
-}
-
-/**
- * Brings every channel's next stock sync forward to now, in the caller's transaction, so a change of supply (a feed
- * of many SKUs) goes out at once instead of at the sync's next turn (up to a second later). Coalesced: a sync already
- * due is left alone, so any number of changes before it runs cost one run. A sync running at that moment runs again
- * as soon as it finishes (wakeJobs), not a second later. Orders do not call this: they change a few SKUs each, the next turn is soon enough, and
- * on PostgreSQL concurrent orders would queue on the job rows' locks.
- */
-export async function wakeStockSyncs(tx: Db, now: number): Promise<void> {
-  await wakeJobs(tx, { kind: STOCK_SYNC_JOB_KIND }, now);
 }
 
 /** A bounded SKU's level changed since a time, with what one channel was last told of it (null: never told). */
