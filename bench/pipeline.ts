@@ -377,6 +377,8 @@ class WebhookSender {
 /** Polls the hub's /metrics every 250 ms: the most due jobs seen, and the worker's claim counters over time. */
 class MetricsPoller {
   maxDue = 0;
+  /** The longest the hub's event loop was held at once (prom-client's lag histogram, reset at every scrape). */
+  maxLoopLagMs = 0;
   readonly claims: { at: number; claims: number; seconds: number }[] = [];
   #stopped = false;
   readonly #done: Promise<void>;
@@ -387,6 +389,7 @@ class MetricsPoller {
 
   resetMax(): void {
     this.maxDue = 0;
+    this.maxLoopLagMs = 0;
   }
 
   /** Mean claim time (ms) over the window before now: Δseconds / Δclaims of the hub's worker. */
@@ -408,6 +411,7 @@ class MetricsPoller {
       try {
         const samples = parsePrometheus(await this.hub.metrics());
         this.maxDue = Math.max(this.maxDue, sumOf(samples, 'waybill_jobs_due'));
+        this.maxLoopLagMs = Math.max(this.maxLoopLagMs, sumOf(samples, 'nodejs_eventloop_lag_max_seconds') * 1000);
         this.claims.push({
           at: performance.now(),
           claims: sumOf(samples, 'waybill_job_claims_total'),
@@ -799,6 +803,7 @@ interface SteadyOutcome {
   p99Ms: number;
   maxMs: number;
   maxDue: number;
+  maxLoopLagMs: number;
   ratePerS: number;
   maxSendLagMs: number;
   /** Webhook sent → answered 200 (the intake's share) and answered → PO received (the worker's share). */
@@ -859,6 +864,7 @@ async function steady(fresh: FreshDatabase, db: DbName): Promise<SteadyOutcome> 
         p99Ms: percentile(lat, 99),
         maxMs: lat[lat.length - 1] ?? Number.NaN,
         maxDue: poller.maxDue,
+        maxLoopLagMs: poller.maxLoopLagMs,
         ratePerS: (measured - 1) / ((sender.sentAt[n - 1]! - sender.sentAt[warm]!) / 1000),
         maxSendLagMs: sender.maxLagMs,
         intake: { p50Ms: percentile(intake, 50), p99Ms: percentile(intake, 99) },
@@ -1074,6 +1080,7 @@ export async function runPipeline(
           answered_to_po_p50_ms: ms(s.afterAnswer.p50Ms),
           answered_to_po_p99_ms: ms(s.afterAnswer.p99Ms),
           max_jobs_due: s.maxDue,
+          max_event_loop_lag_ms: ms(s.maxLoopLagMs),
           duplicates: s.duplicates,
           note: `open loop ${STEADY_RATE}/s, ${STEADY_WARMUP_S} s warm-up not counted; webhook sent → PO received`,
         }),
@@ -1082,7 +1089,7 @@ export async function runPipeline(
         `${db} steady ${round(s.ratePerS, 0)} orders/s: webhook→PO p50 ${ms(s.p50Ms)} ms, p99 ${ms(s.p99Ms)} ms, ` +
           `max ${ms(s.maxMs)} ms (target p99 ≤ ${P99_TARGET_MS} ms); of it webhook→200 p50 ${ms(s.intake.p50Ms)} ms, ` +
           `p99 ${ms(s.intake.p99Ms)} ms, then 200→PO p50 ${ms(s.afterAnswer.p50Ms)} ms, p99 ${ms(s.afterAnswer.p99Ms)} ms; ` +
-          `max ${s.maxDue} jobs due` +
+          `max ${s.maxDue} jobs due, the hub's event loop held up to ${ms(s.maxLoopLagMs)} ms at once` +
           (s.maxDue > STEADY_RATE ? ' (the queue grew: the hub does not keep up at this rate)' : ''),
       );
     });
