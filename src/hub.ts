@@ -19,6 +19,7 @@ import type { SalesChannelAdapter } from './connectors/channels/sales-channel.ts
 import { createShopifyAdapter } from './connectors/channels/shopify/index.ts';
 import type { ServedVersionNote } from './connectors/channels/shopify/api-version.ts';
 import { noteServedApiVersion } from './app/channel-api-version.ts';
+import { maintainDatabaseJob } from './app/maintain-database.ts';
 import { supplierTransports } from './connectors/suppliers/registry.ts';
 import type { Clock, IdGenerator } from './domain/ids.ts';
 import type { HttpLimits } from './http/limits.ts';
@@ -99,7 +100,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     channels: withShopifyVersionNotes(salesChannels, { db: store.db, clock, log }),
     log,
   };
-  for (const job of [sendPurchaseOrderJob.bind(ctx), ackSweepJob.bind(ctx), notifyChannelJob.bind(ctx), processChannelDeliveryJob.bind(ctx), syncChannelStockJob.bind(ctx), refundAtChannelJob.bind(ctx), syncChannelPricesJob.bind(ctx), catchUpChannelJob.bind(ctx), answerFulfilmentRequestsJob.bind(ctx), fillBackordersJob.bind(ctx)]) jobs.set(job.kind, job);
+  for (const job of [sendPurchaseOrderJob.bind(ctx), ackSweepJob.bind(ctx), notifyChannelJob.bind(ctx), processChannelDeliveryJob.bind(ctx), syncChannelStockJob.bind(ctx), refundAtChannelJob.bind(ctx), syncChannelPricesJob.bind(ctx), catchUpChannelJob.bind(ctx), answerFulfilmentRequestsJob.bind(ctx), fillBackordersJob.bind(ctx), maintainDatabaseJob.bind(ctx)]) jobs.set(job.kind, job);
 
   if (options.worker) {
     // A misspelt kind would leave a worker idle for ever, silently.

@@ -3,12 +3,13 @@ import type { AppContext } from './context.ts';
 import { ensureCatchUp } from './catch-up-channel.ts';
 import { ensureBackorderFill } from './fill-backorders.ts';
 import { ensureAckSweep } from './send-purchase-order.ts';
+import { ensureDatabaseMaintenance } from './maintain-database.ts';
 import { queuePriceSync } from './sync-channel-prices.ts';
 import { ensureStockSync } from './sync-channel-stock.ts';
 
 /**
  * Every channel's background work, queued where it is missing: the stock sync, the catch-up poll and the look at
- * fulfilment requests (one recurring job each, by key), and the filling of backorders when stock comes back, and the sweep of overdue acknowledgements. At start (`resume`), also a price sync for every channel with prices (it sends only what the channel
+ * fulfilment requests (one recurring job each, by key), and the filling of backorders when stock comes back, the sweep of overdue acknowledgements and the database's housekeeping. At start (`resume`), also a price sync for every channel with prices (it sends only what the channel
  * was not told; a setup change queues its own).
  */
 export async function ensureChannelJobs(ctx: AppContext, options: { resume?: boolean } = {}): Promise<void> {
@@ -16,6 +17,7 @@ export async function ensureChannelJobs(ctx: AppContext, options: { resume?: boo
   await ctx.store.transact(async (tx) => {
     await ensureBackorderFill(ctx, tx);
     await ensureAckSweep(ctx, tx);
+    await ensureDatabaseMaintenance(ctx, tx);
   });
   const channels = (await ctx.store.db.selectFrom('channels').select('id').execute()).map((c) => c.id);
   if (channels.length === 0) return;

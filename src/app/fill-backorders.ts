@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { OrderId } from '../domain/ids.ts';
 import { orderLineMachine } from '../domain/order.machine.ts';
 import { nextOrderState, type Order } from '../domain/order.ts';
@@ -51,7 +52,8 @@ async function ordersWithFillableLines(db: Db): Promise<OrderId[]> {
     .innerJoin('orders', 'orders.id', 'order_lines.order_id')
     .innerJoin('stock_levels', 'stock_levels.sku', 'order_lines.sku')
     .select(['orders.id', 'orders.created_at'])
-    .where('order_lines.state', '=', 'backordered')
+    // A literal, not a bound value: only then may the planners use the index of backordered lines (0010).
+    .where('order_lines.state', '=', sql.lit('backordered'))
     .where((eb) => eb.or([eb('stock_levels.bounded', '=', 0), eb(eb('stock_levels.on_hand', '-', eb.ref('stock_levels.reserved')), '>=', eb.ref('order_lines.quantity'))]))
     .groupBy(['orders.id', 'orders.created_at'])
     .orderBy('orders.created_at')

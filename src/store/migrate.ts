@@ -9,6 +9,7 @@ import * as laterPurchaseOrders from './migrations/0006-later-purchase-orders.ts
 import * as stockChangesInOrder from './migrations/0007-stock-changes-in-order.ts';
 import * as orderCharges from './migrations/0008-order-charges.ts';
 import * as acknowledgementTimers from './migrations/0009-acknowledgement-timers.ts';
+import * as backorderedLines from './migrations/0010-backordered-lines.ts';
 
 /** Migrations are listed here, in order; both dialects run the same ones. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -21,6 +22,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0007-stock-changes-in-order': stockChangesInOrder,
   '0008-order-charges': orderCharges,
   '0009-acknowledgement-timers': acknowledgementTimers,
+  '0010-backordered-lines': backorderedLines,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -5,6 +5,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { GroupCommit } from './group-commit.ts';
+import { maintainPostgres, maintainSqlite, type Maintained } from './maintenance.ts';
 import type { Database, Db } from './schema.ts';
 import { markDialect, preparedName, type Dialect } from './statement.ts';
 
@@ -35,6 +36,11 @@ export interface Store {
    * `transact` (a commit of its own would cost a sync of its own).
    */
   autocommit<T>(fn: (db: Db) => Promise<T>): Promise<T>;
+  /**
+   * The database's housekeeping, done by Waybill where the server may not (PostgreSQL with autovacuum off or behind):
+   * analyzes the tables that changed much, vacuums those with many dead rows. Outside any transaction.
+   */
+  maintain(): Promise<Maintained>;
   /** Commit batches and the units in them (SQLite), for /metrics. */
   readonly commitStats: { batches: number; units: number };
   close(): Promise<void>;
@@ -80,6 +86,7 @@ function openSqlite(path: string): Store {
     caps: { rowLocks: false },
     transact: (fn) => commits.run(fn),
     autocommit: (fn) => commits.run(fn),
+    maintain: () => maintainSqlite(db),
     commitStats: commits.stats,
     close: () => db.destroy(),
   };
@@ -119,6 +126,7 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Store> 
       }
     },
     autocommit: (fn) => fn(db),
+    maintain: () => maintainPostgres(db),
     commitStats: stats,
     close: () => db.destroy(),
   };
