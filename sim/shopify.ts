@@ -637,6 +637,7 @@ const RUN_SLOTS = 1_000_000;
 
 interface StoreContext {
   seed: number;
+  shopDomain: string;
   vendor: string;
   currency: string;
   digits: number;
@@ -652,6 +653,7 @@ function newStoreContext(opts: ShopifySimOptions): StoreContext {
   const digits = minorDigits(currency);
   return {
     seed: opts.seed ?? 1,
+    shopDomain: opts.shopDomain,
     vendor: opts.shopDomain.split('.')[0] ?? opts.shopDomain,
     currency,
     digits,
@@ -1099,7 +1101,24 @@ export interface ShopifyAdminOptions {
   port?: number;
   /** The shop's clock, which decides the API versions it supports (see ./shopify-graphql.ts); default the wall clock. */
   now?: () => Date;
+  /**
+   * The access scopes the app's token was granted (currentAppInstallation.accessScopes); default those of an app
+   * that fulfils, sets stock and prices, refunds and is a fulfillment service.
+   */
+  accessScopes?: readonly string[];
 }
+
+/** What a merchant grants an order-hub app that does everything Waybill does with a shop. */
+export const FULL_ACCESS_SCOPES: readonly string[] = [
+  'read_orders',
+  'write_orders',
+  'write_merchant_managed_fulfillment_orders',
+  'write_assigned_fulfillment_orders',
+  'write_fulfillments',
+  'write_inventory',
+  'write_products',
+  'read_locations',
+];
 
 /** Something to go wrong with the next call(s) of one operation. */
 export type AdminFault =
@@ -1303,6 +1322,9 @@ class BackOffice {
   readonly salesContext: SalesBookContext;
   /** The app's fulfillment services, their locations, and the requests on the fulfillment orders there. */
   readonly services: FulfillmentServices;
+  /** The shop as `shop` answers, and what the app's token may do (set by the Admin server it answers through). */
+  readonly shop: { name: string; myshopifyDomain: string };
+  accessScopes: readonly string[] = FULL_ACCESS_SCOPES;
 
   constructor(
     store: StoreContext,
@@ -1310,6 +1332,7 @@ class BackOffice {
   ) {
     // A block of its own per run, like the other ids: Shopify ids are global.
     this.lastId = 3_000_000_000_000 + store.runSlot * MAX_ORDERS_PER_RUN;
+    this.shop = { name: store.vendor, myshopifyDomain: store.shopDomain };
     this.inventory = new Inventory(this, store.currency, store.digits);
     const { currency, digits, money } = store;
     this.salesContext = { currency, digits, money, nextId: () => this.nextId() };
@@ -1827,6 +1850,14 @@ const OPERATIONS: Readonly<Record<string, AdminOperation>> = {
   ...priceOperations((office: BackOffice) => office.inventory),
   ...salesOperations<BackOffice>(),
   ...fulfillmentServiceOperations((office: BackOffice) => office.services, fulfillmentOrderLineNode),
+  /** shop { name myshopifyDomain } currentAppInstallation { accessScopes { handle } }: an object each, cost 1 each. */
+  WaybillConnectionTest: {
+    requestedCost: () => 2,
+    run: (office) => {
+      const data = { shop: office.shop, currentAppInstallation: { accessScopes: office.accessScopes.map((handle) => ({ handle })) } };
+      return { data, actualCost: 2, userErrors: false };
+    },
+  },
   /** location(id) { id name isActive }: the shop's primary location when no id is given. */
   WaybillStockLocation: {
     requestedCost: () => 1,
@@ -2340,6 +2371,7 @@ function operationNameOf(request: Record<string, unknown>): string {
 }
 
 async function startAdminServer(office: BackOffice, opts: ShopifyAdminOptions): Promise<ShopifyAdmin> {
+  if (opts.accessScopes) office.accessScopes = opts.accessScopes;
   const server = new AdminServer(office, opts);
   await server.start();
   return server;

@@ -40,6 +40,8 @@ export interface SupplierSimOptions {
 export interface SupplierSim {
   url: string;
   deliveries: number;
+  /** Connection tests taken (signed pings; each is a delivery too). */
+  pings: number;
   received: Map<string, { body: unknown; count: number; idempotencyKey: string }>;
   duplicatesDropped: number;
   acknowledged: Set<string>;
@@ -77,6 +79,7 @@ export async function startSupplierSim(opts: SupplierSimOptions): Promise<Suppli
 class Supplier implements SupplierSim {
   url = '';
   deliveries = 0;
+  pings = 0;
   duplicatesDropped = 0;
   readonly received = new Map<string, { body: unknown; count: number; idempotencyKey: string }>();
   readonly acknowledged = new Set<string>();
@@ -131,6 +134,12 @@ class Supplier implements SupplierSim {
       return sendJson(res, 401, { error: 'invalid signature' });
     }
     const body = parseJson(raw);
+    // Waybill's connection test (docs/wire-formats.md, "Ping"): the signature checked, nothing stored.
+    if (isRecord(body) && body.type === 'ping') {
+      if (typeof body.id !== 'string' || headerValue(req, 'idempotency-key') !== body.id) return sendJson(res, 400, { error: 'Idempotency-Key must be the ping id' });
+      this.pings++;
+      return sendJson(res, 200, { status: 'pong' });
+    }
     const po = parsePurchaseOrder(body);
     if (!po) return sendJson(res, 400, { error: 'not a purchase order' });
     const idempotencyKey = headerValue(req, 'idempotency-key');

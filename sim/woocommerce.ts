@@ -456,6 +456,7 @@ class WooCommerceStore implements WooCommerceSim {
     const { utcOffsetMinutes, digits } = this.store;
     const office = new BackOffice(this.orders, this.now, utcOffsetMinutes, digits, opts.products ?? []);
     office.webhooks = () => this.webhookViews();
+    office.systemStatus = () => systemStatusOf(this.store);
     office.gatewayRefunds = opts.gatewayRefunds ?? true;
     const server = new RestServer(office, opts);
     await server.start();
@@ -640,6 +641,18 @@ interface StoreContext {
   epochMs: number;
   /** Order keys are random per store; fixed per instance so makeOrder(i) is stable. */
   keySalt: string;
+}
+
+/**
+ * A few of the fields of GET /system_status (WC_REST_System_Status_V2_Controller::get_item_schema): `environment`
+ * (home_url, site_url, version, wp_version) and `settings` (currency, its symbol, api_enabled). The rest of the
+ * answer (database, active_plugins, theme, pages, …) is left out.
+ */
+function systemStatusOf(store: StoreContext) {
+  return {
+    environment: { home_url: store.homeUrl.replace(/\/$/, ''), site_url: store.storeUrl, version: store.version, wp_version: WP_VERSION },
+    settings: { api_enabled: true, currency: store.currency, currency_symbol: currencySymbol(store.currency) },
+  };
 }
 
 function newStoreContext(opts: WooCommerceSimOptions): StoreContext {
@@ -1188,7 +1201,8 @@ export type WooRestRoute =
   | 'GET /products'
   | 'POST /products/batch'
   | 'POST /products/:id/variations/batch'
-  | 'GET /webhooks';
+  | 'GET /webhooks'
+  | 'GET /system_status';
 
 export interface WooRestCall {
   method: string;
@@ -1297,6 +1311,8 @@ class BackOffice {
   gatewayRefunds = true;
   gateway: WooGateway | null = null;
   webhooks: () => WooWebhook[] = () => [];
+  /** GET /system_status: the parts of WC_REST_System_Status_V2_Controller's answer a client reads. */
+  systemStatus: () => unknown = () => ({});
   private readonly notesByOrder = new Map<number, WooOrderNote[]>();
   /** Note and meta ids: one sequence, like WordPress's comment and meta tables are each one sequence. */
   private lastId = 9_000;
@@ -1639,6 +1655,7 @@ function matchRoute(method: string, path: string): RouteMatch | undefined {
       run: (o, _q, b) => o.refunds.create(o.orders.get(refunds), b),
     };
   }
+  if (method === 'GET' && path === '/system_status') return { route: 'GET /system_status', run: (o) => ({ status: 200, body: o.systemStatus() }) };
   if (method === 'GET' && path === '/webhooks')
     return { route: 'GET /webhooks', run: (o, q) => o.listWebhooks(q) };
   if (method === 'GET' && path === '/products')

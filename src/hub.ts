@@ -14,13 +14,12 @@ import { fillBackordersJob } from './app/fill-backorders.ts';
 import { syncChannelPricesJob } from './app/sync-channel-prices.ts';
 import { syncChannelStockJob } from './app/sync-channel-stock.ts';
 import { ackSweepJob, sendPurchaseOrderJob } from './app/send-purchase-order.ts';
-import { salesChannels, type ChannelRegistry } from './connectors/channels/registry.ts';
-import type { SalesChannelAdapter } from './connectors/channels/sales-channel.ts';
+import { salesChannels, type ChannelKinds } from './connectors/channels/registry.ts';
 import { createShopifyAdapter } from './connectors/channels/shopify/index.ts';
 import type { ServedVersionNote } from './connectors/channels/shopify/api-version.ts';
 import { noteServedApiVersion } from './app/channel-api-version.ts';
 import { maintainDatabaseJob } from './app/maintain-database.ts';
-import { supplierTransports } from './connectors/suppliers/registry.ts';
+import { supplierTransports, type TransportKinds } from './connectors/suppliers/registry.ts';
 import type { Clock, IdGenerator } from './domain/ids.ts';
 import type { HttpLimits } from './http/limits.ts';
 import { buildServer } from './http/server.ts';
@@ -50,6 +49,9 @@ export interface HubOptions {
   clock?: Clock;
   ids?: IdGenerator;
   log?: Logger;
+  /** The channel and supplier transport kinds this hub knows (default: every one in the registries). */
+  channels?: ChannelKinds;
+  transports?: TransportKinds;
 }
 
 export interface Hub {
@@ -96,8 +98,8 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     ids,
     clock,
     secrets: SecretBox.fromKey(options.secretKey ?? resolveSecretKey(databaseUrl)),
-    transports: supplierTransports,
-    channels: withShopifyVersionNotes(salesChannels, { db: store.db, clock, log }),
+    transports: options.transports ?? supplierTransports,
+    channels: withShopifyVersionNotes(options.channels ?? salesChannels, { db: store.db, clock, log }),
     log,
   };
   for (const job of [sendPurchaseOrderJob.bind(ctx), ackSweepJob.bind(ctx), notifyChannelJob.bind(ctx), processChannelDeliveryJob.bind(ctx), syncChannelStockJob.bind(ctx), refundAtChannelJob.bind(ctx), syncChannelPricesJob.bind(ctx), catchUpChannelJob.bind(ctx), answerFulfilmentRequestsJob.bind(ctx), fillBackordersJob.bind(ctx), maintainDatabaseJob.bind(ctx)]) jobs.set(job.kind, job);
@@ -192,9 +194,10 @@ export function resolveSecretKey(databaseUrl: string): string {
 }
 
 /** The registry with a Shopify adapter that keeps and logs, once, an answer in another API version than asked. */
-function withShopifyVersionNotes(channels: ChannelRegistry, deps: Parameters<typeof noteServedApiVersion>[0]): ChannelRegistry {
+function withShopifyVersionNotes(channels: ChannelKinds, deps: Parameters<typeof noteServedApiVersion>[0]): ChannelKinds {
+  if (!channels.get('shopify')) return channels;
   const servedVersion = (note: ServedVersionNote) => {
     noteServedApiVersion(deps, note).catch((error: unknown) => deps.log.error('could not keep the Shopify API version note', { error: String(error) }));
   };
-  return { ...channels, shopify: createShopifyAdapter({ servedVersion }) as SalesChannelAdapter };
+  return channels.with(createShopifyAdapter({ servedVersion }));
 }

@@ -8,7 +8,8 @@ import { ensureChannelJobs } from './channel-jobs.ts';
 import { wakeBackorderFill } from './fill-backorders.ts';
 import { queuePriceSync } from './sync-channel-prices.ts';
 import { wakeStockSyncs } from './sync-channel-stock.ts';
-import type { SetupDocument } from './setup-document.ts';
+import type { ChannelEntry, SetupDocument } from './setup-document.ts';
+import { splitSetupEntry } from '../connectors/shared/setup-fields.ts';
 
 export interface ApplyReport {
   created: string[];
@@ -124,21 +125,19 @@ function sameSecrets(ctx: AppContext, sealed: string | null, wanted: Record<stri
   return [...keys].every((k) => safeEqual(current[k] ?? '', wanted[k] ?? ''));
 }
 
-function sealOrNull(ctx: AppContext, secrets: Record<string, string | undefined>): { sealed: string | null; plain: Record<string, string> } {
-  const plain = Object.fromEntries(Object.entries(secrets).filter((e): e is [string, string] => e[1] !== undefined));
+function sealOrNull(ctx: AppContext, plain: Record<string, string>): { sealed: string | null; plain: Record<string, string> } {
   return { sealed: Object.keys(plain).length ? ctx.secrets.seal(plain) : null, plain };
 }
 
-async function upsertChannel(ctx: AppContext, tx: Db, c: SetupDocument['channels'][number], now: number): Promise<Change> {
+async function upsertChannel(ctx: AppContext, tx: Db, c: ChannelEntry, now: number): Promise<Change> {
   const row = await tx.selectFrom('channels').selectAll().where('id', '=', c.id).executeTakeFirst();
-  const { secrets, config, notifyUrl } = channelParts(c);
+  const { config, secrets } = splitSetupEntry(kindOf(ctx.channels.get(c.kind), c.kind).setup, c);
   const { sealed, plain } = sealOrNull(ctx, secrets);
   const fields = {
     kind: c.kind,
     name: c.name,
     currency: c.currency,
-    notify_url: notifyUrl,
-    config: config ? JSON.stringify(config) : null,
+    config: Object.keys(config).length ? JSON.stringify(config) : null,
     backorder_policy: c.backorderPolicy,
     allocation: c.allocation ? JSON.stringify(c.allocation) : null,
   };
@@ -158,34 +157,20 @@ async function upsertChannel(ctx: AppContext, tx: Db, c: SetupDocument['channels
   return 'updated';
 }
 
-/** What each kind of channel keeps where: secrets (encrypted), settings (JSON) and the events URL. */
-function channelParts(c: SetupDocument['channels'][number]) {
-  switch (c.kind) {
-    case 'storefront':
-      return { secrets: { notifySecret: c.notifySecret }, config: null, notifyUrl: c.notifyUrl ?? null };
-    case 'shopify':
-      return {
-        secrets: { webhookSecret: c.webhookSecret, previousWebhookSecret: c.previousWebhookSecret, accessToken: c.accessToken },
-        config: { shopDomain: c.shopDomain, ...(c.adminUrl ? { adminUrl: c.adminUrl } : {}), ...(c.locationId ? { locationId: c.locationId } : {}), ...(c.fulfillmentService ? { fulfillmentService: c.fulfillmentService } : {}), ...(c.releaseWhen ? { releaseWhen: c.releaseWhen } : {}) },
-        notifyUrl: null,
-      };
-    case 'woocommerce':
-      return {
-        secrets: { webhookSecret: c.webhookSecret, consumerKey: c.consumerKey, consumerSecret: c.consumerSecret },
-        config: { storeUrl: c.storeUrl, ...(c.restAuth ? { restAuth: c.restAuth } : {}) },
-        notifyUrl: null,
-      };
-  }
+/** The document was read against the same registry: a kind it does not know cannot get here. */
+function kindOf<K>(found: K | undefined, kind: string): K {
+  if (!found) throw new Error(`no adapter of kind ${kind}`);
+  return found;
 }
 
 async function upsertSupplier(ctx: AppContext, tx: Db, s: SetupDocument['suppliers'][number], now: number): Promise<Change> {
   const row = await tx.selectFrom('suppliers').selectAll().where('id', '=', s.id).executeTakeFirst();
-  const { kind, signingSecret, ...config } = s.transport;
-  const { sealed, plain } = sealOrNull(ctx, { signingSecret });
+  const { config, secrets } = splitSetupEntry(kindOf(ctx.transports.get(s.transport.kind), s.transport.kind).setup, s.transport);
+  const { sealed, plain } = sealOrNull(ctx, secrets);
   const fields = {
     name: s.name,
     currency: s.currency,
-    transport_kind: kind,
+    transport_kind: s.transport.kind,
     transport_config: JSON.stringify(config),
     api_token_hash: s.apiToken ? hashToken(s.apiToken) : null,
     ack_within_minutes: s.ackWithinMinutes,

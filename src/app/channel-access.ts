@@ -13,9 +13,8 @@ export function channelWebhookUrl(publicUrl: string, kind: string, channelId: st
  */
 export async function openSalesChannel(ctx: AppContext, channelId: string): Promise<{ channel: ChannelRecord; sales: SalesChannel } | null> {
   const channel = await findChannel(ctx.store.db, channelId);
-  const adapter = channel ? ctx.channels[channel.kind] : undefined;
+  const adapter = channel ? ctx.channels.get(channel.kind) : undefined;
   if (!channel || !adapter) return null;
-  const secrets = channel.sealedSecrets ? ctx.secrets.open(channel.sealedSecrets) : {};
-  const sales = adapter.create(adapter.config.parse({ ...channel.config, notifyUrl: channel.notifyUrl ?? undefined }), adapter.secrets.parse(secrets));
+  const sales = adapter.open(channel.id, channel.config, channel.sealedSecrets ? ctx.secrets.open(channel.sealedSecrets) : {});
   return { channel, sales };
 }

@@ -2,8 +2,8 @@ import type { Clock, IdGenerator } from '../domain/ids.ts';
 import type { SecretBox } from '../infra/secret-box.ts';
 import type { JobQueue } from '../jobs/queue.ts';
 import type { Store } from '../store/store.ts';
-import type { ChannelRegistry } from '../connectors/channels/registry.ts';
-import type { SupplierTransportRegistry } from '../connectors/suppliers/registry.ts';
+import type { ChannelKinds } from '../connectors/channels/registry.ts';
+import type { TransportKinds } from '../connectors/suppliers/registry.ts';
 
 /** Everything a use case may touch, wired by hand in one composition root (src/hub.ts). */
 export interface AppContext {
@@ -12,8 +12,8 @@ export interface AppContext {
   ids: IdGenerator;
   clock: Clock;
   secrets: SecretBox;
-  transports: SupplierTransportRegistry;
-  channels: ChannelRegistry;
+  transports: TransportKinds;
+  channels: ChannelKinds;
   log: Logger;
 }
 

@@ -1,4 +1,5 @@
-import { ZodError, type ZodType } from 'zod';
+import { ZodError } from 'zod';
+import type { ChannelId } from '../domain/ids.ts';
 import type { ChannelMessage } from '../connectors/channels/sales-channel.ts';
 import { parseWebhookJson, type ParsedJson } from '../infra/webhook-json.ts';
 import { defineJob, jobKind, PermanentError } from '../jobs/job.ts';
@@ -125,17 +126,15 @@ function readQuietly(ctx: AppContext, channel: ChannelRecord, { row, parsed }: D
  * documents (naming the field).
  */
 function readStoredDelivery(ctx: AppContext, channel: ChannelRecord | null, delivery: Pick<StoredDelivery, 'channel_id' | 'topic' | 'payload'>, parsed?: ParsedJson): ChannelMessage {
-  const channelId = delivery.channel_id;
-  const adapter = channel ? ctx.channels[channel.kind] : undefined;
-  const interpret = adapter?.interpretWebhook;
+  const channelId = delivery.channel_id as ChannelId;
+  const webhook = channel ? ctx.channels.get(channel.kind)?.webhook : undefined;
   const payload = parseWebhookJson(delivery.payload, parsed);
   // Orders the catch-up poll found are stored already read; webhooks are read by their channel's adapter.
-  const settings = interpret && delivery.topic !== POLLED_TOPIC ? channelSettings(adapter, channelId, channel!.config) : undefined;
   const read =
     delivery.topic === POLLED_TOPIC
       ? () => readPolledOrder(channelId, payload)
-      : interpret
-        ? () => interpret(channelId as never, delivery.topic, payload, settings)
+      : webhook && channel
+        ? () => webhook.interpret(channelId, delivery.topic, payload, channel.config)
         : null;
   if (!read) throw new PermanentError(`channel ${channelId} does not take webhooks`);
   return readMessage(read);
@@ -163,17 +162,6 @@ function readMessage(read: () => ChannelMessage): ChannelMessage {
     if (error instanceof RangeError) throw new PermanentError(`payload: ${error.message}`);
     throw error;
   }
-}
-
-/**
- * The channel's settings as its adapter reads them (Shopify's releaseWhen). They passed at setup; settings a newer
- * Waybill no longer takes are the channel's problem, told as such, not a fault of the payload.
- */
-function channelSettings(adapter: { config: ZodType<unknown> }, channelId: string, config: unknown): unknown {
-  const parsed = adapter.config.safeParse(config);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  throw new PermanentError(`channel ${channelId}'s settings no longer validate (${fieldPath(issue.path) || '(root)'}: ${issue.message}): apply its setup again`);
 }
 
 /** A figure the order cannot hold (money past the safe integer range, a currency mixed in) will never succeed: no retry. */

@@ -18,13 +18,12 @@ export class SupplierTransports {
   constructor(private readonly ctx: Pick<AppContext, 'transports' | 'secrets'>) {}
 
   open(supplier: SupplierRecord): SupplierTransport {
-    const adapter = this.ctx.transports[supplier.transportKind];
+    const adapter = this.ctx.transports.get(supplier.transportKind);
     if (!adapter) throw new PermanentError(`supplier ${supplier.id} uses unknown transport ${supplier.transportKind}`);
     const key = `${supplier.id}\n${supplier.transportKind}\n${JSON.stringify(supplier.transportConfig)}\n${supplier.sealedSecrets ?? ''}`;
     let transport = this.#opened.get(key);
     if (!transport) {
-      const secrets = supplier.sealedSecrets ? this.ctx.secrets.open(supplier.sealedSecrets) : {};
-      transport = adapter.create(adapter.config.parse(supplier.transportConfig), adapter.secrets.parse(secrets));
+      transport = adapter.open(supplier.id, supplier.transportConfig, supplier.sealedSecrets ? this.ctx.secrets.open(supplier.sealedSecrets) : {});
       if (this.#opened.size >= OPENED_LIMIT) this.#opened.clear();
       this.#opened.set(key, transport);
     }

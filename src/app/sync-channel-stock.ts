@@ -58,12 +58,11 @@ export const syncChannelStockJob = {
         // Read before the channel's settings: a settings change after this point is seen at the commit.
         const { watermark, settingsAt } = await syncState(ctx.store.db, channelId);
         const channel = await findChannel(ctx.store.db, channelId);
-        const adapter = channel ? ctx.channels[channel.kind] : undefined;
+        const adapter = channel ? ctx.channels.get(channel.kind) : undefined;
         if (!channel || !adapter) return;
-        const secrets = channel.sealedSecrets ? ctx.secrets.open(channel.sealedSecrets) : {};
-        const sales = adapter.create(adapter.config.parse({ ...channel.config, notifyUrl: channel.notifyUrl ?? undefined }), adapter.secrets.parse(secrets));
+        const sales = adapter.open(channel.id, channel.config, channel.sealedSecrets ? ctx.secrets.open(channel.sealedSecrets) : {});
         const rerunAt = new Date(now.getTime() + STOCK_SYNC_INTERVAL_MS);
-        if (!sales.pushStock || (channel.kind === 'storefront' && !channel.notifyUrl)) return { rerunAt: new Date(now.getTime() + 60_000) };
+        if (!sales.pushStock) return { rerunAt: new Date(now.getTime() + 60_000) };
 
         const since = full ? 0 : watermark - OVERLAP_MS;
         const readAt = ctx.clock.now().getTime();

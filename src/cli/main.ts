@@ -4,7 +4,8 @@ import { parse as parseYaml } from 'yaml';
 import { applySetup } from '../app/apply-setup.ts';
 import { createApiKey, ROLES, type Role } from '../app/api-keys.ts';
 import { InputError } from '../app/errors.ts';
-import { EnvMissingError, interpolateEnv, setupDocument } from '../app/setup-document.ts';
+import { EnvMissingError, interpolateEnv, setupDocument, type SetupDocument } from '../app/setup-document.ts';
+import { testChannelConnection, testSupplierConnection } from '../app/test-connection.ts';
 import { parseInput } from '../app/validation.ts';
 import { createHub, type Hub } from '../hub.ts';
 import { migrateToLatest } from '../store/migrate.ts';
@@ -48,7 +49,8 @@ program
   .description('create or update channels, suppliers, products and offers from a setup file; idempotent')
   .argument('<file>', 'the setup file (YAML), see docs/setup-file.md')
   .option('--dry-run', 'show what would change, change nothing')
-  .action(async (file: string, opts: { dryRun?: boolean }) => {
+  .option('--test', "then test each channel's and supplier's connection; exit 1 if one fails")
+  .action(async (file: string, opts: { dryRun?: boolean; test?: boolean }) => {
     const doc = readSetupFile(file);
     const hub = await createHub({ worker: false, http: false, migrate: true, logLevel: 'warn' });
     try {
@@ -57,6 +59,7 @@ program
       line(report.dryRun ? 'would create' : 'created', report.created);
       line(report.dryRun ? 'would update' : 'updated', report.updated);
       console.log(`unchanged: ${report.unchanged.length}`);
+      if (opts.test && !report.dryRun) process.exitCode = await testConnections(hub, doc);
     } finally {
       await hub.close();
     }
@@ -88,6 +91,19 @@ program
     const { runDemo } = await import('./demo.ts');
     process.exitCode = await runDemo({ once: opts.once ?? false, orders: Number(opts.orders) });
   });
+
+/** Tests every channel and supplier the document names, a line each; 1 when one failed. */
+async function testConnections(hub: Hub, doc: SetupDocument): Promise<number> {
+  const checks = [
+    ...doc.channels.map((c) => ({ what: `channel ${c.id}`, run: () => testChannelConnection(hub.ctx, c.id) })),
+    ...doc.suppliers.map((s) => ({ what: `supplier ${s.id}`, run: () => testSupplierConnection(hub.ctx, s.id) })),
+  ];
+  const results = await Promise.all(checks.map(async (check) => ({ what: check.what, result: await check.run() })));
+  for (const { what, result } of results) console.log(`test ${what}: ${result.ok ? 'ok' : `FAILED (${result.reason})`}: ${result.detail}`);
+  const failed = results.filter((r) => !r.result.ok).length;
+  if (failed) console.error(`${failed} of ${results.length} connection tests failed (the setup was applied)`);
+  return failed ? 1 : 0;
+}
 
 /** Reads, interpolates and validates a setup file; a wrong file is refused with the path of the field. */
 function readSetupFile(file: string) {

@@ -14,6 +14,7 @@ import { healthRoutes } from './routes/health.ts';
 import { orderRoutes } from './routes/orders.ts';
 import { supplierApiRoutes } from './routes/supplier-api.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
+import { connectionRoutes } from './routes/connections.ts';
 
 export interface Guards {
   read: onRequestAsyncHookHandler;
@@ -77,6 +78,7 @@ export async function buildServer(ctx: AppContext, options: ServerOptions): Prom
   await app.register(healthRoutes(ctx, options.metrics));
   await app.register(orderRoutes(ctx, guards));
   await app.register(adminRoutes(ctx, guards, options.jobs));
+  await app.register(connectionRoutes(ctx, guards));
   await app.register(supplierApiRoutes(ctx, supplierAuth(ctx.store.db)));
   await app.register(webhookRoutes(ctx, options.intake));
   return app;

@@ -10,6 +10,7 @@ import * as stockChangesInOrder from './migrations/0007-stock-changes-in-order.t
 import * as orderCharges from './migrations/0008-order-charges.ts';
 import * as acknowledgementTimers from './migrations/0009-acknowledgement-timers.ts';
 import * as backorderedLines from './migrations/0010-backordered-lines.ts';
+import * as channelSettings from './migrations/0011-channel-settings.ts';
 
 /** Migrations are listed here, in order; both dialects run the same ones. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -23,6 +24,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0008-order-charges': orderCharges,
   '0009-acknowledgement-timers': acknowledgementTimers,
   '0010-backordered-lines': backorderedLines,
+  '0011-channel-settings': channelSettings,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

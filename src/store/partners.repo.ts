@@ -1,4 +1,4 @@
-import type { Sku, SupplierId } from '../domain/ids.ts';
+import type { ChannelId, Sku, SupplierId } from '../domain/ids.ts';
 import { money, type CurrencyCode } from '../domain/money.ts';
 import type { Offer } from '../domain/routing.ts';
 import { parseAllocation, type Allocation, type BackorderPolicy } from '../domain/stock.ts';
@@ -6,12 +6,11 @@ import type { Db } from './schema.ts';
 import { ROWS_PER_STATEMENT, statement } from './statement.ts';
 
 export interface ChannelRecord {
-  id: string;
+  id: ChannelId;
   kind: string;
   name: string;
   currency: CurrencyCode;
-  notifyUrl: string | null;
-  /** The kind's own settings (e.g. Shopify's shop domain). */
+  /** The kind's own settings (Shopify's shop domain, the storefront's notifyUrl), as its adapter declares them. */
   config: Record<string, unknown>;
   backorderPolicy: BackorderPolicy;
   /** What of available-to-promise the channel is told (a cap or a share); null: all of it. */
@@ -31,18 +30,17 @@ export interface SupplierRecord {
 
 // Its columns named, not `*`, so that PostgreSQL may keep it prepared (statement.ts).
 const channelById = statement((db, p: { id: string }) =>
-  db.selectFrom('channels').select(['id', 'kind', 'name', 'currency', 'notify_url', 'config', 'backorder_policy', 'allocation', 'secrets']).where('id', '=', p.id),
+  db.selectFrom('channels').select(['id', 'kind', 'name', 'currency', 'config', 'backorder_policy', 'allocation', 'secrets']).where('id', '=', p.id),
 );
 
 export async function findChannel(db: Db, id: string): Promise<ChannelRecord | null> {
   const [row] = (await channelById.run(db, { id })).rows;
   if (!row) return null;
   return {
-    id: row.id,
+    id: row.id as ChannelId,
     kind: row.kind,
     name: row.name,
     currency: row.currency as CurrencyCode,
-    notifyUrl: row.notify_url,
     config: row.config ? (JSON.parse(row.config) as Record<string, unknown>) : {},
     backorderPolicy: row.backorder_policy === 'cancel' ? 'cancel' : 'accept',
     allocation: parseAllocation(row.allocation),

@@ -12,7 +12,6 @@ export interface Database {
     kind: string;
     name: string;
     currency: string;
-    notify_url: string | null;
     /** Non-secret settings of the channel's kind, as JSON (e.g. Shopify's shop domain). */
     config: string | null;
     /** Encrypted JSON of the channel's secrets (see infra/secret-box.ts). */

@@ -1,13 +1,14 @@
-import type { SalesChannelAdapter } from './sales-channel.ts';
+import { KindRegistry } from '../shared/kind-registry.ts';
+import type { ChannelKind } from './channel-adapter.ts';
 import { shopify } from './shopify/index.ts';
 import { storefront } from './storefront/index.ts';
 import { woocommerce } from './woocommerce/index.ts';
 
-export type ChannelRegistry = Readonly<Record<string, SalesChannelAdapter>>;
+export type ChannelKinds = KindRegistry<ChannelKind>;
 
 /** Every sales channel kind Waybill knows. Adding one: its folder, and one line here. */
-export const salesChannels: ChannelRegistry = {
-  storefront: storefront as SalesChannelAdapter,
-  shopify: shopify as SalesChannelAdapter,
-  woocommerce: woocommerce as SalesChannelAdapter,
-};
+export const salesChannels: ChannelKinds = new KindRegistry('channel', [
+  storefront,
+  shopify,
+  woocommerce,
+]);

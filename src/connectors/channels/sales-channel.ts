@@ -1,9 +1,7 @@
-import type { ChannelId } from '../../domain/ids.ts';
 import type { Money } from '../../domain/money.ts';
 import type { FulfilmentRefusal } from '../../domain/fulfilment-request.ts';
 import type { IncomingOrder } from '../../domain/order.ts';
 import type { RefundShare } from '../../domain/refund-share.ts';
-import type { z } from 'zod';
 
 /** A shipment, told to the channel the order came from. */
 export interface FulfilmentNotice {
@@ -17,11 +15,11 @@ export interface FulfilmentNotice {
 }
 
 /**
- * What Waybill tells a sales channel. Orders come in through each channel's own HTTP routes (http/); this is the
- * outbound half. Must be safe to repeat: `eventId` is the idempotency key.
+ * What Waybill tells a sales channel: the outbound half (orders come in through the channel's webhooks, read by its
+ * adapter's `webhook`, or through the operator API). Must be safe to repeat: `eventId` is the idempotency key.
  *
  * @example
- * await storefront.create({ notifyUrl }, { notifySecret }).notifyFulfilment(notice, { signal, now });
+ * await storefront.create({ notifyUrl, timeoutMs: 5000 }, { notifySecret }, { id }).notifyFulfilment(notice, { signal, now });
  */
 export interface SalesChannel {
   notifyFulfilment(notice: FulfilmentNotice, options: { signal: AbortSignal; now: Date }): Promise<void>;
@@ -172,16 +170,4 @@ export interface RefundMessage {
   /** Refunded quantities per line: the channel's line id where it gives one (a SKU can change with its product). */
   lines: { channelLineId: string | null; sku: string; quantity: number }[];
   amount: Money;
-}
-
-export interface SalesChannelAdapter<C = unknown, S = unknown> {
-  readonly kind: string;
-  readonly config: z.ZodType<C>;
-  readonly secrets: z.ZodType<S>;
-  create(config: C, secrets: S): SalesChannel;
-  /**
-   * Reads a stored webhook delivery (channels that push webhooks). Pure: no I/O. Throws a ZodError naming the field
-   * when the payload is not what the channel documents.
-   */
-  interpretWebhook?(channelId: ChannelId, topic: string, payload: unknown, config?: C): ChannelMessage;
 }

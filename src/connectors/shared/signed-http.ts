@@ -2,6 +2,7 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { PermanentError } from '../../domain/permanent-error.ts';
 import { signPayload } from '../../infra/tokens.ts';
+import { answeredWith } from './http-failure.ts';
 
 export interface SignedPost {
   url: string;
@@ -41,8 +42,8 @@ export async function postSigned(request: SignedPost): Promise<{ status: number 
   const { status, detail, location } = await post(request.url, raw, headers, deadline.signal).finally(deadline.clear);
   if ((status >= 200 && status < 300) || status === 409) return { status };
   const message = `${request.url} answered ${status}: ${location ? `redirect to ${location}` : detail}`;
-  if (status === 408 || status === 429 || status >= 500) throw new Error(message);
-  throw new PermanentError(message);
+  if (status === 408 || status === 429 || status >= 500) throw answeredWith(new Error(message), status);
+  throw answeredWith(new PermanentError(message), status);
 }
 
 /**

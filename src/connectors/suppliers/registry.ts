@@ -1,9 +1,10 @@
+import { KindRegistry } from '../shared/kind-registry.ts';
 import { restJson } from './rest-json/index.ts';
-import type { SupplierTransportAdapter } from './supplier-transport.ts';
+import type { TransportKind } from './supplier-transport.ts';
 
-export type SupplierTransportRegistry = Readonly<Record<string, SupplierTransportAdapter>>;
+export type TransportKinds = KindRegistry<TransportKind>;
 
 /** Every supplier transport Waybill knows. Adding one: its folder, and one line here. */
-export const supplierTransports: SupplierTransportRegistry = {
-  'rest-json': restJson as SupplierTransportAdapter,
-};
+export const supplierTransports: TransportKinds = new KindRegistry('transport', [
+  restJson,
+]);

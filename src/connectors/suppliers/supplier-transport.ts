@@ -1,5 +1,7 @@
 import type { z } from 'zod';
 import type { Address } from '../../domain/order.ts';
+import type { ConnectionTestOptions, ConnectionTestResult } from '../shared/connection-test.ts';
+import { readStoredSettings, type SetupFields } from '../shared/setup-fields.ts';
 
 /** A purchase order as it leaves Waybill: blind (the retailer's brand, no retail prices). */
 export interface PurchaseOrderMessage {
@@ -18,18 +20,48 @@ export interface PurchaseOrderMessage {
  * crash is recognised by the supplier. Throw PermanentError when retrying cannot help.
  *
  * @example
- * const transport = restJson.create({ url, timeoutMs: 5000 }, { signingSecret });
+ * const transport = restJson.open('acme', { url, timeoutMs: 5000 }, { signingSecret });
  * await transport.send(po, { signal, now: new Date() });
  */
 export interface SupplierTransport {
   send(po: PurchaseOrderMessage, options: { signal: AbortSignal; now: Date }): Promise<void>;
 }
 
-/** One adapter: its declared settings and secrets (validated by `apply`), and how to build a transport from them. */
-export interface SupplierTransportAdapter<C = unknown, S = unknown> {
+type Out<Shape extends z.ZodRawShape> = z.output<z.ZodObject<Shape>>;
+
+/**
+ * One kind of supplier transport, as its folder declares it: its settings and secrets (the setup document's
+ * `transport` entry is built from them), how to build the transport of one supplier, and a connection test.
+ * Joined to Waybill by one line in ./registry.ts.
+ */
+export interface SupplierTransportAdapter<CS extends z.ZodRawShape, SS extends z.ZodRawShape> extends SetupFields<CS, SS> {
+  /** The setup document's `transport.kind`. */
   readonly kind: string;
-  readonly config: z.ZodType<C>;
-  /** Secrets are stored encrypted and never returned by the API. */
-  readonly secrets: z.ZodType<S>;
-  create(config: C, secrets: S): SupplierTransport;
+  readonly label: string;
+  create(config: Out<CS>, secrets: Out<SS>, supplier: { id: string }): SupplierTransport;
+  /** One cheap real request (a signed ping, an SFTP login) with these settings and secrets. Changes nothing. */
+  test(config: Out<CS>, secrets: Out<SS>, options: ConnectionTestOptions): Promise<ConnectionTestResult>;
 }
+
+/** A transport kind as the rest of Waybill uses it: stored settings and opened secrets checked on the way in. */
+export interface TransportKind {
+  readonly kind: string;
+  readonly label: string;
+  readonly setup: SetupFields;
+  /** The transport of one stored supplier. Settings a newer Waybill no longer takes throw PermanentError. */
+  open(supplierId: string, config: unknown, secrets: unknown): SupplierTransport;
+  test(config: unknown, secrets: unknown, options: ConnectionTestOptions): Promise<ConnectionTestResult>;
+}
+
+/** The adapter as a kind among others. */
+export function transportKind<CS extends z.ZodRawShape, SS extends z.ZodRawShape>(adapter: SupplierTransportAdapter<CS, SS>): TransportKind {
+  return {
+    kind: adapter.kind,
+    label: adapter.label,
+    setup: adapter,
+    open: (supplierId, config, secrets) =>
+      adapter.create(readStoredSettings(adapter.config, config, `supplier ${supplierId}'s transport settings`), readStoredSettings(adapter.secrets, secrets, `supplier ${supplierId}'s transport secrets`), { id: supplierId }),
+    test: (config, secrets, options) => adapter.test(readStoredSettings(adapter.config, config, 'the transport settings'), readStoredSettings(adapter.secrets, secrets, 'the transport secrets'), options),
+  };
+}
+

@@ -5,7 +5,7 @@ import { channelApiVersion } from '../../app/channel-api-version.ts';
 import type { AppContext } from '../../app/context.ts';
 import { registeredFulfilmentService } from '../../app/answer-fulfilment-requests.ts';
 import { ConflictError, NotFoundError } from '../../app/errors.ts';
-import { setupDocument } from '../../app/setup-document.ts';
+import { setupDocumentFor } from '../../app/setup-document.ts';
 import { stockLevels } from '../../store/stock.repo.ts';
 import { parseAllocation } from '../../domain/stock.ts';
 import { listDeadLetters, replayDeadLetter, type DeadLetterCursor, type JobRow } from '../../jobs/queue.ts';
@@ -24,6 +24,9 @@ const channelOut = z.object({
   kind: z.string(),
   name: z.string(),
   currency: z.string(),
+  /** The kind's own settings as applied (never its secrets): a Shopify shop's domain, a storefront's notifyUrl. */
+  settings: z.record(z.string(), z.unknown()),
+  /** Where a storefront's events go (its settings' notifyUrl), null for other kinds. */
   notifyUrl: z.string().nullable(),
   backorderPolicy: z.string(),
   allocation: z.union([z.object({ cap: z.number() }), z.object({ sharePercent: z.number() })]).nullable(),
@@ -54,7 +57,7 @@ export function adminRoutes(ctx: AppContext, guard: Guards, jobs: ReadonlyMap<st
           summary: 'Create or update channels, suppliers, products and offers from a setup document (docs/setup-file.md)',
           description: 'Admin keys only (it sets credentials). Idempotent; all or nothing. Secrets are stored encrypted and never returned.',
           querystring: z.object({ dryRun: z.stringbool().default(false) }),
-          body: setupDocument,
+          body: setupDocumentFor(ctx.channels, ctx.transports),
           response: { 200: applyReport, ...errorResponses },
         },
       },
@@ -80,7 +83,7 @@ export function adminRoutes(ctx: AppContext, guard: Guards, jobs: ReadonlyMap<st
           kind: c.kind,
           name: c.name,
           currency: c.currency,
-          notifyUrl: c.notify_url,
+          ...settingsOf(c.config),
           backorderPolicy: c.backorder_policy,
           allocation: parseAllocation(c.allocation),
           polledUntil: c.polled_until === null ? null : new Date(c.polled_until).toISOString(),
@@ -209,4 +212,10 @@ function jobView(j: JobRow) {
     createdAt: new Date(j.created_at).toISOString(),
     updatedAt: new Date(j.updated_at).toISOString(),
   };
+}
+
+/** A channel's stored settings, and the storefront's events address among them. */
+function settingsOf(config: string | null): { settings: Record<string, unknown>; notifyUrl: string | null } {
+  const settings = config ? (JSON.parse(config) as Record<string, unknown>) : {};
+  return { settings, notifyUrl: typeof settings.notifyUrl === 'string' ? settings.notifyUrl : null };
 }

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createShopifySim, type ShopifyAdmin, type ShopifyOrder, type ShopifyOrderItem, type ShopifySim } from '../../../../sim/shopify.ts';
+import type { ChannelId } from '../../../domain/ids.ts';
 import { PermanentError } from '../../../domain/permanent-error.ts';
 import type { FulfilmentNotice } from '../sales-channel.ts';
 import { shopify, planFulfilments, type OpenLine } from './index.ts';
@@ -63,9 +64,8 @@ describe('shopify.notifyFulfilment against the simulated Admin API', () => {
   }
 
   function notify(n: FulfilmentNotice, token: string | null = TOKEN) {
-    const config = shopify.config.parse({ shopDomain: SHOP, adminUrl: admin.url });
-    const secrets = shopify.secrets.parse({ webhookSecret: 'shpss_unused_secret_0001', accessToken: token ?? undefined });
-    return shopify.create(config, secrets).notifyFulfilment(n, { signal: AbortSignal.timeout(20_000), now: new Date() });
+    const secrets = { webhookSecret: 'shpss_unused_secret_0001', accessToken: token ?? undefined };
+    return shopify.open('shop' as ChannelId, { shopDomain: SHOP, adminUrl: admin.url }, secrets).notifyFulfilment(n, { signal: AbortSignal.timeout(20_000), now: new Date() });
   }
 
   const creates = () => admin.calls.filter((c) => c.operationName === 'WaybillFulfillmentCreate' && c.outcome === 'ok');

@@ -1,8 +1,9 @@
-import type { ChannelId } from '../../../domain/ids.ts';
 import { PermanentError } from '../../../domain/permanent-error.ts';
-import type { FulfilmentNotice, SalesChannel, SalesChannelAdapter } from '../sales-channel.ts';
-import { fromShopifyOrder, fromShopifyRefund, shopifyOrder, shopifyOrderMessage, shopifyRefund } from './map.ts';
-import { shopifyConfig, shopifySecrets, type ShopifyConfig, type ShopifySecrets } from './credentials.ts';
+import { channelKind, type ChannelKind } from '../channel-adapter.ts';
+import type { FulfilmentNotice, SalesChannel } from '../sales-channel.ts';
+import { checkShopifySetup, shopifyConfig, shopifySecrets, type ShopifyConfig, type ShopifySecrets } from './credentials.ts';
+import { testShopifyConnection } from './connection.ts';
+import { shopifyWebhook } from './webhook.ts';
 import {
   adminClient,
   fulfillmentCreateMutation,
@@ -35,27 +36,30 @@ export interface ShopifyAdapterOptions {
 type EndpointOf = (config: ShopifyConfig, secrets: ShopifySecrets) => AdminEndpoint;
 
 /**
- * A Shopify store. Orders come in through webhooks (http/routes/webhooks.ts, verified with ./webhook.ts, mapped with
- * ./map.ts). Shipments go back out through the Admin GraphQL API (./graphql.ts over ./transport.ts): each becomes
+ * A Shopify store. Orders come in through webhooks (./webhook.ts: verified, keyed and mapped with ./map.ts).
+ * Shipments go back out through the Admin GraphQL API (./graphql.ts over ./transport.ts): each becomes
  * fulfillments of the order's fulfillment orders, carrying the carrier and tracking number. Stock goes out the same
  * way (./stock.ts): `available` at one location set to what Waybill can promise, by compare-and-set; prices with
  * productVariantsBulkUpdate (./prices.ts); refunds with suggestedRefund + refundCreate (./refund.ts). The catch-up
  * poll reads the `orders` connection (./poll.ts, mapped by ./map-graphql.ts into the webhook's shape), and
  * ./webhook-health.ts lists the app's webhook subscriptions. Optionally Waybill is the shop's fulfillment service
- * (./fulfillment-service.ts): it registers itself and answers fulfillment and cancellation requests.
+ * (./fulfillment-service.ts): it registers itself and answers fulfillment and cancellation requests. The
+ * connection test (./connection.ts) reads the shop's name and the token's scopes.
  *
  * Each adapter remembers which variant each SKU is (./variants.ts), per shop, for as long as it lives; channels are created
  * afresh for every job, so the memory is the adapter's.
  */
-export function createShopifyAdapter(options: ShopifyAdapterOptions = {}): SalesChannelAdapter<ShopifyConfig, ShopifySecrets> {
+export function createShopifyAdapter(options: ShopifyAdapterOptions = {}): ChannelKind {
   const memory = new VariantMemory();
   const watch = new ServedVersionWatch(options.servedVersion);
   const endpointOf: EndpointOf = (config, secrets) => adminEndpoint(config, secrets, (served) => watch.saw(adminBase(config), served));
-  return {
+  return channelKind({
     kind: 'shopify',
+    label: 'Shopify',
     config: shopifyConfig,
     secrets: shopifySecrets,
-    create: (config, secrets) => ({
+    check: checkShopifySetup,
+    create: (config, secrets, channel) => ({
       notifyFulfilment: async (notice, options) => fulfilShipment(config, endpointOf(config, secrets), notice, options.signal),
       // Without an Admin API token the channel only sends orders in, and takes no stock.
       ...(secrets.accessToken && {
@@ -69,24 +73,14 @@ export function createShopifyAdapter(options: ShopifyAdapterOptions = {}): Sales
           return pushShopifyPrices({ client: adminClient(endpointOf(config, secrets), options.signal), memory: memory.of(adminBase(config)), now: options.now.getTime() }, prices);
         },
         refund: (notice, options) => refundShopifyOrder(adminClient(endpointOf(config, secrets), options.signal), notice),
-        pollOrders: (query, options) => pollShopifyOrders(adminClient(endpointOf(config, secrets), options.signal), POLLED_CHANNEL, query, config.releaseWhen),
+        pollOrders: (query, options) => pollShopifyOrders(adminClient(endpointOf(config, secrets), options.signal), channel.id, query, config.releaseWhen ?? 'authorized'),
         webhookHealth: (options) => shopifyWebhookHealth(adminClient(endpointOf(config, secrets), options.signal), options.deliveryUrl),
         ...(config.fulfillmentService && fulfillmentServiceCalls(() => endpointOf(config, secrets), config.fulfillmentService.name)),
       }),
     }),
-    interpretWebhook: (channelId, topic, payload, config) => {
-      if (topic === 'refunds/create') {
-        const refund = shopifyRefund.parse(payload);
-        // Waybill's own refund told back: recorded when it was made (its note carries Waybill's marker).
-        if (refund.note?.includes('[waybill ')) return { kind: 'ignored', reason: `refund ${refund.id} is Waybill's own (${refund.note})` };
-        return fromShopifyRefund(refund);
-      }
-      if (topic !== 'orders/create' && topic !== 'orders/updated' && topic !== 'orders/cancelled') {
-        return { kind: 'ignored', reason: `topic ${topic} is not handled yet` };
-      }
-      return shopifyOrderMessage(fromShopifyOrder(channelId, shopifyOrder.parse(payload)), config?.releaseWhen ?? 'authorized');
-    },
-  };
+    test: (config, secrets, { signal }) => testShopifyConnection(() => adminClient(endpointOf(config, secrets), signal), config, secrets),
+    webhook: shopifyWebhook,
+  });
 }
 
 export const shopify = createShopifyAdapter();
@@ -100,12 +94,6 @@ function fulfillmentServiceCalls(endpoint: () => AdminEndpoint, name: string): P
     answerFulfilmentRequest: (request, answer, options) => answerFulfillmentRequest(client(options.signal), request, answer),
   };
 }
-
-/**
- * The channel id of polled orders: empty. A channel does not know its own id (create() takes config and secrets
- * only), so the caller of pollOrders stamps the channel it polled (app/polled-order.ts does).
- */
-export const POLLED_CHANNEL = '' as ChannelId;
 
 /**
  * Tells Shopify of one shipment. Safe to repeat: what Shopify already holds under this tracking number is subtracted

@@ -3,11 +3,14 @@ import { createShopifySim, type ShopifyAdmin, type ShopifyOrderItem, type Shopif
 import type { ChannelId } from '../../../domain/ids.ts';
 import type { OrderMessage, SalesChannel } from '../sales-channel.ts';
 import { adminClient } from './graphql.ts';
-import { createShopifyAdapter, POLLED_CHANNEL, shopify } from './index.ts';
+import { createShopifyAdapter, shopify } from './index.ts';
 import { fromGraphqlOrder } from './map-graphql.ts';
 import { shopifyOrderMessage } from './map.ts';
 import { ordersUpdatedSinceQuery, POLL_PAGE } from './poll.ts';
 import { adminEndpoint } from './transport.ts';
+import { shopifyConfig, shopifySecrets } from './credentials.ts';
+
+const TEST_CHANNEL = 'test-channel' as ChannelId;
 
 const SHOP = 'demo-shop.myshopify.com';
 const TOKEN = 'shpat_0123456789abcdef0123456789ab';
@@ -34,7 +37,7 @@ describe('shopify.pollOrders against the simulated Admin API', () => {
 
   function channel(): SalesChannel {
     const adapter = createShopifyAdapter();
-    return adapter.create(adapter.config.parse({ shopDomain: SHOP, adminUrl: admin.url }), adapter.secrets.parse({ webhookSecret: SECRET, accessToken: TOKEN }));
+    return adapter.open(TEST_CHANNEL, { shopDomain: SHOP, adminUrl: admin.url }, { webhookSecret: SECRET, accessToken: TOKEN });
   }
 
   /** Every page from updatedAfter on, the way the catch-up job walks them. */
@@ -54,7 +57,7 @@ describe('shopify.pollOrders against the simulated Admin API', () => {
 
   /** What interpretWebhook makes of the order's JSON, with the channel poll leaves for its caller to set. */
   function fromWebhook(payload: unknown): OrderMessage {
-    const message = shopify.interpretWebhook!(POLLED_CHANNEL, 'orders/updated', payload);
+    const message = shopify.webhook!.interpret(TEST_CHANNEL, 'orders/updated', payload, { shopDomain: SHOP });
     if (message.kind !== 'order') throw new Error(`not an order: ${message.kind}`);
     return message;
   }
@@ -79,11 +82,11 @@ describe('shopify.pollOrders against the simulated Admin API', () => {
   it('the GraphQL mapping on its own: the same IncomingOrder as the webhook mapping, line by line', async () => {
     const order = shop.makeOrder(4, ITEMS, [1, 3, 1]);
     shop.recordOrder(order);
-    const client = adminClient(adminEndpoint(shopify.config.parse({ shopDomain: SHOP, adminUrl: admin.url }), shopify.secrets.parse({ webhookSecret: SECRET, accessToken: TOKEN })), AbortSignal.timeout(10_000));
+    const client = adminClient(adminEndpoint(shopifyConfig.parse({ shopDomain: SHOP, adminUrl: admin.url }), shopifySecrets.parse({ webhookSecret: SECRET, accessToken: TOKEN })), AbortSignal.timeout(10_000));
     const { orders } = await client(ordersUpdatedSinceQuery, { first: 1, after: null, query: `updated_at:>'2000-01-01T00:00:00Z'`, linesFirst: 10 });
     const node = orders.nodes[0]!;
     const viaGraphql = fromGraphqlOrder(CHANNEL, node, node.lineItems.nodes);
-    const viaWebhook = shopify.interpretWebhook!(CHANNEL, 'orders/create', order);
+    const viaWebhook = shopify.webhook!.interpret(CHANNEL, 'orders/create', order, { shopDomain: SHOP });
     expect(viaWebhook).toMatchObject({ kind: 'order' });
     expect(shopifyOrderMessage(viaGraphql, 'authorized')).toEqual(viaWebhook);
     expect(viaGraphql.incoming.customer.email).toBe(order.email);
@@ -106,7 +109,7 @@ describe('shopify.pollOrders against the simulated Admin API', () => {
     expect(orders.at(-1)).toMatchObject({ incoming: { externalId: String(early.id) }, cancelled: true });
     const later = await pollAll(new Date(Date.parse(updated.updated_at) - 1));
     expect(later.orders.map((o) => o.incoming.externalId)).toEqual([String(early.id)]);
-    expect(later.orders[0]?.incoming.channelId).toBe(POLLED_CHANNEL);
+    expect(later.orders[0]?.incoming.channelId).toBe(TEST_CHANNEL);
   });
 
   it('follows an order with more line items than the first page holds', async () => {

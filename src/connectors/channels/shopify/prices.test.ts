@@ -1,9 +1,12 @@
+import type { ChannelId } from '../../../domain/ids.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createShopifySim, type ShopifyAdmin, type ShopifySim } from '../../../../sim/shopify.ts';
 import { money } from '../../../domain/money.ts';
 import { PermanentError } from '../../../domain/permanent-error.ts';
 import type { PriceUpdate, SalesChannel } from '../sales-channel.ts';
 import { createShopifyAdapter } from './index.ts';
+
+const TEST_CHANNEL = 'test-channel' as ChannelId;
 
 const SHOP = 'demo-shop.myshopify.com';
 const TOKEN = 'shpat_0123456789abcdef0123456789ab';
@@ -25,7 +28,7 @@ describe('shopify.pushPrices against the simulated Admin API', () => {
   });
 
   function channel(adapter = createShopifyAdapter()): SalesChannel {
-    return adapter.create(adapter.config.parse({ shopDomain: SHOP, adminUrl: admin.url }), adapter.secrets.parse({ webhookSecret: SECRET, accessToken: TOKEN }));
+    return adapter.open(TEST_CHANNEL, { shopDomain: SHOP, adminUrl: admin.url }, { webhookSecret: SECRET, accessToken: TOKEN });
   }
 
   function push(sales: SalesChannel, prices: PriceUpdate[]) {
@@ -140,7 +143,7 @@ describe('shopify.pushPrices against the simulated Admin API', () => {
 
   it('a channel without an Admin API token takes no prices', () => {
     const adapter = createShopifyAdapter();
-    const sales = adapter.create(adapter.config.parse({ shopDomain: SHOP }), adapter.secrets.parse({ webhookSecret: SECRET }));
+    const sales = adapter.open(TEST_CHANNEL, { shopDomain: SHOP }, { webhookSecret: SECRET });
     expect(sales.pushPrices).toBeUndefined();
     expect(sales.maxPriceBatch).toBeUndefined();
   });

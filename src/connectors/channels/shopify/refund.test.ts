@@ -8,6 +8,9 @@ import type { RefundNotice, SalesChannel } from '../sales-channel.ts';
 import { createShopifyAdapter, shopify } from './index.ts';
 import { idempotencyKey } from './graphql.ts';
 
+const TEST_CHANNEL = 'test-channel' as ChannelId;
+const readRefund = (payload: unknown) => shopify.webhook!.interpret(CHANNEL, 'refunds/create', payload, { shopDomain: SHOP });
+
 const SHOP = 'demo-shop.myshopify.com';
 const TOKEN = 'shpat_0123456789abcdef0123456789ab';
 const SECRET = 'shpss_unused_secret_0001';
@@ -35,7 +38,7 @@ describe('shopify.refund against the simulated Admin API', () => {
 
   function channel(): SalesChannel {
     const adapter = createShopifyAdapter();
-    return adapter.create(adapter.config.parse({ shopDomain: SHOP, adminUrl: admin.url }), adapter.secrets.parse({ webhookSecret: SECRET, accessToken: TOKEN }));
+    return adapter.open(TEST_CHANNEL, { shopDomain: SHOP, adminUrl: admin.url }, { webhookSecret: SECRET, accessToken: TOKEN });
   }
 
   function placed(quantities = [2, 1]): ShopifyOrder {
@@ -150,7 +153,7 @@ describe('shopify refunds/create webhooks', () => {
     shop.recordOrder(order);
     const { payload } = await shop.refundInAdmin(order.id, [{ sku: 'MUG-BLUE', quantity: 2 }, { sku: 'TEE-RED-M', quantity: 1 }]);
     const sent = payload as { id: number; created_at: string; transactions: { amount: string }[] };
-    const message = shopify.interpretWebhook!(CHANNEL, 'refunds/create', payload);
+    const message = readRefund(payload);
     expect(message).toEqual({
       kind: 'refund',
       externalOrderId: String(order.id),
@@ -176,13 +179,13 @@ describe('shopify refunds/create webhooks', () => {
   });
 
   it('counts only successful refund transactions; without any, the amount is zero in the shop currency', () => {
-    const message = shopify.interpretWebhook!(CHANNEL, 'refunds/create', refundJson([
+    const message = readRefund(refundJson([
       { kind: 'refund', status: 'success', amount: '10.00', currency: 'EUR' },
       { kind: 'refund', status: 'failure', amount: '10.00', currency: 'EUR' },
       { kind: 'refund', status: 'success', amount: '2.99', currency: 'EUR' },
     ]));
     expect(message).toMatchObject({ kind: 'refund', lines: [{ sku: 'MUG-BLUE', quantity: 1 }], amount: money(1299, 'EUR') });
-    const itemsOnly = shopify.interpretWebhook!(CHANNEL, 'refunds/create', refundJson([]));
+    const itemsOnly = readRefund(refundJson([]));
     expect(itemsOnly).toMatchObject({ amount: money(0, 'EUR') });
   });
 
@@ -190,7 +193,7 @@ describe('shopify refunds/create webhooks', () => {
     const bad = { ...refundJson([]), order_id: 'four-five' };
     const error = (() => {
       try {
-        shopify.interpretWebhook!(CHANNEL, 'refunds/create', bad);
+        readRefund(bad);
       } catch (e) {
         return e;
       }
@@ -198,7 +201,7 @@ describe('shopify refunds/create webhooks', () => {
     expect(error).toBeInstanceOf(ZodError);
     expect((error as ZodError).issues[0]?.path).toEqual(['order_id']);
     const noAmount = refundJson([{ kind: 'refund', status: 'success', currency: 'EUR' }]);
-    expect(() => shopify.interpretWebhook!(CHANNEL, 'refunds/create', noAmount)).toThrow(/transactions/);
+    expect(() => readRefund(noAmount)).toThrow(/transactions/);
   });
 });
 
@@ -216,7 +219,7 @@ describe('shopify.webhookHealth against the simulated Admin API', () => {
   });
 
   function health(deliveryUrl = HUB) {
-    const sales = shopify.create(shopify.config.parse({ shopDomain: SHOP, adminUrl: admin.url }), shopify.secrets.parse({ webhookSecret: SECRET, accessToken: TOKEN }));
+    const sales = shopify.open(TEST_CHANNEL, { shopDomain: SHOP, adminUrl: admin.url }, { webhookSecret: SECRET, accessToken: TOKEN });
     return sales.webhookHealth!({ signal: AbortSignal.timeout(10_000), now: new Date(), deliveryUrl });
   }
 

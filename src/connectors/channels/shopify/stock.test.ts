@@ -1,9 +1,12 @@
+import type { ChannelId } from '../../../domain/ids.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createShopifySim, type ShopifyAdmin, type ShopifySim } from '../../../../sim/shopify.ts';
 import { PermanentError } from '../../../domain/permanent-error.ts';
 import type { SalesChannel, StockUpdate } from '../sales-channel.ts';
 import { idempotencyKey } from './graphql.ts';
 import { createShopifyAdapter } from './index.ts';
+
+const TEST_CHANNEL = 'test-channel' as ChannelId;
 
 const SHOP = 'demo-shop.myshopify.com';
 const TOKEN = 'shpat_0123456789abcdef0123456789ab';
@@ -23,7 +26,7 @@ describe('shopify.pushStock against the simulated Admin API', () => {
 
   /** A channel of a fresh adapter (nothing remembered), or of the given one. */
   function channel(config: { locationId?: string } = {}, adapter = createShopifyAdapter()): SalesChannel {
-    return adapter.create(adapter.config.parse({ shopDomain: SHOP, adminUrl: admin.url, ...config }), adapter.secrets.parse({ webhookSecret: SECRET, accessToken: TOKEN }));
+    return adapter.open(TEST_CHANNEL, { shopDomain: SHOP, adminUrl: admin.url, ...config }, { webhookSecret: SECRET, accessToken: TOKEN });
   }
 
   function push(sales: SalesChannel, levels: StockUpdate[], batchKey = 'shop:0:0', now = new Date()) {
@@ -194,7 +197,7 @@ describe('shopify.pushStock against the simulated Admin API', () => {
 
   it('a channel without an Admin API token takes no stock', () => {
     const adapter = createShopifyAdapter();
-    const sales = adapter.create(adapter.config.parse({ shopDomain: SHOP }), adapter.secrets.parse({ webhookSecret: SECRET }));
+    const sales = adapter.open(TEST_CHANNEL, { shopDomain: SHOP }, { webhookSecret: SECRET });
     expect(sales.pushStock).toBeUndefined();
     expect(sales.maxStockBatch).toBeUndefined();
   });

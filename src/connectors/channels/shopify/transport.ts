@@ -1,3 +1,4 @@
+import { answeredWith } from '../../shared/http-failure.ts';
 import { PermanentError } from '../../../domain/permanent-error.ts';
 import { SHOPIFY_API_VERSION } from './api-version.ts';
 import type { ShopifyConfig, ShopifySecrets } from './credentials.ts';
@@ -50,7 +51,7 @@ export async function postGraphql(endpoint: AdminEndpoint, request: GraphqlReque
     const retryAfter = Number(response.headers.get('retry-after') ?? Number.NaN);
     throw new ShopifyThrottledError(throttleWaitMs(cost, Number.isNaN(retryAfter) ? undefined : retryAfter), `429, ${describeCost(cost)}`);
   }
-  throw classify(response.status, text, endpoint, request);
+  throw answeredWith(classify(response.status, text, endpoint, request), response.status);
 }
 
 async function send(endpoint: AdminEndpoint, request: GraphqlRequest, signal: AbortSignal): Promise<Response> {

@@ -1,8 +1,9 @@
-import type { SalesChannelAdapter } from '../sales-channel.ts';
-import { storefrontConfig, storefrontSecrets, type StorefrontConfig, type StorefrontSecrets } from './credentials.ts';
 import { createHash } from 'node:crypto';
+import { failedConnection } from '../../shared/connection-test.ts';
+import { channelKind } from '../channel-adapter.ts';
 import type { StockUpdate } from '../sales-channel.ts';
-import { toFulfillmentCreated, toInventoryUpdated } from './map.ts';
+import { checkStorefrontSetup, storefrontConfig, storefrontSecrets } from './credentials.ts';
+import { toFulfillmentCreated, toInventoryUpdated, toPing } from './map.ts';
 import { postEvent } from './transport.ts';
 
 /**
@@ -12,17 +13,35 @@ import { postEvent } from './transport.ts';
  */
 export const STOREFRONT_STOCK_BATCH = 500;
 
-/** A storefront of the retailer's own: orders in through the operator API, events out as signed webhooks. */
-export const storefront: SalesChannelAdapter<StorefrontConfig, StorefrontSecrets> = {
+/**
+ * A storefront of the retailer's own: orders in through the operator API, events out as signed webhooks to its
+ * notifyUrl (none without one: it only sends orders, and takes no stock).
+ */
+export const storefront = channelKind({
   kind: 'storefront',
+  label: 'storefront',
   config: storefrontConfig,
   secrets: storefrontSecrets,
+  check: checkStorefrontSetup,
   create: (config, secrets) => ({
     notifyFulfilment: (notice, options) => postEvent(config, secrets, toFulfillmentCreated(notice), options),
-    maxStockBatch: STOREFRONT_STOCK_BATCH,
-    pushStock: (levels, options) => postEvent(config, secrets, toInventoryUpdated(inventoryEventId(options.batchKey, levels), levels, options.now), options),
+    ...(config.notifyUrl &&
+      secrets.notifySecret && {
+        maxStockBatch: STOREFRONT_STOCK_BATCH,
+        pushStock: (levels: readonly StockUpdate[], options: { signal: AbortSignal; now: Date; batchKey: string }) =>
+          postEvent(config, secrets, toInventoryUpdated(inventoryEventId(options.batchKey, levels), levels, options.now), options),
+      }),
   }),
-};
+  test: async (config, secrets, options) => {
+    if (!config.notifyUrl || !secrets.notifySecret) return { ok: true, detail: 'no notifyUrl: the storefront only sends orders in, Waybill has nothing to reach' };
+    try {
+      await postEvent(config, secrets, toPing(options.now), options);
+      return { ok: true, detail: `${config.notifyUrl} took a signed ping event` };
+    } catch (error) {
+      return failedConnection(error);
+    }
+  },
+});
 
 /** A resend of the same batch is the same event; a later batch with equal numbers is a new one. */
 function inventoryEventId(batchKey: string, levels: readonly StockUpdate[]): string {

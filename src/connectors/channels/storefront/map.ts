@@ -19,3 +19,8 @@ export function toFulfillmentCreated(notice: FulfilmentNotice) {
 export function toInventoryUpdated(id: string, levels: readonly StockUpdate[], now: Date) {
   return { id, type: 'inventory.updated', createdAt: now.toISOString(), data: { levels: levels.map((l) => ({ sku: l.sku, available: l.available })) } };
 }
+
+/** The `ping` event of a connection test (docs/wire-formats.md): nothing to apply, a new id each time. */
+export function toPing(now: Date) {
+  return { id: `ping_${now.getTime()}`, type: 'ping', createdAt: now.toISOString(), data: {} };
+}

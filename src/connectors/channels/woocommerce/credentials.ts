@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { SetupProblem } from '../../shared/setup-fields.ts';
 
 /** 127.0.0.0/8, ::1 and localhost: the only hosts the consumer secret may travel to over plain http. */
 export function isLoopbackHost(hostname: string): boolean {
@@ -26,7 +27,9 @@ export type RestAuthMode = (typeof REST_AUTH_MODES)[number];
 
 export const woocommerceConfig = z.object({
   /** The store's address (WordPress's home URL): WooCommerce names it in X-WC-Webhook-Source, the REST API lives under it. */
-  storeUrl: z.url({ protocol: /^https?$/ }).refine(isSafeTransport, 'must be an https:// address (plain http only on a loopback host)'),
+  storeUrl: z
+    .url({ protocol: /^https?$/, error: "must be the store's https:// address" })
+    .refine(isSafeTransport, "must be the store's https:// address (plain http only on a loopback host)"),
   /** Default basic. */
   restAuth: z.enum(REST_AUTH_MODES).optional(),
 });
@@ -34,10 +37,14 @@ export type WooCommerceConfig = z.infer<typeof woocommerceConfig>;
 
 /** Secrets: encrypted at rest, never returned, never logged. */
 export const woocommerceSecrets = z.object({
-  /** The secret set on the store's webhooks; WooCommerce signs every delivery with it. */
-  webhookSecret: z.string().min(16),
+  /** The secret set on the store's order webhooks (the same on each); WooCommerce signs every delivery with it. */
+  webhookSecret: z.string().min(16, 'must be at least 16 characters'),
   /** REST API key pair (WooCommerce → Settings → Advanced → REST API, Read/Write), for what Waybill sends back. */
-  consumerKey: z.string().optional(),
-  consumerSecret: z.string().optional(),
+  consumerKey: z.string().regex(/^ck_[0-9a-f]{40}$/, 'must be a WooCommerce consumer key (ck_ and 40 hex digits)').optional(),
+  consumerSecret: z.string().regex(/^cs_[0-9a-f]{40}$/, 'must be a WooCommerce consumer secret (cs_ and 40 hex digits)').optional(),
 });
 export type WooCommerceSecrets = z.infer<typeof woocommerceSecrets>;
+
+export function checkWooCommerceSetup(entry: WooCommerceConfig & WooCommerceSecrets): SetupProblem | null {
+  return !entry.consumerKey !== !entry.consumerSecret ? { field: 'consumerSecret', message: 'consumerKey and consumerSecret come as a pair' } : null;
+}

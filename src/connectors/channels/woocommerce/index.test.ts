@@ -1,9 +1,12 @@
+import type { ChannelId } from '../../../domain/ids.ts';
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createWooCommerceSim, type WooCommerceSim, type WooOrder, type WooRest } from '../../../../sim/woocommerce.ts';
 import { PermanentError } from '../../../domain/permanent-error.ts';
 import type { FulfilmentNotice, SalesChannel } from '../sales-channel.ts';
 import { woocommerce } from './index.ts';
+
+const TEST_CHANNEL = 'test-channel' as ChannelId;
 
 const SECRET = `cs_${'2'.repeat(40)}`;
 const WEBHOOK_SECRET = 'woo-webhook-secret-0123456789';
@@ -32,7 +35,7 @@ afterEach(async () => {
 /** `null`: a channel without a REST API key pair. */
 function channel(secret: string | null = SECRET): SalesChannel {
   const secrets = secret === null ? { webhookSecret: WEBHOOK_SECRET } : { webhookSecret: WEBHOOK_SECRET, consumerKey: KEY, consumerSecret: secret };
-  return woocommerce.create(woocommerce.config.parse({ storeUrl: api.url }), woocommerce.secrets.parse(secrets));
+  return woocommerce.open(TEST_CHANNEL, { storeUrl: api.url }, secrets);
 }
 
 describe('woocommerce.notifyFulfilment against the simulated store', () => {

@@ -7,6 +7,8 @@ import type { OrderMessage, SalesChannel } from '../sales-channel.ts';
 import { woocommerce } from './index.ts';
 import { pollOrderPage } from './poll.ts';
 
+const TEST_CHANNEL = 'test-channel' as ChannelId;
+
 const SECRET = `cs_${'2'.repeat(40)}`;
 const WEBHOOK_SECRET = 'woo-webhook-secret-0123456789';
 const ITEMS = [{ sku: 'MUG-BLUE', productId: 41, price: '12.99' }];
@@ -29,7 +31,7 @@ afterEach(async () => {
 
 function channel(withKeys = true): SalesChannel {
   const secrets = withKeys ? { webhookSecret: WEBHOOK_SECRET, consumerKey: KEY, consumerSecret: SECRET } : { webhookSecret: WEBHOOK_SECRET };
-  return woocommerce.create(woocommerce.config.parse({ storeUrl: api.url }), woocommerce.secrets.parse(secrets));
+  return woocommerce.open(TEST_CHANNEL, { storeUrl: api.url }, secrets);
 }
 
 /** Every page from updatedAfter on; `between` runs after each page (a store that changes while it is read). */

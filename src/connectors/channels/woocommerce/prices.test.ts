@@ -1,3 +1,4 @@
+import type { ChannelId } from '../../../domain/ids.ts';
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createWooCommerceSim, type WooCommerceSim, type WooProductSeed, type WooRest } from '../../../../sim/woocommerce.ts';
@@ -5,6 +6,8 @@ import { money } from '../../../domain/money.ts';
 import type { PriceUpdate, SalesChannel } from '../sales-channel.ts';
 import { woocommerce } from './index.ts';
 import { priceFields } from './prices.ts';
+
+const TEST_CHANNEL = 'test-channel' as ChannelId;
 
 const SECRET = `cs_${'2'.repeat(40)}`;
 const WEBHOOK_SECRET = 'woo-webhook-secret-0123456789';
@@ -34,7 +37,7 @@ afterEach(async () => {
 
 function channel(withKeys = true): SalesChannel {
   const secrets = withKeys ? { webhookSecret: WEBHOOK_SECRET, consumerKey: KEY, consumerSecret: SECRET } : { webhookSecret: WEBHOOK_SECRET };
-  return woocommerce.create(woocommerce.config.parse({ storeUrl: api.url }), woocommerce.secrets.parse(secrets));
+  return woocommerce.open(TEST_CHANNEL, { storeUrl: api.url }, secrets);
 }
 
 const usd = (cents: number) => money(cents, 'USD');

@@ -13,6 +13,8 @@ import { refundRequest } from './refund.ts';
 import { createRefund, REFUND_TIMEOUT_MS } from './rest.ts';
 import type { RestRequest } from './transport.ts';
 
+const TEST_CHANNEL = 'test-channel' as ChannelId;
+
 const SECRET = `cs_${'2'.repeat(40)}`;
 const WEBHOOK_SECRET = 'woo-webhook-secret-0123456789';
 const ITEMS = [
@@ -43,7 +45,7 @@ afterEach(async () => {
 
 function channel(withKeys = true): SalesChannel {
   const secrets = withKeys ? { webhookSecret: WEBHOOK_SECRET, consumerKey: KEY, consumerSecret: SECRET } : { webhookSecret: WEBHOOK_SECRET };
-  return woocommerce.create(woocommerce.config.parse({ storeUrl: api.url }), woocommerce.secrets.parse(secrets));
+  return woocommerce.open(TEST_CHANNEL, { storeUrl: api.url }, secrets);
 }
 
 const usd = (cents: number) => money(cents, 'USD');

@@ -1,3 +1,4 @@
+import { answeredWith } from '../../shared/http-failure.ts';
 import { PermanentError } from '../../../domain/permanent-error.ts';
 import { isLoopbackHost, type WooCommerceConfig, type WooCommerceSecrets } from './credentials.ts';
 
@@ -153,7 +154,7 @@ function classify(response: Response, text: string, where: string): Error {
   const error = wooError(text);
   const classified = classifyStatus(response, error, text, where);
   failures.set(classified, { status: response.status, code: error?.code, message: error?.message });
-  return classified;
+  return answeredWith(classified, response.status);
 }
 
 function classifyStatus(response: Response, error: { code: string; message: string } | undefined, text: string, where: string): Error {

@@ -1,4 +1,31 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import type { ChannelWebhook } from '../channel-adapter.ts';
+import type { WooCommerceConfig, WooCommerceSecrets } from './credentials.ts';
+import { fromWooCommerceOrder, wooCommerceOrder } from './map.ts';
+
+/**
+ * WooCommerce's order webhooks (order.created, order.updated, order.deleted), each signed with the secret set on it
+ * (WC_Webhook::deliver). WooCommerce sends no time of the event: the order's own date_modified_gmt orders updates.
+ */
+export const woocommerceWebhook: ChannelWebhook<WooCommerceConfig, WooCommerceSecrets> = {
+  summary: 'WooCommerce webhooks (order.created, order.updated, order.deleted), verified with X-WC-Webhook-Signature',
+  description:
+    'Deduplicated on X-WC-Webhook-Delivery-ID with a digest of the body (WooCommerce reuses a delivery id within one second); the work happens after the commit. The unsigned ping WooCommerce sends when a webhook is saved is answered 200 and stores nothing.',
+  headers: { signature: 'x-wc-webhook-signature', deliveryId: 'x-wc-webhook-delivery-id', topic: 'x-wc-webhook-topic' },
+  signingSecrets: (secrets) => [secrets.webhookSecret],
+  isSigned: (raw, signature, secrets) => isSignedByWooCommerce(raw, signature, secrets[0] ?? ''),
+  triggeredAt: () => null,
+  inboxId: (deliveryId, raw) => wooCommerceInboxId(deliveryId, raw),
+  ping: { contentType: 'application/x-www-form-urlencoded', is: isWooCommercePing },
+  interpret: (channelId, topic, payload) => {
+    // The payload of order.deleted is only { id }: no order to read. A cancellation comes as order.updated, and the
+    // catch-up poll reads every status but trash.
+    if (topic === 'order.deleted') return { kind: 'ignored', reason: "order.deleted: the catch-up poll reads the order's status" };
+    if (topic !== 'order.created' && topic !== 'order.updated') return { kind: 'ignored', reason: `topic ${topic} is not handled yet` };
+    if (isCheckoutDraft(payload)) return { kind: 'ignored', reason: `${topic}: a checkout draft (the block checkout's cart) is not an order yet` };
+    return { kind: 'order', ...fromWooCommerceOrder(channelId, wooCommerceOrder.parse(payload)) };
+  },
+};
 
 /**
  * WooCommerce signs each delivery with the base64 HMAC-SHA256 of the raw body, in `X-WC-Webhook-Signature`. The

@@ -1,3 +1,4 @@
+import type { ChannelId } from '../../../domain/ids.ts';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -5,6 +6,8 @@ import { closeServer, listen } from '../../../../sim/shared.ts';
 import { createWooCommerceSim, type WooCommerceSim, type WooRest } from '../../../../sim/woocommerce.ts';
 import type { SalesChannel } from '../sales-channel.ts';
 import { woocommerce } from './index.ts';
+
+const TEST_CHANNEL = 'test-channel' as ChannelId;
 
 const SECRET = `cs_${'2'.repeat(40)}`;
 const WEBHOOK_SECRET = 'woo-webhook-secret-0123456789';
@@ -32,7 +35,7 @@ afterEach(async () => {
 
 function channel(withKeys = true): SalesChannel {
   const secrets = withKeys ? { webhookSecret: WEBHOOK_SECRET, consumerKey: KEY, consumerSecret: SECRET } : { webhookSecret: WEBHOOK_SECRET };
-  return woocommerce.create(woocommerce.config.parse({ storeUrl: api.url }), woocommerce.secrets.parse(secrets));
+  return woocommerce.open(TEST_CHANNEL, { storeUrl: api.url }, secrets);
 }
 
 describe('woocommerce.webhookHealth against the simulated store', () => {
@@ -67,6 +70,6 @@ describe('woocommerce.webhookHealth against the simulated store', () => {
   });
 
   it('order.deleted carries no order: ignored, the catch-up poll reads the status', () => {
-    expect(woocommerce.interpretWebhook!('woo_1' as never, 'order.deleted', { id: 4750 })).toEqual({ kind: 'ignored', reason: "order.deleted: the catch-up poll reads the order's status" });
+    expect(woocommerce.webhook!.interpret('woo_1' as never, 'order.deleted', { id: 4750 }, { storeUrl: 'https://shop.example' })).toEqual({ kind: 'ignored', reason: "order.deleted: the catch-up poll reads the order's status" });
   });
 });

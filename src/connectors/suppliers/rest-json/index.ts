@@ -1,13 +1,23 @@
-import type { SupplierTransportAdapter } from '../supplier-transport.ts';
-import { restJsonConfig, restJsonSecrets, type RestJsonConfig, type RestJsonSecrets } from './credentials.ts';
-import { postPurchaseOrder } from './transport.ts';
+import { failedConnection } from '../../shared/connection-test.ts';
+import { transportKind } from '../supplier-transport.ts';
+import { restJsonConfig, restJsonSecrets } from './credentials.ts';
+import { postPing, postPurchaseOrder } from './transport.ts';
 
-/** Suppliers with a REST endpoint: the PO is POSTed as signed JSON. */
-export const restJson: SupplierTransportAdapter<RestJsonConfig, RestJsonSecrets> = {
+/** Suppliers with a REST endpoint: the PO is POSTed as signed JSON; answers come back through the supplier API. */
+export const restJson = transportKind({
   kind: 'rest-json',
+  label: 'REST/JSON',
   config: restJsonConfig,
   secrets: restJsonSecrets,
   create: (config, secrets) => ({
     send: (po, options) => postPurchaseOrder(config, secrets, po, options),
   }),
-};
+  test: async (config, secrets, options) => {
+    try {
+      await postPing(config, secrets, options);
+      return { ok: true, detail: `${config.url} took a signed ping` };
+    } catch (error) {
+      return failedConnection(error);
+    }
+  },
+});

@@ -18,3 +18,8 @@ export function toWire(po: PurchaseOrderMessage) {
     })),
   };
 }
+
+/** The connection test's body (docs/wire-formats.md, "Ping"): a type a PO never has, a new id each time. */
+export function toPing(now: Date) {
+  return { type: 'ping', id: `ping_${now.getTime()}`, sentAt: now.toISOString() };
+}

@@ -1,7 +1,7 @@
 import { postSigned } from '../../shared/signed-http.ts';
 import type { PurchaseOrderMessage } from '../supplier-transport.ts';
 import type { RestJsonConfig, RestJsonSecrets } from './credentials.ts';
-import { toWire } from './map.ts';
+import { toPing, toWire } from './map.ts';
 
 /** The only place this adapter speaks HTTP. */
 export async function postPurchaseOrder(
@@ -19,4 +19,10 @@ export async function postPurchaseOrder(
     signal: options.signal,
     now: options.now,
   });
+}
+
+/** The connection test's ping to the same address (docs/wire-formats.md): the supplier checks the signature, stores nothing. */
+export async function postPing(config: RestJsonConfig, secrets: RestJsonSecrets, options: { signal: AbortSignal; now: Date }): Promise<void> {
+  const ping = toPing(options.now);
+  await postSigned({ url: config.url, body: ping, secret: secrets.signingSecret, idempotencyKey: ping.id, timeoutMs: config.timeoutMs, signal: options.signal, now: options.now });
 }
