@@ -1,3 +1,4 @@
+import { startSupplierSim } from '../sim/supplier.ts';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -168,6 +169,24 @@ describe('the waybill command line (SQLite)', () => {
     expect(second.code, second.stderr).toBe(0);
     expect(second.stdout).toContain('unchanged: 4');
     expect(second.stdout).not.toMatch(/^(created|updated)/m);
+  });
+
+  it("apply --test tests each channel's and supplier's connection after applying, a line each, and exits 1 when one fails", async () => {
+    const supplier = await startSupplierSim({ name: 'prompt', signingSecret: ENV_SECRETS.PROMPT_SIGNING_SECRET, hubUrl: 'http://127.0.0.1:9', apiToken: ENV_SECRETS.PROMPT_API_TOKEN, autoFulfil: false });
+    try {
+      const file = writeYaml('setup-test.yaml', GOOD_YAML.replace('http://127.0.0.1:9/purchase-orders', supplier.url));
+      const run = await cli(['apply', '--test', file], ENV_SECRETS);
+      expect(run.code, run.stderr).toBe(1);
+      expect(run.stdout).toMatch(/^updated \(1\): supplier prompt$/m);
+      expect(run.stdout).toMatch(/^test supplier prompt: ok: /m);
+      // The storefront's notifyUrl (port 9) has nobody listening.
+      expect(run.stdout).toMatch(/^test channel storefront: FAILED \(unreachable\): /m);
+      expect(run.stderr).toContain('1 of 2 connection tests failed (the setup was applied)');
+      expect(supplier.pings).toBe(1);
+      for (const secret of Object.values(ENV_SECRETS)) expect(run.stdout + run.stderr).not.toContain(secret);
+    } finally {
+      await supplier.close();
+    }
   });
 
   it('generates the master key into the data folder, readable by its owner only', () => {

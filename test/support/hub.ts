@@ -1,6 +1,6 @@
 import { createApiKey } from '../../src/app/api-keys.ts';
 import { applySetup } from '../../src/app/apply-setup.ts';
-import { setupDocument, type SetupDocument } from '../../src/app/setup-document.ts';
+import { setupDocument, setupDocumentFor, type SetupDocument } from '../../src/app/setup-document.ts';
 import { createHub, type Hub, type HubOptions } from '../../src/hub.ts';
 import { startSupplierSim, type SupplierSim } from '../../sim/supplier.ts';
 import { migrateToLatest } from '../../src/store/migrate.ts';
@@ -51,7 +51,8 @@ export async function startTestHub(dialect: DialectName, options: Partial<HubOpt
     url,
     adminKey,
     apply: async (doc) => {
-      await applySetup(hub.ctx, setupDocument.parse(doc));
+      // Read as this hub reads it: against the channel and transport kinds it knows.
+      await applySetup(hub.ctx, setupDocumentFor(hub.ctx.channels, hub.ctx.transports).parse(doc));
     },
     api,
     close: async () => {

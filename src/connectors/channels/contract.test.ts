@@ -1,0 +1,167 @@
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import { closeServer, freePort, listen, readBody } from '../../../sim/shared.ts';
+import { createShopifySim } from '../../../sim/shopify.ts';
+import { startStorefrontSim } from '../../../sim/storefront.ts';
+import { createWooCommerceSim } from '../../../sim/woocommerce.ts';
+import type { ChannelId } from '../../domain/ids.ts';
+import type { ChannelKind } from './channel-adapter.ts';
+import { salesChannels } from './registry.ts';
+
+/**
+ * Every channel kind in the registry, against its platform's simulator: a new kind gets these tests by joining the
+ * registry and giving a harness below (the first test fails until it does).
+ */
+const CHANNEL = 'contract' as ChannelId;
+
+/** One kind's simulator, started, and the settings that reach it. */
+interface Harness {
+  config: Record<string, unknown>;
+  secrets: Record<string, string>;
+  /** The same, with the credential the platform checks changed. */
+  wrongSecrets: Record<string, string>;
+  /** For kinds with webhooks: the platform signs and sends one new order to `url` (a capture server here). */
+  sendOrder?(url: string): Promise<{ externalId: string }>;
+  close(): Promise<void>;
+}
+
+const SECRET = 'contract-webhook-secret-0001';
+const TOKEN = 'shpat_contract_token_000000000001';
+const KEY = `ck_${'1'.repeat(40)}`;
+const KEY_SECRET = `cs_${'2'.repeat(40)}`;
+
+const HARNESSES: Readonly<Record<string, () => Promise<Harness>>> = {
+  storefront: async () => {
+    const sim = await startStorefrontSim({ hubUrl: 'http://127.0.0.1:9', apiKey: 'unused', channelId: CHANNEL, notifySecret: SECRET });
+    return { config: { notifyUrl: sim.notifyUrl }, secrets: { notifySecret: SECRET }, wrongSecrets: { notifySecret: 'another-notify-secret-0000' }, close: () => sim.close() };
+  },
+  shopify: async () => {
+    const shop = createShopifySim({ shopDomain: 'contract-shop.myshopify.com', webhookUrl: 'http://127.0.0.1:9/unused', secret: SECRET });
+    const admin = await shop.startAdmin({ accessToken: TOKEN });
+    return {
+      config: { shopDomain: 'contract-shop.myshopify.com', adminUrl: admin.url },
+      secrets: { webhookSecret: SECRET, accessToken: TOKEN },
+      wrongSecrets: { webhookSecret: SECRET, accessToken: 'shpat_revoked_token_0000000000001' },
+      sendOrder: async (url) => {
+        shop.setWebhookUrl(url);
+        const order = shop.makeOrder(1, [{ sku: 'MUG-BLUE', variantId: 1, price: '12.99' }]);
+        await shop.deliver('orders/create', order);
+        return { externalId: String(order.id) };
+      },
+      close: () => admin.close(),
+    };
+  },
+  woocommerce: async () => {
+    const port = await freePort();
+    const store = createWooCommerceSim({ storeUrl: `http://127.0.0.1:${port}`, webhookUrl: 'http://127.0.0.1:9/unused', secret: SECRET });
+    const rest = await store.startRest({ consumerKey: KEY, consumerSecret: KEY_SECRET, port });
+    return {
+      config: { storeUrl: rest.url },
+      secrets: { webhookSecret: SECRET, consumerKey: KEY, consumerSecret: KEY_SECRET },
+      wrongSecrets: { webhookSecret: SECRET, consumerKey: KEY, consumerSecret: `cs_${'3'.repeat(40)}` },
+      sendOrder: async (url) => {
+        store.setWebhookUrl(url);
+        const order = store.makeOrder(1, [{ sku: 'MUG-BLUE', productId: 11, price: '12.99' }]);
+        await store.deliver('order.created', order);
+        return { externalId: String(order.id) };
+      },
+      close: () => rest.close(),
+    };
+  },
+};
+
+const open: Harness[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((h) => h.close()));
+});
+
+async function harnessOf(kind: ChannelKind): Promise<Harness> {
+  const start = HARNESSES[kind.kind];
+  if (!start) throw new Error(`channel kind ${kind.kind} has no contract harness`);
+  const harness = await start();
+  open.push(harness);
+  return harness;
+}
+
+const options = () => ({ signal: AbortSignal.timeout(10_000), now: new Date() });
+
+describe.each(salesChannels.all().map((kind) => ({ name: kind.kind, kind })))('channel kind $name: the adapter contract', ({ kind }) => {
+  it('has a harness against its simulator, and a label', () => {
+    expect(Object.keys(HARNESSES)).toContain(kind.kind);
+    expect(kind.label).not.toBe('');
+  });
+
+  it('declares each setup field once: a setting or a secret, never both', () => {
+    const config = Object.keys(kind.setup.config.shape);
+    expect(Object.keys(kind.setup.secrets.shape).filter((key) => config.includes(key))).toEqual([]);
+  });
+
+  it('its connection test passes with the right credentials', async () => {
+    const h = await harnessOf(kind);
+    expect(await kind.test(h.config, h.secrets, options())).toMatchObject({ ok: true });
+  });
+
+  it('its connection test names refused credentials', async () => {
+    const h = await harnessOf(kind);
+    expect(await kind.test(h.config, h.wrongSecrets, options())).toMatchObject({ ok: false, reason: 'unauthorized' });
+  });
+
+  it('its connection test names a platform that does not answer', async () => {
+    const h = await harnessOf(kind);
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    const elsewhere = Object.fromEntries(Object.entries(h.config).map(([key, value]) => [key, typeof value === 'string' && value.startsWith('http://127.0.0.1:') ? closed + new URL(value).pathname.replace(/\/$/, '') : value]));
+    expect(await kind.test(elsewhere, h.secrets, options())).toMatchObject({ ok: false, reason: 'unreachable' });
+  });
+
+  it('opens the channel of stored settings, and refuses settings that no longer validate', async () => {
+    const h = await harnessOf(kind);
+    expect(typeof kind.open(CHANNEL, h.config, h.secrets).notifyFulfilment).toBe('function');
+    expect(() => kind.open(CHANNEL, { ...h.config, [Object.keys(kind.setup.config.shape)[0]!]: 42 }, h.secrets)).toThrow(/no longer validate/);
+  });
+
+  it.runIf(kind.webhook)('verifies a delivery the platform signed, refuses it altered, and reads the order in it', async () => {
+    const h = await harnessOf(kind);
+    const webhook = kind.webhook!;
+    const received = await capture(async (url) => h.sendOrder!(url));
+    const { raw, headers } = received.delivery;
+    const secrets = webhook.signingSecrets(h.secrets);
+    const signature = headerValue(headers, webhook.headers.signature);
+    expect(webhook.isSigned(raw, signature, secrets)).toBe(true);
+    expect(webhook.isSigned(Buffer.concat([raw, Buffer.from(' ')]), signature, secrets)).toBe(false);
+    expect(webhook.isSigned(raw, signature, webhook.signingSecrets({ ...h.secrets, ...wrongWebhookSecret(kind) }))).toBe(false);
+    const topic = headerValue(headers, webhook.headers.topic)!;
+    const deliveryId = headerValue(headers, webhook.headers.deliveryId)!;
+    expect(webhook.inboxId(deliveryId, raw, topic, headers)).toBe(webhook.inboxId(deliveryId, Buffer.from(raw), topic, headers));
+    const message = webhook.interpret(CHANNEL, topic, JSON.parse(raw.toString('utf8')), h.config);
+    expect(message).toMatchObject({ kind: 'order', incoming: { channelId: CHANNEL, externalId: received.result.externalId } });
+  });
+});
+
+/** The secret a kind's webhooks are signed with, changed. */
+function wrongWebhookSecret(kind: ChannelKind): Record<string, string> {
+  return Object.fromEntries(Object.keys(kind.setup.secrets.shape).filter((key) => /webhook/i.test(key)).map((key) => [key, 'not-the-webhook-secret-0000']));
+}
+
+function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** Runs `send` against a local server that answers 200 and keeps the first delivery's bytes and headers. */
+async function capture<T>(send: (url: string) => Promise<T>): Promise<{ result: T; delivery: { raw: Buffer; headers: IncomingHttpHeaders } }> {
+  let delivery: { raw: Buffer; headers: IncomingHttpHeaders } | undefined;
+  const server = createServer((req, res) => {
+    void readBody(req).then((raw) => {
+      delivery ??= { raw, headers: req.headers };
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  const port = await listen(server);
+  try {
+    const result = await send(`http://127.0.0.1:${port}/webhooks/contract/${CHANNEL}`);
+    if (!delivery) throw new Error('the simulator sent nothing');
+    return { result, delivery };
+  } finally {
+    await closeServer(server);
+  }
+}
