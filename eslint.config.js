@@ -20,8 +20,27 @@ export default tseslint.config(
     // The domain is pure: no I/O, no clock, no randomness (see STYLE.md).
     files: ['src/domain/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['node:*', 'fs', 'http', 'kysely', 'pg', 'better-sqlite3', '../app/*', '../store/*', '../http/*'] }],
-      'no-restricted-properties': ['error', { object: 'Date', property: 'now' }, { object: 'Math', property: 'random' }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            'node:*',
+            'fs',
+            'http',
+            'kysely',
+            'pg',
+            'better-sqlite3',
+            '../app/*',
+            '../store/*',
+            '../http/*',
+          ],
+        },
+      ],
+      'no-restricted-properties': [
+        'error',
+        { object: 'Date', property: 'now' },
+        { object: 'Math', property: 'random' },
+      ],
     },
   },
 );

@@ -77,7 +77,9 @@ export function sqliteFanoutDb(path: string): FanoutDb {
   db.pragma('busy_timeout = 10000');
   return {
     seed: async (count, supplierId, now) => {
-      const product = db.prepare('insert into products (id, name, created_at, updated_at) values (?, ?, ?, ?)');
+      const product = db.prepare(
+        'insert into products (id, name, created_at, updated_at) values (?, ?, ?, ?)',
+      );
       const variant = db.prepare(
         'insert into variants (sku, product_id, name, gtin, created_at, updated_at) values (?, ?, ?, null, ?, ?)',
       );
@@ -100,7 +102,9 @@ export function sqliteFanoutDb(path: string): FanoutDb {
       })();
     },
     toldCounts: async () => {
-      const rows = db.prepare('select channel_id, count(*) as n from channel_stock group by channel_id').all() as {
+      const rows = db
+        .prepare('select channel_id, count(*) as n from channel_stock group by channel_id')
+        .all() as {
         channel_id: string;
         n: number;
       }[];
@@ -138,7 +142,9 @@ export async function postgresFanoutDb(url: string): Promise<FanoutDb> {
       await client.query('begin');
       try {
         await client.query(
-          series(`products (id, name, created_at, updated_at) select ${sku}, 'Fan-out product ' || i, ${at}, ${at}`),
+          series(
+            `products (id, name, created_at, updated_at) select ${sku}, 'Fan-out product ' || i, ${at}, ${at}`,
+          ),
           [count, now],
         );
         await client.query(
@@ -155,7 +161,9 @@ export async function postgresFanoutDb(url: string): Promise<FanoutDb> {
           [count, now, supplierId],
         );
         await client.query(
-          series(`stock_levels (sku, bounded, on_hand, reserved, updated_at) select ${sku}, 1, 20 + i % 80, 0, ${at}`),
+          series(
+            `stock_levels (sku, bounded, on_hand, reserved, updated_at) select ${sku}, 1, 20 + i % 80, 0, ${at}`,
+          ),
           [count, now],
         );
         await client.query('commit');
@@ -174,7 +182,9 @@ export async function postgresFanoutDb(url: string): Promise<FanoutDb> {
     changeAll: async (now) => {
       await client.query('begin');
       try {
-        const result = await client.query('update stock_levels set on_hand = on_hand - 1, updated_at = $1', [now]);
+        const result = await client.query('update stock_levels set on_hand = on_hand - 1, updated_at = $1', [
+          now,
+        ]);
         await client.query(WAKE_SYNCS, [now]);
         await client.query('commit');
         return result.rowCount ?? 0;

@@ -50,11 +50,17 @@ function supplier(id: string, url: string) {
 /** A channel of the setup document (docs/setup-file.md), beside the storefront every scenario has. */
 export type ChannelSpec = Record<string, string>;
 
-export function setupYaml(extraChannels: readonly ChannelSpec[] = [], supplierUrl = DEAD_SUPPLIER_URL): string {
+export function setupYaml(
+  extraChannels: readonly ChannelSpec[] = [],
+  supplierUrl = DEAD_SUPPLIER_URL,
+): string {
   return stringify({
     apiVersion: 'waybill/v1',
     retailer: { name: 'Bench Retailer' },
-    channels: [{ id: CHANNEL_ID, kind: 'storefront', name: 'Bench storefront', currency: 'USD' }, ...extraChannels],
+    channels: [
+      { id: CHANNEL_ID, kind: 'storefront', name: 'Bench storefront', currency: 'USD' },
+      ...extraChannels,
+    ],
     suppliers: [supplier('alpha', supplierUrl), supplier('beta', supplierUrl)],
     products: PRODUCTS.map((p, i) => ({ sku: p.sku, name: `Product ${i}`, offers: offersFor(i, p.sku) })),
   });

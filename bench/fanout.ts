@@ -88,7 +88,9 @@ export async function runFanout(
     try {
       await initialSync(db, receiver, channelIds, config.skus, label);
       const initialSyncS = (performance.now() - started) / 1000;
-      console.log(`${label} fan-out: initial sync done in ${initialSyncS.toFixed(1)} s; ${IDLE_S} s idle, then the change`);
+      console.log(
+        `${label} fan-out: initial sync done in ${initialSyncS.toFixed(1)} s; ${IDLE_S} s idle, then the change`,
+      );
       await db.settle();
       const idle = await idleLoad(hub, receiver);
       return { ...config, seedS, initialSyncS, ...idle, ...(await change(hub, db, receiver, config, label)) };
@@ -118,7 +120,11 @@ function setupYaml(channelIds: readonly string[], receiver: LevelReceiver): stri
         id: SUPPLIER_ID,
         name: 'Bulk supplier',
         currency: 'USD',
-        transport: { kind: 'rest-json', url: 'http://127.0.0.1:9/po', signingSecret: randomBytes(16).toString('hex') },
+        transport: {
+          kind: 'rest-json',
+          url: 'http://127.0.0.1:9/po',
+          signingSecret: randomBytes(16).toString('hex'),
+        },
       },
     ],
   });
@@ -140,12 +146,17 @@ async function initialSync(
     const timedOut = performance.now() > deadline;
     if (failing.length > 0 || timedOut) {
       const progress = channelIds
-        .map((id, i) => `${id}: ${told.get(id) ?? 0} recorded as told, ${receiver.tallies()[i]?.matched ?? 0} received`)
+        .map(
+          (id, i) =>
+            `${id}: ${told.get(id) ?? 0} recorded as told, ${receiver.tallies()[i]?.matched ?? 0} received`,
+        )
         .join('; ');
       const why = failing.length
         ? `the stock sync keeps failing: ${describeErrors(failing)}`
         : `not done within ${INITIAL_SYNC_TIMEOUT_S} s`;
-      throw new FanoutSetupError(`${label} fan-out: the initial sync of ${skus} SKUs did not complete: ${why} (${progress})`);
+      throw new FanoutSetupError(
+        `${label} fan-out: the initial sync of ${skus} SKUs did not complete: ${why} (${progress})`,
+      );
     }
     await delay(100);
   }
@@ -156,7 +167,10 @@ function describeErrors(errors: readonly SyncJobError[]): string {
 }
 
 /** What the hub costs while nothing changes: its sync still runs every second on every channel. */
-async function idleLoad(hub: RunningHub, receiver: LevelReceiver): Promise<{ idleHubCores: number; idleBatches: number }> {
+async function idleLoad(
+  hub: RunningHub,
+  receiver: LevelReceiver,
+): Promise<{ idleHubCores: number; idleBatches: number }> {
   const batches = receiver.totalBatches();
   const cpu = await hubCpu(hub);
   const at = performance.now();
@@ -175,7 +189,14 @@ async function hubCpu(hub: RunningHub): Promise<number> {
 
 type Measured = Pick<
   FanoutOutcome,
-  'updateMs' | 'seconds' | 'firstBatchMs' | 'perChannel' | 'committedAt' | 'waitingHubCores' | 'flowing' | 'error'
+  | 'updateMs'
+  | 'seconds'
+  | 'firstBatchMs'
+  | 'perChannel'
+  | 'committedAt'
+  | 'waitingHubCores'
+  | 'flowing'
+  | 'error'
 >;
 
 /** Who used the CPU at one moment: the hub, this process (the receiver), the whole machine. */
@@ -202,7 +223,8 @@ async function change(
   const changed = await db.changeAll(Date.now());
   const committedAt = performance.now();
   const committed = await cpuMark(hub);
-  if (changed !== config.skus) throw new Error(`${label} fan-out: the UPDATE changed ${changed} rows, not ${config.skus}`);
+  if (changed !== config.skus)
+    throw new Error(`${label} fan-out: the UPDATE changed ${changed} rows, not ${config.skus}`);
   console.log(
     `${label} fan-out: stock of ${changed} SKUs changed in one transaction (${Math.round(committedAt - begun)} ms); waiting for every channel`,
   );
@@ -219,7 +241,8 @@ async function change(
   const firsts = perChannel.map((t) => t.firstAt).filter((t): t is number => t !== null);
   const done = completes.every((t): t is number => t !== null);
   const cores = (from: CpuMark, to: CpuMark, cpu: number) => cpu / Math.max(1e-3, (to.at - from.at) / 1000);
-  const ownCpu = (from: CpuMark, to: CpuMark) => (to.own.user - from.own.user + to.own.system - from.own.system) / 1e6;
+  const ownCpu = (from: CpuMark, to: CpuMark) =>
+    (to.own.user - from.own.user + to.own.system - from.own.system) / 1e6;
   return {
     updateMs: committedAt - begun,
     seconds: done ? (Math.max(...completes) - committedAt) / 1000 : null,

@@ -76,11 +76,15 @@ export async function startHub(
   const port = await freePort();
   // BENCH_HUB_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the hub where the time goes.
   const nodeArgs = process.env.BENCH_HUB_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...nodeArgs, CLI, 'start', ...(options.worker ? [] : ['--no-worker'])], {
-    cwd: REPO,
-    env: childEnv(env, { ...options.extraEnv, PORT: String(port), HOST: '127.0.0.1' }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, CLI, 'start', ...(options.worker ? [] : ['--no-worker'])],
+    {
+      cwd: REPO,
+      env: childEnv(env, { ...options.extraEnv, PORT: String(port), HOST: '127.0.0.1' }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const log = createWriteStream(env.logFile);
   child.stdout.pipe(log);
   child.stderr.pipe(log);
@@ -122,7 +126,11 @@ export interface RunningWorker {
  * `waybill worker`: a worker process only (no HTTP), on the hub's database. `kinds` sets WAYBILL_WORKER_KINDS (the job
  * kinds it may run). It is up once it printed "Waybill worker running"; its log goes to `logFile`.
  */
-export async function startWorker(env: HubEnv, logFile: string, kinds?: readonly string[]): Promise<RunningWorker> {
+export async function startWorker(
+  env: HubEnv,
+  logFile: string,
+  kinds?: readonly string[],
+): Promise<RunningWorker> {
   const nodeArgs = process.env.BENCH_HUB_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   const child = spawn(process.execPath, [...nodeArgs, CLI, 'worker'], {
     cwd: REPO,
@@ -135,7 +143,10 @@ export async function startWorker(env: HubEnv, logFile: string, kinds?: readonly
   try {
     await new Promise<void>((resolve, reject) => {
       let seen = '';
-      const timer = setTimeout(() => reject(new Error(`waybill worker did not start within 30 s:\n${tail(logFile)}`)), 30_000);
+      const timer = setTimeout(
+        () => reject(new Error(`waybill worker did not start within 30 s:\n${tail(logFile)}`)),
+        30_000,
+      );
       child.stdout.on('data', (chunk: Buffer) => {
         log.write(chunk);
         seen += chunk.toString();

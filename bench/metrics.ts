@@ -47,8 +47,16 @@ export interface RouteLabels {
   status: string;
 }
 
-export const INTAKE_ROUTE: RouteLabels = { method: 'POST', route: '/api/v1/channels/:channelId/orders', status: '201' };
-export const SHOPIFY_WEBHOOK_ROUTE: RouteLabels = { method: 'POST', route: '/webhooks/shopify/:channelId', status: '200' };
+export const INTAKE_ROUTE: RouteLabels = {
+  method: 'POST',
+  route: '/api/v1/channels/:channelId/orders',
+  status: '201',
+};
+export const SHOPIFY_WEBHOOK_ROUTE: RouteLabels = {
+  method: 'POST',
+  route: '/webhooks/shopify/:channelId',
+  status: '200',
+};
 
 export function hubCounters(text: string, route: RouteLabels): HubCounters {
   const samples = parsePrometheus(text);

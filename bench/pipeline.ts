@@ -246,7 +246,6 @@ class PoReceiver {
   }
 }
 
-
 // ---------------------------------------------------------------------------------------------------------------
 // The load generator: node:http with a keep-alive agent, the send time of every order noted
 
@@ -411,7 +410,10 @@ class MetricsPoller {
       try {
         const samples = parsePrometheus(await this.hub.metrics());
         this.maxDue = Math.max(this.maxDue, sumOf(samples, 'waybill_jobs_due'));
-        this.maxLoopLagMs = Math.max(this.maxLoopLagMs, sumOf(samples, 'nodejs_eventloop_lag_max_seconds') * 1000);
+        this.maxLoopLagMs = Math.max(
+          this.maxLoopLagMs,
+          sumOf(samples, 'nodejs_eventloop_lag_max_seconds') * 1000,
+        );
         this.claims.push({
           at: performance.now(),
           claims: sumOf(samples, 'waybill_job_claims_total'),

@@ -27,14 +27,34 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { postgresCommitRate, sqliteCommitRate } from './baselines.ts';
 import { postgresFanoutDb, sqliteFanoutDb, type FanoutDb } from './bulk-catalog.ts';
-import { FANOUT_TARGET_S, FanoutSetupError, runFanout, type FanoutConfig, type FanoutOutcome } from './fanout.ts';
+import {
+  FANOUT_TARGET_S,
+  FanoutSetupError,
+  runFanout,
+  type FanoutConfig,
+  type FanoutOutcome,
+} from './fanout.ts';
 import type { HubEnv } from './hub-process.ts';
 import { CORES } from './machine.ts';
 import { prepare, runIntake } from './intake.ts';
-import { runPipeline, runSoak, type DbName, type FreshDatabase, type PipelineConfig, type PipelineOutcome } from './pipeline.ts';
+import {
+  runPipeline,
+  runSoak,
+  type DbName,
+  type FreshDatabase,
+  type PipelineConfig,
+  type PipelineOutcome,
+} from './pipeline.ts';
 import { CONNECTIONS, warnAboutStatuses, type MeasuredLoad } from './measure.ts';
 import { failed, printTable, result, round, writeResults, type BenchResult } from './report.ts';
-import { checkCounts, ORDERS, postgresCounts, SHOPIFY_DELIVERIES, sqliteCounts, type StoredKind } from './verify.ts';
+import {
+  checkCounts,
+  ORDERS,
+  postgresCounts,
+  SHOPIFY_DELIVERIES,
+  sqliteCounts,
+  type StoredKind,
+} from './verify.ts';
 import { prepareShopify, runShopifyWebhooks, type WebhookOutcome } from './webhooks.ts';
 
 const RESULTS_FILE = fileURLToPath(new URL('./results/latest.json', import.meta.url));
@@ -57,7 +77,8 @@ const PIPELINE: PipelineConfig = {
       .split(',')
       .map((s) => s.trim())
       .filter((s) => {
-        if (!PIPELINE_PARTS.includes(s)) throw new Error(`BENCH_PIPELINE_PARTS: ${s} is none of ${PIPELINE_PARTS.join(', ')}`);
+        if (!PIPELINE_PARTS.includes(s))
+          throw new Error(`BENCH_PIPELINE_PARTS: ${s} is none of ${PIPELINE_PARTS.join(', ')}`);
         return true;
       }),
   ),
@@ -97,7 +118,14 @@ async function benchSqlite(): Promise<BenchResult[]> {
           const deliveries = SHOPIFY_DELIVERIES(channel.id);
           verified('sqlite webhooks', webhooks, 200, deliveries, sqliteCounts(webhookDb, deliveries));
           lines.push(
-            ...loadResults('sqlite.webhooks', 'deliveries', webhooks, full, 'deliveries/fsync', webhookExtras(webhooks, true)),
+            ...loadResults(
+              'sqlite.webhooks',
+              'deliveries',
+              webhooks,
+              full,
+              'deliveries/fsync',
+              webhookExtras(webhooks, true),
+            ),
           );
         }
         return [
@@ -119,7 +147,9 @@ async function benchSqlite(): Promise<BenchResult[]> {
         return sqliteCommitRate(dir, 'FULL', BASELINE_S);
       });
       results.push(
-        result('sqlite.baseline.commits_full', sqliteFull, 'commits/s', null, { note: 'WAL, synchronous=FULL, 1 row per txn' }),
+        result('sqlite.baseline.commits_full', sqliteFull, 'commits/s', null, {
+          note: 'WAL, synchronous=FULL, 1 row per txn',
+        }),
       );
     }
     // Each part on a fresh database file in a fresh temp dir.
@@ -131,7 +161,9 @@ async function benchSqlite(): Promise<BenchResult[]> {
     const fanoutDb = (dir: string) => join(dir, 'fanout.db');
     results.push(
       ...(await inTempDir((dir) =>
-        fanout('sqlite', hubEnv(`sqlite:${fanoutDb(dir)}`, dir, 'fanout'), dir, async () => sqliteFanoutDb(fanoutDb(dir))),
+        fanout('sqlite', hubEnv(`sqlite:${fanoutDb(dir)}`, dir, 'fanout'), dir, async () =>
+          sqliteFanoutDb(fanoutDb(dir)),
+        ),
       )),
     );
   }
@@ -171,7 +203,14 @@ async function benchPostgres(adminUrl: string): Promise<BenchResult[]> {
             return outcome;
           });
           lines.push(
-            ...loadResults('postgres.webhooks', 'deliveries', webhooks, baseline, 'deliveries/txn', webhookExtras(webhooks, false)),
+            ...loadResults(
+              'postgres.webhooks',
+              'deliveries',
+              webhooks,
+              baseline,
+              'deliveries/txn',
+              webhookExtras(webhooks, false),
+            ),
           );
         }
         return [
@@ -186,11 +225,15 @@ async function benchPostgres(adminUrl: string): Promise<BenchResult[]> {
   if (runs('pipeline') || runs('soak')) {
     if (pgBaseline === null) {
       pgBaseline = await withDatabase(adminUrl, (url) => {
-        console.log(`postgres: baseline, ${BASELINE_S} s of single-row autocommit inserts from ${PG_POOL} connections`);
+        console.log(
+          `postgres: baseline, ${BASELINE_S} s of single-row autocommit inserts from ${PG_POOL} connections`,
+        );
         return postgresCommitRate(url, PG_POOL, BASELINE_S);
       });
       results.push(
-        result('postgres.baseline.commits', pgBaseline, 'commits/s', null, { note: `${PG_POOL} connections, 1 row per txn` }),
+        result('postgres.baseline.commits', pgBaseline, 'commits/s', null, {
+          note: `${PG_POOL} connections, 1 row per txn`,
+        }),
       );
     }
     // Each part on a fresh database (dropped afterwards) and a fresh temp dir for the logs and the setup file.
@@ -227,18 +270,32 @@ async function pipelineScenarios(db: DbName, fresh: FreshDatabase, baseline: num
 function runs(scenario: 'intake' | 'webhooks' | 'fanout' | 'pipeline' | 'soak'): boolean {
   const only = process.env.BENCH_ONLY;
   if (!only) return scenario !== 'soak';
-  return only.split(',').map((s) => s.trim()).includes(scenario);
+  return only
+    .split(',')
+    .map((s) => s.trim())
+    .includes(scenario);
 }
 
 /** The database must hold what was answered; a mismatch fails the bench (a lost delivery is not a slow one). */
-function verified(label: string, o: MeasuredLoad, success: number, kind: StoredKind, counts: ReturnType<typeof sqliteCounts>): void {
+function verified(
+  label: string,
+  o: MeasuredLoad,
+  success: number,
+  kind: StoredKind,
+  counts: ReturnType<typeof sqliteCounts>,
+): void {
   warnAboutStatuses(label, o, success);
   checkCounts(label, kind, o.totalSucceeded, o.totalAbandoned, counts);
 }
 
 function webhookExtras(o: WebhookOutcome, withTarget: boolean): Record<string, string | number> {
   return {
-    ...(withTarget ? { target_per_s: WEBHOOK_TARGET_PER_S, met: o.load.succeededPerS >= WEBHOOK_TARGET_PER_S ? 'yes' : 'no' } : {}),
+    ...(withTarget
+      ? {
+          target_per_s: WEBHOOK_TARGET_PER_S,
+          met: o.load.succeededPerS >= WEBHOOK_TARGET_PER_S ? 'yes' : 'no',
+        }
+      : {}),
     body_bytes: round(o.meanBodyBytes, 0),
     signed_bodies: o.poolSize,
   };
@@ -295,7 +352,12 @@ function loadResults(
 }
 
 /** The fan-out on one database; a hub that cannot do it at all is a result line with its error, not a crash. */
-async function fanout(db: string, env: HubEnv, dir: string, open: () => Promise<FanoutDb>): Promise<BenchResult[]> {
+async function fanout(
+  db: string,
+  env: HubEnv,
+  dir: string,
+  open: () => Promise<FanoutDb>,
+): Promise<BenchResult[]> {
   try {
     return fanoutResults(db, await runFanout(env, dir, open, FANOUT, db));
   } catch (error) {
@@ -338,7 +400,8 @@ function fanoutResults(db: string, o: FanoutOutcome): BenchResult[] {
       // seconds = first_batch_ms (the change brings the syncs forward: a worker poll, ≤ 200 ms, and a first page of
       // changes read) + push_ms (the batches, and the reads of the later pages between them).
       first_batch_ms: o.firstBatchMs === null ? null : round(o.firstBatchMs, 0),
-      push_ms: o.seconds === null || o.firstBatchMs === null ? null : round(o.seconds * 1000 - o.firstBatchMs, 0),
+      push_ms:
+        o.seconds === null || o.firstBatchMs === null ? null : round(o.seconds * 1000 - o.firstBatchMs, 0),
       last_first_batch_ms: since(Math.max(...o.perChannel.map((t) => t.firstAt ?? Number.NaN))),
       update_ms: round(o.updateMs, 0),
       hub_cores_waiting: round(o.waitingHubCores),
@@ -352,7 +415,14 @@ function fanoutResults(db: string, o: FanoutOutcome): BenchResult[] {
     result(`${db}.fanout.batches`, meanBatches, 'calls/channel', null, {
       min: Math.min(...batches),
       max: Math.max(...batches),
-      levels_per_batch: round(levels / Math.max(1, batches.reduce((a, b) => a + b, 0)), 1),
+      levels_per_batch: round(
+        levels /
+          Math.max(
+            1,
+            batches.reduce((a, b) => a + b, 0),
+          ),
+        1,
+      ),
       // More levels than SKUs on a channel: a SKU was sent more than once (not coalesced).
       levels_per_channel: round(levels / Math.max(1, o.channels), 0),
       batch_rate_per_channel: round(meanRate, 0),
@@ -417,7 +487,8 @@ function envInteger(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, not ${raw}`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error(`${name} must be a positive integer, not ${raw}`);
   return value;
 }
 

@@ -36,7 +36,11 @@ const CLIENT_SECRET = randomBytes(32).toString('hex');
 let builtPool: { pool: SignedBody[]; buildMs: number } | null = null;
 
 /** migrate and apply a setup file with a Shopify channel (the bench's catalogue, so the orders name real SKUs). */
-export async function prepareShopify(env: HubEnv, dir: string, supplierUrl?: string): Promise<ShopifyChannel> {
+export async function prepareShopify(
+  env: HubEnv,
+  dir: string,
+  supplierUrl?: string,
+): Promise<ShopifyChannel> {
   const secret = CLIENT_SECRET;
   await waybill(env, ['migrate']);
   const setupFile = join(dir, 'setup.yaml');
@@ -61,7 +65,12 @@ interface SignedBody {
 
 /** Realistic orders/create payloads from the Shopify simulator, 1–3 lines of the catalogue, signed as Shopify does. */
 export function signedPool(secret: string, size = POOL_SIZE, seed = 7): SignedBody[] {
-  const sim = createShopifySim({ shopDomain: SHOP_DOMAIN, webhookUrl: 'http://127.0.0.1:9/unused', secret, seed });
+  const sim = createShopifySim({
+    shopDomain: SHOP_DOMAIN,
+    webhookUrl: 'http://127.0.0.1:9/unused',
+    secret,
+    seed,
+  });
   const random = seededRandom(seed);
   const items: ShopifyOrderItem[] = PRODUCTS.map((p, i) => ({
     sku: p.sku,
@@ -89,8 +98,13 @@ export interface WebhookOutcome extends MeasuredLoad {
   meanBodyBytes: number;
 }
 
-export async function runShopifyWebhooks(env: HubEnv, channel: ShopifyChannel, label: string): Promise<WebhookOutcome> {
-  if (channel.secret !== CLIENT_SECRET) throw new Error('the pool is signed with the secret prepareShopify applied');
+export async function runShopifyWebhooks(
+  env: HubEnv,
+  channel: ShopifyChannel,
+  label: string,
+): Promise<WebhookOutcome> {
+  if (channel.secret !== CLIENT_SECRET)
+    throw new Error('the pool is signed with the secret prepareShopify applied');
   if (!builtPool) {
     const started = performance.now();
     builtPool = { pool: signedPool(CLIENT_SECRET), buildMs: performance.now() - started };

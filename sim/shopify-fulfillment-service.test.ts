@@ -13,7 +13,10 @@ import {
   rejectCancellationRequestMutation,
   rejectFulfillmentRequestMutation,
 } from '../src/connectors/channels/shopify/fulfillment-service.ts';
-import { fulfillmentCreateMutation, fulfillmentOrderLinesQuery } from '../src/connectors/channels/shopify/graphql.ts';
+import {
+  fulfillmentCreateMutation,
+  fulfillmentOrderLinesQuery,
+} from '../src/connectors/channels/shopify/graphql.ts';
 
 const SECRET = 'shpss_fulfillment_service_secret';
 const SHOP = 'service-shop.myshopify.com';

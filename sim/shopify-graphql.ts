@@ -75,7 +75,9 @@ export function schemaOf(version: string): GraphQLSchema | undefined {
   if (!file) return undefined;
   const known = schemas.get(file);
   if (known) return known;
-  const raw = JSON.parse(gunzipSync(readFileSync(new URL(`./shopify-schema/${file}`, import.meta.url))).toString('utf8')) as { data: IntrospectionQuery };
+  const raw = JSON.parse(
+    gunzipSync(readFileSync(new URL(`./shopify-schema/${file}`, import.meta.url))).toString('utf8'),
+  ) as { data: IntrospectionQuery };
   const schema = buildClientSchema(raw.data);
   schemas.set(file, schema);
   return schema;
@@ -93,20 +95,37 @@ export type CheckedRequest =
   | { ok: false; errors: RequestError[] };
 
 /** Parsed and validated documents by schema and text: the bench and the demo send the same few thousands of times. */
-const documents = new WeakMap<GraphQLSchema, Map<string, { document: DocumentNode } | { errors: RequestError[] }>>();
+const documents = new WeakMap<
+  GraphQLSchema,
+  Map<string, { document: DocumentNode } | { errors: RequestError[] }>
+>();
 
 /** Parses and validates the document, picks the operation, and coerces the variables, as Shopify does before running. */
-export function checkRequest(schema: GraphQLSchema, query: string, operationName: string | undefined, variables: Record<string, unknown>): CheckedRequest {
+export function checkRequest(
+  schema: GraphQLSchema,
+  query: string,
+  operationName: string | undefined,
+  variables: Record<string, unknown>,
+): CheckedRequest {
   const checked = checkedDocument(schema, query);
   if ('errors' in checked) return { ok: false, errors: checked.errors };
   const operation = getOperationAST(checked.document, operationName);
   if (!operation) return { ok: false, errors: [{ message: `No operation named "${operationName ?? ''}"` }] };
-  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables, { maxErrors: 10 });
-  if (coerced.errors) return { ok: false, errors: coerced.errors.map((e) => ({ ...shaped(e), extensions: { code: 'INVALID_VARIABLE' } })) };
+  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables, {
+    maxErrors: 10,
+  });
+  if (coerced.errors)
+    return {
+      ok: false,
+      errors: coerced.errors.map((e) => ({ ...shaped(e), extensions: { code: 'INVALID_VARIABLE' } })),
+    };
   return { ok: true, operation, variables: coerced.coerced };
 }
 
-function checkedDocument(schema: GraphQLSchema, query: string): { document: DocumentNode } | { errors: RequestError[] } {
+function checkedDocument(
+  schema: GraphQLSchema,
+  query: string,
+): { document: DocumentNode } | { errors: RequestError[] } {
   const cache = documents.get(schema) ?? new Map();
   documents.set(schema, cache);
   const known = cache.get(query);
@@ -129,7 +148,10 @@ function shaped(error: GraphQLError): RequestError {
 }
 
 /** The key of the `@idempotent(key:)` directive on the operation's first root field; undefined without one. */
-export function idempotencyKey(operation: OperationDefinitionNode, variables: Record<string, unknown>): string | undefined {
+export function idempotencyKey(
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown>,
+): string | undefined {
   const field = operation.selectionSet.selections.find((s) => s.kind === Kind.FIELD);
   const directive = field?.directives?.find((d) => d.name.value === 'idempotent');
   const key = directive?.arguments?.find((a) => a.name.value === 'key');

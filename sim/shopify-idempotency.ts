@@ -18,16 +18,22 @@ export interface IdempotentCall {
 }
 
 /** The call's key when its mutation takes one; `refusal` when the served version requires one it does not carry. */
-export function idempotencyOf(schema: GraphQLSchema, operation: OperationDefinitionNode, variables: Record<string, unknown>): IdempotentCall | { refusal: string } | undefined {
+export function idempotencyOf(
+  schema: GraphQLSchema,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown>,
+): IdempotentCall | { refusal: string } | undefined {
   if (operation.operation !== 'mutation') return undefined;
   const field = operation.selectionSet.selections.find((s) => s.kind === Kind.FIELD);
   const root = field?.kind === Kind.FIELD ? field.name.value : undefined;
   const described = root ? (schema.getMutationType()?.getFields()[root]?.description ?? '') : '';
   if (!root || !TAKES_KEY.test(described)) return undefined;
   const key = idempotencyKey(operation, variables);
-  if (key !== undefined && key.trim() === '') return { refusal: 'The idempotency key cannot be an empty string or whitespace only.' };
+  if (key !== undefined && key.trim() === '')
+    return { refusal: 'The idempotency key cannot be an empty string or whitespace only.' };
   if (key !== undefined) return { root, key };
-  if (REQUIRES_KEY.test(described)) return { refusal: `${root} requires an idempotency key: add @idempotent(key: …) to the mutation field.` };
+  if (REQUIRES_KEY.test(described))
+    return { refusal: `${root} requires an idempotency key: add @idempotent(key: …) to the mutation field.` };
   return undefined;
 }
 
@@ -42,15 +48,29 @@ export class IdempotencyKeys {
   readonly #kept = new Map<string, Kept>();
 
   /** The kept answer of a repeat; a mismatch answer when the key came with other variables; undefined: run it. */
-  answer(call: IdempotentCall, variables: Record<string, unknown>): { outcome: 'ok' | 'user-errors'; payload: unknown } | undefined {
+  answer(
+    call: IdempotentCall,
+    variables: Record<string, unknown>,
+  ): { outcome: 'ok' | 'user-errors'; payload: unknown } | undefined {
     const kept = this.#kept.get(`${call.root} ${call.key}`);
     if (!kept) return undefined;
     if (kept.variables === JSON.stringify(variables)) return { outcome: kept.outcome, payload: kept.payload };
-    const userErrors = [{ field: null, code: 'IDEMPOTENCY_KEY_PARAMETER_MISMATCH', message: 'The idempotency key was already used with other variables.' }];
+    const userErrors = [
+      {
+        field: null,
+        code: 'IDEMPOTENCY_KEY_PARAMETER_MISMATCH',
+        message: 'The idempotency key was already used with other variables.',
+      },
+    ];
     return { outcome: 'user-errors', payload: { data: { [call.root]: { userErrors } } } };
   }
 
-  keep(call: IdempotentCall, variables: Record<string, unknown>, outcome: 'ok' | 'user-errors', payload: Kept['payload']): void {
+  keep(
+    call: IdempotentCall,
+    variables: Record<string, unknown>,
+    outcome: 'ok' | 'user-errors',
+    payload: Kept['payload'],
+  ): void {
     this.#kept.set(`${call.root} ${call.key}`, { variables: JSON.stringify(variables), outcome, payload });
   }
 }

@@ -61,7 +61,8 @@ interface BulkVariant {
 }
 
 function readBulkVariant(value: unknown): BulkVariant {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new GraphqlError(INVALID_BULK_INPUT);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new GraphqlError(INVALID_BULK_INPUT);
   const entry = value as Record<string, unknown>;
   const money = (field: unknown) => field === undefined || field === null || typeof field === 'string';
   if (typeof entry.id !== 'string' || !money(entry.price) || !money(entry.compareAtPrice)) {
@@ -74,11 +75,7 @@ function readBulkVariant(value: unknown): BulkVariant {
 }
 
 /** Minor units of a Money input, or the user error that refuses it. */
-function moneyInput(
-  catalog: PriceCatalog,
-  amount: string,
-  field: string[],
-): number | VariantsBulkUserError {
+function moneyInput(catalog: PriceCatalog, amount: string, field: string[]): number | VariantsBulkUserError {
   if (amount.startsWith('-')) {
     return { code: 'GREATER_THAN_OR_EQUAL_TO', field, message: 'Price must be greater than or equal to 0' };
   }
@@ -86,7 +83,11 @@ function moneyInput(
   try {
     return toMinor(amount, catalog.digits);
   } catch {
-    return { code: 'INVALID_INPUT', field, message: `${amount} has more decimals than ${catalog.currency} allows` };
+    return {
+      code: 'INVALID_INPUT',
+      field,
+      message: `${amount} has more decimals than ${catalog.currency} allows`,
+    };
   }
 }
 
@@ -105,11 +106,18 @@ function checkVariant(
   const at = ['variants', String(index)];
   const variant = catalog.variant(input.id);
   if (!variant || variant.productId !== productId) {
-    return [{ code: 'PRODUCT_VARIANT_DOES_NOT_EXIST', field: [...at, 'id'], message: 'Product variant does not exist' }];
+    return [
+      {
+        code: 'PRODUCT_VARIANT_DOES_NOT_EXIST',
+        field: [...at, 'id'],
+        message: 'Product variant does not exist',
+      },
+    ];
   }
   const errors: VariantsBulkUserError[] = [];
   const change: CheckedChange = { variant };
-  if (input.price === null) errors.push({ code: 'BLANK', field: [...at, 'price'], message: "Price can't be blank" });
+  if (input.price === null)
+    errors.push({ code: 'BLANK', field: [...at, 'price'], message: "Price can't be blank" });
   if (typeof input.price === 'string') {
     const price = moneyInput(catalog, input.price, [...at, 'price']);
     if (typeof price === 'number') change.price = price;
@@ -130,13 +138,18 @@ function checkVariant(
  */
 function bulkUpdate(catalog: PriceCatalog, variables: Variables) {
   const { productId } = variables;
-  if (typeof productId !== 'string') throw new GraphqlError('Variable $productId of type ID! was provided invalid value');
+  if (typeof productId !== 'string')
+    throw new GraphqlError('Variable $productId of type ID! was provided invalid value');
   const partial = variables.allowPartialUpdates === true;
   const inputs = inputArray(variables.variants, INVALID_BULK_INPUT).map(readBulkVariant);
   const userErrors: VariantsBulkUserError[] = [];
   const changes: CheckedChange[] = [];
   if (!catalog.hasProduct(productId)) {
-    userErrors.push({ code: 'PRODUCT_DOES_NOT_EXIST', field: ['productId'], message: 'Product does not exist' });
+    userErrors.push({
+      code: 'PRODUCT_DOES_NOT_EXIST',
+      field: ['productId'],
+      message: 'Product does not exist',
+    });
   } else {
     inputs.forEach((input, i) => {
       const checked = checkVariant(catalog, productId, input, i);
@@ -165,7 +178,8 @@ export function priceNode(catalog: PriceCatalog, variant: PricedVariant) {
     id: variant.id,
     sku: variant.sku,
     price: formatMinor(variant.price, catalog.digits),
-    compareAtPrice: variant.compareAtPrice === null ? null : formatMinor(variant.compareAtPrice, catalog.digits),
+    compareAtPrice:
+      variant.compareAtPrice === null ? null : formatMinor(variant.compareAtPrice, catalog.digits),
     product: { id: variant.productId },
   };
 }
@@ -175,7 +189,9 @@ const INVALID_IDS = 'Variable $ids of type [ID!]! was provided invalid value';
 const PRICED_VARIANT_COST = 2;
 
 /** The price operations, over whatever holds the catalogue. */
-export function priceOperations<O>(catalogOf: (office: O) => PriceCatalog): Record<string, AdminOperation<O>> {
+export function priceOperations<O>(
+  catalogOf: (office: O) => PriceCatalog,
+): Record<string, AdminOperation<O>> {
   return {
     /** shop { currencyCode } nodes(ids) { … on ProductVariant { id sku price compareAtPrice product { id } } } */
     WaybillVariantPrices: {

@@ -70,7 +70,12 @@ export interface SalesBookContext {
 const GATEWAY = 'shopify_payments';
 const RESTOCK_TYPES = new Set(['NO_RESTOCK', 'CANCEL', 'RETURN']);
 /** The topics an app that takes orders and refunds subscribes to. */
-export const DEFAULT_WEBHOOK_TOPICS = ['ORDERS_CREATE', 'ORDERS_UPDATED', 'ORDERS_CANCELLED', 'REFUNDS_CREATE'];
+export const DEFAULT_WEBHOOK_TOPICS = [
+  'ORDERS_CREATE',
+  'ORDERS_UPDATED',
+  'ORDERS_CANCELLED',
+  'REFUNDS_CREATE',
+];
 
 function utc(shopTimeText: string): string {
   return new Date(shopTimeText).toISOString().replace('.000Z', 'Z');
@@ -110,7 +115,14 @@ export class SalesBook {
     entry.order = structuredClone(order);
     if (order.financial_status === 'paid' && !entry.transactions.some((t) => t.kind === 'SALE')) {
       const amount = toMinor(order.total_price, this.ctx.digits);
-      entry.transactions.push({ id: gid('OrderTransaction', this.ctx.nextId()), kind: 'SALE', gateway: GATEWAY, amount, parentId: null, createdAt: utc(order.processed_at) });
+      entry.transactions.push({
+        id: gid('OrderTransaction', this.ctx.nextId()),
+        kind: 'SALE',
+        gateway: GATEWAY,
+        amount,
+        parentId: null,
+        createdAt: utc(order.processed_at),
+      });
     }
     this.entries.set(order.id, entry);
   }
@@ -155,7 +167,8 @@ export class SalesBook {
     for (const { lineItemId, quantity } of lines) {
       const line = entry.order.line_items.find((l) => l.id === lineItemId);
       if (!line) continue;
-      const net = toMinor(line.price, this.ctx.digits) * line.quantity - toMinor(line.total_discount, this.ctx.digits);
+      const net =
+        toMinor(line.price, this.ctx.digits) * line.quantity - toMinor(line.total_discount, this.ctx.digits);
       const tax = line.tax_lines.reduce((sum, t) => sum + toMinor(t.price, this.ctx.digits), 0);
       amount += share(net + tax, quantity, line.quantity);
     }
@@ -166,10 +179,16 @@ export class SalesBook {
   /** Records a checked refund; the order moves on as Shopify's does (financial status, updated_at). */
   refund(entry: BookEntry, refund: Omit<SimRefund, 'id' | 'orderId' | 'createdAt'>): SimRefund {
     const createdAt = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-    const made: SimRefund = { ...refund, id: gid('Refund', this.ctx.nextId()), orderId: entry.order.id, createdAt };
+    const made: SimRefund = {
+      ...refund,
+      id: gid('Refund', this.ctx.nextId()),
+      orderId: entry.order.id,
+      createdAt,
+    };
     entry.refunds.push(made);
     const sale = entry.transactions.find((t) => t.kind === 'SALE');
-    if (sale) entry.order.financial_status = this.refundableOf(entry, sale) === 0 ? 'refunded' : 'partially_refunded';
+    if (sale)
+      entry.order.financial_status = this.refundableOf(entry, sale) === 0 ? 'refunded' : 'partially_refunded';
     entry.order.updated_at = shopTime(Math.max(Date.now(), Date.parse(entry.order.updated_at) + 1_000));
     return made;
   }
@@ -189,8 +208,24 @@ export class SalesBook {
       user_id: null,
       refund_line_items: refund.lines.map((l) => {
         const line = entry.order.line_items.find((li) => li.id === l.lineItemId);
-        const subtotal = line ? share(toMinor(line.price, this.ctx.digits) * line.quantity - toMinor(line.total_discount, this.ctx.digits), l.quantity, line.quantity) : 0;
-        return { id: this.ctx.nextId(), line_item_id: l.lineItemId, quantity: l.quantity, restock_type: l.restockType.toLowerCase(), location_id: null, subtotal: m.text(subtotal), subtotal_set: m.set(subtotal), line_item: line };
+        const subtotal = line
+          ? share(
+              toMinor(line.price, this.ctx.digits) * line.quantity -
+                toMinor(line.total_discount, this.ctx.digits),
+              l.quantity,
+              line.quantity,
+            )
+          : 0;
+        return {
+          id: this.ctx.nextId(),
+          line_item_id: l.lineItemId,
+          quantity: l.quantity,
+          restock_type: l.restockType.toLowerCase(),
+          location_id: null,
+          subtotal: m.text(subtotal),
+          subtotal_set: m.set(subtotal),
+          line_item: line,
+        };
       }),
       transactions: refund.transactions.map((t) => ({
         id: numeric(t.id),
@@ -220,7 +255,8 @@ export class SalesBook {
 
   /** Shopify removes a subscription whose deliveries keep failing; the merchant or app may remove one too. */
   unsubscribe(topic: string): void {
-    for (let i = this.subscriptions.length - 1; i >= 0; i--) if (this.subscriptions[i]?.topic === topic) this.subscriptions.splice(i, 1);
+    for (let i = this.subscriptions.length - 1; i >= 0; i--)
+      if (this.subscriptions[i]?.topic === topic) this.subscriptions.splice(i, 1);
   }
 
   moveSubscriptions(from: string, to: string): void {
@@ -250,7 +286,9 @@ function lineItemNode(book: SalesBook, ctx: SalesBookContext, entry: BookEntry, 
     requiresShipping: line.requires_shipping,
     refundableQuantity: book.refundableQuantity(entry, line),
     originalUnitPriceSet: moneyBag(ctx, toMinor(line.price, ctx.digits)),
-    discountAllocations: line.discount_allocations.map((a) => ({ allocatedAmountSet: moneyBag(ctx, toMinor(a.amount, ctx.digits)) })),
+    discountAllocations: line.discount_allocations.map((a) => ({
+      allocatedAmountSet: moneyBag(ctx, toMinor(a.amount, ctx.digits)),
+    })),
     taxLines: line.tax_lines.map((t) => taxLineNode(ctx, t)),
   };
 }
@@ -304,11 +342,33 @@ function orderNode(book: SalesBook, ctx: SalesBookContext, entry: BookEntry, lin
     currencyCode: o.currency,
     test: o.test,
     ...orderMoneyNodes(ctx, o),
-    customer: c ? { firstName: c.first_name, lastName: c.last_name, defaultPhoneNumber: c.phone ? { phoneNumber: c.phone } : null, defaultEmailAddress: { emailAddress: c.email } } : null,
-    shippingAddress: a
-      ? { name: a.name, firstName: a.first_name, lastName: a.last_name, address1: a.address1, address2: a.address2, city: a.city, provinceCode: a.province_code, zip: a.zip, countryCodeV2: a.country_code, phone: a.phone }
+    customer: c
+      ? {
+          firstName: c.first_name,
+          lastName: c.last_name,
+          defaultPhoneNumber: c.phone ? { phoneNumber: c.phone } : null,
+          defaultEmailAddress: { emailAddress: c.email },
+        }
       : null,
-    lineItems: connection(o.line_items.map((l) => lineItemNode(book, ctx, entry, l)), linesFirst, null),
+    shippingAddress: a
+      ? {
+          name: a.name,
+          firstName: a.first_name,
+          lastName: a.last_name,
+          address1: a.address1,
+          address2: a.address2,
+          city: a.city,
+          provinceCode: a.province_code,
+          zip: a.zip,
+          countryCodeV2: a.country_code,
+          phone: a.phone,
+        }
+      : null,
+    lineItems: connection(
+      o.line_items.map((l) => lineItemNode(book, ctx, entry, l)),
+      linesFirst,
+      null,
+    ),
   };
 }
 
@@ -319,7 +379,10 @@ function updatedAtFilter(query: unknown): { time: number; inclusive: boolean } |
   if (query === undefined || query === null || query === '') return null;
   const match = typeof query === 'string' ? UPDATED_AT.exec(query.trim()) : null;
   const time = match ? Date.parse(match[2] ?? match[3] ?? match[4] ?? '') : Number.NaN;
-  if (!match || Number.isNaN(time)) throw new GraphqlError(`The Shopify simulator searches orders by one updated_at:>'<ISO time>' term, not "${String(query)}"`);
+  if (!match || Number.isNaN(time))
+    throw new GraphqlError(
+      `The Shopify simulator searches orders by one updated_at:>'<ISO time>' term, not "${String(query)}"`,
+    );
   return { time, inclusive: match[1] === '>=' };
 }
 
@@ -336,9 +399,13 @@ function afterCursor(entries: readonly BookEntry[], after: unknown): BookEntry[]
   } catch {
     key = undefined;
   }
-  if (!Array.isArray(key) || key.length !== 2) throw new GraphqlError(`Invalid cursor for the after argument: ${String(after)}`);
+  if (!Array.isArray(key) || key.length !== 2)
+    throw new GraphqlError(`Invalid cursor for the after argument: ${String(after)}`);
   const [time, id] = key as [number, number];
-  return entries.filter((e) => Date.parse(e.order.updated_at) > time || (Date.parse(e.order.updated_at) === time && e.order.id > id));
+  return entries.filter(
+    (e) =>
+      Date.parse(e.order.updated_at) > time || (Date.parse(e.order.updated_at) === time && e.order.id > id),
+  );
 }
 
 /** Costs per node of the documents Waybill sends (an object 1, a connection 2 + first × one node). */
@@ -359,16 +426,24 @@ function orderOperations<O extends SalesOffice>(): Record<string, AdminOperation
   return {
     /** orders(first, after, sortKey: UPDATED_AT, query) { … lineItems(first: $linesFirst) { … } } */
     WaybillOrdersUpdatedSince: {
-      requestedCost: (v) => 2 + pageSize(v, 'first') * (NODE_COST.order + 2 + pageSize(v, 'linesFirst') * NODE_COST.lineItem),
+      requestedCost: (v) =>
+        2 + pageSize(v, 'first') * (NODE_COST.order + 2 + pageSize(v, 'linesFirst') * NODE_COST.lineItem),
       run: (office, v) => {
         const all = afterCursor(office.sales.updatedSince(updatedAtFilter(v.query)), v.after);
         const first = pageSize(v, 'first');
         const page = all.slice(0, first);
-        const nodes = page.map((e) => orderNode(office.sales, office.salesContext, e, pageSize(v, 'linesFirst')));
+        const nodes = page.map((e) =>
+          orderNode(office.sales, office.salesContext, e, pageSize(v, 'linesFirst')),
+        );
         const last = page[page.length - 1];
         const lines = nodes.reduce((sum, n) => sum + n.lineItems.nodes.length, 0);
         return {
-          data: { orders: { pageInfo: { hasNextPage: all.length > first, endCursor: last ? orderCursor(last) : null }, nodes } },
+          data: {
+            orders: {
+              pageInfo: { hasNextPage: all.length > first, endCursor: last ? orderCursor(last) : null },
+              nodes,
+            },
+          },
           actualCost: 2 + nodes.length * (NODE_COST.order + 2) + lines * NODE_COST.lineItem,
           userErrors: false,
         };
@@ -380,22 +455,37 @@ function orderOperations<O extends SalesOffice>(): Record<string, AdminOperation
       run: (office, v) => {
         const entry = office.sales.entry(v.orderId);
         if (!entry) return { data: { order: null }, actualCost: 1, userErrors: false };
-        const all = entry.order.line_items.map((l) => lineItemNode(office.sales, office.salesContext, entry, l));
+        const all = entry.order.line_items.map((l) =>
+          lineItemNode(office.sales, office.salesContext, entry, l),
+        );
         const lineItems = connection(all, pageSize(v, 'first'), v.after);
-        return { data: { order: { id: v.orderId, lineItems } }, actualCost: 3 + lineItems.nodes.length * NODE_COST.lineItem, userErrors: false };
+        return {
+          data: { order: { id: v.orderId, lineItems } },
+          actualCost: 3 + lineItems.nodes.length * NODE_COST.lineItem,
+          userErrors: false,
+        };
       },
     },
     /** order(id) { id currencyCode refunds(first) { id note createdAt } lineItems(first: $linesFirst) { … } } */
     WaybillOrderRefunds: {
-      requestedCost: (v) => 5 + pageSize(v, 'refundsFirst') * NODE_COST.refund + pageSize(v, 'linesFirst') * NODE_COST.lineItem,
+      requestedCost: (v) =>
+        5 + pageSize(v, 'refundsFirst') * NODE_COST.refund + pageSize(v, 'linesFirst') * NODE_COST.lineItem,
       run: (office, v) => {
         const entry = office.sales.entry(v.orderId);
         if (!entry) return { data: { order: null }, actualCost: 1, userErrors: false };
-        const refunds = entry.refunds.slice(0, pageSize(v, 'refundsFirst')).map((r) => ({ id: r.id, note: r.note, createdAt: r.createdAt }));
-        const all = entry.order.line_items.map((l) => lineItemNode(office.sales, office.salesContext, entry, l));
+        const refunds = entry.refunds
+          .slice(0, pageSize(v, 'refundsFirst'))
+          .map((r) => ({ id: r.id, note: r.note, createdAt: r.createdAt }));
+        const all = entry.order.line_items.map((l) =>
+          lineItemNode(office.sales, office.salesContext, entry, l),
+        );
         const lineItems = connection(all, pageSize(v, 'linesFirst'), null);
         const order = { id: v.orderId, currencyCode: entry.order.currency, refunds, lineItems };
-        return { data: { order }, actualCost: 5 + refunds.length + lineItems.nodes.length * NODE_COST.lineItem, userErrors: false };
+        return {
+          data: { order },
+          actualCost: 5 + refunds.length + lineItems.nodes.length * NODE_COST.lineItem,
+          userErrors: false,
+        };
       },
     },
     /** order(id) { suggestedRefund(refundLineItems, refundShipping: false) { amountSet … suggestedTransactions … } } */
@@ -409,7 +499,14 @@ function orderOperations<O extends SalesOffice>(): Record<string, AdminOperation
         const sale = entry.transactions.find((t) => t.kind === 'SALE');
         const suggestedTransactions =
           sale && amount > 0
-            ? [{ gateway: sale.gateway, kind: 'SUGGESTED_REFUND', amountSet: moneyBag(office.salesContext, amount), parentTransaction: { id: sale.id, kind: sale.kind } }]
+            ? [
+                {
+                  gateway: sale.gateway,
+                  kind: 'SUGGESTED_REFUND',
+                  amountSet: moneyBag(office.salesContext, amount),
+                  parentTransaction: { id: sale.id, kind: sale.kind },
+                },
+              ]
             : [];
         const suggestedRefund = { amountSet: moneyBag(office.salesContext, amount), suggestedTransactions };
         return { data: { order: { id: v.orderId, suggestedRefund } }, actualCost: 10, userErrors: false };
@@ -422,23 +519,44 @@ function orderOperations<O extends SalesOffice>(): Record<string, AdminOperation
       run: (office, v) => {
         const checked = checkRefund(office.sales, office.salesContext, v.input);
         if ('userErrors' in checked) {
-          return { data: { refundCreate: { refund: null, userErrors: checked.userErrors } }, actualCost: MUTATION_COST, userErrors: true };
+          return {
+            data: { refundCreate: { refund: null, userErrors: checked.userErrors } },
+            actualCost: MUTATION_COST,
+            userErrors: true,
+          };
         }
         const made = office.sales.refund(checked.entry, checked.refund);
         office.sales.onApiRefund(office.sales.refundPayload(checked.entry, made));
-        return { data: { refundCreate: { refund: { id: made.id, note: made.note }, userErrors: [] } }, actualCost: MUTATION_COST, userErrors: false };
+        return {
+          data: { refundCreate: { refund: { id: made.id, note: made.note }, userErrors: [] } },
+          actualCost: MUTATION_COST,
+          userErrors: false,
+        };
       },
     },
     /** webhookSubscriptions(first, after, topics) { pageInfo … nodes { id topic uri } } */
     WaybillWebhookSubscriptions: {
       requestedCost: (v) => 2 + pageSize(v, 'first') * NODE_COST.subscription,
       run: (office, v) => {
-        const topics = v.topics === undefined || v.topics === null ? null : inputArray(v.topics, 'Variable $topics of type [WebhookSubscriptionTopic!] was provided invalid value');
+        const topics =
+          v.topics === undefined || v.topics === null
+            ? null
+            : inputArray(
+                v.topics,
+                'Variable $topics of type [WebhookSubscriptionTopic!] was provided invalid value',
+              );
         const all = office.sales.webhookSubscriptions().filter((s) => !topics || topics.includes(s.topic));
         // endpoint is deprecated in favour of uri, and still answered for clients that ask for it.
-        const nodes = all.map((s) => ({ ...s, endpoint: { __typename: 'WebhookHttpEndpoint', callbackUrl: s.uri } }));
+        const nodes = all.map((s) => ({
+          ...s,
+          endpoint: { __typename: 'WebhookHttpEndpoint', callbackUrl: s.uri },
+        }));
         const page = connection(nodes, pageSize(v, 'first'), v.after);
-        return { data: { webhookSubscriptions: page }, actualCost: 2 + page.nodes.length * NODE_COST.subscription, userErrors: false };
+        return {
+          data: { webhookSubscriptions: page },
+          actualCost: 2 + page.nodes.length * NODE_COST.subscription,
+          userErrors: false,
+        };
       },
     },
   };
@@ -447,18 +565,31 @@ function orderOperations<O extends SalesOffice>(): Record<string, AdminOperation
 const INVALID_REFUND = 'Variable $input of type RefundInput! was provided invalid value';
 
 /** refundLineItems as GraphQL coerces them; quantities beyond what is refundable are refused. */
-function readLines(book: SalesBook, entry: BookEntry, value: unknown, name: string): { lineItemId: number; quantity: number; restockType: string }[] {
+function readLines(
+  book: SalesBook,
+  entry: BookEntry,
+  value: unknown,
+  name: string,
+): { lineItemId: number; quantity: number; restockType: string }[] {
   return inputArray(value ?? [], `Variable $${name} was provided invalid value`).map((raw, i) => {
     const line = raw as Record<string, unknown> | null;
     const lineItemId = idOf(line?.lineItemId, 'LineItem');
-    if (!line || lineItemId === undefined || !Number.isInteger(line.quantity) || (line.quantity as number) < 1) {
+    if (
+      !line ||
+      lineItemId === undefined ||
+      !Number.isInteger(line.quantity) ||
+      (line.quantity as number) < 1
+    ) {
       throw new GraphqlError(`Variable $${name} was provided invalid value at ${i}`);
     }
     const restockType = typeof line.restockType === 'string' ? line.restockType : 'NO_RESTOCK';
-    if (!RESTOCK_TYPES.has(restockType)) throw new GraphqlError(`Variable $${name} was provided invalid value at ${i}.restockType`);
+    if (!RESTOCK_TYPES.has(restockType))
+      throw new GraphqlError(`Variable $${name} was provided invalid value at ${i}.restockType`);
     const item = entry.order.line_items.find((l) => l.id === lineItemId);
     if (item && (line.quantity as number) > book.refundableQuantity(entry, item)) {
-      throw new GraphqlError(`Line item ${lineItemId} has ${book.refundableQuantity(entry, item)} refundable, not ${String(line.quantity)}`);
+      throw new GraphqlError(
+        `Line item ${lineItemId} has ${book.refundableQuantity(entry, item)} refundable, not ${String(line.quantity)}`,
+      );
     }
     return { lineItemId, quantity: line.quantity as number, restockType };
   });
@@ -469,7 +600,8 @@ interface UserError {
   message: string;
 }
 
-type CheckedRefund = { entry: BookEntry; refund: Omit<SimRefund, 'id' | 'orderId' | 'createdAt'> } | { userErrors: UserError[] };
+type CheckedRefund =
+  { entry: BookEntry; refund: Omit<SimRefund, 'id' | 'orderId' | 'createdAt'> } | { userErrors: UserError[] };
 
 /** Shopify's rules for a refund: lines of this order within what is refundable, money back to this order's payments. */
 function checkRefund(book: SalesBook, ctx: SalesBookContext, input: unknown): CheckedRefund {
@@ -482,16 +614,30 @@ function checkRefund(book: SalesBook, ctx: SalesBookContext, input: unknown): Ch
     const line = raw as Record<string, unknown>;
     const lineItemId = idOf(line.lineItemId, 'LineItem');
     const restockType = typeof line.restockType === 'string' ? line.restockType : 'NO_RESTOCK';
-    if (!RESTOCK_TYPES.has(restockType) || !Number.isInteger(line.quantity)) throw new GraphqlError(INVALID_REFUND);
+    if (!RESTOCK_TYPES.has(restockType) || !Number.isInteger(line.quantity))
+      throw new GraphqlError(INVALID_REFUND);
     const item = entry.order.line_items.find((l) => l.id === lineItemId);
-    if (!item) errors.push({ field: ['refundLineItems', String(i), 'lineItemId'], message: 'Line item does not exist' });
+    if (!item)
+      errors.push({
+        field: ['refundLineItems', String(i), 'lineItemId'],
+        message: 'Line item does not exist',
+      });
     else if ((line.quantity as number) > book.refundableQuantity(entry, item)) {
-      errors.push({ field: ['refundLineItems', String(i), 'quantity'], message: 'Quantity cannot refund more items than were purchased' });
+      errors.push({
+        field: ['refundLineItems', String(i), 'quantity'],
+        message: 'Quantity cannot refund more items than were purchased',
+      });
     }
     return { lineItemId: lineItemId ?? 0, quantity: line.quantity as number, restockType };
   });
-  const transactions = inputArray(given.transactions ?? [], INVALID_REFUND).map((raw, i) => checkTransaction(book, ctx, entry, raw, i, errors));
-  if (given.currency !== undefined && given.currency !== null && given.currency !== entry.order.presentment_currency) {
+  const transactions = inputArray(given.transactions ?? [], INVALID_REFUND).map((raw, i) =>
+    checkTransaction(book, ctx, entry, raw, i, errors),
+  );
+  if (
+    given.currency !== undefined &&
+    given.currency !== null &&
+    given.currency !== entry.order.presentment_currency
+  ) {
     errors.push({ field: ['currency'], message: 'Currency must be the presentment currency of the order' });
   }
   if (errors.length > 0) return { userErrors: errors };
@@ -499,27 +645,59 @@ function checkRefund(book: SalesBook, ctx: SalesBookContext, input: unknown): Ch
   return { entry, refund: { note, notify: given.notify === true, lines, transactions } };
 }
 
-function checkTransaction(book: SalesBook, ctx: SalesBookContext, entry: BookEntry, raw: unknown, i: number, errors: UserError[]): SimTransaction {
+function checkTransaction(
+  book: SalesBook,
+  ctx: SalesBookContext,
+  entry: BookEntry,
+  raw: unknown,
+  i: number,
+  errors: UserError[],
+): SimTransaction {
   const t = raw as Record<string, unknown>;
-  if (typeof t.amount !== 'string' || typeof t.gateway !== 'string' || typeof t.kind !== 'string') throw new GraphqlError(INVALID_REFUND);
+  if (typeof t.amount !== 'string' || typeof t.gateway !== 'string' || typeof t.kind !== 'string')
+    throw new GraphqlError(INVALID_REFUND);
   const field = (name: string) => ['transactions', String(i), name];
   const parent = entry.transactions.find((p) => p.id === t.parentId);
   const amount = toMinor(t.amount, ctx.digits);
   if (t.kind !== 'REFUND') errors.push({ field: field('kind'), message: 'Kind must be refund' });
-  if (t.orderId !== entry.order.admin_graphql_api_id) errors.push({ field: field('orderId'), message: 'Transaction must belong to the order' });
+  if (t.orderId !== entry.order.admin_graphql_api_id)
+    errors.push({ field: field('orderId'), message: 'Transaction must belong to the order' });
   if (!parent) errors.push({ field: field('parentId'), message: 'Parent transaction does not exist' });
-  else if (parent.gateway !== t.gateway) errors.push({ field: field('gateway'), message: 'Gateway must be the gateway of the parent transaction' });
-  else if (amount > book.refundableOf(entry, parent)) errors.push({ field: field('amount'), message: 'Amount exceeds the refundable amount of the parent transaction' });
+  else if (parent.gateway !== t.gateway)
+    errors.push({
+      field: field('gateway'),
+      message: 'Gateway must be the gateway of the parent transaction',
+    });
+  else if (amount > book.refundableOf(entry, parent))
+    errors.push({
+      field: field('amount'),
+      message: 'Amount exceeds the refundable amount of the parent transaction',
+    });
   const createdAt = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-  return { id: gid('OrderTransaction', ctx.nextId()), kind: 'REFUND', gateway: t.gateway, amount, parentId: parent?.id ?? null, createdAt };
+  return {
+    id: gid('OrderTransaction', ctx.nextId()),
+    kind: 'REFUND',
+    gateway: t.gateway,
+    amount,
+    parentId: parent?.id ?? null,
+    createdAt,
+  };
 }
 
 /** A refund the merchant makes in Shopify's admin: the suggested money back to the payment, nothing restocked. */
-export function adminRefund(book: SalesBook, ctx: SalesBookContext, orderId: number, lines: readonly { sku: string; quantity: number }[], note: string | null): unknown {
+export function adminRefund(
+  book: SalesBook,
+  ctx: SalesBookContext,
+  orderId: number,
+  lines: readonly { sku: string; quantity: number }[],
+  note: string | null,
+): unknown {
   const entry = book.entry(gid('Order', orderId));
   if (!entry) throw new RangeError(`the shop has no order ${orderId}`);
   const refundLines = lines.map(({ sku, quantity }) => {
-    const line = entry.order.line_items.find((l) => l.sku === sku && book.refundableQuantity(entry, l) >= quantity);
+    const line = entry.order.line_items.find(
+      (l) => l.sku === sku && book.refundableQuantity(entry, l) >= quantity,
+    );
     if (!line) throw new RangeError(`order ${orderId} has no line of ${sku} with ${quantity} refundable`);
     return { lineItemId: line.id, quantity, restockType: 'NO_RESTOCK' };
   });
@@ -527,6 +705,20 @@ export function adminRefund(book: SalesBook, ctx: SalesBookContext, orderId: num
   const sale = entry.transactions.find((t) => t.kind === 'SALE');
   const createdAt = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
   const transactions: SimTransaction[] =
-    sale && amount > 0 ? [{ id: gid('OrderTransaction', ctx.nextId()), kind: 'REFUND', gateway: sale.gateway, amount, parentId: sale.id, createdAt }] : [];
-  return book.refundPayload(entry, book.refund(entry, { note, notify: true, lines: refundLines, transactions }));
+    sale && amount > 0
+      ? [
+          {
+            id: gid('OrderTransaction', ctx.nextId()),
+            kind: 'REFUND',
+            gateway: sale.gateway,
+            amount,
+            parentId: sale.id,
+            createdAt,
+          },
+        ]
+      : [];
+  return book.refundPayload(
+    entry,
+    book.refund(entry, { note, notify: true, lines: refundLines, transactions }),
+  );
 }

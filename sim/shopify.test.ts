@@ -16,7 +16,11 @@ import {
 } from '../src/connectors/channels/shopify/graphql.ts';
 import { orderLineItemsQuery, ordersUpdatedSinceQuery } from '../src/connectors/channels/shopify/poll.ts';
 import { variantPricesQuery, variantPricesSetMutation } from '../src/connectors/channels/shopify/prices.ts';
-import { orderRefundsQuery, refundCreateMutation, suggestedRefundQuery } from '../src/connectors/channels/shopify/refund.ts';
+import {
+  orderRefundsQuery,
+  refundCreateMutation,
+  suggestedRefundQuery,
+} from '../src/connectors/channels/shopify/refund.ts';
 import { webhookSubscriptionsQuery } from '../src/connectors/channels/shopify/webhook-health.ts';
 
 const SECRET = 'shpss_client_secret';
@@ -464,12 +468,20 @@ describe('shopify simulator: Admin GraphQL API', () => {
         headers: { 'content-type': 'application/json', 'x-shopify-access-token': TOKEN },
         body: JSON.stringify({ query: LOCATION_QUERY, variables: { id: null } }),
       });
-      return { status: res.status, served: res.headers.get('x-shopify-api-version'), body: (await res.json()) as any };
+      return {
+        status: res.status,
+        served: res.headers.get('x-shopify-api-version'),
+        body: (await res.json()) as any,
+      };
     };
     expect((await ask('2026-10')).served).toBe('2026-10');
     // 2025-10 left support on 2026-10-01: answered as the oldest supported (no schema here: refused loudly).
     const old = await ask('2025-10');
-    expect([old.status, old.served, old.body.errors[0].message]).toEqual([200, '2026-01', expect.stringContaining('no schema')]);
+    expect([old.status, old.served, old.body.errors[0].message]).toEqual([
+      200,
+      '2026-01',
+      expect.stringContaining('no schema'),
+    ]);
     expect((await ask('2027-01')).served).toBe('2027-01');
     expect((await ask('2027-04')).status).toBe(404);
     expect((await ask('latest')).status).toBe(404);
@@ -478,8 +490,14 @@ describe('shopify simulator: Admin GraphQL API', () => {
     expect((await ask('2026-10')).served).toBe('2026-10');
     now = new Date('2027-10-01T17:00:00Z');
     const after = await ask('2026-10');
-    expect([after.status, after.served, after.body.data.location.id]).toEqual([200, '2027-01', expect.stringMatching(/^gid:/)]);
-    expect(admin.calls.filter((c) => c.status === 200).map((c) => `${c.apiVersion}→${c.servedVersion}`)).toEqual([
+    expect([after.status, after.served, after.body.data.location.id]).toEqual([
+      200,
+      '2027-01',
+      expect.stringMatching(/^gid:/),
+    ]);
+    expect(
+      admin.calls.filter((c) => c.status === 200).map((c) => `${c.apiVersion}→${c.servedVersion}`),
+    ).toEqual([
       '2026-10→2026-10',
       '2025-10→2026-01',
       '2027-01→2027-01',
@@ -493,13 +511,24 @@ describe('shopify simulator: Admin GraphQL API', () => {
     const order = shop.makeOrder(0, ITEMS);
     shop.recordOrder(order);
     const admin = await adminOf(shop);
-    const unknownField = await post(admin.url, 'query WaybillFulfillmentOrders($orderId: ID!) { order(id: $orderId) { id colour } }', { orderId: order.admin_graphql_api_id });
+    const unknownField = await post(
+      admin.url,
+      'query WaybillFulfillmentOrders($orderId: ID!) { order(id: $orderId) { id colour } }',
+      { orderId: order.admin_graphql_api_id },
+    );
     expect(unknownField.status).toBe(200);
     expect(unknownField.body.errors[0].message).toContain('Cannot query field "colour" on type "Order"');
     const unparsable = await post(admin.url, 'query WaybillFulfillmentOrders { order(', {});
     expect(unparsable.body.errors[0].message).toContain('Syntax Error');
-    const badVariable = await post(admin.url, FO_QUERY, { orderId: order.admin_graphql_api_id, first: 'five', linesFirst: 1 });
-    expect(badVariable.body.errors[0]).toMatchObject({ message: expect.stringContaining('$first'), extensions: { code: 'INVALID_VARIABLE' } });
+    const badVariable = await post(admin.url, FO_QUERY, {
+      orderId: order.admin_graphql_api_id,
+      first: 'five',
+      linesFirst: 1,
+    });
+    expect(badVariable.body.errors[0]).toMatchObject({
+      message: expect.stringContaining('$first'),
+      extensions: { code: 'INVALID_VARIABLE' },
+    });
     const missing = await post(admin.url, FO_QUERY, { first: 1, linesFirst: 1 });
     expect(missing.body.errors[0].message).toContain('$orderId');
     expect(admin.calls.map((c) => c.outcome)).toEqual(['invalid', 'invalid', 'invalid', 'invalid']);
@@ -665,10 +694,17 @@ describe('shopify simulator: inventory over the Admin GraphQL API', () => {
     let keys = 0;
     const call = async (quantities: object[], extra: object = {}) =>
       post(SET, {
-        input: { name: 'available', reason: 'correction', referenceDocumentUri: 'gid://test/Batch/1', quantities, ...extra },
+        input: {
+          name: 'available',
+          reason: 'correction',
+          referenceDocumentUri: 'gid://test/Batch/1',
+          quantities,
+          ...extra,
+        },
         idempotencyKey: `key-${++keys}`,
       });
-    const set = async (quantities: object[], extra: object = {}) => (await call(quantities, extra)).data.inventorySetQuantities;
+    const set = async (quantities: object[], extra: object = {}) =>
+      (await call(quantities, extra)).data.inventorySetQuantities;
     const q = (item: { inventoryItemId: string }, quantity: number, changeFromQuantity: number | null) => ({
       inventoryItemId: item.inventoryItemId,
       locationId,
@@ -692,7 +728,9 @@ describe('shopify simulator: inventory over the Admin GraphQL API', () => {
     expect(missing.errors[0].message).toContain('changeFromQuantity is required');
     const old = await call([{ ...q(mug, 1, null), compareQuantity: 4 }], { ignoreCompareQuantity: true });
     expect(old.errors.map((e: any) => e.extensions.code)).toEqual(['INVALID_VARIABLE', 'INVALID_VARIABLE']);
-    expect(old.errors.map((e: any) => e.message).join(' ')).toMatch(/compareQuantity.*ignoreCompareQuantity|ignoreCompareQuantity.*compareQuantity/);
+    expect(old.errors.map((e: any) => e.message).join(' ')).toMatch(
+      /compareQuantity.*ignoreCompareQuantity|ignoreCompareQuantity.*compareQuantity/,
+    );
     expect((await set([q(mug, 1, 4)], { reason: 'because' })).userErrors[0].code).toBe('INVALID_REASON');
     expect((await set([q(mug, 1, 4)], { referenceDocumentUri: 'gid://only-app' })).userErrors[0].code).toBe(
       'INVALID_REFERENCE_DOCUMENT',
@@ -703,7 +741,13 @@ describe('shopify simulator: inventory over the Admin GraphQL API', () => {
     // null opts out of the compare.
     expect((await set([q(tee, 7, null)])).userErrors).toEqual([]);
     expect([admin.available('MUG-BLUE'), admin.available('TEE')]).toEqual([1, 7]);
-    expect(admin.inventorySets().map((s) => s.outcome)).toEqual(['refused', 'refused', 'refused', 'applied', 'applied']);
+    expect(admin.inventorySets().map((s) => s.outcome)).toEqual([
+      'refused',
+      'refused',
+      'refused',
+      'applied',
+      'applied',
+    ]);
     expect(admin.inventorySets()[3]).toMatchObject({
       referenceDocumentUri: 'gid://test/Batch/1',
       quantities: [
@@ -719,11 +763,20 @@ describe('shopify simulator: inventory over the Admin GraphQL API', () => {
     const { shop, admin, post } = await shopWithAdmin();
     const mug = shop.addVariant({ sku: 'MUG-BLUE', available: 4 });
     const locationId = shop.locationId('East warehouse');
-    const input = { name: 'available', reason: 'correction', quantities: [{ inventoryItemId: mug.inventoryItemId, locationId, quantity: 6, changeFromQuantity: 4 }] };
-    const withoutKey = SET.replace(', $idempotencyKey: String!', '').replace(' @idempotent(key: $idempotencyKey)', '');
+    const input = {
+      name: 'available',
+      reason: 'correction',
+      quantities: [{ inventoryItemId: mug.inventoryItemId, locationId, quantity: 6, changeFromQuantity: 4 }],
+    };
+    const withoutKey = SET.replace(', $idempotencyKey: String!', '').replace(
+      ' @idempotent(key: $idempotencyKey)',
+      '',
+    );
     expect(withoutKey).not.toContain('idempotent');
     expect((await post(withoutKey, { input })).errors[0].message).toContain('requires an idempotency key');
-    expect((await post(SET, { input, idempotencyKey: ' ' })).errors[0].message).toContain('cannot be an empty string');
+    expect((await post(SET, { input, idempotencyKey: ' ' })).errors[0].message).toContain(
+      'cannot be an empty string',
+    );
     const first = await post(SET, { input, idempotencyKey: 'batch-1' });
     expect(first.data.inventorySetQuantities.userErrors).toEqual([]);
     shop.setAvailable('MUG-BLUE', 5);
@@ -731,9 +784,10 @@ describe('shopify simulator: inventory over the Admin GraphQL API', () => {
     expect(await post(SET, { input, idempotencyKey: 'batch-1' })).toEqual(first);
     expect(admin.available('MUG-BLUE')).toBe(5);
     const other = { ...input, quantities: [{ ...input.quantities[0], changeFromQuantity: 5 }] };
-    expect((await post(SET, { input: other, idempotencyKey: 'batch-1' })).data.inventorySetQuantities.userErrors[0].code).toBe(
-      'IDEMPOTENCY_KEY_PARAMETER_MISMATCH',
-    );
+    expect(
+      (await post(SET, { input: other, idempotencyKey: 'batch-1' })).data.inventorySetQuantities.userErrors[0]
+        .code,
+    ).toBe('IDEMPOTENCY_KEY_PARAMETER_MISMATCH');
     expect(admin.inventorySets()).toHaveLength(1);
   });
 
@@ -751,12 +805,14 @@ describe('shopify simulator: inventory over the Admin GraphQL API', () => {
     expect((await post(SET, { input, idempotencyKey: 'k1' })).errors[0].extensions.code).toBe('THROTTLED');
     expect(admin.available('MUG-BLUE')).toBe(4);
     admin.setThrottle({ currentlyAvailable: 2_000 });
-    expect((await post(SET, { input, idempotencyKey: 'k2' })).data.inventorySetQuantities.userErrors[0].code).toBe(
-      'CHANGE_FROM_QUANTITY_STALE',
-    );
+    expect(
+      (await post(SET, { input, idempotencyKey: 'k2' })).data.inventorySetQuantities.userErrors[0].code,
+    ).toBe('CHANGE_FROM_QUANTITY_STALE');
     expect(admin.available('MUG-BLUE')).toBe(9);
     const again = { ...input, quantities: [{ ...input.quantities[0], changeFromQuantity: 9 }] };
-    expect((await post(SET, { input: again, idempotencyKey: 'k3' })).data.inventorySetQuantities.userErrors).toEqual([]);
+    expect(
+      (await post(SET, { input: again, idempotencyKey: 'k3' })).data.inventorySetQuantities.userErrors,
+    ).toEqual([]);
     expect(admin.available('MUG-BLUE')).toBe(1);
   });
 });
@@ -788,7 +844,13 @@ describe('shopify simulator: variant prices over the Admin GraphQL API', () => {
     expect(answer.data).toEqual({
       shop: { currencyCode: 'JPY' },
       nodes: [
-        { id: mug.id, sku: 'MUG', price: '1500', compareAtPrice: '1800', product: { id: 'gid://shopify/Product/77' } },
+        {
+          id: mug.id,
+          sku: 'MUG',
+          price: '1500',
+          compareAtPrice: '1800',
+          product: { id: 'gid://shopify/Product/77' },
+        },
         null,
       ],
     });
@@ -811,7 +873,11 @@ describe('shopify simulator: variant prices over the Admin GraphQL API', () => {
       ],
     });
     expect(refused.data.productVariantsBulkUpdate.userErrors).toEqual([
-      { code: 'PRODUCT_VARIANT_DOES_NOT_EXIST', field: ['variants', '1', 'id'], message: 'Product variant does not exist' },
+      {
+        code: 'PRODUCT_VARIANT_DOES_NOT_EXIST',
+        field: ['variants', '1', 'id'],
+        message: 'Product variant does not exist',
+      },
       { code: 'GREATER_THAN_OR_EQUAL_TO', field: ['variants', '2', 'price'], message: expect.any(String) },
       { code: 'INVALID_INPUT', field: ['variants', '3', 'price'], message: expect.any(String) },
     ]);
@@ -819,29 +885,53 @@ describe('shopify simulator: variant prices over the Admin GraphQL API', () => {
     const partial = await post(SET_PRICES, {
       productId: product,
       allowPartialUpdates: true,
-      variants: [{ id: red.id, price: '18.00', compareAtPrice: null }, { id: other.id, price: '1.00' }, { id: blue.id, compareAtPrice: '24.5' }],
+      variants: [
+        { id: red.id, price: '18.00', compareAtPrice: null },
+        { id: other.id, price: '1.00' },
+        { id: blue.id, compareAtPrice: '24.5' },
+      ],
     });
-    expect(partial.data.productVariantsBulkUpdate.productVariants.map((v: any) => [v.sku, v.price, v.compareAtPrice])).toEqual([
+    expect(
+      partial.data.productVariantsBulkUpdate.productVariants.map((v: any) => [
+        v.sku,
+        v.price,
+        v.compareAtPrice,
+      ]),
+    ).toEqual([
       ['TEE-RED', '18.00', null],
       ['TEE-BLUE', '20.00', '24.50'],
     ]);
     expect(admin.variantPrices('MUG')).toEqual({ price: '10.00', compareAtPrice: null });
-    const gone = await post(SET_PRICES, { productId: 'gid://shopify/Product/404', variants: [{ id: red.id, price: '1.00' }] });
-    expect(gone.data.productVariantsBulkUpdate.userErrors[0]).toMatchObject({ code: 'PRODUCT_DOES_NOT_EXIST', field: ['productId'] });
+    const gone = await post(SET_PRICES, {
+      productId: 'gid://shopify/Product/404',
+      variants: [{ id: red.id, price: '1.00' }],
+    });
+    expect(gone.data.productVariantsBulkUpdate.userErrors[0]).toMatchObject({
+      code: 'PRODUCT_DOES_NOT_EXIST',
+      field: ['productId'],
+    });
     expect(admin.priceUpdates().map((u) => u.applied.length)).toEqual([0, 2, 0]);
-    const tooMany = await post(SET_PRICES, { productId: product, variants: Array(251).fill({ id: red.id, price: '1.00' }) });
+    const tooMany = await post(SET_PRICES, {
+      productId: product,
+      variants: Array(251).fill({ id: red.id, price: '1.00' }),
+    });
     expect(tooMany.errors[0].message).toContain('over the limit of 250');
   });
 
-  it('throttles price calls like every other, and a user-error fault answers in the mutation\'s own payload', async () => {
+  it("throttles price calls like every other, and a user-error fault answers in the mutation's own payload", async () => {
     const { shop, admin, post } = await shopWithAdmin();
     const mug = shop.addVariant({ sku: 'MUG', productId: 6 });
     admin.setThrottle({ currentlyAvailable: 0, restoreRate: 1 });
     expect((await post(PRICES, { ids: [mug.id] })).errors[0].extensions.code).toBe('THROTTLED');
     admin.setThrottle({ currentlyAvailable: 2_000 });
     admin.fault('WaybillVariantPricesSet', { kind: 'user-error', message: 'Product is being edited.' });
-    const refused = await post(SET_PRICES, { productId: mug.productId, variants: [{ id: mug.id, price: '2.00' }] });
-    expect(refused.data.productVariantsBulkUpdate.userErrors).toEqual([{ field: null, message: 'Product is being edited.' }]);
+    const refused = await post(SET_PRICES, {
+      productId: mug.productId,
+      variants: [{ id: mug.id, price: '2.00' }],
+    });
+    expect(refused.data.productVariantsBulkUpdate.userErrors).toEqual([
+      { field: null, message: 'Product is being edited.' },
+    ]);
     expect(admin.variantPrices('MUG').price).toBe('10.00');
   });
 });
@@ -883,7 +973,10 @@ describe('shopify simulator: orders, refunds and webhook subscriptions over the 
     const page = async (after: string | null) =>
       (await post(ORDERS, { first: 2, after, query: `updated_at:>'${since}'`, linesFirst: 1 })).data.orders;
     const first = await page(null);
-    expect(first.nodes.map((o: any) => o.legacyResourceId)).toEqual([String(only(orders, 1).id), String(only(orders, 2).id)]);
+    expect(first.nodes.map((o: any) => o.legacyResourceId)).toEqual([
+      String(only(orders, 1).id),
+      String(only(orders, 2).id),
+    ]);
     const node = first.nodes[0];
     expect(node).toMatchObject({
       id: only(orders, 1).admin_graphql_api_id,
@@ -913,9 +1006,15 @@ describe('shopify simulator: orders, refunds and webhook subscriptions over the 
       [String(only(orders, 1).id), 'PAID'],
     ]);
     expect(second.pageInfo.hasNextPage).toBe(false);
-    const rest = await post(LINES, { orderId: only(orders, 1).admin_graphql_api_id, first: 1, after: node.lineItems.pageInfo.endCursor });
+    const rest = await post(LINES, {
+      orderId: only(orders, 1).admin_graphql_api_id,
+      first: 1,
+      after: node.lineItems.pageInfo.endCursor,
+    });
     expect(rest.data.order.lineItems.nodes.map((l: any) => l.sku)).toEqual(['TEE-M']);
-    expect((await post(ORDERS, { first: 2, query: 'status:open', linesFirst: 1 })).errors[0].message).toContain('status:open');
+    expect(
+      (await post(ORDERS, { first: 2, query: 'status:open', linesFirst: 1 })).errors[0].message,
+    ).toContain('status:open');
   });
 
   it('suggestedRefund and refundCreate: money back to the payment, refundable quantities go down, refusals as user errors', async () => {
@@ -924,28 +1023,64 @@ describe('shopify simulator: orders, refunds and webhook subscriptions over the 
     shop.recordOrder(order);
     const mug = only(order.line_items, 0);
     const lines = [{ lineItemId: mug.admin_graphql_api_id, quantity: 1 }];
-    const suggested = (await post(SUGGEST, { orderId: order.admin_graphql_api_id, refundLineItems: lines })).data.order.suggestedRefund;
+    const suggested = (await post(SUGGEST, { orderId: order.admin_graphql_api_id, refundLineItems: lines }))
+      .data.order.suggestedRefund;
     const tax = mug.tax_lines.reduce((sum, t) => sum + cents(t.price), 0);
     const expected = Math.floor(((cents(mug.price) * 2 - cents(mug.total_discount) + tax) * 2 + 2) / 4);
     expect(cents(suggested.amountSet.shopMoney.amount)).toBe(expected);
     const [sale] = suggested.suggestedTransactions;
-    expect(sale).toMatchObject({ gateway: 'shopify_payments', kind: 'SUGGESTED_REFUND', parentTransaction: { id: expect.stringMatching(/^gid:\/\/shopify\/OrderTransaction\//) } });
-    const transaction = { orderId: order.admin_graphql_api_id, parentId: sale.parentTransaction.id, gateway: sale.gateway, kind: 'REFUND', amount: sale.amountSet.shopMoney.amount };
-    const input = { orderId: order.admin_graphql_api_id, note: 'Out of stock', notify: true, refundLineItems: lines.map((l) => ({ ...l, restockType: 'NO_RESTOCK' })), transactions: [transaction] };
+    expect(sale).toMatchObject({
+      gateway: 'shopify_payments',
+      kind: 'SUGGESTED_REFUND',
+      parentTransaction: { id: expect.stringMatching(/^gid:\/\/shopify\/OrderTransaction\//) },
+    });
+    const transaction = {
+      orderId: order.admin_graphql_api_id,
+      parentId: sale.parentTransaction.id,
+      gateway: sale.gateway,
+      kind: 'REFUND',
+      amount: sale.amountSet.shopMoney.amount,
+    };
+    const input = {
+      orderId: order.admin_graphql_api_id,
+      note: 'Out of stock',
+      notify: true,
+      refundLineItems: lines.map((l) => ({ ...l, restockType: 'NO_RESTOCK' })),
+      transactions: [transaction],
+    };
     const refusals = await post(REFUND, {
-      input: { ...input, refundLineItems: [{ ...input.refundLineItems[0], quantity: 3 }], transactions: [{ ...transaction, gateway: 'manual' }] },
+      input: {
+        ...input,
+        refundLineItems: [{ ...input.refundLineItems[0], quantity: 3 }],
+        transactions: [{ ...transaction, gateway: 'manual' }],
+      },
       idempotencyKey: 'refund-refused',
     });
-    expect(refusals.data.refundCreate.userErrors.map((e: any) => e.field.join('.'))).toEqual(['refundLineItems.0.quantity', 'transactions.0.gateway']);
+    expect(refusals.data.refundCreate.userErrors.map((e: any) => e.field.join('.'))).toEqual([
+      'refundLineItems.0.quantity',
+      'transactions.0.gateway',
+    ]);
     expect(admin.refunds(order.id)).toEqual([]);
     const made = await post(REFUND, { input, idempotencyKey: 'refund-made' });
-    expect(made.data.refundCreate).toEqual({ refund: { id: expect.stringMatching(/^gid:\/\/shopify\/Refund\//), note: 'Out of stock' }, userErrors: [] });
-    expect(admin.refunds(order.id).map((r) => [r.lines.map((l) => l.quantity), r.transactions.map((t) => t.amount)])).toEqual([[[1], [expected]]]);
+    expect(made.data.refundCreate).toEqual({
+      refund: { id: expect.stringMatching(/^gid:\/\/shopify\/Refund\//), note: 'Out of stock' },
+      userErrors: [],
+    });
+    expect(
+      admin
+        .refunds(order.id)
+        .map((r) => [r.lines.map((l) => l.quantity), r.transactions.map((t) => t.amount)]),
+    ).toEqual([[[1], [expected]]]);
     expect(admin.order(order.id)?.financial_status).toBe('partially_refunded');
-    const state = (await post(REFUNDS, { orderId: order.admin_graphql_api_id, refundsFirst: 10, linesFirst: 10 })).data.order;
+    const state = (
+      await post(REFUNDS, { orderId: order.admin_graphql_api_id, refundsFirst: 10, linesFirst: 10 })
+    ).data.order;
     expect(state.refunds.map((r: any) => r.note)).toEqual(['Out of stock']);
     expect(state.lineItems.nodes.map((l: any) => l.refundableQuantity)).toEqual([1, 1]);
-    const over = await post(REFUND, { input: { ...input, transactions: [{ ...transaction, amount: '9999.00' }] }, idempotencyKey: 'refund-over' });
+    const over = await post(REFUND, {
+      input: { ...input, transactions: [{ ...transaction, amount: '9999.00' }] },
+      idempotencyKey: 'refund-over',
+    });
     expect(over.data.refundCreate.userErrors[0].field).toEqual(['transactions', '0', 'amount']);
   });
 
@@ -955,13 +1090,26 @@ describe('shopify simulator: orders, refunds and webhook subscriptions over the 
     const order = shop.makeOrder(4, SHIPPABLE, [1, 1]);
     shop.recordOrder(order);
     const tee = only(order.line_items, 1);
-    await post(REFUND, { input: { orderId: order.admin_graphql_api_id, refundLineItems: [{ lineItemId: tee.admin_graphql_api_id, quantity: 1, restockType: 'NO_RESTOCK' }] }, idempotencyKey: 'refund-tee' });
+    await post(REFUND, {
+      input: {
+        orderId: order.admin_graphql_api_id,
+        refundLineItems: [{ lineItemId: tee.admin_graphql_api_id, quantity: 1, restockType: 'NO_RESTOCK' }],
+      },
+      idempotencyKey: 'refund-tee',
+    });
     expect((await shop.settled()).map((d) => d.status)).toEqual([200]);
-    const { payload, delivery } = await shop.refundInAdmin(order.id, [{ sku: 'MUG-BLUE', quantity: 1 }], { note: 'damaged' });
+    const { payload, delivery } = await shop.refundInAdmin(order.id, [{ sku: 'MUG-BLUE', quantity: 1 }], {
+      note: 'damaged',
+    });
     expect(delivery.status).toBe(200);
-    expect(hub.received.map((r) => r.headers['x-shopify-topic'])).toEqual(['refunds/create', 'refunds/create']);
+    expect(hub.received.map((r) => r.headers['x-shopify-topic'])).toEqual([
+      'refunds/create',
+      'refunds/create',
+    ]);
     const sent = JSON.parse(only(hub.received, 1).raw.toString('utf8'));
-    expect(only(hub.received, 1).headers['x-shopify-hmac-sha256']).toBe(expectedHmac(only(hub.received, 1).raw));
+    expect(only(hub.received, 1).headers['x-shopify-hmac-sha256']).toBe(
+      expectedHmac(only(hub.received, 1).raw),
+    );
     expect(sent).toEqual(payload);
     expect(sent).toMatchObject({
       order_id: order.id,
@@ -974,11 +1122,15 @@ describe('shopify simulator: orders, refunds and webhook subscriptions over the 
 
   it('webhookSubscriptions: one per topic to the webhook URL at first, filtered by topic, gone once deleted', async () => {
     const { shop, post } = await shopWithAdmin('https://hub.example/webhooks/shopify/chn_1');
-    const list = async (variables: Record<string, unknown>) => (await post(HOOKS, { first: 2, ...variables })).data.webhookSubscriptions;
+    const list = async (variables: Record<string, unknown>) =>
+      (await post(HOOKS, { first: 2, ...variables })).data.webhookSubscriptions;
     const first = await list({});
     const rest = await list({ after: first.pageInfo.endCursor });
     expect([...first.nodes, ...rest.nodes].map((s: any) => [s.topic, s.uri])).toEqual(
-      ['ORDERS_CREATE', 'ORDERS_UPDATED', 'ORDERS_CANCELLED', 'REFUNDS_CREATE'].map((t) => [t, 'https://hub.example/webhooks/shopify/chn_1']),
+      ['ORDERS_CREATE', 'ORDERS_UPDATED', 'ORDERS_CANCELLED', 'REFUNDS_CREATE'].map((t) => [
+        t,
+        'https://hub.example/webhooks/shopify/chn_1',
+      ]),
     );
     shop.deleteWebhookSubscription('ORDERS_UPDATED');
     shop.addWebhookSubscription('ORDERS_UPDATED', 'https://elsewhere.example/hook');

@@ -1723,7 +1723,9 @@ function readSetQuantity(value: unknown): SetQuantity {
   }
   // "This field is mandatory: you must explicitly pass in a value, even if that value is null" (InventoryQuantityInput).
   if (!('changeFromQuantity' in value)) {
-    throw new GraphqlError(`${INVALID_SET_INPUT}: changeFromQuantity is required on every quantity (null to set without comparing)`);
+    throw new GraphqlError(
+      `${INVALID_SET_INPUT}: changeFromQuantity is required on every quantity (null to set without comparing)`,
+    );
   }
   const from = value.changeFromQuantity;
   if (from !== null && !Number.isInteger(from)) throw new GraphqlError(INVALID_SET_INPUT);
@@ -1854,7 +1856,10 @@ const OPERATIONS: Readonly<Record<string, AdminOperation>> = {
   WaybillConnectionTest: {
     requestedCost: () => 2,
     run: (office) => {
-      const data = { shop: office.shop, currentAppInstallation: { accessScopes: office.accessScopes.map((handle) => ({ handle })) } };
+      const data = {
+        shop: office.shop,
+        currentAppInstallation: { accessScopes: office.accessScopes.map((handle) => ({ handle })) },
+      };
       return { data, actualCost: 2, userErrors: false };
     },
   },
@@ -2282,9 +2287,16 @@ class AdminServer implements ShopifyAdmin {
     const schema = schemaOf(served);
     if (!schema) {
       // Not Shopify's answer: the simulator checks documents against 2026-10's schema and later versions only.
-      return answer(200, 'invalid', { errors: [{ message: `The Shopify simulator has no schema of Admin API version ${served}` }] });
+      return answer(200, 'invalid', {
+        errors: [{ message: `The Shopify simulator has no schema of Admin API version ${served}` }],
+      });
     }
-    const checked = checkRequest(schema, request.query, typeof request.operationName === "string" && request.operationName ? request.operationName : undefined, call.variables);
+    const checked = checkRequest(
+      schema,
+      request.query,
+      typeof request.operationName === 'string' && request.operationName ? request.operationName : undefined,
+      call.variables,
+    );
     if (!checked.ok) return answer(200, 'invalid', { errors: checked.errors });
     try {
       const idempotent = idempotencyOf(schema, checked.operation, checked.variables);
@@ -2321,7 +2333,9 @@ class AdminServer implements ShopifyAdmin {
       return answer(this.throttledStatus, 'throttled', this.throttled(requested));
     if (fault?.kind === 'user-error') {
       const root = operation.userErrorRoot ?? 'fulfillmentCreate';
-      const userErrors = [{ field: root === 'fulfillmentCreate' ? ['fulfillment'] : null, message: fault.message }];
+      const userErrors = [
+        { field: root === 'fulfillmentCreate' ? ['fulfillment'] : null, message: fault.message },
+      ];
       const object =
         'payloadObject' in operation
           ? operation.payloadObject

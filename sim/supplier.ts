@@ -136,7 +136,8 @@ class Supplier implements SupplierSim {
     const body = parseJson(raw);
     // Waybill's connection test (docs/wire-formats.md, "Ping"): the signature checked, nothing stored.
     if (isRecord(body) && body.type === 'ping') {
-      if (typeof body.id !== 'string' || headerValue(req, 'idempotency-key') !== body.id) return sendJson(res, 400, { error: 'Idempotency-Key must be the ping id' });
+      if (typeof body.id !== 'string' || headerValue(req, 'idempotency-key') !== body.id)
+        return sendJson(res, 400, { error: 'Idempotency-Key must be the ping id' });
       this.pings++;
       return sendJson(res, 200, { status: 'pong' });
     }

@@ -28,8 +28,18 @@ export function formatMinor(units: number, digits: number): string {
  */
 export function wpSpecialcharsDecode(text: string): string {
   const table: Record<string, string> = {
-    '&#039;': "'", '&#x27;': "'", '&quot;': '"', '&#034;': '"', '&#x22;': '"', '&lt;': '<', '&#060;': '<',
-    '&gt;': '>', '&#062;': '>', '&amp;': '&', '&#038;': '&', '&#x26;': '&',
+    '&#039;': "'",
+    '&#x27;': "'",
+    '&quot;': '"',
+    '&#034;': '"',
+    '&#x22;': '"',
+    '&lt;': '<',
+    '&#060;': '<',
+    '&gt;': '>',
+    '&#062;': '>',
+    '&amp;': '&',
+    '&#038;': '&',
+    '&#x26;': '&',
   };
   const unpadded = text
     .replace(/&#0*(39|34|60|62|38);/g, (_m, code: string) => `&#0${code};`)

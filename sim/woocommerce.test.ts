@@ -726,19 +726,35 @@ describe('woocommerce simulator: the REST API v3', () => {
     await shop.deliver('order.created', order);
     const gateway: { resolve: () => void; reject: (e: Error) => void }[] = [];
     api.setGateway(() => new Promise<void>((resolve, reject) => gateway.push({ resolve, reject })));
-    const body = { amount: '1.00', reason: 'r', api_restock: false, meta_data: [{ key: '_ref', value: 'r1' }] };
+    const body = {
+      amount: '1.00',
+      reason: 'r',
+      api_restock: false,
+      meta_data: [{ key: '_ref', value: 'r1' }],
+    };
     const pending = call('POST', `/orders/${order.id}/refunds`, body);
     await until('the gateway asked', () => gateway.length === 1);
     const during = await call('GET', `/orders/${order.id}/refunds`);
-    expect(during.body).toEqual([expect.objectContaining({ amount: '1.00', refunded_payment: false, meta_data: [] })]);
+    expect(during.body).toEqual([
+      expect.objectContaining({ amount: '1.00', refunded_payment: false, meta_data: [] }),
+    ]);
     gateway.shift()!.resolve();
-    expect((await pending).body).toMatchObject({ refunded_payment: true, meta_data: [{ key: '_ref', value: 'r1' }] });
+    expect((await pending).body).toMatchObject({
+      refunded_payment: true,
+      meta_data: [{ key: '_ref', value: 'r1' }],
+    });
 
     const refused = call('POST', `/orders/${order.id}/refunds`, body);
     await until('the gateway asked again', () => gateway.length === 1);
     expect((await call('GET', `/orders/${order.id}/refunds`)).body).toHaveLength(2);
     gateway.shift()!.reject(new Error('Card issuer declined the refund.'));
-    expect(await refused).toMatchObject({ status: 500, body: { code: 'woocommerce_rest_cannot_create_order_refund', message: 'Card issuer declined the refund.' } });
+    expect(await refused).toMatchObject({
+      status: 500,
+      body: {
+        code: 'woocommerce_rest_cannot_create_order_refund',
+        message: 'Card issuer declined the refund.',
+      },
+    });
     expect((await call('GET', `/orders/${order.id}/refunds`)).body).toHaveLength(1);
     expect(api.order(order.id)?.refunds).toHaveLength(1);
   });
@@ -776,7 +792,12 @@ describe('woocommerce simulator: the REST API v3', () => {
     expect((await call('GET', '/orders?orderby=total')).body.code).toBe('rest_invalid_param');
     // Past the end: 200, an empty page and the real totals (WC_REST_CRUD_Controller), not WordPress's 400.
     const past = await call('GET', '/orders?page=9');
-    expect([past.status, past.body, past.headers.get('x-wp-total'), past.headers.get('x-wp-totalpages')]).toEqual([200, [], '3', '1']);
+    expect([
+      past.status,
+      past.body,
+      past.headers.get('x-wp-total'),
+      past.headers.get('x-wp-totalpages'),
+    ]).toEqual([200, [], '3', '1']);
     expect(api.calls.at(-1)?.route).toBe('GET /orders');
   });
 

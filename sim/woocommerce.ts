@@ -650,8 +650,17 @@ interface StoreContext {
  */
 function systemStatusOf(store: StoreContext) {
   return {
-    environment: { home_url: store.homeUrl.replace(/\/$/, ''), site_url: store.storeUrl, version: store.version, wp_version: WP_VERSION },
-    settings: { api_enabled: true, currency: store.currency, currency_symbol: currencySymbol(store.currency) },
+    environment: {
+      home_url: store.homeUrl.replace(/\/$/, ''),
+      site_url: store.storeUrl,
+      version: store.version,
+      wp_version: WP_VERSION,
+    },
+    settings: {
+      api_enabled: true,
+      currency: store.currency,
+      currency_symbol: currencySymbol(store.currency),
+    },
   };
 }
 
@@ -1233,7 +1242,8 @@ export type WooGateway = (refund: { orderId: number; amount: string; reason: str
  * `proxy-timeout`: a proxy in front of WordPress (nginx, a CDN) gives up and answers 504 at once, while PHP carries
  * the request on to its end (a refund waiting on a slow gateway, say) and applies it.
  */
-export type WooRestFault = { kind: 'status'; status: number } | { kind: 'lose-answer' } | { kind: 'proxy-timeout' };
+export type WooRestFault =
+  { kind: 'status'; status: number } | { kind: 'lose-answer' } | { kind: 'proxy-timeout' };
 
 export interface WooRest {
   /** http://127.0.0.1:{port}: the store's address; the API is under /wp-json/wc/v3. */
@@ -1655,7 +1665,8 @@ function matchRoute(method: string, path: string): RouteMatch | undefined {
       run: (o, _q, b) => o.refunds.create(o.orders.get(refunds), b),
     };
   }
-  if (method === 'GET' && path === '/system_status') return { route: 'GET /system_status', run: (o) => ({ status: 200, body: o.systemStatus() }) };
+  if (method === 'GET' && path === '/system_status')
+    return { route: 'GET /system_status', run: (o) => ({ status: 200, body: o.systemStatus() }) };
   if (method === 'GET' && path === '/webhooks')
     return { route: 'GET /webhooks', run: (o, q) => o.listWebhooks(q) };
   if (method === 'GET' && path === '/products')
@@ -1695,7 +1706,11 @@ interface Credentials {
  * both are non-empty, else HTTP Basic (key as user, secret as password). The simulator's plain http stands for the
  * TLS a real store needs for either (is_ssl()); a server that strips Authorization leaves only the query.
  */
-function readCredentials(req: IncomingMessage, url: URL, stripsAuthorization: boolean): Credentials | undefined {
+function readCredentials(
+  req: IncomingMessage,
+  url: URL,
+  stripsAuthorization: boolean,
+): Credentials | undefined {
   const key = url.searchParams.get('consumer_key');
   const secret = url.searchParams.get('consumer_secret');
   if (key && secret) return { key, secret, via: 'query' };

@@ -102,14 +102,29 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     channels: withShopifyVersionNotes(options.channels ?? salesChannels, { db: store.db, clock, log }),
     log,
   };
-  for (const job of [sendPurchaseOrderJob.bind(ctx), ackSweepJob.bind(ctx), notifyChannelJob.bind(ctx), processChannelDeliveryJob.bind(ctx), syncChannelStockJob.bind(ctx), refundAtChannelJob.bind(ctx), syncChannelPricesJob.bind(ctx), catchUpChannelJob.bind(ctx), answerFulfilmentRequestsJob.bind(ctx), fillBackordersJob.bind(ctx), maintainDatabaseJob.bind(ctx)]) jobs.set(job.kind, job);
+  for (const job of [
+    sendPurchaseOrderJob.bind(ctx),
+    ackSweepJob.bind(ctx),
+    notifyChannelJob.bind(ctx),
+    processChannelDeliveryJob.bind(ctx),
+    syncChannelStockJob.bind(ctx),
+    refundAtChannelJob.bind(ctx),
+    syncChannelPricesJob.bind(ctx),
+    catchUpChannelJob.bind(ctx),
+    answerFulfilmentRequestsJob.bind(ctx),
+    fillBackordersJob.bind(ctx),
+    maintainDatabaseJob.bind(ctx),
+  ])
+    jobs.set(job.kind, job);
 
   if (options.worker) {
     // A misspelt kind would leave a worker idle for ever, silently.
     const unknownKind = workerOptions.kinds?.find((kind) => !jobs.has(kind));
     if (unknownKind) {
       await rawStore.close();
-      throw new Error(`WAYBILL_WORKER_KINDS names ${unknownKind}, which is not a job kind (${[...jobs.keys()].join(', ')})`);
+      throw new Error(
+        `WAYBILL_WORKER_KINDS names ${unknownKind}, which is not a job kind (${[...jobs.keys()].join(', ')})`,
+      );
     }
     worker = new Worker(store, jobs, clock, {
       workerId: `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`,
@@ -121,9 +136,19 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
   }
   // A process that runs the deliveries' job takes each delivery in as it arrives, in the inbox's own transaction,
   // with the deliveries that arrived with it (DeliveryIntake): that saves the job's claim, finish and second read.
-  const processDeliveriesOnArrival = worker !== null && (!workerOptions.kinds?.length || workerOptions.kinds.includes(processChannelDeliveryJob.kind));
+  const processDeliveriesOnArrival =
+    worker !== null &&
+    (!workerOptions.kinds?.length || workerOptions.kinds.includes(processChannelDeliveryJob.kind));
   const intake = new DeliveryIntake(ctx, { processNow: processDeliveriesOnArrival });
-  const server = options.http === false ? null : await buildServer(ctx, { jobs, metrics: createMetrics(store, worker, intake), limits: { ...envHttpLimits(), ...options.httpLimits }, intake });
+  const server =
+    options.http === false
+      ? null
+      : await buildServer(ctx, {
+          jobs,
+          metrics: createMetrics(store, worker, intake),
+          limits: { ...envHttpLimits(), ...options.httpLimits },
+          intake,
+        });
 
   return {
     ctx,
@@ -155,10 +180,13 @@ function envWorkerOptions(): Partial<WorkerOptions> {
   if (pollMs) options.pollMs = pollMs;
   const keepDoneMs = process.env.WAYBILL_JOB_RETENTION_MS;
   if (keepDoneMs !== undefined && keepDoneMs !== '') {
-    if (!/^\d+$/.test(keepDoneMs)) throw new Error(`WAYBILL_JOB_RETENTION_MS must be a number of milliseconds, not ${keepDoneMs}`);
+    if (!/^\d+$/.test(keepDoneMs))
+      throw new Error(`WAYBILL_JOB_RETENTION_MS must be a number of milliseconds, not ${keepDoneMs}`);
     options.keepDoneMs = Number(keepDoneMs);
   }
-  const kinds = process.env.WAYBILL_WORKER_KINDS?.split(',').map((k) => k.trim()).filter(Boolean);
+  const kinds = process.env.WAYBILL_WORKER_KINDS?.split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
   if (kinds?.length) options.kinds = kinds;
   return options;
 }
@@ -177,7 +205,9 @@ export function resolveSecretKey(databaseUrl: string): string {
   if (fromEnv) return fromEnv;
   if (!databaseUrl.startsWith('sqlite:') || databaseUrl === 'sqlite::memory:') {
     if (databaseUrl === 'sqlite::memory:') return SecretBox.generateKey();
-    throw new Error('WAYBILL_SECRET_KEY must be set when DATABASE_URL is PostgreSQL (all processes share it)');
+    throw new Error(
+      'WAYBILL_SECRET_KEY must be set when DATABASE_URL is PostgreSQL (all processes share it)',
+    );
   }
   const file = join(dirname(databaseUrl.slice('sqlite:'.length)), 'secret.key');
   if (!existsSync(file)) {
@@ -194,10 +224,15 @@ export function resolveSecretKey(databaseUrl: string): string {
 }
 
 /** The registry with a Shopify adapter that keeps and logs, once, an answer in another API version than asked. */
-function withShopifyVersionNotes(channels: ChannelKinds, deps: Parameters<typeof noteServedApiVersion>[0]): ChannelKinds {
+function withShopifyVersionNotes(
+  channels: ChannelKinds,
+  deps: Parameters<typeof noteServedApiVersion>[0],
+): ChannelKinds {
   if (!channels.get('shopify')) return channels;
   const servedVersion = (note: ServedVersionNote) => {
-    noteServedApiVersion(deps, note).catch((error: unknown) => deps.log.error('could not keep the Shopify API version note', { error: String(error) }));
+    noteServedApiVersion(deps, note).catch((error: unknown) =>
+      deps.log.error('could not keep the Shopify API version note', { error: String(error) }),
+    );
   };
   return channels.with(createShopifyAdapter({ servedVersion }));
 }

@@ -4,7 +4,11 @@ import { describeEachDatabase } from './support/databases.ts';
 import { orderBody, SECRETS, startTestHub, SUPPLIER_TOKENS, testSetup, type TestHub } from './support/hub.ts';
 
 const ORDERS = '/api/v1/channels/storefront/orders';
-const URLS = { notifyUrl: 'http://127.0.0.1:9/events', prompt: 'http://127.0.0.1:9/prompt', flaky: 'http://127.0.0.1:9/flaky' };
+const URLS = {
+  notifyUrl: 'http://127.0.0.1:9/events',
+  prompt: 'http://127.0.0.1:9/prompt',
+  flaky: 'http://127.0.0.1:9/flaky',
+};
 const ALL_SECRETS = [...Object.values(SECRETS), ...Object.values(SUPPLIER_TOKENS)];
 
 type Answer = { status: number; body: any; headers: Headers };
@@ -32,7 +36,11 @@ describeEachDatabase('who may do what: API keys, supplier tokens and secrets', (
     const headers: Record<string, string> = {};
     if (token !== null) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(`${t.url}/supplier-api/v1${path}`, { method: body === undefined ? 'GET' : 'POST', headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const response = await fetch(`${t.url}/supplier-api/v1${path}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const text = await response.text();
     return { status: response.status, body: text ? JSON.parse(text) : null, headers: response.headers };
   }
@@ -50,7 +58,10 @@ describeEachDatabase('who may do what: API keys, supplier tokens and secrets', (
     expect(answer.body).toMatchObject({ status: 403 });
   }
 
-  async function placeOrder(externalId: string, lines: { sku: string; quantity: number }[] = [{ sku: 'MUG-BLUE', quantity: 1 }]) {
+  async function placeOrder(
+    externalId: string,
+    lines: { sku: string; quantity: number }[] = [{ sku: 'MUG-BLUE', quantity: 1 }],
+  ) {
     const created = await t.api(ORDERS, { body: orderBody(externalId, lines) });
     expect(created.status).toBe(201);
     return created.body;
@@ -71,14 +82,22 @@ describeEachDatabase('who may do what: API keys, supplier tokens and secrets', (
     for (const h of headers) {
       expectUnauthorized(await t.api('/api/v1/orders', { key: null, ...(h ? { headers: h } : {}) }));
       expectUnauthorized(await t.api('/api/v1/suppliers', { key: null, ...(h ? { headers: h } : {}) }));
-      expectUnauthorized(await t.api(ORDERS, { key: null, body: orderBody(`anon-${Math.random()}`), ...(h ? { headers: h } : {}) }));
+      expectUnauthorized(
+        await t.api(ORDERS, {
+          key: null,
+          body: orderBody(`anon-${Math.random()}`),
+          ...(h ? { headers: h } : {}),
+        }),
+      );
     }
     expect(await count('orders')).toBe(0);
   });
 
   it('authentication comes before input validation: an unauthenticated bad body gets 401, not a validation report', async () => {
     expectUnauthorized(await t.api(ORDERS, { key: null, body: { nonsense: true } }));
-    expectUnauthorized(await t.api(ORDERS, { key: 'wb_wrongwrongwrongwrongwrongwrong', body: { nonsense: true } }));
+    expectUnauthorized(
+      await t.api(ORDERS, { key: 'wb_wrongwrongwrongwrongwrongwrong', body: { nonsense: true } }),
+    );
     expectUnauthorized(await t.api('/api/v1/setup', { key: null, body: { apiVersion: 'nope' } }));
     expectUnauthorized(await supplierApi(null, '/purchase-orders/PO-X/acknowledgement', { nonsense: true }));
   });
@@ -96,7 +115,11 @@ describeEachDatabase('who may do what: API keys, supplier tokens and secrets', (
     const renamed = { ...testSetup(URLS), retailer: { name: 'Renamed by read-only' } };
     expectForbidden(await t.api('/api/v1/setup', { key, body: renamed }));
     expectForbidden(await t.api('/api/v1/setup', { key, body: { apiVersion: 'nope' } }));
-    const retailer = await t.hub.store.db.selectFrom('settings').select('value').where('key', '=', 'retailer.name').executeTakeFirst();
+    const retailer = await t.hub.store.db
+      .selectFrom('settings')
+      .select('value')
+      .where('key', '=', 'retailer.name')
+      .executeTakeFirst();
     expect(retailer?.value).toBe('Test Retailer');
     // The admin key is allowed the same request (so the 403 above is about the role, not the request).
     expect((await t.api('/api/v1/setup?dryRun=true', { body: renamed })).status).toBe(200);
@@ -121,7 +144,11 @@ describeEachDatabase('who may do what: API keys, supplier tokens and secrets', (
   });
 
   it('API keys are stored as hashes only: no key text anywhere in api_keys', async () => {
-    const keys = [t.adminKey, (await createApiKey(t.hub.ctx, 'operator')).key, (await createApiKey(t.hub.ctx, 'read-only', 'dashboard')).key];
+    const keys = [
+      t.adminKey,
+      (await createApiKey(t.hub.ctx, 'operator')).key,
+      (await createApiKey(t.hub.ctx, 'read-only', 'dashboard')).key,
+    ];
     for (const key of keys) expect((await t.api('/api/v1/orders', { key })).status).toBe(200);
     const rows = await t.hub.store.db.selectFrom('api_keys').selectAll().execute();
     expect(rows).toHaveLength(3);
@@ -143,7 +170,9 @@ describeEachDatabase('who may do what: API keys, supplier tokens and secrets', (
     const got = await supplierApi(SUPPLIER_TOKENS.prompt, `/purchase-orders/${po.poNumber}`);
     expect(got.status).toBe(200);
     expect(got.body).toMatchObject({ poNumber: po.poNumber, supplierId: 'prompt' });
-    const ack = await supplierApi(SUPPLIER_TOKENS.prompt, `/purchase-orders/${po.poNumber}/acknowledgement`, { lines: [{ lineNumber: 1, status: 'accepted' }] });
+    const ack = await supplierApi(SUPPLIER_TOKENS.prompt, `/purchase-orders/${po.poNumber}/acknowledgement`, {
+      lines: [{ lineNumber: 1, status: 'accepted' }],
+    });
     expect(ack.status).toBe(200);
     expect(ack.body.state).toBe('accepted');
   });
@@ -153,8 +182,16 @@ describeEachDatabase('who may do what: API keys, supplier tokens and secrets', (
     const { poNumber } = order.purchaseOrders[0];
     const missing = 'PO-00000000000000000000000000-PROMPT';
     const ack = { lines: [{ lineNumber: 1, status: 'accepted' }] };
-    const ship = { carrier: 'UPS', trackingNumber: '1Z999AA10123456784', lines: [{ lineNumber: 1, quantity: 1 }] };
-    for (const [suffix, body] of [['', undefined], ['/acknowledgement', ack], ['/shipments', ship]] as const) {
+    const ship = {
+      carrier: 'UPS',
+      trackingNumber: '1Z999AA10123456784',
+      lines: [{ lineNumber: 1, quantity: 1 }],
+    };
+    for (const [suffix, body] of [
+      ['', undefined],
+      ['/acknowledgement', ack],
+      ['/shipments', ship],
+    ] as const) {
       const foreign = await supplierApi(SUPPLIER_TOKENS.flaky, `/purchase-orders/${poNumber}${suffix}`, body);
       const absent = await supplierApi(SUPPLIER_TOKENS.flaky, `/purchase-orders/${missing}${suffix}`, body);
       expect(foreign.status, `${suffix}: ${JSON.stringify(foreign.body)}`).toBe(404);
@@ -171,7 +208,7 @@ describeEachDatabase('who may do what: API keys, supplier tokens and secrets', (
     expect(po.body.lines[0]).toMatchObject({ status: 'open', shippedQuantity: 0 });
   });
 
-  it("the list shows a supplier its own purchase orders only", async () => {
+  it('the list shows a supplier its own purchase orders only', async () => {
     const order = await placeOrder('s-3', [
       { sku: 'MUG-BLUE', quantity: 1 },
       { sku: 'LAMP-OAK', quantity: 1 },
@@ -196,10 +233,16 @@ describeEachDatabase('who may do what: API keys, supplier tokens and secrets', (
     expectUnauthorized(await supplierApi(t.adminKey, '/purchase-orders'));
     expectUnauthorized(await supplierApi(t.adminKey, `/purchase-orders/${poNumber}`));
     expectUnauthorized(await supplierApi(null, '/purchase-orders'));
-    expectUnauthorized(await supplierApi(null, `/purchase-orders/${poNumber}/acknowledgement`, { lines: [{ lineNumber: 1, status: 'accepted' }] }));
+    expectUnauthorized(
+      await supplierApi(null, `/purchase-orders/${poNumber}/acknowledgement`, {
+        lines: [{ lineNumber: 1, status: 'accepted' }],
+      }),
+    );
     expectUnauthorized(await supplierApi('prompt-token-wrong-0123456789', '/purchase-orders'));
     expectUnauthorized(await t.api('/api/v1/orders', { key: SUPPLIER_TOKENS.prompt }));
-    expect((await supplierApi(SUPPLIER_TOKENS.prompt, `/purchase-orders/${poNumber}`)).body.state).toBe('pending');
+    expect((await supplierApi(SUPPLIER_TOKENS.prompt, `/purchase-orders/${poNumber}`)).body.state).toBe(
+      'pending',
+    );
   });
 
   // ── Secrets ───────────────────────────────────────────────────────────────────────────────────────────────────
@@ -212,8 +255,13 @@ describeEachDatabase('who may do what: API keys, supplier tokens and secrets', (
       for (const secret of ALL_SECRETS) expect(text, `${path} shows ${secret}`).not.toContain(secret);
     }
     // The listings do show the partners (so the checks above looked at something).
-    expect((await t.api('/api/v1/suppliers')).body.suppliers.map((s: any) => s.id)).toEqual(['flaky', 'prompt']);
-    expect((await t.api('/api/v1/channels')).body.channels).toEqual([expect.objectContaining({ id: 'storefront', notifyUrl: URLS.notifyUrl })]);
+    expect((await t.api('/api/v1/suppliers')).body.suppliers.map((s: any) => s.id)).toEqual([
+      'flaky',
+      'prompt',
+    ]);
+    expect((await t.api('/api/v1/channels')).body.channels).toEqual([
+      expect.objectContaining({ id: 'storefront', notifyUrl: URLS.notifyUrl }),
+    ]);
   });
 
   it('secrets are stored encrypted and supplier tokens as hashes', async () => {

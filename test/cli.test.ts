@@ -66,20 +66,36 @@ let dbFile: string;
 /** The environment of a new user: none of the test runner's Waybill settings, only DATABASE_URL (and `extra`). */
 function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of Object.keys(env)) if (name.startsWith('WAYBILL_') || name === 'DATABASE_URL' || name === 'PORT' || name === 'HOST' || name in ENV_SECRETS) delete env[name];
+  for (const name of Object.keys(env))
+    if (
+      name.startsWith('WAYBILL_') ||
+      name === 'DATABASE_URL' ||
+      name === 'PORT' ||
+      name === 'HOST' ||
+      name in ENV_SECRETS
+    )
+      delete env[name];
   return { ...env, DATABASE_URL: `sqlite:${dbFile}`, ...extra };
 }
 
 function cli(args: string[], extraEnv: Record<string, string> = {}, timeoutMs = 20_000): Promise<Run> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: cliEnv(extraEnv), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: ROOT,
+      env: cliEnv(extraEnv),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      fail(new Error(`waybill ${args.join(' ')} did not finish in ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+      fail(
+        new Error(
+          `waybill ${args.join(' ')} did not finish in ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`,
+        ),
+      );
     }, timeoutMs);
     child.on('error', fail);
     child.on('close', (code, signal) => {
@@ -100,13 +116,13 @@ const EMPTY = { settings: 0, channels: 0, suppliers: 0, variants: 0, offers: 0, 
 function rowCounts(): typeof EMPTY {
   const db = new SQLite(dbFile, { readonly: true });
   try {
-    const count = (table: string) => (db.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;
+    const count = (table: string) =>
+      (db.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;
     return Object.fromEntries(Object.keys(EMPTY).map((t) => [t, count(t)])) as typeof EMPTY;
   } finally {
     db.close();
   }
 }
-
 
 describe('the waybill command line (SQLite)', () => {
   let adminKey = '';
@@ -129,7 +145,10 @@ describe('the waybill command line (SQLite)', () => {
 
   it('apply refuses a file with a wrong field, naming its path, and applies nothing', async () => {
     // Everything else in the file is valid: the refusal is all or nothing.
-    const file = writeYaml('wrong.yaml', GOOD_YAML.replace('url: http://127.0.0.1:9/purchase-orders', 'url: not a url'));
+    const file = writeYaml(
+      'wrong.yaml',
+      GOOD_YAML.replace('url: http://127.0.0.1:9/purchase-orders', 'url: not a url'),
+    );
     const run = await cli(['apply', file], ENV_SECRETS);
     expect(run.code).not.toBe(0);
     expect(run.code).not.toBeNull();
@@ -157,7 +176,8 @@ describe('the waybill command line (SQLite)', () => {
     expect(first.code, first.stderr).toBe(0);
     const created = first.stdout.split('\n').find((l) => l.startsWith('created'));
     expect(created).toBeDefined();
-    for (const item of ['retailer', 'channel storefront', 'supplier prompt', 'product MUG-BLUE']) expect(created).toContain(item);
+    for (const item of ['retailer', 'channel storefront', 'supplier prompt', 'product MUG-BLUE'])
+      expect(created).toContain(item);
     expect(created).toMatch(/^created \(4\)/);
     expect(first.stdout).toContain('unchanged: 0');
     expect(rowCounts()).toMatchObject({ settings: 1, channels: 1, suppliers: 1, variants: 1, offers: 1 });
@@ -172,9 +192,18 @@ describe('the waybill command line (SQLite)', () => {
   });
 
   it("apply --test tests each channel's and supplier's connection after applying, a line each, and exits 1 when one fails", async () => {
-    const supplier = await startSupplierSim({ name: 'prompt', signingSecret: ENV_SECRETS.PROMPT_SIGNING_SECRET, hubUrl: 'http://127.0.0.1:9', apiToken: ENV_SECRETS.PROMPT_API_TOKEN, autoFulfil: false });
+    const supplier = await startSupplierSim({
+      name: 'prompt',
+      signingSecret: ENV_SECRETS.PROMPT_SIGNING_SECRET,
+      hubUrl: 'http://127.0.0.1:9',
+      apiToken: ENV_SECRETS.PROMPT_API_TOKEN,
+      autoFulfil: false,
+    });
     try {
-      const file = writeYaml('setup-test.yaml', GOOD_YAML.replace('http://127.0.0.1:9/purchase-orders', supplier.url));
+      const file = writeYaml(
+        'setup-test.yaml',
+        GOOD_YAML.replace('http://127.0.0.1:9/purchase-orders', supplier.url),
+      );
       const run = await cli(['apply', '--test', file], ENV_SECRETS);
       expect(run.code, run.stderr).toBe(1);
       expect(run.stdout).toMatch(/^updated \(1\): supplier prompt$/m);
@@ -217,34 +246,64 @@ describe('the waybill command line (SQLite)', () => {
   it('start serves the API (the printed key works, the applied supplier token works) and exits 0 on SIGTERM', async () => {
     expect(adminKey).not.toBe('');
     const port = await freePort();
-    const child = spawn(process.execPath, [BIN, 'start'], { cwd: ROOT, env: cliEnv({ PORT: String(port) }), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'start'], {
+      cwd: ROOT,
+      env: cliEnv({ PORT: String(port) }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => child.on('exit', (code, signal) => done({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
+      child.on('exit', (code, signal) => done({ code, signal })),
+    );
     try {
       const deadline = Date.now() + 15_000;
       while (!stdout.includes('Waybill listening')) {
-        if (child.exitCode !== null) throw new Error(`start exited early (${child.exitCode})\n${stdout}\n${stderr}`);
+        if (child.exitCode !== null)
+          throw new Error(`start exited early (${child.exitCode})\n${stdout}\n${stderr}`);
         if (Date.now() > deadline) throw new Error(`start did not listen in time\n${stdout}\n${stderr}`);
         await new Promise((r) => setTimeout(r, 50));
       }
       const base = `http://127.0.0.1:${port}`;
-      const orders = await fetch(`${base}/api/v1/orders`, { headers: { authorization: `Bearer ${adminKey}` } });
+      const orders = await fetch(`${base}/api/v1/orders`, {
+        headers: { authorization: `Bearer ${adminKey}` },
+      });
       expect(orders.status).toBe(200);
       expect(await orders.json()).toEqual({ orders: [], next: null });
       expect((await fetch(`${base}/api/v1/orders`)).status).toBe(401);
-      expect((await fetch(`${base}/api/v1/orders`, { headers: { authorization: 'Bearer wb_not-the-key-not-the-key-not' } })).status).toBe(401);
+      expect(
+        (
+          await fetch(`${base}/api/v1/orders`, {
+            headers: { authorization: 'Bearer wb_not-the-key-not-the-key-not' },
+          })
+        ).status,
+      ).toBe(401);
       // The token came from ${PROMPT_API_TOKEN} at apply time: the interpolated value is the one that works.
-      const supplier = await fetch(`${base}/supplier-api/v1/purchase-orders`, { headers: { authorization: `Bearer ${ENV_SECRETS.PROMPT_API_TOKEN}` } });
+      const supplier = await fetch(`${base}/supplier-api/v1/purchase-orders`, {
+        headers: { authorization: `Bearer ${ENV_SECRETS.PROMPT_API_TOKEN}` },
+      });
       expect(supplier.status).toBe(200);
-      expect((await fetch(`${base}/supplier-api/v1/purchase-orders`, { headers: { authorization: 'Bearer ${PROMPT_API_TOKEN}' } })).status).toBe(401);
-      const suppliers = await (await fetch(`${base}/api/v1/suppliers`, { headers: { authorization: `Bearer ${adminKey}` } })).text();
+      expect(
+        (
+          await fetch(`${base}/supplier-api/v1/purchase-orders`, {
+            headers: { authorization: 'Bearer ${PROMPT_API_TOKEN}' },
+          })
+        ).status,
+      ).toBe(401);
+      const suppliers = await (
+        await fetch(`${base}/api/v1/suppliers`, { headers: { authorization: `Bearer ${adminKey}` } })
+      ).text();
       for (const secret of Object.values(ENV_SECRETS)) expect(suppliers).not.toContain(secret);
 
       child.kill('SIGTERM');
-      const exit = await Promise.race([exited, new Promise<never>((_, fail) => setTimeout(() => fail(new Error(`no exit after SIGTERM\n${stdout}\n${stderr}`)), 15_000))]);
+      const exit = await Promise.race([
+        exited,
+        new Promise<never>((_, fail) =>
+          setTimeout(() => fail(new Error(`no exit after SIGTERM\n${stdout}\n${stderr}`)), 15_000),
+        ),
+      ]);
       expect(exit, stderr).toEqual({ code: 0, signal: null });
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

@@ -17,7 +17,12 @@ describeEachDatabase('the HTTP names of CONTRACT.md', (dialect) => {
 
     const { body: doc } = await t.api('/openapi.json', { key: null });
     expect(doc.openapi).toMatch(/^3\./);
-    for (const path of ['/api/v1/channels/{channelId}/orders', '/api/v1/orders/{orderId}', '/supplier-api/v1/purchase-orders/{poNumber}/shipments', '/api/v1/dead-letters/{jobId}/replay']) {
+    for (const path of [
+      '/api/v1/channels/{channelId}/orders',
+      '/api/v1/orders/{orderId}',
+      '/supplier-api/v1/purchase-orders/{poNumber}/shipments',
+      '/api/v1/dead-letters/{jobId}/replay',
+    ]) {
       expect(Object.keys(doc.paths)).toContain(path);
     }
     expect(doc.paths['/api/v1/orders'].get.security).toEqual([{ apiKey: [] }]);
@@ -32,14 +37,26 @@ describeEachDatabase('the HTTP names of CONTRACT.md', (dialect) => {
     expect(metrics.headers.get('content-type')).toContain('text/plain');
     expect(metrics.body).toMatch(/^# TYPE waybill_jobs gauge$/m);
     expect(metrics.body).toMatch(/^waybill_jobs_due \d+$/m);
-    expect(metrics.body).toMatch(/waybill_http_request_duration_seconds_count\{[^}]*route="\/api\/v1\/orders"[^}]*\} 1/);
+    expect(metrics.body).toMatch(
+      /waybill_http_request_duration_seconds_count\{[^}]*route="\/api\/v1\/orders"[^}]*\} 1/,
+    );
   });
 
   it('a worker told to run a job kind that does not exist does not start, and says which', async () => {
     const database = await createTestDatabase(dialect);
     try {
-      const start = createHub({ databaseUrl: database.url, secretKey: TEST_SECRET_KEY, migrate: true, worker: true, http: false, logLevel: 'silent', workerOptions: { kinds: ['po.sned'] } });
-      await expect(start).rejects.toThrow(/WAYBILL_WORKER_KINDS names po\.sned, which is not a job kind \(.*po\.send/);
+      const start = createHub({
+        databaseUrl: database.url,
+        secretKey: TEST_SECRET_KEY,
+        migrate: true,
+        worker: true,
+        http: false,
+        logLevel: 'silent',
+        workerOptions: { kinds: ['po.sned'] },
+      });
+      await expect(start).rejects.toThrow(
+        /WAYBILL_WORKER_KINDS names po\.sned, which is not a job kind \(.*po\.send/,
+      );
     } finally {
       await database.drop();
     }
@@ -47,7 +64,13 @@ describeEachDatabase('the HTTP names of CONTRACT.md', (dialect) => {
 
   it('/readyz answers 503 until the database is migrated', async () => {
     const database = await createTestDatabase(dialect);
-    const hub = await createHub({ databaseUrl: database.url, secretKey: TEST_SECRET_KEY, migrate: false, worker: false, logLevel: 'silent' });
+    const hub = await createHub({
+      databaseUrl: database.url,
+      secretKey: TEST_SECRET_KEY,
+      migrate: false,
+      worker: false,
+      logLevel: 'silent',
+    });
     try {
       const url = await hub.listen(0, '127.0.0.1');
       const answer = await fetch(`${url}/readyz`);

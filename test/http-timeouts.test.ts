@@ -7,7 +7,13 @@ import { openRaw, parseRawResponse, type RawConnection } from './support/raw-htt
 
 // Short limits, so that each cut comes within a second; the idle timeout is far longer than the others, so a cut
 // before it is the timeout under test (a trickling client keeps the socket active anyway).
-const LIMITS: Partial<HttpLimits> = { headersTimeoutMs: 800, requestTimeoutMs: 1_500, keepAliveTimeoutMs: 300, idleTimeoutMs: 20_000, checkIntervalMs: 50 };
+const LIMITS: Partial<HttpLimits> = {
+  headersTimeoutMs: 800,
+  requestTimeoutMs: 1_500,
+  keepAliveTimeoutMs: 300,
+  idleTimeoutMs: 20_000,
+  checkIntervalMs: 50,
+};
 /** Room for a busy machine: still well under the idle timeout. */
 const SLACK_MS = 5_000;
 
@@ -40,13 +46,20 @@ describeEachDatabase('the HTTP server cuts idle and slow connections and keeps a
     const answer = parseRawResponse(text);
     expect(answer.status).toBe(408);
     expect(answer.headers['content-type']).toBe('application/problem+json');
-    expect(answer.body).toMatchObject({ status: 408, code: 'request_timeout', type: 'urn:waybill:problem:request_timeout', detail: expect.stringMatching(/^request: /) });
+    expect(answer.body).toMatchObject({
+      status: 408,
+      code: 'request_timeout',
+      type: 'urn:waybill:problem:request_timeout',
+      detail: expect.stringMatching(/^request: /),
+    });
     expect(await healthy()).toBe(true);
   });
 
   it('a body that never ends is cut after the request timeout and nothing is stored; /healthz answers meanwhile', async () => {
     const slow = await openRaw(t.url);
-    slow.socket.write(`POST /api/v1/channels/storefront/orders HTTP/1.1\r\nHost: waybill\r\nAuthorization: Bearer ${t.adminKey}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"externalId":"slow-1",`);
+    slow.socket.write(
+      `POST /api/v1/channels/storefront/orders HTTP/1.1\r\nHost: waybill\r\nAuthorization: Bearer ${t.adminKey}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"externalId":"slow-1",`,
+    );
     trickle(slow, ' ');
     expect(await healthy()).toBe(true);
     const { text, afterMs } = await slow.closed;
@@ -79,7 +92,13 @@ describeEachDatabase('the HTTP server cuts idle and slow connections and keeps a
     t = await startTestHub(dialect, { httpLimits: { ...LIMITS, maxConnections: 20 } });
     const held = await Promise.all(Array.from({ length: 20 }, () => openRaw(t.url)));
     // Held for certain: each has reached the server, which answers nothing until its headers come.
-    await until('20 connections held', async () => (await new Promise<number>((resolve) => t.hub.server!.server.getConnections((_e, n) => resolve(n)))) === 20);
+    await until(
+      '20 connections held',
+      async () =>
+        (await new Promise<number>((resolve) =>
+          t.hub.server!.server.getConnections((_e, n) => resolve(n)),
+        )) === 20,
+    );
     const extra = await openRaw(t.url);
     const refused = await extra.closed;
     expect(refused.afterMs).toBeLessThan(LIMITS.headersTimeoutMs!);

@@ -24,21 +24,50 @@ describeEachDatabase('webhook deliveries taken in together', (dialect) => {
     // The worker runs the deliveries' job (so they are taken in on arrival), but sends nothing: the POs stay queued.
     // A clock that moves on at every reading: what one batch wrote shares a time, what was written alone does not.
     let tick = Date.now();
-    t = await startTestHub(dialect, { worker: true, workerOptions: { pollMs: 20, kinds: ['channel.delivery'] }, clock: { now: () => new Date(tick++) } });
+    t = await startTestHub(dialect, {
+      worker: true,
+      workerOptions: { pollMs: 20, kinds: ['channel.delivery'] },
+      clock: { now: () => new Date(tick++) },
+    });
     const doc: any = testSetup({ prompt: 'http://127.0.0.1:9/prompt', flaky: 'http://127.0.0.1:9/flaky' });
-    doc.channels.push({ id: 'shop', kind: 'shopify', name: 'Shop', currency: 'USD', shopDomain: 'demo-shop.myshopify.com', webhookSecret: SECRET });
+    doc.channels.push({
+      id: 'shop',
+      kind: 'shopify',
+      name: 'Shop',
+      currency: 'USD',
+      shopDomain: 'demo-shop.myshopify.com',
+      webhookSecret: SECRET,
+    });
     await t.apply(doc);
-    shop = createShopifySim({ shopDomain: 'demo-shop.myshopify.com', webhookUrl: `${t.url}/webhooks/shopify/shop`, secret: SECRET, seed: 9 });
+    shop = createShopifySim({
+      shopDomain: 'demo-shop.myshopify.com',
+      webhookUrl: `${t.url}/webhooks/shopify/shop`,
+      secret: SECRET,
+      seed: 9,
+    });
   });
   afterEach(async () => {
     await t?.close();
   });
 
-  const delivery = (topic: string, payload: unknown, deliveryId = `w-${++n}`): ChannelDelivery => ({ channelId: 'shop', deliveryId, topic, payload: JSON.stringify(payload), triggeredAt: null });
-  const orders = () => t.hub.store.db.selectFrom('orders').selectAll().where('channel_id', '=', 'shop').execute();
-  const deliveryJobs = async () => (await t.hub.store.db.selectFrom('jobs').select('key').where('kind', '=', 'channel.delivery').execute()).map((j) => j.key);
+  const delivery = (topic: string, payload: unknown, deliveryId = `w-${++n}`): ChannelDelivery => ({
+    channelId: 'shop',
+    deliveryId,
+    topic,
+    payload: JSON.stringify(payload),
+    triggeredAt: null,
+  });
+  const orders = () =>
+    t.hub.store.db.selectFrom('orders').selectAll().where('channel_id', '=', 'shop').execute();
+  const deliveryJobs = async () =>
+    (
+      await t.hub.store.db.selectFrom('jobs').select('key').where('kind', '=', 'channel.delivery').execute()
+    ).map((j) => j.key);
   const deadLetter = async () => {
-    await until('dead letter', async () => (await t.api('/api/v1/dead-letters')).body.deadLetters.length === 1);
+    await until(
+      'dead letter',
+      async () => (await t.api('/api/v1/dead-letters')).body.deadLetters.length === 1,
+    );
     return (await t.api('/api/v1/dead-letters')).body.deadLetters[0];
   };
 
@@ -63,16 +92,32 @@ describeEachDatabase('webhook deliveries taken in together', (dialect) => {
     expect(stored.map((o) => o.external_id).sort()).toEqual(fresh.map((o) => String(o.id)).sort());
     expect(stored.every((o) => o.state === 'routed')).toBe(true);
     expect(new Set(stored.map((o) => o.created_at)).size).toBe(1);
-    expect(stored.find((o) => o.external_id === String(fresh[3]!.id))!.source_updated_at).toBe(Date.parse(update.updated_at));
-    const pos = await t.hub.store.db.selectFrom('purchase_orders').select(['order_id', 'supplier_id']).execute();
+    expect(stored.find((o) => o.external_id === String(fresh[3]!.id))!.source_updated_at).toBe(
+      Date.parse(update.updated_at),
+    );
+    const pos = await t.hub.store.db
+      .selectFrom('purchase_orders')
+      .select(['order_id', 'supplier_id'])
+      .execute();
     expect(new Set(pos.map((p) => `${p.order_id}:${p.supplier_id}`)).size).toBe(pos.length);
     expect(pos).toHaveLength(fresh.length * 2);
-    expect(await t.hub.store.db.selectFrom('reservations').select('order_id').execute()).toHaveLength(fresh.length * 2);
-    const sends = await t.hub.store.db.selectFrom('jobs').select('key').where('kind', '=', 'po.send').execute();
+    expect(await t.hub.store.db.selectFrom('reservations').select('order_id').execute()).toHaveLength(
+      fresh.length * 2,
+    );
+    const sends = await t.hub.store.db
+      .selectFrom('jobs')
+      .select('key')
+      .where('kind', '=', 'po.send')
+      .execute();
     expect(sends).toHaveLength(fresh.length * 2);
-    const inbox = await t.hub.store.db.selectFrom('channel_deliveries').select(['delivery_id', 'outcome', 'processed_at']).execute();
+    const inbox = await t.hub.store.db
+      .selectFrom('channel_deliveries')
+      .select(['delivery_id', 'outcome', 'processed_at'])
+      .execute();
     expect(inbox).toHaveLength(batch.length - 1);
-    const outcomes = new Map(inbox.map((d) => [d.delivery_id, d.outcome === null ? null : d.outcome.split(' ')[0]]));
+    const outcomes = new Map(
+      inbox.map((d) => [d.delivery_id, d.outcome === null ? null : d.outcome.split(' ')[0]]),
+    );
     expect(outcomes.get('w-bad')).toBeNull();
     expect(outcomes.get(batch[6]!.deliveryId)).toBe('updated');
     expect([...outcomes].filter(([, o]) => o === 'created')).toHaveLength(fresh.length);
@@ -95,11 +140,21 @@ describeEachDatabase('webhook deliveries taken in together', (dialect) => {
         placedAt: new Date().toISOString(),
         currency: 'USD',
         customer: { email: 'big@example.com' },
-        shippingAddress: { name: 'Big Buyer', line1: '1 Main St', city: 'Springfield', postalCode: '62701', country: 'US' },
+        shippingAddress: {
+          name: 'Big Buyer',
+          line1: '1 Main St',
+          city: 'Springfield',
+          postalCode: '62701',
+          country: 'US',
+        },
         lines: [{ sku: 'MUG-BLUE', quantity: 2 ** 52, unitPrice: { amount: 1299, currency: 'USD' } }],
       },
     };
-    const batch = [...fresh.slice(0, 2).map((o) => delivery('orders/create', o)), delivery(POLLED_TOPIC, poisoned, 'w-poisoned'), ...fresh.slice(2).map((o) => delivery('orders/create', o))];
+    const batch = [
+      ...fresh.slice(0, 2).map((o) => delivery('orders/create', o)),
+      delivery(POLLED_TOPIC, poisoned, 'w-poisoned'),
+      ...fresh.slice(2).map((o) => delivery('orders/create', o)),
+    ];
     const results = await acceptChannelDeliveries(t.hub.ctx, batch, { processNow: true });
     expect(results.map((r) => r.kind)).toEqual(batch.map(() => 'accepted'));
     const stored = await orders();
@@ -107,28 +162,50 @@ describeEachDatabase('webhook deliveries taken in together', (dialect) => {
     expect(stored.every((o) => o.state === 'routed')).toBe(true);
     expect(new Set(stored.map((o) => o.created_at)).size).toBe(fresh.length);
     // Nothing of the poisoned order was kept: no order, no reservation beyond the others' (two lines each), no PO.
-    expect(await t.hub.store.db.selectFrom('reservations').select('order_id').execute()).toHaveLength(fresh.length * 2);
-    expect(await t.hub.store.db.selectFrom('purchase_orders').select('id').execute()).toHaveLength(fresh.length * 2);
+    expect(await t.hub.store.db.selectFrom('reservations').select('order_id').execute()).toHaveLength(
+      fresh.length * 2,
+    );
+    expect(await t.hub.store.db.selectFrom('purchase_orders').select('id').execute()).toHaveLength(
+      fresh.length * 2,
+    );
     expect(await deliveryJobs()).toEqual(['channel.delivery:shop:w-poisoned']);
     expect((await deadLetter()).lastError).toContain('payload: money must be an integer');
   });
 
   it('two processes handed the same deliveries at once, in opposite orders: each delivery is taken in by one of them, each order once', async () => {
-    const other = await createHub({ databaseUrl: t.database.url, secretKey: TEST_SECRET_KEY, worker: false, http: false, logLevel: 'silent' });
+    const other = await createHub({
+      databaseUrl: t.database.url,
+      secretKey: TEST_SECRET_KEY,
+      worker: false,
+      http: false,
+      logLevel: 'silent',
+    });
     try {
       const fresh = Array.from({ length: 10 }, (_, i) => shop.makeOrder(400 + i, ITEMS, [1, 1]));
       const batch = fresh.map((o, i) => delivery('orders/create', o, `w-both-${i}`));
-      const [here, there] = await Promise.all([acceptChannelDeliveries(t.hub.ctx, batch, { processNow: true }), acceptChannelDeliveries(other.ctx, [...batch].reverse(), { processNow: true })]);
+      const [here, there] = await Promise.all([
+        acceptChannelDeliveries(t.hub.ctx, batch, { processNow: true }),
+        acceptChannelDeliveries(other.ctx, [...batch].reverse(), { processNow: true }),
+      ]);
       const thereInOrder = [...there].reverse();
       // Whoever stored a delivery first took it in; the other answered it as a duplicate.
-      expect(batch.map((_, i) => [here[i]!.kind, thereInOrder[i]!.kind].sort())).toEqual(batch.map(() => ['accepted', 'duplicate']));
+      expect(batch.map((_, i) => [here[i]!.kind, thereInOrder[i]!.kind].sort())).toEqual(
+        batch.map(() => ['accepted', 'duplicate']),
+      );
       const stored = await orders();
       expect(stored.map((o) => o.external_id).sort()).toEqual(fresh.map((o) => String(o.id)).sort());
-      expect(await t.hub.store.db.selectFrom('channel_deliveries').select('delivery_id').execute()).toHaveLength(batch.length);
-      const pos = await t.hub.store.db.selectFrom('purchase_orders').select(['order_id', 'supplier_id']).execute();
+      expect(
+        await t.hub.store.db.selectFrom('channel_deliveries').select('delivery_id').execute(),
+      ).toHaveLength(batch.length);
+      const pos = await t.hub.store.db
+        .selectFrom('purchase_orders')
+        .select(['order_id', 'supplier_id'])
+        .execute();
       expect(pos).toHaveLength(fresh.length * 2);
       expect(new Set(pos.map((p) => `${p.order_id}:${p.supplier_id}`)).size).toBe(pos.length);
-      expect(await t.hub.store.db.selectFrom('reservations').select('order_id').execute()).toHaveLength(fresh.length * 2);
+      expect(await t.hub.store.db.selectFrom('reservations').select('order_id').execute()).toHaveLength(
+        fresh.length * 2,
+      );
     } finally {
       await other.close(1_000);
     }
@@ -136,17 +213,38 @@ describeEachDatabase('webhook deliveries taken in together', (dialect) => {
 
   it('a hub that only stores deliveries writes the batch with one job each, and a repeat stores nothing; the worker takes them in together', async () => {
     const fresh = Array.from({ length: 4 }, (_, i) => shop.makeOrder(300 + i, ITEMS));
-    const taken = () => until('taken in', async () => (await t.hub.store.db.selectFrom('channel_deliveries').select('delivery_id').where('processed_at', 'is', null).execute()).length === 0);
-    const first = await acceptChannelDeliveries(t.hub.ctx, fresh.map((o, i) => delivery('orders/create', o, `w-store-${i}`)), { processNow: false });
+    const taken = () =>
+      until(
+        'taken in',
+        async () =>
+          (
+            await t.hub.store.db
+              .selectFrom('channel_deliveries')
+              .select('delivery_id')
+              .where('processed_at', 'is', null)
+              .execute()
+          ).length === 0,
+      );
+    const first = await acceptChannelDeliveries(
+      t.hub.ctx,
+      fresh.map((o, i) => delivery('orders/create', o, `w-store-${i}`)),
+      { processNow: false },
+    );
     expect(first.map((r) => r.kind)).toEqual(['accepted', 'accepted', 'accepted', 'accepted']);
     // Their jobs are claimed and run together: one batch, one write time for the four orders.
     await taken();
     const stored = await orders();
     expect(stored.map((o) => o.external_id).sort()).toEqual(fresh.map((o) => String(o.id)).sort());
     expect(new Set(stored.map((o) => o.created_at)).size).toBe(1);
-    const again = await acceptChannelDeliveries(t.hub.ctx, [delivery('orders/create', fresh[0]!, 'w-store-0'), delivery('orders/create', fresh[1]!, 'w-store-9')], { processNow: false });
+    const again = await acceptChannelDeliveries(
+      t.hub.ctx,
+      [delivery('orders/create', fresh[0]!, 'w-store-0'), delivery('orders/create', fresh[1]!, 'w-store-9')],
+      { processNow: false },
+    );
     expect(again.map((r) => r.kind)).toEqual(['duplicate', 'accepted']);
-    expect(await t.hub.store.db.selectFrom('channel_deliveries').select('delivery_id').execute()).toHaveLength(5);
+    expect(
+      await t.hub.store.db.selectFrom('channel_deliveries').select('delivery_id').execute(),
+    ).toHaveLength(5);
     // The second delivery of an order is an update of it, not a second order.
     await taken();
     expect(await orders()).toHaveLength(4);

@@ -25,13 +25,27 @@ describeEachDatabase('a new channel kind: its folder and one registry line', (di
   beforeEach(async () => {
     account = createServer((req, res) => {
       const ok = req.url === '/account' && req.headers.authorization === `Bearer ${API_KEY}`;
-      res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' }).end(ok ? '{"name":"Acme Outlet"}' : '{"error":"bad key"}');
+      res
+        .writeHead(ok ? 200 : 401, { 'content-type': 'application/json' })
+        .end(ok ? '{"name":"Acme Outlet"}' : '{"error":"bad key"}');
     });
     apiUrl = `http://127.0.0.1:${await listen(account)}`;
-    t = await startTestHub(dialect, { worker: true, workerOptions: { pollMs: 20 }, channels: salesChannels.with(exampleMarket) });
+    t = await startTestHub(dialect, {
+      worker: true,
+      workerOptions: { pollMs: 20 },
+      channels: salesChannels.with(exampleMarket),
+    });
     suppliers = await startTestSuppliers(t.url);
     const setup = testSetup({ prompt: suppliers.prompt.url, flaky: suppliers.flaky.url });
-    const market = { id: 'acme', kind: 'example-market', name: 'Acme on Example Market', currency: 'USD', apiUrl, webhookSecret: WEBHOOK_SECRET, apiKey: API_KEY };
+    const market = {
+      id: 'acme',
+      kind: 'example-market',
+      name: 'Acme on Example Market',
+      currency: 'USD',
+      apiUrl,
+      webhookSecret: WEBHOOK_SECRET,
+      apiKey: API_KEY,
+    };
     await t.apply({ ...setup, channels: [...setup.channels, market] });
   });
 
@@ -49,7 +63,15 @@ describeEachDatabase('a new channel kind: its folder and one registry line', (di
   });
 
   function deliver(body: string, signature = signExample(body, WEBHOOK_SECRET), deliveryId = 'd-1') {
-    return t.api('/webhooks/example-market/acme', { rawBody: body, headers: { 'x-example-signature': signature, 'x-example-delivery': deliveryId, 'x-example-topic': 'order.placed' }, key: null });
+    return t.api('/webhooks/example-market/acme', {
+      rawBody: body,
+      headers: {
+        'x-example-signature': signature,
+        'x-example-delivery': deliveryId,
+        'x-example-topic': 'order.placed',
+      },
+      key: null,
+    });
   }
 
   it('its setup entry is applied, its settings shown and its secrets never', async () => {
@@ -58,7 +80,22 @@ describeEachDatabase('a new channel kind: its folder and one registry line', (di
     expect(acme).toMatchObject({ kind: 'example-market', settings: { apiUrl, region: 'eu' } });
     expect(JSON.stringify(body)).not.toContain(WEBHOOK_SECRET);
     expect(JSON.stringify(body)).not.toContain(API_KEY);
-    const wrong = await t.api('/api/v1/setup', { body: { apiVersion: 'waybill/v1', channels: [{ id: 'acme', kind: 'example-market', name: 'Acme', currency: 'USD', apiUrl, webhookSecret: 'short', apiKey: API_KEY }] } });
+    const wrong = await t.api('/api/v1/setup', {
+      body: {
+        apiVersion: 'waybill/v1',
+        channels: [
+          {
+            id: 'acme',
+            kind: 'example-market',
+            name: 'Acme',
+            currency: 'USD',
+            apiUrl,
+            webhookSecret: 'short',
+            apiKey: API_KEY,
+          },
+        ],
+      },
+    });
     expect(wrong.status).toBe(422);
     expect(wrong.body.detail).toContain('channels[0].webhookSecret');
   });
@@ -67,7 +104,9 @@ describeEachDatabase('a new channel kind: its folder and one registry line', (di
     const body = JSON.stringify(order('A-100'));
     expect(await deliver(body)).toMatchObject({ status: 200, body: { status: 'accepted' } });
     expect(await deliver(body)).toMatchObject({ status: 200, body: { status: 'duplicate' } });
-    expect((await deliver(body.replace('A-100', 'A-101'), signExample(body, WEBHOOK_SECRET), 'd-2')).status).toBe(401);
+    expect(
+      (await deliver(body.replace('A-100', 'A-101'), signExample(body, WEBHOOK_SECRET), 'd-2')).status,
+    ).toBe(401);
     await until('the order taken in, its PO delivered', () => suppliers.prompt.received.size === 1);
     const { body: listed } = await t.api('/api/v1/orders?channelId=acme');
     expect(listed.orders).toHaveLength(1);
@@ -75,7 +114,10 @@ describeEachDatabase('a new channel kind: its folder and one registry line', (di
   });
 
   it('its connection test runs through the API, and its webhook route is documented', async () => {
-    expect((await t.api('/api/v1/channels/acme/test', { method: 'POST' })).body).toMatchObject({ ok: true, detail: 'account Acme Outlet' });
+    expect((await t.api('/api/v1/channels/acme/test', { method: 'POST' })).body).toMatchObject({
+      ok: true,
+      detail: 'account Acme Outlet',
+    });
     const { body: openapi } = await t.api('/openapi.json');
     expect(Object.keys(openapi.paths)).toContain('/webhooks/example-market/{channelId}');
   });

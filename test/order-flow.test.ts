@@ -12,7 +12,6 @@ const SKUS = [
   { sku: 'LAMP-OAK', unitPrice: 8900 },
 ];
 
-
 describeEachDatabase('an order from the storefront to the suppliers and back', (dialect) => {
   let t: TestHub;
   const sims: { close(): Promise<void> }[] = [];
@@ -23,9 +22,32 @@ describeEachDatabase('an order from the storefront to the suppliers and back', (
 
   async function world(flaky: { failRate: number; timeoutRate: number }) {
     t = await startTestHub(dialect, { worker: true, workerOptions: { pollMs: 20 } });
-    const prompt: SupplierSim = await startSupplierSim({ name: 'prompt', signingSecret: SECRETS.prompt, hubUrl: t.url, apiToken: SUPPLIER_TOKENS.prompt, seed: 1, ackDelayMs: 5, shipDelayMs: 5 });
-    const slow: SupplierSim = await startSupplierSim({ name: 'flaky', signingSecret: SECRETS.flaky, hubUrl: t.url, apiToken: SUPPLIER_TOKENS.flaky, seed: 2, ackDelayMs: 20, shipDelayMs: 20, ...flaky });
-    const shop: StorefrontSim = await startStorefrontSim({ hubUrl: t.url, apiKey: t.adminKey, channelId: 'storefront', notifySecret: SECRETS.storefront, seed: 3 });
+    const prompt: SupplierSim = await startSupplierSim({
+      name: 'prompt',
+      signingSecret: SECRETS.prompt,
+      hubUrl: t.url,
+      apiToken: SUPPLIER_TOKENS.prompt,
+      seed: 1,
+      ackDelayMs: 5,
+      shipDelayMs: 5,
+    });
+    const slow: SupplierSim = await startSupplierSim({
+      name: 'flaky',
+      signingSecret: SECRETS.flaky,
+      hubUrl: t.url,
+      apiToken: SUPPLIER_TOKENS.flaky,
+      seed: 2,
+      ackDelayMs: 20,
+      shipDelayMs: 20,
+      ...flaky,
+    });
+    const shop: StorefrontSim = await startStorefrontSim({
+      hubUrl: t.url,
+      apiKey: t.adminKey,
+      channelId: 'storefront',
+      notifySecret: SECRETS.storefront,
+      seed: 3,
+    });
     sims.push(prompt, slow, shop);
     await t.apply(testSetup({ notifyUrl: shop.notifyUrl, prompt: prompt.url, flaky: slow.url }, 300));
     return { prompt, slow, shop };
@@ -60,7 +82,8 @@ describeEachDatabase('an order from the storefront to the suppliers and back', (
       expect(types).toContain('order.fulfilled');
       expect(types).toContain('channel.notified');
       // Every unit the customer bought was reported shipped to the channel, once.
-      for (const line of order.lines) expect(shop.shippedQuantity(order.externalId, line.sku)).toBe(line.quantity);
+      for (const line of order.lines)
+        expect(shop.shippedQuantity(order.externalId, line.sku)).toBe(line.quantity);
     }
     const posBySupplier = [...prompt.received.keys(), ...slow.received.keys()];
     expect(new Set(posBySupplier).size).toBe(posBySupplier.length);
@@ -82,11 +105,18 @@ describeEachDatabase('an order from the storefront to the suppliers and back', (
 
   it('a supplier that keeps failing leaves a dead letter, and a replay delivers the PO with the same number', async () => {
     const { slow, shop } = await world({ failRate: 1, timeoutRate: 0 });
-    const { body: order } = (await shop.placeOrder(shop.makeOrder(7, [{ sku: 'LAMP-OAK', unitPrice: 8900 }]))) as { body: any };
+    const { body: order } = (await shop.placeOrder(
+      shop.makeOrder(7, [{ sku: 'LAMP-OAK', unitPrice: 8900 }]),
+    )) as { body: any };
     const poNumber = order.purchaseOrders[0].poNumber;
     // Speed the retries up: the back-off is minutes in production. Each retry is still a real delivery attempt.
     await until('the PO send dead-lettered', async () => {
-      await t.hub.store.db.updateTable('jobs').set({ run_at: 0 }).where('state', '=', 'pending').where('kind', '=', 'po.send').execute();
+      await t.hub.store.db
+        .updateTable('jobs')
+        .set({ run_at: 0 })
+        .where('state', '=', 'pending')
+        .where('kind', '=', 'po.send')
+        .execute();
       const dead = await t.api('/api/v1/dead-letters');
       return dead.body.deadLetters.length === 1;
     });
@@ -111,28 +141,69 @@ describeEachDatabase('an order from the storefront to the suppliers and back', (
     const clock = new ManualClock();
     t = await startTestHub(dialect, { worker: true, workerOptions: { pollMs: 20 }, clock });
     // prompt accepts at once; flaky takes the PO and never answers.
-    const prompt = await startSupplierSim({ name: 'prompt', signingSecret: SECRETS.prompt, hubUrl: t.url, apiToken: SUPPLIER_TOKENS.prompt, seed: 1, ackDelayMs: 1, shipDelayMs: 60_000 });
-    const silent = await startSupplierSim({ name: 'flaky', signingSecret: SECRETS.flaky, hubUrl: t.url, apiToken: SUPPLIER_TOKENS.flaky, seed: 2, autoFulfil: false });
-    const shop = await startStorefrontSim({ hubUrl: t.url, apiKey: t.adminKey, channelId: 'storefront', notifySecret: SECRETS.storefront, seed: 3 });
+    const prompt = await startSupplierSim({
+      name: 'prompt',
+      signingSecret: SECRETS.prompt,
+      hubUrl: t.url,
+      apiToken: SUPPLIER_TOKENS.prompt,
+      seed: 1,
+      ackDelayMs: 1,
+      shipDelayMs: 60_000,
+    });
+    const silent = await startSupplierSim({
+      name: 'flaky',
+      signingSecret: SECRETS.flaky,
+      hubUrl: t.url,
+      apiToken: SUPPLIER_TOKENS.flaky,
+      seed: 2,
+      autoFulfil: false,
+    });
+    const shop = await startStorefrontSim({
+      hubUrl: t.url,
+      apiKey: t.adminKey,
+      channelId: 'storefront',
+      notifySecret: SECRETS.storefront,
+      seed: 3,
+    });
     sims.push(prompt, silent, shop);
     await t.apply(testSetup({ notifyUrl: shop.notifyUrl, prompt: prompt.url, flaky: silent.url }, 300));
-    const both = { ...shop.makeOrder(1, SKUS), lines: [{ sku: 'MUG-BLUE', quantity: 1, unitPrice: 1299 }, { sku: 'LAMP-OAK', quantity: 1, unitPrice: 8900 }] };
+    const both = {
+      ...shop.makeOrder(1, SKUS),
+      lines: [
+        { sku: 'MUG-BLUE', quantity: 1, unitPrice: 1299 },
+        { sku: 'LAMP-OAK', quantity: 1, unitPrice: 8900 },
+      ],
+    };
     const { body: order } = (await shop.placeOrder(both)) as { body: any };
     const pos = new Map<string, string>(order.purchaseOrders.map((po: any) => [po.supplierId, po.poNumber]));
     expect([...pos.keys()].sort()).toEqual(['flaky', 'prompt']);
     await until('both POs sent, the prompt one accepted', async () => {
       const { body } = await t.api(`/api/v1/orders/${order.id}`);
-      const state = (supplier: string) => body.purchaseOrders.find((po: any) => po.supplierId === supplier).state;
+      const state = (supplier: string) =>
+        body.purchaseOrders.find((po: any) => po.supplierId === supplier).state;
       return state('flaky') === 'sent' && state('prompt') === 'accepted';
     });
-    const overdue = async () => (await t.api(`/api/v1/orders/${order.id}`)).body.events.filter((e: any) => e.type === 'purchase_order.ack_overdue');
+    const overdue = async () =>
+      (await t.api(`/api/v1/orders/${order.id}`)).body.events.filter(
+        (e: any) => e.type === 'purchase_order.ack_overdue',
+      );
     expect(await overdue()).toEqual([]);
 
     // A day and two minutes on (the default window is a day; the sweep runs every minute).
     clock.advance(24 * 60 * 60_000 + 2 * 60_000);
     await until('the silent supplier flagged', async () => (await overdue()).length > 0);
     clock.advance(5 * 60_000);
-    await until('the sweep ran again', async () => (await t.hub.store.db.selectFrom('jobs').select('run_at').where('kind', '=', 'po.ack-sweep').executeTakeFirstOrThrow()).run_at > clock.now().getTime());
+    await until(
+      'the sweep ran again',
+      async () =>
+        (
+          await t.hub.store.db
+            .selectFrom('jobs')
+            .select('run_at')
+            .where('kind', '=', 'po.ack-sweep')
+            .executeTakeFirstOrThrow()
+        ).run_at > clock.now().getTime(),
+    );
     const flagged = await overdue();
     expect(flagged).toHaveLength(1);
     expect(flagged[0].data).toMatchObject({ poNumber: pos.get('flaky') });
@@ -152,24 +223,65 @@ describeEachDatabase('shipments of one order', (dialect) => {
     const clock = new ManualClock();
     t = await startTestHub(dialect, { worker: true, workerOptions: { pollMs: 20 }, clock });
     // Both accept at once and would ship in a minute: the test ships their parcels itself, back to back.
-    const prompt = await startSupplierSim({ name: 'prompt', signingSecret: SECRETS.prompt, hubUrl: t.url, apiToken: SUPPLIER_TOKENS.prompt, seed: 1, ackDelayMs: 1, shipDelayMs: 60_000 });
-    const flaky = await startSupplierSim({ name: 'flaky', signingSecret: SECRETS.flaky, hubUrl: t.url, apiToken: SUPPLIER_TOKENS.flaky, seed: 2, ackDelayMs: 1, shipDelayMs: 60_000 });
-    const shop = await startStorefrontSim({ hubUrl: t.url, apiKey: t.adminKey, channelId: 'storefront', notifySecret: SECRETS.storefront, seed: 3 });
+    const prompt = await startSupplierSim({
+      name: 'prompt',
+      signingSecret: SECRETS.prompt,
+      hubUrl: t.url,
+      apiToken: SUPPLIER_TOKENS.prompt,
+      seed: 1,
+      ackDelayMs: 1,
+      shipDelayMs: 60_000,
+    });
+    const flaky = await startSupplierSim({
+      name: 'flaky',
+      signingSecret: SECRETS.flaky,
+      hubUrl: t.url,
+      apiToken: SUPPLIER_TOKENS.flaky,
+      seed: 2,
+      ackDelayMs: 1,
+      shipDelayMs: 60_000,
+    });
+    const shop = await startStorefrontSim({
+      hubUrl: t.url,
+      apiKey: t.adminKey,
+      channelId: 'storefront',
+      notifySecret: SECRETS.storefront,
+      seed: 3,
+    });
     sims.push(prompt, flaky, shop);
     await t.apply(testSetup({ notifyUrl: shop.notifyUrl, prompt: prompt.url, flaky: flaky.url }, 300));
-    const both = { ...shop.makeOrder(1, SKUS), lines: [{ sku: 'MUG-BLUE', quantity: 1, unitPrice: 1299 }, { sku: 'LAMP-OAK', quantity: 1, unitPrice: 8900 }] };
+    const both = {
+      ...shop.makeOrder(1, SKUS),
+      lines: [
+        { sku: 'MUG-BLUE', quantity: 1, unitPrice: 1299 },
+        { sku: 'LAMP-OAK', quantity: 1, unitPrice: 8900 },
+      ],
+    };
     const { body: order } = (await shop.placeOrder(both)) as { body: any };
-    await until('both POs accepted', async () => (await t.api(`/api/v1/orders/${order.id}`)).body.purchaseOrders.every((po: any) => po.state === 'accepted'));
+    await until('both POs accepted', async () =>
+      (await t.api(`/api/v1/orders/${order.id}`)).body.purchaseOrders.every(
+        (po: any) => po.state === 'accepted',
+      ),
+    );
     for (const po of order.purchaseOrders) {
       const token = po.supplierId === 'prompt' ? SUPPLIER_TOKENS.prompt : SUPPLIER_TOKENS.flaky;
       const answer = await fetch(`${t.url}/supplier-api/v1/purchase-orders/${po.poNumber}/shipments`, {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ carrier: 'UPS', trackingNumber: `1Z${po.supplierId.toUpperCase()}0001`, lines: [{ lineNumber: 1, quantity: 1 }] }),
+        body: JSON.stringify({
+          carrier: 'UPS',
+          trackingNumber: `1Z${po.supplierId.toUpperCase()}0001`,
+          lines: [{ lineNumber: 1, quantity: 1 }],
+        }),
       });
       expect([answer.status, answer.status === 201 ? '' : await answer.text()]).toEqual([201, '']);
     }
-    const shipments = await t.hub.store.db.selectFrom('shipments').select(['created_at']).where('order_id', '=', order.id).orderBy('created_at').execute();
+    const shipments = await t.hub.store.db
+      .selectFrom('shipments')
+      .select(['created_at'])
+      .where('order_id', '=', order.id)
+      .orderBy('created_at')
+      .execute();
     expect(shipments).toHaveLength(2);
     expect(shipments[1]!.created_at).toBeGreaterThan(shipments[0]!.created_at);
     await until('the channel told the order is fulfilled', () => shop.fulfilledOrders.has(order.externalId));
@@ -184,4 +296,3 @@ class ManualClock implements Clock {
     this.#ms += ms;
   }
 }
-

@@ -25,17 +25,43 @@ describeEachDatabase('Shopify webhooks in', (dialect) => {
   beforeEach(async () => {
     t = await startTestHub(dialect, { worker: true, workerOptions: { pollMs: 20 } });
     const doc: any = testSetup({ prompt: 'http://127.0.0.1:9/prompt', flaky: 'http://127.0.0.1:9/flaky' });
-    doc.channels.push({ id: 'shop', kind: 'shopify', name: 'Shop', currency: 'USD', shopDomain: 'demo-shop.myshopify.com', webhookSecret: SECRET, previousWebhookSecret: PREVIOUS });
+    doc.channels.push({
+      id: 'shop',
+      kind: 'shopify',
+      name: 'Shop',
+      currency: 'USD',
+      shopDomain: 'demo-shop.myshopify.com',
+      webhookSecret: SECRET,
+      previousWebhookSecret: PREVIOUS,
+    });
     await t.apply(doc);
-    shop = createShopifySim({ shopDomain: 'demo-shop.myshopify.com', webhookUrl: `${t.url}/webhooks/shopify/shop`, secret: SECRET, seed: 5 });
+    shop = createShopifySim({
+      shopDomain: 'demo-shop.myshopify.com',
+      webhookUrl: `${t.url}/webhooks/shopify/shop`,
+      secret: SECRET,
+      seed: 5,
+    });
   });
   afterEach(async () => {
     await t?.close();
   });
 
-  const deliveries = async () => (await t.hub.store.db.selectFrom('channel_deliveries').selectAll().execute()).length;
-  const orders = () => t.hub.store.db.selectFrom('orders').selectAll().where('channel_id', '=', 'shop').execute();
-  const processed = () => until('deliveries processed', async () => (await t.hub.store.db.selectFrom('channel_deliveries').select('processed_at').where('processed_at', 'is', null).execute()).length === 0);
+  const deliveries = async () =>
+    (await t.hub.store.db.selectFrom('channel_deliveries').selectAll().execute()).length;
+  const orders = () =>
+    t.hub.store.db.selectFrom('orders').selectAll().where('channel_id', '=', 'shop').execute();
+  const processed = () =>
+    until(
+      'deliveries processed',
+      async () =>
+        (
+          await t.hub.store.db
+            .selectFrom('channel_deliveries')
+            .select('processed_at')
+            .where('processed_at', 'is', null)
+            .execute()
+        ).length === 0,
+    );
 
   it('takes an order in: verified, answered 200, then routed after the commit', async () => {
     const order = shop.makeOrder(1, ITEMS, [2, 1]);
@@ -46,9 +72,17 @@ describeEachDatabase('Shopify webhooks in', (dialect) => {
     const [stored] = await orders();
     // The total is what the customer was charged (discounts, tax and shipping in it), not the list prices × quantities.
     expect(order.total_price).not.toBe('114.98');
-    expect(stored).toMatchObject({ external_id: String(order.id), state: 'routed', currency: 'USD', total_amount: Number(order.total_price.replace('.', '')) });
+    expect(stored).toMatchObject({
+      external_id: String(order.id),
+      state: 'routed',
+      currency: 'USD',
+      total_amount: Number(order.total_price.replace('.', '')),
+    });
     const { body: view } = await t.api(`/api/v1/orders/${stored!.id}`);
-    expect(view.lines.map((l: any) => [l.sku, l.quantity, l.unitPrice.amount])).toEqual([['MUG-BLUE', 2, 1299], ['LAMP-OAK', 1, 8900]]);
+    expect(view.lines.map((l: any) => [l.sku, l.quantity, l.unitPrice.amount])).toEqual([
+      ['MUG-BLUE', 2, 1299],
+      ['LAMP-OAK', 1, 8900],
+    ]);
     expect(view.purchaseOrders.map((po: any) => po.supplierId).sort()).toEqual(['flaky', 'prompt']);
     expect(view.shippingAddress.country).toBe('US');
   });
@@ -56,7 +90,8 @@ describeEachDatabase('Shopify webhooks in', (dialect) => {
   it('a process that runs the deliveries job takes the order in before it answers, without a job in between', async () => {
     const order = shop.makeOrder(11, ITEMS, [1, 1]);
     expect((await shop.deliver('orders/create', order)).status).toBe(200);
-    const jobKinds = async () => (await t.hub.store.db.selectFrom('jobs').select('kind').execute()).map((j) => j.kind);
+    const jobKinds = async () =>
+      (await t.hub.store.db.selectFrom('jobs').select('kind').execute()).map((j) => j.kind);
     // Read at once, without waiting: the 200 came after the commit that holds the order.
     const [delivery] = await t.hub.store.db.selectFrom('channel_deliveries').selectAll().execute();
     expect(delivery).toMatchObject({ topic: 'orders/create' });
@@ -69,8 +104,18 @@ describeEachDatabase('Shopify webhooks in', (dialect) => {
 
   it('refuses forged, missing and wrong-secret signatures with 401 and stores nothing; the previous secret still works', async () => {
     const order = shop.makeOrder(2, ITEMS);
-    expect((await shop.deliver('orders/create', order, { secret: 'shpss_an_attackers_secret_000' })).status).toBe(401);
-    const unsigned = await fetch(`${t.url}/webhooks/shopify/shop`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-shopify-topic': 'orders/create', 'x-shopify-webhook-id': 'w-1' }, body: JSON.stringify(order) });
+    expect(
+      (await shop.deliver('orders/create', order, { secret: 'shpss_an_attackers_secret_000' })).status,
+    ).toBe(401);
+    const unsigned = await fetch(`${t.url}/webhooks/shopify/shop`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-shopify-topic': 'orders/create',
+        'x-shopify-webhook-id': 'w-1',
+      },
+      body: JSON.stringify(order),
+    });
     expect(unsigned.status).toBe(401);
     expect(unsigned.headers.get('content-type')).toContain('application/problem+json');
     expect((await unsigned.json()).detail).toContain('x-shopify-hmac-sha256');
@@ -86,7 +131,15 @@ describeEachDatabase('Shopify webhooks in', (dialect) => {
     expect((await shop.deliver('orders/create', order, { secret: PREVIOUS })).status).toBe(200);
     expect((await shop.deliver('orders/create', order, { secret: NEXT })).status).toBe(401);
     const doc: any = testSetup({ prompt: 'http://127.0.0.1:9/prompt', flaky: 'http://127.0.0.1:9/flaky' });
-    doc.channels.push({ id: 'shop', kind: 'shopify', name: 'Shop', currency: 'USD', shopDomain: 'demo-shop.myshopify.com', webhookSecret: NEXT, previousWebhookSecret: SECRET });
+    doc.channels.push({
+      id: 'shop',
+      kind: 'shopify',
+      name: 'Shop',
+      currency: 'USD',
+      shopDomain: 'demo-shop.myshopify.com',
+      webhookSecret: NEXT,
+      previousWebhookSecret: SECRET,
+    });
     await t.apply(doc);
     expect((await shop.deliver('orders/create', order, { secret: NEXT })).status).toBe(200);
     expect((await shop.deliver('orders/create', order, { secret: SECRET })).status).toBe(200);
@@ -98,7 +151,11 @@ describeEachDatabase('Shopify webhooks in', (dialect) => {
     const notJson = await shop.deliver('orders/create', {}, { rawBody: '{"id": 1, "line_items": [' });
     expect(notJson.status).toBe(400);
     expect(JSON.parse(notJson.body).detail).toContain('body');
-    const huge = await shop.deliver('orders/create', {}, { rawBody: JSON.stringify({ padding: 'x'.repeat(16 * 1024 * 1024 + 10) }) });
+    const huge = await shop.deliver(
+      'orders/create',
+      {},
+      { rawBody: JSON.stringify({ padding: 'x'.repeat(16 * 1024 * 1024 + 10) }) },
+    );
     expect(huge.status).toBe(413);
     expect(await deliveries()).toBe(0);
   });
@@ -121,10 +178,22 @@ describeEachDatabase('Shopify webhooks in', (dialect) => {
 
   it('one event told to two subscriptions (two webhook ids, one X-Shopify-Event-Id) is stored once; another topic of that event id is not a duplicate', async () => {
     const order = shop.makeOrder(4, ITEMS);
-    const first = await shop.deliver('orders/create', order, { eventId: 'evt-4', webhookId: 'subscription-a' });
-    const second = await shop.deliver('orders/create', order, { eventId: 'evt-4', webhookId: 'subscription-b' });
-    expect([JSON.parse(first.body), JSON.parse(second.body)]).toEqual([{ status: 'accepted' }, { status: 'duplicate' }]);
-    const update = await shop.deliver('orders/updated', shop.updateOf(order, 1_000), { eventId: 'evt-4', webhookId: 'subscription-c' });
+    const first = await shop.deliver('orders/create', order, {
+      eventId: 'evt-4',
+      webhookId: 'subscription-a',
+    });
+    const second = await shop.deliver('orders/create', order, {
+      eventId: 'evt-4',
+      webhookId: 'subscription-b',
+    });
+    expect([JSON.parse(first.body), JSON.parse(second.body)]).toEqual([
+      { status: 'accepted' },
+      { status: 'duplicate' },
+    ]);
+    const update = await shop.deliver('orders/updated', shop.updateOf(order, 1_000), {
+      eventId: 'evt-4',
+      webhookId: 'subscription-c',
+    });
     expect(JSON.parse(update.body)).toEqual({ status: 'accepted' });
     await processed();
     expect(await deliveries()).toBe(2);
@@ -145,12 +214,31 @@ describeEachDatabase('Shopify webhooks in', (dialect) => {
     const [order] = await orders();
     expect(await orders()).toHaveLength(1);
     expect(order!.source_updated_at).toBe(Date.parse(newest.updated_at));
-    const outcomes = (await t.hub.store.db.selectFrom('channel_deliveries').select(['topic', 'outcome', 'received_at']).orderBy('received_at').execute()).map((d) => `${d.topic} ${d.outcome?.split(' ')[0]}`);
-    expect(outcomes).toEqual(['orders/updated created', 'orders/updated updated', 'orders/create stale', 'orders/updated stale']);
+    const outcomes = (
+      await t.hub.store.db
+        .selectFrom('channel_deliveries')
+        .select(['topic', 'outcome', 'received_at'])
+        .orderBy('received_at')
+        .execute()
+    ).map((d) => `${d.topic} ${d.outcome?.split(' ')[0]}`);
+    expect(outcomes).toEqual([
+      'orders/updated created',
+      'orders/updated updated',
+      'orders/create stale',
+      'orders/updated stale',
+    ]);
   });
 
   it('lines whose SKU Waybill does not know hold the order for the operator with the reason; nothing is dropped', async () => {
-    const order = shop.makeOrder(5, [ITEMS[0]!, { sku: 'NOT-IN-CATALOG', variantId: 9, price: '5.00' }, { sku: null, variantId: 10, price: '1.00', title: 'Custom engraving' }], [1, 1, 1]);
+    const order = shop.makeOrder(
+      5,
+      [
+        ITEMS[0]!,
+        { sku: 'NOT-IN-CATALOG', variantId: 9, price: '5.00' },
+        { sku: null, variantId: 10, price: '1.00', title: 'Custom engraving' },
+      ],
+      [1, 1, 1],
+    );
     expect((await shop.deliver('orders/create', order)).status).toBe(200);
     await processed();
     const [stored] = await orders();
@@ -159,7 +247,12 @@ describeEachDatabase('Shopify webhooks in', (dialect) => {
     expect(stored!.hold_reason).toContain('line 3: the line has no SKU');
     const { body: view } = await t.api('/api/v1/orders?state=on_hold');
     expect(view.orders).toHaveLength(1);
-    const lines = await t.hub.store.db.selectFrom('order_lines').select(['line_number', 'state']).where('order_id', '=', stored!.id).orderBy('line_number').execute();
+    const lines = await t.hub.store.db
+      .selectFrom('order_lines')
+      .select(['line_number', 'state'])
+      .where('order_id', '=', stored!.id)
+      .orderBy('line_number')
+      .execute();
     expect(lines.map((l) => l.state)).toEqual(['routed', 'pending', 'pending']);
   });
 
@@ -167,7 +260,10 @@ describeEachDatabase('Shopify webhooks in', (dialect) => {
     const order: any = shop.makeOrder(6, ITEMS);
     order.line_items[0].quantity = 'two';
     expect((await shop.deliver('orders/create', order)).status).toBe(200);
-    await until('dead letter', async () => (await t.api('/api/v1/dead-letters')).body.deadLetters.length === 1);
+    await until(
+      'dead letter',
+      async () => (await t.api('/api/v1/dead-letters')).body.deadLetters.length === 1,
+    );
     const [dead] = (await t.api('/api/v1/dead-letters')).body.deadLetters;
     expect(dead.kind).toBe('channel.delivery');
     expect(dead.lastError).toContain('line_items[0].quantity');
@@ -192,13 +288,31 @@ describeEachDatabase('Shopify webhooks in, with the deliveries left to other wor
   it('a process whose worker does not run the deliveries job only stores them, each with its job', async () => {
     t = await startTestHub(dialect, { worker: true, workerOptions: { pollMs: 20, kinds: ['po.send'] } });
     const doc: any = testSetup({ prompt: 'http://127.0.0.1:9/prompt', flaky: 'http://127.0.0.1:9/flaky' });
-    doc.channels.push({ id: 'shop', kind: 'shopify', name: 'Shop', currency: 'USD', shopDomain: 'demo-shop.myshopify.com', webhookSecret: SECRET });
+    doc.channels.push({
+      id: 'shop',
+      kind: 'shopify',
+      name: 'Shop',
+      currency: 'USD',
+      shopDomain: 'demo-shop.myshopify.com',
+      webhookSecret: SECRET,
+    });
     await t.apply(doc);
-    const shop = createShopifySim({ shopDomain: 'demo-shop.myshopify.com', webhookUrl: `${t.url}/webhooks/shopify/shop`, secret: SECRET, seed: 6 });
+    const shop = createShopifySim({
+      shopDomain: 'demo-shop.myshopify.com',
+      webhookUrl: `${t.url}/webhooks/shopify/shop`,
+      secret: SECRET,
+      seed: 6,
+    });
     expect((await shop.deliver('orders/create', shop.makeOrder(12, ITEMS))).status).toBe(200);
     const [delivery] = await t.hub.store.db.selectFrom('channel_deliveries').selectAll().execute();
     expect(delivery!.processed_at).toBeNull();
-    expect(await t.hub.store.db.selectFrom('jobs').select(['kind', 'state']).where('kind', '=', 'channel.delivery').execute()).toEqual([{ kind: 'channel.delivery', state: 'pending' }]);
+    expect(
+      await t.hub.store.db
+        .selectFrom('jobs')
+        .select(['kind', 'state'])
+        .where('kind', '=', 'channel.delivery')
+        .execute(),
+    ).toEqual([{ kind: 'channel.delivery', state: 'pending' }]);
     expect(await t.hub.store.db.selectFrom('orders').selectAll().execute()).toHaveLength(0);
   });
 });

@@ -12,23 +12,78 @@ describeEachDatabase('stock out to channels', (dialect) => {
   let t: TestHub;
   let shop: StorefrontSim;
   let setup: (allocation?: { sharePercent: number }) => unknown;
-  const inventory = () => [...shop.events.values()].filter((e) => e.type === 'inventory.updated').map((e) => (e.data as { levels: Levels }).levels);
-  const lastTold = () => Object.fromEntries(inventory().flat().map((l) => [l.sku, l.available]));
-  const recordedAsTold = async (like: string) => Number((await t.hub.store.db.selectFrom('channel_stock').select((eb) => eb.fn.countAll().as('n')).where('sku', 'like', like).executeTakeFirstOrThrow()).n);
-  const syncErrors = async () => (await t.hub.store.db.selectFrom('jobs').select('last_error').where('kind', '=', syncChannelStockJob.kind).where('last_error', 'is not', null).execute()).map((j) => j.last_error);
+  const inventory = () =>
+    [...shop.events.values()]
+      .filter((e) => e.type === 'inventory.updated')
+      .map((e) => (e.data as { levels: Levels }).levels);
+  const lastTold = () =>
+    Object.fromEntries(
+      inventory()
+        .flat()
+        .map((l) => [l.sku, l.available]),
+    );
+  const recordedAsTold = async (like: string) =>
+    Number(
+      (
+        await t.hub.store.db
+          .selectFrom('channel_stock')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .where('sku', 'like', like)
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+  const syncErrors = async () =>
+    (
+      await t.hub.store.db
+        .selectFrom('jobs')
+        .select('last_error')
+        .where('kind', '=', syncChannelStockJob.kind)
+        .where('last_error', 'is not', null)
+        .execute()
+    ).map((j) => j.last_error);
 
   beforeEach(async () => {
     t = await startTestHub(dialect, { worker: true, workerOptions: { pollMs: 20 } });
-    shop = await startStorefrontSim({ hubUrl: t.url, apiKey: t.adminKey, channelId: 'storefront', notifySecret: SECRETS.storefront });
+    shop = await startStorefrontSim({
+      hubUrl: t.url,
+      apiKey: t.adminKey,
+      channelId: 'storefront',
+      notifySecret: SECRETS.storefront,
+    });
     const products = Array.from({ length: 250 }, (_, i) => ({
       sku: `SKU-${String(i).padStart(3, '0')}`,
       name: `Product ${i}`,
-      offers: [{ supplier: 'prompt', supplierSku: `P-${i}`, cost: { amount: 100, currency: 'USD' }, stock: 10 + (i % 5) }],
+      offers: [
+        {
+          supplier: 'prompt',
+          supplierSku: `P-${i}`,
+          cost: { amount: 100, currency: 'USD' },
+          stock: 10 + (i % 5),
+        },
+      ],
     }));
     setup = (allocation?: { sharePercent: number }) => ({
       apiVersion: 'waybill/v1',
-      channels: [{ id: 'storefront', kind: 'storefront', name: 'Shop', currency: 'USD', notifyUrl: shop.notifyUrl, notifySecret: SECRETS.storefront, ...(allocation ? { allocation } : {}) }],
-      suppliers: [{ id: 'prompt', name: 'Prompt', currency: 'USD', apiToken: SUPPLIER_TOKENS.prompt, transport: { kind: 'rest-json', url: 'http://127.0.0.1:9/po', signingSecret: SECRETS.prompt } }],
+      channels: [
+        {
+          id: 'storefront',
+          kind: 'storefront',
+          name: 'Shop',
+          currency: 'USD',
+          notifyUrl: shop.notifyUrl,
+          notifySecret: SECRETS.storefront,
+          ...(allocation ? { allocation } : {}),
+        },
+      ],
+      suppliers: [
+        {
+          id: 'prompt',
+          name: 'Prompt',
+          currency: 'USD',
+          apiToken: SUPPLIER_TOKENS.prompt,
+          transport: { kind: 'rest-json', url: 'http://127.0.0.1:9/po', signingSecret: SECRETS.prompt },
+        },
+      ],
       products,
     });
     const answer = await t.api('/api/v1/setup', { body: setup() });
@@ -49,7 +104,13 @@ describeEachDatabase('stock out to channels', (dialect) => {
     await until('initial sync', () => Object.keys(lastTold()).length === 250);
     const before = inventory().length;
     // Ten orders for one SKU at once, then wait for the channel to hear about it.
-    const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => t.api('/api/v1/channels/storefront/orders', { body: orderBody(`burst-${i}`, [{ sku: 'SKU-000', quantity: 1 }]) })));
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        t.api('/api/v1/channels/storefront/orders', {
+          body: orderBody(`burst-${i}`, [{ sku: 'SKU-000', quantity: 1 }]),
+        }),
+      ),
+    );
     expect(answers.map((a) => a.status)).toEqual(Array(10).fill(201));
     await until('the channel hears 0', () => lastTold()['SKU-000'] === 0);
     const later = inventory().slice(before);
@@ -68,22 +129,57 @@ describeEachDatabase('stock out to channels', (dialect) => {
     const now = Date.now();
     await t.hub.store.transact(async (tx) => {
       for (let i = 0; i < bulk; i += 2_000) {
-        const skus = Array.from({ length: Math.min(2_000, bulk - i) }, (_, j) => ({ sku: sku(i + j), index: i + j }));
-        await tx.insertInto('products').values(skus.map((v) => ({ id: v.sku, name: v.sku, created_at: now, updated_at: now }))).execute();
-        await tx.insertInto('variants').values(skus.map((v) => ({ sku: v.sku, product_id: v.sku, name: v.sku, gtin: null, created_at: now, updated_at: now }))).execute();
-        await tx.insertInto('stock_levels').values(skus.map((v) => ({ sku: v.sku, bounded: 1, on_hand: 5 + (v.index % 7), reserved: 0, updated_at: now }))).execute();
+        const skus = Array.from({ length: Math.min(2_000, bulk - i) }, (_, j) => ({
+          sku: sku(i + j),
+          index: i + j,
+        }));
+        await tx
+          .insertInto('products')
+          .values(skus.map((v) => ({ id: v.sku, name: v.sku, created_at: now, updated_at: now })))
+          .execute();
+        await tx
+          .insertInto('variants')
+          .values(
+            skus.map((v) => ({
+              sku: v.sku,
+              product_id: v.sku,
+              name: v.sku,
+              gtin: null,
+              created_at: now,
+              updated_at: now,
+            })),
+          )
+          .execute();
+        await tx
+          .insertInto('stock_levels')
+          .values(
+            skus.map((v) => ({
+              sku: v.sku,
+              bounded: 1,
+              on_hand: 5 + (v.index % 7),
+              reserved: 0,
+              updated_at: now,
+            })),
+          )
+          .execute();
       }
     });
-    await until('every bulk SKU recorded as told', async () => {
-      const errors = await syncErrors();
-      if (errors.length) throw new Error(`the stock sync failed: ${errors.join('; ')}`);
-      return (await recordedAsTold('BULK-%')) === bulk;
-    }, 60_000);
+    await until(
+      'every bulk SKU recorded as told',
+      async () => {
+        const errors = await syncErrors();
+        if (errors.length) throw new Error(`the stock sync failed: ${errors.join('; ')}`);
+        return (await recordedAsTold('BULK-%')) === bulk;
+      },
+      60_000,
+    );
     const told = lastTold();
     expect(Object.keys(told).filter((s) => s.startsWith('BULK-')).length).toBe(bulk);
     expect([told[sku(0)], told[sku(13)], told[sku(39_999)]]).toEqual([5, 11, 5 + (39_999 % 7)]);
     // In batches of the storefront's size, each bulk SKU sent once (a page's batches may end short of a full one).
-    const bulkLevels = inventory().flat().filter((l) => l.sku.startsWith('BULK-'));
+    const bulkLevels = inventory()
+      .flat()
+      .filter((l) => l.sku.startsWith('BULK-'));
     expect(Math.max(...inventory().map((batch) => batch.length))).toBe(STOREFRONT_STOCK_BATCH);
     expect(bulkLevels.length).toBe(bulk);
   }, 90_000);
@@ -93,7 +189,13 @@ describeEachDatabase('stock out to channels', (dialect) => {
     expect((await t.api('/api/v1/setup', { body: setup({ sharePercent: 50 }) })).status).toBe(200);
     await until('the channel hears half of 10', () => lastTold()['SKU-000'] === 5);
     // 5 of 10 taken: 5 left, which is what the channel was told; half of it is 2.
-    expect((await t.api('/api/v1/channels/storefront/orders', { body: orderBody('share-1', [{ sku: 'SKU-000', quantity: 5 }]) })).status).toBe(201);
+    expect(
+      (
+        await t.api('/api/v1/channels/storefront/orders', {
+          body: orderBody('share-1', [{ sku: 'SKU-000', quantity: 5 }]),
+        })
+      ).status,
+    ).toBe(201);
     await until('the channel hears half of what is left', () => lastTold()['SKU-000'] === 2);
   });
 
@@ -101,12 +203,34 @@ describeEachDatabase('stock out to channels', (dialect) => {
     // Recorded, not only received: the record is written after the last batch is answered.
     await until('initial sync', async () => (await recordedAsTold('SKU-%')) === 250);
     // Waybill's record of what it told the channel says 999 for one SKU (a lost update, an edit on the channel…).
-    await t.hub.store.transact((tx) => tx.updateTable('channel_stock').set({ told: 999 }).where('sku', '=', 'SKU-007').execute());
-    await t.hub.store.transact((tx) => t.hub.ctx.queue.enqueue(tx, { kind: syncChannelStockJob.kind, key: 'reconcile-now', payload: { channelId: 'storefront', full: true } }));
-    await until('the drift corrected', async () => (await t.hub.store.db.selectFrom('channel_stock').select('told').where('sku', '=', 'SKU-007').executeTakeFirstOrThrow()).told === 12);
+    await t.hub.store.transact((tx) =>
+      tx.updateTable('channel_stock').set({ told: 999 }).where('sku', '=', 'SKU-007').execute(),
+    );
+    await t.hub.store.transact((tx) =>
+      t.hub.ctx.queue.enqueue(tx, {
+        kind: syncChannelStockJob.kind,
+        key: 'reconcile-now',
+        payload: { channelId: 'storefront', full: true },
+      }),
+    );
+    await until(
+      'the drift corrected',
+      async () =>
+        (
+          await t.hub.store.db
+            .selectFrom('channel_stock')
+            .select('told')
+            .where('sku', '=', 'SKU-007')
+            .executeTakeFirstOrThrow()
+        ).told === 12,
+    );
     const corrected = inventory().at(-1)!;
     expect(corrected).toEqual([{ sku: 'SKU-007', available: 12 }]);
-    const events = await t.hub.store.db.selectFrom('events').select(['type', 'data']).where('type', '=', 'stock.reconciled').execute();
+    const events = await t.hub.store.db
+      .selectFrom('events')
+      .select(['type', 'data'])
+      .where('type', '=', 'stock.reconciled')
+      .execute();
     expect(events.map((e) => JSON.parse(e.data).corrected)).toEqual([1]);
   });
 });
@@ -122,14 +246,40 @@ describeEachDatabase('available to promise', (dialect) => {
     const doc = (stock: number) => ({
       apiVersion: 'waybill/v1',
       channels: [{ id: 'storefront', kind: 'storefront', name: 'Shop', currency: 'USD' }],
-      suppliers: [{ id: 'prompt', name: 'Prompt', currency: 'USD', transport: { kind: 'rest-json', url: 'http://127.0.0.1:9/po', signingSecret: SECRETS.prompt } }],
-      products: [{ sku: 'TRACKED', name: 'Tracked', offers: [{ supplier: 'prompt', supplierSku: 'P-1', cost: { amount: 100, currency: 'USD' }, stock }] }],
+      suppliers: [
+        {
+          id: 'prompt',
+          name: 'Prompt',
+          currency: 'USD',
+          transport: { kind: 'rest-json', url: 'http://127.0.0.1:9/po', signingSecret: SECRETS.prompt },
+        },
+      ],
+      products: [
+        {
+          sku: 'TRACKED',
+          name: 'Tracked',
+          offers: [{ supplier: 'prompt', supplierSku: 'P-1', cost: { amount: 100, currency: 'USD' }, stock }],
+        },
+      ],
     });
     expect((await t.api('/api/v1/setup', { body: doc(10) })).status).toBe(200);
     const later = Date.now() + 60_000;
     // The setup queued the channel's sync; it is not due for a minute (no worker runs here).
-    await t.hub.store.transact((tx) => tx.updateTable('jobs').set({ run_at: later }).where('key', '=', syncChannelStockJob.key({ channelId: 'storefront' })).execute());
-    const runAt = async () => (await t.hub.store.db.selectFrom('jobs').select('run_at').where('key', '=', syncChannelStockJob.key({ channelId: 'storefront' })).executeTakeFirstOrThrow()).run_at;
+    await t.hub.store.transact((tx) =>
+      tx
+        .updateTable('jobs')
+        .set({ run_at: later })
+        .where('key', '=', syncChannelStockJob.key({ channelId: 'storefront' }))
+        .execute(),
+    );
+    const runAt = async () =>
+      (
+        await t.hub.store.db
+          .selectFrom('jobs')
+          .select('run_at')
+          .where('key', '=', syncChannelStockJob.key({ channelId: 'storefront' }))
+          .executeTakeFirstOrThrow()
+      ).run_at;
     expect(await runAt()).toBe(later);
     const before = Date.now();
     expect((await t.api('/api/v1/setup', { body: doc(7) })).status).toBe(200);
@@ -143,20 +293,55 @@ describeEachDatabase('available to promise', (dialect) => {
       apiVersion: 'waybill/v1',
       channels: [{ id: 'storefront', kind: 'storefront', name: 'Shop', currency: 'USD' }],
       suppliers: [
-        { id: 'prompt', name: 'Prompt', currency: 'USD', safetyBuffer: buffer, transport: { kind: 'rest-json', url: 'http://127.0.0.1:9/po', signingSecret: SECRETS.prompt } },
-        { id: 'flaky', name: 'Flaky', currency: 'USD', transport: { kind: 'rest-json', url: 'http://127.0.0.1:9/po2', signingSecret: SECRETS.flaky } },
+        {
+          id: 'prompt',
+          name: 'Prompt',
+          currency: 'USD',
+          safetyBuffer: buffer,
+          transport: { kind: 'rest-json', url: 'http://127.0.0.1:9/po', signingSecret: SECRETS.prompt },
+        },
+        {
+          id: 'flaky',
+          name: 'Flaky',
+          currency: 'USD',
+          transport: { kind: 'rest-json', url: 'http://127.0.0.1:9/po2', signingSecret: SECRETS.flaky },
+        },
       ],
       products: [
-        { sku: 'TRACKED', name: 'Tracked', offers: [{ supplier: 'prompt', supplierSku: 'P-1', cost: { amount: 100, currency: 'USD' }, stock: 10 }, { supplier: 'flaky', supplierSku: 'F-1', cost: { amount: 90, currency: 'USD' }, priority: 2, stock: 4 }] },
-        { sku: 'UNTRACKED', name: 'Untracked', offers: [{ supplier: 'prompt', supplierSku: 'P-2', cost: { amount: 100, currency: 'USD' } }] },
+        {
+          sku: 'TRACKED',
+          name: 'Tracked',
+          offers: [
+            { supplier: 'prompt', supplierSku: 'P-1', cost: { amount: 100, currency: 'USD' }, stock: 10 },
+            {
+              supplier: 'flaky',
+              supplierSku: 'F-1',
+              cost: { amount: 90, currency: 'USD' },
+              priority: 2,
+              stock: 4,
+            },
+          ],
+        },
+        {
+          sku: 'UNTRACKED',
+          name: 'Untracked',
+          offers: [{ supplier: 'prompt', supplierSku: 'P-2', cost: { amount: 100, currency: 'USD' } }],
+        },
       ],
     });
     expect((await t.api('/api/v1/setup', { body: doc(0) })).status).toBe(200);
-    const levels = async () => Object.fromEntries((await t.api('/api/v1/stock')).body.levels.map((l: any) => [l.sku, l.available]));
+    const levels = async () =>
+      Object.fromEntries((await t.api('/api/v1/stock')).body.levels.map((l: any) => [l.sku, l.available]));
     expect(await levels()).toEqual({ TRACKED: 14, UNTRACKED: null });
     expect((await t.api('/api/v1/setup', { body: doc(3) })).body.updated).toEqual(['supplier prompt']);
     expect(await levels()).toEqual({ TRACKED: 11, UNTRACKED: null });
-    expect((await t.api('/api/v1/channels/storefront/orders', { body: orderBody('atp-1', [{ sku: 'TRACKED', quantity: 4 }]) })).status).toBe(201);
+    expect(
+      (
+        await t.api('/api/v1/channels/storefront/orders', {
+          body: orderBody('atp-1', [{ sku: 'TRACKED', quantity: 4 }]),
+        })
+      ).status,
+    ).toBe(201);
     expect(await levels()).toEqual({ TRACKED: 7, UNTRACKED: null });
     const one = await t.api('/api/v1/stock?sku=TRACKED');
     expect(one.body.levels).toEqual([{ sku: 'TRACKED', onHand: 11, reserved: 4, available: 7 }]);

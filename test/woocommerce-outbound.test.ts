@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { createWooCommerceSim, type WooCommerceSim, type WooOrder, type WooProductSeed, type WooRest } from '../sim/woocommerce.ts';
+import {
+  createWooCommerceSim,
+  type WooCommerceSim,
+  type WooOrder,
+  type WooProductSeed,
+  type WooRest,
+} from '../sim/woocommerce.ts';
 import { ensureChannelJobs } from '../src/app/channel-jobs.ts';
 import { describeEachDatabase } from './support/databases.ts';
 import { startTestHub, startTestSuppliers, testSetup, type TestHub } from './support/hub.ts';
@@ -21,7 +27,6 @@ const PRODUCTS: WooProductSeed[] = [
 ];
 const STOCK: Record<string, number> = { 'MUG-BLUE': 20, 'TEE-RED-M': 7, 'LAMP-OAK': 5 };
 
-
 describeEachDatabase('WooCommerce out: fulfilments and stock', (dialect) => {
   let t: TestHub;
   let shop: WooCommerceSim;
@@ -37,7 +42,12 @@ describeEachDatabase('WooCommerce out: fulfilments and stock', (dialect) => {
     // A fresh key pair per test: the adapter remembers product ids per store and key, and ports get reused.
     keys.consumerKey = `ck_${randomBytes(20).toString('hex')}`;
     keys.consumerSecret = `cs_${randomBytes(20).toString('hex')}`;
-    shop = createWooCommerceSim({ storeUrl: STORE, webhookUrl: `${t.url}/webhooks/woocommerce/woo`, secret: WEBHOOK_SECRET, seed: 5 });
+    shop = createWooCommerceSim({
+      storeUrl: STORE,
+      webhookUrl: `${t.url}/webhooks/woocommerce/woo`,
+      secret: WEBHOOK_SECRET,
+      seed: 5,
+    });
     rest = await shop.startRest({ ...keys, products: PRODUCTS });
     sims.push(prompt, flaky, rest);
   });
@@ -50,15 +60,55 @@ describeEachDatabase('WooCommerce out: fulfilments and stock', (dialect) => {
    * The setup document takes only https:// store addresses: the channel row's config points at the simulator
    * directly, and the stock sync starts once it does (as POST /api/v1/setup would start it).
    */
-  async function connect(consumerSecret = keys.consumerSecret, bulk = false, extra: Record<string, string> = {}): Promise<void> {
+  async function connect(
+    consumerSecret = keys.consumerSecret,
+    bulk = false,
+    extra: Record<string, string> = {},
+  ): Promise<void> {
     const doc: any = testSetup(suppliers);
     // Every offer reports stock: a SKU with an offer that does not is unbounded, and not managed on the channel.
     for (const product of doc.products) for (const offer of product.offers) offer.stock = STOCK[product.sku];
-    if (bulk) doc.products.push(...BULK.map((sku, i) => ({ sku, name: sku, offers: [{ supplier: 'prompt', supplierSku: `P-${sku}`, cost: { amount: 100, currency: 'USD' }, stock: 10 + (i % 5) }] })));
-    doc.channels.push({ id: 'woo', kind: 'woocommerce', name: 'Woo store', currency: 'USD', storeUrl: STORE, webhookSecret: WEBHOOK_SECRET, consumerKey: keys.consumerKey, consumerSecret, ...extra });
+    if (bulk)
+      doc.products.push(
+        ...BULK.map((sku, i) => ({
+          sku,
+          name: sku,
+          offers: [
+            {
+              supplier: 'prompt',
+              supplierSku: `P-${sku}`,
+              cost: { amount: 100, currency: 'USD' },
+              stock: 10 + (i % 5),
+            },
+          ],
+        })),
+      );
+    doc.channels.push({
+      id: 'woo',
+      kind: 'woocommerce',
+      name: 'Woo store',
+      currency: 'USD',
+      storeUrl: STORE,
+      webhookSecret: WEBHOOK_SECRET,
+      consumerKey: keys.consumerKey,
+      consumerSecret,
+      ...extra,
+    });
     await t.apply(doc);
-    const stored = JSON.parse((await t.hub.store.db.selectFrom('channels').select('config').where('id', '=', 'woo').executeTakeFirstOrThrow()).config!);
-    await t.hub.store.db.updateTable('channels').set({ config: JSON.stringify({ ...stored, storeUrl: rest.url }) }).where('id', '=', 'woo').execute();
+    const stored = JSON.parse(
+      (
+        await t.hub.store.db
+          .selectFrom('channels')
+          .select('config')
+          .where('id', '=', 'woo')
+          .executeTakeFirstOrThrow()
+      ).config!,
+    );
+    await t.hub.store.db
+      .updateTable('channels')
+      .set({ config: JSON.stringify({ ...stored, storeUrl: rest.url }) })
+      .where('id', '=', 'woo')
+      .execute();
     await ensureChannelJobs(t.hub.ctx);
   }
 
@@ -68,14 +118,21 @@ describeEachDatabase('WooCommerce out: fulfilments and stock', (dialect) => {
     return order;
   }
 
-  const jobsOf = (kind: string) => t.hub.store.db.selectFrom('jobs').selectAll().where('kind', '=', kind).execute();
+  const jobsOf = (kind: string) =>
+    t.hub.store.db.selectFrom('jobs').selectAll().where('kind', '=', kind).execute();
   const allNotified = (count: number) =>
     until(`${count} notices done`, async () => {
       const jobs = await jobsOf('channel.notify');
       return jobs.length === count && jobs.every((j) => j.state === 'done');
     });
-  const shipments = () => t.hub.store.db.selectFrom('shipments').select(['id', 'carrier', 'tracking_number']).orderBy('id').execute();
-  const available = async () => Object.fromEntries((await t.api('/api/v1/stock')).body.levels.map((l: any) => [l.sku, l.available]));
+  const shipments = () =>
+    t.hub.store.db
+      .selectFrom('shipments')
+      .select(['id', 'carrier', 'tracking_number'])
+      .orderBy('id')
+      .execute();
+  const available = async () =>
+    Object.fromEntries((await t.api('/api/v1/stock')).body.levels.map((l: any) => [l.sku, l.available]));
   const wooStock = (sku: string) => rest.product(sku)?.stock_quantity ?? null;
   const deadLetters = async () => (await t.api('/api/v1/dead-letters')).body.deadLetters as any[];
 
@@ -94,7 +151,13 @@ describeEachDatabase('WooCommerce out: fulfilments and stock', (dialect) => {
     expect(notes).toHaveLength(2);
     for (const parcel of parcels) {
       expect(notes.filter((n) => n.note.includes(parcel.tracking_number))).toHaveLength(1);
-      expect(rest.order(order.id)!.meta_data.find((m) => m.key === `_waybill_tracking_${parcel.id}`)?.value).toMatchObject({ carrier: parcel.carrier, trackingNumber: parcel.tracking_number, shipmentId: parcel.id });
+      expect(
+        rest.order(order.id)!.meta_data.find((m) => m.key === `_waybill_tracking_${parcel.id}`)?.value,
+      ).toMatchObject({
+        carrier: parcel.carrier,
+        trackingNumber: parcel.tracking_number,
+        shipmentId: parcel.id,
+      });
     }
     expect(rest.calls.map((c) => c.outcome)).toEqual(expect.arrayContaining(['lost', 'fault']));
     const jobs = await jobsOf('channel.notify');
@@ -104,11 +167,22 @@ describeEachDatabase('WooCommerce out: fulfilments and stock', (dialect) => {
     // A notice run once more (an operator's replay, a duplicate job): WooCommerce already has it all.
     const orderWrites = () => rest.writes.filter((w) => w.route.includes('/orders/')).length;
     const before = orderWrites();
-    await t.hub.store.db.updateTable('jobs').set({ state: 'pending', run_at: 0 }).where('id', '=', jobs[0]!.id).execute();
-    await until('the repeat done', async () => (await jobsOf('channel.notify')).find((j) => j.id === jobs[0]!.id)?.state === 'done');
+    await t.hub.store.db
+      .updateTable('jobs')
+      .set({ state: 'pending', run_at: 0 })
+      .where('id', '=', jobs[0]!.id)
+      .execute();
+    await until(
+      'the repeat done',
+      async () => (await jobsOf('channel.notify')).find((j) => j.id === jobs[0]!.id)?.state === 'done',
+    );
     expect(orderWrites()).toBe(before);
     expect(rest.notes(order.id).filter((n) => n.customer_note)).toHaveLength(2);
-    const stored = await t.hub.store.db.selectFrom('orders').select('id').where('external_id', '=', String(order.id)).executeTakeFirstOrThrow();
+    const stored = await t.hub.store.db
+      .selectFrom('orders')
+      .select('id')
+      .where('external_id', '=', String(order.id))
+      .executeTakeFirstOrThrow();
     const { body: view } = await t.api(`/api/v1/orders/${stored.id}`);
     expect(view.state).toBe('fulfilled');
     expect(view.events.filter((e: any) => e.type === 'channel.notified').length).toBeGreaterThanOrEqual(2);
@@ -127,18 +201,29 @@ describeEachDatabase('WooCommerce out: fulfilments and stock', (dialect) => {
     rest.setRateLimit(null);
 
     await placeOrder(2, [3, 2]);
-    await until('the order in the store', async () => wooStock('MUG-BLUE') === 17 && wooStock('LAMP-OAK') === 3);
+    await until(
+      'the order in the store',
+      async () => wooStock('MUG-BLUE') === 17 && wooStock('LAMP-OAK') === 3,
+    );
     await allNotified(2);
     await until('in step after shipping', inStep);
 
-    for (const write of rest.writes.filter((w) => w.route.endsWith('batch'))) expect((write.body as { update: unknown[] }).update.length).toBeLessThanOrEqual(100);
+    for (const write of rest.writes.filter((w) => w.route.endsWith('batch')))
+      expect((write.body as { update: unknown[] }).update.length).toBeLessThanOrEqual(100);
     expect(rest.product('LAMP-OAK')).toMatchObject({ type: 'variation', manage_stock: true });
     expect(rest.writes.some((w) => w.path === '/wp-json/wc/v3/products/42/variations/batch')).toBe(true);
     // TEE-RED-M is not in the store: skipped and reported, and the sync goes on.
     expect(JSON.stringify(rest.writes)).not.toContain('TEE-RED-M');
-    const skipped = (await t.hub.store.db.selectFrom('events').select('data').where('type', '=', 'stock.skipped').execute()).map((e) => JSON.parse(e.data));
-    expect(skipped[0]).toEqual({ channelId: 'woo', skipped: [{ sku: 'TEE-RED-M', reason: 'WooCommerce has no product or variation with this SKU' }] });
-    const [sync] = await jobsOf('channel.stock-sync').then((jobs) => jobs.filter((j) => j.payload.includes('"woo"')));
+    const skipped = (
+      await t.hub.store.db.selectFrom('events').select('data').where('type', '=', 'stock.skipped').execute()
+    ).map((e) => JSON.parse(e.data));
+    expect(skipped[0]).toEqual({
+      channelId: 'woo',
+      skipped: [{ sku: 'TEE-RED-M', reason: 'WooCommerce has no product or variation with this SKU' }],
+    });
+    const [sync] = await jobsOf('channel.stock-sync').then((jobs) =>
+      jobs.filter((j) => j.payload.includes('"woo"')),
+    );
     expect(sync!.state).not.toBe('dead');
     expect(await deadLetters()).toEqual([]);
   });
@@ -151,10 +236,20 @@ describeEachDatabase('WooCommerce out: fulfilments and stock', (dialect) => {
     await connect();
     await placeOrder(4, [1], [ITEMS[0]!]);
     await until('dead letter', async () => (await deadLetters()).some((d) => d.kind === 'channel.notify'));
-    expect((await deadLetters()).find((d) => d.kind === 'channel.notify').lastError).toContain("the channel's restAuth: query-string");
+    expect((await deadLetters()).find((d) => d.kind === 'channel.notify').lastError).toContain(
+      "the channel's restAuth: query-string",
+    );
 
     await connect(keys.consumerSecret, false, { restAuth: 'query-string' });
-    expect((await t.hub.store.db.selectFrom('channels').select('config').where('id', '=', 'woo').executeTakeFirstOrThrow()).config).toContain('"restAuth":"query-string"');
+    expect(
+      (
+        await t.hub.store.db
+          .selectFrom('channels')
+          .select('config')
+          .where('id', '=', 'woo')
+          .executeTakeFirstOrThrow()
+      ).config,
+    ).toContain('"restAuth":"query-string"');
     const order = await placeOrder(5, [1], [ITEMS[0]!]);
     await until('the shipment told', () => rest.order(order.id)?.status === 'completed');
     const told = rest.calls.filter((c) => c.auth === 'query');
@@ -167,7 +262,9 @@ describeEachDatabase('WooCommerce out: fulfilments and stock', (dialect) => {
     await connect(wrong, false, { restAuth: 'query-string' });
     await placeOrder(6, [1], [ITEMS[0]!]);
     await until('dead letters', async () => (await deadLetters()).some((d) => d.kind === 'channel.notify'));
-    expect((await deadLetters()).find((d) => d.kind === 'channel.notify').lastError).toContain('Consumer secret is invalid.');
+    expect((await deadLetters()).find((d) => d.kind === 'channel.notify').lastError).toContain(
+      'Consumer secret is invalid.',
+    );
     expect(rest.calls.some((c) => c.auth === 'query' && c.query.includes(wrong))).toBe(true);
     const jobs = await t.hub.store.db.selectFrom('jobs').select(['kind', 'last_error', 'payload']).execute();
     for (const text of [JSON.stringify(await deadLetters()), JSON.stringify(jobs)]) {
@@ -183,22 +280,43 @@ describeEachDatabase('WooCommerce out: fulfilments and stock', (dialect) => {
     await connect(keys.consumerSecret, false, { backorderPolicy: 'cancel' });
     // 9 oak lamps, 5 to be had: that line is cancelled, and refunded at WooCommerce once the order is paid. An order
     // without the simulator's coupon (the refund amount is not at issue here).
-    const order = await placeOrder([7, 8, 9, 10, 11, 12].find((i) => shop.makeOrder(i, ITEMS, [1, 9]).coupon_lines.length === 0)!, [1, 9]);
-    await until('the refund held', async () => (await deadLetters()).some((d) => d.kind === 'channel.refund'));
+    const order = await placeOrder(
+      [7, 8, 9, 10, 11, 12].find((i) => shop.makeOrder(i, ITEMS, [1, 9]).coupon_lines.length === 0)!,
+      [1, 9],
+    );
+    await until('the refund held', async () =>
+      (await deadLetters()).some((d) => d.kind === 'channel.refund'),
+    );
     const held = (await deadLetters()).find((d) => d.kind === 'channel.refund');
     expect(held).toMatchObject({ attempts: 2 });
     const [refund] = rest.refunds(order.id);
     expect(held.lastError).toContain(`has refund #${refund!.id} of $${refund!.amount} with Waybill's reason`);
-    expect([rest.refunds(order.id).length, rest.calls.filter((c) => c.route === 'POST /orders/:id/refunds').length]).toEqual([1, 1]);
+    expect([
+      rest.refunds(order.id).length,
+      rest.calls.filter((c) => c.route === 'POST /orders/:id/refunds').length,
+    ]).toEqual([1, 1]);
     expect(refund).toMatchObject({ refunded_payment: false, meta_data: [] });
 
     waiting.shift()!();
     await until('WooCommerce done with it', () => rest.refunds(order.id)[0]!.meta_data.length === 1);
     expect((await t.api(`/api/v1/dead-letters/${held.id}/replay`, { method: 'POST' })).status).toBe(200);
-    await until('the replay done', async () => (await jobsOf('channel.refund')).every((j) => j.state === 'done'));
-    expect([rest.refunds(order.id).length, rest.calls.filter((c) => c.route === 'POST /orders/:id/refunds').length]).toEqual([1, 1]);
-    const stored = await t.hub.store.db.selectFrom('orders').select('id').where('external_id', '=', String(order.id)).executeTakeFirstOrThrow();
-    expect((await t.api(`/api/v1/orders/${stored.id}`)).body.events.filter((e: any) => e.type === 'channel.refunded')).toHaveLength(1);
+    await until('the replay done', async () =>
+      (await jobsOf('channel.refund')).every((j) => j.state === 'done'),
+    );
+    expect([
+      rest.refunds(order.id).length,
+      rest.calls.filter((c) => c.route === 'POST /orders/:id/refunds').length,
+    ]).toEqual([1, 1]);
+    const stored = await t.hub.store.db
+      .selectFrom('orders')
+      .select('id')
+      .where('external_id', '=', String(order.id))
+      .executeTakeFirstOrThrow();
+    expect(
+      (await t.api(`/api/v1/orders/${stored.id}`)).body.events.filter(
+        (e: any) => e.type === 'channel.refunded',
+      ),
+    ).toHaveLength(1);
   });
 
   it('a wrong consumer secret is a dead letter that names the refusal and not the secret', async () => {
@@ -208,8 +326,14 @@ describeEachDatabase('WooCommerce out: fulfilments and stock', (dialect) => {
     await until('dead letters', async () => (await deadLetters()).some((d) => d.kind === 'channel.notify'));
     const dead = (await deadLetters()).find((d) => d.kind === 'channel.notify');
     expect(dead).toMatchObject({ state: 'dead', attempts: 1 });
-    expect(dead.lastError).toContain('refused the REST API keys (401 woocommerce_rest_authentication_error: Consumer secret is invalid.)');
-    const jobs = await t.hub.store.db.selectFrom('jobs').select(['kind', 'last_error']).where('last_error', 'is not', null).execute();
+    expect(dead.lastError).toContain(
+      'refused the REST API keys (401 woocommerce_rest_authentication_error: Consumer secret is invalid.)',
+    );
+    const jobs = await t.hub.store.db
+      .selectFrom('jobs')
+      .select(['kind', 'last_error'])
+      .where('last_error', 'is not', null)
+      .execute();
     for (const text of [JSON.stringify(await deadLetters()), JSON.stringify(jobs)]) {
       expect(text).not.toContain(wrong);
       expect(text).not.toContain(keys.consumerSecret);

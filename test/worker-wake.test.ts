@@ -15,10 +15,30 @@ describeEachDatabase('the local worker is woken by the commit that queued work',
   it('even when a transaction that queued nothing commits while it is open (side by side on PostgreSQL)', async () => {
     database = await createTestDatabase(dialect);
     // A poll far longer than the test: only a wake-up can start the job in time.
-    hub = await createHub({ databaseUrl: database.url, secretKey: TEST_SECRET_KEY, migrate: true, worker: true, http: false, logLevel: 'silent', workerOptions: { pollMs: 600_000 } });
+    hub = await createHub({
+      databaseUrl: database.url,
+      secretKey: TEST_SECRET_KEY,
+      migrate: true,
+      worker: true,
+      http: false,
+      logLevel: 'silent',
+      workerOptions: { pollMs: 600_000 },
+    });
     const { store, ctx } = hub;
     const worker = hub.worker!;
-    const busy = async () => (await store.db.selectFrom('jobs').select('id').where((eb) => eb.or([eb('state', '=', 'running'), eb.and([eb('state', '=', 'pending'), eb('run_at', '<=', Date.now())])])).execute()).length;
+    const busy = async () =>
+      (
+        await store.db
+          .selectFrom('jobs')
+          .select('id')
+          .where((eb) =>
+            eb.or([
+              eb('state', '=', 'running'),
+              eb.and([eb('state', '=', 'pending'), eb('run_at', '<=', Date.now())]),
+            ]),
+          )
+          .execute()
+      ).length;
     await until('the worker is idle after its start', async () => (await busy()) === 0);
     const completed = worker.stats.completed;
 
@@ -38,7 +58,12 @@ describeEachDatabase('the local worker is woken by the commit that queued work',
     release();
     await Promise.all([queuing, other]);
 
-    await until('the queued job ran', () => worker.stats.completed > completed, 5_000, () => `completed ${worker.stats.completed}`);
+    await until(
+      'the queued job ran',
+      () => worker.stats.completed > completed,
+      5_000,
+      () => `completed ${worker.stats.completed}`,
+    );
     expect(worker.stats.completed).toBeGreaterThan(completed);
   });
 });

@@ -1,10 +1,21 @@
 import type { ChannelMessage } from '../connectors/channels/sales-channel.ts';
 import type { ParsedJson } from '../infra/webhook-json.ts';
-import { deliveryKey, insertDeliveries, insertDelivery, type NewDelivery, type StoredDelivery } from '../store/deliveries.repo.ts';
+import {
+  deliveryKey,
+  insertDeliveries,
+  insertDelivery,
+  type NewDelivery,
+  type StoredDelivery,
+} from '../store/deliveries.repo.ts';
 import { inSavepoint } from '../store/savepoint.ts';
 import type { Db } from '../store/schema.ts';
 import type { AppContext } from './context.ts';
-import { processChannelDeliveryJob, processStoredDeliveries, processStoredDelivery, type DeliveryToTakeIn } from './process-channel-delivery.ts';
+import {
+  processChannelDeliveryJob,
+  processStoredDeliveries,
+  processStoredDelivery,
+  type DeliveryToTakeIn,
+} from './process-channel-delivery.ts';
 
 export interface ChannelDelivery {
   channelId: string;
@@ -51,7 +62,11 @@ const MAX_BATCH = 64;
  */
 export class DeliveryIntake {
   readonly stats: IntakeStats = { transactions: 0, deliveries: 0 };
-  readonly #waiting: { delivery: ChannelDelivery; resolve(result: AcceptDeliveryResult): void; reject(reason: unknown): void }[] = [];
+  readonly #waiting: {
+    delivery: ChannelDelivery;
+    resolve(result: AcceptDeliveryResult): void;
+    reject(reason: unknown): void;
+  }[] = [];
   #draining = false;
 
   constructor(
@@ -74,7 +89,11 @@ export class DeliveryIntake {
       while (this.#waiting.length > 0) {
         const batch = this.#waiting.splice(0, MAX_BATCH);
         try {
-          const results = await acceptChannelDeliveries(this.ctx, batch.map((b) => b.delivery), this.options);
+          const results = await acceptChannelDeliveries(
+            this.ctx,
+            batch.map((b) => b.delivery),
+            this.options,
+          );
           this.stats.transactions += 1;
           this.stats.deliveries += batch.length;
           batch.forEach((b, i) => b.resolve(results[i]!));
@@ -89,24 +108,46 @@ export class DeliveryIntake {
 }
 
 /** One delivery, in a transaction of its own (see DeliveryIntake). */
-export async function acceptChannelDelivery(ctx: AppContext, delivery: ChannelDelivery, options: AcceptOptions = {}): Promise<AcceptDeliveryResult> {
+export async function acceptChannelDelivery(
+  ctx: AppContext,
+  delivery: ChannelDelivery,
+  options: AcceptOptions = {},
+): Promise<AcceptDeliveryResult> {
   return (await acceptChannelDeliveries(ctx, [delivery], options))[0]!;
 }
 
 /** A batch of deliveries in one transaction: as a set where it can be, else one by one; an answer for each. */
-export async function acceptChannelDeliveries(ctx: AppContext, deliveries: readonly ChannelDelivery[], options: AcceptOptions = {}): Promise<AcceptDeliveryResult[]> {
+export async function acceptChannelDeliveries(
+  ctx: AppContext,
+  deliveries: readonly ChannelDelivery[],
+  options: AcceptOptions = {},
+): Promise<AcceptDeliveryResult[]> {
   const receivedAt = ctx.clock.now().getTime();
-  const stored = deliveries.map((d) => ({ channelId: d.channelId, deliveryId: d.deliveryId, topic: d.topic, payload: d.payload, triggeredAt: d.triggeredAt?.getTime() ?? null, receivedAt }));
+  const stored = deliveries.map((d) => ({
+    channelId: d.channelId,
+    deliveryId: d.deliveryId,
+    topic: d.topic,
+    payload: d.payload,
+    triggeredAt: d.triggeredAt?.getTime() ?? null,
+    receivedAt,
+  }));
   return ctx.store.transact(async (tx) => {
     const together = await inSavepoint(tx, () => acceptTogether(ctx, tx, deliveries, stored, options));
     if (together.ok) return together.value;
     const results: AcceptDeliveryResult[] = [];
-    for (const [i, delivery] of deliveries.entries()) results.push(await acceptAlone(ctx, tx, delivery, stored[i]!, options));
+    for (const [i, delivery] of deliveries.entries())
+      results.push(await acceptAlone(ctx, tx, delivery, stored[i]!, options));
     return results;
   });
 }
 
-async function acceptTogether(ctx: AppContext, tx: Db, deliveries: readonly ChannelDelivery[], stored: readonly NewDelivery[], options: AcceptOptions): Promise<AcceptDeliveryResult[]> {
+async function acceptTogether(
+  ctx: AppContext,
+  tx: Db,
+  deliveries: readonly ChannelDelivery[],
+  stored: readonly NewDelivery[],
+  options: AcceptOptions,
+): Promise<AcceptDeliveryResult[]> {
   const results: AcceptDeliveryResult[] = deliveries.map(() => ({ kind: 'duplicate' }));
   // A second copy within the batch is a duplicate like one already in the inbox: only the first of each is stored.
   const firstOf = new Map<string, number>();
@@ -114,19 +155,37 @@ async function acceptTogether(ctx: AppContext, tx: Db, deliveries: readonly Chan
     const key = deliveryKey(s.channelId, s.deliveryId);
     if (!firstOf.has(key)) firstOf.set(key, i);
   });
-  const inserted = await insertDeliveries(tx, [...firstOf.values()].map((i) => stored[i]!));
+  const inserted = await insertDeliveries(
+    tx,
+    [...firstOf.values()].map((i) => stored[i]!),
+  );
   const fresh = [...firstOf].filter(([key]) => inserted.has(key)).map(([, i]) => i);
   for (const i of fresh) results[i] = { kind: 'accepted' };
   if (!options.processNow) {
-    await queueDeliveryJobs(ctx, tx, fresh.map((i) => stored[i]!));
+    await queueDeliveryJobs(
+      ctx,
+      tx,
+      fresh.map((i) => stored[i]!),
+    );
     return results;
   }
 
-  await processStoredDeliveries(ctx, tx, fresh.map((i) => ({ row: rowOf(stored[i]!), parsed: deliveries[i]!.parsed })), (item, read) => processOrQueue(ctx, tx, item, read));
+  await processStoredDeliveries(
+    ctx,
+    tx,
+    fresh.map((i) => ({ row: rowOf(stored[i]!), parsed: deliveries[i]!.parsed })),
+    (item, read) => processOrQueue(ctx, tx, item, read),
+  );
   return results;
 }
 
-async function acceptAlone(ctx: AppContext, tx: Db, delivery: ChannelDelivery, stored: NewDelivery, options: AcceptOptions): Promise<AcceptDeliveryResult> {
+async function acceptAlone(
+  ctx: AppContext,
+  tx: Db,
+  delivery: ChannelDelivery,
+  stored: NewDelivery,
+  options: AcceptOptions,
+): Promise<AcceptDeliveryResult> {
   if (!(await insertDelivery(tx, stored))) return { kind: 'duplicate' };
   if (options.processNow) await processOrQueue(ctx, tx, { row: rowOf(stored), parsed: delivery.parsed });
   else await queueDeliveryJobs(ctx, tx, [stored]);
@@ -134,17 +193,36 @@ async function acceptAlone(ctx: AppContext, tx: Db, delivery: ChannelDelivery, s
 }
 
 /** Takes a stored delivery in, in a savepoint; if that fails, its job is queued to retry it or dead-letter it. */
-async function processOrQueue(ctx: AppContext, tx: Db, item: DeliveryToTakeIn, read?: ChannelMessage): Promise<void> {
+async function processOrQueue(
+  ctx: AppContext,
+  tx: Db,
+  item: DeliveryToTakeIn,
+  read?: ChannelMessage,
+): Promise<void> {
   const processed = await inSavepoint(tx, () => processStoredDelivery(ctx, tx, item.row, item.parsed, read));
-  if (!processed.ok) await queueDeliveryJobs(ctx, tx, [{ channelId: item.row.channel_id, deliveryId: item.row.delivery_id }]);
+  if (!processed.ok)
+    await queueDeliveryJobs(ctx, tx, [{ channelId: item.row.channel_id, deliveryId: item.row.delivery_id }]);
 }
 
 /** The inbox row of a delivery just stored. */
 function rowOf(stored: NewDelivery): StoredDelivery {
-  return { channel_id: stored.channelId, delivery_id: stored.deliveryId, topic: stored.topic, payload: stored.payload, triggered_at: stored.triggeredAt, received_at: stored.receivedAt, processed_at: null, outcome: null };
+  return {
+    channel_id: stored.channelId,
+    delivery_id: stored.deliveryId,
+    topic: stored.topic,
+    payload: stored.payload,
+    triggered_at: stored.triggeredAt,
+    received_at: stored.receivedAt,
+    processed_at: null,
+    outcome: null,
+  };
 }
 
-async function queueDeliveryJobs(ctx: AppContext, tx: Db, deliveries: readonly Pick<NewDelivery, 'channelId' | 'deliveryId'>[]): Promise<void> {
+async function queueDeliveryJobs(
+  ctx: AppContext,
+  tx: Db,
+  deliveries: readonly Pick<NewDelivery, 'channelId' | 'deliveryId'>[],
+): Promise<void> {
   await ctx.queue.add(
     tx,
     processChannelDeliveryJob,

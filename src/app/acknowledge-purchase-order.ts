@@ -36,32 +36,64 @@ export async function acknowledgePurchaseOrder(
     await savePurchaseOrder(tx, updated, now, { acknowledgedAt: now });
 
     const order = (await loadOrder(tx, po.orderId, lock))!;
-    const lineStates = new Map(decision.lines.map((l) => [l.orderLineNumber, l.status === 'accepted' ? 'accepted' : 'rejected'] as const));
+    const lineStates = new Map(
+      decision.lines.map(
+        (l) => [l.orderLineNumber, l.status === 'accepted' ? 'accepted' : 'rejected'] as const,
+      ),
+    );
     const lines = order.lines.map((l) => {
       const to: OrderLineState | undefined = lineStates.get(l.lineNumber);
       return to ? { ...l, state: orderLineMachine.assert(l.state, to) } : l;
     });
     const rejected = decision.lines.filter((l) => l.status === 'rejected');
     const state = nextOrderState(order.state, lines);
-    const holdReason = state === 'on_hold' ? holdReasonFor(order.holdReason, po.poNumber, rejected) : order.holdReason;
+    const holdReason =
+      state === 'on_hold' ? holdReasonFor(order.holdReason, po.poNumber, rejected) : order.holdReason;
     await saveOrderState(tx, { id: order.id, state, holdReason, lines }, now, [...lineStates.keys()]);
     // Units a supplier will not ship are free for other orders until the line is routed again.
-    await releaseReservations(tx, order.id, rejected.map((l) => l.orderLineNumber), now.getTime());
+    await releaseReservations(
+      tx,
+      order.id,
+      rejected.map((l) => l.orderLineNumber),
+      now.getTime(),
+    );
     await recordEvents(tx, now, [
       {
         orderId: order.id,
         subjectType: 'purchase_order',
         subjectId: po.id,
         type: 'purchase_order.acknowledged',
-        data: { poNumber, state: decision.state, lines: decision.lines.map((l) => ({ lineNumber: l.lineNumber, status: l.status, reason: l.rejectReason })) },
+        data: {
+          poNumber,
+          state: decision.state,
+          lines: decision.lines.map((l) => ({
+            lineNumber: l.lineNumber,
+            status: l.status,
+            reason: l.rejectReason,
+          })),
+        },
       },
-      ...(state !== order.state ? [{ orderId: order.id, subjectType: 'order' as const, subjectId: order.id, type: `order.${state}`, data: { from: order.state, holdReason } }] : []),
+      ...(state !== order.state
+        ? [
+            {
+              orderId: order.id,
+              subjectType: 'order' as const,
+              subjectId: order.id,
+              type: `order.${state}`,
+              data: { from: order.state, holdReason },
+            },
+          ]
+        : []),
     ]);
     return { kind: 'applied', purchaseOrder: updated };
   });
 }
 
-function holdReasonFor(previous: string | null, poNumber: string, rejected: readonly { lineNumber: number; rejectReason: string | null }[]): string {
+function holdReasonFor(
+  previous: string | null,
+  poNumber: string,
+  rejected: readonly { lineNumber: number; rejectReason: string | null }[],
+): string {
   const reasons = rejected.map((l) => `${poNumber} line ${l.lineNumber} rejected: ${l.rejectReason}`);
   return [previous, ...reasons].filter(Boolean).join('; ');
 }

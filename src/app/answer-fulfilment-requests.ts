@@ -1,4 +1,9 @@
-import type { FulfilmentAnswer, FulfilmentRequest, FulfilmentService, SalesChannel } from '../connectors/channels/sales-channel.ts';
+import type {
+  FulfilmentAnswer,
+  FulfilmentRequest,
+  FulfilmentService,
+  SalesChannel,
+} from '../connectors/channels/sales-channel.ts';
 import { decideFulfilmentRequest, type FulfilmentDecision } from '../domain/fulfilment-request.ts';
 import { defineJob, jobKind, PermanentError } from '../jobs/job.ts';
 import { findOrderIdByExternalId, loadOrder } from '../store/orders.repo.ts';
@@ -44,7 +49,8 @@ export const answerFulfilmentRequestsJob = {
         const opened = await openSalesChannel(ctx, channelId);
         if (!opened) return;
         const { sales } = opened;
-        if (!sales.fulfilmentRequests || !sales.answerFulfilmentRequest) return { rerunAt: new Date(now.getTime() + IDLE_INTERVAL_MS) };
+        if (!sales.fulfilmentRequests || !sales.answerFulfilmentRequest)
+          return { rerunAt: new Date(now.getTime() + IDLE_INTERVAL_MS) };
         const options = { signal: job.signal, now };
         await ensureRegistered(ctx, channelId, opened.channel.kind, sales, options);
         let waiting = false;
@@ -52,7 +58,11 @@ export const answerFulfilmentRequestsJob = {
           if ((await answerOne(ctx, channelId, sales, request, options)) === 'waiting') waiting = true;
         }
         // An order whose webhook is on its way is looked for again soon, not at the next turn.
-        return { rerunAt: new Date(now.getTime() + (waiting ? WAITING_INTERVAL_MS : FULFILMENT_REQUESTS_INTERVAL_MS)) };
+        return {
+          rerunAt: new Date(
+            now.getTime() + (waiting ? WAITING_INTERVAL_MS : FULFILMENT_REQUESTS_INTERVAL_MS),
+          ),
+        };
       },
     }),
 };
@@ -60,7 +70,13 @@ export const answerFulfilmentRequestsJob = {
 type Outcome = 'answered' | 'waiting' | 'failed';
 type Options = { signal: AbortSignal; now: Date };
 
-async function answerOne(ctx: AppContext, channelId: string, sales: SalesChannel, request: FulfilmentRequest, options: Options): Promise<Outcome> {
+async function answerOne(
+  ctx: AppContext,
+  channelId: string,
+  sales: SalesChannel,
+  request: FulfilmentRequest,
+  options: Options,
+): Promise<Outcome> {
   const orderId = await findOrderIdByExternalId(ctx.store.db, channelId, request.externalOrderId);
   if (!orderId) return 'waiting';
   try {
@@ -70,26 +86,52 @@ async function answerOne(ctx: AppContext, channelId: string, sales: SalesChannel
   } catch (error) {
     // The channel refused this answer for good (the request was withdrawn or answered meanwhile): the others go on.
     if (!(error instanceof PermanentError)) throw error;
-    await ctx.store.transact((tx) => record(tx, ctx.clock.now(), orderId, 'order.fulfilment_request_failed', { request: request.id, kind: request.kind, error: error.message }));
+    await ctx.store.transact((tx) =>
+      record(tx, ctx.clock.now(), orderId, 'order.fulfilment_request_failed', {
+        request: request.id,
+        kind: request.kind,
+        error: error.message,
+      }),
+    );
     return 'failed';
   }
 }
 
-async function answerFulfilment(ctx: AppContext, sales: SalesChannel, orderId: string, request: FulfilmentRequest, options: Options): Promise<void> {
+async function answerFulfilment(
+  ctx: AppContext,
+  sales: SalesChannel,
+  orderId: string,
+  request: FulfilmentRequest,
+  options: Options,
+): Promise<void> {
   const order = await loadOrder(ctx.store.db, orderId);
   if (!order) throw new Error(`order ${orderId} vanished`);
   const decision = decideFulfilmentRequest(order, request);
   await sales.answerFulfilmentRequest!(request, answerOf(decision), options);
-  const type = decision.kind === 'accept' ? 'order.fulfilment_request_accepted' : 'order.fulfilment_request_rejected';
-  await ctx.store.transact((tx) => record(tx, ctx.clock.now(), orderId, type, { request: request.id, ...decision }));
+  const type =
+    decision.kind === 'accept' ? 'order.fulfilment_request_accepted' : 'order.fulfilment_request_rejected';
+  await ctx.store.transact((tx) =>
+    record(tx, ctx.clock.now(), orderId, type, { request: request.id, ...decision }),
+  );
 }
 
 function answerOf(decision: FulfilmentDecision): FulfilmentAnswer {
   if (decision.kind === 'accept') return { accept: true, message: decision.message };
-  return { accept: false, reason: decision.reason, message: decision.message, lines: decision.lines.map((l) => ({ id: l.id, message: l.message })) };
+  return {
+    accept: false,
+    reason: decision.reason,
+    message: decision.message,
+    lines: decision.lines.map((l) => ({ id: l.id, message: l.message })),
+  };
 }
 
-async function answerCancellation(ctx: AppContext, sales: SalesChannel, orderId: string, request: FulfilmentRequest, options: Options): Promise<void> {
+async function answerCancellation(
+  ctx: AppContext,
+  sales: SalesChannel,
+  orderId: string,
+  request: FulfilmentRequest,
+  options: Options,
+): Promise<void> {
   const why = `the channel asked to cancel (fulfilment request ${request.id})`;
   let decision;
   try {
@@ -97,7 +139,11 @@ async function answerCancellation(ctx: AppContext, sales: SalesChannel, orderId:
       const order = await loadOrder(tx, orderId, ctx.store.caps.rowLocks);
       if (!order) throw new Error(`order ${orderId} vanished`);
       const decided = await cancelAtChannelRequest(ctx, tx, order, request, why);
-      if (decided.kind === 'accept') await record(tx, ctx.clock.now(), orderId, 'order.cancellation_request_accepted', { request: request.id, cancelled: decided.cancelLines });
+      if (decided.kind === 'accept')
+        await record(tx, ctx.clock.now(), orderId, 'order.cancellation_request_accepted', {
+          request: request.id,
+          cancelled: decided.cancelLines,
+        });
       return decided;
     });
   } catch (error) {
@@ -105,8 +151,20 @@ async function answerCancellation(ctx: AppContext, sales: SalesChannel, orderId:
     decision = { kind: 'reject' as const, message: `Waybill cannot cancel this any more: ${error.message}` };
   }
   // Told after the commit: a lost answer leaves the request listed, and the next run finds the lines cancelled already.
-  await sales.answerFulfilmentRequest!(request, decision.kind === 'accept' ? { accept: true, message: decision.message } : { accept: false, reason: 'cancelled', message: decision.message, lines: [] }, options);
-  if (decision.kind === 'reject') await ctx.store.transact((tx) => record(tx, ctx.clock.now(), orderId, 'order.cancellation_request_rejected', { request: request.id, message: decision.message }));
+  await sales.answerFulfilmentRequest!(
+    request,
+    decision.kind === 'accept'
+      ? { accept: true, message: decision.message }
+      : { accept: false, reason: 'cancelled', message: decision.message, lines: [] },
+    options,
+  );
+  if (decision.kind === 'reject')
+    await ctx.store.transact((tx) =>
+      record(tx, ctx.clock.now(), orderId, 'order.cancellation_request_rejected', {
+        request: request.id,
+        message: decision.message,
+      }),
+    );
 }
 
 /**
@@ -114,7 +172,13 @@ async function answerCancellation(ctx: AppContext, sales: SalesChannel, orderId:
  * somewhere to send its nudges, so without `publicUrl` nothing is registered (requests made by hand are still
  * answered on the timer) and the operator is told once.
  */
-async function ensureRegistered(ctx: AppContext, channelId: string, kind: string, sales: SalesChannel, options: Options): Promise<void> {
+async function ensureRegistered(
+  ctx: AppContext,
+  channelId: string,
+  kind: string,
+  sales: SalesChannel,
+  options: Options,
+): Promise<void> {
   if (!sales.registerFulfilmentService) return;
   const publicUrl = await getSetting(ctx.store.db, 'hub.publicUrl');
   const key = registrationKey(channelId);
@@ -123,7 +187,11 @@ async function ensureRegistered(ctx: AppContext, channelId: string, kind: string
     if (known !== UNREGISTERED) {
       await ctx.store.transact(async (tx) => {
         await putSetting(tx, key, UNREGISTERED);
-        await recordEvents(tx, options.now, [channelEvent(channelId, 'channel.fulfilment_service_unregistered', { note: 'set publicUrl in the setup document so the channel can reach Waybill' })]);
+        await recordEvents(tx, options.now, [
+          channelEvent(channelId, 'channel.fulfilment_service_unregistered', {
+            note: 'set publicUrl in the setup document so the channel can reach Waybill',
+          }),
+        ]);
       });
     }
     return;
@@ -134,7 +202,9 @@ async function ensureRegistered(ctx: AppContext, channelId: string, kind: string
   const service = await sales.registerFulfilmentService({ ...options, callbackUrl });
   await ctx.store.transact(async (tx) => {
     await putSetting(tx, key, JSON.stringify(service));
-    await recordEvents(tx, options.now, [channelEvent(channelId, 'channel.fulfilment_service_registered', { ...service })]);
+    await recordEvents(tx, options.now, [
+      channelEvent(channelId, 'channel.fulfilment_service_registered', { ...service }),
+    ]);
   });
 }
 
@@ -142,21 +212,35 @@ async function ensureRegistered(ctx: AppContext, channelId: string, kind: string
 const UNREGISTERED = 'unregistered';
 const registrationKey = (channelId: string) => `channel.${channelId}.fulfilmentService`;
 
-async function readRegistration(db: Db, channelId: string): Promise<FulfilmentService | typeof UNREGISTERED | null> {
+async function readRegistration(
+  db: Db,
+  channelId: string,
+): Promise<FulfilmentService | typeof UNREGISTERED | null> {
   const known = await getSetting(db, registrationKey(channelId));
   return known === null || known === UNREGISTERED ? known : (JSON.parse(known) as FulfilmentService);
 }
 
 /** What the channel registered (ids of the service and its location), or null when it is not registered. */
-export async function registeredFulfilmentService(db: Db, channelId: string): Promise<FulfilmentService | null> {
+export async function registeredFulfilmentService(
+  db: Db,
+  channelId: string,
+): Promise<FulfilmentService | null> {
   const known = await readRegistration(db, channelId);
   return known === UNREGISTERED ? null : known;
 }
 
 /** Makes sure every channel has its recurring look at fulfilment requests queued (one job per channel, by key). */
-export async function ensureFulfilmentRequests(ctx: AppContext, tx: Db, channelIds: readonly string[]): Promise<void> {
+export async function ensureFulfilmentRequests(
+  ctx: AppContext,
+  tx: Db,
+  channelIds: readonly string[],
+): Promise<void> {
   if (channelIds.length === 0) return;
-  await ctx.queue.add(tx, answerFulfilmentRequestsJob, channelIds.map((channelId) => ({ channelId })));
+  await ctx.queue.add(
+    tx,
+    answerFulfilmentRequestsJob,
+    channelIds.map((channelId) => ({ channelId })),
+  );
 }
 
 /**
@@ -164,7 +248,13 @@ export async function ensureFulfilmentRequests(ctx: AppContext, tx: Db, channelI
  * at the next turn (coalesced; a run under way runs again when it ends).
  */
 export async function wakeFulfilmentRequests(tx: Db, now: number, channelId?: string): Promise<boolean> {
-  return (await wakeJobs(tx, channelId ? { key: answerFulfilmentRequestsJob.key({ channelId }) } : { kind: JOB_KIND }, now)) > 0;
+  return (
+    (await wakeJobs(
+      tx,
+      channelId ? { key: answerFulfilmentRequestsJob.key({ channelId }) } : { kind: JOB_KIND },
+      now,
+    )) > 0
+  );
 }
 
 async function record(tx: Db, now: Date, orderId: string, type: string, data: object): Promise<void> {

@@ -24,14 +24,19 @@ type Change = 'created' | 'updated' | 'unchanged';
  * Creates or updates what a setup document names, in one transaction: all of it or none. Applying the same
  * document twice reports everything unchanged the second time. Nothing the document does not name is deleted.
  */
-export async function applySetup(ctx: AppContext, doc: SetupDocument, options: { dryRun?: boolean } = {}): Promise<ApplyReport> {
+export async function applySetup(
+  ctx: AppContext,
+  doc: SetupDocument,
+  options: { dryRun?: boolean } = {},
+): Promise<ApplyReport> {
   const report: ApplyReport = { created: [], updated: [], unchanged: [], dryRun: options.dryRun ?? false };
   const note = (change: Change, what: string) => report[change].push(what);
   const run = async (tx: Db) => {
     await checkReferences(tx, doc);
     const now = ctx.clock.now().getTime();
     if (doc.retailer) note(await upsertSetting(tx, 'retailer.name', doc.retailer.name), 'retailer');
-    if (doc.publicUrl) note(await upsertSetting(tx, 'hub.publicUrl', doc.publicUrl.replace(/\/+$/, '')), 'publicUrl');
+    if (doc.publicUrl)
+      note(await upsertSetting(tx, 'hub.publicUrl', doc.publicUrl.replace(/\/+$/, '')), 'publicUrl');
     for (const c of doc.channels) note(await upsertChannel(ctx, tx, c, now), `channel ${c.id}`);
     for (const s of doc.suppliers) note(await upsertSupplier(ctx, tx, s, now), `supplier ${s.id}`);
     const repriced = new Set<string>();
@@ -62,18 +67,33 @@ export async function applySetup(ctx: AppContext, doc: SetupDocument, options: {
 class DryRunRollback extends Error {}
 
 async function checkReferences(tx: Db, doc: SetupDocument): Promise<void> {
-  refuseDuplicates(doc.channels.map((c) => c.id), 'channels', 'id');
-  refuseDuplicates(doc.suppliers.map((s) => s.id), 'suppliers', 'id');
-  refuseDuplicates(doc.products.map((p) => p.sku), 'products', 'sku');
+  refuseDuplicates(
+    doc.channels.map((c) => c.id),
+    'channels',
+    'id',
+  );
+  refuseDuplicates(
+    doc.suppliers.map((s) => s.id),
+    'suppliers',
+    'id',
+  );
+  refuseDuplicates(
+    doc.products.map((p) => p.sku),
+    'products',
+    'sku',
+  );
   const channelCurrency = new Map<string, string>(doc.channels.map((c) => [c.id, c.currency]));
-  for (const c of await tx.selectFrom('channels').select(['id', 'currency']).execute()) if (!channelCurrency.has(c.id)) channelCurrency.set(c.id, c.currency);
+  for (const c of await tx.selectFrom('channels').select(['id', 'currency']).execute())
+    if (!channelCurrency.has(c.id)) channelCurrency.set(c.id, c.currency);
   doc.products.forEach((p, i) =>
     p.prices?.forEach((price, j) => {
       const field = `products[${i}].prices[${j}]`;
       const currency = channelCurrency.get(price.channel);
       if (!currency) throw new InputError(`${field}.channel`, `no channel ${price.channel}`);
-      if (price.currency !== currency) throw new InputError(`${field}.currency`, `must be the channel's currency ${currency}`);
-      if (p.prices!.findIndex((other) => other.channel === price.channel) < j) throw new InputError(`${field}.channel`, `a second price on ${price.channel} for ${p.sku}`);
+      if (price.currency !== currency)
+        throw new InputError(`${field}.currency`, `must be the channel's currency ${currency}`);
+      if (p.prices!.findIndex((other) => other.channel === price.channel) < j)
+        throw new InputError(`${field}.channel`, `a second price on ${price.channel} for ${p.sku}`);
     }),
   );
   const named = new Map<string, string>(doc.suppliers.map((s) => [s.id, s.currency]));
@@ -84,23 +104,50 @@ async function checkReferences(tx: Db, doc: SetupDocument): Promise<void> {
       const field = `products[${i}].offers[${j}]`;
       const currency = named.get(o.supplier);
       if (!currency) throw new InputError(`${field}.supplier`, `no supplier ${o.supplier}`);
-      if (o.cost.currency !== currency) throw new InputError(`${field}.cost.currency`, `must be the supplier's currency ${currency}`);
-      if (p.offers.findIndex((other) => other.supplier === o.supplier) < j) throw new InputError(`${field}.supplier`, `a second offer from ${o.supplier} for ${p.sku}`);
+      if (o.cost.currency !== currency)
+        throw new InputError(`${field}.cost.currency`, `must be the supplier's currency ${currency}`);
+      if (p.offers.findIndex((other) => other.supplier === o.supplier) < j)
+        throw new InputError(`${field}.supplier`, `a second offer from ${o.supplier} for ${p.sku}`);
     }),
   );
   // What the database keeps unique, checked here so a clash is refused naming the field instead of failing the insert.
   const docSkus = new Set(doc.products.map((p) => p.sku));
-  const takenGtins = new Map((await tx.selectFrom('variants').select(['sku', 'gtin']).where('gtin', 'is not', null).execute()).filter((v) => !docSkus.has(v.sku)).map((v) => [v.gtin!, v.sku]));
+  const takenGtins = new Map(
+    (await tx.selectFrom('variants').select(['sku', 'gtin']).where('gtin', 'is not', null).execute())
+      .filter((v) => !docSkus.has(v.sku))
+      .map((v) => [v.gtin!, v.sku]),
+  );
   doc.products.forEach((p, i) => {
-    const holder = p.gtin === undefined ? undefined : (takenGtins.get(p.gtin) ?? doc.products.slice(0, i).find((q) => q.gtin === p.gtin)?.sku);
-    if (holder !== undefined) throw new InputError(`products[${i}].gtin`, `GTIN ${p.gtin} is already used by ${holder}`);
+    const holder =
+      p.gtin === undefined
+        ? undefined
+        : (takenGtins.get(p.gtin) ?? doc.products.slice(0, i).find((q) => q.gtin === p.gtin)?.sku);
+    if (holder !== undefined)
+      throw new InputError(`products[${i}].gtin`, `GTIN ${p.gtin} is already used by ${holder}`);
   });
   const docSupplierIds = new Set(doc.suppliers.map((s) => s.id));
-  const takenTokens = new Map((await tx.selectFrom('suppliers').select(['id', 'api_token_hash']).where('api_token_hash', 'is not', null).execute()).filter((s) => !docSupplierIds.has(s.id)).map((s) => [s.api_token_hash!, s.id]));
+  const takenTokens = new Map(
+    (
+      await tx
+        .selectFrom('suppliers')
+        .select(['id', 'api_token_hash'])
+        .where('api_token_hash', 'is not', null)
+        .execute()
+    )
+      .filter((s) => !docSupplierIds.has(s.id))
+      .map((s) => [s.api_token_hash!, s.id]),
+  );
   doc.suppliers.forEach((s, i) => {
     const hash = s.apiToken === undefined ? undefined : hashToken(s.apiToken);
-    const holder = hash === undefined ? undefined : (takenTokens.get(hash) ?? doc.suppliers.slice(0, i).find((q) => q.apiToken === s.apiToken)?.id);
-    if (holder !== undefined) throw new InputError(`suppliers[${i}].apiToken`, `the same token as supplier ${holder}; each supplier needs its own`);
+    const holder =
+      hash === undefined
+        ? undefined
+        : (takenTokens.get(hash) ?? doc.suppliers.slice(0, i).find((q) => q.apiToken === s.apiToken)?.id);
+    if (holder !== undefined)
+      throw new InputError(
+        `suppliers[${i}].apiToken`,
+        `the same token as supplier ${holder}; each supplier needs its own`,
+      );
   });
 }
 
@@ -125,7 +172,10 @@ function sameSecrets(ctx: AppContext, sealed: string | null, wanted: Record<stri
   return [...keys].every((k) => safeEqual(current[k] ?? '', wanted[k] ?? ''));
 }
 
-function sealOrNull(ctx: AppContext, plain: Record<string, string>): { sealed: string | null; plain: Record<string, string> } {
+function sealOrNull(
+  ctx: AppContext,
+  plain: Record<string, string>,
+): { sealed: string | null; plain: Record<string, string> } {
   return { sealed: Object.keys(plain).length ? ctx.secrets.seal(plain) : null, plain };
 }
 
@@ -142,12 +192,21 @@ async function upsertChannel(ctx: AppContext, tx: Db, c: ChannelEntry, now: numb
     allocation: c.allocation ? JSON.stringify(c.allocation) : null,
   };
   if (!row) {
-    await tx.insertInto('channels').values({ id: c.id, ...fields, secrets: sealed, created_at: now, updated_at: now }).execute();
+    await tx
+      .insertInto('channels')
+      .values({ id: c.id, ...fields, secrets: sealed, created_at: now, updated_at: now })
+      .execute();
     return 'created';
   }
-  const same = (Object.keys(fields) as (keyof typeof fields)[]).every((k) => row[k] === fields[k]) && sameSecrets(ctx, row.secrets, plain);
+  const same =
+    (Object.keys(fields) as (keyof typeof fields)[]).every((k) => row[k] === fields[k]) &&
+    sameSecrets(ctx, row.secrets, plain);
   if (same) return 'unchanged';
-  await tx.updateTable('channels').set({ ...fields, secrets: sealed, updated_at: now }).where('id', '=', c.id).execute();
+  await tx
+    .updateTable('channels')
+    .set({ ...fields, secrets: sealed, updated_at: now })
+    .where('id', '=', c.id)
+    .execute();
   if (row.allocation !== fields.allocation) {
     // A new allocation changes what the channel should show of every SKU: forget what it was told, and its next
     // stock sync compares every SKU from the start.
@@ -163,9 +222,17 @@ function kindOf<K>(found: K | undefined, kind: string): K {
   return found;
 }
 
-async function upsertSupplier(ctx: AppContext, tx: Db, s: SetupDocument['suppliers'][number], now: number): Promise<Change> {
+async function upsertSupplier(
+  ctx: AppContext,
+  tx: Db,
+  s: SetupDocument['suppliers'][number],
+  now: number,
+): Promise<Change> {
   const row = await tx.selectFrom('suppliers').selectAll().where('id', '=', s.id).executeTakeFirst();
-  const { config, secrets } = splitSetupEntry(kindOf(ctx.transports.get(s.transport.kind), s.transport.kind).setup, s.transport);
+  const { config, secrets } = splitSetupEntry(
+    kindOf(ctx.transports.get(s.transport.kind), s.transport.kind).setup,
+    s.transport,
+  );
   const { sealed, plain } = sealOrNull(ctx, secrets);
   const fields = {
     name: s.name,
@@ -177,21 +244,39 @@ async function upsertSupplier(ctx: AppContext, tx: Db, s: SetupDocument['supplie
     safety_buffer: s.safetyBuffer,
   };
   if (!row) {
-    await tx.insertInto('suppliers').values({ id: s.id, ...fields, secrets: sealed, created_at: now, updated_at: now }).execute();
+    await tx
+      .insertInto('suppliers')
+      .values({ id: s.id, ...fields, secrets: sealed, created_at: now, updated_at: now })
+      .execute();
     return 'created';
   }
-  const same = (Object.keys(fields) as (keyof typeof fields)[]).every((k) => row[k] === fields[k]) && sameSecrets(ctx, row.secrets, plain);
+  const same =
+    (Object.keys(fields) as (keyof typeof fields)[]).every((k) => row[k] === fields[k]) &&
+    sameSecrets(ctx, row.secrets, plain);
   if (same) return 'unchanged';
-  await tx.updateTable('suppliers').set({ ...fields, secrets: sealed, updated_at: now }).where('id', '=', s.id).execute();
+  await tx
+    .updateTable('suppliers')
+    .set({ ...fields, secrets: sealed, updated_at: now })
+    .where('id', '=', s.id)
+    .execute();
   if (row.safety_buffer !== fields.safety_buffer) {
     // A new buffer changes what every SKU this supplier offers can promise.
     const skus = await tx.selectFrom('offers').select('sku').where('supplier_id', '=', s.id).execute();
-    await refreshSupply(tx, skus.map((o) => o.sku), now);
+    await refreshSupply(
+      tx,
+      skus.map((o) => o.sku),
+      now,
+    );
   }
   return 'updated';
 }
 
-async function upsertProduct(tx: Db, p: SetupDocument['products'][number], now: number, repriced: Set<string>): Promise<Change> {
+async function upsertProduct(
+  tx: Db,
+  p: SetupDocument['products'][number],
+  now: number,
+  repriced: Set<string>,
+): Promise<Change> {
   const variant = await tx.selectFrom('variants').selectAll().where('sku', '=', p.sku).executeTakeFirst();
   const offers = p.offers.map((o) => ({
     supplier_id: o.supplier,
@@ -203,20 +288,56 @@ async function upsertProduct(tx: Db, p: SetupDocument['products'][number], now: 
     active: o.active ? 1 : 0,
     stock: o.stock ?? null,
   }));
-  const current = await tx.selectFrom('offers').select(['supplier_id', 'sku', 'supplier_sku', 'cost_amount', 'cost_currency', 'priority', 'active', 'stock']).where('sku', '=', p.sku).execute();
+  const current = await tx
+    .selectFrom('offers')
+    .select([
+      'supplier_id',
+      'sku',
+      'supplier_sku',
+      'cost_amount',
+      'cost_currency',
+      'priority',
+      'active',
+      'stock',
+    ])
+    .where('sku', '=', p.sku)
+    .execute();
   const offersSame = canonical(current) === canonical(offers);
   const pricesChanged = variant ? await upsertPrices(tx, p, now) : [];
   for (const channelId of pricesChanged) repriced.add(channelId);
-  if (variant && variant.name === p.name && variant.gtin === (p.gtin ?? null) && offersSame) return pricesChanged.length ? 'updated' : 'unchanged';
+  if (variant && variant.name === p.name && variant.gtin === (p.gtin ?? null) && offersSame)
+    return pricesChanged.length ? 'updated' : 'unchanged';
   if (!variant) {
-    await tx.insertInto('products').values({ id: p.sku, name: p.name, created_at: now, updated_at: now }).onConflict((oc) => oc.column('id').doNothing()).execute();
-    await tx.insertInto('variants').values({ sku: p.sku, product_id: p.sku, name: p.name, gtin: p.gtin ?? null, created_at: now, updated_at: now }).execute();
+    await tx
+      .insertInto('products')
+      .values({ id: p.sku, name: p.name, created_at: now, updated_at: now })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
+    await tx
+      .insertInto('variants')
+      .values({
+        sku: p.sku,
+        product_id: p.sku,
+        name: p.name,
+        gtin: p.gtin ?? null,
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
   } else {
-    await tx.updateTable('variants').set({ name: p.name, gtin: p.gtin ?? null, updated_at: now }).where('sku', '=', p.sku).execute();
+    await tx
+      .updateTable('variants')
+      .set({ name: p.name, gtin: p.gtin ?? null, updated_at: now })
+      .where('sku', '=', p.sku)
+      .execute();
   }
   if (!offersSame) {
     await tx.deleteFrom('offers').where('sku', '=', p.sku).execute();
-    if (offers.length) await tx.insertInto('offers').values(offers.map((o) => ({ ...o, updated_at: now }))).execute();
+    if (offers.length)
+      await tx
+        .insertInto('offers')
+        .values(offers.map((o) => ({ ...o, updated_at: now })))
+        .execute();
   }
   // What the SKU can promise follows its offers, in the same transaction.
   await refreshSupply(tx, [p.sku], now);
@@ -230,22 +351,53 @@ async function upsertProduct(tx: Db, p: SetupDocument['products'][number], now: 
  */
 async function upsertPrices(tx: Db, p: SetupDocument['products'][number], now: number): Promise<string[]> {
   if (!p.prices) return [];
-  const current = new Map((await tx.selectFrom('channel_prices').selectAll().where('sku', '=', p.sku).execute()).map((r) => [r.channel_id, r]));
+  const current = new Map(
+    (await tx.selectFrom('channel_prices').selectAll().where('sku', '=', p.sku).execute()).map((r) => [
+      r.channel_id,
+      r,
+    ]),
+  );
   const changed: string[] = [];
   for (const price of p.prices) {
     const row = current.get(price.channel);
     current.delete(price.channel);
     const compareAt = price.compareAtAmount ?? null;
-    if (row && row.amount === price.amount && row.compare_at_amount === compareAt && row.currency === price.currency) continue;
+    if (
+      row &&
+      row.amount === price.amount &&
+      row.compare_at_amount === compareAt &&
+      row.currency === price.currency
+    )
+      continue;
     changed.push(price.channel);
     await tx
       .insertInto('channel_prices')
-      .values({ channel_id: price.channel, sku: p.sku, amount: price.amount, compare_at_amount: compareAt, currency: price.currency, told: null, updated_at: now })
-      .onConflict((oc) => oc.columns(['channel_id', 'sku']).doUpdateSet({ amount: price.amount, compare_at_amount: compareAt, currency: price.currency, updated_at: now }))
+      .values({
+        channel_id: price.channel,
+        sku: p.sku,
+        amount: price.amount,
+        compare_at_amount: compareAt,
+        currency: price.currency,
+        told: null,
+        updated_at: now,
+      })
+      .onConflict((oc) =>
+        oc.columns(['channel_id', 'sku']).doUpdateSet({
+          amount: price.amount,
+          compare_at_amount: compareAt,
+          currency: price.currency,
+          updated_at: now,
+        }),
+      )
       .execute();
   }
   // A channel the document no longer prices this SKU on keeps selling at whatever it has; Waybill stops managing it.
-  for (const channelId of current.keys()) await tx.deleteFrom('channel_prices').where('channel_id', '=', channelId).where('sku', '=', p.sku).execute();
+  for (const channelId of current.keys())
+    await tx
+      .deleteFrom('channel_prices')
+      .where('channel_id', '=', channelId)
+      .where('sku', '=', p.sku)
+      .execute();
   return changed;
 }
 

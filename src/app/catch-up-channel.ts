@@ -38,14 +38,21 @@ export const catchUpChannelJob = {
         const opened = await openSalesChannel(ctx, channelId);
         if (!opened) return;
         // A channel without the calls (no API credentials yet) is looked at again later: a setup change may add them.
-        if (!opened.sales.pollOrders && !opened.sales.webhookHealth) return { rerunAt: new Date(now.getTime() + CATCH_UP_INTERVAL_MS) };
+        if (!opened.sales.pollOrders && !opened.sales.webhookHealth)
+          return { rerunAt: new Date(now.getTime() + CATCH_UP_INTERVAL_MS) };
         const { channel, sales } = opened;
         const options = { signal: job.signal, now };
 
         const found: OrderMessage[] = [];
         let more = false;
-        const row = await ctx.store.db.selectFrom('channels').select(['polled_until', 'webhook_health']).where('id', '=', channelId).executeTakeFirstOrThrow();
-        const updatedAfter = new Date(row.polled_until === null ? now.getTime() - FIRST_LOOK_BACK_MS : row.polled_until - OVERLAP_MS);
+        const row = await ctx.store.db
+          .selectFrom('channels')
+          .select(['polled_until', 'webhook_health'])
+          .where('id', '=', channelId)
+          .executeTakeFirstOrThrow();
+        const updatedAfter = new Date(
+          row.polled_until === null ? now.getTime() - FIRST_LOOK_BACK_MS : row.polled_until - OVERLAP_MS,
+        );
         if (sales.pollOrders) {
           let cursor: string | null = null;
           for (let page = 0; page < PAGES_PER_RUN; page++) {
@@ -57,7 +64,13 @@ export const catchUpChannelJob = {
           }
         }
         const publicUrl = await getSetting(ctx.store.db, 'hub.publicUrl');
-        const health = sales.webhookHealth && publicUrl ? await sales.webhookHealth({ ...options, deliveryUrl: channelWebhookUrl(publicUrl, channel.kind, channelId) }) : null;
+        const health =
+          sales.webhookHealth && publicUrl
+            ? await sales.webhookHealth({
+                ...options,
+                deliveryUrl: channelWebhookUrl(publicUrl, channel.kind, channelId),
+              })
+            : null;
 
         const fresh = await newerThanKnown(ctx.store.db, channelId, found);
         const seenUntil = Math.max(row.polled_until ?? 0, ...found.map((m) => m.sourceUpdatedAt.getTime()));
@@ -65,9 +78,21 @@ export const catchUpChannelJob = {
           rerunAt: new Date(now.getTime() + (more ? 0 : CATCH_UP_INTERVAL_MS)),
           commit: async (tx) => {
             await storeFound(ctx, tx, channelId, fresh, now.getTime());
-            await tx.updateTable('channels').set({ polled_until: seenUntil || now.getTime() - OVERLAP_MS }).where('id', '=', channelId).execute();
+            await tx
+              .updateTable('channels')
+              .set({ polled_until: seenUntil || now.getTime() - OVERLAP_MS })
+              .where('id', '=', channelId)
+              .execute();
             if (fresh.length) {
-              await recordEvents(tx, now, [{ orderId: null, subjectType: 'job', subjectId: channelId, type: 'channel.caught_up', data: { channelId, found: fresh.map((m) => m.incoming.externalId) } }]);
+              await recordEvents(tx, now, [
+                {
+                  orderId: null,
+                  subjectType: 'job',
+                  subjectId: channelId,
+                  type: 'channel.caught_up',
+                  data: { channelId, found: fresh.map((m) => m.incoming.externalId) },
+                },
+              ]);
             }
             if (health) await recordHealth(tx, channelId, row.webhook_health, health, now);
           },
@@ -77,12 +102,21 @@ export const catchUpChannelJob = {
 };
 
 /** Versions of orders newer than what Waybill has (or of orders it does not have at all). */
-async function newerThanKnown(db: Db, channelId: string, found: readonly OrderMessage[]): Promise<OrderMessage[]> {
+async function newerThanKnown(
+  db: Db,
+  channelId: string,
+  found: readonly OrderMessage[],
+): Promise<OrderMessage[]> {
   if (found.length === 0) return [];
   const known = new Map<string, number | null>();
   const ids = [...new Set(found.map((m) => m.incoming.externalId))];
   for (let i = 0; i < ids.length; i += 500) {
-    const rows = await db.selectFrom('orders').select(['external_id', 'source_updated_at']).where('channel_id', '=', channelId).where('external_id', 'in', ids.slice(i, i + 500)).execute();
+    const rows = await db
+      .selectFrom('orders')
+      .select(['external_id', 'source_updated_at'])
+      .where('channel_id', '=', channelId)
+      .where('external_id', 'in', ids.slice(i, i + 500))
+      .execute();
     for (const r of rows) known.set(r.external_id, r.source_updated_at);
   }
   // The newest version of each order is enough: an older one would be stale on arrival.
@@ -99,31 +133,79 @@ async function newerThanKnown(db: Db, channelId: string, found: readonly OrderMe
 }
 
 /** Into the inbox with their processing jobs, keyed by order and version: a version found twice is stored once. */
-async function storeFound(ctx: AppContext, tx: Db, channelId: string, found: readonly OrderMessage[], now: number): Promise<void> {
+async function storeFound(
+  ctx: AppContext,
+  tx: Db,
+  channelId: string,
+  found: readonly OrderMessage[],
+  now: number,
+): Promise<void> {
   for (const message of found) {
     const deliveryId = `poll:${message.incoming.externalId}:${message.sourceUpdatedAt.getTime()}`;
-    const stored = { channelId, deliveryId, topic: POLLED_TOPIC, payload: JSON.stringify(message), triggeredAt: message.sourceUpdatedAt.getTime(), receivedAt: now };
+    const stored = {
+      channelId,
+      deliveryId,
+      topic: POLLED_TOPIC,
+      payload: JSON.stringify(message),
+      triggeredAt: message.sourceUpdatedAt.getTime(),
+      receivedAt: now,
+    };
     if (!(await insertDelivery(tx, stored))) continue;
     await ctx.queue.add(tx, processChannelDeliveryJob, [{ channelId, deliveryId }]);
   }
 }
 
 /** Keeps the latest check on the channel and records an event when a subscription's status changes. */
-async function recordHealth(tx: Db, channelId: string, previousJson: string | null, health: readonly WebhookHealth[], now: Date): Promise<void> {
+async function recordHealth(
+  tx: Db,
+  channelId: string,
+  previousJson: string | null,
+  health: readonly WebhookHealth[],
+  now: Date,
+): Promise<void> {
   const previous = previousJson ? (JSON.parse(previousJson) as { webhooks: WebhookHealth[] }).webhooks : [];
   const before = new Map(previous.map((w) => [w.topic, w.status]));
   const changed = health.filter((w) => before.get(w.topic) !== w.status);
-  await tx.updateTable('channels').set({ webhook_health: JSON.stringify({ checkedAt: now.toISOString(), webhooks: health }) }).where('id', '=', channelId).execute();
+  await tx
+    .updateTable('channels')
+    .set({ webhook_health: JSON.stringify({ checkedAt: now.toISOString(), webhooks: health }) })
+    .where('id', '=', channelId)
+    .execute();
   const broken = changed.filter((w) => w.status !== 'active');
   const mended = changed.filter((w) => w.status === 'active' && before.has(w.topic));
   if (broken.length) {
-    await recordEvents(tx, now, [{ orderId: null, subjectType: 'job', subjectId: channelId, type: 'channel.webhooks_broken', data: { channelId, webhooks: broken, note: 'the catch-up poll takes in what these miss; re-enable them in the store' } }]);
+    await recordEvents(tx, now, [
+      {
+        orderId: null,
+        subjectType: 'job',
+        subjectId: channelId,
+        type: 'channel.webhooks_broken',
+        data: {
+          channelId,
+          webhooks: broken,
+          note: 'the catch-up poll takes in what these miss; re-enable them in the store',
+        },
+      },
+    ]);
   }
-  if (mended.length) await recordEvents(tx, now, [{ orderId: null, subjectType: 'job', subjectId: channelId, type: 'channel.webhooks_mended', data: { channelId, webhooks: mended } }]);
+  if (mended.length)
+    await recordEvents(tx, now, [
+      {
+        orderId: null,
+        subjectType: 'job',
+        subjectId: channelId,
+        type: 'channel.webhooks_mended',
+        data: { channelId, webhooks: mended },
+      },
+    ]);
 }
 
 /** Makes sure every channel has its recurring catch-up poll queued (one job per channel, by key). */
 export async function ensureCatchUp(ctx: AppContext, tx: Db, channelIds: readonly string[]): Promise<void> {
   if (channelIds.length === 0) return;
-  await ctx.queue.add(tx, catchUpChannelJob, channelIds.map((channelId) => ({ channelId })));
+  await ctx.queue.add(
+    tx,
+    catchUpChannelJob,
+    channelIds.map((channelId) => ({ channelId })),
+  );
 }

@@ -11,10 +11,17 @@ export function channelWebhookUrl(publicUrl: string, kind: string, channelId: st
  * A channel's outbound adapter, built from its stored settings and decrypted secrets; null when the channel is gone
  * or its kind unknown. Built afresh for each job: a setup change applies to the next job without a restart.
  */
-export async function openSalesChannel(ctx: AppContext, channelId: string): Promise<{ channel: ChannelRecord; sales: SalesChannel } | null> {
+export async function openSalesChannel(
+  ctx: AppContext,
+  channelId: string,
+): Promise<{ channel: ChannelRecord; sales: SalesChannel } | null> {
   const channel = await findChannel(ctx.store.db, channelId);
   const adapter = channel ? ctx.channels.get(channel.kind) : undefined;
   if (!channel || !adapter) return null;
-  const sales = adapter.open(channel.id, channel.config, channel.sealedSecrets ? ctx.secrets.open(channel.sealedSecrets) : {});
+  const sales = adapter.open(
+    channel.id,
+    channel.config,
+    channel.sealedSecrets ? ctx.secrets.open(channel.sealedSecrets) : {},
+  );
   return { channel, sales };
 }

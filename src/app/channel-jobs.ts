@@ -23,13 +23,9 @@ export async function ensureChannelJobs(ctx: AppContext, options: { resume?: boo
   if (channels.length === 0) return;
   const withPrices = !options.resume
     ? []
-    : (
-        await ctx.store.db
-          .selectFrom('channel_prices')
-          .select('channel_id')
-          .distinct()
-          .execute()
-      ).map((r) => r.channel_id);
+    : (await ctx.store.db.selectFrom('channel_prices').select('channel_id').distinct().execute()).map(
+        (r) => r.channel_id,
+      );
   await ctx.store.transact(async (tx) => {
     await ensureCatchUp(ctx, tx, channels);
     await ensureFulfilmentRequests(ctx, tx, channels);

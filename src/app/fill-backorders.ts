@@ -37,7 +37,8 @@ export const fillBackordersJob = {
       run: async () => {
         const candidates = await ordersWithFillableLines(ctx.store.db);
         let filled = 0;
-        for (const orderId of candidates) filled += await ctx.store.transact((tx) => fillOrder(ctx, tx, orderId));
+        for (const orderId of candidates)
+          filled += await ctx.store.transact((tx) => fillOrder(ctx, tx, orderId));
         // A full page may have more behind it: look again at once.
         const again = candidates.length === ORDERS_PER_RUN && filled > 0 ? 0 : FILL_BACKORDERS_INTERVAL_MS;
         return { rerunAt: new Date(ctx.clock.now().getTime() + again) };
@@ -54,7 +55,16 @@ async function ordersWithFillableLines(db: Db): Promise<OrderId[]> {
     .select(['orders.id', 'orders.created_at'])
     // A literal, not a bound value: only then may the planners use the index of backordered lines (0010).
     .where('order_lines.state', '=', sql.lit('backordered'))
-    .where((eb) => eb.or([eb('stock_levels.bounded', '=', 0), eb(eb('stock_levels.on_hand', '-', eb.ref('stock_levels.reserved')), '>=', eb.ref('order_lines.quantity'))]))
+    .where((eb) =>
+      eb.or([
+        eb('stock_levels.bounded', '=', 0),
+        eb(
+          eb('stock_levels.on_hand', '-', eb.ref('stock_levels.reserved')),
+          '>=',
+          eb.ref('order_lines.quantity'),
+        ),
+      ]),
+    )
     .groupBy(['orders.id', 'orders.created_at'])
     .orderBy('orders.created_at')
     .orderBy('orders.id')
@@ -77,18 +87,37 @@ async function fillOrder(ctx: AppContext, tx: Db, orderId: OrderId): Promise<num
   const held: NewReservation[] = [];
   const filled = new Map<number, (typeof routes)[number]>();
   const byLine = new Map(waiting.map((l) => [l.lineNumber, l]));
-  for (const route of [...routes].sort((a, b) => byLine.get(a.lineNumber)!.sku.localeCompare(byLine.get(b.lineNumber)!.sku) || a.lineNumber - b.lineNumber)) {
+  for (const route of [...routes].sort(
+    (a, b) =>
+      byLine.get(a.lineNumber)!.sku.localeCompare(byLine.get(b.lineNumber)!.sku) ||
+      a.lineNumber - b.lineNumber,
+  )) {
     if (route.kind !== 'routed') continue;
     const line = byLine.get(route.lineNumber)!;
     if (!(await reserveUnits(tx, line.sku, line.quantity, now.getTime()))) continue;
-    held.push({ orderId, lineNumber: line.lineNumber, sku: line.sku, channelId: order.channelId, quantity: line.quantity });
+    held.push({
+      orderId,
+      lineNumber: line.lineNumber,
+      sku: line.sku,
+      channelId: order.channelId,
+      quantity: line.quantity,
+    });
     filled.set(line.lineNumber, route);
   }
   if (filled.size === 0) return 0;
 
-  const taken = new Set((await tx.selectFrom('purchase_orders').select('po_number').where('order_id', '=', orderId).execute()).map((r) => r.po_number));
+  const taken = new Set(
+    (
+      await tx.selectFrom('purchase_orders').select('po_number').where('order_id', '=', orderId).execute()
+    ).map((r) => r.po_number),
+  );
   const awaitingPayment = order.state === 'awaiting_payment';
-  const purchaseOrders: NewPurchaseOrder[] = planPurchaseOrders(orderId, waiting, [...filled.values()], taken).map((plan) => ({
+  const purchaseOrders: NewPurchaseOrder[] = planPurchaseOrders(
+    orderId,
+    waiting,
+    [...filled.values()],
+    taken,
+  ).map((plan) => ({
     id: ctx.ids.next('po'),
     orderId,
     plan,
@@ -97,20 +126,39 @@ async function fillOrder(ctx: AppContext, tx: Db, orderId: OrderId): Promise<num
   }));
   const lines = order.lines.map((l) => {
     const route = filled.get(l.lineNumber);
-    return route?.kind === 'routed' ? { ...l, state: orderLineMachine.assert(l.state, 'routed'), supplierId: route.offer.supplierId } : l;
+    return route?.kind === 'routed'
+      ? { ...l, state: orderLineMachine.assert(l.state, 'routed'), supplierId: route.offer.supplierId }
+      : l;
   });
   const state = nextOrderState(order.state, lines);
   await recordReservations(tx, held, now.getTime());
   await insertPurchaseOrders(tx, purchaseOrders, now);
-  await saveOrderState(tx, { id: orderId, state, holdReason: holdReasonAfter(order, [...filled.keys()]), lines }, now, [...filled.keys()]);
-  if (!awaitingPayment) await queuePurchaseOrders(ctx, tx, purchaseOrders.map(({ id, plan, ackDueAt }) => ({ id, poNumber: plan.poNumber, ackDueAt })));
+  await saveOrderState(
+    tx,
+    { id: orderId, state, holdReason: holdReasonAfter(order, [...filled.keys()]), lines },
+    now,
+    [...filled.keys()],
+  );
+  if (!awaitingPayment)
+    await queuePurchaseOrders(
+      ctx,
+      tx,
+      purchaseOrders.map(({ id, plan, ackDueAt }) => ({ id, poNumber: plan.poNumber, ackDueAt })),
+    );
   await recordEvents(tx, now, [
     {
       orderId,
       subjectType: 'order',
       subjectId: orderId,
       type: 'order.backorder_filled',
-      data: { lines: [...filled.keys()], purchaseOrders: purchaseOrders.map((po) => ({ poNumber: po.plan.poNumber, supplierId: po.plan.supplierId })), state },
+      data: {
+        lines: [...filled.keys()],
+        purchaseOrders: purchaseOrders.map((po) => ({
+          poNumber: po.plan.poNumber,
+          supplierId: po.plan.supplierId,
+        })),
+        state,
+      },
     },
   ]);
   return filled.size;
@@ -118,7 +166,9 @@ async function fillOrder(ctx: AppContext, tx: Db, orderId: OrderId): Promise<num
 
 /** The order's hold reason without the "awaiting stock" parts of the lines now filled (take-order writes them). */
 function holdReasonAfter(order: Order, filledLines: readonly number[]): string | null {
-  const parts = (order.holdReason ?? '').split('; ').filter((part) => part && !filledLines.some((n) => part.startsWith(`line ${n}: awaiting stock`)));
+  const parts = (order.holdReason ?? '')
+    .split('; ')
+    .filter((part) => part && !filledLines.some((n) => part.startsWith(`line ${n}: awaiting stock`)));
   return parts.length ? parts.join('; ') : null;
 }
 

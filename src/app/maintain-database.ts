@@ -21,7 +21,8 @@ export const maintainDatabaseJob = {
       backoff: { baseMs: 5_000, capMs: MAINTAIN_INTERVAL_MS },
       run: async () => {
         const done = await ctx.store.maintain();
-        if (done.analyzed.length) ctx.log.info('database maintained', { analyzed: done.analyzed, vacuumed: done.vacuumed });
+        if (done.analyzed.length)
+          ctx.log.info('database maintained', { analyzed: done.analyzed, vacuumed: done.vacuumed });
         return { rerunAt: new Date(ctx.clock.now().getTime() + MAINTAIN_INTERVAL_MS) };
       },
     }),

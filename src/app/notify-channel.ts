@@ -17,15 +17,29 @@ export const notifyChannelJob = {
       backoff: { baseMs: 500, capMs: 10 * 60_000 },
       run: async ({ shipmentId }, job) => {
         const db = ctx.store.db;
-        const shipment = await db.selectFrom('shipments').selectAll().where('id', '=', shipmentId).executeTakeFirst();
+        const shipment = await db
+          .selectFrom('shipments')
+          .selectAll()
+          .where('id', '=', shipmentId)
+          .executeTakeFirst();
         if (!shipment) throw new PermanentError(`shipment ${shipmentId} does not exist`);
-        const order = await db.selectFrom('orders').select(['id', 'channel_id', 'external_id', 'state']).where('id', '=', shipment.order_id).executeTakeFirstOrThrow();
-        const lines = await db.selectFrom('shipment_lines').select(['sku', 'quantity']).where('shipment_id', '=', shipmentId).orderBy('po_line_number').execute();
+        const order = await db
+          .selectFrom('orders')
+          .select(['id', 'channel_id', 'external_id', 'state'])
+          .where('id', '=', shipment.order_id)
+          .executeTakeFirstOrThrow();
+        const lines = await db
+          .selectFrom('shipment_lines')
+          .select(['sku', 'quantity'])
+          .where('shipment_id', '=', shipmentId)
+          .orderBy('po_line_number')
+          .execute();
         const opened = await openSalesChannel(ctx, order.channel_id);
         if (!opened) throw new PermanentError(`channel ${order.channel_id} cannot be notified`);
         const { channel, sales } = opened;
         // The state the order reached with this shipment: fulfilled when nothing is left to ship.
-        const orderState = order.state === 'fulfilled' || order.state === 'completed' ? 'fulfilled' : 'partially_fulfilled';
+        const orderState =
+          order.state === 'fulfilled' || order.state === 'completed' ? 'fulfilled' : 'partially_fulfilled';
         await sales.notifyFulfilment(
           {
             eventId: `evt_${shipmentId}`,
@@ -33,13 +47,26 @@ export const notifyChannelJob = {
             externalId: order.external_id,
             orderState,
             createdAt: new Date(shipment.created_at),
-            shipment: { id: shipment.id, carrier: shipment.carrier, trackingNumber: shipment.tracking_number, lines },
+            shipment: {
+              id: shipment.id,
+              carrier: shipment.carrier,
+              trackingNumber: shipment.tracking_number,
+              lines,
+            },
           },
           { signal: job.signal, now: ctx.clock.now() },
         );
         return {
           commit: (tx) =>
-            recordEvents(tx, ctx.clock.now(), [{ orderId: order.id, subjectType: 'shipment', subjectId: shipmentId, type: 'channel.notified', data: { channelId: channel.id, orderState } }]),
+            recordEvents(tx, ctx.clock.now(), [
+              {
+                orderId: order.id,
+                subjectType: 'shipment',
+                subjectId: shipmentId,
+                type: 'channel.notified',
+                data: { channelId: channel.id, orderState },
+              },
+            ]),
         };
       },
     }),

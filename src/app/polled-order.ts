@@ -7,12 +7,26 @@ import type { OrderMessage } from '../connectors/channels/sales-channel.ts';
 export const POLLED_TOPIC = 'waybill/polled-order';
 
 // JSON turned each Money into a plain object and each date into a string: read back into their types.
-const storedMoney = z.object({ amount: z.number().int(), currency: z.string() }).transform((m): Money => money(m.amount, m.currency));
-const taxLine = z.object({ title: z.string(), rate: z.string().nullable(), id: z.string().nullish(), amount: storedMoney });
-const lineCharges = z.object({ subtotal: storedMoney, discount: storedMoney, taxes: z.array(taxLine), total: storedMoney });
+const storedMoney = z
+  .object({ amount: z.number().int(), currency: z.string() })
+  .transform((m): Money => money(m.amount, m.currency));
+const taxLine = z.object({
+  title: z.string(),
+  rate: z.string().nullable(),
+  id: z.string().nullish(),
+  amount: storedMoney,
+});
+const lineCharges = z.object({
+  subtotal: storedMoney,
+  discount: storedMoney,
+  taxes: z.array(taxLine),
+  total: storedMoney,
+});
 const orderCharges = z.object({
   taxesIncluded: z.boolean(),
-  shipping: z.array(z.object({ title: z.string(), price: storedMoney, discount: storedMoney, taxes: z.array(taxLine) })),
+  shipping: z.array(
+    z.object({ title: z.string(), price: storedMoney, discount: storedMoney, taxes: z.array(taxLine) }),
+  ),
   fees: z.array(z.object({ title: z.string(), amount: storedMoney, taxes: z.array(taxLine) })),
   discounts: storedMoney,
   taxTotal: storedMoney,
@@ -68,7 +82,13 @@ export function readPolledOrder(channelId: string, payload: unknown): OrderMessa
       channelId: channelId as ChannelId,
       currency: money(0, incoming.currency).currency,
       lines: incoming.lines.map((l) => ({ ...l, sku: l.sku as Sku })),
-      charges: incoming.charges && { ...incoming.charges, presentment: incoming.charges.presentment && { currency: incoming.charges.presentment.total.currency, total: incoming.charges.presentment.total } },
+      charges: incoming.charges && {
+        ...incoming.charges,
+        presentment: incoming.charges.presentment && {
+          currency: incoming.charges.presentment.total.currency,
+          total: incoming.charges.presentment.total,
+        },
+      },
     },
   };
 }

@@ -3,7 +3,12 @@ import type { ChannelId } from '../domain/ids.ts';
 import type { ChannelMessage } from '../connectors/channels/sales-channel.ts';
 import { parseWebhookJson, type ParsedJson } from '../infra/webhook-json.ts';
 import { defineJob, jobKind, PermanentError } from '../jobs/job.ts';
-import { loadDelivery, markDeliveriesProcessed, markDeliveryProcessed, type StoredDelivery } from '../store/deliveries.repo.ts';
+import {
+  loadDelivery,
+  markDeliveriesProcessed,
+  markDeliveryProcessed,
+  type StoredDelivery,
+} from '../store/deliveries.repo.ts';
 import type { Db } from '../store/schema.ts';
 import { findOrderIdByExternalId } from '../store/orders.repo.ts';
 import { findChannel, type ChannelRecord } from '../store/partners.repo.ts';
@@ -44,7 +49,12 @@ export const processChannelDeliveryJob = {
           const delivery = await loadDelivery(tx, channelId, deliveryId);
           if (delivery && delivery.processed_at === null) rows.push(delivery);
         }
-        await processStoredDeliveries(ctx, tx, rows.map((row) => ({ row })), ({ row }, read) => processStoredDelivery(ctx, tx, row, undefined, read));
+        await processStoredDeliveries(
+          ctx,
+          tx,
+          rows.map((row) => ({ row })),
+          ({ row }, read) => processStoredDelivery(ctx, tx, row, undefined, read),
+        );
       },
     }),
 };
@@ -54,12 +64,20 @@ export const processChannelDeliveryJob = {
  * processed as it arrives), and marks it processed with its outcome. Throws what the job would retry or
  * dead-letter: PermanentError for a payload that can never succeed.
  */
-export async function processStoredDelivery(ctx: AppContext, tx: Db, delivery: StoredDelivery, parsed?: ParsedJson, read?: ChannelMessage): Promise<void> {
+export async function processStoredDelivery(
+  ctx: AppContext,
+  tx: Db,
+  delivery: StoredDelivery,
+  parsed?: ParsedJson,
+  read?: ChannelMessage,
+): Promise<void> {
   const { channel_id: channelId, delivery_id: deliveryId } = delivery;
   const scoped: AppContext = { ...ctx, store: scopeToTransaction(ctx.store, tx) };
   const channel = await findChannel(tx, channelId);
   // `read`: what the caller already read of it with this channel (the intake's batch), not read again.
-  const outcome = await permanentIfInvalid(() => apply(scoped, channel!, read ?? readStoredDelivery(ctx, channel, delivery, parsed)));
+  const outcome = await permanentIfInvalid(() =>
+    apply(scoped, channel!, read ?? readStoredDelivery(ctx, channel, delivery, parsed)),
+  );
   await markDeliveryProcessed(tx, channelId, deliveryId, outcome, ctx.clock.now().getTime());
 }
 
@@ -83,7 +101,8 @@ export async function processStoredDeliveries(
   alone: (item: DeliveryToTakeIn, read: ChannelMessage | undefined) => Promise<void>,
 ): Promise<void> {
   const channels = new Map<string, ChannelRecord | null>();
-  for (const { row } of items) if (!channels.has(row.channel_id)) channels.set(row.channel_id, await findChannel(tx, row.channel_id));
+  for (const { row } of items)
+    if (!channels.has(row.channel_id)) channels.set(row.channel_id, await findChannel(tx, row.channel_id));
   const newOrders: { index: number; order: OrderToTake }[] = [];
   const later: number[] = [];
   const messages = new Map<number, ChannelMessage>();
@@ -95,7 +114,13 @@ export async function processStoredDeliveries(
     if (order) newOrders.push({ index: i, order });
     else later.push(i);
   });
-  const taken = newOrders.length ? await takeOrdersIn(tx, ctx, newOrders.map((n) => n.order)) : [];
+  const taken = newOrders.length
+    ? await takeOrdersIn(
+        tx,
+        ctx,
+        newOrders.map((n) => n.order),
+      )
+    : [];
   const outcomes = new Map<string, { deliveryId: string; outcome: string }[]>();
   taken.forEach((result, n) => {
     const { index } = newOrders[n]!;
@@ -112,7 +137,11 @@ export async function processStoredDeliveries(
 }
 
 /** What the delivery says, or null if it does not read: the one-by-one path reads it again, to name the fault. */
-function readQuietly(ctx: AppContext, channel: ChannelRecord, { row, parsed }: DeliveryToTakeIn): ChannelMessage | null {
+function readQuietly(
+  ctx: AppContext,
+  channel: ChannelRecord,
+  { row, parsed }: DeliveryToTakeIn,
+): ChannelMessage | null {
   try {
     return readStoredDelivery(ctx, channel, row, parsed);
   } catch {
@@ -125,7 +154,12 @@ function readQuietly(ctx: AppContext, channel: ChannelRecord, { row, parsed }: D
  * Throws PermanentError for what can never be read: an unknown channel, a payload that is not what the channel
  * documents (naming the field).
  */
-function readStoredDelivery(ctx: AppContext, channel: ChannelRecord | null, delivery: Pick<StoredDelivery, 'channel_id' | 'topic' | 'payload'>, parsed?: ParsedJson): ChannelMessage {
+function readStoredDelivery(
+  ctx: AppContext,
+  channel: ChannelRecord | null,
+  delivery: Pick<StoredDelivery, 'channel_id' | 'topic' | 'payload'>,
+  parsed?: ParsedJson,
+): ChannelMessage {
   const channelId = delivery.channel_id as ChannelId;
   const webhook = channel ? ctx.channels.get(channel.kind)?.webhook : undefined;
   const payload = parseWebhookJson(delivery.payload, parsed);
@@ -147,7 +181,12 @@ function newOrderToTake(message: ChannelMessage, channel: ChannelRecord): OrderT
   return { incoming, options: takeOptions(channel, sourceUpdatedAt, awaitingPayment, hold) };
 }
 
-function takeOptions(channel: ChannelRecord, sourceUpdatedAt: Date, awaitingPayment: boolean, hold: string | undefined): TakeOrderOptions {
+function takeOptions(
+  channel: ChannelRecord,
+  sourceUpdatedAt: Date,
+  awaitingPayment: boolean,
+  hold: string | undefined,
+): TakeOrderOptions {
   return { unknownSkus: 'hold', sourceUpdatedAt, awaitingPayment, channel, ...(hold && { hold }) };
 }
 
@@ -180,7 +219,9 @@ async function apply(ctx: AppContext, channel: ChannelRecord, message: ChannelMe
   const { incoming, sourceUpdatedAt, cancelled, awaitingPayment, hold } = message;
   if (cancelled) {
     const existing = await findOrderIdByExternalId(ctx.store.db, incoming.channelId, incoming.externalId);
-    return existing ? applyChannelUpdate(ctx, existing, message) : 'ignored: cancelled before Waybill took it in';
+    return existing
+      ? applyChannelUpdate(ctx, existing, message)
+      : 'ignored: cancelled before Waybill took it in';
   }
   // take-order looks for the order first: one it already has is an update (two versions of a new order may also race).
   const taken = await takeOrder(ctx, incoming, takeOptions(channel, sourceUpdatedAt, awaitingPayment, hold));

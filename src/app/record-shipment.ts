@@ -26,7 +26,12 @@ export type RecordShipmentResult = { kind: 'created' | 'duplicate'; shipmentId: 
  * the order's state (fulfilled once every live line has shipped), the timeline, and the job that tells the
  * channel. The same tracking number reported again for the PO is recognised and changes nothing.
  */
-export async function recordShipment(ctx: AppContext, supplierId: string, poNumber: string, report: ShipmentReport): Promise<RecordShipmentResult> {
+export async function recordShipment(
+  ctx: AppContext,
+  supplierId: string,
+  poNumber: string,
+  report: ShipmentReport,
+): Promise<RecordShipmentResult> {
   return ctx.store.transact(async (tx) => {
     const lock = ctx.store.caps.rowLocks;
     const [po] = await loadPurchaseOrders(tx, { poNumber, supplierId }, lock);
@@ -46,7 +51,9 @@ export async function recordShipment(ctx: AppContext, supplierId: string, poNumb
     const shipmentId = ctx.ids.next('shp') as ShipmentId;
     await savePurchaseOrder(tx, { ...po, state: decision.state, lines: decision.lines }, now);
     const byOrderLine = new Map(decision.lines.map((l) => [l.orderLineNumber, l]));
-    const touched = report.lines.map((s) => po.lines.find((l) => l.lineNumber === s.lineNumber)!.orderLineNumber);
+    const touched = report.lines.map(
+      (s) => po.lines.find((l) => l.lineNumber === s.lineNumber)!.orderLineNumber,
+    );
     const lines = order.lines.map((l) => {
       const poLine = byOrderLine.get(l.lineNumber);
       if (!poLine || !touched.includes(l.lineNumber)) return l;
@@ -58,7 +65,13 @@ export async function recordShipment(ctx: AppContext, supplierId: string, poNumb
 
     const shipmentLines = report.lines.map((s) => {
       const poLine = po.lines.find((l) => l.lineNumber === s.lineNumber)!;
-      return { shipment_id: shipmentId, po_line_number: s.lineNumber, order_line_number: poLine.orderLineNumber, sku: poLine.sku, quantity: s.quantity };
+      return {
+        shipment_id: shipmentId,
+        po_line_number: s.lineNumber,
+        order_line_number: poLine.orderLineNumber,
+        sku: poLine.sku,
+        quantity: s.quantity,
+      };
     });
     await tx
       .insertInto('shipments')
@@ -77,12 +90,43 @@ export async function recordShipment(ctx: AppContext, supplierId: string, poNumb
     await tx.insertInto('shipment_lines').values(shipmentLines).execute();
     // In SKU order, like reservations, so concurrent writers lock stock rows in one order (no deadlock).
     for (const line of [...shipmentLines].sort((a, b) => a.sku.localeCompare(b.sku))) {
-      await consumeReservation(tx, { orderId: order.id, lineNumber: line.order_line_number, sku: line.sku, supplierId: po.supplierId, quantity: line.quantity }, now.getTime());
+      await consumeReservation(
+        tx,
+        {
+          orderId: order.id,
+          lineNumber: line.order_line_number,
+          sku: line.sku,
+          supplierId: po.supplierId,
+          quantity: line.quantity,
+        },
+        now.getTime(),
+      );
     }
     await ctx.queue.add(tx, notifyChannelJob, [{ shipmentId }]);
     await recordEvents(tx, now, [
-      { orderId: order.id, subjectType: 'shipment', subjectId: shipmentId, type: 'shipment.created', data: { poNumber, carrier: report.carrier, trackingNumber: report.trackingNumber, lines: report.lines } },
-      ...(state !== order.state ? [{ orderId: order.id, subjectType: 'order' as const, subjectId: order.id, type: `order.${state}`, data: { from: order.state } }] : []),
+      {
+        orderId: order.id,
+        subjectType: 'shipment',
+        subjectId: shipmentId,
+        type: 'shipment.created',
+        data: {
+          poNumber,
+          carrier: report.carrier,
+          trackingNumber: report.trackingNumber,
+          lines: report.lines,
+        },
+      },
+      ...(state !== order.state
+        ? [
+            {
+              orderId: order.id,
+              subjectType: 'order' as const,
+              subjectId: order.id,
+              type: `order.${state}`,
+              data: { from: order.state },
+            },
+          ]
+        : []),
     ]);
     return { kind: 'created', shipmentId };
   });
@@ -90,11 +134,24 @@ export async function recordShipment(ctx: AppContext, supplierId: string, poNumb
 
 /** When the order's latest shipment was recorded (0 if none). */
 async function lastShipmentAt(tx: Db, orderId: string): Promise<number> {
-  const row = await tx.selectFrom('shipments').select((eb) => eb.fn.max<number | null>('created_at').as('at')).where('order_id', '=', orderId).executeTakeFirst();
+  const row = await tx
+    .selectFrom('shipments')
+    .select((eb) => eb.fn.max<number | null>('created_at').as('at'))
+    .where('order_id', '=', orderId)
+    .executeTakeFirst();
   return Number(row?.at ?? 0);
 }
 
-async function findShipment(tx: Db, purchaseOrderId: string, trackingNumber: string): Promise<ShipmentId | null> {
-  const row = await tx.selectFrom('shipments').select('id').where('purchase_order_id', '=', purchaseOrderId).where('tracking_number', '=', trackingNumber).executeTakeFirst();
+async function findShipment(
+  tx: Db,
+  purchaseOrderId: string,
+  trackingNumber: string,
+): Promise<ShipmentId | null> {
+  const row = await tx
+    .selectFrom('shipments')
+    .select('id')
+    .where('purchase_order_id', '=', purchaseOrderId)
+    .where('tracking_number', '=', trackingNumber)
+    .executeTakeFirst();
   return (row?.id as ShipmentId | undefined) ?? null;
 }

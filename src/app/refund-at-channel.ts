@@ -36,21 +36,49 @@ export const refundAtChannelJob = {
         const opened = await openSalesChannel(ctx, order.channelId);
         if (!opened) throw new PermanentError(`channel ${order.channelId} does not exist`);
         const lines = refundLines(order, lineNumbers, await refundedLineUnits(ctx.store.db, order.id));
-        const amount = money(lines.reduce((n, l) => n + l.share.total.amount, 0), order.currency);
+        const amount = money(
+          lines.reduce((n, l) => n + l.share.total.amount, 0),
+          order.currency,
+        );
         const now = ctx.clock.now();
-        const data = { channelId: order.channelId, refundId, amount, lines: lines.map(({ lineNumber, sku, quantity }) => ({ lineNumber, sku, quantity })), reason };
+        const data = {
+          channelId: order.channelId,
+          refundId,
+          amount,
+          lines: lines.map(({ lineNumber, sku, quantity }) => ({ lineNumber, sku, quantity })),
+          reason,
+        };
         if (!opened.sales.refund) {
-          return { commit: (tx) => recordEvents(tx, now, [{ orderId, subjectType: 'order', subjectId: orderId, type: 'channel.refund_owed', data }]) };
+          return {
+            commit: (tx) =>
+              recordEvents(tx, now, [
+                { orderId, subjectType: 'order', subjectId: orderId, type: 'channel.refund_owed', data },
+              ]),
+          };
         }
-        await opened.sales.refund({ refundId, orderId, externalId: order.externalId, reason, lines, amount, notifyCustomer: true }, { signal: job.signal, now });
+        await opened.sales.refund(
+          { refundId, orderId, externalId: order.externalId, reason, lines, amount, notifyCustomer: true },
+          { signal: job.signal, now },
+        );
         return {
           commit: async (tx) => {
             await tx
               .insertInto('channel_refunds')
-              .values({ channel_id: order.channelId, refund_id: refundId, order_id: orderId, origin: 'waybill', amount: amount.amount, currency: amount.currency, lines: JSON.stringify(data.lines), created_at: now.getTime() })
+              .values({
+                channel_id: order.channelId,
+                refund_id: refundId,
+                order_id: orderId,
+                origin: 'waybill',
+                amount: amount.amount,
+                currency: amount.currency,
+                lines: JSON.stringify(data.lines),
+                created_at: now.getTime(),
+              })
               .onConflict((oc) => oc.doNothing())
               .execute();
-            await recordEvents(tx, now, [{ orderId, subjectType: 'order', subjectId: orderId, type: 'channel.refunded', data }]);
+            await recordEvents(tx, now, [
+              { orderId, subjectType: 'order', subjectId: orderId, type: 'channel.refunded', data },
+            ]);
           },
         };
       },
@@ -61,29 +89,48 @@ export const refundAtChannelJob = {
  * Queues the refund of the lines cancelled for want of stock, once the order is paid (at intake, or when the payment
  * arrives). One refund per order: its id is derived from the order, so queuing it twice is one job.
  */
-export async function queueStockRefund(ctx: AppContext, tx: Db, order: Pick<Order, 'id' | 'lines' | 'currency'>): Promise<void> {
+export async function queueStockRefund(
+  ctx: AppContext,
+  tx: Db,
+  order: Pick<Order, 'id' | 'lines' | 'currency'>,
+): Promise<void> {
   const short = order.lines.filter((l) => l.state === 'cancelled' && l.cancelReason === 'stock');
   if (short.length === 0) return;
   const refundId = `rf_${order.id.replace(/^ord_/, '')}_stock`;
   const skus = [...new Set(short.map((l) => l.sku))].join(', ');
-  const payload: RefundJob = { orderId: order.id, refundId, lineNumbers: short.map((l) => l.lineNumber), reason: `Out of stock: ${skus}. These items will not be sent; they are refunded.` };
+  const payload: RefundJob = {
+    orderId: order.id,
+    refundId,
+    lineNumbers: short.map((l) => l.lineNumber),
+    reason: `Out of stock: ${skus}. These items will not be sent; they are refunded.`,
+  };
   await ctx.queue.add(tx, refundAtChannelJob, [payload]);
 }
-
 
 /**
  * The whole remaining quantity of each line, and what the customer paid for those units: the line's charge after
  * discounts, pro rata per unit after the units refunded before (the last unit takes the remainder, so a line
  * refunded in parts still comes to exactly what was charged for it).
  */
-function refundLines(order: Order, lineNumbers: readonly number[], refunded: ReadonlyMap<number, number>): RefundNotice['lines'] {
+function refundLines(
+  order: Order,
+  lineNumbers: readonly number[],
+  refunded: ReadonlyMap<number, number>,
+): RefundNotice['lines'] {
   return order.lines
     .filter((l) => lineNumbers.includes(l.lineNumber))
     .flatMap((l) => {
       const alreadyRefunded = Math.min(refunded.get(l.lineNumber) ?? 0, l.quantity);
       const units = l.quantity - alreadyRefunded;
       if (units === 0) return [];
-      const share = refundShare(l.charges, { quantity: l.quantity, alreadyRefunded, units, taxesIncluded: order.charges.taxesIncluded });
-      return [{ lineNumber: l.lineNumber, channelLineId: l.channelLineId, sku: l.sku, quantity: units, share }];
+      const share = refundShare(l.charges, {
+        quantity: l.quantity,
+        alreadyRefunded,
+        units,
+        taxesIncluded: order.charges.taxesIncluded,
+      });
+      return [
+        { lineNumber: l.lineNumber, channelLineId: l.channelLineId, sku: l.sku, quantity: units, share },
+      ];
     });
 }

@@ -1,6 +1,11 @@
 import type { LineRoute } from '../domain/routing.ts';
 import { canReserve, type BackorderPolicy } from '../domain/stock.ts';
-import { addReserved, lockReservableLevels, type NewReservation, type ReservableLevel } from '../store/stock.repo.ts';
+import {
+  addReserved,
+  lockReservableLevels,
+  type NewReservation,
+  type ReservableLevel,
+} from '../store/stock.repo.ts';
 import type { Db } from '../store/schema.ts';
 
 /** What became of a routed line's stock: held for it, or short (then the channel's policy decides). */
@@ -24,12 +29,23 @@ export interface ReservedStock {
  * order, so two batches cannot deadlock) and what was held is written once per SKU. The caller records `held` once
  * the order rows exist.
  */
-export async function reserveStock(tx: Db, lock: boolean, orders: readonly OrderToReserve[], now: number): Promise<ReservedStock[]> {
+export async function reserveStock(
+  tx: Db,
+  lock: boolean,
+  orders: readonly OrderToReserve[],
+  now: number,
+): Promise<ReservedStock[]> {
   const routedLines = orders.map(({ lines, routes }) => {
     const routed = new Set(routes.filter((r) => r.kind === 'routed').map((r) => r.lineNumber));
-    return lines.filter((l) => routed.has(l.lineNumber)).sort((a, b) => a.sku.localeCompare(b.sku) || a.lineNumber - b.lineNumber);
+    return lines
+      .filter((l) => routed.has(l.lineNumber))
+      .sort((a, b) => a.sku.localeCompare(b.sku) || a.lineNumber - b.lineNumber);
   });
-  const levels = await lockReservableLevels(tx, routedLines.flat().map((l) => l.sku), lock);
+  const levels = await lockReservableLevels(
+    tx,
+    routedLines.flat().map((l) => l.sku),
+    lock,
+  );
   const added = new Map<string, { level: ReservableLevel; units: number }>();
   const results = orders.map(({ order }, i) => {
     const outcomes = new Map<number, StockOutcome>();
@@ -37,9 +53,18 @@ export async function reserveStock(tx: Db, lock: boolean, orders: readonly Order
     for (const line of routedLines[i]!) {
       const level = levels.get(line.sku);
       const reserved = level !== undefined && canReserve(level, line.quantity);
-      outcomes.set(line.lineNumber, reserved ? 'reserved' : order.policy === 'accept' ? 'backordered' : 'cancelled');
+      outcomes.set(
+        line.lineNumber,
+        reserved ? 'reserved' : order.policy === 'accept' ? 'backordered' : 'cancelled',
+      );
       if (!reserved) continue;
-      held.push({ orderId: order.orderId, lineNumber: line.lineNumber, sku: line.sku, channelId: order.channelId, quantity: line.quantity });
+      held.push({
+        orderId: order.orderId,
+        lineNumber: line.lineNumber,
+        sku: line.sku,
+        channelId: order.channelId,
+        quantity: line.quantity,
+      });
       const change = added.get(line.sku) ?? { level: { ...level }, units: 0 };
       change.units += line.quantity;
       added.set(line.sku, change);
@@ -47,6 +72,12 @@ export async function reserveStock(tx: Db, lock: boolean, orders: readonly Order
     }
     return { outcomes, held };
   });
-  await addReserved(tx, [...added].sort(([a], [b]) => a.localeCompare(b)).map(([sku, c]) => ({ sku, level: c.level, units: c.units })), now);
+  await addReserved(
+    tx,
+    [...added]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([sku, c]) => ({ sku, level: c.level, units: c.units })),
+    now,
+  );
   return results;
 }

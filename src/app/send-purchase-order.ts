@@ -1,6 +1,14 @@
 import { purchaseOrderMachine } from '../domain/purchase-order.machine.ts';
 import { defineJob, jobKind, PermanentError, type JobSuccess } from '../jobs/job.ts';
-import { flagOverdueAcknowledgements, loadPurchaseOrderHead, loadPurchaseOrderHeads, loadPurchaseOrdersToSend, markPurchaseOrdersSent, savePurchaseOrder, type PurchaseOrder } from '../store/purchase-orders.repo.ts';
+import {
+  flagOverdueAcknowledgements,
+  loadPurchaseOrderHead,
+  loadPurchaseOrderHeads,
+  loadPurchaseOrdersToSend,
+  markPurchaseOrdersSent,
+  savePurchaseOrder,
+  type PurchaseOrder,
+} from '../store/purchase-orders.repo.ts';
 import type { Db } from '../store/schema.ts';
 import type { PurchaseOrderMessage } from '../connectors/suppliers/supplier-transport.ts';
 import type { AppContext } from './context.ts';
@@ -38,7 +46,10 @@ export const sendPurchaseOrderJob = {
   bind: (ctx: AppContext) => {
     const transports = new SupplierTransports(ctx);
     // The jobs of one claim start together: their POs are read together, each still after its job was claimed.
-    const toSend = coalescedReads((ids: readonly string[]) => loadPurchaseOrdersToSend(ctx.store.db, ids), ROWS_PER_STATEMENT);
+    const toSend = coalescedReads(
+      (ids: readonly string[]) => loadPurchaseOrdersToSend(ctx.store.db, ids),
+      ROWS_PER_STATEMENT,
+    );
     return defineJob<PoJob, SentPurchaseOrder>({
       kind: sendPurchaseOrderJob.kind,
       maxAttempts: 8,
@@ -49,13 +60,18 @@ export const sendPurchaseOrderJob = {
         if (!found) throw new PermanentError(`purchase order ${purchaseOrderId} does not exist`);
         if (found.purchaseOrder.state === 'cancelled') return;
         const { purchaseOrder: po, recipient, supplier, brand } = found;
-        if (!recipient || !supplier) throw new PermanentError(`order or supplier of ${po.poNumber} is missing`);
-        await transports.open(supplier).send(messageOf(po, recipient, brand), { signal: job.signal, now: ctx.clock.now() });
+        if (!recipient || !supplier)
+          throw new PermanentError(`order or supplier of ${po.poNumber} is missing`);
+        await transports
+          .open(supplier)
+          .send(messageOf(po, recipient, brand), { signal: job.signal, now: ctx.clock.now() });
         return { record: { purchaseOrderId: po.id, attempt: job.attempt } };
       },
       commitAll: (tx, sent) => markSent(ctx, tx, sent),
-      onDead: (tx, { purchaseOrderId }, error) => moveIfAllowed(ctx, tx, purchaseOrderId, 'send_failed', 'purchase_order.send_failed', { error }),
-      onReplay: (tx, { purchaseOrderId }) => moveIfAllowed(ctx, tx, purchaseOrderId, 'pending', 'purchase_order.send_replayed', {}),
+      onDead: (tx, { purchaseOrderId }, error) =>
+        moveIfAllowed(ctx, tx, purchaseOrderId, 'send_failed', 'purchase_order.send_failed', { error }),
+      onReplay: (tx, { purchaseOrderId }) =>
+        moveIfAllowed(ctx, tx, purchaseOrderId, 'pending', 'purchase_order.send_replayed', {}),
     });
   },
 };
@@ -85,7 +101,13 @@ export const ackSweepJob = {
           await recordEvents(
             tx,
             now,
-            overdue.map((po) => ({ orderId: po.orderId, subjectType: 'purchase_order', subjectId: po.id, type: 'purchase_order.ack_overdue', data: { poNumber: po.poNumber, dueAt: new Date(po.ackDueAt) } })),
+            overdue.map((po) => ({
+              orderId: po.orderId,
+              subjectType: 'purchase_order',
+              subjectId: po.id,
+              type: 'purchase_order.ack_overdue',
+              data: { poNumber: po.poNumber, dueAt: new Date(po.ackDueAt) },
+            })),
           );
           if (overdue.length === ACK_SWEEP_PAGE) success.rerunAt = now;
         };
@@ -100,15 +122,28 @@ export async function ensureAckSweep(ctx: AppContext, tx: Db): Promise<void> {
 }
 
 /** The PO as it leaves: blind, in the retailer's name, shipped to the order's customer. */
-function messageOf(po: PurchaseOrder, recipient: Pick<Order, 'customer' | 'shippingAddress'>, brand: string | null): PurchaseOrderMessage {
+function messageOf(
+  po: PurchaseOrder,
+  recipient: Pick<Order, 'customer' | 'shippingAddress'>,
+  brand: string | null,
+): PurchaseOrderMessage {
   return {
     poNumber: po.poNumber,
     orderId: po.orderId,
     currency: po.currency,
     createdAt: po.createdAt,
-    shipTo: { ...recipient.shippingAddress, phone: recipient.shippingAddress.phone ?? recipient.customer.phone },
+    shipTo: {
+      ...recipient.shippingAddress,
+      phone: recipient.shippingAddress.phone ?? recipient.customer.phone,
+    },
     brand: brand ?? 'Waybill',
-    lines: po.lines.map((l) => ({ lineNumber: l.lineNumber, supplierSku: l.supplierSku, sku: l.sku, quantity: l.quantity, unitCost: l.unitCost.amount })),
+    lines: po.lines.map((l) => ({
+      lineNumber: l.lineNumber,
+      supplierSku: l.supplierSku,
+      sku: l.sku,
+      quantity: l.quantity,
+      unitCost: l.unitCost.amount,
+    })),
   };
 }
 
@@ -118,18 +153,46 @@ async function markSent(ctx: AppContext, tx: Db, sent: readonly SentPurchaseOrde
   const attempts = new Map(sent.map((s) => [s.purchaseOrderId, s.attempt]));
   const heads = await loadPurchaseOrderHeads(tx, [...attempts.keys()], ctx.store.caps.rowLocks);
   // The supplier may already have acknowledged (its answer overtook ours): then only the send time is new.
-  await markPurchaseOrdersSent(tx, heads.map((po) => ({ id: po.id, state: purchaseOrderMachine.canMove(po.state, 'sent') ? 'sent' : po.state })), now);
+  await markPurchaseOrdersSent(
+    tx,
+    heads.map((po) => ({
+      id: po.id,
+      state: purchaseOrderMachine.canMove(po.state, 'sent') ? 'sent' : po.state,
+    })),
+    now,
+  );
   await recordEvents(
     tx,
     now,
-    heads.map((po) => ({ orderId: po.orderId, subjectType: 'purchase_order', subjectId: po.id, type: 'purchase_order.sent', data: { poNumber: po.poNumber, attempt: attempts.get(po.id) } })),
+    heads.map((po) => ({
+      orderId: po.orderId,
+      subjectType: 'purchase_order',
+      subjectId: po.id,
+      type: 'purchase_order.sent',
+      data: { poNumber: po.poNumber, attempt: attempts.get(po.id) },
+    })),
   );
 }
 
-async function moveIfAllowed(ctx: AppContext, tx: Db, purchaseOrderId: string, to: 'send_failed' | 'pending', type: string, data: object): Promise<void> {
+async function moveIfAllowed(
+  ctx: AppContext,
+  tx: Db,
+  purchaseOrderId: string,
+  to: 'send_failed' | 'pending',
+  type: string,
+  data: object,
+): Promise<void> {
   const po = await loadPurchaseOrderHead(tx, purchaseOrderId, ctx.store.caps.rowLocks);
   if (!po || !purchaseOrderMachine.canMove(po.state, to)) return;
   const now = ctx.clock.now();
   await savePurchaseOrder(tx, { id: po.id, state: to }, now);
-  await recordEvents(tx, now, [{ orderId: po.orderId, subjectType: 'purchase_order', subjectId: po.id, type, data: { poNumber: po.poNumber, ...data } }]);
+  await recordEvents(tx, now, [
+    {
+      orderId: po.orderId,
+      subjectType: 'purchase_order',
+      subjectId: po.id,
+      type,
+      data: { poNumber: po.poNumber, ...data },
+    },
+  ]);
 }

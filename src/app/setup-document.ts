@@ -15,28 +15,42 @@ const backorderPolicy = z.enum(BACKORDER_POLICIES).default('accept');
  * it (rounded down). Without one the channel is told everything. Reservations still take from the one pool.
  */
 const allocation = z
-  .strictObject({ cap: z.number().int().nonnegative().optional(), sharePercent: z.number().int().min(0).max(100).optional() })
-  .refine((a) => (a.cap === undefined) !== (a.sharePercent === undefined), { message: 'give either cap or sharePercent', path: ['cap'] })
+  .strictObject({
+    cap: z.number().int().nonnegative().optional(),
+    sharePercent: z.number().int().min(0).max(100).optional(),
+  })
+  .refine((a) => (a.cap === undefined) !== (a.sharePercent === undefined), {
+    message: 'give either cap or sharePercent',
+    path: ['cap'],
+  })
   .optional();
 
 /** Waybill's own fields of every channel; the rest of an entry is its kind's settings and secrets. */
 const channelFields = { id, backorderPolicy, allocation, name: z.string().min(1), currency: currencyCode };
 
 /** A channel of the setup document, whatever its kind: Waybill's fields, and the kind's own (split by its adapter). */
-export type ChannelEntry = z.output<z.ZodObject<typeof channelFields>> & { kind: string; readonly [field: string]: unknown };
+export type ChannelEntry = z.output<z.ZodObject<typeof channelFields>> & {
+  kind: string;
+  readonly [field: string]: unknown;
+};
 /** A supplier's transport entry: its kind, and the kind's settings and secrets. */
 export type TransportEntry = { kind: string; readonly [field: string]: unknown };
 
 /** An entry of one adapter: its `kind`, the fields around it, its settings and secrets side by side, its own rules. */
 function adapterEntry<Shape extends z.ZodRawShape>(kind: string, around: Shape, setup: SetupFields) {
-  return z.strictObject({ ...around, kind: z.literal(kind), ...setup.config.shape, ...setup.secrets.shape }).superRefine((entry, ctx) => {
-    const problem = setup.check?.(entry);
-    if (problem) ctx.addIssue({ code: 'custom', path: [problem.field], message: problem.message });
-  });
+  return z
+    .strictObject({ ...around, kind: z.literal(kind), ...setup.config.shape, ...setup.secrets.shape })
+    .superRefine((entry, ctx) => {
+      const problem = setup.check?.(entry);
+      if (problem) ctx.addIssue({ code: 'custom', path: [problem.field], message: problem.message });
+    });
 }
 
 /** One entry per kind the registry knows, told apart by `kind`. */
-function kindUnion<Shape extends z.ZodRawShape>(kinds: readonly { kind: string; setup: SetupFields }[], around: Shape) {
+function kindUnion<Shape extends z.ZodRawShape>(
+  kinds: readonly { kind: string; setup: SetupFields }[],
+  around: Shape,
+) {
   const [first, ...rest] = kinds.map((k) => adapterEntry(k.kind, around, k.setup));
   if (!first) throw new Error('a registry without a single kind');
   return z.discriminatedUnion('kind', [first, ...rest]);
@@ -49,7 +63,11 @@ function supplierEntry(transports: TransportKinds) {
     name: z.string().min(1),
     currency: currencyCode,
     apiToken: z.string().min(24, 'must be at least 24 characters').optional(),
-    ackWithinMinutes: z.number().int().positive().default(24 * 60),
+    ackWithinMinutes: z
+      .number()
+      .int()
+      .positive()
+      .default(24 * 60),
     /** Units held back from what this supplier reports: its feeds are late and optimistic. */
     safetyBuffer: z.number().int().nonnegative().default(0),
     transport,
@@ -73,7 +91,10 @@ const price = z
     currency: currencyCode,
     compareAtAmount: z.number().int().positive().optional(),
   })
-  .refine((p) => p.compareAtAmount === undefined || p.compareAtAmount > p.amount, { message: 'must be more than amount', path: ['compareAtAmount'] });
+  .refine((p) => p.compareAtAmount === undefined || p.compareAtAmount > p.amount, {
+    message: 'must be more than amount',
+    path: ['compareAtAmount'],
+  });
 
 const product = z.strictObject({
   sku: z.string().min(1).max(64),
@@ -119,7 +140,9 @@ export function interpolateEnv(value: unknown, env: NodeJS.ProcessEnv, path = ''
   }
   if (Array.isArray(value)) return value.map((v, i) => interpolateEnv(v, env, `${path}[${i}]`));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolateEnv(v, env, path ? `${path}.${k}` : k)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, interpolateEnv(v, env, path ? `${path}.${k}` : k)]),
+    );
   }
   return value;
 }

@@ -19,11 +19,16 @@ export class SupplierTransports {
 
   open(supplier: SupplierRecord): SupplierTransport {
     const adapter = this.ctx.transports.get(supplier.transportKind);
-    if (!adapter) throw new PermanentError(`supplier ${supplier.id} uses unknown transport ${supplier.transportKind}`);
+    if (!adapter)
+      throw new PermanentError(`supplier ${supplier.id} uses unknown transport ${supplier.transportKind}`);
     const key = `${supplier.id}\n${supplier.transportKind}\n${JSON.stringify(supplier.transportConfig)}\n${supplier.sealedSecrets ?? ''}`;
     let transport = this.#opened.get(key);
     if (!transport) {
-      transport = adapter.open(supplier.id, supplier.transportConfig, supplier.sealedSecrets ? this.ctx.secrets.open(supplier.sealedSecrets) : {});
+      transport = adapter.open(
+        supplier.id,
+        supplier.transportConfig,
+        supplier.sealedSecrets ? this.ctx.secrets.open(supplier.sealedSecrets) : {},
+      );
       if (this.#opened.size >= OPENED_LIMIT) this.#opened.clear();
       this.#opened.set(key, transport);
     }

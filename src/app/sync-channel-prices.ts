@@ -39,7 +39,11 @@ export const syncChannelPricesJob = {
         const batch = sales.maxPriceBatch ?? 100;
         const skipped: SkippedStock[] = [];
         for (let i = 0; i < pending.length; i += batch) {
-          const outcome = await sales.pushPrices!(pending.slice(i, i + batch), { signal: job.signal, now, batchKey: `${channelId}:prices:${job.jobId}:${i}` });
+          const outcome = await sales.pushPrices!(pending.slice(i, i + batch), {
+            signal: job.signal,
+            now,
+            batchKey: `${channelId}:prices:${job.jobId}:${i}`,
+          });
           if (outcome) skipped.push(...outcome.skipped);
         }
         const refused = new Set(skipped.map((s) => s.sku));
@@ -47,13 +51,33 @@ export const syncChannelPricesJob = {
         return {
           commit: async (tx) => {
             for (const p of told) {
-              await tx.updateTable('channel_prices').set({ told: toldText(p.price.amount, p.compareAtPrice?.amount ?? null) }).where('channel_id', '=', channelId).where('sku', '=', p.sku).execute();
+              await tx
+                .updateTable('channel_prices')
+                .set({ told: toldText(p.price.amount, p.compareAtPrice?.amount ?? null) })
+                .where('channel_id', '=', channelId)
+                .where('sku', '=', p.sku)
+                .execute();
             }
             const events = [];
-            if (told.length) events.push({ orderId: null, subjectType: 'job' as const, subjectId: channelId, type: 'prices.synced', data: { channelId, sent: told.length } });
-            if (skipped.length) events.push({ orderId: null, subjectType: 'job' as const, subjectId: channelId, type: 'prices.skipped', data: { channelId, skipped } });
+            if (told.length)
+              events.push({
+                orderId: null,
+                subjectType: 'job' as const,
+                subjectId: channelId,
+                type: 'prices.synced',
+                data: { channelId, sent: told.length },
+              });
+            if (skipped.length)
+              events.push({
+                orderId: null,
+                subjectType: 'job' as const,
+                subjectId: channelId,
+                type: 'prices.skipped',
+                data: { channelId, skipped },
+              });
             await recordEvents(tx, now, events);
-            if (pending.length === PRICES_PER_RUN) await queuePriceSync(ctx, tx, [channelId], now.getTime() + 1);
+            if (pending.length === PRICES_PER_RUN)
+              await queuePriceSync(ctx, tx, [channelId], now.getTime() + 1);
           },
         };
       },
@@ -61,7 +85,12 @@ export const syncChannelPricesJob = {
 };
 
 /** Queues one price sync for each of these channels (a fresh key each time: a finished sync does not block the next). */
-export async function queuePriceSync(ctx: AppContext, tx: Db, channelIds: readonly string[], now: number): Promise<void> {
+export async function queuePriceSync(
+  ctx: AppContext,
+  tx: Db,
+  channelIds: readonly string[],
+  now: number,
+): Promise<void> {
   if (channelIds.length === 0) return;
   await ctx.queue.add(
     tx,
@@ -81,7 +110,11 @@ async function untold(db: Db, channelId: string): Promise<PriceUpdate[]> {
     .orderBy('sku')
     .limit(PRICES_PER_RUN)
     .execute();
-  return rows.map((r) => ({ sku: r.sku, price: money(r.amount, r.currency), compareAtPrice: r.compare_at_amount === null ? null : money(r.compare_at_amount, r.currency) }));
+  return rows.map((r) => ({
+    sku: r.sku,
+    price: money(r.amount, r.currency),
+    compareAtPrice: r.compare_at_amount === null ? null : money(r.compare_at_amount, r.currency),
+  }));
 }
 
 function toldText(amount: number, compareAt: number | null): string {

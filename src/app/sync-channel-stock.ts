@@ -60,7 +60,11 @@ export const syncChannelStockJob = {
         const channel = await findChannel(ctx.store.db, channelId);
         const adapter = channel ? ctx.channels.get(channel.kind) : undefined;
         if (!channel || !adapter) return;
-        const sales = adapter.open(channel.id, channel.config, channel.sealedSecrets ? ctx.secrets.open(channel.sealedSecrets) : {});
+        const sales = adapter.open(
+          channel.id,
+          channel.config,
+          channel.sealedSecrets ? ctx.secrets.open(channel.sealedSecrets) : {},
+        );
         const rerunAt = new Date(now.getTime() + STOCK_SYNC_INTERVAL_MS);
         if (!sales.pushStock) return { rerunAt: new Date(now.getTime() + 60_000) };
 
@@ -70,9 +74,18 @@ export const syncChannelStockJob = {
         const sent: StockUpdate[] = [];
         const skipped: SkippedStock[] = [];
         // Told with an allocation, a channel's value is not on_hand - reserved: no rows may be left out by it.
-        for await (const levels of changedLevels(ctx.store.db, channelId, since, { toldIsAvailable: channel.allocation === null })) {
+        for await (const levels of changedLevels(ctx.store.db, channelId, since, {
+          toldIsAvailable: channel.allocation === null,
+        })) {
           const updates = toUpdates(levels, channel.allocation);
-          skipped.push(...(await pushInBatches(sales, updates, { signal: job.signal, now, batchKey: `${channelId}:${since}`, first: sent.length }, inFlight)));
+          skipped.push(
+            ...(await pushInBatches(
+              sales,
+              updates,
+              { signal: job.signal, now, batchKey: `${channelId}:${since}`, first: sent.length },
+              inFlight,
+            )),
+          );
           sent.push(...updates);
         }
         // A skipped SKU is not recorded as told, so a later pass (the reconciling one at the latest) tries it again.
@@ -86,11 +99,33 @@ export const syncChannelStockJob = {
             // Locked (PostgreSQL): a settings change commits wholly before this check or waits until this commit is done.
             if ((await syncState(tx, channelId, ctx.store.caps.rowLocks)).settingsAt !== settingsAt) return;
             await recordTold(tx, channelId, told, now.getTime());
-            await tx.updateTable('channels').set({ stock_synced_until: readAt }).where('id', '=', channelId).where('stock_synced_until', '<', readAt).execute();
+            await tx
+              .updateTable('channels')
+              .set({ stock_synced_until: readAt })
+              .where('id', '=', channelId)
+              .where('stock_synced_until', '<', readAt)
+              .execute();
             if (full && told.length) {
-              await recordEvents(tx, now, [{ orderId: null, subjectType: 'job', subjectId: channelId, type: 'stock.reconciled', data: { channelId, corrected: told.length } }]);
+              await recordEvents(tx, now, [
+                {
+                  orderId: null,
+                  subjectType: 'job',
+                  subjectId: channelId,
+                  type: 'stock.reconciled',
+                  data: { channelId, corrected: told.length },
+                },
+              ]);
             }
-            if (skipped.length) await recordEvents(tx, now, [{ orderId: null, subjectType: 'job', subjectId: channelId, type: 'stock.skipped', data: { channelId, skipped } }]);
+            if (skipped.length)
+              await recordEvents(tx, now, [
+                {
+                  orderId: null,
+                  subjectType: 'job',
+                  subjectId: channelId,
+                  type: 'stock.skipped',
+                  data: { channelId, skipped },
+                },
+              ]);
           },
         };
       },
@@ -98,8 +133,15 @@ export const syncChannelStockJob = {
 };
 
 /** How far the channel's sync has read the changes, and when its settings last changed. */
-async function syncState(db: Db, channelId: string, lock = false): Promise<{ watermark: number; settingsAt: number }> {
-  let query = db.selectFrom('channels').select(['stock_synced_until', 'updated_at']).where('id', '=', channelId);
+async function syncState(
+  db: Db,
+  channelId: string,
+  lock = false,
+): Promise<{ watermark: number; settingsAt: number }> {
+  let query = db
+    .selectFrom('channels')
+    .select(['stock_synced_until', 'updated_at'])
+    .where('id', '=', channelId);
   if (lock) query = query.forUpdate();
   const row = await query.executeTakeFirst();
   return { watermark: row?.stock_synced_until ?? 0, settingsAt: row?.updated_at ?? 0 };
@@ -146,7 +188,11 @@ async function pushInBatches(
       const from = next;
       next += size;
       try {
-        const outcome = await sales.pushStock?.(updates.slice(from, from + size), { signal: options.signal, now: options.now, batchKey: `${options.batchKey}:${options.first + from}` });
+        const outcome = await sales.pushStock?.(updates.slice(from, from + size), {
+          signal: options.signal,
+          now: options.now,
+          batchKey: `${options.batchKey}:${options.first + from}`,
+        });
         if (outcome) skipped.push(...outcome.skipped);
       } catch (error) {
         failed = true;
@@ -154,22 +200,39 @@ async function pushInBatches(
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(inFlight, Math.ceil(updates.length / size))) }, lane));
+  await Promise.all(
+    Array.from({ length: Math.max(1, Math.min(inFlight, Math.ceil(updates.length / size))) }, lane),
+  );
   return skipped;
 }
 
-async function recordTold(tx: Db, channelId: string, updates: readonly StockUpdate[], now: number): Promise<void> {
-  for (let i = 0; i < updates.length; i += TOLD_PER_STATEMENT) await recordStockTold(tx, channelId, updates.slice(i, i + TOLD_PER_STATEMENT), now);
+async function recordTold(
+  tx: Db,
+  channelId: string,
+  updates: readonly StockUpdate[],
+  now: number,
+): Promise<void> {
+  for (let i = 0; i < updates.length; i += TOLD_PER_STATEMENT)
+    await recordStockTold(tx, channelId, updates.slice(i, i + TOLD_PER_STATEMENT), now);
 }
 
 /** Makes sure every channel has its recurring stock sync queued (idempotent: one job per channel, by key). */
 export async function ensureStockSync(ctx: AppContext): Promise<void> {
   const channels = await ctx.store.db.selectFrom('channels').select('id').execute();
   if (channels.length === 0) return;
-  await ctx.store.transact((tx) => ctx.queue.add(tx, syncChannelStockJob, channels.map((c) => ({ channelId: c.id }))));
+  await ctx.store.transact((tx) =>
+    ctx.queue.add(
+      tx,
+      syncChannelStockJob,
+      channels.map((c) => ({ channelId: c.id })),
+    ),
+  );
 }
 
 /** True for the first run after each reconcile boundary (runs are a second apart; a late one still crosses it). */
 function crossedReconcileBoundary(now: number): boolean {
-  return Math.floor(now / STOCK_RECONCILE_INTERVAL_MS) !== Math.floor((now - STOCK_SYNC_INTERVAL_MS) / STOCK_RECONCILE_INTERVAL_MS);
+  return (
+    Math.floor(now / STOCK_RECONCILE_INTERVAL_MS) !==
+    Math.floor((now - STOCK_SYNC_INTERVAL_MS) / STOCK_RECONCILE_INTERVAL_MS)
+  );
 }

@@ -19,7 +19,12 @@ import { recordEvents, type TimelineEvent } from '../store/events.repo.ts';
 
 /** A new order comes back with what was decided, so the caller can answer without reading it again. */
 export type TakeOrderResult =
-  | { kind: 'created'; orderId: OrderId; order: Order; purchaseOrders: (PurchaseOrderPlan & { id: string })[] }
+  | {
+      kind: 'created';
+      orderId: OrderId;
+      order: Order;
+      purchaseOrders: (PurchaseOrderPlan & { id: string })[];
+    }
   | { kind: 'duplicate'; orderId: OrderId };
 
 /**
@@ -48,12 +53,18 @@ export interface TakeOrderOptions {
   channel?: ChannelRecord;
 }
 
-export async function takeOrder(ctx: AppContext, incoming: IncomingOrder, options: TakeOrderOptions = {}): Promise<TakeOrderResult> {
+export async function takeOrder(
+  ctx: AppContext,
+  incoming: IncomingOrder,
+  options: TakeOrderOptions = {},
+): Promise<TakeOrderResult> {
   try {
     return await ctx.store.transact(async (tx) => (await takeOrdersIn(tx, ctx, [{ incoming, options }]))[0]!);
   } catch (error) {
     // Two deliveries of one order raced on PostgreSQL: the loser hits the unique key and reports the winner's.
-    const existing = isUniqueViolation(error) ? await findOrderIdByExternalId(ctx.store.db, incoming.channelId, incoming.externalId) : null;
+    const existing = isUniqueViolation(error)
+      ? await findOrderIdByExternalId(ctx.store.db, incoming.channelId, incoming.externalId)
+      : null;
     if (existing) return { kind: 'duplicate', orderId: existing };
     throw error;
   }
@@ -70,19 +81,31 @@ export interface OrderToTake {
  * earlier one first. An order Waybill has already, or one earlier in the batch, comes back as a duplicate. Throws
  * for the whole batch (an unknown SKU where that is bad input, an unknown channel): nothing of it is written.
  */
-export async function takeOrdersIn(tx: Db, ctx: AppContext, batch: readonly OrderToTake[]): Promise<TakeOrderResult[]> {
-  const known = await existingOrders(tx, batch.map((b) => b.incoming));
+export async function takeOrdersIn(
+  tx: Db,
+  ctx: AppContext,
+  batch: readonly OrderToTake[],
+): Promise<TakeOrderResult[]> {
+  const known = await existingOrders(
+    tx,
+    batch.map((b) => b.incoming),
+  );
   const channels = new Map<string, ChannelRecord>();
   for (const { incoming, options } of batch) {
     if (channels.has(incoming.channelId)) continue;
-    const channel = options.channel?.id === incoming.channelId ? options.channel : await findChannel(tx, incoming.channelId);
+    const channel =
+      options.channel?.id === incoming.channelId
+        ? options.channel
+        : await findChannel(tx, incoming.channelId);
     if (!channel) throw new NotFoundError(`channel ${incoming.channelId}`);
     channels.set(channel.id, channel);
   }
   // Lines that need no shipping (gift wrap, gift cards) are kept with their money but never routed, reserved or sent.
   const fresh = batch.flatMap(({ incoming, options }, index) => {
     if (known.has(orderKey(incoming))) return [];
-    const lines = incoming.lines.map((l, i) => ({ lineNumber: i + 1, sku: l.sku, quantity: l.quantity })).filter((_, i) => incoming.lines[i]!.requiresShipping !== false);
+    const lines = incoming.lines
+      .map((l, i) => ({ lineNumber: i + 1, sku: l.sku, quantity: l.quantity }))
+      .filter((_, i) => incoming.lines[i]!.requiresShipping !== false);
     // Claimed now, so that a second copy later in the batch is its duplicate.
     const orderId = ctx.ids.next('ord') as OrderId;
     known.set(orderKey(incoming), orderId);
@@ -91,55 +114,99 @@ export async function takeOrdersIn(tx: Db, ctx: AppContext, batch: readonly Orde
   const catalog = await findCatalogFor(tx, [...new Set(fresh.flatMap((f) => f.lines.map((l) => l.sku)))]);
   for (const { lines, options } of fresh) {
     const unknown = lines.find((l) => !catalog.known.has(l.sku));
-    if (unknown && options.unknownSkus !== 'hold') throw new InputError(`lines[${unknown.lineNumber - 1}].sku`, `unknown SKU ${unknown.sku}`);
+    if (unknown && options.unknownSkus !== 'hold')
+      throw new InputError(`lines[${unknown.lineNumber - 1}].sku`, `unknown SKU ${unknown.sku}`);
   }
 
   const now = ctx.clock.now();
   const decided = fresh.map((f) => {
     // An order that cannot go anywhere yet (no address to ship to, a payment that failed) waits whole, holding nothing.
-    const orderHold = f.options.hold ?? (f.lines.length ? shippingAddressProblem(f.incoming.shippingAddress) : null);
+    const orderHold =
+      f.options.hold ?? (f.lines.length ? shippingAddressProblem(f.incoming.shippingAddress) : null);
     const routes: LineRoute[] = orderHold
-      ? f.lines.map((l) => ({ kind: 'unroutable', lineNumber: l.lineNumber, candidates: [], reason: orderHold }))
+      ? f.lines.map((l) => ({
+          kind: 'unroutable',
+          lineNumber: l.lineNumber,
+          candidates: [],
+          reason: orderHold,
+        }))
       : routeLines(f.lines, catalog.offers).map((route, i) =>
-          catalog.known.has(f.lines[i]!.sku) ? route : { kind: 'unroutable', lineNumber: route.lineNumber, candidates: [], reason: describeUnknown(f.lines[i]!.sku) },
+          catalog.known.has(f.lines[i]!.sku)
+            ? route
+            : {
+                kind: 'unroutable',
+                lineNumber: route.lineNumber,
+                candidates: [],
+                reason: describeUnknown(f.lines[i]!.sku),
+              },
         );
     return { ...f, orderHold, routes };
   });
   const reserved = await reserveStock(
     tx,
     ctx.store.caps.rowLocks,
-    decided.map((d) => ({ order: { orderId: d.orderId, channelId: d.channel.id, policy: d.channel.backorderPolicy }, lines: d.lines, routes: d.routes })),
+    decided.map((d) => ({
+      order: { orderId: d.orderId, channelId: d.channel.id, policy: d.channel.backorderPolicy },
+      lines: d.lines,
+      routes: d.routes,
+    })),
     now.getTime(),
   );
   const taken = decided.map((d, i) => {
     const { outcomes: stock } = reserved[i]!;
     const awaitingPayment = d.options.awaitingPayment ?? false;
-    const order = buildOrder(d.orderId, d.incoming, d.routes, stock, { awaitingPayment, orderHold: d.orderHold });
+    const order = buildOrder(d.orderId, d.incoming, d.routes, stock, {
+      awaitingPayment,
+      orderHold: d.orderHold,
+    });
     const supplied = d.routes.filter((r) => stock.get(r.lineNumber) === 'reserved');
     // Drafts wait for the payment; the others are queued for sending at once (purchaseOrderMachine: draft → pending).
     const state = awaitingPayment ? ('draft' as const) : ('pending' as const);
-    const purchaseOrders: NewPurchaseOrder[] = planPurchaseOrders(d.orderId, d.lines, supplied).map((plan) => ({
-      id: ctx.ids.next('po'),
-      orderId: d.orderId,
-      plan,
-      state,
-      ackDueAt: new Date(now.getTime() + catalog.ackWithinMinutes.get(plan.supplierId)! * 60_000),
-    }));
+    const purchaseOrders: NewPurchaseOrder[] = planPurchaseOrders(d.orderId, d.lines, supplied).map(
+      (plan) => ({
+        id: ctx.ids.next('po'),
+        orderId: d.orderId,
+        plan,
+        state,
+        ackDueAt: new Date(now.getTime() + catalog.ackWithinMinutes.get(plan.supplierId)! * 60_000),
+      }),
+    );
     return { ...d, order, stock, awaitingPayment, purchaseOrders };
   });
 
-  await insertOrders(tx, taken.map((t) => ({ order: t.order, sourceUpdatedAt: t.options.sourceUpdatedAt })), now);
-  await recordReservations(tx, reserved.flatMap((r) => r.held), now.getTime());
+  await insertOrders(
+    tx,
+    taken.map((t) => ({ order: t.order, sourceUpdatedAt: t.options.sourceUpdatedAt })),
+    now,
+  );
+  await recordReservations(
+    tx,
+    reserved.flatMap((r) => r.held),
+    now.getTime(),
+  );
   const purchaseOrders = taken.flatMap((t) => t.purchaseOrders);
   await insertPurchaseOrders(tx, purchaseOrders, now);
   const toSend = taken.filter((t) => !t.awaitingPayment);
-  await queuePurchaseOrders(ctx, tx, toSend.flatMap((t) => t.purchaseOrders.map(({ id, plan }) => ({ id, poNumber: plan.poNumber }))));
+  await queuePurchaseOrders(
+    ctx,
+    tx,
+    toSend.flatMap((t) => t.purchaseOrders.map(({ id, plan }) => ({ id, poNumber: plan.poNumber }))),
+  );
   // Lines cancelled for want of stock were paid for: the channel refunds them and tells the customer.
   for (const t of toSend) await queueStockRefund(ctx, tx, t.order);
   await recordEvents(tx, now, taken.flatMap(takenEvents));
 
-  const results: TakeOrderResult[] = batch.map(({ incoming }) => ({ kind: 'duplicate', orderId: known.get(orderKey(incoming))! }));
-  for (const t of taken) results[t.index] = { kind: 'created', orderId: t.orderId, order: t.order, purchaseOrders: t.purchaseOrders.map(({ id, plan }) => ({ id, ...plan })) };
+  const results: TakeOrderResult[] = batch.map(({ incoming }) => ({
+    kind: 'duplicate',
+    orderId: known.get(orderKey(incoming))!,
+  }));
+  for (const t of taken)
+    results[t.index] = {
+      kind: 'created',
+      orderId: t.orderId,
+      order: t.order,
+      purchaseOrders: t.purchaseOrders.map(({ id, plan }) => ({ id, ...plan })),
+    };
   return results;
 }
 
@@ -147,7 +214,8 @@ export async function takeOrdersIn(tx: Db, ctx: AppContext, batch: readonly Orde
 async function existingOrders(tx: Db, orders: readonly IncomingOrder[]): Promise<Map<string, OrderId>> {
   const known = new Map<string, OrderId>();
   const byChannel = new Map<string, Set<string>>();
-  for (const o of orders) byChannel.set(o.channelId, (byChannel.get(o.channelId) ?? new Set()).add(o.externalId));
+  for (const o of orders)
+    byChannel.set(o.channelId, (byChannel.get(o.channelId) ?? new Set()).add(o.externalId));
   for (const [channelId, externalIds] of byChannel) {
     const found = await findOrderIdsByExternalIds(tx, channelId, [...externalIds]);
     for (const [externalId, id] of found) known.set(orderKey({ channelId, externalId }), id);
@@ -160,20 +228,63 @@ function orderKey(order: { channelId: string; externalId: string }): string {
 }
 
 /** The timeline of an order taken in: received, routed, a charges mismatch if any, and each purchase order created. */
-function takenEvents(t: { orderId: OrderId; incoming: IncomingOrder; routes: readonly LineRoute[]; stock: ReadonlyMap<number, StockOutcome>; order: Order; purchaseOrders: readonly NewPurchaseOrder[] }): TimelineEvent[] {
+function takenEvents(t: {
+  orderId: OrderId;
+  incoming: IncomingOrder;
+  routes: readonly LineRoute[];
+  stock: ReadonlyMap<number, StockOutcome>;
+  order: Order;
+  purchaseOrders: readonly NewPurchaseOrder[];
+}): TimelineEvent[] {
   const { orderId, incoming, order } = t;
-  const mismatches = reconcile(order.lines.map((l) => l.charges), order.charges, order.currency);
+  const mismatches = reconcile(
+    order.lines.map((l) => l.charges),
+    order.charges,
+    order.currency,
+  );
   return [
-    { orderId, subjectType: 'order', subjectId: orderId, type: 'order.received', data: { channelId: incoming.channelId, externalId: incoming.externalId } },
-    { orderId, subjectType: 'order', subjectId: orderId, type: 'order.routed', data: { routes: t.routes.map(describeRoute), stock: Object.fromEntries(t.stock), state: order.state, holdReason: order.holdReason } },
+    {
+      orderId,
+      subjectType: 'order',
+      subjectId: orderId,
+      type: 'order.received',
+      data: { channelId: incoming.channelId, externalId: incoming.externalId },
+    },
+    {
+      orderId,
+      subjectType: 'order',
+      subjectId: orderId,
+      type: 'order.routed',
+      data: {
+        routes: t.routes.map(describeRoute),
+        stock: Object.fromEntries(t.stock),
+        state: order.state,
+        holdReason: order.holdReason,
+      },
+    },
     // Taken in as the channel charged it; the difference is for a person to look at, never silently "corrected".
-    ...(mismatches.length ? [{ orderId, subjectType: 'order' as const, subjectId: orderId, type: 'order.charges_mismatch', data: { currency: order.currency, mismatches } }] : []),
+    ...(mismatches.length
+      ? [
+          {
+            orderId,
+            subjectType: 'order' as const,
+            subjectId: orderId,
+            type: 'order.charges_mismatch',
+            data: { currency: order.currency, mismatches },
+          },
+        ]
+      : []),
     ...t.purchaseOrders.map(({ id, plan }) => ({
       orderId,
       subjectType: 'purchase_order' as const,
       subjectId: id,
       type: 'purchase_order.created',
-      data: { poNumber: plan.poNumber, supplierId: plan.supplierId, total: plan.total, lines: plan.lines.length },
+      data: {
+        poNumber: plan.poNumber,
+        supplierId: plan.supplierId,
+        total: plan.total,
+        lines: plan.lines.length,
+      },
     })),
   ];
 }
@@ -182,7 +293,11 @@ function takenEvents(t: { orderId: OrderId; incoming: IncomingOrder; routes: rea
  * Queues the sends of purchase orders that may now go to their suppliers (their acknowledgement deadlines are on the
  * POs, for the sweep).
  */
-export async function queuePurchaseOrders(ctx: AppContext, tx: Db, purchaseOrders: readonly { id: string; poNumber: string }[]): Promise<void> {
+export async function queuePurchaseOrders(
+  ctx: AppContext,
+  tx: Db,
+  purchaseOrders: readonly { id: string; poNumber: string }[],
+): Promise<void> {
   await ctx.queue.add(
     tx,
     sendPurchaseOrderJob,
@@ -225,9 +340,16 @@ function buildOrder(
     ? [orderHold]
     : [
         ...routes.filter((r) => r.kind === 'unroutable').map((r) => `line ${r.lineNumber}: ${r.reason}`),
-        ...lines.filter((l) => l.state === 'backordered').map((l) => `line ${l.lineNumber}: awaiting stock of ${l.sku}`),
+        ...lines
+          .filter((l) => l.state === 'backordered')
+          .map((l) => `line ${l.lineNumber}: awaiting stock of ${l.sku}`),
       ];
-  const charges = incoming.charges ?? plainOrderCharges(lines.map((l) => l.charges), incoming.currency);
+  const charges =
+    incoming.charges ??
+    plainOrderCharges(
+      lines.map((l) => l.charges),
+      incoming.currency,
+    );
   return {
     id,
     channelId: incoming.channelId,

@@ -25,21 +25,30 @@ export async function testSupplierConnection(ctx: AppContext, supplierId: string
   const supplier = (await findSuppliers(ctx.store.db, [supplierId])).get(supplierId);
   const kind = supplier && ctx.transports.get(supplier.transportKind);
   if (!supplier || !kind) throw new NotFoundError(`supplier ${supplierId}`);
-  return timed(ctx, (options) => kind.test(supplier.transportConfig, opened(ctx, supplier.sealedSecrets), options));
+  return timed(ctx, (options) =>
+    kind.test(supplier.transportConfig, opened(ctx, supplier.sealedSecrets), options),
+  );
 }
 
 function opened(ctx: AppContext, sealed: string | null): Record<string, string> {
   return sealed ? ctx.secrets.open(sealed) : {};
 }
 
-async function timed(ctx: AppContext, test: (options: { signal: AbortSignal; now: Date }) => Promise<ConnectionTestResult>): Promise<ConnectionCheck> {
+async function timed(
+  ctx: AppContext,
+  test: (options: { signal: AbortSignal; now: Date }) => Promise<ConnectionTestResult>,
+): Promise<ConnectionCheck> {
   const now = ctx.clock.now();
   let result: ConnectionTestResult;
   try {
     result = await test({ signal: AbortSignal.timeout(TEST_TIMEOUT_MS), now });
   } catch (error) {
     // Settings a newer Waybill no longer takes, and the like: the test could not even be made.
-    result = { ok: false, reason: 'not_configured', detail: error instanceof Error ? error.message : String(error) };
+    result = {
+      ok: false,
+      reason: 'not_configured',
+      detail: error instanceof Error ? error.message : String(error),
+    };
   }
   return { ...result, checkedAt: now.toISOString() };
 }

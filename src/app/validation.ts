@@ -3,7 +3,10 @@ import { InputError } from './errors.ts';
 
 /** `['lines', 2, 'sku']` → `lines[2].sku`: the way a person reads a field's address. */
 export function fieldPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), '');
+  return path.reduce<string>(
+    (acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)),
+    '',
+  );
 }
 
 /** The first issue of a failed parse, as an InputError naming the field. */

@@ -14,7 +14,12 @@ export async function orderView(db: Db, id: string) {
     db
       .selectFrom('shipment_lines')
       .innerJoin('shipments', 'shipments.id', 'shipment_lines.shipment_id')
-      .select(['shipment_lines.shipment_id', 'shipment_lines.order_line_number', 'shipment_lines.sku', 'shipment_lines.quantity'])
+      .select([
+        'shipment_lines.shipment_id',
+        'shipment_lines.order_line_number',
+        'shipment_lines.sku',
+        'shipment_lines.quantity',
+      ])
       .where('shipments.order_id', '=', id)
       .execute(),
     db.selectFrom('events').selectAll().where('order_id', '=', id).orderBy('seq').execute(),
@@ -33,9 +38,17 @@ export async function orderView(db: Db, id: string) {
       trackingNumber: s.tracking_number,
       state: s.state,
       shippedAt: new Date(s.shipped_at).toISOString(),
-      lines: shipmentLines.filter((l) => l.shipment_id === s.id).map((l) => ({ orderLineNumber: l.order_line_number, sku: l.sku, quantity: l.quantity })),
+      lines: shipmentLines
+        .filter((l) => l.shipment_id === s.id)
+        .map((l) => ({ orderLineNumber: l.order_line_number, sku: l.sku, quantity: l.quantity })),
     })),
-    events: events.map((e) => ({ seq: e.seq, at: new Date(e.at).toISOString(), type: e.type, subject: { type: e.subject_type, id: e.subject_id }, data: JSON.parse(e.data) as unknown })),
+    events: events.map((e) => ({
+      seq: e.seq,
+      at: new Date(e.at).toISOString(),
+      type: e.type,
+      subject: { type: e.subject_type, id: e.subject_id },
+      data: JSON.parse(e.data) as unknown,
+    })),
   };
 }
 
@@ -69,7 +82,17 @@ export function purchaseOrderView(po: PurchaseOrder) {
  * What the intake answers: the order's id, state and lines and the purchase orders it became. The full view (with
  * the timeline) is one GET away; building this from what the use case already holds saves reading it back.
  */
-export function orderReceipt(order: Order, purchaseOrders: readonly { id: string; poNumber: string; supplierId: string; state?: string; currency: string; total: { amount: number; currency: string } }[]) {
+export function orderReceipt(
+  order: Order,
+  purchaseOrders: readonly {
+    id: string;
+    poNumber: string;
+    supplierId: string;
+    state?: string;
+    currency: string;
+    total: { amount: number; currency: string };
+  }[],
+) {
   return {
     id: order.id,
     channelId: order.channelId,
@@ -91,7 +114,14 @@ export function orderReceipt(order: Order, purchaseOrders: readonly { id: string
       state: l.state,
       supplierId: l.supplierId,
     })),
-    purchaseOrders: purchaseOrders.map((po) => ({ id: po.id, poNumber: po.poNumber, supplierId: po.supplierId, state: po.state ?? 'pending', currency: po.currency, total: po.total })),
+    purchaseOrders: purchaseOrders.map((po) => ({
+      id: po.id,
+      poNumber: po.poNumber,
+      supplierId: po.supplierId,
+      state: po.state ?? 'pending',
+      currency: po.currency,
+      total: po.total,
+    })),
   };
 }
 

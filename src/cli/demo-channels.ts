@@ -51,7 +51,14 @@ export function storefrontChannel(sim: StorefrontSim, catalog: readonly DemoProd
   return {
     id: 'storefront',
     label: 'storefront',
-    setup: () => ({ id: 'storefront', kind: 'storefront', name: 'Demo storefront', currency: 'USD', notifyUrl: sim.notifyUrl, notifySecret: STOREFRONT_NOTIFY_SECRET }),
+    setup: () => ({
+      id: 'storefront',
+      kind: 'storefront',
+      name: 'Demo storefront',
+      currency: 'USD',
+      notifyUrl: sim.notifyUrl,
+      notifySecret: STOREFRONT_NOTIFY_SECRET,
+    }),
     async place(i) {
       const order = sim.makeOrder(i, skus);
       const answer = await sim.placeOrder(order);

@@ -16,13 +16,28 @@ const FIRST_VARIANT_ID = 46_100;
 const REDELIVER_EVERY = 10;
 
 export async function shopifyChannel(hubUrl: string, catalog: readonly DemoProduct[]): Promise<DemoChannel> {
-  const sim = createShopifySim({ shopDomain: SHOP_DOMAIN, webhookUrl: `${hubUrl}/webhooks/shopify/shop`, secret: CLIENT_SECRET, seed: SEED });
-  const items: ShopifyOrderItem[] = catalog.map((p, n) => ({ sku: p.sku, variantId: FIRST_VARIANT_ID + n, price: decimal(p.price), title: p.name }));
+  const sim = createShopifySim({
+    shopDomain: SHOP_DOMAIN,
+    webhookUrl: `${hubUrl}/webhooks/shopify/shop`,
+    secret: CLIENT_SECRET,
+    seed: SEED,
+  });
+  const items: ShopifyOrderItem[] = catalog.map((p, n) => ({
+    sku: p.sku,
+    variantId: FIRST_VARIANT_ID + n,
+    price: decimal(p.price),
+    title: p.name,
+  }));
   // The shop sells the whole catalogue and shows nothing in stock until Waybill tells it what it can promise.
-  for (const item of items) sim.addVariant({ sku: item.sku, variantId: item.variantId, price: item.price, available: 0 });
+  for (const item of items)
+    sim.addVariant({ sku: item.sku, variantId: item.variantId, price: item.price, available: 0 });
   // A Shopify Plus shop: 1,000 query points a second. On the Standard plan (100) the demo's fulfilments would
   // wait out the throttle for most of a minute, correctly but slowly.
-  const admin: ShopifyAdmin = await sim.startAdmin({ accessToken: ACCESS_TOKEN, maximumAvailable: 20_000, restoreRate: 1_000 });
+  const admin: ShopifyAdmin = await sim.startAdmin({
+    accessToken: ACCESS_TOKEN,
+    maximumAvailable: 20_000,
+    restoreRate: 1_000,
+  });
   const primary = sim.locationId('East warehouse');
   const repeats = { sent: 0, recognised: 0 };
 
@@ -57,10 +72,13 @@ export async function shopifyChannel(hubUrl: string, catalog: readonly DemoProdu
       if (open.length > 0) return `${open.length} fulfillment order(s) not closed`;
       const tracked = new Set(admin.fulfillments(orderId).map((f) => f.trackingInfo.number));
       const untold = parcels.filter((p) => !tracked.has(p.trackingNumber));
-      return untold.length === 0 ? null : `no fulfillment with tracking ${untold.map((p) => p.trackingNumber).join(', ')}`;
+      return untold.length === 0
+        ? null
+        : `no fulfillment with tracking ${untold.map((p) => p.trackingNumber).join(', ')}`;
     },
     stock: (sku) => admin.available(sku),
-    deliveries: () => `${repeats.sent} webhooks delivered twice with the same id, ${repeats.recognised} recognised as duplicates`,
+    deliveries: () =>
+      `${repeats.sent} webhooks delivered twice with the same id, ${repeats.recognised} recognised as duplicates`,
     deliveriesOk: () => repeats.recognised === repeats.sent,
     close: () => admin.close(),
   };

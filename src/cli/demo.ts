@@ -7,7 +7,12 @@ import { createHub, type Hub } from '../hub.ts';
 import { stockLevels } from '../store/stock.repo.ts';
 import { startStorefrontSim } from '../../sim/storefront.ts';
 import { startSupplierSim, type SupplierSim } from '../../sim/supplier.ts';
-import { STOREFRONT_NOTIFY_SECRET, storefrontChannel, type DemoChannel, type DemoParcel } from './demo-channels.ts';
+import {
+  STOREFRONT_NOTIFY_SECRET,
+  storefrontChannel,
+  type DemoChannel,
+  type DemoParcel,
+} from './demo-channels.ts';
 import { shopifyChannel } from './demo-shopify.ts';
 import { wooCommerceChannel } from './demo-woocommerce.ts';
 
@@ -20,10 +25,26 @@ const SUPPLIER_STOCK = 10_000;
 const CATALOG = [
   { sku: 'MUG-BLUE', name: 'Blue mug', price: 1299, offers: [['prompt', 'PS-MUG-01', 450, 1]] },
   { sku: 'MUG-GREEN', name: 'Green mug', price: 1299, offers: [['prompt', 'PS-MUG-02', 450, 1]] },
-  { sku: 'TEE-RED-M', name: 'Red tee, M', price: 2500, offers: [['flaky', 'FW-TEE-RM', 700, 1], ['prompt', 'PS-TEE-RM', 900, 2]] },
+  {
+    sku: 'TEE-RED-M',
+    name: 'Red tee, M',
+    price: 2500,
+    offers: [
+      ['flaky', 'FW-TEE-RM', 700, 1],
+      ['prompt', 'PS-TEE-RM', 900, 2],
+    ],
+  },
   { sku: 'TEE-RED-L', name: 'Red tee, L', price: 2500, offers: [['flaky', 'FW-TEE-RL', 700, 1]] },
   { sku: 'LAMP-OAK', name: 'Oak lamp', price: 8900, offers: [['flaky', 'FW-LAMP-OAK', 3100, 1]] },
-  { sku: 'RUG-JUTE', name: 'Jute rug', price: 12900, offers: [['flaky', 'FW-RUG-J', 5200, 1], ['prompt', 'PS-RUG-J', 5600, 2]] },
+  {
+    sku: 'RUG-JUTE',
+    name: 'Jute rug',
+    price: 12900,
+    offers: [
+      ['flaky', 'FW-RUG-J', 5200, 1],
+      ['prompt', 'PS-RUG-J', 5600, 2],
+    ],
+  },
 ] as const;
 /** The SKUs whose stock the summary compares across Waybill and the stores. */
 const STOCK_SHOWN = ['MUG-BLUE', 'TEE-RED-M', 'LAMP-OAK'];
@@ -55,27 +76,67 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   rmSync(DB_FILE, { force: true });
   rmSync(`${DB_FILE}-wal`, { force: true });
   rmSync(`${DB_FILE}-shm`, { force: true });
-  const hub = await createHub({ databaseUrl: `sqlite:${DB_FILE}`, worker: true, migrate: true, logLevel: 'error', workerOptions: { pollMs: 50 } });
+  const hub = await createHub({
+    databaseUrl: `sqlite:${DB_FILE}`,
+    worker: true,
+    migrate: true,
+    logLevel: 'error',
+    workerOptions: { pollMs: 50 },
+  });
   const url = await listenSomewhere(hub);
   const { key: operatorKey } = await createApiKey(hub.ctx, 'operator', 'demo storefront');
   const { key: adminKey } = await createApiKey(hub.ctx, 'admin', 'demo operator');
 
-  const prompt = await startSupplierSim({ name: 'prompt', signingSecret: SECRETS.prompt, hubUrl: url, apiToken: TOKENS.prompt, seed: 11, ackDelayMs: 50, shipDelayMs: 150 });
-  const flaky = await startSupplierSim({ name: 'flaky', signingSecret: SECRETS.flaky, hubUrl: url, apiToken: TOKENS.flaky, seed: 12, ackDelayMs: 400, shipDelayMs: 900, failRate: 0.2, timeoutRate: 0.05 });
-  const storefront = await startStorefrontSim({ hubUrl: url, apiKey: operatorKey, channelId: 'storefront', notifySecret: STOREFRONT_NOTIFY_SECRET, seed: 13 });
-  const channels = [storefrontChannel(storefront, CATALOG), await shopifyChannel(url, CATALOG), await wooCommerceChannel(url, CATALOG)];
+  const prompt = await startSupplierSim({
+    name: 'prompt',
+    signingSecret: SECRETS.prompt,
+    hubUrl: url,
+    apiToken: TOKENS.prompt,
+    seed: 11,
+    ackDelayMs: 50,
+    shipDelayMs: 150,
+  });
+  const flaky = await startSupplierSim({
+    name: 'flaky',
+    signingSecret: SECRETS.flaky,
+    hubUrl: url,
+    apiToken: TOKENS.flaky,
+    seed: 12,
+    ackDelayMs: 400,
+    shipDelayMs: 900,
+    failRate: 0.2,
+    timeoutRate: 0.05,
+  });
+  const storefront = await startStorefrontSim({
+    hubUrl: url,
+    apiKey: operatorKey,
+    channelId: 'storefront',
+    notifySecret: STOREFRONT_NOTIFY_SECRET,
+    seed: 13,
+  });
+  const channels = [
+    storefrontChannel(storefront, CATALOG),
+    await shopifyChannel(url, CATALOG),
+    await wooCommerceChannel(url, CATALOG),
+  ];
   await applySetup(hub.ctx, demoSetup(channels, prompt, flaky));
 
   console.log(`Waybill demo on ${url} (SQLite ${DB_FILE})`);
-  console.log('  channels:  the storefront posts orders to the operator API; the Shopify and WooCommerce stores send signed webhooks');
-  console.log(`  suppliers: "prompt" answers at once; "flaky" is slow, answers 500 to 20% of POs and lets 5% time out\n`);
+  console.log(
+    '  channels:  the storefront posts orders to the operator API; the Shopify and WooCommerce stores send signed webhooks',
+  );
+  console.log(
+    `  suppliers: "prompt" answers at once; "flaky" is slow, answers 500 to 20% of POs and lets 5% time out\n`,
+  );
   const progress = await pushOrders(channels, options.orders);
   const done = await followToTheEnd(hub, progress);
   await printSummary(hub, { prompt, flaky, progress, seconds: (Date.now() - started) / 1000 });
   console.log(`\n  API docs     ${url}/docs`);
   console.log(`  OpenAPI      ${url}/openapi.json`);
   console.log(`  Metrics      ${url}/metrics`);
-  console.log(`  Admin key    ${adminKey}   (e.g. curl -H "authorization: Bearer ${adminKey}" ${url}/api/v1/orders)`);
+  console.log(
+    `  Admin key    ${adminKey}   (e.g. curl -H "authorization: Bearer ${adminKey}" ${url}/api/v1/orders)`,
+  );
 
   const problems = problemsOf(progress, options.orders, done);
   const close = async () => {
@@ -84,11 +145,18 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   };
   if (options.once) {
     await close();
-    if (problems.length === 0) console.log('\nDemo complete: every order reached its expected end state, and its channel was told.');
-    else console.log(`\nDemo FAILED: not every order reached its expected end state.\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    if (problems.length === 0)
+      console.log('\nDemo complete: every order reached its expected end state, and its channel was told.');
+    else
+      console.log(
+        `\nDemo FAILED: not every order reached its expected end state.\n${problems.map((p) => `  ${p}`).join('\n')}`,
+      );
     return problems.length === 0 ? 0 : 1;
   }
-  if (problems.length > 0) console.log(`\nNot every order reached its expected end state:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  if (problems.length > 0)
+    console.log(
+      `\nNot every order reached its expected end state:\n${problems.map((p) => `  ${p}`).join('\n')}`,
+    );
   console.log('\nWaybill keeps running with its simulators; press Ctrl-C to stop.');
   await new Promise<void>((resolve) => process.once('SIGINT', resolve));
   await close();
@@ -118,20 +186,44 @@ function demoSetup(channels: readonly DemoChannel[], prompt: SupplierSim, flaky:
     apiVersion: 'waybill/v1',
     retailer: { name: 'Demo Home Goods' },
     channels: channels.map((c) => c.setup()),
-    suppliers: [supplier('prompt', 'Prompt Supply Co.', prompt, 5_000), supplier('flaky', 'Flaky Wholesale Ltd.', flaky, 1_000)],
+    suppliers: [
+      supplier('prompt', 'Prompt Supply Co.', prompt, 5_000),
+      supplier('flaky', 'Flaky Wholesale Ltd.', flaky, 1_000),
+    ],
     products: CATALOG.map((p) => ({
       sku: p.sku,
       name: p.name,
-      offers: p.offers.map(([supplierId, supplierSku, cost, priority]) => ({ supplier: supplierId, supplierSku, cost: { amount: cost, currency: 'USD' }, priority, stock: SUPPLIER_STOCK })),
+      offers: p.offers.map(([supplierId, supplierSku, cost, priority]) => ({
+        supplier: supplierId,
+        supplierSku,
+        cost: { amount: cost, currency: 'USD' },
+        priority,
+        stock: SUPPLIER_STOCK,
+      })),
     })),
   });
 }
 
 /** Order i goes to channel i mod 3, through that channel's own path; eight orders in flight at a time. */
 async function pushOrders(channels: readonly DemoChannel[], count: number): Promise<ChannelProgress[]> {
-  const bar = new cliProgress.SingleBar({ format: '  orders in    [{bar}] {value}/{total}', hideCursor: true, noTTYOutput: true, notTTYSchedule: 1000 }, cliProgress.Presets.shades_classic);
+  const bar = new cliProgress.SingleBar(
+    {
+      format: '  orders in    [{bar}] {value}/{total}',
+      hideCursor: true,
+      noTTYOutput: true,
+      notTTYSchedule: 1000,
+    },
+    cliProgress.Presets.shades_classic,
+  );
   bar.start(count, 0);
-  const progress = channels.map((channel): ChannelProgress => ({ channel, accepted: [], takenIn: 0, fulfilled: 0, told: 0, missing: [] }));
+  const progress = channels.map((channel): ChannelProgress => ({
+    channel,
+    accepted: [],
+    takenIn: 0,
+    fulfilled: 0,
+    told: 0,
+    missing: [],
+  }));
   let next = 0;
   const sender = async () => {
     for (let i = next++; i < count; i = next++) {
@@ -149,7 +241,15 @@ async function pushOrders(channels: readonly DemoChannel[], count: number): Prom
 /** Waits until every channel has heard everything of every accepted order (or gives up after two minutes). */
 async function followToTheEnd(hub: Hub, progress: ChannelProgress[]): Promise<boolean> {
   const total = progress.reduce((sum, p) => sum + p.accepted.length, 0);
-  const bar = new cliProgress.SingleBar({ format: '  fulfilled    [{bar}] {value}/{total}  (POs sent {sent}, retries {retries})', hideCursor: true, noTTYOutput: true, notTTYSchedule: 1000 }, cliProgress.Presets.shades_classic);
+  const bar = new cliProgress.SingleBar(
+    {
+      format: '  fulfilled    [{bar}] {value}/{total}  (POs sent {sent}, retries {retries})',
+      hideCursor: true,
+      noTTYOutput: true,
+      notTTYSchedule: 1000,
+    },
+    cliProgress.Presets.shades_classic,
+  );
   bar.start(total, 0, { sent: 0, retries: 0 });
   const deadline = Date.now() + 120_000;
   const told = () => progress.reduce((sum, p) => sum + p.told, 0);
@@ -157,7 +257,11 @@ async function followToTheEnd(hub: Hub, progress: ChannelProgress[]): Promise<bo
   while (told() < total && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 200));
     await checkChannels(hub, progress);
-    const sent = await hub.store.db.selectFrom('purchase_orders').select((eb) => eb.fn.countAll<number>().as('n')).where('sent_at', 'is not', null).executeTakeFirstOrThrow();
+    const sent = await hub.store.db
+      .selectFrom('purchase_orders')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('sent_at', 'is not', null)
+      .executeTakeFirstOrThrow();
     bar.update(told(), { sent: Number(sent.n), retries: hub.worker?.stats.retried ?? 0 });
   }
   bar.update(told());
@@ -169,15 +273,26 @@ async function followToTheEnd(hub: Hub, progress: ChannelProgress[]): Promise<bo
 async function checkChannels(hub: Hub, progress: ChannelProgress[]): Promise<void> {
   const db = hub.store.db;
   const orders = await db.selectFrom('orders').select(['id', 'channel_id', 'external_id', 'state']).execute();
-  const shipments = await db.selectFrom('shipments').select(['order_id', 'carrier', 'tracking_number']).execute();
+  const shipments = await db
+    .selectFrom('shipments')
+    .select(['order_id', 'carrier', 'tracking_number'])
+    .execute();
   const parcels = new Map<string, DemoParcel[]>();
-  for (const s of shipments) parcels.set(s.order_id, [...(parcels.get(s.order_id) ?? []), { carrier: s.carrier, trackingNumber: s.tracking_number }]);
+  for (const s of shipments)
+    parcels.set(s.order_id, [
+      ...(parcels.get(s.order_id) ?? []),
+      { carrier: s.carrier, trackingNumber: s.tracking_number },
+    ]);
   const byExternalId = new Map(orders.map((o) => [`${o.channel_id}/${o.external_id}`, o]));
   for (const p of progress) {
     Object.assign(p, { takenIn: 0, fulfilled: 0, told: 0, missing: [] });
     for (const externalId of p.accepted) {
       const order = byExternalId.get(`${p.channel.id}/${externalId}`);
-      const problem = !order ? 'not taken in by Waybill' : order.state !== 'fulfilled' ? `${order.state} at Waybill` : p.channel.missing(externalId, parcels.get(order.id) ?? []);
+      const problem = !order
+        ? 'not taken in by Waybill'
+        : order.state !== 'fulfilled'
+          ? `${order.state} at Waybill`
+          : p.channel.missing(externalId, parcels.get(order.id) ?? []);
       if (order) p.takenIn++;
       if (order?.state === 'fulfilled') p.fulfilled++;
       if (problem === null) p.told++;
@@ -188,31 +303,72 @@ async function checkChannels(hub: Hub, progress: ChannelProgress[]): Promise<voi
 
 function problemsOf(progress: readonly ChannelProgress[], expected: number, done: boolean): string[] {
   const accepted = progress.reduce((sum, p) => sum + p.accepted.length, 0);
-  const problems = accepted === expected ? [] : [`${expected - accepted} of ${expected} orders refused by Waybill`];
-  if (!done) for (const p of progress) problems.push(...p.missing.slice(0, 5), ...(p.missing.length > 5 ? [`… and ${p.missing.length - 5} more ${p.channel.label} orders`] : []));
-  for (const p of progress) if (p.channel.deliveriesOk?.() === false) problems.push(`${p.channel.label}: ${p.channel.deliveries?.()}`);
+  const problems =
+    accepted === expected ? [] : [`${expected - accepted} of ${expected} orders refused by Waybill`];
+  if (!done)
+    for (const p of progress)
+      problems.push(
+        ...p.missing.slice(0, 5),
+        ...(p.missing.length > 5 ? [`… and ${p.missing.length - 5} more ${p.channel.label} orders`] : []),
+      );
+  for (const p of progress)
+    if (p.channel.deliveriesOk?.() === false)
+      problems.push(`${p.channel.label}: ${p.channel.deliveries?.()}`);
   return problems;
 }
 
-async function printSummary(hub: Hub, run: { prompt: SupplierSim; flaky: SupplierSim; progress: ChannelProgress[]; seconds: number }) {
+async function printSummary(
+  hub: Hub,
+  run: { prompt: SupplierSim; flaky: SupplierSim; progress: ChannelProgress[]; seconds: number },
+) {
   const db = hub.store.db;
-  const byState = await db.selectFrom('orders').select(['state']).select((eb) => eb.fn.countAll<number>().as('n')).groupBy('state').orderBy('state').execute();
-  const pos = await db.selectFrom('purchase_orders').select(['supplier_id', 'state']).select((eb) => eb.fn.countAll<number>().as('n')).groupBy(['supplier_id', 'state']).orderBy('supplier_id').execute();
-  const dead = await db.selectFrom('jobs').select((eb) => eb.fn.countAll<number>().as('n')).where('state', '=', 'dead').executeTakeFirstOrThrow();
+  const byState = await db
+    .selectFrom('orders')
+    .select(['state'])
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .groupBy('state')
+    .orderBy('state')
+    .execute();
+  const pos = await db
+    .selectFrom('purchase_orders')
+    .select(['supplier_id', 'state'])
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .groupBy(['supplier_id', 'state'])
+    .orderBy('supplier_id')
+    .execute();
+  const dead = await db
+    .selectFrom('jobs')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('state', '=', 'dead')
+    .executeTakeFirstOrThrow();
   console.log('\nSummary');
   console.log(`  orders taken in      ${run.progress.reduce((sum, p) => sum + p.takenIn, 0)}`);
   console.log(`  orders by state      ${byState.map((r) => `${r.state} ${r.n}`).join(', ')}`);
   console.log(`  purchase orders      ${pos.map((r) => `${r.supplier_id}/${r.state} ${r.n}`).join(', ')}`);
-  for (const [name, sim] of [['prompt', run.prompt], ['flaky', run.flaky]] as const) {
-    console.log(`  supplier ${name.padEnd(7)}     ${sim.received.size} POs received in ${sim.deliveries} deliveries (${sim.duplicatesDropped} resends recognised as duplicates)`);
+  for (const [name, sim] of [
+    ['prompt', run.prompt],
+    ['flaky', run.flaky],
+  ] as const) {
+    console.log(
+      `  supplier ${name.padEnd(7)}     ${sim.received.size} POs received in ${sim.deliveries} deliveries (${sim.duplicatesDropped} resends recognised as duplicates)`,
+    );
   }
   console.log(`  job retries          ${hub.worker?.stats.retried ?? 0}, dead letters ${Number(dead.n)}`);
-  console.log(`  per channel          ${'orders in'.padStart(9)} ${'fulfilled'.padStart(9)} ${'told'.padStart(9)}`);
+  console.log(
+    `  per channel          ${'orders in'.padStart(9)} ${'fulfilled'.padStart(9)} ${'told'.padStart(9)}`,
+  );
   for (const p of run.progress) {
-    console.log(`    ${p.channel.label.padEnd(18)} ${String(p.takenIn).padStart(9)} ${String(p.fulfilled).padStart(9)} ${String(p.told).padStart(9)}`);
+    console.log(
+      `    ${p.channel.label.padEnd(18)} ${String(p.takenIn).padStart(9)} ${String(p.fulfilled).padStart(9)} ${String(p.told).padStart(9)}`,
+    );
   }
-  for (const p of run.progress) if (p.channel.deliveries) console.log(`  ${`${p.channel.label} webhooks`.padEnd(20)} ${p.channel.deliveries()}`);
-  await printStock(hub, run.progress.map((p) => p.channel).filter((c) => c.stock));
+  for (const p of run.progress)
+    if (p.channel.deliveries)
+      console.log(`  ${`${p.channel.label} webhooks`.padEnd(20)} ${p.channel.deliveries()}`);
+  await printStock(
+    hub,
+    run.progress.map((p) => p.channel).filter((c) => c.stock),
+  );
   console.log(`  time taken           ${run.seconds.toFixed(1)} s`);
 }
 
@@ -225,8 +381,12 @@ async function printStock(hub: Hub, stores: readonly DemoChannel[]) {
     await new Promise((r) => setTimeout(r, 100));
     levels = await stockLevels(hub.store.db, STOCK_SHOWN);
   }
-  console.log(`  stock                ${'Waybill'.padStart(9)} ${stores.map((s) => s.label.padStart(12)).join(' ')}   ${inStep() ? '(in step)' : '(the stores have not caught up yet)'}`);
+  console.log(
+    `  stock                ${'Waybill'.padStart(9)} ${stores.map((s) => s.label.padStart(12)).join(' ')}   ${inStep() ? '(in step)' : '(the stores have not caught up yet)'}`,
+  );
   for (const level of levels) {
-    console.log(`    ${level.sku.padEnd(18)} ${String(level.available ?? '∞').padStart(9)} ${stores.map((s) => String(s.stock?.(level.sku) ?? '-').padStart(12)).join(' ')}`);
+    console.log(
+      `    ${level.sku.padEnd(18)} ${String(level.available ?? '∞').padStart(9)} ${stores.map((s) => String(s.stock?.(level.sku) ?? '-').padStart(12)).join(' ')}`,
+    );
   }
 }

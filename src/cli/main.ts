@@ -55,7 +55,8 @@ program
     const hub = await createHub({ worker: false, http: false, migrate: true, logLevel: 'warn' });
     try {
       const report = await applySetup(hub.ctx, doc, { dryRun: opts.dryRun ?? false });
-      const line = (label: string, items: string[]) => items.length && console.log(`${label} (${items.length}): ${items.join(', ')}`);
+      const line = (label: string, items: string[]) =>
+        items.length && console.log(`${label} (${items.length}): ${items.join(', ')}`);
       line(report.dryRun ? 'would create' : 'created', report.created);
       line(report.dryRun ? 'would update' : 'updated', report.updated);
       console.log(`unchanged: ${report.unchanged.length}`);
@@ -84,8 +85,13 @@ keys
 
 program
   .command('demo')
-  .description('the quick start: a simulated storefront, Shopify store and WooCommerce store and two suppliers push orders through the whole lifecycle')
-  .option('--once', 'run the scenario, print the summary, exit 0 when every order reached its expected end state')
+  .description(
+    'the quick start: a simulated storefront, Shopify store and WooCommerce store and two suppliers push orders through the whole lifecycle',
+  )
+  .option(
+    '--once',
+    'run the scenario, print the summary, exit 0 when every order reached its expected end state',
+  )
   .option('--orders <n>', 'how many orders', '240')
   .action(async (opts: { once?: boolean; orders: string }) => {
     const { runDemo } = await import('./demo.ts');
@@ -95,11 +101,20 @@ program
 /** Tests every channel and supplier the document names, a line each; 1 when one failed. */
 async function testConnections(hub: Hub, doc: SetupDocument): Promise<number> {
   const checks = [
-    ...doc.channels.map((c) => ({ what: `channel ${c.id}`, run: () => testChannelConnection(hub.ctx, c.id) })),
-    ...doc.suppliers.map((s) => ({ what: `supplier ${s.id}`, run: () => testSupplierConnection(hub.ctx, s.id) })),
+    ...doc.channels.map((c) => ({
+      what: `channel ${c.id}`,
+      run: () => testChannelConnection(hub.ctx, c.id),
+    })),
+    ...doc.suppliers.map((s) => ({
+      what: `supplier ${s.id}`,
+      run: () => testSupplierConnection(hub.ctx, s.id),
+    })),
   ];
-  const results = await Promise.all(checks.map(async (check) => ({ what: check.what, result: await check.run() })));
-  for (const { what, result } of results) console.log(`test ${what}: ${result.ok ? 'ok' : `FAILED (${result.reason})`}: ${result.detail}`);
+  const results = await Promise.all(
+    checks.map(async (check) => ({ what: check.what, result: await check.run() })),
+  );
+  for (const { what, result } of results)
+    console.log(`test ${what}: ${result.ok ? 'ok' : `FAILED (${result.reason})`}: ${result.detail}`);
   const failed = results.filter((r) => !r.result.ok).length;
   if (failed) console.error(`${failed} of ${results.length} connection tests failed (the setup was applied)`);
   return failed ? 1 : 0;
@@ -111,7 +126,8 @@ function readSetupFile(file: string) {
     return parseInput(setupDocument, interpolateEnv(parseYaml(readFileSync(file, 'utf8')), process.env));
   } catch (error) {
     if (error instanceof InputError || error instanceof EnvMissingError) fail(`${file}: ${error.message}`);
-    if (error instanceof Error && error.name === 'YAMLParseError') fail(`${file}: not valid YAML: ${error.message}`);
+    if (error instanceof Error && error.name === 'YAMLParseError')
+      fail(`${file}: not valid YAML: ${error.message}`);
     throw error;
   }
 }

@@ -40,9 +40,18 @@ const QUEUED: ReadonlySet<PurchaseOrderState> = new Set(['pending']);
  * purchase order goes only whole (cancelling some of its lines would need a changed PO the supplier may never see).
  * Everything else is reported for a person: lines a supplier has, lines already shipped.
  */
-export function planCancellation(order: Pick<Order, 'lines'>, purchaseOrders: readonly PurchaseOrderForCancel[], targets: readonly number[]): CancellationPlan {
+export function planCancellation(
+  order: Pick<Order, 'lines'>,
+  purchaseOrders: readonly PurchaseOrderForCancel[],
+  targets: readonly number[],
+): CancellationPlan {
   const wanted = new Set(targets);
-  const plan: CancellationPlan = { cancelLines: [], cancelPurchaseOrders: [], withSuppliers: [], alreadyShipped: [] };
+  const plan: CancellationPlan = {
+    cancelLines: [],
+    cancelPurchaseOrders: [],
+    withSuppliers: [],
+    alreadyShipped: [],
+  };
   const poOf = new Map<number, PurchaseOrderForCancel>();
   for (const po of purchaseOrders) for (const line of po.orderLines) poOf.set(line, po);
 
@@ -66,7 +75,8 @@ export function planCancellation(order: Pick<Order, 'lines'>, purchaseOrders: re
     }
     const entry = plan.withSuppliers.find((w) => w.poNumber === po.poNumber);
     if (entry) entry.lines.push(line.lineNumber);
-    else plan.withSuppliers.push({ poNumber: po.poNumber, supplierId: po.supplierId, lines: [line.lineNumber] });
+    else
+      plan.withSuppliers.push({ poNumber: po.poNumber, supplierId: po.supplierId, lines: [line.lineNumber] });
   }
   return plan;
 }

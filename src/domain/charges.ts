@@ -76,15 +76,32 @@ export interface OrderFigures {
  * Adds the parts up: lines + shipping + fees − discounts (+ tax where prices exclude it). Pure integers; a currency
  * that differs anywhere is a RangeError (money() refuses it).
  */
-export function figuresOf(lines: readonly LineCharges[], charges: Pick<OrderCharges, 'taxesIncluded' | 'shipping' | 'fees'>, code: CurrencyCode): OrderFigures {
-  const amounts = (items: readonly Money[]) => money(items.reduce((n, m) => n + inCurrency(m, code), 0), code);
-  const taxes = [...lines.flatMap((l) => l.taxes), ...charges.shipping.flatMap((s) => s.taxes), ...charges.fees.flatMap((f) => f.taxes)];
+export function figuresOf(
+  lines: readonly LineCharges[],
+  charges: Pick<OrderCharges, 'taxesIncluded' | 'shipping' | 'fees'>,
+  code: CurrencyCode,
+): OrderFigures {
+  const amounts = (items: readonly Money[]) =>
+    money(
+      items.reduce((n, m) => n + inCurrency(m, code), 0),
+      code,
+    );
+  const taxes = [
+    ...lines.flatMap((l) => l.taxes),
+    ...charges.shipping.flatMap((s) => s.taxes),
+    ...charges.fees.flatMap((f) => f.taxes),
+  ];
   const subtotal = amounts(lines.map((l) => l.subtotal));
   const shipping = amounts(charges.shipping.map((s) => s.price));
   const fees = amounts(charges.fees.map((f) => f.amount));
   const discounts = amounts([...lines.map((l) => l.discount), ...charges.shipping.map((s) => s.discount)]);
   const tax = amounts(taxes.map((t) => t.amount));
-  const total = subtotal.amount + shipping.amount + fees.amount - discounts.amount + (charges.taxesIncluded ? 0 : tax.amount);
+  const total =
+    subtotal.amount +
+    shipping.amount +
+    fees.amount -
+    discounts.amount +
+    (charges.taxesIncluded ? 0 : tax.amount);
   return { subtotal, shipping, fees, discounts, tax, total: money(total, code) };
 }
 
@@ -92,7 +109,11 @@ export function figuresOf(lines: readonly LineCharges[], charges: Pick<OrderChar
  * Where the channel's figures and the sum of their parts disagree. An order that does not add up is taken in as the
  * channel charged it and flagged with the difference: never "corrected".
  */
-export function reconcile(lines: readonly LineCharges[], charges: OrderCharges, code: CurrencyCode): ChargeMismatch[] {
+export function reconcile(
+  lines: readonly LineCharges[],
+  charges: OrderCharges,
+  code: CurrencyCode,
+): ChargeMismatch[] {
   const parts = figuresOf(lines, charges, code);
   const checks: ChargeMismatch[] = [
     { figure: 'total', channel: inCurrency(charges.total, code), parts: parts.total.amount },
@@ -112,18 +133,37 @@ export function plainLineCharges(unitPrice: Money, quantity: number): LineCharge
 export function plainOrderCharges(lines: readonly LineCharges[], code: CurrencyCode): OrderCharges {
   const zero = money(0, code);
   const none = { taxesIncluded: false, shipping: [], fees: [] };
-  return { ...none, discounts: zero, taxTotal: zero, total: figuresOf(lines, none, code).total, presentment: null };
+  return {
+    ...none,
+    discounts: zero,
+    taxTotal: zero,
+    total: figuresOf(lines, none, code).total,
+    presentment: null,
+  };
 }
 
 /** What the customer paid for a line, its taxes included whichever way the channel priced it. */
-export function paidForLine(line: Pick<LineCharges, 'subtotal' | 'discount' | 'taxes'>, taxesIncluded: boolean): number {
+export function paidForLine(
+  line: Pick<LineCharges, 'subtotal' | 'discount' | 'taxes'>,
+  taxesIncluded: boolean,
+): number {
   const tax = line.taxes.reduce((n, t) => n + t.amount.amount, 0);
   return line.subtotal.amount - line.discount.amount + (taxesIncluded ? 0 : tax);
 }
 
 /** A line's charges from its parts: what the customer paid is subtotal − discount, plus its taxes where prices exclude them. */
-export function chargedLine(subtotal: Money, discount: Money, taxes: TaxLine[], taxesIncluded: boolean): LineCharges {
-  return { subtotal, discount, taxes, total: money(paidForLine({ subtotal, discount, taxes }, taxesIncluded), subtotal.currency) };
+export function chargedLine(
+  subtotal: Money,
+  discount: Money,
+  taxes: TaxLine[],
+  taxesIncluded: boolean,
+): LineCharges {
+  return {
+    subtotal,
+    discount,
+    taxes,
+    total: money(paidForLine({ subtotal, discount, taxes }, taxesIncluded), subtotal.currency),
+  };
 }
 
 function inCurrency(m: Money, code: CurrencyCode): number {

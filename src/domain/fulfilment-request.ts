@@ -27,7 +27,14 @@ export interface RefusedLine {
 }
 
 /** Lines a supplier has, will have once paid, or will have when stock comes back. */
-const SHIPPABLE: ReadonlySet<OrderLineState> = new Set(['routed', 'accepted', 'partially_shipped', 'shipped', 'delivered', 'backordered']);
+const SHIPPABLE: ReadonlySet<OrderLineState> = new Set([
+  'routed',
+  'accepted',
+  'partially_shipped',
+  'shipped',
+  'delivered',
+  'backordered',
+]);
 
 /**
  * Accepts a fulfilment request when Waybill holds at least one of its lines, rejects it when it holds none.
@@ -35,7 +42,10 @@ const SHIPPABLE: ReadonlySet<OrderLineState> = new Set(['routed', 'accepted', 'p
  * some lines Waybill cannot ship is still accepted: those lines were cancelled when the order came in (no stock:
  * refunded at the channel) and the message says so. The reason of a rejection is that of its first line.
  */
-export function decideFulfilmentRequest(order: Pick<Order, 'lines'>, request: FulfilmentRequestLines): FulfilmentDecision {
+export function decideFulfilmentRequest(
+  order: Pick<Order, 'lines'>,
+  request: FulfilmentRequestLines,
+): FulfilmentDecision {
   const refused: RefusedLine[] = [];
   let shippable = 0;
   let backordered = 0;
@@ -51,13 +61,24 @@ export function decideFulfilmentRequest(order: Pick<Order, 'lines'>, request: Fu
   }
   const first = refused[0];
   if (shippable === 0 && first) {
-    return { kind: 'reject', reason: first.reason, message: `Waybill cannot ship this: ${refused.map((r) => r.message).join('; ')}`, lines: refused };
+    return {
+      kind: 'reject',
+      reason: first.reason,
+      message: `Waybill cannot ship this: ${refused.map((r) => r.message).join('; ')}`,
+      lines: refused,
+    };
   }
   const notes = [
     backordered ? `${backordered} line(s) backordered: they ship when stock comes back` : '',
     ...refused.map((r) => `${r.message} (refunded)`),
   ].filter(Boolean);
-  return { kind: 'accept', message: notes.length ? `Waybill ships this order; ${notes.join('; ')}` : 'Waybill ships this order through its suppliers', short: refused };
+  return {
+    kind: 'accept',
+    message: notes.length
+      ? `Waybill ships this order; ${notes.join('; ')}`
+      : 'Waybill ships this order through its suppliers',
+    short: refused,
+  };
 }
 
 function refusalOf(ours: readonly OrderLine[]): FulfilmentRefusal {
@@ -84,7 +105,11 @@ export type CancellationDecision =
  * A cancellation request is all or nothing too: accepted only when none of the requested lines has reached a
  * supplier (see planCancellation), otherwise rejected naming the purchase orders and shipped lines in the way.
  */
-export function decideCancellationRequest(order: Pick<Order, 'lines'>, purchaseOrders: readonly PurchaseOrderForCancel[], request: FulfilmentRequestLines): CancellationDecision {
+export function decideCancellationRequest(
+  order: Pick<Order, 'lines'>,
+  purchaseOrders: readonly PurchaseOrderForCancel[],
+  request: FulfilmentRequestLines,
+): CancellationDecision {
   const skus = new Set(request.lines.map((l) => l.sku));
   const targets = order.lines.filter((l) => skus.has(l.sku)).map((l) => l.lineNumber);
   const plan = planCancellation(order, purchaseOrders, targets);
@@ -92,6 +117,7 @@ export function decideCancellationRequest(order: Pick<Order, 'lines'>, purchaseO
     ...plan.withSuppliers.map((w) => `${w.poNumber} is with supplier ${w.supplierId}`),
     ...(plan.alreadyShipped.length ? [`line(s) ${plan.alreadyShipped.join(', ')} already shipped`] : []),
   ];
-  if (obstacles.length) return { kind: 'reject', message: `Waybill cannot cancel this any more: ${obstacles.join('; ')}` };
+  if (obstacles.length)
+    return { kind: 'reject', message: `Waybill cannot cancel this any more: ${obstacles.join('; ')}` };
   return { kind: 'accept', cancelLines: plan.cancelLines, message: 'cancelled before any supplier had it' };
 }

@@ -47,7 +47,9 @@ describe('isValidGtin', () => {
     expect(isValidGtin(code)).toBe(false);
   });
 
-  const payload = fc.constantFrom(7, 11, 12, 13).chain((n) => fc.array(fc.integer({ min: 0, max: 9 }), { minLength: n, maxLength: n }));
+  const payload = fc
+    .constantFrom(7, 11, 12, 13)
+    .chain((n) => fc.array(fc.integer({ min: 0, max: 9 }), { minLength: n, maxLength: n }));
 
   it('accepts exactly one check digit for any payload of a valid length (property)', () => {
     fc.assert(
@@ -71,6 +73,7 @@ describe('isValidGtin', () => {
   });
 
   it('keeps a GTIN valid when left-padded with zeros to 14 digits', () => {
-    for (const code of ['96385074', '036000291452', '4006381333931']) expect(isValidGtin(code.padStart(14, '0'))).toBe(true);
+    for (const code of ['96385074', '036000291452', '4006381333931'])
+      expect(isValidGtin(code.padStart(14, '0'))).toBe(true);
   });
 });

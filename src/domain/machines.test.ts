@@ -19,7 +19,16 @@ const EXPECTED: readonly Expected[] = [
   {
     machine: orderMachine,
     initial: 'received',
-    states: ['received', 'awaiting_payment', 'on_hold', 'routed', 'partially_fulfilled', 'fulfilled', 'completed', 'cancelled'],
+    states: [
+      'received',
+      'awaiting_payment',
+      'on_hold',
+      'routed',
+      'partially_fulfilled',
+      'fulfilled',
+      'completed',
+      'cancelled',
+    ],
     terminal: ['completed', 'cancelled'],
     allowed: [
       ['received', 'awaiting_payment'],
@@ -49,7 +58,18 @@ const EXPECTED: readonly Expected[] = [
   {
     machine: orderLineMachine,
     initial: 'pending',
-    states: ['pending', 'backordered', 'routed', 'accepted', 'partially_shipped', 'shipped', 'delivered', 'rejected', 'no_shipping', 'cancelled'],
+    states: [
+      'pending',
+      'backordered',
+      'routed',
+      'accepted',
+      'partially_shipped',
+      'shipped',
+      'delivered',
+      'rejected',
+      'no_shipping',
+      'cancelled',
+    ],
     terminal: ['delivered', 'no_shipping', 'cancelled'],
     allowed: [
       ['pending', 'routed'],
@@ -73,7 +93,18 @@ const EXPECTED: readonly Expected[] = [
   {
     machine: purchaseOrderMachine,
     initial: 'draft',
-    states: ['draft', 'pending', 'send_failed', 'sent', 'accepted', 'partially_accepted', 'partially_shipped', 'shipped', 'rejected', 'cancelled'],
+    states: [
+      'draft',
+      'pending',
+      'send_failed',
+      'sent',
+      'accepted',
+      'partially_accepted',
+      'partially_shipped',
+      'shipped',
+      'rejected',
+      'cancelled',
+    ],
     terminal: ['shipped', 'rejected', 'cancelled'],
     allowed: [
       ['draft', 'pending'],
@@ -125,41 +156,46 @@ const EXPECTED: readonly Expected[] = [
   },
 ];
 
-describe.each(EXPECTED.map((e) => ({ ...e, name: e.machine.name })))('the $name machine', ({ machine, initial, states, terminal, allowed }) => {
-  const allowedKeys = new Set(allowed.map(([from, to]) => `${from} → ${to}`));
-  const pairs = states.flatMap((from) => states.map((to) => ({ from, to, allowed: allowedKeys.has(`${from} → ${to}`) })));
+describe.each(EXPECTED.map((e) => ({ ...e, name: e.machine.name })))(
+  'the $name machine',
+  ({ machine, initial, states, terminal, allowed }) => {
+    const allowedKeys = new Set(allowed.map(([from, to]) => `${from} → ${to}`));
+    const pairs = states.flatMap((from) =>
+      states.map((to) => ({ from, to, allowed: allowedKeys.has(`${from} → ${to}`) })),
+    );
 
-  it('starts in its intended initial state', () => {
-    expect(machine.initial).toBe(initial);
-  });
+    it('starts in its intended initial state', () => {
+      expect(machine.initial).toBe(initial);
+    });
 
-  it('declares exactly the intended states', () => {
-    expect([...machine.states].sort()).toEqual([...states].sort());
-  });
+    it('declares exactly the intended states', () => {
+      expect([...machine.states].sort()).toEqual([...states].sort());
+    });
 
-  it('has exactly the intended terminal states', () => {
-    expect([...machine.terminal].sort()).toEqual([...terminal].sort());
-  });
+    it('has exactly the intended terminal states', () => {
+      expect([...machine.terminal].sort()).toEqual([...terminal].sort());
+    });
 
-  it('the expected table only names declared states (guards the table itself)', () => {
-    for (const [from, to] of allowed) {
-      expect(states).toContain(from);
-      expect(states).toContain(to);
-    }
-  });
+    it('the expected table only names declared states (guards the table itself)', () => {
+      for (const [from, to] of allowed) {
+        expect(states).toContain(from);
+        expect(states).toContain(to);
+      }
+    });
 
-  it.each(pairs.filter((p) => p.allowed))('allows $from → $to', ({ from, to }) => {
-    expect(machine.canMove(from, to)).toBe(true);
-    expect(machine.check(from, to)).toEqual({ ok: true, to });
-    expect(machine.assert(from, to)).toBe(to);
-  });
+    it.each(pairs.filter((p) => p.allowed))('allows $from → $to', ({ from, to }) => {
+      expect(machine.canMove(from, to)).toBe(true);
+      expect(machine.check(from, to)).toEqual({ ok: true, to });
+      expect(machine.assert(from, to)).toBe(to);
+    });
 
-  it.each(pairs.filter((p) => !p.allowed))('refuses $from → $to', ({ from, to }) => {
-    expect(machine.canMove(from, to)).toBe(false);
-    const result = machine.check(from, to);
-    expect(result.ok).toBe(false);
-    expect(result).toEqual({ ok: false, reason: `${machine.name} cannot go from ${from} to ${to}` });
-    expect(() => machine.assert(from, to)).toThrow(IllegalTransitionError);
-    expect(() => machine.assert(from, to)).toThrow(`${machine.name} cannot go from ${from} to ${to}`);
-  });
-});
+    it.each(pairs.filter((p) => !p.allowed))('refuses $from → $to', ({ from, to }) => {
+      expect(machine.canMove(from, to)).toBe(false);
+      const result = machine.check(from, to);
+      expect(result.ok).toBe(false);
+      expect(result).toEqual({ ok: false, reason: `${machine.name} cannot go from ${from} to ${to}` });
+      expect(() => machine.assert(from, to)).toThrow(IllegalTransitionError);
+      expect(() => machine.assert(from, to)).toThrow(`${machine.name} cannot go from ${from} to ${to}`);
+    });
+  },
+);

@@ -1,6 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { add, currency, formatMoney, isCurrencyCode, minorUnitDigits, money, sum, times, toDecimalString } from './money.ts';
+import {
+  add,
+  currency,
+  formatMoney,
+  isCurrencyCode,
+  minorUnitDigits,
+  money,
+  sum,
+  times,
+  toDecimalString,
+} from './money.ts';
 
 const USD = currency('USD');
 const EUR = currency('EUR');
@@ -123,8 +133,14 @@ describe('sum', () => {
   it('does not depend on the order of the items (property)', () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: -1e12, max: 1e12 }), { maxLength: 50 }), (amounts) => {
-        const forwards = sum(amounts.map((a) => money(a, 'EUR')), EUR);
-        const backwards = sum([...amounts].reverse().map((a) => money(a, 'EUR')), EUR);
+        const forwards = sum(
+          amounts.map((a) => money(a, 'EUR')),
+          EUR,
+        );
+        const backwards = sum(
+          [...amounts].reverse().map((a) => money(a, 'EUR')),
+          EUR,
+        );
         expect(backwards).toEqual(forwards);
       }),
     );

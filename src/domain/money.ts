@@ -12,7 +12,21 @@ export type CurrencyCode = string & { readonly __currency: true };
 
 // ISO 4217 list one (active codes) with each currency's minor unit, from the maintained `currency-codes` data.
 // Precious metals, fund and testing codes are not money a shop takes or pays.
-const NOT_MONEY = new Set(['XAG', 'XAU', 'XBA', 'XBB', 'XBC', 'XBD', 'XDR', 'XPD', 'XPT', 'XSU', 'XTS', 'XUA', 'XXX']);
+const NOT_MONEY = new Set([
+  'XAG',
+  'XAU',
+  'XBA',
+  'XBB',
+  'XBC',
+  'XBD',
+  'XDR',
+  'XPD',
+  'XPT',
+  'XSU',
+  'XTS',
+  'XUA',
+  'XXX',
+]);
 const MINOR_UNITS: ReadonlyMap<string, number> = new Map(
   iso4217.data.filter((c) => !NOT_MONEY.has(c.code)).map((c) => [c.code, c.digits]),
 );
@@ -32,7 +46,8 @@ export function minorUnitDigits(code: CurrencyCode): number {
 }
 
 export function money(amount: number, code: string): Money {
-  if (!Number.isSafeInteger(amount)) throw new RangeError(`money must be an integer of minor units, got ${amount}`);
+  if (!Number.isSafeInteger(amount))
+    throw new RangeError(`money must be an integer of minor units, got ${amount}`);
   return { amount, currency: currency(code) };
 }
 
@@ -53,7 +68,12 @@ export function sum(items: readonly Money[], code: CurrencyCode): Money {
 export function formatMoney(m: Money): string {
   const digits = minorUnitDigits(m.currency);
   // Display digits follow ISO 4217 too (ICU would show HUF without its minor unit).
-  const format = new Intl.NumberFormat('en', { style: 'currency', currency: m.currency, minimumFractionDigits: digits, maximumFractionDigits: digits });
+  const format = new Intl.NumberFormat('en', {
+    style: 'currency',
+    currency: m.currency,
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  });
   return format.format(m.amount / 10 ** digits);
 }
 
@@ -63,7 +83,9 @@ export function formatMoney(m: Money): string {
  */
 export function toDecimalString(m: Money): string {
   const digits = minorUnitDigits(m.currency);
-  const units = Math.abs(m.amount).toString().padStart(digits + 1, '0');
+  const units = Math.abs(m.amount)
+    .toString()
+    .padStart(digits + 1, '0');
   const sign = m.amount < 0 ? '-' : '';
   return digits === 0 ? `${sign}${units}` : `${sign}${units.slice(0, -digits)}.${units.slice(-digits)}`;
 }

@@ -15,15 +15,20 @@ export interface EditedAway {
   reduced: { lineNumber: number; from: number; to: number }[];
 }
 
-export function editedAway(lines: readonly Pick<OrderLine, 'lineNumber' | 'channelLineId' | 'quantity' | 'state'>[], update: readonly Pick<IncomingLine, 'channelLineId' | 'quantity'>[]): EditedAway {
+export function editedAway(
+  lines: readonly Pick<OrderLine, 'lineNumber' | 'channelLineId' | 'quantity' | 'state'>[],
+  update: readonly Pick<IncomingLine, 'channelLineId' | 'quantity'>[],
+): EditedAway {
   const now = new Map<string, number>();
-  for (const line of update) if (line.channelLineId) now.set(line.channelLineId, (now.get(line.channelLineId) ?? 0) + line.quantity);
+  for (const line of update)
+    if (line.channelLineId) now.set(line.channelLineId, (now.get(line.channelLineId) ?? 0) + line.quantity);
   const edit: EditedAway = { removed: [], reduced: [] };
   for (const line of lines) {
     if (!line.channelLineId || line.state === 'cancelled' || line.state === 'no_shipping') continue;
     const left = now.get(line.channelLineId) ?? 0;
     if (left === 0) edit.removed.push(line.lineNumber);
-    else if (left < line.quantity) edit.reduced.push({ lineNumber: line.lineNumber, from: line.quantity, to: left });
+    else if (left < line.quantity)
+      edit.reduced.push({ lineNumber: line.lineNumber, from: line.quantity, to: left });
   }
   return edit;
 }

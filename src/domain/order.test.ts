@@ -41,28 +41,44 @@ describe('deriveOrderState', () => {
   it('does not depend on the order of the lines (property)', () => {
     const lineState = fc.constantFrom(...orderLineMachine.states);
     fc.assert(
-      fc.property(fc.array(lineState, { minLength: 1, maxLength: 8 }), fc.infiniteStream(fc.nat()), (states, seeds) => {
-        const shuffled = states.map((s) => ({ s, k: seeds.next().value })).sort((a, b) => a.k - b.k).map((x) => x.s);
-        expect(deriveOrderState(lines(...shuffled))).toBe(deriveOrderState(lines(...states)));
-      }),
+      fc.property(
+        fc.array(lineState, { minLength: 1, maxLength: 8 }),
+        fc.infiniteStream(fc.nat()),
+        (states, seeds) => {
+          const shuffled = states
+            .map((s) => ({ s, k: seeds.next().value }))
+            .sort((a, b) => a.k - b.k)
+            .map((x) => x.s);
+          expect(deriveOrderState(lines(...shuffled))).toBe(deriveOrderState(lines(...states)));
+        },
+      ),
     );
   });
 
   it('ignores cancelled lines beside any line that needs shipping (property)', () => {
     const lineState = fc.constantFrom(...orderLineMachine.states.filter((s) => s !== 'cancelled'));
     fc.assert(
-      fc.property(fc.array(lineState, { minLength: 1, maxLength: 6 }).filter((states) => states.some((s) => s !== 'no_shipping')), fc.integer({ min: 1, max: 3 }), (states, extra) => {
-        const withCancelled = [...states, ...Array<OrderLineState>(extra).fill('cancelled')];
-        expect(deriveOrderState(lines(...withCancelled))).toBe(deriveOrderState(lines(...states)));
-      }),
+      fc.property(
+        fc
+          .array(lineState, { minLength: 1, maxLength: 6 })
+          .filter((states) => states.some((s) => s !== 'no_shipping')),
+        fc.integer({ min: 1, max: 3 }),
+        (states, extra) => {
+          const withCancelled = [...states, ...Array<OrderLineState>(extra).fill('cancelled')];
+          expect(deriveOrderState(lines(...withCancelled))).toBe(deriveOrderState(lines(...states)));
+        },
+      ),
     );
   });
 
   it('always yields a state the order machine declares', () => {
     fc.assert(
-      fc.property(fc.array(fc.constantFrom(...orderLineMachine.states), { minLength: 1, maxLength: 6 }), (states) => {
-        expect(orderMachine.states).toContain(deriveOrderState(lines(...states)));
-      }),
+      fc.property(
+        fc.array(fc.constantFrom(...orderLineMachine.states), { minLength: 1, maxLength: 6 }),
+        (states) => {
+          expect(orderMachine.states).toContain(deriveOrderState(lines(...states)));
+        },
+      ),
     );
   });
 });
@@ -100,7 +116,9 @@ describe('nextOrderState', () => {
     ['fulfilled', ['cancelled'], 'cancelled'],
   ])('throws IllegalTransitionError when the lines would move %s to %s', (current, states, derived) => {
     expect(() => nextOrderState(current, lines(...states))).toThrow(IllegalTransitionError);
-    expect(() => nextOrderState(current, lines(...states))).toThrow(`order cannot go from ${current} to ${derived}`);
+    expect(() => nextOrderState(current, lines(...states))).toThrow(
+      `order cannot go from ${current} to ${derived}`,
+    );
   });
 
   /**
@@ -117,7 +135,10 @@ describe('nextOrderState', () => {
       // Each also beside a line that needs no shipping (gift wrap): it is one from intake on and never moves.
       const starts = [...routable, ...routable.map((s): OrderLineState[] => [...s, 'no_shipping'])];
       const seen = new Set<string>();
-      const queue: [OrderState, OrderLineState[]][] = starts.map((s) => [nextOrderState('received', lines(...s)), s]);
+      const queue: [OrderState, OrderLineState[]][] = starts.map((s) => [
+        nextOrderState('received', lines(...s)),
+        s,
+      ]);
       for (let item = queue.shift(); item; item = queue.shift()) {
         const [orderState, lineStates] = item;
         const key = `${orderState}|${lineStates.join(',')}`;

@@ -119,8 +119,12 @@ export function paidOrderState(current: OrderState, lines: readonly Pick<OrderLi
 }
 
 /** The state of a new order: awaiting payment when the channel has not been paid, else what its lines say. */
-export function initialOrderState(lines: readonly Pick<OrderLine, 'state'>[], awaitingPayment: boolean): OrderState {
+export function initialOrderState(
+  lines: readonly Pick<OrderLine, 'state'>[],
+  awaitingPayment: boolean,
+): OrderState {
   const derived = deriveOrderState(lines);
-  if (awaitingPayment && derived !== 'cancelled') return orderMachine.assert(orderMachine.initial, 'awaiting_payment');
+  if (awaitingPayment && derived !== 'cancelled')
+    return orderMachine.assert(orderMachine.initial, 'awaiting_payment');
   return orderMachine.assert(orderMachine.initial, derived);
 }

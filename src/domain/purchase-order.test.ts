@@ -27,8 +27,19 @@ function offer(supplierId: string, sku: string, cost: number, currencyCode = 'US
   };
 }
 
-const routed = (lineNumber: number, o: Offer): LineRoute => ({ kind: 'routed', lineNumber, offer: o, candidates: [], reason: 'test' });
-const unroutable = (lineNumber: number): LineRoute => ({ kind: 'unroutable', lineNumber, candidates: [], reason: 'no supplier offers X' });
+const routed = (lineNumber: number, o: Offer): LineRoute => ({
+  kind: 'routed',
+  lineNumber,
+  offer: o,
+  candidates: [],
+  reason: 'test',
+});
+const unroutable = (lineNumber: number): LineRoute => ({
+  kind: 'unroutable',
+  lineNumber,
+  candidates: [],
+  reason: 'no supplier offers X',
+});
 
 describe('poNumberFor', () => {
   it('is deterministic: the same order and supplier always give the same number', () => {
@@ -44,7 +55,9 @@ describe('poNumberFor', () => {
   });
 
   it('differs per order for the same supplier', () => {
-    expect(poNumberFor(ORDER, 'acme' as SupplierId)).not.toBe(poNumberFor('ord_01JD3K8Z9R' as OrderId, 'acme' as SupplierId));
+    expect(poNumberFor(ORDER, 'acme' as SupplierId)).not.toBe(
+      poNumberFor('ord_01JD3K8Z9R' as OrderId, 'acme' as SupplierId),
+    );
   });
 });
 
@@ -74,10 +87,15 @@ describe('planPurchaseOrders', () => {
   });
 
   it('gives a later PO to a supplier the order already has one with the next number, the same each time', () => {
-    const taken = new Set([poNumberFor(ORDER, 'acme' as SupplierId), poNumberFor(ORDER, 'acme' as SupplierId, 2)]);
+    const taken = new Set([
+      poNumberFor(ORDER, 'acme' as SupplierId),
+      poNumberFor(ORDER, 'acme' as SupplierId, 2),
+    ]);
     const later = planPurchaseOrders(ORDER, orderLines, routes, taken);
     expect(later.map((p) => p.poNumber)).toEqual(['PO-01JD3K8Z9Q-ACME-3', 'PO-01JD3K8Z9Q-GLOBEX']);
-    expect(planPurchaseOrders(ORDER, orderLines, routes, taken).map((p) => p.poNumber)).toEqual(later.map((p) => p.poNumber));
+    expect(planPurchaseOrders(ORDER, orderLines, routes, taken).map((p) => p.poNumber)).toEqual(
+      later.map((p) => p.poNumber),
+    );
   });
 
   it('renumbers the lines from 1 within each PO and keeps the order line number', () => {
@@ -109,7 +127,11 @@ describe('planPurchaseOrders', () => {
   });
 
   it("uses the supplier's currency, not an assumed one", () => {
-    const [eur] = planPurchaseOrders(ORDER, [{ lineNumber: 1, quantity: 2 }], [routed(1, offer('euro', 'MUG', 399, 'EUR'))]);
+    const [eur] = planPurchaseOrders(
+      ORDER,
+      [{ lineNumber: 1, quantity: 2 }],
+      [routed(1, offer('euro', 'MUG', 399, 'EUR'))],
+    );
     expect(eur!.currency).toBe('EUR');
     expect(eur!.total).toEqual(money(798, 'EUR'));
   });
@@ -159,7 +181,10 @@ describe('decideAcknowledgement', () => {
   });
 
   it('partially accepts the PO when some lines are accepted and some rejected, keeping the reason', () => {
-    const decision = decideAcknowledgement(po('sent', 'open', 'open'), [accept(1), reject(2, 'discontinued')]);
+    const decision = decideAcknowledgement(po('sent', 'open', 'open'), [
+      accept(1),
+      reject(2, 'discontinued'),
+    ]);
     expect(decision).toMatchObject({ kind: 'applied', state: 'partially_accepted' });
     if (decision.kind !== 'applied') return;
     expect(decision.lines.map((l) => [l.lineNumber, l.status, l.rejectReason])).toEqual([
@@ -169,7 +194,10 @@ describe('decideAcknowledgement', () => {
   });
 
   it('rejects the PO when every line is rejected, with a default reason where the supplier gave none', () => {
-    const decision = decideAcknowledgement(po('sent', 'open', 'open'), [reject(1, 'out of stock'), reject(2)]);
+    const decision = decideAcknowledgement(po('sent', 'open', 'open'), [
+      reject(1, 'out of stock'),
+      reject(2),
+    ]);
     expect(decision).toMatchObject({ kind: 'applied', state: 'rejected' });
     if (decision.kind !== 'applied') return;
     expect(decision.lines.map((l) => l.rejectReason)).toEqual(['out of stock', 'rejected by supplier']);
@@ -191,9 +219,15 @@ describe('decideAcknowledgement', () => {
     expect(before).toEqual(snapshot);
   });
 
-  it.each<PurchaseOrderState>(['pending', 'sent', 'send_failed'])('is legal from %s (an ack may overtake the record of the send)', (state) => {
-    expect(decideAcknowledgement(po(state, 'open'), [accept(1)])).toMatchObject({ kind: 'applied', state: 'accepted' });
-  });
+  it.each<PurchaseOrderState>(['pending', 'sent', 'send_failed'])(
+    'is legal from %s (an ack may overtake the record of the send)',
+    (state) => {
+      expect(decideAcknowledgement(po(state, 'open'), [accept(1)])).toMatchObject({
+        kind: 'applied',
+        state: 'accepted',
+      });
+    },
+  );
 
   it('is a conflict on a cancelled PO, with the refused transition as the reason', () => {
     expect(decideAcknowledgement(po('cancelled', 'open'), [accept(1)])).toEqual({
@@ -205,12 +239,17 @@ describe('decideAcknowledgement', () => {
   it('recognises a repeat of the same acknowledgement as a duplicate', () => {
     const first = decideAcknowledgement(po('sent', 'open', 'open'), [accept(1), reject(2, 'gone')]);
     if (first.kind !== 'applied') throw new Error(first.kind);
-    const repeat = decideAcknowledgement({ state: first.state, lines: first.lines }, [accept(1), reject(2, 'gone')]);
+    const repeat = decideAcknowledgement({ state: first.state, lines: first.lines }, [
+      accept(1),
+      reject(2, 'gone'),
+    ]);
     expect(repeat).toEqual({ kind: 'duplicate' });
   });
 
   it('recognises a repeat as a duplicate even after the PO has moved on to shipping', () => {
-    expect(decideAcknowledgement(po('partially_shipped', 'accepted', 'accepted'), [accept(1), accept(2)])).toEqual({ kind: 'duplicate' });
+    expect(
+      decideAcknowledgement(po('partially_shipped', 'accepted', 'accepted'), [accept(1), accept(2)]),
+    ).toEqual({ kind: 'duplicate' });
   });
 
   it('is a conflict when a different acknowledgement follows the first', () => {
@@ -218,20 +257,34 @@ describe('decideAcknowledgement', () => {
       kind: 'conflict',
       reason: 'the purchase order was already acknowledged differently',
     });
-    expect(decideAcknowledgement(po('rejected', 'rejected'), [accept(1)])).toMatchObject({ kind: 'conflict' });
+    expect(decideAcknowledgement(po('rejected', 'rejected'), [accept(1)])).toMatchObject({
+      kind: 'conflict',
+    });
   });
 
   it.each<[string, AckLine[], string, string]>([
     ['a line is missing', [accept(1)], 'lines', 'every line must be acknowledged; missing 2'],
     ['every line is missing', [], 'lines', 'every line must be acknowledged; missing 1, 2'],
-    ['an unknown line is named', [accept(1), accept(7), accept(2)], 'lines[1].lineNumber', 'no line 7 on this purchase order'],
+    [
+      'an unknown line is named',
+      [accept(1), accept(7), accept(2)],
+      'lines[1].lineNumber',
+      'no line 7 on this purchase order',
+    ],
     ['a line is named twice', [accept(1), reject(1), accept(2)], 'lines[1].lineNumber', 'line 1 named twice'],
   ])('is invalid when %s, naming the field', (_what, ack, field, reason) => {
-    expect(decideAcknowledgement(po('sent', 'open', 'open'), ack)).toEqual({ kind: 'invalid', field, reason });
+    expect(decideAcknowledgement(po('sent', 'open', 'open'), ack)).toEqual({
+      kind: 'invalid',
+      field,
+      reason,
+    });
   });
 
   it('checks the acknowledgement is well-formed before treating it as a duplicate or conflict', () => {
-    expect(decideAcknowledgement(po('accepted', 'accepted', 'accepted'), [accept(1)])).toMatchObject({ kind: 'invalid', field: 'lines' });
+    expect(decideAcknowledgement(po('accepted', 'accepted', 'accepted'), [accept(1)])).toMatchObject({
+      kind: 'invalid',
+      field: 'lines',
+    });
   });
 });
 
@@ -268,13 +321,25 @@ describe('decideShipment', () => {
   });
 
   it('stays partially_shipped while something is still open', () => {
-    const po1 = { state: 'partially_shipped' as const, lines: [poLine(1, { status: 'accepted', quantity: 3, shippedQuantity: 1 })] };
-    expect(decideShipment(po1, [{ lineNumber: 1, quantity: 1 }])).toMatchObject({ kind: 'applied', state: 'partially_shipped' });
+    const po1 = {
+      state: 'partially_shipped' as const,
+      lines: [poLine(1, { status: 'accepted', quantity: 3, shippedQuantity: 1 })],
+    };
+    expect(decideShipment(po1, [{ lineNumber: 1, quantity: 1 }])).toMatchObject({
+      kind: 'applied',
+      state: 'partially_shipped',
+    });
   });
 
   it('counts only accepted lines on a partially accepted PO: shipping them all ships the PO', () => {
-    const partial = { state: 'partially_accepted' as const, lines: [poLine(1, { status: 'accepted', quantity: 2 }), poLine(2, { status: 'rejected' })] };
-    expect(decideShipment(partial, [{ lineNumber: 1, quantity: 2 }])).toMatchObject({ kind: 'applied', state: 'shipped' });
+    const partial = {
+      state: 'partially_accepted' as const,
+      lines: [poLine(1, { status: 'accepted', quantity: 2 }), poLine(2, { status: 'rejected' })],
+    };
+    expect(decideShipment(partial, [{ lineNumber: 1, quantity: 2 }])).toMatchObject({
+      kind: 'applied',
+      state: 'shipped',
+    });
   });
 
   it('leaves the PO it was given unchanged', () => {
@@ -285,7 +350,12 @@ describe('decideShipment', () => {
   });
 
   it.each<[string, { lineNumber: number; quantity: number }[], string, string]>([
-    ['more than was ordered', [{ lineNumber: 1, quantity: 4 }], 'lines[0].quantity', 'only 3 of line 1 left to ship'],
+    [
+      'more than was ordered',
+      [{ lineNumber: 1, quantity: 4 }],
+      'lines[0].quantity',
+      'only 3 of line 1 left to ship',
+    ],
     [
       'the same line twice, together more than ordered',
       [
@@ -309,7 +379,10 @@ describe('decideShipment', () => {
   });
 
   it('is invalid when shipping more than is left after an earlier shipment', () => {
-    const po1 = { state: 'partially_shipped' as const, lines: [poLine(1, { status: 'accepted', quantity: 3, shippedQuantity: 2 })] };
+    const po1 = {
+      state: 'partially_shipped' as const,
+      lines: [poLine(1, { status: 'accepted', quantity: 3, shippedQuantity: 2 })],
+    };
     expect(decideShipment(po1, [{ lineNumber: 1, quantity: 2 }])).toEqual({
       kind: 'invalid',
       field: 'lines[0].quantity',
@@ -318,7 +391,10 @@ describe('decideShipment', () => {
   });
 
   it('is invalid when shipping a rejected line, naming the line number field', () => {
-    const partial = { state: 'partially_accepted' as const, lines: [poLine(1, { status: 'accepted' }), poLine(2, { status: 'rejected' })] };
+    const partial = {
+      state: 'partially_accepted' as const,
+      lines: [poLine(1, { status: 'accepted' }), poLine(2, { status: 'rejected' })],
+    };
     expect(decideShipment(partial, [{ lineNumber: 2, quantity: 1 }])).toEqual({
       kind: 'invalid',
       field: 'lines[0].lineNumber',

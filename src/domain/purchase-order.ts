@@ -109,11 +109,17 @@ export function decideAcknowledgement(
   const alreadyAcked = po.lines.some((l) => l.status !== 'open');
   if (alreadyAcked) {
     const same = po.lines.every((l) => l.status === byLine.get(l.lineNumber)!.status);
-    return same ? { kind: 'duplicate' } : { kind: 'conflict', reason: 'the purchase order was already acknowledged differently' };
+    return same
+      ? { kind: 'duplicate' }
+      : { kind: 'conflict', reason: 'the purchase order was already acknowledged differently' };
   }
   const lines = po.lines.map((l) => {
     const a = byLine.get(l.lineNumber)!;
-    return { ...l, status: a.status, rejectReason: a.status === 'rejected' ? (a.reason ?? 'rejected by supplier') : null };
+    return {
+      ...l,
+      status: a.status,
+      rejectReason: a.status === 'rejected' ? (a.reason ?? 'rejected by supplier') : null,
+    };
   });
   const accepted = lines.filter((l) => l.status === 'accepted').length;
   const state: PurchaseOrderState =
@@ -130,12 +136,23 @@ function checkAckCoversEveryLine(
   const known = new Set(lines.map((l) => l.lineNumber));
   const seen = new Set<number>();
   for (const [i, a] of ack.entries()) {
-    if (!known.has(a.lineNumber)) return { kind: 'invalid', field: `lines[${i}].lineNumber`, reason: `no line ${a.lineNumber} on this purchase order` };
-    if (seen.has(a.lineNumber)) return { kind: 'invalid', field: `lines[${i}].lineNumber`, reason: `line ${a.lineNumber} named twice` };
+    if (!known.has(a.lineNumber))
+      return {
+        kind: 'invalid',
+        field: `lines[${i}].lineNumber`,
+        reason: `no line ${a.lineNumber} on this purchase order`,
+      };
+    if (seen.has(a.lineNumber))
+      return { kind: 'invalid', field: `lines[${i}].lineNumber`, reason: `line ${a.lineNumber} named twice` };
     seen.add(a.lineNumber);
   }
   const missing = [...known].filter((n) => !seen.has(n));
-  if (missing.length) return { kind: 'invalid', field: 'lines', reason: `every line must be acknowledged; missing ${missing.join(', ')}` };
+  if (missing.length)
+    return {
+      kind: 'invalid',
+      field: 'lines',
+      reason: `every line must be acknowledged; missing ${missing.join(', ')}`,
+    };
   return null;
 }
 
@@ -160,14 +177,31 @@ export function decideShipment(
   for (const [i, s] of shipped.entries()) {
     const line = byNumber.get(s.lineNumber);
     const field = `lines[${i}]`;
-    if (!line) return { kind: 'invalid', field: `${field}.lineNumber`, reason: `no line ${s.lineNumber} on this purchase order` };
-    if (line.status !== 'accepted') return { kind: 'invalid', field: `${field}.lineNumber`, reason: `line ${s.lineNumber} is ${line.status}, not accepted` };
+    if (!line)
+      return {
+        kind: 'invalid',
+        field: `${field}.lineNumber`,
+        reason: `no line ${s.lineNumber} on this purchase order`,
+      };
+    if (line.status !== 'accepted')
+      return {
+        kind: 'invalid',
+        field: `${field}.lineNumber`,
+        reason: `line ${s.lineNumber} is ${line.status}, not accepted`,
+      };
     const open = line.quantity - line.shippedQuantity;
-    if (s.quantity > open) return { kind: 'invalid', field: `${field}.quantity`, reason: `only ${open} of line ${s.lineNumber} left to ship` };
+    if (s.quantity > open)
+      return {
+        kind: 'invalid',
+        field: `${field}.quantity`,
+        reason: `only ${open} of line ${s.lineNumber} left to ship`,
+      };
     line.shippedQuantity += s.quantity;
   }
   const accepted = lines.filter((l) => l.status === 'accepted');
-  const state: PurchaseOrderState = accepted.every((l) => l.shippedQuantity === l.quantity) ? 'shipped' : 'partially_shipped';
+  const state: PurchaseOrderState = accepted.every((l) => l.shippedQuantity === l.quantity)
+    ? 'shipped'
+    : 'partially_shipped';
   const move = state === po.state ? { ok: true as const } : purchaseOrderMachine.check(po.state, state);
   if (!move.ok) return { kind: 'invalid', field: 'lineNumber', reason: move.reason };
   return { kind: 'applied', state, lines };

@@ -28,10 +28,16 @@ export interface RefundUnits {
   taxesIncluded: boolean;
 }
 
-export function refundShare(line: LineCharges, { quantity, alreadyRefunded, units, taxesIncluded }: RefundUnits): RefundShare {
-  if (!Number.isSafeInteger(units) || units <= 0) throw new RangeError(`units to refund must be a positive integer, got ${units}`);
+export function refundShare(
+  line: LineCharges,
+  { quantity, alreadyRefunded, units, taxesIncluded }: RefundUnits,
+): RefundShare {
+  if (!Number.isSafeInteger(units) || units <= 0)
+    throw new RangeError(`units to refund must be a positive integer, got ${units}`);
   if (alreadyRefunded < 0 || alreadyRefunded + units > quantity) {
-    throw new RangeError(`cannot refund ${units} more of ${quantity} units when ${alreadyRefunded} are refunded already`);
+    throw new RangeError(
+      `cannot refund ${units} more of ${quantity} units when ${alreadyRefunded} are refunded already`,
+    );
   }
   const code = line.total.currency;
   const share = (whole: number) => money(unitsWorth(whole, quantity, alreadyRefunded, units), code);

@@ -6,7 +6,10 @@ import { routeLines, type LineRoute, type Offer } from './routing.ts';
 
 const SKU = 'MUG-BLUE' as Sku;
 
-function offer(supplierId: string, over: Partial<Omit<Offer, 'supplierId' | 'cost'>> & { cost?: number } = {}): Offer {
+function offer(
+  supplierId: string,
+  over: Partial<Omit<Offer, 'supplierId' | 'cost'>> & { cost?: number } = {},
+): Offer {
   const { cost = 500, ...rest } = over;
   return {
     supplierId: supplierId as SupplierId,
@@ -32,16 +35,34 @@ function winner(route: LineRoute): string {
 
 describe('routeLines ranking', () => {
   it('chooses the lowest priority number, whatever the cost', () => {
-    expect(winner(route1([offer('expensive-first', { priority: 1, cost: 900 }), offer('cheap-second', { priority: 2, cost: 100 })]))).toBe(
-      'expensive-first',
-    );
-    expect(winner(route1([offer('cheap-second', { priority: 2, cost: 100 }), offer('expensive-first', { priority: 1, cost: 900 })]))).toBe(
-      'expensive-first',
-    );
+    expect(
+      winner(
+        route1([
+          offer('expensive-first', { priority: 1, cost: 900 }),
+          offer('cheap-second', { priority: 2, cost: 100 }),
+        ]),
+      ),
+    ).toBe('expensive-first');
+    expect(
+      winner(
+        route1([
+          offer('cheap-second', { priority: 2, cost: 100 }),
+          offer('expensive-first', { priority: 1, cost: 900 }),
+        ]),
+      ),
+    ).toBe('expensive-first');
   });
 
   it('breaks a priority tie by the lowest cost', () => {
-    expect(winner(route1([offer('dear', { cost: 700 }), offer('cheap', { cost: 450 }), offer('middling', { cost: 500 })]))).toBe('cheap');
+    expect(
+      winner(
+        route1([
+          offer('dear', { cost: 700 }),
+          offer('cheap', { cost: 450 }),
+          offer('middling', { cost: 500 }),
+        ]),
+      ),
+    ).toBe('cheap');
   });
 
   it('breaks a priority and cost tie by the supplier id', () => {
@@ -66,7 +87,11 @@ describe('routeLines ranking', () => {
   });
 
   it('states the winning priority, cost and how many offers were eligible', () => {
-    const route = route1([offer('a', { priority: 1, cost: 450 }), offer('b', { priority: 2 }), offer('c', { active: false })]);
+    const route = route1([
+      offer('a', { priority: 1, cost: 450 }),
+      offer('b', { priority: 2 }),
+      offer('c', { active: false }),
+    ]);
     expect(route.reason).toBe('priority 1, cost 450 USD; 2 of 3 offers eligible');
   });
 
@@ -97,15 +122,28 @@ describe('routeLines eligibility', () => {
     const route = route1([offer('closed', { priority: 1, active: false }), offer('open', { priority: 2 })]);
     expect(winner(route)).toBe('open');
     expect(route.candidates).toEqual([
-      { supplierId: 'closed', priority: 1, cost: money(500, 'USD'), eligible: false, reason: 'offer inactive' },
+      {
+        supplierId: 'closed',
+        priority: 1,
+        cost: money(500, 'USD'),
+        eligible: false,
+        reason: 'offer inactive',
+      },
       { supplierId: 'open', priority: 2, cost: money(500, 'USD'), eligible: true, reason: 'eligible' },
     ]);
   });
 
   it('skips an offer whose stock is below the quantity and records the numbers', () => {
-    const route = route1([offer('short', { priority: 1, stock: 2 }), offer('stocked', { priority: 2, stock: 10 })], 3);
+    const route = route1(
+      [offer('short', { priority: 1, stock: 2 }), offer('stocked', { priority: 2, stock: 10 })],
+      3,
+    );
     expect(winner(route)).toBe('stocked');
-    expect(route.candidates[0]).toMatchObject({ supplierId: 'short', eligible: false, reason: 'stock 2 < quantity 3' });
+    expect(route.candidates[0]).toMatchObject({
+      supplierId: 'short',
+      eligible: false,
+      reason: 'stock 2 < quantity 3',
+    });
     expect(route.candidates[1]).toMatchObject({ supplierId: 'stocked', eligible: true, reason: 'eligible' });
   });
 
@@ -120,7 +158,14 @@ describe('routeLines eligibility', () => {
   });
 
   it('routes a line every offer is short of to the first choice, saying so: the reservation decides backorder or cancel', () => {
-    const route = route1([offer('second', { priority: 2, stock: 1 }), offer('first', { priority: 1, stock: 0 }), offer('off', { priority: 0, active: false })], 3);
+    const route = route1(
+      [
+        offer('second', { priority: 2, stock: 1 }),
+        offer('first', { priority: 1, stock: 0 }),
+        offer('off', { priority: 0, active: false }),
+      ],
+      3,
+    );
     expect(winner(route)).toBe('first');
     expect(route.reason).toBe('no offer has 3 in stock; first choice priority 1');
   });
@@ -145,7 +190,12 @@ describe('routeLines eligibility', () => {
 describe('routeLines unroutable lines', () => {
   it('marks a SKU that nobody offers as unroutable, with a reason naming the SKU and no candidates', () => {
     const route = route1([], 1, 'NOBODY-SELLS' as Sku);
-    expect(route).toEqual({ kind: 'unroutable', lineNumber: 1, candidates: [], reason: 'no supplier offers NOBODY-SELLS' });
+    expect(route).toEqual({
+      kind: 'unroutable',
+      lineNumber: 1,
+      candidates: [],
+      reason: 'no supplier offers NOBODY-SELLS',
+    });
   });
 
   it('marks a SKU with an empty offer list as unroutable', () => {
@@ -183,29 +233,41 @@ describe('routeLines property: the choice is eligible and unbeaten', () => {
 
   it('routes to an eligible offer, and no eligible candidate has a strictly better (priority, cost)', () => {
     fc.assert(
-      fc.property(fc.uniqueArray(arbOffer, { selector: (o) => o.supplierId, maxLength: 8 }), fc.integer({ min: 1, max: 12 }), (specs, quantity) => {
-        const offers = specs.map((s) => offer(s.supplierId, s));
-        const route = route1(offers, quantity);
-        const isEligible = (o: Offer) => o.active && (o.stock === null || o.stock >= quantity);
-        expect(route.candidates.map((c) => c.eligible)).toEqual(offers.map(isEligible));
-        if (!offers.some(isEligible)) {
-          // Short everywhere goes to the best active offer (the reservation decides); nothing active is unroutable.
-          const active = offers.filter((o) => o.active);
-          if (active.length === 0) expect(route.kind).toBe('unroutable');
-          else if (route.kind === 'routed') expect(active.every((o) => o.priority > route.offer.priority || (o.priority === route.offer.priority && o.cost.amount >= route.offer.cost.amount))).toBe(true);
-          else throw new Error('an active offer exists but the line is unroutable');
-          return;
-        }
-        if (route.kind !== 'routed') throw new Error('an eligible offer exists but the line is unroutable');
-        expect(isEligible(route.offer)).toBe(true);
-        expect(offers).toContain(route.offer);
-        const better = route.candidates.filter(
-          (c) =>
-            c.eligible &&
-            (c.priority < route.offer.priority || (c.priority === route.offer.priority && c.cost.amount < route.offer.cost.amount)),
-        );
-        expect(better).toEqual([]);
-      }),
+      fc.property(
+        fc.uniqueArray(arbOffer, { selector: (o) => o.supplierId, maxLength: 8 }),
+        fc.integer({ min: 1, max: 12 }),
+        (specs, quantity) => {
+          const offers = specs.map((s) => offer(s.supplierId, s));
+          const route = route1(offers, quantity);
+          const isEligible = (o: Offer) => o.active && (o.stock === null || o.stock >= quantity);
+          expect(route.candidates.map((c) => c.eligible)).toEqual(offers.map(isEligible));
+          if (!offers.some(isEligible)) {
+            // Short everywhere goes to the best active offer (the reservation decides); nothing active is unroutable.
+            const active = offers.filter((o) => o.active);
+            if (active.length === 0) expect(route.kind).toBe('unroutable');
+            else if (route.kind === 'routed')
+              expect(
+                active.every(
+                  (o) =>
+                    o.priority > route.offer.priority ||
+                    (o.priority === route.offer.priority && o.cost.amount >= route.offer.cost.amount),
+                ),
+              ).toBe(true);
+            else throw new Error('an active offer exists but the line is unroutable');
+            return;
+          }
+          if (route.kind !== 'routed') throw new Error('an eligible offer exists but the line is unroutable');
+          expect(isEligible(route.offer)).toBe(true);
+          expect(offers).toContain(route.offer);
+          const better = route.candidates.filter(
+            (c) =>
+              c.eligible &&
+              (c.priority < route.offer.priority ||
+                (c.priority === route.offer.priority && c.cost.amount < route.offer.cost.amount)),
+          );
+          expect(better).toEqual([]);
+        },
+      ),
     );
   });
 });

@@ -42,7 +42,10 @@ export type LineRoute =
  * routeLines([{ lineNumber: 1, sku, quantity: 2 }], new Map([[sku, offers]]))
  * // → [{ kind: 'routed', lineNumber: 1, offer: <priority 1 offer>, candidates: [...], reason: 'priority 1 of 2 offers' }]
  */
-export function routeLines(lines: readonly LineToRoute[], offersBySku: ReadonlyMap<Sku, readonly Offer[]>): LineRoute[] {
+export function routeLines(
+  lines: readonly LineToRoute[],
+  offersBySku: ReadonlyMap<Sku, readonly Offer[]>,
+): LineRoute[] {
   return lines.map((line) => routeLine(line, offersBySku.get(line.sku) ?? []));
 }
 
@@ -56,9 +59,16 @@ function routeLine(line: LineToRoute, offers: readonly Offer[]): LineRoute {
     const active = offers.filter((o) => o.active);
     if (active.length > 0) {
       const first = [...active].sort(byPreference)[0]!;
-      return { kind: 'routed', lineNumber: line.lineNumber, offer: first, candidates, reason: `no offer has ${line.quantity} in stock; first choice priority ${first.priority}` };
+      return {
+        kind: 'routed',
+        lineNumber: line.lineNumber,
+        offer: first,
+        candidates,
+        reason: `no offer has ${line.quantity} in stock; first choice priority ${first.priority}`,
+      };
     }
-    const reason = offers.length === 0 ? `no supplier offers ${line.sku}` : `no eligible offer for ${line.sku}`;
+    const reason =
+      offers.length === 0 ? `no supplier offers ${line.sku}` : `no eligible offer for ${line.sku}`;
     return { kind: 'unroutable', lineNumber: line.lineNumber, candidates, reason };
   }
   const winner = [...eligible].sort(byPreference)[0]!;

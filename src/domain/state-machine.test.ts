@@ -18,7 +18,9 @@ describe('defineMachine validation at declaration', () => {
   });
 
   it('throws when the initial state is not declared', () => {
-    expect(() => defineLoosely('door', 'ajar', { closed: ['open'], open: ['closed'] })).toThrow('door: initial state ajar is not declared');
+    expect(() => defineLoosely('door', 'ajar', { closed: ['open'], open: ['closed'] })).toThrow(
+      'door: initial state ajar is not declared',
+    );
   });
 
   it('throws when a transition targets an undeclared state, naming the transition', () => {
@@ -38,7 +40,9 @@ describe('defineMachine validation at declaration', () => {
   });
 
   it('throws for a state reachable only from an unreachable state', () => {
-    expect(() => defineLoosely('island', 'a', { a: [], b: ['c'], c: ['b'] })).toThrow('island: unreachable states b, c');
+    expect(() => defineLoosely('island', 'a', { a: [], b: ['c'], c: ['b'] })).toThrow(
+      'island: unreachable states b, c',
+    );
   });
 
   it('returns a frozen machine', () => {
@@ -47,7 +51,12 @@ describe('defineMachine validation at declaration', () => {
 });
 
 describe('a machine in use', () => {
-  const m = defineMachine('door', 'closed', { closed: ['open', 'locked'], open: ['closed', 'broken'], locked: ['closed'], broken: [] });
+  const m = defineMachine('door', 'closed', {
+    closed: ['open', 'locked'],
+    open: ['closed', 'broken'],
+    locked: ['closed'],
+    broken: [],
+  });
 
   it('canMove is true exactly for declared transitions', () => {
     expect(m.canMove('closed', 'open')).toBe(true);
@@ -95,7 +104,10 @@ describe('a machine in use', () => {
     const loose = m as unknown as Machine<string>;
     expect(loose.canMove('ajar', 'closed')).toBe(false);
     expect(loose.canMove('closed', 'ajar')).toBe(false);
-    expect(loose.check('ajar', 'closed')).toEqual({ ok: false, reason: 'door cannot go from ajar to closed' });
+    expect(loose.check('ajar', 'closed')).toEqual({
+      ok: false,
+      reason: 'door cannot go from ajar to closed',
+    });
     expect(() => loose.assert('closed', 'ajar')).toThrow(IllegalTransitionError);
   });
 

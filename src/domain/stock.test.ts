@@ -3,11 +3,22 @@ import { allocatedToChannel, availableToPromise, parseAllocation, supplyOf } fro
 
 describe('supply and available to promise', () => {
   it('sums what active suppliers report, less each safety buffer, never below zero per supplier', () => {
-    expect(supplyOf([{ active: true, stock: 40, safetyBuffer: 5 }, { active: true, stock: 3, safetyBuffer: 10 }, { active: false, stock: 100, safetyBuffer: 0 }])).toEqual({ bounded: true, units: 35 });
+    expect(
+      supplyOf([
+        { active: true, stock: 40, safetyBuffer: 5 },
+        { active: true, stock: 3, safetyBuffer: 10 },
+        { active: false, stock: 100, safetyBuffer: 0 },
+      ]),
+    ).toEqual({ bounded: true, units: 35 });
   });
 
   it('is unbounded when an active offer does not report stock, bounded at zero with no active offer', () => {
-    expect(supplyOf([{ active: true, stock: null, safetyBuffer: 0 }, { active: true, stock: 4, safetyBuffer: 0 }]).bounded).toBe(false);
+    expect(
+      supplyOf([
+        { active: true, stock: null, safetyBuffer: 0 },
+        { active: true, stock: 4, safetyBuffer: 0 },
+      ]).bounded,
+    ).toBe(false);
     expect(supplyOf([{ active: false, stock: null, safetyBuffer: 0 }])).toEqual({ bounded: true, units: 0 });
   });
 

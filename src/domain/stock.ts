@@ -20,16 +20,26 @@ export interface Supply {
 export function supplyOf(offers: readonly OfferSupply[]): Supply {
   const active = offers.filter((o) => o.active);
   if (active.some((o) => o.stock === null)) return { bounded: false, units: 0 };
-  return { bounded: true, units: active.reduce((total, o) => total + Math.max(0, (o.stock ?? 0) - o.safetyBuffer), 0) };
+  return {
+    bounded: true,
+    units: active.reduce((total, o) => total + Math.max(0, (o.stock ?? 0) - o.safetyBuffer), 0),
+  };
 }
 
 /** Units still promisable; null when unbounded. Never negative (a feed may report less than is already reserved). */
-export function availableToPromise(level: { bounded: boolean; onHand: number; reserved: number }): number | null {
+export function availableToPromise(level: {
+  bounded: boolean;
+  onHand: number;
+  reserved: number;
+}): number | null {
   return level.bounded ? Math.max(0, level.onHand - level.reserved) : null;
 }
 
 /** Whether all `quantity` units can be held now: an unbounded SKU always can; a line gets all its units or none. */
-export function canReserve(level: { bounded: boolean; onHand: number; reserved: number }, quantity: number): boolean {
+export function canReserve(
+  level: { bounded: boolean; onHand: number; reserved: number },
+  quantity: number,
+): boolean {
   return !level.bounded || level.onHand - level.reserved >= quantity;
 }
 

@@ -40,7 +40,8 @@ export function apiKeyAuth(db: Db) {
       cache.set(hash, role);
     }
     if (!role) return unauthorized(request, reply, 'the API key is not valid');
-    if (!ALLOWED[access].includes(role)) return sendProblem(reply, request, 403, 'forbidden', `the ${role} role may not do this`);
+    if (!ALLOWED[access].includes(role))
+      return sendProblem(reply, request, 403, 'forbidden', `the ${role} role may not do this`);
     request.role = role;
   };
 }
@@ -50,7 +51,8 @@ export function supplierAuth(db: Db) {
   const cache = new TtlCache<string | null>(5_000);
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const token = bearer(request);
-    if (!token) return unauthorized(request, reply, 'a supplier token is required: Authorization: Bearer <token>');
+    if (!token)
+      return unauthorized(request, reply, 'a supplier token is required: Authorization: Bearer <token>');
     const hash = hashToken(token);
     let supplierId = cache.get(hash);
     if (supplierId === undefined) {

@@ -14,7 +14,12 @@ export function edgeOptions(limits: HttpLimits): FastifyServerOptions & { http: 
     requestTimeout: limits.requestTimeoutMs,
     // Node checks the headers and request timeouts only this often (its default, 30 s, would let them run long).
     // Its refusal of an HTTP/1.1 request without Host is a bare 400: guardEdge answers it as a problem.
-    http: { headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs, connectionsCheckingInterval: limits.checkIntervalMs, requireHostHeader: false },
+    http: {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      connectionsCheckingInterval: limits.checkIntervalMs,
+      requireHostHeader: false,
+    },
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors,
     clientErrorHandler: clientErrorHandler(limits),
@@ -36,9 +41,19 @@ export function guardEdge(app: FastifyInstance, limits: HttpLimits): void {
     closing = true;
   });
   app.addHook('onRequest', (request, reply, done) => {
-    if (closing) return void sendProblem(reply.header('connection', 'close'), request, 503, 'shutting_down', 'server: shutting down; send the request again');
+    if (closing)
+      return void sendProblem(
+        reply.header('connection', 'close'),
+        request,
+        503,
+        'shutting_down',
+        'server: shutting down; send the request again',
+      );
     // RFC 9112 §3.2: a 1.1 request without Host is answered 400.
-    if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) return void sendProblem(reply, request, 400, 'missing_host', 'host: required in an HTTP/1.1 request', { field: 'host' });
+    if (request.raw.httpVersion === '1.1' && request.headers.host === undefined)
+      return void sendProblem(reply, request, 400, 'missing_host', 'host: required in an HTTP/1.1 request', {
+        field: 'host',
+      });
     done();
   });
   const paths = new RoutePaths();
@@ -46,7 +61,17 @@ export function guardEdge(app: FastifyInstance, limits: HttpLimits): void {
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0]!;
     const allowed = paths.allowed(path);
-    if (allowed.length === 0) return sendProblem(reply, request, 404, 'not_found', `path: no route ${request.method} ${path}`, { field: 'path' });
-    return sendProblem(reply.header('allow', allowed.join(', ')), request, 405, 'method_not_allowed', `method: ${path} takes ${allowed.join(', ')}, not ${request.method}`, { field: 'method' });
+    if (allowed.length === 0)
+      return sendProblem(reply, request, 404, 'not_found', `path: no route ${request.method} ${path}`, {
+        field: 'path',
+      });
+    return sendProblem(
+      reply.header('allow', allowed.join(', ')),
+      request,
+      405,
+      'method_not_allowed',
+      `method: ${path} takes ${allowed.join(', ')}, not ${request.method}`,
+      { field: 'method' },
+    );
   });
 }

@@ -17,22 +17,58 @@ export function fastifyProblem(error: FastifyError, request: FastifyRequest): Fr
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return { status: 400, code: 'malformed_json', detail: 'body: not valid JSON', field: 'body' };
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return { status: 400, code: 'malformed_json', detail: 'body: empty, but content-type says application/json', field: 'body' };
+      return {
+        status: 400,
+        code: 'malformed_json',
+        detail: 'body: empty, but content-type says application/json',
+        field: 'body',
+      };
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return { status: 413, code: 'payload_too_large', detail: `body: over the limit of ${BODY_LIMIT} bytes`, field: 'body' };
+      return {
+        status: 413,
+        code: 'payload_too_large',
+        detail: `body: over the limit of ${BODY_LIMIT} bytes`,
+        field: 'body',
+      };
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return { status: 415, code: 'unsupported_media_type', detail: `content-type: ${header('content-type')} is not taken here; send application/json`, field: 'content-type' };
+      return {
+        status: 415,
+        code: 'unsupported_media_type',
+        detail: `content-type: ${header('content-type')} is not taken here; send application/json`,
+        field: 'content-type',
+      };
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return { status: 400, code: 'bad_content_length', detail: `content-length: ${header('content-length')} does not match the body sent`, field: 'content-length' };
+      return {
+        status: 400,
+        code: 'bad_content_length',
+        detail: `content-length: ${header('content-length')} does not match the body sent`,
+        field: 'content-length',
+      };
     case 'FST_ERR_BAD_URL':
-      return { status: 400, code: 'bad_url', detail: 'path: not a valid URL (a malformed %-escape)', field: 'path' };
+      return {
+        status: 400,
+        code: 'bad_url',
+        detail: 'path: not a valid URL (a malformed %-escape)',
+        field: 'path',
+      };
     case 'FST_ERR_MAX_PARAM_LENGTH':
-      return { status: 414, code: 'path_too_long', detail: `path: a path segment is longer than ${MAX_PARAM_LENGTH} characters, longer than any id`, field: 'path' };
+      return {
+        status: 414,
+        code: 'path_too_long',
+        detail: `path: a path segment is longer than ${MAX_PARAM_LENGTH} characters, longer than any id`,
+        field: 'path',
+      };
   }
   // Fastify's JSON parser throws SyntaxError for a prototype-poisoning key (`__proto__`).
-  if (error instanceof SyntaxError) return { status: 400, code: 'malformed_json', detail: `body: ${error.message}`, field: 'body' };
+  if (error instanceof SyntaxError)
+    return { status: 400, code: 'malformed_json', detail: `body: ${error.message}`, field: 'body' };
   const status = error.statusCode ?? 500;
-  if (status >= 400 && status < 500) return { status, code: (error.code?.replace(/^FST_ERR_/, '') ?? 'bad_request').toLowerCase(), detail: `request: ${error.message}` };
+  if (status >= 400 && status < 500)
+    return {
+      status,
+      code: (error.code?.replace(/^FST_ERR_/, '') ?? 'bad_request').toLowerCase(),
+      detail: `request: ${error.message}`,
+    };
   return null;
 }
 
@@ -40,17 +76,33 @@ export function fastifyProblem(error: FastifyError, request: FastifyRequest): Fr
 export function clientProblem(error: ConnectionError, limits: HttpLimits): FrameworkProblem {
   switch (error.code) {
     case 'ERR_HTTP_REQUEST_TIMEOUT':
-      return { status: 408, code: 'request_timeout', detail: `request: not received in time (headers within ${limits.headersTimeoutMs} ms, the whole request within ${limits.requestTimeoutMs} ms)` };
+      return {
+        status: 408,
+        code: 'request_timeout',
+        detail: `request: not received in time (headers within ${limits.headersTimeoutMs} ms, the whole request within ${limits.requestTimeoutMs} ms)`,
+      };
     case 'HPE_HEADER_OVERFLOW':
       return { status: 431, code: 'headers_too_large', detail: 'headers: larger than the server takes' };
     case 'HPE_INVALID_CONTENT_LENGTH':
     case 'HPE_UNEXPECTED_CONTENT_LENGTH':
-      return { status: 400, code: 'bad_content_length', detail: `content-length: not valid for this request (${parserReason(error)})` };
+      return {
+        status: 400,
+        code: 'bad_content_length',
+        detail: `content-length: not valid for this request (${parserReason(error)})`,
+      };
     case 'HPE_INVALID_METHOD':
       // Often the rest of a body longer than its Content-Length, read as the start of the next request.
-      return { status: 400, code: 'malformed_request', detail: `request: not valid HTTP/1.1 (${parserReason(error)}); is content-length the body's length in bytes?` };
+      return {
+        status: 400,
+        code: 'malformed_request',
+        detail: `request: not valid HTTP/1.1 (${parserReason(error)}); is content-length the body's length in bytes?`,
+      };
     default:
-      return { status: 400, code: 'malformed_request', detail: `request: not valid HTTP/1.1 (${parserReason(error)})` };
+      return {
+        status: 400,
+        code: 'malformed_request',
+        detail: `request: not valid HTTP/1.1 (${parserReason(error)})`,
+      };
   }
 }
 

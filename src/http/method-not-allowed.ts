@@ -10,7 +10,10 @@ export class RoutePaths {
   readonly #routes: { pattern: RegExp; methods: Set<string> }[] = [];
 
   add(url: string, method: string | readonly string[]): void {
-    const source = `^${url.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/:[^/]+/g, '[^/]+').replace(/\*/g, '.*')}$`;
+    const source = `^${url
+      .replace(/[.+?^${}()|[\]\\]/g, '\\$&')
+      .replace(/:[^/]+/g, '[^/]+')
+      .replace(/\*/g, '.*')}$`;
     let route = this.#routes.find((r) => r.pattern.source === source);
     if (!route) this.#routes.push((route = { pattern: new RegExp(source), methods: new Set() }));
     for (const m of [method].flat()) route.methods.add(m);
@@ -19,7 +22,8 @@ export class RoutePaths {
   /** The methods some route takes on this path (without its query), sorted; empty when no route has the path. */
   allowed(path: string): string[] {
     const methods = new Set<string>();
-    for (const route of this.#routes) if (route.pattern.test(path)) route.methods.forEach((m) => methods.add(m));
+    for (const route of this.#routes)
+      if (route.pattern.test(path)) route.methods.forEach((m) => methods.add(m));
     return [...methods].sort();
   }
 }

@@ -9,7 +9,11 @@ export interface Metrics {
 }
 
 /** Prometheus metrics: HTTP latency, the job queue by state, commits per fsync (SQLite), and this process's worker. */
-export function createMetrics(store: Store, worker: { stats: WorkerStats } | null = null, intake: { stats: IntakeStats } | null = null): Metrics {
+export function createMetrics(
+  store: Store,
+  worker: { stats: WorkerStats } | null = null,
+  intake: { stats: IntakeStats } | null = null,
+): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const httpDuration = new Histogram({
@@ -26,7 +30,12 @@ export function createMetrics(store: Store, worker: { stats: WorkerStats } | nul
     registers: [registry],
     async collect() {
       this.reset();
-      const rows = await store.db.selectFrom('jobs').select(['kind', 'state']).select((eb) => eb.fn.countAll<number>().as('n')).groupBy(['kind', 'state']).execute();
+      const rows = await store.db
+        .selectFrom('jobs')
+        .select(['kind', 'state'])
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .groupBy(['kind', 'state'])
+        .execute();
       for (const r of rows) this.set({ kind: r.kind, state: r.state }, Number(r.n));
     },
   });
@@ -52,7 +61,12 @@ export function createMetrics(store: Store, worker: { stats: WorkerStats } | nul
     registers: [registry],
     async collect() {
       const now = Date.now();
-      const row = await store.db.selectFrom('jobs').select((eb) => eb.fn.countAll<number>().as('n')).where('state', '=', 'pending').where('run_at', '<=', now).executeTakeFirst();
+      const row = await store.db
+        .selectFrom('jobs')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('state', '=', 'pending')
+        .where('run_at', '<=', now)
+        .executeTakeFirst();
       this.set(Number(row?.n ?? 0));
     },
   });

@@ -37,35 +37,94 @@ const TITLES: Record<number, string> = {
   503: 'Service unavailable',
 };
 
-export function problemDocument(status: number, code: string, detail: string, extra: Partial<Problem> = {}): Problem {
-  return { type: `urn:waybill:problem:${code}`, title: TITLES[status] ?? 'Error', status, detail, code, ...extra };
+export function problemDocument(
+  status: number,
+  code: string,
+  detail: string,
+  extra: Partial<Problem> = {},
+): Problem {
+  return {
+    type: `urn:waybill:problem:${code}`,
+    title: TITLES[status] ?? 'Error',
+    status,
+    detail,
+    code,
+    ...extra,
+  };
 }
 
-export function sendProblem(reply: FastifyReply, request: FastifyRequest, status: number, code: string, detail: string, extra: Partial<Problem> = {}) {
-  return reply.code(status).type('application/problem+json').send(problemDocument(status, code, detail, { instance: request.url, ...extra }));
+export function sendProblem(
+  reply: FastifyReply,
+  request: FastifyRequest,
+  status: number,
+  code: string,
+  detail: string,
+  extra: Partial<Problem> = {},
+) {
+  return reply
+    .code(status)
+    .type('application/problem+json')
+    .send(problemDocument(status, code, detail, { instance: request.url, ...extra }));
 }
 
 /** The one place errors become HTTP answers. */
 export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   if (hasZodFastifySchemaValidationErrors(error)) {
     const where = error.validationContext ?? 'body';
-    const errors = error.validation.map((v) => ({ field: fieldFromPointer(where, v.instancePath), message: v.message ?? 'invalid' }));
+    const errors = error.validation.map((v) => ({
+      field: fieldFromPointer(where, v.instancePath),
+      message: v.message ?? 'invalid',
+    }));
     const first = errors[0]!;
-    return sendProblem(reply, request, where === 'body' ? 422 : 400, 'invalid_input', `${first.field}: ${first.message}`, { field: first.field, errors });
+    return sendProblem(
+      reply,
+      request,
+      where === 'body' ? 422 : 400,
+      'invalid_input',
+      `${first.field}: ${first.message}`,
+      { field: first.field, errors },
+    );
   }
-  if (error instanceof InputError) return sendProblem(reply, request, error.status, error.code, error.message, { field: error.field });
+  if (error instanceof InputError)
+    return sendProblem(reply, request, error.status, error.code, error.message, { field: error.field });
   if (error instanceof AppError) return sendProblem(reply, request, error.status, error.code, error.message);
-  if (error instanceof IllegalTransitionError) return sendProblem(reply, request, 409, error.code, error.message);
+  if (error instanceof IllegalTransitionError)
+    return sendProblem(reply, request, 409, error.code, error.message);
   const framework = fastifyProblem(error, request);
-  if (framework) return sendProblem(reply, request, framework.status, framework.code, framework.detail, framework.field ? { field: framework.field } : {});
+  if (framework)
+    return sendProblem(
+      reply,
+      request,
+      framework.status,
+      framework.code,
+      framework.detail,
+      framework.field ? { field: framework.field } : {},
+    );
   request.log.error({ err: error }, 'unhandled error');
-  return sendProblem(reply, request, 500, 'internal_error', 'an unexpected error occurred; it has been logged');
+  return sendProblem(
+    reply,
+    request,
+    500,
+    'internal_error',
+    'an unexpected error occurred; it has been logged',
+  );
 }
 
 /** Fastify's `frameworkErrors`: a URL it cannot route (a bad %-escape, an over-long parameter). */
 export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  const problem = fastifyProblem(error, request) ?? { status: 400, code: 'bad_request', detail: `request: ${error.message}` };
-  void sendProblem(reply, request, problem.status, problem.code, problem.detail, problem.field ? { field: problem.field } : {});
+  const problem = fastifyProblem(error, request) ?? {
+    status: 400,
+    code: 'bad_request',
+    detail: `request: ${error.message}`,
+  };
+  void sendProblem(
+    reply,
+    request,
+    problem.status,
+    problem.code,
+    problem.detail,
+    problem.field ? { field: problem.field } : {},
+  );
 }
 
 /**
@@ -78,7 +137,9 @@ export function clientErrorHandler(limits: HttpLimits) {
     const problem = clientProblem(error, limits);
     const body = JSON.stringify(problemDocument(problem.status, problem.code, problem.detail));
     if (socket.writable) {
-      socket.write(`HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status]}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      socket.write(
+        `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status]}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
     }
     socket.destroy();
   };

@@ -2,7 +2,9 @@ import { expect, it } from 'vitest';
 import { findNul } from './refuse-nul.ts';
 
 it('names the first U+0000 in document order, in a string or a key, as the problem names fields', () => {
-  expect(findNul({ customer: { name: 'Ann' }, lines: [{ sku: 'A' }, { sku: 'B\0', note: '\0' }] })).toBe('lines[1].sku');
+  expect(findNul({ customer: { name: 'Ann' }, lines: [{ sku: 'A' }, { sku: 'B\0', note: '\0' }] })).toBe(
+    'lines[1].sku',
+  );
   expect(findNul({ a: 'x', 'b\0': 1 })).toBe('b\0');
   expect(findNul('\0')).toBe('');
   expect(findNul({ a: ['ok', 1, null, true], b: 'fine' })).toBeNull();

@@ -37,7 +37,14 @@ export function refuseNul(request: FastifyRequest, reply: FastifyReply, done: ()
   // A callback hook, not an async one: every request passes here, and a promise per request is measurable at intake.
   if (field === null) return done();
   // Answered here, the request goes no further (Fastify: a callback hook that sends does not call done).
-  void sendProblem(reply, request, inUrl === null ? 422 : 400, 'invalid_input', `${field}: must not contain U+0000 (NUL)`, { field });
+  void sendProblem(
+    reply,
+    request,
+    inUrl === null ? 422 : 400,
+    'invalid_input',
+    `${field}: must not contain U+0000 (NUL)`,
+    { field },
+  );
 }
 
 function locate(where: string, value: unknown): string | null {

@@ -2,7 +2,10 @@ import { z } from 'zod';
 import { isCountryCode } from '../domain/address.ts';
 import { isCurrencyCode } from '../domain/money.ts';
 
-export const currencyCode = z.string().refine(isCurrencyCode, 'must be an ISO 4217 currency code').describe('ISO 4217, e.g. USD');
+export const currencyCode = z
+  .string()
+  .refine(isCurrencyCode, 'must be an ISO 4217 currency code')
+  .describe('ISO 4217, e.g. USD');
 const text = (max: number) => z.string().trim().min(1).max(max);
 
 export const address = z.object({
@@ -12,12 +15,22 @@ export const address = z.object({
   city: text(100),
   region: text(100).optional(),
   postalCode: text(20),
-  country: z.string().refine(isCountryCode, 'must be an ISO 3166-1 alpha-2 country code').describe('ISO 3166-1 alpha-2, e.g. US'),
+  country: z
+    .string()
+    .refine(isCountryCode, 'must be an ISO 3166-1 alpha-2 country code')
+    .describe('ISO 3166-1 alpha-2, e.g. US'),
   phone: text(40).optional(),
 });
 
 const minor = z.number().int().nonnegative().describe('minor units of `currency`');
-const taxInput = z.object({ title: text(100), rate: z.string().regex(/^\d+(\.\d+)?$/, 'must be a decimal fraction like 0.19').optional(), amount: minor });
+const taxInput = z.object({
+  title: text(100),
+  rate: z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, 'must be a decimal fraction like 0.19')
+    .optional(),
+  amount: minor,
+});
 
 export const orderInput = z
   .object({
@@ -34,34 +47,68 @@ export const orderInput = z
           unitPrice: z.number().int().nonnegative().describe('minor units of `currency`'),
           lineId: text(100).optional().describe("the channel's own id of the line"),
           title: text(200).optional(),
-          requiresShipping: z.boolean().optional().describe('false for gift wrap, gift cards, services: kept with their money, never sent to a supplier'),
-          discount: minor.optional().describe('the discounts allocated to this line, all its units (minor units)'),
+          requiresShipping: z
+            .boolean()
+            .optional()
+            .describe(
+              'false for gift wrap, gift cards, services: kept with their money, never sent to a supplier',
+            ),
+          discount: minor
+            .optional()
+            .describe('the discounts allocated to this line, all its units (minor units)'),
           taxes: z.array(taxInput).max(20).optional(),
         }),
       )
       .min(1)
       .max(500),
-    taxesIncluded: z.boolean().optional().describe('whether unit and shipping prices include their taxes (default false)'),
+    taxesIncluded: z
+      .boolean()
+      .optional()
+      .describe('whether unit and shipping prices include their taxes (default false)'),
     shipping: z
-      .array(z.object({ title: text(200), price: minor, discount: minor.optional(), taxes: z.array(taxInput).max(20).optional() }))
+      .array(
+        z.object({
+          title: text(200),
+          price: minor,
+          discount: minor.optional(),
+          taxes: z.array(taxInput).max(20).optional(),
+        }),
+      )
       .max(20)
       .optional(),
     fees: z
-      .array(z.object({ title: text(200), amount: z.number().int().describe('minor units; negative for a fee that lowers the order'), taxes: z.array(taxInput).max(20).optional() }))
+      .array(
+        z.object({
+          title: text(200),
+          amount: z.number().int().describe('minor units; negative for a fee that lowers the order'),
+          taxes: z.array(taxInput).max(20).optional(),
+        }),
+      )
       .max(20)
       .optional(),
-    total: minor.optional().describe('what the customer was charged; when it differs from the sum of the parts the order is taken and flagged on its timeline'),
+    total: minor
+      .optional()
+      .describe(
+        'what the customer was charged; when it differs from the sum of the parts the order is taken and flagged on its timeline',
+      ),
   })
   .describe('An order from the generic storefront channel (docs/wire-formats.md)');
 
 export const moneyOut = z.object({ amount: z.number().int(), currency: z.string() });
-const taxLineOut = z.object({ title: z.string(), rate: z.string().nullable().describe('a decimal fraction, "0.19"'), id: z.string().nullish(), amount: moneyOut });
+const taxLineOut = z.object({
+  title: z.string(),
+  rate: z.string().nullable().describe('a decimal fraction, "0.19"'),
+  id: z.string().nullish(),
+  amount: moneyOut,
+});
 const lineMoneyOut = z
   .object({
     subtotal: moneyOut.describe('unit price × quantity before discounts'),
     discount: moneyOut.describe("the order's discounts allocated to this line"),
     taxes: z.array(taxLineOut),
-    total: moneyOut.describe('what the customer paid for the line: subtotal − discount, plus its taxes when prices exclude tax'),
+    total: moneyOut.describe(
+      'what the customer paid for the line: subtotal − discount, plus its taxes when prices exclude tax',
+    ),
   })
   .describe('The line as the channel charged it');
 const orderMoneyOut = z
@@ -73,12 +120,25 @@ const orderMoneyOut = z
     fees: moneyOut,
     tax: moneyOut.describe("the channel's total of taxes"),
     total: moneyOut.describe('what the customer was charged, as the channel says'),
-    shippingLines: z.array(z.object({ title: z.string(), price: moneyOut, discount: moneyOut, taxes: z.array(taxLineOut) })),
+    shippingLines: z.array(
+      z.object({ title: z.string(), price: moneyOut, discount: moneyOut, taxes: z.array(taxLineOut) }),
+    ),
     feeLines: z.array(z.object({ title: z.string(), amount: moneyOut, taxes: z.array(taxLineOut) })),
-    presentment: z.object({ currency: z.string(), total: moneyOut }).nullable().describe("the customer's currency where the channel charged in another one than the shop's"),
+    presentment: z
+      .object({ currency: z.string(), total: moneyOut })
+      .nullable()
+      .describe("the customer's currency where the channel charged in another one than the shop's"),
     mismatches: z
-      .array(z.object({ figure: z.enum(['total', 'discounts', 'tax']), channel: z.number().int(), parts: z.number().int() }))
-      .describe("figures where the channel's own and the sum of the parts disagree (minor units): lines + shipping + fees − discounts (+ tax where not included) = total"),
+      .array(
+        z.object({
+          figure: z.enum(['total', 'discounts', 'tax']),
+          channel: z.number().int(),
+          parts: z.number().int(),
+        }),
+      )
+      .describe(
+        "figures where the channel's own and the sum of the parts disagree (minor units): lines + shipping + fees − discounts (+ tax where not included) = total",
+      ),
   })
   .describe("The order's money as the channel charged it");
 const addressOut = z.object({
@@ -138,7 +198,9 @@ export const orderOut = z.object({
       title: z.string().nullable(),
       quantity: z.number(),
       unitPrice: moneyOut,
-      requiresShipping: z.boolean().describe('false for gift wrap, gift cards, services: never sent to a supplier'),
+      requiresShipping: z
+        .boolean()
+        .describe('false for gift wrap, gift cards, services: never sent to a supplier'),
       money: lineMoneyOut,
       state: z.string(),
       supplierId: z.string().nullable(),
@@ -157,13 +219,40 @@ export const orderOut = z.object({
       lines: z.array(z.object({ orderLineNumber: z.number(), sku: z.string(), quantity: z.number() })),
     }),
   ),
-  events: z.array(z.object({ seq: z.number(), at: z.string(), type: z.string(), subject: z.object({ type: z.string(), id: z.string() }), data: z.unknown() })),
+  events: z.array(
+    z.object({
+      seq: z.number(),
+      at: z.string(),
+      type: z.string(),
+      subject: z.object({ type: z.string(), id: z.string() }),
+      data: z.unknown(),
+    }),
+  ),
 });
 
 export const orderReceiptOut = orderOut
-  .pick({ id: true, channelId: true, externalId: true, state: true, holdReason: true, currency: true, total: true, money: true, lines: true })
+  .pick({
+    id: true,
+    channelId: true,
+    externalId: true,
+    state: true,
+    holdReason: true,
+    currency: true,
+    total: true,
+    money: true,
+    lines: true,
+  })
   .extend({
-    purchaseOrders: z.array(z.object({ id: z.string(), poNumber: z.string(), supplierId: z.string(), state: z.string(), currency: z.string(), total: moneyOut })),
+    purchaseOrders: z.array(
+      z.object({
+        id: z.string(),
+        poNumber: z.string(),
+        supplierId: z.string(),
+        state: z.string(),
+        currency: z.string(),
+        total: moneyOut,
+      }),
+    ),
   })
   .describe('The order as taken in, and the purchase orders it became; GET the Location for the full view');
 
@@ -178,20 +267,40 @@ export const orderSummaryOut = z.object({
 });
 
 export const problemOut = z
-  .object({ type: z.string(), title: z.string(), status: z.number(), detail: z.string(), instance: z.string(), code: z.string(), field: z.string().optional(), errors: z.array(z.object({ field: z.string(), message: z.string() })).optional() })
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number(),
+    detail: z.string(),
+    instance: z.string(),
+    code: z.string(),
+    field: z.string().optional(),
+    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  })
   .describe('RFC 9457 problem details (application/problem+json)');
 
 export const ackInput = z.object({
   lines: z
-    .array(z.object({ lineNumber: z.number().int().positive(), status: z.enum(['accepted', 'rejected']), reason: text(500).optional() }))
+    .array(
+      z.object({
+        lineNumber: z.number().int().positive(),
+        status: z.enum(['accepted', 'rejected']),
+        reason: text(500).optional(),
+      }),
+    )
     .min(1),
 });
 
 export const shipmentInput = z.object({
   carrier: text(50),
-  trackingNumber: z.string().trim().regex(/^[A-Za-z0-9-]{4,40}$/, 'must be 4–40 letters, digits or dashes'),
+  trackingNumber: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9-]{4,40}$/, 'must be 4–40 letters, digits or dashes'),
   shippedAt: z.iso.datetime({ offset: true }).optional(),
-  lines: z.array(z.object({ lineNumber: z.number().int().positive(), quantity: z.number().int().positive() })).min(1),
+  lines: z
+    .array(z.object({ lineNumber: z.number().int().positive(), quantity: z.number().int().positive() }))
+    .min(1),
 });
 
 export const jobOut = z.object({

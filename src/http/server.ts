@@ -1,7 +1,13 @@
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type onRequestAsyncHookHandler } from 'fastify';
-import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
 import type { AppContext } from '../app/context.ts';
 import type { AnyJobDefinition } from '../jobs/job.ts';
 import { apiKeyAuth, supplierAuth } from './auth.ts';
@@ -40,7 +46,10 @@ export async function buildServer(ctx: AppContext, options: ServerOptions): Prom
   const limits = { ...DEFAULT_HTTP_LIMITS, ...options.limits };
   const app = Fastify({
     ...edgeOptions(limits),
-    logger: { level: options.logLevel ?? 'warn', redact: ['req.headers.authorization', 'req.headers["x-waybill-signature"]'] },
+    logger: {
+      level: options.logLevel ?? 'warn',
+      redact: ['req.headers.authorization', 'req.headers["x-waybill-signature"]'],
+    },
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -48,22 +57,46 @@ export async function buildServer(ctx: AppContext, options: ServerOptions): Prom
   guardEdge(app, limits);
 
   app.addHook('onResponse', async (request, reply) => {
-    options.metrics.httpDuration.observe({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    options.metrics.httpDuration.observe(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status: String(reply.statusCode),
+      },
+      reply.elapsedTime / 1000,
+    );
   });
 
   // Each route says in the OpenAPI document which credential it takes.
   app.addHook('onRoute', (route) => {
-    const security = route.url.startsWith('/api/v1/') ? [{ apiKey: [] }] : route.url.startsWith('/supplier-api/') ? [{ supplierToken: [] }] : null;
+    const security = route.url.startsWith('/api/v1/')
+      ? [{ apiKey: [] }]
+      : route.url.startsWith('/supplier-api/')
+        ? [{ supplierToken: [] }]
+        : null;
     if (security && route.schema) route.schema = { ...route.schema, security };
   });
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Waybill', version: '0.1.0', description: 'The drop-ship order hub: operator API, supplier API and channel webhooks. Errors are application/problem+json (RFC 9457) whose `detail` starts with the field or part of the request that was wrong; besides the answers each route lists, any request may be answered 405 (with Allow), 408 (too slow), 413, 414 (a path segment over 100 characters), 415 or 431.' },
+      info: {
+        title: 'Waybill',
+        version: '0.1.0',
+        description:
+          'The drop-ship order hub: operator API, supplier API and channel webhooks. Errors are application/problem+json (RFC 9457) whose `detail` starts with the field or part of the request that was wrong; besides the answers each route lists, any request may be answered 405 (with Allow), 408 (too slow), 413, 414 (a path segment over 100 characters), 415 or 431.',
+      },
       components: {
         securitySchemes: {
-          apiKey: { type: 'http', scheme: 'bearer', description: 'An operator API key (`waybill keys create --role …`)' },
-          supplierToken: { type: 'http', scheme: 'bearer', description: "A supplier's token (set with `apiToken` in the setup file)" },
+          apiKey: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'An operator API key (`waybill keys create --role …`)',
+          },
+          supplierToken: {
+            type: 'http',
+            scheme: 'bearer',
+            description: "A supplier's token (set with `apiToken` in the setup file)",
+          },
         },
       },
     },

@@ -3,7 +3,10 @@ import { coalescedReads } from './coalesced-reads.ts';
 
 describe('coalescedReads', () => {
   const table = () => {
-    const rows = new Map<string, number>([['a', 1], ['b', 2]]);
+    const rows = new Map<string, number>([
+      ['a', 1],
+      ['b', 2],
+    ]);
     const reads: string[][] = [];
     const read = coalescedReads(async (keys: readonly string[]) => {
       reads.push([...keys]);
@@ -24,7 +27,10 @@ describe('coalescedReads', () => {
       });
     });
     expect(await Promise.all(asked)).toEqual([1, 2, 1, null]);
-    expect(reads).toEqual([['a', 'b'], ['a', 'zz']]);
+    expect(reads).toEqual([
+      ['a', 'b'],
+      ['a', 'zz'],
+    ]);
   });
 
   it('caches nothing: a key asked again after a change is read again and answers the change', async () => {

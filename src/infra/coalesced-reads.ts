@@ -7,7 +7,10 @@ import DataLoader from 'dataloader';
  *
  * `readMany` gets distinct keys (at most `maxBatch`) and answers what it found; a key it did not find is null.
  */
-export function coalescedReads<K, V>(readMany: (keys: readonly K[]) => Promise<ReadonlyMap<K, V>>, maxBatch: number): (key: K) => Promise<V | null> {
+export function coalescedReads<K, V>(
+  readMany: (keys: readonly K[]) => Promise<ReadonlyMap<K, V>>,
+  maxBatch: number,
+): (key: K) => Promise<V | null> {
   const loader = new DataLoader<K, V | null>(
     async (keys) => {
       const found = await readMany([...new Set(keys)]);

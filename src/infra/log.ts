@@ -5,7 +5,9 @@ export function jsonLogger(level: 'info' | 'warn' | 'error' | 'silent' = 'info')
   const order = { info: 0, warn: 1, error: 2, silent: 3 };
   const write = (at: keyof typeof order) => (message: string, fields?: Record<string, unknown>) => {
     if (order[at] < order[level]) return;
-    process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: at, msg: message, ...fields })}\n`);
+    process.stderr.write(
+      `${JSON.stringify({ time: new Date().toISOString(), level: at, msg: message, ...fields })}\n`,
+    );
   };
   return { info: write('info'), warn: write('warn'), error: write('error') };
 }

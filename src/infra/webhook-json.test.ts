@@ -2,8 +2,16 @@ import { expect, it } from 'vitest';
 import { parseWebhookJson } from './webhook-json.ts';
 
 it('takes U+0000 out of every string and key, however deep, and leaves the rest as JSON.parse reads it', () => {
-  const text = JSON.stringify({ customer: { first_name: 'Ann\u0000', tags: ['a\u0000b', 3, null, true] }, 'note\u0000': '\u0000\u0000', price: '12.99' });
-  expect(parseWebhookJson(text)).toEqual({ customer: { first_name: 'Ann', tags: ['ab', 3, null, true] }, note: '', price: '12.99' });
+  const text = JSON.stringify({
+    customer: { first_name: 'Ann\u0000', tags: ['a\u0000b', 3, null, true] },
+    'note\u0000': '\u0000\u0000',
+    price: '12.99',
+  });
+  expect(parseWebhookJson(text)).toEqual({
+    customer: { first_name: 'Ann', tags: ['ab', 3, null, true] },
+    note: '',
+    price: '12.99',
+  });
 });
 
 it('a payload without one is parsed as JSON.parse parses it, U+0001 and an escaped backslash before u0000 included', () => {

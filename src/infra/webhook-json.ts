@@ -38,7 +38,9 @@ function withoutNul(value: unknown): unknown {
       holder[key] = item.replaceAll('\0', '');
     } else if (item !== null && typeof item === 'object') {
       // An array is copied as an object keyed '0', '1', … and turned back into an array below.
-      const copy: Record<string, unknown> = Object.fromEntries(Object.entries(item).map(([k, v]) => [k.replaceAll('\0', ''), v]));
+      const copy: Record<string, unknown> = Object.fromEntries(
+        Object.entries(item).map(([k, v]) => [k.replaceAll('\0', ''), v]),
+      );
       holder[key] = Array.isArray(item) ? Object.assign([], copy) : copy;
       for (const k of Object.keys(copy)) pending.push([holder[key] as Record<string, unknown>, k]);
     }

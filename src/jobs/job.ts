@@ -111,7 +111,11 @@ export function defineJob<P, R = never>(definition: JobDefinition<P, R>): JobDef
  * Exponential back-off with jitter: attempt n waits between half and all of min(cap, base·2^(n-1)), so many
  * jobs failing together do not retry together.
  */
-export function backoffDelay(attempt: number, backoff: JobPolicy<unknown>['backoff'], random: () => number): number {
+export function backoffDelay(
+  attempt: number,
+  backoff: JobPolicy<unknown>['backoff'],
+  random: () => number,
+): number {
   const ceiling = Math.min(backoff.capMs, backoff.baseMs * 2 ** Math.max(0, attempt - 1));
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }

@@ -4,7 +4,19 @@ import { insertJobs } from '../store/jobs.repo.ts';
 import type { Database, Db } from '../store/schema.ts';
 import type { AnyJobDefinition, JobKind, NewJob } from './job.ts';
 
-const DEAD_COLUMNS = ['id', 'kind', 'key', 'payload', 'state', 'attempts', 'max_attempts', 'run_at', 'last_error', 'created_at', 'updated_at'] as const;
+const DEAD_COLUMNS = [
+  'id',
+  'kind',
+  'key',
+  'payload',
+  'state',
+  'attempts',
+  'max_attempts',
+  'run_at',
+  'last_error',
+  'created_at',
+  'updated_at',
+] as const;
 
 /** A job as the dead-letter list shows it (the claim columns stay internal to the worker). */
 export type JobRow = Pick<Selectable<Database['jobs']>, (typeof DEAD_COLUMNS)[number]>;
@@ -43,7 +55,12 @@ export class JobQueue {
   add<P>(tx: Db, kind: JobKind<P>, payloads: readonly P[], options: { runAt?: Date } = {}): Promise<void> {
     return this.enqueue(
       tx,
-      payloads.map((payload) => ({ kind: kind.kind, key: kind.key(payload), payload, ...(options.runAt ? { runAt: options.runAt } : {}) })),
+      payloads.map((payload) => ({
+        kind: kind.kind,
+        key: kind.key(payload),
+        payload,
+        ...(options.runAt ? { runAt: options.runAt } : {}),
+      })),
     );
   }
 
@@ -57,7 +74,14 @@ export class JobQueue {
       list.map((job) => {
         const definition = this.definitions.get(job.kind);
         if (!definition) throw new Error(`unknown job kind ${job.kind}`);
-        return { id: this.ids.next('job'), kind: job.kind, key: job.key, payload: JSON.stringify(job.payload), max_attempts: definition.maxAttempts, run_at: job.runAt?.getTime() ?? now };
+        return {
+          id: this.ids.next('job'),
+          kind: job.kind,
+          key: job.key,
+          payload: JSON.stringify(job.payload),
+          max_attempts: definition.maxAttempts,
+          run_at: job.runAt?.getTime() ?? now,
+        };
       }),
       now,
     );
@@ -72,14 +96,28 @@ export interface DeadLetterCursor {
 }
 
 /** The dead-letter list, last to die first (ties by id), `limit` at a time from after `after`. */
-export async function listDeadLetters(db: Db, page: { limit?: number; after?: DeadLetterCursor } = {}): Promise<JobRow[]> {
+export async function listDeadLetters(
+  db: Db,
+  page: { limit?: number; after?: DeadLetterCursor } = {},
+): Promise<JobRow[]> {
   let query = db.selectFrom('jobs').select(DEAD_COLUMNS).where('state', '=', 'dead');
   const after = page.after;
-  if (after) query = query.where((eb) => eb.or([eb('updated_at', '<', after.updatedAt), eb.and([eb('updated_at', '=', after.updatedAt), eb('id', '<', after.id)])]));
-  return query.orderBy('updated_at', 'desc').orderBy('id', 'desc').limit(page.limit ?? 100).execute();
+  if (after)
+    query = query.where((eb) =>
+      eb.or([
+        eb('updated_at', '<', after.updatedAt),
+        eb.and([eb('updated_at', '=', after.updatedAt), eb('id', '<', after.id)]),
+      ]),
+    );
+  return query
+    .orderBy('updated_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(page.limit ?? 100)
+    .execute();
 }
 
-export type ReplayOutcome = { kind: 'replayed'; job: JobRow } | { kind: 'not_found' } | { kind: 'not_dead'; state: string };
+export type ReplayOutcome =
+  { kind: 'replayed'; job: JobRow } | { kind: 'not_found' } | { kind: 'not_dead'; state: string };
 
 /** Puts a dead letter back in the queue with a fresh set of attempts; its idempotency key is unchanged. */
 export async function replayDeadLetter(
@@ -105,9 +143,18 @@ export async function replayDeadLetter(
  * running at this moment runs again as soon as it finishes (the worker sees run_at moved past its claim), since what
  * woke it may have come after its read. Coalesced: a job already due is left alone. Returns how many were woken.
  */
-export async function wakeJobs(tx: Db, match: { key: string } | { kind: string }, now: number): Promise<number> {
+export async function wakeJobs(
+  tx: Db,
+  match: { key: string } | { kind: string },
+  now: number,
+): Promise<number> {
   const update = tx.updateTable('jobs').set({ run_at: now });
-  const matched = 'key' in match ? update.where('key', '=', match.key) : update.where('kind', '=', match.kind);
-  const woken = await matched.where((eb) => eb.or([eb.and([eb('state', '=', 'pending'), eb('run_at', '>', now)]), eb('state', '=', 'running')])).executeTakeFirst();
+  const matched =
+    'key' in match ? update.where('key', '=', match.key) : update.where('kind', '=', match.kind);
+  const woken = await matched
+    .where((eb) =>
+      eb.or([eb.and([eb('state', '=', 'pending'), eb('run_at', '>', now)]), eb('state', '=', 'running')]),
+    )
+    .executeTakeFirst();
   return Number(woken.numUpdatedRows);
 }

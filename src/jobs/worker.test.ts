@@ -44,15 +44,37 @@ describeEachDatabase('the job worker', (dialect) => {
     await database.drop();
   });
 
-  function setUp(definitions: JobDefinition<any, any>[], options: { leaseMs?: number; concurrency?: number; id?: string; keepDoneMs?: number; kinds?: string[] } = {}) {
+  function setUp(
+    definitions: JobDefinition<any, any>[],
+    options: {
+      leaseMs?: number;
+      concurrency?: number;
+      id?: string;
+      keepDoneMs?: number;
+      kinds?: string[];
+    } = {},
+  ) {
     const map = new Map<string, AnyJobDefinition>(definitions.map((d) => [d.kind, d]));
     const queue = new JobQueue(map, ulidIds(), clock);
-    const worker = new Worker(store, map, clock, { workerId: options.id ?? 'w1', pollMs: 5, random: () => 0.5, leaseMs: options.leaseMs ?? 60_000, concurrency: options.concurrency ?? 4, keepDoneMs: options.keepDoneMs ?? 0, ...(options.kinds ? { kinds: options.kinds } : {}) });
+    const worker = new Worker(store, map, clock, {
+      workerId: options.id ?? 'w1',
+      pollMs: 5,
+      random: () => 0.5,
+      leaseMs: options.leaseMs ?? 60_000,
+      concurrency: options.concurrency ?? 4,
+      keepDoneMs: options.keepDoneMs ?? 0,
+      ...(options.kinds ? { kinds: options.kinds } : {}),
+    });
     workers.push(worker);
-    const enqueue = (key: string, payload: unknown = {}, runAt?: Date) => store.transact((tx) => queue.enqueue(tx, { kind: definitions[0]!.kind, key, payload, ...(runAt ? { runAt } : {}) }));
-    const job = (key: string) => store.db.selectFrom('jobs').selectAll().where('key', '=', key).executeTakeFirstOrThrow();
+    const enqueue = (key: string, payload: unknown = {}, runAt?: Date) =>
+      store.transact((tx) =>
+        queue.enqueue(tx, { kind: definitions[0]!.kind, key, payload, ...(runAt ? { runAt } : {}) }),
+      );
+    const job = (key: string) =>
+      store.db.selectFrom('jobs').selectAll().where('key', '=', key).executeTakeFirstOrThrow();
     // A finished job's row is deleted: the queue holds only what is still to do.
-    const finished = async (key: string) => !(await store.db.selectFrom('jobs').select('id').where('key', '=', key).executeTakeFirst());
+    const finished = async (key: string) =>
+      !(await store.db.selectFrom('jobs').select('id').where('key', '=', key).executeTakeFirst());
     return { map, queue, worker, enqueue, job, finished };
   }
 
@@ -66,7 +88,14 @@ describeEachDatabase('the job worker', (dialect) => {
         backoff: { baseMs: 100, capMs: 1_000 },
         run: async (payload) => {
           runs.push(`run ${payload.n}`);
-          return { commit: (tx) => tx.insertInto('settings').values({ key: 'outcome', value: String(payload.n) }).execute().then(() => undefined) };
+          return {
+            commit: (tx) =>
+              tx
+                .insertInto('settings')
+                .values({ key: 'outcome', value: String(payload.n) })
+                .execute()
+                .then(() => undefined),
+          };
         },
       }),
     ]);
@@ -75,7 +104,10 @@ describeEachDatabase('the job worker', (dialect) => {
     worker.start();
     await until('done', () => finished('k1'));
     expect(runs).toEqual(['run 1']);
-    expect((await store.db.selectFrom('settings').select('value').where('key', '=', 'outcome').executeTakeFirst())?.value).toBe('1');
+    expect(
+      (await store.db.selectFrom('settings').select('value').where('key', '=', 'outcome').executeTakeFirst())
+        ?.value,
+    ).toBe('1');
     // The outcome is visible at COMMIT; the worker counts it once the commit is synced (SQLite), a moment later.
     await until('counted', () => worker.stats.completed > 0);
     expect(worker.stats).toMatchObject({ completed: 1, retried: 0, dead: 0 });
@@ -99,9 +131,21 @@ describeEachDatabase('the job worker', (dialect) => {
           },
           commitAll: async (tx, records) => {
             calls.push([...records].sort((a, b) => a - b));
-            for (const n of records) await tx.insertInto('settings').values({ key: `recorded-${n}`, value: String(n) }).execute();
+            for (const n of records)
+              await tx
+                .insertInto('settings')
+                .values({ key: `recorded-${n}`, value: String(n) })
+                .execute();
             // Record 3 cannot be recorded (on its first attempt): it writes before it throws, and its write goes with it.
-            if (records.includes(3) && (await tx.selectFrom('settings').select('key').where('key', '=', 'third-try').executeTakeFirst()) === undefined) throw new Error('record 3 is poisoned');
+            if (
+              records.includes(3) &&
+              (await tx
+                .selectFrom('settings')
+                .select('key')
+                .where('key', '=', 'third-try')
+                .executeTakeFirst()) === undefined
+            )
+              throw new Error('record 3 is poisoned');
           },
         }),
       ],
@@ -109,18 +153,36 @@ describeEachDatabase('the job worker', (dialect) => {
     );
     for (const n of [1, 2, 3, 4, 5]) await enqueue(`r${n}`, { n });
     worker.start();
-    await until('all five running', async () => (await store.db.selectFrom('jobs').select('id').where('state', '=', 'running').execute()).length === 5);
+    await until(
+      'all five running',
+      async () =>
+        (await store.db.selectFrom('jobs').select('id').where('state', '=', 'running').execute()).length ===
+        5,
+    );
     release();
-    await until('four finished', async () => (await Promise.all([1, 2, 4, 5].map((n) => finished(`r${n}`)))).every(Boolean));
+    await until('four finished', async () =>
+      (await Promise.all([1, 2, 4, 5].map((n) => finished(`r${n}`)))).every(Boolean),
+    );
     // Once together (which failed for all), then each alone: the four others committed, 3 to retry.
     expect(calls[0]).toEqual([1, 2, 3, 4, 5]);
     expect(calls.slice(1)).toEqual([[1], [2], [3], [4], [5]]);
-    expect((await store.db.selectFrom('settings').select('key').where('key', 'like', 'recorded-%').orderBy('key').execute()).map((r) => r.key)).toEqual(['recorded-1', 'recorded-2', 'recorded-4', 'recorded-5']);
+    expect(
+      (
+        await store.db
+          .selectFrom('settings')
+          .select('key')
+          .where('key', 'like', 'recorded-%')
+          .orderBy('key')
+          .execute()
+      ).map((r) => r.key),
+    ).toEqual(['recorded-1', 'recorded-2', 'recorded-4', 'recorded-5']);
     expect(await job('r3')).toMatchObject({ state: 'pending', attempts: 1 });
     expect((await job('r3')).last_error).toContain('record 3 is poisoned');
     await until('counted', () => worker.stats.completed + worker.stats.retried >= 5);
     expect(worker.stats).toMatchObject({ completed: 4, retried: 1 });
-    await store.transact((tx) => tx.insertInto('settings').values({ key: 'third-try', value: '1' }).execute());
+    await store.transact((tx) =>
+      tx.insertInto('settings').values({ key: 'third-try', value: '1' }).execute(),
+    );
     clock.advance(1_000);
     await until('3 finished', () => finished('r3'));
     expect(calls.at(-1)).toEqual([3]);
@@ -129,7 +191,11 @@ describeEachDatabase('the job worker', (dialect) => {
   it('database jobs of a kind claimed together run together; if that throws, each runs alone and only the bad one fails', async () => {
     const together: number[][] = [];
     const alone: number[] = [];
-    const write = (tx: any, n: number) => tx.insertInto('settings').values({ key: `ran-${n}`, value: String(n) }).execute();
+    const write = (tx: any, n: number) =>
+      tx
+        .insertInto('settings')
+        .values({ key: `ran-${n}`, value: String(n) })
+        .execute();
     const { worker, queue, finished, job } = setUp(
       [
         defineJob<{ n: number }>({
@@ -151,17 +217,34 @@ describeEachDatabase('the job worker', (dialect) => {
       { concurrency: 8 },
     );
     // Each set in one transaction, so that one claim takes it whole.
-    const enqueueAll = (ns: number[]) => store.transact((tx) => queue.enqueue(tx, ns.map((n) => ({ kind: 'test.db', key: `d${n}`, payload: { n } }))));
+    const enqueueAll = (ns: number[]) =>
+      store.transact((tx) =>
+        queue.enqueue(
+          tx,
+          ns.map((n) => ({ kind: 'test.db', key: `d${n}`, payload: { n } })),
+        ),
+      );
     await enqueueAll([11, 12, 14]);
     worker.start();
-    await until('three finished', async () => (await Promise.all([11, 12, 14].map((n) => finished(`d${n}`)))).every(Boolean));
+    await until('three finished', async () =>
+      (await Promise.all([11, 12, 14].map((n) => finished(`d${n}`)))).every(Boolean),
+    );
     expect(together).toEqual([[11, 12, 14]]);
     expect(alone).toEqual([]);
     await enqueueAll([15, 13, 16]);
     await until('15 and 16 finished', async () => (await finished('d15')) && (await finished('d16')));
     expect(together.at(-1)).toEqual([13, 15, 16]);
     expect(alone.sort()).toEqual([13, 15, 16]);
-    expect((await store.db.selectFrom('settings').select('key').where('key', 'like', 'ran-%').orderBy('key').execute()).map((r) => r.key)).toEqual(['ran-11', 'ran-12', 'ran-14', 'ran-15', 'ran-16']);
+    expect(
+      (
+        await store.db
+          .selectFrom('settings')
+          .select('key')
+          .where('key', 'like', 'ran-%')
+          .orderBy('key')
+          .execute()
+      ).map((r) => r.key),
+    ).toEqual(['ran-11', 'ran-12', 'ran-14', 'ran-15', 'ran-16']);
     expect((await job('d13')).last_error).toContain('13 is poisoned');
   });
 
@@ -214,14 +297,20 @@ describeEachDatabase('the job worker', (dialect) => {
     ]);
     await enqueue('k');
     worker.start();
-    await until('first failure', async () => (await job('k')).attempts === 1 && (await job('k')).state === 'pending');
+    await until(
+      'first failure',
+      async () => (await job('k')).attempts === 1 && (await job('k')).state === 'pending',
+    );
     // random() = 0.5: attempt n waits 3/4 of min(cap, base·2^(n-1)).
     expect((await job('k')).run_at - clock.ms).toBe(750);
     clock.advance(749);
     await new Promise((r) => setTimeout(r, 50));
     expect((await job('k')).attempts).toBe(1);
     clock.advance(1);
-    await until('second failure', async () => (await job('k')).attempts === 2 && (await job('k')).state === 'pending');
+    await until(
+      'second failure',
+      async () => (await job('k')).attempts === 2 && (await job('k')).state === 'pending',
+    );
     expect((await job('k')).run_at - clock.ms).toBe(1_500);
     clock.advance(1_500);
     await until('dead', async () => (await job('k')).state === 'dead');
@@ -230,7 +319,9 @@ describeEachDatabase('the job worker', (dialect) => {
     expect((await listDeadLetters(store.db)).map((j) => j.key)).toEqual(['k']);
 
     fail = false;
-    expect((await store.transact((tx) => replayDeadLetter(tx, map, 'job_missing', clock.ms))).kind).toBe('not_found');
+    expect((await store.transact((tx) => replayDeadLetter(tx, map, 'job_missing', clock.ms))).kind).toBe(
+      'not_found',
+    );
     const id = (await job('k')).id;
     expect((await store.transact((tx) => replayDeadLetter(tx, map, id, clock.ms))).kind).toBe('replayed');
     await until('done after replay', () => finished('k'));
@@ -259,7 +350,15 @@ describeEachDatabase('the job worker', (dialect) => {
 
   it('does not run a timer before it is due', async () => {
     let runs = 0;
-    const { map, worker, enqueue, job, finished } = setUp([defineJob({ kind: 'test.timer', maxAttempts: 1, timeoutMs: 1_000, backoff: { baseMs: 1, capMs: 1 }, run: async () => void (runs += 1) })]);
+    const { map, worker, enqueue, job, finished } = setUp([
+      defineJob({
+        kind: 'test.timer',
+        maxAttempts: 1,
+        timeoutMs: 1_000,
+        backoff: { baseMs: 1, capMs: 1 },
+        run: async () => void (runs += 1),
+      }),
+    ]);
     await enqueue('t', {}, new Date(clock.ms + 60 * 60_000));
     worker.start();
     await new Promise((r) => setTimeout(r, 100));
@@ -274,7 +373,13 @@ describeEachDatabase('the job worker', (dialect) => {
 
   it('an attempt that outlives its timeout counts as a failure', async () => {
     const { worker, enqueue, job } = setUp([
-      defineJob({ kind: 'test.slow', maxAttempts: 1, timeoutMs: 50, backoff: { baseMs: 1, capMs: 1 }, run: () => new Promise<void>(() => undefined) }),
+      defineJob({
+        kind: 'test.slow',
+        maxAttempts: 1,
+        timeoutMs: 50,
+        backoff: { baseMs: 1, capMs: 1 },
+        run: () => new Promise<void>(() => undefined),
+      }),
     ]);
     await enqueue('k');
     worker.start();
@@ -320,7 +425,15 @@ describeEachDatabase('the job worker', (dialect) => {
     let runs = 0;
     let finish: () => void = () => undefined;
     const { worker, enqueue, job, finished } = setUp(
-      [defineJob({ kind: 'test.long', maxAttempts: 3, timeoutMs: 60_000, backoff: { baseMs: 1, capMs: 1 }, run: () => ((runs += 1), new Promise<void>((r) => (finish = r))) })],
+      [
+        defineJob({
+          kind: 'test.long',
+          maxAttempts: 3,
+          timeoutMs: 60_000,
+          backoff: { baseMs: 1, capMs: 1 },
+          run: () => ((runs += 1), new Promise<void>((r) => (finish = r))),
+        }),
+      ],
       { leaseMs: 1_000, concurrency: 4 },
     );
     await enqueue('long');
@@ -361,7 +474,13 @@ describeEachDatabase('the job worker', (dialect) => {
   it('on stop, lets a running job finish, or gives it back when the grace period runs out', async () => {
     let finish: () => void = () => undefined;
     const { worker, enqueue, job } = setUp([
-      defineJob({ kind: 'test.stop', maxAttempts: 3, timeoutMs: 60_000, backoff: { baseMs: 1, capMs: 1 }, run: () => new Promise<void>((r) => (finish = r)) }),
+      defineJob({
+        kind: 'test.stop',
+        maxAttempts: 3,
+        timeoutMs: 60_000,
+        backoff: { baseMs: 1, capMs: 1 },
+        run: () => new Promise<void>((r) => (finish = r)),
+      }),
     ]);
     await enqueue('slow');
     worker.start();
@@ -371,7 +490,18 @@ describeEachDatabase('the job worker', (dialect) => {
     expect(released).toMatchObject({ state: 'pending', attempts: 0, locked_by: null });
     finish();
 
-    const second = setUp([defineJob({ kind: 'test.stop2', maxAttempts: 3, timeoutMs: 60_000, backoff: { baseMs: 1, capMs: 1 }, run: () => new Promise<void>((r) => setTimeout(r, 100)) })], { id: 'w2' });
+    const second = setUp(
+      [
+        defineJob({
+          kind: 'test.stop2',
+          maxAttempts: 3,
+          timeoutMs: 60_000,
+          backoff: { baseMs: 1, capMs: 1 },
+          run: () => new Promise<void>((r) => setTimeout(r, 100)),
+        }),
+      ],
+      { id: 'w2' },
+    );
     await second.enqueue('quick');
     second.worker.start();
     await until('running', async () => (await second.job('quick')).state === 'running');
@@ -380,7 +510,18 @@ describeEachDatabase('the job worker', (dialect) => {
   });
 
   it('keeps a finished job as done for keepDoneMs when asked, then prunes it', async () => {
-    const { worker, enqueue, job, finished } = setUp([defineJob({ kind: 'test.kept', maxAttempts: 1, timeoutMs: 1_000, backoff: { baseMs: 1, capMs: 1 }, run: async () => undefined })], { keepDoneMs: 60_000 });
+    const { worker, enqueue, job, finished } = setUp(
+      [
+        defineJob({
+          kind: 'test.kept',
+          maxAttempts: 1,
+          timeoutMs: 1_000,
+          backoff: { baseMs: 1, capMs: 1 },
+          run: async () => undefined,
+        }),
+      ],
+      { keepDoneMs: 60_000 },
+    );
     await enqueue('first');
     worker.start();
     await until('done and kept', async () => (await job('first')).state === 'done');
@@ -395,21 +536,46 @@ describeEachDatabase('the job worker', (dialect) => {
     const runs: string[] = [];
     const notify = jobKind('test.notify', (p: { shipmentId: string }) => `test.notify:${p.shipmentId}`);
     const { worker, queue, finished } = setUp([
-      defineJob<{ shipmentId: string }>({ kind: notify.kind, maxAttempts: 1, timeoutMs: 1_000, backoff: { baseMs: 10, capMs: 10 }, run: async (p) => void runs.push(p.shipmentId) }),
+      defineJob<{ shipmentId: string }>({
+        kind: notify.kind,
+        maxAttempts: 1,
+        timeoutMs: 1_000,
+        backoff: { baseMs: 10, capMs: 10 },
+        run: async (p) => void runs.push(p.shipmentId),
+      }),
     ]);
     await store.transact((tx) => queue.add(tx, notify, [{ shipmentId: 's1' }, { shipmentId: 's2' }]));
     await store.transact((tx) => queue.add(tx, notify, [{ shipmentId: 's1' }]));
-    expect((await store.db.selectFrom('jobs').select('key').orderBy('key').execute()).map((r) => r.key)).toEqual(['test.notify:s1', 'test.notify:s2']);
+    expect(
+      (await store.db.selectFrom('jobs').select('key').orderBy('key').execute()).map((r) => r.key),
+    ).toEqual(['test.notify:s1', 'test.notify:s2']);
     worker.start();
-    await until('both done', async () => (await finished('test.notify:s1')) && (await finished('test.notify:s2')));
+    await until(
+      'both done',
+      async () => (await finished('test.notify:s1')) && (await finished('test.notify:s2')),
+    );
     expect(runs.sort()).toEqual(['s1', 's2']);
   });
 
   it('a worker given kinds claims only those', async () => {
     const ran: string[] = [];
-    const kind = (name: string) => defineJob({ kind: name, maxAttempts: 1, timeoutMs: 1_000, backoff: { baseMs: 1, capMs: 1 }, run: async () => void ran.push(name) });
-    const { worker, queue, job, finished } = setUp([kind('test.send'), kind('test.other')], { kinds: ['test.send'] });
-    await store.transact((tx) => queue.enqueue(tx, [{ kind: 'test.other', key: 'o', payload: {} }, { kind: 'test.send', key: 's', payload: {} }]));
+    const kind = (name: string) =>
+      defineJob({
+        kind: name,
+        maxAttempts: 1,
+        timeoutMs: 1_000,
+        backoff: { baseMs: 1, capMs: 1 },
+        run: async () => void ran.push(name),
+      });
+    const { worker, queue, job, finished } = setUp([kind('test.send'), kind('test.other')], {
+      kinds: ['test.send'],
+    });
+    await store.transact((tx) =>
+      queue.enqueue(tx, [
+        { kind: 'test.other', key: 'o', payload: {} },
+        { kind: 'test.send', key: 's', payload: {} },
+      ]),
+    );
     worker.start();
     await until('the send done', () => finished('s'));
     await new Promise((r) => setTimeout(r, 50));
@@ -419,7 +585,14 @@ describeEachDatabase('the job worker', (dialect) => {
 
   describe('database jobs, run and finished in batches', () => {
     const settingsOf = async (prefix: string) =>
-      (await store.db.selectFrom('settings').select(['key', 'value']).where('key', 'like', `${prefix}%`).orderBy('key').execute()).map((r) => `${r.key}=${r.value}`);
+      (
+        await store.db
+          .selectFrom('settings')
+          .select(['key', 'value'])
+          .where('key', 'like', `${prefix}%`)
+          .orderBy('key')
+          .execute()
+      ).map((r) => `${r.key}=${r.value}`);
 
     it('one poisoned job rolls back alone and retries alone; the rest of its batch commits together', async () => {
       let poisoned = true;
@@ -430,7 +603,10 @@ describeEachDatabase('the job worker', (dialect) => {
             maxAttempts: 3,
             backoff: { baseMs: 1_000, capMs: 1_000 },
             runInTransaction: async (tx, { i }) => {
-              await tx.insertInto('settings').values({ key: `row-${i}`, value: 'written' }).execute();
+              await tx
+                .insertInto('settings')
+                .values({ key: `row-${i}`, value: 'written' })
+                .execute();
               // It wrote before it failed: the write must go with it.
               if (i === 3 && poisoned) throw new Error('poisoned payload');
             },
@@ -440,7 +616,9 @@ describeEachDatabase('the job worker', (dialect) => {
       );
       for (let i = 0; i < 8; i++) await enqueue(`b-${i}`, { i });
       worker.start();
-      await until('the seven done', async () => (await Promise.all([0, 1, 2, 4, 5, 6, 7].map((i) => finished(`b-${i}`)))).every(Boolean));
+      await until('the seven done', async () =>
+        (await Promise.all([0, 1, 2, 4, 5, 6, 7].map((i) => finished(`b-${i}`)))).every(Boolean),
+      );
       await until('the poisoned one back in the queue', async () => (await job('b-3')).state === 'pending');
       expect(await settingsOf('row-')).toEqual([0, 1, 2, 4, 5, 6, 7].map((i) => `row-${i}=written`));
       expect(await job('b-3')).toMatchObject({ attempts: 1, last_error: 'Error: poisoned payload' });
@@ -453,7 +631,7 @@ describeEachDatabase('the job worker', (dialect) => {
       expect(await settingsOf('row-')).toEqual([0, 1, 2, 3, 4, 5, 6, 7].map((i) => `row-${i}=written`));
     });
 
-    it("a batch whose worker died before it committed comes back after the lease, and runs once; a job that kills every worker is dead", async () => {
+    it('a batch whose worker died before it committed comes back after the lease, and runs once; a job that kills every worker is dead', async () => {
       const runs: number[] = [];
       const { worker, queue, job, finished } = setUp(
         [
@@ -463,17 +641,33 @@ describeEachDatabase('the job worker', (dialect) => {
             backoff: { baseMs: 1, capMs: 1 },
             runInTransaction: async (tx, { i }) => {
               runs.push(i);
-              await tx.insertInto('settings').values({ key: `crashed-${i}`, value: 'once' }).execute();
+              await tx
+                .insertInto('settings')
+                .values({ key: `crashed-${i}`, value: 'once' })
+                .execute();
             },
           }),
         ],
         { leaseMs: 1_000 },
       );
-      await store.transact((tx) => queue.enqueue(tx, [0, 1, 2].map((i) => ({ kind: 'test.crashed', key: `c-${i}`, payload: { i } }))));
+      await store.transact((tx) =>
+        queue.enqueue(
+          tx,
+          [0, 1, 2].map((i) => ({ kind: 'test.crashed', key: `c-${i}`, payload: { i } })),
+        ),
+      );
       // As a worker leaves them when it is killed with its batch transaction open: claimed, nothing of theirs written.
-      await store.db.updateTable('jobs').set({ state: 'running', locked_by: 'killed', locked_until: clock.ms + 1_000, attempts: 1 }).where('key', 'in', ['c-0', 'c-1']).execute();
+      await store.db
+        .updateTable('jobs')
+        .set({ state: 'running', locked_by: 'killed', locked_until: clock.ms + 1_000, attempts: 1 })
+        .where('key', 'in', ['c-0', 'c-1'])
+        .execute();
       // This one was claimed by two workers that both died running it: its attempts are used up.
-      await store.db.updateTable('jobs').set({ state: 'running', locked_by: 'killed', locked_until: clock.ms + 1_000, attempts: 2 }).where('key', '=', 'c-2').execute();
+      await store.db
+        .updateTable('jobs')
+        .set({ state: 'running', locked_by: 'killed', locked_until: clock.ms + 1_000, attempts: 2 })
+        .where('key', '=', 'c-2')
+        .execute();
       worker.start();
       await new Promise((r) => setTimeout(r, 50));
       expect(runs).toEqual([]);
@@ -507,9 +701,18 @@ describeEachDatabase('the job worker', (dialect) => {
       const first = setUp([definition], { id: 'w1', concurrency: 16 });
       setUp([definition], { id: 'w2', concurrency: 16 });
       setUp([definition], { id: 'w3', concurrency: 16 });
-      await store.transact((tx) => first.queue.enqueue(tx, Array.from({ length: 300 }, (_, i) => ({ kind: 'test.contended', key: `n-${i}`, payload: { i } }))));
+      await store.transact((tx) =>
+        first.queue.enqueue(
+          tx,
+          Array.from({ length: 300 }, (_, i) => ({ kind: 'test.contended', key: `n-${i}`, payload: { i } })),
+        ),
+      );
       workers.forEach((w) => w.start());
-      await until('all done', async () => (await store.db.selectFrom('jobs').select('id').execute()).length === 0, 30_000);
+      await until(
+        'all done',
+        async () => (await store.db.selectFrom('jobs').select('id').execute()).length === 0,
+        30_000,
+      );
       expect((await settingsOf('counter'))[0]).toBe('counter=300');
       expect(runs.size).toBe(300);
       await until('counted', () => workers.reduce((sum, w) => sum + w.stats.completed, 0) >= 300);
@@ -517,7 +720,8 @@ describeEachDatabase('the job worker', (dialect) => {
       expect(batches).toBeLessThan(300);
       expect(workers.reduce((sum, w) => sum + w.stats.completed, 0)).toBe(300);
       // On PostgreSQL some jobs waited on another batch's row lock and were finished again alone (nothing counts twice).
-      if (dialect === 'postgres') expect(workers.reduce((sum, w) => sum + w.stats.contended, 0)).toBeGreaterThan(0);
+      if (dialect === 'postgres')
+        expect(workers.reduce((sum, w) => sum + w.stats.contended, 0)).toBeGreaterThan(0);
     });
   });
 });

@@ -3,7 +3,13 @@ import type { Clock } from '../domain/ids.ts';
 import { inSavepoint } from '../store/savepoint.ts';
 import type { Database, Db } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
-import { backoffDelay, PermanentError, type AnyJobDefinition, type DatabaseJob, type JobSuccess } from './job.ts';
+import {
+  backoffDelay,
+  PermanentError,
+  type AnyJobDefinition,
+  type DatabaseJob,
+  type JobSuccess,
+} from './job.ts';
 
 export interface WorkerOptions {
   /** Identifies this worker's claims (host:pid:random). */
@@ -62,7 +68,12 @@ type Finish =
   | { job: Claimed; how: 'commit'; success: JobSuccess<unknown> | void }
   | { job: Claimed; how: 'fail'; error: unknown };
 
-type Finished = { kind: 'done' } | { kind: 'rerun' } | { kind: 'lost' } | { kind: 'retry' | 'dead'; error: string } | { kind: 'again' };
+type Finished =
+  | { kind: 'done' }
+  | { kind: 'rerun' }
+  | { kind: 'lost' }
+  | { kind: 'retry' | 'dead'; error: string }
+  | { kind: 'again' };
 
 /**
  * Jobs held at once by default. A job holds its place until its outcome is committed and synced, a few milliseconds
@@ -96,7 +107,17 @@ const LOCK_TIMEOUT = '100ms';
  * `keepDoneMs`): the hot table holds only what is still to do, and its outcome lives in the timeline of what it changed.
  */
 export class Worker {
-  readonly stats: WorkerStats = { completed: 0, retried: 0, dead: 0, polls: 0, claims: 0, claimMs: 0, batches: 0, batchedJobs: 0, contended: 0 };
+  readonly stats: WorkerStats = {
+    completed: 0,
+    retried: 0,
+    dead: 0,
+    polls: 0,
+    claims: 0,
+    claimMs: 0,
+    batches: 0,
+    batchedJobs: 0,
+    contended: 0,
+  };
   readonly #inFlight = new Map<string, Promise<void>>();
   #finishing: { entry: Finish; settle: () => void }[] = [];
   /** Finishing transactions under way, and how many may be (one where writes serialise anyway: SQLite). */
@@ -225,7 +246,9 @@ export class Worker {
     // An idle poll is a plain read: no write lock, no transaction, unless there is something to claim. After a full
     // claim more is likely due: no read first.
     if (!this.#lastClaimFull) {
-      const anything = (await pending(this.store.db).limit(1).executeTakeFirst()) ?? (lateToo ? await leaseOver(this.store.db).limit(1).executeTakeFirst() : undefined);
+      const anything =
+        (await pending(this.store.db).limit(1).executeTakeFirst()) ??
+        (lateToo ? await leaseOver(this.store.db).limit(1).executeTakeFirst() : undefined);
       if (!anything) {
         if (lateToo) this.#leasesCheckedAt = now;
         return [];
@@ -255,7 +278,10 @@ export class Worker {
       if (due.length === limit || !lateToo) return due;
       this.#leasesCheckedAt = now;
       // A job still running here whose lease ran out is not ours to start twice (another worker may take it over).
-      const late = this.#inFlight.size > 0 ? leaseOver(db).where('id', 'not in', [...this.#inFlight.keys()]) : leaseOver(db);
+      const late =
+        this.#inFlight.size > 0
+          ? leaseOver(db).where('id', 'not in', [...this.#inFlight.keys()])
+          : leaseOver(db);
       try {
         return [...due, ...(await take(db, late.limit(limit - due.length)))];
       } catch (error) {
@@ -277,16 +303,32 @@ export class Worker {
   /** Runs an outside job's I/O here; a database job is run by the finishing transaction itself. */
   async #execute(job: Claimed): Promise<void> {
     const definition = this.definitions.get(job.kind);
-    if (!definition) return this.#finish({ job, how: 'fail', error: new PermanentError(`no handler for job kind ${job.kind}`) });
+    if (!definition)
+      return this.#finish({
+        job,
+        how: 'fail',
+        error: new PermanentError(`no handler for job kind ${job.kind}`),
+      });
     // A job whose attempts ran out while it was claimed by workers that died (it may be what kills them).
-    if (job.attempts > job.max_attempts) return this.#finish({ job, how: 'fail', error: new PermanentError('attempts exhausted by crashed workers') });
+    if (job.attempts > job.max_attempts)
+      return this.#finish({
+        job,
+        how: 'fail',
+        error: new PermanentError('attempts exhausted by crashed workers'),
+      });
     if (definition.runInTransaction) return this.#finish({ job, how: 'run', definition });
     // One timer per attempt, cleared when it ends (AbortSignal.timeout's timers cost more, and outlive the job).
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new Error(`the attempt took more than ${definition.timeoutMs} ms`)), definition.timeoutMs).unref();
+    const timer = setTimeout(
+      () => controller.abort(new Error(`the attempt took more than ${definition.timeoutMs} ms`)),
+      definition.timeoutMs,
+    ).unref();
     try {
       const payload: unknown = JSON.parse(job.payload);
-      const success = await Promise.race([definition.run(payload, { jobId: job.id, attempt: job.attempts, signal: controller.signal }), abortion(controller.signal)]);
+      const success = await Promise.race([
+        definition.run(payload, { jobId: job.id, attempt: job.attempts, signal: controller.signal }),
+        abortion(controller.signal),
+      ]);
       clearTimeout(timer);
       return await this.#finish({ job, how: 'commit', success });
     } catch (error) {
@@ -347,17 +389,25 @@ export class Worker {
   async #finishIn(tx: Db, batch: readonly Finish[], patient: boolean): Promise<Finished[]> {
     const now = this.clock.now().getTime();
     // Database jobs lock what they change (stock rows) in an order of their own; records lock their rows in id order.
-    if (this.store.caps.rowLocks && !patient && batch.some((e) => e.how === 'run')) await sql`set local lock_timeout = ${sql.lit(LOCK_TIMEOUT)}`.execute(tx);
+    if (this.store.caps.rowLocks && !patient && batch.some((e) => e.how === 'run'))
+      await sql`set local lock_timeout = ${sql.lit(LOCK_TIMEOUT)}`.execute(tx);
     let mine = tx
       .selectFrom('jobs')
       .select('id')
-      .where('id', 'in', batch.map((e) => e.job.id))
+      .where(
+        'id',
+        'in',
+        batch.map((e) => e.job.id),
+      )
       .where('locked_by', '=', this.options.workerId)
       .where('state', '=', 'running');
     if (this.store.caps.rowLocks) mine = mine.forUpdate();
     // A job whose lease ran out was taken over by another worker: its result counts, not ours.
     const owned = new Set((await mine.execute()).map((r) => r.id));
-    const together = await this.#runTogether(tx, batch.filter((e) => owned.has(e.job.id)));
+    const together = await this.#runTogether(
+      tx,
+      batch.filter((e) => owned.has(e.job.id)),
+    );
     const finished: string[] = [];
     const results: Finished[] = [];
     for (const entry of batch) {
@@ -366,9 +416,16 @@ export class Worker {
         results.push({ kind: 'lost' });
         continue;
       }
-      const outcome = entry.how === 'fail' ? { ok: false as const, error: entry.error } : (together.get(job.id) ?? (await inSavepoint(tx, () => this.#complete(tx, entry))));
+      const outcome =
+        entry.how === 'fail'
+          ? { ok: false as const, error: entry.error }
+          : (together.get(job.id) ?? (await inSavepoint(tx, () => this.#complete(tx, entry))));
       if (!outcome.ok) {
-        results.push(!patient && isLockContention(outcome.error) ? { kind: 'again' } : await this.#recordFailure(tx, job, outcome.error, now));
+        results.push(
+          !patient && isLockContention(outcome.error)
+            ? { kind: 'again' }
+            : await this.#recordFailure(tx, job, outcome.error, now),
+        );
         continue;
       }
       const rerunAt = entry.how === 'commit' ? entry.success?.rerunAt : undefined;
@@ -380,13 +437,22 @@ export class Worker {
         results.push({ kind: 'done' });
       }
     }
-    if (finished.length > 0 && this.#keepDoneMs === 0) await tx.deleteFrom('jobs').where('id', 'in', finished).execute();
+    if (finished.length > 0 && this.#keepDoneMs === 0)
+      await tx.deleteFrom('jobs').where('id', 'in', finished).execute();
     if (finished.length > 0 && this.#keepDoneMs > 0)
-      await tx.updateTable('jobs').set({ state: 'done', locked_by: null, locked_until: null, last_error: null, updated_at: now }).where('id', 'in', finished).execute();
+      await tx
+        .updateTable('jobs')
+        .set({ state: 'done', locked_by: null, locked_until: null, last_error: null, updated_at: now })
+        .where('id', 'in', finished)
+        .execute();
     if (this.#keepDoneMs > 0 && now - this.#prunedAt > PRUNE_EVERY_MS) {
       this.#prunedAt = now;
       // run_at of a done job is when it was last claimed: the index jobs_due finds the old ones.
-      await tx.deleteFrom('jobs').where('state', '=', 'done').where('run_at', '<', now - this.#keepDoneMs).execute();
+      await tx
+        .deleteFrom('jobs')
+        .where('state', '=', 'done')
+        .where('run_at', '<', now - this.#keepDoneMs)
+        .execute();
     }
     return results;
   }
@@ -402,7 +468,12 @@ export class Worker {
     const byKind = new Map<string, { entry: Exclude<Finish, { how: 'fail' }>; item: unknown }[]>();
     for (const entry of batch) {
       if (entry.how === 'fail') continue;
-      const item = entry.how === 'commit' ? entry.success?.record : entry.definition.runAllInTransaction ? JSON.parse(entry.job.payload) : undefined;
+      const item =
+        entry.how === 'commit'
+          ? entry.success?.record
+          : entry.definition.runAllInTransaction
+            ? JSON.parse(entry.job.payload)
+            : undefined;
       if (item === undefined) continue;
       const list = byKind.get(entry.job.kind) ?? [];
       list.push({ entry, item });
@@ -422,30 +493,56 @@ export class Worker {
         continue;
       }
       const [{ entry, item }] = list as [(typeof list)[number]];
-      outcomes.set(entry.job.id, await inSavepoint(tx, entry.how === 'run' ? () => this.#complete(tx, entry) : all([item])));
+      outcomes.set(
+        entry.job.id,
+        await inSavepoint(tx, entry.how === 'run' ? () => this.#complete(tx, entry) : all([item])),
+      );
     }
     return outcomes;
   }
 
   async #complete(tx: Db, entry: Exclude<Finish, { how: 'fail' }>): Promise<void> {
     if (entry.how === 'commit') return entry.success?.commit?.(tx);
-    return entry.definition.runInTransaction(tx, JSON.parse(entry.job.payload), { jobId: entry.job.id, attempt: entry.job.attempts });
+    return entry.definition.runInTransaction(tx, JSON.parse(entry.job.payload), {
+      jobId: entry.job.id,
+      attempt: entry.job.attempts,
+    });
   }
 
   /** Recurring work runs again at `rerunAt`, or at once if it was woken while it ran (what woke it came after its read). */
   async #rerun(tx: Db, job: Claimed, rerunAt: Date, now: number): Promise<void> {
     const runAt = sql<number>`case when run_at > cast(${job.run_at} as bigint) then cast(${Math.min(now, rerunAt.getTime())} as bigint) else cast(${rerunAt.getTime()} as bigint) end`;
-    await tx.updateTable('jobs').set({ state: 'pending', run_at: runAt, attempts: 0, locked_by: null, locked_until: null, updated_at: now, last_error: null }).where('id', '=', job.id).execute();
+    await tx
+      .updateTable('jobs')
+      .set({
+        state: 'pending',
+        run_at: runAt,
+        attempts: 0,
+        locked_by: null,
+        locked_until: null,
+        updated_at: now,
+        last_error: null,
+      })
+      .where('id', '=', job.id)
+      .execute();
   }
 
   async #recordFailure(tx: Db, job: Claimed, error: unknown, now: number): Promise<Finished> {
     const message = describe(error);
     const definition = this.definitions.get(job.kind);
     const dead = error instanceof PermanentError || !definition || job.attempts >= job.max_attempts;
-    const runAt = dead || !definition ? now : now + backoffDelay(job.attempts, definition.backoff, this.#random);
+    const runAt =
+      dead || !definition ? now : now + backoffDelay(job.attempts, definition.backoff, this.#random);
     await tx
       .updateTable('jobs')
-      .set({ state: dead ? 'dead' : 'pending', run_at: runAt, locked_by: null, locked_until: null, last_error: message, updated_at: now })
+      .set({
+        state: dead ? 'dead' : 'pending',
+        run_at: runAt,
+        locked_by: null,
+        locked_until: null,
+        last_error: message,
+        updated_at: now,
+      })
       .where('id', '=', job.id)
       .execute();
     if (dead) await definition?.onDead?.(tx, JSON.parse(job.payload), message);
@@ -456,8 +553,16 @@ export class Worker {
   async #failAlone(job: Claimed, error: unknown): Promise<void> {
     try {
       const result = await this.store.transact(async (tx) => {
-        const mine = await tx.selectFrom('jobs').select('id').where('id', '=', job.id).where('locked_by', '=', this.options.workerId).where('state', '=', 'running').executeTakeFirst();
-        return mine ? this.#recordFailure(tx, job, error, this.clock.now().getTime()) : ({ kind: 'lost' } as const);
+        const mine = await tx
+          .selectFrom('jobs')
+          .select('id')
+          .where('id', '=', job.id)
+          .where('locked_by', '=', this.options.workerId)
+          .where('state', '=', 'running')
+          .executeTakeFirst();
+        return mine
+          ? this.#recordFailure(tx, job, error, this.clock.now().getTime())
+          : ({ kind: 'lost' } as const);
       });
       this.#account(job, result);
     } catch (recordError) {
@@ -471,7 +576,12 @@ export class Worker {
     else if (result.kind === 'retry') this.stats.retried += 1;
     else if (result.kind === 'dead') this.stats.dead += 1;
     if (result.kind === 'retry' || result.kind === 'dead')
-      this.#log(result.kind === 'dead' ? 'job dead-lettered' : 'job will retry', { job: job.id, kind: job.kind, attempt: job.attempts, error: result.error });
+      this.#log(result.kind === 'dead' ? 'job dead-lettered' : 'job will retry', {
+        job: job.id,
+        kind: job.kind,
+        attempt: job.attempts,
+        error: result.error,
+      });
   }
 
   async #release(ids: string[]): Promise<void> {
@@ -479,7 +589,14 @@ export class Worker {
     await this.store.transact(async (tx) => {
       await tx
         .updateTable('jobs')
-        .set((eb) => ({ state: 'pending', run_at: now, locked_by: null, locked_until: null, attempts: eb('attempts', '-', 1), updated_at: now }))
+        .set((eb) => ({
+          state: 'pending',
+          run_at: now,
+          locked_by: null,
+          locked_until: null,
+          attempts: eb('attempts', '-', 1),
+          updated_at: now,
+        }))
         .where('id', 'in', ids)
         .where('locked_by', '=', this.options.workerId)
         .where('state', '=', 'running')
@@ -495,12 +612,16 @@ function isLockContention(error: unknown): boolean {
 
 function abortion(signal: AbortSignal): Promise<never> {
   return new Promise((_, reject) => {
-    signal.addEventListener('abort', () => reject(new Error(`timed out: ${String(signal.reason)}`)), { once: true });
+    signal.addEventListener('abort', () => reject(new Error(`timed out: ${String(signal.reason)}`)), {
+      once: true,
+    });
   });
 }
 
 function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 1000) : String(error).slice(0, 1000);
+  return error instanceof Error
+    ? `${error.name}: ${error.message}`.slice(0, 1000)
+    : String(error).slice(0, 1000);
 }
 
 function sleep(ms: number): Promise<void> {

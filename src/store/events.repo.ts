@@ -15,11 +15,37 @@ export async function recordEvents(tx: Db, at: Date, events: readonly TimelineEv
     await eventsInsert.run(
       tx,
       { at: at.getTime() },
-      events.slice(i, i + ROWS_PER_STATEMENT).map((e) => ({ orderId: e.orderId, subjectType: e.subjectType, subjectId: e.subjectId, type: e.type, data: JSON.stringify(e.data ?? {}) })),
+      events.slice(i, i + ROWS_PER_STATEMENT).map((e) => ({
+        orderId: e.orderId,
+        subjectType: e.subjectType,
+        subjectId: e.subjectId,
+        type: e.type,
+        data: JSON.stringify(e.data ?? {}),
+      })),
     );
   }
 }
 
-const eventsInsert = statement((db, p: { at: number }, rows: readonly { orderId: string | null; subjectType: string; subjectId: string; type: string; data: string }[]) =>
-  db.insertInto('events').values(rows.map((e) => ({ order_id: e.orderId, subject_type: e.subjectType, subject_id: e.subjectId, type: e.type, data: e.data, at: p.at }))),
+const eventsInsert = statement(
+  (
+    db,
+    p: { at: number },
+    rows: readonly {
+      orderId: string | null;
+      subjectType: string;
+      subjectId: string;
+      type: string;
+      data: string;
+    }[],
+  ) =>
+    db.insertInto('events').values(
+      rows.map((e) => ({
+        order_id: e.orderId,
+        subject_type: e.subjectType,
+        subject_id: e.subjectId,
+        type: e.type,
+        data: e.data,
+        at: p.at,
+      })),
+    ),
 );

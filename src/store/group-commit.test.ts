@@ -24,8 +24,10 @@ describe('group commit (SQLite)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const put = (key: string) => store.transact((tx) => tx.insertInto('settings').values({ key, value: 'v' }).execute());
-  const keys = async () => (await store.db.selectFrom('settings').select('key').orderBy('key').execute()).map((r) => r.key);
+  const put = (key: string) =>
+    store.transact((tx) => tx.insertInto('settings').values({ key, value: 'v' }).execute());
+  const keys = async () =>
+    (await store.db.selectFrom('settings').select('key').orderBy('key').execute()).map((r) => r.key);
 
   it('a unit alone that throws after writing leaves nothing behind, and the next commits', async () => {
     await expect(
@@ -63,13 +65,18 @@ describe('group commit: durable before answered', () => {
   }
 
   const open = (sync: () => Promise<void>) => {
-    const db = new Kysely<{ t: { k: string } }>({ dialect: new SqliteDialect({ database: new SQLite(':memory:') }) });
+    const db = new Kysely<{ t: { k: string } }>({
+      dialect: new SqliteDialect({ database: new SQLite(':memory:') }),
+    });
     return { db, commits: new GroupCommit(db, undefined, sync) };
   };
 
   const settled = async <T>(p: Promise<T>) => {
     let state = 'pending';
-    p.then(() => (state = 'resolved'), () => (state = 'rejected'));
+    p.then(
+      () => (state = 'resolved'),
+      () => (state = 'rejected'),
+    );
     await new Promise((r) => setImmediate(r));
     await new Promise((r) => setImmediate(r));
     return state;
@@ -86,7 +93,10 @@ describe('group commit: durable before answered', () => {
     // Written while the first batch's sync runs (its row is there), but its own sync waits for that one to end.
     const second = insert('b');
     const third = insert('c');
-    await until('b and c are written', async () => (await db.selectFrom('t').select('k').execute()).length === 3);
+    await until(
+      'b and c are written',
+      async () => (await db.selectFrom('t').select('k').execute()).length === 3,
+    );
     expect(started).toHaveLength(1);
     started[0]!.done();
     expect(await settled(first)).toBe('resolved');

@@ -95,7 +95,10 @@ export class GroupCommit<DB> {
           else item.reject(outcome.error);
         }),
       // Committed but perhaps not on disk: no one is told it is (a webhook is refused, and sent again).
-      (error: unknown) => batch.forEach((item, i) => item.reject(outcomes[i]!.ok ? error : (outcomes[i] as { error: unknown }).error)),
+      (error: unknown) =>
+        batch.forEach((item, i) =>
+          item.reject(outcomes[i]!.ok ? error : (outcomes[i] as { error: unknown }).error),
+        ),
     );
   }
 }
@@ -135,7 +138,9 @@ const BEGIN_IMMEDIATE = CompiledQuery.raw('begin immediate');
 const COMMIT = CompiledQuery.raw('commit');
 const ROLLBACK = CompiledQuery.raw('rollback');
 
-async function settle<T>(fn: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+async function settle<T>(
+  fn: () => Promise<T>,
+): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
   try {
     return { ok: true, value: await fn() };
   } catch (error) {

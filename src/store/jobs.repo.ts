@@ -2,7 +2,10 @@ import type { Insertable } from 'kysely';
 import type { Database, Db } from './schema.ts';
 import { statement } from './statement.ts';
 
-export type NewJobRow = Pick<Insertable<Database['jobs']>, 'id' | 'kind' | 'key' | 'payload' | 'max_attempts' | 'run_at'>;
+export type NewJobRow = Pick<
+  Insertable<Database['jobs']>,
+  'id' | 'kind' | 'key' | 'payload' | 'max_attempts' | 'run_at'
+>;
 
 /** Writes pending jobs in one statement; a key already in the table is skipped (it was enqueued before). */
 export async function insertJobs(tx: Db, jobs: readonly NewJobRow[], now: number): Promise<void> {

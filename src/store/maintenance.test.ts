@@ -35,7 +35,20 @@ describeEachDatabase('the database housekeeping', (dialect) => {
     await store.transact(async (tx) => {
       await tx
         .insertInto('jobs')
-        .values(Array.from({ length: 2_000 }, (_, i) => ({ id: `j${i}`, kind: 'test', key: `k${i}`, payload: '{}', state: 'pending', attempts: 0, max_attempts: 1, run_at: now, created_at: now, updated_at: now })))
+        .values(
+          Array.from({ length: 2_000 }, (_, i) => ({
+            id: `j${i}`,
+            kind: 'test',
+            key: `k${i}`,
+            payload: '{}',
+            state: 'pending',
+            attempts: 0,
+            max_attempts: 1,
+            run_at: now,
+            created_at: now,
+            updated_at: now,
+          })),
+        )
         .execute();
       await tx.deleteFrom('jobs').execute();
       // PostgreSQL counts a backend's changes when it reports them; this one now, not when it next idles.
@@ -46,12 +59,28 @@ describeEachDatabase('the database housekeeping', (dialect) => {
       return;
     }
     let done = await store.maintain();
-    await until('the jobs table is vacuumed', async () => (done.vacuumed.includes('jobs') ? true : ((done = await store.maintain()), done.vacuumed.includes('jobs'))), 10_000);
+    await until(
+      'the jobs table is vacuumed',
+      async () =>
+        done.vacuumed.includes('jobs')
+          ? true
+          : ((done = await store.maintain()), done.vacuumed.includes('jobs')),
+      10_000,
+    );
     expect(done.analyzed).toContain('jobs');
     expect(done.analyzed).not.toContain('channels');
-    const { rows } = await sql<{ vacuumed: unknown; analyzed: unknown }>`select last_vacuum as vacuumed, last_analyze as analyzed from pg_stat_user_tables where relname = 'jobs'`.execute(store.db);
+    const { rows } = await sql<{
+      vacuumed: unknown;
+      analyzed: unknown;
+    }>`select last_vacuum as vacuumed, last_analyze as analyzed from pg_stat_user_tables where relname = 'jobs'`.execute(
+      store.db,
+    );
     expect(rows[0]?.vacuumed).not.toBeNull();
     // Done: the next round finds nothing more to do for it.
-    await until('the vacuum is counted', async () => !(await store.maintain()).vacuumed.includes('jobs'), 10_000);
+    await until(
+      'the vacuum is counted',
+      async () => !(await store.maintain()).vacuumed.includes('jobs'),
+      10_000,
+    );
   });
 });

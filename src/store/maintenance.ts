@@ -30,7 +30,9 @@ const VACUUM_SHARE = 0.2;
  */
 export function due(tables: readonly TableActivity[]): { analyze: string[]; vacuum: string[] } {
   return {
-    analyze: tables.filter((t) => t.changedSinceAnalyze > ANALYZE_BASE + ANALYZE_SHARE * t.live).map((t) => t.table),
+    analyze: tables
+      .filter((t) => t.changedSinceAnalyze > ANALYZE_BASE + ANALYZE_SHARE * t.live)
+      .map((t) => t.table),
     vacuum: tables.filter((t) => t.dead > VACUUM_BASE + VACUUM_SHARE * t.live).map((t) => t.table),
   };
 }
@@ -43,14 +45,25 @@ export function due(tables: readonly TableActivity[]): { analyze: string[]; vacu
  * written three times and deleted, grows without end (290 MB for 125 live rows), and every claim reads the dead ones.
  */
 export async function maintainPostgres(db: Db): Promise<Maintained> {
-  const { rows } = await sql<{ table: string; live: string | number; dead: string | number; changed: string | number }>`
+  const { rows } = await sql<{
+    table: string;
+    live: string | number;
+    dead: string | number;
+    changed: string | number;
+  }>`
     select relname as "table", n_live_tup as live, n_dead_tup as dead, n_mod_since_analyze as changed
     from pg_stat_user_tables where schemaname = current_schema()`.execute(db);
-  const tables = rows.map((r) => ({ table: r.table, live: Number(r.live), dead: Number(r.dead), changedSinceAnalyze: Number(r.changed) }));
+  const tables = rows.map((r) => ({
+    table: r.table,
+    live: Number(r.live),
+    dead: Number(r.dead),
+    changedSinceAnalyze: Number(r.changed),
+  }));
   const { analyze, vacuum } = due(tables);
   // VACUUM (ANALYZE) does both at once; the tables only analyzed are sampled, not scanned.
   for (const table of vacuum) await sql`vacuum (analyze) ${sql.id(table)}`.execute(db);
-  for (const table of analyze.filter((t) => !vacuum.includes(t))) await sql`analyze ${sql.id(table)}`.execute(db);
+  for (const table of analyze.filter((t) => !vacuum.includes(t)))
+    await sql`analyze ${sql.id(table)}`.execute(db);
   return { analyzed: [...new Set([...vacuum, ...analyze])].sort(), vacuumed: vacuum.sort() };
 }
 

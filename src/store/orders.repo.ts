@@ -1,6 +1,11 @@
 import type { Insertable } from 'kysely';
 import type { ChannelId, OrderId, Sku, SupplierId } from '../domain/ids.ts';
-import { plainLineCharges, plainOrderCharges, type LineCharges, type OrderCharges } from '../domain/charges.ts';
+import {
+  plainLineCharges,
+  plainOrderCharges,
+  type LineCharges,
+  type OrderCharges,
+} from '../domain/charges.ts';
 import { money, type CurrencyCode } from '../domain/money.ts';
 import type { OrderLineState, OrderState } from '../domain/order.machine.ts';
 import type { CancelReason, Order, OrderLine } from '../domain/order.ts';
@@ -8,34 +13,51 @@ import type { Database, Db } from './schema.ts';
 import { ROWS_PER_STATEMENT, statement } from './statement.ts';
 
 const orderIdByExternalId = statement((db, p: { channelId: string; externalId: string }) =>
-  db.selectFrom('orders').select('id').where('channel_id', '=', p.channelId).where('external_id', '=', p.externalId),
+  db
+    .selectFrom('orders')
+    .select('id')
+    .where('channel_id', '=', p.channelId)
+    .where('external_id', '=', p.externalId),
 );
 
-export async function findOrderIdByExternalId(db: Db, channelId: string, externalId: string): Promise<OrderId | null> {
+export async function findOrderIdByExternalId(
+  db: Db,
+  channelId: string,
+  externalId: string,
+): Promise<OrderId | null> {
   const { rows } = await orderIdByExternalId.run(db, { channelId, externalId });
   return (rows[0]?.id as OrderId | undefined) ?? null;
 }
 
 /** The ids of those of a channel's orders Waybill has already, by their external id (one query for a batch). */
-export async function findOrderIdsByExternalIds(db: Db, channelId: string, externalIds: readonly string[]): Promise<Map<string, OrderId>> {
+export async function findOrderIdsByExternalIds(
+  db: Db,
+  channelId: string,
+  externalIds: readonly string[],
+): Promise<Map<string, OrderId>> {
   const found = new Map<string, OrderId>();
   for (let start = 0; start < externalIds.length; start += ROWS_PER_STATEMENT) {
-    const { rows } = await orderIdsByExternalIds.run(db, { channelId }, externalIds.slice(start, start + ROWS_PER_STATEMENT).map((externalId) => ({ externalId })));
+    const { rows } = await orderIdsByExternalIds.run(
+      db,
+      { channelId },
+      externalIds.slice(start, start + ROWS_PER_STATEMENT).map((externalId) => ({ externalId })),
+    );
     for (const r of rows) found.set(r.external_id, r.id as OrderId);
   }
   return found;
 }
 
-const orderIdsByExternalIds = statement((db, p: { channelId: string }, rows: readonly { externalId: string }[]) =>
-  db
-    .selectFrom('orders')
-    .select(['id', 'external_id'])
-    .where('channel_id', '=', p.channelId)
-    .where(
-      'external_id',
-      'in',
-      rows.map((r) => r.externalId),
-    ),
+const orderIdsByExternalIds = statement(
+  (db, p: { channelId: string }, rows: readonly { externalId: string }[]) =>
+    db
+      .selectFrom('orders')
+      .select(['id', 'external_id'])
+      .where('channel_id', '=', p.channelId)
+      .where(
+        'external_id',
+        'in',
+        rows.map((r) => r.externalId),
+      ),
 );
 
 const ordersInsert = statement((db, _: object, rows: readonly Insertable<Database['orders']>[]) =>
@@ -79,7 +101,11 @@ const orderLinesInsert = statement((db, _: object, rows: readonly Insertable<Dat
 );
 
 /** New orders with their lines: a statement per table for the whole batch (in chunks, within what one may bind). */
-export async function insertOrders(tx: Db, orders: readonly { order: Order; sourceUpdatedAt?: Date | undefined }[], now: Date): Promise<void> {
+export async function insertOrders(
+  tx: Db,
+  orders: readonly { order: Order; sourceUpdatedAt?: Date | undefined }[],
+  now: Date,
+): Promise<void> {
   const heads = orders.map(({ order, sourceUpdatedAt }) => ({
     id: order.id,
     channel_id: order.channelId,
@@ -96,7 +122,8 @@ export async function insertOrders(tx: Db, orders: readonly { order: Order; sour
     source_updated_at: sourceUpdatedAt?.getTime() ?? null,
     charges: JSON.stringify(order.charges),
   }));
-  for (let start = 0; start < heads.length; start += ROWS_PER_STATEMENT) await ordersInsert.run(tx, {}, heads.slice(start, start + ROWS_PER_STATEMENT));
+  for (let start = 0; start < heads.length; start += ROWS_PER_STATEMENT)
+    await ordersInsert.run(tx, {}, heads.slice(start, start + ROWS_PER_STATEMENT));
   const lines = orders.flatMap(({ order }) =>
     order.lines.map((l) => ({
       order_id: order.id,
@@ -114,7 +141,8 @@ export async function insertOrders(tx: Db, orders: readonly { order: Order; sour
     })),
   );
   // In chunks: a channel may send thousands of lines, more than one statement may bind (SQLite's variable limit).
-  for (let start = 0; start < lines.length; start += LINES_PER_INSERT) await orderLinesInsert.run(tx, {}, lines.slice(start, start + LINES_PER_INSERT));
+  for (let start = 0; start < lines.length; start += LINES_PER_INSERT)
+    await orderLinesInsert.run(tx, {}, lines.slice(start, start + LINES_PER_INSERT));
 }
 
 const LINES_PER_INSERT = 500;
@@ -125,10 +153,19 @@ export async function loadOrder(tx: Db, id: string, lock = false): Promise<Order
   if (lock) query = query.forUpdate();
   const row = await query.executeTakeFirst();
   if (!row) return null;
-  const lines = await tx.selectFrom('order_lines').selectAll().where('order_id', '=', id).orderBy('line_number').execute();
+  const lines = await tx
+    .selectFrom('order_lines')
+    .selectAll()
+    .where('order_id', '=', id)
+    .orderBy('line_number')
+    .execute();
   const currency = row.currency as CurrencyCode;
   // Lines from before migration 0008 carry no charges: their unit price × quantity was the whole of them.
-  const lineCharges = lines.map((l) => (l.charges ? (JSON.parse(l.charges) as LineCharges) : plainLineCharges(money(l.unit_price, currency), l.quantity)));
+  const lineCharges = lines.map((l) =>
+    l.charges
+      ? (JSON.parse(l.charges) as LineCharges)
+      : plainLineCharges(money(l.unit_price, currency), l.quantity),
+  );
   return {
     id: row.id as OrderId,
     channelId: row.channel_id as ChannelId,
@@ -137,29 +174,34 @@ export async function loadOrder(tx: Db, id: string, lock = false): Promise<Order
     holdReason: row.hold_reason,
     currency,
     total: money(row.total_amount, currency),
-    charges: row.charges ? (JSON.parse(row.charges) as OrderCharges) : plainOrderCharges(lineCharges, currency),
+    charges: row.charges
+      ? (JSON.parse(row.charges) as OrderCharges)
+      : plainOrderCharges(lineCharges, currency),
     customer: JSON.parse(row.customer),
     shippingAddress: JSON.parse(row.shipping_address),
     placedAt: new Date(row.placed_at),
-    lines: lines.map(
-      (l, i): OrderLine => ({
-        lineNumber: l.line_number,
-        sku: l.sku as Sku,
-        quantity: l.quantity,
-        unitPrice: money(l.unit_price, currency),
-        channelLineId: l.channel_line_id,
-        title: l.title,
-        requiresShipping: l.requires_shipping !== 0,
-        charges: lineCharges[i]!,
-        state: l.state as OrderLineState,
-        supplierId: l.supplier_id as SupplierId | null,
-        cancelReason: l.cancel_reason as CancelReason | null,
-      }),
-    ),
+    lines: lines.map((l, i): OrderLine => ({
+      lineNumber: l.line_number,
+      sku: l.sku as Sku,
+      quantity: l.quantity,
+      unitPrice: money(l.unit_price, currency),
+      channelLineId: l.channel_line_id,
+      title: l.title,
+      requiresShipping: l.requires_shipping !== 0,
+      charges: lineCharges[i]!,
+      state: l.state as OrderLineState,
+      supplierId: l.supplier_id as SupplierId | null,
+      cancelReason: l.cancel_reason as CancelReason | null,
+    })),
   };
 }
 
-export async function saveOrderState(tx: Db, order: Pick<Order, 'id' | 'state' | 'holdReason' | 'lines'>, now: Date, changedLines: readonly number[]): Promise<void> {
+export async function saveOrderState(
+  tx: Db,
+  order: Pick<Order, 'id' | 'state' | 'holdReason' | 'lines'>,
+  now: Date,
+  changedLines: readonly number[],
+): Promise<void> {
   await tx
     .updateTable('orders')
     .set({ state: order.state, hold_reason: order.holdReason, updated_at: now.getTime() })
@@ -180,11 +222,16 @@ export async function saveOrderState(tx: Db, order: Pick<Order, 'id' | 'state' |
  * names its lines by number; refunds recorded before lines were numbered there count for none).
  */
 export async function refundedLineUnits(db: Db, orderId: string): Promise<Map<number, number>> {
-  const rows = await db.selectFrom('channel_refunds').select('lines').where('order_id', '=', orderId).execute();
+  const rows = await db
+    .selectFrom('channel_refunds')
+    .select('lines')
+    .where('order_id', '=', orderId)
+    .execute();
   const units = new Map<number, number>();
   for (const row of rows) {
     for (const line of JSON.parse(row.lines) as { lineNumber?: number; quantity: number }[]) {
-      if (typeof line.lineNumber === 'number') units.set(line.lineNumber, (units.get(line.lineNumber) ?? 0) + line.quantity);
+      if (typeof line.lineNumber === 'number')
+        units.set(line.lineNumber, (units.get(line.lineNumber) ?? 0) + line.quantity);
     }
   }
   return units;

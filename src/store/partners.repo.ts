@@ -30,7 +30,10 @@ export interface SupplierRecord {
 
 // Its columns named, not `*`, so that PostgreSQL may keep it prepared (statement.ts).
 const channelById = statement((db, p: { id: string }) =>
-  db.selectFrom('channels').select(['id', 'kind', 'name', 'currency', 'config', 'backorder_policy', 'allocation', 'secrets']).where('id', '=', p.id),
+  db
+    .selectFrom('channels')
+    .select(['id', 'kind', 'name', 'currency', 'config', 'backorder_policy', 'allocation', 'secrets'])
+    .where('id', '=', p.id),
 );
 
 export async function findChannel(db: Db, id: string): Promise<ChannelRecord | null> {
@@ -71,10 +74,17 @@ const channelsSigning = statement((db, _: object, rows: readonly { id: string }[
 );
 
 /** What a webhook's check needs of its channels: their kind and sealed secrets (read for every delivery), by id. */
-export async function findChannelsSigning(db: Db, ids: readonly string[]): Promise<Map<string, { kind: string; secrets: string | null }>> {
+export async function findChannelsSigning(
+  db: Db,
+  ids: readonly string[],
+): Promise<Map<string, { kind: string; secrets: string | null }>> {
   const found = new Map<string, { kind: string; secrets: string | null }>();
   for (let i = 0; i < ids.length; i += ROWS_PER_STATEMENT) {
-    const { rows } = await channelsSigning.run(db, {}, ids.slice(i, i + ROWS_PER_STATEMENT).map((id) => ({ id })));
+    const { rows } = await channelsSigning.run(
+      db,
+      {},
+      ids.slice(i, i + ROWS_PER_STATEMENT).map((id) => ({ id })),
+    );
     for (const r of rows) found.set(r.id, { kind: r.kind, secrets: r.secrets });
   }
   return found;
@@ -82,18 +92,34 @@ export async function findChannelsSigning(db: Db, ids: readonly string[]): Promi
 
 export async function findSuppliers(db: Db, ids: readonly string[]): Promise<Map<string, SupplierRecord>> {
   if (ids.length === 0) return new Map();
-  const { rows } = await suppliersByIds.run(db, {}, ids.map((id) => ({ id })));
+  const { rows } = await suppliersByIds.run(
+    db,
+    {},
+    ids.map((id) => ({ id })),
+  );
   return new Map(rows.map((r) => [r.id, supplierOf(r)]));
 }
 
 /** The supplier a bearer token belongs to, looked up by the token's hash. */
 export async function findSupplierByTokenHash(db: Db, hash: string): Promise<SupplierRecord | null> {
-  const row = await db.selectFrom('suppliers').selectAll().where('api_token_hash', '=', hash).executeTakeFirst();
+  const row = await db
+    .selectFrom('suppliers')
+    .selectAll()
+    .where('api_token_hash', '=', hash)
+    .executeTakeFirst();
   return row ? supplierOf(row) : null;
 }
 
 /** A supplier row as the rest of Waybill sees it. */
-export function supplierOf(r: { id: string; name: string; currency: string; transport_kind: string; transport_config: string; secrets: string | null; ack_within_minutes: number }): SupplierRecord {
+export function supplierOf(r: {
+  id: string;
+  name: string;
+  currency: string;
+  transport_kind: string;
+  transport_config: string;
+  secrets: string | null;
+  ack_within_minutes: number;
+}): SupplierRecord {
   return {
     id: r.id as SupplierId,
     name: r.name,
@@ -140,21 +166,35 @@ const catalogForSkus = statement((db, _: object, rows: readonly { sku: string }[
 export async function findCatalogFor(db: Db, skus: readonly string[]): Promise<CatalogSlice> {
   const slice: CatalogSlice = { known: new Set(), offers: new Map(), ackWithinMinutes: new Map() };
   if (skus.length === 0) return slice;
-  const { rows } = await catalogForSkus.run(db, {}, skus.map((sku) => ({ sku })));
+  const { rows } = await catalogForSkus.run(
+    db,
+    {},
+    skus.map((sku) => ({ sku })),
+  );
   for (const r of rows) {
     slice.known.add(r.variant_sku);
     if (r.supplier_id === null) continue;
     const sku = r.variant_sku as Sku;
     const supplierId = r.supplier_id as SupplierId;
     const list = slice.offers.get(sku) ?? [];
-    list.push({ supplierId, sku, supplierSku: r.supplier_sku!, cost: money(r.cost_amount!, r.cost_currency!), priority: r.priority!, active: r.active === 1, stock: r.stock });
+    list.push({
+      supplierId,
+      sku,
+      supplierSku: r.supplier_sku!,
+      cost: money(r.cost_amount!, r.cost_currency!),
+      priority: r.priority!,
+      active: r.active === 1,
+      stock: r.stock,
+    });
     slice.offers.set(sku, list);
     slice.ackWithinMinutes.set(supplierId, r.ack_within_minutes!);
   }
   return slice;
 }
 
-const settingByKey = statement((db, p: { key: string }) => db.selectFrom('settings').select('value').where('key', '=', p.key));
+const settingByKey = statement((db, p: { key: string }) =>
+  db.selectFrom('settings').select('value').where('key', '=', p.key),
+);
 
 export async function getSetting(db: Db, key: string): Promise<string | null> {
   const [row] = (await settingByKey.run(db, { key })).rows;
@@ -163,5 +203,9 @@ export async function getSetting(db: Db, key: string): Promise<string | null> {
 
 /** Sets a setting, created or replaced in one statement (safe when two processes set it at once). */
 export async function putSetting(tx: Db, key: string, value: string): Promise<void> {
-  await tx.insertInto('settings').values({ key, value }).onConflict((oc) => oc.column('key').doUpdateSet({ value })).execute();
+  await tx
+    .insertInto('settings')
+    .values({ key, value })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+    .execute();
 }

@@ -33,7 +33,11 @@ export interface NewPurchaseOrder {
 }
 
 /** Inserts all of an order's purchase orders and their lines: two statements, however many POs. */
-export async function insertPurchaseOrders(tx: Db, pos: readonly NewPurchaseOrder[], now: Date): Promise<void> {
+export async function insertPurchaseOrders(
+  tx: Db,
+  pos: readonly NewPurchaseOrder[],
+  now: Date,
+): Promise<void> {
   if (pos.length === 0) return;
   await purchaseOrdersInsert.run(
     tx,
@@ -69,7 +73,10 @@ export async function insertPurchaseOrders(tx: Db, pos: readonly NewPurchaseOrde
   );
 }
 
-type NewHeadRow = Pick<Insertable<Database['purchase_orders']>, 'id' | 'po_number' | 'order_id' | 'supplier_id' | 'state' | 'currency' | 'total_amount' | 'ack_due_at'>;
+type NewHeadRow = Pick<
+  Insertable<Database['purchase_orders']>,
+  'id' | 'po_number' | 'order_id' | 'supplier_id' | 'state' | 'currency' | 'total_amount' | 'ack_due_at'
+>;
 
 const purchaseOrdersInsert = statement((db, p: { now: number }, rows: readonly NewHeadRow[]) =>
   db.insertInto('purchase_orders').values(
@@ -90,30 +97,44 @@ const purchaseOrdersInsert = statement((db, p: { now: number }, rows: readonly N
   ),
 );
 
-const purchaseOrderLinesInsert = statement((db, _: object, rows: readonly Insertable<Database['purchase_order_lines']>[]) =>
-  db.insertInto('purchase_order_lines').values(
-    rows.map((l) => ({
-      purchase_order_id: l.purchase_order_id,
-      line_number: l.line_number,
-      order_line_number: l.order_line_number,
-      sku: l.sku,
-      supplier_sku: l.supplier_sku,
-      quantity: l.quantity,
-      unit_cost: l.unit_cost,
-      status: l.status,
-      reject_reason: l.reject_reason,
-      shipped_quantity: l.shipped_quantity,
-    })),
-  ),
+const purchaseOrderLinesInsert = statement(
+  (db, _: object, rows: readonly Insertable<Database['purchase_order_lines']>[]) =>
+    db.insertInto('purchase_order_lines').values(
+      rows.map((l) => ({
+        purchase_order_id: l.purchase_order_id,
+        line_number: l.line_number,
+        order_line_number: l.order_line_number,
+        sku: l.sku,
+        supplier_sku: l.supplier_sku,
+        quantity: l.quantity,
+        unit_cost: l.unit_cost,
+        status: l.status,
+        reject_reason: l.reject_reason,
+        shipped_quantity: l.shipped_quantity,
+      })),
+    ),
 );
 
-const purchaseOrderById = statement((db, p: { id: string }) => db.selectFrom('purchase_orders').selectAll().where('id', '=', p.id));
+const purchaseOrderById = statement((db, p: { id: string }) =>
+  db.selectFrom('purchase_orders').selectAll().where('id', '=', p.id),
+);
 
 // Its columns named, not `*`, so that PostgreSQL may keep it prepared (statement.ts).
 const linesOfPurchaseOrders = statement((db, _: object, rows: readonly { id: string }[]) =>
   db
     .selectFrom('purchase_order_lines')
-    .select(['purchase_order_id', 'line_number', 'order_line_number', 'sku', 'supplier_sku', 'quantity', 'unit_cost', 'status', 'reject_reason', 'shipped_quantity'])
+    .select([
+      'purchase_order_id',
+      'line_number',
+      'order_line_number',
+      'sku',
+      'supplier_sku',
+      'quantity',
+      'unit_cost',
+      'status',
+      'reject_reason',
+      'shipped_quantity',
+    ])
     .where(
       'purchase_order_id',
       'in',
@@ -131,7 +152,8 @@ export async function loadPurchaseOrders(db: Db, key: Key, lock = false): Promis
   else {
     let query = db.selectFrom('purchase_orders').selectAll();
     if ('id' in key) query = query.where('id', '=', key.id);
-    else if ('poNumber' in key) query = query.where('po_number', '=', key.poNumber).where('supplier_id', '=', key.supplierId);
+    else if ('poNumber' in key)
+      query = query.where('po_number', '=', key.poNumber).where('supplier_id', '=', key.supplierId);
     else query = query.where('order_id', '=', key.orderId).orderBy('created_at').orderBy('po_number');
     if (lock) query = query.forUpdate();
     rows = await query.execute();
@@ -146,16 +168,37 @@ export async function loadPurchaseOrders(db: Db, key: Key, lock = false): Promis
  * ships to, its supplier (transport and sealed secrets) and the retailer's name for the blind documents. By id; a PO
  * that is gone is not in the answer.
  */
-export async function loadPurchaseOrdersToSend(db: Db, ids: readonly string[]): Promise<Map<string, PurchaseOrderToSend>> {
+export async function loadPurchaseOrdersToSend(
+  db: Db,
+  ids: readonly string[],
+): Promise<Map<string, PurchaseOrderToSend>> {
   const found = new Map<string, PurchaseOrderToSend>();
   for (let i = 0; i < ids.length; i += ROWS_PER_STATEMENT) {
-    const { rows } = await purchaseOrdersToSend.run(db, {}, ids.slice(i, i + ROWS_PER_STATEMENT).map((id) => ({ id })));
+    const { rows } = await purchaseOrdersToSend.run(
+      db,
+      {},
+      ids.slice(i, i + ROWS_PER_STATEMENT).map((id) => ({ id })),
+    );
     if (rows.length === 0) continue;
     const { rows: lines } = await linesOfPurchaseOrders.run(db, {}, rows);
     const purchaseOrders = withLines(rows, lines);
     rows.forEach((row, r) => {
-      const supplier = row.s_id === null ? null : supplierOf({ id: row.s_id, name: row.s_name!, currency: row.s_currency!, transport_kind: row.s_transport_kind!, transport_config: row.s_transport_config!, secrets: row.s_secrets, ack_within_minutes: row.s_ack_within_minutes! });
-      const recipient = row.customer === null ? null : { customer: JSON.parse(row.customer), shippingAddress: JSON.parse(row.shipping_address!) };
+      const supplier =
+        row.s_id === null
+          ? null
+          : supplierOf({
+              id: row.s_id,
+              name: row.s_name!,
+              currency: row.s_currency!,
+              transport_kind: row.s_transport_kind!,
+              transport_config: row.s_transport_config!,
+              secrets: row.s_secrets,
+              ack_within_minutes: row.s_ack_within_minutes!,
+            });
+      const recipient =
+        row.customer === null
+          ? null
+          : { customer: JSON.parse(row.customer), shippingAddress: JSON.parse(row.shipping_address!) };
       found.set(row.id, { purchaseOrder: purchaseOrders[r]!, recipient, supplier, brand: row.brand });
     });
   }
@@ -197,7 +240,10 @@ const purchaseOrdersToSend = statement((db, _: object, rows: readonly { id: stri
     ),
 );
 
-function withLines(rows: readonly Selectable<Database['purchase_orders']>[], lines: readonly Selectable<Database['purchase_order_lines']>[]): PurchaseOrder[] {
+function withLines(
+  rows: readonly Selectable<Database['purchase_orders']>[],
+  lines: readonly Selectable<Database['purchase_order_lines']>[],
+): PurchaseOrder[] {
   return rows.map((row) => {
     const currency = row.currency as CurrencyCode;
     return {
@@ -225,20 +271,40 @@ function withLines(rows: readonly Selectable<Database['purchase_orders']>[], lin
 }
 
 /** A purchase order without its lines: what a change of its state needs to read. */
-export type PurchaseOrderHead = Pick<PurchaseOrder, 'id' | 'poNumber' | 'orderId' | 'supplierId' | 'state' | 'ackDueAt'>;
+export type PurchaseOrderHead = Pick<
+  PurchaseOrder,
+  'id' | 'poNumber' | 'orderId' | 'supplierId' | 'state' | 'ackDueAt'
+>;
 
-export async function loadPurchaseOrderHead(tx: Db, id: string, lock = false): Promise<PurchaseOrderHead | null> {
+export async function loadPurchaseOrderHead(
+  tx: Db,
+  id: string,
+  lock = false,
+): Promise<PurchaseOrderHead | null> {
   const [row] = (await (lock ? lockedHeadById : headById).run(tx, { id })).rows;
   return row ? headOf(row) : null;
 }
 
-const headById = statement((db, p: { id: string }) => db.selectFrom('purchase_orders').select(['id', 'po_number', 'order_id', 'supplier_id', 'state', 'ack_due_at']).where('id', '=', p.id));
+const headById = statement((db, p: { id: string }) =>
+  db
+    .selectFrom('purchase_orders')
+    .select(['id', 'po_number', 'order_id', 'supplier_id', 'state', 'ack_due_at'])
+    .where('id', '=', p.id),
+);
 const lockedHeadById = statement((db, p: { id: string }) =>
-  db.selectFrom('purchase_orders').select(['id', 'po_number', 'order_id', 'supplier_id', 'state', 'ack_due_at']).where('id', '=', p.id).forUpdate(),
+  db
+    .selectFrom('purchase_orders')
+    .select(['id', 'po_number', 'order_id', 'supplier_id', 'state', 'ack_due_at'])
+    .where('id', '=', p.id)
+    .forUpdate(),
 );
 
 /** The heads of these POs, in id order; `lock` (PostgreSQL) holds their rows, taken in that order. */
-export async function loadPurchaseOrderHeads(tx: Db, ids: readonly string[], lock = false): Promise<PurchaseOrderHead[]> {
+export async function loadPurchaseOrderHeads(
+  tx: Db,
+  ids: readonly string[],
+  lock = false,
+): Promise<PurchaseOrderHead[]> {
   const heads: PurchaseOrderHead[] = [];
   const sorted = [...new Set(ids)].sort();
   for (let start = 0; start < sorted.length; start += ROWS_PER_STATEMENT) {
@@ -261,32 +327,45 @@ function headsOf(db: Db, rows: readonly { id: string }[]) {
 }
 
 const headsByIds = statement((db, _: object, rows: readonly { id: string }[]) => headsOf(db, rows));
-const lockedHeadsByIds = statement((db, _: object, rows: readonly { id: string }[]) => headsOf(db, rows).forUpdate());
+const lockedHeadsByIds = statement((db, _: object, rows: readonly { id: string }[]) =>
+  headsOf(db, rows).forUpdate(),
+);
 
 /** POs that went out now, each left in the state given: a statement per state for all of them. */
-export async function markPurchaseOrdersSent(tx: Db, pos: readonly { id: string; state: PurchaseOrderState }[], now: Date): Promise<void> {
+export async function markPurchaseOrdersSent(
+  tx: Db,
+  pos: readonly { id: string; state: PurchaseOrderState }[],
+  now: Date,
+): Promise<void> {
   const byState = new Map<PurchaseOrderState, string[]>();
   for (const po of pos) byState.set(po.state, [...(byState.get(po.state) ?? []), po.id]);
   for (const [state, ids] of byState) {
     for (let start = 0; start < ids.length; start += ROWS_PER_STATEMENT) {
-      await purchaseOrdersSent.run(tx, { state, now: now.getTime() }, ids.slice(start, start + ROWS_PER_STATEMENT).map((id) => ({ id })));
+      await purchaseOrdersSent.run(
+        tx,
+        { state, now: now.getTime() },
+        ids.slice(start, start + ROWS_PER_STATEMENT).map((id) => ({ id })),
+      );
     }
   }
 }
 
-const purchaseOrdersSent = statement((db, p: { state: string; now: number }, rows: readonly { id: string }[]) =>
-  db
-    .updateTable('purchase_orders')
-    .set({ state: p.state, updated_at: p.now, sent_at: p.now })
-    .where(
-      'id',
-      'in',
-      rows.map((r) => r.id),
-    ),
+const purchaseOrdersSent = statement(
+  (db, p: { state: string; now: number }, rows: readonly { id: string }[]) =>
+    db
+      .updateTable('purchase_orders')
+      .set({ state: p.state, updated_at: p.now, sent_at: p.now })
+      .where(
+        'id',
+        'in',
+        rows.map((r) => r.id),
+      ),
 );
 
-
-type HeadRow = Pick<Selectable<Database['purchase_orders']>, 'id' | 'po_number' | 'order_id' | 'supplier_id' | 'state' | 'ack_due_at'>;
+type HeadRow = Pick<
+  Selectable<Database['purchase_orders']>,
+  'id' | 'po_number' | 'order_id' | 'supplier_id' | 'state' | 'ack_due_at'
+>;
 
 function headOf(row: HeadRow): PurchaseOrderHead {
   return {
@@ -306,7 +385,13 @@ export async function savePurchaseOrder(
   now: Date,
   stamps: { sentAt?: Date; acknowledgedAt?: Date } = {},
 ): Promise<void> {
-  await purchaseOrderSave.run(tx, { id: po.id, state: po.state, now: now.getTime(), sentAt: stamps.sentAt?.getTime() ?? null, acknowledgedAt: stamps.acknowledgedAt?.getTime() ?? null });
+  await purchaseOrderSave.run(tx, {
+    id: po.id,
+    state: po.state,
+    now: now.getTime(),
+    sentAt: stamps.sentAt?.getTime() ?? null,
+    acknowledgedAt: stamps.acknowledgedAt?.getTime() ?? null,
+  });
   for (const l of po.lines ?? []) {
     await tx
       .updateTable('purchase_order_lines')
@@ -318,16 +403,17 @@ export async function savePurchaseOrder(
 }
 
 /** A stamp not given keeps the one the PO has. */
-const purchaseOrderSave = statement((db, p: { id: string; state: string; now: number; sentAt: number | null; acknowledgedAt: number | null }) =>
-  db
-    .updateTable('purchase_orders')
-    .set({
-      state: p.state,
-      updated_at: p.now,
-      sent_at: sql<number | null>`coalesce(${p.sentAt}, sent_at)`,
-      acknowledged_at: sql<number | null>`coalesce(${p.acknowledgedAt}, acknowledged_at)`,
-    })
-    .where('id', '=', p.id),
+const purchaseOrderSave = statement(
+  (db, p: { id: string; state: string; now: number; sentAt: number | null; acknowledgedAt: number | null }) =>
+    db
+      .updateTable('purchase_orders')
+      .set({
+        state: p.state,
+        updated_at: p.now,
+        sent_at: sql<number | null>`coalesce(${p.sentAt}, sent_at)`,
+        acknowledged_at: sql<number | null>`coalesce(${p.acknowledgedAt}, acknowledged_at)`,
+      })
+      .where('id', '=', p.id),
 );
 
 /** The states in which a supplier still owes its acknowledgement (the index purchase_orders_ack_due holds these). */
@@ -345,7 +431,11 @@ export interface OverdueAcknowledgement {
  * due first: one range of the partial index purchase_orders_ack_due (its predicate is written out as the index's,
  * so SQLite can use it). Flagging them (ack_overdue_at) takes them out of the index.
  */
-export async function flagOverdueAcknowledgements(tx: Db, now: number, limit: number): Promise<OverdueAcknowledgement[]> {
+export async function flagOverdueAcknowledgements(
+  tx: Db,
+  now: number,
+  limit: number,
+): Promise<OverdueAcknowledgement[]> {
   const rows = await tx
     .selectFrom('purchase_orders')
     .select(['id', 'order_id', 'po_number', 'ack_due_at'])
@@ -358,7 +448,11 @@ export async function flagOverdueAcknowledgements(tx: Db, now: number, limit: nu
   await tx
     .updateTable('purchase_orders')
     .set({ ack_overdue_at: now })
-    .where('id', 'in', rows.map((r) => r.id))
+    .where(
+      'id',
+      'in',
+      rows.map((r) => r.id),
+    )
     .execute();
   return rows.map((r) => ({ id: r.id, orderId: r.order_id, poNumber: r.po_number, ackDueAt: r.ack_due_at! }));
 }

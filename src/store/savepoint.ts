@@ -9,7 +9,10 @@ const depths = new WeakMap<object, number>();
  * Runs `fn` inside a savepoint of the caller's transaction: if it throws, what it wrote is rolled back and the
  * transaction goes on (on PostgreSQL a failed statement would otherwise poison the whole transaction).
  */
-export async function inSavepoint<T, DB>(tx: Kysely<DB>, fn: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+export async function inSavepoint<T, DB>(
+  tx: Kysely<DB>,
+  fn: () => Promise<T>,
+): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
   // Named by depth, so savepoints can nest (a job's, then a use case's inside it) and the few statements this makes
   // are prepared once (a name per call filled SQLite's statement cache with statements never used again).
   const depth = (depths.get(tx) ?? 0) + 1;

@@ -6,7 +6,14 @@ import type { Generated, Kysely } from 'kysely';
  */
 export interface Database {
   settings: { key: string; value: string };
-  api_keys: { id: string; hash: string; role: string; label: string | null; created_at: number; revoked_at: number | null };
+  api_keys: {
+    id: string;
+    hash: string;
+    role: string;
+    label: string | null;
+    created_at: number;
+    revoked_at: number | null;
+  };
   channels: {
     id: string;
     kind: string;
@@ -45,7 +52,14 @@ export interface Database {
     updated_at: number;
   };
   products: { id: string; name: string; created_at: number; updated_at: number };
-  variants: { sku: string; product_id: string; name: string; gtin: string | null; created_at: number; updated_at: number };
+  variants: {
+    sku: string;
+    product_id: string;
+    name: string;
+    gtin: string | null;
+    created_at: number;
+    updated_at: number;
+  };
   offers: {
     supplier_id: string;
     sku: string;
@@ -131,9 +145,32 @@ export interface Database {
     shipped_at: number;
     created_at: number;
   };
-  shipment_lines: { shipment_id: string; po_line_number: number; order_line_number: number; sku: string; quantity: number };
-  channel_refunds: { channel_id: string; refund_id: string; order_id: string; origin: string; amount: number; currency: string; lines: string; created_at: number };
-  channel_prices: { channel_id: string; sku: string; amount: number; compare_at_amount: number | null; currency: string; told: string | null; updated_at: number };
+  shipment_lines: {
+    shipment_id: string;
+    po_line_number: number;
+    order_line_number: number;
+    sku: string;
+    quantity: number;
+  };
+  channel_refunds: {
+    channel_id: string;
+    refund_id: string;
+    order_id: string;
+    origin: string;
+    amount: number;
+    currency: string;
+    lines: string;
+    created_at: number;
+  };
+  channel_prices: {
+    channel_id: string;
+    sku: string;
+    amount: number;
+    compare_at_amount: number | null;
+    currency: string;
+    told: string | null;
+    updated_at: number;
+  };
   channel_stock: { channel_id: string; sku: string; told: number; told_at: number };
   stock_levels: { sku: string; bounded: number; on_hand: number; reserved: number; updated_at: number };
   reservations: {

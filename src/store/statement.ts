@@ -28,10 +28,20 @@ export function markDialect<T extends object>(db: T, dialect: Dialect): T {
 /** Kysely instances that only compile (DummyDriver never connects): the same SQL the store's own would produce. */
 const compilers: Record<Dialect, Db> = {
   sqlite: new Kysely<Database>({
-    dialect: { createAdapter: () => new SqliteAdapter(), createDriver: () => new DummyDriver(), createIntrospector: (db) => new SqliteIntrospector(db), createQueryCompiler: () => new SqliteQueryCompiler() },
+    dialect: {
+      createAdapter: () => new SqliteAdapter(),
+      createDriver: () => new DummyDriver(),
+      createIntrospector: (db) => new SqliteIntrospector(db),
+      createQueryCompiler: () => new SqliteQueryCompiler(),
+    },
   }),
   postgres: new Kysely<Database>({
-    dialect: { createAdapter: () => new PostgresAdapter(), createDriver: () => new DummyDriver(), createIntrospector: (db) => new PostgresIntrospector(db), createQueryCompiler: () => new PostgresQueryCompiler() },
+    dialect: {
+      createAdapter: () => new PostgresAdapter(),
+      createDriver: () => new DummyDriver(),
+      createIntrospector: (db) => new PostgresIntrospector(db),
+      createQueryCompiler: () => new PostgresQueryCompiler(),
+    },
   }),
 };
 
@@ -55,7 +65,10 @@ class Placeholder {
 }
 
 /** Where each bound parameter of a compiled statement comes from: a named value, a row's field, or a constant. */
-type Binding = { from: 'param'; field: string } | { from: 'row'; row: number; field: string } | { from: 'constant'; value: unknown };
+type Binding =
+  | { from: 'param'; field: string }
+  | { from: 'row'; row: number; field: string }
+  | { from: 'constant'; value: unknown };
 
 interface Compiled {
   readonly sql: string;
@@ -81,27 +94,35 @@ export const ROWS_PER_STATEMENT = 64;
  *   db.selectFrom('orders').select('id').where('channel_id', '=', p.channelId).where('external_id', '=', p.externalId));
  * const { rows } = await findOrder.run(tx, { channelId, externalId });
  */
-export function statement<P extends object, R, Row extends object = never>(build: (db: Db, p: P, rows: readonly Row[]) => Compilable<R>) {
+export function statement<P extends object, R, Row extends object = never>(
+  build: (db: Db, p: P, rows: readonly Row[]) => Compilable<R>,
+) {
   const cache = new Map<string, Compiled>();
   const compile = (dialect: Dialect, rowCount: number): Compiled => {
     const key = `${dialect}:${rowCount}`;
     let compiled = cache.get(key);
     if (!compiled) {
       const params = new Proxy({}, { get: (_, field) => new Placeholder(-1, String(field)) }) as P;
-      const rows = Array.from({ length: rowCount }, (_, row) => new Proxy({}, { get: (__, field) => new Placeholder(row, String(field)) }) as Row);
+      const rows = Array.from(
+        { length: rowCount },
+        (_, row) => new Proxy({}, { get: (__, field) => new Placeholder(row, String(field)) }) as Row,
+      );
       const query = build(compilers[dialect], params, rows).compile();
       compiled = {
         sql: query.sql,
         query: RawNode.createWithSql(query.sql),
         bindings: query.parameters.map((value): Binding => {
           if (!(value instanceof Placeholder)) return { from: 'constant', value };
-          return value.row < 0 ? { from: 'param', field: value.field } : { from: 'row', row: value.row, field: value.field };
+          return value.row < 0
+            ? { from: 'param', field: value.field }
+            : { from: 'row', row: value.row, field: value.field };
         }),
       };
       cache.set(key, compiled);
       // Not a `select *`: a prepared statement whose result gains a column (a migration run by a newer Waybill while
       // this one still runs) fails with "cached plan must not change result type"; named columns do not change.
-      if (dialect === 'postgres' && !compiled.sql.includes('*') && !preparedNames.has(compiled.sql)) preparedNames.set(compiled.sql, `waybill_${preparedNames.size + 1}`);
+      if (dialect === 'postgres' && !compiled.sql.includes('*') && !preparedNames.has(compiled.sql))
+        preparedNames.set(compiled.sql, `waybill_${preparedNames.size + 1}`);
     }
     return compiled;
   };
@@ -111,7 +132,12 @@ export function statement<P extends object, R, Row extends object = never>(build
       if (!dialect || rows.length > ROWS_PER_STATEMENT) return db.executeQuery(build(db, params, rows));
       const { sql, query, bindings } = compile(dialect, rows.length);
       const parameters = bindings.map((b) => {
-        const value = b.from === 'constant' ? b.value : b.from === 'param' ? (params as Record<string, unknown>)[b.field] : (rows[b.row] as Record<string, unknown>)[b.field];
+        const value =
+          b.from === 'constant'
+            ? b.value
+            : b.from === 'param'
+              ? (params as Record<string, unknown>)[b.field]
+              : (rows[b.row] as Record<string, unknown>)[b.field];
         return value === undefined ? null : value;
       });
       return db.executeQuery({ sql, query, parameters, queryId: QUERY_ID } as CompiledQuery<R>);

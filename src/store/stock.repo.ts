@@ -17,11 +17,19 @@ export async function refreshSupply(tx: Db, skus: readonly string[], now: number
     .where('offers.sku', 'in', skus)
     .execute();
   for (const sku of [...new Set(skus)].sort()) {
-    const supply = supplyOf(offers.filter((o) => o.sku === sku).map((o) => ({ active: o.active === 1, stock: o.stock, safetyBuffer: o.safety_buffer })));
+    const supply = supplyOf(
+      offers
+        .filter((o) => o.sku === sku)
+        .map((o) => ({ active: o.active === 1, stock: o.stock, safetyBuffer: o.safety_buffer })),
+    );
     await tx
       .insertInto('stock_levels')
       .values({ sku, bounded: supply.bounded ? 1 : 0, on_hand: supply.units, reserved: 0, updated_at: now })
-      .onConflict((oc) => oc.column('sku').doUpdateSet({ bounded: supply.bounded ? 1 : 0, on_hand: supply.units, updated_at: now }))
+      .onConflict((oc) =>
+        oc
+          .column('sku')
+          .doUpdateSet({ bounded: supply.bounded ? 1 : 0, on_hand: supply.units, updated_at: now }),
+      )
       .execute();
   }
 }
@@ -51,22 +59,36 @@ export const CHANGED_LEVELS_PAGE = 5_000;
  *
  * A count on the change index comes first: most runs find nothing, or a few SKUs, which one query reads.
  */
-export async function* changedLevels(db: Db, channelId: string, since: number, options: { toldIsAvailable: boolean }): AsyncGenerator<ChangedLevel[]> {
-  const counted = await db.selectFrom('stock_levels').select((eb) => eb.fn.countAll().as('n')).where('updated_at', '>=', since).executeTakeFirst();
+export async function* changedLevels(
+  db: Db,
+  channelId: string,
+  since: number,
+  options: { toldIsAvailable: boolean },
+): AsyncGenerator<ChangedLevel[]> {
+  const counted = await db
+    .selectFrom('stock_levels')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('updated_at', '>=', since)
+    .executeTakeFirst();
   const changed = Number(counted?.n ?? 0);
   if (changed === 0) return;
   let query = db
     .selectFrom('stock_levels as s')
-    .leftJoin('channel_stock as c', (join) => join.onRef('c.sku', '=', 's.sku').on('c.channel_id', '=', channelId))
+    .leftJoin('channel_stock as c', (join) =>
+      join.onRef('c.sku', '=', 's.sku').on('c.channel_id', '=', channelId),
+    )
     // `bounded` is 1 by the filter; `updated_at` is the next page's cursor.
     .select(['s.sku', 's.on_hand', 's.reserved', 'c.told', 's.updated_at'])
     .where('s.bounded', '=', 1);
-  if (options.toldIsAvailable) query = query.where((eb) => eb.or([eb('c.told', 'is', null), eb('c.told', '<>', sql<number>`s.on_hand - s.reserved`)]));
+  if (options.toldIsAvailable)
+    query = query.where((eb) =>
+      eb.or([eb('c.told', 'is', null), eb('c.told', '<>', sql<number>`s.on_hand - s.reserved`)]),
+    );
   if (changed <= CHANGED_LEVELS_PAGE) {
     yield await query.where('s.updated_at', '>=', since).execute();
     return;
   }
-  for (let after = { at: since, sku: '' }; ; ) {
+  for (let after = { at: since, sku: '' }; ;) {
     const from = after;
     const page = await query
       // A row value: one range of the index on both databases (an OR of its two parts is not).
@@ -87,7 +109,12 @@ export async function* changedLevels(db: Db, channelId: string, since: number, o
  * of SKU to level (json_each on both SQLite and PostgreSQL), not as four bound parameters per row, which neither
  * database binds 100,000 of and which costs the query builder more than the database's insert.
  */
-export async function recordStockTold(tx: Db, channelId: string, levels: readonly { sku: string; available: number }[], now: number): Promise<void> {
+export async function recordStockTold(
+  tx: Db,
+  channelId: string,
+  levels: readonly { sku: string; available: number }[],
+  now: number,
+): Promise<void> {
   if (levels.length === 0) return;
   const told = JSON.stringify(Object.fromEntries(levels.map((l) => [l.sku, l.available])));
   // `where true`: SQLite's parser needs it to tell ON CONFLICT from a join constraint after a SELECT.
@@ -126,17 +153,21 @@ export interface ReservableLevel {
  * until the transaction ends, taken in SKU order so that two batches cannot deadlock on them. A SKU without a level
  * is absent (nothing can be reserved of it).
  */
-export async function lockReservableLevels(tx: Db, skus: readonly string[], lock: boolean): Promise<Map<string, ReservableLevel>> {
+export async function lockReservableLevels(
+  tx: Db,
+  skus: readonly string[],
+  lock: boolean,
+): Promise<Map<string, ReservableLevel>> {
   const levels = new Map<string, ReservableLevel>();
   const sorted = [...new Set(skus)].sort();
   for (let start = 0; start < sorted.length; start += ROWS_PER_STATEMENT) {
     const rows = sorted.slice(start, start + ROWS_PER_STATEMENT).map((sku) => ({ sku }));
     const { rows: found } = await (lock ? stockLevelsLocked : stockLevelsRead).run(tx, {}, rows);
-    for (const r of found) levels.set(r.sku, { bounded: r.bounded === 1, onHand: r.on_hand, reserved: r.reserved });
+    for (const r of found)
+      levels.set(r.sku, { bounded: r.bounded === 1, onHand: r.on_hand, reserved: r.reserved });
   }
   return levels;
 }
-
 
 function levelsOf(db: Db, rows: readonly { sku: string }[]) {
   return db
@@ -151,24 +182,53 @@ function levelsOf(db: Db, rows: readonly { sku: string }[]) {
 }
 
 const stockLevelsRead = statement((db, _: object, rows: readonly { sku: string }[]) => levelsOf(db, rows));
-const stockLevelsLocked = statement((db, _: object, rows: readonly { sku: string }[]) => levelsOf(db, rows).forUpdate());
+const stockLevelsLocked = statement((db, _: object, rows: readonly { sku: string }[]) =>
+  levelsOf(db, rows).forUpdate(),
+);
 
 /**
  * Adds what a batch reserved to each SKU's level, one statement for all of them: an upsert whose conflict branch
  * is the update (the rows exist: the batch read them under lock, or under SQLite's single writer).
  */
-export async function addReserved(tx: Db, changes: readonly { sku: string; level: ReservableLevel; units: number }[], now: number): Promise<void> {
+export async function addReserved(
+  tx: Db,
+  changes: readonly { sku: string; level: ReservableLevel; units: number }[],
+  now: number,
+): Promise<void> {
   for (let start = 0; start < changes.length; start += ROWS_PER_STATEMENT) {
-    const rows = changes.slice(start, start + ROWS_PER_STATEMENT).map((c) => ({ sku: c.sku, bounded: c.level.bounded ? 1 : 0, on_hand: c.level.onHand, reserved: c.units }));
+    const rows = changes.slice(start, start + ROWS_PER_STATEMENT).map((c) => ({
+      sku: c.sku,
+      bounded: c.level.bounded ? 1 : 0,
+      on_hand: c.level.onHand,
+      reserved: c.units,
+    }));
     await reservedAdded.run(tx, { now }, rows);
   }
 }
 
-const reservedAdded = statement((db, p: { now: number }, rows: readonly { sku: string; bounded: number; on_hand: number; reserved: number }[]) =>
-  db
-    .insertInto('stock_levels')
-    .values(rows.map((r) => ({ sku: r.sku, bounded: r.bounded, on_hand: r.on_hand, reserved: r.reserved, updated_at: p.now })))
-    .onConflict((oc) => oc.column('sku').doUpdateSet({ reserved: sql`stock_levels.reserved + excluded.reserved`, updated_at: sql`excluded.updated_at` })),
+const reservedAdded = statement(
+  (
+    db,
+    p: { now: number },
+    rows: readonly { sku: string; bounded: number; on_hand: number; reserved: number }[],
+  ) =>
+    db
+      .insertInto('stock_levels')
+      .values(
+        rows.map((r) => ({
+          sku: r.sku,
+          bounded: r.bounded,
+          on_hand: r.on_hand,
+          reserved: r.reserved,
+          updated_at: p.now,
+        })),
+      )
+      .onConflict((oc) =>
+        oc.column('sku').doUpdateSet({
+          reserved: sql`stock_levels.reserved + excluded.reserved`,
+          updated_at: sql`excluded.updated_at`,
+        }),
+      ),
 );
 
 export interface NewReservation {
@@ -179,33 +239,77 @@ export interface NewReservation {
   quantity: number;
 }
 
-export async function recordReservations(tx: Db, reservations: readonly NewReservation[], now: number): Promise<void> {
+export async function recordReservations(
+  tx: Db,
+  reservations: readonly NewReservation[],
+  now: number,
+): Promise<void> {
   if (reservations.length === 0) return;
   await reservationsInsert.run(tx, { now }, reservations);
 }
 
 const reservationsInsert = statement((db, p: { now: number }, rows: readonly NewReservation[]) =>
-  db
-    .insertInto('reservations')
-    .values(rows.map((r) => ({ order_id: r.orderId, line_number: r.lineNumber, sku: r.sku, channel_id: r.channelId, quantity: r.quantity, state: 'open', created_at: p.now, updated_at: p.now }))),
+  db.insertInto('reservations').values(
+    rows.map((r) => ({
+      order_id: r.orderId,
+      line_number: r.lineNumber,
+      sku: r.sku,
+      channel_id: r.channelId,
+      quantity: r.quantity,
+      state: 'open',
+      created_at: p.now,
+      updated_at: p.now,
+    })),
+  ),
 );
 
 /** Gives back what order lines still hold (a line rejected or cancelled). */
-export async function releaseReservations(tx: Db, orderId: string, lineNumbers: readonly number[], now: number): Promise<void> {
+export async function releaseReservations(
+  tx: Db,
+  orderId: string,
+  lineNumbers: readonly number[],
+  now: number,
+): Promise<void> {
   if (lineNumbers.length === 0) return;
-  const open = await tx.selectFrom('reservations').selectAll().where('order_id', '=', orderId).where('line_number', 'in', lineNumbers).where('state', '=', 'open').execute();
+  const open = await tx
+    .selectFrom('reservations')
+    .selectAll()
+    .where('order_id', '=', orderId)
+    .where('line_number', 'in', lineNumbers)
+    .where('state', '=', 'open')
+    .execute();
   for (const r of open.sort((a, b) => a.sku.localeCompare(b.sku))) {
-    await tx.updateTable('stock_levels').set({ reserved: sql`reserved - ${r.quantity}`, updated_at: now }).where('sku', '=', r.sku).execute();
+    await tx
+      .updateTable('stock_levels')
+      .set({ reserved: sql`reserved - ${r.quantity}`, updated_at: now })
+      .where('sku', '=', r.sku)
+      .execute();
   }
-  await tx.updateTable('reservations').set({ state: 'released', quantity: 0, updated_at: now }).where('order_id', '=', orderId).where('line_number', 'in', lineNumbers).where('state', '=', 'open').execute();
+  await tx
+    .updateTable('reservations')
+    .set({ state: 'released', quantity: 0, updated_at: now })
+    .where('order_id', '=', orderId)
+    .where('line_number', 'in', lineNumbers)
+    .where('state', '=', 'open')
+    .execute();
 }
 
 /**
  * Shipped units leave both the reservation and the shipping supplier's count (until its next stock feed says
  * otherwise), so what is available does not change by the shipment itself.
  */
-export async function consumeReservation(tx: Db, shipped: { orderId: string; lineNumber: number; sku: string; supplierId: string; quantity: number }, now: number): Promise<void> {
-  const reservation = await tx.selectFrom('reservations').selectAll().where('order_id', '=', shipped.orderId).where('line_number', '=', shipped.lineNumber).where('state', '=', 'open').executeTakeFirst();
+export async function consumeReservation(
+  tx: Db,
+  shipped: { orderId: string; lineNumber: number; sku: string; supplierId: string; quantity: number },
+  now: number,
+): Promise<void> {
+  const reservation = await tx
+    .selectFrom('reservations')
+    .selectAll()
+    .where('order_id', '=', shipped.orderId)
+    .where('line_number', '=', shipped.lineNumber)
+    .where('state', '=', 'open')
+    .executeTakeFirst();
   if (!reservation) return;
   const units = Math.min(reservation.quantity, shipped.quantity);
   const left = reservation.quantity - units;
@@ -215,8 +319,18 @@ export async function consumeReservation(tx: Db, shipped: { orderId: string; lin
     .where('order_id', '=', shipped.orderId)
     .where('line_number', '=', shipped.lineNumber)
     .execute();
-  await tx.updateTable('offers').set({ stock: sql`case when stock > ${units} then stock - ${units} else 0 end`, updated_at: now }).where('supplier_id', '=', shipped.supplierId).where('sku', '=', shipped.sku).where('stock', 'is not', null).execute();
-  await tx.updateTable('stock_levels').set({ reserved: sql`reserved - ${units}`, updated_at: now }).where('sku', '=', shipped.sku).execute();
+  await tx
+    .updateTable('offers')
+    .set({ stock: sql`case when stock > ${units} then stock - ${units} else 0 end`, updated_at: now })
+    .where('supplier_id', '=', shipped.supplierId)
+    .where('sku', '=', shipped.sku)
+    .where('stock', 'is not', null)
+    .execute();
+  await tx
+    .updateTable('stock_levels')
+    .set({ reserved: sql`reserved - ${units}`, updated_at: now })
+    .where('sku', '=', shipped.sku)
+    .execute();
   await refreshSupply(tx, [shipped.sku], now);
 }
 
@@ -232,5 +346,10 @@ export async function stockLevels(db: Db, skus?: readonly string[]): Promise<Sto
   let query = db.selectFrom('stock_levels').selectAll().orderBy('sku');
   if (skus) query = query.where('sku', 'in', skus.length ? skus : ['']);
   const rows = await query.execute();
-  return rows.map((r) => ({ sku: r.sku, onHand: r.on_hand, reserved: r.reserved, available: availableToPromise({ bounded: r.bounded === 1, onHand: r.on_hand, reserved: r.reserved }) }));
+  return rows.map((r) => ({
+    sku: r.sku,
+    onHand: r.on_hand,
+    reserved: r.reserved,
+    available: availableToPromise({ bounded: r.bounded === 1, onHand: r.on_hand, reserved: r.reserved }),
+  }));
 }

@@ -78,8 +78,15 @@ function openSqlite(path: string): Store {
   // 64 MiB of page cache (the default is 2 MB): the hot indexes of a busy hub stay in the process, not re-read
   // from the kernel's cache on every statement.
   raw.pragma('cache_size = -65536');
-  const db = markDialect(new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) }), 'sqlite');
-  const commits = new GroupCommit(db, (conn) => markDialect(conn, 'sqlite'), durable ? walSync(resolve(`${path}-wal`)) : undefined);
+  const db = markDialect(
+    new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) }),
+    'sqlite',
+  );
+  const commits = new GroupCommit(
+    db,
+    (conn) => markDialect(conn, 'sqlite'),
+    durable ? walSync(resolve(`${path}-wal`)) : undefined,
+  );
   return {
     dialect: 'sqlite',
     db,
@@ -102,7 +109,9 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Store> 
   });
   // An idle connection the server ends (a restart, a failover, an administrator) must not crash the process: the
   // pool drops it and opens a new one for the next query.
-  pool.on('error', (error) => process.emitWarning(`PostgreSQL connection lost (${error.message}); the pool will reconnect`));
+  pool.on('error', (error) =>
+    process.emitWarning(`PostgreSQL connection lost (${error.message}); the pool will reconnect`),
+  );
   pool.on('connect', prepareStatements);
   const db = markDialect(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), 'postgres');
   await sql`select 1`.execute(db);

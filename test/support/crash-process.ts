@@ -15,10 +15,16 @@ const LOG_LINES_KEPT = 200;
 /** Runs one CLI command to completion; rejects with its output when it exits non-zero. Resolves to stdout. */
 export function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 30_000): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, env, timeout: timeoutMs }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`waybill ${args.join(' ')} failed: ${error.message}\n${stdout}\n${stderr}`));
-      else resolve(stdout);
-    });
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { cwd: REPO_ROOT, env, timeout: timeoutMs },
+      (error, stdout, stderr) => {
+        if (error)
+          reject(new Error(`waybill ${args.join(' ')} failed: ${error.message}\n${stdout}\n${stderr}`));
+        else resolve(stdout);
+      },
+    );
   });
 }
 
@@ -44,7 +50,11 @@ export class HubProcess {
   async start(timeoutMs = 20_000): Promise<void> {
     if (this.#child) throw new Error('the hub is already running');
     const generation = ++this.starts;
-    const child = spawn(process.execPath, [BIN, 'start'], { cwd: REPO_ROOT, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'start'], {
+      cwd: REPO_ROOT,
+      env: this.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.#child = child;
     let exitCode: string | null = null;
     this.#exited = new Promise((resolve) => {
@@ -63,7 +73,8 @@ export class HubProcess {
 
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      if (exitCode !== null) throw new Error(`the hub exited (${exitCode}) before it was healthy:\n${this.logTail()}`);
+      if (exitCode !== null)
+        throw new Error(`the hub exited (${exitCode}) before it was healthy:\n${this.logTail()}`);
       try {
         const res = await fetch(`${this.url}/healthz`, { signal: AbortSignal.timeout(1_000) });
         await res.text();
@@ -71,7 +82,8 @@ export class HubProcess {
       } catch {
         /* not listening yet */
       }
-      if (Date.now() > deadline) throw new Error(`the hub was not healthy within ${timeoutMs} ms:\n${this.logTail()}`);
+      if (Date.now() > deadline)
+        throw new Error(`the hub was not healthy within ${timeoutMs} ms:\n${this.logTail()}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }

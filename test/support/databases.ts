@@ -27,11 +27,14 @@ export function describeEachDatabase(title: string, body: (dialect: DialectName)
       if (process.env.WAYBILL_TEST_REQUIRE === 'all') {
         describe(`${title} [postgres]`, () => {
           it('runs on PostgreSQL', () => {
-            throw new Error('WAYBILL_TEST_REQUIRE=all, but WAYBILL_TEST_PG is not set: PostgreSQL tests cannot run');
+            throw new Error(
+              'WAYBILL_TEST_REQUIRE=all, but WAYBILL_TEST_PG is not set: PostgreSQL tests cannot run',
+            );
           });
         });
       } else {
-        describe.skip(`${title} [postgres] (skipped: set WAYBILL_TEST_PG to run)`, () => it.skip('needs PostgreSQL'));
+        describe.skip(`${title} [postgres] (skipped: set WAYBILL_TEST_PG to run)`, () =>
+          it.skip('needs PostgreSQL'));
       }
       continue;
     }
@@ -42,14 +45,23 @@ export function describeEachDatabase(title: string, body: (dialect: DialectName)
 export async function createTestDatabase(dialect: DialectName): Promise<TestDatabase> {
   if (dialect === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'waybill-test-'));
-    return { dialect, url: `sqlite:${join(dir, 'waybill.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+    return {
+      dialect,
+      url: `sqlite:${join(dir, 'waybill.db')}`,
+      drop: async () => rmSync(dir, { recursive: true, force: true }),
+    };
   }
   const admin = process.env.WAYBILL_TEST_PG!;
   const name = `waybill_t_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
   await withClient(admin, (c) => c.query(`create database ${name}`));
   const url = new URL(admin);
   url.pathname = `/${name}`;
-  return { dialect, url: url.toString(), drop: () => withClient(admin, (c) => c.query(`drop database if exists ${name} with (force)`)).then(() => undefined) };
+  return {
+    dialect,
+    url: url.toString(),
+    drop: () =>
+      withClient(admin, (c) => c.query(`drop database if exists ${name} with (force)`)).then(() => undefined),
+  };
 }
 
 async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {

@@ -16,7 +16,9 @@ export async function openRaw(baseUrl: string): Promise<RawConnection> {
   socket.on('data', (chunk) => (text += chunk.toString('utf8')));
   // A reset is also the server closing the connection.
   socket.on('error', () => undefined);
-  const closed = new Promise<{ text: string; afterMs: number }>((resolve) => socket.once('close', () => resolve({ text, afterMs: Date.now() - opened })));
+  const closed = new Promise<{ text: string; afterMs: number }>((resolve) =>
+    socket.once('close', () => resolve({ text, afterMs: Date.now() - opened })),
+  );
   return { socket, closed };
 }
 
@@ -46,7 +48,9 @@ export function parseRawResponses(text: string): RawResponse[] {
     const end = rest.indexOf('\r\n\r\n');
     if (end < 0) break;
     const [statusLine = '', ...headerLines] = rest.subarray(0, end).toString('utf8').split('\r\n');
-    const headers = Object.fromEntries(headerLines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+    const headers = Object.fromEntries(
+      headerLines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]),
+    );
     const length = Number(headers['content-length'] ?? 0);
     const raw = rest.subarray(end + 4, end + 4 + length).toString('utf8');
     rest = rest.subarray(end + 4 + length);

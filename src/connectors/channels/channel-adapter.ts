@@ -15,7 +15,10 @@ type Out<Shape extends z.ZodRawShape> = z.output<z.ZodObject<Shape>>;
  * @example
  * export const shopify = channelKind({ kind: 'shopify', label: 'Shopify', config, secrets, create, test, webhook });
  */
-export interface SalesChannelAdapter<CS extends z.ZodRawShape, SS extends z.ZodRawShape> extends SetupFields<CS, SS> {
+export interface SalesChannelAdapter<CS extends z.ZodRawShape, SS extends z.ZodRawShape> extends SetupFields<
+  CS,
+  SS
+> {
   /** The setup document's `kind`, and the path of the channel's webhooks (/webhooks/{kind}/{channelId}). */
   readonly kind: string;
   /** The platform's name, for people (messages, the API's documentation). */
@@ -82,29 +85,40 @@ export interface ChannelKind {
 }
 
 /** ChannelWebhook with the stored settings and opened secrets validated on the way in. */
-export interface StoredChannelWebhook extends Omit<ChannelWebhook<unknown, unknown>, 'signingSecrets' | 'interpret'> {
+export interface StoredChannelWebhook extends Omit<
+  ChannelWebhook<unknown, unknown>,
+  'signingSecrets' | 'interpret'
+> {
   signingSecrets(secrets: unknown): string[];
   interpret(channelId: ChannelId, topic: string, payload: unknown, config: unknown): ChannelMessage;
 }
 
 /** The adapter as a kind among others: what its folder declares, behind schemas that check what is stored. */
-export function channelKind<CS extends z.ZodRawShape, SS extends z.ZodRawShape>(adapter: SalesChannelAdapter<CS, SS>): ChannelKind {
-  const settings = (label: string, config: unknown) => readStoredSettings(adapter.config, config, `${label}'s settings`);
-  const secretsOf = (label: string, secrets: unknown) => readStoredSettings(adapter.secrets, secrets, `${label}'s secrets`);
+export function channelKind<CS extends z.ZodRawShape, SS extends z.ZodRawShape>(
+  adapter: SalesChannelAdapter<CS, SS>,
+): ChannelKind {
+  const settings = (label: string, config: unknown) =>
+    readStoredSettings(adapter.config, config, `${label}'s settings`);
+  const secretsOf = (label: string, secrets: unknown) =>
+    readStoredSettings(adapter.secrets, secrets, `${label}'s secrets`);
   const { webhook } = adapter;
   return {
     kind: adapter.kind,
     label: adapter.label,
     setup: adapter,
-    open: (channelId, config, secrets) => adapter.create(settings(`channel ${channelId}`, config), secretsOf(`channel ${channelId}`, secrets), { id: channelId }),
-    test: (config, secrets, options) => adapter.test(settings('the channel', config), secretsOf('the channel', secrets), options),
+    open: (channelId, config, secrets) =>
+      adapter.create(settings(`channel ${channelId}`, config), secretsOf(`channel ${channelId}`, secrets), {
+        id: channelId,
+      }),
+    test: (config, secrets, options) =>
+      adapter.test(settings('the channel', config), secretsOf('the channel', secrets), options),
     ...(webhook && {
       webhook: {
         ...webhook,
         signingSecrets: (secrets) => webhook.signingSecrets(secretsOf('the channel', secrets)),
-        interpret: (channelId, topic, payload, config) => webhook.interpret(channelId, topic, payload, settings(`channel ${channelId}`, config)),
+        interpret: (channelId, topic, payload, config) =>
+          webhook.interpret(channelId, topic, payload, settings(`channel ${channelId}`, config)),
       },
     }),
   };
 }
-

@@ -32,11 +32,25 @@ const KEY_SECRET = `cs_${'2'.repeat(40)}`;
 
 const HARNESSES: Readonly<Record<string, () => Promise<Harness>>> = {
   storefront: async () => {
-    const sim = await startStorefrontSim({ hubUrl: 'http://127.0.0.1:9', apiKey: 'unused', channelId: CHANNEL, notifySecret: SECRET });
-    return { config: { notifyUrl: sim.notifyUrl }, secrets: { notifySecret: SECRET }, wrongSecrets: { notifySecret: 'another-notify-secret-0000' }, close: () => sim.close() };
+    const sim = await startStorefrontSim({
+      hubUrl: 'http://127.0.0.1:9',
+      apiKey: 'unused',
+      channelId: CHANNEL,
+      notifySecret: SECRET,
+    });
+    return {
+      config: { notifyUrl: sim.notifyUrl },
+      secrets: { notifySecret: SECRET },
+      wrongSecrets: { notifySecret: 'another-notify-secret-0000' },
+      close: () => sim.close(),
+    };
   },
   shopify: async () => {
-    const shop = createShopifySim({ shopDomain: 'contract-shop.myshopify.com', webhookUrl: 'http://127.0.0.1:9/unused', secret: SECRET });
+    const shop = createShopifySim({
+      shopDomain: 'contract-shop.myshopify.com',
+      webhookUrl: 'http://127.0.0.1:9/unused',
+      secret: SECRET,
+    });
     const admin = await shop.startAdmin({ accessToken: TOKEN });
     return {
       config: { shopDomain: 'contract-shop.myshopify.com', adminUrl: admin.url },
@@ -53,7 +67,11 @@ const HARNESSES: Readonly<Record<string, () => Promise<Harness>>> = {
   },
   woocommerce: async () => {
     const port = await freePort();
-    const store = createWooCommerceSim({ storeUrl: `http://127.0.0.1:${port}`, webhookUrl: 'http://127.0.0.1:9/unused', secret: SECRET });
+    const store = createWooCommerceSim({
+      storeUrl: `http://127.0.0.1:${port}`,
+      webhookUrl: 'http://127.0.0.1:9/unused',
+      secret: SECRET,
+    });
     const rest = await store.startRest({ consumerKey: KEY, consumerSecret: KEY_SECRET, port });
     return {
       config: { storeUrl: rest.url },
@@ -85,61 +103,97 @@ async function harnessOf(kind: ChannelKind): Promise<Harness> {
 
 const options = () => ({ signal: AbortSignal.timeout(10_000), now: new Date() });
 
-describe.each(salesChannels.all().map((kind) => ({ name: kind.kind, kind })))('channel kind $name: the adapter contract', ({ kind }) => {
-  it('has a harness against its simulator, and a label', () => {
-    expect(Object.keys(HARNESSES)).toContain(kind.kind);
-    expect(kind.label).not.toBe('');
-  });
+describe.each(salesChannels.all().map((kind) => ({ name: kind.kind, kind })))(
+  'channel kind $name: the adapter contract',
+  ({ kind }) => {
+    it('has a harness against its simulator, and a label', () => {
+      expect(Object.keys(HARNESSES)).toContain(kind.kind);
+      expect(kind.label).not.toBe('');
+    });
 
-  it('declares each setup field once: a setting or a secret, never both', () => {
-    const config = Object.keys(kind.setup.config.shape);
-    expect(Object.keys(kind.setup.secrets.shape).filter((key) => config.includes(key))).toEqual([]);
-  });
+    it('declares each setup field once: a setting or a secret, never both', () => {
+      const config = Object.keys(kind.setup.config.shape);
+      expect(Object.keys(kind.setup.secrets.shape).filter((key) => config.includes(key))).toEqual([]);
+    });
 
-  it('its connection test passes with the right credentials', async () => {
-    const h = await harnessOf(kind);
-    expect(await kind.test(h.config, h.secrets, options())).toMatchObject({ ok: true });
-  });
+    it('its connection test passes with the right credentials', async () => {
+      const h = await harnessOf(kind);
+      expect(await kind.test(h.config, h.secrets, options())).toMatchObject({ ok: true });
+    });
 
-  it('its connection test names refused credentials', async () => {
-    const h = await harnessOf(kind);
-    expect(await kind.test(h.config, h.wrongSecrets, options())).toMatchObject({ ok: false, reason: 'unauthorized' });
-  });
+    it('its connection test names refused credentials', async () => {
+      const h = await harnessOf(kind);
+      expect(await kind.test(h.config, h.wrongSecrets, options())).toMatchObject({
+        ok: false,
+        reason: 'unauthorized',
+      });
+    });
 
-  it('its connection test names a platform that does not answer', async () => {
-    const h = await harnessOf(kind);
-    const closed = `http://127.0.0.1:${await freePort()}`;
-    const elsewhere = Object.fromEntries(Object.entries(h.config).map(([key, value]) => [key, typeof value === 'string' && value.startsWith('http://127.0.0.1:') ? closed + new URL(value).pathname.replace(/\/$/, '') : value]));
-    expect(await kind.test(elsewhere, h.secrets, options())).toMatchObject({ ok: false, reason: 'unreachable' });
-  });
+    it('its connection test names a platform that does not answer', async () => {
+      const h = await harnessOf(kind);
+      const closed = `http://127.0.0.1:${await freePort()}`;
+      const elsewhere = Object.fromEntries(
+        Object.entries(h.config).map(([key, value]) => [
+          key,
+          typeof value === 'string' && value.startsWith('http://127.0.0.1:')
+            ? closed + new URL(value).pathname.replace(/\/$/, '')
+            : value,
+        ]),
+      );
+      expect(await kind.test(elsewhere, h.secrets, options())).toMatchObject({
+        ok: false,
+        reason: 'unreachable',
+      });
+    });
 
-  it('opens the channel of stored settings, and refuses settings that no longer validate', async () => {
-    const h = await harnessOf(kind);
-    expect(typeof kind.open(CHANNEL, h.config, h.secrets).notifyFulfilment).toBe('function');
-    expect(() => kind.open(CHANNEL, { ...h.config, [Object.keys(kind.setup.config.shape)[0]!]: 42 }, h.secrets)).toThrow(/no longer validate/);
-  });
+    it('opens the channel of stored settings, and refuses settings that no longer validate', async () => {
+      const h = await harnessOf(kind);
+      expect(typeof kind.open(CHANNEL, h.config, h.secrets).notifyFulfilment).toBe('function');
+      expect(() =>
+        kind.open(CHANNEL, { ...h.config, [Object.keys(kind.setup.config.shape)[0]!]: 42 }, h.secrets),
+      ).toThrow(/no longer validate/);
+    });
 
-  it.runIf(kind.webhook)('verifies a delivery the platform signed, refuses it altered, and reads the order in it', async () => {
-    const h = await harnessOf(kind);
-    const webhook = kind.webhook!;
-    const received = await capture(async (url) => h.sendOrder!(url));
-    const { raw, headers } = received.delivery;
-    const secrets = webhook.signingSecrets(h.secrets);
-    const signature = headerValue(headers, webhook.headers.signature);
-    expect(webhook.isSigned(raw, signature, secrets)).toBe(true);
-    expect(webhook.isSigned(Buffer.concat([raw, Buffer.from(' ')]), signature, secrets)).toBe(false);
-    expect(webhook.isSigned(raw, signature, webhook.signingSecrets({ ...h.secrets, ...wrongWebhookSecret(kind) }))).toBe(false);
-    const topic = headerValue(headers, webhook.headers.topic)!;
-    const deliveryId = headerValue(headers, webhook.headers.deliveryId)!;
-    expect(webhook.inboxId(deliveryId, raw, topic, headers)).toBe(webhook.inboxId(deliveryId, Buffer.from(raw), topic, headers));
-    const message = webhook.interpret(CHANNEL, topic, JSON.parse(raw.toString('utf8')), h.config);
-    expect(message).toMatchObject({ kind: 'order', incoming: { channelId: CHANNEL, externalId: received.result.externalId } });
-  });
-});
+    it.runIf(kind.webhook)(
+      'verifies a delivery the platform signed, refuses it altered, and reads the order in it',
+      async () => {
+        const h = await harnessOf(kind);
+        const webhook = kind.webhook!;
+        const received = await capture(async (url) => h.sendOrder!(url));
+        const { raw, headers } = received.delivery;
+        const secrets = webhook.signingSecrets(h.secrets);
+        const signature = headerValue(headers, webhook.headers.signature);
+        expect(webhook.isSigned(raw, signature, secrets)).toBe(true);
+        expect(webhook.isSigned(Buffer.concat([raw, Buffer.from(' ')]), signature, secrets)).toBe(false);
+        expect(
+          webhook.isSigned(
+            raw,
+            signature,
+            webhook.signingSecrets({ ...h.secrets, ...wrongWebhookSecret(kind) }),
+          ),
+        ).toBe(false);
+        const topic = headerValue(headers, webhook.headers.topic)!;
+        const deliveryId = headerValue(headers, webhook.headers.deliveryId)!;
+        expect(webhook.inboxId(deliveryId, raw, topic, headers)).toBe(
+          webhook.inboxId(deliveryId, Buffer.from(raw), topic, headers),
+        );
+        const message = webhook.interpret(CHANNEL, topic, JSON.parse(raw.toString('utf8')), h.config);
+        expect(message).toMatchObject({
+          kind: 'order',
+          incoming: { channelId: CHANNEL, externalId: received.result.externalId },
+        });
+      },
+    );
+  },
+);
 
 /** The secret a kind's webhooks are signed with, changed. */
 function wrongWebhookSecret(kind: ChannelKind): Record<string, string> {
-  return Object.fromEntries(Object.keys(kind.setup.secrets.shape).filter((key) => /webhook/i.test(key)).map((key) => [key, 'not-the-webhook-secret-0000']));
+  return Object.fromEntries(
+    Object.keys(kind.setup.secrets.shape)
+      .filter((key) => /webhook/i.test(key))
+      .map((key) => [key, 'not-the-webhook-secret-0000']),
+  );
 }
 
 function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
@@ -148,7 +202,9 @@ function headerValue(headers: IncomingHttpHeaders, name: string): string | undef
 }
 
 /** Runs `send` against a local server that answers 200 and keeps the first delivery's bytes and headers. */
-async function capture<T>(send: (url: string) => Promise<T>): Promise<{ result: T; delivery: { raw: Buffer; headers: IncomingHttpHeaders } }> {
+async function capture<T>(
+  send: (url: string) => Promise<T>,
+): Promise<{ result: T; delivery: { raw: Buffer; headers: IncomingHttpHeaders } }> {
   let delivery: { raw: Buffer; headers: IncomingHttpHeaders } | undefined;
   const server = createServer((req, res) => {
     void readBody(req).then((raw) => {

@@ -7,8 +7,4 @@ import { woocommerce } from './woocommerce/index.ts';
 export type ChannelKinds = KindRegistry<ChannelKind>;
 
 /** Every sales channel kind Waybill knows. Adding one: its folder, and one line here. */
-export const salesChannels: ChannelKinds = new KindRegistry('channel', [
-  storefront,
-  shopify,
-  woocommerce,
-]);
+export const salesChannels: ChannelKinds = new KindRegistry('channel', [storefront, shopify, woocommerce]);

@@ -11,7 +11,12 @@ export interface FulfilmentNotice {
   externalId: string;
   orderState: string;
   createdAt: Date;
-  shipment: { id: string; carrier: string; trackingNumber: string; lines: { sku: string; quantity: number }[] };
+  shipment: {
+    id: string;
+    carrier: string;
+    trackingNumber: string;
+    lines: { sku: string; quantity: number }[];
+  };
 }
 
 /**
@@ -29,13 +34,19 @@ export interface SalesChannel {
    * (the idempotency key); `maxStockBatch` is the most SKUs one call may carry. SKUs the channel could not take
    * are reported in the outcome instead of failing the others.
    */
-  pushStock?(levels: readonly StockUpdate[], options: { signal: AbortSignal; now: Date; batchKey: string }): Promise<StockPushOutcome | void>;
+  pushStock?(
+    levels: readonly StockUpdate[],
+    options: { signal: AbortSignal; now: Date; batchKey: string },
+  ): Promise<StockPushOutcome | void>;
   readonly maxStockBatch?: number;
   /**
    * Sets the channel's selling price of these SKUs (one value per SKU, in the channel's currency). Same contract as
    * pushStock: safe to repeat, SKUs the channel could not take reported in the outcome. Absent when not supported.
    */
-  pushPrices?(prices: readonly PriceUpdate[], options: { signal: AbortSignal; now: Date; batchKey: string }): Promise<StockPushOutcome | void>;
+  pushPrices?(
+    prices: readonly PriceUpdate[],
+    options: { signal: AbortSignal; now: Date; batchKey: string },
+  ): Promise<StockPushOutcome | void>;
   readonly maxPriceBatch?: number;
   /**
    * Refunds lines of an order at the channel (lines Waybill cancelled: no stock, cancelled at a supplier) and tells
@@ -48,7 +59,10 @@ export interface SalesChannel {
    * that finds orders whose webhooks never came. `cursor` is what the previous page returned as `next` (null for the
    * first page); `next` is null on the last page.
    */
-  pollOrders?(query: { updatedAfter: Date; cursor: string | null }, options: { signal: AbortSignal; now: Date }): Promise<OrderPage>;
+  pollOrders?(
+    query: { updatedAfter: Date; cursor: string | null },
+    options: { signal: AbortSignal; now: Date },
+  ): Promise<OrderPage>;
   /** The channel's webhook subscriptions that point at Waybill, so the operator hears when one is disabled or gone. */
   webhookHealth?(options: { signal: AbortSignal; now: Date; deliveryUrl: string }): Promise<WebhookHealth[]>;
   /**
@@ -56,11 +70,19 @@ export interface SalesChannel {
    * channel asks Waybill to ship what is assigned to it. Safe to repeat: a service of the same name is reused, its
    * callback moved to `callbackUrl` if it changed. Absent when the channel does not use Waybill as one.
    */
-  registerFulfilmentService?(options: { signal: AbortSignal; now: Date; callbackUrl: string }): Promise<FulfilmentService>;
+  registerFulfilmentService?(options: {
+    signal: AbortSignal;
+    now: Date;
+    callbackUrl: string;
+  }): Promise<FulfilmentService>;
   /** The channel's open requests to Waybill as its fulfilment service (to ship, to cancel), oldest first. */
   fulfilmentRequests?(options: { signal: AbortSignal; now: Date }): Promise<FulfilmentRequest[]>;
   /** Accepts or rejects one request. A request already answered is no longer listed, so a retry answers none twice. */
-  answerFulfilmentRequest?(request: FulfilmentRequest, answer: FulfilmentAnswer, options: { signal: AbortSignal; now: Date }): Promise<void>;
+  answerFulfilmentRequest?(
+    request: FulfilmentRequest,
+    answer: FulfilmentAnswer,
+    options: { signal: AbortSignal; now: Date },
+  ): Promise<void>;
 }
 
 /** Waybill as a channel's fulfilment service: the channel's ids of it and of the location it ships from. */
@@ -106,7 +128,13 @@ export interface RefundNotice {
    * unit, taxes by the channel's tax id). The channel finds its line by `channelLineId` (a SKU may have changed or
    * gone with its product since the order); SKU only for orders taken in before lines carried their id.
    */
-  lines: { lineNumber: number; channelLineId: string | null; sku: string; quantity: number; share: RefundShare }[];
+  lines: {
+    lineNumber: number;
+    channelLineId: string | null;
+    sku: string;
+    quantity: number;
+    share: RefundShare;
+  }[];
   /** What goes back to the customer: the sum of the lines' shares. */
   amount: Money;
   notifyCustomer: boolean;

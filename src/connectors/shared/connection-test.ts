@@ -1,7 +1,13 @@
 import { answeredStatus } from './http-failure.ts';
 
 /** Why a connection test failed, in terms an operator acts on. */
-export const CONNECTION_FAILURES = ['unauthorized', 'missing_scope', 'unreachable', 'refused', 'not_configured'] as const;
+export const CONNECTION_FAILURES = [
+  'unauthorized',
+  'missing_scope',
+  'unreachable',
+  'refused',
+  'not_configured',
+] as const;
 export type ConnectionFailure = (typeof CONNECTION_FAILURES)[number];
 
 /**
@@ -12,7 +18,8 @@ export type ConnectionFailure = (typeof CONNECTION_FAILURES)[number];
  * const result = await adapter.test(config, secrets, { signal, now });
  * if (!result.ok) console.log(`${result.reason}: ${result.detail}`);   // "unauthorized: … answered 401 …"
  */
-export type ConnectionTestResult = { ok: true; detail: string } | { ok: false; reason: ConnectionFailure; detail: string };
+export type ConnectionTestResult =
+  { ok: true; detail: string } | { ok: false; reason: ConnectionFailure; detail: string };
 
 export interface ConnectionTestOptions {
   signal: AbortSignal;

@@ -20,7 +20,10 @@ export interface SetupProblem {
  *   check: (entry) => (entry.fulfillmentService && !entry.accessToken ? { field: 'fulfillmentService', message: '…' } : null),
  * } satisfies SetupFields<ConfigShape, SecretsShape>;
  */
-export interface SetupFields<CS extends z.ZodRawShape = z.ZodRawShape, SS extends z.ZodRawShape = z.ZodRawShape> {
+export interface SetupFields<
+  CS extends z.ZodRawShape = z.ZodRawShape,
+  SS extends z.ZodRawShape = z.ZodRawShape,
+> {
   config: z.ZodObject<CS>;
   secrets: z.ZodObject<SS>;
   /** Rules across the fields of one entry (two that come as a pair), checked when the document is read. */
@@ -28,7 +31,10 @@ export interface SetupFields<CS extends z.ZodRawShape = z.ZodRawShape, SS extend
 }
 
 /** The entry's fields split into what is stored as settings and what is sealed; fields left out stay out. */
-export function splitSetupEntry(fields: SetupFields, entry: Readonly<Record<string, unknown>>): { config: Record<string, unknown>; secrets: Record<string, string> } {
+export function splitSetupEntry(
+  fields: SetupFields,
+  entry: Readonly<Record<string, unknown>>,
+): { config: Record<string, unknown>; secrets: Record<string, string> } {
   const config: Record<string, unknown> = {};
   const secrets: Record<string, string> = {};
   for (const key of Object.keys(fields.config.shape)) if (entry[key] !== undefined) config[key] = entry[key];
@@ -44,9 +50,15 @@ export function splitSetupEntry(fields: SetupFields, entry: Readonly<Record<stri
  * longer takes are the partner's setup problem, told as such (retrying cannot help), not a fault of what is being
  * done with it.
  */
-export function readStoredSettings<Shape extends z.ZodRawShape>(schema: z.ZodObject<Shape>, value: unknown, what: string): z.output<z.ZodObject<Shape>> {
+export function readStoredSettings<Shape extends z.ZodRawShape>(
+  schema: z.ZodObject<Shape>,
+  value: unknown,
+  what: string,
+): z.output<z.ZodObject<Shape>> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
-  throw new PermanentError(`${what} no longer validate (${issue.path.join('.') || '(root)'}: ${issue.message}): apply its setup again`);
+  throw new PermanentError(
+    `${what} no longer validate (${issue.path.join('.') || '(root)'}: ${issue.message}): apply its setup again`,
+  );
 }

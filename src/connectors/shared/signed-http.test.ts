@@ -9,7 +9,9 @@ const SECRET = 'a-signing-secret-of-enough-length';
 const NOW = new Date('2026-01-02T03:04:05Z');
 let server: Server | null = null;
 
-async function serve(handler: (req: IncomingMessage, body: string, res: ServerResponse) => void): Promise<string> {
+async function serve(
+  handler: (req: IncomingMessage, body: string, res: ServerResponse) => void,
+): Promise<string> {
   server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -19,7 +21,15 @@ async function serve(handler: (req: IncomingMessage, body: string, res: ServerRe
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/events`;
 }
 
-const send = (url: string, timeoutMs = 5_000) => postSigned({ url, body: { id: 'ev_1', n: 1 }, secret: SECRET, idempotencyKey: 'ev_1', timeoutMs, now: NOW });
+const send = (url: string, timeoutMs = 5_000) =>
+  postSigned({
+    url,
+    body: { id: 'ev_1', n: 1 },
+    secret: SECRET,
+    idempotencyKey: 'ev_1',
+    timeoutMs,
+    now: NOW,
+  });
 
 afterEach(async () => {
   const open = server;
@@ -33,12 +43,22 @@ describe('postSigned', () => {
   it('posts the JSON body signed over its exact bytes, with the idempotency key', async () => {
     const seen: { signature?: string; key?: string; type?: string; body?: string }[] = [];
     const url = await serve((req, body, res) => {
-      seen.push({ signature: req.headers['x-waybill-signature'] as string, key: req.headers['idempotency-key'] as string, type: req.headers['content-type'], body });
+      seen.push({
+        signature: req.headers['x-waybill-signature'] as string,
+        key: req.headers['idempotency-key'] as string,
+        type: req.headers['content-type'],
+        body,
+      });
       res.writeHead(204).end();
     });
     expect(await send(url)).toEqual({ status: 204 });
     expect(await send(url)).toEqual({ status: 204 });
-    expect(seen[0]).toEqual({ signature: signPayload(SECRET, '{"id":"ev_1","n":1}', Math.floor(NOW.getTime() / 1000)), key: 'ev_1', type: 'application/json', body: '{"id":"ev_1","n":1}' });
+    expect(seen[0]).toEqual({
+      signature: signPayload(SECRET, '{"id":"ev_1","n":1}', Math.floor(NOW.getTime() / 1000)),
+      key: 'ev_1',
+      type: 'application/json',
+      body: '{"id":"ev_1","n":1}',
+    });
     expect(seen).toHaveLength(2);
   });
 
@@ -46,7 +66,12 @@ describe('postSigned', () => {
     const answers = [409, 503, 429, 422, 302];
     const url = await serve((_req, _body, res) => {
       const status = answers.shift()!;
-      res.writeHead(status, status === 302 ? { location: 'https://elsewhere.example/x' } : { 'content-type': 'text/plain' }).end(`answer ${status}`);
+      res
+        .writeHead(
+          status,
+          status === 302 ? { location: 'https://elsewhere.example/x' } : { 'content-type': 'text/plain' },
+        )
+        .end(`answer ${status}`);
     });
     expect(await send(url)).toEqual({ status: 409 });
     for (const status of [503, 429]) {
@@ -56,7 +81,9 @@ describe('postSigned', () => {
       expect((error as Error).message).toBe(`${url} answered ${status}: answer ${status}`);
     }
     await expect(send(url)).rejects.toThrow(new PermanentError(`${url} answered 422: answer 422`));
-    await expect(send(url)).rejects.toThrow(new PermanentError(`${url} answered 302: redirect to https://elsewhere.example/x`));
+    await expect(send(url)).rejects.toThrow(
+      new PermanentError(`${url} answered 302: redirect to https://elsewhere.example/x`),
+    );
   });
 
   it('gives up after its timeout, saying so, when the receiver does not answer', async () => {

@@ -39,7 +39,9 @@ export async function postSigned(request: SignedPost): Promise<{ status: number 
     'x-waybill-signature': signPayload(request.secret, raw, Math.floor(request.now.getTime() / 1000)),
     'user-agent': 'Waybill/0.1',
   };
-  const { status, detail, location } = await post(request.url, raw, headers, deadline.signal).finally(deadline.clear);
+  const { status, detail, location } = await post(request.url, raw, headers, deadline.signal).finally(
+    deadline.clear,
+  );
   if ((status >= 200 && status < 300) || status === 409) return { status };
   const message = `${request.url} answered ${status}: ${location ? `redirect to ${location}` : detail}`;
   if (status === 408 || status === 429 || status >= 500) throw answeredWith(new Error(message), status);
@@ -50,9 +52,15 @@ export async function postSigned(request: SignedPost): Promise<{ status: number 
  * A signal that aborts after `timeoutMs` or with `outer`, whichever comes first; `clear` stops both. One timer and
  * one listener: AbortSignal.any and AbortSignal.timeout cost more per post than the post's own bytes.
  */
-function withDeadline(timeoutMs: number, outer: AbortSignal | undefined): { signal: AbortSignal; clear: () => void } {
+function withDeadline(
+  timeoutMs: number,
+  outer: AbortSignal | undefined,
+): { signal: AbortSignal; clear: () => void } {
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new DOMException(`timed out after ${timeoutMs} ms`, 'TimeoutError')), timeoutMs).unref();
+  const timer = setTimeout(
+    () => controller.abort(new DOMException(`timed out after ${timeoutMs} ms`, 'TimeoutError')),
+    timeoutMs,
+  ).unref();
   const follow = () => controller.abort(outer!.reason);
   if (outer?.aborted) follow();
   else outer?.addEventListener('abort', follow, { once: true });
@@ -72,13 +80,25 @@ interface Answer {
   location: string | undefined;
 }
 
-function post(url: string, body: string, headers: Record<string, string>, signal: AbortSignal): Promise<Answer> {
+function post(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+  signal: AbortSignal,
+): Promise<Answer> {
   const https = url.startsWith('https:');
   const send = https ? httpsRequest : httpRequest;
   return new Promise<Answer>((resolve, reject) => {
-    const req = send(url, { method: 'POST', headers, agent: https ? agents.https : agents.http, signal }, (res) => {
-      readDetail(res).then((detail) => resolve({ status: res.statusCode ?? 0, detail, location: res.headers.location }), reject);
-    });
+    const req = send(
+      url,
+      { method: 'POST', headers, agent: https ? agents.https : agents.http, signal },
+      (res) => {
+        readDetail(res).then(
+          (detail) => resolve({ status: res.statusCode ?? 0, detail, location: res.headers.location }),
+          reject,
+        );
+      },
+    );
     req.on('error', (error) => reject(describeFailure(url, error, signal)));
     req.end(body);
   });
@@ -106,6 +126,9 @@ function readDetail(res: IncomingMessage): Promise<string> {
 
 /** Says what went wrong in words: the timeout or the cancellation that aborted the post, or the network error. */
 function describeFailure(url: string, error: Error, signal: AbortSignal): Error {
-  if (signal.aborted) return new Error(`${url}: ${signal.reason instanceof Error ? signal.reason.message : 'aborted'}`, { cause: error });
+  if (signal.aborted)
+    return new Error(`${url}: ${signal.reason instanceof Error ? signal.reason.message : 'aborted'}`, {
+      cause: error,
+    });
   return new Error(`${url}: ${error.message}`, { cause: error });
 }

@@ -22,7 +22,13 @@ const SIGNING = 'contract-signing-secret-0001';
 
 const HARNESSES: Readonly<Record<string, () => Promise<Harness>>> = {
   'rest-json': async () => {
-    const sim = await startSupplierSim({ name: 'contract', signingSecret: SIGNING, hubUrl: 'http://127.0.0.1:9', apiToken: 'unused', autoFulfil: false });
+    const sim = await startSupplierSim({
+      name: 'contract',
+      signingSecret: SIGNING,
+      hubUrl: 'http://127.0.0.1:9',
+      apiToken: 'unused',
+      autoFulfil: false,
+    });
     return {
       config: { url: sim.url, timeoutMs: 5_000 },
       secrets: { signingSecret: SIGNING },
@@ -53,49 +59,74 @@ const PO = {
   orderId: 'ord_contract',
   currency: 'USD',
   createdAt: new Date('2026-12-01T10:00:00Z'),
-  shipTo: { name: 'Ann Smith', line1: '1 Main St', city: 'Springfield', region: 'IL', postalCode: '62701', country: 'US' },
+  shipTo: {
+    name: 'Ann Smith',
+    line1: '1 Main St',
+    city: 'Springfield',
+    region: 'IL',
+    postalCode: '62701',
+    country: 'US',
+  },
   brand: 'Contract Retail',
   lines: [{ lineNumber: 1, supplierSku: 'S-MUG', sku: 'MUG-BLUE', quantity: 2, unitCost: 450 }],
 };
 
-describe.each(supplierTransports.all().map((kind) => ({ name: kind.kind, kind })))('transport kind $name: the adapter contract', ({ kind }) => {
-  it('has a harness against a supplier simulator, and a label', () => {
-    expect(Object.keys(HARNESSES)).toContain(kind.kind);
-    expect(kind.label).not.toBe('');
-  });
+describe.each(supplierTransports.all().map((kind) => ({ name: kind.kind, kind })))(
+  'transport kind $name: the adapter contract',
+  ({ kind }) => {
+    it('has a harness against a supplier simulator, and a label', () => {
+      expect(Object.keys(HARNESSES)).toContain(kind.kind);
+      expect(kind.label).not.toBe('');
+    });
 
-  it('declares each setup field once: a setting or a secret, never both', () => {
-    const config = Object.keys(kind.setup.config.shape);
-    expect(Object.keys(kind.setup.secrets.shape).filter((key) => config.includes(key))).toEqual([]);
-  });
+    it('declares each setup field once: a setting or a secret, never both', () => {
+      const config = Object.keys(kind.setup.config.shape);
+      expect(Object.keys(kind.setup.secrets.shape).filter((key) => config.includes(key))).toEqual([]);
+    });
 
-  it('its connection test passes with the right credentials, and sends no purchase order', async () => {
-    const h = await harnessOf(kind);
-    expect(await kind.test(h.config, h.secrets, options())).toMatchObject({ ok: true });
-    expect(h.received()).toEqual([]);
-  });
+    it('its connection test passes with the right credentials, and sends no purchase order', async () => {
+      const h = await harnessOf(kind);
+      expect(await kind.test(h.config, h.secrets, options())).toMatchObject({ ok: true });
+      expect(h.received()).toEqual([]);
+    });
 
-  it('its connection test names refused credentials', async () => {
-    const h = await harnessOf(kind);
-    expect(await kind.test(h.config, h.wrongSecrets, options())).toMatchObject({ ok: false, reason: 'unauthorized' });
-  });
+    it('its connection test names refused credentials', async () => {
+      const h = await harnessOf(kind);
+      expect(await kind.test(h.config, h.wrongSecrets, options())).toMatchObject({
+        ok: false,
+        reason: 'unauthorized',
+      });
+    });
 
-  it('its connection test names a supplier that does not answer', async () => {
-    const h = await harnessOf(kind);
-    const closed = `http://127.0.0.1:${await freePort()}`;
-    const elsewhere = Object.fromEntries(Object.entries(h.config).map(([key, value]) => [key, typeof value === 'string' && value.startsWith('http://127.0.0.1:') ? closed + new URL(value).pathname : value]));
-    expect(await kind.test(elsewhere, h.secrets, options())).toMatchObject({ ok: false, reason: 'unreachable' });
-  });
+    it('its connection test names a supplier that does not answer', async () => {
+      const h = await harnessOf(kind);
+      const closed = `http://127.0.0.1:${await freePort()}`;
+      const elsewhere = Object.fromEntries(
+        Object.entries(h.config).map(([key, value]) => [
+          key,
+          typeof value === 'string' && value.startsWith('http://127.0.0.1:')
+            ? closed + new URL(value).pathname
+            : value,
+        ]),
+      );
+      expect(await kind.test(elsewhere, h.secrets, options())).toMatchObject({
+        ok: false,
+        reason: 'unreachable',
+      });
+    });
 
-  it('sends a purchase order once, whatever the number of sends (the PO number is the idempotency key)', async () => {
-    const h = await harnessOf(kind);
-    const transport = kind.open('contract', h.config, h.secrets);
-    await transport.send(PO, options());
-    await transport.send(PO, options());
-    expect(h.received()).toEqual([PO.poNumber]);
-  });
+    it('sends a purchase order once, whatever the number of sends (the PO number is the idempotency key)', async () => {
+      const h = await harnessOf(kind);
+      const transport = kind.open('contract', h.config, h.secrets);
+      await transport.send(PO, options());
+      await transport.send(PO, options());
+      expect(h.received()).toEqual([PO.poNumber]);
+    });
 
-  it('refuses stored settings that no longer validate', () => {
-    expect(() => kind.open('contract', { [Object.keys(kind.setup.config.shape)[0]!]: 42 }, {})).toThrow(/no longer validate/);
-  });
-});
+    it('refuses stored settings that no longer validate', () => {
+      expect(() => kind.open('contract', { [Object.keys(kind.setup.config.shape)[0]!]: 42 }, {})).toThrow(
+        /no longer validate/,
+      );
+    });
+  },
+);

@@ -5,6 +5,4 @@ import type { TransportKind } from './supplier-transport.ts';
 export type TransportKinds = KindRegistry<TransportKind>;
 
 /** Every supplier transport Waybill knows. Adding one: its folder, and one line here. */
-export const supplierTransports: TransportKinds = new KindRegistry('transport', [
-  restJson,
-]);
+export const supplierTransports: TransportKinds = new KindRegistry('transport', [restJson]);

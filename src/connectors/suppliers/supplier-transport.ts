@@ -34,7 +34,10 @@ type Out<Shape extends z.ZodRawShape> = z.output<z.ZodObject<Shape>>;
  * `transport` entry is built from them), how to build the transport of one supplier, and a connection test.
  * Joined to Waybill by one line in ./registry.ts.
  */
-export interface SupplierTransportAdapter<CS extends z.ZodRawShape, SS extends z.ZodRawShape> extends SetupFields<CS, SS> {
+export interface SupplierTransportAdapter<
+  CS extends z.ZodRawShape,
+  SS extends z.ZodRawShape,
+> extends SetupFields<CS, SS> {
   /** The setup document's `transport.kind`. */
   readonly kind: string;
   readonly label: string;
@@ -54,14 +57,24 @@ export interface TransportKind {
 }
 
 /** The adapter as a kind among others. */
-export function transportKind<CS extends z.ZodRawShape, SS extends z.ZodRawShape>(adapter: SupplierTransportAdapter<CS, SS>): TransportKind {
+export function transportKind<CS extends z.ZodRawShape, SS extends z.ZodRawShape>(
+  adapter: SupplierTransportAdapter<CS, SS>,
+): TransportKind {
   return {
     kind: adapter.kind,
     label: adapter.label,
     setup: adapter,
     open: (supplierId, config, secrets) =>
-      adapter.create(readStoredSettings(adapter.config, config, `supplier ${supplierId}'s transport settings`), readStoredSettings(adapter.secrets, secrets, `supplier ${supplierId}'s transport secrets`), { id: supplierId }),
-    test: (config, secrets, options) => adapter.test(readStoredSettings(adapter.config, config, 'the transport settings'), readStoredSettings(adapter.secrets, secrets, 'the transport secrets'), options),
+      adapter.create(
+        readStoredSettings(adapter.config, config, `supplier ${supplierId}'s transport settings`),
+        readStoredSettings(adapter.secrets, secrets, `supplier ${supplierId}'s transport secrets`),
+        { id: supplierId },
+      ),
+    test: (config, secrets, options) =>
+      adapter.test(
+        readStoredSettings(adapter.config, config, 'the transport settings'),
+        readStoredSettings(adapter.secrets, secrets, 'the transport secrets'),
+        options,
+      ),
   };
 }
-

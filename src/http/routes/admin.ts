@@ -13,11 +13,22 @@ import type { AnyJobDefinition } from '../../jobs/job.ts';
 import { errorResponses, jobOut, problemOut } from '../schemas.ts';
 import type { Guards } from '../server.ts';
 
-const applyReport = z.object({ created: z.array(z.string()), updated: z.array(z.string()), unchanged: z.array(z.string()), dryRun: z.boolean() });
+const applyReport = z.object({
+  created: z.array(z.string()),
+  updated: z.array(z.string()),
+  unchanged: z.array(z.string()),
+  dryRun: z.boolean(),
+});
 
 const webhookHealthOut = z.object({
   checkedAt: z.string(),
-  webhooks: z.array(z.object({ topic: z.string(), status: z.enum(['active', 'paused', 'disabled', 'missing']), id: z.string().nullable() })),
+  webhooks: z.array(
+    z.object({
+      topic: z.string(),
+      status: z.enum(['active', 'paused', 'disabled', 'missing']),
+      id: z.string().nullable(),
+    }),
+  ),
 });
 const channelOut = z.object({
   id: z.string(),
@@ -35,18 +46,30 @@ const channelOut = z.object({
   /** The channel's webhook subscriptions as last checked (null until checked: needs publicUrl and API credentials). */
   webhooks: webhookHealthOut.nullable(),
   /** Waybill as the channel's fulfilment service, as registered (null: not one, or not registered yet). */
-  fulfilmentService: z.object({ id: z.string(), name: z.string(), locationId: z.string(), callbackUrl: z.string() }).nullable(),
+  fulfilmentService: z
+    .object({ id: z.string(), name: z.string(), locationId: z.string(), callbackUrl: z.string() })
+    .nullable(),
   /**
    * The channel's API version (Shopify only, else null): the one Waybill asks for and until when Shopify supports it;
    * `served` when Shopify last answered with another one (since `servedSince`); warnings from 90 days before the end.
    */
   apiVersion: z
-    .object({ requested: z.string(), supportedUntil: z.string(), served: z.string().nullable(), servedSince: z.string().nullable(), warnings: z.array(z.string()) })
+    .object({
+      requested: z.string(),
+      supportedUntil: z.string(),
+      served: z.string().nullable(),
+      servedSince: z.string().nullable(),
+      warnings: z.array(z.string()),
+    })
     .nullable(),
 });
 
 /** Setup as data, the catalogue of partners, and the dead-letter list. */
-export function adminRoutes(ctx: AppContext, guard: Guards, jobs: ReadonlyMap<string, AnyJobDefinition>): FastifyPluginAsyncZod {
+export function adminRoutes(
+  ctx: AppContext,
+  guard: Guards,
+  jobs: ReadonlyMap<string, AnyJobDefinition>,
+): FastifyPluginAsyncZod {
   return async (app) => {
     app.post(
       '/api/v1/setup',
@@ -54,8 +77,10 @@ export function adminRoutes(ctx: AppContext, guard: Guards, jobs: ReadonlyMap<st
         onRequest: guard.admin,
         schema: {
           tags: ['setup'],
-          summary: 'Create or update channels, suppliers, products and offers from a setup document (docs/setup-file.md)',
-          description: 'Admin keys only (it sets credentials). Idempotent; all or nothing. Secrets are stored encrypted and never returned.',
+          summary:
+            'Create or update channels, suppliers, products and offers from a setup document (docs/setup-file.md)',
+          description:
+            'Admin keys only (it sets credentials). Idempotent; all or nothing. Secrets are stored encrypted and never returned.',
           querystring: z.object({ dryRun: z.stringbool().default(false) }),
           body: setupDocumentFor(ctx.channels, ctx.transports),
           response: { 200: applyReport, ...errorResponses },
@@ -73,24 +98,29 @@ export function adminRoutes(ctx: AppContext, guard: Guards, jobs: ReadonlyMap<st
         onRequest: guard.read,
         schema: {
           tags: ['setup'],
-          summary: "Sales channels (secrets never shown), with the state of each one's webhooks and catch-up poll",
+          summary:
+            "Sales channels (secrets never shown), with the state of each one's webhooks and catch-up poll",
           response: { 200: z.object({ channels: z.array(channelOut) }) },
         },
       },
       async () => ({
-        channels: await Promise.all((await ctx.store.db.selectFrom('channels').selectAll().orderBy('id').execute()).map(async (c) => ({
-          id: c.id,
-          kind: c.kind,
-          name: c.name,
-          currency: c.currency,
-          ...settingsOf(c.config),
-          backorderPolicy: c.backorder_policy,
-          allocation: parseAllocation(c.allocation),
-          polledUntil: c.polled_until === null ? null : new Date(c.polled_until).toISOString(),
-          webhooks: c.webhook_health ? (JSON.parse(c.webhook_health) as z.infer<typeof webhookHealthOut>) : null,
-          fulfilmentService: await registeredFulfilmentService(ctx.store.db, c.id),
-          apiVersion: await channelApiVersion(ctx.store.db, c, ctx.clock.now()),
-        }))),
+        channels: await Promise.all(
+          (await ctx.store.db.selectFrom('channels').selectAll().orderBy('id').execute()).map(async (c) => ({
+            id: c.id,
+            kind: c.kind,
+            name: c.name,
+            currency: c.currency,
+            ...settingsOf(c.config),
+            backorderPolicy: c.backorder_policy,
+            allocation: parseAllocation(c.allocation),
+            polledUntil: c.polled_until === null ? null : new Date(c.polled_until).toISOString(),
+            webhooks: c.webhook_health
+              ? (JSON.parse(c.webhook_health) as z.infer<typeof webhookHealthOut>)
+              : null,
+            fulfilmentService: await registeredFulfilmentService(ctx.store.db, c.id),
+            apiVersion: await channelApiVersion(ctx.store.db, c, ctx.clock.now()),
+          })),
+        ),
       }),
     );
 
@@ -98,10 +128,32 @@ export function adminRoutes(ctx: AppContext, guard: Guards, jobs: ReadonlyMap<st
       '/api/v1/suppliers',
       {
         onRequest: guard.read,
-        schema: { tags: ['setup'], summary: 'Suppliers and their transports (secrets and tokens never shown)', response: { 200: z.object({ suppliers: z.array(z.object({ id: z.string(), name: z.string(), currency: z.string(), transport: z.object({ kind: z.string() }).loose(), ackWithinMinutes: z.number() })) }) } },
+        schema: {
+          tags: ['setup'],
+          summary: 'Suppliers and their transports (secrets and tokens never shown)',
+          response: {
+            200: z.object({
+              suppliers: z.array(
+                z.object({
+                  id: z.string(),
+                  name: z.string(),
+                  currency: z.string(),
+                  transport: z.object({ kind: z.string() }).loose(),
+                  ackWithinMinutes: z.number(),
+                }),
+              ),
+            }),
+          },
+        },
       },
       async () => ({
-        suppliers: (await ctx.store.db.selectFrom('suppliers').select(['id', 'name', 'currency', 'transport_kind', 'transport_config', 'ack_within_minutes']).orderBy('id').execute()).map((s) => ({
+        suppliers: (
+          await ctx.store.db
+            .selectFrom('suppliers')
+            .select(['id', 'name', 'currency', 'transport_kind', 'transport_config', 'ack_within_minutes'])
+            .orderBy('id')
+            .execute()
+        ).map((s) => ({
           id: s.id,
           name: s.name,
           currency: s.currency,
@@ -118,19 +170,66 @@ export function adminRoutes(ctx: AppContext, guard: Guards, jobs: ReadonlyMap<st
         schema: {
           tags: ['setup'],
           summary: 'Products (variants by SKU) and their offers',
-          querystring: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100), after: z.string().optional() }),
-          response: { 200: z.object({ products: z.array(z.object({ sku: z.string(), name: z.string(), gtin: z.string().nullable(), offers: z.array(z.object({ supplierId: z.string(), supplierSku: z.string(), cost: z.object({ amount: z.number(), currency: z.string() }), priority: z.number(), active: z.boolean(), stock: z.number().nullable() })) })) }) },
+          querystring: z.object({
+            limit: z.coerce.number().int().min(1).max(1000).default(100),
+            after: z.string().optional(),
+          }),
+          response: {
+            200: z.object({
+              products: z.array(
+                z.object({
+                  sku: z.string(),
+                  name: z.string(),
+                  gtin: z.string().nullable(),
+                  offers: z.array(
+                    z.object({
+                      supplierId: z.string(),
+                      supplierSku: z.string(),
+                      cost: z.object({ amount: z.number(), currency: z.string() }),
+                      priority: z.number(),
+                      active: z.boolean(),
+                      stock: z.number().nullable(),
+                    }),
+                  ),
+                }),
+              ),
+            }),
+          },
         },
       },
       async (request) => {
-        let query = ctx.store.db.selectFrom('variants').select(['sku', 'name', 'gtin']).orderBy('sku').limit(request.query.limit);
+        let query = ctx.store.db
+          .selectFrom('variants')
+          .select(['sku', 'name', 'gtin'])
+          .orderBy('sku')
+          .limit(request.query.limit);
         if (request.query.after) query = query.where('sku', '>', request.query.after);
         const variants = await query.execute();
-        const offers = variants.length ? await ctx.store.db.selectFrom('offers').selectAll().where('sku', 'in', variants.map((v) => v.sku)).orderBy('priority').execute() : [];
+        const offers = variants.length
+          ? await ctx.store.db
+              .selectFrom('offers')
+              .selectAll()
+              .where(
+                'sku',
+                'in',
+                variants.map((v) => v.sku),
+              )
+              .orderBy('priority')
+              .execute()
+          : [];
         return {
           products: variants.map((v) => ({
             ...v,
-            offers: offers.filter((o) => o.sku === v.sku).map((o) => ({ supplierId: o.supplier_id, supplierSku: o.supplier_sku, cost: { amount: o.cost_amount, currency: o.cost_currency }, priority: o.priority, active: o.active === 1, stock: o.stock })),
+            offers: offers
+              .filter((o) => o.sku === v.sku)
+              .map((o) => ({
+                supplierId: o.supplier_id,
+                supplierSku: o.supplier_sku,
+                cost: { amount: o.cost_amount, currency: o.cost_currency },
+                priority: o.priority,
+                active: o.active === 1,
+                stock: o.stock,
+              })),
           })),
         };
       },
@@ -142,10 +241,27 @@ export function adminRoutes(ctx: AppContext, guard: Guards, jobs: ReadonlyMap<st
         onRequest: guard.read,
         schema: {
           tags: ['stock'],
-          summary: 'Available to promise per SKU: supplier stock less safety buffers, minus open reservations',
+          summary:
+            'Available to promise per SKU: supplier stock less safety buffers, minus open reservations',
           description: '`available` is null for a SKU some supplier does not report stock for (not limited).',
-          querystring: z.object({ sku: z.union([z.string(), z.array(z.string())]).optional().describe('one or more SKUs; all when absent') }),
-          response: { 200: z.object({ levels: z.array(z.object({ sku: z.string(), onHand: z.number(), reserved: z.number(), available: z.number().nullable() })) }) },
+          querystring: z.object({
+            sku: z
+              .union([z.string(), z.array(z.string())])
+              .optional()
+              .describe('one or more SKUs; all when absent'),
+          }),
+          response: {
+            200: z.object({
+              levels: z.array(
+                z.object({
+                  sku: z.string(),
+                  onHand: z.number(),
+                  reserved: z.number(),
+                  available: z.number().nullable(),
+                }),
+              ),
+            }),
+          },
         },
       },
       async (request) => {
@@ -161,17 +277,30 @@ export function adminRoutes(ctx: AppContext, guard: Guards, jobs: ReadonlyMap<st
         schema: {
           tags: ['jobs'],
           summary: 'Jobs that ran out of attempts, the last to die first',
-          description: 'A page at a time: pass `next` as `before` for the page after; `next` is null on the last page.',
-          querystring: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100), before: deadLetterCursor.optional().describe('cursor: the `next` of the previous page') }),
-          response: { 200: z.object({ deadLetters: z.array(jobOut), next: z.string().nullable() }), ...errorResponses },
+          description:
+            'A page at a time: pass `next` as `before` for the page after; `next` is null on the last page.',
+          querystring: z.object({
+            limit: z.coerce.number().int().min(1).max(500).default(100),
+            before: deadLetterCursor.optional().describe('cursor: the `next` of the previous page'),
+          }),
+          response: {
+            200: z.object({ deadLetters: z.array(jobOut), next: z.string().nullable() }),
+            ...errorResponses,
+          },
         },
       },
       async (request) => {
         const { limit, before } = request.query;
-        const rows = await listDeadLetters(ctx.store.db, { limit: limit + 1, after: before ? readCursor(before) : undefined });
+        const rows = await listDeadLetters(ctx.store.db, {
+          limit: limit + 1,
+          after: before ? readCursor(before) : undefined,
+        });
         const page = rows.slice(0, limit);
         const last = page[page.length - 1];
-        return { deadLetters: page.map(jobView), next: rows.length > limit && last ? `${last.updated_at}:${last.id}` : null };
+        return {
+          deadLetters: page.map(jobView),
+          next: rows.length > limit && last ? `${last.updated_at}:${last.id}` : null,
+        };
       },
     );
 
@@ -179,12 +308,20 @@ export function adminRoutes(ctx: AppContext, guard: Guards, jobs: ReadonlyMap<st
       '/api/v1/dead-letters/:jobId/replay',
       {
         onRequest: guard.write,
-        schema: { tags: ['jobs'], summary: 'Queue a dead letter again, with a fresh set of attempts and the same idempotency key', params: z.object({ jobId: z.string() }), response: { 200: jobOut, ...errorResponses, 409: problemOut } },
+        schema: {
+          tags: ['jobs'],
+          summary: 'Queue a dead letter again, with a fresh set of attempts and the same idempotency key',
+          params: z.object({ jobId: z.string() }),
+          response: { 200: jobOut, ...errorResponses, 409: problemOut },
+        },
       },
       async (request) => {
-        const outcome = await ctx.store.transact((tx) => replayDeadLetter(tx, jobs, request.params.jobId, ctx.clock.now().getTime()));
+        const outcome = await ctx.store.transact((tx) =>
+          replayDeadLetter(tx, jobs, request.params.jobId, ctx.clock.now().getTime()),
+        );
         if (outcome.kind === 'not_found') throw new NotFoundError(`dead letter ${request.params.jobId}`);
-        if (outcome.kind === 'not_dead') throw new ConflictError(`job ${request.params.jobId} is ${outcome.state}, not dead`);
+        if (outcome.kind === 'not_dead')
+          throw new ConflictError(`job ${request.params.jobId} is ${outcome.state}, not dead`);
         return jobView(outcome.job);
       },
     );

@@ -27,7 +27,7 @@ export function connectionRoutes(ctx: AppContext, guard: Guards): FastifyPluginA
           tags: ['setup'],
           summary: "Test a channel's connection with its stored settings and secrets",
           description:
-            'One cheap real request to the platform (Shopify: the shop and the token\'s access scopes; WooCommerce: its system status; a storefront: a signed ping event), changing nothing. 200 with what it found: `ok`, or `ok: false` and the reason.',
+            "One cheap real request to the platform (Shopify: the shop and the token's access scopes; WooCommerce: its system status; a storefront: a signed ping event), changing nothing. 200 with what it found: `ok`, or `ok: false` and the reason.",
           params: idParams,
           response: { 200: connectionCheckOut, ...errorResponses },
         },
@@ -42,7 +42,8 @@ export function connectionRoutes(ctx: AppContext, guard: Guards): FastifyPluginA
         schema: {
           tags: ['setup'],
           summary: "Test a supplier's transport with its stored settings and secrets",
-          description: "One cheap real request over the supplier's transport (REST/JSON: a signed ping to its endpoint), changing nothing. 200 with what it found.",
+          description:
+            "One cheap real request over the supplier's transport (REST/JSON: a signed ping to its endpoint), changing nothing. 200 with what it found.",
           params: idParams,
           response: { 200: connectionCheckOut, ...errorResponses },
         },

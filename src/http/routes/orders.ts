@@ -32,12 +32,19 @@ export function orderRoutes(ctx: AppContext, guard: Guards): FastifyPluginAsyncZ
       },
       async (request, reply) => {
         await refuse(request.params.channelId, request.body);
-        const result = await takeOrder(ctx, orderFrom(request.params.channelId as ChannelId, request.body, ctx.clock.now())).catch((error: unknown) => {
+        const result = await takeOrder(
+          ctx,
+          orderFrom(request.params.channelId as ChannelId, request.body, ctx.clock.now()),
+        ).catch((error: unknown) => {
           // A purchase order that would cost more than an exact integer holds (a huge cost × quantity): bad input.
-          if (error instanceof RangeError) throw new InputError('lines', `the order cannot be priced: ${error.message}`);
+          if (error instanceof RangeError)
+            throw new InputError('lines', `the order cannot be priced: ${error.message}`);
           throw error;
         });
-        const receipt = result.kind === 'created' ? orderReceipt(result.order, result.purchaseOrders) : await storedOrderReceipt(ctx.store.db, result.orderId);
+        const receipt =
+          result.kind === 'created'
+            ? orderReceipt(result.order, result.purchaseOrders)
+            : await storedOrderReceipt(ctx.store.db, result.orderId);
         return reply
           .code(result.kind === 'created' ? 201 : 200)
           .header('location', `/api/v1/orders/${result.orderId}`)
@@ -52,13 +59,34 @@ export function orderRoutes(ctx: AppContext, guard: Guards): FastifyPluginAsyncZ
         schema: {
           tags: ['orders'],
           summary: 'List orders, newest first',
-          querystring: z.object({ state: z.string().optional(), channelId: z.string().optional(), limit: z.coerce.number().int().min(1).max(500).default(50), before: z.string().optional().describe('cursor: an order id') }),
-          response: { 200: z.object({ orders: z.array(orderSummaryOut), next: z.string().nullable() }), ...errorResponses },
+          querystring: z.object({
+            state: z.string().optional(),
+            channelId: z.string().optional(),
+            limit: z.coerce.number().int().min(1).max(500).default(50),
+            before: z.string().optional().describe('cursor: an order id'),
+          }),
+          response: {
+            200: z.object({ orders: z.array(orderSummaryOut), next: z.string().nullable() }),
+            ...errorResponses,
+          },
         },
       },
       async (request) => {
         const q = request.query;
-        let query = ctx.store.db.selectFrom('orders').select(['id', 'channel_id', 'external_id', 'state', 'hold_reason', 'total_amount', 'currency', 'created_at']).orderBy('id', 'desc').limit(q.limit + 1);
+        let query = ctx.store.db
+          .selectFrom('orders')
+          .select([
+            'id',
+            'channel_id',
+            'external_id',
+            'state',
+            'hold_reason',
+            'total_amount',
+            'currency',
+            'created_at',
+          ])
+          .orderBy('id', 'desc')
+          .limit(q.limit + 1);
         if (q.state) query = query.where('state', '=', q.state);
         if (q.channelId) query = query.where('channel_id', '=', q.channelId);
         if (q.before) query = query.where('id', '<', q.before);
@@ -114,15 +142,27 @@ function moneyItCannotHold(ctx: AppContext) {
     if (found) currencies.set(channelId, found);
     return found;
   };
-  return async (channelId: string, order: { currency: string; lines: { unitPrice: number; quantity: number }[] }): Promise<void> => {
+  return async (
+    channelId: string,
+    order: { currency: string; lines: { unitPrice: number; quantity: number }[] },
+  ): Promise<void> => {
     const expected = await channelCurrency(channelId);
-    if (expected && expected !== order.currency) throw new InputError('currency', `must be the channel's currency, ${expected}, not ${order.currency}`);
+    if (expected && expected !== order.currency)
+      throw new InputError('currency', `must be the channel's currency, ${expected}, not ${order.currency}`);
     let total = 0;
     for (const [i, line] of order.lines.entries()) {
       const lineTotal = line.unitPrice * line.quantity;
-      if (!Number.isSafeInteger(lineTotal)) throw new InputError(`lines[${i}].unitPrice`, `times quantity ${line.quantity} is more than ${Number.MAX_SAFE_INTEGER} minor units`);
+      if (!Number.isSafeInteger(lineTotal))
+        throw new InputError(
+          `lines[${i}].unitPrice`,
+          `times quantity ${line.quantity} is more than ${Number.MAX_SAFE_INTEGER} minor units`,
+        );
       total += lineTotal;
-      if (!Number.isSafeInteger(total)) throw new InputError(`lines[${i}].unitPrice`, `brings the order's total over ${Number.MAX_SAFE_INTEGER} minor units`);
+      if (!Number.isSafeInteger(total))
+        throw new InputError(
+          `lines[${i}].unitPrice`,
+          `brings the order's total over ${Number.MAX_SAFE_INTEGER} minor units`,
+        );
     }
   };
 }
@@ -132,7 +172,8 @@ function orderFrom(channelId: ChannelId, body: z.infer<typeof orderInput>, now: 
   try {
     return storefrontOrder(channelId, body, now);
   } catch (error) {
-    if (error instanceof RangeError) throw new InputError('total', `the order's figures add up past ${Number.MAX_SAFE_INTEGER} minor units`);
+    if (error instanceof RangeError)
+      throw new InputError('total', `the order's figures add up past ${Number.MAX_SAFE_INTEGER} minor units`);
     throw error;
   }
 }
@@ -141,11 +182,19 @@ function orderFrom(channelId: ChannelId, body: z.infer<typeof orderInput>, now: 
 function storefrontOrder(channelId: ChannelId, body: z.infer<typeof orderInput>, now: Date): IncomingOrder {
   const code = currency(body.currency);
   const of = (amount: number) => money(amount, code);
-  const taxes = (given: readonly { title: string; rate?: string | undefined; amount: number }[] | undefined) => (given ?? []).map((t) => ({ title: t.title, rate: t.rate ?? null, amount: of(t.amount) }));
+  const taxes = (
+    given: readonly { title: string; rate?: string | undefined; amount: number }[] | undefined,
+  ) => (given ?? []).map((t) => ({ title: t.title, rate: t.rate ?? null, amount: of(t.amount) }));
   const taxesIncluded = body.taxesIncluded ?? false;
   const lines = body.lines.map((l, i) => {
-    const charges = chargedLine(of(l.unitPrice * l.quantity), of(l.discount ?? 0), taxes(l.taxes), taxesIncluded);
-    if (charges.total.amount < 0) throw new InputError(`lines[${i}].discount`, 'the discount is more than the line costs');
+    const charges = chargedLine(
+      of(l.unitPrice * l.quantity),
+      of(l.discount ?? 0),
+      taxes(l.taxes),
+      taxesIncluded,
+    );
+    if (charges.total.amount < 0)
+      throw new InputError(`lines[${i}].discount`, 'the discount is more than the line costs');
     return {
       sku: l.sku as Sku,
       quantity: l.quantity,
@@ -158,10 +207,19 @@ function storefrontOrder(channelId: ChannelId, body: z.infer<typeof orderInput>,
   });
   const parts = {
     taxesIncluded,
-    shipping: (body.shipping ?? []).map((s) => ({ title: s.title, price: of(s.price), discount: of(s.discount ?? 0), taxes: taxes(s.taxes) })),
+    shipping: (body.shipping ?? []).map((s) => ({
+      title: s.title,
+      price: of(s.price),
+      discount: of(s.discount ?? 0),
+      taxes: taxes(s.taxes),
+    })),
     fees: (body.fees ?? []).map((f) => ({ title: f.title, amount: of(f.amount), taxes: taxes(f.taxes) })),
   };
-  const figures = figuresOf(lines.map((l) => l.charges), parts, code);
+  const figures = figuresOf(
+    lines.map((l) => l.charges),
+    parts,
+    code,
+  );
   return {
     channelId,
     externalId: body.externalId,
@@ -170,6 +228,12 @@ function storefrontOrder(channelId: ChannelId, body: z.infer<typeof orderInput>,
     customer: body.customer,
     shippingAddress: body.shippingAddress,
     lines,
-    charges: { ...parts, discounts: figures.discounts, taxTotal: figures.tax, total: body.total === undefined ? figures.total : of(body.total), presentment: null },
+    charges: {
+      ...parts,
+      discounts: figures.discounts,
+      taxTotal: figures.tax,
+      total: body.total === undefined ? figures.total : of(body.total),
+      presentment: null,
+    },
   };
 }

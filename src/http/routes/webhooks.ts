@@ -27,7 +27,9 @@ export function webhookRoutes(ctx: AppContext, intake: DeliveryIntake): FastifyP
   const channels = new WebhookChannels(ctx);
   return async (app) => {
     app.removeContentTypeParser('application/json');
-    app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+    app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) =>
+      done(null, body),
+    );
     for (const kind of ctx.channels.all()) {
       const source = kind.webhook && { kind: kind.kind, label: kind.label, ...kind.webhook };
       if (!source) continue;
@@ -35,7 +37,10 @@ export function webhookRoutes(ctx: AppContext, intake: DeliveryIntake): FastifyP
         const routes = scope.withTypeProvider<ZodTypeProvider>();
         const { ping } = source;
         // Only for this kind's routes: its ping may come in another content type (WooCommerce's is form-encoded).
-        if (ping) routes.addContentTypeParser(ping.contentType, { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+        if (ping)
+          routes.addContentTypeParser(ping.contentType, { parseAs: 'buffer' }, (_request, body, done) =>
+            done(null, body),
+          );
         routes.post(
           `/webhooks/${source.kind}/:channelId`,
           {
@@ -45,7 +50,12 @@ export function webhookRoutes(ctx: AppContext, intake: DeliveryIntake): FastifyP
               summary: source.summary,
               description: source.description,
               params: channelParams,
-              response: { 200: z.object({ status: ping ? z.union([stored, z.literal('ping')]) : stored }), 400: problemOut, 401: problemOut, 404: problemOut },
+              response: {
+                200: z.object({ status: ping ? z.union([stored, z.literal('ping')]) : stored }),
+                400: problemOut,
+                401: problemOut,
+                404: problemOut,
+              },
             },
           },
           async (request, reply) => {
@@ -63,14 +73,21 @@ export function webhookRoutes(ctx: AppContext, intake: DeliveryIntake): FastifyP
                 summary: nudge.summary,
                 description: nudge.description,
                 params: channelParams,
-                response: { 200: z.object({ status: z.literal('accepted') }), 400: problemOut, 401: problemOut, 404: problemOut },
+                response: {
+                  200: z.object({ status: z.literal('accepted') }),
+                  400: problemOut,
+                  401: problemOut,
+                  404: problemOut,
+                },
               },
             },
             async (request) => {
               const channel = await channels.find(request.params.channelId, source);
               const { text } = verifiedJson(request, source, channel);
               if (!nudge.accepts(JSON.parse(text))) throw new AppError('invalid_input', nudge.invalid, 400);
-              await ctx.store.transact((tx) => NUDGED[nudge.wakes](tx, ctx.clock.now().getTime(), channel.channelId));
+              await ctx.store.transact((tx) =>
+                NUDGED[nudge.wakes](tx, ctx.clock.now().getTime(), channel.channelId),
+              );
               return { status: 'accepted' as const };
             },
           );
@@ -84,7 +101,9 @@ export function webhookRoutes(ctx: AppContext, intake: DeliveryIntake): FastifyP
 type WebhookSource = StoredChannelWebhook & { kind: string; label: string };
 
 /** What a nudge wakes, by name. */
-const NUDGED: Readonly<Record<WebhookNudge['wakes'], (tx: Db, now: number, channelId: string) => Promise<unknown>>> = {
+const NUDGED: Readonly<
+  Record<WebhookNudge['wakes'], (tx: Db, now: number, channelId: string) => Promise<unknown>>
+> = {
   'fulfilment-requests': wakeFulfilmentRequests,
 };
 
@@ -114,7 +133,8 @@ class WebhookChannels {
   /** The channel and its signing secrets; 404 when there is no such channel of this kind. */
   async find(channelId: string, source: WebhookSource): Promise<WebhookChannel> {
     const row = await this.#signing(channelId);
-    if (!row || row.kind !== source.kind || !row.secrets) throw new AppError('not_found', `no ${source.label} channel ${channelId}`, 404);
+    if (!row || row.kind !== source.kind || !row.secrets)
+      throw new AppError('not_found', `no ${source.label} channel ${channelId}`, 404);
     return { channelId, secrets: this.#signingSecrets(row.secrets, source) };
   }
 
@@ -144,7 +164,11 @@ function answer(reply: FastifyReply, kind: AcceptDeliveryResult['kind']): Fastif
 }
 
 /** The raw body, once its signature is checked (401) and it is known to be JSON (400). */
-function verifiedJson(request: FastifyRequest, source: WebhookSource, channel: WebhookChannel): { raw: Buffer; text: string; parsed: ParsedJson } {
+function verifiedJson(
+  request: FastifyRequest,
+  source: WebhookSource,
+  channel: WebhookChannel,
+): { raw: Buffer; text: string; parsed: ParsedJson } {
   const raw = rawBody(request.body);
   const { signature } = source.headers;
   if (!source.isSigned(raw, header(request.headers[signature]), channel.secrets)) {
@@ -157,14 +181,26 @@ function verifiedJson(request: FastifyRequest, source: WebhookSource, channel: W
 }
 
 /** Verify, read the headers, store: each refusal is a problem naming what is wrong. */
-async function receive(intake: DeliveryIntake, request: FastifyRequest, source: WebhookSource, channel: WebhookChannel): Promise<AcceptDeliveryResult['kind']> {
+async function receive(
+  intake: DeliveryIntake,
+  request: FastifyRequest,
+  source: WebhookSource,
+  channel: WebhookChannel,
+): Promise<AcceptDeliveryResult['kind']> {
   const names = source.headers;
   const { raw, text, parsed } = verifiedJson(request, source, channel);
   const deliveryId = header(request.headers[names.deliveryId]);
   const topic = header(request.headers[names.topic]);
   if (!deliveryId) throw new AppError('invalid_input', `headers.${names.deliveryId}: required`, 400);
   if (!topic) throw new AppError('invalid_input', `headers.${names.topic}: required`, 400);
-  const delivery = { channelId: channel.channelId, deliveryId: source.inboxId(deliveryId, raw, topic, request.headers), topic, payload: text, parsed, triggeredAt: source.triggeredAt(request.headers) };
+  const delivery = {
+    channelId: channel.channelId,
+    deliveryId: source.inboxId(deliveryId, raw, topic, request.headers),
+    topic,
+    payload: text,
+    parsed,
+    triggeredAt: source.triggeredAt(request.headers),
+  };
   return (await intake.accept(delivery)).kind;
 }
 
@@ -175,4 +211,3 @@ function rawBody(body: unknown): Buffer {
 function header(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
-

@@ -3,7 +3,11 @@ import { SqliteAdapter, type ColumnDefinitionBuilder, type Kysely } from 'kysely
 /** The spine: partners, catalog, orders, purchase orders, shipments, the event timeline and the job outbox. */
 export async function up(db: Kysely<unknown>): Promise<void> {
   const seq = await autoIncrement(db);
-  await db.schema.createTable('settings').addColumn('key', 'text', (c) => c.primaryKey()).addColumn('value', 'text', (c) => c.notNull()).execute();
+  await db.schema
+    .createTable('settings')
+    .addColumn('key', 'text', (c) => c.primaryKey())
+    .addColumn('value', 'text', (c) => c.notNull())
+    .execute();
 
   await db.schema
     .createTable('api_keys')
@@ -118,7 +122,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     // One PO per supplier per order, enforced by the database as well as by the code.
     .addUniqueConstraint('purchase_orders_order_supplier', ['order_id', 'supplier_id'])
     .execute();
-  await db.schema.createIndex('purchase_orders_by_supplier').on('purchase_orders').columns(['supplier_id', 'state', 'created_at']).execute();
+  await db.schema
+    .createIndex('purchase_orders_by_supplier')
+    .on('purchase_orders')
+    .columns(['supplier_id', 'state', 'created_at'])
+    .execute();
   await db.schema
     .createTable('purchase_order_lines')
     .addColumn('purchase_order_id', 'text', (c) => c.notNull().references('purchase_orders.id'))

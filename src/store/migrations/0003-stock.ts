@@ -6,8 +6,14 @@ import { sql, type Kysely } from 'kysely';
  * unit, whichever process or database takes them.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await db.schema.alterTable('suppliers').addColumn('safety_buffer', 'integer', (c) => c.notNull().defaultTo(0)).execute();
-  await db.schema.alterTable('channels').addColumn('backorder_policy', 'text', (c) => c.notNull().defaultTo('accept')).execute();
+  await db.schema
+    .alterTable('suppliers')
+    .addColumn('safety_buffer', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
+  await db.schema
+    .alterTable('channels')
+    .addColumn('backorder_policy', 'text', (c) => c.notNull().defaultTo('accept'))
+    .execute();
   await db.schema
     .createTable('stock_levels')
     .addColumn('sku', 'text', (c) => c.primaryKey().references('variants.sku'))
@@ -29,7 +35,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .addPrimaryKeyConstraint('reservations_pk', ['order_id', 'line_number'])
     .execute();
-  await db.schema.createIndex('reservations_open_by_sku').on('reservations').columns(['sku', 'state']).execute();
+  await db.schema
+    .createIndex('reservations_open_by_sku')
+    .on('reservations')
+    .columns(['sku', 'state'])
+    .execute();
   // Every SKU already in the catalogue gets its level (as src/domain/stock.ts computes it): unbounded when an active
   // offer does not report stock, else reported stock less each supplier's buffer.
   await sql`

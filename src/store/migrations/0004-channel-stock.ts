@@ -13,6 +13,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('told_at', 'bigint', (c) => c.notNull())
     .addPrimaryKeyConstraint('channel_stock_pk', ['channel_id', 'sku'])
     .execute();
-  await db.schema.alterTable('channels').addColumn('stock_synced_until', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('channels')
+    .addColumn('stock_synced_until', 'bigint', (c) => c.notNull().defaultTo(0))
+    .execute();
   await db.schema.createIndex('stock_levels_by_change').on('stock_levels').column('updated_at').execute();
 }

@@ -11,7 +11,11 @@ import { SqliteAdapter, sql, type Kysely } from 'kysely';
 export async function up(db: Kysely<unknown>): Promise<void> {
   if (!(db.getExecutor().adapter instanceof SqliteAdapter)) {
     await sql`alter table purchase_orders drop constraint purchase_orders_order_supplier`.execute(db);
-    await db.schema.createIndex('purchase_orders_by_order').on('purchase_orders').columns(['order_id', 'supplier_id']).execute();
+    await db.schema
+      .createIndex('purchase_orders_by_order')
+      .on('purchase_orders')
+      .columns(['order_id', 'supplier_id'])
+      .execute();
     return;
   }
   await sql`pragma foreign_keys = off`.execute(db);
@@ -32,13 +36,26 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       .addColumn('ack_due_at', 'bigint')
       .execute();
     await sql`insert into purchase_orders_new (id, po_number, order_id, supplier_id, state, currency, total_amount, created_at, updated_at, sent_at, acknowledged_at, ack_due_at)
-      select id, po_number, order_id, supplier_id, state, currency, total_amount, created_at, updated_at, sent_at, acknowledged_at, ack_due_at from purchase_orders`.execute(db);
+      select id, po_number, order_id, supplier_id, state, currency, total_amount, created_at, updated_at, sent_at, acknowledged_at, ack_due_at from purchase_orders`.execute(
+      db,
+    );
     await sql`drop table purchase_orders`.execute(db);
     await sql`alter table purchase_orders_new rename to purchase_orders`.execute(db);
-    await db.schema.createIndex('purchase_orders_by_supplier').on('purchase_orders').columns(['supplier_id', 'state', 'created_at']).execute();
-    await db.schema.createIndex('purchase_orders_by_order').on('purchase_orders').columns(['order_id', 'supplier_id']).execute();
+    await db.schema
+      .createIndex('purchase_orders_by_supplier')
+      .on('purchase_orders')
+      .columns(['supplier_id', 'state', 'created_at'])
+      .execute();
+    await db.schema
+      .createIndex('purchase_orders_by_order')
+      .on('purchase_orders')
+      .columns(['order_id', 'supplier_id'])
+      .execute();
     const broken = await sql<{ table: string }>`pragma foreign_key_check`.execute(db);
-    if (broken.rows.length > 0) throw new Error(`foreign keys broken by the rebuild of purchase_orders: ${JSON.stringify(broken.rows.slice(0, 5))}`);
+    if (broken.rows.length > 0)
+      throw new Error(
+        `foreign keys broken by the rebuild of purchase_orders: ${JSON.stringify(broken.rows.slice(0, 5))}`,
+      );
   } finally {
     await sql`pragma foreign_keys = on`.execute(db);
   }

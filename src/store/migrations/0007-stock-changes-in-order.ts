@@ -8,6 +8,10 @@ import type { Kysely } from 'kysely';
  * alone; it replaces the index on updated_at alone, which it also serves.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await db.schema.createIndex('stock_levels_by_change_sku').on('stock_levels').columns(['updated_at', 'sku', 'bounded', 'on_hand', 'reserved']).execute();
+  await db.schema
+    .createIndex('stock_levels_by_change_sku')
+    .on('stock_levels')
+    .columns(['updated_at', 'sku', 'bounded', 'on_hand', 'reserved'])
+    .execute();
   await db.schema.dropIndex('stock_levels_by_change').execute();
 }

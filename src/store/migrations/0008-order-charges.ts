@@ -10,6 +10,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('orders').addColumn('charges', 'text').execute();
   await db.schema.alterTable('order_lines').addColumn('channel_line_id', 'text').execute();
   await db.schema.alterTable('order_lines').addColumn('title', 'text').execute();
-  await db.schema.alterTable('order_lines').addColumn('requires_shipping', 'integer', (c) => c.notNull().defaultTo(1)).execute();
+  await db.schema
+    .alterTable('order_lines')
+    .addColumn('requires_shipping', 'integer', (c) => c.notNull().defaultTo(1))
+    .execute();
   await db.schema.alterTable('order_lines').addColumn('charges', 'text').execute();
 }

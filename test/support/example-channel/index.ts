@@ -14,16 +14,36 @@ import type { Sku } from '../../../src/domain/ids.ts';
  * Its wire format: orders pushed as JSON, signed with a hex HMAC-SHA256 of the body in X-Example-Signature; an
  * account endpoint (GET {apiUrl}/account with a bearer key) to test the connection.
  */
-const config = z.object({ apiUrl: z.url({ protocol: /^https?$/ }), region: z.enum(['eu', 'us']).default('eu') });
-const secrets = z.object({ webhookSecret: z.string().min(16, 'must be at least 16 characters'), apiKey: z.string().min(8) });
+const config = z.object({
+  apiUrl: z.url({ protocol: /^https?$/ }),
+  region: z.enum(['eu', 'us']).default('eu'),
+});
+const secrets = z.object({
+  webhookSecret: z.string().min(16, 'must be at least 16 characters'),
+  apiKey: z.string().min(8),
+});
 
 const order = z.object({
   id: z.string().min(1),
   placed: z.iso.datetime(),
   currency: z.string().length(3),
   buyer: z.object({ email: z.email(), name: z.string() }),
-  shipTo: z.object({ name: z.string(), street: z.string(), city: z.string(), zip: z.string(), country: z.string().length(2) }),
-  items: z.array(z.object({ sku: z.string(), qty: z.number().int().positive(), priceCents: z.number().int().nonnegative() })).min(1),
+  shipTo: z.object({
+    name: z.string(),
+    street: z.string(),
+    city: z.string(),
+    zip: z.string(),
+    country: z.string().length(2),
+  }),
+  items: z
+    .array(
+      z.object({
+        sku: z.string(),
+        qty: z.number().int().positive(),
+        priceCents: z.number().int().nonnegative(),
+      }),
+    )
+    .min(1),
 });
 
 export const exampleMarket = channelKind({
@@ -34,8 +54,15 @@ export const exampleMarket = channelKind({
   create: () => ({ notifyFulfilment: async () => undefined }),
   test: async (settings, keys, { signal }) => {
     try {
-      const response = await fetch(`${settings.apiUrl}/account`, { headers: { authorization: `Bearer ${keys.apiKey}` }, signal });
-      if (!response.ok) throw answeredWith(new Error(`${settings.apiUrl}/account answered ${response.status}`), response.status);
+      const response = await fetch(`${settings.apiUrl}/account`, {
+        headers: { authorization: `Bearer ${keys.apiKey}` },
+        signal,
+      });
+      if (!response.ok)
+        throw answeredWith(
+          new Error(`${settings.apiUrl}/account answered ${response.status}`),
+          response.status,
+        );
       return { ok: true, detail: `account ${((await response.json()) as { name: string }).name}` };
     } catch (error) {
       return failedConnection(error);
@@ -43,12 +70,15 @@ export const exampleMarket = channelKind({
   },
   webhook: {
     summary: 'Example Market order webhooks, verified with X-Example-Signature',
-    description: 'A channel kind the tests add to show that a new adapter is its folder and one registry line.',
+    description:
+      'A channel kind the tests add to show that a new adapter is its folder and one registry line.',
     headers: { signature: 'x-example-signature', deliveryId: 'x-example-delivery', topic: 'x-example-topic' },
     signingSecrets: (keys) => [keys.webhookSecret],
     isSigned: (raw, signature, signing) => {
       const given = Buffer.from(signature ?? '', 'hex');
-      const expected = createHmac('sha256', signing[0] ?? '').update(raw).digest();
+      const expected = createHmac('sha256', signing[0] ?? '')
+        .update(raw)
+        .digest();
       return given.length === expected.length && timingSafeEqual(given, expected);
     },
     triggeredAt: () => null,
@@ -68,8 +98,18 @@ export const exampleMarket = channelKind({
           placedAt: new Date(o.placed),
           currency,
           customer: o.buyer,
-          shippingAddress: { name: o.shipTo.name, line1: o.shipTo.street, city: o.shipTo.city, postalCode: o.shipTo.zip, country: o.shipTo.country },
-          lines: o.items.map((item) => ({ sku: item.sku as Sku, quantity: item.qty, unitPrice: { amount: item.priceCents, currency } })),
+          shippingAddress: {
+            name: o.shipTo.name,
+            line1: o.shipTo.street,
+            city: o.shipTo.city,
+            postalCode: o.shipTo.zip,
+            country: o.shipTo.country,
+          },
+          lines: o.items.map((item) => ({
+            sku: item.sku as Sku,
+            quantity: item.qty,
+            unitPrice: { amount: item.priceCents, currency },
+          })),
         },
       };
     },

@@ -28,17 +28,36 @@ export interface ApiVersionStatus {
 }
 
 /** The status at `now`, given the last note of another version served (if any). */
-export function apiVersionStatus(now: Date, note: Pick<ServedVersionNote, 'requested' | 'served'> | null): ApiVersionStatus {
-  const served = note && note.requested === SHOPIFY_API_VERSION && note.served !== SHOPIFY_API_VERSION ? note.served : null;
+export function apiVersionStatus(
+  now: Date,
+  note: Pick<ServedVersionNote, 'requested' | 'served'> | null,
+): ApiVersionStatus {
+  const served =
+    note && note.requested === SHOPIFY_API_VERSION && note.served !== SHOPIFY_API_VERSION
+      ? note.served
+      : null;
   const warnings: string[] = [];
   const end = Date.parse(SHOPIFY_API_VERSION_SUPPORTED_UNTIL);
   const until = SHOPIFY_API_VERSION_SUPPORTED_UNTIL.slice(0, 10);
-  if (served) warnings.push(`Shopify answers with Admin API version ${served}, not ${SHOPIFY_API_VERSION} as Waybill asks: update Waybill`);
-  if (now.getTime() >= end) warnings.push(`Admin API version ${SHOPIFY_API_VERSION} left Shopify's support on ${until}: update Waybill`);
+  if (served)
+    warnings.push(
+      `Shopify answers with Admin API version ${served}, not ${SHOPIFY_API_VERSION} as Waybill asks: update Waybill`,
+    );
+  if (now.getTime() >= end)
+    warnings.push(
+      `Admin API version ${SHOPIFY_API_VERSION} left Shopify's support on ${until}: update Waybill`,
+    );
   else if (now.getTime() >= end - WARN_DAYS_BEFORE_END * DAY_MS) {
-    warnings.push(`Admin API version ${SHOPIFY_API_VERSION} leaves Shopify's support on ${until}: update Waybill before then`);
+    warnings.push(
+      `Admin API version ${SHOPIFY_API_VERSION} leaves Shopify's support on ${until}: update Waybill before then`,
+    );
   }
-  return { requested: SHOPIFY_API_VERSION, supportedUntil: SHOPIFY_API_VERSION_SUPPORTED_UNTIL, served, warnings };
+  return {
+    requested: SHOPIFY_API_VERSION,
+    supportedUntil: SHOPIFY_API_VERSION_SUPPORTED_UNTIL,
+    served,
+    warnings,
+  };
 }
 
 /** Tells the sink once per shop and served version (per process) that Shopify answered with another version. */

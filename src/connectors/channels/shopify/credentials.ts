@@ -3,7 +3,9 @@ import type { SetupProblem } from '../../shared/setup-fields.ts';
 
 /** A Shopify store's settings (not secret: stored and shown as they are). */
 export const shopifyConfig = z.object({
-  shopDomain: z.string().regex(/^[a-z0-9][a-z0-9-]*\.myshopify\.com$/, "must be the shop's *.myshopify.com domain"),
+  shopDomain: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]*\.myshopify\.com$/, "must be the shop's *.myshopify.com domain"),
   /**
    * Where the Admin API answers, instead of https://{shopDomain}: a simulator in tests, or an egress proxy.
    * /admin/api/{version}/graphql.json is appended to it.
@@ -43,5 +45,7 @@ export const shopifySecrets = z.object({
 export type ShopifySecrets = z.infer<typeof shopifySecrets>;
 
 export function checkShopifySetup(entry: ShopifyConfig & ShopifySecrets): SetupProblem | null {
-  return entry.fulfillmentService && !entry.accessToken ? { field: 'fulfillmentService', message: 'a fulfillment service needs the Admin API accessToken' } : null;
+  return entry.fulfillmentService && !entry.accessToken
+    ? { field: 'fulfillmentService', message: 'a fulfillment service needs the Admin API accessToken' }
+    : null;
 }

@@ -7,11 +7,22 @@ import type { Operation } from './graphql.ts';
 
 // Every GraphQL document the Shopify adapter exports, checked against Shopify's published schema of the version
 // Waybill pins (sim/shopify-schema/), so that a document no test drives through the simulator is checked too.
-const files = readdirSync(new URL('.', import.meta.url)).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
-const modules = await Promise.all(files.map(async (file) => [file, (await import(`./${file}`)) as Record<string, unknown>] as const));
+const files = readdirSync(new URL('.', import.meta.url)).filter(
+  (f) => f.endsWith('.ts') && !f.endsWith('.test.ts'),
+);
+const modules = await Promise.all(
+  files.map(async (file) => [file, (await import(`./${file}`)) as Record<string, unknown>] as const),
+);
 
 function isOperation(value: unknown): value is Operation<unknown> {
-  return typeof value === 'object' && value !== null && 'name' in value && 'query' in value && 'data' in value && typeof (value as { query: unknown }).query === 'string';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'name' in value &&
+    'query' in value &&
+    'data' in value &&
+    typeof (value as { query: unknown }).query === 'string'
+  );
 }
 
 const operations = modules.flatMap(([file, exports]) =>
@@ -37,7 +48,11 @@ describe(`every Shopify document against the Admin API ${SHOPIFY_API_VERSION} sc
   });
 
   it('uses nothing deprecated (a deprecated field goes in a later version)', () => {
-    const deprecated = operations.flatMap(({ where, operation }) => validate(schema!, parse(operation.query), [NoDeprecatedCustomRule]).map((e) => `${where}: ${e.message}`));
+    const deprecated = operations.flatMap(({ where, operation }) =>
+      validate(schema!, parse(operation.query), [NoDeprecatedCustomRule]).map(
+        (e) => `${where}: ${e.message}`,
+      ),
+    );
     expect(deprecated).toEqual([]);
   });
 });

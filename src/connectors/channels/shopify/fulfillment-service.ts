@@ -2,7 +2,13 @@ import { z } from 'zod';
 import type { FulfilmentRefusal } from '../../../domain/fulfilment-request.ts';
 import { PermanentError } from '../../../domain/permanent-error.ts';
 import type { FulfilmentAnswer, FulfilmentRequest, FulfilmentService } from '../sales-channel.ts';
-import { fulfillmentOrderLinesQuery, PAGE, type AdminClient, type FulfillmentOrderLine, type Operation } from './graphql.ts';
+import {
+  fulfillmentOrderLinesQuery,
+  PAGE,
+  type AdminClient,
+  type FulfillmentOrderLine,
+  type Operation,
+} from './graphql.ts';
 
 /**
  * Waybill as a Shopify fulfillment service (shopify.dev, "Build for fulfillment services", Admin GraphQL 2026-10).
@@ -15,8 +21,15 @@ import { fulfillmentOrderLinesQuery, PAGE, type AdminClient, type FulfillmentOrd
 
 const id = z.string().min(1);
 const pageInfo = z.object({ hasNextPage: z.boolean(), endCursor: z.string().nullable() });
-const userErrors = z.array(z.object({ field: z.array(z.string()).nullable().optional(), message: z.string() }));
-const service = z.object({ id, serviceName: z.string(), callbackUrl: z.string().nullable(), location: z.object({ id, name: z.string() }).nullable() });
+const userErrors = z.array(
+  z.object({ field: z.array(z.string()).nullable().optional(), message: z.string() }),
+);
+const service = z.object({
+  id,
+  serviceName: z.string(),
+  callbackUrl: z.string().nullable(),
+  location: z.object({ id, name: z.string() }).nullable(),
+});
 type ServiceNode = z.infer<typeof service>;
 const SERVICE_FIELDS = 'id serviceName callbackUrl location { id name }';
 
@@ -26,7 +39,10 @@ export const fulfillmentServicesQuery: Operation<{ shop: { fulfillmentServices: 
   data: z.object({ shop: z.object({ fulfillmentServices: z.array(service) }) }),
 };
 
-type ServicePayload = { fulfillmentService: ServiceNode | null; userErrors: z.infer<typeof userErrors> } | null;
+type ServicePayload = {
+  fulfillmentService: ServiceNode | null;
+  userErrors: z.infer<typeof userErrors>;
+} | null;
 const servicePayload = z.object({ fulfillmentService: service.nullable(), userErrors }).nullable();
 
 export const fulfillmentServiceCreateMutation: Operation<{ fulfillmentServiceCreate: ServicePayload }> = {
@@ -48,7 +64,11 @@ export const fulfillmentServiceUpdateMutation: Operation<{ fulfillmentServiceUpd
   data: z.object({ fulfillmentServiceUpdate: servicePayload }),
 };
 
-const assignedLine = z.object({ id, remainingQuantity: z.number().int(), lineItem: z.object({ id, sku: z.string().nullable() }) });
+const assignedLine = z.object({
+  id,
+  remainingQuantity: z.number().int(),
+  lineItem: z.object({ id, sku: z.string().nullable() }),
+});
 const assignedOrder = z.object({
   id,
   status: z.string(),
@@ -58,7 +78,9 @@ const assignedOrder = z.object({
 });
 type AssignedOrder = z.infer<typeof assignedOrder>;
 
-export const assignedFulfillmentOrdersQuery: Operation<{ assignedFulfillmentOrders: { pageInfo: z.infer<typeof pageInfo>; nodes: AssignedOrder[] } }> = {
+export const assignedFulfillmentOrdersQuery: Operation<{
+  assignedFulfillmentOrders: { pageInfo: z.infer<typeof pageInfo>; nodes: AssignedOrder[] };
+}> = {
   name: 'WaybillAssignedFulfillmentOrders',
   query: `query WaybillAssignedFulfillmentOrders($status: FulfillmentOrderAssignmentStatus, $first: Int!, $after: String, $linesFirst: Int!) {
   assignedFulfillmentOrders(first: $first, after: $after, assignmentStatus: $status) {
@@ -72,10 +94,23 @@ export const assignedFulfillmentOrdersQuery: Operation<{ assignedFulfillmentOrde
   data: z.object({ assignedFulfillmentOrders: z.object({ pageInfo, nodes: z.array(assignedOrder) }) }),
 };
 
-type AnswerPayload = { fulfillmentOrder: { id: string; status: string; requestStatus: string } | null; userErrors: z.infer<typeof userErrors> } | null;
-const answerPayload = z.object({ fulfillmentOrder: z.object({ id, status: z.string(), requestStatus: z.string() }).nullable(), userErrors }).nullable();
+type AnswerPayload = {
+  fulfillmentOrder: { id: string; status: string; requestStatus: string } | null;
+  userErrors: z.infer<typeof userErrors>;
+} | null;
+const answerPayload = z
+  .object({
+    fulfillmentOrder: z.object({ id, status: z.string(), requestStatus: z.string() }).nullable(),
+    userErrors,
+  })
+  .nullable();
 
-function answerMutation<R extends string>(name: string, root: R, args: string, params: string): Operation<Record<R, AnswerPayload>> {
+function answerMutation<R extends string>(
+  name: string,
+  root: R,
+  args: string,
+  params: string,
+): Operation<Record<R, AnswerPayload>> {
   return {
     name,
     query: `mutation ${name}(${params}) { ${root}(${args}) { fulfillmentOrder { id status requestStatus } userErrors { field message } } }`,
@@ -83,15 +118,30 @@ function answerMutation<R extends string>(name: string, root: R, args: string, p
   };
 }
 
-export const acceptFulfillmentRequestMutation = answerMutation('WaybillAcceptFulfillmentRequest', 'fulfillmentOrderAcceptFulfillmentRequest', 'id: $id, message: $message', '$id: ID!, $message: String');
+export const acceptFulfillmentRequestMutation = answerMutation(
+  'WaybillAcceptFulfillmentRequest',
+  'fulfillmentOrderAcceptFulfillmentRequest',
+  'id: $id, message: $message',
+  '$id: ID!, $message: String',
+);
 export const rejectFulfillmentRequestMutation = answerMutation(
   'WaybillRejectFulfillmentRequest',
   'fulfillmentOrderRejectFulfillmentRequest',
   'id: $id, reason: $reason, message: $message, lineItems: $lineItems',
   '$id: ID!, $reason: FulfillmentOrderRejectionReason, $message: String, $lineItems: [IncomingRequestLineItemInput!]',
 );
-export const acceptCancellationRequestMutation = answerMutation('WaybillAcceptCancellationRequest', 'fulfillmentOrderAcceptCancellationRequest', 'id: $id, message: $message', '$id: ID!, $message: String');
-export const rejectCancellationRequestMutation = answerMutation('WaybillRejectCancellationRequest', 'fulfillmentOrderRejectCancellationRequest', 'id: $id, message: $message', '$id: ID!, $message: String');
+export const acceptCancellationRequestMutation = answerMutation(
+  'WaybillAcceptCancellationRequest',
+  'fulfillmentOrderAcceptCancellationRequest',
+  'id: $id, message: $message',
+  '$id: ID!, $message: String',
+);
+export const rejectCancellationRequestMutation = answerMutation(
+  'WaybillRejectCancellationRequest',
+  'fulfillmentOrderRejectCancellationRequest',
+  'id: $id, message: $message',
+  '$id: ID!, $message: String',
+);
 
 /** Shopify's FulfillmentOrderRejectionReason (2026-10) for each of Waybill's refusals. */
 const REJECTION_REASON: Readonly<Record<FulfilmentRefusal, string>> = {
@@ -105,7 +155,11 @@ const REJECTION_REASON: Readonly<Record<FulfilmentRefusal, string>> = {
 const MESSAGE_LIMIT = 255;
 
 /** Finds the service by name (made by an earlier run, or by hand) or creates it; moves its callback if it changed. */
-export async function registerFulfillmentService(client: AdminClient, name: string, callbackUrl: string): Promise<FulfilmentService> {
+export async function registerFulfillmentService(
+  client: AdminClient,
+  name: string,
+  callbackUrl: string,
+): Promise<FulfilmentService> {
   const { shop } = await client(fulfillmentServicesQuery, {});
   const known = shop.fulfillmentServices.find((s) => s.serviceName === name);
   if (known && known.callbackUrl === callbackUrl) return described(known, 'fulfillmentServices');
@@ -119,8 +173,14 @@ export async function registerFulfillmentService(client: AdminClient, name: stri
 }
 
 function described(node: ServiceNode, what: string): FulfilmentService {
-  if (!node.location) throw new PermanentError(`${what}: the fulfillment service ${node.serviceName} has no location`);
-  return { id: node.id, name: node.serviceName, locationId: node.location.id, callbackUrl: node.callbackUrl ?? '' };
+  if (!node.location)
+    throw new PermanentError(`${what}: the fulfillment service ${node.serviceName} has no location`);
+  return {
+    id: node.id,
+    name: node.serviceName,
+    locationId: node.location.id,
+    callbackUrl: node.callbackUrl ?? '',
+  };
 }
 
 /** Pages of assigned fulfillment orders per run: a backlog larger than this is read by the next run. */
@@ -136,9 +196,22 @@ export async function listFulfillmentRequests(client: AdminClient): Promise<Fulf
   for (const { status, kind } of STATUSES) {
     let after: string | null = null;
     for (let page = 0; page < MAX_PAGES; page++) {
-      const answer: { assignedFulfillmentOrders: { pageInfo: z.infer<typeof pageInfo>; nodes: AssignedOrder[] } } = await client(assignedFulfillmentOrdersQuery, { status, first: PAGE.fulfillmentOrders, after, linesFirst: PAGE.fulfillmentOrderLines });
+      const answer: {
+        assignedFulfillmentOrders: { pageInfo: z.infer<typeof pageInfo>; nodes: AssignedOrder[] };
+      } = await client(assignedFulfillmentOrdersQuery, {
+        status,
+        first: PAGE.fulfillmentOrders,
+        after,
+        linesFirst: PAGE.fulfillmentOrderLines,
+      });
       const found = answer.assignedFulfillmentOrders;
-      for (const fo of found.nodes) requests.push({ kind, id: fo.id, externalOrderId: fo.order.legacyResourceId, lines: await requestLines(client, fo) });
+      for (const fo of found.nodes)
+        requests.push({
+          kind,
+          id: fo.id,
+          externalOrderId: fo.order.legacyResourceId,
+          lines: await requestLines(client, fo),
+        });
       if (!found.pageInfo.hasNextPage || !found.pageInfo.endCursor) break;
       after = found.pageInfo.endCursor;
     }
@@ -148,36 +221,70 @@ export async function listFulfillmentRequests(client: AdminClient): Promise<Fulf
 
 /** The lines still to fulfil, the first page's and the rest when a fulfillment order has more. */
 async function requestLines(client: AdminClient, fo: AssignedOrder): Promise<FulfilmentRequest['lines']> {
-  const nodes: { id: string; remainingQuantity: number; lineItem: Pick<FulfillmentOrderLine['lineItem'], 'sku'> }[] = [...fo.lineItems.nodes];
+  const nodes: {
+    id: string;
+    remainingQuantity: number;
+    lineItem: Pick<FulfillmentOrderLine['lineItem'], 'sku'>;
+  }[] = [...fo.lineItems.nodes];
   let { hasNextPage, endCursor } = fo.lineItems.pageInfo;
   while (hasNextPage && endCursor) {
-    const { fulfillmentOrder } = await client(fulfillmentOrderLinesQuery, { fulfillmentOrderId: fo.id, first: PAGE.lines, after: endCursor });
+    const { fulfillmentOrder } = await client(fulfillmentOrderLinesQuery, {
+      fulfillmentOrderId: fo.id,
+      first: PAGE.lines,
+      after: endCursor,
+    });
     if (!fulfillmentOrder) throw new Error(`fulfillment order ${fo.id} disappeared while it was read`);
     nodes.push(...fulfillmentOrder.lineItems.nodes);
     ({ hasNextPage, endCursor } = fulfillmentOrder.lineItems.pageInfo);
   }
-  return nodes.filter((n) => n.remainingQuantity > 0).map((n) => ({ id: n.id, sku: (n.lineItem.sku ?? '').trim(), quantity: n.remainingQuantity }));
+  return nodes
+    .filter((n) => n.remainingQuantity > 0)
+    .map((n) => ({ id: n.id, sku: (n.lineItem.sku ?? '').trim(), quantity: n.remainingQuantity }));
 }
 
 /** One answer. A user error (the request was withdrawn or answered meanwhile) is permanent for this request. */
-export async function answerFulfillmentRequest(client: AdminClient, request: FulfilmentRequest, answer: FulfilmentAnswer): Promise<void> {
+export async function answerFulfillmentRequest(
+  client: AdminClient,
+  request: FulfilmentRequest,
+  answer: FulfilmentAnswer,
+): Promise<void> {
   const message = answer.message.slice(0, MESSAGE_LIMIT);
   if (request.kind === 'fulfilment' && answer.accept) {
-    refuseOnUserErrors('fulfillmentOrderAcceptFulfillmentRequest', (await client(acceptFulfillmentRequestMutation, { id: request.id, message })).fulfillmentOrderAcceptFulfillmentRequest);
+    refuseOnUserErrors(
+      'fulfillmentOrderAcceptFulfillmentRequest',
+      (await client(acceptFulfillmentRequestMutation, { id: request.id, message }))
+        .fulfillmentOrderAcceptFulfillmentRequest,
+    );
   } else if (request.kind === 'fulfilment' && !answer.accept) {
-    const lineItems = answer.lines.map((l) => ({ fulfillmentOrderLineItemId: l.id, message: l.message.slice(0, MESSAGE_LIMIT) }));
+    const lineItems = answer.lines.map((l) => ({
+      fulfillmentOrderLineItemId: l.id,
+      message: l.message.slice(0, MESSAGE_LIMIT),
+    }));
     const variables = { id: request.id, reason: REJECTION_REASON[answer.reason], message, lineItems };
-    refuseOnUserErrors('fulfillmentOrderRejectFulfillmentRequest', (await client(rejectFulfillmentRequestMutation, variables)).fulfillmentOrderRejectFulfillmentRequest);
+    refuseOnUserErrors(
+      'fulfillmentOrderRejectFulfillmentRequest',
+      (await client(rejectFulfillmentRequestMutation, variables)).fulfillmentOrderRejectFulfillmentRequest,
+    );
   } else if (answer.accept) {
-    refuseOnUserErrors('fulfillmentOrderAcceptCancellationRequest', (await client(acceptCancellationRequestMutation, { id: request.id, message })).fulfillmentOrderAcceptCancellationRequest);
+    refuseOnUserErrors(
+      'fulfillmentOrderAcceptCancellationRequest',
+      (await client(acceptCancellationRequestMutation, { id: request.id, message }))
+        .fulfillmentOrderAcceptCancellationRequest,
+    );
   } else {
-    refuseOnUserErrors('fulfillmentOrderRejectCancellationRequest', (await client(rejectCancellationRequestMutation, { id: request.id, message })).fulfillmentOrderRejectCancellationRequest);
+    refuseOnUserErrors(
+      'fulfillmentOrderRejectCancellationRequest',
+      (await client(rejectCancellationRequestMutation, { id: request.id, message }))
+        .fulfillmentOrderRejectCancellationRequest,
+    );
   }
 }
 
 function refuseOnUserErrors(what: string, payload: { userErrors: z.infer<typeof userErrors> } | null): void {
   if (!payload) throw new Error(`${what} answered without a payload`);
   if (payload.userErrors.length === 0) return;
-  const reasons = payload.userErrors.map((e) => (e.field?.length ? `${e.field.join('.')}: ${e.message}` : e.message)).join('; ');
+  const reasons = payload.userErrors
+    .map((e) => (e.field?.length ? `${e.field.join('.')}: ${e.message}` : e.message))
+    .join('; ');
   throw new PermanentError(`Shopify refused ${what}: ${reasons}`);
 }

@@ -60,9 +60,12 @@ const fulfillmentOrder = z.object({
 });
 export type FulfillmentOrderNode = z.infer<typeof fulfillmentOrder>;
 
-const LINE_FIELDS = 'pageInfo { hasNextPage endCursor } nodes { id remainingQuantity lineItem { id sku variant { id } } }';
+const LINE_FIELDS =
+  'pageInfo { hasNextPage endCursor } nodes { id remainingQuantity lineItem { id sku variant { id } } }';
 
-export const fulfillmentOrdersQuery: Operation<{ order: { fulfillmentOrders: { pageInfo: z.infer<typeof pageInfo>; nodes: FulfillmentOrderNode[] } } | null }> = {
+export const fulfillmentOrdersQuery: Operation<{
+  order: { fulfillmentOrders: { pageInfo: z.infer<typeof pageInfo>; nodes: FulfillmentOrderNode[] } } | null;
+}> = {
   name: 'WaybillFulfillmentOrders',
   query: `query WaybillFulfillmentOrders($orderId: ID!, $first: Int!, $after: String, $linesFirst: Int!) {
   order(id: $orderId) {
@@ -73,10 +76,16 @@ export const fulfillmentOrdersQuery: Operation<{ order: { fulfillmentOrders: { p
     }
   }
 }`,
-  data: z.object({ order: z.object({ fulfillmentOrders: z.object({ pageInfo, nodes: z.array(fulfillmentOrder) }) }).nullable() }),
+  data: z.object({
+    order: z
+      .object({ fulfillmentOrders: z.object({ pageInfo, nodes: z.array(fulfillmentOrder) }) })
+      .nullable(),
+  }),
 };
 
-export const fulfillmentOrderLinesQuery: Operation<{ fulfillmentOrder: { lineItems: z.infer<typeof fulfillmentOrderLines> } | null }> = {
+export const fulfillmentOrderLinesQuery: Operation<{
+  fulfillmentOrder: { lineItems: z.infer<typeof fulfillmentOrderLines> } | null;
+}> = {
   name: 'WaybillFulfillmentOrderLineItems',
   query: `query WaybillFulfillmentOrderLineItems($fulfillmentOrderId: ID!, $first: Int!, $after: String) {
   fulfillmentOrder(id: $fulfillmentOrderId) { lineItems(first: $first, after: $after) { ${LINE_FIELDS} } }
@@ -84,7 +93,11 @@ export const fulfillmentOrderLinesQuery: Operation<{ fulfillmentOrder: { lineIte
   data: z.object({ fulfillmentOrder: z.object({ lineItems: fulfillmentOrderLines }).nullable() }),
 };
 
-const fulfillmentSummary = z.object({ id, status: z.string(), trackingInfo: z.array(z.object({ number: z.string().nullable() })) });
+const fulfillmentSummary = z.object({
+  id,
+  status: z.string(),
+  trackingInfo: z.array(z.object({ number: z.string().nullable() })),
+});
 export type FulfillmentSummary = z.infer<typeof fulfillmentSummary>;
 
 export const orderFulfillmentsQuery: Operation<{ order: { fulfillments: FulfillmentSummary[] } | null }> = {
@@ -95,9 +108,16 @@ export const orderFulfillmentsQuery: Operation<{ order: { fulfillments: Fulfillm
   data: z.object({ order: z.object({ fulfillments: z.array(fulfillmentSummary) }).nullable() }),
 };
 
-const fulfillmentLines = z.object({ pageInfo, nodes: z.array(z.object({ quantity: z.number().int(), lineItem: z.object({ id, sku: z.string().nullable() }) })) });
+const fulfillmentLines = z.object({
+  pageInfo,
+  nodes: z.array(
+    z.object({ quantity: z.number().int(), lineItem: z.object({ id, sku: z.string().nullable() }) }),
+  ),
+});
 
-export const fulfillmentLinesQuery: Operation<{ fulfillment: { fulfillmentLineItems: z.infer<typeof fulfillmentLines> } | null }> = {
+export const fulfillmentLinesQuery: Operation<{
+  fulfillment: { fulfillmentLineItems: z.infer<typeof fulfillmentLines> } | null;
+}> = {
   name: 'WaybillFulfillmentLineItems',
   query: `query WaybillFulfillmentLineItems($fulfillmentId: ID!, $first: Int!, $after: String) {
   fulfillment(id: $fulfillmentId) {
@@ -109,29 +129,51 @@ export const fulfillmentLinesQuery: Operation<{ fulfillment: { fulfillmentLineIt
 
 /** FulfillmentInput: the fulfillment orders must all belong to one order and be assigned to one location. */
 export interface FulfillmentInput {
-  lineItemsByFulfillmentOrder: { fulfillmentOrderId: string; fulfillmentOrderLineItems: { id: string; quantity: number }[] }[];
+  lineItemsByFulfillmentOrder: {
+    fulfillmentOrderId: string;
+    fulfillmentOrderLineItems: { id: string; quantity: number }[];
+  }[];
   trackingInfo: { company: string; number: string };
   notifyCustomer: boolean;
 }
 
 const userError = z.object({ field: z.array(z.string()).nullable().optional(), message: z.string() });
 
-export const fulfillmentCreateMutation: Operation<{ fulfillmentCreate: { fulfillment: { id: string; status: string } | null; userErrors: z.infer<typeof userError>[] } | null }> = {
+export const fulfillmentCreateMutation: Operation<{
+  fulfillmentCreate: {
+    fulfillment: { id: string; status: string } | null;
+    userErrors: z.infer<typeof userError>[];
+  } | null;
+}> = {
   name: 'WaybillFulfillmentCreate',
   query: `mutation WaybillFulfillmentCreate($fulfillment: FulfillmentInput!) {
   fulfillmentCreate(fulfillment: $fulfillment) { fulfillment { id status } userErrors { field message } }
 }`,
-  data: z.object({ fulfillmentCreate: z.object({ fulfillment: z.object({ id, status: z.string() }).nullable(), userErrors: z.array(userError) }).nullable() }),
+  data: z.object({
+    fulfillmentCreate: z
+      .object({
+        fulfillment: z.object({ id, status: z.string() }).nullable(),
+        userErrors: z.array(userError),
+      })
+      .nullable(),
+  }),
 };
 
-export const stockLocationQuery: Operation<{ location: { id: string; name: string; isActive: boolean } | null }> = {
+export const stockLocationQuery: Operation<{
+  location: { id: string; name: string; isActive: boolean } | null;
+}> = {
   name: 'WaybillStockLocation',
   // Without an id, Shopify answers with the shop's primary location.
   query: `query WaybillStockLocation($id: ID) { location(id: $id) { id name isActive } }`,
   data: z.object({ location: z.object({ id, name: z.string(), isActive: z.boolean() }).nullable() }),
 };
 
-const variant = z.object({ id, sku: z.string().nullable(), product: z.object({ id }), inventoryItem: z.object({ id }) });
+const variant = z.object({
+  id,
+  sku: z.string().nullable(),
+  product: z.object({ id }),
+  inventoryItem: z.object({ id }),
+});
 export type VariantNode = z.infer<typeof variant>;
 
 export interface VariantPage {
@@ -154,7 +196,9 @@ const inventoryItemLevel = z.object({
   id,
   sku: z.string().nullable(),
   // Null when the item is not stocked at the location.
-  inventoryLevel: z.object({ quantities: z.array(z.object({ name: z.string(), quantity: z.number().int() })) }).nullable(),
+  inventoryLevel: z
+    .object({ quantities: z.array(z.object({ name: z.string(), quantity: z.number().int() })) })
+    .nullable(),
 });
 export type InventoryItemLevel = z.infer<typeof inventoryItemLevel>;
 
@@ -178,16 +222,24 @@ export interface InventorySetInput {
   quantities: { inventoryItemId: string; locationId: string; quantity: number; changeFromQuantity: number }[];
 }
 
-const inventoryUserError = z.object({ code: z.string().nullable().optional(), field: z.array(z.string()).nullable().optional(), message: z.string() });
+const inventoryUserError = z.object({
+  code: z.string().nullable().optional(),
+  field: z.array(z.string()).nullable().optional(),
+  message: z.string(),
+});
 export type InventoryUserError = z.infer<typeof inventoryUserError>;
 
-export const inventorySetMutation: Operation<{ inventorySetQuantities: { userErrors: InventoryUserError[] } | null }> = {
+export const inventorySetMutation: Operation<{
+  inventorySetQuantities: { userErrors: InventoryUserError[] } | null;
+}> = {
   name: 'WaybillInventorySet',
   // @idempotent is required on inventorySetQuantities from 2026-04 (https://shopify.dev/docs/api/usage/implementing-idempotency).
   query: `mutation WaybillInventorySet($input: InventorySetQuantitiesInput!, $idempotencyKey: String!) {
   inventorySetQuantities(input: $input) @idempotent(key: $idempotencyKey) { inventoryAdjustmentGroup { id } userErrors { code field message } }
 }`,
-  data: z.object({ inventorySetQuantities: z.object({ userErrors: z.array(inventoryUserError) }).nullable() }),
+  data: z.object({
+    inventorySetQuantities: z.object({ userErrors: z.array(inventoryUserError) }).nullable(),
+  }),
 };
 
 /**
@@ -197,11 +249,16 @@ export const inventorySetMutation: Operation<{ inventorySetQuantities: { userErr
  * variables, shaped as the UUID Shopify recommends.
  */
 export function idempotencyKey(purpose: string, variables: unknown): string {
-  const hex = createHash('sha256').update(`${purpose}\n${JSON.stringify(variables)}`).digest('hex');
+  const hex = createHash('sha256')
+    .update(`${purpose}\n${JSON.stringify(variables)}`)
+    .digest('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
-const graphqlError = z.object({ message: z.string(), extensions: z.object({ code: z.string().optional() }).optional() });
+const graphqlError = z.object({
+  message: z.string(),
+  extensions: z.object({ code: z.string().optional() }).optional(),
+});
 const envelope = z.object({ data: z.unknown().optional(), errors: z.array(graphqlError).optional() });
 
 /**
@@ -217,15 +274,24 @@ export function readAnswer<T>(operation: Operation<T>, body: unknown): T {
   const data = operation.data.safeParse(answer.data.data);
   if (!data.success) {
     const issue = data.error.issues[0];
-    throw new PermanentError(`${operation.name}: unexpected answer at data.${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
+    throw new PermanentError(
+      `${operation.name}: unexpected answer at data.${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`,
+    );
   }
   return data.data;
 }
 
-function refusal(operation: Operation<unknown>, errors: z.infer<typeof graphqlError>[], body: unknown): Error {
+function refusal(
+  operation: Operation<unknown>,
+  errors: z.infer<typeof graphqlError>[],
+  body: unknown,
+): Error {
   const codes = errors.map((e) => e.extensions?.code);
-  const text = errors.map((e) => (e.extensions?.code ? `${e.extensions.code}: ${e.message}` : e.message)).join('; ');
-  if (codes.includes('THROTTLED')) return new ShopifyThrottledError(throttleWaitMs(costOf(body)), describeCost(costOf(body)));
+  const text = errors
+    .map((e) => (e.extensions?.code ? `${e.extensions.code}: ${e.message}` : e.message))
+    .join('; ');
+  if (codes.includes('THROTTLED'))
+    return new ShopifyThrottledError(throttleWaitMs(costOf(body)), describeCost(costOf(body)));
   if (codes.every((c) => c === 'INTERNAL_SERVER_ERROR')) return new Error(`${operation.name}: ${text}`);
   return new PermanentError(`${operation.name} refused: ${text}`);
 }
@@ -237,8 +303,19 @@ const THROTTLE = { attempts: 5, maxWaitMs: 10_000 } as const;
 
 export function adminClient(endpoint: AdminEndpoint, signal: AbortSignal): AdminClient {
   return (operation, variables) =>
-    retryThrottled(async () => readAnswer(operation, await postGraphql(endpoint, { operationName: operation.name, query: operation.query, variables }, signal)), {
-      ...THROTTLE,
-      signal,
-    });
+    retryThrottled(
+      async () =>
+        readAnswer(
+          operation,
+          await postGraphql(
+            endpoint,
+            { operationName: operation.name, query: operation.query, variables },
+            signal,
+          ),
+        ),
+      {
+        ...THROTTLE,
+        signal,
+      },
+    );
 }

@@ -1,7 +1,13 @@
 import { PermanentError } from '../../../domain/permanent-error.ts';
 import { channelKind, type ChannelKind } from '../channel-adapter.ts';
 import type { FulfilmentNotice, SalesChannel } from '../sales-channel.ts';
-import { checkShopifySetup, shopifyConfig, shopifySecrets, type ShopifyConfig, type ShopifySecrets } from './credentials.ts';
+import {
+  checkShopifySetup,
+  shopifyConfig,
+  shopifySecrets,
+  type ShopifyConfig,
+  type ShopifySecrets,
+} from './credentials.ts';
 import { testShopifyConnection } from './connection.ts';
 import { shopifyWebhook } from './webhook.ts';
 import {
@@ -18,7 +24,11 @@ import {
   type FulfillmentOrderLine,
   type FulfillmentOrderNode,
 } from './graphql.ts';
-import { answerFulfillmentRequest, listFulfillmentRequests, registerFulfillmentService } from './fulfillment-service.ts';
+import {
+  answerFulfillmentRequest,
+  listFulfillmentRequests,
+  registerFulfillmentService,
+} from './fulfillment-service.ts';
 import { pollShopifyOrders } from './poll.ts';
 import { MAX_PRICE_BATCH, pushShopifyPrices } from './prices.ts';
 import { refundShopifyOrder } from './refund.ts';
@@ -52,7 +62,8 @@ type EndpointOf = (config: ShopifyConfig, secrets: ShopifySecrets) => AdminEndpo
 export function createShopifyAdapter(options: ShopifyAdapterOptions = {}): ChannelKind {
   const memory = new VariantMemory();
   const watch = new ServedVersionWatch(options.servedVersion);
-  const endpointOf: EndpointOf = (config, secrets) => adminEndpoint(config, secrets, (served) => watch.saw(adminBase(config), served));
+  const endpointOf: EndpointOf = (config, secrets) =>
+    adminEndpoint(config, secrets, (served) => watch.saw(adminBase(config), served));
   return channelKind({
     kind: 'shopify',
     label: 'Shopify',
@@ -60,25 +71,49 @@ export function createShopifyAdapter(options: ShopifyAdapterOptions = {}): Chann
     secrets: shopifySecrets,
     check: checkShopifySetup,
     create: (config, secrets, channel) => ({
-      notifyFulfilment: async (notice, options) => fulfilShipment(config, endpointOf(config, secrets), notice, options.signal),
+      notifyFulfilment: async (notice, options) =>
+        fulfilShipment(config, endpointOf(config, secrets), notice, options.signal),
       // Without an Admin API token the channel only sends orders in, and takes no stock.
       ...(secrets.accessToken && {
         maxStockBatch: MAX_STOCK_BATCH,
         pushStock: (levels, options) => {
-          const push = { client: adminClient(endpointOf(config, secrets), options.signal), memory: memory.of(adminBase(config)), locationId: config.locationId, batchKey: options.batchKey, now: options.now.getTime() };
+          const push = {
+            client: adminClient(endpointOf(config, secrets), options.signal),
+            memory: memory.of(adminBase(config)),
+            locationId: config.locationId,
+            batchKey: options.batchKey,
+            now: options.now.getTime(),
+          };
           return pushShopifyStock(push, levels);
         },
         maxPriceBatch: MAX_PRICE_BATCH,
         pushPrices: (prices, options) => {
-          return pushShopifyPrices({ client: adminClient(endpointOf(config, secrets), options.signal), memory: memory.of(adminBase(config)), now: options.now.getTime() }, prices);
+          return pushShopifyPrices(
+            {
+              client: adminClient(endpointOf(config, secrets), options.signal),
+              memory: memory.of(adminBase(config)),
+              now: options.now.getTime(),
+            },
+            prices,
+          );
         },
-        refund: (notice, options) => refundShopifyOrder(adminClient(endpointOf(config, secrets), options.signal), notice),
-        pollOrders: (query, options) => pollShopifyOrders(adminClient(endpointOf(config, secrets), options.signal), channel.id, query, config.releaseWhen ?? 'authorized'),
-        webhookHealth: (options) => shopifyWebhookHealth(adminClient(endpointOf(config, secrets), options.signal), options.deliveryUrl),
-        ...(config.fulfillmentService && fulfillmentServiceCalls(() => endpointOf(config, secrets), config.fulfillmentService.name)),
+        refund: (notice, options) =>
+          refundShopifyOrder(adminClient(endpointOf(config, secrets), options.signal), notice),
+        pollOrders: (query, options) =>
+          pollShopifyOrders(
+            adminClient(endpointOf(config, secrets), options.signal),
+            channel.id,
+            query,
+            config.releaseWhen ?? 'authorized',
+          ),
+        webhookHealth: (options) =>
+          shopifyWebhookHealth(adminClient(endpointOf(config, secrets), options.signal), options.deliveryUrl),
+        ...(config.fulfillmentService &&
+          fulfillmentServiceCalls(() => endpointOf(config, secrets), config.fulfillmentService.name)),
       }),
     }),
-    test: (config, secrets, { signal }) => testShopifyConnection(() => adminClient(endpointOf(config, secrets), signal), config, secrets),
+    test: (config, secrets, { signal }) =>
+      testShopifyConnection(() => adminClient(endpointOf(config, secrets), signal), config, secrets),
     webhook: shopifyWebhook,
   });
 }
@@ -86,12 +121,17 @@ export function createShopifyAdapter(options: ShopifyAdapterOptions = {}): Chann
 export const shopify = createShopifyAdapter();
 
 /** Waybill as the shop's fulfillment service (./fulfillment-service.ts): only when the channel's config names one. */
-function fulfillmentServiceCalls(endpoint: () => AdminEndpoint, name: string): Pick<SalesChannel, 'registerFulfilmentService' | 'fulfilmentRequests' | 'answerFulfilmentRequest'> {
+function fulfillmentServiceCalls(
+  endpoint: () => AdminEndpoint,
+  name: string,
+): Pick<SalesChannel, 'registerFulfilmentService' | 'fulfilmentRequests' | 'answerFulfilmentRequest'> {
   const client = (signal: AbortSignal) => adminClient(endpoint(), signal);
   return {
-    registerFulfilmentService: (options) => registerFulfillmentService(client(options.signal), name, options.callbackUrl),
+    registerFulfilmentService: (options) =>
+      registerFulfillmentService(client(options.signal), name, options.callbackUrl),
     fulfilmentRequests: (options) => listFulfillmentRequests(client(options.signal)),
-    answerFulfilmentRequest: (request, answer, options) => answerFulfillmentRequest(client(options.signal), request, answer),
+    answerFulfilmentRequest: (request, answer, options) =>
+      answerFulfillmentRequest(client(options.signal), request, answer),
   };
 }
 
@@ -100,15 +140,24 @@ function fulfillmentServiceCalls(endpoint: () => AdminEndpoint, name: string): P
  * first, so a retry after a lost answer (Shopify did create the fulfillment) or after a partial run (one location
  * of two done) sends only what is missing, and a full repeat sends nothing.
  */
-async function fulfilShipment(config: ShopifyConfig, endpoint: AdminEndpoint, notice: FulfilmentNotice, signal: AbortSignal): Promise<void> {
+async function fulfilShipment(
+  config: ShopifyConfig,
+  endpoint: AdminEndpoint,
+  notice: FulfilmentNotice,
+  signal: AbortSignal,
+): Promise<void> {
   const client = adminClient(endpoint, signal);
   const orderId = orderGid(notice.externalId);
   const { carrier, trackingNumber, lines } = notice.shipment;
   const wanted = subtract(quantitiesBySku(lines), await fulfilledUnder(client, orderId, trackingNumber));
   if (wanted.size === 0) return;
-  const calls = planFulfilments(await openLines(client, orderId, wanted, config.fulfillmentService?.name ?? null), wanted);
+  const calls = planFulfilments(
+    await openLines(client, orderId, wanted, config.fulfillmentService?.name ?? null),
+    wanted,
+  );
   // fulfillmentCreate takes the fulfillment orders of one location per call.
-  for (const call of calls) await createFulfilment(client, call, { company: carrier, number: trackingNumber });
+  for (const call of calls)
+    await createFulfilment(client, call, { company: carrier, number: trackingNumber });
 }
 
 /** Fulfillments that no longer stand do not count as sent. */
@@ -123,10 +172,16 @@ const ACCEPTED_REQUEST = new Set(['ACCEPTED', 'CANCELLATION_REQUESTED', 'CANCELL
 const UNANSWERED_REQUEST = new Set(['UNSUBMITTED', 'SUBMITTED']);
 
 /** Quantities per SKU that Shopify already has under this tracking number (none on the first try). */
-async function fulfilledUnder(client: AdminClient, orderId: string, trackingNumber: string): Promise<Map<string, number>> {
+async function fulfilledUnder(
+  client: AdminClient,
+  orderId: string,
+  trackingNumber: string,
+): Promise<Map<string, number>> {
   const { order } = await client(orderFulfillmentsQuery, { orderId, first: PAGE.fulfillments });
   if (!order) throw missingOrder(orderId);
-  const ours = order.fulfillments.filter((f) => !DEAD_FULFILLMENT.has(f.status) && f.trackingInfo.some((t) => t.number === trackingNumber));
+  const ours = order.fulfillments.filter(
+    (f) => !DEAD_FULFILLMENT.has(f.status) && f.trackingInfo.some((t) => t.number === trackingNumber),
+  );
   const sent = new Map<string, number>();
   for (const fulfillment of ours) {
     const lines = await allPages((after) => fulfillmentLinePage(client, fulfillment.id, after));
@@ -156,9 +211,19 @@ export interface OpenLine {
  * `serviceLocation`: the name of Waybill's fulfillment-service location (Shopify names it after the service, and
  * location names are unique in a shop), or null when Waybill is not the shop's fulfillment service.
  */
-async function openLines(client: AdminClient, orderId: string, wanted: ReadonlyMap<string, number>, serviceLocation: string | null): Promise<OpenLine[]> {
+async function openLines(
+  client: AdminClient,
+  orderId: string,
+  wanted: ReadonlyMap<string, number>,
+  serviceLocation: string | null,
+): Promise<OpenLine[]> {
   const orders = await allPages(async (after) => {
-    const { order } = await client(fulfillmentOrdersQuery, { orderId, first: PAGE.fulfillmentOrders, after, linesFirst: PAGE.fulfillmentOrderLines });
+    const { order } = await client(fulfillmentOrdersQuery, {
+      orderId,
+      first: PAGE.fulfillmentOrders,
+      after,
+      linesFirst: PAGE.fulfillmentOrderLines,
+    });
     if (!order) throw missingOrder(orderId);
     return order.fulfillmentOrders;
   });
@@ -170,12 +235,18 @@ async function openLines(client: AdminClient, orderId: string, wanted: ReadonlyM
     if (ours && !ACCEPTED_REQUEST.has(fo.requestStatus)) {
       const lines = await allLinesOf(client, fo);
       // The merchant's request and Waybill's answer (within a minute) may come after the supplier shipped: retried.
-      if (UNANSWERED_REQUEST.has(fo.requestStatus) && lines.some((line) => line.remainingQuantity > 0 && wanted.has(skuOf(line.lineItem.sku)))) {
-        throw new Error(`fulfillment order ${fo.id} (${fo.requestStatus}) waits for the merchant's fulfillment request and for Waybill to accept it`);
+      if (
+        UNANSWERED_REQUEST.has(fo.requestStatus) &&
+        lines.some((line) => line.remainingQuantity > 0 && wanted.has(skuOf(line.lineItem.sku)))
+      ) {
+        throw new Error(
+          `fulfillment order ${fo.id} (${fo.requestStatus}) waits for the merchant's fulfillment request and for Waybill to accept it`,
+        );
       }
       continue;
     }
-    for (const line of await allLinesOf(client, fo)) if (line.remainingQuantity > 0) open.push(openLine(fo, line));
+    for (const line of await allLinesOf(client, fo))
+      if (line.remainingQuantity > 0) open.push(openLine(fo, line));
   }
   return open;
 }
@@ -184,7 +255,11 @@ async function openLines(client: AdminClient, orderId: string, wanted: ReadonlyM
 async function allLinesOf(client: AdminClient, fo: FulfillmentOrderNode): Promise<FulfillmentOrderLine[]> {
   if (!fo.lineItems.pageInfo.hasNextPage) return fo.lineItems.nodes;
   const rest = await allPages(async (after) => {
-    const { fulfillmentOrder } = await client(fulfillmentOrderLinesQuery, { fulfillmentOrderId: fo.id, first: PAGE.lines, after });
+    const { fulfillmentOrder } = await client(fulfillmentOrderLinesQuery, {
+      fulfillmentOrderId: fo.id,
+      first: PAGE.lines,
+      after,
+    });
     if (!fulfillmentOrder) throw new Error(`fulfillment order ${fo.id} disappeared while it was read`);
     return fulfillmentOrder.lineItems;
   }, fo.lineItems.pageInfo.endCursor);
@@ -209,7 +284,10 @@ interface Page<N> {
 }
 
 /** Follows a connection's cursor to its end. */
-async function allPages<N>(fetchPage: (after: string | null) => Promise<Page<N>>, startAfter: string | null = null): Promise<N[]> {
+async function allPages<N>(
+  fetchPage: (after: string | null) => Promise<Page<N>>,
+  startAfter: string | null = null,
+): Promise<N[]> {
   const nodes: N[] = [];
   let after = startAfter;
   for (;;) {
@@ -231,8 +309,14 @@ export interface FulfilmentCall {
  * into one call per location. Throws PermanentError when Shopify has less open than was shipped: someone edited
  * or fulfilled the order in Shopify, and a person has to decide what the customer is told.
  */
-export function planFulfilments(open: readonly OpenLine[], wanted: ReadonlyMap<string, number>): FulfilmentCall[] {
-  const byLocation = new Map<string, { locationName: string; byOrder: Map<string, { id: string; quantity: number }[]> }>();
+export function planFulfilments(
+  open: readonly OpenLine[],
+  wanted: ReadonlyMap<string, number>,
+): FulfilmentCall[] {
+  const byLocation = new Map<
+    string,
+    { locationName: string; byOrder: Map<string, { id: string; quantity: number }[]> }
+  >();
   for (const { line, quantity } of allocate(open, wanted)) {
     const group = byLocation.get(line.locationKey) ?? { locationName: line.locationName, byOrder: new Map() };
     byLocation.set(line.locationKey, group);
@@ -241,11 +325,17 @@ export function planFulfilments(open: readonly OpenLine[], wanted: ReadonlyMap<s
   }
   return [...byLocation.values()].map(({ locationName, byOrder }) => ({
     locationName,
-    lineItemsByFulfillmentOrder: [...byOrder].map(([fulfillmentOrderId, fulfillmentOrderLineItems]) => ({ fulfillmentOrderId, fulfillmentOrderLineItems })),
+    lineItemsByFulfillmentOrder: [...byOrder].map(([fulfillmentOrderId, fulfillmentOrderLineItems]) => ({
+      fulfillmentOrderId,
+      fulfillmentOrderLineItems,
+    })),
   }));
 }
 
-function allocate(open: readonly OpenLine[], wanted: ReadonlyMap<string, number>): { line: OpenLine; quantity: number }[] {
+function allocate(
+  open: readonly OpenLine[],
+  wanted: ReadonlyMap<string, number>,
+): { line: OpenLine; quantity: number }[] {
   const taken: { line: OpenLine; quantity: number }[] = [];
   const short: string[] = [];
   for (const [sku, quantity] of wanted) {
@@ -260,18 +350,31 @@ function allocate(open: readonly OpenLine[], wanted: ReadonlyMap<string, number>
     if (missing > 0) short.push(`${sku}: ${quantity} shipped, ${quantity - missing} open`);
   }
   if (short.length > 0) {
-    throw new PermanentError(`Shopify's fulfillment orders have less open than was shipped (${short.join('; ')}): the order was changed or fulfilled in Shopify`);
+    throw new PermanentError(
+      `Shopify's fulfillment orders have less open than was shipped (${short.join('; ')}): the order was changed or fulfilled in Shopify`,
+    );
   }
   return taken;
 }
 
-async function createFulfilment(client: AdminClient, call: FulfilmentCall, trackingInfo: FulfillmentInput['trackingInfo']): Promise<void> {
-  const fulfillment: FulfillmentInput = { lineItemsByFulfillmentOrder: call.lineItemsByFulfillmentOrder, trackingInfo, notifyCustomer: true };
+async function createFulfilment(
+  client: AdminClient,
+  call: FulfilmentCall,
+  trackingInfo: FulfillmentInput['trackingInfo'],
+): Promise<void> {
+  const fulfillment: FulfillmentInput = {
+    lineItemsByFulfillmentOrder: call.lineItemsByFulfillmentOrder,
+    trackingInfo,
+    notifyCustomer: true,
+  };
   const { fulfillmentCreate } = await client(fulfillmentCreateMutation, { fulfillment });
   // No payload and no errors is not something Shopify documents; the retry's tracking check will see what happened.
-  if (!fulfillmentCreate) throw new Error(`fulfillmentCreate from ${call.locationName} answered without a payload`);
+  if (!fulfillmentCreate)
+    throw new Error(`fulfillmentCreate from ${call.locationName} answered without a payload`);
   if (fulfillmentCreate.userErrors.length > 0) {
-    const reasons = fulfillmentCreate.userErrors.map((e) => (e.field?.length ? `${e.field.join('.')}: ${e.message}` : e.message)).join('; ');
+    const reasons = fulfillmentCreate.userErrors
+      .map((e) => (e.field?.length ? `${e.field.join('.')}: ${e.message}` : e.message))
+      .join('; ');
     throw new PermanentError(`Shopify refused the fulfillment from ${call.locationName}: ${reasons}`);
   }
 }
@@ -282,7 +385,10 @@ function quantitiesBySku(lines: readonly { sku: string; quantity: number }[]): M
   return totals;
 }
 
-function subtract(wanted: ReadonlyMap<string, number>, sent: ReadonlyMap<string, number>): Map<string, number> {
+function subtract(
+  wanted: ReadonlyMap<string, number>,
+  sent: ReadonlyMap<string, number>,
+): Map<string, number> {
   const left = new Map<string, number>();
   for (const [sku, quantity] of wanted) {
     const rest = quantity - (sent.get(sku) ?? 0);

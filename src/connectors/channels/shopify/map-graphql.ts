@@ -11,7 +11,10 @@ import { fromShopifyOrder, shopifyOrder, type MappedShopifyOrder, type ShopifyOr
 const decimal = z.string().regex(/^-?\d+(\.\d+)?$/, 'must be a decimal string');
 const pageInfo = z.object({ hasNextPage: z.boolean(), endCursor: z.string().nullable() });
 const shopMoney = z.object({ shopMoney: z.object({ amount: decimal, currencyCode: z.string() }) });
-const bothMoney = z.object({ shopMoney: z.object({ amount: decimal, currencyCode: z.string() }), presentmentMoney: z.object({ amount: decimal, currencyCode: z.string() }) });
+const bothMoney = z.object({
+  shopMoney: z.object({ amount: decimal, currencyCode: z.string() }),
+  presentmentMoney: z.object({ amount: decimal, currencyCode: z.string() }),
+});
 const taxLines = z.array(z.object({ title: z.string(), rate: z.number().nullable(), priceSet: shopMoney }));
 const discountAllocations = z.array(z.object({ allocatedAmountSet: shopMoney }));
 
@@ -54,7 +57,11 @@ export const graphqlOrder = z.object({
   dutiesIncluded: z.boolean(),
   originalTotalDutiesSet: shopMoney.nullable(),
   originalTotalAdditionalFeesSet: shopMoney.nullable(),
-  shippingLines: z.object({ nodes: z.array(z.object({ title: z.string(), originalPriceSet: shopMoney, discountAllocations, taxLines })) }),
+  shippingLines: z.object({
+    nodes: z.array(
+      z.object({ title: z.string(), originalPriceSet: shopMoney, discountAllocations, taxLines }),
+    ),
+  }),
   test: z.boolean(),
   customer: z
     .object({
@@ -104,10 +111,16 @@ export const ORDER_FIELDS = `id legacyResourceId name email createdAt updatedAt 
  * GraphQL order (with all of its line items, the first page's and any further ones) → Waybill's incoming order,
  * through the webhook's shape. A line priced in another currency than the order's would be read wrongly: refused.
  */
-export function fromGraphqlOrder(channelId: ChannelId, order: GraphqlOrder, lines: readonly GraphqlLineItem[]): MappedShopifyOrder {
+export function fromGraphqlOrder(
+  channelId: ChannelId,
+  order: GraphqlOrder,
+  lines: readonly GraphqlLineItem[],
+): MappedShopifyOrder {
   for (const line of lines) {
     if (line.originalUnitPriceSet.shopMoney.currencyCode !== order.currencyCode) {
-      throw new Error(`Shopify order ${order.legacyResourceId}: line ${line.id} is priced in ${line.originalUnitPriceSet.shopMoney.currencyCode}, the order in ${order.currencyCode}`);
+      throw new Error(
+        `Shopify order ${order.legacyResourceId}: line ${line.id} is priced in ${line.originalUnitPriceSet.shopMoney.currencyCode}, the order in ${order.currencyCode}`,
+      );
     }
   }
   // Parsed as a webhook's order is, so the same rules hold (at least one line item, positive quantities).
@@ -126,8 +139,14 @@ function asWebhookOrder(order: GraphqlOrder, lines: readonly GraphqlLineItem[]):
     taxes_included: order.taxesIncluded,
     total_price: order.totalPriceSet.shopMoney.amount,
     total_price_set: {
-      shop_money: { amount: order.totalPriceSet.shopMoney.amount, currency_code: order.totalPriceSet.shopMoney.currencyCode },
-      presentment_money: { amount: order.totalPriceSet.presentmentMoney.amount, currency_code: order.totalPriceSet.presentmentMoney.currencyCode },
+      shop_money: {
+        amount: order.totalPriceSet.shopMoney.amount,
+        currency_code: order.totalPriceSet.shopMoney.currencyCode,
+      },
+      presentment_money: {
+        amount: order.totalPriceSet.presentmentMoney.amount,
+        currency_code: order.totalPriceSet.presentmentMoney.currencyCode,
+      },
     },
     total_discounts: order.totalDiscountsSet?.shopMoney.amount ?? null,
     total_tax: order.totalTaxSet?.shopMoney.amount ?? null,
@@ -150,7 +169,12 @@ function asWebhookOrder(order: GraphqlOrder, lines: readonly GraphqlLineItem[]):
     // REST writes the GraphQL enum in lower case: PENDING ↔ pending.
     financial_status: order.displayFinancialStatus?.toLowerCase() ?? null,
     test: order.test,
-    customer: customer && { email: customer.defaultEmailAddress?.emailAddress ?? null, first_name: customer.firstName, last_name: customer.lastName, phone: customer.defaultPhoneNumber?.phoneNumber ?? null },
+    customer: customer && {
+      email: customer.defaultEmailAddress?.emailAddress ?? null,
+      first_name: customer.firstName,
+      last_name: customer.lastName,
+      phone: customer.defaultPhoneNumber?.phoneNumber ?? null,
+    },
     shipping_address: address && {
       name: address.name,
       first_name: address.firstName,

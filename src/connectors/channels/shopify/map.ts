@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import type { ChannelId, Sku } from '../../../domain/ids.ts';
-import { chargedLine, figuresOf, type FeeCharge, type LineCharges, type OrderCharges, type TaxLine } from '../../../domain/charges.ts';
+import {
+  chargedLine,
+  figuresOf,
+  type FeeCharge,
+  type LineCharges,
+  type OrderCharges,
+  type TaxLine,
+} from '../../../domain/charges.ts';
 import { unitsWorth } from '../../../domain/refund-share.ts';
 import { currency, minorUnitDigits, money, type CurrencyCode, type Money } from '../../../domain/money.ts';
 import type { IncomingOrder } from '../../../domain/order.ts';
@@ -15,8 +22,15 @@ const decimal = z.string().regex(/^-?\d+(\.\d+)?$/, 'must be a decimal string');
 /** Prices, discounts and taxes: never below zero (a negative line price would send a PO for money the shop pays out). */
 const amount = z.string().regex(/^\d+(\.\d+)?$/, 'must be a non-negative decimal string');
 const date = z.string().refine((text) => !Number.isNaN(Date.parse(text)), 'must be a date');
-const moneySetOf = z.object({ shop_money: z.object({ amount, currency_code: z.string() }), presentment_money: z.object({ amount, currency_code: z.string() }).nullish() });
-const taxLine = z.object({ price: amount, rate: z.union([z.number(), z.string()]).nullish(), title: z.string().nullish() });
+const moneySetOf = z.object({
+  shop_money: z.object({ amount, currency_code: z.string() }),
+  presentment_money: z.object({ amount, currency_code: z.string() }).nullish(),
+});
+const taxLine = z.object({
+  price: amount,
+  rate: z.union([z.number(), z.string()]).nullish(),
+  title: z.string().nullish(),
+});
 const discountAllocation = z.object({ amount });
 const address = z.object({
   name: z.string().nullish(),
@@ -70,9 +84,25 @@ export const shopifyOrder = z.object({
   duties_included: z.boolean().nullish(),
   original_total_duties_set: moneySetOf.nullish(),
   original_total_additional_fees_set: moneySetOf.nullish(),
-  customer: z.object({ email: z.string().nullish(), first_name: z.string().nullish(), last_name: z.string().nullish(), phone: z.string().nullish() }).nullish(),
+  customer: z
+    .object({
+      email: z.string().nullish(),
+      first_name: z.string().nullish(),
+      last_name: z.string().nullish(),
+      phone: z.string().nullish(),
+    })
+    .nullish(),
   shipping_address: address.nullish(),
-  shipping_lines: z.array(z.object({ title: z.string().nullish(), price: amount, discount_allocations: z.array(discountAllocation).nullish(), tax_lines: z.array(taxLine).nullish() })).nullish(),
+  shipping_lines: z
+    .array(
+      z.object({
+        title: z.string().nullish(),
+        price: amount,
+        discount_allocations: z.array(discountAllocation).nullish(),
+        tax_lines: z.array(taxLine).nullish(),
+      }),
+    )
+    .nullish(),
   line_items: z.array(shopifyLineItem).min(1),
 });
 export type ShopifyOrder = z.infer<typeof shopifyOrder>;
@@ -108,18 +138,41 @@ export function fromShopifyOrder(channelId: ChannelId, order: ShopifyOrder): Map
   const lines = order.line_items.map((l) => {
     const quantity = l.current_quantity ?? l.quantity;
     const unitPrice = minor(l.price);
-    const charged = chargedLine(money(unitPrice.amount * l.quantity, code), discountOf(l.discount_allocations, minor), taxesOf(l.tax_lines, minor), taxesIncluded);
+    const charged = chargedLine(
+      money(unitPrice.amount * l.quantity, code),
+      discountOf(l.discount_allocations, minor),
+      taxesOf(l.tax_lines, minor),
+      taxesIncluded,
+    );
     // Units removed before intake (an edit, a refund) took their share of the line's money with them.
     const charges = quantity < l.quantity ? keptShare(charged, l.quantity, quantity, taxesIncluded) : charged;
-    return { sku: (l.sku ?? '').trim() as Sku, quantity, unitPrice, channelLineId: String(l.id), title: l.title ?? undefined, requiresShipping: l.requires_shipping !== false, charges };
+    return {
+      sku: (l.sku ?? '').trim() as Sku,
+      quantity,
+      unitPrice,
+      channelLineId: String(l.id),
+      title: l.title ?? undefined,
+      requiresShipping: l.requires_shipping !== false,
+      charges,
+    };
   });
-  const shipping = (order.shipping_lines ?? []).map((s) => ({ title: s.title ?? 'Shipping', price: minor(s.price), discount: discountOf(s.discount_allocations, minor), taxes: taxesOf(s.tax_lines, minor) }));
+  const shipping = (order.shipping_lines ?? []).map((s) => ({
+    title: s.title ?? 'Shipping',
+    price: minor(s.price),
+    discount: discountOf(s.discount_allocations, minor),
+    taxes: taxesOf(s.tax_lines, minor),
+  }));
   // A tip is a line item of its own (Shopify's TipSale has one), so it is in the lines already: not a fee again.
   const parts = { taxesIncluded, shipping, fees: extraFees(order, minor) };
   const kept = lines.filter((l) => l.quantity > 0);
-  const figures = figuresOf(kept.map((l) => l.charges), parts, code);
+  const figures = figuresOf(
+    kept.map((l) => l.charges),
+    parts,
+    code,
+  );
   const reduced = order.line_items.some((l) => (l.current_quantity ?? l.quantity) < l.quantity);
-  const given = (original: string | null | undefined, current: string | null | undefined) => (reduced && current ? current : original);
+  const given = (original: string | null | undefined, current: string | null | undefined) =>
+    reduced && current ? current : original;
   const charges: OrderCharges = {
     ...parts,
     // An order without its own figures (an app's trimmed payload) is taken at the sum of its parts.
@@ -164,7 +217,8 @@ export function fromShopifyOrder(channelId: ChannelId, order: ShopifyOrder): Map
 
 function paymentOf(status: string | null | undefined): ShopifyPayment {
   // Absent: an app's order with no payment data; the shop took it as an order.
-  if (status === 'paid' || status === 'partially_refunded' || status === null || status === undefined) return 'paid';
+  if (status === 'paid' || status === 'partially_refunded' || status === null || status === undefined)
+    return 'paid';
   // Part captured, the rest only authorised: as secure as an authorisation.
   if (status === 'authorized' || status === 'partially_paid') return 'authorized';
   if (status === 'pending') return 'pending';
@@ -176,9 +230,11 @@ function paymentOf(status: string | null | undefined): ShopifyPayment {
 function extraFees(order: ShopifyOrder, minor: (text: string) => Money): FeeCharge[] {
   const fees: FeeCharge[] = [];
   const duties = order.original_total_duties_set?.shop_money.amount;
-  if (duties && !order.duties_included && minor(duties).amount) fees.push({ title: 'Duties', amount: minor(duties), taxes: [] });
+  if (duties && !order.duties_included && minor(duties).amount)
+    fees.push({ title: 'Duties', amount: minor(duties), taxes: [] });
   const additional = order.original_total_additional_fees_set?.shop_money.amount;
-  if (additional && minor(additional).amount) fees.push({ title: 'Additional fees', amount: minor(additional), taxes: [] });
+  if (additional && minor(additional).amount)
+    fees.push({ title: 'Additional fees', amount: minor(additional), taxes: [] });
   return fees;
 }
 
@@ -188,7 +244,14 @@ function pick(text: string | null | undefined, minor: (text: string) => Money): 
 
 /** The share of a line's charges its first `kept` units carry, pro rata per unit as refunds count them. */
 function keptShare(line: LineCharges, quantity: number, kept: number, taxesIncluded: boolean): LineCharges {
-  if (kept === 0) return { ...line, subtotal: money(0, line.subtotal.currency), discount: money(0, line.subtotal.currency), taxes: [], total: money(0, line.subtotal.currency) };
+  if (kept === 0)
+    return {
+      ...line,
+      subtotal: money(0, line.subtotal.currency),
+      discount: money(0, line.subtotal.currency),
+      taxes: [],
+      total: money(0, line.subtotal.currency),
+    };
   const part = (whole: Money) => money(unitsWorth(whole.amount, quantity, 0, kept), whole.currency);
   const taxes = line.taxes.map((t) => ({ ...t, amount: part(t.amount) }));
   return chargedLine(part(line.subtotal), part(line.discount), taxes, taxesIncluded);
@@ -201,14 +264,25 @@ function presentmentOf(order: ShopifyOrder): OrderCharges['presentment'] {
   return { currency: code, total: money(toMinorUnits(given.amount, code), code) };
 }
 
-function discountOf(allocations: readonly { amount: string }[] | null | undefined, minor: (text: string) => Money): Money {
-  return (allocations ?? []).map((a) => minor(a.amount)).reduce((a, b) => money(a.amount + b.amount, a.currency), minor('0'));
+function discountOf(
+  allocations: readonly { amount: string }[] | null | undefined,
+  minor: (text: string) => Money,
+): Money {
+  return (allocations ?? [])
+    .map((a) => minor(a.amount))
+    .reduce((a, b) => money(a.amount + b.amount, a.currency), minor('0'));
 }
 
-function taxesOf(lines: ShopifyOrder['line_items'][number]['tax_lines'], minor: (text: string) => Money): TaxLine[] {
-  return (lines ?? []).map((t) => ({ title: t.title ?? 'Tax', rate: t.rate === null || t.rate === undefined ? null : String(t.rate), amount: minor(t.price) }));
+function taxesOf(
+  lines: ShopifyOrder['line_items'][number]['tax_lines'],
+  minor: (text: string) => Money,
+): TaxLine[] {
+  return (lines ?? []).map((t) => ({
+    title: t.title ?? 'Tax',
+    rate: t.rate === null || t.rate === undefined ? null : String(t.rate),
+    amount: minor(t.price),
+  }));
 }
-
 
 /**
  * The part of Shopify's Refund resource (the `refunds/create` webhook payload) Waybill reads. Reference:
@@ -229,7 +303,9 @@ export const shopifyRefund = z.object({
       line_item: z.object({ id: z.number().int().nullish(), sku: z.string().nullish() }),
     }),
   ),
-  transactions: z.array(z.object({ kind: z.string(), status: z.string(), amount: decimal, currency: z.string().nullish() })),
+  transactions: z.array(
+    z.object({ kind: z.string(), status: z.string(), amount: decimal, currency: z.string().nullish() }),
+  ),
 });
 export type ShopifyRefund = z.infer<typeof shopifyRefund>;
 
@@ -240,9 +316,17 @@ export type ShopifyRefund = z.infer<typeof shopifyRefund>;
  */
 export function fromShopifyRefund(refund: ShopifyRefund): RefundMessage {
   const paid = refund.transactions.filter((t) => t.kind === 'refund' && t.status === 'success');
-  const code = currency(paid.find((t) => t.currency)?.currency ?? refund.refund_line_items.find((l) => l.subtotal_set)?.subtotal_set?.shop_money.currency_code ?? refundCurrencyMissing());
+  const code = currency(
+    paid.find((t) => t.currency)?.currency ??
+      refund.refund_line_items.find((l) => l.subtotal_set)?.subtotal_set?.shop_money.currency_code ??
+      refundCurrencyMissing(),
+  );
   const lines = refund.refund_line_items
-    .map((line) => ({ channelLineId: idOf(line.line_item_id ?? line.line_item.id), sku: (line.line_item.sku ?? '').trim(), quantity: line.quantity }))
+    .map((line) => ({
+      channelLineId: idOf(line.line_item_id ?? line.line_item.id),
+      sku: (line.line_item.sku ?? '').trim(),
+      quantity: line.quantity,
+    }))
     .filter((line) => line.quantity > 0 && (line.channelLineId || line.sku));
   const amount = paid.reduce((total, t) => total + toMinorUnits(t.amount, sameCurrency(t.currency, code)), 0);
   return {
@@ -257,12 +341,26 @@ export function fromShopifyRefund(refund: ShopifyRefund): RefundMessage {
 
 /** A ZodError like the schema's own, so that the delivery is dead-lettered naming what is missing. */
 function refundCurrencyMissing(): never {
-  throw new z.ZodError([{ code: 'custom', path: ['transactions'], message: 'no currency: neither a refund transaction nor a refunded line says which', input: undefined }]);
+  throw new z.ZodError([
+    {
+      code: 'custom',
+      path: ['transactions'],
+      message: 'no currency: neither a refund transaction nor a refunded line says which',
+      input: undefined,
+    },
+  ]);
 }
 
 function sameCurrency(given: string | null | undefined, code: CurrencyCode): CurrencyCode {
   if (given && given !== code) {
-    throw new z.ZodError([{ code: 'custom', path: ['transactions'], message: `refund transactions in both ${code} and ${given}`, input: given }]);
+    throw new z.ZodError([
+      {
+        code: 'custom',
+        path: ['transactions'],
+        message: `refund transactions in both ${code} and ${given}`,
+        input: given,
+      },
+    ]);
   }
   return code;
 }
@@ -271,7 +369,8 @@ function sameCurrency(given: string | null | undefined, code: CurrencyCode): Cur
 export function toMinorUnits(amount: string, code: CurrencyCode): number {
   const digits = minorUnitDigits(code);
   const [whole, fraction = ''] = amount.replace(/^-/, '').split('.');
-  if (fraction.replace(/0+$/, '').length > digits) throw new RangeError(`${amount} has more decimals than ${code} allows`);
+  if (fraction.replace(/0+$/, '').length > digits)
+    throw new RangeError(`${amount} has more decimals than ${code} allows`);
   const units = Number(whole) * 10 ** digits + Number(fraction.padEnd(digits, '0').slice(0, digits) || '0');
   return amount.startsWith('-') ? -units : units;
 }
@@ -292,6 +391,9 @@ export type ReleaseWhen = 'paid' | 'authorized';
 export function shopifyOrderMessage(mapped: MappedShopifyOrder, releaseWhen: ReleaseWhen): OrderMessage {
   const { incoming, sourceUpdatedAt, cancelled, payment } = mapped;
   const awaitingPayment = payment === 'pending' || (payment === 'authorized' && releaseWhen === 'paid');
-  const hold = payment === 'failed' ? `the payment is ${mapped.financialStatus} at Shopify: nothing is sent to a supplier until a person decides` : undefined;
+  const hold =
+    payment === 'failed'
+      ? `the payment is ${mapped.financialStatus} at Shopify: nothing is sent to a supplier until a person decides`
+      : undefined;
   return { kind: 'order', incoming, sourceUpdatedAt, cancelled, awaitingPayment, hold };
 }

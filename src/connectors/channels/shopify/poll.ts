@@ -3,7 +3,16 @@ import type { ChannelId } from '../../../domain/ids.ts';
 import { PermanentError } from '../../../domain/permanent-error.ts';
 import type { OrderMessage, OrderPage } from '../sales-channel.ts';
 import type { AdminClient, Operation } from './graphql.ts';
-import { fromGraphqlOrder, graphqlLineItems, graphqlOrder, LINE_FIELDS, ORDER_FIELDS, type GraphqlLineItem, type GraphqlLineItems, type GraphqlOrder } from './map-graphql.ts';
+import {
+  fromGraphqlOrder,
+  graphqlLineItems,
+  graphqlOrder,
+  LINE_FIELDS,
+  ORDER_FIELDS,
+  type GraphqlLineItem,
+  type GraphqlLineItems,
+  type GraphqlOrder,
+} from './map-graphql.ts';
 import { shopifyOrderMessage, type ReleaseWhen } from './map.ts';
 
 /**
@@ -23,7 +32,9 @@ export const POLL_PAGE = {
 
 const pageInfo = z.object({ hasNextPage: z.boolean(), endCursor: z.string().nullable() });
 
-export const ordersUpdatedSinceQuery: Operation<{ orders: { pageInfo: z.infer<typeof pageInfo>; nodes: GraphqlOrder[] } }> = {
+export const ordersUpdatedSinceQuery: Operation<{
+  orders: { pageInfo: z.infer<typeof pageInfo>; nodes: GraphqlOrder[] };
+}> = {
   name: 'WaybillOrdersUpdatedSince',
   query: `query WaybillOrdersUpdatedSince($first: Int!, $after: String, $query: String!, $linesFirst: Int!) {
   orders(first: $first, after: $after, sortKey: UPDATED_AT, query: $query) {
@@ -43,12 +54,24 @@ export const orderLineItemsQuery: Operation<{ order: { lineItems: GraphqlLineIte
 };
 
 /** One page of orders changed after `updatedAfter`; `cursor` continues the same walk. */
-export async function pollShopifyOrders(client: AdminClient, channelId: ChannelId, query: { updatedAfter: Date; cursor: string | null }, releaseWhen: ReleaseWhen): Promise<OrderPage> {
-  const variables = { first: POLL_PAGE.orders, after: query.cursor, query: `updated_at:>'${query.updatedAfter.toISOString()}'`, linesFirst: POLL_PAGE.lines };
+export async function pollShopifyOrders(
+  client: AdminClient,
+  channelId: ChannelId,
+  query: { updatedAfter: Date; cursor: string | null },
+  releaseWhen: ReleaseWhen,
+): Promise<OrderPage> {
+  const variables = {
+    first: POLL_PAGE.orders,
+    after: query.cursor,
+    query: `updated_at:>'${query.updatedAfter.toISOString()}'`,
+    linesFirst: POLL_PAGE.lines,
+  };
   const { orders } = await client(ordersUpdatedSinceQuery, variables);
   const messages: OrderMessage[] = [];
   for (const order of orders.nodes) {
-    messages.push(shopifyOrderMessage(fromGraphqlOrder(channelId, order, await allLines(client, order)), releaseWhen));
+    messages.push(
+      shopifyOrderMessage(fromGraphqlOrder(channelId, order, await allLines(client, order)), releaseWhen),
+    );
   }
   return { orders: messages, next: orders.pageInfo.hasNextPage ? orders.pageInfo.endCursor : null };
 }
@@ -58,9 +81,17 @@ async function allLines(client: AdminClient, order: GraphqlOrder): Promise<Graph
   const lines = [...order.lineItems.nodes];
   let page = order.lineItems.pageInfo;
   while (page.hasNextPage) {
-    if (!page.endCursor) throw new Error(`Shopify said order ${order.legacyResourceId} has more line items but gave no cursor`);
-    const answer = await client(orderLineItemsQuery, { orderId: order.id, first: POLL_PAGE.moreLines, after: page.endCursor });
-    if (!answer.order) throw new PermanentError(`Shopify order ${order.legacyResourceId} disappeared while its line items were read`);
+    if (!page.endCursor)
+      throw new Error(`Shopify said order ${order.legacyResourceId} has more line items but gave no cursor`);
+    const answer = await client(orderLineItemsQuery, {
+      orderId: order.id,
+      first: POLL_PAGE.moreLines,
+      after: page.endCursor,
+    });
+    if (!answer.order)
+      throw new PermanentError(
+        `Shopify order ${order.legacyResourceId} disappeared while its line items were read`,
+      );
     lines.push(...answer.order.lineItems.nodes);
     page = answer.order.lineItems.pageInfo;
   }

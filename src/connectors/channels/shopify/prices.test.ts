@@ -13,14 +13,23 @@ const TOKEN = 'shpat_0123456789abcdef0123456789ab';
 const SECRET = 'shpss_unused_secret_0001';
 
 const usd = (amount: number) => money(amount, 'USD');
-const price = (sku: string, amount: number, compareAt: number | null = null): PriceUpdate => ({ sku, price: usd(amount), compareAtPrice: compareAt === null ? null : usd(compareAt) });
+const price = (sku: string, amount: number, compareAt: number | null = null): PriceUpdate => ({
+  sku,
+  price: usd(amount),
+  compareAtPrice: compareAt === null ? null : usd(compareAt),
+});
 
 describe('shopify.pushPrices against the simulated Admin API', () => {
   let shop: ShopifySim;
   let admin: ShopifyAdmin;
 
   beforeEach(async () => {
-    shop = createShopifySim({ shopDomain: SHOP, webhookUrl: 'http://127.0.0.1:9/unused', secret: SECRET, seed: 5 });
+    shop = createShopifySim({
+      shopDomain: SHOP,
+      webhookUrl: 'http://127.0.0.1:9/unused',
+      secret: SECRET,
+      seed: 5,
+    });
     admin = await shop.startAdmin({ accessToken: TOKEN, restoreRate: 1_000 });
   });
   afterEach(async () => {
@@ -28,14 +37,25 @@ describe('shopify.pushPrices against the simulated Admin API', () => {
   });
 
   function channel(adapter = createShopifyAdapter()): SalesChannel {
-    return adapter.open(TEST_CHANNEL, { shopDomain: SHOP, adminUrl: admin.url }, { webhookSecret: SECRET, accessToken: TOKEN });
+    return adapter.open(
+      TEST_CHANNEL,
+      { shopDomain: SHOP, adminUrl: admin.url },
+      { webhookSecret: SECRET, accessToken: TOKEN },
+    );
   }
 
   function push(sales: SalesChannel, prices: PriceUpdate[]) {
-    return sales.pushPrices!(prices, { signal: AbortSignal.timeout(10_000), now: new Date(), batchKey: 'prices:1' });
+    return sales.pushPrices!(prices, {
+      signal: AbortSignal.timeout(10_000),
+      now: new Date(),
+      batchKey: 'prices:1',
+    });
   }
 
-  const updates = () => admin.priceUpdates().map((u) => [u.productId, u.variants.map((v) => `${v.sku} ${v.price} ${v.compareAtPrice}`)]);
+  const updates = () =>
+    admin
+      .priceUpdates()
+      .map((u) => [u.productId, u.variants.map((v) => `${v.sku} ${v.price} ${v.compareAtPrice}`)]);
 
   it('two syncs of the same prices at once (start-up and a setup change) send them once', async () => {
     shop.addVariant({ sku: 'TEE-RED', productId: 1, price: '20.00' });
@@ -56,7 +76,11 @@ describe('shopify.pushPrices against the simulated Admin API', () => {
     const mug = shop.addVariant({ sku: 'MUG', productId: 2, price: '9.00' });
     const sales = channel();
     expect(sales.maxPriceBatch).toBe(250);
-    const outcome = await push(sales, [price('TEE-RED', 1800, 2500), price('MUG', 1250), price('TEE-BLUE', 2200)]);
+    const outcome = await push(sales, [
+      price('TEE-RED', 1800, 2500),
+      price('MUG', 1250),
+      price('TEE-BLUE', 2200),
+    ]);
     expect(outcome).toEqual({ skipped: [] });
     expect(['TEE-RED', 'TEE-BLUE', 'MUG'].map((sku) => admin.variantPrices(sku))).toEqual([
       { price: '18.00', compareAtPrice: '25.00' },
@@ -84,7 +108,11 @@ describe('shopify.pushPrices against the simulated Admin API', () => {
   it('finds the variants stock already looked up, and stock those prices found', async () => {
     shop.addVariant({ sku: 'MUG', price: '9.00', available: 1 });
     const sales = channel();
-    await sales.pushStock!([{ sku: 'MUG', available: 4 }], { signal: AbortSignal.timeout(10_000), now: new Date(), batchKey: 'stock:1' });
+    await sales.pushStock!([{ sku: 'MUG', available: 4 }], {
+      signal: AbortSignal.timeout(10_000),
+      now: new Date(),
+      batchKey: 'stock:1',
+    });
     await push(sales, [price('MUG', 1100)]);
     expect(admin.variantPrices('MUG').price).toBe('11.00');
     expect(admin.calls.filter((c) => c.operationName === 'WaybillVariantsBySku')).toHaveLength(1);
@@ -118,14 +146,19 @@ describe('shopify.pushPrices against the simulated Admin API', () => {
     shop.setVariantSku(tee.id, 'TEE-OLD');
     const outcome = await push(channel(adapter), [price('MUG', 1100), price('TEE', 2200)]);
     expect(outcome).toEqual({ skipped: [{ sku: 'TEE', reason: 'Shopify has no variant with this SKU' }] });
-    expect([admin.variantPrices('MUG').price, admin.variantPrices('TEE-OLD').price]).toEqual(['11.00', '21.00']);
+    expect([admin.variantPrices('MUG').price, admin.variantPrices('TEE-OLD').price]).toEqual([
+      '11.00',
+      '21.00',
+    ]);
   });
 
   it('skips a variant Shopify refuses and sets the others; a refusal of the whole call is permanent', async () => {
     shop.addVariant({ sku: 'MUG', productId: 3, price: '9.00' });
     shop.addVariant({ sku: 'CUP', productId: 3, price: '9.00' });
     const outcome = await push(channel(), [price('MUG', -100), price('CUP', 700)]);
-    expect(outcome).toEqual({ skipped: [{ sku: 'MUG', reason: expect.stringMatching(/^Shopify refused its price: /) }] });
+    expect(outcome).toEqual({
+      skipped: [{ sku: 'MUG', reason: expect.stringMatching(/^Shopify refused its price: /) }],
+    });
     expect([admin.variantPrices('MUG').price, admin.variantPrices('CUP').price]).toEqual(['9.00', '7.00']);
     admin.fault('WaybillVariantPricesSet', { kind: 'user-error', message: 'Product is being edited.' });
     const error = await push(channel(), [price('CUP', 800)]).catch((e: unknown) => e);

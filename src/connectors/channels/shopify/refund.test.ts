@@ -1,6 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ZodError } from 'zod';
-import { createShopifySim, type ShopifyAdmin, type ShopifyOrder, type ShopifyOrderItem, type ShopifySim } from '../../../../sim/shopify.ts';
+import {
+  createShopifySim,
+  type ShopifyAdmin,
+  type ShopifyOrder,
+  type ShopifyOrderItem,
+  type ShopifySim,
+} from '../../../../sim/shopify.ts';
 import type { ChannelId } from '../../../domain/ids.ts';
 import { money } from '../../../domain/money.ts';
 import { PermanentError } from '../../../domain/permanent-error.ts';
@@ -9,7 +15,8 @@ import { createShopifyAdapter, shopify } from './index.ts';
 import { idempotencyKey } from './graphql.ts';
 
 const TEST_CHANNEL = 'test-channel' as ChannelId;
-const readRefund = (payload: unknown) => shopify.webhook!.interpret(CHANNEL, 'refunds/create', payload, { shopDomain: SHOP });
+const readRefund = (payload: unknown) =>
+  shopify.webhook!.interpret(CHANNEL, 'refunds/create', payload, { shopDomain: SHOP });
 
 const SHOP = 'demo-shop.myshopify.com';
 const TOKEN = 'shpat_0123456789abcdef0123456789ab';
@@ -29,7 +36,12 @@ describe('shopify.refund against the simulated Admin API', () => {
   let admin: ShopifyAdmin;
 
   beforeEach(async () => {
-    shop = createShopifySim({ shopDomain: SHOP, webhookUrl: 'http://127.0.0.1:9/unused', secret: SECRET, seed: 8 });
+    shop = createShopifySim({
+      shopDomain: SHOP,
+      webhookUrl: 'http://127.0.0.1:9/unused',
+      secret: SECRET,
+      seed: 8,
+    });
     admin = await shop.startAdmin({ accessToken: TOKEN, restoreRate: 1_000 });
   });
   afterEach(async () => {
@@ -38,7 +50,11 @@ describe('shopify.refund against the simulated Admin API', () => {
 
   function channel(): SalesChannel {
     const adapter = createShopifyAdapter();
-    return adapter.open(TEST_CHANNEL, { shopDomain: SHOP, adminUrl: admin.url }, { webhookSecret: SECRET, accessToken: TOKEN });
+    return adapter.open(
+      TEST_CHANNEL,
+      { shopDomain: SHOP, adminUrl: admin.url },
+      { webhookSecret: SECRET, accessToken: TOKEN },
+    );
   }
 
   function placed(quantities = [2, 1]): ShopifyOrder {
@@ -47,14 +63,33 @@ describe('shopify.refund against the simulated Admin API', () => {
     return order;
   }
 
-  function notice(order: ShopifyOrder, lines: { sku: string; quantity: number }[], refundId = 'rf_01_stock'): RefundNotice {
+  function notice(
+    order: ShopifyOrder,
+    lines: { sku: string; quantity: number }[],
+    refundId = 'rf_01_stock',
+  ): RefundNotice {
     const priced = lines.map((l, i) => {
       const unit = money(l.sku === 'MUG-BLUE' ? 1299 : 2500, 'USD');
-      const share = { net: money(unit.amount * l.quantity, 'USD'), taxes: [], total: money(unit.amount * l.quantity, 'USD') };
+      const share = {
+        net: money(unit.amount * l.quantity, 'USD'),
+        taxes: [],
+        total: money(unit.amount * l.quantity, 'USD'),
+      };
       return { ...l, lineNumber: i + 1, channelLineId: null, share };
     });
-    const amount = money(priced.reduce((sum, l) => sum + l.share.total.amount, 0), 'USD');
-    return { refundId, orderId: 'ord_01', externalId: String(order.id), reason: 'Out of stock: MUG-BLUE.', lines: priced, amount, notifyCustomer: true };
+    const amount = money(
+      priced.reduce((sum, l) => sum + l.share.total.amount, 0),
+      'USD',
+    );
+    return {
+      refundId,
+      orderId: 'ord_01',
+      externalId: String(order.id),
+      reason: 'Out of stock: MUG-BLUE.',
+      lines: priced,
+      amount,
+      notifyCustomer: true,
+    };
   }
 
   function refund(n: RefundNotice) {
@@ -84,7 +119,10 @@ describe('shopify.refund against the simulated Admin API', () => {
     const order = shop.makeOrder(1, ITEMS, [2, 1]);
     const tee = order.line_items[1]!;
     // Shopify's line now says TEE-RED-M-2026 (the product was renamed); Waybill's still says TEE-RED-M.
-    shop.recordOrder({ ...order, line_items: order.line_items.map((l) => (l.id === tee.id ? { ...l, sku: 'TEE-RED-M-2026' } : l)) });
+    shop.recordOrder({
+      ...order,
+      line_items: order.line_items.map((l) => (l.id === tee.id ? { ...l, sku: 'TEE-RED-M-2026' } : l)),
+    });
     const bySku = notice(order, [{ sku: 'TEE-RED-M', quantity: 1 }]);
     await expect(refund(bySku)).rejects.toThrow(/fewer units left to refund/);
     const byId = notice(order, [{ sku: 'TEE-RED-M', quantity: 1 }]);
@@ -105,7 +143,10 @@ describe('shopify.refund against the simulated Admin API', () => {
     expect(admin.refunds(order.id)).toHaveLength(1);
     expect(creates().map((c) => c.outcome)).toEqual(['lost']);
     await refund(notice(order, [{ sku: 'MUG-BLUE', quantity: 2 }], 'rf_01_other'));
-    expect(admin.refunds(order.id).map((r) => r.note)).toEqual(['Out of stock: MUG-BLUE. [waybill rf_01_stock]', 'Out of stock: MUG-BLUE. [waybill rf_01_other]']);
+    expect(admin.refunds(order.id).map((r) => r.note)).toEqual([
+      'Out of stock: MUG-BLUE. [waybill rf_01_stock]',
+      'Out of stock: MUG-BLUE. [waybill rf_01_other]',
+    ]);
   });
 
   it('two runs of the same refund at once both find no refund yet; the idempotency key has Shopify make it once', async () => {
@@ -122,19 +163,31 @@ describe('shopify.refund against the simulated Admin API', () => {
   it('refuses for good, naming the SKU and the numbers, more units than Shopify has left to refund', async () => {
     const order = placed([2, 1]);
     await shop.refundInAdmin(order.id, [{ sku: 'MUG-BLUE', quantity: 1 }]);
-    const error = await refund(notice(order, [{ sku: 'MUG-BLUE', quantity: 2 }, { sku: 'GONE', quantity: 1 }])).catch((e: unknown) => e);
+    const error = await refund(
+      notice(order, [
+        { sku: 'MUG-BLUE', quantity: 2 },
+        { sku: 'GONE', quantity: 1 },
+      ]),
+    ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PermanentError);
-    expect((error as Error).message).toContain('MUG-BLUE: 2 to refund, 1 refundable; GONE: 1 to refund, 0 refundable');
+    expect((error as Error).message).toContain(
+      'MUG-BLUE: 2 to refund, 1 refundable; GONE: 1 to refund, 0 refundable',
+    );
     expect(creates()).toHaveLength(0);
   });
 
-  it('turns Shopify\'s user errors into a PermanentError; an unknown order is permanent too', async () => {
+  it("turns Shopify's user errors into a PermanentError; an unknown order is permanent too", async () => {
     const order = placed();
-    admin.fault('WaybillRefundCreate', { kind: 'user-error', message: 'Refund amount exceeds the refundable amount.' });
+    admin.fault('WaybillRefundCreate', {
+      kind: 'user-error',
+      message: 'Refund amount exceeds the refundable amount.',
+    });
     const refused = await refund(notice(order, [{ sku: 'MUG-BLUE', quantity: 1 }])).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(PermanentError);
     expect((refused as Error).message).toContain('Refund amount exceeds the refundable amount.');
-    await expect(refund({ ...notice(order, [{ sku: 'MUG-BLUE', quantity: 1 }]), externalId: '123' })).rejects.toThrow(/no order gid:\/\/shopify\/Order\/123/);
+    await expect(
+      refund({ ...notice(order, [{ sku: 'MUG-BLUE', quantity: 1 }]), externalId: '123' }),
+    ).rejects.toThrow(/no order gid:\/\/shopify\/Order\/123/);
   });
 
   it('waits out throttling within the refund', async () => {
@@ -148,10 +201,18 @@ describe('shopify.refund against the simulated Admin API', () => {
 
 describe('shopify refunds/create webhooks', () => {
   it('reads a refund made in Shopify: SKUs and quantities, the money that went back, in minor units', async () => {
-    const shop = createShopifySim({ shopDomain: SHOP, webhookUrl: 'http://127.0.0.1:9/unused', secret: SECRET, seed: 9 });
+    const shop = createShopifySim({
+      shopDomain: SHOP,
+      webhookUrl: 'http://127.0.0.1:9/unused',
+      secret: SECRET,
+      seed: 9,
+    });
     const order = shop.makeOrder(2, [...ITEMS, { sku: null, variantId: 13, price: '1.00' }], [2, 1, 1]);
     shop.recordOrder(order);
-    const { payload } = await shop.refundInAdmin(order.id, [{ sku: 'MUG-BLUE', quantity: 2 }, { sku: 'TEE-RED-M', quantity: 1 }]);
+    const { payload } = await shop.refundInAdmin(order.id, [
+      { sku: 'MUG-BLUE', quantity: 2 },
+      { sku: 'TEE-RED-M', quantity: 1 },
+    ]);
     const sent = payload as { id: number; created_at: string; transactions: { amount: string }[] };
     const message = readRefund(payload);
     expect(message).toEqual({
@@ -172,19 +233,29 @@ describe('shopify refunds/create webhooks', () => {
     order_id: 450789469,
     created_at: '2025-11-03T10:12:00-05:00',
     refund_line_items: [
-      { quantity: 1, line_item: { sku: 'MUG-BLUE' }, subtotal_set: { shop_money: { amount: '12.99', currency_code: 'EUR' } } },
+      {
+        quantity: 1,
+        line_item: { sku: 'MUG-BLUE' },
+        subtotal_set: { shop_money: { amount: '12.99', currency_code: 'EUR' } },
+      },
       { quantity: 1, line_item: { sku: null } },
     ],
     transactions,
   });
 
   it('counts only successful refund transactions; without any, the amount is zero in the shop currency', () => {
-    const message = readRefund(refundJson([
-      { kind: 'refund', status: 'success', amount: '10.00', currency: 'EUR' },
-      { kind: 'refund', status: 'failure', amount: '10.00', currency: 'EUR' },
-      { kind: 'refund', status: 'success', amount: '2.99', currency: 'EUR' },
-    ]));
-    expect(message).toMatchObject({ kind: 'refund', lines: [{ sku: 'MUG-BLUE', quantity: 1 }], amount: money(1299, 'EUR') });
+    const message = readRefund(
+      refundJson([
+        { kind: 'refund', status: 'success', amount: '10.00', currency: 'EUR' },
+        { kind: 'refund', status: 'failure', amount: '10.00', currency: 'EUR' },
+        { kind: 'refund', status: 'success', amount: '2.99', currency: 'EUR' },
+      ]),
+    );
+    expect(message).toMatchObject({
+      kind: 'refund',
+      lines: [{ sku: 'MUG-BLUE', quantity: 1 }],
+      amount: money(1299, 'EUR'),
+    });
     const itemsOnly = readRefund(refundJson([]));
     expect(itemsOnly).toMatchObject({ amount: money(0, 'EUR') });
   });
@@ -219,7 +290,11 @@ describe('shopify.webhookHealth against the simulated Admin API', () => {
   });
 
   function health(deliveryUrl = HUB) {
-    const sales = shopify.open(TEST_CHANNEL, { shopDomain: SHOP, adminUrl: admin.url }, { webhookSecret: SECRET, accessToken: TOKEN });
+    const sales = shopify.open(
+      TEST_CHANNEL,
+      { shopDomain: SHOP, adminUrl: admin.url },
+      { webhookSecret: SECRET, accessToken: TOKEN },
+    );
     return sales.webhookHealth!({ signal: AbortSignal.timeout(10_000), now: new Date(), deliveryUrl });
   }
 
@@ -243,7 +318,8 @@ describe('shopify.webhookHealth against the simulated Admin API', () => {
   });
 
   it('follows pages of subscriptions', async () => {
-    for (let i = 0; i < 120; i++) shop.addWebhookSubscription('ORDERS_CREATE', `https://other-${i}.example/hook`);
+    for (let i = 0; i < 120; i++)
+      shop.addWebhookSubscription('ORDERS_CREATE', `https://other-${i}.example/hook`);
     shop.deleteWebhookSubscription('REFUNDS_CREATE');
     shop.addWebhookSubscription('REFUNDS_CREATE', HUB);
     expect((await health()).every((h) => h.status === 'active')).toBe(true);

@@ -17,7 +17,12 @@ describe('shopify.pushStock against the simulated Admin API', () => {
   let admin: ShopifyAdmin;
 
   beforeEach(async () => {
-    shop = createShopifySim({ shopDomain: SHOP, webhookUrl: 'http://127.0.0.1:9/unused', secret: SECRET, seed: 4 });
+    shop = createShopifySim({
+      shopDomain: SHOP,
+      webhookUrl: 'http://127.0.0.1:9/unused',
+      secret: SECRET,
+      seed: 4,
+    });
     admin = await shop.startAdmin({ accessToken: TOKEN, restoreRate: 1_000 });
   });
   afterEach(async () => {
@@ -26,7 +31,11 @@ describe('shopify.pushStock against the simulated Admin API', () => {
 
   /** A channel of a fresh adapter (nothing remembered), or of the given one. */
   function channel(config: { locationId?: string } = {}, adapter = createShopifyAdapter()): SalesChannel {
-    return adapter.open(TEST_CHANNEL, { shopDomain: SHOP, adminUrl: admin.url, ...config }, { webhookSecret: SECRET, accessToken: TOKEN });
+    return adapter.open(
+      TEST_CHANNEL,
+      { shopDomain: SHOP, adminUrl: admin.url, ...config },
+      { webhookSecret: SECRET, accessToken: TOKEN },
+    );
   }
 
   function push(sales: SalesChannel, levels: StockUpdate[], batchKey = 'shop:0:0', now = new Date()) {
@@ -41,7 +50,16 @@ describe('shopify.pushStock against the simulated Admin API', () => {
     shop.addVariant({ sku: 'LAMP "OAK" 1:2', available: 9 });
     const sales = channel();
     expect(sales.maxStockBatch).toBe(250);
-    expect(await push(sales, [{ sku: 'MUG-BLUE', available: 7 }, { sku: 'LAMP "OAK" 1:2', available: 0 }], 'shop:1700000000000:0')).toEqual({ skipped: [] });
+    expect(
+      await push(
+        sales,
+        [
+          { sku: 'MUG-BLUE', available: 7 },
+          { sku: 'LAMP "OAK" 1:2', available: 0 },
+        ],
+        'shop:1700000000000:0',
+      ),
+    ).toEqual({ skipped: [] });
     expect([admin.available('MUG-BLUE'), admin.available('LAMP "OAK" 1:2')]).toEqual([7, 0]);
     expect(sets()).toMatchObject([
       {
@@ -63,11 +81,16 @@ describe('shopify.pushStock against the simulated Admin API', () => {
     const keys = () => named('WaybillInventorySet').map((c) => c.variables.idempotencyKey);
     // Lost on the way back: the job's retry reads the quantity Shopify did set, and sends nothing more.
     admin.fault('WaybillInventorySet', { kind: 'lose-answer' });
-    await expect(push(channel(), [{ sku: 'MUG-BLUE', available: 7 }], 'shop:1:0')).rejects.toThrow(/no answer/);
+    await expect(push(channel(), [{ sku: 'MUG-BLUE', available: 7 }], 'shop:1:0')).rejects.toThrow(
+      /no answer/,
+    );
     expect(await push(channel(), [{ sku: 'MUG-BLUE', available: 7 }], 'shop:1:0')).toEqual({ skipped: [] });
     expect([admin.available('MUG-BLUE'), keys().length]).toEqual([7, 1]);
     // Another batch, or the same batch from another state: other keys; the same request: the same key.
-    for (const [from, batch] of [[3, 'shop:2:0'], [4, 'shop:2:0']] as const) {
+    for (const [from, batch] of [
+      [3, 'shop:2:0'],
+      [4, 'shop:2:0'],
+    ] as const) {
       shop.setAvailable('MUG-BLUE', from);
       await push(channel(), [{ sku: 'MUG-BLUE', available: 7 }], batch);
     }
@@ -88,15 +111,28 @@ describe('shopify.pushStock against the simulated Admin API', () => {
     expect(sets()).toHaveLength(1);
     await push(channel({}, adapter), [{ sku: 'MUG-BLUE', available: 4 }]);
     expect(admin.available('MUG-BLUE')).toBe(4);
-    expect([named('WaybillStockLocation').length, named('WaybillVariantsBySku').length, named('WaybillInventorySet').length]).toEqual([3, 1, 2]);
+    expect([
+      named('WaybillStockLocation').length,
+      named('WaybillVariantsBySku').length,
+      named('WaybillInventorySet').length,
+    ]).toEqual([3, 1, 2]);
   });
 
   it('a quantity changed on Shopify between the read and the write is refused as stale, read again and set', async () => {
     shop.addVariant({ sku: 'MUG-BLUE', available: 3 });
     shop.addVariant({ sku: 'TEE-RED-M', available: 2 });
     admin.before('WaybillInventorySet', () => shop.setAvailable('MUG-BLUE', 11));
-    await push(channel(), [{ sku: 'MUG-BLUE', available: 6 }, { sku: 'TEE-RED-M', available: 1 }]);
-    expect(sets().map((s) => [s.outcome, s.userErrors.map((e) => e.code), s.quantities.map((q) => `${q.sku} ${q.changeFromQuantity}→${q.quantity}`)])).toEqual([
+    await push(channel(), [
+      { sku: 'MUG-BLUE', available: 6 },
+      { sku: 'TEE-RED-M', available: 1 },
+    ]);
+    expect(
+      sets().map((s) => [
+        s.outcome,
+        s.userErrors.map((e) => e.code),
+        s.quantities.map((q) => `${q.sku} ${q.changeFromQuantity}→${q.quantity}`),
+      ]),
+    ).toEqual([
       ['refused', ['CHANGE_FROM_QUANTITY_STALE'], ['MUG-BLUE 3→6', 'TEE-RED-M 2→1']],
       ['applied', [], ['MUG-BLUE 11→6', 'TEE-RED-M 2→1']],
     ]);
@@ -121,7 +157,10 @@ describe('shopify.pushStock against the simulated Admin API', () => {
     shop.addVariant({ sku: 'TWIN', available: 1 });
     shop.addVariant({ sku: 'ELSEWHERE', locations: ['West warehouse'] });
     shop.addVariant({ sku: 'mug-blue-xl', available: 1 });
-    const outcome = await push(channel(), ['GHOST', 'TWIN', 'ELSEWHERE', 'MUG-BLUE', 'MUG-BLUE-XL'].map((sku) => ({ sku, available: 5 })));
+    const outcome = await push(
+      channel(),
+      ['GHOST', 'TWIN', 'ELSEWHERE', 'MUG-BLUE', 'MUG-BLUE-XL'].map((sku) => ({ sku, available: 5 })),
+    );
     expect(outcome).toEqual({
       skipped: [
         { sku: 'GHOST', reason: 'Shopify has no variant with this SKU' },
@@ -140,17 +179,26 @@ describe('shopify.pushStock against the simulated Admin API', () => {
     const adapter = createShopifyAdapter();
     const at = (minutes: number) => new Date(Date.UTC(2026, 11, 2, 8, minutes));
     const searches = () => named('WaybillVariantsBySku').length;
-    const levels = [{ sku: 'MUG-BLUE', available: 4 }, { sku: 'GHOST', available: 2 }];
-    expect(await push(channel({}, adapter), levels, 'shop:1:0', at(0))).toEqual({ skipped: [{ sku: 'GHOST', reason: 'Shopify has no variant with this SKU' }] });
+    const levels = [
+      { sku: 'MUG-BLUE', available: 4 },
+      { sku: 'GHOST', available: 2 },
+    ];
+    expect(await push(channel({}, adapter), levels, 'shop:1:0', at(0))).toEqual({
+      skipped: [{ sku: 'GHOST', reason: 'Shopify has no variant with this SKU' }],
+    });
     expect(searches()).toBe(1);
     // A second later, and three minutes later: still skipped, with its reason, and not searched for.
     for (const minute of [0, 3]) {
-      expect(await push(channel({}, adapter), [{ sku: 'GHOST', available: 1 }], `shop:${minute}:1`, at(minute))).toEqual({ skipped: [{ sku: 'GHOST', reason: 'Shopify has no variant with this SKU' }] });
+      expect(
+        await push(channel({}, adapter), [{ sku: 'GHOST', available: 1 }], `shop:${minute}:1`, at(minute)),
+      ).toEqual({ skipped: [{ sku: 'GHOST', reason: 'Shopify has no variant with this SKU' }] });
     }
     expect(searches()).toBe(1);
     // The merchant adds it; once the memory runs out it is searched again, found and set.
     shop.addVariant({ sku: 'GHOST', available: 0 });
-    expect(await push(channel({}, adapter), [{ sku: 'GHOST', available: 1 }], 'shop:5:0', at(5))).toEqual({ skipped: [] });
+    expect(await push(channel({}, adapter), [{ sku: 'GHOST', available: 1 }], 'shop:5:0', at(5))).toEqual({
+      skipped: [],
+    });
     expect([searches(), admin.available('GHOST')]).toEqual([2, 1]);
   });
 
@@ -158,9 +206,14 @@ describe('shopify.pushStock against the simulated Admin API', () => {
     shop.addVariant({ sku: 'MUG-BLUE', locations: ['East warehouse', 'West warehouse'], available: 2 });
     const west = shop.locationId('West warehouse');
     await push(channel({ locationId: west }), [{ sku: 'MUG-BLUE', available: 9 }]);
-    expect([admin.available('MUG-BLUE', 'East warehouse'), admin.available('MUG-BLUE', 'West warehouse')]).toEqual([2, 9]);
+    expect([
+      admin.available('MUG-BLUE', 'East warehouse'),
+      admin.available('MUG-BLUE', 'West warehouse'),
+    ]).toEqual([2, 9]);
     expect(sets().map((s) => s.quantities[0]?.locationId)).toEqual([west]);
-    const gone = await push(channel({ locationId: 'gid://shopify/Location/1' }), [{ sku: 'MUG-BLUE', available: 1 }]).catch((e: unknown) => e);
+    const gone = await push(channel({ locationId: 'gid://shopify/Location/1' }), [
+      { sku: 'MUG-BLUE', available: 1 },
+    ]).catch((e: unknown) => e);
     expect(gone).toBeInstanceOf(PermanentError);
     expect((gone as Error).message).toContain('Shopify has no location gid://shopify/Location/1');
   });
@@ -169,12 +222,20 @@ describe('shopify.pushStock against the simulated Admin API', () => {
     const adapter = createShopifyAdapter();
     const old = shop.addVariant({ sku: 'MUG-BLUE', available: 1 });
     const tee = shop.addVariant({ sku: 'TEE-RED-M', available: 1 });
-    await push(channel({}, adapter), [{ sku: 'MUG-BLUE', available: 2 }, { sku: 'TEE-RED-M', available: 2 }]);
+    await push(channel({}, adapter), [
+      { sku: 'MUG-BLUE', available: 2 },
+      { sku: 'TEE-RED-M', available: 2 },
+    ]);
     shop.deleteVariant(old.id);
     shop.addVariant({ sku: 'MUG-BLUE', available: 0 });
     shop.setVariantSku(tee.id, 'TEE-RED-L');
-    const outcome = await push(channel({}, adapter), [{ sku: 'MUG-BLUE', available: 3 }, { sku: 'TEE-RED-M', available: 3 }]);
-    expect(outcome).toEqual({ skipped: [{ sku: 'TEE-RED-M', reason: 'Shopify has no variant with this SKU' }] });
+    const outcome = await push(channel({}, adapter), [
+      { sku: 'MUG-BLUE', available: 3 },
+      { sku: 'TEE-RED-M', available: 3 },
+    ]);
+    expect(outcome).toEqual({
+      skipped: [{ sku: 'TEE-RED-M', reason: 'Shopify has no variant with this SKU' }],
+    });
     expect([admin.available('MUG-BLUE'), admin.available('TEE-RED-L')]).toEqual([3, 2]);
   });
 

@@ -20,7 +20,9 @@ describe('throttleWaitMs', () => {
   });
 
   it('reads extensions.cost from an answer body, and nothing from a body without one', () => {
-    expect(costOf({ errors: [{ message: 'Throttled' }], extensions: { cost: cost(70, 66, 50) } })).toEqual(cost(70, 66, 50));
+    expect(costOf({ errors: [{ message: 'Throttled' }], extensions: { cost: cost(70, 66, 50) } })).toEqual(
+      cost(70, 66, 50),
+    );
     expect(costOf({ errors: 'nope' })).toBeUndefined();
   });
 });
@@ -47,7 +49,9 @@ describe('retryThrottled', () => {
     await expect(retryThrottled(always, policy)).rejects.toBeInstanceOf(ShopifyThrottledError);
     expect(calls).toBe(3);
     calls = 0;
-    await expect(retryThrottled(() => Promise.reject(new ShopifyThrottledError(60_000, 'long')), policy)).rejects.toThrow(/60000 ms/);
+    await expect(
+      retryThrottled(() => Promise.reject(new ShopifyThrottledError(60_000, 'long')), policy),
+    ).rejects.toThrow(/60000 ms/);
   });
 
   it('lets any other error through untouched', async () => {

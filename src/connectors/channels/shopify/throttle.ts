@@ -10,7 +10,11 @@ import { z } from 'zod';
 export const queryCost = z.object({
   requestedQueryCost: z.number(),
   actualQueryCost: z.number().nullable().optional(),
-  throttleStatus: z.object({ maximumAvailable: z.number(), currentlyAvailable: z.number(), restoreRate: z.number() }),
+  throttleStatus: z.object({
+    maximumAvailable: z.number(),
+    currentlyAvailable: z.number(),
+    restoreRate: z.number(),
+  }),
 });
 export type QueryCost = z.infer<typeof queryCost>;
 
@@ -44,7 +48,8 @@ export function throttleWaitMs(cost: QueryCost | undefined, retryAfterSeconds?: 
     const missing = Math.max(0, cost.requestedQueryCost - cost.throttleStatus.currentlyAvailable);
     return Math.ceil((missing / cost.throttleStatus.restoreRate) * 1_000) + WAIT_MARGIN_MS;
   }
-  if (retryAfterSeconds !== undefined && Number.isFinite(retryAfterSeconds) && retryAfterSeconds >= 0) return Math.ceil(retryAfterSeconds * 1_000);
+  if (retryAfterSeconds !== undefined && Number.isFinite(retryAfterSeconds) && retryAfterSeconds >= 0)
+    return Math.ceil(retryAfterSeconds * 1_000);
   return UNKNOWN_WAIT_MS;
 }
 
@@ -72,7 +77,12 @@ export async function retryThrottled<T>(call: () => Promise<T>, policy: Throttle
     try {
       return await call();
     } catch (error) {
-      if (!(error instanceof ShopifyThrottledError) || attempt >= policy.attempts || error.waitMs > policy.maxWaitMs) throw error;
+      if (
+        !(error instanceof ShopifyThrottledError) ||
+        attempt >= policy.attempts ||
+        error.waitMs > policy.maxWaitMs
+      )
+        throw error;
       await sleep(error.waitMs, undefined, { signal: policy.signal });
     }
   }

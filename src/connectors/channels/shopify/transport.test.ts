@@ -11,13 +11,27 @@ const REQUEST = { operationName: 'Test', query: 'query Test { shop { name } }', 
 
 describe('adminEndpoint', () => {
   it('is the shop domain under https, or the same path under adminUrl', () => {
-    expect(adminEndpoint(shopifyConfig.parse({ shopDomain: 'a-shop.myshopify.com' }), { webhookSecret: 'x'.repeat(16), accessToken: TOKEN }).url).toBe('https://a-shop.myshopify.com/admin/api/2026-10/graphql.json');
-    const proxied = shopifyConfig.parse({ shopDomain: 'a-shop.myshopify.com', adminUrl: 'http://127.0.0.1:8080/shopify/' });
-    expect(adminEndpoint(proxied, { webhookSecret: 'x'.repeat(16), accessToken: TOKEN }).url).toBe('http://127.0.0.1:8080/shopify/admin/api/2026-10/graphql.json');
+    expect(
+      adminEndpoint(shopifyConfig.parse({ shopDomain: 'a-shop.myshopify.com' }), {
+        webhookSecret: 'x'.repeat(16),
+        accessToken: TOKEN,
+      }).url,
+    ).toBe('https://a-shop.myshopify.com/admin/api/2026-10/graphql.json');
+    const proxied = shopifyConfig.parse({
+      shopDomain: 'a-shop.myshopify.com',
+      adminUrl: 'http://127.0.0.1:8080/shopify/',
+    });
+    expect(adminEndpoint(proxied, { webhookSecret: 'x'.repeat(16), accessToken: TOKEN }).url).toBe(
+      'http://127.0.0.1:8080/shopify/admin/api/2026-10/graphql.json',
+    );
   });
 
   it('refuses a channel without an access token, for good', () => {
-    expect(() => adminEndpoint(shopifyConfig.parse({ shopDomain: 'a-shop.myshopify.com' }), { webhookSecret: 'x'.repeat(16) })).toThrow(PermanentError);
+    expect(() =>
+      adminEndpoint(shopifyConfig.parse({ shopDomain: 'a-shop.myshopify.com' }), {
+        webhookSecret: 'x'.repeat(16),
+      }),
+    ).toThrow(PermanentError);
   });
 });
 
@@ -29,13 +43,20 @@ describe('postGraphql', () => {
   });
 
   /** Answers every request with this status, body and headers; the body may echo the token, as a careless proxy might. */
-  async function answering(status: number, body: (token: string) => string, headers: Record<string, string> = {}) {
+  async function answering(
+    status: number,
+    body: (token: string) => string,
+    headers: Record<string, string> = {},
+  ) {
     server = createServer((req, res) => {
       req.resume();
       res.writeHead(status, headers).end(body(String(req.headers['x-shopify-access-token'])));
     });
     await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
-    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql.json`, accessToken: TOKEN };
+    return {
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql.json`,
+      accessToken: TOKEN,
+    };
   }
 
   const failure = (endpoint: { url: string; accessToken: string }): Promise<Error> =>
@@ -45,7 +66,15 @@ describe('postGraphql', () => {
     );
 
   it('classifies answers: 401/403/404/402 permanent; 500/503/408 and non-JSON retryable; 429 throttled', async () => {
-    for (const [status, permanent] of [[401, true], [403, true], [404, true], [402, true], [500, false], [503, false], [408, false]] as const) {
+    for (const [status, permanent] of [
+      [401, true],
+      [403, true],
+      [404, true],
+      [402, true],
+      [500, false],
+      [503, false],
+      [408, false],
+    ] as const) {
       const error = await failure(await answering(status, () => '{"errors":"no"}'));
       expect([status, error instanceof PermanentError]).toEqual([status, permanent]);
       expect(error.message).toContain(`${status}`);

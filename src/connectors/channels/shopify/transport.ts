@@ -23,11 +23,21 @@ const REQUEST_TIMEOUT_MS = 10_000;
 const DETAIL_CHARS = 300;
 
 /** https://{shop}/admin/api/{version}/graphql.json, or the same path under the configured adminUrl. */
-export function adminEndpoint(config: ShopifyConfig, secrets: ShopifySecrets, servedVersion?: AdminEndpoint['servedVersion']): AdminEndpoint {
+export function adminEndpoint(
+  config: ShopifyConfig,
+  secrets: ShopifySecrets,
+  servedVersion?: AdminEndpoint['servedVersion'],
+): AdminEndpoint {
   if (!secrets.accessToken) {
-    throw new PermanentError(`the Shopify channel for ${config.shopDomain} has no Admin API access token (accessToken in the setup document)`);
+    throw new PermanentError(
+      `the Shopify channel for ${config.shopDomain} has no Admin API access token (accessToken in the setup document)`,
+    );
   }
-  return { url: `${adminBase(config)}/admin/api/${SHOPIFY_API_VERSION}/graphql.json`, accessToken: secrets.accessToken, ...(servedVersion && { servedVersion }) };
+  return {
+    url: `${adminBase(config)}/admin/api/${SHOPIFY_API_VERSION}/graphql.json`,
+    accessToken: secrets.accessToken,
+    ...(servedVersion && { servedVersion }),
+  };
 }
 
 /** Where the shop's Admin API answers, without the version path: https://{shop}, or the configured adminUrl. */
@@ -41,7 +51,11 @@ export function adminBase(config: Pick<ShopifyConfig, 'shopDomain' | 'adminUrl'>
  * caller; 401/403 and other 4xx (a wrong token, a missing scope, an unknown or frozen shop) → PermanentError;
  * 5xx, 408, no answer at all → a plain Error, retried with back-off. The token never appears in a message.
  */
-export async function postGraphql(endpoint: AdminEndpoint, request: GraphqlRequest, signal: AbortSignal): Promise<unknown> {
+export async function postGraphql(
+  endpoint: AdminEndpoint,
+  request: GraphqlRequest,
+  signal: AbortSignal,
+): Promise<unknown> {
   const response = await send(endpoint, request, signal);
   endpoint.servedVersion?.(response.headers.get('x-shopify-api-version'));
   const text = redact(await response.text().catch(() => ''), endpoint.accessToken);
@@ -49,23 +63,42 @@ export async function postGraphql(endpoint: AdminEndpoint, request: GraphqlReque
   if (response.status === 429) {
     const cost = costOf(tryJson(text));
     const retryAfter = Number(response.headers.get('retry-after') ?? Number.NaN);
-    throw new ShopifyThrottledError(throttleWaitMs(cost, Number.isNaN(retryAfter) ? undefined : retryAfter), `429, ${describeCost(cost)}`);
+    throw new ShopifyThrottledError(
+      throttleWaitMs(cost, Number.isNaN(retryAfter) ? undefined : retryAfter),
+      `429, ${describeCost(cost)}`,
+    );
   }
   throw answeredWith(classify(response.status, text, endpoint, request), response.status);
 }
 
-async function send(endpoint: AdminEndpoint, request: GraphqlRequest, signal: AbortSignal): Promise<Response> {
+async function send(
+  endpoint: AdminEndpoint,
+  request: GraphqlRequest,
+  signal: AbortSignal,
+): Promise<Response> {
   try {
     return await fetch(endpoint.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json', 'x-shopify-access-token': endpoint.accessToken, 'user-agent': 'Waybill/0.1' },
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json',
+        'x-shopify-access-token': endpoint.accessToken,
+        'user-agent': 'Waybill/0.1',
+      },
       body: JSON.stringify(request),
       signal: AbortSignal.any([signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]),
     });
   } catch (error) {
     // No answer: Shopify may or may not have run a mutation. The caller's idempotency check settles that on retry.
-    const reason = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
-    throw new Error(`${request.operationName}: no answer from ${hostOf(endpoint)}: ${redact(reason, endpoint.accessToken)}`);
+    const reason =
+      error instanceof Error
+        ? error.cause instanceof Error
+          ? error.cause.message
+          : error.message
+        : String(error);
+    throw new Error(
+      `${request.operationName}: no answer from ${hostOf(endpoint)}: ${redact(reason, endpoint.accessToken)}`,
+    );
   }
 }
 
@@ -73,9 +106,14 @@ function classify(status: number, text: string, endpoint: AdminEndpoint, request
   const detail = text.slice(0, DETAIL_CHARS);
   const where = `${request.operationName} at ${hostOf(endpoint)}`;
   if (status === 401 || status === 403) {
-    return new PermanentError(`${where}: Shopify refused the Admin API access token (${status}): ${detail}; check the channel's accessToken and the app's access scopes`);
+    return new PermanentError(
+      `${where}: Shopify refused the Admin API access token (${status}): ${detail}; check the channel's accessToken and the app's access scopes`,
+    );
   }
-  if (status === 404) return new PermanentError(`${where}: no Admin API there (404): check the channel's shopDomain: ${detail}`);
+  if (status === 404)
+    return new PermanentError(
+      `${where}: no Admin API there (404): check the channel's shopDomain: ${detail}`,
+    );
   if (status === 408 || status >= 500) return new Error(`${where}: Shopify answered ${status}: ${detail}`);
   // 402 (the shop is frozen for an unpaid bill), 423 (locked) and the rest: not going to change by retrying soon.
   return new PermanentError(`${where}: Shopify answered ${status}: ${detail}`);
@@ -84,7 +122,10 @@ function classify(status: number, text: string, endpoint: AdminEndpoint, request
 function parseJson(text: string, endpoint: AdminEndpoint, request: GraphqlRequest): unknown {
   const parsed = tryJson(text);
   // A 200 that is not JSON comes from something in between (a proxy, a maintenance page), not from Shopify itself.
-  if (parsed === undefined) throw new Error(`${request.operationName} at ${hostOf(endpoint)}: the answer is not JSON: ${text.slice(0, DETAIL_CHARS)}`);
+  if (parsed === undefined)
+    throw new Error(
+      `${request.operationName} at ${hostOf(endpoint)}: the answer is not JSON: ${text.slice(0, DETAIL_CHARS)}`,
+    );
   return parsed;
 }
 

@@ -52,7 +52,13 @@ export class VariantMemory {
  * The variant of each SKU: remembered, else found by searching the shop's variants by SKU (50 SKUs a search). SKUs
  * without exactly one variant are added to `skipped` and left out; one without any is not searched again for a while.
  */
-export async function knownVariants(client: AdminClient, memory: ShopMemory, skus: readonly string[], skipped: SkippedStock[], now: number): Promise<Map<string, KnownVariant>> {
+export async function knownVariants(
+  client: AdminClient,
+  memory: ShopMemory,
+  skus: readonly string[],
+  skipped: SkippedStock[],
+  now: number,
+): Promise<Map<string, KnownVariant>> {
   const found = new Map<string, KnownVariant>();
   if (memory.absent.size > MAX_ABSENT) memory.absent.clear();
   const missing = skus.filter((sku) => {
@@ -67,7 +73,8 @@ export async function knownVariants(client: AdminClient, memory: ShopMemory, sku
     const variants = await variantsWithSkus(client, batch);
     for (const sku of batch) {
       const variant = onlyVariant(sku, variants, skipped);
-      if (!variant && !variants.some((v) => skuOf(v.sku) === sku)) memory.absent.set(sku, now + ABSENT_FOR_MS);
+      if (!variant && !variants.some((v) => skuOf(v.sku) === sku))
+        memory.absent.set(sku, now + ABSENT_FOR_MS);
       if (!variant) continue;
       memory.absent.delete(sku);
       memory.variants.set(sku, variant);
@@ -78,12 +85,23 @@ export async function knownVariants(client: AdminClient, memory: ShopMemory, sku
 }
 
 /** The one variant with exactly this SKU. None, or several (Shopify does not keep SKUs unique): skipped. */
-function onlyVariant(sku: string, variants: readonly VariantNode[], skipped: SkippedStock[]): KnownVariant | undefined {
+function onlyVariant(
+  sku: string,
+  variants: readonly VariantNode[],
+  skipped: SkippedStock[],
+): KnownVariant | undefined {
   // Shopify's search ignores case and may match more than asked; Waybill's SKUs are exact.
   const matching = variants.filter((v) => skuOf(v.sku) === sku);
   const [only] = matching;
-  if (only && matching.length === 1) return { id: only.id, productId: only.product.id, inventoryItemId: only.inventoryItem.id };
-  skipped.push({ sku, reason: matching.length === 0 ? NO_VARIANT : `${matching.length} Shopify variants share this SKU, so Waybill sets none of them` });
+  if (only && matching.length === 1)
+    return { id: only.id, productId: only.product.id, inventoryItemId: only.inventoryItem.id };
+  skipped.push({
+    sku,
+    reason:
+      matching.length === 0
+        ? NO_VARIANT
+        : `${matching.length} Shopify variants share this SKU, so Waybill sets none of them`,
+  });
   return undefined;
 }
 
@@ -93,7 +111,8 @@ async function variantsWithSkus(client: AdminClient, skus: readonly string[]): P
   let after: string | null = null;
   for (;;) {
     // Typed here: `after` comes from the page before, which TypeScript cannot infer through the loop.
-    const page: VariantPage = (await client(variantsBySkuQuery, { query, first: PAGE.variants, after })).productVariants;
+    const page: VariantPage = (await client(variantsBySkuQuery, { query, first: PAGE.variants, after }))
+      .productVariants;
     variants.push(...page.nodes);
     if (!page.pageInfo.hasNextPage || !page.pageInfo.endCursor) return variants;
     after = page.pageInfo.endCursor;

@@ -22,7 +22,9 @@ const pageInfo = z.object({ hasNextPage: z.boolean(), endCursor: z.string().null
 const subscription = z.object({ id: z.string().min(1), topic: z.string(), uri: z.string() });
 type Subscription = z.infer<typeof subscription>;
 
-export const webhookSubscriptionsQuery: Operation<{ webhookSubscriptions: { pageInfo: z.infer<typeof pageInfo>; nodes: Subscription[] } }> = {
+export const webhookSubscriptionsQuery: Operation<{
+  webhookSubscriptions: { pageInfo: z.infer<typeof pageInfo>; nodes: Subscription[] };
+}> = {
   name: 'WaybillWebhookSubscriptions',
   query: `query WaybillWebhookSubscriptions($first: Int!, $after: String, $topics: [WebhookSubscriptionTopic!]) {
   webhookSubscriptions(first: $first, after: $after, topics: $topics) { pageInfo { hasNextPage endCursor } nodes { id topic uri } }
@@ -31,7 +33,10 @@ export const webhookSubscriptionsQuery: Operation<{ webhookSubscriptions: { page
 };
 
 /** One entry per topic Waybill takes, in the order of WEBHOOK_TOPICS. */
-export async function shopifyWebhookHealth(client: AdminClient, deliveryUrl: string): Promise<WebhookHealth[]> {
+export async function shopifyWebhookHealth(
+  client: AdminClient,
+  deliveryUrl: string,
+): Promise<WebhookHealth[]> {
   const subscriptions: Subscription[] = [];
   let after: string | null = null;
   for (;;) {
@@ -43,7 +48,9 @@ export async function shopifyWebhookHealth(client: AdminClient, deliveryUrl: str
   }
   return Object.entries(WEBHOOK_TOPICS).map(([topic, name]) => {
     const ours = subscriptions.find((s) => s.topic === topic && sameUrl(s.uri, deliveryUrl));
-    return ours ? { topic: name, status: 'active', id: ours.id } : { topic: name, status: 'missing', id: null };
+    return ours
+      ? { topic: name, status: 'active', id: ours.id }
+      : { topic: name, status: 'missing', id: null };
   });
 }
 

@@ -17,5 +17,7 @@ export type StorefrontSecrets = z.infer<typeof storefrontSecrets>;
 
 /** Events are signed: an address to post them to needs the key to sign them with. */
 export function checkStorefrontSetup(entry: StorefrontConfig & StorefrontSecrets): SetupProblem | null {
-  return entry.notifyUrl && !entry.notifySecret ? { field: 'notifySecret', message: 'is required with notifyUrl' } : null;
+  return entry.notifyUrl && !entry.notifySecret
+    ? { field: 'notifySecret', message: 'is required with notifyUrl' }
+    : null;
 }

@@ -28,12 +28,24 @@ export const storefront = channelKind({
     ...(config.notifyUrl &&
       secrets.notifySecret && {
         maxStockBatch: STOREFRONT_STOCK_BATCH,
-        pushStock: (levels: readonly StockUpdate[], options: { signal: AbortSignal; now: Date; batchKey: string }) =>
-          postEvent(config, secrets, toInventoryUpdated(inventoryEventId(options.batchKey, levels), levels, options.now), options),
+        pushStock: (
+          levels: readonly StockUpdate[],
+          options: { signal: AbortSignal; now: Date; batchKey: string },
+        ) =>
+          postEvent(
+            config,
+            secrets,
+            toInventoryUpdated(inventoryEventId(options.batchKey, levels), levels, options.now),
+            options,
+          ),
       }),
   }),
   test: async (config, secrets, options) => {
-    if (!config.notifyUrl || !secrets.notifySecret) return { ok: true, detail: 'no notifyUrl: the storefront only sends orders in, Waybill has nothing to reach' };
+    if (!config.notifyUrl || !secrets.notifySecret)
+      return {
+        ok: true,
+        detail: 'no notifyUrl: the storefront only sends orders in, Waybill has nothing to reach',
+      };
     try {
       await postEvent(config, secrets, toPing(options.now), options);
       return { ok: true, detail: `${config.notifyUrl} took a signed ping event` };
@@ -45,6 +57,10 @@ export const storefront = channelKind({
 
 /** A resend of the same batch is the same event; a later batch with equal numbers is a new one. */
 function inventoryEventId(batchKey: string, levels: readonly StockUpdate[]): string {
-  const digest = createHash('sha256').update(batchKey).update(JSON.stringify(levels)).digest('base64url').slice(0, 22);
+  const digest = createHash('sha256')
+    .update(batchKey)
+    .update(JSON.stringify(levels))
+    .digest('base64url')
+    .slice(0, 22);
   return `inv_${digest}`;
 }

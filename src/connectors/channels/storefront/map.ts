@@ -17,7 +17,12 @@ export function toFulfillmentCreated(notice: FulfilmentNotice) {
 
 /** Stock levels → the `inventory.updated` event (docs/wire-formats.md): one event per batch, its id stable per content. */
 export function toInventoryUpdated(id: string, levels: readonly StockUpdate[], now: Date) {
-  return { id, type: 'inventory.updated', createdAt: now.toISOString(), data: { levels: levels.map((l) => ({ sku: l.sku, available: l.available })) } };
+  return {
+    id,
+    type: 'inventory.updated',
+    createdAt: now.toISOString(),
+    data: { levels: levels.map((l) => ({ sku: l.sku, available: l.available })) },
+  };
 }
 
 /** The `ping` event of a connection test (docs/wire-formats.md): nothing to apply, a new id each time. */

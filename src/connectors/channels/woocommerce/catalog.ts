@@ -1,12 +1,20 @@
 import type { SkippedStock, StockPushOutcome } from '../sales-channel.ts';
-import { BATCH_LIMIT, batchUpdate, productsBySku, type BatchItem, type ProductFields, type ProductView } from './rest.ts';
+import {
+  BATCH_LIMIT,
+  batchUpdate,
+  productsBySku,
+  type BatchItem,
+  type ProductFields,
+  type ProductView,
+} from './rest.ts';
 import type { RestCall } from './transport.ts';
 
 /**
  * Where WooCommerce keeps a SKU: a product (`variable` when its prices live on its variations), or a variation
  * (written through its variable product).
  */
-export type Target = { kind: 'product'; id: number; variable: boolean } | { kind: 'variation'; id: number; parentId: number };
+export type Target =
+  { kind: 'product'; id: number; variable: boolean } | { kind: 'variation'; id: number; parentId: number };
 /**
  * A SKU the store did not have when asked: not asked again until `until`, so the sync (every second) does not re-ask;
  * the reconciling pass (every five minutes) asks again, and finds a product added since.
@@ -49,12 +57,19 @@ export async function writeBySku(
   refuse: (target: Target) => string | undefined = () => undefined,
 ): Promise<StockPushOutcome> {
   const catalog = catalogOf(storeKey);
-  await lookUpMissing(call, catalog, writes.map((w) => w.sku), now.getTime());
+  await lookUpMissing(
+    call,
+    catalog,
+    writes.map((w) => w.sku),
+    now.getTime(),
+  );
   const { batches, skipped } = plan(catalog, writes, refuse);
   const stale: string[] = [];
   for (const batch of batches) await send(call, catalog, batch, skipped, stale);
   if (stale.length > 0) {
-    throw new Error(`WooCommerce no longer has the products remembered for ${stale.join(', ')}; they will be looked up again`);
+    throw new Error(
+      `WooCommerce no longer has the products remembered for ${stale.join(', ')}; they will be looked up again`,
+    );
   }
   return { skipped };
 }
@@ -68,7 +83,12 @@ function catalogOf(storeKey: string): Map<string, Known> {
   return catalog;
 }
 
-async function lookUpMissing(call: RestCall, catalog: Map<string, Known>, skus: readonly string[], now: number): Promise<void> {
+async function lookUpMissing(
+  call: RestCall,
+  catalog: Map<string, Known>,
+  skus: readonly string[],
+  now: number,
+): Promise<void> {
   const missing = skus.filter((sku) => {
     const known = catalog.get(sku);
     return !known || (known.kind === 'absent' && known.until <= now);
@@ -116,7 +136,11 @@ interface Batch {
 }
 
 /** Products in /products/batch, variations in one batch per variable product; none over the batch limit. */
-function plan(catalog: ReadonlyMap<string, Known>, writes: readonly SkuWrite[], refuse: (target: Target) => string | undefined): { batches: Batch[]; skipped: SkippedStock[] } {
+function plan(
+  catalog: ReadonlyMap<string, Known>,
+  writes: readonly SkuWrite[],
+  refuse: (target: Target) => string | undefined,
+): { batches: Batch[]; skipped: SkippedStock[] } {
   const byPath = new Map<string, Batch['items']>();
   const skipped: SkippedStock[] = [];
   for (const write of writes) {
@@ -130,18 +154,31 @@ function plan(catalog: ReadonlyMap<string, Known>, writes: readonly SkuWrite[], 
       skipped.push({ sku: write.sku, reason: refused });
       continue;
     }
-    const path = known.kind === 'product' ? '/products/batch' : `/products/${known.parentId}/variations/batch`;
+    const path =
+      known.kind === 'product' ? '/products/batch' : `/products/${known.parentId}/variations/batch`;
     const items = byPath.get(path) ?? [];
     items.push({ sku: write.sku, update: { id: known.id, ...write.fields } });
     byPath.set(path, items);
   }
-  const batches = [...byPath].flatMap(([path, items]) => chunk(items, BATCH_LIMIT).map((part) => ({ path, items: part })));
+  const batches = [...byPath].flatMap(([path, items]) =>
+    chunk(items, BATCH_LIMIT).map((part) => ({ path, items: part })),
+  );
   return { batches, skipped };
 }
 
 /** A batch answers 200 whatever became of each item: an item refused is skipped, a stale id forgotten. */
-async function send(call: RestCall, catalog: Map<string, Known>, batch: Batch, skipped: SkippedStock[], stale: string[]): Promise<void> {
-  const answers = await batchUpdate(call, batch.path, batch.items.map((item) => item.update));
+async function send(
+  call: RestCall,
+  catalog: Map<string, Known>,
+  batch: Batch,
+  skipped: SkippedStock[],
+  stale: string[],
+): Promise<void> {
+  const answers = await batchUpdate(
+    call,
+    batch.path,
+    batch.items.map((item) => item.update),
+  );
   const refusals = new Map(answers.filter(isRefusal).map((a) => [a.id, a.error]));
   for (const item of batch.items) {
     const error = refusals.get(item.update.id);

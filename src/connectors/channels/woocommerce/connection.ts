@@ -16,13 +16,24 @@ const systemStatus = z.object({
  * Whether the key may write (Read/Write) shows only at the first write, which WooCommerce does not let a test make
  * without changing something.
  */
-export async function testWooCommerceConnection(call: (() => RestCall) | null): Promise<ConnectionTestResult> {
-  if (!call) return { ok: true, detail: 'no REST API keys: the store only sends orders in, Waybill calls nothing' };
+export async function testWooCommerceConnection(
+  call: (() => RestCall) | null,
+): Promise<ConnectionTestResult> {
+  if (!call)
+    return { ok: true, detail: 'no REST API keys: the store only sends orders in, Waybill calls nothing' };
   try {
     const status = systemStatus.safeParse(await call()({ method: 'GET', path: '/system_status' }));
-    if (!status.success) return { ok: false, reason: 'refused', detail: 'GET /system_status answered something that is not WooCommerce system status' };
+    if (!status.success)
+      return {
+        ok: false,
+        reason: 'refused',
+        detail: 'GET /system_status answered something that is not WooCommerce system status',
+      };
     const { environment, settings } = status.data;
-    return { ok: true, detail: `WooCommerce ${environment.version}, the store's currency ${settings.currency}` };
+    return {
+      ok: true,
+      detail: `WooCommerce ${environment.version}, the store's currency ${settings.currency}`,
+    };
   } catch (error) {
     return failedConnection(error);
   }

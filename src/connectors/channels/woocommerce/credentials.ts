@@ -40,11 +40,19 @@ export const woocommerceSecrets = z.object({
   /** The secret set on the store's order webhooks (the same on each); WooCommerce signs every delivery with it. */
   webhookSecret: z.string().min(16, 'must be at least 16 characters'),
   /** REST API key pair (WooCommerce → Settings → Advanced → REST API, Read/Write), for what Waybill sends back. */
-  consumerKey: z.string().regex(/^ck_[0-9a-f]{40}$/, 'must be a WooCommerce consumer key (ck_ and 40 hex digits)').optional(),
-  consumerSecret: z.string().regex(/^cs_[0-9a-f]{40}$/, 'must be a WooCommerce consumer secret (cs_ and 40 hex digits)').optional(),
+  consumerKey: z
+    .string()
+    .regex(/^ck_[0-9a-f]{40}$/, 'must be a WooCommerce consumer key (ck_ and 40 hex digits)')
+    .optional(),
+  consumerSecret: z
+    .string()
+    .regex(/^cs_[0-9a-f]{40}$/, 'must be a WooCommerce consumer secret (cs_ and 40 hex digits)')
+    .optional(),
 });
 export type WooCommerceSecrets = z.infer<typeof woocommerceSecrets>;
 
 export function checkWooCommerceSetup(entry: WooCommerceConfig & WooCommerceSecrets): SetupProblem | null {
-  return !entry.consumerKey !== !entry.consumerSecret ? { field: 'consumerSecret', message: 'consumerKey and consumerSecret come as a pair' } : null;
+  return !entry.consumerKey !== !entry.consumerSecret
+    ? { field: 'consumerSecret', message: 'consumerKey and consumerSecret come as a pair' }
+    : null;
 }

@@ -32,7 +32,9 @@ describe('wooDecimalToMinorUnits', () => {
 
   it('refuses what is not a decimal string, naming it', () => {
     for (const bad of ['', '1,50', '1.', '.5', '1e3', 'NaN', '12.99 USD', '+1']) {
-      expect(() => wooDecimalToMinorUnits(bad, 'USD')).toThrow(`${JSON.stringify(bad)} is not a decimal string`);
+      expect(() => wooDecimalToMinorUnits(bad, 'USD')).toThrow(
+        `${JSON.stringify(bad)} is not a decimal string`,
+      );
     }
     expect(() => wooDecimalToMinorUnits('1.00', 'XXY')).toThrow(/ISO 4217/);
   });

@@ -28,7 +28,8 @@ export function wooDecimalToMinorUnits(text: string, currencyCode: string): numb
   const dropped = fraction.slice(digits);
   // Half away from zero: the first dropped digit alone decides (5 or more rounds the magnitude up).
   const magnitude = dropped !== '' && dropped[0]! >= '5' ? kept + 1n : kept;
-  if (magnitude > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError(`${JSON.stringify(text)} is too large for ${currencyCode}`);
+  if (magnitude > BigInt(Number.MAX_SAFE_INTEGER))
+    throw new RangeError(`${JSON.stringify(text)} is too large for ${currencyCode}`);
   const units = Number(magnitude);
   return sign === '-' && units !== 0 ? -units : units;
 }

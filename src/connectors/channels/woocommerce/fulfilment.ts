@@ -11,7 +11,14 @@ import type { RestCall } from './transport.ts';
 export const TRACKING_META_PREFIX = '_waybill_tracking_';
 
 /** Statuses a shipment does not move: done already, or decided by the store (a refund is not undone by a parcel). */
-const SETTLED_STATUSES: ReadonlySet<string> = new Set(['completed', 'cancelled', 'refunded', 'failed', 'trash', 'checkout-draft']);
+const SETTLED_STATUSES: ReadonlySet<string> = new Set([
+  'completed',
+  'cancelled',
+  'refunded',
+  'failed',
+  'trash',
+  'checkout-draft',
+]);
 
 /**
  * Tells WooCommerce of one shipment: a customer note with the carrier and tracking number, the tracking in the
@@ -25,8 +32,12 @@ export async function notifyShipment(call: RestCall, notice: FulfilmentNotice): 
   const told = order.meta_data.some((entry) => entry.key === trackingKey(notice));
   const status = statusAfter(order, notice);
   if (told && !status) return;
-  if (!told && !(await hasTrackingNote(call, orderId, notice))) await addCustomerNote(call, orderId, noteText(notice));
-  await updateOrder(call, orderId, { ...(status ? { status } : {}), ...(told ? {} : { meta_data: [trackingMeta(notice)] }) });
+  if (!told && !(await hasTrackingNote(call, orderId, notice)))
+    await addCustomerNote(call, orderId, noteText(notice));
+  await updateOrder(call, orderId, {
+    ...(status ? { status } : {}),
+    ...(told ? {} : { meta_data: [trackingMeta(notice)] }),
+  });
 }
 
 /** The order id WooCommerce gave (the externalId Waybill keeps), or PermanentError for anything else. */
@@ -43,7 +54,10 @@ function trackingKey(notice: FulfilmentNotice): string {
 /** Protected (a leading underscore): hidden from the admin's custom fields, served by the REST API to plugins and to Waybill. */
 function trackingMeta(notice: FulfilmentNotice): { key: string; value: Record<string, string> } {
   const { id, carrier, trackingNumber } = notice.shipment;
-  return { key: trackingKey(notice), value: { carrier, trackingNumber, shipmentId: id, recordedAt: notice.createdAt.toISOString() } };
+  return {
+    key: trackingKey(notice),
+    value: { carrier, trackingNumber, shipmentId: id, recordedAt: notice.createdAt.toISOString() },
+  };
 }
 
 /** `completed` when this notice leaves nothing to ship and the store has not settled the order otherwise. */

@@ -1,7 +1,12 @@
 import { channelKind } from '../channel-adapter.ts';
 import type { SalesChannel } from '../sales-channel.ts';
 import { testWooCommerceConnection } from './connection.ts';
-import { checkWooCommerceSetup, woocommerceConfig, woocommerceSecrets, type WooCommerceSecrets } from './credentials.ts';
+import {
+  checkWooCommerceSetup,
+  woocommerceConfig,
+  woocommerceSecrets,
+  type WooCommerceSecrets,
+} from './credentials.ts';
 import { notifyShipment } from './fulfilment.ts';
 import { BATCH_LIMIT } from './rest.ts';
 import { pollOrderPage } from './poll.ts';
@@ -29,7 +34,8 @@ export const woocommerce = channelKind({
   check: checkWooCommerceSetup,
   create: (config, secrets, { id: channelId }) => {
     const channel: SalesChannel = {
-      notifyFulfilment: async (notice, { signal }) => notifyShipment(restClient(restEndpoint(config, secrets), signal), notice),
+      notifyFulfilment: async (notice, { signal }) =>
+        notifyShipment(restClient(restEndpoint(config, secrets), signal), notice),
     };
     // Without a key pair the store only sends orders: the stock sync leaves it alone instead of failing every second.
     if (!secrets.consumerKey || !secrets.consumerSecret) return channel;
@@ -45,12 +51,20 @@ export const woocommerce = channelKind({
         const endpoint = restEndpoint(config, secrets);
         return pushPriceLevels(restClient(endpoint, signal), storeKey(endpoint.base, secrets), prices, now);
       },
-      refund: async (notice, { signal }) => refundOrder(restApi(restEndpoint(config, secrets), signal), notice),
-      pollOrders: async (query, { signal }) => pollOrderPage(restApi(restEndpoint(config, secrets), signal), channelId, query),
-      webhookHealth: async ({ signal, deliveryUrl }) => webhookHealth(restApi(restEndpoint(config, secrets), signal), deliveryUrl),
+      refund: async (notice, { signal }) =>
+        refundOrder(restApi(restEndpoint(config, secrets), signal), notice),
+      pollOrders: async (query, { signal }) =>
+        pollOrderPage(restApi(restEndpoint(config, secrets), signal), channelId, query),
+      webhookHealth: async ({ signal, deliveryUrl }) =>
+        webhookHealth(restApi(restEndpoint(config, secrets), signal), deliveryUrl),
     };
   },
-  test: (config, secrets, { signal }) => testWooCommerceConnection(secrets.consumerKey && secrets.consumerSecret ? () => restClient(restEndpoint(config, secrets), signal) : null),
+  test: (config, secrets, { signal }) =>
+    testWooCommerceConnection(
+      secrets.consumerKey && secrets.consumerSecret
+        ? () => restClient(restEndpoint(config, secrets), signal)
+        : null,
+    ),
   webhook: woocommerceWebhook,
 });
 

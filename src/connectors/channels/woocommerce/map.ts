@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import type { ChannelId, Sku } from '../../../domain/ids.ts';
-import { chargedLine, figuresOf, type LineCharges, type OrderCharges, type TaxLine } from '../../../domain/charges.ts';
+import {
+  chargedLine,
+  figuresOf,
+  type LineCharges,
+  type OrderCharges,
+  type TaxLine,
+} from '../../../domain/charges.ts';
 import { currency, minorUnitDigits, money, type CurrencyCode, type Money } from '../../../domain/money.ts';
 import type { IncomingOrder } from '../../../domain/order.ts';
 import { wooDecimalToMinorUnits } from './decimal.ts';
@@ -32,7 +38,9 @@ const address = z.object({
 /** WooCommerce's tax lines of an item: one per tax rate id, `total` after discounts. */
 /** Fees may be negative (a fee that lowers the order, as some plugins add), and so their taxes. */
 const signedDecimal = z.string().regex(/^-?\d+(\.\d+)?$/, 'must be a decimal string');
-const itemTaxes = z.array(z.object({ id: z.number().int(), total: z.union([signedDecimal, z.literal('')]).nullish() })).nullish();
+const itemTaxes = z
+  .array(z.object({ id: z.number().int(), total: z.union([signedDecimal, z.literal('')]).nullish() }))
+  .nullish();
 
 export const wooCommerceOrder = z.object({
   id: z.number().int().positive(),
@@ -47,7 +55,9 @@ export const wooCommerceOrder = z.object({
   fee_lines: z.array(z.object({ name: text, total: signedDecimal, taxes: itemTaxes })).nullish(),
   coupon_lines: z.array(z.object({ code: text, discount: decimal.nullish() })).nullish(),
   /** The order's tax rates: each item's `taxes[].id` is one's `rate_id`. */
-  tax_lines: z.array(z.object({ rate_id: z.number().int(), label: text, rate_percent: z.number().nullish() })).nullish(),
+  tax_lines: z
+    .array(z.object({ rate_id: z.number().int(), label: text, rate_percent: z.number().nullish() }))
+    .nullish(),
   date_created_gmt: gmtDateTime,
   date_modified_gmt: gmtDateTime,
   billing: address.extend({ email: text }).nullish(),
@@ -100,7 +110,11 @@ export function fromWooCommerceOrder(channelId: ChannelId, order: WooCommerceOrd
       externalId: String(order.id),
       placedAt: new Date(asUtc(order.date_created_gmt)),
       currency: code,
-      customer: { email: billing.email ?? '', name: joinName(billing.first_name, billing.last_name), phone: present(billing.phone) },
+      customer: {
+        email: billing.email ?? '',
+        name: joinName(billing.first_name, billing.last_name),
+        phone: present(billing.phone),
+      },
       shippingAddress: {
         name: joinName(ship.first_name, ship.last_name) ?? '',
         line1: ship.address_1 ?? '',
@@ -147,20 +161,42 @@ export function unitPriceMinor(subtotal: string, quantity: number, code: Currenc
  * A line as WooCommerce charged it. Its REST figures exclude tax whether or not the shop enters prices with tax:
  * `subtotal` before discounts, `total` after, and one tax amount per tax rate id (which its refunds take).
  */
-function lineCharges(line: WooCommerceOrder['line_items'][number], code: CurrencyCode, rates: TaxRates): LineCharges {
+function lineCharges(
+  line: WooCommerceOrder['line_items'][number],
+  code: CurrencyCode,
+  rates: TaxRates,
+): LineCharges {
   const subtotal = minorOf(line.subtotal, code);
   const total = line.total === undefined ? subtotal : minorOf(line.total, code);
-  return chargedLine(subtotal, money(subtotal.amount - total.amount, code), taxesOf(line.taxes, code, rates), false);
+  return chargedLine(
+    subtotal,
+    money(subtotal.amount - total.amount, code),
+    taxesOf(line.taxes, code, rates),
+    false,
+  );
 }
 
 /** The order's other parts (shipping lines, fee lines) and WooCommerce's own figures: `total`, `discount_total`, `total_tax`. */
 function orderCharges(order: WooCommerceOrder, code: CurrencyCode): OrderCharges {
   const zero = money(0, code);
   const rates = taxRatesOf(order);
-  const shipping = (order.shipping_lines ?? []).map((s) => ({ title: s.method_title || 'Shipping', price: minorOf(s.total, code), discount: zero, taxes: taxesOf(s.taxes, code, rates) }));
-  const fees = (order.fee_lines ?? []).map((f) => ({ title: f.name || 'Fee', amount: minorOf(f.total, code), taxes: taxesOf(f.taxes, code, rates) }));
+  const shipping = (order.shipping_lines ?? []).map((s) => ({
+    title: s.method_title || 'Shipping',
+    price: minorOf(s.total, code),
+    discount: zero,
+    taxes: taxesOf(s.taxes, code, rates),
+  }));
+  const fees = (order.fee_lines ?? []).map((f) => ({
+    title: f.name || 'Fee',
+    amount: minorOf(f.total, code),
+    taxes: taxesOf(f.taxes, code, rates),
+  }));
   const parts = { taxesIncluded: false, shipping, fees };
-  const figures = figuresOf(order.line_items.map((l) => lineCharges(l, code, rates)), parts, code);
+  const figures = figuresOf(
+    order.line_items.map((l) => lineCharges(l, code, rates)),
+    parts,
+    code,
+  );
   return {
     ...parts,
     discounts: order.discount_total === undefined ? figures.discounts : minorOf(order.discount_total, code),
@@ -178,7 +214,14 @@ function taxRatesOf(order: WooCommerceOrder): TaxRates {
 }
 
 function taxesOf(taxes: z.infer<typeof itemTaxes>, code: CurrencyCode, rates: TaxRates): TaxLine[] {
-  return (taxes ?? []).filter((t) => t.total).map((t) => ({ title: rates.get(t.id) ?? `tax ${t.id}`, rate: null, id: String(t.id), amount: minorOf(t.total!, code) }));
+  return (taxes ?? [])
+    .filter((t) => t.total)
+    .map((t) => ({
+      title: rates.get(t.id) ?? `tax ${t.id}`,
+      rate: null,
+      id: String(t.id),
+      amount: minorOf(t.total!, code),
+    }));
 }
 
 /** A WooCommerce figure in minor units, rounded as WooCommerce rounds (./decimal.ts says why rounding, not refusing). */

@@ -1,7 +1,12 @@
 import type { ChannelId } from '../../../domain/ids.ts';
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createWooCommerceSim, type WooCommerceSim, type WooProductSeed, type WooRest } from '../../../../sim/woocommerce.ts';
+import {
+  createWooCommerceSim,
+  type WooCommerceSim,
+  type WooProductSeed,
+  type WooRest,
+} from '../../../../sim/woocommerce.ts';
 import { money } from '../../../domain/money.ts';
 import type { PriceUpdate, SalesChannel } from '../sales-channel.ts';
 import { woocommerce } from './index.ts';
@@ -14,7 +19,15 @@ const WEBHOOK_SECRET = 'woo-webhook-secret-0123456789';
 const PRODUCTS: WooProductSeed[] = [
   { id: 41, sku: 'MUG-BLUE', regularPrice: '14.00', salePrice: '11.00' },
   { id: 43, sku: 'TEE-RED-M', regularPrice: '20.00' },
-  { id: 42, sku: 'LAMP-OAK', name: 'Oak lamp', variations: [{ id: 77, sku: 'LAMP-OAK-L', regularPrice: '80.00' }, { id: 78, sku: 'LAMP-OAK-S', regularPrice: '60.00', salePrice: '55.00' }] },
+  {
+    id: 42,
+    sku: 'LAMP-OAK',
+    name: 'Oak lamp',
+    variations: [
+      { id: 77, sku: 'LAMP-OAK-L', regularPrice: '80.00' },
+      { id: 78, sku: 'LAMP-OAK-S', regularPrice: '60.00', salePrice: '55.00' },
+    ],
+  },
 ];
 
 let shop: WooCommerceSim;
@@ -28,7 +41,12 @@ async function start(products: WooProductSeed[] = PRODUCTS): Promise<void> {
 
 beforeEach(async () => {
   KEY = `ck_${randomBytes(20).toString('hex')}`;
-  shop = createWooCommerceSim({ storeUrl: 'https://shop.example.com', webhookUrl: 'http://127.0.0.1:9/webhooks', secret: WEBHOOK_SECRET, seed: 3 });
+  shop = createWooCommerceSim({
+    storeUrl: 'https://shop.example.com',
+    webhookUrl: 'http://127.0.0.1:9/webhooks',
+    secret: WEBHOOK_SECRET,
+    seed: 3,
+  });
   await start();
 });
 afterEach(async () => {
@@ -36,12 +54,18 @@ afterEach(async () => {
 });
 
 function channel(withKeys = true): SalesChannel {
-  const secrets = withKeys ? { webhookSecret: WEBHOOK_SECRET, consumerKey: KEY, consumerSecret: SECRET } : { webhookSecret: WEBHOOK_SECRET };
+  const secrets = withKeys
+    ? { webhookSecret: WEBHOOK_SECRET, consumerKey: KEY, consumerSecret: SECRET }
+    : { webhookSecret: WEBHOOK_SECRET };
   return woocommerce.open(TEST_CHANNEL, { storeUrl: api.url }, secrets);
 }
 
 const usd = (cents: number) => money(cents, 'USD');
-const price = (sku: string, cents: number, wasCents: number | null = null): PriceUpdate => ({ sku, price: usd(cents), compareAtPrice: wasCents === null ? null : usd(wasCents) });
+const price = (sku: string, cents: number, wasCents: number | null = null): PriceUpdate => ({
+  sku,
+  price: usd(cents),
+  compareAtPrice: wasCents === null ? null : usd(wasCents),
+});
 const pricesOf = (sku: string) => {
   const p = api.product(sku);
   return p && { regular: p.regular_price, sale: p.sale_price, price: p.price, onSale: p.on_sale };
@@ -54,11 +78,16 @@ describe('priceFields: Waybill price and compare-at price → WooCommerce regula
     expect(priceFields(price('A', 1299))).toEqual({ regular_price: '12.99', sale_price: '' });
     // A "was" price that is not above the price would show a sale badge on a price that is not lower.
     expect(priceFields(price('A', 1299, 1299))).toEqual({ regular_price: '12.99', sale_price: '' });
-    expect(priceFields({ sku: 'A', price: money(1500, 'JPY'), compareAtPrice: money(2000, 'JPY') })).toEqual({ regular_price: '2000', sale_price: '1500' });
+    expect(priceFields({ sku: 'A', price: money(1500, 'JPY'), compareAtPrice: money(2000, 'JPY') })).toEqual({
+      regular_price: '2000',
+      sale_price: '1500',
+    });
   });
 
   it('gives a reason instead of fields for what cannot be sent', () => {
-    expect(priceFields({ sku: 'A', price: usd(1000), compareAtPrice: money(1200, 'EUR') })).toMatch(/USD .* EUR/);
+    expect(priceFields({ sku: 'A', price: usd(1000), compareAtPrice: money(1200, 'EUR') })).toMatch(
+      /USD .* EUR/,
+    );
     expect(priceFields(price('A', -1))).toBe('a price below zero');
   });
 });
@@ -66,24 +95,54 @@ describe('priceFields: Waybill price and compare-at price → WooCommerce regula
 describe('woocommerce.pushPrices against the simulated store', () => {
   it('sets regular and sale prices of products and variations, and clears a sale', async () => {
     expect(channel().maxPriceBatch).toBe(100);
-    const outcome = await channel().pushPrices!([price('MUG-BLUE', 1299), price('TEE-RED-M', 1500, 2000), price('LAMP-OAK-L', 7000, 8000), price('LAMP-OAK-S', 6500)], run);
+    const outcome = await channel().pushPrices!(
+      [
+        price('MUG-BLUE', 1299),
+        price('TEE-RED-M', 1500, 2000),
+        price('LAMP-OAK-L', 7000, 8000),
+        price('LAMP-OAK-S', 6500),
+      ],
+      run,
+    );
     expect(outcome).toEqual({ skipped: [] });
     expect(pricesOf('MUG-BLUE')).toEqual({ regular: '12.99', sale: '', price: '12.99', onSale: false });
     expect(pricesOf('TEE-RED-M')).toEqual({ regular: '20.00', sale: '15.00', price: '15.00', onSale: true });
     expect(pricesOf('LAMP-OAK-L')).toEqual({ regular: '80.00', sale: '70.00', price: '70.00', onSale: true });
     expect(pricesOf('LAMP-OAK-S')).toEqual({ regular: '65.00', sale: '', price: '65.00', onSale: false });
     expect(api.writes.map((w) => [w.path, w.body])).toEqual([
-      ['/wp-json/wc/v3/products/batch', { update: [{ id: 41, regular_price: '12.99', sale_price: '' }, { id: 43, regular_price: '20.00', sale_price: '15.00' }] }],
-      ['/wp-json/wc/v3/products/42/variations/batch', { update: [{ id: 77, regular_price: '80.00', sale_price: '70.00' }, { id: 78, regular_price: '65.00', sale_price: '' }] }],
+      [
+        '/wp-json/wc/v3/products/batch',
+        {
+          update: [
+            { id: 41, regular_price: '12.99', sale_price: '' },
+            { id: 43, regular_price: '20.00', sale_price: '15.00' },
+          ],
+        },
+      ],
+      [
+        '/wp-json/wc/v3/products/42/variations/batch',
+        {
+          update: [
+            { id: 77, regular_price: '80.00', sale_price: '70.00' },
+            { id: 78, regular_price: '65.00', sale_price: '' },
+          ],
+        },
+      ],
     ]);
   });
 
-  it('skips SKUs the store lacks and a variable product\'s own SKU, with reasons; sets the rest', async () => {
-    const outcome = await channel().pushPrices!([price('NOT-IN-STORE', 100), price('LAMP-OAK', 9000), price('TEE-RED-M', 1800)], run);
+  it("skips SKUs the store lacks and a variable product's own SKU, with reasons; sets the rest", async () => {
+    const outcome = await channel().pushPrices!(
+      [price('NOT-IN-STORE', 100), price('LAMP-OAK', 9000), price('TEE-RED-M', 1800)],
+      run,
+    );
     expect(outcome).toEqual({
       skipped: [
         { sku: 'NOT-IN-STORE', reason: 'WooCommerce has no product or variation with this SKU' },
-        { sku: 'LAMP-OAK', reason: 'a variable product is priced through its variations, each under its own SKU' },
+        {
+          sku: 'LAMP-OAK',
+          reason: 'a variable product is priced through its variations, each under its own SKU',
+        },
       ],
     });
     expect(pricesOf('TEE-RED-M')?.price).toBe('18.00');
@@ -91,7 +150,13 @@ describe('woocommerce.pushPrices against the simulated store', () => {
   });
 
   it('shares the SKU → id catalog with stock: prices after stock look nothing up again', async () => {
-    await channel().pushStock!([{ sku: 'MUG-BLUE', available: 3 }, { sku: 'LAMP-OAK-S', available: 1 }], run);
+    await channel().pushStock!(
+      [
+        { sku: 'MUG-BLUE', available: 3 },
+        { sku: 'LAMP-OAK-S', available: 1 },
+      ],
+      run,
+    );
     const asked = lookups();
     await channel().pushPrices!([price('MUG-BLUE', 999), price('LAMP-OAK-S', 5000)], run);
     expect(lookups()).toBe(asked);
@@ -101,9 +166,17 @@ describe('woocommerce.pushPrices against the simulated store', () => {
 
   it('sends at most 100 items per batch', async () => {
     await api.close();
-    const many = Array.from({ length: 150 }, (_, i) => ({ id: 1_000 + i, sku: `SKU-${String(i).padStart(3, '0')}` }));
+    const many = Array.from({ length: 150 }, (_, i) => ({
+      id: 1_000 + i,
+      sku: `SKU-${String(i).padStart(3, '0')}`,
+    }));
     await start(many);
-    expect(await channel().pushPrices!(many.map((p) => price(p.sku, 500)), run)).toEqual({ skipped: [] });
+    expect(
+      await channel().pushPrices!(
+        many.map((p) => price(p.sku, 500)),
+        run,
+      ),
+    ).toEqual({ skipped: [] });
     expect(api.writes.map((w) => (w.body as { update: unknown[] }).update.length)).toEqual([100, 50]);
     expect(many.every((p) => pricesOf(p.sku)?.price === '5.00')).toBe(true);
   });
@@ -113,7 +186,9 @@ describe('woocommerce.pushPrices against the simulated store', () => {
     api.remove('TEE-RED-M');
     const stale = channel().pushPrices!([price('MUG-BLUE', 1100), price('TEE-RED-M', 1100)], run);
     await expect(stale).rejects.toThrow(/no longer has the products remembered for TEE-RED-M/);
-    expect(await channel().pushPrices!([price('MUG-BLUE', 1200), price('TEE-RED-M', 1200)], run)).toEqual({ skipped: [{ sku: 'TEE-RED-M', reason: 'WooCommerce has no product or variation with this SKU' }] });
+    expect(await channel().pushPrices!([price('MUG-BLUE', 1200), price('TEE-RED-M', 1200)], run)).toEqual({
+      skipped: [{ sku: 'TEE-RED-M', reason: 'WooCommerce has no product or variation with this SKU' }],
+    });
     expect(pricesOf('MUG-BLUE')?.price).toBe('12.00');
   });
 

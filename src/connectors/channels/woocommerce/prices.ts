@@ -15,7 +15,12 @@ const VARIABLE_PARENT = 'a variable product is priced through its variations, ea
  * (./catalog.ts). SKUs the store does not carry, a variable product's own SKU, and items WooCommerce refuses are
  * skipped and reported with the reason; the others are set. Safe to repeat: each write sets absolute values.
  */
-export async function pushPriceLevels(call: RestCall, storeKey: string, prices: readonly PriceUpdate[], now: Date): Promise<StockPushOutcome> {
+export async function pushPriceLevels(
+  call: RestCall,
+  storeKey: string,
+  prices: readonly PriceUpdate[],
+  now: Date,
+): Promise<StockPushOutcome> {
   const writes: SkuWrite[] = [];
   const skipped: SkippedStock[] = [];
   for (const update of prices) {
@@ -33,7 +38,9 @@ export async function pushPriceLevels(call: RestCall, storeKey: string, prices: 
  * sale_price '' (which ends a sale an earlier push started). A "was" price not above the price is no sale at all:
  * WooCommerce would show a sale badge on a price that is not lower. A reason (string) when the update cannot be sent.
  */
-export function priceFields(update: PriceUpdate): Pick<ProductFields, 'regular_price' | 'sale_price'> | string {
+export function priceFields(
+  update: PriceUpdate,
+): Pick<ProductFields, 'regular_price' | 'sale_price'> | string {
   const { price, compareAtPrice } = update;
   if (price.amount < 0 || (compareAtPrice && compareAtPrice.amount < 0)) return 'a price below zero';
   if (compareAtPrice && compareAtPrice.currency !== price.currency) {

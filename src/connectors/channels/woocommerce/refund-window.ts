@@ -21,18 +21,34 @@ export const REFUND_ATTEMPT_META_PREFIX = '_waybill_refund_attempt_';
  *
  * @example await guardRefundWindow(rest.call, order, refunds, request, notice, REFUND_META_KEY) // then POST the refund
  */
-export async function guardRefundWindow(call: RestCall, order: OrderView, refunds: readonly RefundView[], request: RefundRequest, notice: RefundNotice, markerKey: string): Promise<void> {
+export async function guardRefundWindow(
+  call: RestCall,
+  order: OrderView,
+  refunds: readonly RefundView[],
+  request: RefundRequest,
+  notice: RefundNotice,
+  markerKey: string,
+): Promise<void> {
   const key = `${REFUND_ATTEMPT_META_PREFIX}${notice.refundId}`;
   const attempt = order.meta_data.find((m) => m.key === key);
   if (!attempt) {
     await updateOrder(call, order.id, { meta_data: [{ key, value: refunds.map((r) => r.id).join(' ') }] });
     return;
   }
-  const before = new Set(String(attempt.value ?? '').split(/[\s,]+/).filter(Boolean).map(Number));
+  const before = new Set(
+    String(attempt.value ?? '')
+      .split(/[\s,]+/)
+      .filter(Boolean)
+      .map(Number),
+  );
   const code = notice.amount.currency;
   const amount = wooDecimalToMinorUnits(request.amount, code);
   const unmarked = refunds.find(
-    (r) => !before.has(r.id) && !r.meta_data.some((m) => m.key === markerKey) && (r.reason ?? '') === request.reason && wooDecimalToMinorUnits(r.amount, code) === amount,
+    (r) =>
+      !before.has(r.id) &&
+      !r.meta_data.some((m) => m.key === markerKey) &&
+      (r.reason ?? '') === request.reason &&
+      wooDecimalToMinorUnits(r.amount, code) === amount,
   );
   if (unmarked) throw new PermanentError(heldMessage(order.id, unmarked, notice));
 }

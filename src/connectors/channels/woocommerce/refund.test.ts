@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createWooCommerceSim, type WooCommerceSim, type WooOrder, type WooRest } from '../../../../sim/woocommerce.ts';
+import {
+  createWooCommerceSim,
+  type WooCommerceSim,
+  type WooOrder,
+  type WooRest,
+} from '../../../../sim/woocommerce.ts';
 import { money } from '../../../domain/money.ts';
 import { PermanentError } from '../../../domain/permanent-error.ts';
 import type { ChannelId } from '../../../domain/ids.ts';
@@ -34,7 +39,12 @@ const run = { signal: AbortSignal.timeout(20_000), now: new Date('2025-11-03T15:
 
 beforeEach(async () => {
   KEY = `ck_${randomBytes(20).toString('hex')}`;
-  shop = createWooCommerceSim({ storeUrl: 'https://shop.example.com', webhookUrl: 'http://127.0.0.1:9/webhooks', secret: WEBHOOK_SECRET, seed: 3 });
+  shop = createWooCommerceSim({
+    storeUrl: 'https://shop.example.com',
+    webhookUrl: 'http://127.0.0.1:9/webhooks',
+    secret: WEBHOOK_SECRET,
+    seed: 3,
+  });
   api = await shop.startRest({ consumerKey: KEY, consumerSecret: SECRET, products: PRODUCTS });
   order = shop.makeOrder(1, ITEMS, [3, 1]);
   await shop.deliver('order.created', order);
@@ -44,20 +54,40 @@ afterEach(async () => {
 });
 
 function channel(withKeys = true): SalesChannel {
-  const secrets = withKeys ? { webhookSecret: WEBHOOK_SECRET, consumerKey: KEY, consumerSecret: SECRET } : { webhookSecret: WEBHOOK_SECRET };
+  const secrets = withKeys
+    ? { webhookSecret: WEBHOOK_SECRET, consumerKey: KEY, consumerSecret: SECRET }
+    : { webhookSecret: WEBHOOK_SECRET };
   return woocommerce.open(TEST_CHANNEL, { storeUrl: api.url }, secrets);
 }
 
 const usd = (cents: number) => money(cents, 'USD');
 
 /** Units of the order's lines, priced as Waybill prices a refund: the line as charged, pro rata per unit (tax included). */
-function linesOf(wanted: { sku: string; quantity: number; alreadyRefunded?: number; byId?: boolean }[]): RefundNotice['lines'] {
+function linesOf(
+  wanted: { sku: string; quantity: number; alreadyRefunded?: number; byId?: boolean }[],
+): RefundNotice['lines'] {
   const mapped = fromWooCommerceOrder('woo' as ChannelId, wooCommerceOrder.parse(order)).incoming;
   return wanted.map(({ sku, quantity, alreadyRefunded = 0, byId = true }) => {
     const index = mapped.lines.findIndex((l) => l.sku === sku);
-    const line = mapped.lines[index] ?? { sku, quantity, channelLineId: 'none', charges: { subtotal: usd(100 * quantity), discount: usd(0), taxes: [], total: usd(100 * quantity) } };
-    const share = refundShare(line.charges!, { quantity: Math.max(line.quantity, quantity + alreadyRefunded), alreadyRefunded, units: quantity, taxesIncluded: false });
-    return { lineNumber: index + 1, channelLineId: byId ? (line.channelLineId ?? null) : null, sku, quantity, share };
+    const line = mapped.lines[index] ?? {
+      sku,
+      quantity,
+      channelLineId: 'none',
+      charges: { subtotal: usd(100 * quantity), discount: usd(0), taxes: [], total: usd(100 * quantity) },
+    };
+    const share = refundShare(line.charges!, {
+      quantity: Math.max(line.quantity, quantity + alreadyRefunded),
+      alreadyRefunded,
+      units: quantity,
+      taxesIncluded: false,
+    });
+    return {
+      lineNumber: index + 1,
+      channelLineId: byId ? (line.channelLineId ?? null) : null,
+      sku,
+      quantity,
+      share,
+    };
   });
 }
 function notice(overrides: Partial<RefundNotice> = {}): RefundNotice {
@@ -74,12 +104,21 @@ function notice(overrides: Partial<RefundNotice> = {}): RefundNotice {
   };
 }
 const lineId = (sku: string) => order.line_items.find((l) => l.sku === sku)!.id;
-const customerNotes = () => api.notes(order.id).filter((n) => n.customer_note).map((n) => n.note);
+const customerNotes = () =>
+  api
+    .notes(order.id)
+    .filter((n) => n.customer_note)
+    .map((n) => n.note);
 
 describe('woocommerce.refund against the simulated store', () => {
   it('refunds the lines by their item id through the gateway, tax with them, leaves stock alone, records the refund id; a repeat makes no second refund', async () => {
     // 3 mugs at 12.99 with 2.83 tax: two of them give back 25.98 and 1.88 of the tax (the third takes the remainder).
-    expect(order.line_items[0]).toMatchObject({ sku: 'MUG-BLUE', quantity: 3, total: '38.97', total_tax: '2.83' });
+    expect(order.line_items[0]).toMatchObject({
+      sku: 'MUG-BLUE',
+      quantity: 3,
+      total: '38.97',
+      total_tax: '2.83',
+    });
     await channel().refund!(notice(), run);
     const refunds = api.refunds(order.id);
     expect(refunds).toHaveLength(1);
@@ -88,7 +127,15 @@ describe('woocommerce.refund against the simulated store', () => {
       reason: 'The blue mug is out of stock at our supplier.',
       refunded_payment: true,
       meta_data: [{ key: '_waybill_refund_id', value: 'rfd_1' }],
-      line_items: [{ quantity: -2, total: '-25.98', total_tax: '-1.88', sku: 'MUG-BLUE', meta_data: [{ key: '_refunded_item_id', value: String(lineId('MUG-BLUE')) }] }],
+      line_items: [
+        {
+          quantity: -2,
+          total: '-25.98',
+          total_tax: '-1.88',
+          sku: 'MUG-BLUE',
+          meta_data: [{ key: '_refunded_item_id', value: String(lineId('MUG-BLUE')) }],
+        },
+      ],
     });
     expect(api.writes.map((w) => w.body)).toEqual([
       // Before the refund, the order records the refunds it had (none): see the slow-gateway tests below.
@@ -99,7 +146,14 @@ describe('woocommerce.refund against the simulated store', () => {
         api_refund: true,
         api_restock: false,
         meta_data: [{ key: '_waybill_refund_id', value: 'rfd_1' }],
-        line_items: [{ id: lineId('MUG-BLUE'), quantity: 2, refund_total: '25.98', refund_tax: [{ id: 1, refund_total: '1.88' }] }],
+        line_items: [
+          {
+            id: lineId('MUG-BLUE'),
+            quantity: 2,
+            refund_total: '25.98',
+            refund_tax: [{ id: 1, refund_total: '1.88' }],
+          },
+        ],
       },
     ]);
     // Drop-ship: nothing comes back to the store's shelf.
@@ -119,7 +173,10 @@ describe('woocommerce.refund against the simulated store', () => {
     await channel().refund!(notice(), run);
     expect(api.refunds(order.id)).toHaveLength(1);
     // A different refund of the same order is its own.
-    await channel().refund!(notice({ refundId: 'rfd_2', lines: linesOf([{ sku: 'LAMP-OAK-L', quantity: 1 }]) }), run);
+    await channel().refund!(
+      notice({ refundId: 'rfd_2', lines: linesOf([{ sku: 'LAMP-OAK-L', quantity: 1 }]) }),
+      run,
+    );
     expect(api.refunds(order.id).map((r) => r.amount)).toEqual(['85.80', '27.86']);
     expect(api.refunds(order.id)[0]!.line_items[0]).toMatchObject({ variation_id: 77, quantity: -1 });
   });
@@ -140,7 +197,10 @@ describe('woocommerce.refund against the simulated store', () => {
     async function cutOffFirstAttempt(gateway: ReturnType<typeof slowGateway>): Promise<void> {
       const job = new AbortController();
       const first = channel().refund!(notice(), { ...run, signal: job.signal });
-      await until('the refund saved and the gateway asked', () => gateway.asked() === 1 && api.refunds(order.id).length === 1);
+      await until(
+        'the refund saved and the gateway asked',
+        () => gateway.asked() === 1 && api.refunds(order.id).length === 1,
+      );
       expect(api.refunds(order.id)[0]).toMatchObject({ refunded_payment: false, meta_data: [] });
       job.abort(new Error('job timed out'));
       await expect(first).rejects.toThrow(/no answer from WooCommerce/);
@@ -149,16 +209,26 @@ describe('woocommerce.refund against the simulated store', () => {
     it('a retry finds the unmarked refund made since its first attempt and holds it for the operator instead of refunding again', async () => {
       const gateway = slowGateway();
       await cutOffFirstAttempt(gateway);
-      const retry = await channel().refund!(notice(), run).then(() => undefined, (e: Error) => e);
+      const retry = await channel().refund!(notice(), run).then(
+        () => undefined,
+        (e: Error) => e,
+      );
       expect(retry).toBeInstanceOf(PermanentError);
       const held = api.refunds(order.id)[0]!;
-      expect(retry!.message).toContain(`refund rfd_1 held: WooCommerce order ${order.id} has refund #${held.id} of $27.86`);
+      expect(retry!.message).toContain(
+        `refund rfd_1 held: WooCommerce order ${order.id} has refund #${held.id} of $27.86`,
+      );
       expect(retry!.message).toContain('nothing more is refunded');
       expect(posts()).toBe(1);
       // The gateway finishes; WooCommerce writes the marker last; the operator's retry finds the refund made.
       gateway.release();
-      await until('the marker written', () => api.refunds(order.id)[0]!.meta_data.some((m) => m.key === '_waybill_refund_id'));
-      expect(api.refunds(order.id)[0]).toMatchObject({ refunded_payment: true, meta_data: [{ key: '_waybill_refund_id', value: 'rfd_1' }] });
+      await until('the marker written', () =>
+        api.refunds(order.id)[0]!.meta_data.some((m) => m.key === '_waybill_refund_id'),
+      );
+      expect(api.refunds(order.id)[0]).toMatchObject({
+        refunded_payment: true,
+        meta_data: [{ key: '_waybill_refund_id', value: 'rfd_1' }],
+      });
       await channel().refund!(notice(), run);
       expect([posts(), api.refunds(order.id).length]).toEqual([1, 1]);
     });
@@ -166,19 +236,27 @@ describe('woocommerce.refund against the simulated store', () => {
     it('a refund the gateway then refused is gone (WooCommerce deletes it), so the retry refunds', async () => {
       const gateway = slowGateway();
       await cutOffFirstAttempt(gateway);
-      gateway.refuse('An error occurred while attempting to create the refund using the payment gateway API.');
+      gateway.refuse(
+        'An error occurred while attempting to create the refund using the payment gateway API.',
+      );
       await until('the refused refund deleted', () => api.refunds(order.id).length === 0);
       api.setGateway(null);
       await channel().refund!(notice(), run);
       expect([posts(), api.refunds(order.id).length]).toEqual([2, 1]);
-      expect(api.refunds(order.id)[0]).toMatchObject({ refunded_payment: true, meta_data: [{ key: '_waybill_refund_id', value: 'rfd_1' }] });
+      expect(api.refunds(order.id)[0]).toMatchObject({
+        refunded_payment: true,
+        meta_data: [{ key: '_waybill_refund_id', value: 'rfd_1' }],
+      });
     });
 
     it('a refund that was there before the first attempt, or another amount or reason, is not taken for Waybill’s', async () => {
       // The merchant refunded the same amount by hand earlier, with Waybill's very words.
       const manual = await fetch(`${api.url}/wp-json/wc/v3/orders/${order.id}/refunds`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${KEY}:${SECRET}`).toString('base64')}` },
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Basic ${Buffer.from(`${KEY}:${SECRET}`).toString('base64')}`,
+        },
         body: JSON.stringify({ amount: '27.86', reason: notice().reason, api_refund: false }),
       });
       expect(manual.status).toBe(201);
@@ -204,7 +282,10 @@ describe('woocommerce.refund against the simulated store', () => {
 
   it('a gateway that cannot refund is permanent, tells the operator to refund by hand, and leaves no refund', async () => {
     api.setGatewayRefunds(false);
-    const error = await channel().refund!(notice(), run).then(() => undefined, (e: Error) => e);
+    const error = await channel().refund!(notice(), run).then(
+      () => undefined,
+      (e: Error) => e,
+    );
     expect(error).toBeInstanceOf(PermanentError);
     expect(error!.message).toContain('does not support automatic refunds');
     expect(error!.message).toContain('return the money to the customer by hand');
@@ -213,7 +294,10 @@ describe('woocommerce.refund against the simulated store', () => {
   });
 
   it('more than is left to refund is permanent and says so; a transient failure is retried', async () => {
-    const tooMuch = await channel().refund!(notice({ amount: usd(99_999_00) }), run).then(() => undefined, (e: Error) => e);
+    const tooMuch = await channel().refund!(notice({ amount: usd(99_999_00) }), run).then(
+      () => undefined,
+      (e: Error) => e,
+    );
     expect(tooMuch).toBeInstanceOf(PermanentError);
     expect(tooMuch!.message).toContain('more than is left to refund');
     api.fault('POST /orders/:id/refunds', { kind: 'status', status: 503 });
@@ -222,12 +306,14 @@ describe('woocommerce.refund against the simulated store', () => {
     expect(api.refunds(order.id)).toHaveLength(1);
   });
 
-  it('tells the customer the reason once, also when the note\'s answer was lost', async () => {
+  it("tells the customer the reason once, also when the note's answer was lost", async () => {
     api.fault('POST /orders/:id/notes', { kind: 'lose-answer' });
     await expect(channel().refund!(notice({ notifyCustomer: true }), run)).rejects.toThrow(/no answer/);
     await channel().refund!(notice({ notifyCustomer: true }), run);
     await channel().refund!(notice({ notifyCustomer: true }), run);
-    expect(customerNotes()).toEqual(['We have refunded $27.86: The blue mug is out of stock at our supplier.']);
+    expect(customerNotes()).toEqual([
+      'We have refunded $27.86: The blue mug is out of stock at our supplier.',
+    ]);
     expect(api.order(order.id)!.meta_data.map((m) => m.key)).toContain('_waybill_refund_note_rfd_1');
     expect(api.refunds(order.id)).toHaveLength(1);
   });
@@ -239,7 +325,9 @@ describe('woocommerce.refund against the simulated store', () => {
     await expect(channel().refund!(noItem, run)).rejects.toThrow(/has 0 of the 1 units of line item none/);
     const tooMany = notice({ lines: linesOf([{ sku: 'MUG-BLUE', quantity: 4 }]) });
     await expect(channel().refund!(tooMany, run)).rejects.toThrow(PermanentError);
-    await expect(channel().refund!(notice({ amount: money(2598, 'EUR') }), run)).rejects.toThrow(/in USD at WooCommerce/);
+    await expect(channel().refund!(notice({ amount: money(2598, 'EUR') }), run)).rejects.toThrow(
+      /in USD at WooCommerce/,
+    );
     expect(api.refunds(order.id)).toEqual([]);
   });
 
@@ -248,7 +336,15 @@ describe('woocommerce.refund against the simulated store', () => {
     const stored = api.order(order.id)!;
     stored.line_items[0]!.sku = 'MUG-BLUE-2025';
     stored.line_items[1]!.sku = null;
-    await channel().refund!(notice({ lines: linesOf([{ sku: 'MUG-BLUE', quantity: 3 }, { sku: 'LAMP-OAK-L', quantity: 1 }]) }), run);
+    await channel().refund!(
+      notice({
+        lines: linesOf([
+          { sku: 'MUG-BLUE', quantity: 3 },
+          { sku: 'LAMP-OAK-L', quantity: 1 },
+        ]),
+      }),
+      run,
+    );
     const [made] = api.refunds(order.id);
     // Every unit of both lines: exactly what was charged for them, 38.97 + 2.83 and 80.00 + 5.80.
     expect(made!.amount).toBe('127.60');

@@ -3,7 +3,16 @@ import { PermanentError } from '../../../domain/permanent-error.ts';
 import type { RefundNotice } from '../sales-channel.ts';
 import { wooOrderId } from './fulfilment.ts';
 import { guardRefundWindow } from './refund-window.ts';
-import { addCustomerNote, createRefund, customerNotes, getOrder, refundsOf, updateOrder, type OrderView, type RefundRequest } from './rest.ts';
+import {
+  addCustomerNote,
+  createRefund,
+  customerNotes,
+  getOrder,
+  refundsOf,
+  updateOrder,
+  type OrderView,
+  type RefundRequest,
+} from './rest.ts';
 import { restFailureOf, type RestApi } from './transport.ts';
 
 /** On the refund WooCommerce makes: which Waybill refund it is. Protected (underscore), like the tracking entries. */
@@ -16,7 +25,10 @@ const CANNOT_CREATE = 'woocommerce_rest_cannot_create_order_refund';
 /** The one failure of that code that is worth retrying as it is (the refund could not be saved). */
 const TRY_AGAIN = 'Cannot create order refund, please try again.';
 /** wc_refund_payment's messages when the gateway itself cannot refund (a cheque, a bank transfer, a gateway removed). */
-const GATEWAY_CANNOT = ['does not support automatic refunds', 'The payment gateway for this order does not exist'];
+const GATEWAY_CANNOT = [
+  'does not support automatic refunds',
+  'The payment gateway for this order does not exist',
+];
 
 /**
  * Refunds lines of an order through WooCommerce: POST /orders/{id}/refunds with the amount, the reason, the order's
@@ -30,10 +42,14 @@ export async function refundOrder(rest: RestApi, notice: RefundNotice): Promise<
   const orderId = wooOrderId(notice.externalId);
   const order = await getOrder(rest.call, orderId);
   if (order.currency && order.currency !== notice.amount.currency) {
-    throw new PermanentError(`order ${orderId} is in ${order.currency} at WooCommerce; refund ${notice.refundId} is in ${notice.amount.currency}`);
+    throw new PermanentError(
+      `order ${orderId} is in ${order.currency} at WooCommerce; refund ${notice.refundId} is in ${notice.amount.currency}`,
+    );
   }
   const refunds = await refundsOf(rest.list, orderId);
-  const made = refunds.some((r) => r.meta_data.some((m) => m.key === REFUND_META_KEY && m.value === notice.refundId));
+  const made = refunds.some((r) =>
+    r.meta_data.some((m) => m.key === REFUND_META_KEY && m.value === notice.refundId),
+  );
   if (!made) {
     const request = refundRequest(order, notice);
     await guardRefundWindow(rest.call, order, refunds, request, notice, REFUND_META_KEY);
@@ -65,7 +81,9 @@ function refundLines(order: OrderView, notice: RefundNotice): RefundRequest['lin
     const item = itemOf(order, line);
     if (!item || item.quantity < line.quantity) {
       const what = line.channelLineId ? `line item ${line.channelLineId}` : `SKU ${line.sku}`;
-      throw new PermanentError(`refund ${notice.refundId}: order ${order.id} at WooCommerce has ${item ? item.quantity : 0} of the ${line.quantity} units of ${what} to refund`);
+      throw new PermanentError(
+        `refund ${notice.refundId}: order ${order.id} at WooCommerce has ${item ? item.quantity : 0} of the ${line.quantity} units of ${what} to refund`,
+      );
     }
     const taxes = line.share.taxes.filter((t) => t.id !== null && t.amount.amount !== 0);
     return {
@@ -77,13 +95,21 @@ function refundLines(order: OrderView, notice: RefundNotice): RefundRequest['lin
   });
 }
 
-function itemOf(order: OrderView, line: RefundNotice['lines'][number]): OrderView['line_items'][number] | undefined {
+function itemOf(
+  order: OrderView,
+  line: RefundNotice['lines'][number],
+): OrderView['line_items'][number] | undefined {
   if (line.channelLineId) return order.line_items.find((i) => String(i.id) === line.channelLineId);
   const bySku = order.line_items.filter((i) => (i.sku ?? '').trim() === line.sku);
   return bySku.length === 1 ? bySku[0] : undefined;
 }
 
-async function create(rest: RestApi, orderId: number, request: RefundRequest, notice: RefundNotice): Promise<void> {
+async function create(
+  rest: RestApi,
+  orderId: number,
+  request: RefundRequest,
+  notice: RefundNotice,
+): Promise<void> {
   try {
     await createRefund(rest.call, orderId, request);
   } catch (error) {
@@ -100,7 +126,8 @@ function cannotRefundMessage(orderId: number, notice: RefundNotice, said: string
   if (GATEWAY_CANNOT.some((text) => said.includes(text))) {
     return `${what}. The order's payment gateway cannot refund through WooCommerce: return the money to the customer by hand (in the payment provider's dashboard, or by bank transfer), then record it in WooCommerce with "Refund manually" on the order`;
   }
-  if (said === 'Invalid refund amount.') return `${what}. That is more than is left to refund on the order: check its refunds in WooCommerce`;
+  if (said === 'Invalid refund amount.')
+    return `${what}. That is more than is left to refund on the order: check its refunds in WooCommerce`;
   return `${what}. Nothing was refunded; check the order and the payment gateway's log, then refund by hand if it cannot be done through WooCommerce`;
 }
 

@@ -25,18 +25,32 @@ const order = z.object({
 export type OrderView = z.infer<typeof order>;
 
 /** A refund of an order (https://woocommerce.github.io/woocommerce-rest-api-docs/#order-refund-properties). */
-const refund = z.object({ id, amount: decimal, reason: z.string().nullish(), refunded_payment: z.boolean().optional(), meta_data: z.array(metaEntry) });
+const refund = z.object({
+  id,
+  amount: decimal,
+  reason: z.string().nullish(),
+  refunded_payment: z.boolean().optional(),
+  meta_data: z.array(metaEntry),
+});
 export type RefundView = z.infer<typeof refund>;
 
 const note = z.object({ id, note: z.string(), customer_note: z.boolean() });
 export type OrderNote = z.infer<typeof note>;
 
 /** A product or, when looked up by SKU, a variation (type `variation`, parent_id its variable product). */
-const product = z.object({ id, parent_id: z.number().int().nonnegative().default(0), sku: z.string(), type: z.string().optional() });
+const product = z.object({
+  id,
+  parent_id: z.number().int().nonnegative().default(0),
+  sku: z.string(),
+  type: z.string().optional(),
+});
 export type ProductView = z.infer<typeof product>;
 
 /** A batch answers 200 with one entry per item: the object written, or `{ id, error }` for an item refused. */
-const batchItem = z.union([z.object({ id: z.number().int(), error: z.object({ code: z.string(), message: z.string() }) }), z.object({ id })]);
+const batchItem = z.union([
+  z.object({ id: z.number().int(), error: z.object({ code: z.string(), message: z.string() }) }),
+  z.object({ id }),
+]);
 const batchAnswer = z.object({ update: z.array(batchItem).default([]) });
 export type BatchItem = z.infer<typeof batchItem>;
 
@@ -51,16 +65,30 @@ export function getOrder(call: RestCall, orderId: number): Promise<OrderView> {
 
 /** The notes the customer sees (not paginated by WooCommerce), newest first. */
 export function customerNotes(call: RestCall, orderId: number): Promise<OrderNote[]> {
-  return read(call, { method: 'GET', path: `/orders/${orderId}/notes`, query: { type: 'customer' } }, z.array(note), 'a list of order notes');
+  return read(
+    call,
+    { method: 'GET', path: `/orders/${orderId}/notes`, query: { type: 'customer' } },
+    z.array(note),
+    'a list of order notes',
+  );
 }
 
 /** A note shown on the customer's order page and e-mailed to them (WooCommerce's "Customer note" e-mail). */
 export function addCustomerNote(call: RestCall, orderId: number, text: string): Promise<OrderNote> {
-  return read(call, { method: 'POST', path: `/orders/${orderId}/notes`, body: { note: text, customer_note: true } }, note, 'an order note');
+  return read(
+    call,
+    { method: 'POST', path: `/orders/${orderId}/notes`, body: { note: text, customer_note: true } },
+    note,
+    'an order note',
+  );
 }
 
 /** Sets what is given: a meta_data entry without an id replaces the value of its key (WC_Data::update_meta_data). */
-export function updateOrder(call: RestCall, orderId: number, changes: { status?: string; meta_data?: { key: string; value: unknown }[] }): Promise<OrderView> {
+export function updateOrder(
+  call: RestCall,
+  orderId: number,
+  changes: { status?: string; meta_data?: { key: string; value: unknown }[] },
+): Promise<OrderView> {
   return read(call, { method: 'PUT', path: `/orders/${orderId}`, body: changes }, order, 'an order');
 }
 
@@ -86,7 +114,11 @@ export interface ProductFields {
 }
 
 /** Updates products in one batch: `/products/batch`, or `/products/{parent}/variations/batch`. */
-export async function batchUpdate(call: RestCall, path: string, update: readonly ({ id: number } & ProductFields)[]): Promise<BatchItem[]> {
+export async function batchUpdate(
+  call: RestCall,
+  path: string,
+  update: readonly ({ id: number } & ProductFields)[],
+): Promise<BatchItem[]> {
   if (update.length > BATCH_LIMIT) throw new RangeError(`at most ${BATCH_LIMIT} items per batch`);
   return (await read(call, { method: 'POST', path, body: { update } }, batchAnswer, 'a batch answer')).update;
 }
@@ -106,7 +138,12 @@ export interface RefundRequest {
    * Per item: the units, the money after discounts excluding tax (`refund_total`) and each tax by its rate id
    * (`refund_tax`), as wc_create_refund reads them (includes/wc-order-functions.php, wc_create_refund: line_items).
    */
-  line_items: { id: number; quantity: number; refund_total: string; refund_tax: { id: number; refund_total: string }[] }[];
+  line_items: {
+    id: number;
+    quantity: number;
+    refund_total: string;
+    refund_tax: { id: number; refund_total: string }[];
+  }[];
 }
 
 /**
@@ -118,7 +155,12 @@ export interface RefundRequest {
 export const REFUND_TIMEOUT_MS = 120_000;
 
 export function createRefund(call: RestCall, orderId: number, request: RefundRequest): Promise<RefundView> {
-  return read(call, { method: 'POST', path: `/orders/${orderId}/refunds`, body: request, timeoutMs: REFUND_TIMEOUT_MS }, refund, 'a refund');
+  return read(
+    call,
+    { method: 'POST', path: `/orders/${orderId}/refunds`, body: request, timeoutMs: REFUND_TIMEOUT_MS },
+    refund,
+    'a refund',
+  );
 }
 
 /** Every refund of the order (per_page 100, following X-WP-TotalPages). */
@@ -132,22 +174,45 @@ export type WebhookView = z.infer<typeof webhook>;
 
 /** Every webhook of the store, whatever its status (per_page 100, following X-WP-TotalPages). */
 export function webhooksOf(list: RestListCall): Promise<WebhookView[]> {
-  return readAll(list, { method: 'GET', path: '/webhooks', query: { status: 'all' } }, webhook, 'a list of webhooks');
+  return readAll(
+    list,
+    { method: 'GET', path: '/webhooks', query: { status: 'all' } },
+    webhook,
+    'a list of webhooks',
+  );
 }
 
 /** Reads every page of a collection. A page without X-WP-TotalPages (a proxy dropped it) ends the walk when short. */
-export async function readAll<T>(list: RestListCall, request: RestRequest, schema: z.ZodType<T>, what: string, maxPages = 100): Promise<T[]> {
+export async function readAll<T>(
+  list: RestListCall,
+  request: RestRequest,
+  schema: z.ZodType<T>,
+  what: string,
+  maxPages = 100,
+): Promise<T[]> {
   const items: T[] = [];
   for (let page = 1; page <= maxPages; page++) {
-    const { items: found, more } = await readPage(list, { ...request, query: { ...request.query, per_page: String(PAGE_LIMIT), page: String(page) } }, schema, what);
+    const { items: found, more } = await readPage(
+      list,
+      { ...request, query: { ...request.query, per_page: String(PAGE_LIMIT), page: String(page) } },
+      schema,
+      what,
+    );
     items.push(...found);
     if (!more) return items;
   }
-  throw new PermanentError(`WooCommerce answered ${request.method} ${request.path} with more than ${maxPages} pages of ${PAGE_LIMIT}`);
+  throw new PermanentError(
+    `WooCommerce answered ${request.method} ${request.path} with more than ${maxPages} pages of ${PAGE_LIMIT}`,
+  );
 }
 
 /** One page of a collection, and whether another follows. */
-export async function readPage<T>(list: RestListCall, request: RestRequest, schema: z.ZodType<T>, what: string): Promise<{ items: T[]; more: boolean }> {
+export async function readPage<T>(
+  list: RestListCall,
+  request: RestRequest,
+  schema: z.ZodType<T>,
+  what: string,
+): Promise<{ items: T[]; more: boolean }> {
   const { body, totalPages } = await list(request);
   const items = parsed(request, z.array(schema).safeParse(body), what);
   const page = Number(request.query?.page ?? '1');
@@ -164,5 +229,7 @@ function parsed<T>(request: RestRequest, result: z.ZodSafeParseResult<T>, what: 
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const where = issue?.path.length ? ` at ${issue.path.join('.')}` : '';
-  throw new PermanentError(`WooCommerce answered ${request.method} ${request.path} with something that is not ${what}${where}: ${issue?.message ?? 'unreadable'}`);
+  throw new PermanentError(
+    `WooCommerce answered ${request.method} ${request.path} with something that is not ${what}${where}: ${issue?.message ?? 'unreadable'}`,
+  );
 }

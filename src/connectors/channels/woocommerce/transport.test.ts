@@ -11,22 +11,36 @@ const keys = { webhookSecret: 'w'.repeat(16), consumerKey: KEY, consumerSecret: 
 
 describe('the store address and the keys', () => {
   it('puts the REST API under the store address, a subdirectory kept, query and credentials dropped', () => {
-    expect(restEndpoint(woocommerceConfig.parse({ storeUrl: 'https://shop.example.com/' }), keys).base).toBe('https://shop.example.com/wp-json/wc/v3');
-    const nested = restEndpoint(woocommerceConfig.parse({ storeUrl: 'https://u:p@example.com/shop/?lang=en' }), keys);
+    expect(restEndpoint(woocommerceConfig.parse({ storeUrl: 'https://shop.example.com/' }), keys).base).toBe(
+      'https://shop.example.com/wp-json/wc/v3',
+    );
+    const nested = restEndpoint(
+      woocommerceConfig.parse({ storeUrl: 'https://u:p@example.com/shop/?lang=en' }),
+      keys,
+    );
     expect(nested).toMatchObject({ base: 'https://example.com/shop/wp-json/wc/v3', host: 'example.com' });
     expect(nested.authorization).toBe(`Basic ${Buffer.from(`${KEY}:${SECRET}`).toString('base64')}`);
   });
 
   it('takes plain http only on a loopback host', () => {
-    for (const storeUrl of ['http://127.0.0.1:8080', 'http://localhost:3000/shop', 'http://[::1]:81']) expect(woocommerceConfig.safeParse({ storeUrl }).success).toBe(true);
-    for (const storeUrl of ['http://shop.example.com', 'http://10.0.0.5', 'http://127.0.0.1.example.com', 'ftp://127.0.0.1']) expect(woocommerceConfig.safeParse({ storeUrl }).success).toBe(false);
+    for (const storeUrl of ['http://127.0.0.1:8080', 'http://localhost:3000/shop', 'http://[::1]:81'])
+      expect(woocommerceConfig.safeParse({ storeUrl }).success).toBe(true);
+    for (const storeUrl of [
+      'http://shop.example.com',
+      'http://10.0.0.5',
+      'http://127.0.0.1.example.com',
+      'ftp://127.0.0.1',
+    ])
+      expect(woocommerceConfig.safeParse({ storeUrl }).success).toBe(false);
     // A row written around the schema is refused at the moment of sending too.
     expect(() => restEndpoint({ storeUrl: 'http://shop.example.com' }, keys)).toThrow(PermanentError);
   });
 
   it('refuses a channel without a key pair, for good', () => {
     const config = woocommerceConfig.parse({ storeUrl: 'https://shop.example.com' });
-    expect(() => restEndpoint(config, { webhookSecret: 'w'.repeat(16), consumerKey: KEY })).toThrow(/no REST API keys/);
+    expect(() => restEndpoint(config, { webhookSecret: 'w'.repeat(16), consumerKey: KEY })).toThrow(
+      /no REST API keys/,
+    );
     expect(() => restEndpoint(config, { webhookSecret: 'w'.repeat(16) })).toThrow(PermanentError);
   });
 });
@@ -45,34 +59,65 @@ describe('sendRest', () => {
     headers: Record<string, string> = {},
     config: { restAuth?: RestAuthMode } = {},
     secrets = keys,
-  ): Promise<{ endpoint: RestEndpoint; seen: { url: string; method: string; headers: IncomingHttpHeaders; body: string }[] }> {
+  ): Promise<{
+    endpoint: RestEndpoint;
+    seen: { url: string; method: string; headers: IncomingHttpHeaders; body: string }[];
+  }> {
     const seen: { url: string; method: string; headers: IncomingHttpHeaders; body: string }[] = [];
     server = createServer((req, res) => {
       let text = '';
       req.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
       req.on('end', () => {
         seen.push({ url: req.url ?? '', method: req.method ?? '', headers: req.headers, body: text });
-        res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(typeof body === 'string' ? body : body(req.url ?? ''));
+        res
+          .writeHead(status, { 'content-type': 'application/json', ...headers })
+          .end(typeof body === 'string' ? body : body(req.url ?? ''));
       });
     });
     await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as AddressInfo).port;
-    return { endpoint: restEndpoint(woocommerceConfig.parse({ storeUrl: `http://127.0.0.1:${port}/shop`, ...config }), secrets), seen };
+    return {
+      endpoint: restEndpoint(
+        woocommerceConfig.parse({ storeUrl: `http://127.0.0.1:${port}/shop`, ...config }),
+        secrets,
+      ),
+      seen,
+    };
   }
 
   const signal = () => AbortSignal.timeout(5_000);
-  const failure = async (promise: Promise<unknown>): Promise<Error> => promise.then(() => expect.fail('should have failed'), (error: Error) => error);
+  const failure = async (promise: Promise<unknown>): Promise<Error> =>
+    promise.then(
+      () => expect.fail('should have failed'),
+      (error: Error) => error,
+    );
 
   it('sends JSON with HTTP Basic auth and the query, and returns the parsed answer', async () => {
     const { endpoint, seen } = await answering(201, '{"id":7}');
-    const answer = await sendRest(endpoint, { method: 'POST', path: '/orders/12/notes', query: { type: 'customer' }, body: { note: 'x' } }, signal());
+    const answer = await sendRest(
+      endpoint,
+      { method: 'POST', path: '/orders/12/notes', query: { type: 'customer' }, body: { note: 'x' } },
+      signal(),
+    );
     expect(answer).toEqual({ id: 7 });
-    expect(seen[0]).toMatchObject({ method: 'POST', url: '/shop/wp-json/wc/v3/orders/12/notes?type=customer', body: '{"note":"x"}' });
-    expect(seen[0]!.headers).toMatchObject({ authorization: endpoint.authorization, 'content-type': 'application/json', accept: 'application/json' });
+    expect(seen[0]).toMatchObject({
+      method: 'POST',
+      url: '/shop/wp-json/wc/v3/orders/12/notes?type=customer',
+      body: '{"note":"x"}',
+    });
+    expect(seen[0]!.headers).toMatchObject({
+      authorization: endpoint.authorization,
+      'content-type': 'application/json',
+      accept: 'application/json',
+    });
   });
 
   it('401 is permanent, names the refusal, and never carries the secret, even when the answer echoes it', async () => {
-    const body = JSON.stringify({ code: 'woocommerce_rest_authentication_error', message: `Consumer secret is invalid: ${SECRET}`, data: { status: 401 } });
+    const body = JSON.stringify({
+      code: 'woocommerce_rest_authentication_error',
+      message: `Consumer secret is invalid: ${SECRET}`,
+      data: { status: 401 },
+    });
     const { endpoint } = await answering(401, body);
     const error = await failure(sendRest(endpoint, { method: 'GET', path: '/orders/1' }, signal()));
     expect(error).toBeInstanceOf(PermanentError);
@@ -85,14 +130,28 @@ describe('sendRest', () => {
     const { endpoint, seen } = await answering(200, '{"id":7}', {}, { restAuth: 'query-string' });
     await sendRest(endpoint, { method: 'GET', path: '/orders/12', query: { context: 'view' } }, signal());
     const url = new URL(seen[0]!.url, 'http://x');
-    expect(Object.fromEntries(url.searchParams)).toEqual({ context: 'view', consumer_key: KEY, consumer_secret: SECRET });
+    expect(Object.fromEntries(url.searchParams)).toEqual({
+      context: 'view',
+      consumer_key: KEY,
+      consumer_secret: SECRET,
+    });
     expect(seen[0]!.headers.authorization).toBeUndefined();
   });
 
   it('restAuth query-string: neither key nor secret reaches a message, in clear or URL-encoded, whatever echoes the URL', async () => {
     const odd = { ...keys, consumerSecret: 'cs_a+b/c=d e&f' };
-    const echo = (url: string) => JSON.stringify({ code: 'rest_no_route', message: `No route for ${url} (${decodeURIComponent(url)})`, data: { status: 404 } });
-    const forbidden = [KEY, odd.consumerSecret, encodeURIComponent(odd.consumerSecret), new URLSearchParams({ s: odd.consumerSecret }).toString().slice(2)];
+    const echo = (url: string) =>
+      JSON.stringify({
+        code: 'rest_no_route',
+        message: `No route for ${url} (${decodeURIComponent(url)})`,
+        data: { status: 404 },
+      });
+    const forbidden = [
+      KEY,
+      odd.consumerSecret,
+      encodeURIComponent(odd.consumerSecret),
+      new URLSearchParams({ s: odd.consumerSecret }).toString().slice(2),
+    ];
     for (const status of [404, 500, 200]) {
       const body = status === 200 ? (url: string) => `<html>maintenance ${url}</html>` : echo;
       const { endpoint, seen } = await answering(status, body, {}, { restAuth: 'query-string' }, odd);
@@ -105,29 +164,62 @@ describe('sendRest', () => {
     }
   });
 
-  it("a call's own timeoutMs bounds it (a refund waits far longer than other calls)", { timeout: 5_000 }, async () => {
-    server = createServer(() => undefined);
-    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
-    const endpoint = restEndpoint(woocommerceConfig.parse({ storeUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }), keys);
-    const error = await failure(sendRest(endpoint, { method: 'POST', path: '/orders/1/refunds', body: {}, timeoutMs: 200 }, new AbortController().signal));
-    expect(error.message).toContain('no answer from WooCommerce');
-    server.closeAllConnections();
-  });
+  it(
+    "a call's own timeoutMs bounds it (a refund waits far longer than other calls)",
+    { timeout: 5_000 },
+    async () => {
+      server = createServer(() => undefined);
+      await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+      const endpoint = restEndpoint(
+        woocommerceConfig.parse({ storeUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }),
+        keys,
+      );
+      const error = await failure(
+        sendRest(
+          endpoint,
+          { method: 'POST', path: '/orders/1/refunds', body: {}, timeoutMs: 200 },
+          new AbortController().signal,
+        ),
+      );
+      expect(error.message).toContain('no answer from WooCommerce');
+      server.closeAllConnections();
+    },
+  );
 
   it('a request that arrived without credentials hints at a server dropping the Authorization header', async () => {
-    const { endpoint } = await answering(401, JSON.stringify({ code: 'woocommerce_rest_cannot_view', message: 'Sorry, you cannot list resources.', data: { status: 401 } }));
-    expect((await failure(sendRest(endpoint, { method: 'GET', path: '/products' }, signal()))).message).toContain('dropping the Authorization header');
+    const { endpoint } = await answering(
+      401,
+      JSON.stringify({
+        code: 'woocommerce_rest_cannot_view',
+        message: 'Sorry, you cannot list resources.',
+        data: { status: 401 },
+      }),
+    );
+    expect(
+      (await failure(sendRest(endpoint, { method: 'GET', path: '/products' }, signal()))).message,
+    ).toContain('dropping the Authorization header');
   });
 
   it('404 is permanent; with rest_no_route it says the address has no REST API v3', async () => {
-    const { endpoint } = await answering(404, JSON.stringify({ code: 'rest_no_route', message: 'No route was found matching the URL and request method.', data: { status: 404 } }));
+    const { endpoint } = await answering(
+      404,
+      JSON.stringify({
+        code: 'rest_no_route',
+        message: 'No route was found matching the URL and request method.',
+        data: { status: 404 },
+      }),
+    );
     const error = await failure(sendRest(endpoint, { method: 'GET', path: '/orders/1' }, signal()));
     expect(error).toBeInstanceOf(PermanentError);
     expect(error.message).toContain('no WooCommerce REST API v3 there');
   });
 
   it('429, 408 and 5xx are retried (a plain Error); 429 says when', async () => {
-    for (const [status, headers] of [[429, { 'retry-after': '7' }], [408, {}], [503, {}]] as const) {
+    for (const [status, headers] of [
+      [429, { 'retry-after': '7' }],
+      [408, {}],
+      [503, {}],
+    ] as const) {
       const { endpoint } = await answering(status, '{"code":"x","message":"busy"}', headers);
       const error = await failure(sendRest(endpoint, { method: 'GET', path: '/products' }, signal()));
       expect(error).not.toBeInstanceOf(PermanentError);
@@ -139,25 +231,47 @@ describe('sendRest', () => {
 
   it('a page of a collection carries X-WP-TotalPages; a page without the header says so', async () => {
     const { endpoint } = await answering(200, '[{"id":1}]', { 'x-wp-total': '201', 'x-wp-totalpages': '3' });
-    expect(await sendRestPage(endpoint, { method: 'GET', path: '/orders', query: { page: '1' } }, signal())).toEqual({ body: [{ id: 1 }], totalPages: 3 });
+    expect(
+      await sendRestPage(endpoint, { method: 'GET', path: '/orders', query: { page: '1' } }, signal()),
+    ).toEqual({ body: [{ id: 1 }], totalPages: 3 });
     await new Promise((resolve) => server!.close(resolve));
     server = undefined;
     const { endpoint: bare } = await answering(200, '[]');
-    expect((await sendRestPage(bare, { method: 'GET', path: '/orders' }, signal())).totalPages).toBeUndefined();
+    expect(
+      (await sendRestPage(bare, { method: 'GET', path: '/orders' }, signal())).totalPages,
+    ).toBeUndefined();
   });
 
   it('keeps what WooCommerce answered beside the error, for callers that tell refusals apart', async () => {
     const message = 'The payment gateway for this order does not support automatic refunds.';
-    const { endpoint } = await answering(500, JSON.stringify({ code: 'woocommerce_rest_cannot_create_order_refund', message, data: 500 }));
-    const error = await failure(sendRest(endpoint, { method: 'POST', path: '/orders/1/refunds', body: {} }, signal()));
+    const { endpoint } = await answering(
+      500,
+      JSON.stringify({ code: 'woocommerce_rest_cannot_create_order_refund', message, data: 500 }),
+    );
+    const error = await failure(
+      sendRest(endpoint, { method: 'POST', path: '/orders/1/refunds', body: {} }, signal()),
+    );
     expect(error).not.toBeInstanceOf(PermanentError);
-    expect(restFailureOf(error)).toEqual({ status: 500, code: 'woocommerce_rest_cannot_create_order_refund', message });
+    expect(restFailureOf(error)).toEqual({
+      status: 500,
+      code: 'woocommerce_rest_cannot_create_order_refund',
+      message,
+    });
     expect(restFailureOf(new Error('x'))).toBeUndefined();
   });
 
   it('another 4xx (a batch over the limit) is permanent', async () => {
-    const { endpoint } = await answering(413, JSON.stringify({ code: 'woocommerce_rest_request_entity_too_large', message: 'Unable to accept more than 100 items for this request.', data: { status: 413 } }));
-    const error = await failure(sendRest(endpoint, { method: 'POST', path: '/products/batch', body: { update: [] } }, signal()));
+    const { endpoint } = await answering(
+      413,
+      JSON.stringify({
+        code: 'woocommerce_rest_request_entity_too_large',
+        message: 'Unable to accept more than 100 items for this request.',
+        data: { status: 413 },
+      }),
+    );
+    const error = await failure(
+      sendRest(endpoint, { method: 'POST', path: '/products/batch', body: { update: [] } }, signal()),
+    );
     expect(error).toBeInstanceOf(PermanentError);
     expect(error.message).toContain('woocommerce_rest_request_entity_too_large');
   });

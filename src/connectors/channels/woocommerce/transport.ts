@@ -70,10 +70,14 @@ const DETAIL_CHARS = 300;
 export function restEndpoint(config: WooCommerceConfig, secrets: WooCommerceSecrets): RestEndpoint {
   const url = new URL(config.storeUrl);
   if (!secrets.consumerKey || !secrets.consumerSecret) {
-    throw new PermanentError(`the WooCommerce channel for ${url.host} has no REST API keys (consumerKey and consumerSecret in the setup document)`);
+    throw new PermanentError(
+      `the WooCommerce channel for ${url.host} has no REST API keys (consumerKey and consumerSecret in the setup document)`,
+    );
   }
   if (url.protocol !== 'https:' && !isLoopbackHost(url.hostname)) {
-    throw new PermanentError(`the WooCommerce store ${url.host} is not an https:// address: its consumer secret would travel in clear`);
+    throw new PermanentError(
+      `the WooCommerce store ${url.host} is not an https:// address: its consumer secret would travel in clear`,
+    );
   }
   const { consumerKey: key, consumerSecret: secret } = secrets;
   const token = Buffer.from(`${key}:${secret}`, 'utf8').toString('base64');
@@ -84,7 +88,14 @@ export function restEndpoint(config: WooCommerceConfig, secrets: WooCommerceSecr
     authorization: inQuery ? undefined : `Basic ${token}`,
     credentialQuery: inQuery ? { consumer_key: key, consumer_secret: secret } : {},
     // The secret longest first: a key that were a part of the secret must not leave the rest of it readable.
-    redact: [secret, encodeURIComponent(secret), new URLSearchParams({ s: secret }).toString().slice(2), token, key, encodeURIComponent(key)],
+    redact: [
+      secret,
+      encodeURIComponent(secret),
+      new URLSearchParams({ s: secret }).toString().slice(2),
+      token,
+      key,
+      encodeURIComponent(key),
+    ],
   };
 }
 
@@ -104,32 +115,51 @@ export function restApi(endpoint: RestEndpoint, signal: AbortSignal): RestApi {
  * that address) and the other 4xx → PermanentError; 429, 408, 5xx and no answer at all → a plain Error, retried with
  * back-off. The consumer secret never appears in a message.
  */
-export async function sendRest(endpoint: RestEndpoint, request: RestRequest, signal: AbortSignal): Promise<unknown> {
+export async function sendRest(
+  endpoint: RestEndpoint,
+  request: RestRequest,
+  signal: AbortSignal,
+): Promise<unknown> {
   return (await exchange(endpoint, request, signal)).body;
 }
 
 /** sendRest for a collection: the page and WordPress's X-WP-TotalPages. */
-export async function sendRestPage(endpoint: RestEndpoint, request: RestRequest, signal: AbortSignal): Promise<RestPage> {
+export async function sendRestPage(
+  endpoint: RestEndpoint,
+  request: RestRequest,
+  signal: AbortSignal,
+): Promise<RestPage> {
   const { body, headers } = await exchange(endpoint, request, signal);
   const header = headers.get('x-wp-totalpages');
   const totalPages = header !== null && /^\d{1,9}$/.test(header.trim()) ? Number(header.trim()) : undefined;
   return { body, totalPages };
 }
 
-async function exchange(endpoint: RestEndpoint, request: RestRequest, signal: AbortSignal): Promise<{ body: unknown; headers: Headers }> {
+async function exchange(
+  endpoint: RestEndpoint,
+  request: RestRequest,
+  signal: AbortSignal,
+): Promise<{ body: unknown; headers: Headers }> {
   const where = `${request.method} ${request.path} at ${endpoint.host}`;
   const response = await send(endpoint, request, signal, where);
   const text = redact(await response.text().catch(() => ''), endpoint.redact);
   if (!response.ok) throw classify(response, text, where);
   const parsed = tryJson(text);
   // A 2xx that is not JSON comes from something in between (a cache, a maintenance page, a security plugin).
-  if (parsed === undefined) throw new Error(`${where}: the answer is not JSON: ${text.slice(0, DETAIL_CHARS)}`);
+  if (parsed === undefined)
+    throw new Error(`${where}: the answer is not JSON: ${text.slice(0, DETAIL_CHARS)}`);
   return { body: parsed, headers: response.headers };
 }
 
-async function send(endpoint: RestEndpoint, request: RestRequest, signal: AbortSignal, where: string): Promise<Response> {
+async function send(
+  endpoint: RestEndpoint,
+  request: RestRequest,
+  signal: AbortSignal,
+  where: string,
+): Promise<Response> {
   const url = new URL(`${endpoint.base}${request.path}`);
-  for (const [name, value] of Object.entries({ ...request.query, ...endpoint.credentialQuery })) url.searchParams.set(name, value);
+  for (const [name, value] of Object.entries({ ...request.query, ...endpoint.credentialQuery }))
+    url.searchParams.set(name, value);
   const hasBody = request.body !== undefined;
   try {
     return await fetch(url, {
@@ -145,7 +175,12 @@ async function send(endpoint: RestEndpoint, request: RestRequest, signal: AbortS
     });
   } catch (error) {
     // No answer: a write may or may not have happened. The callers' idempotency checks settle that on the retry.
-    const reason = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
+    const reason =
+      error instanceof Error
+        ? error.cause instanceof Error
+          ? error.cause.message
+          : error.message
+        : String(error);
     throw new Error(`${where}: no answer from WooCommerce: ${redact(reason, endpoint.redact)}`);
   }
 }
@@ -157,7 +192,12 @@ function classify(response: Response, text: string, where: string): Error {
   return answeredWith(classified, response.status);
 }
 
-function classifyStatus(response: Response, error: { code: string; message: string } | undefined, text: string, where: string): Error {
+function classifyStatus(
+  response: Response,
+  error: { code: string; message: string } | undefined,
+  text: string,
+  where: string,
+): Error {
   const { status } = response;
   const detail = error ? `${error.code}: ${error.message}` : text.slice(0, DETAIL_CHARS);
   if (status === 401 || status === 403) {
@@ -165,17 +205,25 @@ function classifyStatus(response: Response, error: { code: string; message: stri
     const hint = error?.code.startsWith('woocommerce_rest_cannot_')
       ? "; if the keys are right, the web server may be dropping the Authorization header (the channel's restAuth: query-string sends the keys in the query instead), or the key's user may lack the capability"
       : '';
-    return new PermanentError(`${where}: WooCommerce refused the REST API keys (${status} ${detail}); check the channel's consumerKey and consumerSecret and that the key has Read/Write permission${hint}`);
+    return new PermanentError(
+      `${where}: WooCommerce refused the REST API keys (${status} ${detail}); check the channel's consumerKey and consumerSecret and that the key has Read/Write permission${hint}`,
+    );
   }
   if (status === 404) {
-    const hint = error?.code === 'rest_no_route' || !error ? ': no WooCommerce REST API v3 there (check storeUrl; WordPress needs pretty permalinks)' : '';
+    const hint =
+      error?.code === 'rest_no_route' || !error
+        ? ': no WooCommerce REST API v3 there (check storeUrl; WordPress needs pretty permalinks)'
+        : '';
     return new PermanentError(`${where}: WooCommerce answered 404 (${detail})${hint}`);
   }
   if (status === 429) {
     const retryAfter = response.headers.get('retry-after');
-    return new Error(`${where}: WooCommerce is rate limiting (429${retryAfter ? `, retry after ${retryAfter} s` : ''}): ${detail}`);
+    return new Error(
+      `${where}: WooCommerce is rate limiting (429${retryAfter ? `, retry after ${retryAfter} s` : ''}): ${detail}`,
+    );
   }
-  if (status === 408 || status >= 500) return new Error(`${where}: WooCommerce answered ${status}: ${detail}`);
+  if (status === 408 || status >= 500)
+    return new Error(`${where}: WooCommerce answered ${status}: ${detail}`);
   // 400 (a parameter WooCommerce does not take), 413 (a batch over its limit) and the rest: a retry sends the same.
   return new PermanentError(`${where}: WooCommerce refused the request (${status} ${detail})`);
 }
@@ -185,7 +233,9 @@ function wooError(text: string): { code: string; message: string } | undefined {
   const body = tryJson(text);
   if (typeof body !== 'object' || body === null) return undefined;
   const { code, message } = body as Record<string, unknown>;
-  return typeof code === 'string' && typeof message === 'string' ? { code, message: message.slice(0, DETAIL_CHARS) } : undefined;
+  return typeof code === 'string' && typeof message === 'string'
+    ? { code, message: message.slice(0, DETAIL_CHARS) }
+    : undefined;
 }
 
 function tryJson(text: string): unknown {

@@ -19,7 +19,9 @@ describe('WooCommerce webhook signature', () => {
 
   it('decodes as wp_specialchars_decode(ENT_QUOTES) does: the five characters, padded and hex forms, one pass', () => {
     expect(wpSpecialcharsDecode('a&amp;b&lt;c&gt;d&quot;e&#039;f')).toBe('a&b<c>d"e\'f');
-    expect(wpSpecialcharsDecode('&#38;&#0038;&#x26;&#X0026;&#39;&#x27;&#34;&#x22;&#60;&#62;')).toBe('&&&&\'\'""<>');
+    expect(wpSpecialcharsDecode('&#38;&#0038;&#x26;&#X0026;&#39;&#x27;&#34;&#x22;&#60;&#62;')).toBe(
+      '&&&&\'\'""<>',
+    );
     expect(wpSpecialcharsDecode('&amp;lt;')).toBe('&lt;');
     // Anything else stays as it is: other entities, a bare ampersand, an unterminated one.
     expect(wpSpecialcharsDecode('&eacute; & &amp &#40; plain')).toBe('&eacute; & &amp &#40; plain');

@@ -8,10 +8,15 @@ import { fromWooCommerceOrder, wooCommerceOrder } from './map.ts';
  * (WC_Webhook::deliver). WooCommerce sends no time of the event: the order's own date_modified_gmt orders updates.
  */
 export const woocommerceWebhook: ChannelWebhook<WooCommerceConfig, WooCommerceSecrets> = {
-  summary: 'WooCommerce webhooks (order.created, order.updated, order.deleted), verified with X-WC-Webhook-Signature',
+  summary:
+    'WooCommerce webhooks (order.created, order.updated, order.deleted), verified with X-WC-Webhook-Signature',
   description:
     'Deduplicated on X-WC-Webhook-Delivery-ID with a digest of the body (WooCommerce reuses a delivery id within one second); the work happens after the commit. The unsigned ping WooCommerce sends when a webhook is saved is answered 200 and stores nothing.',
-  headers: { signature: 'x-wc-webhook-signature', deliveryId: 'x-wc-webhook-delivery-id', topic: 'x-wc-webhook-topic' },
+  headers: {
+    signature: 'x-wc-webhook-signature',
+    deliveryId: 'x-wc-webhook-delivery-id',
+    topic: 'x-wc-webhook-topic',
+  },
   signingSecrets: (secrets) => [secrets.webhookSecret],
   isSigned: (raw, signature, secrets) => isSignedByWooCommerce(raw, signature, secrets[0] ?? ''),
   triggeredAt: () => null,
@@ -20,9 +25,15 @@ export const woocommerceWebhook: ChannelWebhook<WooCommerceConfig, WooCommerceSe
   interpret: (channelId, topic, payload) => {
     // The payload of order.deleted is only { id }: no order to read. A cancellation comes as order.updated, and the
     // catch-up poll reads every status but trash.
-    if (topic === 'order.deleted') return { kind: 'ignored', reason: "order.deleted: the catch-up poll reads the order's status" };
-    if (topic !== 'order.created' && topic !== 'order.updated') return { kind: 'ignored', reason: `topic ${topic} is not handled yet` };
-    if (isCheckoutDraft(payload)) return { kind: 'ignored', reason: `${topic}: a checkout draft (the block checkout's cart) is not an order yet` };
+    if (topic === 'order.deleted')
+      return { kind: 'ignored', reason: "order.deleted: the catch-up poll reads the order's status" };
+    if (topic !== 'order.created' && topic !== 'order.updated')
+      return { kind: 'ignored', reason: `topic ${topic} is not handled yet` };
+    if (isCheckoutDraft(payload))
+      return {
+        kind: 'ignored',
+        reason: `${topic}: a checkout draft (the block checkout's cart) is not an order yet`,
+      };
     return { kind: 'order', ...fromWooCommerceOrder(channelId, wooCommerceOrder.parse(payload)) };
   },
 };
@@ -72,7 +83,10 @@ export function wpSpecialcharsDecode(text: string): string {
     .replace(/&#0*62;/g, '&#062;')
     .replace(/&#0*38;/g, '&#038;')
     .replace(/&#x0*26;/gi, '&#x26;');
-  return padded.replace(/&(?:#039|#x27|quot|#034|#x22|lt|#060|gt|#062|amp|#038|#x26);/g, (entity) => ENTITIES[entity] ?? entity);
+  return padded.replace(
+    /&(?:#039|#x27|quot|#034|#x22|lt|#060|gt|#062|amp|#038|#x26);/g,
+    (entity) => ENTITIES[entity] ?? entity,
+  );
 }
 
 /**
@@ -84,7 +98,11 @@ export function wpSpecialcharsDecode(text: string): string {
 export const CHECKOUT_DRAFT = 'checkout-draft';
 
 export function isCheckoutDraft(payload: unknown): boolean {
-  return typeof payload === 'object' && payload !== null && (payload as { status?: unknown }).status === CHECKOUT_DRAFT;
+  return (
+    typeof payload === 'object' &&
+    payload !== null &&
+    (payload as { status?: unknown }).status === CHECKOUT_DRAFT
+  );
 }
 
 /**

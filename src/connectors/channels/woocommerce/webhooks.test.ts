@@ -25,7 +25,12 @@ beforeEach(async () => {
   // A hub that is down: every delivery answers 503.
   hub = createServer((_req, res) => res.writeHead(503).end());
   hubUrl = `http://127.0.0.1:${await listen(hub)}/webhooks/woocommerce/woo_1`;
-  shop = createWooCommerceSim({ storeUrl: 'https://shop.example.com', webhookUrl: hubUrl, secret: WEBHOOK_SECRET, seed: 3 });
+  shop = createWooCommerceSim({
+    storeUrl: 'https://shop.example.com',
+    webhookUrl: hubUrl,
+    secret: WEBHOOK_SECRET,
+    seed: 3,
+  });
   api = await shop.startRest({ consumerKey: KEY, consumerSecret: SECRET });
 });
 afterEach(async () => {
@@ -34,7 +39,9 @@ afterEach(async () => {
 });
 
 function channel(withKeys = true): SalesChannel {
-  const secrets = withKeys ? { webhookSecret: WEBHOOK_SECRET, consumerKey: KEY, consumerSecret: SECRET } : { webhookSecret: WEBHOOK_SECRET };
+  const secrets = withKeys
+    ? { webhookSecret: WEBHOOK_SECRET, consumerKey: KEY, consumerSecret: SECRET }
+    : { webhookSecret: WEBHOOK_SECRET };
   return woocommerce.open(TEST_CHANNEL, { storeUrl: api.url }, secrets);
 }
 
@@ -60,8 +67,15 @@ describe('woocommerce.webhookHealth against the simulated store', () => {
     shop.pause('order.deleted');
     shop.reactivate('order.created');
     const health = await channel().webhookHealth!({ ...run, deliveryUrl: hubUrl });
-    expect(health.map((h) => [h.topic, h.status])).toEqual([['order.created', 'active'], ['order.updated', 'missing'], ['order.deleted', 'paused']]);
-    const elsewhere = await channel().webhookHealth!({ ...run, deliveryUrl: 'https://hub.example.com/webhooks/woocommerce/woo_1' });
+    expect(health.map((h) => [h.topic, h.status])).toEqual([
+      ['order.created', 'active'],
+      ['order.updated', 'missing'],
+      ['order.deleted', 'paused'],
+    ]);
+    const elsewhere = await channel().webhookHealth!({
+      ...run,
+      deliveryUrl: 'https://hub.example.com/webhooks/woocommerce/woo_1',
+    });
     expect(elsewhere.every((h) => h.status === 'missing' && h.id === null)).toBe(true);
   });
 
@@ -70,6 +84,13 @@ describe('woocommerce.webhookHealth against the simulated store', () => {
   });
 
   it('order.deleted carries no order: ignored, the catch-up poll reads the status', () => {
-    expect(woocommerce.webhook!.interpret('woo_1' as never, 'order.deleted', { id: 4750 }, { storeUrl: 'https://shop.example' })).toEqual({ kind: 'ignored', reason: "order.deleted: the catch-up poll reads the order's status" });
+    expect(
+      woocommerce.webhook!.interpret(
+        'woo_1' as never,
+        'order.deleted',
+        { id: 4750 },
+        { storeUrl: 'https://shop.example' },
+      ),
+    ).toEqual({ kind: 'ignored', reason: "order.deleted: the catch-up poll reads the order's status" });
   });
 });

@@ -17,7 +17,9 @@ export async function webhookHealth(rest: RestApi, deliveryUrl: string): Promise
   const ours = (await webhooksOf(rest.list)).filter((hook) => comparableUrl(hook.delivery_url) === target);
   return NEEDED_TOPICS.map((topic) => {
     const candidates = ours.filter((hook) => hook.topic === topic).map(health);
-    return candidates.sort((a, b) => RANK[b.status] - RANK[a.status])[0] ?? { topic, status: 'missing', id: null };
+    return (
+      candidates.sort((a, b) => RANK[b.status] - RANK[a.status])[0] ?? { topic, status: 'missing', id: null }
+    );
   });
 }
 

@@ -22,7 +22,19 @@ export async function postPurchaseOrder(
 }
 
 /** The connection test's ping to the same address (docs/wire-formats.md): the supplier checks the signature, stores nothing. */
-export async function postPing(config: RestJsonConfig, secrets: RestJsonSecrets, options: { signal: AbortSignal; now: Date }): Promise<void> {
+export async function postPing(
+  config: RestJsonConfig,
+  secrets: RestJsonSecrets,
+  options: { signal: AbortSignal; now: Date },
+): Promise<void> {
   const ping = toPing(options.now);
-  await postSigned({ url: config.url, body: ping, secret: secrets.signingSecret, idempotencyKey: ping.id, timeoutMs: config.timeoutMs, signal: options.signal, now: options.now });
+  await postSigned({
+    url: config.url,
+    body: ping,
+    secret: secrets.signingSecret,
+    idempotencyKey: ping.id,
+    timeoutMs: config.timeoutMs,
+    signal: options.signal,
+    now: options.now,
+  });
 }
