@@ -2,7 +2,7 @@ import type { OrderLineState } from '../domain/order.machine.ts';
 import { orderLineMachine } from '../domain/order.machine.ts';
 import { nextOrderState } from '../domain/order.ts';
 import { decideAcknowledgement, type AckLine } from '../domain/purchase-order.ts';
-import { loadOrder, saveOrderState } from '../store/orders.repo.ts';
+import { loadOrder, saveOrderChange } from '../store/orders.repo.ts';
 import { loadPurchaseOrders, savePurchaseOrder, type PurchaseOrder } from '../store/purchase-orders.repo.ts';
 import { releaseReservations } from '../store/stock.repo.ts';
 import type { AppContext } from './context.ts';
@@ -33,7 +33,14 @@ export async function acknowledgePurchaseOrder(
 
     const now = ctx.clock.now();
     const updated = { ...po, state: decision.state, lines: decision.lines };
-    await savePurchaseOrder(tx, updated, now, { acknowledgedAt: now });
+    await savePurchaseOrder(
+      tx,
+      { id: po.id, from: po.state, to: decision.state, lines: decision.lines },
+      now,
+      {
+        acknowledgedAt: now,
+      },
+    );
 
     const order = (await loadOrder(tx, po.orderId, lock))!;
     const lineStates = new Map(
@@ -49,7 +56,7 @@ export async function acknowledgePurchaseOrder(
     const state = nextOrderState(order.state, lines);
     const holdReason =
       state === 'on_hold' ? holdReasonFor(order.holdReason, po.poNumber, rejected) : order.holdReason;
-    await saveOrderState(tx, { id: order.id, state, holdReason, lines }, now, [...lineStates.keys()]);
+    await saveOrderChange(tx, order, { state, holdReason, lines }, now, [...lineStates.keys()]);
     // Units a supplier will not ship are free for other orders until the line is routed again.
     await releaseReservations(
       tx,

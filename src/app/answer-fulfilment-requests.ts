@@ -9,7 +9,7 @@ import { defineJob, jobKind, PermanentError } from '../jobs/job.ts';
 import { findOrderIdByExternalId, loadOrder } from '../store/orders.repo.ts';
 import { getSetting, putSetting } from '../store/partners.repo.ts';
 import type { Db } from '../store/schema.ts';
-import { cancelAtChannelRequest, CancellationOvertaken } from './channel-order-changes.ts';
+import { cancelAtChannelRequest, CancellationOvertaken } from './cancel-order-lines.ts';
 import { channelWebhookUrl, openSalesChannel } from './channel-access.ts';
 import type { AppContext } from './context.ts';
 import { recordEvents, type TimelineEvent } from '../store/events.repo.ts';

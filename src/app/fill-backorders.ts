@@ -1,13 +1,16 @@
-import { sql } from 'kysely';
 import type { OrderId } from '../domain/ids.ts';
 import { orderLineMachine } from '../domain/order.machine.ts';
 import { nextOrderState, type Order } from '../domain/order.ts';
 import { planPurchaseOrders } from '../domain/purchase-order.ts';
 import { routeLines } from '../domain/routing.ts';
 import { defineJob, jobKind } from '../jobs/job.ts';
-import { loadOrder, saveOrderState } from '../store/orders.repo.ts';
+import { loadOrder, ordersWithFillableBackorders, saveOrderChange } from '../store/orders.repo.ts';
 import { findCatalogFor } from '../store/partners.repo.ts';
-import { insertPurchaseOrders, type NewPurchaseOrder } from '../store/purchase-orders.repo.ts';
+import {
+  insertPurchaseOrders,
+  purchaseOrderNumbersOf,
+  type NewPurchaseOrder,
+} from '../store/purchase-orders.repo.ts';
 import { recordReservations, reserveUnits, type NewReservation } from '../store/stock.repo.ts';
 import type { Db } from '../store/schema.ts';
 import type { AppContext } from './context.ts';
@@ -35,7 +38,7 @@ export const fillBackordersJob = {
       timeoutMs: 60_000,
       backoff: { baseMs: 1_000, capMs: 60_000 },
       run: async () => {
-        const candidates = await ordersWithFillableLines(ctx.store.db);
+        const candidates = await ordersWithFillableBackorders(ctx.store.db, ORDERS_PER_RUN);
         let filled = 0;
         for (const orderId of candidates)
           filled += await ctx.store.transact((tx) => fillOrder(ctx, tx, orderId));
@@ -45,33 +48,6 @@ export const fillBackordersJob = {
       },
     }),
 };
-
-/** Orders, oldest first, with a backordered line whose SKU has the units now (or is not limited at all). */
-async function ordersWithFillableLines(db: Db): Promise<OrderId[]> {
-  const rows = await db
-    .selectFrom('order_lines')
-    .innerJoin('orders', 'orders.id', 'order_lines.order_id')
-    .innerJoin('stock_levels', 'stock_levels.sku', 'order_lines.sku')
-    .select(['orders.id', 'orders.created_at'])
-    // A literal, not a bound value: only then may the planners use the index of backordered lines (0010).
-    .where('order_lines.state', '=', sql.lit('backordered'))
-    .where((eb) =>
-      eb.or([
-        eb('stock_levels.bounded', '=', 0),
-        eb(
-          eb('stock_levels.on_hand', '-', eb.ref('stock_levels.reserved')),
-          '>=',
-          eb.ref('order_lines.quantity'),
-        ),
-      ]),
-    )
-    .groupBy(['orders.id', 'orders.created_at'])
-    .orderBy('orders.created_at')
-    .orderBy('orders.id')
-    .limit(ORDERS_PER_RUN)
-    .execute();
-  return rows.map((r) => r.id as OrderId);
-}
 
 /** Fills what it can of one order's backordered lines; returns how many lines it filled. */
 async function fillOrder(ctx: AppContext, tx: Db, orderId: OrderId): Promise<number> {
@@ -106,11 +82,7 @@ async function fillOrder(ctx: AppContext, tx: Db, orderId: OrderId): Promise<num
   }
   if (filled.size === 0) return 0;
 
-  const taken = new Set(
-    (
-      await tx.selectFrom('purchase_orders').select('po_number').where('order_id', '=', orderId).execute()
-    ).map((r) => r.po_number),
-  );
+  const taken = new Set(await purchaseOrderNumbersOf(tx, orderId));
   const awaitingPayment = order.state === 'awaiting_payment';
   const purchaseOrders: NewPurchaseOrder[] = planPurchaseOrders(
     orderId,
@@ -133,9 +105,10 @@ async function fillOrder(ctx: AppContext, tx: Db, orderId: OrderId): Promise<num
   const state = nextOrderState(order.state, lines);
   await recordReservations(tx, held, now.getTime());
   await insertPurchaseOrders(tx, purchaseOrders, now);
-  await saveOrderState(
+  await saveOrderChange(
     tx,
-    { id: orderId, state, holdReason: holdReasonAfter(order, [...filled.keys()]), lines },
+    order,
+    { state, holdReason: holdReasonAfter(order, [...filled.keys()]), lines },
     now,
     [...filled.keys()],
   );

@@ -2,6 +2,7 @@ import { defineJob, jobKind, PermanentError } from '../jobs/job.ts';
 import { openSalesChannel } from './channel-access.ts';
 import type { AppContext } from './context.ts';
 import { recordEvents } from '../store/events.repo.ts';
+import { loadShipmentNotice } from '../store/shipments.repo.ts';
 
 /**
  * Tells the order's channel about a shipment (carrier, tracking, lines). The event id is derived from the shipment,
@@ -16,26 +17,11 @@ export const notifyChannelJob = {
       timeoutMs: 30_000,
       backoff: { baseMs: 500, capMs: 10 * 60_000 },
       run: async ({ shipmentId }, job) => {
-        const db = ctx.store.db;
-        const shipment = await db
-          .selectFrom('shipments')
-          .selectAll()
-          .where('id', '=', shipmentId)
-          .executeTakeFirst();
-        if (!shipment) throw new PermanentError(`shipment ${shipmentId} does not exist`);
-        const order = await db
-          .selectFrom('orders')
-          .select(['id', 'channel_id', 'external_id', 'state'])
-          .where('id', '=', shipment.order_id)
-          .executeTakeFirstOrThrow();
-        const lines = await db
-          .selectFrom('shipment_lines')
-          .select(['sku', 'quantity'])
-          .where('shipment_id', '=', shipmentId)
-          .orderBy('po_line_number')
-          .execute();
-        const opened = await openSalesChannel(ctx, order.channel_id);
-        if (!opened) throw new PermanentError(`channel ${order.channel_id} cannot be notified`);
+        const parts = await loadShipmentNotice(ctx.store.db, shipmentId);
+        if (!parts) throw new PermanentError(`shipment ${shipmentId} does not exist`);
+        const { shipment, order, lines } = parts;
+        const opened = await openSalesChannel(ctx, order.channelId);
+        if (!opened) throw new PermanentError(`channel ${order.channelId} cannot be notified`);
         const { channel, sales } = opened;
         // The state the order reached with this shipment: fulfilled when nothing is left to ship.
         const orderState =
@@ -44,13 +30,13 @@ export const notifyChannelJob = {
           {
             eventId: `evt_${shipmentId}`,
             orderId: order.id,
-            externalId: order.external_id,
+            externalId: order.externalId,
             orderState,
-            createdAt: new Date(shipment.created_at),
+            createdAt: new Date(shipment.createdAt),
             shipment: {
               id: shipment.id,
               carrier: shipment.carrier,
-              trackingNumber: shipment.tracking_number,
+              trackingNumber: shipment.trackingNumber,
               lines,
             },
           },

@@ -2,10 +2,9 @@ import type { ShipmentId } from '../domain/ids.ts';
 import { orderLineMachine } from '../domain/order.machine.ts';
 import { nextOrderState } from '../domain/order.ts';
 import { decideShipment, type ShipLine } from '../domain/purchase-order.ts';
-import { shipmentMachine } from '../domain/purchase-order.machine.ts';
-import { loadOrder, saveOrderState } from '../store/orders.repo.ts';
+import { loadOrder, saveOrderChange } from '../store/orders.repo.ts';
 import { loadPurchaseOrders, savePurchaseOrder } from '../store/purchase-orders.repo.ts';
-import type { Db } from '../store/schema.ts';
+import { findShipmentByTracking, insertShipment, lastShipmentAt } from '../store/shipments.repo.ts';
 import { consumeReservation } from '../store/stock.repo.ts';
 import type { AppContext } from './context.ts';
 import { InputError, NotFoundError } from './errors.ts';
@@ -36,7 +35,7 @@ export async function recordShipment(
     const lock = ctx.store.caps.rowLocks;
     const [po] = await loadPurchaseOrders(tx, { poNumber, supplierId }, lock);
     if (!po) throw new NotFoundError(`purchase order ${poNumber}`);
-    const existing = await findShipment(tx, po.id, report.trackingNumber);
+    const existing = await findShipmentByTracking(tx, po.id, report.trackingNumber);
     if (existing) return { kind: 'duplicate', shipmentId: existing };
     const decision = decideShipment(po, report.lines);
     if (decision.kind === 'invalid') throw new InputError(decision.field, decision.reason);
@@ -49,7 +48,11 @@ export async function recordShipment(
     const previous = await lastShipmentAt(tx, order.id);
     const now = new Date(Math.max(ctx.clock.now().getTime(), previous + 1));
     const shipmentId = ctx.ids.next('shp') as ShipmentId;
-    await savePurchaseOrder(tx, { ...po, state: decision.state, lines: decision.lines }, now);
+    await savePurchaseOrder(
+      tx,
+      { id: po.id, from: po.state, to: decision.state, lines: decision.lines },
+      now,
+    );
     const byOrderLine = new Map(decision.lines.map((l) => [l.orderLineNumber, l]));
     const touched = report.lines.map(
       (s) => po.lines.find((l) => l.lineNumber === s.lineNumber)!.orderLineNumber,
@@ -61,40 +64,38 @@ export async function recordShipment(
       return to === l.state ? l : { ...l, state: orderLineMachine.assert(l.state, to) };
     });
     const state = nextOrderState(order.state, lines);
-    await saveOrderState(tx, { id: order.id, state, holdReason: order.holdReason, lines }, now, touched);
+    await saveOrderChange(tx, order, { state, holdReason: order.holdReason, lines }, now, touched);
 
     const shipmentLines = report.lines.map((s) => {
       const poLine = po.lines.find((l) => l.lineNumber === s.lineNumber)!;
       return {
-        shipment_id: shipmentId,
-        po_line_number: s.lineNumber,
-        order_line_number: poLine.orderLineNumber,
+        poLineNumber: s.lineNumber,
+        orderLineNumber: poLine.orderLineNumber,
         sku: poLine.sku,
         quantity: s.quantity,
       };
     });
-    await tx
-      .insertInto('shipments')
-      .values({
+    await insertShipment(
+      tx,
+      {
         id: shipmentId,
-        purchase_order_id: po.id,
-        order_id: order.id,
-        supplier_id: po.supplierId,
+        purchaseOrderId: po.id,
+        orderId: order.id,
+        supplierId: po.supplierId,
         carrier: report.carrier,
-        tracking_number: report.trackingNumber,
-        state: shipmentMachine.initial,
-        shipped_at: (report.shippedAt ?? now).getTime(),
-        created_at: now.getTime(),
-      })
-      .execute();
-    await tx.insertInto('shipment_lines').values(shipmentLines).execute();
+        trackingNumber: report.trackingNumber,
+        shippedAt: report.shippedAt ?? now,
+        lines: shipmentLines,
+      },
+      now,
+    );
     // In SKU order, like reservations, so concurrent writers lock stock rows in one order (no deadlock).
     for (const line of [...shipmentLines].sort((a, b) => a.sku.localeCompare(b.sku))) {
       await consumeReservation(
         tx,
         {
           orderId: order.id,
-          lineNumber: line.order_line_number,
+          lineNumber: line.orderLineNumber,
           sku: line.sku,
           supplierId: po.supplierId,
           quantity: line.quantity,
@@ -130,28 +131,4 @@ export async function recordShipment(
     ]);
     return { kind: 'created', shipmentId };
   });
-}
-
-/** When the order's latest shipment was recorded (0 if none). */
-async function lastShipmentAt(tx: Db, orderId: string): Promise<number> {
-  const row = await tx
-    .selectFrom('shipments')
-    .select((eb) => eb.fn.max<number | null>('created_at').as('at'))
-    .where('order_id', '=', orderId)
-    .executeTakeFirst();
-  return Number(row?.at ?? 0);
-}
-
-async function findShipment(
-  tx: Db,
-  purchaseOrderId: string,
-  trackingNumber: string,
-): Promise<ShipmentId | null> {
-  const row = await tx
-    .selectFrom('shipments')
-    .select('id')
-    .where('purchase_order_id', '=', purchaseOrderId)
-    .where('tracking_number', '=', trackingNumber)
-    .executeTakeFirst();
-  return (row?.id as ShipmentId | undefined) ?? null;
 }

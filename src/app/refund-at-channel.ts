@@ -8,6 +8,7 @@ import type { Db } from '../store/schema.ts';
 import { openSalesChannel } from './channel-access.ts';
 import type { AppContext } from './context.ts';
 import { recordEvents } from '../store/events.repo.ts';
+import { recordRefund } from '../store/refunds.repo.ts';
 
 interface RefundJob {
   orderId: string;
@@ -62,20 +63,15 @@ export const refundAtChannelJob = {
         );
         return {
           commit: async (tx) => {
-            await tx
-              .insertInto('channel_refunds')
-              .values({
-                channel_id: order.channelId,
-                refund_id: refundId,
-                order_id: orderId,
-                origin: 'waybill',
-                amount: amount.amount,
-                currency: amount.currency,
-                lines: JSON.stringify(data.lines),
-                created_at: now.getTime(),
-              })
-              .onConflict((oc) => oc.doNothing())
-              .execute();
+            await recordRefund(tx, {
+              channelId: order.channelId,
+              refundId,
+              orderId,
+              origin: 'waybill',
+              amount,
+              lines: data.lines,
+              createdAt: now,
+            });
             await recordEvents(tx, now, [
               { orderId, subjectType: 'order', subjectId: orderId, type: 'channel.refunded', data },
             ]);

@@ -157,7 +157,8 @@ async function markSent(ctx: AppContext, tx: Db, sent: readonly SentPurchaseOrde
     tx,
     heads.map((po) => ({
       id: po.id,
-      state: purchaseOrderMachine.canMove(po.state, 'sent') ? 'sent' : po.state,
+      from: po.state,
+      to: purchaseOrderMachine.canMove(po.state, 'sent') ? 'sent' : po.state,
     })),
     now,
   );
@@ -185,7 +186,7 @@ async function moveIfAllowed(
   const po = await loadPurchaseOrderHead(tx, purchaseOrderId, ctx.store.caps.rowLocks);
   if (!po || !purchaseOrderMachine.canMove(po.state, to)) return;
   const now = ctx.clock.now();
-  await savePurchaseOrder(tx, { id: po.id, state: to }, now);
+  await savePurchaseOrder(tx, { id: po.id, from: po.state, to }, now);
   await recordEvents(tx, now, [
     {
       orderId: po.orderId,

@@ -158,3 +158,36 @@ export async function wakeJobs(
     .executeTakeFirst();
   return Number(woken.numUpdatedRows);
 }
+
+/**
+ * Takes a queued job out of the queue, in the caller's transaction; false when it was no longer waiting (a worker
+ * claimed it). `untried` also requires that no attempt ever ran (a send that timed out may have arrived).
+ */
+export async function cancelQueuedJob(
+  tx: Db,
+  key: string,
+  now: number,
+  options: { untried: boolean },
+): Promise<boolean> {
+  let query = tx
+    .updateTable('jobs')
+    .set({ state: 'cancelled', updated_at: now })
+    .where('key', '=', key)
+    .where('state', '=', 'pending');
+  if (options.untried) query = query.where('attempts', '=', 0);
+  const result = await query.executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+/** Of these job keys, those still waiting for their first attempt. */
+export async function untriedQueuedKeys(db: Db, keys: readonly string[]): Promise<Set<string>> {
+  if (keys.length === 0) return new Set();
+  const rows = await db
+    .selectFrom('jobs')
+    .select('key')
+    .where('key', 'in', [...keys])
+    .where('state', '=', 'pending')
+    .where('attempts', '=', 0)
+    .execute();
+  return new Set(rows.map((r) => r.key));
+}

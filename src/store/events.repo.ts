@@ -49,3 +49,8 @@ const eventsInsert = statement(
       })),
     ),
 );
+
+/** An event of an order's own timeline (its subject is the order). */
+export function orderEvent(orderId: string, type: string, data: object): TimelineEvent {
+  return { orderId, subjectType: 'order', subjectId: orderId, type, data };
+}

@@ -1,4 +1,4 @@
-import type { Insertable } from 'kysely';
+import { sql, type Insertable } from 'kysely';
 import type { ChannelId, OrderId, Sku, SupplierId } from '../domain/ids.ts';
 import {
   plainLineCharges,
@@ -7,10 +7,16 @@ import {
   type OrderCharges,
 } from '../domain/charges.ts';
 import { money, type CurrencyCode } from '../domain/money.ts';
-import type { OrderLineState, OrderState } from '../domain/order.machine.ts';
+import {
+  orderLineMachine,
+  orderMachine,
+  type OrderLineState,
+  type OrderState,
+} from '../domain/order.machine.ts';
 import type { CancelReason, Order, OrderLine } from '../domain/order.ts';
 import type { Database, Db } from './schema.ts';
 import { ROWS_PER_STATEMENT, statement } from './statement.ts';
+import { expectUpdated, moveOf } from './transitions.ts';
 
 const orderIdByExternalId = statement((db, p: { channelId: string; externalId: string }) =>
   db
@@ -196,25 +202,69 @@ export async function loadOrder(tx: Db, id: string, lock = false): Promise<Order
   };
 }
 
-export async function saveOrderState(
+/**
+ * Moves an order, and the lines named in `changedLines`, from the states they were read in (`before`) to `after`'s:
+ * the order's machine and the order line's decide each move (staying put is no move), and a row another transaction
+ * moved meanwhile refuses the write (StaleStateError).
+ */
+export async function saveOrderChange(
   tx: Db,
-  order: Pick<Order, 'id' | 'state' | 'holdReason' | 'lines'>,
+  before: Pick<Order, 'id' | 'state' | 'lines'>,
+  after: Pick<Order, 'state' | 'holdReason' | 'lines'>,
   now: Date,
   changedLines: readonly number[],
 ): Promise<void> {
+  const saved = await tx
+    .updateTable('orders')
+    .set({
+      state: moveOf(orderMachine, before.state, after.state),
+      hold_reason: after.holdReason,
+      updated_at: now.getTime(),
+    })
+    .where('id', '=', before.id)
+    .where('state', '=', before.state)
+    .executeTakeFirst();
+  expectUpdated(saved.numUpdatedRows, 1, `order ${before.id}`);
+  for (const line of after.lines.filter((l) => changedLines.includes(l.lineNumber))) {
+    const was = before.lines.find((l) => l.lineNumber === line.lineNumber);
+    if (!was) throw new Error(`order ${before.id} has no line ${line.lineNumber}`);
+    const result = await tx
+      .updateTable('order_lines')
+      .set({
+        state: moveOf(orderLineMachine, was.state, line.state),
+        supplier_id: line.supplierId,
+        cancel_reason: line.cancelReason ?? null,
+      })
+      .where('order_id', '=', before.id)
+      .where('line_number', '=', line.lineNumber)
+      .where('state', '=', was.state)
+      .executeTakeFirst();
+    expectUpdated(result.numUpdatedRows, 1, `order ${before.id} line ${line.lineNumber}`);
+  }
+}
+
+/** When the channel last changed the order, as Waybill kept it (null: never said). */
+export async function channelUpdatedAt(db: Db, orderId: string): Promise<number | null> {
+  const row = await db
+    .selectFrom('orders')
+    .select('source_updated_at')
+    .where('id', '=', orderId)
+    .executeTakeFirstOrThrow();
+  return row.source_updated_at;
+}
+
+/** Keeps the channel's time of the version of the order Waybill now holds. */
+export async function keepChannelUpdatedAt(
+  tx: Db,
+  orderId: string,
+  sourceUpdatedAt: Date,
+  now: Date,
+): Promise<void> {
   await tx
     .updateTable('orders')
-    .set({ state: order.state, hold_reason: order.holdReason, updated_at: now.getTime() })
-    .where('id', '=', order.id)
+    .set({ source_updated_at: sourceUpdatedAt.getTime(), updated_at: now.getTime() })
+    .where('id', '=', orderId)
     .execute();
-  for (const line of order.lines.filter((l) => changedLines.includes(l.lineNumber))) {
-    await tx
-      .updateTable('order_lines')
-      .set({ state: line.state, supplier_id: line.supplierId, cancel_reason: line.cancelReason ?? null })
-      .where('order_id', '=', order.id)
-      .where('line_number', '=', line.lineNumber)
-      .execute();
-  }
 }
 
 /**
@@ -235,4 +285,31 @@ export async function refundedLineUnits(db: Db, orderId: string): Promise<Map<nu
     }
   }
   return units;
+}
+
+/** Orders, oldest first, with a backordered line whose SKU has the units now (or is not limited at all). */
+export async function ordersWithFillableBackorders(db: Db, limit: number): Promise<OrderId[]> {
+  const rows = await db
+    .selectFrom('order_lines')
+    .innerJoin('orders', 'orders.id', 'order_lines.order_id')
+    .innerJoin('stock_levels', 'stock_levels.sku', 'order_lines.sku')
+    .select(['orders.id', 'orders.created_at'])
+    // A literal, not a bound value: only then may the planners use the index of backordered lines (0010).
+    .where('order_lines.state', '=', sql.lit('backordered'))
+    .where((eb) =>
+      eb.or([
+        eb('stock_levels.bounded', '=', 0),
+        eb(
+          eb('stock_levels.on_hand', '-', eb.ref('stock_levels.reserved')),
+          '>=',
+          eb.ref('order_lines.quantity'),
+        ),
+      ]),
+    )
+    .groupBy(['orders.id', 'orders.created_at'])
+    .orderBy('orders.created_at')
+    .orderBy('orders.id')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.id as OrderId);
 }

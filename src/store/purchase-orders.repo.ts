@@ -1,12 +1,13 @@
 import { sql, type Insertable, type Selectable } from 'kysely';
 import type { OrderId, PoNumber, Sku, SupplierId } from '../domain/ids.ts';
 import { money, type CurrencyCode, type Money } from '../domain/money.ts';
-import type { PurchaseOrderState } from '../domain/purchase-order.machine.ts';
+import { purchaseOrderMachine, type PurchaseOrderState } from '../domain/purchase-order.machine.ts';
 import type { Order } from '../domain/order.ts';
 import type { PoLineStatus, PurchaseOrderLine, PurchaseOrderPlan } from '../domain/purchase-order.ts';
 import type { Database, Db } from './schema.ts';
 import { supplierOf, type SupplierRecord } from './partners.repo.ts';
 import { ROWS_PER_STATEMENT, statement } from './statement.ts';
+import { expectUpdated, moveOf } from './transitions.ts';
 
 export interface PurchaseOrder {
   id: string;
@@ -331,35 +332,46 @@ const lockedHeadsByIds = statement((db, _: object, rows: readonly { id: string }
   headsOf(db, rows).forUpdate(),
 );
 
-/** POs that went out now, each left in the state given: a statement per state for all of them. */
+/**
+ * POs that went out now, each moved from the state it was read in to the one given (the same when the supplier's
+ * acknowledgement overtook the send: only the send time is new): a statement per move for all of them.
+ */
 export async function markPurchaseOrdersSent(
   tx: Db,
-  pos: readonly { id: string; state: PurchaseOrderState }[],
+  pos: readonly { id: string; from: PurchaseOrderState; to: PurchaseOrderState }[],
   now: Date,
 ): Promise<void> {
-  const byState = new Map<PurchaseOrderState, string[]>();
-  for (const po of pos) byState.set(po.state, [...(byState.get(po.state) ?? []), po.id]);
-  for (const [state, ids] of byState) {
+  const byMove = new Map<string, { from: PurchaseOrderState; to: PurchaseOrderState; ids: string[] }>();
+  for (const po of pos) {
+    const to = moveOf(purchaseOrderMachine, po.from, po.to);
+    const move = byMove.get(`${po.from} ${to}`) ?? { from: po.from, to, ids: [] };
+    move.ids.push(po.id);
+    byMove.set(`${po.from} ${to}`, move);
+  }
+  for (const { from, to, ids } of byMove.values()) {
     for (let start = 0; start < ids.length; start += ROWS_PER_STATEMENT) {
-      await purchaseOrdersSent.run(
+      const chunk = ids.slice(start, start + ROWS_PER_STATEMENT);
+      const result = await purchaseOrdersSent.run(
         tx,
-        { state, now: now.getTime() },
-        ids.slice(start, start + ROWS_PER_STATEMENT).map((id) => ({ id })),
+        { from, to, now: now.getTime() },
+        chunk.map((id) => ({ id })),
       );
+      expectUpdated(result.numAffectedRows, chunk.length, `a purchase order sent (${from} → ${to})`);
     }
   }
 }
 
 const purchaseOrdersSent = statement(
-  (db, p: { state: string; now: number }, rows: readonly { id: string }[]) =>
+  (db, p: { from: string; to: string; now: number }, rows: readonly { id: string }[]) =>
     db
       .updateTable('purchase_orders')
-      .set({ state: p.state, updated_at: p.now, sent_at: p.now })
+      .set({ state: p.to, updated_at: p.now, sent_at: p.now })
       .where(
         'id',
         'in',
         rows.map((r) => r.id),
-      ),
+      )
+      .where('state', '=', p.from),
 );
 
 type HeadRow = Pick<
@@ -378,20 +390,25 @@ function headOf(row: HeadRow): PurchaseOrderHead {
   };
 }
 
-/** Saves the PO's state and stamps, and its lines' statuses when given (a change of state alone leaves them be). */
+/**
+ * Moves a PO from the state it was read in to `to` (purchaseOrderMachine decides), with its stamps, and its lines'
+ * statuses when given (a change of state alone leaves them be).
+ */
 export async function savePurchaseOrder(
   tx: Db,
-  po: Pick<PurchaseOrder, 'id' | 'state'> & { lines?: PurchaseOrder['lines'] },
+  po: { id: string; from: PurchaseOrderState; to: PurchaseOrderState; lines?: PurchaseOrder['lines'] },
   now: Date,
   stamps: { sentAt?: Date; acknowledgedAt?: Date } = {},
 ): Promise<void> {
-  await purchaseOrderSave.run(tx, {
+  const result = await purchaseOrderSave.run(tx, {
     id: po.id,
-    state: po.state,
+    from: po.from,
+    to: moveOf(purchaseOrderMachine, po.from, po.to),
     now: now.getTime(),
     sentAt: stamps.sentAt?.getTime() ?? null,
     acknowledgedAt: stamps.acknowledgedAt?.getTime() ?? null,
   });
+  expectUpdated(result.numAffectedRows, 1, `purchase order ${po.id}`);
   for (const l of po.lines ?? []) {
     await tx
       .updateTable('purchase_order_lines')
@@ -404,17 +421,84 @@ export async function savePurchaseOrder(
 
 /** A stamp not given keeps the one the PO has. */
 const purchaseOrderSave = statement(
-  (db, p: { id: string; state: string; now: number; sentAt: number | null; acknowledgedAt: number | null }) =>
+  (
+    db,
+    p: {
+      id: string;
+      from: string;
+      to: string;
+      now: number;
+      sentAt: number | null;
+      acknowledgedAt: number | null;
+    },
+  ) =>
     db
       .updateTable('purchase_orders')
       .set({
-        state: p.state,
+        state: p.to,
         updated_at: p.now,
         sent_at: sql<number | null>`coalesce(${p.sentAt}, sent_at)`,
         acknowledged_at: sql<number | null>`coalesce(${p.acknowledgedAt}, acknowledged_at)`,
       })
-      .where('id', '=', p.id),
+      .where('id', '=', p.id)
+      .where('state', '=', p.from),
 );
+
+/** Cancels a PO no supplier has (yet), and its open lines with it. */
+export async function cancelPurchaseOrder(
+  tx: Db,
+  po: { id: string; state: PurchaseOrderState },
+  now: Date,
+): Promise<void> {
+  await savePurchaseOrder(tx, { id: po.id, from: po.state, to: 'cancelled' }, now);
+  await tx
+    .updateTable('purchase_order_lines')
+    .set({ status: 'cancelled' })
+    .where('purchase_order_id', '=', po.id)
+    .where('status', '=', 'open')
+    .execute();
+}
+
+/** A drafted PO may go now (its order is paid): queued for sending, its acknowledgement due from now. */
+export async function releaseDraftPurchaseOrder(
+  tx: Db,
+  po: { id: string; state: PurchaseOrderState },
+  ackDueAt: Date,
+  now: Date,
+): Promise<void> {
+  const result = await tx
+    .updateTable('purchase_orders')
+    .set({
+      state: moveOf(purchaseOrderMachine, po.state, 'pending'),
+      ack_due_at: ackDueAt.getTime(),
+      updated_at: now.getTime(),
+    })
+    .where('id', '=', po.id)
+    .where('state', '=', po.state)
+    .executeTakeFirst();
+  expectUpdated(result.numUpdatedRows, 1, `purchase order ${po.id}`);
+}
+
+/** The PO numbers an order has used, so a later PO to the same supplier gets the next one. */
+export async function purchaseOrderNumbersOf(db: Db, orderId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('purchase_orders')
+    .select('po_number')
+    .where('order_id', '=', orderId)
+    .execute();
+  return rows.map((r) => r.po_number);
+}
+
+/** How long each supplier has to acknowledge a PO, in minutes, by supplier id. */
+export async function ackWindowsOf(db: Db, supplierIds: readonly string[]): Promise<Map<string, number>> {
+  if (supplierIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('suppliers')
+    .select(['id', 'ack_within_minutes'])
+    .where('id', 'in', [...new Set(supplierIds)])
+    .execute();
+  return new Map(rows.map((r) => [r.id, r.ack_within_minutes]));
+}
 
 /** The states in which a supplier still owes its acknowledgement (the index purchase_orders_ack_due holds these). */
 const AWAITING_ACK = sql`state in ('pending', 'sent', 'send_failed')`;
