@@ -3,26 +3,16 @@ import type { Order } from '../domain/order.ts';
 import { loadOrder } from '../store/orders.repo.ts';
 import { loadPurchaseOrders, type PurchaseOrder } from '../store/purchase-orders.repo.ts';
 import type { Db } from '../store/schema.ts';
+import { listOrderShipments, listOrderTimeline } from '../store/views-orders.repo.ts';
 
 /** The order as the operator sees it: state, lines, purchase orders, shipments and the whole timeline. */
 export async function orderView(db: Db, id: string) {
   const order = await loadOrder(db, id);
   if (!order) return null;
-  const [pos, shipments, shipmentLines, events] = await Promise.all([
+  const [pos, shipments, events] = await Promise.all([
     loadPurchaseOrders(db, { orderId: id }),
-    db.selectFrom('shipments').selectAll().where('order_id', '=', id).orderBy('created_at').execute(),
-    db
-      .selectFrom('shipment_lines')
-      .innerJoin('shipments', 'shipments.id', 'shipment_lines.shipment_id')
-      .select([
-        'shipment_lines.shipment_id',
-        'shipment_lines.order_line_number',
-        'shipment_lines.sku',
-        'shipment_lines.quantity',
-      ])
-      .where('shipments.order_id', '=', id)
-      .execute(),
-    db.selectFrom('events').selectAll().where('order_id', '=', id).orderBy('seq').execute(),
+    listOrderShipments(db, id),
+    listOrderTimeline(db, id),
   ]);
   return {
     ...orderReceipt(order, []),
@@ -30,25 +20,8 @@ export async function orderView(db: Db, id: string) {
     shippingAddress: order.shippingAddress,
     placedAt: order.placedAt.toISOString(),
     purchaseOrders: pos.map(purchaseOrderView),
-    shipments: shipments.map((s) => ({
-      id: s.id,
-      poId: s.purchase_order_id,
-      supplierId: s.supplier_id,
-      carrier: s.carrier,
-      trackingNumber: s.tracking_number,
-      state: s.state,
-      shippedAt: new Date(s.shipped_at).toISOString(),
-      lines: shipmentLines
-        .filter((l) => l.shipment_id === s.id)
-        .map((l) => ({ orderLineNumber: l.order_line_number, sku: l.sku, quantity: l.quantity })),
-    })),
-    events: events.map((e) => ({
-      seq: e.seq,
-      at: new Date(e.at).toISOString(),
-      type: e.type,
-      subject: { type: e.subject_type, id: e.subject_id },
-      data: JSON.parse(e.data) as unknown,
-    })),
+    shipments,
+    events,
   };
 }
 

@@ -4,15 +4,18 @@ import { createApiKey } from '../app/api-keys.ts';
 import { applySetup } from '../app/apply-setup.ts';
 import { setupDocument } from '../app/setup-document.ts';
 import { createHub, type Hub } from '../hub.ts';
+import {
+  countDeadJobs,
+  countOrdersByState,
+  countPurchaseOrdersBySupplierAndState,
+  countSentPurchaseOrders,
+  listOrderStates,
+  listParcelsByOrder,
+} from '../store/demo.repo.ts';
 import { stockLevels } from '../store/stock.repo.ts';
 import { startStorefrontSim } from '../../sim/storefront.ts';
 import { startSupplierSim, type SupplierSim } from '../../sim/supplier.ts';
-import {
-  STOREFRONT_NOTIFY_SECRET,
-  storefrontChannel,
-  type DemoChannel,
-  type DemoParcel,
-} from './demo-channels.ts';
+import { STOREFRONT_NOTIFY_SECRET, storefrontChannel, type DemoChannel } from './demo-channels.ts';
 import { shopifyChannel } from './demo-shopify.ts';
 import { wooCommerceChannel } from './demo-woocommerce.ts';
 
@@ -257,12 +260,8 @@ async function followToTheEnd(hub: Hub, progress: ChannelProgress[]): Promise<bo
   while (told() < total && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 200));
     await checkChannels(hub, progress);
-    const sent = await hub.store.db
-      .selectFrom('purchase_orders')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('sent_at', 'is not', null)
-      .executeTakeFirstOrThrow();
-    bar.update(told(), { sent: Number(sent.n), retries: hub.worker?.stats.retried ?? 0 });
+    const sent = await countSentPurchaseOrders(hub.store.db);
+    bar.update(told(), { sent, retries: hub.worker?.stats.retried ?? 0 });
   }
   bar.update(told());
   bar.stop();
@@ -271,19 +270,10 @@ async function followToTheEnd(hub: Hub, progress: ChannelProgress[]): Promise<bo
 
 /** For every accepted order: taken in by Waybill, fulfilled there, and its channel told of every parcel. */
 async function checkChannels(hub: Hub, progress: ChannelProgress[]): Promise<void> {
-  const db = hub.store.db;
-  const orders = await db.selectFrom('orders').select(['id', 'channel_id', 'external_id', 'state']).execute();
-  const shipments = await db
-    .selectFrom('shipments')
-    .select(['order_id', 'carrier', 'tracking_number'])
-    .execute();
-  const parcels = new Map<string, DemoParcel[]>();
-  for (const s of shipments)
-    parcels.set(s.order_id, [
-      ...(parcels.get(s.order_id) ?? []),
-      { carrier: s.carrier, trackingNumber: s.tracking_number },
-    ]);
-  const byExternalId = new Map(orders.map((o) => [`${o.channel_id}/${o.external_id}`, o]));
+  // Orders before shipments: an order read as fulfilled then has every one of its parcels in the second read.
+  const orders = await listOrderStates(hub.store.db);
+  const parcels = await listParcelsByOrder(hub.store.db);
+  const byExternalId = new Map(orders.map((o) => [`${o.channelId}/${o.externalId}`, o]));
   for (const p of progress) {
     Object.assign(p, { takenIn: 0, fulfilled: 0, told: 0, missing: [] });
     for (const externalId of p.accepted) {
@@ -322,29 +312,13 @@ async function printSummary(
   run: { prompt: SupplierSim; flaky: SupplierSim; progress: ChannelProgress[]; seconds: number },
 ) {
   const db = hub.store.db;
-  const byState = await db
-    .selectFrom('orders')
-    .select(['state'])
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .groupBy('state')
-    .orderBy('state')
-    .execute();
-  const pos = await db
-    .selectFrom('purchase_orders')
-    .select(['supplier_id', 'state'])
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .groupBy(['supplier_id', 'state'])
-    .orderBy('supplier_id')
-    .execute();
-  const dead = await db
-    .selectFrom('jobs')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('state', '=', 'dead')
-    .executeTakeFirstOrThrow();
+  const byState = await countOrdersByState(db);
+  const pos = await countPurchaseOrdersBySupplierAndState(db);
+  const dead = await countDeadJobs(db);
   console.log('\nSummary');
   console.log(`  orders taken in      ${run.progress.reduce((sum, p) => sum + p.takenIn, 0)}`);
-  console.log(`  orders by state      ${byState.map((r) => `${r.state} ${r.n}`).join(', ')}`);
-  console.log(`  purchase orders      ${pos.map((r) => `${r.supplier_id}/${r.state} ${r.n}`).join(', ')}`);
+  console.log(`  orders by state      ${byState.map((r) => `${r.state} ${r.count}`).join(', ')}`);
+  console.log(`  purchase orders      ${pos.map((r) => `${r.supplierId}/${r.state} ${r.count}`).join(', ')}`);
   for (const [name, sim] of [
     ['prompt', run.prompt],
     ['flaky', run.flaky],
@@ -353,7 +327,7 @@ async function printSummary(
       `  supplier ${name.padEnd(7)}     ${sim.received.size} POs received in ${sim.deliveries} deliveries (${sim.duplicatesDropped} resends recognised as duplicates)`,
     );
   }
-  console.log(`  job retries          ${hub.worker?.stats.retried ?? 0}, dead letters ${Number(dead.n)}`);
+  console.log(`  job retries          ${hub.worker?.stats.retried ?? 0}, dead letters ${dead}`);
   console.log(
     `  per channel          ${'orders in'.padStart(9)} ${'fulfilled'.padStart(9)} ${'told'.padStart(9)}`,
   );

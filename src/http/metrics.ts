@@ -1,6 +1,7 @@
 import type { IntakeStats } from '../app/accept-channel-delivery.ts';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { WorkerStats } from '../jobs/worker.ts';
+import { countJobsByKindAndState, countJobsDue } from '../store/metrics.repo.ts';
 import type { Store } from '../store/store.ts';
 
 export interface Metrics {
@@ -30,13 +31,8 @@ export function createMetrics(
     registers: [registry],
     async collect() {
       this.reset();
-      const rows = await store.db
-        .selectFrom('jobs')
-        .select(['kind', 'state'])
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .groupBy(['kind', 'state'])
-        .execute();
-      for (const r of rows) this.set({ kind: r.kind, state: r.state }, Number(r.n));
+      const rows = await countJobsByKindAndState(store.db);
+      for (const r of rows) this.set({ kind: r.kind, state: r.state }, r.count);
     },
   });
   new Gauge({
@@ -60,14 +56,7 @@ export function createMetrics(
     help: 'Jobs due now and not yet claimed: work the workers have not caught up with',
     registers: [registry],
     async collect() {
-      const now = Date.now();
-      const row = await store.db
-        .selectFrom('jobs')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('state', '=', 'pending')
-        .where('run_at', '<=', now)
-        .executeTakeFirst();
-      this.set(Number(row?.n ?? 0));
+      this.set(await countJobsDue(store.db, Date.now()));
     },
   });
   if (worker) {

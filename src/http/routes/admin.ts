@@ -7,6 +7,11 @@ import { registeredFulfilmentService } from '../../app/answer-fulfilment-request
 import { ConflictError, NotFoundError } from '../../app/errors.ts';
 import { setupDocumentFor } from '../../app/setup-document.ts';
 import { stockLevels } from '../../store/stock.repo.ts';
+import {
+  listChannelsForApi,
+  listProductsWithOffers,
+  listSuppliersForApi,
+} from '../../store/views-catalog.repo.ts';
 import { parseAllocation } from '../../domain/stock.ts';
 import { listDeadLetters, replayDeadLetter, type DeadLetterCursor, type JobRow } from '../../jobs/queue.ts';
 import type { AnyJobDefinition } from '../../jobs/job.ts';
@@ -105,7 +110,7 @@ export function adminRoutes(
       },
       async () => ({
         channels: await Promise.all(
-          (await ctx.store.db.selectFrom('channels').selectAll().orderBy('id').execute()).map(async (c) => ({
+          (await listChannelsForApi(ctx.store.db)).map(async (c) => ({
             id: c.id,
             kind: c.kind,
             name: c.name,
@@ -146,21 +151,7 @@ export function adminRoutes(
           },
         },
       },
-      async () => ({
-        suppliers: (
-          await ctx.store.db
-            .selectFrom('suppliers')
-            .select(['id', 'name', 'currency', 'transport_kind', 'transport_config', 'ack_within_minutes'])
-            .orderBy('id')
-            .execute()
-        ).map((s) => ({
-          id: s.id,
-          name: s.name,
-          currency: s.currency,
-          transport: { kind: s.transport_kind, ...(JSON.parse(s.transport_config) as object) },
-          ackWithinMinutes: s.ack_within_minutes,
-        })),
-      }),
+      async () => ({ suppliers: await listSuppliersForApi(ctx.store.db) }),
     );
 
     app.get(
@@ -197,42 +188,7 @@ export function adminRoutes(
           },
         },
       },
-      async (request) => {
-        let query = ctx.store.db
-          .selectFrom('variants')
-          .select(['sku', 'name', 'gtin'])
-          .orderBy('sku')
-          .limit(request.query.limit);
-        if (request.query.after) query = query.where('sku', '>', request.query.after);
-        const variants = await query.execute();
-        const offers = variants.length
-          ? await ctx.store.db
-              .selectFrom('offers')
-              .selectAll()
-              .where(
-                'sku',
-                'in',
-                variants.map((v) => v.sku),
-              )
-              .orderBy('priority')
-              .execute()
-          : [];
-        return {
-          products: variants.map((v) => ({
-            ...v,
-            offers: offers
-              .filter((o) => o.sku === v.sku)
-              .map((o) => ({
-                supplierId: o.supplier_id,
-                supplierSku: o.supplier_sku,
-                cost: { amount: o.cost_amount, currency: o.cost_currency },
-                priority: o.priority,
-                active: o.active === 1,
-                stock: o.stock,
-              })),
-          })),
-        };
-      },
+      async (request) => ({ products: await listProductsWithOffers(ctx.store.db, request.query) }),
     );
 
     app.get(

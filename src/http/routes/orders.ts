@@ -10,6 +10,7 @@ import type { IncomingOrder } from '../../domain/order.ts';
 import { currency, money } from '../../domain/money.ts';
 import { TtlCache } from '../../infra/ttl-cache.ts';
 import { findChannel } from '../../store/partners.repo.ts';
+import { listOrderSummaries } from '../../store/views-orders.repo.ts';
 import { errorResponses, orderInput, orderOut, orderReceiptOut, orderSummaryOut } from '../schemas.ts';
 import type { Guards } from '../server.ts';
 
@@ -71,40 +72,7 @@ export function orderRoutes(ctx: AppContext, guard: Guards): FastifyPluginAsyncZ
           },
         },
       },
-      async (request) => {
-        const q = request.query;
-        let query = ctx.store.db
-          .selectFrom('orders')
-          .select([
-            'id',
-            'channel_id',
-            'external_id',
-            'state',
-            'hold_reason',
-            'total_amount',
-            'currency',
-            'created_at',
-          ])
-          .orderBy('id', 'desc')
-          .limit(q.limit + 1);
-        if (q.state) query = query.where('state', '=', q.state);
-        if (q.channelId) query = query.where('channel_id', '=', q.channelId);
-        if (q.before) query = query.where('id', '<', q.before);
-        const rows = await query.execute();
-        const page = rows.slice(0, q.limit);
-        return {
-          orders: page.map((r) => ({
-            id: r.id,
-            channelId: r.channel_id,
-            externalId: r.external_id,
-            state: r.state,
-            holdReason: r.hold_reason,
-            total: { amount: r.total_amount, currency: r.currency },
-            createdAt: new Date(r.created_at).toISOString(),
-          })),
-          next: rows.length > q.limit ? page[page.length - 1]!.id : null,
-        };
-      },
+      async (request) => listOrderSummaries(ctx.store.db, request.query),
     );
 
     app.get(

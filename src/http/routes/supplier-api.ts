@@ -6,6 +6,7 @@ import { NotFoundError } from '../../app/errors.ts';
 import { recordShipment } from '../../app/record-shipment.ts';
 import { purchaseOrderView } from '../../app/views.ts';
 import { loadPurchaseOrders } from '../../store/purchase-orders.repo.ts';
+import { listSupplierPurchaseOrders } from '../../store/views-orders.repo.ts';
 import { ackInput, errorResponses, problemOut, purchaseOrderOut, shipmentInput } from '../schemas.ts';
 
 const poParams = z.object({ poNumber: z.string() });
@@ -45,21 +46,12 @@ export function supplierApiRoutes(
       async (request) => {
         const { status, limit } = request.query;
         const before = request.query.before ?? request.query.cursor;
-        let query = ctx.store.db
-          .selectFrom('purchase_orders')
-          .select('id')
-          .where('supplier_id', '=', request.supplierId!)
-          .orderBy('id', 'desc')
-          .limit(limit + 1);
-        if (status) query = query.where('state', '=', status);
-        if (before) query = query.where('id', '<', before);
-        const ids = await query.execute();
-        const page = ids.slice(0, limit);
-        const pos = await Promise.all(page.map((r) => loadPurchaseOrders(ctx.store.db, { id: r.id })));
-        return {
-          purchaseOrders: pos.flat().map(purchaseOrderView),
-          next: ids.length > limit ? page[page.length - 1]!.id : null,
-        };
+        const page = await listSupplierPurchaseOrders(ctx.store.db, request.supplierId!, {
+          status,
+          limit,
+          before,
+        });
+        return { purchaseOrders: page.purchaseOrders.map(purchaseOrderView), next: page.next };
       },
     );
 
