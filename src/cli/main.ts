@@ -83,21 +83,6 @@ keys
     }
   });
 
-program
-  .command('demo')
-  .description(
-    'the quick start: a simulated storefront, Shopify store and WooCommerce store and two suppliers push orders through the whole lifecycle',
-  )
-  .option(
-    '--once',
-    'run the scenario, print the summary, exit 0 when every order reached its expected end state',
-  )
-  .option('--orders <n>', 'how many orders', '240')
-  .action(async (opts: { once?: boolean; orders: string }) => {
-    const { runDemo } = await import('./demo.ts');
-    process.exitCode = await runDemo({ once: opts.once ?? false, orders: Number(opts.orders) });
-  });
-
 /** Tests every channel and supplier the document names, a line each; 1 when one failed. */
 async function testConnections(hub: Hub, doc: SetupDocument): Promise<number> {
   const checks = [

@@ -9,9 +9,9 @@ import {
   type WooOrderItem,
   type WooProductSeed,
   type WooRest,
-} from '../../sim/woocommerce.ts';
+} from '../sim/woocommerce.ts';
 import { decimal, pickProducts, type DemoChannel, type DemoProduct } from './demo-channels.ts';
-import { freePort } from '../../sim/shared.ts';
+import { freePort } from '../sim/shared.ts';
 
 const WEBHOOK_SECRET = 'demo-woocommerce-webhook-secret-01';
 const SEED = 31;

@@ -3,7 +3,7 @@
  * same webhook id, as Shopify's at-least-once delivery does), and Waybill answers over the Admin GraphQL API the
  * simulator serves: fulfillments with tracking numbers, and the stock of every variant.
  */
-import { createShopifySim, type ShopifyAdmin, type ShopifyOrderItem } from '../../sim/shopify.ts';
+import { createShopifySim, type ShopifyAdmin, type ShopifyOrderItem } from '../sim/shopify.ts';
 import { decimal, pickProducts, type DemoChannel, type DemoProduct } from './demo-channels.ts';
 
 const SHOP_DOMAIN = 'demo-home-goods.myshopify.com';

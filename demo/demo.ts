@@ -1,9 +1,9 @@
 import { rmSync } from 'node:fs';
 import cliProgress from 'cli-progress';
-import { createApiKey } from '../app/api-keys.ts';
-import { applySetup } from '../app/apply-setup.ts';
-import { setupDocument } from '../app/setup-document.ts';
-import { createHub, type Hub } from '../hub.ts';
+import { createApiKey } from '../src/app/api-keys.ts';
+import { applySetup } from '../src/app/apply-setup.ts';
+import { setupDocument } from '../src/app/setup-document.ts';
+import { createHub, type Hub } from '../src/hub.ts';
 import {
   countDeadJobs,
   countOrdersByState,
@@ -11,10 +11,10 @@ import {
   countSentPurchaseOrders,
   listOrderStates,
   listParcelsByOrder,
-} from '../store/demo.repo.ts';
-import { stockLevels } from '../store/stock.repo.ts';
-import { startStorefrontSim } from '../../sim/storefront.ts';
-import { startSupplierSim, type SupplierSim } from '../../sim/supplier.ts';
+} from '../src/store/demo.repo.ts';
+import { stockLevels } from '../src/store/stock.repo.ts';
+import { startStorefrontSim } from '../sim/storefront.ts';
+import { startSupplierSim, type SupplierSim } from '../sim/supplier.ts';
 import { STOREFRONT_NOTIFY_SECRET, storefrontChannel, type DemoChannel } from './demo-channels.ts';
 import { shopifyChannel } from './demo-shopify.ts';
 import { wooCommerceChannel } from './demo-woocommerce.ts';

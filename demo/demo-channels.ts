@@ -4,8 +4,8 @@
  * through its real path (the operator API, signed Shopify or WooCommerce webhooks) and answers from its simulator's
  * own records, never from Waybill's.
  */
-import { deriveSeed, seededRandom } from '../../sim/shared.ts';
-import type { StorefrontSim } from '../../sim/storefront.ts';
+import { deriveSeed, seededRandom } from '../sim/shared.ts';
+import type { StorefrontSim } from '../sim/storefront.ts';
 
 /** A product of the demo catalogue as a channel sells it: the price in minor units. */
 export interface DemoProduct {
