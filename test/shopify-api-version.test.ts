@@ -4,17 +4,12 @@ import { createShopifySim, type ShopifyAdmin } from '../sim/shopify.ts';
 import { describeEachDatabase } from './support/databases.ts';
 import { SECRETS, SUPPLIER_TOKENS, startTestHub, type TestHub } from './support/hub.ts';
 import { until } from './support/until.ts';
+import { fakeClock } from './support/fake-clock.ts';
 
 const SHOP = 'version-shop.myshopify.com';
 const WEBHOOK_SECRET = 'shpss_version_client_secret_01';
 const TOKEN = 'shpat_version_admin_token_0123456789';
 const SERVED_ANOTHER = 'Shopify answers with another Admin API version than Waybill asks for';
-
-/** A clock the test moves, shared by the hub and the simulated shop. */
-function movableClock(at: string) {
-  let now = new Date(at);
-  return { now: () => now, set: (to: string) => (now = new Date(to)) };
-}
 
 function recordingLog(): Logger & {
   lines: { level: string; message: string; fields?: Record<string, unknown> }[];
@@ -76,7 +71,7 @@ describeEachDatabase('the Shopify Admin API version in the channel status', (dia
 
   it('says once, in the status and the log, that Shopify answered with another version than asked', async () => {
     // 2026-10 left support on 2027-10-01 at 17:00 UTC: Shopify answers its calls with the oldest supported, 2027-01.
-    const clock = movableClock('2027-10-02T09:00:00Z');
+    const clock = fakeClock('2027-10-02T09:00:00Z');
     const log = recordingLog();
     t = await startTestHub(dialect, { worker: true, workerOptions: { pollMs: 20 }, clock, log });
     const shop = createShopifySim({
@@ -139,7 +134,7 @@ describeEachDatabase('the Shopify Admin API version in the channel status', (dia
   });
 
   it('warns in the status from 90 days before the pinned version leaves support, and not before', async () => {
-    const clock = movableClock('2027-07-03T16:59:59Z');
+    const clock = fakeClock('2027-07-03T16:59:59Z');
     t = await startTestHub(dialect, { clock });
     await connect(t, 'http://127.0.0.1:9');
     expect(await versionOf(t)).toEqual({
