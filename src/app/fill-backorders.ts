@@ -1,20 +1,14 @@
 import type { OrderId } from '../domain/ids.ts';
 import { orderLineMachine } from '../domain/order.machine.ts';
 import { nextOrderState, type Order } from '../domain/order.ts';
-import { planPurchaseOrders } from '../domain/purchase-order.ts';
-import { routeLines } from '../domain/routing.ts';
+import type { LineRoute } from '../domain/routing.ts';
 import { defineJob, jobKind } from '../jobs/job.ts';
 import { loadOrder, ordersWithFillableBackorders, saveOrderChange } from '../store/orders.repo.ts';
 import { findCatalogFor } from '../store/partners.repo.ts';
-import {
-  insertPurchaseOrders,
-  purchaseOrderNumbersOf,
-  type NewPurchaseOrder,
-} from '../store/purchase-orders.repo.ts';
-import { recordReservations, reserveUnits, type NewReservation } from '../store/stock.repo.ts';
+import { purchaseOrderNumbersOf } from '../store/purchase-orders.repo.ts';
 import type { Db } from '../store/schema.ts';
 import type { AppContext } from './context.ts';
-import { queuePurchaseOrders } from './take-order.ts';
+import { placeLines, recordPlacements, type LinesToPlace } from './place-lines.ts';
 import { recordEvents } from '../store/events.repo.ts';
 import { wakeJobs } from '../jobs/queue.ts';
 
@@ -57,45 +51,24 @@ async function fillOrder(ctx: AppContext, tx: Db, orderId: OrderId): Promise<num
   if (waiting.length === 0) return 0;
   const now = ctx.clock.now();
   const catalog = await findCatalogFor(tx, [...new Set(waiting.map((l) => l.sku))]);
-  const routes = routeLines(waiting, catalog.offers);
-
-  // In SKU order, as at intake: two writers locking the same SKUs in different orders could deadlock on PostgreSQL.
-  const held: NewReservation[] = [];
-  const filled = new Map<number, (typeof routes)[number]>();
-  const byLine = new Map(waiting.map((l) => [l.lineNumber, l]));
-  for (const route of [...routes].sort(
-    (a, b) =>
-      byLine.get(a.lineNumber)!.sku.localeCompare(byLine.get(b.lineNumber)!.sku) ||
-      a.lineNumber - b.lineNumber,
-  )) {
-    if (route.kind !== 'routed') continue;
-    const line = byLine.get(route.lineNumber)!;
-    if (!(await reserveUnits(tx, line.sku, line.quantity, now.getTime()))) continue;
-    held.push({
-      orderId,
-      lineNumber: line.lineNumber,
-      sku: line.sku,
-      channelId: order.channelId,
-      quantity: line.quantity,
-    });
-    filled.set(line.lineNumber, route);
-  }
+  // Still short, a line keeps waiting: its channel's policy was applied when it was taken in.
+  const toPlace: LinesToPlace = {
+    orderId,
+    channelId: order.channelId,
+    policy: 'accept',
+    awaitingPayment: order.state === 'awaiting_payment',
+    lines: waiting,
+    poNumbersTaken: new Set(await purchaseOrderNumbersOf(tx, orderId)),
+  };
+  const [placed] = await placeLines(tx, ctx, catalog, [toPlace], now);
+  const { routes, stock, purchaseOrders } = placed!;
+  const filled = new Map<number, LineRoute>(
+    routes
+      .filter((r) => r.kind === 'routed' && stock.get(r.lineNumber) === 'reserved')
+      .map((r) => [r.lineNumber, r]),
+  );
   if (filled.size === 0) return 0;
 
-  const taken = new Set(await purchaseOrderNumbersOf(tx, orderId));
-  const awaitingPayment = order.state === 'awaiting_payment';
-  const purchaseOrders: NewPurchaseOrder[] = planPurchaseOrders(
-    orderId,
-    waiting,
-    [...filled.values()],
-    taken,
-  ).map((plan) => ({
-    id: ctx.ids.next('po'),
-    orderId,
-    plan,
-    state: awaitingPayment ? 'draft' : 'pending',
-    ackDueAt: new Date(now.getTime() + catalog.ackWithinMinutes.get(plan.supplierId)! * 60_000),
-  }));
   const lines = order.lines.map((l) => {
     const route = filled.get(l.lineNumber);
     return route?.kind === 'routed'
@@ -103,8 +76,7 @@ async function fillOrder(ctx: AppContext, tx: Db, orderId: OrderId): Promise<num
       : l;
   });
   const state = nextOrderState(order.state, lines);
-  await recordReservations(tx, held, now.getTime());
-  await insertPurchaseOrders(tx, purchaseOrders, now);
+  await recordPlacements(ctx, tx, [toPlace], [placed!], now);
   await saveOrderChange(
     tx,
     order,
@@ -112,12 +84,6 @@ async function fillOrder(ctx: AppContext, tx: Db, orderId: OrderId): Promise<num
     now,
     [...filled.keys()],
   );
-  if (!awaitingPayment)
-    await queuePurchaseOrders(
-      ctx,
-      tx,
-      purchaseOrders.map(({ id, plan, ackDueAt }) => ({ id, poNumber: plan.poNumber, ackDueAt })),
-    );
   await recordEvents(tx, now, [
     {
       orderId,

@@ -9,7 +9,7 @@ import {
 import type { Db } from '../store/schema.ts';
 import type { AppContext } from './context.ts';
 import { queueStockRefund } from './refund-at-channel.ts';
-import { queuePurchaseOrders } from './take-order.ts';
+import { queuePurchaseOrders } from './place-lines.ts';
 
 /** Payment arrived: the drafted purchase orders are queued for sending, and lines short of stock are refunded. */
 export async function releasePaidOrder(ctx: AppContext, tx: Db, order: Order): Promise<void> {

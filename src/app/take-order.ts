@@ -3,18 +3,17 @@ import { plainLineCharges, plainOrderCharges, reconcile } from '../domain/charge
 import type { OrderId, Sku } from '../domain/ids.ts';
 import { orderLineMachine } from '../domain/order.machine.ts';
 import { initialOrderState, type IncomingOrder, type Order } from '../domain/order.ts';
-import { planPurchaseOrders, type PurchaseOrderPlan } from '../domain/purchase-order.ts';
-import { routeLines, type LineRoute } from '../domain/routing.ts';
+import type { PurchaseOrderPlan } from '../domain/purchase-order.ts';
+import type { LineRoute } from '../domain/routing.ts';
 import { findOrderIdByExternalId, findOrderIdsByExternalIds, insertOrders } from '../store/orders.repo.ts';
 import { findCatalogFor, findChannel, type ChannelRecord } from '../store/partners.repo.ts';
-import { insertPurchaseOrders, type NewPurchaseOrder } from '../store/purchase-orders.repo.ts';
-import { recordReservations } from '../store/stock.repo.ts';
+import type { NewPurchaseOrder } from '../store/purchase-orders.repo.ts';
 import type { Db } from '../store/schema.ts';
 import type { AppContext } from './context.ts';
 import { InputError, NotFoundError } from './errors.ts';
 import { queueStockRefund } from './refund-at-channel.ts';
-import { sendPurchaseOrderJob } from './send-purchase-order.ts';
-import { reserveStock, type StockOutcome } from './reserve-stock.ts';
+import { placeLines, recordPlacements, type LinesToPlace } from './place-lines.ts';
+import type { StockOutcome } from './reserve-stock.ts';
 import { recordEvents, type TimelineEvent } from '../store/events.repo.ts';
 
 /** A new order comes back with what was decided, so the caller can answer without reading it again. */
@@ -119,59 +118,26 @@ export async function takeOrdersIn(
   }
 
   const now = ctx.clock.now();
-  const decided = fresh.map((f) => {
+  const toPlace = fresh.map((f): LinesToPlace & { orderHold: string | null } => {
     // An order that cannot go anywhere yet (no address to ship to, a payment that failed) waits whole, holding nothing.
     const orderHold =
       f.options.hold ?? (f.lines.length ? shippingAddressProblem(f.incoming.shippingAddress) : null);
-    const routes: LineRoute[] = orderHold
-      ? f.lines.map((l) => ({
-          kind: 'unroutable',
-          lineNumber: l.lineNumber,
-          candidates: [],
-          reason: orderHold,
-        }))
-      : routeLines(f.lines, catalog.offers).map((route, i) =>
-          catalog.known.has(f.lines[i]!.sku)
-            ? route
-            : {
-                kind: 'unroutable',
-                lineNumber: route.lineNumber,
-                candidates: [],
-                reason: describeUnknown(f.lines[i]!.sku),
-              },
-        );
-    return { ...f, orderHold, routes };
+    return {
+      orderId: f.orderId,
+      channelId: f.channel.id,
+      policy: f.channel.backorderPolicy,
+      awaitingPayment: f.options.awaitingPayment ?? false,
+      lines: f.lines,
+      blocked: (line) => orderHold ?? (catalog.known.has(line.sku) ? null : describeUnknown(line.sku)),
+      orderHold,
+    };
   });
-  const reserved = await reserveStock(
-    tx,
-    ctx.store.caps.rowLocks,
-    decided.map((d) => ({
-      order: { orderId: d.orderId, channelId: d.channel.id, policy: d.channel.backorderPolicy },
-      lines: d.lines,
-      routes: d.routes,
-    })),
-    now.getTime(),
-  );
-  const taken = decided.map((d, i) => {
-    const { outcomes: stock } = reserved[i]!;
-    const awaitingPayment = d.options.awaitingPayment ?? false;
-    const order = buildOrder(d.orderId, d.incoming, d.routes, stock, {
-      awaitingPayment,
-      orderHold: d.orderHold,
-    });
-    const supplied = d.routes.filter((r) => stock.get(r.lineNumber) === 'reserved');
-    // Drafts wait for the payment; the others are queued for sending at once (purchaseOrderMachine: draft → pending).
-    const state = awaitingPayment ? ('draft' as const) : ('pending' as const);
-    const purchaseOrders: NewPurchaseOrder[] = planPurchaseOrders(d.orderId, d.lines, supplied).map(
-      (plan) => ({
-        id: ctx.ids.next('po'),
-        orderId: d.orderId,
-        plan,
-        state,
-        ackDueAt: new Date(now.getTime() + catalog.ackWithinMinutes.get(plan.supplierId)! * 60_000),
-      }),
-    );
-    return { ...d, order, stock, awaitingPayment, purchaseOrders };
+  const placed = await placeLines(tx, ctx, catalog, toPlace, now);
+  const taken = fresh.map((f, i) => {
+    const { routes, stock, purchaseOrders } = placed[i]!;
+    const { awaitingPayment, orderHold } = toPlace[i]!;
+    const order = buildOrder(f.orderId, f.incoming, routes, stock, { awaitingPayment, orderHold });
+    return { ...f, routes, order, stock, awaitingPayment, purchaseOrders };
   });
 
   await insertOrders(
@@ -179,19 +145,8 @@ export async function takeOrdersIn(
     taken.map((t) => ({ order: t.order, sourceUpdatedAt: t.options.sourceUpdatedAt })),
     now,
   );
-  await recordReservations(
-    tx,
-    reserved.flatMap((r) => r.held),
-    now.getTime(),
-  );
-  const purchaseOrders = taken.flatMap((t) => t.purchaseOrders);
-  await insertPurchaseOrders(tx, purchaseOrders, now);
+  await recordPlacements(ctx, tx, toPlace, placed, now);
   const toSend = taken.filter((t) => !t.awaitingPayment);
-  await queuePurchaseOrders(
-    ctx,
-    tx,
-    toSend.flatMap((t) => t.purchaseOrders.map(({ id, plan }) => ({ id, poNumber: plan.poNumber }))),
-  );
   // Lines cancelled for want of stock were paid for: the channel refunds them and tells the customer.
   for (const t of toSend) await queueStockRefund(ctx, tx, t.order);
   await recordEvents(tx, now, taken.flatMap(takenEvents));
@@ -287,22 +242,6 @@ function takenEvents(t: {
       },
     })),
   ];
-}
-
-/**
- * Queues the sends of purchase orders that may now go to their suppliers (their acknowledgement deadlines are on the
- * POs, for the sweep).
- */
-export async function queuePurchaseOrders(
-  ctx: AppContext,
-  tx: Db,
-  purchaseOrders: readonly { id: string; poNumber: string }[],
-): Promise<void> {
-  await ctx.queue.add(
-    tx,
-    sendPurchaseOrderJob,
-    purchaseOrders.map(({ id, poNumber }) => ({ purchaseOrderId: id, poNumber })),
-  );
 }
 
 function buildOrder(

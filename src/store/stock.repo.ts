@@ -123,24 +123,6 @@ export async function recordStockTold(
     on conflict (channel_id, sku) do update set told = excluded.told, told_at = excluded.told_at`.execute(tx);
 }
 
-/**
- * Takes `quantity` units of `sku` if they are available, in one conditional UPDATE: on SQLite the write lock and on
- * PostgreSQL the row lock (with the condition checked again after it) make it impossible for two orders to take
- * the same unit. Returns whether the units were taken.
- */
-export async function reserveUnits(tx: Db, sku: string, quantity: number, now: number): Promise<boolean> {
-  const result = await unitsReservation.run(tx, { sku, quantity, now });
-  return Number(result.numAffectedRows) === 1;
-}
-
-const unitsReservation = statement((db, p: { sku: string; quantity: number; now: number }) =>
-  db
-    .updateTable('stock_levels')
-    .set({ reserved: sql`reserved + ${p.quantity}`, updated_at: p.now })
-    .where('sku', '=', p.sku)
-    .where((eb) => eb.or([eb('bounded', '=', 0), eb(sql`on_hand - reserved`, '>=', p.quantity)])),
-);
-
 /** A SKU's level as reservations read it. */
 export interface ReservableLevel {
   bounded: boolean;
