@@ -1,4 +1,5 @@
 import { hashToken, newToken } from '../infra/tokens.ts';
+import { findApiKeyByHash, insertApiKey } from '../store/api-keys.repo.ts';
 import type { Db } from '../store/schema.ts';
 import type { AppContext } from './context.ts';
 
@@ -14,26 +15,19 @@ export async function createApiKey(
   const key = newToken('wb');
   const id = ctx.ids.next('key');
   await ctx.store.transact((tx) =>
-    tx
-      .insertInto('api_keys')
-      .values({
-        id,
-        hash: hashToken(key),
-        role,
-        label: label ?? null,
-        created_at: ctx.clock.now().getTime(),
-        revoked_at: null,
-      })
-      .execute(),
+    insertApiKey(tx, {
+      id,
+      hash: hashToken(key),
+      role,
+      label: label ?? null,
+      createdAt: ctx.clock.now().getTime(),
+    }),
   );
   return { id, key, role };
 }
 
+/** The role an API key grants; null for a key that is unknown or revoked. */
 export async function findApiKeyRole(db: Db, key: string): Promise<Role | null> {
-  const row = await db
-    .selectFrom('api_keys')
-    .select(['role', 'revoked_at'])
-    .where('hash', '=', hashToken(key))
-    .executeTakeFirst();
-  return row && row.revoked_at === null ? (row.role as Role) : null;
+  const row = await findApiKeyByHash(db, hashToken(key));
+  return row && row.revokedAt === null ? (row.role as Role) : null;
 }

@@ -1,6 +1,31 @@
 import { hashToken, safeEqual } from '../infra/tokens.ts';
 import type { Db } from '../store/schema.ts';
 import { refreshSupply } from '../store/stock.repo.ts';
+import { forgetChannelStock } from '../store/channels.repo.ts';
+import { getSetting, putSetting } from '../store/partners.repo.ts';
+import {
+  findChannelRow,
+  findSupplierRow,
+  insertChannel,
+  insertSupplier,
+  listChannelCurrencies,
+  listSupplierCurrencies,
+  listSupplierTokenHashes,
+  listTakenGtins,
+  updateChannelSettings,
+  updateSupplierSettings,
+} from '../store/setup.repo.ts';
+import {
+  deleteChannelPrice,
+  findVariantRow,
+  insertVariant,
+  listChannelPricesOfSku,
+  listOffersOfSku,
+  listSkusOfferedBy,
+  replaceOffers,
+  updateVariant,
+  upsertChannelPrice,
+} from '../store/setup-catalog.repo.ts';
 import type { AppContext } from './context.ts';
 import { wakeFulfilmentRequests } from './answer-fulfilment-requests.ts';
 import { InputError } from './errors.ts';
@@ -83,7 +108,7 @@ async function checkReferences(tx: Db, doc: SetupDocument): Promise<void> {
     'sku',
   );
   const channelCurrency = new Map<string, string>(doc.channels.map((c) => [c.id, c.currency]));
-  for (const c of await tx.selectFrom('channels').select(['id', 'currency']).execute())
+  for (const c of await listChannelCurrencies(tx))
     if (!channelCurrency.has(c.id)) channelCurrency.set(c.id, c.currency);
   doc.products.forEach((p, i) =>
     p.prices?.forEach((price, j) => {
@@ -97,7 +122,7 @@ async function checkReferences(tx: Db, doc: SetupDocument): Promise<void> {
     }),
   );
   const named = new Map<string, string>(doc.suppliers.map((s) => [s.id, s.currency]));
-  const stored = await tx.selectFrom('suppliers').select(['id', 'currency']).execute();
+  const stored = await listSupplierCurrencies(tx);
   for (const s of stored) if (!named.has(s.id)) named.set(s.id, s.currency);
   doc.products.forEach((p, i) =>
     p.offers.forEach((o, j) => {
@@ -113,9 +138,7 @@ async function checkReferences(tx: Db, doc: SetupDocument): Promise<void> {
   // What the database keeps unique, checked here so a clash is refused naming the field instead of failing the insert.
   const docSkus = new Set(doc.products.map((p) => p.sku));
   const takenGtins = new Map(
-    (await tx.selectFrom('variants').select(['sku', 'gtin']).where('gtin', 'is not', null).execute())
-      .filter((v) => !docSkus.has(v.sku))
-      .map((v) => [v.gtin!, v.sku]),
+    (await listTakenGtins(tx)).filter((v) => !docSkus.has(v.sku)).map((v) => [v.gtin, v.sku]),
   );
   doc.products.forEach((p, i) => {
     const holder =
@@ -127,15 +150,7 @@ async function checkReferences(tx: Db, doc: SetupDocument): Promise<void> {
   });
   const docSupplierIds = new Set(doc.suppliers.map((s) => s.id));
   const takenTokens = new Map(
-    (
-      await tx
-        .selectFrom('suppliers')
-        .select(['id', 'api_token_hash'])
-        .where('api_token_hash', 'is not', null)
-        .execute()
-    )
-      .filter((s) => !docSupplierIds.has(s.id))
-      .map((s) => [s.api_token_hash!, s.id]),
+    (await listSupplierTokenHashes(tx)).filter((s) => !docSupplierIds.has(s.id)).map((s) => [s.hash, s.id]),
   );
   doc.suppliers.forEach((s, i) => {
     const hash = s.apiToken === undefined ? undefined : hashToken(s.apiToken);
@@ -158,11 +173,10 @@ function refuseDuplicates(keys: readonly string[], list: string, field: string):
 }
 
 async function upsertSetting(tx: Db, key: string, value: string): Promise<Change> {
-  const row = await tx.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst();
-  if (row?.value === value) return 'unchanged';
-  if (row) await tx.updateTable('settings').set({ value }).where('key', '=', key).execute();
-  else await tx.insertInto('settings').values({ key, value }).execute();
-  return row ? 'updated' : 'created';
+  const current = await getSetting(tx, key);
+  if (current === value) return 'unchanged';
+  await putSetting(tx, key, value);
+  return current === null ? 'created' : 'updated';
 }
 
 /** Secrets are compared after decryption: a re-encryption alone (new IV) is not a change. */
@@ -180,7 +194,7 @@ function sealOrNull(
 }
 
 async function upsertChannel(ctx: AppContext, tx: Db, c: ChannelEntry, now: number): Promise<Change> {
-  const row = await tx.selectFrom('channels').selectAll().where('id', '=', c.id).executeTakeFirst();
+  const row = await findChannelRow(tx, c.id);
   const { config, secrets } = splitSetupEntry(kindOf(ctx.channels.get(c.kind), c.kind).setup, c);
   const { sealed, plain } = sealOrNull(ctx, secrets);
   const fields = {
@@ -192,26 +206,18 @@ async function upsertChannel(ctx: AppContext, tx: Db, c: ChannelEntry, now: numb
     allocation: c.allocation ? JSON.stringify(c.allocation) : null,
   };
   if (!row) {
-    await tx
-      .insertInto('channels')
-      .values({ id: c.id, ...fields, secrets: sealed, created_at: now, updated_at: now })
-      .execute();
+    await insertChannel(tx, c.id, { ...fields, secrets: sealed }, now);
     return 'created';
   }
   const same =
     (Object.keys(fields) as (keyof typeof fields)[]).every((k) => row[k] === fields[k]) &&
     sameSecrets(ctx, row.secrets, plain);
   if (same) return 'unchanged';
-  await tx
-    .updateTable('channels')
-    .set({ ...fields, secrets: sealed, updated_at: now })
-    .where('id', '=', c.id)
-    .execute();
+  await updateChannelSettings(tx, c.id, { ...fields, secrets: sealed }, now);
   if (row.allocation !== fields.allocation) {
     // A new allocation changes what the channel should show of every SKU: forget what it was told, and its next
     // stock sync compares every SKU from the start.
-    await tx.deleteFrom('channel_stock').where('channel_id', '=', c.id).execute();
-    await tx.updateTable('channels').set({ stock_synced_until: 0 }).where('id', '=', c.id).execute();
+    await forgetChannelStock(tx, c.id);
   }
   return 'updated';
 }
@@ -228,7 +234,7 @@ async function upsertSupplier(
   s: SetupDocument['suppliers'][number],
   now: number,
 ): Promise<Change> {
-  const row = await tx.selectFrom('suppliers').selectAll().where('id', '=', s.id).executeTakeFirst();
+  const row = await findSupplierRow(tx, s.id);
   const { config, secrets } = splitSetupEntry(
     kindOf(ctx.transports.get(s.transport.kind), s.transport.kind).setup,
     s.transport,
@@ -244,29 +250,17 @@ async function upsertSupplier(
     safety_buffer: s.safetyBuffer,
   };
   if (!row) {
-    await tx
-      .insertInto('suppliers')
-      .values({ id: s.id, ...fields, secrets: sealed, created_at: now, updated_at: now })
-      .execute();
+    await insertSupplier(tx, s.id, { ...fields, secrets: sealed }, now);
     return 'created';
   }
   const same =
     (Object.keys(fields) as (keyof typeof fields)[]).every((k) => row[k] === fields[k]) &&
     sameSecrets(ctx, row.secrets, plain);
   if (same) return 'unchanged';
-  await tx
-    .updateTable('suppliers')
-    .set({ ...fields, secrets: sealed, updated_at: now })
-    .where('id', '=', s.id)
-    .execute();
+  await updateSupplierSettings(tx, s.id, { ...fields, secrets: sealed }, now);
   if (row.safety_buffer !== fields.safety_buffer) {
     // A new buffer changes what every SKU this supplier offers can promise.
-    const skus = await tx.selectFrom('offers').select('sku').where('supplier_id', '=', s.id).execute();
-    await refreshSupply(
-      tx,
-      skus.map((o) => o.sku),
-      now,
-    );
+    await refreshSupply(tx, await listSkusOfferedBy(tx, s.id), now);
   }
   return 'updated';
 }
@@ -277,7 +271,7 @@ async function upsertProduct(
   now: number,
   repriced: Set<string>,
 ): Promise<Change> {
-  const variant = await tx.selectFrom('variants').selectAll().where('sku', '=', p.sku).executeTakeFirst();
+  const variant = await findVariantRow(tx, p.sku);
   const offers = p.offers.map((o) => ({
     supplier_id: o.supplier,
     sku: p.sku,
@@ -288,57 +282,16 @@ async function upsertProduct(
     active: o.active ? 1 : 0,
     stock: o.stock ?? null,
   }));
-  const current = await tx
-    .selectFrom('offers')
-    .select([
-      'supplier_id',
-      'sku',
-      'supplier_sku',
-      'cost_amount',
-      'cost_currency',
-      'priority',
-      'active',
-      'stock',
-    ])
-    .where('sku', '=', p.sku)
-    .execute();
+  const current = await listOffersOfSku(tx, p.sku);
   const offersSame = canonical(current) === canonical(offers);
   const pricesChanged = variant ? await upsertPrices(tx, p, now) : [];
   for (const channelId of pricesChanged) repriced.add(channelId);
   if (variant && variant.name === p.name && variant.gtin === (p.gtin ?? null) && offersSame)
     return pricesChanged.length ? 'updated' : 'unchanged';
-  if (!variant) {
-    await tx
-      .insertInto('products')
-      .values({ id: p.sku, name: p.name, created_at: now, updated_at: now })
-      .onConflict((oc) => oc.column('id').doNothing())
-      .execute();
-    await tx
-      .insertInto('variants')
-      .values({
-        sku: p.sku,
-        product_id: p.sku,
-        name: p.name,
-        gtin: p.gtin ?? null,
-        created_at: now,
-        updated_at: now,
-      })
-      .execute();
-  } else {
-    await tx
-      .updateTable('variants')
-      .set({ name: p.name, gtin: p.gtin ?? null, updated_at: now })
-      .where('sku', '=', p.sku)
-      .execute();
-  }
-  if (!offersSame) {
-    await tx.deleteFrom('offers').where('sku', '=', p.sku).execute();
-    if (offers.length)
-      await tx
-        .insertInto('offers')
-        .values(offers.map((o) => ({ ...o, updated_at: now })))
-        .execute();
-  }
+  const named = { sku: p.sku, name: p.name, gtin: p.gtin ?? null };
+  if (!variant) await insertVariant(tx, named, now);
+  else await updateVariant(tx, named, now);
+  if (!offersSame) await replaceOffers(tx, p.sku, offers, now);
   // What the SKU can promise follows its offers, in the same transaction.
   await refreshSupply(tx, [p.sku], now);
   if (!variant) for (const channelId of await upsertPrices(tx, p, now)) repriced.add(channelId);
@@ -351,12 +304,7 @@ async function upsertProduct(
  */
 async function upsertPrices(tx: Db, p: SetupDocument['products'][number], now: number): Promise<string[]> {
   if (!p.prices) return [];
-  const current = new Map(
-    (await tx.selectFrom('channel_prices').selectAll().where('sku', '=', p.sku).execute()).map((r) => [
-      r.channel_id,
-      r,
-    ]),
-  );
+  const current = new Map((await listChannelPricesOfSku(tx, p.sku)).map((r) => [r.channel_id, r]));
   const changed: string[] = [];
   for (const price of p.prices) {
     const row = current.get(price.channel);
@@ -370,34 +318,20 @@ async function upsertPrices(tx: Db, p: SetupDocument['products'][number], now: n
     )
       continue;
     changed.push(price.channel);
-    await tx
-      .insertInto('channel_prices')
-      .values({
-        channel_id: price.channel,
+    await upsertChannelPrice(
+      tx,
+      {
+        channelId: price.channel,
         sku: p.sku,
         amount: price.amount,
-        compare_at_amount: compareAt,
+        compareAtAmount: compareAt,
         currency: price.currency,
-        told: null,
-        updated_at: now,
-      })
-      .onConflict((oc) =>
-        oc.columns(['channel_id', 'sku']).doUpdateSet({
-          amount: price.amount,
-          compare_at_amount: compareAt,
-          currency: price.currency,
-          updated_at: now,
-        }),
-      )
-      .execute();
+      },
+      now,
+    );
   }
   // A channel the document no longer prices this SKU on keeps selling at whatever it has; Waybill stops managing it.
-  for (const channelId of current.keys())
-    await tx
-      .deleteFrom('channel_prices')
-      .where('channel_id', '=', channelId)
-      .where('sku', '=', p.sku)
-      .execute();
+  for (const channelId of current.keys()) await deleteChannelPrice(tx, channelId, p.sku);
   return changed;
 }
 

@@ -8,6 +8,12 @@ import type { AppContext } from './context.ts';
 import { POLLED_TOPIC } from './polled-order.ts';
 import { processChannelDeliveryJob } from './process-channel-delivery.ts';
 import { recordEvents } from '../store/events.repo.ts';
+import {
+  findKnownOrderVersions,
+  findPollState,
+  setPolledUntil,
+  setWebhookHealth,
+} from '../store/channels.repo.ts';
 
 /** How often each channel is asked for the orders changed since the last time. */
 export const CATCH_UP_INTERVAL_MS = 5 * 60_000;
@@ -45,13 +51,9 @@ export const catchUpChannelJob = {
 
         const found: OrderMessage[] = [];
         let more = false;
-        const row = await ctx.store.db
-          .selectFrom('channels')
-          .select(['polled_until', 'webhook_health'])
-          .where('id', '=', channelId)
-          .executeTakeFirstOrThrow();
+        const state = await findPollState(ctx.store.db, channelId);
         const updatedAfter = new Date(
-          row.polled_until === null ? now.getTime() - FIRST_LOOK_BACK_MS : row.polled_until - OVERLAP_MS,
+          state.polledUntil === null ? now.getTime() - FIRST_LOOK_BACK_MS : state.polledUntil - OVERLAP_MS,
         );
         if (sales.pollOrders) {
           let cursor: string | null = null;
@@ -73,16 +75,12 @@ export const catchUpChannelJob = {
             : null;
 
         const fresh = await newerThanKnown(ctx.store.db, channelId, found);
-        const seenUntil = Math.max(row.polled_until ?? 0, ...found.map((m) => m.sourceUpdatedAt.getTime()));
+        const seenUntil = Math.max(state.polledUntil ?? 0, ...found.map((m) => m.sourceUpdatedAt.getTime()));
         return {
           rerunAt: new Date(now.getTime() + (more ? 0 : CATCH_UP_INTERVAL_MS)),
           commit: async (tx) => {
             await storeFound(ctx, tx, channelId, fresh, now.getTime());
-            await tx
-              .updateTable('channels')
-              .set({ polled_until: seenUntil || now.getTime() - OVERLAP_MS })
-              .where('id', '=', channelId)
-              .execute();
+            await setPolledUntil(tx, channelId, seenUntil || now.getTime() - OVERLAP_MS);
             if (fresh.length) {
               await recordEvents(tx, now, [
                 {
@@ -94,7 +92,7 @@ export const catchUpChannelJob = {
                 },
               ]);
             }
-            if (health) await recordHealth(tx, channelId, row.webhook_health, health, now);
+            if (health) await recordHealth(tx, channelId, state.webhookHealthJson, health, now);
           },
         };
       },
@@ -108,17 +106,9 @@ async function newerThanKnown(
   found: readonly OrderMessage[],
 ): Promise<OrderMessage[]> {
   if (found.length === 0) return [];
-  const known = new Map<string, number | null>();
-  const ids = [...new Set(found.map((m) => m.incoming.externalId))];
-  for (let i = 0; i < ids.length; i += 500) {
-    const rows = await db
-      .selectFrom('orders')
-      .select(['external_id', 'source_updated_at'])
-      .where('channel_id', '=', channelId)
-      .where('external_id', 'in', ids.slice(i, i + 500))
-      .execute();
-    for (const r of rows) known.set(r.external_id, r.source_updated_at);
-  }
+  const known = await findKnownOrderVersions(db, channelId, [
+    ...new Set(found.map((m) => m.incoming.externalId)),
+  ]);
   // The newest version of each order is enough: an older one would be stale on arrival.
   const newest = new Map<string, OrderMessage>();
   for (const m of found) {
@@ -166,11 +156,7 @@ async function recordHealth(
   const previous = previousJson ? (JSON.parse(previousJson) as { webhooks: WebhookHealth[] }).webhooks : [];
   const before = new Map(previous.map((w) => [w.topic, w.status]));
   const changed = health.filter((w) => before.get(w.topic) !== w.status);
-  await tx
-    .updateTable('channels')
-    .set({ webhook_health: JSON.stringify({ checkedAt: now.toISOString(), webhooks: health }) })
-    .where('id', '=', channelId)
-    .execute();
+  await setWebhookHealth(tx, channelId, JSON.stringify({ checkedAt: now.toISOString(), webhooks: health }));
   const broken = changed.filter((w) => w.status !== 'active');
   const mended = changed.filter((w) => w.status === 'active' && before.has(w.topic));
   if (broken.length) {

@@ -1,3 +1,4 @@
+import { listChannelIds, listChannelIdsWithPrices } from '../store/channels.repo.ts';
 import { ensureFulfilmentRequests } from './answer-fulfilment-requests.ts';
 import type { AppContext } from './context.ts';
 import { ensureCatchUp } from './catch-up-channel.ts';
@@ -19,13 +20,9 @@ export async function ensureChannelJobs(ctx: AppContext, options: { resume?: boo
     await ensureAckSweep(ctx, tx);
     await ensureDatabaseMaintenance(ctx, tx);
   });
-  const channels = (await ctx.store.db.selectFrom('channels').select('id').execute()).map((c) => c.id);
+  const channels = await listChannelIds(ctx.store.db);
   if (channels.length === 0) return;
-  const withPrices = !options.resume
-    ? []
-    : (await ctx.store.db.selectFrom('channel_prices').select('channel_id').distinct().execute()).map(
-        (r) => r.channel_id,
-      );
+  const withPrices = !options.resume ? [] : await listChannelIdsWithPrices(ctx.store.db);
   await ctx.store.transact(async (tx) => {
     await ensureCatchUp(ctx, tx, channels);
     await ensureFulfilmentRequests(ctx, tx, channels);

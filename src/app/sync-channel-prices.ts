@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import { money } from '../domain/money.ts';
 import { defineJob, jobKind } from '../jobs/job.ts';
 import type { PriceUpdate, SkippedStock } from '../connectors/channels/sales-channel.ts';
@@ -6,6 +5,7 @@ import type { Db } from '../store/schema.ts';
 import { openSalesChannel } from './channel-access.ts';
 import type { AppContext } from './context.ts';
 import { recordEvents } from '../store/events.repo.ts';
+import { findUntoldPrices, recordPriceTold } from '../store/channels.repo.ts';
 
 /** A sync reads at most this many changed prices; what is left is taken by the next run, queued at once. */
 const PRICES_PER_RUN = 10_000;
@@ -50,14 +50,8 @@ export const syncChannelPricesJob = {
         const told = pending.filter((p) => !refused.has(p.sku));
         return {
           commit: async (tx) => {
-            for (const p of told) {
-              await tx
-                .updateTable('channel_prices')
-                .set({ told: toldText(p.price.amount, p.compareAtPrice?.amount ?? null) })
-                .where('channel_id', '=', channelId)
-                .where('sku', '=', p.sku)
-                .execute();
-            }
+            for (const p of told)
+              await recordPriceTold(tx, channelId, p.sku, p.price.amount, p.compareAtPrice?.amount ?? null);
             const events = [];
             if (told.length)
               events.push({
@@ -101,22 +95,9 @@ export async function queuePriceSync(
 
 /** Prices whose current value is not what the channel was last told (or that it was never told). */
 async function untold(db: Db, channelId: string): Promise<PriceUpdate[]> {
-  const current = sql<string>`cast(amount as text) || '/' || coalesce(cast(compare_at_amount as text), '')`;
-  const rows = await db
-    .selectFrom('channel_prices')
-    .selectAll()
-    .where('channel_id', '=', channelId)
-    .where((eb) => eb.or([eb('told', 'is', null), eb('told', '!=', current)]))
-    .orderBy('sku')
-    .limit(PRICES_PER_RUN)
-    .execute();
-  return rows.map((r) => ({
+  return (await findUntoldPrices(db, channelId, PRICES_PER_RUN)).map((r) => ({
     sku: r.sku,
     price: money(r.amount, r.currency),
-    compareAtPrice: r.compare_at_amount === null ? null : money(r.compare_at_amount, r.currency),
+    compareAtPrice: r.compareAtAmount === null ? null : money(r.compareAtAmount, r.currency),
   }));
-}
-
-function toldText(amount: number, compareAt: number | null): string {
-  return `${amount}/${compareAt ?? ''}`;
 }

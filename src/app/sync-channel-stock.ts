@@ -3,6 +3,7 @@ import { defineJob, jobKind } from '../jobs/job.ts';
 import { findChannel } from '../store/partners.repo.ts';
 import { changedLevels, recordStockTold, type ChangedLevel } from '../store/stock.repo.ts';
 import { wakeJobs } from '../jobs/queue.ts';
+import { advanceStockSyncedUntil, findStockSyncState, listChannelIds } from '../store/channels.repo.ts';
 import type { Db } from '../store/schema.ts';
 import type { SalesChannel, SkippedStock, StockUpdate } from '../connectors/channels/sales-channel.ts';
 import type { AppContext } from './context.ts';
@@ -56,7 +57,7 @@ export const syncChannelStockJob = {
         const now = ctx.clock.now();
         const full = asked || crossedReconcileBoundary(now.getTime());
         // Read before the channel's settings: a settings change after this point is seen at the commit.
-        const { watermark, settingsAt } = await syncState(ctx.store.db, channelId);
+        const { watermark, settingsAt } = await findStockSyncState(ctx.store.db, channelId);
         const channel = await findChannel(ctx.store.db, channelId);
         const adapter = channel ? ctx.channels.get(channel.kind) : undefined;
         if (!channel || !adapter) return;
@@ -97,14 +98,10 @@ export const syncChannelStockJob = {
             // The channel's settings changed while this run pushed (a new allocation forgot what it was told): what
             // this run sent is not recorded, so the next run compares every SKU again.
             // Locked (PostgreSQL): a settings change commits wholly before this check or waits until this commit is done.
-            if ((await syncState(tx, channelId, ctx.store.caps.rowLocks)).settingsAt !== settingsAt) return;
+            if ((await findStockSyncState(tx, channelId, ctx.store.caps.rowLocks)).settingsAt !== settingsAt)
+              return;
             await recordTold(tx, channelId, told, now.getTime());
-            await tx
-              .updateTable('channels')
-              .set({ stock_synced_until: readAt })
-              .where('id', '=', channelId)
-              .where('stock_synced_until', '<', readAt)
-              .execute();
+            await advanceStockSyncedUntil(tx, channelId, readAt);
             if (full && told.length) {
               await recordEvents(tx, now, [
                 {
@@ -131,21 +128,6 @@ export const syncChannelStockJob = {
       },
     }),
 };
-
-/** How far the channel's sync has read the changes, and when its settings last changed. */
-async function syncState(
-  db: Db,
-  channelId: string,
-  lock = false,
-): Promise<{ watermark: number; settingsAt: number }> {
-  let query = db
-    .selectFrom('channels')
-    .select(['stock_synced_until', 'updated_at'])
-    .where('id', '=', channelId);
-  if (lock) query = query.forUpdate();
-  const row = await query.executeTakeFirst();
-  return { watermark: row?.stock_synced_until ?? 0, settingsAt: row?.updated_at ?? 0 };
-}
 
 /** The levels to send: where what the channel may promise (its allocation of ATP) differs from what it was told. */
 function toUpdates(levels: readonly ChangedLevel[], allocation: Allocation | null): StockUpdate[] {
@@ -218,13 +200,13 @@ async function recordTold(
 
 /** Makes sure every channel has its recurring stock sync queued (idempotent: one job per channel, by key). */
 export async function ensureStockSync(ctx: AppContext): Promise<void> {
-  const channels = await ctx.store.db.selectFrom('channels').select('id').execute();
+  const channels = await listChannelIds(ctx.store.db);
   if (channels.length === 0) return;
   await ctx.store.transact((tx) =>
     ctx.queue.add(
       tx,
       syncChannelStockJob,
-      channels.map((c) => ({ channelId: c.id })),
+      channels.map((channelId) => ({ channelId })),
     ),
   );
 }

@@ -1,0 +1,134 @@
+import type { Selectable } from 'kysely';
+import type { Database, Db } from './schema.ts';
+
+// What applying a setup document (app/apply-setup.ts) reads and writes of products, offers and selling prices.
+
+export type VariantRow = Selectable<Database['variants']>;
+export type ChannelPriceRow = Selectable<Database['channel_prices']>;
+
+/** An offer as a setup document states it (its row without the time it was written). */
+export type OfferColumns = Omit<Selectable<Database['offers']>, 'updated_at'>;
+
+/** A variant as a setup document names it. */
+export interface VariantColumns {
+  sku: string;
+  name: string;
+  gtin: string | null;
+}
+
+/** A selling price of a SKU on a channel, in minor units of `currency`. */
+export interface ChannelPrice {
+  channelId: string;
+  sku: string;
+  amount: number;
+  compareAtAmount: number | null;
+  currency: string;
+}
+
+/** The SKU's variant row as stored, or undefined. */
+export async function findVariantRow(tx: Db, sku: string): Promise<VariantRow | undefined> {
+  return tx.selectFrom('variants').selectAll().where('sku', '=', sku).executeTakeFirst();
+}
+
+/** The SKU's offers as stored, in the columns a setup document states. */
+export async function listOffersOfSku(tx: Db, sku: string): Promise<OfferColumns[]> {
+  return tx
+    .selectFrom('offers')
+    .select([
+      'supplier_id',
+      'sku',
+      'supplier_sku',
+      'cost_amount',
+      'cost_currency',
+      'priority',
+      'active',
+      'stock',
+    ])
+    .where('sku', '=', sku)
+    .execute();
+}
+
+/** The SKUs a supplier offers. */
+export async function listSkusOfferedBy(tx: Db, supplierId: string): Promise<string[]> {
+  return (await tx.selectFrom('offers').select('sku').where('supplier_id', '=', supplierId).execute()).map(
+    (o) => o.sku,
+  );
+}
+
+/** Stores a new variant, and its product (one per SKU, by the SKU) unless it exists already. */
+export async function insertVariant(tx: Db, v: VariantColumns, now: number): Promise<void> {
+  await tx
+    .insertInto('products')
+    .values({ id: v.sku, name: v.name, created_at: now, updated_at: now })
+    .onConflict((oc) => oc.column('id').doNothing())
+    .execute();
+  await tx
+    .insertInto('variants')
+    .values({
+      sku: v.sku,
+      product_id: v.sku,
+      name: v.name,
+      gtin: v.gtin,
+      created_at: now,
+      updated_at: now,
+    })
+    .execute();
+}
+
+/** Replaces a variant's name and GTIN. */
+export async function updateVariant(tx: Db, v: VariantColumns, now: number): Promise<void> {
+  await tx
+    .updateTable('variants')
+    .set({ name: v.name, gtin: v.gtin, updated_at: now })
+    .where('sku', '=', v.sku)
+    .execute();
+}
+
+/** Replaces all of the SKU's offers with these. */
+export async function replaceOffers(
+  tx: Db,
+  sku: string,
+  offers: readonly OfferColumns[],
+  now: number,
+): Promise<void> {
+  await tx.deleteFrom('offers').where('sku', '=', sku).execute();
+  if (offers.length)
+    await tx
+      .insertInto('offers')
+      .values(offers.map((o) => ({ ...o, updated_at: now })))
+      .execute();
+}
+
+/** The SKU's selling prices on every channel, as stored. */
+export async function listChannelPricesOfSku(tx: Db, sku: string): Promise<ChannelPriceRow[]> {
+  return tx.selectFrom('channel_prices').selectAll().where('sku', '=', sku).execute();
+}
+
+/** Sets the SKU's selling price on a channel; what the channel was last told of it is kept. */
+export async function upsertChannelPrice(tx: Db, price: ChannelPrice, now: number): Promise<void> {
+  await tx
+    .insertInto('channel_prices')
+    .values({
+      channel_id: price.channelId,
+      sku: price.sku,
+      amount: price.amount,
+      compare_at_amount: price.compareAtAmount,
+      currency: price.currency,
+      told: null,
+      updated_at: now,
+    })
+    .onConflict((oc) =>
+      oc.columns(['channel_id', 'sku']).doUpdateSet({
+        amount: price.amount,
+        compare_at_amount: price.compareAtAmount,
+        currency: price.currency,
+        updated_at: now,
+      }),
+    )
+    .execute();
+}
+
+/** Stops managing the SKU's selling price on a channel. */
+export async function deleteChannelPrice(tx: Db, channelId: string, sku: string): Promise<void> {
+  await tx.deleteFrom('channel_prices').where('channel_id', '=', channelId).where('sku', '=', sku).execute();
+}
