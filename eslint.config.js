@@ -1,6 +1,28 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+const SQL_IN_STORE = 'SQL lives in src/store/: add a repository function there.';
+
+/** The imports an area of src/ may not make (tests excepted): the query builder, layers it must not reach, the simulators. */
+function layer(files, { kysely, reach }) {
+  return {
+    files: [files],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: kysely ? [{ name: 'kysely', message: SQL_IN_STORE }] : [],
+          patterns: [
+            ...(reach.length ? [{ group: reach.map((r) => (r.endsWith('.ts') ? `**/${r}` : `**/${r}/*`)), message: `${files} does not depend on ${reach.join(', ')}.` }] : []),
+            { group: ['**/sim/*', '**/demo/*'], message: 'src/ never imports the simulators or the demo: they are for the tests and npm run demo.' },
+          ],
+        },
+      ],
+    },
+  };
+}
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.waybill/**', '.scratch/**', 'bench/results/**'] },
   js.configs.recommended,
@@ -16,6 +38,29 @@ export default tseslint.config(
     files: ['test/**/*.ts', '**/*.test.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
+  {
+    // SQL lives in store/ (and the queue's own in jobs/): everything else speaks to repositories. None of the Db
+    // handle's query methods is called outside those two.
+    files: ['src/**/*.ts'],
+    ignores: ['src/store/**', 'src/jobs/**', '**/*.test.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'CallExpression[callee.property.name=/^(selectFrom|selectNoFrom|insertInto|replaceInto|updateTable|deleteFrom|mergeInto)$/]',
+          message: SQL_IN_STORE,
+        },
+      ],
+    },
+  },
+  // The layers point one way (domain ← app ← http/cli; store implements what app needs; connectors reach nothing of
+  // Waybill's but the domain), and nothing of Waybill's own runs on a simulator. One rule per area: ESLint keeps the
+  // last setting of a rule, so each area's list is whole.
+  layer('src/app/**/*.ts', { kysely: true, reach: ['http', 'cli', 'hub.ts'] }),
+  layer('src/{store,jobs}/**/*.ts', { kysely: false, reach: ['app', 'http', 'cli', 'hub.ts', 'connectors'] }),
+  layer('src/connectors/**/*.ts', { kysely: true, reach: ['app', 'http', 'cli', 'hub.ts', 'store', 'jobs'] }),
+  layer('src/{http,cli,infra}/**/*.ts', { kysely: true, reach: [] }),
+  layer('src/hub.ts', { kysely: true, reach: [] }),
   {
     // The domain is pure: no I/O, no clock, no randomness (see STYLE.md).
     files: ['src/domain/**/*.ts'],

@@ -1,11 +1,18 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { closeServer, freePort, listen, readBody } from '../../../sim/shared.ts';
 import { createShopifySim } from '../../../sim/shopify.ts';
 import { startStorefrontSim } from '../../../sim/storefront.ts';
 import { createWooCommerceSim } from '../../../sim/woocommerce.ts';
 import type { ChannelId } from '../../domain/ids.ts';
 import type { ChannelKind } from './channel-adapter.ts';
+import {
+  brokenSettings,
+  contractHarnesses,
+  testOptions,
+  unanswered,
+  type ContractHarness,
+} from '../../../test/support/contract-harness.ts';
 import { salesChannels } from './registry.ts';
 
 /**
@@ -15,14 +22,9 @@ import { salesChannels } from './registry.ts';
 const CHANNEL = 'contract' as ChannelId;
 
 /** One kind's simulator, started, and the settings that reach it. */
-interface Harness {
-  config: Record<string, unknown>;
-  secrets: Record<string, string>;
-  /** The same, with the credential the platform checks changed. */
-  wrongSecrets: Record<string, string>;
+interface Harness extends ContractHarness {
   /** For kinds with webhooks: the platform signs and sends one new order to `url` (a capture server here). */
   sendOrder?(url: string): Promise<{ externalId: string }>;
-  close(): Promise<void>;
 }
 
 const SECRET = 'contract-webhook-secret-0001';
@@ -30,7 +32,7 @@ const TOKEN = 'shpat_contract_token_000000000001';
 const KEY = `ck_${'1'.repeat(40)}`;
 const KEY_SECRET = `cs_${'2'.repeat(40)}`;
 
-const HARNESSES: Readonly<Record<string, () => Promise<Harness>>> = {
+const harnesses = contractHarnesses<Harness>('channel', {
   storefront: async () => {
     const sim = await startStorefrontSim({
       hubUrl: 'http://127.0.0.1:9',
@@ -86,28 +88,13 @@ const HARNESSES: Readonly<Record<string, () => Promise<Harness>>> = {
       close: () => rest.close(),
     };
   },
-};
-
-const open: Harness[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((h) => h.close()));
 });
-
-async function harnessOf(kind: ChannelKind): Promise<Harness> {
-  const start = HARNESSES[kind.kind];
-  if (!start) throw new Error(`channel kind ${kind.kind} has no contract harness`);
-  const harness = await start();
-  open.push(harness);
-  return harness;
-}
-
-const options = () => ({ signal: AbortSignal.timeout(10_000), now: new Date() });
 
 describe.each(salesChannels.all().map((kind) => ({ name: kind.kind, kind })))(
   'channel kind $name: the adapter contract',
   ({ kind }) => {
     it('has a harness against its simulator, and a label', () => {
-      expect(Object.keys(HARNESSES)).toContain(kind.kind);
+      expect(harnesses.kinds).toContain(kind.kind);
       expect(kind.label).not.toBe('');
     });
 
@@ -117,75 +104,65 @@ describe.each(salesChannels.all().map((kind) => ({ name: kind.kind, kind })))(
     });
 
     it('its connection test passes with the right credentials', async () => {
-      const h = await harnessOf(kind);
-      expect(await kind.test(h.config, h.secrets, options())).toMatchObject({ ok: true });
+      const h = await harnesses.start(kind.kind);
+      expect(await kind.test(h.config, h.secrets, testOptions())).toMatchObject({ ok: true });
     });
 
     it('its connection test names refused credentials', async () => {
-      const h = await harnessOf(kind);
-      expect(await kind.test(h.config, h.wrongSecrets, options())).toMatchObject({
+      const h = await harnesses.start(kind.kind);
+      expect(await kind.test(h.config, h.wrongSecrets, testOptions())).toMatchObject({
         ok: false,
         reason: 'unauthorized',
       });
     });
 
     it('its connection test names a platform that does not answer', async () => {
-      const h = await harnessOf(kind);
-      const closed = `http://127.0.0.1:${await freePort()}`;
-      const elsewhere = Object.fromEntries(
-        Object.entries(h.config).map(([key, value]) => [
-          key,
-          typeof value === 'string' && value.startsWith('http://127.0.0.1:')
-            ? closed + new URL(value).pathname.replace(/\/$/, '')
-            : value,
-        ]),
-      );
-      expect(await kind.test(elsewhere, h.secrets, options())).toMatchObject({
+      const h = await harnesses.start(kind.kind);
+      const elsewhere = unanswered(h.config, await freePort());
+      expect(await kind.test(elsewhere, h.secrets, testOptions())).toMatchObject({
         ok: false,
         reason: 'unreachable',
       });
     });
 
     it('opens the channel of stored settings, and refuses settings that no longer validate', async () => {
-      const h = await harnessOf(kind);
+      const h = await harnesses.start(kind.kind);
       expect(typeof kind.open(CHANNEL, h.config, h.secrets).notifyFulfilment).toBe('function');
-      expect(() =>
-        kind.open(CHANNEL, { ...h.config, [Object.keys(kind.setup.config.shape)[0]!]: 42 }, h.secrets),
-      ).toThrow(/no longer validate/);
+      expect(() => kind.open(CHANNEL, brokenSettings(kind.setup, h.config), h.secrets)).toThrow(
+        /no longer validate/,
+      );
     });
-
-    it.runIf(kind.webhook)(
-      'verifies a delivery the platform signed, refuses it altered, and reads the order in it',
-      async () => {
-        const h = await harnessOf(kind);
-        const webhook = kind.webhook!;
-        const received = await capture(async (url) => h.sendOrder!(url));
-        const { raw, headers } = received.delivery;
-        const secrets = webhook.signingSecrets(h.secrets);
-        const signature = headerValue(headers, webhook.headers.signature);
-        expect(webhook.isSigned(raw, signature, secrets)).toBe(true);
-        expect(webhook.isSigned(Buffer.concat([raw, Buffer.from(' ')]), signature, secrets)).toBe(false);
-        expect(
-          webhook.isSigned(
-            raw,
-            signature,
-            webhook.signingSecrets({ ...h.secrets, ...wrongWebhookSecret(kind) }),
-          ),
-        ).toBe(false);
-        const topic = headerValue(headers, webhook.headers.topic)!;
-        const deliveryId = headerValue(headers, webhook.headers.deliveryId)!;
-        expect(webhook.inboxId(deliveryId, raw, topic, headers)).toBe(
-          webhook.inboxId(deliveryId, Buffer.from(raw), topic, headers),
-        );
-        const message = webhook.interpret(CHANNEL, topic, JSON.parse(raw.toString('utf8')), h.config);
-        expect(message).toMatchObject({
-          kind: 'order',
-          incoming: { channelId: CHANNEL, externalId: received.result.externalId },
-        });
-      },
-    );
   },
 );
+
+/** The kinds whose platform pushes webhooks: their edge, against what the platform's simulator signs and sends. */
+const withWebhooks = salesChannels
+  .all()
+  .flatMap((kind) => (kind.webhook ? [{ name: kind.kind, kind, webhook: kind.webhook }] : []));
+
+describe.each(withWebhooks)('channel kind $name: its webhooks', ({ kind, webhook }) => {
+  it('verifies a delivery the platform signed, refuses it altered, and reads the order in it', async () => {
+    const h = await harnesses.start(kind.kind);
+    const received = await capture(async (url) => h.sendOrder!(url));
+    const { raw, headers } = received.delivery;
+    const secrets = webhook.signingSecrets(h.secrets);
+    const signature = headerValue(headers, webhook.headers.signature);
+    expect(webhook.isSigned(raw, signature, secrets)).toBe(true);
+    expect(webhook.isSigned(Buffer.concat([raw, Buffer.from(' ')]), signature, secrets)).toBe(false);
+    const otherSecrets = webhook.signingSecrets({ ...h.secrets, ...wrongWebhookSecret(kind) });
+    expect(webhook.isSigned(raw, signature, otherSecrets)).toBe(false);
+    const topic = headerValue(headers, webhook.headers.topic)!;
+    const deliveryId = headerValue(headers, webhook.headers.deliveryId)!;
+    expect(webhook.inboxId(deliveryId, raw, topic, headers)).toBe(
+      webhook.inboxId(deliveryId, Buffer.from(raw), topic, headers),
+    );
+    const message = webhook.interpret(CHANNEL, topic, JSON.parse(raw.toString('utf8')), h.config);
+    expect(message).toMatchObject({
+      kind: 'order',
+      incoming: { channelId: CHANNEL, externalId: received.result.externalId },
+    });
+  });
+});
 
 /** The secret a kind's webhooks are signed with, changed. */
 function wrongWebhookSecret(kind: ChannelKind): Record<string, string> {

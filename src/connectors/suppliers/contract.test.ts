@@ -1,26 +1,27 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import {
+  brokenSettings,
+  contractHarnesses,
+  testOptions,
+  unanswered,
+  type ContractHarness,
+} from '../../../test/support/contract-harness.ts';
 import { freePort } from '../../../sim/shared.ts';
 import { startSupplierSim } from '../../../sim/supplier.ts';
-import type { TransportKind } from './supplier-transport.ts';
 import { supplierTransports } from './registry.ts';
 
 /**
  * Every supplier transport in the registry, against a supplier's simulator: a new transport gets these tests by
  * joining the registry and giving a harness below (the first test fails until it does).
  */
-interface Harness {
-  config: Record<string, unknown>;
-  secrets: Record<string, string>;
-  /** The same, with the credential the supplier checks changed. */
-  wrongSecrets: Record<string, string>;
+interface Harness extends ContractHarness {
   /** POs the supplier holds now, by number. */
   received(): string[];
-  close(): Promise<void>;
 }
 
 const SIGNING = 'contract-signing-secret-0001';
 
-const HARNESSES: Readonly<Record<string, () => Promise<Harness>>> = {
+const harnesses = contractHarnesses<Harness>('transport', {
   'rest-json': async () => {
     const sim = await startSupplierSim({
       name: 'contract',
@@ -37,22 +38,7 @@ const HARNESSES: Readonly<Record<string, () => Promise<Harness>>> = {
       close: () => sim.close(),
     };
   },
-};
-
-const open: Harness[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((h) => h.close()));
 });
-
-async function harnessOf(kind: TransportKind): Promise<Harness> {
-  const start = HARNESSES[kind.kind];
-  if (!start) throw new Error(`transport kind ${kind.kind} has no contract harness`);
-  const harness = await start();
-  open.push(harness);
-  return harness;
-}
-
-const options = () => ({ signal: AbortSignal.timeout(10_000), now: new Date() });
 
 const PO = {
   poNumber: 'PO-CONTRACT-1',
@@ -75,7 +61,7 @@ describe.each(supplierTransports.all().map((kind) => ({ name: kind.kind, kind })
   'transport kind $name: the adapter contract',
   ({ kind }) => {
     it('has a harness against a supplier simulator, and a label', () => {
-      expect(Object.keys(HARNESSES)).toContain(kind.kind);
+      expect(harnesses.kinds).toContain(kind.kind);
       expect(kind.label).not.toBe('');
     });
 
@@ -85,48 +71,38 @@ describe.each(supplierTransports.all().map((kind) => ({ name: kind.kind, kind })
     });
 
     it('its connection test passes with the right credentials, and sends no purchase order', async () => {
-      const h = await harnessOf(kind);
-      expect(await kind.test(h.config, h.secrets, options())).toMatchObject({ ok: true });
+      const h = await harnesses.start(kind.kind);
+      expect(await kind.test(h.config, h.secrets, testOptions())).toMatchObject({ ok: true });
       expect(h.received()).toEqual([]);
     });
 
     it('its connection test names refused credentials', async () => {
-      const h = await harnessOf(kind);
-      expect(await kind.test(h.config, h.wrongSecrets, options())).toMatchObject({
+      const h = await harnesses.start(kind.kind);
+      expect(await kind.test(h.config, h.wrongSecrets, testOptions())).toMatchObject({
         ok: false,
         reason: 'unauthorized',
       });
     });
 
     it('its connection test names a supplier that does not answer', async () => {
-      const h = await harnessOf(kind);
-      const closed = `http://127.0.0.1:${await freePort()}`;
-      const elsewhere = Object.fromEntries(
-        Object.entries(h.config).map(([key, value]) => [
-          key,
-          typeof value === 'string' && value.startsWith('http://127.0.0.1:')
-            ? closed + new URL(value).pathname
-            : value,
-        ]),
-      );
-      expect(await kind.test(elsewhere, h.secrets, options())).toMatchObject({
+      const h = await harnesses.start(kind.kind);
+      const elsewhere = unanswered(h.config, await freePort());
+      expect(await kind.test(elsewhere, h.secrets, testOptions())).toMatchObject({
         ok: false,
         reason: 'unreachable',
       });
     });
 
     it('sends a purchase order once, whatever the number of sends (the PO number is the idempotency key)', async () => {
-      const h = await harnessOf(kind);
+      const h = await harnesses.start(kind.kind);
       const transport = kind.open('contract', h.config, h.secrets);
-      await transport.send(PO, options());
-      await transport.send(PO, options());
+      await transport.send(PO, testOptions());
+      await transport.send(PO, testOptions());
       expect(h.received()).toEqual([PO.poNumber]);
     });
 
     it('refuses stored settings that no longer validate', () => {
-      expect(() => kind.open('contract', { [Object.keys(kind.setup.config.shape)[0]!]: 42 }, {})).toThrow(
-        /no longer validate/,
-      );
+      expect(() => kind.open('contract', brokenSettings(kind.setup, {}), {})).toThrow(/no longer validate/);
     });
   },
 );

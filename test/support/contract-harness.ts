@@ -1,0 +1,55 @@
+import { afterEach } from 'vitest';
+import type { SetupFields } from '../../src/connectors/shared/setup-fields.ts';
+
+/** One adapter's simulator, started, and the settings and secrets that reach it (and a secret it refuses). */
+export interface ContractHarness {
+  config: Record<string, unknown>;
+  secrets: Record<string, string>;
+  /** The same, with the credential the other side checks changed. */
+  wrongSecrets: Record<string, string>;
+  close(): Promise<void>;
+}
+
+/**
+ * The harnesses of a registry's contract suite, by kind: `start(kind)` starts one (closed after the test); a kind of
+ * the registry without one fails its suite's first test, so a new adapter cannot join without its tests.
+ */
+export function contractHarnesses<H extends ContractHarness>(
+  what: string,
+  table: Readonly<Record<string, () => Promise<H>>>,
+) {
+  const open: H[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((h) => h.close()));
+  });
+  return {
+    kinds: Object.keys(table),
+    async start(kind: string): Promise<H> {
+      const make = table[kind];
+      if (!make) throw new Error(`${what} kind ${kind} has no contract harness`);
+      const harness = await make();
+      open.push(harness);
+      return harness;
+    },
+  };
+}
+
+/** Options of a connection test that gives up in time. */
+export const testOptions = () => ({ signal: AbortSignal.timeout(10_000), now: new Date() });
+
+/** The settings with every loopback address moved to a port nobody listens on (a platform that does not answer). */
+export function unanswered(config: Record<string, unknown>, closedPort: number): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(config).map(([key, value]) => [
+      key,
+      typeof value === 'string' && value.startsWith('http://127.0.0.1:')
+        ? `http://127.0.0.1:${closedPort}${new URL(value).pathname.replace(/\/$/, '')}`
+        : value,
+    ]),
+  );
+}
+
+/** The settings with their first field given a value no schema takes. */
+export function brokenSettings(setup: SetupFields, config: Record<string, unknown>): Record<string, unknown> {
+  return { ...config, [Object.keys(setup.config.shape)[0]!]: 42 };
+}
