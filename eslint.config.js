@@ -14,8 +14,19 @@ function layer(files, { kysely, reach }) {
         {
           paths: kysely ? [{ name: 'kysely', message: SQL_IN_STORE }] : [],
           patterns: [
-            ...(reach.length ? [{ group: reach.map((r) => (r.endsWith('.ts') ? `**/${r}` : `**/${r}/*`)), message: `${files} does not depend on ${reach.join(', ')}.` }] : []),
-            { group: ['**/sim/*', '**/demo/*'], message: 'src/ never imports the simulators or the demo: they are for the tests and npm run demo.' },
+            ...(reach.length
+              ? [
+                  {
+                    group: reach.map((r) => (r.endsWith('.ts') ? `**/${r}` : `**/${r}/*`)),
+                    message: `${files} does not depend on ${reach.join(', ')}.`,
+                  },
+                ]
+              : []),
+            {
+              group: ['**/sim/*', '**/demo/*'],
+              message:
+                'src/ never imports the simulators or the demo: they are for the tests and npm run demo.',
+            },
           ],
         },
       ],
@@ -47,7 +58,8 @@ export default tseslint.config(
       'no-restricted-syntax': [
         'error',
         {
-          selector: 'CallExpression[callee.property.name=/^(selectFrom|selectNoFrom|insertInto|replaceInto|updateTable|deleteFrom|mergeInto)$/]',
+          selector:
+            'CallExpression[callee.property.name=/^(selectFrom|selectNoFrom|insertInto|replaceInto|updateTable|deleteFrom|mergeInto)$/]',
           message: SQL_IN_STORE,
         },
       ],
