@@ -16,7 +16,7 @@ const databaseUrl = () => process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
 
 program
   .command('start')
-  .description('the hub: API, workers and UI in one process')
+  .description('the hub: API and workers in one process')
   .option('--no-worker', 'serve the API only (run `waybill worker` processes beside it)')
   .action(async (opts: { worker: boolean }) => {
     const hub = await createHub({ worker: opts.worker });

@@ -20,9 +20,12 @@ interface JobPolicy<P> {
  * finished" are recorded together.
  *
  * @example
- * export const sendPurchaseOrder = defineJob<{ purchaseOrderId: string }>({
- *   kind: 'po.send', maxAttempts: 10, timeoutMs: 15_000, backoff: { baseMs: 1_000, capMs: 600_000 },
- *   run: async ({ purchaseOrderId }, ctx) => { await transport.send(po, ctx.signal); return { commit: (tx) => markSent(tx, po) }; },
+ * export const notifyChannel = defineJob<{ shipmentId: string }>({
+ *   kind: 'channel.notify', maxAttempts: 10, timeoutMs: 30_000, backoff: { baseMs: 500, capMs: 600_000 },
+ *   run: async ({ shipmentId }, job) => {
+ *     await sales.notifyFulfilment(notice, { signal: job.signal, now });   // the outside call, no transaction open
+ *     return { commit: (tx) => recordEvents(tx, now, [notified]) };      // committed with the job's completion
+ *   },
  * });
  */
 export interface OutsideJob<P, R = never> extends JobPolicy<P> {
