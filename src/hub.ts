@@ -15,9 +15,6 @@ import { syncChannelPricesJob } from './app/sync-channel-prices.ts';
 import { syncChannelStockJob } from './app/sync-channel-stock.ts';
 import { ackSweepJob, sendPurchaseOrderJob } from './app/send-purchase-order.ts';
 import { salesChannels, type ChannelKinds } from './connectors/channels/registry.ts';
-import { createShopifyAdapter } from './connectors/channels/shopify/index.ts';
-import type { ServedVersionNote } from './connectors/channels/shopify/api-version.ts';
-import { noteServedApiVersion } from './app/channel-api-version.ts';
 import { maintainDatabaseJob } from './app/maintain-database.ts';
 import { supplierTransports, type TransportKinds } from './connectors/suppliers/registry.ts';
 import type { Clock, IdGenerator } from './domain/ids.ts';
@@ -99,7 +96,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     clock,
     secrets: SecretBox.fromKey(options.secretKey ?? resolveSecretKey(databaseUrl)),
     transports: options.transports ?? supplierTransports,
-    channels: withShopifyVersionNotes(options.channels ?? salesChannels, { db: store.db, clock, log }),
+    channels: options.channels ?? salesChannels,
     log,
   };
   for (const job of [
@@ -221,18 +218,4 @@ export function resolveSecretKey(databaseUrl: string): string {
     }
   }
   return readFileSync(file, 'utf8').trim();
-}
-
-/** The registry with a Shopify adapter that keeps and logs, once, an answer in another API version than asked. */
-function withShopifyVersionNotes(
-  channels: ChannelKinds,
-  deps: Parameters<typeof noteServedApiVersion>[0],
-): ChannelKinds {
-  if (!channels.get('shopify')) return channels;
-  const servedVersion = (note: ServedVersionNote) => {
-    noteServedApiVersion(deps, note).catch((error: unknown) =>
-      deps.log.error('could not keep the Shopify API version note', { error: String(error) }),
-    );
-  };
-  return channels.with(createShopifyAdapter({ servedVersion }));
 }

@@ -9,7 +9,7 @@ import { fakeClock } from './support/fake-clock.ts';
 const SHOP = 'version-shop.myshopify.com';
 const WEBHOOK_SECRET = 'shpss_version_client_secret_01';
 const TOKEN = 'shpat_version_admin_token_0123456789';
-const SERVED_ANOTHER = 'Shopify answers with another Admin API version than Waybill asks for';
+const SERVED_ANOTHER = 'Shopify answers with another API version than Waybill asks for';
 
 function recordingLog(): Logger & {
   lines: { level: string; message: string; fields?: Record<string, unknown> }[];
@@ -127,7 +127,7 @@ describeEachDatabase('the Shopify Admin API version in the channel status', (dia
       {
         level: 'warn',
         message: SERVED_ANOTHER,
-        fields: { shop: new URL(admin.url).host, requested: '2026-10', served: '2027-01' },
+        fields: { channel: 'shop', requested: '2026-10', served: '2027-01' },
       },
     ]);
     expect(JSON.stringify(log.lines)).not.toContain(TOKEN);

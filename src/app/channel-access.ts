@@ -1,6 +1,7 @@
 import type { SalesChannel } from '../connectors/channels/sales-channel.ts';
 import { findChannel, type ChannelRecord } from '../store/partners.repo.ts';
 import type { AppContext } from './context.ts';
+import { noteServedApiVersion } from './channel-api-version.ts';
 
 /** Where a channel of this kind posts to Waybill at its public address; the channel-side prefix of every callback. */
 export function channelWebhookUrl(publicUrl: string, kind: string, channelId: string): string {
@@ -16,12 +17,19 @@ export async function openSalesChannel(
   channelId: string,
 ): Promise<{ channel: ChannelRecord; sales: SalesChannel } | null> {
   const channel = await findChannel(ctx.store.db, channelId);
-  const adapter = channel ? ctx.channels.get(channel.kind) : undefined;
-  if (!channel || !adapter) return null;
-  const sales = adapter.open(
-    channel.id,
-    channel.config,
-    channel.sealedSecrets ? ctx.secrets.open(channel.sealedSecrets) : {},
-  );
-  return { channel, sales };
+  const sales = channel && openChannel(ctx, channel);
+  return channel && sales ? { channel, sales } : null;
+}
+
+/** The outbound adapter of a channel already read; null when its kind is unknown. */
+export function openChannel(ctx: AppContext, channel: ChannelRecord): SalesChannel | null {
+  const kind = ctx.channels.get(channel.kind);
+  if (!kind) return null;
+  const secrets = channel.sealedSecrets ? ctx.secrets.open(channel.sealedSecrets) : {};
+  return kind.open(channel.id, channel.config, secrets, {
+    servedVersion: (served) =>
+      void noteServedApiVersion(ctx, channel.id, kind, served).catch((error: unknown) =>
+        ctx.log.error('could not keep the API version note', { channel: channel.id, error: String(error) }),
+      ),
+  });
 }

@@ -1,20 +1,12 @@
-import {
-  apiVersionStatus,
-  type ApiVersionStatus,
-  type ServedVersionNote,
-} from '../connectors/channels/shopify/api-version.ts';
-import { shopifyConfig } from '../connectors/channels/shopify/credentials.ts';
-import { adminBase } from '../connectors/channels/shopify/transport.ts';
-import type { Clock } from '../domain/ids.ts';
+import type { ChannelKind } from '../connectors/channels/channel-adapter.ts';
 import { getSetting, putSetting } from '../store/partners.repo.ts';
 import type { Db } from '../store/schema.ts';
-import type { Logger } from './context.ts';
+import type { AppContext } from './context.ts';
 
-// Which Admin API version Shopify answers a shop with. Only Shopify versions its API per call and says which version
-// answered, so this is Shopify's alone. The note is filed per shop (the adapter knows the shop, not the channel id),
-// in settings, so that every process's API shows what any worker saw.
+// Which API version a platform answers a channel with, for the kinds that pin one and are told (Shopify says it in
+// every answer). The note is kept per channel in settings, so that every process's API shows what any worker saw.
 
-const KEY = 'shopify.servedApiVersion ';
+const KEY = 'channel.servedApiVersion ';
 
 interface StoredNote {
   requested: string;
@@ -22,43 +14,67 @@ interface StoredNote {
   at: string;
 }
 
-/** Keeps the note and logs it, once: a note already kept (by this process or another) changes nothing. */
+/** What GET /api/v1/channels shows of a channel's API version (null for kinds that pin none). */
+export interface ChannelApiVersion {
+  requested: string;
+  supportedUntil: string;
+  /** The version the platform last said it answered with, when not the one asked for; else null. */
+  served: string | null;
+  servedSince: string | null;
+  warnings: string[];
+}
+
+/** What each hub noted already, by channel. */
+const noted = new WeakMap<object, Map<string, string>>();
+
+/**
+ * Keeps the note that the platform answered this channel with another version than its kind asks for, and logs it,
+ * once: a note already kept (by this process or another) changes nothing.
+ */
 export async function noteServedApiVersion(
-  deps: { db: Db; clock: Clock; log: Logger },
-  note: ServedVersionNote,
+  ctx: AppContext,
+  channelId: string,
+  kind: ChannelKind,
+  served: string,
 ): Promise<void> {
-  const key = KEY + note.shop;
-  const kept = await getSetting(deps.db, key);
+  const requested = kind.apiVersion?.requested;
+  if (!requested) return;
+  // Every answer in another version tells it: read the note only the first time in this hub (its queue is its own).
+  const seen = noted.get(ctx.queue) ?? new Map<string, string>();
+  noted.set(ctx.queue, seen);
+  if (seen.get(channelId) === served) return;
+  seen.set(channelId, served);
+  const kept = await getSetting(ctx.store.db, KEY + channelId);
   const previous = kept ? (JSON.parse(kept) as StoredNote) : null;
-  if (previous?.requested === note.requested && previous.served === note.served) return;
-  await putSetting(
-    deps.db,
-    key,
-    JSON.stringify({
-      requested: note.requested,
-      served: note.served,
-      at: deps.clock.now().toISOString(),
-    } satisfies StoredNote),
-  );
-  // The host only: an adminUrl may carry a proxy's credentials.
-  deps.log.warn('Shopify answers with another Admin API version than Waybill asks for', {
-    shop: new URL(note.shop).host,
-    requested: note.requested,
-    served: note.served,
+  if (previous?.requested === requested && previous.served === served) return;
+  const note: StoredNote = { requested, served, at: ctx.clock.now().toISOString() };
+  await putSetting(ctx.store.db, KEY + channelId, JSON.stringify(note));
+  ctx.log.warn(`${kind.label} answers with another API version than Waybill asks for`, {
+    channel: channelId,
+    requested,
+    served,
   });
 }
 
-/** The API version part of a channel's status: for Shopify channels, else null. */
+/** The API version part of a channel's status, at `now`. */
 export async function channelApiVersion(
   db: Db,
-  channel: { kind: string; config: string | null },
+  channelId: string,
+  kind: ChannelKind | undefined,
   now: Date,
-): Promise<(ApiVersionStatus & { servedSince: string | null }) | null> {
-  if (channel.kind !== 'shopify' || !channel.config) return null;
-  const config = shopifyConfig.safeParse(JSON.parse(channel.config));
-  if (!config.success) return null;
-  const kept = await getSetting(db, KEY + adminBase(config.data));
+): Promise<ChannelApiVersion | null> {
+  const versioning = kind?.apiVersion;
+  if (!versioning) return null;
+  const kept = await getSetting(db, KEY + channelId);
   const note = kept ? (JSON.parse(kept) as StoredNote) : null;
-  const status = apiVersionStatus(now, note);
-  return { ...status, servedSince: status.served && note ? note.at : null };
+  // A note of another pinned version (Waybill updated since) says nothing about this one.
+  const served = note?.requested === versioning.requested ? note.served : null;
+  const status = versioning.status(now, served);
+  return {
+    requested: versioning.requested,
+    supportedUntil: versioning.supportedUntil,
+    served: status.served,
+    servedSince: status.served && note ? note.at : null,
+    warnings: status.warnings,
+  };
 }

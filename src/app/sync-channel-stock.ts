@@ -7,6 +7,7 @@ import { advanceStockSyncedUntil, findStockSyncState, listChannelIds } from '../
 import type { Db } from '../store/schema.ts';
 import type { SalesChannel, SkippedStock, StockUpdate } from '../connectors/channels/sales-channel.ts';
 import type { AppContext } from './context.ts';
+import { openChannel } from './channel-access.ts';
 import { recordEvents } from '../store/events.repo.ts';
 
 /** How often a channel hears about changes: "a SKU at zero, every channel within seconds". */
@@ -59,13 +60,8 @@ export const syncChannelStockJob = {
         // Read before the channel's settings: a settings change after this point is seen at the commit.
         const { watermark, settingsAt } = await findStockSyncState(ctx.store.db, channelId);
         const channel = await findChannel(ctx.store.db, channelId);
-        const adapter = channel ? ctx.channels.get(channel.kind) : undefined;
-        if (!channel || !adapter) return;
-        const sales = adapter.open(
-          channel.id,
-          channel.config,
-          channel.sealedSecrets ? ctx.secrets.open(channel.sealedSecrets) : {},
-        );
+        const sales = channel && openChannel(ctx, channel);
+        if (!channel || !sales) return;
         const rerunAt = new Date(now.getTime() + STOCK_SYNC_INTERVAL_MS);
         if (!sales.pushStock) return { rerunAt: new Date(now.getTime() + 60_000) };
 

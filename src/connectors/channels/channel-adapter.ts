@@ -23,10 +23,30 @@ export interface SalesChannelAdapter<CS extends z.ZodRawShape, SS extends z.ZodR
   readonly kind: string;
   /** The platform's name, for people (messages, the API's documentation). */
   readonly label: string;
-  create(config: Out<CS>, secrets: Out<SS>, channel: { id: ChannelId }): SalesChannel;
+  create(config: Out<CS>, secrets: Out<SS>, channel: ChannelContext): SalesChannel;
   /** One cheap real request with these settings and secrets (Shopify `shop { name }`): does it work? Changes nothing. */
   test(config: Out<CS>, secrets: Out<SS>, options: ConnectionTestOptions): Promise<ConnectionTestResult>;
   readonly webhook?: ChannelWebhook<Out<CS>, Out<SS>>;
+  /** For a platform that versions its API and says which version answered (Shopify). */
+  readonly apiVersion?: ApiVersioning;
+}
+
+/** What a channel is told of the Waybill around it when it is built. */
+export interface ChannelContext {
+  id: ChannelId;
+  /**
+   * The platform answered with another API version than the adapter asks for (a version out of support): told
+   * once per channel and version in a process, kept by Waybill for the channel's status.
+   */
+  servedVersion?(served: string): void;
+}
+
+/** The API version an adapter pins, until when the platform supports it, and what that means at a given time. */
+export interface ApiVersioning {
+  readonly requested: string;
+  readonly supportedUntil: string;
+  /** The warnings for an operator at `now`, given the version the platform last answered with instead (if any). */
+  status(now: Date, served: string | null): { served: string | null; warnings: string[] };
 }
 
 /**
@@ -79,9 +99,15 @@ export interface ChannelKind {
   readonly label: string;
   readonly setup: SetupFields;
   /** The outbound channel of one stored channel. Settings a newer Waybill no longer takes throw PermanentError. */
-  open(channelId: ChannelId, config: unknown, secrets: unknown): SalesChannel;
+  open(
+    channelId: ChannelId,
+    config: unknown,
+    secrets: unknown,
+    hooks?: Omit<ChannelContext, 'id'>,
+  ): SalesChannel;
   test(config: unknown, secrets: unknown, options: ConnectionTestOptions): Promise<ConnectionTestResult>;
   readonly webhook?: StoredChannelWebhook;
+  readonly apiVersion?: ApiVersioning;
 }
 
 /** ChannelWebhook with the stored settings and opened secrets validated on the way in. */
@@ -106,12 +132,14 @@ export function channelKind<CS extends z.ZodRawShape, SS extends z.ZodRawShape>(
     kind: adapter.kind,
     label: adapter.label,
     setup: adapter,
-    open: (channelId, config, secrets) =>
+    open: (channelId, config, secrets, hooks = {}) =>
       adapter.create(settings(`channel ${channelId}`, config), secretsOf(`channel ${channelId}`, secrets), {
+        ...hooks,
         id: channelId,
       }),
     test: (config, secrets, options) =>
       adapter.test(settings('the channel', config), secretsOf('the channel', secrets), options),
+    ...(adapter.apiVersion && { apiVersion: adapter.apiVersion }),
     ...(webhook && {
       webhook: {
         ...webhook,

@@ -55,8 +55,8 @@ const channelOut = z.object({
     .object({ id: z.string(), name: z.string(), locationId: z.string(), callbackUrl: z.string() })
     .nullable(),
   /**
-   * The channel's API version (Shopify only, else null): the one Waybill asks for and until when Shopify supports it;
-   * `served` when Shopify last answered with another one (since `servedSince`); warnings from 90 days before the end.
+   * The channel's API version, for kinds that pin one (Shopify; else null): the one Waybill asks for and until when
+   * the platform supports it; `served` when it last answered with another one (since `servedSince`); warnings.
    */
   apiVersion: z
     .object({
@@ -123,7 +123,12 @@ export function adminRoutes(
               ? (JSON.parse(c.webhook_health) as z.infer<typeof webhookHealthOut>)
               : null,
             fulfilmentService: await registeredFulfilmentService(ctx.store.db, c.id),
-            apiVersion: await channelApiVersion(ctx.store.db, c, ctx.clock.now()),
+            apiVersion: await channelApiVersion(
+              ctx.store.db,
+              c.id,
+              ctx.channels.get(c.kind),
+              ctx.clock.now(),
+            ),
           })),
         ),
       }),

@@ -60,16 +60,21 @@ export function apiVersionStatus(
   };
 }
 
-/** Tells the sink once per shop and served version (per process) that Shopify answered with another version. */
-export class ServedVersionWatch {
-  readonly #told = new Map<string, string>();
+/** Shopify's side of a channel's API version status (ApiVersioning): the pinned version and its warnings. */
+export const shopifyApiVersioning = {
+  requested: SHOPIFY_API_VERSION,
+  supportedUntil: SHOPIFY_API_VERSION_SUPPORTED_UNTIL,
+  status: (now: Date, served: string | null) => {
+    const status = apiVersionStatus(now, served ? { requested: SHOPIFY_API_VERSION, served } : null);
+    return { served: status.served, warnings: status.warnings };
+  },
+};
 
-  constructor(private readonly sink: ((note: ServedVersionNote) => void) | undefined) {}
-
-  /** Called with X-Shopify-API-Version of every answer (null when the header is missing). */
-  saw(shop: string, served: string | null): void {
-    if (!served || this.#told.get(shop) === served) return;
-    this.#told.set(shop, served);
-    if (served !== SHOPIFY_API_VERSION) this.sink?.({ shop, requested: SHOPIFY_API_VERSION, served });
-  }
+/** Passes on the version of an answer when it is not the pinned one (X-Shopify-API-Version, null when missing). */
+export function watchServedVersion(
+  tell: ((served: string) => void) | undefined,
+): (served: string | null) => void {
+  return (served) => {
+    if (served && served !== SHOPIFY_API_VERSION) tell?.(served);
+  };
 }

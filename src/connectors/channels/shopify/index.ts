@@ -1,13 +1,7 @@
 import { PermanentError } from '../../../domain/permanent-error.ts';
 import { channelKind, type ChannelKind } from '../channel-adapter.ts';
 import type { FulfilmentNotice, SalesChannel } from '../sales-channel.ts';
-import {
-  checkShopifySetup,
-  shopifyConfig,
-  shopifySecrets,
-  type ShopifyConfig,
-  type ShopifySecrets,
-} from './credentials.ts';
+import { checkShopifySetup, shopifyConfig, shopifySecrets, type ShopifyConfig } from './credentials.ts';
 import { testShopifyConnection } from './connection.ts';
 import { shopifyWebhook } from './webhook.ts';
 import {
@@ -36,14 +30,7 @@ import { shopifyWebhookHealth } from './webhook-health.ts';
 import { MAX_STOCK_BATCH, pushShopifyStock } from './stock.ts';
 import { VariantMemory } from './variants.ts';
 import { adminBase, adminEndpoint, type AdminEndpoint } from './transport.ts';
-import { ServedVersionWatch, type ServedVersionNote } from './api-version.ts';
-
-export interface ShopifyAdapterOptions {
-  /** Told once per shop and version (per process) when Shopify answers with another API version than Waybill asks. */
-  servedVersion?: (note: ServedVersionNote) => void;
-}
-
-type EndpointOf = (config: ShopifyConfig, secrets: ShopifySecrets) => AdminEndpoint;
+import { shopifyApiVersioning, watchServedVersion } from './api-version.ts';
 
 /**
  * A Shopify store. Orders come in through webhooks (./webhook.ts: verified, keyed and mapped with ./map.ts).
@@ -59,61 +46,61 @@ type EndpointOf = (config: ShopifyConfig, secrets: ShopifySecrets) => AdminEndpo
  * Each adapter remembers which variant each SKU is (./variants.ts), per shop, for as long as it lives; channels are created
  * afresh for every job, so the memory is the adapter's.
  */
-export function createShopifyAdapter(options: ShopifyAdapterOptions = {}): ChannelKind {
+export function createShopifyAdapter(): ChannelKind {
   const memory = new VariantMemory();
-  const watch = new ServedVersionWatch(options.servedVersion);
-  const endpointOf: EndpointOf = (config, secrets) =>
-    adminEndpoint(config, secrets, (served) => watch.saw(adminBase(config), served));
   return channelKind({
     kind: 'shopify',
     label: 'Shopify',
     config: shopifyConfig,
     secrets: shopifySecrets,
     check: checkShopifySetup,
-    create: (config, secrets, channel) => ({
-      notifyFulfilment: async (notice, options) =>
-        fulfilShipment(config, endpointOf(config, secrets), notice, options.signal),
-      // Without an Admin API token the channel only sends orders in, and takes no stock.
-      ...(secrets.accessToken && {
-        maxStockBatch: MAX_STOCK_BATCH,
-        pushStock: (levels, options) => {
-          const push = {
-            client: adminClient(endpointOf(config, secrets), options.signal),
-            memory: memory.of(adminBase(config)),
-            locationId: config.locationId,
-            batchKey: options.batchKey,
-            now: options.now.getTime(),
-          };
-          return pushShopifyStock(push, levels);
-        },
-        maxPriceBatch: MAX_PRICE_BATCH,
-        pushPrices: (prices, options) => {
-          return pushShopifyPrices(
-            {
-              client: adminClient(endpointOf(config, secrets), options.signal),
+    create: (config, secrets, channel) => {
+      // Every answer says which version served it: Waybill hears once when it is not the one asked for.
+      const endpoint = () => adminEndpoint(config, secrets, watchServedVersion(channel.servedVersion));
+      return {
+        notifyFulfilment: async (notice, options) =>
+          fulfilShipment(config, endpoint(), notice, options.signal),
+        // Without an Admin API token the channel only sends orders in, and takes no stock.
+        ...(secrets.accessToken && {
+          maxStockBatch: MAX_STOCK_BATCH,
+          pushStock: (levels, options) => {
+            const push = {
+              client: adminClient(endpoint(), options.signal),
               memory: memory.of(adminBase(config)),
+              locationId: config.locationId,
+              batchKey: options.batchKey,
               now: options.now.getTime(),
-            },
-            prices,
-          );
-        },
-        refund: (notice, options) =>
-          refundShopifyOrder(adminClient(endpointOf(config, secrets), options.signal), notice),
-        pollOrders: (query, options) =>
-          pollShopifyOrders(
-            adminClient(endpointOf(config, secrets), options.signal),
-            channel.id,
-            query,
-            config.releaseWhen ?? 'authorized',
-          ),
-        webhookHealth: (options) =>
-          shopifyWebhookHealth(adminClient(endpointOf(config, secrets), options.signal), options.deliveryUrl),
-        ...(config.fulfillmentService &&
-          fulfillmentServiceCalls(() => endpointOf(config, secrets), config.fulfillmentService.name)),
-      }),
-    }),
+            };
+            return pushShopifyStock(push, levels);
+          },
+          maxPriceBatch: MAX_PRICE_BATCH,
+          pushPrices: (prices, options) => {
+            return pushShopifyPrices(
+              {
+                client: adminClient(endpoint(), options.signal),
+                memory: memory.of(adminBase(config)),
+                now: options.now.getTime(),
+              },
+              prices,
+            );
+          },
+          refund: (notice, options) => refundShopifyOrder(adminClient(endpoint(), options.signal), notice),
+          pollOrders: (query, options) =>
+            pollShopifyOrders(
+              adminClient(endpoint(), options.signal),
+              channel.id,
+              query,
+              config.releaseWhen ?? 'authorized',
+            ),
+          webhookHealth: (options) =>
+            shopifyWebhookHealth(adminClient(endpoint(), options.signal), options.deliveryUrl),
+          ...(config.fulfillmentService && fulfillmentServiceCalls(endpoint, config.fulfillmentService.name)),
+        }),
+      };
+    },
     test: (config, secrets, { signal }) =>
-      testShopifyConnection(() => adminClient(endpointOf(config, secrets), signal), config, secrets),
+      testShopifyConnection(() => adminClient(adminEndpoint(config, secrets), signal), config, secrets),
+    apiVersion: shopifyApiVersioning,
     webhook: shopifyWebhook,
   });
 }
