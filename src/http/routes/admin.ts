@@ -69,7 +69,7 @@ const channelOut = z.object({
     .nullable(),
 });
 
-/** Setup as data, the catalogue of partners, and the dead-letter list. */
+/** Setup as data, the catalog of partners, and the dead-letter list. */
 export function adminRoutes(
   ctx: AppContext,
   guard: Guards,

@@ -40,7 +40,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .on('reservations')
     .columns(['sku', 'state'])
     .execute();
-  // Every SKU already in the catalogue gets its level (as src/domain/stock.ts computes it): unbounded when an active
+  // Every SKU already in the catalog gets its level (as src/domain/stock.ts computes it): unbounded when an active
   // offer does not report stock, else reported stock less each supplier's buffer.
   await sql`
     insert into stock_levels (sku, bounded, on_hand, reserved, updated_at)

@@ -17,7 +17,7 @@ export interface ShopMemory {
   variants: Map<string, KnownVariant>;
   /**
    * SKUs the shop had no variant of when searched, with when to search again (ms): the stock sync runs every second,
-   * and a catalogue shared by several channels has SKUs one shop never lists. A variant added since is found once
+   * and a catalog shared by several channels has SKUs one shop never lists. A variant added since is found once
    * this runs out (a few minutes; the reconciling pass asks for every SKU every five).
    */
   absent: Map<string, number>;
