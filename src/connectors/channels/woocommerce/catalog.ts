@@ -45,7 +45,7 @@ export interface SkuWrite {
 /**
  * Writes each SKU's fields to its product or variation through the batch endpoints (≤ 100 per call). A SKU the
  * store does not carry, one `refuse` turns down (a reason), or one WooCommerce refuses is skipped and reported; the
- * others are written. Failing the whole push for them would stop this channel's sync: a catalogue shared by several
+ * others are written. Failing the whole push for them would stop this channel's sync: a catalog shared by several
  * channels has SKUs one store never lists. Throws (retried) only when a remembered id has gone stale, so that the
  * retry looks it up again at once.
  */
