@@ -16,6 +16,7 @@ import { syncChannelStockJob } from './app/sync-channel-stock.ts';
 import { ackSweepJob, sendPurchaseOrderJob } from './app/send-purchase-order.ts';
 import { salesChannels, type ChannelKinds } from './connectors/channels/registry.ts';
 import { maintainDatabaseJob } from './app/maintain-database.ts';
+import { receiveSupplierAnswersJob } from './app/receive-supplier-answers.ts';
 import { supplierTransports, type TransportKinds } from './connectors/suppliers/registry.ts';
 import type { Clock, IdGenerator } from './domain/ids.ts';
 import type { HttpLimits } from './http/limits.ts';
@@ -111,6 +112,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     answerFulfilmentRequestsJob.bind(ctx),
     fillBackordersJob.bind(ctx),
     maintainDatabaseJob.bind(ctx),
+    receiveSupplierAnswersJob.bind(ctx),
   ])
     jobs.set(job.kind, job);
 

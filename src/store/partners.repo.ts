@@ -209,3 +209,15 @@ export async function putSetting(tx: Db, key: string, value: string): Promise<vo
     .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
     .execute();
 }
+
+/** The suppliers whose transport is one of these kinds, by id. */
+export async function listSuppliersOfTransports(db: Db, kinds: readonly string[]): Promise<string[]> {
+  if (kinds.length === 0) return [];
+  const rows = await db
+    .selectFrom('suppliers')
+    .select('id')
+    .where('transport_kind', 'in', [...kinds])
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => r.id);
+}

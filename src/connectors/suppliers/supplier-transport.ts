@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Address } from '../../domain/order.ts';
+import type { AckLine, ShipLine } from '../../domain/purchase-order.ts';
 import type { ConnectionTestOptions, ConnectionTestResult } from '../shared/connection-test.ts';
 import { readStoredSettings, type SetupFields } from '../shared/setup-fields.ts';
 
@@ -25,6 +26,27 @@ export interface PurchaseOrderMessage {
  */
 export interface SupplierTransport {
   send(po: PurchaseOrderMessage, options: { signal: AbortSignal; now: Date }): Promise<void>;
+  /**
+   * The supplier's answers that came since `cursor` (a transport that receives them on its side: files in an SFTP
+   * folder, a mailbox), read, not yet applied: Waybill applies each (an answer told twice is applied once) and keeps
+   * the returned cursor with the job that asked. Absent for transports whose suppliers answer through the supplier
+   * API. Safe to repeat: the same cursor gives the same answers, or later ones too.
+   */
+  receive?(options: { signal: AbortSignal; now: Date; cursor: string | null }): Promise<SupplierAnswers>;
+}
+
+/** What a supplier said about its purchase orders, as its transport read it. */
+export interface SupplierAnswers {
+  acknowledgements: { poNumber: string; lines: AckLine[] }[];
+  shipments: {
+    poNumber: string;
+    carrier: string;
+    trackingNumber: string;
+    shippedAt?: Date | undefined;
+    lines: ShipLine[];
+  }[];
+  /** Where the next look starts (the transport's own bookmark); null: nothing to keep. */
+  cursor: string | null;
 }
 
 type Out<Shape extends z.ZodRawShape> = z.output<z.ZodObject<Shape>>;
@@ -44,6 +66,8 @@ export interface SupplierTransportAdapter<
   create(config: Out<CS>, secrets: Out<SS>, supplier: { id: string }): SupplierTransport;
   /** One cheap real request (a signed ping, an SFTP login) with these settings and secrets. Changes nothing. */
   test(config: Out<CS>, secrets: Out<SS>, options: ConnectionTestOptions): Promise<ConnectionTestResult>;
+  /** Transports whose `receive` Waybill calls: how often it looks for each supplier's answers. */
+  readonly receiveEveryMs?: number;
 }
 
 /** A transport kind as the rest of Waybill uses it: stored settings and opened secrets checked on the way in. */
@@ -54,6 +78,8 @@ export interface TransportKind {
   /** The transport of one stored supplier. Settings a newer Waybill no longer takes throw PermanentError. */
   open(supplierId: string, config: unknown, secrets: unknown): SupplierTransport;
   test(config: unknown, secrets: unknown, options: ConnectionTestOptions): Promise<ConnectionTestResult>;
+  /** Set for kinds that receive their suppliers' answers: the recurring look, per supplier. */
+  readonly receiveEveryMs?: number;
 }
 
 /** The adapter as a kind among others. */
@@ -64,6 +90,7 @@ export function transportKind<CS extends z.ZodRawShape, SS extends z.ZodRawShape
     kind: adapter.kind,
     label: adapter.label,
     setup: adapter,
+    ...(adapter.receiveEveryMs !== undefined && { receiveEveryMs: adapter.receiveEveryMs }),
     open: (supplierId, config, secrets) =>
       adapter.create(
         readStoredSettings(adapter.config, config, `supplier ${supplierId}'s transport settings`),

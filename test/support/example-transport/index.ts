@@ -1,0 +1,78 @@
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { failedConnection } from '../../../src/connectors/shared/connection-test.ts';
+import { transportKind, type SupplierAnswers } from '../../../src/connectors/suppliers/supplier-transport.ts';
+
+/**
+ * A supplier transport Waybill does not ship, written as a new one would be (this folder and one registry line, the
+ * test's `supplierTransports.with(exampleDropFolder)`): purchase orders written as files into the supplier's folder,
+ * its answers read back from another. The shape of EDI or CSV over SFTP, on a local disk.
+ *
+ * `out/PO-….json` is each purchase order (written under a temporary name, then renamed: a reader never sees half a
+ * file); `in/*.json` the supplier's answers, read in name order after the last one taken (the cursor).
+ */
+const config = z.object({ folder: z.string().min(1) });
+const secrets = z.object({});
+
+const answer = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('acknowledgement'),
+    poNumber: z.string(),
+    lines: z.array(
+      z.object({
+        lineNumber: z.number().int(),
+        status: z.enum(['accepted', 'rejected']),
+        reason: z.string().optional(),
+      }),
+    ),
+  }),
+  z.object({
+    type: z.literal('shipment'),
+    poNumber: z.string(),
+    carrier: z.string(),
+    trackingNumber: z.string(),
+    lines: z.array(z.object({ lineNumber: z.number().int(), quantity: z.number().int() })),
+  }),
+]);
+
+export const exampleDropFolder = transportKind({
+  kind: 'example-drop-folder',
+  label: 'Example drop folder',
+  config,
+  secrets,
+  receiveEveryMs: 50,
+  create: ({ folder }) => ({
+    send: async (po) => {
+      await mkdir(join(folder, 'out'), { recursive: true });
+      const file = join(folder, 'out', `${po.poNumber}.json`);
+      await writeFile(`${file}.part`, JSON.stringify(po));
+      await rename(`${file}.part`, file);
+    },
+    receive: async ({ cursor }) => {
+      const names = (await readdir(join(folder, 'in')).catch(() => [] as string[]))
+        .filter((n) => n.endsWith('.json'))
+        .sort();
+      const fresh = names.filter((n) => cursor === null || n > cursor);
+      const answers: SupplierAnswers = {
+        acknowledgements: [],
+        shipments: [],
+        cursor: fresh.at(-1) ?? cursor,
+      };
+      for (const name of fresh) {
+        const read = answer.parse(JSON.parse(await readFile(join(folder, 'in', name), 'utf8')));
+        if (read.type === 'acknowledgement') answers.acknowledgements.push(read);
+        else answers.shipments.push(read);
+      }
+      return answers;
+    },
+  }),
+  test: async ({ folder }) => {
+    try {
+      await readdir(folder);
+      return { ok: true, detail: `${folder} can be read` };
+    } catch (error) {
+      return failedConnection(error);
+    }
+  },
+});
