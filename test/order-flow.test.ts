@@ -4,7 +4,7 @@ import { startSupplierSim, type SupplierSim } from '../sim/supplier.ts';
 import { describeEachDatabase } from './support/databases.ts';
 import { SECRETS, startTestHub, SUPPLIER_TOKENS, testSetup, type TestHub } from './support/hub.ts';
 import { until } from './support/until.ts';
-import type { Clock } from '../src/domain/ids.ts';
+import { fakeClock } from './support/fake-clock.ts';
 
 const SKUS = [
   { sku: 'MUG-BLUE', unitPrice: 1299 },
@@ -138,7 +138,7 @@ describeEachDatabase('an order from the storefront to the suppliers and back', (
   });
 
   it('flags a purchase order its supplier did not acknowledge in time, once, and not one that was acknowledged', async () => {
-    const clock = new ManualClock();
+    const clock = fakeClock(new Date());
     t = await startTestHub(dialect, { worker: true, workerOptions: { pollMs: 20 }, clock });
     // prompt accepts at once; flaky takes the PO and never answers.
     const prompt = await startSupplierSim({
@@ -220,7 +220,7 @@ describeEachDatabase('shipments of one order', (dialect) => {
 
   it('two parcels recorded in the same millisecond are told in order: the last one says fulfilled, and is the latest', async () => {
     // The clock stands still: without care both shipments would carry the same time.
-    const clock = new ManualClock();
+    const clock = fakeClock(new Date());
     t = await startTestHub(dialect, { worker: true, workerOptions: { pollMs: 20 }, clock });
     // Both accept at once and would ship in a minute: the test ships their parcels itself, back to back.
     const prompt = await startSupplierSim({
@@ -287,12 +287,3 @@ describeEachDatabase('shipments of one order', (dialect) => {
     await until('the channel told the order is fulfilled', () => shop.fulfilledOrders.has(order.externalId));
   });
 });
-
-/** A clock the test moves by hand: a day of acknowledgement window passes at once. */
-class ManualClock implements Clock {
-  #ms = Date.now();
-  now = () => new Date(this.#ms);
-  advance(ms: number): void {
-    this.#ms += ms;
-  }
-}
