@@ -1,5 +1,6 @@
 import type { Clock, IdGenerator } from '../domain/ids.ts';
 import type { SecretBox } from '../infra/secret-box.ts';
+import type { Logger } from '../infra/log.ts';
 import type { JobQueue } from '../jobs/queue.ts';
 import type { Store } from '../store/store.ts';
 import type { ChannelKinds } from '../connectors/channels/registry.ts';
@@ -17,8 +18,4 @@ export interface AppContext {
   log: Logger;
 }
 
-export interface Logger {
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-}
+export type { Logger };

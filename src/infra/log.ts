@@ -1,4 +1,9 @@
-import type { Logger } from '../app/context.ts';
+/** Where Waybill says what happened; fields carry ids and states, never secrets. */
+export interface Logger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
 
 /** One JSON line per message on stderr. Callers pass ids and states, never secrets. */
 export function jsonLogger(level: 'info' | 'warn' | 'error' | 'silent' = 'info'): Logger {
