@@ -31,6 +31,7 @@ export function deriveSeed(seed: number, key: string | number): number {
   return createHash('sha256').update(`${seed}:${key}`).digest().readUInt32BE(0);
 }
 
+/** One item of a non-empty list, drawn from the stream (one draw). */
 export function pick<T>(random: () => number, items: readonly T[]): T {
   const item = items[Math.floor(random() * items.length)];
   if (item === undefined) throw new Error('pick from an empty list');
@@ -72,6 +73,21 @@ function parseSignatureHeader(header: string | undefined): { t: string; v1: stri
   return t === undefined || v1.length === 0 ? undefined : { t, v1 };
 }
 
+/** A count a caller passes in (attempts, a timeout, a quantity): refused unless a whole number of at least 1. */
+export function positiveInteger(value: number, name: string): number {
+  if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer`);
+  return value;
+}
+
+/**
+ * Appends `times` copies of an item to the queue under `key`: a fault or hook that meets the next `times` calls
+ * (each call takes one with `queues.get(key)?.shift()`).
+ */
+export function queueRepeated<K, V>(queues: Map<K, V[]>, key: K, item: V, times: number): void {
+  const queue = queues.get(key) ?? [];
+  queues.set(key, [...queue, ...Array.from({ length: positiveInteger(times, 'times') }, () => item)]);
+}
+
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -111,7 +127,6 @@ export function sendJson(res: ServerResponse, status: number, body?: unknown): v
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 }
 
-/** Listens on 127.0.0.1 (port 0 = ephemeral) and returns the port actually bound. */
 /** A TCP port free on 127.0.0.1 right now (for a process that must be told its port before it starts). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -125,6 +140,7 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Listens on 127.0.0.1 (port 0 = ephemeral) and returns the port actually bound. */
 export function listen(server: Server, port = 0): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);

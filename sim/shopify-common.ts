@@ -1,52 +1,14 @@
 /**
- * What the parts of the Shopify simulator share: ids, times, money as decimal strings over integer minor units, and
+ * What the parts of the Shopify simulator share: ids, times, money as Shopify writes it (./money.ts), and
  * the GraphQL plumbing (refusals, page sizes, Relay connections, input arrays) every Admin API operation uses.
  */
+import { formatMinor } from './money.ts';
 import type { ShopifyMoney, ShopifyMoneySet } from './shopify.ts';
 
 /** Shopify's limit on every input array, in every API. */
 export const MAX_INPUT_ARRAY = 250;
 export const MAX_PAGE_SIZE = 250;
 export const MUTATION_COST = 10;
-
-export function positiveInteger(value: number, name: string): number {
-  if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer`);
-  return value;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Money: decimal strings on the wire, integer minor units inside, never a float in between.
-
-/** Minor-unit digits (USD 2, JPY 0, KWD 3) from the runtime's ISO 4217 data; also refuses a malformed code. */
-export function minorDigits(currency: string): number {
-  return (
-    new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2
-  );
-}
-
-export function toMinor(amount: string, digits: number): number {
-  const match = /^(\d+)(?:\.(\d+))?$/.exec(amount);
-  if (!match) throw new RangeError(`price ${JSON.stringify(amount)} is not a decimal string like "12.99"`);
-  const [, whole = '0', fraction = ''] = match;
-  if (fraction.replace(/0+$/, '').length > digits)
-    throw new RangeError(`price ${amount} has more than ${digits} decimals`);
-  const units = Number(whole) * 10 ** digits + Number(fraction.padEnd(digits, '0').slice(0, digits) || '0');
-  if (!Number.isSafeInteger(units)) throw new RangeError(`price ${amount} is too large`);
-  return units;
-}
-
-export function formatMinor(units: number, digits: number): string {
-  const sign = units < 0 ? '-' : '';
-  const text = String(Math.abs(units)).padStart(digits + 1, '0');
-  return digits === 0 ? `${sign}${text}` : `${sign}${text.slice(0, -digits)}.${text.slice(-digits)}`;
-}
-
-/** units × basisPoints / 10 000, rounded half up, in integers only. */
-export function ofBasisPoints(units: number, basisPoints: number): number {
-  const scaled = units * basisPoints;
-  const remainder = scaled % 10_000;
-  return (scaled - remainder) / 10_000 + (remainder * 2 >= 10_000 ? 1 : 0);
-}
 
 /** Formats minor units both ways Shopify does: a plain decimal string and a MoneyBag. */
 export interface MoneyFormat {

@@ -1,7 +1,5 @@
-import { createHmac } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
-import { closeServer, listen, readBody } from './shared.ts';
+import { describe, expect, it } from 'vitest';
+import { base64Hmac, closedAfterEach, postAdminGraphql, startReceiver, type Receiver } from './testing.ts';
 import { createShopifySim, type ShopifyAdmin, type ShopifyOrder } from './shopify.ts';
 import {
   acceptCancellationRequestMutation,
@@ -22,6 +20,7 @@ const SECRET = 'shpss_fulfillment_service_secret';
 const SHOP = 'service-shop.myshopify.com';
 const TOKEN = 'shpat_sim_fulfillment_service';
 const SERVICE = 'Waybill Fulfillment';
+const TEXT_OK = { contentType: 'text/plain', body: 'ok' };
 const GID = (kind: string) => new RegExp(`^gid://shopify/${kind}/\\d+$`);
 
 // The documents Waybill sends (checked against Shopify's schema by src/connectors/channels/shopify/documents.test.ts).
@@ -36,40 +35,18 @@ const ACCEPT_CANCEL = acceptCancellationRequestMutation.query;
 const REJECT_CANCEL = rejectCancellationRequestMutation.query;
 const CREATE = fulfillmentCreateMutation.query;
 
-interface Notification {
-  method: string;
-  path: string;
-  headers: IncomingHttpHeaders;
-  raw: Buffer;
-}
+const open = closedAfterEach();
 
-const open: { close(): Promise<void> }[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((o) => o.close()));
-});
-
-/** The app's callback endpoint: records what arrives and answers with `status`. */
-async function callbackServer(status = 200) {
-  const received: Notification[] = [];
-  const server = createServer((req, res) => {
-    void readBody(req).then((raw) => {
-      received.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, raw });
-      res.writeHead(status, { 'content-type': 'text/plain' }).end('ok');
-    });
-  });
-  const port = await listen(server);
-  const handle = {
-    url: `http://127.0.0.1:${port}/shopify/fulfillment`,
-    received,
-    close: () => closeServer(server),
-  };
-  open.push(handle);
-  return handle;
+/** The app's callback endpoint: records what arrives and answers `ok` with `status`. */
+async function callbackServer(status = 200): Promise<Receiver> {
+  const callback = await startReceiver('/shopify/fulfillment', () => ({ status }), TEXT_OK);
+  open.push(callback);
+  return callback;
 }
 
 /** Written from the docs, not through the simulator: base64 HMAC-SHA256 of the bytes as received. */
 function hmacOf(raw: Buffer, secret = SECRET): string {
-  return createHmac('sha256', secret).update(raw).digest('base64');
+  return base64Hmac(secret, raw);
 }
 
 async function setup() {
@@ -83,13 +60,9 @@ async function setup() {
   const admin = await shop.startAdmin({ accessToken: TOKEN });
   open.push(admin);
   const gql = async (query: string, variables: Record<string, unknown> = {}): Promise<any> => {
-    const res = await fetch(`${admin.url}/admin/api/2026-10/graphql.json`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-shopify-access-token': TOKEN },
-      body: JSON.stringify({ query, variables }),
-    });
-    expect(res.status).toBe(200);
-    return res.json();
+    const { status, body } = await postAdminGraphql(admin.url, TOKEN, query, variables);
+    expect(status).toBe(200);
+    return body;
   };
   const register = async (name = SERVICE, callbackUrl: string = callback.url) =>
     (await gql(SERVICE_CREATE, { name, callbackUrl })).data.fulfillmentServiceCreate;

@@ -4,12 +4,11 @@
  * 2026-10 productVariantsBulkUpdate mutation with ProductVariantsBulkInput and allowPartialUpdates, and
  * ProductVariantsBulkUpdateUserError with its codes), not from src/. Prices are kept as integer minor units.
  */
+import { formatMinor, parseMinor } from './money.ts';
 import {
-  formatMinor,
   GraphqlError,
   inputArray,
   MUTATION_COST,
-  toMinor,
   type AdminOperation,
   type Variables,
 } from './shopify-common.ts';
@@ -81,7 +80,7 @@ function moneyInput(catalog: PriceCatalog, amount: string, field: string[]): num
   }
   if (!DECIMAL.test(amount)) return { code: 'INVALID_INPUT', field, message: `${amount} is not a price` };
   try {
-    return toMinor(amount, catalog.digits);
+    return parseMinor(amount, catalog.digits);
   } catch {
     return {
       code: 'INVALID_INPUT',

@@ -6,9 +6,9 @@
  * (refundLineItems with restockType, transactions with parentId and gateway, note, notify), the REST Refund
  * resource that the refunds/create webhook carries, and webhookSubscriptions with its `uri` field (2026-10).
  */
+import { formatMinor, parseMinor } from './money.ts';
 import type { ShopifyLineItem, ShopifyOrder } from './shopify.ts';
 import {
-  formatMinor,
   GraphqlError,
   gid,
   idOf,
@@ -17,7 +17,6 @@ import {
   pageSize,
   connection,
   shopTime,
-  toMinor,
   type AdminOperation,
   type MoneyFormat,
 } from './shopify-common.ts';
@@ -114,7 +113,7 @@ export class SalesBook {
     const entry = known ?? { order, transactions: [], refunds: [] };
     entry.order = structuredClone(order);
     if (order.financial_status === 'paid' && !entry.transactions.some((t) => t.kind === 'SALE')) {
-      const amount = toMinor(order.total_price, this.ctx.digits);
+      const amount = parseMinor(order.total_price, this.ctx.digits);
       entry.transactions.push({
         id: gid('OrderTransaction', this.ctx.nextId()),
         kind: 'SALE',
@@ -168,8 +167,9 @@ export class SalesBook {
       const line = entry.order.line_items.find((l) => l.id === lineItemId);
       if (!line) continue;
       const net =
-        toMinor(line.price, this.ctx.digits) * line.quantity - toMinor(line.total_discount, this.ctx.digits);
-      const tax = line.tax_lines.reduce((sum, t) => sum + toMinor(t.price, this.ctx.digits), 0);
+        parseMinor(line.price, this.ctx.digits) * line.quantity -
+        parseMinor(line.total_discount, this.ctx.digits);
+      const tax = line.tax_lines.reduce((sum, t) => sum + parseMinor(t.price, this.ctx.digits), 0);
       amount += share(net + tax, quantity, line.quantity);
     }
     const sale = entry.transactions.find((t) => t.kind === 'SALE');
@@ -210,8 +210,8 @@ export class SalesBook {
         const line = entry.order.line_items.find((li) => li.id === l.lineItemId);
         const subtotal = line
           ? share(
-              toMinor(line.price, this.ctx.digits) * line.quantity -
-                toMinor(line.total_discount, this.ctx.digits),
+              parseMinor(line.price, this.ctx.digits) * line.quantity -
+                parseMinor(line.total_discount, this.ctx.digits),
               l.quantity,
               line.quantity,
             )
@@ -285,9 +285,9 @@ function lineItemNode(book: SalesBook, ctx: SalesBookContext, entry: BookEntry, 
     currentQuantity: line.quantity,
     requiresShipping: line.requires_shipping,
     refundableQuantity: book.refundableQuantity(entry, line),
-    originalUnitPriceSet: moneyBag(ctx, toMinor(line.price, ctx.digits)),
+    originalUnitPriceSet: moneyBag(ctx, parseMinor(line.price, ctx.digits)),
     discountAllocations: line.discount_allocations.map((a) => ({
-      allocatedAmountSet: moneyBag(ctx, toMinor(a.amount, ctx.digits)),
+      allocatedAmountSet: moneyBag(ctx, parseMinor(a.amount, ctx.digits)),
     })),
     taxLines: line.tax_lines.map((t) => taxLineNode(ctx, t)),
   };
@@ -295,12 +295,12 @@ function lineItemNode(book: SalesBook, ctx: SalesBookContext, entry: BookEntry, 
 
 /** TaxLine: `rate` a Float, as the REST tax line's. */
 function taxLineNode(ctx: SalesBookContext, tax: ShopifyOrder['tax_lines'][number]) {
-  return { title: tax.title, rate: tax.rate, priceSet: moneyBag(ctx, toMinor(tax.price, ctx.digits)) };
+  return { title: tax.title, rate: tax.rate, priceSet: moneyBag(ctx, parseMinor(tax.price, ctx.digits)) };
 }
 
 /** The order's figures as MoneyBags (shop and presentment money, the same currency in this simulator). */
 function orderMoneyNodes(ctx: SalesBookContext, o: ShopifyOrder) {
-  const bag = (text: string | undefined) => moneyBag(ctx, toMinor(text ?? '0', ctx.digits));
+  const bag = (text: string | undefined) => moneyBag(ctx, parseMinor(text ?? '0', ctx.digits));
   return {
     presentmentCurrencyCode: o.presentment_currency,
     taxesIncluded: o.taxes_included,
@@ -658,7 +658,7 @@ function checkTransaction(
     throw new GraphqlError(INVALID_REFUND);
   const field = (name: string) => ['transactions', String(i), name];
   const parent = entry.transactions.find((p) => p.id === t.parentId);
-  const amount = toMinor(t.amount, ctx.digits);
+  const amount = parseMinor(t.amount, ctx.digits);
   if (t.kind !== 'REFUND') errors.push({ field: field('kind'), message: 'Kind must be refund' });
   if (t.orderId !== entry.order.admin_graphql_api_id)
     errors.push({ field: field('orderId'), message: 'Transaction must belong to the order' });

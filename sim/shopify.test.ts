@@ -1,8 +1,14 @@
-import { createHmac } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import { setTimeout as delay } from 'node:timers/promises';
-import { afterEach, describe, expect, it } from 'vitest';
-import { closeServer, listen, readBody } from './shared.ts';
+import { describe, expect, it } from 'vitest';
+import {
+  base64Hmac,
+  cents,
+  closedAfterEach,
+  only,
+  postAdminGraphql,
+  startReceiver,
+  type Receiver,
+  type ReceiverAnswer,
+} from './testing.ts';
 import { createShopifySim, type ShopifyOrder, type ShopifySim, type ShopifySimOptions } from './shopify.ts';
 // The documents Waybill sends: the simulator validates every request against Shopify's schema, so the tests send
 // valid ones (src/connectors/channels/shopify/documents.test.ts checks them all).
@@ -32,68 +38,31 @@ const ITEMS = [
 ];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-interface Received {
-  headers: IncomingHttpHeaders;
-  raw: Buffer;
-}
+const open = closedAfterEach();
 
-interface Answer {
-  status: number;
-  delayMs?: number;
-}
-
-interface Receiver {
-  url: string;
-  received: Received[];
-  close(): Promise<void>;
-}
-
-const open: { close(): Promise<void> }[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((o) => o.close()));
-});
-
-/** A stand-in for Waybill's webhook route: records the raw bytes and headers, answers as told (by call number). */
-async function receiver(answer: (call: number) => Answer = () => ({ status: 200 })): Promise<Receiver> {
-  const received: Received[] = [];
-  const server = createServer((req, res) => {
-    void readBody(req).then(async (raw) => {
-      const { status, delayMs } = answer(received.length);
-      received.push({ headers: req.headers, raw });
-      if (delayMs) await delay(delayMs);
-      if (!res.destroyed)
-        res.writeHead(status, { 'content-type': 'application/json' }).end('{"status":"accepted"}');
-    });
-  });
-  const port = await listen(server);
-  const fake = {
-    url: `http://127.0.0.1:${port}/webhooks/shopify/chn_shop`,
-    received,
-    close: () => closeServer(server),
-  };
-  open.push(fake);
-  return fake;
+/** Waybill's webhook route for this shop (see startReceiver), closed after the test. */
+async function receiver(answer?: ReceiverAnswer): Promise<Receiver> {
+  const hub = await startReceiver('/webhooks/shopify/chn_shop', answer);
+  open.push(hub);
+  return hub;
 }
 
 function sim(webhookUrl: string, extra: Partial<ShopifySimOptions> = {}): ShopifySim {
   return createShopifySim({ shopDomain: SHOP, webhookUrl, secret: SECRET, seed: 7, ...extra });
 }
 
-/** Written independently of the simulator: the base64 HMAC-SHA256 of the bytes as received. */
+/** Starts the shop's Admin API for `token` (closed after the test), with a client that posts documents to it. */
+async function withAdmin(shop: ShopifySim, token: string) {
+  const admin = await shop.startAdmin({ accessToken: token });
+  open.push(admin);
+  const post = async (query: string, variables: Record<string, unknown>) =>
+    (await postAdminGraphql(admin.url, token, query, variables)).body as any;
+  return { shop, admin, post };
+}
+
+/** What X-Shopify-Hmac-Sha256 should hold for the bytes as received. */
 function expectedHmac(raw: Buffer, secret = SECRET): string {
-  return createHmac('sha256', secret).update(raw).digest('base64');
-}
-
-function only<T>(items: T[], index = 0): T {
-  const item = items[index];
-  if (item === undefined) throw new Error(`nothing at ${index}`);
-  return item;
-}
-
-/** Decimal string → minor units with string operations only, so the check does not share the sim's parser. */
-function cents(amount: string): number {
-  expect(amount).toMatch(/^\d+\.\d{2}$/);
-  return Number(amount.replace('.', ''));
+  return base64Hmac(secret, raw);
 }
 
 describe('shopify simulator: deliveries', () => {
@@ -382,14 +351,7 @@ describe('shopify simulator: Admin GraphQL API', () => {
     variables: Record<string, unknown>,
     token: string | null = TOKEN,
   ): Promise<{ status: number; body: any }> {
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (token !== null) headers['x-shopify-access-token'] = token;
-    const res = await fetch(`${url}/admin/api/2026-10/graphql.json`, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({ query, variables }),
-    });
-    return { status: res.status, body: await res.json() };
+    return postAdminGraphql(url, token, query, variables);
   }
 
   async function fulfillmentOrders(url: string, order: ShopifyOrder, first = 5, after: string | null = null) {
@@ -619,20 +581,7 @@ describe('shopify simulator: inventory over the Admin GraphQL API', () => {
   const LOCATION = stockLocationQuery.query;
   const SET = inventorySetMutation.query;
 
-  async function shopWithAdmin() {
-    const shop = sim('http://127.0.0.1:9');
-    const admin = await shop.startAdmin({ accessToken: TOKEN });
-    open.push(admin);
-    const post = async (query: string, variables: Record<string, unknown>) => {
-      const res = await fetch(`${admin.url}/admin/api/2026-10/graphql.json`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-shopify-access-token': TOKEN },
-        body: JSON.stringify({ query, variables }),
-      });
-      return (await res.json()) as any;
-    };
-    return { shop, admin, post };
-  }
+  const shopWithAdmin = () => withAdmin(sim('http://127.0.0.1:9'), TOKEN);
 
   it('finds variants by sku: terms joined with OR, quoted or bare, ignoring case, a page at a time', async () => {
     const { shop, post } = await shopWithAdmin();
@@ -822,20 +771,7 @@ describe('shopify simulator: variant prices over the Admin GraphQL API', () => {
   const PRICES = variantPricesQuery.query;
   const SET_PRICES = variantPricesSetMutation.query;
 
-  async function shopWithAdmin(currency = 'USD') {
-    const shop = sim('http://127.0.0.1:9', { currency });
-    const admin = await shop.startAdmin({ accessToken: TOKEN });
-    open.push(admin);
-    const post = async (query: string, variables: Record<string, unknown>) => {
-      const res = await fetch(`${admin.url}/admin/api/2026-10/graphql.json`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-shopify-access-token': TOKEN },
-        body: JSON.stringify({ query, variables }),
-      });
-      return (await res.json()) as any;
-    };
-    return { shop, admin, post };
-  }
+  const shopWithAdmin = (currency = 'USD') => withAdmin(sim('http://127.0.0.1:9', { currency }), TOKEN);
 
   it('reads prices as decimal strings of the shop currency, with the product; null for a variant it does not have', async () => {
     const { shop, post } = await shopWithAdmin('JPY');
@@ -949,20 +885,8 @@ describe('shopify simulator: orders, refunds and webhook subscriptions over the 
     { sku: 'TEE-M', variantId: 44610569208041, price: '25.00' },
   ];
 
-  async function shopWithAdmin(webhookUrl = 'http://127.0.0.1:9', extra: Partial<ShopifySimOptions> = {}) {
-    const shop = sim(webhookUrl, extra);
-    const admin = await shop.startAdmin({ accessToken: TOKEN });
-    open.push(admin);
-    const post = async (query: string, variables: Record<string, unknown>) => {
-      const res = await fetch(`${admin.url}/admin/api/2026-10/graphql.json`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-shopify-access-token': TOKEN },
-        body: JSON.stringify({ query, variables }),
-      });
-      return (await res.json()) as any;
-    };
-    return { shop, admin, post };
-  }
+  const shopWithAdmin = (webhookUrl = 'http://127.0.0.1:9', extra: Partial<ShopifySimOptions> = {}) =>
+    withAdmin(sim(webhookUrl, extra), TOKEN);
 
   it('orders: updated_at filter, oldest change first, cursors that survive an order changing between pages', async () => {
     const { shop, post } = await shopWithAdmin();

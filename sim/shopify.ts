@@ -14,11 +14,32 @@
  * fulfillment_order_notification, assignedFulfillmentOrders and the app's accept/reject answers
  * (./shopify-fulfillment-service.ts).
  */
-import { createHmac, randomInt, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { setTimeout as delay } from 'node:timers/promises';
 import {
-  backoffMs,
+  attemptLimits,
+  hmacBase64,
+  jsonText,
+  postOnce,
+  postUntilAccepted,
+  type WebhookPost,
+} from './delivery.ts';
+import { parseMinor } from './money.ts';
+import {
+  drawBuyer,
+  draftOrder,
+  exampleEmail,
+  lineOrdinal,
+  newGeneratorContext,
+  orderOrdinal,
+  sumOf,
+  US_DESTINATIONS,
+  wholeSecondsLater,
+  type GeneratorContext,
+  type PricedLine as OrderLine,
+  type UsDestination,
+} from './order-generator.ts';
+import {
   closeServer,
   deriveSeed,
   headerValue,
@@ -26,8 +47,8 @@ import {
   listen,
   parseJson,
   pick,
+  queueRepeated,
   readBody,
-  seededRandom,
   sendJson,
 } from './shared.ts';
 import {
@@ -36,15 +57,11 @@ import {
   gid,
   idOf,
   inputArray,
-  minorDigits,
   moneyFormat,
   MUTATION_COST,
   nonNegativeInteger,
-  ofBasisPoints,
   pageSize,
-  positiveInteger,
   shopTime,
-  toMinor,
   type AdminOperation as CommonAdminOperation,
   type MoneyFormat,
 } from './shopify-common.ts';
@@ -380,21 +397,9 @@ const RETRY_BACKOFF_CAP_MS = 1_000;
 const USER_AGENT = 'Shopify-Captain-Hook';
 
 /** Everything needed to send a delivery again byte for byte. */
-interface PreparedDelivery {
-  url: string;
+interface PreparedDelivery extends WebhookPost {
   webhookId: string;
-  headers: Record<string, string>;
-  body: Buffer;
-  maxAttempts: number;
-  timeoutMs: number;
 }
-
-interface Answer {
-  status: number;
-  body: string;
-}
-
-const NO_ANSWER: Answer = { status: 0, body: '' };
 
 class ShopifyStore implements ShopifySim {
   private webhookUrl: string;
@@ -481,14 +486,7 @@ class ShopifyStore implements ShopifySim {
         'X-Shopify-API-Version': this.opts.apiVersion ?? DEFAULT_API_VERSION,
       };
       const url = `${callbackUrl}/fulfillment_order_notification`;
-      const answer = await postOnce({
-        url,
-        webhookId: '',
-        headers,
-        body,
-        maxAttempts: 1,
-        timeoutMs: DEFAULT_TIMEOUT_MS,
-      });
+      const answer = await postOnce({ url, headers, body, timeoutMs: DEFAULT_TIMEOUT_MS });
       last = { status: answer.status, webhookId: '', attempts: 1, body: answer.body };
     }
     return last;
@@ -561,7 +559,7 @@ class ShopifyStore implements ShopifySim {
   }
 
   private prepare(topic: ShopifyTopic, payload: unknown, opts: DeliverOptions): PreparedDelivery {
-    const body = Buffer.from(opts.rawBody ?? jsonBody(payload), 'utf8');
+    const body = Buffer.from(opts.rawBody ?? jsonText(payload), 'utf8');
     const webhookId = opts.webhookId ?? randomUUID();
     const headers: Record<string, string> = {
       'Content-Type': 'application/json',
@@ -574,21 +572,13 @@ class ShopifyStore implements ShopifySim {
       'X-Shopify-Event-Id': opts.eventId ?? randomUUID(),
       'X-Shopify-Triggered-At': (opts.triggeredAt ?? new Date()).toISOString(),
     };
-    const maxAttempts = positiveInteger(opts.maxAttempts ?? 1, 'maxAttempts');
-    const timeoutMs = positiveInteger(opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, 'timeoutMs');
     // The URL is fixed now: Shopify sends retries to the address configured when the webhook was triggered.
-    return { url: this.webhookUrl, webhookId, headers, body, maxAttempts, timeoutMs };
+    return { url: this.webhookUrl, webhookId, headers, body, ...attemptLimits(opts, DEFAULT_TIMEOUT_MS) };
   }
 
+  /** Shopify counts anything but a 2xx answer, a redirect too, as a failed attempt. */
   private async send(delivery: PreparedDelivery): Promise<DeliveryResult> {
-    let answer = NO_ANSWER;
-    let attempts = 0;
-    while (attempts < delivery.maxAttempts) {
-      if (attempts > 0) await delay(backoffMs(attempts - 1, RETRY_BACKOFF_CAP_MS));
-      attempts++;
-      answer = await postOnce(delivery);
-      if (answer.status >= 200 && answer.status < 300) break;
-    }
+    const { answer, attempts } = await postUntilAccepted(delivery, RETRY_BACKOFF_CAP_MS);
     const result: DeliveryResult = {
       status: answer.status,
       webhookId: delivery.webhookId,
@@ -602,140 +592,44 @@ class ShopifyStore implements ShopifySim {
 
 /** Base64 HMAC-SHA256 of the exact body bytes, keyed with the client secret (what X-Shopify-Hmac-Sha256 holds). */
 function signBody(secret: string, body: Buffer): string {
-  return createHmac('sha256', secret).update(body).digest('base64');
-}
-
-function jsonBody(payload: unknown): string {
-  const text = JSON.stringify(payload);
-  if (text === undefined) throw new TypeError('the payload has no JSON form; pass rawBody to send raw bytes');
-  return text;
-}
-
-/** One attempt. Redirects are not followed: Shopify counts anything but a 2xx answer as a failed attempt. */
-async function postOnce(delivery: PreparedDelivery): Promise<Answer> {
-  try {
-    const res = await fetch(delivery.url, {
-      method: 'POST',
-      headers: delivery.headers,
-      body: new Uint8Array(delivery.body),
-      redirect: 'manual',
-      signal: AbortSignal.timeout(delivery.timeoutMs),
-    });
-    // Read inside the timeout too: Shopify's limit covers the whole answer, and reading frees the connection.
-    return { status: res.status, body: await res.text() };
-  } catch {
-    return NO_ANSWER;
-  }
+  return hmacBase64(secret, body);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Orders
 
-const MAX_ORDERS_PER_RUN = 1_000_000;
-const MAX_LINES_PER_ORDER = 100;
 const RUN_SLOTS = 1_000_000;
 
-interface StoreContext {
-  seed: number;
+interface StoreContext extends GeneratorContext {
   shopDomain: string;
   vendor: string;
-  currency: string;
-  digits: number;
   money: MoneyFormat;
-  /** Picks this run's id block: Shopify ids are global, so a rerun must not reuse the last run's ids. */
-  runSlot: number;
-  /** created_at of order 0, whole seconds, fixed at creation so makeOrder(i) is the same every time it is called. */
-  epochMs: number;
 }
 
 function newStoreContext(opts: ShopifySimOptions): StoreContext {
-  const currency = opts.currency ?? 'USD';
-  const digits = minorDigits(currency);
+  const generator = newGeneratorContext(opts, RUN_SLOTS, Date.now());
   return {
-    seed: opts.seed ?? 1,
+    ...generator,
     shopDomain: opts.shopDomain,
     vendor: opts.shopDomain.split('.')[0] ?? opts.shopDomain,
-    currency,
-    digits,
-    money: moneyFormat(currency, digits),
-    runSlot: randomInt(RUN_SLOTS),
-    epochMs: Math.floor(Date.now() / 1000) * 1000,
+    money: moneyFormat(generator.currency, generator.digits),
   };
 }
 
+/** Shopify ids are global: each kind has its own range, and each run its own block in it (see orderOrdinal). */
 const ids = {
-  order: (s: StoreContext, i: number) => 5_000_000_000_000 + s.runSlot * MAX_ORDERS_PER_RUN + i,
-  customer: (s: StoreContext, i: number) => 7_000_000_000_000 + s.runSlot * MAX_ORDERS_PER_RUN + i,
-  shippingLine: (s: StoreContext, i: number) => 4_000_000_000_000 + s.runSlot * MAX_ORDERS_PER_RUN + i,
-  line: (s: StoreContext, i: number, index: number) =>
-    10_000_000_000_000 + (s.runSlot * MAX_ORDERS_PER_RUN + i) * MAX_LINES_PER_ORDER + index,
+  order: (s: StoreContext, i: number) => 5_000_000_000_000 + orderOrdinal(s, i),
+  customer: (s: StoreContext, i: number) => 7_000_000_000_000 + orderOrdinal(s, i),
+  shippingLine: (s: StoreContext, i: number) => 4_000_000_000_000 + orderOrdinal(s, i),
+  line: (s: StoreContext, i: number, index: number) => 10_000_000_000_000 + lineOrdinal(s, i, index),
   /** A product follows from its variant alone: the same variant is the same product in every order. */
   product: (variantId: number) => 8_000_000_000_000 + (deriveSeed(0, `product:${variantId}`) % 1_000_000_000),
 };
 
-interface Destination {
-  address1: string;
-  city: string;
-  province: string;
-  province_code: string;
-  zip: string;
-  /** Sales tax in basis points; 0 where the state has none, to exercise an order without tax lines. */
-  taxBp: number;
-}
-
-const FIRST_NAMES = ['Ada', 'Grace', 'Alan', 'Katherine', 'Linus', 'Margaret', 'Dennis', 'Barbara'] as const;
-const LAST_NAMES = [
-  'Lovelace',
-  'Hopper',
-  'Turing',
-  'Johnson',
-  'Torvalds',
-  'Hamilton',
-  'Ritchie',
-  'Liskov',
-] as const;
-const DESTINATIONS: readonly Destination[] = [
-  {
-    address1: '2950 Mission St',
-    city: 'San Francisco',
-    province: 'California',
-    province_code: 'CA',
-    zip: '94110',
-    taxBp: 725,
-  },
-  {
-    address1: '18 W 29th St',
-    city: 'New York',
-    province: 'New York',
-    province_code: 'NY',
-    zip: '10001',
-    taxBp: 400,
-  },
-  {
-    address1: '1100 Congress Ave',
-    city: 'Austin',
-    province: 'Texas',
-    province_code: 'TX',
-    zip: '78701',
-    taxBp: 625,
-  },
-  {
-    address1: '400 Pine St',
-    city: 'Seattle',
-    province: 'Washington',
-    province_code: 'WA',
-    zip: '98101',
-    taxBp: 650,
-  },
-  {
-    address1: '1221 SW 4th Ave',
-    city: 'Portland',
-    province: 'Oregon',
-    province_code: 'OR',
-    zip: '97204',
-    taxBp: 0,
-  },
-];
+const NAMES = {
+  first: ['Ada', 'Grace', 'Alan', 'Katherine', 'Linus', 'Margaret', 'Dennis', 'Barbara'],
+  last: ['Lovelace', 'Hopper', 'Turing', 'Johnson', 'Torvalds', 'Hamilton', 'Ritchie', 'Liskov'],
+} as const;
 const DISCOUNT = { code: 'WELCOME10', basisPoints: 1_000, value: '10.0' } as const;
 /** In minor units of whatever the currency is: a simulator needs plausible amounts, not exchange rates. */
 const SHIPPING = {
@@ -750,8 +644,10 @@ const SHIPPING = {
 interface Buyer {
   customer: ShopifyCustomer;
   address: ShopifyAddress;
-  destination: Destination;
+  destination: UsDestination;
 }
+
+type PricedLine = OrderLine<ShopifyOrderItem>;
 
 function buildOrder(
   store: StoreContext,
@@ -759,15 +655,12 @@ function buildOrder(
   items: ShopifyOrderItem[],
   quantities: number[] | undefined,
 ): ShopifyOrder {
-  checkOrderInput(i, items);
-  const random = seededRandom(deriveSeed(store.seed, i));
-  const buyer = pickBuyer(random, store, i);
-  const discountBp = random() < 1 / 3 ? DISCOUNT.basisPoints : 0;
-  const counts = resolveQuantities(store, i, items.length, quantities);
-  const lines = items.map((item, index) =>
-    priceLine(store, item, counts[index] ?? 1, discountBp, buyer.destination.taxBp),
+  const { random, buyer, discountBp, lines, createdMs } = draftOrder(
+    store,
+    { i, items, quantities },
+    { pickBuyer: (stream) => pickBuyer(stream, store, i), discountBp: DISCOUNT.basisPoints },
   );
-  const createdAt = shopTime(store.epochMs + i * 1_000);
+  const createdAt = shopTime(createdMs);
   return {
     ...orderHeader(store, i, createdAt, buyer),
     ...orderMoney(store, random, i, lines, buyer.destination),
@@ -777,39 +670,16 @@ function buildOrder(
   };
 }
 
-function checkOrderInput(i: number, items: ShopifyOrderItem[]): void {
-  if (!Number.isInteger(i) || i < 0 || i >= MAX_ORDERS_PER_RUN) {
-    throw new RangeError(`i must be an integer from 0 to ${MAX_ORDERS_PER_RUN - 1}`);
-  }
-  if (items.length === 0 || items.length > MAX_LINES_PER_ORDER) {
-    throw new RangeError(`an order has 1 to ${MAX_LINES_PER_ORDER} items`);
-  }
-}
-
-/** Given quantities win; the rest (1–3 each) come from their own stream, so they never shift the other fields. */
-function resolveQuantities(store: StoreContext, i: number, count: number, given: number[] = []): number[] {
-  const random = seededRandom(deriveSeed(store.seed, `quantities:${i}`));
-  return Array.from({ length: count }, (_, index) => {
-    const drawn = 1 + Math.floor(random() * 3);
-    const quantity = given[index] ?? drawn;
-    return positiveInteger(quantity, `quantities[${index}]`);
-  });
-}
-
 function pickBuyer(random: () => number, store: StoreContext, i: number): Buyer {
-  const first = pick(random, FIRST_NAMES);
-  const last = pick(random, LAST_NAMES);
-  const destination = pick(random, DESTINATIONS);
-  // +1 555 555 01xx: a range reserved for fictional use.
-  const phone = `+155555501${String(Math.floor(random() * 100)).padStart(2, '0')}`;
-  const address2 = random() < 0.3 ? `Apt ${1 + Math.floor(random() * 40)}` : null;
+  const { first, last, destination, phoneLine, apartment } = drawBuyer(random, NAMES, US_DESTINATIONS);
+  // E.164, in the 555 exchange: +1 555 555 01xx.
+  const phone = `+1555555${phoneLine}`;
   const id = ids.customer(store, i);
-  const email = `${first}.${last}@example.com`.toLowerCase();
   return {
     customer: {
       id,
       admin_graphql_api_id: gid('Customer', id),
-      email,
+      email: exampleEmail(first, last),
       first_name: first,
       last_name: last,
       phone,
@@ -819,11 +689,11 @@ function pickBuyer(random: () => number, store: StoreContext, i: number): Buyer 
       last_name: last,
       name: `${first} ${last}`,
       company: null,
-      address1: destination.address1,
-      address2,
+      address1: destination.street,
+      address2: apartment,
       city: destination.city,
-      province: destination.province,
-      province_code: destination.province_code,
+      province: destination.state,
+      province_code: destination.stateCode,
       zip: destination.zip,
       country: 'United States',
       country_code: 'US',
@@ -833,30 +703,7 @@ function pickBuyer(random: () => number, store: StoreContext, i: number): Buyer 
   };
 }
 
-/** One line's money in minor units: gross = price × quantity; tax is on what is left after the discount. */
-interface PricedLine {
-  item: ShopifyOrderItem;
-  quantity: number;
-  unit: number;
-  gross: number;
-  discount: number;
-  tax: number;
-}
-
-function priceLine(
-  store: StoreContext,
-  item: ShopifyOrderItem,
-  quantity: number,
-  discountBp: number,
-  taxBp: number,
-): PricedLine {
-  const unit = toMinor(item.price, store.digits);
-  const gross = unit * quantity;
-  const discount = ofBasisPoints(gross, discountBp);
-  return { item, quantity, unit, gross, discount, tax: ofBasisPoints(gross - discount, taxBp) };
-}
-
-function taxLines(store: StoreContext, destination: Destination, units: number): ShopifyTaxLine[] {
+function taxLines(store: StoreContext, destination: UsDestination, units: number): ShopifyTaxLine[] {
   if (destination.taxBp === 0) return [];
   return [
     {
@@ -864,7 +711,7 @@ function taxLines(store: StoreContext, destination: Destination, units: number):
       price_set: store.money.set(units),
       // A rate is a plain JSON number in Shopify's payload; it is only shown, never used in the sums.
       rate: destination.taxBp / 10_000,
-      title: `${destination.province_code} State Tax`,
+      title: `${destination.stateCode} State Tax`,
     },
   ];
 }
@@ -874,7 +721,7 @@ function lineItem(
   i: number,
   index: number,
   line: PricedLine,
-  destination: Destination,
+  destination: UsDestination,
 ): ShopifyLineItem {
   const id = ids.line(store, i, index);
   const title = line.item.title ?? `Item ${line.item.sku ?? line.item.variantId}`;
@@ -989,13 +836,12 @@ function orderMoney(
   random: () => number,
   i: number,
   lines: PricedLine[],
-  destination: Destination,
+  destination: UsDestination,
 ): OrderMoney {
-  const sum = (field: 'gross' | 'discount' | 'tax') => lines.reduce((acc, line) => acc + line[field], 0);
-  const gross = sum('gross');
-  const discounts = sum('discount');
-  const tax = sum('tax');
-  const subtotal = gross - discounts;
+  const gross = sumOf(lines, 'gross');
+  const discounts = sumOf(lines, 'discount');
+  const tax = sumOf(lines, 'tax');
+  const subtotal = sumOf(lines, 'net');
   const shipping = shippingLine(store, random, i, subtotal);
   const total = subtotal + tax + shipping.units;
   const m = store.money;
@@ -1042,8 +888,7 @@ function shippingLine(
 }
 
 function discountCode(store: StoreContext, lines: PricedLine[]): ShopifyDiscountCode {
-  const amount = lines.reduce((acc, line) => acc + line.discount, 0);
-  return { code: DISCOUNT.code, amount: store.money.text(amount), type: 'percentage' };
+  return { code: DISCOUNT.code, amount: store.money.text(sumOf(lines, 'discount')), type: 'percentage' };
 }
 
 function discountApplication(): ShopifyDiscountApplication {
@@ -1064,10 +909,10 @@ function discountApplication(): ShopifyDiscountApplication {
  * up to the next second: any positive laterMs really moves updated_at forward.
  */
 function updatedOrder(order: ShopifyOrder, laterMs: number, changes: Partial<ShopifyOrder>): ShopifyOrder {
-  if (!Number.isFinite(laterMs) || laterMs <= 0) throw new RangeError('laterMs must be a positive number');
+  const later = wholeSecondsLater(laterMs);
   const previous = Date.parse(order.updated_at);
   if (Number.isNaN(previous)) throw new RangeError(`updated_at ${order.updated_at} is not a date`);
-  const updatedAt = shopTime(previous + Math.ceil(laterMs / 1_000) * 1_000);
+  const updatedAt = shopTime(previous + later);
   return structuredClone({ ...order, ...changes, updated_at: updatedAt });
 }
 
@@ -1331,7 +1176,7 @@ class BackOffice {
     private readonly primaryName: string,
   ) {
     // A block of its own per run, like the other ids: Shopify ids are global.
-    this.lastId = 3_000_000_000_000 + store.runSlot * MAX_ORDERS_PER_RUN;
+    this.lastId = 3_000_000_000_000 + orderOrdinal(store, 0);
     this.shop = { name: store.vendor, myshopifyDomain: store.shopDomain };
     this.inventory = new Inventory(this, store.currency, store.digits);
     const { currency, digits, money } = store;
@@ -1539,8 +1384,8 @@ class Inventory implements PriceCatalog {
     const inventoryItemId = gid('InventoryItem', this.office.nextId());
     const productId = gid('Product', input.productId ?? ids.product(variantId));
     const levels = new Map(places.map((l) => [l.id, available]));
-    const price = toMinor(input.price ?? '10', this.digits);
-    const compareAtPrice = input.compareAtPrice ? toMinor(input.compareAtPrice, this.digits) : null;
+    const price = parseMinor(input.price ?? '10', this.digits);
+    const compareAtPrice = input.compareAtPrice ? parseMinor(input.compareAtPrice, this.digits) : null;
     this.variants.set(id, { id, sku: input.sku, productId, inventoryItemId, levels, price, compareAtPrice });
     return { id, sku: input.sku, productId, inventoryItemId };
   }
@@ -2211,19 +2056,11 @@ class AdminServer implements ShopifyAdmin {
   }
 
   fault(operationName: string, fault: AdminFault, times = 1): void {
-    const queue = this.faults.get(operationName) ?? [];
-    this.faults.set(operationName, [
-      ...queue,
-      ...Array.from({ length: positiveInteger(times, 'times') }, () => fault),
-    ]);
+    queueRepeated(this.faults, operationName, fault, times);
   }
 
   before(operationName: string, hook: () => void, times = 1): void {
-    const queue = this.hooks.get(operationName) ?? [];
-    this.hooks.set(operationName, [
-      ...queue,
-      ...Array.from({ length: positiveInteger(times, 'times') }, () => hook),
-    ]);
+    queueRepeated(this.hooks, operationName, hook, times);
   }
 
   available(sku: string, location?: string): number | undefined {

@@ -3,23 +3,16 @@
  * into Waybill and receives the events Waybill sends back, as docs/wire-formats.md describes.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HubPeer, readSignedBody, refusedUnlessPostTo } from './hub-peer.ts';
 import {
-  backoffMs,
-  closeServer,
-  deriveSeed,
-  headerValue,
-  isRecord,
-  listen,
-  parseJson,
-  pick,
-  readBody,
-  seededRandom,
-  sendJson,
-  sleep,
-  verifySignature,
-  unboundedController,
-} from './shared.ts';
+  drawApartment,
+  exampleEmail,
+  fictionalPhoneLine,
+  oneToThree,
+  orderStream,
+} from './order-generator.ts';
+import { backoffMs, headerValue, isRecord, parseJson, pick, sendJson, sleep } from './shared.ts';
 
 export interface StorefrontSimOptions {
   hubUrl: string;
@@ -89,34 +82,25 @@ class Storefront implements StorefrontSim {
   readonly events = new Map<string, { type: string; data: unknown; count: number }>();
   readonly fulfilledOrders = new Set<string>();
 
-  private hubUrl: string;
-  private readonly server: Server;
+  private readonly peer: HubPeer;
   private readonly shipped = new Map<string, Map<string, number>>();
   /** Latest orderState per externalId, by event createdAt, so a late resend cannot roll the state back. */
   private readonly latestState = new Map<string, { at: number; state: string }>();
-  // Every pending callback and request listens to this one signal: many at once is normal here.
-  private readonly closing = unboundedController();
 
   constructor(private readonly opts: StorefrontSimOptions) {
-    this.hubUrl = opts.hubUrl;
-    this.server = createServer((req, res) => {
-      this.handle(req, res).catch(() => {
-        if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
-      });
-    });
+    this.peer = new HubPeer(opts.hubUrl, (req, res) => this.handle(req, res));
   }
 
   async start(port: number): Promise<void> {
-    this.notifyUrl = `http://127.0.0.1:${await listen(this.server, port)}${EVENTS_PATH}`;
+    this.notifyUrl = await this.peer.start(port, EVENTS_PATH);
   }
 
   setHubUrl(url: string): void {
-    this.hubUrl = url;
+    this.peer.hubUrl = url;
   }
 
-  async close(): Promise<void> {
-    this.closing.abort();
-    await closeServer(this.server);
+  close(): Promise<void> {
+    return this.peer.close();
   }
 
   shippedQuantity(externalId: string, sku: string): number {
@@ -124,12 +108,7 @@ class Storefront implements StorefrontSim {
   }
 
   makeOrder(i: number, skus: { sku: string; unitPrice: number }[], currency = 'USD'): DemoOrder {
-    return buildOrder(
-      seededRandom(deriveSeed(this.opts.seed ?? 1, i)),
-      `sf-${this.runId}-${i}`,
-      skus,
-      currency,
-    );
+    return buildOrder(orderStream(this.opts.seed ?? 1, i), `sf-${this.runId}-${i}`, skus, currency);
   }
 
   /** Resending after a connection error is safe: the hub answers 200 with the same order for a known externalId. */
@@ -140,32 +119,28 @@ class Storefront implements StorefrontSim {
       try {
         return await this.postOrder(payload);
       } catch (err) {
-        if (this.closing.signal.aborted || Date.now() >= deadline) throw err;
-        await sleep(backoffMs(attempt, 1_000), this.closing.signal);
+        if (this.peer.closing.signal.aborted || Date.now() >= deadline) throw err;
+        await sleep(backoffMs(attempt, 1_000), this.peer.closing.signal);
       }
     }
   }
 
   private async postOrder(payload: string): Promise<{ status: number; body: unknown }> {
-    const url = `${this.hubUrl.replace(/\/+$/, '')}/api/v1/channels/${encodeURIComponent(this.opts.channelId)}/orders`;
+    const url = this.peer.hubEndpoint(`/api/v1/channels/${encodeURIComponent(this.opts.channelId)}/orders`);
     const res = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${this.opts.apiKey}` },
       body: payload,
-      signal: AbortSignal.any([this.closing.signal, AbortSignal.timeout(PLACE_ATTEMPT_TIMEOUT_MS)]),
+      signal: AbortSignal.any([this.peer.closing.signal, AbortSignal.timeout(PLACE_ATTEMPT_TIMEOUT_MS)]),
     });
     const text = await res.text();
     return { status: res.status, body: text === '' ? null : (parseJson(Buffer.from(text)) ?? text) };
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (new URL(req.url ?? '/', 'http://sim').pathname !== EVENTS_PATH)
-      return sendJson(res, 404, { error: 'not found' });
-    if (req.method !== 'POST') return sendJson(res, 405, { error: 'method not allowed' });
-    const raw = await readBody(req);
-    if (!verifySignature(headerValue(req, 'x-waybill-signature'), raw, this.opts.notifySecret)) {
-      return sendJson(res, 401, { error: 'invalid signature' });
-    }
+    if (refusedUnlessPostTo(req, res, EVENTS_PATH)) return;
+    const raw = await readSignedBody(req, res, this.opts.notifySecret);
+    if (!raw) return;
     const event = parseEvent(parseJson(raw));
     if (!event) return sendJson(res, 400, { error: 'not an event' });
     if (headerValue(req, 'idempotency-key') !== event.id) {
@@ -269,13 +244,14 @@ function buildOrder(
   const last = pick(random, LAST_NAMES);
   const name = `${first} ${last}`;
   const address = { ...pick(random, ADDRESSES) };
-  if (random() < 0.3) address.line2 = `Apt ${1 + Math.floor(random() * 40)}`;
-  const phone = `+1 555 01${String(Math.floor(random() * 100)).padStart(2, '0')}`; // 555-01xx: reserved fictional.
+  const apartment = drawApartment(random);
+  if (apartment) address.line2 = apartment;
+  const phone = `+1 555 ${fictionalPhoneLine(random)}`;
   return {
     externalId,
     placedAt: new Date().toISOString(),
     currency,
-    customer: { email: `${first}.${last}@example.com`.toLowerCase(), name, phone },
+    customer: { email: exampleEmail(first, last), name, phone },
     shippingAddress: { name, ...address },
     lines: pickLines(random, skus),
   };
@@ -284,10 +260,10 @@ function buildOrder(
 /** 1–3 distinct SKUs (fewer if the catalogue is smaller), quantity 1–3 each. */
 function pickLines(random: () => number, skus: { sku: string; unitPrice: number }[]): DemoOrder['lines'] {
   const pool = [...skus];
-  const count = Math.min(pool.length, 1 + Math.floor(random() * 3));
+  const count = Math.min(pool.length, oneToThree(random));
   return Array.from({ length: count }, () => {
     const [chosen] = pool.splice(Math.floor(random() * pool.length), 1);
     if (!chosen) throw new Error('unreachable: pool is never empty here');
-    return { sku: chosen.sku, quantity: 1 + Math.floor(random() * 3), unitPrice: chosen.unitPrice };
+    return { sku: chosen.sku, quantity: oneToThree(random), unitPrice: chosen.unitPrice };
   });
 }

@@ -3,22 +3,18 @@
  * It takes purchase orders as docs/wire-formats.md describes, misbehaves on request (500s, hung sockets), and
  * then acknowledges and ships through Waybill's supplier API, retrying while the hub is down.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HubPeer, readSignedBody, refusedUnlessPostTo } from './hub-peer.ts';
 import {
-  closeServer,
   deriveSeed,
   headerValue,
   isRecord,
-  listen,
   parseJson,
   pick,
   postUntilSettled,
-  readBody,
   seededRandom,
   sendJson,
   sleep,
-  verifySignature,
-  unboundedController,
 } from './shared.ts';
 
 export interface SupplierSimOptions {
@@ -85,29 +81,27 @@ class Supplier implements SupplierSim {
   readonly acknowledged = new Set<string>();
   readonly shipped = new Set<string>();
 
-  private hubUrl: string;
-  private readonly server: Server;
+  private readonly peer: HubPeer;
   private readonly random: () => number;
   private readonly rejectSkus: Set<string>;
-  // Every pending callback and request listens to this one signal: many at once is normal here.
-  private readonly closing = unboundedController();
   private readonly tasks = new Set<Promise<void>>();
 
   constructor(private opts: SupplierSimOptions) {
-    this.hubUrl = opts.hubUrl;
     this.random = seededRandom(opts.seed ?? 1);
     this.rejectSkus = new Set(opts.rejectSkus ?? []);
-    this.server = createServer((req, res) => {
-      this.handle(req, res).catch((err: unknown) => this.fail(res, err));
-    });
+    this.peer = new HubPeer(
+      opts.hubUrl,
+      (req, res) => this.handle(req, res),
+      (err) => this.log(`request failed: ${String(err)}`),
+    );
   }
 
   async start(port: number): Promise<void> {
-    this.url = `http://127.0.0.1:${await listen(this.server, port)}${PO_PATH}`;
+    this.url = await this.peer.start(port, PO_PATH);
   }
 
   setHubUrl(url: string): void {
-    this.hubUrl = url;
+    this.peer.hubUrl = url;
   }
 
   setFaults(faults: { failRate?: number; timeoutRate?: number }): void {
@@ -120,19 +114,14 @@ class Supplier implements SupplierSim {
   }
 
   async close(): Promise<void> {
-    this.closing.abort();
-    await Promise.all([closeServer(this.server), this.idle()]);
+    await Promise.all([this.peer.close(), this.idle()]);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (new URL(req.url ?? '/', 'http://sim').pathname !== PO_PATH)
-      return sendJson(res, 404, { error: 'not found' });
-    if (req.method !== 'POST') return sendJson(res, 405, { error: 'method not allowed' });
+    if (refusedUnlessPostTo(req, res, PO_PATH)) return;
     this.deliveries++;
-    const raw = await readBody(req);
-    if (!verifySignature(headerValue(req, 'x-waybill-signature'), raw, this.opts.signingSecret)) {
-      return sendJson(res, 401, { error: 'invalid signature' });
-    }
+    const raw = await readSignedBody(req, res, this.opts.signingSecret);
+    if (!raw) return;
     const body = parseJson(raw);
     // Waybill's connection test (docs/wire-formats.md, "Ping"): the signature checked, nothing stored.
     if (isRecord(body) && body.type === 'ping') {
@@ -167,18 +156,13 @@ class Supplier implements SupplierSim {
     if (this.opts.autoFulfil ?? true) this.track(this.fulfil(po));
   }
 
-  private fail(res: ServerResponse, err: unknown): void {
-    this.log(`request failed: ${String(err)}`);
-    if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
-  }
-
   private track(task: Promise<void>): void {
     this.tasks.add(task);
     void task.finally(() => this.tasks.delete(task));
   }
 
   private async fulfil(po: PurchaseOrder): Promise<void> {
-    await sleep(this.opts.ackDelayMs ?? 0, this.closing.signal);
+    await sleep(this.opts.ackDelayMs ?? 0, this.peer.closing.signal);
     const ack = this.acknowledgement(po);
     if (!(await this.callback(po.poNumber, 'acknowledgement', { lines: ack }))) return;
     this.acknowledged.add(po.poNumber);
@@ -186,7 +170,7 @@ class Supplier implements SupplierSim {
       ack.some((a) => a.lineNumber === line.lineNumber && a.status === 'accepted'),
     );
     if (accepted.length === 0) return; // Nothing to ship: every line was rejected.
-    await sleep(this.opts.shipDelayMs ?? 0, this.closing.signal);
+    await sleep(this.opts.shipDelayMs ?? 0, this.peer.closing.signal);
     if (await this.callback(po.poNumber, 'shipments', this.shipment(po, accepted)))
       this.shipped.add(po.poNumber);
   }
@@ -218,10 +202,10 @@ class Supplier implements SupplierSim {
   ): Promise<boolean> {
     const path = `/supplier-api/v1/purchase-orders/${encodeURIComponent(poNumber)}/${what}`;
     const outcome = await postUntilSettled({
-      url: () => `${this.hubUrl.replace(/\/+$/, '')}${path}`,
+      url: () => this.peer.hubEndpoint(path),
       headers: { authorization: `Bearer ${this.opts.apiToken}` },
       body: JSON.stringify(body),
-      signal: this.closing.signal,
+      signal: this.peer.closing.signal,
     });
     if (outcome.kind === 'gave-up')
       this.log(`${what} for ${poNumber} refused (${outcome.status}): ${outcome.body}`);

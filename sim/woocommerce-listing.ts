@@ -4,19 +4,10 @@
  * WC_REST_CRUD_Controller::prepare_objects_query define them. Demo and test use only.
  */
 import type { WooOrder } from './woocommerce.ts';
-import { localDate, pageOf, wcDate, wpError, type Reply } from './woocommerce-wire.ts';
+import { localDate, ORDER_STATUSES, pageOf, wcDate, wpError, type Reply } from './woocommerce-wire.ts';
 
 /** The statuses a list may ask for; `any` is every one but trash (WP_Query's `any` leaves trashed posts out). */
-const LISTED_STATUSES = [
-  'pending',
-  'processing',
-  'on-hold',
-  'completed',
-  'cancelled',
-  'refunded',
-  'failed',
-  'checkout-draft',
-];
+const LISTED_STATUSES: readonly string[] = ORDER_STATUSES.filter((status) => status !== 'trash');
 /** rest_parse_date: RFC 3339, with or without an offset. */
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|z|[+-]\d{2}(:?\d{2})?)?$/;
 const ORDERBY = ['date', 'id', 'include', 'title', 'slug', 'modified'] as const;

@@ -4,35 +4,17 @@
  * refused whole when the payment gateway cannot make it, restocks the lines it names unless told not to, and a
  * refund that leaves nothing to refund turns the order `refunded`. Demo and test use only.
  */
+import { formatMinor, parseMinor } from './money.ts';
 import { isRecord } from './shared.ts';
-import type { WooMeta, WooOrder, WooOrderStatus, WooProduct } from './woocommerce.ts';
-import {
-  formatMinor,
-  localDate,
-  pageOf,
-  parseMinor,
-  wcDate,
-  wpError,
-  type Reply,
-} from './woocommerce-wire.ts';
+import type { WooLineItem, WooMeta, WooOrder, WooOrderStatus, WooProduct } from './woocommerce.ts';
+import { localDate, pageOf, wcDate, wpError, type Reply } from './woocommerce-wire.ts';
 
-export interface WooRefundLine {
-  id: number;
-  name: string;
-  product_id: number;
-  variation_id: number;
-  /** Negative: what was taken back. */
+/** A refunded line: the order's line item as WooCommerce copies it into the refund (no image or parent_name). */
+export interface WooRefundLine extends Omit<WooLineItem, 'image' | 'parent_name'> {
+  /** Negative: what was taken back, as are the amounts. */
   quantity: number;
-  tax_class: string;
-  subtotal: string;
-  subtotal_tax: string;
-  total: string;
-  total_tax: string;
-  taxes: { id: number; total: string; subtotal: string }[];
   /** `_refunded_item_id`: the order's line item this refunds. */
   meta_data: WooMeta[];
-  sku: string | null;
-  price: number;
 }
 
 export interface WooRefund {

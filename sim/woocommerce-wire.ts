@@ -1,26 +1,23 @@
 /**
- * What the WooCommerce simulator's parts share: money as WooCommerce writes it (decimal strings on the wire, integer
- * minor units inside, never a float in between), its dates, and WordPress's REST answers. Demo and test use only.
+ * What the WooCommerce simulator's parts share: its dates, WordPress's entity decoding and its REST answers (money
+ * is in ./money.ts: wc_format_decimal with the currency's decimals writes what formatMinor does). Demo and test use
+ * only.
  */
 
-/** A decimal string ("12.99") in minor units; refuses more decimals than the currency has. */
-export function parseMinor(amount: string, digits: number): number {
-  const match = /^(\d+)(?:\.(\d+))?$/.exec(amount);
-  if (!match) throw new RangeError(`price ${JSON.stringify(amount)} is not a decimal string like "12.99"`);
-  const [, whole = '0', fraction = ''] = match;
-  if (fraction.replace(/0+$/, '').length > digits)
-    throw new RangeError(`price ${amount} has more than ${digits} decimals`);
-  const units = Number(whole) * 10 ** digits + Number(fraction.padEnd(digits, '0').slice(0, digits) || '0');
-  if (!Number.isSafeInteger(units)) throw new RangeError(`price ${amount} is too large`);
-  return units;
-}
+import type { WooOrderStatus } from './woocommerce.ts';
 
-/** wc_format_decimal with the store's price decimals (the currency's, here). */
-export function formatMinor(units: number, digits: number): string {
-  const text = String(Math.abs(units)).padStart(digits + 1, '0');
-  const sign = units < 0 ? '-' : '';
-  return digits === 0 ? `${sign}${text}` : `${sign}${text.slice(0, -digits)}.${text.slice(-digits)}`;
-}
+/** Every status an order may have: wc_get_order_statuses (checkout-draft included) and `trash`. */
+export const ORDER_STATUSES: readonly WooOrderStatus[] = [
+  'pending',
+  'processing',
+  'on-hold',
+  'completed',
+  'cancelled',
+  'refunded',
+  'failed',
+  'trash',
+  'checkout-draft',
+];
 
 /**
  * wp_specialchars_decode(text, ENT_QUOTES) of wp-includes/formatting.php: numeric entities of & < > " ' lose their

@@ -1,8 +1,13 @@
-import { createHmac } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import { setTimeout as delay } from 'node:timers/promises';
-import { afterEach, describe, expect, it } from 'vitest';
-import { closeServer, listen, readBody } from './shared.ts';
+import { describe, expect, it } from 'vitest';
+import {
+  base64Hmac,
+  cents,
+  closedAfterEach,
+  only,
+  startReceiver,
+  type Receiver,
+  type ReceiverAnswer,
+} from './testing.ts';
 import { until } from '../test/support/until.ts';
 import {
   createWooCommerceSim,
@@ -20,65 +25,22 @@ const ITEMS = [
   { sku: null, productId: 43, price: '0.99', name: 'Sticker' },
 ];
 
-interface Received {
-  headers: IncomingHttpHeaders;
-  raw: Buffer;
-}
+const open = closedAfterEach();
 
-interface Receiver {
-  url: string;
-  received: Received[];
-  close(): Promise<void>;
-}
-
-const open: { close(): Promise<void> }[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((o) => o.close()));
-});
-
-/** A stand-in for Waybill's webhook route: records the raw bytes and headers, answers as told (by call number). */
-async function receiver(
-  answer: (call: number) => { status: number; delayMs?: number } = () => ({ status: 200 }),
-): Promise<Receiver> {
-  const received: Received[] = [];
-  const server = createServer((req, res) => {
-    void readBody(req).then(async (raw) => {
-      const { status, delayMs } = answer(received.length);
-      received.push({ headers: req.headers, raw });
-      if (delayMs) await delay(delayMs);
-      if (!res.destroyed)
-        res.writeHead(status, { 'content-type': 'application/json' }).end('{"status":"accepted"}');
-    });
-  });
-  const port = await listen(server);
-  const fake = {
-    url: `http://127.0.0.1:${port}/webhooks/woocommerce/woo`,
-    received,
-    close: () => closeServer(server),
-  };
-  open.push(fake);
-  return fake;
+/** Waybill's webhook route for this store (see startReceiver), closed after the test. */
+async function receiver(answer?: ReceiverAnswer): Promise<Receiver> {
+  const hub = await startReceiver('/webhooks/woocommerce/woo', answer);
+  open.push(hub);
+  return hub;
 }
 
 function sim(webhookUrl: string, extra: Partial<WooCommerceSimOptions> = {}): WooCommerceSim {
   return createWooCommerceSim({ storeUrl: STORE, webhookUrl, secret: SECRET, seed: 7, ...extra });
 }
 
-/** Written independently of the simulator: the base64 HMAC-SHA256 of the bytes as received. */
+/** What X-WC-Webhook-Signature should hold for the bytes as received. */
 function expectedSignature(raw: Buffer, secret = SECRET): string {
-  return createHmac('sha256', secret).update(raw).digest('base64');
-}
-
-function only<T>(items: T[], index = 0): T {
-  const item = items[index];
-  if (item === undefined) throw new Error(`nothing at ${index}`);
-  return item;
-}
-
-/** Decimal string → minor units with string operations only, so the check does not share the sim's parser. */
-function cents(amount: string): number {
-  expect(amount).toMatch(/^\d+\.\d{2}$/);
-  return Number(amount.replace('.', ''));
+  return base64Hmac(secret, raw);
 }
 
 describe('woocommerce simulator: deliveries', () => {

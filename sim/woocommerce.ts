@@ -9,28 +9,49 @@
  * own code (WC_Webhook, the REST controllers), not from src/, so that the simulator catches a hub that drifts from
  * what WooCommerce really sends and accepts.
  */
-import { createHmac, randomBytes, randomInt } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { setTimeout as delay } from 'node:timers/promises';
 import {
-  backoffMs,
+  attemptLimits,
+  hmacBase64,
+  jsonText,
+  postOnce,
+  postUntilAccepted,
+  type WebhookPost,
+} from './delivery.ts';
+import { formatMinor } from './money.ts';
+import {
+  drawBuyer,
+  draftOrder,
+  exampleEmail,
+  lineOrdinal,
+  MAX_LINES_PER_ORDER,
+  newGeneratorContext,
+  orderOrdinal,
+  sumOf,
+  US_DESTINATIONS,
+  wholeSecondsLater,
+  type GeneratorContext,
+  type PricedLine as OrderLine,
+  type UsDestination,
+} from './order-generator.ts';
+import {
   closeServer,
   deriveSeed,
   headerValue,
   isRecord,
   listen,
   parseJson,
-  pick,
+  queueRepeated,
   readBody,
   seededRandom,
 } from './shared.ts';
 import { listOrders } from './woocommerce-listing.ts';
 import { RefundDesk, type WooRefund } from './woocommerce-refunds.ts';
 import {
-  formatMinor,
   localDate,
+  ORDER_STATUSES,
   pageOf,
-  parseMinor,
   wcDate,
   wpError,
   wpSpecialcharsDecode,
@@ -332,19 +353,9 @@ const PING_TIMEOUT_MS = 5_000;
 const RETRY_BACKOFF_CAP_MS = 1_000;
 
 /** Everything needed to send a delivery again byte for byte. */
-interface PreparedDelivery {
+interface PreparedDelivery extends WebhookPost {
   topic: WooTopic;
-  url: string;
   deliveryId: string;
-  headers: Record<string, string>;
-  body: Buffer;
-  maxAttempts: number;
-  timeoutMs: number;
-}
-
-interface Answer {
-  status: number;
-  body: string;
 }
 
 interface Webhook {
@@ -353,8 +364,6 @@ interface Webhook {
   status: 'active' | 'paused' | 'disabled';
   failureCount: number;
 }
-
-const NO_ANSWER: Answer = { status: 0, body: '' };
 
 class WooCommerceStore implements WooCommerceSim {
   private webhookUrl: string;
@@ -448,7 +457,10 @@ class WooCommerceStore implements WooCommerceSim {
     const headers = { 'Content-Type': 'application/x-www-form-urlencoded', 'User-Agent': this.userAgent() };
     const body = Buffer.from(`webhook_id=${this.hook(topic).id}`, 'utf8');
     // Unlike a delivery, the ping follows redirects (wp_safe_remote_post's defaults) and is not counted as a failure.
-    const answer = await postOnce(this.webhookUrl, headers, body, PING_TIMEOUT_MS, 'follow');
+    const answer = await postOnce(
+      { url: this.webhookUrl, headers, body, timeoutMs: PING_TIMEOUT_MS },
+      'follow',
+    );
     return { ...answer, ok: answer.status === 200 };
   }
 
@@ -501,9 +513,8 @@ class WooCommerceStore implements WooCommerceSim {
       'X-WC-Webhook-ID': String(hook.id),
       'X-WC-Webhook-Delivery-ID': deliveryId,
     };
-    const maxAttempts = positiveInteger(opts.maxAttempts ?? 1, 'maxAttempts');
-    const timeoutMs = positiveInteger(opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, 'timeoutMs');
-    return { topic, url: this.webhookUrl, deliveryId, headers, body, maxAttempts, timeoutMs };
+    const limits = attemptLimits(opts, DEFAULT_TIMEOUT_MS);
+    return { topic, url: this.webhookUrl, deliveryId, headers, body, ...limits };
   }
 
   /** wp_hash(webhook id . current unix second): the same for two deliveries of one webhook within a second. */
@@ -512,15 +523,9 @@ class WooCommerceStore implements WooCommerceSim {
     return createHmac('md5', this.salt).update(`${webhookId}${second}`).digest('hex');
   }
 
+  /** A relay in between resends on anything but 2xx; WooCommerce itself judges the last answer (countOutcome). */
   private async send(delivery: PreparedDelivery): Promise<DeliveryResult> {
-    let answer = NO_ANSWER;
-    let attempts = 0;
-    while (attempts < delivery.maxAttempts) {
-      if (attempts > 0) await delay(backoffMs(attempts - 1, RETRY_BACKOFF_CAP_MS));
-      attempts++;
-      answer = await postOnce(delivery.url, delivery.headers, delivery.body, delivery.timeoutMs, 'manual');
-      if (answer.status >= 200 && answer.status < 300) break;
-    }
+    const { answer, attempts } = await postUntilAccepted(delivery, RETRY_BACKOFF_CAP_MS);
     this.countOutcome(this.hook(delivery.topic), answer.status);
     const result: DeliveryResult = {
       sent: true,
@@ -545,35 +550,12 @@ class WooCommerceStore implements WooCommerceSim {
   }
 }
 
-/** One attempt, covering the whole exchange. */
-async function postOnce(
-  url: string,
-  headers: Record<string, string>,
-  body: Buffer,
-  timeoutMs: number,
-  redirect: RequestRedirect,
-): Promise<Answer> {
-  try {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers,
-      body: new Uint8Array(body),
-      redirect,
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    // Read inside the timeout too, and reading frees the connection.
-    return { status: res.status, body: await res.text() };
-  } catch {
-    return NO_ANSWER;
-  }
-}
-
 /**
  * Base64 HMAC-SHA256 of the exact body bytes, keyed with the webhook's secret as WC_Webhook::generate_signature
  * decodes it: wp_specialchars_decode(secret, ENT_QUOTES), so a stored `&amp;` keys as `&`.
  */
 function signBody(secret: string, body: Buffer): string {
-  return createHmac('sha256', wpSpecialcharsDecode(secret)).update(body).digest('base64');
+  return hmacBase64(wpSpecialcharsDecode(secret), body);
 }
 
 /**
@@ -582,28 +564,14 @@ function signBody(secret: string, body: Buffer): string {
  * The signature covers these bytes, not a re-serialisation of the parsed JSON.
  */
 function phpJsonEncode(payload: unknown): string {
-  const text = JSON.stringify(payload);
-  if (text === undefined) throw new TypeError('the payload has no JSON form; pass rawBody to send raw bytes');
-  return text
+  return jsonText(payload)
     .replace(/\//g, '\\/')
     .replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-function positiveInteger(value: number, name: string): number {
-  if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer`);
-  return value;
-}
-
 // ---------------------------------------------------------------------------------------------------------------
-// Money: decimal strings on the wire, integer minor units inside, never a float in between (except `price`, which
-// WooCommerce itself computes as a float).
-
-/** Minor-unit digits (USD 2, JPY 0, KWD 3) from the runtime's ISO 4217 data; also refuses a malformed code. */
-function minorDigits(currency: string): number {
-  return (
-    new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2
-  );
-}
+// Money: decimal strings on the wire, integer minor units inside (./money.ts), never a float in between (except
+// `price`, which WooCommerce itself computes as a float).
 
 /** The symbol as the REST API shows it (HTML entities decoded): "$", "€", "¥". */
 function currencySymbol(currency: string): string {
@@ -611,34 +579,19 @@ function currencySymbol(currency: string): string {
   return parts.formatToParts(0).find((p) => p.type === 'currency')?.value ?? currency;
 }
 
-/** units × basisPoints / 10 000, rounded half up, in integers only. */
-function ofBasisPoints(units: number, basisPoints: number): number {
-  const scaled = units * basisPoints;
-  const remainder = scaled % 10_000;
-  return (scaled - remainder) / 10_000 + (remainder * 2 >= 10_000 ? 1 : 0);
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 // Orders
 
-const MAX_ORDERS_PER_RUN = 1_000_000;
-const MAX_LINES_PER_ORDER = 100;
 const RUN_SLOTS = 1_000;
 
-interface StoreContext {
-  seed: number;
+/** epochMs is date_created of order 0. */
+interface StoreContext extends GeneratorContext {
   storeUrl: string;
   /** home_url('/'): the store's address with a trailing slash, as X-WC-Webhook-Source carries it. */
   homeUrl: string;
   version: string;
-  currency: string;
-  digits: number;
   /** The WordPress time zone, a fixed offset (no DST) so the output stays stable. */
   utcOffsetMinutes: number;
-  /** Picks this run's id block, so a rerun does not reuse the last run's order ids. */
-  runSlot: number;
-  /** date_created of order 0, whole seconds, fixed at creation so makeOrder(i) is the same every time. */
-  epochMs: number;
   /** Order keys are random per store; fixed per instance so makeOrder(i) is stable. */
   keySalt: string;
 }
@@ -666,63 +619,37 @@ function systemStatusOf(store: StoreContext) {
 
 function newStoreContext(opts: WooCommerceSimOptions): StoreContext {
   const storeUrl = opts.storeUrl.replace(/\/+$/, '');
-  const currency = opts.currency ?? 'USD';
   return {
-    seed: opts.seed ?? 1,
+    ...newGeneratorContext(opts, RUN_SLOTS, (opts.now ?? Date.now)()),
     storeUrl,
     homeUrl: `${storeUrl}/`,
     version: opts.wooCommerceVersion ?? DEFAULT_WC_VERSION,
-    currency,
-    digits: minorDigits(currency),
     utcOffsetMinutes: -5 * 60,
-    runSlot: randomInt(RUN_SLOTS),
-    epochMs: Math.floor((opts.now ?? Date.now)() / 1000) * 1000,
     keySalt: randomBytes(8).toString('hex'),
   };
 }
 
+/** Post ids of the run's block (see orderOrdinal); order item ids counted from 1; customers a store's few. */
 const ids = {
-  order: (s: StoreContext, i: number) => 10_000 + s.runSlot * MAX_ORDERS_PER_RUN + i,
+  order: (s: StoreContext, i: number) => 10_000 + orderOrdinal(s, i),
   customer: (s: StoreContext, i: number) => 100 + (i % 5_000),
-  line: (s: StoreContext, i: number, index: number) =>
-    (s.runSlot * MAX_ORDERS_PER_RUN + i) * MAX_LINES_PER_ORDER + index + 1,
+  line: (s: StoreContext, i: number, index: number) => lineOrdinal(s, i, index) + 1,
 };
 
-interface Destination {
-  address_1: string;
-  city: string;
-  state: string;
-  postcode: string;
-  /** Sales tax in basis points; 0 where the state has none, to exercise an order without tax lines. */
-  taxBp: number;
+/** rateId: the store's tax rate for the state, numbered as the merchant added them. */
+interface Destination extends UsDestination {
   rateId: number;
 }
 
 /** Diacritics on purpose: PHP's json_encode writes them as \u escapes, which the signature covers. */
-const FIRST_NAMES = ['Zoë', 'José', 'Ada', 'Chloé', 'Søren', 'Grace', 'Linus', 'Margaret'] as const;
-const LAST_NAMES = [
-  'Müller',
-  'Lovelace',
-  'Núñez',
-  'Hopper',
-  'Brontë',
-  'Turing',
-  'Ødegaard',
-  'Hamilton',
-] as const;
-const DESTINATIONS: readonly Destination[] = [
-  {
-    address_1: '2950 Mission St',
-    city: 'San Francisco',
-    state: 'CA',
-    postcode: '94110',
-    taxBp: 725,
-    rateId: 1,
-  },
-  { address_1: '18 W 29th St', city: 'New York', state: 'NY', postcode: '10001', taxBp: 400, rateId: 2 },
-  { address_1: '1100 Congress Ave', city: 'Austin', state: 'TX', postcode: '78701', taxBp: 625, rateId: 3 },
-  { address_1: '1221 SW 4th Ave', city: 'Portland', state: 'OR', postcode: '97204', taxBp: 0, rateId: 4 },
-];
+const NAMES = {
+  first: ['Zoë', 'José', 'Ada', 'Chloé', 'Søren', 'Grace', 'Linus', 'Margaret'],
+  last: ['Müller', 'Lovelace', 'Núñez', 'Hopper', 'Brontë', 'Turing', 'Ødegaard', 'Hamilton'],
+} as const;
+/** The store ships to four of the states (not to Washington). */
+const DESTINATIONS: readonly Destination[] = US_DESTINATIONS.filter((d) => d.stateCode !== 'WA').map(
+  (destination, index) => ({ ...destination, rateId: index + 1 }),
+);
 const COUPON = { code: 'welcome10', basisPoints: 1_000, nominal: 10 } as const;
 /** In minor units of whatever the currency is: a simulator needs plausible amounts, not exchange rates. */
 const SHIPPING = { flatUnits: 599, freeFromUnits: 7_500 } as const;
@@ -734,15 +661,11 @@ interface Buyer {
   destination: Destination;
 }
 
-/** One line's money in minor units, excluding tax: total = subtotal − discount; tax on each. */
-interface PricedLine {
-  item: WooOrderItem;
-  quantity: number;
-  subtotal: number;
-  total: number;
-  subtotalTax: number;
-  totalTax: number;
-}
+/**
+ * A line's money as WooCommerce names it: subtotal is gross and total is net (both excluding tax), subtotal_tax
+ * is grossTax and total_tax is tax.
+ */
+type PricedLine = OrderLine<WooOrderItem>;
 
 function buildOrder(
   store: StoreContext,
@@ -750,15 +673,11 @@ function buildOrder(
   items: WooOrderItem[],
   quantities: number[] | undefined,
 ): WooOrder {
-  checkOrderInput(i, items);
-  const random = seededRandom(deriveSeed(store.seed, i));
-  const buyer = pickBuyer(random, store, i);
-  const discountBp = random() < 1 / 3 ? COUPON.basisPoints : 0;
-  const counts = resolveQuantities(store, i, items.length, quantities);
-  const lines = items.map((item, index) =>
-    priceLine(store, item, counts[index] ?? 1, discountBp, buyer.destination.taxBp),
+  const { buyer, discountBp, lines, createdMs } = draftOrder(
+    store,
+    { i, items, quantities },
+    { pickBuyer: (stream) => pickBuyer(stream, store, i), discountBp: COUPON.basisPoints },
   );
-  const createdMs = store.epochMs + i * 1_000;
   return inFieldOrder({
     ...orderHeader(store, i, createdMs),
     ...orderMoney(store, i, lines, buyer.destination, discountBp),
@@ -822,67 +741,20 @@ function inFieldOrder(order: WooOrder): WooOrder {
   return Object.fromEntries(FIELD_ORDER.map((key) => [key, order[key]])) as unknown as WooOrder;
 }
 
-function checkOrderInput(i: number, items: WooOrderItem[]): void {
-  if (!Number.isInteger(i) || i < 0 || i >= MAX_ORDERS_PER_RUN) {
-    throw new RangeError(`i must be an integer from 0 to ${MAX_ORDERS_PER_RUN - 1}`);
-  }
-  if (items.length === 0 || items.length > MAX_LINES_PER_ORDER) {
-    throw new RangeError(`an order has 1 to ${MAX_LINES_PER_ORDER} items`);
-  }
-}
-
-/** Given quantities win; the rest (1–3 each) come from their own stream, so they never shift the other fields. */
-function resolveQuantities(store: StoreContext, i: number, count: number, given: number[] = []): number[] {
-  const random = seededRandom(deriveSeed(store.seed, `quantities:${i}`));
-  return Array.from({ length: count }, (_, index) => {
-    const drawn = 1 + Math.floor(random() * 3);
-    return positiveInteger(given[index] ?? drawn, `quantities[${index}]`);
-  });
-}
-
 function pickBuyer(random: () => number, store: StoreContext, i: number): Buyer {
-  const first = pick(random, FIRST_NAMES);
-  const last = pick(random, LAST_NAMES);
-  const destination = pick(random, DESTINATIONS);
-  // 555-01xx: numbers reserved for fictional use.
-  const phone = `(555) 555-01${String(Math.floor(random() * 100)).padStart(2, '0')}`;
-  const address_2 = random() < 0.3 ? `Apt ${1 + Math.floor(random() * 40)}` : '';
+  const { first, last, destination, phoneLine, apartment } = drawBuyer(random, NAMES, DESTINATIONS);
+  // As a US checkout form writes it.
+  const phone = `(555) 555-${phoneLine}`;
   const guest = random() < 0.4;
-  const { address_1, city, state, postcode } = destination;
-  const where = { company: '', address_1, address_2, city, state, postcode, country: 'US' };
+  const { street: address_1, city, stateCode: state, zip: postcode } = destination;
+  const where = { company: '', address_1, address_2: apartment ?? '', city, state, postcode, country: 'US' };
   const person = { first_name: first, last_name: last };
   return {
     customerId: guest ? 0 : ids.customer(store, i),
-    billing: { ...person, ...where, email: `${ascii(first)}.${ascii(last)}@example.com`, phone },
+    billing: { ...person, ...where, email: exampleEmail(first, last), phone },
     // The shipping phone is optional at checkout; left empty now and then.
     shipping: { ...person, ...where, phone: random() < 0.5 ? phone : '' },
     destination,
-  };
-}
-
-function ascii(name: string): string {
-  return name
-    .normalize('NFD')
-    .replace(/[^A-Za-z]/g, '')
-    .toLowerCase();
-}
-
-function priceLine(
-  store: StoreContext,
-  item: WooOrderItem,
-  quantity: number,
-  discountBp: number,
-  taxBp: number,
-): PricedLine {
-  const subtotal = parseMinor(item.price, store.digits) * quantity;
-  const total = subtotal - ofBasisPoints(subtotal, discountBp);
-  return {
-    item,
-    quantity,
-    subtotal,
-    total,
-    subtotalTax: ofBasisPoints(subtotal, taxBp),
-    totalTax: ofBasisPoints(total, taxBp),
   };
 }
 
@@ -896,7 +768,7 @@ function lineItem(
   const text = (units: number) => formatMinor(units, store.digits);
   const name = line.item.name ?? `Item ${line.item.sku ?? line.item.productId}`;
   const taxes = destination.taxBp
-    ? [{ id: destination.rateId, total: text(line.totalTax), subtotal: text(line.subtotalTax) }]
+    ? [{ id: destination.rateId, total: text(line.tax), subtotal: text(line.grossTax) }]
     : [];
   return {
     id: ids.line(store, i, index),
@@ -905,15 +777,15 @@ function lineItem(
     variation_id: line.item.variationId ?? 0,
     quantity: line.quantity,
     tax_class: '',
-    subtotal: text(line.subtotal),
-    subtotal_tax: text(line.subtotalTax),
-    total: text(line.total),
-    total_tax: text(line.totalTax),
+    subtotal: text(line.gross),
+    subtotal_tax: text(line.grossTax),
+    total: text(line.net),
+    total_tax: text(line.tax),
     taxes,
     meta_data: [],
     sku: line.item.sku,
     // PHP's division of the stored total by the quantity: a float, and after the discount.
-    price: Number(text(line.total)) / line.quantity,
+    price: Number(text(line.net)) / line.quantity,
     image: { id: 0, src: '' },
     parent_name: line.item.variationId ? name : null,
   };
@@ -968,19 +840,18 @@ function orderMoney(
   discountBp: number,
 ): OrderMoney {
   const text = (units: number) => formatMinor(units, store.digits);
-  const sum = (field: 'subtotal' | 'total' | 'subtotalTax' | 'totalTax') =>
-    lines.reduce((acc, line) => acc + line[field], 0);
-  const discount = sum('subtotal') - sum('total');
-  const discountTax = sum('subtotalTax') - sum('totalTax');
-  const shipping = sum('total') >= SHIPPING.freeFromUnits ? 0 : SHIPPING.flatUnits;
-  const tax = sum('totalTax');
+  const net = sumOf(lines, 'net');
+  const discount = sumOf(lines, 'gross') - net;
+  const discountTax = sumOf(lines, 'grossTax') - sumOf(lines, 'tax');
+  const shipping = net >= SHIPPING.freeFromUnits ? 0 : SHIPPING.flatUnits;
+  const tax = sumOf(lines, 'tax');
   return {
     discount_total: text(discount),
     discount_tax: text(discountTax),
     shipping_total: text(shipping),
     shipping_tax: text(0),
     cart_tax: text(tax),
-    total: text(sum('total') + shipping + tax),
+    total: text(net + shipping + tax),
     total_tax: text(tax),
     tax_lines: destination.taxBp ? [taxLine(store, i, destination, tax)] : [],
     shipping_lines: [shippingLine(store, i, shipping)],
@@ -991,7 +862,7 @@ function orderMoney(
 function taxLine(store: StoreContext, i: number, destination: Destination, units: number): WooTaxLine {
   return {
     id: ids.line(store, i, MAX_LINES_PER_ORDER - 3),
-    rate_code: `US-${destination.state}-STATE TAX-1`,
+    rate_code: `US-${destination.stateCode}-STATE TAX-1`,
     rate_id: destination.rateId,
     label: 'State Tax',
     compound: false,
@@ -1090,11 +961,11 @@ function updatedOrder(
   changes: Partial<WooOrder>,
   offsetMinutes: number,
 ): WooOrder {
-  if (!Number.isFinite(laterMs) || laterMs <= 0) throw new RangeError('laterMs must be a positive number');
+  const later = wholeSecondsLater(laterMs);
   const previous = Date.parse(`${order.date_modified_gmt}Z`);
   if (Number.isNaN(previous))
     throw new RangeError(`date_modified_gmt ${order.date_modified_gmt} is not a date`);
-  const modifiedMs = previous + Math.ceil(laterMs / 1_000) * 1_000;
+  const modifiedMs = previous + later;
   const dates = {
     date_modified: localDate(modifiedMs, offsetMinutes),
     date_modified_gmt: wcDate(modifiedMs),
@@ -1278,17 +1149,6 @@ export interface WooRest {
 }
 
 const API_ROOT = '/wp-json/wc/v3';
-const ORDER_STATUSES: readonly WooOrderStatus[] = [
-  'pending',
-  'processing',
-  'on-hold',
-  'completed',
-  'cancelled',
-  'refunded',
-  'failed',
-  'trash',
-  'checkout-draft',
-];
 /** wc_get_order_status_name, for the note a status change leaves. */
 const STATUS_NAMES: Record<WooOrderStatus, string> = {
   pending: 'Pending payment',
@@ -1421,21 +1281,9 @@ class BackOffice {
 
   /** The `sku` filter: comma-separated, variations included, matched as MySQL does (case-insensitively). */
   listProducts(query: URLSearchParams): Reply {
-    const perPage = Number(query.get('per_page') ?? '10');
-    const page = Number(query.get('page') ?? '1');
-    if (!Number.isInteger(perPage) || perPage < 1 || perPage > 100) {
-      return wpError('rest_invalid_param', 'Invalid parameter(s): per_page', 400);
-    }
-    if (!Number.isInteger(page) || page < 1)
-      return wpError('rest_invalid_param', 'Invalid parameter(s): page', 400);
     const sku = query.get('sku');
     const all = [...this.products.values()];
-    const found = sku ? all.filter(matchesSku(sku)) : all.filter((p) => p.type !== 'variation');
-    const headers = {
-      'x-wp-total': String(found.length),
-      'x-wp-totalpages': String(Math.ceil(found.length / perPage)),
-    };
-    return { status: 200, body: found.slice((page - 1) * perPage, page * perPage), headers };
+    return pageOf(sku ? all.filter(matchesSku(sku)) : all.filter((p) => p.type !== 'variation'), query);
   }
 
   /** POST /products/batch (parentId undefined) or /products/{parentId}/variations/batch: `update` only. */
@@ -1808,11 +1656,7 @@ class RestServer implements WooRest {
   }
 
   fault(route: WooRestRoute, fault: WooRestFault, times = 1): void {
-    const queue = this.faults.get(route) ?? [];
-    this.faults.set(route, [
-      ...queue,
-      ...Array.from({ length: positiveInteger(times, 'times') }, () => fault),
-    ]);
+    queueRepeated(this.faults, route, fault, times);
   }
 
   close(): Promise<void> {
