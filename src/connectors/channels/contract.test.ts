@@ -8,9 +8,8 @@ import type { ChannelId } from '../../domain/ids.ts';
 import type { ChannelKind } from './channel-adapter.ts';
 import {
   brokenSettings,
+  commonContract,
   contractHarnesses,
-  testOptions,
-  unanswered,
   type ContractHarness,
 } from '../../../test/support/contract-harness.ts';
 import { salesChannels } from './registry.ts';
@@ -93,37 +92,7 @@ const harnesses = contractHarnesses<Harness>('channel', {
 describe.each(salesChannels.all().map((kind) => ({ name: kind.kind, kind })))(
   'channel kind $name: the adapter contract',
   ({ kind }) => {
-    it('has a harness against its simulator, and a label', () => {
-      expect(harnesses.kinds).toContain(kind.kind);
-      expect(kind.label).not.toBe('');
-    });
-
-    it('declares each setup field once: a setting or a secret, never both', () => {
-      const config = Object.keys(kind.setup.config.shape);
-      expect(Object.keys(kind.setup.secrets.shape).filter((key) => config.includes(key))).toEqual([]);
-    });
-
-    it('its connection test passes with the right credentials', async () => {
-      const h = await harnesses.start(kind.kind);
-      expect(await kind.test(h.config, h.secrets, testOptions())).toMatchObject({ ok: true });
-    });
-
-    it('its connection test names refused credentials', async () => {
-      const h = await harnesses.start(kind.kind);
-      expect(await kind.test(h.config, h.wrongSecrets, testOptions())).toMatchObject({
-        ok: false,
-        reason: 'unauthorized',
-      });
-    });
-
-    it('its connection test names a platform that does not answer', async () => {
-      const h = await harnesses.start(kind.kind);
-      const elsewhere = unanswered(h.config, await freePort());
-      expect(await kind.test(elsewhere, h.secrets, testOptions())).toMatchObject({
-        ok: false,
-        reason: 'unreachable',
-      });
-    });
+    commonContract(kind, harnesses, 'a platform');
 
     it('opens the channel of stored settings, and refuses settings that no longer validate', async () => {
       const h = await harnesses.start(kind.kind);

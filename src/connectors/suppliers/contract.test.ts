@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
   brokenSettings,
+  commonContract,
   contractHarnesses,
   testOptions,
-  unanswered,
   type ContractHarness,
 } from '../../../test/support/contract-harness.ts';
-import { freePort } from '../../../sim/shared.ts';
 import { startSupplierSim } from '../../../sim/supplier.ts';
 import { supplierTransports } from './registry.ts';
 
@@ -60,37 +59,9 @@ const PO = {
 describe.each(supplierTransports.all().map((kind) => ({ name: kind.kind, kind })))(
   'transport kind $name: the adapter contract',
   ({ kind }) => {
-    it('has a harness against a supplier simulator, and a label', () => {
-      expect(harnesses.kinds).toContain(kind.kind);
-      expect(kind.label).not.toBe('');
-    });
-
-    it('declares each setup field once: a setting or a secret, never both', () => {
-      const config = Object.keys(kind.setup.config.shape);
-      expect(Object.keys(kind.setup.secrets.shape).filter((key) => config.includes(key))).toEqual([]);
-    });
-
-    it('its connection test passes with the right credentials, and sends no purchase order', async () => {
-      const h = await harnesses.start(kind.kind);
-      expect(await kind.test(h.config, h.secrets, testOptions())).toMatchObject({ ok: true });
-      expect(h.received()).toEqual([]);
-    });
-
-    it('its connection test names refused credentials', async () => {
-      const h = await harnesses.start(kind.kind);
-      expect(await kind.test(h.config, h.wrongSecrets, testOptions())).toMatchObject({
-        ok: false,
-        reason: 'unauthorized',
-      });
-    });
-
-    it('its connection test names a supplier that does not answer', async () => {
-      const h = await harnesses.start(kind.kind);
-      const elsewhere = unanswered(h.config, await freePort());
-      expect(await kind.test(elsewhere, h.secrets, testOptions())).toMatchObject({
-        ok: false,
-        reason: 'unreachable',
-      });
+    commonContract(kind, harnesses, 'a supplier', {
+      // A test is a ping: the supplier holds no purchase order from it.
+      afterPassingTest: (h) => expect(h.received()).toEqual([]),
     });
 
     it('sends a purchase order once, whatever the number of sends (the PO number is the idempotency key)', async () => {
