@@ -8,12 +8,14 @@
  *   supplier endpoint on loopback: a burst through one hub process, the CPU per order of each stage (intake,
  *   processing, PO send), the webhook→PO latency at a steady 500 orders/s, and the burst with `waybill start
  *   --no-worker` + 1 and + 2 `waybill worker` processes;
+ * - routing (in-process, bench/routing.ts): order lines decided by the routing engine against 50 nodes, 100,000
+ *   offers and 20 rules, beside reading their offers alone;
  * - soak (only when BENCH_ONLY names it): BENCH_SOAK_ORDERS orders through the pipeline, the jobs table's size and the
  *   worker's claim time after 1,000 orders and at the end.
  * Prints a table and writes bench/results/latest.json. A scenario the hub cannot complete (the fan-out's sync failing)
  * is a line with `value: null` and its error; the bench then exits 1 after writing the others.
  *
- * Environment: WAYBILL_TEST_PG (also run on PostgreSQL), BENCH_ONLY=intake,webhooks,fanout,pipeline,soak (a subset;
+ * Environment: WAYBILL_TEST_PG (also run on PostgreSQL), BENCH_ONLY=intake,webhooks,fanout,pipeline,routing,soak (a subset;
  * soak never runs by default), BENCH_FANOUT_SKUS (default 100000), BENCH_FANOUT_CHANNELS (default 3),
  * BENCH_PIPELINE_ORDERS (default 10000), BENCH_PIPELINE_PARTS=burst,stages,steady,split1,split2 (a subset of the
  * pipeline's parts), BENCH_SOAK_ORDERS (default 1000000), BENCH_HUB_NODE_ARGS (e.g. --cpu-prof), BENCH_DATABASES
@@ -56,6 +58,7 @@ import {
   type StoredKind,
 } from './verify.ts';
 import { prepareShopify, runShopifyWebhooks, type WebhookOutcome } from './webhooks.ts';
+import { runRouting } from './routing.ts';
 
 const RESULTS_FILE = fileURLToPath(new URL('./results/latest.json', import.meta.url));
 const BASELINE_S = 3;
@@ -267,7 +270,7 @@ async function pipelineScenarios(db: DbName, fresh: FreshDatabase, baseline: num
  * BENCH_ONLY=intake,webhooks,fanout,pipeline,soak (any of them) runs those scenarios alone; all but the soak (an hour
  * on this machine) by default.
  */
-function runs(scenario: 'intake' | 'webhooks' | 'fanout' | 'pipeline' | 'soak'): boolean {
+function runs(scenario: 'intake' | 'webhooks' | 'fanout' | 'pipeline' | 'soak' | 'routing'): boolean {
   const only = process.env.BENCH_ONLY;
   if (!only) return scenario !== 'soak';
   return only
@@ -535,9 +538,13 @@ function explain(results: readonly BenchResult[]): void {
 async function main(): Promise<void> {
   // BENCH_DATABASES=postgres (or sqlite) runs one database alone, to look at it more often.
   const databases = (process.env.BENCH_DATABASES || 'sqlite,postgres').split(',');
-  const results = databases.includes('sqlite') ? await benchSqlite() : [];
+  // In-process, no database: first, on a machine not yet busy with hubs.
+  const results = runs('routing') ? runRouting() : [];
+  const onlyRouting = process.env.BENCH_ONLY?.trim() === 'routing';
+  if (databases.includes('sqlite') && !onlyRouting) results.push(...(await benchSqlite()));
   const pgUrl = process.env.WAYBILL_TEST_PG;
-  if (pgUrl && databases.includes('postgres')) results.push(...(await benchPostgres(pgUrl)));
+  if (onlyRouting) console.log('databases: skipped (BENCH_ONLY=routing)');
+  else if (pgUrl && databases.includes('postgres')) results.push(...(await benchPostgres(pgUrl)));
   else console.log('postgres: skipped (set WAYBILL_TEST_PG=postgres://… to run it)');
   printTable(results);
   console.log('');
