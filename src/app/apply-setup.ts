@@ -248,6 +248,7 @@ async function upsertSupplier(
     api_token_hash: s.apiToken ? hashToken(s.apiToken) : null,
     ack_within_minutes: s.ackWithinMinutes,
     safety_buffer: s.safetyBuffer,
+    paused: s.paused ? 1 : 0,
   };
   if (!row) {
     await insertSupplier(tx, s.id, { ...fields, secrets: sealed }, now);
@@ -258,8 +259,8 @@ async function upsertSupplier(
     sameSecrets(ctx, row.secrets, plain);
   if (same) return 'unchanged';
   await updateSupplierSettings(tx, s.id, { ...fields, secrets: sealed }, now);
-  if (row.safety_buffer !== fields.safety_buffer) {
-    // A new buffer changes what every SKU this supplier offers can promise.
+  if (row.safety_buffer !== fields.safety_buffer || row.paused !== fields.paused) {
+    // A new buffer, or a pause, changes what every SKU this supplier offers can promise.
     await refreshSupply(tx, await listSkusOfferedBy(tx, s.id), now);
   }
   return 'updated';

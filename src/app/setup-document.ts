@@ -70,6 +70,8 @@ function supplierEntry(transports: TransportKinds) {
       .default(24 * 60),
     /** Units held back from what this supplier reports: its feeds are late and optimistic. */
     safetyBuffer: z.number().int().nonnegative().default(0),
+    /** Orders stop going to it and its stock counts as none on every channel; its open purchase orders go on. */
+    paused: z.boolean().default(false),
     transport,
   });
 }

@@ -12,6 +12,8 @@ export interface Offer {
   active: boolean;
   /** Units the supplier last reported, or null when it does not report stock. */
   stock: number | null;
+  /** The supplier is paused: orders do not go to it (its open purchase orders go on). */
+  supplierPaused?: boolean;
 }
 
 export interface LineToRoute {
@@ -56,7 +58,7 @@ function routeLine(line: LineToRoute, offers: readonly Offer[]): LineRoute {
   if (eligible.length === 0) {
     // Short everywhere is not unroutable: the line goes to the first choice, and the stock reservation decides
     // whether it waits for stock (a backorder) or is cancelled, as the channel's policy says.
-    const active = offers.filter((o) => o.active);
+    const active = offers.filter((o) => o.active && !o.supplierPaused);
     if (active.length > 0) {
       const first = [...active].sort(byPreference)[0]!;
       return {
@@ -78,6 +80,7 @@ function routeLine(line: LineToRoute, offers: readonly Offer[]): LineRoute {
 
 function judge(offer: Offer, quantity: number): CandidateVerdict {
   const base = { supplierId: offer.supplierId, priority: offer.priority, cost: offer.cost };
+  if (offer.supplierPaused) return { ...base, eligible: false, reason: 'supplier paused' };
   if (!offer.active) return { ...base, eligible: false, reason: 'offer inactive' };
   if (offer.stock !== null && offer.stock < quantity) {
     return { ...base, eligible: false, reason: `stock ${offer.stock} < quantity ${quantity}` };

@@ -11,6 +11,7 @@ import * as orderCharges from './migrations/0008-order-charges.ts';
 import * as acknowledgementTimers from './migrations/0009-acknowledgement-timers.ts';
 import * as backorderedLines from './migrations/0010-backordered-lines.ts';
 import * as channelSettings from './migrations/0011-channel-settings.ts';
+import * as pausedSuppliers from './migrations/0012-paused-suppliers.ts';
 
 /** Migrations are listed here, in order; both dialects run the same ones. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -25,6 +26,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0009-acknowledgement-timers': acknowledgementTimers,
   '0010-backordered-lines': backorderedLines,
   '0011-channel-settings': channelSettings,
+  '0012-paused-suppliers': pausedSuppliers,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -154,6 +154,7 @@ const catalogForSkus = statement((db, _: object, rows: readonly { sku: string }[
       'offers.active',
       'offers.stock',
       'suppliers.ack_within_minutes',
+      'suppliers.paused',
     ])
     .where(
       'variants.sku',
@@ -185,6 +186,7 @@ export async function findCatalogFor(db: Db, skus: readonly string[]): Promise<C
       priority: r.priority!,
       active: r.active === 1,
       stock: r.stock,
+      supplierPaused: r.paused === 1,
     });
     slice.offers.set(sku, list);
     slice.ackWithinMinutes.set(supplierId, r.ack_within_minutes!);

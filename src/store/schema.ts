@@ -48,6 +48,8 @@ export interface Database {
     ack_within_minutes: number;
     /** Units held back from this supplier's reported stock. */
     safety_buffer: Generated<number>;
+    /** 1: orders stop going to it and its stock counts as none; its open purchase orders go on. */
+    paused: Generated<number>;
     created_at: number;
     updated_at: number;
   };

@@ -27,6 +27,7 @@ export interface SupplierColumns {
   api_token_hash: string | null;
   ack_within_minutes: number;
   safety_buffer: number;
+  paused: number;
   secrets: string | null;
 }
 

@@ -13,14 +13,19 @@ export async function refreshSupply(tx: Db, skus: readonly string[], now: number
   const offers = await tx
     .selectFrom('offers')
     .innerJoin('suppliers', 'suppliers.id', 'offers.supplier_id')
-    .select(['offers.sku', 'offers.active', 'offers.stock', 'suppliers.safety_buffer'])
+    .select(['offers.sku', 'offers.active', 'offers.stock', 'suppliers.safety_buffer', 'suppliers.paused'])
     .where('offers.sku', 'in', skus)
     .execute();
   for (const sku of [...new Set(skus)].sort()) {
     const supply = supplyOf(
       offers
         .filter((o) => o.sku === sku)
-        .map((o) => ({ active: o.active === 1, stock: o.stock, safetyBuffer: o.safety_buffer })),
+        // A paused supplier's stock counts as none: channels stop selling what only it would ship.
+        .map((o) => ({
+          active: o.active === 1 && o.paused === 0,
+          stock: o.stock,
+          safetyBuffer: o.safety_buffer,
+        })),
     );
     await tx
       .insertInto('stock_levels')

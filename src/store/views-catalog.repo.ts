@@ -41,13 +41,15 @@ export interface SupplierForApi {
   currency: string;
   transport: { kind: string; [setting: string]: unknown };
   ackWithinMinutes: number;
+  /** Orders stop going to it; its open purchase orders go on. */
+  paused: boolean;
 }
 
 /** Every supplier, by id, with its transport's stored (non-secret) settings. */
 export async function listSuppliersForApi(db: Db): Promise<SupplierForApi[]> {
   const rows = await db
     .selectFrom('suppliers')
-    .select(['id', 'name', 'currency', 'transport_kind', 'transport_config', 'ack_within_minutes'])
+    .select(['id', 'name', 'currency', 'transport_kind', 'transport_config', 'ack_within_minutes', 'paused'])
     .orderBy('id')
     .execute();
   return rows.map((s) => ({
@@ -56,6 +58,7 @@ export async function listSuppliersForApi(db: Db): Promise<SupplierForApi[]> {
     currency: s.currency,
     transport: { kind: s.transport_kind, ...(JSON.parse(s.transport_config) as object) },
     ackWithinMinutes: s.ack_within_minutes,
+    paused: s.paused === 1,
   }));
 }
 

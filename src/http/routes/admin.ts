@@ -150,6 +150,7 @@ export function adminRoutes(
                   currency: z.string(),
                   transport: z.object({ kind: z.string() }).loose(),
                   ackWithinMinutes: z.number(),
+                  paused: z.boolean(),
                 }),
               ),
             }),
