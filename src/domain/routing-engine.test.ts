@@ -213,6 +213,21 @@ describe('routeOrder: which eligible node wins', () => {
     expect(landed).toEqual([100 * 2 + 100 + 300, 400 * 2 + 400, 300 * 2 + 400]);
   });
 
+  it("by the retailer's own order of the offers (the default before rules), the cheaper of equals first", () => {
+    const ranked = [
+      offer('a', 'MUG', { priority: 2, cost: 1 }),
+      offer('b', 'MUG', { priority: 1, cost: 900 }),
+      offer('c', 'MUG', { priority: 1, cost: 800 }),
+    ];
+    expect(
+      winners(
+        route([line(1, 'MUG')], ranked, [node('a'), node('b'), node('c')], {
+          objective: { kind: 'priority' },
+        }),
+      ),
+    ).toEqual(['c']);
+  });
+
   it('by a weighted mix of the three, each scaled across the candidates', () => {
     expect(
       winners(

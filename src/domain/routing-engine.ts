@@ -66,8 +66,12 @@ export interface AssignmentRule {
   exclude?: readonly SupplierId[];
 }
 
-/** What decides among the eligible: the lowest landed cost, the soonest shipped, the best score, or a weighted mix. */
+/**
+ * What decides among the eligible: the retailer's own order of the offers (their priority: what Waybill did before
+ * rules, and the default), the lowest landed cost, the soonest shipped, the best score, or a weighted mix.
+ */
 export type Objective =
+  | { kind: 'priority' }
   | { kind: 'landed_cost' }
   | { kind: 'fastest' }
   | { kind: 'score' }
@@ -261,7 +265,7 @@ function routed(line: LineToPlace, winner: Judged, candidates: Candidate[], reas
   return { kind: 'routed', lineNumber: line.lineNumber, offer: winner.offer, candidates, reason };
 }
 
-/** Best first: the assignment's order, own stock first or last, the objective, the priority, the node id. */
+/** Best first: the assignment's order, own stock first or last, the objective, the priority, the landed cost, the node id. */
 function rank(judged: readonly Judged[], rules: RoutingRules): Judged[] {
   const value = objectiveValue(judged, rules.objective);
   const own = (j: Judged) =>
@@ -272,6 +276,7 @@ function rank(judged: readonly Judged[], rules: RoutingRules): Judged[] {
       own(a) - own(b) ||
       value(a) - value(b) ||
       a.offer.priority - b.offer.priority ||
+      a.candidate.landedCost - b.candidate.landedCost ||
       a.offer.nodeId.localeCompare(b.offer.nodeId),
   );
 }
@@ -282,6 +287,8 @@ function objectiveValue(judged: readonly Judged[], objective: Objective): (j: Ju
   const speed = (j: Judged) => j.candidate.leadDays;
   const distrust = (j: Judged) => 100 - j.candidate.score;
   switch (objective.kind) {
+    case 'priority':
+      return (j) => j.offer.priority;
     case 'landed_cost':
       return cost;
     case 'fastest':
@@ -304,11 +311,13 @@ function objectiveValue(judged: readonly Judged[], objective: Objective): (j: Ju
 function explain(j: Judged, objective: Objective): string {
   const { nodeId, landedCost, leadDays, score } = j.candidate;
   const measure =
-    objective.kind === 'fastest'
-      ? `ships in ${leadDays} day(s)`
-      : objective.kind === 'score'
-        ? `score ${score}`
-        : `landed cost ${landedCost}`;
+    objective.kind === 'priority'
+      ? `priority ${j.offer.priority}, landed cost ${landedCost}`
+      : objective.kind === 'fastest'
+        ? `ships in ${leadDays} day(s)`
+        : objective.kind === 'score'
+          ? `score ${score}`
+          : `landed cost ${landedCost}`;
   return `${nodeId}: ${measure}`;
 }
 
