@@ -58,6 +58,7 @@ async function fillOrder(ctx: AppContext, tx: Db, orderId: OrderId): Promise<num
     policy: 'accept',
     awaitingPayment: order.state === 'awaiting_payment',
     lines: waiting,
+    destination: order.shippingAddress,
     poNumbersTaken: new Set(await purchaseOrderNumbersOf(tx, orderId)),
   };
   const [placed] = await placeLines(tx, ctx, catalog, [toPlace], now);

@@ -1,6 +1,7 @@
 import type { OrderId, Sku } from '../domain/ids.ts';
 import { planPurchaseOrders } from '../domain/purchase-order.ts';
 import { routeLines, type LineRoute } from '../domain/routing.ts';
+import type { Place } from '../domain/routing-engine.ts';
 import type { BackorderPolicy } from '../domain/stock.ts';
 import type { CatalogSlice } from '../store/partners.repo.ts';
 import { insertPurchaseOrders, type NewPurchaseOrder } from '../store/purchase-orders.repo.ts';
@@ -19,6 +20,8 @@ export interface LinesToPlace {
   /** The order is not paid yet: its POs are drafted, not sent. */
   awaitingPayment: boolean;
   lines: readonly { lineNumber: number; sku: Sku; quantity: number }[];
+  /** Where the order ships: routing keeps each line to the nodes that ship there. */
+  destination: Place;
   /** Why a line may not be routed now (the whole order held, a SKU not in the catalog); null: route it. */
   blocked?: (line: { lineNumber: number; sku: Sku }) => string | null;
   /** PO numbers the order has already: a later PO to the same supplier is numbered after them. */
@@ -48,7 +51,7 @@ export async function placeLines(
   now: Date,
 ): Promise<Placed[]> {
   const routed = batch.map((item) =>
-    routeLines(item.lines, catalog.offers).map((route, i): LineRoute => {
+    routeLines(item.lines, catalog.offers, { destination: item.destination }).map((route, i): LineRoute => {
       const reason = item.blocked?.(item.lines[i]!);
       return reason ? { kind: 'unroutable', lineNumber: route.lineNumber, candidates: [], reason } : route;
     }),

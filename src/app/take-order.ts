@@ -128,6 +128,7 @@ export async function takeOrdersIn(
       policy: f.channel.backorderPolicy,
       awaitingPayment: f.options.awaitingPayment ?? false,
       lines: f.lines,
+      destination: f.incoming.shippingAddress,
       blocked: (line) => orderHold ?? (catalog.known.has(line.sku) ? null : describeUnknown(line.sku)),
       orderHold,
     };

@@ -97,7 +97,7 @@ describe('routeOrder: who may ship a line', () => {
     );
     expect(winners(decision)).toEqual(['d']);
     expect(decision.lines[0]!.candidates.map((c) => [c.nodeId, c.eligible, c.reason])).toEqual([
-      ['a', false, 'node paused'],
+      ['a', false, 'supplier paused'],
       ['b', false, 'offer inactive'],
       ['c', false, 'stock 1 < quantity 2'],
       ['d', true, 'eligible'],
@@ -110,7 +110,7 @@ describe('routeOrder: who may ship a line', () => {
       [offer('a', 'MUG', { minQuantity: 6 }), offer('b', 'MUG', { packSize: 2 })],
       nodes,
     );
-    expect(decision.lines[0]).toMatchObject({ kind: 'unroutable', reason: 'no eligible node for MUG' });
+    expect(decision.lines[0]).toMatchObject({ kind: 'unroutable', reason: 'no eligible offer for MUG' });
     expect(decision.lines[0]!.candidates.map((c) => c.reason)).toEqual([
       'quantity 5 below its minimum 6',
       'quantity 5 not in packs of 2',

@@ -101,17 +101,28 @@ export interface Candidate {
   score: number;
 }
 
-export type PlacedLine =
-  | { kind: 'routed'; lineNumber: number; offer: NodeOffer; candidates: Candidate[]; reason: string }
+/** A line's decision; `offer` is the caller's own offer object, as it was given. */
+export type PlacedLine<O extends NodeOffer = NodeOffer> =
+  | { kind: 'routed'; lineNumber: number; offer: O; candidates: Candidate[]; reason: string }
   | { kind: 'unroutable'; lineNumber: number; candidates: Candidate[]; reason: string };
 
-export interface RoutingDecision {
+export interface RoutingDecision<O extends NodeOffer = NodeOffer> {
   rulesVersion: number;
-  lines: PlacedLine[];
+  lines: PlacedLine<O>[];
 }
 
-interface Judged {
-  offer: NodeOffer;
+/** The rules of a retailer who wrote none: the offers' own priority, as Waybill routed before rules. */
+export const DEFAULT_RULES: RoutingRules = {
+  version: 0,
+  assignments: [],
+  shipsTo: [],
+  ownStock: 'any',
+  objective: { kind: 'priority' },
+  fewestShipments: false,
+};
+
+interface Judged<O extends NodeOffer = NodeOffer> {
+  offer: O;
   candidate: Candidate;
   /** Passes every rule but stock: where a line short everywhere waits (a backorder). */
   allowed: boolean;
@@ -132,12 +143,12 @@ interface Judged {
  * routeOrder({ destination: { country: 'US', region: 'IL' }, lines }, offersBySku, nodes, rules)
  * // → { rulesVersion: 3, lines: [{ kind: 'routed', lineNumber: 1, offer, candidates, reason: 'landed cost 1450 …' }] }
  */
-export function routeOrder(
+export function routeOrder<O extends NodeOffer>(
   order: { destination: Place; lines: readonly LineToPlace[] },
-  offersBySku: ReadonlyMap<Sku, readonly NodeOffer[]>,
+  offersBySku: ReadonlyMap<Sku, readonly O[]>,
   nodes: ReadonlyMap<SupplierId, FulfilmentNode>,
   rules: RoutingRules,
-): RoutingDecision {
+): RoutingDecision<O> {
   const judged = order.lines.map((line) =>
     (offersBySku.get(line.sku) ?? []).map((offer) =>
       judge(line, offer, nodes.get(offer.nodeId), order.destination, rules),
@@ -150,13 +161,13 @@ export function routeOrder(
   return { rulesVersion: rules.version, lines };
 }
 
-function judge(
+function judge<O extends NodeOffer>(
   line: LineToPlace,
-  offer: NodeOffer,
+  offer: O,
   node: FulfilmentNode | undefined,
   to: Place,
   rules: RoutingRules,
-): Judged {
+): Judged<O> {
   const assignment = rules.assignments.find((r) => r.to?.length && matches(r, line));
   const preference = assignment?.to?.indexOf(offer.nodeId) ?? 0;
   const landedCost = offer.cost.amount * line.quantity + offer.dropShipFee + offer.shippingEstimate;
@@ -183,7 +194,7 @@ function refusedBy(
   assignment: AssignmentRule | undefined,
 ): string | null {
   if (!node) return 'no such node';
-  if (node.paused) return 'node paused';
+  if (node.paused) return `${node.kind} paused`;
   if (!offer.active) return 'offer inactive';
   const excluded = rules.assignments.find((r) => r.exclude?.includes(node.id) && matches(r, line));
   if (excluded) return `excluded by rule ${excluded.name}`;
@@ -221,12 +232,12 @@ function describePlace(place: Place): string {
   return [place.country, place.region, place.postalCode].filter(Boolean).join(' ');
 }
 
-function decide(
+function decide<O extends NodeOffer>(
   line: LineToPlace,
-  judged: readonly Judged[],
+  judged: readonly Judged<O>[],
   rules: RoutingRules,
   together: SupplierId | undefined,
-): PlacedLine {
+): PlacedLine<O> {
   const candidates = judged.map((j) => j.candidate);
   const eligible = judged.filter((j) => j.candidate.eligible);
   const kept = together ? eligible.find((j) => j.offer.nodeId === together) : undefined;
@@ -257,16 +268,21 @@ function decide(
       `no candidate has ${line.quantity} in stock; first choice ${first.offer.nodeId}`,
     );
   }
-  const reason = judged.length === 0 ? `no node offers ${line.sku}` : `no eligible node for ${line.sku}`;
+  const reason = judged.length === 0 ? `nobody offers ${line.sku}` : `no eligible offer for ${line.sku}`;
   return { kind: 'unroutable', lineNumber: line.lineNumber, candidates, reason };
 }
 
-function routed(line: LineToPlace, winner: Judged, candidates: Candidate[], reason: string): PlacedLine {
+function routed<O extends NodeOffer>(
+  line: LineToPlace,
+  winner: Judged<O>,
+  candidates: Candidate[],
+  reason: string,
+): PlacedLine<O> {
   return { kind: 'routed', lineNumber: line.lineNumber, offer: winner.offer, candidates, reason };
 }
 
 /** Best first: the assignment's order, own stock first or last, the objective, the priority, the landed cost, the node id. */
-function rank(judged: readonly Judged[], rules: RoutingRules): Judged[] {
+function rank<O extends NodeOffer>(judged: readonly Judged<O>[], rules: RoutingRules): Judged<O>[] {
   const value = objectiveValue(judged, rules.objective);
   const own = (j: Judged) =>
     rules.ownStock === 'any' ? 0 : j.warehouse === (rules.ownStock === 'first') ? 0 : 1;
@@ -326,9 +342,9 @@ function explain(j: Judged, objective: Objective): string {
  * objective over the whole order), else a greedy cover, each step the node that can ship the most lines still open.
  * Lines no node is eligible for are left to the line-by-line decision. By line number.
  */
-function fewestNodes(
+function fewestNodes<O extends NodeOffer>(
   lines: readonly LineToPlace[],
-  judged: readonly (readonly Judged[])[],
+  judged: readonly (readonly Judged<O>[])[],
   objective: Objective,
 ): Map<number, SupplierId> {
   const open = new Map(

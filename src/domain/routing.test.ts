@@ -92,7 +92,7 @@ describe('routeLines ranking', () => {
       offer('b', { priority: 2 }),
       offer('c', { active: false }),
     ]);
-    expect(route.reason).toBe('priority 1, cost 450 USD; 2 of 3 offers eligible');
+    expect(route.reason).toBe('a: priority 1, landed cost 900; 2 of 3 candidates eligible');
   });
 
   it('routes every line independently and keeps the line numbers', () => {
@@ -128,8 +128,16 @@ describe('routeLines eligibility', () => {
         cost: money(500, 'USD'),
         eligible: false,
         reason: 'offer inactive',
+        landedCost: 1000,
       },
-      { supplierId: 'open', priority: 2, cost: money(500, 'USD'), eligible: true, reason: 'eligible' },
+      {
+        supplierId: 'open',
+        priority: 2,
+        cost: money(500, 'USD'),
+        eligible: true,
+        reason: 'eligible',
+        landedCost: 1000,
+      },
     ]);
   });
 
@@ -167,7 +175,7 @@ describe('routeLines eligibility', () => {
       3,
     );
     expect(winner(route)).toBe('first');
-    expect(route.reason).toBe('no offer has 3 in stock; first choice priority 1');
+    expect(route.reason).toMatch(/^no candidate has 3 in stock; first choice /);
   });
 
   it('treats stock null as "does not report stock", so the offer stays eligible for any quantity', () => {
@@ -194,12 +202,12 @@ describe('routeLines unroutable lines', () => {
       kind: 'unroutable',
       lineNumber: 1,
       candidates: [],
-      reason: 'no supplier offers NOBODY-SELLS',
+      reason: 'nobody offers NOBODY-SELLS',
     });
   });
 
   it('marks a SKU with an empty offer list as unroutable', () => {
-    expect(route1([], 1)).toMatchObject({ kind: 'unroutable', reason: 'no supplier offers MUG-BLUE' });
+    expect(route1([], 1)).toMatchObject({ kind: 'unroutable', reason: 'nobody offers MUG-BLUE' });
   });
 
   it('marks a line unroutable when every offer is inactive, keeping the verdicts', () => {

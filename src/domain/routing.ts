@@ -1,5 +1,13 @@
 import type { Sku, SupplierId } from './ids.ts';
 import type { Money } from './money.ts';
+import {
+  DEFAULT_RULES,
+  routeOrder,
+  type FulfilmentNode,
+  type NodeOffer,
+  type Place,
+  type RoutingRules,
+} from './routing-engine.ts';
 
 /** A supplier's offer to ship a SKU: what routing chooses between. */
 export interface Offer {
@@ -29,6 +37,8 @@ export interface CandidateVerdict {
   cost: Money;
   eligible: boolean;
   reason: string;
+  /** Item cost × quantity + the supplier's drop-ship fee and shipping estimate. */
+  landedCost?: number;
 }
 
 export type LineRoute =
@@ -36,58 +46,82 @@ export type LineRoute =
   | { kind: 'unroutable'; lineNumber: number; candidates: CandidateVerdict[]; reason: string };
 
 /**
- * First routing rule: each line goes to the eligible offer with the lowest priority number, then the lowest cost,
- * then the supplier id (so the choice is deterministic). The full engine (geography, speed, score, fewest
- * shipments) replaces the ranking later; the recorded candidates and reasons stay.
+ * Routes each line of an order by the retailer's rules (routing-engine.ts; by default the offers' own priority, then
+ * the lowest cost, then the supplier id, so the choice is deterministic), the candidates and reasons recorded. What
+ * offers do not carry yet (lead days, fees, minimums) weighs nothing.
  *
  * @example
  * routeLines([{ lineNumber: 1, sku, quantity: 2 }], new Map([[sku, offers]]))
- * // → [{ kind: 'routed', lineNumber: 1, offer: <priority 1 offer>, candidates: [...], reason: 'priority 1 of 2 offers' }]
+ * // → [{ kind: 'routed', lineNumber: 1, offer: <priority 1 offer>, candidates: [...], reason: 'acme: priority 1, …' }]
  */
 export function routeLines(
   lines: readonly LineToRoute[],
   offersBySku: ReadonlyMap<Sku, readonly Offer[]>,
+  options: { destination?: Place; rules?: RoutingRules } = {},
 ): LineRoute[] {
-  return lines.map((line) => routeLine(line, offersBySku.get(line.sku) ?? []));
-}
-
-function routeLine(line: LineToRoute, offers: readonly Offer[]): LineRoute {
-  const judged = offers.map((offer) => ({ offer, verdict: judge(offer, line.quantity) }));
-  const candidates = judged.map((j) => j.verdict);
-  const eligible = judged.filter((j) => j.verdict.eligible).map((j) => j.offer);
-  if (eligible.length === 0) {
-    // Short everywhere is not unroutable: the line goes to the first choice, and the stock reservation decides
-    // whether it waits for stock (a backorder) or is cancelled, as the channel's policy says.
-    const active = offers.filter((o) => o.active && !o.supplierPaused);
-    if (active.length > 0) {
-      const first = [...active].sort(byPreference)[0]!;
+  const nodes = new Map<SupplierId, FulfilmentNode>();
+  const weighed = new Map<Sku, (NodeOffer & { source: Offer })[]>();
+  for (const line of lines) {
+    if (weighed.has(line.sku)) continue;
+    const offers = offersBySku.get(line.sku) ?? [];
+    for (const o of offers)
+      nodes.set(o.supplierId, {
+        id: o.supplierId,
+        kind: 'supplier',
+        paused: o.supplierPaused ?? false,
+        score: 50,
+      });
+    weighed.set(
+      line.sku,
+      offers.map((o) => ({
+        ...NOTHING_MORE,
+        nodeId: o.supplierId,
+        sku: o.sku,
+        cost: o.cost,
+        active: o.active,
+        stock: o.stock,
+        priority: o.priority,
+        source: o,
+      })),
+    );
+  }
+  const decision = routeOrder(
+    { destination: options.destination ?? NOWHERE, lines },
+    weighed,
+    nodes,
+    options.rules ?? DEFAULT_RULES,
+  );
+  return decision.lines.map((placed) => {
+    const sources = new Map(
+      (weighed.get(lines.find((l) => l.lineNumber === placed.lineNumber)!.sku) ?? []).map((o) => [
+        o.nodeId,
+        o.source,
+      ]),
+    );
+    const candidates = placed.candidates.map((c): CandidateVerdict => {
+      const source = sources.get(c.nodeId)!;
       return {
-        kind: 'routed',
-        lineNumber: line.lineNumber,
-        offer: first,
-        candidates,
-        reason: `no offer has ${line.quantity} in stock; first choice priority ${first.priority}`,
+        supplierId: c.nodeId,
+        priority: source.priority,
+        cost: source.cost,
+        eligible: c.eligible,
+        reason: c.reason,
+        landedCost: c.landedCost,
       };
-    }
-    const reason =
-      offers.length === 0 ? `no supplier offers ${line.sku}` : `no eligible offer for ${line.sku}`;
-    return { kind: 'unroutable', lineNumber: line.lineNumber, candidates, reason };
-  }
-  const winner = [...eligible].sort(byPreference)[0]!;
-  const reason = `priority ${winner.priority}, cost ${winner.cost.amount} ${winner.cost.currency}; ${eligible.length} of ${offers.length} offers eligible`;
-  return { kind: 'routed', lineNumber: line.lineNumber, offer: winner, candidates, reason };
+    });
+    return placed.kind === 'routed'
+      ? {
+          kind: 'routed',
+          lineNumber: placed.lineNumber,
+          offer: placed.offer.source,
+          candidates,
+          reason: placed.reason,
+        }
+      : { kind: 'unroutable', lineNumber: placed.lineNumber, candidates, reason: placed.reason };
+  });
 }
 
-function judge(offer: Offer, quantity: number): CandidateVerdict {
-  const base = { supplierId: offer.supplierId, priority: offer.priority, cost: offer.cost };
-  if (offer.supplierPaused) return { ...base, eligible: false, reason: 'supplier paused' };
-  if (!offer.active) return { ...base, eligible: false, reason: 'offer inactive' };
-  if (offer.stock !== null && offer.stock < quantity) {
-    return { ...base, eligible: false, reason: `stock ${offer.stock} < quantity ${quantity}` };
-  }
-  return { ...base, eligible: true, reason: 'eligible' };
-}
-
-function byPreference(a: Offer, b: Offer): number {
-  return a.priority - b.priority || a.cost.amount - b.cost.amount || a.supplierId.localeCompare(b.supplierId);
-}
+/** What an offer does not say yet: no lead time, fee or shipping estimate, any quantity. */
+const NOTHING_MORE = { leadDays: 0, shippingEstimate: 0, dropShipFee: 0, minQuantity: 1, packSize: 1 };
+/** A destination for rules that name no area (the defaults): nothing is refused for where it goes. */
+const NOWHERE: Place = { country: '' };
