@@ -96,6 +96,36 @@ describeEachDatabase(
       expect(gone.body).toMatchObject({ ok: false, reason: 'unreachable' });
     });
 
+    it("never shows an address's credentials: not in the settings listed, not in what a test found", async () => {
+      const setup = testSetup({
+        prompt: `http://bob:proxy-pass-0001@127.0.0.1:${await freePort()}/po`,
+        flaky: suppliers.flaky.url,
+      });
+      const shop = {
+        id: 'proxied',
+        kind: 'shopify',
+        name: 'Proxied',
+        currency: 'USD',
+        shopDomain: 'tested-shop.myshopify.com',
+        adminUrl: 'http://ann:proxy-pass-0002@127.0.0.1:9',
+        webhookSecret: 'shopify-webhook-secret-0001',
+        accessToken: 'shpat_tested_token_00000000000001',
+      };
+      await t.apply({ ...setup, channels: [...setup.channels, shop] });
+      const shown = JSON.stringify([
+        (await t.api('/api/v1/channels')).body,
+        (await t.api('/api/v1/suppliers')).body,
+      ]);
+      expect(shown).toContain('http://***@127.0.0.1:9');
+      const tested = JSON.stringify([
+        (await t.api('/api/v1/channels/proxied/test', { method: 'POST' })).body,
+        (await t.api('/api/v1/suppliers/prompt/test', { method: 'POST' })).body,
+      ]);
+      expect(tested).toContain('"ok":false');
+      for (const secret of ['proxy-pass-0001', 'proxy-pass-0002'])
+        expect(shown + tested).not.toContain(secret);
+    });
+
     it('404 for a channel or supplier that does not exist; a read-only key may not run a test', async () => {
       const missing = await t.api('/api/v1/channels/nope/test', { method: 'POST' });
       expect(missing.status).toBe(404);

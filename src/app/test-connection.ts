@@ -2,6 +2,7 @@ import type { ConnectionTestResult } from '../connectors/shared/connection-test.
 import { findChannel, findSuppliers } from '../store/partners.repo.ts';
 import type { AppContext } from './context.ts';
 import { NotFoundError } from './errors.ts';
+import { withoutUrlCredentials } from '../infra/url-credentials.ts';
 
 /** A connection test that hangs is a finding too: it ends here, as unreachable. */
 const TEST_TIMEOUT_MS = 15_000;
@@ -50,5 +51,6 @@ async function timed(
       detail: error instanceof Error ? error.message : String(error),
     };
   }
-  return { ...result, checkedAt: now.toISOString() };
+  // What answered, or what went wrong, names addresses: never with their credentials.
+  return { ...result, detail: withoutUrlCredentials(result.detail), checkedAt: now.toISOString() };
 }

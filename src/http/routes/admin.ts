@@ -1,3 +1,4 @@
+import { settingsWithoutCredentials } from '../../infra/url-credentials.ts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { applySetup } from '../../app/apply-setup.ts';
@@ -157,7 +158,12 @@ export function adminRoutes(
           },
         },
       },
-      async () => ({ suppliers: await listSuppliersForApi(ctx.store.db) }),
+      async () => ({
+        suppliers: (await listSuppliersForApi(ctx.store.db)).map((s) => ({
+          ...s,
+          transport: settingsWithoutCredentials(s.transport),
+        })),
+      }),
     );
 
     app.get(
@@ -315,6 +321,7 @@ function jobView(j: JobRow) {
 
 /** A channel's stored settings, and the storefront's events address among them. */
 function settingsOf(config: string | null): { settings: Record<string, unknown>; notifyUrl: string | null } {
-  const settings = config ? (JSON.parse(config) as Record<string, unknown>) : {};
+  // An address may carry a proxy's credentials: they stay in the store.
+  const settings = settingsWithoutCredentials(config ? (JSON.parse(config) as Record<string, unknown>) : {});
   return { settings, notifyUrl: typeof settings.notifyUrl === 'string' ? settings.notifyUrl : null };
 }

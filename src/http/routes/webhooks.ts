@@ -83,8 +83,8 @@ export function webhookRoutes(ctx: AppContext, intake: DeliveryIntake): FastifyP
             },
             async (request) => {
               const channel = await channels.find(request.params.channelId, source);
-              const { text } = verifiedJson(request, source, channel);
-              if (!nudge.accepts(JSON.parse(text))) throw new AppError('invalid_input', nudge.invalid, 400);
+              const { parsed } = verifiedJson(request, source, channel);
+              if (!nudge.accepts(parsed.value)) throw new AppError('invalid_input', nudge.invalid, 400);
               await ctx.store.transact((tx) =>
                 NUDGED[nudge.wakes](tx, ctx.clock.now().getTime(), channel.channelId),
               );
