@@ -18,6 +18,12 @@ class FakeClock implements Clock {
   }
 }
 
+function signal() {
+  let resolve: () => void = () => undefined;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
 async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000) {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -723,5 +729,57 @@ describeEachDatabase('the job worker', (dialect) => {
       if (dialect === 'postgres')
         expect(workers.reduce((sum, w) => sum + w.stats.contended, 0)).toBeGreaterThan(0);
     });
+
+    // Row locks are PostgreSQL's; on SQLite one transaction writes at a time, so two batches never cross.
+    it.runIf(dialect === 'postgres')(
+      'two finishing batches whose records lock the same rows in opposite orders deadlock: the one PostgreSQL stops is finished again, not failed',
+      async () => {
+        await store.db
+          .insertInto('settings')
+          .values([
+            { key: 'cross-a', value: '0' },
+            { key: 'cross-b', value: '0' },
+          ])
+          .execute();
+        const locked = { a: signal(), b: signal() };
+        const { worker, enqueue, finished } = setUp([
+          defineJob<{ first: 'a' | 'b'; second: 'a' | 'b' }>({
+            kind: 'test.crossing',
+            maxAttempts: 3,
+            timeoutMs: 10_000,
+            backoff: { baseMs: 60_000, capMs: 60_000 },
+            // The job that locks b first ends once a is locked by the other's commit: its commit is another batch.
+            run: async ({ first, second }) => {
+              if (first === 'b') await locked.a.promise;
+              return {
+                commit: async (tx) => {
+                  const bump = (row: 'a' | 'b') =>
+                    tx
+                      .updateTable('settings')
+                      .set({ value: sql<string>`cast(cast(value as integer) + 1 as text)` })
+                      .where('key', '=', `cross-${row}`)
+                      .execute();
+                  await bump(first);
+                  locked[first].resolve();
+                  await locked[second].promise;
+                  await bump(second);
+                },
+              };
+            },
+          }),
+        ]);
+        await enqueue('a-then-b', { first: 'a', second: 'b' });
+        await enqueue('b-then-a', { first: 'b', second: 'a' });
+        worker.start();
+        await until(
+          'both finished',
+          async () => (await finished('a-then-b')) && (await finished('b-then-a')),
+        );
+        expect(await settingsOf('cross-')).toEqual(['cross-a=2', 'cross-b=2']);
+        await until('counted', () => worker.stats.completed >= 2);
+        expect(worker.stats).toMatchObject({ completed: 2, retried: 0, dead: 0 });
+        expect(worker.stats.contended).toBeGreaterThan(0);
+      },
+    );
   });
 });

@@ -421,11 +421,14 @@ export class Worker {
           ? { ok: false as const, error: entry.error }
           : (together.get(job.id) ?? (await inSavepoint(tx, () => this.#complete(tx, entry))));
       if (!outcome.ok) {
-        results.push(
-          !patient && isLockContention(outcome.error)
-            ? { kind: 'again' }
-            : await this.#recordFailure(tx, job, outcome.error, now),
-        );
+        if (isLockContention(outcome.error)) {
+          // Not the job's fault: finished again alone after the batch, or, alone already, the whole transaction is
+          // run again (store.transact retries a deadlock); its attempt is not counted either way.
+          if (patient) throw outcome.error;
+          results.push({ kind: 'again' });
+          continue;
+        }
+        results.push(await this.#recordFailure(tx, job, outcome.error, now));
         continue;
       }
       const rerunAt = entry.how === 'commit' ? entry.success?.rerunAt : undefined;
@@ -605,9 +608,14 @@ export class Worker {
   }
 }
 
-/** PostgreSQL's lock_not_available: the batch's lock_timeout ran out waiting for another transaction's row. */
+/**
+ * PostgreSQL gave up waiting for another transaction's row: the batch's lock_timeout ran out (lock_not_available),
+ * or two transactions waited on each other (deadlock_detected: two finishing batches whose records lock the same rows
+ * in opposite orders), or a serialization failure. Running it again, later or alone, succeeds.
+ */
 function isLockContention(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === '55P03';
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '55P03' || code === '40P01' || code === '40001';
 }
 
 function abortion(signal: AbortSignal): Promise<never> {
