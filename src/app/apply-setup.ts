@@ -33,7 +33,8 @@ import { ensureChannelJobs } from './channel-jobs.ts';
 import { wakeBackorderFill } from './fill-backorders.ts';
 import { queuePriceSync } from './sync-channel-prices.ts';
 import { wakeStockSyncs } from './sync-channel-stock.ts';
-import type { ChannelEntry, SetupDocument } from './setup-document.ts';
+import { offerNode, type ChannelEntry, type SetupDocument } from './setup-document.ts';
+import { saveRoutingRules } from './routing-rules.ts';
 import { splitSetupEntry } from '../connectors/shared/setup-fields.ts';
 
 export interface ApplyReport {
@@ -63,7 +64,14 @@ export async function applySetup(
     if (doc.publicUrl)
       note(await upsertSetting(tx, 'hub.publicUrl', doc.publicUrl.replace(/\/+$/, '')), 'publicUrl');
     for (const c of doc.channels) note(await upsertChannel(ctx, tx, c, now), `channel ${c.id}`);
-    for (const s of doc.suppliers) note(await upsertSupplier(ctx, tx, s, now), `supplier ${s.id}`);
+    for (const s of doc.suppliers)
+      note(await upsertSupplier(ctx, tx, s, 'supplier', now), `supplier ${s.id}`);
+    for (const w of doc.warehouses)
+      note(await upsertSupplier(ctx, tx, w, 'warehouse', now), `warehouse ${w.id}`);
+    if (doc.routing) {
+      const saved = await saveRoutingRules(tx, doc.routing, now);
+      note(saved.changed ? (saved.version === 1 ? 'created' : 'updated') : 'unchanged', 'routing');
+    }
     const repriced = new Set<string>();
     for (const p of doc.products) note(await upsertProduct(tx, p, now, repriced), `product ${p.sku}`);
     // New prices go out after the commit, one sync per channel whose prices changed.
@@ -103,6 +111,17 @@ async function checkReferences(tx: Db, doc: SetupDocument): Promise<void> {
     'id',
   );
   refuseDuplicates(
+    doc.warehouses.map((w) => w.id),
+    'warehouses',
+    'id',
+  );
+  const warehouseAlsoSupplier = doc.warehouses.findIndex((w) => doc.suppliers.some((s) => s.id === w.id));
+  if (warehouseAlsoSupplier >= 0)
+    throw new InputError(
+      `warehouses[${warehouseAlsoSupplier}].id`,
+      `${doc.warehouses[warehouseAlsoSupplier]!.id} is also a supplier`,
+    );
+  refuseDuplicates(
     doc.products.map((p) => p.sku),
     'products',
     'sku',
@@ -121,18 +140,35 @@ async function checkReferences(tx: Db, doc: SetupDocument): Promise<void> {
         throw new InputError(`${field}.channel`, `a second price on ${price.channel} for ${p.sku}`);
     }),
   );
-  const named = new Map<string, string>(doc.suppliers.map((s) => [s.id, s.currency]));
+  const named = new Map<string, { currency: string; kind: string }>([
+    ...doc.suppliers.map((s) => [s.id, { currency: s.currency, kind: 'supplier' }] as const),
+    ...doc.warehouses.map((w) => [w.id, { currency: w.currency, kind: 'warehouse' }] as const),
+  ]);
   const stored = await listSupplierCurrencies(tx);
-  for (const s of stored) if (!named.has(s.id)) named.set(s.id, s.currency);
+  for (const s of stored) if (!named.has(s.id)) named.set(s.id, { currency: s.currency, kind: s.node_kind });
+  // A node keeps its kind: a supplier's purchase orders are not a warehouse's fulfilment requests.
+  const storedKind = new Map(stored.map((s) => [s.id, s.node_kind]));
+  for (const [list, kind] of [
+    ['suppliers', 'supplier'],
+    ['warehouses', 'warehouse'],
+  ] as const)
+    doc[list].forEach((node, i) => {
+      const before = storedKind.get(node.id);
+      if (before && before !== kind)
+        throw new InputError(`${list}[${i}].id`, `${node.id} is a ${before}: it stays one`);
+    });
   doc.products.forEach((p, i) =>
     p.offers.forEach((o, j) => {
       const field = `products[${i}].offers[${j}]`;
-      const currency = named.get(o.supplier);
-      if (!currency) throw new InputError(`${field}.supplier`, `no supplier ${o.supplier}`);
+      const wanted = offerNode(o);
+      const node = named.get(wanted.id);
+      if (!node || node.kind !== wanted.kind)
+        throw new InputError(`${field}.${wanted.kind}`, `no ${wanted.kind} ${wanted.id}`);
+      const currency = node.currency;
       if (o.cost.currency !== currency)
-        throw new InputError(`${field}.cost.currency`, `must be the supplier's currency ${currency}`);
-      if (p.offers.findIndex((other) => other.supplier === o.supplier) < j)
-        throw new InputError(`${field}.supplier`, `a second offer from ${o.supplier} for ${p.sku}`);
+        throw new InputError(`${field}.cost.currency`, `must be the ${wanted.kind}'s currency ${currency}`);
+      if (p.offers.findIndex((other) => offerNode(other).id === wanted.id) < j)
+        throw new InputError(`${field}.${wanted.kind}`, `a second offer from ${wanted.id} for ${p.sku}`);
     }),
   );
   // What the database keeps unique, checked here so a clash is refused naming the field instead of failing the insert.
@@ -232,6 +268,7 @@ async function upsertSupplier(
   ctx: AppContext,
   tx: Db,
   s: SetupDocument['suppliers'][number],
+  nodeKind: 'supplier' | 'warehouse',
   now: number,
 ): Promise<Change> {
   const row = await findSupplierRow(tx, s.id);
@@ -249,6 +286,11 @@ async function upsertSupplier(
     ack_within_minutes: s.ackWithinMinutes,
     safety_buffer: s.safetyBuffer,
     paused: s.paused ? 1 : 0,
+    node_kind: nodeKind,
+    score: s.score,
+    ship_from: s.shipFrom ? JSON.stringify(s.shipFrom) : null,
+    ship_within_minutes: s.shipWithinMinutes ?? null,
+    working_calendar: s.workingHours ? JSON.stringify(s.workingHours) : null,
   };
   if (!row) {
     await insertSupplier(tx, s.id, { ...fields, secrets: sealed }, now);
@@ -274,7 +316,7 @@ async function upsertProduct(
 ): Promise<Change> {
   const variant = await findVariantRow(tx, p.sku);
   const offers = p.offers.map((o) => ({
-    supplier_id: o.supplier,
+    supplier_id: offerNode(o).id,
     sku: p.sku,
     supplier_sku: o.supplierSku,
     cost_amount: o.cost.amount,
@@ -282,14 +324,27 @@ async function upsertProduct(
     priority: o.priority,
     active: o.active ? 1 : 0,
     stock: o.stock ?? null,
+    lead_days: o.leadDays,
+    shipping_estimate: o.shippingEstimate,
+    drop_ship_fee: o.dropShipFee,
+    min_quantity: o.minQuantity,
+    pack_size: o.packSize,
+    ship_from: o.shipFrom ? JSON.stringify(o.shipFrom) : null,
   }));
   const current = await listOffersOfSku(tx, p.sku);
   const offersSame = canonical(current) === canonical(offers);
   const pricesChanged = variant ? await upsertPrices(tx, p, now) : [];
   for (const channelId of pricesChanged) repriced.add(channelId);
-  if (variant && variant.name === p.name && variant.gtin === (p.gtin ?? null) && offersSame)
-    return pricesChanged.length ? 'updated' : 'unchanged';
-  const named = { sku: p.sku, name: p.name, gtin: p.gtin ?? null };
+  const named = {
+    sku: p.sku,
+    name: p.name,
+    gtin: p.gtin ?? null,
+    tags: p.tags ? JSON.stringify(p.tags) : null,
+    category: p.category ?? null,
+  };
+  const variantSame =
+    variant && (['name', 'gtin', 'tags', 'category'] as const).every((k) => variant[k] === named[k]);
+  if (variantSame && offersSame) return pricesChanged.length ? 'updated' : 'unchanged';
   if (!variant) await insertVariant(tx, named, now);
   else await updateVariant(tx, named, now);
   if (!offersSame) await replaceOffers(tx, p.sku, offers, now);

@@ -62,7 +62,7 @@ async function fillOrder(ctx: AppContext, tx: Db, orderId: OrderId): Promise<num
     poNumbersTaken: new Set(await purchaseOrderNumbersOf(tx, orderId)),
   };
   const [placed] = await placeLines(tx, ctx, catalog, [toPlace], now);
-  const { routes, stock, purchaseOrders } = placed!;
+  const { routes, rulesVersion, stock, purchaseOrders } = placed!;
   const filled = new Map<number, LineRoute>(
     routes
       .filter((r) => r.kind === 'routed' && stock.get(r.lineNumber) === 'reserved')
@@ -93,6 +93,7 @@ async function fillOrder(ctx: AppContext, tx: Db, orderId: OrderId): Promise<num
       type: 'order.backorder_filled',
       data: {
         lines: [...filled.keys()],
+        rulesVersion,
         purchaseOrders: purchaseOrders.map((po) => ({
           poNumber: po.plan.poNumber,
           supplierId: po.plan.supplierId,

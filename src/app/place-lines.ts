@@ -8,6 +8,7 @@ import { insertPurchaseOrders, type NewPurchaseOrder } from '../store/purchase-o
 import type { Db } from '../store/schema.ts';
 import { recordReservations, type NewReservation } from '../store/stock.repo.ts';
 import type { AppContext } from './context.ts';
+import { currentRouting } from './routing-rules.ts';
 import { reserveStock, type StockOutcome } from './reserve-stock.ts';
 import { sendPurchaseOrderJob } from './send-purchase-order.ts';
 
@@ -31,6 +32,8 @@ export interface LinesToPlace {
 /** What placing an order's lines decided. */
 export interface Placed {
   routes: LineRoute[];
+  /** The version of the retailer's routing rules that decided (0: none written). */
+  rulesVersion: number;
   /** Each routed line's stock: held, or short (then its policy's outcome). */
   stock: Map<number, StockOutcome>;
   held: NewReservation[];
@@ -50,11 +53,15 @@ export async function placeLines(
   batch: readonly LinesToPlace[],
   now: Date,
 ): Promise<Placed[]> {
-  const routed = batch.map((item) =>
-    routeLines(item.lines, catalog.offers, { destination: item.destination }).map((route, i): LineRoute => {
-      const reason = item.blocked?.(item.lines[i]!);
-      return reason ? { kind: 'unroutable', lineNumber: route.lineNumber, candidates: [], reason } : route;
-    }),
+  const lines = batch.map((item) => item.lines.map((l) => ({ ...l, ...catalog.labels.get(l.sku) })));
+  const routing = await currentRouting(ctx.store, tx);
+  const routed = batch.map((item, n) =>
+    routeLines(lines[n]!, catalog.offers, { destination: item.destination, rules: routing.rules }).map(
+      (route, i): LineRoute => {
+        const reason = item.blocked?.(item.lines[i]!);
+        return reason ? { kind: 'unroutable', lineNumber: route.lineNumber, candidates: [], reason } : route;
+      },
+    ),
   );
   const reserved = await reserveStock(
     tx,
@@ -79,7 +86,7 @@ export async function placeLines(
         ackDueAt: new Date(now.getTime() + catalog.ackWithinMinutes.get(plan.supplierId)! * 60_000),
       }),
     );
-    return { routes: routed[i]!, stock, held, purchaseOrders };
+    return { routes: routed[i]!, rulesVersion: routing.version, stock, held, purchaseOrders };
   });
 }
 

@@ -1,13 +1,15 @@
 import { z } from 'zod';
-import { isCurrencyCode } from '../domain/money.ts';
 import { isValidGtin } from '../domain/gtin.ts';
 import { BACKORDER_POLICIES } from '../domain/stock.ts';
 import { salesChannels, type ChannelKinds } from '../connectors/channels/registry.ts';
 import type { SetupFields } from '../connectors/shared/setup-fields.ts';
 import { supplierTransports, type TransportKinds } from '../connectors/suppliers/registry.ts';
 
-const id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes');
-const currencyCode = z.string().refine(isCurrencyCode, 'must be an ISO 4217 currency code');
+import { routingRulesInput } from './routing-rules.ts';
+import { countryCode, currencyCode, place, setupId as id } from './setup-values.ts';
+import { calendarProblems } from '../domain/business-hours.ts';
+import { holidayRegionKnown } from '../infra/holidays.ts';
+
 /** When stock cannot be reserved: `accept` takes the order and waits for stock; `cancel` cancels the line. */
 const backorderPolicy = z.enum(BACKORDER_POLICIES).default('accept');
 /**
@@ -56,7 +58,33 @@ function kindUnion<Shape extends z.ZodRawShape>(
   return z.discriminatedUnion('kind', [first, ...rest]);
 }
 
-function supplierEntry(transports: TransportKinds) {
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, "must be a time 'HH:MM'");
+
+/**
+ * The hours a node's SLAs count in: its time zone, working days (1 = Monday … 7 = Sunday), opening and closing
+ * times, and the country (and region) whose public holidays it keeps.
+ */
+const workingHours = z
+  .strictObject({
+    timeZone: z.string().min(1),
+    days: z.array(z.number().int().min(1).max(7)).min(1).default([1, 2, 3, 4, 5]),
+    opens: hhmm.default('09:00'),
+    closes: hhmm.default('17:00'),
+    holidays: z.strictObject({ country: countryCode, region: z.string().min(1).optional() }).optional(),
+  })
+  .superRefine((hours, ctx) => {
+    for (const problem of calendarProblems(hours))
+      ctx.addIssue({ code: 'custom', path: [problem.field], message: problem.message });
+    if (hours.holidays && !holidayRegionKnown(hours.holidays.country, hours.holidays.region))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['holidays'],
+        message: `no public holidays known for ${[hours.holidays.country, hours.holidays.region].filter(Boolean).join('-')}`,
+      });
+  });
+
+/** A fulfilment node's fields: a supplier (drop-ships) and a warehouse (the retailer's own stock) alike. */
+function nodeEntry(transports: TransportKinds) {
   const transport: z.ZodType<TransportEntry> = kindUnion(transports.all(), {});
   return z.strictObject({
     id,
@@ -68,6 +96,14 @@ function supplierEntry(transports: TransportKinds) {
       .int()
       .positive()
       .default(24 * 60),
+    /** Its SLA for shipping, counted from the acknowledgement; absent: not held to one. */
+    shipWithinMinutes: z.number().int().positive().optional(),
+    /** When given, its SLA minutes count only inside these hours; absent: every hour counts. */
+    workingHours: workingHours.optional(),
+    /** Where it ships from, unless an offer says otherwise. */
+    shipFrom: place.optional(),
+    /** 0–100: how much routing trusts it (the scorecard computes it later). */
+    score: z.number().int().min(0).max(100).default(50),
     /** Units held back from what this supplier reports: its feeds are late and optimistic. */
     safetyBuffer: z.number().int().nonnegative().default(0),
     /** Orders stop going to it and its stock counts as none on every channel; its open purchase orders go on. */
@@ -76,14 +112,42 @@ function supplierEntry(transports: TransportKinds) {
   });
 }
 
-const offer = z.strictObject({
-  supplier: id,
-  supplierSku: z.string().min(1),
-  cost: z.strictObject({ amount: z.number().int().nonnegative(), currency: currencyCode }),
-  priority: z.number().int().default(1),
-  active: z.boolean().default(true),
-  stock: z.number().int().nonnegative().optional(),
-});
+/** Minor units of the offer's cost currency. */
+const amount = z.number().int().nonnegative();
+
+/** A supplier's (or one of the retailer's warehouses') offer to ship a SKU, with what routing weighs. */
+const offer = z
+  .strictObject({
+    supplier: id.optional(),
+    warehouse: id.optional(),
+    supplierSku: z.string().min(1),
+    cost: z.strictObject({ amount, currency: currencyCode }),
+    priority: z.number().int().default(1),
+    active: z.boolean().default(true),
+    stock: z.number().int().nonnegative().optional(),
+    /** Handling days: from the order to the carrier. */
+    leadDays: z.number().int().nonnegative().default(0),
+    /** Per shipment, in the cost's currency: the carrier's estimate and the node's fee for drop-shipping an order. */
+    shippingEstimate: amount.default(0),
+    dropShipFee: amount.default(0),
+    minQuantity: z.number().int().positive().default(1),
+    packSize: z.number().int().positive().default(1),
+    shipFrom: place.optional(),
+  })
+  .superRefine((o, ctx) => {
+    if ((o.supplier === undefined) === (o.warehouse === undefined))
+      ctx.addIssue({ code: 'custom', path: ['supplier'], message: 'give either supplier or warehouse' });
+  });
+
+/** The node an offer names: a supplier, or one of the retailer's warehouses. */
+export function offerNode(o: { supplier?: string | undefined; warehouse?: string | undefined }): {
+  id: string;
+  kind: 'supplier' | 'warehouse';
+} {
+  return o.supplier === undefined
+    ? { id: o.warehouse!, kind: 'warehouse' }
+    : { id: o.supplier, kind: 'supplier' };
+}
 
 /** The selling price on one channel, in the channel's currency; `compareAtAmount` is the "was" price shown struck through. */
 const price = z
@@ -103,6 +167,9 @@ const product = z.strictObject({
   name: z.string().min(1),
   gtin: z.string().refine(isValidGtin, 'must be a GTIN-8/12/13/14 with a valid check digit').optional(),
   offers: z.array(offer).default([]),
+  /** Routing rules match lines on these. */
+  tags: z.array(z.string().min(1)).optional(),
+  category: z.string().min(1).optional(),
   /** Selling prices per channel; when given they replace the SKU's prices, when absent they are left as they are. */
   prices: z.array(price).optional(),
 });
@@ -122,8 +189,12 @@ export function setupDocumentFor(channels: ChannelKinds, transports: TransportKi
      */
     publicUrl: z.url({ protocol: /^https?$/ }).optional(),
     channels: z.array(channel).default([]),
-    suppliers: z.array(supplierEntry(transports)).default([]),
+    suppliers: z.array(nodeEntry(transports)).default([]),
+    /** The retailer's own stock: a node like a supplier, with an address it ships from. */
+    warehouses: z.array(nodeEntry(transports).required({ shipFrom: true })).default([]),
     products: z.array(product).default([]),
+    /** How lines are routed (app/routing-rules.ts); absent: the rules in force stay. */
+    routing: routingRulesInput.optional(),
   });
 }
 export type SetupDocument = z.output<ReturnType<typeof setupDocumentFor>>;

@@ -135,10 +135,10 @@ export async function takeOrdersIn(
   });
   const placed = await placeLines(tx, ctx, catalog, toPlace, now);
   const taken = fresh.map((f, i) => {
-    const { routes, stock, purchaseOrders } = placed[i]!;
+    const { routes, rulesVersion, stock, purchaseOrders } = placed[i]!;
     const { awaitingPayment, orderHold } = toPlace[i]!;
     const order = buildOrder(f.orderId, f.incoming, routes, stock, { awaitingPayment, orderHold });
-    return { ...f, routes, order, stock, awaitingPayment, purchaseOrders };
+    return { ...f, routes, rulesVersion, order, stock, awaitingPayment, purchaseOrders };
   });
 
   await insertOrders(
@@ -188,6 +188,7 @@ function takenEvents(t: {
   orderId: OrderId;
   incoming: IncomingOrder;
   routes: readonly LineRoute[];
+  rulesVersion: number;
   stock: ReadonlyMap<number, StockOutcome>;
   order: Order;
   purchaseOrders: readonly NewPurchaseOrder[];
@@ -212,6 +213,7 @@ function takenEvents(t: {
       subjectId: orderId,
       type: 'order.routed',
       data: {
+        rulesVersion: t.rulesVersion,
         routes: t.routes.map(describeRoute),
         stock: Object.fromEntries(t.stock),
         state: order.state,

@@ -273,6 +273,26 @@ describe('routeOrder: which eligible node wins', () => {
     );
   });
 
+  it('prefers a node shipping from the destination region, then its country, when the rules ask for the nearest', () => {
+    const near = [
+      offer('abroad', 'MUG', { cost: 100, shipFrom: { country: 'CA', region: 'ON' } }),
+      offer('country', 'MUG', { cost: 200, shipFrom: { country: 'US', region: 'CA' } }),
+      offer('region', 'MUG', { cost: 300, shipFrom: { country: 'US', region: 'IL' } }),
+    ];
+    const all = [node('abroad'), node('country'), node('region')];
+    expect(winners(route([line(1, 'MUG')], near, all))).toEqual(['abroad']);
+    const nearest = route([line(1, 'MUG')], near, all, { preferNearest: true });
+    expect(winners(nearest)).toEqual(['region']);
+    expect(nearest.lines[0]!.candidates.map((c) => [c.nodeId, c.zone])).toEqual([
+      ['abroad', 2],
+      ['country', 1],
+      ['region', 0],
+    ]);
+    expect(winners(route([line(1, 'MUG')], near.slice(0, 2), all, { preferNearest: true }))).toEqual([
+      'country',
+    ]);
+  });
+
   it('records the version of the rules that decided', () => {
     expect(route([line(1, 'MUG')], offers, nodes, { version: 7 }).rulesVersion).toBe(7);
   });

@@ -38,6 +38,8 @@ export interface NodeOffer {
   packSize: number;
   /** The retailer's own order among equals: lower first. */
   priority: number;
+  /** Where it ships from, when known: nearer the destination is preferred when the rules say so. */
+  shipFrom?: Place | undefined;
 }
 
 export interface LineToPlace {
@@ -88,6 +90,8 @@ export interface RoutingRules {
   objective: Objective;
   /** Keep an order together: one node for all of it when one can, else as few as can. */
   fewestShipments: boolean;
+  /** Ship from as near the destination as can (same region, then same country, then abroad) before the objective. */
+  preferNearest?: boolean;
 }
 
 /** One candidate as the decision saw it: the operator reads this in the order's timeline. */
@@ -99,6 +103,8 @@ export interface Candidate {
   landedCost: number;
   leadDays: number;
   score: number;
+  /** How far it ships from: 0 the destination's region, 1 its country, 2 abroad or unknown. */
+  zone: number;
 }
 
 /** A line's decision; `offer` is the caller's own offer object, as it was given. */
@@ -171,7 +177,13 @@ function judge<O extends NodeOffer>(
   const assignment = rules.assignments.find((r) => r.to?.length && matches(r, line));
   const preference = assignment?.to?.indexOf(offer.nodeId) ?? 0;
   const landedCost = offer.cost.amount * line.quantity + offer.dropShipFee + offer.shippingEstimate;
-  const base = { nodeId: offer.nodeId, landedCost, leadDays: offer.leadDays, score: node?.score ?? 0 };
+  const base = {
+    nodeId: offer.nodeId,
+    landedCost,
+    leadDays: offer.leadDays,
+    score: node?.score ?? 0,
+    zone: zoneOf(offer.shipFrom, to),
+  };
   const refusal = refusedBy(line, offer, node, to, rules, assignment);
   const short = offer.stock !== null && offer.stock < line.quantity;
   const reason = refusal ?? (short ? `stock ${offer.stock} < quantity ${line.quantity}` : 'eligible');
@@ -228,6 +240,11 @@ function covers(area: Area, to: Place): boolean {
   );
 }
 
+function zoneOf(from: Place | undefined, to: Place): number {
+  if (!from || from.country !== to.country) return 2;
+  return from.region && from.region === to.region ? 0 : 1;
+}
+
 function describePlace(place: Place): string {
   return [place.country, place.region, place.postalCode].filter(Boolean).join(' ');
 }
@@ -281,15 +298,17 @@ function routed<O extends NodeOffer>(
   return { kind: 'routed', lineNumber: line.lineNumber, offer: winner.offer, candidates, reason };
 }
 
-/** Best first: the assignment's order, own stock first or last, the objective, the priority, the landed cost, the node id. */
+/** Best first: the assignment's order, own stock first or last, the nearest (when asked), the objective, the priority, the landed cost, the node id. */
 function rank<O extends NodeOffer>(judged: readonly Judged<O>[], rules: RoutingRules): Judged<O>[] {
   const value = objectiveValue(judged, rules.objective);
   const own = (j: Judged) =>
     rules.ownStock === 'any' ? 0 : j.warehouse === (rules.ownStock === 'first') ? 0 : 1;
+  const zone = (j: Judged) => (rules.preferNearest ? j.candidate.zone : 0);
   return [...judged].sort(
     (a, b) =>
       a.preference - b.preference ||
       own(a) - own(b) ||
+      zone(a) - zone(b) ||
       value(a) - value(b) ||
       a.offer.priority - b.offer.priority ||
       a.candidate.landedCost - b.candidate.landedCost ||

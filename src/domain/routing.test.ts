@@ -129,6 +129,8 @@ describe('routeLines eligibility', () => {
         eligible: false,
         reason: 'offer inactive',
         landedCost: 1000,
+        leadDays: 0,
+        score: 50,
       },
       {
         supplierId: 'open',
@@ -137,6 +139,8 @@ describe('routeLines eligibility', () => {
         eligible: true,
         reason: 'eligible',
         landedCost: 1000,
+        leadDays: 0,
+        score: 50,
       },
     ]);
   });

@@ -22,12 +22,25 @@ export interface Offer {
   stock: number | null;
   /** The supplier is paused: orders do not go to it (its open purchase orders go on). */
   supplierPaused?: boolean;
+  /** A supplier drop-ships; a warehouse ships the retailer's own stock. Default: supplier. */
+  nodeKind?: 'supplier' | 'warehouse';
+  /** 0–100, the node's; default 50. */
+  nodeScore?: number;
+  /** What routing weighs beyond the cost (default: nothing; any quantity). */
+  leadDays?: number;
+  shippingEstimate?: number;
+  dropShipFee?: number;
+  minQuantity?: number;
+  packSize?: number;
+  shipFrom?: Place | undefined;
 }
 
 export interface LineToRoute {
   lineNumber: number;
   sku: Sku;
   quantity: number;
+  tags?: readonly string[];
+  category?: string | null;
 }
 
 /** Why each candidate was or was not chosen: the operator reads this in the order's timeline. */
@@ -39,6 +52,8 @@ export interface CandidateVerdict {
   reason: string;
   /** Item cost × quantity + the supplier's drop-ship fee and shipping estimate. */
   landedCost?: number;
+  leadDays?: number;
+  score?: number;
 }
 
 export type LineRoute =
@@ -48,7 +63,7 @@ export type LineRoute =
 /**
  * Routes each line of an order by the retailer's rules (routing-engine.ts; by default the offers' own priority, then
  * the lowest cost, then the supplier id, so the choice is deterministic), the candidates and reasons recorded. What
- * offers do not carry yet (lead days, fees, minimums) weighs nothing.
+ * an offer does not say (lead days, fees, minimums) weighs nothing.
  *
  * @example
  * routeLines([{ lineNumber: 1, sku, quantity: 2 }], new Map([[sku, offers]]))
@@ -67,20 +82,25 @@ export function routeLines(
     for (const o of offers)
       nodes.set(o.supplierId, {
         id: o.supplierId,
-        kind: 'supplier',
+        kind: o.nodeKind ?? 'supplier',
         paused: o.supplierPaused ?? false,
-        score: 50,
+        score: o.nodeScore ?? 50,
       });
     weighed.set(
       line.sku,
       offers.map((o) => ({
-        ...NOTHING_MORE,
         nodeId: o.supplierId,
         sku: o.sku,
         cost: o.cost,
         active: o.active,
         stock: o.stock,
         priority: o.priority,
+        leadDays: o.leadDays ?? 0,
+        shippingEstimate: o.shippingEstimate ?? 0,
+        dropShipFee: o.dropShipFee ?? 0,
+        minQuantity: o.minQuantity ?? 1,
+        packSize: o.packSize ?? 1,
+        shipFrom: o.shipFrom,
         source: o,
       })),
     );
@@ -107,6 +127,8 @@ export function routeLines(
         eligible: c.eligible,
         reason: c.reason,
         landedCost: c.landedCost,
+        leadDays: c.leadDays,
+        score: c.score,
       };
     });
     return placed.kind === 'routed'
@@ -121,7 +143,5 @@ export function routeLines(
   });
 }
 
-/** What an offer does not say yet: no lead time, fee or shipping estimate, any quantity. */
-const NOTHING_MORE = { leadDays: 0, shippingEstimate: 0, dropShipFee: 0, minQuantity: 1, packSize: 1 };
 /** A destination for rules that name no area (the defaults): nothing is refused for where it goes. */
 const NOWHERE: Place = { country: '' };

@@ -16,6 +16,7 @@ import { edgeOptions, guardEdge } from './edge.ts';
 import { BODY_LIMIT, DEFAULT_HTTP_LIMITS, type HttpLimits } from './limits.ts';
 import { errorHandler } from './problem.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { routingRoutes } from './routes/routing.ts';
 import { healthRoutes } from './routes/health.ts';
 import { orderRoutes } from './routes/orders.ts';
 import { supplierApiRoutes } from './routes/supplier-api.ts';
@@ -112,6 +113,7 @@ export async function buildServer(ctx: AppContext, options: ServerOptions): Prom
   await app.register(orderRoutes(ctx, guards));
   await app.register(adminRoutes(ctx, guards, options.jobs));
   await app.register(connectionRoutes(ctx, guards));
+  await app.register(routingRoutes(ctx, guards));
   await app.register(supplierApiRoutes(ctx, supplierAuth(ctx.store.db)));
   await app.register(webhookRoutes(ctx, options.intake));
   return app;

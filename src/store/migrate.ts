@@ -12,6 +12,7 @@ import * as acknowledgementTimers from './migrations/0009-acknowledgement-timers
 import * as backorderedLines from './migrations/0010-backordered-lines.ts';
 import * as channelSettings from './migrations/0011-channel-settings.ts';
 import * as pausedSuppliers from './migrations/0012-paused-suppliers.ts';
+import * as routing from './migrations/0013-routing.ts';
 
 /** Migrations are listed here, in order; both dialects run the same ones. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -27,6 +28,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0010-backordered-lines': backorderedLines,
   '0011-channel-settings': channelSettings,
   '0012-paused-suppliers': pausedSuppliers,
+  '0013-routing': routing,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -1,6 +1,7 @@
 import type { ChannelId, Sku, SupplierId } from '../domain/ids.ts';
 import { money, type CurrencyCode } from '../domain/money.ts';
 import type { Offer } from '../domain/routing.ts';
+import type { Place } from '../domain/routing-engine.ts';
 import { parseAllocation, type Allocation, type BackorderPolicy } from '../domain/stock.ts';
 import type { Db } from './schema.ts';
 import { ROWS_PER_STATEMENT, statement } from './statement.ts';
@@ -134,6 +135,8 @@ export function supplierOf(r: {
 export interface CatalogSlice {
   /** SKUs Waybill knows (with or without offers). */
   known: Set<string>;
+  /** What routing rules match a SKU's lines on. */
+  labels: Map<Sku, { tags: string[]; category: string | null }>;
   offers: Map<Sku, Offer[]>;
   /** Each offering supplier's acknowledgement SLA. */
   ackWithinMinutes: Map<SupplierId, number>;
@@ -153,8 +156,19 @@ const catalogForSkus = statement((db, _: object, rows: readonly { sku: string }[
       'offers.priority',
       'offers.active',
       'offers.stock',
+      'offers.lead_days',
+      'offers.shipping_estimate',
+      'offers.drop_ship_fee',
+      'offers.min_quantity',
+      'offers.pack_size',
+      'offers.ship_from',
+      'variants.tags',
+      'variants.category',
       'suppliers.ack_within_minutes',
       'suppliers.paused',
+      'suppliers.node_kind',
+      'suppliers.score',
+      'suppliers.ship_from as node_ship_from',
     ])
     .where(
       'variants.sku',
@@ -165,17 +179,31 @@ const catalogForSkus = statement((db, _: object, rows: readonly { sku: string }[
 
 /** What routing needs for these SKUs, in one query: which exist, who offers them, and each supplier's SLA. */
 export async function findCatalogFor(db: Db, skus: readonly string[]): Promise<CatalogSlice> {
-  const slice: CatalogSlice = { known: new Set(), offers: new Map(), ackWithinMinutes: new Map() };
+  const slice: CatalogSlice = {
+    known: new Set(),
+    labels: new Map(),
+    offers: new Map(),
+    ackWithinMinutes: new Map(),
+  };
   if (skus.length === 0) return slice;
   const { rows } = await catalogForSkus.run(
     db,
     {},
     skus.map((sku) => ({ sku })),
   );
+  const places = new Map<string, Place>();
+  const placeOf = (json: string | null) => {
+    if (json === null) return undefined;
+    const known = places.get(json) ?? (JSON.parse(json) as Place);
+    places.set(json, known);
+    return known;
+  };
   for (const r of rows) {
     slice.known.add(r.variant_sku);
-    if (r.supplier_id === null) continue;
     const sku = r.variant_sku as Sku;
+    if (!slice.labels.has(sku))
+      slice.labels.set(sku, { tags: r.tags ? (JSON.parse(r.tags) as string[]) : [], category: r.category });
+    if (r.supplier_id === null) continue;
     const supplierId = r.supplier_id as SupplierId;
     const list = slice.offers.get(sku) ?? [];
     list.push({
@@ -187,6 +215,14 @@ export async function findCatalogFor(db: Db, skus: readonly string[]): Promise<C
       active: r.active === 1,
       stock: r.stock,
       supplierPaused: r.paused === 1,
+      nodeKind: r.node_kind === 'warehouse' ? 'warehouse' : 'supplier',
+      nodeScore: r.score!,
+      leadDays: r.lead_days!,
+      shippingEstimate: r.shipping_estimate!,
+      dropShipFee: r.drop_ship_fee!,
+      minQuantity: r.min_quantity!,
+      packSize: r.pack_size!,
+      shipFrom: placeOf(r.ship_from) ?? placeOf(r.node_ship_from),
     });
     slice.offers.set(sku, list);
     slice.ackWithinMinutes.set(supplierId, r.ack_within_minutes!);

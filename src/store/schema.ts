@@ -50,6 +50,15 @@ export interface Database {
     safety_buffer: Generated<number>;
     /** 1: orders stop going to it and its stock counts as none; its open purchase orders go on. */
     paused: Generated<number>;
+    /** 'supplier' (drop-ships) or 'warehouse' (the retailer's own stock). */
+    node_kind: Generated<string>;
+    /** 0–100: how much routing trusts it. */
+    score: Generated<number>;
+    /** JSON Place: where it ships from, unless an offer says otherwise. */
+    ship_from: string | null;
+    ship_within_minutes: number | null;
+    /** JSON: the hours its SLAs count in (time zone, days, opening and closing, holidays); null: every hour counts. */
+    working_calendar: string | null;
     created_at: number;
     updated_at: number;
   };
@@ -59,6 +68,9 @@ export interface Database {
     product_id: string;
     name: string;
     gtin: string | null;
+    /** JSON array of strings: routing rules match on them. */
+    tags: string | null;
+    category: string | null;
     created_at: number;
     updated_at: number;
   };
@@ -71,8 +83,17 @@ export interface Database {
     priority: number;
     active: number;
     stock: number | null;
+    lead_days: Generated<number>;
+    /** Minor units of the offer's cost currency, per shipment. */
+    shipping_estimate: Generated<number>;
+    drop_ship_fee: Generated<number>;
+    min_quantity: Generated<number>;
+    pack_size: Generated<number>;
+    /** JSON Place; null: the node's own. */
+    ship_from: string | null;
     updated_at: number;
   };
+  routing_rules: { version: number; rules: string; created_at: number };
   orders: {
     id: string;
     channel_id: string;

@@ -14,6 +14,9 @@ export interface VariantColumns {
   sku: string;
   name: string;
   gtin: string | null;
+  /** JSON array, or null. */
+  tags: string | null;
+  category: string | null;
 }
 
 /** A selling price of a SKU on a channel, in minor units of `currency`. */
@@ -43,6 +46,12 @@ export async function listOffersOfSku(tx: Db, sku: string): Promise<OfferColumns
       'priority',
       'active',
       'stock',
+      'lead_days',
+      'shipping_estimate',
+      'drop_ship_fee',
+      'min_quantity',
+      'pack_size',
+      'ship_from',
     ])
     .where('sku', '=', sku)
     .execute();
@@ -69,17 +78,19 @@ export async function insertVariant(tx: Db, v: VariantColumns, now: number): Pro
       product_id: v.sku,
       name: v.name,
       gtin: v.gtin,
+      tags: v.tags,
+      category: v.category,
       created_at: now,
       updated_at: now,
     })
     .execute();
 }
 
-/** Replaces a variant's name and GTIN. */
+/** Replaces a variant's name, GTIN, tags and category. */
 export async function updateVariant(tx: Db, v: VariantColumns, now: number): Promise<void> {
   await tx
     .updateTable('variants')
-    .set({ name: v.name, gtin: v.gtin, updated_at: now })
+    .set({ name: v.name, gtin: v.gtin, tags: v.tags, category: v.category, updated_at: now })
     .where('sku', '=', v.sku)
     .execute();
 }

@@ -29,6 +29,11 @@ export interface SupplierColumns {
   safety_buffer: number;
   paused: number;
   secrets: string | null;
+  node_kind: string;
+  score: number;
+  ship_from: string | null;
+  ship_within_minutes: number | null;
+  working_calendar: string | null;
 }
 
 /** Every stored channel's currency. */
@@ -36,9 +41,11 @@ export async function listChannelCurrencies(tx: Db): Promise<{ id: string; curre
   return tx.selectFrom('channels').select(['id', 'currency']).execute();
 }
 
-/** Every stored supplier's currency. */
-export async function listSupplierCurrencies(tx: Db): Promise<{ id: string; currency: string }[]> {
-  return tx.selectFrom('suppliers').select(['id', 'currency']).execute();
+/** Every stored node's (supplier's or warehouse's) currency and kind. */
+export async function listSupplierCurrencies(
+  tx: Db,
+): Promise<{ id: string; currency: string; node_kind: string }[]> {
+  return tx.selectFrom('suppliers').select(['id', 'currency', 'node_kind']).execute();
 }
 
 /** The GTINs in use, with the SKU that holds each. */
