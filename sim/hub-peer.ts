@@ -74,14 +74,19 @@ export function refusedUnlessPostTo(req: IncomingMessage, res: ServerResponse, p
   return false;
 }
 
-/** The raw body when its X-Waybill-Signature checks out with `secret`; otherwise answers 401 and gives undefined. */
+/**
+ * The raw body when its X-Waybill-Signature checks out with `secret` (its time checked against `clock`: a test that
+ * moves the hub's clock gives the simulator the same one); otherwise answers 401 and gives undefined.
+ */
 export async function readSignedBody(
   req: IncomingMessage,
   res: ServerResponse,
   secret: string,
+  clock: { now(): Date } = { now: () => new Date() },
 ): Promise<Buffer | undefined> {
   const raw = await readBody(req);
-  if (verifySignature(headerValue(req, 'x-waybill-signature'), raw, secret)) return raw;
+  const nowSeconds = Math.floor(clock.now().getTime() / 1000);
+  if (verifySignature(headerValue(req, 'x-waybill-signature'), raw, secret, nowSeconds)) return raw;
   sendJson(res, 401, { error: 'invalid signature' });
   return undefined;
 }

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startSupplierSim, upsCheckDigit, type SupplierSim, type SupplierSimOptions } from './supplier.ts';
-import { sign, signedPost, startFakeHub, type FakeHub, type HubReply } from './testing.ts';
+import { sign, signedPost, startFakeHub, waitFor, type FakeHub, type HubReply } from './testing.ts';
 
 const SECRET = 'whsec_test';
 const TOKEN = 'sup_token';
@@ -26,6 +26,17 @@ function purchaseOrder(poNumber: string, supplierSkus = ['P-MUG-1']): object {
       quantity: i + 2,
       unitCost: 450,
     })),
+  };
+}
+
+/** Waybill's cancel of a PO, as docs/wire-formats.md ("Cancel") shows it. */
+function cancelOf(poNumber: string): Record<string, string> {
+  return {
+    type: 'purchase_order.cancel',
+    poNumber,
+    orderRef: 'ord_1',
+    reason: 'not acknowledged within 2 days',
+    cancelledAt: '2026-12-06T10:00:00.000Z',
   };
 }
 
@@ -268,6 +279,92 @@ describe('supplier simulator: acknowledging and shipping', () => {
     await sim.close();
     expect(Date.now() - started).toBeLessThan(1_000);
     expect(sim.acknowledged.size).toBe(0);
+  });
+});
+
+describe('supplier simulator: cancels', () => {
+  const cancel = (sim: SupplierSim, poNumber: string) =>
+    signedPost(sim.url, SECRET, cancelOf(poNumber), { key: `cancel:${poNumber}` });
+  const CANCELLED = { status: 200, body: { status: 'cancelled' } };
+  const TOO_LATE = { status: 409, body: { status: 'too_late' } };
+
+  it('withdraws a PO not yet acknowledged: cancelled, and never acknowledged or shipped', async () => {
+    const fake = await hub();
+    const sim = await supplier(fake.url, { ackDelayMs: 200 });
+    await deliver(sim, 'PO-1');
+    expect(await cancel(sim, 'PO-1')).toEqual(CANCELLED);
+    expect(await cancel(sim, 'PO-1')).toEqual(CANCELLED);
+    await sim.idle();
+    expect([...sim.cancelled]).toEqual(['PO-1']);
+    expect(fake.calls).toEqual([]);
+    expect(sim.acknowledged.has('PO-1')).toBe(false);
+  });
+
+  it('does not ship a PO cancelled after its acknowledgement', async () => {
+    const fake = await hub();
+    const sim = await supplier(fake.url, { shipDelayMs: 300 });
+    await deliver(sim, 'PO-1');
+    await waitFor(() => sim.acknowledged.has('PO-1'));
+    expect(await cancel(sim, 'PO-1')).toEqual(CANCELLED);
+    await sim.idle();
+    expect(fake.calls.map((c) => c.path)).toEqual(['/supplier-api/v1/purchase-orders/PO-1/acknowledgement']);
+    expect(sim.shipped.has('PO-1')).toBe(false);
+  });
+
+  it('answers too_late, every time, for a PO it shipped', async () => {
+    const sim = await supplier((await hub()).url);
+    await deliver(sim, 'PO-1');
+    await sim.idle();
+    expect(sim.shipped.has('PO-1')).toBe(true);
+    expect(await cancel(sim, 'PO-1')).toEqual(TOO_LATE);
+    expect(await cancel(sim, 'PO-1')).toEqual(TOO_LATE);
+    expect(sim.cancelled.size).toBe(0);
+  });
+
+  it('answers too_late once the parcel has left, while the hub is still being told of the shipment', async () => {
+    const fake = await hub((call) => (call.path.endsWith('/shipments') ? 503 : 200));
+    const sim = await supplier(fake.url);
+    await deliver(sim, 'PO-1');
+    await waitFor(() => fake.calls.some((c) => c.path.endsWith('/shipments')));
+    expect(await cancel(sim, 'PO-1')).toEqual(TOO_LATE);
+    expect(sim.cancelled.size).toBe(0);
+  });
+
+  it('answers cancelled for a PO it never had, with nothing to remember', async () => {
+    const sim = await supplier((await hub()).url);
+    expect(await cancel(sim, 'PO-404')).toEqual(CANCELLED);
+    expect(sim.cancelled.size).toBe(0);
+  });
+
+  it('answers too_late for a PO it has when told to refuse cancels', async () => {
+    const sim = await supplier((await hub()).url, { autoFulfil: false, refuseCancel: true });
+    await deliver(sim, 'PO-1');
+    expect(await cancel(sim, 'PO-1')).toEqual(TOO_LATE);
+    expect(sim.cancelled.size).toBe(0);
+  });
+
+  it('refuses a cancel unsigned (401), keyed otherwise than cancel:{poNumber} or missing a field (400)', async () => {
+    const sim = await supplier((await hub()).url, { autoFulfil: false });
+    await deliver(sim, 'PO-1');
+    const body = cancelOf('PO-1');
+    expect((await signedPost(sim.url, SECRET, body, { key: 'cancel:PO-1', signature: null })).status).toBe(
+      401,
+    );
+    expect((await signedPost(sim.url, SECRET, body, { key: 'PO-1' })).status).toBe(400);
+    const { reason: _reason, ...unexplained } = body;
+    expect((await signedPost(sim.url, SECRET, unexplained, { key: 'cancel:PO-1' })).status).toBe(400);
+    expect(sim.cancelled.size).toBe(0);
+  });
+
+  it('answers 500 to a cancel while failing, remembering nothing, and takes it again after', async () => {
+    const sim = await supplier((await hub()).url, { autoFulfil: false });
+    await deliver(sim, 'PO-1');
+    sim.setFaults({ failRate: 1 });
+    expect((await cancel(sim, 'PO-1')).status).toBe(500);
+    expect(sim.cancelled.size).toBe(0);
+    sim.setFaults({ failRate: 0 });
+    expect(await cancel(sim, 'PO-1')).toEqual(CANCELLED);
+    expect([...sim.cancelled]).toEqual(['PO-1']);
   });
 });
 

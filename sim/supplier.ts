@@ -1,7 +1,7 @@
 /**
  * A drop-ship supplier on the `rest-json` transport, for the demo and the tests (never the production path).
- * It takes purchase orders as docs/wire-formats.md describes, misbehaves on request (500s, hung sockets), and
- * then acknowledges and ships through Waybill's supplier API, retrying while the hub is down.
+ * It takes purchase orders and their cancels as docs/wire-formats.md describes, misbehaves on request (500s, hung
+ * sockets), and then acknowledges and ships through Waybill's supplier API, retrying while the hub is down.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HubPeer, readSignedBody, refusedUnlessPostTo } from './hub-peer.ts';
@@ -31,6 +31,10 @@ export interface SupplierSimOptions {
   rejectSkus?: string[];
   carrier?: string;
   autoFulfil?: boolean;
+  /** Answers every cancel of a PO it has with 409 too late, as a supplier that cannot stop its warehouse. */
+  refuseCancel?: boolean;
+  /** The clock signatures are checked against: the hub's, when a test moves it. */
+  clock?: { now(): Date };
 }
 
 export interface SupplierSim {
@@ -42,6 +46,8 @@ export interface SupplierSim {
   duplicatesDropped: number;
   acknowledged: Set<string>;
   shipped: Set<string>;
+  /** POs it had and withdrew at Waybill's cancel (never acknowledged or shipped afterwards). */
+  cancelled: Set<string>;
   setHubUrl(url: string): void;
   /** Changes the failure behaviour while running (a supplier that recovers, or starts failing). */
   setFaults(faults: { failRate?: number; timeoutRate?: number }): void;
@@ -63,6 +69,9 @@ interface PurchaseOrder {
   lines: PoLine[];
 }
 
+/** A purchase order Waybill withdraws (docs/wire-formats.md, "Cancel"). */
+const CANCEL_TYPE = 'purchase_order.cancel';
+
 type AckLine =
   { lineNumber: number; status: 'accepted' } | { lineNumber: number; status: 'rejected'; reason: string };
 
@@ -80,11 +89,14 @@ class Supplier implements SupplierSim {
   readonly received = new Map<string, { body: unknown; count: number; idempotencyKey: string }>();
   readonly acknowledged = new Set<string>();
   readonly shipped = new Set<string>();
+  readonly cancelled = new Set<string>();
 
   private readonly peer: HubPeer;
   private readonly random: () => number;
   private readonly rejectSkus: Set<string>;
   private readonly tasks = new Set<Promise<void>>();
+  /** POs whose parcel has left (its shipment is being told to the hub, or was): too late to cancel. */
+  private readonly dispatched = new Set<string>();
 
   constructor(private opts: SupplierSimOptions) {
     this.random = seededRandom(opts.seed ?? 1);
@@ -120,7 +132,7 @@ class Supplier implements SupplierSim {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (refusedUnlessPostTo(req, res, PO_PATH)) return;
     this.deliveries++;
-    const raw = await readSignedBody(req, res, this.opts.signingSecret);
+    const raw = await readSignedBody(req, res, this.opts.signingSecret, this.opts.clock);
     if (!raw) return;
     const body = parseJson(raw);
     // Waybill's connection test (docs/wire-formats.md, "Ping"): the signature checked, nothing stored.
@@ -130,21 +142,31 @@ class Supplier implements SupplierSim {
       this.pings++;
       return sendJson(res, 200, { status: 'pong' });
     }
+    const idempotencyKey = headerValue(req, 'idempotency-key');
+    if (isRecord(body) && body.type === CANCEL_TYPE) return this.takeCancel(res, body, idempotencyKey);
     const po = parsePurchaseOrder(body);
     if (!po) return sendJson(res, 400, { error: 'not a purchase order' });
-    const idempotencyKey = headerValue(req, 'idempotency-key');
     if (idempotencyKey !== po.poNumber)
       return sendJson(res, 400, { error: 'Idempotency-Key must be the poNumber' });
-    this.answer(res, po, body, idempotencyKey);
+    if (!this.faulted(res)) this.answer(res, po, body, idempotencyKey);
   }
 
-  /** Both rolls are always drawn, so one rate does not shift the other's sequence for a given seed. */
-  private answer(res: ServerResponse, po: PurchaseOrder, body: unknown, idempotencyKey: string): void {
+  /**
+   * True when the delivery meets a simulated fault (answered 500, or never answered). Both rolls are always drawn,
+   * so one rate does not shift the other's sequence for a given seed.
+   */
+  private faulted(res: ServerResponse): boolean {
     const failRoll = this.random();
     const hangRoll = this.random();
-    if (failRoll < (this.opts.failRate ?? 0)) return sendJson(res, 500, { error: 'simulated failure' });
+    if (failRoll < (this.opts.failRate ?? 0)) {
+      sendJson(res, 500, { error: 'simulated failure' });
+      return true;
+    }
     // Never answering holds the socket open until the client's own timeout gives up on it.
-    if (hangRoll < (this.opts.timeoutRate ?? 0)) return;
+    return hangRoll < (this.opts.timeoutRate ?? 0);
+  }
+
+  private answer(res: ServerResponse, po: PurchaseOrder, body: unknown, idempotencyKey: string): void {
     const known = this.received.get(po.poNumber);
     if (known) {
       known.count++;
@@ -156,13 +178,33 @@ class Supplier implements SupplierSim {
     if (this.opts.autoFulfil ?? true) this.track(this.fulfil(po));
   }
 
+  /**
+   * Waybill withdraws a PO: too late once its parcel has left (or always, told to refuse); a PO it never had has
+   * nothing to stop. A repeat gets the same answer.
+   */
+  private takeCancel(res: ServerResponse, body: Record<string, unknown>, idempotencyKey?: string): void {
+    const poNumber = parseCancel(body);
+    if (poNumber === undefined) return sendJson(res, 400, { error: 'not a purchase order cancel' });
+    if (idempotencyKey !== `cancel:${poNumber}`)
+      return sendJson(res, 400, { error: 'Idempotency-Key must be cancel:{poNumber}' });
+    if (this.faulted(res)) return;
+    if (this.cancelled.has(poNumber)) return sendJson(res, 200, { status: 'cancelled' });
+    const known = this.received.has(poNumber);
+    const gone = this.dispatched.has(poNumber) || this.shipped.has(poNumber); // A test may mark one shipped.
+    if (gone || (known && this.opts.refuseCancel)) return sendJson(res, 409, { status: 'too_late' });
+    if (known) this.cancelled.add(poNumber);
+    sendJson(res, 200, { status: 'cancelled' });
+  }
+
   private track(task: Promise<void>): void {
     this.tasks.add(task);
     void task.finally(() => this.tasks.delete(task));
   }
 
+  /** Checks for a cancel after each wait: a cancelled PO is neither acknowledged nor shipped from then on. */
   private async fulfil(po: PurchaseOrder): Promise<void> {
     await sleep(this.opts.ackDelayMs ?? 0, this.peer.closing.signal);
+    if (this.cancelled.has(po.poNumber)) return;
     const ack = this.acknowledgement(po);
     if (!(await this.callback(po.poNumber, 'acknowledgement', { lines: ack }))) return;
     this.acknowledged.add(po.poNumber);
@@ -171,6 +213,8 @@ class Supplier implements SupplierSim {
     );
     if (accepted.length === 0) return; // Nothing to ship: every line was rejected.
     await sleep(this.opts.shipDelayMs ?? 0, this.peer.closing.signal);
+    if (this.cancelled.has(po.poNumber)) return;
+    this.dispatched.add(po.poNumber);
     if (await this.callback(po.poNumber, 'shipments', this.shipment(po, accepted)))
       this.shipped.add(po.poNumber);
   }
@@ -224,6 +268,13 @@ function parsePurchaseOrder(body: unknown): PurchaseOrder | undefined {
   return lines.every((line): line is PoLine => line !== undefined)
     ? { poNumber: body.poNumber, lines }
     : undefined;
+}
+
+/** The poNumber of a cancel body, when it has the fields docs/wire-formats.md lists. */
+function parseCancel(body: Record<string, unknown>): string | undefined {
+  const { poNumber, orderRef, reason, cancelledAt } = body;
+  if (typeof poNumber !== 'string' || poNumber === '') return undefined;
+  return [orderRef, reason, cancelledAt].every((field) => typeof field === 'string') ? poNumber : undefined;
 }
 
 function parsePoLine(line: unknown): PoLine | undefined {

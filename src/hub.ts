@@ -13,7 +13,9 @@ import { ensureChannelJobs } from './app/channel-jobs.ts';
 import { fillBackordersJob } from './app/fill-backorders.ts';
 import { syncChannelPricesJob } from './app/sync-channel-prices.ts';
 import { syncChannelStockJob } from './app/sync-channel-stock.ts';
-import { ackSweepJob, sendPurchaseOrderJob } from './app/send-purchase-order.ts';
+import { sendPurchaseOrderJob } from './app/send-purchase-order.ts';
+import { ackSweepJob } from './app/enforce-supplier-slas.ts';
+import { cancelWithSupplierJob } from './app/withdraw-purchase-order.ts';
 import { salesChannels, type ChannelKinds } from './connectors/channels/registry.ts';
 import { maintainDatabaseJob } from './app/maintain-database.ts';
 import { receiveSupplierAnswersJob } from './app/receive-supplier-answers.ts';
@@ -103,6 +105,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
   for (const job of [
     sendPurchaseOrderJob.bind(ctx),
     ackSweepJob.bind(ctx),
+    cancelWithSupplierJob.bind(ctx),
     notifyChannelJob.bind(ctx),
     processChannelDeliveryJob.bind(ctx),
     syncChannelStockJob.bind(ctx),

@@ -3,7 +3,15 @@ import { orderLineMachine } from '../domain/order.machine.ts';
 import { nextOrderState } from '../domain/order.ts';
 import { decideAcknowledgement, type AckLine } from '../domain/purchase-order.ts';
 import { loadOrder, saveOrderChange } from '../store/orders.repo.ts';
-import { loadPurchaseOrders, savePurchaseOrder, type PurchaseOrder } from '../store/purchase-orders.repo.ts';
+import {
+  loadPurchaseOrders,
+  savePurchaseOrder,
+  slasOf,
+  type PurchaseOrder,
+} from '../store/purchase-orders.repo.ts';
+import { slaDeadline } from './supplier-sla.ts';
+import { routeLinesAgain } from './reroute-lines.ts';
+import { currentRouting } from './routing-rules.ts';
 import { releaseReservations } from '../store/stock.repo.ts';
 import type { AppContext } from './context.ts';
 import { ConflictError, InputError, NotFoundError } from './errors.ts';
@@ -33,13 +41,17 @@ export async function acknowledgePurchaseOrder(
 
     const now = ctx.clock.now();
     const updated = { ...po, state: decision.state, lines: decision.lines };
+    // The shipping SLA runs from the acknowledgement, in the supplier's working hours.
+    const sla = (await slasOf(tx, [po.supplierId])).get(po.supplierId);
+    const shipDueAt =
+      sla?.shipWithinMinutes && decision.state !== 'rejected'
+        ? slaDeadline(now, sla.shipWithinMinutes, sla.workingHours)
+        : undefined;
     await savePurchaseOrder(
       tx,
       { id: po.id, from: po.state, to: decision.state, lines: decision.lines },
       now,
-      {
-        acknowledgedAt: now,
-      },
+      { acknowledgedAt: now, ...(shipDueAt && { shipDueAt }) },
     );
 
     const order = (await loadOrder(tx, po.orderId, lock))!;
@@ -53,9 +65,13 @@ export async function acknowledgePurchaseOrder(
       return to ? { ...l, state: orderLineMachine.assert(l.state, to) } : l;
     });
     const rejected = decision.lines.filter((l) => l.status === 'rejected');
+    const { policy } = rejected.length ? await currentRouting(ctx.store, tx) : { policy: null };
     const state = nextOrderState(order.state, lines);
+    // A rejection the retailer's policy sends elsewhere (or cancels) is not a person's to look at yet.
     const holdReason =
-      state === 'on_hold' ? holdReasonFor(order.holdReason, po.poNumber, rejected) : order.holdReason;
+      state === 'on_hold' && policy?.onReject === 'hold'
+        ? holdReasonFor(order.holdReason, po.poNumber, rejected)
+        : order.holdReason;
     await saveOrderChange(tx, order, { state, holdReason, lines }, now, [...lineStates.keys()]);
     // Units a supplier will not ship are free for other orders until the line is routed again.
     await releaseReservations(
@@ -92,6 +108,24 @@ export async function acknowledgePurchaseOrder(
           ]
         : []),
     ]);
+    if (policy && policy.onReject !== 'hold') {
+      const rejectedLines = rejected.map((l) => l.orderLineNumber);
+      const reasons = rejected.map((l) => l.rejectReason).filter(Boolean);
+      await routeLinesAgain(
+        ctx,
+        tx,
+        (await loadOrder(tx, order.id, lock))!,
+        rejectedLines,
+        new Map([[po.supplierId, `rejected the line${reasons.length ? `: ${reasons.join('; ')}` : ''}`]]),
+        {
+          why: holdReasonFor(null, po.poNumber, rejected),
+          // Failing over to nobody leaves the lines with a person; the policy `cancel` refunds them at once.
+          orElse: policy.onReject === 'cancel' ? 'cancel' : 'hold',
+          now,
+          nowhere: policy.onReject === 'cancel',
+        },
+      );
+    }
     return { kind: 'applied', purchaseOrder: updated };
   });
 }

@@ -3,7 +3,7 @@ import { ensureFulfilmentRequests } from './answer-fulfilment-requests.ts';
 import type { AppContext } from './context.ts';
 import { ensureCatchUp } from './catch-up-channel.ts';
 import { ensureBackorderFill } from './fill-backorders.ts';
-import { ensureAckSweep } from './send-purchase-order.ts';
+import { ensureAckSweep } from './enforce-supplier-slas.ts';
 import { ensureDatabaseMaintenance } from './maintain-database.ts';
 import { queuePriceSync } from './sync-channel-prices.ts';
 import { ensureStockSync } from './sync-channel-stock.ts';

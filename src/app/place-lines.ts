@@ -1,14 +1,16 @@
-import type { OrderId, Sku } from '../domain/ids.ts';
+import type { OrderId, Sku, SupplierId } from '../domain/ids.ts';
 import { planPurchaseOrders } from '../domain/purchase-order.ts';
 import { routeLines, type LineRoute } from '../domain/routing.ts';
 import type { Place } from '../domain/routing-engine.ts';
 import type { BackorderPolicy } from '../domain/stock.ts';
-import type { CatalogSlice } from '../store/partners.repo.ts';
+import type { CatalogSlice, SupplierSla } from '../store/partners.repo.ts';
 import { insertPurchaseOrders, type NewPurchaseOrder } from '../store/purchase-orders.repo.ts';
 import type { Db } from '../store/schema.ts';
+import type { TimelineEvent } from '../store/events.repo.ts';
 import { recordReservations, type NewReservation } from '../store/stock.repo.ts';
 import type { AppContext } from './context.ts';
 import { currentRouting } from './routing-rules.ts';
+import { slaDeadline } from './supplier-sla.ts';
 import { reserveStock, type StockOutcome } from './reserve-stock.ts';
 import { sendPurchaseOrderJob } from './send-purchase-order.ts';
 
@@ -25,6 +27,8 @@ export interface LinesToPlace {
   destination: Place;
   /** Why a line may not be routed now (the whole order held, a SKU not in the catalog); null: route it. */
   blocked?: (line: { lineNumber: number; sku: Sku }) => string | null;
+  /** Nodes the lines must not go to now, each with why (routed again after a miss). */
+  avoid?: ReadonlyMap<SupplierId, string>;
   /** PO numbers the order has already: a later PO to the same supplier is numbered after them. */
   poNumbersTaken?: ReadonlySet<string>;
 }
@@ -56,12 +60,14 @@ export async function placeLines(
   const lines = batch.map((item) => item.lines.map((l) => ({ ...l, ...catalog.labels.get(l.sku) })));
   const routing = await currentRouting(ctx.store, tx);
   const routed = batch.map((item, n) =>
-    routeLines(lines[n]!, catalog.offers, { destination: item.destination, rules: routing.rules }).map(
-      (route, i): LineRoute => {
-        const reason = item.blocked?.(item.lines[i]!);
-        return reason ? { kind: 'unroutable', lineNumber: route.lineNumber, candidates: [], reason } : route;
-      },
-    ),
+    routeLines(lines[n]!, catalog.offers, {
+      destination: item.destination,
+      rules: routing.rules,
+      ...(item.avoid && { avoid: item.avoid }),
+    }).map((route, i): LineRoute => {
+      const reason = item.blocked?.(item.lines[i]!);
+      return reason ? { kind: 'unroutable', lineNumber: route.lineNumber, candidates: [], reason } : route;
+    }),
   );
   const reserved = await reserveStock(
     tx,
@@ -83,7 +89,7 @@ export async function placeLines(
         plan,
         // Drafts wait for the payment; the others are queued for sending at once (purchaseOrderMachine: draft → pending).
         state: item.awaitingPayment ? 'draft' : 'pending',
-        ackDueAt: new Date(now.getTime() + catalog.ackWithinMinutes.get(plan.supplierId)! * 60_000),
+        ackDueAt: ackDeadline(catalog.slas.get(plan.supplierId)!, now),
       }),
     );
     return { routes: routed[i]!, rulesVersion: routing.version, stock, held, purchaseOrders };
@@ -136,4 +142,39 @@ export async function queuePurchaseOrders(
     sendPurchaseOrderJob,
     purchaseOrders.map(({ id, poNumber }) => ({ purchaseOrderId: id, poNumber })),
   );
+}
+
+/** The node's acknowledgement deadline for a PO sent now: in its working hours when it has them. */
+function ackDeadline(sla: SupplierSla, now: Date): Date {
+  return slaDeadline(now, sla.ackWithinMinutes, sla.workingHours);
+}
+
+/** A line's routing as the timeline shows it: the winner, why, and every candidate with what it scored. */
+export function describeRoute(route: LineRoute) {
+  return {
+    line: route.lineNumber,
+    outcome: route.kind,
+    supplierId: route.kind === 'routed' ? route.offer.supplierId : null,
+    reason: route.reason,
+    candidates: route.candidates,
+  };
+}
+
+/** The timeline's record of each purchase order placed. */
+export function purchaseOrderCreatedEvents(
+  orderId: OrderId,
+  purchaseOrders: readonly NewPurchaseOrder[],
+): TimelineEvent[] {
+  return purchaseOrders.map(({ id, plan }) => ({
+    orderId,
+    subjectType: 'purchase_order' as const,
+    subjectId: id,
+    type: 'purchase_order.created',
+    data: {
+      poNumber: plan.poNumber,
+      supplierId: plan.supplierId,
+      total: plan.total,
+      lines: plan.lines.length,
+    },
+  }));
 }

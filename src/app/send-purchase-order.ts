@@ -1,7 +1,6 @@
 import { purchaseOrderMachine } from '../domain/purchase-order.machine.ts';
-import { defineJob, jobKind, PermanentError, type JobSuccess } from '../jobs/job.ts';
+import { defineJob, jobKind, PermanentError } from '../jobs/job.ts';
 import {
-  flagOverdueAcknowledgements,
   loadPurchaseOrderHead,
   loadPurchaseOrderHeads,
   loadPurchaseOrdersToSend,
@@ -28,11 +27,6 @@ interface PoJob {
 interface SentPurchaseOrder {
   purchaseOrderId: string;
   attempt: number;
-}
-
-/** The jobs of this use case need the context; they are built once in the composition root. */
-export function purchaseOrderJobs(ctx: AppContext) {
-  return [sendPurchaseOrderJob.bind(ctx), ackSweepJob.bind(ctx)];
 }
 
 /**
@@ -75,51 +69,6 @@ export const sendPurchaseOrderJob = {
     });
   },
 };
-
-/** How often the acknowledgement deadlines are swept; they are set in minutes (suppliers' SLAs), so a minute is fine. */
-export const ACK_SWEEP_INTERVAL_MS = 60_000;
-/** Purchase orders flagged per run; a full page runs again at once. */
-const ACK_SWEEP_PAGE = 500;
-
-/**
- * Flags purchase orders whose supplier let the acknowledgement deadline (the PO's ack_due_at) pass: one recurring
- * job for all of them, each PO flagged once in the timeline (`purchase_order.ack_overdue`).
- */
-export const ackSweepJob = {
-  ...jobKind<Record<string, never>>('po.ack-sweep', () => 'po.ack-sweep'),
-  bind: (ctx: AppContext) =>
-    defineJob<Record<string, never>>({
-      kind: ackSweepJob.kind,
-      maxAttempts: 10,
-      timeoutMs: 60_000,
-      backoff: { baseMs: 1_000, capMs: 60_000 },
-      run: async () => {
-        const now = ctx.clock.now();
-        const success: JobSuccess = { rerunAt: new Date(now.getTime() + ACK_SWEEP_INTERVAL_MS) };
-        success.commit = async (tx) => {
-          const overdue = await flagOverdueAcknowledgements(tx, now.getTime(), ACK_SWEEP_PAGE);
-          await recordEvents(
-            tx,
-            now,
-            overdue.map((po) => ({
-              orderId: po.orderId,
-              subjectType: 'purchase_order',
-              subjectId: po.id,
-              type: 'purchase_order.ack_overdue',
-              data: { poNumber: po.poNumber, dueAt: new Date(po.ackDueAt) },
-            })),
-          );
-          if (overdue.length === ACK_SWEEP_PAGE) success.rerunAt = now;
-        };
-        return success;
-      },
-    }),
-};
-
-/** Makes sure the recurring sweep is queued (one job, by key). */
-export async function ensureAckSweep(ctx: AppContext, tx: Db): Promise<void> {
-  await ctx.queue.add(tx, ackSweepJob, [{}]);
-}
 
 /** The PO as it leaves: blind, in the retailer's name, shipped to the order's customer. */
 function messageOf(

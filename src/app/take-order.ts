@@ -12,7 +12,13 @@ import type { Db } from '../store/schema.ts';
 import type { AppContext } from './context.ts';
 import { InputError, NotFoundError } from './errors.ts';
 import { queueStockRefund } from './refund-at-channel.ts';
-import { placeLines, recordPlacements, type LinesToPlace } from './place-lines.ts';
+import {
+  describeRoute,
+  placeLines,
+  purchaseOrderCreatedEvents,
+  recordPlacements,
+  type LinesToPlace,
+} from './place-lines.ts';
 import type { StockOutcome } from './reserve-stock.ts';
 import { recordEvents, type TimelineEvent } from '../store/events.repo.ts';
 
@@ -232,18 +238,7 @@ function takenEvents(t: {
           },
         ]
       : []),
-    ...t.purchaseOrders.map(({ id, plan }) => ({
-      orderId,
-      subjectType: 'purchase_order' as const,
-      subjectId: id,
-      type: 'purchase_order.created',
-      data: {
-        poNumber: plan.poNumber,
-        supplierId: plan.supplierId,
-        total: plan.total,
-        lines: plan.lines.length,
-      },
-    })),
+    ...purchaseOrderCreatedEvents(orderId, t.purchaseOrders),
   ];
 }
 
@@ -310,16 +305,6 @@ function buildOrder(
 
 /** A routed line's first move: routed with its stock held, or short (backordered or cancelled per the channel's policy). */
 const LINE_STATE = { reserved: 'routed', backordered: 'backordered', cancelled: 'cancelled' } as const;
-
-function describeRoute(route: LineRoute) {
-  return {
-    line: route.lineNumber,
-    outcome: route.kind,
-    supplierId: route.kind === 'routed' ? route.offer.supplierId : null,
-    reason: route.reason,
-    candidates: route.candidates,
-  };
-}
 
 function describeUnknown(sku: string): string {
   return sku ? `SKU ${sku} is not in the catalog` : 'the line has no SKU';

@@ -187,7 +187,8 @@ export function emailKey(email: string): string {
     domain = 'gmail.com';
     local = local.replaceAll('.', '');
   }
-  return `${local}@${domain}`;
+  // No address has white space in it: what is left after the dots go (". @gmail.com") goes too, so a key is stable.
+  return `${local.replace(/\s+/g, '')}@${domain.replace(/\s+/g, '')}`;
 }
 
 /**

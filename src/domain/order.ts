@@ -50,7 +50,8 @@ export interface IncomingOrder {
 }
 
 /** Why a line was cancelled: `stock` (none could be reserved; refunded at the channel), `channel` (cancelled or refunded there). */
-export type CancelReason = 'stock' | 'channel';
+/** Why Waybill cancelled a line: no stock, the channel asked, or no supplier would ship it (missed SLA, rejected). */
+export type CancelReason = 'stock' | 'channel' | 'supplier';
 
 export interface OrderLine {
   lineNumber: number;

@@ -150,14 +150,19 @@ interface Judged<O extends NodeOffer = NodeOffer> {
  * // → { rulesVersion: 3, lines: [{ kind: 'routed', lineNumber: 1, offer, candidates, reason: 'landed cost 1450 …' }] }
  */
 export function routeOrder<O extends NodeOffer>(
-  order: { destination: Place; lines: readonly LineToPlace[] },
+  order: {
+    destination: Place;
+    lines: readonly LineToPlace[];
+    /** Nodes this order must not go to now, each with why (it missed its SLA, it rejected the line). */
+    avoid?: ReadonlyMap<SupplierId, string>;
+  },
   offersBySku: ReadonlyMap<Sku, readonly O[]>,
   nodes: ReadonlyMap<SupplierId, FulfilmentNode>,
   rules: RoutingRules,
 ): RoutingDecision<O> {
   const judged = order.lines.map((line) =>
     (offersBySku.get(line.sku) ?? []).map((offer) =>
-      judge(line, offer, nodes.get(offer.nodeId), order.destination, rules),
+      judge(line, offer, nodes.get(offer.nodeId), order, rules),
     ),
   );
   const chosen = rules.fewestShipments
@@ -171,9 +176,10 @@ function judge<O extends NodeOffer>(
   line: LineToPlace,
   offer: O,
   node: FulfilmentNode | undefined,
-  to: Place,
+  order: { destination: Place; avoid?: ReadonlyMap<SupplierId, string> },
   rules: RoutingRules,
 ): Judged<O> {
+  const to = order.destination;
   const assignment = rules.assignments.find((r) => r.to?.length && matches(r, line));
   const preference = assignment?.to?.indexOf(offer.nodeId) ?? 0;
   const landedCost = offer.cost.amount * line.quantity + offer.dropShipFee + offer.shippingEstimate;
@@ -184,7 +190,7 @@ function judge<O extends NodeOffer>(
     score: node?.score ?? 0,
     zone: zoneOf(offer.shipFrom, to),
   };
-  const refusal = refusedBy(line, offer, node, to, rules, assignment);
+  const refusal = order.avoid?.get(offer.nodeId) ?? refusedBy(line, offer, node, to, rules, assignment);
   const short = offer.stock !== null && offer.stock < line.quantity;
   const reason = refusal ?? (short ? `stock ${offer.stock} < quantity ${line.quantity}` : 'eligible');
   return {

@@ -72,7 +72,7 @@ export type LineRoute =
 export function routeLines(
   lines: readonly LineToRoute[],
   offersBySku: ReadonlyMap<Sku, readonly Offer[]>,
-  options: { destination?: Place; rules?: RoutingRules } = {},
+  options: { destination?: Place; rules?: RoutingRules; avoid?: ReadonlyMap<SupplierId, string> } = {},
 ): LineRoute[] {
   const nodes = new Map<SupplierId, FulfilmentNode>();
   const weighed = new Map<Sku, (NodeOffer & { source: Offer })[]>();
@@ -106,7 +106,7 @@ export function routeLines(
     );
   }
   const decision = routeOrder(
-    { destination: options.destination ?? NOWHERE, lines },
+    { destination: options.destination ?? NOWHERE, lines, ...(options.avoid && { avoid: options.avoid }) },
     weighed,
     nodes,
     options.rules ?? DEFAULT_RULES,

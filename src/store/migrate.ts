@@ -13,6 +13,7 @@ import * as backorderedLines from './migrations/0010-backordered-lines.ts';
 import * as channelSettings from './migrations/0011-channel-settings.ts';
 import * as pausedSuppliers from './migrations/0012-paused-suppliers.ts';
 import * as routing from './migrations/0013-routing.ts';
+import * as shipmentDeadlines from './migrations/0014-shipment-deadlines.ts';
 
 /** Migrations are listed here, in order; both dialects run the same ones. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -29,6 +30,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0011-channel-settings': channelSettings,
   '0012-paused-suppliers': pausedSuppliers,
   '0013-routing': routing,
+  '0014-shipment-deadlines': shipmentDeadlines,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -138,8 +138,16 @@ export interface CatalogSlice {
   /** What routing rules match a SKU's lines on. */
   labels: Map<Sku, { tags: string[]; category: string | null }>;
   offers: Map<Sku, Offer[]>;
-  /** Each offering supplier's acknowledgement SLA. */
-  ackWithinMinutes: Map<SupplierId, number>;
+  /** Each offering node's SLAs. */
+  slas: Map<SupplierId, SupplierSla>;
+}
+
+/** What a node promised: to acknowledge within, and to ship within (after acknowledging), in working minutes. */
+export interface SupplierSla {
+  ackWithinMinutes: number;
+  shipWithinMinutes: number | null;
+  /** JSON: the hours its SLAs count in (app/supplier-sla.ts); null: every minute counts. */
+  workingHours: string | null;
 }
 
 const catalogForSkus = statement((db, _: object, rows: readonly { sku: string }[]) =>
@@ -165,6 +173,8 @@ const catalogForSkus = statement((db, _: object, rows: readonly { sku: string }[
       'variants.tags',
       'variants.category',
       'suppliers.ack_within_minutes',
+      'suppliers.ship_within_minutes',
+      'suppliers.working_calendar',
       'suppliers.paused',
       'suppliers.node_kind',
       'suppliers.score',
@@ -183,7 +193,7 @@ export async function findCatalogFor(db: Db, skus: readonly string[]): Promise<C
     known: new Set(),
     labels: new Map(),
     offers: new Map(),
-    ackWithinMinutes: new Map(),
+    slas: new Map(),
   };
   if (skus.length === 0) return slice;
   const { rows } = await catalogForSkus.run(
@@ -225,7 +235,11 @@ export async function findCatalogFor(db: Db, skus: readonly string[]): Promise<C
       shipFrom: placeOf(r.ship_from) ?? placeOf(r.node_ship_from),
     });
     slice.offers.set(sku, list);
-    slice.ackWithinMinutes.set(supplierId, r.ack_within_minutes!);
+    slice.slas.set(supplierId, {
+      ackWithinMinutes: r.ack_within_minutes!,
+      shipWithinMinutes: r.ship_within_minutes,
+      workingHours: r.working_calendar,
+    });
   }
   return slice;
 }

@@ -1,3 +1,4 @@
+import type { SupplierSla } from './partners.repo.ts';
 import { sql, type Insertable, type Selectable } from 'kysely';
 import type { OrderId, PoNumber, Sku, SupplierId } from '../domain/ids.ts';
 import { money, type CurrencyCode, type Money } from '../domain/money.ts';
@@ -398,7 +399,7 @@ export async function savePurchaseOrder(
   tx: Db,
   po: { id: string; from: PurchaseOrderState; to: PurchaseOrderState; lines?: PurchaseOrder['lines'] },
   now: Date,
-  stamps: { sentAt?: Date; acknowledgedAt?: Date } = {},
+  stamps: { sentAt?: Date; acknowledgedAt?: Date; shipDueAt?: Date } = {},
 ): Promise<void> {
   const result = await purchaseOrderSave.run(tx, {
     id: po.id,
@@ -407,6 +408,7 @@ export async function savePurchaseOrder(
     now: now.getTime(),
     sentAt: stamps.sentAt?.getTime() ?? null,
     acknowledgedAt: stamps.acknowledgedAt?.getTime() ?? null,
+    shipDueAt: stamps.shipDueAt?.getTime() ?? null,
   });
   expectUpdated(result.numAffectedRows, 1, `purchase order ${po.id}`);
   for (const l of po.lines ?? []) {
@@ -430,6 +432,7 @@ const purchaseOrderSave = statement(
       now: number;
       sentAt: number | null;
       acknowledgedAt: number | null;
+      shipDueAt: number | null;
     },
   ) =>
     db
@@ -439,6 +442,7 @@ const purchaseOrderSave = statement(
         updated_at: p.now,
         sent_at: sql<number | null>`coalesce(${p.sentAt}, sent_at)`,
         acknowledged_at: sql<number | null>`coalesce(${p.acknowledgedAt}, acknowledged_at)`,
+        ship_due_at: sql<number | null>`coalesce(${p.shipDueAt}, ship_due_at)`,
       })
       .where('id', '=', p.id)
       .where('state', '=', p.from),
@@ -489,15 +493,24 @@ export async function purchaseOrderNumbersOf(db: Db, orderId: string): Promise<s
   return rows.map((r) => r.po_number);
 }
 
-/** How long each supplier has to acknowledge a PO, in minutes, by supplier id. */
-export async function ackWindowsOf(db: Db, supplierIds: readonly string[]): Promise<Map<string, number>> {
+/** Each node's SLAs, by id. */
+export async function slasOf(db: Db, supplierIds: readonly string[]): Promise<Map<string, SupplierSla>> {
   if (supplierIds.length === 0) return new Map();
   const rows = await db
     .selectFrom('suppliers')
-    .select(['id', 'ack_within_minutes'])
+    .select(['id', 'ack_within_minutes', 'ship_within_minutes', 'working_calendar'])
     .where('id', 'in', [...new Set(supplierIds)])
     .execute();
-  return new Map(rows.map((r) => [r.id, r.ack_within_minutes]));
+  return new Map(
+    rows.map((r) => [
+      r.id,
+      {
+        ackWithinMinutes: r.ack_within_minutes,
+        shipWithinMinutes: r.ship_within_minutes,
+        workingHours: r.working_calendar,
+      },
+    ]),
+  );
 }
 
 /** The states in which a supplier still owes its acknowledgement (the index purchase_orders_ack_due holds these). */
@@ -539,4 +552,44 @@ export async function flagOverdueAcknowledgements(
     )
     .execute();
   return rows.map((r) => ({ id: r.id, orderId: r.order_id, poNumber: r.po_number, ackDueAt: r.ack_due_at! }));
+}
+
+export interface OverdueShipment {
+  id: string;
+  orderId: string;
+  poNumber: string;
+  supplierId: string;
+  shipDueAt: number;
+}
+
+/**
+ * Purchase orders acknowledged but not shipped by their due time, not flagged yet, oldest due first: one range of the
+ * partial index purchase_orders_ship_due. Flagging them (ship_overdue_at) takes them out of the index.
+ */
+export async function flagOverdueShipments(tx: Db, now: number, limit: number): Promise<OverdueShipment[]> {
+  const rows = await tx
+    .selectFrom('purchase_orders')
+    .select(['id', 'order_id', 'po_number', 'supplier_id', 'ship_due_at'])
+    .where(sql<boolean>`ship_overdue_at is null and state in ('accepted', 'partially_accepted')`)
+    .where('ship_due_at', '<=', now)
+    .orderBy('ship_due_at')
+    .limit(limit)
+    .execute();
+  if (rows.length === 0) return [];
+  await tx
+    .updateTable('purchase_orders')
+    .set({ ship_overdue_at: now })
+    .where(
+      'id',
+      'in',
+      rows.map((r) => r.id),
+    )
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    orderId: r.order_id,
+    poNumber: r.po_number,
+    supplierId: r.supplier_id,
+    shipDueAt: r.ship_due_at!,
+  }));
 }

@@ -142,6 +142,9 @@ export interface Database {
     sent_at: number | null;
     acknowledged_at: number | null;
     ack_due_at: number | null;
+    /** Set at the acknowledgement when the supplier has a shipping SLA. */
+    ship_due_at: number | null;
+    ship_overdue_at: number | null;
     /** When the sweep flagged the acknowledgement as overdue (once). */
     ack_overdue_at: number | null;
   };

@@ -250,6 +250,21 @@ const reservationsInsert = statement((db, p: { now: number }, rows: readonly New
   ),
 );
 
+/** Forgets what these lines held once and gave back, so that they can hold stock again (routed anew). */
+export async function forgetReleasedReservations(
+  tx: Db,
+  orderId: string,
+  lineNumbers: readonly number[],
+): Promise<void> {
+  if (lineNumbers.length === 0) return;
+  await tx
+    .deleteFrom('reservations')
+    .where('order_id', '=', orderId)
+    .where('line_number', 'in', lineNumbers)
+    .where('state', '=', 'released')
+    .execute();
+}
+
 /** Gives back what order lines still hold (a line rejected or cancelled). */
 export async function releaseReservations(
   tx: Db,

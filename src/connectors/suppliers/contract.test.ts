@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, type TestContext } from 'vitest';
 import {
   brokenSettings,
   commonContract,
@@ -8,6 +8,7 @@ import {
 } from '../../../test/support/contract-harness.ts';
 import { startSupplierSim } from '../../../sim/supplier.ts';
 import { supplierTransports } from './registry.ts';
+import type { TransportKind } from './supplier-transport.ts';
 
 /**
  * Every supplier transport in the registry, against a supplier's simulator: a new transport gets these tests by
@@ -16,6 +17,13 @@ import { supplierTransports } from './registry.ts';
 interface Harness extends ContractHarness {
   /** POs the supplier holds now, by number. */
   received(): string[];
+  /** For transports that cancel: the supplier's side of it. */
+  cancels?: {
+    /** POs the supplier holds withdrawn, by number. */
+    cancelled(): string[];
+    /** The supplier ships a PO it holds: a cancel is too late from then on. */
+    ship(poNumber: string): void;
+  };
 }
 
 const SIGNING = 'contract-signing-secret-0001';
@@ -34,6 +42,11 @@ const harnesses = contractHarnesses<Harness>('transport', {
       secrets: { signingSecret: SIGNING },
       wrongSecrets: { signingSecret: 'not-the-signing-secret-0001' },
       received: () => [...sim.received.keys()],
+      cancels: {
+        cancelled: () => [...sim.cancelled],
+        // Marked in the simulator: there is no hub here to tell of the shipment.
+        ship: (poNumber) => void sim.shipped.add(poNumber),
+      },
       close: () => sim.close(),
     };
   },
@@ -74,6 +87,60 @@ describe.each(supplierTransports.all().map((kind) => ({ name: kind.kind, kind })
 
     it('refuses stored settings that no longer validate', () => {
       expect(() => kind.open('contract', brokenSettings(kind.setup, {}), {})).toThrow(/no longer validate/);
+    });
+  },
+);
+
+const CANCEL = {
+  poNumber: PO.poNumber,
+  orderId: PO.orderId,
+  reason: 'not acknowledged within 2 days',
+  cancelledAt: new Date('2026-12-06T10:00:00Z'),
+};
+
+/**
+ * The transport of a kind, its cancel and the supplier's side of it; the test is skipped for a transport that cannot
+ * withdraw a PO (a person asks the supplier), and fails for one that can but whose harness gives no `cancels`.
+ */
+async function withdrawing(kind: TransportKind, skip: TestContext['skip']) {
+  const h = await harnesses.start(kind.kind);
+  const transport = kind.open('contract', h.config, h.secrets);
+  if (!transport.cancel) return skip('this transport cannot withdraw a purchase order');
+  if (!h.cancels) throw new Error(`the ${kind.kind} harness gives no cancels, and its transport cancels`);
+  const cancel = transport.cancel.bind(transport);
+  return {
+    send: () => transport.send(PO, testOptions()),
+    cancel: () => cancel(CANCEL, testOptions()),
+    supplier: { ...h.cancels, received: h.received },
+  };
+}
+
+describe.each(supplierTransports.all().map((kind) => ({ name: kind.kind, kind })))(
+  'transport kind $name: withdrawing a purchase order (transports with cancel)',
+  ({ kind }) => {
+    it('withdraws a purchase order it sent: cancelled, the same on a repeat, and the supplier holds it so', async ({
+      skip,
+    }) => {
+      const t = await withdrawing(kind, skip);
+      await t.send();
+      expect(await t.cancel()).toBe('cancelled');
+      expect(await t.cancel()).toBe('cancelled');
+      expect(t.supplier.cancelled()).toEqual([PO.poNumber]);
+    });
+
+    it('hears too_late for a purchase order the supplier shipped, the same on a repeat', async ({ skip }) => {
+      const t = await withdrawing(kind, skip);
+      await t.send();
+      t.supplier.ship(PO.poNumber);
+      expect(await t.cancel()).toBe('too_late');
+      expect(await t.cancel()).toBe('too_late');
+      expect(t.supplier.cancelled()).toEqual([]);
+    });
+
+    it('hears cancelled for a purchase order the supplier never had, and sends it none', async ({ skip }) => {
+      const t = await withdrawing(kind, skip);
+      expect(await t.cancel()).toBe('cancelled');
+      expect(t.supplier.received()).toEqual([]);
     });
   },
 );

@@ -15,6 +15,21 @@ export interface PurchaseOrderMessage {
   lines: { lineNumber: number; supplierSku: string; sku: string; quantity: number; unitCost: number }[];
 }
 
+/** Waybill withdraws a purchase order it sent: the supplier should not ship it. */
+export interface PurchaseOrderCancelMessage {
+  poNumber: string;
+  orderId: string;
+  /** Why, in words a supplier's staff read. */
+  reason: string;
+  cancelledAt: Date;
+}
+
+/**
+ * The supplier's answer to a cancel. `cancelled`: it will not ship the PO (also for a repeat, or a PO it never had);
+ * `too_late`: it shipped it, or cannot stop it.
+ */
+export type CancelAnswer = 'cancelled' | 'too_late';
+
 /**
  * How purchase orders reach one kind of supplier system (REST/JSON, EDI over SFTP, CSV, email, portal).
  * `send` must be safe to repeat: the PO number travels as the idempotency key, so a resend after a timeout or a
@@ -26,6 +41,21 @@ export interface PurchaseOrderMessage {
  */
 export interface SupplierTransport {
   send(po: PurchaseOrderMessage, options: { signal: AbortSignal; now: Date }): Promise<void>;
+  /**
+   * Withdraws a purchase order `send` delivered (a missed acknowledgement, lines cancelled by an operator or the
+   * channel). Safe to repeat: the idempotency key is derived from the PO number, and a repeat gets the same answer.
+   * `too_late` is an expected answer, not an error; failures throw as for `send`. Absent for transports that cannot
+   * withdraw a PO: then a person asks the supplier.
+   *
+   * @example
+   * const message = { poNumber: 'PO-1', orderId: 'ord_1', reason: 'not acknowledged in 2 days', cancelledAt: now };
+   * const answer = await transport.cancel?.(message, { signal, now }); // undefined: it cannot withdraw a PO
+   * if (answer !== 'cancelled') askAnOperator(message);
+   */
+  cancel?(
+    message: PurchaseOrderCancelMessage,
+    options: { signal: AbortSignal; now: Date },
+  ): Promise<CancelAnswer>;
   /**
    * The supplier's answers that came since `cursor` (a transport that receives them on its side: files in an SFTP
    * folder, a mailbox), read, not yet applied: Waybill applies each (an answer told twice is applied once) and keeps

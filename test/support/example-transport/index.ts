@@ -11,6 +11,8 @@ import { transportKind, type SupplierAnswers } from '../../../src/connectors/sup
  *
  * `out/PO-….json` is each purchase order (written under a temporary name, then renamed: a reader never sees half a
  * file); `in/*.json` the supplier's answers, read in name order after the last one taken (the cursor).
+ *
+ * It has no `cancel`, on purpose: it shows a transport that cannot withdraw a PO (then a person asks the supplier).
  */
 const config = z.object({ folder: z.string().min(1) });
 const secrets = z.object({});

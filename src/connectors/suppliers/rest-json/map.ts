@@ -1,4 +1,4 @@
-import type { PurchaseOrderMessage } from '../supplier-transport.ts';
+import type { PurchaseOrderCancelMessage, PurchaseOrderMessage } from '../supplier-transport.ts';
 
 /** Waybill's PO → the JSON body documented in docs/wire-formats.md ("Purchase order out"). */
 export function toWire(po: PurchaseOrderMessage) {
@@ -16,6 +16,17 @@ export function toWire(po: PurchaseOrderMessage) {
       quantity: l.quantity,
       unitCost: l.unitCost,
     })),
+  };
+}
+
+/** Waybill's withdrawal of a PO → the JSON body documented in docs/wire-formats.md ("Cancel"). */
+export function toCancelWire(message: PurchaseOrderCancelMessage) {
+  return {
+    type: 'purchase_order.cancel' as const,
+    poNumber: message.poNumber,
+    orderRef: message.orderId,
+    reason: message.reason,
+    cancelledAt: message.cancelledAt.toISOString(),
   };
 }
 
