@@ -12,6 +12,7 @@ import {
 import { slaDeadline } from './supplier-sla.ts';
 import { routeLinesAgain } from './reroute-lines.ts';
 import { currentRouting } from './routing-rules.ts';
+import { recordHolds } from '../store/review.repo.ts';
 import { releaseReservations } from '../store/stock.repo.ts';
 import type { AppContext } from './context.ts';
 import { ConflictError, InputError, NotFoundError } from './errors.ts';
@@ -20,9 +21,10 @@ import { recordEvents } from '../store/events.repo.ts';
 export type AcknowledgeResult = { kind: 'applied' | 'duplicate'; purchaseOrder: PurchaseOrder };
 
 /**
- * A supplier accepts or rejects each line of its PO. Accepted lines wait for shipment; a rejected line puts the
- * order on hold for the operator (later: the routing engine tries the backup supplier). Repeating the same
- * acknowledgement changes nothing; a different one after the first is a conflict.
+ * A supplier accepts or rejects each line of its PO. Accepted lines wait for shipment (due within the supplier's
+ * shipping SLA); a rejected line goes as the retailer's policy says (`onReject`): to the next eligible node, cancelled
+ * and refunded, or held for a person. Repeating the same acknowledgement changes nothing; a different one after the
+ * first is a conflict.
  */
 export async function acknowledgePurchaseOrder(
   ctx: AppContext,
@@ -73,6 +75,16 @@ export async function acknowledgePurchaseOrder(
         ? holdReasonFor(order.holdReason, po.poNumber, rejected)
         : order.holdReason;
     await saveOrderChange(tx, order, { state, holdReason, lines }, now, [...lineStates.keys()]);
+    if (policy?.onReject === 'hold')
+      await recordHolds(
+        tx,
+        rejected.map((l) => ({
+          orderId: order.id,
+          check: 'supplier.rejected',
+          message: `${po.poNumber} line ${l.lineNumber} rejected: ${l.rejectReason}`,
+        })),
+        now.getTime(),
+      );
     // Units a supplier will not ship are free for other orders until the line is routed again.
     await releaseReservations(
       tx,
@@ -96,7 +108,8 @@ export async function acknowledgePurchaseOrder(
           })),
         },
       },
-      ...(state !== order.state
+      // A rejection failing over moves the order on at once (order.rerouted): no state in between to report.
+      ...(state !== order.state && (policy === null || policy.onReject === 'hold')
         ? [
             {
               orderId: order.id,

@@ -54,6 +54,7 @@ export async function applyChannelRefund(
       order,
       whole,
       `refunded at the channel (refund ${message.refundId})`,
+      { withdraw: true },
     );
     return `refund ${message.refundId}: ${outcome}`;
   });

@@ -46,6 +46,7 @@ export async function applyChannelUpdate(
         order,
         order.lines.map((l) => l.lineNumber),
         'the order was cancelled at the channel',
+        { withdraw: true },
       );
       return `cancelled ${orderId}: ${outcome}`;
     }
@@ -75,12 +76,15 @@ const SHIPPED_OR_DONE: ReadonlySet<OrderLineState> = new Set([
 
 /**
  * An order edit at the channel took units away. A line removed whole is cancelled as a channel cancellation is
- * (stopped if no supplier has it, else held for a person naming the purchase order); a line with fewer units is
+ * (stopped if no supplier has it, withdrawn from the supplier when its whole purchase order goes, else held for a
+ * person naming the purchase order); a line with fewer units is
  * held for a person, since a purchase order line is sent or stopped whole.
  */
 async function applyOrderEdit(ctx: AppContext, tx: Db, order: Order, edit: EditedAway): Promise<string> {
   const outcome = edit.removed.length
-    ? await cancelOrderLines(ctx, tx, order, edit.removed, 'removed by an order edit at the channel')
+    ? await cancelOrderLines(ctx, tx, order, edit.removed, 'removed by an order edit at the channel', {
+        withdraw: true,
+      })
     : 'no line removed';
   if (edit.reduced.length === 0) return outcome;
   const now = ctx.clock.now();

@@ -184,20 +184,26 @@ async function checkReferences(tx: Db, doc: SetupDocument): Promise<void> {
     if (holder !== undefined)
       throw new InputError(`products[${i}].gtin`, `GTIN ${p.gtin} is already used by ${holder}`);
   });
-  const docSupplierIds = new Set(doc.suppliers.map((s) => s.id));
+  // A token names one node: suppliers and warehouses alike.
+  const nodes = [
+    ...doc.suppliers.map((s, i) => ({ node: s, at: `suppliers[${i}]` })),
+    ...doc.warehouses.map((w, i) => ({ node: w, at: `warehouses[${i}]` })),
+  ];
+  const docNodeIds = new Set(nodes.map((n) => n.node.id));
   const takenTokens = new Map(
-    (await listSupplierTokenHashes(tx)).filter((s) => !docSupplierIds.has(s.id)).map((s) => [s.hash, s.id]),
+    (await listSupplierTokenHashes(tx)).filter((s) => !docNodeIds.has(s.id)).map((s) => [s.hash, s.id]),
   );
-  doc.suppliers.forEach((s, i) => {
-    const hash = s.apiToken === undefined ? undefined : hashToken(s.apiToken);
+  nodes.forEach(({ node, at }, i) => {
+    const hash = node.apiToken === undefined ? undefined : hashToken(node.apiToken);
     const holder =
       hash === undefined
         ? undefined
-        : (takenTokens.get(hash) ?? doc.suppliers.slice(0, i).find((q) => q.apiToken === s.apiToken)?.id);
+        : (takenTokens.get(hash) ??
+          nodes.slice(0, i).find((q) => q.node.apiToken === node.apiToken)?.node.id);
     if (holder !== undefined)
       throw new InputError(
-        `suppliers[${i}].apiToken`,
-        `the same token as supplier ${holder}; each supplier needs its own`,
+        `${at}.apiToken`,
+        `the same token as ${holder}; each supplier or warehouse needs its own`,
       );
   });
 }
@@ -291,6 +297,7 @@ async function upsertSupplier(
     ship_from: s.shipFrom ? JSON.stringify(s.shipFrom) : null,
     ship_within_minutes: s.shipWithinMinutes ?? null,
     working_calendar: s.workingHours ? JSON.stringify(s.workingHours) : null,
+    po_boxes: s.deliversToPoBoxes ? 1 : 0,
   };
   if (!row) {
     await insertSupplier(tx, s.id, { ...fields, secrets: sealed }, now);

@@ -1,11 +1,16 @@
-import { planCancellation, type PurchaseOrderForCancel } from '../domain/cancellation.ts';
+import {
+  planCancellation,
+  type CancellationPlan,
+  type PurchaseOrderForCancel,
+} from '../domain/cancellation.ts';
+import type { PurchaseOrderState } from '../domain/purchase-order.machine.ts';
 import {
   decideCancellationRequest,
   type CancellationDecision,
   type FulfilmentRequestLines,
 } from '../domain/fulfilment-request.ts';
 import { orderLineMachine, orderMachine } from '../domain/order.machine.ts';
-import { nextOrderState, type Order } from '../domain/order.ts';
+import { nextOrderState, type CancelReason, type Order } from '../domain/order.ts';
 import { cancelQueuedJob, untriedQueuedKeys } from '../jobs/queue.ts';
 import { orderEvent, recordEvents, type TimelineEvent } from '../store/events.repo.ts';
 import { saveOrderChange } from '../store/orders.repo.ts';
@@ -19,6 +24,7 @@ import { releaseReservations } from '../store/stock.repo.ts';
 import type { AppContext } from './context.ts';
 import { wakeBackorderFill } from './fill-backorders.ts';
 import { sendPurchaseOrderJob } from './send-purchase-order.ts';
+import { withdrawPurchaseOrder } from './withdraw-purchase-order.ts';
 
 /**
  * The channel asks Waybill, as its fulfilment service, to cancel these lines: all of them or none (the channel
@@ -67,12 +73,20 @@ export async function cancelOrderLines(
   order: Order,
   targets: readonly number[],
   why: string,
-  options: { allOrNothing?: boolean; loaded?: Awaited<ReturnType<typeof purchaseOrdersForCancel>> } = {},
+  options: {
+    allOrNothing?: boolean;
+    loaded?: Awaited<ReturnType<typeof purchaseOrdersForCancel>>;
+    /** Withdraw from their suppliers the purchase orders that go whole (the transport's cancel), not ask a person. */
+    withdraw?: boolean;
+    /** Who cancelled: the channel (the default) or an operator. */
+    cancelReason?: CancelReason;
+  } = {},
 ): Promise<string> {
   const now = ctx.clock.now();
   const { purchaseOrders, forCancel: cancellable } =
     options.loaded ?? (await purchaseOrdersForCancel(ctx, tx, order.id));
   const plan = planCancellation(order, cancellable, targets);
+  if (options.withdraw) await withdrawWhole(ctx, tx, plan, purchaseOrders, targets, why, now);
 
   // Stop the queued sends first: a send job that is not pending and untried any more has (maybe) reached the supplier.
   const stopped: string[] = [];
@@ -94,7 +108,11 @@ export async function cancelOrderLines(
 
   const lines = order.lines.map((l) =>
     plan.cancelLines.includes(l.lineNumber)
-      ? { ...l, state: orderLineMachine.assert(l.state, 'cancelled'), cancelReason: 'channel' as const }
+      ? {
+          ...l,
+          state: orderLineMachine.assert(l.state, 'cancelled'),
+          cancelReason: options.cancelReason ?? ('channel' as const),
+        }
       : l,
   );
   await releaseReservations(tx, order.id, plan.cancelLines, now.getTime());
@@ -124,6 +142,38 @@ export async function cancelOrderLines(
   await recordEvents(tx, now, events);
   return `${plan.cancelLines.length} line(s) cancelled, ${plan.withSuppliers.length} purchase order(s) with suppliers, ${plan.alreadyShipped.length} line(s) shipped`;
 }
+
+/**
+ * The purchase orders a supplier has whose every line is being cancelled: withdrawn from the supplier (told over its
+ * transport), their lines cancelled with the rest of the plan instead of left for a person.
+ */
+async function withdrawWhole(
+  ctx: AppContext,
+  tx: Db,
+  plan: CancellationPlan,
+  purchaseOrders: readonly PurchaseOrder[],
+  targets: readonly number[],
+  why: string,
+  now: Date,
+): Promise<void> {
+  for (const entry of [...plan.withSuppliers]) {
+    const po = purchaseOrders.find((p) => p.poNumber === entry.poNumber)!;
+    const carried = po.lines.filter((l) => l.status !== 'rejected').map((l) => l.orderLineNumber);
+    if (!carried.every((n) => targets.includes(n)) || !WITHDRAWABLE.has(po.state)) continue;
+    await withdrawPurchaseOrder(ctx, tx, po, why, now);
+    plan.withSuppliers.splice(plan.withSuppliers.indexOf(entry), 1);
+    plan.cancelLines.push(...entry.lines);
+  }
+}
+
+/** A purchase order its supplier has and has not shipped from. */
+const WITHDRAWABLE: ReadonlySet<PurchaseOrderState> = new Set([
+  'pending',
+  'sent',
+  'send_failed',
+  'accepted',
+  'partially_accepted',
+]);
 
 function forCancel(po: PurchaseOrder, neverSent: ReadonlySet<string>): PurchaseOrderForCancel {
   return {

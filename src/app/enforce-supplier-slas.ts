@@ -51,7 +51,7 @@ export async function enforceSupplierSlas(
       },
     ]);
     if (policy!.onAckTimeout === 'hold') {
-      await holdOrder(tx, order, reason, now);
+      await holdOrder(tx, order, { check: 'sla.ack_missed', reason }, now);
       continue;
     }
     const withdrawn = await withdrawPurchaseOrder(ctx, tx, po, reason, now);
@@ -85,7 +85,10 @@ export async function enforceSupplierSlas(
       await holdOrder(
         tx,
         order,
-        `${miss.poNumber} was not shipped by supplier ${miss.supplierId} within its SLA (due ${new Date(miss.shipDueAt).toISOString()})`,
+        {
+          check: 'sla.ship_missed',
+          reason: `${miss.poNumber} was not shipped by supplier ${miss.supplierId} within its SLA (due ${new Date(miss.shipDueAt).toISOString()})`,
+        },
         now,
       );
   }

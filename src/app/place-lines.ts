@@ -9,7 +9,7 @@ import type { Db } from '../store/schema.ts';
 import type { TimelineEvent } from '../store/events.repo.ts';
 import { recordReservations, type NewReservation } from '../store/stock.repo.ts';
 import type { AppContext } from './context.ts';
-import { currentRouting } from './routing-rules.ts';
+import { currentRouting, type RetailerRouting } from './routing-rules.ts';
 import { slaDeadline } from './supplier-sla.ts';
 import { reserveStock, type StockOutcome } from './reserve-stock.ts';
 import { sendPurchaseOrderJob } from './send-purchase-order.ts';
@@ -56,9 +56,10 @@ export async function placeLines(
   catalog: CatalogSlice,
   batch: readonly LinesToPlace[],
   now: Date,
+  inForce?: RetailerRouting,
 ): Promise<Placed[]> {
   const lines = batch.map((item) => item.lines.map((l) => ({ ...l, ...catalog.labels.get(l.sku) })));
-  const routing = await currentRouting(ctx.store, tx);
+  const routing = inForce ?? (await currentRouting(ctx.store, tx));
   const routed = batch.map((item, n) =>
     routeLines(lines[n]!, catalog.offers, {
       destination: item.destination,

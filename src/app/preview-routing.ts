@@ -112,5 +112,5 @@ async function subjectOf(
   if ('order' in subject) return subject.order;
   const order = await loadOrder(ctx.store.db, subject.orderId);
   if (!order) throw new NotFoundError(`order ${subject.orderId}`);
-  return { shipTo: order.shippingAddress, lines: order.lines };
+  return { shipTo: order.shippingAddress, lines: order.lines.filter((l) => l.requiresShipping) };
 }

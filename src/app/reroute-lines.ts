@@ -7,6 +7,7 @@ import { findCatalogFor } from '../store/partners.repo.ts';
 import { purchaseOrderNumbersOf } from '../store/purchase-orders.repo.ts';
 import type { Db } from '../store/schema.ts';
 import { forgetReleasedReservations } from '../store/stock.repo.ts';
+import { recordHolds } from '../store/review.repo.ts';
 import type { AppContext } from './context.ts';
 import {
   describeRoute,
@@ -87,8 +88,14 @@ export async function routeLinesAgain(
       ? [order.holdReason, strandedNote].filter(Boolean).join('; ')
       : order.holdReason;
   await saveOrderChange(tx, order, { state, holdReason, lines: after }, now, [...lineNumbers]);
+  if (orElse === 'hold' && strandedNote)
+    await recordHolds(
+      tx,
+      [{ orderId: order.id, check: 'routing.stranded', message: strandedNote }],
+      now.getTime(),
+    );
   await recordEvents(tx, now, [
-    orderEvent(order.id, 'order.rerouted', {
+    orderEvent(order.id, options.nowhere ? 'order.lines_cancelled' : 'order.rerouted', {
       why,
       avoided: Object.fromEntries(avoid),
       rulesVersion,

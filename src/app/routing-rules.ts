@@ -10,7 +10,7 @@ import {
 import type { Db } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import { InputError } from './errors.ts';
-import { countryCode, setupId } from './setup-values.ts';
+import { countryCode, currencyCode, setupId } from './setup-values.ts';
 
 const names = z.array(z.string().min(1)).min(1);
 
@@ -67,6 +67,35 @@ const objective = z.union([
   }),
 ]);
 
+const velocityLimit = z.strictObject({
+  /** Held when more orders than this (the new one included) carry the same value within the window. */
+  orders: z.number().int().positive(),
+  withinMinutes: z.number().int().positive(),
+});
+const moneyLimits = z.array(z.strictObject({ amount: z.number().int().positive(), currency: currencyCode }));
+
+/** Checks before routing: an order that fails one is held for review with every reason, routed to no one. */
+const checks = z.strictObject({
+  /** The postal code's format for the destination country. */
+  postalCodes: z.boolean().default(false),
+  /** A phone given must be a valid number for the destination (it is kept as given). */
+  phones: z.boolean().default(false),
+  /** The same email, shipping address or phone in more than N orders within M minutes. */
+  velocity: z
+    .strictObject({
+      email: velocityLimit.optional(),
+      address: velocityLimit.optional(),
+      phone: velocityLimit.optional(),
+    })
+    .optional(),
+  /** Billing and shipping countries differ (where the channel gives a billing country). */
+  countryMismatch: z.boolean().default(false),
+  /** An order above this value, per currency. */
+  maxOrderValue: moneyLimits.optional(),
+  /** A customer's first order (no earlier order of the same email since the check was on) above this value. */
+  firstOrderMaxValue: moneyLimits.optional(),
+});
+
 /**
  * The retailer's routing rules, as the setup document's `routing` section and `PUT /api/v1/routing/rules` take them
  * (docs/setup-file.md), and what to do when a supplier does not keep its word.
@@ -94,6 +123,7 @@ export const routingRulesInput = z.strictObject({
           ctx.addIssue({ code: 'custom', path: [i, 'node'], message: `${entry.node} is named twice` });
       }),
     ),
+  checks: checks.default({ postalCodes: false, phones: false, countryMismatch: false }),
   /** A purchase order not acknowledged in time: routed to the next eligible node, cancelled and refunded, or held. */
   onAckTimeout: z.enum(['hold', 'reroute', 'cancel']).default('hold'),
   /** A line the supplier rejects: sent to the next eligible node, cancelled and refunded, or held. */

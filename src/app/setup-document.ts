@@ -104,6 +104,8 @@ function nodeEntry(transports: TransportKinds) {
     shipFrom: place.optional(),
     /** 0–100: how much routing trusts it (the scorecard computes it later). */
     score: z.number().int().min(0).max(100).default(50),
+    /** Its carriers deliver to PO boxes; false: an order shipping to one goes to another node. */
+    deliversToPoBoxes: z.boolean().default(true),
     /** Units held back from what this supplier reports: its feeds are late and optimistic. */
     safetyBuffer: z.number().int().nonnegative().default(0),
     /** Orders stop going to it and its stock counts as none on every channel; its open purchase orders go on. */

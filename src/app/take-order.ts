@@ -21,6 +21,11 @@ import {
 } from './place-lines.ts';
 import type { StockOutcome } from './reserve-stock.ts';
 import { recordEvents, type TimelineEvent } from '../store/events.repo.ts';
+import { recordHolds, type HoldRow } from '../store/review.repo.ts';
+import { isPoBox, type HoldReason, type OrderToCheck } from '../domain/order-checks.ts';
+import { money } from '../domain/money.ts';
+import { checkOrders, checksOn } from './check-orders.ts';
+import { currentRouting } from './routing-rules.ts';
 
 /** A new order comes back with what was decided, so the caller can answer without reading it again. */
 export type TakeOrderResult =
@@ -124,22 +129,34 @@ export async function takeOrdersIn(
   }
 
   const now = ctx.clock.now();
-  const toPlace = fresh.map((f): LinesToPlace & { orderHold: string | null } => {
-    // An order that cannot go anywhere yet (no address to ship to, a payment that failed) waits whole, holding nothing.
-    const orderHold =
-      f.options.hold ?? (f.lines.length ? shippingAddressProblem(f.incoming.shippingAddress) : null);
+  const routing = await currentRouting(ctx.store, tx);
+  const failed = checksOn(routing.input.checks)
+    ? await checkOrders(
+        tx,
+        routing.input.checks,
+        fresh.map((f) => ({ orderId: f.orderId, order: toCheck(f.incoming) })),
+        now,
+      )
+    : fresh.map(() => []);
+  const toPlace = fresh.map((f, i): LinesToPlace & { orderHold: string | null; holds: HoldRow[] } => {
+    // An order that cannot go anywhere yet (no address to ship to, a payment that failed, a check it failed) waits
+    // whole, holding nothing, for a person.
+    const holds = intakeHolds(f, failed[i]!);
+    const orderHold = holds.length ? holds.map((h) => h.message).join('; ') : null;
+    const address = f.incoming.shippingAddress;
     return {
       orderId: f.orderId,
       channelId: f.channel.id,
       policy: f.channel.backorderPolicy,
       awaitingPayment: f.options.awaitingPayment ?? false,
       lines: f.lines,
-      destination: f.incoming.shippingAddress,
+      destination: { ...address, poBox: isPoBox(address.line1) || isPoBox(address.line2 ?? '') },
       blocked: (line) => orderHold ?? (catalog.known.has(line.sku) ? null : describeUnknown(line.sku)),
       orderHold,
+      holds,
     };
   });
-  const placed = await placeLines(tx, ctx, catalog, toPlace, now);
+  const placed = await placeLines(tx, ctx, catalog, toPlace, now, routing);
   const taken = fresh.map((f, i) => {
     const { routes, rulesVersion, stock, purchaseOrders } = placed[i]!;
     const { awaitingPayment, orderHold } = toPlace[i]!;
@@ -153,6 +170,14 @@ export async function takeOrdersIn(
     now,
   );
   await recordPlacements(ctx, tx, toPlace, placed, now);
+  await recordHolds(
+    tx,
+    taken.flatMap((t, i) => {
+      const { holds } = toPlace[i]!;
+      return t.order.state === 'on_hold' ? [...holds, ...lineHolds(t.order, holds.length > 0)] : [];
+    }),
+    now.getTime(),
+  );
   const toSend = taken.filter((t) => !t.awaitingPayment);
   // Lines cancelled for want of stock were paid for: the channel refunds them and tells the customer.
   for (const t of toSend) await queueStockRefund(ctx, tx, t.order);
@@ -305,6 +330,62 @@ function buildOrder(
 
 /** A routed line's first move: routed with its stock held, or short (backordered or cancelled per the channel's policy). */
 const LINE_STATE = { reserved: 'routed', backordered: 'backordered', cancelled: 'cancelled' } as const;
+
+/** Why an order waits whole at intake, each reason with its check: the channel's hold, the address, a failed check. */
+function intakeHolds(
+  f: {
+    orderId: string;
+    incoming: IncomingOrder;
+    lines: readonly unknown[];
+    options: { hold?: string | undefined };
+  },
+  failed: readonly HoldReason[],
+): HoldRow[] {
+  if (f.options.hold) return [{ orderId: f.orderId, check: 'channel.hold', message: f.options.hold }];
+  const incomplete = f.lines.length ? shippingAddressProblem(f.incoming.shippingAddress) : null;
+  if (incomplete) return [{ orderId: f.orderId, check: 'address.incomplete', message: incomplete }];
+  return failed.map((r) => ({ orderId: f.orderId, check: r.check, message: r.message }));
+}
+
+/** The review queue's reasons for lines that wait on their own: no node for them, or no stock. */
+function lineHolds(order: Order, heldWhole: boolean): HoldRow[] {
+  if (heldWhole) return [];
+  return order.lines.flatMap((l): HoldRow[] => {
+    if (l.state === 'backordered')
+      return [
+        {
+          orderId: order.id,
+          check: 'stock.backordered',
+          message: `line ${l.lineNumber}: awaiting stock of ${l.sku}`,
+        },
+      ];
+    if (l.state === 'pending')
+      return [
+        {
+          orderId: order.id,
+          check: 'routing.unroutable',
+          message: `line ${l.lineNumber}: no node can ship ${l.sku}`,
+        },
+      ];
+    return [];
+  });
+}
+
+/** The order as the checks before routing read it: its total as charged (or its lines'). */
+function toCheck(incoming: IncomingOrder): OrderToCheck {
+  const total =
+    incoming.charges?.total ??
+    money(
+      incoming.lines.reduce((sum, l) => sum + l.unitPrice.amount * l.quantity, 0),
+      incoming.currency,
+    );
+  return {
+    total,
+    customer: incoming.customer,
+    shippingAddress: incoming.shippingAddress,
+    billingCountry: incoming.billingCountry,
+  };
+}
 
 function describeUnknown(sku: string): string {
   return sku ? `SKU ${sku} is not in the catalog` : 'the line has no SKU';

@@ -8,6 +8,7 @@ import { findSuppliers } from '../store/partners.repo.ts';
 import { cancelPurchaseOrder, type PurchaseOrder } from '../store/purchase-orders.repo.ts';
 import type { Db } from '../store/schema.ts';
 import { releaseReservations } from '../store/stock.repo.ts';
+import { recordHolds } from '../store/review.repo.ts';
 import type { AppContext } from './context.ts';
 import { sendPurchaseOrderJob } from './send-purchase-order.ts';
 import { SupplierTransports } from './supplier-access.ts';
@@ -109,7 +110,8 @@ export const cancelWithSupplierJob = {
                 ? `${poNumber} was cancelled, but supplier ${supplierId} says it is too late to stop it: it may ship`
                 : `${poNumber} was cancelled: ask supplier ${supplierId} not to ship it (its transport cannot be told)`;
             const order = await loadOrder(tx, orderId, ctx.store.caps.rowLocks);
-            if (order) await holdOrder(tx, order, why, now);
+            const check = answer === 'too_late' ? 'supplier.cancel_refused' : 'supplier.cancel_unsupported';
+            if (order) await holdOrder(tx, order, { check, reason: why }, now);
           },
         };
       },
@@ -121,7 +123,13 @@ export const cancelWithSupplierJob = {
  * Puts an order on hold for a person, adding the reason to those it has, where its state allows a hold (an order
  * fulfilled already keeps its state; the reason is recorded all the same). Returns whether the order is on hold.
  */
-export async function holdOrder(tx: Db, order: Order, reason: string, now: Date): Promise<boolean> {
+export async function holdOrder(
+  tx: Db,
+  order: Order,
+  hold: { check: string; reason: string },
+  now: Date,
+): Promise<boolean> {
+  const { check, reason } = hold;
   const held = order.state === 'on_hold' || orderMachine.canMove(order.state, 'on_hold');
   const holdReason = [order.holdReason, reason].filter(Boolean).join('; ');
   await saveOrderChange(
@@ -131,8 +139,9 @@ export async function holdOrder(tx: Db, order: Order, reason: string, now: Date)
     now,
     [],
   );
+  await recordHolds(tx, [{ orderId: order.id, check, message: reason }], now.getTime());
   await recordEvents(tx, now, [
-    orderEvent(order.id, 'order.held', { reason, state: held ? 'on_hold' : order.state }),
+    orderEvent(order.id, 'order.held', { check, reason, state: held ? 'on_hold' : order.state }),
   ]);
   return held;
 }

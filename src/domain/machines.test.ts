@@ -78,6 +78,7 @@ const EXPECTED: readonly Expected[] = [
       ['pending', 'cancelled'],
       ['backordered', 'routed'],
       ['backordered', 'cancelled'],
+      ['accepted', 'routed'],
       ['routed', 'accepted'],
       ['routed', 'rejected'],
       ['routed', 'cancelled'],

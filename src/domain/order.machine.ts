@@ -25,7 +25,8 @@ export const orderLineMachine = defineMachine('order line', 'pending', {
   // No stock could be reserved and the channel takes backorders: the line waits for stock (or the operator).
   backordered: ['routed', 'cancelled'],
   routed: ['accepted', 'rejected', 'cancelled'],
-  accepted: ['partially_shipped', 'shipped', 'cancelled'],
+  // Back to routed when an operator sends it elsewhere: its purchase order is withdrawn from the supplier.
+  accepted: ['partially_shipped', 'shipped', 'cancelled', 'routed'],
   partially_shipped: ['shipped'],
   shipped: ['delivered'],
   delivered: [],

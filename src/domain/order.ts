@@ -47,11 +47,15 @@ export interface IncomingOrder {
   lines: readonly IncomingLine[];
   /** The order's money as charged (shipping, fees, the channel's totals); absent: the lines are the whole of it. */
   charges?: OrderCharges | undefined;
+  /** ISO 3166-1 alpha-2 of the billing address, where the channel gives one (a fraud check compares it). */
+  billingCountry?: string | undefined;
 }
 
-/** Why a line was cancelled: `stock` (none could be reserved; refunded at the channel), `channel` (cancelled or refunded there). */
-/** Why Waybill cancelled a line: no stock, the channel asked, or no supplier would ship it (missed SLA, rejected). */
-export type CancelReason = 'stock' | 'channel' | 'supplier';
+/**
+ * Why a line was cancelled: no stock, the channel asked, no supplier would ship it (missed SLA, rejected), or an
+ * operator decided.
+ */
+export type CancelReason = 'stock' | 'channel' | 'supplier' | 'operator';
 
 export interface OrderLine {
   lineNumber: number;

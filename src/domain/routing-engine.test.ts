@@ -293,6 +293,42 @@ describe('routeOrder: which eligible node wins', () => {
     ]);
   });
 
+  it("keeps an order together even over the assignment's primary, never with a node it does not name", () => {
+    const two = [
+      offer('primary', 'LAMP', { cost: 900 }),
+      offer('backup', 'LAMP', { cost: 100 }),
+      offer('outsider', 'LAMP', { cost: 10 }),
+      offer('backup', 'MUG', { cost: 100 }),
+      offer('outsider', 'MUG', { cost: 10 }),
+    ];
+    const all = [node('primary'), node('backup'), node('outsider')];
+    const lines = [line(1, 'LAMP', 1, { category: 'lighting' }), line(2, 'MUG')];
+    const assignments = [
+      { name: 'lamps', match: { categories: ['lighting'] }, to: [id('primary'), id('backup')] },
+    ];
+    // Line by line: the lamp to the assignment's primary, the mug to the cheapest.
+    expect(winners(route(lines, two, all, { assignments }))).toEqual(['primary', 'outsider']);
+    // Together: the backup ships both; the outsider, cheaper and able to ship both, is not among the lamp's nodes.
+    expect(winners(route(lines, two, all, { assignments, fewestShipments: true }))).toEqual([
+      'backup',
+      'backup',
+    ]);
+  });
+
+  it("reads a region with or without its country's prefix", () => {
+    const areas = [{ node: id('a'), areas: [{ country: 'US', regions: ['US-IL'] }] }];
+    expect(winners(route([line(1, 'MUG')], [offer('a', 'MUG')], [node('a')], { shipsTo: areas }))).toEqual([
+      'a',
+    ]);
+    const nearest = route(
+      [line(1, 'MUG')],
+      [offer('a', 'MUG', { shipFrom: { country: 'US', region: 'us-il' } })],
+      [node('a')],
+      { preferNearest: true },
+    );
+    expect(nearest.lines[0]!.candidates[0]!.zone).toBe(0);
+  });
+
   it('records the version of the rules that decided', () => {
     expect(route([line(1, 'MUG')], offers, nodes, { version: 7 }).rulesVersion).toBe(7);
   });

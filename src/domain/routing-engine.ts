@@ -7,6 +7,8 @@ export interface Place {
   country: string;
   region?: string | undefined;
   postalCode?: string | undefined;
+  /** The address is a PO box: only nodes whose carriers deliver to them may ship there. */
+  poBox?: boolean | undefined;
 }
 
 /** What fulfils lines: a supplier drop-ships them; a warehouse ships the retailer's own stock. */
@@ -17,6 +19,8 @@ export interface FulfilmentNode {
   paused: boolean;
   /** 0–100: how much the retailer trusts it (an input now; the scorecard computes it later). */
   score: number;
+  /** Its carriers deliver to PO boxes (default: they do). */
+  deliversToPoBoxes?: boolean;
 }
 
 /** What one node offers of a SKU, with what routing weighs. Money in the node's currency, minor units. */
@@ -142,7 +146,8 @@ interface Judged<O extends NodeOffer = NodeOffer> {
  * shipping to the destination, under its minimum or pack size, or short of stock is not eligible; among the
  * eligible the assignment's order comes first, then own stock first or last, then the objective, then the
  * retailer's priority and the node id (so the same input always decides the same). With `fewestShipments`, a node
- * that can ship the whole order takes it, else as few nodes as can. A line short everywhere goes to its first
+ * that can ship the whole order takes it, else as few nodes as can: keeping the order together comes before the
+ * assignment's order of preference and own stock first or last (an assignment still limits who may ship a line). A line short everywhere goes to its first
  * choice among the nodes otherwise allowed, for the stock reservation to backorder or cancel. Pure.
  *
  * @example
@@ -218,6 +223,7 @@ function refusedBy(
   if (excluded) return `excluded by rule ${excluded.name}`;
   if (assignment && !assignment.to!.includes(node.id))
     return `not among the nodes of rule ${assignment.name}`;
+  if (to.poBox && node.deliversToPoBoxes === false) return 'does not deliver to PO boxes';
   const areas = rules.shipsTo.find((s) => s.node === node.id)?.areas;
   if (areas && !areas.some((area) => covers(area, to))) return `does not ship to ${describePlace(to)}`;
   if (line.quantity < offer.minQuantity)
@@ -238,7 +244,12 @@ function matches(rule: AssignmentRule, line: LineToPlace): boolean {
 
 function covers(area: Area, to: Place): boolean {
   if (area.country !== to.country) return false;
-  if (area.regions?.length && !(to.region && area.regions.includes(to.region))) return false;
+  const region = regionOf(to);
+  if (
+    area.regions?.length &&
+    !(region && area.regions.some((r) => regionOf({ country: area.country, region: r }) === region))
+  )
+    return false;
   const postal = (to.postalCode ?? '').replace(/\s+/g, '').toUpperCase();
   return (
     !area.postalPrefixes?.length ||
@@ -248,7 +259,16 @@ function covers(area: Area, to: Place): boolean {
 
 function zoneOf(from: Place | undefined, to: Place): number {
   if (!from || from.country !== to.country) return 2;
-  return from.region && from.region === to.region ? 0 : 1;
+  const region = regionOf(from);
+  return region && region === regionOf(to) ? 0 : 1;
+}
+
+/** A region as its subdivision code alone, upper case: 'US-IL', 'il' and 'IL' are one. */
+function regionOf(place: Place): string | undefined {
+  const region = place.region?.trim().toUpperCase();
+  return region?.startsWith(`${place.country.toUpperCase()}-`)
+    ? region.slice(place.country.length + 1)
+    : region;
 }
 
 function describePlace(place: Place): string {
@@ -263,6 +283,9 @@ function decide<O extends NodeOffer>(
 ): PlacedLine<O> {
   const candidates = judged.map((j) => j.candidate);
   const eligible = judged.filter((j) => j.candidate.eligible);
+  const ranked = eligible.length ? rank(eligible, rules) : [];
+  // One shipment for the whole order outweighs the assignment's order of preference and own stock first or last
+  // (never its exclusions: every candidate here is eligible).
   const kept = together ? eligible.find((j) => j.offer.nodeId === together) : undefined;
   if (kept)
     return routed(
@@ -272,7 +295,7 @@ function decide<O extends NodeOffer>(
       `keeps the order together at ${together}; ${explain(kept, rules.objective)}`,
     );
   if (eligible.length) {
-    const winner = rank(eligible, rules)[0]!;
+    const winner = ranked[0]!;
     return routed(
       line,
       winner,

@@ -26,6 +26,8 @@ export interface Offer {
   nodeKind?: 'supplier' | 'warehouse';
   /** 0–100, the node's; default 50. */
   nodeScore?: number;
+  /** The node's carriers deliver to PO boxes; default true. */
+  nodePoBoxes?: boolean;
   /** What routing weighs beyond the cost (default: nothing; any quantity). */
   leadDays?: number;
   shippingEstimate?: number;
@@ -85,6 +87,7 @@ export function routeLines(
         kind: o.nodeKind ?? 'supplier',
         paused: o.supplierPaused ?? false,
         score: o.nodeScore ?? 50,
+        deliversToPoBoxes: o.nodePoBoxes ?? true,
       });
     weighed.set(
       line.sku,

@@ -14,6 +14,7 @@ import * as channelSettings from './migrations/0011-channel-settings.ts';
 import * as pausedSuppliers from './migrations/0012-paused-suppliers.ts';
 import * as routing from './migrations/0013-routing.ts';
 import * as shipmentDeadlines from './migrations/0014-shipment-deadlines.ts';
+import * as reviewQueue from './migrations/0015-review-queue.ts';
 
 /** Migrations are listed here, in order; both dialects run the same ones. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -31,6 +32,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0012-paused-suppliers': pausedSuppliers,
   '0013-routing': routing,
   '0014-shipment-deadlines': shipmentDeadlines,
+  '0015-review-queue': reviewQueue,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

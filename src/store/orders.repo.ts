@@ -13,7 +13,7 @@ import {
   type OrderLineState,
   type OrderState,
 } from '../domain/order.machine.ts';
-import type { CancelReason, Order, OrderLine } from '../domain/order.ts';
+import type { Address, CancelReason, Order, OrderLine } from '../domain/order.ts';
 import type { Database, Db } from './schema.ts';
 import { ROWS_PER_STATEMENT, statement } from './statement.ts';
 import { expectUpdated, moveOf } from './transitions.ts';
@@ -312,4 +312,18 @@ export async function ordersWithFillableBackorders(db: Db, limit: number): Promi
     .limit(limit)
     .execute();
   return rows.map((r) => r.id as OrderId);
+}
+
+/** Replaces the order's shipping address (an operator corrected it). */
+export async function updateShippingAddress(
+  tx: Db,
+  orderId: string,
+  address: Address,
+  now: Date,
+): Promise<void> {
+  await tx
+    .updateTable('orders')
+    .set({ shipping_address: JSON.stringify(address), updated_at: now.getTime() })
+    .where('id', '=', orderId)
+    .execute();
 }

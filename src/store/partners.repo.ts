@@ -178,6 +178,7 @@ const catalogForSkus = statement((db, _: object, rows: readonly { sku: string }[
       'suppliers.paused',
       'suppliers.node_kind',
       'suppliers.score',
+      'suppliers.po_boxes',
       'suppliers.ship_from as node_ship_from',
     ])
     .where(
@@ -227,6 +228,7 @@ export async function findCatalogFor(db: Db, skus: readonly string[]): Promise<C
       supplierPaused: r.paused === 1,
       nodeKind: r.node_kind === 'warehouse' ? 'warehouse' : 'supplier',
       nodeScore: r.score!,
+      nodePoBoxes: r.po_boxes === 1,
       leadDays: r.lead_days!,
       shippingEstimate: r.shipping_estimate!,
       dropShipFee: r.drop_ship_fee!,

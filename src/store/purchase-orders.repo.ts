@@ -563,14 +563,16 @@ export interface OverdueShipment {
 }
 
 /**
- * Purchase orders acknowledged but not shipped by their due time, not flagged yet, oldest due first: one range of the
+ * Purchase orders acknowledged but not shipped (or shipped only in part) by their due time, not flagged yet, oldest due first: one range of the
  * partial index purchase_orders_ship_due. Flagging them (ship_overdue_at) takes them out of the index.
  */
 export async function flagOverdueShipments(tx: Db, now: number, limit: number): Promise<OverdueShipment[]> {
   const rows = await tx
     .selectFrom('purchase_orders')
     .select(['id', 'order_id', 'po_number', 'supplier_id', 'ship_due_at'])
-    .where(sql<boolean>`ship_overdue_at is null and state in ('accepted', 'partially_accepted')`)
+    .where(
+      sql<boolean>`ship_overdue_at is null and state in ('accepted', 'partially_accepted', 'partially_shipped')`,
+    )
     .where('ship_due_at', '<=', now)
     .orderBy('ship_due_at')
     .limit(limit)

@@ -59,6 +59,8 @@ export interface Database {
     ship_within_minutes: number | null;
     /** JSON: the hours its SLAs count in (time zone, days, opening and closing, holidays); null: every hour counts. */
     working_calendar: string | null;
+    /** 1: its carriers deliver to PO boxes. */
+    po_boxes: Generated<number>;
     created_at: number;
     updated_at: number;
   };
@@ -94,6 +96,14 @@ export interface Database {
     updated_at: number;
   };
   routing_rules: { version: number; rules: string; created_at: number };
+  order_holds: {
+    order_id: string;
+    check: string;
+    message: string;
+    created_at: number;
+    resolved_at: number | null;
+  };
+  order_fingerprints: { kind: string; key: string; order_id: string; at: number };
   orders: {
     id: string;
     channel_id: string;

@@ -34,6 +34,7 @@ export interface SupplierColumns {
   ship_from: string | null;
   ship_within_minutes: number | null;
   working_calendar: string | null;
+  po_boxes: number;
 }
 
 /** Every stored channel's currency. */

@@ -13,6 +13,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .on('purchase_orders')
     .column('ship_due_at')
     .where(sql.ref('ship_overdue_at'), 'is', null)
-    .where(sql.ref('state'), 'in', sql`('accepted', 'partially_accepted')`)
+    .where(sql.ref('state'), 'in', sql`('accepted', 'partially_accepted', 'partially_shipped')`)
     .execute();
 }

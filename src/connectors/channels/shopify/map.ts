@@ -93,6 +93,7 @@ export const shopifyOrder = z.object({
     })
     .nullish(),
   shipping_address: address.nullish(),
+  billing_address: z.object({ country_code: z.string().nullish() }).nullish(),
   shipping_lines: z
     .array(
       z.object({
@@ -205,6 +206,7 @@ export function fromShopifyOrder(channelId: ChannelId, order: ShopifyOrder): Map
       },
       lines: kept,
       charges,
+      billingCountry: order.billing_address?.country_code ?? undefined,
     },
     sourceUpdatedAt: new Date(order.updated_at),
     // An order edited down to nothing has nothing left to ship: as good as cancelled.

@@ -135,6 +135,7 @@ export function fromWooCommerceOrder(channelId: ChannelId, order: WooCommerceOrd
         charges: lineCharges(l, code, taxRatesOf(order)),
       })),
       charges: orderCharges(order, code),
+      billingCountry: present(billing.country),
     },
     sourceUpdatedAt: new Date(asUtc(order.date_modified_gmt)),
     cancelled: CANCELLED_STATUSES.has(order.status),
