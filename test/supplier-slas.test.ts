@@ -31,6 +31,7 @@ describeEachDatabase('supplier SLAs', (dialect) => {
       promptOffersTee?: boolean;
       /** flaky answers at once, rejecting its tee. */
       flakyRejectsTee?: boolean;
+      flakyShipWithin?: number;
     },
   ) {
     clock = fakeClock(at);
@@ -69,6 +70,7 @@ describeEachDatabase('supplier SLAs', (dialect) => {
           currency: 'USD',
           apiToken: SUPPLIER_TOKENS.flaky,
           ackWithinMinutes: 240,
+          ...(options.flakyShipWithin ? { shipWithinMinutes: options.flakyShipWithin } : {}),
           ...(options.flakyHours ? { workingHours: options.flakyHours } : {}),
           transport: { kind: 'rest-json', url: flaky.url, signingSecret: SECRETS.flaky, timeoutMs: 2_000 },
         },
@@ -160,6 +162,25 @@ describeEachDatabase('supplier SLAs', (dialect) => {
     });
     await advance(5 * 60_000);
     expect(await eventsOf(order.id, 'purchase_order.ack_overdue')).toHaveLength(1);
+  });
+
+  it('a deadline survives a restart: the hub that comes back flags what was due while none ran', async () => {
+    const { flaky } = await world('2026-12-07T12:00:00Z', {});
+    const order = await place([{ sku: 'TEE-RED-M', quantity: 1 }]);
+    await until('the PO delivered', () => flaky.received.has(order.purchaseOrders[0]!.poNumber));
+    await t.stop();
+    clock.advance(5 * HOUR);
+    t = await startTestHub(dialect, {
+      worker: true,
+      workerOptions: { pollMs: 20 },
+      clock,
+      database: t.database,
+    });
+    await until(
+      'the missed acknowledgement flagged',
+      async () => (await eventsOf(order.id, 'purchase_order.ack_overdue')).length === 1,
+    );
+    expect((await orderView(order.id)).state).toBe('on_hold');
   });
 
   it('reroute: the silent supplier’s PO is withdrawn (told over its transport) and the line goes to the next node', async () => {
@@ -298,5 +319,62 @@ describeEachDatabase('supplier SLAs', (dialect) => {
     const order = await place([{ sku: 'TEE-RED-M', quantity: 1 }]);
     await until('refund owed', async () => (await eventsOf(order.id, 'channel.refund_owed')).length === 1);
     expect((await orderView(order.id)).state).toBe('cancelled');
+  });
+
+  const acknowledge = (poNumber: string, lines: object[]) =>
+    t.api(`/supplier-api/v1/purchase-orders/${poNumber}/acknowledgement`, {
+      key: SUPPLIER_TOKENS.flaky,
+      body: { lines },
+    });
+
+  it('a line the supplier backorders stays with it by default: the shipping deadline moves to its date, the customer note is kept', async () => {
+    const { flaky } = await world('2026-12-07T12:00:00Z', { flakyShipWithin: 120 });
+    const order = await place([{ sku: 'TEE-RED-M', quantity: 1 }]);
+    const po = order.purchaseOrders[0]!;
+    await until('the PO delivered', () => flaky.received.has(po.poNumber));
+    const refused = await acknowledge(po.poNumber, [{ lineNumber: 1, status: 'backordered' }]);
+    expect(refused.status).toBe(422);
+    expect(refused.body.field).toBe('lines[0].availableOn');
+    const taken = await acknowledge(po.poNumber, [
+      { lineNumber: 1, status: 'backordered', availableOn: '2026-12-20' },
+    ]);
+    expect(taken.status).toBe(200);
+    expect(
+      (await acknowledge(po.poNumber, [{ lineNumber: 1, status: 'backordered', availableOn: '2026-12-20' }]))
+        .status,
+    ).toBe(200);
+    const [backordered] = await eventsOf(order.id, 'purchase_order.lines_backordered');
+    expect(backordered.data).toMatchObject({
+      poNumber: po.poNumber,
+      lines: [{ line: 1, availableOn: '2026-12-20' }],
+      customerNote: 'TEE-RED-M is on backorder and expected to ship after 2026-12-20.',
+    });
+    const view = await orderView(order.id);
+    expect(view.state).toBe('routed');
+    expect(view.lines[0]).toMatchObject({ state: 'accepted', supplierId: 'flaky' });
+    // Two hours to ship, counted from the day the supplier expects the goods (not from the acknowledgement).
+    const { ship_due_at } = await t.hub.store.db
+      .selectFrom('purchase_orders')
+      .select('ship_due_at')
+      .where('po_number', '=', po.poNumber)
+      .executeTakeFirstOrThrow();
+    expect(new Date(Number(ship_due_at)).toISOString()).toBe('2026-12-20T02:00:00.000Z');
+  });
+
+  it('with onBackorder failover, the backordered PO is withdrawn and the line goes to the next node', async () => {
+    const { flaky, prompt } = await world('2026-12-07T12:00:00Z', { routing: { onBackorder: 'failover' } });
+    const order = await place([{ sku: 'TEE-RED-M', quantity: 1 }]);
+    const po = order.purchaseOrders[0]!;
+    await until('the PO delivered', () => flaky.received.has(po.poNumber));
+    await acknowledge(po.poNumber, [{ lineNumber: 1, status: 'backordered', availableOn: '2027-01-15' }]);
+    await until('flaky told', () => flaky.cancelled.has(po.poNumber));
+    const view = await orderView(order.id);
+    const fresh = view.purchaseOrders.find((p: any) => p.supplierId === 'prompt');
+    await until('prompt has it', () => prompt.received.has(fresh.poNumber));
+    const [rerouted] = await eventsOf(order.id, 'order.rerouted');
+    expect(rerouted.data.routes[0].candidates[0]).toMatchObject({
+      supplierId: 'flaky',
+      reason: 'backordered until 2027-01-15',
+    });
   });
 });

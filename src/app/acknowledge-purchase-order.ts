@@ -11,6 +11,7 @@ import {
 } from '../store/purchase-orders.repo.ts';
 import { slaDeadline } from './supplier-sla.ts';
 import { routeLinesAgain } from './reroute-lines.ts';
+import { applySupplierBackorder } from './supplier-backorder.ts';
 import { currentRouting } from './routing-rules.ts';
 import { recordHolds } from '../store/review.repo.ts';
 import { releaseReservations } from '../store/stock.repo.ts';
@@ -139,6 +140,8 @@ export async function acknowledgePurchaseOrder(
         },
       );
     }
+    if (decision.backordered.length)
+      await applySupplierBackorder(ctx, tx, updated, decision.backordered, now);
     return { kind: 'applied', purchaseOrder: updated };
   });
 }

@@ -79,6 +79,7 @@ const EXPECTED: readonly Expected[] = [
       ['backordered', 'routed'],
       ['backordered', 'cancelled'],
       ['accepted', 'routed'],
+      ['accepted', 'rejected'],
       ['routed', 'accepted'],
       ['routed', 'rejected'],
       ['routed', 'cancelled'],

@@ -25,8 +25,9 @@ export const orderLineMachine = defineMachine('order line', 'pending', {
   // No stock could be reserved and the channel takes backorders: the line waits for stock (or the operator).
   backordered: ['routed', 'cancelled'],
   routed: ['accepted', 'rejected', 'cancelled'],
-  // Back to routed when an operator sends it elsewhere: its purchase order is withdrawn from the supplier.
-  accepted: ['partially_shipped', 'shipped', 'cancelled', 'routed'],
+  // Back to routed when it is sent elsewhere (its purchase order withdrawn from the supplier), or rejected when no
+  // other node can take it then and it waits for a person.
+  accepted: ['partially_shipped', 'shipped', 'cancelled', 'routed', 'rejected'],
   partially_shipped: ['shipped'],
   shipped: ['delivered'],
   delivered: [],

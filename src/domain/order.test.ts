@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { orderLineMachine, orderMachine, type OrderLineState, type OrderState } from './order.machine.ts';
-import { deriveOrderState, nextOrderState } from './order.ts';
+import { deriveOrderState, initialOrderState, nextOrderState, paidOrderState } from './order.ts';
 import { IllegalTransitionError } from './state-machine.ts';
 
 const lines = (...states: OrderLineState[]) => states.map((state) => ({ state }));
@@ -77,6 +77,40 @@ describe('deriveOrderState', () => {
         fc.array(fc.constantFrom(...orderLineMachine.states), { minLength: 1, maxLength: 6 }),
         (states) => {
           expect(orderMachine.states).toContain(deriveOrderState(lines(...states)));
+        },
+      ),
+    );
+  });
+});
+
+describe('an order driven by its lines (property)', () => {
+  it('no sequence of moves its lines may make drives the order into a move its own machine refuses', () => {
+    const targets = (from: OrderLineState) =>
+      orderLineMachine.states.filter((to) => orderLineMachine.canMove(from, to));
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.constantFrom<OrderLineState>('routed', 'backordered', 'no_shipping', 'cancelled', 'pending'),
+          {
+            minLength: 1,
+            maxLength: 4,
+          },
+        ),
+        fc.boolean(),
+        fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 40 }),
+        (intake, awaitingPayment, steps) => {
+          let states = [...intake];
+          let order = initialOrderState(lines(...states), awaitingPayment);
+          for (const [which, pick] of steps) {
+            const i = which % states.length;
+            const next = targets(states[i]!);
+            if (next.length === 0) continue;
+            states = states.map((s, j) => (j === i ? next[pick % next.length]! : s));
+            // An order awaiting payment is paid before its lines go on (as the channel's payment releases it).
+            if (order === 'awaiting_payment') order = paidOrderState(order, lines(...states));
+            else order = nextOrderState(order, lines(...states));
+            expect(orderMachine.states).toContain(order);
+          }
         },
       ),
     );

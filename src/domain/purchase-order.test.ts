@@ -203,6 +203,21 @@ describe('decideAcknowledgement', () => {
     expect(decision.lines.map((l) => l.rejectReason)).toEqual(['out of stock', 'rejected by supplier']);
   });
 
+  it('takes a backordered line as accepted on the PO, with the day the supplier expects it; a repeat is a duplicate', () => {
+    const backordered = { lineNumber: 2, status: 'backordered' as const, availableOn: '2026-12-20' };
+    const decision = decideAcknowledgement(po('sent', 'open', 'open'), [accept(1), backordered]);
+    expect(decision).toMatchObject({
+      kind: 'applied',
+      state: 'accepted',
+      backordered: [{ lineNumber: 2, availableOn: '2026-12-20' }],
+    });
+    if (decision.kind !== 'applied') return;
+    expect(decision.lines.map((l) => l.status)).toEqual(['accepted', 'accepted']);
+    const after = po('accepted', 'accepted', 'accepted');
+    expect(decideAcknowledgement(after, [accept(1), backordered])).toEqual({ kind: 'duplicate' });
+    expect(decideAcknowledgement(after, [accept(1), reject(2, 'gone')])).toMatchObject({ kind: 'conflict' });
+  });
+
   it('matches acknowledgement lines by line number, not by position', () => {
     const decision = decideAcknowledgement(po('sent', 'open', 'open'), [reject(2, 'gone'), accept(1)]);
     if (decision.kind !== 'applied') throw new Error(decision.kind);

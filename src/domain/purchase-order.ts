@@ -88,12 +88,21 @@ function nextFree(orderId: OrderId, supplierId: SupplierId, taken: ReadonlySet<s
 
 export interface AckLine {
   lineNumber: number;
-  status: 'accepted' | 'rejected';
+  /** `backordered`: the supplier takes the line but has no stock until `availableOn`. */
+  status: 'accepted' | 'rejected' | 'backordered';
   reason?: string | undefined;
+  /** 'YYYY-MM-DD', for a backordered line. */
+  availableOn?: string | undefined;
 }
 
 export type AckDecision =
-  | { kind: 'applied'; state: PurchaseOrderState; lines: PurchaseOrderLine[] }
+  | {
+      kind: 'applied';
+      state: PurchaseOrderState;
+      lines: PurchaseOrderLine[];
+      /** Lines the supplier took but will ship late (accepted on the PO), by PO line number. */
+      backordered: { lineNumber: number; availableOn: string }[];
+    }
   | { kind: 'duplicate' }
   | { kind: 'conflict'; reason: string }
   | { kind: 'invalid'; field: string; reason: string };
@@ -107,8 +116,10 @@ export function decideAcknowledgement(
   if (invalid) return invalid;
   const byLine = new Map(ack.map((a) => [a.lineNumber, a]));
   const alreadyAcked = po.lines.some((l) => l.status !== 'open');
+  // A backordered line is an accepted one on the PO (the supplier keeps it), shipped later.
+  const statusOf = (a: AckLine): PoLineStatus => (a.status === 'backordered' ? 'accepted' : a.status);
   if (alreadyAcked) {
-    const same = po.lines.every((l) => l.status === byLine.get(l.lineNumber)!.status);
+    const same = po.lines.every((l) => l.status === statusOf(byLine.get(l.lineNumber)!));
     return same
       ? { kind: 'duplicate' }
       : { kind: 'conflict', reason: 'the purchase order was already acknowledged differently' };
@@ -117,16 +128,19 @@ export function decideAcknowledgement(
     const a = byLine.get(l.lineNumber)!;
     return {
       ...l,
-      status: a.status,
+      status: statusOf(a),
       rejectReason: a.status === 'rejected' ? (a.reason ?? 'rejected by supplier') : null,
     };
   });
+  const backordered = ack
+    .filter((a) => a.status === 'backordered')
+    .map((a) => ({ lineNumber: a.lineNumber, availableOn: a.availableOn ?? '' }));
   const accepted = lines.filter((l) => l.status === 'accepted').length;
   const state: PurchaseOrderState =
     accepted === lines.length ? 'accepted' : accepted === 0 ? 'rejected' : 'partially_accepted';
   const move = purchaseOrderMachine.check(po.state, state);
   if (!move.ok) return { kind: 'conflict', reason: move.reason };
-  return { kind: 'applied', state, lines };
+  return { kind: 'applied', state, lines, backordered };
 }
 
 function checkAckCoversEveryLine(

@@ -282,11 +282,18 @@ export const problemOut = z
 export const ackInput = z.object({
   lines: z
     .array(
-      z.object({
-        lineNumber: z.number().int().positive(),
-        status: z.enum(['accepted', 'rejected']),
-        reason: text(500).optional(),
-      }),
+      z
+        .object({
+          lineNumber: z.number().int().positive(),
+          status: z.enum(['accepted', 'rejected', 'backordered']),
+          reason: text(500).optional(),
+          /** A backordered line: the day the supplier expects to have it (its own calendar day). */
+          availableOn: z.iso.date().optional(),
+        })
+        .refine((l) => l.status !== 'backordered' || l.availableOn !== undefined, {
+          message: 'a backordered line needs the day it is expected (YYYY-MM-DD)',
+          path: ['availableOn'],
+        }),
     )
     .min(1),
 });

@@ -595,3 +595,13 @@ export async function flagOverdueShipments(tx: Db, now: number, limit: number): 
     shipDueAt: r.ship_due_at!,
   }));
 }
+
+/** Moves a PO's shipping deadline later (never earlier), and lets the sweep flag it again. */
+export async function extendShipDeadline(tx: Db, id: string, shipDueAt: Date): Promise<void> {
+  await tx
+    .updateTable('purchase_orders')
+    .set({ ship_due_at: shipDueAt.getTime(), ship_overdue_at: null })
+    .where('id', '=', id)
+    .where((eb) => eb.or([eb('ship_due_at', 'is', null), eb('ship_due_at', '<', shipDueAt.getTime())]))
+    .execute();
+}

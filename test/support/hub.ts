@@ -27,14 +27,17 @@ export interface TestHub {
     },
   ): Promise<{ status: number; body: any; headers: Headers }>;
   close(): Promise<void>;
+  /** Stops the hub and keeps its database, for another hub to open (`startTestHub(dialect, { database })`). */
+  stop(): Promise<void>;
 }
 
 /** A migrated hub on a fresh database of the given dialect, listening on an ephemeral port. */
 export async function startTestHub(
   dialect: DialectName,
-  options: Partial<HubOptions> = {},
+  options: Partial<HubOptions> & { database?: TestDatabase } = {},
 ): Promise<TestHub> {
-  const database = await createTestDatabase(dialect);
+  const { database: reopened, ...hubOptions } = options;
+  const database = reopened ?? (await createTestDatabase(dialect));
   // Finished jobs are kept (as an operator may keep them) so that tests can look at their attempts and run them again.
   const workerOptions = { keepDoneMs: 10 * 60_000, ...options.workerOptions };
   const hub = await createHub({
@@ -43,7 +46,7 @@ export async function startTestHub(
     migrate: true,
     worker: false,
     logLevel: 'silent',
-    ...options,
+    ...hubOptions,
     workerOptions,
   });
   await migrateToLatest(hub.store.db);
@@ -83,6 +86,7 @@ export async function startTestHub(
       await hub.close(1_000);
       await database.drop();
     },
+    stop: () => hub.close(1_000),
   };
 }
 
