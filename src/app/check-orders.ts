@@ -8,7 +8,9 @@ import {
   type OrderCheckRules,
   type OrderToCheck,
 } from '../domain/order-checks.ts';
-import { countFingerprints, recordFingerprints } from '../store/review.repo.ts';
+import { shippingAddressProblem } from '../domain/address.ts';
+import type { IncomingOrder, Order } from '../domain/order.ts';
+import { countFingerprints, recordFingerprints, type HoldRow } from '../store/review.repo.ts';
 import type { Db } from '../store/schema.ts';
 import type { RoutingRulesInput } from './routing-rules.ts';
 
@@ -110,5 +112,61 @@ function ruleOf(checks: CheckSettings): OrderCheckRules {
     ...(checks.velocity && { velocity: checks.velocity }),
     ...(maxOrderValue && { maxOrderValue }),
     ...(firstOrderMaxValue && { firstOrderMaxValue }),
+  };
+}
+
+/** Why an order waits whole at intake, each reason with its check: the channel's hold, the address, a failed check. */
+export function intakeHolds(
+  f: {
+    orderId: string;
+    incoming: IncomingOrder;
+    lines: readonly unknown[];
+    options: { hold?: string | undefined };
+  },
+  failed: readonly HoldReason[],
+): HoldRow[] {
+  if (f.options.hold) return [{ orderId: f.orderId, check: 'channel.hold', message: f.options.hold }];
+  const incomplete = f.lines.length ? shippingAddressProblem(f.incoming.shippingAddress) : null;
+  if (incomplete) return [{ orderId: f.orderId, check: 'address.incomplete', message: incomplete }];
+  return failed.map((r) => ({ orderId: f.orderId, check: r.check, message: r.message }));
+}
+
+/** The review queue's reasons for lines that wait on their own: no node for them, or no stock. */
+export function lineHolds(order: Order, heldWhole: boolean): HoldRow[] {
+  if (heldWhole) return [];
+  return order.lines.flatMap((l): HoldRow[] => {
+    if (l.state === 'backordered')
+      return [
+        {
+          orderId: order.id,
+          check: 'stock.backordered',
+          message: `line ${l.lineNumber}: awaiting stock of ${l.sku}`,
+        },
+      ];
+    if (l.state === 'pending')
+      return [
+        {
+          orderId: order.id,
+          check: 'routing.unroutable',
+          message: `line ${l.lineNumber}: no node can ship ${l.sku}`,
+        },
+      ];
+    return [];
+  });
+}
+
+/** The order as the checks before routing read it: its total as charged (or its lines'). */
+export function toCheck(incoming: IncomingOrder): OrderToCheck {
+  const total =
+    incoming.charges?.total ??
+    money(
+      incoming.lines.reduce((sum, l) => sum + l.unitPrice.amount * l.quantity, 0),
+      incoming.currency,
+    );
+  return {
+    total,
+    customer: incoming.customer,
+    shippingAddress: incoming.shippingAddress,
+    billingCountry: incoming.billingCountry,
   };
 }

@@ -1,4 +1,3 @@
-import { shippingAddressProblem } from '../domain/address.ts';
 import { plainLineCharges, plainOrderCharges, reconcile } from '../domain/charges.ts';
 import type { OrderId, Sku } from '../domain/ids.ts';
 import { orderLineMachine } from '../domain/order.machine.ts';
@@ -22,9 +21,8 @@ import {
 import type { StockOutcome } from './reserve-stock.ts';
 import { recordEvents, type TimelineEvent } from '../store/events.repo.ts';
 import { recordHolds, type HoldRow } from '../store/review.repo.ts';
-import { isPoBox, type HoldReason, type OrderToCheck } from '../domain/order-checks.ts';
-import { money } from '../domain/money.ts';
-import { checkOrders, checksOn } from './check-orders.ts';
+import { isPoBox } from '../domain/order-checks.ts';
+import { checkOrders, checksOn, intakeHolds, lineHolds, toCheck } from './check-orders.ts';
 import { currentRouting } from './routing-rules.ts';
 
 /** A new order comes back with what was decided, so the caller can answer without reading it again. */
@@ -330,62 +328,6 @@ function buildOrder(
 
 /** A routed line's first move: routed with its stock held, or short (backordered or cancelled per the channel's policy). */
 const LINE_STATE = { reserved: 'routed', backordered: 'backordered', cancelled: 'cancelled' } as const;
-
-/** Why an order waits whole at intake, each reason with its check: the channel's hold, the address, a failed check. */
-function intakeHolds(
-  f: {
-    orderId: string;
-    incoming: IncomingOrder;
-    lines: readonly unknown[];
-    options: { hold?: string | undefined };
-  },
-  failed: readonly HoldReason[],
-): HoldRow[] {
-  if (f.options.hold) return [{ orderId: f.orderId, check: 'channel.hold', message: f.options.hold }];
-  const incomplete = f.lines.length ? shippingAddressProblem(f.incoming.shippingAddress) : null;
-  if (incomplete) return [{ orderId: f.orderId, check: 'address.incomplete', message: incomplete }];
-  return failed.map((r) => ({ orderId: f.orderId, check: r.check, message: r.message }));
-}
-
-/** The review queue's reasons for lines that wait on their own: no node for them, or no stock. */
-function lineHolds(order: Order, heldWhole: boolean): HoldRow[] {
-  if (heldWhole) return [];
-  return order.lines.flatMap((l): HoldRow[] => {
-    if (l.state === 'backordered')
-      return [
-        {
-          orderId: order.id,
-          check: 'stock.backordered',
-          message: `line ${l.lineNumber}: awaiting stock of ${l.sku}`,
-        },
-      ];
-    if (l.state === 'pending')
-      return [
-        {
-          orderId: order.id,
-          check: 'routing.unroutable',
-          message: `line ${l.lineNumber}: no node can ship ${l.sku}`,
-        },
-      ];
-    return [];
-  });
-}
-
-/** The order as the checks before routing read it: its total as charged (or its lines'). */
-function toCheck(incoming: IncomingOrder): OrderToCheck {
-  const total =
-    incoming.charges?.total ??
-    money(
-      incoming.lines.reduce((sum, l) => sum + l.unitPrice.amount * l.quantity, 0),
-      incoming.currency,
-    );
-  return {
-    total,
-    customer: incoming.customer,
-    shippingAddress: incoming.shippingAddress,
-    billingCountry: incoming.billingCountry,
-  };
-}
 
 function describeUnknown(sku: string): string {
   return sku ? `SKU ${sku} is not in the catalog` : 'the line has no SKU';
