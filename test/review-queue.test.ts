@@ -106,6 +106,12 @@ describeEachDatabase('the review queue', (dialect) => {
     const fraud = (await t.api('/api/v1/review?reason=fraud')).body.orders;
     expect(fraud.map((o: any) => o.orderId)).toEqual([dear.id]);
     expect((await t.api('/api/v1/review?channel=elsewhere')).body.orders).toEqual([]);
+    expect((await t.api('/api/v1/review?reason=fraud.order_value')).body.orders).toHaveLength(1);
+    expect((await t.api('/api/v1/review?reason=fraud.order')).body.orders).toEqual([]);
+    const badReason = await t.api('/api/v1/review?reason=FRAUD%25');
+    expect([badReason.status, badReason.body.field]).toEqual([400, 'query.reason']);
+    const badCursor = await t.api('/api/v1/review?after=not-a-cursor');
+    expect([badCursor.status, badCursor.body.field]).toEqual([400, 'query.after']);
     expect((await t.api('/api/v1/review?olderThanMinutes=60')).body.orders).toEqual([]);
     const first = (await t.api('/api/v1/review?limit=2')).body;
     const second = (await t.api(`/api/v1/review?limit=2&after=${first.next}`)).body;
@@ -143,9 +149,18 @@ describeEachDatabase('the review queue', (dialect) => {
     expect((await t.api(`/api/v1/orders/${fine.id}/approve`, { body: {} })).status).toBe(409);
   });
 
-  it('routes a PO-box address away from a node that cannot deliver there', async () => {
+  it('routes a PO-box address away from a node that cannot deliver there, at intake and when approved', async () => {
     const boxed = await place('boxed', { line1: 'PO Box 123' });
     expect(boxed.purchaseOrders.map((po) => po.supplierId)).toEqual(['prompt']);
+    const held = await place('boxed-and-held', { line1: 'P.O. Box 9', postalCode: '1234' });
+    expect(held.state).toBe('on_hold');
+    const address = (await view(held.id)).shippingAddress;
+    await t.api(`/api/v1/orders/${held.id}/shipping-address`, {
+      method: 'PUT',
+      body: { ...address, postalCode: '62701' },
+    });
+    await t.api(`/api/v1/orders/${held.id}/approve`, { body: {} });
+    expect((await view(held.id)).purchaseOrders.map((po: any) => po.supplierId)).toEqual(['prompt']);
     const routed = (await view(boxed.id)).events.find((e: any) => e.type === 'order.routed');
     expect(routed.data.routes[0].candidates[0]).toMatchObject({
       supplierId: 'flaky',

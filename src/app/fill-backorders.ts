@@ -1,3 +1,4 @@
+import { destinationOf } from '../domain/order-checks.ts';
 import type { OrderId } from '../domain/ids.ts';
 import { orderLineMachine } from '../domain/order.machine.ts';
 import { nextOrderState, type Order } from '../domain/order.ts';
@@ -58,7 +59,7 @@ async function fillOrder(ctx: AppContext, tx: Db, orderId: OrderId): Promise<num
     policy: 'accept',
     awaitingPayment: order.state === 'awaiting_payment',
     lines: waiting,
-    destination: order.shippingAddress,
+    destination: destinationOf(order.shippingAddress),
     poNumbersTaken: new Set(await purchaseOrderNumbersOf(tx, orderId)),
   };
   const [placed] = await placeLines(tx, ctx, catalog, [toPlace], now);

@@ -1,3 +1,4 @@
+import { destinationOf } from '../domain/order-checks.ts';
 import type { OrderId, Sku, SupplierId } from '../domain/ids.ts';
 import type { OrderLineState } from '../domain/order.machine.ts';
 import { nextOrderState, type Address, type Order } from '../domain/order.ts';
@@ -58,7 +59,14 @@ export async function rerouteLinesByOperator(
     for (const po of holding) {
       if (po.state === 'shipped' || po.state === 'partially_shipped')
         throw new ConflictError(`${po.poNumber} has shipped: its lines cannot be sent elsewhere`);
-      const carried = await withdrawPurchaseOrder(ctx, tx, po, why, now);
+      // The supplier reads a plain reason; the operator's note stays in the timeline.
+      const carried = await withdrawPurchaseOrder(
+        ctx,
+        tx,
+        po,
+        'the retailer sent these lines to another supplier',
+        now,
+      );
       others.push(...carried.filter((n) => !input.lines.includes(n)));
     }
     await resolveHolds(tx, orderId, now.getTime());
@@ -170,7 +178,7 @@ export async function approveOrder(ctx: AppContext, orderId: string, note?: stri
       policy: channel.backorderPolicy,
       awaitingPayment: false,
       lines: waiting.map((l) => ({ lineNumber: l.lineNumber, sku: l.sku as Sku, quantity: l.quantity })),
-      destination: order.shippingAddress,
+      destination: destinationOf(order.shippingAddress),
       blocked: (line: { sku: Sku }) =>
         catalog.known.has(line.sku) ? null : `SKU ${line.sku} is not in the catalog`,
       poNumbersTaken: new Set(await purchaseOrderNumbersOf(tx, order.id)),
@@ -262,7 +270,7 @@ export async function changeShippingAddress(
       );
     const now = ctx.clock.now();
     await updateShippingAddress(tx, orderId, address, now);
-    await resolveHolds(tx, orderId, now.getTime(), 'address.');
+    await resolveHolds(tx, orderId, now.getTime(), 'address');
     const holdReason =
       order.holdReason && shippingAddressProblem(order.shippingAddress) ? null : order.holdReason;
     await saveOrderChange(tx, order, { state: order.state, holdReason, lines: order.lines }, now, []);

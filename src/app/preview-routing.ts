@@ -1,3 +1,4 @@
+import { destinationOf } from '../domain/order-checks.ts';
 import type { Sku } from '../domain/ids.ts';
 import { money, type Money } from '../domain/money.ts';
 import { routeLines } from '../domain/routing.ts';
@@ -112,5 +113,8 @@ async function subjectOf(
   if ('order' in subject) return subject.order;
   const order = await loadOrder(ctx.store.db, subject.orderId);
   if (!order) throw new NotFoundError(`order ${subject.orderId}`);
-  return { shipTo: order.shippingAddress, lines: order.lines.filter((l) => l.requiresShipping) };
+  return {
+    shipTo: destinationOf(order.shippingAddress),
+    lines: order.lines.filter((l) => l.requiresShipping),
+  };
 }

@@ -1,3 +1,4 @@
+import { destinationOf } from '../domain/order-checks.ts';
 import type { OrderId, Sku, SupplierId } from '../domain/ids.ts';
 import { orderLineMachine, type OrderLineState } from '../domain/order.machine.ts';
 import { nextOrderState, type Order } from '../domain/order.ts';
@@ -55,7 +56,7 @@ export async function routeLinesAgain(
     policy: 'cancel',
     awaitingPayment: order.state === 'awaiting_payment',
     lines: lines.map((l) => ({ lineNumber: l.lineNumber, sku: l.sku as Sku, quantity: l.quantity })),
-    destination: order.shippingAddress,
+    destination: destinationOf(order.shippingAddress),
     avoid,
     poNumbersTaken: new Set(await purchaseOrderNumbersOf(tx, order.id)),
   };
@@ -77,7 +78,12 @@ export async function routeLinesAgain(
     if (supplierId) return { ...l, state: lineMove(l.state, 'routed'), supplierId };
     return orElse === 'cancel'
       ? { ...l, state: lineMove(l.state, 'cancelled'), cancelReason: 'supplier' as const }
-      : { ...l, state: lineMove(l.state, 'rejected'), supplierId: null };
+      : // Left for a person: turned down; a line waiting for stock goes on waiting.
+        {
+          ...l,
+          state: l.state === 'backordered' ? l.state : lineMove(l.state, 'rejected'),
+          supplierId: null,
+        };
   });
   const strandedNote = stranded.length
     ? `lines ${stranded.join(', ')}: no other node can ship them (${why})`

@@ -21,7 +21,7 @@ import {
 import type { StockOutcome } from './reserve-stock.ts';
 import { recordEvents, type TimelineEvent } from '../store/events.repo.ts';
 import { recordHolds, type HoldRow } from '../store/review.repo.ts';
-import { isPoBox } from '../domain/order-checks.ts';
+import { destinationOf } from '../domain/order-checks.ts';
 import { checkOrders, checksOn, intakeHolds, lineHolds, toCheck } from './check-orders.ts';
 import { currentRouting } from './routing-rules.ts';
 
@@ -148,7 +148,7 @@ export async function takeOrdersIn(
       policy: f.channel.backorderPolicy,
       awaitingPayment: f.options.awaitingPayment ?? false,
       lines: f.lines,
-      destination: { ...address, poBox: isPoBox(address.line1) || isPoBox(address.line2 ?? '') },
+      destination: destinationOf(address),
       blocked: (line) => orderHold ?? (catalog.known.has(line.sku) ? null : describeUnknown(line.sku)),
       orderHold,
       holds,

@@ -315,3 +315,23 @@ export function formatAmount(m: Money): string {
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
+
+/**
+ * Where an address ships to, as routing reads it: its country, region and postal code, and whether it is a PO box
+ * (only nodes whose carriers deliver to PO boxes may take it).
+ */
+export function destinationOf(
+  address: Pick<Address, 'country' | 'region' | 'postalCode' | 'line1' | 'line2'>,
+): {
+  country: string;
+  region?: string | undefined;
+  postalCode?: string | undefined;
+  poBox: boolean;
+} {
+  return {
+    country: address.country,
+    region: address.region,
+    postalCode: address.postalCode,
+    poBox: isPoBox(address.line1) || isPoBox(address.line2 ?? ''),
+  };
+}

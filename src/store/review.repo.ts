@@ -33,8 +33,14 @@ export async function resolveHolds(tx: Db, orderId: string, now: number, prefix?
     .set({ resolved_at: now })
     .where('order_id', '=', orderId)
     .where('resolved_at', 'is', null);
-  if (prefix) query = query.where('check', 'like', `${prefix}%`);
+  if (prefix) query = query.where(checkIs('check', prefix));
   await query.execute();
+}
+
+/** A check named whole (`fraud.order_value`) or by the parts it starts with (`fraud`), the same on both databases. */
+function checkIs(column: string, name: string) {
+  const whole = name.replace(/\.+$/, '');
+  return sql<boolean>`(${sql.ref(column)} = ${whole} or substr(${sql.ref(column)}, 1, ${whole.length + 1}) = ${`${whole}.`})`;
 }
 
 export interface ReviewFilter {
@@ -70,14 +76,15 @@ export async function listReview(db: Db, filter: ReviewFilter): Promise<ReviewRo
     .select(heldSince.as('held_since'))
     .where('orders.state', '=', 'on_hold');
   if (filter.channelId) query = query.where('orders.channel_id', '=', filter.channelId);
-  if (filter.reason)
+  const reason = filter.reason;
+  if (reason)
     query = query.where(({ exists, selectFrom }) =>
       exists(
         selectFrom('order_holds as r')
           .select('r.order_id')
           .whereRef('r.order_id', '=', 'orders.id')
           .where('r.resolved_at', 'is', null)
-          .where('r.check', 'like', `${filter.reason}%`),
+          .where(checkIs('r.check', reason)),
       ),
     );
   if (filter.heldBefore !== undefined) query = query.where(heldSince, '<=', filter.heldBefore);

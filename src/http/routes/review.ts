@@ -48,13 +48,18 @@ export function reviewRoutes(ctx: AppContext, guard: Guards): FastifyPluginAsync
           querystring: z.object({
             reason: z
               .string()
-              .min(1)
-              .optional()
-              .describe('a check, or its start: fraud, address.po_box, sla'),
+              .regex(
+                /^[a-z_]+(\.[a-z_]+)*$/,
+                'must be a check, or its first part: fraud, address.postal_code, sla',
+              )
+              .optional(),
             channel: z.string().min(1).optional(),
             olderThanMinutes: z.coerce.number().int().nonnegative().optional(),
             limit: z.coerce.number().int().min(1).max(200).default(50),
-            after: z.string().optional().describe("the previous page's `next`"),
+            after: z
+              .string()
+              .refine((c) => decodeCursor(c) !== undefined, "must be the previous page's `next`")
+              .optional(),
           }),
           response: { 200: reviewOut, ...errorResponses },
         },
