@@ -377,4 +377,25 @@ describeEachDatabase('supplier SLAs', (dialect) => {
       reason: 'backordered until 2027-01-15',
     });
   });
+
+  it('with onReject hold, a rejected line waits for a person, the reason named in the review queue', async () => {
+    await world(new Date().toISOString(), { flakyRejectsTee: true, routing: { onReject: 'hold' } });
+    const order = await place([{ sku: 'TEE-RED-M', quantity: 1 }]);
+    await until('held', async () => (await orderView(order.id)).state === 'on_hold');
+    expect((await orderView(order.id)).lines[0]).toMatchObject({ state: 'rejected' });
+    expect(await eventsOf(order.id, 'order.rerouted')).toEqual([]);
+    const queued = (await t.api('/api/v1/review?reason=supplier.rejected')).body.orders;
+    expect(queued.map((o: any) => o.orderId)).toEqual([order.id]);
+  });
+
+  it('with onBackorder cancel, the backordered PO is withdrawn and the line cancelled and refunded', async () => {
+    const { flaky } = await world('2026-12-07T12:00:00Z', { routing: { onBackorder: 'cancel' } });
+    const order = await place([{ sku: 'TEE-RED-M', quantity: 1 }]);
+    const po = order.purchaseOrders[0]!;
+    await until('the PO delivered', () => flaky.received.has(po.poNumber));
+    await acknowledge(po.poNumber, [{ lineNumber: 1, status: 'backordered', availableOn: '2027-01-15' }]);
+    await until('refund owed', async () => (await eventsOf(order.id, 'channel.refund_owed')).length === 1);
+    await until('flaky told', () => flaky.cancelled.has(po.poNumber));
+    expect((await orderView(order.id)).state).toBe('cancelled');
+  });
 });

@@ -165,11 +165,19 @@ export function routeOrder<O extends NodeOffer>(
   nodes: ReadonlyMap<SupplierId, FulfilmentNode>,
   rules: RoutingRules,
 ): RoutingDecision<O> {
-  const judged = order.lines.map((line) =>
-    (offersBySku.get(line.sku) ?? []).map((offer) =>
-      judge(line, offer, nodes.get(offer.nodeId), order, rules),
-    ),
-  );
+  // What of the rules applies is looked up once per order (areas by node) and once per line (its assignment and
+  // exclusions), not once per candidate.
+  const areasOf = new Map(rules.shipsTo.map((s) => [s.node, s.areas] as const));
+  const judged = order.lines.map((line) => {
+    const applying: Applying = {
+      assignment: rules.assignments.find((r) => r.to?.length && matches(r, line)),
+      exclusions: rules.assignments.filter((r) => r.exclude?.length && matches(r, line)),
+      areasOf,
+    };
+    return (offersBySku.get(line.sku) ?? []).map((offer) =>
+      judge(line, offer, nodes.get(offer.nodeId), order, applying),
+    );
+  });
   const chosen = rules.fewestShipments
     ? fewestNodes(order.lines, judged, rules.objective)
     : new Map<number, SupplierId>();
@@ -177,16 +185,22 @@ export function routeOrder<O extends NodeOffer>(
   return { rulesVersion: rules.version, lines };
 }
 
+/** The rules that bear on one line: the assignment that sends it (the first that matches), the exclusions. */
+interface Applying {
+  assignment: AssignmentRule | undefined;
+  exclusions: readonly AssignmentRule[];
+  areasOf: ReadonlyMap<SupplierId, readonly Area[]>;
+}
+
 function judge<O extends NodeOffer>(
   line: LineToPlace,
   offer: O,
   node: FulfilmentNode | undefined,
   order: { destination: Place; avoid?: ReadonlyMap<SupplierId, string> },
-  rules: RoutingRules,
+  applying: Applying,
 ): Judged<O> {
   const to = order.destination;
-  const assignment = rules.assignments.find((r) => r.to?.length && matches(r, line));
-  const preference = assignment?.to?.indexOf(offer.nodeId) ?? 0;
+  const preference = applying.assignment?.to?.indexOf(offer.nodeId) ?? 0;
   const landedCost = offer.cost.amount * line.quantity + offer.dropShipFee + offer.shippingEstimate;
   const base = {
     nodeId: offer.nodeId,
@@ -195,7 +209,7 @@ function judge<O extends NodeOffer>(
     score: node?.score ?? 0,
     zone: zoneOf(offer.shipFrom, to),
   };
-  const refusal = order.avoid?.get(offer.nodeId) ?? refusedBy(line, offer, node, to, rules, assignment);
+  const refusal = order.avoid?.get(offer.nodeId) ?? refusedBy(line, offer, node, to, applying);
   const short = offer.stock !== null && offer.stock < line.quantity;
   const reason = refusal ?? (short ? `stock ${offer.stock} < quantity ${line.quantity}` : 'eligible');
   return {
@@ -213,18 +227,17 @@ function refusedBy(
   offer: NodeOffer,
   node: FulfilmentNode | undefined,
   to: Place,
-  rules: RoutingRules,
-  assignment: AssignmentRule | undefined,
+  { assignment, exclusions, areasOf }: Applying,
 ): string | null {
   if (!node) return 'no such node';
   if (node.paused) return `${node.kind} paused`;
   if (!offer.active) return 'offer inactive';
-  const excluded = rules.assignments.find((r) => r.exclude?.includes(node.id) && matches(r, line));
+  const excluded = exclusions.find((r) => r.exclude!.includes(node.id));
   if (excluded) return `excluded by rule ${excluded.name}`;
   if (assignment && !assignment.to!.includes(node.id))
     return `not among the nodes of rule ${assignment.name}`;
   if (to.poBox && node.deliversToPoBoxes === false) return 'does not deliver to PO boxes';
-  const areas = rules.shipsTo.find((s) => s.node === node.id)?.areas;
+  const areas = areasOf.get(node.id);
   if (areas && !areas.some((area) => covers(area, to))) return `does not ship to ${describePlace(to)}`;
   if (line.quantity < offer.minQuantity)
     return `quantity ${line.quantity} below its minimum ${offer.minQuantity}`;
@@ -283,7 +296,6 @@ function decide<O extends NodeOffer>(
 ): PlacedLine<O> {
   const candidates = judged.map((j) => j.candidate);
   const eligible = judged.filter((j) => j.candidate.eligible);
-  const ranked = eligible.length ? rank(eligible, rules) : [];
   // One shipment for the whole order outweighs the assignment's order of preference and own stock first or last
   // (never its exclusions: every candidate here is eligible).
   const kept = together ? eligible.find((j) => j.offer.nodeId === together) : undefined;
@@ -295,7 +307,7 @@ function decide<O extends NodeOffer>(
       `keeps the order together at ${together}; ${explain(kept, rules.objective)}`,
     );
   if (eligible.length) {
-    const winner = ranked[0]!;
+    const winner = rank(eligible, rules)[0]!;
     return routed(
       line,
       winner,

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Sku, SupplierId } from './ids.ts';
+import type { OrderId, Sku, SupplierId } from './ids.ts';
+import { planPurchaseOrders } from './purchase-order.ts';
 import { money } from './money.ts';
 import { routeLines, type LineRoute, type Offer } from './routing.ts';
 
@@ -278,6 +279,53 @@ describe('routeLines property: the choice is eligible and unbeaten', () => {
                 (c.priority === route.offer.priority && c.cost.amount < route.offer.cost.amount)),
           );
           expect(better).toEqual([]);
+        },
+      ),
+    );
+  });
+});
+
+describe('routing then planning purchase orders (property)', () => {
+  it('splits an order across suppliers without losing or doubling a unit: every routed line on exactly one PO', () => {
+    const skus = ['A', 'B', 'C', 'D'] as Sku[];
+    const suppliers = ['s1', 's2', 's3'];
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ sku: fc.constantFrom(...skus), quantity: fc.integer({ min: 1, max: 9 }) }), {
+          minLength: 1,
+          maxLength: 8,
+        }),
+        fc.array(
+          fc.record({
+            sku: fc.constantFrom(...skus),
+            supplier: fc.constantFrom(...suppliers),
+            stock: fc.option(fc.integer({ min: 0, max: 12 })),
+            cost: fc.integer({ min: 1, max: 900 }),
+          }),
+          { maxLength: 12 },
+        ),
+        (wanted, offered) => {
+          const lines = wanted.map((l, i) => ({ lineNumber: i + 1, sku: l.sku, quantity: l.quantity }));
+          const offers = new Map<Sku, Offer[]>();
+          for (const o of offered) {
+            const list = offers.get(o.sku) ?? [];
+            if (list.some((x) => x.supplierId === o.supplier)) continue;
+            list.push({ ...offer(o.supplier, { stock: o.stock, cost: o.cost }), sku: o.sku });
+            offers.set(o.sku, list);
+          }
+          const routes = routeLines(lines, offers);
+          const plans = planPurchaseOrders('ord_1' as OrderId, lines, routes);
+          const placed = plans.flatMap((p) =>
+            p.lines.map((l) => [l.orderLineNumber, l.quantity, p.supplierId]),
+          );
+          const routed = routes.filter((r) => r.kind === 'routed');
+          expect(placed.map(([n]) => n).sort()).toEqual(routed.map((r) => r.lineNumber).sort());
+          for (const [n, quantity, supplierId] of placed) {
+            expect(quantity).toBe(lines[(n as number) - 1]!.quantity);
+            const route = routed.find((r) => r.lineNumber === n)!;
+            expect(route.kind === 'routed' && route.offer.supplierId).toBe(supplierId);
+          }
+          expect(new Set(plans.map((p) => p.supplierId)).size).toBe(plans.length);
         },
       ),
     );
