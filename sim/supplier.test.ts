@@ -330,10 +330,16 @@ describe('supplier simulator: cancels', () => {
     expect(sim.cancelled.size).toBe(0);
   });
 
-  it('answers cancelled for a PO it never had, with nothing to remember', async () => {
-    const sim = await supplier((await hub()).url);
+  it('answers cancelled for a PO it never had, and never fulfils it should it come after its cancel', async () => {
+    const fake = await hub();
+    const sim = await supplier(fake.url);
     expect(await cancel(sim, 'PO-404')).toEqual(CANCELLED);
     expect(sim.cancelled.size).toBe(0);
+    await deliver(sim, 'PO-404');
+    await deliver(sim, 'PO-1');
+    await waitFor(() => sim.acknowledged.has('PO-1'));
+    expect(sim.acknowledged.has('PO-404')).toBe(false);
+    expect(fake.calls.filter((c) => c.path.includes('PO-404'))).toEqual([]);
   });
 
   it('answers too_late for a PO it has when told to refuse cancels', async () => {

@@ -90,6 +90,8 @@ class Supplier implements SupplierSim {
   readonly acknowledged = new Set<string>();
   readonly shipped = new Set<string>();
   readonly cancelled = new Set<string>();
+  /** POs cancelled before they came (a cancel can overtake its PO): taken if they come, never fulfilled. */
+  readonly cancelledUnseen = new Set<string>();
 
   private readonly peer: HubPeer;
   private readonly random: () => number;
@@ -175,12 +177,14 @@ class Supplier implements SupplierSim {
     }
     this.received.set(po.poNumber, { body, count: 1, idempotencyKey });
     sendJson(res, 202, { status: 'received' });
+    if (this.cancelledUnseen.has(po.poNumber)) return;
     if (this.opts.autoFulfil ?? true) this.track(this.fulfil(po));
   }
 
   /**
-   * Waybill withdraws a PO: too late once its parcel has left (or always, told to refuse); a PO it never had has
-   * nothing to stop. A repeat gets the same answer.
+   * Waybill withdraws a PO: too late once its parcel has left (or always, told to refuse). A PO it never had has
+   * nothing to stop yet, but is remembered: should it come after its cancel, it is never fulfilled. A repeat gets
+   * the same answer.
    */
   private takeCancel(res: ServerResponse, body: Record<string, unknown>, idempotencyKey?: string): void {
     const poNumber = parseCancel(body);
@@ -193,6 +197,7 @@ class Supplier implements SupplierSim {
     const gone = this.dispatched.has(poNumber) || this.shipped.has(poNumber); // A test may mark one shipped.
     if (gone || (known && this.opts.refuseCancel)) return sendJson(res, 409, { status: 'too_late' });
     if (known) this.cancelled.add(poNumber);
+    else this.cancelledUnseen.add(poNumber);
     sendJson(res, 200, { status: 'cancelled' });
   }
 

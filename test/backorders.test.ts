@@ -69,12 +69,16 @@ describeEachDatabase(
       expect(second.lines.map((l: any) => l.state)).toEqual(['routed', 'backordered']);
       expect(second.holdReason).toBe('line 2: awaiting stock of LAMP-OAK');
       expect(third.state).toBe('on_hold');
+      const waiting = async () =>
+        (await t.api('/api/v1/review?reason=stock.backordered')).body.orders.map((o: any) => o.orderId);
+      expect(await waiting()).toEqual([second.id, third.id]);
 
       // Three more lamps: enough for the older order (3), not also for the newer one (1).
       await setLampStock(5);
       await until('the older backorder filled', async () => (await view(second.id)).state === 'routed');
       const filled = await view(second.id);
       expect(filled.holdReason).toBeNull();
+      expect(await waiting()).toEqual([third.id]);
       expect(filled.purchaseOrders.map((po: any) => po.poNumber)).toEqual([
         `PO-${second.id.replace('ord_', '')}-FLAKY`,
         `PO-${second.id.replace('ord_', '')}-FLAKY-2`,

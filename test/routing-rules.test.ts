@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import type { SupplierSim } from '../sim/supplier.ts';
+import { startSupplierSim, type SupplierSim } from '../sim/supplier.ts';
 import { describeEachDatabase } from './support/databases.ts';
 import {
   orderBody,
@@ -19,6 +19,8 @@ import { until } from './support/until.ts';
 describeEachDatabase('routing rules', (dialect) => {
   let t: TestHub;
   let suppliers: { prompt: SupplierSim; flaky: SupplierSim };
+  /** The warehouse's own system: it takes fulfilment requests and answers later (not in these tests). */
+  let shelf: SupplierSim;
 
   const usd = (amount: number) => ({ amount, currency: 'USD' });
   const setup = (routing?: object) => ({
@@ -50,8 +52,8 @@ describeEachDatabase('routing rules', (dialect) => {
         name: 'Our own shelf',
         currency: 'USD',
         shipFrom: { country: 'US', region: 'IL', postalCode: '62701' },
-        // The warehouse's system takes fulfilment requests like a supplier's (REST/JSON): the prompt simulator here.
-        transport: { kind: 'rest-json', url: `${suppliers.prompt.url}`, signingSecret: SECRETS.prompt },
+        // The warehouse's system takes fulfilment requests like a supplier's (REST/JSON).
+        transport: { kind: 'rest-json', url: shelf.url, signingSecret: SECRETS.prompt },
       },
     ],
     products: [
@@ -99,10 +101,17 @@ describeEachDatabase('routing rules', (dialect) => {
   beforeEach(async () => {
     t = await startTestHub(dialect, { worker: true, workerOptions: { pollMs: 20 } });
     suppliers = await startTestSuppliers(t.url, { shipDelayMs: { flaky: 60_000, prompt: 60_000 } });
+    shelf = await startSupplierSim({
+      name: 'shelf',
+      signingSecret: SECRETS.prompt,
+      hubUrl: t.url,
+      apiToken: 'shelf-token-that-is-long-enough-000',
+      autoFulfil: false,
+    });
   });
 
   afterEach(async () => {
-    await Promise.all([t.close(), suppliers.prompt.close(), suppliers.flaky.close()]);
+    await Promise.all([t.close(), suppliers.prompt.close(), suppliers.flaky.close(), shelf.close()]);
   });
 
   const order = async (externalId: string, lines: { sku: string; quantity: number }[]) => {
@@ -182,7 +191,7 @@ describeEachDatabase('routing rules', (dialect) => {
     );
     expect(earlier.data.rulesVersion).toBe(0);
     await until('the warehouse got its fulfilment request', () =>
-      suppliers.prompt.received.has(fastest.purchaseOrders[0]!.poNumber),
+      shelf.received.has(fastest.purchaseOrders[0]!.poNumber),
     );
   });
 

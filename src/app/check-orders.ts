@@ -131,10 +131,21 @@ export function intakeHolds(
   return failed.map((r) => ({ orderId: f.orderId, check: r.check, message: r.message }));
 }
 
-/** The review queue's reasons for lines that wait on their own: no node for them, or no stock. */
-export function lineHolds(order: Order, heldWhole: boolean): HoldRow[] {
+/**
+ * The review queue's reasons for lines that wait on their own: a SKU not in the catalog, no node for it, or no stock.
+ * `known`: the SKUs the catalog has.
+ */
+export function lineHolds(order: Order, heldWhole: boolean, known: ReadonlySet<string>): HoldRow[] {
   if (heldWhole) return [];
   return order.lines.flatMap((l): HoldRow[] => {
+    if (l.state === 'pending' && !known.has(l.sku))
+      return [
+        {
+          orderId: order.id,
+          check: 'catalog.unknown_sku',
+          message: `line ${l.lineNumber}: SKU ${l.sku} is not in the catalog`,
+        },
+      ];
     if (l.state === 'backordered')
       return [
         {

@@ -8,6 +8,7 @@ import { loadOrder, ordersWithFillableBackorders, saveOrderChange } from '../sto
 import { findCatalogFor } from '../store/partners.repo.ts';
 import { purchaseOrderNumbersOf } from '../store/purchase-orders.repo.ts';
 import type { Db } from '../store/schema.ts';
+import { resolveHolds } from '../store/review.repo.ts';
 import type { AppContext } from './context.ts';
 import { placeLines, recordPlacements, type LinesToPlace } from './place-lines.ts';
 import { recordEvents } from '../store/events.repo.ts';
@@ -79,6 +80,9 @@ async function fillOrder(ctx: AppContext, tx: Db, orderId: OrderId): Promise<num
   });
   const state = nextOrderState(order.state, lines);
   await recordPlacements(ctx, tx, [toPlace], [placed!], now);
+  // The review queue's "awaiting stock" goes once no line of the order waits for stock any more.
+  if (!lines.some((l) => l.state === 'backordered'))
+    await resolveHolds(tx, orderId, now.getTime(), 'stock.backordered');
   await saveOrderChange(
     tx,
     order,

@@ -172,7 +172,11 @@ export async function takeOrdersIn(
     tx,
     taken.flatMap((t, i) => {
       const { holds } = toPlace[i]!;
-      return t.order.state === 'on_hold' ? [...holds, ...lineHolds(t.order, holds.length > 0)] : [];
+      // Recorded whatever the order's state: an order awaiting payment shows its reasons once it is paid and held.
+      return [
+        ...holds,
+        ...(t.order.state === 'on_hold' ? lineHolds(t.order, holds.length > 0, catalog.known) : []),
+      ];
     }),
     now.getTime(),
   );
