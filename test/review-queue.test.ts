@@ -174,6 +174,8 @@ describeEachDatabase('the review queue', (dialect) => {
     const old = order.purchaseOrders[0]!;
     expect(old.supplierId).toBe('flaky');
     await until('flaky has it', () => suppliers.flaky.received.has(old.poNumber));
+    const twice = await t.api(`/api/v1/orders/${order.id}/reroute`, { body: { lines: [1, 1] } });
+    expect([twice.status, twice.body.field]).toEqual([422, 'lines[1]']);
     const refused = await t.api(`/api/v1/orders/${order.id}/reroute`, { body: { lines: [1], to: 'nobody' } });
     expect(refused.status).toBe(422);
     expect(refused.body.field).toBe('to');

@@ -12,7 +12,15 @@ import { address, errorResponses } from '../schemas.ts';
 import type { Guards } from '../server.ts';
 
 const orderParams = z.object({ orderId: z.string().min(1) });
-const lineNumbers = z.array(z.number().int().positive()).min(1);
+const lineNumbers = z
+  .array(z.number().int().positive())
+  .min(1)
+  .superRefine((lines, ctx) =>
+    lines.forEach((n, i) => {
+      if (lines.indexOf(n) < i)
+        ctx.addIssue({ code: 'custom', path: [i], message: `line ${n} is named twice` });
+    }),
+  );
 
 const reviewOut = z.object({
   orders: z.array(
