@@ -71,6 +71,11 @@ export default tseslint.config(
   layer('src/app/**/*.ts', { kysely: true, reach: ['http', 'cli', 'hub.ts'] }),
   layer('src/{store,jobs}/**/*.ts', { kysely: false, reach: ['app', 'http', 'cli', 'hub.ts', 'connectors'] }),
   layer('src/connectors/**/*.ts', { kysely: true, reach: ['app', 'http', 'cli', 'hub.ts', 'store', 'jobs'] }),
+  // Supplier feeds are read here, into typed rows: no database, no HTTP, no adapter (the app layer applies them).
+  layer('src/feeds/**/*.ts', {
+    kysely: true,
+    reach: ['app', 'http', 'cli', 'hub.ts', 'store', 'jobs', 'connectors'],
+  }),
   layer('src/{http,cli,infra}/**/*.ts', { kysely: true, reach: [] }),
   layer('src/hub.ts', { kysely: true, reach: [] }),
   {

@@ -7,6 +7,7 @@ import { defineConfig } from 'vitest/config';
 const UNIT = [
   'src/domain/**/*.test.ts',
   'src/infra/**/*.test.ts',
+  'src/feeds/**/*.test.ts',
   'src/http/refuse-nul.test.ts',
   'src/connectors/**/map.test.ts',
   'src/connectors/**/decimal.test.ts',
