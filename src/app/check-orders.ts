@@ -75,7 +75,9 @@ export async function checkOrders(
             rules.velocity?.phone?.withinMinutes,
             now,
           ),
-          earlierOrdersOfEmail: await seenSince(tx, seen, 'email', keys.email, 0, now),
+          earlierOrdersOfEmail: rules.firstOrderMaxValue
+            ? await seenSince(tx, seen, 'email', keys.email, 0, now)
+            : 0,
         }
       : NO_HISTORY;
     results.push([...address, ...fraudReasons(order, history, rules)]);

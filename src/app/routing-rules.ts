@@ -225,18 +225,10 @@ export async function saveRoutingRules(
 /** Parsed versions by store: versions never change, so a store reads each at most once. */
 const parsed = new WeakMap<Store, Map<number, RetailerRouting>>();
 
-/** The rules in force (the newest version), read once per version. */
+/** The rules in force (the newest version): its number read each time, its rules parsed once per version. */
 export async function currentRouting(store: Store, db: Db = store.db): Promise<RetailerRouting> {
   const version = await findLatestRulesVersion(db);
-  return version === null ? DEFAULT_ROUTING : routingVersion(store, version, db);
-}
-
-/** One version of the rules: an order's routing names the version that decided it. */
-export async function routingVersion(
-  store: Store,
-  version: number,
-  db: Db = store.db,
-): Promise<RetailerRouting> {
+  if (version === null) return DEFAULT_ROUTING;
   const known = parsed.get(store) ?? new Map<number, RetailerRouting>();
   parsed.set(store, known);
   const cached = known.get(version);

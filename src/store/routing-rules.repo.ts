@@ -1,15 +1,16 @@
 import type { Db } from './schema.ts';
+import { statement } from './statement.ts';
 
 // The retailer's routing rules, one row per version: a version is never changed, a new one is added.
 
+// Read by every intake batch: prepared (statement.ts).
+const latestVersion = statement((db) =>
+  db.selectFrom('routing_rules').select('version').orderBy('version', 'desc').limit(1),
+);
+
 /** The newest version's number, or null when the retailer never wrote any. */
 export async function findLatestRulesVersion(db: Db): Promise<number | null> {
-  const row = await db
-    .selectFrom('routing_rules')
-    .select('version')
-    .orderBy('version', 'desc')
-    .limit(1)
-    .executeTakeFirst();
+  const [row] = (await latestVersion.run(db, {})).rows;
   return row?.version ?? null;
 }
 
