@@ -9,3 +9,8 @@ export function isValidGtin(code: string): boolean {
   const total = digits.reverse().reduce((acc, d, i) => acc + d * (i % 2 === 0 ? 3 : 1), 0);
   return (10 - (total % 10)) % 10 === check;
 }
+
+/** A valid GTIN of any length as its 14-digit form (zeros in front): the key two spellings of one product share. */
+export function gtin14(code: string): string {
+  return code.padStart(14, '0');
+}

@@ -15,6 +15,7 @@ import * as pausedSuppliers from './migrations/0012-paused-suppliers.ts';
 import * as routing from './migrations/0013-routing.ts';
 import * as shipmentDeadlines from './migrations/0014-shipment-deadlines.ts';
 import * as reviewQueue from './migrations/0015-review-queue.ts';
+import * as supplierFeeds from './migrations/0016-supplier-feeds.ts';
 
 /** Migrations are listed here, in order; both dialects run the same ones. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -33,6 +34,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0013-routing': routing,
   '0014-shipment-deadlines': shipmentDeadlines,
   '0015-review-queue': reviewQueue,
+  '0016-supplier-feeds': supplierFeeds,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -61,6 +61,13 @@ export interface Database {
     working_calendar: string | null;
     /** 1: its carriers deliver to PO boxes. */
     po_boxes: Generated<number>;
+    /** JSON FeedSettings (app/feed-settings.ts); null: it sends no feed. */
+    feed_config: string | null;
+    /** Sealed: the feed pull's password, key or Authorization header. */
+    feed_secrets: string | null;
+    /** What the last pull of its feed saw, so an unchanged file is not read again. */
+    feed_etag: string | null;
+    feed_last_modified: string | null;
     created_at: number;
     updated_at: number;
   };
@@ -73,6 +80,8 @@ export interface Database {
     /** JSON array of strings: routing rules match on them. */
     tags: string | null;
     category: string | null;
+    /** The GTIN as 14 digits: matched against feeds whatever length either side writes. */
+    gtin14: string | null;
     created_at: number;
     updated_at: number;
   };
@@ -93,7 +102,39 @@ export interface Database {
     pack_size: Generated<number>;
     /** JSON Place; null: the node's own. */
     ship_from: string | null;
+    /** The minimum advertised price the supplier sets, if any. */
+    map_amount: number | null;
+    map_currency: string | null;
+    /** 1: the supplier no longer makes it; routing and pricing pass it over. */
+    discontinued: Generated<number>;
     updated_at: number;
+  };
+  /** A supplier's SKU that is one of Waybill's: made by an operator, by GTIN, or by the setup document's offers. */
+  supplier_skus: { supplier_id: string; supplier_sku: string; sku: string; matched_by: string; created_at: number };
+  /** A row of a supplier's last accepted feed: what the next feed is diffed against. */
+  feed_items: {
+    supplier_id: string;
+    supplier_sku: string;
+    sku: string | null;
+    gtin: string | null;
+    stock: number | null;
+    digest: number;
+    item: string;
+    updated_at: number;
+  };
+  /** One import of a supplier's feed, with its report and the operator's decision if it was quarantined. */
+  feed_imports: {
+    id: string;
+    supplier_id: string;
+    source: string;
+    file_name: string | null;
+    kind: string;
+    status: string;
+    report: string;
+    file: Buffer | null;
+    received_at: number;
+    decided_at: number | null;
+    decided_by: string | null;
   };
   routing_rules: { version: number; rules: string; created_at: number };
   order_holds: {

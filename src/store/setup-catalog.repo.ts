@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely';
+import { gtin14 } from '../domain/gtin.ts';
 import type { Database, Db } from './schema.ts';
 
 // What applying a setup document (app/apply-setup.ts) reads and writes of products, offers and selling prices.
@@ -6,8 +7,11 @@ import type { Database, Db } from './schema.ts';
 export type VariantRow = Selectable<Database['variants']>;
 export type ChannelPriceRow = Selectable<Database['channel_prices']>;
 
-/** An offer as a setup document states it (its row without the time it was written). */
-export type OfferColumns = Omit<Selectable<Database['offers']>, 'updated_at'>;
+/** An offer as a setup document states it (its row without the time it was written, nor what only feeds say). */
+export type OfferColumns = Omit<
+  Selectable<Database['offers']>,
+  'updated_at' | 'map_amount' | 'map_currency' | 'discontinued'
+>;
 
 /** A variant as a setup document names it. */
 export interface VariantColumns {
@@ -78,6 +82,7 @@ export async function insertVariant(tx: Db, v: VariantColumns, now: number): Pro
       product_id: v.sku,
       name: v.name,
       gtin: v.gtin,
+      gtin14: v.gtin === null ? null : gtin14(v.gtin),
       tags: v.tags,
       category: v.category,
       created_at: now,
@@ -90,23 +95,50 @@ export async function insertVariant(tx: Db, v: VariantColumns, now: number): Pro
 export async function updateVariant(tx: Db, v: VariantColumns, now: number): Promise<void> {
   await tx
     .updateTable('variants')
-    .set({ name: v.name, gtin: v.gtin, tags: v.tags, category: v.category, updated_at: now })
+    .set({
+      name: v.name,
+      gtin: v.gtin,
+      gtin14: v.gtin === null ? null : gtin14(v.gtin),
+      tags: v.tags,
+      category: v.category,
+      updated_at: now,
+    })
     .where('sku', '=', v.sku)
     .execute();
 }
 
-/** Replaces all of the SKU's offers with these. */
+/** Replaces all of the SKU's offers with these, keeping what a supplier's feed said of MAP and discontinuation. */
 export async function replaceOffers(
   tx: Db,
   sku: string,
   offers: readonly OfferColumns[],
   now: number,
 ): Promise<void> {
+  const fromFeeds = new Map(
+    (
+      await tx
+        .selectFrom('offers')
+        .select(['supplier_id', 'map_amount', 'map_currency', 'discontinued'])
+        .where('sku', '=', sku)
+        .execute()
+    ).map((o) => [o.supplier_id, o]),
+  );
   await tx.deleteFrom('offers').where('sku', '=', sku).execute();
   if (offers.length)
     await tx
       .insertInto('offers')
-      .values(offers.map((o) => ({ ...o, updated_at: now })))
+      .values(
+        offers.map((o) => {
+          const feed = fromFeeds.get(o.supplier_id);
+          return {
+            ...o,
+            map_amount: feed?.map_amount ?? null,
+            map_currency: feed?.map_currency ?? null,
+            discontinued: feed?.discontinued ?? 0,
+            updated_at: now,
+          };
+        }),
+      )
       .execute();
 }
 
