@@ -35,6 +35,10 @@ import { queuePriceSync } from './sync-channel-prices.ts';
 import { wakeStockSyncs } from './sync-channel-stock.ts';
 import { offerNode, type ChannelEntry, type SetupDocument } from './setup-document.ts';
 import { saveRoutingRules } from './routing-rules.ts';
+import { savePricingRules } from './pricing-rules.ts';
+import { repriceAll, repriceSkus } from './reprice.ts';
+import { markPricesManual } from '../store/pricing.repo.ts';
+import { splitFeedSecrets } from './feed-settings.ts';
 import { splitSetupEntry } from '../connectors/shared/setup-fields.ts';
 
 export interface ApplyReport {
@@ -72,10 +76,22 @@ export async function applySetup(
       const saved = await saveRoutingRules(tx, doc.routing, now);
       note(saved.changed ? (saved.version === 1 ? 'created' : 'updated') : 'unchanged', 'routing');
     }
+    const pricing = doc.pricing && (await savePricingRules(tx, doc.pricing, now));
+    if (pricing)
+      note(pricing.changed ? (pricing.version === 1 ? 'created' : 'updated') : 'unchanged', 'pricing');
     const repriced = new Set<string>();
     for (const p of doc.products) note(await upsertProduct(tx, p, now, repriced), `product ${p.sku}`);
     // New prices go out after the commit, one sync per channel whose prices changed.
     await queuePriceSync(ctx, tx, [...repriced], now);
+    // Rule prices follow the rules, costs, offers and tags: every SKU when the rules changed, else the document's.
+    if (pricing?.changed) await repriceAll(ctx, tx, now);
+    else
+      await repriceSkus(
+        ctx,
+        tx,
+        doc.products.map((p) => p.sku),
+        now,
+      );
     // New stock may fill backorders.
     if (doc.products.length) await wakeBackorderFill(tx, now);
     if (report.created.length || report.updated.length) {
@@ -283,6 +299,8 @@ async function upsertSupplier(
     s.transport,
   );
   const { sealed, plain } = sealOrNull(ctx, secrets);
+  const feed = s.feed ? splitFeedSecrets(s.feed) : undefined;
+  const feedSecrets = sealOrNull(ctx, feed?.secrets ?? {});
   const fields = {
     name: s.name,
     currency: s.currency,
@@ -298,16 +316,19 @@ async function upsertSupplier(
     ship_within_minutes: s.shipWithinMinutes ?? null,
     working_calendar: s.workingHours ? JSON.stringify(s.workingHours) : null,
     po_boxes: s.deliversToPoBoxes ? 1 : 0,
+    feed_config: feed ? JSON.stringify(feed.clear) : null,
   };
+  const sealedAll = { secrets: sealed, feed_secrets: feedSecrets.sealed };
   if (!row) {
-    await insertSupplier(tx, s.id, { ...fields, secrets: sealed }, now);
+    await insertSupplier(tx, s.id, { ...fields, ...sealedAll }, now);
     return 'created';
   }
   const same =
     (Object.keys(fields) as (keyof typeof fields)[]).every((k) => row[k] === fields[k]) &&
-    sameSecrets(ctx, row.secrets, plain);
+    sameSecrets(ctx, row.secrets, plain) &&
+    sameSecrets(ctx, row.feed_secrets, feedSecrets.plain);
   if (same) return 'unchanged';
-  await updateSupplierSettings(tx, s.id, { ...fields, secrets: sealed }, now);
+  await updateSupplierSettings(tx, s.id, { ...fields, ...sealedAll }, now);
   if (row.safety_buffer !== fields.safety_buffer || row.paused !== fields.paused) {
     // A new buffer, or a pause, changes what every SKU this supplier offers can promise.
     await refreshSupply(tx, await listSkusOfferedBy(tx, s.id), now);
@@ -394,7 +415,15 @@ async function upsertPrices(tx: Db, p: SetupDocument['products'][number], now: n
     );
   }
   // A channel the document no longer prices this SKU on keeps selling at whatever it has; Waybill stops managing it.
-  for (const channelId of current.keys()) await deleteChannelPrice(tx, channelId, p.sku);
+  // A price the rules set stays theirs.
+  for (const [channelId, row] of current)
+    if (row.source === 'manual') await deleteChannelPrice(tx, channelId, p.sku);
+  // A price the document gives is manual from now on, even where the rules had set the same amount.
+  await markPricesManual(
+    tx,
+    p.sku,
+    p.prices.map((price) => price.channel),
+  );
   return changed;
 }
 

@@ -6,6 +6,8 @@ import type { SetupFields } from '../connectors/shared/setup-fields.ts';
 import { supplierTransports, type TransportKinds } from '../connectors/suppliers/registry.ts';
 
 import { routingRulesInput } from './routing-rules.ts';
+import { pricingRulesInput } from './pricing-rules.ts';
+import { feedSettingsInput } from './feed-settings.ts';
 import { countryCode, currencyCode, place, setupId as id } from './setup-values.ts';
 import { calendarProblems } from '../domain/business-hours.ts';
 import { holidayRegionKnown } from '../infra/holidays.ts';
@@ -111,6 +113,8 @@ function nodeEntry(transports: TransportKinds) {
     /** Orders stop going to it and its stock counts as none on every channel; its open purchase orders go on. */
     paused: z.boolean().default(false),
     transport,
+    /** Its catalog feed: how the file reads, full or delta, when to quarantine, where to pull it from. */
+    feed: feedSettingsInput.optional(),
   });
 }
 
@@ -197,6 +201,8 @@ export function setupDocumentFor(channels: ChannelKinds, transports: TransportKi
     products: z.array(product).default([]),
     /** How lines are routed (app/routing-rules.ts); absent: the rules in force stay. */
     routing: routingRulesInput.optional(),
+    /** How prices are set from costs (app/pricing-rules.ts, docs/pricing.md); absent: the pricing in force stays. */
+    pricing: pricingRulesInput.optional(),
   });
 }
 export type SetupDocument = z.output<ReturnType<typeof setupDocumentFor>>;

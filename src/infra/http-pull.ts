@@ -50,10 +50,12 @@ export class PullFailed extends Error {
 
 const MAX_REDIRECTS = 5;
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
-/** Query parameters that carry a secret in a pre-signed or tokenised feed address (token=, X-Amz-Signature=…). */
-const SECRET_PARAMETER = /([?&][^=&#\s]*(?:token|key|secret|sig|pass|pwd|credential|auth)[^=&#\s]*=)[^&#\s]*/gi;
-/** Header names whose values are secrets, scrubbed from any text quoted from below (undici's own errors). */
-const SECRET_HEADER = /auth|token|key|secret|cookie|sig|pass/i;
+/**
+ * Names of query parameters (token=, api_key=, X-Amz-Signature=) and headers (Authorization, X-Api-Key) whose
+ * values are secrets: a pre-signed or tokenised feed address carries its credential in the query.
+ */
+const SECRET_NAME = /token|key|secret|sig|pass|pwd|credential|auth|cookie/i;
+const QUERY_PARAMETER = /([?&]([^=&#\s]*)=)([^&#\s]*)/g;
 /** As src/feeds/read-feed.ts sniffs it. */
 const HTML_START = /^<(!doctype html|html|head|body)\b/i;
 const HTML_TYPE = /^\s*(text\/html|application\/xhtml\+xml)\b/i;
@@ -78,17 +80,16 @@ export async function pullIfChanged(
   options: PullOptions,
 ): Promise<PullResult> {
   const target = parseFeedUrl(url);
-  const secrets = secretValues(target, options.headers ?? {});
+  const headers = requestHeaders(previous, options, target);
+  const secrets = [...target.secrets, ...secretHeaderValues(options.headers ?? {})];
   const signal = AbortSignal.timeout(options.timeoutMs);
-  let at = target.url;
+  const trail = { url: target.url };
   try {
-    const response = await followRedirects(target, requestHeaders(previous, options, target), signal, (hop) => {
-      at = hop;
-    });
-    return await readAnswer(response, at, previous, options);
+    const response = await followRedirects(trail, headers, signal);
+    return await readAnswer(response, trail.url, previous, options);
   } catch (error) {
     if (error instanceof PullFailed) throw error;
-    throw failureWithoutAnswer(error, signal.aborted, at, options.timeoutMs, secrets);
+    throw failureWithoutAnswer(error, signal.aborted, trail.url, options.timeoutMs, secrets);
   }
 }
 
@@ -96,6 +97,8 @@ interface FeedUrl {
   /** Without its userinfo: fetch refuses an address with credentials (and names them in its error). */
   url: URL;
   basicAuthorization: string | undefined;
+  /** The userinfo and the secret query values, as typed and decoded. */
+  secrets: string[];
 }
 
 function parseFeedUrl(text: string): FeedUrl {
@@ -106,18 +109,28 @@ function parseFeedUrl(text: string): FeedUrl {
     // Not quoted: an address that does not parse may hide its secret from the redaction too.
     throw new PullFailed({ retryable: false, reason: 'the feed address is not a valid URL' });
   }
-  const credentials = url.username || url.password ? basicOf(url) : undefined;
+  const user = decoded(url.username);
+  const password = decoded(url.password);
+  const basic = user || password ? Buffer.from(`${user}:${password}`).toString('base64') : undefined;
+  const queried = [...url.searchParams].filter(([name]) => SECRET_NAME.test(name)).map(([, value]) => value);
+  const secrets = [url.username, url.password, password, basic ?? '', ...queried].filter(
+    (secret) => secret !== '',
+  );
   url.username = '';
   url.password = '';
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new PullFailed({ retryable: false, reason: `${url.href} is not an http:// or https:// address` });
   }
-  return { url, basicAuthorization: credentials };
+  return { url, basicAuthorization: basic && `Basic ${basic}`, secrets };
 }
 
-function basicOf(url: URL): string {
-  const pair = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
-  return `Basic ${Buffer.from(pair).toString('base64')}`;
+/** Percent-decoded, or as typed when it is not valid percent-encoding (the URL parser lets `%zz` through). */
+function decoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 /** The feed's own origin gets `private`; any other origin a redirect leads to, only `public`. */
@@ -128,49 +141,71 @@ interface HeaderSets {
 
 function requestHeaders(previous: PreviousPull, options: PullOptions, target: FeedUrl): HeaderSets {
   const shared = new Headers({ accept: ACCEPT[options.expect] });
-  if (previous.etag) shared.set('if-none-match', previous.etag);
-  if (previous.lastModified) shared.set('if-modified-since', previous.lastModified);
+  if (previous.etag) setHeader(shared, 'if-none-match', previous.etag);
+  if (previous.lastModified) setHeader(shared, 'if-modified-since', previous.lastModified);
   const own = new Headers(shared);
   if (target.basicAuthorization) own.set('authorization', target.basicAuthorization);
-  for (const [name, value] of Object.entries(options.headers ?? {})) own.set(name, value);
+  for (const [name, value] of Object.entries(options.headers ?? {})) setHeader(own, name, value);
   return { public: shared, private: own };
 }
 
+function setHeader(headers: Headers, name: string, value: string): void {
+  try {
+    headers.set(name, value);
+  } catch {
+    // Not Headers' own message: it quotes the value, which may be the secret.
+    throw new PullFailed({
+      retryable: false,
+      reason: `the feed's ${name} header is not a valid HTTP header`,
+    });
+  }
+}
+
+/** Follows redirects by hand, to count them and to choose the headers of each hop; `trail.url` is the latest. */
 async function followRedirects(
-  target: FeedUrl,
+  trail: { url: URL },
   headers: HeaderSets,
   signal: AbortSignal,
-  onHop: (url: URL) => void,
 ): Promise<Response> {
-  let url = target.url;
+  const origin = trail.url.origin;
+  let leftOrigin = false;
   for (let hop = 0; ; hop++) {
-    // A CDN or another host must not receive the supplier's credentials (what curl does without
-    // --location-trusted); once the pull has left the feed's origin it does not take them back.
-    const own = hop === 0 || url.origin === target.url.origin;
-    const response = await fetch(url, { headers: own ? headers.private : headers.public, redirect: 'manual', signal });
+    // Another host (a CDN, a storage bucket) must not receive the supplier's credentials, as curl does without
+    // --location-trusted; once the pull has left the feed's origin it does not send them again.
+    leftOrigin ||= trail.url.origin !== origin;
+    const sent = leftOrigin ? headers.public : headers.private;
+    const response = await fetch(trail.url, { headers: sent, redirect: 'manual', signal });
     if (!REDIRECT_STATUSES.has(response.status)) return response;
     await response.body?.cancel();
     const location = response.headers.get('location');
     if (location === null || hop === MAX_REDIRECTS) {
       const why = location === null ? 'without a Location' : `after ${MAX_REDIRECTS} redirects`;
-      throw new PullFailed({ status: response.status, retryable: false, reason: `${url.href} answered ${response.status} ${why}` });
+      const reason = `${trail.url.href} answered ${response.status} ${why}`;
+      throw new PullFailed({ status: response.status, retryable: false, reason });
     }
-    url = nextHop(url, location);
-    onHop(url);
+    trail.url = nextHop(trail.url, location);
   }
 }
 
 function nextHop(from: URL, location: string): URL {
   const next = URL.canParse(location, from) ? new URL(location, from) : undefined;
   if (next === undefined || (next.protocol !== 'http:' && next.protocol !== 'https:')) {
-    throw new PullFailed({ retryable: false, reason: `${from.href} redirected to an address that is not http(s)` });
+    throw new PullFailed({
+      retryable: false,
+      reason: `${from.href} redirected to an address that is not http(s)`,
+    });
   }
   next.username = '';
   next.password = '';
   return next;
 }
 
-async function readAnswer(response: Response, url: URL, previous: PreviousPull, options: PullOptions): Promise<PullResult> {
+async function readAnswer(
+  response: Response,
+  url: URL,
+  previous: PreviousPull,
+  options: PullOptions,
+): Promise<PullResult> {
   if (response.status === 304 && (previous.etag || previous.lastModified)) return { changed: false };
   if (!response.ok) {
     await response.body?.cancel();
@@ -217,7 +252,11 @@ async function readAtMost(
 }
 
 function startsLikeHtml(bytes: Buffer): boolean {
-  const head = bytes.subarray(0, 1024).toString('utf8').replace(/^\uFEFF/, '').trimStart();
+  const head = bytes
+    .subarray(0, 1024)
+    .toString('utf8')
+    .replace(/^\uFEFF/, '')
+    .trimStart();
   return HTML_START.test(head);
 }
 
@@ -251,7 +290,7 @@ function failureOfStatus(response: Response, url: URL): PullFailed {
   return new PullFailed({
     status,
     retryable: status === 408 || status === 429 || status >= 500,
-    reason: `${url.href} answered ${status} ${response.statusText}${hint}${wait}`.replace(/ +:/, ':'),
+    reason: `${url.href} answered ${`${status} ${response.statusText}`.trim()}${hint}${wait}`,
     retryAfterMs,
   });
 }
@@ -277,26 +316,28 @@ function failureWithoutAnswer(
   // undici's "fetch failed" says nothing; its cause says ECONNREFUSED, ENOTFOUND, a reset or a TLS problem.
   const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
   const text = cause instanceof Error ? cause.message : String(cause);
-  // The error itself is not kept as a cause: a logger would print it whole, beyond the redaction.
-  return new PullFailed({ retryable: true, reason: `${url.href} did not answer: ${scrub(text, secrets)}` });
+  // The error itself is not kept as a cause: a logger would print it whole, past the redaction.
+  return new PullFailed({
+    retryable: true,
+    reason: `${url.href}: the connection failed (${scrub(text, secrets)})`,
+  });
 }
 
-/** What must not appear in any text quoted from below us: the address's credentials and secret headers' values. */
-function secretValues(target: FeedUrl, headers: Record<string, string>): string[] {
-  const fromHeaders = Object.entries(headers)
-    .filter(([name]) => SECRET_HEADER.test(name))
+/** The values of secret-named headers, whole and without their scheme (`Bearer abc` and `abc`). */
+function secretHeaderValues(headers: Record<string, string>): string[] {
+  return Object.entries(headers)
+    .filter(([name, value]) => SECRET_NAME.test(name) && value !== '')
     .flatMap(([, value]) => [value, value.replace(/^\S+\s+/, '')]);
-  const fromQuery = [...target.url.searchParams]
-    .filter(([name]) => new RegExp(SECRET_PARAMETER.source, 'i').test(`?${name}=`))
-    .map(([, value]) => value);
-  const fromBasic = target.basicAuthorization ? [target.basicAuthorization.slice('Basic '.length)] : [];
-  return [...fromHeaders, ...fromQuery, ...fromBasic].filter((secret) => secret.length > 0);
 }
 
+/** Text quoted from below us (undici's errors) with every known secret value taken out. */
 function scrub(text: string, secrets: readonly string[]): string {
   return secrets.reduce((out, secret) => out.split(secret).join('***'), text);
 }
 
+/** Every address in the text with the values of its secret-named query parameters replaced by `***`. */
 function withoutQuerySecrets(text: string): string {
-  return text.replace(SECRET_PARAMETER, '$1***');
+  return text.replace(QUERY_PARAMETER, (whole, prefix: string, name: string) =>
+    SECRET_NAME.test(name) ? `${prefix}***` : whole,
+  );
 }

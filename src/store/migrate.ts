@@ -16,6 +16,7 @@ import * as routing from './migrations/0013-routing.ts';
 import * as shipmentDeadlines from './migrations/0014-shipment-deadlines.ts';
 import * as reviewQueue from './migrations/0015-review-queue.ts';
 import * as supplierFeeds from './migrations/0016-supplier-feeds.ts';
+import * as pricing from './migrations/0017-pricing.ts';
 
 /** Migrations are listed here, in order; both dialects run the same ones. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -35,6 +36,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0014-shipment-deadlines': shipmentDeadlines,
   '0015-review-queue': reviewQueue,
   '0016-supplier-feeds': supplierFeeds,
+  '0017-pricing': pricing,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

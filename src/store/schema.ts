@@ -137,6 +137,19 @@ export interface Database {
     decided_by: string | null;
   };
   routing_rules: { version: number; rules: string; created_at: number };
+  /** The retailer's pricing rules (app/pricing-rules.ts), one row per version, as JSON. */
+  price_rules: { version: number; rules: string; created_at: number };
+  /** One unit of `from_currency` is worth `rate` (a decimal string) of `to_currency`, as `source` gave it. */
+  exchange_rates: {
+    from_currency: string;
+    to_currency: string;
+    /** 'operator' (set in the pricing rules), or a configured source's name. */
+    source: string;
+    rate: string;
+    /** ISO 8601: when the source says the rate held. */
+    as_of: string;
+    set_at: number;
+  };
   order_holds: {
     order_id: string;
     check: string;
@@ -247,6 +260,14 @@ export interface Database {
     currency: string;
     told: string | null;
     updated_at: number;
+    /** 'manual' (the setup document's products[].prices) or 'rule' (the pricing rules). */
+    source: Generated<string>;
+    /** JSON PriceRule that decided a rule price. */
+    rule: string | null;
+    /** JSON ExchangeRate a rule price was converted with; null when cost and channel share a currency. */
+    rate: string | null;
+    /** 'min_margin' or 'map' when the rule's price was held at that floor. */
+    floor: string | null;
   };
   channel_stock: { channel_id: string; sku: string; told: number; told_at: number };
   stock_levels: { sku: string; bounded: number; on_hand: number; reserved: number; updated_at: number };

@@ -35,6 +35,8 @@ export interface SupplierColumns {
   ship_within_minutes: number | null;
   working_calendar: string | null;
   po_boxes: number;
+  feed_config: string | null;
+  feed_secrets: string | null;
 }
 
 /** Every stored channel's currency. */

@@ -7,16 +7,17 @@ import { gtin14 } from '../../domain/gtin.ts';
  * accepted feed, to diff the next one against; and the history of its imports, a quarantined one with its file.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await db.schema
-    .alterTable('suppliers')
+  // One column to a statement: SQLite's ALTER TABLE adds one at a time.
+  for (const column of [
     // JSON: the mapping, full or delta, what a missing SKU means, the thresholds, where the feed is pulled from.
-    .addColumn('feed_config', 'text')
+    'feed_config',
     // Sealed like the transport's secrets: the pull's password, key or Authorization header.
-    .addColumn('feed_secrets', 'text')
+    'feed_secrets',
     // What the last pull saw, so an unchanged file is not read again.
-    .addColumn('feed_etag', 'text')
-    .addColumn('feed_last_modified', 'text')
-    .execute();
+    'feed_etag',
+    'feed_last_modified',
+  ])
+    await db.schema.alterTable('suppliers').addColumn(column, 'text').execute();
   await db.schema.alterTable('offers').addColumn('map_amount', 'bigint').execute();
   await db.schema.alterTable('offers').addColumn('map_currency', 'text').execute();
   await db.schema

@@ -1,0 +1,388 @@
+import { sql, type Selectable } from 'kysely';
+import type { Database, Db } from './schema.ts';
+
+// What importing a supplier's feed (app/import-feed.ts) reads and writes: the last accepted feed's rows, SKU
+// mappings, the offers a feed changes, and the history of imports.
+
+/** Keys per `in (…)` list: well inside what either database binds in one statement. */
+const KEYS_PER_STATEMENT = 500;
+/** Rows per JSON document of a bulk write: one statement, one parameter, whatever the row count. */
+const ROWS_PER_DOCUMENT = 5_000;
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/**
+ * The digest of each row of the supplier's last accepted feed, by supplier SKU: all the diff needs of a million
+ * rows (the rows themselves are read only for those that changed).
+ */
+export async function loadFeedDigests(db: Db, supplierId: string): Promise<Map<string, number>> {
+  const rows = await db
+    .selectFrom('feed_items')
+    .select(['supplier_sku', 'digest'])
+    .where('supplier_id', '=', supplierId)
+    .execute();
+  const digests = new Map<string, number>();
+  for (const r of rows) digests.set(r.supplier_sku, r.digest);
+  return digests;
+}
+
+/** The last accepted feed's total stock and number of rows. */
+export async function feedTotals(db: Db, supplierId: string): Promise<{ stock: number; skus: number }> {
+  const row = await db
+    .selectFrom('feed_items')
+    .select((eb) => [eb.fn.sum<number>('stock').as('stock'), eb.fn.countAll<number>().as('skus')])
+    .where('supplier_id', '=', supplierId)
+    .executeTakeFirst();
+  return { stock: Number(row?.stock ?? 0), skus: Number(row?.skus ?? 0) };
+}
+
+export type FeedItemRow = Pick<Selectable<Database['feed_items']>, 'supplier_sku' | 'sku' | 'stock' | 'item'>;
+
+/** These rows of the supplier's last accepted feed, by supplier SKU. */
+export async function findFeedItems(
+  db: Db,
+  supplierId: string,
+  supplierSkus: readonly string[],
+): Promise<Map<string, FeedItemRow>> {
+  const found = new Map<string, FeedItemRow>();
+  for (const keys of chunks(supplierSkus, KEYS_PER_STATEMENT)) {
+    const rows = await db
+      .selectFrom('feed_items')
+      .select(['supplier_sku', 'sku', 'stock', 'item'])
+      .where('supplier_id', '=', supplierId)
+      .where('supplier_sku', 'in', keys)
+      .execute();
+    for (const r of rows) found.set(r.supplier_sku, r);
+  }
+  return found;
+}
+
+/**
+ * The Waybill SKUs these supplier SKUs are already known as: a mapping made by an operator or by GTIN, else an offer
+ * of the setup document naming the supplier SKU.
+ */
+export async function findMappedSkus(
+  db: Db,
+  supplierId: string,
+  supplierSkus: readonly string[],
+): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  for (const keys of chunks(supplierSkus, KEYS_PER_STATEMENT)) {
+    const offered = await db
+      .selectFrom('offers')
+      .select(['supplier_sku', 'sku'])
+      .where('supplier_id', '=', supplierId)
+      .where('supplier_sku', 'in', keys)
+      .execute();
+    for (const o of offered) found.set(o.supplier_sku, o.sku);
+    // An explicit mapping wins over an offer's own supplier SKU.
+    const mapped = await db
+      .selectFrom('supplier_skus')
+      .select(['supplier_sku', 'sku'])
+      .where('supplier_id', '=', supplierId)
+      .where('supplier_sku', 'in', keys)
+      .execute();
+    for (const m of mapped) found.set(m.supplier_sku, m.sku);
+  }
+  return found;
+}
+
+/** The SKU of each of these GTIN-14s that exactly one variant carries (two variants with one GTIN match neither). */
+export async function findSkusByGtin14(db: Db, gtins: readonly string[]): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  const shared = new Set<string>();
+  for (const keys of chunks(gtins, KEYS_PER_STATEMENT)) {
+    const rows = await db
+      .selectFrom('variants')
+      .select(['gtin14', 'sku'])
+      .where('gtin14', 'in', keys)
+      .execute();
+    for (const r of rows) {
+      if (found.has(r.gtin14!)) shared.add(r.gtin14!);
+      found.set(r.gtin14!, r.sku);
+    }
+  }
+  for (const g of shared) found.delete(g);
+  return found;
+}
+
+/** The SKUs, of these, that some other supplier SKU of this supplier is already mapped to. */
+export async function findSkusTaken(
+  db: Db,
+  supplierId: string,
+  skus: readonly string[],
+): Promise<Set<string>> {
+  const taken = new Set<string>();
+  for (const keys of chunks(skus, KEYS_PER_STATEMENT)) {
+    const rows = await db
+      .selectFrom('supplier_skus')
+      .select('sku')
+      .where('supplier_id', '=', supplierId)
+      .where('sku', 'in', keys)
+      .execute();
+    for (const r of rows) taken.add(r.sku);
+  }
+  return taken;
+}
+
+/** Whether the SKU exists in the catalog. */
+export async function variantExists(db: Db, sku: string): Promise<boolean> {
+  return (
+    (await db.selectFrom('variants').select('sku').where('sku', '=', sku).executeTakeFirst()) !== undefined
+  );
+}
+
+/** Records supplier SKU → SKU pairs; a pair already made is replaced (an operator's correction). */
+export async function upsertSkuMappings(
+  tx: Db,
+  supplierId: string,
+  pairs: readonly { supplierSku: string; sku: string }[],
+  matchedBy: 'operator' | 'gtin',
+  now: number,
+): Promise<void> {
+  for (const part of chunks(pairs, ROWS_PER_DOCUMENT)) {
+    const doc = JSON.stringify(Object.fromEntries(part.map((p) => [p.supplierSku, p.sku])));
+    await sql`insert into supplier_skus (supplier_id, supplier_sku, sku, matched_by, created_at)
+      select ${supplierId}, t.key, cast(t.value as text), ${matchedBy}, ${now}
+      from json_each(${doc}) as t where true
+      on conflict (supplier_id, supplier_sku) do update set sku = excluded.sku, matched_by = excluded.matched_by,
+        created_at = excluded.created_at`.execute(tx);
+  }
+}
+
+/** Removes the mapping of another supplier SKU to this SKU (the operator moved the SKU to a new supplier SKU). */
+export async function deleteSkuMappingOfSku(tx: Db, supplierId: string, sku: string): Promise<void> {
+  await tx.deleteFrom('supplier_skus').where('supplier_id', '=', supplierId).where('sku', '=', sku).execute();
+}
+
+/** A row of the accepted feed as stored. */
+export interface NewFeedItem {
+  supplierSku: string;
+  sku: string | null;
+  gtin: string | null;
+  stock: number | null;
+  digest: number;
+  item: string;
+}
+
+/** Stores these rows as the supplier's accepted feed, replacing any with the same supplier SKU. */
+export async function upsertFeedItems(
+  tx: Db,
+  supplierId: string,
+  items: readonly NewFeedItem[],
+  now: number,
+): Promise<void> {
+  for (const part of chunks(items, ROWS_PER_DOCUMENT)) {
+    const doc = JSON.stringify(
+      Object.fromEntries(
+        part.map((i) => [i.supplierSku, [i.sku, i.gtin, i.stock, String(i.digest), i.item]]),
+      ),
+    );
+    // Values go as one JSON document (json_each on both databases): five bound parameters a row would pass what
+    // SQLite binds in one statement long before 5,000 rows.
+    await sql`insert into feed_items (supplier_id, supplier_sku, sku, gtin, stock, digest, item, updated_at)
+      select ${supplierId}, t.key, t.value ->> 0, t.value ->> 1, cast(t.value ->> 2 as bigint),
+        cast(t.value ->> 3 as bigint), t.value ->> 4, ${now}
+      from json_each(${doc}) as t where true
+      on conflict (supplier_id, supplier_sku) do update set sku = excluded.sku, gtin = excluded.gtin,
+        stock = excluded.stock, digest = excluded.digest, item = excluded.item,
+        updated_at = excluded.updated_at`.execute(tx);
+  }
+}
+
+/** Sets the Waybill SKU of one row of the accepted feed (an operator mapped it). */
+export async function setFeedItemSku(
+  tx: Db,
+  supplierId: string,
+  supplierSku: string,
+  sku: string,
+): Promise<void> {
+  await tx
+    .updateTable('feed_items')
+    .set({ sku })
+    .where('supplier_id', '=', supplierId)
+    .where('supplier_sku', '=', supplierSku)
+    .execute();
+}
+
+/** Forgets these rows of the accepted feed: a full feed no longer lists them. */
+export async function deleteFeedItems(
+  tx: Db,
+  supplierId: string,
+  supplierSkus: readonly string[],
+): Promise<void> {
+  for (const keys of chunks(supplierSkus, KEYS_PER_STATEMENT))
+    await tx
+      .deleteFrom('feed_items')
+      .where('supplier_id', '=', supplierId)
+      .where('supplier_sku', 'in', keys)
+      .execute();
+}
+
+/** The rows of the accepted feed not matched to a Waybill SKU, in supplier SKU order, after a cursor. */
+export async function listUnmatchedFeedItems(
+  db: Db,
+  supplierId: string,
+  options: { after?: string | undefined; limit: number },
+): Promise<{ supplier_sku: string; gtin: string | null; item: string; updated_at: number }[]> {
+  let query = db
+    .selectFrom('feed_items')
+    .select(['supplier_sku', 'gtin', 'item', 'updated_at'])
+    .where('supplier_id', '=', supplierId)
+    .where('sku', 'is', null);
+  if (options.after !== undefined) query = query.where('supplier_sku', '>', options.after);
+  return query.orderBy('supplier_sku').limit(options.limit).execute();
+}
+
+/** One row of the accepted feed, by supplier SKU. */
+export async function findFeedItem(
+  db: Db,
+  supplierId: string,
+  supplierSku: string,
+): Promise<FeedItemRow | undefined> {
+  return db
+    .selectFrom('feed_items')
+    .select(['supplier_sku', 'sku', 'stock', 'item'])
+    .where('supplier_id', '=', supplierId)
+    .where('supplier_sku', '=', supplierSku)
+    .executeTakeFirst();
+}
+
+export type OfferRow = Selectable<Database['offers']>;
+
+/** This supplier's offers of these SKUs, by SKU. */
+export async function findOffersOf(
+  db: Db,
+  supplierId: string,
+  skus: readonly string[],
+): Promise<Map<string, OfferRow>> {
+  const found = new Map<string, OfferRow>();
+  for (const keys of chunks(skus, KEYS_PER_STATEMENT)) {
+    const rows = await db
+      .selectFrom('offers')
+      .selectAll()
+      .where('supplier_id', '=', supplierId)
+      .where('sku', 'in', keys)
+      .execute();
+    for (const r of rows) found.set(r.sku, r);
+  }
+  return found;
+}
+
+/** Writes these offers whole (a feed's values merged onto the stored ones), creating those that are new. */
+export async function upsertOffers(tx: Db, offers: readonly OfferRow[]): Promise<void> {
+  for (const part of chunks(offers, ROWS_PER_DOCUMENT)) {
+    const doc = JSON.stringify(
+      Object.fromEntries(
+        part.map((o) => [
+          o.sku,
+          [
+            o.supplier_id,
+            o.supplier_sku,
+            o.cost_amount,
+            o.cost_currency,
+            o.priority,
+            o.active,
+            o.stock,
+            o.lead_days,
+            o.shipping_estimate,
+            o.drop_ship_fee,
+            o.min_quantity,
+            o.pack_size,
+            o.ship_from,
+            o.map_amount,
+            o.map_currency,
+            o.discontinued,
+            o.updated_at,
+          ],
+        ]),
+      ),
+    );
+    const n = (i: number) => sql`cast(t.value ->> ${sql.lit(i)} as bigint)`;
+    const s = (i: number) => sql`t.value ->> ${sql.lit(i)}`;
+    await sql`insert into offers (supplier_id, sku, supplier_sku, cost_amount, cost_currency, priority, active, stock,
+        lead_days, shipping_estimate, drop_ship_fee, min_quantity, pack_size, ship_from, map_amount, map_currency,
+        discontinued, updated_at)
+      select ${s(0)}, t.key, ${s(1)}, ${n(2)}, ${s(3)}, ${n(4)}, ${n(5)}, ${n(6)}, ${n(7)}, ${n(8)}, ${n(9)},
+        ${n(10)}, ${n(11)}, ${s(12)}, ${n(13)}, ${s(14)}, ${n(15)}, ${n(16)}
+      from json_each(${doc}) as t where true
+      on conflict (supplier_id, sku) do update set supplier_sku = excluded.supplier_sku,
+        cost_amount = excluded.cost_amount, cost_currency = excluded.cost_currency, stock = excluded.stock,
+        lead_days = excluded.lead_days, min_quantity = excluded.min_quantity, pack_size = excluded.pack_size,
+        ship_from = excluded.ship_from, map_amount = excluded.map_amount, map_currency = excluded.map_currency,
+        discontinued = excluded.discontinued, updated_at = excluded.updated_at`.execute(tx);
+  }
+}
+
+export type FeedImportRow = Selectable<Database['feed_imports']>;
+export type FeedImportSummary = Omit<FeedImportRow, 'file'>;
+
+export async function insertFeedImport(tx: Db, row: FeedImportRow): Promise<void> {
+  await tx.insertInto('feed_imports').values(row).execute();
+}
+
+/** The import with its file (kept while quarantined). */
+export async function findFeedImport(db: Db, id: string): Promise<FeedImportRow | undefined> {
+  return db.selectFrom('feed_imports').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+const SUMMARY_COLUMNS = [
+  'id',
+  'supplier_id',
+  'source',
+  'file_name',
+  'kind',
+  'status',
+  'report',
+  'received_at',
+  'decided_at',
+  'decided_by',
+] as const;
+
+/** A supplier's imports, newest first, before a cursor (an import id). */
+export async function listFeedImports(
+  db: Db,
+  supplierId: string,
+  options: { before?: string | undefined; limit: number },
+): Promise<FeedImportSummary[]> {
+  let query = db.selectFrom('feed_imports').select(SUMMARY_COLUMNS).where('supplier_id', '=', supplierId);
+  if (options.before !== undefined) query = query.where('id', '<', options.before);
+  return query.orderBy('id', 'desc').limit(options.limit).execute();
+}
+
+/** Records an operator's decision on a quarantined import, dropping its file; false if it was decided already. */
+export async function decideFeedImport(
+  tx: Db,
+  id: string,
+  decision: { status: 'approved' | 'rejected'; report?: string; by: string; at: number },
+): Promise<boolean> {
+  const result = await tx
+    .updateTable('feed_imports')
+    .set({
+      status: decision.status,
+      decided_at: decision.at,
+      decided_by: decision.by,
+      file: null,
+      ...(decision.report === undefined ? {} : { report: decision.report }),
+    })
+    .where('id', '=', id)
+    .where('status', '=', 'quarantined')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** Whether an import of this supplier newer than this one has applied (approving the older would undo it). */
+export async function appliedSince(db: Db, supplierId: string, id: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('feed_imports')
+    .select('id')
+    .where('supplier_id', '=', supplierId)
+    .where('id', '>', id)
+    .where('status', 'in', ['applied', 'approved'])
+    .executeTakeFirst();
+  return row !== undefined;
+}
