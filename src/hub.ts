@@ -1,3 +1,4 @@
+import { pullFeedJob } from './app/pull-feed.ts';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -116,6 +117,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     fillBackordersJob.bind(ctx),
     maintainDatabaseJob.bind(ctx),
     receiveSupplierAnswersJob.bind(ctx),
+    pullFeedJob.bind(ctx),
   ])
     jobs.set(job.kind, job);
 

@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { Command, Option } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { applySetup } from '../app/apply-setup.ts';
 import { createApiKey, ROLES, type Role } from '../app/api-keys.ts';
-import { InputError } from '../app/errors.ts';
+import { AppError, InputError } from '../app/errors.ts';
+import { describeFeedImport, importFeed } from '../app/import-feed.ts';
 import { EnvMissingError, interpolateEnv, setupDocument, type SetupDocument } from '../app/setup-document.ts';
 import { testChannelConnection, testSupplierConnection } from '../app/test-connection.ts';
 import { parseInput } from '../app/validation.ts';
@@ -61,6 +63,36 @@ program
       line(report.dryRun ? 'would update' : 'updated', report.updated);
       console.log(`unchanged: ${report.unchanged.length}`);
       if (opts.test && !report.dryRun) process.exitCode = await testConnections(hub, doc);
+    } finally {
+      await hub.close();
+    }
+  });
+
+const feed = program.command('feed').description("suppliers' catalog feeds");
+feed
+  .command('import')
+  .description("import a supplier's feed file by hand: read with its mapping, diffed, applied or quarantined")
+  .requiredOption('--supplier <id>', 'the supplier whose feed it is')
+  .addOption(new Option('--kind <kind>', "overrides the supplier's setting").choices(['full', 'delta']))
+  .argument('<file>', 'the feed file (CSV, JSON or XLSX, as the mapping says)')
+  .action(async (file: string, opts: { supplier: string; kind?: 'full' | 'delta' }) => {
+    const bytes = readFileSync(file);
+    const hub = await createHub({ worker: false, http: false, migrate: true, logLevel: 'warn' });
+    try {
+      const report = await importFeed(hub.ctx, {
+        supplierId: opts.supplier,
+        source: 'cli',
+        fileName: basename(file),
+        bytes,
+        kind: opts.kind,
+      });
+      console.log(describeFeedImport(report));
+      // 2: held for an operator; 1: refused. A script can tell them from an applied feed.
+      process.exitCode = report.status === 'refused' ? 1 : report.status === 'quarantined' ? 2 : 0;
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      console.error(error.message);
+      process.exitCode = 1;
     } finally {
       await hub.close();
     }

@@ -17,6 +17,8 @@ import { BODY_LIMIT, DEFAULT_HTTP_LIMITS, type HttpLimits } from './limits.ts';
 import { errorHandler } from './problem.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { routingRoutes } from './routes/routing.ts';
+import { pricingRoutes } from './routes/pricing.ts';
+import { feedRoutes } from './routes/feeds.ts';
 import { reviewRoutes } from './routes/review.ts';
 import { healthRoutes } from './routes/health.ts';
 import { orderRoutes } from './routes/orders.ts';
@@ -115,7 +117,9 @@ export async function buildServer(ctx: AppContext, options: ServerOptions): Prom
   await app.register(adminRoutes(ctx, guards, options.jobs));
   await app.register(connectionRoutes(ctx, guards));
   await app.register(routingRoutes(ctx, guards));
+  await app.register(pricingRoutes(ctx, guards));
   await app.register(reviewRoutes(ctx, guards));
+  await app.register(feedRoutes(ctx, guards));
   await app.register(supplierApiRoutes(ctx, supplierAuth(ctx.store.db)));
   await app.register(webhookRoutes(ctx, options.intake));
   return app;

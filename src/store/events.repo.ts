@@ -3,7 +3,7 @@ import { ROWS_PER_STATEMENT, statement } from './statement.ts';
 
 export interface TimelineEvent {
   orderId: string | null;
-  subjectType: 'order' | 'purchase_order' | 'shipment' | 'job';
+  subjectType: 'order' | 'purchase_order' | 'shipment' | 'job' | 'supplier';
   subjectId: string;
   type: string;
   data?: unknown;

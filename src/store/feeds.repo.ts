@@ -386,3 +386,26 @@ export async function appliedSince(db: Db, supplierId: string, id: string): Prom
     .executeTakeFirst();
   return row !== undefined;
 }
+
+/** The suppliers that have feed settings, with them. */
+export async function listSuppliersWithFeeds(db: Db): Promise<{ id: string; feed_config: string }[]> {
+  const rows = await db
+    .selectFrom('suppliers')
+    .select(['id', 'feed_config'])
+    .where('feed_config', 'is not', null)
+    .execute();
+  return rows.map((r) => ({ id: r.id, feed_config: r.feed_config! }));
+}
+
+/** What the last pull of the supplier's feed saw, so the next asks only for a newer file. */
+export async function recordFeedPulled(
+  tx: Db,
+  supplierId: string,
+  seen: { etag: string | null; lastModified: string | null },
+): Promise<void> {
+  await tx
+    .updateTable('suppliers')
+    .set({ feed_etag: seen.etag, feed_last_modified: seen.lastModified })
+    .where('id', '=', supplierId)
+    .execute();
+}

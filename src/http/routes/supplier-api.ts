@@ -7,9 +7,44 @@ import { recordShipment } from '../../app/record-shipment.ts';
 import { purchaseOrderView } from '../../app/views.ts';
 import { loadPurchaseOrders } from '../../store/purchase-orders.repo.ts';
 import { listSupplierPurchaseOrders } from '../../store/views-orders.repo.ts';
-import { ackInput, errorResponses, problemOut, purchaseOrderOut, shipmentInput } from '../schemas.ts';
+import {
+  ackInput,
+  currencyCode,
+  errorResponses,
+  problemOut,
+  purchaseOrderOut,
+  shipmentInput,
+} from '../schemas.ts';
+import { importFeed } from '../../app/import-feed.ts';
+import { money, toDecimalString, type CurrencyCode } from '../../domain/money.ts';
+import { FEED_FIELDS, feedMapping } from '../../feeds/feed-mapping.ts';
+import { feedReportOut, refuseRefused } from './feeds.ts';
 
 const poParams = z.object({ poNumber: z.string() });
+
+const amountIn = z.object({ amount: z.number().int().nonnegative(), currency: currencyCode });
+const inventoryItem = z
+  .object({
+    supplierSku: z.string().min(1).max(255),
+    gtin: z.string().optional(),
+    stock: z.number().int().nonnegative().optional(),
+    cost: amountIn.optional(),
+    leadDays: z.number().int().nonnegative().optional(),
+    shipFrom: z.object({ country: z.string(), region: z.string().optional() }).optional(),
+    packSize: z.number().int().positive().optional(),
+    minQuantity: z.number().int().positive().optional(),
+    map: amountIn.optional(),
+    discontinued: z.boolean().optional(),
+  })
+  .refine((i) => !i.cost || !i.map || i.cost.currency === i.map.currency, {
+    message: 'must be in the currency of cost',
+    path: ['map', 'currency'],
+  });
+const inventoryIn = z.object({
+  /** `delta` (the default): only these SKUs change; `full`: these are all, and the rest are missing. */
+  kind: z.enum(['delta', 'full']).default('delta'),
+  items: z.array(inventoryItem).min(1).max(10_000),
+});
 const responses = { ...errorResponses, 409: problemOut };
 
 /** `/supplier-api/v1`: a supplier's token sees its own purchase orders and nothing else (others answer 404). */
@@ -19,6 +54,31 @@ export function supplierApiRoutes(
 ): FastifyPluginAsyncZod {
   return async (app) => {
     app.addHook('onRequest', supplierGuard);
+
+    app.post(
+      '/supplier-api/v1/inventory',
+      {
+        schema: {
+          tags: ['supplier'],
+          summary: 'Push stock, costs and the rest of a catalog feed: a delta unless `kind` is full',
+          description:
+            "Imported as a feed of this supplier's (diffed, quarantined by its thresholds, recorded in its feed history): 201 applied, 202 quarantined. Amounts in minor units.",
+          body: inventoryIn,
+          response: { 201: feedReportOut, 202: feedReportOut, ...responses },
+        },
+      },
+      async (request, reply) => {
+        const report = await importFeed(ctx, {
+          supplierId: request.supplierId!,
+          source: 'push',
+          kind: request.body.kind,
+          mapping: PUSH_MAPPING,
+          bytes: Buffer.from(JSON.stringify(request.body.items.map(asFeedRow))),
+        });
+        refuseRefused(report);
+        return reply.code(report.status === 'quarantined' ? 202 : 201).send(report);
+      },
+    );
 
     app.get(
       '/supplier-api/v1/purchase-orders',
@@ -129,5 +189,33 @@ export function supplierApiRoutes(
           .send({ shipmentId: result.shipmentId, duplicate: result.kind === 'duplicate' });
       },
     );
+  };
+}
+
+/**
+ * A push goes through the same feed path as a file (one reader, one diff, one quarantine, and the kept file is what
+ * an approval applies): its items as a JSON feed, amounts as decimals in their currency, as a supplier's file has.
+ */
+const PUSH_MAPPING = feedMapping.parse({
+  format: 'json',
+  columns: Object.fromEntries(FEED_FIELDS.map((f) => [f, f])),
+});
+
+function asFeedRow(item: z.output<typeof inventoryItem>): Record<string, unknown> {
+  const amount = (m: { amount: number; currency: string } | undefined) =>
+    m && toDecimalString(money(m.amount, m.currency as CurrencyCode));
+  return {
+    supplierSku: item.supplierSku,
+    gtin: item.gtin,
+    cost: amount(item.cost),
+    currency: item.cost?.currency ?? item.map?.currency,
+    stock: item.stock,
+    leadDays: item.leadDays,
+    shipFromCountry: item.shipFrom?.country,
+    shipFromRegion: item.shipFrom?.region,
+    packSize: item.packSize,
+    minQuantity: item.minQuantity,
+    map: amount(item.map),
+    discontinued: item.discontinued,
   };
 }

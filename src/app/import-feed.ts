@@ -1,0 +1,583 @@
+import {
+  encodeFeedItem,
+  feedItemDigest,
+  quarantineReasons,
+  decodeFeedItem,
+  type FeedItem,
+} from '../domain/feed-diff.ts';
+import { gtin14 } from '../domain/gtin.ts';
+import { readFeed, FeedRefused, type FeedMapping, type FeedRowError } from '../feeds/read-feed.ts';
+import type { Db } from '../store/schema.ts';
+import { findSupplierRow } from '../store/setup.repo.ts';
+import { refreshSupply } from '../store/stock.repo.ts';
+import { recordEvents } from '../store/events.repo.ts';
+import {
+  appliedSince,
+  decideFeedImport,
+  deleteFeedItems,
+  feedTotals,
+  findFeedImport,
+  findFeedItems,
+  findMappedSkus,
+  findOffersOf,
+  findSkusByGtin14,
+  findSkusTaken,
+  insertFeedImport,
+  loadFeedDigests,
+  upsertFeedItems,
+  upsertOffers,
+  upsertSkuMappings,
+  type FeedItemRow,
+  type NewFeedItem,
+  type OfferRow,
+} from '../store/feeds.repo.ts';
+import type { AppContext } from './context.ts';
+import { ConflictError, InputError, NotFoundError } from './errors.ts';
+import type { FeedSettings } from './feed-settings.ts';
+import { wakeBackorderFill } from './fill-backorders.ts';
+import { repriceSkus } from './reprice.ts';
+import { wakeStockSyncs } from './sync-channel-stock.ts';
+
+/** Where a feed came from: the import's record says so. */
+export type FeedSource = 'upload' | 'cli' | 'http' | 'sftp' | 'push';
+
+/** An import's report: what the feed held, what it changed, what failed, and why it was held or refused. */
+export interface FeedImportReport {
+  id: string;
+  supplierId: string;
+  status: 'applied' | 'quarantined' | 'approved' | 'rejected' | 'refused';
+  kind: 'full' | 'delta';
+  source: FeedSource;
+  fileName: string | null;
+  receivedAt: string;
+  /** Rows read (good and failed), and of the good: unchanged since the last accepted feed, changed, new. */
+  rows: number;
+  failed: number;
+  unchanged: number;
+  changed: number;
+  added: number;
+  /** Rows of the last accepted feed this full feed no longer lists, and those of them set to zero stock. */
+  missing: number;
+  zeroed: number;
+  /** Changed or new rows whose supplier SKU is not (yet) one of Waybill's: listed for an operator to map. */
+  unmatched: number;
+  /** Rows matched to a SKU by their GTIN in this import (the pairing is kept). */
+  matchedByGtin: number;
+  stock: { before: number; after: number };
+  skus: { before: number; after: number | null };
+  /** The first errors (at most MAX_REPORTED_ERRORS), each with its row, field, column and reason. */
+  errors: FeedRowError[];
+  errorsTotal: number;
+  /** Why nothing of it applied until an operator decides; empty when it applied. */
+  quarantine: string[];
+  /** Why the file could not be read at all (a PDF named .csv, an HTML page). */
+  refused?: string;
+}
+
+/** A report keeps this many row errors; the total says how many there were. */
+const MAX_REPORTED_ERRORS = 1_000;
+
+export interface FeedFile {
+  supplierId: string;
+  source: FeedSource;
+  fileName?: string | undefined;
+  bytes: Uint8Array;
+  /** Overrides the supplier's setting: a push through the supplier API is a delta. */
+  kind?: 'full' | 'delta' | undefined;
+  /** Overrides the supplier's mapping: a push has a mapping of its own. */
+  mapping?: FeedMapping | undefined;
+}
+
+/**
+ * Imports one file of a supplier's feed: reads it with the supplier's mapping, diffs it against the last accepted
+ * feed, and applies only what changed (offers, stock, prices; the channels hear only those) in one transaction.
+ * Every failing row is reported and the good rows still apply, unless the feed looks broken by the supplier's
+ * thresholds: then it is quarantined, file and all, and nothing applies until an operator approves or rejects it.
+ */
+export async function importFeed(ctx: AppContext, file: FeedFile): Promise<FeedImportReport> {
+  const supplier = await findSupplierRow(ctx.store.db, file.supplierId);
+  if (!supplier) throw new NotFoundError(`supplier ${file.supplierId}`);
+  const settings = feedSettingsOf(supplier.feed_config);
+  const mapping = file.mapping ?? settings?.mapping;
+  if (!mapping)
+    throw new InputError(
+      'supplierId',
+      `supplier ${file.supplierId} has no feed mapping: give it a \`feed:\` in the setup document`,
+    );
+  const kind = file.kind ?? settings?.kind ?? 'full';
+  const id = ctx.ids.next('feed');
+  const now = ctx.clock.now();
+  const report = emptyReport(id, file, kind, now);
+  const diff = await diffFeed(ctx.store.db, file.supplierId, file.bytes, mapping, kind, report);
+  if (diff === undefined) {
+    await ctx.store.transact((tx) => record(tx, report, null, now));
+    return report;
+  }
+  report.quarantine = quarantineReasons(
+    {
+      rows: report.rows,
+      failed: report.failed,
+      stockBefore: report.stock.before,
+      stockAfter: report.stock.after,
+      skusBefore: report.skus.before,
+      skusAfter: report.skus.after ?? undefined,
+    },
+    settings?.quarantine ?? DEFAULT_THRESHOLDS,
+  );
+  if (report.quarantine.length) {
+    report.status = 'quarantined';
+    await ctx.store.transact((tx) => record(tx, report, Buffer.from(file.bytes), now));
+    ctx.log.warn('feed quarantined', {
+      supplierId: file.supplierId,
+      feedImport: id,
+      reasons: report.quarantine,
+    });
+    return report;
+  }
+  await ctx.store.transact(async (tx) => {
+    await applyDiff(ctx, tx, file.supplierId, diff, settings?.missingSkus ?? 'zero', report, now.getTime());
+    await record(tx, report, null, now);
+  });
+  return report;
+}
+
+/**
+ * An operator's decision on a quarantined import. Approving applies exactly the file that was received, diffed
+ * against the feed accepted now; it is refused when a later feed has applied since (it would undo that one).
+ */
+export async function decideQuarantinedFeed(
+  ctx: AppContext,
+  importId: string,
+  decision: 'approve' | 'reject',
+  by: string,
+): Promise<FeedImportReport> {
+  const held = await findFeedImport(ctx.store.db, importId);
+  if (!held) throw new NotFoundError(`feed import ${importId}`);
+  if (held.status !== 'quarantined')
+    throw new ConflictError(`feed import ${importId} is ${held.status}, not quarantined`);
+  const now = ctx.clock.now();
+  const earlier = JSON.parse(held.report) as FeedImportReport;
+  if (decision === 'reject') {
+    const report: FeedImportReport = { ...earlier, status: 'rejected' };
+    await ctx.store.transact(async (tx) => {
+      if (!(await decideFeedImport(tx, importId, { status: 'rejected', by, at: now.getTime() })))
+        throw new ConflictError(`feed import ${importId} was decided meanwhile`);
+      await recordEvents(tx, now, [feedEvent(report, 'feed.rejected', { by })]);
+    });
+    return report;
+  }
+  if (await appliedSince(ctx.store.db, held.supplier_id, importId))
+    throw new ConflictError(
+      `a later feed of supplier ${held.supplier_id} has applied since import ${importId}: approving this one would undo it; reject it`,
+    );
+  const supplier = await findSupplierRow(ctx.store.db, held.supplier_id);
+  const settings = feedSettingsOf(supplier?.feed_config ?? null);
+  if (!settings) throw new ConflictError(`supplier ${held.supplier_id} no longer has a feed mapping`);
+  const report: FeedImportReport = {
+    ...emptyReport(importId, earlier, earlier.kind, now),
+    status: 'approved',
+  };
+  report.receivedAt = earlier.receivedAt;
+  report.quarantine = earlier.quarantine;
+  const diff = await diffFeed(
+    ctx.store.db,
+    held.supplier_id,
+    held.file!,
+    settings.mapping,
+    earlier.kind,
+    report,
+  );
+  if (!diff) throw new ConflictError(`feed import ${importId} can no longer be read: ${report.refused}`);
+  await ctx.store.transact(async (tx) => {
+    if (
+      !(await decideFeedImport(tx, importId, {
+        status: 'approved',
+        report: JSON.stringify(report),
+        by,
+        at: now.getTime(),
+      }))
+    )
+      throw new ConflictError(`feed import ${importId} was decided meanwhile`);
+    await applyDiff(ctx, tx, held.supplier_id, diff, settings.missingSkus, report, now.getTime());
+    await recordEvents(tx, now, [feedEvent(report, 'feed.approved', { by })]);
+  });
+  return report;
+}
+
+/** A pull that brought no file to read (a 404, an HTML page, a refused login): in the feed history all the same. */
+export async function recordPullFailure(
+  ctx: AppContext,
+  supplierId: string,
+  source: 'http' | 'sftp',
+  reason: string,
+): Promise<FeedImportReport> {
+  const now = ctx.clock.now();
+  const report = emptyReport(ctx.ids.next('feed'), { supplierId, source }, 'full', now);
+  report.status = 'refused';
+  report.refused = `the pull failed: ${reason}`;
+  await ctx.store.transact((tx) => record(tx, report, null, now));
+  return report;
+}
+
+const DEFAULT_THRESHOLDS = { errorPercent: 20, stockDropPercent: 90, skuDropPercent: 50 };
+
+export function feedSettingsOf(config: string | null): FeedSettings | undefined {
+  return config === null ? undefined : (JSON.parse(config) as FeedSettings);
+}
+
+function emptyReport(
+  id: string,
+  file: { supplierId: string; source: FeedSource; fileName?: string | null | undefined },
+  kind: 'full' | 'delta',
+  now: Date,
+): FeedImportReport {
+  return {
+    id,
+    supplierId: file.supplierId,
+    status: 'applied',
+    kind,
+    source: file.source,
+    fileName: file.fileName ?? null,
+    receivedAt: now.toISOString(),
+    rows: 0,
+    failed: 0,
+    unchanged: 0,
+    changed: 0,
+    added: 0,
+    missing: 0,
+    zeroed: 0,
+    unmatched: 0,
+    matchedByGtin: 0,
+    stock: { before: 0, after: 0 },
+    skus: { before: 0, after: null },
+    errors: [],
+    errorsTotal: 0,
+    quarantine: [],
+  };
+}
+
+/** A row that differs from the last accepted feed's (or is new), with what is kept of it. */
+interface ChangedRow {
+  row: number;
+  item: FeedItem;
+  text: string;
+  digest: number;
+}
+
+interface FeedDiff {
+  changed: ChangedRow[];
+  /** The last accepted feed's rows for the changed and the missing ones. */
+  before: Map<string, FeedItemRow>;
+  /** Supplier SKUs of the last accepted feed this full feed does not list. */
+  missing: string[];
+}
+
+/**
+ * Reads the file and compares each row with the last accepted feed's digest of it. The last feed's rows are marked
+ * as seen in place (the negated row number), so what is left unmarked is missing and a row listed twice is caught,
+ * with no second map of a million keys. Fills the report's counts; undefined when the file was refused.
+ */
+async function diffFeed(
+  db: Db,
+  supplierId: string,
+  bytes: Uint8Array,
+  mapping: FeedMapping,
+  kind: 'full' | 'delta',
+  report: FeedImportReport,
+): Promise<FeedDiff | undefined> {
+  const [previous, totals] = await Promise.all([loadFeedDigests(db, supplierId), feedTotals(db, supplierId)]);
+  const added = new Map<string, number>();
+  const changed: ChangedRow[] = [];
+  try {
+    for await (const batch of readFeed(bytes, mapping)) {
+      reportErrors(report, batch.errors);
+      for (const row of batch.rows) {
+        const key = row.supplierSku;
+        const seen = previous.get(key);
+        const first = seen === undefined ? added.get(key) : seen < 0 ? -seen : undefined;
+        if (first !== undefined) {
+          reportErrors(report, [
+            { row: row.row, field: 'supplierSku', reason: `${key} is listed again (first at row ${first})` },
+          ]);
+          continue;
+        }
+        const text = encodeFeedItem(row);
+        const digest = feedItemDigest(text);
+        if (seen === undefined) added.set(key, row.row);
+        else previous.set(key, -row.row);
+        if (seen === digest) report.unchanged++;
+        else changed.push({ row: row.row, item: row, text, digest });
+      }
+    }
+  } catch (error) {
+    if (!(error instanceof FeedRefused)) throw error;
+    report.status = 'refused';
+    report.refused = error.message;
+    return undefined;
+  }
+  report.added = added.size;
+  report.changed = changed.length - added.size;
+  report.rows = report.unchanged + changed.length + report.failed;
+  const missing: string[] = [];
+  if (kind === 'full') for (const [key, mark] of previous) if (mark >= 0) missing.push(key);
+  report.missing = missing.length;
+  const before = await findFeedItems(db, supplierId, [
+    ...changed.filter((c) => !added.has(c.item.supplierSku)).map((c) => c.item.supplierSku),
+    ...missing,
+  ]);
+  let stockAfter = totals.stock;
+  for (const c of changed) {
+    const old = before.get(c.item.supplierSku)?.stock ?? 0;
+    stockAfter += (c.item.stock ?? old) - old;
+  }
+  report.stock = { before: totals.stock, after: stockAfter };
+  report.skus = {
+    before: totals.skus,
+    after: kind === 'full' ? totals.skus - missing.length + added.size : null,
+  };
+  return { changed, before, missing };
+}
+
+/** Applies the diff: SKUs matched, offers merged and written, missing ones zeroed, supply and prices refreshed. */
+async function applyDiff(
+  ctx: AppContext,
+  tx: Db,
+  supplierId: string,
+  diff: FeedDiff,
+  missingSkus: 'zero' | 'keep',
+  report: FeedImportReport,
+  now: number,
+): Promise<void> {
+  const skuOf = await matchSkus(tx, supplierId, diff, report, now);
+  const zero = missingSkus === 'zero' ? diff.missing : [];
+  const zeroSkus = zero.map((k) => diff.before.get(k)?.sku).filter((s): s is string => !!s);
+  const offers = await findOffersOf(tx, supplierId, [...skuOf.values(), ...zeroSkus]);
+  const written: OfferRow[] = [];
+  const items: NewFeedItem[] = [];
+  const supplyChanged: string[] = [];
+  const priceChanged: string[] = [];
+  for (const c of diff.changed) {
+    const key = c.item.supplierSku;
+    const sku = skuOf.get(key) ?? null;
+    const stock = c.item.stock ?? diff.before.get(key)?.stock ?? null;
+    const entry = { supplierSku: key, sku, gtin: c.item.gtin ?? null, stock, digest: c.digest, item: c.text };
+    if (sku === null) {
+      report.unmatched++;
+      items.push(entry);
+      continue;
+    }
+    const current = offers.get(sku);
+    const offer = mergeOffer(current, supplierId, sku, c.item, now);
+    if (!offer) {
+      // Not kept as accepted: the row is read as new again next time, when the supplier may have added the cost.
+      reportErrors(report, [
+        {
+          row: c.row,
+          field: 'cost',
+          reason: `a new offer needs a cost: ${supplierId} does not offer ${sku} yet`,
+        },
+      ]);
+      continue;
+    }
+    items.push(entry);
+    written.push(offer);
+    if (!current || current.stock !== offer.stock || current.discontinued !== offer.discontinued)
+      supplyChanged.push(sku);
+    if (
+      !current ||
+      current.cost_amount !== offer.cost_amount ||
+      current.cost_currency !== offer.cost_currency ||
+      current.map_amount !== offer.map_amount ||
+      current.discontinued !== offer.discontinued
+    )
+      priceChanged.push(sku);
+  }
+  for (const sku of zeroSkus) {
+    const current = offers.get(sku);
+    if (!current || current.stock === 0) continue;
+    written.push({ ...current, stock: 0, updated_at: now });
+    supplyChanged.push(sku);
+    report.zeroed++;
+  }
+  if (missingSkus === 'zero') await deleteFeedItems(tx, supplierId, diff.missing);
+  await upsertFeedItems(tx, supplierId, items, now);
+  await upsertOffers(tx, written);
+  if (supplyChanged.length) {
+    await refreshSupply(tx, supplyChanged, now);
+    // Only what changed goes on: the channels' syncs read the levels this wrote, at once rather than at their turn.
+    await wakeStockSyncs(tx, now);
+    await wakeBackorderFill(tx, now);
+  }
+  if (priceChanged.length) await repriceSkus(ctx, tx, priceChanged, now);
+}
+
+/** Counts the failed rows (one per row, however many of its fields failed) and keeps the first errors. */
+function reportErrors(report: FeedImportReport, list: readonly FeedRowError[]): void {
+  if (list.length === 0) return;
+  report.failed += new Set(list.map((e) => e.row)).size;
+  report.errorsTotal += list.length;
+  for (const e of list) if (report.errors.length < MAX_REPORTED_ERRORS) report.errors.push(e);
+}
+
+/**
+ * The Waybill SKU of each changed row: the one its supplier SKU was matched to before, else a mapping (an
+ * operator's, or an offer's supplier SKU), else its GTIN when exactly one product carries it and no other supplier
+ * SKU of this supplier holds that product. A GTIN match is recorded, so it holds from then on.
+ */
+async function matchSkus(
+  tx: Db,
+  supplierId: string,
+  diff: FeedDiff,
+  report: FeedImportReport,
+  now: number,
+): Promise<Map<string, string>> {
+  const skuOf = new Map<string, string>();
+  const open: string[] = [];
+  for (const c of diff.changed) {
+    const known = diff.before.get(c.item.supplierSku)?.sku;
+    if (known) skuOf.set(c.item.supplierSku, known);
+    else open.push(c.item.supplierSku);
+  }
+  if (open.length === 0) return skuOf;
+  const mapped = await findMappedSkus(tx, supplierId, open);
+  const byGtin = new Map<string, string>();
+  for (const c of diff.changed) {
+    const key = c.item.supplierSku;
+    const sku = mapped.get(key);
+    if (sku) skuOf.set(key, sku);
+    else if (!skuOf.has(key) && c.item.gtin) byGtin.set(key, gtin14(c.item.gtin));
+  }
+  if (byGtin.size === 0) return skuOf;
+  const found = await findSkusByGtin14(tx, [...new Set(byGtin.values())]);
+  const candidates = [...byGtin].flatMap(([key, gtin]) => {
+    const sku = found.get(gtin);
+    return sku ? [{ supplierSku: key, sku }] : [];
+  });
+  const taken = await findSkusTaken(
+    tx,
+    supplierId,
+    candidates.map((c) => c.sku),
+  );
+  for (const sku of skuOf.values()) taken.add(sku);
+  const pairs = candidates.filter((c) => {
+    if (taken.has(c.sku)) return false;
+    taken.add(c.sku);
+    return true;
+  });
+  for (const p of pairs) skuOf.set(p.supplierSku, p.sku);
+  await upsertSkuMappings(tx, supplierId, pairs, 'gtin', now);
+  report.matchedByGtin = pairs.length;
+  return skuOf;
+}
+
+/** The offer with the row's values over the stored ones; undefined for a new offer the row gives no cost for. */
+export function mergeOffer(
+  current: OfferRow | undefined,
+  supplierId: string,
+  sku: string,
+  item: FeedItem,
+  now: number,
+): OfferRow | undefined {
+  if (!current && !item.cost) return undefined;
+  const base: OfferRow = current ?? {
+    supplier_id: supplierId,
+    sku,
+    supplier_sku: item.supplierSku,
+    cost_amount: item.cost!.amount,
+    cost_currency: item.cost!.currency,
+    priority: 1,
+    active: 1,
+    stock: null,
+    lead_days: 0,
+    shipping_estimate: 0,
+    drop_ship_fee: 0,
+    min_quantity: 1,
+    pack_size: 1,
+    ship_from: null,
+    map_amount: null,
+    map_currency: null,
+    discontinued: 0,
+    updated_at: now,
+  };
+  return {
+    ...base,
+    supplier_sku: item.supplierSku,
+    cost_amount: item.cost?.amount ?? base.cost_amount,
+    cost_currency: item.cost?.currency ?? base.cost_currency,
+    stock: item.stock ?? base.stock,
+    lead_days: item.leadDays ?? base.lead_days,
+    min_quantity: item.minQuantity ?? base.min_quantity,
+    pack_size: item.packSize ?? base.pack_size,
+    ship_from: item.shipFrom
+      ? JSON.stringify(item.shipFrom.region ? item.shipFrom : { country: item.shipFrom.country })
+      : base.ship_from,
+    map_amount: item.map?.amount ?? base.map_amount,
+    map_currency: item.map?.currency ?? base.map_currency,
+    discontinued: item.discontinued === undefined ? base.discontinued : item.discontinued ? 1 : 0,
+    updated_at: now,
+  };
+}
+
+/** Stores the import's record and its event (with the file only while it is quarantined). */
+async function record(tx: Db, report: FeedImportReport, file: Buffer | null, now: Date): Promise<void> {
+  await insertFeedImport(tx, {
+    id: report.id,
+    supplier_id: report.supplierId,
+    source: report.source,
+    file_name: report.fileName,
+    kind: report.kind,
+    status: report.status,
+    report: JSON.stringify(report),
+    file,
+    received_at: now.getTime(),
+    decided_at: null,
+    decided_by: null,
+  });
+  await recordEvents(tx, now, [feedEvent(report, `feed.${report.status}`, {})]);
+}
+
+function feedEvent(report: FeedImportReport, type: string, extra: Record<string, unknown>) {
+  return {
+    orderId: null,
+    subjectType: 'supplier' as const,
+    subjectId: report.supplierId,
+    type,
+    data: {
+      feedImport: report.id,
+      rows: report.rows,
+      failed: report.failed,
+      changed: report.changed,
+      added: report.added,
+      zeroed: report.zeroed,
+      unmatched: report.unmatched,
+      quarantine: report.quarantine,
+      ...(report.refused ? { refused: report.refused } : {}),
+      ...extra,
+    },
+  };
+}
+
+/** The values of one stored row of the accepted feed (an operator maps it later). */
+export function storedItem(row: FeedItemRow): FeedItem {
+  return decodeFeedItem(row.supplier_sku, row.item);
+}
+
+/** The report in a few lines, for the command line and the log. */
+export function describeFeedImport(r: FeedImportReport): string {
+  const lines = [`feed import ${r.id} (${r.supplierId}, ${r.kind}): ${r.status}`];
+  if (r.refused) lines.push(`refused: ${r.refused}`);
+  else {
+    lines.push(
+      `rows ${r.rows}: ${r.unchanged} unchanged, ${r.changed} changed, ${r.added} new, ${r.failed} failed; ` +
+        `${r.missing} missing (${r.zeroed} set to zero), ${r.unmatched} unmatched, ${r.matchedByGtin} matched by GTIN`,
+    );
+    lines.push(
+      `stock ${r.stock.before} → ${r.stock.after}; SKUs ${r.skus.before} → ${r.skus.after ?? '(delta)'}`,
+    );
+  }
+  for (const reason of r.quarantine) lines.push(`quarantined: ${reason}`);
+  for (const e of r.errors.slice(0, 20))
+    lines.push(`row ${e.row} ${e.field}${e.column ? ` (column ${e.column})` : ''}: ${e.reason}`);
+  if (r.errorsTotal > 20) lines.push(`… and ${r.errorsTotal - 20} more errors (GET /api/v1/feeds/${r.id})`);
+  return lines.join('\n');
+}
