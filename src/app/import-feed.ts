@@ -385,6 +385,8 @@ async function applyDiff(
       supplyChanged.push(sku);
     if (
       !current ||
+      // Pricing prefers an offer in stock: one that runs out or comes back may change which offer prices the SKU.
+      inStock(current) !== inStock(offer) ||
       current.cost_amount !== offer.cost_amount ||
       current.cost_currency !== offer.cost_currency ||
       current.map_amount !== offer.map_amount ||
@@ -397,6 +399,7 @@ async function applyDiff(
     if (!current || current.stock === 0) continue;
     written.push({ ...current, stock: 0, updated_at: now });
     supplyChanged.push(sku);
+    priceChanged.push(sku);
     report.zeroed++;
   }
   if (missingSkus === 'zero') await deleteFeedItems(tx, supplierId, diff.missing);
@@ -409,6 +412,10 @@ async function applyDiff(
     await wakeBackorderFill(tx, now);
   }
   if (priceChanged.length) await repriceSkus(ctx, tx, priceChanged, now);
+}
+
+function inStock(offer: OfferRow): boolean {
+  return offer.stock === null || offer.stock > 0;
 }
 
 /** Counts the failed rows (one per row, however many of its fields failed) and keeps the first errors. */

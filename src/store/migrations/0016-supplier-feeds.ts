@@ -25,6 +25,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('discontinued', 'integer', (c) => c.notNull().defaultTo(0))
     .execute();
 
+  // A feed names its rows by the supplier's SKU: each import looks its new rows up by it.
+  await db.schema
+    .createIndex('offers_by_supplier_sku')
+    .on('offers')
+    .columns(['supplier_id', 'supplier_sku'])
+    .execute();
+
   // GTINs are matched as GTIN-14: a UPC-A and the same product's EAN-13 are one product.
   await db.schema.alterTable('variants').addColumn('gtin14', 'text').execute();
   const variants = await sql<{
