@@ -126,7 +126,7 @@ async function main(): Promise<void> {
     const now = Date.now();
     for (let start = 0; start < ROWS; start += 20_000) {
       const ids = Array.from({ length: Math.min(20_000, ROWS - start) }, (_, k) => start + k);
-      const doc = JSON.stringify(Object.fromEntries(ids.map((i) => [sku(i), supplierSku(i)])));
+      const doc = JSON.stringify(Object.fromEntries(ids.map((i) => [sku(i), [supplierSku(i)]])));
       await hub.store.transact(async (tx) => {
         await sql`insert into products (id, name, created_at, updated_at)
           select t.key, t.key, ${now}, ${now} from json_each(${doc}) as t`.execute(tx);
@@ -134,7 +134,7 @@ async function main(): Promise<void> {
           select t.key, t.key, t.key, ${now}, ${now} from json_each(${doc}) as t`.execute(tx);
         await sql`insert into offers (supplier_id, sku, supplier_sku, cost_amount, cost_currency, priority, active,
             stock, updated_at)
-          select ${SUPPLIER}, t.key, cast(t.value as text), 1, 'USD', 1, 1, 0, ${now}
+          select ${SUPPLIER}, t.key, t.value ->> 0, 1, 'USD', 1, 1, 0, ${now}
           from json_each(${doc}) as t`.execute(tx);
       });
     }

@@ -24,6 +24,7 @@ import {
   listSkusOfferedBy,
   replaceOffers,
   updateVariant,
+  type OfferColumns,
   upsertChannelPrice,
 } from '../store/setup-catalog.repo.ts';
 import type { AppContext } from './context.ts';
@@ -39,6 +40,9 @@ import { savePricingRules } from './pricing-rules.ts';
 import { repriceAll, repriceSkus } from './reprice.ts';
 import { markPricesManual } from '../store/pricing.repo.ts';
 import { splitFeedSecrets } from './feed-settings.ts';
+import { forgetFeedPull, listSuppliersWithFeeds } from '../store/feeds.repo.ts';
+import { wakeJobs } from '../jobs/queue.ts';
+import { pullFeedJob } from './pull-feed.ts';
 import { splitSetupEntry } from '../connectors/shared/setup-fields.ts';
 
 export interface ApplyReport {
@@ -80,7 +84,9 @@ export async function applySetup(
     if (pricing)
       note(pricing.changed ? (pricing.version === 1 ? 'created' : 'updated') : 'unchanged', 'pricing');
     const repriced = new Set<string>();
-    for (const p of doc.products) note(await upsertProduct(tx, p, now, repriced), `product ${p.sku}`);
+    // Suppliers with a feed: what their feeds say of offers stands (see withFeedValues).
+    const fed = new Set((await listSuppliersWithFeeds(tx)).map((s) => s.id));
+    for (const p of doc.products) note(await upsertProduct(tx, p, now, repriced, fed), `product ${p.sku}`);
     // New prices go out after the commit, one sync per channel whose prices changed.
     await queuePriceSync(ctx, tx, [...repriced], now);
     // Rule prices follow the rules, costs, offers and tags: every SKU when the rules changed, else the document's.
@@ -329,6 +335,12 @@ async function upsertSupplier(
     sameSecrets(ctx, row.feed_secrets, feedSecrets.plain);
   if (same) return 'unchanged';
   await updateSupplierSettings(tx, s.id, { ...fields, ...sealedAll }, now);
+  if (row.feed_config !== fields.feed_config || !sameSecrets(ctx, row.feed_secrets, feedSecrets.plain)) {
+    // A new mapping reads the same file differently, a new address is another file: the next pull reads it whole,
+    // and now rather than at the old schedule's next turn.
+    await forgetFeedPull(tx, s.id);
+    await wakeJobs(tx, { key: pullFeedJob.key({ supplierId: s.id }) }, now);
+  }
   if (row.safety_buffer !== fields.safety_buffer || row.paused !== fields.paused) {
     // A new buffer, or a pause, changes what every SKU this supplier offers can promise.
     await refreshSupply(tx, await listSkusOfferedBy(tx, s.id), now);
@@ -341,6 +353,7 @@ async function upsertProduct(
   p: SetupDocument['products'][number],
   now: number,
   repriced: Set<string>,
+  fed: ReadonlySet<string>,
 ): Promise<Change> {
   const variant = await findVariantRow(tx, p.sku);
   const offers = p.offers.map((o) => ({
@@ -360,7 +373,7 @@ async function upsertProduct(
     ship_from: o.shipFrom ? JSON.stringify(o.shipFrom) : null,
   }));
   const current = await listOffersOfSku(tx, p.sku);
-  const offersSame = canonical(current) === canonical(offers);
+  const offersSame = canonical(current) === canonical(withFeedValues(offers, current, fed));
   const pricesChanged = variant ? await upsertPrices(tx, p, now) : [];
   for (const channelId of pricesChanged) repriced.add(channelId);
   const named = {
@@ -375,7 +388,7 @@ async function upsertProduct(
   if (variantSame && offersSame) return pricesChanged.length ? 'updated' : 'unchanged';
   if (!variant) await insertVariant(tx, named, now);
   else await updateVariant(tx, named, now);
-  if (!offersSame) await replaceOffers(tx, p.sku, offers, now);
+  if (!offersSame) await replaceOffers(tx, p.sku, withFeedValues(offers, current, fed), now);
   // What the SKU can promise follows its offers, in the same transaction.
   await refreshSupply(tx, [p.sku], now);
   if (!variant) for (const channelId of await upsertPrices(tx, p, now)) repriced.add(channelId);
@@ -425,6 +438,38 @@ async function upsertPrices(tx: Db, p: SetupDocument['products'][number], now: n
     p.prices.map((price) => price.channel),
   );
   return changed;
+}
+
+/**
+ * The document's offers, with what the feeds of `fed` suppliers say kept: once a supplier's feed has spoken of an
+ * offer, its cost, stock, lead days, quantities, ship-from and supplier SKU are the feed's (the document only seeds
+ * them), and an offer its feed made (a SKU matched by GTIN or by an operator) stays though the document does not
+ * name it. Applying the same document again must not undo the last feed and tell channels stale stock.
+ */
+function withFeedValues(
+  offers: readonly OfferColumns[],
+  current: readonly OfferColumns[],
+  fed: ReadonlySet<string>,
+): OfferColumns[] {
+  if (fed.size === 0) return [...offers];
+  const stored = new Map(current.filter((o) => fed.has(o.supplier_id)).map((o) => [o.supplier_id, o]));
+  const merged = offers.map((o) => {
+    const feed = stored.get(o.supplier_id);
+    stored.delete(o.supplier_id);
+    if (!feed) return o;
+    return {
+      ...o,
+      supplier_sku: feed.supplier_sku,
+      cost_amount: feed.cost_amount,
+      cost_currency: feed.cost_currency,
+      stock: feed.stock,
+      lead_days: feed.lead_days,
+      min_quantity: feed.min_quantity,
+      pack_size: feed.pack_size,
+      ship_from: feed.ship_from,
+    };
+  });
+  return [...merged, ...stored.values()];
 }
 
 function canonical(rows: readonly Record<string, unknown>[]): string {

@@ -72,6 +72,8 @@ export interface FeedImportReport {
   quarantine: string[];
   /** Why the file could not be read at all (a PDF named .csv, an HTML page). */
   refused?: string;
+  /** The mapping it was read with when not the supplier's (a push): an approval reads the kept file with it. */
+  mapping?: FeedMapping;
 }
 
 /** A report keeps this many row errors; the total says how many there were. */
@@ -108,7 +110,10 @@ export async function importFeed(ctx: AppContext, file: FeedFile): Promise<FeedI
   const id = ctx.ids.next('feed');
   const now = ctx.clock.now();
   const report = emptyReport(id, file, kind, now);
-  const diff = await diffFeed(ctx.store.db, file.supplierId, file.bytes, mapping, kind, report);
+  // Kept with the import: an approval reads the kept file as it was read when it came.
+  report.mapping = mapping;
+  const missingSkus = settings?.missingSkus ?? 'zero';
+  const diff = await diffFeed(ctx.store.db, file, mapping, { kind, missingSkus }, report);
   if (diff === undefined) {
     await ctx.store.transact((tx) => record(tx, report, null, now));
     return report;
@@ -135,7 +140,7 @@ export async function importFeed(ctx: AppContext, file: FeedFile): Promise<FeedI
     return report;
   }
   await ctx.store.transact(async (tx) => {
-    await applyDiff(ctx, tx, file.supplierId, diff, settings?.missingSkus ?? 'zero', report, now.getTime());
+    await applyDiff(ctx, tx, file.supplierId, diff, missingSkus, report, now.getTime());
     await record(tx, report, null, now);
   });
   return report;
@@ -172,21 +177,18 @@ export async function decideQuarantinedFeed(
     );
   const supplier = await findSupplierRow(ctx.store.db, held.supplier_id);
   const settings = feedSettingsOf(supplier?.feed_config ?? null);
-  if (!settings) throw new ConflictError(`supplier ${held.supplier_id} no longer has a feed mapping`);
+  const mapping = earlier.mapping ?? settings?.mapping;
+  if (!mapping) throw new ConflictError(`supplier ${held.supplier_id} no longer has a feed mapping`);
+  const missingSkus = settings?.missingSkus ?? 'zero';
   const report: FeedImportReport = {
     ...emptyReport(importId, earlier, earlier.kind, now),
     status: 'approved',
   };
   report.receivedAt = earlier.receivedAt;
   report.quarantine = earlier.quarantine;
-  const diff = await diffFeed(
-    ctx.store.db,
-    held.supplier_id,
-    held.file!,
-    settings.mapping,
-    earlier.kind,
-    report,
-  );
+  if (earlier.mapping) report.mapping = earlier.mapping;
+  const file = { supplierId: held.supplier_id, fileName: held.file_name ?? undefined, bytes: held.file! };
+  const diff = await diffFeed(ctx.store.db, file, mapping, { kind: earlier.kind, missingSkus }, report);
   if (!diff) throw new ConflictError(`feed import ${importId} can no longer be read: ${report.refused}`);
   await ctx.store.transact(async (tx) => {
     if (
@@ -198,7 +200,7 @@ export async function decideQuarantinedFeed(
       }))
     )
       throw new ConflictError(`feed import ${importId} was decided meanwhile`);
-    await applyDiff(ctx, tx, held.supplier_id, diff, settings.missingSkus, report, now.getTime());
+    await applyDiff(ctx, tx, held.supplier_id, diff, missingSkus, report, now.getTime());
     await recordEvents(tx, now, [feedEvent(report, 'feed.approved', { by })]);
   });
   return report;
@@ -279,17 +281,21 @@ interface FeedDiff {
  */
 async function diffFeed(
   db: Db,
-  supplierId: string,
-  bytes: Uint8Array,
+  file: { supplierId: string; fileName?: string | undefined; bytes: Uint8Array },
   mapping: FeedMapping,
-  kind: 'full' | 'delta',
+  { kind, missingSkus }: { kind: 'full' | 'delta'; missingSkus: 'zero' | 'keep' },
   report: FeedImportReport,
 ): Promise<FeedDiff | undefined> {
+  const { supplierId } = file;
   const [previous, totals] = await Promise.all([loadFeedDigests(db, supplierId), feedTotals(db, supplierId)]);
   const added = new Map<string, number>();
   const changed: ChangedRow[] = [];
   try {
-    for await (const batch of readFeed(bytes, mapping)) {
+    for await (const batch of readFeed(
+      file.bytes,
+      mapping,
+      file.fileName ? { fileName: file.fileName } : {},
+    )) {
       reportErrors(report, batch.errors);
       for (const row of batch.rows) {
         const key = row.supplierSku;
@@ -330,6 +336,8 @@ async function diffFeed(
     const old = before.get(c.item.supplierSku)?.stock ?? 0;
     stockAfter += (c.item.stock ?? old) - old;
   }
+  // What a full feed leaves out goes to zero, unless the supplier keeps it (then the catalog's stock stays).
+  if (missingSkus === 'zero') for (const key of missing) stockAfter -= before.get(key)?.stock ?? 0;
   report.stock = { before: totals.stock, after: stockAfter };
   report.skus = {
     before: totals.skus,
@@ -402,7 +410,9 @@ async function applyDiff(
     priceChanged.push(sku);
     report.zeroed++;
   }
-  if (missingSkus === 'zero') await deleteFeedItems(tx, supplierId, diff.missing);
+  // Either way they are no longer in the accepted feed: the next feed is compared with this one, and a row that
+  // comes back is new again (and applies).
+  await deleteFeedItems(tx, supplierId, diff.missing);
   await upsertFeedItems(tx, supplierId, items, now);
   await upsertOffers(tx, written);
   if (supplyChanged.length) {
@@ -569,6 +579,11 @@ export function storedItem(row: FeedItemRow): FeedItem {
   return decodeFeedItem(row.supplier_sku, row.item);
 }
 
+/** A column as the reader names it: a header's name, or already "column 3" for a position. */
+function columnLabel(column: string): string {
+  return /^column \d+$/.test(column) ? column : `column ${JSON.stringify(column)}`;
+}
+
 /** The report in a few lines, for the command line and the log. */
 export function describeFeedImport(r: FeedImportReport): string {
   const lines = [`feed import ${r.id} (${r.supplierId}, ${r.kind}): ${r.status}`];
@@ -584,7 +599,7 @@ export function describeFeedImport(r: FeedImportReport): string {
   }
   for (const reason of r.quarantine) lines.push(`quarantined: ${reason}`);
   for (const e of r.errors.slice(0, 20))
-    lines.push(`row ${e.row} ${e.field}${e.column ? ` (column ${e.column})` : ''}: ${e.reason}`);
+    lines.push(`row ${e.row} ${e.field}${e.column ? ` (${columnLabel(e.column)})` : ''}: ${e.reason}`);
   if (r.errorsTotal > 20) lines.push(`… and ${r.errorsTotal - 20} more errors (GET /api/v1/feeds/${r.id})`);
   return lines.join('\n');
 }

@@ -63,7 +63,9 @@ export const pullFeedJob = {
           const failure = pullFailure(error);
           if (!failure) throw error;
           await recordPullFailure(ctx, supplierId, 'http' in pull ? 'http' : 'sftp', failure.reason);
-          return { rerunAt: new Date(now + (failure.soon ? Math.min(RETRY_SOON_MS, everyMs) : everyMs)) };
+          const wait = failure.soon ? Math.min(RETRY_SOON_MS, everyMs) : everyMs;
+          // A server that said when to come back (Retry-After) is left alone until then.
+          return { rerunAt: new Date(now + Math.max(wait, failure.notBeforeMs ?? 0)) };
         }
       },
     }),
@@ -132,8 +134,13 @@ async function pullSftp(
 }
 
 /** Why a pull failed, when it is the pull's own failure (not Waybill's): `soon` when it may pass by itself. */
-function pullFailure(error: unknown): { reason: string; soon: boolean } | undefined {
-  if (error instanceof PullFailed) return { reason: error.reason, soon: error.retryable };
+function pullFailure(error: unknown): { reason: string; soon: boolean; notBeforeMs?: number } | undefined {
+  if (error instanceof PullFailed)
+    return {
+      reason: error.reason,
+      soon: error.retryable,
+      ...(error.retryAfterMs === undefined ? {} : { notBeforeMs: error.retryAfterMs }),
+    };
   if (error instanceof SftpFolderError)
     return {
       reason: error.message,

@@ -145,9 +145,11 @@ export async function upsertSkuMappings(
   now: number,
 ): Promise<void> {
   for (const part of chunks(pairs, ROWS_PER_DOCUMENT)) {
-    const doc = JSON.stringify(Object.fromEntries(part.map((p) => [p.supplierSku, p.sku])));
+    // Each value an array: `->> 0` reads its text on both databases (a JSON string cast to text keeps its quotes
+    // on PostgreSQL).
+    const doc = JSON.stringify(Object.fromEntries(part.map((p) => [p.supplierSku, [p.sku]])));
     await sql`insert into supplier_skus (supplier_id, supplier_sku, sku, matched_by, created_at)
-      select ${supplierId}, t.key, cast(t.value as text), ${matchedBy}, ${now}
+      select ${supplierId}, t.key, t.value ->> 0, ${matchedBy}, ${now}
       from json_each(${doc}) as t where true
       on conflict (supplier_id, supplier_sku) do update set sku = excluded.sku, matched_by = excluded.matched_by,
         created_at = excluded.created_at`.execute(tx);
@@ -406,6 +408,15 @@ export async function recordFeedPulled(
   await tx
     .updateTable('suppliers')
     .set({ feed_etag: seen.etag, feed_last_modified: seen.lastModified })
+    .where('id', '=', supplierId)
+    .execute();
+}
+
+/** Forgets what the last pull saw (its settings changed): the next pull downloads and reads the file whole. */
+export async function forgetFeedPull(tx: Db, supplierId: string): Promise<void> {
+  await tx
+    .updateTable('suppliers')
+    .set({ feed_etag: null, feed_last_modified: null })
     .where('id', '=', supplierId)
     .execute();
 }

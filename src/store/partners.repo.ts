@@ -163,6 +163,7 @@ const catalogForSkus = statement((db, _: object, rows: readonly { sku: string }[
       'offers.cost_currency',
       'offers.priority',
       'offers.active',
+      'offers.discontinued',
       'offers.stock',
       'offers.lead_days',
       'offers.shipping_estimate',
@@ -223,7 +224,8 @@ export async function findCatalogFor(db: Db, skus: readonly string[]): Promise<C
       supplierSku: r.supplier_sku!,
       cost: money(r.cost_amount!, r.cost_currency!),
       priority: r.priority!,
-      active: r.active === 1,
+      // A discontinued offer is routed nothing, as it is promised nothing (store/stock.repo.ts refreshSupply).
+      active: r.active === 1 && r.discontinued === 0,
       stock: r.stock,
       supplierPaused: r.paused === 1,
       nodeKind: r.node_kind === 'warehouse' ? 'warehouse' : 'supplier',

@@ -110,7 +110,13 @@ export interface Database {
     updated_at: number;
   };
   /** A supplier's SKU that is one of Waybill's: made by an operator, by GTIN, or by the setup document's offers. */
-  supplier_skus: { supplier_id: string; supplier_sku: string; sku: string; matched_by: string; created_at: number };
+  supplier_skus: {
+    supplier_id: string;
+    supplier_sku: string;
+    sku: string;
+    matched_by: string;
+    created_at: number;
+  };
   /** A row of a supplier's last accepted feed: what the next feed is diffed against. */
   feed_items: {
     supplier_id: string;

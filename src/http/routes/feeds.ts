@@ -5,6 +5,7 @@ import { InputError, NotFoundError } from '../../app/errors.ts';
 import { decideQuarantinedFeed, importFeed, type FeedImportReport } from '../../app/import-feed.ts';
 import { listUnmatched, mapSupplierSku } from '../../app/map-supplier-sku.ts';
 import { findFeedImport, listFeedImports } from '../../store/feeds.repo.ts';
+import { findSupplierRow } from '../../store/setup.repo.ts';
 import { errorResponses, moneyOut, problemOut } from '../schemas.ts';
 import type { Guards } from '../server.ts';
 
@@ -127,6 +128,8 @@ export function feedRoutes(ctx: AppContext, guard: Guards): FastifyPluginAsyncZo
         },
       },
       async (request) => {
+        if (!(await findSupplierRow(ctx.store.db, request.params.supplierId)))
+          throw new NotFoundError(`supplier ${request.params.supplierId}`);
         const rows = await listFeedImports(ctx.store.db, request.params.supplierId, request.query);
         return {
           imports: rows.map(reportOf),
