@@ -6,6 +6,7 @@ import {
   type FeedItem,
 } from '../domain/feed-diff.ts';
 import { gtin14 } from '../domain/gtin.ts';
+import { FeedIndex, feedKey } from '../domain/feed-index.ts';
 import { readFeed, FeedRefused, type FeedMapping, type FeedRowError } from '../feeds/read-feed.ts';
 import type { Db } from '../store/schema.ts';
 import { findSupplierRow } from '../store/setup.repo.ts';
@@ -15,7 +16,6 @@ import {
   appliedSince,
   decideFeedImport,
   deleteFeedItems,
-  feedTotals,
   findFeedImport,
   findFeedItems,
   findMappedSkus,
@@ -23,7 +23,9 @@ import {
   findSkusByGtin14,
   findSkusTaken,
   insertFeedImport,
-  loadFeedDigests,
+  listFeedRows,
+  loadFeedIndexBytes,
+  saveFeedIndexBytes,
   upsertFeedItems,
   upsertOffers,
   upsertSkuMappings,
@@ -108,42 +110,59 @@ export async function importFeed(ctx: AppContext, file: FeedFile): Promise<FeedI
     );
   const kind = file.kind ?? settings?.kind ?? 'full';
   const id = ctx.ids.next('feed');
-  const now = ctx.clock.now();
-  const report = emptyReport(id, file, kind, now);
-  // Kept with the import: an approval reads the kept file as it was read when it came.
-  report.mapping = mapping;
   const missingSkus = settings?.missingSkus ?? 'zero';
-  const diff = await diffFeed(ctx.store.db, file, mapping, { kind, missingSkus }, report);
-  if (diff === undefined) {
-    await ctx.store.transact((tx) => record(tx, report, null, now));
-    return report;
+  for (let attempt = 1; ; attempt++) {
+    const now = ctx.clock.now();
+    const report = emptyReport(id, file, kind, now);
+    // Kept with the import: an approval reads the kept file as it was read when it came.
+    report.mapping = mapping;
+    const diff = await diffFeed(ctx.store.db, file, mapping, { kind, missingSkus }, report);
+    if (diff === undefined) {
+      await ctx.store.transact((tx) => record(tx, report, null, now));
+      return report;
+    }
+    report.quarantine = quarantineReasons(
+      {
+        rows: report.rows,
+        failed: report.failed,
+        stockBefore: report.stock.before,
+        stockAfter: report.stock.after,
+        skusBefore: report.skus.before,
+        skusAfter: report.skus.after ?? undefined,
+      },
+      settings?.quarantine ?? DEFAULT_THRESHOLDS,
+    );
+    if (report.quarantine.length) {
+      report.status = 'quarantined';
+      await ctx.store.transact((tx) => record(tx, report, Buffer.from(file.bytes), now));
+      ctx.log.warn('feed quarantined', {
+        supplierId: file.supplierId,
+        feedImport: id,
+        reasons: report.quarantine,
+      });
+      return report;
+    }
+    try {
+      await ctx.store.transact(async (tx) => {
+        await applyDiff(ctx, tx, file.supplierId, diff, missingSkus, report, now.getTime());
+        await record(tx, report, null, now);
+      });
+      return report;
+    } catch (error) {
+      // Another import of this supplier applied between the diff and the write: diffed again against it.
+      if (!(error instanceof FeedChangedMeanwhile) || attempt === MAX_DIFFS) throw error;
+    }
   }
-  report.quarantine = quarantineReasons(
-    {
-      rows: report.rows,
-      failed: report.failed,
-      stockBefore: report.stock.before,
-      stockAfter: report.stock.after,
-      skusBefore: report.skus.before,
-      skusAfter: report.skus.after ?? undefined,
-    },
-    settings?.quarantine ?? DEFAULT_THRESHOLDS,
-  );
-  if (report.quarantine.length) {
-    report.status = 'quarantined';
-    await ctx.store.transact((tx) => record(tx, report, Buffer.from(file.bytes), now));
-    ctx.log.warn('feed quarantined', {
-      supplierId: file.supplierId,
-      feedImport: id,
-      reasons: report.quarantine,
-    });
-    return report;
+}
+
+/** How often an import is diffed again when other imports of the same supplier keep applying first. */
+const MAX_DIFFS = 3;
+
+/** Another import of the supplier's feed applied between this one's diff and its write. */
+class FeedChangedMeanwhile extends ConflictError {
+  constructor() {
+    super("another import of this supplier's feed applied meanwhile; send it again");
   }
-  await ctx.store.transact(async (tx) => {
-    await applyDiff(ctx, tx, file.supplierId, diff, missingSkus, report, now.getTime());
-    await record(tx, report, null, now);
-  });
-  return report;
 }
 
 /**
@@ -268,16 +287,20 @@ interface ChangedRow {
 
 interface FeedDiff {
   changed: ChangedRow[];
-  /** The last accepted feed's rows for the changed and the missing ones. */
-  before: Map<string, FeedItemRow>;
   /** Supplier SKUs of the last accepted feed this full feed does not list. */
   missing: string[];
+  /** The last accepted feed, and the row number each of its rows was seen at in this one (0: not listed). */
+  index: FeedIndex;
+  /** The version of the index diffed against: the import applies only if it is still the one kept. */
+  version: number;
+  seenAt: Int32Array;
+  kind: 'full' | 'delta';
 }
 
 /**
- * Reads the file and compares each row with the last accepted feed's digest of it. The last feed's rows are marked
- * as seen in place (the negated row number), so what is left unmarked is missing and a row listed twice is caught,
- * with no second map of a million keys. Fills the report's counts; undefined when the file was refused.
+ * Reads the file and compares each row with the last accepted feed's digest of it, by the row's key in the index
+ * of that feed. What the index leaves unseen is missing; a row listed twice is caught by its first sighting.
+ * Fills the report's counts; undefined when the file was refused.
  */
 async function diffFeed(
   db: Db,
@@ -287,9 +310,11 @@ async function diffFeed(
   report: FeedImportReport,
 ): Promise<FeedDiff | undefined> {
   const { supplierId } = file;
-  const [previous, totals] = await Promise.all([loadFeedDigests(db, supplierId), feedTotals(db, supplierId)]);
+  const { index, version } = await lastAcceptedFeed(db, supplierId);
+  const seenAt = new Int32Array(index.capacity);
   const added = new Map<string, number>();
   const changed: ChangedRow[] = [];
+  let stockAfter = index.totalStock();
   try {
     for await (const batch of readFeed(
       file.bytes,
@@ -298,20 +323,26 @@ async function diffFeed(
     )) {
       reportErrors(report, batch.errors);
       for (const row of batch.rows) {
-        const key = row.supplierSku;
-        const seen = previous.get(key);
-        const first = seen === undefined ? added.get(key) : seen < 0 ? -seen : undefined;
+        const sku = row.supplierSku;
+        const slot = index.find(feedKey(sku));
+        const first = slot < 0 ? added.get(sku) : seenAt[slot] || undefined;
         if (first !== undefined) {
           reportErrors(report, [
-            { row: row.row, field: 'supplierSku', reason: `${key} is listed again (first at row ${first})` },
+            { row: row.row, field: 'supplierSku', reason: `${sku} is listed again (first at row ${first})` },
           ]);
           continue;
         }
         const text = encodeFeedItem(row);
         const digest = feedItemDigest(text);
-        if (seen === undefined) added.set(key, row.row);
-        else previous.set(key, -row.row);
-        if (seen === digest) report.unchanged++;
+        if (slot < 0) {
+          added.set(sku, row.row);
+          stockAfter += row.stock ?? 0;
+        } else {
+          seenAt[slot] = row.row;
+          const old = index.stockAt(slot) ?? 0;
+          stockAfter += (row.stock ?? old) - old;
+        }
+        if (slot >= 0 && index.digestAt(slot) === digest) report.unchanged++;
         else changed.push({ row: row.row, item: row, text, digest });
       }
     }
@@ -324,26 +355,48 @@ async function diffFeed(
   report.added = added.size;
   report.changed = changed.length - added.size;
   report.rows = report.unchanged + changed.length + report.failed;
-  const missing: string[] = [];
-  if (kind === 'full') for (const [key, mark] of previous) if (mark >= 0) missing.push(key);
+  let missingCount = 0;
+  if (kind === 'full')
+    for (let slot = 0; slot < index.capacity; slot++)
+      if (index.isUsed(slot) && seenAt[slot] === 0) {
+        missingCount++;
+        // What a full feed leaves out goes to zero, unless the supplier keeps it (then the catalog's stock stays).
+        if (missingSkus === 'zero') stockAfter -= index.stockAt(slot) ?? 0;
+      }
+  const missing = missingCount === 0 ? [] : await namesOfUnseen(db, supplierId, index, seenAt);
   report.missing = missing.length;
-  const before = await findFeedItems(db, supplierId, [
-    ...changed.filter((c) => !added.has(c.item.supplierSku)).map((c) => c.item.supplierSku),
-    ...missing,
-  ]);
-  let stockAfter = totals.stock;
-  for (const c of changed) {
-    const old = before.get(c.item.supplierSku)?.stock ?? 0;
-    stockAfter += (c.item.stock ?? old) - old;
-  }
-  // What a full feed leaves out goes to zero, unless the supplier keeps it (then the catalog's stock stays).
-  if (missingSkus === 'zero') for (const key of missing) stockAfter -= before.get(key)?.stock ?? 0;
-  report.stock = { before: totals.stock, after: stockAfter };
+  report.stock = { before: index.totalStock(), after: stockAfter };
   report.skus = {
-    before: totals.skus,
-    after: kind === 'full' ? totals.skus - missing.length + added.size : null,
+    before: index.size,
+    after: kind === 'full' ? index.size - missing.length + added.size : null,
   };
-  return { changed, before, missing };
+  return { changed, missing, index, version, seenAt, kind };
+}
+
+/** The supplier's last accepted feed as an index: as kept, or built from its rows (kept by an older Waybill). */
+async function lastAcceptedFeed(db: Db, supplierId: string): Promise<{ index: FeedIndex; version: number }> {
+  const kept = await loadFeedIndexBytes(db, supplierId);
+  const index = kept.rows && FeedIndex.fromBytes(kept.rows);
+  if (index) return { index, version: kept.version };
+  const rows = await listFeedRows(db, supplierId);
+  const built = FeedIndex.withRoomFor(rows.length);
+  for (const r of rows) built.set(feedKey(r.supplier_sku), r.digest, r.stock);
+  return { index: built, version: kept.version };
+}
+
+/** The supplier SKUs of the index's rows this feed did not list: the index keeps keys, the database their names. */
+async function namesOfUnseen(
+  db: Db,
+  supplierId: string,
+  index: FeedIndex,
+  seenAt: Int32Array,
+): Promise<string[]> {
+  const names: string[] = [];
+  for (const r of await listFeedRows(db, supplierId)) {
+    const slot = index.find(feedKey(r.supplier_sku));
+    if (slot >= 0 && seenAt[slot] === 0) names.push(r.supplier_sku);
+  }
+  return names;
 }
 
 /** Applies the diff: SKUs matched, offers merged and written, missing ones zeroed, supply and prices refreshed. */
@@ -356,9 +409,14 @@ async function applyDiff(
   report: FeedImportReport,
   now: number,
 ): Promise<void> {
-  const skuOf = await matchSkus(tx, supplierId, diff, report, now);
+  // Read in the transaction: an operator may have mapped a row since the diff.
+  const before = await findFeedItems(tx, supplierId, [
+    ...diff.changed.map((c) => c.item.supplierSku),
+    ...diff.missing,
+  ]);
+  const skuOf = await matchSkus(tx, supplierId, diff, before, report, now);
   const zero = missingSkus === 'zero' ? diff.missing : [];
-  const zeroSkus = zero.map((k) => diff.before.get(k)?.sku).filter((s): s is string => !!s);
+  const zeroSkus = zero.map((k) => before.get(k)?.sku).filter((s): s is string => !!s);
   const offers = await findOffersOf(tx, supplierId, [...skuOf.values(), ...zeroSkus]);
   const written: OfferRow[] = [];
   const items: NewFeedItem[] = [];
@@ -367,7 +425,7 @@ async function applyDiff(
   for (const c of diff.changed) {
     const key = c.item.supplierSku;
     const sku = skuOf.get(key) ?? null;
-    const stock = c.item.stock ?? diff.before.get(key)?.stock ?? null;
+    const stock = c.item.stock ?? before.get(key)?.stock ?? null;
     const entry = { supplierSku: key, sku, gtin: c.item.gtin ?? null, stock, digest: c.digest, item: c.text };
     if (sku === null) {
       report.unmatched++;
@@ -414,6 +472,17 @@ async function applyDiff(
   // comes back is new again (and applies).
   await deleteFeedItems(tx, supplierId, diff.missing);
   await upsertFeedItems(tx, supplierId, items, now);
+  // The index follows the rows exactly: those kept (seen, or any in a delta) and those just written.
+  const { index, seenAt } = diff;
+  const rows =
+    index.size - diff.missing.length + items.filter((i) => index.find(feedKey(i.supplierSku)) < 0).length;
+  const next = index.rebuilt(
+    rows,
+    (slot) => diff.kind === 'delta' || seenAt[slot] !== 0,
+    items.map((i) => ({ key: feedKey(i.supplierSku), digest: i.digest, stock: i.stock })),
+  );
+  if (!(await saveFeedIndexBytes(tx, supplierId, next.toBytes(), diff.version, now)))
+    throw new FeedChangedMeanwhile();
   await upsertOffers(tx, written);
   if (supplyChanged.length) {
     await refreshSupply(tx, supplyChanged, now);
@@ -445,13 +514,14 @@ async function matchSkus(
   tx: Db,
   supplierId: string,
   diff: FeedDiff,
+  before: ReadonlyMap<string, FeedItemRow>,
   report: FeedImportReport,
   now: number,
 ): Promise<Map<string, string>> {
   const skuOf = new Map<string, string>();
   const open: string[] = [];
   for (const c of diff.changed) {
-    const known = diff.before.get(c.item.supplierSku)?.sku;
+    const known = before.get(c.item.supplierSku)?.sku;
     if (known) skuOf.set(c.item.supplierSku, known);
     else open.push(c.item.supplierSku);
   }

@@ -15,29 +15,63 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-/**
- * The digest of each row of the supplier's last accepted feed, by supplier SKU: all the diff needs of a million
- * rows (the rows themselves are read only for those that changed).
- */
-export async function loadFeedDigests(db: Db, supplierId: string): Promise<Map<string, number>> {
-  const rows = await db
-    .selectFrom('feed_items')
-    .select(['supplier_sku', 'digest'])
-    .where('supplier_id', '=', supplierId)
-    .execute();
-  const digests = new Map<string, number>();
-  for (const r of rows) digests.set(r.supplier_sku, r.digest);
-  return digests;
-}
-
-/** The last accepted feed's total stock and number of rows. */
-export async function feedTotals(db: Db, supplierId: string): Promise<{ stock: number; skus: number }> {
+/** The supplier's last accepted feed as a FeedIndex's bytes (domain/feed-index.ts) and its version (0: none kept). */
+export async function loadFeedIndexBytes(
+  db: Db,
+  supplierId: string,
+): Promise<{ rows: Uint8Array | undefined; version: number }> {
   const row = await db
-    .selectFrom('feed_items')
-    .select((eb) => [eb.fn.sum<number>('stock').as('stock'), eb.fn.countAll<number>().as('skus')])
+    .selectFrom('feed_indexes')
+    .select(['rows', 'version'])
     .where('supplier_id', '=', supplierId)
     .executeTakeFirst();
-  return { stock: Number(row?.stock ?? 0), skus: Number(row?.skus ?? 0) };
+  return { rows: row?.rows, version: row?.version ?? 0 };
+}
+
+/**
+ * Keeps the supplier's last accepted feed as the next version of its index, if the one kept is still `read` (the
+ * version the import diffed against); false when another import applied in between (the caller diffs again). On
+ * PostgreSQL the second of two such writes waits for the first's commit and then finds the version moved on.
+ */
+export async function saveFeedIndexBytes(
+  tx: Db,
+  supplierId: string,
+  bytes: Uint8Array,
+  read: number,
+  now: number,
+): Promise<boolean> {
+  const rows = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const result =
+    read === 0
+      ? await tx
+          .insertInto('feed_indexes')
+          .values({ supplier_id: supplierId, rows, version: 1, updated_at: now })
+          .onConflict((oc) => oc.column('supplier_id').doNothing())
+          .executeTakeFirst()
+      : await tx
+          .updateTable('feed_indexes')
+          .set({ rows, version: read + 1, updated_at: now })
+          .where('supplier_id', '=', supplierId)
+          .where('version', '=', read)
+          .executeTakeFirst();
+  const written =
+    'numInsertedOrUpdatedRows' in result ? result.numInsertedOrUpdatedRows : result.numUpdatedRows;
+  return Number(written ?? 0) === 1;
+}
+
+/**
+ * Every row of the supplier's last accepted feed: its supplier SKU, digest and stock. Read whole only where the
+ * index is not kept (and to name the rows a full feed left out).
+ */
+export async function listFeedRows(
+  db: Db,
+  supplierId: string,
+): Promise<{ supplier_sku: string; digest: number; stock: number | null }[]> {
+  return db
+    .selectFrom('feed_items')
+    .select(['supplier_sku', 'digest', 'stock'])
+    .where('supplier_id', '=', supplierId)
+    .execute();
 }
 
 export type FeedItemRow = Pick<Selectable<Database['feed_items']>, 'supplier_sku' | 'sku' | 'stock' | 'item'>;

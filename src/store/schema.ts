@@ -128,6 +128,8 @@ export interface Database {
     item: string;
     updated_at: number;
   };
+  /** The last accepted feed's rows as a FeedIndex's bytes (domain/feed-index.ts). */
+  feed_indexes: { supplier_id: string; rows: Buffer; version: number; updated_at: number };
   /** One import of a supplier's feed, with its report and the operator's decision if it was quarantined. */
   feed_imports: {
     id: string;

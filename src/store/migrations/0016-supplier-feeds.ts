@@ -74,6 +74,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .addPrimaryKeyConstraint('feed_items_pk', ['supplier_id', 'supplier_sku'])
     .execute();
+  // The last accepted feed's rows as the next import compares with them (domain/feed-index.ts), one value a supplier.
+  await db.schema
+    .createTable('feed_indexes')
+    .addColumn('supplier_id', 'text', (c) => c.primaryKey().references('suppliers.id'))
+    .addColumn('rows', db.getExecutor().adapter instanceof SqliteAdapter ? 'blob' : 'bytea', (c) => c.notNull())
+    // Bumped by each applied import: one that read an older version is diffed again, never written over it.
+    .addColumn('version', 'integer', (c) => c.notNull())
+    .addColumn('updated_at', 'bigint', (c) => c.notNull())
+    .execute();
 
   await db.schema
     .createTable('feed_imports')
