@@ -50,6 +50,7 @@ describe('the feed mapping', () => {
     [{ header: false }, 'columns'], // a header name without a header row
     [{ columns: { supplierSku: 'sku', cost: 'cost' } }, 'defaultCurrency'], // a cost in no currency
     [{ delimiter: '"' }, 'delimiter'],
+    [{ delimiter: '";' }, 'delimiter'], // a delimiter holding the quote
     [{ defaultCurrency: 'EURO' }, 'defaultCurrency'],
     [{ columns: { supplierSku: 'sku', price: 'p' } }, 'columns'], // not a field
   ])('refuses %j', (over, path) => {
@@ -134,6 +135,16 @@ describe('CSV feeds', () => {
       [2, 'A1'],
       [3, 'A2'],
       [4, 'A3'],
+    ]);
+  });
+
+  it('reads a delimiter of several characters, cut between chunks', async () => {
+    const mapping = csv({ ...BASIC, delimiter: '||' });
+    const text = 'sku||cost||stock\n"A||1"||1.00||1\nA2||2.00||2\n';
+    const { rows } = await readFeedAll(chunks(Buffer.from(text), 3), mapping);
+    expect(rows.map((r) => [r.row, r.supplierSku, r.stock])).toEqual([
+      [2, 'A||1', 1],
+      [3, 'A2', 2],
     ]);
   });
 
@@ -406,9 +417,9 @@ describe('files that are not what they say are refused', () => {
     expect(rows[0]!.supplierSku).toBe('B');
   });
 
-  it('refuses CSV whose quote never closes', async () => {
-    expect(await refusal(Buffer.from('sku,cost,stock\nA1,1,1\n"A2,2,2\nA3,3,3\n'), BASIC)).toContain(
-      'the file cannot be read on as CSV: Quote Not Closed',
+  it('refuses CSV whose quote never closes, naming the row it opens in', async () => {
+    expect(await refusal(Buffer.from('sku,cost,stock\nA1,1,1\n"A2,2,2\nA3,3,3\n'), BASIC)).toBe(
+      'the file cannot be read on as CSV: Quote Not Closed: the quoted value in row 3 never ends',
     );
   });
 
