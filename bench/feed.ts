@@ -1,10 +1,10 @@
 /**
- * The supplier feed bench, run as a process of its own (`node --import tsx bench/feed.ts DATABASE_URL DIR`) so that
- * its peak RSS is its own: a catalogue of BENCH_FEED_ROWS SKUs offered by one supplier, its last accepted feed (the
- * same rows, imported untimed), then a feed of the same size with 5 % of rows changed, imported and timed: read,
- * diffed, stored (offers, the accepted feed, stock levels) and the channel's deltas computed (the changed levels its
- * stock sync reads). Beside it, in the same run, the time to merely read the same file into rows. Prints one JSON
- * line of figures on stdout.
+ * The supplier feed bench, in two processes of its own (`node --import tsx bench/feed.ts seed|measure DATABASE_URL
+ * DIR`). `seed`: a catalogue of BENCH_FEED_ROWS SKUs offered by one supplier, and its last accepted feed (the same
+ * rows, imported untimed). `measure`, in a fresh process as a worker would meet the next feed (nothing of the last
+ * one in memory, its peak RSS its own): the time to merely read the new file into rows, then the feed with 5 % of
+ * rows changed imported and timed: read, diffed, stored (offers, the accepted feed, stock levels) and the channel's
+ * deltas computed (the changed levels its stock sync reads). Prints one JSON line of figures on stdout.
  */
 import { createWriteStream, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,7 +15,7 @@ import { importFeed } from '../src/app/import-feed.ts';
 import { setupDocument } from '../src/app/setup-document.ts';
 import { readFeed } from '../src/feeds/read-feed.ts';
 import { feedMapping } from '../src/feeds/feed-mapping.ts';
-import { createHub } from '../src/hub.ts';
+import { createHub, type Hub } from '../src/hub.ts';
 import { changedLevels } from '../src/store/stock.repo.ts';
 
 const ROWS = Number(process.env.BENCH_FEED_ROWS ?? 1_000_000);
@@ -75,13 +75,15 @@ async function writeFeed(path: string, changed: boolean): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const [databaseUrl, dir] = process.argv.slice(2);
-  if (!databaseUrl || !dir) throw new Error('usage: bench/feed.ts DATABASE_URL DIR');
+  const [mode, databaseUrl, dir] = process.argv.slice(2);
+  if ((mode !== 'seed' && mode !== 'measure') || !databaseUrl || !dir)
+    throw new Error('usage: bench/feed.ts seed|measure DATABASE_URL DIR');
   const previousFile = join(dir, 'feed-previous.csv');
   const nextFile = join(dir, 'feed-next.csv');
-  await writeFeed(previousFile, false);
-  await writeFeed(nextFile, true);
-
+  if (mode === 'seed') {
+    await writeFeed(previousFile, false);
+    await writeFeed(nextFile, true);
+  }
   const hub = await createHub({
     databaseUrl,
     secretKey: Buffer.alloc(32, 9).toString('base64'),
@@ -91,112 +93,117 @@ async function main(): Promise<void> {
     logLevel: 'silent',
   });
   try {
-    await applySetup(
-      hub.ctx,
-      setupDocument.parse({
-        apiVersion: 'waybill/v1',
-        channels: [
-          {
-            id: CHANNEL,
-            kind: 'storefront',
-            name: 'Shop',
-            currency: 'USD',
-            notifyUrl: 'http://127.0.0.1:9/',
-            notifySecret: 'bench-notify-secret-000000001',
-          },
-        ],
-        suppliers: [
-          {
-            id: SUPPLIER,
-            name: 'Bulk supplier',
-            currency: 'USD',
-            transport: {
-              kind: 'rest-json',
-              url: 'http://127.0.0.1:9/po',
-              signingSecret: 'bench-signing-secret-0001',
-            },
-            // The bench's changes are small; the thresholds stay as a retailer would have them.
-            feed: { mapping: MAPPING, kind: 'full', missingSkus: 'zero' },
-          },
-        ],
-      }),
-    );
-    // The catalogue: products, variants and the supplier's offers, as a setup document would leave them (applying a
-    // million products through the setup path would take minutes and is not what is measured).
-    const now = Date.now();
-    for (let start = 0; start < ROWS; start += 20_000) {
-      const ids = Array.from({ length: Math.min(20_000, ROWS - start) }, (_, k) => start + k);
-      const doc = JSON.stringify(Object.fromEntries(ids.map((i) => [sku(i), [supplierSku(i)]])));
-      await hub.store.transact(async (tx) => {
-        await sql`insert into products (id, name, created_at, updated_at)
-          select t.key, t.key, ${now}, ${now} from json_each(${doc}) as t`.execute(tx);
-        await sql`insert into variants (sku, product_id, name, created_at, updated_at)
-          select t.key, t.key, t.key, ${now}, ${now} from json_each(${doc}) as t`.execute(tx);
-        await sql`insert into offers (supplier_id, sku, supplier_sku, cost_amount, cost_currency, priority, active,
-            stock, updated_at)
-          select ${SUPPLIER}, t.key, t.value ->> 0, 1, 'USD', 1, 1, 0, ${now}
-          from json_each(${doc}) as t`.execute(tx);
-      });
-    }
-    const seedStart = performance.now();
-    const seeded = await importFeed(hub.ctx, {
-      supplierId: SUPPLIER,
-      source: 'cli',
-      fileName: 'feed-previous.csv',
-      bytes: readFileSync(previousFile),
-    });
-    const seedSeconds = (performance.now() - seedStart) / 1000;
-    if (seeded.status !== 'applied' || seeded.added !== ROWS)
-      throw new Error(
-        `the seed feed did not apply whole: ${JSON.stringify({ ...seeded, errors: undefined })}`,
-      );
-
-    const bytes = readFileSync(nextFile);
-    const parseStart = performance.now();
-    let parsed = 0;
-    for await (const batch of readFeed(bytes, feedMapping.parse(MAPPING))) parsed += batch.rows.length;
-    const parseSeconds = (performance.now() - parseStart) / 1000;
-
-    const since = Date.now();
-    const start = performance.now();
-    const report = await importFeed(hub.ctx, {
-      supplierId: SUPPLIER,
-      source: 'cli',
-      fileName: 'feed-next.csv',
-      bytes,
-    });
-    let deltas = 0;
-    for await (const page of changedLevels(hub.store.db, CHANNEL, since, { toldIsAvailable: true }))
-      deltas += page.length;
-    const seconds = (performance.now() - start) / 1000;
-
-    const expectedChanged = Math.ceil(ROWS / CHANGE_EVERY);
-    if (parsed !== ROWS) throw new Error(`read ${parsed} rows of ${ROWS}`);
-    if (
-      report.status !== 'applied' ||
-      report.changed !== expectedChanged ||
-      report.unchanged !== ROWS - expectedChanged
-    )
-      throw new Error(
-        `the changed feed did not apply as expected: ${JSON.stringify({ ...report, errors: undefined })}`,
-      );
-    // Every changed row's stock moved, except the discontinued ones (they count as none either way).
-    if (deltas === 0) throw new Error('no channel delta was computed');
-    console.log(
-      JSON.stringify({
-        rows: ROWS,
-        bytes: bytes.length,
-        changed: report.changed,
-        deltas,
-        seconds,
-        parseSeconds,
-        seedSeconds,
-        peakRssMb: process.resourceUsage().maxRSS / 1024,
-      }),
-    );
+    if (mode === 'seed') await seed(hub, previousFile);
+    else await measure(hub, nextFile);
   } finally {
     await hub.close(1_000);
   }
+}
+
+async function seed(hub: Hub, previousFile: string): Promise<void> {
+  await applySetup(
+    hub.ctx,
+    setupDocument.parse({
+      apiVersion: 'waybill/v1',
+      channels: [
+        {
+          id: CHANNEL,
+          kind: 'storefront',
+          name: 'Shop',
+          currency: 'USD',
+          notifyUrl: 'http://127.0.0.1:9/',
+          notifySecret: 'bench-notify-secret-000000001',
+        },
+      ],
+      suppliers: [
+        {
+          id: SUPPLIER,
+          name: 'Bulk supplier',
+          currency: 'USD',
+          transport: {
+            kind: 'rest-json',
+            url: 'http://127.0.0.1:9/po',
+            signingSecret: 'bench-signing-secret-0001',
+          },
+          // The bench's changes are small; the thresholds stay as a retailer would have them.
+          feed: { mapping: MAPPING, kind: 'full', missingSkus: 'zero' },
+        },
+      ],
+    }),
+  );
+  // The catalogue: products, variants and the supplier's offers, as a setup document would leave them (applying a
+  // million products through the setup path would take minutes and is not what is measured).
+  const now = Date.now();
+  for (let start = 0; start < ROWS; start += 20_000) {
+    const ids = Array.from({ length: Math.min(20_000, ROWS - start) }, (_, k) => start + k);
+    const doc = JSON.stringify(Object.fromEntries(ids.map((i) => [sku(i), [supplierSku(i)]])));
+    await hub.store.transact(async (tx) => {
+      await sql`insert into products (id, name, created_at, updated_at)
+          select t.key, t.key, ${now}, ${now} from json_each(${doc}) as t`.execute(tx);
+      await sql`insert into variants (sku, product_id, name, created_at, updated_at)
+          select t.key, t.key, t.key, ${now}, ${now} from json_each(${doc}) as t`.execute(tx);
+      await sql`insert into offers (supplier_id, sku, supplier_sku, cost_amount, cost_currency, priority, active,
+            stock, updated_at)
+          select ${SUPPLIER}, t.key, t.value ->> 0, 1, 'USD', 1, 1, 0, ${now}
+          from json_each(${doc}) as t`.execute(tx);
+    });
+  }
+  const seedStart = performance.now();
+  const seeded = await importFeed(hub.ctx, {
+    supplierId: SUPPLIER,
+    source: 'cli',
+    fileName: 'feed-previous.csv',
+    bytes: readFileSync(previousFile),
+  });
+  const seedSeconds = (performance.now() - seedStart) / 1000;
+  if (seeded.status !== 'applied' || seeded.added !== ROWS)
+    throw new Error(`the seed feed did not apply whole: ${JSON.stringify({ ...seeded, errors: undefined })}`);
+  console.log(JSON.stringify({ seedSeconds, seedPeakRssMb: process.resourceUsage().maxRSS / 1024 }));
+}
+
+async function measure(hub: Hub, nextFile: string): Promise<void> {
+  const bytes = readFileSync(nextFile);
+  const parseStart = performance.now();
+  let parsed = 0;
+  for await (const batch of readFeed(bytes, feedMapping.parse(MAPPING))) parsed += batch.rows.length;
+  const parseSeconds = (performance.now() - parseStart) / 1000;
+
+  const since = Date.now();
+  const start = performance.now();
+  const report = await importFeed(hub.ctx, {
+    supplierId: SUPPLIER,
+    source: 'cli',
+    fileName: 'feed-next.csv',
+    bytes,
+  });
+  let deltas = 0;
+  for await (const page of changedLevels(hub.store.db, CHANNEL, since, { toldIsAvailable: true }))
+    deltas += page.length;
+  const seconds = (performance.now() - start) / 1000;
+
+  const expectedChanged = Math.ceil(ROWS / CHANGE_EVERY);
+  if (parsed !== ROWS) throw new Error(`read ${parsed} rows of ${ROWS}`);
+  if (
+    report.status !== 'applied' ||
+    report.changed !== expectedChanged ||
+    report.unchanged !== ROWS - expectedChanged
+  )
+    throw new Error(
+      `the changed feed did not apply as expected: ${JSON.stringify({ ...report, errors: undefined })}`,
+    );
+  // Every changed row's stock moved, except the discontinued ones (they count as none either way).
+  if (deltas === 0) throw new Error('no channel delta was computed');
+  console.log(
+    JSON.stringify({
+      rows: ROWS,
+      bytes: bytes.length,
+      changed: report.changed,
+      deltas,
+      seconds,
+      parseSeconds,
+      peakRssMb: process.resourceUsage().maxRSS / 1024,
+    }),
+  );
 }
 
 main().catch((error: unknown) => {

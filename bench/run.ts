@@ -10,18 +10,22 @@
  *   --no-worker` + 1 and + 2 `waybill worker` processes;
  * - routing (in-process, bench/routing.ts): order lines decided by the routing engine against 50 nodes, 100,000
  *   offers and 20 rules, beside reading their offers alone;
+ * - feed (bench/feed.ts): a supplier's 1,000,000-row CSV feed with 5 % of rows changed against its last accepted
+ *   feed, read, diffed, stored and the channel's deltas computed, in a fresh process, beside reading the file alone;
  * - soak (only when BENCH_ONLY names it): BENCH_SOAK_ORDERS orders through the pipeline, the jobs table's size and the
  *   worker's claim time after 1,000 orders and at the end.
  * Prints a table and writes bench/results/latest.json. A scenario the hub cannot complete (the fan-out's sync failing)
  * is a line with `value: null` and its error; the bench then exits 1 after writing the others.
  *
- * Environment: WAYBILL_TEST_PG (also run on PostgreSQL), BENCH_ONLY=intake,webhooks,fanout,pipeline,routing,soak (a subset;
+ * Environment: WAYBILL_TEST_PG (also run on PostgreSQL), BENCH_ONLY=intake,webhooks,fanout,pipeline,routing,feed,soak (a subset;
  * soak never runs by default), BENCH_FANOUT_SKUS (default 100000), BENCH_FANOUT_CHANNELS (default 3),
  * BENCH_PIPELINE_ORDERS (default 10000), BENCH_PIPELINE_PARTS=burst,stages,steady,split1,split2 (a subset of the
  * pipeline's parts), BENCH_SOAK_ORDERS (default 1000000), BENCH_HUB_NODE_ARGS (e.g. --cpu-prof), BENCH_DATABASES
  * (default sqlite,postgres: one of them runs it alone).
  */
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -89,6 +93,11 @@ const PIPELINE: PipelineConfig = {
 
 /** Scenarios that could not produce their number; the bench still writes the others, then exits non-zero. */
 const failures: string[] = [];
+const execFileAsync = promisify(execFile);
+/** The feed's rows, and its targets (on SQLite): DESIGN.md's "1,000,000-row supplier feed … ≤ 5 s, ≤ 500 MB RSS". */
+const FEED_ROWS = Number(process.env.BENCH_FEED_ROWS ?? 1_000_000);
+const FEED_TARGET_S = 5;
+const FEED_RSS_MB = 500;
 /** Where the pipeline's time went, one line per part, printed again after the table. */
 const summaries: string[] = [];
 
@@ -170,6 +179,10 @@ async function benchSqlite(): Promise<BenchResult[]> {
       )),
     );
   }
+  if (runs('feed'))
+    results.push(
+      ...(await inTempDir((dir) => feedScenario('sqlite', `sqlite:${join(dir, 'feed.db')}`, dir))),
+    );
   return results;
 }
 
@@ -251,7 +264,47 @@ async function benchPostgres(adminUrl: string): Promise<BenchResult[]> {
       )),
     );
   }
+  if (runs('feed'))
+    results.push(
+      ...(await withDatabase(adminUrl, (url) => inTempDir((dir) => feedScenario('postgres', url, dir)))),
+    );
   return results;
+}
+
+/**
+ * The supplier feed (bench/feed.ts): seeded in one process, then the next feed imported in a fresh one, whose time
+ * and peak RSS are the figures, beside the time to merely read the same file in the same process.
+ */
+async function feedScenario(db: DbName, databaseUrl: string, dir: string): Promise<BenchResult[]> {
+  const run = async (mode: 'seed' | 'measure') => {
+    const { stdout } = await execFileAsync(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(new URL('./feed.ts', import.meta.url)), mode, databaseUrl, dir],
+      { maxBuffer: 16 * 1024 * 1024, env: process.env },
+    );
+    return JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, number>;
+  };
+  console.log(`${db}: feed, ${FEED_ROWS} rows, seeding the last accepted feed`);
+  const seeded = await run('seed');
+  console.log(`${db}: feed, seeded in ${seeded.seedSeconds!.toFixed(1)} s; importing the next (5 % changed)`);
+  const m = await run('measure');
+  const within = m.seconds! <= FEED_TARGET_S && m.peakRssMb! <= FEED_RSS_MB;
+  summaries.push(
+    `${db}.feed: ${m.rows} rows (${(m.bytes! / 1e6).toFixed(0)} MB), ${m.changed} changed: read, diffed, stored and ` +
+      `${m.deltas} channel deltas computed in ${m.seconds!.toFixed(2)} s (reading alone ${m.parseSeconds!.toFixed(2)} s), ` +
+      `peak RSS ${m.peakRssMb!.toFixed(0)} MB; targets ${FEED_TARGET_S} s and ${FEED_RSS_MB} MB on SQLite: ${within ? 'met' : 'NOT met'}`,
+  );
+  return [
+    result(`${db}.feed.seconds`, m.seconds!, 's', m.parseSeconds!, {
+      note: `${m.rows} rows, ${m.changed} changed; baseline: reading the file alone`,
+      peak_rss_mb: Math.round(m.peakRssMb!),
+      deltas: m.deltas!,
+    }),
+    result(`${db}.feed.parse_seconds`, m.parseSeconds!, 's', null, {
+      note: 'reading the same file into rows',
+    }),
+    result(`${db}.feed.peak_rss_mb`, m.peakRssMb!, 'MB', null, { note: 'the import process, start to end' }),
+  ];
 }
 
 async function pipelineScenarios(db: DbName, fresh: FreshDatabase, baseline: number): Promise<BenchResult[]> {
@@ -270,7 +323,9 @@ async function pipelineScenarios(db: DbName, fresh: FreshDatabase, baseline: num
  * BENCH_ONLY=intake,webhooks,fanout,pipeline,soak (any of them) runs those scenarios alone; all but the soak (an hour
  * on this machine) by default.
  */
-function runs(scenario: 'intake' | 'webhooks' | 'fanout' | 'pipeline' | 'soak' | 'routing'): boolean {
+function runs(
+  scenario: 'intake' | 'webhooks' | 'fanout' | 'pipeline' | 'soak' | 'routing' | 'feed',
+): boolean {
   const only = process.env.BENCH_ONLY;
   if (!only) return scenario !== 'soak';
   return only

@@ -29,6 +29,7 @@ import {
   upsertFeedItems,
   upsertOffers,
   upsertSkuMappings,
+  type AcceptedRow,
   type FeedItemRow,
   type NewFeedItem,
   type OfferRow,
@@ -322,6 +323,11 @@ async function diffFeed(
       file.fileName ? { fileName: file.fileName } : {},
     )) {
       reportErrors(report, batch.errors);
+      // A row that failed is still listed: its SKU is not missing (it keeps what the last feed said), only unread.
+      for (const e of batch.errors) {
+        const slot = e.supplierSku === undefined ? -1 : index.find(feedKey(e.supplierSku));
+        if (slot >= 0 && seenAt[slot] === 0) seenAt[slot] = e.row;
+      }
       for (const row of batch.rows) {
         const sku = row.supplierSku;
         const slot = index.find(feedKey(sku));
@@ -417,7 +423,11 @@ async function applyDiff(
   const skuOf = await matchSkus(tx, supplierId, diff, before, report, now);
   const zero = missingSkus === 'zero' ? diff.missing : [];
   const zeroSkus = zero.map((k) => before.get(k)?.sku).filter((s): s is string => !!s);
-  const offers = await findOffersOf(tx, supplierId, [...skuOf.values(), ...zeroSkus]);
+  const offers = new Map<string, OfferRow>();
+  for (const row of before.values()) if (row.offer) offers.set(row.offer.sku, row.offer);
+  // The rows matched in this import (new, or matched at last) may have offers the accepted rows did not lead to.
+  const unread = [...skuOf.values()].filter((sku) => !offers.has(sku));
+  for (const [sku, offer] of await findOffersOf(tx, supplierId, unread)) offers.set(sku, offer);
   const written: OfferRow[] = [];
   const items: NewFeedItem[] = [];
   const supplyChanged: string[] = [];
@@ -474,15 +484,11 @@ async function applyDiff(
   await upsertFeedItems(tx, supplierId, items, now);
   // The index follows the rows exactly: those kept (seen, or any in a delta) and those just written.
   const { index, seenAt } = diff;
-  const rows =
-    index.size - diff.missing.length + items.filter((i) => index.find(feedKey(i.supplierSku)) < 0).length;
-  const next = index.rebuilt(
-    rows,
+  const next = index.toBytes(
     (slot) => diff.kind === 'delta' || seenAt[slot] !== 0,
     items.map((i) => ({ key: feedKey(i.supplierSku), digest: i.digest, stock: i.stock })),
   );
-  if (!(await saveFeedIndexBytes(tx, supplierId, next.toBytes(), diff.version, now)))
-    throw new FeedChangedMeanwhile();
+  if (!(await saveFeedIndexBytes(tx, supplierId, next, diff.version, now))) throw new FeedChangedMeanwhile();
   await upsertOffers(tx, written);
   if (supplyChanged.length) {
     await refreshSupply(tx, supplyChanged, now);
@@ -514,7 +520,7 @@ async function matchSkus(
   tx: Db,
   supplierId: string,
   diff: FeedDiff,
-  before: ReadonlyMap<string, FeedItemRow>,
+  before: ReadonlyMap<string, AcceptedRow>,
   report: FeedImportReport,
   now: number,
 ): Promise<Map<string, string>> {

@@ -47,17 +47,21 @@ describe('FeedIndex', () => {
     expect(FeedIndex.fromBytes(one.toBytes().subarray(0, 20))).toBeUndefined();
   });
 
-  it('rebuilds with the rows kept and the changes, and grows past its first size', () => {
+  it('writes its next version: the rows kept, changed in place, and new ones', () => {
     const index = FeedIndex.withRoomFor(2);
     index.set(feedKey('keep'), 1, 1);
     index.set(feedKey('drop'), 2, 2);
     const dropped = index.find(feedKey('drop'));
-    const changes = Array.from({ length: 50 }, (_, i) => ({ key: feedKey(`new-${i}`), digest: i, stock: 1 }));
-    const next = index.rebuilt(51, (slot) => slot !== dropped, changes);
+    const changes = [
+      { key: feedKey('keep'), digest: 10, stock: 3 },
+      ...Array.from({ length: 50 }, (_, i) => ({ key: feedKey(`new-${i}`), digest: i, stock: 1 })),
+    ];
+    const next = FeedIndex.fromBytes(index.toBytes((slot) => slot !== dropped, changes))!;
     expect(next.size).toBe(51);
     expect(next.find(feedKey('drop'))).toBe(-1);
+    expect(next.digestAt(next.find(feedKey('keep')))).toBe(10);
     expect(next.digestAt(next.find(feedKey('new-49')))).toBe(49);
-    expect(next.totalStock()).toBe(51);
+    expect(next.totalStock()).toBe(53);
   });
 
   it('refuses to be filled past half, rather than probe for ever', () => {

@@ -93,38 +93,43 @@ export class FeedIndex {
     return total;
   }
 
-  /** A new index of these rows (the kept rows of this one and changes): `rows` is how many there will be. */
-  rebuilt(
-    rows: number,
-    keep: (slot: number) => boolean,
-    changes: Iterable<{ key: FeedKey; digest: number; stock: number | null }>,
-  ): FeedIndex {
-    const next = FeedIndex.withRoomFor(rows);
-    for (let slot = 0; slot < this.capacity; slot++)
-      if (this.#used[slot] === 1 && keep(slot))
-        next.set(this.keyAt(slot), this.#digest[slot]!, this.stockAt(slot));
-    for (const c of changes) next.set(c.key, c.digest, c.stock);
-    return next;
-  }
-
   /**
-   * The index as bytes: a header (format, rows) and each row's key, digest and stock, little-endian, 24 bytes a row
-   * (the empty half of the table is not kept: it is rebuilt on reading, in milliseconds).
+   * The bytes of this index, or of its next version: the rows `keep` keeps and the changes (rows it has are replaced,
+   * in this index too; new ones are added), without building a second table. A header (format, rows), then 24 bytes
+   * a row, little-endian: key, digest, stock. The empty half of the table is not kept: it is rebuilt on reading, in
+   * milliseconds.
    */
-  toBytes(): Uint8Array {
-    const bytes = new Uint8Array(HEADER + this.#size * BYTES_PER_ROW);
+  toBytes(
+    keep: (slot: number) => boolean = () => true,
+    changes: Iterable<{ key: FeedKey; digest: number; stock: number | null }> = [],
+  ): Uint8Array {
+    const added: { key: FeedKey; digest: number; stock: number | null }[] = [];
+    for (const c of changes) {
+      const slot = this.find(c.key);
+      if (slot < 0) added.push(c);
+      else {
+        this.#digest[slot] = c.digest;
+        this.#stock[slot] = c.stock ?? Number.NaN;
+      }
+    }
+    let kept = 0;
+    for (let slot = 0; slot < this.capacity; slot++) if (this.#used[slot] === 1 && keep(slot)) kept++;
+    const bytes = new Uint8Array(HEADER + (kept + added.length) * BYTES_PER_ROW);
     const view = new DataView(bytes.buffer);
     view.setUint32(0, FORMAT, true);
-    view.setUint32(4, this.#size, true);
+    view.setUint32(4, kept + added.length, true);
     let at = HEADER;
-    for (let slot = 0; slot < this.capacity; slot++) {
-      if (this.#used[slot] === 0) continue;
-      view.setUint32(at, this.#hi[slot]!, true);
-      view.setUint32(at + 4, this.#lo[slot]!, true);
-      view.setFloat64(at + 8, this.#digest[slot]!, true);
-      view.setFloat64(at + 16, this.#stock[slot]!, true);
+    const put = (hi: number, lo: number, digest: number, stock: number) => {
+      view.setUint32(at, hi, true);
+      view.setUint32(at + 4, lo, true);
+      view.setFloat64(at + 8, digest, true);
+      view.setFloat64(at + 16, stock, true);
       at += BYTES_PER_ROW;
-    }
+    };
+    for (let slot = 0; slot < this.capacity; slot++)
+      if (this.#used[slot] === 1 && keep(slot))
+        put(this.#hi[slot]!, this.#lo[slot]!, this.#digest[slot]!, this.#stock[slot]!);
+    for (const c of added) put(c.key.hi, c.key.lo, c.digest, c.stock ?? Number.NaN);
     return bytes;
   }
 

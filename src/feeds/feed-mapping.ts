@@ -170,6 +170,8 @@ export interface FeedRowError {
   readonly field: FeedField | 'row';
   readonly column?: string;
   readonly reason: string;
+  /** The row's supplier SKU, when it could be read: a full feed's failing row is not a missing one. */
+  readonly supplierSku?: string;
 }
 
 /** The rows read from one stretch of a feed, and the rows of it that failed. */

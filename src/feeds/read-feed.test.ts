@@ -206,8 +206,20 @@ describe('amounts and numbers', () => {
       ['K2', money(500, 'KWD')],
     ]);
     expect(errors).toEqual([
-      { row: 4, field: 'cost', column: 'cost', reason: '"1500.5" has 1 decimals; JPY has none' },
-      { row: 7, field: 'cost', column: 'cost', reason: '"1.2505" has 4 decimals; KWD has 3' },
+      {
+        row: 4,
+        field: 'cost',
+        column: 'cost',
+        reason: '"1500.5" has 1 decimals; JPY has none',
+        supplierSku: 'J3',
+      },
+      {
+        row: 7,
+        field: 'cost',
+        column: 'cost',
+        reason: '"1.2505" has 4 decimals; KWD has 3',
+        supplierSku: 'K3',
+      },
     ]);
   });
 
@@ -222,7 +234,13 @@ describe('amounts and numbers', () => {
     );
     expect(rows.map((r) => r.cost)).toEqual([money(100, 'USD'), money(200, 'EUR')]);
     expect(errors).toEqual([
-      { row: 4, field: 'currency', column: 'cur', reason: '"EURO" is not an ISO 4217 currency code' },
+      {
+        row: 4,
+        field: 'currency',
+        column: 'cur',
+        reason: '"EURO" is not an ISO 4217 currency code',
+        supplierSku: 'C',
+      },
     ]);
   });
 
@@ -336,7 +354,13 @@ describe('every bad row is reported, and the good rows still come', () => {
         field: 'row',
         reason: 'has 4 values where the header has 3 columns: is a value with "," not quoted?',
       },
-      { row: 4, field: 'stock', column: 'stock', reason: 'the row has 2 columns: "stock" is missing' },
+      {
+        row: 4,
+        field: 'stock',
+        column: 'stock',
+        reason: 'the row has 2 columns: "stock" is missing',
+        supplierSku: 'A3',
+      },
     ]);
   });
 
@@ -491,7 +515,13 @@ describe('JSON feeds', () => {
     const { rows, errors } = await readFeedAll(Buffer.from(JSON.stringify({ data: { items } })), mapping);
     expect(rows.map((r) => r.row)).toEqual([4]);
     expect(errors).toEqual([
-      { row: 1, field: 'cost', column: 'price.amount', reason: '"1.005" has 3 decimals; EUR has 2' },
+      {
+        row: 1,
+        field: 'cost',
+        column: 'price.amount',
+        reason: '"1.005" has 3 decimals; EUR has 2',
+        supplierSku: 'A1',
+      },
       { row: 2, field: 'row', reason: 'is a string, not an object' },
       { row: 3, field: 'supplierSku', column: 'sku', reason: 'is an object, not a value' },
       { row: 3, field: 'stock', column: 'inventory.0.available', reason: '"-2" is negative' },

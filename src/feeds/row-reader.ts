@@ -48,6 +48,8 @@ export class RowReader {
   #cells: readonly Cell[] = [];
   #errors: FeedRowError[] = [];
   #code: CurrencyCode | undefined;
+  /** The row's supplier SKU once read: its other fields' errors carry it. */
+  #rowSku: string | undefined;
 
   /** The row, or undefined when it failed (its errors pushed onto `errors`). `cells` are in FEED_FIELDS order. */
   read(row: number, cells: readonly Cell[], errors: FeedRowError[]): FeedRow | undefined {
@@ -55,8 +57,10 @@ export class RowReader {
     this.#cells = cells;
     this.#errors = errors;
     const start = errors.length;
+    this.#rowSku = undefined;
     const supplierSku = this.#value(AT.supplierSku, this.#sku);
     if (supplierSku === undefined && errors.length === start) this.#fail(AT.supplierSku, 'is empty');
+    this.#rowSku = supplierSku;
     const beforeCurrency = errors.length;
     this.#code = this.#value(AT.currency, currencyOf) ?? this.#defaultCurrency;
     // A bad currency cell is its own error: the amounts are not read in a currency the row did not name.
@@ -100,7 +104,8 @@ export class RowReader {
 
   #fail(at: number, reason: string): undefined {
     const field = FEED_FIELDS[at]!;
-    this.#errors.push({ row: this.#row, field, column: this.columnOf(field), reason });
+    const error = { row: this.#row, field, column: this.columnOf(field), reason };
+    this.#errors.push(this.#rowSku === undefined ? error : { ...error, supplierSku: this.#rowSku });
     return undefined;
   }
 

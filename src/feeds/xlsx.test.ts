@@ -91,6 +91,7 @@ describe('XLSX feeds', () => {
         field: 'discontinued',
         column: 'Auslauf',
         reason: '"ja" is not one of true/false, yes/no, y/n, 1/0, x',
+        supplierSku: '1042',
       },
     ]);
   });
@@ -142,6 +143,7 @@ describe('XLSX feeds', () => {
           field: 'stock',
           column: 'D',
           reason: expect.stringContaining('"viele" is not a whole number'),
+          supplierSku: 'A2',
         },
       ]);
     }

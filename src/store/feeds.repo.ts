@@ -76,21 +76,40 @@ export async function listFeedRows(
 
 export type FeedItemRow = Pick<Selectable<Database['feed_items']>, 'supplier_sku' | 'sku' | 'stock' | 'item'>;
 
-/** These rows of the supplier's last accepted feed, by supplier SKU. */
+/** A row of the last accepted feed as an import reads it back: its SKU, its stock, and its SKU's offer. */
+export interface AcceptedRow {
+  sku: string | null;
+  stock: number | null;
+  /** This supplier's offer of the row's SKU, if there is one. */
+  offer: OfferRow | undefined;
+}
+
+/** These rows of the supplier's last accepted feed, by supplier SKU, each with its offer (one read for both). */
 export async function findFeedItems(
   db: Db,
   supplierId: string,
   supplierSkus: readonly string[],
-): Promise<Map<string, FeedItemRow>> {
-  const found = new Map<string, FeedItemRow>();
+): Promise<Map<string, AcceptedRow>> {
+  const found = new Map<string, AcceptedRow>();
   for (const keys of chunks(supplierSkus, KEYS_PER_STATEMENT)) {
     const rows = await db
-      .selectFrom('feed_items')
-      .select(['supplier_sku', 'sku', 'stock', 'item'])
-      .where('supplier_id', '=', supplierId)
-      .where('supplier_sku', 'in', keys)
+      .selectFrom('feed_items as f')
+      .leftJoin('offers as o', (join) =>
+        join.onRef('o.supplier_id', '=', 'f.supplier_id').onRef('o.sku', '=', 'f.sku'),
+      )
+      .selectAll('o')
+      .select(['f.supplier_sku as feed_supplier_sku', 'f.sku as feed_sku', 'f.stock as feed_stock'])
+      .where('f.supplier_id', '=', supplierId)
+      .where('f.supplier_sku', 'in', keys)
       .execute();
-    for (const r of rows) found.set(r.supplier_sku, r);
+    for (const r of rows) {
+      const { feed_supplier_sku, feed_sku, feed_stock, ...offer } = r;
+      found.set(feed_supplier_sku, {
+        sku: feed_sku,
+        stock: feed_stock,
+        offer: offer.sku === null ? undefined : (offer as OfferRow),
+      });
+    }
   }
   return found;
 }

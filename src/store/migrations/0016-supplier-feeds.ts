@@ -78,7 +78,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('feed_indexes')
     .addColumn('supplier_id', 'text', (c) => c.primaryKey().references('suppliers.id'))
-    .addColumn('rows', db.getExecutor().adapter instanceof SqliteAdapter ? 'blob' : 'bytea', (c) => c.notNull())
+    .addColumn('rows', db.getExecutor().adapter instanceof SqliteAdapter ? 'blob' : 'bytea', (c) =>
+      c.notNull(),
+    )
     // Bumped by each applied import: one that read an older version is diffed again, never written over it.
     .addColumn('version', 'integer', (c) => c.notNull())
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
