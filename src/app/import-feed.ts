@@ -6,7 +6,7 @@ import {
   type FeedItem,
 } from '../domain/feed-diff.ts';
 import { gtin14 } from '../domain/gtin.ts';
-import { FeedIndex, feedKey } from '../domain/feed-index.ts';
+import { FeedIndex, feedKey, feedKeyInto, type FeedKey } from '../domain/feed-index.ts';
 import { readFeed, FeedRefused, type FeedMapping, type FeedRowError } from '../feeds/read-feed.ts';
 import type { Db } from '../store/schema.ts';
 import { findSupplierRow } from '../store/setup.repo.ts';
@@ -17,19 +17,18 @@ import {
   decideFeedImport,
   deleteFeedItems,
   findFeedImport,
-  findFeedItems,
+  findAcceptedRows,
   findMappedSkus,
   findOffersOf,
   findSkusByGtin14,
   findSkusTaken,
   insertFeedImport,
-  listFeedRows,
+  listSupplierSkus,
   loadFeedIndexBytes,
   saveFeedIndexBytes,
   upsertFeedItems,
   upsertOffers,
   upsertSkuMappings,
-  type AcceptedRow,
   type FeedItemRow,
   type NewFeedItem,
   type OfferRow,
@@ -282,7 +281,6 @@ function emptyReport(
 interface ChangedRow {
   row: number;
   item: FeedItem;
-  text: string;
   digest: number;
 }
 
@@ -316,6 +314,7 @@ async function diffFeed(
   const added = new Map<string, number>();
   const changed: ChangedRow[] = [];
   let stockAfter = index.totalStock();
+  const scratch = { hi: 0, lo: 0 };
   try {
     for await (const batch of readFeed(
       file.bytes,
@@ -330,7 +329,7 @@ async function diffFeed(
       }
       for (const row of batch.rows) {
         const sku = row.supplierSku;
-        const slot = index.find(feedKey(sku));
+        const slot = index.find(feedKeyInto(sku, scratch));
         const first = slot < 0 ? added.get(sku) : seenAt[slot] || undefined;
         if (first !== undefined) {
           reportErrors(report, [
@@ -338,8 +337,7 @@ async function diffFeed(
           ]);
           continue;
         }
-        const text = encodeFeedItem(row);
-        const digest = feedItemDigest(text);
+        const digest = feedItemDigest(row);
         if (slot < 0) {
           added.set(sku, row.row);
           stockAfter += row.stock ?? 0;
@@ -349,7 +347,7 @@ async function diffFeed(
           stockAfter += (row.stock ?? old) - old;
         }
         if (slot >= 0 && index.digestAt(slot) === digest) report.unchanged++;
-        else changed.push({ row: row.row, item: row, text, digest });
+        else changed.push({ row: row.row, item: row, digest });
       }
     }
   } catch (error) {
@@ -379,18 +377,17 @@ async function diffFeed(
   return { changed, missing, index, version, seenAt, kind };
 }
 
-/** The supplier's last accepted feed as an index: as kept, or built from its rows (kept by an older Waybill). */
+/** The supplier's last accepted feed as an index (empty before its first feed) and the version kept. */
 async function lastAcceptedFeed(db: Db, supplierId: string): Promise<{ index: FeedIndex; version: number }> {
   const kept = await loadFeedIndexBytes(db, supplierId);
   const index = kept.rows && FeedIndex.fromBytes(kept.rows);
-  if (index) return { index, version: kept.version };
-  const rows = await listFeedRows(db, supplierId);
-  const built = FeedIndex.withRoomFor(rows.length);
-  for (const r of rows) built.set(feedKey(r.supplier_sku), r.digest, r.stock);
-  return { index: built, version: kept.version };
+  return { index: index ?? FeedIndex.withRoomFor(0), version: kept.version };
 }
 
-/** The supplier SKUs of the index's rows this feed did not list: the index keeps keys, the database their names. */
+/**
+ * The supplier SKUs of the index's rows this feed did not list. The index keeps keys; the names are in the offers
+ * (a matched row is its offer) and the unmatched rows.
+ */
 async function namesOfUnseen(
   db: Db,
   supplierId: string,
@@ -398,9 +395,9 @@ async function namesOfUnseen(
   seenAt: Int32Array,
 ): Promise<string[]> {
   const names: string[] = [];
-  for (const r of await listFeedRows(db, supplierId)) {
-    const slot = index.find(feedKey(r.supplier_sku));
-    if (slot >= 0 && seenAt[slot] === 0) names.push(r.supplier_sku);
+  for (const supplierSku of await listSupplierSkus(db, supplierId)) {
+    const slot = index.find(feedKey(supplierSku));
+    if (slot >= 0 && seenAt[slot] === 0) names.push(supplierSku);
   }
   return names;
 }
@@ -416,36 +413,44 @@ async function applyDiff(
   now: number,
 ): Promise<void> {
   // Read in the transaction: an operator may have mapped a row since the diff.
-  const before = await findFeedItems(tx, supplierId, [
+  const before = await findAcceptedRows(tx, supplierId, [
     ...diff.changed.map((c) => c.item.supplierSku),
     ...diff.missing,
   ]);
-  const skuOf = await matchSkus(tx, supplierId, diff, before, report, now);
-  const zero = missingSkus === 'zero' ? diff.missing : [];
-  const zeroSkus = zero.map((k) => before.get(k)?.sku).filter((s): s is string => !!s);
+  const skuOf = await matchSkus(tx, supplierId, diff, before.offers, report, now);
   const offers = new Map<string, OfferRow>();
-  for (const row of before.values()) if (row.offer) offers.set(row.offer.sku, row.offer);
-  // The rows matched in this import (new, or matched at last) may have offers the accepted rows did not lead to.
+  for (const offer of before.offers.values()) offers.set(offer.sku, offer);
+  // Rows matched in this import (new, or matched at last) may name SKUs this supplier already offers.
   const unread = [...skuOf.values()].filter((sku) => !offers.has(sku));
   for (const [sku, offer] of await findOffersOf(tx, supplierId, unread)) offers.set(sku, offer);
   const written: OfferRow[] = [];
-  const items: NewFeedItem[] = [];
+  const unmatched: NewFeedItem[] = [];
+  // The rows this import accepts, as the index keeps them; and rows kept unmatched until now that are matched now.
+  const accepted: { key: FeedKey; digest: number; stock: number | null }[] = [];
+  const matchedAtLast: string[] = [];
   const supplyChanged: string[] = [];
   const priceChanged: string[] = [];
   for (const c of diff.changed) {
     const key = c.item.supplierSku;
-    const sku = skuOf.get(key) ?? null;
-    const stock = c.item.stock ?? before.get(key)?.stock ?? null;
-    const entry = { supplierSku: key, sku, gtin: c.item.gtin ?? null, stock, digest: c.digest, item: c.text };
-    if (sku === null) {
+    const sku = skuOf.get(key);
+    if (sku === undefined) {
+      const stock = c.item.stock ?? before.unmatched.get(key)?.stock ?? null;
       report.unmatched++;
-      items.push(entry);
+      unmatched.push({
+        supplierSku: key,
+        sku: null,
+        gtin: c.item.gtin ?? null,
+        stock,
+        digest: c.digest,
+        item: encodeFeedItem(c.item),
+      });
+      accepted.push({ key: feedKey(key), digest: c.digest, stock });
       continue;
     }
     const current = offers.get(sku);
     const offer = mergeOffer(current, supplierId, sku, c.item, now);
     if (!offer) {
-      // Not kept as accepted: the row is read as new again next time, when the supplier may have added the cost.
+      // Not accepted: the row is read as new again next time, when the supplier may have added the cost.
       reportErrors(report, [
         {
           row: c.row,
@@ -455,8 +460,10 @@ async function applyDiff(
       ]);
       continue;
     }
-    items.push(entry);
+    if (before.unmatched.has(key)) matchedAtLast.push(key);
     written.push(offer);
+    offers.set(sku, offer);
+    accepted.push({ key: feedKey(key), digest: c.digest, stock: offer.stock });
     if (!current || current.stock !== offer.stock || current.discontinued !== offer.discontinued)
       supplyChanged.push(sku);
     if (
@@ -470,24 +477,21 @@ async function applyDiff(
     )
       priceChanged.push(sku);
   }
-  for (const sku of zeroSkus) {
-    const current = offers.get(sku);
-    if (!current || current.stock === 0) continue;
-    written.push({ ...current, stock: 0, updated_at: now });
-    supplyChanged.push(sku);
-    priceChanged.push(sku);
-    report.zeroed++;
-  }
-  // Either way they are no longer in the accepted feed: the next feed is compared with this one, and a row that
-  // comes back is new again (and applies).
-  await deleteFeedItems(tx, supplierId, diff.missing);
-  await upsertFeedItems(tx, supplierId, items, now);
-  // The index follows the rows exactly: those kept (seen, or any in a delta) and those just written.
+  if (missingSkus === 'zero')
+    for (const key of diff.missing) {
+      const current = before.offers.get(key);
+      if (!current || current.stock === 0) continue;
+      written.push({ ...current, stock: 0, updated_at: now });
+      supplyChanged.push(current.sku);
+      priceChanged.push(current.sku);
+      report.zeroed++;
+    }
+  // Missing rows are no longer in the accepted feed either way: the next feed is compared with this one, and a row
+  // that comes back is new again (and applies). Unmatched ones are forgotten; matched ones are their offers.
+  await deleteFeedItems(tx, supplierId, [...diff.missing, ...matchedAtLast]);
+  await upsertFeedItems(tx, supplierId, unmatched, now);
   const { index, seenAt } = diff;
-  const next = index.toBytes(
-    (slot) => diff.kind === 'delta' || seenAt[slot] !== 0,
-    items.map((i) => ({ key: feedKey(i.supplierSku), digest: i.digest, stock: i.stock })),
-  );
+  const next = index.toBytes((slot) => diff.kind === 'delta' || seenAt[slot] !== 0, accepted);
   if (!(await saveFeedIndexBytes(tx, supplierId, next, diff.version, now))) throw new FeedChangedMeanwhile();
   await upsertOffers(tx, written);
   if (supplyChanged.length) {
@@ -512,22 +516,22 @@ function reportErrors(report: FeedImportReport, list: readonly FeedRowError[]): 
 }
 
 /**
- * The Waybill SKU of each changed row: the one its supplier SKU was matched to before, else a mapping (an
- * operator's, or an offer's supplier SKU), else its GTIN when exactly one product carries it and no other supplier
- * SKU of this supplier holds that product. A GTIN match is recorded, so it holds from then on.
+ * The Waybill SKU of each changed row: the SKU of this supplier's offer that names its supplier SKU, else an
+ * operator's mapping, else its GTIN when exactly one product carries it and no other supplier SKU of this supplier
+ * holds that product. A GTIN match is recorded, so it holds from then on. Rows without one stay unmatched.
  */
 async function matchSkus(
   tx: Db,
   supplierId: string,
   diff: FeedDiff,
-  before: ReadonlyMap<string, AcceptedRow>,
+  offered: ReadonlyMap<string, OfferRow>,
   report: FeedImportReport,
   now: number,
 ): Promise<Map<string, string>> {
   const skuOf = new Map<string, string>();
   const open: string[] = [];
   for (const c of diff.changed) {
-    const known = before.get(c.item.supplierSku)?.sku;
+    const known = offered.get(c.item.supplierSku)?.sku;
     if (known) skuOf.set(c.item.supplierSku, known);
     else open.push(c.item.supplierSku);
   }

@@ -2,6 +2,7 @@ import type { Db } from '../store/schema.ts';
 import { findSupplierRow } from '../store/setup.repo.ts';
 import { refreshSupply } from '../store/stock.repo.ts';
 import {
+  deleteFeedItems,
   findFeedItem,
   findOffersOf,
   listUnmatchedFeedItems,
@@ -51,10 +52,13 @@ export async function mapSupplierSku(
     await upsertSkuMappings(tx, supplierId, [{ supplierSku, sku }], 'operator', now.getTime());
     let offer: MappingOutcome['offer'] = 'no_feed_row';
     if (row) {
-      await setFeedItemSku(tx, supplierId, supplierSku, sku);
       offer = (await applyItem(ctx, tx, supplierId, sku, storedItem(row), now.getTime()))
         ? 'applied'
         : 'no_cost';
+      // Applied, the row is its offer now (the feed's next change of it applies there); without a cost it waits,
+      // mapped, for the row that brings one.
+      if (offer === 'applied') await deleteFeedItems(tx, supplierId, [supplierSku]);
+      else await setFeedItemSku(tx, supplierId, supplierSku, sku);
     }
     await recordEvents(tx, now, [
       {

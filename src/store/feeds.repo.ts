@@ -59,59 +59,53 @@ export async function saveFeedIndexBytes(
   return Number(written ?? 0) === 1;
 }
 
-/**
- * Every row of the supplier's last accepted feed: its supplier SKU, digest and stock. Read whole only where the
- * index is not kept (and to name the rows a full feed left out).
- */
-export async function listFeedRows(
-  db: Db,
-  supplierId: string,
-): Promise<{ supplier_sku: string; digest: number; stock: number | null }[]> {
-  return db
-    .selectFrom('feed_items')
-    .select(['supplier_sku', 'digest', 'stock'])
+/** The supplier SKUs a feed of this supplier may have listed: its offers' and its unmatched rows'. */
+export async function listSupplierSkus(db: Db, supplierId: string): Promise<string[]> {
+  const offered = await db
+    .selectFrom('offers')
+    .select('supplier_sku')
     .where('supplier_id', '=', supplierId)
     .execute();
+  const unmatched = await db
+    .selectFrom('feed_items')
+    .select('supplier_sku')
+    .where('supplier_id', '=', supplierId)
+    .execute();
+  return [...offered, ...unmatched].map((r) => r.supplier_sku);
 }
 
 export type FeedItemRow = Pick<Selectable<Database['feed_items']>, 'supplier_sku' | 'sku' | 'stock' | 'item'>;
 
-/** A row of the last accepted feed as an import reads it back: its SKU, its stock, and its SKU's offer. */
-export interface AcceptedRow {
-  sku: string | null;
-  stock: number | null;
-  /** This supplier's offer of the row's SKU, if there is one. */
-  offer: OfferRow | undefined;
-}
-
-/** These rows of the supplier's last accepted feed, by supplier SKU, each with its offer (one read for both). */
-export async function findFeedItems(
+/**
+ * What the last accepted feed made of these supplier SKUs: the offer each is (this supplier's offer naming it), or
+ * the row kept unmatched. One read per 500 keys for both.
+ */
+export async function findAcceptedRows(
   db: Db,
   supplierId: string,
   supplierSkus: readonly string[],
-): Promise<Map<string, AcceptedRow>> {
-  const found = new Map<string, AcceptedRow>();
+): Promise<{ offers: Map<string, OfferRow>; unmatched: Map<string, { stock: number | null }> }> {
+  const offers = new Map<string, OfferRow>();
+  const unmatched = new Map<string, { stock: number | null }>();
   for (const keys of chunks(supplierSkus, KEYS_PER_STATEMENT)) {
-    const rows = await db
-      .selectFrom('feed_items as f')
-      .leftJoin('offers as o', (join) =>
-        join.onRef('o.supplier_id', '=', 'f.supplier_id').onRef('o.sku', '=', 'f.sku'),
-      )
-      .selectAll('o')
-      .select(['f.supplier_sku as feed_supplier_sku', 'f.sku as feed_sku', 'f.stock as feed_stock'])
-      .where('f.supplier_id', '=', supplierId)
-      .where('f.supplier_sku', 'in', keys)
-      .execute();
-    for (const r of rows) {
-      const { feed_supplier_sku, feed_sku, feed_stock, ...offer } = r;
-      found.set(feed_supplier_sku, {
-        sku: feed_sku,
-        stock: feed_stock,
-        offer: offer.sku === null ? undefined : (offer as OfferRow),
-      });
-    }
+    for (const o of await db
+      .selectFrom('offers')
+      .selectAll()
+      .where('supplier_id', '=', supplierId)
+      .where('supplier_sku', 'in', keys)
+      .execute())
+      offers.set(o.supplier_sku, o);
+    const open = keys.filter((k) => !offers.has(k));
+    if (open.length === 0) continue;
+    for (const r of await db
+      .selectFrom('feed_items')
+      .select(['supplier_sku', 'stock'])
+      .where('supplier_id', '=', supplierId)
+      .where('supplier_sku', 'in', open)
+      .execute())
+      unmatched.set(r.supplier_sku, { stock: r.stock });
   }
-  return found;
+  return { offers, unmatched };
 }
 
 /**
@@ -207,11 +201,6 @@ export async function upsertSkuMappings(
       on conflict (supplier_id, supplier_sku) do update set sku = excluded.sku, matched_by = excluded.matched_by,
         created_at = excluded.created_at`.execute(tx);
   }
-}
-
-/** Removes the mapping of another supplier SKU to this SKU (the operator moved the SKU to a new supplier SKU). */
-export async function deleteSkuMappingOfSku(tx: Db, supplierId: string, sku: string): Promise<void> {
-  await tx.deleteFrom('supplier_skus').where('supplier_id', '=', supplierId).where('sku', '=', sku).execute();
 }
 
 /** A row of the accepted feed as stored. */

@@ -117,7 +117,7 @@ export interface Database {
     matched_by: string;
     created_at: number;
   };
-  /** A row of a supplier's last accepted feed: what the next feed is diffed against. */
+  /** A row of a supplier's accepted feed not matched to a Waybill SKU (yet): listed for an operator to map. */
   feed_items: {
     supplier_id: string;
     supplier_sku: string;

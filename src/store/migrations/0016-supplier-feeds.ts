@@ -3,8 +3,8 @@ import { gtin14 } from '../../domain/gtin.ts';
 
 /**
  * Supplier feeds: each supplier's feed settings and pull state; what its offers say besides cost and stock (MAP,
- * discontinued); its SKUs mapped to Waybill's (by an operator, by GTIN, by the setup document); the rows of its last
- * accepted feed, to diff the next one against; and the history of its imports, a quarantined one with its file.
+ * discontinued); its SKUs mapped to Waybill's (by an operator, by GTIN); its last accepted feed, as an index to diff
+ * the next one against and the rows no SKU matched; and the history of its imports, a quarantined one with its file.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   // One column to a statement: SQLite's ALTER TABLE adds one at a time.
@@ -59,6 +59,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .unique()
     .execute();
 
+  // The rows of a supplier's accepted feed that no SKU matched yet (a matched row is its offer): listed for an
+  // operator, applied when mapped.
   await db.schema
     .createTable('feed_items')
     .addColumn('supplier_id', 'text', (c) => c.notNull().references('suppliers.id'))
