@@ -601,6 +601,23 @@ describeWithSshd('feed pulled from an SFTP folder', () => {
       expect(filesIn(inbox.processed)).toEqual(['a-tuesday.csv', 'b-monday.csv']);
     });
 
+    it('leaves a file still being written until it has not changed for a minute, then takes it', async () => {
+      const inbox = freshFolder();
+      // Modified just now by the hub's clock: the supplier may still be uploading it under its final name.
+      drop(inbox.local, 'stock.csv', V1, START);
+      await hub.applySetup(sftpPull(inbox.name));
+      await hub.pulled();
+      expect(await hub.history()).toEqual([]);
+      expect(filesIn(inbox.local)).toEqual(['stock.csv']);
+      // Looked at again a minute on, not an hour: untouched since, it is taken.
+      const job = await hub.pullJob();
+      expect(Number(job!.run_at) - hub.clock().now().getTime()).toBe(60_000);
+      hub.clock().advance(60_000);
+      await hub.pulled();
+      expect((await hub.history()).map((i) => [i.fileName, i.status])).toEqual([['stock.csv', 'applied']]);
+      expect(filesIn(inbox.processed)).toEqual(['stock.csv']);
+    });
+
     it('does not import a file again: it is gone from the folder, and only a new file is taken next time', async () => {
       const inbox = freshFolder();
       drop(inbox.local, 'stock-1.csv', V1, '2027-02-22T06:00:00Z');

@@ -387,11 +387,12 @@ describeEachDatabase('supplier feeds', (dialect) => {
     expect(imports[0]).toMatchObject({ id: answer.body.id, failed: 3, errors: answer.body.errors });
   });
 
-  const BASE = csv([
+  const ROWS_OF_BASE = [
     { sku: 'P-MUG', cost: '4.50', qty: 12 },
     { sku: 'P-TEE', cost: '7.00', qty: 18 },
     { sku: 'P-LAMP', cost: '25.00', qty: 5 },
-  ]);
+  ];
+  const BASE = csv(ROWS_OF_BASE);
   const WITHOUT_LAMP = csv([
     { sku: 'P-MUG', cost: '4.50', qty: 12 },
     { sku: 'P-TEE', cost: '7.00', qty: 18 },
@@ -856,6 +857,66 @@ describeEachDatabase('supplier feeds', (dialect) => {
     expect(approved.status, JSON.stringify(approved.body)).toBe(200);
     expect(approved.body).toMatchObject({ status: 'approved', changed: 1, missing: 2, zeroed: 2 });
     await hears({ 'MUG-BLUE': 9, 'TEE-RED-M': 0, 'LAMP-OAK': 0 });
+  });
+
+  it('a SKU the supplier renames (matched by its GTIN) takes the new row, and is not zeroed as the missing old one', async () => {
+    await start();
+    // The cup: first under C-OLD (matched by GTIN), then renamed C-NEW with the same GTIN in the next full feed.
+    const first = await upload(
+      csv([...ROWS_OF_BASE, { sku: 'C-OLD', gtin: CUP_UPC_A, cost: '3.00', qty: 10 }]),
+    );
+    expect(first.body).toMatchObject({ status: 'applied', matchedByGtin: 1 });
+    await hears({ 'CUP-WHITE': 10 });
+    const renamed = await upload(
+      csv([...ROWS_OF_BASE, { sku: 'C-NEW', gtin: CUP_UPC_A, cost: '3.20', qty: 40 }]),
+    );
+    expect(renamed.status, JSON.stringify(renamed.body)).toBe(201);
+    expect(renamed.body, JSON.stringify(renamed.body)).toMatchObject({ missing: 1, zeroed: 0 });
+    await hears({ 'CUP-WHITE': 40 });
+    expect(await promptOffer('CUP-WHITE')).toMatchObject({
+      supplierSku: 'C-NEW',
+      stock: 40,
+      cost: { amount: 320 },
+    });
+  });
+
+  it('a row with a value too many in a full feed is reported, and its SKU keeps its stock (it is listed, not missing)', async () => {
+    await start({ quarantine: { errorPercent: 50 } });
+    const full = csv(ROWS_OF_BASE.map((r) => ({ ...r, from: 'US' })));
+    expect((await upload(full)).status).toBe(201);
+    // The tee's cost written with a decimal comma, unquoted: one value too many, every value after it shifted.
+    const text = full.replace('P-TEE,,7.00,18', 'P-TEE,,7,00,18');
+    expect(text).not.toBe(full);
+    const answer = await upload(text);
+    expect(answer.status, JSON.stringify(answer.body)).toBe(201);
+    expect(answer.body).toMatchObject({ failed: 1, missing: 0, zeroed: 0 });
+    expect(answer.body.errors[0]).toMatchObject({ row: 3, field: 'row' });
+    expect(await available('TEE-RED-M')).toEqual({ 'TEE-RED-M': 18 });
+  });
+
+  it('a cost of 0 is a failed row, never a price: the offer keeps its cost', async () => {
+    await start({ quarantine: { errorPercent: 50 } });
+    expect((await upload(BASE)).status).toBe(201);
+    const answer = await upload(BASE.replace('P-LAMP,,25.00', 'P-LAMP,,0.00'));
+    expect(answer.status, JSON.stringify(answer.body)).toBe(201);
+    expect(answer.body).toMatchObject({ failed: 1, zeroed: 0 });
+    expect(answer.body.errors[0]).toMatchObject({ row: 4, field: 'cost', column: 'cost' });
+    expect(answer.body.errors[0].reason).toMatch(/is 0/);
+    expect(await promptOffer('LAMP-OAK')).toMatchObject({ cost: { amount: 2500 } });
+  });
+
+  it('a push with a wrong GTIN or country is refused at once naming the item and field, nothing imported', async () => {
+    await start();
+    const answer = await t.api('/supplier-api/v1/inventory', {
+      key: SUPPLIER_TOKENS.prompt,
+      body: { items: [{ supplierSku: 'P-MUG', stock: 3, gtin: '12345', shipFrom: { country: 'XX' } }] },
+    });
+    expect(answer.status, JSON.stringify(answer.body)).toBe(422);
+    expect(answer.body.errors.map((e: { field: string }) => e.field).sort()).toEqual([
+      'items[0].gtin',
+      'items[0].shipFrom.country',
+    ]);
+    expect((await history()).imports).toEqual([]);
   });
 
   it('a supplier without a feed mapping gets a 422 that says so; an unknown supplier a 404', async () => {

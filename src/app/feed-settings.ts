@@ -64,8 +64,11 @@ export const feedSettingsInput = z.strictObject({
 });
 export type FeedSettings = z.output<typeof feedSettingsInput>;
 
-/** The secrets of a feed's pull, sealed apart from the settings stored in the clear. */
-const SECRET_FIELDS = ['authorization', 'password', 'privateKey'] as const;
+/**
+ * The secrets of a feed's pull, sealed apart from the settings stored in the clear. The URL too: a feed address
+ * often carries its credential (`https://user:pass@…`, `?api_key=…`).
+ */
+const SECRET_FIELDS = ['url', 'authorization', 'password', 'privateKey'] as const;
 type FeedSecrets = Partial<Record<(typeof SECRET_FIELDS)[number], string>>;
 
 /** Splits the settings into what is stored in the clear and the secrets to seal. */

@@ -22,6 +22,7 @@ import {
   findOffersOf,
   findSkusByGtin14,
   findSkusTaken,
+  deleteSkuMappingsTo,
   insertFeedImport,
   listSupplierSkus,
   loadFeedIndexBytes,
@@ -477,10 +478,12 @@ async function applyDiff(
     )
       priceChanged.push(sku);
   }
+  const matched = new Set(written.map((o) => o.sku));
   if (missingSkus === 'zero')
     for (const key of diff.missing) {
       const current = before.offers.get(key);
-      if (!current || current.stock === 0) continue;
+      // A SKU this feed lists under another supplier SKU (renamed, matched by GTIN) has its new row's values.
+      if (!current || current.stock === 0 || matched.has(current.sku)) continue;
       written.push({ ...current, stock: 0, updated_at: now });
       supplyChanged.push(current.sku);
       priceChanged.push(current.sku);
@@ -550,11 +553,15 @@ async function matchSkus(
     const sku = found.get(gtin);
     return sku ? [{ supplierSku: key, sku }] : [];
   });
-  const taken = await findSkusTaken(
+  // A SKU another supplier SKU holds is not taken from it, unless that one is gone from this full feed (the supplier
+  // renamed its SKU: the product's GTIN says the new one is the same product).
+  const gone = new Set(diff.missing);
+  const holders = await findSkusTaken(
     tx,
     supplierId,
     candidates.map((c) => c.sku),
   );
+  const taken = new Set([...holders].filter(([, from]) => !gone.has(from)).map(([sku]) => sku));
   for (const sku of skuOf.values()) taken.add(sku);
   const pairs = candidates.filter((c) => {
     if (taken.has(c.sku)) return false;
@@ -562,6 +569,11 @@ async function matchSkus(
     return true;
   });
   for (const p of pairs) skuOf.set(p.supplierSku, p.sku);
+  await deleteSkuMappingsTo(
+    tx,
+    supplierId,
+    pairs.filter((p) => holders.has(p.sku)).map((p) => p.sku),
+  );
   await upsertSkuMappings(tx, supplierId, pairs, 'gtin', now);
   report.matchedByGtin = pairs.length;
   return skuOf;

@@ -15,6 +15,11 @@ const SFTP_OPERATION_TIMEOUT_MS = 2 * 60_000;
 /** A pull that failed for a reason that may pass (a 503, a maintenance page, a dropped connection) is tried this soon. */
 const RETRY_SOON_MS = 5 * 60_000;
 const MAX_FEED_BYTES = 256 * 1024 * 1024;
+/**
+ * An SFTP file is taken once it has not changed for this long: a supplier still uploading it (under its final name,
+ * as many do) would otherwise have a cut-off full feed read, and its missing rows zeroed.
+ */
+export const SFTP_SETTLE_MS = 60_000;
 
 type Pull = NonNullable<FeedSettings['pull']>;
 
@@ -46,13 +51,15 @@ export const pullFeedJob = {
         const everyMs = ('http' in pull ? pull.http.everyMinutes : pull.sftp.everyMinutes) * 60_000;
         const now = ctx.clock.now().getTime();
         try {
-          const seen =
-            'http' in pull
-              ? await pullHttp(ctx, supplierId, pull, settings.mapping.format, {
-                  etag: supplier.feed_etag,
-                  lastModified: supplier.feed_last_modified,
-                })
-              : await pullSftp(ctx, supplierId, pull);
+          if ('sftp' in pull) {
+            const unsettled = await pullSftp(ctx, supplierId, pull, now);
+            // A file still being written is looked at again once it may have settled, not at the next turn.
+            return { rerunAt: new Date(now + (unsettled ? Math.min(SFTP_SETTLE_MS, everyMs) : everyMs)) };
+          }
+          const seen = await pullHttp(ctx, supplierId, pull, settings.mapping.format, {
+            etag: supplier.feed_etag,
+            lastModified: supplier.feed_last_modified,
+          });
           return {
             rerunAt: new Date(now + everyMs),
             commit: async (tx: Db) => {
@@ -106,7 +113,8 @@ async function pullSftp(
   ctx: AppContext,
   supplierId: string,
   pull: Extract<Pull, { sftp: unknown }>,
-): Promise<undefined> {
+  now: number,
+): Promise<boolean> {
   const { sftp } = pull;
   const folder = await openSftpFolder({
     host: sftp.host,
@@ -120,14 +128,19 @@ async function pullSftp(
     operationTimeoutMs: SFTP_OPERATION_TIMEOUT_MS,
   });
   try {
+    let unsettled = false;
     for (const file of await folder.list()) {
+      if (file.modifiedAt.getTime() > now - SFTP_SETTLE_MS) {
+        unsettled = true;
+        continue;
+      }
       const bytes = await folder.read(file.name);
       await importFeed(ctx, { supplierId, source: 'sftp', fileName: file.name, bytes });
       // Moved whatever came of it: an applied, quarantined (its file is kept with the import) or refused file is
       // taken. A crash before the move reads it again next time, and the diff finds nothing left to change.
       await folder.moveTo(file.name, sftp.processedFolder);
     }
-    return undefined;
+    return unsettled;
   } finally {
     await folder.close();
   }

@@ -105,7 +105,11 @@ class CsvTable {
       const of = this.mapping.header ? 'the header has' : 'the first row has';
       const hint = `is a value with ${JSON.stringify(this.mapping.delimiter)} not quoted?`;
       const reason = `has ${this.#width + extra} values where ${of} ${this.#width} columns: ${hint}`;
-      batch.errors.push({ row, field: 'row', reason });
+      // The SKU as read (it may sit before the shifted value): the row is listed, if not readable.
+      const sku = typeof this.#cells[0] === 'string' ? this.#cells[0].trim() : '';
+      batch.errors.push(
+        sku ? { row, field: 'row', reason, supplierSku: sku } : { row, field: 'row', reason },
+      );
     } else if (found) batch.rows.push(found);
   }
 

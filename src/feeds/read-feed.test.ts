@@ -353,6 +353,7 @@ describe('every bad row is reported, and the good rows still come', () => {
         row: 2,
         field: 'row',
         reason: 'has 4 values where the header has 3 columns: is a value with "," not quoted?',
+        supplierSku: 'A1',
       },
       {
         row: 4,
@@ -614,7 +615,7 @@ const rowArbitrary = fc.record({
     .filter((s) => s.trim() === s && s !== ''),
   gtin: fc.option(gtinArbitrary(), { nil: undefined }),
   currency: fc.constantFrom(...CURRENCIES),
-  cost: fc.option(fc.nat({ max: 2_000_000_000 }), { nil: undefined }),
+  cost: fc.option(fc.integer({ min: 1, max: 1_000_000_000 }), { nil: undefined }),
   stock: fc.option(fc.nat({ max: 5_000_000 }), { nil: undefined }),
   discontinued: fc.option(fc.boolean(), { nil: undefined }),
   /** How the figure's decimals are written: as the currency has them, trailing zeros dropped, or zeros added. */
@@ -696,5 +697,28 @@ describe('the round trip', () => {
       ),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('amounts that cannot be meant', () => {
+  it('refuses a cost or MAP of 0 and one past a billion units, naming the field; the other rows still read', async () => {
+    const mapping = csv({
+      defaultCurrency: 'USD',
+      columns: { supplierSku: 'sku', cost: 'cost', map: 'map' },
+    });
+    const { rows, errors } = await readFeedAll(
+      Buffer.from('sku,cost,map\nA,0.00,\nB,12.50,0\nC,1000000000.01,\nD,999999999.99,1000000000\n'),
+      mapping,
+    );
+    expect(rows.map((r) => [r.supplierSku, r.cost?.amount, r.map?.amount])).toEqual([
+      ['D', 99_999_999_999, 100_000_000_000],
+    ]);
+    expect(errors.map((e) => [e.row, e.field, e.supplierSku])).toEqual([
+      [2, 'cost', 'A'],
+      [3, 'map', 'B'],
+      [4, 'cost', 'C'],
+    ]);
+    expect(errors[0]!.reason).toMatch(/is 0/);
+    expect(errors[2]!.reason).toMatch(/more than 1000000000 USD/);
   });
 });

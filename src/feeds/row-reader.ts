@@ -117,9 +117,17 @@ export class RowReader {
   readonly #money = (text: string): Money | CellProblem => {
     const code = this.#code;
     if (code === undefined) return NO_CURRENCY;
-    const amount = this.#decimals.read(text, minorUnitDigits(code), code);
+    const digits = minorUnitDigits(code);
+    const amount = this.#decimals.read(text, digits, code);
+    if (typeof amount !== 'number') return amount;
+    // A supplier's cost or MAP of nothing is a broken cell, not a gift: priced from it, a $400 TV would sell at its
+    // margin alone. Leave the cell empty to keep the last one.
+    if (amount === 0) return ZERO_AMOUNT;
+    // Past a billion units no catalog price is meant, and a price rule's markup must not overflow exact money.
+    if (amount > MAX_UNITS * 10 ** digits)
+      return new CellProblem(`${JSON.stringify(text)} is more than ${MAX_UNITS} ${code}`);
     // The amount is a safe integer and the code a checked one: money() would check both again, for every row.
-    return typeof amount !== 'number' ? amount : { amount, currency: code };
+    return { amount, currency: code };
   };
 
   #count(text: string, least: number): number | CellProblem {
@@ -128,3 +136,9 @@ export class RowReader {
     return new CellProblem(`${quoted(text)} is less than ${least}`);
   }
 }
+
+const ZERO_AMOUNT = new CellProblem(
+  'is 0: a cost or MAP is never nothing (leave the cell empty to keep the last one)',
+);
+/** The largest amount a feed may state, in whole units of its currency. */
+const MAX_UNITS = 1_000_000_000;

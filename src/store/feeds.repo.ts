@@ -157,23 +157,37 @@ export async function findSkusByGtin14(db: Db, gtins: readonly string[]): Promis
   return found;
 }
 
-/** The SKUs, of these, that some other supplier SKU of this supplier is already mapped to. */
+/** The supplier SKU each of these SKUs is mapped from, where this supplier has mapped it (by an operator or GTIN). */
 export async function findSkusTaken(
   db: Db,
   supplierId: string,
   skus: readonly string[],
-): Promise<Set<string>> {
-  const taken = new Set<string>();
+): Promise<Map<string, string>> {
+  const taken = new Map<string, string>();
   for (const keys of chunks(skus, KEYS_PER_STATEMENT)) {
     const rows = await db
       .selectFrom('supplier_skus')
-      .select('sku')
+      .select(['sku', 'supplier_sku'])
       .where('supplier_id', '=', supplierId)
       .where('sku', 'in', keys)
       .execute();
-    for (const r of rows) taken.add(r.sku);
+    for (const r of rows) taken.set(r.sku, r.supplier_sku);
   }
   return taken;
+}
+
+/** Forgets the supplier's mappings to these SKUs (their supplier SKUs are gone: the SKUs are mapped anew). */
+export async function deleteSkuMappingsTo(
+  tx: Db,
+  supplierId: string,
+  skus: readonly string[],
+): Promise<void> {
+  for (const keys of chunks(skus, KEYS_PER_STATEMENT))
+    await tx
+      .deleteFrom('supplier_skus')
+      .where('supplier_id', '=', supplierId)
+      .where('sku', 'in', keys)
+      .execute();
 }
 
 /** Whether the SKU exists in the catalog. */

@@ -16,21 +16,23 @@ import {
   shipmentInput,
 } from '../schemas.ts';
 import { importFeed } from '../../app/import-feed.ts';
+import { countryCode } from '../../app/setup-values.ts';
+import { isValidGtin } from '../../domain/gtin.ts';
 import { money, toDecimalString, type CurrencyCode } from '../../domain/money.ts';
 import { FEED_FIELDS, feedMapping } from '../../feeds/feed-mapping.ts';
 import { feedReportOut, refuseRefused } from './feeds.ts';
 
 const poParams = z.object({ poNumber: z.string() });
 
-const amountIn = z.object({ amount: z.number().int().nonnegative(), currency: currencyCode });
+const amountIn = z.object({ amount: z.number().int().positive(), currency: currencyCode });
 const inventoryItem = z
   .object({
     supplierSku: z.string().min(1).max(255),
-    gtin: z.string().optional(),
+    gtin: z.string().refine(isValidGtin, 'must be a GTIN-8/12/13/14 with a valid check digit').optional(),
     stock: z.number().int().nonnegative().optional(),
     cost: amountIn.optional(),
     leadDays: z.number().int().nonnegative().optional(),
-    shipFrom: z.object({ country: z.string(), region: z.string().optional() }).optional(),
+    shipFrom: z.object({ country: countryCode, region: z.string().min(1).max(64).optional() }).optional(),
     packSize: z.number().int().positive().optional(),
     minQuantity: z.number().int().positive().optional(),
     map: amountIn.optional(),
