@@ -15,7 +15,7 @@ import { recordEvents } from '../store/events.repo.ts';
 import type { FeedItem } from '../domain/feed-diff.ts';
 import type { AppContext } from './context.ts';
 import { ConflictError, InputError, NotFoundError } from './errors.ts';
-import { mergeOffer, storedItem } from './import-feed.ts';
+import { mergeOffer, storedItem } from './apply-feed.ts';
 import { wakeBackorderFill } from './fill-backorders.ts';
 import { repriceSkus } from './reprice.ts';
 import { wakeStockSyncs } from './sync-channel-stock.ts';

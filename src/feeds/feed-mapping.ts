@@ -138,6 +138,9 @@ const xlsxMapping = z
  *
  * @example feedMapping.parse({ format: 'csv', delimiter: ';', decimal: ',', thousands: '.', defaultCurrency: 'EUR',
  *   columns: { supplierSku: 'Artikelnummer', cost: 'EK-Preis', stock: 'Bestand' } })
+ *
+ * The formats are told apart by `format`: EDI X12 846 (inventory advice) joins here as one more when the EDI transport
+ * exists, read into the same rows, so that its feeds diff, quarantine and apply as these do.
  */
 export const feedMapping = z.discriminatedUnion('format', [csvMapping, jsonMapping, xlsxMapping]);
 export type FeedMapping = z.output<typeof feedMapping>;

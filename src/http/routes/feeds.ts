@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provid
 import { z } from 'zod';
 import type { AppContext } from '../../app/context.ts';
 import { InputError, NotFoundError } from '../../app/errors.ts';
-import { decideQuarantinedFeed, importFeed, type FeedImportReport } from '../../app/import-feed.ts';
+import { decideQuarantinedFeed, importFeed } from '../../app/import-feed.ts';
+import type { FeedImportReport } from '../../app/feed-report.ts';
 import { listUnmatched, mapSupplierSku } from '../../app/map-supplier-sku.ts';
 import { findFeedImport, listFeedImports } from '../../store/feeds.repo.ts';
 import { findSupplierRow } from '../../store/setup.repo.ts';

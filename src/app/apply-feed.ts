@@ -1,0 +1,259 @@
+import { decodeFeedItem, encodeFeedItem, type FeedItem } from '../domain/feed-diff.ts';
+import { feedKey, type FeedKey } from '../domain/feed-index.ts';
+import { gtin14 } from '../domain/gtin.ts';
+import type { Db } from '../store/schema.ts';
+import { refreshSupply } from '../store/stock.repo.ts';
+import {
+  deleteFeedItems,
+  deleteSkuMappingsTo,
+  findAcceptedRows,
+  findMappedSkus,
+  findOffersOf,
+  findSkusByGtin14,
+  findSkusTaken,
+  saveFeedIndexBytes,
+  upsertFeedItems,
+  upsertOffers,
+  upsertSkuMappings,
+  type FeedItemRow,
+  type NewFeedItem,
+  type OfferRow,
+} from '../store/feeds.repo.ts';
+import type { AppContext } from './context.ts';
+import type { FeedDiff } from './diff-feed.ts';
+import { ConflictError } from './errors.ts';
+import { reportErrors, type FeedImportReport } from './feed-report.ts';
+import { wakeBackorderFill } from './fill-backorders.ts';
+import { repriceSkus } from './reprice.ts';
+import { wakeStockSyncs } from './sync-channel-stock.ts';
+
+// What an accepted feed changes, in the import's transaction: SKUs matched, offers written, supply and prices
+// refreshed, the index of the accepted feed moved on.
+
+/** Applies the diff: SKUs matched, offers merged and written, missing ones zeroed, supply and prices refreshed. */
+export async function applyDiff(
+  ctx: AppContext,
+  tx: Db,
+  supplierId: string,
+  diff: FeedDiff,
+  missingSkus: 'zero' | 'keep',
+  report: FeedImportReport,
+  now: number,
+): Promise<void> {
+  // Read in the transaction: an operator may have mapped a row since the diff.
+  const before = await findAcceptedRows(tx, supplierId, [
+    ...diff.changed.map((c) => c.item.supplierSku),
+    ...diff.missing,
+  ]);
+  const skuOf = await matchSkus(tx, supplierId, diff, before.offers, report, now);
+  const offers = new Map<string, OfferRow>();
+  for (const offer of before.offers.values()) offers.set(offer.sku, offer);
+  // Rows matched in this import (new, or matched at last) may name SKUs this supplier already offers.
+  const unread = [...skuOf.values()].filter((sku) => !offers.has(sku));
+  for (const [sku, offer] of await findOffersOf(tx, supplierId, unread)) offers.set(sku, offer);
+  const written: OfferRow[] = [];
+  const unmatched: NewFeedItem[] = [];
+  // The rows this import accepts, as the index keeps them; and rows kept unmatched until now that are matched now.
+  const accepted: { key: FeedKey; digest: number; stock: number | null }[] = [];
+  const matchedAtLast: string[] = [];
+  const supplyChanged: string[] = [];
+  const priceChanged: string[] = [];
+  for (const c of diff.changed) {
+    const key = c.item.supplierSku;
+    const sku = skuOf.get(key);
+    if (sku === undefined) {
+      const stock = c.item.stock ?? before.unmatched.get(key)?.stock ?? null;
+      report.unmatched++;
+      unmatched.push({
+        supplierSku: key,
+        sku: null,
+        gtin: c.item.gtin ?? null,
+        stock,
+        digest: c.digest,
+        item: encodeFeedItem(c.item),
+      });
+      accepted.push({ key: feedKey(key), digest: c.digest, stock });
+      continue;
+    }
+    const current = offers.get(sku);
+    const offer = mergeOffer(current, supplierId, sku, c.item, now);
+    if (!offer) {
+      // Not accepted: the row is read as new again next time, when the supplier may have added the cost.
+      reportErrors(report, [
+        {
+          row: c.row,
+          field: 'cost',
+          reason: `a new offer needs a cost: ${supplierId} does not offer ${sku} yet`,
+        },
+      ]);
+      continue;
+    }
+    if (before.unmatched.has(key)) matchedAtLast.push(key);
+    written.push(offer);
+    offers.set(sku, offer);
+    accepted.push({ key: feedKey(key), digest: c.digest, stock: offer.stock });
+    if (!current || current.stock !== offer.stock || current.discontinued !== offer.discontinued)
+      supplyChanged.push(sku);
+    if (
+      !current ||
+      // Pricing prefers an offer in stock: one that runs out or comes back may change which offer prices the SKU.
+      inStock(current) !== inStock(offer) ||
+      current.cost_amount !== offer.cost_amount ||
+      current.cost_currency !== offer.cost_currency ||
+      current.map_amount !== offer.map_amount ||
+      current.discontinued !== offer.discontinued
+    )
+      priceChanged.push(sku);
+  }
+  const matched = new Set(written.map((o) => o.sku));
+  if (missingSkus === 'zero')
+    for (const key of diff.missing) {
+      const current = before.offers.get(key);
+      // A SKU this feed lists under another supplier SKU (renamed, matched by GTIN) has its new row's values.
+      if (!current || current.stock === 0 || matched.has(current.sku)) continue;
+      written.push({ ...current, stock: 0, updated_at: now });
+      supplyChanged.push(current.sku);
+      priceChanged.push(current.sku);
+      report.zeroed++;
+    }
+  // Missing rows are no longer in the accepted feed either way: the next feed is compared with this one, and a row
+  // that comes back is new again (and applies). Unmatched ones are forgotten; matched ones are their offers.
+  await deleteFeedItems(tx, supplierId, [...diff.missing, ...matchedAtLast]);
+  await upsertFeedItems(tx, supplierId, unmatched, now);
+  const { index, seenAt } = diff;
+  const next = index.toBytes((slot) => diff.kind === 'delta' || seenAt[slot] !== 0, accepted);
+  if (!(await saveFeedIndexBytes(tx, supplierId, next, diff.version, now))) throw new FeedChangedMeanwhile();
+  await upsertOffers(tx, written);
+  if (supplyChanged.length) {
+    await refreshSupply(tx, supplyChanged, now);
+    // Only what changed goes on: the channels' syncs read the levels this wrote, at once rather than at their turn.
+    await wakeStockSyncs(tx, now);
+    await wakeBackorderFill(tx, now);
+  }
+  if (priceChanged.length) await repriceSkus(ctx, tx, priceChanged, now);
+}
+
+function inStock(offer: OfferRow): boolean {
+  return offer.stock === null || offer.stock > 0;
+}
+
+/**
+ * The Waybill SKU of each changed row: the SKU of this supplier's offer that names its supplier SKU, else an
+ * operator's mapping, else its GTIN when exactly one product carries it and no other supplier SKU of this supplier
+ * holds that product. A GTIN match is recorded, so it holds from then on. Rows without one stay unmatched.
+ */
+async function matchSkus(
+  tx: Db,
+  supplierId: string,
+  diff: FeedDiff,
+  offered: ReadonlyMap<string, OfferRow>,
+  report: FeedImportReport,
+  now: number,
+): Promise<Map<string, string>> {
+  const skuOf = new Map<string, string>();
+  const open: string[] = [];
+  for (const c of diff.changed) {
+    const known = offered.get(c.item.supplierSku)?.sku;
+    if (known) skuOf.set(c.item.supplierSku, known);
+    else open.push(c.item.supplierSku);
+  }
+  if (open.length === 0) return skuOf;
+  const mapped = await findMappedSkus(tx, supplierId, open);
+  const byGtin = new Map<string, string>();
+  for (const c of diff.changed) {
+    const key = c.item.supplierSku;
+    const sku = mapped.get(key);
+    if (sku) skuOf.set(key, sku);
+    else if (!skuOf.has(key) && c.item.gtin) byGtin.set(key, gtin14(c.item.gtin));
+  }
+  if (byGtin.size === 0) return skuOf;
+  const found = await findSkusByGtin14(tx, [...new Set(byGtin.values())]);
+  const candidates = [...byGtin].flatMap(([key, gtin]) => {
+    const sku = found.get(gtin);
+    return sku ? [{ supplierSku: key, sku }] : [];
+  });
+  // A SKU another supplier SKU holds is not taken from it, unless that one is gone from this full feed (the supplier
+  // renamed its SKU: the product's GTIN says the new one is the same product).
+  const gone = new Set(diff.missing);
+  const holders = await findSkusTaken(
+    tx,
+    supplierId,
+    candidates.map((c) => c.sku),
+  );
+  const taken = new Set([...holders].filter(([, from]) => !gone.has(from)).map(([sku]) => sku));
+  for (const sku of skuOf.values()) taken.add(sku);
+  const pairs = candidates.filter((c) => {
+    if (taken.has(c.sku)) return false;
+    taken.add(c.sku);
+    return true;
+  });
+  for (const p of pairs) skuOf.set(p.supplierSku, p.sku);
+  await deleteSkuMappingsTo(
+    tx,
+    supplierId,
+    pairs.filter((p) => holders.has(p.sku)).map((p) => p.sku),
+  );
+  await upsertSkuMappings(tx, supplierId, pairs, 'gtin', now);
+  report.matchedByGtin = pairs.length;
+  return skuOf;
+}
+
+/** The offer with the row's values over the stored ones; undefined for a new offer the row gives no cost for. */
+export function mergeOffer(
+  current: OfferRow | undefined,
+  supplierId: string,
+  sku: string,
+  item: FeedItem,
+  now: number,
+): OfferRow | undefined {
+  if (!current && !item.cost) return undefined;
+  const base: OfferRow = current ?? {
+    supplier_id: supplierId,
+    sku,
+    supplier_sku: item.supplierSku,
+    cost_amount: item.cost!.amount,
+    cost_currency: item.cost!.currency,
+    priority: 1,
+    active: 1,
+    stock: null,
+    lead_days: 0,
+    shipping_estimate: 0,
+    drop_ship_fee: 0,
+    min_quantity: 1,
+    pack_size: 1,
+    ship_from: null,
+    map_amount: null,
+    map_currency: null,
+    discontinued: 0,
+    updated_at: now,
+  };
+  return {
+    ...base,
+    supplier_sku: item.supplierSku,
+    cost_amount: item.cost?.amount ?? base.cost_amount,
+    cost_currency: item.cost?.currency ?? base.cost_currency,
+    stock: item.stock ?? base.stock,
+    lead_days: item.leadDays ?? base.lead_days,
+    min_quantity: item.minQuantity ?? base.min_quantity,
+    pack_size: item.packSize ?? base.pack_size,
+    ship_from: item.shipFrom
+      ? JSON.stringify(item.shipFrom.region ? item.shipFrom : { country: item.shipFrom.country })
+      : base.ship_from,
+    map_amount: item.map?.amount ?? base.map_amount,
+    map_currency: item.map?.currency ?? base.map_currency,
+    discontinued: item.discontinued === undefined ? base.discontinued : item.discontinued ? 1 : 0,
+    updated_at: now,
+  };
+}
+
+/** Another import of the supplier's feed applied between this one's diff and its write. */
+export class FeedChangedMeanwhile extends ConflictError {
+  constructor() {
+    super("another import of this supplier's feed applied meanwhile; send it again");
+  }
+}
+
+/** The values of one stored row of the accepted feed (an operator maps it later). */
+export function storedItem(row: FeedItemRow): FeedItem {
+  return decodeFeedItem(row.supplier_sku, row.item);
+}
