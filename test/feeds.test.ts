@@ -393,6 +393,7 @@ describeEachDatabase('supplier feeds', (dialect) => {
     { sku: 'P-LAMP', cost: '25.00', qty: 5 },
   ];
   const BASE = csv(ROWS_OF_BASE);
+  const SKU_OF: Record<string, string> = { 'P-MUG': 'MUG-BLUE', 'P-TEE': 'TEE-RED-M', 'P-LAMP': 'LAMP-OAK' };
   const WITHOUT_LAMP = csv([
     { sku: 'P-MUG', cost: '4.50', qty: 12 },
     { sku: 'P-TEE', cost: '7.00', qty: 18 },
@@ -691,6 +692,52 @@ describeEachDatabase('supplier feeds', (dialect) => {
       cost: { amount: 320 },
       stock: 6,
     });
+  });
+
+  it('two feeds of one supplier at once both apply, one after the other: the accepted feed is the offers', async () => {
+    await start();
+    expect((await upload(BASE)).status).toBe(201);
+    const mugs = csv(ROWS_OF_BASE.map((r) => (r.sku === 'P-MUG' ? { ...r, qty: 30 } : r)));
+    const tees = csv(ROWS_OF_BASE.map((r) => (r.sku === 'P-TEE' ? { ...r, qty: 40 } : r)));
+    const answers = await Promise.all([upload(mugs), upload(tees), upload(mugs), upload(tees)]);
+    for (const a of answers) expect(a.status, JSON.stringify(a.body)).toBe(201);
+    // Whatever order they took, what the last accepted feed says is what the offers are: the same rows again, read
+    // back from the offers, change nothing.
+    const now = await Promise.all(
+      ROWS_OF_BASE.map(async (r) => ({ sku: r.sku, offer: await promptOffer(SKU_OF[r.sku]!) })),
+    );
+    const same = csv(
+      now.map(({ sku, offer }) => ({ sku, cost: (offer.cost.amount / 100).toFixed(2), qty: offer.stock })),
+    );
+    expect((await upload(same)).body).toMatchObject({ unchanged: 3, changed: 0, added: 0 });
+  });
+
+  it('an unmatched row that stays the same is matched once its product joins the catalog (by its GTIN)', async () => {
+    await start();
+    const feed = csv([
+      { sku: 'P-MUG', cost: '4.50', qty: 12 },
+      { sku: 'X-PLATE', gtin: '4006381333931', cost: '2.00', qty: 6 },
+    ]);
+    expect((await upload(feed)).body).toMatchObject({ added: 2, unmatched: 1 });
+    // The retailer adds the plate to the catalog, by its EAN-13.
+    const doc = setupDocument({ notifyUrl: shop.notifyUrl, feed: { mapping: MAPPING } });
+    doc.products.push({ sku: 'PLATE-BLUE', name: 'Blue plate', gtin: '4006381333931' } as never);
+    expect((await t.api('/api/v1/setup', { body: doc })).status).toBe(200);
+
+    const again = await upload(feed);
+    expect(again.status, JSON.stringify(again.body)).toBe(201);
+    expect(again.body).toMatchObject({
+      unchanged: 2,
+      changed: 0,
+      unmatched: 0,
+      matchedByGtin: 1,
+      matchedLater: 1,
+    });
+    await hears({ 'PLATE-BLUE': 6 });
+    expect(await promptOffer('PLATE-BLUE')).toMatchObject({ supplierSku: 'X-PLATE', cost: { amount: 200 } });
+    expect((await t.api('/api/v1/suppliers/prompt/unmatched')).body.items).toEqual([]);
+    // Matched, it is its offer: the same file once more changes nothing.
+    expect((await upload(feed)).body).toMatchObject({ unchanged: 2, matchedLater: 0 });
   });
 
   it('an unmatched row is listed, mapped through the API, its offer applied, and the mapping holds for the next feed', async () => {

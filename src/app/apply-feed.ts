@@ -11,6 +11,7 @@ import {
   findOffersOf,
   findSkusByGtin14,
   findSkusTaken,
+  listUnmatchedFeedItems,
   saveFeedIndexBytes,
   upsertFeedItems,
   upsertOffers,
@@ -20,12 +21,15 @@ import {
   type OfferRow,
 } from '../store/feeds.repo.ts';
 import type { AppContext } from './context.ts';
-import type { FeedDiff } from './diff-feed.ts';
+import type { ChangedRow, FeedDiff } from './diff-feed.ts';
 import { ConflictError } from './errors.ts';
 import { reportErrors, type FeedImportReport } from './feed-report.ts';
 import { wakeBackorderFill } from './fill-backorders.ts';
 import { repriceSkus } from './reprice.ts';
 import { wakeStockSyncs } from './sync-channel-stock.ts';
+
+/** Unmatched rows of earlier feeds an import tries to match again (a few statements' worth, whatever their number). */
+const WAITING_PER_IMPORT = 5_000;
 
 // What an accepted feed changes, in the import's transaction: SKUs matched, offers written, supply and prices
 // refreshed, the index of the accepted feed moved on.
@@ -45,7 +49,16 @@ export async function applyDiff(
     ...diff.changed.map((c) => c.item.supplierSku),
     ...diff.missing,
   ]);
-  const skuOf = await matchSkus(tx, supplierId, diff, before.offers, report, now);
+  // Rows kept unmatched by earlier feeds and unchanged since: a product added to the catalog (its GTIN) or an
+  // operator's mapping made meanwhile may match them now. A bounded number an import, the oldest kept first.
+  // (Not the changed rows, read as they are now, nor the missing ones, which leave the accepted feed.)
+  const listed = new Set([...diff.changed.map((c) => c.item.supplierSku), ...diff.missing]);
+  const waiting: ChangedRow[] = (await listUnmatchedFeedItems(tx, supplierId, { limit: WAITING_PER_IMPORT }))
+    .filter((r) => !listed.has(r.supplier_sku))
+    .map((r) => ({ row: 0, item: decodeFeedItem(r.supplier_sku, r.item), digest: Number(r.digest) }));
+  const rows = [...diff.changed, ...waiting];
+  const isWaiting = new Set(waiting.map((w) => w.item.supplierSku));
+  const skuOf = await matchSkus(tx, supplierId, rows, diff.missing, before.offers, report, now);
   const offers = new Map<string, OfferRow>();
   for (const offer of before.offers.values()) offers.set(offer.sku, offer);
   // Rows matched in this import (new, or matched at last) may name SKUs this supplier already offers.
@@ -58,9 +71,15 @@ export async function applyDiff(
   const matchedAtLast: string[] = [];
   const supplyChanged: string[] = [];
   const priceChanged: string[] = [];
-  for (const c of diff.changed) {
+  for (const c of rows) {
     const key = c.item.supplierSku;
     const sku = skuOf.get(key);
+    // A waiting row still unmatched, or without the cost a new offer needs, stays as it is.
+    if (
+      isWaiting.has(key) &&
+      (sku === undefined || !mergeOffer(offers.get(sku), supplierId, sku, c.item, now))
+    )
+      continue;
     if (sku === undefined) {
       const stock = c.item.stock ?? before.unmatched.get(key)?.stock ?? null;
       report.unmatched++;
@@ -88,7 +107,8 @@ export async function applyDiff(
       ]);
       continue;
     }
-    if (before.unmatched.has(key)) matchedAtLast.push(key);
+    if (before.unmatched.has(key) || isWaiting.has(key)) matchedAtLast.push(key);
+    if (isWaiting.has(key)) report.matchedLater++;
     written.push(offer);
     offers.set(sku, offer);
     accepted.push({ key: feedKey(key), digest: c.digest, stock: offer.stock });
@@ -145,14 +165,15 @@ function inStock(offer: OfferRow): boolean {
 async function matchSkus(
   tx: Db,
   supplierId: string,
-  diff: FeedDiff,
+  rows: readonly ChangedRow[],
+  missing: readonly string[],
   offered: ReadonlyMap<string, OfferRow>,
   report: FeedImportReport,
   now: number,
 ): Promise<Map<string, string>> {
   const skuOf = new Map<string, string>();
   const open: string[] = [];
-  for (const c of diff.changed) {
+  for (const c of rows) {
     const known = offered.get(c.item.supplierSku)?.sku;
     if (known) skuOf.set(c.item.supplierSku, known);
     else open.push(c.item.supplierSku);
@@ -160,7 +181,7 @@ async function matchSkus(
   if (open.length === 0) return skuOf;
   const mapped = await findMappedSkus(tx, supplierId, open);
   const byGtin = new Map<string, string>();
-  for (const c of diff.changed) {
+  for (const c of rows) {
     const key = c.item.supplierSku;
     const sku = mapped.get(key);
     if (sku) skuOf.set(key, sku);
@@ -174,7 +195,7 @@ async function matchSkus(
   });
   // A SKU another supplier SKU holds is not taken from it, unless that one is gone from this full feed (the supplier
   // renamed its SKU: the product's GTIN says the new one is the same product).
-  const gone = new Set(diff.missing);
+  const gone = new Set(missing);
   const holders = await findSkusTaken(
     tx,
     supplierId,

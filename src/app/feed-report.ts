@@ -27,6 +27,8 @@ export interface FeedImportReport {
   unmatched: number;
   /** Rows matched to a SKU by their GTIN in this import (the pairing is kept). */
   matchedByGtin: number;
+  /** Rows earlier feeds left unmatched, unchanged since, matched in this import (a product or mapping added since). */
+  matchedLater: number;
   stock: { before: number; after: number };
   skus: { before: number; after: number | null };
   /** The first errors (at most MAX_REPORTED_ERRORS), each with its row, field, column and reason. */
@@ -66,6 +68,7 @@ export function emptyReport(
     zeroed: 0,
     unmatched: 0,
     matchedByGtin: 0,
+    matchedLater: 0,
     stock: { before: 0, after: 0 },
     skus: { before: 0, after: null },
     errors: [],
@@ -94,7 +97,7 @@ export function describeFeedImport(r: FeedImportReport): string {
   else {
     lines.push(
       `rows ${r.rows}: ${r.unchanged} unchanged, ${r.changed} changed, ${r.added} new, ${r.failed} failed; ` +
-        `${r.missing} missing (${r.zeroed} set to zero), ${r.unmatched} unmatched, ${r.matchedByGtin} matched by GTIN`,
+        `${r.missing} missing (${r.zeroed} set to zero), ${r.unmatched} unmatched, ${r.matchedByGtin} matched by GTIN, ${r.matchedLater} matched at last`,
     );
     lines.push(
       `stock ${r.stock.before} → ${r.stock.after}; SKUs ${r.skus.before} → ${r.skus.after ?? '(delta)'}`,

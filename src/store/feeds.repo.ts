@@ -286,10 +286,12 @@ export async function listUnmatchedFeedItems(
   db: Db,
   supplierId: string,
   options: { after?: string | undefined; limit: number },
-): Promise<{ supplier_sku: string; gtin: string | null; item: string; updated_at: number }[]> {
+): Promise<
+  { supplier_sku: string; gtin: string | null; item: string; digest: number; updated_at: number }[]
+> {
   let query = db
     .selectFrom('feed_items')
-    .select(['supplier_sku', 'gtin', 'item', 'updated_at'])
+    .select(['supplier_sku', 'gtin', 'item', 'digest', 'updated_at'])
     .where('supplier_id', '=', supplierId)
     .where('sku', 'is', null);
   if (options.after !== undefined) query = query.where('supplier_sku', '>', options.after);

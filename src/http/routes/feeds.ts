@@ -40,6 +40,7 @@ export const feedReportOut = z.object({
   zeroed: z.number().int(),
   unmatched: z.number().int(),
   matchedByGtin: z.number().int(),
+  matchedLater: z.number().int().optional(),
   stock: z.object({ before: z.number().int(), after: z.number().int() }),
   skus: z.object({ before: z.number().int(), after: z.number().int().nullable() }),
   errors: z.array(rowError),
