@@ -694,13 +694,25 @@ describeEachDatabase('supplier feeds', (dialect) => {
     });
   });
 
-  it('two feeds of one supplier at once both apply, one after the other: the accepted feed is the offers', async () => {
+  it('feeds of one supplier sent at once to two hubs all apply, one after another: the accepted feed is the offers', async () => {
     await start();
     expect((await upload(BASE)).status).toBe(201);
     const mugs = csv(ROWS_OF_BASE.map((r) => (r.sku === 'P-MUG' ? { ...r, qty: 30 } : r)));
     const tees = csv(ROWS_OF_BASE.map((r) => (r.sku === 'P-TEE' ? { ...r, qty: 40 } : r)));
-    const answers = await Promise.all([upload(mugs), upload(tees), upload(mugs), upload(tees)]);
-    for (const a of answers) expect(a.status, JSON.stringify(a.body)).toBe(201);
+    // Two hubs on the one database, as two worker processes: each takes its own imports in turn, and an import that
+    // crosses one of the other's is diffed again against it.
+    const other = await startTestHub(dialect, { database: t.database });
+    try {
+      const uploadThere = (body: string) =>
+        other.api('/api/v1/suppliers/prompt/feeds', {
+          rawBody: body,
+          headers: { 'content-type': 'text/csv' },
+        });
+      const answers = await Promise.all([upload(mugs), uploadThere(tees), upload(tees), uploadThere(mugs)]);
+      for (const a of answers) expect(a.status, JSON.stringify(a.body)).toBe(201);
+    } finally {
+      await other.stop();
+    }
     // Whatever order they took, what the last accepted feed says is what the offers are: the same rows again, read
     // back from the offers, change nothing.
     const now = await Promise.all(

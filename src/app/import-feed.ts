@@ -28,7 +28,33 @@ export interface FeedFile {
  * Every failing row is reported and the good rows still apply, unless the feed looks broken by the supplier's
  * thresholds: then it is quarantined, file and all, and nothing applies until an operator approves or rejects it.
  */
-export async function importFeed(ctx: AppContext, file: FeedFile): Promise<FeedImportReport> {
+export function importFeed(ctx: AppContext, file: FeedFile): Promise<FeedImportReport> {
+  return oneAtATime(ctx, file.supplierId, () => importFile(ctx, file));
+}
+
+/**
+ * A supplier's imports in this process run one after another: each diffs against the feed the one before accepted.
+ * Imports in other processes (workers) that cross one are diffed again (applyDiff checks the index's version).
+ */
+function oneAtATime<T>(ctx: AppContext, supplierId: string, work: () => Promise<T>): Promise<T> {
+  let queues = importQueues.get(ctx.store);
+  if (!queues) importQueues.set(ctx.store, (queues = new Map()));
+  const before = queues.get(supplierId) ?? Promise.resolve();
+  const mine = before.then(work, work);
+  const settled = mine.then(
+    () => undefined,
+    () => undefined,
+  );
+  queues.set(supplierId, settled);
+  void settled.then(() => {
+    if (queues.get(supplierId) === settled) queues.delete(supplierId);
+  });
+  return mine;
+}
+
+const importQueues = new WeakMap<object, Map<string, Promise<void>>>();
+
+async function importFile(ctx: AppContext, file: FeedFile): Promise<FeedImportReport> {
   const supplier = await findSupplierRow(ctx.store.db, file.supplierId);
   if (!supplier) throw new NotFoundError(`supplier ${file.supplierId}`);
   const settings = feedSettingsOf(supplier.feed_config);
@@ -98,8 +124,18 @@ export async function decideQuarantinedFeed(
   decision: 'approve' | 'reject',
   by: string,
 ): Promise<FeedImportReport> {
-  const held = await findFeedImport(ctx.store.db, importId);
-  if (!held) throw new NotFoundError(`feed import ${importId}`);
+  const found = await findFeedImport(ctx.store.db, importId);
+  if (!found) throw new NotFoundError(`feed import ${importId}`);
+  return oneAtATime(ctx, found.supplier_id, () => decide(ctx, importId, decision, by));
+}
+
+async function decide(
+  ctx: AppContext,
+  importId: string,
+  decision: 'approve' | 'reject',
+  by: string,
+): Promise<FeedImportReport> {
+  const held = (await findFeedImport(ctx.store.db, importId))!;
   if (held.status !== 'quarantined')
     throw new ConflictError(`feed import ${importId} is ${held.status}, not quarantined`);
   const now = ctx.clock.now();

@@ -1,11 +1,10 @@
 import { sql, type Selectable } from 'kysely';
+import { keyChunks, oneOf } from './statement.ts';
 import type { Database, Db } from './schema.ts';
 
 // What importing a supplier's feed (app/import-feed.ts) reads and writes: the last accepted feed's rows, SKU
 // mappings, the offers a feed changes, and the history of imports.
 
-/** Keys per `in (…)` list: well inside what either database binds in one statement. */
-const KEYS_PER_STATEMENT = 500;
 /** Rows per JSON document of a bulk write: one statement, one parameter, whatever the row count. */
 const ROWS_PER_DOCUMENT = 5_000;
 
@@ -87,12 +86,12 @@ export async function findAcceptedRows(
 ): Promise<{ offers: Map<string, OfferRow>; unmatched: Map<string, { stock: number | null }> }> {
   const offers = new Map<string, OfferRow>();
   const unmatched = new Map<string, { stock: number | null }>();
-  for (const keys of chunks(supplierSkus, KEYS_PER_STATEMENT)) {
+  for (const keys of keyChunks(db, supplierSkus)) {
     for (const o of await db
       .selectFrom('offers')
       .selectAll()
       .where('supplier_id', '=', supplierId)
-      .where('supplier_sku', 'in', keys)
+      .where(oneOf(db, 'supplier_sku', keys))
       .execute())
       offers.set(o.supplier_sku, o);
     const open = keys.filter((k) => !offers.has(k));
@@ -101,7 +100,7 @@ export async function findAcceptedRows(
       .selectFrom('feed_items')
       .select(['supplier_sku', 'stock'])
       .where('supplier_id', '=', supplierId)
-      .where('supplier_sku', 'in', open)
+      .where(oneOf(db, 'supplier_sku', open))
       .execute())
       unmatched.set(r.supplier_sku, { stock: r.stock });
   }
@@ -118,12 +117,12 @@ export async function findMappedSkus(
   supplierSkus: readonly string[],
 ): Promise<Map<string, string>> {
   const found = new Map<string, string>();
-  for (const keys of chunks(supplierSkus, KEYS_PER_STATEMENT)) {
+  for (const keys of keyChunks(db, supplierSkus)) {
     const offered = await db
       .selectFrom('offers')
       .select(['supplier_sku', 'sku'])
       .where('supplier_id', '=', supplierId)
-      .where('supplier_sku', 'in', keys)
+      .where(oneOf(db, 'supplier_sku', keys))
       .execute();
     for (const o of offered) found.set(o.supplier_sku, o.sku);
     // An explicit mapping wins over an offer's own supplier SKU.
@@ -131,7 +130,7 @@ export async function findMappedSkus(
       .selectFrom('supplier_skus')
       .select(['supplier_sku', 'sku'])
       .where('supplier_id', '=', supplierId)
-      .where('supplier_sku', 'in', keys)
+      .where(oneOf(db, 'supplier_sku', keys))
       .execute();
     for (const m of mapped) found.set(m.supplier_sku, m.sku);
   }
@@ -142,11 +141,11 @@ export async function findMappedSkus(
 export async function findSkusByGtin14(db: Db, gtins: readonly string[]): Promise<Map<string, string>> {
   const found = new Map<string, string>();
   const shared = new Set<string>();
-  for (const keys of chunks(gtins, KEYS_PER_STATEMENT)) {
+  for (const keys of keyChunks(db, gtins)) {
     const rows = await db
       .selectFrom('variants')
       .select(['gtin14', 'sku'])
-      .where('gtin14', 'in', keys)
+      .where(oneOf(db, 'gtin14', keys))
       .execute();
     for (const r of rows) {
       if (found.has(r.gtin14!)) shared.add(r.gtin14!);
@@ -164,12 +163,12 @@ export async function findSkusTaken(
   skus: readonly string[],
 ): Promise<Map<string, string>> {
   const taken = new Map<string, string>();
-  for (const keys of chunks(skus, KEYS_PER_STATEMENT)) {
+  for (const keys of keyChunks(db, skus)) {
     const rows = await db
       .selectFrom('supplier_skus')
       .select(['sku', 'supplier_sku'])
       .where('supplier_id', '=', supplierId)
-      .where('sku', 'in', keys)
+      .where(oneOf(db, 'sku', keys))
       .execute();
     for (const r of rows) taken.set(r.sku, r.supplier_sku);
   }
@@ -182,11 +181,11 @@ export async function deleteSkuMappingsTo(
   supplierId: string,
   skus: readonly string[],
 ): Promise<void> {
-  for (const keys of chunks(skus, KEYS_PER_STATEMENT))
+  for (const keys of keyChunks(tx, skus))
     await tx
       .deleteFrom('supplier_skus')
       .where('supplier_id', '=', supplierId)
-      .where('sku', 'in', keys)
+      .where(oneOf(tx, 'sku', keys))
       .execute();
 }
 
@@ -273,11 +272,11 @@ export async function deleteFeedItems(
   supplierId: string,
   supplierSkus: readonly string[],
 ): Promise<void> {
-  for (const keys of chunks(supplierSkus, KEYS_PER_STATEMENT))
+  for (const keys of keyChunks(tx, supplierSkus))
     await tx
       .deleteFrom('feed_items')
       .where('supplier_id', '=', supplierId)
-      .where('supplier_sku', 'in', keys)
+      .where(oneOf(tx, 'supplier_sku', keys))
       .execute();
 }
 
@@ -321,12 +320,12 @@ export async function findOffersOf(
   skus: readonly string[],
 ): Promise<Map<string, OfferRow>> {
   const found = new Map<string, OfferRow>();
-  for (const keys of chunks(skus, KEYS_PER_STATEMENT)) {
+  for (const keys of keyChunks(db, skus)) {
     const rows = await db
       .selectFrom('offers')
       .selectAll()
       .where('supplier_id', '=', supplierId)
-      .where('sku', 'in', keys)
+      .where(oneOf(db, 'sku', keys))
       .execute();
     for (const r of rows) found.set(r.sku, r);
   }

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from './schema.ts';
+import { oneOf } from './statement.ts';
 
 // Prices from rules: the rules' versions, the exchange rates, what a SKU's price is computed from, and the prices
 // the rules set. SKUs are read and written at most SKUS_PER_STATEMENT per statement, so a feed that changes 50,000
@@ -179,14 +180,14 @@ export async function readPricingFacts(
     const variants = await db
       .selectFrom('variants')
       .select(['sku', 'tags'])
-      .where('sku', 'in', chunk)
+      .where(oneOf(db, 'sku', chunk))
       .execute();
     for (const v of variants) facts.tags.set(v.sku, v.tags ? (JSON.parse(v.tags) as string[]) : []);
     if (channelIds.length === 0) continue;
     const prices = await db
       .selectFrom('channel_prices')
       .select(['channel_id', 'sku', 'amount', 'currency', 'source', 'rule', 'rate', 'floor'])
-      .where('sku', 'in', chunk)
+      .where(oneOf(db, 'sku', chunk))
       .where('channel_id', 'in', channelIds)
       .execute();
     for (const p of prices)
@@ -224,7 +225,7 @@ async function offersOf(db: Db, skus: readonly string[]): Promise<PricingOffer[]
       'suppliers.paused',
       'suppliers.safety_buffer',
     ])
-    .where('offers.sku', 'in', skus)
+    .where(oneOf(db, 'offers.sku', skus))
     .execute();
   return rows.map((r) => ({
     sku: r.sku,

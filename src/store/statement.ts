@@ -11,6 +11,8 @@ import {
   type Compilable,
   type CompiledQuery,
   type QueryResult,
+  type RawBuilder,
+  sql,
 } from 'kysely';
 import type { Database, Db } from './schema.ts';
 
@@ -18,6 +20,11 @@ export type Dialect = 'sqlite' | 'postgres';
 
 /** The dialect of each Db the store hands out (its root and every transaction it opens). */
 const dialects = new WeakMap<object, Dialect>();
+
+/** The dialect of a Db the store handed out (undefined for any other). */
+export function dialectOf(db: object): Dialect | undefined {
+  return dialects.get(db);
+}
 
 /** Called by the store for each Db it hands out, so statements run on it use their compiled form. */
 export function markDialect<T extends object>(db: T, dialect: Dialect): T {
@@ -147,3 +154,26 @@ export function statement<P extends object, R, Row extends object = never>(
 
 /** No plugin is installed, so nothing correlates a query with its result by id: one id serves every run. */
 const QUERY_ID = { queryId: 'statement' };
+
+/** Keys per `in (…)` list on SQLite: well inside what it binds in one statement. */
+const KEYS_PER_STATEMENT = 500;
+/** Keys per array on PostgreSQL: one parameter, so the statement is planned the same whatever the count. */
+const KEYS_PER_ARRAY = 10_000;
+
+/** Keys in the pieces one statement takes on this database. */
+export function keyChunks<T>(db: Db, keys: readonly T[]): T[][] {
+  const size = dialectOf(db) === 'postgres' ? KEYS_PER_ARRAY : KEYS_PER_STATEMENT;
+  const out: T[][] = [];
+  for (let i = 0; i < keys.length; i += size) out.push(keys.slice(i, i + size));
+  return out;
+}
+
+/**
+ * `column` is one of `keys`: on PostgreSQL `= any($1)` with one array parameter (a list of 500 parameters was parsed
+ * and planned at every statement: a million keys took minutes), on SQLite an `in` list.
+ */
+export function oneOf(db: Db, column: string, keys: readonly string[]): RawBuilder<boolean> {
+  return dialectOf(db) === 'postgres'
+    ? sql<boolean>`${sql.ref(column)} = any(${[...keys]})`
+    : sql<boolean>`${sql.ref(column)} in (${sql.join(keys)})`;
+}

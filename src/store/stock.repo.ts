@@ -1,19 +1,18 @@
 import { sql } from 'kysely';
 import { availableToPromise, supplyOf, type OfferSupply } from '../domain/stock.ts';
 import type { Db } from './schema.ts';
-import { ROWS_PER_STATEMENT, statement } from './statement.ts';
+import { keyChunks, oneOf, ROWS_PER_STATEMENT, statement } from './statement.ts';
 
 /**
  * Recomputes what the SKUs' suppliers offer (reported stock less safety buffers) into `stock_levels`, keeping what
  * is reserved. Called whenever offers or buffers change, in the same transaction (whose use case then wakes the
  * channels' stock syncs: app/sync-channel-stock.ts wakeStockSyncs). A level that comes out as it was is not
  * written: its change time stays, and the syncs do not read it again. Any number of SKUs (a feed changes 50,000):
- * read 500 to a statement, written as one JSON document per 5,000.
+ * read in key chunks (store/statement.ts keyChunks), written as one JSON document a chunk.
  */
 export async function refreshSupply(tx: Db, skus: readonly string[], now: number): Promise<void> {
   const unique = [...new Set(skus)].sort();
-  for (let i = 0; i < unique.length; i += 500) {
-    const part = unique.slice(i, i + 500);
+  for (const part of keyChunks(tx, unique)) {
     const offers = await tx
       .selectFrom('offers')
       .innerJoin('suppliers', 'suppliers.id', 'offers.supplier_id')
@@ -25,7 +24,7 @@ export async function refreshSupply(tx: Db, skus: readonly string[], now: number
         'suppliers.safety_buffer',
         'suppliers.paused',
       ])
-      .where('offers.sku', 'in', part)
+      .where(oneOf(tx, 'offers.sku', part))
       .execute();
     const bySku = new Map<string, OfferSupply[]>(part.map((sku) => [sku, []]));
     for (const o of offers)
