@@ -40,7 +40,7 @@ import { savePricingRules } from './pricing-rules.ts';
 import { repriceAll, repriceSkus } from './reprice.ts';
 import { markPricesManual } from '../store/pricing.repo.ts';
 import { splitFeedSecrets } from './feed-settings.ts';
-import { forgetFeedPull, listSuppliersWithFeeds } from '../store/feeds.repo.ts';
+import { forgetFeedPull, listSuppliersWithFeeds } from '../store/feed-imports.repo.ts';
 import { wakeJobs } from '../jobs/queue.ts';
 import { pullFeedJob } from './pull-feed.ts';
 import { splitSetupEntry } from '../connectors/shared/setup-fields.ts';

@@ -1,7 +1,7 @@
 import { PullFailed, pullIfChanged } from '../infra/http-pull.ts';
 import { openSftpFolder, SftpFolderError } from '../infra/sftp-folder.ts';
 import { defineJob, jobKind } from '../jobs/job.ts';
-import { recordFeedPulled, listSuppliersWithFeeds } from '../store/feeds.repo.ts';
+import { recordFeedPulled, listSuppliersWithFeeds } from '../store/feed-imports.repo.ts';
 import { findSupplierRow } from '../store/setup.repo.ts';
 import type { Db } from '../store/schema.ts';
 import type { AppContext } from './context.ts';

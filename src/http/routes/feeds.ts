@@ -5,7 +5,7 @@ import { InputError, NotFoundError } from '../../app/errors.ts';
 import { decideQuarantinedFeed, importFeed } from '../../app/import-feed.ts';
 import type { FeedImportReport } from '../../app/feed-report.ts';
 import { listUnmatched, mapSupplierSku } from '../../app/map-supplier-sku.ts';
-import { findFeedImport, listFeedImports } from '../../store/feeds.repo.ts';
+import { findFeedImport, listFeedImports } from '../../store/feed-imports.repo.ts';
 import { findSupplierRow } from '../../store/setup.repo.ts';
 import { errorResponses, moneyOut, problemOut } from '../schemas.ts';
 import type { Guards } from '../server.ts';
