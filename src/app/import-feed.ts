@@ -3,7 +3,12 @@ import type { FeedMapping } from '../feeds/read-feed.ts';
 import type { Db } from '../store/schema.ts';
 import { findSupplierRow } from '../store/setup.repo.ts';
 import { recordEvents } from '../store/events.repo.ts';
-import { appliedSince, decideFeedImport, findFeedImport, insertFeedImport } from '../store/feed-imports.repo.ts';
+import {
+  appliedSince,
+  decideFeedImport,
+  findFeedImport,
+  insertFeedImport,
+} from '../store/feed-imports.repo.ts';
 import { applyDiff, FeedChangedMeanwhile } from './apply-feed.ts';
 import type { AppContext } from './context.ts';
 import { diffFeed } from './diff-feed.ts';
