@@ -28,11 +28,11 @@ import { wakeBackorderFill } from './fill-backorders.ts';
 import { repriceSkus } from './reprice.ts';
 import { wakeStockSyncs } from './sync-channel-stock.ts';
 
-/** Unmatched rows of earlier feeds an import tries to match again (a few statements' worth, whatever their number). */
-const WAITING_PER_IMPORT = 5_000;
-
 // What an accepted feed changes, in the import's transaction: SKUs matched, offers written, supply and prices
 // refreshed, the index of the accepted feed moved on.
+
+/** Unmatched rows of earlier feeds an import tries to match again (a few statements' worth, whatever their number). */
+const WAITING_PER_IMPORT = 5_000;
 
 /** Applies the diff: SKUs matched, offers merged and written, missing ones zeroed, supply and prices refreshed. */
 export async function applyDiff(
