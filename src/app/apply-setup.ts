@@ -373,7 +373,8 @@ async function upsertProduct(
     ship_from: o.shipFrom ? JSON.stringify(o.shipFrom) : null,
   }));
   const current = await listOffersOfSku(tx, p.sku);
-  const offersSame = canonical(current) === canonical(withFeedValues(offers, current, fed));
+  const wanted = withFeedValues(offers, current, fed);
+  const offersSame = canonical(current) === canonical(wanted);
   const pricesChanged = variant ? await upsertPrices(tx, p, now) : [];
   for (const channelId of pricesChanged) repriced.add(channelId);
   const named = {
@@ -388,7 +389,7 @@ async function upsertProduct(
   if (variantSame && offersSame) return pricesChanged.length ? 'updated' : 'unchanged';
   if (!variant) await insertVariant(tx, named, now);
   else await updateVariant(tx, named, now);
-  if (!offersSame) await replaceOffers(tx, p.sku, withFeedValues(offers, current, fed), now);
+  if (!offersSame) await replaceOffers(tx, p.sku, wanted, now);
   // What the SKU can promise follows its offers, in the same transaction.
   await refreshSupply(tx, [p.sku], now);
   if (!variant) for (const channelId of await upsertPrices(tx, p, now)) repriced.add(channelId);

@@ -1,4 +1,4 @@
-import { withoutUrlCredentials } from './url-credentials.ts';
+import { isSecretName, withoutUrlCredentials } from './url-credentials.ts';
 
 /** The formats a supplier's feed comes in; what the pull asks for and refuses to take instead. */
 export type FeedFormat = 'csv' | 'json' | 'xlsx';
@@ -38,7 +38,7 @@ export class PullFailed extends Error {
 
   constructor(details: { status?: number; retryable: boolean; reason: string; retryAfterMs?: number }) {
     // Every reason passes here: whatever text it quotes, no address in it keeps a password or a token.
-    const reason = withoutQuerySecrets(withoutUrlCredentials(details.reason));
+    const reason = withoutUrlCredentials(details.reason);
     super(reason);
     this.name = 'PullFailed';
     this.status = details.status;
@@ -50,12 +50,6 @@ export class PullFailed extends Error {
 
 const MAX_REDIRECTS = 5;
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
-/**
- * Names of query parameters (token=, api_key=, X-Amz-Signature=) and headers (Authorization, X-Api-Key) whose
- * values are secrets: a pre-signed or tokenised feed address carries its credential in the query.
- */
-const SECRET_NAME = /token|key|secret|sig|pass|pwd|credential|auth|cookie/i;
-const QUERY_PARAMETER = /([?&]([^=&#\s]*)=)([^&#\s]*)/g;
 /** As src/feeds/read-feed.ts sniffs it. */
 const HTML_START = /^<(!doctype html|html|head|body)\b/i;
 const HTML_TYPE = /^\s*(text\/html|application\/xhtml\+xml)\b/i;
@@ -112,7 +106,7 @@ function parseFeedUrl(text: string): FeedUrl {
   const user = decoded(url.username);
   const password = decoded(url.password);
   const basic = user || password ? Buffer.from(`${user}:${password}`).toString('base64') : undefined;
-  const queried = [...url.searchParams].filter(([name]) => SECRET_NAME.test(name)).map(([, value]) => value);
+  const queried = [...url.searchParams].filter(([name]) => isSecretName(name)).map(([, value]) => value);
   const secrets = [url.username, url.password, password, basic ?? '', ...queried].filter(
     (secret) => secret !== '',
   );
@@ -326,18 +320,11 @@ function failureWithoutAnswer(
 /** The values of secret-named headers, whole and without their scheme (`Bearer abc` and `abc`). */
 function secretHeaderValues(headers: Record<string, string>): string[] {
   return Object.entries(headers)
-    .filter(([name, value]) => SECRET_NAME.test(name) && value !== '')
+    .filter(([name, value]) => isSecretName(name) && value !== '')
     .flatMap(([, value]) => [value, value.replace(/^\S+\s+/, '')]);
 }
 
 /** Text quoted from below us (undici's errors) with every known secret value taken out. */
 function scrub(text: string, secrets: readonly string[]): string {
   return secrets.reduce((out, secret) => out.split(secret).join('***'), text);
-}
-
-/** Every address in the text with the values of its secret-named query parameters replaced by `***`. */
-function withoutQuerySecrets(text: string): string {
-  return text.replace(QUERY_PARAMETER, (whole, prefix: string, name: string) =>
-    SECRET_NAME.test(name) ? `${prefix}***` : whole,
-  );
 }

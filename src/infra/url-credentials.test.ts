@@ -20,4 +20,12 @@ describe('addresses without their credentials', () => {
       nested: { a: 1 },
     });
   });
+
+  it('takes out the values of secret-named query parameters, and leaves the others', () => {
+    expect(
+      withoutUrlCredentials(
+        'https://feeds.example/stock.csv?api_key=SECRET1&lang=de&X-Amz-Signature=abc123&page=2 answered 404',
+      ),
+    ).toBe('https://feeds.example/stock.csv?api_key=***&lang=de&X-Amz-Signature=***&page=2 answered 404');
+  });
 });
