@@ -140,8 +140,8 @@ export async function applyDiff(
   // that comes back is new again (and applies). Unmatched ones are forgotten; matched ones are their offers.
   await deleteFeedItems(tx, supplierId, [...diff.missing, ...matchedAtLast]);
   await upsertFeedItems(tx, supplierId, unmatched, now);
-  const { index, seenAt } = diff;
-  const next = index.toBytes((slot) => diff.kind === 'delta' || seenAt[slot] !== 0, accepted);
+  const { index } = diff;
+  const next = index.advance((slot) => diff.kind === 'delta' || index.seenAt(slot) !== 0, accepted);
   if (!(await saveFeedIndexBytes(tx, supplierId, next, diff.version, now))) throw new FeedChangedMeanwhile();
   await upsertOffers(tx, written);
   if (supplyChanged.length) {

@@ -19,11 +19,10 @@ export interface FeedDiff {
   changed: ChangedRow[];
   /** Supplier SKUs of the last accepted feed this full feed does not list. */
   missing: string[];
-  /** The last accepted feed, and the row number each of its rows was seen at in this one (0: not listed). */
+  /** The last accepted feed, each row with the row number it was seen at in this one (0: not listed). */
   index: FeedIndex;
   /** The version of the index diffed against: the import applies only if it is still the one kept. */
   version: number;
-  seenAt: Int32Array;
   kind: 'full' | 'delta';
 }
 
@@ -41,7 +40,7 @@ export async function diffFeed(
 ): Promise<FeedDiff | undefined> {
   const { supplierId } = file;
   const { index, version } = await lastAcceptedFeed(db, supplierId);
-  const seenAt = new Int32Array(index.capacity);
+
   const added = new Map<string, number>();
   const changed: ChangedRow[] = [];
   let stockAfter = index.totalStock();
@@ -56,12 +55,12 @@ export async function diffFeed(
       // A row that failed is still listed: its SKU is not missing (it keeps what the last feed said), only unread.
       for (const e of batch.errors) {
         const slot = e.supplierSku === undefined ? -1 : index.find(feedKey(e.supplierSku));
-        if (slot >= 0 && seenAt[slot] === 0) seenAt[slot] = e.row;
+        if (slot >= 0 && index.seenAt(slot) === 0) index.see(slot, e.row);
       }
       for (const row of batch.rows) {
         const sku = row.supplierSku;
         const slot = index.find(feedKeyInto(sku, scratch));
-        const first = slot < 0 ? added.get(sku) : seenAt[slot] || undefined;
+        const first = slot < 0 ? added.get(sku) : index.seenAt(slot) || undefined;
         if (first !== undefined) {
           reportErrors(report, [
             { row: row.row, field: 'supplierSku', reason: `${sku} is listed again (first at row ${first})` },
@@ -73,7 +72,7 @@ export async function diffFeed(
           added.set(sku, row.row);
           stockAfter += row.stock ?? 0;
         } else {
-          seenAt[slot] = row.row;
+          index.see(slot, row.row);
           const old = index.stockAt(slot) ?? 0;
           stockAfter += (row.stock ?? old) - old;
         }
@@ -93,42 +92,36 @@ export async function diffFeed(
   let missingCount = 0;
   if (kind === 'full')
     for (let slot = 0; slot < index.capacity; slot++)
-      if (index.isUsed(slot) && seenAt[slot] === 0) {
+      if (index.isUsed(slot) && index.seenAt(slot) === 0) {
         missingCount++;
         // What a full feed leaves out goes to zero, unless the supplier keeps it (then the catalog's stock stays).
         if (missingSkus === 'zero') stockAfter -= index.stockAt(slot) ?? 0;
       }
-  const missing = missingCount === 0 ? [] : await namesOfUnseen(db, supplierId, index, seenAt);
+  const missing = missingCount === 0 ? [] : await namesOfUnseen(db, supplierId, index);
   report.missing = missing.length;
   report.stock = { before: index.totalStock(), after: stockAfter };
   report.skus = {
     before: index.size,
     after: kind === 'full' ? index.size - missing.length + added.size : null,
   };
-  return { changed, missing, index, version, seenAt, kind };
+  return { changed, missing, index, version, kind };
 }
 
 /** The supplier's last accepted feed as an index (empty before its first feed) and the version kept. */
 async function lastAcceptedFeed(db: Db, supplierId: string): Promise<{ index: FeedIndex; version: number }> {
   const kept = await loadFeedIndexBytes(db, supplierId);
-  const index = kept.rows && FeedIndex.fromBytes(kept.rows);
-  return { index: index ?? FeedIndex.withRoomFor(0), version: kept.version };
+  return { index: FeedIndex.load(kept) ?? FeedIndex.withRoomFor(0), version: kept.version };
 }
 
 /**
  * The supplier SKUs of the index's rows this feed did not list. The index keeps keys; the names are in the offers
  * (a matched row is its offer) and the unmatched rows.
  */
-async function namesOfUnseen(
-  db: Db,
-  supplierId: string,
-  index: FeedIndex,
-  seenAt: Int32Array,
-): Promise<string[]> {
+async function namesOfUnseen(db: Db, supplierId: string, index: FeedIndex): Promise<string[]> {
   const names: string[] = [];
   for (const supplierSku of await listSupplierSkus(db, supplierId)) {
     const slot = index.find(feedKey(supplierSku));
-    if (slot >= 0 && seenAt[slot] === 0) names.push(supplierSku);
+    if (slot >= 0 && index.seenAt(slot) === 0) names.push(supplierSku);
   }
   return names;
 }

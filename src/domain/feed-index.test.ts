@@ -4,6 +4,10 @@ import { FeedIndex, feedKey } from './feed-index.ts';
 import { decodeFeedItem, encodeFeedItem, feedItemDigest, quarantineReasons } from './feed-diff.ts';
 import { money } from './money.ts';
 
+const row = (sku: string, digest: number, stock: number | null) => ({ key: feedKey(sku), digest, stock });
+const sameKey = (key: { hi: number; lo: number }, sku: string) =>
+  key.hi === feedKey(sku).hi && key.lo === feedKey(sku).lo;
+
 describe('FeedIndex', () => {
   it('finds what was set, with its digest and stock, and nothing else', () => {
     const index = FeedIndex.withRoomFor(3);
@@ -22,52 +26,111 @@ describe('FeedIndex', () => {
     expect(index.digestAt(index.find(feedKey('A-1')))).toBe(12);
   });
 
-  it('comes back whole from its bytes, and refuses bytes of another format', () => {
+  /** The index as the next import reads it: its last base and the changes since it. */
+  const reload = (
+    kept: { base?: Uint8Array | undefined; changes?: Uint8Array | undefined },
+    base?: Uint8Array,
+  ) => FeedIndex.load({ base: kept.base ?? base, changes: kept.changes })!;
+
+  it('comes back whole through its base and its changes, and refuses bytes of another format', () => {
     fc.assert(
       fc.property(
-        fc.uniqueArray(fc.string({ minLength: 1, maxLength: 20 }), { maxLength: 300 }),
+        fc.uniqueArray(fc.string({ minLength: 1, maxLength: 20 }), { minLength: 1, maxLength: 300 }),
         fc.integer({ min: 0, max: 2 ** 53 - 1 }),
-        (skus, seed) => {
-          const index = FeedIndex.withRoomFor(skus.length);
-          skus.forEach((sku, i) => index.set(feedKey(sku), (seed + i) % 2 ** 53, i % 3 === 0 ? null : i));
-          const back = FeedIndex.fromBytes(index.toBytes())!;
-          expect(back.size).toBe(skus.length);
+        fc.integer({ min: 1, max: 10 }),
+        (skus, seed, every) => {
+          const kept1 = FeedIndex.withRoomFor(0).advance(
+            () => true,
+            skus.map((sku, i) => row(sku, (seed + i) % 2 ** 53, i)),
+          );
+          expect(kept1.base).toBeDefined();
+          // The next import changes one row in `every` and drops one in ten: a few changes, or a new base.
+          const second = reload(kept1);
+          const dropped = new Set(skus.filter((_, i) => i % 10 === 9));
+          const kept2 = second.advance(
+            (slot) => ![...dropped].some((sku) => sameKey(second.keyAt(slot), sku)),
+            skus.filter((sku, i) => i % every === 0 && !dropped.has(sku)).map((sku) => row(sku, 7, null)),
+          );
+          const back = reload(kept2, kept1.base);
+          expect(back.size).toBe(skus.length - dropped.size);
           skus.forEach((sku, i) => {
             const slot = back.find(feedKey(sku));
-            expect(back.digestAt(slot)).toBe((seed + i) % 2 ** 53);
-            expect(back.stockAt(slot)).toBe(i % 3 === 0 ? null : i);
+            if (dropped.has(sku)) return expect(slot).toBe(-1);
+            const changed = i % every === 0;
+            expect(back.digestAt(slot)).toBe(changed ? 7 : (seed + i) % 2 ** 53);
+            expect(back.stockAt(slot)).toBe(changed ? null : i);
           });
-          expect(back.totalStock()).toBe(index.totalStock());
+          expect(back.totalStock()).toBe(second.totalStock());
         },
       ),
     );
-    expect(FeedIndex.fromBytes(new Uint8Array(40))).toBeUndefined();
-    const one = FeedIndex.withRoomFor(1);
-    one.set(feedKey('A'), 1, 1);
-    expect(FeedIndex.fromBytes(one.toBytes().subarray(0, 20))).toBeUndefined();
+    expect(FeedIndex.load({ base: new Uint8Array(40), changes: undefined })).toBeUndefined();
+    const one = FeedIndex.withRoomFor(0).advance(() => true, [row('A', 1, 1)]);
+    expect(FeedIndex.load({ base: one.base!.subarray(0, 20), changes: undefined })).toBeUndefined();
+    // A base given as changes is another format.
+    expect(FeedIndex.load({ base: one.base, changes: one.base })).toBeUndefined();
   });
 
-  it('writes its next version: the rows kept, changed in place, and new ones', () => {
-    const index = FeedIndex.withRoomFor(2);
-    index.set(feedKey('keep'), 1, 1);
-    index.set(feedKey('drop'), 2, 2);
-    const dropped = index.find(feedKey('drop'));
-    const changes = [
-      { key: feedKey('keep'), digest: 10, stock: 3 },
-      ...Array.from({ length: 50 }, (_, i) => ({ key: feedKey(`new-${i}`), digest: i, stock: 1 })),
-    ];
-    const next = FeedIndex.fromBytes(index.toBytes((slot) => slot !== dropped, changes))!;
-    expect(next.size).toBe(51);
-    expect(next.find(feedKey('drop'))).toBe(-1);
-    expect(next.digestAt(next.find(feedKey('keep')))).toBe(10);
-    expect(next.digestAt(next.find(feedKey('new-49')))).toBe(49);
-    expect(next.totalStock()).toBe(53);
+  it('writes only the changes while they are under a quarter of the rows, then the base again', () => {
+    const skus = Array.from({ length: 1000 }, (_, i) => `SKU-${i}`);
+    const base = FeedIndex.withRoomFor(0).advance(
+      () => true,
+      skus.map((sku, i) => row(sku, i, 1)),
+    ).base!;
+    let kept: { base?: Uint8Array | undefined; changes?: Uint8Array | undefined } = { base };
+    // Imports of 100 changed rows each: the changes hold every row changed since the base, up to 250.
+    for (let round = 1; round <= 2; round++) {
+      kept = reload(kept, base).advance(
+        () => true,
+        skus.slice(round * 100, round * 100 + 100).map((s) => row(s, 0, 2)),
+      );
+      expect(kept.base).toBeUndefined();
+      expect(kept.changes!.byteLength).toBe(8 + round * 100 * 24);
+    }
+    // A third round passes a quarter (300 of 1,000 rows changed since the base): the base again, no changes.
+    kept = reload(kept, base).advance(
+      () => true,
+      skus.slice(300, 400).map((s) => row(s, 0, 2)),
+    );
+    expect(kept.base).toBeDefined();
+    expect(kept.changes).toBeUndefined();
+    const back = reload(kept);
+    expect(back.size).toBe(1000);
+    expect(back.totalStock()).toBe(1000 + 300);
   });
 
-  it('refuses to be filled past half, rather than probe for ever', () => {
-    const index = FeedIndex.withRoomFor(1);
-    for (let i = 0; i < index.capacity / 2; i++) index.set(feedKey(`k${i}`), i, null);
-    expect(() => index.set(feedKey('one-more'), 0, null)).toThrow(/full/);
+  it('removes rows without losing the rows probed past them, and grows past its room', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.string({ maxLength: 6 }), { maxLength: 200 }), (skus) => {
+        const index = FeedIndex.withRoomFor(4);
+        skus.forEach((sku, i) => index.set(feedKey(sku), i, i));
+        const gone = skus.filter((_, i) => i % 3 === 0);
+        for (const sku of gone) index.remove(feedKey(sku));
+        expect(index.size).toBe(skus.length - gone.length);
+        expect(index.capacity).toBeGreaterThanOrEqual(index.size * 2);
+        skus.forEach((sku, i) => {
+          const slot = index.find(feedKey(sku));
+          if (i % 3 === 0) expect(slot).toBe(-1);
+          else expect(index.digestAt(slot)).toBe(i);
+        });
+      }),
+    );
+  });
+
+  it('keeps a removed row removed through the changes, until it comes back', () => {
+    const base = FeedIndex.withRoomFor(0).advance(
+      () => true,
+      ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'I'].map((s) => row(s, 1, 1)),
+    ).base!;
+    const index = reload({ base });
+    const kept = index.advance((slot) => !sameKey(index.keyAt(slot), 'B'), []);
+    expect(kept.base).toBeUndefined();
+    expect(reload(kept, base).find(feedKey('B'))).toBe(-1);
+    expect(reload(kept, base).size).toBe(8);
+    const back = reload(kept, base).advance(() => true, [row('B', 9, 3)]);
+    const after = reload(back, base);
+    expect(after.digestAt(after.find(feedKey('B')))).toBe(9);
+    expect(after.size).toBe(9);
   });
 
   it('gives SKUs that differ in one character different keys (no collision in 200,000 close SKUs)', () => {

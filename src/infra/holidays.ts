@@ -1,4 +1,5 @@
-import Holidays from 'date-holidays';
+import { createRequire } from 'node:module';
+import type Holidays from 'date-holidays';
 import type { HolidayCheck } from '../domain/business-hours.ts';
 
 /**
@@ -46,8 +47,14 @@ const DAY_MS = 86_400_000;
 const LOCAL_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const checks = new Map<string, HolidayCheck>();
 let directory: Holidays | undefined;
+/**
+ * The library, loaded on first use: its data for every country is tens of megabytes in each process, and a hub
+ * whose suppliers keep no holiday calendar never needs it.
+ */
+let loaded: typeof Holidays | undefined;
+const HolidaysLibrary = () => (loaded ??= createRequire(import.meta.url)('date-holidays') as typeof Holidays);
 // The library's listing of countries and subdivisions, for the look-ups that it would otherwise answer silently.
-const library = () => (directory ??= new Holidays());
+const library = () => (directory ??= new (HolidaysLibrary())());
 
 function normalise(country: string, region: string | undefined): { country: string; region?: string } {
   const c = country.trim().toUpperCase();
@@ -68,7 +75,7 @@ function regionKnown(country: string, region: string): boolean {
 function holidayCheck(country: string, region: string | undefined): HolidayCheck {
   // In UTC the library's start and end are the holiday's own wall-clock times, so dates read off them directly
   // whatever the supplier's zone or the server's.
-  const holidays = new Holidays({ country, state: region }, { timezone: 'UTC' });
+  const holidays = new (HolidaysLibrary())({ country, state: region }, { timezone: 'UTC' });
   const years = new Map<number, ReadonlySet<string>>();
   return (localDate) => {
     if (!LOCAL_DATE.test(localDate)) throw new RangeError(`a local date is YYYY-MM-DD, got ${localDate}`);

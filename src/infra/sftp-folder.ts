@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { connect as connectTcp, type Socket } from 'node:net';
 import { posix } from 'node:path';
-import SftpClient from 'ssh2-sftp-client';
+import type SftpClient from 'ssh2-sftp-client';
 
 /** Where and how to reach one folder on a supplier's SFTP server. */
 export interface SftpFolderSettings {
@@ -93,7 +93,9 @@ export async function openSftpFolder(settings: SftpFolderSettings): Promise<Sftp
   // Our own socket, so a timeout can destroy it: ssh2's end() waits politely on a server that may never answer.
   const socket = connectTcp({ host: settings.host, port: settings.port });
   // No global callbacks: ssh2-sftp-client's defaults print to the console; a later call reports the lost connection.
-  const client = new SftpClient('sftp', {});
+  // Loaded on the first connection: the SSH stack is a good part of a process's memory, and most hubs never pull.
+  const { default: Client } = await import('ssh2-sftp-client');
+  const client = new Client('sftp', {});
   try {
     await withTimeout(
       client.connect({

@@ -14,48 +14,68 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-/** The supplier's last accepted feed as a FeedIndex's bytes (domain/feed-index.ts) and its version (0: none kept). */
+/** The supplier's last accepted feed as a FeedIndex's base and changes (domain/feed-index.ts), and its version (0: none). */
 export async function loadFeedIndexBytes(
   db: Db,
   supplierId: string,
-): Promise<{ rows: Uint8Array | undefined; version: number }> {
-  const row = await db
+): Promise<{ base: Uint8Array | undefined; changes: Uint8Array | undefined; version: number }> {
+  const kept = await db
     .selectFrom('feed_indexes')
-    .select(['rows', 'version'])
+    .select(['changes', 'version'])
     .where('supplier_id', '=', supplierId)
     .executeTakeFirst();
-  return { rows: row?.rows, version: row?.version ?? 0 };
+  if (!kept) return { base: undefined, changes: undefined, version: 0 };
+  const base = await db
+    .selectFrom('feed_index_bases')
+    .select('rows')
+    .where('supplier_id', '=', supplierId)
+    .executeTakeFirst();
+  return { base: base?.rows, changes: kept.changes ?? undefined, version: kept.version };
 }
 
 /**
- * Keeps the supplier's last accepted feed as the next version of its index, if the one kept is still `read` (the
- * version the import diffed against); false when another import applied in between (the caller diffs again). On
- * PostgreSQL the second of two such writes waits for the first's commit and then finds the version moved on.
+ * Keeps the supplier's last accepted feed as the next version of its index (its changes since the base, or a new
+ * base), if the one kept is still `read` (the version the import diffed against); false when another import applied
+ * in between (the caller diffs again). On PostgreSQL the second of two such writes waits for the first's commit and
+ * then finds the version moved on.
  */
 export async function saveFeedIndexBytes(
   tx: Db,
   supplierId: string,
-  bytes: Uint8Array,
+  kept: { base: Uint8Array | undefined; changes: Uint8Array | undefined },
   read: number,
   now: number,
 ): Promise<boolean> {
-  const rows = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const changes = kept.changes ? asBuffer(kept.changes) : null;
   const result =
     read === 0
       ? await tx
           .insertInto('feed_indexes')
-          .values({ supplier_id: supplierId, rows, version: 1, updated_at: now })
+          .values({ supplier_id: supplierId, changes, version: 1, updated_at: now })
           .onConflict((oc) => oc.column('supplier_id').doNothing())
           .executeTakeFirst()
       : await tx
           .updateTable('feed_indexes')
-          .set({ rows, version: read + 1, updated_at: now })
+          .set({ changes, version: read + 1, updated_at: now })
           .where('supplier_id', '=', supplierId)
           .where('version', '=', read)
           .executeTakeFirst();
   const written =
     'numInsertedOrUpdatedRows' in result ? result.numInsertedOrUpdatedRows : result.numUpdatedRows;
-  return Number(written ?? 0) === 1;
+  if (Number(written ?? 0) !== 1) return false;
+  if (kept.base) {
+    const rows = asBuffer(kept.base);
+    await tx
+      .insertInto('feed_index_bases')
+      .values({ supplier_id: supplierId, rows })
+      .onConflict((oc) => oc.column('supplier_id').doUpdateSet({ rows }))
+      .execute();
+  }
+  return true;
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** The supplier SKUs a feed of this supplier may have listed: its offers' and its unmatched rows'. */

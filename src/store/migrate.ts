@@ -17,6 +17,7 @@ import * as shipmentDeadlines from './migrations/0014-shipment-deadlines.ts';
 import * as reviewQueue from './migrations/0015-review-queue.ts';
 import * as supplierFeeds from './migrations/0016-supplier-feeds.ts';
 import * as pricing from './migrations/0017-pricing.ts';
+import * as feedIndexChanges from './migrations/0018-feed-index-changes.ts';
 
 /** Migrations are listed here, in order; both dialects run the same ones. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -37,6 +38,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0015-review-queue': reviewQueue,
   '0016-supplier-feeds': supplierFeeds,
   '0017-pricing': pricing,
+  '0018-feed-index-changes': feedIndexChanges,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

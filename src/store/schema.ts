@@ -128,8 +128,10 @@ export interface Database {
     item: string;
     updated_at: number;
   };
-  /** The last accepted feed's rows as a FeedIndex's bytes (domain/feed-index.ts). */
-  feed_indexes: { supplier_id: string; rows: Buffer; version: number; updated_at: number };
+  /** The last accepted feed's changes since its base, as FeedIndex bytes (domain/feed-index.ts), and its version. */
+  feed_indexes: { supplier_id: string; changes: Buffer | null; version: number; updated_at: number };
+  /** The base of the last accepted feed (all its rows), written again when the changes grow past a quarter of it. */
+  feed_index_bases: { supplier_id: string; rows: Buffer };
   /** One import of a supplier's feed, with its report and the operator's decision if it was quarantined. */
   feed_imports: {
     id: string;

@@ -5,6 +5,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { GroupCommit } from './group-commit.ts';
+import { WalCheckpoints } from './wal-checkpoints.ts';
 import { maintainPostgres, maintainSqlite, type Maintained } from './maintenance.ts';
 import type { Database, Db } from './schema.ts';
 import { markDialect, preparedName, type Dialect } from './statement.ts';
@@ -82,10 +83,26 @@ function openSqlite(path: string): Store {
     new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) }),
     'sqlite',
   );
+  // Checkpoints off the event loop (wal-checkpoints.ts); an in-memory database has no log to copy back.
+  const checkpoints = durable
+    ? new WalCheckpoints(path, (error) => {
+        process.emitWarning(
+          `SQLite checkpoint thread failed (${error.message}); checkpointing on commit again`,
+        );
+        raw.pragma('wal_autocheckpoint = 1000');
+      })
+    : undefined;
+  if (checkpoints) raw.pragma('wal_autocheckpoint = 0');
+  const syncLog = walSync(resolve(`${path}-wal`));
   const commits = new GroupCommit(
     db,
     (conn) => markDialect(conn, 'sqlite'),
-    durable ? walSync(resolve(`${path}-wal`)) : undefined,
+    checkpoints
+      ? () => {
+          checkpoints.nudge();
+          return syncLog();
+        }
+      : undefined,
   );
   return {
     dialect: 'sqlite',
@@ -95,7 +112,10 @@ function openSqlite(path: string): Store {
     autocommit: (fn) => commits.run(fn),
     maintain: () => maintainSqlite(db),
     commitStats: commits.stats,
-    close: () => db.destroy(),
+    close: async () => {
+      await checkpoints?.close();
+      await db.destroy();
+    },
   };
 }
 
