@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,5 +56,33 @@ describe('SQLite checkpoints on their own thread', () => {
     await store.close();
     store = undefined;
     expect(checkpointedRows(path)).toBe(10_000);
+  });
+});
+
+describe('a process that closes its store', () => {
+  it('ends by itself once the store is closed (the thread does not hold it, nor leave it unsettled)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'waybill-checkpoints-'));
+    try {
+      const path = join(dir, 'hub.db');
+      const script = `
+        import { sql } from 'kysely';
+        import { openStore } from ${JSON.stringify(new URL('./store.ts', import.meta.url).href)};
+        const store = await openStore(${JSON.stringify(`sqlite:${path}`)});
+        await store.transact((tx) => sql\`create table t (x integer)\`.execute(tx));
+        await store.transact((tx) => sql\`insert into t values (1)\`.execute(tx));
+        await store.close();
+      `;
+      const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+      expect(run.stderr).toBe('');
+      expect(run.status).toBe(0);
+      const db = new SQLite(path, { readonly: true });
+      expect((db.prepare('select count(*) as n from t').get() as { n: number }).n).toBe(1);
+      db.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -40,6 +40,8 @@ export class WalCheckpoints {
     if (this.#worker) return this.#worker;
     const worker = new Worker(THREAD, {
       eval: true,
+      // Plain script, whatever the process was started with (a loader, --input-type=module): it needs none of it.
+      execArgv: [],
       workerData: { driver: require.resolve('better-sqlite3'), path: this.path },
     });
     // The process may end while the thread is idle.
@@ -67,6 +69,8 @@ export class WalCheckpoints {
     const worker = this.#worker;
     if (!worker) return;
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    // Held while it closes: a process awaiting this with nothing else to do would otherwise end first, unsettled.
+    worker.ref();
     worker.postMessage('close');
     await exited;
   }
