@@ -1,5 +1,5 @@
 import { sql, type Selectable } from 'kysely';
-import { keyChunks, oneOf } from './statement.ts';
+import { dialectOf, keyChunks, oneOf } from './statement.ts';
 import type { Database, Db } from './schema.ts';
 
 // What importing a supplier's feed (app/diff-feed.ts, app/apply-feed.ts) reads and writes: the index of the last
@@ -107,13 +107,11 @@ export async function findAcceptedRows(
   const offers = new Map<string, OfferRow>();
   const unmatched = new Map<string, { stock: number | null }>();
   for (const keys of keyChunks(db, supplierSkus)) {
-    for (const o of await db
-      .selectFrom('offers')
-      .selectAll()
+    for (const o of await selectOffers(db)
       .where('supplier_id', '=', supplierId)
       .where(oneOf(db, 'supplier_sku', keys))
       .execute())
-      offers.set(o.supplier_sku, o);
+      offers.set(o.supplier_sku, offerOf(o));
     const open = keys.filter((k) => !offers.has(k));
     if (open.length === 0) continue;
     for (const r of await db
@@ -331,7 +329,23 @@ export async function findFeedItem(
     .executeTakeFirst();
 }
 
-export type OfferRow = Selectable<Database['offers']>;
+/**
+ * An offer as a feed's import reads and writes it. On SQLite it carries where it is stored (its rowid) and the
+ * supplier SKU it had: written back under the same supplier SKU, it is updated in place, with no index to look up
+ * or rewrite (a feed's changes touch every page of the offers; this is a third of writing them).
+ */
+export type OfferRow = Selectable<Database['offers']> & { stored?: { rowid: number; supplierSku: string } };
+
+/** The offers' columns, and on SQLite their rowid (null on PostgreSQL, whose rows have no stable address). */
+function selectOffers(db: Db) {
+  const rowid = dialectOf(db) === 'sqlite' ? sql<number | null>`offers.rowid` : sql<number | null>`null`;
+  return db.selectFrom('offers').selectAll('offers').select(rowid.as('stored_rowid'));
+}
+
+function offerOf(row: Selectable<Database['offers']> & { stored_rowid: number | null }): OfferRow {
+  const { stored_rowid: rowid, ...offer } = row;
+  return rowid === null ? offer : { ...offer, stored: { rowid, supplierSku: offer.supplier_sku } };
+}
 
 /** This supplier's offers of these SKUs, by SKU. */
 export async function findOffersOf(
@@ -341,20 +355,22 @@ export async function findOffersOf(
 ): Promise<Map<string, OfferRow>> {
   const found = new Map<string, OfferRow>();
   for (const keys of keyChunks(db, skus)) {
-    const rows = await db
-      .selectFrom('offers')
-      .selectAll()
+    const rows = await selectOffers(db)
       .where('supplier_id', '=', supplierId)
       .where(oneOf(db, 'sku', keys))
       .execute();
-    for (const r of rows) found.set(r.sku, r);
+    for (const r of rows) found.set(r.sku, offerOf(r));
   }
   return found;
 }
 
 /** Writes these offers whole (a feed's values merged onto the stored ones), creating those that are new. */
 export async function upsertOffers(tx: Db, offers: readonly OfferRow[]): Promise<void> {
-  for (const part of chunks(offers, ROWS_PER_DOCUMENT)) {
+  const inPlace = offers.filter((o) => o.stored?.supplierSku === o.supplier_sku);
+  await updateOffersInPlace(tx, inPlace);
+  const others =
+    inPlace.length === 0 ? offers : offers.filter((o) => o.stored?.supplierSku !== o.supplier_sku);
+  for (const part of chunks(others, ROWS_PER_DOCUMENT)) {
     const doc = JSON.stringify(
       Object.fromEntries(
         part.map((o) => [
@@ -394,5 +410,38 @@ export async function upsertOffers(tx: Db, offers: readonly OfferRow[]): Promise
         lead_days = excluded.lead_days, min_quantity = excluded.min_quantity, pack_size = excluded.pack_size,
         ship_from = excluded.ship_from, map_amount = excluded.map_amount, map_currency = excluded.map_currency,
         discontinued = excluded.discontinued, updated_at = excluded.updated_at`.execute(tx);
+  }
+}
+
+/**
+ * SQLite: offers read in this transaction, written back under the same supplier SKU, by their rowid (and only if
+ * the row there is still that offer).
+ */
+async function updateOffersInPlace(tx: Db, offers: readonly OfferRow[]): Promise<void> {
+  for (const part of chunks(offers, ROWS_PER_DOCUMENT)) {
+    const doc = JSON.stringify(
+      part.map((o) => [
+        o.stored!.rowid,
+        o.cost_amount,
+        o.cost_currency,
+        o.stock,
+        o.lead_days,
+        o.min_quantity,
+        o.pack_size,
+        o.ship_from,
+        o.map_amount,
+        o.map_currency,
+        o.discontinued,
+        o.updated_at,
+        o.supplier_id,
+        o.sku,
+      ]),
+    );
+    const v = (i: number) => sql`t.value ->> ${sql.lit(i)}`;
+    await sql`update offers set cost_amount = ${v(1)}, cost_currency = ${v(2)}, stock = ${v(3)},
+        lead_days = ${v(4)}, min_quantity = ${v(5)}, pack_size = ${v(6)}, ship_from = ${v(7)},
+        map_amount = ${v(8)}, map_currency = ${v(9)}, discontinued = ${v(10)}, updated_at = ${v(11)}
+      from json_each(${doc}) as t
+      where offers.rowid = ${v(0)} and offers.supplier_id = ${v(12)} and offers.sku = ${v(13)}`.execute(tx);
   }
 }
