@@ -133,6 +133,27 @@ describe('FeedIndex', () => {
     expect(after.size).toBe(9);
   });
 
+  it('marks the row a diff saw each SKU at, apart from what it keeps of the row', () => {
+    const base = FeedIndex.withRoomFor(0).advance(
+      () => true,
+      ['A', 'B', 'C', 'D', 'E'].map((s, i) => row(s, i, 10)),
+    ).base!;
+    const index = reload({ base });
+    index.see(index.find(feedKey('A')), 1);
+    index.see(index.find(feedKey('C')), 2 ** 30 - 1);
+    expect(index.seenAt(index.find(feedKey('A')))).toBe(1);
+    expect(index.seenAt(index.find(feedKey('C')))).toBe(2 ** 30 - 1);
+    expect(index.seenAt(index.find(feedKey('B')))).toBe(0);
+    expect(() => index.see(index.find(feedKey('B')), 2 ** 30)).toThrow(RangeError);
+    // A full feed's next version keeps what it listed: A (changed) and C; their rows are written whole.
+    const kept = index.advance((slot) => index.seenAt(slot) !== 0, [row('A', 99, 1)]);
+    const next = reload(kept, base);
+    expect(next.size).toBe(2);
+    expect(next.digestAt(next.find(feedKey('A')))).toBe(99);
+    expect(next.digestAt(next.find(feedKey('C')))).toBe(2);
+    expect(next.seenAt(next.find(feedKey('C')))).toBe(0);
+  });
+
   it('gives SKUs that differ in one character different keys (no collision in 200,000 close SKUs)', () => {
     const seen = new Set<string>();
     for (let i = 0; i < 200_000; i++) {

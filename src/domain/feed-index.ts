@@ -1,7 +1,7 @@
 /**
  * The last accepted feed of a supplier, as the next import needs it: for each supplier SKU (by a 64-bit hash of it),
  * the digest of its row and its stock. An open-addressing hash table with each slot's fields side by side in one
- * buffer (32 bytes a slot: a lookup costs one cache line, where a field an array cost one each), kept as binary
+ * buffer (24 bytes a slot: a lookup costs one cache line, where a field an array cost one each), kept as binary
  * values: a million rows load in milliseconds, where a million strings and objects read back from the database took
  * seconds and hundreds of megabytes. The supplier SKUs themselves stay in the database, read only for the rows that
  * changed or went missing.
@@ -13,9 +13,10 @@
  * row where there are two (a change may be taken for no change). Far below a supplier's own typing errors.
  */
 export class FeedIndex {
-  /** The slots' fields as 32-bit words (hi, lo, seen, state at the offsets below) and as doubles (digest, stock). */
+  /** The slots' fields as 32-bit words (hi, lo, seen and state), as doubles (digest) and as floats (stock). */
   #words: Uint32Array;
   #numbers: Float64Array;
+  #stocks: Float32Array;
   #mask: number;
   #size = 0;
   /** Keys of the base gone since it was written: the changes repeat them until the base is written again. */
@@ -25,6 +26,7 @@ export class FeedIndex {
     const buffer = new ArrayBuffer(capacity * SLOT_BYTES);
     this.#words = new Uint32Array(buffer);
     this.#numbers = new Float64Array(buffer);
+    this.#stocks = new Float32Array(buffer);
     this.#mask = capacity - 1;
   }
 
@@ -46,7 +48,7 @@ export class FeedIndex {
     const words = this.#words;
     for (let slot = key.lo & this.#mask; ; slot = (slot + 1) & this.#mask) {
       const at = slot * WORDS;
-      if (words[at + STATE] === EMPTY) return -1;
+      if (words[at + MARKS] === EMPTY) return -1;
       if (words[at + LO] === key.lo && words[at + HI] === key.hi) return slot;
     }
   }
@@ -63,18 +65,18 @@ export class FeedIndex {
     let slot = lo & this.#mask;
     for (; ; slot = (slot + 1) & this.#mask) {
       const at = slot * WORDS;
-      if (words[at + STATE] === EMPTY) {
+      if (words[at + MARKS] === EMPTY) {
         words[at + HI] = hi;
         words[at + LO] = lo;
-        words[at + SEEN] = 0;
         this.#size++;
         break;
       }
       if (words[at + LO] === lo && words[at + HI] === hi) break;
     }
-    words[slot * WORDS + STATE] = state;
+    // A row set anew has not been seen by a diff.
+    words[slot * WORDS + MARKS] = state;
     this.#numbers[slot * NUMBERS + DIGEST] = digest;
-    this.#numbers[slot * NUMBERS + STOCK] = stock;
+    this.#stocks[slot * WORDS + STOCK] = stock;
     return slot;
   }
 
@@ -86,18 +88,19 @@ export class FeedIndex {
     const bigger = new FeedIndex(capacity * 2);
     for (let slot = 0; slot < capacity; slot++) {
       const at = slot * WORDS;
-      if (words[at + STATE] === EMPTY) continue;
+      if (words[at + MARKS] === EMPTY) continue;
       const moved = bigger.#put(
         words[at + HI]!,
         words[at + LO]!,
         numbers[slot * NUMBERS + DIGEST]!,
-        numbers[slot * NUMBERS + STOCK]!,
-        words[at + STATE]!,
+        this.#stocks[at + STOCK]!,
+        words[at + MARKS]! & STATE_BITS,
       );
-      bigger.#words[moved * WORDS + SEEN] = words[at + SEEN]!;
+      bigger.#words[moved * WORDS + MARKS] = words[at + MARKS]!;
     }
     this.#words = bigger.#words;
     this.#numbers = bigger.#numbers;
+    this.#stocks = bigger.#stocks;
     this.#mask = bigger.#mask;
   }
 
@@ -114,20 +117,23 @@ export class FeedIndex {
     const numbers = this.#numbers;
     for (let next = (hole + 1) & this.#mask; ; next = (next + 1) & this.#mask) {
       const at = next * WORDS;
-      if (words[at + STATE] === EMPTY) break;
+      if (words[at + MARKS] === EMPTY) break;
       const home = words[at + LO]! & this.#mask;
       // The row at `next` may fill the hole only if its home is not cyclically in (hole, next].
       const stays = hole <= next ? hole < home && home <= next : hole < home || home <= next;
       if (stays) continue;
       words.copyWithin(hole * WORDS, at, at + WORDS);
-      numbers.copyWithin(hole * NUMBERS, next * NUMBERS, next * NUMBERS + NUMBERS);
       hole = next;
     }
     words.fill(0, hole * WORDS, hole * WORDS + WORDS);
   }
 
   isUsed(slot: number): boolean {
-    return this.#words[slot * WORDS + STATE] !== EMPTY;
+    return this.#words[slot * WORDS + MARKS] !== EMPTY;
+  }
+
+  #stateAt(slot: number): number {
+    return this.#words[slot * WORDS + MARKS]! & STATE_BITS;
   }
 
   digestAt(slot: number): number {
@@ -135,7 +141,7 @@ export class FeedIndex {
   }
 
   stockAt(slot: number): number | null {
-    const stock = this.#numbers[slot * NUMBERS + STOCK]!;
+    const stock = this.#stocks[slot * WORDS + STOCK]!;
     return Number.isNaN(stock) ? null : stock;
   }
 
@@ -145,19 +151,21 @@ export class FeedIndex {
 
   /** The row number a diff saw this slot's SKU at in the file it reads (0: not yet). */
   seenAt(slot: number): number {
-    return this.#words[slot * WORDS + SEEN]!;
+    return this.#words[slot * WORDS + MARKS]! & SEEN_BITS;
   }
 
   see(slot: number, row: number): void {
-    this.#words[slot * WORDS + SEEN] = row;
+    if (row > SEEN_BITS) throw new RangeError(`row ${row}: a feed of more than ${SEEN_BITS} rows`);
+    const at = slot * WORDS + MARKS;
+    this.#words[at] = (this.#words[at]! & STATE_BITS) | row;
   }
 
   /** The total of the rows' stock (rows without stock count none). */
   totalStock(): number {
     let total = 0;
     for (let slot = 0; slot < this.capacity; slot++) {
-      const stock = this.#numbers[slot * NUMBERS + STOCK]!;
-      if (this.#words[slot * WORDS + STATE] !== EMPTY && !Number.isNaN(stock)) total += stock;
+      const stock = this.#stocks[slot * WORDS + STOCK]!;
+      if (this.#words[slot * WORDS + MARKS] !== EMPTY && !Number.isNaN(stock)) total += stock;
     }
     return total;
   }
@@ -177,14 +185,13 @@ export class FeedIndex {
     for (const key of gone) this.remove(key);
     for (const c of changes) this.set(c.key, c.digest, c.stock);
     let changed = 0;
-    for (let slot = 0; slot < this.capacity; slot++)
-      if (this.#words[slot * WORDS + STATE] === CHANGED) changed++;
+    for (let slot = 0; slot < this.capacity; slot++) if (this.#stateAt(slot) === CHANGED) changed++;
     if ((changed + this.#removed.size) * 4 <= this.#size)
       return { base: undefined, changes: this.#changesBytes(changed) };
     // The base again: every row, and nothing changed since it.
     const base = this.#bytes(BASE_FORMAT, this.#size, (slot) => this.isUsed(slot), []);
     for (let slot = 0; slot < this.capacity; slot++)
-      if (this.#words[slot * WORDS + STATE] === CHANGED) this.#words[slot * WORDS + STATE] = BASE;
+      if (this.#stateAt(slot) === CHANGED) this.#words[slot * WORDS + MARKS] = BASE;
     this.#removed.clear();
     return { base, changes: undefined };
   }
@@ -193,7 +200,7 @@ export class FeedIndex {
     return this.#bytes(
       CHANGES_FORMAT,
       changed + this.#removed.size,
-      (slot) => this.#words[slot * WORDS + STATE] === CHANGED,
+      (slot) => this.#stateAt(slot) === CHANGED,
       [...this.#removed.values()],
     );
   }
@@ -218,7 +225,7 @@ export class FeedIndex {
           this.#words[slot * WORDS + HI]!,
           this.#words[slot * WORDS + LO]!,
           this.#numbers[slot * NUMBERS + DIGEST]!,
-          this.#numbers[slot * NUMBERS + STOCK]!,
+          this.#stocks[slot * WORDS + STOCK]!,
         );
     for (const key of removed) put(key.hi, key.lo, REMOVED, Number.NaN);
     return bytes;
@@ -307,20 +314,25 @@ export function feedKeyInto(supplierSku: string, key: FeedKey): FeedKey {
   return key;
 }
 
-/** A slot: words hi, lo, (digest: 2), (stock: 2), seen, state; as doubles: -, digest, stock, -. */
-const SLOT_BYTES = 32;
+/**
+ * A slot, 24 bytes: words hi, lo, then the digest (a double), the stock (a float: exact to 16 million units a row,
+ * and used only for the quarantine's totals), and the marks (the slot's state in the top two bits, the row a diff
+ * saw it at in the rest).
+ */
+const SLOT_BYTES = 24;
 const WORDS = SLOT_BYTES / 4;
 const NUMBERS = SLOT_BYTES / 8;
 const HI = 0;
 const LO = 1;
-const SEEN = 6;
-const STATE = 7;
 const DIGEST = 1;
-const STOCK = 2;
-/** A slot's state: empty, a row of the base, a row set since the base was written. */
+const STOCK = 4;
+const MARKS = 5;
+/** A slot's state: empty, a row of the base, a row set since the base was written (as `marks & STATE_BITS` gives it: signed). */
 const EMPTY = 0;
-const BASE = 1;
-const CHANGED = 2;
+const BASE = 1 << 30;
+const CHANGED = 2 << 30;
+const STATE_BITS = 3 << 30;
+const SEEN_BITS = (1 << 30) - 1;
 
 /** "WFI2": the base (the format of the single value kept before changes were kept apart, so it reads on). */
 const BASE_FORMAT = 0x57464932;
