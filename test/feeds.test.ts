@@ -43,6 +43,8 @@ function csv(lines: readonly FeedLine[]): string {
 /** A UPC-A (12 digits, valid check digit); the catalog knows the product by its EAN-13, the same with a 0 in front. */
 const CUP_UPC_A = '036000291452';
 const CUP_EAN_13 = '0036000291452';
+/** The mug's EAN-13: prompt offers the mug under its own supplier SKU (P-MUG), from the setup document. */
+const MUG_EAN_13 = '5901234123457';
 
 /** The catalog: prompt (with a feed) offers three SKUs; CUP and BOWL are nobody's yet; flaky (no feed) offers BARRIER. */
 function setupDocument(options: { notifyUrl?: string; feed?: object }) {
@@ -78,6 +80,7 @@ function setupDocument(options: { notifyUrl?: string; feed?: object }) {
       {
         sku: 'MUG-BLUE',
         name: 'Blue mug',
+        gtin: MUG_EAN_13,
         offers: [
           { supplier: 'prompt', supplierSku: 'P-MUG', cost: { amount: 450, currency: 'USD' }, stock: 10 },
         ],
@@ -937,6 +940,53 @@ describeEachDatabase('supplier feeds', (dialect) => {
       stock: 40,
       cost: { amount: 320 },
     });
+  });
+
+  it('a feed of more rows than are applied at a time: a GTIN an early row took is not taken by a later one, and a rename far down still holds', async () => {
+    await start();
+    // 6,000 rows no product is known by, between the two rows with the cup's GTIN: they fall in different chunks.
+    const filler = (qty: number) =>
+      Array.from({ length: 6_000 }, (_, i) => ({ sku: `X-${i}`, cost: '1.00', qty }));
+    const first = await upload(
+      csv([
+        ...ROWS_OF_BASE,
+        { sku: 'C-A', gtin: CUP_UPC_A, cost: '3.00', qty: 10 },
+        ...filler(1),
+        { sku: 'C-B', gtin: CUP_UPC_A, cost: '2.00', qty: 99 },
+        // The mug's GTIN under another supplier SKU: the mug is P-MUG's (its offer), listed and applied far above.
+        { sku: 'M-DUP', gtin: MUG_EAN_13, cost: '1.00', qty: 50 },
+      ]),
+    );
+    expect(first.body, JSON.stringify({ ...first.body, errors: undefined })).toMatchObject({
+      status: 'applied',
+      matchedByGtin: 1,
+      unmatched: 6_002,
+    });
+    await hears({ 'CUP-WHITE': 10 });
+    expect(await promptOffer('CUP-WHITE')).toMatchObject({ supplierSku: 'C-A', cost: { amount: 300 } });
+    expect(await promptOffer('MUG-BLUE')).toMatchObject({ supplierSku: 'P-MUG', stock: 12 });
+    // Renamed: C-A gone from the full feed, C-NEW (same GTIN) after 6,000 changed rows. It takes the cup, C-A is not
+    // zeroed, and C-B (unchanged, still waiting for a match) does not take it either.
+    const renamed = await upload(
+      csv([
+        ...ROWS_OF_BASE,
+        ...filler(2),
+        { sku: 'C-B', gtin: CUP_UPC_A, cost: '2.00', qty: 99 },
+        { sku: 'M-DUP', gtin: MUG_EAN_13, cost: '1.00', qty: 50 },
+        { sku: 'C-NEW', gtin: CUP_UPC_A, cost: '3.20', qty: 40 },
+      ]),
+    );
+    expect(renamed.body, JSON.stringify({ ...renamed.body, errors: undefined })).toMatchObject({
+      status: 'applied',
+      missing: 1,
+      zeroed: 0,
+      matchedByGtin: 1,
+      changed: 6_000,
+    });
+    await hears({ 'CUP-WHITE': 40 });
+    expect(await promptOffer('CUP-WHITE')).toMatchObject({ supplierSku: 'C-NEW', stock: 40 });
+    // M-DUP, unchanged and tried again as a waiting row, still does not take the mug from P-MUG (unchanged too).
+    expect(await promptOffer('MUG-BLUE')).toMatchObject({ supplierSku: 'P-MUG', stock: 12 });
   });
 
   it('a row with a value too many in a full feed is reported, and its SKU keeps its stock (it is listed, not missing)', async () => {

@@ -34,6 +34,12 @@ import { wakeStockSyncs } from './sync-channel-stock.ts';
 /** Unmatched rows of earlier feeds an import tries to match again (a few statements' worth, whatever their number). */
 const WAITING_PER_IMPORT = 5_000;
 
+/**
+ * Rows applied at a time: their offers read, merged and written, supply and prices refreshed, before the next are
+ * read. What an import holds in memory is then a chunk's offers, whatever the number of changed rows.
+ */
+const ROWS_PER_CHUNK = 5_000;
+
 /** Applies the diff: SKUs matched, offers merged and written, missing ones zeroed, supply and prices refreshed. */
 export async function applyDiff(
   ctx: AppContext,
@@ -44,11 +50,6 @@ export async function applyDiff(
   report: FeedImportReport,
   now: number,
 ): Promise<void> {
-  // Read in the transaction: an operator may have mapped a row since the diff.
-  const before = await findAcceptedRows(tx, supplierId, [
-    ...diff.changed.map((c) => c.item.supplierSku),
-    ...diff.missing,
-  ]);
   // Rows kept unmatched by earlier feeds and unchanged since: a product added to the catalog (its GTIN) or an
   // operator's mapping made meanwhile may match them now. A bounded number an import, the oldest kept first.
   // (Not the changed rows, read as they are now, nor the missing ones, which leave the accepted feed.)
@@ -56,9 +57,83 @@ export async function applyDiff(
   const waiting: ChangedRow[] = (await listUnmatchedFeedItems(tx, supplierId, { limit: WAITING_PER_IMPORT }))
     .filter((r) => !listed.has(r.supplier_sku))
     .map((r) => ({ row: 0, item: decodeFeedItem(r.supplier_sku, r.item), digest: Number(r.digest) }));
+  const applied: Applied = {
+    accepted: [],
+    matchedAtLast: [],
+    claimed: new Set(),
+    supplyChanged: false,
+    priceChanged: [],
+  };
   const rows = [...diff.changed, ...waiting];
   const isWaiting = new Set(waiting.map((w) => w.item.supplierSku));
-  const skuOf = await matchSkus(tx, supplierId, rows, diff.missing, before.offers, report, now);
+  for (let at = 0; at < rows.length; at += ROWS_PER_CHUNK)
+    await applyRows(
+      tx,
+      supplierId,
+      rows.slice(at, at + ROWS_PER_CHUNK),
+      isWaiting,
+      diff,
+      report,
+      now,
+      applied,
+    );
+  if (missingSkus === 'zero')
+    for (let at = 0; at < diff.missing.length; at += ROWS_PER_CHUNK)
+      await zeroMissing(tx, supplierId, diff.missing.slice(at, at + ROWS_PER_CHUNK), report, now, applied);
+  // Missing rows are no longer in the accepted feed either way: the next feed is compared with this one, and a row
+  // that comes back is new again (and applies). Unmatched ones are forgotten; matched ones are their offers.
+  await deleteFeedItems(tx, supplierId, [...diff.missing, ...applied.matchedAtLast]);
+  const { index } = diff;
+  const next = index.advance((slot) => diff.kind === 'delta' || index.seenAt(slot) !== 0, applied.accepted);
+  if (!(await saveFeedIndexBytes(tx, supplierId, next, diff.version, now))) throw new FeedChangedMeanwhile();
+  if (applied.supplyChanged) {
+    // Only what changed goes on: the channels' syncs read the levels this wrote, at once rather than at their turn.
+    await wakeStockSyncs(tx, now);
+    await wakeBackorderFill(tx, now);
+  }
+  if (applied.priceChanged.length) await repriceSkus(ctx, tx, applied.priceChanged, now);
+}
+
+/** What the chunks of one import have done so far. */
+interface Applied {
+  /** The rows this import accepts, as the index keeps them. */
+  accepted: { key: FeedKey; digest: number; stock: number | null }[];
+  /** Rows kept unmatched until now that are matched now. */
+  matchedAtLast: string[];
+  /** SKUs this import's rows are matched to: a later row's GTIN does not take them. */
+  claimed: Set<string>;
+  supplyChanged: boolean;
+  /** SKUs whose offers changed what their prices depend on: repriced once, at the end. */
+  priceChanged: string[];
+}
+
+/** One chunk of changed (or waiting) rows: matched, merged onto their offers and written; supply and prices refreshed. */
+async function applyRows(
+  tx: Db,
+  supplierId: string,
+  rows: readonly ChangedRow[],
+  isWaiting: ReadonlySet<string>,
+  diff: FeedDiff,
+  report: FeedImportReport,
+  now: number,
+  applied: Applied,
+): Promise<void> {
+  // Read in the transaction: an operator may have mapped a row since the diff.
+  const before = await findAcceptedRows(
+    tx,
+    supplierId,
+    rows.map((c) => c.item.supplierSku),
+  );
+  const skuOf = await matchSkus(
+    tx,
+    supplierId,
+    rows,
+    diff.missing,
+    before.offers,
+    applied.claimed,
+    report,
+    now,
+  );
   const offers = new Map<string, OfferRow>();
   for (const offer of before.offers.values()) offers.set(offer.sku, offer);
   // Rows matched in this import (new, or matched at last) may name SKUs this supplier already offers.
@@ -66,9 +141,6 @@ export async function applyDiff(
   for (const [sku, offer] of await findOffersOf(tx, supplierId, unread)) offers.set(sku, offer);
   const written: OfferRow[] = [];
   const unmatched: NewFeedItem[] = [];
-  // The rows this import accepts, as the index keeps them; and rows kept unmatched until now that are matched now.
-  const accepted: { key: FeedKey; digest: number; stock: number | null }[] = [];
-  const matchedAtLast: string[] = [];
   const supplyChanged: string[] = [];
   const priceChanged: string[] = [];
   for (const c of rows) {
@@ -91,7 +163,7 @@ export async function applyDiff(
         digest: c.digest,
         item: encodeFeedItem(c.item),
       });
-      accepted.push({ key: feedKey(key), digest: c.digest, stock });
+      applied.accepted.push({ key: feedKey(key), digest: c.digest, stock });
       continue;
     }
     const current = offers.get(sku);
@@ -107,11 +179,11 @@ export async function applyDiff(
       ]);
       continue;
     }
-    if (before.unmatched.has(key) || isWaiting.has(key)) matchedAtLast.push(key);
+    if (before.unmatched.has(key) || isWaiting.has(key)) applied.matchedAtLast.push(key);
     if (isWaiting.has(key)) report.matchedLater++;
     written.push(offer);
     offers.set(sku, offer);
-    accepted.push({ key: feedKey(key), digest: c.digest, stock: offer.stock });
+    applied.accepted.push({ key: feedKey(key), digest: c.digest, stock: offer.stock });
     if (!current || current.stock !== offer.stock || current.discontinued !== offer.discontinued)
       supplyChanged.push(sku);
     if (
@@ -125,32 +197,46 @@ export async function applyDiff(
     )
       priceChanged.push(sku);
   }
-  const matched = new Set(written.map((o) => o.sku));
-  if (missingSkus === 'zero')
-    for (const key of diff.missing) {
-      const current = before.offers.get(key);
-      // A SKU this feed lists under another supplier SKU (renamed, matched by GTIN) has its new row's values.
-      if (!current || current.stock === 0 || matched.has(current.sku)) continue;
-      written.push({ ...current, stock: 0, updated_at: now });
-      supplyChanged.push(current.sku);
-      priceChanged.push(current.sku);
-      report.zeroed++;
-    }
-  // Missing rows are no longer in the accepted feed either way: the next feed is compared with this one, and a row
-  // that comes back is new again (and applies). Unmatched ones are forgotten; matched ones are their offers.
-  await deleteFeedItems(tx, supplierId, [...diff.missing, ...matchedAtLast]);
   await upsertFeedItems(tx, supplierId, unmatched, now);
-  const { index } = diff;
-  const next = index.advance((slot) => diff.kind === 'delta' || index.seenAt(slot) !== 0, accepted);
-  if (!(await saveFeedIndexBytes(tx, supplierId, next, diff.version, now))) throw new FeedChangedMeanwhile();
+  await writeOffers(tx, written, supplyChanged, priceChanged, now, applied);
+}
+
+/**
+ * A full feed's missing supplier SKUs (the rows applied before, so a SKU this feed lists under another supplier SKU,
+ * renamed or matched by GTIN, is under its new one now and not zeroed): their offers go to no stock.
+ */
+async function zeroMissing(
+  tx: Db,
+  supplierId: string,
+  missing: readonly string[],
+  report: FeedImportReport,
+  now: number,
+  applied: Applied,
+): Promise<void> {
+  const { offers } = await findAcceptedRows(tx, supplierId, missing);
+  const zeroed = [...offers.values()]
+    .filter((current) => current.stock !== 0)
+    .map((current) => ({ ...current, stock: 0, updated_at: now }));
+  report.zeroed += zeroed.length;
+  const skus = zeroed.map((o) => o.sku);
+  await writeOffers(tx, zeroed, skus, skus, now, applied);
+}
+
+/** Offers written, and the supply of the SKUs whose offers changed it refreshed (their prices, at the end). */
+async function writeOffers(
+  tx: Db,
+  written: readonly OfferRow[],
+  supplyChanged: readonly string[],
+  priceChanged: readonly string[],
+  now: number,
+  applied: Applied,
+): Promise<void> {
   await upsertOffers(tx, written);
   if (supplyChanged.length) {
     await refreshSupply(tx, supplyChanged, now);
-    // Only what changed goes on: the channels' syncs read the levels this wrote, at once rather than at their turn.
-    await wakeStockSyncs(tx, now);
-    await wakeBackorderFill(tx, now);
+    applied.supplyChanged = true;
   }
-  if (priceChanged.length) await repriceSkus(ctx, tx, priceChanged, now);
+  for (const sku of priceChanged) applied.priceChanged.push(sku);
 }
 
 function inStock(offer: OfferRow): boolean {
@@ -168,6 +254,7 @@ async function matchSkus(
   rows: readonly ChangedRow[],
   missing: readonly string[],
   offered: ReadonlyMap<string, OfferRow>,
+  claimed: Set<string>,
   report: FeedImportReport,
   now: number,
 ): Promise<Map<string, string>> {
@@ -178,7 +265,7 @@ async function matchSkus(
     if (known) skuOf.set(c.item.supplierSku, known);
     else open.push(c.item.supplierSku);
   }
-  if (open.length === 0) return skuOf;
+  if (open.length === 0) return claim(skuOf, claimed);
   const mapped = await findMappedSkus(tx, supplierId, open);
   const byGtin = new Map<string, string>();
   for (const c of rows) {
@@ -187,7 +274,7 @@ async function matchSkus(
     if (sku) skuOf.set(key, sku);
     else if (!skuOf.has(key) && c.item.gtin) byGtin.set(key, gtin14(c.item.gtin));
   }
-  if (byGtin.size === 0) return skuOf;
+  if (byGtin.size === 0) return claim(skuOf, claimed);
   const found = await findSkusByGtin14(tx, [...new Set(byGtin.values())]);
   const candidates = [...byGtin].flatMap(([key, gtin]) => {
     const sku = found.get(gtin);
@@ -204,7 +291,7 @@ async function matchSkus(
   const taken = new Set([...holders].filter(([, from]) => !gone.has(from)).map(([sku]) => sku));
   for (const sku of skuOf.values()) taken.add(sku);
   const pairs = candidates.filter((c) => {
-    if (taken.has(c.sku)) return false;
+    if (taken.has(c.sku) || claimed.has(c.sku)) return false;
     taken.add(c.sku);
     return true;
   });
@@ -215,7 +302,13 @@ async function matchSkus(
     pairs.filter((p) => holders.has(p.sku)).map((p) => p.sku),
   );
   await upsertSkuMappings(tx, supplierId, pairs, 'gtin', now);
-  report.matchedByGtin = pairs.length;
+  report.matchedByGtin += pairs.length;
+  return claim(skuOf, claimed);
+}
+
+/** The chunk's matches, claimed for the rest of the import. */
+function claim(skuOf: Map<string, string>, claimed: Set<string>): Map<string, string> {
+  for (const sku of skuOf.values()) claimed.add(sku);
   return skuOf;
 }
 

@@ -114,7 +114,6 @@ export class FeedIndex {
     this.#removed.set(`${key.hi}:${key.lo}`, { hi: key.hi, lo: key.lo });
     this.#size--;
     const words = this.#words;
-    const numbers = this.#numbers;
     for (let next = (hole + 1) & this.#mask; ; next = (next + 1) & this.#mask) {
       const at = next * WORDS;
       if (words[at + MARKS] === EMPTY) break;

@@ -174,7 +174,10 @@ export async function findSkusByGtin14(db: Db, gtins: readonly string[]): Promis
   return found;
 }
 
-/** The supplier SKU each of these SKUs is mapped from, where this supplier has mapped it (by an operator or GTIN). */
+/**
+ * The supplier SKU that holds each of these SKUs for this supplier: its offer's, else a mapping's (made by an
+ * operator or by GTIN).
+ */
 export async function findSkusTaken(
   db: Db,
   supplierId: string,
@@ -182,13 +185,20 @@ export async function findSkusTaken(
 ): Promise<Map<string, string>> {
   const taken = new Map<string, string>();
   for (const keys of keyChunks(db, skus)) {
-    const rows = await db
+    const mapped = await db
       .selectFrom('supplier_skus')
       .select(['sku', 'supplier_sku'])
       .where('supplier_id', '=', supplierId)
       .where(oneOf(db, 'sku', keys))
       .execute();
-    for (const r of rows) taken.set(r.sku, r.supplier_sku);
+    for (const r of mapped) taken.set(r.sku, r.supplier_sku);
+    const offered = await db
+      .selectFrom('offers')
+      .select(['sku', 'supplier_sku'])
+      .where('supplier_id', '=', supplierId)
+      .where(oneOf(db, 'sku', keys))
+      .execute();
+    for (const r of offered) taken.set(r.sku, r.supplier_sku);
   }
   return taken;
 }
