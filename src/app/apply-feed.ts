@@ -198,7 +198,7 @@ async function applyRows(
       priceChanged.push(sku);
   }
   await upsertFeedItems(tx, supplierId, unmatched, now);
-  await writeOffers(tx, written, supplyChanged, priceChanged, now, applied);
+  await writeOffers(tx, supplierId, written, supplyChanged, priceChanged, now, applied);
 }
 
 /**
@@ -219,12 +219,16 @@ async function zeroMissing(
     .map((current) => ({ ...current, stock: 0, updated_at: now }));
   report.zeroed += zeroed.length;
   const skus = zeroed.map((o) => o.sku);
-  await writeOffers(tx, zeroed, skus, skus, now, applied);
+  await writeOffers(tx, supplierId, zeroed, skus, skus, now, applied);
 }
 
-/** Offers written, and the supply of the SKUs whose offers changed it refreshed (their prices, at the end). */
+/**
+ * The supplier's offers written, and the supply of the SKUs whose offers changed it refreshed from them and the other
+ * suppliers' offers (their prices, at the end).
+ */
 async function writeOffers(
   tx: Db,
+  supplierId: string,
   written: readonly OfferRow[],
   supplyChanged: readonly string[],
   priceChanged: readonly string[],
@@ -233,7 +237,10 @@ async function writeOffers(
 ): Promise<void> {
   await upsertOffers(tx, written);
   if (supplyChanged.length) {
-    await refreshSupply(tx, supplyChanged, now);
+    await refreshSupply(tx, supplyChanged, now, {
+      supplierId,
+      offers: new Map(written.map((o) => [o.sku, o])),
+    });
     applied.supplyChanged = true;
   }
   for (const sku of priceChanged) applied.priceChanged.push(sku);

@@ -18,6 +18,7 @@ import * as reviewQueue from './migrations/0015-review-queue.ts';
 import * as supplierFeeds from './migrations/0016-supplier-feeds.ts';
 import * as pricing from './migrations/0017-pricing.ts';
 import * as feedIndexChanges from './migrations/0018-feed-index-changes.ts';
+import * as offersBySkuAndSupplier from './migrations/0019-offers-by-sku-and-supplier.ts';
 
 /** Migrations are listed here, in order; both dialects run the same ones. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -39,6 +40,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0016-supplier-feeds': supplierFeeds,
   '0017-pricing': pricing,
   '0018-feed-index-changes': feedIndexChanges,
+  '0019-offers-by-sku-and-supplier': offersBySkuAndSupplier,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

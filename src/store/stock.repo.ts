@@ -10,10 +10,22 @@ import { keyChunks, oneOf, ROWS_PER_STATEMENT, statement } from './statement.ts'
  * written: its change time stays, and the syncs do not read it again. Any number of SKUs (a feed changes 50,000):
  * read in key chunks (store/statement.ts keyChunks), written as one JSON document a chunk.
  */
-export async function refreshSupply(tx: Db, skus: readonly string[], now: number): Promise<void> {
+export async function refreshSupply(
+  tx: Db,
+  skus: readonly string[],
+  now: number,
+  fresh?: FreshOffers,
+): Promise<void> {
   const unique = [...new Set(skus)].sort();
+  const freshSupplier = fresh
+    ? await tx
+        .selectFrom('suppliers')
+        .select(['safety_buffer', 'paused'])
+        .where('id', '=', fresh.supplierId)
+        .executeTakeFirstOrThrow()
+    : undefined;
   for (const part of keyChunks(tx, unique)) {
-    const offers = await tx
+    let query = tx
       .selectFrom('offers')
       .innerJoin('suppliers', 'suppliers.id', 'offers.supplier_id')
       .select([
@@ -24,8 +36,22 @@ export async function refreshSupply(tx: Db, skus: readonly string[], now: number
         'suppliers.safety_buffer',
         'suppliers.paused',
       ])
-      .where(oneOf(tx, 'offers.sku', part))
-      .execute();
+      .where(oneOf(tx, 'offers.sku', part));
+    // The index on (sku, supplier_id) answers this without reading the fresh supplier's rows.
+    if (fresh) query = query.where('offers.supplier_id', '<>', fresh.supplierId);
+    const offers = await query.execute();
+    if (fresh && freshSupplier)
+      for (const sku of part) {
+        const offer = fresh.offers.get(sku);
+        if (offer)
+          offers.push({
+            sku,
+            active: offer.active,
+            discontinued: offer.discontinued,
+            stock: offer.stock,
+            ...freshSupplier,
+          });
+      }
     const bySku = new Map<string, OfferSupply[]>(part.map((sku) => [sku, []]));
     for (const o of offers)
       bySku.get(o.sku)!.push({
@@ -49,6 +75,15 @@ export async function refreshSupply(tx: Db, skus: readonly string[], now: number
         updated_at = excluded.updated_at
       where stock_levels.bounded <> excluded.bounded or stock_levels.on_hand <> excluded.on_hand`.execute(tx);
   }
+}
+
+/**
+ * One supplier's offers of the SKUs as the caller just wrote them (a feed's, in the same transaction): used as they
+ * are, and only other suppliers' offers are read.
+ */
+export interface FreshOffers {
+  supplierId: string;
+  offers: ReadonlyMap<string, { active: number; discontinued: number; stock: number | null }>;
 }
 
 /** A bounded SKU's level changed since a time, with what one channel was last told of it (null: never told). */
