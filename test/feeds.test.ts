@@ -989,6 +989,26 @@ describeEachDatabase('supplier feeds', (dialect) => {
     expect(await promptOffer('MUG-BLUE')).toMatchObject({ supplierSku: 'P-MUG', stock: 12 });
   });
 
+  it("a SKU two suppliers offer: the feed of one changes its stock, the channel is told both suppliers' together", async () => {
+    const doc = setupDocument({ notifyUrl: shop.notifyUrl, feed: { mapping: MAPPING } });
+    const mug = doc.products.find((p) => p.sku === 'MUG-BLUE')!;
+    (mug.offers as unknown[]).push({
+      supplier: 'flaky',
+      supplierSku: 'F-MUG',
+      cost: { amount: 480, currency: 'USD' },
+      stock: 7,
+    });
+    expect((await t.api('/api/v1/setup', { body: doc })).status).toBe(200);
+    await hears({ 'MUG-BLUE': 17 });
+    expect(
+      (await upload(csv([...ROWS_OF_BASE.slice(1), { sku: 'P-MUG', cost: '4.50', qty: 30 }]))).body,
+    ).toMatchObject({
+      status: 'applied',
+    });
+    await hears({ 'MUG-BLUE': 37 });
+    expect(await available('MUG-BLUE')).toEqual({ 'MUG-BLUE': 37 });
+  });
+
   it('a row with a value too many in a full feed is reported, and its SKU keeps its stock (it is listed, not missing)', async () => {
     await start({ quarantine: { errorPercent: 50 } });
     const full = csv(ROWS_OF_BASE.map((r) => ({ ...r, from: 'US' })));
