@@ -99,6 +99,15 @@ describe('FeedIndex', () => {
     expect(back.totalStock()).toBe(1000 + 300);
   });
 
+  it('starts from its changes alone when no base was written (a first feed that listed nothing)', () => {
+    const empty = FeedIndex.withRoomFor(0).advance(() => true, []);
+    expect(empty.base).toBeUndefined();
+    const index = FeedIndex.load({ base: undefined, changes: empty.changes })!;
+    expect(index.size).toBe(0);
+    const next = index.advance(() => true, [row('A', 1, 2)]);
+    expect(reload(next).find(feedKey('A'))).toBeGreaterThanOrEqual(0);
+  });
+
   it('removes rows without losing the rows probed past them, and grows past its room', () => {
     fc.assert(
       fc.property(fc.uniqueArray(fc.string({ maxLength: 6 }), { maxLength: 200 }), (skus) => {

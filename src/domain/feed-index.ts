@@ -238,18 +238,20 @@ export class FeedIndex {
     base: Uint8Array | undefined;
     changes: Uint8Array | undefined;
   }): FeedIndex | undefined {
-    const base = kept.base && rowsOf(kept.base, BASE_FORMAT);
+    // No base yet (the first feed listed nothing): the changes alone.
+    const base = kept.base ? rowsOf(kept.base, BASE_FORMAT) : { view: undefined, rows: 0 };
     const changes = kept.changes ? rowsOf(kept.changes, CHANGES_FORMAT) : { view: undefined, rows: 0 };
     if (!base || !changes) return undefined;
     const index = FeedIndex.withRoomFor(base.rows + changes.rows);
-    for (let at = HEADER; at < HEADER + base.rows * BYTES_PER_ROW; at += BYTES_PER_ROW)
-      index.#put(
-        base.view.getUint32(at, true),
-        base.view.getUint32(at + 4, true),
-        base.view.getFloat64(at + 8, true),
-        base.view.getFloat64(at + 16, true),
-        BASE,
-      );
+    if (base.view)
+      for (let at = HEADER; at < HEADER + base.rows * BYTES_PER_ROW; at += BYTES_PER_ROW)
+        index.#put(
+          base.view.getUint32(at, true),
+          base.view.getUint32(at + 4, true),
+          base.view.getFloat64(at + 8, true),
+          base.view.getFloat64(at + 16, true),
+          BASE,
+        );
     const { view } = changes;
     if (view)
       for (let at = HEADER; at < HEADER + changes.rows * BYTES_PER_ROW; at += BYTES_PER_ROW) {

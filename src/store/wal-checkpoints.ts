@@ -58,6 +58,13 @@ export class WalCheckpoints {
       this.#closed = true;
       this.onFailure(error);
     });
+    // Ended without being asked (and without an error): as a failure, or the log would grow without end.
+    worker.on('exit', (code) => {
+      if (!this.#closed) {
+        this.#closed = true;
+        this.onFailure(new Error(`the checkpoint thread ended (exit code ${code})`));
+      }
+    });
     this.#worker = worker;
     return worker;
   }
