@@ -1,13 +1,14 @@
 /**
- * The supplier feed bench, in two processes of its own (`node --import tsx bench/feed.ts seed|measure DATABASE_URL
- * DIR`). `seed`: a catalogue of BENCH_FEED_ROWS SKUs offered by one supplier, and its last accepted feed (the same
- * rows, imported untimed). `measure`, in a fresh process as a worker would meet the next feed (nothing of the last
- * one in memory, its peak RSS its own): the time to merely read the new file into rows, then the feed with 5 % of
- * rows changed imported and timed: read, diffed, stored (offers, the accepted feed, stock levels) and the channel's
- * deltas computed (the changed levels its stock sync reads). Prints one JSON line of figures on stdout.
+ * The supplier feed bench, in processes of its own (`node --import tsx bench/feed.ts seed DATABASE_URL DIR`, then
+ * `… measure next|previous DATABASE_URL DIR`). `seed`: a catalogue of BENCH_FEED_ROWS SKUs offered by one supplier,
+ * and its last accepted feed (the same rows, imported untimed). `measure`, in a fresh process as a worker would meet
+ * the next feed (nothing of the last one in memory, its peak RSS its own): the time to merely read the file into
+ * rows, then the feed imported and timed, 5 % of its rows changed from the one accepted last (`next` after the seed,
+ * `previous` after `next`, and so on): read, diffed, stored (offers, the accepted feed, stock levels) and the
+ * channel's deltas computed (the changed levels its stock sync reads). Prints one JSON line of figures on stdout.
  */
 import { createWriteStream, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { once } from 'node:events';
 import { sql } from 'kysely';
 import { applySetup } from '../src/app/apply-setup.ts';
@@ -75,9 +76,18 @@ async function writeFeed(path: string, changed: boolean): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const [mode, databaseUrl, dir] = process.argv.slice(2);
-  if ((mode !== 'seed' && mode !== 'measure') || !databaseUrl || !dir)
-    throw new Error('usage: bench/feed.ts seed|measure DATABASE_URL DIR');
+  const args = process.argv.slice(2);
+  const mode = args[0];
+  // `measure next` imports the changed feed, `measure previous` the first one again: each 5 % changed from the other.
+  const which = mode === 'measure' ? args[1] : undefined;
+  const [databaseUrl, dir] = args.slice(mode === 'measure' ? 2 : 1);
+  if (
+    (mode !== 'seed' && mode !== 'measure') ||
+    (mode === 'measure' && which !== 'next' && which !== 'previous') ||
+    !databaseUrl ||
+    !dir
+  )
+    throw new Error('usage: bench/feed.ts seed|measure next|previous DATABASE_URL DIR');
   const previousFile = join(dir, 'feed-previous.csv');
   const nextFile = join(dir, 'feed-next.csv');
   if (mode === 'seed') {
@@ -94,7 +104,7 @@ async function main(): Promise<void> {
   });
   try {
     if (mode === 'seed') await seed(hub, previousFile);
-    else await measure(hub, nextFile);
+    else await measure(hub, which === 'next' ? nextFile : previousFile);
   } finally {
     await hub.close(1_000);
   }
@@ -161,8 +171,8 @@ async function seed(hub: Hub, previousFile: string): Promise<void> {
   console.log(JSON.stringify({ seedSeconds, seedPeakRssMb: process.resourceUsage().maxRSS / 1024 }));
 }
 
-async function measure(hub: Hub, nextFile: string): Promise<void> {
-  const bytes = readFileSync(nextFile);
+async function measure(hub: Hub, file: string): Promise<void> {
+  const bytes = readFileSync(file);
   const parseStart = performance.now();
   let parsed = 0;
   for await (const batch of readFeed(bytes, feedMapping.parse(MAPPING))) parsed += batch.rows.length;
@@ -173,7 +183,7 @@ async function measure(hub: Hub, nextFile: string): Promise<void> {
   const report = await importFeed(hub.ctx, {
     supplierId: SUPPLIER,
     source: 'cli',
-    fileName: 'feed-next.csv',
+    fileName: basename(file),
     bytes,
   });
   let deltas = 0;

@@ -11,7 +11,8 @@
  * - routing (in-process, bench/routing.ts): order lines decided by the routing engine against 50 nodes, 100,000
  *   offers and 20 rules, beside reading their offers alone;
  * - feed (bench/feed.ts): a supplier's 1,000,000-row CSV feed with 5 % of rows changed against its last accepted
- *   feed, read, diffed, stored and the channel's deltas computed, in a fresh process, beside reading the file alone;
+ *   feed, read, diffed, stored and the channel's deltas computed, in a fresh process, beside reading the file alone
+ *   (BENCH_FEED_RUNS imports, the fastest reported);
  * - soak (only when BENCH_ONLY names it): BENCH_SOAK_ORDERS orders through the pipeline, the jobs table's size and the
  *   worker's claim time after 1,000 orders and at the end.
  * Prints a table and writes bench/results/latest.json. A scenario the hub cannot complete (the fan-out's sync failing)
@@ -271,39 +272,56 @@ async function benchPostgres(adminUrl: string): Promise<BenchResult[]> {
   return results;
 }
 
+/** Imports measured, each in a fresh process: one slow run (a noisy neighbour, a throttled CPU) decides nothing. */
+const FEED_RUNS = Number(process.env.BENCH_FEED_RUNS ?? 3);
+
 /**
- * The supplier feed (bench/feed.ts): seeded in one process, then the next feed imported in a fresh one, whose time
- * and peak RSS are the figures, beside the time to merely read the same file in the same process.
+ * The supplier feed (bench/feed.ts): seeded in one process, then FEED_RUNS imports, each in a fresh process and each
+ * 5 % changed against the last (the next feed, then the previous one again, and so on), whose time and peak RSS are
+ * the figures, beside the time to merely read the same file in the same process. The fastest run is reported, every
+ * run listed beside it: noise only ever adds time, and the file read alone in each run shows how much there was.
  */
 async function feedScenario(db: DbName, databaseUrl: string, dir: string): Promise<BenchResult[]> {
-  const run = async (mode: 'seed' | 'measure') => {
+  const run = async (...args: string[]) => {
     const { stdout } = await execFileAsync(
       process.execPath,
-      ['--import', 'tsx', fileURLToPath(new URL('./feed.ts', import.meta.url)), mode, databaseUrl, dir],
+      ['--import', 'tsx', fileURLToPath(new URL('./feed.ts', import.meta.url)), ...args, databaseUrl, dir],
       { maxBuffer: 16 * 1024 * 1024, env: process.env },
     );
     return JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, number>;
   };
   console.log(`${db}: feed, ${FEED_ROWS} rows, seeding the last accepted feed`);
   const seeded = await run('seed');
-  console.log(`${db}: feed, seeded in ${seeded.seedSeconds!.toFixed(1)} s; importing the next (5 % changed)`);
-  const m = await run('measure');
+  console.log(
+    `${db}: feed, seeded in ${seeded.seedSeconds!.toFixed(1)} s; importing ${FEED_RUNS} times, 5 % changed each`,
+  );
+  const measured: Record<string, number>[] = [];
+  for (let i = 0; i < FEED_RUNS; i++) measured.push(await run('measure', i % 2 === 0 ? 'next' : 'previous'));
+  const m = measured.reduce((best, r) => (r.seconds! < best.seconds! ? r : best));
+  const runs = measured.map(
+    (r) =>
+      `${r.seconds!.toFixed(2)} s (reading ${r.parseSeconds!.toFixed(2)} s, ${r.peakRssMb!.toFixed(0)} MB)`,
+  );
   const within = m.seconds! <= FEED_TARGET_S && m.peakRssMb! <= FEED_RSS_MB;
   summaries.push(
     `${db}.feed: ${m.rows} rows (${(m.bytes! / 1e6).toFixed(0)} MB), ${m.changed} changed: read, diffed, stored and ` +
       `${m.deltas} channel deltas computed in ${m.seconds!.toFixed(2)} s (reading alone ${m.parseSeconds!.toFixed(2)} s), ` +
-      `peak RSS ${m.peakRssMb!.toFixed(0)} MB; targets ${FEED_TARGET_S} s and ${FEED_RSS_MB} MB on SQLite: ${within ? 'met' : 'NOT met'}`,
+      `peak RSS ${m.peakRssMb!.toFixed(0)} MB, the fastest of ${runs.join('; ')}; targets ${FEED_TARGET_S} s and ` +
+      `${FEED_RSS_MB} MB on SQLite: ${within ? 'met' : 'NOT met'}`,
   );
   return [
     result(`${db}.feed.seconds`, m.seconds!, 's', m.parseSeconds!, {
-      note: `${m.rows} rows, ${m.changed} changed; baseline: reading the file alone`,
+      note: `${m.rows} rows, ${m.changed} changed; baseline: reading the file alone; the fastest of ${FEED_RUNS} runs`,
       peak_rss_mb: Math.round(m.peakRssMb!),
       deltas: m.deltas!,
+      runs: runs.join('; '),
     }),
     result(`${db}.feed.parse_seconds`, m.parseSeconds!, 's', null, {
-      note: 'reading the same file into rows',
+      note: 'reading the same file into rows, in the fastest run',
     }),
-    result(`${db}.feed.peak_rss_mb`, m.peakRssMb!, 'MB', null, { note: 'the import process, start to end' }),
+    result(`${db}.feed.peak_rss_mb`, m.peakRssMb!, 'MB', null, {
+      note: "the fastest run's import process, start to end",
+    }),
   ];
 }
 
