@@ -65,6 +65,8 @@ export async function applyDiff(
     priceChanged: [],
   };
   const rows = [...diff.changed, ...waiting];
+  // Supplier SKUs this full feed no longer lists: the SKUs they held may move to a renamed one (by its GTIN).
+  const gone = new Set(diff.missing);
   const isWaiting = new Set(waiting.map((w) => w.item.supplierSku));
   for (let at = 0; at < rows.length; at += ROWS_PER_CHUNK)
     await applyRows(
@@ -72,7 +74,7 @@ export async function applyDiff(
       supplierId,
       rows.slice(at, at + ROWS_PER_CHUNK),
       isWaiting,
-      diff,
+      gone,
       report,
       now,
       applied,
@@ -107,13 +109,13 @@ interface Applied {
   priceChanged: string[];
 }
 
-/** One chunk of changed (or waiting) rows: matched, merged onto their offers and written; supply and prices refreshed. */
+/** One chunk of changed (or waiting) rows: matched, merged onto their offers and written, their supply refreshed. */
 async function applyRows(
   tx: Db,
   supplierId: string,
   rows: readonly ChangedRow[],
   isWaiting: ReadonlySet<string>,
-  diff: FeedDiff,
+  gone: ReadonlySet<string>,
   report: FeedImportReport,
   now: number,
   applied: Applied,
@@ -124,16 +126,7 @@ async function applyRows(
     supplierId,
     rows.map((c) => c.item.supplierSku),
   );
-  const skuOf = await matchSkus(
-    tx,
-    supplierId,
-    rows,
-    diff.missing,
-    before.offers,
-    applied.claimed,
-    report,
-    now,
-  );
+  const skuOf = await matchSkus(tx, supplierId, rows, gone, before.offers, applied.claimed, report, now);
   const offers = new Map<string, OfferRow>();
   for (const offer of before.offers.values()) offers.set(offer.sku, offer);
   // Rows matched in this import (new, or matched at last) may name SKUs this supplier already offers.
@@ -259,7 +252,7 @@ async function matchSkus(
   tx: Db,
   supplierId: string,
   rows: readonly ChangedRow[],
-  missing: readonly string[],
+  gone: ReadonlySet<string>,
   offered: ReadonlyMap<string, OfferRow>,
   claimed: Set<string>,
   report: FeedImportReport,
@@ -289,7 +282,6 @@ async function matchSkus(
   });
   // A SKU another supplier SKU holds is not taken from it, unless that one is gone from this full feed (the supplier
   // renamed its SKU: the product's GTIN says the new one is the same product).
-  const gone = new Set(missing);
   const holders = await findSkusTaken(
     tx,
     supplierId,
