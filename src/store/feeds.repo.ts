@@ -19,18 +19,15 @@ export async function loadFeedIndexBytes(
   db: Db,
   supplierId: string,
 ): Promise<{ base: Uint8Array | undefined; changes: Uint8Array | undefined; version: number }> {
+  // One statement, so the base and the changes are of one version even while another import commits a new base.
   const kept = await db
-    .selectFrom('feed_indexes')
-    .select(['changes', 'version'])
-    .where('supplier_id', '=', supplierId)
+    .selectFrom('feed_indexes as i')
+    .leftJoin('feed_index_bases as b', 'b.supplier_id', 'i.supplier_id')
+    .select(['i.changes', 'i.version', 'b.rows'])
+    .where('i.supplier_id', '=', supplierId)
     .executeTakeFirst();
   if (!kept) return { base: undefined, changes: undefined, version: 0 };
-  const base = await db
-    .selectFrom('feed_index_bases')
-    .select('rows')
-    .where('supplier_id', '=', supplierId)
-    .executeTakeFirst();
-  return { base: base?.rows, changes: kept.changes ?? undefined, version: kept.version };
+  return { base: kept.rows ?? undefined, changes: kept.changes ?? undefined, version: kept.version };
 }
 
 /**
