@@ -1,10 +1,9 @@
 import { feedItemDigest, type FeedItem } from '../domain/feed-diff.ts';
-import { FeedIndex, feedKeyInto } from '../domain/feed-index.ts';
+import { FeedIndex, feedKey, feedKeyInto } from '../domain/feed-index.ts';
 import { readFeed, FeedRefused, type FeedMapping } from '../feeds/read-feed.ts';
 import type { Db } from '../store/schema.ts';
 import { listSupplierSkus, loadFeedIndexBytes } from '../store/feeds.repo.ts';
 import { reportErrors, type FeedImportReport } from './feed-report.ts';
-import { feedKey } from '../domain/feed-index.ts';
 
 // The diff of a supplier's feed file against its last accepted feed: read once, row by row, against the index.
 

@@ -55,6 +55,8 @@ export class WalCheckpoints {
         }, PAUSE_MS).unref();
     });
     worker.on('error', (error) => {
+      // While closing, the store's connection may be gone already: nothing to hand checkpoints back to.
+      if (this.#closed) return;
       this.#closed = true;
       this.onFailure(error);
     });
