@@ -126,6 +126,35 @@ describe('FeedIndex', () => {
     );
   });
 
+  it('loads a base and its changes into the room of the base when the changes replace its rows', () => {
+    const skus = Array.from({ length: 1_000 }, (_, i) => `S-${i}`);
+    const { base } = FeedIndex.withRoomFor(0).advance(
+      () => true,
+      skus.map((sku, i) => row(sku, i, i)),
+    );
+    const alone = reload({ base });
+    // A twentieth of the rows changed, and three new ones: the changes are kept, not a new base.
+    const kept = reload({ base }).advance(
+      () => true,
+      [...skus.filter((_, i) => i % 20 === 0).map((sku) => row(sku, -7, 1)), row('NEW-1', 1, 1)],
+    );
+    expect(kept.base).toBeUndefined();
+    const next = reload(kept, base);
+    expect(next.capacity).toBe(alone.capacity);
+    expect(next.size).toBe(1_001);
+    expect(next.digestAt(next.find(feedKey('S-20')))).toBe(-7);
+    expect(next.digestAt(next.find(feedKey('S-21')))).toBe(21);
+    // Changes that add more rows than the base's room holds grow the table as they load.
+    const many = reload({ base }).advance(
+      () => true,
+      Array.from({ length: 200 }, (_, i) => row(`ADD-${i}`, i, 1)),
+    );
+    const grown = reload(many, base);
+    expect(grown.size).toBe(1_200);
+    expect(grown.capacity).toBeGreaterThanOrEqual(2_400);
+    expect(grown.digestAt(grown.find(feedKey('ADD-199')))).toBe(199);
+  });
+
   it('keeps a removed row removed through the changes, until it comes back', () => {
     const base = FeedIndex.withRoomFor(0).advance(
       () => true,

@@ -242,7 +242,9 @@ export class FeedIndex {
     const base = kept.base ? rowsOf(kept.base, BASE_FORMAT) : { view: undefined, rows: 0 };
     const changes = kept.changes ? rowsOf(kept.changes, CHANGES_FORMAT) : { view: undefined, rows: 0 };
     if (!base || !changes) return undefined;
-    const index = FeedIndex.withRoomFor(base.rows + changes.rows);
+    // Room for the larger of the two: most changes replace rows of the base, and room for both would double the
+    // table (a million-row base and its 50,000 changes would take 100 MB, not 50). Added rows grow it as they come.
+    const index = FeedIndex.withRoomFor(Math.max(base.rows, changes.rows));
     if (base.view)
       for (let at = HEADER; at < HEADER + base.rows * BYTES_PER_ROW; at += BYTES_PER_ROW)
         index.#put(
