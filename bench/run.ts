@@ -278,7 +278,7 @@ const FEED_RUNS = Number(process.env.BENCH_FEED_RUNS ?? 3);
 /**
  * The supplier feed (bench/feed.ts): seeded in one process, then FEED_RUNS imports, each in a fresh process and each
  * 5 % changed against the last (the next feed, then the previous one again, and so on), whose time and peak RSS are
- * the figures, beside the time to merely read the same file in the same process. The fastest run is reported, every
+ * the figures, beside the time to merely read the same file in the same process (after the import). The fastest run is reported, every
  * run listed beside it: noise only ever adds time, and the file read alone in each run shows how much there was.
  */
 async function feedScenario(db: DbName, databaseUrl: string, dir: string): Promise<BenchResult[]> {
@@ -320,7 +320,7 @@ async function feedScenario(db: DbName, databaseUrl: string, dir: string): Promi
       note: 'reading the same file into rows, in the fastest run',
     }),
     result(`${db}.feed.peak_rss_mb`, m.peakRssMb!, 'MB', null, {
-      note: "the fastest run's import process, start to end",
+      note: "the fastest run's import process, from its start to the end of the import",
     }),
   ];
 }
