@@ -264,7 +264,21 @@ export const orderSummaryOut = z.object({
   holdReason: z.string().nullable(),
   total: moneyOut,
   createdAt: z.string(),
+  placedAt: z.string().describe('when the customer placed it, as the channel says'),
+  customer: z.object({ email: z.string(), name: z.string().nullable() }),
+  lineCount: z.number().int(),
 });
+
+const isoDay = z.iso.date();
+const isoInstant = z.iso.datetime({ offset: true });
+
+/** A query bound in time: an ISO 8601 date (a UTC day) or a date-time with its offset. */
+export const dayOrInstant = z
+  .string()
+  .refine(
+    (s) => isoDay.safeParse(s).success || isoInstant.safeParse(s).success,
+    'must be an ISO 8601 date (2026-01-31) or date-time with an offset (2026-01-31T09:00:00Z)',
+  );
 
 export const problemOut = z
   .object({

@@ -17,6 +17,7 @@ import type { Address, CancelReason, Order, OrderLine } from '../domain/order.ts
 import type { Database, Db } from './schema.ts';
 import { ROWS_PER_STATEMENT, statement } from './statement.ts';
 import { expectUpdated, moveOf } from './transitions.ts';
+import { insertSearchTerms, orderSearchTerms } from './views-orders.repo.ts';
 
 const orderIdByExternalId = statement((db, p: { channelId: string; externalId: string }) =>
   db
@@ -149,6 +150,11 @@ export async function insertOrders(
   // In chunks: a channel may send thousands of lines, more than one statement may bind (SQLite's variable limit).
   for (let start = 0; start < lines.length; start += LINES_PER_INSERT)
     await orderLinesInsert.run(tx, {}, lines.slice(start, start + LINES_PER_INSERT));
+  // What the order list's search finds it by (its external id, customer, SKUs): written once, with the order.
+  await insertSearchTerms(
+    tx,
+    orders.flatMap(({ order }) => orderSearchTerms(order)),
+  );
 }
 
 const LINES_PER_INSERT = 500;

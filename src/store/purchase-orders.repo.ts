@@ -9,6 +9,7 @@ import type { Database, Db } from './schema.ts';
 import { supplierOf, type SupplierRecord } from './partners.repo.ts';
 import { ROWS_PER_STATEMENT, statement } from './statement.ts';
 import { expectUpdated, moveOf } from './transitions.ts';
+import { insertSearchTerms, purchaseOrderSearchTerms, searchRange } from './views-orders.repo.ts';
 
 export interface PurchaseOrder {
   id: string;
@@ -71,6 +72,13 @@ export async function insertPurchaseOrders(
         reject_reason: l.rejectReason,
         shipped_quantity: l.shippedQuantity,
       })),
+    ),
+  );
+  // What the order list's and the supplier's search find them by: their numbers and SKUs, written once, with them.
+  await insertSearchTerms(
+    tx,
+    pos.flatMap(({ id, orderId, plan }) =>
+      purchaseOrderSearchTerms({ id, orderId, poNumber: plan.poNumber, lines: plan.lines }),
     ),
   );
 }
@@ -163,6 +171,59 @@ export async function loadPurchaseOrders(db: Db, key: Key, lock = false): Promis
   if (rows.length === 0) return [];
   const { rows: lines } = await linesOfPurchaseOrders.run(db, {}, rows);
   return withLines(rows, lines);
+}
+
+/** Which of a supplier's purchase orders its list shows, and where its page starts. */
+export interface SupplierPurchaseOrderQuery {
+  /** In one of these states (all when absent). */
+  states?: readonly PurchaseOrderState[] | undefined;
+  /** Search: a purchase order number by prefix, or a SKU or supplier SKU of one of its lines whole (case ignored). */
+  q?: string | undefined;
+  limit: number;
+  /** A purchase order id: the page holds those before it. */
+  before?: string | undefined;
+}
+
+/**
+ * A page of one supplier's purchase orders with their lines, newest (highest id) first; `next` is the `before` of
+ * the page after, null on the last. Only that supplier's, whatever the query.
+ *
+ * @example
+ * const { purchaseOrders, next } = await listSupplierPurchaseOrders(db, 'acme', { states: ['sent'], q: 'PO-01J', limit: 50 });
+ */
+export async function listSupplierPurchaseOrders(
+  db: Db,
+  supplierId: string,
+  q: SupplierPurchaseOrderQuery,
+): Promise<{ purchaseOrders: PurchaseOrder[]; next: string | null }> {
+  let query = db
+    .selectFrom('purchase_orders')
+    .selectAll()
+    .where('supplier_id', '=', supplierId)
+    .orderBy('id', 'desc')
+    .limit(q.limit + 1);
+  if (q.states) query = query.where('state', 'in', q.states);
+  if (q.before) query = query.where('id', '<', q.before);
+  const search = q.q === undefined ? null : searchRange(q.q);
+  if (search)
+    query = query.where('id', 'in', (eb) =>
+      eb
+        .selectFrom('order_search_terms')
+        .select('purchase_order_id')
+        .where('term', '>=', search.from)
+        .where('term', '<', search.to)
+        .where((w) =>
+          w.or([w('kind', '=', 'po'), w.and([w('kind', '=', 'po_sku'), w('term', '=', search.from)])]),
+        ),
+    );
+  const rows = await query.execute();
+  const page = rows.slice(0, q.limit);
+  if (page.length === 0) return { purchaseOrders: [], next: null };
+  const { rows: lines } = await linesOfPurchaseOrders.run(db, {}, page);
+  return {
+    purchaseOrders: withLines(page, lines),
+    next: rows.length > q.limit ? page[page.length - 1]!.id : null,
+  };
 }
 
 /**

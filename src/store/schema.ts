@@ -222,6 +222,17 @@ export interface Database {
     /** When the sweep flagged the acknowledgement as overdue (once). */
     ack_overdue_at: number | null;
   };
+  /**
+   * What the order list's search matches (0021): one row a term, folded (views-orders.repo.ts `foldForSearch`).
+   * `kind` says what of (`order` external id, `email`, `name`, `sku`, `po` number, `po_sku`); a purchase order's
+   * terms carry its id. Derived data: written with the order or purchase order, never changed.
+   */
+  order_search_terms: {
+    term: string;
+    kind: string;
+    order_id: string;
+    purchase_order_id: string | null;
+  };
   purchase_order_lines: {
     purchase_order_id: string;
     line_number: number;

@@ -11,8 +11,47 @@ import { currency, money } from '../../domain/money.ts';
 import { TtlCache } from '../../infra/ttl-cache.ts';
 import { findChannel } from '../../store/partners.repo.ts';
 import { listOrderSummaries } from '../../store/views-orders.repo.ts';
-import { errorResponses, orderInput, orderOut, orderReceiptOut, orderSummaryOut } from '../schemas.ts';
+import {
+  dayOrInstant,
+  errorResponses,
+  orderInput,
+  orderOut,
+  orderReceiptOut,
+  orderSummaryOut,
+} from '../schemas.ts';
 import type { Guards } from '../server.ts';
+import { orderMachine } from '../../domain/order.machine.ts';
+
+const orderListQuery = z.object({
+  state: z.enum(orderMachine.states).optional(),
+  channelId: z.string().optional(),
+  supplierId: z.string().optional().describe('orders with a line or a purchase order at this supplier'),
+  q: z
+    .string()
+    .max(200)
+    .optional()
+    .describe('search: external id, PO number, customer email or name, SKU (see the description)'),
+  from: dayOrInstant.optional().describe('placed at or after: 2026-01-31 (UTC) or 2026-01-31T09:00:00Z'),
+  to: dayOrInstant
+    .optional()
+    .describe('placed before this day (UTC; the day excluded), or at or before this instant'),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  before: z.string().optional().describe('cursor: the `next` of the previous page (an order id)'),
+});
+
+/** A day's start (UTC), or the instant given, in epoch ms. */
+function startOf(bound: string): number {
+  return Date.parse(isDay(bound) ? `${bound}T00:00:00Z` : bound);
+}
+
+/** The exclusive end of a `to`: a day's start (the day excluded), or just after the instant given (it included). */
+function endOf(bound: string): number {
+  return isDay(bound) ? Date.parse(`${bound}T00:00:00Z`) : Date.parse(bound) + 1;
+}
+
+function isDay(bound: string): boolean {
+  return bound.length === 10;
+}
 
 export function orderRoutes(ctx: AppContext, guard: Guards): FastifyPluginAsyncZod {
   const refuse = moneyItCannotHold(ctx);
@@ -59,20 +98,26 @@ export function orderRoutes(ctx: AppContext, guard: Guards): FastifyPluginAsyncZ
         onRequest: guard.read,
         schema: {
           tags: ['orders'],
-          summary: 'List orders, newest first',
-          querystring: z.object({
-            state: z.string().optional(),
-            channelId: z.string().optional(),
-            limit: z.coerce.number().int().min(1).max(500).default(50),
-            before: z.string().optional().describe('cursor: an order id'),
-          }),
+          summary: 'List orders, the last placed first; filter and search them',
+          description:
+            "A page at a time: pass `next` as `before` for the page after; `next` is null on the last page. Orders placed in the same millisecond come in descending id. Filters combine (all must hold). `q` finds an order by its external id or one of its purchase order numbers (whole or by prefix), its customer's email (whole), its customer's name (by the prefix of the whole name or of any word of it: `smi` finds Ann Smith) or the SKU of one of its lines (whole); case and accents are ignored. `from` and `to` bound the placed time: a date is a UTC day (`from` from its start; `to` up to its start, so the day itself is not included), a date-time is taken as given (`to` included).",
+          querystring: orderListQuery,
           response: {
             200: z.object({ orders: z.array(orderSummaryOut), next: z.string().nullable() }),
             ...errorResponses,
           },
         },
       },
-      async (request) => listOrderSummaries(ctx.store.db, request.query),
+      async (request) => {
+        const { from, to, ...rest } = request.query;
+        const placedFrom = from === undefined ? undefined : startOf(from);
+        const placedBefore = to === undefined ? undefined : endOf(to);
+        if (placedFrom !== undefined && placedBefore !== undefined && placedFrom >= placedBefore)
+          throw new InputError('query.to', `must be after from (${from}), not ${to}`);
+        const page = await listOrderSummaries(ctx.store.db, { ...rest, placedFrom, placedBefore });
+        if (!page) throw new InputError('query.before', `names no order: ${rest.before}`);
+        return page;
+      },
     );
 
     app.get(

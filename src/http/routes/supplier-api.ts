@@ -5,8 +5,8 @@ import type { AppContext } from '../../app/context.ts';
 import { NotFoundError } from '../../app/errors.ts';
 import { recordShipment } from '../../app/record-shipment.ts';
 import { purchaseOrderView } from '../../app/views.ts';
-import { loadPurchaseOrders } from '../../store/purchase-orders.repo.ts';
-import { listSupplierPurchaseOrders } from '../../store/views-orders.repo.ts';
+import { listSupplierPurchaseOrders, loadPurchaseOrders } from '../../store/purchase-orders.repo.ts';
+import { purchaseOrderMachine, type PurchaseOrderState } from '../../domain/purchase-order.machine.ts';
 import {
   ackInput,
   currencyCode,
@@ -49,6 +49,22 @@ const inventoryIn = z.object({
 });
 const responses = { ...errorResponses, 409: problemOut };
 
+/** The supplier's words for where its purchase orders stand (the portal's tabs). */
+const PORTAL_STATES = ['new', 'acknowledged', 'to_ship', 'shipped'] as const;
+
+/**
+ * Each of the supplier's words as purchase order states (domain/purchase-order.machine.ts). A draft (not released to
+ * it yet) and a cancelled one are in none of them.
+ */
+const STATES_OF: Record<(typeof PORTAL_STATES)[number], readonly PurchaseOrderState[]> = {
+  // Not acknowledged yet; an acknowledgement is taken from all three (it may overtake the record of the send).
+  new: ['pending', 'sent', 'send_failed'],
+  // Answered, whatever the answer: accepted in whole or in part, rejected, and on to shipping.
+  acknowledged: ['accepted', 'partially_accepted', 'rejected', 'partially_shipped', 'shipped'],
+  to_ship: ['accepted', 'partially_accepted', 'partially_shipped'],
+  shipped: ['shipped'],
+};
+
 /** `/supplier-api/v1`: a supplier's token sees its own purchase orders and nothing else (others answer 404). */
 export function supplierApiRoutes(
   ctx: AppContext,
@@ -87,11 +103,16 @@ export function supplierApiRoutes(
       {
         schema: {
           tags: ['supplier'],
-          summary: "The supplier's purchase orders, newest first",
+          summary: "The supplier's purchase orders, newest first; filter and search them",
           description:
-            'A page at a time: pass `next` as `before` for the page after; `next` is null on the last page.',
+            'A page at a time: pass `next` as `before` for the page after; `next` is null on the last page. `state`: `new` (not acknowledged yet: pending, sent, send_failed), `acknowledged` (answered: accepted, partially_accepted, rejected, partially_shipped, shipped), `to_ship` (accepted in whole or part and not all shipped: accepted, partially_accepted, partially_shipped), `shipped`. `q`: a purchase order number by prefix, or a SKU or supplier SKU of one of its lines whole (case ignored).',
           querystring: z.object({
-            status: z.string().optional(),
+            state: z.enum(PORTAL_STATES).optional().describe('new, acknowledged, to_ship or shipped'),
+            status: z
+              .enum(purchaseOrderMachine.states)
+              .optional()
+              .describe('one purchase order state exactly (sent, accepted, …)'),
+            q: z.string().max(200).optional().describe('search: PO number prefix, or a SKU whole'),
             limit: z.coerce.number().int().min(1).max(500).default(100),
             before: z
               .string()
@@ -106,10 +127,13 @@ export function supplierApiRoutes(
         },
       },
       async (request) => {
-        const { status, limit } = request.query;
+        const { state, status, q, limit } = request.query;
         const before = request.query.before ?? request.query.cursor;
+        // Both given: the state must be both (`state=to_ship&status=accepted`: accepted; `state=new&status=shipped`: none).
+        const states = state ? STATES_OF[state].filter((s) => !status || s === status) : status && [status];
         const page = await listSupplierPurchaseOrders(ctx.store.db, request.supplierId!, {
-          status,
+          states,
+          q,
           limit,
           before,
         });
