@@ -105,4 +105,29 @@ export default tseslint.config(
       ],
     },
   },
+  // The web UI (ui/) runs in the browser. Its globals are DOM's, which TypeScript checks against ui/tsconfig.json's
+  // lib (typescript-eslint turns no-undef off for TS files). It reaches the hub over HTTP only, never by importing
+  // the hub's code or the modules only Node has.
+  { ignores: ['ui/dist/**'] },
+  {
+    files: ['ui/src/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['node:*', 'fastify', 'kysely', 'pg', 'better-sqlite3'],
+              message: 'ui/src runs in the browser: Node and the server are not there.',
+            },
+            {
+              group: ['**/domain/*', '**/app/*', '**/store/*', '**/http/*', '**/connectors/*', '**/jobs/*'],
+              message:
+                "ui/src talks to the hub over its HTTP API (ui/src/api.ts), never through the hub's code.",
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

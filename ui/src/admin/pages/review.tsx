@@ -1,0 +1,73 @@
+import { Link } from 'react-router';
+import { api } from '../../api.ts';
+import { formatDateTime } from '../../format.ts';
+import { PageTitle } from '../../layout.tsx';
+import { ShowLoaded } from '../../show-loaded.tsx';
+import type { HeldOrder } from '../../types.ts';
+import { useLoad } from '../../use-load.ts';
+import { OrderActions } from '../order-actions.tsx';
+
+/** Orders held for a person, longest held first, with every reason and what can be done about each. */
+export function ReviewPage() {
+  const [review, reload] = useLoad(
+    (signal) => api<{ orders: HeldOrder[]; next: string | null }>('/api/v1/review?limit=200', { signal }),
+    [],
+  );
+  return (
+    <>
+      <PageTitle>Review</PageTitle>
+      <ShowLoaded loaded={review}>
+        {({ orders, next }) =>
+          orders.length === 0 ? (
+            <p>No order is waiting for review.</p>
+          ) : (
+            <>
+              <div className="table-scroll">
+                <table>
+                  <caption>Held orders, longest held first</caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">Order</th>
+                      <th scope="col">Channel</th>
+                      <th scope="col">Held since</th>
+                      <th scope="col">Why</th>
+                      <th scope="col">Actions</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {orders.map((o) => (
+                      <tr key={o.orderId}>
+                        <th scope="row">
+                          <Link to={`/orders/${encodeURIComponent(o.orderId)}`}>{o.externalId}</Link>
+                        </th>
+                        <td>{o.channelId}</td>
+                        <td>{formatDateTime(o.heldSince)}</td>
+                        <td>
+                          <ul className="reasons">
+                            {o.reasons.map((r) => (
+                              <li key={r.check}>{r.message}</li>
+                            ))}
+                            {o.reasons.length === 0 && o.holdReason && <li>{o.holdReason}</li>}
+                          </ul>
+                        </td>
+                        <td>
+                          <OrderActions
+                            orderId={o.orderId}
+                            name={o.externalId}
+                            state="on_hold"
+                            onDone={reload}
+                          />
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+              {next && <p>More held orders wait beyond these {orders.length}: act on these first.</p>}
+            </>
+          )
+        }
+      </ShowLoaded>
+    </>
+  );
+}

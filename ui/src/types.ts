@@ -1,0 +1,189 @@
+/**
+ * The hub's answers as the UI reads them: the parts of the shapes in src/http/schemas.ts and src/http/routes/*.ts
+ * that the pages show. GET /openapi.json has them whole.
+ */
+
+export interface Money {
+  /** Minor units of `currency` (cents for USD): an integer, never a float. */
+  amount: number;
+  currency: string;
+}
+
+export type Role = 'admin' | 'operator' | 'read-only' | 'supplier';
+
+export interface SessionUser {
+  id: string;
+  email: string;
+  role: Role;
+  /** The supplier a portal user works for; null for operators. */
+  supplierId: string | null;
+  /** False after a sign-in link for someone who has not chosen a password yet. */
+  hasPassword: boolean;
+}
+
+export interface Session {
+  user: SessionUser;
+  csrfToken: string;
+}
+
+export interface OrderSummary {
+  id: string;
+  channelId: string;
+  externalId: string;
+  state: string;
+  holdReason: string | null;
+  total: Money;
+  createdAt: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  next: string | null;
+}
+
+export interface TaxLine {
+  title: string;
+  rate: string | null;
+  amount: Money;
+}
+
+export interface PurchaseOrder {
+  id: string;
+  poNumber: string;
+  supplierId: string;
+  state: string;
+  currency: string;
+  total: Money;
+  createdAt: string;
+  sentAt: string | null;
+  acknowledgedAt: string | null;
+  ackDueAt: string | null;
+  lines: {
+    lineNumber: number;
+    sku: string;
+    supplierSku: string;
+    quantity: number;
+    unitCost: Money;
+    status: string;
+    rejectReason: string | null;
+    shippedQuantity: number;
+  }[];
+}
+
+export interface OrderLine {
+  lineNumber: number;
+  sku: string;
+  title: string | null;
+  quantity: number;
+  unitPrice: Money;
+  requiresShipping: boolean;
+  money: { subtotal: Money; discount: Money; taxes: TaxLine[]; total: Money };
+  state: string;
+  supplierId: string | null;
+}
+
+export interface Shipment {
+  id: string;
+  poId: string;
+  supplierId: string;
+  carrier: string;
+  trackingNumber: string;
+  state: string;
+  shippedAt: string;
+  lines: { orderLineNumber: number; sku: string; quantity: number }[];
+}
+
+export interface TimelineEvent {
+  seq: number;
+  at: string;
+  type: string;
+  subject: { type: string; id: string };
+  data: unknown;
+}
+
+export interface Order {
+  id: string;
+  channelId: string;
+  externalId: string;
+  state: string;
+  holdReason: string | null;
+  currency: string;
+  total: Money;
+  money: {
+    taxesIncluded: boolean;
+    subtotal: Money;
+    discounts: Money;
+    shipping: Money;
+    fees: Money;
+    tax: Money;
+    total: Money;
+    mismatches: { figure: string; channel: number; parts: number }[];
+  };
+  customer: { email: string; name?: string; phone?: string };
+  shippingAddress: {
+    name: string;
+    line1: string;
+    line2?: string;
+    city: string;
+    region?: string;
+    postalCode: string;
+    country: string;
+  };
+  placedAt: string;
+  lines: OrderLine[];
+  purchaseOrders: PurchaseOrder[];
+  shipments: Shipment[];
+  events: TimelineEvent[];
+}
+
+export interface HeldOrder {
+  orderId: string;
+  channelId: string;
+  externalId: string;
+  heldSince: string;
+  holdReason: string | null;
+  reasons: { check: string; message: string; since: string }[];
+}
+
+export interface Job {
+  id: string;
+  kind: string;
+  key: string;
+  state: string;
+  attempts: number;
+  maxAttempts: number;
+  lastError: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Channel {
+  id: string;
+  kind: string;
+  name: string;
+  currency: string;
+  polledUntil: string | null;
+}
+
+export interface Supplier {
+  id: string;
+  name: string;
+  currency: string;
+  transport: { kind: string };
+  ackWithinMinutes: number;
+  paused: boolean;
+}
+
+export interface StockLevel {
+  sku: string;
+  onHand: number;
+  reserved: number;
+  available: number | null;
+}
+
+export interface ConnectionCheck {
+  ok: boolean;
+  reason?: string;
+  detail: string;
+  checkedAt: string;
+}
