@@ -25,8 +25,13 @@ describeEachDatabase('the HTTP names of CONTRACT.md', (dialect) => {
     ]) {
       expect(Object.keys(doc.paths)).toContain(path);
     }
-    expect(doc.paths['/api/v1/orders'].get.security).toEqual([{ apiKey: [] }]);
-    expect(doc.paths['/supplier-api/v1/purchase-orders'].get.security).toEqual([{ supplierToken: [] }]);
+    // A machine's bearer credential, or the web UI's session cookie.
+    expect(doc.paths['/api/v1/orders'].get.security).toEqual([{ apiKey: [] }, { session: [] }]);
+    expect(doc.paths['/supplier-api/v1/purchase-orders'].get.security).toEqual([
+      { supplierToken: [] },
+      { session: [] },
+    ]);
+    expect(doc.paths['/api/v1/session'].post.security).toEqual([]);
 
     const docs = await fetch(`${t.url}/docs`);
     expect(docs.status).toBe(200);

@@ -10,9 +10,11 @@ import { describeFeedImport } from '../app/feed-report.ts';
 import { EnvMissingError, interpolateEnv, setupDocument, type SetupDocument } from '../app/setup-document.ts';
 import { testChannelConnection, testSupplierConnection } from '../app/test-connection.ts';
 import { parseInput } from '../app/validation.ts';
+import { createUser, issueSignInLink } from '../app/users.ts';
 import { createHub, type Hub } from '../hub.ts';
 import { migrateToLatest } from '../store/migrate.ts';
 import { DEFAULT_DATABASE_URL, openStore } from '../store/store.ts';
+import { getSetting } from '../store/partners.repo.ts';
 
 const program = new Command('waybill').description('Waybill, the drop-ship order hub').showHelpAfterError();
 const databaseUrl = () => process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
@@ -115,6 +117,55 @@ keys
       await hub.close();
     }
   });
+
+const users = program.command('users').description('people who sign in to the web UI');
+users
+  .command('create')
+  .description(
+    "create an operator (--role) or a supplier's user (--supplier) and print a one-time sign-in link",
+  )
+  .requiredOption('--email <email>', 'their email address: what they sign in with')
+  .addOption(new Option('--role <role>', 'what an operator may do').choices(ROLES).conflicts('supplier'))
+  .option('--supplier <id>', "a supplier's user: the supplier portal, for that supplier only")
+  .action(async (opts: { email: string; role?: Role; supplier?: string }) => {
+    if (!opts.role === !opts.supplier) {
+      console.error('give --role (an operator) or --supplier (a supplier user)');
+      process.exitCode = 2;
+      return;
+    }
+    await printSignInLink((hub) =>
+      createUser(
+        hub.ctx,
+        opts.role
+          ? { email: opts.email, role: opts.role }
+          : { email: opts.email, supplierId: opts.supplier! },
+      ),
+    );
+  });
+users
+  .command('link')
+  .description('print a new one-time sign-in link for a user (a lost password, a lapsed invitation)')
+  .requiredOption('--email <email>', 'the user')
+  .action((opts: { email: string }) => printSignInLink((hub) => issueSignInLink(hub.ctx, opts.email)));
+
+/** The link in full: the hub's public address (setup `publicUrl`), or where `waybill start` listens by default. */
+async function printSignInLink(make: (hub: Hub) => Promise<{ signInPath: string }>): Promise<void> {
+  const hub = await createHub({ worker: false, http: false, migrate: true, logLevel: 'warn' });
+  try {
+    const { signInPath } = await make(hub);
+    const base =
+      (await getSetting(hub.store.db, 'hub.publicUrl')) ??
+      `http://${process.env.HOST ?? '127.0.0.1'}:${process.env.PORT ?? 8080}`;
+    console.error('A one-time sign-in link (valid for 72 hours):');
+    console.log(`${base.replace(/\/+$/, '')}${signInPath}`);
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    console.error(error.message);
+    process.exitCode = 1;
+  } finally {
+    await hub.close();
+  }
+}
 
 /** Tests every channel and supplier the document names, a line each; 1 when one failed. */
 async function testConnections(hub: Hub, doc: SetupDocument): Promise<number> {

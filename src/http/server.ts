@@ -10,7 +10,10 @@ import {
 } from 'fastify-type-provider-zod';
 import type { AppContext } from '../app/context.ts';
 import type { AnyJobDefinition } from '../jobs/job.ts';
-import { apiKeyAuth, supplierAuth } from './auth.ts';
+import fastifyCookie from '@fastify/cookie';
+import { CSRF_HEADER, operatorAuth, SESSION_COOKIE, supplierAuth } from './auth.ts';
+import { sessionRoutes } from './routes/session.ts';
+import { serveUi } from './ui.ts';
 import type { Metrics } from './metrics.ts';
 import { edgeOptions, guardEdge } from './edge.ts';
 import { BODY_LIMIT, DEFAULT_HTTP_LIMITS, type HttpLimits } from './limits.ts';
@@ -52,7 +55,7 @@ export async function buildServer(ctx: AppContext, options: ServerOptions): Prom
     ...edgeOptions(limits),
     logger: {
       level: options.logLevel ?? 'warn',
-      redact: ['req.headers.authorization', 'req.headers["x-waybill-signature"]'],
+      redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-waybill-signature"]'],
     },
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
@@ -73,11 +76,13 @@ export async function buildServer(ctx: AppContext, options: ServerOptions): Prom
 
   // Each route says in the OpenAPI document which credential it takes.
   app.addHook('onRoute', (route) => {
-    const security = route.url.startsWith('/api/v1/')
-      ? [{ apiKey: [] }]
-      : route.url.startsWith('/supplier-api/')
-        ? [{ supplierToken: [] }]
-        : null;
+    const security: Record<string, string[]>[] | null = route.url.startsWith('/api/v1/session')
+      ? []
+      : route.url.startsWith('/api/v1/')
+        ? [{ apiKey: [] }, { session: [] }]
+        : route.url.startsWith('/supplier-api/')
+          ? [{ supplierToken: [] }, { session: [] }]
+          : null;
     if (security && route.schema) route.schema = { ...route.schema, security };
   });
   await app.register(fastifySwagger, {
@@ -96,6 +101,12 @@ export async function buildServer(ctx: AppContext, options: ServerOptions): Prom
             scheme: 'bearer',
             description: 'An operator API key (`waybill keys create --role …`)',
           },
+          session: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: SESSION_COOKIE,
+            description: `The web UI's session (POST /api/v1/session); a request that changes something also sends the session's csrfToken in ${CSRF_HEADER}`,
+          },
           supplierToken: {
             type: 'http',
             scheme: 'bearer',
@@ -110,9 +121,11 @@ export async function buildServer(ctx: AppContext, options: ServerOptions): Prom
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  const auth = apiKeyAuth(ctx.store.db);
+  await app.register(fastifyCookie);
+  const auth = operatorAuth(ctx);
   const guards: Guards = { read: auth('read'), write: auth('write'), admin: auth('admin') };
   await app.register(healthRoutes(ctx, options.metrics));
+  await app.register(sessionRoutes(ctx, guards));
   await app.register(orderRoutes(ctx, guards));
   await app.register(adminRoutes(ctx, guards, options.jobs));
   await app.register(connectionRoutes(ctx, guards));
@@ -120,7 +133,8 @@ export async function buildServer(ctx: AppContext, options: ServerOptions): Prom
   await app.register(pricingRoutes(ctx, guards));
   await app.register(reviewRoutes(ctx, guards));
   await app.register(feedRoutes(ctx, guards));
-  await app.register(supplierApiRoutes(ctx, supplierAuth(ctx.store.db)));
+  await app.register(supplierApiRoutes(ctx, supplierAuth(ctx)));
   await app.register(webhookRoutes(ctx, options.intake));
+  await serveUi(app);
   return app;
 }

@@ -19,6 +19,8 @@ import * as supplierFeeds from './migrations/0016-supplier-feeds.ts';
 import * as pricing from './migrations/0017-pricing.ts';
 import * as feedIndexChanges from './migrations/0018-feed-index-changes.ts';
 import * as offersBySkuAndSupplier from './migrations/0019-offers-by-sku-and-supplier.ts';
+import * as usersAndSessions from './migrations/0020-users-and-sessions.ts';
+import * as orderSearch from './migrations/0021-order-search.ts';
 
 /** Migrations are listed here, in order; both dialects run the same ones. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -41,6 +43,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '0017-pricing': pricing,
   '0018-feed-index-changes': feedIndexChanges,
   '0019-offers-by-sku-and-supplier': offersBySkuAndSupplier,
+  '0020-users-and-sessions': usersAndSessions,
+  '0021-order-search': orderSearch,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

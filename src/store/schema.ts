@@ -14,6 +14,31 @@ export interface Database {
     created_at: number;
     revoked_at: number | null;
   };
+  users: {
+    id: string;
+    email: string;
+    role: string;
+    supplier_id: string | null;
+    password_hash: string | null;
+    failed_sign_ins: Generated<number>;
+    locked_until: number | null;
+    created_at: number;
+    disabled_at: number | null;
+  };
+  user_sessions: {
+    token_hash: string;
+    user_id: string;
+    csrf_token: string;
+    created_at: number;
+    expires_at: number;
+  };
+  sign_in_links: {
+    token_hash: string;
+    user_id: string;
+    created_at: number;
+    expires_at: number;
+    used_at: number | null;
+  };
   channels: {
     id: string;
     kind: string;
