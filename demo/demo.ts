@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import { createApiKey } from '../src/app/api-keys.ts';
+import { createUser } from '../src/app/users.ts';
 import { applySetup } from '../src/app/apply-setup.ts';
 import { setupDocument } from '../src/app/setup-document.ts';
 import { createHub, type Hub } from '../src/hub.ts';
@@ -123,6 +124,12 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     await wooCommerceChannel(url, CATALOG),
   ];
   await applySetup(hub.ctx, demoSetup(channels, prompt, flaky));
+  // People for the web UI: one-time links (each run starts afresh, so each run prints new ones).
+  const signIn = {
+    admin: await createUser(hub.ctx, { email: 'admin@demo.example', role: 'admin' }),
+    prompt: await createUser(hub.ctx, { email: 'desk@prompt.example', supplierId: 'prompt' }),
+    flaky: await createUser(hub.ctx, { email: 'desk@flaky.example', supplierId: 'flaky' }),
+  };
 
   console.log(`Waybill demo on ${url} (SQLite ${DB_FILE})`);
   console.log(
@@ -134,7 +141,11 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   const progress = await pushOrders(channels, options.orders);
   const done = await followToTheEnd(hub, progress);
   await printSummary(hub, { prompt, flaky, progress, seconds: (Date.now() - started) / 1000 });
-  console.log(`\n  API docs     ${url}/docs`);
+  console.log(`\n  Admin UI     ${url}/   sign in as admin@demo.example: ${url}${signIn.admin.signInPath}`);
+  console.log(`  Portal       ${url}/portal   "prompt": ${url}${signIn.prompt.signInPath}`);
+  console.log(`               "flaky": ${url}${signIn.flaky.signInPath}`);
+  console.log('               (each link works once; then choose a password)');
+  console.log(`  API docs     ${url}/docs`);
   console.log(`  OpenAPI      ${url}/openapi.json`);
   console.log(`  Metrics      ${url}/metrics`);
   console.log(
