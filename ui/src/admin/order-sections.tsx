@@ -32,7 +32,13 @@ export function LinesTable({ order }: { order: Order }) {
               <tr key={l.lineNumber}>
                 <th scope="row">{l.lineNumber}</th>
                 <td>
-                  {l.title ?? l.sku} <span className="muted">{l.sku}</span>
+                  {l.title ? (
+                    <>
+                      {l.title} <span className="muted">{l.sku}</span>
+                    </>
+                  ) : (
+                    l.sku
+                  )}
                 </td>
                 <td className="number">{l.quantity}</td>
                 <td className="number">{formatMoney(l.unitPrice)}</td>

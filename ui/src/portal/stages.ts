@@ -1,8 +1,9 @@
 import type { PurchaseOrder } from '../types.ts';
 
 /**
- * How a supplier looks at its purchase orders, by the PO states each stage takes in. Stages overlap: a PO accepted
- * and not yet shipped is both acknowledged and to ship.
+ * How a supplier looks at its purchase orders, by the PO states each stage takes in, as the hub's `state` filter of
+ * the supplier API has them (src/http/routes/supplier-api.ts). Stages overlap: a PO accepted and not yet shipped is
+ * both acknowledged and to ship.
  */
 export const STAGES = [
   { id: 'new', label: 'New', states: ['pending', 'sent', 'send_failed'] },
@@ -11,7 +12,7 @@ export const STAGES = [
     label: 'Acknowledged',
     states: ['accepted', 'partially_accepted', 'partially_shipped', 'shipped', 'rejected'],
   },
-  { id: 'to-ship', label: 'To ship', states: ['accepted', 'partially_accepted', 'partially_shipped'] },
+  { id: 'to_ship', label: 'To ship', states: ['accepted', 'partially_accepted', 'partially_shipped'] },
   { id: 'shipped', label: 'Shipped', states: ['shipped'] },
 ] as const;
 
@@ -28,5 +29,5 @@ export function awaitsAnswer(po: PurchaseOrder): boolean {
 
 /** A PO with accepted lines still to go out: the shipment form is for these. */
 export function awaitsShipment(po: PurchaseOrder): boolean {
-  return inStage(po, 'to-ship');
+  return inStage(po, 'to_ship');
 }

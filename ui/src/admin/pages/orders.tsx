@@ -1,9 +1,10 @@
 import type { FormEvent } from 'react';
-import { Link, useLocation, useSearchParams } from 'react-router';
+import { Link } from 'react-router';
 import { api, query } from '../../api.ts';
 import { formatDateTime, formatMoney, humanize } from '../../format.ts';
 import { Field, SelectField } from '../../forms.tsx';
 import { PageTitle } from '../../layout.tsx';
+import { Pager, useFilteredPages } from '../../paging.tsx';
 import { ShowLoaded } from '../../show-loaded.tsx';
 import type { OrderSummary } from '../../types.ts';
 import { useLoad } from '../../use-load.ts';
@@ -21,7 +22,7 @@ export const ORDER_STATES = [
   'cancelled',
 ] as const;
 
-/** The filters, as the query string of the page and of GET /api/v1/orders alike. */
+/** The filters, as the query string of the page. */
 const FILTERS = ['q', 'channelId', 'state', 'supplierId', 'from', 'to'] as const;
 const PAGE_SIZE = 50;
 
@@ -30,65 +31,47 @@ interface OrderList {
   next: string | null;
 }
 
-/**
- * Orders, newest first, a page at a time. The filters and the page's cursor live in the address, so a filtered list
- * can be bookmarked and Back goes where it should; the cursors of the pages before ride in the history entry.
- */
+/** Orders, the last placed first, a page at a time, filtered and searched by the hub. */
 export function OrdersPage() {
-  const [params, setParams] = useSearchParams();
-  const location = useLocation();
-  const trail = (location.state as { trail?: string[] } | null)?.trail ?? [];
-  const filters = Object.fromEntries(FILTERS.map((name) => [name, params.get(name) ?? '']));
-  const before = params.get('before') ?? '';
+  const list = useFilteredPages(FILTERS);
+  const { from, to, ...rest } = list.filters;
   const [orders] = useLoad(
     (signal) =>
-      api<OrderList>(`/api/v1/orders${query({ ...filters, before, limit: PAGE_SIZE })}`, { signal }),
-    [params.toString()],
+      api<OrderList>(
+        `/api/v1/orders${query({ ...rest, from: startOfDay(from), to: endOfDay(to), before: list.before, limit: PAGE_SIZE })}`,
+        { signal },
+      ),
+    [list.key],
   );
-
-  const search = (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget);
-    const next = new URLSearchParams();
-    for (const name of FILTERS) {
-      const value = String(form.get(name) ?? '').trim();
-      if (value) next.set(name, value);
-    }
-    setParams(next);
-  };
-
-  const page = (cursor: string, nextTrail: string[]) => {
-    const next = new URLSearchParams(params);
-    if (cursor) next.set('before', cursor);
-    else next.delete('before');
-    setParams(next, { state: { trail: nextTrail } });
-  };
 
   return (
     <>
       <PageTitle>Orders</PageTitle>
-      <Filters values={filters} onSubmit={search} />
+      <Filters values={list.filters} onSubmit={list.applyFilters} />
       <ShowLoaded loaded={orders}>
         {({ orders, next }) => (
           <>
             <OrdersTable orders={orders} />
-            <nav className="pager" aria-label="Pages">
-              <button
-                type="button"
-                disabled={!before}
-                onClick={() => page(trail.at(-1) ?? '', trail.slice(0, -1))}
-              >
-                Previous
-              </button>
-              <button type="button" disabled={!next} onClick={() => next && page(next, [...trail, before])}>
-                Next
-              </button>
-            </nav>
+            <Pager list={list} next={next} />
           </>
         )}
       </ShowLoaded>
     </>
   );
+}
+
+/** The first instant of a day the person picked, in their own time zone (the hub takes instants as given). */
+function startOfDay(day: string): string | undefined {
+  if (!day) return undefined;
+  const [y, m, d] = day.split('-').map(Number);
+  return new Date(y!, m! - 1, d!).toISOString();
+}
+
+/** The last instant of the day picked: "placed to the 6th" includes the 6th. */
+function endOfDay(day: string): string | undefined {
+  if (!day) return undefined;
+  const [y, m, d] = day.split('-').map(Number);
+  return new Date(new Date(y!, m! - 1, d! + 1).getTime() - 1).toISOString();
 }
 
 function Filters({

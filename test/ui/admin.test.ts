@@ -1,0 +1,214 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createUser } from '../../src/app/users.ts';
+import { orderBody, startTestHub, testSetup, type TestHub } from '../support/hub.ts';
+import { until } from '../support/until.ts';
+import {
+  describeWithChromium,
+  expectAccessible,
+  expectNoPageErrors,
+  launchChromium,
+  newPage,
+  screenshots,
+} from './browser.ts';
+
+/**
+ * The operator's UI in a real Chromium against a running hub: sign in by link and choose a password, sign out and in
+ * again, find an order and read it, approve a held order, replay a dead letter; a read-only user sees no actions;
+ * a change without the CSRF header is refused. Every page passes axe-core and fits a tablet.
+ */
+describeWithChromium('the admin UI', () => {
+  let t: TestHub;
+  let browser: Browser;
+  let page: Page;
+  const usd = (amount: number) => ({ amount, currency: 'USD' });
+  const password = 'correct horse battery staple';
+
+  beforeAll(async () => {
+    [t, browser] = await Promise.all([startTestHub('sqlite'), launchChromium()]);
+    // No worker runs: purchase orders stay pending, and a replayed job stays queued, for the pages to show.
+    await t.apply({
+      ...testSetup({ prompt: 'http://127.0.0.1:9/prompt', flaky: 'http://127.0.0.1:9/flaky' }),
+      routing: { checks: { maxOrderValue: [usd(10_000)] } },
+    });
+    for (const [externalId, quantity] of [
+      ['WEB-1001', 1],
+      ['WEB-1002', 2],
+      ['WEB-BIG-1', 10],
+    ] as const) {
+      const created = await t.api('/api/v1/channels/storefront/orders', {
+        body: orderBody(externalId, [{ sku: 'MUG-BLUE', quantity }]),
+      });
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+    }
+    await t.hub.store.db
+      .insertInto('jobs')
+      .values({
+        id: 'job_dead_ui_1',
+        kind: 'channel.notify',
+        key: 'dead-ui-1',
+        payload: '{}',
+        state: 'dead',
+        attempts: 8,
+        max_attempts: 8,
+        run_at: 1_000,
+        locked_by: null,
+        locked_until: null,
+        last_error: 'HTTP 500 from the storefront',
+        created_at: 1_000,
+        updated_at: 2_000,
+      })
+      .execute();
+    page = await newPage(browser, t.url);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  const heading = (name: string) => page.getByRole('heading', { level: 1, name }).waitFor();
+
+  it('an operator signs in by link, chooses a password, signs out, and signs in with it', async () => {
+    const { signInPath } = await createUser(t.hub.ctx, { email: 'ops@example.com', role: 'operator' });
+    await page.goto(signInPath);
+    await heading('Choose a password');
+    // The one-time token does not stay in the address bar.
+    expect(new URL(page.url()).hash).toBe('');
+    await expectAccessible(page, 'choose a password');
+    await page.getByLabel('New password', { exact: true }).fill(password);
+    await page.getByLabel('New password again').fill(password);
+    await page.getByRole('button', { name: 'Save password' }).click();
+    await heading('Dashboard');
+    await page.getByText('ops@example.com').waitFor();
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await heading('Sign in');
+    await page.getByText('You have signed out.').waitFor();
+    await expectAccessible(page, 'sign in');
+    await screenshots(page, 'admin-sign-in');
+
+    await page.getByLabel('Email').fill('ops@example.com');
+    await page.getByLabel('Password').fill('not the password at all');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'The email or password is not right.' }).waitFor();
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await heading('Dashboard');
+    await page.getByRole('region', { name: 'Dead letters' }).getByText('1', { exact: true }).waitFor();
+    await expectAccessible(page, 'the dashboard');
+    await screenshots(page, 'admin-dashboard');
+  });
+
+  it('finds an order by its external id, opens it and reads its timeline', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Orders' }).click();
+    await heading('Orders');
+    await page.getByRole('link', { name: 'WEB-1002' }).waitFor();
+    await expectAccessible(page, 'the orders');
+    await screenshots(page, 'admin-orders');
+
+    await page.getByRole('searchbox', { name: 'Search' }).fill('WEB-1001');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await until('the search to leave one order', async () => (await page.getByRole('row').count()) === 2);
+    expect(await page.getByRole('link', { name: 'WEB-1002' }).count()).toBe(0);
+    await page.getByRole('link', { name: 'WEB-1001' }).click();
+
+    await heading('Order WEB-1001');
+    const timeline = page.getByRole('list', { name: 'Timeline' });
+    await timeline.getByText('order: received').waitFor();
+    await timeline.getByText('purchase order: created').waitFor();
+    await page.getByRole('heading', { name: /^PO-.*-PROMPT to prompt/ }).waitFor();
+    await expectAccessible(page, 'an order');
+    await screenshots(page, 'admin-order');
+  });
+
+  it('approves a held order from the review queue, after a confirmation', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Review' }).click();
+    await heading('Review');
+    const row = page.getByRole('row').filter({ hasText: 'WEB-BIG-1' });
+    await row.waitFor();
+    await expectAccessible(page, 'the review queue');
+    await screenshots(page, 'admin-review');
+
+    const approve = row.getByRole('button', { name: 'Approve' });
+    await approve.click();
+    const dialog = page.getByRole('dialog', { name: 'Approve order WEB-BIG-1?' });
+    await dialog.waitFor();
+    await expectAccessible(page, 'the approve dialog');
+    // Escape closes it, doing nothing, and focus goes back to the button.
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    expect(await approve.evaluate((b) => b === document.activeElement)).toBe(true);
+
+    await approve.click();
+    await dialog.getByLabel('Note (optional)').fill('A regular customer');
+    await dialog.getByRole('button', { name: 'Approve' }).click();
+    await page.getByText('No order is waiting for review.').waitFor();
+    const order = await t.api('/api/v1/orders?q=WEB-BIG-1');
+    expect(order.body.orders[0].state).not.toBe('on_hold');
+  });
+
+  it('replays a dead letter, after a confirmation', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dead letters' }).click();
+    await heading('Dead letters');
+    await page.getByText('HTTP 500 from the storefront').waitFor();
+    await expectAccessible(page, 'the dead letters');
+    await screenshots(page, 'admin-dead-letters');
+    await page.getByRole('button', { name: 'Replay' }).click();
+    await page
+      .getByRole('dialog', { name: 'Replay job job_dead_ui_1?' })
+      .getByRole('button', { name: 'Replay' })
+      .click();
+    await page.getByText('No job has run out of attempts.').waitFor();
+    const job = await t.hub.store.db
+      .selectFrom('jobs')
+      .select('state')
+      .where('id', '=', 'job_dead_ui_1')
+      .executeTakeFirstOrThrow();
+    expect(job.state).toBe('pending');
+  });
+
+  it('shows channels, suppliers and stock', async () => {
+    for (const [link, title, expected] of [
+      ['Channels', 'Channels', 'Test storefront'],
+      ['Suppliers', 'Suppliers', 'Prompt Supply'],
+      ['Stock', 'Stock', ''],
+    ] as const) {
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: link }).click();
+      await heading(title);
+      if (expected) await page.getByText(expected).first().waitFor();
+      await expectAccessible(page, title);
+      await screenshots(page, `admin-${title.toLowerCase()}`);
+    }
+  });
+
+  it('refuses a change made with the session cookie but without the CSRF header', async () => {
+    const answer = await page.evaluate(async () => {
+      const response = await fetch('/api/v1/dead-letters/job_dead_ui_1/replay', { method: 'POST' });
+      return { status: response.status, body: (await response.json()) as { code: string } };
+    });
+    expect(answer).toMatchObject({ status: 403, body: { code: 'csrf' } });
+    expectNoPageErrors(page);
+  });
+
+  it('a read-only user sees no action buttons', async () => {
+    const { signInPath } = await createUser(t.hub.ctx, { email: 'viewer@example.com', role: 'read-only' });
+    const viewer = await newPage(browser, t.url);
+    try {
+      await viewer.goto(signInPath);
+      await viewer.getByRole('heading', { name: 'Choose a password' }).waitFor();
+      await viewer.getByRole('button', { name: 'Not now' }).click();
+      await viewer.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
+      const held = await t.api('/api/v1/channels/storefront/orders', {
+        body: orderBody('WEB-BIG-2', [{ sku: 'MUG-BLUE', quantity: 10 }]),
+      });
+      await viewer.goto(`/orders/${held.body.id}`);
+      await viewer.getByRole('heading', { level: 1, name: 'Order WEB-BIG-2' }).waitFor();
+      await viewer.getByText('Timeline').waitFor();
+      expect(await viewer.getByRole('button', { name: /Approve|Reroute|Cancel/ }).count()).toBe(0);
+      expectNoPageErrors(viewer);
+    } finally {
+      await viewer.context().close();
+    }
+  });
+});
