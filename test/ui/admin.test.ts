@@ -211,4 +211,38 @@ describeWithChromium('the admin UI', () => {
       await viewer.context().close();
     }
   });
+
+  it("an admin adds a supplier's user, whose link opens the portal; a session that ends goes back to sign-in", async () => {
+    const { signInPath } = await createUser(t.hub.ctx, { email: 'boss@example.com', role: 'admin' });
+    const admin = await newPage(browser, t.url);
+    try {
+      await admin.goto(signInPath);
+      await admin.getByRole('button', { name: 'Not now' }).click();
+      await admin.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' }).click();
+      await admin.getByRole('heading', { level: 1, name: 'Users' }).waitFor();
+      await admin.getByLabel('Email').fill('dispatch@prompt.example');
+      await admin.getByLabel('Works as').selectOption('supplier:prompt');
+      await admin.getByRole('button', { name: 'Add' }).click();
+      const link = await admin.getByRole('status').locator('code').textContent();
+      expect(link).toMatch(/\/portal\/sign-in#link=/);
+      await admin.getByRole('row').filter({ hasText: 'dispatch@prompt.example' }).waitFor();
+      await expectAccessible(admin, 'the users');
+      await screenshots(admin, 'admin-users');
+
+      const supplier = await newPage(browser, t.url);
+      await supplier.goto(link!);
+      await supplier.getByRole('heading', { level: 1, name: 'Choose a password' }).waitFor();
+      expect(await supplier.title()).toContain('supplier portal');
+      await supplier.context().close();
+
+      // The hub ends every session (as it does when a password changes): the next call answers 401.
+      await t.hub.store.db.deleteFrom('user_sessions').execute();
+      await admin.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Orders' }).click();
+      await admin.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
+      await admin.getByText('Your session has ended').waitFor();
+      expectNoPageErrors(admin);
+    } finally {
+      await admin.context().close();
+    }
+  });
 });

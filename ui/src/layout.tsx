@@ -11,6 +11,8 @@ export const ProductName = createContext('Waybill');
 export interface NavItem {
   to: string;
   label: string;
+  /** Shown to these roles only; to everyone when absent. */
+  roles?: readonly Role[];
 }
 
 /** The frame of every signed-in page: a skip link, the product's name, the nav, who is signed in, and sign-out. */
@@ -30,13 +32,15 @@ export function Layout({ nav }: { nav: readonly NavItem[] }) {
         </Link>
         <nav aria-label="Main">
           <ul>
-            {nav.map((item) => (
-              <li key={item.to}>
-                <NavLink to={item.to} end={item.to === '/'}>
-                  {item.label}
-                </NavLink>
-              </li>
-            ))}
+            {nav
+              .filter((item) => !item.roles || (user && item.roles.includes(user.role)))
+              .map((item) => (
+                <li key={item.to}>
+                  <NavLink to={item.to} end={item.to === '/'}>
+                    {item.label}
+                  </NavLink>
+                </li>
+              ))}
           </ul>
         </nav>
         {user && (

@@ -10,6 +10,7 @@ import { OrdersPage } from './pages/orders.tsx';
 import { ReviewPage } from './pages/review.tsx';
 import { StockPage } from './pages/stock.tsx';
 import { SuppliersPage } from './pages/suppliers.tsx';
+import { UsersPage } from './pages/users.tsx';
 
 const NAV: readonly NavItem[] = [
   { to: '/', label: 'Dashboard' },
@@ -19,6 +20,7 @@ const NAV: readonly NavItem[] = [
   { to: '/channels', label: 'Channels' },
   { to: '/suppliers', label: 'Suppliers' },
   { to: '/stock', label: 'Stock' },
+  { to: '/users', label: 'Users', roles: ['admin'] },
 ];
 
 /**
@@ -45,6 +47,7 @@ export function AdminApp() {
             <Route path="channels" element={<ChannelsPage />} />
             <Route path="suppliers" element={<SuppliersPage />} />
             <Route path="stock" element={<StockPage />} />
+            <Route path="users" element={<UsersPage />} />
             <Route path="*" element={<NotFound />} />
           </Route>
         </Routes>
