@@ -122,6 +122,37 @@ describeWithChromium('the admin UI', () => {
     await screenshots(page, 'admin-order');
   });
 
+  it('cancels a line from the order page with a reason; a reroute the hub refuses shows why in the dialog', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Orders' }).click();
+    await page.getByRole('link', { name: 'WEB-1002' }).click();
+    await heading('Order WEB-1002');
+
+    await page.getByRole('button', { name: 'Reroute' }).click();
+    const reroute = page.getByRole('dialog', { name: 'Send lines of order WEB-1002 elsewhere?' });
+    await reroute.getByLabel(/^Line 1:/).check();
+    await reroute.getByLabel('Send to').selectOption('flaky');
+    await expectAccessible(page, 'the reroute dialog');
+    await reroute.getByRole('button', { name: 'Reroute' }).click();
+    // Flaky has no offer for the mug: the hub's reason stays in the open dialog.
+    await reroute.getByRole('alert').filter({ hasText: 'flaky does not offer MUG-BLUE' }).waitFor();
+    await reroute.getByRole('button', { name: 'Cancel' }).click();
+    await reroute.waitFor({ state: 'detached' });
+
+    await page.getByRole('button', { name: 'Cancel…' }).click();
+    const cancel = page.getByRole('dialog', { name: 'Cancel order WEB-1002?' });
+    await cancel.getByLabel(/^Line 1:/).check();
+    await cancel.getByLabel('Reason').fill('Out of stock, sorry');
+    await cancel.getByRole('button', { name: 'Cancel and refund' }).click();
+    await cancel.waitFor({ state: 'detached' });
+    await page
+      .getByRole('list', { name: 'Timeline' })
+      .getByText(/cancel/i)
+      .first()
+      .waitFor();
+    const order = await t.api('/api/v1/orders?q=WEB-1002');
+    expect(order.body.orders[0].state).toBe('cancelled');
+  });
+
   it('approves a held order from the review queue, after a confirmation', async () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Review' }).click();
     await heading('Review');
