@@ -321,11 +321,31 @@ describeEachDatabase(
         () =>
           supplier(`${poNumber}/shipments`, {
             carrier: 'UPS',
-            trackingNumber: '1Z999AA10123456785',
+            trackingNumber: '1Z5R89390357567127',
             lines: [{ lineNumber: 1, quantity: 1 }],
           }),
         { status: 422, field: 'lines[0].quantity' },
       );
+    });
+
+    it("supplier API: a tracking number its carrier's check digit refuses → 422 naming trackingNumber", async () => {
+      const poNumber = await poFor('ship-typo', 1);
+      const ack = await supplier(`${poNumber}/acknowledgement`, {
+        lines: [{ lineNumber: 1, status: 'accepted' }],
+      });
+      expect(ack.status).toBe(200);
+      const stateBefore = await poState(poNumber);
+      await refused(
+        () =>
+          supplier(`${poNumber}/shipments`, {
+            carrier: 'UPS',
+            // The last digit typed wrong.
+            trackingNumber: '1Z999AA10123456785',
+            lines: [{ lineNumber: 1, quantity: 1 }],
+          }),
+        { status: 422, field: 'trackingNumber' },
+      );
+      expect(await poState(poNumber)).toEqual(stateBefore);
     });
 
     it('supplier API: a shipment before the acknowledgement is refused', async () => {

@@ -270,7 +270,8 @@ describeEachDatabase('shipments of one order', (dialect) => {
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
         body: JSON.stringify({
           carrier: 'UPS',
-          trackingNumber: `1Z${po.supplierId.toUpperCase()}0001`,
+          // Two valid UPS numbers (their check digits right).
+          trackingNumber: po.supplierId === 'prompt' ? '1Z5R89390357567127' : '1Z879E930346834440',
           lines: [{ lineNumber: 1, quantity: 1 }],
         }),
       });

@@ -2,6 +2,7 @@ import type { ShipmentId } from '../domain/ids.ts';
 import { orderLineMachine } from '../domain/order.machine.ts';
 import { nextOrderState } from '../domain/order.ts';
 import { decideShipment, type ShipLine } from '../domain/purchase-order.ts';
+import { trackingNumberProblem } from '../domain/tracking-number.ts';
 import { loadOrder, saveOrderChange } from '../store/orders.repo.ts';
 import { loadPurchaseOrders, savePurchaseOrder } from '../store/purchase-orders.repo.ts';
 import { findShipmentByTracking, insertShipment, lastShipmentAt } from '../store/shipments.repo.ts';
@@ -21,7 +22,7 @@ export interface ShipmentReport {
 export type RecordShipmentResult = { kind: 'created' | 'duplicate'; shipmentId: ShipmentId };
 
 /**
- * A supplier reports a shipment. In one transaction: the PO lines' shipped quantities, the order lines' states,
+ * A supplier reports a shipment (its tracking number checked against its carrier's rules first). In one transaction: the PO lines' shipped quantities, the order lines' states,
  * the order's state (fulfilled once every live line has shipped), the timeline, and the job that tells the
  * channel. The same tracking number reported again for the PO is recognised and changes nothing.
  */
@@ -31,6 +32,8 @@ export async function recordShipment(
   poNumber: string,
   report: ShipmentReport,
 ): Promise<RecordShipmentResult> {
+  const wrongNumber = trackingNumberProblem(report.carrier, report.trackingNumber);
+  if (wrongNumber) throw new InputError('trackingNumber', wrongNumber);
   return ctx.store.transact(async (tx) => {
     const lock = ctx.store.caps.rowLocks;
     const [po] = await loadPurchaseOrders(tx, { poNumber, supplierId }, lock);
