@@ -138,7 +138,7 @@ describeWithChromium('the admin UI', () => {
     await reroute.getByRole('button', { name: 'Cancel' }).click();
     await reroute.waitFor({ state: 'detached' });
 
-    await page.getByRole('button', { name: 'Cancel…' }).click();
+    await page.getByRole('button', { name: 'Cancel order WEB-1002' }).click();
     const cancel = page.getByRole('dialog', { name: 'Cancel order WEB-1002?' });
     await cancel.getByLabel(/^Line 1:/).check();
     await cancel.getByLabel('Reason').fill('Out of stock, sorry');

@@ -53,6 +53,8 @@ export async function launchChromium(): Promise<Browser> {
 export async function newPage(browser: Browser, baseURL: string): Promise<Page> {
   const context = await browser.newContext({ baseURL, viewport: DESKTOP, bypassCSP: true });
   const page = await context.newPage();
+  // Well inside the test's own timeout, so that a wait that fails names the element it waited for.
+  page.setDefaultTimeout(10_000);
   const errors: string[] = [];
   pageErrors.set(page, errors);
   page.on('pageerror', (error) => errors.push(error.stack ?? error.message));

@@ -5,9 +5,13 @@ import { ErrorMessage } from './forms.tsx';
 interface ConfirmActionProps {
   /** The button that opens the dialog. */
   label: string;
+  /** The button's name for screen readers where the label alone is ambiguous (one per row): starts with `label`. */
+  accessibleLabel?: string;
   /** What the dialog asks, as its heading: "Approve order 1001?". */
   title: string;
   confirmLabel: string;
+  /** The button that closes the dialog doing nothing ("Cancel" unless that would be confusing). */
+  dismissLabel?: string;
   /** Fields the action needs (a note, a reason); their values come to `onConfirm` by name. */
   children?: ReactNode;
   danger?: boolean;
@@ -26,8 +30,10 @@ interface ConfirmActionProps {
  */
 export function ConfirmAction({
   label,
+  accessibleLabel,
   title,
   confirmLabel,
+  dismissLabel = 'Cancel',
   children,
   danger,
   onConfirm,
@@ -71,6 +77,7 @@ export function ConfirmAction({
         ref={opener}
         type="button"
         className={danger ? 'danger' : undefined}
+        aria-label={accessibleLabel}
         onClick={() => setOpen(true)}
       >
         {label}
@@ -86,7 +93,7 @@ export function ConfirmAction({
                 {busy ? 'Working…' : confirmLabel}
               </button>
               <button type="button" onClick={() => dialog.current?.close()}>
-                Cancel
+                {dismissLabel}
               </button>
             </div>
           </form>

@@ -44,6 +44,7 @@ export function OrderActions({ orderId, name, state, lines, onDone }: OrderActio
       {state === 'on_hold' && (
         <ConfirmAction
           label="Approve"
+          accessibleLabel={`Approve ${name}`}
           title={`Approve order ${name}?`}
           confirmLabel="Approve"
           onConfirm={async (form) => {
@@ -57,6 +58,7 @@ export function OrderActions({ orderId, name, state, lines, onDone }: OrderActio
       )}
       <ConfirmAction
         label="Reroute"
+        accessibleLabel={`Reroute ${name}`}
         title={`Send lines of order ${name} elsewhere?`}
         confirmLabel="Reroute"
         onConfirm={async (form) => {
@@ -72,9 +74,11 @@ export function OrderActions({ orderId, name, state, lines, onDone }: OrderActio
         <TextAreaField label="Note (optional)" name="note" maxLength={500} />
       </ConfirmAction>
       <ConfirmAction
-        label="Cancel…"
+        label="Cancel order"
+        accessibleLabel={`Cancel order ${name}`}
         title={`Cancel order ${name}?`}
         confirmLabel="Cancel and refund"
+        dismissLabel="Keep the order"
         danger
         onConfirm={async (form) => {
           const chosen = lineNumbers(form);

@@ -52,6 +52,7 @@ export function DeadLettersPage() {
                         <td>
                           <ConfirmAction
                             label="Replay"
+                            accessibleLabel={`Replay ${job.id}`}
                             title={`Replay job ${job.id}?`}
                             confirmLabel="Replay"
                             onConfirm={async () => {
