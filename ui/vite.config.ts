@@ -21,6 +21,15 @@ export default defineConfig({
     emptyOutDir: true,
     rollupOptions: {
       input: { admin: here('index.html'), portal: here('portal/index.html') },
+      // What both pages use (React, the router, ui/src's shared parts) goes in one chunk, named for what it is.
+      output: {
+        chunkFileNames: 'assets/shared-[hash].js',
+        // The one stylesheet (ui/src/styles.css), whichever chunk it rides with.
+        assetFileNames: (asset) =>
+          asset.names.some((n) => n.endsWith('.css'))
+            ? 'assets/styles-[hash][extname]'
+            : 'assets/[name]-[hash][extname]',
+      },
     },
   },
   server: { proxy: { '/api': HUB, '/supplier-api': HUB } },
