@@ -1,5 +1,12 @@
 import type { SupplierSla } from './partners.repo.ts';
-import { sql, type Insertable, type Selectable } from 'kysely';
+import {
+  sql,
+  type Expression,
+  type ExpressionBuilder,
+  type Insertable,
+  type Selectable,
+  type SqlBool,
+} from 'kysely';
 import type { OrderId, PoNumber, Sku, SupplierId } from '../domain/ids.ts';
 import { money, type CurrencyCode, type Money } from '../domain/money.ts';
 import { purchaseOrderMachine, type PurchaseOrderState } from '../domain/purchase-order.machine.ts';
@@ -9,7 +16,13 @@ import type { Database, Db } from './schema.ts';
 import { supplierOf, type SupplierRecord } from './partners.repo.ts';
 import { ROWS_PER_STATEMENT, statement } from './statement.ts';
 import { expectUpdated, moveOf } from './transitions.ts';
-import { insertSearchTerms, purchaseOrderSearchTerms, searchRange } from './views-orders.repo.ts';
+import {
+  amongIds,
+  insertSearchTerms,
+  purchaseOrderSearchTerms,
+  READ_BY_ID_AT_MOST,
+  searchRange,
+} from './views-orders.repo.ts';
 
 export interface PurchaseOrder {
   id: string;
@@ -74,11 +87,11 @@ export async function insertPurchaseOrders(
       })),
     ),
   );
-  // What the order list's and the supplier's search find them by: their numbers and SKUs, written once, with them.
+  // What the order list's and the supplier's search find them by, their numbers: written once, with them.
   await insertSearchTerms(
     tx,
     pos.flatMap(({ id, orderId, plan }) =>
-      purchaseOrderSearchTerms({ id, orderId, poNumber: plan.poNumber, lines: plan.lines }),
+      purchaseOrderSearchTerms({ id, orderId, poNumber: plan.poNumber }),
     ),
   );
 }
@@ -177,7 +190,7 @@ export async function loadPurchaseOrders(db: Db, key: Key, lock = false): Promis
 export interface SupplierPurchaseOrderQuery {
   /** In one of these states (all when absent). */
   states?: readonly PurchaseOrderState[] | undefined;
-  /** Search: a purchase order number by prefix, or a SKU or supplier SKU of one of its lines whole (case ignored). */
+  /** Search: a purchase order number by prefix (case ignored), or a SKU or supplier SKU of one of its lines as written. */
   q?: string | undefined;
   limit: number;
   /** A purchase order id: the page holds those before it. */
@@ -205,17 +218,13 @@ export async function listSupplierPurchaseOrders(
   if (q.states) query = query.where('state', 'in', q.states);
   if (q.before) query = query.where('id', '<', q.before);
   const search = q.q === undefined ? null : searchRange(q.q);
-  if (search)
-    query = query.where('id', 'in', (eb) =>
-      eb
-        .selectFrom('order_search_terms')
-        .select('purchase_order_id')
-        .where('term', '>=', search.from)
-        .where('term', '<', search.to)
-        .where((w) =>
-          w.or([w('kind', '=', 'po'), w.and([w('kind', '=', 'po_sku'), w('term', '=', search.from)])]),
-        ),
-    );
+  if (search) {
+    const found = await purchaseOrdersFound(db, search, q.q!.trim());
+    if ('ids' in found) {
+      if (found.ids.length === 0) return { purchaseOrders: [], next: null };
+      query = query.where(amongIds(db, 'id', found.ids));
+    } else query = query.where(found.test);
+  }
   const rows = await query.execute();
   const page = rows.slice(0, q.limit);
   if (page.length === 0) return { purchaseOrders: [], next: null };
@@ -223,6 +232,55 @@ export async function listSupplierPurchaseOrders(
   return {
     purchaseOrders: withLines(page, lines),
     next: rows.length > q.limit ? page[page.length - 1]!.id : null,
+  };
+}
+
+/**
+ * Purchase orders (any supplier's) whose number begins with the search, or with a line of the SKU or supplier SKU as
+ * written: their ids when few, else a test of each (views-orders.repo.ts READ_BY_ID_AT_MOST says why).
+ */
+async function purchaseOrdersFound(
+  db: Db,
+  search: { from: string; to: string },
+  sku: string,
+): Promise<
+  { ids: string[] } | { test: (eb: ExpressionBuilder<Database, 'purchase_orders'>) => Expression<SqlBool> }
+> {
+  const [numbers, lines] = await Promise.all([
+    db
+      .selectFrom('order_search_terms')
+      .select('purchase_order_id')
+      .where('term', '>=', search.from)
+      .where('term', '<', search.to)
+      .where('kind', '=', 'po')
+      .limit(READ_BY_ID_AT_MOST + 1)
+      .execute(),
+    db
+      .selectFrom('purchase_order_lines')
+      .select('purchase_order_id')
+      .where((eb) => eb.or([eb('sku', '=', sku), eb('supplier_sku', '=', sku)]))
+      .limit(READ_BY_ID_AT_MOST + 1)
+      .execute(),
+  ]);
+  if (numbers.length <= READ_BY_ID_AT_MOST && lines.length <= READ_BY_ID_AT_MOST)
+    return { ids: [...new Set([...numbers, ...lines].map((r) => r.purchase_order_id!))] };
+  return {
+    test: (eb) =>
+      eb.or([
+        // Its own number, folded as the terms are (PO numbers are ASCII: lower() is the fold on both databases).
+        eb(
+          sql`substr(lower(${sql.ref('purchase_orders.po_number')}), 1, ${[...search.from].length})`,
+          '=',
+          search.from,
+        ),
+        eb.exists(
+          eb
+            .selectFrom('purchase_order_lines as l')
+            .select('l.purchase_order_id')
+            .whereRef('l.purchase_order_id', '=', 'purchase_orders.id')
+            .where((w) => w.or([w('l.sku', '=', sku), w('l.supplier_sku', '=', sku)])),
+        ),
+      ]),
   };
 }
 
