@@ -68,7 +68,16 @@ export async function applySetup(
   const run = async (tx: Db) => {
     await checkReferences(tx, doc);
     const now = ctx.clock.now().getTime();
-    if (doc.retailer) note(await upsertSetting(tx, 'retailer.name', doc.retailer.name), 'retailer');
+    if (doc.retailer) {
+      note(await upsertSetting(tx, 'retailer.name', doc.retailer.name), 'retailer');
+      if (doc.retailer.returnAddress)
+        note(
+          await upsertSetting(tx, 'retailer.returnAddress', JSON.stringify(doc.retailer.returnAddress)),
+          'retailer.returnAddress',
+        );
+      if (doc.retailer.logo)
+        note(await upsertSetting(tx, 'retailer.logo', doc.retailer.logo), 'retailer.logo');
+    }
     if (doc.publicUrl)
       note(await upsertSetting(tx, 'hub.publicUrl', doc.publicUrl.replace(/\/+$/, '')), 'publicUrl');
     for (const c of doc.channels) note(await upsertChannel(ctx, tx, c, now), `channel ${c.id}`);

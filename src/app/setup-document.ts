@@ -180,6 +180,26 @@ const product = z.strictObject({
   prices: z.array(price).optional(),
 });
 
+/** The retailer's return address, as a packing slip prints it. */
+const returnAddress = z.strictObject({
+  name: z.string().min(1).max(100).optional(),
+  line1: z.string().min(1).max(100),
+  line2: z.string().min(1).max(100).optional(),
+  city: z.string().min(1).max(100),
+  region: z.string().min(1).max(100).optional(),
+  postalCode: z.string().min(1).max(20),
+  country: countryCode,
+});
+
+/** A logo small enough to sit in the settings and on every slip: 256 KB of image at most. */
+const logoDataUrl = z
+  .string()
+  .max(350_000, 'must be at most 256 KB of image')
+  .regex(
+    /^data:image\/(png|jpeg);base64,[A-Za-z0-9+/]+={0,2}$/,
+    'must be a PNG or JPEG as a data: URL (data:image/png;base64,…)',
+  );
+
 /**
  * The setup document of docs/setup-file.md, as YAML (`waybill apply`) or JSON (`POST /api/v1/setup`), for the
  * channel and transport kinds these registries know: each kind's entry is built from what its adapter declares.
@@ -188,7 +208,15 @@ export function setupDocumentFor(channels: ChannelKinds, transports: TransportKi
   const channel: z.ZodType<ChannelEntry> = kindUnion(channels.all(), channelFields);
   return z.strictObject({
     apiVersion: z.literal('waybill/v1'),
-    retailer: z.strictObject({ name: z.string().min(1) }).optional(),
+    retailer: z
+      .strictObject({
+        name: z.string().min(1),
+        /** Where a customer sends a return: printed on the blind packing slip in place of any supplier's. */
+        returnAddress: returnAddress.optional(),
+        /** The retailer's logo for the packing slip: a PNG or JPEG as a data: URL. */
+        logo: logoDataUrl.optional(),
+      })
+      .optional(),
     /**
      * Where the stores reach this hub (https://hub.example.com): the address their webhooks point at, so that the
      * catch-up poll can check those subscriptions are still active.

@@ -13,6 +13,7 @@ import type { AnyJobDefinition } from '../jobs/job.ts';
 import fastifyCookie from '@fastify/cookie';
 import { CSRF_HEADER, operatorAuth, SESSION_COOKIE, supplierAuth } from './auth.ts';
 import { sessionRoutes } from './routes/session.ts';
+import { packingSlipRoutes } from './routes/packing-slip.ts';
 import { serveUi } from './ui.ts';
 import type { Metrics } from './metrics.ts';
 import { edgeOptions, guardEdge } from './edge.ts';
@@ -133,7 +134,9 @@ export async function buildServer(ctx: AppContext, options: ServerOptions): Prom
   await app.register(pricingRoutes(ctx, guards));
   await app.register(reviewRoutes(ctx, guards));
   await app.register(feedRoutes(ctx, guards));
-  await app.register(supplierApiRoutes(ctx, supplierAuth(ctx)));
+  const supplierGuard = supplierAuth(ctx);
+  await app.register(supplierApiRoutes(ctx, supplierGuard));
+  await app.register(packingSlipRoutes(ctx, supplierGuard));
   await app.register(webhookRoutes(ctx, options.intake));
   await serveUi(app);
   return app;

@@ -37,6 +37,13 @@ export async function findVariantRow(tx: Db, sku: string): Promise<VariantRow | 
   return tx.selectFrom('variants').selectAll().where('sku', '=', sku).executeTakeFirst();
 }
 
+/** The catalog's names of these SKUs (those it has). */
+export async function findVariantNames(db: Db, skus: readonly string[]): Promise<Map<string, string>> {
+  if (skus.length === 0) return new Map();
+  const rows = await db.selectFrom('variants').select(['sku', 'name']).where('sku', 'in', skus).execute();
+  return new Map(rows.map((r) => [r.sku, r.name]));
+}
+
 /** The SKU's offers as stored, in the columns a setup document states. */
 export async function listOffersOfSku(tx: Db, sku: string): Promise<OfferColumns[]> {
   return tx
