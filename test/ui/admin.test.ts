@@ -107,8 +107,42 @@ describeWithChromium('the admin UI', () => {
     await expectAccessible(page, 'the orders');
     await screenshots(page, 'admin-orders');
 
+    // Pages of two (the address may set the page size): Next and Previous follow the hub's cursors.
+    await page.goto('/orders?limit=2');
+    await page.getByRole('link', { name: 'WEB-1002' }).waitFor();
+    expect(await page.getByRole('link', { name: 'WEB-1001' }).count()).toBe(0);
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByRole('link', { name: 'WEB-1001' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Next' }).isDisabled()).toBe(true);
+    await page.getByRole('button', { name: 'Previous' }).click();
+    await page.getByRole('link', { name: 'WEB-BIG-1' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Previous' }).isDisabled()).toBe(true);
+    await page.goto('/orders');
+
+    // Filters: the state, and the placed days (the browser's own days, as a person picks them).
+    const search = page.getByRole('button', { name: 'Search' });
+    await page.getByLabel('State').selectOption('on_hold');
+    await search.click();
+    await until('the held order alone', async () => (await page.getByRole('row').count()) === 2);
+    await page.getByRole('link', { name: 'WEB-BIG-1' }).waitFor();
+    const day = (offset: number) => {
+      const d = new Date();
+      d.setDate(d.getDate() + offset);
+      return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+    };
+    await page.getByLabel('State').selectOption('');
+    await page.getByLabel('Placed from').fill(day(1));
+    await search.click();
+    await page.getByText('No orders match.').waitFor();
+    await page.getByLabel('Placed from').fill(day(0));
+    await page.getByLabel('Placed to').fill(day(0));
+    await search.click();
+    await page.getByRole('link', { name: 'WEB-1002' }).waitFor();
+    await page.getByLabel('Placed from').fill('');
+    await page.getByLabel('Placed to').fill('');
+
     await page.getByRole('searchbox', { name: 'Search' }).fill('WEB-1001');
-    await page.getByRole('button', { name: 'Search' }).click();
+    await search.click();
     await until('the search to leave one order', async () => (await page.getByRole('row').count()) === 2);
     expect(await page.getByRole('link', { name: 'WEB-1002' }).count()).toBe(0);
     await page.getByRole('link', { name: 'WEB-1001' }).click();

@@ -1,4 +1,4 @@
-import type { FormEvent } from 'react';
+import { useEffect, useState, type ChangeEvent } from 'react';
 import { useLocation, useSearchParams } from 'react-router';
 
 /**
@@ -9,7 +9,9 @@ import { useLocation, useSearchParams } from 'react-router';
  * @example
  * const list = useFilteredPages(['q', 'state']);
  * const [orders] = useLoad((signal) => api(`/api/v1/orders${query({ ...list.filters, before: list.before })}`, { signal }), [list.key]);
- * <form onSubmit={list.applyFilters}>…</form> … <Pager list={list} next={page.next} />
+ * const [draft, bind] = useFilterDraft(list.filters);
+ * <form onSubmit={(e) => { e.preventDefault(); list.search(draft); }}><Field label="Search" {...bind('q')} /></form>
+ * <Pager list={list} next={page.next} />
  */
 export function useFilteredPages<Name extends string>(names: readonly Name[]) {
   const [params, setParams] = useSearchParams();
@@ -20,14 +22,16 @@ export function useFilteredPages<Name extends string>(names: readonly Name[]) {
     string
   >;
   const before = params.get('before') ?? '';
+  const limit = Number(params.get('limit')) || undefined;
 
   /** A new search starts from the first page. */
-  const applyFilters = (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget);
+  const search = (values: Record<Name, string>) => {
     const next = new URLSearchParams();
+    // A page size the address sets (`?limit=20`) stays with a new search.
+    const pageSize = params.get('limit');
+    if (pageSize) next.set('limit', pageSize);
     for (const name of names) {
-      const value = String(form.get(name) ?? '').trim();
+      const value = values[name].trim();
       if (value) next.set(name, value);
     }
     setParams(next);
@@ -43,12 +47,33 @@ export function useFilteredPages<Name extends string>(names: readonly Name[]) {
   return {
     filters,
     before,
+    /** The page size the address asks for, if any. */
+    limit,
     /** Changes whenever the list to show does: a dependency for loading it. */
     key: params.toString(),
-    applyFilters,
+    search,
     previous: before ? () => goTo(trail.at(-1) ?? '', trail.slice(0, -1)) : null,
     nextPage: (next: string) => goTo(next, [...trail, before]),
   };
+}
+
+/**
+ * The filters as a person edits them until they search: controlled inputs that follow the address when it changes
+ * otherwise (Back, a nav link), and a picker whose choices come later still shows its value. `bind(name)` gives an
+ * input its name, value and onChange.
+ */
+export function useFilterDraft<Name extends string>(values: Record<Name, string>) {
+  const [draft, setDraft] = useState(values);
+  // `values` is a new object each render; what it says is what counts.
+  const fromAddress = JSON.stringify(values);
+  useEffect(() => setDraft(JSON.parse(fromAddress) as Record<Name, string>), [fromAddress]);
+  const bind = (name: Name) => ({
+    name,
+    value: draft[name],
+    onChange: (event: ChangeEvent<HTMLInputElement | HTMLSelectElement>) =>
+      setDraft((d) => ({ ...d, [name]: event.target.value })),
+  });
+  return [draft, bind] as const;
 }
 
 export function Pager({ list, next }: { list: ReturnType<typeof useFilteredPages>; next: string | null }) {

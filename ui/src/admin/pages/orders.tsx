@@ -4,7 +4,7 @@ import { api, query } from '../../api.ts';
 import { formatDateTime, formatMoney, humanize } from '../../format.ts';
 import { Field, SelectField } from '../../forms.tsx';
 import { PageTitle } from '../../layout.tsx';
-import { Pager, useFilteredPages } from '../../paging.tsx';
+import { Pager, useFilterDraft, useFilteredPages } from '../../paging.tsx';
 import { ShowLoaded } from '../../show-loaded.tsx';
 import type { OrderSummary } from '../../types.ts';
 import { useLoad } from '../../use-load.ts';
@@ -38,7 +38,7 @@ export function OrdersPage() {
   const [orders] = useLoad(
     (signal) =>
       api<OrderList>(
-        `/api/v1/orders${query({ ...rest, from: startOfDay(from), to: endOfDay(to), before: list.before, limit: PAGE_SIZE })}`,
+        `/api/v1/orders${query({ ...rest, from: startOfDay(from), to: endOfDay(to), before: list.before, limit: list.limit ?? PAGE_SIZE })}`,
         { signal },
       ),
     [list.key],
@@ -47,7 +47,7 @@ export function OrdersPage() {
   return (
     <>
       <PageTitle>Orders</PageTitle>
-      <Filters values={list.filters} onSubmit={list.applyFilters} />
+      <Filters list={list} />
       <ShowLoaded loaded={orders}>
         {({ orders, next }) => (
           <>
@@ -74,50 +74,43 @@ function endOfDay(day: string): string | undefined {
   return new Date(new Date(y!, m! - 1, d! + 1).getTime() - 1).toISOString();
 }
 
-function Filters({
-  values,
-  onSubmit,
-}: {
-  values: Record<string, string>;
-  onSubmit: (event: FormEvent<HTMLFormElement>) => void;
-}) {
-  const { channels, suppliers, ready } = usePartners();
-  // Uncontrolled: set again from the address when it changes (Back), and once the pickers' choices have come.
-  const key = [ready, ...Object.values(values)].join('|');
+function Filters({ list }: { list: ReturnType<typeof useFilteredPages<(typeof FILTERS)[number]>> }) {
+  const { channels, suppliers } = usePartners();
+  const [draft, bind] = useFilterDraft(list.filters);
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    list.search(draft);
+  };
   return (
-    <form key={key} role="search" className="filters" onSubmit={onSubmit}>
+    <form role="search" className="filters" onSubmit={submit}>
       <div className="search">
         <Field
           label="Search"
-          name="q"
           type="search"
-          defaultValue={values.q}
           hint="An order number, customer name or email, SKU, or purchase order number."
+          {...bind('q')}
         />
       </div>
       <SelectField
         label="Channel"
-        name="channelId"
-        defaultValue={values.channelId}
         empty="Any channel"
         options={channels.map((c) => ({ value: c.id, label: c.name }))}
+        {...bind('channelId')}
       />
       <SelectField
         label="State"
-        name="state"
-        defaultValue={values.state}
         empty="Any state"
         options={ORDER_STATES.map((s) => ({ value: s, label: humanize(s) }))}
+        {...bind('state')}
       />
       <SelectField
         label="Supplier"
-        name="supplierId"
-        defaultValue={values.supplierId}
         empty="Any supplier"
         options={suppliers.map((s) => ({ value: s.id, label: s.name }))}
+        {...bind('supplierId')}
       />
-      <Field label="Placed from" name="from" type="date" defaultValue={values.from} />
-      <Field label="Placed to" name="to" type="date" defaultValue={values.to} />
+      <Field label="Placed from" type="date" {...bind('from')} />
+      <Field label="Placed to" type="date" {...bind('to')} />
       <div className="actions">
         <button type="submit" className="primary">
           Search

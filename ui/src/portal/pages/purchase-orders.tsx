@@ -1,9 +1,10 @@
+import type { FormEvent } from 'react';
 import { Link } from 'react-router';
 import { api, query } from '../../api.ts';
 import { formatDateTime, formatMoney } from '../../format.ts';
 import { Field, SelectField } from '../../forms.tsx';
 import { PageTitle } from '../../layout.tsx';
-import { Pager, useFilteredPages } from '../../paging.tsx';
+import { Pager, useFilterDraft, useFilteredPages } from '../../paging.tsx';
 import { ShowLoaded } from '../../show-loaded.tsx';
 import { StateBadge } from '../../state-badge.tsx';
 import type { PurchaseOrder } from '../../types.ts';
@@ -23,32 +24,30 @@ export function PurchaseOrdersPage() {
   const [page] = useLoad(
     (signal) =>
       api<PoPage>(
-        `/supplier-api/v1/purchase-orders${query({ ...list.filters, before: list.before, limit: 50 })}`,
+        `/supplier-api/v1/purchase-orders${query({ ...list.filters, before: list.before, limit: list.limit ?? 50 })}`,
         {
           signal,
         },
       ),
     [list.key],
   );
+  const [draft, bind] = useFilterDraft(list.filters);
+  const search = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    list.search(draft);
+  };
 
   return (
     <>
       <PageTitle>Purchase orders</PageTitle>
-      <form key={list.key} role="search" className="filters" onSubmit={list.applyFilters}>
+      <form role="search" className="filters" onSubmit={search}>
         <SelectField
           label="Stage"
-          name="state"
-          defaultValue={list.filters.state}
           empty="All"
           options={STAGES.map((s) => ({ value: s.id, label: s.label }))}
+          {...bind('state')}
         />
-        <Field
-          label="Search"
-          name="q"
-          type="search"
-          defaultValue={list.filters.q}
-          hint="A PO number (or its start), or a SKU."
-        />
+        <Field label="Search" type="search" hint="A PO number (or its start), or a SKU." {...bind('q')} />
         <div className="actions">
           <button type="submit" className="primary">
             Search
