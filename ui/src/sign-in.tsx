@@ -52,8 +52,8 @@ export function SignInPage() {
 
   return (
     <main id="main" className="narrow" tabIndex={-1}>
-      <PageTitle>Sign in</PageTitle>
       <p className="product-name">{product}</p>
+      <PageTitle>Sign in</PageTitle>
       {state.status === 'loading' || linkToken || linkPending ? (
         <p className="loading">Signing you in…</p>
       ) : (

@@ -36,11 +36,6 @@ export interface OrderSummary {
   createdAt: string;
 }
 
-export interface Page<T> {
-  items: T[];
-  next: string | null;
-}
-
 export interface TaxLine {
   title: string;
   rate: string | null;
