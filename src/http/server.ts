@@ -14,6 +14,7 @@ import fastifyCookie from '@fastify/cookie';
 import { CSRF_HEADER, operatorAuth, SESSION_COOKIE, supplierAuth } from './auth.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { packingSlipRoutes } from './routes/packing-slip.ts';
+import { dashboardRoutes } from './routes/dashboard.ts';
 import { serveUi } from './ui.ts';
 import type { Metrics } from './metrics.ts';
 import { edgeOptions, guardEdge } from './edge.ts';
@@ -133,6 +134,7 @@ export async function buildServer(ctx: AppContext, options: ServerOptions): Prom
   await app.register(routingRoutes(ctx, guards));
   await app.register(pricingRoutes(ctx, guards));
   await app.register(reviewRoutes(ctx, guards));
+  await app.register(dashboardRoutes(ctx, guards));
   await app.register(feedRoutes(ctx, guards));
   const supplierGuard = supplierAuth(ctx);
   await app.register(supplierApiRoutes(ctx, supplierGuard));
