@@ -76,6 +76,9 @@ describeWithChromium('the supplier portal', () => {
     await page.getByLabel('Reject').check();
     await page.getByLabel('Reason for rejecting line 1').waitFor();
     await expectAccessible(page, 'a purchase order being answered');
+    const slip = await page.getByRole('link', { name: /Packing slip/ }).getAttribute('href');
+    const pdf = await page.request.get(slip!);
+    expect([pdf.status(), pdf.headers()['content-type']]).toEqual([200, 'application/pdf']);
     await page.getByLabel('Backorder').check();
     await page.getByLabel('Expected in stock (line 1)').waitFor();
     await page.getByLabel('Accept').check();
@@ -88,9 +91,10 @@ describeWithChromium('the supplier portal', () => {
 
   it('reports a shipment: a tracking number the hub refuses shows its reason; a right one is recorded', async () => {
     await page.getByLabel('Carrier').fill('UPS');
-    await page.getByLabel('Tracking number').fill('NO!');
+    // A UPS number of the right shape whose check digit is wrong (…784 is right): the hub checks it, and its own
+    // words (the problem's detail, naming the field) are what the page shows.
+    await page.getByLabel('Tracking number').fill('1Z999AA10123456785');
     await page.getByRole('button', { name: 'Report shipment' }).click();
-    // The hub's own words (problem detail), naming the field.
     await page.getByRole('alert').filter({ hasText: 'trackingNumber' }).waitFor();
     await expectAccessible(page, 'a refused shipment');
 

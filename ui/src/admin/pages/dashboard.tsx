@@ -1,42 +1,123 @@
+import type { ReactNode } from 'react';
 import { Link } from 'react-router';
 import { api } from '../../api.ts';
 import { PageTitle } from '../../layout.tsx';
 import { ShowLoaded } from '../../show-loaded.tsx';
 import { useLoad } from '../../use-load.ts';
 
-const COUNT_UP_TO = 200;
+const DAYS = 14;
 
-/** What needs a person now: held orders and dead letters, counted. */
+interface Dashboard {
+  attention: {
+    reviewQueue: number;
+    deadLetters: number;
+    overduePurchaseOrders: number;
+    channels: { id: string; name: string; reasons: string[] }[];
+  };
+  ordersPerDay: { day: string; channels: Record<string, number> }[];
+}
+
+/** The operator's first screen: what needs a person now, and how orders came in over the last two weeks. */
 export function DashboardPage() {
-  const [counts] = useLoad(async (signal) => {
-    const [review, dead] = await Promise.all([
-      api<{ orders: unknown[]; next: string | null }>(`/api/v1/review?limit=${COUNT_UP_TO}`, { signal }),
-      api<{ deadLetters: unknown[]; next: string | null }>(`/api/v1/dead-letters?limit=${COUNT_UP_TO}`, {
-        signal,
-      }),
-    ]);
-    const count = (items: unknown[], next: string | null) => `${items.length}${next ? '+' : ''}`;
-    return { review: count(review.orders, review.next), dead: count(dead.deadLetters, dead.next) };
-  }, []);
+  const [dashboard] = useLoad((signal) => api<Dashboard>(`/api/v1/dashboard?days=${DAYS}`, { signal }), []);
   return (
     <>
       <PageTitle>Dashboard</PageTitle>
-      <ShowLoaded loaded={counts}>
-        {(c) => (
-          <div className="cards">
-            <section className="card" aria-labelledby="review-count">
-              <h2 id="review-count">Held for review</h2>
-              <span className="count">{c.review}</span>
-              <Link to="/review">Open the review queue</Link>
-            </section>
-            <section className="card" aria-labelledby="dead-count">
-              <h2 id="dead-count">Dead letters</h2>
-              <span className="count">{c.dead}</span>
-              <Link to="/dead-letters">Open the dead letters</Link>
-            </section>
-          </div>
+      <ShowLoaded loaded={dashboard}>
+        {({ attention, ordersPerDay }) => (
+          <>
+            <div className="cards">
+              <Count id="review-count" title="Held for review" count={attention.reviewQueue}>
+                <Link to="/review">Open the review queue</Link>
+              </Count>
+              <Count id="dead-count" title="Dead letters" count={attention.deadLetters}>
+                <Link to="/dead-letters">Open the dead letters</Link>
+              </Count>
+              <Count
+                id="overdue-count"
+                title="Purchase orders overdue"
+                count={attention.overduePurchaseOrders}
+              >
+                <span className="muted">Past their answer or shipping deadline</span>
+              </Count>
+            </div>
+            {attention.channels.length > 0 && (
+              <>
+                <h2>Channels that need action</h2>
+                <ul>
+                  {attention.channels.map((c) => (
+                    <li key={c.id}>
+                      <Link to="/channels">{c.name}</Link>: {c.reasons.join('; ')}
+                    </li>
+                  ))}
+                </ul>
+              </>
+            )}
+            <OrdersPerDay days={ordersPerDay} />
+          </>
         )}
       </ShowLoaded>
+    </>
+  );
+}
+
+function Count({
+  id,
+  title,
+  count,
+  children,
+}: {
+  id: string;
+  title: string;
+  count: number;
+  children: ReactNode;
+}) {
+  return (
+    <section className="card" aria-labelledby={id}>
+      <h2 id={id}>{title}</h2>
+      <span className="count">{count}</span>
+      {children}
+    </section>
+  );
+}
+
+function OrdersPerDay({ days }: { days: Dashboard['ordersPerDay'] }) {
+  const channels = Object.keys(days[0]?.channels ?? {});
+  const newestFirst = [...days].reverse();
+  return (
+    <>
+      <h2>Orders per day</h2>
+      <div className="table-scroll">
+        <table>
+          <caption>Orders placed per day (UTC) and channel, the last {days.length} days</caption>
+          <thead>
+            <tr>
+              <th scope="col">Day</th>
+              {channels.map((c) => (
+                <th key={c} scope="col" className="number">
+                  {c}
+                </th>
+              ))}
+              <th scope="col" className="number">
+                All
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {newestFirst.map((d) => (
+              <tr key={d.day}>
+                <th scope="row">{d.day}</th>
+                {channels.map((c) => (
+                  <td key={c} className="number">
+                    {d.channels[c] ?? 0}
+                  </td>
+                ))}
+                <td className="number">{Object.values(d.channels).reduce((a, b) => a + b, 0)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </>
   );
 }

@@ -48,6 +48,11 @@ export function PurchaseOrderPage() {
                 : po.ackDueAt && `; answer due ${formatDateTime(po.ackDueAt)}`}
             </span>
           </p>
+          <p>
+            <a href={`${path}/packing-slip`} target="_blank" rel="noopener">
+              Packing slip (PDF, opens in a new tab)
+            </a>
+          </p>
           <PoLines po={po} />
           {awaitsAnswer(po) && <AcknowledgementForm po={po} path={path} onDone={reload} />}
           {(awaitsShipment(po) || po.state === 'shipped') && (
