@@ -13,12 +13,14 @@
  * - feed (bench/feed.ts): a supplier's 1,000,000-row CSV feed with 5 % of rows changed against its last accepted
  *   feed, read, diffed, stored and the channel's deltas computed, in a fresh process, beside reading the file alone
  *   (BENCH_FEED_RUNS imports, the fastest reported);
+ * - ui (bench/ui.ts): the web UI's lists at 100,000 orders (seeded straight into the database), their p99 over HTTP
+ *   under a mix of first and deep pages, filters, searches and the supplier's purchase order list;
  * - soak (only when BENCH_ONLY names it): BENCH_SOAK_ORDERS orders through the pipeline, the jobs table's size and the
  *   worker's claim time after 1,000 orders and at the end.
  * Prints a table and writes bench/results/latest.json. A scenario the hub cannot complete (the fan-out's sync failing)
  * is a line with `value: null` and its error; the bench then exits 1 after writing the others.
  *
- * Environment: WAYBILL_TEST_PG (also run on PostgreSQL), BENCH_ONLY=intake,webhooks,fanout,pipeline,routing,feed,soak (a subset;
+ * Environment: WAYBILL_TEST_PG (also run on PostgreSQL), BENCH_ONLY=intake,webhooks,fanout,pipeline,routing,feed,ui,soak (a subset;
  * soak never runs by default), BENCH_FANOUT_SKUS (default 100000), BENCH_FANOUT_CHANNELS (default 3),
  * BENCH_PIPELINE_ORDERS (default 10000), BENCH_PIPELINE_PARTS=burst,stages,steady,split1,split2 (a subset of the
  * pipeline's parts), BENCH_SOAK_ORDERS (default 1000000), BENCH_HUB_NODE_ARGS (e.g. --cpu-prof), BENCH_DATABASES
@@ -64,6 +66,7 @@ import {
 } from './verify.ts';
 import { prepareShopify, runShopifyWebhooks, type WebhookOutcome } from './webhooks.ts';
 import { runRouting } from './routing.ts';
+import { runUi, UI_TARGET_MS } from './ui.ts';
 
 const RESULTS_FILE = fileURLToPath(new URL('./results/latest.json', import.meta.url));
 const BASELINE_S = 3;
@@ -184,6 +187,12 @@ async function benchSqlite(): Promise<BenchResult[]> {
     results.push(
       ...(await inTempDir((dir) => feedScenario('sqlite', `sqlite:${join(dir, 'feed.db')}`, dir))),
     );
+  if (runs('ui'))
+    results.push(
+      ...(await inTempDir((dir) =>
+        uiScenario('sqlite', hubEnv(`sqlite:${join(dir, 'ui.db')}`, dir, 'ui'), dir),
+      )),
+    );
   return results;
 }
 
@@ -269,6 +278,12 @@ async function benchPostgres(adminUrl: string): Promise<BenchResult[]> {
     results.push(
       ...(await withDatabase(adminUrl, (url) => inTempDir((dir) => feedScenario('postgres', url, dir)))),
     );
+  if (runs('ui'))
+    results.push(
+      ...(await withDatabase(adminUrl, (url) =>
+        inTempDir((dir) => uiScenario('postgres', hubEnv(url, dir, 'ui'), dir)),
+      )),
+    );
   return results;
 }
 
@@ -325,6 +340,39 @@ async function feedScenario(db: DbName, databaseUrl: string, dir: string): Promi
   ];
 }
 
+/**
+ * The web UI's lists at 100,000 orders (bench/ui.ts): p99 over HTTP of the whole mix, with p50, max and each kind's
+ * p99 beside it. A request answered other than 200, or a search that misses the order it names, fails the bench.
+ */
+async function uiScenario(db: DbName, env: HubEnv, dir: string): Promise<BenchResult[]> {
+  const o = await runUi(db, env, dir);
+  failures.push(...o.failures.map((f) => `${db} ui: ${f}`));
+  const kinds = Object.entries(o.perKind).sort(([a], [b]) => a.localeCompare(b));
+  summaries.push(
+    `${db}.ui: ${o.requests} requests from ${o.connections} connections at ${o.seed.orders} orders: p50 ${round(o.p50Ms)} ms, ` +
+      `p99 ${round(o.p99Ms)} ms, max ${round(o.maxMs)} ms (target p99 ${UI_TARGET_MS} ms: ${o.p99Ms <= UI_TARGET_MS ? 'met' : 'NOT met'}); ` +
+      kinds
+        .map(
+          ([k, f]) => `${k} ${f.requests}× p50 ${round(f.p50Ms)} p99 ${round(f.p99Ms)} max ${round(f.maxMs)}`,
+        )
+        .join('; '),
+  );
+  return [
+    result(`${db}.ui.list_p99_ms`, o.p99Ms, 'ms', null, {
+      note: `GET /api/v1/orders and /supplier-api/v1/purchase-orders over HTTP at ${o.seed.orders} orders (${o.seed.purchaseOrders} POs), the mix of bench/ui.ts from ${o.connections} connections, each timed to its body read`,
+      target_ms: UI_TARGET_MS,
+      met: o.p99Ms <= UI_TARGET_MS ? 'yes' : 'no',
+      p50_ms: round(o.p50Ms),
+      max_ms: round(o.maxMs),
+      requests: o.requests,
+      ...Object.fromEntries(kinds.map(([k, f]) => [`p99_${k}_ms`, round(f.p99Ms)])),
+      seed_s: round(o.seed.seedSeconds!, 1),
+      db_mb: round(o.seed.dbMb!, 0),
+      search_terms_mb: round(o.seed.termsMb!, 0),
+    }),
+  ];
+}
+
 async function pipelineScenarios(db: DbName, fresh: FreshDatabase, baseline: number): Promise<BenchResult[]> {
   const outcomes: PipelineOutcome[] = [];
   if (runs('pipeline')) outcomes.push(await runPipeline(db, fresh, baseline, PIPELINE));
@@ -342,7 +390,7 @@ async function pipelineScenarios(db: DbName, fresh: FreshDatabase, baseline: num
  * on this machine) by default.
  */
 function runs(
-  scenario: 'intake' | 'webhooks' | 'fanout' | 'pipeline' | 'soak' | 'routing' | 'feed',
+  scenario: 'intake' | 'webhooks' | 'fanout' | 'pipeline' | 'soak' | 'routing' | 'feed' | 'ui',
 ): boolean {
   const only = process.env.BENCH_ONLY;
   if (!only) return scenario !== 'soak';
