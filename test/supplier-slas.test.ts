@@ -162,6 +162,17 @@ describeEachDatabase('supplier SLAs', (dialect) => {
     });
     await advance(5 * 60_000);
     expect(await eventsOf(order.id, 'purchase_order.ack_overdue')).toHaveLength(1);
+    // The suppliers page counts it against flaky: open, and a miss; the dashboard as past its SLA.
+    const suppliers = (await t.api('/api/v1/suppliers')).body.suppliers;
+    expect(suppliers.find((s: any) => s.id === 'flaky')).toMatchObject({
+      openPurchaseOrders: 1,
+      slaMisses30d: 1,
+    });
+    expect(suppliers.find((s: any) => s.id === 'prompt')).toMatchObject({
+      openPurchaseOrders: 0,
+      slaMisses30d: 0,
+    });
+    expect((await t.api('/api/v1/dashboard')).body.attention.overduePurchaseOrders).toBe(1);
   });
 
   it('a deadline survives a restart: the hub that comes back flags what was due while none ran', async () => {

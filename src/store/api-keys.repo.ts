@@ -36,3 +36,37 @@ export async function findApiKeyByHash(
     .executeTakeFirst();
   return row && { role: row.role, revokedAt: row.revoked_at };
 }
+
+/** Every API key (never a key itself: only its hash is stored, and that is not listed either), newest first. */
+export async function listApiKeys(
+  db: Db,
+): Promise<
+  { id: string; role: string; label: string | null; createdAt: number; revokedAt: number | null }[]
+> {
+  const rows = await db
+    .selectFrom('api_keys')
+    .select(['id', 'role', 'label', 'created_at', 'revoked_at'])
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    role: r.role,
+    label: r.label,
+    createdAt: Number(r.created_at),
+    revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
+  }));
+}
+
+/** Revokes the key (once: a second revoke keeps the first time); false when there is no such key. */
+export async function revokeApiKey(tx: Db, id: string, now: number): Promise<boolean> {
+  const found = await tx.selectFrom('api_keys').select('id').where('id', '=', id).executeTakeFirst();
+  if (!found) return false;
+  await tx
+    .updateTable('api_keys')
+    .set({ revoked_at: now })
+    .where('id', '=', id)
+    .where('revoked_at', 'is', null)
+    .execute();
+  return true;
+}

@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { Database, Db } from './schema.ts';
 
 /** What the channel list shows of a channel: never its secrets. */
@@ -60,6 +60,28 @@ export async function listSuppliersForApi(db: Db): Promise<SupplierForApi[]> {
     ackWithinMinutes: s.ack_within_minutes,
     paused: s.paused === 1,
   }));
+}
+
+/**
+ * Per supplier: its purchase orders still open (not yet answered, or accepted and not all shipped), and those made
+ * since `since` that missed an SLA (flagged past their acknowledgement or shipping deadline).
+ */
+export async function countSupplierPurchaseOrders(
+  db: Db,
+  since: number,
+): Promise<Map<string, { open: number; slaMisses: number }>> {
+  const rows = await db
+    .selectFrom('purchase_orders')
+    .select([
+      'supplier_id',
+      sql<string | number>`sum(case when state in ('pending', 'sent', 'send_failed', 'accepted',
+        'partially_accepted', 'partially_shipped') then 1 else 0 end)`.as('open'),
+      sql<string | number>`sum(case when created_at >= ${since}
+        and (ack_overdue_at is not null or ship_overdue_at is not null) then 1 else 0 end)`.as('misses'),
+    ])
+    .groupBy('supplier_id')
+    .execute();
+  return new Map(rows.map((r) => [r.supplier_id, { open: Number(r.open), slaMisses: Number(r.misses) }]));
 }
 
 /** A variant (by SKU) and every supplier's offer of it, the preferred (lowest priority) first. */

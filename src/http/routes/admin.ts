@@ -11,6 +11,7 @@ import { stockLevels } from '../../store/stock.repo.ts';
 import {
   listChannelsForApi,
   listProductsWithOffers,
+  countSupplierPurchaseOrders,
   listSuppliersForApi,
 } from '../../store/views-catalog.repo.ts';
 import { parseAllocation } from '../../domain/stock.ts';
@@ -152,18 +153,34 @@ export function adminRoutes(
                   transport: z.object({ kind: z.string() }).loose(),
                   ackWithinMinutes: z.number(),
                   paused: z.boolean(),
+                  openPurchaseOrders: z
+                    .number()
+                    .describe('not yet answered, or accepted and not all shipped'),
+                  slaMisses30d: z
+                    .number()
+                    .describe(
+                      'purchase orders of the last 30 days past their acknowledgement or shipping deadline',
+                    ),
                 }),
               ),
             }),
           },
         },
       },
-      async () => ({
-        suppliers: (await listSuppliersForApi(ctx.store.db)).map((s) => ({
-          ...s,
-          transport: settingsWithoutCredentials(s.transport),
-        })),
-      }),
+      async () => {
+        const counts = await countSupplierPurchaseOrders(
+          ctx.store.db,
+          ctx.clock.now().getTime() - 30 * 86_400_000,
+        );
+        return {
+          suppliers: (await listSuppliersForApi(ctx.store.db)).map((s) => ({
+            ...s,
+            transport: settingsWithoutCredentials(s.transport),
+            openPurchaseOrders: counts.get(s.id)?.open ?? 0,
+            slaMisses30d: counts.get(s.id)?.slaMisses ?? 0,
+          })),
+        };
+      },
     );
 
     app.get(
