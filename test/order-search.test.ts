@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { backfill } from '../src/store/migrations/0021-order-search.ts';
 import { listSupplierPurchaseOrders } from '../src/store/purchase-orders.repo.ts';
 import { listOrderSummaries } from '../src/store/views-orders.repo.ts';
 import { describeEachDatabase } from './support/databases.ts';
@@ -313,6 +314,24 @@ describeEachDatabase('the order list: filters, search and exact paging', (dialec
       { numRuns: 30, seed: 20_261_206 },
     );
   }, 120_000);
+
+  it('orders stored before 0021 are given the same terms by its backfill as intake writes', async () => {
+    const terms = () =>
+      t.hub.store.db
+        .selectFrom('order_search_terms')
+        .selectAll()
+        .orderBy('term')
+        .orderBy('kind')
+        .orderBy('order_id')
+        .execute();
+    const written = await terms();
+    expect(written.length).toBeGreaterThan(ORDERS * 3);
+    await t.hub.store.transact(async (tx) => {
+      await tx.deleteFrom('order_search_terms').execute();
+      await backfill(tx);
+    });
+    expect(await terms()).toEqual(written);
+  });
 
   it('bad input names its field', async () => {
     const refused = async (path: string, status: number, field: string) => {

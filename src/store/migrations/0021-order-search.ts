@@ -59,7 +59,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
 const BACKFILL_ORDERS = 1_000;
 
-async function backfill(db: Db): Promise<void> {
+/** The terms of the orders and purchase orders stored before this migration (exported for its test). */
+export async function backfill(db: Db): Promise<void> {
   for (let after = ''; ;) {
     const orders = await db
       .selectFrom('orders')
