@@ -170,6 +170,29 @@ describeEachDatabase('signing in to the web UI', (dialect) => {
     expect(JSON.stringify(list.body)).not.toMatch(/scrypt|password_hash/);
   });
 
+  it('lets an admin give a user a new link, and disable a user, whose session ends at once', async () => {
+    const boss = browser(hub);
+    await boss.signInWithLink(
+      (await createUser(hub.hub.ctx, { email: 'boss2@example.com', role: 'admin' })).signInPath,
+    );
+    const { id } = await createUser(hub.hub.ctx, { email: 'leaver@example.com', role: 'operator' });
+    const again = await boss.call(`/api/v1/users/${id}/link`, { body: {} });
+    expect(again.status).toBe(200);
+    const leaver = browser(hub);
+    expect((await leaver.signInWithLink(again.body.signInPath)).status).toBe(200);
+    expect((await leaver.call('/api/v1/orders')).status).toBe(200);
+
+    expect((await boss.call(`/api/v1/users/${id}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await leaver.call('/api/v1/orders')).status).toBe(401);
+    const listed = (await boss.call('/api/v1/users')).body.users.find((u: { id: string }) => u.id === id);
+    expect(listed.disabledAt).not.toBeNull();
+    // No new link for a disabled user, and their old ones are dead.
+    expect((await boss.call(`/api/v1/users/${id}/link`, { body: {} })).status).toBe(404);
+    expect((await boss.call('/api/v1/users/usr_nope', { method: 'DELETE' })).status).toBe(404);
+    const self = (await boss.call('/api/v1/session')).body.user.id;
+    expect((await boss.call(`/api/v1/users/${self}`, { method: 'DELETE' })).status).toBe(409);
+  });
+
   it(`locks an account for a while after ${LOCK_AFTER_FAILURES} wrong passwords, even against the right one`, async () => {
     const { signInPath } = await createUser(hub.hub.ctx, { email: 'lock@example.com', role: 'operator' });
     const dee = browser(hub);
@@ -226,7 +249,7 @@ describeEachDatabase('signing in to the web UI', (dialect) => {
     await ops.signInWithLink(
       (await createUser(hub.hub.ctx, { email: 'ops2@example.com', role: 'admin' })).signInPath,
     );
-    expect((await ops.call('/supplier-api/v1/purchase-orders')).status).toBe(401);
+    expect((await ops.call('/supplier-api/v1/purchase-orders')).status).toBe(403);
   });
 
   it('sets the cookie Secure when the hub is reached by a name other than loopback', async () => {

@@ -8,6 +8,7 @@ import {
   deleteExpiredSessionsOf,
   deleteOtherSessions,
   deleteSession,
+  disableUser,
   findLiveSession,
   findUserByEmail,
   findUserById,
@@ -119,13 +120,17 @@ export async function createUser(
   return { id, token, signInPath: signInPath(supplierId, token) };
 }
 
-/** A new one-time sign-in link for an existing user (a lost password, an invitation that lapsed). */
+/** A new one-time sign-in link for an existing user (a lost password, an invitation that lapsed), by email or id. */
 export async function issueSignInLink(
   ctx: AppContext,
-  email: string,
+  who: { email: string } | { id: string },
 ): Promise<{ id: string; token: string; signInPath: string }> {
-  const user = await findUserByEmail(ctx.store.db, normalEmail(email));
-  if (!user || user.disabledAt !== null) throw new NotFoundError(`user ${normalEmail(email)}`);
+  const user =
+    'email' in who
+      ? await findUserByEmail(ctx.store.db, normalEmail(who.email))
+      : await findUserById(ctx.store.db, who.id);
+  if (!user || user.disabledAt !== null)
+    throw new NotFoundError(`user ${'email' in who ? normalEmail(who.email) : who.id}`);
   const now = ctx.clock.now().getTime();
   const token = newToken('wbl');
   await ctx.store.transact((tx) =>
@@ -229,9 +234,20 @@ export async function choosePassword(ctx: AppContext, sessionToken: string, pass
   });
 }
 
-export async function listUserViews(db: Db): Promise<(UserView & { createdAt: string })[]> {
+export async function listUserViews(
+  db: Db,
+): Promise<(UserView & { createdAt: string; disabledAt: string | null })[]> {
   return (await listUsers(db)).map((row) => ({
     ...userView(row),
     createdAt: new Date(row.createdAt).toISOString(),
+    disabledAt: row.disabledAt === null ? null : new Date(row.disabledAt).toISOString(),
   }));
+}
+
+/** Disables a user: their sessions end at once and they can sign in no more (a new user is made to come back). */
+export async function disableUserById(ctx: AppContext, id: string): Promise<void> {
+  const now = ctx.clock.now().getTime();
+  const user = await findUserById(ctx.store.db, id);
+  if (!user) throw new NotFoundError(`user ${id}`);
+  await ctx.store.transact((tx) => disableUser(tx, id, now));
 }

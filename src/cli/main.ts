@@ -146,7 +146,9 @@ users
   .command('link')
   .description('print a new one-time sign-in link for a user (a lost password, a lapsed invitation)')
   .requiredOption('--email <email>', 'the user')
-  .action((opts: { email: string }) => printSignInLink((hub) => issueSignInLink(hub.ctx, opts.email)));
+  .action((opts: { email: string }) =>
+    printSignInLink((hub) => issueSignInLink(hub.ctx, { email: opts.email })),
+  );
 
 /** The link in full: the hub's public address (setup `publicUrl`), or where `waybill start` listens by default. */
 async function printSignInLink(make: (hub: Hub) => Promise<{ signInPath: string }>): Promise<void> {

@@ -119,11 +119,20 @@ export function supplierAuth(ctx: AppContext) {
     const token = bearer(request);
     if (!token) {
       const session = await sessionFromCookie(ctx, request);
-      if (!session || session.user.supplierId === null)
+      if (!session)
         return unauthorized(
           request,
           reply,
           "a supplier token is required (Authorization: Bearer <token>), or a supplier's user signed in to the portal",
+        );
+      // Signed in, but as an operator: who they are is known, and this is not theirs (the admin UI is).
+      if (session.user.supplierId === null)
+        return sendProblem(
+          reply,
+          request,
+          403,
+          'forbidden',
+          "an operator works in the admin UI; the portal is suppliers' users'",
         );
       if (!session.csrfOk) return refuseCsrf(request, reply);
       request.user = session.user;

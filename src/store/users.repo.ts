@@ -214,3 +214,15 @@ export async function useSignInLink(tx: Db, tokenHash: string, now: number): Pro
     .executeTakeFirst();
   return row?.user_id;
 }
+
+/** Disables the user and ends their sessions: they sign in no more (their row stays, for the timeline's names). */
+export async function disableUser(tx: Db, userId: string, now: number): Promise<boolean> {
+  const result = await tx
+    .updateTable('users')
+    .set({ disabled_at: now })
+    .where('id', '=', userId)
+    .where('disabled_at', 'is', null)
+    .executeTakeFirst();
+  await tx.deleteFrom('user_sessions').where('user_id', '=', userId).execute();
+  return Number(result.numUpdatedRows) === 1;
+}

@@ -7,6 +7,8 @@ import {
   AccountLocked,
   choosePassword,
   createUser,
+  disableUserById,
+  issueSignInLink,
   listUserViews,
   MIN_PASSWORD_LENGTH,
   signInWithLink,
@@ -33,7 +35,7 @@ const sessionOut = z.object({
     .describe(`repeat it in the ${CSRF_HEADER} header of every request that changes something`),
   expiresAt: z.string(),
 });
-const sessionErrors = { ...errorResponses, 403: problemOut, 429: problemOut };
+const sessionErrors = { ...errorResponses, 403: problemOut, 409: problemOut, 429: problemOut };
 
 /** Loopback is plain HTTP in development and tests; everywhere else the cookie goes over TLS only. */
 function overLoopback(request: FastifyRequest): boolean {
@@ -169,12 +171,50 @@ export function sessionRoutes(ctx: AppContext, guard: Guards): FastifyPluginAsyn
           tags: ['session'],
           summary: 'The people who sign in to the web UI',
           response: {
-            200: z.object({ users: z.array(userOut.extend({ createdAt: z.string() })) }),
+            200: z.object({
+              users: z.array(userOut.extend({ createdAt: z.string(), disabledAt: z.string().nullable() })),
+            }),
             ...sessionErrors,
           },
         },
       },
       async () => ({ users: await listUserViews(ctx.store.db) }),
+    );
+
+    app.post(
+      '/api/v1/users/:id/link',
+      {
+        onRequest: guard.admin,
+        schema: {
+          tags: ['session'],
+          summary: 'A new one-time sign-in link for a user (a lost password, a lapsed invitation)',
+          params: z.object({ id: z.string() }),
+          response: { 200: z.object({ id: z.string(), signInPath: z.string() }), ...sessionErrors },
+        },
+      },
+      async (request) => {
+        const issued = await issueSignInLink(ctx, { id: request.params.id });
+        return { id: issued.id, signInPath: issued.signInPath };
+      },
+    );
+
+    app.delete(
+      '/api/v1/users/:id',
+      {
+        onRequest: guard.admin,
+        schema: {
+          tags: ['session'],
+          summary: 'Disable a user: their sessions end at once and they sign in no more',
+          params: z.object({ id: z.string() }),
+          response: { 204: z.null(), ...sessionErrors },
+        },
+      },
+      async (request, reply) => {
+        if (request.user?.id === request.params.id)
+          return sendProblem(reply, request, 409, 'conflict', 'id: an admin does not disable their own user');
+        await disableUserById(ctx, request.params.id);
+        return reply.code(204).send(null);
+      },
     );
 
     app.post(
