@@ -19,6 +19,7 @@ export const ADMIN_PAGES = [
   '/suppliers',
   '/stock',
   '/users',
+  '/keys',
 ] as const;
 
 /**
