@@ -4,6 +4,7 @@ import {
   type ExpressionBuilder,
   type Insertable,
   type RawBuilder,
+  type Selectable,
   type SqlBool,
 } from 'kysely';
 import type { Database, Db } from './schema.ts';
@@ -122,22 +123,39 @@ export async function listOrderSummaries(
     page.map((r) => r.id),
   );
   return {
-    orders: page.map((r) => {
-      const customer = JSON.parse(r.customer) as { email: string; name?: string };
-      return {
-        id: r.id,
-        channelId: r.channel_id,
-        externalId: r.external_id,
-        state: r.state,
-        holdReason: r.hold_reason,
-        total: { amount: r.total_amount, currency: r.currency },
-        createdAt: new Date(r.created_at).toISOString(),
-        placedAt: new Date(r.placed_at).toISOString(),
-        customer: { email: customer.email, name: customer.name ?? null },
-        lineCount: lineCounts.get(r.id) ?? 0,
-      };
-    }),
+    orders: page.map((r) => summaryOf(r, lineCounts.get(r.id) ?? 0)),
     next: rows.length > q.limit ? page[page.length - 1]!.id : null,
+  };
+}
+
+/** The columns of an order the list reads. */
+type SummaryRow = Pick<
+  Selectable<Database['orders']>,
+  | 'id'
+  | 'channel_id'
+  | 'external_id'
+  | 'state'
+  | 'hold_reason'
+  | 'total_amount'
+  | 'currency'
+  | 'created_at'
+  | 'placed_at'
+  | 'customer'
+>;
+
+function summaryOf(r: SummaryRow, lineCount: number): OrderSummary {
+  const customer = JSON.parse(r.customer) as { email: string; name?: string };
+  return {
+    id: r.id,
+    channelId: r.channel_id,
+    externalId: r.external_id,
+    state: r.state,
+    holdReason: r.hold_reason,
+    total: { amount: r.total_amount, currency: r.currency },
+    createdAt: new Date(r.created_at).toISOString(),
+    placedAt: new Date(r.placed_at).toISOString(),
+    customer: { email: customer.email, name: customer.name ?? null },
+    lineCount,
   };
 }
 
