@@ -21,6 +21,22 @@ export interface SessionUser {
   hasPassword: boolean;
 }
 
+/** A person who signs in, as the Users page lists them (admins only). */
+export interface UserView extends SessionUser {
+  createdAt: string;
+  /** Set once an admin disabled them: their sessions ended and they sign in no more. */
+  disabledAt: string | null;
+}
+
+/** An API key as listed: never the key itself, which the hub showed once when it was made. */
+export interface ApiKey {
+  id: string;
+  role: Exclude<Role, 'supplier'>;
+  label: string | null;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
 export interface Session {
   user: SessionUser;
   csrfToken: string;
@@ -167,6 +183,10 @@ export interface Supplier {
   transport: { kind: string };
   ackWithinMinutes: number;
   paused: boolean;
+  /** Purchase orders not yet answered, or accepted and not all shipped. */
+  openPurchaseOrders: number;
+  /** Purchase orders of the last 30 days past their acknowledgement or shipping deadline. */
+  slaMisses30d: number;
 }
 
 export interface StockLevel {

@@ -5,6 +5,7 @@ import { SignInPage } from '../sign-in.tsx';
 import { ChannelsPage } from './pages/channels.tsx';
 import { DashboardPage } from './pages/dashboard.tsx';
 import { DeadLettersPage } from './pages/dead-letters.tsx';
+import { KeysPage } from './pages/keys.tsx';
 import { OrderPage } from './pages/order.tsx';
 import { OrdersPage } from './pages/orders.tsx';
 import { ReviewPage } from './pages/review.tsx';
@@ -21,6 +22,7 @@ const NAV: readonly NavItem[] = [
   { to: '/suppliers', label: 'Suppliers' },
   { to: '/stock', label: 'Stock' },
   { to: '/users', label: 'Users', roles: ['admin'] },
+  { to: '/keys', label: 'API keys', roles: ['admin'] },
 ];
 
 /**
@@ -48,6 +50,7 @@ export function AdminApp() {
             <Route path="suppliers" element={<SuppliersPage />} />
             <Route path="stock" element={<StockPage />} />
             <Route path="users" element={<UsersPage />} />
+            <Route path="keys" element={<KeysPage />} />
             <Route path="*" element={<NotFound />} />
           </Route>
         </Routes>

@@ -1,10 +1,12 @@
 import { useState, type FormEvent } from 'react';
 import { api, messageOf } from '../../api.ts';
+import { ConfirmAction } from '../../confirm-action.tsx';
 import { formatDateTime } from '../../format.ts';
 import { ErrorMessage, Field, SelectField, StatusMessage } from '../../forms.tsx';
 import { PageTitle } from '../../layout.tsx';
 import { ShowLoaded } from '../../show-loaded.tsx';
-import type { SessionUser } from '../../types.ts';
+import { ShownOnce } from '../../shown-once.tsx';
+import type { UserView } from '../../types.ts';
 import { useLoad } from '../../use-load.ts';
 import { usePartners } from '../partners.ts';
 
@@ -14,16 +16,39 @@ const OPERATOR_ROLES = [
   { value: 'admin', label: 'Admin' },
 ];
 
-/** The people who sign in (admins only): who they are, and a new one with the one-time link to send them. */
+/** A one-time sign-in link, to copy and send to the person it is for. */
+interface GivenLink {
+  email: string;
+  url: string;
+}
+
+/**
+ * The people who sign in (admins only): who they are and whether they may still sign in; a new person, a new
+ * sign-in link for one, and disabling one. A link is answered once by the hub (it keeps only its hash), so it is
+ * shown here to copy and send.
+ */
 export function UsersPage() {
-  const [users, reload] = useLoad(
-    (signal) => api<{ users: (SessionUser & { createdAt: string })[] }>('/api/v1/users', { signal }),
-    [],
-  );
+  const [users, reload] = useLoad((signal) => api<{ users: UserView[] }>('/api/v1/users', { signal }), []);
+  const [link, setLink] = useState<GivenLink | null>(null);
+  const give = (email: string, signInPath: string) =>
+    setLink({ email, url: new URL(signInPath, window.location.origin).href });
   return (
     <>
       <PageTitle>Users</PageTitle>
-      <NewUser onCreated={reload} />
+      <NewUser
+        onCreated={(email, signInPath) => {
+          give(email, signInPath);
+          reload();
+        }}
+        onStart={() => setLink(null)}
+      />
+      <StatusMessage>
+        {link && (
+          <ShownOnce value={link.url} copyLabel="Copy the link">
+            Send {link.email} this sign-in link (it works once, for 72 hours). It is not shown again.
+          </ShownOnce>
+        )}
+      </StatusMessage>
       <ShowLoaded loaded={users}>
         {({ users }) => (
           <div className="table-scroll">
@@ -35,6 +60,8 @@ export function UsersPage() {
                   <th scope="col">Role</th>
                   <th scope="col">Password</th>
                   <th scope="col">Since</th>
+                  <th scope="col">State</th>
+                  <th scope="col">Actions</th>
                 </tr>
               </thead>
               <tbody>
@@ -44,6 +71,21 @@ export function UsersPage() {
                     <td>{u.supplierId ? `supplier (${u.supplierId})` : u.role}</td>
                     <td>{u.hasPassword ? 'chosen' : 'not yet'}</td>
                     <td>{formatDateTime(u.createdAt)}</td>
+                    <td>
+                      {u.disabledAt ? (
+                        <>
+                          <span className="badge warn">disabled</span>{' '}
+                          <span className="muted">{formatDateTime(u.disabledAt)}</span>
+                        </>
+                      ) : (
+                        'active'
+                      )}
+                    </td>
+                    <td>
+                      {!u.disabledAt && (
+                        <UserActions user={u} onLink={(path) => give(u.email, path)} onDisabled={reload} />
+                      )}
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -55,15 +97,65 @@ export function UsersPage() {
   );
 }
 
-/**
- * An operator gets a role; a supplier's user gets the supplier it works for. The hub answers the sign-in link once
- * (it keeps only its hash), so it is shown here to copy and send.
- */
-function NewUser({ onCreated }: { onCreated(): void }) {
+/** A new sign-in link (a lost password, a lapsed invitation), and disabling: each asks first. */
+function UserActions({
+  user,
+  onLink,
+  onDisabled,
+}: {
+  user: UserView;
+  onLink(signInPath: string): void;
+  onDisabled(): void;
+}) {
+  const path = `/api/v1/users/${encodeURIComponent(user.id)}`;
+  return (
+    <div className="actions">
+      <ConfirmAction
+        label="New sign-in link"
+        accessibleLabel={`New sign-in link for ${user.email}`}
+        title={`A new sign-in link for ${user.email}?`}
+        confirmLabel="Make the link"
+        onConfirm={async () => {
+          const given = await api<{ signInPath: string }>(`${path}/link`, { method: 'POST', body: {} });
+          onLink(given.signInPath);
+        }}
+      >
+        <p>
+          They open it to sign in and choose a password. It works once, for 72 hours; their password and
+          sessions stay as they are until then.
+        </p>
+      </ConfirmAction>
+      <ConfirmAction
+        label="Disable"
+        accessibleLabel={`Disable ${user.email}`}
+        title={`Disable ${user.email}?`}
+        confirmLabel="Disable"
+        danger
+        onConfirm={async () => {
+          await api(path, { method: 'DELETE' });
+        }}
+        onDone={onDisabled}
+      >
+        <p>
+          Their sessions end at once and they cannot sign in again, nor use a link given before. To let them
+          back, add them again.
+        </p>
+      </ConfirmAction>
+    </div>
+  );
+}
+
+/** An operator gets a role; a supplier's user gets the supplier it works for. */
+function NewUser({
+  onCreated,
+  onStart,
+}: {
+  onCreated(email: string, signInPath: string): void;
+  onStart(): void;
+}) {
   const { suppliers } = usePartners();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const [link, setLink] = useState<{ email: string; url: string } | null>(null);
 
   const submit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -74,12 +166,11 @@ function NewUser({ onCreated }: { onCreated(): void }) {
     const body = kind.startsWith('supplier:') ? { email, supplierId: kind.slice(9) } : { email, role: kind };
     setBusy(true);
     setError(null);
-    setLink(null);
+    onStart();
     try {
       const created = await api<{ signInPath: string }>('/api/v1/users', { method: 'POST', body });
-      setLink({ email, url: new URL(created.signInPath, window.location.origin).href });
       formElement.reset();
-      onCreated();
+      onCreated(email, created.signInPath);
     } catch (failure) {
       setError(messageOf(failure));
     } finally {
@@ -107,13 +198,6 @@ function NewUser({ onCreated }: { onCreated(): void }) {
         </div>
       </form>
       <ErrorMessage>{error}</ErrorMessage>
-      <StatusMessage>
-        {link && (
-          <>
-            Send {link.email} this sign-in link (it works once, for 72 hours): <code>{link.url}</code>
-          </>
-        )}
-      </StatusMessage>
     </section>
   );
 }
