@@ -233,6 +233,43 @@ describeWithChromium('the admin UI', () => {
     expect(job.state).toBe('pending');
   });
 
+  it('pages through the dead letters with Next and Previous', async () => {
+    for (const n of [1, 2, 3])
+      await t.hub.store.db
+        .insertInto('jobs')
+        .values({
+          id: `job_dead_page_${n}`,
+          kind: 'channel.notify',
+          key: `dead-page-${n}`,
+          payload: '{}',
+          state: 'dead',
+          attempts: 8,
+          max_attempts: 8,
+          run_at: 1_000,
+          locked_by: null,
+          locked_until: null,
+          last_error: `failure ${n}`,
+          created_at: 1_000,
+          updated_at: 3_000 + n,
+        })
+        .execute();
+    // Pages of two, the last to die first.
+    await page.goto('/dead-letters?limit=2');
+    await heading('Dead letters');
+    const job = (n: number) => page.getByRole('rowheader', { name: new RegExp(`^job_dead_page_${n} `) });
+    await job(3).waitFor();
+    await job(2).waitFor();
+    expect(await job(1).count()).toBe(0);
+    await page.getByRole('button', { name: 'Next' }).click();
+    await job(1).waitFor();
+    expect(await job(3).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Next' }).isDisabled()).toBe(true);
+    await page.getByRole('button', { name: 'Previous' }).click();
+    await job(3).waitFor();
+    expect(await page.getByRole('button', { name: 'Previous' }).isDisabled()).toBe(true);
+    await expectAccessible(page, 'a page of dead letters');
+  });
+
   it('shows channels, suppliers and stock', async () => {
     for (const [link, title, expected] of [
       ['Channels', 'Channels', 'Test storefront'],

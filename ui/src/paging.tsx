@@ -2,18 +2,21 @@ import { useEffect, useState, type ChangeEvent } from 'react';
 import { useLocation, useSearchParams } from 'react-router';
 
 /**
- * A list the hub filters and pages with cursors (`next` → `before`). The filters and the page's cursor live in the
- * address, so a filtered list can be bookmarked and Back goes where it should; the cursors of the pages before ride
- * in the history entry, for Previous.
+ * A list the hub filters and pages with cursors (`next` → `before`, or whatever the list's cursor is called: the
+ * review queue's is `after`). The filters and the page's cursor live in the address, so a filtered list can be
+ * bookmarked and Back goes where it should; the cursors of the pages before ride in the history entry, for Previous.
  *
  * @example
  * const list = useFilteredPages(['q', 'state']);
- * const [orders] = useLoad((signal) => api(`/api/v1/orders${query({ ...list.filters, before: list.before })}`, { signal }), [list.key]);
+ * const [orders] = useLoad((signal) => api(`/api/v1/orders${query({ ...list.filters, before: list.cursor })}`, { signal }), [list.key]);
  * const [draft, bind] = useFilterDraft(list.filters);
  * <form onSubmit={(e) => { e.preventDefault(); list.search(draft); }}><Field label="Search" {...bind('q')} /></form>
  * <Pager list={list} next={page.next} />
  */
-export function useFilteredPages<Name extends string>(names: readonly Name[]) {
+export function useFilteredPages<Name extends string>(
+  names: readonly Name[],
+  { cursorName = 'before' }: { cursorName?: string } = {},
+) {
   const [params, setParams] = useSearchParams();
   const location = useLocation();
   const trail = (location.state as { trail?: string[] } | null)?.trail ?? [];
@@ -21,7 +24,7 @@ export function useFilteredPages<Name extends string>(names: readonly Name[]) {
     Name,
     string
   >;
-  const before = params.get('before') ?? '';
+  const cursor = params.get(cursorName) ?? '';
   const limit = Number(params.get('limit')) || undefined;
 
   /** A new search starts from the first page. */
@@ -37,23 +40,24 @@ export function useFilteredPages<Name extends string>(names: readonly Name[]) {
     setParams(next);
   };
 
-  const goTo = (cursor: string, nextTrail: string[]) => {
+  const goTo = (to: string, nextTrail: string[]) => {
     const next = new URLSearchParams(params);
-    if (cursor) next.set('before', cursor);
-    else next.delete('before');
+    if (to) next.set(cursorName, to);
+    else next.delete(cursorName);
     setParams(next, { state: { trail: nextTrail } });
   };
 
   return {
     filters,
-    before,
+    /** The cursor of the page to show (empty: the first page), for the hub's query under its own name. */
+    cursor,
     /** The page size the address asks for, if any. */
     limit,
     /** Changes whenever the list to show does: a dependency for loading it. */
     key: params.toString(),
     search,
-    previous: before ? () => goTo(trail.at(-1) ?? '', trail.slice(0, -1)) : null,
-    nextPage: (next: string) => goTo(next, [...trail, before]),
+    previous: cursor ? () => goTo(trail.at(-1) ?? '', trail.slice(0, -1)) : null,
+    nextPage: (next: string) => goTo(next, [...trail, cursor]),
   };
 }
 

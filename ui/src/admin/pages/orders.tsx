@@ -38,7 +38,7 @@ export function OrdersPage() {
   const [orders] = useLoad(
     (signal) =>
       api<OrderList>(
-        `/api/v1/orders${query({ ...rest, from: startOfDay(from), to: endOfDay(to), before: list.before, limit: list.limit ?? PAGE_SIZE })}`,
+        `/api/v1/orders${query({ ...rest, from: startOfDay(from), to: endOfDay(to), before: list.cursor, limit: list.limit ?? PAGE_SIZE })}`,
         { signal },
       ),
     [list.key],

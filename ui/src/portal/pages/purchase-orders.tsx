@@ -24,7 +24,7 @@ export function PurchaseOrdersPage() {
   const [page] = useLoad(
     (signal) =>
       api<PoPage>(
-        `/supplier-api/v1/purchase-orders${query({ ...list.filters, before: list.before, limit: list.limit ?? 50 })}`,
+        `/supplier-api/v1/purchase-orders${query({ ...list.filters, before: list.cursor, limit: list.limit ?? 50 })}`,
         {
           signal,
         },
