@@ -11,6 +11,8 @@ export class Problem extends Error {
     readonly detail: string,
     /** Seconds to wait, from Retry-After (a locked sign-in). */
     readonly retryAfter: number | null = null,
+    /** The input the hub refused, as it names it (`postalCode`, `shippingAddress.postalCode`, `lines[2].sku`). */
+    readonly field: string | null = null,
   ) {
     super(detail);
     this.name = 'Problem';
@@ -70,7 +72,7 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
 
 async function problemOf(response: Response): Promise<Problem> {
   const retryAfter = Number(response.headers.get('retry-after')) || null;
-  let body: { code?: unknown; detail?: unknown } = {};
+  let body: { code?: unknown; detail?: unknown; field?: unknown } = {};
   try {
     body = (await response.json()) as typeof body;
   } catch {
@@ -81,6 +83,7 @@ async function problemOf(response: Response): Promise<Problem> {
     typeof body.code === 'string' ? body.code : 'http_' + response.status,
     typeof body.detail === 'string' ? body.detail : `${response.status} ${response.statusText}`,
     retryAfter,
+    typeof body.field === 'string' ? body.field : null,
   );
 }
 

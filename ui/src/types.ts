@@ -112,6 +112,19 @@ export interface TimelineEvent {
   data: unknown;
 }
 
+/** A shipping address, as the hub stores and takes it (src/http/schemas.ts `address`). */
+export interface Address {
+  name: string;
+  line1: string;
+  line2?: string;
+  city: string;
+  region?: string;
+  postalCode: string;
+  /** ISO 3166-1 alpha-2: `US`. */
+  country: string;
+  phone?: string;
+}
+
 export interface Order {
   id: string;
   channelId: string;
@@ -131,15 +144,7 @@ export interface Order {
     mismatches: { figure: string; channel: number; parts: number }[];
   };
   customer: { email: string; name?: string; phone?: string };
-  shippingAddress: {
-    name: string;
-    line1: string;
-    line2?: string;
-    city: string;
-    region?: string;
-    postalCode: string;
-    country: string;
-  };
+  shippingAddress: Address;
   placedAt: string;
   lines: OrderLine[];
   purchaseOrders: PurchaseOrder[];

@@ -7,6 +7,7 @@ import { ShowLoaded } from '../../show-loaded.tsx';
 import { StateBadge } from '../../state-badge.tsx';
 import type { Order } from '../../types.ts';
 import { useLoad } from '../../use-load.ts';
+import { AddressCorrection } from '../address-correction.tsx';
 import { OrderActions } from '../order-actions.tsx';
 import {
   LinesTable,
@@ -72,6 +73,7 @@ export function OrderPage() {
             {o.shippingAddress.region && `, ${o.shippingAddress.region}`} {o.shippingAddress.postalCode},{' '}
             {o.shippingAddress.country}
           </p>
+          <AddressCorrection order={o} onDone={reload} />
           <LinesTable order={o} />
           <MoneyAsCharged order={o} />
           <Routing order={o} />
