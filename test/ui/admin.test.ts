@@ -96,6 +96,15 @@ describeWithChromium('the admin UI', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await heading('Dashboard');
     await page.getByRole('region', { name: 'Dead letters' }).getByText('1', { exact: true }).waitFor();
+    // The orders per day: a chart named for what it shows and its total, its channels by name, and the numbers.
+    await page
+      .getByRole('img', { name: /^Orders placed per day .* 3 orders in all; the most, 3, on / })
+      .waitFor();
+    await page.getByRole('list', { name: 'Channels' }).getByText('Test storefront').waitFor();
+    await page.getByText('The numbers, as a table').click();
+    const table = page.getByRole('table', { name: 'Orders placed per day (UTC) and channel' });
+    await table.getByRole('columnheader', { name: 'Test storefront' }).waitFor();
+    expect(await table.getByRole('row').nth(1).getByRole('cell').allTextContents()).toEqual(['3', '3']);
     await expectAccessible(page, 'the dashboard');
     await screenshots(page, 'admin-dashboard');
   });
@@ -271,6 +280,12 @@ describeWithChromium('the admin UI', () => {
   });
 
   it('shows channels, suppliers and stock', async () => {
+    // One purchase order missed its deadline: the supplier's row counts it beside its open ones.
+    await t.hub.store.db
+      .updateTable('purchase_orders')
+      .set({ ack_overdue_at: Date.now() })
+      .where('supplier_id', '=', 'prompt')
+      .execute();
     for (const [link, title, expected] of [
       ['Channels', 'Channels', 'Test storefront'],
       ['Suppliers', 'Suppliers', 'Prompt Supply'],
@@ -282,6 +297,19 @@ describeWithChromium('the admin UI', () => {
       await expectAccessible(page, title);
       await screenshots(page, `admin-${title.toLowerCase()}`);
     }
+    const suppliers = (await t.api('/api/v1/suppliers')).body.suppliers;
+    const prompt = suppliers.find((s: { id: string }) => s.id === 'prompt');
+    expect(prompt.openPurchaseOrders).toBeGreaterThan(0);
+    expect(prompt.slaMisses30d).toBeGreaterThan(0);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Suppliers' }).click();
+    const row = page.getByRole('row').filter({ hasText: 'Prompt Supply' });
+    await row.waitFor();
+    // Transport, currency, the agreement (a day, the default; not paused), open POs, late in 30 days.
+    expect((await row.getByRole('cell').allTextContents()).slice(2, 5)).toEqual([
+      'answers within 1 day',
+      String(prompt.openPurchaseOrders),
+      String(prompt.slaMisses30d),
+    ]);
   });
 
   it('refuses a change made with the session cookie but without the CSRF header', async () => {

@@ -42,3 +42,18 @@ export function formatDateTime(iso: string | null | undefined): string {
 export function humanize(code: string): string {
   return code.replaceAll('_', ' ').replaceAll('.', ': ');
 }
+
+/**
+ * A span of minutes as a person says it: whole days or hours when it is, minutes otherwise.
+ *
+ * @example
+ * formatMinutes(1440) // "1 day"
+ * formatMinutes(240)  // "4 hours"
+ * formatMinutes(90)   // "90 minutes"
+ */
+export function formatMinutes(minutes: number): string {
+  const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;
+  if (minutes > 0 && minutes % 1440 === 0) return plural(minutes / 1440, 'day');
+  if (minutes >= 60 && minutes % 60 === 0) return plural(minutes / 60, 'hour');
+  return plural(minutes, 'minute');
+}

@@ -17,3 +17,10 @@ export function usePartners(): { channels: Channel[]; suppliers: Supplier[]; rea
   if (loaded.status !== 'loaded') return { channels: [], suppliers: [], ready: loaded.status === 'failed' };
   return { ...loaded.data, ready: true };
 }
+
+/** A channel's name by its id (the id itself until the channels come, or for one that is gone). */
+export function useChannelNames(): (channelId: string) => string {
+  const { channels } = usePartners();
+  const names = new Map(channels.map((c) => [c.id, c.name]));
+  return (channelId) => names.get(channelId) ?? channelId;
+}

@@ -4,6 +4,8 @@ import { api } from '../../api.ts';
 import { PageTitle } from '../../layout.tsx';
 import { ShowLoaded } from '../../show-loaded.tsx';
 import { useLoad } from '../../use-load.ts';
+import { OrdersChart } from '../orders-chart.tsx';
+import { useChannelNames } from '../partners.ts';
 
 const DAYS = 14;
 
@@ -82,42 +84,11 @@ function Count({
 }
 
 function OrdersPerDay({ days }: { days: Dashboard['ordersPerDay'] }) {
-  const channels = Object.keys(days[0]?.channels ?? {});
-  const newestFirst = [...days].reverse();
+  const nameOf = useChannelNames();
   return (
-    <>
-      <h2>Orders per day</h2>
-      <div className="table-scroll">
-        <table>
-          <caption>Orders placed per day (UTC) and channel, the last {days.length} days</caption>
-          <thead>
-            <tr>
-              <th scope="col">Day</th>
-              {channels.map((c) => (
-                <th key={c} scope="col" className="number">
-                  {c}
-                </th>
-              ))}
-              <th scope="col" className="number">
-                All
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {newestFirst.map((d) => (
-              <tr key={d.day}>
-                <th scope="row">{d.day}</th>
-                {channels.map((c) => (
-                  <td key={c} className="number">
-                    {d.channels[c] ?? 0}
-                  </td>
-                ))}
-                <td className="number">{Object.values(d.channels).reduce((a, b) => a + b, 0)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-    </>
+    <section aria-labelledby="orders-per-day">
+      <h2 id="orders-per-day">Orders per day</h2>
+      <OrdersChart days={days} nameOf={nameOf} />
+    </section>
   );
 }

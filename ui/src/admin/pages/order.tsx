@@ -9,6 +9,7 @@ import type { Order } from '../../types.ts';
 import { useLoad } from '../../use-load.ts';
 import { AddressCorrection } from '../address-correction.tsx';
 import { OrderActions } from '../order-actions.tsx';
+import { useChannelNames } from '../partners.ts';
 import {
   LinesTable,
   MoneyAsCharged,
@@ -21,6 +22,7 @@ import {
 /** One order, all of it: lines, money as charged, purchase orders, shipments, how each line was routed, its timeline. */
 export function OrderPage() {
   const { orderId = '' } = useParams();
+  const channelName = useChannelNames();
   const [order, reload] = useLoad(
     (signal) => api<Order>(`/api/v1/orders/${encodeURIComponent(orderId)}`, { signal }),
     [orderId],
@@ -59,8 +61,8 @@ export function OrderPage() {
           <p>
             <StateBadge state={o.state} /> {o.holdReason && <span>Held: {o.holdReason}. </span>}
             <span className="muted">
-              From {o.channelId}, placed {formatDateTime(o.placedAt)}; {formatMoney(o.total)}. Waybill id{' '}
-              {o.id}.
+              From {channelName(o.channelId)}, placed {formatDateTime(o.placedAt)}; {formatMoney(o.total)}.
+              Waybill id {o.id}.
             </span>
           </p>
           <h2>Customer</h2>

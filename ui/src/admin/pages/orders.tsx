@@ -8,7 +8,7 @@ import { Pager, useFilterDraft, useFilteredPages } from '../../paging.tsx';
 import { ShowLoaded } from '../../show-loaded.tsx';
 import type { OrderSummary } from '../../types.ts';
 import { useLoad } from '../../use-load.ts';
-import { usePartners } from '../partners.ts';
+import { useChannelNames, usePartners } from '../partners.ts';
 import { StateBadge } from '../../state-badge.tsx';
 
 export const ORDER_STATES = [
@@ -121,6 +121,7 @@ function Filters({ list }: { list: ReturnType<typeof useFilteredPages<(typeof FI
 }
 
 function OrdersTable({ orders }: { orders: OrderSummary[] }) {
+  const channelName = useChannelNames();
   if (orders.length === 0) return <p>No orders match.</p>;
   return (
     <div className="table-scroll">
@@ -143,7 +144,7 @@ function OrdersTable({ orders }: { orders: OrderSummary[] }) {
               <th scope="row">
                 <Link to={`/orders/${encodeURIComponent(o.id)}`}>{o.externalId}</Link>
               </th>
-              <td>{o.channelId}</td>
+              <td>{channelName(o.channelId)}</td>
               <td>{formatDateTime(o.createdAt)}</td>
               <td>
                 <StateBadge state={o.state} />

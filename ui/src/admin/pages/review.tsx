@@ -7,6 +7,7 @@ import { ShowLoaded } from '../../show-loaded.tsx';
 import type { HeldOrder } from '../../types.ts';
 import { useLoad } from '../../use-load.ts';
 import { OrderActions } from '../order-actions.tsx';
+import { useChannelNames } from '../partners.ts';
 
 const NO_FILTERS = [] as const;
 const PAGE_SIZE = 50;
@@ -17,6 +18,7 @@ const PAGE_SIZE = 50;
  */
 export function ReviewPage() {
   const list = useFilteredPages(NO_FILTERS, { cursorName: 'after' });
+  const channelName = useChannelNames();
   const [review, reload] = useLoad(
     (signal) =>
       api<{ orders: HeldOrder[]; next: string | null }>(
@@ -55,7 +57,7 @@ export function ReviewPage() {
                           <th scope="row">
                             <Link to={`/orders/${encodeURIComponent(o.orderId)}`}>{o.externalId}</Link>
                           </th>
-                          <td>{o.channelId}</td>
+                          <td>{channelName(o.channelId)}</td>
                           <td>{formatDateTime(o.heldSince)}</td>
                           <td>
                             <ul className="reasons">

@@ -1,4 +1,5 @@
 import { api } from '../../api.ts';
+import { formatMinutes } from '../../format.ts';
 import { PageTitle } from '../../layout.tsx';
 import { ShowLoaded } from '../../show-loaded.tsx';
 import type { Supplier } from '../../types.ts';
@@ -6,6 +7,10 @@ import { useLoad } from '../../use-load.ts';
 import { useCanAct } from '../can-act.ts';
 import { ConnectionTest } from '../connection-test.tsx';
 
+/**
+ * The suppliers: how purchase orders reach each, what it agreed to (an answer within so long; paused or not), and how
+ * it keeps to it: its open purchase orders and those of the last 30 days that missed a deadline.
+ */
 export function SuppliersPage() {
   const canAct = useCanAct();
   const [suppliers] = useLoad(
@@ -15,18 +20,27 @@ export function SuppliersPage() {
   return (
     <>
       <PageTitle>Suppliers</PageTitle>
+      <p className="muted">
+        Open: purchase orders not yet answered, or accepted and not all shipped. Late: purchase orders of the
+        last 30 days that missed their answer or shipping deadline.
+      </p>
       <ShowLoaded loaded={suppliers}>
         {({ suppliers }) => (
           <div className="table-scroll">
             <table>
-              <caption>Suppliers and how purchase orders reach them</caption>
+              <caption>Suppliers and how they keep to their agreement</caption>
               <thead>
                 <tr>
                   <th scope="col">Supplier</th>
                   <th scope="col">Transport</th>
                   <th scope="col">Currency</th>
-                  <th scope="col">Answers within</th>
-                  <th scope="col">Status</th>
+                  <th scope="col">Agreement</th>
+                  <th scope="col" className="number">
+                    Open POs
+                  </th>
+                  <th scope="col" className="number">
+                    Late, 30 days
+                  </th>
                   {canAct && <th scope="col">Connection</th>}
                 </tr>
               </thead>
@@ -38,8 +52,19 @@ export function SuppliersPage() {
                     </th>
                     <td>{s.transport.kind}</td>
                     <td>{s.currency}</td>
-                    <td>{s.ackWithinMinutes} minutes</td>
-                    <td>{s.paused ? <span className="badge warn">paused</span> : 'active'}</td>
+                    <td>
+                      answers within {formatMinutes(s.ackWithinMinutes)}
+                      {s.paused && (
+                        <>
+                          {' '}
+                          <span className="badge warn">paused</span>
+                        </>
+                      )}
+                    </td>
+                    <td className="number">{s.openPurchaseOrders}</td>
+                    <td className="number">
+                      {s.slaMisses30d > 0 ? <span className="badge warn">{s.slaMisses30d}</span> : 0}
+                    </td>
                     {canAct && (
                       <td>
                         <ConnectionTest
