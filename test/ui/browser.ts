@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 
 /** Debian's Chromium (package chromium; .ci/run installs it). Playwright never downloads a browser here. */
@@ -50,8 +50,13 @@ export async function launchChromium(): Promise<Browser> {
  * A new page at desktop size. The hub's pages allow scripts from the hub only (CSP); the accessibility check adds
  * axe-core as an inline script, so the test's context leaves CSP aside (the hub's own pages are what is checked).
  */
-export async function newPage(browser: Browser, baseURL: string): Promise<Page> {
-  const context = await browser.newContext({ baseURL, viewport: DESKTOP, bypassCSP: true });
+export async function newPage(
+  browser: Browser,
+  baseURL: string,
+  /** More of the context, for a test that needs it (a time zone: `{ timezoneId: 'America/Chicago' }`). */
+  options: BrowserContextOptions = {},
+): Promise<Page> {
+  const context = await browser.newContext({ baseURL, viewport: DESKTOP, bypassCSP: true, ...options });
   const page = await context.newPage();
   // Well inside the test's own timeout, so that a wait that fails names the element it waited for.
   page.setDefaultTimeout(10_000);

@@ -36,7 +36,8 @@ describeWithChromium('the supplier portal', () => {
     };
     promptPo = await poOf('WEB-2001', 'MUG-BLUE');
     flakyPo = await poOf('WEB-2002', 'LAMP-OAK');
-    page = await newPage(browser, t.url);
+    // A supplier far from UTC: a time it gives is its own local time, sent as an instant.
+    page = await newPage(browser, t.url, { timezoneId: 'America/Chicago' });
   });
 
   afterAll(async () => {
@@ -99,8 +100,18 @@ describeWithChromium('the supplier portal', () => {
     await expectAccessible(page, 'a refused shipment');
 
     await page.getByLabel('Tracking number').fill('1Z999AA10123456784');
+    // Shipped yesterday at 09:15 on the supplier's clock (America/Chicago).
+    await page.getByText('in your time zone (America/Chicago)').waitFor();
+    const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    await page.getByLabel('Shipped at (optional)').fill(`${yesterday}T09:15`);
     await page.getByRole('button', { name: 'Report shipment' }).click();
     await page.getByRole('status').filter({ hasText: 'Shipment 1Z999AA10123456784 is recorded.' }).waitFor();
+    const order = (await t.api('/api/v1/orders?q=WEB-2001')).body.orders[0];
+    const shipments = (await t.api(`/api/v1/orders/${order.id}`)).body.shipments;
+    const chicago = await page.evaluate((local) => new Date(local).toISOString(), `${yesterday}T09:15`);
+    expect(shipments.map((s: { shippedAt: string }) => s.shippedAt)).toEqual([chicago]);
+    // 09:15 in Chicago is 15:15 or 14:15 UTC (standard or daylight time).
+    expect(chicago).toMatch(new RegExp(`^${yesterday}T1[45]:15:00`));
     await page.getByText('Everything accepted on this purchase order has been shipped.').waitFor();
     await screenshots(page, 'portal-shipped');
   });

@@ -5,8 +5,25 @@ import type { PurchaseOrder } from '../types.ts';
 
 const CARRIERS = ['UPS', 'FedEx', 'USPS', 'DHL', 'DPD', 'GLS', 'Royal Mail', 'PostNL', 'Canada Post'];
 
+/** A date and time as the browser's picker gives it (`2026-12-05T14:30`, local), as an ISO 8601 instant. */
+function instantOf(local: string): string | undefined {
+  if (!local) return undefined;
+  const at = new Date(local);
+  return Number.isNaN(at.getTime()) ? undefined : at.toISOString();
+}
+
+/** Now, as the picker's own local `YYYY-MM-DDTHH:mm`: a parcel cannot have left later than now. */
+function localNow(): string {
+  const now = new Date();
+  return new Date(now.getTime() - now.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+}
+
+function timeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone;
+}
+
 /**
- * A parcel sent: carrier, tracking number and how many of each accepted line are in it (all that is left, unless
+ * A parcel sent: carrier, tracking number, when it left (now, unless given) and how many of each accepted line are in it (all that is left, unless
  * changed). When the hub refuses it (a tracking number it does not take), its reason is shown as it gave it.
  */
 export function ShipmentForm({ po, path, onDone }: { po: PurchaseOrder; path: string; onDone(): void }) {
@@ -23,13 +40,14 @@ export function ShipmentForm({ po, path, onDone }: { po: PurchaseOrder; path: st
       .filter((l) => l.quantity > 0);
     if (lines.length === 0) return setError('Put at least one item in the parcel.');
     const trackingNumber = String(form.get('trackingNumber')).trim();
+    const shippedAt = instantOf(String(form.get('shippedAt') ?? ''));
     setBusy(true);
     setError(null);
     setDone('');
     try {
       const shipment = await api<{ duplicate: boolean }>(`${path}/shipments`, {
         method: 'POST',
-        body: { carrier: String(form.get('carrier')).trim(), trackingNumber, lines },
+        body: { carrier: String(form.get('carrier')).trim(), trackingNumber, shippedAt, lines },
       });
       setDone(
         shipment.duplicate
@@ -64,6 +82,13 @@ export function ShipmentForm({ po, path, onDone }: { po: PurchaseOrder; path: st
             required
             autoComplete="off"
             hint="As the carrier printed it: letters, digits and dashes."
+          />
+          <Field
+            label="Shipped at (optional)"
+            name="shippedAt"
+            type="datetime-local"
+            max={localNow()}
+            hint={`When the parcel left, in your time zone (${timeZone()}); leave it empty for now.`}
           />
           <fieldset>
             <legend>Items in this parcel</legend>
