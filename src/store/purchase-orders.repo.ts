@@ -18,6 +18,7 @@ import { ROWS_PER_STATEMENT, statement } from './statement.ts';
 import { expectUpdated, moveOf } from './transitions.ts';
 import {
   amongIds,
+  fewIds,
   insertSearchTerms,
   purchaseOrderSearchTerms,
   READ_BY_ID_AT_MOST,
@@ -252,24 +253,23 @@ async function purchaseOrdersFound(
 ): Promise<
   { ids: string[] } | { test: (eb: ExpressionBuilder<Database, 'purchase_orders'>) => Expression<SqlBool> }
 > {
-  const [numbers, lines] = await Promise.all([
-    db
-      .selectFrom('order_search_terms')
-      .select('purchase_order_id')
-      .where('term', '>=', search.from)
-      .where('term', '<', search.to)
-      .where('kind', '=', 'po')
-      .limit(atMost + 1)
-      .execute(),
-    db
-      .selectFrom('purchase_order_lines')
-      .select('purchase_order_id')
-      .where((eb) => eb.or([eb('sku', '=', sku), eb('supplier_sku', '=', sku)]))
-      .limit(atMost + 1)
-      .execute(),
-  ]);
-  if (numbers.length <= atMost && lines.length <= atMost)
-    return { ids: [...new Set([...numbers, ...lines].map((r) => r.purchase_order_id!))] };
+  const ids = await fewIds(
+    db,
+    [
+      db
+        .selectFrom('order_search_terms')
+        .select('purchase_order_id as id')
+        .where('term', '>=', search.from)
+        .where('term', '<', search.to)
+        .where('kind', '=', 'po'),
+      db
+        .selectFrom('purchase_order_lines')
+        .select('purchase_order_id as id')
+        .where((eb) => eb.or([eb('sku', '=', sku), eb('supplier_sku', '=', sku)])),
+    ],
+    atMost,
+  );
+  if (ids) return { ids };
   return {
     test: (eb) =>
       eb.or([
