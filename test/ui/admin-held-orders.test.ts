@@ -104,4 +104,24 @@ describeWithChromium('the admin UI: held orders', () => {
     expect(await page.getByRole('button', { name: /^Correct the address/ }).count()).toBe(0);
     expectNoPageErrors(page);
   });
+
+  it("explains an order's routing: every candidate, eligible or not, and the one chosen", async () => {
+    const created = await t.api('/api/v1/channels/storefront/orders', {
+      body: orderBody('TEE-1', [{ sku: 'TEE-RED-M', quantity: 1 }]),
+    });
+    expect(created.body.purchaseOrders.map((po: { supplierId: string }) => po.supplierId)).toEqual(['flaky']);
+    await page.goto(`/orders/${created.body.id}`);
+    await heading('Order TEE-1');
+    await page.getByRole('cell', { name: /^flaky: priority 1/ }).waitFor();
+    await page.getByText('Line 1: the 2 candidates').click();
+    const candidates = page.getByRole('table', { name: 'Candidates for line 1' });
+    const row = (name: string) => candidates.getByRole('row').filter({ hasText: name });
+    await row('Flaky Wholesale').getByText('chosen').waitFor();
+    expect(await row('Flaky Wholesale').getByRole('cell').nth(2).textContent()).toBe('$7.00');
+    expect(await row('Prompt Supply').getByRole('cell').nth(2).textContent()).toBe('$9.00');
+    expect(await row('Prompt Supply').getByText('chosen').count()).toBe(0);
+    await expectAccessible(page, 'the routing candidates');
+    await screenshots(page, 'admin-order-routing');
+    expectNoPageErrors(page);
+  });
 });

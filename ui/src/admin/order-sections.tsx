@@ -1,6 +1,6 @@
 import { formatDateTime, formatMoney, humanize } from '../format.ts';
 import { StateBadge } from '../state-badge.tsx';
-import type { Money, Order, TimelineEvent } from '../types.ts';
+import type { Money, Order } from '../types.ts';
 
 /** The parts of the order page, each a section under its own heading. */
 
@@ -83,60 +83,6 @@ export function MoneyAsCharged({ order }: { order: Order }) {
           not the sum of its parts ({formatMoney({ amount: x.parts, currency: order.currency })}).
         </p>
       ))}
-    </>
-  );
-}
-
-interface RouteExplained {
-  line: number;
-  outcome: string;
-  supplierId: string | null;
-  reason: string;
-}
-
-/** Each line's latest routing decision, read from the timeline's events that carry `routes`. */
-function latestRoutes(events: readonly TimelineEvent[]): Map<number, RouteExplained & { at: string }> {
-  const byLine = new Map<number, RouteExplained & { at: string }>();
-  for (const event of [...events].sort((a, b) => a.seq - b.seq)) {
-    const routes = (event.data as { routes?: RouteExplained[] } | null)?.routes;
-    if (Array.isArray(routes)) for (const r of routes) byLine.set(r.line, { ...r, at: event.at });
-  }
-  return byLine;
-}
-
-export function Routing({ order }: { order: Order }) {
-  const routes = latestRoutes(order.events);
-  return (
-    <>
-      <h2>Routing</h2>
-      {routes.size === 0 ? (
-        <p>No line has been routed yet.</p>
-      ) : (
-        <div className="table-scroll">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Line</th>
-                <th scope="col">Outcome</th>
-                <th scope="col">Supplier</th>
-                <th scope="col">Why</th>
-                <th scope="col">Decided</th>
-              </tr>
-            </thead>
-            <tbody>
-              {[...routes.values()].map((r) => (
-                <tr key={r.line}>
-                  <th scope="row">{r.line}</th>
-                  <td>{humanize(r.outcome)}</td>
-                  <td>{r.supplierId ?? '—'}</td>
-                  <td>{r.reason}</td>
-                  <td>{formatDateTime(r.at)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
     </>
   );
 }

@@ -10,14 +10,8 @@ import { useLoad } from '../../use-load.ts';
 import { AddressCorrection } from '../address-correction.tsx';
 import { OrderActions } from '../order-actions.tsx';
 import { useChannelNames } from '../partners.ts';
-import {
-  LinesTable,
-  MoneyAsCharged,
-  PurchaseOrders,
-  Routing,
-  Shipments,
-  Timeline,
-} from '../order-sections.tsx';
+import { LinesTable, MoneyAsCharged, PurchaseOrders, Shipments, Timeline } from '../order-sections.tsx';
+import { Routing } from '../routing-section.tsx';
 
 /** One order, all of it: lines, money as charged, purchase orders, shipments, how each line was routed, its timeline. */
 export function OrderPage() {
