@@ -98,6 +98,21 @@ describeEachDatabase('stock out to channels', (dialect) => {
     await until('all 250 SKUs told', () => Object.keys(lastTold()).length === 250);
     expect(inventory().map((batch) => batch.length)).toEqual([250]);
     expect(lastTold()['SKU-003']).toBe(13);
+    // The stock list shows what the channel was told beside each level, a page at a time, by SKU prefix.
+    await until('recorded as told', async () => {
+      const level = (await t.api('/api/v1/stock?sku=SKU-003')).body.levels[0];
+      return level?.channels[0]?.told === 13;
+    });
+    const page = await t.api('/api/v1/stock?q=SKU-00&limit=4');
+    expect(page.body.levels.map((l: any) => l.sku)).toEqual(['SKU-000', 'SKU-001', 'SKU-002', 'SKU-003']);
+    expect(page.body.levels[3]).toMatchObject({
+      available: 13,
+      channels: [{ channelId: 'storefront', told: 13, toldAt: expect.any(String) }],
+    });
+    const rest = await t.api(`/api/v1/stock?q=SKU-00&limit=4&after=${page.body.next}`);
+    expect(rest.body.levels.map((l: any) => l.sku)).toEqual(['SKU-004', 'SKU-005', 'SKU-006', 'SKU-007']);
+    const last = await t.api('/api/v1/stock?q=SKU-00&after=SKU-007');
+    expect([last.body.levels.map((l: any) => l.sku), last.body.next]).toEqual([['SKU-008', 'SKU-009'], null]);
   });
 
   it('coalesces a burst of changes into the latest value, and sends nothing that did not change', async () => {
@@ -344,6 +359,8 @@ describeEachDatabase('available to promise', (dialect) => {
     ).toBe(201);
     expect(await levels()).toEqual({ TRACKED: 7, UNTRACKED: null });
     const one = await t.api('/api/v1/stock?sku=TRACKED');
-    expect(one.body.levels).toEqual([{ sku: 'TRACKED', onHand: 11, reserved: 4, available: 7 }]);
+    expect(one.body.levels).toEqual([
+      { sku: 'TRACKED', onHand: 11, reserved: 4, available: 7, channels: [] },
+    ]);
   });
 });

@@ -391,6 +391,61 @@ export interface StockLevel {
   available: number | null;
 }
 
+/** A level with what each channel was last told of it (its allocation of available-to-promise, as sent). */
+export interface StockLevelWithChannels extends StockLevel {
+  channels: { channelId: string; told: number; toldAt: number }[];
+}
+
+/**
+ * A page of levels by SKU: those after `after`, starting with `prefix` when given (or exactly `skus`), `limit` of
+ * them, each with what the channels were told; `next` is the last SKU when there may be more.
+ */
+export async function stockPage(
+  db: Db,
+  page: { skus?: readonly string[]; prefix?: string; after?: string; limit: number },
+): Promise<{ levels: StockLevelWithChannels[]; next: string | null }> {
+  let query = db
+    .selectFrom('stock_levels')
+    .selectAll()
+    .orderBy('sku')
+    .limit(page.limit + 1);
+  if (page.skus) query = query.where('sku', 'in', page.skus.length ? page.skus : ['']);
+  // Compared as it is, whatever the database's collation (a range of the key would follow it on PostgreSQL).
+  if (page.prefix) query = query.where(sql<boolean>`substr(sku, 1, ${page.prefix.length}) = ${page.prefix}`);
+  if (page.after !== undefined) query = query.where('sku', '>', page.after);
+  const rows = await query.execute();
+  const more = rows.length > page.limit;
+  const shown = more ? rows.slice(0, page.limit) : rows;
+  const told = shown.length
+    ? await db
+        .selectFrom('channel_stock')
+        .select(['channel_id', 'sku', 'told', 'told_at'])
+        .where(
+          'sku',
+          'in',
+          shown.map((r) => r.sku),
+        )
+        .orderBy('channel_id')
+        .execute()
+    : [];
+  const bySku = new Map<string, StockLevelWithChannels['channels']>();
+  for (const t of told)
+    bySku.set(t.sku, [
+      ...(bySku.get(t.sku) ?? []),
+      { channelId: t.channel_id, told: Number(t.told), toldAt: Number(t.told_at) },
+    ]);
+  return {
+    levels: shown.map((r) => ({
+      sku: r.sku,
+      onHand: r.on_hand,
+      reserved: r.reserved,
+      available: availableToPromise({ bounded: r.bounded === 1, onHand: r.on_hand, reserved: r.reserved }),
+      channels: bySku.get(r.sku) ?? [],
+    })),
+    next: more ? shown[shown.length - 1]!.sku : null,
+  };
+}
+
 export async function stockLevels(db: Db, skus?: readonly string[]): Promise<StockLevel[]> {
   let query = db.selectFrom('stock_levels').selectAll().orderBy('sku');
   if (skus) query = query.where('sku', 'in', skus.length ? skus : ['']);

@@ -7,7 +7,7 @@ import type { AppContext } from '../../app/context.ts';
 import { registeredFulfilmentService } from '../../app/answer-fulfilment-requests.ts';
 import { ConflictError, NotFoundError } from '../../app/errors.ts';
 import { setupDocumentFor } from '../../app/setup-document.ts';
-import { stockLevels } from '../../store/stock.repo.ts';
+import { stockPage } from '../../store/stock.repo.ts';
 import {
   listChannelsForApi,
   listProductsWithOffers,
@@ -234,6 +234,9 @@ export function adminRoutes(
               .union([z.string(), z.array(z.string())])
               .optional()
               .describe('one or more SKUs; all when absent'),
+            q: z.string().min(1).max(100).optional().describe('SKUs starting with this'),
+            limit: z.coerce.number().int().min(1).max(1000).default(500),
+            after: z.string().optional().describe('cursor: the `next` of the previous page (a SKU)'),
           }),
           response: {
             200: z.object({
@@ -243,15 +246,32 @@ export function adminRoutes(
                   onHand: z.number(),
                   reserved: z.number(),
                   available: z.number().nullable(),
+                  channels: z
+                    .array(z.object({ channelId: z.string(), told: z.number(), toldAt: z.string() }))
+                    .describe('what each channel was last told it can sell, and when'),
                 }),
               ),
+              next: z.string().nullable(),
             }),
+            ...errorResponses,
           },
         },
       },
       async (request) => {
-        const skus = request.query.sku === undefined ? undefined : [request.query.sku].flat();
-        return { levels: await stockLevels(ctx.store.db, skus) };
+        const { sku, q, limit, after } = request.query;
+        const page = await stockPage(ctx.store.db, {
+          ...(sku === undefined ? {} : { skus: [sku].flat() }),
+          ...(q === undefined ? {} : { prefix: q }),
+          ...(after === undefined ? {} : { after }),
+          limit,
+        });
+        return {
+          levels: page.levels.map((l) => ({
+            ...l,
+            channels: l.channels.map((c) => ({ ...c, toldAt: new Date(c.toldAt).toISOString() })),
+          })),
+          next: page.next,
+        };
       },
     );
 
