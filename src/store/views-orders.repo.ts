@@ -68,78 +68,102 @@ export async function listOrderSummaries(
   /** Tests pass a small one, to walk the path of many matches with a few orders. */
   readByIdAtMost = READ_BY_ID_AT_MOST,
 ): Promise<{ orders: OrderSummary[]; next: string | null } | null> {
-  // The page's ids first, then their summaries: the ids path sorts thousands of orders, keys alone sort fast.
-  let query = db
-    .selectFrom('orders as o')
-    .select('o.id')
-    .limit(q.limit + 1);
-  if (q.before) {
-    const cursor = await db
-      .selectFrom('orders')
-      .select('placed_at')
-      .where('id', '=', q.before)
-      .executeTakeFirst();
-    if (!cursor) return null;
+  const search = q.q === undefined ? null : searchRange(q.q);
+  const sets = (
+    await Promise.all([
+      search ? searchSet(db, search, q.q!.trim(), readByIdAtMost) : null,
+      q.supplierId ? supplierSet(db, q.supplierId, readByIdAtMost) : null,
+    ])
+  ).filter((set) => set !== null);
+  const idLists = sets.filter((set) => 'ids' in set).map((set) => set.ids);
+  const ids = idLists.length
+    ? idLists.reduce((kept, more) => {
+        const also = new Set(more);
+        return kept.filter((id) => also.has(id));
+      })
+    : null;
+  let query = db.selectFrom('orders as o').limit(q.limit + 1);
+  const before = q.before;
+  // After the cursor's order in the list's order; none when it names no order (then told apart below).
+  if (before)
     query = query.where((eb) =>
-      eb(eb.refTuple('o.placed_at', 'o.id'), '<', eb.tuple(cursor.placed_at, q.before!)),
+      eb(
+        eb.refTuple('o.placed_at', 'o.id'),
+        '<',
+        eb.tuple(eb.selectFrom('orders as c').select('c.placed_at').where('c.id', '=', before), before),
+      ),
     );
-  }
   if (q.state) query = query.where('o.state', '=', q.state);
   if (q.channelId) query = query.where('o.channel_id', '=', q.channelId);
   if (q.placedFrom !== undefined) query = query.where('o.placed_at', '>=', q.placedFrom);
   if (q.placedBefore !== undefined) query = query.where('o.placed_at', '<', q.placedBefore);
-  const search = q.q === undefined ? null : searchRange(q.q);
-  const sets = await Promise.all([
-    search ? searchSet(db, search, q.q!.trim(), readByIdAtMost) : null,
-    q.supplierId ? supplierSet(db, q.supplierId, readByIdAtMost) : null,
-  ]);
-  const listed = sets.filter((set) => set !== null);
-  const idLists = listed.filter((set) => 'ids' in set).map((set) => set.ids);
-  if (idLists.length) {
-    const ids = idLists.reduce((kept, more) => {
-      const also = new Set(more);
-      return kept.filter((id) => also.has(id));
-    });
-    if (ids.length === 0) return { orders: [], next: null };
-    // Read by id, then sorted: `+ 0` keeps the planner off the placed-time index, which it would walk testing each
-    // order against the ids (PostgreSQL did: 90,000 orders read when the ids were of old orders).
-    query = query.where(amongIds(db, 'o.id', ids)).orderBy(sql`${sql.ref('o.placed_at')} + 0`, 'desc');
-  } else query = query.orderBy('o.placed_at', 'desc');
-  query = query.orderBy('o.id', 'desc');
-  for (const set of listed) if ('test' in set) query = query.where(set.test);
-  const rows = await query.execute();
-  const page = rows.slice(0, q.limit).map((r) => r.id);
-  const summaries = await loadSummaries(db, page);
-  return {
-    orders: page.map((id) => summaries.get(id)!),
-    next: rows.length > q.limit ? page[page.length - 1]! : null,
-  };
+  for (const set of sets) if ('test' in set) query = query.where(set.test);
+  let page: OrderSummary[];
+  let more: boolean;
+  if (ids) {
+    // The page's ids first, sorted, then their summaries: thousands of keys sort fast, rows do not. `+ 0` keeps the
+    // planner off the placed-time index, which it would walk testing each order against the ids (PostgreSQL did:
+    // 90,000 orders read when the ids were of old orders).
+    const keys =
+      ids.length === 0
+        ? []
+        : await query
+            .select('o.id')
+            .where(amongIds(db, 'o.id', ids))
+            .orderBy(sql`${sql.ref('o.placed_at')} + 0`, 'desc')
+            .orderBy('o.id', 'desc')
+            .execute();
+    more = keys.length > q.limit;
+    const pageIds = keys.slice(0, q.limit).map((r) => r.id);
+    const summaries = await loadSummaries(db, pageIds);
+    page = pageIds.map((id) => summaries.get(id)!);
+  } else {
+    // In the list's order, an index's: the page's rows are the first read, each summary made once.
+    const rows = await query
+      .select(SUMMARY_COLUMNS)
+      .select(lineCount)
+      .orderBy('o.placed_at', 'desc')
+      .orderBy('o.id', 'desc')
+      .execute();
+    more = rows.length > q.limit;
+    page = rows.slice(0, q.limit).map((r) => summaryOf(r, Number(r.line_count ?? 0)));
+  }
+  if (
+    page.length === 0 &&
+    before &&
+    !(await db.selectFrom('orders').select('id').where('id', '=', before).executeTakeFirst())
+  )
+    return null;
+  return { orders: page, next: more ? page[page.length - 1]!.id : null };
 }
+
+const SUMMARY_COLUMNS = [
+  'o.id',
+  'o.channel_id',
+  'o.external_id',
+  'o.state',
+  'o.hold_reason',
+  'o.total_amount',
+  'o.currency',
+  'o.created_at',
+  'o.placed_at',
+  'o.customer',
+] as const;
+
+const lineCount = (eb: ExpressionBuilder<Listed, 'o'>) =>
+  eb
+    .selectFrom('order_lines as l')
+    .select(eb.fn.countAll<number>().as('n'))
+    .whereRef('l.order_id', '=', 'o.id')
+    .as('line_count');
 
 /** The summaries of these orders, by id. */
 async function loadSummaries(db: Db, ids: readonly string[]): Promise<Map<string, OrderSummary>> {
   if (ids.length === 0) return new Map();
   const rows = await db
     .selectFrom('orders as o')
-    .select([
-      'o.id',
-      'o.channel_id',
-      'o.external_id',
-      'o.state',
-      'o.hold_reason',
-      'o.total_amount',
-      'o.currency',
-      'o.created_at',
-      'o.placed_at',
-      'o.customer',
-    ])
-    .select((eb) =>
-      eb
-        .selectFrom('order_lines as l')
-        .select(eb.fn.countAll<number>().as('n'))
-        .whereRef('l.order_id', '=', 'o.id')
-        .as('line_count'),
-    )
+    .select(SUMMARY_COLUMNS)
+    .select(lineCount)
     .where(amongIds(db, 'o.id', ids))
     .execute();
   return new Map(rows.map((r) => [r.id, summaryOf(r, Number(r.line_count ?? 0))]));
