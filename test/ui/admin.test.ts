@@ -297,6 +297,22 @@ describeWithChromium('the admin UI', () => {
       await expectAccessible(page, title);
       await screenshots(page, `admin-${title.toLowerCase()}`);
     }
+    // Stock, found by the start of a SKU, each level with what the channels were told.
+    await page.getByRole('searchbox', { name: 'SKU' }).fill('MUG');
+    await page.getByRole('button', { name: 'Search' }).click();
+    const mug = page.getByRole('row').filter({ hasText: 'MUG-BLUE' });
+    await mug.waitFor();
+    await until('only the SKUs starting with MUG', async () => (await page.getByRole('row').count()) === 2);
+    const level = (await t.api('/api/v1/stock?sku=MUG-BLUE')).body.levels[0];
+    const told = level.channels.length
+      ? level.channels.map((c: { channelId: string; told: number }) => `${c.channelId}: ${c.told}`).join(' ')
+      : 'not yet';
+    expect((await mug.getByRole('cell').allTextContents()).map((text) => text.trim())).toEqual([
+      String(level.onHand),
+      String(level.reserved),
+      String(level.available ?? 'not limited'),
+      told,
+    ]);
     const suppliers = (await t.api('/api/v1/suppliers')).body.suppliers;
     const prompt = suppliers.find((s: { id: string }) => s.id === 'prompt');
     expect(prompt.openPurchaseOrders).toBeGreaterThan(0);

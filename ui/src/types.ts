@@ -199,6 +199,8 @@ export interface StockLevel {
   onHand: number;
   reserved: number;
   available: number | null;
+  /** What each channel was last told it can sell of the SKU. */
+  channels: { channelId: string; told: number; toldAt: string }[];
 }
 
 export interface ConnectionCheck {
