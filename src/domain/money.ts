@@ -65,16 +65,23 @@ export function sum(items: readonly Money[], code: CurrencyCode): Money {
   return items.reduce((total, m) => add(total, m), money(0, code));
 }
 
+/** A formatter per currency: making one costs far more than using it (routing explains every line it decides). */
+const formats = new Map<string, { format: Intl.NumberFormat; digits: number }>();
+
 export function formatMoney(m: Money): string {
-  const digits = minorUnitDigits(m.currency);
-  // Display digits follow ISO 4217 too (ICU would show HUF without its minor unit).
-  const format = new Intl.NumberFormat('en', {
-    style: 'currency',
-    currency: m.currency,
-    minimumFractionDigits: digits,
-    maximumFractionDigits: digits,
-  });
-  return format.format(m.amount / 10 ** digits);
+  let known = formats.get(m.currency);
+  if (!known) {
+    const digits = minorUnitDigits(m.currency);
+    // Display digits follow ISO 4217 too (ICU would show HUF without its minor unit).
+    const format = new Intl.NumberFormat('en', {
+      style: 'currency',
+      currency: m.currency,
+      minimumFractionDigits: digits,
+      maximumFractionDigits: digits,
+    });
+    formats.set(m.currency, (known = { format, digits }));
+  }
+  return known.format.format(m.amount / 10 ** known.digits);
 }
 
 /**

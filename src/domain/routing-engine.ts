@@ -1,5 +1,5 @@
 import type { Sku, SupplierId } from './ids.ts';
-import type { Money } from './money.ts';
+import { formatMoney, money, type Money } from './money.ts';
 
 /** Where goods ship from, or to. */
 export interface Place {
@@ -385,7 +385,9 @@ function objectiveValue(judged: readonly Judged[], objective: Objective): (j: Ju
 }
 
 function explain(j: Judged, objective: Objective): string {
-  const { nodeId, landedCost, leadDays, score } = j.candidate;
+  const { nodeId, leadDays, score } = j.candidate;
+  // In money, as a person reads it: "$9.00", not 900 minor units of a currency unnamed.
+  const landedCost = formatMoney(money(j.candidate.landedCost, j.offer.cost.currency));
   const measure =
     objective.kind === 'priority'
       ? `priority ${j.offer.priority}, landed cost ${landedCost}`

@@ -93,7 +93,7 @@ describe('routeLines ranking', () => {
       offer('b', { priority: 2 }),
       offer('c', { active: false }),
     ]);
-    expect(route.reason).toBe('a: priority 1, landed cost 900; 2 of 3 candidates eligible');
+    expect(route.reason).toBe('a: priority 1, landed cost $9.00; 2 of 3 candidates eligible');
   });
 
   it('routes every line independently and keeps the line numbers', () => {
