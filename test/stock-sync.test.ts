@@ -111,6 +111,9 @@ describeEachDatabase('stock out to channels', (dialect) => {
     });
     const rest = await t.api(`/api/v1/stock?q=SKU-00&limit=4&after=${page.body.next}`);
     expect(rest.body.levels.map((l: any) => l.sku)).toEqual(['SKU-004', 'SKU-005', 'SKU-006', 'SKU-007']);
+    // The channel list says when the channel was last told a level.
+    const [channel] = (await t.api('/api/v1/channels')).body.channels;
+    expect(Date.parse(channel.lastStockSyncAt)).toBeGreaterThan(0);
     const last = await t.api('/api/v1/stock?q=SKU-00&after=SKU-007');
     expect([last.body.levels.map((l: any) => l.sku), last.body.next]).toEqual([['SKU-008', 'SKU-009'], null]);
   });
@@ -362,5 +365,6 @@ describeEachDatabase('available to promise', (dialect) => {
     expect(one.body.levels).toEqual([
       { sku: 'TRACKED', onHand: 11, reserved: 4, available: 7, channels: [] },
     ]);
+    expect((await t.api('/api/v1/channels')).body.channels[0].lastStockSyncAt).toBeNull();
   });
 });

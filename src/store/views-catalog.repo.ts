@@ -62,6 +62,16 @@ export async function listSuppliersForApi(db: Db): Promise<SupplierForApi[]> {
   }));
 }
 
+/** When each channel was last told a stock level (its last stock sync that changed something). */
+export async function lastStockSyncs(db: Db): Promise<Map<string, number>> {
+  const rows = await db
+    .selectFrom('channel_stock')
+    .select(['channel_id', (eb) => eb.fn.max('told_at').as('at')])
+    .groupBy('channel_id')
+    .execute();
+  return new Map(rows.map((r) => [r.channel_id, Number(r.at)]));
+}
+
 /**
  * Per supplier: its purchase orders still open (not yet answered, or accepted and not all shipped), and those made
  * since `since` that missed an SLA (flagged past their acknowledgement or shipping deadline).

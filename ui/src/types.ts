@@ -179,6 +179,12 @@ export interface Channel {
   name: string;
   currency: string;
   polledUntil: string | null;
+  /** When the channel was last told a stock level. */
+  lastStockSyncAt: string | null;
+  /** Its webhook subscriptions as last checked (null: not checked yet). */
+  webhooks: { checkedAt: string; webhooks: { topic: string; status: string }[] } | null;
+  /** The API version Waybill asks for, for kinds that pin one. */
+  apiVersion: { requested: string; supportedUntil: string; served: string | null; warnings: string[] } | null;
 }
 
 export interface Supplier {

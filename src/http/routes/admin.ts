@@ -12,6 +12,7 @@ import {
   listChannelsForApi,
   listProductsWithOffers,
   countSupplierPurchaseOrders,
+  lastStockSyncs,
   listSuppliersForApi,
 } from '../../store/views-catalog.repo.ts';
 import { parseAllocation } from '../../domain/stock.ts';
@@ -50,6 +51,8 @@ const channelOut = z.object({
   allocation: z.union([z.object({ cap: z.number() }), z.object({ sharePercent: z.number() })]).nullable(),
   /** The catch-up poll has read the channel's orders changed up to here. */
   polledUntil: z.string().nullable(),
+  /** When the channel was last told a stock level (null: never yet). */
+  lastStockSyncAt: z.string().nullable(),
   /** The channel's webhook subscriptions as last checked (null until checked: needs publicUrl and API credentials). */
   webhooks: webhookHealthOut.nullable(),
   /** Waybill as the channel's fulfilment service, as registered (null: not one, or not registered yet). */
@@ -110,30 +113,34 @@ export function adminRoutes(
           response: { 200: z.object({ channels: z.array(channelOut) }) },
         },
       },
-      async () => ({
-        channels: await Promise.all(
-          (await listChannelsForApi(ctx.store.db)).map(async (c) => ({
-            id: c.id,
-            kind: c.kind,
-            name: c.name,
-            currency: c.currency,
-            ...settingsOf(c.config),
-            backorderPolicy: c.backorder_policy,
-            allocation: parseAllocation(c.allocation),
-            polledUntil: c.polled_until === null ? null : new Date(c.polled_until).toISOString(),
-            webhooks: c.webhook_health
-              ? (JSON.parse(c.webhook_health) as z.infer<typeof webhookHealthOut>)
-              : null,
-            fulfilmentService: await registeredFulfilmentService(ctx.store.db, c.id),
-            apiVersion: await channelApiVersion(
-              ctx.store.db,
-              c.id,
-              ctx.channels.get(c.kind),
-              ctx.clock.now(),
-            ),
-          })),
-        ),
-      }),
+      async () => {
+        const synced = await lastStockSyncs(ctx.store.db);
+        return {
+          channels: await Promise.all(
+            (await listChannelsForApi(ctx.store.db)).map(async (c) => ({
+              id: c.id,
+              kind: c.kind,
+              name: c.name,
+              currency: c.currency,
+              ...settingsOf(c.config),
+              backorderPolicy: c.backorder_policy,
+              allocation: parseAllocation(c.allocation),
+              polledUntil: c.polled_until === null ? null : new Date(c.polled_until).toISOString(),
+              lastStockSyncAt: synced.has(c.id) ? new Date(synced.get(c.id)!).toISOString() : null,
+              webhooks: c.webhook_health
+                ? (JSON.parse(c.webhook_health) as z.infer<typeof webhookHealthOut>)
+                : null,
+              fulfilmentService: await registeredFulfilmentService(ctx.store.db, c.id),
+              apiVersion: await channelApiVersion(
+                ctx.store.db,
+                c.id,
+                ctx.channels.get(c.kind),
+                ctx.clock.now(),
+              ),
+            })),
+          ),
+        };
+      },
     );
 
     app.get(

@@ -23,7 +23,10 @@ export function ChannelsPage() {
                   <th scope="col">Channel</th>
                   <th scope="col">Kind</th>
                   <th scope="col">Currency</th>
+                  <th scope="col">Webhooks</th>
+                  <th scope="col">API version</th>
                   <th scope="col">Orders read up to</th>
+                  <th scope="col">Stock last told</th>
                   {canAct && <th scope="col">Connection</th>}
                 </tr>
               </thead>
@@ -35,7 +38,28 @@ export function ChannelsPage() {
                     </th>
                     <td>{c.kind}</td>
                     <td>{c.currency}</td>
+                    <td>
+                      <WebhookHealth channel={c} />
+                    </td>
+                    <td>
+                      {c.apiVersion ? (
+                        <>
+                          {c.apiVersion.requested}{' '}
+                          <span className="muted">
+                            supported until {c.apiVersion.supportedUntil.slice(0, 10)}
+                          </span>
+                          {c.apiVersion.warnings.map((w) => (
+                            <span key={w} className="badge warn">
+                              {w}
+                            </span>
+                          ))}
+                        </>
+                      ) : (
+                        'not versioned'
+                      )}
+                    </td>
                     <td>{formatDateTime(c.polledUntil)}</td>
+                    <td>{formatDateTime(c.lastStockSyncAt)}</td>
                     {canAct && (
                       <td>
                         <ConnectionTest
@@ -52,5 +76,23 @@ export function ChannelsPage() {
         )}
       </ShowLoaded>
     </>
+  );
+}
+
+/** Each webhook subscription's state as last checked; anything not active is what needs a person. */
+function WebhookHealth({ channel }: { channel: Channel }) {
+  if (!channel.webhooks) return <span className="muted">not checked</span>;
+  const notActive = channel.webhooks.webhooks.filter((w) => w.status !== 'active');
+  if (notActive.length === 0) return <>all {channel.webhooks.webhooks.length} active</>;
+  return (
+    <ul className="plain">
+      {notActive.map((w) => (
+        <li key={w.topic}>
+          <span className="badge warn">
+            {w.topic}: {w.status}
+          </span>
+        </li>
+      ))}
+    </ul>
   );
 }
