@@ -23,7 +23,6 @@ import { receiveSupplierAnswersJob } from './app/receive-supplier-answers.ts';
 import { supplierTransports, type TransportKinds } from './connectors/suppliers/registry.ts';
 import type { Clock, IdGenerator } from './domain/ids.ts';
 import type { HttpLimits } from './http/limits.ts';
-import { buildServer } from './http/server.ts';
 import { createMetrics } from './http/metrics.ts';
 import { systemClock, ulidIds } from './infra/ids.ts';
 import { jsonLogger } from './infra/log.ts';
@@ -147,7 +146,10 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
   const server =
     options.http === false
       ? null
-      : await buildServer(ctx, {
+      : // Loaded only where HTTP is served: a worker or a CLI command does without Fastify, its routes and the UI's.
+        await (
+          await import('./http/server.ts')
+        ).buildServer(ctx, {
           jobs,
           metrics: createMetrics(store, worker, intake),
           limits: { ...envHttpLimits(), ...options.httpLimits },

@@ -82,6 +82,15 @@ describeEachDatabase('signing in to the web UI', (dialect) => {
       ).status,
     ).toBe(204);
     expect((await ann.call('/api/v1/session')).body.user.hasPassword).toBe(true);
+    // Another site cannot sign a person out (nor set their password): the token is required.
+    const forged = await ann.call('/api/v1/session', { method: 'DELETE', csrf: false });
+    expect([forged.status, forged.body.code]).toEqual([403, 'csrf']);
+    const forgedPassword = await ann.call('/api/v1/session/password', {
+      method: 'PUT',
+      body: { password: 'an attacker chose this' },
+      csrf: false,
+    });
+    expect([forgedPassword.status, forgedPassword.body.code]).toEqual([403, 'csrf']);
     expect((await ann.call('/api/v1/session', { method: 'DELETE' })).status).toBe(204);
     expect((await ann.call('/api/v1/orders')).status).toBe(401);
 

@@ -2,7 +2,7 @@ import type { ShipmentId } from '../domain/ids.ts';
 import { orderLineMachine } from '../domain/order.machine.ts';
 import { nextOrderState } from '../domain/order.ts';
 import { decideShipment, type ShipLine } from '../domain/purchase-order.ts';
-import { trackingNumberProblem } from '../domain/tracking-number.ts';
+import { trackingNumberProblem } from '../infra/tracking-number.ts';
 import { loadOrder, saveOrderChange } from '../store/orders.repo.ts';
 import { loadPurchaseOrders, savePurchaseOrder } from '../store/purchase-orders.repo.ts';
 import { findShipmentByTracking, insertShipment, lastShipmentAt } from '../store/shipments.repo.ts';

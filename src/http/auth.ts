@@ -42,7 +42,8 @@ export async function sessionFromCookie(
   return { ...session, csrfOk };
 }
 
-function refuseCsrf(request: FastifyRequest, reply: FastifyReply) {
+/** 403 `csrf`: the session cookie came without its token on a request that changes something. */
+export function refuseCsrf(request: FastifyRequest, reply: FastifyReply) {
   return sendProblem(
     reply,
     request,

@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import PDFDocument from 'pdfkit';
 
 /** What a blind packing slip shows: the retailer's, the customer's and the goods. Never a price, never the supplier. */
 export interface PackingSlip {
@@ -34,7 +33,9 @@ const UNICODE_BOLD = ['/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf'].fi
 const LETTER_COUNTRIES = new Set(['US', 'CA', 'MX']);
 
 /** The slip as a one-page (or more, for long orders) PDF, made with PDFKit. */
-export function renderPackingSlip(slip: PackingSlip): Promise<Buffer> {
+export async function renderPackingSlip(slip: PackingSlip): Promise<Buffer> {
+  // Loaded when a slip is first asked for: PDFKit and its fonts weigh 18 MB that no other process needs.
+  const { default: PDFDocument } = await import('pdfkit');
   const doc = new PDFDocument({
     size: LETTER_COUNTRIES.has(slip.shipTo.country) ? 'LETTER' : 'A4',
     margin: 50,

@@ -16,7 +16,7 @@ import {
   signOut,
   type SignedIn,
 } from '../../app/users.ts';
-import { CSRF_HEADER, SESSION_COOKIE, sessionFromCookie } from '../auth.ts';
+import { CSRF_HEADER, refuseCsrf, SESSION_COOKIE, sessionFromCookie } from '../auth.ts';
 import { sendProblem } from '../problem.ts';
 import { errorResponses, problemOut } from '../schemas.ts';
 import type { Guards } from '../server.ts';
@@ -131,10 +131,7 @@ export function sessionRoutes(ctx: AppContext, guard: Guards): FastifyPluginAsyn
       },
       async (request, reply) => {
         const session = await sessionFromCookie(ctx, request);
-        if (session && !session.csrfOk)
-          return sendProblem(reply, request, 403, 'csrf', `${CSRF_HEADER}: required to sign out`, {
-            field: CSRF_HEADER,
-          });
+        if (session && !session.csrfOk) return refuseCsrf(request, reply);
         if (session) await signOut(ctx, request.cookies[SESSION_COOKIE]!);
         reply.clearCookie(SESSION_COOKIE, { path: '/' });
         return reply.code(204).send(null);
@@ -154,10 +151,7 @@ export function sessionRoutes(ctx: AppContext, guard: Guards): FastifyPluginAsyn
       async (request, reply) => {
         const session = await sessionFromCookie(ctx, request);
         if (!session) return sendProblem(reply, request, 401, 'unauthorized', 'session: not signed in');
-        if (!session.csrfOk)
-          return sendProblem(reply, request, 403, 'csrf', `${CSRF_HEADER}: required to change the password`, {
-            field: CSRF_HEADER,
-          });
+        if (!session.csrfOk) return refuseCsrf(request, reply);
         await choosePassword(ctx, request.cookies[SESSION_COOKIE]!, request.body.password);
         return reply.code(204).send(null);
       },
