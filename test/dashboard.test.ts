@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDatabase } from './support/databases.ts';
 import { fakeClock } from './support/fake-clock.ts';
+import { deadJob } from './support/jobs.ts';
 import { orderBody, startTestHub, testSetup, type TestHub } from './support/hub.ts';
 
 describeEachDatabase('the dashboard', (dialect) => {
@@ -48,21 +49,7 @@ describeEachDatabase('the dashboard', (dialect) => {
     expect(held.body.state).toBe('on_hold');
     await t.hub.store.db
       .insertInto('jobs')
-      .values({
-        id: 'job_dead_1',
-        kind: 'channel.notify',
-        key: 'dead-1',
-        payload: '{}',
-        state: 'dead',
-        attempts: 8,
-        max_attempts: 8,
-        run_at: 1_000,
-        locked_by: null,
-        locked_until: null,
-        last_error: 'HTTP 500',
-        created_at: 1_000,
-        updated_at: 2_000,
-      })
+      .values(deadJob('job_dead_1', { key: 'dead-1' }))
       .execute();
     const after = (await t.api('/api/v1/dashboard')).body.attention;
     expect(after.reviewQueue).toBe(before.reviewQueue + 1);

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { describeEachDatabase } from './support/databases.ts';
+import { deadJob } from './support/jobs.ts';
 import { orderBody, startTestHub, SUPPLIER_TOKENS, testSetup, type TestHub } from './support/hub.ts';
 
 describeEachDatabase('lists come a page at a time, with a cursor to the next', (dialect) => {
@@ -14,21 +15,12 @@ describeEachDatabase('lists come a page at a time, with a cursor to the next', (
 
   /** `count` dead letters (died three to a millisecond, so that ties are paged by id) and one job still pending. */
   async function seedDeadLetters(count: number): Promise<string[]> {
-    const rows = Array.from({ length: count }, (_, i) => ({
-      id: `job_dead_${String(i).padStart(4, '0')}`,
-      kind: 'channel.notify',
-      key: `dead-${i}`,
-      payload: '{}',
-      state: 'dead',
-      attempts: 8,
-      max_attempts: 8,
-      run_at: 1_000,
-      locked_by: null,
-      locked_until: null,
-      last_error: 'HTTP 500',
-      created_at: 1_000,
-      updated_at: 2_000 + Math.floor(i / 3),
-    }));
+    const rows = Array.from({ length: count }, (_, i) =>
+      deadJob(`job_dead_${String(i).padStart(4, '0')}`, {
+        key: `dead-${i}`,
+        updated_at: 2_000 + Math.floor(i / 3),
+      }),
+    );
     await t.hub.store.db
       .insertInto('jobs')
       .values([...rows, { ...rows[0]!, id: 'job_pending', key: 'pending', state: 'pending' }])

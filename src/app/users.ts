@@ -221,16 +221,21 @@ export async function signOut(ctx: AppContext, sessionToken: string): Promise<vo
   await ctx.store.transact((tx) => deleteSession(tx, hashToken(sessionToken)));
 }
 
-/** Sets the signed-in user's password; their other sessions end (whoever else held one is out). */
-export async function choosePassword(ctx: AppContext, sessionToken: string, password: string): Promise<void> {
+/**
+ * Sets the signed-in user's password (the session as the caller found it live); their other sessions end (whoever
+ * else held one is out).
+ */
+export async function choosePassword(
+  ctx: AppContext,
+  session: { userId: string; sessionToken: string },
+  password: string,
+): Promise<void> {
   if (password.length < MIN_PASSWORD_LENGTH)
     throw new InputError('password', `must be at least ${MIN_PASSWORD_LENGTH} characters`);
-  const session = await sessionOf(ctx.store.db, sessionToken, ctx.clock.now().getTime());
-  if (!session) throw new SignInRefused('session: signed out or expired; sign in again');
   const hash = await hashPassword(password);
   await ctx.store.transact(async (tx) => {
-    await setPasswordHash(tx, session.user.id, hash);
-    await deleteOtherSessions(tx, session.user.id, hashToken(sessionToken));
+    await setPasswordHash(tx, session.userId, hash);
+    await deleteOtherSessions(tx, session.userId, hashToken(session.sessionToken));
   });
 }
 

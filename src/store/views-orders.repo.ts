@@ -364,6 +364,7 @@ export function orderSearchTerms(order: {
     ['order', order.externalId],
     ['email', order.customer.email],
   ];
+  // Folded once here to split it into words; distinctTerms folds what it is given (a no-op on folded text).
   const name = order.customer.name ? foldForSearch(order.customer.name) : '';
   if (name) {
     terms.push(['name', name]);

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createUser } from '../../src/app/users.ts';
 import { orderBody, startTestHub, testSetup, type TestHub } from '../support/hub.ts';
 import { until } from '../support/until.ts';
+import { deadJob } from '../support/jobs.ts';
 import {
   describeWithChromium,
   expectAccessible,
@@ -43,21 +44,7 @@ describeWithChromium('the admin UI', () => {
     }
     await t.hub.store.db
       .insertInto('jobs')
-      .values({
-        id: 'job_dead_ui_1',
-        kind: 'channel.notify',
-        key: 'dead-ui-1',
-        payload: '{}',
-        state: 'dead',
-        attempts: 8,
-        max_attempts: 8,
-        run_at: 1_000,
-        locked_by: null,
-        locked_until: null,
-        last_error: 'HTTP 500 from the storefront',
-        created_at: 1_000,
-        updated_at: 2_000,
-      })
+      .values(deadJob('job_dead_ui_1', { key: 'dead-ui-1', last_error: 'HTTP 500 from the storefront' }))
       .execute();
     page = await newPage(browser, t.url);
   });
@@ -246,21 +233,13 @@ describeWithChromium('the admin UI', () => {
     for (const n of [1, 2, 3])
       await t.hub.store.db
         .insertInto('jobs')
-        .values({
-          id: `job_dead_page_${n}`,
-          kind: 'channel.notify',
-          key: `dead-page-${n}`,
-          payload: '{}',
-          state: 'dead',
-          attempts: 8,
-          max_attempts: 8,
-          run_at: 1_000,
-          locked_by: null,
-          locked_until: null,
-          last_error: `failure ${n}`,
-          created_at: 1_000,
-          updated_at: 3_000 + n,
-        })
+        .values(
+          deadJob(`job_dead_page_${n}`, {
+            key: `dead-page-${n}`,
+            last_error: `failure ${n}`,
+            updated_at: 3_000 + n,
+          }),
+        )
         .execute();
     // Pages of two, the last to die first.
     await page.goto('/dead-letters?limit=2');

@@ -152,7 +152,11 @@ export function sessionRoutes(ctx: AppContext, guard: Guards): FastifyPluginAsyn
         const session = await sessionFromCookie(ctx, request);
         if (!session) return sendProblem(reply, request, 401, 'unauthorized', 'session: not signed in');
         if (!session.csrfOk) return refuseCsrf(request, reply);
-        await choosePassword(ctx, request.cookies[SESSION_COOKIE]!, request.body.password);
+        await choosePassword(
+          ctx,
+          { userId: session.user.id, sessionToken: request.cookies[SESSION_COOKIE]! },
+          request.body.password,
+        );
         return reply.code(204).send(null);
       },
     );
