@@ -1,22 +1,36 @@
+import type {
+  ReceivedFile,
+  SettledFile,
+  SupplierAnswers,
+} from '../connectors/suppliers/supplier-transport.ts';
+import { currency as currencyCode, money, toDecimalString } from '../domain/money.ts';
 import { defineJob, jobKind, PermanentError } from '../jobs/job.ts';
 import { recordEvents, type TimelineEvent } from '../store/events.repo.ts';
-import { findSuppliers, getSetting, listSuppliersOfTransports, putSetting } from '../store/partners.repo.ts';
+import { findSuppliers, listSuppliersOfTransports } from '../store/partners.repo.ts';
 import type { Db } from '../store/schema.ts';
+import {
+  findSupplierFile,
+  markSupplierFilesSettled,
+  recordReceipts,
+  recordSupplierFile,
+  saveSupplierInvoices,
+} from '../store/supplier-exchanges.repo.ts';
 import { acknowledgePurchaseOrder } from './acknowledge-purchase-order.ts';
 import type { AppContext } from './context.ts';
 import { AppError } from './errors.ts';
+import { importFeed } from './import-feed.ts';
 import { recordShipment } from './record-shipment.ts';
 import { SupplierTransports } from './supplier-access.ts';
 
-/** Where a supplier's transport left off reading its answers (its own bookmark), in settings. */
-const CURSOR_KEY = 'supplier.receiveCursor ';
-
 /**
- * Looks for a supplier's answers on its transport's side (the transports that receive them: an SFTP folder, a
- * mailbox) and applies each as the supplier API would: acknowledgements, then shipments. An answer told twice
- * (read again after a crash) is applied once; one that cannot apply (an unknown PO, a line that does not add up) is
- * put on the supplier's timeline with the reason and does not hold the others back. The transport's bookmark is
- * kept with the job's completion. Recurs at the transport kind's `receiveEveryMs`.
+ * Looks for a supplier's answer files on its transport's side (an SFTP folder, a mailbox) and takes each once: a
+ * ledger by name, size and SHA-256 keeps a file uploaded again from applying twice. A file the transport refused
+ * (malformed, not what its name says) applies nothing and is recorded with its reason for the operator's list. A
+ * file read whole applies as the supplier API would: acknowledgements, shipments, then stock (through the feed
+ * path, as a delta), invoices kept, and the supplier's 997s of what Waybill sent. An answer that cannot apply (an
+ * unknown PO, a line that does not add up) goes on the supplier's timeline with the reason and does not hold the
+ * others back. Then the transport puts every file away (archive or aside, with its reply). Recurs at the transport
+ * kind's `receiveEveryMs`.
  */
 export const receiveSupplierAnswersJob = {
   ...jobKind<{ supplierId: string }>('supplier.receive', (p) => `supplier.receive:${p.supplierId}`),
@@ -32,46 +46,160 @@ export const receiveSupplierAnswersJob = {
         const everyMs = supplier && ctx.transports.get(supplier.transportKind)?.receiveEveryMs;
         // A supplier gone, or moved to a transport that does not receive: nothing more to look at.
         if (!supplier || everyMs === undefined) return;
-        const receive = transports.open(supplier).receive;
-        if (!receive) throw new PermanentError(`supplier ${supplierId}'s transport receives nothing`);
+        const transport = transports.open(supplier);
+        if (!transport.receive)
+          throw new PermanentError(`supplier ${supplierId}'s transport receives nothing`);
         const now = ctx.clock.now();
-        const answers = await receive({
-          signal: job.signal,
-          now,
-          cursor: await getSetting(ctx.store.db, CURSOR_KEY + supplierId),
-        });
-        const refused: TimelineEvent[] = [];
-        const apply = async (poNumber: string, what: string, work: () => Promise<unknown>) => {
-          try {
-            await work();
-          } catch (error) {
-            if (!(error instanceof AppError)) throw error;
-            refused.push({
-              orderId: null,
-              subjectType: 'job',
-              subjectId: supplierId,
-              type: 'supplier.answer_refused',
-              data: { supplierId, poNumber, what, reason: error.message },
-            });
-          }
-        };
-        for (const ack of answers.acknowledgements)
-          await apply(ack.poNumber, 'acknowledgement', () =>
-            acknowledgePurchaseOrder(ctx, supplierId, ack.poNumber, ack.lines),
-          );
-        for (const { poNumber, ...shipment } of answers.shipments)
-          await apply(poNumber, 'shipment', () => recordShipment(ctx, supplierId, poNumber, shipment));
+        const options = { signal: job.signal, now };
+        const { files } = await transport.receive({ ...options, cursor: null });
+        const settled: (SettledFile & { id: string })[] = [];
+        for (const file of files) settled.push(await takeFile(ctx, supplier, file, now));
+        if (settled.length > 0) await transport.settle?.(settled, options);
         return {
           rerunAt: new Date(now.getTime() + everyMs),
-          commit: async (tx: Db) => {
-            if (answers.cursor !== null) await putSetting(tx, CURSOR_KEY + supplierId, answers.cursor);
-            await recordEvents(tx, now, refused);
-          },
+          commit: (tx: Db) =>
+            markSupplierFilesSettled(
+              tx,
+              settled.map((f) => f.id),
+              now.getTime(),
+            ),
         };
       },
     });
   },
 };
+
+/**
+ * Takes one file: applies it unless the ledger has it, then records it in the ledger. A file recorded but not yet
+ * put away (a crash after the record) is put away as recorded; one put away before and uploaded again is a duplicate.
+ */
+async function takeFile(
+  ctx: AppContext,
+  { id: supplierId, currency }: { id: string; currency: string },
+  file: ReceivedFile,
+  now: Date,
+): Promise<SettledFile & { id: string }> {
+  const seen = await findSupplierFile(ctx.store.db, supplierId, file);
+  const settle = (id: string, outcome: SettledFile['outcome']) => ({
+    id,
+    name: file.name,
+    sha256: file.sha256,
+    outcome,
+    reply: outcome === 'duplicate' ? undefined : file.reply,
+  });
+  if (seen) return settle(seen.id, seen.settledAt === null ? seen.outcome : 'duplicate');
+  const id = ctx.ids.next('file');
+  const refused: TimelineEvent[] = [];
+  if (file.answers && !file.refused)
+    await applyAnswers(ctx, { supplierId, currency }, file, file.answers, refused);
+  const outcome = file.refused || !file.answers ? 'refused' : 'taken';
+  await ctx.store.transact(async (tx) => {
+    await recordSupplierFile(tx, {
+      id,
+      supplierId,
+      name: file.name,
+      size: file.size,
+      sha256: file.sha256,
+      outcome,
+      reason: outcome === 'refused' ? (file.refused ?? 'nothing could be read from it') : null,
+      receivedAt: now.getTime(),
+      settledAt: null,
+    });
+    if (file.answers && outcome === 'taken') {
+      await saveSupplierInvoices(
+        tx,
+        (file.answers.invoices ?? []).map((invoice) => ({
+          ...invoice,
+          supplierId,
+          fileId: id,
+          receivedAt: now.getTime(),
+        })),
+      );
+      const receipts = await recordReceipts(tx, supplierId, file.answers.receipts ?? [], now.getTime());
+      for (const receipt of receipts.filter((r) => !r.accepted))
+        refused.push(
+          answerRefused(supplierId, receipt.subject, 'functional acknowledgement', receipt.errors.join('; ')),
+        );
+    }
+    if (outcome === 'refused')
+      refused.push({
+        orderId: null,
+        subjectType: 'job',
+        subjectId: supplierId,
+        type: 'supplier.file_refused',
+        data: { supplierId, file: file.name, reason: file.refused },
+      });
+    await recordEvents(tx, now, refused);
+  });
+  return settle(id, outcome);
+}
+
+/** A file's answers, each applied as the supplier API would; refusals collected for the supplier's timeline. */
+async function applyAnswers(
+  ctx: AppContext,
+  { supplierId, currency }: { supplierId: string; currency: string },
+  file: ReceivedFile,
+  answers: SupplierAnswers,
+  refused: TimelineEvent[],
+): Promise<void> {
+  const apply = async (poNumber: string, what: string, work: () => Promise<unknown>) => {
+    try {
+      await work();
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      refused.push(answerRefused(supplierId, poNumber, what, error.message));
+    }
+  };
+  for (const ack of answers.acknowledgements)
+    await apply(ack.poNumber, 'acknowledgement', () =>
+      acknowledgePurchaseOrder(ctx, supplierId, ack.poNumber, ack.lines),
+    );
+  for (const { poNumber, packages, ...shipment } of answers.shipments) {
+    // Each package is a shipment of its own, with its own tracking number (EDI 856 with several packages).
+    const parts = packages?.length
+      ? packages.map((p) => ({ ...shipment, trackingNumber: p.trackingNumber, lines: p.lines }))
+      : [shipment];
+    for (const part of parts)
+      await apply(poNumber, 'shipment', () => recordShipment(ctx, supplierId, poNumber, part));
+  }
+  if (answers.inventory?.length) {
+    const report = await importFeed(ctx, {
+      supplierId,
+      source: 'sftp',
+      fileName: file.name,
+      // The feed reads costs as decimals, as suppliers write them.
+      bytes: Buffer.from(
+        JSON.stringify(
+          answers.inventory.map((item) => ({
+            supplierSku: item.supplierSku,
+            quantity: item.quantity,
+            unitCost:
+              item.unitCost === undefined ? undefined : toDecimalString(money(item.unitCost, currency)),
+          })),
+        ),
+      ),
+      kind: 'delta',
+      mapping: {
+        format: 'json',
+        rows: '',
+        defaultCurrency: currencyCode(currency),
+        columns: { supplierSku: 'supplierSku', stock: 'quantity', cost: 'unitCost' },
+      },
+    });
+    if (report.status === 'refused' || report.status === 'quarantined')
+      refused.push(answerRefused(supplierId, '', 'inventory', `the stock feed was ${report.status}`));
+  }
+}
+
+function answerRefused(supplierId: string, poNumber: string, what: string, reason: string): TimelineEvent {
+  return {
+    orderId: null,
+    subjectType: 'job',
+    subjectId: supplierId,
+    type: 'supplier.answer_refused',
+    data: { supplierId, poNumber, what, reason },
+  };
+}
 
 /** Makes sure every supplier whose transport receives answers has its recurring look (one job each, by key). */
 export async function ensureSupplierReceives(ctx: AppContext, tx: Db): Promise<void> {

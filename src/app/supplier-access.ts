@@ -2,6 +2,7 @@ import type { SupplierTransport } from '../connectors/suppliers/supplier-transpo
 import { PermanentError } from '../domain/permanent-error.ts';
 import type { SupplierRecord } from '../store/partners.repo.ts';
 import type { AppContext } from './context.ts';
+import { transportServices } from './transport-services.ts';
 
 /** Transports kept built at once, per process: more suppliers than this are built again now and then. */
 const OPENED_LIMIT = 256;
@@ -15,7 +16,7 @@ const OPENED_LIMIT = 256;
 export class SupplierTransports {
   readonly #opened = new Map<string, SupplierTransport>();
 
-  constructor(private readonly ctx: Pick<AppContext, 'transports' | 'secrets'>) {}
+  constructor(private readonly ctx: AppContext) {}
 
   open(supplier: SupplierRecord): SupplierTransport {
     const adapter = this.ctx.transports.get(supplier.transportKind);
@@ -28,6 +29,7 @@ export class SupplierTransports {
         supplier.id,
         supplier.transportConfig,
         supplier.sealedSecrets ? this.ctx.secrets.open(supplier.sealedSecrets) : {},
+        transportServices(this.ctx, supplier.id),
       );
       if (this.#opened.size >= OPENED_LIMIT) this.#opened.clear();
       this.#opened.set(key, transport);

@@ -21,6 +21,7 @@ import * as feedIndexChanges from './migrations/0018-feed-index-changes.ts';
 import * as offersBySkuAndSupplier from './migrations/0019-offers-by-sku-and-supplier.ts';
 import * as usersAndSessions from './migrations/0020-users-and-sessions.ts';
 import * as orderSearch from './migrations/0021-order-search.ts';
+import * as supplierExchanges from './migrations/0022-supplier-exchanges.ts';
 
 /** Migrations are listed here, in order; both dialects run the same ones. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -45,6 +46,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0019-offers-by-sku-and-supplier': offersBySkuAndSupplier,
   '0020-users-and-sessions': usersAndSessions,
   '0021-order-search': orderSearch,
+  '0022-supplier-exchanges': supplierExchanges,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

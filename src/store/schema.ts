@@ -252,6 +252,41 @@ export interface Database {
    * `kind` says what of (`order` external id, `email`, `name`, `sku`, `po` number, `po_sku`); a purchase order's
    * terms carry its id. Derived data: written with the order or purchase order, never changed.
    */
+  edi_control_numbers: {
+    supplier_id: string;
+    subject: string;
+    number: number;
+    created_at: number;
+    /** The supplier's 997: `accepted`, `rejected`; null until it came. */
+    receipt: string | null;
+    /** JSON array of the 997's error codes and notes. */
+    receipt_errors: string | null;
+    receipt_at: number | null;
+  };
+  supplier_files: {
+    id: string;
+    supplier_id: string;
+    name: string;
+    size: number;
+    sha256: string;
+    /** `taken`, `duplicate`, `refused`. */
+    outcome: string;
+    reason: string | null;
+    received_at: number;
+    settled_at: number | null;
+  };
+  supplier_invoices: {
+    supplier_id: string;
+    invoice_number: string;
+    po_number: string;
+    invoiced_on: string;
+    currency: string;
+    total: number;
+    /** JSON array of the invoice's lines. */
+    lines: string;
+    file_id: string | null;
+    received_at: number;
+  };
   order_search_terms: {
     term: string;
     kind: string;

@@ -9,6 +9,7 @@ import {
 import { startSupplierSim } from '../../../sim/supplier.ts';
 import { supplierTransports } from './registry.ts';
 import type { TransportKind } from './supplier-transport.ts';
+import { memoryTransportServices } from '../../../test/support/transport-services.ts';
 
 /**
  * Every supplier transport in the registry, against a supplier's simulator: a new transport gets these tests by
@@ -79,14 +80,16 @@ describe.each(supplierTransports.all().map((kind) => ({ name: kind.kind, kind })
 
     it('sends a purchase order once, whatever the number of sends (the PO number is the idempotency key)', async () => {
       const h = await harnesses.start(kind.kind);
-      const transport = kind.open('contract', h.config, h.secrets);
+      const transport = kind.open('contract', h.config, h.secrets, memoryTransportServices());
       await transport.send(PO, testOptions());
       await transport.send(PO, testOptions());
       expect(h.received()).toEqual([PO.poNumber]);
     });
 
     it('refuses stored settings that no longer validate', () => {
-      expect(() => kind.open('contract', brokenSettings(kind.setup, {}), {})).toThrow(/no longer validate/);
+      expect(() =>
+        kind.open('contract', brokenSettings(kind.setup, {}), {}, memoryTransportServices()),
+      ).toThrow(/no longer validate/);
     });
   },
 );
@@ -104,7 +107,7 @@ const CANCEL = {
  */
 async function withdrawing(kind: TransportKind, skip: TestContext['skip']) {
   const h = await harnesses.start(kind.kind);
-  const transport = kind.open('contract', h.config, h.secrets);
+  const transport = kind.open('contract', h.config, h.secrets, memoryTransportServices());
   if (!transport.cancel) return skip('this transport cannot withdraw a purchase order');
   if (!h.cancels) throw new Error(`the ${kind.kind} harness gives no cancels, and its transport cancels`);
   const cancel = transport.cancel.bind(transport);

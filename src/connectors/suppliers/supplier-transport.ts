@@ -57,15 +57,22 @@ export interface SupplierTransport {
     options: { signal: AbortSignal; now: Date },
   ): Promise<CancelAnswer>;
   /**
-   * The supplier's answers that came since `cursor` (a transport that receives them on its side: files in an SFTP
-   * folder, a mailbox), read, not yet applied: Waybill applies each (an answer told twice is applied once) and keeps
-   * the returned cursor with the job that asked. Absent for transports whose suppliers answer through the supplier
-   * API. Safe to repeat: the same cursor gives the same answers, or later ones too.
+   * The files of answers waiting on the transport's side (an SFTP folder, a mailbox), read and checked, not yet
+   * applied. Waybill takes each file once (a ledger by name, size and SHA-256: the same bytes uploaded again are not
+   * applied twice), applies a file's answers (each answer told twice is applied once), then hands every file it saw
+   * to `settle`. Absent for transports whose suppliers answer through the supplier API. Safe to repeat: a file not
+   * yet settled is listed again.
    */
-  receive?(options: { signal: AbortSignal; now: Date; cursor: string | null }): Promise<SupplierAnswers>;
+  receive?(options: { signal: AbortSignal; now: Date; cursor: string | null }): Promise<ReceivedFiles>;
+  /**
+   * Puts away the files `receive` listed once Waybill has recorded them: uploads each reply (a 997) atomically, then
+   * moves the file to the archive (taken, or a duplicate) or aside (refused). Safe to repeat: a reply is written
+   * under the same name with the same bytes, and a file already moved is not an error.
+   */
+  settle?(files: readonly SettledFile[], options: { signal: AbortSignal; now: Date }): Promise<void>;
 }
 
-/** What a supplier said about its purchase orders, as its transport read it. */
+/** What a supplier said about its purchase orders and its goods, as its transport read it. */
 export interface SupplierAnswers {
   acknowledgements: { poNumber: string; lines: AckLine[] }[];
   shipments: {
@@ -74,9 +81,71 @@ export interface SupplierAnswers {
     trackingNumber: string;
     shippedAt?: Date | undefined;
     lines: ShipLine[];
+    /** Its packages, when the supplier names more than one tracking number (EDI 856: one per package). */
+    packages?: { trackingNumber: string; lines: ShipLine[] }[] | undefined;
   }[];
+  /** Invoices (EDI 810, CSV): kept as received, to be matched against POs and shipments. */
+  invoices?: SupplierInvoice[] | undefined;
+  /** Stock and cost of the supplier's items (EDI 846): applied as a delta through the catalog's feed path. */
+  inventory?: { supplierSku: string; quantity: number; unitCost?: number | undefined }[] | undefined;
+  /** The supplier's functional acknowledgements (EDI 997) of what Waybill sent, by interchange control number. */
+  receipts?: { controlNumber: number; accepted: boolean; errors: string[] }[] | undefined;
+}
+
+export interface SupplierInvoice {
+  invoiceNumber: string;
+  poNumber: string;
+  invoicedOn: string;
+  currency: string;
+  /** Minor units, as the supplier totals it. */
+  total: number;
+  lines: { lineNumber: number; supplierSku: string; quantity: number; unitCost: number }[];
+}
+
+/** One file of answers as found on the transport's side. */
+export interface ReceivedFile {
+  /** Its name in the supplier's folder; with `size` and `sha256` the ledger's key. */
+  name: string;
+  size: number;
+  sha256: string;
+  /** What it says, when it was read whole and valid. */
+  answers?: SupplierAnswers | undefined;
+  /** Why it was refused (nothing of it is applied), in words an operator reads; the transport moves it aside. */
+  refused?: string | undefined;
+  /** What goes back for it whatever Waybill does with it (EDI: the 997, negative for a refused file). */
+  reply?: { name: string; bytes: Buffer } | undefined;
+}
+
+export interface ReceivedFiles {
+  files: ReceivedFile[];
   /** Where the next look starts (the transport's own bookmark); null: nothing to keep. */
   cursor: string | null;
+}
+
+/** A file Waybill has recorded, for `settle` to put away. */
+export interface SettledFile {
+  name: string;
+  sha256: string;
+  /** `taken`: applied; `duplicate`: the same bytes were taken before; `refused`: moved aside with its reason. */
+  outcome: 'taken' | 'duplicate' | 'refused';
+  reply?: { name: string; bytes: Buffer } | undefined;
+}
+
+/**
+ * What Waybill keeps for a transport in its database, lent to each transport it builds (SQL stays in the store).
+ *
+ * @example
+ * const isa13 = await services.controlNumber(`850:${po.poNumber}`); // the same number on a resend
+ */
+export interface TransportServices {
+  /**
+   * The interchange control number of one outbound document to this supplier (`850:PO-1`, `860:PO-1`,
+   * `997:<sha256 of the answered file>`): allocated on the first call from the supplier's own sequence (1 to
+   * 999,999,999), the same on every later call, so a resend repeats its envelope and the supplier sees a duplicate.
+   */
+  controlNumber(subject: string): Promise<number>;
+  /** A signed link that opens this PO in the supplier portal, signed in as its supplier, for a limited time. */
+  portalLink(poNumber: string): Promise<string>;
 }
 
 type Out<Shape extends z.ZodRawShape> = z.output<z.ZodObject<Shape>>;
@@ -93,7 +162,12 @@ export interface SupplierTransportAdapter<
   /** The setup document's `transport.kind`. */
   readonly kind: string;
   readonly label: string;
-  create(config: Out<CS>, secrets: Out<SS>, supplier: { id: string }): SupplierTransport;
+  create(
+    config: Out<CS>,
+    secrets: Out<SS>,
+    supplier: { id: string },
+    services: TransportServices,
+  ): SupplierTransport;
   /** One cheap real request (a signed ping, an SFTP login) with these settings and secrets. Changes nothing. */
   test(config: Out<CS>, secrets: Out<SS>, options: ConnectionTestOptions): Promise<ConnectionTestResult>;
   /** Transports whose `receive` Waybill calls: how often it looks for each supplier's answers. */
@@ -106,7 +180,7 @@ export interface TransportKind {
   readonly label: string;
   readonly setup: SetupFields;
   /** The transport of one stored supplier. Settings a newer Waybill no longer takes throw PermanentError. */
-  open(supplierId: string, config: unknown, secrets: unknown): SupplierTransport;
+  open(supplierId: string, config: unknown, secrets: unknown, services: TransportServices): SupplierTransport;
   test(config: unknown, secrets: unknown, options: ConnectionTestOptions): Promise<ConnectionTestResult>;
   /** Set for kinds that receive their suppliers' answers: the recurring look, per supplier. */
   readonly receiveEveryMs?: number;
@@ -121,11 +195,12 @@ export function transportKind<CS extends z.ZodRawShape, SS extends z.ZodRawShape
     label: adapter.label,
     setup: adapter,
     ...(adapter.receiveEveryMs !== undefined && { receiveEveryMs: adapter.receiveEveryMs }),
-    open: (supplierId, config, secrets) =>
+    open: (supplierId, config, secrets, services) =>
       adapter.create(
         readStoredSettings(adapter.config, config, `supplier ${supplierId}'s transport settings`),
         readStoredSettings(adapter.secrets, secrets, `supplier ${supplierId}'s transport secrets`),
         { id: supplierId },
+        services,
       ),
     test: (config, secrets, options) =>
       adapter.test(

@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { failedConnection } from '../../../src/connectors/shared/connection-test.ts';
-import { transportKind, type SupplierAnswers } from '../../../src/connectors/suppliers/supplier-transport.ts';
+import { transportKind, type ReceivedFile } from '../../../src/connectors/suppliers/supplier-transport.ts';
 
 /**
  * A supplier transport Waybill does not ship, written as a new one would be (this folder and one registry line, the
@@ -10,7 +11,7 @@ import { transportKind, type SupplierAnswers } from '../../../src/connectors/sup
  * its answers read back from another. The shape of EDI or CSV over SFTP, on a local disk.
  *
  * `out/PO-….json` is each purchase order (written under a temporary name, then renamed: a reader never sees half a
- * file); `in/*.json` the supplier's answers, read in name order after the last one taken (the cursor).
+ * file); `in/*.json` the supplier's answers, each taken once and moved to `done/` (or `refused/`, unreadable).
  *
  * It has no `cancel`, on purpose: it shows a transport that cannot withdraw a PO (then a person asks the supplier).
  */
@@ -51,22 +52,33 @@ export const exampleDropFolder = transportKind({
       await writeFile(`${file}.part`, JSON.stringify(po));
       await rename(`${file}.part`, file);
     },
-    receive: async ({ cursor }) => {
+    receive: async () => {
       const names = (await readdir(join(folder, 'in')).catch(() => [] as string[]))
         .filter((n) => n.endsWith('.json'))
         .sort();
-      const fresh = names.filter((n) => cursor === null || n > cursor);
-      const answers: SupplierAnswers = {
-        acknowledgements: [],
-        shipments: [],
-        cursor: fresh.at(-1) ?? cursor,
-      };
-      for (const name of fresh) {
-        const read = answer.parse(JSON.parse(await readFile(join(folder, 'in', name), 'utf8')));
-        if (read.type === 'acknowledgement') answers.acknowledgements.push(read);
-        else answers.shipments.push(read);
+      const files: ReceivedFile[] = [];
+      for (const name of names) {
+        const bytes = await readFile(join(folder, 'in', name));
+        const file = { name, size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
+        const read = answer.safeParse(JSON.parse(bytes.toString('utf8')));
+        if (!read.success) files.push({ ...file, refused: read.error.message });
+        else if (read.data.type === 'acknowledgement')
+          files.push({ ...file, answers: { acknowledgements: [read.data], shipments: [] } });
+        else files.push({ ...file, answers: { acknowledgements: [], shipments: [read.data] } });
       }
-      return answers;
+      return { files, cursor: null };
+    },
+    // Taken files go to `done/`, refused ones to `refused/`.
+    settle: async (settled) => {
+      for (const file of settled) {
+        const to = join(folder, file.outcome === 'refused' ? 'refused' : 'done');
+        await mkdir(to, { recursive: true });
+        await rename(join(folder, 'in', file.name), join(to, file.name)).catch(
+          (error: NodeJS.ErrnoException) => {
+            if (error.code !== 'ENOENT') throw error;
+          },
+        );
+      }
     },
   }),
   test: async ({ folder }) => {
