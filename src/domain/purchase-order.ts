@@ -93,6 +93,11 @@ export interface AckLine {
   reason?: string | undefined;
   /** 'YYYY-MM-DD', for a backordered line. */
   availableOn?: string | undefined;
+  /**
+   * An accepted line the supplier changed (EDI 855 ACK01 IQ, IP, DR): the quantity it will ship, the unit cost it
+   * will charge (minor units), the date it will ship ('YYYY-MM-DD'). Applied as accepted; a person reviews the change.
+   */
+  change?: { quantity?: number | undefined; unitCost?: number | undefined; shipOn?: string | undefined } | undefined;
 }
 
 export type AckDecision =

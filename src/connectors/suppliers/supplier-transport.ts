@@ -118,6 +118,11 @@ export interface ReceivedFile {
 
 export interface ReceivedFiles {
   files: ReceivedFile[];
+  /**
+   * How long a document Waybill sent may wait for the supplier's functional acknowledgement (EDI: the partner's 997
+   * window); past it the PO is flagged for a person. Absent: the transport expects none.
+   */
+  receiptWindowMs?: number | undefined;
   /** Where the next look starts (the transport's own bookmark); null: nothing to keep. */
   cursor: string | null;
 }
