@@ -1,0 +1,131 @@
+import { defineMachine } from './state-machine.ts';
+
+/**
+ * A supplier's circuit breaker: whether Waybill calls the supplier's transport at all. `closed` calls it; after
+ * `failuresToOpen` failures in a row it goes `open` and nothing is called until the cool-down has passed; then one
+ * call, the probe, is let through (`half_open`): its success closes the circuit, its failure opens it again for
+ * twice as long (up to `maxCoolDownMs`). A success of any call closes it, even one that was under way when it opened.
+ */
+export const circuitMachine = defineMachine('supplier circuit', 'closed', {
+  closed: ['open'],
+  open: ['half_open', 'closed'],
+  half_open: ['closed', 'open'],
+});
+export type CircuitState = (typeof circuitMachine.states)[number];
+
+/** One supplier's breaker, as every worker process sees it. */
+export interface Circuit {
+  readonly state: CircuitState;
+  /** Failures of the supplier's side in a row (a success resets it). */
+  readonly consecutiveFailures: number;
+  /** Probes that failed since it opened: each doubles the cool-down. */
+  readonly failedProbes: number;
+  /** When the first of those failures happened: the transport is down since then (null while nothing fails). */
+  readonly downSince: Date | null;
+  /** `open`: when a probe may go; `half_open`: when the probe under way is given up (its job died), and another may. */
+  readonly nextProbeAt: Date | null;
+  /** What the last failure said, without secrets. */
+  readonly lastError: string | null;
+  /** The orders waiting for this supplier were held for review up to this time (once per outage; null: not yet). */
+  readonly heldThrough: Date | null;
+}
+
+export interface CircuitPolicy {
+  readonly failuresToOpen: number;
+  readonly coolDownMs: number;
+  readonly maxCoolDownMs: number;
+  /** How long a claimed probe keeps the others waiting: longer than one call may take. */
+  readonly probeLeaseMs: number;
+}
+
+export const DEFAULT_CIRCUIT_POLICY: CircuitPolicy = Object.freeze({
+  failuresToOpen: 5,
+  coolDownMs: 30_000,
+  maxCoolDownMs: 10 * 60_000,
+  probeLeaseMs: 60_000,
+});
+
+export const CLOSED_CIRCUIT: Circuit = Object.freeze({
+  state: 'closed',
+  consecutiveFailures: 0,
+  failedProbes: 0,
+  downSince: null,
+  nextProbeAt: null,
+  lastError: null,
+  heldThrough: null,
+});
+
+/**
+ * What happened to a call through the breaker. `failed` is only for failures that say the supplier's side is unwell
+ * (a timeout, a refused connection, a 5xx, an SFTP server not there); a refusal of one PO's content is neither.
+ */
+export type CircuitEvent =
+  | { type: 'succeeded' }
+  | { type: 'failed'; error: string }
+  /** This caller won the half-open probe (a conditional write, so only one does). */
+  | { type: 'probe_claimed' };
+
+/** Whether a call may go now: `call` (closed), `probe` (claim the probe first), or wait until a time. */
+export type Admission = { kind: 'call' } | { kind: 'probe' } | { kind: 'wait'; until: Date };
+
+/**
+ * @example
+ * admit(CLOSED_CIRCUIT, now);                                   // { kind: 'call' }
+ * admit({ ...open, nextProbeAt: later }, now);                  // { kind: 'wait', until: later }
+ */
+export function admit(circuit: Circuit, now: Date): Admission {
+  if (circuit.state === 'closed') return { kind: 'call' };
+  const at = circuit.nextProbeAt ?? now;
+  return at.getTime() <= now.getTime() ? { kind: 'probe' } : { kind: 'wait', until: at };
+}
+
+/**
+ * The breaker after `event`; every change of state goes through circuitMachine.
+ *
+ * @example
+ * let c = CLOSED_CIRCUIT;
+ * for (let i = 0; i < 5; i++) c = nextCircuit(c, { type: 'failed', error: '503' }, now);
+ * c.state;             // 'open', c.nextProbeAt = now + 30 s
+ */
+export function nextCircuit(
+  circuit: Circuit,
+  event: CircuitEvent,
+  now: Date,
+  policy: CircuitPolicy = DEFAULT_CIRCUIT_POLICY,
+): Circuit {
+  if (event.type === 'succeeded') return move(circuit, CLOSED_CIRCUIT);
+  if (event.type === 'probe_claimed') {
+    if (circuit.state === 'closed') return circuit;
+    return move(circuit, {
+      ...circuit,
+      state: 'half_open',
+      nextProbeAt: new Date(now.getTime() + policy.probeLeaseMs),
+    });
+  }
+  const failed = {
+    ...circuit,
+    consecutiveFailures: circuit.consecutiveFailures + 1,
+    downSince: circuit.downSince ?? now,
+    lastError: event.error,
+  };
+  if (circuit.state === 'open') return failed;
+  if (circuit.state === 'closed' && failed.consecutiveFailures < policy.failuresToOpen) return failed;
+  // The failures reached the threshold, or the probe failed: open for the cool-down of this many failed probes.
+  const failedProbes = circuit.state === 'half_open' ? circuit.failedProbes + 1 : 0;
+  return move(circuit, {
+    ...failed,
+    state: 'open',
+    failedProbes,
+    nextProbeAt: new Date(now.getTime() + coolDown(failedProbes, policy)),
+  });
+}
+
+/** The cool-down after `failedProbes` failed probes: doubling from coolDownMs, at most maxCoolDownMs. */
+export function coolDown(failedProbes: number, policy: CircuitPolicy = DEFAULT_CIRCUIT_POLICY): number {
+  return Math.min(policy.maxCoolDownMs, policy.coolDownMs * 2 ** failedProbes);
+}
+
+function move(from: Circuit, to: Circuit): Circuit {
+  if (from.state !== to.state) circuitMachine.assert(from.state, to.state);
+  return to;
+}
