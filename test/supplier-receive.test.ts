@@ -106,11 +106,47 @@ describeEachDatabase('a supplier whose answers come over its own transport', (di
       what: 'shipment',
     });
 
-    // Later looks start after the last file taken: nothing is applied twice, nothing refused again.
+    // Each file taken is put away; later looks apply nothing twice and refuse nothing again.
+    await until('the answers put away', async () => (await readdir(join(folder, 'in'))).length === 0);
+    expect((await readdir(join(folder, 'done'))).sort()).toEqual([
+      '0001-ack.json',
+      '0002-ship.json',
+      '0003-stray.json',
+    ]);
     const before = await t.hub.store.db.selectFrom('shipments').select('id').execute();
     const looks = t.hub.worker!.stats.completed;
     await until('two more looks at the folder', () => t.hub.worker!.stats.completed >= looks + 2);
     expect(await t.hub.store.db.selectFrom('shipments').select('id').execute()).toEqual(before);
     expect(await refused()).toHaveLength(1);
+
+    // The supplier uploads the shipment file again, byte for byte: the ledger knows it, nothing is applied twice.
+    await answer('0002-ship.json', {
+      type: 'shipment',
+      poNumber,
+      carrier: 'UPS',
+      trackingNumber: '1Z999AA10123456784',
+      lines: [{ lineNumber: 1, quantity: 2 }],
+    });
+    // A file that is not an answer at all is moved aside with the reason, for the operator's list.
+    await writeFile(join(folder, 'in', '0004-garbled.json'), JSON.stringify({ type: 'invoice?' }));
+    await until('both put away', async () => (await readdir(join(folder, 'in'))).length === 0);
+    expect(await readdir(join(folder, 'refused'))).toEqual(['0004-garbled.json']);
+    expect(await readdir(join(folder, 'done'))).toContain('0002-ship.json');
+    expect(await t.hub.store.db.selectFrom('shipments').select('id').execute()).toEqual(before);
+
+    const files = await t.api('/api/v1/suppliers/dropbox/files');
+    expect(files.status).toBe(200);
+    expect(
+      files.body.files.map((f: { name: string; outcome: string }) => [f.name, f.outcome]).sort(),
+    ).toEqual([
+      ['0001-ack.json', 'taken'],
+      ['0002-ship.json', 'taken'],
+      ['0003-stray.json', 'taken'],
+      ['0004-garbled.json', 'refused'],
+    ]);
+    const refusedFiles = await t.api('/api/v1/suppliers/dropbox/files?outcome=refused');
+    expect(refusedFiles.body.files).toHaveLength(1);
+    expect(refusedFiles.body.files[0].reason).toMatch(/type/);
+    expect((await t.api('/api/v1/suppliers/nobody/files')).status).toBe(404);
   });
 });

@@ -1,7 +1,7 @@
 import type { OrderLineState } from '../domain/order.machine.ts';
 import { orderLineMachine } from '../domain/order.machine.ts';
 import { nextOrderState } from '../domain/order.ts';
-import { decideAcknowledgement, type AckLine } from '../domain/purchase-order.ts';
+import { decideAcknowledgement, describeAckChanges, type AckLine } from '../domain/purchase-order.ts';
 import { loadOrder, saveOrderChange } from '../store/orders.repo.ts';
 import {
   loadPurchaseOrders,
@@ -18,6 +18,7 @@ import { releaseReservations } from '../store/stock.repo.ts';
 import type { AppContext } from './context.ts';
 import { ConflictError, InputError, NotFoundError } from './errors.ts';
 import { recordEvents } from '../store/events.repo.ts';
+import { holdOrder } from './withdraw-purchase-order.ts';
 
 export type AcknowledgeResult = { kind: 'applied' | 'duplicate'; purchaseOrder: PurchaseOrder };
 
@@ -25,7 +26,8 @@ export type AcknowledgeResult = { kind: 'applied' | 'duplicate'; purchaseOrder: 
  * A supplier accepts or rejects each line of its PO. Accepted lines wait for shipment (due within the supplier's
  * shipping SLA); a rejected line goes as the retailer's policy says (`onReject`): to the next eligible node, cancelled
  * and refunded, or held for a person. Repeating the same acknowledgement changes nothing; a different one after the
- * first is a conflict.
+ * first is a conflict. A line accepted with a change (quantity, cost, ship date: EDI 855 IQ, IP, DR) holds the order
+ * for a person, naming the change.
  */
 export async function acknowledgePurchaseOrder(
   ctx: AppContext,
@@ -93,6 +95,7 @@ export async function acknowledgePurchaseOrder(
       rejected.map((l) => l.orderLineNumber),
       now.getTime(),
     );
+    const changed = new Map(ack.flatMap((a) => (a.change ? [[a.lineNumber, a.change] as const] : [])));
     await recordEvents(tx, now, [
       {
         orderId: order.id,
@@ -106,6 +109,7 @@ export async function acknowledgePurchaseOrder(
             lineNumber: l.lineNumber,
             status: l.status,
             reason: l.rejectReason,
+            ...(changed.has(l.lineNumber) && { change: changed.get(l.lineNumber) }),
           })),
         },
       },
@@ -142,6 +146,15 @@ export async function acknowledgePurchaseOrder(
     }
     if (decision.backordered.length)
       await applySupplierBackorder(ctx, tx, updated, decision.backordered, now);
+    // A line taken with a different quantity, cost or date is the supplier's offer, not the PO: a person decides.
+    const changes = describeAckChanges(poNumber, po.lines, ack);
+    if (changes.length)
+      await holdOrder(
+        tx,
+        (await loadOrder(tx, order.id, lock))!,
+        { check: 'supplier.changed_lines', reason: `the supplier changed ${changes.join('; ')}` },
+        now,
+      );
     return { kind: 'applied', purchaseOrder: updated };
   });
 }

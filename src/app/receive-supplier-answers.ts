@@ -11,13 +11,13 @@ import type { Db } from '../store/schema.ts';
 import {
   findSupplierFile,
   markSupplierFilesSettled,
-  recordReceipts,
   recordSupplierFile,
   saveSupplierInvoices,
 } from '../store/supplier-exchanges.repo.ts';
 import { acknowledgePurchaseOrder } from './acknowledge-purchase-order.ts';
 import type { AppContext } from './context.ts';
 import { AppError } from './errors.ts';
+import { applyReceipts, flagMissingReceipts } from './functional-acks.ts';
 import { importFeed } from './import-feed.ts';
 import { recordShipment } from './record-shipment.ts';
 import { SupplierTransports } from './supplier-access.ts';
@@ -51,10 +51,11 @@ export const receiveSupplierAnswersJob = {
           throw new PermanentError(`supplier ${supplierId}'s transport receives nothing`);
         const now = ctx.clock.now();
         const options = { signal: job.signal, now };
-        const { files } = await transport.receive({ ...options, cursor: null });
+        const { files, receiptWindowMs } = await transport.receive({ ...options, cursor: null });
         const settled: (SettledFile & { id: string })[] = [];
         for (const file of files) settled.push(await takeFile(ctx, supplier, file, now));
         if (settled.length > 0) await transport.settle?.(settled, options);
+        if (receiptWindowMs !== undefined) await flagMissingReceipts(ctx, supplierId, receiptWindowMs, now);
         return {
           rerunAt: new Date(now.getTime() + everyMs),
           commit: (tx: Db) =>
@@ -115,11 +116,7 @@ async function takeFile(
           receivedAt: now.getTime(),
         })),
       );
-      const receipts = await recordReceipts(tx, supplierId, file.answers.receipts ?? [], now.getTime());
-      for (const receipt of receipts.filter((r) => !r.accepted))
-        refused.push(
-          answerRefused(supplierId, receipt.subject, 'functional acknowledgement', receipt.errors.join('; ')),
-        );
+      await applyReceipts(ctx, tx, supplierId, file.answers.receipts ?? [], now);
     }
     if (outcome === 'refused')
       refused.push({

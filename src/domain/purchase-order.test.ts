@@ -3,6 +3,7 @@ import type { OrderId, Sku, SupplierId } from './ids.ts';
 import { money } from './money.ts';
 import type { PurchaseOrderState } from './purchase-order.machine.ts';
 import {
+  describeAckChanges,
   decideAcknowledgement,
   decideShipment,
   planPurchaseOrders,
@@ -423,5 +424,30 @@ describe('decideShipment', () => {
       field: 'lines[0].lineNumber',
       reason: 'line 1 is open, not accepted',
     });
+  });
+});
+
+describe('describeAckChanges', () => {
+  const lines = [
+    { lineNumber: 1, quantity: 2, unitCost: money(450, 'USD') },
+    { lineNumber: 2, quantity: 1, unitCost: money(1000, 'USD') },
+  ];
+
+  it('names each real change of an accepted line: quantity, cost, ship date', () => {
+    expect(
+      describeAckChanges('PO-1', lines, [
+        { lineNumber: 1, status: 'accepted', change: { quantity: 1, unitCost: 480 } },
+        { lineNumber: 2, status: 'accepted', change: { shipOn: '2026-12-20' } },
+      ]),
+    ).toEqual(['PO-1 line 1: quantity 2 → 1, unit cost $4.50 → $4.80', 'PO-1 line 2: ships on 2026-12-20']);
+  });
+
+  it('finds nothing when the supplier repeats the PO or changes nothing', () => {
+    expect(
+      describeAckChanges('PO-1', lines, [
+        { lineNumber: 1, status: 'accepted', change: { quantity: 2, unitCost: 450 } },
+        { lineNumber: 2, status: 'accepted' },
+      ]),
+    ).toEqual([]);
   });
 });

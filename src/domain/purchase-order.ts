@@ -1,5 +1,5 @@
 import type { OrderId, PoNumber, Sku, SupplierId } from './ids.ts';
-import { sum, times, type CurrencyCode, type Money } from './money.ts';
+import { formatMoney, sum, times, type CurrencyCode, type Money } from './money.ts';
 import type { LineRoute } from './routing.ts';
 import { purchaseOrderMachine, type PurchaseOrderState } from './purchase-order.machine.ts';
 
@@ -97,7 +97,39 @@ export interface AckLine {
    * An accepted line the supplier changed (EDI 855 ACK01 IQ, IP, DR): the quantity it will ship, the unit cost it
    * will charge (minor units), the date it will ship ('YYYY-MM-DD'). Applied as accepted; a person reviews the change.
    */
-  change?: { quantity?: number | undefined; unitCost?: number | undefined; shipOn?: string | undefined } | undefined;
+  change?:
+    { quantity?: number | undefined; unitCost?: number | undefined; shipOn?: string | undefined } | undefined;
+}
+
+/**
+ * What the supplier changed on the lines it accepted (EDI 855 IQ, IP, DR), in words a person reads: only real
+ * changes (a quantity or cost equal to the PO's is none). Empty when it took the PO as written.
+ *
+ * @example
+ * describeAckChanges('PO-1', po.lines, [{ lineNumber: 1, status: 'accepted', change: { quantity: 1 } }]);
+ * // ['PO-1 line 1: quantity 2 → 1']
+ */
+export function describeAckChanges(
+  poNumber: string,
+  lines: readonly Pick<PurchaseOrderLine, 'lineNumber' | 'quantity' | 'unitCost'>[],
+  ack: readonly AckLine[],
+): string[] {
+  const byNumber = new Map(lines.map((l) => [l.lineNumber, l]));
+  const described: string[] = [];
+  for (const { lineNumber, change } of ack) {
+    const line = byNumber.get(lineNumber);
+    if (!change || !line) continue;
+    const parts: string[] = [];
+    if (change.quantity !== undefined && change.quantity !== line.quantity)
+      parts.push(`quantity ${line.quantity} → ${change.quantity}`);
+    if (change.unitCost !== undefined && change.unitCost !== line.unitCost.amount)
+      parts.push(
+        `unit cost ${formatMoney(line.unitCost)} → ${formatMoney({ ...line.unitCost, amount: change.unitCost })}`,
+      );
+    if (change.shipOn !== undefined) parts.push(`ships on ${change.shipOn}`);
+    if (parts.length) described.push(`${poNumber} line ${lineNumber}: ${parts.join(', ')}`);
+  }
+  return described;
 }
 
 export type AckDecision =

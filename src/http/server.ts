@@ -15,6 +15,7 @@ import { CSRF_HEADER, operatorAuth, SESSION_COOKIE, supplierAuth } from './auth.
 import { sessionRoutes } from './routes/session.ts';
 import { packingSlipRoutes } from './routes/packing-slip.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
+import { supplierFileRoutes } from './routes/supplier-files.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { serveUi } from './ui.ts';
 import type { Metrics } from './metrics.ts';
@@ -138,6 +139,7 @@ export async function buildServer(ctx: AppContext, options: ServerOptions): Prom
   await app.register(dashboardRoutes(ctx, guards));
   await app.register(keyRoutes(ctx, guards));
   await app.register(feedRoutes(ctx, guards));
+  await app.register(supplierFileRoutes(ctx, guards));
   const supplierGuard = supplierAuth(ctx);
   await app.register(supplierApiRoutes(ctx, supplierGuard));
   await app.register(packingSlipRoutes(ctx, supplierGuard));

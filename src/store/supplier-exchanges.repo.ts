@@ -98,7 +98,8 @@ export interface SupplierFileRow {
   name: string;
   size: number;
   sha256: string;
-  outcome: 'taken' | 'duplicate' | 'refused';
+  /** A file seen again (the same name, size and bytes) is not recorded twice: `duplicate` is never stored. */
+  outcome: 'taken' | 'refused';
   reason: string | null;
   receivedAt: number;
   settledAt: number | null;
@@ -250,4 +251,21 @@ export async function listSupplierInvoices(db: Db, supplierId: string): Promise<
     fileId: r.file_id,
     receivedAt: Number(r.received_at),
   }));
+}
+
+/** Marks documents whose 997 did not come in the partner's window, so each is flagged once (a late 997 still lands). */
+export async function markReceiptsMissing(
+  tx: Db,
+  supplierId: string,
+  subjects: readonly string[],
+  now: number,
+): Promise<void> {
+  if (subjects.length === 0) return;
+  await tx
+    .updateTable('edi_control_numbers')
+    .set({ receipt: 'missing', receipt_at: now })
+    .where('supplier_id', '=', supplierId)
+    .where('subject', 'in', subjects)
+    .where('receipt', 'is', null)
+    .execute();
 }
