@@ -51,13 +51,13 @@ export const receiveSupplierAnswersJob = {
           throw new PermanentError(`supplier ${supplierId}'s transport receives nothing`);
         const now = ctx.clock.now();
         const options = { signal: job.signal, now };
-        const { files, receiptWindowMs } = await transport.receive({ ...options, cursor: null });
+        const { files, more, receiptWindowMs } = await transport.receive({ ...options, cursor: null });
         const settled: (SettledFile & { id: string })[] = [];
         for (const file of files) settled.push(await takeFile(ctx, supplier, file, now));
         if (settled.length > 0) await transport.settle?.(settled, options);
         if (receiptWindowMs !== undefined) await flagMissingReceipts(ctx, supplierId, receiptWindowMs, now);
         return {
-          rerunAt: new Date(now.getTime() + everyMs),
+          rerunAt: new Date(now.getTime() + (more ? 0 : everyMs)),
           commit: (tx: Db) =>
             markSupplierFilesSettled(
               tx,

@@ -84,8 +84,7 @@ export async function listUnreceipted(
     .where('supplier_id', '=', supplierId)
     .where('receipt', 'is', null)
     .where('created_at', '<', sentBefore)
-    .where('subject', '>=', subjectPrefix)
-    .where('subject', '<', `${subjectPrefix}\uffff`)
+    .where('subject', 'like', `${subjectPrefix}%`)
     .orderBy('created_at')
     .limit(limit)
     .execute();

@@ -118,6 +118,8 @@ export interface ReceivedFile {
 
 export interface ReceivedFiles {
   files: ReceivedFile[];
+  /** More files wait than one look takes: Waybill looks again at once instead of at the next turn. */
+  more?: boolean | undefined;
   /**
    * How long a document Waybill sent may wait for the supplier's functional acknowledgement (EDI: the partner's 997
    * window); past it the PO is flagged for a person. Absent: the transport expects none.

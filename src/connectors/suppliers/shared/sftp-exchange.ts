@@ -95,13 +95,16 @@ export class SftpExchange {
     await this.#withOutbox((folder) => folder.putAtomic(name, bytes));
   }
 
-  /** The supplier's answer files that `accept` names, oldest first, read whole and hashed (at most 500 a look). */
-  async fetch(accept: (name: string) => boolean): Promise<FetchedFile[]> {
+  /**
+   * The supplier's answer files that `accept` names, oldest first, read whole and hashed: at most 500 a look, and
+   * `more` set when others wait (the transport passes it on, so Waybill looks again at once).
+   */
+  async fetch(accept: (name: string) => boolean): Promise<FetchedFile[] & { more: boolean }> {
     const inbox = await openSftpFolder(this.settings(this.config.fromSupplier));
     try {
-      const listed = (await inbox.list()).filter((f) => accept(f.name)).slice(0, FILES_PER_LOOK);
-      const files: FetchedFile[] = [];
-      for (const { name } of listed) {
+      const accepted = (await inbox.list()).filter((f) => accept(f.name));
+      const files = Object.assign([] as FetchedFile[], { more: accepted.length > FILES_PER_LOOK });
+      for (const { name } of accepted.slice(0, FILES_PER_LOOK)) {
         const bytes = await inbox.read(name);
         files.push({
           name,
