@@ -17,6 +17,7 @@ export const ADMIN_PAGES = [
   '/dead-letters',
   '/channels',
   '/suppliers',
+  '/suppliers/:supplierId/files',
   '/stock',
   '/users',
   '/keys',

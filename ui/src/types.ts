@@ -215,3 +215,15 @@ export interface ConnectionCheck {
   detail: string;
   checkedAt: string;
 }
+
+/** A file a supplier's file transport received (GET /api/v1/suppliers/{id}/files). */
+export interface SupplierFile {
+  id: string;
+  name: string;
+  size: number;
+  sha256: string;
+  outcome: 'taken' | 'refused';
+  reason: string | null;
+  receivedAt: string;
+  settledAt: string | null;
+}

@@ -10,6 +10,7 @@ import { OrderPage } from './pages/order.tsx';
 import { OrdersPage } from './pages/orders.tsx';
 import { ReviewPage } from './pages/review.tsx';
 import { StockPage } from './pages/stock.tsx';
+import { SupplierFilesPage } from './pages/supplier-files.tsx';
 import { SuppliersPage } from './pages/suppliers.tsx';
 import { UsersPage } from './pages/users.tsx';
 
@@ -48,6 +49,7 @@ export function AdminApp() {
             <Route path="dead-letters" element={<DeadLettersPage />} />
             <Route path="channels" element={<ChannelsPage />} />
             <Route path="suppliers" element={<SuppliersPage />} />
+            <Route path="suppliers/:supplierId/files" element={<SupplierFilesPage />} />
             <Route path="stock" element={<StockPage />} />
             <Route path="users" element={<UsersPage />} />
             <Route path="keys" element={<KeysPage />} />
