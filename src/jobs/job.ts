@@ -67,6 +67,11 @@ export interface JobSuccess<R = never> {
   record?: R;
   /** Recurring work: instead of finishing, the same job (same row, same key) runs again at this time. */
   rerunAt?: Date;
+  /**
+   * Not now, and not a failure: the job did nothing (its supplier's circuit is open) and runs again at this time,
+   * the attempt it was claimed with given back, so waiting burns none of its attempts. Its last error is kept.
+   */
+  notBefore?: Date;
 }
 
 export interface JobContext {

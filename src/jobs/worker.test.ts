@@ -119,6 +119,43 @@ describeEachDatabase('the job worker', (dialect) => {
     expect(worker.stats).toMatchObject({ completed: 1, retried: 0, dead: 0 });
   });
 
+  it('a job that says notBefore runs again then, its attempt given back and its last error kept', async () => {
+    const runs: number[] = [];
+    const { worker, enqueue, job, finished } = setUp([
+      defineJob({
+        kind: 'test.deferred',
+        maxAttempts: 2,
+        timeoutMs: 1_000,
+        backoff: { baseMs: 100, capMs: 100 },
+        run: async (_payload, ctx) => {
+          runs.push(ctx.attempt);
+          if (runs.length === 1) throw new Error('supplier answered 503');
+          if (runs.length <= 4) return { notBefore: new Date(clock.ms + 60_000) };
+          return {};
+        },
+      }),
+    ]);
+    await enqueue('d1');
+    worker.start();
+    await until('failed once', async () => (await job('d1')).last_error !== null);
+    for (let deferrals = 1; deferrals <= 3; deferrals++) {
+      clock.advance(60_000);
+      worker.wake();
+      await until(`deferred ${deferrals} times`, () => worker.stats.deferred === deferrals);
+      // Two attempts would have been the end of it: waiting burns none.
+      expect(await job('d1')).toMatchObject({
+        state: 'pending',
+        attempts: 1,
+        run_at: clock.ms + 60_000,
+        last_error: 'Error: supplier answered 503',
+      });
+    }
+    clock.advance(60_000);
+    worker.wake();
+    await until('done', () => finished('d1'));
+    expect(runs).toEqual([1, 2, 2, 2, 2]);
+  });
+
   it('the records of many finished jobs of a kind are committed together; one that breaks the lot is committed again alone, and only it retries', async () => {
     const calls: number[][] = [];
     let release: () => void = () => undefined;

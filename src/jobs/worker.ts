@@ -35,6 +35,8 @@ export interface WorkerStats {
   completed: number;
   retried: number;
   dead: number;
+  /** Jobs that did nothing and come back later with their attempt given back (a supplier's circuit open). */
+  deferred: number;
   /** Looks for due jobs, the idle ones included (a poll, or a wake-up). */
   polls: number;
   /** Claims that took at least one job, and the milliseconds they took (idle polls not counted). */
@@ -71,6 +73,7 @@ type Finish =
 type Finished =
   | { kind: 'done' }
   | { kind: 'rerun' }
+  | { kind: 'deferred' }
   | { kind: 'lost' }
   | { kind: 'retry' | 'dead'; error: string }
   | { kind: 'again' };
@@ -111,6 +114,7 @@ export class Worker {
     completed: 0,
     retried: 0,
     dead: 0,
+    deferred: 0,
     polls: 0,
     claims: 0,
     claimMs: 0,
@@ -431,8 +435,12 @@ export class Worker {
         results.push(await this.#recordFailure(tx, job, outcome.error, now));
         continue;
       }
-      const rerunAt = entry.how === 'commit' ? entry.success?.rerunAt : undefined;
-      if (rerunAt) {
+      const success = entry.how === 'commit' ? entry.success : undefined;
+      const rerunAt = success?.rerunAt;
+      if (success?.notBefore) {
+        await this.#rerun(tx, job, success.notBefore, now, { sameAttempt: true });
+        results.push({ kind: 'deferred' });
+      } else if (rerunAt) {
         await this.#rerun(tx, job, rerunAt, now);
         results.push({ kind: 'rerun' });
       } else {
@@ -512,19 +520,28 @@ export class Worker {
     });
   }
 
-  /** Recurring work runs again at `rerunAt`, or at once if it was woken while it ran (what woke it came after its read). */
-  async #rerun(tx: Db, job: Claimed, rerunAt: Date, now: number): Promise<void> {
+  /**
+   * Recurring work runs again at `rerunAt`, or at once if it was woken while it ran (what woke it came after its read).
+   * A deferred job (`sameAttempt`) likewise, keeping its count of attempts as it was before this claim.
+   */
+  async #rerun(
+    tx: Db,
+    job: Claimed,
+    rerunAt: Date,
+    now: number,
+    options: { sameAttempt?: boolean } = {},
+  ): Promise<void> {
     const runAt = sql<number>`case when run_at > cast(${job.run_at} as bigint) then cast(${Math.min(now, rerunAt.getTime())} as bigint) else cast(${rerunAt.getTime()} as bigint) end`;
     await tx
       .updateTable('jobs')
       .set({
         state: 'pending',
         run_at: runAt,
-        attempts: 0,
+        attempts: options.sameAttempt ? Math.max(0, job.attempts - 1) : 0,
         locked_by: null,
         locked_until: null,
         updated_at: now,
-        last_error: null,
+        ...(options.sameAttempt ? {} : { last_error: null }),
       })
       .where('id', '=', job.id)
       .execute();
@@ -576,6 +593,7 @@ export class Worker {
 
   #account(job: Claimed, result: Finished): void {
     if (result.kind === 'done' || result.kind === 'rerun') this.stats.completed += 1;
+    else if (result.kind === 'deferred') this.stats.deferred += 1;
     else if (result.kind === 'retry') this.stats.retried += 1;
     else if (result.kind === 'dead') this.stats.dead += 1;
     if (result.kind === 'retry' || result.kind === 'dead')
