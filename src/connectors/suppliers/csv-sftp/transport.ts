@@ -33,10 +33,18 @@ export class CsvSftpFiles {
     await this.#exchange.upload(poFileName(po, this.config.poFile), poFileBytes(po, this.config.poFile));
   }
 
-  /** The supplier's answer files (those whose names the settings know), each read whole or refused whole. */
+  /**
+   * The supplier's answer files (those whose names the settings know), each read whole or refused whole:
+   * acknowledgements first, then the rest, each oldest first. Waybill applies them in this order, and a shipment
+   * of lines not yet accepted would be refused: a supplier that uploads both at once means the ack to come first.
+   */
   async receive(): Promise<ReceivedFiles> {
     const fetched = await this.#exchange.fetch((name) => answerFileKind(name, this.config) !== undefined);
-    const files: ReceivedFile[] = fetched.map(({ bytes, ...file }) => ({
+    const acksFirst = [
+      ...fetched.filter((f) => answerFileKind(f.name, this.config) === 'acknowledgements'),
+      ...fetched.filter((f) => answerFileKind(f.name, this.config) !== 'acknowledgements'),
+    ];
+    const files: ReceivedFile[] = acksFirst.map(({ bytes, ...file }) => ({
       ...file,
       ...readAnswerFile(file.name, bytes, this.config),
     }));
