@@ -175,7 +175,7 @@ const acknowledgements = z
       .default({ accepted: 'accepted', rejected: 'rejected', backordered: 'backordered' }),
   })
   .superRefine((a, ctx) => {
-    headerless(a, ctx);
+    checkReading(a, ctx);
     const seen = new Map<string, string>();
     for (const [word, status] of Object.entries(a.statusValues)) {
       const folded = word.trim().toLowerCase();
@@ -218,7 +218,7 @@ const shipments = z
         shippedAt: 'Shipped At',
       }),
   })
-  .superRefine(headerless)
+  .superRefine(checkReading)
   .prefault({});
 
 /** Settings of a supplier that trades CSV files over SFTP (not secret: stored and shown as they are). */
@@ -237,11 +237,18 @@ export type ShipmentFileSettings = CsvSftpConfig['shipments'];
 export const csvSftpSecrets = z.object(sftpExchangeSecrets);
 export type CsvSftpSecrets = z.output<typeof csvSftpSecrets>;
 
-/** Without a header row, a column can only be a position. */
-function headerless(
-  m: { header: boolean; columns: Record<string, string | number | undefined> },
+/** The quote cannot be part of the delimiter; without a header row, a column can only be a position. */
+function checkReading(
+  m: {
+    delimiter: string;
+    quote: string;
+    header: boolean;
+    columns: Record<string, string | number | undefined>;
+  },
   ctx: z.RefinementCtx,
 ): void {
+  if (m.quote !== '' && m.delimiter.includes(m.quote))
+    ctx.addIssue({ code: 'custom', path: ['delimiter'], message: 'must not hold the quote' });
   if (m.header) return;
   for (const [field, at] of Object.entries(m.columns))
     if (typeof at === 'string')

@@ -234,11 +234,16 @@ describe('an acknowledgement file', () => {
 
   it('is refused when its header lacks a mapped column, or it is not CSV', () => {
     expect(ackFile('PO Number,Line,Status,Reason,Available On\nPO-1,1,accepted,,\n')).toEqual({
-      refused: 'the header has no column "Line Number" (lineNumber)',
+      refused: '"ACK_0001.csv": the header has no column "Line Number" (lineNumber)',
     });
     expect(ackFile('%PDF-1.7 ...')).toEqual({ refused: '"ACK_0001.csv" is a PDF, not CSV' });
     expect(ackFile('PO Number,Line Number,Status,Reason,Available On\nPO-1,1,"accepted\n')).toEqual({
       refused: '"ACK_0001.csv" cannot be read as CSV: the quoted value in row 2 never ends',
+    });
+    expect(
+      ackFile('PO Number,Status,Line Number,Status,Reason,Available On\nPO-1,accepted,1,accepted,,\n'),
+    ).toEqual({
+      refused: '"ACK_0001.csv": the header has more than one column "Status" (status)',
     });
   });
 
@@ -364,5 +369,9 @@ describe('file names', () => {
     expect(issues({})).toEqual(['give a prefix and/or a suffix, or a regex']);
     expect(issues({ prefix: 'A', regex: 'x' })).toEqual(['give a prefix and/or a suffix, or a regex']);
     expect(issues({ regex: '(' })).toEqual(['is not a regular expression']);
+    const quoteInDelimiter = csvSftpConfig.safeParse({ ...base, shipments: { delimiter: "'", quote: "'" } });
+    expect(quoteInDelimiter.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual([
+      'shipments.delimiter: must not hold the quote',
+    ]);
   });
 });

@@ -126,6 +126,7 @@ export class Table<F extends string> {
     const positions = this.#positions(
       fields,
       header?.values.map((h) => h.trim()),
+      subject,
     );
     const width = header?.values.length ?? filled[0]?.values.length ?? 0;
     for (const { row, values } of filled) {
@@ -194,7 +195,7 @@ export class Table<F extends string> {
   }
 
   /** Each mapped field's 0-based position, found in the header as a catalog feed's columns are. */
-  #positions(fields: readonly F[], header: readonly string[] | undefined): [F, number][] {
+  #positions(fields: readonly F[], header: readonly string[] | undefined, subject: string): [F, number][] {
     const missing: string[] = [];
     const twice: string[] = [];
     const positions: [F, number][] = [];
@@ -207,8 +208,10 @@ export class Table<F extends string> {
       else if (header !== undefined && (at.length === 0 || at[0]! >= header.length)) missing.push(named);
       positions.push([field, at[0] ?? -1]);
     }
-    if (missing.length > 0) throw new TableRefused(`the header has no column ${missing.join(', ')}`);
-    if (twice.length > 0) throw new TableRefused(`the header has more than one column ${twice.join(', ')}`);
+    if (missing.length > 0)
+      throw new TableRefused(`${subject}: the header has no column ${missing.join(', ')}`);
+    if (twice.length > 0)
+      throw new TableRefused(`${subject}: the header has more than one column ${twice.join(', ')}`);
     return positions;
   }
 }
