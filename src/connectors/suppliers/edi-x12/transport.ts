@@ -1,0 +1,138 @@
+import { SftpFolderError } from '../../../infra/sftp-folder.ts';
+import type { ConnectionTestResult } from '../../shared/connection-test.ts';
+import { SftpExchange, type FetchedFile } from '../shared/sftp-exchange.ts';
+import type {
+  CancelAnswer,
+  PurchaseOrderCancelMessage,
+  PurchaseOrderMessage,
+  ReceivedFile,
+  ReceivedFiles,
+  SettledFile,
+  SupplierTransport,
+  TransportServices,
+} from '../supplier-transport.ts';
+import type { EdiX12Config, EdiX12Secrets } from './credentials.ts';
+import { cancel860, fileNames, isa13, partnersOf, purchaseOrder850, toAnswers } from './map.ts';
+import { writeInterchange, type Partners } from './x12/envelope.ts';
+import { functionalAck } from './x12/functional-ack.ts';
+import { readFile } from './x12/read-file.ts';
+
+/**
+ * One X12 trading partner's transport: 850s and 860s uploaded to the partner's inbox, its answer files read from
+ * its outbox (855, 856, 810, 846, 997), each answered with a 997 when settled. The only file of the adapter that
+ * does I/O, all of it through the shared SFTP exchange.
+ */
+export class EdiX12Transport implements SupplierTransport {
+  readonly #exchange: SftpExchange;
+  readonly #partners: Partners;
+
+  constructor(
+    private readonly config: EdiX12Config,
+    secrets: EdiX12Secrets,
+    private readonly services: TransportServices,
+  ) {
+    this.#exchange = new SftpExchange(config, secrets);
+    this.#partners = partnersOf(config);
+  }
+
+  /** The 850 under the PO's own control number and date: a resend writes the same bytes under the same name. */
+  async send(po: PurchaseOrderMessage): Promise<void> {
+    const number = await this.services.controlNumber(`850:${po.poNumber}`);
+    const bytes = writeInterchange(this.#partners, {
+      functionalId: 'PO',
+      controlNumber: number,
+      at: po.createdAt,
+      sets: [{ id: '850', segments: purchaseOrder850(po, this.#partners.delimiters) }],
+    });
+    await this.#exchange.upload(fileNames.purchaseOrder(po.poNumber, isa13(number)), bytes);
+  }
+
+  /**
+   * An 860 with BCH01 01 is a request: the partner's later answers (an 855 rejecting the lines, or an 856 if it
+   * shipped anyway) decide. Delivering it is all a file transport can know, so the answer is `cancelled`.
+   */
+  async cancel(message: PurchaseOrderCancelMessage): Promise<CancelAnswer> {
+    const number = await this.services.controlNumber(`860:${message.poNumber}`);
+    const bytes = writeInterchange(this.#partners, {
+      functionalId: 'PC',
+      controlNumber: number,
+      at: message.cancelledAt,
+      sets: [{ id: '860', segments: cancel860(message, this.#partners.delimiters) }],
+    });
+    await this.#exchange.upload(fileNames.cancel(message.poNumber, isa13(number)), bytes);
+    return 'cancelled';
+  }
+
+  async receive(options: { now: Date }): Promise<ReceivedFiles> {
+    // Every file the partner leaves is looked at: one that is not X12 is refused and moved aside, not left there.
+    const fetched = await this.#exchange.fetch(() => true);
+    const files: ReceivedFile[] = [];
+    for (const file of fetched) files.push(await this.#read(file, options.now));
+    return { files, receiptWindowMs: this.config.functionalAckWindowMinutes * 60_000, cursor: null };
+  }
+
+  async settle(files: readonly SettledFile[]): Promise<void> {
+    await this.#exchange.settle(files);
+  }
+
+  async close(): Promise<void> {
+    await this.#exchange.close();
+  }
+
+  async #read(file: FetchedFile, now: Date): Promise<ReceivedFile> {
+    const reading = readFile(file.bytes, this.#partners, { fallbackCurrency: this.config.currency });
+    const received: ReceivedFile = { name: file.name, size: file.size, sha256: file.sha256 };
+    if (reading.documents) received.answers = toAnswers(reading.documents);
+    else received.refused = reading.refused;
+    if (reading.acks.length > 0) {
+      // Numbered by the file's hash, dated by its ISA: the same file read again gets the same 997.
+      const number = await this.services.controlNumber(`997:${file.sha256}`);
+      const bytes = writeInterchange(this.#partners, {
+        functionalId: 'FA',
+        controlNumber: number,
+        at: reading.sentAt ?? now,
+        sets: reading.acks.map((verdict) => ({
+          id: '997',
+          segments: functionalAck(verdict, this.#partners.delimiters),
+        })),
+      });
+      received.reply = { name: fileNames.functionalAck(isa13(number)), bytes };
+    }
+    return received;
+  }
+}
+
+/** The connection test: both folders open, and the host key seen (to pin). Changes nothing. */
+export async function testConnection(
+  config: EdiX12Config,
+  secrets: EdiX12Secrets,
+): Promise<ConnectionTestResult> {
+  const exchange = new SftpExchange(config, secrets);
+  try {
+    const { hostKeySha256 } = await exchange.test();
+    return {
+      ok: true,
+      detail: `${config.host}:${config.port}: folders ${config.toSupplier} and ${config.fromSupplier} open; host key ${hostKeySha256}`,
+    };
+  } catch (error) {
+    return sftpFailure(error);
+  } finally {
+    await exchange.close();
+  }
+}
+
+/** An SFTP failure in a connection test's terms. */
+function sftpFailure(error: unknown): ConnectionTestResult {
+  const detail = error instanceof Error ? error.message : String(error);
+  if (!(error instanceof SftpFolderError)) return { ok: false, reason: 'unreachable', detail };
+  switch (error.code) {
+    case 'auth-failed':
+      return { ok: false, reason: 'unauthorized', detail };
+    case 'host-key-mismatch':
+      return { ok: false, reason: 'refused', detail };
+    case 'not-found':
+      return { ok: false, reason: 'not_configured', detail };
+    default:
+      return { ok: false, reason: 'unreachable', detail };
+  }
+}
