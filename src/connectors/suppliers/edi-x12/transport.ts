@@ -36,7 +36,7 @@ export class EdiX12Transport implements SupplierTransport {
   }
 
   /** The 850 under the PO's own control number and date: a resend writes the same bytes under the same name. */
-  async send(po: PurchaseOrderMessage): Promise<void> {
+  async send(po: PurchaseOrderMessage, _options: { signal: AbortSignal; now: Date }): Promise<void> {
     const number = await this.services.controlNumber(`850:${po.poNumber}`);
     const bytes = writeInterchange(this.#partners, {
       functionalId: 'PO',
@@ -51,7 +51,10 @@ export class EdiX12Transport implements SupplierTransport {
    * An 860 with BCH01 01 is a request: the partner's later answers (an 855 rejecting the lines, or an 856 if it
    * shipped anyway) decide. Delivering it is all a file transport can know, so the answer is `cancelled`.
    */
-  async cancel(message: PurchaseOrderCancelMessage): Promise<CancelAnswer> {
+  async cancel(
+    message: PurchaseOrderCancelMessage,
+    _options: { signal: AbortSignal; now: Date },
+  ): Promise<CancelAnswer> {
     const number = await this.services.controlNumber(`860:${message.poNumber}`);
     const bytes = writeInterchange(this.#partners, {
       functionalId: 'PC',
@@ -71,7 +74,7 @@ export class EdiX12Transport implements SupplierTransport {
     return { files, receiptWindowMs: this.config.functionalAckWindowMinutes * 60_000, cursor: null };
   }
 
-  async settle(files: readonly SettledFile[]): Promise<void> {
+  async settle(files: readonly SettledFile[], _options: { signal: AbortSignal; now: Date }): Promise<void> {
     await this.#exchange.settle(files);
   }
 
