@@ -27,7 +27,7 @@ const open: Circuit = {
   downSince: at(-90 * SECOND),
   nextProbeAt: at(60 * SECOND),
   lastError: 'answered 500',
-  heldThrough: at(-5 * SECOND),
+  alertedAt: at(-5 * SECOND),
 };
 const halfOpen: Circuit = { ...open, state: 'half_open', nextProbeAt: at(60 * SECOND) };
 
@@ -49,7 +49,7 @@ const TABLE: readonly (readonly [CircuitState, CircuitEvent, Partial<Circuit>])[
   ['open', succeeded, CLOSED_CIRCUIT],
   // A call under way when it opened failed too: counted, the probe time unchanged.
   ['open', failed, { state: 'open', consecutiveFailures: 6, nextProbeAt: open.nextProbeAt, failedProbes: 1 }],
-  ['open', claimed, { state: 'half_open', nextProbeAt: at(60 * SECOND), heldThrough: open.heldThrough }],
+  ['open', claimed, { state: 'half_open', nextProbeAt: at(60 * SECOND), alertedAt: open.alertedAt }],
   ['half_open', succeeded, CLOSED_CIRCUIT],
   // The probe failed: open again for twice as long as the last time (1 failed probe before: 60 s; now 2: 120 s).
   [

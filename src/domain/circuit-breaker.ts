@@ -26,8 +26,8 @@ export interface Circuit {
   readonly nextProbeAt: Date | null;
   /** What the last failure said, without secrets. */
   readonly lastError: string | null;
-  /** The orders waiting for this supplier were held for review up to this time (once per outage; null: not yet). */
-  readonly heldThrough: Date | null;
+  /** When this outage was found longer than the supplier's SLA, and its waiting orders held (once per outage). */
+  readonly alertedAt: Date | null;
 }
 
 export interface CircuitPolicy {
@@ -52,7 +52,7 @@ export const CLOSED_CIRCUIT: Circuit = Object.freeze({
   downSince: null,
   nextProbeAt: null,
   lastError: null,
-  heldThrough: null,
+  alertedAt: null,
 });
 
 /**
@@ -128,4 +128,15 @@ export function coolDown(failedProbes: number, policy: CircuitPolicy = DEFAULT_C
 function move(from: Circuit, to: Circuit): Circuit {
   if (from.state !== to.state) circuitMachine.assert(from.state, to.state);
   return to;
+}
+
+/**
+ * Whether the supplier's transport has been down past `allowedUntil` (the start of the outage plus what its SLA
+ * allows): its circuit not closed since `downSince`, and that deadline passed.
+ *
+ * @example
+ * outlasts(open, slaDeadline(open.downSince, 240, null), now);   // true 4 hours into the outage
+ */
+export function outlasts(circuit: Circuit, allowedUntil: Date, now: Date): boolean {
+  return circuit.state !== 'closed' && circuit.downSince !== null && allowedUntil.getTime() <= now.getTime();
 }
