@@ -375,6 +375,17 @@ describe('broken files: refused, nothing applied, a negative 997', () => {
     expect(ack).toContain('AK3*ACK*4**8~\nAK4*5**2~');
   });
 
+  it('a partner writing with other delimiters: a bad value holding one of ours is not copied into the 997', () => {
+    const theirs = good
+      .replace(/\*/g, '|')
+      .replace(/~/g, '!')
+      .replace('|>!', '|^!')
+      .replace('ACK|IA', 'ACK|I*');
+    const { reason, ack } = refused(theirs);
+    expect(reason).toContain('ACK01 "I*" is not one of');
+    expect(ack).toContain('AK3*ACK*4**8~\nAK4*1**7~');
+  });
+
   it('a file from another partner, or of test data, is refused whole', () => {
     expect(refused(good.replace('ZZ*ACME    ', 'ZZ*OTHER   ')).reason).toContain(
       "ISA05/ISA06 ZZ/OTHER is not the partner's ZZ/ACME",

@@ -30,7 +30,9 @@ export interface GroupVerdict {
 export function functionalAck(verdict: GroupVerdict, d: Delimiters): Segment[] {
   const safe = (value: string) =>
     [d.element, d.segment, d.component].some((c) => value.includes(c)) ? '' : value.slice(0, 99);
-  const segments: Segment[] = [{ tag: 'AK1', elements: [verdict.group.functionalId, verdict.group.control] }];
+  const segments: Segment[] = [
+    { tag: 'AK1', elements: [safe(verdict.group.functionalId), safe(verdict.group.control)] },
+  ];
   let accepted = 0;
   for (const { set, errors, codes } of verdict.sets) {
     segments.push({ tag: 'AK2', elements: [safe(set.id), safe(set.control)] });
