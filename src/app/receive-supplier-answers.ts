@@ -52,8 +52,7 @@ export const receiveSupplierAnswersJob = {
         const now = ctx.clock.now();
         const options = { signal: job.signal, now };
         const { files, more, receiptWindowMs } = await transport.receive({ ...options, cursor: null });
-        const settled: (SettledFile & { id: string })[] = [];
-        for (const file of files) settled.push(await takeFile(ctx, supplier, file, now));
+        const settled = await takeFiles(ctx, supplier, files, now);
         if (settled.length > 0) await transport.settle?.(settled, options);
         if (receiptWindowMs !== undefined) await flagMissingReceipts(ctx, supplierId, receiptWindowMs, now);
         return {
@@ -70,29 +69,54 @@ export const receiveSupplierAnswersJob = {
   },
 };
 
+type Settled = SettledFile & { id: string };
+
 /**
- * Takes one file: applies it unless the ledger has it, then records it in the ledger. A file recorded but not yet
- * put away (a crash after the record) is put away as recorded; one put away before and uploaded again is a duplicate.
+ * Takes the files of one look: those the ledger has are put away again (as recorded, if a crash came before they
+ * were put away; as duplicates, if they were put away and uploaded again); the new ones are applied and recorded.
+ * Every new file's acknowledgements apply before any shipment, so the 855 and the 856 of one PO found in the same
+ * look apply in that order whatever their names.
  */
-async function takeFile(
+async function takeFiles(
   ctx: AppContext,
-  { id: supplierId, currency }: { id: string; currency: string },
-  file: ReceivedFile,
+  supplier: { id: string; currency: string },
+  files: readonly ReceivedFile[],
   now: Date,
-): Promise<SettledFile & { id: string }> {
-  const seen = await findSupplierFile(ctx.store.db, supplierId, file);
-  const settle = (id: string, outcome: SettledFile['outcome']) => ({
+): Promise<Settled[]> {
+  const settled: Settled[] = [];
+  const fresh: { file: ReceivedFile; refused: TimelineEvent[] }[] = [];
+  for (const file of files) {
+    const seen = await findSupplierFile(ctx.store.db, supplier.id, file);
+    if (seen) settled.push(settledAs(file, seen.id, seen.settledAt === null ? seen.outcome : 'duplicate'));
+    else fresh.push({ file, refused: [] });
+  }
+  const taken = fresh.filter(({ file }) => file.answers && !file.refused);
+  for (const { file, refused } of taken)
+    await applyAcknowledgements(ctx, supplier.id, file.answers!, refused);
+  for (const { file, refused } of taken) await applyShipmentsAndStock(ctx, supplier, file, refused);
+  for (const { file, refused } of fresh) settled.push(await recordFile(ctx, supplier.id, file, refused, now));
+  return settled;
+}
+
+function settledAs(file: ReceivedFile, id: string, outcome: SettledFile['outcome']): Settled {
+  return {
     id,
     name: file.name,
     sha256: file.sha256,
     outcome,
     reply: outcome === 'duplicate' ? undefined : file.reply,
-  });
-  if (seen) return settle(seen.id, seen.settledAt === null ? seen.outcome : 'duplicate');
+  };
+}
+
+/** A new file in the ledger, with what is kept of it (invoices, the 997s) and the refusals on the timeline. */
+async function recordFile(
+  ctx: AppContext,
+  supplierId: string,
+  file: ReceivedFile,
+  refused: TimelineEvent[],
+  now: Date,
+): Promise<Settled> {
   const id = ctx.ids.next('file');
-  const refused: TimelineEvent[] = [];
-  if (file.answers && !file.refused)
-    await applyAnswers(ctx, { supplierId, currency }, file, file.answers, refused);
   const outcome = file.refused || !file.answers ? 'refused' : 'taken';
   await ctx.store.transact(async (tx) => {
     await recordSupplierFile(tx, {
@@ -128,64 +152,79 @@ async function takeFile(
       });
     await recordEvents(tx, now, refused);
   });
-  return settle(id, outcome);
+  return settledAs(file, id, outcome);
 }
 
-/** A file's answers, each applied as the supplier API would; refusals collected for the supplier's timeline. */
-async function applyAnswers(
+/** Runs one answer; one that cannot apply is collected for the supplier's timeline and holds nothing else back. */
+async function applying(
+  refused: TimelineEvent[],
+  supplierId: string,
+  poNumber: string,
+  what: string,
+  work: () => Promise<unknown>,
+): Promise<void> {
+  try {
+    await work();
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    refused.push(answerRefused(supplierId, poNumber, what, error.message));
+  }
+}
+
+async function applyAcknowledgements(
   ctx: AppContext,
-  { supplierId, currency }: { supplierId: string; currency: string },
-  file: ReceivedFile,
+  supplierId: string,
   answers: SupplierAnswers,
   refused: TimelineEvent[],
 ): Promise<void> {
-  const apply = async (poNumber: string, what: string, work: () => Promise<unknown>) => {
-    try {
-      await work();
-    } catch (error) {
-      if (!(error instanceof AppError)) throw error;
-      refused.push(answerRefused(supplierId, poNumber, what, error.message));
-    }
-  };
   for (const ack of answers.acknowledgements)
-    await apply(ack.poNumber, 'acknowledgement', () =>
+    await applying(refused, supplierId, ack.poNumber, 'acknowledgement', () =>
       acknowledgePurchaseOrder(ctx, supplierId, ack.poNumber, ack.lines),
     );
+}
+
+/** Shipments (each package of one its own, with its tracking number), then stock through the feed path. */
+async function applyShipmentsAndStock(
+  ctx: AppContext,
+  { id: supplierId, currency }: { id: string; currency: string },
+  file: ReceivedFile,
+  refused: TimelineEvent[],
+): Promise<void> {
+  const answers = file.answers!;
   for (const { poNumber, packages, ...shipment } of answers.shipments) {
-    // Each package is a shipment of its own, with its own tracking number (EDI 856 with several packages).
     const parts = packages?.length
       ? packages.map((p) => ({ ...shipment, trackingNumber: p.trackingNumber, lines: p.lines }))
       : [shipment];
     for (const part of parts)
-      await apply(poNumber, 'shipment', () => recordShipment(ctx, supplierId, poNumber, part));
+      await applying(refused, supplierId, poNumber, 'shipment', () =>
+        recordShipment(ctx, supplierId, poNumber, part),
+      );
   }
-  if (answers.inventory?.length) {
-    const report = await importFeed(ctx, {
-      supplierId,
-      source: 'sftp',
-      fileName: file.name,
-      // The feed reads costs as decimals, as suppliers write them.
-      bytes: Buffer.from(
-        JSON.stringify(
-          answers.inventory.map((item) => ({
-            supplierSku: item.supplierSku,
-            quantity: item.quantity,
-            unitCost:
-              item.unitCost === undefined ? undefined : toDecimalString(money(item.unitCost, currency)),
-          })),
-        ),
+  if (!answers.inventory?.length) return;
+  const report = await importFeed(ctx, {
+    supplierId,
+    source: 'sftp',
+    fileName: file.name,
+    // The feed reads costs as decimals, as suppliers write them.
+    bytes: Buffer.from(
+      JSON.stringify(
+        answers.inventory.map((item) => ({
+          supplierSku: item.supplierSku,
+          quantity: item.quantity,
+          unitCost: item.unitCost === undefined ? undefined : toDecimalString(money(item.unitCost, currency)),
+        })),
       ),
-      kind: 'delta',
-      mapping: {
-        format: 'json',
-        rows: '',
-        defaultCurrency: currencyCode(currency),
-        columns: { supplierSku: 'supplierSku', stock: 'quantity', cost: 'unitCost' },
-      },
-    });
-    if (report.status === 'refused' || report.status === 'quarantined')
-      refused.push(answerRefused(supplierId, '', 'inventory', `the stock feed was ${report.status}`));
-  }
+    ),
+    kind: 'delta',
+    mapping: {
+      format: 'json',
+      rows: '',
+      defaultCurrency: currencyCode(currency),
+      columns: { supplierSku: 'supplierSku', stock: 'quantity', cost: 'unitCost' },
+    },
+  });
+  if (report.status === 'refused' || report.status === 'quarantined')
+    refused.push(answerRefused(supplierId, '', 'inventory', `the stock feed was ${report.status}`));
 }
 
 function answerRefused(supplierId: string, poNumber: string, what: string, reason: string): TimelineEvent {

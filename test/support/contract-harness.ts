@@ -45,7 +45,10 @@ export function unanswered(config: Record<string, unknown>, closedPort: number):
       key,
       typeof value === 'string' && value.startsWith('http://127.0.0.1:')
         ? `http://127.0.0.1:${closedPort}${new URL(value).pathname.replace(/\/$/, '')}`
-        : value,
+        : // A server named by host and port (SFTP, SMTP) on loopback.
+          key === 'port' && config.host === '127.0.0.1'
+          ? closedPort
+          : value,
     ]),
   );
 }

@@ -10,6 +10,7 @@ import { startSupplierSim } from '../../../sim/supplier.ts';
 import { supplierTransports } from './registry.ts';
 import type { TransportKind } from './supplier-transport.ts';
 import { memoryTransportServices } from '../../../test/support/transport-services.ts';
+import { sftpTransportHarness } from '../../../test/support/sftp-harness.ts';
 
 /**
  * Every supplier transport in the registry, against a supplier's simulator: a new transport gets these tests by
@@ -51,6 +52,7 @@ const harnesses = contractHarnesses<Harness>('transport', {
       close: () => sim.close(),
     };
   },
+  'csv-sftp': () => sftpTransportHarness((name) => /^PO_(.*)\.csv$/.exec(name)?.[1]),
 });
 
 const PO = {

@@ -1,8 +1,9 @@
 import { KindRegistry } from '../shared/kind-registry.ts';
+import { csvSftp } from './csv-sftp/index.ts';
 import { restJson } from './rest-json/index.ts';
 import type { TransportKind } from './supplier-transport.ts';
 
 export type TransportKinds = KindRegistry<TransportKind>;
 
 /** Every supplier transport Waybill knows. Adding one: its folder, and one line here. */
-export const supplierTransports: TransportKinds = new KindRegistry('transport', [restJson]);
+export const supplierTransports: TransportKinds = new KindRegistry('transport', [restJson, csvSftp]);
