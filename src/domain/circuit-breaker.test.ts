@@ -5,6 +5,7 @@ import {
   CLOSED_CIRCUIT,
   coolDown,
   nextCircuit,
+  outlasts,
   type Circuit,
   type CircuitEvent,
   type CircuitState,
@@ -124,5 +125,13 @@ describe('supplier circuit breaker', () => {
     expect(admit(open, at(60 * SECOND))).toEqual({ kind: 'probe' });
     expect(admit(halfOpen, at(59 * SECOND))).toEqual({ kind: 'wait', until: halfOpen.nextProbeAt });
     expect(admit(halfOpen, at(61 * SECOND))).toEqual({ kind: 'probe' });
+  });
+
+  it('an outage outlasts the SLA once its deadline passed, and only while the circuit is not closed', () => {
+    const deadline = at(60 * SECOND);
+    expect(outlasts(open, deadline, at(59 * SECOND))).toBe(false);
+    expect(outlasts(open, deadline, deadline)).toBe(true);
+    expect(outlasts(halfOpen, deadline, at(61 * SECOND))).toBe(true);
+    expect(outlasts(closedFailing, deadline, at(61 * SECOND))).toBe(false);
   });
 });
