@@ -13,6 +13,7 @@ import type { AnyJobDefinition } from '../jobs/job.ts';
 import fastifyCookie from '@fastify/cookie';
 import { CSRF_HEADER, operatorAuth, SESSION_COOKIE, supplierAuth } from './auth.ts';
 import { sessionRoutes } from './routes/session.ts';
+import { portalLinkRoutes } from './routes/portal-link.ts';
 import { packingSlipRoutes } from './routes/packing-slip.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { supplierFileRoutes } from './routes/supplier-files.ts';
@@ -130,6 +131,7 @@ export async function buildServer(ctx: AppContext, options: ServerOptions): Prom
   const guards: Guards = { read: auth('read'), write: auth('write'), admin: auth('admin') };
   await app.register(healthRoutes(ctx, options.metrics));
   await app.register(sessionRoutes(ctx, guards));
+  await app.register(portalLinkRoutes(ctx));
   await app.register(orderRoutes(ctx, guards));
   await app.register(adminRoutes(ctx, guards, options.jobs));
   await app.register(connectionRoutes(ctx, guards));

@@ -39,6 +39,15 @@ export interface Database {
     expires_at: number;
     used_at: number | null;
   };
+  /** Links that open one PO in the supplier portal, signed in as the supplier's link user (0024). */
+  portal_links: {
+    token_hash: string;
+    supplier_id: string;
+    po_number: string;
+    user_id: string;
+    created_at: number;
+    expires_at: number;
+  };
   channels: {
     id: string;
     kind: string;
