@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
@@ -163,7 +164,7 @@ describeWithSshd('edi-x12-sftp against OpenSSH', () => {
     }
   });
 
-  it('tests the connection: both folders open and the host key; a wrong key is unauthorized', async () => {
+  it('tests the connection: both folders open and the host key; a wrong key is unauthorized; no server, unreachable', async () => {
     const p = partner();
     const passed = await ediX12Sftp.test(p.config, p.secrets, options());
     expect(passed).toEqual({ ok: true, detail: expect.stringContaining(`host key ${server.hostKeySha256}`) });
@@ -174,5 +175,19 @@ describeWithSshd('edi-x12-sftp against OpenSSH', () => {
     } finally {
       await other.stop();
     }
+    const closed = await closedPort();
+    expect(await ediX12Sftp.test({ ...p.config, port: closed }, p.secrets, options())).toMatchObject({
+      ok: false,
+      reason: 'unreachable',
+    });
   });
 });
+
+/** A loopback port nobody listens on (taken, then let go). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
