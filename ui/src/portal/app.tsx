@@ -2,6 +2,7 @@ import { BrowserRouter, Link, Route, Routes } from 'react-router';
 import { Layout, PageTitle, ProductName, RequireSession, type NavItem } from '../layout.tsx';
 import { SessionProvider, useSession } from '../session.tsx';
 import { SignInPage } from '../sign-in.tsx';
+import { PortalLinkPage } from './pages/portal-link.tsx';
 import { PurchaseOrderPage } from './pages/purchase-order.tsx';
 import { PurchaseOrdersPage } from './pages/purchase-orders.tsx';
 
@@ -18,6 +19,7 @@ export function PortalApp() {
         <SessionProvider>
           <Routes>
             <Route path="/sign-in" element={<SignInPage />} />
+            <Route path="/link" element={<PortalLinkPage />} />
             <Route
               element={
                 <RequireSession roles={['supplier']} wrongRole={<OperatorHere />}>
