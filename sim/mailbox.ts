@@ -119,6 +119,20 @@ export function waybillHeader(mail: Email, name: string): string | undefined {
   return mail.headers.find((h) => h.key === name.toLowerCase())?.value;
 }
 
+/**
+ * A header of a raw message, read without parsing the rest (unfolded, first occurrence): enough for a sorting rule
+ * or a synchronous count (`X-Waybill-PO`, `X-Waybill-Type`).
+ */
+export function rawHeader(raw: Buffer, name: string): string | undefined {
+  const end = raw.indexOf('\r\n\r\n');
+  const head = raw
+    .subarray(0, end < 0 ? raw.length : end)
+    .toString('utf8')
+    .replace(/\r\n[ \t]+/g, ' ');
+  const line = head.split('\r\n').find((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`));
+  return line?.slice(name.length + 1).trim();
+}
+
 /** The portal link in a PO email's text part. */
 export function portalLinkIn(mail: Email): string {
   const link = mail.text?.match(/https?:\/\/\S+\/portal\/link#token=[\w-]+/)?.[0];

@@ -1,5 +1,5 @@
 import type { Email } from 'postal-mime';
-import { readMail, startMailbox, type Mailbox, type MailboxOptions } from '../../sim/mailbox.ts';
+import { rawHeader, readMail, startMailbox, type Mailbox, type MailboxOptions } from '../../sim/mailbox.ts';
 
 /** A supplier's SMTP server for a test: every message's raw bytes kept, parsed back on demand. */
 export interface TestSmtpServer extends Mailbox {
@@ -7,6 +7,8 @@ export interface TestSmtpServer extends Mailbox {
   config(to?: string[]): Record<string, unknown>;
   /** Every message taken so far, parsed (postal-mime). */
   parsed(): Promise<Email[]>;
+  /** The PO numbers of the messages of one type taken so far, each once (a resend is the same PO). */
+  poNumbers(type: 'purchase-order' | 'purchase-order-cancel'): string[];
 }
 
 export const RETAILER_ADDRESS = 'orders@retailer.example';
@@ -36,5 +38,12 @@ export async function startSmtpServer(options: MailboxOptions = {}): Promise<Tes
       socketTimeoutMs: 5_000,
     }),
     parsed: () => Promise.all(mailbox.messages.map((m) => readMail(m.raw))),
+    poNumbers: (type) => [
+      ...new Set(
+        mailbox.messages
+          .filter((m) => rawHeader(m.raw, 'X-Waybill-Type') === type)
+          .map((m) => rawHeader(m.raw, 'X-Waybill-PO')!),
+      ),
+    ],
   };
 }
