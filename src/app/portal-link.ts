@@ -102,7 +102,7 @@ async function linkUserOf(ctx: AppContext, tx: Db, supplierId: string, now: numb
 /**
  * Signs in with a portal link's token: a session of the supplier's link user (the same cookie and CSRF token as a
  * password's), and the PO the link opens. Unknown, expired and revoked links are refused alike. Nothing is counted
- * toward a lock: a 32-byte random token is not guessed by trying.
+ * toward a lock: a 24-byte random token is not guessed by trying.
  */
 export async function signInWithPortalLink(
   ctx: AppContext,
