@@ -4,6 +4,8 @@ import type {
   SupplierAnswers,
 } from '../connectors/suppliers/supplier-transport.ts';
 import { currency as currencyCode, money, toDecimalString } from '../domain/money.ts';
+import type { AckLine } from '../domain/purchase-order.ts';
+import { loadPurchaseOrders } from '../store/purchase-orders.repo.ts';
 import { defineJob, jobKind, PermanentError } from '../jobs/job.ts';
 import { recordEvents, type TimelineEvent } from '../store/events.repo.ts';
 import { findSuppliers, listSuppliersOfTransports } from '../store/partners.repo.ts';
@@ -178,9 +180,24 @@ async function applyAcknowledgements(
   refused: TimelineEvent[],
 ): Promise<void> {
   for (const ack of answers.acknowledgements)
-    await applying(refused, supplierId, ack.poNumber, 'acknowledgement', () =>
-      acknowledgePurchaseOrder(ctx, supplierId, ack.poNumber, ack.lines),
+    await applying(refused, supplierId, ack.poNumber, 'acknowledgement', async () =>
+      acknowledgePurchaseOrder(ctx, supplierId, ack.poNumber, await linesOf(ctx, supplierId, ack)),
     );
+}
+
+/** An answer for the whole PO given to each of its lines; an unknown PO is refused by the acknowledgement itself. */
+async function linesOf(
+  ctx: AppContext,
+  supplierId: string,
+  ack: SupplierAnswers['acknowledgements'][number],
+): Promise<AckLine[]> {
+  if (!ack.whole || ack.lines.length > 0) return ack.lines;
+  const [po] = await loadPurchaseOrders(ctx.store.db, { poNumber: ack.poNumber, supplierId });
+  return (po?.lines ?? []).map((l) => ({
+    lineNumber: l.lineNumber,
+    status: ack.whole!,
+    ...(ack.whole === 'rejected' && { reason: 'the supplier rejected the whole purchase order' }),
+  }));
 }
 
 /** Shipments (each package of one its own, with its tracking number), then stock through the feed path. */

@@ -21,6 +21,8 @@ interface CancelJob {
   reason: string;
   /** When Waybill cancelled it: the same in every attempt, so a resend carries the same body. */
   cancelledAt: string;
+  /** When the PO was made (absent in jobs queued before it was carried). */
+  poCreatedAt?: string;
 }
 
 /**
@@ -51,6 +53,7 @@ export async function withdrawPurchaseOrder(
         supplierId: po.supplierId,
         reason,
         cancelledAt: now.toISOString(),
+        poCreatedAt: po.createdAt.toISOString(),
       },
     ]);
   await recordEvents(tx, now, [
@@ -79,14 +82,23 @@ export const cancelWithSupplierJob = {
       maxAttempts: 8,
       timeoutMs: 30_000,
       backoff: { baseMs: 1_000, capMs: 10 * 60_000 },
-      run: async ({ purchaseOrderId, poNumber, orderId, supplierId, reason, cancelledAt }, job) => {
+      run: async (
+        { purchaseOrderId, poNumber, orderId, supplierId, reason, cancelledAt, poCreatedAt },
+        job,
+      ) => {
         const supplier = (await findSuppliers(ctx.store.db, [supplierId])).get(supplierId);
         if (!supplier) throw new PermanentError(`supplier ${supplierId} of ${poNumber} does not exist`);
         const transport = transports.open(supplier);
         const now = ctx.clock.now();
         const answer = transport.cancel
           ? await transport.cancel(
-              { poNumber, orderId, reason, cancelledAt: new Date(cancelledAt) },
+              {
+                poNumber,
+                orderId,
+                reason,
+                cancelledAt: new Date(cancelledAt),
+                ...(poCreatedAt !== undefined && { poCreatedAt: new Date(poCreatedAt) }),
+              },
               { signal: job.signal, now },
             )
           : 'unsupported';

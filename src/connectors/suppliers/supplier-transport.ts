@@ -19,6 +19,8 @@ export interface PurchaseOrderMessage {
 export interface PurchaseOrderCancelMessage {
   poNumber: string;
   orderId: string;
+  /** When the PO was made (the PO date a cancellation names); absent in cancels queued before it was carried. */
+  poCreatedAt?: Date | undefined;
   /** Why, in words a supplier's staff read. */
   reason: string;
   cancelledAt: Date;
@@ -74,7 +76,11 @@ export interface SupplierTransport {
 
 /** What a supplier said about its purchase orders and its goods, as its transport read it. */
 export interface SupplierAnswers {
-  acknowledgements: { poNumber: string; lines: AckLine[] }[];
+  /**
+   * Per PO, a status for each line; or, where the supplier answered the PO as a whole (EDI 855 BAK02 AK or RJ with
+   * no lines), `whole` and no lines: every line of the PO takes that answer.
+   */
+  acknowledgements: { poNumber: string; lines: AckLine[]; whole?: 'accepted' | 'rejected' | undefined }[];
   shipments: {
     poNumber: string;
     carrier: string;

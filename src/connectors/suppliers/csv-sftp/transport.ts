@@ -48,7 +48,7 @@ export class CsvSftpFiles {
       ...file,
       ...readAnswerFile(file.name, bytes, this.config),
     }));
-    return { files, cursor: null };
+    return { files, more: fetched.more, cursor: null };
   }
 
   /** Taken files to the archive, refused ones aside. */

@@ -96,9 +96,23 @@ export function purchaseOrder850(po: PurchaseOrderMessage, d: Delimiters): Segme
  * message carries no PO date), and the reason as N9 L1 + MSG for the supplier's staff.
  */
 export function cancel860(message: PurchaseOrderCancelMessage, d: Delimiters): Segment[] {
+  // BCH06 is the PO's date, BCH11 the date of the change.
   const date = ymd(message.cancelledAt);
   return [
-    seg('BCH', '01', 'SA', message.poNumber, '', '', date, '', '', '', '', date),
+    seg(
+      'BCH',
+      '01',
+      'SA',
+      message.poNumber,
+      '',
+      '',
+      ymd(message.poCreatedAt ?? message.cancelledAt),
+      '',
+      '',
+      '',
+      '',
+      date,
+    ),
     seg('REF', 'CO', message.orderId),
     seg('N9', 'L1', 'CANCEL REASON'),
     seg('MSG', plainText(message.reason, 264, d)),
@@ -120,9 +134,12 @@ export function plainText(value: string, max: number, d: Delimiters): string {
 /** The documents of a file as the transport interface has them. */
 export function toAnswers(documents: Documents): SupplierAnswers {
   return {
-    // A whole-PO answer (BAK02 AK or RJ with no lines) has no line numbers to give: the hub's check of every line
-    // refuses it with a reason on the supplier's timeline until the interface can say "every line".
-    acknowledgements: documents.acknowledgements.map(({ poNumber, lines }) => ({ poNumber, lines })),
+    // A whole-PO answer (BAK02 AK or RJ with no lines) names no line: Waybill gives it to every line of the PO.
+    acknowledgements: documents.acknowledgements.map(({ poNumber, lines, whole }) => ({
+      poNumber,
+      lines,
+      ...(whole !== undefined && lines.length === 0 && { whole }),
+    })),
     shipments: documents.shipments,
     ...(documents.invoices.length > 0 && { invoices: documents.invoices }),
     ...(documents.inventory.length > 0 && { inventory: documents.inventory }),

@@ -71,7 +71,12 @@ export class EdiX12Transport implements SupplierTransport {
     const fetched = await this.#exchange.fetch(() => true);
     const files: ReceivedFile[] = [];
     for (const file of fetched) files.push(await this.#read(file, options.now));
-    return { files, receiptWindowMs: this.config.functionalAckWindowMinutes * 60_000, cursor: null };
+    return {
+      files,
+      more: fetched.more,
+      receiptWindowMs: this.config.functionalAckWindowMinutes * 60_000,
+      cursor: null,
+    };
   }
 
   async settle(files: readonly SettledFile[], _options: { signal: AbortSignal; now: Date }): Promise<void> {
