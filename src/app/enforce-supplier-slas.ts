@@ -9,6 +9,7 @@ import {
 } from '../store/purchase-orders.repo.ts';
 import type { Db } from '../store/schema.ts';
 import type { AppContext } from './context.ts';
+import { holdOrdersOfDownSuppliers } from './hold-for-transport-down.ts';
 import { routeLinesAgain } from './reroute-lines.ts';
 import { currentRouting } from './routing-rules.ts';
 import { holdOrder, withdrawPurchaseOrder } from './withdraw-purchase-order.ts';
@@ -20,6 +21,8 @@ import { holdOrder, withdrawPurchaseOrder } from './withdraw-purchase-order.ts';
  * from the supplier and routes its lines to the next eligible node (a line no other node can take is cancelled and
  * refunded at the channel); `cancel` withdraws it and cancels and refunds its lines. A PO acknowledged but not shipped
  * in time holds the order for a person, naming the supplier, and counts against it (`purchase_order.ship_overdue`).
+ * A supplier whose transport has been down longer than its SLA has the orders waiting for it held
+ * (hold-for-transport-down.ts).
  * Returns how many POs it flagged, so a full page runs again at once.
  */
 export async function enforceSupplierSlas(
@@ -92,7 +95,8 @@ export async function enforceSupplierSlas(
         now,
       );
   }
-  return Math.max(missedAcks.length, missedShipments.length);
+  const heldForTransport = await holdOrdersOfDownSuppliers(ctx, tx, now, limit);
+  return Math.max(missedAcks.length, missedShipments.length, heldForTransport);
 }
 
 /** How often the acknowledgement deadlines are swept; they are set in minutes (suppliers' SLAs), so a minute is fine. */

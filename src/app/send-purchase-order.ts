@@ -12,6 +12,7 @@ import type { Db } from '../store/schema.ts';
 import type { PurchaseOrderMessage } from '../connectors/suppliers/supplier-transport.ts';
 import type { AppContext } from './context.ts';
 import { SupplierTransports } from './supplier-access.ts';
+import { SupplierCircuits } from './supplier-circuit.ts';
 import type { Order } from '../domain/order.ts';
 import { recordEvents } from '../store/events.repo.ts';
 import { coalescedReads } from '../infra/coalesced-reads.ts';
@@ -33,12 +34,14 @@ interface SentPurchaseOrder {
  * Sends a PO over its supplier's transport. Retried with back-off on 5xx and timeouts; the PO number is the
  * idempotency key, so a resend (after a timeout whose request did arrive, or a crash before "sent" was committed)
  * is recognised by the supplier. After the last attempt the PO is flagged `send_failed` and the job waits in the
- * dead-letter list for an operator's replay.
+ * dead-letter list for an operator's replay. While the supplier's circuit is open the transport is not called: the
+ * job comes back at the probe time with its attempt given back (supplier-circuit.ts).
  */
 export const sendPurchaseOrderJob = {
   ...jobKind<PoJob>('po.send', (p) => `po.send:${p.poNumber}`),
   bind: (ctx: AppContext) => {
     const transports = new SupplierTransports(ctx);
+    const circuits = new SupplierCircuits(ctx);
     // The jobs of one claim start together: their POs are read together, each still after its job was claimed.
     const toSend = coalescedReads(
       (ids: readonly string[]) => loadPurchaseOrdersToSend(ctx.store.db, ids),
@@ -56,9 +59,12 @@ export const sendPurchaseOrderJob = {
         const { purchaseOrder: po, recipient, supplier, brand } = found;
         if (!recipient || !supplier)
           throw new PermanentError(`order or supplier of ${po.poNumber} is missing`);
-        await transports
-          .open(supplier)
-          .send(messageOf(po, recipient, brand), { signal: job.signal, now: ctx.clock.now() });
+        const transport = transports.open(supplier);
+        const sent = await circuits.call(supplier.id, () =>
+          transport.send(messageOf(po, recipient, brand), { signal: job.signal, now: ctx.clock.now() }),
+        );
+        // The supplier's circuit is open: not sent, not failed; the PO stays pending, its job comes back then.
+        if (!sent.ran) return { notBefore: sent.until };
         return { record: { purchaseOrderId: po.id, attempt: job.attempt } };
       },
       commitAll: (tx, sent) => markSent(ctx, tx, sent),

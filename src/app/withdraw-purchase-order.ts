@@ -12,6 +12,7 @@ import { recordHolds } from '../store/review.repo.ts';
 import type { AppContext } from './context.ts';
 import { sendPurchaseOrderJob } from './send-purchase-order.ts';
 import { SupplierTransports } from './supplier-access.ts';
+import { SupplierCircuits } from './supplier-circuit.ts';
 
 interface CancelJob {
   purchaseOrderId: string;
@@ -77,6 +78,7 @@ export const cancelWithSupplierJob = {
   ...jobKind<CancelJob>('po.cancel', (p) => `po.cancel:${p.poNumber}`),
   bind: (ctx: AppContext) => {
     const transports = new SupplierTransports(ctx);
+    const circuits = new SupplierCircuits(ctx);
     return defineJob<CancelJob>({
       kind: cancelWithSupplierJob.kind,
       maxAttempts: 8,
@@ -90,18 +92,24 @@ export const cancelWithSupplierJob = {
         if (!supplier) throw new PermanentError(`supplier ${supplierId} of ${poNumber} does not exist`);
         const transport = transports.open(supplier);
         const now = ctx.clock.now();
-        const answer = transport.cancel
-          ? await transport.cancel(
-              {
-                poNumber,
-                orderId,
-                reason,
-                cancelledAt: new Date(cancelledAt),
-                ...(poCreatedAt !== undefined && { poCreatedAt: new Date(poCreatedAt) }),
-              },
-              { signal: job.signal, now },
+        const cancel = transport.cancel?.bind(transport);
+        const told = cancel
+          ? await circuits.call(supplierId, () =>
+              cancel(
+                {
+                  poNumber,
+                  orderId,
+                  reason,
+                  cancelledAt: new Date(cancelledAt),
+                  ...(poCreatedAt !== undefined && { poCreatedAt: new Date(poCreatedAt) }),
+                },
+                { signal: job.signal, now },
+              ),
             )
-          : 'unsupported';
+          : { ran: true as const, value: 'unsupported' as const };
+        // The supplier's circuit is open: told later, the attempt not spent.
+        if (!told.ran) return { notBefore: told.until };
+        const answer = told.value;
         return {
           commit: async (tx) => {
             await recordEvents(tx, now, [

@@ -68,7 +68,21 @@ const TABLE: readonly (readonly [CircuitState, CircuitEvent, Partial<Circuit>])[
   ['half_open', claimed, { state: 'half_open', nextProbeAt: at(60 * SECOND) }],
 ];
 
+/** Four failures in a row since 10 s ago: the next one opens it. */
+const closedAboutToOpen: Circuit = { ...closedFailing, consecutiveFailures: 4 };
+
 describe('supplier circuit breaker', () => {
+  it('closed + failed, the fifth in a row for 10 s: open for the first cool-down', () => {
+    expect(nextCircuit(closedAboutToOpen, failed, T0)).toEqual({
+      ...closedAboutToOpen,
+      state: 'open',
+      consecutiveFailures: 5,
+      failedProbes: 0,
+      nextProbeAt: at(30 * SECOND),
+      lastError: failed.error,
+    });
+  });
+
   it('covers every state with every event', () => {
     const covered = new Set(TABLE.map(([s, e]) => `${s}:${e.type}`));
     for (const state of circuitMachine.states)
@@ -94,18 +108,31 @@ describe('supplier circuit breaker', () => {
         expect(circuitMachine.canMove(from, to), `${from}→${to}`).toBe(allowed.includes(`${from}→${to}`));
   });
 
-  it('opens at the fifth failure in a row, for 30 s, down since the first', () => {
+  it('opens at the fifth failure in a row once they have gone on for 10 s, for 30 s, down since the first', () => {
     let c = CLOSED_CIRCUIT;
-    for (let i = 0; i < 4; i++) c = nextCircuit(c, failed, at(i * SECOND));
-    expect(c.state).toBe('closed');
-    c = nextCircuit(c, failed, at(4 * SECOND));
+    // A job's own retries (back-off 0.5, 1, 2, 4 s): five failures in 7.5 s, not yet.
+    for (const ms of [0, 500, 1_500, 3_500, 7_500]) c = nextCircuit(c, failed, at(ms));
+    expect(c).toMatchObject({ state: 'closed', consecutiveFailures: 5 });
+    c = nextCircuit(c, failed, at(15_500));
     expect(c).toMatchObject({
       state: 'open',
-      consecutiveFailures: 5,
+      consecutiveFailures: 6,
       failedProbes: 0,
       downSince: T0,
-      nextProbeAt: at(34 * SECOND),
+      nextProbeAt: at(45_500),
     });
+  });
+
+  it('many calls failing together in one moment do not open it, however many', () => {
+    let c = CLOSED_CIRCUIT;
+    for (let i = 0; i < 50; i++) c = nextCircuit(c, failed, at(2 * SECOND));
+    expect(c).toMatchObject({ state: 'closed', consecutiveFailures: 50 });
+  });
+
+  it('four failures in a row over a minute do not open it either', () => {
+    let c = CLOSED_CIRCUIT;
+    for (let i = 0; i < 4; i++) c = nextCircuit(c, failed, at(i * 20 * SECOND));
+    expect(c.state).toBe('closed');
   });
 
   it('a success between failures starts the count again', () => {

@@ -2,7 +2,8 @@ import { defineMachine } from './state-machine.ts';
 
 /**
  * A supplier's circuit breaker: whether Waybill calls the supplier's transport at all. `closed` calls it; after
- * `failuresToOpen` failures in a row it goes `open` and nothing is called until the cool-down has passed; then one
+ * `failuresToOpen` failures in a row, the first of them at least `minDownMs` ago, it goes `open` and nothing is
+ * called until the cool-down has passed; then one
  * call, the probe, is let through (`half_open`): its success closes the circuit, its failure opens it again for
  * twice as long (up to `maxCoolDownMs`). A success of any call closes it, even one that was under way when it opened.
  */
@@ -32,6 +33,12 @@ export interface Circuit {
 
 export interface CircuitPolicy {
   readonly failuresToOpen: number;
+  /**
+   * How long the failures in a row must have gone on: calls under way together fail together in one blip of the
+   * network, and a supplier that fails one call in three fails five in a row now and then among hundreds of
+   * concurrent sends; neither is down, while a supplier that has answered nothing for this long is.
+   */
+  readonly minDownMs: number;
   readonly coolDownMs: number;
   readonly maxCoolDownMs: number;
   /** How long a claimed probe keeps the others waiting: longer than one call may take. */
@@ -40,6 +47,7 @@ export interface CircuitPolicy {
 
 export const DEFAULT_CIRCUIT_POLICY: CircuitPolicy = Object.freeze({
   failuresToOpen: 5,
+  minDownMs: 10_000,
   coolDownMs: 30_000,
   maxCoolDownMs: 10 * 60_000,
   probeLeaseMs: 60_000,
@@ -84,8 +92,8 @@ export function admit(circuit: Circuit, now: Date): Admission {
  *
  * @example
  * let c = CLOSED_CIRCUIT;
- * for (let i = 0; i < 5; i++) c = nextCircuit(c, { type: 'failed', error: '503' }, now);
- * c.state;             // 'open', c.nextProbeAt = now + 30 s
+ * for (const s of [0, 1, 3, 7, 15]) c = nextCircuit(c, { type: 'failed', error: '503' }, at(s * 1000));
+ * c.state;             // 'open' (5 in a row over 15 s), c.nextProbeAt = at(15 s) + 30 s
  */
 export function nextCircuit(
   circuit: Circuit,
@@ -109,7 +117,7 @@ export function nextCircuit(
     lastError: event.error,
   };
   if (circuit.state === 'open') return failed;
-  if (circuit.state === 'closed' && failed.consecutiveFailures < policy.failuresToOpen) return failed;
+  if (circuit.state === 'closed' && !downLongEnough(failed, now, policy)) return failed;
   // The failures reached the threshold, or the probe failed: open for the cool-down of this many failed probes.
   const failedProbes = circuit.state === 'half_open' ? circuit.failedProbes + 1 : 0;
   return move(circuit, {
@@ -123,6 +131,14 @@ export function nextCircuit(
 /** The cool-down after `failedProbes` failed probes: doubling from coolDownMs, at most maxCoolDownMs. */
 export function coolDown(failedProbes: number, policy: CircuitPolicy = DEFAULT_CIRCUIT_POLICY): number {
   return Math.min(policy.maxCoolDownMs, policy.coolDownMs * 2 ** failedProbes);
+}
+
+function downLongEnough(failing: Circuit, now: Date, policy: CircuitPolicy): boolean {
+  const since = failing.downSince ?? now;
+  return (
+    failing.consecutiveFailures >= policy.failuresToOpen &&
+    now.getTime() - since.getTime() >= policy.minDownMs
+  );
 }
 
 function move(from: Circuit, to: Circuit): Circuit {

@@ -22,6 +22,7 @@ import * as offersBySkuAndSupplier from './migrations/0019-offers-by-sku-and-sup
 import * as usersAndSessions from './migrations/0020-users-and-sessions.ts';
 import * as orderSearch from './migrations/0021-order-search.ts';
 import * as supplierExchanges from './migrations/0022-supplier-exchanges.ts';
+import * as supplierCircuits from './migrations/0023-supplier-circuits.ts';
 import * as portalLinks from './migrations/0024-portal-links.ts';
 
 /** Migrations are listed here, in order; both dialects run the same ones. */
@@ -48,6 +49,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0020-users-and-sessions': usersAndSessions,
   '0021-order-search': orderSearch,
   '0022-supplier-exchanges': supplierExchanges,
+  '0023-supplier-circuits': supplierCircuits,
   '0024-portal-links': portalLinks,
 };
 

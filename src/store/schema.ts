@@ -284,6 +284,21 @@ export interface Database {
     received_at: number;
     settled_at: number | null;
   };
+  /** A supplier's circuit breaker (0023); no row: closed. Times in ms; `next_probe_at` per the state (see 0023). */
+  supplier_circuits: {
+    supplier_id: string;
+    /** `closed`, `open`, `half_open`. */
+    state: string;
+    consecutive_failures: number;
+    failed_probes: number;
+    down_since: number | null;
+    next_probe_at: number | null;
+    /** Without secrets (addresses' credentials taken out). */
+    last_error: string | null;
+    /** When this outage outlasted the supplier's SLA and its waiting orders were held (null: not yet). */
+    alerted_at: number | null;
+    updated_at: number;
+  };
   supplier_invoices: {
     supplier_id: string;
     invoice_number: string;
