@@ -23,6 +23,7 @@ import { applyReceipts, flagMissingReceipts } from './functional-acks.ts';
 import { importFeed } from './import-feed.ts';
 import { recordShipment } from './record-shipment.ts';
 import { SupplierTransports } from './supplier-access.ts';
+import { SupplierCircuits } from './supplier-circuit.ts';
 
 /**
  * Looks for a supplier's answer files on its transport's side (an SFTP folder, a mailbox) and takes each once: a
@@ -38,6 +39,7 @@ export const receiveSupplierAnswersJob = {
   ...jobKind<{ supplierId: string }>('supplier.receive', (p) => `supplier.receive:${p.supplierId}`),
   bind: (ctx: AppContext) => {
     const transports = new SupplierTransports(ctx);
+    const circuits = new SupplierCircuits(ctx);
     return defineJob<{ supplierId: string }>({
       kind: receiveSupplierAnswersJob.kind,
       maxAttempts: 10,
@@ -53,9 +55,14 @@ export const receiveSupplierAnswersJob = {
           throw new PermanentError(`supplier ${supplierId}'s transport receives nothing`);
         const now = ctx.clock.now();
         const options = { signal: job.signal, now };
-        const { files, more, receiptWindowMs } = await transport.receive({ ...options, cursor: null });
+        const receive = transport.receive.bind(transport);
+        const looked = await circuits.call(supplierId, () => receive({ ...options, cursor: null }));
+        // The supplier's circuit is open: look again when a probe may go (supplier-circuit.ts).
+        if (!looked.ran) return { rerunAt: looked.until };
+        const { files, more, receiptWindowMs } = looked.value;
         const settled = await takeFiles(ctx, supplier, files, now);
-        if (settled.length > 0) await transport.settle?.(settled, options);
+        if (settled.length > 0)
+          await circuits.observe(supplierId, async () => transport.settle?.(settled, options));
         if (receiptWindowMs !== undefined) await flagMissingReceipts(ctx, supplierId, receiptWindowMs, now);
         return {
           rerunAt: new Date(now.getTime() + (more ? 0 : everyMs)),
