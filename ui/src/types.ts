@@ -198,6 +198,17 @@ export interface Supplier {
   openPurchaseOrders: number;
   /** Purchase orders of the last 30 days past their acknowledgement or shipping deadline. */
   slaMisses30d: number;
+  /** Its circuit breaker: whether Waybill calls its transport at the moment. */
+  circuit: SupplierCircuit;
+}
+
+export interface SupplierCircuit {
+  /** closed: calls go; open: none until nextProbeAt; half_open: one probe under way. */
+  state: 'closed' | 'open' | 'half_open';
+  consecutiveFailures: number;
+  downSince: string | null;
+  nextProbeAt: string | null;
+  lastError: string | null;
 }
 
 export interface StockLevel {

@@ -7,6 +7,8 @@ import type { AppContext } from '../../app/context.ts';
 import { registeredFulfilmentService } from '../../app/answer-fulfilment-requests.ts';
 import { ConflictError, NotFoundError } from '../../app/errors.ts';
 import { setupDocumentFor } from '../../app/setup-document.ts';
+import { circuitView } from '../../app/supplier-circuit.ts';
+import { listSupplierCircuits } from '../../store/supplier-circuits.repo.ts';
 import { stockPage } from '../../store/stock.repo.ts';
 import {
   listChannelsForApi,
@@ -27,6 +29,22 @@ const applyReport = z.object({
   unchanged: z.array(z.string()),
   dryRun: z.boolean(),
 });
+
+/** A supplier's circuit breaker (app/supplier-circuit.ts): whether Waybill calls its transport at the moment. */
+const circuitOut = z
+  .object({
+    state: z
+      .enum(['closed', 'open', 'half_open'])
+      .describe('closed: calls go; open: none until nextProbeAt; half_open: one probe under way'),
+    consecutiveFailures: z.number().describe("failures of the supplier's side in a row"),
+    downSince: z.string().nullable().describe('the first of those failures (null: nothing failing)'),
+    nextProbeAt: z
+      .string()
+      .nullable()
+      .describe('open: when one call may try again; half_open: when the probe under way is given up'),
+    lastError: z.string().nullable().describe('what the last failure said (no credentials)'),
+  })
+  .describe("the supplier's circuit breaker");
 
 const webhookHealthOut = z.object({
   checkedAt: z.string(),
@@ -168,6 +186,7 @@ export function adminRoutes(
                     .describe(
                       'purchase orders of the last 30 days past their acknowledgement or shipping deadline',
                     ),
+                  circuit: circuitOut,
                 }),
               ),
             }),
@@ -179,12 +198,14 @@ export function adminRoutes(
           ctx.store.db,
           ctx.clock.now().getTime() - 30 * 86_400_000,
         );
+        const circuits = await listSupplierCircuits(ctx.store.db);
         return {
           suppliers: (await listSuppliersForApi(ctx.store.db)).map((s) => ({
             ...s,
             transport: settingsWithoutCredentials(s.transport),
             openPurchaseOrders: counts.get(s.id)?.open ?? 0,
             slaMisses30d: counts.get(s.id)?.slaMisses ?? 0,
+            circuit: circuitView(circuits.get(s.id)),
           })),
         };
       },

@@ -1,8 +1,8 @@
 import { api } from '../../api.ts';
-import { formatMinutes } from '../../format.ts';
+import { formatDateTime, formatMinutes } from '../../format.ts';
 import { PageTitle } from '../../layout.tsx';
 import { ShowLoaded } from '../../show-loaded.tsx';
-import type { Supplier } from '../../types.ts';
+import type { Supplier, SupplierCircuit } from '../../types.ts';
 import { useLoad } from '../../use-load.ts';
 import { useCanAct } from '../can-act.ts';
 import { ConnectionTest } from '../connection-test.tsx';
@@ -22,7 +22,8 @@ export function SuppliersPage() {
       <PageTitle>Suppliers</PageTitle>
       <p className="muted">
         Open: purchase orders not yet answered, or accepted and not all shipped. Late: purchase orders of the
-        last 30 days that missed their answer or shipping deadline.
+        last 30 days that missed their answer or shipping deadline. A transport marked down failed several
+        times in a row: Waybill holds its purchase orders and tries one again at the time shown.
       </p>
       <ShowLoaded loaded={suppliers}>
         {({ suppliers }) => (
@@ -50,7 +51,9 @@ export function SuppliersPage() {
                     <th scope="row">
                       {s.name} <span className="muted">{s.id}</span>
                     </th>
-                    <td>{s.transport.kind}</td>
+                    <td>
+                      {s.transport.kind} <CircuitState circuit={s.circuit} />
+                    </td>
                     <td>{s.currency}</td>
                     <td>
                       answers within {formatMinutes(s.ackWithinMinutes)}
@@ -81,5 +84,30 @@ export function SuppliersPage() {
         )}
       </ShowLoaded>
     </>
+  );
+}
+
+/**
+ * The transport's circuit breaker: nothing shown while it works; down (open) with since when, when it is tried again
+ * and what it last said; or being tried (half open).
+ */
+function CircuitState({ circuit }: { circuit: SupplierCircuit }) {
+  if (circuit.state === 'closed') {
+    if (circuit.consecutiveFailures === 0) return null;
+    return (
+      <div className="muted">
+        {circuit.consecutiveFailures} failed in a row: {circuit.lastError}
+      </div>
+    );
+  }
+  return (
+    <div>
+      <span className="badge warn">{circuit.state === 'open' ? 'down' : 'trying again'}</span>{' '}
+      <span className="muted">
+        since {formatDateTime(circuit.downSince)}
+        {circuit.state === 'open' && <>, next try {formatDateTime(circuit.nextProbeAt)}</>}
+      </span>
+      {circuit.lastError && <div className="muted">{circuit.lastError}</div>}
+    </div>
   );
 }
