@@ -121,6 +121,13 @@ describeEachDatabase('a supplier on the email transport', (dialect) => {
     // The link works again (a supplier opens the same email twice), and a second session comes of it.
     const again = await followPortalLink(link);
     expect(again.cookie).not.toBe(portal.cookie);
+
+    // The link user is shared by every link of the supplier: it never gets a password.
+    const password = await again.call('PUT', '/api/v1/session/password', {
+      password: 'a-long-password-for-all',
+    });
+    expect(password.status).toBe(422);
+    expect(JSON.stringify(password.body)).toMatch(/password/);
   });
 
   it("a link for one supplier never shows another supplier's purchase orders", async () => {

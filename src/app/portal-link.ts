@@ -1,19 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import { PermanentError } from '../domain/permanent-error.ts';
 import { hashToken, newToken } from '../infra/tokens.ts';
 import { getSetting } from '../store/partners.repo.ts';
 import { findLinkUsers, findLivePortalLink, insertPortalLink } from '../store/portal-links.repo.ts';
 import type { Db } from '../store/schema.ts';
 import { findSupplierRow } from '../store/setup.repo.ts';
-import {
-  deleteExpiredSessionsOf,
-  findUserById,
-  insertSession,
-  insertUser,
-  type UserRow,
-} from '../store/users.repo.ts';
+import { findUserById, insertUser } from '../store/users.repo.ts';
 import type { AppContext } from './context.ts';
-import { SESSION_MS, SignInRefused, SUPPLIER_ROLE, userView, type SignedIn } from './users.ts';
+import { SignInRefused, startSession, SUPPLIER_ROLE, type SignedIn } from './users.ts';
 
 // A portal link is the email transport's way into the portal: whoever reads the PO email opens it, signed in as the
 // supplier, on that PO's page, with no account made beforehand. Sessions need a user, so each supplier gets one
@@ -115,23 +108,5 @@ export async function signInWithPortalLink(
     throw new SignInRefused(
       'token: the portal link is unknown or expired; ask the retailer to send the purchase order again',
     );
-  return { ...(await startLinkSession(ctx, user, now)), poNumber: link.poNumber };
-}
-
-/** As users.ts starts a session after a password or a sign-in link. */
-async function startLinkSession(ctx: AppContext, user: UserRow, now: number): Promise<SignedIn> {
-  const sessionToken = newToken('wbs');
-  const csrfToken = randomBytes(24).toString('base64url');
-  const expiresAt = now + SESSION_MS;
-  await ctx.store.transact(async (tx) => {
-    await deleteExpiredSessionsOf(tx, user.id, now);
-    await insertSession(tx, {
-      tokenHash: hashToken(sessionToken),
-      userId: user.id,
-      csrfToken,
-      createdAt: now,
-      expiresAt,
-    });
-  });
-  return { user: userView(user), sessionToken, csrfToken, expiresAt };
+  return { ...(await startSession(ctx, user, now)), poNumber: link.poNumber };
 }

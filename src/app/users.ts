@@ -22,6 +22,7 @@ import {
   type UserRow,
 } from '../store/users.repo.ts';
 import { ROLES, type Role } from './api-keys.ts';
+import { isPortalLinkUser } from './portal-link.ts';
 import type { AppContext } from './context.ts';
 import { AppError, ConflictError, InputError, NotFoundError } from './errors.ts';
 
@@ -183,7 +184,8 @@ export async function signInWithLink(ctx: AppContext, token: string): Promise<Si
   return startSession(ctx, user, now);
 }
 
-async function startSession(ctx: AppContext, user: UserRow, now: number): Promise<SignedIn> {
+/** A new session of `user` (a password's, a sign-in link's, a portal link's): only the token's hash is kept. */
+export async function startSession(ctx: AppContext, user: UserRow, now: number): Promise<SignedIn> {
   const sessionToken = newToken('wbs');
   const csrfToken = randomBytes(24).toString('base64url');
   const expiresAt = now + SESSION_MS;
@@ -232,6 +234,13 @@ export async function choosePassword(
 ): Promise<void> {
   if (password.length < MIN_PASSWORD_LENGTH)
     throw new InputError('password', `must be at least ${MIN_PASSWORD_LENGTH} characters`);
+  // A portal link's user is shared by every link of its supplier: a password would be a key to all of them.
+  const user = await findUserById(ctx.store.db, session.userId);
+  if (user && isPortalLinkUser(user.email))
+    throw new InputError(
+      'password',
+      "a portal link's session has no password; ask the retailer for a user of your own",
+    );
   const hash = await hashPassword(password);
   await ctx.store.transact(async (tx) => {
     await setPasswordHash(tx, session.userId, hash);

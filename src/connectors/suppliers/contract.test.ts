@@ -13,6 +13,7 @@ import { supplierTransports } from './registry.ts';
 import type { TransportKind } from './supplier-transport.ts';
 import { memoryTransportServices } from '../../../test/support/transport-services.ts';
 import { sftpTransportHarness } from '../../../test/support/sftp-harness.ts';
+import { startSmtpServer } from '../../../test/support/smtp-server.ts';
 
 /**
  * Every supplier transport in the registry, against a supplier's simulator: a new transport gets these tests by
@@ -58,6 +59,20 @@ const harnesses = contractHarnesses<Harness>('transport', {
     };
   },
   'csv-sftp': () => sftpTransportHarness((name) => /^PO_(.*)\.csv$/.exec(name)?.[1]),
+  email: async () => {
+    const login = { user: 'contract', password: 'contract-smtp-password-01' };
+    const smtp = await startSmtpServer({ login });
+    const secrets = { smtpUser: login.user, smtpPassword: login.password };
+    return {
+      config: smtp.config(),
+      secrets,
+      wrongSecrets: { ...secrets, smtpPassword: 'not-the-smtp-password-01' },
+      received: () => smtp.poNumbers('purchase-order'),
+      // No ship: a supplier cannot answer "too late" by email; the portal's refusals on a withdrawn PO decide.
+      cancels: { cancelled: () => smtp.poNumbers('purchase-order-cancel') },
+      close: () => smtp.close(),
+    };
+  },
   'edi-x12-sftp': async () => {
     const h = await sftpTransportHarness((name) => /^(.*)\.850\.\d{9}\.edi$/.exec(name)?.[1]);
     return {

@@ -1,6 +1,7 @@
 import { KindRegistry } from '../shared/kind-registry.ts';
 import { csvSftp } from './csv-sftp/index.ts';
 import { ediX12Sftp } from './edi-x12/index.ts';
+import { email } from './email/index.ts';
 import { restJson } from './rest-json/index.ts';
 import type { TransportKind } from './supplier-transport.ts';
 
@@ -11,4 +12,5 @@ export const supplierTransports: TransportKinds = new KindRegistry('transport', 
   restJson,
   csvSftp,
   ediX12Sftp,
+  email,
 ]);

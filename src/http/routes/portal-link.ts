@@ -5,6 +5,7 @@ import type { AppContext } from '../../app/context.ts';
 import { rememberListenerUrl, signInWithPortalLink } from '../../app/portal-link.ts';
 import { CSRF_HEADER, SESSION_COOKIE } from '../auth.ts';
 import { errorResponses } from '../schemas.ts';
+import { startSession } from './session.ts';
 
 const linkSessionOut = z.object({
   user: z.object({
@@ -47,18 +48,10 @@ export function portalLinkRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       },
       async (request, reply) => {
         const signedIn = await signInWithPortalLink(ctx, request.body.token);
-        // The cookie exactly as routes/session.ts sets it for a password's session.
-        reply.setCookie(SESSION_COOKIE, signedIn.sessionToken, {
-          path: '/',
-          httpOnly: true,
-          sameSite: 'strict',
-          secure: !['127.0.0.1', 'localhost', '::1', '[::1]'].includes(request.hostname),
-          expires: new Date(signedIn.expiresAt),
-        });
+        const session = startSession(request, reply, signedIn);
         return {
-          user: { ...signedIn.user, role: 'supplier' as const, supplierId: signedIn.user.supplierId! },
-          csrfToken: signedIn.csrfToken,
-          expiresAt: new Date(signedIn.expiresAt).toISOString(),
+          ...session,
+          user: { ...session.user, role: 'supplier' as const, supplierId: signedIn.user.supplierId! },
           poNumber: signedIn.poNumber,
           location: `/portal/purchase-orders/${encodeURIComponent(signedIn.poNumber)}`,
         };

@@ -42,7 +42,8 @@ function overLoopback(request: FastifyRequest): boolean {
   return ['127.0.0.1', 'localhost', '::1', '[::1]'].includes(request.hostname);
 }
 
-function startSession(request: FastifyRequest, reply: FastifyReply, signedIn: SignedIn) {
+/** Sets the session's cookie on the answer (every way of signing in), and says what the UI needs of the session. */
+export function startSession(request: FastifyRequest, reply: FastifyReply, signedIn: SignedIn) {
   reply.setCookie(SESSION_COOKIE, signedIn.sessionToken, {
     path: '/',
     httpOnly: true,
