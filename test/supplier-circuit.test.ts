@@ -136,7 +136,10 @@ describeEachDatabase('supplier circuit breaker', (dialect) => {
     const poNumbers = orders.map((o) => o.purchaseOrders[0]!.poNumber);
 
     // Five failed together: failing, not yet down (a blip takes many calls at once).
-    await until('the five sends failed', () => allWaiting());
+    await until('the five sends failed', async () => {
+      const jobs = await sendJobs();
+      return jobs.length === 5 && jobs.every((j) => j.state === 'pending' && j.attempts === 1);
+    });
     expect(sim.deliveries).toBe(5);
     expect(await circuit()).toMatchObject({ state: 'closed', consecutiveFailures: 5, downSince: T0 });
     // Their retries, 10 s on, fail too: open.
