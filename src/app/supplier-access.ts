@@ -22,11 +22,11 @@ export class SupplierTransports {
     const adapter = this.ctx.transports.get(supplier.transportKind);
     if (!adapter)
       throw new PermanentError(`supplier ${supplier.id} uses unknown transport ${supplier.transportKind}`);
-    const key = `${supplier.id}\n${supplier.transportKind}\n${JSON.stringify(supplier.transportConfig)}\n${supplier.sealedSecrets ?? ''}`;
+    const key = `${supplier.id}\n${supplier.currency}\n${supplier.transportKind}\n${JSON.stringify(supplier.transportConfig)}\n${supplier.sealedSecrets ?? ''}`;
     let transport = this.#opened.get(key);
     if (!transport) {
       transport = adapter.open(
-        supplier.id,
+        { id: supplier.id, currency: supplier.currency },
         supplier.transportConfig,
         supplier.sealedSecrets ? this.ctx.secrets.open(supplier.sealedSecrets) : {},
         transportServices(this.ctx, supplier.id),

@@ -20,7 +20,7 @@ export const SUPPLIER_ADDRESS = 'orders@supplier.example';
  *
  * @example
  * const smtp = await startSmtpServer({ refuse: (stage, n) => (stage === 'data' && n === 0 ? { code: 451, message: 'try later' } : null) });
- * const transport = email.open('acme', smtp.config(), {}, services);
+ * const transport = email.open({ id: 'acme', currency: 'USD' }, smtp.config(), {}, services);
  */
 export async function startSmtpServer(options: MailboxOptions = {}): Promise<TestSmtpServer> {
   const mailbox = await startMailbox(options);

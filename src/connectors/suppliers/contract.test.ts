@@ -34,6 +34,7 @@ interface Harness extends ContractHarness {
   };
 }
 
+const CONTRACT = { id: 'contract', currency: 'USD' };
 const SIGNING = 'contract-signing-secret-0001';
 
 const harnesses = contractHarnesses<Harness>('transport', {
@@ -114,7 +115,7 @@ describe.each(supplierTransports.all().map((kind) => ({ name: kind.kind, kind })
 
     it('sends a purchase order once, whatever the number of sends (the PO number is the idempotency key)', async () => {
       const h = await harnesses.start(kind.kind);
-      const transport = kind.open('contract', h.config, h.secrets, memoryTransportServices());
+      const transport = kind.open(CONTRACT, h.config, h.secrets, memoryTransportServices());
       await transport.send(PO, testOptions());
       await transport.send(PO, testOptions());
       expect(h.received()).toEqual([PO.poNumber]);
@@ -122,7 +123,7 @@ describe.each(supplierTransports.all().map((kind) => ({ name: kind.kind, kind })
 
     it('refuses stored settings that no longer validate', () => {
       expect(() =>
-        kind.open('contract', brokenSettings(kind.setup, {}), {}, memoryTransportServices()),
+        kind.open(CONTRACT, brokenSettings(kind.setup, {}), {}, memoryTransportServices()),
       ).toThrow(/no longer validate/);
     });
   },
@@ -141,7 +142,7 @@ const CANCEL = {
  */
 async function withdrawing(kind: TransportKind, skip: TestContext['skip']) {
   const h = await harnesses.start(kind.kind);
-  const transport = kind.open('contract', h.config, h.secrets, memoryTransportServices());
+  const transport = kind.open(CONTRACT, h.config, h.secrets, memoryTransportServices());
   if (!transport.cancel) return skip('this transport cannot withdraw a purchase order');
   if (!h.cancels) throw new Error(`the ${kind.kind} harness gives no cancels, and its transport cancels`);
   const cancel = transport.cancel.bind(transport);

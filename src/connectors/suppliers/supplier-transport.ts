@@ -38,7 +38,7 @@ export type CancelAnswer = 'cancelled' | 'too_late';
  * crash is recognised by the supplier. Throw PermanentError when retrying cannot help.
  *
  * @example
- * const transport = restJson.open('acme', { url, timeoutMs: 5000 }, { signingSecret });
+ * const transport = restJson.open({ id: 'acme', currency: 'USD' }, { url, timeoutMs: 5000 }, { signingSecret }, services);
  * await transport.send(po, { signal, now: new Date() });
  */
 export interface SupplierTransport {
@@ -161,6 +161,12 @@ export interface TransportServices {
   portalLink(poNumber: string): Promise<string>;
 }
 
+/** The supplier a transport is built for: its id, and the currency its documents' amounts are in by default. */
+export interface TransportSupplier {
+  id: string;
+  currency: string;
+}
+
 type Out<Shape extends z.ZodRawShape> = z.output<z.ZodObject<Shape>>;
 
 /**
@@ -178,7 +184,7 @@ export interface SupplierTransportAdapter<
   create(
     config: Out<CS>,
     secrets: Out<SS>,
-    supplier: { id: string },
+    supplier: TransportSupplier,
     services: TransportServices,
   ): SupplierTransport;
   /** One cheap real request (a signed ping, an SFTP login) with these settings and secrets. Changes nothing. */
@@ -193,7 +199,12 @@ export interface TransportKind {
   readonly label: string;
   readonly setup: SetupFields;
   /** The transport of one stored supplier. Settings a newer Waybill no longer takes throw PermanentError. */
-  open(supplierId: string, config: unknown, secrets: unknown, services: TransportServices): SupplierTransport;
+  open(
+    supplier: TransportSupplier,
+    config: unknown,
+    secrets: unknown,
+    services: TransportServices,
+  ): SupplierTransport;
   test(config: unknown, secrets: unknown, options: ConnectionTestOptions): Promise<ConnectionTestResult>;
   /** Set for kinds that receive their suppliers' answers: the recurring look, per supplier. */
   readonly receiveEveryMs?: number;
@@ -208,11 +219,11 @@ export function transportKind<CS extends z.ZodRawShape, SS extends z.ZodRawShape
     label: adapter.label,
     setup: adapter,
     ...(adapter.receiveEveryMs !== undefined && { receiveEveryMs: adapter.receiveEveryMs }),
-    open: (supplierId, config, secrets, services) =>
+    open: (supplier, config, secrets, services) =>
       adapter.create(
-        readStoredSettings(adapter.config, config, `supplier ${supplierId}'s transport settings`),
-        readStoredSettings(adapter.secrets, secrets, `supplier ${supplierId}'s transport secrets`),
-        { id: supplierId },
+        readStoredSettings(adapter.config, config, `supplier ${supplier.id}'s transport settings`),
+        readStoredSettings(adapter.secrets, secrets, `supplier ${supplier.id}'s transport secrets`),
+        supplier,
         services,
       ),
     test: (config, secrets, options) =>

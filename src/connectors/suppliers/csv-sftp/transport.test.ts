@@ -31,6 +31,7 @@ const PO: PurchaseOrderMessage = {
   lines: [{ lineNumber: 1, supplierSku: 'P-MUG-1', sku: 'MUG-BLUE', quantity: 2, unitCost: 450 }],
 };
 
+const ACME = { id: 'acme', currency: 'USD' };
 const options = () => ({ signal: AbortSignal.timeout(10_000), now: new Date() });
 
 describeWithSshd('csv-sftp against a real OpenSSH server', () => {
@@ -68,7 +69,7 @@ describeWithSshd('csv-sftp against a real OpenSSH server', () => {
 
   it('sends a PO twice as one file with the same bytes, and leaves no partial upload behind', async () => {
     const s = supplier();
-    const transport = csvSftp.open('acme', s.config, s.secrets, memoryTransportServices());
+    const transport = csvSftp.open(ACME, s.config, s.secrets, memoryTransportServices());
     await transport.send(PO, options());
     const first = readFileSync(join(s.local('in'), 'PO_PO-01JD3K8Z9Q-ACME.csv'));
     await transport.send(PO, options());
@@ -88,7 +89,7 @@ describeWithSshd('csv-sftp against a real OpenSSH server', () => {
     writeFileSync(join(s.local('out'), 'ASN_0001.csv'), badShipment);
     writeFileSync(join(s.local('out'), 'INV_0001.csv'), 'not ours');
     writeFileSync(join(s.local('out'), '.ACK_0002.csv.part'), 'still uploading');
-    const transport = csvSftp.open('acme', s.config, s.secrets, memoryTransportServices());
+    const transport = csvSftp.open(ACME, s.config, s.secrets, memoryTransportServices());
 
     const { files } = await transport.receive!({ ...options(), cursor: null });
     expect(files.map((f) => f.name)).toEqual(['ACK_0001.csv', 'ASN_0001.csv']);

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { currency, isCurrencyCode } from '../../../domain/money.ts';
 import type { SetupProblem } from '../../shared/setup-fields.ts';
 import { checkSftpLogin, sftpExchangeConfig, sftpExchangeSecrets } from '../shared/sftp-exchange.ts';
 
@@ -42,8 +41,6 @@ export const ediX12Config = z.object({
   newlineAfterSegment: z.boolean().default(false),
   /** How long an 850 or 860 may wait for the partner's 997 before a person is told. */
   functionalAckWindowMinutes: z.number().int().min(1).max(10_080).default(60),
-  /** The currency of amounts in documents that carry no CUR segment. */
-  currency: z.string().refine(isCurrencyCode, 'must be an ISO 4217 currency code').default(currency('USD')),
 });
 export type EdiX12Config = z.infer<typeof ediX12Config>;
 

@@ -13,6 +13,6 @@ export const ediX12Sftp = transportKind({
   secrets: ediX12Secrets,
   check: checkEdiX12,
   receiveEveryMs: 30_000,
-  create: (config, secrets, _supplier, services) => new EdiX12Transport(config, secrets, services),
+  create: (config, secrets, supplier, services) => new EdiX12Transport(config, secrets, services, supplier),
   test: (config, secrets) => testConnection(config, secrets),
 });

@@ -74,7 +74,7 @@ describeWithSshd('edi-x12-sftp against OpenSSH', () => {
     });
     const secrets = { privateKey: server.privateKey };
     const services = memoryTransportServices();
-    const transport = new EdiX12Transport(config, secrets, services);
+    const transport = new EdiX12Transport(config, secrets, services, { id: 'acme', currency: 'USD' });
     const dir = (folder: string) => join(server.root, base, folder);
     const list = (folder: string) => (existsSync(dir(folder)) ? readdirSync(dir(folder)).sort() : []);
     return { config, secrets, services, transport, dir, list };

@@ -10,6 +10,7 @@ import type {
   SettledFile,
   SupplierTransport,
   TransportServices,
+  TransportSupplier,
 } from '../supplier-transport.ts';
 import type { EdiX12Config, EdiX12Secrets } from './credentials.ts';
 import { cancel860, fileNames, isa13, partnersOf, purchaseOrder850, toAnswers } from './map.ts';
@@ -30,6 +31,8 @@ export class EdiX12Transport implements SupplierTransport {
     private readonly config: EdiX12Config,
     secrets: EdiX12Secrets,
     private readonly services: TransportServices,
+    /** Amounts of documents that carry no CUR segment are in the supplier's currency. */
+    private readonly supplier: TransportSupplier,
   ) {
     this.#exchange = new SftpExchange(config, secrets);
     this.#partners = partnersOf(config);
@@ -88,7 +91,7 @@ export class EdiX12Transport implements SupplierTransport {
   }
 
   async #read(file: FetchedFile, now: Date): Promise<ReceivedFile> {
-    const reading = readFile(file.bytes, this.#partners, { fallbackCurrency: this.config.currency });
+    const reading = readFile(file.bytes, this.#partners, { fallbackCurrency: this.supplier.currency });
     const received: ReceivedFile = { name: file.name, size: file.size, sha256: file.sha256 };
     if (reading.documents) received.answers = toAnswers(reading.documents);
     else received.refused = reading.refused;

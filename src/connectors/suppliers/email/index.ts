@@ -11,7 +11,7 @@ import { deliver, verifyServer } from './transport.ts';
  * on the withdrawn PO, so the answer is always `cancelled`.
  *
  * @example
- * const transport = email.open('acme', { host: 'smtp.retailer.example', fromAddress: 'orders@retailer.example',
+ * const transport = email.open({ id: 'acme', currency: 'USD' }, { host: 'smtp.retailer.example', fromAddress: 'orders@retailer.example',
  *   to: ['orders@acme.example'] }, { smtpUser: 'orders', smtpPassword: '…' }, services);
  * await transport.send(po, { signal, now: new Date() });
  */

@@ -54,7 +54,7 @@ async function smtp(...args: Parameters<typeof startSmtpServer>) {
 
 const open = (server: TestSmtpServer, secrets: Record<string, string> = {}) =>
   email.open(
-    'acme',
+    { id: 'acme', currency: 'USD' },
     { ...server.config(), cc: ['desk@supplier.example'] },
     secrets,
     memoryTransportServices(),
@@ -158,7 +158,7 @@ describe('the email transport', () => {
   it('leaves a server that does not answer to be retried', async () => {
     const server = await smtp();
     const transport = email.open(
-      'acme',
+      { id: 'acme', currency: 'USD' },
       { ...server.config(), port: await freePort() },
       {},
       memoryTransportServices(),
