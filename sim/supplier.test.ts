@@ -220,6 +220,26 @@ describe('supplier simulator: acknowledging and shipping', () => {
     ]);
   });
 
+  it('backorders backorderSkus lines with the day they become available, and ships them with the rest', async () => {
+    const fake = await hub();
+    const sim = await supplier(fake.url, { backorderSkus: ['P-CUP-2'] });
+    await deliver(sim, 'PO-1', ['P-MUG-1', 'P-CUP-2']);
+    await sim.idle();
+    const [ack, shipment] = fake.calls.map((c) => c.body);
+    expect(ack).toEqual({
+      lines: [
+        { lineNumber: 1, status: 'accepted' },
+        { lineNumber: 2, status: 'backordered', availableOn: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) },
+      ],
+    });
+    expect(shipment).toMatchObject({
+      lines: [
+        { lineNumber: 1, quantity: 2 },
+        { lineNumber: 2, quantity: 3 },
+      ],
+    });
+  });
+
   it('sends no shipment when every line is rejected', async () => {
     const fake = await hub();
     const sim = await supplier(fake.url, { rejectSkus: ['P-MUG-1'] });

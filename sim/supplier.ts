@@ -10,26 +10,28 @@ import {
   headerValue,
   isRecord,
   parseJson,
-  pick,
   postUntilSettled,
   seededRandom,
   sendJson,
-  sleep,
 } from './shared.ts';
+import {
+  fulfil,
+  upsTrackingNumber,
+  type LineAnswer,
+  type OrderedLine,
+  type SupplierBehaviour,
+} from './supplier-behaviour.ts';
 
-export interface SupplierSimOptions {
+export { upsCheckDigit, upsTrackingNumber } from './supplier-behaviour.ts';
+
+export interface SupplierSimOptions extends SupplierBehaviour {
   name: string;
   signingSecret: string;
   hubUrl: string;
   apiToken: string;
   port?: number;
-  seed?: number;
   failRate?: number;
   timeoutRate?: number;
-  ackDelayMs?: number;
-  shipDelayMs?: number;
-  rejectSkus?: string[];
-  carrier?: string;
   autoFulfil?: boolean;
   /** Answers every cancel of a PO it has with 409 too late, as a supplier that cannot stop its warehouse. */
   refuseCancel?: boolean;
@@ -56,14 +58,9 @@ export interface SupplierSim {
 }
 
 const PO_PATH = '/purchase-orders';
-const REJECT_REASON = 'out of stock';
 
 /** The part of a purchase order the supplier acts on; the rest is kept verbatim in `received`. */
-interface PoLine {
-  lineNumber: number;
-  supplierSku: string;
-  quantity: number;
-}
+type PoLine = OrderedLine;
 interface PurchaseOrder {
   poNumber: string;
   lines: PoLine[];
@@ -71,9 +68,6 @@ interface PurchaseOrder {
 
 /** A purchase order Waybill withdraws (docs/wire-formats.md, "Cancel"). */
 const CANCEL_TYPE = 'purchase_order.cancel';
-
-type AckLine =
-  { lineNumber: number; status: 'accepted' } | { lineNumber: number; status: 'rejected'; reason: string };
 
 export async function startSupplierSim(opts: SupplierSimOptions): Promise<SupplierSim> {
   const sim = new Supplier(opts);
@@ -95,14 +89,12 @@ class Supplier implements SupplierSim {
 
   private readonly peer: HubPeer;
   private readonly random: () => number;
-  private readonly rejectSkus: Set<string>;
   private readonly tasks = new Set<Promise<void>>();
   /** POs whose parcel has left (its shipment is being told to the hub, or was): too late to cancel. */
   private readonly dispatched = new Set<string>();
 
   constructor(private opts: SupplierSimOptions) {
     this.random = seededRandom(opts.seed ?? 1);
-    this.rejectSkus = new Set(opts.rejectSkus ?? []);
     this.peer = new HubPeer(
       opts.hubUrl,
       (req, res) => this.handle(req, res),
@@ -207,29 +199,23 @@ class Supplier implements SupplierSim {
   }
 
   /** Checks for a cancel after each wait: a cancelled PO is neither acknowledged nor shipped from then on. */
-  private async fulfil(po: PurchaseOrder): Promise<void> {
-    await sleep(this.opts.ackDelayMs ?? 0, this.peer.closing.signal);
-    if (this.cancelled.has(po.poNumber)) return;
-    const ack = this.acknowledgement(po);
-    if (!(await this.callback(po.poNumber, 'acknowledgement', { lines: ack }))) return;
-    this.acknowledged.add(po.poNumber);
-    const accepted = po.lines.filter((line) =>
-      ack.some((a) => a.lineNumber === line.lineNumber && a.status === 'accepted'),
-    );
-    if (accepted.length === 0) return; // Nothing to ship: every line was rejected.
-    await sleep(this.opts.shipDelayMs ?? 0, this.peer.closing.signal);
-    if (this.cancelled.has(po.poNumber)) return;
-    this.dispatched.add(po.poNumber);
-    if (await this.callback(po.poNumber, 'shipments', this.shipment(po, accepted)))
-      this.shipped.add(po.poNumber);
-  }
-
-  private acknowledgement(po: PurchaseOrder): AckLine[] {
-    return po.lines.map(({ lineNumber, supplierSku }) =>
-      this.rejectSkus.has(supplierSku)
-        ? { lineNumber, status: 'rejected', reason: REJECT_REASON }
-        : { lineNumber, status: 'accepted' },
-    );
+  private fulfil(po: PurchaseOrder): Promise<void> {
+    return fulfil(po, {
+      behaviour: this.opts,
+      signal: this.peer.closing.signal,
+      cancelled: () => this.cancelled.has(po.poNumber),
+      acknowledge: async (_, answers: LineAnswer[]) => {
+        if (!(await this.callback(po.poNumber, 'acknowledgement', { lines: answers }))) return false;
+        this.acknowledged.add(po.poNumber);
+        return true;
+      },
+      dispatching: () => this.dispatched.add(po.poNumber),
+      ship: async (_, toShip) => {
+        const done = await this.callback(po.poNumber, 'shipments', this.shipment(po, toShip));
+        if (done) this.shipped.add(po.poNumber);
+        return done;
+      },
+    });
   }
 
   /** Built once per PO, so every retry resends the same tracking number and the hub can recognise it. */
@@ -288,28 +274,4 @@ function parsePoLine(line: unknown): PoLine | undefined {
   if (!Number.isInteger(lineNumber) || !Number.isInteger(quantity) || typeof supplierSku !== 'string')
     return undefined;
   return { lineNumber: lineNumber as number, supplierSku, quantity: quantity as number };
-}
-
-const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
-const DIGITS = '0123456789';
-
-/** "1Z" + 6-character shipper number + service "03" (Ground) + 7-digit package number + check digit. */
-export function upsTrackingNumber(random: () => number): string {
-  const draw = (alphabet: string, n: number): string =>
-    Array.from({ length: n }, () => pick(random, [...alphabet])).join('');
-  const body = `${draw(ALPHANUMERIC, 6)}03${draw(DIGITS, 7)}`;
-  return `1Z${body}${upsCheckDigit(body)}`;
-}
-
-/**
- * UPS 1Z check digit over the 15 characters after "1Z": letters become digits ((ASCII - 63) mod 10, so A=2 … H=9,
- * I=0 …), odd positions add once and even positions twice, and the digit tops the sum up to a multiple of 10.
- */
-export function upsCheckDigit(body15: string): number {
-  let sum = 0;
-  [...body15].forEach((ch, i) => {
-    const digit = /\d/.test(ch) ? Number(ch) : (ch.toUpperCase().charCodeAt(0) - 63) % 10;
-    sum += i % 2 === 0 ? digit : 2 * digit;
-  });
-  return (10 - (sum % 10)) % 10;
 }
