@@ -77,9 +77,27 @@ export class SupplierCircuits {
       );
       // Another job is probing: wait for its lease (a success wakes the waiting jobs sooner).
       if (!won) return { ran: false, until: new Date(now.getTime() + this.policy.probeLeaseMs) };
-      return { ran: true, value: await this.observe(supplierId, work, probing) };
+      return this.#probe(supplierId, work);
     }
     return { ran: true, value: await this.observe(supplierId, work, seen) };
+  }
+
+  /**
+   * The probe's call. Its failure only says the supplier is still down, which the breaker knew: the caller waits for
+   * the next probe as the others do, its attempt not spent (a PermanentError is the call's own, and thrown).
+   */
+  async #probe<T>(supplierId: string, work: () => Promise<T>): Promise<Guarded<T>> {
+    let value: T;
+    try {
+      value = await work();
+    } catch (error) {
+      if (error instanceof PermanentError) throw error;
+      const after = await this.#record(supplierId, { type: 'failed', error: describe(error) });
+      if (after?.state !== 'open' || !after.nextProbeAt) throw error;
+      return { ran: false, until: after.nextProbeAt };
+    }
+    await this.#record(supplierId, { type: 'succeeded' });
+    return { ran: true, value };
   }
 
   /**
@@ -106,18 +124,18 @@ export class SupplierCircuits {
   /**
    * The breaker after the event, in a transaction of its own (the job's failure is recorded by the worker, which
    * has no hook for it). Opening and closing go on the supplier's timeline; closing wakes the jobs that wait.
-   * A failure to record is logged, not thrown: the call's own outcome is what the job reports.
+   * A failure to record is logged, not thrown (null): the call's own outcome is what the job reports.
    */
-  async #record(supplierId: string, event: CircuitEvent): Promise<void> {
+  async #record(supplierId: string, event: CircuitEvent): Promise<Circuit | null> {
     const now = this.ctx.clock.now();
     try {
-      await this.ctx.store.transact(async (tx) => {
+      return await this.ctx.store.transact(async (tx) => {
         const before = await lockSupplierCircuit(tx, supplierId, now.getTime(), this.ctx.store.caps.rowLocks);
         const after = nextCircuit(before, event, now, this.policy);
         if (event.type === 'succeeded' && before.state === 'closed' && before.consecutiveFailures === 0)
-          return;
+          return after;
         await saveSupplierCircuit(tx, supplierId, after, now.getTime());
-        if (before.state === after.state) return;
+        if (before.state === after.state) return after;
         if (after.state === 'open' && before.state === 'closed') {
           this.ctx.log.warn('supplier circuit opened', { supplierId, lastError: after.lastError });
           await recordEvents(tx, now, [
@@ -139,6 +157,7 @@ export class SupplierCircuits {
           ]);
           await wakeSupplierJobs(tx, supplierId, WAITING_JOBS, now.getTime());
         }
+        return after;
       });
     } catch (error) {
       this.ctx.log.warn('supplier circuit not recorded', {
@@ -146,6 +165,7 @@ export class SupplierCircuits {
         event: event.type,
         error: String(error),
       });
+      return null;
     }
   }
 }
