@@ -256,11 +256,6 @@ export interface Database {
     /** When the sweep flagged the acknowledgement as overdue (once). */
     ack_overdue_at: number | null;
   };
-  /**
-   * What the order list's search matches (0021): one row a term, folded (views-orders.repo.ts `foldForSearch`).
-   * `kind` says what of (`order` external id, `email`, `name`, `sku`, `po` number, `po_sku`); a purchase order's
-   * terms carry its id. Derived data: written with the order or purchase order, never changed.
-   */
   edi_control_numbers: {
     supplier_id: string;
     subject: string;
@@ -311,6 +306,11 @@ export interface Database {
     file_id: string | null;
     received_at: number;
   };
+  /**
+   * What the order list's search matches (0021): one row a term, folded (views-orders.repo.ts `foldForSearch`).
+   * `kind` says what of (`order` external id, `email`, `name`, `sku`, `po` number, `po_sku`); a purchase order's
+   * terms carry its id. Derived data: written with the order or purchase order, never changed.
+   */
   order_search_terms: {
     term: string;
     kind: string;

@@ -1,3 +1,4 @@
+import { Link } from 'react-router';
 import { api } from '../../api.ts';
 import { formatDateTime, formatMinutes } from '../../format.ts';
 import { PageTitle } from '../../layout.tsx';
@@ -6,6 +7,9 @@ import type { Supplier, SupplierCircuit } from '../../types.ts';
 import { useLoad } from '../../use-load.ts';
 import { useCanAct } from '../can-act.ts';
 import { ConnectionTest } from '../connection-test.tsx';
+
+/** Transports that take the supplier's answers as files: their files are listed, refused ones with why. */
+const FILE_TRANSPORTS = new Set(['edi-x12-sftp', 'csv-sftp']);
 
 /**
  * The suppliers: how purchase orders reach each, what it agreed to (an answer within so long; paused or not), and how
@@ -53,6 +57,12 @@ export function SuppliersPage() {
                     </th>
                     <td>
                       {s.transport.kind} <CircuitState circuit={s.circuit} />
+                      {FILE_TRANSPORTS.has(s.transport.kind) && (
+                        <>
+                          {' '}
+                          <Link to={`/suppliers/${encodeURIComponent(s.id)}/files`}>Files</Link>
+                        </>
+                      )}
                     </td>
                     <td>{s.currency}</td>
                     <td>
