@@ -430,7 +430,7 @@ class MetricsPoller {
 }
 
 /** Read-only queries on the part's database while Waybill runs (SQLite in WAL mode lets us read beside it). */
-interface DbReader {
+export interface DbReader {
   count(sql: string): Promise<number>;
   /** Rows of the jobs table and the bytes it and its indexes take. */
   jobsSize(): Promise<{ rows: number; bytes: number; method: string }>;
@@ -441,7 +441,7 @@ interface DbReader {
 
 const JOB_STATES = 'select kind, state, count(*) as n from jobs group by kind, state order by kind, state';
 
-async function openReader(env: HubEnv): Promise<DbReader> {
+export async function openReader(env: HubEnv): Promise<DbReader> {
   if (env.databaseUrl.startsWith('sqlite:')) {
     const path = env.databaseUrl.slice('sqlite:'.length);
     const withDb = <T>(body: (db: SQLite.Database) => T): T => {
@@ -499,7 +499,7 @@ async function openReader(env: HubEnv): Promise<DbReader> {
  * Polls `progress` until it reaches `target`. Fails when the deadline (scaled to the work: at least 50 orders/s) has
  * passed, or when nothing moved for a minute: a stuck pipeline says so in a minute, not in an hour.
  */
-async function waitUntil(
+export async function waitUntil(
   what: string,
   target: number,
   progress: () => number | Promise<number>,

@@ -15,21 +15,24 @@
  *   (BENCH_FEED_RUNS imports, the fastest reported);
  * - ui (bench/ui.ts): the web UI's lists at 100,000 orders (seeded straight into the database), their p99 over HTTP
  *   under a mix of first and deep pages, filters, searches and the supplier's purchase order list;
+ * - edi (bench/edi.ts): BENCH_EDI_POS POs turned into X12 850 files on a supplier's SFTP server (OpenSSH on
+ *   loopback) by one worker, beside as many bare atomic SFTP uploads; then as many 855 files read, applied and
+ *   answered with 997s, beside the same 855s parsed in-process;
  * - soak (only when BENCH_ONLY names it): BENCH_SOAK_ORDERS orders through the pipeline, the jobs table's size and the
  *   worker's claim time after 1,000 orders and at the end.
  * Prints a table and writes bench/results/latest.json. A scenario the hub cannot complete (the fan-out's sync failing)
  * is a line with `value: null` and its error; the bench then exits 1 after writing the others.
  *
- * Environment: WAYBILL_TEST_PG (also run on PostgreSQL), BENCH_ONLY=intake,webhooks,fanout,pipeline,routing,feed,ui,soak (a subset;
+ * Environment: WAYBILL_TEST_PG (also run on PostgreSQL), BENCH_ONLY=intake,webhooks,fanout,pipeline,routing,feed,ui,edi,soak (a subset;
  * soak never runs by default), BENCH_FANOUT_SKUS (default 100000), BENCH_FANOUT_CHANNELS (default 3),
  * BENCH_PIPELINE_ORDERS (default 10000), BENCH_PIPELINE_PARTS=burst,stages,steady,split1,split2 (a subset of the
- * pipeline's parts), BENCH_SOAK_ORDERS (default 1000000), BENCH_HUB_NODE_ARGS (e.g. --cpu-prof), BENCH_DATABASES
- * (default sqlite,postgres: one of them runs it alone).
+ * pipeline's parts), BENCH_SOAK_ORDERS (default 1000000), BENCH_EDI_POS (default 10000), BENCH_HUB_NODE_ARGS (e.g.
+ * --cpu-prof), BENCH_DATABASES (default sqlite,postgres: one of them runs it alone).
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,6 +70,9 @@ import {
 import { prepareShopify, runShopifyWebhooks, type WebhookOutcome } from './webhooks.ts';
 import { runRouting } from './routing.ts';
 import { runUi, UI_TARGET_MS } from './ui.ts';
+import { EdiCheckError, runEdi } from './edi.ts';
+import { PipelineError } from './pipeline.ts';
+import { SSHD } from '../sim/sftp-server.ts';
 
 const RESULTS_FILE = fileURLToPath(new URL('./results/latest.json', import.meta.url));
 const BASELINE_S = 3;
@@ -94,6 +100,9 @@ const PIPELINE: PipelineConfig = {
       }),
   ),
 };
+
+/** POs of the EDI scenario: as many 850s sent and 855s read. */
+const EDI_POS = envInteger('BENCH_EDI_POS', 10_000);
 
 /** Scenarios that could not produce their number; the bench still writes the others, then exits non-zero. */
 const failures: string[] = [];
@@ -193,6 +202,12 @@ async function benchSqlite(): Promise<BenchResult[]> {
         uiScenario('sqlite', hubEnv(`sqlite:${join(dir, 'ui.db')}`, dir, 'ui'), dir),
       )),
     );
+  if (runs('edi'))
+    results.push(
+      ...(await ediScenario('sqlite', (body) =>
+        inTempDir((dir) => body(hubEnv(`sqlite:${join(dir, 'edi.db')}`, dir, 'edi'), dir)),
+      )),
+    );
   return results;
 }
 
@@ -284,6 +299,12 @@ async function benchPostgres(adminUrl: string): Promise<BenchResult[]> {
         inTempDir((dir) => uiScenario('postgres', hubEnv(url, dir, 'ui'), dir)),
       )),
     );
+  if (runs('edi'))
+    results.push(
+      ...(await ediScenario('postgres', (body) =>
+        withDatabase(adminUrl, (url) => inTempDir((dir) => body(hubEnv(url, dir, 'edi'), dir))),
+      )),
+    );
   return results;
 }
 
@@ -373,6 +394,32 @@ async function uiScenario(db: DbName, env: HubEnv, dir: string): Promise<BenchRe
   ];
 }
 
+/**
+ * EDI X12 over SFTP (bench/edi.ts) on a fresh database: 850s sent and 855s applied, in POs/s, beside the bare SFTP
+ * upload and X12 parse rates. A lost or doubled PO or file, or a stuck worker, is a failed line and fails the bench.
+ */
+async function ediScenario(
+  db: DbName,
+  fresh: <T>(body: (env: HubEnv, dir: string) => Promise<T>) => Promise<T>,
+): Promise<BenchResult[]> {
+  if (!existsSync(SSHD)) {
+    console.log(`${db}: edi skipped (${SSHD} is missing: apt-get install openssh-server)`);
+    return [];
+  }
+  try {
+    const o = await fresh((env, dir) => runEdi(db, env, dir, EDI_POS));
+    summaries.push(...o.summaries);
+    for (const line of o.summaries) console.log(line);
+    return o.results;
+  } catch (error) {
+    if (!(error instanceof EdiCheckError || error instanceof PipelineError)) throw error;
+    const message = `${db} edi: ${error.message}`;
+    console.error(`${db}: FAILED ${message}`);
+    failures.push(message);
+    return [failed(`${db}.edi.po_850_per_s`, 'POs/s', message, { pos: EDI_POS })];
+  }
+}
+
 async function pipelineScenarios(db: DbName, fresh: FreshDatabase, baseline: number): Promise<BenchResult[]> {
   const outcomes: PipelineOutcome[] = [];
   if (runs('pipeline')) outcomes.push(await runPipeline(db, fresh, baseline, PIPELINE));
@@ -386,11 +433,11 @@ async function pipelineScenarios(db: DbName, fresh: FreshDatabase, baseline: num
 }
 
 /**
- * BENCH_ONLY=intake,webhooks,fanout,pipeline,soak (any of them) runs those scenarios alone; all but the soak (an hour
- * on this machine) by default.
+ * BENCH_ONLY=intake,webhooks,fanout,pipeline,edi,soak (any of them) runs those scenarios alone; all but the soak (an
+ * hour on this machine) by default.
  */
 function runs(
-  scenario: 'intake' | 'webhooks' | 'fanout' | 'pipeline' | 'soak' | 'routing' | 'feed' | 'ui',
+  scenario: 'intake' | 'webhooks' | 'fanout' | 'pipeline' | 'soak' | 'routing' | 'feed' | 'ui' | 'edi',
 ): boolean {
   const only = process.env.BENCH_ONLY;
   if (!only) return scenario !== 'soak';
