@@ -6,6 +6,7 @@
  * ships (856, one or two packages) and optionally invoices (810) on the shared supplier behaviour, stops at an 860
  * cancel, records the buyer's 997s of its own documents, and produces broken documents on request.
  */
+import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -392,7 +393,7 @@ class Partner implements EdiPartner {
         const parcels = parcelsFor(po.poNumber, toShip, seed);
         const now = new Date();
         const notice = shipNotice(po, parcels, {
-          shipmentId: `SH-${po.poNumber}`,
+          shipmentId: `SH${shortId(po.poNumber)}`,
           shippedAt: now,
           carrier: this.options.carrier ?? 'UPS',
           supplierName: this.name,
@@ -401,7 +402,7 @@ class Partner implements EdiPartner {
         this.writeDocument('856', po.poNumber, 'SH', [notice], sender);
         this.shipped.add(po.poNumber);
         if (this.options.invoices) {
-          const bill = invoice(po, toShip, { invoiceNumber: `INV-${po.poNumber}`, at: now });
+          const bill = invoice(po, toShip, { invoiceNumber: `INV${shortId(po.poNumber)}`, at: now });
           this.writeDocument('810', po.poNumber, 'IN', [bill], sender);
           this.invoiced.add(po.poNumber);
         }
@@ -476,4 +477,12 @@ class Partner implements EdiPartner {
     this.#tasks.add(task);
     void task.finally(() => this.#tasks.delete(task));
   }
+}
+
+/**
+ * A short id derived from a PO number, the same on every run: BSN02 (element 396) holds 30 characters and BIG02
+ * (element 76) 22, and the buyer's PO numbers may be longer than either.
+ */
+function shortId(poNumber: string): string {
+  return createHash('sha256').update(poNumber).digest('hex').slice(0, 12).toUpperCase();
 }

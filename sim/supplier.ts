@@ -2,8 +2,12 @@
  * A drop-ship supplier on the `rest-json` transport, for the demo and the tests (never the production path).
  * It takes purchase orders and their cancels as docs/wire-formats.md describes, misbehaves on request (500s, hung
  * sockets), and then acknowledges and ships through Waybill's supplier API, retrying while the hub is down.
+ * `startSimulatedSupplier` runs the same supplier (sim/supplier-behaviour.ts) on the other transports too: EDI X12
+ * over its own SFTP server (sim/edi-partner.ts), and email with the portal link (sim/email-supplier.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { startEdiPartner, type EdiPartnerOptions, type EdiTransportSettings } from './edi-partner.ts';
+import { startEmailSupplier, type EmailTransportSettings } from './email-supplier.ts';
 import { HubPeer, readSignedBody, refusedUnlessPostTo } from './hub-peer.ts';
 import {
   deriveSeed,
@@ -274,4 +278,126 @@ function parsePoLine(line: unknown): PoLine | undefined {
   if (!Number.isInteger(lineNumber) || !Number.isInteger(quantity) || typeof supplierSku !== 'string')
     return undefined;
   return { lineNumber: lineNumber as number, supplierSku, quantity: quantity as number };
+}
+
+/** The transports a simulated supplier can trade on. */
+export type SupplierSimTransport = 'rest-json' | 'edi-x12-sftp' | 'email';
+
+/** The REST supplier's `transport` entry in the setup document. */
+export interface RestTransportSettings {
+  kind: 'rest-json';
+  url: string;
+  signingSecret: string;
+  timeoutMs: number;
+}
+
+export type SimulatedTransportSettings =
+  RestTransportSettings | EdiTransportSettings | EmailTransportSettings;
+
+/**
+ * One simulated supplier on any transport, as the demo and the hub tests see it: the same behaviour (delays,
+ * rejected and backordered SKUs, parcels, cancels) whatever carries the purchase orders.
+ *
+ * @example
+ * const edi = await startSimulatedSupplier('edi-x12-sftp', { name: 'acme', hubUrl, apiToken, signingSecret,
+ *   ackDelayMs: 50, edi: { interchangeId: 'ACMEEDI' } });
+ * await hub.apply({ …, suppliers: [{ id: 'acme', …, transport: edi.transportSettings() }] });
+ * await until('shipped', () => edi.shipped.has(poNumber));
+ */
+export interface SimulatedSupplier {
+  readonly transport: SupplierSimTransport;
+  readonly name: string;
+  /** POs taken, by number, with how many times each came. */
+  readonly received: ReadonlyMap<string, { count: number }>;
+  readonly acknowledged: ReadonlySet<string>;
+  readonly shipped: ReadonlySet<string>;
+  readonly cancelled: ReadonlySet<string>;
+  /** Resends recognised (REST: deliveries of a PO it had; EDI: interchanges and POs again; email: mails again). */
+  duplicates(): number;
+  /** What carried the POs, in words (for the demo's summary). */
+  describe(): string;
+  transportSettings(): SimulatedTransportSettings;
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface SimulatedSupplierOptions extends SupplierBehaviour {
+  name: string;
+  /** Acknowledges and ships on its own (the default). */
+  autoFulfil?: boolean;
+  /** REST: where the hub is, how to sign and be signed, faults; and the hub's timeout for a PO delivery. */
+  rest?: Omit<SupplierSimOptions, keyof SupplierBehaviour | 'name' | 'autoFulfil'> & { timeoutMs?: number };
+  /** EDI: the partner's ids, delimiters, faults… (its name and behaviour come from the options above). */
+  edi?: Omit<EdiPartnerOptions, keyof SupplierBehaviour | 'name' | 'autoFulfil'>;
+}
+
+/** Starts `options`' supplier on `transport`. */
+export async function startSimulatedSupplier(
+  transport: SupplierSimTransport,
+  options: SimulatedSupplierOptions,
+): Promise<SimulatedSupplier> {
+  if (transport === 'edi-x12-sftp') {
+    const { rest: _, edi, ...behaviour } = options;
+    const partner = await startEdiPartner({
+      interchangeId: options.name.toUpperCase(),
+      ...edi,
+      ...behaviour,
+    });
+    return {
+      transport,
+      name: options.name,
+      received: partner.received,
+      acknowledged: partner.acknowledged,
+      shipped: partner.shipped,
+      cancelled: partner.cancelled,
+      duplicates: () => partner.duplicates,
+      describe: () =>
+        `${partner.received.size} POs in ${partner.filesTaken} files over SFTP (${partner.server.implementation}), ` +
+        `${partner.sent.length} files back, ${partner.duplicates} resends recognised`,
+      transportSettings: () => partner.transportSettings(),
+      idle: () => partner.idle(),
+      close: () => partner.close(),
+    };
+  }
+  if (transport === 'email') {
+    const { rest: _, edi: __, ...behaviour } = options;
+    const letters = await startEmailSupplier(behaviour);
+    return {
+      transport,
+      name: options.name,
+      received: letters.received,
+      acknowledged: letters.acknowledged,
+      shipped: letters.shipped,
+      cancelled: letters.cancelled,
+      duplicates: () => letters.duplicatesDropped,
+      describe: () =>
+        `${letters.received.size} POs in ${letters.mailbox.messages.length} emails, answered through the portal link ` +
+        `(${letters.duplicatesDropped} resends recognised)`,
+      transportSettings: () => letters.transportSettings(),
+      idle: () => letters.idle(),
+      close: () => letters.close(),
+    };
+  }
+  const { rest: wire, edi: _, ...behaviour } = options;
+  if (!wire) throw new Error(`supplier ${options.name}: a REST supplier needs its rest options`);
+  const rest = await startSupplierSim({ ...wire, ...behaviour });
+  return {
+    transport,
+    name: options.name,
+    received: rest.received,
+    acknowledged: rest.acknowledged,
+    shipped: rest.shipped,
+    cancelled: rest.cancelled,
+    duplicates: () => rest.duplicatesDropped,
+    describe: () =>
+      `${rest.received.size} POs received in ${rest.deliveries} deliveries (${rest.duplicatesDropped} resends recognised as duplicates)`,
+    transportSettings: () => ({
+      kind: 'rest-json',
+      url: rest.url,
+      signingSecret: wire.signingSecret,
+      timeoutMs: wire.timeoutMs ?? 5_000,
+    }),
+    idle: () => rest.idle(),
+    close: () => rest.close(),
+  };
 }
