@@ -4,6 +4,7 @@ import { createApiKey } from '../src/app/api-keys.ts';
 import { createUser } from '../src/app/users.ts';
 import { applySetup } from '../src/app/apply-setup.ts';
 import { setupDocument } from '../src/app/setup-document.ts';
+import { supplierTransports } from '../src/connectors/suppliers/registry.ts';
 import { createHub, type Hub } from '../src/hub.ts';
 import {
   countDeadJobs,
@@ -15,20 +16,28 @@ import {
 } from '../src/store/demo.repo.ts';
 import { stockLevels } from '../src/store/stock.repo.ts';
 import { startStorefrontSim } from '../sim/storefront.ts';
-import { startSupplierSim, type SupplierSim } from '../sim/supplier.ts';
+import { startSimulatedSupplier, type SimulatedSupplier } from '../sim/supplier.ts';
 import { STOREFRONT_NOTIFY_SECRET, storefrontChannel, type DemoChannel } from './demo-channels.ts';
 import { shopifyChannel } from './demo-shopify.ts';
 import { wooCommerceChannel } from './demo-woocommerce.ts';
 
 const DATA_DIR = './.waybill';
 const DB_FILE = `${DATA_DIR}/demo.db`;
-const SECRETS = { prompt: 'demo-prompt-signing-secret', flaky: 'demo-flaky-signing-secret' };
-const TOKENS = { prompt: 'demo-prompt-supplier-token-0001', flaky: 'demo-flaky-supplier-token-00001' };
+const SECRETS = { flaky: 'demo-flaky-signing-secret' };
+const TOKENS = {
+  prompt: 'demo-prompt-supplier-token-0001',
+  flaky: 'demo-flaky-supplier-token-00001',
+  letters: 'demo-letters-supplier-token-001',
+};
+type SupplierId = keyof typeof TOKENS;
+/** How often Waybill looks in the EDI supplier's SFTP folder (a real partner's every 30 s would make a slow demo). */
+const EDI_LOOK_EVERY_MS = 250;
 /** What each supplier reports per SKU: enough that no demo order runs short, so every order can be fulfilled. */
 const SUPPLIER_STOCK = 10_000;
 const CATALOG = [
   { sku: 'MUG-BLUE', name: 'Blue mug', price: 1299, offers: [['prompt', 'PS-MUG-01', 450, 1]] },
-  { sku: 'MUG-GREEN', name: 'Green mug', price: 1299, offers: [['prompt', 'PS-MUG-02', 450, 1]] },
+  { sku: 'MUG-GREEN', name: 'Green mug', price: 1299, offers: [['letters', 'LP-MUG-02', 450, 1]] },
+  { sku: 'CANDLE-SOY', name: 'Soy candle', price: 1800, offers: [['letters', 'LP-CANDLE', 600, 1]] },
   {
     sku: 'TEE-RED-M',
     name: 'Red tee, M',
@@ -71,7 +80,8 @@ interface ChannelProgress {
 
 /**
  * The quick start: Waybill on an embedded SQLite database with three simulated sales channels (the generic
- * storefront, a Shopify store and a WooCommerce store) and two simulated suppliers (one prompt, one slow and flaky),
+ * storefront, a Shopify store and a WooCommerce store) and three simulated suppliers, one per kind of transport
+ * (EDI X12 over SFTP, prompt; REST/JSON, slow and flaky; email with a portal link),
  * pushing orders through order → PO → ack → shipment → fulfilled → channel told, and the stores' stock kept to what
  * Waybill can promise. Returns the process exit code: 0 when every order reached its expected end state.
  */
@@ -80,37 +90,20 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   rmSync(DB_FILE, { force: true });
   rmSync(`${DB_FILE}-wal`, { force: true });
   rmSync(`${DB_FILE}-shm`, { force: true });
+  const edi = supplierTransports.get('edi-x12-sftp')!;
   const hub = await createHub({
     databaseUrl: `sqlite:${DB_FILE}`,
     worker: true,
     migrate: true,
     logLevel: 'error',
     workerOptions: { pollMs: 50 },
+    transports: supplierTransports.with({ ...edi, receiveEveryMs: EDI_LOOK_EVERY_MS }),
   });
   const url = await listenSomewhere(hub);
   const { key: operatorKey } = await createApiKey(hub.ctx, 'operator', 'demo storefront');
   const { key: adminKey } = await createApiKey(hub.ctx, 'admin', 'demo operator');
 
-  const prompt = await startSupplierSim({
-    name: 'prompt',
-    signingSecret: SECRETS.prompt,
-    hubUrl: url,
-    apiToken: TOKENS.prompt,
-    seed: 11,
-    ackDelayMs: 50,
-    shipDelayMs: 150,
-  });
-  const flaky = await startSupplierSim({
-    name: 'flaky',
-    signingSecret: SECRETS.flaky,
-    hubUrl: url,
-    apiToken: TOKENS.flaky,
-    seed: 12,
-    ackDelayMs: 400,
-    shipDelayMs: 900,
-    failRate: 0.2,
-    timeoutRate: 0.05,
-  });
+  const suppliers = await startSuppliers(url);
   const storefront = await startStorefrontSim({
     hubUrl: url,
     apiKey: operatorKey,
@@ -123,12 +116,13 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     await shopifyChannel(url, CATALOG),
     await wooCommerceChannel(url, CATALOG),
   ];
-  await applySetup(hub.ctx, demoSetup(channels, prompt, flaky));
+  await applySetup(hub.ctx, demoSetup(channels, suppliers));
   // People for the web UI: one-time links (each run starts afresh, so each run prints new ones).
   const signIn = {
     admin: await createUser(hub.ctx, { email: 'admin@demo.example', role: 'admin' }),
     prompt: await createUser(hub.ctx, { email: 'desk@prompt.example', supplierId: 'prompt' }),
     flaky: await createUser(hub.ctx, { email: 'desk@flaky.example', supplierId: 'flaky' }),
+    letters: await createUser(hub.ctx, { email: 'desk@letters.example', supplierId: 'letters' }),
   };
 
   console.log(`Waybill demo on ${url} (SQLite ${DB_FILE})`);
@@ -136,14 +130,17 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     '  channels:  the storefront posts orders to the operator API; the Shopify and WooCommerce stores send signed webhooks',
   );
   console.log(
-    `  suppliers: "prompt" answers at once; "flaky" is slow, answers 500 to 20% of POs and lets 5% time out\n`,
+    `  suppliers: "prompt" trades EDI X12 (850, 997, 855, 856, 810) through its SFTP server and answers at once;\n` +
+      `             "flaky" takes REST/JSON, is slow, answers 500 to 20% of POs and lets 5% time out;\n` +
+      `             "letters" reads each PO by email and answers through the portal link in it\n`,
   );
   const progress = await pushOrders(channels, options.orders);
   const done = await followToTheEnd(hub, progress);
-  await printSummary(hub, { prompt, flaky, progress, seconds: (Date.now() - started) / 1000 });
+  await printSummary(hub, { suppliers, progress, seconds: (Date.now() - started) / 1000 });
   console.log(`\n  Admin UI     ${url}/   sign in as admin@demo.example: ${url}${signIn.admin.signInPath}`);
   console.log(`  Portal       ${url}/portal   "prompt": ${url}${signIn.prompt.signInPath}`);
   console.log(`               "flaky": ${url}${signIn.flaky.signInPath}`);
+  console.log(`               "letters": ${url}${signIn.letters.signInPath}`);
   console.log('               (each link works once; then choose a password)');
   console.log(`  API docs     ${url}/docs`);
   console.log(`  OpenAPI      ${url}/openapi.json`);
@@ -152,9 +149,12 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     `  Admin key    ${adminKey}   (e.g. curl -H "authorization: Bearer ${adminKey}" ${url}/api/v1/orders)`,
   );
 
-  const problems = problemsOf(progress, options.orders, done);
+  const problems = [
+    ...problemsOf(progress, options.orders, done),
+    ...(await supplierProblems(hub, suppliers)),
+  ];
   const close = async () => {
-    await Promise.all([...channels.map((c) => c.close()), prompt.close(), flaky.close()]);
+    await Promise.all([...channels.map((c) => c.close()), ...suppliers.map((s) => s.close())]);
     await hub.close(2_000);
   };
   if (options.once) {
@@ -187,23 +187,53 @@ async function listenSomewhere(hub: Hub): Promise<string> {
   }
 }
 
-function demoSetup(channels: readonly DemoChannel[], prompt: SupplierSim, flaky: SupplierSim) {
-  const supplier = (id: 'prompt' | 'flaky', name: string, sim: SupplierSim, timeoutMs: number) => ({
-    id,
-    name,
-    currency: 'USD',
-    apiToken: TOKENS[id],
-    ackWithinMinutes: 60,
-    transport: { kind: 'rest-json', url: sim.url, signingSecret: SECRETS[id], timeoutMs },
-  });
+/** One supplier per kind of transport, behaving as the summary says. */
+async function startSuppliers(hubUrl: string): Promise<SimulatedSupplier[]> {
+  return Promise.all([
+    startSimulatedSupplier('edi-x12-sftp', {
+      name: 'prompt',
+      seed: 11,
+      ackDelayMs: 50,
+      shipDelayMs: 150,
+      edi: { interchangeId: 'PROMPTSUPPLY', buyerId: 'WAYBILLDEMO', invoices: true },
+    }),
+    startSimulatedSupplier('rest-json', {
+      name: 'flaky',
+      seed: 12,
+      ackDelayMs: 400,
+      shipDelayMs: 900,
+      rest: {
+        hubUrl,
+        apiToken: TOKENS.flaky,
+        signingSecret: SECRETS.flaky,
+        failRate: 0.2,
+        timeoutRate: 0.05,
+        timeoutMs: 1_000,
+      },
+    }),
+    startSimulatedSupplier('email', { name: 'letters', seed: 13, ackDelayMs: 100, shipDelayMs: 300 }),
+  ]);
+}
+
+const SUPPLIER_NAMES: Record<SupplierId, string> = {
+  prompt: 'Prompt Supply Co.',
+  flaky: 'Flaky Wholesale Ltd.',
+  letters: 'Letters & Parcels',
+};
+
+function demoSetup(channels: readonly DemoChannel[], suppliers: readonly SimulatedSupplier[]) {
   return setupDocument.parse({
     apiVersion: 'waybill/v1',
     retailer: { name: 'Demo Home Goods' },
     channels: channels.map((c) => c.setup()),
-    suppliers: [
-      supplier('prompt', 'Prompt Supply Co.', prompt, 5_000),
-      supplier('flaky', 'Flaky Wholesale Ltd.', flaky, 1_000),
-    ],
+    suppliers: suppliers.map((sim) => ({
+      id: sim.name,
+      name: SUPPLIER_NAMES[sim.name as SupplierId],
+      currency: 'USD',
+      apiToken: TOKENS[sim.name as SupplierId],
+      ackWithinMinutes: 60,
+      transport: sim.transportSettings(),
+    })),
     products: CATALOG.map((p) => ({
       sku: p.sku,
       name: p.name,
@@ -215,6 +245,22 @@ function demoSetup(channels: readonly DemoChannel[], prompt: SupplierSim, flaky:
         stock: SUPPLIER_STOCK,
       })),
     })),
+  });
+}
+
+/** Each supplier's purchase orders must all have shipped, and the supplier must have seen each one ship. */
+async function supplierProblems(hub: Hub, suppliers: readonly SimulatedSupplier[]): Promise<string[]> {
+  const pos = await countPurchaseOrdersBySupplierAndState(hub.store.db);
+  return suppliers.flatMap((sim) => {
+    const mine = pos.filter((p) => p.supplierId === sim.name);
+    const total = mine.reduce((sum, p) => sum + p.count, 0);
+    const shipped = mine.find((p) => p.state === 'shipped')?.count ?? 0;
+    if (total === 0) return [`supplier ${sim.name} (${sim.transport}): no purchase orders`];
+    if (shipped < total)
+      return [
+        `supplier ${sim.name} (${sim.transport}): ${total - shipped} of ${total} purchase orders not shipped`,
+      ];
+    return [];
   });
 }
 
@@ -320,7 +366,7 @@ function problemsOf(progress: readonly ChannelProgress[], expected: number, done
 
 async function printSummary(
   hub: Hub,
-  run: { prompt: SupplierSim; flaky: SupplierSim; progress: ChannelProgress[]; seconds: number },
+  run: { suppliers: readonly SimulatedSupplier[]; progress: ChannelProgress[]; seconds: number },
 ) {
   const db = hub.store.db;
   const byState = await countOrdersByState(db);
@@ -330,12 +376,13 @@ async function printSummary(
   console.log(`  orders taken in      ${run.progress.reduce((sum, p) => sum + p.takenIn, 0)}`);
   console.log(`  orders by state      ${byState.map((r) => `${r.state} ${r.count}`).join(', ')}`);
   console.log(`  purchase orders      ${pos.map((r) => `${r.supplierId}/${r.state} ${r.count}`).join(', ')}`);
-  for (const [name, sim] of [
-    ['prompt', run.prompt],
-    ['flaky', run.flaky],
-  ] as const) {
+  console.log(`  per supplier`);
+  for (const sim of run.suppliers) {
+    const mine = pos.filter((p) => p.supplierId === sim.name);
+    const total = mine.reduce((sum, p) => sum + p.count, 0);
+    const shipped = mine.find((p) => p.state === 'shipped')?.count ?? 0;
     console.log(
-      `  supplier ${name.padEnd(7)}     ${sim.received.size} POs received in ${sim.deliveries} deliveries (${sim.duplicatesDropped} resends recognised as duplicates)`,
+      `    ${sim.name.padEnd(8)} ${sim.transport.padEnd(13)} ${shipped}/${total} POs shipped; ${sim.describe()}`,
     );
   }
   console.log(`  job retries          ${hub.worker?.stats.retried ?? 0}, dead letters ${dead}`);

@@ -23,7 +23,7 @@ import {
   type SetVerdict,
 } from './edi-documents.ts';
 import { startSftpServer, type SftpServerOptions, type SftpServerSim } from './sftp-server.ts';
-import { queueRepeated } from './shared.ts';
+import { queueRepeated, unboundedController } from './shared.ts';
 import { fulfil, parcelsFor, type SupplierBehaviour } from './supplier-behaviour.ts';
 import {
   DEFAULT_DELIMITERS,
@@ -184,7 +184,7 @@ class Partner implements EdiPartner {
   readonly #cancelledUnseen = new Set<string>();
   readonly #dispatched = new Set<string>();
   readonly #tasks = new Set<Promise<void>>();
-  readonly #closing = new AbortController();
+  readonly #closing = unboundedController();
   #nextControl: number;
   #timer: NodeJS.Timeout | undefined;
 

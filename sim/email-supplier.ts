@@ -15,7 +15,7 @@ import {
   type Mailbox,
   type PortalSession,
 } from './mailbox.ts';
-import { deriveSeed, seededRandom, sleep } from './shared.ts';
+import { deriveSeed, seededRandom, sleep, unboundedController } from './shared.ts';
 import { fulfil, upsTrackingNumber, type OrderedLine, type SupplierBehaviour } from './supplier-behaviour.ts';
 
 export interface EmailSupplierOptions extends SupplierBehaviour {
@@ -75,7 +75,7 @@ class LetterSupplier implements EmailSupplier {
   readonly #dispatched = new Set<string>();
   readonly #cancelledUnseen = new Set<string>();
   readonly #tasks = new Set<Promise<void>>();
-  readonly #closing = new AbortController();
+  readonly #closing = unboundedController();
 
   constructor(private readonly options: EmailSupplierOptions) {}
 
