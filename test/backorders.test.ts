@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { startSupplierSim, type SupplierSim } from '../sim/supplier.ts';
+import type { SupplierId } from '../src/domain/ids.ts';
+import { poNumberFor } from '../src/domain/purchase-order.ts';
 import { describeEachDatabase } from './support/databases.ts';
 import { orderBody, SECRETS, startTestHub, SUPPLIER_TOKENS, testSetup, type TestHub } from './support/hub.ts';
 import { until } from './support/until.ts';
@@ -80,8 +82,8 @@ describeEachDatabase(
       expect(filled.holdReason).toBeNull();
       expect(await waiting()).toEqual([third.id]);
       expect(filled.purchaseOrders.map((po: any) => po.poNumber)).toEqual([
-        `PO-${second.id.replace('ord_', '')}-FLAKY`,
-        `PO-${second.id.replace('ord_', '')}-FLAKY-2`,
+        poNumberFor(second.id, 'flaky' as SupplierId),
+        `${poNumberFor(second.id, 'flaky' as SupplierId)}-2`,
       ]);
       expect(filled.events.map((e: any) => e.type)).toContain('order.backorder_filled');
       await until('the second PO at the supplier', async () =>

@@ -6,6 +6,7 @@ import type {
 import { currency as currencyCode, money, toDecimalString } from '../domain/money.ts';
 import type { AckLine } from '../domain/purchase-order.ts';
 import { loadPurchaseOrders } from '../store/purchase-orders.repo.ts';
+import { eachWithLimit } from '../infra/each-with-limit.ts';
 import { defineJob, jobKind, PermanentError } from '../jobs/job.ts';
 import { recordEvents, type TimelineEvent } from '../store/events.repo.ts';
 import { findSuppliers, listSuppliersOfTransports } from '../store/partners.repo.ts';
@@ -100,11 +101,46 @@ async function takeFiles(
     else fresh.push({ file, refused: [] });
   }
   const taken = fresh.filter(({ file }) => file.answers && !file.refused);
-  for (const { file, refused } of taken)
-    await applyAcknowledgements(ctx, supplier.id, file.answers!, refused);
-  for (const { file, refused } of taken) await applyShipmentsAndStock(ctx, supplier, file, refused);
-  for (const { file, refused } of fresh) settled.push(await recordFile(ctx, supplier.id, file, refused, now));
+  // Answers about different POs apply side by side (their transactions share commits); one PO's, one after another.
+  await eachWithLimit(
+    taken.flatMap(({ file, refused }) => file.answers!.acknowledgements.map((ack) => ({ ack, refused }))),
+    ANSWERS_AT_ONCE,
+    ({ ack, refused }) => applyAcknowledgement(ctx, supplier.id, ack, refused),
+  );
+  await eachWithLimit(shipmentsByPo(taken), ANSWERS_AT_ONCE, async (parts) => {
+    for (const { part, refused } of parts)
+      await applying(refused, supplier.id, part.poNumber, 'shipment', () =>
+        recordShipment(ctx, supplier.id, part.poNumber, part.shipment),
+      );
+  });
+  for (const { file, refused } of taken) await applyStock(ctx, supplier, file, refused);
+  settled.push(...(await recordFiles(ctx, supplier.id, fresh, now)));
   return settled;
+}
+
+/** Answers applied at once: enough for the store to commit them together, few enough to keep one look's memory small. */
+const ANSWERS_AT_ONCE = 16;
+
+type Shipment = Omit<SupplierAnswers['shipments'][number], 'poNumber' | 'packages'>;
+
+/** Every file's shipments, grouped by PO: each package a shipment of its own, with its tracking number. */
+function shipmentsByPo(
+  taken: readonly { file: ReceivedFile; refused: TimelineEvent[] }[],
+): { part: { poNumber: string; shipment: Shipment }; refused: TimelineEvent[] }[][] {
+  const byPo = new Map<
+    string,
+    { part: { poNumber: string; shipment: Shipment }; refused: TimelineEvent[] }[]
+  >();
+  for (const { file, refused } of taken)
+    for (const { poNumber, packages, ...shipment } of file.answers!.shipments) {
+      const parts = packages?.length
+        ? packages.map((p) => ({ ...shipment, trackingNumber: p.trackingNumber, lines: p.lines }))
+        : [shipment];
+      const list = byPo.get(poNumber) ?? [];
+      list.push(...parts.map((part) => ({ part: { poNumber, shipment: part }, refused })));
+      byPo.set(poNumber, list);
+    }
+  return [...byPo.values()];
 }
 
 function settledAs(file: ReceivedFile, id: string, outcome: SettledFile['outcome']): Settled {
@@ -117,51 +153,61 @@ function settledAs(file: ReceivedFile, id: string, outcome: SettledFile['outcome
   };
 }
 
-/** A new file in the ledger, with what is kept of it (invoices, the 997s) and the refusals on the timeline. */
-async function recordFile(
+/** The look's new files in the ledger, in one transaction, with what is kept of them and the refusals. */
+async function recordFiles(
   ctx: AppContext,
   supplierId: string,
-  file: ReceivedFile,
-  refused: TimelineEvent[],
+  fresh: readonly { file: ReceivedFile; refused: TimelineEvent[] }[],
   now: Date,
-): Promise<Settled> {
-  const id = ctx.ids.next('file');
-  const outcome = file.refused || !file.answers ? 'refused' : 'taken';
+): Promise<Settled[]> {
+  if (fresh.length === 0) return [];
+  const recorded = fresh.map(({ file, refused }) => ({
+    file,
+    refused,
+    id: ctx.ids.next('file'),
+    outcome: file.refused || !file.answers ? ('refused' as const) : ('taken' as const),
+  }));
   await ctx.store.transact(async (tx) => {
-    await recordSupplierFile(tx, {
-      id,
-      supplierId,
-      name: file.name,
-      size: file.size,
-      sha256: file.sha256,
-      outcome,
-      reason: outcome === 'refused' ? (file.refused ?? 'nothing could be read from it') : null,
-      receivedAt: now.getTime(),
-      settledAt: null,
-    });
-    if (file.answers && outcome === 'taken') {
-      await saveSupplierInvoices(
-        tx,
-        (file.answers.invoices ?? []).map((invoice) => ({
-          ...invoice,
-          supplierId,
-          fileId: id,
-          receivedAt: now.getTime(),
-        })),
-      );
-      await applyReceipts(ctx, tx, supplierId, file.answers.receipts ?? [], now);
-    }
-    if (outcome === 'refused')
-      refused.push({
-        orderId: null,
-        subjectType: 'job',
-        subjectId: supplierId,
-        type: 'supplier.file_refused',
-        data: { supplierId, file: file.name, reason: file.refused },
+    for (const { file, refused, id, outcome } of recorded) {
+      await recordSupplierFile(tx, {
+        id,
+        supplierId,
+        name: file.name,
+        size: file.size,
+        sha256: file.sha256,
+        outcome,
+        reason: outcome === 'refused' ? (file.refused ?? 'nothing could be read from it') : null,
+        receivedAt: now.getTime(),
+        settledAt: null,
       });
-    await recordEvents(tx, now, refused);
+      if (file.answers && outcome === 'taken') {
+        await saveSupplierInvoices(
+          tx,
+          (file.answers.invoices ?? []).map((invoice) => ({
+            ...invoice,
+            supplierId,
+            fileId: id,
+            receivedAt: now.getTime(),
+          })),
+        );
+        await applyReceipts(ctx, tx, supplierId, file.answers.receipts ?? [], now);
+      }
+      if (outcome === 'refused')
+        refused.push({
+          orderId: null,
+          subjectType: 'job',
+          subjectId: supplierId,
+          type: 'supplier.file_refused',
+          data: { supplierId, file: file.name, reason: file.refused },
+        });
+    }
+    await recordEvents(
+      tx,
+      now,
+      recorded.flatMap((r) => r.refused),
+    );
   });
-  return settledAs(file, id, outcome);
+  return recorded.map(({ file, id, outcome }) => settledAs(file, id, outcome));
 }
 
 /** Runs one answer; one that cannot apply is collected for the supplier's timeline and holds nothing else back. */
@@ -180,16 +226,15 @@ async function applying(
   }
 }
 
-async function applyAcknowledgements(
+async function applyAcknowledgement(
   ctx: AppContext,
   supplierId: string,
-  answers: SupplierAnswers,
+  ack: SupplierAnswers['acknowledgements'][number],
   refused: TimelineEvent[],
 ): Promise<void> {
-  for (const ack of answers.acknowledgements)
-    await applying(refused, supplierId, ack.poNumber, 'acknowledgement', async () =>
-      acknowledgePurchaseOrder(ctx, supplierId, ack.poNumber, await linesOf(ctx, supplierId, ack)),
-    );
+  await applying(refused, supplierId, ack.poNumber, 'acknowledgement', async () =>
+    acknowledgePurchaseOrder(ctx, supplierId, ack.poNumber, await linesOf(ctx, supplierId, ack)),
+  );
 }
 
 /** An answer for the whole PO given to each of its lines; an unknown PO is refused by the acknowledgement itself. */
@@ -207,23 +252,14 @@ async function linesOf(
   }));
 }
 
-/** Shipments (each package of one its own, with its tracking number), then stock through the feed path. */
-async function applyShipmentsAndStock(
+/** A file's stock (EDI 846) through the catalog's feed path, as a delta. */
+async function applyStock(
   ctx: AppContext,
   { id: supplierId, currency }: { id: string; currency: string },
   file: ReceivedFile,
   refused: TimelineEvent[],
 ): Promise<void> {
   const answers = file.answers!;
-  for (const { poNumber, packages, ...shipment } of answers.shipments) {
-    const parts = packages?.length
-      ? packages.map((p) => ({ ...shipment, trackingNumber: p.trackingNumber, lines: p.lines }))
-      : [shipment];
-    for (const part of parts)
-      await applying(refused, supplierId, poNumber, 'shipment', () =>
-        recordShipment(ctx, supplierId, poNumber, part),
-      );
-  }
   if (!answers.inventory?.length) return;
   const report = await importFeed(ctx, {
     supplierId,

@@ -47,8 +47,19 @@ describe('poNumberFor', () => {
     expect(poNumberFor(ORDER, 'acme' as SupplierId)).toBe(poNumberFor(ORDER, 'acme' as SupplierId));
   });
 
-  it('drops the ord_ prefix and upper-cases the supplier id', () => {
-    expect(poNumberFor(ORDER, 'acme-mugs' as SupplierId)).toBe('PO-01JD3K8Z9Q-ACME-MUGS');
+  it('fits X12 (22 characters for a PO number) with room for a later PO of the same order, in plain base 32', () => {
+    expect(poNumberFor(ORDER, 'a-supplier-with-a-long-name' as SupplierId)).toMatch(
+      /^PO-[0-9A-HJKMNP-TV-Z]{14}$/,
+    );
+    expect(poNumberFor(ORDER, 'acme' as SupplierId, 12).length).toBeLessThanOrEqual(22);
+  });
+
+  it('does not collide across 200,000 orders and three suppliers', () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 200_000; i++)
+      for (const supplier of ['acme', 'globex', 'initech'])
+        seen.add(poNumberFor(`ord_${i.toString(36).padStart(26, '0')}` as OrderId, supplier as SupplierId));
+    expect(seen.size).toBe(600_000);
   });
 
   it('differs per supplier for the same order', () => {
@@ -93,7 +104,10 @@ describe('planPurchaseOrders', () => {
       poNumberFor(ORDER, 'acme' as SupplierId, 2),
     ]);
     const later = planPurchaseOrders(ORDER, orderLines, routes, taken);
-    expect(later.map((p) => p.poNumber)).toEqual(['PO-01JD3K8Z9Q-ACME-3', 'PO-01JD3K8Z9Q-GLOBEX']);
+    expect(later.map((p) => p.poNumber)).toEqual([
+      `${poNumberFor(ORDER, 'acme' as SupplierId)}-3`,
+      poNumberFor(ORDER, 'globex' as SupplierId),
+    ]);
     expect(planPurchaseOrders(ORDER, orderLines, routes, taken).map((p) => p.poNumber)).toEqual(
       later.map((p) => p.poNumber),
     );

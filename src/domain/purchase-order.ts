@@ -30,8 +30,35 @@ export interface PurchaseOrderPlan {
  * a resend after a crash carries the number the supplier already has, and the supplier can drop the duplicate.
  */
 export function poNumberFor(orderId: OrderId, supplierId: SupplierId, sequence = 1): PoNumber {
-  const base = `PO-${orderId.replace(/^ord_/, '')}-${supplierId.toUpperCase()}`;
+  const base = `PO-${digest70(`${orderId}\n${supplierId}`)}`;
   return (sequence === 1 ? base : `${base}-${sequence}`) as PoNumber;
+}
+
+/** Crockford's base 32: no I, L, O or U, so a number read aloud or typed is not misread. */
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+const FNV_PRIME = 0x100000001b3n;
+const MASK_64 = (1n << 64n) - 1n;
+
+/**
+ * 70 bits of two FNV-1a hashes of `text` as 14 base-32 characters. A PO number must fit the 22 characters X12 gives it
+ * (BEG03) with its `-2` suffix, and be the same whenever it is computed: a hash of the order and the supplier is both.
+ * 70 bits make a collision between two POs about one in 10^6 at 10^8 POs (the number is unique in the store).
+ */
+function digest70(text: string): string {
+  const bytes = new TextEncoder().encode(text);
+  const fnv = (offset: bigint) => {
+    let hash = offset;
+    for (const byte of bytes) hash = ((hash ^ BigInt(byte)) * FNV_PRIME) & MASK_64;
+    return hash;
+  };
+  // The standard offset basis, and a second one, for 128 bits of which 70 are kept.
+  let bits = (fnv(0xcbf29ce484222325n) << 64n) | fnv(0x84222325cbf29ce4n);
+  let out = '';
+  for (let i = 0; i < 14; i++) {
+    out = CROCKFORD[Number(bits & 31n)]! + out;
+    bits >>= 5n;
+  }
+  return out;
 }
 
 /** One purchase order per supplier per order, at the wholesale cost of the chosen offer. */

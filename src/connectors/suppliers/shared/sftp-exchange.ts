@@ -1,6 +1,11 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { openSftpFolder, type SftpFolder, type SftpFolderSettings } from '../../../infra/sftp-folder.ts';
+import {
+  openSftpFolder,
+  SftpFolderError,
+  type SftpFolder,
+  type SftpFolderSettings,
+} from '../../../infra/sftp-folder.ts';
 import type { SetupProblem } from '../../shared/setup-fields.ts';
 import type { SettledFile } from '../supplier-transport.ts';
 
@@ -69,6 +74,8 @@ const IDLE_CLOSE_MS = 5_000;
 export class SftpExchange {
   #outbox: Promise<SftpFolder> | undefined;
   #idle: NodeJS.Timeout | undefined;
+  /** Uploads started and not yet settled on the open folder. */
+  #inFlight = 0;
 
   constructor(
     private readonly config: ExchangeConfig,
@@ -128,11 +135,13 @@ export class SftpExchange {
     if (files.length === 0) return;
     const inbox = await openSftpFolder(this.settings(this.config.fromSupplier));
     try {
-      const present = new Set((await inbox.list()).map((f) => f.name));
-      for (const file of files) {
-        if (!present.has(file.name)) continue;
-        await inbox.moveTo(file.name, file.outcome === 'refused' ? this.config.refused : this.config.archive);
-      }
+      for (const file of files)
+        await inbox
+          .moveTo(file.name, file.outcome === 'refused' ? this.config.refused : this.config.archive)
+          .catch((error: unknown) => {
+            // Gone already: an earlier look put it away and did not live to record it.
+            if (!(error instanceof SftpFolderError && error.code === 'not-found')) throw error;
+          });
     } finally {
       await inbox.close();
     }
@@ -162,6 +171,7 @@ export class SftpExchange {
     clearTimeout(this.#idle);
     this.#outbox ??= openSftpFolder(this.settings(this.config.toSupplier));
     const opened = this.#outbox;
+    this.#inFlight++;
     try {
       return await work(await opened);
     } catch (error) {
@@ -169,7 +179,9 @@ export class SftpExchange {
       await opened.then((f) => f.close()).catch(() => undefined);
       throw error;
     } finally {
-      if (this.#outbox === opened) {
+      // Closed when idle, never under work still queued on it: the timer is armed by the last one out.
+      if (--this.#inFlight === 0 && this.#outbox === opened) {
+        clearTimeout(this.#idle);
         this.#idle = setTimeout(() => void this.close(), IDLE_CLOSE_MS);
         this.#idle.unref();
       }

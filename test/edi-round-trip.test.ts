@@ -1,0 +1,263 @@
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import { startEdiPartner, type EdiPartner } from '../sim/edi-partner.ts';
+import { startStorefrontSim, type StorefrontSim } from '../sim/storefront.ts';
+import { startSupplierSim, type SupplierSim } from '../sim/supplier.ts';
+import { supplierTransports } from '../src/connectors/suppliers/registry.ts';
+import { describeEachDatabase } from './support/databases.ts';
+import { SECRETS, startTestHub, SUPPLIER_TOKENS, type TestHub } from './support/hub.ts';
+import { describeWithSshd } from './support/sftp-server.ts';
+import { until } from './support/until.ts';
+
+/**
+ * A supplier on EDI X12 004010 over SFTP, end to end: Waybill against the simulated trading partner (sim/edi-partner.ts,
+ * written from the X12 guides, not from Waybill's codec) on Debian's OpenSSH. 850 out → the partner's 997 and 855 →
+ * 856 with two packages → shipments recorded and the channel told; backorders, rejection with failover, an 860
+ * cancellation; broken 855s refused with a negative 997 and nothing applied; a file uploaded again taken once.
+ */
+const edi = { ...supplierTransports.get('edi-x12-sftp')!, receiveEveryMs: 100 };
+
+describeWithSshd('EDI X12 over SFTP, end to end', () => {
+  describeEachDatabase('a supplier on EDI X12 over SFTP', (dialect) => {
+    let t: TestHub;
+    const closing: { close(): Promise<void> }[] = [];
+    afterEach(async () => {
+      await Promise.all(closing.splice(0).map((c) => c.close()));
+      await t?.close();
+    });
+
+    async function world(partnerOptions: Partial<Parameters<typeof startEdiPartner>[0]> = {}) {
+      t = await startTestHub(dialect, {
+        worker: true,
+        workerOptions: { pollMs: 20 },
+        transports: supplierTransports.with(edi),
+      });
+      const partner: EdiPartner = await startEdiPartner({
+        name: 'acme',
+        interchangeId: 'ACMEEDI',
+        buyerId: 'WAYBILL',
+        ackDelayMs: 10,
+        shipDelayMs: 10,
+        seed: 7,
+        ...partnerOptions,
+      });
+      const backup: SupplierSim = await startSupplierSim({
+        name: 'prompt',
+        signingSecret: SECRETS.prompt,
+        hubUrl: t.url,
+        apiToken: SUPPLIER_TOKENS.prompt,
+        seed: 1,
+        ackDelayMs: 5,
+        shipDelayMs: 5,
+      });
+      const shop: StorefrontSim = await startStorefrontSim({
+        hubUrl: t.url,
+        apiKey: t.adminKey,
+        channelId: 'storefront',
+        notifySecret: SECRETS.storefront,
+        seed: 3,
+      });
+      closing.push(partner, backup, shop);
+      const transport = partner.transportSettings();
+      await t.apply({
+        apiVersion: 'waybill/v1',
+        retailer: { name: 'Test Retailer' },
+        channels: [
+          {
+            id: 'storefront',
+            kind: 'storefront',
+            name: 'Shop',
+            currency: 'USD',
+            notifyUrl: shop.notifyUrl,
+            notifySecret: SECRETS.storefront,
+          },
+        ],
+        suppliers: [
+          {
+            id: 'acme',
+            name: 'Acme EDI Wholesale',
+            currency: 'USD',
+            transport: {
+              ...transport,
+              interchangeId: 'WAYBILL',
+              partnerId: 'ACMEEDI',
+              readyTimeoutMs: 5_000,
+            },
+          },
+          {
+            id: 'prompt',
+            name: 'Prompt Supply',
+            currency: 'USD',
+            apiToken: SUPPLIER_TOKENS.prompt,
+            transport: { kind: 'rest-json', url: backup.url, signingSecret: SECRETS.prompt },
+          },
+        ],
+        products: [
+          product('MUG-BLUE', 'A-MUG', 450),
+          product('TEE-RED-M', 'A-TEE', 700),
+          product('LAMP-OAK', 'A-LAMP', 2500),
+        ],
+      });
+      return { partner, backup, shop };
+    }
+
+    const root = (partner: EdiPartner, ...path: string[]) => join(partner.server.root, ...path);
+    const files = (partner: EdiPartner, ...path: string[]) =>
+      existsSync(root(partner, ...path)) ? readdirSync(root(partner, ...path)).sort() : [];
+    const orderOf = async (externalId: string) => {
+      const listed = await t.api(`/api/v1/orders?q=${externalId}`);
+      return (await t.api(`/api/v1/orders/${listed.body.orders[0].id}`)).body;
+    };
+
+    it('850 out, 997 and 855 back, 856 with two packages: two shipments, the channel told, every document acknowledged', async () => {
+      const { partner, shop } = await world();
+      const placed = await shop.placeOrder(
+        orderOfEach(shop, 1, [
+          { sku: 'MUG-BLUE', unitPrice: 1299 },
+          { sku: 'TEE-RED-M', unitPrice: 2500 },
+        ]),
+      );
+      expect(placed.status).toBe(201);
+      await until(
+        'the order fulfilled at the channel',
+        () => shop.fulfilledOrders.size === 1,
+        undefined,
+        async () =>
+          JSON.stringify({ sent: partner.sent, files: (await t.api('/api/v1/suppliers/acme/files')).body }),
+      );
+
+      const [externalId] = [...shop.fulfilledOrders];
+      const order = await orderOf(externalId!);
+      expect(order.state).toBe('fulfilled');
+      const [po] = order.purchaseOrders;
+      expect(po.supplierId).toBe('acme');
+      expect(partner.received.get(po.poNumber)?.count).toBe(1);
+      // The two packages of the 856 are two shipments, each with its own tracking number.
+      expect(order.shipments).toHaveLength(2);
+      expect(new Set(order.shipments.map((s: { trackingNumber: string }) => s.trackingNumber)).size).toBe(2);
+      // Waybill answered the partner's 855 and 856 with positive 997s, and recorded the partner's 997 of its 850.
+      await until('the 997s of the 855 and the 856', () =>
+        Boolean(partner.receiptOf('855', po.poNumber) && partner.receiptOf('856', po.poNumber)),
+      );
+      expect(partner.receiptOf('855', po.poNumber)?.accepted).toBe(true);
+      expect(partner.receiptOf('856', po.poNumber)?.accepted).toBe(true);
+      const receipt = await t.hub.store.db
+        .selectFrom('edi_control_numbers')
+        .select(['receipt'])
+        .where('subject', '=', `850:${po.poNumber}`)
+        .executeTakeFirst();
+      expect(receipt?.receipt).toBe('accepted');
+      // Every answer file was taken and archived; nothing refused.
+      await until('the answer files archived', () => files(partner, 'out').every((n) => !n.endsWith('.edi')));
+      expect(files(partner, 'out', 'refused')).toEqual([]);
+      const listed = await t.api('/api/v1/suppliers/acme/files?outcome=refused');
+      expect(listed.body.files).toEqual([]);
+    });
+
+    it('a rejected line fails over to the backup supplier; a backordered line waits and then ships', async () => {
+      const { partner, backup, shop } = await world({ rejectSkus: ['A-TEE'], backorderSkus: ['A-LAMP'] });
+      await shop.placeOrder(
+        orderOfEach(shop, 2, [
+          { sku: 'MUG-BLUE', unitPrice: 1299 },
+          { sku: 'TEE-RED-M', unitPrice: 2500 },
+          { sku: 'LAMP-OAK', unitPrice: 8900 },
+        ]),
+      );
+      await until('the order fulfilled at the channel', () => shop.fulfilledOrders.size === 1);
+      const order = await orderOf([...shop.fulfilledOrders][0]!);
+      const bySupplier = Object.fromEntries(
+        order.purchaseOrders.map((p: { supplierId: string; lines: unknown[] }) => [p.supplierId, p]),
+      );
+      // The tee, rejected by Acme, went to Prompt (the routing policy's failover); Acme shipped the rest.
+      expect(backup.received.size).toBe(1);
+      expect(JSON.stringify(bySupplier.prompt)).toContain('TEE-RED-M');
+      const types = order.events.map((e: { type: string }) => e.type);
+      expect(types).toContain('order.rerouted');
+      expect(types, JSON.stringify(order.purchaseOrders)).toContain('purchase_order.lines_backordered');
+      expect(partner.shipped.size).toBe(1);
+    });
+
+    it('withdraws a PO with an 860 before the supplier answered it', async () => {
+      const { partner, shop } = await world({ autoFulfil: false });
+      await shop.placeOrder(orderOfEach(shop, 3, [{ sku: 'MUG-BLUE', unitPrice: 1299 }]));
+      await until('the partner has the 850', () => partner.received.size === 1);
+      const [poNumber] = [...partner.received.keys()];
+      const listed = await t.api('/api/v1/orders');
+      const orderId = listed.body.orders[0].id;
+      const cancelled = await t.api(`/api/v1/orders/${orderId}/cancel`, {
+        body: { lines: [1], reason: 'customer changed their mind' },
+      });
+      expect(cancelled.status).toBeLessThan(300);
+      await until('the partner withdrew the PO', () => partner.cancelled.has(poNumber!));
+      expect(partner.shipped.size).toBe(0);
+    });
+
+    for (const fault of ['se01', 'ge02', 'ack01'] as const)
+      it(`refuses an 855 with a broken ${fault.toUpperCase()}: a negative 997, the file moved aside, nothing applied`, async () => {
+        const { partner, shop } = await world({ autoFulfil: false });
+        await shop.placeOrder(orderOfEach(shop, 4, [{ sku: 'MUG-BLUE', unitPrice: 1299 }]));
+        await until('the partner has the 850', () => partner.received.size === 1);
+        const [poNumber] = [...partner.received.keys()];
+        partner.breakNext('855', fault);
+        partner.acknowledge(poNumber!);
+        await until('the 997 of the broken 855', () => Boolean(partner.receiptOf('855', poNumber!)));
+        expect(partner.receiptOf('855', poNumber!)?.accepted).toBe(false);
+        await until('the file moved aside', () => files(partner, 'out', 'refused').length === 1);
+        const refused = await t.api('/api/v1/suppliers/acme/files?outcome=refused');
+        expect(refused.body.files).toHaveLength(1);
+        expect(refused.body.files[0].reason).toBeTruthy();
+        const order = (await t.api(`/api/v1/orders/${(await t.api('/api/v1/orders')).body.orders[0].id}`))
+          .body;
+        expect(order.purchaseOrders[0].state).toBe('sent');
+        expect(order.events.map((e: { type: string }) => e.type)).not.toContain(
+          'purchase_order.acknowledged',
+        );
+      });
+
+    it('takes a file uploaded twice once', async () => {
+      const { partner, shop } = await world();
+      await shop.placeOrder(orderOfEach(shop, 5, [{ sku: 'MUG-BLUE', unitPrice: 1299 }]));
+      await until('the order fulfilled at the channel', () => shop.fulfilledOrders.size === 1);
+      await until('the 856 archived', () =>
+        files(partner, 'out', 'archive').some((n) =>
+          readFileSync(root(partner, 'out', 'archive', n), 'latin1').includes('ST*856'),
+        ),
+      );
+      const shipNotice = files(partner, 'out', 'archive').find((n) =>
+        readFileSync(root(partner, 'out', 'archive', n), 'latin1').includes('ST*856'),
+      )!;
+      const shipmentsBefore = await t.hub.store.db.selectFrom('shipments').select('id').execute();
+      const looks = t.hub.worker!.stats.completed;
+      // The partner's system uploads the same 856 again, byte for byte.
+      const bytes = readFileSync(root(partner, 'out', 'archive', shipNotice));
+      writeFileSync(root(partner, 'out', `.${shipNotice}`), bytes);
+      renameSync(root(partner, 'out', `.${shipNotice}`), root(partner, 'out', shipNotice));
+      await until('put away again', () => !files(partner, 'out').includes(shipNotice));
+      await until('two more looks', () => t.hub.worker!.stats.completed >= looks + 2);
+      expect(await t.hub.store.db.selectFrom('shipments').select('id').execute()).toEqual(shipmentsBefore);
+    });
+  });
+});
+
+/** An order of one of each SKU (the storefront's own orders take a random few). */
+function orderOfEach(shop: StorefrontSim, i: number, skus: { sku: string; unitPrice: number }[]) {
+  return { ...shop.makeOrder(i, skus), lines: skus.map((s) => ({ ...s, quantity: 1 })) };
+}
+
+function product(sku: string, supplierSku: string, cost: number) {
+  return {
+    sku,
+    name: sku,
+    offers: [
+      { supplier: 'acme', supplierSku, cost: { amount: cost, currency: 'USD' }, stock: 100, priority: 1 },
+      {
+        supplier: 'prompt',
+        supplierSku: `P-${sku}`,
+        cost: { amount: cost + 100, currency: 'USD' },
+        stock: 100,
+        priority: 2,
+      },
+    ],
+  };
+}
