@@ -27,9 +27,12 @@ describeWithSshd('EDI X12 over SFTP, end to end', () => {
       await t?.close();
     });
 
-    async function world(partnerOptions: Partial<Parameters<typeof startEdiPartner>[0]> = {}) {
+    async function world(
+      partnerOptions: Partial<Parameters<typeof startEdiPartner>[0]> = {},
+      { worker = true } = {},
+    ) {
       t = await startTestHub(dialect, {
-        worker: true,
+        worker,
         workerOptions: { pollMs: 20 },
         transports: supplierTransports.with(edi),
       });
@@ -214,6 +217,35 @@ describeWithSshd('EDI X12 over SFTP, end to end', () => {
           'purchase_order.acknowledged',
         );
       });
+
+    it("after a crash between upload and rename: no half file under the PO's name, and the resend is the one PO", async () => {
+      const { partner, shop } = await world({ autoFulfil: false }, { worker: false });
+      await shop.placeOrder(orderOfEach(shop, 6, [{ sku: 'MUG-BLUE', unitPrice: 1299 }]));
+      const { poNumber } = (
+        await t.api(`/api/v1/orders/${(await t.api('/api/v1/orders')).body.orders[0].id}`)
+      ).body.purchaseOrders[0];
+      // What a kill -9 leaves between the upload and the rename: part of the 850 under its dot-name (the partner's
+      // first interchange from Waybill is number 1), the PO not yet recorded as sent.
+      const name = `${poNumber}.850.000000001.edi`;
+      writeFileSync(root(partner, 'in', `.${name}.part`), 'ISA*00*          *00*          *ZZ*WAYBIL');
+      await t.stop();
+      t = await startTestHub(dialect, {
+        database: t.database,
+        worker: true,
+        workerOptions: { pollMs: 20 },
+        transports: supplierTransports.with(edi),
+      });
+      shop.setHubUrl(t.url);
+      await until('the partner took the PO', () => partner.received.size === 1);
+      await until('the PO recorded as sent', async () => {
+        const order = (await t.api(`/api/v1/orders/${(await t.api('/api/v1/orders')).body.orders[0].id}`))
+          .body;
+        return order.purchaseOrders[0].state === 'sent';
+      });
+      expect(partner.received.get(poNumber)?.count).toBe(1);
+      expect(partner.refused).toEqual([]);
+      expect(files(partner, 'in').filter((n) => n.startsWith('.'))).toEqual([]);
+    });
 
     it('takes a file uploaded twice once', async () => {
       const { partner, shop } = await world();
