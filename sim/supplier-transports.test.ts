@@ -1,7 +1,10 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { supplierTransports } from '../src/connectors/suppliers/registry.ts';
 import { orderBody, startTestHub, type TestHub } from '../test/support/hub.ts';
 import { until } from '../test/support/until.ts';
+import { checkX12 } from '../test/support/x12-grammar.ts';
 import { startSimulatedSupplier, type SimulatedSupplier, type SupplierSimTransport } from './supplier.ts';
 import type { EdiPartner } from './edi-partner.ts';
 import { startEdiPartner } from './edi-partner.ts';
@@ -135,11 +138,12 @@ describe('the EDI partner against the hub: its documents checked, the broken one
   });
 
   async function order(n: number): Promise<string> {
+    const before = partner.received.size;
     const placed = await t.api('/api/v1/channels/storefront/orders', {
       body: orderBody(`broken-${n}`, [{ sku: 'LAMP-1', quantity: 1 }]),
     });
     expect(placed.status).toBe(201);
-    await until('the 850', () => partner.received.size === n);
+    await until('the 850', () => partner.received.size === before + 1);
     return [...partner.received.keys()].at(-1)!;
   }
 
@@ -148,6 +152,21 @@ describe('the EDI partner against the hub: its documents checked, the broken one
     partner.acknowledge(poNumber);
     await until("Waybill's 997 of the 855", () => partner.receiptOf('855', poNumber) !== undefined);
     expect(partner.receiptOf('855', poNumber)).toMatchObject({ accepted: true, functionalId: 'PR' });
+  });
+
+  it('sends 850s and 997s that pass the 004010 grammar (its PO numbers longer than element 324, as its guide says)', async () => {
+    await order(5);
+    await until('a 997 from Waybill', () =>
+      readdirSync(join(partner.server.root, 'taken')).some((f) => f.includes('997')),
+    );
+    const taken = readdirSync(join(partner.server.root, 'taken'));
+    expect(taken.some((f) => f.includes('.850.'))).toBe(true);
+    for (const file of taken) {
+      const faults = checkX12(readFileSync(join(partner.server.root, 'taken', file), 'latin1'), {
+        longerAllowed: ['BEG03', 'BCH03'],
+      });
+      expect({ file, faults }).toEqual({ file, faults: [] });
+    }
   });
 
   for (const [i, fault, ak] of [

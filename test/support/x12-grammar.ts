@@ -1,7 +1,7 @@
 /**
  * A tests-only X12 004010 grammar checker: segment order, loops, minimum and maximum use, and each element's
  * presence, type and length. The facts (not the code) come from the open-source bots-edi grammars for 004010
- * (https://github.com/bots-edi/bots-grammars, x12/4010: 810, 855, 856, 997 and records004010), which follow the
+ * (https://github.com/bots-edi/bots-grammars, x12/4010: 810, 850, 855, 856, 860, 997 and records004010), which follow the
  * published standard. Only the segments this project's documents use are listed, in their standard order; a
  * segment the subset does not know is reported as such.
  */
@@ -65,6 +65,66 @@ export const SEGMENTS: Record<string, ElementRule[]> = {
   IEA: [M('R', 1, 5), M('R', 9)],
   ST: [M('AN', 3), M('AN', 4, 9)],
   SE: [M('R', 1, 10), M('AN', 4, 9)],
+  // 850 and 860 (Waybill's)
+  BEG: [
+    M('AN', 2),
+    M('AN', 2),
+    M('AN', 1, 22),
+    C('AN', 1, 30),
+    M('DT', 8),
+    C('AN', 1, 30),
+    C('AN', 2),
+    C('AN', 3),
+    C('AN', 2),
+    C('AN', 2),
+    C('AN', 2),
+    C('AN', 2),
+  ],
+  BCH: [
+    M('AN', 2),
+    M('AN', 2),
+    M('AN', 1, 22),
+    C('AN', 1, 30),
+    C('AN', 1, 8),
+    M('DT', 8),
+    C('AN', 1, 45),
+    C('AN', 1, 30),
+    C('AN', 1, 30),
+    C('DT', 8),
+    C('DT', 8),
+    C('AN', 2),
+    C('AN', 2),
+    C('AN', 2),
+    C('AN', 2),
+    C('AN', 2),
+  ],
+  N2: [M('AN', 1, 60), C('AN', 1, 60)],
+  N3: [M('AN', 1, 55), C('AN', 1, 55)],
+  N4: [C('AN', 2, 30), C('AN', 2), C('AN', 3, 15), C('AN', 2, 3), C('AN', 1, 2), C('AN', 1, 30)],
+  PER: [
+    M('AN', 2),
+    C('AN', 1, 60),
+    C('AN', 2),
+    C('AN', 1, 80),
+    C('AN', 2),
+    C('AN', 1, 80),
+    C('AN', 2),
+    C('AN', 1, 80),
+    C('AN', 1, 20),
+  ],
+  N9: [M('AN', 2, 3), C('AN', 1, 30), C('AN', 1, 45), C('DT', 8), C('TM', 4, 8), C('AN', 2)],
+  MSG: [M('AN', 1, 264), C('AN', 2), C('R', 1, 9)],
+  POC: [
+    C('AN', 1, 20),
+    M('AN', 2),
+    C('R', 1, 15),
+    C('R', 1, 9),
+    C('AN', 2),
+    C('R', 1, 17),
+    C('AN', 2),
+    ...pairs(10),
+  ],
+  AMT: [M('AN', 1, 3), M('R', 1, 18), C('AN', 1)],
   // 855
   BAK: [
     M('AN', 2),
@@ -183,6 +243,34 @@ const p = (id: string, min: number, max: number, loop?: Place[]): Place => ({
 
 /** Transaction sets (bots x12/4010 structures, the subset of segments this project uses), between ST and SE. */
 export const TRANSACTION_SETS: Record<string, Place[]> = {
+  '850': [
+    p('BEG', 1, 1),
+    p('CUR', 0, 1),
+    p('REF', 0, 99999),
+    p('PER', 0, 3),
+    p('DTM', 0, 10),
+    p('N9', 0, 1000, [p('DTM', 0, 99999), p('MSG', 0, 1000)]),
+    p('N1', 0, 200, [p('N2', 0, 2), p('N3', 0, 2), p('N4', 0, 99999), p('REF', 0, 12), p('PER', 0, 99999)]),
+    p('PO1', 1, 100000, [
+      p('CUR', 0, 1),
+      p('REF', 0, 99999),
+      p('PER', 0, 3),
+      p('DTM', 0, 10),
+      p('MSG', 0, 99999),
+    ]),
+    p('CTT', 0, 1, [p('AMT', 0, 1)]),
+  ],
+  '860': [
+    p('BCH', 1, 1),
+    p('CUR', 0, 1),
+    p('REF', 0, 99999),
+    p('PER', 0, 3),
+    p('DTM', 0, 10),
+    p('N9', 0, 1000, [p('DTM', 0, 99999), p('MSG', 0, 1000)]),
+    p('N1', 0, 200, [p('N2', 0, 2), p('N3', 0, 2), p('N4', 0, 99999), p('REF', 0, 12), p('PER', 0, 99999)]),
+    p('POC', 0, 99999, [p('REF', 0, 99999), p('DTM', 0, 10), p('MSG', 0, 99999)]),
+    p('CTT', 0, 1, [p('AMT', 0, 5)]),
+  ],
   '855': [
     p('BAK', 1, 1),
     p('CUR', 0, 1),
