@@ -148,7 +148,11 @@ export interface PortalSession {
   cookie: string;
   csrfToken: string;
   /** A call to the hub as the portal makes it (cookie and CSRF token), and the hub's answer. */
-  call(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<{ status: number; body: unknown }>;
+  call(
+    method: 'GET' | 'POST' | 'PUT',
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: unknown }>;
 }
 
 /**
