@@ -114,7 +114,7 @@ describeWithSshd('EDI X12 over SFTP, end to end', () => {
     };
 
     it('850 out, 997 and 855 back, 856 with two packages: two shipments, the channel told, every document acknowledged', async () => {
-      const { partner, shop } = await world();
+      const { partner, shop } = await world({ invoices: true });
       const placed = await shop.placeOrder(
         orderOfEach(shop, 1, [
           { sku: 'MUG-BLUE', unitPrice: 1299 },
@@ -156,6 +156,48 @@ describeWithSshd('EDI X12 over SFTP, end to end', () => {
       expect(files(partner, 'out', 'refused')).toEqual([]);
       const listed = await t.api('/api/v1/suppliers/acme/files?outcome=refused');
       expect(listed.body.files).toEqual([]);
+      // The partner's 810 is kept, to be matched.
+      await until(
+        'the invoice kept',
+        async () => (await t.api('/api/v1/suppliers/acme/invoices')).body.invoices.length === 1,
+      );
+      const [invoice] = (await t.api('/api/v1/suppliers/acme/invoices')).body.invoices;
+      expect(invoice).toMatchObject({ poNumber: po.poNumber, total: po.total });
+    });
+
+    it("takes the partner's 846 into the catalog: each item's stock and cost as a delta", async () => {
+      const { partner } = await world();
+      const available = async (sku: string) =>
+        (await t.api(`/api/v1/stock?q=${sku}`)).body.levels.find((i: { sku: string }) => i.sku === sku)
+          ?.available;
+      expect(await available('MUG-BLUE')).toBe(200);
+      // An inventory advice as the partner's system writes it (X12 004010 846), dropped into its outbound folder.
+      const set = [
+        'ST*846*0001',
+        'BIA*00*DD*INV-1*20261207',
+        'LIN**VP*A-MUG',
+        'QTY*33*5*EA',
+        'CTP**WHL*4.25',
+      ];
+      const text = [
+        'ISA*00*          *00*          *ZZ*ACMEEDI        *ZZ*WAYBILL        *261207*0100*U*00401*000000901*0*P*>',
+        'GS*IB*ACMEEDI*WAYBILL*20261207*0100*901*X*004010',
+        ...set,
+        `SE*${set.length + 1}*0001`,
+        'GE*1*901',
+        'IEA*1*000000901',
+      ].join('~\n');
+      writeFileSync(root(partner, 'out', '.846.inv-1.edi'), `${text}~\n`);
+      renameSync(root(partner, 'out', '.846.inv-1.edi'), root(partner, 'out', '846.inv-1.edi'));
+      await until('the 846 applied', async () => (await available('MUG-BLUE')) === 105);
+      const offer = await t.hub.store.db
+        .selectFrom('offers')
+        .selectAll()
+        .where('supplier_id', '=', 'acme')
+        .where('supplier_sku', '=', 'A-MUG')
+        .executeTakeFirst();
+      expect(offer).toMatchObject({ stock: 5, cost_amount: 425 });
+      await until('the 846 archived', () => files(partner, 'out', 'archive').includes('846.inv-1.edi'));
     });
 
     it('a rejected line fails over to the backup supplier; a backordered line waits and then ships', async () => {
