@@ -1,6 +1,4 @@
-import { SftpFolderError } from '../../../infra/sftp-folder.ts';
-import type { ConnectionTestResult } from '../../shared/connection-test.ts';
-import { checkSftpLogin } from '../shared/sftp-exchange.ts';
+import { checkSftpLogin, testSftpExchange } from '../shared/sftp-exchange.ts';
 import { transportKind } from '../supplier-transport.ts';
 import { csvSftpConfig, csvSftpSecrets } from './credentials.ts';
 import { CsvSftpFiles } from './transport.ts';
@@ -27,36 +25,5 @@ export const csvSftp = transportKind({
       settle: (settled) => files.settle(settled),
     };
   },
-  test: async (config, secrets) => {
-    const files = new CsvSftpFiles(config, secrets);
-    try {
-      const { hostKeySha256 } = await files.test();
-      return {
-        ok: true,
-        detail: `signed in to ${config.host}:${config.port}; folders ${config.toSupplier} and ${config.fromSupplier} open; host key ${hostKeySha256}`,
-      };
-    } catch (error) {
-      return sftpFailure(error);
-    } finally {
-      await files.close();
-    }
-  },
+  test: (config, secrets) => testSftpExchange(config, secrets),
 });
-
-/** Why an SFTP login failed, in the terms of a connection test. */
-function sftpFailure(error: unknown): ConnectionTestResult {
-  const detail = error instanceof Error ? error.message : String(error);
-  if (!(error instanceof SftpFolderError)) return { ok: false, reason: 'unreachable', detail };
-  switch (error.code) {
-    case 'auth-failed':
-      return { ok: false, reason: 'unauthorized', detail };
-    case 'unreachable':
-    case 'timeout':
-    case 'closed':
-      return { ok: false, reason: 'unreachable', detail };
-    case 'not-found':
-      return { ok: false, reason: 'not_configured', detail };
-    default:
-      return { ok: false, reason: 'refused', detail };
-  }
-}

@@ -1,6 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { freePort } from '../../../../sim/shared.ts';
@@ -9,6 +7,7 @@ import {
   startSftpServer,
   type TestSftpServer,
 } from '../../../../test/support/sftp-server.ts';
+import { strangerKey } from '../../../../test/support/sftp-harness.ts';
 import { memoryTransportServices } from '../../../../test/support/transport-services.ts';
 import type { PurchaseOrderMessage } from '../supplier-transport.ts';
 import { csvSftpConfig } from './credentials.ts';
@@ -123,7 +122,7 @@ describeWithSshd('csv-sftp against a real OpenSSH server', () => {
   it('tests the login: passes, names a refused key, a server that does not answer and a missing folder', async () => {
     const s = supplier();
     expect(await csvSftp.test(s.config, s.secrets, options())).toMatchObject({ ok: true });
-    expect(await csvSftp.test(s.config, { privateKey: otherKey() }, options())).toMatchObject({
+    expect(await csvSftp.test(s.config, { privateKey: strangerKey() }, options())).toMatchObject({
       ok: false,
       reason: 'unauthorized',
     });
@@ -137,14 +136,3 @@ describeWithSshd('csv-sftp against a real OpenSSH server', () => {
     });
   });
 });
-
-/** An ed25519 key the server does not know. */
-function otherKey(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'waybill-key-'));
-  try {
-    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'key')]);
-    return readFileSync(join(dir, 'key'), 'utf8');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}

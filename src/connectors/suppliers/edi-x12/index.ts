@@ -1,6 +1,7 @@
 import { transportKind } from '../supplier-transport.ts';
 import { checkEdiX12, ediX12Config, ediX12Secrets } from './credentials.ts';
-import { EdiX12Transport, testConnection } from './transport.ts';
+import { testSftpExchange } from '../shared/sftp-exchange.ts';
+import { EdiX12Transport } from './transport.ts';
 
 /**
  * Trading partners on EDI X12 004010 over SFTP: 850 purchase orders and 860 cancellations go to the partner's
@@ -14,5 +15,5 @@ export const ediX12Sftp = transportKind({
   check: checkEdiX12,
   receiveEveryMs: 30_000,
   create: (config, secrets, supplier, services) => new EdiX12Transport(config, secrets, services, supplier),
-  test: (config, secrets) => testConnection(config, secrets),
+  test: (config, secrets) => testSftpExchange(config, secrets),
 });

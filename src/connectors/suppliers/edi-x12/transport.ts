@@ -1,5 +1,3 @@
-import { SftpFolderError } from '../../../infra/sftp-folder.ts';
-import type { ConnectionTestResult } from '../../shared/connection-test.ts';
 import { SftpExchange, type FetchedFile } from '../shared/sftp-exchange.ts';
 import type {
   CancelAnswer,
@@ -110,40 +108,5 @@ export class EdiX12Transport implements SupplierTransport {
       received.reply = { name: fileNames.functionalAck(isa13(number)), bytes };
     }
     return received;
-  }
-}
-
-/** The connection test: both folders open, and the host key seen (to pin). Changes nothing. */
-export async function testConnection(
-  config: EdiX12Config,
-  secrets: EdiX12Secrets,
-): Promise<ConnectionTestResult> {
-  const exchange = new SftpExchange(config, secrets);
-  try {
-    const { hostKeySha256 } = await exchange.test();
-    return {
-      ok: true,
-      detail: `${config.host}:${config.port}: folders ${config.toSupplier} and ${config.fromSupplier} open; host key ${hostKeySha256}`,
-    };
-  } catch (error) {
-    return sftpFailure(error);
-  } finally {
-    await exchange.close();
-  }
-}
-
-/** An SFTP failure in a connection test's terms. */
-function sftpFailure(error: unknown): ConnectionTestResult {
-  const detail = error instanceof Error ? error.message : String(error);
-  if (!(error instanceof SftpFolderError)) return { ok: false, reason: 'unreachable', detail };
-  switch (error.code) {
-    case 'auth-failed':
-      return { ok: false, reason: 'unauthorized', detail };
-    case 'host-key-mismatch':
-      return { ok: false, reason: 'refused', detail };
-    case 'not-found':
-      return { ok: false, reason: 'not_configured', detail };
-    default:
-      return { ok: false, reason: 'unreachable', detail };
   }
 }

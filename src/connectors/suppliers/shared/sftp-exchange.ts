@@ -6,6 +6,7 @@ import {
   type SftpFolder,
   type SftpFolderSettings,
 } from '../../../infra/sftp-folder.ts';
+import type { ConnectionTestResult } from '../../shared/connection-test.ts';
 import type { SetupProblem } from '../../shared/setup-fields.ts';
 import type { SettledFile } from '../supplier-transport.ts';
 
@@ -186,5 +187,40 @@ export class SftpExchange {
         this.#idle.unref();
       }
     }
+  }
+}
+
+/**
+ * The connection test of a file transport: both folders open with these settings and login. Names the host key seen
+ * (to pin it), or why it failed in the connection test's terms.
+ */
+export async function testSftpExchange(
+  config: ExchangeConfig,
+  secrets: ExchangeSecrets,
+): Promise<ConnectionTestResult> {
+  const exchange = new SftpExchange(config, secrets);
+  try {
+    const { hostKeySha256 } = await exchange.test();
+    return {
+      ok: true,
+      detail: `signed in to ${config.host}:${config.port}; folders ${config.toSupplier} and ${config.fromSupplier} open; host key ${hostKeySha256}`,
+    };
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    if (!(error instanceof SftpFolderError)) return { ok: false, reason: 'unreachable', detail };
+    switch (error.code) {
+      case 'auth-failed':
+        return { ok: false, reason: 'unauthorized', detail };
+      case 'not-found':
+        return { ok: false, reason: 'not_configured', detail };
+      case 'unreachable':
+      case 'timeout':
+      case 'closed':
+        return { ok: false, reason: 'unreachable', detail };
+      default:
+        return { ok: false, reason: 'refused', detail };
+    }
+  } finally {
+    await exchange.close();
   }
 }
