@@ -33,8 +33,11 @@ export function columnPositions(
   return positions;
 }
 
-/** The positions of a header name as mapped; failing that, of the names equal to it ignoring case. */
-function findColumn(header: readonly string[], name: string): number[] {
+/**
+ * The positions of a header name as mapped; failing that, of the names equal to it ignoring case. The rule of every
+ * file Waybill reads by column name (feeds, a CSV supplier's answers).
+ */
+export function findColumn(header: readonly string[], name: string): number[] {
   const exact = header.flatMap((h, i) => (h === name ? [i] : []));
   if (exact.length > 0) return exact;
   const folded = name.toLowerCase();

@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { CellProblem, DecimalReader, label, quoted, type Cell } from '../../../feeds/cell-values.ts';
-import type { Column } from '../../../feeds/columns.ts';
+import { findColumn, type Column } from '../../../feeds/columns.ts';
 import { textDecoder } from '../../../feeds/csv.ts';
 import { CsvTokenizer, UnclosedQuote } from '../../../feeds/csv-tokenizer.ts';
 import { encodingOf, sniff } from '../../../feeds/sniff.ts';
@@ -214,17 +214,6 @@ export class Table<F extends string> {
       throw new TableRefused(`${subject}: the header has more than one column ${twice.join(', ')}`);
     return positions;
   }
-}
-
-/**
- * The positions of a header name as mapped; failing that, of the names equal to it ignoring case. The rule of
- * src/feeds/columns.ts, whose findColumn is not exported (columnPositions there is bound to the feed's fields).
- */
-function findColumn(header: readonly string[], name: string): number[] {
-  const exact = header.flatMap((h, i) => (h === name ? [i] : []));
-  if (exact.length > 0) return exact;
-  const folded = name.toLowerCase();
-  return header.flatMap((h, i) => (h.toLowerCase() === folded ? [i] : []));
 }
 
 /** The record's length without its empty cells at the end (a trailing delimiter is no column). */
