@@ -83,8 +83,8 @@ export async function startInProcessSftpServer(options: SftpServerOptions = {}):
   const { default: ssh2 } = await import('ssh2');
   const { dir, root, ownRoot } = workspace(options);
   const username = userInfo().username;
-  const hostPair = ssh2.utils.generateKeyPairSync('ed25519');
-  const userPair = ssh2.utils.generateKeyPairSync('ed25519');
+  const hostPair = readableKeyPair(ssh2.utils);
+  const userPair = readableKeyPair(ssh2.utils);
   const allowed = parsed(ssh2.utils.parseKey(userPair.public));
   const hostPublic = parsed(ssh2.utils.parseKey(hostPair.public));
   const clients = new Set<{ end(): void }>();
@@ -142,6 +142,19 @@ export async function startInProcessSftpServer(options: SftpServerOptions = {}):
       if (ownRoot) rmSync(root, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * An ed25519 pair that ssh2 can read back: about one pair in 250 that its own generateKeyPairSync makes, its
+ * parseKey refuses ("Malformed OpenSSH public key"), so a pair is made again until both halves read.
+ */
+function readableKeyPair(utils: typeof import('ssh2').utils): { public: string; private: string } {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const pair = utils.generateKeyPairSync('ed25519');
+    if (!(utils.parseKey(pair.public) instanceof Error) && !(utils.parseKey(pair.private) instanceof Error))
+      return pair;
+  }
+  throw new Error('ssh2 made no ed25519 key pair it could read in 20 tries');
 }
 
 function parsed<K>(key: K | Error): K {
