@@ -12,7 +12,8 @@ import { recordEvents, type TimelineEvent } from '../store/events.repo.ts';
 import { findSuppliers, listSuppliersOfTransports } from '../store/partners.repo.ts';
 import type { Db } from '../store/schema.ts';
 import {
-  findSupplierFile,
+  findSupplierFiles,
+  supplierFileKey,
   markSupplierFilesSettled,
   recordSupplierFile,
   saveSupplierInvoices,
@@ -95,8 +96,9 @@ async function takeFiles(
 ): Promise<Settled[]> {
   const settled: Settled[] = [];
   const fresh: { file: ReceivedFile; refused: TimelineEvent[] }[] = [];
+  const ledger = await findSupplierFiles(ctx.store.db, supplier.id, files);
   for (const file of files) {
-    const seen = await findSupplierFile(ctx.store.db, supplier.id, file);
+    const seen = ledger.get(supplierFileKey(file));
     if (seen) settled.push(settledAs(file, seen.id, seen.settledAt === null ? seen.outcome : 'duplicate'));
     else fresh.push({ file, refused: [] });
   }

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { addressLines, startPdf } from './pdf-page.ts';
 
 /** What a blind packing slip shows: the retailer's, the customer's and the goods. Never a price, never the supplier. */
 export interface PackingSlip {
@@ -20,38 +20,16 @@ export interface SlipAddress {
   country: string;
 }
 
-/**
- * A Unicode font where the system has one (Debian's fonts-dejavu-core), so a customer named Łukasz or 王 prints as
- * named; else PDF's standard Helvetica, which holds Latin-1 only (other letters print as "?").
- */
-const UNICODE_FONT = ['/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf'].find((path) => existsSync(path));
-const UNICODE_BOLD = ['/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf'].find((path) =>
-  existsSync(path),
-);
-
 /** North America prints on Letter, everyone else on A4. */
 const LETTER_COUNTRIES = new Set(['US', 'CA', 'MX']);
 
 /** The slip as a one-page (or more, for long orders) PDF, made with PDFKit. */
 export async function renderPackingSlip(slip: PackingSlip): Promise<Buffer> {
-  // Loaded when a slip is first asked for: PDFKit and its fonts weigh 18 MB that no other process needs.
-  const { default: PDFDocument } = await import('pdfkit');
-  const doc = new PDFDocument({
+  const { doc, regular, bold, text, left, width, finish } = await startPdf({
     size: LETTER_COUNTRIES.has(slip.shipTo.country) ? 'LETTER' : 'A4',
-    margin: 50,
-    info: { Title: `Packing slip ${slip.orderReference}`, Author: slip.retailer.name },
+    title: `Packing slip ${slip.orderReference}`,
+    author: slip.retailer.name,
   });
-  const chunks: Buffer[] = [];
-  doc.on('data', (chunk: Buffer) => chunks.push(chunk));
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
-  const regular = UNICODE_FONT ?? 'Helvetica';
-  const bold = UNICODE_BOLD ?? 'Helvetica-Bold';
-  const text = (value: string) => (UNICODE_FONT ? value : value.replace(/[^\x20-\xff]/g, '?'));
-  const left = doc.page.margins.left;
-  const width = doc.page.width - left - doc.page.margins.right;
 
   // The retailer: logo, name and return address, top left, as if the parcel came from the store itself.
   let top = doc.y;
@@ -105,16 +83,5 @@ export async function renderPackingSlip(slip: PackingSlip): Promise<Buffer> {
       text(`Questions or a return? Contact ${slip.retailer.name}, quoting order ${slip.orderReference}.`),
       left,
     );
-  doc.end();
-  return done;
-}
-
-function addressLines(address: SlipAddress): string[] {
-  return [
-    address.name,
-    address.line1,
-    address.line2,
-    [address.postalCode, address.city, address.region].filter(Boolean).join(' '),
-    address.country,
-  ].filter((line): line is string => Boolean(line));
+  return finish();
 }

@@ -1,4 +1,5 @@
 import type { Db } from './schema.ts';
+import { ROWS_PER_STATEMENT } from './statement.ts';
 
 // What the file and EDI transports keep: control numbers, the ledger of answer files, invoices as received.
 
@@ -128,21 +129,29 @@ function fileOf(r: {
   };
 }
 
-/** The ledger's entry of this file (same name, size and bytes), if it was seen before. */
-export async function findSupplierFile(
+/** The ledger's key of a file: the same name, size and bytes. */
+export function supplierFileKey(file: { name: string; size: number; sha256: string }): string {
+  return `${file.sha256}\n${file.size}\n${file.name}`;
+}
+
+/** The ledger's entries of these files (by `supplierFileKey`), those seen before, in one statement per chunk. */
+export async function findSupplierFiles(
   db: Db,
   supplierId: string,
-  file: { name: string; size: number; sha256: string },
-): Promise<SupplierFileRow | undefined> {
-  const row = await db
-    .selectFrom('supplier_files')
-    .selectAll()
-    .where('supplier_id', '=', supplierId)
-    .where('name', '=', file.name)
-    .where('size', '=', file.size)
-    .where('sha256', '=', file.sha256)
-    .executeTakeFirst();
-  return row && fileOf(row);
+  files: readonly { name: string; size: number; sha256: string }[],
+): Promise<Map<string, SupplierFileRow>> {
+  const found = new Map<string, SupplierFileRow>();
+  const hashes = [...new Set(files.map((f) => f.sha256))];
+  for (let i = 0; i < hashes.length; i += ROWS_PER_STATEMENT) {
+    const rows = await db
+      .selectFrom('supplier_files')
+      .selectAll()
+      .where('supplier_id', '=', supplierId)
+      .where('sha256', 'in', hashes.slice(i, i + ROWS_PER_STATEMENT))
+      .execute();
+    for (const row of rows.map(fileOf)) found.set(supplierFileKey(row), row);
+  }
+  return found;
 }
 
 export async function recordSupplierFile(tx: Db, row: SupplierFileRow): Promise<void> {

@@ -70,8 +70,8 @@ export class EdiX12Transport implements SupplierTransport {
   async receive(options: { now: Date }): Promise<ReceivedFiles> {
     // Every file the partner leaves is looked at: one that is not X12 is refused and moved aside, not left there.
     const fetched = await this.#exchange.fetch(() => true);
-    const files: ReceivedFile[] = [];
-    for (const file of fetched) files.push(await this.#read(file, options.now));
+    // Read side by side: each 997's control number is a transaction of its own, and these share commits.
+    const files = await Promise.all(fetched.map((file) => this.#read(file, options.now)));
     return {
       files,
       more: fetched.more,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { stringify } from 'csv-stringify/sync';
-import type { Address } from '../../../domain/order.ts';
+import { addressLines } from '../../../infra/pdf-page.ts';
 import { formatMoney, money, toDecimalString } from '../../../domain/money.ts';
 import type { PurchaseOrderCancelMessage, PurchaseOrderMessage } from '../supplier-transport.ts';
 
@@ -67,7 +67,7 @@ export function purchaseOrderMail(
     `Total: ${total}`,
     '',
     'Ship to:',
-    ...addressLines(po.shipTo),
+    ...addressLines(po.shipTo, { phone: true }),
     '',
     'What to do: open the link to acknowledge and ship this order (accept or reject each line, then add the',
     `carrier and tracking number). It signs you in to ${po.brand}'s supplier portal and works for 14 days.`,
@@ -91,7 +91,7 @@ export function purchaseOrderMail(
 <tfoot><tr><td colspan="4">Total</td><td style="text-align:right">${esc(total)}</td></tr></tfoot>
 </table>
 <h2 style="font-size:1.1em">Ship to</h2>
-<p>${addressLines(po.shipTo).map(esc).join('<br>')}</p>
+<p>${addressLines(po.shipTo, { phone: true }).map(esc).join('<br>')}</p>
 <p><strong>What to do:</strong> <a href="${esc(link)}">open this order to acknowledge and ship it</a> (accept or
 reject each line, then add the carrier and tracking number). The link signs you in to ${esc(po.brand)}'s supplier
 portal and works for 14 days.</p>
@@ -151,18 +151,6 @@ export function linesCsv(po: PurchaseOrderMessage): string {
     ]),
     { header: true, columns: [...CSV_COLUMNS], record_delimiter: 'windows' },
   );
-}
-
-/** The address as it is written on a label, line by line. */
-export function addressLines(address: Address): string[] {
-  return [
-    address.name,
-    address.line1,
-    address.line2,
-    [address.postalCode, address.city, address.region].filter(Boolean).join(' '),
-    address.country,
-    address.phone && `Phone ${address.phone}`,
-  ].filter((line): line is string => Boolean(line));
 }
 
 /** What a PO says, in a fixed order: the Message-ID's hash input. */

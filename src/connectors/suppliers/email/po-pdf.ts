@@ -1,32 +1,15 @@
-import { existsSync } from 'node:fs';
 import { formatMoney, money } from '../../../domain/money.ts';
 import type { PurchaseOrderMessage } from '../supplier-transport.ts';
-import { addressLines } from './map.ts';
-
-/** Debian's DejaVu (fonts-dejavu-core) where present, so any name prints; else Helvetica, Latin-1 only. */
-const REGULAR = ['/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf'].find((path) => existsSync(path));
-const BOLD = ['/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf'].find((path) => existsSync(path));
+import { addressLines, startPdf } from '../../../infra/pdf-page.ts';
 
 /** The PO as a PDF to print or file: the retailer's, the lines with quantities and unit costs, and the ship-to. */
 export async function renderPurchaseOrderPdf(po: PurchaseOrderMessage): Promise<Buffer> {
-  // Loaded at the first PO email, as the packing slip does: a process that sends none never loads PDFKit.
-  const { default: PDFDocument } = await import('pdfkit');
-  const doc = new PDFDocument({
+  const { doc, regular, bold, text, left, width, finish } = await startPdf({
     size: 'A4',
-    margin: 50,
-    info: { Title: `Purchase order ${po.poNumber}`, Author: po.brand, CreationDate: po.createdAt },
+    title: `Purchase order ${po.poNumber}`,
+    author: po.brand,
+    createdAt: po.createdAt,
   });
-  const chunks: Buffer[] = [];
-  doc.on('data', (chunk: Buffer) => chunks.push(chunk));
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
-  const regular = REGULAR ?? 'Helvetica';
-  const bold = BOLD ?? 'Helvetica-Bold';
-  const text = (value: string) => (REGULAR ? value : value.replace(/[^\x20-\xff]/g, '?'));
-  const left = doc.page.margins.left;
-  const width = doc.page.width - left - doc.page.margins.right;
 
   doc.font(bold).fontSize(16).text(text(po.brand));
   doc.moveDown(1);
@@ -43,7 +26,7 @@ export async function renderPurchaseOrderPdf(po: PurchaseOrderMessage): Promise<
   doc
     .font(regular)
     .fontSize(10)
-    .text(text(addressLines(po.shipTo).join('\n')));
+    .text(text(addressLines(po.shipTo, { phone: true }).join('\n')));
 
   doc.moveDown(1.5);
   const col = { line: left, supplierSku: left + 35, sku: left + 175, quantity: left + 315, cost: left + 385 };
@@ -82,6 +65,5 @@ export async function renderPurchaseOrderPdf(po: PurchaseOrderMessage): Promise<
       ),
       left,
     );
-  doc.end();
-  return done;
+  return finish();
 }
