@@ -4,6 +4,7 @@ import { afterEach, expect, it } from 'vitest';
 import { startEdiPartner, type EdiPartner } from '../sim/edi-partner.ts';
 import { startStorefrontSim, type StorefrontSim } from '../sim/storefront.ts';
 import { startSupplierSim, type SupplierSim } from '../sim/supplier.ts';
+import { flagMissingReceipts } from '../src/app/functional-acks.ts';
 import { supplierTransports } from '../src/connectors/suppliers/registry.ts';
 import { describeEachDatabase } from './support/databases.ts';
 import { SECRETS, startTestHub, SUPPLIER_TOKENS, type TestHub } from './support/hub.ts';
@@ -287,6 +288,90 @@ describeWithSshd('EDI X12 over SFTP, end to end', () => {
       expect(partner.received.get(poNumber)?.count).toBe(1);
       expect(partner.refused).toEqual([]);
       expect(files(partner, 'in').filter((n) => n.startsWith('.'))).toEqual([]);
+    });
+
+    /** A document from the partner's system (X12 004010, ACMEEDI to WAYBILL), dropped into its outbound folder. */
+    function dropFromPartner(partner: EdiPartner, name: string, functionalId: string, set: string[]) {
+      const text = [
+        'ISA*00*          *00*          *ZZ*ACMEEDI        *ZZ*WAYBILL        *261207*0100*U*00401*000000901*0*P*>',
+        `GS*${functionalId}*ACMEEDI*WAYBILL*20261207*0100*901*X*004010`,
+        ...set,
+        `SE*${set.length + 1}*0001`,
+        'GE*1*901',
+        'IEA*1*000000901',
+      ].join('~\n');
+      writeFileSync(root(partner, 'out', `.${name}`), `${text}~\n`);
+      renameSync(root(partner, 'out', `.${name}`), root(partner, 'out', name));
+    }
+
+    const heldFor = async (check: string) => {
+      const review = await t.api(`/api/v1/review?reason=${check}`);
+      return review.body.orders as { orderId: string; reasons: { check: string; message: string }[] }[];
+    };
+
+    it('an 855 that changes a line (IQ) takes it as accepted and holds the order for a person, naming the change', async () => {
+      const { partner, shop } = await world({ autoFulfil: false });
+      await shop.placeOrder(orderOfEach(shop, 7, [{ sku: 'MUG-BLUE', unitPrice: 1299 }]));
+      await until('the partner has the 850', () => partner.received.size === 1);
+      const [poNumber] = [...partner.received.keys()];
+      dropFromPartner(partner, '855.changed.edi', 'PR', [
+        'ST*855*0001',
+        `BAK*00*AC*${poNumber}*20261207`,
+        'PO1*1*1*EA*4.50**VP*A-MUG',
+        'ACK*IQ*0*EA',
+      ]);
+      await until('the order held', async () => (await heldFor('supplier.changed_lines')).length === 1);
+      const [held] = await heldFor('supplier.changed_lines');
+      expect(held!.reasons[0]!.message).toMatch(new RegExp(`${poNumber} line 1: quantity 1 → 0`));
+      const order = (await t.api(`/api/v1/orders/${held!.orderId}`)).body;
+      expect(order.purchaseOrders[0].state).toBe('accepted');
+    });
+
+    it("a 997 rejecting Waybill's 850 holds the order, naming the partner's errors", async () => {
+      const { partner, shop } = await world({ autoFulfil: false });
+      await shop.placeOrder(orderOfEach(shop, 8, [{ sku: 'MUG-BLUE', unitPrice: 1299 }]));
+      await until('the partner has the 850', () => partner.received.size === 1);
+      // The partner's translator thinks again: a 997 rejecting the group of Waybill's first 850 (control number 1).
+      dropFromPartner(partner, '997.rejected.edi', 'FA', [
+        'ST*997*0001',
+        'AK1*PO*1',
+        'AK2*850*0001',
+        'AK5*R*5',
+        'AK9*R*1*1*0',
+      ]);
+      await until(
+        'the order held',
+        async () => (await heldFor('supplier.interchange_rejected')).length === 1,
+      );
+      const [held] = await heldFor('supplier.interchange_rejected');
+      expect(held!.reasons[0]!.message).toMatch(/system rejected PO-\w+ \(997\): .+/);
+      const receipt = await t.hub.store.db
+        .selectFrom('edi_control_numbers')
+        .select('receipt')
+        .where('number', '=', 1)
+        .executeTakeFirst();
+      expect(receipt?.receipt).toBe('rejected');
+    });
+
+    it("an 850 with no 997 in the partner's window holds its order, once", async () => {
+      const { partner, shop } = await world({ autoFulfil: false });
+      await partner.close(); // A partner whose translator is down: the 850 lands, no 997 comes back.
+      await shop.placeOrder(orderOfEach(shop, 9, [{ sku: 'MUG-BLUE', unitPrice: 1299 }]));
+      await until('the 850 sent', async () =>
+        Boolean(
+          await t.hub.store.db
+            .selectFrom('edi_control_numbers')
+            .select('number')
+            .where('subject', 'like', '850:%')
+            .executeTakeFirst(),
+        ),
+      );
+      // The window (the partner's functionalAckWindowMinutes) has passed by the time of this look.
+      await flagMissingReceipts(t.hub.ctx, 'acme', 0, new Date(Date.now() + 1_000));
+      await flagMissingReceipts(t.hub.ctx, 'acme', 0, new Date(Date.now() + 2_000));
+      const held = await heldFor('supplier.no_functional_ack');
+      expect(held).toHaveLength(1);
+      expect(held[0]!.reasons.filter((r) => r.check === 'supplier.no_functional_ack')).toHaveLength(1);
     });
 
     it('takes a file uploaded twice once', async () => {
