@@ -766,6 +766,48 @@ describe('shopify simulator: inventory over the Admin GraphQL API', () => {
   });
 });
 
+describe('shopify simulator: a seeded catalogue and its stock as it changes', () => {
+  const TOKEN = 'shpat_sim_test_token_0006';
+
+  it('seedCatalog makes a variant per SKU at the primary location; onStock hears every quantity applied', async () => {
+    const { shop, post } = await withAdmin(sim('http://127.0.0.1:9'), TOKEN);
+    shop.seedCatalog(['SEED-1', 'SEED-2', 'SEED-3'], 7);
+    const heard: [string, number][] = [];
+    const stop = shop.onStock((sku, available) => heard.push([sku, available]));
+    const found = (await post(variantsBySkuQuery.query, { query: 'sku:seed-3 OR sku:SEED-1', first: 10 }))
+      .data.productVariants.nodes;
+    expect(found.map((v: any) => v.sku)).toEqual(['SEED-1', 'SEED-3']);
+    const locationId = shop.locationId('East warehouse');
+    const levels = await post(inventoryLevelsQuery.query, {
+      ids: found.map((v: any) => v.inventoryItem.id),
+      locationId,
+    });
+    expect(levels.data.nodes.map((n: any) => n.inventoryLevel.quantities[0].quantity)).toEqual([7, 7]);
+    const set = await post(inventorySetMutation.query, {
+      input: {
+        name: 'available',
+        reason: 'correction',
+        quantities: found.map((v: any, i: number) => ({
+          inventoryItemId: v.inventoryItem.id,
+          locationId,
+          quantity: i,
+          changeFromQuantity: 7,
+        })),
+      },
+      idempotencyKey: 'seeded-1',
+    });
+    expect(set.data.inventorySetQuantities.userErrors).toEqual([]);
+    shop.setAvailable('SEED-2', 4);
+    stop();
+    shop.setAvailable('SEED-2', 5);
+    expect(heard).toEqual([
+      ['SEED-1', 0],
+      ['SEED-3', 1],
+      ['SEED-2', 4],
+    ]);
+  });
+});
+
 describe('shopify simulator: variant prices over the Admin GraphQL API', () => {
   const TOKEN = 'shpat_sim_test_token_0003';
   const PRICES = variantPricesQuery.query;

@@ -337,6 +337,16 @@ export interface ShopifySim {
   addVariant(variant: SimVariantInput): SimVariant;
   /** A change made on Shopify's side (a sale at the counter, the merchant's edit): the SKU's `available` at a location. */
   setAvailable(sku: string, quantity: number, location?: string): void;
+  /**
+   * The shop sells each of these SKUs: a variant of its own (a product each), stocked at the primary location with
+   * `available` units. Made for large catalogues (100,000 SKUs): lookups by SKU and inventory item are indexed.
+   */
+  seedCatalog(skus: readonly string[], available: number): void;
+  /**
+   * Calls `listener` with the SKU and the new `available` each time the shop applies a quantity (an
+   * inventorySetQuantities call, or setAvailable), at whichever location; returns what stops it.
+   */
+  onStock(listener: (sku: string, available: number) => void): () => void;
   /** The merchant gives a variant (by gid) another SKU, or none. */
   setVariantSku(variantId: string, sku: string | null): void;
   /** The merchant deletes a variant (by gid), and its inventory item with it. */
@@ -500,8 +510,16 @@ class ShopifyStore implements ShopifySim {
     this.backOffice.inventory.setAvailable(sku, quantity, location);
   }
 
+  seedCatalog(skus: readonly string[], available: number): void {
+    for (const sku of skus) this.backOffice.inventory.add({ sku, available });
+  }
+
+  onStock(listener: (sku: string, available: number) => void): () => void {
+    return this.backOffice.inventory.listen(listener);
+  }
+
   setVariantSku(variantId: string, sku: string | null): void {
-    this.backOffice.inventory.known(variantId).sku = sku;
+    this.backOffice.inventory.rename(variantId, sku);
   }
 
   deleteVariant(variantId: string): void {
@@ -1325,6 +1343,8 @@ class BackOffice {
 interface StockedVariant extends SimVariant {
   /** `available` by location gid; a location is in the map when the item is stocked there. */
   levels: Map<string, number>;
+  /** The order variants were added in: searches answer in it. */
+  seq: number;
   /** Minor units of the shop currency. */
   price: number;
   compareAtPrice: number | null;
@@ -1364,6 +1384,11 @@ interface SetRequest {
 
 class Inventory implements PriceCatalog {
   private readonly variants = new Map<string, StockedVariant>();
+  /** Indexes, so a catalogue of 100,000 variants answers as fast as one of three: by inventory item, by folded SKU. */
+  private readonly byItem = new Map<string, StockedVariant>();
+  private readonly bySkuFolded = new Map<string, StockedVariant[]>();
+  private readonly listeners = new Set<(sku: string, available: number) => void>();
+  private added = 0;
   private readonly sets: SimInventorySet[] = [];
   readonly priceUpdates: SimPriceUpdate[] = [];
 
@@ -1386,8 +1411,25 @@ class Inventory implements PriceCatalog {
     const levels = new Map(places.map((l) => [l.id, available]));
     const price = parseMinor(input.price ?? '10', this.digits);
     const compareAtPrice = input.compareAtPrice ? parseMinor(input.compareAtPrice, this.digits) : null;
-    this.variants.set(id, { id, sku: input.sku, productId, inventoryItemId, levels, price, compareAtPrice });
+    const seq = this.added++;
+    const variant = { id, sku: input.sku, productId, inventoryItemId, levels, price, compareAtPrice, seq };
+    this.variants.set(id, variant);
+    this.byItem.set(inventoryItemId, variant);
+    this.index(variant);
     return { id, sku: input.sku, productId, inventoryItemId };
+  }
+
+  /** The merchant gives a variant another SKU, or none. */
+  rename(variantGid: string, sku: string | null): void {
+    const variant = this.known(variantGid);
+    this.unindex(variant);
+    variant.sku = sku;
+    this.index(variant);
+  }
+
+  listen(listener: (sku: string, available: number) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   hasProduct(productGid: unknown): boolean {
@@ -1412,19 +1454,21 @@ class Inventory implements PriceCatalog {
   }
 
   delete(variantGid: string): void {
-    this.variants.delete(this.known(variantGid).id);
+    const variant = this.known(variantGid);
+    this.variants.delete(variant.id);
+    this.byItem.delete(variant.inventoryItemId);
+    this.unindex(variant);
   }
 
   item(itemGid: unknown): StockedVariant | undefined {
-    return [...this.variants.values()].find((v) => v.inventoryItemId === itemGid);
+    return typeof itemGid === 'string' ? this.byItem.get(itemGid) : undefined;
   }
 
   /** Variants with one of these SKUs, ignoring case as Shopify's search does; every variant for null. */
   search(skus: readonly string[] | null): StockedVariant[] {
-    const wanted = skus && new Set(skus.map((sku) => sku.toLowerCase()));
-    return [...this.variants.values()].filter(
-      (v) => !wanted || (v.sku !== null && wanted.has(v.sku.toLowerCase())),
-    );
+    if (!skus) return [...this.variants.values()];
+    const found = new Set(skus.flatMap((sku) => this.bySkuFolded.get(sku.toLowerCase()) ?? []));
+    return [...found].sort((a, b) => a.seq - b.seq);
   }
 
   available(sku: string, locationName?: string): number | undefined {
@@ -1436,6 +1480,7 @@ class Inventory implements PriceCatalog {
     const variant = this.bySku(sku);
     if (!variant.levels.has(location.id)) throw new RangeError(`${sku} is not stocked at ${location.name}`);
     variant.levels.set(location.id, nonNegativeInteger(quantity, 'quantity'));
+    this.told(variant, quantity);
   }
 
   history(): SimInventorySet[] {
@@ -1450,7 +1495,11 @@ class Inventory implements PriceCatalog {
       sku: this.item(q.inventoryItemId)?.sku ?? null,
     }));
     if (userErrors.length === 0) {
-      for (const q of request.quantities) this.item(q.inventoryItemId)?.levels.set(q.locationId, q.quantity);
+      for (const q of request.quantities) {
+        const item = this.item(q.inventoryItemId);
+        item?.levels.set(q.locationId, q.quantity);
+        if (item) this.told(item, q.quantity);
+      }
     }
     const { name, reason, referenceDocumentUri } = request;
     const outcome = userErrors.length === 0 ? 'applied' : 'refused';
@@ -1521,9 +1570,27 @@ class Inventory implements PriceCatalog {
     return name === undefined ? this.office.primaryLocation() : this.office.location(name);
   }
 
+  private told(variant: StockedVariant, available: number): void {
+    if (variant.sku !== null) for (const listener of this.listeners) listener(variant.sku, available);
+  }
+
+  private index(variant: StockedVariant): void {
+    if (variant.sku === null) return;
+    const folded = variant.sku.toLowerCase();
+    this.bySkuFolded.set(folded, [...(this.bySkuFolded.get(folded) ?? []), variant]);
+  }
+
+  private unindex(variant: StockedVariant): void {
+    if (variant.sku === null) return;
+    const folded = variant.sku.toLowerCase();
+    const rest = (this.bySkuFolded.get(folded) ?? []).filter((v) => v !== variant);
+    if (rest.length) this.bySkuFolded.set(folded, rest);
+    else this.bySkuFolded.delete(folded);
+  }
+
   /** The one variant with exactly this SKU: what a test means by a SKU. */
   private bySku(sku: string): StockedVariant {
-    const found = [...this.variants.values()].filter((v) => v.sku === sku);
+    const found = (this.bySkuFolded.get(sku.toLowerCase()) ?? []).filter((v) => v.sku === sku);
     const [only] = found;
     if (!only || found.length > 1)
       throw new RangeError(`the shop has ${found.length} variants with SKU ${sku}`);

@@ -593,6 +593,37 @@ describe('woocommerce simulator: the REST API v3', () => {
     ]);
   });
 
+  it('seedCatalog adds a managed product per SKU to every REST server; onStock hears every quantity the API sets', async () => {
+    const { shop, api, call } = await rest();
+    shop.seedCatalog(['SEED-1', 'SEED-2'], 7);
+    const heard: [string, number][] = [];
+    const stop = shop.onStock((sku, available) => heard.push([sku, available]));
+    const found = await call('GET', '/products?sku=seed-2,SEED-1,MUG-BLUE&per_page=100');
+    expect(found.body.map((p: any) => [p.sku, p.manage_stock, p.stock_quantity])).toEqual([
+      ['MUG-BLUE', false, null],
+      ['SEED-1', true, 7],
+      ['SEED-2', true, 7],
+    ]);
+    const [one, two] = [found.body[1].id, found.body[2].id];
+    await call('POST', '/products/batch', {
+      update: [
+        { id: one, stock_quantity: 0 },
+        { id: two, regular_price: '9.99' },
+        { id: 41, manage_stock: true, stock_quantity: 3 },
+      ],
+    });
+    stop();
+    await call('POST', '/products/batch', { update: [{ id: two, stock_quantity: 1 }] });
+    expect(heard).toEqual([
+      ['SEED-1', 0],
+      ['MUG-BLUE', 3],
+    ]);
+    expect(api.product('SEED-2')?.stock_quantity).toBe(1);
+    const later = await shop.startRest({ consumerKey: KEY, consumerSecret: SECRET_KEY });
+    open.push(later);
+    expect(later.product('SEED-1')?.stock_quantity).toBe(7);
+  });
+
   it("sets regular and sale prices in batches; price follows, a sale cleared with '', a number refused", async () => {
     const { api, call } = await rest();
     const products = await call('POST', '/products/batch', {

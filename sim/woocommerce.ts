@@ -333,6 +333,17 @@ export interface WooCommerceSim {
    * delivered through order.created or order.updated (the newest state of each) and the products given.
    */
   startRest(opts: WooRestOptions): Promise<WooRest>;
+  /**
+   * The store sells each of these SKUs: a simple product each (ids from 1,000,000 up, clear of the products a test
+   * names), managing its stock at `available`. Seen by every REST server of the store, started before or after.
+   * Made for large catalogues (100,000 SKUs): lookups by SKU are indexed.
+   */
+  seedCatalog(skus: readonly string[], available: number): void;
+  /**
+   * Calls `listener` with the SKU and the new `stock_quantity` each time the REST API sets a managed quantity (the
+   * batch endpoints); returns what stops it.
+   */
+  onStock(listener: (sku: string, available: number) => void): () => void;
 }
 
 export function createWooCommerceSim(opts: WooCommerceSimOptions): WooCommerceSim {
@@ -376,6 +387,10 @@ class WooCommerceStore implements WooCommerceSim {
   private readonly sent = new WeakMap<DeliveryResult, PreparedDelivery>();
   /** The orders the store announced, as its REST API serves them. */
   private readonly orders = new Map<number, WooOrder>();
+  /** The catalogue seeded with seedCatalog, and the back offices of the REST servers started. */
+  private readonly seeded: WooProductSeed[] = [];
+  private readonly offices: BackOffice[] = [];
+  private readonly stockListeners = new Set<(sku: string, available: number) => void>();
 
   constructor(private readonly opts: WooCommerceSimOptions) {
     this.webhookUrl = opts.webhookUrl;
@@ -464,9 +479,31 @@ class WooCommerceStore implements WooCommerceSim {
     return { ...answer, ok: answer.status === 200 };
   }
 
+  seedCatalog(skus: readonly string[], available: number): void {
+    const seeds = skus.map((sku, i) => ({
+      id: FIRST_SEEDED_ID + this.seeded.length + i,
+      sku,
+      name: `Product ${sku}`,
+      manageStock: true,
+      stockQuantity: available,
+    }));
+    this.seeded.push(...seeds);
+    for (const office of this.offices) for (const seed of seeds) office.addProduct(seed);
+  }
+
+  onStock(listener: (sku: string, available: number) => void): () => void {
+    this.stockListeners.add(listener);
+    return () => this.stockListeners.delete(listener);
+  }
+
   async startRest(opts: WooRestOptions): Promise<WooRest> {
     const { utcOffsetMinutes, digits } = this.store;
-    const office = new BackOffice(this.orders, this.now, utcOffsetMinutes, digits, opts.products ?? []);
+    const products = [...this.seeded, ...(opts.products ?? [])];
+    const office = new BackOffice(this.orders, this.now, utcOffsetMinutes, digits, products);
+    office.stockSet = (sku, available) => {
+      for (const listener of this.stockListeners) listener(sku, available);
+    };
+    this.offices.push(office);
     office.webhooks = () => this.webhookViews();
     office.systemStatus = () => systemStatusOf(this.store);
     office.gatewayRefunds = opts.gatewayRefunds ?? true;
@@ -1163,6 +1200,8 @@ const STATUS_NAMES: Record<WooOrderStatus, string> = {
 };
 /** The woocommerce_rest_batch_items_limit default: create + update + delete together. */
 const BATCH_ITEMS_LIMIT = 100;
+/** Products made by seedCatalog are numbered from here. */
+const FIRST_SEEDED_ID = 1_000_000;
 
 function isWooOrder(payload: unknown): payload is WooOrder {
   return (
@@ -1177,6 +1216,12 @@ function isWooOrder(payload: unknown): payload is WooOrder {
 /** The store's data behind the REST API; each method is one endpoint and answers as WooCommerce would. */
 class BackOffice {
   readonly products = new Map<number, WooProduct>();
+  /** Products and variations by SKU folded to lower case (as MySQL's collation compares), in the order added. */
+  private readonly bySkuFolded = new Map<string, WooProduct[]>();
+  private readonly positions = new WeakMap<WooProduct, number>();
+  private added = 0;
+  /** Told each managed quantity the REST API sets. */
+  stockSet: (sku: string, available: number) => void = () => {};
   readonly refunds: RefundDesk;
   gatewayRefunds = true;
   gateway: WooGateway | null = null;
@@ -1282,8 +1327,31 @@ class BackOffice {
   /** The `sku` filter: comma-separated, variations included, matched as MySQL does (case-insensitively). */
   listProducts(query: URLSearchParams): Reply {
     const sku = query.get('sku');
-    const all = [...this.products.values()];
-    return pageOf(sku ? all.filter(matchesSku(sku)) : all.filter((p) => p.type !== 'variation'), query);
+    if (!sku)
+      return pageOf(
+        [...this.products.values()].filter((p) => p.type !== 'variation'),
+        query,
+      );
+    const found = new Set([...skuPieces(sku)].flatMap((piece) => this.bySkuFolded.get(piece) ?? []));
+    // In the order the store has them, as the unfiltered list is.
+    const position = (p: WooProduct) => this.positions.get(p) ?? 0;
+    return pageOf(
+      [...found].sort((a, b) => position(a) - position(b)),
+      query,
+    );
+  }
+
+  /** The product or variation with exactly this SKU. */
+  bySku(sku: string): WooProduct | undefined {
+    return this.bySkuFolded.get(sku.toLowerCase())?.find((p) => p.sku === sku);
+  }
+
+  /** An admin deletes a product or variation: its id is no longer valid. */
+  remove(gone: WooProduct): void {
+    this.products.delete(gone.id);
+    this.unindex(gone);
+    const parent = this.products.get(gone.parent_id);
+    if (parent) parent.variations = parent.variations.filter((id) => id !== gone.id);
   }
 
   /** POST /products/batch (parentId undefined) or /products/{parentId}/variations/batch: `update` only. */
@@ -1334,20 +1402,39 @@ class BackOffice {
     if (quantity !== undefined) product.stock_quantity = quantity as number | null;
     if (product.manage_stock)
       product.stock_status = (product.stock_quantity ?? 0) > 0 ? 'instock' : 'outofstock';
+    if (product.manage_stock && quantity !== undefined && quantity !== null)
+      this.stockSet(product.sku, quantity as number);
     // WC_Product_Variable ignores prices set on the parent: its price comes from its variations.
     if (product.type !== 'variable')
       setPrices(product, regular as string | undefined, sale as string | undefined);
     return product;
   }
 
-  private addProduct(seed: WooProductSeed): void {
+  addProduct(seed: WooProductSeed): void {
     const variations = seed.variations ?? [];
     const name = seed.name ?? `Product ${seed.id}`;
     const type = variations.length > 0 ? 'variable' : 'simple';
-    this.products.set(seed.id, product(seed.id, name, type, seed.sku, 0, seed));
+    this.keep(product(seed.id, name, type, seed.sku, 0, seed));
     for (const v of variations)
-      this.products.set(v.id, product(v.id, `${name} - ${v.sku}`, 'variation', v.sku, seed.id, v));
+      this.keep(product(v.id, `${name} - ${v.sku}`, 'variation', v.sku, seed.id, v));
     this.products.get(seed.id)!.variations = variations.map((v) => v.id);
+  }
+
+  private keep(made: WooProduct): void {
+    const replaced = this.products.get(made.id);
+    if (replaced) this.unindex(replaced);
+    this.products.set(made.id, made);
+    this.positions.set(made, this.added++);
+    if (made.sku === '') return;
+    const folded = made.sku.toLowerCase();
+    this.bySkuFolded.set(folded, [...(this.bySkuFolded.get(folded) ?? []), made]);
+  }
+
+  private unindex(gone: WooProduct): void {
+    const folded = gone.sku.toLowerCase();
+    const rest = (this.bySkuFolded.get(folded) ?? []).filter((p) => p !== gone);
+    if (rest.length) this.bySkuFolded.set(folded, rest);
+    else this.bySkuFolded.delete(folded);
   }
 
   /** WC_Order::update_status: the change leaves a private note, and completing dates the order. */
@@ -1439,15 +1526,14 @@ function decimalBelow(a: string, b: string): boolean {
   return BigInt(aWhole + aFraction.padEnd(digits, '0')) < BigInt(bWhole + bFraction.padEnd(digits, '0'));
 }
 
-/** The whole value is one SKU too when it has commas (WooCommerce adds it to the pieces). */
-function matchesSku(value: string): (p: WooProduct) => boolean {
+/** The SKUs a `sku` filter asks for, folded: the whole value is one SKU too when it has commas (WooCommerce adds it to the pieces). */
+function skuPieces(value: string): Set<string> {
   const pieces = value
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
   if (pieces.length > 1) pieces.push(value.trim());
-  const wanted = new Set(pieces.map((s) => s.toLowerCase()));
-  return (p) => p.sku !== '' && wanted.has(p.sku.toLowerCase());
+  return new Set(pieces.map((s) => s.toLowerCase()));
 }
 
 function itemError(id: number, code: string, message: string): unknown {
@@ -1640,15 +1726,13 @@ class RestServer implements WooRest {
   }
 
   product(sku: string): WooProduct | undefined {
-    return [...this.office.products.values()].find((p) => p.sku === sku);
+    return this.office.bySku(sku);
   }
 
   remove(sku: string): void {
     const gone = this.product(sku);
     if (!gone) throw new Error(`no product with SKU ${sku}`);
-    this.office.products.delete(gone.id);
-    const parent = this.office.products.get(gone.parent_id);
-    if (parent) parent.variations = parent.variations.filter((id) => id !== gone.id);
+    this.office.remove(gone);
   }
 
   setRateLimit(limit: WooRateLimit | null): void {
