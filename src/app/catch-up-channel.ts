@@ -1,6 +1,7 @@
 import { insertDelivery } from '../store/deliveries.repo.ts';
 import type { OrderMessage, WebhookHealth } from '../connectors/channels/sales-channel.ts';
 import { defineJob, jobKind } from '../jobs/job.ts';
+import { wakeJobs } from '../jobs/queue.ts';
 import { getSetting } from '../store/partners.repo.ts';
 import type { Db } from '../store/schema.ts';
 import { channelWebhookUrl, openSalesChannel } from './channel-access.ts';
@@ -47,6 +48,7 @@ export const catchUpChannelJob = {
         if (!opened.sales.pollOrders && !opened.sales.webhookHealth)
           return { rerunAt: new Date(now.getTime() + CATCH_UP_INTERVAL_MS) };
         const { channel, sales } = opened;
+        const interval = sales.pollEveryMs ?? CATCH_UP_INTERVAL_MS;
         const options = { signal: job.signal, now };
 
         const found: OrderMessage[] = [];
@@ -77,7 +79,7 @@ export const catchUpChannelJob = {
         const fresh = await newerThanKnown(ctx.store.db, channelId, found);
         const seenUntil = Math.max(state.polledUntil ?? 0, ...found.map((m) => m.sourceUpdatedAt.getTime()));
         return {
-          rerunAt: new Date(now.getTime() + (more ? 0 : CATCH_UP_INTERVAL_MS)),
+          rerunAt: new Date(now.getTime() + (more ? 0 : interval)),
           commit: async (tx) => {
             await storeFound(ctx, tx, channelId, fresh, now.getTime());
             await setPolledUntil(tx, channelId, seenUntil || now.getTime() - OVERLAP_MS);
@@ -184,6 +186,15 @@ async function recordHealth(
         data: { channelId, webhooks: mended },
       },
     ]);
+}
+
+/**
+ * Brings one channel's catch-up poll forward to now, in the caller's transaction: a platform's notification that an
+ * order changed (Amazon's ORDER_CHANGE, BigCommerce's id-only hooks) carries no order to store, so it wakes the poll,
+ * which reads the order as it is now. Coalesced: any number of notifications before the poll runs cost one run.
+ */
+export async function wakeCatchUp(tx: Db, now: number, channelId: string): Promise<boolean> {
+  return (await wakeJobs(tx, { key: catchUpChannelJob.key({ channelId }) }, now)) > 0;
 }
 
 /** Makes sure every channel has its recurring catch-up poll queued (one job per channel, by key). */

@@ -1,7 +1,15 @@
 import { allocatedToChannel, availableToPromise, type Allocation } from '../domain/stock.ts';
 import { defineJob, jobKind } from '../jobs/job.ts';
 import { findChannel } from '../store/partners.repo.ts';
-import { changedLevels, recordStockTold, type ChangedLevel } from '../store/stock.repo.ts';
+import {
+  changedLevels,
+  duePendingStockReports,
+  recordPendingStockReports,
+  recordStockTold,
+  settleStockReports,
+  type ChangedLevel,
+  type PendingStockReport,
+} from '../store/stock.repo.ts';
 import { wakeJobs } from '../jobs/queue.ts';
 import { advanceStockSyncedUntil, findStockSyncState, listChannelIds } from '../store/channels.repo.ts';
 import type { Db } from '../store/schema.ts';
@@ -67,24 +75,26 @@ export const syncChannelStockJob = {
 
         const since = full ? 0 : watermark - OVERLAP_MS;
         const readAt = ctx.clock.now().getTime();
-        const inFlight = pushesInFlight(channel.kind);
+        const inFlight = Math.max(1, sales.stockPushesInFlight ?? 1);
         const sent: StockUpdate[] = [];
         const skipped: SkippedStock[] = [];
+        const pending: PendingStockReport[] = [];
         // Told with an allocation, a channel's value is not on_hand - reserved: no rows may be left out by it.
         for await (const levels of changedLevels(ctx.store.db, channelId, since, {
           toldIsAvailable: channel.allocation === null,
         })) {
           const updates = toUpdates(levels, channel.allocation);
-          skipped.push(
-            ...(await pushInBatches(
-              sales,
-              updates,
-              { signal: job.signal, now, batchKey: `${channelId}:${since}`, first: sent.length },
-              inFlight,
-            )),
+          const outcome = await pushInBatches(
+            sales,
+            updates,
+            { signal: job.signal, now, batchKey: `${channelId}:${since}`, first: sent.length },
+            inFlight,
           );
+          skipped.push(...outcome.skipped);
+          pending.push(...outcome.pending);
           sent.push(...updates);
         }
+        const reports = await readStockReports(ctx, sales, channelId, job.signal, now);
         // A skipped SKU is not recorded as told, so a later pass (the reconciling one at the latest) tries it again.
         const skippedSkus = new Set(skipped.map((s) => s.sku));
         const told = skippedSkus.size ? sent.filter((u) => !skippedSkus.has(u.sku)) : sent;
@@ -97,7 +107,9 @@ export const syncChannelStockJob = {
             if ((await findStockSyncState(tx, channelId, ctx.store.caps.rowLocks)).settingsAt !== settingsAt)
               return;
             await recordTold(tx, channelId, told, now.getTime());
+            await recordPendingStockReports(tx, channelId, pending, now.getTime());
             await advanceStockSyncedUntil(tx, channelId, readAt);
+            if (reports) await settleStockReports(tx, channelId, reports, now.getTime());
             if (full && told.length) {
               await recordEvents(tx, now, [
                 {
@@ -109,14 +121,15 @@ export const syncChannelStockJob = {
                 },
               ]);
             }
-            if (skipped.length)
+            const rejected = reports ? [...skipped, ...reports.skipped] : skipped;
+            if (rejected.length)
               await recordEvents(tx, now, [
                 {
                   orderId: null,
                   subjectType: 'job',
                   subjectId: channelId,
                   type: 'stock.skipped',
-                  data: { channelId, skipped },
+                  data: { channelId, skipped: rejected },
                 },
               ]);
           },
@@ -141,12 +154,6 @@ function toUpdates(levels: readonly ChangedLevel[], allocation: Allocation | nul
 /** SKUs recorded per statement: a large change is written in a few statements rather than one huge one. */
 const TOLD_PER_STATEMENT = 10_000;
 
-const PUSHES_IN_FLIGHT: Readonly<Record<string, number>> = { storefront: 8 };
-
-function pushesInFlight(kind: string): number {
-  return PUSHES_IN_FLIGHT[kind] ?? 1;
-}
-
 /**
  * Sends the updates in the channel's batch size, up to `inFlight` batches at a time; returns what the channel
  * skipped. The first failure stops new batches from starting and fails the run (the batches are safe to repeat).
@@ -156,9 +163,10 @@ async function pushInBatches(
   updates: readonly StockUpdate[],
   options: { signal: AbortSignal; now: Date; batchKey: string; first: number },
   inFlight: number,
-): Promise<SkippedStock[]> {
+): Promise<{ skipped: SkippedStock[]; pending: PendingStockReport[] }> {
   const size = sales.maxStockBatch ?? 100;
   const skipped: SkippedStock[] = [];
+  const pending: PendingStockReport[] = [];
   let next = 0;
   let failed = false;
   const lane = async () => {
@@ -171,7 +179,10 @@ async function pushInBatches(
           now: options.now,
           batchKey: `${options.batchKey}:${options.first + from}`,
         });
-        if (outcome) skipped.push(...outcome.skipped);
+        if (outcome) {
+          skipped.push(...outcome.skipped);
+          pending.push(...(outcome.pending ?? []));
+        }
       } catch (error) {
         failed = true;
         throw error;
@@ -181,7 +192,50 @@ async function pushInBatches(
   await Promise.all(
     Array.from({ length: Math.max(1, Math.min(inFlight, Math.ceil(updates.length / size))) }, lane),
   );
-  return skipped;
+  return { skipped, pending };
+}
+
+/** How often a pending push's report is asked for: a platform takes minutes over a feed; its report calls are rate-limited. */
+export const STOCK_REPORT_INTERVAL_MS = 10_000;
+/** Reports asked for per run, oldest first: the rest wait for the next run. */
+const REPORTS_PER_RUN = 20;
+
+/**
+ * What became of the channel's pending pushes that were last asked about long enough ago: the done ones with the
+ * SKUs they rejected (to report, and to forget as told), the others to ask about again later. Null when there is
+ * nothing to ask.
+ */
+async function readStockReports(
+  ctx: AppContext,
+  sales: SalesChannel,
+  channelId: string,
+  signal: AbortSignal,
+  now: Date,
+): Promise<{ done: string[]; pending: string[]; rejectedSkus: string[]; skipped: SkippedStock[] } | null> {
+  if (!sales.stockReports) return null;
+  const due = await duePendingStockReports(
+    ctx.store.db,
+    channelId,
+    now.getTime() - STOCK_REPORT_INTERVAL_MS + 1,
+    REPORTS_PER_RUN,
+  );
+  if (due.length === 0) return null;
+  const answers = await sales.stockReports(
+    due.map((r) => r.reportId),
+    { signal, now },
+  );
+  const byId = new Map(answers.map((a) => [a.reportId, a]));
+  const done: string[] = [];
+  const pending: string[] = [];
+  const skipped: SkippedStock[] = [];
+  for (const report of due) {
+    const answer = byId.get(report.reportId);
+    if (answer?.status === 'done') {
+      done.push(report.reportId);
+      skipped.push(...answer.skipped);
+    } else pending.push(report.reportId);
+  }
+  return { done, pending, rejectedSkus: [...new Set(skipped.map((s) => s.sku))], skipped };
 }
 
 async function recordTold(

@@ -44,6 +44,7 @@ export async function advanceStockSyncedUntil(tx: Db, channelId: string, readAt:
 /** Forgets what the channel was told of every SKU and restarts its stock sync from the beginning. */
 export async function forgetChannelStock(tx: Db, channelId: string): Promise<void> {
   await tx.deleteFrom('channel_stock').where('channel_id', '=', channelId).execute();
+  await tx.deleteFrom('channel_stock_reports').where('channel_id', '=', channelId).execute();
   await tx.updateTable('channels').set({ stock_synced_until: 0 }).where('id', '=', channelId).execute();
 }
 

@@ -24,6 +24,7 @@ import * as orderSearch from './migrations/0021-order-search.ts';
 import * as supplierExchanges from './migrations/0022-supplier-exchanges.ts';
 import * as supplierCircuits from './migrations/0023-supplier-circuits.ts';
 import * as portalLinks from './migrations/0024-portal-links.ts';
+import * as channelStockReports from './migrations/0025-channel-stock-reports.ts';
 
 /** Migrations are listed here, in order; both dialects run the same ones. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -51,6 +52,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0022-supplier-exchanges': supplierExchanges,
   '0023-supplier-circuits': supplierCircuits,
   '0024-portal-links': portalLinks,
+  '0025-channel-stock-reports': channelStockReports,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -375,6 +375,15 @@ export interface Database {
     floor: string | null;
   };
   channel_stock: { channel_id: string; sku: string; told: number; told_at: number };
+  /** Stock pushes a channel processes later (Amazon's feeds), until their reports are read (0025). */
+  channel_stock_reports: {
+    channel_id: string;
+    report_id: string;
+    /** JSON array of the SKUs the push carried. */
+    skus: string;
+    submitted_at: number;
+    checked_at: number;
+  };
   stock_levels: { sku: string; bounded: number; on_hand: number; reserved: number; updated_at: number };
   reservations: {
     order_id: string;

@@ -175,6 +175,85 @@ export async function recordStockTold(
     on conflict (channel_id, sku) do update set told = excluded.told, told_at = excluded.told_at`.execute(tx);
 }
 
+/** A stock push the channel processes later, as kept until its report is read. */
+export interface PendingStockReport {
+  reportId: string;
+  skus: string[];
+}
+
+/** Keeps the channel's pending pushes (a report id submitted twice is kept once). */
+export async function recordPendingStockReports(
+  tx: Db,
+  channelId: string,
+  reports: readonly PendingStockReport[],
+  now: number,
+): Promise<void> {
+  if (reports.length === 0) return;
+  await tx
+    .insertInto('channel_stock_reports')
+    .values(
+      reports.map((r) => ({
+        channel_id: channelId,
+        report_id: r.reportId,
+        skus: JSON.stringify(r.skus),
+        submitted_at: now,
+        checked_at: now,
+      })),
+    )
+    .onConflict((oc) => oc.columns(['channel_id', 'report_id']).doNothing())
+    .execute();
+}
+
+/** The channel's pending pushes last asked about before `checkedBefore`, oldest first. */
+export async function duePendingStockReports(
+  db: Db,
+  channelId: string,
+  checkedBefore: number,
+  limit: number,
+): Promise<PendingStockReport[]> {
+  const rows = await db
+    .selectFrom('channel_stock_reports')
+    .select(['report_id', 'skus'])
+    .where('channel_id', '=', channelId)
+    .where('checked_at', '<', checkedBefore)
+    .orderBy('submitted_at')
+    .orderBy('report_id')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ reportId: r.report_id, skus: JSON.parse(r.skus) as string[] }));
+}
+
+/**
+ * Puts away the reports that are done and notes when the others were asked about. The SKUs a done report rejected
+ * are forgotten as told, so a later pass (the reconciling one at the latest) sends them again.
+ */
+export async function settleStockReports(
+  tx: Db,
+  channelId: string,
+  outcome: { done: readonly string[]; pending: readonly string[]; rejectedSkus: readonly string[] },
+  now: number,
+): Promise<void> {
+  if (outcome.done.length)
+    await tx
+      .deleteFrom('channel_stock_reports')
+      .where('channel_id', '=', channelId)
+      .where('report_id', 'in', outcome.done)
+      .execute();
+  if (outcome.pending.length)
+    await tx
+      .updateTable('channel_stock_reports')
+      .set({ checked_at: now })
+      .where('channel_id', '=', channelId)
+      .where('report_id', 'in', outcome.pending)
+      .execute();
+  for (let i = 0; i < outcome.rejectedSkus.length; i += ROWS_PER_STATEMENT)
+    await tx
+      .deleteFrom('channel_stock')
+      .where('channel_id', '=', channelId)
+      .where('sku', 'in', outcome.rejectedSkus.slice(i, i + ROWS_PER_STATEMENT))
+      .execute();
+}
+
 /** A SKU's level as reservations read it. */
 export interface ReservableLevel {
   bounded: boolean;

@@ -86,8 +86,11 @@ export interface WebhookNudge {
   /** What the body must be; `invalid` names the field when it is not. */
   accepts(payload: unknown): boolean;
   readonly invalid: string;
-  /** The channel's work it wakes. */
-  readonly wakes: 'fulfilment-requests';
+  /**
+   * The channel's work it wakes: its look at fulfilment requests (Shopify), or its catch-up poll (a platform whose
+   * notifications only say that something changed: Amazon's ORDER_CHANGE, BigCommerce's id-only order hooks).
+   */
+  readonly wakes: 'fulfilment-requests' | 'order-poll';
 }
 
 /**

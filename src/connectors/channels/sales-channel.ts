@@ -40,6 +40,19 @@ export interface SalesChannel {
   ): Promise<StockPushOutcome | void>;
   readonly maxStockBatch?: number;
   /**
+   * How many pushStock batches may be in flight at once (default 1): for platforms whose batches are small (eBay's 25
+   * SKUs) and whose limits allow calls side by side. The adapter still keeps to the platform's rate limits itself.
+   */
+  readonly stockPushesInFlight?: number;
+  /**
+   * What became of pushes the platform took to process later (`StockPushOutcome.pending`, Amazon's listings feeds),
+   * asked again until each is done. SKUs a done report rejected are reported and pushed again by a later pass.
+   */
+  stockReports?(
+    reportIds: readonly string[],
+    options: { signal: AbortSignal; now: Date },
+  ): Promise<StockReport[]>;
+  /**
    * Sets the channel's selling price of these SKUs (one value per SKU, in the channel's currency). Same contract as
    * pushStock: safe to repeat, SKUs the channel could not take reported in the outcome. Absent when not supported.
    */
@@ -64,6 +77,11 @@ export interface SalesChannel {
     options: { signal: AbortSignal; now: Date },
   ): Promise<OrderPage>;
   /** The channel's webhook subscriptions that point at Waybill, so the operator hears when one is disabled or gone. */
+  /**
+   * How often the catch-up poll asks this channel for changed orders (default five minutes). A channel whose orders
+   * come only by polling (no webhooks: Amazon, eBay, Magento) sets it short: the poll is its intake.
+   */
+  readonly pollEveryMs?: number;
   webhookHealth?(options: { signal: AbortSignal; now: Date; deliveryUrl: string }): Promise<WebhookHealth[]>;
   /**
    * Registers Waybill as the channel's fulfilment service (Shopify's fulfillmentServiceCreate), so that the
@@ -158,9 +176,22 @@ export interface StockUpdate {
   available: number;
 }
 
-/** What a push left undone: the rest of its levels were set. */
+/** What a push left undone: the rest of its levels were set, or were taken to be set later (`pending`). */
 export interface StockPushOutcome {
   /** SKUs left as they were on the channel, each with why (the channel has no such SKU, say). */
+  skipped: SkippedStock[];
+  /**
+   * Levels the platform took to apply later (a feed it processes in the background), by the platform's id of the
+   * submission: Waybill asks `stockReports` what became of them until each is done.
+   */
+  pending?: { reportId: string; skus: string[] }[];
+}
+
+/** What the platform made of a pending push: still processing, or done with these SKUs rejected. */
+export interface StockReport {
+  reportId: string;
+  status: 'pending' | 'done';
+  /** Empty while pending. */
   skipped: SkippedStock[];
 }
 

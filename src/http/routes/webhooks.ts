@@ -9,6 +9,7 @@ import type { AcceptDeliveryResult, DeliveryIntake } from '../../app/accept-chan
 import type { AppContext } from '../../app/context.ts';
 import { AppError } from '../../app/errors.ts';
 import { wakeFulfilmentRequests } from '../../app/answer-fulfilment-requests.ts';
+import { wakeCatchUp } from '../../app/catch-up-channel.ts';
 import type { StoredChannelWebhook, WebhookNudge } from '../../connectors/channels/channel-adapter.ts';
 import type { Db } from '../../store/schema.ts';
 import { problemOut } from '../schemas.ts';
@@ -105,6 +106,7 @@ const NUDGED: Readonly<
   Record<WebhookNudge['wakes'], (tx: Db, now: number, channelId: string) => Promise<unknown>>
 > = {
   'fulfilment-requests': wakeFulfilmentRequests,
+  'order-poll': wakeCatchUp,
 };
 
 interface WebhookChannel {

@@ -4,7 +4,8 @@ import { channelKind } from '../../../src/connectors/channels/channel-adapter.ts
 import { failedConnection } from '../../../src/connectors/shared/connection-test.ts';
 import { answeredWith } from '../../../src/connectors/shared/http-failure.ts';
 import type { CurrencyCode } from '../../../src/domain/money.ts';
-import type { Sku } from '../../../src/domain/ids.ts';
+import type { ChannelId, Sku } from '../../../src/domain/ids.ts';
+import type { OrderMessage } from '../../../src/connectors/channels/sales-channel.ts';
 
 /**
  * A channel kind that Waybill does not ship, written as a new adapter would be: this folder, and one line where the
@@ -46,12 +47,59 @@ const order = z.object({
     .min(1),
 });
 
+type ExampleOrder = z.infer<typeof order>;
+
+/** Calls the market's API with the key: the parsed JSON answer, or an error the job worker classifies. */
+async function call(apiUrl: string, apiKey: string, path: string, signal: AbortSignal, body?: unknown) {
+  const response = await fetch(`${apiUrl}${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal,
+  });
+  if (!response.ok)
+    throw answeredWith(new Error(`${apiUrl}${path} answered ${response.status}`), response.status);
+  return (await response.json()) as unknown;
+}
+
+const report = z.object({
+  id: z.string(),
+  status: z.enum(['processing', 'done']),
+  rejected: z.array(z.object({ sku: z.string(), why: z.string() })),
+});
+
 export const exampleMarket = channelKind({
   kind: 'example-market',
   label: 'Example Market',
   config,
   secrets,
-  create: () => ({ notifyFulfilment: async () => undefined }),
+  // Orders also by polling (an hour apart: its notifications wake the poll sooner); stock as uploads the market
+  // processes later, with a report per upload.
+  create: (settings, keys, { id }) => ({
+    notifyFulfilment: async () => undefined,
+    pollEveryMs: 60 * 60_000,
+    pollOrders: async (_query, { signal }) => {
+      const listed = z.array(order).parse(await call(settings.apiUrl, keys.apiKey, '/orders', signal));
+      return { orders: listed.map((o) => toMessage(id, o)), next: null };
+    },
+    maxStockBatch: 2,
+    pushStock: async (levels, { signal }) => {
+      const { id: reportId } = z
+        .object({ id: z.string() })
+        .parse(await call(settings.apiUrl, keys.apiKey, '/stock', signal, { levels }));
+      return { skipped: [], pending: [{ reportId, skus: levels.map((l) => l.sku) }] };
+    },
+    stockReports: async (reportIds, { signal }) => {
+      const reports = z
+        .array(report)
+        .parse(await call(settings.apiUrl, keys.apiKey, `/reports?ids=${reportIds.join(',')}`, signal));
+      return reports.map((r) => ({
+        reportId: r.id,
+        status: r.status === 'done' ? ('done' as const) : ('pending' as const),
+        skipped: r.rejected.map((x) => ({ sku: x.sku, reason: x.why })),
+      }));
+    },
+  }),
   test: async (settings, keys, { signal }) => {
     try {
       const response = await fetch(`${settings.apiUrl}/account`, {
@@ -83,38 +131,51 @@ export const exampleMarket = channelKind({
     },
     triggeredAt: () => null,
     inboxId: (deliveryId) => deliveryId,
+    nudges: [
+      {
+        path: 'notifications',
+        summary: 'Example Market change notifications: they wake the order poll',
+        description: 'Signed like the order webhooks; the body names the order that changed.',
+        accepts: (payload) => typeof payload === 'object' && payload !== null && 'orderId' in payload,
+        invalid: 'a notification names the order that changed in orderId',
+        wakes: 'order-poll',
+      },
+    ],
     interpret: (channelId, topic, payload) => {
       if (topic !== 'order.placed') return { kind: 'ignored', reason: `topic ${topic} is not handled` };
-      const o = order.parse(payload);
-      const currency = o.currency as CurrencyCode;
-      return {
-        kind: 'order',
-        sourceUpdatedAt: new Date(o.placed),
-        cancelled: false,
-        awaitingPayment: false,
-        incoming: {
-          channelId,
-          externalId: o.id,
-          placedAt: new Date(o.placed),
-          currency,
-          customer: o.buyer,
-          shippingAddress: {
-            name: o.shipTo.name,
-            line1: o.shipTo.street,
-            city: o.shipTo.city,
-            postalCode: o.shipTo.zip,
-            country: o.shipTo.country,
-          },
-          lines: o.items.map((item) => ({
-            sku: item.sku as Sku,
-            quantity: item.qty,
-            unitPrice: { amount: item.priceCents, currency },
-          })),
-        },
-      };
+      return toMessage(channelId, order.parse(payload));
     },
   },
 });
+
+function toMessage(channelId: ChannelId, o: ExampleOrder): OrderMessage {
+  const currency = o.currency as CurrencyCode;
+  return {
+    kind: 'order',
+    sourceUpdatedAt: new Date(o.placed),
+    cancelled: false,
+    awaitingPayment: false,
+    incoming: {
+      channelId,
+      externalId: o.id,
+      placedAt: new Date(o.placed),
+      currency,
+      customer: o.buyer,
+      shippingAddress: {
+        name: o.shipTo.name,
+        line1: o.shipTo.street,
+        city: o.shipTo.city,
+        postalCode: o.shipTo.zip,
+        country: o.shipTo.country,
+      },
+      lines: o.items.map((item) => ({
+        sku: item.sku as Sku,
+        quantity: item.qty,
+        unitPrice: { amount: item.priceCents, currency },
+      })),
+    },
+  };
+}
 
 /** How the example market signs a delivery. */
 export function signExample(body: string, secret: string): string {

@@ -28,6 +28,8 @@ export const storefront = channelKind({
     ...(config.notifyUrl &&
       secrets.notifySecret && {
         maxStockBatch: STOREFRONT_STOCK_BATCH,
+        // A storefront takes signed events as fast as it can answer them: eight batches side by side.
+        stockPushesInFlight: 8,
         pushStock: (
           levels: readonly StockUpdate[],
           options: { signal: AbortSignal; now: Date; batchKey: string },
