@@ -4,6 +4,8 @@
  * - durable order intake through the operator API;
  * - signed Shopify webhook intake (verified, stored in the inbox with its job, answered 200);
  * - stock fan-out: a change of stock on 100,000 SKUs until every storefront channel has every new level;
+ * - six-channel stock fan-out (bench/fanout6.ts): the same change until a channel of each kind with a simulated store
+ *   (Shopify, WooCommerce, …) has applied every new level on its simulator, per channel and for the last one;
  * - pipeline (bench/pipeline.ts): signed Shopify orders/create webhooks, one line each, until each order's PO reached a
  *   supplier endpoint on loopback: a burst through one hub process, the CPU per order of each stage (intake,
  *   processing, PO send), the webhook→PO latency at a steady 500 orders/s, and the burst with `waybill start
@@ -23,8 +25,9 @@
  * Prints a table and writes bench/results/latest.json. A scenario the hub cannot complete (the fan-out's sync failing)
  * is a line with `value: null` and its error; the bench then exits 1 after writing the others.
  *
- * Environment: WAYBILL_TEST_PG (also run on PostgreSQL), BENCH_ONLY=intake,webhooks,fanout,pipeline,routing,feed,ui,edi,soak (a subset;
+ * Environment: WAYBILL_TEST_PG (also run on PostgreSQL), BENCH_ONLY=intake,webhooks,fanout,fanout6,pipeline,routing,feed,ui,edi,soak (a subset;
  * soak never runs by default), BENCH_FANOUT_SKUS (default 100000), BENCH_FANOUT_CHANNELS (default 3),
+ * BENCH_FANOUT6_SKUS (default 100000), BENCH_FANOUT6_SYNC_TIMEOUT_S (default 300), BENCH_FANOUT6_TIMEOUT_S (default 180),
  * BENCH_PIPELINE_ORDERS (default 10000), BENCH_PIPELINE_PARTS=burst,stages,steady,split1,split2 (a subset of the
  * pipeline's parts), BENCH_SOAK_ORDERS (default 1000000), BENCH_EDI_POS (default 10000), BENCH_HUB_NODE_ARGS (e.g.
  * --cpu-prof), BENCH_DATABASES (default sqlite,postgres: one of them runs it alone).
@@ -48,6 +51,7 @@ import {
 } from './fanout.ts';
 import type { HubEnv } from './hub-process.ts';
 import { CORES } from './machine.ts';
+import { fanout6Report, runFanout6, type Fanout6Config } from './fanout6.ts';
 import { prepare, runIntake } from './intake.ts';
 import {
   runPipeline,
@@ -83,6 +87,13 @@ const WEBHOOK_TARGET_PER_S = 3_000;
 const FANOUT: FanoutConfig = {
   skus: envInteger('BENCH_FANOUT_SKUS', 100_000),
   channels: envInteger('BENCH_FANOUT_CHANNELS', 3),
+};
+
+/** The six-channel fan-out: its SKUs, and how long the initial sync and the change may take before a store is given up. */
+const FANOUT6: Fanout6Config = {
+  skus: envInteger('BENCH_FANOUT6_SKUS', 100_000),
+  syncTimeoutS: envInteger('BENCH_FANOUT6_SYNC_TIMEOUT_S', 300),
+  measureTimeoutS: envInteger('BENCH_FANOUT6_TIMEOUT_S', 180),
 };
 
 const PIPELINE_PARTS = ['burst', 'stages', 'steady', 'split1', 'split2'];
@@ -165,28 +176,44 @@ async function benchSqlite(): Promise<BenchResult[]> {
       })),
     );
   }
+  // The baseline of the run, measured once: with intake and webhooks above, else before the first scenario needing it.
+  const sqliteBaseline = async (): Promise<number> => {
+    if (sqliteFull !== null) return sqliteFull;
+    const full = await inTempDir(async (dir) => {
+      console.log(`sqlite: baseline, ${BASELINE_S} s of single-row commits (synchronous=FULL)`);
+      return sqliteCommitRate(dir, 'FULL', BASELINE_S);
+    });
+    sqliteFull = full;
+    results.push(
+      result('sqlite.baseline.commits_full', full, 'commits/s', null, {
+        note: 'WAL, synchronous=FULL, 1 row per txn',
+      }),
+    );
+    return full;
+  };
   if (runs('pipeline') || runs('soak')) {
-    if (sqliteFull === null) {
-      sqliteFull = await inTempDir(async (dir) => {
-        console.log(`sqlite: baseline, ${BASELINE_S} s of single-row commits (synchronous=FULL)`);
-        return sqliteCommitRate(dir, 'FULL', BASELINE_S);
-      });
-      results.push(
-        result('sqlite.baseline.commits_full', sqliteFull, 'commits/s', null, {
-          note: 'WAL, synchronous=FULL, 1 row per txn',
-        }),
-      );
-    }
+    const baseline = await sqliteBaseline();
     // Each part on a fresh database file in a fresh temp dir.
     const fresh: FreshDatabase = (part, body) =>
       inTempDir((dir) => body(hubEnv(`sqlite:${join(dir, `${part}.db`)}`, dir, part), dir));
-    results.push(...(await pipelineScenarios('sqlite', fresh, sqliteFull)));
+    results.push(...(await pipelineScenarios('sqlite', fresh, baseline)));
   }
   if (runs('fanout')) {
     const fanoutDb = (dir: string) => join(dir, 'fanout.db');
     results.push(
       ...(await inTempDir((dir) =>
         fanout('sqlite', hubEnv(`sqlite:${fanoutDb(dir)}`, dir, 'fanout'), dir, async () =>
+          sqliteFanoutDb(fanoutDb(dir)),
+        ),
+      )),
+    );
+  }
+  if (runs('fanout6')) {
+    const baseline = await sqliteBaseline();
+    const fanoutDb = (dir: string) => join(dir, 'fanout6.db');
+    results.push(
+      ...(await inTempDir((dir) =>
+        fanout6('sqlite', hubEnv(`sqlite:${fanoutDb(dir)}`, dir, 'fanout6'), dir, baseline, async () =>
           sqliteFanoutDb(fanoutDb(dir)),
         ),
       )),
@@ -263,29 +290,43 @@ async function benchPostgres(adminUrl: string): Promise<BenchResult[]> {
       })),
     );
   }
-  if (runs('pipeline') || runs('soak')) {
-    if (pgBaseline === null) {
-      pgBaseline = await withDatabase(adminUrl, (url) => {
-        console.log(
-          `postgres: baseline, ${BASELINE_S} s of single-row autocommit inserts from ${PG_POOL} connections`,
-        );
-        return postgresCommitRate(url, PG_POOL, BASELINE_S);
-      });
-      results.push(
-        result('postgres.baseline.commits', pgBaseline, 'commits/s', null, {
-          note: `${PG_POOL} connections, 1 row per txn`,
-        }),
+  const postgresBaseline = async (): Promise<number> => {
+    if (pgBaseline !== null) return pgBaseline;
+    const baseline = await withDatabase(adminUrl, (url) => {
+      console.log(
+        `postgres: baseline, ${BASELINE_S} s of single-row autocommit inserts from ${PG_POOL} connections`,
       );
-    }
+      return postgresCommitRate(url, PG_POOL, BASELINE_S);
+    });
+    pgBaseline = baseline;
+    results.push(
+      result('postgres.baseline.commits', baseline, 'commits/s', null, {
+        note: `${PG_POOL} connections, 1 row per txn`,
+      }),
+    );
+    return baseline;
+  };
+  if (runs('pipeline') || runs('soak')) {
+    const baseline = await postgresBaseline();
     // Each part on a fresh database (dropped afterwards) and a fresh temp dir for the logs and the setup file.
     const fresh: FreshDatabase = (part, body) =>
       withDatabase(adminUrl, (url) => inTempDir((dir) => body(hubEnv(url, dir, part), dir)));
-    results.push(...(await pipelineScenarios('postgres', fresh, pgBaseline)));
+    results.push(...(await pipelineScenarios('postgres', fresh, baseline)));
   }
   if (runs('fanout')) {
     results.push(
       ...(await withDatabase(adminUrl, (url) =>
         inTempDir((dir) => fanout('postgres', hubEnv(url, dir, 'fanout'), dir, () => postgresFanoutDb(url))),
+      )),
+    );
+  }
+  if (runs('fanout6')) {
+    const baseline = await postgresBaseline();
+    results.push(
+      ...(await withDatabase(adminUrl, (url) =>
+        inTempDir((dir) =>
+          fanout6('postgres', hubEnv(url, dir, 'fanout6'), dir, baseline, () => postgresFanoutDb(url)),
+        ),
       )),
     );
   }
@@ -433,11 +474,12 @@ async function pipelineScenarios(db: DbName, fresh: FreshDatabase, baseline: num
 }
 
 /**
- * BENCH_ONLY=intake,webhooks,fanout,pipeline,edi,soak (any of them) runs those scenarios alone; all but the soak (an
- * hour on this machine) by default.
+ * BENCH_ONLY=intake,webhooks,fanout,fanout6,pipeline,edi,soak (any of them) runs those scenarios alone; all but the
+ * soak (an hour on this machine) by default.
  */
 function runs(
-  scenario: 'intake' | 'webhooks' | 'fanout' | 'pipeline' | 'soak' | 'routing' | 'feed' | 'ui' | 'edi',
+  scenario:
+    'intake' | 'webhooks' | 'fanout' | 'fanout6' | 'pipeline' | 'soak' | 'routing' | 'feed' | 'ui' | 'edi',
 ): boolean {
   const only = process.env.BENCH_ONLY;
   if (!only) return scenario !== 'soak';
@@ -608,6 +650,21 @@ function fanoutResults(db: string, o: FanoutOutcome): BenchResult[] {
       note: `${o.skus} products inserted directly into the migrated database (not via waybill apply)`,
     }),
   ];
+}
+
+/** The six-channel fan-out on one database: a line per channel and one for the last, beside the run's baseline. */
+async function fanout6(
+  db: DbName,
+  env: HubEnv,
+  dir: string,
+  baseline: number,
+  open: () => Promise<FanoutDb>,
+): Promise<BenchResult[]> {
+  const report = fanout6Report(db, await runFanout6(env, dir, open, FANOUT6, db), baseline);
+  failures.push(...report.failures);
+  summaries.push(...report.summaries);
+  for (const line of report.summaries) console.log(line);
+  return report.results;
 }
 
 function hubEnv(databaseUrl: string, dir: string, scenario: string): HubEnv {
