@@ -1,0 +1,765 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadContract, readContractFile, type ContractRequest } from './openapi-contract.ts';
+
+// Two small documents in the two dialects the simulators' platforms publish, shaped as those platforms write them:
+// Swagger 2.0 (Amazon SP-API's models, Magento's schema) and OpenAPI 3.0 (eBay's, BigCommerce's).
+
+const swagger = {
+  swagger: '2.0',
+  info: { title: 'Orders', version: 'v0' },
+  basePath: '/api',
+  paths: {
+    '/orders/v0/orders': {
+      get: {
+        operationId: 'getOrders',
+        parameters: [
+          {
+            name: 'MarketplaceIds',
+            in: 'query',
+            required: true,
+            type: 'array',
+            items: { type: 'string' },
+            collectionFormat: 'csv',
+            maxItems: 3,
+          },
+          { name: 'CreatedAfter', in: 'query', type: 'string', format: 'date-time' },
+          { name: 'MaxResultsPerPage', in: 'query', type: 'integer', minimum: 1, maximum: 100 },
+          {
+            name: 'OrderStatuses',
+            in: 'query',
+            type: 'array',
+            items: { type: 'string', enum: ['Pending', 'Shipped'] },
+            collectionFormat: 'multi',
+          },
+          { name: 'IsPrime', in: 'query', type: 'boolean' },
+          { name: 'x-amz-access-token', in: 'header', required: true, type: 'string' },
+        ],
+        responses: {
+          '200': { description: 'ok', schema: { $ref: '#/definitions/GetOrdersResponse' } },
+          '400': { $ref: '#/responses/Failed' },
+        },
+      },
+    },
+    '/orders/v0/orders/count': {
+      get: { operationId: 'countOrders', responses: { '200': { description: 'ok' } } },
+    },
+    '/orders/v0/orders/{orderId}': {
+      parameters: [
+        { name: 'orderId', in: 'path', required: true, type: 'string', pattern: '^\\d{3}-\\d{7}-\\d{7}$' },
+      ],
+      get: {
+        operationId: 'getOrder',
+        responses: { '200': { description: 'ok', schema: { $ref: '#/definitions/Order' } } },
+      },
+    },
+    '/orders/v0/orders/{orderId}/shipment': {
+      post: {
+        operationId: 'updateShipmentStatus',
+        parameters: [
+          { name: 'orderId', in: 'path', required: true, type: 'string' },
+          {
+            name: 'body',
+            in: 'body',
+            required: true,
+            schema: { $ref: '#/definitions/UpdateShipmentStatusRequest' },
+          },
+        ],
+        responses: { '204': { description: 'done' }, default: { $ref: '#/responses/Failed' } },
+      },
+    },
+    '/V1/orders': {
+      get: {
+        operationId: 'salesOrderRepositoryV1GetListGet',
+        parameters: [
+          { name: 'searchCriteria[filter_groups][0][filters][0][field]', in: 'query', type: 'string' },
+          { name: 'searchCriteria[filter_groups][0][filters][0][value]', in: 'query', type: 'string' },
+          { name: 'searchCriteria[pageSize]', in: 'query', type: 'integer' },
+        ],
+        responses: { '200': { description: 'ok' } },
+      },
+    },
+    '/items/{id}': {
+      get: {
+        operationId: 'getItem',
+        parameters: [{ name: 'id', in: 'path', required: true, type: 'integer', format: 'int32' }],
+        responses: { '200': { description: 'ok' } },
+      },
+    },
+  },
+  responses: { Failed: { description: 'failed', schema: { $ref: '#/definitions/ErrorList' } } },
+  definitions: {
+    GetOrdersResponse: {
+      type: 'object',
+      properties: {
+        payload: {
+          type: 'object',
+          properties: { Orders: { type: 'array', items: { $ref: '#/definitions/Order' } } },
+        },
+      },
+    },
+    Order: {
+      type: 'object',
+      required: ['AmazonOrderId', 'PurchaseDate'],
+      properties: {
+        AmazonOrderId: { type: 'string' },
+        PurchaseDate: { type: 'string', format: 'date-time', readOnly: true },
+        Asin: { type: 'string', format: 'amazon-asin' },
+        Note: { type: 'string', 'x-nullable': true },
+      },
+    },
+    UpdateShipmentStatusRequest: {
+      type: 'object',
+      required: ['marketplaceId', 'shipmentStatus'],
+      properties: {
+        marketplaceId: { type: 'string', minLength: 1 },
+        shipmentStatus: { type: 'string', enum: ['ReadyForPickup', 'PickedUp', 'RefusedPickup'] },
+        orderItems: { type: 'array', items: { $ref: '#/definitions/OrderItem' } },
+      },
+    },
+    OrderItem: {
+      type: 'object',
+      required: ['orderItemId'],
+      additionalProperties: false,
+      properties: {
+        orderItemId: { type: 'string' },
+        quantity: { type: 'integer', minimum: 0, exclusiveMinimum: true },
+      },
+    },
+    ErrorList: {
+      type: 'object',
+      required: ['errors'],
+      properties: {
+        errors: { type: 'array', items: { type: 'object', properties: { code: { type: 'string' } } } },
+      },
+    },
+  },
+};
+
+const openapi = {
+  openapi: '3.0.3',
+  info: { title: 'Fulfillment', version: 'v1' },
+  servers: [
+    { url: 'https://api.ebay.com{basePath}', variables: { basePath: { default: '/sell/fulfillment/v1' } } },
+  ],
+  paths: {
+    '/order': {
+      get: {
+        operationId: 'getOrders',
+        parameters: [
+          {
+            name: 'orderIds',
+            in: 'query',
+            style: 'form',
+            explode: false,
+            schema: { type: 'array', maxItems: 2, items: { type: 'string' } },
+          },
+          {
+            name: 'fieldGroups',
+            in: 'query',
+            schema: { type: 'array', items: { type: 'string', enum: ['TAX_BREAKDOWN'] } },
+          },
+          { name: 'limit', in: 'query', schema: { $ref: '#/components/schemas/Limit' } },
+          { name: 'Authorization', in: 'header', required: true, schema: { type: 'string' } },
+        ],
+        responses: {
+          '200': {
+            description: 'ok',
+            content: {
+              'application/json': { schema: { $ref: '#/components/schemas/OrderSearchPagedCollection' } },
+            },
+          },
+          '4XX': { $ref: '#/components/responses/Failed' },
+        },
+      },
+    },
+    '/order/{orderId}/shipping_fulfillment': {
+      post: {
+        operationId: 'createShippingFulfillment',
+        parameters: [
+          { name: 'orderId', in: 'path', required: true, schema: { type: 'string' } },
+          {
+            name: 'X-EBAY-C-MARKETPLACE-ID',
+            in: 'header',
+            required: true,
+            schema: { type: 'string', enum: ['EBAY_US', 'EBAY_GB'] },
+          },
+        ],
+        requestBody: { $ref: '#/components/requestBodies/Fulfillment' },
+        responses: {
+          '201': { description: 'created' },
+          default: { $ref: '#/components/responses/Failed' },
+        },
+      },
+    },
+    '/inventory_item': {
+      get: {
+        operationId: 'getInventoryItems',
+        parameters: [
+          {
+            name: 'filter',
+            in: 'query',
+            style: 'deepObject',
+            schema: {
+              type: 'object',
+              additionalProperties: false,
+              properties: { status: { type: 'string', enum: ['ACTIVE'] }, min: { type: 'integer' } },
+            },
+          },
+        ],
+        responses: { '200': { description: 'ok' } },
+      },
+    },
+  },
+  components: {
+    requestBodies: {
+      Fulfillment: {
+        required: true,
+        content: {
+          'application/json': { schema: { $ref: '#/components/schemas/ShippingFulfillmentDetails' } },
+        },
+      },
+    },
+    responses: {
+      Failed: {
+        description: 'failed',
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorResponse' } } },
+      },
+    },
+    schemas: {
+      Limit: { type: 'integer', minimum: 1, maximum: 200 },
+      ShippingFulfillmentDetails: {
+        type: 'object',
+        required: ['lineItems', 'fulfillmentId'],
+        properties: {
+          fulfillmentId: { type: 'string', readOnly: true },
+          lineItems: { type: 'array', items: { $ref: '#/components/schemas/LineItemReference' } },
+          shippedDate: { type: 'string', format: 'date-time' },
+          trackingNumber: { type: 'string', nullable: true },
+          shippingCarrierCode: { type: 'string' },
+          shipTo: { $ref: '#/components/schemas/Address' },
+          signature: { type: 'string', writeOnly: true },
+          parcel: {
+            oneOf: [{ $ref: '#/components/schemas/Box' }, { $ref: '#/components/schemas/Envelope' }],
+          },
+        },
+      },
+      LineItemReference: {
+        type: 'object',
+        properties: { lineItemId: { type: 'string' }, quantity: { type: 'integer', format: 'int32' } },
+      },
+      Address: {
+        type: 'object',
+        nullable: true,
+        additionalProperties: false,
+        properties: { city: { type: 'string' }, countryCode: { type: 'string', minLength: 2, maxLength: 2 } },
+      },
+      Box: {
+        type: 'object',
+        required: ['depth'],
+        properties: { depth: { type: 'number' } },
+        additionalProperties: false,
+      },
+      Envelope: {
+        type: 'object',
+        required: ['size'],
+        properties: { size: { type: 'string' } },
+        additionalProperties: false,
+      },
+      OrderSearchPagedCollection: {
+        type: 'object',
+        properties: {
+          total: { type: 'integer' },
+          orders: { type: 'array', items: { $ref: '#/components/schemas/Order' } },
+        },
+      },
+      Order: {
+        type: 'object',
+        required: ['orderId'],
+        properties: {
+          orderId: { type: 'string', readOnly: true },
+          buyerCheckoutNotes: { type: 'string', nullable: true },
+        },
+      },
+      ErrorResponse: { type: 'object', properties: { errors: { type: 'array', items: { type: 'object' } } } },
+    },
+  },
+};
+
+const amazon = loadContract(swagger);
+const ebay = loadContract(openapi);
+
+const GOOD_ORDERS: ContractRequest = {
+  method: 'GET',
+  path: '/api/orders/v0/orders',
+  query: { MarketplaceIds: 'ATVPDKIKX0DER,A2EUQ1WTGCTBG2' },
+  headers: { 'x-amz-access-token': 'Atza|token' },
+};
+
+const SHIPMENT = {
+  marketplaceId: 'ATVPDKIKX0DER',
+  shipmentStatus: 'PickedUp',
+  orderItems: [{ orderItemId: '1', quantity: 2 }],
+};
+const FULFILLMENT_HEADERS = { 'x-ebay-c-marketplace-id': 'EBAY_US' };
+const FULFILLMENT = {
+  lineItems: [{ lineItemId: '10', quantity: 1 }],
+  shippedDate: '2026-12-02T10:00:00Z',
+  trackingNumber: '1Z999',
+};
+
+function violations(contract: typeof amazon, request: ContractRequest) {
+  return contract.checkRequest(request).violations;
+}
+
+/** The one violation a request breaks, to see both where it is and what it says. */
+function onlyViolation(contract: typeof amazon, request: ContractRequest) {
+  const found = violations(contract, request);
+  expect(found).toHaveLength(1);
+  return found[0]!;
+}
+
+describe('matching a request to its operation', () => {
+  it('finds the operation by method and path template, under the base path, and a known-good request passes', () => {
+    expect(amazon.checkRequest(GOOD_ORDERS)).toEqual({ operationId: 'getOrders', violations: [] });
+    expect(amazon.checkRequest({ method: 'get', path: '/api/orders/v0/orders/902-3159896-1390916' })).toEqual(
+      {
+        operationId: 'getOrder',
+        violations: [],
+      },
+    );
+  });
+
+  it('prefers a literal segment to a template (orders/count is not an order id)', () => {
+    expect(amazon.checkRequest({ method: 'GET', path: '/api/orders/v0/orders/count' }).operationId).toBe(
+      'countOrders',
+    );
+  });
+
+  it('refuses an unknown path, a path without the base path, and a method the path does not have', () => {
+    expect(onlyViolation(amazon, { method: 'GET', path: '/api/orders/v0/order' })).toEqual({
+      where: 'path',
+      message: '/api/orders/v0/order matches no path of the contract',
+    });
+    expect(onlyViolation(amazon, { ...GOOD_ORDERS, path: '/orders/v0/orders' }).where).toBe('path');
+    expect(onlyViolation(amazon, { ...GOOD_ORDERS, method: 'DELETE' })).toEqual({
+      where: 'method',
+      message: 'DELETE is not an operation of /api/orders/v0/orders',
+    });
+    expect(amazon.checkRequest({ ...GOOD_ORDERS, method: 'DELETE' }).operationId).toBeNull();
+  });
+
+  it("honours the OpenAPI server URL's path, variables included, and a basePath option instead", () => {
+    const path = '/sell/fulfillment/v1/order';
+    expect(ebay.checkRequest({ method: 'GET', path }).operationId).toBe('getOrders');
+    expect(onlyViolation(ebay, { method: 'GET', path: '/order' }).where).toBe('path');
+    const rebased = loadContract(openapi, { basePath: '/stores/{store_hash}/v3' });
+    expect(rebased.checkRequest({ method: 'GET', path: '/stores/abc123/v3/order' }).operationId).toBe(
+      'getOrders',
+    );
+    expect(violations(rebased, { method: 'GET', path })[0]!.where).toBe('path');
+    expect(
+      loadContract(swagger, { basePath: '' }).checkRequest({ ...GOOD_ORDERS, path: '/orders/v0/orders' }),
+    ).toEqual({
+      operationId: 'getOrders',
+      violations: [],
+    });
+  });
+
+  it('reads a query string left on the path', () => {
+    const request = {
+      ...GOOD_ORDERS,
+      query: undefined,
+      path: '/api/orders/v0/orders?MarketplaceIds=A1&Bogus=1',
+    };
+    expect(onlyViolation(amazon, request).where).toBe('query.Bogus');
+  });
+
+  it('names operations without an operationId by method and path, and lists every operation', () => {
+    const anonymous = loadContract({
+      openapi: '3.0.0',
+      info: {},
+      paths: { '/ping': { get: { responses: {} } } },
+    });
+    expect(anonymous.operationIds).toEqual(['GET /ping']);
+    expect(anonymous.checkRequest({ method: 'GET', path: '/ping' }).operationId).toBe('GET /ping');
+    expect(amazon.operationIds).toEqual([
+      'getOrders',
+      'countOrders',
+      'getOrder',
+      'updateShipmentStatus',
+      'salesOrderRepositoryV1GetListGet',
+      'getItem',
+    ]);
+  });
+});
+
+describe('path parameters', () => {
+  it("checks a path parameter's pattern and type", () => {
+    expect(onlyViolation(amazon, { method: 'GET', path: '/api/orders/v0/orders/12345' })).toEqual({
+      where: 'path.orderId',
+      message: 'must match the pattern ^\\d{3}-\\d{7}-\\d{7}$, not "12345"',
+    });
+    expect(violations(amazon, { method: 'GET', path: '/api/items/42' })).toEqual([]);
+    expect(onlyViolation(amazon, { method: 'GET', path: '/api/items/abc' })).toEqual({
+      where: 'path.id',
+      message: 'must be an integer, not "abc"',
+    });
+    expect(onlyViolation(amazon, { method: 'GET', path: '/api/items/99999999999' }).message).toMatch(/int32/);
+  });
+});
+
+describe('query parameters', () => {
+  const orders = (query: Record<string, string | string[]>) =>
+    violations(amazon, { ...GOOD_ORDERS, query: { MarketplaceIds: 'A1', ...query } });
+
+  it('checks types, formats, enums and bounds, naming the parameter', () => {
+    expect(
+      orders({ MaxResultsPerPage: '50', CreatedAfter: '2026-11-01T00:00:00Z', IsPrime: 'true' }),
+    ).toEqual([]);
+    expect(orders({ MaxResultsPerPage: 'ten' })).toEqual([
+      { where: 'query.MaxResultsPerPage', message: 'must be an integer, not "ten"' },
+    ]);
+    expect(orders({ MaxResultsPerPage: '101' })).toEqual([
+      { where: 'query.MaxResultsPerPage', message: 'must be at most 100, not 101' },
+    ]);
+    expect(orders({ MaxResultsPerPage: '0' })[0]!.message).toBe('must be at least 1, not 0');
+    expect(orders({ CreatedAfter: '2026-11-01' })).toEqual([
+      { where: 'query.CreatedAfter', message: 'must be a valid date-time, not "2026-11-01"' },
+    ]);
+    expect(orders({ IsPrime: 'yes' })[0]!.message).toBe('must be a boolean, not "yes"');
+    expect(orders({ OrderStatuses: ['Pending', 'Cancelled'] })).toEqual([
+      { where: 'query.OrderStatuses[1]', message: 'must be one of "Pending" or "Shipped", not "Cancelled"' },
+    ]);
+  });
+
+  it('refuses a missing required parameter', () => {
+    expect(onlyViolation(amazon, { ...GOOD_ORDERS, query: {} })).toEqual({
+      where: 'query.MarketplaceIds',
+      message: 'is required by getOrders but missing',
+    });
+  });
+
+  it("splits Swagger's csv arrays and repeats multi ones", () => {
+    expect(orders({ MarketplaceIds: 'A,B,C,D' })).toEqual([
+      { where: 'query.MarketplaceIds', message: 'must have at most 3 items, not 4' },
+    ]);
+    expect(orders({ MarketplaceIds: 'A,B,C' })).toEqual([]);
+    // multi: each repetition is one item, so a comma stays inside the value.
+    expect(orders({ OrderStatuses: 'Pending,Shipped' })[0]!.where).toBe('query.OrderStatuses[0]');
+    expect(orders({ OrderStatuses: ['Pending', 'Shipped'] })).toEqual([]);
+  });
+
+  it("reads OpenAPI's form style: exploded as repetitions, not exploded as commas", () => {
+    const search = (query: URLSearchParams) =>
+      violations(ebay, { method: 'GET', path: '/sell/fulfillment/v1/order', query });
+    expect(
+      search(new URLSearchParams('orderIds=1,2&fieldGroups=TAX_BREAKDOWN&fieldGroups=TAX_BREAKDOWN&limit=5')),
+    ).toEqual([]);
+    expect(search(new URLSearchParams('orderIds=1,2,3'))[0]).toEqual({
+      where: 'query.orderIds',
+      message: 'must have at most 2 items, not 3',
+    });
+    expect(search(new URLSearchParams('orderIds=1&orderIds=2'))[0]).toEqual({
+      where: 'query.orderIds',
+      message: 'is given 2 times; the contract takes one list separated by ","',
+    });
+    expect(search(new URLSearchParams('fieldGroups=TAX_BREAKDOWN,TAX_BREAKDOWN'))[0]!.where).toBe(
+      'query.fieldGroups[0]',
+    );
+    // The parameter's schema is a $ref: its type still says how to read the text.
+    expect(search(new URLSearchParams('limit=500'))).toEqual([
+      { where: 'query.limit', message: 'must be at most 200, not 500' },
+    ]);
+  });
+
+  it('refuses a parameter given twice when it takes one value', () => {
+    expect(orders({ MaxResultsPerPage: ['1', '2'] })).toEqual([
+      { where: 'query.MaxResultsPerPage', message: 'is given 2 times; the contract takes one value' },
+    ]);
+  });
+
+  it('refuses an undeclared parameter (a typo in the client)', () => {
+    expect(orders({ MarketplaceId: 'A1' })).toEqual([
+      { where: 'query.MarketplaceId', message: 'is not a query parameter of getOrders' },
+    ]);
+  });
+
+  it("matches Magento's bracketed names literally, any array index standing for the documented one", () => {
+    const list = (query: Record<string, string>) =>
+      violations(amazon, { method: 'GET', path: '/api/V1/orders', query });
+    expect(
+      list({
+        'searchCriteria[filter_groups][0][filters][0][field]': 'increment_id',
+        'searchCriteria[filter_groups][0][filters][0][value]': '000000001',
+        'searchCriteria[filter_groups][1][filters][0][field]': 'status',
+        'searchCriteria[pageSize]': '20',
+      }),
+    ).toEqual([]);
+    expect(list({ 'searchCriteria[pageSize]': 'all' })).toEqual([
+      { where: 'query.searchCriteria[pageSize]', message: 'must be an integer, not "all"' },
+    ]);
+    expect(list({ 'searchCriteria[filter_groups][0][filter][0][field]': 'status' })[0]!.message).toBe(
+      'is not a query parameter of salesOrderRepositoryV1GetListGet',
+    );
+  });
+
+  it("reads OpenAPI's deepObject style into the object its schema describes", () => {
+    const items = (query: string) =>
+      violations(ebay, {
+        method: 'GET',
+        path: '/sell/fulfillment/v1/inventory_item',
+        query: new URLSearchParams(query),
+      });
+    expect(items('filter[status]=ACTIVE&filter[min]=3')).toEqual([]);
+    expect(items('filter[min]=three')).toEqual([
+      { where: 'query.filter.min', message: 'must be an integer, not "three"' },
+    ]);
+    expect(items('filter[colour]=red')).toEqual([
+      { where: 'query.filter.colour', message: 'is not a property the contract allows here' },
+    ]);
+  });
+});
+
+describe('headers', () => {
+  it('requires a declared required header, in any case', () => {
+    expect(onlyViolation(amazon, { ...GOOD_ORDERS, headers: {} })).toEqual({
+      where: 'header.x-amz-access-token',
+      message: 'is required by getOrders but missing',
+    });
+    expect(violations(amazon, { ...GOOD_ORDERS, headers: { 'X-Amz-Access-Token': 'Atza|t' } })).toEqual([]);
+  });
+
+  it('checks a header against its schema', () => {
+    const request = {
+      method: 'POST',
+      path: '/sell/fulfillment/v1/order/1/shipping_fulfillment',
+      body: FULFILLMENT,
+    };
+    expect(violations(ebay, { ...request, headers: FULFILLMENT_HEADERS })).toEqual([]);
+    expect(onlyViolation(ebay, { ...request, headers: { 'X-EBAY-C-MARKETPLACE-ID': 'EBAY_XX' } }).where).toBe(
+      'header.X-EBAY-C-MARKETPLACE-ID',
+    );
+  });
+
+  it('does not require security headers, even one OpenAPI 3 declares as a parameter (the spec ignores it)', () => {
+    expect(violations(ebay, { method: 'GET', path: '/sell/fulfillment/v1/order' })).toEqual([]);
+  });
+});
+
+describe('request bodies', () => {
+  const shipment = (body: unknown) =>
+    violations(amazon, { method: 'POST', path: '/api/orders/v0/orders/1/shipment', body });
+  const fulfillment = (body: unknown) =>
+    violations(ebay, {
+      method: 'POST',
+      path: '/sell/fulfillment/v1/order/1/shipping_fulfillment',
+      headers: FULFILLMENT_HEADERS,
+      body,
+    });
+
+  it("checks Swagger's body parameter through its $refs, naming the field", () => {
+    expect(shipment(SHIPMENT)).toEqual([]);
+    expect(shipment({ ...SHIPMENT, orderItems: [{ orderItemId: '1', quantity: 'two' }] })).toEqual([
+      { where: 'body.orderItems[0].quantity', message: 'must be an integer, not "two"' },
+    ]);
+    expect(shipment({ marketplaceId: 'A1' })).toEqual([
+      { where: 'body.shipmentStatus', message: 'is required but missing' },
+    ]);
+  });
+
+  it("reads draft 4's boolean exclusiveMinimum", () => {
+    expect(shipment({ ...SHIPMENT, orderItems: [{ orderItemId: '1', quantity: 0 }] })).toEqual([
+      { where: 'body.orderItems[0].quantity', message: 'must be more than 0, not 0' },
+    ]);
+  });
+
+  it('refuses a missing required body, and a body where the operation takes none', () => {
+    expect(shipment(undefined)).toEqual([
+      { where: 'body', message: 'is required by updateShipmentStatus but missing' },
+    ]);
+    expect(fulfillment(undefined)).toEqual([
+      { where: 'body', message: 'is required by createShippingFulfillment but missing' },
+    ]);
+    expect(violations(amazon, { ...GOOD_ORDERS, body: {} })).toEqual([
+      { where: 'body', message: 'getOrders takes no request body' },
+    ]);
+  });
+
+  it("checks OpenAPI's application/json request body through components", () => {
+    expect(fulfillment(FULFILLMENT)).toEqual([]);
+    expect(fulfillment({ ...FULFILLMENT, shippedDate: 'yesterday' })).toEqual([
+      { where: 'body.shippedDate', message: 'must be a valid date-time, not "yesterday"' },
+    ]);
+  });
+
+  it('takes null only where the document says nullable (3.0) or x-nullable (Swagger)', () => {
+    expect(fulfillment({ ...FULFILLMENT, trackingNumber: null, shipTo: null })).toEqual([]);
+    expect(fulfillment({ ...FULFILLMENT, shippingCarrierCode: null })).toEqual([
+      { where: 'body.shippingCarrierCode', message: 'must be a string, not null' },
+    ]);
+    expect(
+      amazon.checkResponse('getOrder', 200, {
+        AmazonOrderId: '1',
+        PurchaseDate: '2026-11-01T00:00:00Z',
+        Note: null,
+      }),
+    ).toEqual([]);
+    expect(
+      amazon.checkResponse('getOrder', 200, { AmazonOrderId: null, PurchaseDate: '2026-11-01T00:00:00Z' }),
+    ).toEqual([{ where: 'body.AmazonOrderId', message: 'must be a string, not null' }]);
+  });
+
+  it('refuses a readOnly property in a request, and does not require it there', () => {
+    expect(fulfillment({ ...FULFILLMENT, fulfillmentId: 'F1' })).toEqual([
+      { where: 'body.fulfillmentId', message: 'is read-only: the contract allows it in responses only' },
+    ]);
+  });
+
+  it('keeps additionalProperties as the document says: open unless it says false', () => {
+    expect(fulfillment({ ...FULFILLMENT, somethingNew: 1 })).toEqual([]);
+    expect(fulfillment({ ...FULFILLMENT, shipTo: { city: 'Leeds', county: 'West Yorkshire' } })).toEqual([
+      { where: 'body.shipTo.county', message: 'is not a property the contract allows here' },
+    ]);
+    expect(shipment({ ...SHIPMENT, orderItems: [{ orderItemId: '1', sku: 'X' }] })[0]!.where).toBe(
+      'body.orderItems[0].sku',
+    );
+  });
+
+  it('says which alternative of a oneOf came nearest', () => {
+    expect(fulfillment({ ...FULFILLMENT, parcel: { depth: 2 } })).toEqual([]);
+    expect(fulfillment({ ...FULFILLMENT, parcel: { depth: 'deep' } })).toEqual([
+      {
+        where: 'body.parcel',
+        message:
+          'matches none of the shapes oneOf allows here (nearest miss: body.parcel.depth must be a number, not "deep")',
+      },
+    ]);
+  });
+
+  it('leaves a format the document invents unchecked, and checks the standard ones', () => {
+    const order = { AmazonOrderId: '1', PurchaseDate: '2026-11-01T00:00:00Z', Asin: 'anything at all' };
+    expect(amazon.checkResponse('getOrder', 200, order)).toEqual([]);
+    expect(amazon.checkResponse('getOrder', 200, { ...order, PurchaseDate: 'Monday' })[0]!.where).toBe(
+      'body.PurchaseDate',
+    );
+  });
+});
+
+describe('responses', () => {
+  const order = { orderId: 'O1', buyerCheckoutNotes: null };
+
+  it('checks the body against the response for its status, allowing readOnly properties', () => {
+    expect(ebay.checkResponse('getOrders', 200, { total: 1, orders: [order] })).toEqual([]);
+    expect(ebay.checkResponse('getOrders', 200, { total: 1, orders: [{ buyerCheckoutNotes: 'x' }] })).toEqual(
+      [{ where: 'body.orders[0].orderId', message: 'is required but missing' }],
+    );
+  });
+
+  it("falls back to the status's range, then to default, and refuses an undocumented status", () => {
+    expect(ebay.checkResponse('getOrders', 404, { errors: 'none' })).toEqual([
+      { where: 'body.errors', message: 'must be an array, not "none"' },
+    ]);
+    expect(ebay.checkResponse('createShippingFulfillment', 500, { errors: [] })).toEqual([]);
+    expect(ebay.checkResponse('createShippingFulfillment', 500, { errors: {} })[0]!.where).toBe(
+      'body.errors',
+    );
+    expect(ebay.checkResponse('getOrders', 503, {})).toEqual([
+      { where: 'status', message: '503 is not a status getOrders documents' },
+    ]);
+    expect(amazon.checkResponse('getOrders', 400, {})).toEqual([
+      { where: 'body.errors', message: 'is required but missing' },
+    ]);
+  });
+
+  it('takes any body where the response declares none, and names an unknown operation', () => {
+    expect(ebay.checkResponse('createShippingFulfillment', 201, undefined)).toEqual([]);
+    expect(ebay.checkResponse('getOrderz', 200, {})).toEqual([
+      { where: 'operationId', message: 'the contract has no operation getOrderz' },
+    ]);
+  });
+
+  it('refuses a writeOnly property in a response', () => {
+    const api = loadContract({
+      ...openapi,
+      paths: {
+        '/f': {
+          get: {
+            operationId: 'getF',
+            responses: {
+              '200': {
+                description: '',
+                content: {
+                  'application/json': { schema: { $ref: '#/components/schemas/ShippingFulfillmentDetails' } },
+                },
+              },
+            },
+          },
+        },
+      },
+    });
+    expect(api.checkResponse('getF', 200, { fulfillmentId: 'F', lineItems: [], signature: 's' })).toEqual([
+      { where: 'body.signature', message: 'is write-only: the contract allows it in requests only' },
+    ]);
+  });
+});
+
+describe('OpenAPI 3.1', () => {
+  const api = loadContract({
+    openapi: '3.1.0',
+    info: { title: 't', version: '1' },
+    paths: {
+      '/products': {
+        post: {
+          operationId: 'createProduct',
+          requestBody: {
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  properties: {
+                    price: { type: 'number', exclusiveMinimum: 0 },
+                    brand: { type: ['string', 'null'] },
+                    sku: { $ref: '#/components/schemas/Sku', maxLength: 4 },
+                  },
+                },
+              },
+            },
+          },
+          responses: { '200': { description: 'ok' } },
+        },
+      },
+    },
+    components: { schemas: { Sku: { type: 'string', pattern: '^[A-Z]+$' } } },
+  });
+  const create = (body: unknown) => violations(api, { method: 'POST', path: '/products', body });
+
+  it("reads 2020-12's numeric exclusiveMinimum, type lists, and a $ref's siblings", () => {
+    expect(create({ price: 1, brand: null, sku: 'ABC' })).toEqual([]);
+    expect(create({ price: 0 })[0]!.message).toBe('must be more than 0, not 0');
+    expect(create({ brand: 1 })[0]!.message).toBe('must be a string or null, not 1');
+    expect(create({ sku: 'ABCDE' })[0]!.message).toBe('must be at most 4 characters long, not 5');
+    expect(create({ sku: 'abc' })[0]!.where).toBe('body.sku');
+  });
+});
+
+describe('reading a vendored document', () => {
+  const folder = mkdtempSync(join(tmpdir(), 'contract-'));
+  afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
+  it('reads .json and .json.gz alike', () => {
+    writeFileSync(join(folder, 'a.json'), JSON.stringify(openapi));
+    writeFileSync(join(folder, 'a.json.gz'), gzipSync(JSON.stringify(swagger)));
+    expect(readContractFile(join(folder, 'a.json'))).toEqual(openapi);
+    expect(readContractFile(join(folder, 'a.json.gz'))).toEqual(swagger);
+  });
+
+  it('refuses a document of neither dialect, and a $ref to nothing', () => {
+    expect(() => loadContract({ swagger: '1.2' })).toThrow(/neither Swagger 2.0 nor OpenAPI/);
+    const broken = { ...openapi, components: { ...openapi.components, schemas: {} } };
+    expect(() => loadContract(broken)).toThrow(/#\/components\/schemas\/\w+ names nothing/);
+  });
+});
