@@ -1,0 +1,61 @@
+import { channelKind } from '../channel-adapter.ts';
+import type { SalesChannel } from '../sales-channel.ts';
+import { testEbayConnection } from './connection.ts';
+import { ebayConfig, ebaySecrets, type EbayConfig, type EbaySecrets } from './credentials.ts';
+import { ebayEndpoint } from './endpoint.ts';
+import { notifyShipment } from './fulfilment.ts';
+import { pollOrderPage } from './poll.ts';
+import { refundOrder } from './refund.ts';
+import { pushStockLevels, STOCK_BATCH } from './stock.ts';
+import { renewAccessToken } from './token.ts';
+import { ebayClient, type EbayCall } from './transport.ts';
+
+/** eBay has no order webhook in these APIs: orders come only by the catch-up poll, so it runs every minute. */
+export const EBAY_POLL_EVERY_MS = 60_000;
+/**
+ * Stock batches in flight at once. eBay's Inventory API limits calls per app per day (and answers 429 past a
+ * burst it does not document); four at a time sends 100,000 SKUs as 4,000 calls in about the time of 1,000.
+ */
+export const EBAY_STOCK_PUSHES_IN_FLIGHT = 4;
+
+/** SalesChannel with the capability flags the stock sync and the catch-up poll read (channel extension points). */
+export type EbaySalesChannel = SalesChannel & { pollEveryMs: number; stockPushesInFlight: number };
+
+/**
+ * An eBay seller account through the Sell APIs, as a sales channel. Every call carries a User access token minted
+ * from the seller's refresh token (./token.ts) over ./transport.ts. Orders are polled (getOrders by last-modified
+ * windows, ./poll.ts, mapped by ./map.ts with the money exact, ./amount.ts); each shipment becomes a shipping
+ * fulfilment with carrier and tracking (./fulfilment.ts); refunds go through issueRefund (./refund.ts); stock sets
+ * the inventory items' quantities through bulkUpdatePriceQuantity (./stock.ts). The connection test mints a token
+ * and reads one order (./connection.ts).
+ */
+export const ebay = channelKind({
+  kind: 'ebay',
+  label: 'eBay',
+  config: ebayConfig,
+  secrets: ebaySecrets,
+  create: (config, secrets, { id: channelId }): EbaySalesChannel => {
+    const client = (signal: AbortSignal) => callFor(config, secrets, signal);
+    return {
+      pollEveryMs: EBAY_POLL_EVERY_MS,
+      stockPushesInFlight: EBAY_STOCK_PUSHES_IN_FLIGHT,
+      maxStockBatch: STOCK_BATCH,
+      notifyFulfilment: (notice, { signal, now }) => notifyShipment(client(signal), notice, now),
+      pushStock: (levels, { signal }) => pushStockLevels(client(signal), levels),
+      refund: (notice, { signal, now }) => refundOrder(client(signal), notice, now),
+      pollOrders: (query, { signal, now }) => pollOrderPage(client(signal), channelId, query, now),
+    };
+  },
+  test: (config, secrets, { signal }) => {
+    const endpoint = ebayEndpoint(config, secrets);
+    return testEbayConnection(
+      () => renewAccessToken(endpoint, { signal, now: Date.now }),
+      callFor(config, secrets, signal),
+      config.marketplaceId,
+    );
+  },
+});
+
+function callFor(config: EbayConfig, secrets: EbaySecrets, signal: AbortSignal): EbayCall {
+  return ebayClient(ebayEndpoint(config, secrets), { signal, now: Date.now });
+}

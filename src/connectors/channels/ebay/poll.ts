@@ -1,0 +1,127 @@
+import { z } from 'zod';
+import type { ChannelId } from '../../../domain/ids.ts';
+import { PermanentError } from '../../../domain/permanent-error.ts';
+import type { OrderMessage, OrderPage } from '../sales-channel.ts';
+import { ebayOrder, fromEbayOrder } from './map.ts';
+import type { EbayCall } from './transport.ts';
+
+export const ORDERS_PATH = '/sell/fulfillment/v1/order';
+/** getOrders' largest page. */
+export const PAGE_LIMIT = 200;
+/** Halvings one page may take to find a window of at most PAGE_LIMIT orders (a day in milliseconds takes 27). */
+const MAX_HALVINGS = 40;
+
+/**
+ * The catch-up poll's read: getOrders filtered by `lastmodifieddate:[from..to]` (both ends inclusive, ISO 8601 UTC),
+ * with fieldGroups=TAX_BREAKDOWN so that totals include the taxes eBay collects. eBay documents no sort order for
+ * getOrders, and paging a changing list by offset skips an order whenever one already read changes and leaves it.
+ * So the cursor walks time windows instead, oldest first: a window is narrowed (halved) until it holds at most one
+ * page, read whole, and the next window starts a millisecond after it. An order modified while the poll runs moves
+ * to a later time, into a window still ahead (or the next poll's), so nothing is skipped; it may be read twice,
+ * and Waybill keeps the newest version. Only a single millisecond holding more than a page is paged by offset,
+ * stepping back by as many orders as left it meanwhile.
+ */
+interface Cursor {
+  /** The window starts here (epoch ms, inclusive). */
+  from: number;
+  /** The poll ends here: when it started. */
+  end: number;
+  /** How wide a window to try first. */
+  width: number;
+  /** Within a one-millisecond window of more than a page: how far in, and how many it held then. */
+  offset: number;
+  total: number;
+}
+
+const collection = z.object({
+  total: z.number().int().nonnegative(),
+  orders: z.array(z.looseObject({ orderId: z.string(), lastModifiedDate: z.string() })).default([]),
+});
+
+export async function pollOrderPage(
+  call: EbayCall,
+  channelId: ChannelId,
+  query: { updatedAfter: Date; cursor: string | null },
+  now: Date,
+): Promise<OrderPage> {
+  const cursor = query.cursor === null ? firstCursor(query.updatedAfter, now) : readCursor(query.cursor);
+  let width = cursor.width;
+  for (let halvings = 0; ; halvings++) {
+    const to = Math.min(cursor.from + width - 1, cursor.end);
+    const page = await getOrders(call, cursor.from, to, cursor.offset);
+    const fits = page.total <= PAGE_LIMIT;
+    if (!fits && to > cursor.from && halvings < MAX_HALVINGS) {
+      width = Math.max(1, Math.floor(width / 2));
+      continue;
+    }
+    const orders = page.orders
+      .map((order) => toMessage(channelId, order))
+      .sort((a, b) => a.sourceUpdatedAt.getTime() - b.sourceUpdatedAt.getTime());
+    return { orders, next: nextCursor(cursor, to, width, page.total, fits) };
+  }
+}
+
+function firstCursor(updatedAfter: Date, now: Date): Cursor {
+  const from = updatedAfter.getTime();
+  const end = Math.max(from, now.getTime());
+  return { from, end, width: end - from + 1, offset: 0, total: 0 };
+}
+
+function nextCursor(cursor: Cursor, to: number, width: number, total: number, fits: boolean): string | null {
+  if (!fits && cursor.offset + PAGE_LIMIT < total) {
+    // One crowded millisecond: the next page of it, back by as many as left it since the last page.
+    const left = cursor.total > total ? cursor.total - total : 0;
+    const offset = Math.max(0, cursor.offset + PAGE_LIMIT - left);
+    return writeCursor({ ...cursor, width: 1, offset, total });
+  }
+  if (to >= cursor.end) return null;
+  return writeCursor({ from: to + 1, end: cursor.end, width: width * 2, offset: 0, total: 0 });
+}
+
+async function getOrders(call: EbayCall, from: number, to: number, offset: number) {
+  const { body } = await call({
+    method: 'GET',
+    path: ORDERS_PATH,
+    query: {
+      filter: `lastmodifieddate:[${new Date(from).toISOString()}..${new Date(to).toISOString()}]`,
+      fieldGroups: 'TAX_BREAKDOWN',
+      limit: String(PAGE_LIMIT),
+      offset: String(offset),
+    },
+  });
+  const parsed = collection.safeParse(body);
+  if (!parsed.success)
+    throw new PermanentError(`eBay's getOrders answered something that is not an order collection`);
+  return parsed.data;
+}
+
+/** An order that does not read as eBay documents it is refused for good, naming it and the field. */
+export function toMessage(channelId: ChannelId, order: { orderId: string }): OrderMessage {
+  const parsed = ebayOrder.safeParse(order);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new PermanentError(
+      `eBay order ${order.orderId} does not read as a Fulfillment API order${issue?.path.length ? ` at ${issue.path.join('.')}` : ''}: ${issue?.message ?? 'unreadable'}`,
+    );
+  }
+  try {
+    return { kind: 'order', ...fromEbayOrder(channelId, parsed.data) };
+  } catch (error) {
+    if (error instanceof RangeError)
+      throw new PermanentError(`eBay order ${order.orderId}: ${error.message}`, { cause: error });
+    throw error;
+  }
+}
+
+function writeCursor(c: Cursor): string {
+  return [c.from, c.end, c.width, c.offset, c.total].join('~');
+}
+
+function readCursor(text: string): Cursor {
+  const parts = text.split('~');
+  const numbers = parts.map((p) => (/^\d{1,16}$/.test(p) ? Number(p) : Number.NaN));
+  if (numbers.length !== 5 || numbers.some((n) => Number.isNaN(n)))
+    throw new PermanentError(`not an eBay poll cursor: ${text}`);
+  const [from, end, width, offset, total] = numbers as [number, number, number, number, number];
+  return { from, end, width: Math.max(1, width), offset, total };
+}
