@@ -1,0 +1,94 @@
+/**
+ * Each SP-API operation has its own usage plan: a token bucket of `burst` requests refilled at `rate` a second, per
+ * seller and app (https://developer-docs.amazon.com/sp-api/docs/usage-plans-and-rate-limits). The defaults below
+ * are the tables in each operation's model; a seller whose plan is larger learns it from x-amzn-RateLimit-Limit, the
+ * rate Amazon applied, on each answer. Waybill keeps a bucket of its own per operation and waits for a token before
+ * sending, so it is not Amazon's 429 that paces it.
+ */
+export const USAGE_PLANS = {
+  searchOrders: { rate: 0.0056, burst: 20 },
+  getOrder: { rate: 0.5, burst: 30 },
+  confirmShipment: { rate: 2, burst: 10 },
+  patchListingsItem: { rate: 5, burst: 5 },
+  createFeedDocument: { rate: 0.0083, burst: 15 },
+  createFeed: { rate: 0.0083, burst: 15 },
+  getFeed: { rate: 2, burst: 15 },
+  getFeedDocument: { rate: 0.0222, burst: 10 },
+  getSubscription: { rate: 1, burst: 5 },
+  getMarketplaceParticipations: { rate: 0.016, burst: 15 },
+} as const satisfies Record<string, UsagePlan>;
+export type AmazonOperation = keyof typeof USAGE_PLANS;
+
+export interface UsagePlan {
+  /** Requests a second, sustained. */
+  rate: number;
+  /** Requests at once from a full bucket. */
+  burst: number;
+}
+
+/** One operation's bucket for one seller and app. Time comes in from the caller: no clock of its own. */
+export class TokenBucket {
+  #tokens: number;
+  #at: number;
+  #rate: number;
+
+  constructor(
+    plan: UsagePlan,
+    now: number,
+    readonly burst = plan.burst,
+  ) {
+    this.#rate = plan.rate;
+    this.#tokens = plan.burst;
+    this.#at = now;
+  }
+
+  get rate(): number {
+    return this.#rate;
+  }
+
+  /** Takes a token if one is there (0), else says how many ms until one will be, taking nothing. */
+  take(now: number): number {
+    this.#refill(now);
+    if (this.#tokens >= 1) {
+      this.#tokens -= 1;
+      return 0;
+    }
+    return Math.ceil(((1 - this.#tokens) / this.#rate) * 1_000);
+  }
+
+  /** Amazon said what rate it applies (x-amzn-RateLimit-Limit): from now on, that one. */
+  adopt(rate: number, now: number): void {
+    if (!Number.isFinite(rate) || rate <= 0 || rate === this.#rate) return;
+    this.#refill(now);
+    this.#rate = rate;
+  }
+
+  /** Amazon answered 429: whatever this bucket thought, Amazon's is empty. */
+  drain(now: number): void {
+    this.#refill(now);
+    this.#tokens = Math.min(this.#tokens, 0);
+  }
+
+  #refill(now: number): void {
+    const elapsed = Math.max(0, now - this.#at) / 1_000;
+    this.#tokens = Math.min(this.burst, this.#tokens + elapsed * this.#rate);
+    this.#at = now;
+  }
+}
+
+const buckets = new Map<string, TokenBucket>();
+
+/** The bucket of one operation for one seller and app (`key`), shared by every job of this process. */
+export function bucketOf(key: string, operation: AmazonOperation, now: number): TokenBucket {
+  const name = `${key} ${operation}`;
+  let bucket = buckets.get(name);
+  if (!bucket) buckets.set(name, (bucket = new TokenBucket(USAGE_PLANS[operation], now)));
+  return bucket;
+}
+
+/** x-amzn-RateLimit-Limit: a decimal number of requests a second ("0.0167"); undefined when absent or unreadable. */
+export function rateLimitHeader(value: string | null): number | undefined {
+  if (value === null || !/^\d+(\.\d+)?$/.test(value.trim())) return undefined;
+  const rate = Number(value.trim());
+  return rate > 0 ? rate : undefined;
+}
