@@ -707,6 +707,94 @@ describe('responses', () => {
   });
 });
 
+describe('composed schemas', () => {
+  const api = loadContract({
+    openapi: '3.0.1',
+    info: { title: 'Catalog', version: '3' },
+    paths: {
+      '/products': {
+        post: {
+          operationId: 'createProduct',
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/ProductPost' } } },
+          },
+          responses: {
+            '200': {
+              description: '',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/ProductPost' } } },
+            },
+          },
+        },
+      },
+    },
+    components: {
+      schemas: {
+        Base: {
+          type: 'object',
+          properties: { id: { type: 'integer', readOnly: true }, name: { type: 'string' } },
+        },
+        ProductPost: {
+          allOf: [{ $ref: '#/components/schemas/Base' }, { type: 'object', required: ['id', 'name'] }],
+          required: ['id'],
+          properties: {
+            brand: { allOf: [{ $ref: '#/components/schemas/Brand' }], nullable: true },
+            option: { $ref: '#/components/schemas/Option' },
+          },
+        },
+        Brand: { type: 'object', required: ['code'], properties: { code: { type: 'string' } } },
+        Option: {
+          oneOf: [{ $ref: '#/components/schemas/Swatch' }, { $ref: '#/components/schemas/Dropdown' }],
+          discriminator: { propertyName: 'type', mapping: { swatch: '#/components/schemas/Swatch' } },
+        },
+        Swatch: {
+          type: 'object',
+          required: ['type', 'colour'],
+          properties: { type: { type: 'string' }, colour: { type: 'string' } },
+        },
+        Dropdown: {
+          type: 'object',
+          required: ['type', 'values'],
+          properties: { type: { type: 'string' }, values: { type: 'array' } },
+        },
+      },
+    },
+  });
+  const create = (body: unknown) => violations(api, { method: 'POST', path: '/products', body });
+
+  it('does not require in a request a readOnly property that an allOf member declares', () => {
+    expect(create({ name: 'Mug' })).toEqual([]);
+    expect(create({})).toEqual([{ where: 'body.name', message: 'is required but missing' }]);
+    expect(api.checkResponse('createProduct', 200, { name: 'Mug' })).toEqual([
+      { where: 'body.id', message: 'is required but missing' },
+    ]);
+    expect(create({ name: 'Mug', id: 1 })).toEqual([
+      { where: 'body.id', message: 'is read-only: the contract allows it in responses only' },
+    ]);
+  });
+
+  it("reports a nullable composition's mismatch in the terms of the schema it wraps", () => {
+    expect(create({ name: 'Mug', brand: null })).toEqual([]);
+    expect(create({ name: 'Mug', brand: {} })).toEqual([
+      { where: 'body.brand.code', message: 'is required but missing' },
+    ]);
+  });
+
+  it("checks a discriminated oneOf against the schema the discriminator's value names, by mapping or by name", () => {
+    expect(create({ name: 'Mug', option: { type: 'swatch', colour: 'red' } })).toEqual([]);
+    expect(create({ name: 'Mug', option: { type: 'Dropdown', values: [] } })).toEqual([]);
+    expect(create({ name: 'Mug', option: { type: 'swatch', values: [] } })).toEqual([
+      { where: 'body.option.colour', message: 'is required but missing' },
+    ]);
+    expect(create({ name: 'Mug', option: { type: 'radio' } })).toEqual([
+      { where: 'body.option.type', message: 'must be one of "swatch" or "Dropdown", not "radio"' },
+    ]);
+    expect(create({ name: 'Mug', option: { colour: 'red' } })).toEqual([
+      { where: 'body.option.type', message: 'is required but missing' },
+    ]);
+  });
+});
+
 describe('OpenAPI 3.1', () => {
   const api = loadContract({
     openapi: '3.1.0',

@@ -81,8 +81,8 @@ interface Parameter {
   serialization: Serialization;
   /** The document's schema, for reading a string as the type it declares. */
   source: Schema;
-  /** The 2020-12 schema checked against the value read. */
-  schema: Schema | boolean;
+  /** The 2020-12 schema checked against the value read, as its reference into the bundle. */
+  schema: string;
 }
 
 interface Operation {
@@ -90,11 +90,10 @@ interface Operation {
   method: string;
   template: string;
   parameters: Parameter[];
-  body: { required: boolean; schema: Schema | boolean | null } | null;
+  /** The body's schema; null when its media types are not JSON (a form, a file). */
+  body: { required: boolean; schema: string | null } | null;
   /** Response schemas by status ('200', '2XX', 'default'); null when the response declares no JSON body. */
-  responses: Map<string, Schema | boolean | null>;
-  /** Compiled on first use, then kept. */
-  validators: Map<string, ValidateFunction>;
+  responses: Map<string, string | null>;
 }
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
@@ -114,31 +113,18 @@ export function loadContract(document: object, options: { basePath?: string } = 
   const router = new Router(operations, options.basePath, doc, dialect);
   const byId = new Map(operations.map((operation) => [operation.id, operation]));
 
-  const validator = (operation: Operation, key: string, schema: Schema | boolean): ValidateFunction => {
-    let compiled = operation.validators.get(key);
-    if (!compiled) {
+  // Each schema compiled on first use and kept; the named schemas it refers to are compiled once for all of them.
+  const validators = new Map<string, ValidateFunction>();
+  const check: Check = (schema, value, where) => {
+    let validate = validators.get(schema);
+    if (!validate) {
       try {
-        compiled = ajv.compile(schema);
+        validate = ajv.getSchema(schema)!;
       } catch (error) {
-        throw new Error(
-          `contract: the schema of ${operation.id} (${key}) does not compile: ${String(error)}`,
-          {
-            cause: error,
-          },
-        );
+        throw new Error(`contract: ${schema} does not compile: ${String(error)}`, { cause: error });
       }
-      operation.validators.set(key, compiled);
+      validators.set(schema, validate);
     }
-    return compiled;
-  };
-  const check = (
-    operation: Operation,
-    key: string,
-    schema: Schema | boolean,
-    value: unknown,
-    where: string,
-  ) => {
-    const validate = validator(operation, key, schema);
     return validate(value) ? [] : violationsOf(validate.errors ?? [], where);
   };
 
@@ -169,7 +155,7 @@ export function loadContract(document: object, options: { basePath?: string } = 
         return [{ where: 'status', message: `${status} is not a status ${operationId} documents` }];
       const schema = operation.responses.get(key);
       if (schema === null || schema === undefined) return [];
-      return check(operation, `response ${key}`, schema, body, 'body');
+      return check(schema, body, 'body');
     },
   };
 }
@@ -276,7 +262,21 @@ class SchemaTranslator {
     return { $id: `${this.bundleId}/${direction}`, $defs: this.defs[direction] };
   }
 
-  translate(schema: unknown, direction: Direction, nullable = false): Schema | boolean {
+  /** Translates an operation's schema into the bundle; its reference there, for Ajv to compile with the rest. */
+  define(schema: unknown, direction: Direction): string {
+    const key = `op${this.keys.size}`;
+    this.keys.set(key, key);
+    this.defs[direction][key] = this.translate(schema, direction);
+    return `${this.bundleId}/${direction}#/$defs/${key}`;
+  }
+
+  /** `inherited`: the properties an allOf's other members declare, for a `required` that names one of them. */
+  translate(
+    schema: unknown,
+    direction: Direction,
+    nullable = false,
+    inherited: Schema = {},
+  ): Schema | boolean {
     if (typeof schema === 'boolean') return schema;
     if (typeof schema !== 'object' || schema === null) return true;
     const source = schema as Schema;
@@ -289,7 +289,7 @@ class SchemaTranslator {
       const rest = this.translate(siblings, direction);
       return typeof rest === 'object' && Object.keys(rest).length > 0 ? { ...rest, ...target } : target;
     }
-    return this.translateObject(source, direction, nullable || this.isNullable(source));
+    return this.translateObject(source, direction, nullable || this.isNullable(source), inherited);
   }
 
   private isNullable(source: Schema): boolean {
@@ -308,7 +308,12 @@ class SchemaTranslator {
     return `${this.bundleId}/${direction}#/$defs/${key}`;
   }
 
-  private translateObject(source: Schema, direction: Direction, nullable: boolean): Schema {
+  private translateObject(
+    source: Schema,
+    direction: Direction,
+    nullable: boolean,
+    inherited: Schema,
+  ): Schema {
     const out: Schema = {};
     for (const keyword of COPIED) if (source[keyword] !== undefined) out[keyword] = source[keyword];
     this.translateType(source, out, nullable);
@@ -323,9 +328,12 @@ class SchemaTranslator {
     if (this.dialect !== 'oas31') boundsOf(source, out);
     for (const keyword of SUBSCHEMA)
       if (source[keyword] !== undefined) out[keyword] = this.translate(source[keyword], direction);
+    const known = { ...inherited, ...this.propertiesOf(source) };
     for (const keyword of SUBSCHEMA_LISTS)
       if (Array.isArray(source[keyword]))
-        out[keyword] = source[keyword].map((s) => this.translate(s, direction));
+        out[keyword] = source[keyword].map((s) =>
+          this.translate(s, direction, false, keyword === 'allOf' ? known : {}),
+        );
     for (const keyword of SUBSCHEMA_MAPS) {
       const map = source[keyword];
       if (typeof map !== 'object' || map === null) continue;
@@ -336,11 +344,58 @@ class SchemaTranslator {
     // Draft 4's tuple form: a list of item schemas.
     if (Array.isArray(source.items)) out.prefixItems = source.items.map((s) => this.translate(s, direction));
     else if (source.items !== undefined) out.items = this.translate(source.items, direction);
-    if (typeof source.properties === 'object' && source.properties !== null)
-      this.oneWay(source, out, direction);
+    this.oneWay(out, direction, known);
+    this.discriminate(source, out, direction);
     if (nullable && out.type === undefined && out.enum === undefined)
       return { anyOf: [out, { type: 'null' }] };
     return out;
+  }
+
+  /** The properties a schema declares, its allOf members' included ($refs followed). */
+  private propertiesOf(source: Schema, depth = 0): Schema {
+    if (depth > 16) return {};
+    const own = typeof source.properties === 'object' && source.properties !== null ? source.properties : {};
+    const members = Array.isArray(source.allOf) ? (source.allOf as unknown[]) : [];
+    const fromMembers = members.map((member) => {
+      if (typeof member !== 'object' || member === null) return {};
+      const resolved = followed(this.doc, member);
+      return this.propertiesOf(resolved, depth + 1);
+    });
+    return Object.assign({}, ...fromMembers, own) as Schema;
+  }
+
+  /**
+   * OpenAPI 3's discriminator over a oneOf/anyOf of $refs: the named property's value picks the one schema the
+   * value must match (by `mapping`, else by the schema's name), so a mismatch is reported in that schema's terms.
+   */
+  private discriminate(source: Schema, out: Schema, direction: Direction): void {
+    const discriminator = source.discriminator as {
+      propertyName?: unknown;
+      mapping?: Record<string, string>;
+    };
+    const keyword = Array.isArray(source.oneOf) ? 'oneOf' : Array.isArray(source.anyOf) ? 'anyOf' : null;
+    if (this.dialect === 'swagger2' || !keyword || typeof discriminator?.propertyName !== 'string') return;
+    const branches = source[keyword] as Schema[];
+    if (!branches.every((b) => typeof b?.$ref === 'string')) return;
+    const schemaRef = (name: string) => (name.startsWith('#') ? name : `#/components/schemas/${name}`);
+    const values = new Map<string, string>();
+    for (const [value, target] of Object.entries(discriminator.mapping ?? {}))
+      values.set(value, schemaRef(target));
+    for (const branch of branches) {
+      const ref = branch.$ref as string;
+      if (![...values.values()].includes(ref)) values.set(ref.split('/').pop()!, ref);
+    }
+    const tag = discriminator.propertyName;
+    delete out[keyword];
+    out.required = [...new Set([...((out.required as string[]) ?? []), tag])];
+    out.allOf = [
+      ...((out.allOf as unknown[]) ?? []),
+      { properties: { [tag]: { enum: [...values.keys()] } } },
+      ...[...values].map(([value, ref]) => ({
+        if: { properties: { [tag]: { const: value } }, required: [tag] },
+        then: { $ref: this.reference(ref, direction, false) },
+      })),
+    ];
   }
 
   private translateType(source: Schema, out: Schema, nullable: boolean): void {
@@ -357,20 +412,17 @@ class SchemaTranslator {
   }
 
   /** readOnly properties: forbidden in requests and required in responses only; writeOnly the other way round. */
-  private oneWay(source: Schema, out: Schema, direction: Direction): void {
+  private oneWay(out: Schema, direction: Direction, known: Schema): void {
     const flag = direction === 'request' ? 'readOnly' : 'writeOnly';
-    const properties = out.properties as Schema;
-    const oneWay = Object.keys(properties).filter((name) =>
-      this.flagged((source.properties as Schema)[name], flag),
-    );
-    if (oneWay.length === 0) return;
+    const oneWay = new Set(Object.keys(known).filter((name) => this.flagged(known[name], flag)));
+    if (oneWay.size === 0) return;
     const keyword = direction === 'request' ? READ_ONLY : WRITE_ONLY;
-    out.properties = {
-      ...properties,
-      ...Object.fromEntries(oneWay.map((name) => [name, { [keyword]: true }])),
-    };
+    if (typeof out.properties === 'object' && out.properties !== null)
+      out.properties = Object.fromEntries(
+        Object.entries(out.properties).map(([name, s]) => [name, oneWay.has(name) ? { [keyword]: true } : s]),
+      );
     if (Array.isArray(out.required))
-      out.required = out.required.filter((name) => !oneWay.includes(name as string));
+      out.required = out.required.filter((name) => !oneWay.has(name as string));
   }
 
   private flagged(schema: unknown, flag: 'readOnly' | 'writeOnly', depth = 0): boolean {
@@ -440,7 +492,6 @@ function readOperations(doc: Schema, dialect: Dialect, schemas: SchemaTranslator
         parameters,
         body: readBody(doc, dialect, raw, declared, schemas),
         responses: readResponses(doc, dialect, raw, schemas),
-        validators: new Map(),
       });
     }
   }
@@ -480,7 +531,7 @@ function readParameter(
     serialization:
       serialization === 'multi' && declaresType(readable, 'object') ? 'formObject' : serialization,
     source: readable,
-    schema: schemas.translate(source, 'request'),
+    schema: schemas.define(source, 'request'),
   };
 }
 
@@ -545,13 +596,13 @@ function readBody(
   if (dialect === 'swagger2') {
     const body = declared.find((p) => p.in === 'body');
     if (!body) return null;
-    return { required: body.required === true, schema: schemas.translate(body.schema ?? {}, 'request') };
+    return { required: body.required === true, schema: schemas.define(body.schema ?? {}, 'request') };
   }
   if (raw.requestBody === undefined) return null;
   const requestBody = followed(doc, raw.requestBody);
   const json = jsonMediaSchema(requestBody.content);
   // A body of another media type only (a form, a file) is not checked, only required or not.
-  const schema = json.found ? schemas.translate(json.schema ?? {}, 'request') : null;
+  const schema = json.found ? schemas.define(json.schema ?? {}, 'request') : null;
   return { required: requestBody.required === true, schema };
 }
 
@@ -561,13 +612,13 @@ function readResponses(
   raw: Schema,
   schemas: SchemaTranslator,
 ): Operation['responses'] {
-  const responses = new Map<string, Schema | boolean | null>();
+  const responses = new Map<string, string | null>();
   for (const [status, node] of Object.entries((raw.responses ?? {}) as Schema)) {
     const response = followed(doc, node);
     const source = dialect === 'swagger2' ? response.schema : jsonMediaSchema(response.content).schema;
     responses.set(
       status.toUpperCase() === 'DEFAULT' ? 'default' : status.toUpperCase(),
-      source === undefined ? null : schemas.translate(source, 'response'),
+      source === undefined ? null : schemas.define(source, 'response'),
     );
   }
   return responses;
@@ -710,13 +761,7 @@ function basePaths(option: string | undefined, doc: Schema, dialect: Dialect): s
 }
 
 type Values = Map<string, string[]>;
-type Check = (
-  operation: Operation,
-  key: string,
-  schema: Schema | boolean,
-  value: unknown,
-  where: string,
-) => ContractViolation[];
+type Check = (schema: string, value: unknown, where: string) => ContractViolation[];
 
 function queryValues(query: ContractRequest['query'], rawQuery: string | undefined): Values {
   const values: Values = new Map();
@@ -777,16 +822,14 @@ function checkParameters(
       continue;
     }
     if (isObject) {
-      violations.push(
-        ...check(operation, where, parameter.schema, objectValue(parameter, values, names), where),
-      );
+      violations.push(...check(parameter.schema, objectValue(parameter, values, names), where));
       continue;
     }
     for (const name of names) {
       const read = readValue(parameter, values.get(name)!, location);
       const at = `${location}.${location === 'header' ? parameter.name : name}`;
       if ('violation' in read) violations.push({ where: at, message: read.violation });
-      else violations.push(...check(operation, where, parameter.schema, read.value, at));
+      else violations.push(...check(parameter.schema, read.value, at));
     }
   }
   if (location === 'query' || location === 'formData')
@@ -874,7 +917,7 @@ function checkBody(operation: Operation, body: unknown, check: Check): ContractV
       ? [{ where: 'body', message: `is required by ${operation.id} but missing` }]
       : [];
   if (operation.body.schema === null) return [];
-  return check(operation, 'request', operation.body.schema, body, 'body');
+  return check(operation.body.schema, body, 'body');
 }
 
 /** A form body's fields as texts, whatever the simulator parsed them into. */
@@ -899,14 +942,37 @@ function violationsOf(errors: ErrorObject[], root: string): ContractViolation[] 
       const branches: ErrorObject[] = [];
       while (kept.length > 0 && within(kept[kept.length - 1]!.instancePath, error.instancePath))
         branches.unshift(kept.pop()!);
-      branchErrors.set(error, branches);
+      const rest = branches.filter((b) => !isNullBranch(b, error));
+      // A nullable schema's alternative of null (see translateObject): the value broke the other one.
+      if (error.keyword === 'anyOf' && rest.length < branches.length && rest.length > 0) {
+        kept.push(...rest);
+        continue;
+      }
+      branchErrors.set(error, rest);
     }
     kept.push(error);
   }
-  return kept.map((error) => ({
-    where: whereOf(root, error),
-    message: messageOf(error, branchErrors.get(error) ?? [], root),
-  }));
+  const violations = new Map<string, ContractViolation>();
+  for (const error of kept) {
+    // An if/then's own error follows the errors of its `then`, which say more.
+    if (error.keyword === 'if' && kept.some((e) => e !== error && within(e.instancePath, error.instancePath)))
+      continue;
+    const violation = {
+      where: whereOf(root, error),
+      message: messageOf(error, branchErrors.get(error) ?? [], root),
+    };
+    // Several members of an allOf may require the same property.
+    violations.set(`${violation.where} ${violation.message}`, violation);
+  }
+  return [...violations.values()];
+}
+
+function isNullBranch(branch: ErrorObject, alternative: ErrorObject): boolean {
+  return (
+    branch.keyword === 'type' &&
+    (branch.params as Schema).type === 'null' &&
+    branch.instancePath === alternative.instancePath
+  );
 }
 
 function within(path: string, parent: string): boolean {
@@ -1002,9 +1068,7 @@ function alternativesMessage(error: ErrorObject, branches: ErrorObject[], root: 
   const passing = (error.params as { passingSchemas?: number[] | null }).passingSchemas;
   if (error.keyword === 'oneOf' && Array.isArray(passing))
     return `matches ${passing.length} of the shapes oneOf allows here (alternatives ${passing.join(' and ')}), not exactly one`;
-  const nearest = branches
-    .filter((b) => !(b.keyword === 'type' && (b.params as Schema).type === 'null'))
-    .sort((a, b) => b.instancePath.length - a.instancePath.length)[0];
+  const nearest = [...branches].sort((a, b) => b.instancePath.length - a.instancePath.length)[0];
   const hint = nearest ? ` (nearest miss: ${whereOf(root, nearest)} ${messageOf(nearest, [], root)})` : '';
   return `matches none of the shapes ${error.keyword} allows here${hint}`;
 }
