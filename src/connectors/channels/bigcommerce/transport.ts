@@ -11,6 +11,8 @@ export interface BigCommerceEndpoint {
   base: string;
   /** Names the store in messages: its hash. */
   store: string;
+  /** The store and the token, the token hashed: what this process keeps per store (its quota, its catalog) is keyed by it. */
+  key: string;
   accessToken: string;
   /** The store's rate-limit window, shared by every call to it from this process. */
   window: RateWindow;
@@ -62,6 +64,7 @@ export function apiEndpoint(config: BigCommerceConfig, secrets: BigCommerceSecre
   return {
     base: `${root}/stores/${config.storeHash}`,
     store: config.storeHash,
+    key,
     accessToken: secrets.accessToken,
     window,
   };
