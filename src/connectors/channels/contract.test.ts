@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { closeServer, freePort, listen, readBody } from '../../../sim/shared.ts';
+import { startEbaySim } from '../../../sim/ebay.ts';
 import { createShopifySim } from '../../../sim/shopify.ts';
 import { startStorefrontSim } from '../../../sim/storefront.ts';
 import { createWooCommerceSim } from '../../../sim/woocommerce.ts';
@@ -85,6 +86,19 @@ const harnesses = contractHarnesses<Harness>('channel', {
         return { externalId: String(order.id) };
       },
       close: () => rest.close(),
+    };
+  },
+  ebay: async () => {
+    const seller = {
+      clientSecret: 'PRD-contract-secret-0001',
+      refreshToken: 'v^1.1#i^1#contract-refresh-0001',
+    };
+    const sim = await startEbaySim({ clientId: 'Contract-App-PRD', ...seller });
+    return {
+      config: { apiUrl: sim.url, clientId: 'Contract-App-PRD', marketplaceId: 'EBAY_US' },
+      secrets: seller,
+      wrongSecrets: { ...seller, refreshToken: 'v^1.1#i^1#revoked-refresh-0001' },
+      close: () => sim.close(),
     };
   },
 });

@@ -1,5 +1,6 @@
 import { KindRegistry } from '../shared/kind-registry.ts';
 import type { ChannelKind } from './channel-adapter.ts';
+import { ebay } from './ebay/index.ts';
 import { shopify } from './shopify/index.ts';
 import { storefront } from './storefront/index.ts';
 import { woocommerce } from './woocommerce/index.ts';
@@ -7,4 +8,9 @@ import { woocommerce } from './woocommerce/index.ts';
 export type ChannelKinds = KindRegistry<ChannelKind>;
 
 /** Every sales channel kind Waybill knows. Adding one: its folder, and one line here. */
-export const salesChannels: ChannelKinds = new KindRegistry('channel', [storefront, shopify, woocommerce]);
+export const salesChannels: ChannelKinds = new KindRegistry('channel', [
+  storefront,
+  shopify,
+  woocommerce,
+  ebay,
+]);

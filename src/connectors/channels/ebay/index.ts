@@ -18,9 +18,6 @@ export const EBAY_POLL_EVERY_MS = 60_000;
  */
 export const EBAY_STOCK_PUSHES_IN_FLIGHT = 4;
 
-/** SalesChannel with the capability flags the stock sync and the catch-up poll read (channel extension points). */
-export type EbaySalesChannel = SalesChannel & { pollEveryMs: number; stockPushesInFlight: number };
-
 /**
  * An eBay seller account through the Sell APIs, as a sales channel. Every call carries a User access token minted
  * from the seller's refresh token (./token.ts) over ./transport.ts. Orders are polled (getOrders by last-modified
@@ -34,7 +31,7 @@ export const ebay = channelKind({
   label: 'eBay',
   config: ebayConfig,
   secrets: ebaySecrets,
-  create: (config, secrets, { id: channelId }): EbaySalesChannel => {
+  create: (config, secrets, { id: channelId }): SalesChannel => {
     const client = (signal: AbortSignal) => callFor(config, secrets, signal);
     return {
       pollEveryMs: EBAY_POLL_EVERY_MS,

@@ -1,0 +1,615 @@
+/**
+ * A simulated eBay seller account behind the Sell APIs, for the tests, the demo and the bench: the OAuth token
+ * endpoint (the refresh-token grant, two-hour access tokens, refresh tokens that can be revoked), the Fulfillment
+ * API's getOrders (filter, limit, offset as eBay documents them), getOrder, shipping fulfilments and issueRefund, and
+ * the Inventory API's bulkUpdatePriceQuantity with a status per item. Written from eBay's published contracts
+ * (sim/contracts/ebay/, checked on every request: a request that breaks them is answered 400 as eBay answers, and kept
+ * in `violations`) and eBay's guides, never from Waybill's client. 429s on request. Demo and test use only.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import {
+  loadContract,
+  readContractFile,
+  type ContractViolation,
+  type OpenApiContract,
+} from './openapi-contract.ts';
+import { newGeneratorContext, type GeneratorContext } from './order-generator.ts';
+import { EbayOrderBook, type EbaySimOrder, type RefundRequest, type ShipRequest } from './ebay-orders.ts';
+import { closeServer, headerValue, listen, parseJson, readBody, sendJson } from './shared.ts';
+
+export type { EbayItem, EbayOrderOptions, EbaySimOrder, EbayFulfillment } from './ebay-orders.ts';
+
+const CONTRACTS = fileURLToPath(new URL('./contracts/ebay/', import.meta.url));
+const FULFILLMENT_BASE = '/sell/fulfillment/v1';
+const INVENTORY_BASE = '/sell/inventory/v1';
+const TOKEN_PATH = '/identity/v1/oauth2/token';
+interface EbayContracts {
+  fulfillment: OpenApiContract;
+  /** issueRefund alone: its path names the order `{order_id}` where the others say `{orderId}`, and the shared
+   * checker reads a request's path parameters by the first template that matches, so it is checked on its own. */
+  refund: OpenApiContract;
+  inventory: OpenApiContract;
+}
+let contracts: EbayContracts | undefined;
+const REFUND_TEMPLATE = '/order/{order_id}/issue_refund';
+
+/** The vendored contracts, loaded once per process. */
+export function ebayContracts(): EbayContracts {
+  if (contracts) return contracts;
+  const fulfillment = readContractFile(`${CONTRACTS}sell-fulfillment.json`) as {
+    paths: Record<string, unknown>;
+  };
+  const { [REFUND_TEMPLATE]: refundPath, ...others } = fulfillment.paths;
+  contracts = {
+    fulfillment: loadContract({ ...fulfillment, paths: others }),
+    refund: loadContract({ ...fulfillment, paths: { [REFUND_TEMPLATE]: refundPath } }),
+    inventory: loadContract(readContractFile(`${CONTRACTS}sell-inventory.json`)),
+  };
+  return contracts;
+}
+
+const SCOPE = 'https://api.ebay.com/oauth/api_scope/';
+/** The scope each operation needs (the contracts' `security`: any one listed will do). */
+const NEEDS: Readonly<Record<string, readonly string[]>> = {
+  getOrders: ['sell.fulfillment', 'sell.fulfillment.readonly'],
+  getOrder: ['sell.fulfillment', 'sell.fulfillment.readonly'],
+  getShippingFulfillments: ['sell.fulfillment', 'sell.fulfillment.readonly'],
+  getShippingFulfillment: ['sell.fulfillment', 'sell.fulfillment.readonly'],
+  createShippingFulfillment: ['sell.fulfillment'],
+  issueRefund: ['sell.finances'],
+  bulkUpdatePriceQuantity: ['sell.inventory'],
+};
+
+export interface EbaySimOptions {
+  clientId: string;
+  clientSecret: string;
+  refreshToken: string;
+  /** Scopes the seller granted (full URLs); default every scope an operation here needs. */
+  grantedScopes?: string[];
+  marketplaceId?: string;
+  seed?: number;
+  currency?: string;
+  /** Access tokens last this long; eBay's last 7,200 s. */
+  accessTokenSeconds?: number;
+  port?: number;
+  now?: () => number;
+}
+
+/** One request as the simulator saw it. */
+export interface EbaySimCall {
+  method: string;
+  path: string;
+  operationId: string | null;
+  status: number;
+  /** SKUs in a bulkUpdatePriceQuantity call. */
+  skus?: number;
+}
+
+export interface EbaySim {
+  /** The API root (http://127.0.0.1:port): the Sell APIs and the token endpoint under it. */
+  url: string;
+  calls: EbaySimCall[];
+  /** Requests that broke the contracts (answered 400); the tests expect none. */
+  violations: (ContractViolation & { operationId: string | null })[];
+  /** How many access tokens the token endpoint minted. */
+  tokensIssued(): number;
+  makeOrder(
+    i: number,
+    items: readonly import('./ebay-orders.ts').EbayItem[],
+    options?: import('./ebay-orders.ts').EbayOrderOptions,
+  ): EbaySimOrder;
+  /** Puts an order in the seller's book, as eBay has it after checkout. */
+  keep(order: EbaySimOrder): EbaySimOrder;
+  order(orderId: string): EbaySimOrder | undefined;
+  /** The buyer paid a pending order. */
+  pay(orderId: string): EbaySimOrder;
+  /** The buyer asked to cancel (cancelState IN_PROGRESS; getOrders lists no request, getOrder does). */
+  requestCancel(orderId: string): EbaySimOrder;
+  /** eBay cancelled the order (CANCELED). */
+  cancel(orderId: string): EbaySimOrder;
+  /** Any other change: the order is stamped modified now. */
+  change(orderId: string, mutate: (order: EbaySimOrder) => void): EbaySimOrder;
+  fulfillments(orderId: string): import('./ebay-orders.ts').EbayFulfillment[];
+  /** The inventory item's ship-to-home quantity; undefined when eBay has no such SKU. */
+  stock(sku: string): number | undefined;
+  /** Inventory items with this quantity each (100,000 in well under a second). */
+  seedCatalog(skus: readonly string[], available: number): void;
+  /** Called for every quantity eBay applied, whatever set it; returns an unsubscribe. */
+  onStock(listener: (sku: string, available: number) => void): () => void;
+  /** The next `times` API calls are answered 429 (eBay's call limit reached). */
+  throttle(times: number): void;
+  /** The seller's refresh token stops working (revoked in My eBay, a password change, or 18 months passed). */
+  revokeRefreshToken(): void;
+  /** Every access token minted so far stops working (as if two hours passed). */
+  expireAccessTokens(): void;
+  close(): Promise<void>;
+}
+
+export async function startEbaySim(options: EbaySimOptions): Promise<EbaySim> {
+  const sim = new EbaySimulator(options);
+  const server = createServer((req, res) => {
+    void sim.handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) sendJson(res, 500, ebayErrors(30500, 'System error', String(error)));
+    });
+  });
+  server.keepAliveTimeout = 30_000;
+  const port = await listen(server, options.port ?? 0);
+  sim.url = `http://127.0.0.1:${port}`;
+  return Object.assign(sim.surface(), { url: sim.url, close: () => closeServer(server) });
+}
+
+interface Token {
+  expiresAt: number;
+  scopes: readonly string[];
+}
+
+class EbaySimulator {
+  url = '';
+  readonly calls: EbaySimCall[] = [];
+  readonly violations: EbaySim['violations'] = [];
+  private readonly book: EbayOrderBook;
+  private readonly store: GeneratorContext;
+  private readonly tokens = new Map<string, Token>();
+  private readonly inventory = new Map<string, number>();
+  private readonly listeners = new Set<(sku: string, available: number) => void>();
+  private refreshTokenValid = true;
+  private throttled = 0;
+  private issued = 0;
+  private readonly now: () => number;
+
+  constructor(private readonly options: EbaySimOptions) {
+    this.now = options.now ?? Date.now;
+    this.store = newGeneratorContext(
+      { seed: options.seed ?? 1, currency: options.currency ?? 'USD' },
+      100,
+      this.now(),
+    );
+    this.book = new EbayOrderBook(this.store, options.marketplaceId ?? 'EBAY_US', this.now);
+  }
+
+  surface(): Omit<EbaySim, 'url' | 'close'> {
+    const book = this.book;
+    return {
+      calls: this.calls,
+      violations: this.violations,
+      tokensIssued: () => this.issued,
+      makeOrder: (i, items, options) => book.makeOrder(i, items, options),
+      keep: (order) => book.keep(order),
+      order: (id) => book.get(id),
+      pay: (id) =>
+        book.change(id, (o) => {
+          o.orderPaymentStatus = 'PAID';
+          o.paymentSummary.payments = [
+            {
+              paymentMethod: 'EBAY',
+              paymentReferenceId: `P-${id}`,
+              paymentDate: new Date(this.now()).toISOString(),
+              amount: o.pricingSummary.total,
+              paymentStatus: 'PAID',
+            },
+          ];
+        }),
+      requestCancel: (id) =>
+        book.change(id, (o) => {
+          o.cancelStatus = {
+            cancelState: 'IN_PROGRESS',
+            cancelRequests: [
+              {
+                cancelInitiator: 'BUYER',
+                cancelReason: 'BUYER_CANCEL',
+                cancelRequestId: `C-${id}`,
+                cancelRequestState: 'REQUESTED',
+                cancelRequestedDate: new Date(this.now()).toISOString(),
+              },
+            ],
+          };
+        }),
+      cancel: (id) =>
+        book.change(id, (o) => {
+          o.cancelStatus = {
+            ...o.cancelStatus,
+            cancelState: 'CANCELED',
+            cancelledDate: new Date(this.now()).toISOString(),
+          };
+        }),
+      change: (id, mutate) => book.change(id, mutate),
+      fulfillments: (id) => book.fulfillments(id),
+      stock: (sku) => this.inventory.get(sku),
+      seedCatalog: (skus, available) => {
+        for (const sku of skus) this.inventory.set(sku, available);
+      },
+      onStock: (listener) => {
+        this.listeners.add(listener);
+        return () => this.listeners.delete(listener);
+      },
+      throttle: (times) => {
+        this.throttled += times;
+      },
+      revokeRefreshToken: () => {
+        this.refreshTokenValid = false;
+      },
+      expireAccessTokens: () => this.tokens.clear(),
+    };
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://sim');
+    const raw = await readBody(req);
+    const method = req.method ?? 'GET';
+    const record = (operationId: string | null, status: number, skus?: number) =>
+      this.calls.push({
+        method,
+        path: url.pathname,
+        operationId,
+        status,
+        ...(skus === undefined ? {} : { skus }),
+      });
+    if (url.pathname === TOKEN_PATH && method === 'POST') {
+      const status = this.token(req, raw, res);
+      record('token', status);
+      return;
+    }
+    const contract = url.pathname.startsWith(INVENTORY_BASE)
+      ? ebayContracts().inventory
+      : url.pathname.endsWith('/issue_refund')
+        ? ebayContracts().refund
+        : ebayContracts().fulfillment;
+    const body = raw.length ? parseJson(raw) : undefined;
+    const check = contract.checkRequest({
+      method,
+      path: url.pathname,
+      query: url.searchParams,
+      headers: req.headers,
+      body,
+    });
+    if (check.violations.length) {
+      this.violations.push(...check.violations.map((v) => ({ ...v, operationId: check.operationId })));
+      const notFound = check.operationId === null;
+      const first = check.violations[0]!;
+      sendJson(
+        res,
+        notFound ? 404 : 400,
+        ebayErrors(
+          notFound ? 2002 : 2004,
+          notFound ? 'Resource not found' : 'Invalid request',
+          `${first.where}: ${first.message}`,
+        ),
+      );
+      record(check.operationId, notFound ? 404 : 400);
+      return;
+    }
+    const operationId = check.operationId!;
+    const denied = this.authorize(headerValue(req, 'authorization'), operationId);
+    if (denied) {
+      sendJson(res, denied.status, denied.body);
+      record(operationId, denied.status);
+      return;
+    }
+    if (this.throttled > 0) {
+      this.throttled--;
+      sendJson(
+        res,
+        429,
+        ebayErrors(2001, 'Too many requests. The request limit has been reached for the resource.'),
+      );
+      record(operationId, 429);
+      return;
+    }
+    const answer = this.operate(operationId, url, body);
+    if (answer.headers) res.setHeader('location', answer.headers.location);
+    sendJson(res, answer.status, answer.body);
+    record(operationId, answer.status, operationId === 'bulkUpdatePriceQuantity' ? answer.skus : undefined);
+  }
+
+  /** The refresh-token grant, as eBay's guide describes it: HTTP Basic client credentials, a form body. */
+  private token(req: IncomingMessage, raw: Buffer, res: ServerResponse): number {
+    const fail = (status: number, error: string, description: string) => {
+      sendJson(res, status, { error, error_description: description });
+      return status;
+    };
+    const expected = `Basic ${Buffer.from(`${this.options.clientId}:${this.options.clientSecret}`).toString('base64')}`;
+    if (headerValue(req, 'authorization') !== expected)
+      return fail(401, 'invalid_client', 'client authentication failed');
+    if (!(headerValue(req, 'content-type') ?? '').startsWith('application/x-www-form-urlencoded'))
+      return fail(400, 'invalid_request', 'request is missing a required parameter or malformed.');
+    const form = new URLSearchParams(raw.toString('utf8'));
+    if (form.get('grant_type') !== 'refresh_token')
+      return fail(
+        400,
+        'unsupported_grant_type',
+        'grant type in request is not supported by the authorization server',
+      );
+    if (form.get('refresh_token') !== this.options.refreshToken || !this.refreshTokenValid)
+      return fail(
+        400,
+        'invalid_grant',
+        'the provided authorization refresh token is invalid or was issued to another client',
+      );
+    const granted =
+      this.options.grantedScopes ??
+      Object.values(NEEDS)
+        .flat()
+        .map((s) => `${SCOPE}${s}`);
+    const asked = (form.get('scope') ?? '').split(' ').filter(Boolean);
+    if (asked.some((s) => !granted.includes(s)))
+      return fail(
+        400,
+        'invalid_scope',
+        'The requested scope is invalid, unknown, malformed, or exceeds the scope granted to the client',
+      );
+    const token = `v^1.1#i^1#r^1#p^3#I^3#f^0#t^${randomBytes(24).toString('base64url')}`;
+    const seconds = this.options.accessTokenSeconds ?? 7_200;
+    this.tokens.set(token, {
+      expiresAt: this.now() + seconds * 1_000,
+      scopes: asked.length ? asked : granted,
+    });
+    this.issued++;
+    sendJson(res, 200, { access_token: token, expires_in: seconds, token_type: 'User Access Token' });
+    return 200;
+  }
+
+  private authorize(
+    header: string | undefined,
+    operationId: string,
+  ): { status: number; body: unknown } | null {
+    const token = header?.startsWith('Bearer ') ? this.tokens.get(header.slice(7)) : undefined;
+    if (!token || token.expiresAt <= this.now())
+      return {
+        status: 401,
+        body: ebayErrors(
+          1001,
+          'Invalid access token',
+          'Invalid access token. Check the value of the Authorization HTTP request header.',
+          'OAuth',
+        ),
+      };
+    const needs = NEEDS[operationId] ?? [];
+    if (!needs.some((s) => token.scopes.includes(`${SCOPE}${s}`)))
+      return {
+        status: 403,
+        body: ebayErrors(
+          1100,
+          'Access denied',
+          'Insufficient permissions to fulfill the request.',
+          'API_FULFILLMENT',
+        ),
+      };
+    return null;
+  }
+
+  private operate(operationId: string, url: URL, body: unknown): Answer {
+    const parts = url.pathname.slice(FULFILLMENT_BASE.length).split('/').map(decodeURIComponent);
+    const orderId = parts[2] ?? '';
+    switch (operationId) {
+      case 'getOrders':
+        return this.getOrders(url.searchParams);
+      case 'getOrder': {
+        const order = this.book.get(orderId);
+        if (!order) return { status: 404, body: ebayErrors(32100, `Invalid order ID: ${orderId}`) };
+        return {
+          status: 200,
+          body: served(order, url.searchParams.get('fieldGroups') === 'TAX_BREAKDOWN', true),
+        };
+      }
+      case 'getShippingFulfillments': {
+        if (!this.book.get(orderId))
+          return { status: 400, body: ebayErrors(32100, `Invalid order ID: ${orderId}`) };
+        const fulfillments = this.book.fulfillments(orderId);
+        return { status: 200, body: { fulfillments, total: fulfillments.length } };
+      }
+      case 'getShippingFulfillment': {
+        const found = this.book.fulfillments(orderId).find((f) => f.fulfillmentId === parts[4]);
+        return found
+          ? { status: 200, body: found }
+          : { status: 404, body: ebayErrors(32110, `Invalid shipping fulfillment ID: ${parts[4]}`) };
+      }
+      case 'createShippingFulfillment': {
+        const result = this.book.ship(orderId, body as ShipRequest);
+        if ('errorId' in result)
+          return { status: result.status, body: ebayErrors(result.errorId, result.message) };
+        const location = `${this.url}${FULFILLMENT_BASE}/order/${orderId}/shipping_fulfillment/${result.fulfillment.fulfillmentId}`;
+        return { status: 201, body: {}, headers: { location } };
+      }
+      case 'issueRefund': {
+        const result = this.book.refund(orderId, body as RefundRequest, this.store.digits);
+        if ('errorId' in result)
+          return { status: result.status, body: ebayErrors(result.errorId, result.message) };
+        return { status: 200, body: { refundId: result.refundId, refundStatus: 'PENDING' } };
+      }
+      case 'bulkUpdatePriceQuantity':
+        return this.bulkUpdate(
+          body as { requests?: { sku?: string; shipToLocationAvailability?: { quantity?: number } }[] },
+        );
+      default:
+        return { status: 404, body: ebayErrors(2002, 'Resource not found') };
+    }
+  }
+
+  /**
+   * getOrders: `filter` (creationdate or lastmodifieddate ranges, ISO 8601 UTC, inclusive; with both, only
+   * creationdate counts), `limit` (default 50, at most 200), `offset`, `orderIds` (at most 50, the rest ignored).
+   * eBay documents no order for the results: these come newest created first.
+   */
+  private getOrders(query: URLSearchParams): Answer {
+    const limitText = query.get('limit') ?? '50';
+    const offsetText = query.get('offset') ?? '0';
+    if (!/^\d+$/.test(limitText) || Number(limitText) < 1 || Number(limitText) > 200)
+      return { status: 400, body: ebayErrors(31100, `Invalid limit: ${limitText}`) };
+    if (!/^\d+$/.test(offsetText))
+      return { status: 400, body: ebayErrors(31000, `Invalid offset: ${offsetText}`) };
+    const limit = Number(limitText);
+    const offset = Number(offsetText);
+    const breakdown = query.get('fieldGroups') === 'TAX_BREAKDOWN';
+    let orders: EbaySimOrder[];
+    const ids = query.get('orderIds');
+    if (ids) {
+      const wanted = ids.split(',');
+      if (wanted.length > 50)
+        return {
+          status: 400,
+          body: ebayErrors(30900, 'Exceeded maximum number of order IDs (the current limit is 50)'),
+        };
+      orders = wanted.flatMap((id) => this.book.get(id) ?? []);
+    } else {
+      const range = parseFilter(query.get('filter'), this.now());
+      if ('errorId' in range) return { status: 400, body: ebayErrors(range.errorId, range.message) };
+      orders = this.book
+        .all()
+        .filter((o) => {
+          const at = Date.parse(range.field === 'creationdate' ? o.creationDate : o.lastModifiedDate);
+          return at >= range.from && at <= range.to;
+        })
+        .sort((a, b) => b.creationDate.localeCompare(a.creationDate) || b.orderId.localeCompare(a.orderId));
+    }
+    const page = orders.slice(offset, offset + limit).map((o) => served(o, breakdown, false));
+    const href = (at: number) =>
+      `${this.url}${FULFILLMENT_BASE}/order?${new URLSearchParams({ ...Object.fromEntries(query), limit: String(limit), offset: String(at) })}`;
+    return {
+      status: 200,
+      body: {
+        href: href(offset),
+        total: orders.length,
+        limit,
+        offset,
+        ...(offset + limit < orders.length ? { next: href(offset + limit) } : {}),
+        ...(offset > 0 ? { prev: href(Math.max(0, offset - limit)) } : {}),
+        orders: page,
+      },
+    };
+  }
+
+  /**
+   * bulkUpdatePriceQuantity with ship-to-home quantities: up to 25 items, each answered with its own status; an
+   * unknown SKU is refused with 25702, the others applied. 200 when all applied, 207 otherwise.
+   */
+  private bulkUpdate(body: {
+    requests?: { sku?: string; shipToLocationAvailability?: { quantity?: number } }[];
+  }): Answer {
+    const requests = body.requests ?? [];
+    if (requests.length === 0 || requests.length > 25)
+      return {
+        status: 400,
+        body: ebayErrors(
+          25727,
+          'The number of InventoryItems in the request cannot exceed 25.',
+          undefined,
+          'API_INVENTORY',
+        ),
+      };
+    const responses = requests.map((r) => {
+      const sku = r.sku ?? '';
+      const quantity = r.shipToLocationAvailability?.quantity;
+      if (!this.inventory.has(sku))
+        return {
+          sku,
+          statusCode: 400,
+          errors: [inventoryError(25702, `SKU ${sku} is not available in the system`)],
+        };
+      if (quantity === undefined || !Number.isInteger(quantity) || quantity < 0)
+        return { sku, statusCode: 400, errors: [inventoryError(25709, 'Invalid value for quantity.')] };
+      this.inventory.set(sku, quantity);
+      for (const listener of this.listeners) listener(sku, quantity);
+      return { sku, statusCode: 200 };
+    });
+    return {
+      status: responses.every((r) => r.statusCode === 200) ? 200 : 207,
+      body: { responses },
+      skus: requests.length,
+    };
+  }
+}
+
+interface Answer {
+  status: number;
+  body: unknown;
+  headers?: { location: string };
+  skus?: number;
+}
+
+/**
+ * An order as getOrders or getOrder serves it. Without fieldGroups=TAX_BREAKDOWN the taxes eBay collects and remits
+ * are not in the totals (as eBay's Order type says); getOrders leaves cancelRequests empty (getOrder has them).
+ */
+function served(order: EbaySimOrder, breakdown: boolean, withCancelRequests: boolean): unknown {
+  const copy = structuredClone(order);
+  if (!withCancelRequests) copy.cancelStatus.cancelRequests = [];
+  if (breakdown) return copy;
+  const digits = copy.pricingSummary.total!.value.split('.')[1]?.length ?? 0;
+  const minor = (v: string) => Math.round(Number(v.replace('.', '')));
+  const format = (units: number) => {
+    const text = String(Math.abs(units)).padStart(digits + 1, '0');
+    return `${units < 0 ? '-' : ''}${digits ? `${text.slice(0, -digits)}.${text.slice(-digits)}` : text}`;
+  };
+  let collected = 0;
+  for (const line of copy.lineItems) {
+    const byEbay = (line.ebayCollectAndRemitTaxes ?? []).reduce((n, t) => n + minor(t.amount.value), 0);
+    collected += byEbay;
+    line.total = { ...line.total, value: format(minor(line.total.value) - byEbay) };
+    const types = new Set((line.ebayCollectAndRemitTaxes ?? []).map((t) => t.taxType));
+    line.taxes = line.taxes.filter((t) => !types.has(t.taxType));
+  }
+  const summary = copy.pricingSummary;
+  summary.total = { ...summary.total!, value: format(minor(summary.total!.value) - collected) };
+  if (summary.tax) {
+    const left = minor(summary.tax.value) - collected;
+    if (left) summary.tax = { ...summary.tax, value: format(left) };
+    else delete summary.tax;
+  }
+  return copy;
+}
+
+/** `lastmodifieddate:[from..to]` or `creationdate:[from..]`, comma-separated with others, as getOrders takes it. */
+function parseFilter(
+  filter: string | null,
+  now: number,
+):
+  | { field: 'creationdate' | 'lastmodifieddate'; from: number; to: number }
+  | { errorId: number; message: string } {
+  const ninetyDays = 90 * 24 * 60 * 60_000;
+  if (!filter) return { field: 'creationdate', from: now - ninetyDays, to: Number.MAX_SAFE_INTEGER };
+  const criteria = new Map<string, string>();
+  for (const part of filter.split(/,(?![^[{]*[\]}])/)) {
+    const at = part.indexOf(':');
+    const name = part.slice(0, at).trim().toLowerCase();
+    if (!['creationdate', 'lastmodifieddate', 'orderfulfillmentstatus'].includes(name))
+      return { errorId: 30700, message: `Invalid filter name: ${name}` };
+    criteria.set(name, part.slice(at + 1).trim());
+  }
+  const field = criteria.has('creationdate')
+    ? 'creationdate'
+    : criteria.has('lastmodifieddate')
+      ? 'lastmodifieddate'
+      : null;
+  if (!field) return { field: 'creationdate', from: now - ninetyDays, to: Number.MAX_SAFE_INTEGER };
+  const match = /^\[(.*?)\.\.(.*)\]$/.exec(criteria.get(field)!);
+  if (!match)
+    return { errorId: 30800, message: `Invalid filter value ${criteria.get(field)} for filter ${field}` };
+  const iso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
+  if (!match[1]) return { errorId: 30820, message: 'Start date is missing' };
+  if (!iso.test(match[1]) || (match[2] && !iso.test(match[2])))
+    return { errorId: 30810, message: 'Invalid date format' };
+  const from = Date.parse(match[1]);
+  const to = match[2] ? Date.parse(match[2]) : Number.MAX_SAFE_INTEGER;
+  if (from > to) return { errorId: 30840, message: 'Start date should be before end date' };
+  return { field, from, to };
+}
+
+function ebayErrors(errorId: number, message: string, longMessage?: string, domain = 'API_FULFILLMENT') {
+  return {
+    errors: [
+      {
+        errorId,
+        domain,
+        category: errorId === 30500 || errorId === 25001 ? 'APPLICATION' : 'REQUEST',
+        message,
+        ...(longMessage ? { longMessage } : {}),
+      },
+    ],
+  };
+}
+
+function inventoryError(errorId: number, message: string) {
+  return { errorId, domain: 'API_INVENTORY', category: 'REQUEST', message };
+}
