@@ -1,0 +1,268 @@
+import { createHmac } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import OAuth from 'oauth-1.0a';
+import { PermanentError } from '../../../domain/permanent-error.ts';
+import { answeredWith } from '../../shared/http-failure.ts';
+import { isLoopbackHost } from '../woocommerce/credentials.ts';
+import type { MagentoAuthMode, MagentoConfig, MagentoSecrets } from './credentials.ts';
+
+/** Where and as whom Waybill calls one store's REST API. */
+export interface MagentoEndpoint {
+  /** {baseUrl}/rest/{storeCode}/V1, without a trailing slash. */
+  base: string;
+  /** Names the store in messages. */
+  host: string;
+  auth: MagentoAuthMode;
+  /** Adds the Authorization header of one request (signed afresh each time: a nonce is good once). */
+  authorize(method: string, url: URL, query: readonly QueryPair[]): string;
+  /** What must never reach a message. */
+  redact: readonly string[];
+}
+
+/** One query parameter, in the order sent (searchCriteria's indices are in the names). */
+export type QueryPair = readonly [name: string, value: string];
+
+export interface MagentoRequest {
+  method: 'GET' | 'POST';
+  /** Under /V1: `/orders/12/…`. */
+  path: string;
+  query?: readonly QueryPair[];
+  body?: unknown;
+  /** How long this one call may take; default REQUEST_TIMEOUT_MS. */
+  timeoutMs?: number;
+}
+
+/** One request, answered with the parsed JSON of a 2xx; anything else thrown, classified for the job worker. */
+export type MagentoCall = (request: MagentoRequest) => Promise<unknown>;
+
+/** What Magento answered when a call failed: its message with the placeholders filled, and the raw template. */
+export interface MagentoFailure {
+  status: number;
+  message: string;
+  template: string | undefined;
+  parameters: unknown;
+}
+const failures = new WeakMap<Error, MagentoFailure>();
+
+/** The answer behind an error thrown by a MagentoCall; undefined for anything else (no answer at all). */
+export function magentoFailureOf(error: unknown): MagentoFailure | undefined {
+  return error instanceof Error ? failures.get(error) : undefined;
+}
+
+const REQUEST_TIMEOUT_MS = 15_000;
+const DETAIL_CHARS = 300;
+/**
+ * Magento itself does not rate-limit its REST API; a store may (its web server, a CDN or WAF in front, Adobe
+ * Commerce Cloud's) and answers 429. Such an answer is waited out here a few times, as Retry-After says or doubling
+ * from a second; a longer wait is the job's back-off's to keep.
+ */
+export const THROTTLE_POLICY = { attempts: 4, firstWaitMs: 1_000, maxWaitMs: 10_000 } as const;
+
+/**
+ * The REST root and the signer for a channel. OAuth 1.0a per RFC 5849 with HMAC-SHA256 (Magento\Framework\Oauth\Oauth
+ * takes HMAC-SHA1 and HMAC-SHA256), the access token as oauth_token, signed by the oauth-1.0a library.
+ */
+export function magentoEndpoint(config: MagentoConfig, secrets: MagentoSecrets): MagentoEndpoint {
+  const url = new URL(config.baseUrl);
+  if (url.protocol !== 'https:' && !isLoopbackHost(url.hostname))
+    throw new PermanentError(
+      `the Magento store ${url.host} is not an https:// address: its credentials would travel in clear`,
+    );
+  const auth = config.auth ?? 'oauth';
+  const base = `${url.origin}${url.pathname.replace(/\/+$/, '')}/rest/${config.storeCode ?? 'default'}/V1`;
+  const redact = [secrets.accessToken, secrets.accessTokenSecret, secrets.consumerKey, secrets.consumerSecret]
+    .filter((s): s is string => Boolean(s))
+    .sort((a, b) => b.length - a.length);
+  if (auth === 'bearer') {
+    return { base, host: url.host, auth, authorize: () => `Bearer ${secrets.accessToken}`, redact };
+  }
+  const { consumerKey, consumerSecret, accessTokenSecret } = secrets;
+  if (!consumerKey || !consumerSecret || !accessTokenSecret)
+    throw new PermanentError(
+      `the Magento channel for ${url.host} signs with OAuth 1.0a but lacks the integration's consumerKey, consumerSecret or accessTokenSecret`,
+    );
+  const oauth = new OAuth({
+    consumer: { key: consumerKey, secret: consumerSecret },
+    signature_method: 'HMAC-SHA256',
+    hash_function: (text, key) => createHmac('sha256', key).update(text).digest('base64'),
+  });
+  const token = { key: secrets.accessToken, secret: accessTokenSecret };
+  return {
+    base,
+    host: url.host,
+    auth,
+    authorize: (method, target, query) => {
+      // The query goes in as data (decoded), not in the URL: the library would not decode its names.
+      const data = Object.fromEntries(query.map(([name, value]) => [name, value]));
+      const signed = oauth.authorize({ url: `${target.origin}${target.pathname}`, method, data }, token);
+      return oauth.toHeader(signed).Authorization;
+    },
+    redact,
+  };
+}
+
+/** A MagentoCall bound to one endpoint and one job's signal. */
+export function magentoClient(endpoint: MagentoEndpoint, signal: AbortSignal): MagentoCall {
+  return (request) => sendMagento(endpoint, request, signal);
+}
+
+/**
+ * The only place this adapter speaks HTTP. Returns the parsed JSON of a 2xx. A 429 is waited out (THROTTLE_POLICY);
+ * then 401/403 (credentials, the integration's API resources), 404 and the other 4xx → PermanentError; 429, 408,
+ * 5xx and no answer at all → a plain Error, retried with back-off. No secret appears in a message.
+ */
+export async function sendMagento(
+  endpoint: MagentoEndpoint,
+  request: MagentoRequest,
+  signal: AbortSignal,
+): Promise<unknown> {
+  const where = `${request.method} ${request.path} at ${endpoint.host}`;
+  for (let attempt = 1; ; attempt++) {
+    const response = await send(endpoint, request, signal, where);
+    const text = redact(await response.text().catch(() => ''), endpoint.redact);
+    if (response.ok) return parsedOrThrow(text, where);
+    const wait =
+      response.status === 429 ? throttleWaitMs(response.headers.get('retry-after'), attempt) : null;
+    if (wait !== null && attempt < THROTTLE_POLICY.attempts && wait <= THROTTLE_POLICY.maxWaitMs) {
+      await sleep(wait, undefined, { signal });
+      continue;
+    }
+    throw classify(endpoint, response, text, where);
+  }
+}
+
+/** Retry-After (seconds or an HTTP date), else 1 s, 2 s, 4 s … */
+export function throttleWaitMs(retryAfter: string | null, attempt: number, now = Date.now()): number {
+  if (retryAfter !== null) {
+    const trimmed = retryAfter.trim();
+    if (/^\d{1,6}$/.test(trimmed)) return Number(trimmed) * 1_000;
+    const at = Date.parse(trimmed);
+    if (!Number.isNaN(at)) return Math.max(0, at - now);
+  }
+  return THROTTLE_POLICY.firstWaitMs * 2 ** (attempt - 1);
+}
+
+async function send(
+  endpoint: MagentoEndpoint,
+  request: MagentoRequest,
+  signal: AbortSignal,
+  where: string,
+): Promise<Response> {
+  const url = new URL(`${endpoint.base}${request.path}`);
+  const query = request.query ?? [];
+  // %20 for a space, never '+': Magento decodes the query it signs with rawurldecode-compatible rules.
+  url.search = query.map(([name, value]) => `${encodeRfc3986(name)}=${encodeRfc3986(value)}`).join('&');
+  const hasBody = request.body !== undefined;
+  try {
+    return await fetch(url, {
+      method: request.method,
+      headers: {
+        accept: 'application/json',
+        authorization: endpoint.authorize(request.method, url, query),
+        'user-agent': 'Waybill/0.1',
+        ...(hasBody ? { 'content-type': 'application/json' } : {}),
+      },
+      body: hasBody ? JSON.stringify(request.body) : undefined,
+      signal: AbortSignal.any([signal, AbortSignal.timeout(request.timeoutMs ?? REQUEST_TIMEOUT_MS)]),
+    });
+  } catch (error) {
+    // No answer: a write may or may not have happened; the callers' look before each write settles it on the retry.
+    const reason =
+      error instanceof Error
+        ? error.cause instanceof Error
+          ? error.cause.message
+          : error.message
+        : String(error);
+    throw new Error(`${where}: no answer from Magento: ${redact(reason, endpoint.redact)}`);
+  }
+}
+
+function encodeRfc3986(text: string): string {
+  return encodeURIComponent(text).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+}
+
+function parsedOrThrow(text: string, where: string): unknown {
+  const parsed = tryJson(text);
+  // A 2xx that is not JSON comes from something in between (a maintenance page, a proxy).
+  if (parsed === undefined)
+    throw new Error(`${where}: the answer is not JSON: ${text.slice(0, DETAIL_CHARS)}`);
+  return parsed;
+}
+
+function classify(endpoint: MagentoEndpoint, response: Response, text: string, where: string): Error {
+  const error = magentoError(text);
+  const detail = error?.message ?? text.slice(0, DETAIL_CHARS);
+  const classified = classifyStatus(endpoint, response.status, detail, where);
+  failures.set(classified, {
+    status: response.status,
+    message: detail,
+    template: error?.template,
+    parameters: error?.parameters,
+  });
+  return answeredWith(classified, response.status);
+}
+
+function classifyStatus(endpoint: MagentoEndpoint, status: number, detail: string, where: string): Error {
+  if (status === 401 || status === 403) {
+    const hint =
+      endpoint.auth === 'bearer'
+        ? "; since Magento 2.4.4 an integration's access token is refused as a bearer token unless the store allows it (oauth/consumer/enable_integration_as_bearer): set auth: oauth and give the integration's four values"
+        : "; check the channel's consumerKey, consumerSecret, accessToken and accessTokenSecret (System → Extensions → Integrations, the integration active), and that the integration may use the Sales and Inventory resources";
+    return new PermanentError(`${where}: Magento refused the integration (${status} ${detail})${hint}`);
+  }
+  if (status === 429) return new Error(`${where}: the store is rate limiting (429): ${detail}`);
+  if (status === 408 || status >= 500) return new Error(`${where}: Magento answered ${status}: ${detail}`);
+  if (status === 404)
+    return new PermanentError(
+      `${where}: Magento answered 404 (${detail}); check baseUrl and storeCode, and that the record exists`,
+    );
+  return new PermanentError(`${where}: Magento refused the request (${status} ${detail})`);
+}
+
+/**
+ * Magento's error body: `{ message, parameters }`, the message with placeholders (%1 for a list of parameters,
+ * %name for an object of them), and with developer mode a trace. Read back with the placeholders filled.
+ */
+function magentoError(text: string): { message: string; template: string; parameters: unknown } | undefined {
+  const body = tryJson(text);
+  if (typeof body !== 'object' || body === null) return undefined;
+  const { message, parameters } = body as { message?: unknown; parameters?: unknown };
+  if (typeof message !== 'string') return undefined;
+  return {
+    message: fillPlaceholders(message, parameters).slice(0, DETAIL_CHARS),
+    template: message,
+    parameters,
+  };
+}
+
+export function fillPlaceholders(template: string, parameters: unknown): string {
+  if (Array.isArray(parameters))
+    return template.replace(/%(\d+)/g, (whole, n: string) => {
+      const value: unknown = parameters[Number(n) - 1];
+      return typeof value === 'string' || typeof value === 'number' ? String(value) : whole;
+    });
+  if (typeof parameters === 'object' && parameters !== null) {
+    const named = parameters as Record<string, unknown>;
+    return template.replace(/%([a-zA-Z_]\w*)/g, (whole, name: string) => {
+      const value = named[name];
+      return typeof value === 'string' || typeof value === 'number' ? String(value) : whole;
+    });
+  }
+  return template;
+}
+
+function tryJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whatever answers (a proxy echoing the request), no secret reaches a log line or a dead letter. */
+function redact(text: string, secrets: readonly string[]): string {
+  return secrets.reduce((out, secret) => (secret ? out.split(secret).join('[redacted]') : out), text);
+}
