@@ -1,6 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadContract, readContractFile, type ContractRequest } from './openapi-contract.ts';
@@ -850,4 +851,241 @@ describe('reading a vendored document', () => {
     const broken = { ...openapi, components: { ...openapi.components, schemas: {} } };
     expect(() => loadContract(broken)).toThrow(/#\/components\/schemas\/\w+ names nothing/);
   });
+});
+
+// Every vendored contract under sim/contracts/<platform>/ (the simulators' own), loaded and checked with a request
+// made from the document itself: the first operation whose required parameters and body can be written from their
+// schemas. Files that are not Swagger/OpenAPI documents (a feed's JSON Schema, a README) are passed over.
+const CONTRACTS = fileURLToPath(new URL('./contracts/', import.meta.url));
+const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+
+function vendoredDocuments(): { file: string; doc: any }[] {
+  if (!existsSync(CONTRACTS)) return [];
+  const files = readdirSync(CONTRACTS, { recursive: true, encoding: 'utf8' })
+    .filter((name) => /\.(json|json\.gz|ya?ml)$/.test(name))
+    .sort();
+  return files
+    .map((name) => ({ file: name, doc: readContractFile(join(CONTRACTS, name)) as any }))
+    .filter(({ doc }) => doc.swagger !== undefined || doc.openapi !== undefined);
+}
+
+/** A schema or an example the sample maker cannot satisfy for sure (a pattern, `not`): that operation is skipped. */
+class CannotSample extends Error {}
+
+function pointer(doc: any, ref: string): any {
+  return ref
+    .slice(2)
+    .split('/')
+    .reduce((node, key) => node?.[decodeURIComponent(key).replace(/~1/g, '/').replace(/~0/g, '~')], doc);
+}
+
+function follow(doc: any, node: any): any {
+  for (let hops = 0; node?.$ref && hops < 20; hops++) node = pointer(doc, node.$ref);
+  return node;
+}
+
+/** The smallest value a schema takes, made from its constraints (an `example` only where a pattern asks for one). */
+function sample(doc: any, raw: any, direction: 'request' | 'response', depth = 0): any {
+  const schema = follow(doc, raw) ?? {};
+  if (depth > 12 || schema.not !== undefined) throw new CannotSample();
+  if (schema.const !== undefined) return schema.const;
+  if (Array.isArray(schema.enum)) return schema.enum.find((v: unknown) => v !== null);
+  if (schema.allOf)
+    return Object.assign({}, ...schema.allOf.map((s: any) => sample(doc, s, direction, depth + 1)));
+  if (schema.oneOf || schema.anyOf)
+    return sample(doc, (schema.oneOf ?? schema.anyOf)[0], direction, depth + 1);
+  const type = Array.isArray(schema.type) ? schema.type.find((t: string) => t !== 'null') : schema.type;
+  if (type === 'object' || (type === undefined && schema.properties)) {
+    const object: Record<string, unknown> = {};
+    for (const name of schema.required ?? []) {
+      const property = follow(doc, schema.properties?.[name]) ?? {};
+      if (property.readOnly && direction === 'request') continue;
+      object[name] = sample(doc, property, direction, depth + 1);
+    }
+    if ((schema.minProperties ?? 0) > Object.keys(object).length) throw new CannotSample();
+    return object;
+  }
+  if (type === 'array') {
+    if ((schema.minItems ?? 0) > 1 && schema.uniqueItems) throw new CannotSample();
+    return Array.from({ length: schema.minItems ?? 0 }, () =>
+      sample(doc, schema.items, direction, depth + 1),
+    );
+  }
+  if (type === 'integer' || type === 'number') return number(schema);
+  if (type === 'boolean') return true;
+  if (schema.pattern !== undefined) {
+    if (typeof schema.example === 'string' && new RegExp(schema.pattern).test(schema.example))
+      return schema.example;
+    throw new CannotSample();
+  }
+  const formats: Record<string, string> = {
+    'date-time': '2026-12-01T10:00:00Z',
+    date: '2026-12-01',
+    email: 'buyer@example.com',
+    uri: 'https://example.com/',
+    url: 'https://example.com/',
+    uuid: '0b4f2d3c-1e5a-4c6b-9d7e-8f9a0b1c2d3e',
+  };
+  if (typeof schema.format === 'string' && formats[schema.format]) return formats[schema.format];
+  if (schema.maxLength === 0) return '';
+  return 'x'.repeat(Math.max(schema.minLength ?? 1, 1));
+}
+
+function number(schema: any): number {
+  const step = schema.multipleOf ?? 1;
+  let value = typeof schema.minimum === 'number' ? schema.minimum : 1;
+  if (schema.exclusiveMinimum === true || typeof schema.exclusiveMinimum === 'number')
+    value = (typeof schema.exclusiveMinimum === 'number' ? schema.exclusiveMinimum : value) + step;
+  value = Math.ceil(value / step) * step;
+  if (typeof schema.maximum === 'number' && value > schema.maximum) throw new CannotSample();
+  return value;
+}
+
+/** The path every request of the document starts with: its basePath, or its first server's path. */
+function basePathOf(doc: any): string {
+  if (doc.swagger) return (doc.basePath ?? '').replace(/\/$/, '');
+  const server = doc.servers?.[0];
+  if (!server) return '';
+  const url = String(server.url).replace(/\{([^}]+)\}/g, (_: string, name: string) =>
+    String(server.variables?.[name]?.default ?? 'x'),
+  );
+  return url.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '').replace(/\/$/, '');
+}
+
+interface Sampled {
+  request: ContractRequest;
+  /** A required parameter or body the request carries, to leave out. */
+  required: { where: string; drop: (request: ContractRequest) => ContractRequest } | null;
+}
+
+/** A request that keeps the operation's contract, with only what it requires. */
+function sampleRequest(doc: any, template: string, method: string): Sampled {
+  const item = follow(doc, doc.paths[template]);
+  const operation = item[method];
+  const byKey = new Map<string, any>();
+  for (const node of [...(item.parameters ?? []), ...(operation.parameters ?? [])]) {
+    const parameter = follow(doc, node);
+    byKey.set(`${parameter.in} ${parameter.name}`, parameter);
+  }
+  const text = (parameter: any): string | string[] => {
+    const schema = follow(doc, doc.swagger ? parameter : (parameter.schema ?? {}));
+    if (schema.type === 'array') {
+      const count = Math.max(schema.minItems ?? 1, 1);
+      const items = Array.from({ length: count }, () => String(sample(doc, schema.items, 'request')));
+      const exploded = doc.swagger
+        ? parameter.collectionFormat === 'multi'
+        : (parameter.explode ?? (parameter.style ?? 'form') === 'form');
+      return exploded && parameter.in === 'query' ? items : items.join(',');
+    }
+    const value = sample(doc, schema, 'request');
+    if (typeof value === 'object' && value !== null) throw new CannotSample();
+    return String(value);
+  };
+  let path = template;
+  const query: Record<string, string | string[]> = {};
+  const headers: Record<string, string> = {};
+  let required: Sampled['required'] = null;
+  for (const parameter of byKey.values()) {
+    if (parameter.in === 'path')
+      path = path.replace(`{${parameter.name}}`, encodeURIComponent(String(text(parameter))));
+    if (!parameter.required) continue;
+    if (parameter.in === 'formData' || parameter.in === 'cookie') throw new CannotSample();
+    if (parameter.in === 'query') {
+      query[parameter.name] = text(parameter);
+      required ??= {
+        where: `query.${parameter.name}`,
+        drop: (r) => ({
+          ...r,
+          query: Object.fromEntries(Object.entries(query).filter(([k]) => k !== parameter.name)),
+        }),
+      };
+    }
+    if (parameter.in === 'header') headers[parameter.name] = String(text(parameter));
+  }
+  const bodyParameter = [...byKey.values()].find((p) => p.in === 'body');
+  const requestBody = follow(doc, operation.requestBody);
+  const json = requestBody?.content
+    ? Object.entries<any>(requestBody.content).find(([type]) => /json/.test(type))?.[1]
+    : undefined;
+  let body: unknown;
+  if (bodyParameter?.required) body = sample(doc, bodyParameter.schema, 'request');
+  else if (requestBody?.required) {
+    if (!json) throw new CannotSample();
+    body = sample(doc, json.schema ?? {}, 'request');
+  }
+  if (body !== undefined) required ??= { where: 'body', drop: (r) => ({ ...r, body: undefined }) };
+  return {
+    request: { method: method.toUpperCase(), path: basePathOf(doc) + path, query, headers, body },
+    required,
+  };
+}
+
+/** The first operation of the document a request can be made for, in the document's order. */
+function firstSampled(doc: any): (Sampled & { operationId: string | null }) | null {
+  for (const [template, item] of Object.entries<any>(doc.paths ?? {}))
+    for (const method of METHODS) {
+      if (!follow(doc, item)?.[method]) continue;
+      try {
+        return {
+          ...sampleRequest(doc, template, method),
+          operationId: follow(doc, item)[method].operationId ?? null,
+        };
+      } catch (error) {
+        if (!(error instanceof CannotSample)) throw error;
+      }
+    }
+  return null;
+}
+
+describe('the vendored contracts under sim/contracts', () => {
+  const documents = vendoredDocuments();
+  if (documents.length === 0) it.skip('none vendored yet', () => {});
+
+  for (const { file, doc } of documents) {
+    describe(file, () => {
+      const contract = loadContract(doc);
+
+      it('compiles every operation, and lists them all', () => {
+        let count = 0;
+        for (const [template, item] of Object.entries<any>(doc.paths ?? {}))
+          for (const method of METHODS) {
+            const operation = follow(doc, item)?.[method];
+            if (!operation) continue;
+            count++;
+            const path = basePathOf(doc) + template.replace(/\{[^}]+\}/g, 'x');
+            const id = contract.checkRequest({ method, path, body: {} }).operationId;
+            expect(id, `${method} ${template}`).not.toBeNull();
+            for (const status of Object.keys(operation.responses ?? {}))
+              contract.checkResponse(
+                id!,
+                status === 'default' ? 599 : Number(status.replace(/x/gi, '0')),
+                {},
+              );
+          }
+        expect(contract.operationIds).toHaveLength(count);
+      });
+
+      it('passes a known-good request and refuses known-bad ones', () => {
+        const sampled = firstSampled(doc);
+        expect(sampled, 'no operation of the document takes a request made from its schemas').not.toBeNull();
+        const { request, required } = sampled!;
+        const good = contract.checkRequest(request);
+        expect(good.violations, JSON.stringify(request)).toEqual([]);
+        if (sampled!.operationId) expect(good.operationId).toBe(sampled!.operationId);
+        expect(
+          contract.checkRequest({ ...request, query: { ...request.query, contractProbe: '1' } }).violations,
+        ).toEqual([
+          { where: 'query.contractProbe', message: `is not a query parameter of ${good.operationId}` },
+        ]);
+        expect(
+          contract.checkRequest({ ...request, path: `${request.path}/contract-probe/x/y` }).violations[0]!
+            .where,
+        ).toBe('path');
+        if (required)
+          expect(contract.checkRequest(required.drop(request)).violations.map((v) => v.where)).toContain(
+            required.where,
+          );
+      });
+    });
+  }
 });
