@@ -1,0 +1,67 @@
+/**
+ * The simulated Amazon's usage plans: a token bucket per operation for the one seller and app it serves, with the
+ * default rate and burst each operation's model states in its "Usage Plan" table (amzn/selling-partner-api-models,
+ * the files under ./contracts/amazon/), and x-amzn-RateLimit-Limit on the answers that carry it. Written from those
+ * tables, not from Waybill's adapter. Demo and test use only.
+ */
+export const AMAZON_OPERATIONS = [
+  'searchOrders',
+  'getOrder',
+  'confirmShipment',
+  'patchListingsItem',
+  'createFeedDocument',
+  'createFeed',
+  'getFeed',
+  'getFeedDocument',
+  'getSubscription',
+  'getMarketplaceParticipations',
+] as const;
+export type AmazonSimOperation = (typeof AMAZON_OPERATIONS)[number];
+
+export interface SimUsagePlan {
+  rate: number;
+  burst: number;
+}
+
+export const DEFAULT_PLANS: Readonly<Record<AmazonSimOperation, SimUsagePlan>> = {
+  searchOrders: { rate: 0.0056, burst: 20 },
+  getOrder: { rate: 0.5, burst: 30 },
+  confirmShipment: { rate: 2, burst: 10 },
+  patchListingsItem: { rate: 5, burst: 5 },
+  createFeedDocument: { rate: 0.0083, burst: 15 },
+  createFeed: { rate: 0.0083, burst: 15 },
+  getFeed: { rate: 2, burst: 15 },
+  getFeedDocument: { rate: 0.0222, burst: 10 },
+  getSubscription: { rate: 1, burst: 5 },
+  getMarketplaceParticipations: { rate: 0.016, burst: 15 },
+};
+
+/** Buckets refilled continuously; `admit` takes a token or says no (the request is answered 429, nothing done). */
+export class UsagePlans {
+  readonly #plans: Record<AmazonSimOperation, SimUsagePlan>;
+  readonly #buckets = new Map<AmazonSimOperation, { tokens: number; at: number }>();
+
+  constructor(overrides: Partial<Record<AmazonSimOperation, SimUsagePlan>> = {}) {
+    this.#plans = { ...DEFAULT_PLANS, ...overrides };
+  }
+
+  plan(operation: AmazonSimOperation): SimUsagePlan {
+    return this.#plans[operation];
+  }
+
+  set(operation: AmazonSimOperation, plan: SimUsagePlan): void {
+    this.#plans[operation] = plan;
+    this.#buckets.delete(operation);
+  }
+
+  admit(operation: AmazonSimOperation, now: number): boolean {
+    const { rate, burst } = this.#plans[operation];
+    const bucket = this.#buckets.get(operation) ?? { tokens: burst, at: now };
+    bucket.tokens = Math.min(burst, bucket.tokens + (Math.max(0, now - bucket.at) / 1_000) * rate);
+    bucket.at = now;
+    this.#buckets.set(operation, bucket);
+    if (bucket.tokens < 1) return false;
+    bucket.tokens -= 1;
+    return true;
+  }
+}
