@@ -1,0 +1,286 @@
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import {
+  startEbaySim,
+  type EbayItem,
+  type EbayOrderOptions,
+  type EbaySim,
+  type EbaySimOrder,
+} from '../sim/ebay.ts';
+import { parseMinor } from '../sim/money.ts';
+import type { SupplierSim } from '../sim/supplier.ts';
+import { wakeJobs } from '../src/jobs/queue.ts';
+import { describeEachDatabase } from './support/databases.ts';
+import { startTestHub, startTestSuppliers, testSetup, type TestHub } from './support/hub.ts';
+import { until } from './support/until.ts';
+
+const APP = { clientId: 'Waybill-Hub-PRD-0123456789' };
+const SELLER = {
+  clientSecret: 'PRD-hub-secret-0123456789',
+  refreshToken: 'v^1.1#i^1#r^1#hub-refresh-0123456789',
+};
+// MUG-BLUE goes to the supplier "prompt" (ships at once), LAMP-OAK to "flaky" (takes a minute): test/support/hub.ts.
+const MUG: EbayItem = { sku: 'MUG-BLUE', price: '12.99', title: 'Blue mug' };
+const LAMP: EbayItem = { sku: 'LAMP-OAK', price: '89.00', title: 'Oak lamp' };
+const STOCK: Record<string, number> = { 'MUG-BLUE': 20, 'TEE-RED-M': 7, 'LAMP-OAK': 5 };
+const BULK = Array.from({ length: 120 }, (_, i) => `BULK-${String(i).padStart(3, '0')}`);
+
+describeEachDatabase('eBay as a sales channel, through the Sell APIs', (dialect) => {
+  let t: TestHub;
+  let sim: EbaySim;
+  let suppliers: { prompt: SupplierSim; flaky: SupplierSim };
+  let placedCount = 0;
+
+  beforeEach(async () => {
+    t = await startTestHub(dialect, { worker: true, workerOptions: { pollMs: 20 } });
+    suppliers = await startTestSuppliers(t.url, { shipDelayMs: { flaky: 60_000 } });
+    sim = await startEbaySim({ ...APP, ...SELLER, seed: 11 });
+    // eBay knows the listed SKUs; TEE-RED-M is not listed there.
+    sim.seedCatalog(['MUG-BLUE', 'LAMP-OAK', ...BULK], 0);
+    placedCount = 0;
+  });
+  afterEach(async () => {
+    expect(sim.violations).toEqual([]);
+    await Promise.all([suppliers.prompt.close(), suppliers.flaky.close(), sim.close()]);
+    await t?.close();
+  });
+
+  /** The setup document with the eBay channel (it takes the simulator's loopback address as apiUrl). */
+  async function connect(options: { bulk?: boolean } = {}): Promise<void> {
+    const doc: any = testSetup({ prompt: suppliers.prompt.url, flaky: suppliers.flaky.url });
+    for (const product of doc.products) for (const offer of product.offers) offer.stock = STOCK[product.sku];
+    if (options.bulk)
+      doc.products.push(
+        ...BULK.map((sku, i) => ({
+          sku,
+          name: sku,
+          offers: [
+            {
+              supplier: 'prompt',
+              supplierSku: `P-${sku}`,
+              cost: { amount: 100, currency: 'USD' },
+              stock: 3 + (i % 4),
+            },
+          ],
+        })),
+      );
+    doc.channels.push({
+      id: 'ebay',
+      kind: 'ebay',
+      name: 'eBay US',
+      currency: 'USD',
+      apiUrl: sim.url,
+      ...APP,
+      marketplaceId: 'EBAY_US',
+      ...SELLER,
+    });
+    await t.apply(doc);
+  }
+
+  /** An order as eBay has it after checkout, last modified a moment ago (the poll reads up to its start). */
+  function place(items: EbayItem[], options: EbayOrderOptions = {}): EbaySimOrder {
+    const order = sim.makeOrder(placedCount++, items, options);
+    const at = new Date(Date.now() - 2_000 + placedCount).toISOString();
+    return sim.keep({ ...order, creationDate: at, lastModifiedDate: at });
+  }
+
+  const getOrdersCalls = () => sim.calls.filter((c) => c.operationId === 'getOrders').length;
+  /** Brings the channel's order poll forward (as a nudge does) and waits until it ran and what it found is in. */
+  async function poll(): Promise<void> {
+    const before = getOrdersCalls();
+    await wakeJobs(t.hub.store.db, { key: 'channel.catch-up:ebay' }, Date.now());
+    await until('the eBay poll ran', async () => getOrdersCalls() > before && (await pollIdle()));
+  }
+  const pollIdle = async () => {
+    const job = await t.hub.store.db
+      .selectFrom('jobs')
+      .select(['state', 'run_at'])
+      .where('key', '=', 'channel.catch-up:ebay')
+      .executeTakeFirst();
+    const waiting = await t.hub.store.db
+      .selectFrom('channel_deliveries')
+      .select('processed_at')
+      .where('processed_at', 'is', null)
+      .execute();
+    return job?.state === 'pending' && Number(job.run_at) > Date.now() + 30_000 && waiting.length === 0;
+  };
+  const viewOf = async (order: EbaySimOrder) => {
+    const row = await t.hub.store.db
+      .selectFrom('orders')
+      .select('id')
+      .where('channel_id', '=', 'ebay')
+      .where('external_id', '=', order.orderId)
+      .executeTakeFirst();
+    return row ? (await t.api(`/api/v1/orders/${row.id}`)).body : undefined;
+  };
+  const minor = (amount: { value: string }) =>
+    parseMinor(amount.value.replace(/^-/, ''), 2) * (amount.value.startsWith('-') ? -1 : 1);
+
+  it('takes polled orders in once with the money exact, holds the unpaid until paid and the unknown SKU for a person', async () => {
+    const paid = place([MUG, LAMP], { quantities: [2, 1], deliveryCost: '5.99' });
+    const unpaid = place([MUG], { unpaid: true, deliveryCost: '0.00' });
+    const unknown = place([{ sku: 'NOT-ON-WAYBILL', price: '3.50' }, MUG]);
+    await connect();
+    await until(
+      'three orders in',
+      async () => (await t.api('/api/v1/orders?channelId=ebay')).body.orders.length === 3,
+    );
+    await poll();
+
+    const view = await viewOf(paid);
+    expect(view.money.total).toEqual({ amount: minor(paid.pricingSummary.total!), currency: 'USD' });
+    expect(view.money.tax.amount).toBe(minor(paid.pricingSummary.tax ?? { value: '0.00' }));
+    expect(view.money.shipping.amount).toBe(599);
+    expect(view.money.mismatches).toEqual([]);
+    const [mug] = paid.lineItems;
+    expect(view.lines[0]).toMatchObject({
+      sku: 'MUG-BLUE',
+      quantity: 2,
+      channelLineId: mug!.lineItemId,
+      unitPrice: { amount: 1299, currency: 'USD' },
+      money: {
+        subtotal: { amount: 2598 },
+        discount: { amount: minor(mug!.appliedPromotions[0]?.discountAmount ?? { value: '0.00' }) },
+      },
+    });
+    await until(
+      'the paid order at its suppliers',
+      async () => suppliers.prompt.received.size + suppliers.flaky.received.size >= 2,
+    );
+
+    expect((await viewOf(unpaid)).state).toBe('awaiting_payment');
+    const held = await viewOf(unknown);
+    expect(held.state).toBe('on_hold');
+    expect(held.holdReason).toContain('NOT-ON-WAYBILL');
+
+    // Polled again: nothing new, nothing twice.
+    await poll();
+    expect((await t.api('/api/v1/orders?channelId=ebay')).body.orders).toHaveLength(3);
+
+    sim.pay(unpaid.orderId);
+    await poll();
+    await until('the paid order released', async () => (await viewOf(unpaid)).state !== 'awaiting_payment');
+    expect((await viewOf(unpaid)).events.map((e: any) => e.type)).toContain('order.paid');
+  });
+
+  it('tells eBay each shipment once with carrier and tracking, and honours a cancellation the buyer asked for', async () => {
+    const shipped = place([MUG], { quantities: [2] });
+    const cancelled = place([LAMP], { quantities: [1] });
+    await connect();
+    await until(
+      'the mug shipped and told',
+      async () =>
+        sim.fulfillments(shipped.orderId).length === 1 && (await viewOf(shipped))?.state === 'fulfilled',
+    );
+    const shipments = await t.hub.store.db
+      .selectFrom('shipments')
+      .select(['carrier', 'tracking_number'])
+      .execute();
+    const [fulfillment] = sim.fulfillments(shipped.orderId);
+    expect(fulfillment).toMatchObject({
+      shipmentTrackingNumber: shipments.find((s) => s.tracking_number === fulfillment!.shipmentTrackingNumber)
+        ?.tracking_number,
+      lineItems: [{ lineItemId: shipped.lineItems[0]!.lineItemId, quantity: 2 }],
+    });
+    // The notice again (an operator's replay): eBay has it already, nothing is written twice.
+    const notify = await t.hub.store.db
+      .selectFrom('jobs')
+      .select(['id'])
+      .where('kind', '=', 'channel.notify')
+      .executeTakeFirstOrThrow();
+    await t.hub.store.db
+      .updateTable('jobs')
+      .set({ state: 'pending', run_at: 0 })
+      .where('id', '=', notify.id)
+      .execute();
+    await until(
+      'the replay done',
+      async () =>
+        (
+          await t.hub.store.db
+            .selectFrom('jobs')
+            .select('state')
+            .where('id', '=', notify.id)
+            .executeTakeFirstOrThrow()
+        ).state === 'done',
+    );
+    expect(sim.fulfillments(shipped.orderId)).toHaveLength(1);
+    expect(sim.calls.filter((c) => c.operationId === 'createShippingFulfillment')).toHaveLength(1);
+
+    // The lamp's supplier has it, unshipped; the buyer asks eBay to cancel.
+    await until(
+      'the lamp acknowledged',
+      async () => (await viewOf(cancelled))?.purchaseOrders[0]?.state === 'accepted',
+    );
+    const before = structuredClone(sim.order(cancelled.orderId)!);
+    sim.requestCancel(cancelled.orderId);
+    await poll();
+    await until('the lamp cancelled', async () => (await viewOf(cancelled)).state === 'cancelled');
+    expect((await viewOf(cancelled)).purchaseOrders[0].state).toMatch(/cancel/);
+    // A stale copy of the order served later (older lastModifiedDate) changes nothing: the newest version won.
+    sim.keep(before);
+    await poll();
+    expect((await viewOf(cancelled)).state).toBe('cancelled');
+  });
+
+  it("refunds lines Waybill cancels through issueRefund, the seller's share without the tax eBay collected", async () => {
+    const order = place([LAMP, MUG], { quantities: [1, 1] });
+    await connect();
+    await until('the lamp acknowledged', async () =>
+      (await viewOf(order))?.purchaseOrders.some(
+        (po: any) => po.supplierId === 'flaky' && po.state === 'accepted',
+      ),
+    );
+    const lampLine = (await viewOf(order)).lines.find((l: any) => l.sku === 'LAMP-OAK');
+    const cancel = await t.api(`/api/v1/orders/${(await viewOf(order)).id}/cancel`, {
+      body: { lines: [lampLine.lineNumber], reason: 'The lamp is no longer made' },
+    });
+    expect(cancel.status).toBe(200);
+    await until(
+      'eBay refunded the lamp',
+      async () => (sim.order(order.orderId)!.lineItems[0]!.refunds ?? []).length === 1,
+    );
+    const lamp = sim.order(order.orderId)!.lineItems[0]!;
+    const net = minor(lamp.discountedLineItemCost ?? lamp.lineItemCost);
+    expect(lamp.refunds![0]!.amount).toEqual({ value: (net / 100).toFixed(2), currency: 'USD' });
+    expect(sim.order(order.orderId)!.orderPaymentStatus).toBe('PARTIALLY_REFUNDED');
+    expect(sim.calls.filter((c) => c.operationId === 'issueRefund')).toHaveLength(1);
+  });
+
+  it("sets eBay's quantities to available-to-promise 25 SKUs a call, waits out 429s, and reports SKUs eBay lacks", async () => {
+    sim.throttle(3);
+    await connect({ bulk: true });
+    const atp = async () =>
+      Object.fromEntries((await t.api('/api/v1/stock')).body.levels.map((l: any) => [l.sku, l.available]));
+    await until(
+      'eBay in step',
+      async () => {
+        const levels = await atp();
+        return [...BULK, 'MUG-BLUE', 'LAMP-OAK'].every((sku) => sim.stock(sku) === levels[sku]);
+      },
+      40_000,
+    );
+    expect([sim.stock('MUG-BLUE'), sim.stock('LAMP-OAK'), sim.stock('BULK-002')]).toEqual([20, 5, 5]);
+    const pushes = sim.calls.filter((c) => c.operationId === 'bulkUpdatePriceQuantity');
+    expect(pushes.some((c) => c.status === 429)).toBe(true);
+    expect(Math.max(...pushes.map((c) => c.skus ?? 0))).toBeLessThanOrEqual(25);
+    await until('TEE-RED-M reported as skipped', async () =>
+      (
+        await t.hub.store.db.selectFrom('events').select('data').where('type', '=', 'stock.skipped').execute()
+      ).some((e) => String(e.data).includes('TEE-RED-M')),
+    );
+  });
+
+  it('its connection test passes, and names a revoked refresh token as consent to give again, never the secret', async () => {
+    await connect();
+    expect((await t.api('/api/v1/channels/ebay/test', { method: 'POST' })).body).toMatchObject({ ok: true });
+    sim.revokeRefreshToken();
+    const { body } = await t.api('/api/v1/channels/ebay/test', { method: 'POST' });
+    expect(body).toMatchObject({
+      ok: false,
+      reason: 'unauthorized',
+      detail: expect.stringMatching(/consent again.*refreshToken/),
+    });
+    expect(JSON.stringify(body)).not.toContain(SELLER.refreshToken);
+    expect(JSON.stringify(body)).not.toContain(SELLER.clientSecret);
+  });
+});
