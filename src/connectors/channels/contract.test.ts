@@ -2,6 +2,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { closeServer, freePort, listen, readBody } from '../../../sim/shared.ts';
 import { startEbaySim } from '../../../sim/ebay.ts';
+import { startAmazonSim } from '../../../sim/amazon.ts';
 import { createShopifySim } from '../../../sim/shopify.ts';
 import { startStorefrontSim } from '../../../sim/storefront.ts';
 import { createWooCommerceSim } from '../../../sim/woocommerce.ts';
@@ -98,6 +99,26 @@ const harnesses = contractHarnesses<Harness>('channel', {
       config: { apiUrl: sim.url, clientId: 'Contract-App-PRD', marketplaceId: 'EBAY_US' },
       secrets: seller,
       wrongSecrets: { ...seller, refreshToken: 'v^1.1#i^1#revoked-refresh-0001' },
+      close: () => sim.close(),
+    };
+  },
+  amazon: async () => {
+    const credentials = {
+      clientId: 'amzn1.application-oa2-client.0123456789abcdef0123456789abcdef',
+      clientSecret: 'amzn1.oa2-cs.v1.contract-secret-00000000001',
+      refreshToken: 'Atzr|contract-refresh-token-00000000001',
+    };
+    const sim = await startAmazonSim(credentials);
+    return {
+      config: {
+        region: 'NA',
+        marketplaceIds: [sim.marketplaceId],
+        sellerId: sim.sellerId,
+        endpoint: sim.url,
+        lwaUrl: sim.lwaUrl,
+      },
+      secrets: credentials,
+      wrongSecrets: { ...credentials, refreshToken: 'Atzr|revoked-refresh-token-0000000001' },
       close: () => sim.close(),
     };
   },

@@ -1,5 +1,6 @@
 import { KindRegistry } from '../shared/kind-registry.ts';
 import type { ChannelKind } from './channel-adapter.ts';
+import { amazon } from './amazon/index.ts';
 import { ebay } from './ebay/index.ts';
 import { shopify } from './shopify/index.ts';
 import { storefront } from './storefront/index.ts';
@@ -13,4 +14,5 @@ export const salesChannels: ChannelKinds = new KindRegistry('channel', [
   shopify,
   woocommerce,
   ebay,
+  amazon,
 ]);

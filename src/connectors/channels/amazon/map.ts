@@ -262,4 +262,3 @@ function joined(parts: readonly (string | undefined)[]): string | undefined {
       .join(', ') || undefined
   );
 }
-
