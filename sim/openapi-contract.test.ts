@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestHub, type TestHub } from '../test/support/hub.ts';
 import { loadContract, readContractFile, type ContractRequest } from './openapi-contract.ts';
 
 // Two small documents in the two dialects the simulators' platforms publish, shaped as those platforms write them:
@@ -833,6 +834,74 @@ describe('OpenAPI 3.1', () => {
     expect(create({ sku: 'ABCDE' })[0]!.message).toBe('must be at most 4 characters long, not 5');
     expect(create({ sku: 'abc' })[0]!.where).toBe('body.sku');
   });
+});
+
+// A real OpenAPI 3.1 document from another generator: the one Waybill's hub publishes from its zod schemas. The hub
+// validates requests itself (Fastify with zod), so its verdict is an independent one for the checker's to agree with.
+// SQLite only: the database is not what is under test here.
+describe("Waybill's own OpenAPI 3.1 document, against the hub that serves it", () => {
+  let hub: TestHub;
+  let contract: ReturnType<typeof loadContract>;
+  beforeAll(async () => {
+    hub = await startTestHub('sqlite');
+    contract = loadContract((await hub.api('/openapi.json', { key: null })).body);
+  });
+  afterAll(() => hub?.close());
+
+  const preview = (quantity: number) => ({
+    order: {
+      shipTo: { country: 'GB' },
+      lines: [{ sku: 'MUG', quantity, unitPrice: { amount: 900, currency: 'GBP' } }],
+    },
+  });
+  const cases: { request: ContractRequest; violations: { where: string; message: string }[] }[] = [
+    { request: { method: 'GET', path: '/api/v1/stock', query: { limit: '1000' } }, violations: [] },
+    {
+      request: { method: 'GET', path: '/api/v1/stock', query: { limit: '1001' } },
+      violations: [{ where: 'query.limit', message: 'must be at most 1000, not 1001' }],
+    },
+    {
+      request: { method: 'GET', path: '/api/v1/stock', query: { limit: 'ten' } },
+      violations: [{ where: 'query.limit', message: 'must be an integer, not "ten"' }],
+    },
+    {
+      request: { method: 'POST', path: '/api/v1/keys', body: { role: 'operator', label: 'ci' } },
+      violations: [],
+    },
+    {
+      request: { method: 'POST', path: '/api/v1/keys', body: { role: 'owner' } },
+      violations: [
+        { where: 'body.role', message: 'must be one of "admin", "operator" or "read-only", not "owner"' },
+      ],
+    },
+    {
+      request: { method: 'POST', path: '/api/v1/keys', body: { label: '' } },
+      violations: [
+        { where: 'body.role', message: 'is required but missing' },
+        { where: 'body.label', message: 'must be at least 1 characters long, not 0' },
+      ],
+    },
+    { request: { method: 'POST', path: '/api/v1/routing/preview', body: preview(1) }, violations: [] },
+    {
+      request: { method: 'POST', path: '/api/v1/routing/preview', body: preview(0) },
+      violations: [{ where: 'body.order.lines[0].quantity', message: 'must be more than 0, not 0' }],
+    },
+  ];
+
+  it.each(cases)(
+    '$request.method $request.path $request.query $request.body',
+    async ({ request, violations }) => {
+      const query = new URLSearchParams(request.query as Record<string, string>).toString();
+      const answer = await hub.api(`${request.path}${query ? `?${query}` : ''}`, {
+        method: request.method,
+        body: request.body,
+      });
+      const check = contract.checkRequest(request);
+      expect(check.violations).toEqual(violations);
+      expect(answer.status < 300, `the hub answered ${answer.status}`).toBe(violations.length === 0);
+      expect(contract.checkResponse(check.operationId!, answer.status, answer.body)).toEqual([]);
+    },
+  );
 });
 
 describe('reading a vendored document', () => {

@@ -774,12 +774,15 @@ function queryValues(query: ContractRequest['query'], rawQuery: string | undefin
   return values;
 }
 
-/** Header names folded to lower case (HTTP's are case-insensitive); a repeated header is its values in order. */
+/** Header names folded to lower case (HTTP's are case-insensitive); a repeated header is one list (RFC 9110 5.3). */
 function headerValues(headers: ContractRequest['headers']): Values {
   const values: Values = new Map();
   for (const [name, value] of Object.entries(headers ?? {}))
-    if (value !== undefined)
-      getOrAdd(values, name.toLowerCase(), () => []).push(...(Array.isArray(value) ? value : [value]));
+    if (value !== undefined) {
+      const key = name.toLowerCase();
+      const joined = [...(values.get(key) ?? []), ...(Array.isArray(value) ? value : [value])].join(',');
+      values.set(key, [joined]);
+    }
   return values;
 }
 
