@@ -21,8 +21,6 @@ import { failed, result, round, type BenchResult } from './report.ts';
 
 export const FANOUT6_TARGET_S = 2;
 const SUPPLIER_ID = 'bulk';
-/** Two failed runs in a row of a channel's sync: the same failure again, not a hiccup. */
-const FAILED_ATTEMPTS = 2;
 
 export interface Fanout6Config {
   skus: number;
@@ -110,13 +108,11 @@ export async function runFanout6(
       const change = await changeAll(
         hub,
         db,
-        watches.filter((w) => !stuck.has(String(w.station.channel.id))),
+        watches.filter((w) => !stuck.has(channelIdOf(w))),
         config,
         label,
       );
-      const channels = watches.map((w) =>
-        w.outcome(change.committedAt, stuck.get(w.station.channel.id as string)),
-      );
+      const channels = watches.map((w) => w.outcome(change.committedAt, stuck.get(channelIdOf(w))));
       const done = channels.every((c) => c.seconds !== null);
       return {
         skus: config.skus,
@@ -236,7 +232,8 @@ class StockWatch {
 
 /**
  * Until the hub has recorded every SKU as told on every channel and every store holds them all. A channel whose sync
- * keeps failing, or is not done in time, is given up (with the hub's own error) and the others go on.
+ * job is dead, or is not done in time, is given up (with the hub's last error) and the others go on. A failed run is
+ * not enough: a run cut off by the job's timeout leaves what it pushed at the store, and the next one goes on from it.
  */
 async function initialSync(
   db: FanoutDb,
@@ -249,33 +246,42 @@ async function initialSync(
   let reported = performance.now();
   for (;;) {
     const told = await db.toldCounts();
-    const syncing = watches.filter((w) => {
-      const id = String(w.station.channel.id);
-      return !stuck.has(id) && (told.get(id) !== config.skus || w.completeAt === null);
-    });
+    const progress = (w: StockWatch) =>
+      `${told.get(channelIdOf(w)) ?? 0} SKUs recorded as told, ${w.matched} held by the store`;
+    const syncing = watches.filter(
+      (w) =>
+        !stuck.has(channelIdOf(w)) && (told.get(channelIdOf(w)) !== config.skus || w.completeAt === null),
+    );
     if (syncing.length === 0) return stuck;
-    for (const error of await db.syncErrors())
-      if (error.attempts >= FAILED_ATTEMPTS && !stuck.has(error.channelId))
-        stuck.set(
-          error.channelId,
-          `the stock sync keeps failing (${error.attempts} attempts): ${error.lastError}`,
-        );
+    const errors = new Map((await db.syncErrors()).map((e) => [e.channelId, e]));
+    const lastError = (w: StockWatch) => {
+      const e = errors.get(channelIdOf(w));
+      return e ? `; its last run failed (${e.attempts} attempts, ${e.state}): ${e.lastError}` : '';
+    };
+    for (const w of syncing)
+      if (errors.get(channelIdOf(w))?.state === 'dead')
+        stuck.set(channelIdOf(w), `the stock sync gave up (${progress(w)}${lastError(w)})`);
     if (performance.now() > deadline) {
       for (const w of syncing)
-        stuck.set(
-          String(w.station.channel.id),
-          `not done within ${config.syncTimeoutS} s (${told.get(String(w.station.channel.id)) ?? 0} SKUs recorded as told, ${w.matched} held by the store)`,
-        );
+        if (!stuck.has(channelIdOf(w)))
+          stuck.set(
+            channelIdOf(w),
+            `not done within ${config.syncTimeoutS} s (${progress(w)}${lastError(w)})`,
+          );
       return stuck;
     }
     if (performance.now() - reported > 10_000) {
       reported = performance.now();
       console.log(
-        `${label} fanout6: initial sync: ${syncing.map((w) => `${w.station.kind} ${told.get(String(w.station.channel.id)) ?? 0} told, ${w.matched} held`).join('; ')}`,
+        `${label} fanout6: initial sync: ${syncing.map((w) => `${w.station.kind} ${progress(w)}${lastError(w)}`).join('; ')}`,
       );
     }
     await delay(100);
   }
+}
+
+function channelIdOf(watch: StockWatch): string {
+  return String(watch.station.channel.id);
 }
 
 interface CpuMark {
