@@ -73,6 +73,8 @@ export interface AmazonSim {
   /** Makes and keeps order i (placed i seconds after the simulator's epoch). */
   makeOrder(i: number, items: readonly SimItemInput[], options?: MakeOrderOptions): SimOrder;
   order(orderId: string): SimOrder | undefined;
+  /** Keeps this copy of an order as it is, lastUpdatedTime and all (a stale replica answering, in a test). */
+  keep(order: SimOrder): SimOrder;
   /** Changes an order as Amazon would (a payment authorised, a cancellation): its lastUpdatedTime moves on. */
   update(orderId: string, change: (order: SimOrder) => void): SimOrder;
   seedCatalog(skus: readonly string[], available: number): void;
@@ -299,6 +301,10 @@ export async function startAmazonSim(options: AmazonSimOptions): Promise<AmazonS
       return order;
     },
     order: (orderId) => orders.get(orderId),
+    keep: (order) => {
+      orders.set(order.orderId, order);
+      return order;
+    },
     update: (orderId, change) => {
       const order = orders.get(orderId);
       if (!order) throw new Error(`no order ${orderId}`);
