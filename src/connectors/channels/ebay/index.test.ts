@@ -38,7 +38,7 @@ function placed(i: number, msAgo: number, items = ITEMS) {
 /** Every page of one poll, as the catch-up job reads them; `between` runs after each page. */
 async function pollAll(
   updatedAfter: Date,
-  between: (page: number) => void = () => {},
+  between: (page: number, read: OrderMessage[]) => void = () => {},
 ): Promise<OrderMessage[]> {
   const found: OrderMessage[] = [];
   let cursor: string | null = null;
@@ -47,14 +47,14 @@ async function pollAll(
     found.push(...result.orders);
     cursor = result.next;
     if (!cursor) return found;
-    between(page);
+    between(page, result.orders);
   }
   throw new Error('the poll did not end');
 }
 
 describe('the eBay channel against the simulated seller account', () => {
   it('declares its polling, its batch of 25 and its stock pushes in flight', () => {
-    expect(channel).toMatchObject({ pollEveryMs: 60_000, maxStockBatch: 25, stockPushesInFlight: 4 });
+    expect(channel).toMatchObject({ pollEveryMs: 60_000, maxStockBatch: 25, stockPushesInFlight: 8 });
   });
 
   it('polls every order changed since, oldest window first, and skips none changed while it pages', async () => {
@@ -82,6 +82,25 @@ describe('the eBay channel against the simulated seller account', () => {
     // Changes made after the poll began are the next poll's, from its watermark: found there, newest.
     const next = await pollAll(new Date(Math.max(...found.map((m) => m.sourceUpdatedAt.getTime())) - 1));
     for (const id of changed) expect(next.map((m) => m.incoming.externalId)).toContain(id);
+    expect(sim.violations).toEqual([]);
+  });
+
+  it('pages a single crowded millisecond by offset, stepping back by the orders that left it meanwhile', async () => {
+    const at = new Date(Date.now() - 3_000).toISOString();
+    const orders = Array.from({ length: 450 }, (_, i) =>
+      sim.keep({ ...sim.makeOrder(i, ITEMS), creationDate: at, lastModifiedDate: at }),
+    );
+    const changed = new Set<string>();
+    const found = await pollAll(new Date(Date.now() - 60_000), (_page, read) => {
+      // Orders eBay listed on the first page change: the rest move up, and none may be passed over.
+      if (changed.size === 0)
+        for (const message of read.slice(0, 5)) {
+          sim.change(message.incoming.externalId, (o) => (o.buyer.username = 'changed'));
+          changed.add(message.incoming.externalId);
+        }
+    });
+    const ids = new Set(found.map((m) => m.incoming.externalId));
+    expect(orders.filter((o) => !changed.has(o.orderId) && !ids.has(o.orderId))).toEqual([]);
     expect(sim.violations).toEqual([]);
   });
 

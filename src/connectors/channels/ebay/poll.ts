@@ -18,8 +18,8 @@ const MAX_HALVINGS = 40;
  * So the cursor walks time windows instead, oldest first: a window is narrowed (halved) until it holds at most one
  * page, read whole, and the next window starts a millisecond after it. An order modified while the poll runs moves
  * to a later time, into a window still ahead (or the next poll's), so nothing is skipped; it may be read twice,
- * and Waybill keeps the newest version. Only a single millisecond holding more than a page is paged by offset,
- * stepping back by as many orders as left it meanwhile.
+ * and Waybill keeps the newest version. Only a single millisecond holding more than a page is paged by offset; when
+ * orders left it between two pages, the page is read again that many places back.
  */
 interface Cursor {
   /** The window starts here (epoch ms, inclusive). */
@@ -48,7 +48,13 @@ export async function pollOrderPage(
   let width = cursor.width;
   for (let halvings = 0; ; halvings++) {
     const to = Math.min(cursor.from + width - 1, cursor.end);
-    const page = await getOrders(call, cursor.from, to, cursor.offset);
+    let offset = cursor.offset;
+    let page = await getOrders(call, cursor.from, to, offset);
+    if (offset > 0 && page.total < cursor.total) {
+      // Orders left the crowded millisecond since the last page: as many unread ones moved up past this offset.
+      offset = Math.max(0, offset - (cursor.total - page.total));
+      page = await getOrders(call, cursor.from, to, offset);
+    }
     const fits = page.total <= PAGE_LIMIT;
     if (!fits && to > cursor.from && halvings < MAX_HALVINGS) {
       width = Math.max(1, Math.floor(width / 2));
@@ -57,7 +63,7 @@ export async function pollOrderPage(
     const orders = page.orders
       .map((order) => toMessage(channelId, order))
       .sort((a, b) => a.sourceUpdatedAt.getTime() - b.sourceUpdatedAt.getTime());
-    return { orders, next: nextCursor(cursor, to, width, page.total, fits) };
+    return { orders, next: nextCursor({ ...cursor, offset }, to, width, page.total, fits) };
   }
 }
 
@@ -69,10 +75,8 @@ function firstCursor(updatedAfter: Date, now: Date): Cursor {
 
 function nextCursor(cursor: Cursor, to: number, width: number, total: number, fits: boolean): string | null {
   if (!fits && cursor.offset + PAGE_LIMIT < total) {
-    // One crowded millisecond: the next page of it, back by as many as left it since the last page.
-    const left = cursor.total > total ? cursor.total - total : 0;
-    const offset = Math.max(0, cursor.offset + PAGE_LIMIT - left);
-    return writeCursor({ ...cursor, width: 1, offset, total });
+    // One crowded millisecond: its next page, and how many it held, to notice orders leaving it meanwhile.
+    return writeCursor({ ...cursor, width: 1, offset: cursor.offset + PAGE_LIMIT, total });
   }
   if (to >= cursor.end) return null;
   return writeCursor({ from: to + 1, end: cursor.end, width: width * 2, offset: 0, total: 0 });

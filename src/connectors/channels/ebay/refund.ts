@@ -5,7 +5,7 @@ import type { RefundNotice } from '../sales-channel.ts';
 import { moneyOf } from './amount.ts';
 import { EBAY_COLLECTED_TAX_PREFIX } from './map.ts';
 import { ORDERS_PATH } from './poll.ts';
-import type { EbayCall } from './transport.ts';
+import { ebayFailureOf, type EbayCall } from './transport.ts';
 
 const amount = z.object({ value: z.string(), currency: z.string() });
 const refundedOrder = z.object({
@@ -57,8 +57,7 @@ export async function refundOrder(call: EbayCall, notice: RefundNotice, now: Dat
   }));
   if (items.every((i) => i.refundAmount.amount === 0)) return;
   if (madeAlready(order, items, now)) return;
-  await call({
-    method: 'POST',
+  await issue(call, notice, {
     path: `${ORDERS_PATH}/${encodeURIComponent(notice.externalId)}/issue_refund`,
     body: {
       reasonForRefund: 'OTHER',
@@ -71,6 +70,29 @@ export async function refundOrder(call: EbayCall, notice: RefundNotice, now: Dat
         })),
     },
   });
+}
+
+/** eBay's refusals that pass: a refund of the order still processing (34922) is tried again later. */
+const TRY_AGAIN_LATER = new Set([34922]);
+
+async function issue(
+  call: EbayCall,
+  notice: RefundNotice,
+  request: { path: string; body: unknown },
+): Promise<void> {
+  try {
+    await call({ method: 'POST', ...request });
+  } catch (error) {
+    const failure = ebayFailureOf(error);
+    if (failure?.errorIds.some((id) => TRY_AGAIN_LATER.has(id)))
+      throw new Error(
+        `refund ${notice.refundId}: eBay is still processing an earlier refund of the order; tried again later`,
+        {
+          cause: error,
+        },
+      );
+    throw error;
+  }
 }
 
 /** The share less the taxes eBay collected on it. */
