@@ -5,6 +5,8 @@
  * an entry in STATIONS once its simulator has `seedCatalog` and `onStock`.
  */
 import { randomBytes } from 'node:crypto';
+import { startAmazonSim } from '../sim/amazon.ts';
+import { startEbaySim } from '../sim/ebay.ts';
 import { createShopifySim } from '../sim/shopify.ts';
 import { freePort } from '../sim/shared.ts';
 import { createWooCommerceSim } from '../sim/woocommerce.ts';
@@ -19,6 +21,11 @@ export interface SimulatedStore {
 export interface Floor {
   seconds: number;
   why: string;
+  /**
+   * What the platform takes beyond its published limits that the simulator shortens (Amazon's feed queue): a figure
+   * within the target is then the simulator's, not the platform's.
+   */
+  unpublished?: string;
 }
 
 export interface Station {
@@ -47,6 +54,15 @@ const SHOPIFY_PLUS = { restoreRate: 1_000, maximumAvailable: 20_000 };
 const SHOPIFY_SET = { quantities: 250, points: 10 };
 /** WooCommerce's woocommerce_rest_batch_items_limit default. */
 const WOO_BATCH = 100;
+/** bulkUpdatePriceQuantity: 25 items a call; eBay limits calls per day, not per second. */
+const EBAY_BATCH = 25;
+/**
+ * JSON_LISTINGS_FEED since May 2025 (SP-API changelog): 25,000 items a feed, five submissions per five minutes per
+ * region; processing is queued, in a time Amazon does not publish.
+ */
+const AMAZON_FEED = { items: 25_000, perWindow: 5, windowS: 300 };
+/** How long the simulated Amazon takes over a feed: its default. */
+const AMAZON_FEED_PROCESSING_MS = 50;
 
 export const STATIONS: Readonly<Record<string, (channelId: string) => Promise<Station>>> = {
   shopify: async (channelId) => {
@@ -115,7 +131,86 @@ export const STATIONS: Readonly<Record<string, (channelId: string) => Promise<St
       close: () => rest.close(),
     };
   },
+  ebay: async (channelId) => {
+    const seller = {
+      clientId: `Bench-${channelId}-PRD`,
+      clientSecret: `PRD-${randomBytes(12).toString('hex')}`,
+      refreshToken: `v^1.1#i^1#${randomBytes(24).toString('hex')}`,
+    };
+    const sim = await startEbaySim(seller);
+    return {
+      kind: 'ebay',
+      store: sim,
+      channel: {
+        id: channelId,
+        kind: 'ebay',
+        name: `eBay ${channelId}`,
+        currency: 'USD',
+        apiUrl: sim.url,
+        marketplaceId: 'EBAY_US',
+        ...seller,
+      },
+      plan: 'eBay: call limits per app and day (none reached here), no published per-second limit',
+      floor: (skus) => ({
+        seconds: 0,
+        why: `${Math.ceil(skus / EBAY_BATCH)} bulkUpdatePriceQuantity calls of ${EBAY_BATCH}, no published per-second limit`,
+      }),
+      calls: () =>
+        tally(
+          sim.calls.map(
+            (c) => `${c.operationId ?? `${c.method} ${c.path}`}${c.status === 429 ? ' 429' : ''}`,
+          ),
+        ),
+      close: () => sim.close(),
+    };
+  },
+  amazon: async (channelId) => {
+    const credentials = {
+      clientId: `amzn1.application-oa2-client.${randomBytes(16).toString('hex')}`,
+      clientSecret: `amzn1.oa2-cs.v1.${randomBytes(16).toString('hex')}`,
+      refreshToken: `Atzr|${randomBytes(24).toString('hex')}`,
+    };
+    const sim = await startAmazonSim({ ...credentials, feedProcessingMs: AMAZON_FEED_PROCESSING_MS });
+    return {
+      kind: 'amazon',
+      store: sim,
+      channel: {
+        id: channelId,
+        kind: 'amazon',
+        name: `Amazon ${channelId}`,
+        currency: 'USD',
+        region: 'NA',
+        marketplaceIds: [sim.marketplaceId],
+        sellerId: sim.sellerId,
+        endpoint: sim.url,
+        lwaUrl: sim.lwaUrl,
+        ...credentials,
+      },
+      plan: `Amazon: the models' default usage plans; a feed processed in ${AMAZON_FEED_PROCESSING_MS} ms`,
+      floor: (skus) => {
+        const feeds = Math.ceil(skus / AMAZON_FEED.items);
+        const waits = Math.ceil(Math.max(0, feeds - AMAZON_FEED.perWindow) / AMAZON_FEED.perWindow);
+        return {
+          seconds: waits * AMAZON_FEED.windowS,
+          why: `${feeds} JSON_LISTINGS_FEEDs of ${AMAZON_FEED.items} (${AMAZON_FEED.perWindow} submissions per ${AMAZON_FEED.windowS} s per region), then Amazon's processing`,
+          unpublished: `Amazon queues each feed for a time it does not publish (its best practices: one feed of a type every 20 minutes); the simulator takes ${AMAZON_FEED_PROCESSING_MS} ms`,
+        };
+      },
+      calls: () => tally(sim.calls.map(amazonCallName)),
+      close: () => sim.close(),
+    };
+  },
 };
+
+/** A pre-signed feed document's URL carries its signature in the query: counted by operation, not by URL. */
+function amazonCallName(call: {
+  operation: string | null;
+  method: string;
+  path: string;
+  status: number;
+}): string {
+  return `${call.operation ?? `${call.method} ${call.path}`}${call.status === 429 ? ' 429' : ''}`;
+}
 
 function tally(names: readonly string[]): Map<string, number> {
   const counts = new Map<string, number>();
