@@ -210,37 +210,18 @@ function followed(doc: Schema, node: unknown): Schema {
   return current;
 }
 
-const COPIED = [
-  'const',
-  'multipleOf',
-  'minimum',
-  'maximum',
-  'minLength',
-  'maxLength',
-  'minItems',
-  'maxItems',
-  'uniqueItems',
-  'minProperties',
-  'maxProperties',
-  'exclusiveMinimum',
-  'exclusiveMaximum',
-  'minContains',
-  'maxContains',
-];
-const SUBSCHEMA = [
-  'additionalProperties',
-  'not',
-  'contains',
-  'propertyNames',
-  'if',
-  'then',
-  'else',
-  'unevaluatedProperties',
-  'unevaluatedItems',
-  'additionalItems',
-];
-const SUBSCHEMA_LISTS = ['allOf', 'anyOf', 'oneOf', 'prefixItems'];
-const SUBSCHEMA_MAPS = ['properties', 'patternProperties', 'dependentSchemas'];
+// The keywords carried over as they are, those holding one schema, a list of schemas, or a map of them; any other
+// (description, example, xml, x-…) says nothing about validity and is left out.
+const COPIED = words(`const multipleOf minimum maximum minLength maxLength minItems maxItems uniqueItems
+  minProperties maxProperties exclusiveMinimum exclusiveMaximum minContains maxContains`);
+const SUBSCHEMA = words(`additionalProperties not contains propertyNames if then else unevaluatedProperties
+  unevaluatedItems`);
+const SUBSCHEMA_LISTS = words('allOf anyOf oneOf prefixItems');
+const SUBSCHEMA_MAPS = words('properties patternProperties dependentSchemas');
+
+function words(text: string): string[] {
+  return text.trim().split(/\s+/);
+}
 
 /**
  * The document's schemas as JSON Schema 2020-12, one bundle per direction: a named schema ($ref target) becomes
@@ -251,6 +232,7 @@ class SchemaTranslator {
   readonly formats = new Set<string>();
   private readonly defs: Record<Direction, Schema> = { request: {}, response: {} };
   private readonly keys = new Map<string, string>();
+  private defined = 0;
 
   constructor(
     private readonly doc: Schema,
@@ -264,8 +246,7 @@ class SchemaTranslator {
 
   /** Translates an operation's schema into the bundle; its reference there, for Ajv to compile with the rest. */
   define(schema: unknown, direction: Direction): string {
-    const key = `op${this.keys.size}`;
-    this.keys.set(key, key);
+    const key = `operation-${++this.defined}`;
     this.defs[direction][key] = this.translate(schema, direction);
     return `${this.bundleId}/${direction}#/$defs/${key}`;
   }
@@ -1012,7 +993,8 @@ const BOUNDS = {
 function messageOf(error: ErrorObject, branches: ErrorObject[], root: string): string {
   const params = error.params as Schema;
   const limit = params.limit as number;
-  const got = describe(error.data);
+  // A header may carry a credential: its value stays out of the message (and so out of any log or answer).
+  const got = root.startsWith('header.') ? 'the value sent' : describe(error.data);
   switch (error.keyword) {
     case 'type':
       return `must be ${listed(String(params.type).split(','), 'or', article)}, not ${got}`;
