@@ -301,7 +301,11 @@ class MagentoStore {
     }
     const fault = this.faults.get(route.route)?.shift();
     if (fault?.kind === 'status')
-      return answer({ status: fault.status, body: { message: `Simulated fault ${fault.status}.` } });
+      return answer({
+        status: fault.status,
+        body: { message: `Simulated fault ${fault.status}.` },
+        ...(fault.status === 429 ? { headers: { 'retry-after': '1' } } : {}),
+      });
     const params = route.pattern.exec(apiPath)!.slice(1);
     const reply = this.operate(route.route, params, url.searchParams, body, call);
     if (fault?.kind === 'lose-answer') {
