@@ -371,6 +371,39 @@ describe('matching a request to its operation', () => {
     });
   });
 
+  it('names path values by the operation found, where templates of one shape name them differently', () => {
+    const api = loadContract({
+      openapi: '3.0.0',
+      info: {},
+      paths: {
+        '/order/{orderId}/shipping_fulfillment': {
+          get: {
+            operationId: 'getShippingFulfillments',
+            parameters: [{ name: 'orderId', in: 'path', required: true, schema: { type: 'string' } }],
+            responses: {},
+          },
+        },
+        '/order/{order_id}/issue_refund': {
+          post: {
+            operationId: 'issueRefund',
+            parameters: [
+              { name: 'order_id', in: 'path', required: true, schema: { type: 'string', minLength: 3 } },
+            ],
+            responses: {},
+          },
+        },
+      },
+    });
+    expect(api.checkRequest({ method: 'POST', path: '/order/12-345/issue_refund' })).toEqual({
+      operationId: 'issueRefund',
+      violations: [],
+    });
+    expect(violations(api, { method: 'POST', path: '/order/12/issue_refund' })).toEqual([
+      { where: 'path.order_id', message: 'must be at least 3 characters long, not 2' },
+    ]);
+    expect(violations(api, { method: 'GET', path: '/order/12/shipping_fulfillment' })).toEqual([]);
+  });
+
   it('reads a query string left on the path', () => {
     const request = {
       ...GOOD_ORDERS,

@@ -607,17 +607,22 @@ function readResponses(
 
 interface RouteNode {
   literals: Map<string, RouteNode>;
-  /** Segments with a parameter in them (`{id}`, `{sku}.json`), tried after the literal ones. */
-  templated: { pattern: RegExp; names: string[]; node: RouteNode }[];
+  /** Segments with a parameter in them (`{id}`, `{sku}.json`), by shape, tried after the literal ones. */
+  templated: { pattern: RegExp; node: RouteNode }[];
   operations: Map<string, Operation>;
 }
 
 type Matched = { operation: Operation; pathValues: Map<string, string[]> } | { violation: ContractViolation };
 
-/** Finds a request's operation: the server's base path, then the path template segment by segment, literals first. */
+/**
+ * Finds a request's operation: the server's base path, then the path template segment by segment, literals first.
+ * Templates of one shape share a branch (`/order/{orderId}/…` and `/order/{order_id}/…`, as eBay writes them):
+ * the values are captured in order and named by the operation found.
+ */
 class Router {
   private readonly root: RouteNode = newNode();
   private readonly bases: RegExp[];
+  private readonly names = new Map<Operation, string[]>();
 
   constructor(operations: Operation[], basePath: string | undefined, doc: Schema, dialect: Dialect) {
     this.bases = basePaths(basePath, doc, dialect).map((base) =>
@@ -625,19 +630,19 @@ class Router {
     );
     for (const operation of operations) {
       let node = this.root;
+      const names: string[] = [];
       for (const segment of segmentsOf(operation.template)) {
         if (!segment.includes('{')) {
           node = getOrAdd(node.literals, segment, newNode);
           continue;
         }
-        const names: string[] = [];
-        const source = templatePattern(segment, names).source;
-        let next = node.templated.find((t) => t.pattern.source === `${source}$`);
-        if (!next)
-          node.templated.push((next = { pattern: new RegExp(`${source}$`), names, node: newNode() }));
+        const source = `${templatePattern(segment, names).source}$`;
+        let next = node.templated.find((t) => t.pattern.source === source);
+        if (!next) node.templated.push((next = { pattern: new RegExp(source), node: newNode() }));
         node = next.node;
       }
       node.operations.set(operation.method, operation);
+      this.names.set(operation, names);
     }
   }
 
@@ -648,7 +653,7 @@ class Router {
       if (!prefix) continue;
       const rest = path.slice(prefix[0].length);
       if (rest !== '' && !rest.startsWith('/')) continue;
-      const found = this.walk(this.root, segmentsOf(rest), 0, new Map(), method.toUpperCase());
+      const found = this.walk(this.root, segmentsOf(rest), 0, [], method.toUpperCase());
       if (typeof found === 'object') return found;
       pathFound ||= found === 'other method';
     }
@@ -664,28 +669,28 @@ class Router {
     node: RouteNode,
     segments: string[],
     at: number,
-    values: Map<string, string[]>,
+    captured: string[],
     method: string,
   ): Matched | 'other method' | 'no path' {
     if (at === segments.length) {
       if (node.operations.size === 0) return 'no path';
       const operation = node.operations.get(method);
-      return operation ? { operation, pathValues: new Map(values) } : 'other method';
+      if (!operation) return 'other method';
+      const names = this.names.get(operation)!;
+      return { operation, pathValues: new Map(names.map((name, i) => [name, [captured[i]!]])) };
     }
     const segment = segments[at]!;
     let missed: 'other method' | 'no path' = 'no path';
     const literal = node.literals.get(segment);
     if (literal) {
-      const found = this.walk(literal, segments, at + 1, values, method);
+      const found = this.walk(literal, segments, at + 1, captured, method);
       if (typeof found === 'object') return found;
       if (found === 'other method') missed = found;
     }
     for (const templated of node.templated) {
-      const captured = templated.pattern.exec(segment);
-      if (!captured) continue;
-      templated.names.forEach((name, i) => values.set(name, [captured[i + 1]!]));
-      const found = this.walk(templated.node, segments, at + 1, values, method);
-      templated.names.forEach((name) => values.delete(name));
+      const values = templated.pattern.exec(segment);
+      if (!values) continue;
+      const found = this.walk(templated.node, segments, at + 1, [...captured, ...values.slice(1)], method);
       if (typeof found === 'object') return found;
       if (found === 'other method') missed = found;
     }
