@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { closeServer, freePort, listen, readBody } from '../../../sim/shared.ts';
 import { startEbaySim } from '../../../sim/ebay.ts';
 import { startAmazonSim } from '../../../sim/amazon.ts';
+import { startMagentoSim } from '../../../sim/magento.ts';
 import { createShopifySim } from '../../../sim/shopify.ts';
 import { startStorefrontSim } from '../../../sim/storefront.ts';
 import { createWooCommerceSim } from '../../../sim/woocommerce.ts';
@@ -119,6 +120,21 @@ const harnesses = contractHarnesses<Harness>('channel', {
       },
       secrets: credentials,
       wrongSecrets: { ...credentials, refreshToken: 'Atzr|revoked-refresh-token-0000000001' },
+      close: () => sim.close(),
+    };
+  },
+  magento: async () => {
+    const integration = {
+      consumerKey: 'contractconsumerkey0000000000001',
+      consumerSecret: 'contractconsumersecret0000000001',
+      accessToken: 'contractaccesstoken0000000000001',
+      accessTokenSecret: 'contractaccesstokensecret0000001',
+    };
+    const sim = await startMagentoSim({ integration });
+    return {
+      config: { baseUrl: sim.url },
+      secrets: integration,
+      wrongSecrets: { ...integration, accessTokenSecret: 'revokedaccesstokensecret00000001' },
       close: () => sim.close(),
     };
   },

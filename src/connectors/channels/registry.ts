@@ -2,6 +2,7 @@ import { KindRegistry } from '../shared/kind-registry.ts';
 import type { ChannelKind } from './channel-adapter.ts';
 import { amazon } from './amazon/index.ts';
 import { ebay } from './ebay/index.ts';
+import { magento } from './magento/index.ts';
 import { shopify } from './shopify/index.ts';
 import { storefront } from './storefront/index.ts';
 import { woocommerce } from './woocommerce/index.ts';
@@ -15,4 +16,5 @@ export const salesChannels: ChannelKinds = new KindRegistry('channel', [
   woocommerce,
   ebay,
   amazon,
+  magento,
 ]);
