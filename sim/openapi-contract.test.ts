@@ -404,6 +404,26 @@ describe('matching a request to its operation', () => {
     expect(violations(api, { method: 'GET', path: '/order/12/shipping_fulfillment' })).toEqual([]);
   });
 
+  it('routes a template that carries a query of its own by its path', () => {
+    const api = loadContract({
+      swagger: '2.0',
+      info: {},
+      paths: {
+        '/email/export?filename={filename}': {
+          get: {
+            operationId: 'exportEmails',
+            parameters: [{ name: 'filename', in: 'query', required: true, type: 'string' }],
+            responses: {},
+          },
+        },
+      },
+    });
+    expect(api.checkRequest({ method: 'GET', path: '/email/export?filename=a.csv' })).toEqual({
+      operationId: 'exportEmails',
+      violations: [],
+    });
+  });
+
   it('reads a query string left on the path', () => {
     const request = {
       ...GOOD_ORDERS,

@@ -631,7 +631,8 @@ class Router {
     for (const operation of operations) {
       let node = this.root;
       const names: string[] = [];
-      for (const segment of segmentsOf(operation.template)) {
+      // A few documents write a query into a path template (`/export?filename={filename}`): the path is what routes.
+      for (const segment of segmentsOf(operation.template.split('?')[0]!)) {
         if (!segment.includes('{')) {
           node = getOrAdd(node.literals, segment, newNode);
           continue;
