@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { isLoopbackHost } from '../woocommerce/credentials.ts';
 
 /**
  * The eBay marketplaces a seller lists on (eBay's MarketplaceIdEnum, the ones with a site of their own). The Sell
@@ -33,8 +32,9 @@ export const EBAY_API_URL = 'https://api.ebay.com';
 
 /** The refresh token and the access token go only over TLS, or to this machine (a simulator, a local proxy). */
 function isSafeTransport(value: string): boolean {
-  const url = new URL(value);
-  return url.protocol === 'https:' || isLoopbackHost(url.hostname);
+  const { protocol, hostname } = new URL(value);
+  const loopback = hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
+  return protocol === 'https:' || loopback;
 }
 
 /** An eBay seller account's settings (not secret: stored and shown as they are). */

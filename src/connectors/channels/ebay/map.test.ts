@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ChannelId } from '../../../domain/ids.ts';
 import { figuresOf, reconcile } from '../../../domain/charges.ts';
 import { ebayDecimalToMinor } from './amount.ts';
+import { ebayConfig } from './credentials.ts';
 import { ebayOrder, fromEbayOrder, type EbayOrder } from './map.ts';
 
 const CHANNEL = 'ebay' as ChannelId;
@@ -170,5 +171,23 @@ describe('an eBay order as Waybill takes it', () => {
     expect(() => fromEbayOrder(CHANNEL, odd)).toThrow(
       /line item 10001: lineItemCost 25.97 is not 2 equal units/,
     );
+  });
+});
+
+describe('eBay channel settings', () => {
+  const base = { clientId: 'App-PRD-0123', marketplaceId: 'EBAY_US' };
+  it('takes https, or plain http on this machine only, and a marketplace eBay has', () => {
+    expect(ebayConfig.safeParse({ ...base, apiUrl: 'https://api.sandbox.ebay.com' }).success).toBe(true);
+    expect(ebayConfig.safeParse({ ...base, apiUrl: 'http://127.0.0.1:8080' }).success).toBe(true);
+    const clear = ebayConfig.safeParse({ ...base, apiUrl: 'http://api.ebay.com' });
+    expect(clear.error?.issues[0]).toMatchObject({
+      path: ['apiUrl'],
+      message: expect.stringMatching(/loopback/),
+    });
+    const market = ebayConfig.safeParse({ ...base, marketplaceId: 'EBAY_MARS' });
+    expect(market.error?.issues[0]).toMatchObject({
+      path: ['marketplaceId'],
+      message: expect.stringMatching(/EBAY_US/),
+    });
   });
 });
