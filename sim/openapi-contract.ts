@@ -456,15 +456,7 @@ function readOperations(doc: Schema, dialect: Dialect, schemas: SchemaTranslator
       ids.add(id);
       const declared = mergeParameters(doc, shared, Array.isArray(raw.parameters) ? raw.parameters : []);
       const parameters = declared
-        .filter((p) => ['path', 'query', 'header', 'formData'].includes(p.in as string))
-        .filter(
-          (p) =>
-            !(
-              dialect !== 'swagger2' &&
-              p.in === 'header' &&
-              RESERVED_HEADERS.has(String(p.name).toLowerCase())
-            ),
-        )
+        .filter((p) => checkable(p, dialect))
         .map((p) => readParameter(doc, p, dialect, schemas));
       operations.push({
         id,
@@ -477,6 +469,13 @@ function readOperations(doc: Schema, dialect: Dialect, schemas: SchemaTranslator
     }
   }
   return operations;
+}
+
+/** Path, query, header and form parameters; not cookies, and not the headers OpenAPI 3 says to ignore. */
+function checkable(parameter: Schema, dialect: Dialect): boolean {
+  if (!['path', 'query', 'header', 'formData'].includes(parameter.in as string)) return false;
+  const reserved = parameter.in === 'header' && RESERVED_HEADERS.has(String(parameter.name).toLowerCase());
+  return dialect === 'swagger2' || !reserved;
 }
 
 /** The path item's parameters overridden by the operation's own (same name and location). */
