@@ -154,7 +154,7 @@ describe('the simulated Fulfillment and Inventory APIs', () => {
     expect((await api(sim, `${base}/issue_refund`, { method: 'POST', body: refund })).status).toBe(403);
     const made = await api(sim, `${base}/issue_refund`, { method: 'POST', body: refund, bearer });
     expect(made.body).toMatchObject({ refundStatus: 'PENDING' });
-    expect(ebayContracts().refund.checkResponse('issueRefund', 200, made.body)).toEqual([]);
+    expect(ebayContracts().fulfillment.checkResponse('issueRefund', 200, made.body)).toEqual([]);
     const tooMuch = {
       ...refund,
       refundItems: [{ ...refund.refundItems[0], refundAmount: { value: '999.00', currency: 'USD' } }],

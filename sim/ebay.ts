@@ -28,24 +28,14 @@ const INVENTORY_BASE = '/sell/inventory/v1';
 const TOKEN_PATH = '/identity/v1/oauth2/token';
 interface EbayContracts {
   fulfillment: OpenApiContract;
-  /** issueRefund alone: its path names the order `{order_id}` where the others say `{orderId}`, and the shared
-   * checker reads a request's path parameters by the first template that matches, so it is checked on its own. */
-  refund: OpenApiContract;
   inventory: OpenApiContract;
 }
 let contracts: EbayContracts | undefined;
-const REFUND_TEMPLATE = '/order/{order_id}/issue_refund';
 
 /** The vendored contracts, loaded once per process. */
 export function ebayContracts(): EbayContracts {
-  if (contracts) return contracts;
-  const fulfillment = readContractFile(`${CONTRACTS}sell-fulfillment.json`) as {
-    paths: Record<string, unknown>;
-  };
-  const { [REFUND_TEMPLATE]: refundPath, ...others } = fulfillment.paths;
-  contracts = {
-    fulfillment: loadContract({ ...fulfillment, paths: others }),
-    refund: loadContract({ ...fulfillment, paths: { [REFUND_TEMPLATE]: refundPath } }),
+  contracts ??= {
+    fulfillment: loadContract(readContractFile(`${CONTRACTS}sell-fulfillment.json`)),
     inventory: loadContract(readContractFile(`${CONTRACTS}sell-inventory.json`)),
   };
   return contracts;
@@ -254,9 +244,7 @@ class EbaySimulator {
     }
     const contract = url.pathname.startsWith(INVENTORY_BASE)
       ? ebayContracts().inventory
-      : url.pathname.endsWith('/issue_refund')
-        ? ebayContracts().refund
-        : ebayContracts().fulfillment;
+      : ebayContracts().fulfillment;
     const body = raw.length ? parseJson(raw) : undefined;
     const check = contract.checkRequest({
       method,
