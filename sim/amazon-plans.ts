@@ -36,10 +36,41 @@ export const DEFAULT_PLANS: Readonly<Record<AmazonSimOperation, SimUsagePlan>> =
   getMarketplaceParticipations: { rate: 0.016, burst: 15 },
 };
 
+/**
+ * The JSON_LISTINGS_FEED type's own limit, on top of createFeed's plan: five submissions per five minutes per region
+ * (Amazon's changelog "Feed size and rate limit changes for the JSON_LISTINGS_FEED", 2025-05-06).
+ */
+export const LISTINGS_FEED_LIMIT: SimUsagePlan = { rate: 5 / 300, burst: 5 };
+
+/** One token bucket, refilled continuously: `admit` takes a token or says no. */
+export class Bucket {
+  #tokens: number;
+  #at: number;
+
+  constructor(
+    readonly plan: SimUsagePlan,
+    now: number,
+  ) {
+    this.#tokens = plan.burst;
+    this.#at = now;
+  }
+
+  admit(now: number): boolean {
+    this.#tokens = Math.min(
+      this.plan.burst,
+      this.#tokens + (Math.max(0, now - this.#at) / 1_000) * this.plan.rate,
+    );
+    this.#at = now;
+    if (this.#tokens < 1) return false;
+    this.#tokens -= 1;
+    return true;
+  }
+}
+
 /** Buckets refilled continuously; `admit` takes a token or says no (the request is answered 429, nothing done). */
 export class UsagePlans {
   readonly #plans: Record<AmazonSimOperation, SimUsagePlan>;
-  readonly #buckets = new Map<AmazonSimOperation, { tokens: number; at: number }>();
+  readonly #buckets = new Map<AmazonSimOperation, Bucket>();
 
   constructor(overrides: Partial<Record<AmazonSimOperation, SimUsagePlan>> = {}) {
     this.#plans = { ...DEFAULT_PLANS, ...overrides };
@@ -55,13 +86,8 @@ export class UsagePlans {
   }
 
   admit(operation: AmazonSimOperation, now: number): boolean {
-    const { rate, burst } = this.#plans[operation];
-    const bucket = this.#buckets.get(operation) ?? { tokens: burst, at: now };
-    bucket.tokens = Math.min(burst, bucket.tokens + (Math.max(0, now - bucket.at) / 1_000) * rate);
-    bucket.at = now;
-    this.#buckets.set(operation, bucket);
-    if (bucket.tokens < 1) return false;
-    bucket.tokens -= 1;
-    return true;
+    let bucket = this.#buckets.get(operation);
+    if (!bucket) this.#buckets.set(operation, (bucket = new Bucket(this.#plans[operation], now)));
+    return bucket.admit(now);
   }
 }

@@ -286,6 +286,29 @@ describe('simulated Amazon: listings feeds', () => {
     expect(sim.violations).toEqual([]);
   });
 
+  it('takes five JSON_LISTINGS_FEED submissions per five minutes; the sixth is answered 429', async () => {
+    const sim = await start();
+    const statuses: number[] = [];
+    for (let n = 0; n < 6; n++) {
+      const document = await call(sim, 'POST', '/feeds/2021-06-30/documents', {
+        contentType: 'application/json',
+      });
+      const feed = { header: { sellerId: sim.sellerId, version: '2.0' }, messages: [] };
+      await fetch(document.body.url, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(feed),
+      });
+      const created = await call(sim, 'POST', '/feeds/2021-06-30/feeds', {
+        feedType: 'JSON_LISTINGS_FEED',
+        marketplaceIds: [sim.marketplaceId],
+        inputFeedDocumentId: document.body.feedDocumentId,
+      });
+      statuses.push(created.status);
+    }
+    expect(statuses).toEqual([202, 202, 202, 202, 202, 429]);
+  });
+
   it('seeds 100,000 SKUs in well under a second', async () => {
     const sim = await start();
     const skus = Array.from({ length: 100_000 }, (_, i) => `SKU-${i}`);

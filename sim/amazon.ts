@@ -20,7 +20,14 @@ import {
   type SimItemInput,
   type SimOrder,
 } from './amazon-orders.ts';
-import { AMAZON_OPERATIONS, UsagePlans, type AmazonSimOperation, type SimUsagePlan } from './amazon-plans.ts';
+import {
+  AMAZON_OPERATIONS,
+  Bucket,
+  LISTINGS_FEED_LIMIT,
+  UsagePlans,
+  type AmazonSimOperation,
+  type SimUsagePlan,
+} from './amazon-plans.ts';
 import { loadContract, readContractFile, type OpenApiContract } from './openapi-contract.ts';
 import { newGeneratorContext } from './order-generator.ts';
 import { closeServer, listen } from './shared.ts';
@@ -40,6 +47,8 @@ export interface AmazonSimOptions {
   seed?: number;
   /** Plans other than Amazon's defaults (a seller granted more, as x-amzn-RateLimit-Limit then says). */
   usagePlans?: Partial<Record<AmazonSimOperation, SimUsagePlan>>;
+  /** The JSON_LISTINGS_FEED type's own limit instead of Amazon's five per five minutes. */
+  listingsFeedLimit?: SimUsagePlan;
   /** How long Amazon takes over a feed; default 50 ms. */
   feedProcessingMs?: number;
   /** An access token's life; default 3600 s, as LWA's. */
@@ -125,6 +134,7 @@ export async function startAmazonSim(options: AmazonSimOptions): Promise<AmazonS
     Date.now(),
   );
   const plans = new UsagePlans(options.usagePlans);
+  const listingsFeeds = new Bucket(options.listingsFeedLimit ?? LISTINGS_FEED_LIMIT, Date.now());
   const listings = new Listings();
   const orders = new Map<string, SimOrder>();
   const tokens = new Map<string, number>();
@@ -208,7 +218,13 @@ export async function startAmazonSim(options: AmazonSimOptions): Promise<AmazonS
     }
     const faulted = faults.get(operation) ?? 0;
     if (faulted > 0) faults.set(operation, faulted - 1);
-    if (faulted > 0 || !plans.admit(operation, Date.now())) {
+    const feedType =
+      operation === 'createFeed' && (body as { feedType?: unknown }).feedType === 'JSON_LISTINGS_FEED';
+    if (
+      faulted > 0 ||
+      !plans.admit(operation, Date.now()) ||
+      (feedType && !listingsFeeds.admit(Date.now()))
+    ) {
       log(operation, 429);
       return answer(
         res,

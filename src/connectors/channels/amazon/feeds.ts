@@ -24,9 +24,12 @@ export async function submitStockFeed(
   endpoint: AmazonEndpoint,
   levels: readonly StockUpdate[],
   signal: AbortSignal,
+  feedSlot: () => Promise<void>,
 ): Promise<StockPushOutcome> {
   if (levels.length > FEED_MESSAGES_AT_MOST)
     throw new RangeError(`at most ${FEED_MESSAGES_AT_MOST} SKUs per feed`);
+  // The feed type's own limit first: no document is made for a feed that could not be submitted now.
+  await feedSlot();
   const document = z.object({ feedDocumentId: z.string().min(1), url: z.url() }).safeParse(
     (
       await call({

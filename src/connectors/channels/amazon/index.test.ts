@@ -176,6 +176,23 @@ describe('Amazon adapter against the simulated SP-API', () => {
     expect(sim.violations).toEqual([]);
   });
 
+  it("keeps to the listings feed type's five submissions per five minutes, making no document for a sixth", async () => {
+    const { sim, channel } = await connect();
+    const skus = Array.from({ length: 30 }, (_, i) => `FEED-${i}`);
+    sim.seedCatalog(skus, 0);
+    const push = (n: number) =>
+      channel.pushStock!(
+        skus.map((sku) => ({ sku, available: n })),
+        { ...options(), batchKey: `b${n}` },
+      );
+    for (let n = 1; n <= 5; n++) expect((await push(n))!.pending).toHaveLength(1);
+    const sixth = await push(6).catch((error: unknown) => error);
+    expect(sixth).toBeInstanceOf(AmazonThrottledError);
+    expect(String(sixth)).toMatch(/JSON_LISTINGS_FEED/);
+    expect(sim.calls.filter((c) => c.operation === 'createFeedDocument')).toHaveLength(5);
+    expect(sim.calls.filter((c) => c.status === 429)).toEqual([]);
+  });
+
   it('its connection test names the marketplaces, and says what to fix for a refused refresh token without echoing it', async () => {
     const { sim, config } = await connect();
     const test = (secrets: typeof SECRETS, settings: object = config) =>

@@ -12,7 +12,7 @@ import { orderChangeHealth } from './notifications.ts';
 import { pollOrderPage } from './poll.ts';
 import { confirmShipment } from './shipment.ts';
 import { pushStockLevels } from './stock.ts';
-import { spApi } from './transport.ts';
+import { awaitFeedTypeLimit, spApi } from './transport.ts';
 
 /**
  * How long one call may sit out its usage plan inside a job, by what the job is: the catch-up poll may wait for
@@ -51,7 +51,9 @@ export const amazon = channelKind({
         pollOrderPage(call(signal, WAIT_POLL_MS), endpoint, channelId, query),
       maxStockBatch: FEED_MESSAGES_AT_MOST,
       pushStock: (levels, { signal }) =>
-        pushStockLevels(call(signal, WAIT_STOCK_MS), endpoint, levels, signal),
+        pushStockLevels(call(signal, WAIT_STOCK_MS), endpoint, levels, signal, () =>
+          awaitFeedTypeLimit(endpoint, signal, { maxWaitMs: WAIT_STOCK_MS }),
+        ),
       stockReports: (reportIds, { signal }) =>
         readStockReports(call(signal, WAIT_REPORT_MS), reportIds, signal),
       ...(secrets.notificationApiKey && {

@@ -17,9 +17,11 @@ export async function pushStockLevels(
   endpoint: AmazonEndpoint,
   levels: readonly StockUpdate[],
   signal: AbortSignal,
+  /** Waits for the JSON_LISTINGS_FEED type's own limit (./transport.ts, awaitFeedTypeLimit). */
+  feedSlot: () => Promise<void>,
 ): Promise<StockPushOutcome> {
   if (levels.length === 0) return { skipped: [] };
   if (levels.length * endpoint.marketplaceIds.length <= PATCHES_AT_MOST)
     return patchEach(call, endpoint, levels);
-  return submitStockFeed(call, endpoint, levels, signal);
+  return submitStockFeed(call, endpoint, levels, signal, feedSlot);
 }

@@ -27,7 +27,7 @@ export type SpApiCall = (request: SpApiRequest) => Promise<SpApiAnswer>;
 /** Amazon's usage plan has no token for this call within the wait the caller allows; nothing was sent. */
 export class AmazonThrottledError extends Error {
   constructor(
-    readonly operation: AmazonOperation,
+    readonly operation: AmazonOperation | 'JSON_LISTINGS_FEED',
     readonly waitMs: number,
     rate: number,
   ) {
@@ -49,6 +49,23 @@ const REQUEST_TIMEOUT_MS = 15_000;
 /** Sends after a 429 (each after the bucket says a token is back). */
 const THROTTLED_RETRIES = 3;
 const DETAIL_CHARS = 300;
+
+/**
+ * Takes a token of a limit that is not one operation's (the feed type's own), waiting as a call would; throws
+ * AmazonThrottledError, having taken nothing, when it is further away than `maxWaitMs`.
+ */
+export async function awaitFeedTypeLimit(
+  endpoint: AmazonEndpoint,
+  signal: AbortSignal,
+  options: SpApiOptions,
+): Promise<void> {
+  const now = options.now ?? Date.now;
+  const bucket = bucketOf(endpoint.key, 'JSON_LISTINGS_FEED', now());
+  for (let wait = bucket.take(now()); wait > 0; wait = bucket.take(now())) {
+    if (wait > options.maxWaitMs) throw new AmazonThrottledError('JSON_LISTINGS_FEED', wait, bucket.rate);
+    await sleep(wait, undefined, { signal });
+  }
+}
 
 /**
  * The only place this adapter speaks SP-API. Waits for the operation's usage plan, sends with the LWA access token,

@@ -19,6 +19,12 @@ export const USAGE_PLANS = {
 } as const satisfies Record<string, UsagePlan>;
 export type AmazonOperation = keyof typeof USAGE_PLANS;
 
+/**
+ * A limit of the feed type on top of createFeed's plan: five JSON_LISTINGS_FEED submissions per five minutes per
+ * region (Amazon's changelog "Feed size and rate limit changes for the JSON_LISTINGS_FEED", 2025-05-06).
+ */
+export const LISTINGS_FEED_PLAN: UsagePlan = { rate: 5 / 300, burst: 5 };
+
 export interface UsagePlan {
   /** Requests a second, sustained. */
   rate: number;
@@ -78,11 +84,16 @@ export class TokenBucket {
 
 const buckets = new Map<string, TokenBucket>();
 
-/** The bucket of one operation for one seller and app (`key`), shared by every job of this process. */
-export function bucketOf(key: string, operation: AmazonOperation, now: number): TokenBucket {
+/** The bucket of one operation (or feed type) for one seller and app (`key`), shared by every job of this process. */
+export function bucketOf(
+  key: string,
+  operation: AmazonOperation | 'JSON_LISTINGS_FEED',
+  now: number,
+): TokenBucket {
   const name = `${key} ${operation}`;
   let bucket = buckets.get(name);
-  if (!bucket) buckets.set(name, (bucket = new TokenBucket(USAGE_PLANS[operation], now)));
+  const plan = operation === 'JSON_LISTINGS_FEED' ? LISTINGS_FEED_PLAN : USAGE_PLANS[operation];
+  if (!bucket) buckets.set(name, (bucket = new TokenBucket(plan, now)));
   return bucket;
 }
 
