@@ -1,0 +1,274 @@
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import {
+  startMagentoSim,
+  type MagentoIntegration,
+  type MagentoItemSeed,
+  type MagentoOrderOptions,
+  type MagentoSim,
+  type SimOrder,
+} from '../sim/magento.ts';
+import type { SupplierSim } from '../sim/supplier.ts';
+import { wakeJobs } from '../src/jobs/queue.ts';
+import { describeEachDatabase } from './support/databases.ts';
+import { startTestHub, startTestSuppliers, testSetup, type TestHub } from './support/hub.ts';
+import { until } from './support/until.ts';
+
+const INTEGRATION: MagentoIntegration = {
+  consumerKey: 'hubconsumerkey000000000000000001',
+  consumerSecret: 'hubconsumersecret000000000000001',
+  accessToken: 'hubaccesstoken000000000000000001',
+  accessTokenSecret: 'hubaccesstokensecret000000000001',
+};
+// MUG-BLUE goes to the supplier "prompt" (ships at once), LAMP-OAK to "flaky" (takes a minute): test/support/hub.ts.
+const MUG: MagentoItemSeed = { sku: 'MUG-BLUE', price: '12.99', name: 'Blue mug' };
+const LAMP: MagentoItemSeed = { sku: 'LAMP-OAK', price: '89.00', name: 'Oak lamp', configurable: true };
+const STOCK: Record<string, number> = { 'MUG-BLUE': 20, 'TEE-RED-M': 7, 'LAMP-OAK': 5 };
+const BULK = Array.from({ length: 60 }, (_, i) => `BULK-${String(i).padStart(3, '0')}`);
+
+describeEachDatabase('Adobe Commerce / Magento as a sales channel, through its REST API', (dialect) => {
+  let t: TestHub;
+  let sim: MagentoSim;
+  let suppliers: { prompt: SupplierSim; flaky: SupplierSim };
+  let placed = 0;
+
+  beforeEach(async () => {
+    t = await startTestHub(dialect, { worker: true, workerOptions: { pollMs: 20 } });
+    suppliers = await startTestSuppliers(t.url, { shipDelayMs: { flaky: 60_000 } });
+    sim = await startMagentoSim({ integration: INTEGRATION, seed: 3 });
+    placed = 0;
+  });
+  afterEach(async () => {
+    expect(sim.violations).toEqual([]);
+    await Promise.all([suppliers.prompt.close(), suppliers.flaky.close(), sim.close()]);
+    await t?.close();
+  });
+
+  async function connect(
+    options: { bulk?: boolean; secrets?: Partial<MagentoIntegration>; stockBatchSize?: number } = {},
+  ) {
+    const doc: any = testSetup({ prompt: suppliers.prompt.url, flaky: suppliers.flaky.url });
+    for (const product of doc.products) for (const offer of product.offers) offer.stock = STOCK[product.sku];
+    if (options.bulk)
+      doc.products.push(
+        ...BULK.map((sku, i) => ({
+          sku,
+          name: sku,
+          offers: [
+            {
+              supplier: 'prompt',
+              supplierSku: `P-${sku}`,
+              cost: { amount: 100, currency: 'USD' },
+              stock: 2 + (i % 5),
+            },
+          ],
+        })),
+      );
+    doc.channels.push({
+      id: 'mage',
+      kind: 'magento',
+      name: 'Magento store',
+      currency: 'USD',
+      baseUrl: sim.url,
+      ...INTEGRATION,
+      ...options.secrets,
+      ...(options.stockBatchSize ? { stockBatchSize: options.stockBatchSize } : {}),
+    });
+    await t.apply(doc);
+  }
+
+  const place = (items: MagentoItemSeed[], options: MagentoOrderOptions = {}): SimOrder =>
+    sim.placeOrder(placed++, items, options);
+  const listCalls = () => sim.calls.filter((c) => c.operationId === 'GetV1Orders').length;
+  /** Brings the order poll forward (it runs once a minute) and waits until it ran and what it found is in. */
+  async function poll(): Promise<void> {
+    const before = listCalls();
+    await wakeJobs(t.hub.store.db, { key: 'channel.catch-up:mage' }, Date.now());
+    await until('the Magento poll ran', async () => listCalls() > before && (await pollIdle()));
+  }
+  const pollIdle = async () => {
+    const job = await t.hub.store.db
+      .selectFrom('jobs')
+      .select(['state', 'run_at'])
+      .where('key', '=', 'channel.catch-up:mage')
+      .executeTakeFirst();
+    const waiting = await t.hub.store.db
+      .selectFrom('channel_deliveries')
+      .select('processed_at')
+      .where('processed_at', 'is', null)
+      .execute();
+    return job?.state === 'pending' && Number(job.run_at) > Date.now() + 30_000 && waiting.length === 0;
+  };
+  const viewOf = async (order: SimOrder) => {
+    const row = await t.hub.store.db
+      .selectFrom('orders')
+      .select('id')
+      .where('channel_id', '=', 'mage')
+      .where('external_id', '=', String(order.entity_id))
+      .executeTakeFirst();
+    return row ? (await t.api(`/api/v1/orders/${row.id}`)).body : undefined;
+  };
+  const count = async () => (await t.api('/api/v1/orders?channelId=mage')).body.orders.length;
+  const cents = (value: unknown) => Math.round(Number(value) * 100);
+
+  it('takes polled orders in once, money exact in the order currency, unpaid held until invoiced, unknown SKUs held', async () => {
+    const paid = place([MUG, LAMP], { quantities: [2, 1] });
+    const euro = place([MUG], { quantities: [3], currency: 'EUR' });
+    const unpaid = place([MUG], { state: 'new', paymentMethod: 'banktransfer' });
+    const unknown = place([{ sku: 'NOT-ON-WAYBILL', price: '3.50' }, MUG]);
+    await connect();
+    await until('four orders in', async () => (await count()) === 4);
+
+    const view = await viewOf(paid);
+    expect(view.money.total).toEqual({ amount: cents(paid.grand_total), currency: 'USD' });
+    expect(view.money.tax.amount).toBe(cents(paid.tax_amount));
+    expect(view.money.shipping.amount).toBe(cents(paid.shipping_amount));
+    expect(view.money.mismatches).toEqual([]);
+    // The configurable lamp is one line, its child item left out.
+    expect(view.lines.map((l: any) => [l.sku, l.quantity, l.channelLineId])).toEqual([
+      ['MUG-BLUE', 2, String(paid.items[0]!.item_id)],
+      ['LAMP-OAK', 1, String(paid.items[1]!.item_id)],
+    ]);
+    const euros = await viewOf(euro);
+    expect(euros.money.total).toEqual({ amount: cents(euro.grand_total), currency: 'EUR' });
+    expect(euros.lines[0].unitPrice).toEqual({ amount: 1299, currency: 'EUR' });
+
+    expect((await viewOf(unpaid)).state).toBe('awaiting_payment');
+    const held = await viewOf(unknown);
+    expect([held.state, held.holdReason]).toEqual(['on_hold', expect.stringContaining('NOT-ON-WAYBILL')]);
+
+    // Polled again: nothing new, nothing twice.
+    await poll();
+    expect(await count()).toBe(4);
+
+    sim.invoice(unpaid.entity_id);
+    await poll();
+    await until(
+      'the invoiced order released',
+      async () => (await viewOf(unpaid)).state !== 'awaiting_payment',
+    );
+    expect(sim.calls.every((c) => c.auth === 'oauth')).toBe(true);
+  });
+
+  it('tells Magento each shipment once with its track, and honours a cancellation made in Magento, newest first', async () => {
+    const shipped = place([MUG], { quantities: [2] });
+    const cancelled = place([LAMP], { quantities: [1] });
+    await connect();
+    await until(
+      'the mug shipped and told',
+      async () =>
+        sim.shipments(shipped.entity_id).length === 1 && (await viewOf(shipped))?.state === 'fulfilled',
+    );
+    const [parcel] = await t.hub.store.db
+      .selectFrom('shipments')
+      .select(['carrier', 'tracking_number'])
+      .execute();
+    expect(sim.shipments(shipped.entity_id)[0]).toMatchObject({
+      items: [{ order_item_id: shipped.items[0]!.item_id, qty: 2 }],
+      tracks: [
+        { track_number: parcel!.tracking_number, title: parcel!.carrier, carrier_code: expect.any(String) },
+      ],
+    });
+    expect(sim.order(shipped.entity_id)!.state).toBe('complete');
+    // The notice again (an operator's replay): Magento has the track, nothing is made twice.
+    const notify = await t.hub.store.db
+      .selectFrom('jobs')
+      .select('id')
+      .where('kind', '=', 'channel.notify')
+      .executeTakeFirstOrThrow();
+    await t.hub.store.db
+      .updateTable('jobs')
+      .set({ state: 'pending', run_at: 0 })
+      .where('id', '=', notify.id)
+      .execute();
+    await until(
+      'the replay done',
+      async () =>
+        (
+          await t.hub.store.db
+            .selectFrom('jobs')
+            .select('state')
+            .where('id', '=', notify.id)
+            .executeTakeFirstOrThrow()
+        ).state === 'done',
+    );
+    expect(sim.shipments(shipped.entity_id)).toHaveLength(1);
+    expect(sim.calls.filter((c) => c.operationId === 'PostV1OrderOrderIdShip')).toHaveLength(1);
+
+    await until(
+      'the lamp acknowledged',
+      async () => (await viewOf(cancelled))?.purchaseOrders[0]?.state === 'accepted',
+    );
+    // Two saves between polls (a comment, then the cancellation): the newest is the one that counts.
+    sim.change(cancelled.entity_id, (o) => (o.customer_note = 'please cancel'));
+    sim.cancel(cancelled.entity_id);
+    await poll();
+    await until('the lamp cancelled', async () => (await viewOf(cancelled)).state === 'cancelled');
+    expect((await viewOf(cancelled)).purchaseOrders[0].state).toMatch(/cancel/);
+  });
+
+  it('refunds the lines Waybill cancels with one credit memo, the refund id in its comment', async () => {
+    const order = place([LAMP, MUG], { quantities: [1, 1] });
+    await connect();
+    await until('the lamp acknowledged', async () =>
+      (await viewOf(order))?.purchaseOrders.some(
+        (po: any) => po.supplierId === 'flaky' && po.state === 'accepted',
+      ),
+    );
+    const lampLine = (await viewOf(order)).lines.find((l: any) => l.sku === 'LAMP-OAK');
+    const cancel = await t.api(`/api/v1/orders/${(await viewOf(order)).id}/cancel`, {
+      body: { lines: [lampLine.lineNumber], reason: 'The lamp is no longer made' },
+    });
+    expect(cancel.status).toBe(200);
+    await until('Magento refunded the lamp', async () => sim.creditmemos(order.entity_id).length === 1);
+    const [memo] = sim.creditmemos(order.entity_id);
+    const lamp = order.items.find((i) => i.sku === 'LAMP-OAK')!;
+    expect(memo).toMatchObject({
+      items: [{ order_item_id: lamp.item_id, qty: 1 }],
+      shipping_amount: 0,
+      grand_total: (cents(lamp.row_total) - cents(lamp.discount_amount) + cents(lamp.tax_amount)) / 100,
+      comments: [{ comment: expect.stringMatching(/The lamp is no longer made.*Waybill refund/) }],
+    });
+    // The order's next poll shows the lamp refunded: already cancelled here, nothing more happens to it.
+    await poll();
+    expect((await viewOf(order)).lines.find((l: any) => l.sku === 'LAMP-OAK').state).toBe('cancelled');
+  });
+
+  it('sets the source quantities to available-to-promise in batches side by side, waiting out 429s from the store', async () => {
+    // Three batches of 25 go out side by side; the store's proxy lets two through a second.
+    sim.setRateLimit({ requests: 2, windowMs: 1_000 });
+    await connect({ bulk: true, stockBatchSize: 25 });
+    const atp = async () =>
+      Object.fromEntries((await t.api('/api/v1/stock')).body.levels.map((l: any) => [l.sku, l.available]));
+    await until(
+      'Magento in step',
+      async () => {
+        const levels = await atp();
+        return [...BULK, 'MUG-BLUE', 'LAMP-OAK'].every((sku) => sim.quantity(sku) === levels[sku]);
+      },
+      40_000,
+    );
+    expect([sim.quantity('MUG-BLUE'), sim.quantity('LAMP-OAK'), sim.quantity('BULK-003')]).toEqual([
+      20, 5, 5,
+    ]);
+    expect(sim.calls.map((c) => c.status)).toContain(429);
+    const pushes = sim.calls.filter((c) => c.operationId === 'PostV1InventorySourceitems');
+    expect(Math.max(...pushes.map((c) => c.items ?? 0))).toBeLessThanOrEqual(25);
+  });
+
+  it('its connection test passes, and names refused credentials without echoing them', async () => {
+    await connect();
+    expect((await t.api('/api/v1/channels/mage/test', { method: 'POST' })).body).toMatchObject({
+      ok: true,
+      detail: expect.stringContaining('Inventory source default'),
+    });
+    await connect({ secrets: { accessTokenSecret: 'rotatedaccesstokensecret00000001' } });
+    const { body } = await t.api('/api/v1/channels/mage/test', { method: 'POST' });
+    expect(body).toMatchObject({
+      ok: false,
+      reason: 'unauthorized',
+      detail: expect.stringContaining('accessTokenSecret'),
+    });
+    for (const secret of [...Object.values(INTEGRATION), 'rotatedaccesstokensecret00000001'])
+      expect(JSON.stringify(body)).not.toContain(secret);
+  });
+});
