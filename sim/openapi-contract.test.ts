@@ -431,6 +431,8 @@ describe('matching a request to its operation', () => {
       path: '/api/orders/v0/orders?MarketplaceIds=A1&Bogus=1',
     };
     expect(onlyViolation(amazon, request).where).toBe('query.Bogus');
+    // Given both, `query` is the whole query: the path's copy of it is not counted twice.
+    expect(violations(amazon, { ...GOOD_ORDERS, path: `${GOOD_ORDERS.path}?MarketplaceIds=A1` })).toEqual([]);
   });
 
   it('names operations without an operationId by method and path, and lists every operation', () => {

@@ -17,7 +17,10 @@ const addFormats = (formatsModule as unknown as { default: FormatsPlugin }).defa
 // is left unchecked. Specifications: https://swagger.io/specification/v2/, https://spec.openapis.org/oas/v3.0.3,
 // https://spec.openapis.org/oas/v3.1.0.
 
-/** A request as the simulator received it: `path` may carry the query string; header names in any case. */
+/**
+ * A request as the simulator received it. `path` may carry the query string, read when `query` is not given (given,
+ * `query` is the whole query); header names in any case.
+ */
 export interface ContractRequest {
   method: string;
   path: string;
@@ -752,7 +755,8 @@ type Check = (schema: string, value: unknown, where: string) => ContractViolatio
 function queryValues(query: ContractRequest['query'], rawQuery: string | undefined): Values {
   const values: Values = new Map();
   const add = (name: string, value: string) => getOrAdd(values, name, () => []).push(value);
-  if (rawQuery) for (const [name, value] of new URLSearchParams(rawQuery)) add(name, value);
+  if (rawQuery && query === undefined)
+    for (const [name, value] of new URLSearchParams(rawQuery)) add(name, value);
   if (query instanceof URLSearchParams) for (const [name, value] of query) add(name, value);
   else if (query)
     for (const [name, value] of Object.entries(query))
