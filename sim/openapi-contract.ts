@@ -265,6 +265,7 @@ class SchemaTranslator {
     if (typeof schema !== 'object' || schema === null) return true;
     const source = schema as Schema;
     if (typeof source.$ref === 'string') {
+      // `nullable` beside a $ref is common in 3.0 documents though the spec ignores siblings: taken as meant.
       const wantsNull = nullable || this.isNullable(source);
       const target: Schema = { $ref: this.reference(source.$ref, direction, wantsNull) };
       // 2020-12 (OpenAPI 3.1) applies a $ref's siblings; Swagger 2.0 and 3.0 ignore them.
@@ -448,6 +449,8 @@ function readOperations(doc: Schema, dialect: Dialect, schemas: SchemaTranslator
   const operations: Operation[] = [];
   const ids = new Set<string>();
   for (const [template, pathItemRef] of Object.entries((doc.paths ?? {}) as Schema)) {
+    // Extensions (`x-…`) sit beside the paths.
+    if (!template.startsWith('/') || typeof pathItemRef !== 'object' || pathItemRef === null) continue;
     const pathItem = followed(doc, pathItemRef);
     const shared = Array.isArray(pathItem.parameters) ? pathItem.parameters : [];
     for (const method of METHODS) {
