@@ -797,6 +797,7 @@ describe('composed schemas', () => {
           required: ['id'],
           properties: {
             brand: { allOf: [{ $ref: '#/components/schemas/Brand' }], nullable: true },
+            maker: { $ref: '#/components/schemas/Brand', nullable: true },
             option: { $ref: '#/components/schemas/Option' },
           },
         },
@@ -832,7 +833,10 @@ describe('composed schemas', () => {
   });
 
   it("reports a nullable composition's mismatch in the terms of the schema it wraps", () => {
-    expect(create({ name: 'Mug', brand: null })).toEqual([]);
+    expect(create({ name: 'Mug', brand: null, maker: null })).toEqual([]);
+    expect(create({ name: 'Mug', maker: 'Acme' })).toEqual([
+      { where: 'body.maker', message: 'must be an object or null, not "Acme"' },
+    ]);
     expect(create({ name: 'Mug', brand: {} })).toEqual([
       { where: 'body.brand.code', message: 'is required but missing' },
     ]);
