@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify as stringifyYaml } from 'yaml';
 import { startTestHub, type TestHub } from '../test/support/hub.ts';
 import { loadContract, readContractFile, type ContractRequest } from './openapi-contract.ts';
 
@@ -968,11 +969,13 @@ describe('reading a vendored document', () => {
   const folder = mkdtempSync(join(tmpdir(), 'contract-'));
   afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
-  it('reads .json and .json.gz alike', () => {
+  it('reads .json, .json.gz and .yaml alike', () => {
     writeFileSync(join(folder, 'a.json'), JSON.stringify(openapi));
     writeFileSync(join(folder, 'a.json.gz'), gzipSync(JSON.stringify(swagger)));
+    writeFileSync(join(folder, 'a.yaml'), stringifyYaml(openapi));
     expect(readContractFile(join(folder, 'a.json'))).toEqual(openapi);
     expect(readContractFile(join(folder, 'a.json.gz'))).toEqual(swagger);
+    expect(readContractFile(join(folder, 'a.yaml'))).toEqual(openapi);
   });
 
   it('refuses a document of neither dialect, and a $ref to nothing', () => {
