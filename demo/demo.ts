@@ -5,6 +5,7 @@ import { createUser } from '../src/app/users.ts';
 import { applySetup } from '../src/app/apply-setup.ts';
 import { setupDocument } from '../src/app/setup-document.ts';
 import { supplierTransports } from '../src/connectors/suppliers/registry.ts';
+import { salesChannels } from '../src/connectors/channels/registry.ts';
 import { createHub, type Hub } from '../src/hub.ts';
 import {
   countDeadJobs,
@@ -18,6 +19,7 @@ import { stockLevels } from '../src/store/stock.repo.ts';
 import { startStorefrontSim } from '../sim/storefront.ts';
 import { startSimulatedSupplier, type SimulatedSupplier } from '../sim/supplier.ts';
 import { STOREFRONT_NOTIFY_SECRET, storefrontChannel, type DemoChannel } from './demo-channels.ts';
+import { DEMO_EBAY_POLL_EVERY_MS, ebayChannel, quickPollingEbay } from './demo-ebay.ts';
 import { shopifyChannel } from './demo-shopify.ts';
 import { wooCommerceChannel } from './demo-woocommerce.ts';
 
@@ -79,8 +81,9 @@ interface ChannelProgress {
 }
 
 /**
- * The quick start: Waybill on an embedded SQLite database with three simulated sales channels (the generic
- * storefront, a Shopify store and a WooCommerce store) and three simulated suppliers, one per kind of transport
+ * The quick start: Waybill on an embedded SQLite database with four simulated sales channels (the generic
+ * storefront, a Shopify store, a WooCommerce store and an eBay seller account, whose orders are polled) and three
+ * simulated suppliers, one per kind of transport
  * (EDI X12 over SFTP, prompt; REST/JSON, slow and flaky; email with a portal link),
  * pushing orders through order → PO → ack → shipment → fulfilled → channel told, and the stores' stock kept to what
  * Waybill can promise. Returns the process exit code: 0 when every order reached its expected end state.
@@ -98,6 +101,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     logLevel: 'error',
     workerOptions: { pollMs: 50 },
     transports: supplierTransports.with({ ...edi, receiveEveryMs: EDI_LOOK_EVERY_MS }),
+    channels: salesChannels.with(quickPollingEbay()),
   });
   const url = await listenSomewhere(hub);
   const { key: operatorKey } = await createApiKey(hub.ctx, 'operator', 'demo storefront');
@@ -115,6 +119,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     storefrontChannel(storefront, CATALOG),
     await shopifyChannel(url, CATALOG),
     await wooCommerceChannel(url, CATALOG),
+    await ebayChannel(CATALOG),
   ];
   await applySetup(hub.ctx, demoSetup(channels, suppliers));
   // People for the web UI: one-time links (each run starts afresh, so each run prints new ones).
@@ -127,7 +132,8 @@ export async function runDemo(options: DemoOptions): Promise<number> {
 
   console.log(`Waybill demo on ${url} (SQLite ${DB_FILE})`);
   console.log(
-    '  channels:  the storefront posts orders to the operator API; the Shopify and WooCommerce stores send signed webhooks',
+    '  channels:  the storefront posts orders to the operator API; the Shopify and WooCommerce stores send signed webhooks;\n' +
+      `             the eBay seller's orders wait at eBay until Waybill polls them (every ${DEMO_EBAY_POLL_EVERY_MS} ms here)`,
   );
   console.log(
     `  suppliers: "prompt" trades EDI X12 (850, 997, 855, 856, 810) through its SFTP server and answers at once;\n` +
@@ -264,7 +270,7 @@ async function supplierProblems(hub: Hub, suppliers: readonly SimulatedSupplier[
   });
 }
 
-/** Order i goes to channel i mod 3, through that channel's own path; eight orders in flight at a time. */
+/** Order i goes to channel i mod 4, through that channel's own path; eight orders in flight at a time. */
 async function pushOrders(channels: readonly DemoChannel[], count: number): Promise<ChannelProgress[]> {
   const bar = new cliProgress.SingleBar(
     {
@@ -395,8 +401,7 @@ async function printSummary(
     );
   }
   for (const p of run.progress)
-    if (p.channel.deliveries)
-      console.log(`  ${`${p.channel.label} webhooks`.padEnd(20)} ${p.channel.deliveries()}`);
+    if (p.channel.deliveries) console.log(`  ${p.channel.label.padEnd(20)} ${p.channel.deliveries()}`);
   await printStock(
     hub,
     run.progress.map((p) => p.channel).filter((c) => c.stock),

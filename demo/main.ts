@@ -7,7 +7,7 @@ import { runDemo } from './demo.ts';
  */
 const program = new Command('waybill-demo')
   .description(
-    'the quick start: a simulated storefront, Shopify store and WooCommerce store and three suppliers (EDI X12 over SFTP, REST/JSON, email) push orders through the whole lifecycle',
+    'the quick start: a simulated storefront, Shopify store, WooCommerce store and eBay seller and three suppliers (EDI X12 over SFTP, REST/JSON, email) push orders through the whole lifecycle',
   )
   .option(
     '--once',
