@@ -57,7 +57,16 @@ export interface SimCall {
   method: string;
   path: string;
   status: number;
-  outcome: 'ok' | 'refused' | 'unauthorized' | 'rate-limited' | 'contract' | 'fault' | 'lost';
+  /** rate-limited: the caller sent more than the window's quota; quota-spent-by-others: another app had spent it. */
+  outcome:
+    | 'ok'
+    | 'refused'
+    | 'unauthorized'
+    | 'rate-limited'
+    | 'quota-spent-by-others'
+    | 'contract'
+    | 'fault'
+    | 'lost';
 }
 
 export interface SimViolation {
@@ -68,8 +77,12 @@ export interface SimViolation {
   message: string;
 }
 
-/** An answer forced on the next calls of an operation: a status (a 429 with its reset, a 500), or none at all. */
-export type SimFault = { kind: 'status'; status: number; resetMs?: number } | { kind: 'lose-answer' };
+/**
+ * What meets the next calls of an operation: an answer of this status (a 500, say), no answer at all after the work
+ * is done, or another app of the store spending the window's quota first (BigCommerce shares a store's quota between
+ * its apps), so the call is answered 429 with the window's true reset.
+ */
+export type SimFault = { kind: 'status'; status: number } | { kind: 'lose-answer' } | { kind: 'quota-spent' };
 
 export interface BigCommerceSim {
   /** The apiUrl setting that reaches this store (its API lives under /stores/{storeHash}/). */
@@ -160,7 +173,7 @@ class Store implements BigCommerceSim {
   readonly #server = createServer((req, res) => void this.#handle(req, res));
   readonly #ids = { shipment: 0, refund: 0, payment: 0, variant: 0 };
   #limit: RateLimit | null;
-  #window = { startedAt: 0, used: 0 };
+  #window = { startedAt: 0, used: 0, spentByOthers: false };
 
   constructor(private readonly opts: BigCommerceSimOptions) {
     this.storeHash = opts.storeHash ?? 'wbsim0001';
@@ -281,7 +294,7 @@ class Store implements BigCommerceSim {
 
   setRateLimit(limit: RateLimit | null): void {
     this.#limit = limit;
-    this.#window = { startedAt: 0, used: 0 };
+    this.#window = { startedAt: 0, used: 0, spentByOthers: false };
   }
 
   declineRefunds(decline: boolean): void {
@@ -348,7 +361,13 @@ class Store implements BigCommerceSim {
         errorBody(v2, 401, 'You are not authorized to access this resource.'),
         'unauthorized',
       );
-    if (!this.#spend()) return answer(429, errorBody(v2, 429, 'Too many requests'), 'rate-limited');
+    const spent = () =>
+      answer(
+        429,
+        errorBody(v2, 429, 'Too many requests'),
+        this.#window.spentByOthers ? 'quota-spent-by-others' : 'rate-limited',
+      );
+    if (!this.#spend()) return spent();
 
     const body = raw.length ? parseJson(raw) : undefined;
     if (raw.length && body === undefined)
@@ -379,13 +398,13 @@ class Store implements BigCommerceSim {
       );
     }
     const fault = this.#faults.get(check.operationId!)?.shift();
+    if (fault?.kind === 'quota-spent' && this.#limit) {
+      this.#window.used = this.#limit.quota;
+      this.#window.spentByOthers = true;
+      return spent();
+    }
     if (fault?.kind === 'status')
-      return answer(
-        fault.status,
-        errorBody(v2, fault.status, 'Simulated failure'),
-        'fault',
-        fault.resetMs === undefined ? {} : { 'x-rate-limit-time-reset-ms': String(fault.resetMs) },
-      );
+      return answer(fault.status, errorBody(v2, fault.status, 'Simulated failure'), 'fault');
     const handler = HANDLERS[check.operationId!];
     if (!handler) return answer(404, errorBody(v2, 404, 'Not found'), 'refused');
     const path = Object.fromEntries(pathParams(url.pathname));
@@ -403,7 +422,8 @@ class Store implements BigCommerceSim {
   #spend(): boolean {
     if (!this.#limit) return true;
     const now = this.#now();
-    if (now - this.#window.startedAt >= this.#limit.windowMs) this.#window = { startedAt: now, used: 0 };
+    if (now - this.#window.startedAt >= this.#limit.windowMs)
+      this.#window = { startedAt: now, used: 0, spentByOthers: false };
     if (this.#window.used >= this.#limit.quota) return false;
     this.#window.used++;
     return true;

@@ -1,5 +1,5 @@
 import type { StockPushOutcome, StockUpdate } from '../sales-channel.ts';
-import { updateVariants, variantsPage, variantsWithSku } from './api.ts';
+import { PAGE_LIMIT, updateVariants, variantsPage, variantsWithSku } from './api.ts';
 import { bigCommerceFailureOf, type ApiCall } from './transport.ts';
 
 /**
@@ -45,8 +45,10 @@ export async function pushStockLevels(
 
 /** A catalog read this long ago is read again: products come and go. */
 const INDEX_MAX_AGE_MS = 60 * 60_000;
-/** A SKU looked for and not found is not looked for again before this. */
-const ABSENT_RETRY_MS = 10 * 60_000;
+/** A SKU looked for and not found is not looked for again before this: within the stock sync's 5-minute full pass. */
+const ABSENT_RETRY_MS = 4 * 60_000;
+/** The catalogue is read again for new SKUs at most this often. */
+const RESCAN_AFTER_MS = 10_000;
 
 /** One store's SKU → variant id index, shared by the stock syncs of this process. */
 export class VariantIndex {
@@ -57,16 +59,25 @@ export class VariantIndex {
 
   async resolve(call: ApiCall, skus: readonly string[], now: number): Promise<Map<string, number>> {
     if (this.#readAt === null || now - this.#readAt > INDEX_MAX_AGE_MS) await this.#readAll(call, now);
-    const missing = skus.filter(
-      (sku) => !this.#ids.has(sku) && !(now - (this.#absent.get(sku) ?? -Infinity) < ABSENT_RETRY_MS),
-    );
-    await Promise.all(missing.map((sku) => this.#lookUp(call, sku, now)));
+    const missing = skus.filter((sku) => !this.#ids.has(sku) && !this.#knownAbsent(sku, now));
+    // Many new SKUs (a catalogue imported since): reading the catalogue again costs fewer calls than one each.
+    if (missing.length > 1 + this.#ids.size / PAGE_LIMIT && now - this.#readAt! > RESCAN_AFTER_MS) {
+      await this.#readAll(call, now);
+      for (const sku of missing) if (!this.#ids.has(sku)) this.#absent.set(sku, now);
+    } else {
+      for (const sku of missing) await this.#lookUp(call, sku, now);
+    }
     const found = new Map<string, number>();
     for (const sku of skus) {
       const id = this.#ids.get(sku);
       if (id !== undefined) found.set(sku, id);
     }
     return found;
+  }
+
+  #knownAbsent(sku: string, now: number): boolean {
+    const since = this.#absent.get(sku);
+    return since !== undefined && now - since < ABSENT_RETRY_MS;
   }
 
   forget(): void {

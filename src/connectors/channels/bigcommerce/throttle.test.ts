@@ -5,13 +5,19 @@ describe("BigCommerce's rate-limit window", () => {
   it('lets requests go while the quota lasts, counting each one sent, and waits out the reset when it is spent', () => {
     let now = 1_000;
     const window = new RateWindow(() => now);
+    // A window not heard of yet: one request asks, the others wait for its answer.
     expect(window.delayBeforeSend()).toBe(0);
+    expect(window.delayBeforeSend()).toBe(10);
     window.observe(2, 10_000);
     expect(window.delayBeforeSend()).toBe(0);
     expect(window.delayBeforeSend()).toBe(0);
     // Both spent by requests still in flight: the third waits for the reset (and a little more).
     expect(window.delayBeforeSend()).toBe(10_025);
     now += 10_000;
+    expect(window.delayBeforeSend()).toBe(0);
+    expect(window.delayBeforeSend()).toBe(10);
+    // An answer that never came (a lost connection): another request asks after a while.
+    now += 2_000;
     expect(window.delayBeforeSend()).toBe(0);
   });
 
@@ -34,6 +40,7 @@ describe("BigCommerce's rate-limit window", () => {
     expect(window.delayBeforeSend()).toBe(3_025);
     now = 3_000;
     expect(window.delayBeforeSend()).toBe(0);
+    window.observe(5, 30_000);
     window.throttled(undefined);
     expect(window.delayBeforeSend()).toBe(1_025);
   });
