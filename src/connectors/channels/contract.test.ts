@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { closeServer, freePort, listen, readBody } from '../../../sim/shared.ts';
 import { startEbaySim } from '../../../sim/ebay.ts';
 import { startAmazonSim } from '../../../sim/amazon.ts';
+import { startBigCommerceSim } from '../../../sim/bigcommerce.ts';
 import { startMagentoSim } from '../../../sim/magento.ts';
 import { createShopifySim } from '../../../sim/shopify.ts';
 import { startStorefrontSim } from '../../../sim/storefront.ts';
@@ -120,6 +121,28 @@ const harnesses = contractHarnesses<Harness>('channel', {
       },
       secrets: credentials,
       wrongSecrets: { ...credentials, refreshToken: 'Atzr|revoked-refresh-token-0000000001' },
+      close: () => sim.close(),
+    };
+  },
+  bigcommerce: async () => {
+    const accessToken = 'contract-bigcommerce-token-0001';
+    const webhookToken = 'contract-bigcommerce-hook-token-00001';
+    const sim = await startBigCommerceSim({ accessToken, rateLimit: null });
+    return {
+      config: { storeHash: sim.storeHash, apiUrl: sim.url },
+      secrets: { accessToken, webhookToken },
+      wrongSecrets: { accessToken: 'revoked-bigcommerce-token-0001', webhookToken },
+      // BigCommerce's callbacks carry the order's id only, with the header set on the hook: a nudge of the poll.
+      sendOrder: async (url) => {
+        sim.createHook({
+          scope: 'store/order/*',
+          destination: url,
+          headers: { 'X-Waybill-Webhook-Token': webhookToken },
+        });
+        const order = sim.makeOrder(1, [{ sku: 'MUG-BLUE', price: '12.99' }]);
+        await sim.place(order);
+        return { externalId: String(order.id) };
+      },
       close: () => sim.close(),
     };
   },
