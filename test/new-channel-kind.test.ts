@@ -154,6 +154,50 @@ describeEachDatabase('a new channel kind: its folder and one registry line', (di
     });
     await until('its PO delivered', () => suppliers.prompt.received.size === 1);
   });
+
+  it('a poll passes over an order it cannot read, naming it, and takes in the rest and their refunds', async () => {
+    await until('the first poll', () => marketplace.polls > 0);
+    marketplace.orders.push({ ...order('P-301'), buyer: { name: 'No Email' } }, order('P-300'));
+    await notify(JSON.stringify({ orderId: 'P-300' }));
+    await until('the readable order taken in', async () => {
+      const { body: listed } = await t.api('/api/v1/orders?channelId=acme');
+      return listed.orders.some((o: { externalId: string }) => o.externalId === 'P-300');
+    });
+    const refused = async () =>
+      await t.hub.store.db
+        .selectFrom('jobs')
+        .select(['state', 'last_error'])
+        .where('kind', '=', 'channel.delivery')
+        .where('state', '=', 'dead')
+        .execute();
+    await until('the unreadable order reported', async () => (await refused()).length === 1);
+    expect((await refused())[0]!.last_error).toContain('order P-301 cannot be read: buyer.email');
+
+    // A refund made at the market, found by the next poll (twice: stored once).
+    marketplace.refunds.push({
+      id: 'R-1',
+      orderId: 'P-300',
+      at: '2026-12-02T10:00:00Z',
+      items: [{ sku: 'MUG-BLUE', qty: 1 }],
+      cents: 1299,
+      currency: 'USD',
+    });
+    const polls = marketplace.polls;
+    await notify(JSON.stringify({ orderId: 'P-300' }));
+    await until('polled again', () => marketplace.polls > polls);
+    await notify(JSON.stringify({ orderId: 'P-300' }));
+    await until('polled a third time', () => marketplace.polls > polls + 1);
+    const refundedEvents = async () =>
+      await t.hub.store.db
+        .selectFrom('events')
+        .select('data')
+        .where('type', '=', 'order.refunded_at_channel')
+        .execute();
+    await until('the refund applied', async () => (await refundedEvents()).length > 0);
+    expect((await refundedEvents()).map((e) => JSON.parse(e.data).refundId)).toEqual(['R-1']);
+    // Still one dead delivery: the unreadable order found by every poll is reported once.
+    expect(await refused()).toHaveLength(1);
+  });
 });
 
 /**
@@ -248,6 +292,7 @@ describeEachDatabase('a new channel kind: stock the platform processes later', (
 /** The example market's API: its account, its orders to poll, and stock uploads it reports on when told to finish. */
 class ExampleMarketplace {
   readonly orders: unknown[] = [];
+  readonly refunds: unknown[] = [];
   readonly uploads: { id: string; levels: { sku: string; available: number }[]; done: boolean }[] = [];
   readonly reject = new Map<string, string>();
   polls = 0;
@@ -272,6 +317,7 @@ class ExampleMarketplace {
       this.polls++;
       return send(200, this.orders);
     }
+    if (url.pathname === '/refunds') return send(200, this.refunds);
     if (url.pathname === '/stock' && req.method === 'POST') {
       const { levels } = JSON.parse((await readBody(req)).toString()) as {
         levels: { sku: string; available: number }[];

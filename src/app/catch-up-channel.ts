@@ -1,12 +1,18 @@
 import { insertDelivery } from '../store/deliveries.repo.ts';
-import type { OrderMessage, WebhookHealth } from '../connectors/channels/sales-channel.ts';
+import { createHash } from 'node:crypto';
+import type {
+  OrderMessage,
+  OrderPage,
+  RefundMessage,
+  WebhookHealth,
+} from '../connectors/channels/sales-channel.ts';
 import { defineJob, jobKind } from '../jobs/job.ts';
 import { wakeJobs } from '../jobs/queue.ts';
 import { getSetting } from '../store/partners.repo.ts';
 import type { Db } from '../store/schema.ts';
 import { channelWebhookUrl, openSalesChannel } from './channel-access.ts';
 import type { AppContext } from './context.ts';
-import { POLLED_TOPIC } from './polled-order.ts';
+import { POLLED_REFUND_TOPIC, POLLED_REFUSED_TOPIC, POLLED_TOPIC } from './polled-order.ts';
 import { processChannelDeliveryJob } from './process-channel-delivery.ts';
 import { recordEvents } from '../store/events.repo.ts';
 import {
@@ -52,6 +58,8 @@ export const catchUpChannelJob = {
         const options = { signal: job.signal, now };
 
         const found: OrderMessage[] = [];
+        const refunds: RefundMessage[] = [];
+        const refused: RefusedOrder[] = [];
         let more = false;
         const state = await findPollState(ctx.store.db, channelId);
         const updatedAfter = new Date(
@@ -62,6 +70,8 @@ export const catchUpChannelJob = {
           for (let page = 0; page < PAGES_PER_RUN; page++) {
             const result = await sales.pollOrders({ updatedAfter, cursor }, options);
             found.push(...result.orders);
+            refunds.push(...(result.refunds ?? []));
+            refused.push(...(result.refused ?? []));
             cursor = result.next;
             if (!cursor) break;
             more = page === PAGES_PER_RUN - 1;
@@ -82,6 +92,7 @@ export const catchUpChannelJob = {
           rerunAt: new Date(now.getTime() + (more ? 0 : interval)),
           commit: async (tx) => {
             await storeFound(ctx, tx, channelId, fresh, now.getTime());
+            await storeRefundsAndRefusals(ctx, tx, channelId, refunds, refused, now.getTime());
             await setPolledUntil(tx, channelId, seenUntil || now.getTime() - OVERLAP_MS);
             if (fresh.length) {
               await recordEvents(tx, now, [
@@ -144,6 +155,43 @@ async function storeFound(
     };
     if (!(await insertDelivery(tx, stored))) continue;
     await ctx.queue.add(tx, processChannelDeliveryJob, [{ channelId, deliveryId }]);
+  }
+}
+
+type RefusedOrder = NonNullable<OrderPage['refused']>[number];
+
+/**
+ * Refunds the poll found go into the inbox keyed by their refund id (found again by the next poll, stored once), and
+ * are applied as a refund webhook's would be. An order that can never be read goes in too, keyed by its id and the
+ * reason, so that its processing is dead-lettered naming why, once, as an unreadable webhook's is: the operator sees
+ * it, and the poll carries on with the channel's other orders.
+ */
+async function storeRefundsAndRefusals(
+  ctx: AppContext,
+  tx: Db,
+  channelId: string,
+  refunds: readonly RefundMessage[],
+  refused: readonly RefusedOrder[],
+  now: number,
+): Promise<void> {
+  const entries = [
+    ...refunds.map((refund) => ({
+      deliveryId: `poll-refund:${refund.refundId}`,
+      topic: POLLED_REFUND_TOPIC,
+      payload: refund,
+      triggeredAt: refund.createdAt.getTime(),
+    })),
+    ...refused.map((order) => ({
+      deliveryId: `poll-refused:${order.externalId}:${createHash('sha256').update(order.reason).digest('base64url').slice(0, 16)}`,
+      topic: POLLED_REFUSED_TOPIC,
+      payload: order,
+      triggeredAt: now,
+    })),
+  ];
+  for (const entry of entries) {
+    const stored = { channelId, ...entry, payload: JSON.stringify(entry.payload), receivedAt: now };
+    if (!(await insertDelivery(tx, stored))) continue;
+    await ctx.queue.add(tx, processChannelDeliveryJob, [{ channelId, deliveryId: entry.deliveryId }]);
   }
 }
 

@@ -1,10 +1,14 @@
 import { z } from 'zod';
 import type { ChannelId, Sku } from '../domain/ids.ts';
 import { money, type Money } from '../domain/money.ts';
-import type { OrderMessage } from '../connectors/channels/sales-channel.ts';
+import type { OrderMessage, RefundMessage } from '../connectors/channels/sales-channel.ts';
 
 /** The inbox topic of an order found by the catch-up poll: its payload is the order as Waybill reads it. */
 export const POLLED_TOPIC = 'waybill/polled-order';
+/** The inbox topic of a refund made at the channel that the poll found (a channel without refund webhooks). */
+export const POLLED_REFUND_TOPIC = 'waybill/polled-refund';
+/** The inbox topic of an order the poll found but the channel's adapter could not read: never taken in, reported. */
+export const POLLED_REFUSED_TOPIC = 'waybill/polled-refused';
 
 // JSON turned each Money into a plain object and each date into a string: read back into their types.
 const storedMoney = z
@@ -91,4 +95,30 @@ export function readPolledOrder(channelId: string, payload: unknown): OrderMessa
       },
     },
   };
+}
+
+const polledRefund = z.object({
+  kind: z.literal('refund'),
+  externalOrderId: z.string(),
+  refundId: z.string(),
+  createdAt: z.coerce.date(),
+  lines: z.array(
+    z.object({
+      channelLineId: z.string().nullable(),
+      sku: z.string(),
+      quantity: z.number().int().positive(),
+    }),
+  ),
+  amount: storedMoney,
+});
+
+/** A refund the poll stored, read back. */
+export function readPolledRefund(payload: unknown): RefundMessage {
+  return polledRefund.parse(payload);
+}
+
+/** Why a refused order the poll stored can never be taken in, to dead-letter its processing with. */
+export function refusedOrderReason(payload: unknown): string {
+  const refused = z.object({ externalId: z.string(), reason: z.string() }).parse(payload);
+  return `order ${refused.externalId} cannot be read: ${refused.reason}`;
 }

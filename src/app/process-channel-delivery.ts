@@ -16,7 +16,14 @@ import { scopeToTransaction } from '../store/savepoint.ts';
 import type { AppContext } from './context.ts';
 import { applyChannelRefund } from './apply-channel-refund.ts';
 import { applyChannelUpdate } from './apply-channel-update.ts';
-import { POLLED_TOPIC, readPolledOrder } from './polled-order.ts';
+import {
+  POLLED_REFUND_TOPIC,
+  POLLED_REFUSED_TOPIC,
+  POLLED_TOPIC,
+  readPolledOrder,
+  readPolledRefund,
+  refusedOrderReason,
+} from './polled-order.ts';
 import { takeOrder, takeOrdersIn, type OrderToTake, type TakeOrderOptions } from './take-order.ts';
 import { fieldPath } from './validation.ts';
 
@@ -164,13 +171,19 @@ function readStoredDelivery(
   const channelId = delivery.channel_id as ChannelId;
   const webhook = channel ? ctx.channels.get(channel.kind)?.webhook : undefined;
   const payload = parseWebhookJson(delivery.payload, parsed);
-  // Orders the catch-up poll found are stored already read; webhooks are read by their channel's adapter.
+  // Orders and refunds the catch-up poll found are stored already read; webhooks are read by their channel's adapter.
   const read =
     delivery.topic === POLLED_TOPIC
       ? () => readPolledOrder(channelId, payload)
-      : webhook && channel
-        ? () => webhook.interpret(channelId, delivery.topic, payload, channel.config)
-        : null;
+      : delivery.topic === POLLED_REFUND_TOPIC
+        ? () => readPolledRefund(payload)
+        : delivery.topic === POLLED_REFUSED_TOPIC
+          ? () => {
+              throw new PermanentError(refusedOrderReason(payload));
+            }
+          : webhook && channel
+            ? () => webhook.interpret(channelId, delivery.topic, payload, channel.config)
+            : null;
   if (!read) throw new PermanentError(`channel ${channelId} does not take webhooks`);
   return readMessage(read);
 }

@@ -79,6 +79,11 @@ export const syncChannelStockJob = {
         const sent: StockUpdate[] = [];
         const skipped: SkippedStock[] = [];
         const pending: PendingStockReport[] = [];
+        // A slow platform (or a first push of a large catalogue) may not take everything within one run: no new batch
+        // starts after this, what was sent is recorded, and the next run starts at once with the rest.
+        const stopStartingAt = performance.now() + STOCK_RUN_BUDGET_MS;
+        const mayStart = () => performance.now() < stopStartingAt;
+        let complete = true;
         // Told with an allocation, a channel's value is not on_hand - reserved: no rows may be left out by it.
         for await (const levels of changedLevels(ctx.store.db, channelId, since, {
           toldIsAvailable: channel.allocation === null,
@@ -87,19 +92,31 @@ export const syncChannelStockJob = {
           const outcome = await pushInBatches(
             sales,
             updates,
-            { signal: job.signal, now, batchKey: `${channelId}:${since}`, first: sent.length },
+            {
+              signal: job.signal,
+              now,
+              batchKey: `${channelId}:${since}`,
+              first: sent.length,
+              mayStart,
+            },
             inFlight,
           );
           skipped.push(...outcome.skipped);
           pending.push(...outcome.pending);
-          sent.push(...updates);
+          sent.push(...updates.slice(0, outcome.sent));
+          if (outcome.sent < updates.length) {
+            complete = false;
+            break;
+          }
         }
         const reports = await readStockReports(ctx, sales, channelId, job.signal, now);
         // A skipped SKU is not recorded as told, so a later pass (the reconciling one at the latest) tries it again.
         const skippedSkus = new Set(skipped.map((s) => s.sku));
         const told = skippedSkus.size ? sent.filter((u) => !skippedSkus.has(u.sku)) : sent;
         return {
-          rerunAt,
+          // Cut short: the rest at once. The watermark stays where it was, so the next run reads the same changes
+          // again and sends only what this one did not (what was sent is recorded as told).
+          rerunAt: complete ? rerunAt : now,
           commit: async (tx) => {
             // The channel's settings changed while this run pushed (a new allocation forgot what it was told): what
             // this run sent is not recorded, so the next run compares every SKU again.
@@ -108,7 +125,7 @@ export const syncChannelStockJob = {
               return;
             await recordTold(tx, channelId, told, now.getTime());
             await recordPendingStockReports(tx, channelId, pending, now.getTime());
-            await advanceStockSyncedUntil(tx, channelId, readAt);
+            if (complete) await advanceStockSyncedUntil(tx, channelId, readAt);
             if (reports) await settleStockReports(tx, channelId, reports, now.getTime());
             if (full && told.length) {
               await recordEvents(tx, now, [
@@ -151,26 +168,34 @@ function toUpdates(levels: readonly ChangedLevel[], allocation: Allocation | nul
   return updates;
 }
 
+/**
+ * How long a run may go on starting batches: under the job's 60 s timeout, with room for the batches in flight to
+ * end and for the commit.
+ */
+export const STOCK_RUN_BUDGET_MS = 40_000;
+
 /** SKUs recorded per statement: a large change is written in a few statements rather than one huge one. */
 const TOLD_PER_STATEMENT = 10_000;
 
 /**
- * Sends the updates in the channel's batch size, up to `inFlight` batches at a time; returns what the channel
- * skipped. The first failure stops new batches from starting and fails the run (the batches are safe to repeat).
+ * Sends the updates in the channel's batch size, up to `inFlight` batches at a time, while `mayStart` allows new
+ * ones; returns how many updates were sent (a prefix: batches start in order) and what the channel skipped or will
+ * report on later. The first failure stops new batches from starting and fails the run (the batches are safe to
+ * repeat).
  */
-async function pushInBatches(
+export async function pushInBatches(
   sales: SalesChannel,
   updates: readonly StockUpdate[],
-  options: { signal: AbortSignal; now: Date; batchKey: string; first: number },
+  options: { signal: AbortSignal; now: Date; batchKey: string; first: number; mayStart: () => boolean },
   inFlight: number,
-): Promise<{ skipped: SkippedStock[]; pending: PendingStockReport[] }> {
+): Promise<{ sent: number; skipped: SkippedStock[]; pending: PendingStockReport[] }> {
   const size = sales.maxStockBatch ?? 100;
   const skipped: SkippedStock[] = [];
   const pending: PendingStockReport[] = [];
   let next = 0;
   let failed = false;
   const lane = async () => {
-    while (!failed && next < updates.length) {
+    while (!failed && next < updates.length && options.mayStart()) {
       const from = next;
       next += size;
       try {
@@ -192,7 +217,8 @@ async function pushInBatches(
   await Promise.all(
     Array.from({ length: Math.max(1, Math.min(inFlight, Math.ceil(updates.length / size))) }, lane),
   );
-  return { skipped, pending };
+  // Batches start in order and every started one has ended: what was sent is the first `next` updates.
+  return { sent: Math.min(next, updates.length), skipped, pending };
 }
 
 /** How often a pending push's report is asked for: a platform takes minutes over a feed; its report calls are rate-limited. */
@@ -220,10 +246,7 @@ async function readStockReports(
     REPORTS_PER_RUN,
   );
   if (due.length === 0) return null;
-  const answers = await sales.stockReports(
-    due.map((r) => r.reportId),
-    { signal, now },
-  );
+  const answers = await sales.stockReports(due, { signal, now });
   const byId = new Map(answers.map((a) => [a.reportId, a]));
   const done: string[] = [];
   const pending: string[] = [];

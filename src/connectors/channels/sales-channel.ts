@@ -46,10 +46,11 @@ export interface SalesChannel {
   readonly stockPushesInFlight?: number;
   /**
    * What became of pushes the platform took to process later (`StockPushOutcome.pending`, Amazon's listings feeds),
-   * asked again until each is done. SKUs a done report rejected are reported and pushed again by a later pass.
+   * asked again until each is done, each with the SKUs it carried (a platform that aborts a whole submission may not
+   * name them). SKUs a done report rejected are reported and pushed again by a later pass.
    */
   stockReports?(
-    reportIds: readonly string[],
+    reports: readonly { reportId: string; skus: readonly string[] }[],
     options: { signal: AbortSignal; now: Date },
   ): Promise<StockReport[]>;
   /**
@@ -160,6 +161,13 @@ export interface RefundNotice {
 
 export interface OrderPage {
   orders: OrderMessage[];
+  /** Refunds made at the channel that this page tells of (a channel whose refunds come only by polling: eBay). */
+  refunds?: RefundMessage[];
+  /**
+   * Orders on this page that can never be read as the platform documents them, each with why: reported to the
+   * operator and passed over, so that one bad order does not stop the channel's intake.
+   */
+  refused?: { externalId: string; reason: string }[];
   next: string | null;
 }
 

@@ -62,6 +62,15 @@ async function call(apiUrl: string, apiKey: string, path: string, signal: AbortS
   return (await response.json()) as unknown;
 }
 
+const refund = z.object({
+  id: z.string(),
+  orderId: z.string(),
+  at: z.iso.datetime(),
+  items: z.array(z.object({ sku: z.string(), qty: z.number().int().positive() })),
+  cents: z.number().int().nonnegative(),
+  currency: z.string().length(3),
+});
+
 const report = z.object({
   id: z.string(),
   status: z.enum(['processing', 'done']),
@@ -79,8 +88,33 @@ export const exampleMarket = channelKind({
     notifyFulfilment: async () => undefined,
     pollEveryMs: 60 * 60_000,
     pollOrders: async (_query, { signal }) => {
-      const listed = z.array(order).parse(await call(settings.apiUrl, keys.apiKey, '/orders', signal));
-      return { orders: listed.map((o) => toMessage(id, o)), next: null };
+      const listed = z.array(z.unknown()).parse(await call(settings.apiUrl, keys.apiKey, '/orders', signal));
+      const refunds = z.array(refund).parse(await call(settings.apiUrl, keys.apiKey, '/refunds', signal));
+      const orders: OrderMessage[] = [];
+      const refused: { externalId: string; reason: string }[] = [];
+      // An order that does not read as documented is passed over, named, instead of stopping the whole poll.
+      for (const item of listed) {
+        const read = order.safeParse(item);
+        if (read.success) orders.push(toMessage(id, read.data));
+        else
+          refused.push({
+            externalId: String((item as { id?: unknown }).id),
+            reason: `${read.error.issues[0]?.path.join('.')}: ${read.error.issues[0]?.message}`,
+          });
+      }
+      return {
+        orders,
+        refused,
+        refunds: refunds.map((r) => ({
+          kind: 'refund' as const,
+          externalOrderId: r.orderId,
+          refundId: r.id,
+          createdAt: new Date(r.at),
+          lines: r.items.map((i) => ({ channelLineId: null, sku: i.sku, quantity: i.qty })),
+          amount: { amount: r.cents, currency: r.currency as CurrencyCode },
+        })),
+        next: null,
+      };
     },
     maxStockBatch: 2,
     pushStock: async (levels, { signal }) => {
@@ -89,7 +123,8 @@ export const exampleMarket = channelKind({
         .parse(await call(settings.apiUrl, keys.apiKey, '/stock', signal, { levels }));
       return { skipped: [], pending: [{ reportId, skus: levels.map((l) => l.sku) }] };
     },
-    stockReports: async (reportIds, { signal }) => {
+    stockReports: async (pending, { signal }) => {
+      const reportIds = pending.map((r) => r.reportId);
       const reports = z
         .array(report)
         .parse(await call(settings.apiUrl, keys.apiKey, `/reports?ids=${reportIds.join(',')}`, signal));

@@ -16,9 +16,6 @@ export const FEED_MESSAGES_AT_MOST = 10_000;
 const FEED_TYPE = 'JSON_LISTINGS_FEED';
 const CONTENT_TYPE = 'application/json; charset=UTF-8';
 
-/** The SKUs of the feeds this process submitted, for a feed Amazon aborts without saying which messages failed. */
-const submitted = new Map<string, string[]>();
-
 export async function submitStockFeed(
   call: SpApiCall,
   endpoint: AmazonEndpoint,
@@ -59,7 +56,6 @@ export async function submitStockFeed(
   );
   if (!feed.success) throw new PermanentError('Amazon answered createFeed without a feed id');
   const skus = levels.map((l) => l.sku);
-  submitted.set(feed.data.feedId, skus);
   return { skipped: [], pending: [{ reportId: feed.data.feedId, skus }] };
 }
 
@@ -102,13 +98,13 @@ const processingReport = z.object({
  */
 export async function readStockReports(
   call: SpApiCall,
-  reportIds: readonly string[],
+  feeds: readonly { reportId: string; skus: readonly string[] }[],
   signal: AbortSignal,
 ): Promise<StockReport[]> {
   const reports: StockReport[] = [];
-  for (const feedId of reportIds) {
+  for (const { reportId: feedId, skus } of feeds) {
     try {
-      reports.push(await readReport(call, feedId, signal));
+      reports.push(await readReport(call, feedId, skus, signal));
     } catch (error) {
       if (error instanceof PermanentError || signal.aborted) throw error;
       reports.push({ reportId: feedId, status: 'pending', skipped: [] });
@@ -117,7 +113,12 @@ export async function readStockReports(
   return reports;
 }
 
-async function readReport(call: SpApiCall, feedId: string, signal: AbortSignal): Promise<StockReport> {
+async function readReport(
+  call: SpApiCall,
+  feedId: string,
+  skus: readonly string[],
+  signal: AbortSignal,
+): Promise<StockReport> {
   const answer = await call({
     operation: 'getFeed',
     method: 'GET',
@@ -131,12 +132,9 @@ async function readReport(call: SpApiCall, feedId: string, signal: AbortSignal):
     return { reportId: feedId, status: 'pending', skipped: [] };
   const refused = resultFeedDocumentId ? await refusedSkus(call, feedId, resultFeedDocumentId, signal) : [];
   if (processingStatus === 'DONE' || refused.length > 0) {
-    submitted.delete(feedId);
     return { reportId: feedId, status: 'done', skipped: refused };
   }
-  // Aborted (FATAL) or cancelled without a word on any SKU: none of its levels can be taken as set.
-  const skus = submitted.get(feedId) ?? [];
-  submitted.delete(feedId);
+  // Aborted (FATAL) or cancelled without a word on any SKU: none of the levels it carried can be taken as set.
   const why = processingStatus === 'FATAL' ? 'Amazon aborted the feed (FATAL)' : 'the feed was cancelled';
   return { reportId: feedId, status: 'done', skipped: skus.map((sku) => ({ sku, reason: why })) };
 }

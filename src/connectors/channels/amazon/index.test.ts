@@ -165,7 +165,7 @@ describe('Amazon adapter against the simulated SP-API', () => {
     expect(pending!.skus).toEqual(bulk);
     let report: Awaited<ReturnType<NonNullable<SalesChannel['stockReports']>>> = [];
     await until('the feed report', async () => {
-      report = await channel.stockReports!([pending!.reportId], options());
+      report = await channel.stockReports!([pending!], options());
       return report[0]?.status === 'done';
     });
     expect(report[0]!.skipped).toEqual([

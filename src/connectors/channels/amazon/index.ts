@@ -54,8 +54,7 @@ export const amazon = channelKind({
         pushStockLevels(call(signal, WAIT_STOCK_MS), endpoint, levels, signal, () =>
           awaitFeedTypeLimit(endpoint, signal, { maxWaitMs: WAIT_STOCK_MS }),
         ),
-      stockReports: (reportIds, { signal }) =>
-        readStockReports(call(signal, WAIT_REPORT_MS), reportIds, signal),
+      stockReports: (feeds, { signal }) => readStockReports(call(signal, WAIT_REPORT_MS), feeds, signal),
       ...(secrets.notificationApiKey && {
         webhookHealth: ({ signal }) => orderChangeHealth(call(signal, WAIT_NOTIFY_MS)),
       }),
