@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, expect, it, onTestFailed } from 'vitest';
 import { startAmazonSim } from '../sim/amazon.ts';
 import { startEbaySim } from '../sim/ebay.ts';
+import { startMagentoSim } from '../sim/magento.ts';
 import { createShopifySim } from '../sim/shopify.ts';
 import { startStorefrontSim } from '../sim/storefront.ts';
 import { startSupplierSim } from '../sim/supplier.ts';
@@ -236,6 +237,33 @@ Object.assign(SELLERS, {
         const items = lines.map((l) => ({ sku: l.sku, price: '10.00' }));
         sim.makeOrder(i, items, { quantities: lines.map((l) => l.quantity) });
         await hubs.wakePoll('six-amazon');
+        return true;
+      },
+      shows: (sku) => stock.levels.get(sku),
+      close: () => sim.close(),
+    };
+  },
+  magento: async (hubs) => {
+    const integration = {
+      consumerKey: 'sixchannelsconsumerkey0000000001',
+      consumerSecret: 'sixchannelsconsumersecret0000001',
+      accessToken: 'sixchannelsaccesstoken0000000001',
+      accessTokenSecret: 'sixchannelsaccesstokensecret0001',
+    };
+    const sim = await startMagentoSim({ integration, seed: 65 });
+    sim.seedCatalog(SKUS, 0);
+    const stock = lastLevels();
+    sim.onStock(stock.heard);
+    return {
+      id: 'six-magento',
+      allocation: { cap: 12 },
+      policy: 'cancel',
+      setup: { kind: 'magento', baseUrl: sim.url, ...integration },
+      violations: () => sim.violations,
+      place: async (i, lines) => {
+        const items = lines.map((l) => ({ sku: l.sku, price: '10.00' }));
+        sim.placeOrder(i, items, { quantities: lines.map((l) => l.quantity) });
+        await hubs.wakePoll('six-magento');
         return true;
       },
       shows: (sku) => stock.levels.get(sku),
