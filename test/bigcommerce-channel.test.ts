@@ -235,9 +235,9 @@ describeEachDatabase(
 
     it("sets every level within the store's quota, waiting out the 429s when other apps spend it", async () => {
       sim.seedCatalog(BULK, 0);
-      await connect({}, true);
       // Another app of the store spends the window's quota three times: Waybill meets 429s, and waits for the reset.
       sim.fault('updateVariantsBatch', { kind: 'quota-spent' }, 3);
+      await connect({}, true);
       await until(
         'every level in the store',
         async () => {
