@@ -44,7 +44,7 @@ describeEachDatabase('Amazon as a sales channel, through the Selling Partner API
     await t?.close();
   });
 
-  async function connect(options: { bulk?: boolean } = {}): Promise<void> {
+  async function connect(options: { bulk?: boolean; notificationApiKey?: string } = {}): Promise<void> {
     const doc: any = testSetup({ prompt: suppliers.prompt.url, flaky: suppliers.flaky.url });
     for (const product of doc.products) for (const offer of product.offers) offer.stock = STOCK[product.sku];
     if (options.bulk)
@@ -73,6 +73,7 @@ describeEachDatabase('Amazon as a sales channel, through the Selling Partner API
       endpoint: sim.url,
       lwaUrl: sim.lwaUrl,
       ...APP,
+      ...(options.notificationApiKey && { notificationApiKey: options.notificationApiKey }),
     });
     await t.apply(doc);
   }
@@ -314,5 +315,19 @@ describeEachDatabase('Amazon as a sales channel, through the Selling Partner API
     });
     for (const secret of [APP.refreshToken, APP.clientSecret])
       expect(JSON.stringify(body)).not.toContain(secret);
+  });
+
+  it("takes an ORDER_CHANGE from the seller's EventBridge destination as a wake-up of the poll; a wrong key is refused", async () => {
+    const key = 'eventbridge-api-key-0000000000000001';
+    await connect({ notificationApiKey: key });
+    await until('the first poll done', pollIdle);
+    const order = place([MUG]);
+    const url = `${t.url}/webhooks/amazon/amz/order-change`;
+    expect(await sim.sendOrderChange(url, 'not-the-eventbridge-key-00000000000', order.orderId)).toBe(401);
+    expect(await orderCount()).toBe(0);
+    // The poll is minutes apart: only the notification brings it forward.
+    expect(await sim.sendOrderChange(url, key, order.orderId)).toBe(200);
+    await until('the order the notification named, taken in', async () => (await orderCount()) === 1);
+    expect((await viewOf(order))?.externalId).toBe(order.orderId);
   });
 });

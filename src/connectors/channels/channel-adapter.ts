@@ -27,6 +27,12 @@ export interface SalesChannelAdapter<CS extends z.ZodRawShape, SS extends z.ZodR
   /** One cheap real request with these settings and secrets (Shopify `shop { name }`): does it work? Changes nothing. */
   test(config: Out<CS>, secrets: Out<SS>, options: ConnectionTestOptions): Promise<ConnectionTestResult>;
   readonly webhook?: ChannelWebhook<Out<CS>, Out<SS>>;
+  /**
+   * Callbacks that carry no order to store and only wake the channel's own work: a platform whose notifications say
+   * that something changed (Amazon's ORDER_CHANGE through an EventBridge API destination, BigCommerce's id-only
+   * order hooks), verified their own way. A kind may have them with or without order webhooks.
+   */
+  readonly notifications?: ChannelNotifications<Out<SS>>;
   /** For a platform that versions its API and says which version answered (Shopify). */
   readonly apiVersion?: ApiVersioning;
 }
@@ -77,6 +83,22 @@ export interface ChannelWebhook<C, S> {
   interpret(channelId: ChannelId, topic: string, payload: unknown, config: C): ChannelMessage;
 }
 
+/**
+ * How a platform's wake-up callbacks are verified, and what they wake. A platform that cannot sign a body (an
+ * EventBridge API destination, BigCommerce's hooks) sends a shared key in a header instead: `isSigned` then compares
+ * that key with the secrets, in constant time.
+ */
+export interface ChannelNotifications<S> {
+  /** Lower-case name of the header that carries the signature, or the shared key. */
+  readonly signatureHeader: string;
+  /** The secrets a callback may be verified with (two during a rotation); none: the channel takes no callbacks. */
+  signingSecrets(secrets: S): string[];
+  /** Checks the raw body and header against the secrets in constant time, before anything is parsed. */
+  isSigned(raw: Buffer, signature: string | undefined, secrets: readonly string[]): boolean;
+  /** Each under /webhooks/{kind}/{channelId}/{path}. */
+  readonly nudges: readonly WebhookNudge[];
+}
+
 /** A signed callback that wakes a recurring job of the channel's instead of carrying something to store. */
 export interface WebhookNudge {
   /** Below /webhooks/{kind}/{channelId}/. */
@@ -110,7 +132,13 @@ export interface ChannelKind {
   ): SalesChannel;
   test(config: unknown, secrets: unknown, options: ConnectionTestOptions): Promise<ConnectionTestResult>;
   readonly webhook?: StoredChannelWebhook;
+  readonly notifications?: StoredChannelNotifications;
   readonly apiVersion?: ApiVersioning;
+}
+
+/** ChannelNotifications with the opened secrets validated on the way in. */
+export interface StoredChannelNotifications extends Omit<ChannelNotifications<unknown>, 'signingSecrets'> {
+  signingSecrets(secrets: unknown): string[];
 }
 
 /** ChannelWebhook with the stored settings and opened secrets validated on the way in. */
@@ -130,7 +158,7 @@ export function channelKind<CS extends z.ZodRawShape, SS extends z.ZodRawShape>(
     readStoredSettings(adapter.config, config, `${label}'s settings`);
   const secretsOf = (label: string, secrets: unknown) =>
     readStoredSettings(adapter.secrets, secrets, `${label}'s secrets`);
-  const { webhook } = adapter;
+  const { webhook, notifications } = adapter;
   return {
     kind: adapter.kind,
     label: adapter.label,
@@ -143,6 +171,12 @@ export function channelKind<CS extends z.ZodRawShape, SS extends z.ZodRawShape>(
     test: (config, secrets, options) =>
       adapter.test(settings('the channel', config), secretsOf('the channel', secrets), options),
     ...(adapter.apiVersion && { apiVersion: adapter.apiVersion }),
+    ...(notifications && {
+      notifications: {
+        ...notifications,
+        signingSecrets: (secrets) => notifications.signingSecrets(secretsOf('the channel', secrets)),
+      },
+    }),
     ...(webhook && {
       webhook: {
         ...webhook,

@@ -28,6 +28,8 @@ const CHANNEL = 'contract' as ChannelId;
 interface Harness extends ContractHarness {
   /** For kinds with webhooks: the platform signs and sends one new order to `url` (a capture server here). */
   sendOrder?(url: string): Promise<{ externalId: string }>;
+  /** For kinds with notifications: the platform sends one to `url` as it would to Waybill's nudge. */
+  sendNotification?(url: string): Promise<void>;
 }
 
 const SECRET = 'contract-webhook-secret-0001';
@@ -111,6 +113,7 @@ const harnesses = contractHarnesses<Harness>('channel', {
       refreshToken: 'Atzr|contract-refresh-token-00000000001',
     };
     const sim = await startAmazonSim(credentials);
+    const notificationApiKey = 'contract-eventbridge-api-key-000000001';
     return {
       config: {
         region: 'NA',
@@ -119,8 +122,12 @@ const harnesses = contractHarnesses<Harness>('channel', {
         endpoint: sim.url,
         lwaUrl: sim.lwaUrl,
       },
-      secrets: credentials,
+      secrets: { ...credentials, notificationApiKey },
       wrongSecrets: { ...credentials, refreshToken: 'Atzr|revoked-refresh-token-0000000001' },
+      sendNotification: async (url) => {
+        const order = sim.makeOrder(1, [{ sku: 'MUG-BLUE', price: '12.99' }]);
+        await sim.sendOrderChange(url, notificationApiKey, order.orderId);
+      },
       close: () => sim.close(),
     };
   },
@@ -207,11 +214,37 @@ describe.each(withWebhooks)('channel kind $name: its webhooks', ({ kind, webhook
   });
 });
 
-/** The secret a kind's webhooks are signed with, changed. */
+/** The kinds whose platform sends wake-up notifications: verified as the platform sends them, and accepted. */
+const withNotifications = salesChannels
+  .all()
+  .flatMap((kind) =>
+    kind.notifications ? [{ name: kind.kind, kind, notifications: kind.notifications }] : [],
+  );
+
+describe.each(withNotifications)('channel kind $name: its notifications', ({ kind, notifications }) => {
+  it('verifies a notification the platform sent, refuses it under other secrets, and a nudge takes it', async () => {
+    const h = await harnesses.start(kind.kind);
+    expect(h.sendNotification, `the ${kind.kind} harness sends a notification`).toBeDefined();
+    const { delivery } = await capture(async (url) => h.sendNotification!(url));
+    const signature = headerValue(delivery.headers, notifications.signatureHeader);
+    expect(notifications.isSigned(delivery.raw, signature, notifications.signingSecrets(h.secrets))).toBe(
+      true,
+    );
+    const other = notifications.signingSecrets({ ...h.secrets, ...wrongWebhookSecret(kind) });
+    expect(notifications.isSigned(delivery.raw, signature, other)).toBe(false);
+    expect(notifications.isSigned(delivery.raw, undefined, notifications.signingSecrets(h.secrets))).toBe(
+      false,
+    );
+    const body: unknown = JSON.parse(delivery.raw.toString('utf8'));
+    expect(notifications.nudges.some((nudge) => nudge.accepts(body))).toBe(true);
+  });
+});
+
+/** The secret a kind's webhooks or notifications are verified with, changed. */
 function wrongWebhookSecret(kind: ChannelKind): Record<string, string> {
   return Object.fromEntries(
     Object.keys(kind.setup.secrets.shape)
-      .filter((key) => /webhook/i.test(key))
+      .filter((key) => /webhook|notification/i.test(key))
       .map((key) => [key, 'not-the-webhook-secret-0000']),
   );
 }

@@ -1,4 +1,12 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from 'fastify';
 import { tryParseJson, type ParsedJson } from '../../infra/webhook-json.ts';
 import { findChannelsSigning } from '../../store/partners.repo.ts';
 import { ROWS_PER_STATEMENT } from '../../store/statement.ts';
@@ -32,7 +40,27 @@ export function webhookRoutes(ctx: AppContext, intake: DeliveryIntake): FastifyP
       done(null, body),
     );
     for (const kind of ctx.channels.all()) {
-      const source = kind.webhook && { kind: kind.kind, label: kind.label, ...kind.webhook };
+      const { notifications } = kind;
+      if (notifications)
+        await app.register(async (scope) =>
+          nudgeRoutes(
+            scope.withTypeProvider<ZodTypeProvider>(),
+            {
+              kind: kind.kind,
+              label: kind.label,
+              purpose: 'notifications',
+              ...notifications,
+            },
+            channels,
+            ctx,
+          ),
+        );
+      const source = kind.webhook && {
+        kind: kind.kind,
+        label: kind.label,
+        purpose: 'webhook' as const,
+        ...kind.webhook,
+      };
       if (!source) continue;
       await app.register(async (scope) => {
         const routes = scope.withTypeProvider<ZodTypeProvider>();
@@ -65,41 +93,93 @@ export function webhookRoutes(ctx: AppContext, intake: DeliveryIntake): FastifyP
             return answer(reply, await receive(intake, request, source, channel));
           },
         );
-        for (const nudge of source.nudges ?? []) {
-          routes.post(
-            `/webhooks/${source.kind}/:channelId/${nudge.path}`,
+        // Shopify's fulfilment-order notifications: verified like its webhooks.
+        if (source.nudges?.length)
+          nudgeRoutes(
+            routes,
             {
-              schema: {
-                tags: ['webhooks'],
-                summary: nudge.summary,
-                description: nudge.description,
-                params: channelParams,
-                response: {
-                  200: z.object({ status: z.literal('accepted') }),
-                  400: problemOut,
-                  401: problemOut,
-                  404: problemOut,
-                },
-              },
+              kind: source.kind,
+              label: source.label,
+              purpose: 'webhook',
+              signatureHeader: source.headers.signature,
+              isSigned: source.isSigned,
+              signingSecrets: source.signingSecrets,
+              nudges: source.nudges,
             },
-            async (request) => {
-              const channel = await channels.find(request.params.channelId, source);
-              const { parsed } = verifiedJson(request, source, channel);
-              if (!nudge.accepts(parsed.value)) throw new AppError('invalid_input', nudge.invalid, 400);
-              await ctx.store.transact((tx) =>
-                NUDGED[nudge.wakes](tx, ctx.clock.now().getTime(), channel.channelId),
-              );
-              return { status: 'accepted' as const };
-            },
+            channels,
+            ctx,
           );
-        }
       });
     }
   };
 }
 
+/** Callbacks that only wake a channel's work: where they are found, how they are verified, what they wake. */
+interface NudgeSource extends Signer, Verifier {
+  nudges: readonly WebhookNudge[];
+}
+
+/** A route per nudge, under /webhooks/{kind}/{channelId}/: verified, checked, and what it wakes woken. */
+function nudgeRoutes(
+  routes: NudgeRoutes,
+  source: NudgeSource,
+  channels: WebhookChannels,
+  ctx: AppContext,
+): void {
+  for (const nudge of source.nudges) {
+    routes.post(
+      `/webhooks/${source.kind}/:channelId/${nudge.path}`,
+      {
+        schema: {
+          tags: ['webhooks'],
+          summary: nudge.summary,
+          description: nudge.description,
+          params: channelParams,
+          response: {
+            200: z.object({ status: z.literal('accepted') }),
+            400: problemOut,
+            401: problemOut,
+            404: problemOut,
+          },
+        },
+      },
+      async (request) => {
+        const channel = await channels.find(request.params.channelId, source);
+        const { parsed } = verifiedJson(request, source, channel);
+        if (!nudge.accepts(parsed.value)) throw new AppError('invalid_input', nudge.invalid, 400);
+        await ctx.store.transact((tx) =>
+          NUDGED[nudge.wakes](tx, ctx.clock.now().getTime(), channel.channelId),
+        );
+        return { status: 'accepted' as const };
+      },
+    );
+  }
+}
+
 /** A kind's webhooks with its name: what the route needs to find, verify and store a delivery. */
 type WebhookSource = StoredChannelWebhook & { kind: string; label: string };
+
+/** Whose secrets verify a callback: the kind's webhooks or its notifications (each opens its own from the channel's). */
+interface Signer {
+  kind: string;
+  label: string;
+  purpose: 'webhook' | 'notifications';
+  signingSecrets(secrets: unknown): string[];
+}
+
+/** How a callback's signature (or shared key) is checked. */
+interface Verifier {
+  signatureHeader: string;
+  isSigned(raw: Buffer, signature: string | undefined, secrets: readonly string[]): boolean;
+}
+
+type NudgeRoutes = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;
 
 /** What a nudge wakes, by name. */
 const NUDGED: Readonly<
@@ -133,15 +213,15 @@ class WebhookChannels {
   }
 
   /** The channel and its signing secrets; 404 when there is no such channel of this kind. */
-  async find(channelId: string, source: WebhookSource): Promise<WebhookChannel> {
+  async find(channelId: string, source: Signer): Promise<WebhookChannel> {
     const row = await this.#signing(channelId);
     if (!row || row.kind !== source.kind || !row.secrets)
       throw new AppError('not_found', `no ${source.label} channel ${channelId}`, 404);
     return { channelId, secrets: this.#signingSecrets(row.secrets, source) };
   }
 
-  #signingSecrets(sealed: string, source: WebhookSource): readonly string[] {
-    const key = `${source.kind}:${sealed}`;
+  #signingSecrets(sealed: string, source: Signer): readonly string[] {
+    const key = `${source.kind}:${source.purpose}:${sealed}`;
     let secrets = this.#opened.get(key);
     if (!secrets) {
       secrets = Object.freeze(source.signingSecrets(this.ctx.secrets.open(sealed)));
@@ -168,11 +248,11 @@ function answer(reply: FastifyReply, kind: AcceptDeliveryResult['kind']): Fastif
 /** The raw body, once its signature is checked (401) and it is known to be JSON (400). */
 function verifiedJson(
   request: FastifyRequest,
-  source: WebhookSource,
+  source: Verifier,
   channel: WebhookChannel,
 ): { raw: Buffer; text: string; parsed: ParsedJson } {
   const raw = rawBody(request.body);
-  const { signature } = source.headers;
+  const signature = source.signatureHeader;
   if (!source.isSigned(raw, header(request.headers[signature]), channel.secrets)) {
     throw new AppError('bad_signature', `headers.${signature}: the signature does not match the body`, 401);
   }
@@ -190,7 +270,11 @@ async function receive(
   channel: WebhookChannel,
 ): Promise<AcceptDeliveryResult['kind']> {
   const names = source.headers;
-  const { raw, text, parsed } = verifiedJson(request, source, channel);
+  const { raw, text, parsed } = verifiedJson(
+    request,
+    { signatureHeader: names.signature, isSigned: source.isSigned },
+    channel,
+  );
   const deliveryId = header(request.headers[names.deliveryId]);
   const topic = header(request.headers[names.topic]);
   if (!deliveryId) throw new AppError('invalid_input', `headers.${names.deliveryId}: required`, 400);

@@ -8,7 +8,7 @@ import {
   type AmazonSecrets,
 } from './credentials.ts';
 import { FEED_MESSAGES_AT_MOST, readStockReports } from './feeds.ts';
-import { orderChangeHealth } from './notifications.ts';
+import { amazonNotifications, orderChangeHealth } from './notifications.ts';
 import { pollOrderPage } from './poll.ts';
 import { confirmShipment } from './shipment.ts';
 import { pushStockLevels } from './stock.ts';
@@ -34,7 +34,8 @@ const POLL_EVERY_MS = 180_000;
  * ./map.ts); shipments go back as confirmShipment (./shipment.ts); stock as listing patches, or a JSON_LISTINGS_FEED
  * for many SKUs whose report is read later (./stock.ts, ./feeds.ts). Refunds have no SP-API call for a
  * merchant-fulfilled seller and are recorded as owed (docs/amazon.md). The connection test reads the seller's
- * marketplace participations (./connection.ts).
+ * marketplace participations (./connection.ts). ORDER_CHANGE notifications, where the seller routes them to
+ * Waybill, wake the poll (./notifications.ts).
  */
 export const amazon = channelKind({
   kind: 'amazon',
@@ -61,6 +62,7 @@ export const amazon = channelKind({
     };
   },
   test: (config, secrets, { signal }) => testWith(config, secrets, signal),
+  notifications: amazonNotifications,
 });
 
 function testWith(config: AmazonConfig, secrets: AmazonSecrets, signal: AbortSignal) {

@@ -1,8 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import type { ChannelWebhook } from '../channel-adapter.ts';
+import type { ChannelNotifications } from '../channel-adapter.ts';
 import type { WebhookHealth } from '../sales-channel.ts';
-import type { AmazonConfig, AmazonSecrets } from './credentials.ts';
+import type { AmazonSecrets } from './credentials.ts';
 import type { SpApiCall } from './transport.ts';
 
 /**
@@ -36,36 +36,22 @@ export function sameKey(given: string | undefined, keys: readonly string[]): boo
   return matched;
 }
 
-export const amazonNotifications: ChannelWebhook<AmazonConfig, AmazonSecrets> = {
-  summary: 'Amazon ORDER_CHANGE notifications through an EventBridge API destination (x-api-key)',
-  description:
-    "Point the seller's EventBridge API destination at /webhooks/amazon/{channelId}/order-change, its connection authorised by API key (header x-api-key, the channel's notificationApiKey). Each ORDER_CHANGE wakes the channel's order poll.",
-  headers: {
-    signature: 'x-api-key',
-    deliveryId: 'x-amzn-notification-id',
-    topic: 'x-amzn-notification-type',
-  },
+export const amazonNotifications: ChannelNotifications<AmazonSecrets> = {
+  signatureHeader: 'x-api-key',
   signingSecrets: (secrets) => (secrets.notificationApiKey ? [secrets.notificationApiKey] : []),
   isSigned: (_raw, given, keys) => sameKey(given, keys),
-  triggeredAt: () => null,
-  inboxId: (deliveryId) => deliveryId,
   nudges: [
     {
       path: 'order-change',
-      summary: 'Amazon ORDER_CHANGE: wakes the order poll',
+      summary: 'Amazon ORDER_CHANGE notifications through an EventBridge API destination (x-api-key)',
       description:
-        'An EventBridge event whose detail is an ORDER_CHANGE notification (or the notification alone), with the API key in x-api-key.',
+        "Point the seller's EventBridge API destination at /webhooks/amazon/{channelId}/order-change, its connection authorised by API key (header x-api-key, the channel's notificationApiKey). The body is an EventBridge event whose detail is an ORDER_CHANGE notification, or the notification alone. Each wakes the channel's order poll.",
       accepts: (payload) => orderChangeOf(payload) !== null,
       invalid:
         'body: not an ORDER_CHANGE notification (detail.Payload.OrderChangeNotification.AmazonOrderId)',
       wakes: 'order-poll',
     },
   ],
-  interpret: () => ({
-    kind: 'ignored',
-    reason:
-      'Amazon notifications carry no order: they are taken at /order-change, where they wake the order poll',
-  }),
 };
 
 const subscription = z.object({ payload: z.object({ subscriptionId: z.string() }).optional() });
