@@ -1,10 +1,8 @@
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import writeExcelFile, { type SheetData } from 'write-excel-file/node';
 import { money } from '../domain/money.ts';
 import { feedMapping, type FeedMapping } from './feed-mapping.ts';
 import { FeedRefused, readFeedAll } from './read-feed.ts';
-import { decimal } from './xlsx.ts';
 
 type MappingInput = Parameters<typeof feedMapping.parse>[0];
 
@@ -215,25 +213,5 @@ describe('files that are not a workbook are refused', () => {
     expect(reason).toBe('the file is an XLSX workbook larger than 100 bytes: send it as CSV');
     const csv = feedMapping.parse({ format: 'csv', columns: { supplierSku: 'sku' } });
     expect(await refusal(real, csv, 'prices.csv')).toBe('"prices.csv" is an Excel workbook (.xlsx), not CSV');
-  });
-});
-
-describe('a number cell as text', () => {
-  it('is the shortest decimal that reads back as the same number, without an exponent', () => {
-    expect([12.3, 1e-7, -2.5e-8, 1e21, 1.5e300, 0.30000000000000004].map(decimal)).toEqual([
-      '12.3',
-      '0.0000001',
-      '-0.000000025',
-      '1000000000000000000000',
-      '15' + '0'.repeat(299),
-      '0.30000000000000004',
-    ]);
-    fc.assert(
-      fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (n) => {
-        const text = decimal(n);
-        expect(text).toMatch(/^-?\d+(\.\d+)?$/);
-        expect(Number(text)).toBe(n === 0 ? 0 : n); // -0 is written 0
-      }),
-    );
   });
 });

@@ -6,6 +6,7 @@ import {
   type CellValue,
   type SheetData,
 } from 'read-excel-file/node';
+import { numberToDecimalText } from '../domain/decimal.ts';
 import { wholeFile } from './bytes.ts';
 import { CellProblem, type Cell } from './cell-values.ts';
 import { columnPositions, type Column } from './columns.ts';
@@ -98,7 +99,7 @@ function hasValue(values: readonly (CellValue | null)[]): boolean {
 
 function headerName(value: CellValue | null): string {
   if (value === null) return '';
-  return typeof value === 'number' ? decimal(value) : String(value).trim();
+  return typeof value === 'number' ? numberToDecimalText(value) : String(value).trim();
 }
 
 /**
@@ -113,28 +114,15 @@ function cellText(value: CellValue | null, field: number): Cell {
   if (typeof value === 'number') {
     if (field === AT.gtin && Math.abs(value) >= 1e15)
       return new CellProblem(
-        `${decimal(value)} is a number past the 15 digits a spreadsheet keeps: its last digits are lost (store GTINs as text)`,
+        `${numberToDecimalText(value)} is a number past the 15 digits a spreadsheet keeps: its last digits are lost (store GTINs as text)`,
       );
-    return decimal(value);
+    return numberToDecimalText(value);
   }
   if (value instanceof Date)
     return new CellProblem(
       `is a date in the spreadsheet (${value.toISOString().slice(0, 10)}), not a value: format the column as text`,
     );
   throw new TypeError(`read-excel-file gave a cell of an unknown kind: ${String(value)}`);
-}
-
-/** A number's shortest decimal without an exponent: 1e-7 → "0.0000001", 1e21 → "1000000000000000000000". */
-export function decimal(value: number): string {
-  const text = String(value);
-  const e = text.indexOf('e');
-  if (e < 0) return text;
-  const sign = value < 0 ? '-' : '';
-  const digits = text.slice(sign.length, e).replace('.', '');
-  const point = 1 + Number(text.slice(e + 1)); // the mantissa has one digit before its point
-  if (point <= 0) return `${sign}0.${'0'.repeat(-point)}${digits}`;
-  if (point >= digits.length) return sign + digits + '0'.repeat(point - digits.length);
-  return `${sign}${digits.slice(0, point)}.${digits.slice(point)}`;
 }
 
 /** A 1-based column number as the spreadsheet's letters: 3 → 'C', 27 → 'AA'. */

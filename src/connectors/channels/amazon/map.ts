@@ -6,10 +6,10 @@ import {
   type OrderCharges,
   type TaxLine,
 } from '../../../domain/charges.ts';
+import { decimalToMinorUnits } from '../../../domain/decimal.ts';
 import { currency, money, type CurrencyCode } from '../../../domain/money.ts';
 import type { IncomingLine } from '../../../domain/order.ts';
 import type { OrderMessage } from '../sales-channel.ts';
-import { amazonAmountToMinor } from './decimal.ts';
 import { marketplaceCurrency } from './marketplaces.ts';
 import type { AmazonItemBreakdown, AmazonMoney, AmazonOrder, AmazonOrderItem } from './wire.ts';
 
@@ -19,7 +19,9 @@ import type { AmazonItemBreakdown, AmazonMoney, AmazonOrder, AmazonOrderItem } f
  * `detailedBreakdowns` subtype (ITEM, SHIPPING, GIFT_WRAP, COD_FEE, OTHER, and for TAX also DISCOUNT: the tax on a
  * promotion). The model's examples make an item's proceedsTotal the sum of its breakdowns, tax on top, so a
  * DISCOUNT is negative there; Waybill reads its magnitude, whichever sign it comes with. Every amount is parsed from
- * its decimal text exactly (./decimal.ts).
+ * its decimal text exactly: SP-API writes Money's `amount` as a decimal string ("Decimal: a decimal number with no
+ * loss of precision") in however many digits it likes ("30.0", "1500", "0.02"); trailing zeros are fine, a digit
+ * below the currency's minor unit is refused, naming the field (decimalToMinorUnits, src/domain/decimal.ts).
  */
 export function fromAmazonOrder(channelId: ChannelId, order: AmazonOrder): OrderMessage | null {
   const items = order.orderItems.filter((item) => item.quantityOrdered > 0);
@@ -227,7 +229,8 @@ class Amounts {
       throw new RangeError(
         `order ${this.orderId} ${field}: ${value.currencyCode}, in an order in ${this.code}`,
       );
-    return amazonAmountToMinor(value.amount, this.code, `order ${this.orderId} ${field}.amount`);
+    // A digit below the minor unit is not money anyone was charged: refused, naming the field, rather than rounded.
+    return decimalToMinorUnits(value.amount, this.code, { field: `order ${this.orderId} ${field}.amount` });
   }
 }
 

@@ -7,11 +7,11 @@ import {
   type ShippingCharge,
   type TaxLine,
 } from '../../../domain/charges.ts';
+import { decimalToMinorUnits, type DecimalOptions } from '../../../domain/decimal.ts';
 import { currency, money, type CurrencyCode, type Money } from '../../../domain/money.ts';
 import type { Address, IncomingLine } from '../../../domain/order.ts';
 import type { OrderMessage } from '../sales-channel.ts';
 import type { BigCommerceOrder, BigCommerceOrderProduct, BigCommerceShippingAddress } from './api.ts';
-import { decimalToMinor } from './decimal.ts';
 
 /** An order as the v2 Orders API gives it: the order, its products and its shipping addresses (three reads). */
 export interface OrderBundle {
@@ -97,7 +97,10 @@ function lineOf(product: BigCommerceOrderProduct, code: CurrencyCode): IncomingL
 }
 
 function lineCharges(product: BigCommerceOrderProduct, code: CurrencyCode): LineCharges {
-  const discount = product.applied_discounts.reduce((n, d) => n + decimalToMinor(d.amount, code), 0);
+  const discount = product.applied_discounts.reduce(
+    (n, d) => n + decimalToMinorUnits(d.amount, code, BIGCOMMERCE_AMOUNTS),
+    0,
+  );
   return chargedLine(
     minor(product.total_ex_tax, code),
     money(discount, code),
@@ -146,7 +149,8 @@ function orderCharges(
   return {
     ...parts,
     discounts: money(
-      decimalToMinor(order.discount_amount, code) + decimalToMinor(order.coupon_discount, code),
+      decimalToMinorUnits(order.discount_amount, code, BIGCOMMERCE_AMOUNTS) +
+        decimalToMinorUnits(order.coupon_discount, code, BIGCOMMERCE_AMOUNTS),
       code,
     ),
     taxTotal: minor(order.total_tax, code),
@@ -178,8 +182,17 @@ function blankAddress(): Address {
   return { name: '', line1: '', city: '', postalCode: '', country: '' };
 }
 
+/**
+ * How BigCommerce's money figures are read: exactly, never through a float. The v2 Orders API writes them as strings
+ * with four decimals ("12.3400"); the v3 payment actions write JSON numbers (9.99), read from their shortest decimal
+ * text. Digits beyond the currency's minor unit are zeros for every amount BigCommerce charges; when they are not (a
+ * figure kept to four decimals), the value is rounded half away from zero, once, and the order's reconciliation
+ * shows any difference.
+ */
+export const BIGCOMMERCE_AMOUNTS: DecimalOptions = { extraDigits: 'round-half-away-from-zero' };
+
 function minor(figure: string, code: CurrencyCode): Money {
-  return money(decimalToMinor(figure, code), code);
+  return money(decimalToMinorUnits(figure, code, BIGCOMMERCE_AMOUNTS), code);
 }
 
 function present(value: string | null | undefined): string | undefined {

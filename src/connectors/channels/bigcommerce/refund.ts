@@ -1,3 +1,4 @@
+import { numberToMinorUnits } from '../../../domain/decimal.ts';
 import { formatMoney, money } from '../../../domain/money.ts';
 import { PermanentError } from '../../../domain/permanent-error.ts';
 import type { RefundNotice } from '../sales-channel.ts';
@@ -11,8 +12,8 @@ import {
   type RefundItem,
   type RefundQuote,
 } from './api.ts';
-import { decimalToMinor } from './decimal.ts';
 import { bigCommerceOrderId } from './fulfilment.ts';
+import { BIGCOMMERCE_AMOUNTS } from './map.ts';
 import { bigCommerceFailureOf, type ApiCall } from './transport.ts';
 
 /**
@@ -38,7 +39,10 @@ export async function refundOrder(call: ApiCall, notice: RefundNotice): Promise<
   if ((await orderRefunds(call, orderId)).some((r) => r.reason?.includes(mark))) return;
   const items = refundItems(orderId, await orderProducts(call, orderId), notice);
   const quote = await refundQuote(call, orderId, items);
-  const quoted = decimalToMinor(quote.total_refund_amount, code);
+  const quoted = numberToMinorUnits(quote.total_refund_amount, code, {
+    ...BIGCOMMERCE_AMOUNTS,
+    field: 'the refund quote total_refund_amount',
+  });
   if (quoted !== notice.amount.amount) {
     throw new PermanentError(
       `refund ${notice.refundId}: BigCommerce quotes ${formatMoney(money(quoted, code))} for these units of order ${orderId}, Waybill owes ${formatMoney(notice.amount)}; nothing was refunded: refund by hand in the control panel`,

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ChannelId } from '../../../domain/ids.ts';
 import { figuresOf, reconcile } from '../../../domain/charges.ts';
-import { ebayDecimalToMinor } from './amount.ts';
 import { ebayConfig } from './credentials.ts';
 import { ebayOrder, fromEbayOrder, type EbayOrder } from './map.ts';
 
@@ -70,24 +69,6 @@ function order(overrides: Partial<EbayOrder> = {}): EbayOrder {
     ...overrides,
   });
 }
-
-describe('eBay amounts', () => {
-  it('reads decimal strings exactly, in the currency digits, never through a float', () => {
-    expect(ebayDecimalToMinor('12.99', 'USD')).toBe(1299);
-    expect(ebayDecimalToMinor('0.0', 'USD')).toBe(0);
-    expect(ebayDecimalToMinor('-2.5', 'EUR')).toBe(-250);
-    expect(ebayDecimalToMinor('1500', 'JPY')).toBe(1500);
-    expect(ebayDecimalToMinor('0.29', 'USD')).toBe(29);
-    expect(ebayDecimalToMinor('10.500', 'USD')).toBe(1050);
-    expect(ebayDecimalToMinor('1.234', 'KWD')).toBe(1234);
-  });
-
-  it('refuses what could not have been charged', () => {
-    expect(() => ebayDecimalToMinor('10.005', 'USD')).toThrow(/more decimals than USD/);
-    expect(() => ebayDecimalToMinor('1e3', 'USD')).toThrow(/not a decimal/);
-    expect(() => ebayDecimalToMinor('12.5', 'JPY')).toThrow(/more decimals/);
-  });
-});
 
 describe('an eBay order as Waybill takes it', () => {
   it('keeps every part of the money as eBay charged it, and the parts add up to its total', () => {

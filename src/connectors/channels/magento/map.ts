@@ -6,18 +6,19 @@ import {
   type OrderCharges,
   type TaxLine,
 } from '../../../domain/charges.ts';
+import { numberToMinorUnits } from '../../../domain/decimal.ts';
 import { currency, money, type CurrencyCode, type Money } from '../../../domain/money.ts';
 import type { Address, IncomingLine } from '../../../domain/order.ts';
 import type { OrderMessage } from '../sales-channel.ts';
 import { DEFAULT_PAY_LATER_METHODS } from './credentials.ts';
-import { magentoAmountToMinorUnits, percentToRate } from './decimal.ts';
+import { MAGENTO_AMOUNTS, percentToRate } from './decimal.ts';
 import { magentoDate, type MagentoAddress, type MagentoOrder, type MagentoOrderItem } from './rest.ts';
 
 /**
  * A Magento order (GET /V1/orders, sales-data-order-interface) as Waybill takes it in.
  *
  * Money: the order currency's figures (`order_currency_code`: the customer chose it and was charged in it; the
- * `base_*` figures, in the store's base currency, are not read), in integer minor units (./decimal.ts). Magento's
+ * `base_*` figures, in the store's base currency, are not read), in integer minor units (MAGENTO_AMOUNTS, ./decimal.ts). Magento's
  * row figures exclude tax whether the catalog enters prices with tax or without: `row_total` before the discount,
  * `discount_amount` the line's discount as the customer saw it, `tax_amount` after the discount. Where prices include
  * tax, part of a discount is tax (`discount_tax_compensation_amount`); the discount excluding tax is the rest. So each
@@ -36,7 +37,7 @@ export function fromMagentoOrder(
 ): OrderMessage {
   const code = currency(order.order_currency_code);
   const minor = (value: number | undefined) =>
-    money(value === undefined ? 0 : magentoAmountToMinorUnits(value, code), code);
+    money(value === undefined ? 0 : numberToMinorUnits(value, code, MAGENTO_AMOUNTS), code);
   const lines = order.items
     .filter((item) => item.parent_item_id === undefined || item.parent_item_id === 0)
     .map((item) => lineOf(item, order, minor))

@@ -9,14 +9,16 @@ import {
   type TaxLine,
 } from '../../../domain/charges.ts';
 import { unitsWorth } from '../../../domain/refund-share.ts';
-import { currency, minorUnitDigits, money, type CurrencyCode, type Money } from '../../../domain/money.ts';
+import { decimalToMinorUnits } from '../../../domain/decimal.ts';
+import { currency, money, type CurrencyCode, type Money } from '../../../domain/money.ts';
 import type { IncomingOrder } from '../../../domain/order.ts';
 import type { OrderMessage, RefundMessage } from '../sales-channel.ts';
 
 /**
  * The part of Shopify's Order resource (the `orders/create` and `orders/updated` webhook payload) Waybill reads.
  * Reference: https://shopify.dev/docs/api/webhooks (topic orders/create) and the REST Order resource. Money comes
- * as decimal strings in the shop currency; it is turned into integer minor units without passing through a float.
+ * as decimal strings in the shop currency; it is turned into integer minor units without passing through a float,
+ * and more decimals than the currency has are refused (no silent rounding).
  */
 const decimal = z.string().regex(/^-?\d+(\.\d+)?$/, 'must be a decimal string');
 /** Prices, discounts and taxes: never below zero (a negative line price would send a PO for money the shop pays out). */
@@ -134,7 +136,7 @@ export interface MappedShopifyOrder {
 export function fromShopifyOrder(channelId: ChannelId, order: ShopifyOrder): MappedShopifyOrder {
   const code = currency(order.currency);
   const ship = order.shipping_address ?? {};
-  const minor = (text: string) => money(toMinorUnits(text, code), code);
+  const minor = (text: string) => money(decimalToMinorUnits(text, code), code);
   const taxesIncluded = order.taxes_included ?? false;
   const lines = order.line_items.map((l) => {
     const quantity = l.current_quantity ?? l.quantity;
@@ -263,7 +265,7 @@ function presentmentOf(order: ShopifyOrder): OrderCharges['presentment'] {
   const given = order.total_price_set?.presentment_money;
   if (!given || !order.presentment_currency || order.presentment_currency === order.currency) return null;
   const code = currency(given.currency_code);
-  return { currency: code, total: money(toMinorUnits(given.amount, code), code) };
+  return { currency: code, total: money(decimalToMinorUnits(given.amount, code), code) };
 }
 
 function discountOf(
@@ -330,7 +332,10 @@ export function fromShopifyRefund(refund: ShopifyRefund): RefundMessage {
       quantity: line.quantity,
     }))
     .filter((line) => line.quantity > 0 && (line.channelLineId || line.sku));
-  const amount = paid.reduce((total, t) => total + toMinorUnits(t.amount, sameCurrency(t.currency, code)), 0);
+  const amount = paid.reduce(
+    (total, t) => total + decimalToMinorUnits(t.amount, sameCurrency(t.currency, code)),
+    0,
+  );
   return {
     kind: 'refund',
     externalOrderId: String(refund.order_id),
@@ -365,16 +370,6 @@ function sameCurrency(given: string | null | undefined, code: CurrencyCode): Cur
     ]);
   }
   return code;
-}
-
-/** "12.99" USD → 1299; "1299" JPY → 1299; refuses more decimals than the currency has (no silent rounding). */
-export function toMinorUnits(amount: string, code: CurrencyCode): number {
-  const digits = minorUnitDigits(code);
-  const [whole, fraction = ''] = amount.replace(/^-/, '').split('.');
-  if (fraction.replace(/0+$/, '').length > digits)
-    throw new RangeError(`${amount} has more decimals than ${code} allows`);
-  const units = Number(whole) * 10 ** digits + Number(fraction.padEnd(digits, '0').slice(0, digits) || '0');
-  return amount.startsWith('-') ? -units : units;
 }
 
 function idOf(id: number | null | undefined): string | null {

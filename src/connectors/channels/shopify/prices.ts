@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { PermanentError } from '../../../domain/permanent-error.ts';
+import { decimalToMinorUnits } from '../../../domain/decimal.ts';
 import { currency, toDecimalString, type CurrencyCode, type Money } from '../../../domain/money.ts';
 import type { PriceUpdate, SkippedStock, StockPushOutcome } from '../sales-channel.ts';
 import type { AdminClient, Operation } from './graphql.ts';
-import { toMinorUnits } from './map.ts';
 import { knownVariants, skuOf, type KnownVariant, type ShopMemory } from './variants.ts';
 
 /**
@@ -170,9 +170,10 @@ function currencyRefusal(update: PriceUpdate, shopCurrency: CurrencyCode): strin
 }
 
 function samePrices(node: PricedVariant, update: PriceUpdate, shopCurrency: CurrencyCode): boolean {
-  const compareAt = node.compareAtPrice === null ? null : toMinorUnits(node.compareAtPrice, shopCurrency);
+  const compareAt =
+    node.compareAtPrice === null ? null : decimalToMinorUnits(node.compareAtPrice, shopCurrency);
   return (
-    toMinorUnits(node.price, shopCurrency) === update.price.amount &&
+    decimalToMinorUnits(node.price, shopCurrency) === update.price.amount &&
     compareAt === (update.compareAtPrice?.amount ?? null)
   );
 }

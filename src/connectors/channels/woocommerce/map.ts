@@ -7,9 +7,9 @@ import {
   type OrderCharges,
   type TaxLine,
 } from '../../../domain/charges.ts';
+import { decimalToMinorUnits, type DecimalOptions } from '../../../domain/decimal.ts';
 import { currency, minorUnitDigits, money, type CurrencyCode, type Money } from '../../../domain/money.ts';
 import type { IncomingOrder } from '../../../domain/order.ts';
-import { wooDecimalToMinorUnits } from './decimal.ts';
 
 /**
  * The part of WooCommerce's REST API v3 order (the body of the order.created and order.updated webhooks) Waybill
@@ -225,9 +225,25 @@ function taxesOf(taxes: z.infer<typeof itemTaxes>, code: CurrencyCode, rates: Ta
     }));
 }
 
-/** A WooCommerce figure in minor units, rounded as WooCommerce rounds (./decimal.ts says why rounding, not refusing). */
+/**
+ * How WooCommerce's decimal strings are read: rounded half away from zero (half up for what is charged) when they
+ * carry more decimals than the currency has.
+ *
+ * Why rounding and not refusing (Shopify's figures are refused instead): WooCommerce writes every money field of
+ * the REST API with wc_format_decimal(value, dp), dp being the request's `dp` or the store's "Number of decimals"
+ * (`woocommerce_price_num_decimals`, wc_get_price_decimals in includes/wc-formatting-functions.php), a setting of
+ * its own that need not match the currency: a USD store set to 3 or 4 decimals sends "8.3333" on a line whose
+ * prices include tax (the line subtotal is stored unrounded by WC_Order_Item_Product::set_subtotal). Such a line is
+ * legitimate and refusing it would refuse the order. wc_format_decimal rounds with PHP's number_format, half away
+ * from zero; the parser does the same on the exact text, without a float (PHP pre-rounds, so "1.005" gives 1.01
+ * there too). What the customer was charged is the order's `total`; a difference between it and the rounded lines
+ * is the order's to reconcile.
+ */
+export const WOO_AMOUNTS: DecimalOptions = { extraDigits: 'round-half-away-from-zero' };
+
+/** A WooCommerce figure in minor units, rounded as WooCommerce rounds (WOO_AMOUNTS says why rounding, not refusing). */
 function minorOf(text: string, code: CurrencyCode): Money {
-  return money(wooDecimalToMinorUnits(text, code), code);
+  return money(decimalToMinorUnits(text, code, WOO_AMOUNTS), code);
 }
 
 /** WooCommerce's `_gmt` dates carry no offset; they are UTC. */

@@ -1,7 +1,8 @@
+import { decimalToMinorUnits } from '../../../domain/decimal.ts';
 import { formatMoney } from '../../../domain/money.ts';
 import { PermanentError } from '../../../domain/permanent-error.ts';
 import type { RefundNotice } from '../sales-channel.ts';
-import { wooDecimalToMinorUnits } from './decimal.ts';
+import { WOO_AMOUNTS } from './map.ts';
 import { updateOrder, type OrderView, type RefundRequest, type RefundView } from './rest.ts';
 import type { RestCall } from './transport.ts';
 
@@ -42,13 +43,13 @@ export async function guardRefundWindow(
       .map(Number),
   );
   const code = notice.amount.currency;
-  const amount = wooDecimalToMinorUnits(request.amount, code);
+  const amount = decimalToMinorUnits(request.amount, code, WOO_AMOUNTS);
   const unmarked = refunds.find(
     (r) =>
       !before.has(r.id) &&
       !r.meta_data.some((m) => m.key === markerKey) &&
       (r.reason ?? '') === request.reason &&
-      wooDecimalToMinorUnits(r.amount, code) === amount,
+      decimalToMinorUnits(r.amount, code, WOO_AMOUNTS) === amount,
   );
   if (unmarked) throw new PermanentError(heldMessage(order.id, unmarked, notice));
 }
