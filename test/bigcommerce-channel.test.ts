@@ -6,8 +6,6 @@ import {
   type SimOrder,
 } from '../sim/bigcommerce.ts';
 import type { SupplierSim } from '../sim/supplier.ts';
-import { bigcommerce } from '../src/connectors/channels/bigcommerce/index.ts';
-import { salesChannels } from '../src/connectors/channels/registry.ts';
 import { wakeJobs } from '../src/jobs/queue.ts';
 import { describeEachDatabase } from './support/databases.ts';
 import { startTestHub, startTestSuppliers, testSetup, type TestHub } from './support/hub.ts';
@@ -30,12 +28,7 @@ describeEachDatabase(
     let placed = 0;
 
     beforeEach(async () => {
-      // Until the registry's line: the hub built with the kind added, as the registry will have it.
-      t = await startTestHub(dialect, {
-        worker: true,
-        workerOptions: { pollMs: 20 },
-        channels: salesChannels.with(bigcommerce),
-      });
+      t = await startTestHub(dialect, { worker: true, workerOptions: { pollMs: 20 } });
       suppliers = await startTestSuppliers(t.url);
       // A store on a plan smaller than Standard's 150 per 30 s, so the quota is met within a test.
       sim = await startBigCommerceSim({

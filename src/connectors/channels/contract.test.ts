@@ -140,15 +140,13 @@ const harnesses = contractHarnesses<Harness>('channel', {
       secrets: { accessToken, webhookToken },
       wrongSecrets: { accessToken: 'revoked-bigcommerce-token-0001', webhookToken },
       // BigCommerce's callbacks carry the order's id only, with the header set on the hook: a nudge of the poll.
-      sendOrder: async (url) => {
+      sendNotification: async (url) => {
         sim.createHook({
           scope: 'store/order/*',
           destination: url,
           headers: { 'X-Waybill-Webhook-Token': webhookToken },
         });
-        const order = sim.makeOrder(1, [{ sku: 'MUG-BLUE', price: '12.99' }]);
-        await sim.place(order);
-        return { externalId: String(order.id) };
+        await sim.place(sim.makeOrder(1, [{ sku: 'MUG-BLUE', price: '12.99' }]));
       },
       close: () => sim.close(),
     };

@@ -1,6 +1,7 @@
 import { KindRegistry } from '../shared/kind-registry.ts';
 import type { ChannelKind } from './channel-adapter.ts';
 import { amazon } from './amazon/index.ts';
+import { bigcommerce } from './bigcommerce/index.ts';
 import { ebay } from './ebay/index.ts';
 import { magento } from './magento/index.ts';
 import { shopify } from './shopify/index.ts';
@@ -17,4 +18,5 @@ export const salesChannels: ChannelKinds = new KindRegistry('channel', [
   ebay,
   amazon,
   magento,
+  bigcommerce,
 ]);

@@ -327,14 +327,14 @@ describe('BigCommerce adapter: its hooks', () => {
       headers: { 'X-Waybill-Webhook-Token': HOOK_TOKEN },
     });
     await sim.place(sim.makeOrder(12, ITEMS));
-    const webhook = bigcommerce.webhook!;
+    const webhook = bigcommerce.notifications!;
     const [received] = hub.received;
     const tokens = webhook.signingSecrets({
       accessToken: TOKEN,
       webhookToken: HOOK_TOKEN,
       previousWebhookToken: 'an-older-webhook-token-000000',
     });
-    const header = received!.headers[webhook.headers.signature] as string;
+    const header = received!.headers[webhook.signatureHeader] as string;
     expect(webhook.isSigned(received!.raw, header, tokens)).toBe(true);
     expect(webhook.isSigned(received!.raw, 'an-older-webhook-token-000000', tokens)).toBe(true);
     expect(webhook.isSigned(received!.raw, `${HOOK_TOKEN}x`, tokens)).toBe(false);
@@ -342,7 +342,7 @@ describe('BigCommerce adapter: its hooks', () => {
     expect(webhook.isSigned(received!.raw, header, webhook.signingSecrets({ accessToken: TOKEN }))).toBe(
       false,
     );
-    const [nudge] = webhook.nudges!;
+    const [nudge] = webhook.nudges;
     expect(nudge).toMatchObject({ path: 'orders', wakes: 'order-poll' });
     expect(nudge!.accepts(JSON.parse(received!.raw.toString('utf8')))).toBe(true);
     expect(nudge!.accepts({ scope: 'store/product/updated', data: { type: 'product', id: 1 } })).toBe(false);

@@ -7,7 +7,7 @@ import { pollOrderPage } from './poll.ts';
 import { refundOrder } from './refund.ts';
 import { pushStockLevels, variantIndexOf } from './stock.ts';
 import { apiClient, apiEndpoint } from './transport.ts';
-import { bigcommerceWebhook } from './webhook.ts';
+import { bigcommerceNotifications } from './webhook.ts';
 import { webhookHealth } from './webhook-health.ts';
 
 /** Without order hooks the poll is how orders come: every minute. With them, the usual five as a safety net. */
@@ -49,5 +49,5 @@ export const bigcommerce = channelKind({
   },
   test: (config, secrets, { signal }) =>
     testBigCommerceConnection(apiClient(apiEndpoint(config, secrets), signal), Boolean(secrets.webhookToken)),
-  webhook: bigcommerceWebhook,
+  notifications: bigcommerceNotifications,
 });

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { ChannelWebhook } from '../channel-adapter.ts';
-import type { BigCommerceConfig, BigCommerceSecrets } from './credentials.ts';
+import type { ChannelNotifications } from '../channel-adapter.ts';
+import type { BigCommerceSecrets } from './credentials.ts';
 
 /**
  * The custom header Waybill asks to be set on the store's hooks: BigCommerce sends the headers given when a hook is
@@ -22,15 +22,11 @@ export const ORDER_HOOK_PATH = 'orders';
  * losing updates. None is needed: a callback told twice wakes the poll twice (coalesced into one run when close),
  * and the poll keys what it finds by order and modification time, so each version is taken once.
  */
-export const bigcommerceWebhook: ChannelWebhook<BigCommerceConfig, BigCommerceSecrets> = {
-  summary: `BigCommerce: not a hook address (point the store's order hooks at …/${ORDER_HOOK_PATH})`,
-  description: `BigCommerce callbacks carry only an order id and no delivery or topic header, so nothing is delivered here: the store's order hooks point at /webhooks/bigcommerce/{channelId}/${ORDER_HOOK_PATH}.`,
-  headers: { signature: WEBHOOK_TOKEN_HEADER, deliveryId: 'x-waybill-delivery-id', topic: 'x-waybill-topic' },
+export const bigcommerceNotifications: ChannelNotifications<BigCommerceSecrets> = {
+  signatureHeader: WEBHOOK_TOKEN_HEADER,
   signingSecrets: (secrets) =>
     [secrets.webhookToken, secrets.previousWebhookToken].filter((token): token is string => Boolean(token)),
   isSigned: (_raw, header, tokens) => carriesWebhookToken(header, tokens),
-  triggeredAt: () => null,
-  inboxId: (deliveryId) => deliveryId,
   nudges: [
     {
       path: ORDER_HOOK_PATH,
@@ -42,10 +38,6 @@ export const bigcommerceWebhook: ChannelWebhook<BigCommerceConfig, BigCommerceSe
       wakes: 'order-poll',
     },
   ],
-  interpret: () => ({
-    kind: 'ignored',
-    reason: `BigCommerce callbacks carry ids only: they wake the catch-up poll at /${ORDER_HOOK_PATH}`,
-  }),
 };
 
 /**
