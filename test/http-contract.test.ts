@@ -47,6 +47,20 @@ describeEachDatabase('the HTTP names of CONTRACT.md', (dialect) => {
     );
   });
 
+  it('documents the 400 of every operation that checks a query or a body', async () => {
+    t = await startTestHub(dialect);
+    const { body: doc } = await t.api('/openapi.json', { key: null });
+    const undocumented: string[] = [];
+    for (const [path, operations] of Object.entries(doc.paths as Record<string, Record<string, any>>))
+      for (const [method, operation] of Object.entries(operations)) {
+        const checks =
+          operation.requestBody !== undefined ||
+          (operation.parameters ?? []).some((p: { in: string }) => p.in === 'query');
+        if (checks && !operation.responses?.['400']) undocumented.push(`${method.toUpperCase()} ${path}`);
+      }
+    expect(undocumented).toEqual([]);
+  });
+
   it('a worker told to run a job kind that does not exist does not start, and says which', async () => {
     const database = await createTestDatabase(dialect);
     try {

@@ -223,6 +223,7 @@ export function adminRoutes(
             after: z.string().optional(),
           }),
           response: {
+            400: problemOut,
             200: z.object({
               products: z.array(
                 z.object({
