@@ -62,7 +62,14 @@ export interface EbaySimOrder {
   paymentSummary: {
     totalDueSeller: EbayAmount;
     payments: Record<string, unknown>[];
-    refunds: { refundId: string; refundDate: string; amount: EbayAmount; refundStatus: string }[];
+    /** Refunds of the order as a whole (OrderRefund): line item refunds are listed on their lines instead. */
+    refunds: {
+      refundId?: string;
+      refundReferenceId?: string;
+      refundDate: string;
+      amount: EbayAmount;
+      refundStatus: 'PENDING' | 'REFUNDED' | 'FAILED';
+    }[];
   };
   fulfillmentStartInstructions: Record<string, unknown>[];
   fulfillmentHrefs: string[];
@@ -361,13 +368,31 @@ export class EbayOrderBook {
           },
         ];
       }
-      const due = parseMinor(o.paymentSummary.totalDueSeller.value, digits);
-      const back = o.lineItems
-        .flatMap((l) => l.refunds ?? [])
-        .reduce((n, r) => n + parseMinor(r.amount.value, digits), 0);
-      o.orderPaymentStatus = back >= due ? 'FULLY_REFUNDED' : 'PARTIALLY_REFUNDED';
+      settlePayment(o, digits);
     });
     return { refundId };
+  }
+
+  /**
+   * A refund of the order as a whole, made at eBay (Seller Hub): listed in paymentSummary.refunds with the reference
+   * id eBay gives such refunds (no refundId: that is issueRefund's), REFUNDED. At most what the seller has left.
+   */
+  refundWhole(orderId: string, value: string, digits: number): { refundReferenceId: string } {
+    const order = this.orders.get(orderId);
+    if (!order) throw new Error(`no order ${orderId}`);
+    const left = parseMinor(order.paymentSummary.totalDueSeller.value, digits) - refundedOf(order, digits);
+    if (parseMinor(value, digits) > left) throw new Error(`only ${left} left to refund of ${orderId}`);
+    const refundReferenceId = `R${String(this.nextId++).padStart(10, '0')}`;
+    this.change(orderId, (o) => {
+      o.paymentSummary.refunds.push({
+        refundReferenceId,
+        refundDate: new Date(this.now()).toISOString(),
+        amount: { value, currency: o.pricingSummary.total!.currency },
+        refundStatus: 'REFUNDED',
+      });
+      settlePayment(o, digits);
+    });
+    return { refundReferenceId };
   }
 
   private shippedUnits(orderId: string): Map<string, number> {
@@ -389,6 +414,20 @@ export interface RefundRequest {
   reasonForRefund?: string;
   comment?: string;
   refundItems?: { lineItemId?: string; refundAmount?: { value: string; currency: string } }[];
+}
+
+/** What was given back so far, line refunds and refunds of the whole order (a FAILED one gave nothing). */
+function refundedOf(order: EbaySimOrder, digits: number): number {
+  const refunds = [
+    ...order.lineItems.flatMap((l) => l.refunds ?? []),
+    ...order.paymentSummary.refunds.filter((r) => r.refundStatus !== 'FAILED'),
+  ];
+  return refunds.reduce((n, r) => n + parseMinor(r.amount.value, digits), 0);
+}
+
+function settlePayment(order: EbaySimOrder, digits: number): void {
+  const due = parseMinor(order.paymentSummary.totalDueSeller.value, digits);
+  order.orderPaymentStatus = refundedOf(order, digits) >= due ? 'FULLY_REFUNDED' : 'PARTIALLY_REFUNDED';
 }
 
 function buyerOf(buyer: DrawnBuyer<UsDestination>): EbaySimOrder['buyer'] {

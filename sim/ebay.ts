@@ -100,6 +100,15 @@ export interface EbaySim {
   requestCancel(orderId: string): EbaySimOrder;
   /** eBay cancelled the order (CANCELED). */
   cancel(orderId: string): EbaySimOrder;
+  /**
+   * The seller refunds at eBay (Seller Hub, a return, another app): line items by amount, each listed on its line
+   * under one new refundId as issueRefund lists them; or (`wholeOrder`) the order as a whole, in
+   * paymentSummary.refunds under a refundReferenceId. Answers the id getOrders lists it by.
+   */
+  refundAtEbay(
+    orderId: string,
+    refund: { lineItems: { lineItemId: string; value: string }[] } | { wholeOrder: string },
+  ): string;
   /** Any other change: the order is stamped modified now. */
   change(orderId: string, mutate: (order: EbaySimOrder) => void): EbaySimOrder;
   fulfillments(orderId: string): import('./ebay-orders.ts').EbayFulfillment[];
@@ -205,6 +214,24 @@ class EbaySimulator {
             cancelledDate: new Date(this.now()).toISOString(),
           };
         }),
+      refundAtEbay: (id, refund) => {
+        if ('wholeOrder' in refund)
+          return book.refundWhole(id, refund.wholeOrder, this.store.digits).refundReferenceId;
+        const currency = book.get(id)?.pricingSummary.total!.currency ?? this.store.currency;
+        const result = book.refund(
+          id,
+          {
+            reasonForRefund: 'BUYER_RETURN',
+            refundItems: refund.lineItems.map((l) => ({
+              lineItemId: l.lineItemId,
+              refundAmount: { value: l.value, currency },
+            })),
+          },
+          this.store.digits,
+        );
+        if ('errorId' in result) throw new Error(`eBay refused the refund: ${result.message}`);
+        return result.refundId;
+      },
       change: (id, mutate) => book.change(id, mutate),
       fulfillments: (id) => book.fulfillments(id),
       stock: (sku) => this.inventory.get(sku),

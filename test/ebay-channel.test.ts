@@ -8,6 +8,7 @@ import {
 } from '../sim/ebay.ts';
 import { parseMinor } from '../sim/money.ts';
 import type { SupplierSim } from '../sim/supplier.ts';
+import { POLLED_REFUSED_TOPIC } from '../src/app/polled-order.ts';
 import { wakeJobs } from '../src/jobs/queue.ts';
 import { describeEachDatabase } from './support/databases.ts';
 import { startTestHub, startTestSuppliers, testSetup, type TestHub } from './support/hub.ts';
@@ -96,10 +97,12 @@ describeEachDatabase('eBay as a sales channel, through the Sell APIs', (dialect)
       .select(['state', 'run_at'])
       .where('key', '=', 'channel.catch-up:ebay')
       .executeTakeFirst();
+    // An order the poll could not read stays unprocessed (its delivery is dead-lettered): it is not waited for.
     const waiting = await t.hub.store.db
       .selectFrom('channel_deliveries')
       .select('processed_at')
       .where('processed_at', 'is', null)
+      .where('topic', '!=', POLLED_REFUSED_TOPIC)
       .execute();
     return job?.state === 'pending' && Number(job.run_at) > Date.now() + 30_000 && waiting.length === 0;
   };
@@ -112,6 +115,28 @@ describeEachDatabase('eBay as a sales channel, through the Sell APIs', (dialect)
       .executeTakeFirst();
     return row ? (await t.api(`/api/v1/orders/${row.id}`)).body : undefined;
   };
+  const refundsOf = async (order: EbaySimOrder) => {
+    const view = await viewOf(order);
+    return t.hub.store.db
+      .selectFrom('channel_refunds')
+      .select(['refund_id', 'origin', 'amount'])
+      .where('order_id', '=', view.id)
+      .execute()
+      .then((rows) => rows.map((r) => ({ ...r, amount: Number(r.amount) })));
+  };
+  const refundedAtChannel = () =>
+    t.hub.store.db
+      .selectFrom('events')
+      .select('data')
+      .where('type', '=', 'order.refunded_at_channel')
+      .execute();
+  const deadDeliveries = () =>
+    t.hub.store.db
+      .selectFrom('jobs')
+      .select('last_error')
+      .where('kind', '=', 'channel.delivery')
+      .where('state', '=', 'dead')
+      .execute();
   const minor = (amount: { value: string }) =>
     parseMinor(amount.value.replace(/^-/, ''), 2) * (amount.value.startsWith('-') ? -1 : 1);
 
@@ -246,6 +271,73 @@ describeEachDatabase('eBay as a sales channel, through the Sell APIs', (dialect)
     expect(lamp.refunds![0]!.amount).toEqual({ value: (net / 100).toFixed(2), currency: 'USD' });
     expect(sim.order(order.orderId)!.orderPaymentStatus).toBe('PARTIALLY_REFUNDED');
     expect(sim.calls.filter((c) => c.operationId === 'issueRefund')).toHaveLength(1);
+
+    // The poll finds that refund on the order: Waybill's own, recorded under eBay's id, not applied a second time.
+    await until('the refund recorded', async () => (await refundsOf(order)).length === 1);
+    await poll();
+    await poll();
+    expect(await refundsOf(order)).toEqual([
+      { refund_id: lamp.refunds![0]!.refundId, origin: 'waybill', amount: expect.any(Number) },
+    ]);
+    expect(await refundedAtChannel()).toEqual([]);
+  });
+
+  it('applies a refund made at eBay once, however often the poll finds it: the line refunded whole is cancelled', async () => {
+    const order = place([MUG, LAMP], { quantities: [1, 1] });
+    await connect();
+    await until('the lamp acknowledged', async () =>
+      (await viewOf(order))?.purchaseOrders.some(
+        (po: any) => po.supplierId === 'flaky' && po.state === 'accepted',
+      ),
+    );
+    const lamp = order.lineItems[1]!;
+    const refundId = sim.refundAtEbay(order.orderId, {
+      lineItems: [
+        { lineItemId: lamp.lineItemId, value: (lamp.discountedLineItemCost ?? lamp.lineItemCost).value },
+      ],
+    });
+    await poll();
+    await poll();
+    expect(await refundsOf(order)).toEqual([
+      {
+        refund_id: refundId,
+        origin: 'channel',
+        amount: minor(lamp.discountedLineItemCost ?? lamp.lineItemCost),
+      },
+    ]);
+    expect((await refundedAtChannel()).map((e) => JSON.parse(e.data))).toEqual([
+      {
+        refundId,
+        amount: { amount: minor(lamp.discountedLineItemCost ?? lamp.lineItemCost), currency: 'USD' },
+        lines: [{ lineNumber: 2, sku: 'LAMP-OAK', quantity: 1 }],
+      },
+    ]);
+    await until(
+      'the lamp line cancelled',
+      async () => (await viewOf(order)).lines.find((l: any) => l.sku === 'LAMP-OAK').state === 'cancelled',
+    );
+  });
+
+  it('passes over an order it cannot read, dead-lettered once naming it, and takes in the good one beside it', async () => {
+    const good = place([MUG]);
+    const broken = place([LAMP]);
+    sim.keep({
+      ...broken,
+      pricingSummary: { ...broken.pricingSummary, total: { value: '89.001', currency: 'USD' } },
+    });
+    await connect();
+    await until('the good order in', async () => (await viewOf(good)) !== undefined);
+    await until('the unreadable order reported', async () => (await deadDeliveries()).length === 1);
+    expect((await deadDeliveries())[0]!.last_error).toContain(
+      `order ${broken.orderId} cannot be read: pricingSummary.total: "89.001" has more decimals than USD has (2)`,
+    );
+    expect(await viewOf(broken)).toBeUndefined();
+    // Found by every poll, reported once; the poll goes on.
+    await poll();
+    await poll();
+    expect(await deadDeliveries()).toHaveLength(1);
+    const dead = await t.hub.store.db.selectFrom('jobs').select('kind').where('state', '=', 'dead').execute();
+    expect(dead.map((j) => j.kind)).toEqual(['channel.delivery']);
   });
 
   it("sets eBay's quantities to available-to-promise 25 SKUs a call, waits out 429s, and reports SKUs eBay lacks", async () => {

@@ -57,15 +57,17 @@ export const refundAtChannelJob = {
               ]),
           };
         }
-        await opened.sales.refund(
+        const made = await opened.sales.refund(
           { refundId, orderId, externalId: order.externalId, reason, lines, amount, notifyCustomer: true },
           { signal: job.signal, now },
         );
         return {
           commit: async (tx) => {
+            // Recorded under the channel's own id where it has one its poll reports refunds by (eBay): the poll
+            // finding this refund then finds it recorded, and applies nothing twice.
             await recordRefund(tx, {
               channelId: order.channelId,
-              refundId,
+              refundId: made?.channelRefundId ?? refundId,
               orderId,
               origin: 'waybill',
               amount,
@@ -73,7 +75,13 @@ export const refundAtChannelJob = {
               createdAt: now,
             });
             await recordEvents(tx, now, [
-              { orderId, subjectType: 'order', subjectId: orderId, type: 'channel.refunded', data },
+              {
+                orderId,
+                subjectType: 'order',
+                subjectId: orderId,
+                type: 'channel.refunded',
+                data: made ? { ...data, channelRefundId: made.channelRefundId } : data,
+              },
             ]);
           },
         };

@@ -65,9 +65,11 @@ export interface SalesChannel {
   /**
    * Refunds lines of an order at the channel (lines Waybill cancelled: no stock, cancelled at a supplier) and tells
    * the customer why. Safe to repeat: `refundId` is the idempotency key, and a refund the channel already holds
-   * under it is not made twice. Absent when the channel kind cannot refund.
+   * under it is not made twice. Absent when the channel kind cannot refund. A channel whose poll reports the refunds
+   * made at it by the channel's own id (`OrderPage.refunds`), and that keeps no key of Waybill's on a refund (eBay),
+   * answers that id: Waybill records its refund under it, so the poll finding it applies nothing twice.
    */
-  refund?(notice: RefundNotice, options: { signal: AbortSignal; now: Date }): Promise<void>;
+  refund?(notice: RefundNotice, options: { signal: AbortSignal; now: Date }): Promise<RefundMade | void>;
   /**
    * One page of the orders changed at the channel since `updatedAfter` (oldest change first), for the catch-up poll
    * that finds orders whose webhooks never came. `cursor` is what the previous page returned as `next` (null for the
@@ -157,6 +159,11 @@ export interface RefundNotice {
   /** What goes back to the customer: the sum of the lines' shares. */
   amount: Money;
   notifyCustomer: boolean;
+}
+
+/** The channel's own id of a refund Waybill made there, where its poll reports refunds by that id. */
+export interface RefundMade {
+  channelRefundId: string;
 }
 
 export interface OrderPage {

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { ChannelId } from '../../../domain/ids.ts';
 import { PermanentError } from '../../../domain/permanent-error.ts';
-import type { OrderMessage, OrderPage } from '../sales-channel.ts';
-import { ebayOrder, fromEbayOrder } from './map.ts';
+import type { OrderPage } from '../sales-channel.ts';
+import { readPolledOrder } from './read-polled.ts';
 import type { EbayCall } from './transport.ts';
 
 export const ORDERS_PATH = '/sell/fulfillment/v1/order';
@@ -20,6 +20,10 @@ const MAX_HALVINGS = 40;
  * to a later time, into a window still ahead (or the next poll's), so nothing is skipped; it may be read twice,
  * and Waybill keeps the newest version. Only a single millisecond holding more than a page is paged by offset; when
  * orders left it between two pages, the page is read again that many places back.
+ *
+ * A page carries the orders, the refunds made at eBay that they list (eBay has no refund notification in these
+ * APIs: a refund changes the order's lastModifiedDate, and the poll finds it), and the orders it cannot read, each
+ * named with why (./read-polled.ts). An answer that is not an order collection at all is refused for good.
  */
 interface Cursor {
   /** The window starts here (epoch ms, inclusive). */
@@ -35,7 +39,8 @@ interface Cursor {
 
 const collection = z.object({
   total: z.number().int().nonnegative(),
-  orders: z.array(z.looseObject({ orderId: z.string(), lastModifiedDate: z.string() })).default([]),
+  // Each order is read on its own (./read-polled.ts): one that does not read is refused, the others come in.
+  orders: z.array(z.unknown()).default([]),
 });
 
 export async function pollOrderPage(
@@ -60,10 +65,16 @@ export async function pollOrderPage(
       width = Math.max(1, Math.floor(width / 2));
       continue;
     }
-    const orders = page.orders
-      .map((order) => toMessage(channelId, order))
+    const read = page.orders.map((order, i) => readPolledOrder(channelId, order, offset + i));
+    const orders = read
+      .flatMap((r) => (r.order ? [r.order] : []))
       .sort((a, b) => a.sourceUpdatedAt.getTime() - b.sourceUpdatedAt.getTime());
-    return { orders, next: nextCursor({ ...cursor, offset }, to, width, page.total, fits) };
+    return {
+      orders,
+      refunds: read.flatMap((r) => r.refunds),
+      refused: read.flatMap((r) => r.refused),
+      next: nextCursor({ ...cursor, offset }, to, width, page.total, fits),
+    };
   }
 }
 
@@ -97,24 +108,6 @@ async function getOrders(call: EbayCall, from: number, to: number, offset: numbe
   if (!parsed.success)
     throw new PermanentError(`eBay's getOrders answered something that is not an order collection`);
   return parsed.data;
-}
-
-/** An order that does not read as eBay documents it is refused for good, naming it and the field. */
-export function toMessage(channelId: ChannelId, order: { orderId: string }): OrderMessage {
-  const parsed = ebayOrder.safeParse(order);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new PermanentError(
-      `eBay order ${order.orderId} does not read as a Fulfillment API order${issue?.path.length ? ` at ${issue.path.join('.')}` : ''}: ${issue?.message ?? 'unreadable'}`,
-    );
-  }
-  try {
-    return { kind: 'order', ...fromEbayOrder(channelId, parsed.data) };
-  } catch (error) {
-    if (error instanceof RangeError)
-      throw new PermanentError(`eBay order ${order.orderId}: ${error.message}`, { cause: error });
-    throw error;
-  }
 }
 
 function writeCursor(c: Cursor): string {

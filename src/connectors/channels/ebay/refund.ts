@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { money, toDecimalString, type Money } from '../../../domain/money.ts';
 import { PermanentError } from '../../../domain/permanent-error.ts';
-import type { RefundNotice } from '../sales-channel.ts';
+import type { RefundMade, RefundNotice } from '../sales-channel.ts';
 import { moneyOf } from './amount.ts';
 import { EBAY_COLLECTED_TAX_PREFIX } from './map.ts';
 import { ORDERS_PATH } from './poll.ts';
@@ -42,8 +42,15 @@ const SAME_REFUND_WITHIN_MS = 24 * 60 * 60_000;
  * eBay keeps no key of the seller's on a refund, so Waybill looks before it writes: a line refund eBay lists on
  * every line of this notice, with exactly its amounts, made within the last day, is taken to be this refund made
  * by an earlier try whose answer was lost, and nothing is refunded twice (docs/ebay.md says what that costs).
+ *
+ * Answers eBay's refundId, which getOrders lists on the refunded lines: Waybill records its refund under it, so the
+ * poll (./refunds-found.ts) finding the refund knows it as Waybill's own.
  */
-export async function refundOrder(call: EbayCall, notice: RefundNotice, now: Date): Promise<void> {
+export async function refundOrder(
+  call: EbayCall,
+  notice: RefundNotice,
+  now: Date,
+): Promise<RefundMade | void> {
   const base = `${ORDERS_PATH}/${encodeURIComponent(notice.externalId)}`;
   const order = refundedOrder.parse((await call({ method: 'GET', path: base })).body);
   const code = order.pricingSummary.total.currency;
@@ -56,8 +63,9 @@ export async function refundOrder(call: EbayCall, notice: RefundNotice, now: Dat
     refundAmount: sellerShare(line.share),
   }));
   if (items.every((i) => i.refundAmount.amount === 0)) return;
-  if (madeAlready(order, items, now)) return;
-  await issue(call, notice, {
+  const earlier = madeAlready(order, items, now);
+  if (earlier !== null) return earlier ? { channelRefundId: earlier } : undefined;
+  return issue(call, notice, {
     path: `${ORDERS_PATH}/${encodeURIComponent(notice.externalId)}/issue_refund`,
     body: {
       reasonForRefund: 'OTHER',
@@ -75,13 +83,17 @@ export async function refundOrder(call: EbayCall, notice: RefundNotice, now: Dat
 /** eBay's refusals that pass: a refund of the order still processing (34922) is tried again later. */
 const TRY_AGAIN_LATER = new Set([34922]);
 
+const issued = z.object({ refundId: z.string().min(1).optional() });
+
 async function issue(
   call: EbayCall,
   notice: RefundNotice,
   request: { path: string; body: unknown },
-): Promise<void> {
+): Promise<RefundMade | void> {
   try {
-    await call({ method: 'POST', ...request });
+    const { body } = await call({ method: 'POST', ...request });
+    const refundId = issued.safeParse(body).data?.refundId;
+    return refundId ? { channelRefundId: refundId } : undefined;
   } catch (error) {
     const failure = ebayFailureOf(error);
     if (failure?.errorIds.some((id) => TRY_AGAIN_LATER.has(id)))
@@ -114,20 +126,23 @@ function lineItemOf(order: RefundedOrder, line: RefundNotice['lines'][number], n
   return item;
 }
 
+/** The earlier refund's eBay id ('' when eBay lists none), or null when this refund was not made yet. */
 function madeAlready(
   order: RefundedOrder,
   items: { lineItemId: string; refundAmount: Money }[],
   now: Date,
-): boolean {
+): string | null {
   const recent = (date: string | undefined) =>
     date === undefined || now.getTime() - Date.parse(date) <= SAME_REFUND_WITHIN_MS;
-  return items.every((item) => {
+  const found = items.map((item) => {
     const line = order.lineItems.find((i) => i.lineItemId === item.lineItemId);
-    return (line?.refunds ?? []).some(
+    return (line?.refunds ?? []).find(
       (r) =>
         r.amount !== undefined &&
         recent(r.refundDate) &&
         moneyOf(r.amount, item.refundAmount.currency).amount === item.refundAmount.amount,
     );
   });
+  if (found.some((r) => r === undefined)) return null;
+  return found.find((r) => r?.refundId)?.refundId ?? '';
 }
