@@ -328,8 +328,10 @@ describeEachDatabase('eBay as a sales channel, through the Sell APIs', (dialect)
     await connect();
     await until('the good order in', async () => (await viewOf(good)) !== undefined);
     await until('the unreadable order reported', async () => (await deadDeliveries()).length === 1);
-    expect((await deadDeliveries())[0]!.last_error).toContain(
-      `order ${broken.orderId} cannot be read: pricingSummary.total: "89.001" has more decimals than USD has (2)`,
+    expect((await deadDeliveries())[0]!.last_error).toMatch(
+      new RegExp(
+        `order ${broken.orderId} cannot be read: pricingSummary\\.total: "?89\\.001"? has more decimals`,
+      ),
     );
     expect(await viewOf(broken)).toBeUndefined();
     // Found by every poll, reported once; the poll goes on.
