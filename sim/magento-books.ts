@@ -222,19 +222,35 @@ export class MagentoBooks {
       adjustment_positive: major(minor(args.adjustment_positive)),
       adjustment_negative: major(minor(args.adjustment_negative)),
       grand_total: major(grand),
-      items: rows.map((r) => ({
-        entity_id: ++this.lastId,
-        parent_id: id,
-        order_item_id: r.item.item_id,
-        sku: r.item.sku,
-        qty: r.qty,
-        price: r.item.price,
-        base_price: r.item.base_price ?? r.item.price,
-        base_cost: 0,
-        row_total: major(r.row),
-        tax_amount: major(r.tax),
-        discount_amount: major(r.discount),
-      })),
+      // A configurable product's child item comes with its parent, as CreditmemoFactory adds it: units, no money.
+      items: rows.flatMap((r) => [
+        {
+          entity_id: ++this.lastId,
+          parent_id: id,
+          order_item_id: r.item.item_id,
+          sku: r.item.sku,
+          qty: r.qty,
+          price: r.item.price,
+          base_price: r.item.base_price ?? r.item.price,
+          base_cost: 0,
+          row_total: major(r.row),
+          tax_amount: major(r.tax),
+          discount_amount: major(r.discount),
+        },
+        ...childrenOf(order, r.item).map((child) => ({
+          entity_id: ++this.lastId,
+          parent_id: id,
+          order_item_id: child.item_id,
+          sku: child.sku,
+          qty: r.qty,
+          price: 0,
+          base_price: 0,
+          base_cost: 0,
+          row_total: 0,
+          tax_amount: 0,
+          discount_amount: 0,
+        })),
+      ]),
       comments:
         comment && typeof comment.comment === 'string'
           ? [
@@ -252,6 +268,7 @@ export class MagentoBooks {
     this.save(orderId, (o) => {
       for (const r of rows) {
         r.item.qty_refunded += r.qty;
+        for (const child of childrenOf(o, r.item)) child.qty_refunded += r.qty;
         r.item.amount_refunded = major(minor(r.item.amount_refunded) + r.row);
         r.item.tax_refunded = major(minor(r.item.tax_refunded) + r.tax);
         r.item.discount_refunded = major(minor(r.item.discount_refunded) + r.discount);
@@ -319,4 +336,8 @@ function notFound(): Reply {
     status: 404,
     body: { message: "The entity that was requested doesn't exist. Verify the entity and try again." },
   };
+}
+
+function childrenOf(order: SimOrder, item: SimItem): SimItem[] {
+  return order.items.filter((i) => i.parent_item_id === item.item_id);
 }

@@ -8,6 +8,7 @@ import {
   type SimOrder,
 } from '../sim/magento.ts';
 import type { SupplierSim } from '../sim/supplier.ts';
+import { POLLED_REFUSED_TOPIC } from '../src/app/polled-order.ts';
 import { wakeJobs } from '../src/jobs/queue.ts';
 import { describeEachDatabase } from './support/databases.ts';
 import { startTestHub, startTestSuppliers, testSetup, type TestHub } from './support/hub.ts';
@@ -91,10 +92,12 @@ describeEachDatabase('Adobe Commerce / Magento as a sales channel, through its R
       .select(['state', 'run_at'])
       .where('key', '=', 'channel.catch-up:mage')
       .executeTakeFirst();
+    // An order the poll could not read stays unprocessed (its delivery is dead-lettered): it is not waited for.
     const waiting = await t.hub.store.db
       .selectFrom('channel_deliveries')
       .select('processed_at')
       .where('processed_at', 'is', null)
+      .where('topic', '!=', POLLED_REFUSED_TOPIC)
       .execute();
     return job?.state === 'pending' && Number(job.run_at) > Date.now() + 30_000 && waiting.length === 0;
   };
@@ -107,6 +110,28 @@ describeEachDatabase('Adobe Commerce / Magento as a sales channel, through its R
       .executeTakeFirst();
     return row ? (await t.api(`/api/v1/orders/${row.id}`)).body : undefined;
   };
+  const refundsOf = async (order: SimOrder) => {
+    const view = await viewOf(order);
+    const rows = await t.hub.store.db
+      .selectFrom('channel_refunds')
+      .select(['refund_id', 'origin', 'amount'])
+      .where('order_id', '=', view.id)
+      .execute();
+    return rows.map((r) => ({ ...r, amount: Number(r.amount) }));
+  };
+  const refundedAtChannel = () =>
+    t.hub.store.db
+      .selectFrom('events')
+      .select('data')
+      .where('type', '=', 'order.refunded_at_channel')
+      .execute();
+  const deadDeliveries = () =>
+    t.hub.store.db
+      .selectFrom('jobs')
+      .select('last_error')
+      .where('kind', '=', 'channel.delivery')
+      .where('state', '=', 'dead')
+      .execute();
   const count = async () => (await t.api('/api/v1/orders?channelId=mage')).body.orders.length;
   const cents = (value: unknown) => Math.round(Number(value) * 100);
 
@@ -221,16 +246,76 @@ describeEachDatabase('Adobe Commerce / Magento as a sales channel, through its R
     expect(cancel.status).toBe(200);
     await until('Magento refunded the lamp', async () => sim.creditmemos(order.entity_id).length === 1);
     const [memo] = sim.creditmemos(order.entity_id);
-    const lamp = order.items.find((i) => i.sku === 'LAMP-OAK')!;
+    const lamp = order.items.find((i) => i.sku === 'LAMP-OAK' && !i.parent_item_id)!;
+    const child = order.items.find((i) => i.parent_item_id === lamp.item_id)!;
     expect(memo).toMatchObject({
-      items: [{ order_item_id: lamp.item_id, qty: 1 }],
+      // The configurable lamp's child item comes with it, as Magento lists it.
+      items: [
+        { order_item_id: lamp.item_id, qty: 1 },
+        { order_item_id: child.item_id, qty: 1 },
+      ],
       shipping_amount: 0,
       grand_total: (cents(lamp.row_total) - cents(lamp.discount_amount) + cents(lamp.tax_amount)) / 100,
       comments: [{ comment: expect.stringMatching(/The lamp is no longer made.*Waybill refund/) }],
     });
-    // The order's next poll shows the lamp refunded: already cancelled here, nothing more happens to it.
+    // The order's next poll shows the lamp refunded: already cancelled here, nothing more happens to it. The memo
+    // is Waybill's own (its comment says so): recorded once when it was made, not applied again as the store's.
+    await until('the refund recorded', async () => (await refundsOf(order)).length === 1);
+    await poll();
     await poll();
     expect((await viewOf(order)).lines.find((l: any) => l.sku === 'LAMP-OAK').state).toBe('cancelled');
+    expect(await refundsOf(order)).toEqual([
+      { refund_id: expect.stringMatching(/^rf_/), origin: 'waybill', amount: cents(memo!.grand_total) },
+    ]);
+    expect(await refundedAtChannel()).toEqual([]);
+  });
+
+  it("applies a credit memo made in Magento's admin once, however often the poll finds it: the line refunded whole is cancelled", async () => {
+    const order = place([MUG, LAMP], { quantities: [2, 1] });
+    await connect();
+    await until('the lamp acknowledged', async () =>
+      (await viewOf(order))?.purchaseOrders.some(
+        (po: any) => po.supplierId === 'flaky' && po.state === 'accepted',
+      ),
+    );
+    const lamp = order.items.find((i) => i.sku === 'LAMP-OAK' && !i.parent_item_id)!;
+    const memo = sim.refundInAdmin(order.entity_id, [{ order_item_id: lamp.item_id, qty: 1 }]);
+    await poll();
+    await poll();
+    expect(await refundsOf(order)).toEqual([
+      { refund_id: String(memo.entity_id), origin: 'channel', amount: cents(memo.grand_total) },
+    ]);
+    expect((await refundedAtChannel()).map((e) => JSON.parse(e.data))).toEqual([
+      {
+        refundId: String(memo.entity_id),
+        amount: { amount: cents(memo.grand_total), currency: 'USD' },
+        lines: [{ lineNumber: 2, sku: 'LAMP-OAK', quantity: 1 }],
+      },
+    ]);
+    await until(
+      'the lamp line cancelled',
+      async () => (await viewOf(order)).lines.find((l: any) => l.sku === 'LAMP-OAK').state === 'cancelled',
+    );
+    expect((await viewOf(order)).lines.find((l: any) => l.sku === 'MUG-BLUE').quantity).toBe(2);
+  });
+
+  it('passes over an order it cannot read, dead-lettered once naming it, and takes in the good one beside it', async () => {
+    const good = place([MUG]);
+    const broken = place([LAMP]);
+    sim.change(broken.entity_id, (o) => (o.order_currency_code = 'ZZZ'));
+    await connect();
+    await until('the good order in', async () => (await viewOf(good)) !== undefined);
+    await until('the unreadable order reported', async () => (await deadDeliveries()).length === 1);
+    expect((await deadDeliveries())[0]!.last_error).toContain(
+      `order ${broken.entity_id} cannot be read: order_currency_code: not an ISO 4217 currency code: ZZZ`,
+    );
+    expect(await viewOf(broken)).toBeUndefined();
+    // Found by every poll, reported once; the poll goes on.
+    await poll();
+    await poll();
+    expect(await deadDeliveries()).toHaveLength(1);
+    const dead = await t.hub.store.db.selectFrom('jobs').select('kind').where('state', '=', 'dead').execute();
+    expect(dead.map((j) => j.kind)).toEqual(['channel.delivery']);
   });
 
   it('sets the source quantities to available-to-promise in batches side by side, waiting out 429s from the store', async () => {

@@ -22,7 +22,8 @@ export const EBAY_STOCK_PUSHES_IN_FLIGHT = 8;
 /**
  * An eBay seller account through the Sell APIs, as a sales channel. Every call carries a User access token minted
  * from the seller's refresh token (./token.ts) over ./transport.ts. Orders are polled (getOrders by last-modified
- * windows, ./poll.ts, mapped by ./map.ts with the money exact, ./amount.ts); each shipment becomes a shipping
+ * windows, ./poll.ts, each read by ./read-polled.ts and mapped by ./map.ts with the money exact, ./amount.ts, with
+ * the refunds made at eBay that the orders list, ./refunds-found.ts); each shipment becomes a shipping
  * fulfilment with carrier and tracking (./fulfilment.ts); refunds go through issueRefund (./refund.ts); stock sets
  * the inventory items' quantities through bulkUpdatePriceQuantity (./stock.ts). The connection test mints a token
  * and reads one order (./connection.ts).

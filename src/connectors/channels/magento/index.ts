@@ -12,9 +12,10 @@ import { magentoClient, magentoEndpoint } from './transport.ts';
 export const MAGENTO_POLL_EVERY_MS = 60_000;
 
 /**
- * Adobe Commerce / Magento Open Source 2.4. Orders come by polling GET /V1/orders (./poll.ts, mapped by ./map.ts);
- * shipments go out as Magento shipments with their tracks (./fulfilment.ts), stock as Inventory source items
- * (./stock.ts), refunds as credit memos (./refund.ts). Every call speaks REST through ./transport.ts, signed with
+ * Adobe Commerce / Magento Open Source 2.4. Orders come by polling GET /V1/orders (./poll.ts, each read by
+ * ./read-polled.ts and mapped by ./map.ts), with the credit memos made in the admin (./refunds-found.ts); shipments go
+ * out as Magento shipments with their tracks (./fulfilment.ts), stock as Inventory source items (./stock.ts),
+ * refunds as credit memos (./refund.ts). Every call speaks REST through ./transport.ts, signed with
  * OAuth 1.0a or with the access token as a bearer token (./credentials.ts). The connection test reads an order and
  * the Inventory source (./connection.ts).
  */

@@ -1,8 +1,9 @@
 import type { ChannelId } from '../../../domain/ids.ts';
 import { PermanentError } from '../../../domain/permanent-error.ts';
 import type { OrderMessage, OrderPage } from '../sales-channel.ts';
-import { fromMagentoOrder } from './map.ts';
-import { listOrders, magentoOrder } from './rest.ts';
+import { readPolledOrder, type Refused } from './read-polled.ts';
+import { refundsOfPage } from './refunds-found.ts';
+import { listOrders, magentoDateTime, type MagentoOrder } from './rest.ts';
 import type { SearchCriteria } from './search-criteria.ts';
 import type { MagentoCall } from './transport.ts';
 
@@ -20,6 +21,10 @@ export const POLL_PAGE_SIZE = 50;
  * Magento ANDs filter groups and ORs the filters of a group, which expresses exactly that. An order saved while the
  * walk goes on gets a later updated_at and is met again further on, never skipped; one saved in the cursor's own
  * second with a smaller id is met by the next run, which starts ten minutes back (app/catch-up-channel.ts).
+ *
+ * Each order is read on its own (./read-polled.ts): one that does not read is passed over, named with why, and the
+ * page carries on. The credit memos of the page's refunded orders come with it (./refunds-found.ts). An answer that
+ * is not a list of orders, or a refused login, still fails the poll.
  */
 export async function pollMagentoOrders(
   call: MagentoCall,
@@ -45,22 +50,40 @@ export async function pollMagentoOrders(
     currentPage: 1,
   };
   const { items, total_count } = await listOrders(call, criteria);
-  const orders: OrderMessage[] = items.map((item) => {
-    const parsed = magentoOrder.safeParse(item);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new PermanentError(
-        `Magento order ${String(item.entity_id)} does not read as a REST order${issue?.path.length ? ` at ${issue.path.join('.')}` : ''}: ${issue?.message ?? 'unreadable'}`,
-      );
+  const orders: OrderMessage[] = [];
+  const read: MagentoOrder[] = [];
+  const refused: Refused[] = [];
+  for (const item of items) {
+    const polled = readPolledOrder(channelId, item, options);
+    if ('refused' in polled) refused.push(polled.refused);
+    else {
+      orders.push(polled.message);
+      read.push(polled.order);
     }
-    return fromMagentoOrder(channelId, parsed.data, options);
-  });
-  const last = items.at(-1);
-  const more = total_count > items.length && last !== undefined;
+  }
+  const refunds = await refundsOfPage(call, read);
+  const more = total_count > items.length && items.length > 0;
   return {
     orders,
-    next: more ? writeCursor({ at: String(last.updated_at), id: Number(last.entity_id) }) : null,
+    refunds: refunds.refunds,
+    refused: [...refused, ...refunds.refused],
+    next: more ? writeCursor(lastPlace(items)) : null,
   };
+}
+
+/**
+ * Where the page ended: the last order whose place reads (an order passed over may not have one; Magento sorted it
+ * by the same columns, so the next page, after the last readable place, meets it again and passes it over again).
+ */
+function lastPlace(items: readonly Record<string, unknown>[]): Cursor {
+  for (const item of [...items].reverse()) {
+    const at = magentoDateTime.safeParse(item.updated_at);
+    if (at.success && Number.isSafeInteger(item.entity_id) && Number(item.entity_id) > 0)
+      return { at: at.data, id: Number(item.entity_id) };
+  }
+  throw new PermanentError(
+    'Magento answered a page of orders none of which has a readable updated_at and entity_id',
+  );
 }
 
 interface Cursor {

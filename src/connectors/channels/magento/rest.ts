@@ -177,11 +177,37 @@ const creditmemo = z.object({
 });
 export type MagentoCreditmemo = z.infer<typeof creditmemo>;
 
+/**
+ * A credit memo as the poll reads it (sales-data-creditmemo-interface): when, in which currency, how much, and its
+ * items by the order's item id (sales-data-creditmemo-item-interface), with the comments that mark Waybill's own.
+ */
+export const polledCreditmemo = creditmemo.extend({
+  created_at: magentoDateTime.optional(),
+  order_currency_code: z.string().optional(),
+  items: z
+    .array(z.object({ order_item_id: z.number().int(), sku: z.string().optional(), qty: z.number() }))
+    .default([]),
+});
+export type PolledCreditmemo = z.infer<typeof polledCreditmemo>;
+
 export async function creditmemosOf(call: MagentoCall, orderId: number): Promise<MagentoCreditmemo[]> {
   const criteria = byOrder(orderId);
   return (
     await read(call, listRequest('/creditmemos', criteria), listOf(creditmemo), 'a list of credit memos')
   ).items;
+}
+
+/** A page of GET /V1/creditmemos, each memo read loosely: the poll names a memo it cannot read. */
+export function listCreditmemos(
+  call: MagentoCall,
+  criteria: SearchCriteria,
+): Promise<{ items: Record<string, unknown>[]; total_count: number }> {
+  return read(
+    call,
+    listRequest('/creditmemos', criteria),
+    listOf(z.record(z.string(), z.unknown())),
+    'a list of credit memos',
+  );
 }
 
 const invoice = z.object({
