@@ -86,6 +86,11 @@ export interface AmazonSim {
   keep(order: SimOrder): SimOrder;
   /** Changes an order as Amazon would (a payment authorised, a cancellation): its lastUpdatedTime moves on. */
   update(orderId: string, change: (order: SimOrder) => void): SimOrder;
+  /**
+   * From now on the order is served changed by `alter` (a field missing, an amount Amazon's model does not allow):
+   * an answer off the model, that a client must cope with. Not checked against the contract.
+   */
+  alterServed(orderId: string, alter: (wire: Record<string, unknown>) => void): void;
   seedCatalog(skus: readonly string[], available: number): void;
   onStock(listener: (sku: string, available: number) => void): () => void;
   stock(sku: string): number | undefined;
@@ -137,6 +142,7 @@ export async function startAmazonSim(options: AmazonSimOptions): Promise<AmazonS
   const listingsFeeds = new Bucket(options.listingsFeedLimit ?? LISTINGS_FEED_LIMIT, Date.now());
   const listings = new Listings();
   const orders = new Map<string, SimOrder>();
+  const alterations = new Map<string, (wire: Record<string, unknown>) => void>();
   const tokens = new Map<string, number>();
   const faults = new Map<AmazonSimOperation, number>();
   const calls: AmazonCall[] = [];
@@ -156,6 +162,7 @@ export async function startAmazonSim(options: AmazonSimOptions): Promise<AmazonS
     sellerId,
     marketplaceId,
     orders,
+    alterations,
     listings,
     feeds,
     searches,
@@ -328,6 +335,9 @@ export async function startAmazonSim(options: AmazonSimOptions): Promise<AmazonS
       order.updatedMs = Math.max(Date.now(), order.updatedMs + 1);
       return order;
     },
+    alterServed: (orderId, alter) => {
+      alterations.set(orderId, alter);
+    },
     seedCatalog: (skus, available) => listings.seed(skus, available),
     onStock: (listener) => listings.onStock(listener),
     stock: (sku) => listings.quantity(sku),
@@ -379,12 +389,19 @@ class Api {
       sellerId: string;
       marketplaceId: string;
       orders: Map<string, SimOrder>;
+      alterations: Map<string, (wire: Record<string, unknown>) => void>;
       listings: Listings;
       feeds: FeedDesk;
       searches: Map<string, Search>;
       subscribed: () => boolean;
     },
   ) {}
+
+  private render(order: SimOrder, datasets: ReadonlySet<string>): Record<string, unknown> {
+    const wire = renderOrder(order, datasets);
+    this.state.alterations.get(order.orderId)?.(wire);
+    return wire;
+  }
 
   dispatch(operation: AmazonSimOperation, _method: string, url: URL, body: unknown): [number, unknown] {
     const segments = url.pathname.split('/').map(decodeURIComponent);
@@ -394,7 +411,7 @@ class Api {
         return this.searchOrders(url.searchParams, datasets);
       case 'getOrder': {
         const order = this.state.orders.get(segments[4]!);
-        return order ? [200, { order: renderOrder(order, datasets) }] : notFound(`order ${segments[4]}`);
+        return order ? [200, { order: this.render(order, datasets) }] : notFound(`order ${segments[4]}`);
       }
       case 'confirmShipment':
         return this.confirmShipment(segments[4]!, body as ShipmentBody);
@@ -475,7 +492,7 @@ class Api {
       .map((id) => this.state.orders.get(id)!)
       // An order changed since the window was fixed has left it: the next search finds it.
       .filter((order) => order.updatedMs < search.before)
-      .map((order) => renderOrder(order, datasets));
+      .map((order) => this.render(order, datasets));
     const answer: Record<string, unknown> = {
       orders: rendered,
       lastUpdatedBefore: new Date(search.before).toISOString(),

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { startAmazonSim, type AmazonSim, type SimItemInput, type SimOrder } from '../sim/amazon.ts';
 import type { SupplierSim } from '../sim/supplier.ts';
+import { POLLED_REFUSED_TOPIC } from '../src/app/polled-order.ts';
 import { wakeJobs } from '../src/jobs/queue.ts';
 import { describeEachDatabase } from './support/databases.ts';
 import { startTestHub, startTestSuppliers, SUPPLIER_TOKENS, testSetup, type TestHub } from './support/hub.ts';
@@ -93,10 +94,12 @@ describeEachDatabase('Amazon as a sales channel, through the Selling Partner API
       .select(['state', 'run_at'])
       .where('key', '=', 'channel.catch-up:amz')
       .executeTakeFirst();
+    // An order the poll could not read stays unprocessed (its delivery is dead-lettered): it is not waited for.
     const waiting = await t.hub.store.db
       .selectFrom('channel_deliveries')
       .select('processed_at')
       .where('processed_at', 'is', null)
+      .where('topic', '!=', POLLED_REFUSED_TOPIC)
       .execute();
     return job?.state === 'pending' && Number(job.run_at) > Date.now() + 30_000 && waiting.length === 0;
   };
@@ -109,6 +112,13 @@ describeEachDatabase('Amazon as a sales channel, through the Selling Partner API
       .executeTakeFirst();
     return row ? (await t.api(`/api/v1/orders/${row.id}`)).body : undefined;
   };
+  const deadDeliveries = () =>
+    t.hub.store.db
+      .selectFrom('jobs')
+      .select('last_error')
+      .where('kind', '=', 'channel.delivery')
+      .where('state', '=', 'dead')
+      .execute();
   const orderCount = async () => (await t.api('/api/v1/orders?channelId=amz')).body.orders.length;
 
   it('takes polled orders in once with the money exact, holds the unpaid until paid and the unknown SKU for a person', async () => {
@@ -236,6 +246,28 @@ describeEachDatabase('Amazon as a sales channel, through the Selling Partner API
     );
     const owed = (await viewOf(order)).events.find((e: any) => e.type === 'channel.refund_owed');
     expect(owed.data).toMatchObject({ channelId: 'amz', lines: [{ sku: 'LAMP-OAK', quantity: 1 }] });
+  });
+
+  it('passes over an order it cannot read, dead-lettered once naming it, and takes in the good one beside it', async () => {
+    const good = place([MUG], { shipping: '0.00' });
+    const broken = place([LAMP], { shipping: '0.00' });
+    sim.alterServed(broken.orderId, (wire) => {
+      const items = wire.orderItems as { proceeds: { breakdowns: { subtotal: { amount: string } }[] } }[];
+      items[0]!.proceeds.breakdowns[0]!.subtotal.amount = '89.001';
+    });
+    await connect();
+    await until('the good order in', async () => (await viewOf(good)) !== undefined);
+    await until('the unreadable order reported', async () => (await deadDeliveries()).length === 1);
+    expect((await deadDeliveries())[0]!.last_error).toContain(
+      `order ${broken.orderId} cannot be read: orderItems[0].proceeds.breakdowns[0].subtotal.amount: 89.001 has more decimals`,
+    );
+    expect(await viewOf(broken)).toBeUndefined();
+    // Found by every poll, reported once; the poll goes on.
+    await poll();
+    await poll();
+    expect(await deadDeliveries()).toHaveLength(1);
+    const dead = await t.hub.store.db.selectFrom('jobs').select('kind').where('state', '=', 'dead').execute();
+    expect(dead.map((j) => j.kind)).toEqual(['channel.delivery']);
   });
 
   it("sets Amazon's quantities to available-to-promise by feed and by patch, waits out 429s, and reports SKUs Amazon refuses", async () => {

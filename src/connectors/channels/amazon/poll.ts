@@ -3,9 +3,8 @@ import type { ChannelId } from '../../../domain/ids.ts';
 import { PermanentError } from '../../../domain/permanent-error.ts';
 import type { OrderMessage, OrderPage } from '../sales-channel.ts';
 import type { AmazonEndpoint } from './credentials.ts';
-import { fromAmazonOrder } from './map.ts';
+import { readPolledOrder } from './read-polled.ts';
 import type { SpApiCall } from './transport.ts';
-import { amazonOrder } from './wire.ts';
 
 /** Orders API v2026-01-01 (pinned: docs/amazon.md says why). */
 export const ORDERS_PATH = '/orders/2026-01-01/orders';
@@ -25,6 +24,10 @@ const searchAnswer = z.object({
  * rather than shifting the pages, and the next poll (which starts from the newest change it saw, less the app's
  * overlap) finds it. The token carries the search, but Amazon wants the same parameters with it, so the cursor keeps
  * lastUpdatedAfter beside the token. Each page is returned oldest change first.
+ *
+ * Each order is read on its own (./read-polled.ts): one that does not read is passed over, named with why, and the
+ * page carries on. An answer that is not a list of orders, or a refused token, still fails the poll. A page carries
+ * no refunds: this version of the Orders API reports none (docs/amazon.md).
  */
 export async function pollOrderPage(
   call: SpApiCall,
@@ -50,30 +53,13 @@ export async function pollOrderPage(
   const page = searchAnswer.safeParse(answer.body);
   if (!page.success)
     throw new PermanentError('Amazon answered searchOrders with something that is not a list of orders');
-  const orders = page.data.orders
-    .map((raw, i) => toMessage(channelId, raw, i))
-    .filter((m): m is OrderMessage => m !== null)
-    .sort((a, b) => a.sourceUpdatedAt.getTime() - b.sourceUpdatedAt.getTime());
+  const read = page.data.orders.map((raw, i) => readPolledOrder(channelId, raw, i));
+  const orders = read
+    .flatMap((r) => ('order' in r && r.order ? [r.order] : []))
+    .sort((a: OrderMessage, b: OrderMessage) => a.sourceUpdatedAt.getTime() - b.sourceUpdatedAt.getTime());
+  const refused = read.flatMap((r) => ('refused' in r ? [r.refused] : []));
   const token = page.data.pagination?.nextToken;
-  return { orders, next: token ? writeCursor({ after, token }) : null };
-}
-
-/** One order as Waybill takes it; one Amazon does not describe as its model does is refused for good, naming it. */
-export function toMessage(channelId: ChannelId, raw: unknown, index: number): OrderMessage | null {
-  const parsed = amazonOrder.safeParse(raw);
-  const id = typeof raw === 'object' && raw !== null && 'orderId' in raw ? String(raw.orderId) : `#${index}`;
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new PermanentError(
-      `Amazon order ${id} does not read as an Orders API v2026-01-01 order${issue?.path.length ? ` at ${issue.path.join('.')}` : ''}: ${issue?.message ?? 'unreadable'}`,
-    );
-  }
-  try {
-    return fromAmazonOrder(channelId, parsed.data);
-  } catch (error) {
-    if (error instanceof RangeError) throw new PermanentError(`Amazon order ${id}: ${error.message}`);
-    throw error;
-  }
+  return { orders, refused, next: token ? writeCursor({ after, token }) : null };
 }
 
 interface Cursor {
