@@ -2,9 +2,10 @@
  * The operations the simulated BigCommerce store answers (sim/bigcommerce.ts), one handler per operationId of the
  * vendored contracts (sim/contracts/bigcommerce/), each written from BigCommerce's reference and guides in
  * bigcommerce/dev-docs: paging (`page`, `limit` up to 250, 50 by default), the v2 orders' filters and sort, what a
- * shipment needs (an address of the order, unshipped units of its products there), the refund quote and refund,
- * the variants batch (50 at most, 413 beyond; an unknown variant refuses the batch, 422) and the hooks list. Each
- * handler gets the request as parsed and returns the status and the JSON body. Demo and test use only.
+ * shipment needs (an address of the order, unshipped units of its products there), the refund quote and refund, the
+ * store's refunds by creation time, the variants batch (50 at most, 413 beyond; an unknown variant refuses the
+ * batch, 422) and the hooks list. Each handler gets the request as parsed and returns the status and the JSON body.
+ * Demo and test use only.
  */
 import {
   addressResource,
@@ -48,6 +49,8 @@ export interface StoreState {
   declineRefunds: boolean;
   /** Stamps a change of the order (date_modified) and tells its hooks. */
   changed(order: SimOrder, previousStatus: number): void;
+  /** Keeps a refund made of the order, stamps the change and tells the hooks (store/order/refund/created too). */
+  refunded(order: SimOrder, refund: SimRefund, previousStatus: number): void;
   stockSet(variant: Variant): void;
 }
 
@@ -250,8 +253,7 @@ export const HANDLERS: Readonly<Record<string, Handler>> = {
         state.now(),
         state.declineRefunds,
       );
-      state.refunds.set(order.id, [...(state.refunds.get(order.id) ?? []), refund]);
-      state.changed(order, previous);
+      state.refunded(order, refund, previous);
       return { status: 201, body: { data: refundResource(refund, order.digits), meta: {} } };
     } catch (error) {
       if (error instanceof RefundRefused) return v3Error(422, error.message);
@@ -265,6 +267,28 @@ export const HANDLERS: Readonly<Record<string, Handler>> = {
     return { status: 200, body: { data: refunds.map((r) => refundResource(r, order!.digits)), meta: {} } };
   },
 
+  getrefunds: (state, { query }) => {
+    const orders = idsParam(query.get('order_id:in'));
+    const ids = idsParam(query.get('id:in'));
+    const min = dateParam(query.get('created:min'));
+    const max = dateParam(query.get('created:max'));
+    // BigCommerce keeps whole seconds; both bounds are inclusive. Ascending refund id, as the reference says.
+    const created = (r: SimRefund) => Math.floor(r.createdMs / 1000) * 1000;
+    const refunds = [...state.refunds.values()]
+      .flat()
+      .filter((r) => (orders === null || orders.has(r.orderId)) && (ids === null || ids.has(r.id)))
+      .filter((r) => (min === null || created(r) >= min) && (max === null || created(r) <= max))
+      .sort((a, b) => a.id - b.id);
+    const page = pageOf(refunds, query);
+    return {
+      status: 200,
+      body: {
+        data: page.map((r) => refundResource(r, state.orders.get(r.orderId)!.digits)),
+        meta: { pagination: paginationOf(refunds.length, page.length, query) },
+      },
+    };
+  },
+
   getVariants: (state, { query }) => {
     const { list, bySku, byId } = state.variants;
     const sku = query.get('sku');
@@ -272,21 +296,11 @@ export const HANDLERS: Readonly<Record<string, Handler>> = {
     const found = sku !== null ? [bySku.get(sku)] : id !== null ? [byId.get(Number(id))] : null;
     const all = found ? found.filter((v): v is Variant => v !== undefined) : list;
     const page = pageOf(all, query);
-    const { limit, page: current } = paging(query);
     return {
       status: 200,
       body: {
         data: page.map((v) => variantResource(v, query.get('include_fields'))),
-        meta: {
-          pagination: {
-            total: all.length,
-            count: page.length,
-            per_page: limit,
-            current_page: current,
-            total_pages: Math.max(1, Math.ceil(all.length / limit)),
-            links: { current: `?page=${current}&limit=${limit}` },
-          },
-        },
+        meta: { pagination: paginationOf(all.length, page.length, query) },
       },
     };
   },
@@ -340,21 +354,11 @@ export const HANDLERS: Readonly<Record<string, Handler>> = {
       .filter((h) => query.get('scope') === null || h.scope === query.get('scope'))
       .filter((h) => query.get('destination') === null || h.destination === query.get('destination'));
     const page = pageOf(hooks, query);
-    const { limit, page: current } = paging(query);
     return {
       status: 200,
       body: {
         data: page.map((h) => hookResource(h, state.hash)),
-        meta: {
-          pagination: {
-            total: hooks.length,
-            count: page.length,
-            per_page: limit,
-            current_page: current,
-            total_pages: Math.max(1, Math.ceil(hooks.length / limit)),
-            links: { current: `?page=${current}&limit=${limit}` },
-          },
-        },
+        meta: { pagination: paginationOf(hooks.length, page.length, query) },
       },
     };
   },
@@ -385,6 +389,24 @@ function paging(query: URLSearchParams): { page: number; limit: number } {
     Math.max(1, Math.floor(Number(query.get('limit') ?? DEFAULT_LIMIT)) || DEFAULT_LIMIT),
   );
   return { page, limit };
+}
+
+/** A v3 collection's `meta.pagination`. */
+function paginationOf(total: number, count: number, query: URLSearchParams) {
+  const { limit, page: current } = paging(query);
+  return {
+    total,
+    count,
+    per_page: limit,
+    current_page: current,
+    total_pages: Math.max(1, Math.ceil(total / limit)),
+    links: { current: `?page=${current}&limit=${limit}` },
+  };
+}
+
+/** A comma-separated `…:in` filter of ids (style form, explode false); null when absent. */
+function idsParam(value: string | null): Set<number> | null {
+  return value === null ? null : new Set(value.split(',').map(Number));
 }
 
 function pageOf<T>(items: readonly T[], query: URLSearchParams): T[] {

@@ -113,6 +113,8 @@ export interface SimOrder {
   products: SimProduct[];
   shipments: SimShipment[];
   archived: boolean;
+  /** Fields another app wrote through the API, answered as given over the store's own (BigCommerceSim.writeFields). */
+  written?: { order?: Record<string, unknown>; products?: Record<string, unknown> };
 }
 
 const NAMES = {
@@ -308,6 +310,7 @@ export function orderResource(order: SimOrder, storeHash: string, base: string) 
     customer_locale: 'en',
     external_order_id: '',
     store_id: storeHash,
+    ...order.written?.order,
   };
 }
 
@@ -396,6 +399,7 @@ export function productResource(order: SimOrder, p: SimProduct) {
     configurable_fields: [],
     gift_certificate_id: null,
     discounted_total_inc_tax: m(p.gross - p.discount + p.tax),
+    ...order.written?.products,
   };
 }
 

@@ -7,6 +7,7 @@ import {
   type BigCommerceSim,
   type BigCommerceSimOptions,
 } from './bigcommerce.ts';
+import { formatMinor } from './money.ts';
 import { closedAfterEach, only, startReceiver } from './testing.ts';
 
 const TOKEN = 'sim-access-token-0001';
@@ -202,6 +203,63 @@ describe('bigcommerce simulator: shipments and refunds', () => {
     });
     expect(tooMany.status).toBe(422);
     expect(sim.violations).toEqual([]);
+  });
+});
+
+describe('bigcommerce simulator: refunds made in the control panel', () => {
+  it("lists the store's refunds by creation time (inclusive, whole seconds), ascending id, telling the hooks", async () => {
+    const hub = await startReceiver('/webhooks/bigcommerce/bc/orders');
+    open.push(hub);
+    let now = Date.parse('2026-06-01T08:00:00.400Z');
+    const sim = await store({ now: () => now });
+    sim.createHook({ scope: 'store/order/*', destination: hub.url });
+    const [first, second] = [0, 1].map((i) => sim.makeOrder(i, ITEMS, { quantities: [2, 1] }));
+    for (const order of [first!, second!]) sim.placeQuietly(order);
+    const early = await sim.refundInControlPanel(first!.id, [
+      { productId: first!.products[0]!.id, quantity: 1 },
+    ]);
+    now += 60_000;
+    const late = await sim.refundInControlPanel(
+      second!.id,
+      second!.products.map((p) => ({ productId: p.id, quantity: p.quantity })),
+      'Customer changed their mind',
+    );
+    expect([sim.order(first!.id)!.statusId, sim.order(second!.id)!.statusId]).toEqual([14, 4]);
+    expect(hub.received.map((r) => JSON.parse(r.raw.toString('utf8')).scope)).toContain(
+      'store/order/refund/created',
+    );
+    const refundHook = hub.received
+      .map((r) => JSON.parse(r.raw.toString('utf8')))
+      .find((b) => b.scope === 'store/order/refund/created' && b.data.id === second!.id);
+    expect(refundHook.data).toEqual({ type: 'order', id: second!.id, refund: { refund_id: late.id } });
+
+    const list = (query: string) => call(sim, 'GET', `/v3/orders/payment_actions/refunds?${query}`);
+    const all = await list('page=1&limit=250');
+    expect(all).toMatchObject({ status: 200, violations: [] });
+    expect(all.body.data.map((r: any) => r.id)).toEqual([early.id, late.id]);
+    const second0 = '2026-06-01T08:01:00+00:00';
+    const since = await list(`created:min=${encodeURIComponent(second0)}`);
+    expect(since.body.data).toEqual([
+      expect.objectContaining({
+        id: late.id,
+        order_id: second!.id,
+        created: second0,
+        reason: 'Customer changed their mind',
+        total_amount: Number(formatMinor(late.total, 2)),
+        items: second!.products.map((p) =>
+          expect.objectContaining({ item_type: 'PRODUCT', item_id: p.id, quantity: p.quantity }),
+        ),
+      }),
+    ]);
+    const upTo = await list(
+      `created:max=${encodeURIComponent('2026-06-01T08:00:00Z')}&order_id:in=${first!.id},${second!.id}`,
+    );
+    expect(upTo.body.data.map((r: any) => r.id)).toEqual([early.id]);
+    expect((await list(`id:in=${late.id}`)).body.data.map((r: any) => r.id)).toEqual([late.id]);
+    expect((await list('created:min=yesterday')).status).toBe(400);
+    expect(sim.violations).toEqual([
+      expect.objectContaining({ operationId: 'getrefunds', where: 'query.created:min' }),
+    ]);
   });
 });
 

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { HANDLERS, type StoreState, type Variant } from './bigcommerce-api.ts';
 import { HookDispatcher, type CallbackOutcome, type SimHook } from './bigcommerce-hooks.ts';
 import { makeOrder, type BigCommerceItem, type OrderOptions, type SimOrder } from './bigcommerce-orders.ts';
-import type { SimRefund } from './bigcommerce-refunds.ts';
+import { makeRefund, quoteUnits, refundMethods, type SimRefund } from './bigcommerce-refunds.ts';
 import { loadContract, readContractFile, type OpenApiContract } from './openapi-contract.ts';
 import { newGeneratorContext, type GeneratorContext } from './order-generator.ts';
 import { closeServer, headerValue, listen, parseJson, queueRepeated, readBody } from './shared.ts';
@@ -99,8 +99,27 @@ export interface BigCommerceSim {
   placeQuietly(order: SimOrder): void;
   /** The merchant changes the order (its status, say) at least a second later: store/order/updated (+ statusUpdated). */
   update(orderId: number, change: { statusId?: number; archived?: boolean }): Promise<CallbackOutcome[]>;
+  /**
+   * Another app writes these fields of the order through the API (PUT /v2/orders/{id} takes what the control panel
+   * never writes): answered as given from then on, over the store's own, and the order is modified. For a client's
+   * handling of an order it cannot read.
+   */
+  writeFields(
+    orderId: number,
+    fields: { order?: Record<string, unknown>; products?: Record<string, unknown> },
+  ): Promise<CallbackOutcome[]>;
   order(orderId: number): SimOrder | undefined;
   refunds(orderId: number): readonly SimRefund[];
+  /**
+   * The merchant refunds units of the order's products in the control panel, through the order's own payment (the
+   * card's gateway, or recorded as refunded for a bank deposit): what each unit is worth as a refund quote says it,
+   * the order moved to Partially Refunded or Refunded, its hooks told (store/order/refund/created among them).
+   */
+  refundInControlPanel(
+    orderId: number,
+    items: readonly { productId: number; quantity: number }[],
+    reason?: string,
+  ): Promise<SimRefund>;
   /** A hook as the merchant's API account makes it (POST /v3/hooks). */
   createHook(hook: {
     scope: string;
@@ -200,6 +219,7 @@ class Store implements BigCommerceSim {
       nextId: (what) => ++this.#ids[what],
       declineRefunds: false,
       changed: (order, previous) => void this.#changed(order, previous),
+      refunded: (order, refund, previous) => void this.#refunded(order, refund, previous),
       stockSet: (variant) => this.#stockSet(variant),
     };
   }
@@ -240,12 +260,49 @@ class Store implements BigCommerceSim {
     return this.#changed(order, previous);
   }
 
+  writeFields(
+    orderId: number,
+    fields: { order?: Record<string, unknown>; products?: Record<string, unknown> },
+  ): Promise<CallbackOutcome[]> {
+    const order = this.#order(orderId);
+    order.written = {
+      order: { ...order.written?.order, ...fields.order },
+      products: { ...order.written?.products, ...fields.products },
+    };
+    return this.#changed(order, order.statusId);
+  }
+
   order(orderId: number): SimOrder | undefined {
     return this.#state.orders.get(orderId);
   }
 
   refunds(orderId: number): readonly SimRefund[] {
     return this.#state.refunds.get(orderId) ?? [];
+  }
+
+  async refundInControlPanel(
+    orderId: number,
+    items: readonly { productId: number; quantity: number }[],
+    reason = '',
+  ): Promise<SimRefund> {
+    const order = this.#order(orderId);
+    const asked = items.map((i) => ({ item_type: 'PRODUCT', item_id: i.productId, quantity: i.quantity }));
+    // The order's own way back: its first refund method (the card's gateway, or the bank deposit's record).
+    const paid = refundMethods(order, quoteUnits(order, asked).total)[0]![0]!;
+    const previous = order.statusId;
+    const refund = makeRefund(
+      order,
+      {
+        items: asked,
+        reason,
+        payments: [{ provider_id: paid.provider_id, amount: paid.amount, offline: paid.offline }],
+      },
+      { refund: ++this.#ids.refund, payment: () => ++this.#ids.payment },
+      this.#now(),
+      this.#state.declineRefunds,
+    );
+    await this.#refunded(order, refund, previous);
+    return refund;
   }
 
   createHook(hook: {
@@ -328,6 +385,19 @@ class Store implements BigCommerceSim {
           status: { previous_status_id: previousStatus, new_status_id: order.statusId },
         }),
       );
+    return Promise.all(told).then((all) => all.flat());
+  }
+
+  #refunded(order: SimOrder, refund: SimRefund, previousStatus: number): Promise<CallbackOutcome[]> {
+    this.#state.refunds.set(order.id, [...this.refunds(order.id), refund]);
+    const told = [
+      this.#changed(order, previousStatus),
+      this.#hooks.fire('store/order/refund/created', {
+        type: 'order',
+        id: order.id,
+        refund: { refund_id: refund.id },
+      }),
+    ];
     return Promise.all(told).then((all) => all.flat());
   }
 
