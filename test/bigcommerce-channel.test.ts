@@ -226,6 +226,117 @@ describeEachDatabase(
       expect(await deadLetters()).toEqual([]);
     });
 
+    /** Polls again (woken), and waits until that run has committed and what it stored has been processed. */
+    async function pollAgain(): Promise<void> {
+      const listed = () => sim.calls.filter((c) => c.operationId === 'getrefunds' && c.status === 200).length;
+      const before = listed();
+      await wakeJobs(t.hub.store.db, { key: 'channel.catch-up:bc' }, Date.now());
+      await until('polled again, its finds processed', async () => {
+        if (listed() <= before) return false;
+        const poll = await t.hub.store.db
+          .selectFrom('jobs')
+          .select(['state', 'run_at'])
+          .where('key', '=', 'channel.catch-up:bc')
+          .executeTakeFirstOrThrow();
+        const busy = await t.hub.store.db
+          .selectFrom('jobs')
+          .select('id')
+          .where('kind', '=', 'channel.delivery')
+          .where('state', 'in', ['pending', 'running'])
+          .execute();
+        return poll.state === 'pending' && poll.run_at > Date.now() && busy.length === 0;
+      });
+    }
+    const refundsOf = async (order: SimOrder) =>
+      (
+        await t.hub.store.db
+          .selectFrom('channel_refunds')
+          .innerJoin('orders', 'orders.id', 'channel_refunds.order_id')
+          .select(['refund_id', 'origin', 'amount', 'lines'])
+          .where('orders.external_id', '=', String(order.id))
+          .orderBy('origin')
+          .execute()
+      ).map((r) => ({ ...r, amount: Number(r.amount), lines: JSON.parse(r.lines) }));
+
+    it('applies a refund made in the control panel once, however often the poll finds it, and never doubles one Waybill made', async () => {
+      await connect({ backorderPolicy: 'cancel' });
+      // 9 oak lamps, 5 to be had: Waybill cancels that line and refunds it through BigCommerce.
+      const order = make([MUG, LAMP], { quantities: [2, 9] });
+      await sim.place(order);
+      await until('refunded by Waybill', async () =>
+        (await viewOf(order))?.events.some((e: any) => e.type === 'channel.refunded'),
+      );
+      // Then the merchant refunds a mug in the control panel; its hooks wake the poll.
+      const mug = order.products[0]!;
+      const panel = await sim.refundInControlPanel(order.id, [{ productId: mug.id, quantity: 1 }], 'Chipped');
+      const applied = async () =>
+        ((await viewOf(order)).events as any[]).filter((e) => e.type === 'order.refunded_at_channel');
+      await until('the control panel refund applied', async () => (await applied()).length > 0);
+      await pollAgain();
+      await pollAgain();
+
+      const [waybill] = sim.refunds(order.id);
+      const ours = (await viewOf(order)).events.find((e: any) => e.type === 'channel.refunded');
+      expect(waybill!.reason).toContain(`[waybill ${ours.data.refundId}]`);
+      expect(await refundsOf(order)).toEqual([
+        {
+          refund_id: String(panel.id),
+          origin: 'channel',
+          amount: panel.total,
+          lines: [{ lineNumber: 1, sku: 'MUG-BLUE', quantity: 1 }],
+        },
+        {
+          refund_id: ours.data.refundId,
+          origin: 'waybill',
+          amount: waybill!.total,
+          lines: [{ lineNumber: 2, sku: 'LAMP-OAK', quantity: 9 }],
+        },
+      ]);
+      expect((await applied()).map((e) => e.data)).toEqual([
+        {
+          refundId: String(panel.id),
+          amount: { amount: panel.total, currency: 'USD' },
+          lines: [{ lineNumber: 1, sku: 'MUG-BLUE', quantity: 1 }],
+        },
+      ]);
+      // One of two mugs refunded: the line stays; only Waybill's refund of the lamps went in as one of its own.
+      expect((await viewOf(order)).lines[0].state).not.toBe('cancelled');
+      const inbox = await t.hub.store.db
+        .selectFrom('channel_deliveries')
+        .select('delivery_id')
+        .where('topic', '=', 'waybill/polled-refund')
+        .execute();
+      expect(inbox.map((d) => d.delivery_id)).toEqual([`poll-refund:${panel.id}`]);
+      expect(await deadLetters()).toEqual([]);
+    });
+
+    it('reports an order it cannot read as a dead delivery naming the field, and takes in the good one on its page', async () => {
+      await connect();
+      const bad = make([MUG]);
+      const good = make([LAMP]);
+      sim.placeQuietly(bad);
+      sim.placeQuietly(good);
+      // Another app wrote the bad one's date in its own format; the change's hook wakes the poll, which finds both.
+      await sim.writeFields(bad.id, { order: { date_created: '2026-12-01 10:00:00' } });
+      await until('the good one in', async () => (await viewOf(good)) !== undefined);
+      const dead = async () =>
+        await t.hub.store.db
+          .selectFrom('jobs')
+          .select(['last_error'])
+          .where('kind', '=', 'channel.delivery')
+          .where('state', '=', 'dead')
+          .execute();
+      await until('the bad one reported', async () => (await dead()).length > 0);
+      await pollAgain();
+      expect((await dead()).map((j) => j.last_error)).toEqual([
+        expect.stringContaining(
+          `order ${bad.id} cannot be read: date_created: must be an RFC 2822 date like "Tue, 05 Mar 2019 21:40:11 +0000"`,
+        ),
+      ]);
+      expect(await viewOf(bad)).toBeUndefined();
+      expect((await deadLetters()).map((d) => d.kind)).toEqual(['channel.delivery']);
+    });
+
     it("sets every level within the store's quota, waiting out the 429s when other apps spend it", async () => {
       sim.seedCatalog(BULK, 0);
       // Another app of the store spends the window's quota three times: Waybill meets 429s, and waits for the reset.

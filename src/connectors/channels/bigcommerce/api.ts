@@ -159,6 +159,55 @@ const refundSchema = z.object({
 });
 export type BigCommerceRefund = z.infer<typeof refundSchema>;
 
+/**
+ * A refund as GET /v3/orders/payment_actions/refunds lists it (`Refund`), what the poll reads of one: when, why, its
+ * total, and its items (`item_id` is the order product's id for PRODUCT and GIFT_WRAPPING items, the address's for
+ * SHIPPING and HANDLING, the order's for ORDER; `quantity` only for PRODUCT).
+ */
+export const listedRefundSchema = z.object({
+  id,
+  order_id: id,
+  created: z.iso.datetime({ offset: true }),
+  reason: z.string().nullish(),
+  total_amount: z.number().min(0),
+  items: z
+    .array(
+      z.object({
+        item_type: z.string(),
+        item_id: z.number().int(),
+        quantity: z.number().int().min(0).nullish(),
+      }),
+    )
+    .default([]),
+});
+export type BigCommerceListedRefund = z.infer<typeof listedRefundSchema>;
+
+/** An item of a list that does not read as documented: its ids when that much reads, the field and why. */
+export interface Unreadable {
+  id: string | null;
+  /** A refund's order (`order_id`). */
+  orderId: string | null;
+  field: string;
+  message: string;
+}
+
+/** Each item of a list read on its own, so that one the client cannot read does not hide the others. */
+export type Listed<T> = { ok: true; value: T } | ({ ok: false } & Unreadable);
+
+/**
+ * A 2xx whose part is not what BigCommerce documents: a PermanentError that names the field, so that a caller
+ * reading one order among many can pass that order over, naming it, instead of failing them all.
+ */
+export class UnreadableAnswer extends PermanentError {
+  constructor(
+    message: string,
+    readonly field: string,
+    readonly issue: string,
+  ) {
+    super(message);
+  }
+}
+
 /** A refund item by quantity (`QuantityBoundItem`): the order product's id and how many of its units. */
 export interface RefundItem {
   item_type: 'PRODUCT';
@@ -217,14 +266,40 @@ export async function ordersModifiedSince(
   since: Date,
   page: number,
   limit: number,
-): Promise<BigCommerceOrder[]> {
+): Promise<Listed<BigCommerceOrder>[]> {
   const query = {
-    min_date_modified: since.toISOString().replace(/\.\d{3}Z$/, '+00:00'),
+    min_date_modified: rfc3339(since),
     sort: 'date_modified',
     limit: String(limit),
     page: String(page),
   };
-  return readList(call, { method: 'GET', path: '/v2/orders', query }, orderSchema, 'a list of orders');
+  const items = await readList(call, { method: 'GET', path: '/v2/orders', query }, z.unknown(), 'a list');
+  return items.map((item) => readEach(orderSchema, item));
+}
+
+/**
+ * One page of the store's refunds created from `from` to `to` (both inclusive; `to` null: until now), every order's,
+ * in ascending refund id: a refund created meanwhile comes after the ones read, so paging by number loses none.
+ */
+export async function refundsCreatedBetween(
+  call: ApiCall,
+  window: { from: Date; to: Date | null },
+  page: number,
+): Promise<{ items: Listed<BigCommerceListedRefund>[]; more: boolean }> {
+  const query = {
+    'created:min': rfc3339(window.from),
+    ...(window.to ? { 'created:max': rfc3339(window.to) } : {}),
+    page: String(page),
+    limit: String(PAGE_LIMIT),
+  };
+  const request = { method: 'GET', path: '/v3/orders/payment_actions/refunds', query } as const;
+  const { items, more } = await readV3Page(call, request, z.unknown());
+  return { items: items.map((item) => readEach(listedRefundSchema, item)), more };
+}
+
+/** UTC with whole seconds and an offset, as BigCommerce's date filters take it: 2025-11-03T14:05:09+00:00. */
+function rfc3339(at: Date): string {
+  return at.toISOString().replace(/\.\d{3}Z$/, '+00:00');
 }
 
 export function orderProducts(call: ApiCall, orderId: number): Promise<BigCommerceOrderProduct[]> {
@@ -371,9 +446,28 @@ async function read<T>(call: ApiCall, request: ApiRequest, schema: z.ZodType<T>,
 
 function parsed<T>(request: ApiRequest, result: z.ZodSafeParseResult<T>, what: string): T {
   if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const where = issue?.path.length ? ` at ${issue.path.join('.')}` : '';
-  throw new PermanentError(
-    `BigCommerce answered ${request.method} ${request.path} with something that is not ${what}${where}: ${issue?.message ?? 'unreadable'}`,
+  const { field, message } = firstIssue(result.error);
+  throw new UnreadableAnswer(
+    `BigCommerce answered ${request.method} ${request.path} with something that is not ${what}${field ? ` at ${field}` : ''}: ${message}`,
+    field,
+    message,
   );
+}
+
+function readEach<T>(schema: z.ZodType<T>, item: unknown): Listed<T> {
+  const result = schema.safeParse(item);
+  if (result.success) return { ok: true, value: result.data };
+  const { id, order_id: orderId } = typeof item === 'object' && item !== null ? (item as IdFields) : {};
+  return { ok: false, id: idText(id), orderId: idText(orderId), ...firstIssue(result.error) };
+}
+
+type IdFields = { id?: unknown; order_id?: unknown };
+
+function idText(value: unknown): string | null {
+  return typeof value === 'number' || (typeof value === 'string' && value !== '') ? String(value) : null;
+}
+
+function firstIssue(error: z.ZodError): { field: string; message: string } {
+  const issue = error.issues[0];
+  return { field: issue?.path.join('.') ?? '', message: issue?.message ?? 'unreadable' };
 }

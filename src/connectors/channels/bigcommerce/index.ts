@@ -21,7 +21,8 @@ const STOCK_PUSHES_IN_FLIGHT = 4;
 /**
  * A BigCommerce store, through its REST API with a store-level API account's token (X-Auth-Token). Orders: the
  * store's order hooks carry only an order id, so each callback wakes the catch-up poll (./webhook.ts), which reads
- * the orders modified since and each one's products and addresses (./poll.ts, mapped by ./map.ts). Shipments become
+ * the orders modified since and each one's products and addresses (./poll.ts, mapped by ./map.ts), and the refunds
+ * made at the store meanwhile, in the control panel or by another app (./poll-refunds.ts). Shipments become
  * BigCommerce shipments with tracking (./fulfilment.ts); refunds go through the payment actions, quote then refund
  * (./refund.ts); stock sets the variants' inventory levels in batches of 50 (./stock.ts); the store's hooks are
  * checked for deactivation (./webhook-health.ts). Every call keeps to the store's rate limit (./transport.ts).

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { reconcile } from '../../../domain/charges.ts';
 import type { ChannelId } from '../../../domain/ids.ts';
-import { money } from '../../../domain/money.ts';
-import { orderProductSchema, orderSchema, shippingAddressSchema } from './api.ts';
-import { fromBigCommerceOrder } from './map.ts';
+import { currency, money } from '../../../domain/money.ts';
+import { listedRefundSchema, orderProductSchema, orderSchema, shippingAddressSchema } from './api.ts';
+import { fromBigCommerceOrder, fromBigCommerceRefund } from './map.ts';
 
 const CHANNEL = 'bc' as ChannelId;
 const zero = '0.0000';
@@ -181,5 +181,53 @@ describe('a BigCommerce order, as Waybill takes it', () => {
   it('refuses what is not a v2 order, naming the field', () => {
     expect(() => order({ total_inc_tax: '98,30' })).toThrow(/total_inc_tax/);
     expect(() => order({ date_modified: '2019-06-20T16:09:41Z' })).toThrow(/RFC 2822/);
+  });
+});
+
+describe('BigCommerce refund → RefundMessage', () => {
+  /** A refund as GET /v3/orders/payment_actions/refunds lists it (the reference's `Refund`). */
+  const refund = (overrides: Record<string, unknown> = {}) =>
+    listedRefundSchema.parse({
+      id: 31,
+      order_id: 247,
+      user_id: 12,
+      created: '2026-03-02T10:15:07+00:00',
+      reason: 'Arrived broken',
+      total_amount: 30.29,
+      total_tax: 2.29,
+      uses_merchant_override_values: false,
+      items: [
+        { item_type: 'PRODUCT', item_id: 165, reason: '', quantity: 2, requested_amount: 20.1 },
+        { item_type: 'GIFT_WRAPPING', item_id: 165, reason: '', quantity: 2, requested_amount: 2 },
+        { item_type: 'SHIPPING', item_id: 151, reason: '', requested_amount: 8.19 },
+      ],
+      payments: [{ id: 4, provider_id: 'braintree', amount: 30.29, offline: false, is_declined: false }],
+      ...overrides,
+    });
+
+  it('refunds units of the order products by their id, the total exact, in the order currency', () => {
+    expect(fromBigCommerceRefund(refund(), currency('USD'))).toEqual({
+      kind: 'refund',
+      externalOrderId: '247',
+      refundId: '31',
+      createdAt: new Date('2026-03-02T10:15:07Z'),
+      // Gift wrapping refunded by the unit returns no goods; shipping is money only.
+      lines: [{ channelLineId: '165', sku: '', quantity: 2 }],
+      amount: money(3029, 'USD'),
+    });
+    expect(fromBigCommerceRefund(refund({ total_amount: 4500 }), currency('JPY')).amount).toEqual(
+      money(4500, 'JPY'),
+    );
+    // 0.29 is 28.999999999999996 cents as a float times 100: read from its decimal text, it is 29.
+    expect(fromBigCommerceRefund(refund({ total_amount: 0.29 }), currency('USD')).amount).toEqual(
+      money(29, 'USD'),
+    );
+  });
+
+  it('names what cannot be read', () => {
+    expect(() => fromBigCommerceRefund(refund({ total_amount: 1e21 }), currency('USD'))).toThrow(
+      /^total_amount: /,
+    );
+    expect(listedRefundSchema.safeParse({ ...refund(), created: '' }).success).toBe(false);
   });
 });

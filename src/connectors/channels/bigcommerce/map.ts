@@ -7,11 +7,16 @@ import {
   type ShippingCharge,
   type TaxLine,
 } from '../../../domain/charges.ts';
-import { decimalToMinorUnits, type DecimalOptions } from '../../../domain/decimal.ts';
-import { currency, money, type CurrencyCode, type Money } from '../../../domain/money.ts';
+import { decimalToMinorUnits, numberToMinorUnits, type DecimalOptions } from '../../../domain/decimal.ts';
+import { isCurrencyCode, money, type CurrencyCode, type Money } from '../../../domain/money.ts';
 import type { Address, IncomingLine } from '../../../domain/order.ts';
-import type { OrderMessage } from '../sales-channel.ts';
-import type { BigCommerceOrder, BigCommerceOrderProduct, BigCommerceShippingAddress } from './api.ts';
+import type { OrderMessage, RefundMessage } from '../sales-channel.ts';
+import type {
+  BigCommerceListedRefund,
+  BigCommerceOrder,
+  BigCommerceOrderProduct,
+  BigCommerceShippingAddress,
+} from './api.ts';
 
 /** An order as the v2 Orders API gives it: the order, its products and its shipping addresses (three reads). */
 export interface OrderBundle {
@@ -44,10 +49,10 @@ const HELD: ReadonlyMap<number, string> = new Map([
  */
 export function fromBigCommerceOrder(channelId: ChannelId, bundle: OrderBundle): OrderMessage {
   const { order, products, addresses } = bundle;
-  const code = currency(order.default_currency_code.trim().toUpperCase());
+  const code = transactionalCurrency(order);
   const billing = order.billing_address;
   const ship = addresses[0];
-  const lines = products.map((product) => lineOf(product, code));
+  const lines = products.map((product, i) => lineOf(product, code, `products.${i}`));
   return {
     kind: 'order',
     incoming: {
@@ -83,28 +88,41 @@ function holdOf(
   return count > 1 ? `the order ships to ${count} addresses; Waybill sends an order to one` : undefined;
 }
 
-function lineOf(product: BigCommerceOrderProduct, code: CurrencyCode): IncomingLine {
+/**
+ * The order's transactional currency. Every mapping error names its field (`products.0.total_tax: …`), so that an
+ * order the poll cannot read is reported with what to look at.
+ */
+export function transactionalCurrency(order: Pick<BigCommerceOrder, 'default_currency_code'>): CurrencyCode {
+  const code = order.default_currency_code.trim().toUpperCase();
+  if (!isCurrencyCode(code))
+    throw new RangeError(
+      `default_currency_code: ${JSON.stringify(order.default_currency_code)} is not an ISO 4217 currency code`,
+    );
+  return code;
+}
+
+function lineOf(product: BigCommerceOrderProduct, code: CurrencyCode, field: string): IncomingLine {
   return {
     sku: (product.sku ?? '').trim() as Sku,
     quantity: product.quantity,
-    unitPrice: minor(product.price_ex_tax, code),
+    unitPrice: minor(product.price_ex_tax, code, `${field}.price_ex_tax`),
     channelLineId: String(product.id),
     title: product.name,
     // A digital product (a download, a gift certificate) is kept with its money and never sent to a supplier.
     requiresShipping: product.type !== 'digital',
-    charges: lineCharges(product, code),
+    charges: lineCharges(product, code, field),
   };
 }
 
-function lineCharges(product: BigCommerceOrderProduct, code: CurrencyCode): LineCharges {
+function lineCharges(product: BigCommerceOrderProduct, code: CurrencyCode, field: string): LineCharges {
   const discount = product.applied_discounts.reduce(
-    (n, d) => n + decimalToMinorUnits(d.amount, code, BIGCOMMERCE_AMOUNTS),
+    (n, d, i) => n + minor(d.amount, code, `${field}.applied_discounts.${i}.amount`).amount,
     0,
   );
   return chargedLine(
-    minor(product.total_ex_tax, code),
+    minor(product.total_ex_tax, code, `${field}.total_ex_tax`),
     money(discount, code),
-    taxes(minor(product.total_tax, code)),
+    taxes(minor(product.total_tax, code, `${field}.total_tax`)),
     false,
   );
 }
@@ -115,30 +133,30 @@ function orderCharges(
   code: CurrencyCode,
 ): OrderCharges {
   const shipping: ShippingCharge[] = addresses.length
-    ? addresses.map((a) => ({
+    ? addresses.map((a, i) => ({
         title: present(a.shipping_method) ?? 'Shipping',
-        price: minor(a.cost_ex_tax, code),
+        price: minor(a.cost_ex_tax, code, `shipping_addresses.${i}.cost_ex_tax`),
         discount: money(0, code),
-        taxes: taxes(minor(a.cost_tax, code)),
+        taxes: taxes(minor(a.cost_tax, code, `shipping_addresses.${i}.cost_tax`)),
       }))
     : [
         {
           title: 'Shipping',
-          price: minor(order.shipping_cost_ex_tax, code),
+          price: minor(order.shipping_cost_ex_tax, code, 'shipping_cost_ex_tax'),
           discount: money(0, code),
-          taxes: taxes(minor(order.shipping_cost_tax, code)),
+          taxes: taxes(minor(order.shipping_cost_tax, code, 'shipping_cost_tax')),
         },
       ];
   const fees: FeeCharge[] = [
     {
       title: 'Handling',
-      amount: minor(order.handling_cost_ex_tax, code),
-      taxes: taxes(minor(order.handling_cost_tax, code)),
+      amount: minor(order.handling_cost_ex_tax, code, 'handling_cost_ex_tax'),
+      taxes: taxes(minor(order.handling_cost_tax, code, 'handling_cost_tax')),
     },
     {
       title: 'Gift wrapping',
-      amount: minor(order.wrapping_cost_ex_tax, code),
-      taxes: taxes(minor(order.wrapping_cost_tax, code)),
+      amount: minor(order.wrapping_cost_ex_tax, code, 'wrapping_cost_ex_tax'),
+      taxes: taxes(minor(order.wrapping_cost_tax, code, 'wrapping_cost_tax')),
     },
   ].filter((fee) => fee.amount.amount !== 0 || fee.taxes.length > 0);
   const parts = {
@@ -149,12 +167,12 @@ function orderCharges(
   return {
     ...parts,
     discounts: money(
-      decimalToMinorUnits(order.discount_amount, code, BIGCOMMERCE_AMOUNTS) +
-        decimalToMinorUnits(order.coupon_discount, code, BIGCOMMERCE_AMOUNTS),
+      minor(order.discount_amount, code, 'discount_amount').amount +
+        minor(order.coupon_discount, code, 'coupon_discount').amount,
       code,
     ),
-    taxTotal: minor(order.total_tax, code),
-    total: minor(order.total_inc_tax, code),
+    taxTotal: minor(order.total_tax, code, 'total_tax'),
+    total: minor(order.total_inc_tax, code, 'total_inc_tax'),
     presentment: null,
   };
 }
@@ -191,8 +209,31 @@ function blankAddress(): Address {
  */
 export const BIGCOMMERCE_AMOUNTS: DecimalOptions = { extraDigits: 'round-half-away-from-zero' };
 
-function minor(figure: string, code: CurrencyCode): Money {
-  return money(decimalToMinorUnits(figure, code, BIGCOMMERCE_AMOUNTS), code);
+function minor(figure: string, code: CurrencyCode, field: string): Money {
+  return money(decimalToMinorUnits(figure, code, { ...BIGCOMMERCE_AMOUNTS, field }), code);
+}
+
+/**
+ * A refund made at the store (in the control panel, or by another app) → the refund as Waybill applies it, in the
+ * order's transactional currency (a refund names none: `code` is its order's). Its units per order product, by
+ * BigCommerce's order product id (the line's channel id, as `lineOf` sets it); a refund names no SKU, and an order
+ * product's id is enough to find its line. Gift wrapping refunded by the unit refunds no goods; shipping, handling
+ * and order-level amounts are in the total only. The total is `total_amount`, read from its shortest decimal text.
+ * https://developer.bigcommerce.com/docs/rest-management/transactions/payment-actions#get-all-refunds
+ */
+export function fromBigCommerceRefund(refund: BigCommerceListedRefund, code: CurrencyCode): RefundMessage {
+  const lines = refund.items
+    .filter((item) => item.item_type === 'PRODUCT' && (item.quantity ?? 0) > 0)
+    .map((item) => ({ channelLineId: String(item.item_id), sku: '', quantity: item.quantity! }));
+  const field = 'total_amount';
+  return {
+    kind: 'refund',
+    externalOrderId: String(refund.order_id),
+    refundId: String(refund.id),
+    createdAt: new Date(Date.parse(refund.created)),
+    lines,
+    amount: money(numberToMinorUnits(refund.total_amount, code, { ...BIGCOMMERCE_AMOUNTS, field }), code),
+  };
 }
 
 function present(value: string | null | undefined): string | undefined {
