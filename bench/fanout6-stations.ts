@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { startAmazonSim } from '../sim/amazon.ts';
+import { startBigCommerceSim } from '../sim/bigcommerce.ts';
 import { startEbaySim } from '../sim/ebay.ts';
 import { startMagentoSim } from '../sim/magento.ts';
 import { createShopifySim } from '../sim/shopify.ts';
@@ -55,6 +56,12 @@ const SHOPIFY_PLUS = { restoreRate: 1_000, maximumAvailable: 20_000 };
 const SHOPIFY_SET = { quantities: 250, points: 10 };
 /** WooCommerce's woocommerce_rest_batch_items_limit default. */
 const WOO_BATCH = 100;
+/**
+ * PUT /v3/catalog/variants takes 50 variants a call. BigCommerce's quotas (its "API rate limits" page): 150 requests
+ * per 30 s on Standard and Plus, 450 on Pro, by contract on Enterprise, none on the Unlimited rate plan — the plan
+ * the bench gives the store.
+ */
+const BIGCOMMERCE = { variantsPerCall: 50, proQuota: 450, windowS: 30 };
 /** bulkUpdatePriceQuantity: 25 items a call; eBay limits calls per day, not per second. */
 const EBAY_BATCH = 25;
 /**
@@ -199,6 +206,40 @@ export const STATIONS: Readonly<Record<string, (channelId: string) => Promise<St
         };
       },
       calls: () => tally(sim.calls.map(amazonCallName)),
+      close: () => sim.close(),
+    };
+  },
+  bigcommerce: async (channelId) => {
+    const accessToken = randomBytes(20).toString('hex');
+    const sim = await startBigCommerceSim({ accessToken, rateLimit: null });
+    return {
+      kind: 'bigcommerce',
+      store: sim,
+      channel: {
+        id: channelId,
+        kind: 'bigcommerce',
+        name: `BigCommerce ${channelId}`,
+        currency: 'USD',
+        storeHash: sim.storeHash,
+        apiUrl: sim.url,
+        accessToken,
+      },
+      plan: 'BigCommerce on the Unlimited rate plan: no request quota (Pro: 450 requests per 30 s, Standard and Plus 150)',
+      floor: (skus) => {
+        const calls = Math.ceil(skus / BIGCOMMERCE.variantsPerCall);
+        const onPro =
+          Math.max(0, calls - BIGCOMMERCE.proQuota) / (BIGCOMMERCE.proQuota / BIGCOMMERCE.windowS);
+        return {
+          seconds: 0,
+          why: `${calls} variant batch calls of ${BIGCOMMERCE.variantsPerCall}, no quota on the Unlimited rate plan (on Pro: ${Math.round(onPro)} s)`,
+        };
+      },
+      calls: () =>
+        tally(
+          sim.calls.map(
+            (c) => `${c.operationId ?? `${c.method} ${c.path}`}${c.status === 429 ? ' 429' : ''}`,
+          ),
+        ),
       close: () => sim.close(),
     };
   },
