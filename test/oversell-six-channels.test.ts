@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it, onTestFailed } from 'vitest';
 import { startAmazonSim } from '../sim/amazon.ts';
+import { startBigCommerceSim } from '../sim/bigcommerce.ts';
 import { startEbaySim } from '../sim/ebay.ts';
 import { startMagentoSim } from '../sim/magento.ts';
 import { createShopifySim } from '../sim/shopify.ts';
@@ -241,6 +242,49 @@ Object.assign(SELLERS, {
       },
       shows: (sku) => stock.levels.get(sku),
       close: () => sim.close(),
+    };
+  },
+  bigcommerce: async (hubs) => {
+    const accessToken = 'six-channels-bigcommerce-token-01';
+    const webhookToken = 'six-channels-bigcommerce-hook-token-0001';
+    // Pro: 450 requests per 30 s.
+    const sim = await startBigCommerceSim({
+      accessToken,
+      seed: 66,
+      rateLimit: { quota: 450, windowMs: 30_000 },
+    });
+    sim.seedCatalog(SKUS, 0);
+    // The store's order hooks, with the header Waybill checks, as the merchant's API account creates them.
+    sim.createHook({
+      scope: 'store/order/*',
+      destination: `${hubs.webhookBase(3)}/webhooks/bigcommerce/six-bigcommerce/orders`,
+      headers: { 'X-Waybill-Webhook-Token': webhookToken },
+    });
+    const stock = lastLevels();
+    sim.onStock(stock.heard);
+    return {
+      id: 'six-bigcommerce',
+      allocation: { sharePercent: 80 },
+      policy: 'accept',
+      setup: {
+        kind: 'bigcommerce',
+        storeHash: sim.storeHash,
+        apiUrl: sim.url,
+        accessToken,
+        webhookToken,
+      },
+      violations: () => [...sim.violations],
+      place: async (i, lines) => {
+        const items = lines.map((l) => ({ sku: l.sku, price: '10.00' }));
+        const order = sim.makeOrder(i, items, { quantities: lines.map((l) => l.quantity) });
+        const callbacks = await sim.place(order);
+        return callbacks.every((c) => c.delivered);
+      },
+      shows: (sku) => stock.levels.get(sku),
+      close: async () => {
+        await sim.settled();
+        await sim.close();
+      },
     };
   },
   magento: async (hubs) => {
