@@ -264,6 +264,10 @@ export class EbayOrderBook {
       return { errorId: 32210, message: 'Duplicate line item in the request', status: 400 };
     if (!body.trackingNumber || !body.shippingCarrierCode)
       return { errorId: 32300, message: 'Invalid shipment tracking number or carrier', status: 400 };
+    // ShippingFulfillmentDetails.trackingNumber: "Only alphanumeric characters are supported ... Spaces, hyphens,
+    // and all other special characters are not supported", even where the label prints them.
+    if (!/^[A-Za-z0-9]+$/.test(body.trackingNumber))
+      return { errorId: 32300, message: 'Invalid shipment tracking number or carrier', status: 400 };
     const done = this.shippedUnits(orderId);
     for (const requested of body.lineItems) {
       const line = order.lineItems.find((l) => l.lineItemId === requested.lineItemId);

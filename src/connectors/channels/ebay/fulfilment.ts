@@ -60,7 +60,7 @@ export async function notifyShipment(call: EbayCall, notice: FulfilmentNotice, n
         lineItems,
         shippedDate: (notice.createdAt > now ? now : notice.createdAt).toISOString(),
         shippingCarrierCode: carrierCode(notice.shipment.carrier),
-        trackingNumber: notice.shipment.trackingNumber,
+        trackingNumber: alphanumeric(notice.shipment.trackingNumber),
       },
     });
   } catch (error) {
@@ -117,6 +117,15 @@ export function carrierCode(carrier: string): string {
   return CARRIER_CODES[carrier.trim().toLowerCase()] ?? carrier.trim();
 }
 
+/**
+ * The tracking number as eBay takes it: letters and digits only ("Spaces, hyphens, and all other special characters
+ * are not supported", ShippingFulfillmentDetails.trackingNumber), so "1Z 999-AA1" goes as "1Z999AA1".
+ */
+function alphanumeric(tracking: string): string {
+  return tracking.replace(/[^A-Za-z0-9]/g, '');
+}
+
+/** The form two tracking numbers are compared in: as eBay takes them, any case. */
 function normalise(tracking: string): string {
-  return tracking.replace(/\s+/g, '').toUpperCase();
+  return alphanumeric(tracking).toUpperCase();
 }

@@ -153,6 +153,28 @@ describe('the eBay channel against the simulated seller account', () => {
     ]);
   });
 
+  it('sends a tracking number written with spaces and hyphens as the letters and digits eBay takes', async () => {
+    const order = sim.keep(sim.makeOrder(2, ITEMS));
+    const notice = {
+      eventId: 'evt-2',
+      orderId: 'o-2',
+      externalId: order.orderId,
+      orderState: 'fulfilled',
+      createdAt: new Date(),
+      shipment: {
+        id: 's-2',
+        carrier: 'UPS',
+        trackingNumber: '1Z 999 AA1-0123 4567 84',
+        lines: [{ sku: 'MUG-BLUE', quantity: 1 }],
+      },
+    };
+    await channel.notifyFulfilment(notice, options());
+    await channel.notifyFulfilment(notice, options());
+    expect(sim.fulfillments(order.orderId)).toEqual([
+      expect.objectContaining({ shipmentTrackingNumber: '1Z999AA10123456784' }),
+    ]);
+  });
+
   it('pushes stock 25 at a time, reporting the SKUs eBay does not have as skipped', async () => {
     sim.seedCatalog(['A', 'B'], 0);
     const outcome = await channel.pushStock!(
