@@ -276,7 +276,8 @@ export class MagentoBooks {
       o.total_refunded = major(minor(o.total_refunded) + grand);
       o.subtotal_refunded = major(minor(o.subtotal_refunded) + subtotal);
       o.tax_refunded = major(minor(o.tax_refunded) + tax);
-      o.discount_refunded = major(minor(o.discount_refunded) + discount);
+      // The memo's discount_amount, negative (RefundOperation adds it as it is), unlike the items' discount_refunded.
+      o.discount_refunded = major(minor(o.discount_refunded) - discount);
       o.shipping_refunded = major(minor(o.shipping_refunded) + shipping);
       const online =
         invoice !== null && body.isOnline === true && ONLINE_METHODS.has(String((o.payment as Json).method));

@@ -225,7 +225,7 @@ describe('a Magento order in Waybill', () => {
     const refunded = order({
       total_refunded: 13.2,
       tax_refunded: 0.85,
-      discount_refunded: 1.3,
+      discount_refunded: -1.3,
       items: [
         {
           item_id: 701,
@@ -257,6 +257,11 @@ describe('a Magento order in Waybill', () => {
       subtotal: { amount: 2598 },
       discount: { amount: 260 },
       total: { amount: 2507 },
+    });
+    // The order's discount_refunded is negative, as the credit memo's discount_amount it sums.
+    expect(fromMagentoOrder(CHANNEL, refunded).incoming.charges).toMatchObject({
+      discounts: { amount: 610 - 130 },
+      total: { amount: 6712 - 1320 },
     });
   });
 

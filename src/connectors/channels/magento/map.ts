@@ -187,12 +187,14 @@ function orderCharges(
   const lineCharges = lines.map((l) => l.charges).filter((c): c is LineCharges => c !== undefined);
   const figures = figuresOf(lineCharges, parts, code);
   const refunded = (order.total_refunded ?? 0) > 0;
-  // Magento's discount_amount is negative and includes the tax part of discounts where prices include tax.
+  // Magento's discount_amount is negative and includes the tax part of discounts where prices include tax. Its
+  // discount_refunded is negative too: each credit memo adds its own discount_amount, which is negative
+  // (Creditmemo\Total\Discount, Creditmemo\RefundOperation), unlike an item's discount_refunded.
   const discounts = money(
     -minor(order.discount_amount).amount -
       minor(order.discount_tax_compensation_amount).amount -
       minor(order.shipping_discount_tax_compensation_amount).amount -
-      (refunded ? minor(order.discount_refunded).amount : 0),
+      (refunded ? Math.abs(minor(order.discount_refunded).amount) : 0),
     code,
   );
   return {
