@@ -193,10 +193,11 @@ export class FeedDesk {
     let accepted = 0;
     for (const message of messages) {
       const refused = this.#applyMessage(message);
+      // An issue names its message by messageId ("Correlated to Identifiers provided in the submitted feed"); the
+      // report schema makes `sku` optional, and this simulator leaves it out, as a report may.
       if (refused)
         issues.push({
           messageId: message.messageId,
-          sku: message.sku,
           code: refused.code,
           severity: 'ERROR',
           message: refused.message,

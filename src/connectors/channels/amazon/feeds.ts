@@ -10,7 +10,8 @@ import type { SpApiCall } from './transport.ts';
  * Stock as a JSON_LISTINGS_FEED (Feeds API 2021-06-30; the feed's document format is
  * schemas/feeds/listings-feed-schema-v2.json): createFeedDocument gives a pre-signed URL, the document goes there,
  * createFeed submits it, and Amazon processes it later. getFeed says when it is DONE (or FATAL, CANCELLED), and the
- * processing report at its resultFeedDocumentId (getFeedDocument) lists each message Amazon refused, by SKU.
+ * processing report at its resultFeedDocumentId (getFeedDocument) lists each message Amazon refused, by messageId
+ * (and by SKU, where the report gives it).
  */
 export const FEED_MESSAGES_AT_MOST = 10_000;
 const FEED_TYPE = 'JSON_LISTINGS_FEED';
@@ -130,7 +131,9 @@ async function readReport(
   const { processingStatus, resultFeedDocumentId } = feed.data;
   if (processingStatus === 'IN_QUEUE' || processingStatus === 'IN_PROGRESS')
     return { reportId: feedId, status: 'pending', skipped: [] };
-  const refused = resultFeedDocumentId ? await refusedSkus(call, feedId, resultFeedDocumentId, signal) : [];
+  const refused = resultFeedDocumentId
+    ? await refusedSkus(call, feedId, resultFeedDocumentId, skus, signal)
+    : [];
   if (processingStatus === 'DONE' || refused.length > 0) {
     return { reportId: feedId, status: 'done', skipped: refused };
   }
@@ -143,6 +146,7 @@ async function refusedSkus(
   call: SpApiCall,
   feedId: string,
   documentId: string,
+  skus: readonly string[],
   signal: AbortSignal,
 ): Promise<SkippedStock[]> {
   const answer = await call({
@@ -164,8 +168,11 @@ async function refusedSkus(
   }
   const bySku = new Map<string, string[]>();
   for (const issue of report.issues) {
-    if (issue.severity !== 'ERROR' || !issue.sku) continue;
-    bySku.set(issue.sku, [...(bySku.get(issue.sku) ?? []), `${issue.code ?? ''} ${issue.message}`.trim()]);
+    // An issue names its message by messageId, the SKU being optional in the report (the feed numbers its
+    // messages from 1, in the order of `skus`).
+    const sku = issue.sku ?? (issue.messageId === undefined ? undefined : skus[issue.messageId - 1]);
+    if (issue.severity !== 'ERROR' || !sku) continue;
+    bySku.set(sku, [...(bySku.get(sku) ?? []), `${issue.code ?? ''} ${issue.message}`.trim()]);
   }
   return [...bySku].map(([sku, messages]) => ({
     sku,
