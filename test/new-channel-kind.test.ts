@@ -198,6 +198,50 @@ describeEachDatabase('a new channel kind: its folder and one registry line', (di
     // Still one dead delivery: the unreadable order found by every poll is reported once.
     expect(await refused()).toHaveLength(1);
   });
+
+  it('a refund found with its order waits for the order to be in, then is applied once', async () => {
+    await until('the first poll', () => marketplace.polls > 0);
+    marketplace.orders.push(order('P-400'));
+    marketplace.refunds.push({
+      id: 'R-4',
+      orderId: 'P-400',
+      at: '2026-12-02T11:00:00Z',
+      items: [{ sku: 'MUG-BLUE', qty: 2 }],
+      cents: 2598,
+      currency: 'USD',
+    });
+    const inbox = async (topic: string) =>
+      (
+        await t.hub.store.db
+          .selectFrom('channel_deliveries')
+          .select('delivery_id')
+          .where('channel_id', '=', 'acme')
+          .where('topic', '=', topic)
+          .execute()
+      ).map((d) => d.delivery_id);
+    const polls = marketplace.polls;
+    await notify(JSON.stringify({ orderId: 'P-400' }));
+    await until(
+      'the order stored by the poll that found both',
+      async () => (await inbox('waybill/polled-order')).length === 1,
+    );
+    await until('that poll done', () => marketplace.polls > polls);
+    // Its refund is left for a later poll: processed first, it would find no order and be lost.
+    expect(await inbox('waybill/polled-refund')).toEqual([]);
+    await until('the order taken in', async () => {
+      const { body: listed } = await t.api('/api/v1/orders?channelId=acme');
+      return listed.orders.some((o: { externalId: string }) => o.externalId === 'P-400');
+    });
+    await notify(JSON.stringify({ orderId: 'P-400' }));
+    const refundedEvents = async () =>
+      await t.hub.store.db
+        .selectFrom('events')
+        .select('data')
+        .where('type', '=', 'order.refunded_at_channel')
+        .execute();
+    await until('the refund applied', async () => (await refundedEvents()).length > 0);
+    expect(await inbox('waybill/polled-refund')).toEqual(['poll-refund:R-4']);
+  });
 });
 
 /**

@@ -87,12 +87,13 @@ export const catchUpChannelJob = {
             : null;
 
         const fresh = await newerThanKnown(ctx.store.db, channelId, found);
+        const refundsOfKnown = await ofKnownOrders(ctx.store.db, channelId, refunds);
         const seenUntil = Math.max(state.polledUntil ?? 0, ...found.map((m) => m.sourceUpdatedAt.getTime()));
         return {
           rerunAt: new Date(now.getTime() + (more ? 0 : interval)),
           commit: async (tx) => {
             await storeFound(ctx, tx, channelId, fresh, now.getTime());
-            await storeRefundsAndRefusals(ctx, tx, channelId, refunds, refused, now.getTime());
+            await storeRefundsAndRefusals(ctx, tx, channelId, refundsOfKnown, refused, now.getTime());
             await setPolledUntil(tx, channelId, seenUntil || now.getTime() - OVERLAP_MS);
             if (fresh.length) {
               await recordEvents(tx, now, [
@@ -111,6 +112,23 @@ export const catchUpChannelJob = {
       },
     }),
 };
+
+/**
+ * The refunds of orders Waybill has taken in. A refund of an order found in the same poll waits for a later one: its
+ * processing could otherwise come before the order's and find no order to refund, and a refund stored is never
+ * stored again. The poll reads back over its overlap, so it finds the refund again once the order is in.
+ */
+async function ofKnownOrders(
+  db: Db,
+  channelId: string,
+  refunds: readonly RefundMessage[],
+): Promise<RefundMessage[]> {
+  if (refunds.length === 0) return [];
+  const known = await findKnownOrderVersions(db, channelId, [
+    ...new Set(refunds.map((r) => r.externalOrderId)),
+  ]);
+  return refunds.filter((r) => known.has(r.externalOrderId));
+}
 
 /** Versions of orders newer than what Waybill has (or of orders it does not have at all). */
 async function newerThanKnown(
