@@ -25,8 +25,10 @@ const CODES: ReadonlyMap<string, string> = new Map(
     'Poste Italiane',
     'Australia Post',
     'Japan Post',
-    'Yamato Transport',
-    'Sagawa Express',
+    // Amazon writes these two as one word; a supplier's "Yamato Transport" still finds it (names are compared
+    // without case or spaces).
+    'YamatoTransport',
+    'SagawaExpress',
   ].map((code) => [normalised(code), code]),
 );
 
