@@ -1,4 +1,13 @@
-import { answeredWith } from '../../shared/http-failure.ts';
+import {
+  DETAIL_CHARS,
+  failureDetails,
+  jsonBody,
+  sendJson,
+  statusFailure,
+  tryJson,
+  type JsonAnswer,
+  type StatusClass,
+} from '../../shared/json-http.ts';
 import { PermanentError } from '../../../domain/permanent-error.ts';
 import { isLoopbackHost, type WooCommerceConfig, type WooCommerceSecrets } from './credentials.ts';
 
@@ -12,7 +21,7 @@ export interface RestEndpoint {
   authorization: string | undefined;
   /** consumer_key and consumer_secret (restAuth query-string), or nothing. */
   credentialQuery: Readonly<Record<string, string>>;
-  /** What must never reach a message: the key pair, as typed and as a URL or the header carries it. */
+  /** What must never reach a message: the key pair, and the header that carries it (json-http adds URL forms). */
   redact: readonly string[];
 }
 
@@ -52,16 +61,13 @@ export interface RestFailure {
   code: string | undefined;
   message: string | undefined;
 }
-const failures = new WeakMap<Error, RestFailure>();
+const failures = failureDetails<RestFailure>();
 
 /** The answer behind an error thrown by sendRest; undefined for anything else (no answer at all, say). */
-export function restFailureOf(error: unknown): RestFailure | undefined {
-  return error instanceof Error ? failures.get(error) : undefined;
-}
+export const restFailureOf = failures.of;
 
 /** One call may take this long; the job's own timeout bounds the whole notice or sync. */
 const REQUEST_TIMEOUT_MS = 10_000;
-const DETAIL_CHARS = 300;
 
 /**
  * The REST API root under the store's address (a WordPress in a subdirectory keeps its path) and the HTTP Basic
@@ -87,15 +93,7 @@ export function restEndpoint(config: WooCommerceConfig, secrets: WooCommerceSecr
     host: url.host,
     authorization: inQuery ? undefined : `Basic ${token}`,
     credentialQuery: inQuery ? { consumer_key: key, consumer_secret: secret } : {},
-    // The secret longest first: a key that were a part of the secret must not leave the rest of it readable.
-    redact: [
-      secret,
-      encodeURIComponent(secret),
-      new URLSearchParams({ s: secret }).toString().slice(2),
-      token,
-      key,
-      encodeURIComponent(key),
-    ],
+    redact: [secret, token, key],
   };
 }
 
@@ -141,91 +139,64 @@ async function exchange(
   signal: AbortSignal,
 ): Promise<{ body: unknown; headers: Headers }> {
   const where = `${request.method} ${request.path} at ${endpoint.host}`;
-  const response = await send(endpoint, request, signal, where);
-  const text = redact(await response.text().catch(() => ''), endpoint.redact);
-  if (!response.ok) throw classify(response, text, where);
-  const parsed = tryJson(text);
-  // A 2xx that is not JSON comes from something in between (a cache, a maintenance page, a security plugin).
-  if (parsed === undefined)
-    throw new Error(`${where}: the answer is not JSON: ${text.slice(0, DETAIL_CHARS)}`);
-  return { body: parsed, headers: response.headers };
-}
-
-async function send(
-  endpoint: RestEndpoint,
-  request: RestRequest,
-  signal: AbortSignal,
-  where: string,
-): Promise<Response> {
   const url = new URL(`${endpoint.base}${request.path}`);
   for (const [name, value] of Object.entries({ ...request.query, ...endpoint.credentialQuery }))
     url.searchParams.set(name, value);
-  const hasBody = request.body !== undefined;
-  try {
-    return await fetch(url, {
-      method: request.method,
-      headers: {
-        accept: 'application/json',
-        ...(endpoint.authorization ? { authorization: endpoint.authorization } : {}),
-        'user-agent': 'Waybill/0.1',
-        ...(hasBody ? { 'content-type': 'application/json' } : {}),
-      },
-      body: hasBody ? JSON.stringify(request.body) : undefined,
-      signal: AbortSignal.any([signal, AbortSignal.timeout(request.timeoutMs ?? REQUEST_TIMEOUT_MS)]),
-    });
-  } catch (error) {
-    // No answer: a write may or may not have happened. The callers' idempotency checks settle that on the retry.
-    const reason =
-      error instanceof Error
-        ? error.cause instanceof Error
-          ? error.cause.message
-          : error.message
-        : String(error);
-    throw new Error(`${where}: no answer from WooCommerce: ${redact(reason, endpoint.redact)}`);
-  }
+  const answer = await sendJson({
+    method: request.method,
+    url,
+    headers: endpoint.authorization ? { authorization: endpoint.authorization } : {},
+    body: request.body,
+    timeoutMs: request.timeoutMs ?? REQUEST_TIMEOUT_MS,
+    signal,
+    where,
+    peer: 'WooCommerce',
+    redact: endpoint.redact,
+  });
+  // A 2xx that is not JSON comes from something in between (a cache, a maintenance page, a security plugin).
+  if (answer.ok) return { body: jsonBody(answer.text, where), headers: answer.headers };
+  const error = wooError(answer.text);
+  throw failures.keep(statusFailure(answer.status, describe(answer, error, where)), {
+    status: answer.status,
+    code: error?.code,
+    message: error?.message,
+  });
 }
 
-function classify(response: Response, text: string, where: string): Error {
-  const error = wooError(text);
-  const classified = classifyStatus(response, error, text, where);
-  failures.set(classified, { status: response.status, code: error?.code, message: error?.message });
-  return answeredWith(classified, response.status);
-}
-
-function classifyStatus(
-  response: Response,
+function describe(
+  answer: JsonAnswer,
   error: { code: string; message: string } | undefined,
-  text: string,
   where: string,
-): Error {
-  const { status } = response;
-  const detail = error ? `${error.code}: ${error.message}` : text.slice(0, DETAIL_CHARS);
-  if (status === 401 || status === 403) {
-    // woocommerce_rest_cannot_*: WooCommerce saw no user behind the request, though Waybill sent the keys.
-    const hint = error?.code.startsWith('woocommerce_rest_cannot_')
-      ? "; if the keys are right, the web server may be dropping the Authorization header (the channel's restAuth: query-string sends the keys in the query instead), or the key's user may lack the capability"
-      : '';
-    return new PermanentError(
-      `${where}: WooCommerce refused the REST API keys (${status} ${detail}); check the channel's consumerKey and consumerSecret and that the key has Read/Write permission${hint}`,
-    );
-  }
-  if (status === 404) {
-    const hint =
-      error?.code === 'rest_no_route' || !error
-        ? ': no WooCommerce REST API v3 there (check storeUrl; WordPress needs pretty permalinks)'
-        : '';
-    return new PermanentError(`${where}: WooCommerce answered 404 (${detail})${hint}`);
-  }
-  if (status === 429) {
-    const retryAfter = response.headers.get('retry-after');
-    return new Error(
-      `${where}: WooCommerce is rate limiting (429${retryAfter ? `, retry after ${retryAfter} s` : ''}): ${detail}`,
-    );
-  }
-  if (status === 408 || status >= 500)
-    return new Error(`${where}: WooCommerce answered ${status}: ${detail}`);
-  // 400 (a parameter WooCommerce does not take), 413 (a batch over its limit) and the rest: a retry sends the same.
-  return new PermanentError(`${where}: WooCommerce refused the request (${status} ${detail})`);
+): (kind: StatusClass) => string {
+  const { status } = answer;
+  const detail = error ? `${error.code}: ${error.message}` : answer.text.slice(0, DETAIL_CHARS);
+  return (kind) => {
+    switch (kind) {
+      case 'credentials': {
+        // woocommerce_rest_cannot_*: WooCommerce saw no user behind the request, though Waybill sent the keys.
+        const hint = error?.code.startsWith('woocommerce_rest_cannot_')
+          ? "; if the keys are right, the web server may be dropping the Authorization header (the channel's restAuth: query-string sends the keys in the query instead), or the key's user may lack the capability"
+          : '';
+        return `${where}: WooCommerce refused the REST API keys (${status} ${detail}); check the channel's consumerKey and consumerSecret and that the key has Read/Write permission${hint}`;
+      }
+      case 'not-found': {
+        const hint =
+          error?.code === 'rest_no_route' || !error
+            ? ': no WooCommerce REST API v3 there (check storeUrl; WordPress needs pretty permalinks)'
+            : '';
+        return `${where}: WooCommerce answered 404 (${detail})${hint}`;
+      }
+      case 'throttled': {
+        const retryAfter = answer.headers.get('retry-after');
+        return `${where}: WooCommerce is rate limiting (429${retryAfter ? `, retry after ${retryAfter} s` : ''}): ${detail}`;
+      }
+      case 'unavailable':
+        return `${where}: WooCommerce answered ${status}: ${detail}`;
+      case 'refused':
+        // 400 (a parameter WooCommerce does not take), 413 (a batch over its limit) and the rest: a retry sends the same.
+        return `${where}: WooCommerce refused the request (${status} ${detail})`;
+    }
+  };
 }
 
 /** WooCommerce's (and WordPress's) error body: `{ code, message, data: { status } }`. */
@@ -236,17 +207,4 @@ function wooError(text: string): { code: string; message: string } | undefined {
   return typeof code === 'string' && typeof message === 'string'
     ? { code, message: message.slice(0, DETAIL_CHARS) }
     : undefined;
-}
-
-function tryJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Whatever answers (a proxy echoing the request, say), the secret must not reach a log line or a dead letter. */
-function redact(text: string, secrets: readonly string[]): string {
-  return secrets.reduce((out, secret) => (secret ? out.split(secret).join('[redacted]') : out), text);
 }

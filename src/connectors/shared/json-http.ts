@@ -1,0 +1,168 @@
+import { PermanentError } from '../../domain/permanent-error.ts';
+import { answeredWith } from './http-failure.ts';
+
+/**
+ * One HTTP exchange with a JSON API, as every REST channel adapter makes it: what differs between them (the URL and
+ * its query encoding, the credentials' headers, the platform's name, its error bodies and throttling) stays in the
+ * adapter's transport.ts; what is the same (the deadline, "no answer", redaction, the status classes, the JSON of a
+ * 2xx, Retry-After) is here.
+ */
+export interface JsonRequest {
+  method: string;
+  url: URL | string;
+  /** The adapter's own headers (credentials, a platform header); they win over accept and user-agent. */
+  headers?: Readonly<Record<string, string>>;
+  /** Sent as JSON, with content-type: application/json, when defined. */
+  body?: unknown;
+  /** How long this one call may take; the job's `signal` still bounds it. */
+  timeoutMs: number;
+  signal: AbortSignal;
+  /** Names the call in messages: `GET /orders at shop.example.com`. */
+  where: string;
+  /** Who did not answer, in the message when nothing came back: `WooCommerce`, or a host. */
+  peer: string;
+  /** What must never reach a message; each also as it travels URL-encoded. */
+  redact: readonly (string | undefined)[];
+}
+
+/** An answer of any status, its body read as text with every secret taken out. */
+export interface JsonAnswer {
+  status: number;
+  ok: boolean;
+  headers: Headers;
+  text: string;
+}
+
+/** The most of an answer kept in a message. */
+export const DETAIL_CHARS = 300;
+
+/**
+ * Sends one request and reads the answer's text, whatever its status. No answer at all (refused, reset, the
+ * deadline) is a plain Error naming where, for the job's back-off: a write may or may not have happened, and the
+ * callers' idempotency checks settle that on the retry.
+ *
+ * @example
+ * const answer = await sendJson({ method: 'GET', url, timeoutMs: 10_000, signal, where, peer: 'Magento', redact });
+ * if (!answer.ok) throw statusFailure(answer.status, (kind) => `${where}: Magento answered ${answer.status}`);
+ * return jsonBody(answer.text, where);
+ */
+export async function sendJson(request: JsonRequest): Promise<JsonAnswer> {
+  const hasBody = request.body !== undefined;
+  let response: Response;
+  try {
+    response = await fetch(request.url, {
+      method: request.method,
+      headers: {
+        accept: 'application/json',
+        'user-agent': 'Waybill/0.1',
+        ...(hasBody ? { 'content-type': 'application/json' } : {}),
+        ...request.headers,
+      },
+      body: hasBody ? JSON.stringify(request.body) : undefined,
+      signal: AbortSignal.any([request.signal, AbortSignal.timeout(request.timeoutMs)]),
+    });
+  } catch (error) {
+    const reason =
+      error instanceof Error
+        ? error.cause instanceof Error
+          ? error.cause.message
+          : error.message
+        : String(error);
+    throw new Error(`${request.where}: no answer from ${request.peer}: ${redact(reason, request.redact)}`);
+  }
+  const text = redact(await response.text().catch(() => ''), request.redact);
+  return { status: response.status, ok: response.ok, headers: response.headers, text };
+}
+
+/** The JSON of a 2xx; one that is not JSON comes from something in between (a proxy, a maintenance page): retried. */
+export function jsonBody(text: string, where: string): unknown {
+  const parsed = tryJson(text);
+  if (parsed === undefined)
+    throw new Error(`${where}: the answer is not JSON: ${text.slice(0, DETAIL_CHARS)}`);
+  return parsed;
+}
+
+export function tryJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What a status says about trying again: `credentials` (401, 403), `not-found` (404) and `refused` (the other 4xx)
+ * will answer the same to the same request; `throttled` (429) and `unavailable` (408, 5xx) may pass later.
+ */
+export type StatusClass = 'credentials' | 'not-found' | 'throttled' | 'unavailable' | 'refused';
+
+export function statusClass(status: number): StatusClass {
+  if (status === 401 || status === 403) return 'credentials';
+  if (status === 404) return 'not-found';
+  if (status === 429) return 'throttled';
+  if (status === 408 || status >= 500) return 'unavailable';
+  return 'refused';
+}
+
+/**
+ * The error to throw for an answer of `status`, in the platform's words: a PermanentError for what a retry would
+ * only repeat, a plain Error (the job's back-off) for the rest; marked with the status (answeredStatus).
+ *
+ * @example
+ * throw statusFailure(404, (kind) => kind === 'not-found' ? `${where}: no such order` : `${where}: …`);
+ */
+export function statusFailure(status: number, describe: (kind: StatusClass) => string): Error {
+  const kind = statusClass(status);
+  const message = describe(kind);
+  const retryable = kind === 'throttled' || kind === 'unavailable';
+  return answeredWith(retryable ? new Error(message) : new PermanentError(message), status);
+}
+
+/**
+ * What an adapter keeps of a failed answer beside the error it threw (not in its class, so that the error stays a
+ * PermanentError or a plain Error for the job worker), for the callers that tell one refusal from another.
+ *
+ * @example
+ * const failures = failureDetails<{ status: number; message: string }>();
+ * export const shopFailureOf = failures.of;
+ * throw failures.keep(statusFailure(status, describe), { status, message });
+ */
+export function failureDetails<T>(): {
+  keep: <E extends Error>(error: E, details: T) => E;
+  of: (error: unknown) => T | undefined;
+} {
+  const kept = new WeakMap<Error, T>();
+  return {
+    keep: (error, details) => {
+      kept.set(error, details);
+      return error;
+    },
+    of: (error) => (error instanceof Error ? kept.get(error) : undefined),
+  };
+}
+
+/** Retry-After in milliseconds: seconds (`2`, `2.0`) or an HTTP date; undefined when absent or neither. */
+export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
+  if (header === null) return undefined;
+  const trimmed = header.trim();
+  if (/^\d{1,6}(\.\d+)?$/.test(trimmed)) return Math.ceil(Number(trimmed) * 1_000);
+  if (!/[a-z]/i.test(trimmed)) return undefined;
+  const at = Date.parse(trimmed);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/**
+ * Takes every secret out of `text`, longest first (a secret that were part of another must not leave the rest of
+ * that one readable), each as written and as a URL's query carries it (a proxy echoing the request, say).
+ */
+export function redact(text: string, secrets: readonly (string | undefined)[]): string {
+  const forms = secrets
+    .filter((secret): secret is string => Boolean(secret))
+    .flatMap((secret) => [
+      secret,
+      encodeURIComponent(secret),
+      new URLSearchParams({ s: secret }).toString().slice(2),
+    ])
+    .sort((a, b) => b.length - a.length);
+  return forms.reduce((out, secret) => out.split(secret).join('[redacted]'), text);
+}
