@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PermanentError } from '../../../domain/permanent-error.ts';
-import { answeredWith } from '../../shared/http-failure.ts';
+import {
+  DETAIL_CHARS,
+  failureDetails,
+  jsonBody,
+  sendJson,
+  statusFailure,
+  tryJson,
+} from '../../shared/json-http.ts';
 import { BIGCOMMERCE_API_URL, type BigCommerceConfig, type BigCommerceSecrets } from './credentials.ts';
 import { headerCount, RateWindow } from './throttle.ts';
 
@@ -39,14 +45,11 @@ export interface BigCommerceFailure {
   status: number;
   message: string;
 }
-const failures = new WeakMap<Error, BigCommerceFailure>();
+const failures = failureDetails<BigCommerceFailure>();
 
-export function bigCommerceFailureOf(error: unknown): BigCommerceFailure | undefined {
-  return error instanceof Error ? failures.get(error) : undefined;
-}
+export const bigCommerceFailureOf = failures.of;
 
 const REQUEST_TIMEOUT_MS = 10_000;
-const DETAIL_CHARS = 300;
 /** 429s sat out within one call before the error goes up to the job's own back-off. */
 const THROTTLED_TRIES = 5;
 /** A wait for the quota longer than this (a window is 30 s) is left to the job's back-off, not sat out here. */
@@ -87,23 +90,32 @@ async function send(
   signal: AbortSignal,
 ): Promise<unknown> {
   const where = `${request.method} ${request.path} at BigCommerce store ${endpoint.store}`;
+  const url = new URL(`${endpoint.base}${request.path}`);
+  for (const [name, value] of Object.entries(request.query ?? {})) url.searchParams.set(name, value);
   for (let attempt = 1; ; attempt++) {
     await waitForQuota(endpoint.window, signal, where);
-    const response = await exchange(endpoint, request, signal, where);
-    const resetMs = headerCount(response.headers.get('x-rate-limit-time-reset-ms'));
-    endpoint.window.observe(headerCount(response.headers.get('x-rate-limit-requests-left')), resetMs);
-    const text = redact(await response.text().catch(() => ''), endpoint.accessToken);
-    if (response.status === 429) {
+    const answer = await sendJson({
+      method: request.method,
+      url,
+      // Content-Type on every call, bodies or not: the v2 API's reference requires both headers on each operation.
+      headers: { 'content-type': 'application/json', 'x-auth-token': endpoint.accessToken },
+      body: request.body,
+      timeoutMs: request.timeoutMs ?? REQUEST_TIMEOUT_MS,
+      signal,
+      where,
+      peer: 'BigCommerce',
+      redact: [endpoint.accessToken],
+    });
+    const resetMs = headerCount(answer.headers.get('x-rate-limit-time-reset-ms'));
+    endpoint.window.observe(headerCount(answer.headers.get('x-rate-limit-requests-left')), resetMs);
+    if (answer.status === 429) {
       endpoint.window.throttled(resetMs);
       if (attempt < THROTTLED_TRIES) continue;
     }
-    if (!response.ok) throw classify(response.status, text, where, endpoint.store);
-    if (response.status === 204 || text.trim() === '') return undefined;
-    const parsed = tryJson(text);
+    if (!answer.ok) throw classify(answer.status, answer.text, where, endpoint.store);
+    if (answer.status === 204 || answer.text.trim() === '') return undefined;
     // A 2xx that is not JSON comes from something in between (a proxy, a maintenance page).
-    if (parsed === undefined)
-      throw new Error(`${where}: the answer is not JSON: ${text.slice(0, DETAIL_CHARS)}`);
-    return parsed;
+    return jsonBody(answer.text, where);
   }
 }
 
@@ -117,58 +129,25 @@ async function waitForQuota(window: RateWindow, signal: AbortSignal, where: stri
   }
 }
 
-async function exchange(
-  endpoint: BigCommerceEndpoint,
-  request: ApiRequest,
-  signal: AbortSignal,
-  where: string,
-): Promise<Response> {
-  const url = new URL(`${endpoint.base}${request.path}`);
-  for (const [name, value] of Object.entries(request.query ?? {})) url.searchParams.set(name, value);
-  try {
-    return await fetch(url, {
-      method: request.method,
-      // Content-Type on every call, bodies or not: the v2 API's reference requires both headers on each operation.
-      headers: {
-        accept: 'application/json',
-        'content-type': 'application/json',
-        'x-auth-token': endpoint.accessToken,
-        'user-agent': 'Waybill/0.1',
-      },
-      body: request.body === undefined ? undefined : JSON.stringify(request.body),
-      signal: AbortSignal.any([signal, AbortSignal.timeout(request.timeoutMs ?? REQUEST_TIMEOUT_MS)]),
-    });
-  } catch (error) {
-    // No answer: a write may or may not have happened. The callers' idempotency checks settle that on the retry.
-    const reason =
-      error instanceof Error
-        ? error.cause instanceof Error
-          ? error.cause.message
-          : error.message
-        : String(error);
-    throw new Error(`${where}: no answer from BigCommerce: ${redact(reason, endpoint.accessToken)}`);
-  }
-}
-
 function classify(status: number, text: string, where: string, store: string): Error {
   const message = errorMessage(text);
   const detail = `${status}${message ? ` ${message}` : ''}`;
-  const error =
-    status === 401
-      ? new PermanentError(
-          `${where}: BigCommerce refused the access token (${detail}); check the channel's accessToken (a store-level API account's token for store ${store}) and its storeHash`,
-        )
-      : status === 403
-        ? new PermanentError(
-            `${where}: BigCommerce refused the access token this call (${detail}); give the store API account the OAuth scopes Waybill needs (Orders modify, Order Transactions modify, Products modify, Information & Settings read-only)`,
-          )
-        : status === 429
-          ? new Error(`${where}: BigCommerce is still rate limiting (429) after ${THROTTLED_TRIES} tries`)
-          : status === 408 || status >= 500
-            ? new Error(`${where}: BigCommerce answered ${detail}`)
-            : new PermanentError(`${where}: BigCommerce refused the request (${detail})`);
-  failures.set(error, { status, message });
-  return answeredWith(error, status);
+  const error = statusFailure(status, (kind) => {
+    switch (kind) {
+      case 'credentials':
+        return status === 401
+          ? `${where}: BigCommerce refused the access token (${detail}); check the channel's accessToken (a store-level API account's token for store ${store}) and its storeHash`
+          : `${where}: BigCommerce refused the access token this call (${detail}); give the store API account the OAuth scopes Waybill needs (Orders modify, Order Transactions modify, Products modify, Information & Settings read-only)`;
+      case 'throttled':
+        return `${where}: BigCommerce is still rate limiting (429) after ${THROTTLED_TRIES} tries`;
+      case 'unavailable':
+        return `${where}: BigCommerce answered ${detail}`;
+      case 'not-found':
+      case 'refused':
+        return `${where}: BigCommerce refused the request (${detail})`;
+    }
+  });
+  return failures.keep(error, { status, message });
 }
 
 /**
@@ -188,17 +167,4 @@ function errorMessage(text: string): string {
           .join('; ')
       : '';
   return [head, fields].filter(Boolean).join(': ').slice(0, DETAIL_CHARS);
-}
-
-function tryJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Whatever answers (a proxy echoing the request, say), the token must not reach a log line or a dead letter. */
-function redact(text: string, token: string): string {
-  return token ? text.split(token).join('[redacted]') : text;
 }
