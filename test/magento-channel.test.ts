@@ -8,10 +8,9 @@ import {
   type SimOrder,
 } from '../sim/magento.ts';
 import type { SupplierSim } from '../sim/supplier.ts';
-import { POLLED_REFUSED_TOPIC } from '../src/app/polled-order.ts';
-import { wakeJobs } from '../src/jobs/queue.ts';
+import { bulkSkus, channelTest, setupWithChannel } from './support/channel-test.ts';
 import { describeEachDatabase } from './support/databases.ts';
-import { startTestHub, startTestSuppliers, testSetup, type TestHub } from './support/hub.ts';
+import { startTestHub, startTestSuppliers, type TestHub } from './support/hub.ts';
 import { until } from './support/until.ts';
 
 const INTEGRATION: MagentoIntegration = {
@@ -23,8 +22,7 @@ const INTEGRATION: MagentoIntegration = {
 // MUG-BLUE goes to the supplier "prompt" (ships at once), LAMP-OAK to "flaky" (takes a minute): test/support/hub.ts.
 const MUG: MagentoItemSeed = { sku: 'MUG-BLUE', price: '12.99', name: 'Blue mug' };
 const LAMP: MagentoItemSeed = { sku: 'LAMP-OAK', price: '89.00', name: 'Oak lamp', configurable: true };
-const STOCK: Record<string, number> = { 'MUG-BLUE': 20, 'TEE-RED-M': 7, 'LAMP-OAK': 5 };
-const BULK = Array.from({ length: 60 }, (_, i) => `BULK-${String(i).padStart(3, '0')}`);
+const BULK = bulkSkus(60);
 
 describeEachDatabase('Adobe Commerce / Magento as a sales channel, through its REST API', (dialect) => {
   let t: TestHub;
@@ -47,24 +45,7 @@ describeEachDatabase('Adobe Commerce / Magento as a sales channel, through its R
   async function connect(
     options: { bulk?: boolean; secrets?: Partial<MagentoIntegration>; stockBatchSize?: number } = {},
   ) {
-    const doc: any = testSetup({ prompt: suppliers.prompt.url, flaky: suppliers.flaky.url });
-    for (const product of doc.products) for (const offer of product.offers) offer.stock = STOCK[product.sku];
-    if (options.bulk)
-      doc.products.push(
-        ...BULK.map((sku, i) => ({
-          sku,
-          name: sku,
-          offers: [
-            {
-              supplier: 'prompt',
-              supplierSku: `P-${sku}`,
-              cost: { amount: 100, currency: 'USD' },
-              stock: 2 + (i % 5),
-            },
-          ],
-        })),
-      );
-    doc.channels.push({
+    const channel = {
       id: 'mage',
       kind: 'magento',
       name: 'Magento store',
@@ -73,66 +54,34 @@ describeEachDatabase('Adobe Commerce / Magento as a sales channel, through its R
       ...INTEGRATION,
       ...options.secrets,
       ...(options.stockBatchSize ? { stockBatchSize: options.stockBatchSize } : {}),
-    });
-    await t.apply(doc);
+    };
+    const urls = { prompt: suppliers.prompt.url, flaky: suppliers.flaky.url };
+    const bulk = { skus: options.bulk ? BULK : [], stock: (i: number) => 2 + (i % 5) };
+    await t.apply(setupWithChannel(urls, channel, { bulk }));
   }
 
   const place = (items: MagentoItemSeed[], options: MagentoOrderOptions = {}): SimOrder =>
     sim.placeOrder(placed++, items, options);
-  const listCalls = () => sim.calls.filter((c) => c.operationId === 'GetV1Orders').length;
-  /** Brings the order poll forward (it runs once a minute) and waits until it ran and what it found is in. */
-  async function poll(): Promise<void> {
-    const before = listCalls();
-    await wakeJobs(t.hub.store.db, { key: 'channel.catch-up:mage' }, Date.now());
-    await until('the Magento poll ran', async () => listCalls() > before && (await pollIdle()));
-  }
-  const pollIdle = async () => {
-    const job = await t.hub.store.db
-      .selectFrom('jobs')
-      .select(['state', 'run_at'])
-      .where('key', '=', 'channel.catch-up:mage')
-      .executeTakeFirst();
-    // An order the poll could not read stays unprocessed (its delivery is dead-lettered): it is not waited for.
-    const waiting = await t.hub.store.db
-      .selectFrom('channel_deliveries')
-      .select('processed_at')
-      .where('processed_at', 'is', null)
-      .where('topic', '!=', POLLED_REFUSED_TOPIC)
-      .execute();
-    return job?.state === 'pending' && Number(job.run_at) > Date.now() + 30_000 && waiting.length === 0;
-  };
-  const viewOf = async (order: SimOrder) => {
-    const row = await t.hub.store.db
-      .selectFrom('orders')
-      .select('id')
-      .where('channel_id', '=', 'mage')
-      .where('external_id', '=', String(order.entity_id))
-      .executeTakeFirst();
-    return row ? (await t.api(`/api/v1/orders/${row.id}`)).body : undefined;
-  };
-  const refundsOf = async (order: SimOrder) => {
-    const view = await viewOf(order);
-    const rows = await t.hub.store.db
-      .selectFrom('channel_refunds')
-      .select(['refund_id', 'origin', 'amount'])
-      .where('order_id', '=', view.id)
-      .execute();
-    return rows.map((r) => ({ ...r, amount: Number(r.amount) }));
-  };
-  const refundedAtChannel = () =>
-    t.hub.store.db
-      .selectFrom('events')
-      .select('data')
-      .where('type', '=', 'order.refunded_at_channel')
-      .execute();
-  const deadDeliveries = () =>
-    t.hub.store.db
-      .selectFrom('jobs')
-      .select('last_error')
-      .where('kind', '=', 'channel.delivery')
-      .where('state', '=', 'dead')
-      .execute();
-  const count = async () => (await t.api('/api/v1/orders?channelId=mage')).body.orders.length;
+  const {
+    poll,
+    viewOf,
+    refundsOf,
+    eventsOf,
+    deadDeliveries,
+    orderCount,
+    available,
+    jobsOf,
+    runAgain,
+    shipments,
+    acceptedBy,
+    cancelLine,
+  } = channelTest({
+    hub: () => t,
+    channelId: 'mage',
+    platform: 'Magento',
+    externalId: (order: SimOrder) => String(order.entity_id),
+    pollReads: () => sim.calls.filter((c) => c.operationId === 'GetV1Orders').length,
+  });
   const cents = (value: unknown) => Math.round(Number(value) * 100);
 
   it('takes polled orders in once, money exact in the order currency, unpaid held until invoiced, unknown SKUs held', async () => {
@@ -141,7 +90,7 @@ describeEachDatabase('Adobe Commerce / Magento as a sales channel, through its R
     const unpaid = place([MUG], { state: 'new', paymentMethod: 'banktransfer' });
     const unknown = place([{ sku: 'NOT-ON-WAYBILL', price: '3.50' }, MUG]);
     await connect();
-    await until('four orders in', async () => (await count()) === 4);
+    await until('four orders in', async () => (await orderCount()) === 4);
 
     const view = await viewOf(paid);
     expect(view.money.total).toEqual({ amount: cents(paid.grand_total), currency: 'USD' });
@@ -163,7 +112,7 @@ describeEachDatabase('Adobe Commerce / Magento as a sales channel, through its R
 
     // Polled again: nothing new, nothing twice.
     await poll();
-    expect(await count()).toBe(4);
+    expect(await orderCount()).toBe(4);
 
     sim.invoice(unpaid.entity_id);
     await poll();
@@ -183,10 +132,7 @@ describeEachDatabase('Adobe Commerce / Magento as a sales channel, through its R
       async () =>
         sim.shipments(shipped.entity_id).length === 1 && (await viewOf(shipped))?.state === 'fulfilled',
     );
-    const [parcel] = await t.hub.store.db
-      .selectFrom('shipments')
-      .select(['carrier', 'tracking_number'])
-      .execute();
+    const [parcel] = await shipments();
     expect(sim.shipments(shipped.entity_id)[0]).toMatchObject({
       items: [{ order_item_id: shipped.items[0]!.item_id, qty: 2 }],
       tracks: [
@@ -195,34 +141,12 @@ describeEachDatabase('Adobe Commerce / Magento as a sales channel, through its R
     });
     expect(sim.order(shipped.entity_id)!.state).toBe('complete');
     // The notice again (an operator's replay): Magento has the track, nothing is made twice.
-    const notify = await t.hub.store.db
-      .selectFrom('jobs')
-      .select('id')
-      .where('kind', '=', 'channel.notify')
-      .executeTakeFirstOrThrow();
-    await t.hub.store.db
-      .updateTable('jobs')
-      .set({ state: 'pending', run_at: 0 })
-      .where('id', '=', notify.id)
-      .execute();
-    await until(
-      'the replay done',
-      async () =>
-        (
-          await t.hub.store.db
-            .selectFrom('jobs')
-            .select('state')
-            .where('id', '=', notify.id)
-            .executeTakeFirstOrThrow()
-        ).state === 'done',
-    );
+    const [notify] = await jobsOf('channel.notify');
+    await runAgain(notify!.id, 'the replay done');
     expect(sim.shipments(shipped.entity_id)).toHaveLength(1);
     expect(sim.calls.filter((c) => c.operationId === 'PostV1OrderOrderIdShip')).toHaveLength(1);
 
-    await until(
-      'the lamp acknowledged',
-      async () => (await viewOf(cancelled))?.purchaseOrders[0]?.state === 'accepted',
-    );
+    await until('the lamp acknowledged', () => acceptedBy(cancelled, 'flaky'));
     // Two saves between polls (a comment, then the cancellation): the newest is the one that counts.
     sim.change(cancelled.entity_id, (o) => (o.customer_note = 'please cancel'));
     sim.cancel(cancelled.entity_id);
@@ -234,15 +158,8 @@ describeEachDatabase('Adobe Commerce / Magento as a sales channel, through its R
   it('refunds the lines Waybill cancels with one credit memo, the refund id in its comment', async () => {
     const order = place([LAMP, MUG], { quantities: [1, 1] });
     await connect();
-    await until('the lamp acknowledged', async () =>
-      (await viewOf(order))?.purchaseOrders.some(
-        (po: any) => po.supplierId === 'flaky' && po.state === 'accepted',
-      ),
-    );
-    const lampLine = (await viewOf(order)).lines.find((l: any) => l.sku === 'LAMP-OAK');
-    const cancel = await t.api(`/api/v1/orders/${(await viewOf(order)).id}/cancel`, {
-      body: { lines: [lampLine.lineNumber], reason: 'The lamp is no longer made' },
-    });
+    await until('the lamp acknowledged', () => acceptedBy(order, 'flaky'));
+    const cancel = await cancelLine(order, 'LAMP-OAK', 'The lamp is no longer made');
     expect(cancel.status).toBe(200);
     await until('Magento refunded the lamp', async () => sim.creditmemos(order.entity_id).length === 1);
     const [memo] = sim.creditmemos(order.entity_id);
@@ -267,17 +184,13 @@ describeEachDatabase('Adobe Commerce / Magento as a sales channel, through its R
     expect(await refundsOf(order)).toEqual([
       { refund_id: expect.stringMatching(/^rf_/), origin: 'waybill', amount: cents(memo!.grand_total) },
     ]);
-    expect(await refundedAtChannel()).toEqual([]);
+    expect(await eventsOf('order.refunded_at_channel')).toEqual([]);
   });
 
   it("applies a credit memo made in Magento's admin once, however often the poll finds it: the line refunded whole is cancelled", async () => {
     const order = place([MUG, LAMP], { quantities: [2, 1] });
     await connect();
-    await until('the lamp acknowledged', async () =>
-      (await viewOf(order))?.purchaseOrders.some(
-        (po: any) => po.supplierId === 'flaky' && po.state === 'accepted',
-      ),
-    );
+    await until('the lamp acknowledged', () => acceptedBy(order, 'flaky'));
     const lamp = order.items.find((i) => i.sku === 'LAMP-OAK' && !i.parent_item_id)!;
     const memo = sim.refundInAdmin(order.entity_id, [{ order_item_id: lamp.item_id, qty: 1 }]);
     await poll();
@@ -285,7 +198,7 @@ describeEachDatabase('Adobe Commerce / Magento as a sales channel, through its R
     expect(await refundsOf(order)).toEqual([
       { refund_id: String(memo.entity_id), origin: 'channel', amount: cents(memo.grand_total) },
     ]);
-    expect((await refundedAtChannel()).map((e) => JSON.parse(e.data))).toEqual([
+    expect(await eventsOf('order.refunded_at_channel')).toEqual([
       {
         refundId: String(memo.entity_id),
         amount: { amount: cents(memo.grand_total), currency: 'USD' },
@@ -322,12 +235,10 @@ describeEachDatabase('Adobe Commerce / Magento as a sales channel, through its R
     // Three batches of 25 go out side by side; the store's proxy lets two through a second.
     sim.setRateLimit({ requests: 2, windowMs: 1_000 });
     await connect({ bulk: true, stockBatchSize: 25 });
-    const atp = async () =>
-      Object.fromEntries((await t.api('/api/v1/stock')).body.levels.map((l: any) => [l.sku, l.available]));
     await until(
       'Magento in step',
       async () => {
-        const levels = await atp();
+        const levels = await available();
         return [...BULK, 'MUG-BLUE', 'LAMP-OAK'].every((sku) => sim.quantity(sku) === levels[sku]);
       },
       40_000,
