@@ -6,7 +6,7 @@ import {
   type SimOrder,
 } from '../sim/bigcommerce.ts';
 import type { SupplierSim } from '../sim/supplier.ts';
-import { wakeJobs } from '../src/jobs/queue.ts';
+import { bulkSkus, channelTest, setupWithChannel } from './support/channel-test.ts';
 import { describeEachDatabase } from './support/databases.ts';
 import { startTestHub, startTestSuppliers, testSetup, type TestHub } from './support/hub.ts';
 import { until } from './support/until.ts';
@@ -16,8 +16,7 @@ const HOOK_TOKEN = 'bc-hub-webhook-token-0123456789ab';
 // MUG-BLUE goes to the supplier "prompt", LAMP-OAK to "flaky" (test/support/hub.ts). TEE-RED-M is not in the store.
 const MUG: BigCommerceItem = { sku: 'MUG-BLUE', price: '12.99', name: 'Blue mug' };
 const LAMP: BigCommerceItem = { sku: 'LAMP-OAK', price: '89.00', name: 'Oak lamp' };
-const STOCK: Record<string, number> = { 'MUG-BLUE': 20, 'TEE-RED-M': 7, 'LAMP-OAK': 5 };
-const BULK = Array.from({ length: 120 }, (_, i) => `BULK-${String(i).padStart(3, '0')}`);
+const BULK = bulkSkus(120);
 
 describeEachDatabase(
   'BigCommerce as a sales channel: order hooks, the Orders API, payment actions, variants',
@@ -52,26 +51,7 @@ describeEachDatabase(
     });
 
     async function connect(extra: Record<string, unknown> = {}, bulk = false): Promise<void> {
-      const doc: any = testSetup({ prompt: suppliers.prompt.url, flaky: suppliers.flaky.url });
-      doc.publicUrl = t.url;
-      for (const product of doc.products)
-        for (const offer of product.offers) offer.stock = STOCK[product.sku];
-      if (bulk)
-        doc.products.push(
-          ...BULK.map((sku, i) => ({
-            sku,
-            name: sku,
-            offers: [
-              {
-                supplier: 'prompt',
-                supplierSku: `P-${sku}`,
-                cost: { amount: 100, currency: 'USD' },
-                stock: 1 + (i % 9),
-              },
-            ],
-          })),
-        );
-      doc.channels.push({
+      const channel = {
         id: 'bc',
         kind: 'bigcommerce',
         name: 'BigCommerce store',
@@ -81,25 +61,33 @@ describeEachDatabase(
         accessToken: TOKEN,
         webhookToken: HOOK_TOKEN,
         ...extra,
-      });
-      await t.apply(doc);
+      };
+      const urls = { prompt: suppliers.prompt.url, flaky: suppliers.flaky.url };
+      const products = { skus: bulk ? BULK : [], stock: (i: number) => 1 + (i % 9) };
+      await t.apply(setupWithChannel(urls, channel, { bulk: products, publicUrl: t.url }));
     }
 
     const make = (items: BigCommerceItem[], options: Parameters<BigCommerceSim['makeOrder']>[2] = {}) =>
       sim.makeOrder(placed++, items, options);
-    const viewOf = async (order: SimOrder) => {
-      const row = await t.hub.store.db
-        .selectFrom('orders')
-        .select('id')
-        .where('channel_id', '=', 'bc')
-        .where('external_id', '=', String(order.id))
-        .executeTakeFirst();
-      return row ? (await t.api(`/api/v1/orders/${row.id}`)).body : undefined;
-    };
-    const orderCount = async () => (await t.api('/api/v1/orders?channelId=bc')).body.orders.length;
-    const deadLetters = async () => (await t.api('/api/v1/dead-letters')).body.deadLetters as any[];
-    const available = async () =>
-      Object.fromEntries((await t.api('/api/v1/stock')).body.levels.map((l: any) => [l.sku, l.available]));
+    const {
+      viewOf,
+      orderCount,
+      deadLetters,
+      deadDeliveries,
+      available,
+      eventsOf,
+      refundsOf,
+      shipments,
+      wakePoll,
+      poll: pollAgain,
+    } = channelTest({
+      hub: () => t,
+      channelId: 'bc',
+      platform: 'BigCommerce',
+      externalId: (order: SimOrder) => String(order.id),
+      // Each page of the poll ends with the refunds made at the store meanwhile.
+      pollReads: () => sim.calls.filter((c) => c.operationId === 'getrefunds' && c.status === 200).length,
+    });
     const charged = (order: SimOrder) =>
       order.products.reduce((n, p) => n + p.gross - p.discount + p.tax, 0) +
       order.addresses.reduce((n, a) => n + a.cost + a.costTax, 0);
@@ -125,16 +113,13 @@ describeEachDatabase(
       expect(again).toMatchObject({ status: 200, body: { status: 'accepted' } });
 
       await until('both parcels told', () => sim.order(order.id)!.shipments.length === 2);
-      const shipments = await t.hub.store.db
-        .selectFrom('shipments')
-        .select(['carrier', 'tracking_number'])
-        .execute();
+      const parcels = await shipments();
       expect(
         sim
           .order(order.id)!
           .shipments.map((s) => s.trackingNumber)
           .sort(),
-      ).toEqual(shipments.map((s) => s.tracking_number).sort());
+      ).toEqual(parcels.map((s) => s.tracking_number).sort());
       expect(
         sim
           .order(order.id)!
@@ -151,9 +136,7 @@ describeEachDatabase(
           sim.variant('LAMP-OAK')!.level === atp['LAMP-OAK']
         );
       });
-      const skipped = (
-        await t.hub.store.db.selectFrom('events').select('data').where('type', '=', 'stock.skipped').execute()
-      ).map((e) => JSON.parse(e.data));
+      const skipped = await eventsOf('stock.skipped');
       expect(skipped[0]).toEqual({
         channelId: 'bc',
         skipped: [{ sku: 'TEE-RED-M', reason: 'BigCommerce has no product variant with this SKU' }],
@@ -221,42 +204,10 @@ describeEachDatabase(
 
       const lost = make([MUG]);
       sim.placeQuietly(lost);
-      await wakeJobs(t.hub.store.db, { key: 'channel.catch-up:bc' }, Date.now());
+      await wakePoll();
       await until('the lost one found', async () => (await viewOf(lost)) !== undefined);
       expect(await deadLetters()).toEqual([]);
     });
-
-    /** Polls again (woken), and waits until that run has committed and what it stored has been processed. */
-    async function pollAgain(): Promise<void> {
-      const listed = () => sim.calls.filter((c) => c.operationId === 'getrefunds' && c.status === 200).length;
-      const before = listed();
-      await wakeJobs(t.hub.store.db, { key: 'channel.catch-up:bc' }, Date.now());
-      await until('polled again, its finds processed', async () => {
-        if (listed() <= before) return false;
-        const poll = await t.hub.store.db
-          .selectFrom('jobs')
-          .select(['state', 'run_at'])
-          .where('key', '=', 'channel.catch-up:bc')
-          .executeTakeFirstOrThrow();
-        const busy = await t.hub.store.db
-          .selectFrom('jobs')
-          .select('id')
-          .where('kind', '=', 'channel.delivery')
-          .where('state', 'in', ['pending', 'running'])
-          .execute();
-        return poll.state === 'pending' && poll.run_at > Date.now() && busy.length === 0;
-      });
-    }
-    const refundsOf = async (order: SimOrder) =>
-      (
-        await t.hub.store.db
-          .selectFrom('channel_refunds')
-          .innerJoin('orders', 'orders.id', 'channel_refunds.order_id')
-          .select(['refund_id', 'origin', 'amount', 'lines'])
-          .where('orders.external_id', '=', String(order.id))
-          .orderBy('origin')
-          .execute()
-      ).map((r) => ({ ...r, amount: Number(r.amount), lines: JSON.parse(r.lines) }));
 
     it('applies a refund made in the control panel once, however often the poll finds it, and never doubles one Waybill made', async () => {
       await connect({ backorderPolicy: 'cancel' });
@@ -278,7 +229,7 @@ describeEachDatabase(
       const [waybill] = sim.refunds(order.id);
       const ours = (await viewOf(order)).events.find((e: any) => e.type === 'channel.refunded');
       expect(waybill!.reason).toContain(`[waybill ${ours.data.refundId}]`);
-      expect(await refundsOf(order)).toEqual([
+      expect(await refundsOf(order, { lines: true })).toEqual([
         {
           refund_id: String(panel.id),
           origin: 'channel',
@@ -319,16 +270,9 @@ describeEachDatabase(
       // Another app wrote the bad one's date in its own format; the change's hook wakes the poll, which finds both.
       await sim.writeFields(bad.id, { order: { date_created: '2026-12-01 10:00:00' } });
       await until('the good one in', async () => (await viewOf(good)) !== undefined);
-      const dead = async () =>
-        await t.hub.store.db
-          .selectFrom('jobs')
-          .select(['last_error'])
-          .where('kind', '=', 'channel.delivery')
-          .where('state', '=', 'dead')
-          .execute();
-      await until('the bad one reported', async () => (await dead()).length > 0);
+      await until('the bad one reported', async () => (await deadDeliveries()).length > 0);
       await pollAgain();
-      expect((await dead()).map((j) => j.last_error)).toEqual([
+      expect((await deadDeliveries()).map((j) => j.last_error)).toEqual([
         expect.stringContaining(
           `order ${bad.id} cannot be read: date_created: must be an RFC 2822 date like "Tue, 05 Mar 2019 21:40:11 +0000"`,
         ),
@@ -378,24 +322,13 @@ describeEachDatabase(
       // BigCommerce deactivates a hook whose callbacks failed for 48 hours (the simulator's own tests go through that).
       const hook = sim.hook(1)!;
       sim.updateHook(hook.id, { isActive: false });
-      await wakeJobs(t.hub.store.db, { key: 'channel.catch-up:bc' }, Date.now());
+      await wakePoll();
       await until(
         'the broken hook reported',
-        async () =>
-          (
-            await t.hub.store.db
-              .selectFrom('events')
-              .select('type')
-              .where('type', '=', 'channel.webhooks_broken')
-              .execute()
-          ).length > 0,
+        async () => (await eventsOf('channel.webhooks_broken')).length > 0,
       );
-      const broken = await t.hub.store.db
-        .selectFrom('events')
-        .select('data')
-        .where('type', '=', 'channel.webhooks_broken')
-        .executeTakeFirstOrThrow();
-      expect(JSON.parse(broken.data).webhooks).toEqual([
+      const [broken] = await eventsOf('channel.webhooks_broken');
+      expect(broken.webhooks).toEqual([
         { topic: 'store/order/created', status: 'disabled', id: String(hook.id) },
         { topic: 'store/order/updated', status: 'disabled', id: String(hook.id) },
       ]);
