@@ -2,7 +2,16 @@ import { createHmac } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import OAuth from 'oauth-1.0a';
 import { PermanentError } from '../../../domain/permanent-error.ts';
-import { answeredWith } from '../../shared/http-failure.ts';
+import {
+  DETAIL_CHARS,
+  failureDetails,
+  jsonBody,
+  retryAfterMs,
+  sendJson,
+  statusFailure,
+  tryJson,
+  type StatusClass,
+} from '../../shared/json-http.ts';
 import { isLoopbackHost } from '../woocommerce/credentials.ts';
 import type { MagentoAuthMode, MagentoConfig, MagentoSecrets } from './credentials.ts';
 
@@ -16,7 +25,7 @@ export interface MagentoEndpoint {
   /** Adds the Authorization header of one request (signed afresh each time: a nonce is good once). */
   authorize(method: string, url: URL, query: readonly QueryPair[]): string;
   /** What must never reach a message. */
-  redact: readonly string[];
+  redact: readonly (string | undefined)[];
 }
 
 /** One query parameter, in the order sent (searchCriteria's indices are in the names). */
@@ -42,15 +51,12 @@ export interface MagentoFailure {
   template: string | undefined;
   parameters: unknown;
 }
-const failures = new WeakMap<Error, MagentoFailure>();
+const failures = failureDetails<MagentoFailure>();
 
 /** The answer behind an error thrown by a MagentoCall; undefined for anything else (no answer at all). */
-export function magentoFailureOf(error: unknown): MagentoFailure | undefined {
-  return error instanceof Error ? failures.get(error) : undefined;
-}
+export const magentoFailureOf = failures.of;
 
 const REQUEST_TIMEOUT_MS = 15_000;
-const DETAIL_CHARS = 300;
 /**
  * Magento itself does not rate-limit its REST API; a store may (its web server, a CDN or WAF in front, Adobe
  * Commerce Cloud's) and answers 429. Such an answer is waited out here a few times, as Retry-After says or doubling
@@ -70,9 +76,12 @@ export function magentoEndpoint(config: MagentoConfig, secrets: MagentoSecrets):
     );
   const auth = config.auth ?? 'oauth';
   const base = `${url.origin}${url.pathname.replace(/\/+$/, '')}/rest/${config.storeCode ?? 'default'}/V1`;
-  const redact = [secrets.accessToken, secrets.accessTokenSecret, secrets.consumerKey, secrets.consumerSecret]
-    .filter((s): s is string => Boolean(s))
-    .sort((a, b) => b.length - a.length);
+  const redact = [
+    secrets.accessToken,
+    secrets.accessTokenSecret,
+    secrets.consumerKey,
+    secrets.consumerSecret,
+  ];
   if (auth === 'bearer') {
     return { base, host: url.host, auth, authorize: () => `Bearer ${secrets.accessToken}`, redact };
   }
@@ -117,64 +126,36 @@ export async function sendMagento(
   signal: AbortSignal,
 ): Promise<unknown> {
   const where = `${request.method} ${request.path} at ${endpoint.host}`;
+  const url = new URL(`${endpoint.base}${request.path}`);
+  const query = request.query ?? [];
+  // %20 for a space, never '+': Magento decodes the query it signs with rawurldecode-compatible rules.
+  url.search = query.map(([name, value]) => `${encodeRfc3986(name)}=${encodeRfc3986(value)}`).join('&');
   for (let attempt = 1; ; attempt++) {
-    const response = await send(endpoint, request, signal, where);
-    const text = redact(await response.text().catch(() => ''), endpoint.redact);
-    if (response.ok) return parsedOrThrow(text, where);
-    const wait =
-      response.status === 429 ? throttleWaitMs(response.headers.get('retry-after'), attempt) : null;
+    const answer = await sendJson({
+      method: request.method,
+      url,
+      headers: { authorization: endpoint.authorize(request.method, url, query) },
+      body: request.body,
+      timeoutMs: request.timeoutMs ?? REQUEST_TIMEOUT_MS,
+      signal,
+      where,
+      peer: 'Magento',
+      redact: endpoint.redact,
+    });
+    // A 2xx that is not JSON comes from something in between (a maintenance page, a proxy).
+    if (answer.ok) return jsonBody(answer.text, where);
+    const wait = answer.status === 429 ? throttleWaitMs(answer.headers.get('retry-after'), attempt) : null;
     if (wait !== null && attempt < THROTTLE_POLICY.attempts && wait <= THROTTLE_POLICY.maxWaitMs) {
       await sleep(wait, undefined, { signal });
       continue;
     }
-    throw classify(endpoint, response, text, where);
+    throw classify(endpoint, answer.status, answer.text, where);
   }
 }
 
 /** Retry-After (seconds or an HTTP date), else 1 s, 2 s, 4 s … */
 export function throttleWaitMs(retryAfter: string | null, attempt: number, now = Date.now()): number {
-  if (retryAfter !== null) {
-    const trimmed = retryAfter.trim();
-    if (/^\d{1,6}$/.test(trimmed)) return Number(trimmed) * 1_000;
-    const at = Date.parse(trimmed);
-    if (!Number.isNaN(at)) return Math.max(0, at - now);
-  }
-  return THROTTLE_POLICY.firstWaitMs * 2 ** (attempt - 1);
-}
-
-async function send(
-  endpoint: MagentoEndpoint,
-  request: MagentoRequest,
-  signal: AbortSignal,
-  where: string,
-): Promise<Response> {
-  const url = new URL(`${endpoint.base}${request.path}`);
-  const query = request.query ?? [];
-  // %20 for a space, never '+': Magento decodes the query it signs with rawurldecode-compatible rules.
-  url.search = query.map(([name, value]) => `${encodeRfc3986(name)}=${encodeRfc3986(value)}`).join('&');
-  const hasBody = request.body !== undefined;
-  try {
-    return await fetch(url, {
-      method: request.method,
-      headers: {
-        accept: 'application/json',
-        authorization: endpoint.authorize(request.method, url, query),
-        'user-agent': 'Waybill/0.1',
-        ...(hasBody ? { 'content-type': 'application/json' } : {}),
-      },
-      body: hasBody ? JSON.stringify(request.body) : undefined,
-      signal: AbortSignal.any([signal, AbortSignal.timeout(request.timeoutMs ?? REQUEST_TIMEOUT_MS)]),
-    });
-  } catch (error) {
-    // No answer: a write may or may not have happened; the callers' look before each write settles it on the retry.
-    const reason =
-      error instanceof Error
-        ? error.cause instanceof Error
-          ? error.cause.message
-          : error.message
-        : String(error);
-    throw new Error(`${where}: no answer from Magento: ${redact(reason, endpoint.redact)}`);
-  }
+  return retryAfterMs(retryAfter, now) ?? THROTTLE_POLICY.firstWaitMs * 2 ** (attempt - 1);
 }
 
 function encodeRfc3986(text: string): string {
@@ -184,42 +165,42 @@ function encodeRfc3986(text: string): string {
   );
 }
 
-function parsedOrThrow(text: string, where: string): unknown {
-  const parsed = tryJson(text);
-  // A 2xx that is not JSON comes from something in between (a maintenance page, a proxy).
-  if (parsed === undefined)
-    throw new Error(`${where}: the answer is not JSON: ${text.slice(0, DETAIL_CHARS)}`);
-  return parsed;
-}
-
-function classify(endpoint: MagentoEndpoint, response: Response, text: string, where: string): Error {
+function classify(endpoint: MagentoEndpoint, status: number, text: string, where: string): Error {
   const error = magentoError(text);
   const detail = error?.message ?? text.slice(0, DETAIL_CHARS);
-  const classified = classifyStatus(endpoint, response.status, detail, where);
-  failures.set(classified, {
-    status: response.status,
+  return failures.keep(statusFailure(status, describe(endpoint, status, detail, where)), {
+    status,
     message: detail,
     template: error?.template,
     parameters: error?.parameters,
   });
-  return answeredWith(classified, response.status);
 }
 
-function classifyStatus(endpoint: MagentoEndpoint, status: number, detail: string, where: string): Error {
-  if (status === 401 || status === 403) {
-    const hint =
-      endpoint.auth === 'bearer'
-        ? "; since Magento 2.4.4 an integration's access token is refused as a bearer token unless the store allows it (oauth/consumer/enable_integration_as_bearer): set auth: oauth and give the integration's four values"
-        : "; check the channel's consumerKey, consumerSecret, accessToken and accessTokenSecret (System → Extensions → Integrations, the integration active), and that the integration may use the Sales and Inventory resources";
-    return new PermanentError(`${where}: Magento refused the integration (${status} ${detail})${hint}`);
-  }
-  if (status === 429) return new Error(`${where}: the store is rate limiting (429): ${detail}`);
-  if (status === 408 || status >= 500) return new Error(`${where}: Magento answered ${status}: ${detail}`);
-  if (status === 404)
-    return new PermanentError(
-      `${where}: Magento answered 404 (${detail}); check baseUrl and storeCode, and that the record exists`,
-    );
-  return new PermanentError(`${where}: Magento refused the request (${status} ${detail})`);
+function describe(
+  endpoint: MagentoEndpoint,
+  status: number,
+  detail: string,
+  where: string,
+): (kind: StatusClass) => string {
+  return (kind) => {
+    switch (kind) {
+      case 'credentials': {
+        const hint =
+          endpoint.auth === 'bearer'
+            ? "; since Magento 2.4.4 an integration's access token is refused as a bearer token unless the store allows it (oauth/consumer/enable_integration_as_bearer): set auth: oauth and give the integration's four values"
+            : "; check the channel's consumerKey, consumerSecret, accessToken and accessTokenSecret (System → Extensions → Integrations, the integration active), and that the integration may use the Sales and Inventory resources";
+        return `${where}: Magento refused the integration (${status} ${detail})${hint}`;
+      }
+      case 'throttled':
+        return `${where}: the store is rate limiting (429): ${detail}`;
+      case 'unavailable':
+        return `${where}: Magento answered ${status}: ${detail}`;
+      case 'not-found':
+        return `${where}: Magento answered 404 (${detail}); check baseUrl and storeCode, and that the record exists`;
+      case 'refused':
+        return `${where}: Magento refused the request (${status} ${detail})`;
+    }
+  };
 }
 
 /**
@@ -252,17 +233,4 @@ export function fillPlaceholders(template: string, parameters: unknown): string 
     });
   }
   return template;
-}
-
-function tryJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Whatever answers (a proxy echoing the request), no secret reaches a log line or a dead letter. */
-function redact(text: string, secrets: readonly string[]): string {
-  return secrets.reduce((out, secret) => (secret ? out.split(secret).join('[redacted]') : out), text);
 }
