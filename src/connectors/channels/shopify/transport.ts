@@ -1,4 +1,11 @@
-import { answeredWith } from '../../shared/http-failure.ts';
+import {
+  DETAIL_CHARS,
+  jsonBody,
+  retryAfterMs,
+  sendJson,
+  statusFailure,
+  tryJson,
+} from '../../shared/json-http.ts';
 import { PermanentError } from '../../../domain/permanent-error.ts';
 import { SHOPIFY_API_VERSION } from './api-version.ts';
 import type { ShopifyConfig, ShopifySecrets } from './credentials.ts';
@@ -20,7 +27,6 @@ export interface GraphqlRequest {
 
 /** One call may take this long; the notify job's own timeout bounds the whole notice. */
 const REQUEST_TIMEOUT_MS = 10_000;
-const DETAIL_CHARS = 300;
 
 /** https://{shop}/admin/api/{version}/graphql.json, or the same path under the configured adminUrl. */
 export function adminEndpoint(
@@ -56,92 +62,44 @@ export async function postGraphql(
   request: GraphqlRequest,
   signal: AbortSignal,
 ): Promise<unknown> {
-  const response = await send(endpoint, request, signal);
-  endpoint.servedVersion?.(response.headers.get('x-shopify-api-version'));
-  const text = redact(await response.text().catch(() => ''), endpoint.accessToken);
-  if (response.ok) return parseJson(text, endpoint, request);
-  if (response.status === 429) {
-    const cost = costOf(tryJson(text));
-    const retryAfter = Number(response.headers.get('retry-after') ?? Number.NaN);
+  const host = new URL(endpoint.url).host;
+  const where = `${request.operationName} at ${host}`;
+  const answer = await sendJson({
+    method: 'POST',
+    url: endpoint.url,
+    headers: { 'x-shopify-access-token': endpoint.accessToken },
+    body: request,
+    timeoutMs: REQUEST_TIMEOUT_MS,
+    signal,
+    // No answer: Shopify may or may not have run a mutation. The caller's idempotency check settles that on retry.
+    where: request.operationName,
+    peer: host,
+    redact: [endpoint.accessToken],
+  });
+  endpoint.servedVersion?.(answer.headers.get('x-shopify-api-version'));
+  // A 200 that is not JSON comes from something in between (a proxy, a maintenance page), not from Shopify itself.
+  if (answer.ok) return jsonBody(answer.text, where);
+  if (answer.status === 429) {
+    const cost = costOf(tryJson(answer.text));
+    const retryAfter = retryAfterMs(answer.headers.get('retry-after'));
     throw new ShopifyThrottledError(
-      throttleWaitMs(cost, Number.isNaN(retryAfter) ? undefined : retryAfter),
+      throttleWaitMs(cost, retryAfter === undefined ? undefined : retryAfter / 1_000),
       `429, ${describeCost(cost)}`,
     );
   }
-  throw answeredWith(classify(response.status, text, endpoint, request), response.status);
-}
-
-async function send(
-  endpoint: AdminEndpoint,
-  request: GraphqlRequest,
-  signal: AbortSignal,
-): Promise<Response> {
-  try {
-    return await fetch(endpoint.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json',
-        'x-shopify-access-token': endpoint.accessToken,
-        'user-agent': 'Waybill/0.1',
-      },
-      body: JSON.stringify(request),
-      signal: AbortSignal.any([signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]),
-    });
-  } catch (error) {
-    // No answer: Shopify may or may not have run a mutation. The caller's idempotency check settles that on retry.
-    const reason =
-      error instanceof Error
-        ? error.cause instanceof Error
-          ? error.cause.message
-          : error.message
-        : String(error);
-    throw new Error(
-      `${request.operationName}: no answer from ${hostOf(endpoint)}: ${redact(reason, endpoint.accessToken)}`,
-    );
-  }
-}
-
-function classify(status: number, text: string, endpoint: AdminEndpoint, request: GraphqlRequest): Error {
-  const detail = text.slice(0, DETAIL_CHARS);
-  const where = `${request.operationName} at ${hostOf(endpoint)}`;
-  if (status === 401 || status === 403) {
-    return new PermanentError(
-      `${where}: Shopify refused the Admin API access token (${status}): ${detail}; check the channel's accessToken and the app's access scopes`,
-    );
-  }
-  if (status === 404)
-    return new PermanentError(
-      `${where}: no Admin API there (404): check the channel's shopDomain: ${detail}`,
-    );
-  if (status === 408 || status >= 500) return new Error(`${where}: Shopify answered ${status}: ${detail}`);
-  // 402 (the shop is frozen for an unpaid bill), 423 (locked) and the rest: not going to change by retrying soon.
-  return new PermanentError(`${where}: Shopify answered ${status}: ${detail}`);
-}
-
-function parseJson(text: string, endpoint: AdminEndpoint, request: GraphqlRequest): unknown {
-  const parsed = tryJson(text);
-  // A 200 that is not JSON comes from something in between (a proxy, a maintenance page), not from Shopify itself.
-  if (parsed === undefined)
-    throw new Error(
-      `${request.operationName} at ${hostOf(endpoint)}: the answer is not JSON: ${text.slice(0, DETAIL_CHARS)}`,
-    );
-  return parsed;
-}
-
-function tryJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-function hostOf(endpoint: AdminEndpoint): string {
-  return new URL(endpoint.url).host;
-}
-
-/** Whatever answers (a proxy echoing headers, say), the token must not reach a log line or a dead letter. */
-function redact(text: string, token: string): string {
-  return token ? text.split(token).join('[redacted]') : text;
+  const detail = answer.text.slice(0, DETAIL_CHARS);
+  throw statusFailure(answer.status, (kind) => {
+    switch (kind) {
+      case 'credentials':
+        return `${where}: Shopify refused the Admin API access token (${answer.status}): ${detail}; check the channel's accessToken and the app's access scopes`;
+      case 'not-found':
+        return `${where}: no Admin API there (404): check the channel's shopDomain: ${detail}`;
+      case 'throttled':
+      case 'unavailable':
+        return `${where}: Shopify answered ${answer.status}: ${detail}`;
+      case 'refused':
+        // 402 (the shop is frozen for an unpaid bill), 423 (locked) and the rest: not going to change by retrying soon.
+        return `${where}: Shopify answered ${answer.status}: ${detail}`;
+    }
+  });
 }
