@@ -8,8 +8,9 @@ import {
   type WooRest,
 } from '../sim/woocommerce.ts';
 import { ensureChannelJobs } from '../src/app/channel-jobs.ts';
+import { bulkSkus, channelTest, setupWithChannel } from './support/channel-test.ts';
 import { describeEachDatabase } from './support/databases.ts';
-import { startTestHub, startTestSuppliers, testSetup, type TestHub } from './support/hub.ts';
+import { startTestHub, startTestSuppliers, type TestHub } from './support/hub.ts';
 import { until } from './support/until.ts';
 
 const WEBHOOK_SECRET = 'woo-webhook-secret-0123456789';
@@ -19,13 +20,12 @@ const ITEMS = [
   { sku: 'MUG-BLUE', productId: 41, price: '12.99', name: 'Blue mug' },
   { sku: 'LAMP-OAK', productId: 42, variationId: 77, price: '89.00', name: 'Oak lamp - Large' },
 ];
-const BULK = Array.from({ length: 150 }, (_, i) => `BULK-${String(i).padStart(3, '0')}`);
+const BULK = bulkSkus(150);
 const PRODUCTS: WooProductSeed[] = [
   { id: 41, sku: 'MUG-BLUE', name: 'Blue mug' },
   { id: 42, sku: '', name: 'Oak lamp', variations: [{ id: 77, sku: 'LAMP-OAK' }] },
   ...BULK.map((sku, i) => ({ id: 1_000 + i, sku })),
 ];
-const STOCK: Record<string, number> = { 'MUG-BLUE': 20, 'TEE-RED-M': 7, 'LAMP-OAK': 5 };
 
 describeEachDatabase('WooCommerce out: fulfilments and stock', (dialect) => {
   let t: TestHub;
@@ -65,25 +65,7 @@ describeEachDatabase('WooCommerce out: fulfilments and stock', (dialect) => {
     bulk = false,
     extra: Record<string, string> = {},
   ): Promise<void> {
-    const doc: any = testSetup(suppliers);
-    // Every offer reports stock: a SKU with an offer that does not is unbounded, and not managed on the channel.
-    for (const product of doc.products) for (const offer of product.offers) offer.stock = STOCK[product.sku];
-    if (bulk)
-      doc.products.push(
-        ...BULK.map((sku, i) => ({
-          sku,
-          name: sku,
-          offers: [
-            {
-              supplier: 'prompt',
-              supplierSku: `P-${sku}`,
-              cost: { amount: 100, currency: 'USD' },
-              stock: 10 + (i % 5),
-            },
-          ],
-        })),
-      );
-    doc.channels.push({
+    const channel = {
       id: 'woo',
       kind: 'woocommerce',
       name: 'Woo store',
@@ -93,8 +75,9 @@ describeEachDatabase('WooCommerce out: fulfilments and stock', (dialect) => {
       consumerKey: keys.consumerKey,
       consumerSecret,
       ...extra,
-    });
-    await t.apply(doc);
+    };
+    const products = { skus: bulk ? BULK : [], stock: (i: number) => 10 + (i % 5) };
+    await t.apply(setupWithChannel(suppliers, channel, { bulk: products }));
     const stored = JSON.parse(
       (
         await t.hub.store.db
@@ -118,23 +101,18 @@ describeEachDatabase('WooCommerce out: fulfilments and stock', (dialect) => {
     return order;
   }
 
-  const jobsOf = (kind: string) =>
-    t.hub.store.db.selectFrom('jobs').selectAll().where('kind', '=', kind).execute();
+  const { jobsOf, runAgain, shipments, available, deadLetters, eventsOf, viewOf } = channelTest({
+    hub: () => t,
+    channelId: 'woo',
+    platform: 'WooCommerce',
+    externalId: (order: WooOrder) => String(order.id),
+  });
   const allNotified = (count: number) =>
     until(`${count} notices done`, async () => {
       const jobs = await jobsOf('channel.notify');
       return jobs.length === count && jobs.every((j) => j.state === 'done');
     });
-  const shipments = () =>
-    t.hub.store.db
-      .selectFrom('shipments')
-      .select(['id', 'carrier', 'tracking_number'])
-      .orderBy('id')
-      .execute();
-  const available = async () =>
-    Object.fromEntries((await t.api('/api/v1/stock')).body.levels.map((l: any) => [l.sku, l.available]));
   const wooStock = (sku: string) => rest.product(sku)?.stock_quantity ?? null;
-  const deadLetters = async () => (await t.api('/api/v1/dead-letters')).body.deadLetters as any[];
 
   it('an order from a WooCommerce webhook, shipped by two suppliers, ends completed with one customer note per parcel, retries included', async () => {
     await connect();
@@ -167,23 +145,10 @@ describeEachDatabase('WooCommerce out: fulfilments and stock', (dialect) => {
     // A notice run once more (an operator's replay, a duplicate job): WooCommerce already has it all.
     const orderWrites = () => rest.writes.filter((w) => w.route.includes('/orders/')).length;
     const before = orderWrites();
-    await t.hub.store.db
-      .updateTable('jobs')
-      .set({ state: 'pending', run_at: 0 })
-      .where('id', '=', jobs[0]!.id)
-      .execute();
-    await until(
-      'the repeat done',
-      async () => (await jobsOf('channel.notify')).find((j) => j.id === jobs[0]!.id)?.state === 'done',
-    );
+    await runAgain(jobs[0]!.id, 'the repeat done');
     expect(orderWrites()).toBe(before);
     expect(rest.notes(order.id).filter((n) => n.customer_note)).toHaveLength(2);
-    const stored = await t.hub.store.db
-      .selectFrom('orders')
-      .select('id')
-      .where('external_id', '=', String(order.id))
-      .executeTakeFirstOrThrow();
-    const { body: view } = await t.api(`/api/v1/orders/${stored.id}`);
+    const view = await viewOf(order);
     expect(view.state).toBe('fulfilled');
     expect(view.events.filter((e: any) => e.type === 'channel.notified').length).toBeGreaterThanOrEqual(2);
   });
@@ -214,9 +179,7 @@ describeEachDatabase('WooCommerce out: fulfilments and stock', (dialect) => {
     expect(rest.writes.some((w) => w.path === '/wp-json/wc/v3/products/42/variations/batch')).toBe(true);
     // TEE-RED-M is not in the store: skipped and reported, and the sync goes on.
     expect(JSON.stringify(rest.writes)).not.toContain('TEE-RED-M');
-    const skipped = (
-      await t.hub.store.db.selectFrom('events').select('data').where('type', '=', 'stock.skipped').execute()
-    ).map((e) => JSON.parse(e.data));
+    const skipped = await eventsOf('stock.skipped');
     expect(skipped[0]).toEqual({
       channelId: 'woo',
       skipped: [{ sku: 'TEE-RED-M', reason: 'WooCommerce has no product or variation with this SKU' }],
@@ -307,16 +270,7 @@ describeEachDatabase('WooCommerce out: fulfilments and stock', (dialect) => {
       rest.refunds(order.id).length,
       rest.calls.filter((c) => c.route === 'POST /orders/:id/refunds').length,
     ]).toEqual([1, 1]);
-    const stored = await t.hub.store.db
-      .selectFrom('orders')
-      .select('id')
-      .where('external_id', '=', String(order.id))
-      .executeTakeFirstOrThrow();
-    expect(
-      (await t.api(`/api/v1/orders/${stored.id}`)).body.events.filter(
-        (e: any) => e.type === 'channel.refunded',
-      ),
-    ).toHaveLength(1);
+    expect((await viewOf(order)).events.filter((e: any) => e.type === 'channel.refunded')).toHaveLength(1);
   });
 
   it('a wrong consumer secret is a dead letter that names the refusal and not the secret', async () => {
