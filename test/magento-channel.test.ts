@@ -68,6 +68,7 @@ describeEachDatabase('Adobe Commerce / Magento as a sales channel, through its R
     refundsOf,
     eventsOf,
     deadDeliveries,
+    deadJobs,
     orderCount,
     available,
     jobsOf,
@@ -227,8 +228,7 @@ describeEachDatabase('Adobe Commerce / Magento as a sales channel, through its R
     await poll();
     await poll();
     expect(await deadDeliveries()).toHaveLength(1);
-    const dead = await t.hub.store.db.selectFrom('jobs').select('kind').where('state', '=', 'dead').execute();
-    expect(dead.map((j) => j.kind)).toEqual(['channel.delivery']);
+    expect((await deadJobs()).map((j) => j.kind)).toEqual(['channel.delivery']);
   });
 
   it('sets the source quantities to available-to-promise in batches side by side, waiting out 429s from the store', async () => {

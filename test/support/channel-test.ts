@@ -18,30 +18,15 @@ export function bulkSkus(count: number): string[] {
   return Array.from({ length: count }, (_, i) => `BULK-${String(i).padStart(3, '0')}`);
 }
 
-/** Products sold by the supplier "prompt" alone: the SKU i at `stock(i)` units. */
-export interface BulkProducts {
-  skus: readonly string[];
-  stock(i: number): number;
-}
-
 /**
- * testSetup with CHANNEL_TEST_STOCK on its offers, the bulk products if any, and `channel` (a setup entry, secrets
- * and all) beside the storefront, for `t.apply`.
+ * Products sold by the supplier "prompt" of testSetup alone (supplier SKU `P-<sku>`, cost $1.00), the i-th SKU at
+ * `stock(i)` units.
  *
  * @example
- * await t.apply(setupWithChannel(urls, { id: 'mage', kind: 'magento', name: 'Magento store', currency: 'USD', ... }));
+ * productsOfPrompt(['SIX-A', 'SIX-B'], (i) => [40, 25][i]!);
  */
-export function setupWithChannel(
-  suppliers: { prompt: string; flaky: string },
-  channel: Record<string, unknown>,
-  options: { bulk?: BulkProducts; publicUrl?: string } = {},
-) {
-  const doc = testSetup(suppliers);
-  const stocked = doc.products.map((product) => ({
-    ...product,
-    offers: product.offers.map((offer) => ({ ...offer, stock: CHANNEL_TEST_STOCK[product.sku] })),
-  }));
-  const bulk = (options.bulk?.skus ?? []).map((sku, i) => ({
+export function productsOfPrompt(skus: readonly string[], stock: (i: number) => number) {
+  return skus.map((sku, i) => ({
     sku,
     name: sku,
     offers: [
@@ -49,10 +34,30 @@ export function setupWithChannel(
         supplier: 'prompt',
         supplierSku: `P-${sku}`,
         cost: { amount: 100, currency: 'USD' },
-        stock: options.bulk!.stock(i),
+        stock: stock(i),
       },
     ],
   }));
+}
+
+/**
+ * testSetup with CHANNEL_TEST_STOCK on its offers, the bulk products if any (productsOfPrompt), and `channel` (a
+ * setup entry, secrets and all) beside the storefront, for `t.apply`.
+ *
+ * @example
+ * await t.apply(setupWithChannel(urls, { id: 'mage', kind: 'magento', name: 'Magento store', currency: 'USD', ... }));
+ */
+export function setupWithChannel(
+  suppliers: { prompt: string; flaky: string },
+  channel: Record<string, unknown>,
+  options: { bulk?: { skus: readonly string[]; stock(i: number): number }; publicUrl?: string } = {},
+) {
+  const doc = testSetup(suppliers);
+  const stocked = doc.products.map((product) => ({
+    ...product,
+    offers: product.offers.map((offer) => ({ ...offer, stock: CHANNEL_TEST_STOCK[product.sku] })),
+  }));
+  const bulk = options.bulk ? productsOfPrompt(options.bulk.skus, options.bulk.stock) : [];
   return {
     ...doc,
     ...(options.publicUrl && { publicUrl: options.publicUrl }),
@@ -192,6 +197,9 @@ export function channelTest<O>(options: ChannelTestOptions<O>) {
             .state === 'done',
       );
     },
+    /** The jobs that ran out of attempts, of every kind. */
+    deadJobs: () =>
+      db().selectFrom('jobs').select(['kind', 'last_error']).where('state', '=', 'dead').execute(),
     /** The webhook deliveries and polled orders that could not be processed, and why. */
     deadDeliveries: () =>
       db()
