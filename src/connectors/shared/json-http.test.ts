@@ -11,6 +11,7 @@ import {
   sendJson,
   statusClass,
   statusFailure,
+  urlOf,
   type JsonRequest,
 } from './json-http.ts';
 
@@ -181,5 +182,14 @@ describe('retryAfterMs', () => {
     expect(retryAfterMs(null)).toBeUndefined();
     expect(retryAfterMs('soon')).toBeUndefined();
     expect(retryAfterMs('-1')).toBeUndefined();
+  });
+});
+
+describe('urlOf', () => {
+  it('puts the path under the root and sets each query parameter, encoded', () => {
+    expect(urlOf('https://shop/wp-json/wc/v3', '/orders', { after: '2026-01-01 10:00', a: 'x&y' }).href).toBe(
+      'https://shop/wp-json/wc/v3/orders?after=2026-01-01+10%3A00&a=x%26y',
+    );
+    expect(urlOf('https://shop', '/v2/store').href).toBe('https://shop/v2/store');
   });
 });

@@ -25,6 +25,31 @@ export interface JsonRequest {
   redact: readonly (string | undefined)[];
 }
 
+/**
+ * One call of a REST API as an adapter's callers write it: the path under the API's root (the adapter's endpoint
+ * knows the root and the credentials), its query and JSON body.
+ *
+ * @example
+ * export type RestRequest = PathRequest<'GET' | 'POST' | 'PUT'>;
+ * const request: RestRequest = { method: 'GET', path: '/orders/4750/notes', query: { per_page: '100' } };
+ */
+export interface PathRequest<Method extends string, Query = Readonly<Record<string, string>>> {
+  method: Method;
+  /** Under the API's root: `/orders/4750/notes`. */
+  path: string;
+  query?: Query;
+  body?: unknown;
+  /** How long this one call may take; default the adapter's. The job's own timeout still bounds it. */
+  timeoutMs?: number;
+}
+
+/** `base` + `path`, with each query parameter set (URL-encoded as a form: a space as '+'). */
+export function urlOf(base: string, path: string, query: Readonly<Record<string, string>> = {}): URL {
+  const url = new URL(`${base}${path}`);
+  for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
+  return url;
+}
+
 /** An answer of any status, its body read as text with every secret taken out. */
 export interface JsonAnswer {
   status: number;

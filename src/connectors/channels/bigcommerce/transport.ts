@@ -7,6 +7,8 @@ import {
   sendJson,
   statusFailure,
   tryJson,
+  urlOf,
+  type PathRequest,
 } from '../../shared/json-http.ts';
 import { BIGCOMMERCE_API_URL, type BigCommerceConfig, type BigCommerceSecrets } from './credentials.ts';
 import { headerCount, RateWindow } from './throttle.ts';
@@ -24,15 +26,8 @@ export interface BigCommerceEndpoint {
   window: RateWindow;
 }
 
-export interface ApiRequest {
-  method: 'GET' | 'POST' | 'PUT';
-  /** Under /stores/{store_hash}: `/v2/orders/118/shipments`, `/v3/catalog/variants`. */
-  path: string;
-  query?: Readonly<Record<string, string>>;
-  body?: unknown;
-  /** How long this one call may take; default REQUEST_TIMEOUT_MS. The job's own timeout still bounds it. */
-  timeoutMs?: number;
-}
+/** A call under /stores/{store_hash}: `/v2/orders/118/shipments`; timeoutMs by default REQUEST_TIMEOUT_MS. */
+export type ApiRequest = PathRequest<'GET' | 'POST' | 'PUT'>;
 
 /**
  * One request, answered with the parsed JSON of a 2xx (undefined for 204 No Content, which the v2 API answers for
@@ -90,8 +85,7 @@ async function send(
   signal: AbortSignal,
 ): Promise<unknown> {
   const where = `${request.method} ${request.path} at BigCommerce store ${endpoint.store}`;
-  const url = new URL(`${endpoint.base}${request.path}`);
-  for (const [name, value] of Object.entries(request.query ?? {})) url.searchParams.set(name, value);
+  const url = urlOf(endpoint.base, request.path, request.query);
   for (let attempt = 1; ; attempt++) {
     await waitForQuota(endpoint.window, signal, where);
     const answer = await sendJson({

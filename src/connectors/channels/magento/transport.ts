@@ -10,6 +10,7 @@ import {
   sendJson,
   statusFailure,
   tryJson,
+  type PathRequest,
   type StatusClass,
 } from '../../shared/json-http.ts';
 import { isLoopbackHost } from '../woocommerce/credentials.ts';
@@ -31,15 +32,8 @@ export interface MagentoEndpoint {
 /** One query parameter, in the order sent (searchCriteria's indices are in the names). */
 export type QueryPair = readonly [name: string, value: string];
 
-export interface MagentoRequest {
-  method: 'GET' | 'POST';
-  /** Under /V1: `/orders/12/…`. */
-  path: string;
-  query?: readonly QueryPair[];
-  body?: unknown;
-  /** How long this one call may take; default REQUEST_TIMEOUT_MS. */
-  timeoutMs?: number;
-}
+/** A call under /V1: `/orders/12/…`, its query in order; timeoutMs by default REQUEST_TIMEOUT_MS. */
+export type MagentoRequest = PathRequest<'GET' | 'POST', readonly QueryPair[]>;
 
 /** One request, answered with the parsed JSON of a 2xx; anything else thrown, classified for the job worker. */
 export type MagentoCall = (request: MagentoRequest) => Promise<unknown>;

@@ -5,7 +5,9 @@ import {
   sendJson,
   statusFailure,
   tryJson,
+  urlOf,
   type JsonAnswer,
+  type PathRequest,
   type StatusClass,
 } from '../../shared/json-http.ts';
 import { PermanentError } from '../../../domain/permanent-error.ts';
@@ -25,15 +27,8 @@ export interface RestEndpoint {
   redact: readonly string[];
 }
 
-export interface RestRequest {
-  method: 'GET' | 'POST' | 'PUT';
-  /** Under /wp-json/wc/v3: `/orders/4750/notes`. */
-  path: string;
-  query?: Readonly<Record<string, string>>;
-  body?: unknown;
-  /** How long this one call may take; default REQUEST_TIMEOUT_MS. The job's own timeout still bounds it. */
-  timeoutMs?: number;
-}
+/** A call under /wp-json/wc/v3: `/orders/4750/notes`; timeoutMs by default REQUEST_TIMEOUT_MS. */
+export type RestRequest = PathRequest<'GET' | 'POST' | 'PUT'>;
 
 /** One request, answered with the parsed JSON of a 2xx; anything else is thrown, classified for the job worker. */
 export type RestCall = (request: RestRequest) => Promise<unknown>;
@@ -139,9 +134,7 @@ async function exchange(
   signal: AbortSignal,
 ): Promise<{ body: unknown; headers: Headers }> {
   const where = `${request.method} ${request.path} at ${endpoint.host}`;
-  const url = new URL(`${endpoint.base}${request.path}`);
-  for (const [name, value] of Object.entries({ ...request.query, ...endpoint.credentialQuery }))
-    url.searchParams.set(name, value);
+  const url = urlOf(endpoint.base, request.path, { ...request.query, ...endpoint.credentialQuery });
   const answer = await sendJson({
     method: request.method,
     url,
