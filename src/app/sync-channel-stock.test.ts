@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SalesChannel, StockUpdate } from '../connectors/channels/sales-channel.ts';
+import { throttledFor } from '../connectors/shared/http-failure.ts';
 import { pushInBatches } from './sync-channel-stock.ts';
 
 const levels = (n: number): StockUpdate[] =>
@@ -38,7 +39,8 @@ describe('pushInBatches', () => {
       options(() => true),
       3,
     );
-    expect(outcome.sent).toBe(35);
+    expect(outcome.sent).toHaveLength(35);
+    expect(outcome.throttledForMs).toBeNull();
     expect(batches.map((b) => b.length).sort()).toEqual([10, 10, 10, 5]);
     expect(outcome.skipped).toEqual([{ sku: 'SKU-12', reason: 'unknown' }]);
   });
@@ -52,7 +54,51 @@ describe('pushInBatches', () => {
       options(() => batches.length < 2),
       1,
     );
-    expect(outcome.sent).toBe(20);
-    expect(batches.flat().map((l) => l.sku)).toEqual(levels(20).map((l) => l.sku));
+    expect(outcome.sent).toEqual(levels(20));
+    expect(batches.flat()).toEqual(levels(20));
+  });
+
+  it("stops at the platform's rate limit, keeping what was sent, and says how long it asked to wait", async () => {
+    const batches: StockUpdate[][] = [];
+    const channel: SalesChannel = {
+      notifyFulfilment: async () => undefined,
+      maxStockBatch: 10,
+      pushStock: async (batch) => {
+        // The third batch finds the limit spent: nothing of it was sent.
+        if (batches.length === 2) throw throttledFor(new Error('no request left for 60 s'), 60_000);
+        batches.push([...batch]);
+        return {
+          skipped: [],
+          pending: [{ reportId: `feed-${batches.length}`, skus: batch.map((l) => l.sku) }],
+        };
+      },
+    };
+    const outcome = await pushInBatches(
+      channel,
+      levels(50),
+      options(() => true),
+      1,
+    );
+    expect(outcome.throttledForMs).toBe(60_000);
+    expect(outcome.sent).toEqual(levels(20));
+    expect(outcome.pending.map((p) => p.reportId)).toEqual(['feed-1', 'feed-2']);
+  });
+
+  it('fails the run on any other failure', async () => {
+    const channel: SalesChannel = {
+      notifyFulfilment: async () => undefined,
+      maxStockBatch: 10,
+      pushStock: async () => {
+        throw new Error('503 from the platform');
+      },
+    };
+    await expect(
+      pushInBatches(
+        channel,
+        levels(30),
+        options(() => true),
+        2,
+      ),
+    ).rejects.toThrow('503');
   });
 });

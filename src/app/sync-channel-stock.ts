@@ -16,6 +16,7 @@ import type { Db } from '../store/schema.ts';
 import type { SalesChannel, SkippedStock, StockUpdate } from '../connectors/channels/sales-channel.ts';
 import type { AppContext } from './context.ts';
 import { openChannel } from './channel-access.ts';
+import { throttleWaitOf } from '../connectors/shared/http-failure.ts';
 import { recordEvents } from '../store/events.repo.ts';
 
 /** How often a channel hears about changes: "a SKU at zero, every channel within seconds". */
@@ -84,6 +85,7 @@ export const syncChannelStockJob = {
         const stopStartingAt = performance.now() + STOCK_RUN_BUDGET_MS;
         const mayStart = () => performance.now() < stopStartingAt;
         let complete = true;
+        let throttledForMs: number | null = null;
         // Told with an allocation, a channel's value is not on_hand - reserved: no rows may be left out by it.
         for await (const levels of changedLevels(ctx.store.db, channelId, since, {
           toldIsAvailable: channel.allocation === null,
@@ -103,8 +105,9 @@ export const syncChannelStockJob = {
           );
           skipped.push(...outcome.skipped);
           pending.push(...outcome.pending);
-          sent.push(...updates.slice(0, outcome.sent));
-          if (outcome.sent < updates.length) {
+          sent.push(...outcome.sent);
+          throttledForMs = outcome.throttledForMs;
+          if (outcome.sent.length < updates.length) {
             complete = false;
             break;
           }
@@ -116,7 +119,7 @@ export const syncChannelStockJob = {
         return {
           // Cut short: the rest at once. The watermark stays where it was, so the next run reads the same changes
           // again and sends only what this one did not (what was sent is recorded as told).
-          rerunAt: complete ? rerunAt : now,
+          rerunAt: complete ? rerunAt : new Date(ctx.clock.now().getTime() + (throttledForMs ?? 0)),
           commit: async (tx) => {
             // The channel's settings changed while this run pushed (a new allocation forgot what it was told): what
             // this run sent is not recorded, so the next run compares every SKU again.
@@ -179,36 +182,43 @@ const TOLD_PER_STATEMENT = 10_000;
 
 /**
  * Sends the updates in the channel's batch size, up to `inFlight` batches at a time, while `mayStart` allows new
- * ones; returns how many updates were sent (a prefix: batches start in order) and what the channel skipped or will
- * report on later. The first failure stops new batches from starting and fails the run (the batches are safe to
- * repeat).
+ * ones; returns the updates sent and what the channel skipped or will report on later. A batch the platform's rate
+ * limit refused stops new ones and says how long to wait; any other failure stops new batches and fails the run (the
+ * batches are safe to repeat).
  */
 export async function pushInBatches(
   sales: SalesChannel,
   updates: readonly StockUpdate[],
   options: { signal: AbortSignal; now: Date; batchKey: string; first: number; mayStart: () => boolean },
   inFlight: number,
-): Promise<{ sent: number; skipped: SkippedStock[]; pending: PendingStockReport[] }> {
+): Promise<BatchesOutcome> {
   const size = sales.maxStockBatch ?? 100;
-  const skipped: SkippedStock[] = [];
-  const pending: PendingStockReport[] = [];
+  const outcome: BatchesOutcome = { sent: [], skipped: [], pending: [], throttledForMs: null };
   let next = 0;
   let failed = false;
   const lane = async () => {
-    while (!failed && next < updates.length && options.mayStart()) {
+    while (!failed && outcome.throttledForMs === null && next < updates.length && options.mayStart()) {
       const from = next;
       next += size;
+      const batch = updates.slice(from, from + size);
       try {
-        const outcome = await sales.pushStock?.(updates.slice(from, from + size), {
+        const told = await sales.pushStock?.(batch, {
           signal: options.signal,
           now: options.now,
           batchKey: `${options.batchKey}:${options.first + from}`,
         });
-        if (outcome) {
-          skipped.push(...outcome.skipped);
-          pending.push(...(outcome.pending ?? []));
+        outcome.sent.push(...batch);
+        if (told) {
+          outcome.skipped.push(...told.skipped);
+          outcome.pending.push(...(told.pending ?? []));
         }
       } catch (error) {
+        // The platform's limit, not a failure: what was sent stays sent, the rest waits until it allows more.
+        const wait = throttleWaitOf(error);
+        if (wait !== undefined) {
+          outcome.throttledForMs = Math.max(outcome.throttledForMs ?? 0, wait);
+          continue;
+        }
         failed = true;
         throw error;
       }
@@ -217,8 +227,16 @@ export async function pushInBatches(
   await Promise.all(
     Array.from({ length: Math.max(1, Math.min(inFlight, Math.ceil(updates.length / size))) }, lane),
   );
-  // Batches start in order and every started one has ended: what was sent is the first `next` updates.
-  return { sent: Math.min(next, updates.length), skipped, pending };
+  return outcome;
+}
+
+/** What a run's batches did: the updates sent (batches end in any order), and whether the platform said wait. */
+interface BatchesOutcome {
+  sent: StockUpdate[];
+  skipped: SkippedStock[];
+  pending: PendingStockReport[];
+  /** The platform's rate limit refused a batch: no new one was started, and this is how long it asked to wait. */
+  throttledForMs: number | null;
 }
 
 /** How often a pending push's report is asked for: a platform takes minutes over a feed; its report calls are rate-limited. */

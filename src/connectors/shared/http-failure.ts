@@ -15,3 +15,19 @@ export function answeredWith<E extends Error>(error: E, status: number): E {
 export function answeredStatus(error: unknown): number | undefined {
   return error instanceof Error ? statuses.get(error) : undefined;
 }
+
+const throttles = new WeakMap<Error, number>();
+
+/**
+ * Marks `error` as the platform's rate limit refusing a call for `waitMs` (nothing was sent): a caller with other
+ * work queued (the stock sync's batches) stops starting more and comes back then, instead of failing what it did.
+ */
+export function throttledFor<E extends Error>(error: E, waitMs: number): E {
+  throttles.set(error, Math.max(0, waitMs));
+  return error;
+}
+
+/** How long the platform asked to wait, when the error is a throttle marked by throttledFor. */
+export function throttleWaitOf(error: unknown): number | undefined {
+  return error instanceof Error ? throttles.get(error) : undefined;
+}

@@ -1,3 +1,4 @@
+import { throttledFor } from '../../shared/http-failure.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PermanentError } from '../../../domain/permanent-error.ts';
 import { answeredWith } from '../../shared/http-failure.ts';
@@ -35,6 +36,7 @@ export class AmazonThrottledError extends Error {
       `Amazon's usage plan for ${operation} (${rate} requests a second) has no request left for ${Math.ceil(waitMs / 1_000)} s; retried later`,
     );
     this.name = 'AmazonThrottledError';
+    throttledFor(this, waitMs);
   }
 }
 

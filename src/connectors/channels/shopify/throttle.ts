@@ -1,3 +1,4 @@
+import { throttledFor } from '../../shared/http-failure.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 
@@ -39,6 +40,7 @@ export class ShopifyThrottledError extends Error {
   ) {
     super(`Shopify throttled the call (${detail}); ready again in ${waitMs} ms`);
     this.name = 'ShopifyThrottledError';
+    throttledFor(this, waitMs);
   }
 }
 

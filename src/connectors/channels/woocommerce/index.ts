@@ -42,6 +42,9 @@ export const woocommerce = channelKind({
     return {
       ...channel,
       maxStockBatch: BATCH_LIMIT,
+      // WooCommerce sets no rate limit of its own; four batches side by side keep a large change to seconds
+      // without crowding a small store's PHP workers.
+      stockPushesInFlight: 4,
       pushStock: async (levels, { signal, now }) => {
         const endpoint = restEndpoint(config, secrets);
         return pushStockLevels(restClient(endpoint, signal), storeKey(endpoint.base, secrets), levels, now);
