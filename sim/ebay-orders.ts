@@ -179,7 +179,8 @@ export class EbayOrderBook {
     const tax = sum((l) => l.tax);
     const total = sum((l) => l.net + l.tax) + shippingUnits;
     const ordinal = orderOrdinal(this.store, i);
-    const created = new Date(draft.createdMs).toISOString();
+    // eBay has no order from the future: a generated order dated after now is dated now.
+    const created = new Date(Math.min(draft.createdMs, this.now())).toISOString();
     return {
       orderId: `${String(10 + (ordinal % 90))}-${String(ordinal % 100_000).padStart(5, '0')}-${String(Math.floor(ordinal / 100_000) % 100_000).padStart(5, '0')}`,
       legacyOrderId: `${110_000_000_000 + ordinal}-${2_000_000_000_000 + ordinal}`,
