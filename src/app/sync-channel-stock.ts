@@ -166,7 +166,7 @@ function toUpdates(levels: readonly ChangedLevel[], allocation: Allocation | nul
     const atp = availableToPromise({ bounded: true, onHand: level.on_hand, reserved: level.reserved });
     if (atp === null) continue;
     const available = allocatedToChannel(atp, allocation);
-    if (level.told !== available) updates.push({ sku: level.sku, available });
+    if (level.told !== available) updates.push({ sku: level.sku, available, told: level.told });
   }
   return updates;
 }

@@ -189,6 +189,12 @@ export interface WebhookHealth {
 export interface StockUpdate {
   sku: string;
   available: number;
+  /**
+   * The level Waybill last told this channel of the SKU: what the channel should still hold unless something else
+   * changed it (a sale there, the merchant's edit). Null or absent: not known (never told). A channel that sets
+   * stock by compare-and-set may compare with it instead of reading the level first.
+   */
+  told?: number | null;
 }
 
 /** What a push left undone: the rest of its levels were set, or were taken to be set later (`pending`). */

@@ -148,7 +148,7 @@ async function readPrices(
       const update = wanted.get(sku);
       if (!update) return;
       if (!node || node.id !== variant.id || skuOf(node.sku) !== sku) return void changed.push(sku);
-      const known = { ...variant, productId: node.product.id };
+      const known = { ...variant, productId: node.product.id, seenAt: push.now };
       push.memory.variants.set(sku, known);
       const refusal = currencyRefusal(update, shopCurrency);
       if (refusal) return void skipped.push({ sku, reason: refusal });

@@ -103,7 +103,7 @@ describe('shopify.pushStock against the simulated Admin API', () => {
     expect(sets().map((s) => s.outcome)).toEqual(['applied', 'applied', 'applied']);
   });
 
-  it('repeating a push changes nothing; a later push reuses the inventory items it looked up', async () => {
+  it('repeating a push changes nothing; a later push reuses the inventory items and the location it looked up', async () => {
     shop.addVariant({ sku: 'MUG-BLUE', available: 3 });
     const adapter = createShopifyAdapter();
     await push(channel({}, adapter), [{ sku: 'MUG-BLUE', available: 5 }]);
@@ -115,7 +115,7 @@ describe('shopify.pushStock against the simulated Admin API', () => {
       named('WaybillStockLocation').length,
       named('WaybillVariantsBySku').length,
       named('WaybillInventorySet').length,
-    ]).toEqual([3, 1, 2]);
+    ]).toEqual([1, 1, 2]);
   });
 
   it('a quantity changed on Shopify between the read and the write is refused as stale, read again and set', async () => {
@@ -137,6 +137,100 @@ describe('shopify.pushStock against the simulated Admin API', () => {
       ['applied', [], ['MUG-BLUE 11→6', 'TEE-RED-M 2→1']],
     ]);
     expect([admin.available('MUG-BLUE'), admin.available('TEE-RED-M')]).toEqual([6, 1]);
+  });
+
+  it('compares with what Waybill last told, without reading; a SKU sold on Shopify since is read again and set', async () => {
+    for (const [sku, available] of [
+      ['MUG-BLUE', 3],
+      ['TEE-RED-M', 2],
+      ['LAMP-OAK', 5],
+    ] as const)
+      shop.addVariant({ sku, available });
+    const adapter = createShopifyAdapter();
+    const at = (seconds: number) => new Date(Date.UTC(2026, 11, 2, 8, 0, seconds));
+    // Never told: read, then set.
+    await push(
+      channel({}, adapter),
+      [
+        { sku: 'MUG-BLUE', available: 4, told: null },
+        { sku: 'TEE-RED-M', available: 1, told: null },
+        { sku: 'LAMP-OAK', available: 6, told: null },
+      ],
+      'shop:1:0',
+      at(0),
+    );
+    // A sale at Shopify's counter after Waybill told it 1.
+    shop.setAvailable('TEE-RED-M', 0);
+    const from = admin.calls.length;
+    const setsFrom = sets().length;
+    await push(
+      channel({}, adapter),
+      [
+        { sku: 'MUG-BLUE', available: 7, told: 4 },
+        { sku: 'TEE-RED-M', available: 9, told: 1 },
+        { sku: 'LAMP-OAK', available: 2, told: 6 },
+      ],
+      'shop:2:0',
+      at(30),
+    );
+    expect(
+      sets()
+        .slice(setsFrom)
+        .map((s) => [
+          s.outcome,
+          s.userErrors.map((e) => `${e.code} ${e.field?.join('.')}`),
+          s.quantities.map((q) => `${q.sku} ${q.changeFromQuantity}→${q.quantity}`),
+        ]),
+    ).toEqual([
+      [
+        'refused',
+        ['CHANGE_FROM_QUANTITY_STALE input.quantities.1.changeFromQuantity'],
+        ['MUG-BLUE 4→7', 'TEE-RED-M 1→9', 'LAMP-OAK 6→2'],
+      ],
+      ['applied', [], ['MUG-BLUE 4→7', 'TEE-RED-M 0→9', 'LAMP-OAK 6→2']],
+    ]);
+    // The location and the variants are remembered; only the stale SKU is read: two mutations (10 points each) and
+    // one read of one inventory item, where reading first cost a read of all three and the location before the set.
+    const calls = admin.calls.slice(from);
+    expect(calls.map((c) => c.operationName)).toEqual([
+      'WaybillInventorySet',
+      'WaybillInventoryLevels',
+      'WaybillInventorySet',
+    ]);
+    expect((calls[1]!.variables.ids as string[]).length).toBe(1);
+    expect(['MUG-BLUE', 'TEE-RED-M', 'LAMP-OAK'].map((sku) => admin.available(sku))).toEqual([7, 9, 2]);
+  });
+
+  it('reads first a SKU whose variant it has not seen for ten minutes: the merchant may have given it another SKU', async () => {
+    shop.addVariant({ sku: 'MUG-BLUE', available: 1 });
+    const tee = shop.addVariant({ sku: 'TEE-RED-M', available: 1 });
+    const adapter = createShopifyAdapter();
+    const at = (minutes: number) => new Date(Date.UTC(2026, 11, 2, 8, minutes));
+    await push(
+      channel({}, adapter),
+      [
+        { sku: 'MUG-BLUE', available: 2 },
+        { sku: 'TEE-RED-M', available: 2 },
+      ],
+      'shop:1:0',
+      at(0),
+    );
+    shop.setVariantSku(tee.id, 'TEE-RED-L');
+    const outcome = await push(
+      channel({}, adapter),
+      [
+        { sku: 'MUG-BLUE', available: 3, told: 2 },
+        { sku: 'TEE-RED-M', available: 3, told: 2 },
+      ],
+      'shop:11:0',
+      at(11),
+    );
+    expect(outcome).toEqual({
+      skipped: [{ sku: 'TEE-RED-M', reason: 'Shopify has no variant with this SKU' }],
+    });
+    expect([admin.available('MUG-BLUE'), admin.available('TEE-RED-L')]).toEqual([3, 2]);
+    // Eleven minutes on, the location was looked up again too.
+    expect(named('WaybillStockLocation')).toHaveLength(2);
   });
 
   it('gives up for now, without overwriting, when the quantity keeps changing; the job tries again later', async () => {

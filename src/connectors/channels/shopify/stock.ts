@@ -5,12 +5,12 @@ import {
   inventoryLevelsQuery,
   inventorySetMutation,
   PAGE,
-  stockLocationQuery,
   type AdminClient,
   type InventoryItemLevel,
   type InventorySetInput,
   type InventoryUserError,
 } from './graphql.ts';
+import { forgetStockLocation, stockLocation, type Place } from './stock-location.ts';
 import { knownVariants, skuOf, type ShopMemory } from './variants.ts';
 
 /** Shopify refuses any input array over 250 items, inventorySetQuantities' `quantities` included. */
@@ -26,17 +26,9 @@ const ITEM_REFUSALS = new Set([
   'NON_MUTABLE_INVENTORY_ITEM',
 ]);
 
-interface Place {
-  id: string;
-  name: string;
-}
-
 export interface StockPush {
   client: AdminClient;
-  /**
-   * Variants found earlier (./variants.ts). The location is not remembered: looking it up costs one point, and a
-   * remembered one that was deleted or is no longer the primary would have every SKU skipped as not stocked there.
-   */
+  /** Variants and locations found earlier (./variants.ts, ./stock-location.ts). */
   memory: ShopMemory;
   /** The configured location; absent: the shop's primary location. */
   locationId: string | undefined;
@@ -45,7 +37,7 @@ export interface StockPush {
   now: number;
 }
 
-/** A SKU's inventory item and what the shop has available of it at the location now. */
+/** A SKU's inventory item and what the shop has available of it at the location (read, or as Waybill told it). */
 interface Level {
   sku: string;
   itemId: string;
@@ -53,20 +45,28 @@ interface Level {
 }
 
 /**
+ * How long a variant seen with its SKU is trusted to still carry it when Waybill sets its stock without reading it
+ * first: a variant whose SKU the merchant changed would otherwise have another product's stock set. Older ones are
+ * read first (which checks the SKU and sees the variant again).
+ */
+const TRUSTED_FOR_MS = 10 * 60_000;
+
+/**
  * Sets Shopify's `available` of each SKU at one location to Waybill's level, by compare-and-set: each quantity is
- * read, then set only if the shop still has what was read. When the shop changed one in between (a sale at the
- * counter, the merchant's edit), Shopify refuses the call, and the quantities are read again and set again. Safe to
- * repeat: the quantities are absolute, and one that is already right is not sent.
+ * set only if the shop still has what it is compared with. That is what Waybill last told the shop (`told`), when
+ * known: nothing is read first, one call sets 250 SKUs. Otherwise (never told) the level is read first. When the
+ * shop has something else (a sale at the counter, the merchant's edit), Shopify refuses the call and names each
+ * stale quantity: only those are read and the call is sent again. Safe to repeat: the quantities are absolute, and
+ * one that is already right is not sent.
  */
 export async function pushShopifyStock(
   push: StockPush,
   levels: readonly StockUpdate[],
 ): Promise<StockPushOutcome> {
   const skipped: SkippedStock[] = [];
-  const place = await stockLocation(push);
+  const place = await stockLocation(push.client, push.memory, push.locationId, push.now);
   for (let i = 0; i < levels.length; i += MAX_STOCK_BATCH) {
-    const wanted = new Map(levels.slice(i, i + MAX_STOCK_BATCH).map((l) => [l.sku, l.available]));
-    await setBatch(push, place, wanted, skipped);
+    await setBatch(push, place, levels.slice(i, i + MAX_STOCK_BATCH), skipped);
   }
   return { skipped };
 }
@@ -74,18 +74,30 @@ export async function pushShopifyStock(
 async function setBatch(
   push: StockPush,
   place: Place,
-  wanted: ReadonlyMap<string, number>,
+  batch: readonly StockUpdate[],
   skipped: SkippedStock[],
 ): Promise<void> {
-  let skus = [...wanted.keys()];
+  const wanted = new Map(batch.map((l) => [l.sku, l.available]));
+  const order = new Map(batch.map((l, i) => [l.sku, i]));
+  const tellable = batch.filter((l) => knownTold(push, l));
+  // What the shop is taken to hold: as told, or as read (toRead, each try).
+  let known = await toldLevels(push, tellable, skipped);
+  const assumed = new Set(known.map((l) => l.sku));
+  const taken = new Set(tellable.map((l) => l.sku));
+  let toRead = batch.map((l) => l.sku).filter((sku) => !taken.has(sku));
   for (let attempt = 1; ; attempt++) {
-    const changes = (await currentLevels(push, place, skus, skipped)).filter(
-      (l) => l.available !== wanted.get(l.sku),
-    );
+    const read = toRead.length ? await currentLevels(push, place, toRead, skipped) : [];
+    const changes = [...known, ...read]
+      .filter((l) => l.available !== wanted.get(l.sku))
+      .sort((a, b) => (order.get(a.sku) ?? 0) - (order.get(b.sku) ?? 0));
     if (changes.length === 0) return;
     const answer = await setQuantities(push, place, changes, wanted);
-    if (!answer.stale && answer.refused.length === 0) return;
-    skipped.push(...answer.refused);
+    if (answer.stale.size === 0 && answer.refused.length === 0) return;
+    // Shopify set none of them: the stale ones are read again, the others go again as they were.
+    const refused = new Set(answer.refused.map((r) => r.sku));
+    // A remembered inventory item Shopify no longer has, not read first: looked up afresh rather than skipped.
+    const gone = new Set(answer.gone.filter((sku) => assumed.has(sku) && !answer.stale.has(sku)));
+    skipped.push(...answer.refused.filter((r) => !gone.has(r.sku)));
     if (attempt >= SET_ATTEMPTS) {
       // Not permanent: the job tries the batch again later, reading afresh.
       const named =
@@ -97,26 +109,36 @@ async function setBatch(
         `Shopify's available quantities at ${place.name} kept changing while Waybill set them (${named})`,
       );
     }
-    const refused = new Set(answer.refused.map((r) => r.sku));
-    skus = changes.map((c) => c.sku).filter((sku) => !refused.has(sku));
+    const again = (c: Level) => answer.stale.has(c.sku) || gone.has(c.sku);
+    known = changes.filter((c) => !refused.has(c.sku) && !again(c));
+    toRead = changes.filter(again).map((c) => c.sku);
+    for (const sku of toRead) assumed.delete(sku);
   }
 }
 
-/** The configured location, or the shop's primary one, as Shopify names it. */
-async function stockLocation(push: StockPush): Promise<Place> {
-  const { location } = await push.client(stockLocationQuery, { id: push.locationId ?? null });
-  if (!location) {
-    throw new PermanentError(
-      push.locationId
-        ? `Shopify has no location ${push.locationId} (locationId of the channel)`
-        : 'the shop has no primary location to set stock at',
-    );
-  }
-  if (!location.isActive)
-    throw new PermanentError(
-      `the Shopify location ${location.name} is deactivated: Waybill cannot set stock there`,
-    );
-  return { id: location.id, name: location.name };
+/** Told before, and the variant behind it seen with its SKU lately (or not remembered: it is searched now). */
+function knownTold(push: StockPush, level: StockUpdate): boolean {
+  if (level.told === undefined || level.told === null || level.told === level.available) return false;
+  const known = push.memory.variants.get(level.sku);
+  return !known || known.seenAt > push.now - TRUSTED_FOR_MS;
+}
+
+/** The levels Waybill told the shop, taken to be what it holds, with their inventory items. */
+async function toldLevels(
+  push: StockPush,
+  told: readonly StockUpdate[],
+  skipped: SkippedStock[],
+): Promise<Level[]> {
+  if (told.length === 0) return [];
+  const items = await inventoryItems(
+    push,
+    told.map((l) => l.sku),
+    skipped,
+  );
+  return told.flatMap((l) => {
+    const itemId = items.get(l.sku);
+    return itemId === undefined ? [] : [{ sku: l.sku, itemId, available: l.told ?? 0 }];
+  });
 }
 
 /**
@@ -168,10 +190,19 @@ async function readLevels(
       const node = nodes[n];
       if (!node || node.id !== itemId || skuOf(node.sku) !== sku) changed.push(sku);
       else if (!node.inventoryLevel) skipped.push({ sku, reason: `not stocked at ${place.name} on Shopify` });
-      else levels.push({ sku, itemId, available: availableOf(node.inventoryLevel) });
+      else {
+        levels.push({ sku, itemId, available: availableOf(node.inventoryLevel) });
+        seen(push, sku, itemId);
+      }
     });
   }
   return { levels, changed };
+}
+
+/** The variant was just read with its SKU: trusted again for a while (knownTold). */
+function seen(push: StockPush, sku: string, itemId: string): void {
+  const known = push.memory.variants.get(sku);
+  if (known?.inventoryItemId === itemId) push.memory.variants.set(sku, { ...known, seenAt: push.now });
 }
 
 function availableOf(level: NonNullable<InventoryItemLevel['inventoryLevel']>): number {
@@ -181,10 +212,13 @@ function availableOf(level: NonNullable<InventoryItemLevel['inventoryLevel']>): 
   return available.quantity;
 }
 
+/** Any refusal means Shopify set none of the quantities (documented as all or nothing, and the simulator agrees). */
 interface SetAnswer {
-  /** Some quantity was no longer what was read: Shopify set none of them. */
-  stale: boolean;
+  /** SKUs whose compared quantity is no longer what the shop has. */
+  stale: Set<string>;
   refused: SkippedStock[];
+  /** Of the refused, those whose inventory item Shopify no longer has. */
+  gone: string[];
 }
 
 async function setQuantities(
@@ -221,14 +255,19 @@ function readRefusals(
   errors: readonly InventoryUserError[],
   changes: readonly Level[],
 ): SetAnswer {
-  const answer: SetAnswer = { stale: false, refused: [] };
+  const answer: SetAnswer = { stale: new Set(), refused: [], gone: [] };
   const other: string[] = [];
   for (const error of errors) {
     const change = changes[quantityIndex(error.field)];
-    if (error.code === 'CHANGE_FROM_QUANTITY_STALE') answer.stale = true;
-    else if (change && error.code && ITEM_REFUSALS.has(error.code)) {
+    if (error.code === 'CHANGE_FROM_QUANTITY_STALE') {
+      // Each stale quantity is named by its index; one that is not: all are read again.
+      for (const c of change ? [change] : changes) answer.stale.add(c.sku);
+    } else if (change && error.code && ITEM_REFUSALS.has(error.code)) {
       // Looked up afresh next time: the variant may have been deleted, or its stock moved.
       push.memory.variants.delete(change.sku);
+      if (error.code === 'INVALID_INVENTORY_ITEM') answer.gone.push(change.sku);
+      // The location may no longer be the primary one: looked up again by the next push.
+      if (error.code === 'ITEM_NOT_STOCKED_AT_LOCATION') forgetStockLocation(push.memory, push.locationId);
       answer.refused.push({ sku: change.sku, reason: `Shopify refused it: ${error.message}` });
     } else
       other.push(
@@ -237,6 +276,7 @@ function readRefusals(
   }
   if (errors.some((e) => e.code === 'INVALID_LOCATION')) {
     // The location went away since it was looked up: the next try looks it up again.
+    forgetStockLocation(push.memory, push.locationId);
     throw new Error(`Shopify no longer has the location Waybill sets stock at: ${other.join('; ')}`);
   }
   if (other.length > 0) throw new PermanentError(`Shopify refused the stock update: ${other.join('; ')}`);

@@ -6,6 +6,8 @@ export interface KnownVariant {
   id: string;
   productId: string;
   inventoryItemId: string;
+  /** ms: when Shopify last showed this variant with this SKU (found by a search, or read back with it). */
+  seenAt: number;
 }
 
 /**
@@ -27,6 +29,8 @@ export interface ShopMemory {
    * old prices and send the same update twice.
    */
   pricing: Promise<unknown>;
+  /** Stock locations looked up (./stock-location.ts), by the channel's locationId ('' for the primary). */
+  places: Map<string, { id: string; name: string; until: number }>;
 }
 
 const ABSENT_FOR_MS = 4 * 60_000;
@@ -42,7 +46,12 @@ export class VariantMemory {
   of(shop: string): ShopMemory {
     const known = this.#shops.get(shop);
     if (known) return known;
-    const memory: ShopMemory = { variants: new Map(), absent: new Map(), pricing: Promise.resolve() };
+    const memory: ShopMemory = {
+      variants: new Map(),
+      absent: new Map(),
+      pricing: Promise.resolve(),
+      places: new Map(),
+    };
     this.#shops.set(shop, memory);
     return memory;
   }
@@ -72,7 +81,7 @@ export async function knownVariants(
     const batch = missing.slice(i, i + PAGE.skusPerSearch);
     const variants = await variantsWithSkus(client, batch);
     for (const sku of batch) {
-      const variant = onlyVariant(sku, variants, skipped);
+      const variant = onlyVariant(sku, variants, skipped, now);
       if (!variant && !variants.some((v) => skuOf(v.sku) === sku))
         memory.absent.set(sku, now + ABSENT_FOR_MS);
       if (!variant) continue;
@@ -89,12 +98,13 @@ function onlyVariant(
   sku: string,
   variants: readonly VariantNode[],
   skipped: SkippedStock[],
+  now: number,
 ): KnownVariant | undefined {
   // Shopify's search ignores case and may match more than asked; Waybill's SKUs are exact.
   const matching = variants.filter((v) => skuOf(v.sku) === sku);
   const [only] = matching;
   if (only && matching.length === 1)
-    return { id: only.id, productId: only.product.id, inventoryItemId: only.inventoryItem.id };
+    return { id: only.id, productId: only.product.id, inventoryItemId: only.inventoryItem.id, seenAt: now };
   skipped.push({
     sku,
     reason:
