@@ -79,12 +79,12 @@ export interface SalesChannel {
     query: { updatedAfter: Date; cursor: string | null },
     options: { signal: AbortSignal; now: Date },
   ): Promise<OrderPage>;
-  /** The channel's webhook subscriptions that point at Waybill, so the operator hears when one is disabled or gone. */
   /**
    * How often the catch-up poll asks this channel for changed orders (default five minutes). A channel whose orders
    * come only by polling (no webhooks: Amazon, eBay, Magento) sets it short: the poll is its intake.
    */
   readonly pollEveryMs?: number;
+  /** The channel's webhook subscriptions that point at Waybill, so the operator hears when one is disabled or gone. */
   webhookHealth?(options: { signal: AbortSignal; now: Date; deliveryUrl: string }): Promise<WebhookHealth[]>;
   /**
    * Registers Waybill as the channel's fulfilment service (Shopify's fulfillmentServiceCreate), so that the
