@@ -14,6 +14,7 @@ import { allocatedToChannel, type Allocation } from '../src/domain/stock.ts';
 import { salesChannels } from '../src/connectors/channels/registry.ts';
 import { wakeJobs } from '../src/jobs/queue.ts';
 import { openStore } from '../src/store/store.ts';
+import { productsOfPrompt } from './support/channel-test.ts';
 import { HubProcess, freePort, runCli } from './support/crash-process.ts';
 import { createTestDatabase, describeEachDatabase } from './support/databases.ts';
 import { orderBody, SECRETS, SUPPLIER_TOKENS } from './support/hub.ts';
@@ -342,18 +343,7 @@ function setup(sellers: readonly Seller[], supplierUrl: string) {
         transport: { kind: 'rest-json', url: supplierUrl, signingSecret: SECRETS.prompt },
       },
     ],
-    products: SKUS.map((sku) => ({
-      sku,
-      name: sku,
-      offers: [
-        {
-          supplier: 'prompt',
-          supplierSku: `P-${sku}`,
-          cost: { amount: 100, currency: 'USD' },
-          stock: STOCK[sku],
-        },
-      ],
-    })),
+    products: productsOfPrompt(SKUS, (i) => STOCK[SKUS[i]!]),
   };
 }
 
