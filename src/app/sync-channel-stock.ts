@@ -86,32 +86,41 @@ export const syncChannelStockJob = {
         const mayStart = () => performance.now() < stopStartingAt;
         let complete = true;
         let throttledForMs: number | null = null;
-        // Told with an allocation, a channel's value is not on_hand - reserved: no rows may be left out by it.
-        for await (const levels of changedLevels(ctx.store.db, channelId, since, {
-          toldIsAvailable: channel.allocation === null,
-        })) {
-          const updates = toUpdates(levels, channel.allocation);
+        const size = sales.maxStockBatch ?? 100;
+        let waiting: StockUpdate[] = [];
+        let offered = 0;
+        /** Pushes `updates` in batches; false when the run has to stop (its time is up, or the platform said wait). */
+        const push = async (updates: StockUpdate[]): Promise<boolean> => {
           const outcome = await pushInBatches(
             sales,
             updates,
-            {
-              signal: job.signal,
-              now,
-              batchKey: `${channelId}:${since}`,
-              first: sent.length,
-              mayStart,
-            },
+            { signal: job.signal, now, batchKey: `${channelId}:${since}`, first: offered, mayStart },
             inFlight,
           );
+          offered += updates.length;
           skipped.push(...outcome.skipped);
           pending.push(...outcome.pending);
           sent.push(...outcome.sent);
           throttledForMs = outcome.throttledForMs;
-          if (outcome.sent.length < updates.length) {
+          return outcome.sent.length === updates.length;
+        };
+        // Told with an allocation, a channel's value is not on_hand - reserved: no rows may be left out by it.
+        for await (const levels of changedLevels(ctx.store.db, channelId, since, {
+          toldIsAvailable: channel.allocation === null,
+        })) {
+          // Whole batches across the pages read: a platform with large batches (Amazon's feeds of 10,000) gets them
+          // full, not a page's worth each.
+          waiting.push(...toUpdates(levels, channel.allocation));
+          const whole = waiting.length - (waiting.length % size);
+          if (whole === 0) continue;
+          const ready = waiting.slice(0, whole);
+          waiting = waiting.slice(whole);
+          if (!(await push(ready))) {
             complete = false;
             break;
           }
         }
+        if (complete && waiting.length > 0 && !(await push(waiting))) complete = false;
         const reports = await readStockReports(ctx, sales, channelId, job.signal, now);
         // A skipped SKU is not recorded as told, so a later pass (the reconciling one at the latest) tries it again.
         const skippedSkus = new Set(skipped.map((s) => s.sku));
