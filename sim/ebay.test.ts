@@ -201,4 +201,52 @@ describe('the simulated Fulfillment and Inventory APIs', () => {
     expect((await push(['A'])).status).toBe(200);
     expect(sim.violations).toEqual([]);
   });
+
+  it("lists a SKU's offers with getOffers and prices them by offerId, each offer answered on its own", async () => {
+    const sim = await start();
+    sim.seedCatalog(['A', 'B'], 3);
+    sim.listOffer('B', 'EBAY_GB', '8.50');
+    const bearer = (
+      await token(sim, { ...grant, scope: 'https://api.ebay.com/oauth/api_scope/sell.inventory.readonly' })
+    ).body.access_token as string;
+    const get = (query: string) => api(sim, `/sell/inventory/v1/offer${query}`, { bearer });
+    const offers = await get('?sku=B&marketplace_id=EBAY_US');
+    expect(offers.status).toBe(200);
+    expect(ebayContracts().inventory.checkResponse('getOffers', 200, offers.body)).toEqual([]);
+    expect(offers.body).toMatchObject({
+      total: 1,
+      size: 1,
+      offers: [{ sku: 'B', marketplaceId: 'EBAY_US' }],
+    });
+    expect((await get('?sku=B')).body.total).toBe(2);
+    expect((await get('?sku=NOPE')).status).toBe(404);
+    expect((await get('')).status).toBe(400);
+
+    const [a] = sim.offers('A');
+    const price = (offerId: string, value: string, currency = 'USD') => ({
+      offers: [{ offerId, price: { value, currency } }],
+    });
+    const answer = await api(sim, '/sell/inventory/v1/bulk_update_price_quantity', {
+      method: 'POST',
+      bearer: (await token(sim, { ...grant, scope: 'https://api.ebay.com/oauth/api_scope/sell.inventory' }))
+        .body.access_token as string,
+      body: {
+        requests: [
+          price(a!.offerId, '14.99'),
+          price('404404', '1.00'),
+          price(offers.body.offers[0].offerId, '3.00', 'EUR'),
+        ],
+      },
+    });
+    expect(answer.status).toBe(207);
+    expect(ebayContracts().inventory.checkResponse('bulkUpdatePriceQuantity', 207, answer.body)).toEqual([]);
+    expect(answer.body.responses.map((r: any) => [r.offerId, r.sku, r.statusCode])).toEqual([
+      [a!.offerId, 'A', 200],
+      ['404404', undefined, 400],
+      [offers.body.offers[0].offerId, 'B', 400],
+    ]);
+    expect(sim.offers('A')[0]!.pricingSummary.price).toEqual({ value: '14.99', currency: 'USD' });
+    expect(sim.offers('B').map((o) => o.pricingSummary.price.value)).toEqual(['10.00', '8.50']);
+    expect(sim.violations).toEqual([]);
+  });
 });

@@ -2,7 +2,8 @@
  * A simulated eBay seller account behind the Sell APIs, for the tests, the demo and the bench: the OAuth token
  * endpoint (the refresh-token grant, two-hour access tokens, refresh tokens that can be revoked), the Fulfillment
  * API's getOrders (filter, limit, offset as eBay documents them), getOrder, shipping fulfilments and issueRefund, and
- * the Inventory API's bulkUpdatePriceQuantity with a status per item. Written from eBay's published contracts
+ * the Inventory API's getOffers (./ebay-offers.ts) and bulkUpdatePriceQuantity, which sets inventory items' quantities
+ * and offers' prices with a status per item and per offer. Written from eBay's published contracts
  * (sim/contracts/ebay/, checked on every request: a request that breaks them is answered 400 as eBay answers, and kept
  * in `violations`) and eBay's guides, never from Waybill's client. 429s on request. Demo and test use only.
  */
@@ -16,11 +17,13 @@ import {
   type OpenApiContract,
 } from './openapi-contract.ts';
 import { newGeneratorContext, type GeneratorContext } from './order-generator.ts';
+import { EbayOfferBook, type EbaySimOffer, type OfferPriceRequest } from './ebay-offers.ts';
 import { EbayOrderBook, type EbaySimOrder, type RefundRequest, type ShipRequest } from './ebay-orders.ts';
 import { ebayErrors, inventoryError, parseFilter, served } from './ebay-wire.ts';
 import { closeServer, headerValue, listen, parseJson, readBody, sendJson } from './shared.ts';
 
 export type { EbayItem, EbayOrderOptions, EbaySimOrder, EbayFulfillment } from './ebay-orders.ts';
+export type { EbaySimOffer } from './ebay-offers.ts';
 
 const CONTRACTS = fileURLToPath(new URL('./contracts/ebay/', import.meta.url));
 const FULFILLMENT_BASE = '/sell/fulfillment/v1';
@@ -51,6 +54,7 @@ const NEEDS: Readonly<Record<string, readonly string[]>> = {
   createShippingFulfillment: ['sell.fulfillment'],
   issueRefund: ['sell.finances'],
   bulkUpdatePriceQuantity: ['sell.inventory'],
+  getOffers: ['sell.inventory', 'sell.inventory.readonly'],
 };
 
 export interface EbaySimOptions {
@@ -74,7 +78,7 @@ export interface EbaySimCall {
   path: string;
   operationId: string | null;
   status: number;
-  /** SKUs in a bulkUpdatePriceQuantity call. */
+  /** Requests (inventory items or offers) in a bulkUpdatePriceQuantity call. */
   skus?: number;
 }
 
@@ -114,8 +118,17 @@ export interface EbaySim {
   fulfillments(orderId: string): import('./ebay-orders.ts').EbayFulfillment[];
   /** The inventory item's ship-to-home quantity; undefined when eBay has no such SKU. */
   stock(sku: string): number | undefined;
-  /** Inventory items with this quantity each (100,000 in well under a second). */
+  /**
+   * Inventory items with this quantity each, each with a published fixed-price offer in the seller's marketplace
+   * (100,000 in well under a second).
+   */
   seedCatalog(skus: readonly string[], available: number): void;
+  /** The SKU's offers, in every marketplace (their price is `pricingSummary.price`). */
+  offers(sku: string): readonly EbaySimOffer[];
+  /** Lists the SKU in a marketplace (replacing its offer there): a published fixed-price offer at `value`. */
+  listOffer(sku: string, marketplaceId: string, value?: string): EbaySimOffer;
+  /** The seller deleted the SKU's offers: the inventory item stays, with no listing. */
+  removeOffers(sku: string): void;
   /** Called for every quantity eBay applied, whatever set it; returns an unsubscribe. */
   onStock(listener: (sku: string, available: number) => void): () => void;
   /** The next `times` API calls are answered 429 (eBay's call limit reached). */
@@ -150,6 +163,7 @@ class EbaySimulator {
   readonly calls: EbaySimCall[] = [];
   readonly violations: EbaySim['violations'] = [];
   private readonly book: EbayOrderBook;
+  private readonly offerBook = new EbayOfferBook();
   private readonly store: GeneratorContext;
   private readonly tokens = new Map<string, Token>();
   private readonly inventory = new Map<string, number>();
@@ -236,8 +250,15 @@ class EbaySimulator {
       fulfillments: (id) => book.fulfillments(id),
       stock: (sku) => this.inventory.get(sku),
       seedCatalog: (skus, available) => {
-        for (const sku of skus) this.inventory.set(sku, available);
+        const marketplace = this.options.marketplaceId ?? 'EBAY_US';
+        for (const sku of skus) {
+          this.inventory.set(sku, available);
+          this.offerBook.list(sku, marketplace);
+        }
       },
+      offers: (sku) => this.offerBook.of(sku),
+      listOffer: (sku, marketplaceId, value) => this.offerBook.list(sku, marketplaceId, value),
+      removeOffers: (sku) => this.offerBook.remove(sku),
       onStock: (listener) => {
         this.listeners.add(listener);
         return () => this.listeners.delete(listener);
@@ -435,9 +456,9 @@ class EbaySimulator {
         return { status: 200, body: { refundId: result.refundId, refundStatus: 'PENDING' } };
       }
       case 'bulkUpdatePriceQuantity':
-        return this.bulkUpdate(
-          body as { requests?: { sku?: string; shipToLocationAvailability?: { quantity?: number } }[] },
-        );
+        return this.bulkUpdate(body as { requests?: BulkRequest[] });
+      case 'getOffers':
+        return this.offerBook.getOffers(url.searchParams);
       default:
         return { status: 404, body: ebayErrors(2002, 'Resource not found') };
     }
@@ -497,12 +518,12 @@ class EbaySimulator {
   }
 
   /**
-   * bulkUpdatePriceQuantity with ship-to-home quantities: up to 25 items, each answered with its own status; an
-   * unknown SKU is refused with 25702, the others applied. 200 when all applied, 207 otherwise.
+   * bulkUpdatePriceQuantity: up to 25 requests, each an inventory item's ship-to-home quantity (`sku` and
+   * `shipToLocationAvailability`) and/or offers' prices and quantities (`offers`, by offerId: ./ebay-offers.ts).
+   * Every item and every offer is answered with its own status; an unknown SKU is refused with 25702, an unknown
+   * offer with 25713, the others applied. 200 when all applied, 207 otherwise.
    */
-  private bulkUpdate(body: {
-    requests?: { sku?: string; shipToLocationAvailability?: { quantity?: number } }[];
-  }): Answer {
+  private bulkUpdate(body: { requests?: BulkRequest[] }): Answer {
     const requests = body.requests ?? [];
     if (requests.length === 0 || requests.length > 25)
       return {
@@ -514,27 +535,38 @@ class EbaySimulator {
           'API_INVENTORY',
         ),
       };
-    const responses = requests.map((r) => {
-      const sku = r.sku ?? '';
-      const quantity = r.shipToLocationAvailability?.quantity;
-      if (!this.inventory.has(sku))
-        return {
-          sku,
-          statusCode: 400,
-          errors: [inventoryError(25702, `SKU ${sku} is not available in the system`)],
-        };
-      if (quantity === undefined || !Number.isInteger(quantity) || quantity < 0)
-        return { sku, statusCode: 400, errors: [inventoryError(25709, 'Invalid value for quantity.')] };
-      this.inventory.set(sku, quantity);
-      for (const listener of this.listeners) listener(sku, quantity);
-      return { sku, statusCode: 200 };
-    });
+    const responses = requests.flatMap((r) => [
+      ...(r.shipToLocationAvailability || !r.offers?.length ? [this.setQuantity(r)] : []),
+      ...(r.offers ?? []).map((offer) => this.offerBook.apply(offer)),
+    ]);
     return {
       status: responses.every((r) => r.statusCode === 200) ? 200 : 207,
       body: { responses },
       skus: requests.length,
     };
   }
+
+  private setQuantity(r: BulkRequest): { sku: string; statusCode: number; errors?: unknown[] } {
+    const sku = r.sku ?? '';
+    const quantity = r.shipToLocationAvailability?.quantity;
+    if (!this.inventory.has(sku))
+      return {
+        sku,
+        statusCode: 400,
+        errors: [inventoryError(25702, `SKU ${sku} is not available in the system`)],
+      };
+    if (quantity === undefined || !Number.isInteger(quantity) || quantity < 0)
+      return { sku, statusCode: 400, errors: [inventoryError(25709, 'Invalid value for quantity.')] };
+    this.inventory.set(sku, quantity);
+    for (const listener of this.listeners) listener(sku, quantity);
+    return { sku, statusCode: 200 };
+  }
+}
+
+interface BulkRequest {
+  sku?: string;
+  shipToLocationAvailability?: { quantity?: number };
+  offers?: OfferPriceRequest[];
 }
 
 interface Answer {
