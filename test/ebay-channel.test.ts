@@ -46,7 +46,7 @@ describeEachDatabase('eBay as a sales channel, through the Sell APIs', (dialect)
   });
 
   /** The setup document with the eBay channel (it takes the simulator's loopback address as apiUrl). */
-  async function connect(options: { bulk?: boolean } = {}): Promise<void> {
+  async function connect(options: { bulk?: boolean; pricing?: object } = {}): Promise<void> {
     const doc: any = testSetup({ prompt: suppliers.prompt.url, flaky: suppliers.flaky.url });
     for (const product of doc.products) for (const offer of product.offers) offer.stock = STOCK[product.sku];
     if (options.bulk)
@@ -74,6 +74,7 @@ describeEachDatabase('eBay as a sales channel, through the Sell APIs', (dialect)
       marketplaceId: 'EBAY_US',
       ...SELLER,
     });
+    if (options.pricing) doc.pricing = options.pricing;
     await t.apply(doc);
   }
 
@@ -364,6 +365,49 @@ describeEachDatabase('eBay as a sales channel, through the Sell APIs', (dialect)
         await t.hub.store.db.selectFrom('events').select('data').where('type', '=', 'stock.skipped').execute()
       ).some((e) => String(e.data).includes('TEE-RED-M')),
     );
+  });
+
+  it("prices the SKUs' eBay offers from Waybill's pricing rules, 25 a call, and reports a SKU eBay has no offer of", async () => {
+    await connect({
+      bulk: true,
+      pricing: { channels: [{ channel: 'ebay', rounding: 'to_99' }], rules: [{ match: {}, markup: '2' }] },
+    });
+    const ruled = async () =>
+      Object.fromEntries(
+        (
+          await t.hub.store.db
+            .selectFrom('channel_prices')
+            .select(['sku', 'amount', 'currency'])
+            .where('channel_id', '=', 'ebay')
+            .execute()
+        ).map((r) => [r.sku, { value: (Number(r.amount) / 100).toFixed(2), currency: r.currency }]),
+      );
+    const offerPrice = (sku: string) =>
+      sim.offers(sku).find((o) => o.marketplaceId === 'EBAY_US')?.pricingSummary.price;
+    const wanted = await ruled();
+    expect(Object.keys(wanted)).toEqual(expect.arrayContaining(['MUG-BLUE', 'LAMP-OAK', 'TEE-RED-M']));
+    await until(
+      "eBay's offers have the rule prices",
+      () =>
+        ['MUG-BLUE', 'LAMP-OAK', ...BULK].every(
+          (sku) => JSON.stringify(offerPrice(sku)) === JSON.stringify(wanted[sku]),
+        ),
+      25_000,
+      () => JSON.stringify({ wanted, mug: offerPrice('MUG-BLUE'), lamp: offerPrice('LAMP-OAK') }),
+    );
+    const eventsOf = async (type: string) =>
+      (await t.hub.store.db.selectFrom('events').select('data').where('type', '=', type).execute()).map((e) =>
+        JSON.parse(String(e.data)),
+      );
+    await until('TEE-RED-M reported as skipped', async () =>
+      (await eventsOf('prices.skipped')).some((e) =>
+        e.skipped.some(
+          (s: any) => s.sku === 'TEE-RED-M' && s.reason === 'eBay has no offer of it on EBAY_US',
+        ),
+      ),
+    );
+    const pushes = sim.calls.filter((c) => c.operationId === 'bulkUpdatePriceQuantity');
+    expect(Math.max(...pushes.map((c) => c.skus ?? 0))).toBe(25);
   });
 
   it('its connection test passes, and names a revoked refresh token as consent to give again, never the secret', async () => {

@@ -27,6 +27,35 @@ export const EBAY_MARKETPLACES = [
   'EBAY_TW',
 ] as const;
 
+export type EbayMarketplace = (typeof EBAY_MARKETPLACES)[number];
+
+/**
+ * Each marketplace's listing currency: an offer's price is in it (eBay's MarketplaceIdEnum and its sites; Waybill
+ * does not convert).
+ */
+export const EBAY_MARKETPLACE_CURRENCY: Readonly<Record<EbayMarketplace, string>> = {
+  EBAY_US: 'USD',
+  EBAY_MOTORS_US: 'USD',
+  EBAY_CA: 'CAD',
+  EBAY_GB: 'GBP',
+  EBAY_AU: 'AUD',
+  EBAY_AT: 'EUR',
+  EBAY_BE: 'EUR',
+  EBAY_FR: 'EUR',
+  EBAY_DE: 'EUR',
+  EBAY_IT: 'EUR',
+  EBAY_NL: 'EUR',
+  EBAY_ES: 'EUR',
+  EBAY_CH: 'CHF',
+  EBAY_IE: 'EUR',
+  EBAY_PL: 'PLN',
+  EBAY_HK: 'HKD',
+  EBAY_SG: 'SGD',
+  EBAY_MY: 'MYR',
+  EBAY_PH: 'PHP',
+  EBAY_TW: 'TWD',
+};
+
 /** eBay's production API root; the sandbox's is https://api.sandbox.ebay.com. */
 export const EBAY_API_URL = 'https://api.ebay.com';
 

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startEbaySim, type EbaySim } from '../../../../sim/ebay.ts';
 import type { ChannelId } from '../../../domain/ids.ts';
+import { money } from '../../../domain/money.ts';
 import { PermanentError } from '../../../domain/permanent-error.ts';
 import type { OrderMessage, SalesChannel } from '../sales-channel.ts';
 import { ebay } from './index.ts';
@@ -53,8 +54,13 @@ async function pollAll(
 }
 
 describe('the eBay channel against the simulated seller account', () => {
-  it('declares its polling, its batch of 25 and its stock pushes in flight', () => {
-    expect(channel).toMatchObject({ pollEveryMs: 60_000, maxStockBatch: 25, stockPushesInFlight: 8 });
+  it('declares its polling, its batch of 25, its stock pushes in flight and its price batch', () => {
+    expect(channel).toMatchObject({
+      pollEveryMs: 60_000,
+      maxStockBatch: 25,
+      stockPushesInFlight: 8,
+      maxPriceBatch: 500,
+    });
   });
 
   it('polls every order changed since, oldest window first, and skips none changed while it pages', async () => {
@@ -189,6 +195,57 @@ describe('the eBay channel against the simulated seller account', () => {
     expect(outcome).toEqual({
       skipped: [{ sku: 'GHOST', reason: expect.stringMatching(/25702 SKU GHOST is not available/) }],
     });
+  });
+
+  it("prices each SKU's offer in the channel's marketplace 25 a call, found once, and skips what it cannot price", async () => {
+    const skus = Array.from({ length: 30 }, (_, i) => `P-${String(i).padStart(2, '0')}`);
+    sim.seedCatalog([...skus, 'GB-ONLY'], 0);
+    sim.removeOffers('GB-ONLY');
+    sim.listOffer('GB-ONLY', 'EBAY_GB');
+    const usd = (sku: string, amount: number, currency = 'USD') => ({
+      sku,
+      price: money(amount, currency),
+      compareAtPrice: null,
+    });
+    const prices = [
+      ...skus.map((sku, i) => usd(sku, 1000 + i)),
+      usd('GB-ONLY', 500),
+      usd('GHOST', 500),
+      usd('P-00', 700, 'EUR'),
+    ];
+    const outcome = await channel.pushPrices!(prices, { ...options(), batchKey: 'k' });
+    expect(sim.offers('P-01')[0]!.pricingSummary.price).toEqual({ value: '10.01', currency: 'USD' });
+    expect(sim.offers('P-29')[0]!.pricingSummary.price.value).toBe('10.29');
+    expect(outcome!.skipped).toEqual([
+      { sku: 'P-00', reason: 'priced in EUR, but eBay lists on EBAY_US in USD' },
+      { sku: 'GB-ONLY', reason: 'eBay has no offer of it on EBAY_US' },
+      { sku: 'GHOST', reason: 'eBay has no offer of it on EBAY_US' },
+    ]);
+    const calls = (op: string) => sim.calls.filter((c) => c.operationId === op);
+    expect(calls('bulkUpdatePriceQuantity').map((c) => c.skus)).toEqual(expect.arrayContaining([25, 5]));
+    expect(calls('getOffers')).toHaveLength(32);
+
+    // Again: the offer ids are remembered; an offer gone since is refused, forgotten, and found afresh next time.
+    sim.removeOffers('P-05');
+    const relisted = sim.listOffer('P-05', 'EBAY_US');
+    const again = await channel.pushPrices!([usd('P-04', 444), usd('P-05', 555)], {
+      ...options(),
+      batchKey: 'k2',
+    });
+    expect(calls('getOffers')).toHaveLength(32);
+    expect(again!.skipped).toEqual([
+      {
+        sku: 'P-05',
+        reason: expect.stringMatching(/^eBay refused its price \(400 25713 This Offer is not available/),
+      },
+    ]);
+    const third = await channel.pushPrices!([usd('P-05', 555)], { ...options(), batchKey: 'k3' });
+    expect(third).toEqual({ skipped: [] });
+    expect(sim.offers('P-05')[0]).toMatchObject({
+      offerId: relisted.offerId,
+      pricingSummary: { price: { value: '5.55' } },
+    });
+    expect(sim.violations).toEqual([]);
   });
 
   it('its connection test names what to fix, never the secret', async () => {

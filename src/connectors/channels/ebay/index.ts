@@ -4,7 +4,9 @@ import { testEbayConnection } from './connection.ts';
 import { ebayConfig, ebaySecrets, type EbayConfig, type EbaySecrets } from './credentials.ts';
 import { ebayEndpoint } from './endpoint.ts';
 import { notifyShipment } from './fulfilment.ts';
+import { OfferIdMemory } from './offers.ts';
 import { pollOrderPage } from './poll.ts';
+import { PRICE_BATCH, pushEbayPrices } from './prices.ts';
 import { refundOrder } from './refund.ts';
 import { pushStockLevels, STOCK_BATCH } from './stock.ts';
 import { renewAccessToken } from './token.ts';
@@ -18,6 +20,10 @@ export const EBAY_POLL_EVERY_MS = 60_000;
  * time one at a time would, a small part of a day's calls. A 429 is sat out by ./transport.ts.
  */
 export const EBAY_STOCK_PUSHES_IN_FLIGHT = 8;
+/** Within one price push, getOffers and bulkUpdatePriceQuantity calls in flight at once (as stock batches). */
+export const EBAY_PRICE_CALLS_IN_FLIGHT = 8;
+/** The offer ids price pushes found, per channel: channels are created afresh for each job. */
+const offerIds = new OfferIdMemory();
 
 /**
  * An eBay seller account through the Sell APIs, as a sales channel. Every call carries a User access token minted
@@ -25,7 +31,8 @@ export const EBAY_STOCK_PUSHES_IN_FLIGHT = 8;
  * windows, ./poll.ts, each read by ./read-polled.ts and mapped by ./map.ts with the money exact, ./amount.ts, with
  * the refunds made at eBay that the orders list, ./refunds-found.ts); each shipment becomes a shipping
  * fulfilment with carrier and tracking (./fulfilment.ts); refunds go through issueRefund (./refund.ts); stock sets
- * the inventory items' quantities through bulkUpdatePriceQuantity (./stock.ts). The connection test mints a token
+ * the inventory items' quantities through bulkUpdatePriceQuantity (./stock.ts), and prices the SKUs' offers through
+ * the same call, each offer found with getOffers and remembered a while (./prices.ts, ./offers.ts). The connection test mints a token
  * and reads one order (./connection.ts).
  */
 export const ebay = channelKind({
@@ -41,6 +48,18 @@ export const ebay = channelKind({
       maxStockBatch: STOCK_BATCH,
       notifyFulfilment: (notice, { signal, now }) => notifyShipment(client(signal), notice, now),
       pushStock: (levels, { signal }) => pushStockLevels(client(signal), levels),
+      maxPriceBatch: PRICE_BATCH,
+      pushPrices: (prices, { signal, now }) =>
+        pushEbayPrices(
+          {
+            call: client(signal),
+            marketplaceId: config.marketplaceId,
+            ids: offerIds.of(`${channelId} ${config.marketplaceId}`),
+            now: now.getTime(),
+            inFlight: EBAY_PRICE_CALLS_IN_FLIGHT,
+          },
+          prices,
+        ),
       refund: (notice, { signal, now }) => refundOrder(client(signal), notice, now),
       pollOrders: (query, { signal, now }) => pollOrderPage(client(signal), channelId, query, now),
     };
