@@ -1,16 +1,19 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PermanentError } from '../../../domain/permanent-error.ts';
-import { answeredWith } from '../../shared/http-failure.ts';
-import { redact, type EbayEndpoint } from './endpoint.ts';
+import {
+  DETAIL_CHARS,
+  failureDetails,
+  retryAfterMs,
+  sendJson,
+  statusFailure,
+  tryJson,
+  urlOf,
+  type PathRequest,
+} from '../../shared/json-http.ts';
+import type { EbayEndpoint } from './endpoint.ts';
 import { accessToken } from './token.ts';
 
-export interface EbayRequest {
-  method: 'GET' | 'POST';
-  /** Under the API root: /sell/fulfillment/v1/order. */
-  path: string;
-  query?: Readonly<Record<string, string>>;
-  body?: unknown;
-}
+/** A call under the API root: /sell/fulfillment/v1/order; timeoutMs by default REQUEST_TIMEOUT_MS. */
+export type EbayRequest = PathRequest<'GET' | 'POST'>;
 
 /** A 2xx answer: its status (207 for a bulk call that partly failed), parsed JSON body and headers. */
 export interface EbayAnswer {
@@ -28,12 +31,10 @@ export interface EbayFailure {
   errorIds: number[];
   message: string | undefined;
 }
-const failures = new WeakMap<Error, EbayFailure>();
+const failures = failureDetails<EbayFailure>();
 
 /** The answer behind an error an EbayCall threw (a 409 a caller tells from others); undefined for anything else. */
-export function ebayFailureOf(error: unknown): EbayFailure | undefined {
-  return error instanceof Error ? failures.get(error) : undefined;
-}
+export const ebayFailureOf = failures.of;
 
 const REQUEST_TIMEOUT_MS = 15_000;
 /**
@@ -68,85 +69,71 @@ async function exchange(
   options: EbayClientOptions,
 ): Promise<EbayAnswer> {
   const where = `${request.method} ${request.path} at ${endpoint.host}`;
+  const url = urlOf(endpoint.root, request.path, request.query);
   let token = await accessToken(endpoint, options);
   let renewed = false;
   for (let attempt = 0; ; attempt++) {
-    const response = await send(endpoint, request, token, options.signal, where);
-    const text = redact(await response.text().catch(() => ''), endpoint.redact);
-    if (response.ok) return { status: response.status, body: parse(text) ?? {}, headers: response.headers };
-    if (response.status === 401 && !renewed) {
+    const answer = await sendJson({
+      method: request.method,
+      url,
+      headers: { authorization: `Bearer ${token}`, 'x-ebay-c-marketplace-id': endpoint.marketplaceId },
+      body: request.body,
+      timeoutMs: request.timeoutMs ?? REQUEST_TIMEOUT_MS,
+      signal: options.signal,
+      // No answer: a write may or may not have happened; the callers look before they write again.
+      where,
+      peer: 'eBay',
+      redact: endpoint.redact,
+    });
+    // An empty 2xx (204) reads as {}.
+    if (answer.ok)
+      return { status: answer.status, body: tryJson(answer.text) ?? {}, headers: answer.headers };
+    if (answer.status === 401 && !renewed) {
       renewed = true;
       token = await accessToken(endpoint, { ...options, stale: token });
       continue;
     }
-    if (response.status === 429 && attempt + 1 < THROTTLE_TRIES) {
-      const wait = throttleWait(options, attempt, response.headers.get('retry-after'));
+    if (answer.status === 429 && attempt + 1 < THROTTLE_TRIES) {
+      const wait = throttleWait(options, attempt, answer.headers.get('retry-after'));
       if (wait <= THROTTLE_MAX_WAIT_MS) {
         await sleep(wait, undefined, { signal: options.signal });
         continue;
       }
     }
-    throw classify(response.status, text, where);
+    throw classify(answer.status, answer.text, where);
   }
 }
 
 function throttleWait(options: EbayClientOptions, attempt: number, retryAfter: string | null): number {
-  const seconds = retryAfter !== null && /^\d{1,6}$/.test(retryAfter.trim()) ? Number(retryAfter) : undefined;
-  if (options.throttleWaitMs) return options.throttleWaitMs(attempt, seconds);
-  return seconds !== undefined ? seconds * 1_000 : THROTTLE_BASE_MS * 2 ** attempt;
-}
-
-async function send(
-  endpoint: EbayEndpoint,
-  request: EbayRequest,
-  token: string,
-  signal: AbortSignal,
-  where: string,
-): Promise<Response> {
-  const url = new URL(`${endpoint.root}${request.path}`);
-  for (const [name, value] of Object.entries(request.query ?? {})) url.searchParams.set(name, value);
-  const hasBody = request.body !== undefined;
-  try {
-    return await fetch(url, {
-      method: request.method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        accept: 'application/json',
-        'x-ebay-c-marketplace-id': endpoint.marketplaceId,
-        ...(hasBody ? { 'content-type': 'application/json' } : {}),
-      },
-      body: hasBody ? JSON.stringify(request.body) : undefined,
-      signal: AbortSignal.any([signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]),
-    });
-  } catch (error) {
-    // No answer: a write may or may not have happened; the callers look before they write again.
-    const reason =
-      error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : '';
-    throw new Error(`${where}: no answer from eBay: ${redact(reason, endpoint.redact)}`);
-  }
+  const ms = retryAfterMs(retryAfter, options.now());
+  if (options.throttleWaitMs)
+    return options.throttleWaitMs(attempt, ms === undefined ? undefined : ms / 1_000);
+  return ms ?? THROTTLE_BASE_MS * 2 ** attempt;
 }
 
 function classify(status: number, text: string, where: string): Error {
-  const errors = ebayErrors(parse(text));
+  const errors = ebayErrors(tryJson(text));
   const detail = errors.length
     ? errors.map((e) => `${e.errorId ?? '?'} ${e.longMessage ?? e.message ?? ''}`.trim()).join('; ')
-    : text.slice(0, 300);
-  const error =
-    status === 401 || status === 403
-      ? new PermanentError(
-          `${where}: eBay refused the seller's access (${status} ${detail}); check that the seller granted Waybill's scopes, then test the channel`,
-        )
-      : status === 429
-        ? new Error(`${where}: eBay's call limit was reached (429 ${detail}); tried again later`)
-        : status === 408 || status >= 500
-          ? new Error(`${where}: eBay answered ${status}: ${detail}`)
-          : new PermanentError(`${where}: eBay refused the request (${status} ${detail})`);
-  failures.set(error, {
+    : text.slice(0, DETAIL_CHARS);
+  const error = statusFailure(status, (kind) => {
+    switch (kind) {
+      case 'credentials':
+        return `${where}: eBay refused the seller's access (${status} ${detail}); check that the seller granted Waybill's scopes, then test the channel`;
+      case 'throttled':
+        return `${where}: eBay's call limit was reached (429 ${detail}); tried again later`;
+      case 'unavailable':
+        return `${where}: eBay answered ${status}: ${detail}`;
+      case 'not-found':
+      case 'refused':
+        return `${where}: eBay refused the request (${status} ${detail})`;
+    }
+  });
+  return failures.keep(error, {
     status,
     errorIds: errors.flatMap((e) => (e.errorId === undefined ? [] : [e.errorId])),
     message: errors[0]?.message,
   });
-  return answeredWith(error, status);
 }
 
 interface EbayError {
@@ -160,13 +147,4 @@ function ebayErrors(body: unknown): EbayError[] {
   const { errors } = body as { errors?: unknown };
   if (!Array.isArray(errors)) return [];
   return errors.filter((e): e is EbayError => typeof e === 'object' && e !== null);
-}
-
-function parse(text: string): unknown {
-  if (!text) return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
 }
