@@ -2,10 +2,9 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { startAmazonSim, type AmazonSim, type SimItemInput, type SimOrder } from '../sim/amazon.ts';
 import type { SupplierSim } from '../sim/supplier.ts';
-import { POLLED_REFUSED_TOPIC } from '../src/app/polled-order.ts';
-import { wakeJobs } from '../src/jobs/queue.ts';
+import { bulkSkus, channelTest, setupWithChannel } from './support/channel-test.ts';
 import { describeEachDatabase } from './support/databases.ts';
-import { startTestHub, startTestSuppliers, SUPPLIER_TOKENS, testSetup, type TestHub } from './support/hub.ts';
+import { startTestHub, startTestSuppliers, SUPPLIER_TOKENS, type TestHub } from './support/hub.ts';
 import { until } from './support/until.ts';
 
 const APP = {
@@ -16,8 +15,7 @@ const APP = {
 // MUG-BLUE goes to the supplier "prompt" (ships at once), LAMP-OAK to "flaky" (takes a minute): test/support/hub.ts.
 const MUG: SimItemInput = { sku: 'MUG-BLUE', price: '12.99', title: 'Blue mug' };
 const LAMP: SimItemInput = { sku: 'LAMP-OAK', price: '89.00', title: 'Oak lamp' };
-const STOCK: Record<string, number> = { 'MUG-BLUE': 20, 'TEE-RED-M': 7, 'LAMP-OAK': 5 };
-const BULK = Array.from({ length: 60 }, (_, i) => `BULK-${String(i).padStart(3, '0')}`);
+const BULK = bulkSkus(60);
 
 describeEachDatabase('Amazon as a sales channel, through the Selling Partner API', (dialect) => {
   let t: TestHub;
@@ -46,24 +44,7 @@ describeEachDatabase('Amazon as a sales channel, through the Selling Partner API
   });
 
   async function connect(options: { bulk?: boolean; notificationApiKey?: string } = {}): Promise<void> {
-    const doc: any = testSetup({ prompt: suppliers.prompt.url, flaky: suppliers.flaky.url });
-    for (const product of doc.products) for (const offer of product.offers) offer.stock = STOCK[product.sku];
-    if (options.bulk)
-      doc.products.push(
-        ...BULK.map((sku, i) => ({
-          sku,
-          name: sku,
-          offers: [
-            {
-              supplier: 'prompt',
-              supplierSku: `P-${sku}`,
-              cost: { amount: 100, currency: 'USD' },
-              stock: 2 + (i % 3),
-            },
-          ],
-        })),
-      );
-    doc.channels.push({
+    const channel = {
       id: 'amz',
       kind: 'amazon',
       name: 'Amazon US',
@@ -75,51 +56,36 @@ describeEachDatabase('Amazon as a sales channel, through the Selling Partner API
       lwaUrl: sim.lwaUrl,
       ...APP,
       ...(options.notificationApiKey && { notificationApiKey: options.notificationApiKey }),
-    });
-    await t.apply(doc);
+    };
+    const urls = { prompt: suppliers.prompt.url, flaky: suppliers.flaky.url };
+    const bulk = { skus: options.bulk ? BULK : [], stock: (i: number) => 2 + (i % 3) };
+    await t.apply(setupWithChannel(urls, channel, { bulk }));
   }
 
   const place = (items: SimItemInput[], options: Parameters<AmazonSim['makeOrder']>[2] = {}): SimOrder =>
     sim.makeOrder(placed++, items, options);
-  const searches = () => sim.calls.filter((c) => c.operation === 'searchOrders' && c.status === 200).length;
-  /** Brings the order poll forward (as an ORDER_CHANGE would) and waits until it ran and what it found is in. */
-  async function poll(): Promise<void> {
-    const before = searches();
-    await wakeJobs(t.hub.store.db, { key: 'channel.catch-up:amz' }, Date.now());
-    await until('the Amazon poll ran', async () => searches() > before && (await pollIdle()));
-  }
-  const pollIdle = async () => {
-    const job = await t.hub.store.db
-      .selectFrom('jobs')
-      .select(['state', 'run_at'])
-      .where('key', '=', 'channel.catch-up:amz')
-      .executeTakeFirst();
-    // An order the poll could not read stays unprocessed (its delivery is dead-lettered): it is not waited for.
-    const waiting = await t.hub.store.db
-      .selectFrom('channel_deliveries')
-      .select('processed_at')
-      .where('processed_at', 'is', null)
-      .where('topic', '!=', POLLED_REFUSED_TOPIC)
-      .execute();
-    return job?.state === 'pending' && Number(job.run_at) > Date.now() + 30_000 && waiting.length === 0;
-  };
-  const viewOf = async (order: SimOrder) => {
-    const row = await t.hub.store.db
-      .selectFrom('orders')
-      .select('id')
-      .where('channel_id', '=', 'amz')
-      .where('external_id', '=', order.orderId)
-      .executeTakeFirst();
-    return row ? (await t.api(`/api/v1/orders/${row.id}`)).body : undefined;
-  };
-  const deadDeliveries = () =>
-    t.hub.store.db
-      .selectFrom('jobs')
-      .select('last_error')
-      .where('kind', '=', 'channel.delivery')
-      .where('state', '=', 'dead')
-      .execute();
-  const orderCount = async () => (await t.api('/api/v1/orders?channelId=amz')).body.orders.length;
+  const {
+    poll,
+    pollIdle,
+    viewOf,
+    deadDeliveries,
+    deadJobs,
+    orderCount,
+    shipments,
+    jobsOf,
+    runAgain,
+    acceptedBy,
+    cancelLine,
+    available,
+    eventsOf,
+  } = channelTest({
+    hub: () => t,
+    channelId: 'amz',
+    platform: 'Amazon',
+    externalId: (order: SimOrder) => order.orderId,
+    // A poll searches the orders changed since the last: a search answered is a poll run.
+    pollReads: () => sim.calls.filter((c) => c.operation === 'searchOrders' && c.status === 200).length,
+  });
 
   it('takes polled orders in once with the money exact, holds the unpaid until paid and the unknown SKU for a person', async () => {
     const paid = place([MUG, LAMP], { quantities: [2, 1], shipping: '4.99' });
@@ -177,44 +143,19 @@ describeEachDatabase('Amazon as a sales channel, through the Selling Partner API
       async () =>
         sim.order(shipped.orderId)!.packages.length === 1 && (await viewOf(shipped))?.state === 'fulfilled',
     );
-    const [shipment] = await t.hub.store.db
-      .selectFrom('shipments')
-      .select(['carrier', 'tracking_number'])
-      .execute();
+    const [shipment] = await shipments();
     expect(sim.order(shipped.orderId)!.packages[0]).toMatchObject({
       trackingNumber: shipment!.tracking_number,
       items: [{ orderItemId: shipped.items[0]!.orderItemId, quantity: 2 }],
     });
     expect(sim.order(shipped.orderId)!.status).toBe('SHIPPED');
     // The notice again (an operator's replay): Amazon lists the package already, nothing is confirmed twice.
-    const notify = await t.hub.store.db
-      .selectFrom('jobs')
-      .select(['id'])
-      .where('kind', '=', 'channel.notify')
-      .executeTakeFirstOrThrow();
-    await t.hub.store.db
-      .updateTable('jobs')
-      .set({ state: 'pending', run_at: 0 })
-      .where('id', '=', notify.id)
-      .execute();
-    await until(
-      'the replay done',
-      async () =>
-        (
-          await t.hub.store.db
-            .selectFrom('jobs')
-            .select('state')
-            .where('id', '=', notify.id)
-            .executeTakeFirstOrThrow()
-        ).state === 'done',
-    );
+    const [notify] = await jobsOf('channel.notify');
+    await runAgain(notify!.id, 'the replay done');
     expect(sim.calls.filter((c) => c.operation === 'confirmShipment')).toHaveLength(1);
 
     // The lamp's supplier has it, unshipped; the buyer asks Amazon to cancel.
-    await until(
-      'the lamp acknowledged',
-      async () => (await viewOf(cancelled))?.purchaseOrders[0]?.state === 'accepted',
-    );
+    await until('the lamp acknowledged', () => acceptedBy(cancelled, 'flaky'));
     const before = structuredClone(sim.order(cancelled.orderId)!);
     sim.update(cancelled.orderId, (o) =>
       o.items.forEach((i) => (i.buyerCancelReason = 'Ordered by mistake')),
@@ -231,15 +172,8 @@ describeEachDatabase('Amazon as a sales channel, through the Selling Partner API
   it('records a refund of lines Waybill cancels as owed: SP-API has no refund call for a merchant-fulfilled seller', async () => {
     const order = place([LAMP, MUG], { quantities: [1, 1] });
     await connect();
-    await until('the lamp acknowledged', async () =>
-      (await viewOf(order))?.purchaseOrders.some(
-        (po: any) => po.supplierId === 'flaky' && po.state === 'accepted',
-      ),
-    );
-    const lampLine = (await viewOf(order)).lines.find((l: any) => l.sku === 'LAMP-OAK');
-    const cancel = await t.api(`/api/v1/orders/${(await viewOf(order)).id}/cancel`, {
-      body: { lines: [lampLine.lineNumber], reason: 'The lamp is no longer made' },
-    });
+    await until('the lamp acknowledged', () => acceptedBy(order, 'flaky'));
+    const cancel = await cancelLine(order, 'LAMP-OAK', 'The lamp is no longer made');
     expect(cancel.status).toBe(200);
     await until('the refund recorded as owed', async () =>
       (await viewOf(order)).events.some((e: any) => e.type === 'channel.refund_owed'),
@@ -266,27 +200,21 @@ describeEachDatabase('Amazon as a sales channel, through the Selling Partner API
     await poll();
     await poll();
     expect(await deadDeliveries()).toHaveLength(1);
-    const dead = await t.hub.store.db.selectFrom('jobs').select('kind').where('state', '=', 'dead').execute();
-    expect(dead.map((j) => j.kind)).toEqual(['channel.delivery']);
+    expect((await deadJobs()).map((j) => j.kind)).toEqual(['channel.delivery']);
   });
 
   it("sets Amazon's quantities to available-to-promise by feed and by patch, waits out 429s, and reports SKUs Amazon refuses", async () => {
     sim.refuseListing('BULK-004', 'Restricted Products Policy Violation');
     await connect({ bulk: true });
-    const atp = async () =>
-      Object.fromEntries((await t.api('/api/v1/stock')).body.levels.map((l: any) => [l.sku, l.available]));
     const inStep = async (skus: string[]) => {
-      const levels = await atp();
+      const levels = await available();
       return skus.every((sku) => sim.stock(sku) === levels[sku]);
     };
     const listed = [...BULK.filter((s) => s !== 'BULK-004'), 'MUG-BLUE', 'LAMP-OAK'];
     await until('Amazon in step through a feed', () => inStep(listed), 40_000);
     expect(sim.feeds().length).toBeGreaterThanOrEqual(1);
     expect([sim.stock('MUG-BLUE'), sim.stock('LAMP-OAK'), sim.stock('BULK-002')]).toEqual([20, 5, 4]);
-    const skipped = async () =>
-      (
-        await t.hub.store.db.selectFrom('events').select('data').where('type', '=', 'stock.skipped').execute()
-      ).map((e) => String(e.data));
+    const skipped = async () => (await eventsOf('stock.skipped')).map((data) => JSON.stringify(data));
     await until(
       'the refused and unlisted SKUs reported',
       async () => {
