@@ -8,10 +8,9 @@ import {
 } from '../sim/ebay.ts';
 import { parseMinor } from '../sim/money.ts';
 import type { SupplierSim } from '../sim/supplier.ts';
-import { POLLED_REFUSED_TOPIC } from '../src/app/polled-order.ts';
-import { wakeJobs } from '../src/jobs/queue.ts';
+import { bulkSkus, channelTest, setupWithChannel } from './support/channel-test.ts';
 import { describeEachDatabase } from './support/databases.ts';
-import { startTestHub, startTestSuppliers, testSetup, type TestHub } from './support/hub.ts';
+import { startTestHub, startTestSuppliers, type TestHub } from './support/hub.ts';
 import { until } from './support/until.ts';
 
 const APP = { clientId: 'Waybill-Hub-PRD-0123456789' };
@@ -22,8 +21,7 @@ const SELLER = {
 // MUG-BLUE goes to the supplier "prompt" (ships at once), LAMP-OAK to "flaky" (takes a minute): test/support/hub.ts.
 const MUG: EbayItem = { sku: 'MUG-BLUE', price: '12.99', title: 'Blue mug' };
 const LAMP: EbayItem = { sku: 'LAMP-OAK', price: '89.00', title: 'Oak lamp' };
-const STOCK: Record<string, number> = { 'MUG-BLUE': 20, 'TEE-RED-M': 7, 'LAMP-OAK': 5 };
-const BULK = Array.from({ length: 120 }, (_, i) => `BULK-${String(i).padStart(3, '0')}`);
+const BULK = bulkSkus(120);
 
 describeEachDatabase('eBay as a sales channel, through the Sell APIs', (dialect) => {
   let t: TestHub;
@@ -47,24 +45,7 @@ describeEachDatabase('eBay as a sales channel, through the Sell APIs', (dialect)
 
   /** The setup document with the eBay channel (it takes the simulator's loopback address as apiUrl). */
   async function connect(options: { bulk?: boolean; pricing?: object } = {}): Promise<void> {
-    const doc: any = testSetup({ prompt: suppliers.prompt.url, flaky: suppliers.flaky.url });
-    for (const product of doc.products) for (const offer of product.offers) offer.stock = STOCK[product.sku];
-    if (options.bulk)
-      doc.products.push(
-        ...BULK.map((sku, i) => ({
-          sku,
-          name: sku,
-          offers: [
-            {
-              supplier: 'prompt',
-              supplierSku: `P-${sku}`,
-              cost: { amount: 100, currency: 'USD' },
-              stock: 3 + (i % 4),
-            },
-          ],
-        })),
-      );
-    doc.channels.push({
+    const channel = {
       id: 'ebay',
       kind: 'ebay',
       name: 'eBay US',
@@ -73,9 +54,11 @@ describeEachDatabase('eBay as a sales channel, through the Sell APIs', (dialect)
       ...APP,
       marketplaceId: 'EBAY_US',
       ...SELLER,
-    });
-    if (options.pricing) doc.pricing = options.pricing;
-    await t.apply(doc);
+    };
+    const urls = { prompt: suppliers.prompt.url, flaky: suppliers.flaky.url };
+    const bulk = { skus: options.bulk ? BULK : [], stock: (i: number) => 3 + (i % 4) };
+    const doc = setupWithChannel(urls, channel, { bulk });
+    await t.apply(options.pricing ? { ...doc, pricing: options.pricing } : doc);
   }
 
   /** An order as eBay has it after checkout, last modified a moment ago (the poll reads up to its start). */
@@ -85,59 +68,27 @@ describeEachDatabase('eBay as a sales channel, through the Sell APIs', (dialect)
     return sim.keep({ ...order, creationDate: at, lastModifiedDate: at });
   }
 
-  const getOrdersCalls = () => sim.calls.filter((c) => c.operationId === 'getOrders').length;
-  /** Brings the channel's order poll forward (as a nudge does) and waits until it ran and what it found is in. */
-  async function poll(): Promise<void> {
-    const before = getOrdersCalls();
-    await wakeJobs(t.hub.store.db, { key: 'channel.catch-up:ebay' }, Date.now());
-    await until('the eBay poll ran', async () => getOrdersCalls() > before && (await pollIdle()));
-  }
-  const pollIdle = async () => {
-    const job = await t.hub.store.db
-      .selectFrom('jobs')
-      .select(['state', 'run_at'])
-      .where('key', '=', 'channel.catch-up:ebay')
-      .executeTakeFirst();
-    // An order the poll could not read stays unprocessed (its delivery is dead-lettered): it is not waited for.
-    const waiting = await t.hub.store.db
-      .selectFrom('channel_deliveries')
-      .select('processed_at')
-      .where('processed_at', 'is', null)
-      .where('topic', '!=', POLLED_REFUSED_TOPIC)
-      .execute();
-    return job?.state === 'pending' && Number(job.run_at) > Date.now() + 30_000 && waiting.length === 0;
-  };
-  const viewOf = async (order: EbaySimOrder) => {
-    const row = await t.hub.store.db
-      .selectFrom('orders')
-      .select('id')
-      .where('channel_id', '=', 'ebay')
-      .where('external_id', '=', order.orderId)
-      .executeTakeFirst();
-    return row ? (await t.api(`/api/v1/orders/${row.id}`)).body : undefined;
-  };
-  const refundsOf = async (order: EbaySimOrder) => {
-    const view = await viewOf(order);
-    return t.hub.store.db
-      .selectFrom('channel_refunds')
-      .select(['refund_id', 'origin', 'amount'])
-      .where('order_id', '=', view.id)
-      .execute()
-      .then((rows) => rows.map((r) => ({ ...r, amount: Number(r.amount) })));
-  };
-  const refundedAtChannel = () =>
-    t.hub.store.db
-      .selectFrom('events')
-      .select('data')
-      .where('type', '=', 'order.refunded_at_channel')
-      .execute();
-  const deadDeliveries = () =>
-    t.hub.store.db
-      .selectFrom('jobs')
-      .select('last_error')
-      .where('kind', '=', 'channel.delivery')
-      .where('state', '=', 'dead')
-      .execute();
+  const {
+    poll,
+    viewOf,
+    refundsOf,
+    eventsOf,
+    deadDeliveries,
+    deadJobs,
+    orderCount,
+    shipments,
+    jobsOf,
+    runAgain,
+    acceptedBy,
+    cancelLine,
+    available,
+  } = channelTest({
+    hub: () => t,
+    channelId: 'ebay',
+    platform: 'eBay',
+    externalId: (order: EbaySimOrder) => order.orderId,
+    pollReads: () => sim.calls.filter((c) => c.operationId === 'getOrders').length,
+  });
   const minor = (amount: { value: string }) =>
     parseMinor(amount.value.replace(/^-/, ''), 2) * (amount.value.startsWith('-') ? -1 : 1);
 
@@ -146,10 +97,7 @@ describeEachDatabase('eBay as a sales channel, through the Sell APIs', (dialect)
     const unpaid = place([MUG], { unpaid: true, deliveryCost: '0.00' });
     const unknown = place([{ sku: 'NOT-ON-WAYBILL', price: '3.50' }, MUG]);
     await connect();
-    await until(
-      'three orders in',
-      async () => (await t.api('/api/v1/orders?channelId=ebay')).body.orders.length === 3,
-    );
+    await until('three orders in', async () => (await orderCount()) === 3);
     await poll();
 
     const view = await viewOf(paid);
@@ -180,7 +128,7 @@ describeEachDatabase('eBay as a sales channel, through the Sell APIs', (dialect)
 
     // Polled again: nothing new, nothing twice.
     await poll();
-    expect((await t.api('/api/v1/orders?channelId=ebay')).body.orders).toHaveLength(3);
+    expect(await orderCount()).toBe(3);
 
     sim.pay(unpaid.orderId);
     await poll();
@@ -197,10 +145,7 @@ describeEachDatabase('eBay as a sales channel, through the Sell APIs', (dialect)
       async () =>
         sim.fulfillments(shipped.orderId).length === 1 && (await viewOf(shipped))?.state === 'fulfilled',
     );
-    const [parcel] = await t.hub.store.db
-      .selectFrom('shipments')
-      .select(['carrier', 'tracking_number'])
-      .execute();
+    const [parcel] = await shipments();
     expect(sim.fulfillments(shipped.orderId)).toEqual([
       expect.objectContaining({
         shipmentTrackingNumber: parcel!.tracking_number,
@@ -210,35 +155,13 @@ describeEachDatabase('eBay as a sales channel, through the Sell APIs', (dialect)
       }),
     ]);
     // The notice again (an operator's replay): eBay has it already, nothing is written twice.
-    const notify = await t.hub.store.db
-      .selectFrom('jobs')
-      .select(['id'])
-      .where('kind', '=', 'channel.notify')
-      .executeTakeFirstOrThrow();
-    await t.hub.store.db
-      .updateTable('jobs')
-      .set({ state: 'pending', run_at: 0 })
-      .where('id', '=', notify.id)
-      .execute();
-    await until(
-      'the replay done',
-      async () =>
-        (
-          await t.hub.store.db
-            .selectFrom('jobs')
-            .select('state')
-            .where('id', '=', notify.id)
-            .executeTakeFirstOrThrow()
-        ).state === 'done',
-    );
+    const [notify] = await jobsOf('channel.notify');
+    await runAgain(notify!.id, 'the replay done');
     expect(sim.fulfillments(shipped.orderId)).toHaveLength(1);
     expect(sim.calls.filter((c) => c.operationId === 'createShippingFulfillment')).toHaveLength(1);
 
     // The lamp's supplier has it, unshipped; the buyer asks eBay to cancel.
-    await until(
-      'the lamp acknowledged',
-      async () => (await viewOf(cancelled))?.purchaseOrders[0]?.state === 'accepted',
-    );
+    await until('the lamp acknowledged', () => acceptedBy(cancelled, 'flaky'));
     const before = structuredClone(sim.order(cancelled.orderId)!);
     sim.requestCancel(cancelled.orderId);
     await poll();
@@ -253,15 +176,8 @@ describeEachDatabase('eBay as a sales channel, through the Sell APIs', (dialect)
   it("refunds lines Waybill cancels through issueRefund, the seller's share without the tax eBay collected", async () => {
     const order = place([LAMP, MUG], { quantities: [1, 1] });
     await connect();
-    await until('the lamp acknowledged', async () =>
-      (await viewOf(order))?.purchaseOrders.some(
-        (po: any) => po.supplierId === 'flaky' && po.state === 'accepted',
-      ),
-    );
-    const lampLine = (await viewOf(order)).lines.find((l: any) => l.sku === 'LAMP-OAK');
-    const cancel = await t.api(`/api/v1/orders/${(await viewOf(order)).id}/cancel`, {
-      body: { lines: [lampLine.lineNumber], reason: 'The lamp is no longer made' },
-    });
+    await until('the lamp acknowledged', () => acceptedBy(order, 'flaky'));
+    const cancel = await cancelLine(order, 'LAMP-OAK', 'The lamp is no longer made');
     expect(cancel.status).toBe(200);
     await until(
       'eBay refunded the lamp',
@@ -280,17 +196,13 @@ describeEachDatabase('eBay as a sales channel, through the Sell APIs', (dialect)
     expect(await refundsOf(order)).toEqual([
       { refund_id: lamp.refunds![0]!.refundId, origin: 'waybill', amount: expect.any(Number) },
     ]);
-    expect(await refundedAtChannel()).toEqual([]);
+    expect(await eventsOf('order.refunded_at_channel')).toEqual([]);
   });
 
   it('applies a refund made at eBay once, however often the poll finds it: the line refunded whole is cancelled', async () => {
     const order = place([MUG, LAMP], { quantities: [1, 1] });
     await connect();
-    await until('the lamp acknowledged', async () =>
-      (await viewOf(order))?.purchaseOrders.some(
-        (po: any) => po.supplierId === 'flaky' && po.state === 'accepted',
-      ),
-    );
+    await until('the lamp acknowledged', () => acceptedBy(order, 'flaky'));
     const lamp = order.lineItems[1]!;
     const refundId = sim.refundAtEbay(order.orderId, {
       lineItems: [
@@ -306,7 +218,7 @@ describeEachDatabase('eBay as a sales channel, through the Sell APIs', (dialect)
         amount: minor(lamp.discountedLineItemCost ?? lamp.lineItemCost),
       },
     ]);
-    expect((await refundedAtChannel()).map((e) => JSON.parse(e.data))).toEqual([
+    expect(await eventsOf('order.refunded_at_channel')).toEqual([
       {
         refundId,
         amount: { amount: minor(lamp.discountedLineItemCost ?? lamp.lineItemCost), currency: 'USD' },
@@ -339,19 +251,16 @@ describeEachDatabase('eBay as a sales channel, through the Sell APIs', (dialect)
     await poll();
     await poll();
     expect(await deadDeliveries()).toHaveLength(1);
-    const dead = await t.hub.store.db.selectFrom('jobs').select('kind').where('state', '=', 'dead').execute();
-    expect(dead.map((j) => j.kind)).toEqual(['channel.delivery']);
+    expect((await deadJobs()).map((j) => j.kind)).toEqual(['channel.delivery']);
   });
 
   it("sets eBay's quantities to available-to-promise 25 SKUs a call, waits out 429s, and reports SKUs eBay lacks", async () => {
     sim.throttle(3);
     await connect({ bulk: true });
-    const atp = async () =>
-      Object.fromEntries((await t.api('/api/v1/stock')).body.levels.map((l: any) => [l.sku, l.available]));
     await until(
       'eBay in step',
       async () => {
-        const levels = await atp();
+        const levels = await available();
         return [...BULK, 'MUG-BLUE', 'LAMP-OAK'].every((sku) => sim.stock(sku) === levels[sku]);
       },
       40_000,
@@ -361,9 +270,7 @@ describeEachDatabase('eBay as a sales channel, through the Sell APIs', (dialect)
     expect(pushes.some((c) => c.status === 429)).toBe(true);
     expect(Math.max(...pushes.map((c) => c.skus ?? 0))).toBeLessThanOrEqual(25);
     await until('TEE-RED-M reported as skipped', async () =>
-      (
-        await t.hub.store.db.selectFrom('events').select('data').where('type', '=', 'stock.skipped').execute()
-      ).some((e) => String(e.data).includes('TEE-RED-M')),
+      (await eventsOf('stock.skipped')).some((data) => JSON.stringify(data).includes('TEE-RED-M')),
     );
   });
 
@@ -395,10 +302,6 @@ describeEachDatabase('eBay as a sales channel, through the Sell APIs', (dialect)
       25_000,
       () => JSON.stringify({ wanted, mug: offerPrice('MUG-BLUE'), lamp: offerPrice('LAMP-OAK') }),
     );
-    const eventsOf = async (type: string) =>
-      (await t.hub.store.db.selectFrom('events').select('data').where('type', '=', type).execute()).map((e) =>
-        JSON.parse(String(e.data)),
-      );
     await until('TEE-RED-M reported as skipped', async () =>
       (await eventsOf('prices.skipped')).some((e) =>
         e.skipped.some(
