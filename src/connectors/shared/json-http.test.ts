@@ -106,6 +106,19 @@ describe('sendJson', () => {
     expect(error.message).toContain('GET /things at shop: no answer from Shop: connect ECONNREFUSED');
   });
 
+  it("throws the job's own abort as it came when asked, else as no answer", async () => {
+    const { base } = await serving(() => undefined);
+    const job = new AbortController();
+    const pending = [
+      sendJson(request(base, { signal: job.signal, abortAsIs: true })),
+      sendJson(request(base, { signal: job.signal })),
+    ];
+    setTimeout(() => job.abort(), 50);
+    const [asIs, wrapped] = (await Promise.all(pending.map((p) => p.catch((e: unknown) => e)))) as Error[];
+    expect(asIs!.name).toBe('AbortError');
+    expect(wrapped!.message).toContain('no answer from Shop');
+  });
+
   it('keeps a secret out of a failure that names the URL', async () => {
     const url = `http://u:${encodeURIComponent(SECRET)}@127.0.0.1:1/`;
     const error = (await sendJson(request(url)).catch((e: unknown) => e)) as Error;

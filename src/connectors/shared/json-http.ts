@@ -23,6 +23,11 @@ export interface JsonRequest {
   peer: string;
   /** What must never reach a message; each also as it travels URL-encoded. */
   redact: readonly (string | undefined)[];
+  /**
+   * When the job's own `signal` ends the call, throw its abort as fetch did rather than "no answer": for a caller
+   * that tells a stopped job from a platform that did not answer.
+   */
+  abortAsIs?: boolean;
 }
 
 /**
@@ -87,6 +92,7 @@ export async function sendJson(request: JsonRequest): Promise<JsonAnswer> {
       signal: AbortSignal.any([request.signal, AbortSignal.timeout(request.timeoutMs)]),
     });
   } catch (error) {
+    if (request.abortAsIs && request.signal.aborted) throw error;
     const reason =
       error instanceof Error
         ? error.cause instanceof Error

@@ -1,19 +1,27 @@
 import { throttledFor } from '../../shared/http-failure.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PermanentError } from '../../../domain/permanent-error.ts';
-import { answeredWith } from '../../shared/http-failure.ts';
+import {
+  DETAIL_CHARS,
+  sendJson,
+  statusFailure,
+  tryJson,
+  urlOf,
+  type JsonAnswer,
+  type PathRequest,
+} from '../../shared/json-http.ts';
 import type { AmazonEndpoint } from './credentials.ts';
 import { accessToken, forgetAccessToken } from './lwa.ts';
 import { bucketOf, rateLimitHeader, USAGE_PLANS, type AmazonOperation } from './usage-plan.ts';
 
-/** One SP-API call, named by its operation (its usage plan). Paths are from the root: `/orders/2026-01-01/orders`. */
-export interface SpApiRequest {
+/**
+ * One SP-API call, named by its operation (its usage plan). Paths are from the root: `/orders/2026-01-01/orders`;
+ * query arrays go comma-separated (Swagger 2.0's default collectionFormat, which every model here uses).
+ */
+export interface SpApiRequest extends PathRequest<
+  'GET' | 'POST' | 'PATCH',
+  Readonly<Record<string, string | readonly string[]>>
+> {
   operation: AmazonOperation;
-  method: 'GET' | 'POST' | 'PATCH';
-  path: string;
-  /** Arrays go comma-separated: Swagger 2.0's default collectionFormat, which every model here uses. */
-  query?: Readonly<Record<string, string | readonly string[]>>;
-  body?: unknown;
   /** Statuses the caller reads itself rather than have thrown (404: no subscription of that type). */
   accept?: readonly number[];
 }
@@ -50,7 +58,6 @@ export interface SpApiOptions {
 const REQUEST_TIMEOUT_MS = 15_000;
 /** Sends after a 429 (each after the bucket says a token is back). */
 const THROTTLED_RETRIES = 3;
-const DETAIL_CHARS = 300;
 
 /**
  * Takes a token of a limit that is not one operation's (the feed type's own), waiting as a call would; throws
@@ -81,6 +88,12 @@ export function spApi(endpoint: AmazonEndpoint, signal: AbortSignal, options: Sp
   return async (request) => {
     const where = `${request.method} ${request.path} (${request.operation}) at ${new URL(endpoint.base).host}`;
     const bucket = bucketOf(endpoint.key, request.operation, now());
+    const query = Object.fromEntries(
+      Object.entries(request.query ?? {}).map(([name, value]) => [
+        name,
+        typeof value === 'string' ? value : value.join(','),
+      ]),
+    );
     let freshToken = false;
     let throttled = 0;
     for (;;) {
@@ -91,80 +104,55 @@ export function spApi(endpoint: AmazonEndpoint, signal: AbortSignal, options: Sp
         continue;
       }
       const token = await accessToken(endpoint, signal, now());
-      const response = await send(endpoint, request, token, signal, where);
-      const adopted = rateLimitHeader(response.headers.get('x-amzn-ratelimit-limit'));
+      const answer = await sendJson({
+        method: request.method,
+        url: urlOf(endpoint.base, request.path, query),
+        headers: { 'x-amz-access-token': token, 'user-agent': 'Waybill/0.1 (Language=TypeScript)' },
+        body: request.body,
+        timeoutMs: request.timeoutMs ?? REQUEST_TIMEOUT_MS,
+        signal,
+        where,
+        peer: 'Amazon',
+        redact: [endpoint.refreshToken, endpoint.clientSecret, token],
+        abortAsIs: true,
+      });
+      const adopted = rateLimitHeader(answer.headers.get('x-amzn-ratelimit-limit'));
       if (adopted !== undefined) bucket.adopt(adopted, now());
-      const text = redact(await response.text().catch(() => ''), endpoint, token);
-      if (response.ok || request.accept?.includes(response.status))
-        return { status: response.status, body: text ? tryJson(text) : undefined };
-      if (response.status === 429 && throttled++ < THROTTLED_RETRIES) {
+      if (answer.ok || request.accept?.includes(answer.status))
+        return { status: answer.status, body: answer.text ? tryJson(answer.text) : undefined };
+      if (answer.status === 429 && throttled++ < THROTTLED_RETRIES) {
         bucket.drain(now());
         continue;
       }
       // An access token Amazon no longer takes (revoked, expired early): one more try with a fresh one.
-      if ((response.status === 401 || response.status === 403) && !freshToken) {
+      if ((answer.status === 401 || answer.status === 403) && !freshToken) {
         forgetAccessToken(endpoint);
         freshToken = true;
         continue;
       }
-      throw classify(response, text, where, request.operation);
+      throw classify(answer, where, request.operation);
     }
   };
 }
 
-async function send(
-  endpoint: AmazonEndpoint,
-  request: SpApiRequest,
-  token: string,
-  signal: AbortSignal,
-  where: string,
-): Promise<Response> {
-  const url = new URL(`${endpoint.base}${request.path}`);
-  for (const [name, value] of Object.entries(request.query ?? {}))
-    url.searchParams.set(name, typeof value === 'string' ? value : value.join(','));
-  const hasBody = request.body !== undefined;
-  try {
-    return await fetch(url, {
-      method: request.method,
-      headers: {
-        accept: 'application/json',
-        'x-amz-access-token': token,
-        'user-agent': 'Waybill/0.1 (Language=TypeScript)',
-        ...(hasBody ? { 'content-type': 'application/json' } : {}),
-      },
-      body: hasBody ? JSON.stringify(request.body) : undefined,
-      signal: AbortSignal.any([signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]),
-    });
-  } catch (error) {
-    if (signal.aborted) throw error;
-    const reason =
-      error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
-    throw new Error(`${where}: no answer from Amazon: ${redact(reason, endpoint, token)}`);
-  }
-}
-
-function classify(response: Response, text: string, where: string, operation: AmazonOperation): Error {
-  const { status } = response;
-  const said = amazonErrors(text) ?? (text.slice(0, DETAIL_CHARS) || `HTTP ${status}`);
-  const requestId = response.headers.get('x-amzn-requestid');
+function classify(answer: JsonAnswer, where: string, operation: AmazonOperation): Error {
+  const { status } = answer;
+  const said = amazonErrors(answer.text) ?? (answer.text.slice(0, DETAIL_CHARS) || `HTTP ${status}`);
+  const requestId = answer.headers.get('x-amzn-requestid');
   const detail = `${status} ${said}${requestId ? `; x-amzn-RequestId ${requestId}` : ''}`;
-  if (status === 401 || status === 403)
-    return answeredWith(
-      new PermanentError(
-        `${where}: Amazon refused access (${detail}); check that the app has the role ${operation} needs, that the seller authorised it, and that region and sellerId are the seller's`,
-      ),
-      status,
-    );
-  if (status === 429)
-    return answeredWith(
-      new Error(
-        `${where}: Amazon throttled ${operation} (${detail}; plan ${USAGE_PLANS[operation].rate}/s); retried later`,
-      ),
-      status,
-    );
-  if (status === 408 || status >= 500)
-    return answeredWith(new Error(`${where}: Amazon answered ${detail}`), status);
-  return answeredWith(new PermanentError(`${where}: Amazon refused the request (${detail})`), status);
+  return statusFailure(status, (kind) => {
+    switch (kind) {
+      case 'credentials':
+        return `${where}: Amazon refused access (${detail}); check that the app has the role ${operation} needs, that the seller authorised it, and that region and sellerId are the seller's`;
+      case 'throttled':
+        return `${where}: Amazon throttled ${operation} (${detail}; plan ${USAGE_PLANS[operation].rate}/s); retried later`;
+      case 'unavailable':
+        return `${where}: Amazon answered ${detail}`;
+      case 'not-found':
+      case 'refused':
+        return `${where}: Amazon refused the request (${detail})`;
+    }
+  });
 }
 
 /** SP-API's error body: `{ errors: [{ code, message, details }] }` (v0 and the Notifications API nest it the same way). */
@@ -176,20 +164,4 @@ function amazonErrors(text: string): string | undefined {
     .map((e) => `${String(e.code ?? '')}: ${String(e.message ?? '')}`)
     .join('; ');
   return said.slice(0, DETAIL_CHARS) || undefined;
-}
-
-function tryJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Whatever answers (a proxy echoing the request, say), no credential reaches a log line or a dead letter. */
-function redact(text: string, endpoint: AmazonEndpoint, token: string): string {
-  return [endpoint.refreshToken, endpoint.clientSecret, token].reduce(
-    (out, secret) => (secret ? out.split(secret).join('[redacted]') : out),
-    text,
-  );
 }
