@@ -64,6 +64,15 @@ describe('sendJson', () => {
     });
   });
 
+  it('sends URLSearchParams form-encoded', async () => {
+    const { base, seen } = await serving((_req, _body, res) => res.end('{}'));
+    await sendJson(
+      request(base, { method: 'POST', body: new URLSearchParams({ grant_type: 'refresh_token', a: 'x y' }) }),
+    );
+    expect(seen.body).toBe('grant_type=refresh_token&a=x+y');
+    expect(seen.headers?.['content-type']).toBe('application/x-www-form-urlencoded;charset=UTF-8');
+  });
+
   it('sends no content-type without a body', async () => {
     const { base, seen } = await serving((_req, _body, res) => res.end('{}'));
     await sendJson(request(base));

@@ -12,7 +12,10 @@ export interface JsonRequest {
   url: URL | string;
   /** The adapter's own headers (credentials, a platform header); they win over accept and user-agent. */
   headers?: Readonly<Record<string, string>>;
-  /** Sent as JSON, with content-type: application/json, when defined. */
+  /**
+   * Sent as JSON, with content-type: application/json, when defined; URLSearchParams go form-encoded (an OAuth token
+   * request), with content-type: application/x-www-form-urlencoded;charset=UTF-8.
+   */
   body?: unknown;
   /** How long this one call may take; the job's `signal` still bounds it. */
   timeoutMs: number;
@@ -77,7 +80,8 @@ export const DETAIL_CHARS = 300;
  * return jsonBody(answer.text, where);
  */
 export async function sendJson(request: JsonRequest): Promise<JsonAnswer> {
-  const hasBody = request.body !== undefined;
+  const { body } = request;
+  const form = body instanceof URLSearchParams;
   let response: Response;
   try {
     response = await fetch(request.url, {
@@ -85,10 +89,14 @@ export async function sendJson(request: JsonRequest): Promise<JsonAnswer> {
       headers: {
         accept: 'application/json',
         'user-agent': 'Waybill/0.1',
-        ...(hasBody ? { 'content-type': 'application/json' } : {}),
+        ...(body === undefined
+          ? {}
+          : {
+              'content-type': form ? 'application/x-www-form-urlencoded;charset=UTF-8' : 'application/json',
+            }),
         ...request.headers,
       },
-      body: hasBody ? JSON.stringify(request.body) : undefined,
+      body: body === undefined ? undefined : form ? body.toString() : JSON.stringify(body),
       signal: AbortSignal.any([request.signal, AbortSignal.timeout(request.timeoutMs)]),
     });
   } catch (error) {

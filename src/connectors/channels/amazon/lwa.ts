@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { PermanentError } from '../../../domain/permanent-error.ts';
 import { answeredWith } from '../../shared/http-failure.ts';
+import { sendJson, tryJson } from '../../shared/json-http.ts';
 import type { AmazonEndpoint } from './credentials.ts';
 
 /**
@@ -57,37 +58,31 @@ function credentialsKey(endpoint: AmazonEndpoint): string {
 }
 
 async function exchange(endpoint: AmazonEndpoint, signal: AbortSignal, now: number): Promise<CachedToken> {
-  const host = new URL(endpoint.lwaUrl).host;
-  let response: Response;
-  try {
-    response = await fetch(endpoint.lwaUrl, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded;charset=UTF-8',
-        accept: 'application/json',
-      },
-      body: new URLSearchParams({
-        grant_type: 'refresh_token',
-        refresh_token: endpoint.refreshToken,
-        client_id: endpoint.clientId,
-        client_secret: endpoint.clientSecret,
-      }).toString(),
-      signal: AbortSignal.any([signal, AbortSignal.timeout(TIMEOUT_MS)]),
-    });
-  } catch (error) {
-    const reason =
-      error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
-    throw new Error(`Login with Amazon at ${host} did not answer: ${reason}`);
-  }
-  const text = await response.text().catch(() => '');
+  const url = new URL(endpoint.lwaUrl);
+  const { host } = url;
+  const { status, ok, text } = await sendJson({
+    method: 'POST',
+    url,
+    body: new URLSearchParams({
+      grant_type: 'refresh_token',
+      refresh_token: endpoint.refreshToken,
+      client_id: endpoint.clientId,
+      client_secret: endpoint.clientSecret,
+    }),
+    timeoutMs: TIMEOUT_MS,
+    signal,
+    where: `POST ${url.pathname} at ${host}`,
+    peer: 'Login with Amazon',
+    redact: [endpoint.refreshToken, endpoint.clientSecret],
+  });
   const body = tryJson(text);
-  if (response.ok) {
+  if (ok) {
     const parsed = tokenAnswer.safeParse(body);
     if (!parsed.success)
-      throw new Error(`Login with Amazon at ${host} answered ${response.status} without an access token`);
+      throw new Error(`Login with Amazon at ${host} answered ${status} without an access token`);
     return { token: parsed.data.access_token, expiresAt: now + parsed.data.expires_in * 1_000 };
   }
-  throw refusal(response.status, errorAnswer.safeParse(body).data, host);
+  throw refusal(status, errorAnswer.safeParse(body).data, host);
 }
 
 function refusal(status: number, error: z.infer<typeof errorAnswer> | undefined, host: string): Error {
@@ -115,12 +110,4 @@ function refusal(status: number, error: z.infer<typeof errorAnswer> | undefined,
     new PermanentError(`Login with Amazon at ${host} refused the exchange (${said})`),
     status,
   );
-}
-
-function tryJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
 }

@@ -13,7 +13,7 @@ export interface EbayEndpoint {
   refreshToken: string;
   /** The access tokens of this app, seller and host are cached under this key (the refresh token hashed). */
   cacheKey: string;
-  /** What must never reach a message: the secrets as typed and as they travel. */
+  /** What must never reach a message: the secrets (json-http adds the forms they travel in). */
   redact: readonly string[];
 }
 
@@ -28,17 +28,7 @@ export function ebayEndpoint(config: EbayConfig, secrets: EbaySecrets): EbayEndp
     clientBasic,
     refreshToken: secrets.refreshToken,
     cacheKey: `${url.origin} ${config.clientId} ${refreshHash}`,
-    // Longest first: a shorter secret inside a longer one must not leave the rest readable.
-    redact: [
-      secrets.refreshToken,
-      encodeURIComponent(secrets.refreshToken),
-      clientBasic,
-      secrets.clientSecret,
-    ].sort((a, b) => b.length - a.length),
+    // json-http's redact adds the URL-encoded forms and takes the longest first.
+    redact: [secrets.refreshToken, clientBasic, secrets.clientSecret],
   };
-}
-
-/** Whatever answers (a proxy echoing the request, say), a secret must not reach a log line or a dead letter. */
-export function redact(text: string, secrets: readonly string[]): string {
-  return secrets.reduce((out, secret) => (secret ? out.split(secret).join('[redacted]') : out), text);
 }

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { PermanentError } from '../../../domain/permanent-error.ts';
 import { answeredWith } from '../../shared/http-failure.ts';
+import { DETAIL_CHARS, sendJson, tryJson } from '../../shared/json-http.ts';
 import { EBAY_SCOPES } from './credentials.ts';
-import { redact, type EbayEndpoint } from './endpoint.ts';
+import type { EbayEndpoint } from './endpoint.ts';
 
 /**
  * eBay's OAuth refresh-token grant (https://developer.ebay.com/api-docs/static/oauth-refresh-token-request.html):
@@ -74,45 +75,41 @@ async function refresh(
 ): Promise<CachedToken> {
   const where = `POST ${TOKEN_PATH} at ${endpoint.host}`;
   const startedAt = options.now();
-  let response: Response;
-  try {
-    response = await fetch(`${endpoint.root}${TOKEN_PATH}`, {
-      method: 'POST',
-      headers: {
-        authorization: `Basic ${endpoint.clientBasic}`,
-        'content-type': 'application/x-www-form-urlencoded',
-        accept: 'application/json',
-      },
-      body: new URLSearchParams({
-        grant_type: 'refresh_token',
-        refresh_token: endpoint.refreshToken,
-        scope: EBAY_SCOPES.join(' '),
-      }).toString(),
-      signal: AbortSignal.any([options.signal, AbortSignal.timeout(TOKEN_TIMEOUT_MS)]),
-    });
-  } catch (error) {
-    const reason =
-      error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : '';
-    throw new Error(`${where}: no answer from eBay: ${redact(reason, endpoint.redact)}`);
-  }
-  const text = redact(await response.text().catch(() => ''), endpoint.redact);
-  const body = parse(text);
-  if (response.ok) {
+  const { status, ok, text } = await sendJson({
+    method: 'POST',
+    url: `${endpoint.root}${TOKEN_PATH}`,
+    headers: {
+      authorization: `Basic ${endpoint.clientBasic}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: new URLSearchParams({
+      grant_type: 'refresh_token',
+      refresh_token: endpoint.refreshToken,
+      scope: EBAY_SCOPES.join(' '),
+    }),
+    timeoutMs: TOKEN_TIMEOUT_MS,
+    signal: options.signal,
+    where,
+    peer: 'eBay',
+    redact: endpoint.redact,
+  });
+  const body = tryJson(text);
+  if (ok) {
     const answer = tokenAnswer.safeParse(body);
     if (!answer.success) throw new Error(`${where}: eBay answered without an access token`);
     const token = { token: answer.data.access_token, expiresAt: startedAt + answer.data.expires_in * 1000 };
     tokens.set(endpoint.cacheKey, token);
     return token;
   }
-  throw refusal(response, body, text, where);
+  throw refusal(status, body, text, where);
 }
 
-function refusal(response: Response, body: unknown, text: string, where: string): Error {
+function refusal(status: number, body: unknown, text: string, where: string): Error {
   const parsed = oauthError.safeParse(body);
   const code = parsed.success ? parsed.data.error : undefined;
   const detail = parsed.success
     ? `${parsed.data.error}${parsed.data.error_description ? `: ${parsed.data.error_description}` : ''}`
-    : text.slice(0, 300);
+    : text.slice(0, DETAIL_CHARS);
   const mark = (error: Error, status: number) => {
     if (code) oauthFailures.set(error, code);
     return answeredWith(error, status);
@@ -124,7 +121,7 @@ function refusal(response: Response, body: unknown, text: string, where: string)
       ),
       401,
     );
-  if (code === 'invalid_client' || response.status === 401)
+  if (code === 'invalid_client' || status === 401)
     return mark(
       new PermanentError(
         `${where}: eBay refused the app's credentials (${detail}): check the channel's clientId and clientSecret (the keyset of the same environment as apiUrl)`,
@@ -138,18 +135,7 @@ function refusal(response: Response, body: unknown, text: string, where: string)
       ),
       403,
     );
-  if (response.status === 429 || response.status >= 500)
-    return answeredWith(new Error(`${where}: eBay answered ${response.status}: ${detail}`), response.status);
-  return mark(
-    new PermanentError(`${where}: eBay refused the token request (${response.status} ${detail})`),
-    response.status,
-  );
-}
-
-function parse(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
+  if (status === 429 || status >= 500)
+    return answeredWith(new Error(`${where}: eBay answered ${status}: ${detail}`), status);
+  return mark(new PermanentError(`${where}: eBay refused the token request (${status} ${detail})`), status);
 }
