@@ -86,8 +86,15 @@ export const catchUpChannelJob = {
               })
             : null;
 
-        const fresh = await newerThanKnown(ctx.store.db, channelId, found);
-        const refundsOfKnown = await ofKnownOrders(ctx.store.db, channelId, refunds);
+        // One read of what Waybill has of the orders named, for both the versions found and the refunds.
+        const known = await findKnownOrderVersions(ctx.store.db, channelId, [
+          ...new Set([...found.map((m) => m.incoming.externalId), ...refunds.map((r) => r.externalOrderId)]),
+        ]);
+        const fresh = newerThanKnown(known, found);
+        // A refund of an order the same poll found waits for a later poll: its processing could otherwise come before
+        // the order's and find no order to refund, and a refund stored is never stored again. The poll reads back over
+        // its overlap, so it finds the refund again once the order is in.
+        const refundsOfKnown = refunds.filter((r) => known.has(r.externalOrderId));
         const seenUntil = Math.max(state.polledUntil ?? 0, ...found.map((m) => m.sourceUpdatedAt.getTime()));
         return {
           rerunAt: new Date(now.getTime() + (more ? 0 : interval)),
@@ -113,33 +120,11 @@ export const catchUpChannelJob = {
     }),
 };
 
-/**
- * The refunds of orders Waybill has taken in. A refund of an order found in the same poll waits for a later one: its
- * processing could otherwise come before the order's and find no order to refund, and a refund stored is never
- * stored again. The poll reads back over its overlap, so it finds the refund again once the order is in.
- */
-async function ofKnownOrders(
-  db: Db,
-  channelId: string,
-  refunds: readonly RefundMessage[],
-): Promise<RefundMessage[]> {
-  if (refunds.length === 0) return [];
-  const known = await findKnownOrderVersions(db, channelId, [
-    ...new Set(refunds.map((r) => r.externalOrderId)),
-  ]);
-  return refunds.filter((r) => known.has(r.externalOrderId));
-}
-
 /** Versions of orders newer than what Waybill has (or of orders it does not have at all). */
-async function newerThanKnown(
-  db: Db,
-  channelId: string,
+function newerThanKnown(
+  known: ReadonlyMap<string, number | null>,
   found: readonly OrderMessage[],
-): Promise<OrderMessage[]> {
-  if (found.length === 0) return [];
-  const known = await findKnownOrderVersions(db, channelId, [
-    ...new Set(found.map((m) => m.incoming.externalId)),
-  ]);
+): OrderMessage[] {
   // The newest version of each order is enough: an older one would be stale on arrival.
   const newest = new Map<string, OrderMessage>();
   for (const m of found) {
