@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  type AnswerHeaders,
   DETAIL_CHARS,
   failureDetails,
   retryAfterMs,
@@ -19,7 +20,7 @@ export type EbayRequest = PathRequest<'GET' | 'POST'>;
 export interface EbayAnswer {
   status: number;
   body: unknown;
-  headers: Headers;
+  headers: AnswerHeaders;
 }
 
 /** One request with the seller's token; a 2xx is returned, anything else thrown, classified for the job worker. */

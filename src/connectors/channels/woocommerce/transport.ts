@@ -1,4 +1,5 @@
 import {
+  type AnswerHeaders,
   DETAIL_CHARS,
   failureDetails,
   jsonBody,
@@ -132,7 +133,7 @@ async function exchange(
   endpoint: RestEndpoint,
   request: RestRequest,
   signal: AbortSignal,
-): Promise<{ body: unknown; headers: Headers }> {
+): Promise<{ body: unknown; headers: AnswerHeaders }> {
   const where = `${request.method} ${request.path} at ${endpoint.host}`;
   const url = urlOf(endpoint.base, request.path, { ...request.query, ...endpoint.credentialQuery });
   const answer = await sendJson({
