@@ -16,6 +16,20 @@ export const fanoutSku = (i: number): string => `FAN-${String(i).padStart(6, '0'
 export const fanoutStock = (i: number): number => 20 + (i % 80);
 /** The SKU's index back from its name, for the receiver's expected values. */
 export const fanoutIndex = (sku: string): number => Number(sku.slice(4));
+/**
+ * fanoutIndex for a name that may not be a fan-out SKU: -1 unless it is exactly fanoutSku(i). Read digit by digit,
+ * as it runs once for every level a store applies.
+ */
+export function fanoutIndexOf(sku: string): number {
+  if (sku.length < 10 || !sku.startsWith('FAN-') || (sku.length > 10 && sku.charCodeAt(4) === 48)) return -1;
+  let index = 0;
+  for (let at = 4; at < sku.length; at++) {
+    const digit = sku.charCodeAt(at) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    index = index * 10 + digit;
+  }
+  return index;
+}
 
 export interface SyncJobError {
   channelId: string;
