@@ -30,7 +30,7 @@ import {
 } from './amazon-plans.ts';
 import { loadContract, readContractFile, type OpenApiContract } from './openapi-contract.ts';
 import { newGeneratorContext } from './order-generator.ts';
-import { closeServer, listen } from './shared.ts';
+import { closeServer, listen, readBody } from './shared.ts';
 
 export type { SimOrder, SimItemInput, MakeOrderOptions } from './amazon-orders.ts';
 export type { AmazonSimOperation, SimUsagePlan } from './amazon-plans.ts';
@@ -178,7 +178,7 @@ export async function startAmazonSim(options: AmazonSimOptions): Promise<AmazonS
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', base);
-    const raw = await readAll(req);
+    const raw = await readBody(req, MAX_BODY_BYTES);
     const log = (operation: AmazonCall['operation'], status: number) =>
       calls.push({ operation, method: req.method ?? '', path: url.pathname, status });
     if (url.pathname === '/auth/o2/token' && req.method === 'POST') {
@@ -709,17 +709,6 @@ function answer(
   const common = { 'x-amzn-RequestId': randomUUID(), ...headers };
   if (body === undefined) res.writeHead(status, common).end();
   else res.writeHead(status, { ...common, 'content-type': 'application/json' }).end(JSON.stringify(body));
-}
-
-async function readAll(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new Error('request body too large');
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
 }
 
 function tryJson(text: string): unknown {

@@ -98,17 +98,29 @@ export function headerValue(req: IncomingMessage, name: string): string | undefi
   return typeof value === 'string' ? value : undefined;
 }
 
-/** The raw body bytes: signatures are over exactly these, so they must be read before any JSON parsing. */
-export async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buf = chunk as Buffer;
-    size += buf.length;
-    if (size > MAX_BODY_BYTES) throw new Error('request body too large');
-    chunks.push(buf);
-  }
-  return Buffer.concat(chunks);
+/**
+ * The raw body bytes: signatures are over exactly these, so they must be read before any JSON parsing. Read from the
+ * stream's events rather than `for await`, whose promise per chunk costs more than the rest of a small request.
+ * Refused (and the request destroyed) past `maxBytes`; a request that closes before its end is refused too.
+ */
+export function readBody(req: IncomingMessage, maxBytes = MAX_BODY_BYTES): Promise<Buffer> {
+  // Listeners passed inline and left on the request (settling twice does nothing): a named closure costs a
+  // defineProperty of its name under tsx, on every request.
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxBytes) chunks.push(chunk);
+      else {
+        req.destroy();
+        reject(new Error('request body too large'));
+      }
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks, size)));
+    req.on('error', reject);
+    req.on('close', () => reject(new Error('the request closed before its body ended')));
+  });
 }
 
 export function parseJson(raw: Buffer): unknown {
