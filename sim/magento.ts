@@ -194,7 +194,8 @@ class MagentoStore {
   private readonly generator: ReturnType<typeof newGeneratorContext> & { baseCurrency: string };
   private readonly nonces = new Set<string>();
   private readonly faults = new Map<MagentoRoute, MagentoFault[]>();
-  private readonly stock = new Map<string, number>();
+  /** Source items' quantities, by source code and then SKU (a key joining the two cost a string per item). */
+  private readonly stock = new Map<string, Map<string, number>>();
   private readonly listeners = new Set<(sku: string, available: number) => void>();
   private readonly now: () => number;
   private readonly storeCodes: Set<string>;
@@ -238,9 +239,10 @@ class MagentoStore {
         if (reply.status !== 200) throw new Error(JSON.stringify(reply.body));
         return books.creditmemos.at(-1)!;
       },
-      quantity: (sku, source = 'default') => this.stock.get(`${source}\u0000${sku}`),
+      quantity: (sku, source = 'default') => this.stock.get(source)?.get(sku),
       seedCatalog: (skus, available) => {
-        for (const sku of skus) this.stock.set(`default\u0000${sku}`, available);
+        const held = this.sourceStock('default');
+        for (const sku of skus) held.set(sku, available);
       },
       onStock: (listener) => {
         this.listeners.add(listener);
@@ -473,10 +475,16 @@ class MagentoStore {
         };
     }
     for (const item of items) {
-      this.stock.set(`${String(item.source_code)}\u0000${String(item.sku)}`, item.quantity as number);
+      this.sourceStock(item.source_code as string).set(item.sku as string, item.quantity as number);
       for (const listener of this.listeners) listener(item.sku as string, item.quantity as number);
     }
     return { status: 200, body: [] };
+  }
+
+  private sourceStock(source: string): Map<string, number> {
+    let held = this.stock.get(source);
+    if (!held) this.stock.set(source, (held = new Map()));
+    return held;
   }
 
   private sources(): string[] {

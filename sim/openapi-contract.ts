@@ -93,6 +93,8 @@ interface Operation {
   method: string;
   template: string;
   parameters: Parameter[];
+  /** The header parameters' names, lower case: the only headers of a request read. */
+  headerNames: ReadonlySet<string>;
   /** The body's schema; null when its media types are not JSON (a form, a file). */
   body: { required: boolean; schema: string | null } | null;
   /** Response schemas by status ('200', '2XX', 'default'); null when the response declares no JSON body. */
@@ -142,7 +144,7 @@ export function loadContract(document: object, options: { basePath?: string } = 
       const violations = [
         ...checkParameters(operation, 'path', pathValues, check),
         ...checkParameters(operation, 'query', query, check),
-        ...checkParameters(operation, 'header', headerValues(request.headers), check),
+        ...checkParameters(operation, 'header', headerValues(request.headers, operation.headerNames), check),
         ...checkBody(operation, request.body, check),
       ];
       return { operationId: operation.id, violations };
@@ -469,6 +471,7 @@ function readOperations(doc: Schema, dialect: Dialect, schemas: SchemaTranslator
         method: method.toUpperCase(),
         template,
         parameters,
+        headerNames: new Set(parameters.filter((p) => p.in === 'header').map((p) => p.name.toLowerCase())),
         body: readBody(doc, dialect, raw, declared, schemas),
         responses: readResponses(doc, dialect, raw, schemas),
       });
@@ -767,15 +770,19 @@ function queryValues(query: ContractRequest['query'], rawQuery: string | undefin
   return values;
 }
 
-/** Header names folded to lower case (HTTP's are case-insensitive); a repeated header is one list (RFC 9110 5.3). */
-function headerValues(headers: ContractRequest['headers']): Values {
+/**
+ * The headers named (lower case), their names folded to lower case (HTTP's are case-insensitive); a repeated header
+ * is one list (RFC 9110 5.3). The others are not read: no check looks at them.
+ */
+function headerValues(headers: ContractRequest['headers'], named: ReadonlySet<string>): Values {
   const values: Values = new Map();
-  for (const [name, value] of Object.entries(headers ?? {}))
-    if (value !== undefined) {
-      const key = name.toLowerCase();
-      const joined = [...(values.get(key) ?? []), ...(Array.isArray(value) ? value : [value])].join(',');
-      values.set(key, [joined]);
-    }
+  if (named.size === 0 || !headers) return values;
+  for (const [name, value] of Object.entries(headers)) {
+    const key = name.toLowerCase();
+    if (value === undefined || !named.has(key)) continue;
+    const joined = [...(values.get(key) ?? []), ...(Array.isArray(value) ? value : [value])].join(',');
+    values.set(key, [joined]);
+  }
   return values;
 }
 
