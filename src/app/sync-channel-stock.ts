@@ -11,13 +11,19 @@ import {
   type PendingStockReport,
 } from '../store/stock.repo.ts';
 import { wakeJobs } from '../jobs/queue.ts';
-import { advanceStockSyncedUntil, findStockSyncState, listChannelIds } from '../store/channels.repo.ts';
+import {
+  advanceStockSyncedUntil,
+  bumpStockToldVersion,
+  findStockSyncState,
+  listChannelIds,
+} from '../store/channels.repo.ts';
 import type { Db } from '../store/schema.ts';
 import type { SalesChannel, SkippedStock, StockUpdate } from '../connectors/channels/sales-channel.ts';
 import type { AppContext } from './context.ts';
 import { openChannel } from './channel-access.ts';
 import { throttleWaitOf } from '../connectors/shared/http-failure.ts';
 import { recordEvents } from '../store/events.repo.ts';
+import { StockSyncMemory, type KnownLevel } from './stock-sync-memory.ts';
 
 /** How often a channel hears about changes: "a SKU at zero, every channel within seconds". */
 export const STOCK_SYNC_INTERVAL_MS = 1_000;
@@ -64,10 +70,11 @@ export const syncChannelStockJob = {
       timeoutMs: 60_000,
       backoff: { baseMs: 1_000, capMs: 60_000 },
       run: async ({ channelId, full: asked }, job) => {
+        const began = performance.now();
         const now = ctx.clock.now();
         const full = asked || crossedReconcileBoundary(now.getTime());
         // Read before the channel's settings: a settings change after this point is seen at the commit.
-        const { watermark, settingsAt } = await findStockSyncState(ctx.store.db, channelId);
+        const { watermark, settingsAt, toldVersion } = await findStockSyncState(ctx.store.db, channelId);
         const channel = await findChannel(ctx.store.db, channelId);
         const sales = channel && openChannel(ctx, channel);
         if (!channel || !sales) return;
@@ -75,7 +82,6 @@ export const syncChannelStockJob = {
         if (!sales.pushStock) return { rerunAt: new Date(now.getTime() + 60_000) };
 
         const since = full ? 0 : watermark - OVERLAP_MS;
-        const readAt = ctx.clock.now().getTime();
         const inFlight = Math.max(1, sales.stockPushesInFlight ?? 1);
         const sent: StockUpdate[] = [];
         const skipped: SkippedStock[] = [];
@@ -104,13 +110,28 @@ export const syncChannelStockJob = {
           throttledForMs = outcome.throttledForMs;
           return outcome.sent.length === updates.length;
         };
-        // Told with an allocation, a channel's value is not on_hand - reserved: no rows may be left out by it.
-        for await (const levels of changedLevels(ctx.store.db, channelId, since, {
-          toldIsAvailable: channel.allocation === null,
-        })) {
+        let readAt: number;
+        let pages: AsyncIterable<StockUpdate[]> | Iterable<StockUpdate[]>;
+        if (full) {
+          // The reconciling pass compares with the database itself, not with this process's copy of it.
+          readAt = ctx.clock.now().getTime();
+          pages = updatesOfPages(
+            // Told with an allocation, a channel's value is not on_hand - reserved: no rows may be left out by it.
+            changedLevels(ctx.store.db, channelId, since, { toldIsAvailable: channel.allocation === null }),
+            channel.allocation,
+          );
+        } else {
+          // Read once for every channel's sync (the memory's shared read), compared in memory with what was told.
+          const memory = memoryOf(ctx);
+          const changed = await memory.changedSince(since, began);
+          const told = await memory.toldOf(channelId, toldVersion);
+          readAt = changed.readAt;
+          pages = [knownUpdates(changed.levels, told, channel.allocation)];
+        }
+        for await (const updates of pages) {
           // Whole batches across the pages read: a platform with large batches (Amazon's feeds of 10,000) gets them
           // full, not a page's worth each.
-          waiting.push(...toUpdates(levels, channel.allocation));
+          waiting.push(...updates);
           const whole = waiting.length - (waiting.length % size);
           if (whole === 0) continue;
           const ready = waiting.slice(0, whole);
@@ -133,12 +154,17 @@ export const syncChannelStockJob = {
             // The channel's settings changed while this run pushed (a new allocation forgot what it was told): what
             // this run sent is not recorded, so the next run compares every SKU again.
             // Locked (PostgreSQL): a settings change commits wholly before this check or waits until this commit is done.
-            if ((await findStockSyncState(tx, channelId, ctx.store.caps.rowLocks)).settingsAt !== settingsAt)
-              return;
+            const state = await findStockSyncState(tx, channelId, ctx.store.caps.rowLocks);
+            if (state.settingsAt !== settingsAt) return;
             await recordTold(tx, channelId, told, now.getTime());
             await recordPendingStockReports(tx, channelId, pending, now.getTime());
             if (complete) await advanceStockSyncedUntil(tx, channelId, readAt);
             if (reports) await settleStockReports(tx, channelId, reports, now.getTime());
+            const forgotten = reports?.rejectedSkus ?? [];
+            if (told.length || forgotten.length) {
+              const version = await bumpStockToldVersion(tx, channelId);
+              memoryOf(ctx).remember(channelId, { previous: state.toldVersion, version, told, forgotten });
+            }
             if (full && told.length) {
               await recordEvents(tx, now, [
                 {
@@ -167,17 +193,58 @@ export const syncChannelStockJob = {
     }),
 };
 
-/** The levels to send: where what the channel may promise (its allocation of ATP) differs from what it was told. */
-function toUpdates(levels: readonly ChangedLevel[], allocation: Allocation | null): StockUpdate[] {
+/** The update of one SKU: what the channel may promise (its allocation of ATP) when it differs from what it was told. */
+function updateOf(
+  sku: string,
+  onHand: number,
+  reserved: number,
+  told: number | null,
+  allocation: Allocation | null,
+): StockUpdate | null {
+  // The levels read are bounded SKUs only: unbounded ones are not managed on channels.
+  const atp = availableToPromise({ bounded: true, onHand, reserved });
+  if (atp === null) return null;
+  const available = allocatedToChannel(atp, allocation);
+  return told === available ? null : { sku, available, told };
+}
+
+async function* updatesOfPages(
+  pages: AsyncIterable<ChangedLevel[]>,
+  allocation: Allocation | null,
+): AsyncGenerator<StockUpdate[]> {
+  for await (const levels of pages) {
+    const updates: StockUpdate[] = [];
+    for (const l of levels) {
+      const update = updateOf(l.sku, l.on_hand, l.reserved, l.told, allocation);
+      if (update) updates.push(update);
+    }
+    yield updates;
+  }
+}
+
+function knownUpdates(
+  levels: readonly KnownLevel[],
+  told: ReadonlyMap<string, number>,
+  allocation: Allocation | null,
+): StockUpdate[] {
   const updates: StockUpdate[] = [];
-  for (const level of levels) {
-    // changedLevels reads bounded SKUs only: unbounded ones are not managed on channels.
-    const atp = availableToPromise({ bounded: true, onHand: level.on_hand, reserved: level.reserved });
-    if (atp === null) continue;
-    const available = allocatedToChannel(atp, allocation);
-    if (level.told !== available) updates.push({ sku: level.sku, available, told: level.told });
+  for (const l of levels) {
+    const update = updateOf(l.sku, l.onHand, l.reserved, told.get(l.sku) ?? null, allocation);
+    if (update) updates.push(update);
   }
   return updates;
+}
+
+/** This process's copy of the levels and of what each channel was told, one per store (app/stock-sync-memory.ts). */
+const memories = new WeakMap<object, StockSyncMemory>();
+
+function memoryOf(ctx: AppContext): StockSyncMemory {
+  let memory = memories.get(ctx.store);
+  if (!memory) {
+    memory = new StockSyncMemory(ctx.store.db, () => ctx.clock.now().getTime(), OVERLAP_MS);
+    memories.set(ctx.store, memory);
+  }
+  return memory;
 }
 
 /**

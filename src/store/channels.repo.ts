@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db } from './schema.ts';
 
@@ -21,14 +22,29 @@ export async function findStockSyncState(
   db: Db,
   channelId: string,
   lock = false,
-): Promise<{ watermark: number; settingsAt: number }> {
+): Promise<{ watermark: number; settingsAt: number; toldVersion: number }> {
   let query = db
     .selectFrom('channels')
-    .select(['stock_synced_until', 'updated_at'])
+    .select(['stock_synced_until', 'updated_at', 'stock_told_version'])
     .where('id', '=', channelId);
   if (lock) query = query.forUpdate();
   const row = await query.executeTakeFirst();
-  return { watermark: row?.stock_synced_until ?? 0, settingsAt: row?.updated_at ?? 0 };
+  return {
+    watermark: row?.stock_synced_until ?? 0,
+    settingsAt: row?.updated_at ?? 0,
+    toldVersion: Number(row?.stock_told_version ?? 0),
+  };
+}
+
+/**
+ * Gives what the channel was told a new version, in the transaction that changes its channel_stock rows (every such
+ * change must: a copy of them in memory trusts the version); returns it. Random, not counted: a copy updated in a
+ * transaction that then rolled back carries a version the database never reaches, so it is read again.
+ */
+export async function bumpStockToldVersion(tx: Db, channelId: string): Promise<number> {
+  const version = randomInt(1, 2 ** 47);
+  await tx.updateTable('channels').set({ stock_told_version: version }).where('id', '=', channelId).execute();
+  return version;
 }
 
 /** Moves the channel's stock sync watermark forward to `readAt` (never back). */
@@ -46,6 +62,7 @@ export async function forgetChannelStock(tx: Db, channelId: string): Promise<voi
   await tx.deleteFrom('channel_stock').where('channel_id', '=', channelId).execute();
   await tx.deleteFrom('channel_stock_reports').where('channel_id', '=', channelId).execute();
   await tx.updateTable('channels').set({ stock_synced_until: 0 }).where('id', '=', channelId).execute();
+  await bumpStockToldVersion(tx, channelId);
 }
 
 /** Where the channel's catch-up poll stands: how far it has read, and its webhooks as last checked (JSON). */

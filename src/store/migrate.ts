@@ -25,6 +25,7 @@ import * as supplierExchanges from './migrations/0022-supplier-exchanges.ts';
 import * as supplierCircuits from './migrations/0023-supplier-circuits.ts';
 import * as portalLinks from './migrations/0024-portal-links.ts';
 import * as channelStockReports from './migrations/0025-channel-stock-reports.ts';
+import * as stockToldVersion from './migrations/0026-stock-told-version.ts';
 
 /** Migrations are listed here, in order; both dialects run the same ones. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -53,6 +54,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0023-supplier-circuits': supplierCircuits,
   '0024-portal-links': portalLinks,
   '0025-channel-stock-reports': channelStockReports,
+  '0026-stock-told-version': stockToldVersion,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -61,6 +61,8 @@ export interface Database {
     backorder_policy: Generated<string>;
     /** How far the channel's stock sync has read stock_levels.updated_at. */
     stock_synced_until: Generated<number>;
+    /** Moved on by every change of the channel's channel_stock rows (a copy in memory checks it). */
+    stock_told_version: Generated<number>;
     /** The catch-up poll has read the channel's orders changed up to this time (ms). */
     polled_until: number | null;
     /** JSON: the channel's webhook subscriptions as last checked (WebhookHealth[] and when). */

@@ -159,7 +159,9 @@ export async function* changedLevels(
 /**
  * Records what a channel was told, one row per SKU, in one statement however many: the values go as one JSON object
  * of SKU to level (json_each on both SQLite and PostgreSQL), not as four bound parameters per row, which neither
- * database binds 100,000 of and which costs the query builder more than the database's insert.
+ * database binds 100,000 of and which costs the query builder more than the database's insert. The JSON is written
+ * as text directly (a tenth of the cost of building an object to stringify). The caller moves the channel's told
+ * version on in the same transaction (channels.repo.ts bumpStockToldVersion).
  */
 export async function recordStockTold(
   tx: Db,
@@ -168,11 +170,68 @@ export async function recordStockTold(
   now: number,
 ): Promise<void> {
   if (levels.length === 0) return;
-  const told = JSON.stringify(Object.fromEntries(levels.map((l) => [l.sku, l.available])));
+  const parts: string[] = [];
+  for (const l of levels) parts.push(`${JSON.stringify(l.sku)}:${Math.trunc(l.available)}`);
+  const told = `{${parts.join(',')}}`;
   // `where true`: SQLite's parser needs it to tell ON CONFLICT from a join constraint after a SELECT.
   await sql`insert into channel_stock (channel_id, sku, told, told_at)
     select ${channelId}, t.key, cast(cast(t.value as text) as bigint), ${now} from json_each(${told}) as t where true
     on conflict (channel_id, sku) do update set told = excluded.told, told_at = excluded.told_at`.execute(tx);
+}
+
+/** A SKU's level as the stock syncs read it, bounded or not (a SKU may stop being bounded). */
+export interface LevelRow {
+  sku: string;
+  bounded: number;
+  on_hand: number;
+  reserved: number;
+  updated_at: number;
+}
+
+/** Rows per page of the reads below: one statement each, few of them for a catalogue of 100,000. */
+const READ_PAGE = 20_000;
+
+/**
+ * Every SKU's level changed since `since` (updated_at), in pages in the order of the change: one range of the index
+ * stock_levels_by_change_sku each. The stock syncs' shared read (app/stock-sync-memory.ts).
+ */
+export async function* levelsChangedSince(db: Db, since: number): AsyncGenerator<LevelRow[]> {
+  for (let after = { at: since, sku: null as string | null }; ;) {
+    const from = after;
+    let query = db
+      .selectFrom('stock_levels')
+      .select(['sku', 'bounded', 'on_hand', 'reserved', 'updated_at'])
+      .orderBy('updated_at')
+      .orderBy('sku')
+      .limit(READ_PAGE);
+    query =
+      from.sku === null
+        ? query.where('updated_at', '>=', from.at)
+        : // A row value: one range of the index on both databases (an OR of its two parts is not).
+          query.where(sql<boolean>`(updated_at, sku) > (${from.at}, ${from.sku})`);
+    const page = await query.execute();
+    if (page.length > 0) yield page;
+    if (page.length < READ_PAGE) return;
+    const last = page[page.length - 1]!;
+    after = { at: last.updated_at, sku: last.sku };
+  }
+}
+
+/** What the channel was last told of each SKU, in pages in SKU order. */
+export async function* toldLevels(db: Db, channelId: string): AsyncGenerator<{ sku: string; told: number }[]> {
+  for (let after: string | null = null; ;) {
+    let query = db
+      .selectFrom('channel_stock')
+      .select(['sku', 'told'])
+      .where('channel_id', '=', channelId)
+      .orderBy('sku')
+      .limit(READ_PAGE);
+    if (after !== null) query = query.where('sku', '>', after);
+    const page = await query.execute();
+    if (page.length > 0) yield page;
+    if (page.length < READ_PAGE) return;
+    after = page[page.length - 1]!.sku;
+  }
 }
 
 /** A stock push the channel processes later, as kept until its report is read. */
