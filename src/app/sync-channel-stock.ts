@@ -78,7 +78,6 @@ export const syncChannelStockJob = {
         const channel = await findChannel(ctx.store.db, channelId);
         const sales = channel && openChannel(ctx, channel);
         if (!channel || !sales) return;
-        const rerunAt = new Date(now.getTime() + STOCK_SYNC_INTERVAL_MS);
         if (!sales.pushStock) return { rerunAt: new Date(now.getTime() + 60_000) };
 
         const since = full ? 0 : watermark - OVERLAP_MS;
@@ -104,9 +103,9 @@ export const syncChannelStockJob = {
             inFlight,
           );
           offered += updates.length;
-          skipped.push(...outcome.skipped);
-          pending.push(...outcome.pending);
-          sent.push(...outcome.sent);
+          append(skipped, outcome.skipped);
+          append(pending, outcome.pending);
+          append(sent, outcome.sent);
           throttledForMs = outcome.throttledForMs;
           return outcome.sent.length === updates.length;
         };
@@ -131,7 +130,7 @@ export const syncChannelStockJob = {
         for await (const updates of pages) {
           // Whole batches across the pages read: a platform with large batches (Amazon's feeds of 10,000) gets them
           // full, not a page's worth each.
-          waiting.push(...updates);
+          append(waiting, updates);
           const whole = waiting.length - (waiting.length % size);
           if (whole === 0) continue;
           const ready = waiting.slice(0, whole);
@@ -149,7 +148,9 @@ export const syncChannelStockJob = {
         return {
           // Cut short: the rest at once. The watermark stays where it was, so the next run reads the same changes
           // again and sends only what this one did not (what was sent is recorded as told).
-          rerunAt: complete ? rerunAt : new Date(ctx.clock.now().getTime() + (throttledForMs ?? 0)),
+          rerunAt: complete
+            ? nextTurn(ctx.clock.now().getTime())
+            : new Date(ctx.clock.now().getTime() + (throttledForMs ?? 0)),
           commit: async (tx) => {
             // The channel's settings changed while this run pushed (a new allocation forgot what it was told): what
             // this run sent is not recorded, so the next run compares every SKU again.
@@ -233,6 +234,20 @@ function knownUpdates(
     if (update) updates.push(update);
   }
   return updates;
+}
+
+/**
+ * When a sync that is up to date runs next: on a boundary of the interval, at least half of it away, so that every
+ * channel's sync turns at the same moment and one read of the changes serves them all (stock-sync-memory.ts).
+ */
+function nextTurn(now: number): Date {
+  const interval = STOCK_SYNC_INTERVAL_MS;
+  return new Date(Math.ceil((now + interval / 2) / interval) * interval);
+}
+
+/** `to.push(...items)` for any number of items (a spread of 100,000 arguments overflows the stack). */
+function append<T>(to: T[], items: readonly T[]): void {
+  for (const item of items) to.push(item);
 }
 
 /** This process's copy of the levels and of what each channel was told, one per store (app/stock-sync-memory.ts). */
