@@ -231,16 +231,30 @@ export function retryAfterMs(header: string | null, now = Date.now()): number | 
 
 /**
  * Takes every secret out of `text`, longest first (a secret that were part of another must not leave the rest of
- * that one readable), each as written and as a URL's query carries it (a proxy echoing the request, say).
+ * that one readable), each as written and as a URL's query carries it (a proxy echoing the request, say). Runs on
+ * every answer: a secret not in the text costs one search, not a copy of the text.
  */
 export function redact(text: string, secrets: readonly (string | undefined)[]): string {
-  const forms = secrets
-    .filter((secret): secret is string => Boolean(secret))
-    .flatMap((secret) => [
-      secret,
-      encodeURIComponent(secret),
-      new URLSearchParams({ s: secret }).toString().slice(2),
-    ])
-    .sort((a, b) => b.length - a.length);
-  return forms.reduce((out, secret) => out.split(secret).join('[redacted]'), text);
+  let out = text;
+  for (const form of secretForms(secrets)) if (out.includes(form)) out = out.split(form).join('[redacted]');
+  return out;
+}
+
+/** The forms of each secret, longest first; kept per list (an adapter passes the same list on every call). */
+const formsOf = new WeakMap<readonly (string | undefined)[], string[]>();
+
+function secretForms(secrets: readonly (string | undefined)[]): string[] {
+  let forms = formsOf.get(secrets);
+  if (!forms) {
+    forms = secrets
+      .filter((secret): secret is string => Boolean(secret))
+      .flatMap((secret) => [
+        secret,
+        encodeURIComponent(secret),
+        new URLSearchParams({ s: secret }).toString().slice(2),
+      ])
+      .sort((a, b) => b.length - a.length);
+    formsOf.set(secrets, forms);
+  }
+  return forms;
 }
