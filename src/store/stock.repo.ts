@@ -218,7 +218,10 @@ export async function* levelsChangedSince(db: Db, since: number): AsyncGenerator
 }
 
 /** What the channel was last told of each SKU, in pages in SKU order. */
-export async function* toldLevels(db: Db, channelId: string): AsyncGenerator<{ sku: string; told: number }[]> {
+export async function* toldLevels(
+  db: Db,
+  channelId: string,
+): AsyncGenerator<{ sku: string; told: number }[]> {
   for (let after: string | null = null; ;) {
     let query = db
       .selectFrom('channel_stock')
