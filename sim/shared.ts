@@ -119,7 +119,10 @@ export function readBody(req: IncomingMessage, maxBytes = MAX_BODY_BYTES): Promi
     });
     req.on('end', () => resolve(Buffer.concat(chunks, size)));
     req.on('error', reject);
-    req.on('close', () => reject(new Error('the request closed before its body ended')));
+    // 'close' follows every request: an Error (its stack) only for one that did not arrive whole.
+    req.on('close', () => {
+      if (!req.complete) reject(new Error('the request closed before its body ended'));
+    });
   });
 }
 
