@@ -110,6 +110,8 @@ export const syncChannelStockJob = {
           return outcome.sent.length === updates.length;
         };
         let readAt: number;
+        /** How far the memory's levels were compared (incremental runs only). */
+        let comparedThrough: number | null = null;
         let pages: AsyncIterable<StockUpdate[]> | Iterable<StockUpdate[]>;
         if (full) {
           // The reconciling pass compares with the database itself, not with this process's copy of it.
@@ -121,11 +123,10 @@ export const syncChannelStockJob = {
           );
         } else {
           // Read once for every channel's sync (the memory's shared read), compared in memory with what was told.
-          const memory = memoryOf(ctx);
-          const changed = await memory.changedSince(since, began);
-          const told = await memory.toldOf(channelId, toldVersion);
+          const changed = await memoryOf(ctx).changesFor(channelId, since, began, toldVersion);
           readAt = changed.readAt;
-          pages = [knownUpdates(changed.levels, told, channel.allocation)];
+          comparedThrough = changed.through;
+          pages = [knownUpdates(changed.levels, channel.allocation)];
         }
         for await (const updates of pages) {
           // Whole batches across the pages read: a platform with large batches (Amazon's feeds of 10,000) gets them
@@ -162,10 +163,14 @@ export const syncChannelStockJob = {
             if (complete) await advanceStockSyncedUntil(tx, channelId, readAt);
             if (reports) await settleStockReports(tx, channelId, reports, now.getTime());
             const forgotten = reports?.rejectedSkus ?? [];
+            let version = state.toldVersion;
             if (told.length || forgotten.length) {
-              const version = await bumpStockToldVersion(tx, channelId);
+              version = await bumpStockToldVersion(tx, channelId);
               memoryOf(ctx).remember(channelId, { previous: state.toldVersion, version, told, forgotten });
             }
+            // Everything found was sent and taken: the next run compares only what changes after it.
+            if (comparedThrough !== null && complete && skipped.length === 0)
+              memoryOf(ctx).compared(channelId, version, comparedThrough);
             if (full && told.length) {
               await recordEvents(tx, now, [
                 {
@@ -223,17 +228,25 @@ async function* updatesOfPages(
   }
 }
 
-function knownUpdates(
-  levels: readonly KnownLevel[],
-  told: ReadonlyMap<string, number>,
-  allocation: Allocation | null,
-): StockUpdate[] {
+function knownUpdates(levels: readonly KnownLevel[], allocation: Allocation | null): StockUpdate[] {
   const updates: StockUpdate[] = [];
   for (const l of levels) {
-    const update = updateOf(l.sku, l.onHand, l.reserved, told.get(l.sku) ?? null, allocation);
+    const update = updateOf(l.sku, l.onHand, l.reserved, l.told, allocation);
     if (update) updates.push(update);
   }
   return updates;
+}
+
+/** This process's copy of the levels and of what each channel was told, one per store (app/stock-sync-memory.ts). */
+const memories = new WeakMap<object, StockSyncMemory>();
+
+function memoryOf(ctx: AppContext): StockSyncMemory {
+  let memory = memories.get(ctx.store);
+  if (!memory) {
+    memory = new StockSyncMemory(ctx.store.db, () => ctx.clock.now().getTime(), OVERLAP_MS);
+    memories.set(ctx.store, memory);
+  }
+  return memory;
 }
 
 /**
@@ -248,18 +261,6 @@ function nextTurn(now: number): Date {
 /** `to.push(...items)` for any number of items (a spread of 100,000 arguments overflows the stack). */
 function append<T>(to: T[], items: readonly T[]): void {
   for (const item of items) to.push(item);
-}
-
-/** This process's copy of the levels and of what each channel was told, one per store (app/stock-sync-memory.ts). */
-const memories = new WeakMap<object, StockSyncMemory>();
-
-function memoryOf(ctx: AppContext): StockSyncMemory {
-  let memory = memories.get(ctx.store);
-  if (!memory) {
-    memory = new StockSyncMemory(ctx.store.db, () => ctx.clock.now().getTime(), OVERLAP_MS);
-    memories.set(ctx.store, memory);
-  }
-  return memory;
 }
 
 /**
