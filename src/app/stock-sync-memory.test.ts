@@ -59,8 +59,8 @@ describeEachDatabase('the stock syncs’ memory', (dialect) => {
     memory.changesFor('shop', since, began, await version());
   const levelsOf = (read: { levels: readonly { sku: string; onHand: number }[] }) =>
     Object.fromEntries(read.levels.map((l) => [l.sku, l.onHand]));
-  const toldOf = (read: { levels: readonly { sku: string; told: number | null }[] }) =>
-    Object.fromEntries(read.levels.map((l) => [l.sku, l.told]));
+  const toldOf = (read: { levels: readonly { sku: string }[]; told: ReadonlyMap<string, number> }) =>
+    Object.fromEntries(read.levels.map((l) => [l.sku, read.told.get(l.sku) ?? null]));
   /** Tells the channel these levels in one transaction, as a sync's commit does; what it found and made. */
   const tell = (levels: { sku: string; available: number }[]) =>
     store.transact(async (tx) => {

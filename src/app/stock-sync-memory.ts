@@ -51,7 +51,7 @@ export class StockSyncMemory {
     since: number,
     began: number,
     toldVersion: number,
-  ): Promise<{ readAt: number; through: number; levels: KnownLevel[] }> {
+  ): Promise<{ readAt: number; through: number; levels: KnownLevel[]; told: ReadonlyMap<string, number> }> {
     for (;;) {
       if (this.#reading) {
         await this.#reading;
@@ -64,9 +64,8 @@ export class StockSyncMemory {
     const after = told.comparedThrough;
     const levels: KnownLevel[] = [];
     for (const level of this.#levels.values())
-      if (level.bounded && level.seq > after && level.updatedAt >= since)
-        levels.push({ ...level, told: told.told.get(level.sku) ?? null });
-    return { readAt: this.#readAt, through: this.#seq, levels };
+      if (level.bounded && level.seq > after && level.updatedAt >= since) levels.push(level);
+    return { readAt: this.#readAt, through: this.#seq, levels, told: told.told };
   }
 
   /**
@@ -209,10 +208,8 @@ interface Level {
   seq: number;
 }
 
-/** A changed level with what the channel was last told of it (null: never, or forgotten). */
-export interface KnownLevel extends Level {
-  told: number | null;
-}
+/** A level as kept here: to read, never to change. */
+export type KnownLevel = Readonly<Level>;
 
 interface Told {
   sku: string;

@@ -126,7 +126,7 @@ export const syncChannelStockJob = {
           const changed = await memoryOf(ctx).changesFor(channelId, since, began, toldVersion);
           readAt = changed.readAt;
           comparedThrough = changed.through;
-          pages = [knownUpdates(changed.levels, channel.allocation)];
+          pages = [knownUpdates(changed.levels, changed.told, channel.allocation)];
         }
         for await (const updates of pages) {
           // Whole batches across the pages read: a platform with large batches (Amazon's feeds of 10,000) gets them
@@ -228,10 +228,14 @@ async function* updatesOfPages(
   }
 }
 
-function knownUpdates(levels: readonly KnownLevel[], allocation: Allocation | null): StockUpdate[] {
+function knownUpdates(
+  levels: readonly KnownLevel[],
+  told: ReadonlyMap<string, number>,
+  allocation: Allocation | null,
+): StockUpdate[] {
   const updates: StockUpdate[] = [];
   for (const l of levels) {
-    const update = updateOf(l.sku, l.onHand, l.reserved, l.told, allocation);
+    const update = updateOf(l.sku, l.onHand, l.reserved, told.get(l.sku) ?? null, allocation);
     if (update) updates.push(update);
   }
   return updates;
