@@ -160,6 +160,14 @@ export function jsonBody(text: string, where: string): unknown {
   return parsed;
 }
 
+/**
+ * Whether a 2xx's text is JSON at all, without parsing it, for an answer the caller does not read: an object or an
+ * array opens it, where a proxy's or a maintenance page's HTML opens with `<`.
+ */
+export function looksLikeJson(text: string): boolean {
+  return /^\s*[[{]/.test(text);
+}
+
 export function tryJson(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;

@@ -385,7 +385,7 @@ export async function updateVariants(
 ): Promise<void> {
   if (update.length > VARIANT_BATCH_LIMIT)
     throw new RangeError(`at most ${VARIANT_BATCH_LIMIT} variants per batch`);
-  await call({ method: 'PUT', path: '/v3/catalog/variants', body: update });
+  await call({ method: 'PUT', path: '/v3/catalog/variants', body: update, unread: true });
 }
 
 /** Every hook of the store made with this token's API account (GET /v3/hooks, all pages). */

@@ -54,6 +54,18 @@ describe('BigCommerce transport', () => {
     expect(await call({ method: 'GET', path: '/v2/orders' })).toBeUndefined();
   });
 
+  it('checks an answer the caller does not read for JSON without parsing it, and refuses one that is not', async () => {
+    const { call } = await storeAnswering([
+      json(200, { data: [{ id: 1, inventory_level: 5 }] }),
+      (res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html>maintenance</html>'),
+    ]);
+    const request = { method: 'PUT', path: '/v3/catalog/variants', body: [], unread: true } as const;
+    expect(await call(request)).toBeUndefined();
+    const error = (await call(request).catch((e: unknown) => e)) as Error;
+    expect(error).not.toBeInstanceOf(PermanentError);
+    expect(error.message).toContain('the answer is not JSON: <html>maintenance</html>');
+  });
+
   it('names a refused token and what to check, never the token, even when the answer echoes it', async () => {
     const { call } = await storeAnswering([
       json(401, [{ status: 401, message: `token ${TOKEN} is not valid` }]),

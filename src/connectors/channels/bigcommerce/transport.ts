@@ -4,6 +4,7 @@ import {
   DETAIL_CHARS,
   failureDetails,
   jsonBody,
+  looksLikeJson,
   sendJson,
   statusFailure,
   tryJson,
@@ -27,7 +28,13 @@ export interface BigCommerceEndpoint {
 }
 
 /** A call under /stores/{store_hash}: `/v2/orders/118/shipments`; timeoutMs by default REQUEST_TIMEOUT_MS. */
-export type ApiRequest = PathRequest<'GET' | 'POST' | 'PUT'>;
+export type ApiRequest = PathRequest<'GET' | 'POST' | 'PUT'> & {
+  /**
+   * The caller does not read the answer (the variants batch answers every variant whole): a 2xx is only checked to
+   * be JSON at all, not parsed, and undefined is returned.
+   */
+  unread?: true;
+};
 
 /**
  * One request, answered with the parsed JSON of a 2xx (undefined for 204 No Content, which the v2 API answers for
@@ -109,6 +116,7 @@ async function send(
     if (!answer.ok) throw classify(answer.status, answer.text, where, endpoint.store);
     if (answer.status === 204 || answer.text.trim() === '') return undefined;
     // A 2xx that is not JSON comes from something in between (a proxy, a maintenance page).
+    if (request.unread && looksLikeJson(answer.text)) return undefined;
     return jsonBody(answer.text, where);
   }
 }
