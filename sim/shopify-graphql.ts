@@ -3,7 +3,6 @@ import { gunzipSync } from 'node:zlib';
 import {
   buildClientSchema,
   getOperationAST,
-  getVariableValues,
   GraphQLError,
   GraphQLString,
   Kind,
@@ -15,6 +14,7 @@ import {
   type IntrospectionQuery,
   type OperationDefinitionNode,
 } from 'graphql';
+import { coerceVariables } from './graphql-variables.ts';
 
 // What the Shopify simulator checks of each Admin API request before it runs it, as Shopify's GraphQL server does:
 // the API version in the URL against Shopify's support window on the simulator's clock, the document against the
@@ -111,7 +111,7 @@ export function checkRequest(
   if ('errors' in checked) return { ok: false, errors: checked.errors };
   const operation = getOperationAST(checked.document, operationName);
   if (!operation) return { ok: false, errors: [{ message: `No operation named "${operationName ?? ''}"` }] };
-  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables, {
+  const coerced = coerceVariables(schema, operation.variableDefinitions ?? [], variables, {
     maxErrors: 10,
   });
   if (coerced.errors)

@@ -38,7 +38,8 @@ export function idempotencyOf(
 }
 
 interface Kept {
-  variables: string;
+  /** Compared as JSON only when the key comes again: stringifying every call's variables cost more than running it. */
+  variables: Record<string, unknown>;
   outcome: 'ok' | 'user-errors';
   payload: { data: unknown; extensions?: unknown };
 }
@@ -54,7 +55,8 @@ export class IdempotencyKeys {
   ): { outcome: 'ok' | 'user-errors'; payload: unknown } | undefined {
     const kept = this.#kept.get(`${call.root} ${call.key}`);
     if (!kept) return undefined;
-    if (kept.variables === JSON.stringify(variables)) return { outcome: kept.outcome, payload: kept.payload };
+    if (JSON.stringify(kept.variables) === JSON.stringify(variables))
+      return { outcome: kept.outcome, payload: kept.payload };
     const userErrors = [
       {
         field: null,
@@ -71,6 +73,6 @@ export class IdempotencyKeys {
     outcome: 'ok' | 'user-errors',
     payload: Kept['payload'],
   ): void {
-    this.#kept.set(`${call.root} ${call.key}`, { variables: JSON.stringify(variables), outcome, payload });
+    this.#kept.set(`${call.root} ${call.key}`, { variables, outcome, payload });
   }
 }

@@ -1177,6 +1177,8 @@ class BackOffice {
     { fulfillmentOrders: SimFulfillmentOrder[]; fulfillments: SimFulfillment[] }
   >();
   private readonly locations = new Map<string, SimLocation>();
+  /** The same locations by gid: every quantity of an inventorySetQuantities names one. */
+  private readonly locationsById = new Map<string, SimLocation>();
   private lastId: number;
   /** The shop's catalogue and stock: variants, their inventory items, and what is available where. */
   readonly inventory: Inventory;
@@ -1214,7 +1216,7 @@ class BackOffice {
   }
 
   locationById(locationGid: unknown): SimLocation | undefined {
-    return [...this.locations.values()].find((l) => l.id === locationGid);
+    return typeof locationGid === 'string' ? this.locationsById.get(locationGid) : undefined;
   }
 
   /** One fulfillment order per location holding any of the order's shippable lines; a later cancel cancels them. */
@@ -1324,6 +1326,7 @@ class BackOffice {
     if (known) return known;
     const location = { id: gid('Location', this.nextId()), name };
     this.locations.set(name, location);
+    this.locationsById.set(location.id, location);
     return location;
   }
 
@@ -1489,17 +1492,22 @@ class Inventory implements PriceCatalog {
 
   /** inventorySetQuantities: every quantity is checked first, and one refusal means nothing is set. */
   set(request: SetRequest): InventoryUserError[] {
-    const userErrors = this.check(request);
-    const quantities = request.quantities.map((q) => ({
-      ...q,
-      sku: this.item(q.inventoryItemId)?.sku ?? null,
+    // Each quantity's item looked up once: a call sets up to 250.
+    const items = request.quantities.map((q) => this.item(q.inventoryItemId));
+    const userErrors = this.check(request, items);
+    const quantities = request.quantities.map((q, i) => ({
+      inventoryItemId: q.inventoryItemId,
+      sku: items[i]?.sku ?? null,
+      locationId: q.locationId,
+      quantity: q.quantity,
+      changeFromQuantity: q.changeFromQuantity,
     }));
     if (userErrors.length === 0) {
-      for (const q of request.quantities) {
-        const item = this.item(q.inventoryItemId);
+      request.quantities.forEach((q, i) => {
+        const item = items[i];
         item?.levels.set(q.locationId, q.quantity);
         if (item) this.told(item, q.quantity);
-      }
+      });
     }
     const { name, reason, referenceDocumentUri } = request;
     const outcome = userErrors.length === 0 ? 'applied' : 'refused';
@@ -1507,7 +1515,7 @@ class Inventory implements PriceCatalog {
     return userErrors;
   }
 
-  private check(request: SetRequest): InventoryUserError[] {
+  private check(request: SetRequest, items: readonly (StockedVariant | undefined)[]): InventoryUserError[] {
     const errors: InventoryUserError[] = [];
     const refuse = (code: string, field: string[], message: string) => errors.push({ code, field, message });
     if (request.name !== 'available')
@@ -1521,9 +1529,10 @@ class Inventory implements PriceCatalog {
         'The reference document URI is not valid.',
       );
     }
-    const seen = new Set<string>();
+    // The items already given at each location (an item is one inventoryItemId).
+    const seen = new Map<string, Set<StockedVariant>>();
     request.quantities.forEach((q, i) => {
-      const error = this.checkQuantity(q, seen);
+      const error = this.checkQuantity(q, items[i], seen);
       if (error) refuse(error.code, ['input', 'quantities', String(i), error.field], error.message);
     });
     return errors;
@@ -1531,23 +1540,24 @@ class Inventory implements PriceCatalog {
 
   private checkQuantity(
     q: SetQuantity,
-    seen: Set<string>,
+    item: StockedVariant | undefined,
+    seen: Map<string, Set<StockedVariant>>,
   ): { code: string; field: string; message: string } | undefined {
-    const item = this.item(q.inventoryItemId);
     if (!item)
       return { code: 'INVALID_INVENTORY_ITEM', field: 'inventoryItemId', message: 'No such inventory item.' };
     if (!this.office.locationById(q.locationId)) {
       return { code: 'INVALID_LOCATION', field: 'locationId', message: 'No such location.' };
     }
-    const pair = `${q.inventoryItemId} ${q.locationId}`;
-    if (seen.has(pair)) {
+    let atLocation = seen.get(q.locationId);
+    if (!atLocation) seen.set(q.locationId, (atLocation = new Set()));
+    if (atLocation.has(item)) {
       return {
         code: 'NO_DUPLICATE_INVENTORY_ITEM_ID_GROUP_ID_PAIR',
         field: 'inventoryItemId',
         message: 'Given twice.',
       };
     }
-    seen.add(pair);
+    atLocation.add(item);
     const current = item.levels.get(q.locationId);
     if (current === undefined) {
       return {
