@@ -14,7 +14,14 @@ import { stringify } from 'yaml';
 import { salesChannels } from '../src/connectors/channels/registry.ts';
 import { fanoutIndexOf, fanoutSku, fanoutStock, type FanoutDb } from './bulk-catalog.ts';
 import { STATIONS, type Floor, type Station } from './fanout6-stations.ts';
-import { startHub, waybill, type HubEnv, type RunningHub } from './hub-process.ts';
+import {
+  startHub,
+  startWorker,
+  waybill,
+  type HubEnv,
+  type RunningHub,
+  type RunningWorker,
+} from './hub-process.ts';
 import { busyCores, cpuSnapshot, processCpuSeconds, type CpuSnapshot } from './machine.ts';
 import { hubCpuSeconds } from './metrics.ts';
 import { failed, result, round, type BenchResult } from './report.ts';
@@ -30,6 +37,11 @@ export interface Fanout6Config {
   measureTimeoutS: number;
   /** Only these kinds (to look at some closely); null: every kind with a simulated store. */
   kinds: readonly string[] | null;
+  /**
+   * `waybill worker` processes beside the hub that run the channels' stock syncs only (WAYBILL_WORKER_KINDS), each
+   * channel's sync taken by whichever process is free: the syncs of six channels then use more than one core.
+   */
+  workers: number;
 }
 
 export interface ChannelOutcome {
@@ -53,6 +65,8 @@ export interface ChannelOutcome {
 
 export interface Fanout6Outcome {
   skus: number;
+  /** Worker processes beside the hub running the stock syncs. */
+  workers: number;
   /** Kinds of the registry without a simulated store here: not measured. */
   unsimulated: string[];
   /** Kinds with a simulated store left out by BENCH_FANOUT6_KINDS. */
@@ -100,7 +114,10 @@ export async function runFanout6(
     for (const watch of watches) watch.countAll(config.skus);
     started = performance.now();
     const hub = await startHub(env, { worker: true });
+    const workers: RunningWorker[] = [];
     try {
+      for (let i = 0; i < config.workers; i++)
+        workers.push(await startWorker(env, join(dir, `fanout6-worker-${i}.log`), ['channel.stock-sync']));
       const stuck = await initialSync(db, watches, config, label);
       const initialSyncS = (performance.now() - started) / 1000;
       console.log(
@@ -112,7 +129,7 @@ export async function runFanout6(
       const expected = Int32Array.from({ length: config.skus }, (_, i) => fanoutStock(i) - 1);
       for (const watch of watches) watch.expect(expected);
       const change = await changeAll(
-        hub,
+        [hub, ...workers],
         db,
         watches.filter((w) => !stuck.has(channelIdOf(w))),
         config,
@@ -122,6 +139,7 @@ export async function runFanout6(
       const done = channels.every((c) => c.seconds !== null);
       return {
         skus: config.skus,
+        workers: config.workers,
         unsimulated,
         leftOut: left,
         seedS,
@@ -132,6 +150,7 @@ export async function runFanout6(
         cores: change.cores,
       };
     } finally {
+      for (const worker of workers) await worker.stop();
       await hub.stop();
     }
   } finally {
@@ -310,14 +329,16 @@ interface CpuMark {
   machine: CpuSnapshot;
 }
 
-async function cpuMark(hub: RunningHub): Promise<CpuMark> {
-  const hubCpu = processCpuSeconds(hub.pid) ?? hubCpuSeconds(await hub.metrics());
+/** The CPU of the hub's processes (the hub and its workers), of this process, and of the machine. */
+async function cpuMark(hub: RunningHub, workers: readonly RunningWorker[]): Promise<CpuMark> {
+  let hubCpu = processCpuSeconds(hub.pid) ?? hubCpuSeconds(await hub.metrics());
+  for (const worker of workers) hubCpu += processCpuSeconds(worker.pid) ?? 0;
   return { at: performance.now(), hub: hubCpu, own: process.cpuUsage(), machine: cpuSnapshot() };
 }
 
 /** Every SKU one unit down in one transaction; then until every store has every new level, or the wait ends. */
 async function changeAll(
-  hub: RunningHub,
+  [hub, ...workers]: [RunningHub, ...RunningWorker[]],
   db: FanoutDb,
   /** The stores whose initial sync completed: the others are not waited for. */
   watches: readonly StockWatch[],
@@ -329,7 +350,7 @@ async function changeAll(
   const committedAt = performance.now();
   // The clock of V8's --cpu-prof timestamps (µs): a profile of the hub can be cut to the change.
   const monotonicFrom = process.hrtime.bigint() / 1000n;
-  const from = await cpuMark(hub);
+  const from = await cpuMark(hub, workers);
   if (changed !== config.skus)
     throw new Error(`${label} fanout6: the UPDATE changed ${changed} rows, not ${config.skus}`);
   console.log(
@@ -337,7 +358,7 @@ async function changeAll(
   );
   const deadline = committedAt + config.measureTimeoutS * 1000;
   while (watches.some((w) => w.completeAt === null) && performance.now() < deadline) await delay(10);
-  const to = await cpuMark(hub);
+  const to = await cpuMark(hub, workers);
   // Either process's profile: the hub's (BENCH_HUB_NODE_ARGS), or this one's, the stores' (node --cpu-prof).
   if (process.env.BENCH_HUB_NODE_ARGS?.includes('--cpu-prof') || process.execArgv.includes('--cpu-prof'))
     console.log(
@@ -368,7 +389,7 @@ export function fanout6Report(
       c.seconds !== null && (slowest === null || c.seconds > (slowest.seconds ?? 0)) ? c : slowest,
     null,
   );
-  const common = { skus: o.skus, kinds: o.channels.map((c) => c.kind).join(',') };
+  const common = { skus: o.skus, kinds: o.channels.map((c) => c.kind).join(','), sync_workers: o.workers };
   const cores = {
     hub_cores: round(o.cores.hub),
     stores_cores: round(o.cores.stores),
@@ -406,7 +427,7 @@ export function fanout6Report(
   const summaries = [
     `${db}.fanout6: ${o.skus} SKUs changed in one transaction (${round(o.updateMs, 0)} ms), every store had every new level after ` +
       `${o.seconds === null ? 'never (see below)' : `${round(o.seconds)} s (the last: ${last?.kind})`}, target ${FANOUT6_TARGET_S} s where the limits allow; ` +
-      `hub ${cores.hub_cores} cores, the stores (this process) ${cores.stores_cores}, others ${cores.others_cores}; ` +
+      `hub ${cores.hub_cores} cores${o.workers ? ` (with ${o.workers} stock-sync worker${o.workers > 1 ? 's' : ''})` : ''}, the stores (this process) ${cores.stores_cores}, others ${cores.others_cores}; ` +
       `baseline ${round(baseline, 0)} commits/s` +
       (o.unsimulated.length ? `; no simulated store yet for ${o.unsimulated.join(', ')}` : '') +
       (o.leftOut.length ? `; left out (BENCH_FANOUT6_KINDS): ${o.leftOut.join(', ')}` : ''),

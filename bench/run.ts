@@ -28,7 +28,8 @@
  * Environment: WAYBILL_TEST_PG (also run on PostgreSQL), BENCH_ONLY=intake,webhooks,fanout,fanout6,pipeline,routing,feed,ui,edi,soak (a subset;
  * soak never runs by default), BENCH_FANOUT_SKUS (default 100000), BENCH_FANOUT_CHANNELS (default 3),
  * BENCH_FANOUT6_SKUS (default 100000), BENCH_FANOUT6_SYNC_TIMEOUT_S (default 900), BENCH_FANOUT6_TIMEOUT_S (default 600),
- * BENCH_FANOUT6_KINDS (default: every kind with a simulated store),
+ * BENCH_FANOUT6_KINDS (default: every kind with a simulated store), BENCH_FANOUT6_WORKERS (default 0: worker processes
+ * beside the hub running the stock syncs only),
  * BENCH_PIPELINE_ORDERS (default 10000), BENCH_PIPELINE_PARTS=burst,stages,steady,split1,split2 (a subset of the
  * pipeline's parts), BENCH_SOAK_ORDERS (default 1000000), BENCH_EDI_POS (default 10000), BENCH_HUB_NODE_ARGS (e.g.
  * --cpu-prof), BENCH_DATABASES (default sqlite,postgres: one of them runs it alone).
@@ -96,6 +97,7 @@ const FANOUT6: Fanout6Config = {
   syncTimeoutS: envInteger('BENCH_FANOUT6_SYNC_TIMEOUT_S', 900),
   measureTimeoutS: envInteger('BENCH_FANOUT6_TIMEOUT_S', 600),
   kinds: process.env.BENCH_FANOUT6_KINDS?.split(',').map((k) => k.trim()) ?? null,
+  workers: envInteger('BENCH_FANOUT6_WORKERS', 0),
 };
 
 const PIPELINE_PARTS = ['burst', 'stages', 'steady', 'split1', 'split2'];
