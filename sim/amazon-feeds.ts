@@ -208,19 +208,22 @@ export class FeedDesk {
   }
 
   #applyMessage(message: FeedMessage): { code: string; message: string } | null {
-    const quantities = (message.operationType === 'PATCH' ? (message.patches ?? []) : [])
-      .filter(
-        (p) => p.path === '/attributes/fulfillment_availability' && (p.op === 'merge' || p.op === 'replace'),
-      )
-      .flatMap((p) => p.value ?? [])
-      .filter((v) => v.fulfillment_channel_code === 'DEFAULT');
-    const quantity = quantities[0]?.quantity;
-    if (
-      quantities.length !== 1 ||
-      typeof quantity !== 'number' ||
-      !Number.isInteger(quantity) ||
-      quantity < 0
-    )
+    // Loops rather than filter and flatMap: a feed holds up to 10,000 messages.
+    let quantities = 0;
+    let quantity: unknown;
+    if (message.operationType === 'PATCH')
+      for (const patch of message.patches ?? []) {
+        const applies =
+          patch.path === '/attributes/fulfillment_availability' &&
+          (patch.op === 'merge' || patch.op === 'replace');
+        if (applies)
+          for (const value of patch.value ?? [])
+            if (value.fulfillment_channel_code === 'DEFAULT') {
+              quantities += 1;
+              quantity ??= value.quantity;
+            }
+      }
+    if (quantities !== 1 || typeof quantity !== 'number' || !Number.isInteger(quantity) || quantity < 0)
       return {
         code: '90000900',
         message: 'the simulator applies one DEFAULT fulfillment_availability quantity per PATCH message',

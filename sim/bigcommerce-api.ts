@@ -312,8 +312,10 @@ export const HANDLERS: Readonly<Record<string, Handler>> = {
         413,
         `The request payload is too large. The maximum items allowed in the array is ${VARIANT_BATCH_LIMIT}`,
       );
+    // Each variant looked up once, for the checks and then the update.
+    const variants = batch.map((item) => state.variants.byId.get(Number(item.id)));
     const errors = batch.flatMap((item, i) => {
-      const variant = state.variants.byId.get(Number(item.id));
+      const variant = variants[i];
       if (!variant)
         return [
           {
@@ -336,8 +338,8 @@ export const HANDLERS: Readonly<Record<string, Handler>> = {
       return [];
     });
     if (errors.length) return { status: 422, body: { batch_errors: errors } };
-    const updated = batch.map((item) => {
-      const variant = state.variants.byId.get(Number(item.id))!;
+    const updated = batch.map((item, i) => {
+      const variant = variants[i]!;
       if (typeof item.inventory_level === 'number') {
         variant.level = item.inventory_level;
         state.stockSet(variant);

@@ -166,7 +166,8 @@ class EbaySimulator {
   private readonly offerBook = new EbayOfferBook();
   private readonly store: GeneratorContext;
   private readonly tokens = new Map<string, Token>();
-  private readonly inventory = new Map<string, number>();
+  /** Inventory items' ship-to-home quantities, each in a record of its own: setting one is one lookup, not two. */
+  private readonly inventory = new Map<string, { quantity: number }>();
   private readonly listeners = new Set<(sku: string, available: number) => void>();
   private refreshTokenValid = true;
   private throttled = 0;
@@ -248,11 +249,11 @@ class EbaySimulator {
       },
       change: (id, mutate) => book.change(id, mutate),
       fulfillments: (id) => book.fulfillments(id),
-      stock: (sku) => this.inventory.get(sku),
+      stock: (sku) => this.inventory.get(sku)?.quantity,
       seedCatalog: (skus, available) => {
         const marketplace = this.options.marketplaceId ?? 'EBAY_US';
         for (const sku of skus) {
-          this.inventory.set(sku, available);
+          this.inventory.set(sku, { quantity: available });
           this.offerBook.list(sku, marketplace);
         }
       },
@@ -558,7 +559,8 @@ class EbaySimulator {
   private setQuantity(r: BulkRequest): ItemResponse {
     const sku = r.sku ?? '';
     const quantity = r.shipToLocationAvailability?.quantity;
-    if (this.inventory.get(sku) === undefined)
+    const item = this.inventory.get(sku);
+    if (item === undefined)
       return {
         sku,
         statusCode: 400,
@@ -566,7 +568,7 @@ class EbaySimulator {
       };
     if (quantity === undefined || !Number.isInteger(quantity) || quantity < 0)
       return { sku, statusCode: 400, errors: [inventoryError(25709, 'Invalid value for quantity.')] };
-    this.inventory.set(sku, quantity);
+    item.quantity = quantity;
     for (const listener of this.listeners) listener(sku, quantity);
     return { sku, statusCode: 200 };
   }
