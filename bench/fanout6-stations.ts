@@ -37,6 +37,7 @@ export interface Station {
   channel: Record<string, unknown>;
   /** The simulated plan, and its limits, in words. */
   plan: string;
+  /** The floor under a change of this many SKUs made now (the limits' state as it is at the call). */
   floor(skus: number): Floor;
   /** The calls the store answered so far, by operation or route. */
   calls(): Map<string, number>;
@@ -70,7 +71,7 @@ const EBAY_BATCH = 25;
  * enforces (the same changelog says 25,000: four feeds, all within the five). Processing is queued, in a time Amazon
  * does not publish.
  */
-const AMAZON_FEED = { items: 10_000, burst: 5, everyS: 60 };
+const AMAZON_FEED = { items: 10_000, burst: 5 };
 /** How long the simulated Amazon takes over a feed: its default. */
 const AMAZON_FEED_PROCESSING_MS = 50;
 
@@ -199,9 +200,11 @@ export const STATIONS: Readonly<Record<string, (channelId: string) => Promise<St
       plan: `Amazon: the models' default usage plans; a feed processed in ${AMAZON_FEED_PROCESSING_MS} ms`,
       floor: (skus) => {
         const feeds = Math.ceil(skus / AMAZON_FEED.items);
+        // What the limits allow at this moment: the initial sync's feeds count against the same buckets.
+        const quota = sim.listingsFeedQuota();
         return {
-          seconds: Math.max(0, feeds - AMAZON_FEED.burst) * AMAZON_FEED.everyS,
-          why: `${feeds} JSON_LISTINGS_FEEDs of ${AMAZON_FEED.items} messages, ${AMAZON_FEED.burst} at once and then one every ${AMAZON_FEED.everyS} s (five per five minutes per region), then Amazon's processing`,
+          seconds: Math.max(0, feeds - quota.now) * quota.eachAfterS,
+          why: `${feeds} JSON_LISTINGS_FEEDs of ${AMAZON_FEED.items} messages, ${quota.now} allowed at once when the change came (the feed type's ${AMAZON_FEED.burst} per five minutes, createFeedDocument's and createFeed's usage plans; what the initial sync used counts), then one every ${Math.round(quota.eachAfterS)} s; then Amazon's processing`,
           unpublished: `Amazon queues each feed for a time it does not publish (its best practices: one feed of a type every 20 minutes); the simulator takes ${AMAZON_FEED_PROCESSING_MS} ms`,
         };
       },

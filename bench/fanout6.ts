@@ -74,8 +74,10 @@ export interface Fanout6Outcome {
   seedS: number;
   initialSyncS: number;
   updateMs: number;
-  /** The last channel's seconds; null when any channel had none. */
+  /** The last channel's seconds among those whose limits allow the target; null when any of them had none. */
   seconds: number | null;
+  /** How long the bench waited for the stores after the change. */
+  waitS: number;
   channels: ChannelOutcome[];
   /** From the commit to the end of the wait: the hub, this process (the stores), the machine. */
   cores: { hub: number; stores: number; machine: number };
@@ -136,7 +138,10 @@ export async function runFanout6(
         label,
       );
       const channels = watches.map((w) => w.outcome(change.committedAt, stuck.get(channelIdOf(w))));
-      const done = channels.every((c) => c.seconds !== null);
+      // The target holds where the platforms' limits allow it: a channel whose limits alone need longer (Amazon's
+      // feed quota after an initial sync of many SKUs) is reported against its floor, not in the headline.
+      const allowed = channels.filter((c) => !platformBound(c));
+      const done = allowed.every((c) => c.seconds !== null);
       return {
         skus: config.skus,
         workers: config.workers,
@@ -145,7 +150,8 @@ export async function runFanout6(
         seedS,
         initialSyncS,
         updateMs: change.updateMs,
-        seconds: done ? Math.max(...channels.map((c) => c.seconds ?? 0)) : null,
+        seconds: done ? Math.max(0, ...allowed.map((c) => c.seconds ?? 0)) : null,
+        waitS: config.measureTimeoutS,
         channels,
         cores: change.cores,
       };
@@ -195,6 +201,8 @@ class StockWatch {
   /** By SKU index, the level expected; null: any value counts (the initial sync). */
   #expected: Int32Array | null = null;
   #callsBefore = new Map<string, number>();
+  /** The floor of the platform's limits when the expected change was about to be made. */
+  #floor: Floor | null = null;
 
   constructor(readonly station: Station) {
     station.store.onStock((sku, available) => this.#heard(sku, available));
@@ -210,6 +218,7 @@ class StockWatch {
 
   expect(expected: Int32Array): void {
     this.#reset(expected, expected.length);
+    this.#floor = this.station.floor(expected.length);
   }
 
   outcome(committedAt: number, stuck: string | undefined): ChannelOutcome {
@@ -224,7 +233,7 @@ class StockWatch {
       kind,
       channelId: String(channel.id),
       plan,
-      floor: this.station.floor(this.#target),
+      floor: this.#floor ?? this.station.floor(this.#target),
       seconds,
       firstMs: this.firstAt === null ? null : this.firstAt - committedAt,
       levels: this.levels,
@@ -386,16 +395,20 @@ export function fanout6Report(
   const failures: string[] = [];
   const last = o.channels.reduce<ChannelOutcome | null>(
     (slowest, c) =>
-      c.seconds !== null && (slowest === null || c.seconds > (slowest.seconds ?? 0)) ? c : slowest,
+      c.seconds !== null && !platformBound(c) && (slowest === null || c.seconds > (slowest.seconds ?? 0))
+        ? c
+        : slowest,
     null,
   );
+  const bound = o.channels.filter(platformBound);
   const common = { skus: o.skus, kinds: o.channels.map((c) => c.kind).join(','), sync_workers: o.workers };
   const cores = {
     hub_cores: round(o.cores.hub),
     stores_cores: round(o.cores.stores),
     others_cores: round(Math.max(0, o.cores.machine - o.cores.hub - o.cores.stores)),
   };
-  const incomplete = o.channels.filter((c) => c.seconds === null);
+  // Incomplete is a failure unless the platform's limits alone needed longer than the bench waited.
+  const incomplete = o.channels.filter((c) => c.seconds === null && c.floor.seconds < o.waitS);
   for (const c of incomplete) failures.push(`${db} fanout6 ${c.kind}: ${c.error}`);
   const headline =
     o.seconds === null
@@ -408,6 +421,13 @@ export function fanout6Report(
           met: o.seconds <= FANOUT6_TARGET_S ? 'yes' : 'no',
           last: last?.kind ?? null,
           ...common,
+          ...(bound.length
+            ? {
+                limited_by_platform: bound
+                  .map((c) => `${c.kind} (floor ${round(c.floor.seconds)} s)`)
+                  .join(', '),
+              }
+            : {}),
         });
   const results: BenchResult[] = [
     {
@@ -442,10 +462,15 @@ export function fanout6Report(
   return { results, failures, summaries };
 }
 
+/** Whether the platform's published limits alone put the channel's floor over the target. */
+function platformBound(c: ChannelOutcome): boolean {
+  return c.floor.seconds > FANOUT6_TARGET_S;
+}
+
 function channelLine(db: string, c: ChannelOutcome): BenchResult {
   const name = `${db}.fanout6.${c.kind}.seconds`;
   // A channel whose platform's limits alone need longer than the target is judged against its floor instead.
-  const bound = c.floor.seconds > FANOUT6_TARGET_S;
+  const bound = platformBound(c);
   const extras = {
     target_s: FANOUT6_TARGET_S,
     floor_s: round(c.floor.seconds),
@@ -455,7 +480,11 @@ function channelLine(db: string, c: ChannelOutcome): BenchResult {
     levels: c.levels,
     calls: describeCalls(c.calls),
   };
-  if (c.seconds === null) return failed(name, 's', c.error ?? 'incomplete', extras);
+  if (c.seconds === null)
+    return failed(name, 's', c.error ?? 'incomplete', {
+      ...extras,
+      ...(bound && { met: 'limited by the platform', matched: c.matched }),
+    });
   const within = c.seconds <= FANOUT6_TARGET_S;
   return result(name, c.seconds, 's', null, {
     ...extras,

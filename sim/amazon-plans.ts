@@ -55,6 +55,11 @@ export class Bucket {
     this.#at = now;
   }
 
+  /** The calls it would admit now, without taking one (the bench's floor under a change). */
+  tokens(now: number): number {
+    return Math.min(this.plan.burst, this.#tokens + (Math.max(0, now - this.#at) / 1_000) * this.plan.rate);
+  }
+
   admit(now: number): boolean {
     this.#tokens = Math.min(
       this.plan.burst,
@@ -83,6 +88,11 @@ export class UsagePlans {
   set(operation: AmazonSimOperation, plan: SimUsagePlan): void {
     this.#plans[operation] = plan;
     this.#buckets.delete(operation);
+  }
+
+  /** The calls of `operation` its bucket would admit now (a full burst when it has not been called). */
+  tokens(operation: AmazonSimOperation, now: number): number {
+    return this.#buckets.get(operation)?.tokens(now) ?? this.#plans[operation].burst;
   }
 
   admit(operation: AmazonSimOperation, now: number): boolean {

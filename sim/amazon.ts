@@ -97,6 +97,12 @@ export interface AmazonSim {
   /** Amazon refuses every stock update of this SKU from now on, saying `message`. */
   refuseListing(sku: string, message: string): void;
   feeds(): SimFeed[];
+  /**
+   * The JSON_LISTINGS_FEED submissions Amazon's limits allow now without waiting (the feed type's own bucket and
+   * the createFeedDocument and createFeed usage plans each feed also takes), and how many seconds each further one
+   * waits for the slowest of them to refill.
+   */
+  listingsFeedQuota(): { now: number; eachAfterS: number };
   /** Whether the app has an ORDER_CHANGE subscription for the seller (default: yes). */
   setSubscription(active: boolean): void;
   /** POSTs an ORDER_CHANGE for the order as the seller's EventBridge API destination would; answers the status. */
@@ -315,6 +321,20 @@ export async function startAmazonSim(options: AmazonSimOptions): Promise<AmazonS
     marketplaceId,
     calls,
     violations,
+    listingsFeedQuota: () => {
+      const now = Date.now();
+      const buckets = [
+        { tokens: listingsFeeds.tokens(now), plan: listingsFeeds.plan },
+        ...(['createFeedDocument', 'createFeed'] as const).map((operation) => ({
+          tokens: plans.tokens(operation, now),
+          plan: plans.plan(operation),
+        })),
+      ];
+      return {
+        now: Math.floor(Math.min(...buckets.map((b) => b.tokens))),
+        eachAfterS: Math.max(...buckets.map((b) => 1 / b.plan.rate)),
+      };
+    },
     makeOrder: (i, items, orderOptions) => {
       const order = makeSimOrder(store, marketplaceId, i, items, orderOptions);
       const now = Date.now();
