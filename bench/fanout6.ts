@@ -208,6 +208,11 @@ class StockWatch {
     station.store.onStock((sku, available) => this.#heard(sku, available));
   }
 
+  /** The platform's limits alone put the expected change over the target (known once expected). */
+  get platformBound(): boolean {
+    return (this.#floor?.seconds ?? 0) > FANOUT6_TARGET_S;
+  }
+
   get matched(): number {
     return this.#matched;
   }
@@ -366,8 +371,12 @@ async function changeAll(
     `${label} fanout6: ${changed} SKUs changed in one transaction (${Math.round(committedAt - begun)} ms); waiting for every store`,
   );
   const deadline = committedAt + config.measureTimeoutS * 1000;
-  while (watches.some((w) => w.completeAt === null) && performance.now() < deadline) await delay(10);
+  // The cores are those of the change as the headline measures it: until the channels whose limits allow the
+  // target are done; a platform-bound channel (Amazon's feed quota) is waited for after, up to the same deadline.
+  const allowed = watches.filter((w) => !w.platformBound);
+  while (allowed.some((w) => w.completeAt === null) && performance.now() < deadline) await delay(10);
   const to = await cpuMark(hub, workers);
+  while (watches.some((w) => w.completeAt === null) && performance.now() < deadline) await delay(10);
   // Either process's profile: the hub's (BENCH_HUB_NODE_ARGS), or this one's, the stores' (node --cpu-prof).
   if (process.env.BENCH_HUB_NODE_ARGS?.includes('--cpu-prof') || process.execArgv.includes('--cpu-prof'))
     console.log(
