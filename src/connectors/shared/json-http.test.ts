@@ -64,6 +64,19 @@ describe('sendJson', () => {
     });
   });
 
+  it('does not follow a redirect: the platform token in its headers would go wherever Location points', async () => {
+    const { base, seen } = await serving((_req, _body, res) =>
+      res.writeHead(301, { location: 'http://127.0.0.1:1/elsewhere' }).end(),
+    );
+    const answer = await sendJson(request(`${base}/things`, { headers: { 'x-auth-token': 't' } }));
+    expect([answer.status, answer.ok, answer.headers.get('location')]).toEqual([
+      301,
+      false,
+      'http://127.0.0.1:1/elsewhere',
+    ]);
+    expect(seen).toMatchObject({ url: '/things' });
+  });
+
   it('sends URLSearchParams form-encoded', async () => {
     const { base, seen } = await serving((_req, _body, res) => res.end('{}'));
     await sendJson(

@@ -76,7 +76,9 @@ export interface JsonAnswer {
 export const DETAIL_CHARS = 300;
 
 /**
- * Sends one request and reads the answer's text, whatever its status. No answer at all (refused, reset, the
+ * Sends one request and reads the answer's text, whatever its status. A redirect is answered as it came, not
+ * followed: the adapters' tokens travel in headers of their own, which a client following Location would send to
+ * another host (fetch followed, stripping only Authorization). No answer at all (refused, reset, the
  * deadline) is a plain Error naming where, for the job's back-off: a write may or may not have happened, and the
  * callers' idempotency checks settle that on the retry.
  *
