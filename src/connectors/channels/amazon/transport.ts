@@ -60,8 +60,9 @@ const REQUEST_TIMEOUT_MS = 15_000;
 const THROTTLED_RETRIES = 3;
 
 /**
- * Takes a token of a limit that is not one operation's (the feed type's own), waiting as a call would; throws
- * AmazonThrottledError, having taken nothing, when it is further away than `maxWaitMs`.
+ * Takes a token of the feed type's own limit (not one operation's) once it and the calls a feed makes
+ * (createFeedDocument, createFeed) are all there, waiting as a call would; throws AmazonThrottledError, having taken
+ * nothing, when one of them is further away than `maxWaitMs`.
  */
 export async function awaitFeedTypeLimit(
   endpoint: AmazonEndpoint,
@@ -69,10 +70,23 @@ export async function awaitFeedTypeLimit(
   options: SpApiOptions,
 ): Promise<void> {
   const now = options.now ?? Date.now;
-  const bucket = bucketOf(endpoint.key, 'JSON_LISTINGS_FEED', now());
-  for (let wait = bucket.take(now()); wait > 0; wait = bucket.take(now())) {
-    if (wait > options.maxWaitMs) throw new AmazonThrottledError('JSON_LISTINGS_FEED', wait, bucket.rate);
-    await sleep(wait, undefined, { signal });
+  const feedType = bucketOf(endpoint.key, 'JSON_LISTINGS_FEED', now());
+  // A feed also takes a createFeedDocument and a createFeed call, each with its own usage plan: the feed type's slot
+  // is taken only when those are there too, or it would be spent on a feed that then waits (or gives up) for them.
+  const calls = (['createFeedDocument', 'createFeed'] as const).map((operation) => ({
+    operation,
+    bucket: bucketOf(endpoint.key, operation, now()),
+  }));
+  for (;;) {
+    const waits = [
+      { operation: 'JSON_LISTINGS_FEED' as const, bucket: feedType, wait: feedType.waitFor(now()) },
+      ...calls.map((c) => ({ ...c, wait: c.bucket.waitFor(now()) })),
+    ];
+    const longest = waits.reduce((a, b) => (b.wait > a.wait ? b : a));
+    if (longest.wait === 0 && feedType.take(now()) === 0) return;
+    if (longest.wait > options.maxWaitMs)
+      throw new AmazonThrottledError(longest.operation, longest.wait, longest.bucket.rate);
+    await sleep(Math.max(1, longest.wait), undefined, { signal });
   }
 }
 

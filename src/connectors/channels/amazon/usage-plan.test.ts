@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { rateLimitHeader, TokenBucket } from './usage-plan.ts';
+import type { AmazonEndpoint } from './credentials.ts';
+import { AmazonThrottledError, awaitFeedTypeLimit } from './transport.ts';
+import { bucketOf, rateLimitHeader, TokenBucket } from './usage-plan.ts';
 
 describe('a usage plan as a token bucket', () => {
   it('gives the burst at once, then one token every 1/rate seconds', () => {
@@ -21,6 +23,32 @@ describe('a usage plan as a token bucket', () => {
     expect(bucket.take(100)).toBe(0);
     bucket.drain(100);
     expect(bucket.take(100)).toBe(100);
+  });
+
+  it('says how long until a token without taking one', () => {
+    const bucket = new TokenBucket({ rate: 2, burst: 1 }, 0);
+    expect(bucket.waitFor(0)).toBe(0);
+    expect(bucket.waitFor(0)).toBe(0);
+    expect(bucket.take(0)).toBe(0);
+    expect(bucket.waitFor(100)).toBe(400);
+    expect(bucket.take(500)).toBe(0);
+  });
+
+  it("takes the feed type's slot only when a feed's createFeedDocument and createFeed calls are there too", async () => {
+    const endpoint = { key: `seller-${Math.random()}` } as AmazonEndpoint;
+    const signal = new AbortController().signal;
+    const at = 1_000_000;
+    // The initial sync spent createFeedDocument's burst of 15 (one every 120 s after it).
+    const documents = bucketOf(endpoint.key, 'createFeedDocument', at);
+    for (let i = 0; i < 15; i++) expect(documents.take(at)).toBe(0);
+    const thrown = await awaitFeedTypeLimit(endpoint, signal, { maxWaitMs: 30_000, now: () => at }).catch(
+      (e: unknown) => e,
+    );
+    expect(thrown).toBeInstanceOf(AmazonThrottledError);
+    expect((thrown as AmazonThrottledError).operation).toBe('createFeedDocument');
+    // Nothing of the feed type's five was spent on the feed that could not be made.
+    const feedType = bucketOf(endpoint.key, 'JSON_LISTINGS_FEED', at);
+    expect([1, 2, 3, 4, 5].map(() => feedType.take(at))).toEqual([0, 0, 0, 0, 0]);
   });
 
   it('reads x-amzn-RateLimit-Limit as a decimal number of requests a second', () => {

@@ -62,6 +62,12 @@ export class TokenBucket {
     return Math.ceil(((1 - this.#tokens) / this.#rate) * 1_000);
   }
 
+  /** How many ms until a token will be there (0: one is), taking nothing. */
+  waitFor(now: number): number {
+    this.#refill(now);
+    return this.#tokens >= 1 ? 0 : Math.ceil(((1 - this.#tokens) / this.#rate) * 1_000);
+  }
+
   /** Amazon said what rate it applies (x-amzn-RateLimit-Limit): from now on, that one. */
   adopt(rate: number, now: number): void {
     if (!Number.isFinite(rate) || rate <= 0 || rate === this.#rate) return;
