@@ -1,9 +1,8 @@
-import { z } from 'zod';
 import { toDecimalString } from '../../../domain/money.ts';
 import type { PriceUpdate, SkippedStock, StockPushOutcome } from '../sales-channel.ts';
 import { EBAY_MARKETPLACE_CURRENCY, type EbayMarketplace } from './credentials.ts';
 import { findOfferIds, type ChannelOfferIds } from './offers.ts';
-import { BULK_PRICE_QUANTITY_PATH, STOCK_BATCH } from './stock.ts';
+import { BULK_PRICE_QUANTITY_PATH, bulkUpdateAnswer, STOCK_BATCH } from './stock.ts';
 import type { EbayCall } from './transport.ts';
 
 /**
@@ -27,21 +26,6 @@ interface PriceWrite {
   offerId: string;
   update: PriceUpdate;
 }
-
-const answer = z.object({
-  responses: z
-    .array(
-      z.object({
-        offerId: z.string().optional(),
-        sku: z.string().optional(),
-        statusCode: z.number().int().optional(),
-        errors: z
-          .array(z.object({ errorId: z.number().optional(), message: z.string().optional() }))
-          .optional(),
-      }),
-    )
-    .default([]),
-});
 
 /**
  * Sets each SKU's selling price on its fixed-price offer in the channel's marketplace: the offer found with getOffers
@@ -110,7 +94,7 @@ async function setPrices(push: PricePush, writes: readonly PriceWrite[]): Promis
       })),
     },
   });
-  const byOffer = new Map(answer.parse(body).responses.map((r) => [r.offerId, r]));
+  const byOffer = new Map(bulkUpdateAnswer.parse(body).responses.map((r) => [r.offerId, r]));
   const skipped: SkippedStock[] = [];
   for (const write of writes) {
     const status = byOffer.get(write.offerId);

@@ -6,10 +6,12 @@ export const BULK_PRICE_QUANTITY_PATH = '/sell/inventory/v1/bulk_update_price_qu
 /** bulkUpdatePriceQuantity takes up to 25 inventory items a call. */
 export const STOCK_BATCH = 25;
 
-const answer = z.object({
+/** bulkUpdatePriceQuantity's answer, a status per item (offerId where the request named offers: price updates). */
+export const bulkUpdateAnswer = z.object({
   responses: z
     .array(
       z.object({
+        offerId: z.string().optional(),
         sku: z.string().optional(),
         statusCode: z.number().int().optional(),
         errors: z
@@ -40,7 +42,7 @@ export async function pushStockLevels(
       })),
     },
   });
-  const { responses } = answer.parse(body);
+  const { responses } = bulkUpdateAnswer.parse(body);
   const skipped = responses
     .filter(
       (r) => r.sku !== undefined && r.statusCode !== undefined && (r.statusCode < 200 || r.statusCode > 299),
