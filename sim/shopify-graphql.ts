@@ -30,7 +30,7 @@ import { coerceVariables } from './graphql-variables.ts';
 
 /** The schemas the simulator has, by version; a version served without its own is checked against the newest one. */
 const SCHEMA_FILES: Readonly<Record<string, string>> = { '2026-10': 'admin_2026-10.json.gz' };
-const NEWEST_SCHEMA = '2026-10';
+export const NEWEST_SCHEMA = '2026-10';
 const RELEASE_HOUR_UTC = 17;
 const SUPPORT_MONTHS = 12;
 

@@ -13,12 +13,15 @@ import { createShopifySim, type ShopifyOrder, type ShopifySim, type ShopifySimOp
 // The documents Waybill sends: the simulator validates every request against Shopify's schema, so the tests send
 // valid ones (src/connectors/channels/shopify/documents.test.ts checks them all).
 import {
+  bulkOperationQuery,
   fulfillmentCreateMutation,
   fulfillmentOrdersQuery,
   inventoryLevelsQuery,
   inventorySetMutation,
   stockLocationQuery,
   variantsBySkuQuery,
+  VARIANTS_EXPORT_QUERY,
+  variantsExportMutation,
 } from '../src/connectors/channels/shopify/graphql.ts';
 import { orderLineItemsQuery, ordersUpdatedSinceQuery } from '../src/connectors/channels/shopify/poll.ts';
 import { variantPricesQuery, variantPricesSetMutation } from '../src/connectors/channels/shopify/prices.ts';
@@ -805,6 +808,82 @@ describe('shopify simulator: a seeded catalogue and its stock as it changes', ()
       ['SEED-3', 1],
       ['SEED-2', 4],
     ]);
+  });
+});
+
+describe('shopify simulator: bulk query operations', () => {
+  const TOKEN = 'shpat_sim_test_token_0007';
+
+  async function exporting() {
+    const { shop, admin, post } = await withAdmin(sim('http://127.0.0.1:9'), TOKEN);
+    const start = async (query = VARIANTS_EXPORT_QUERY) =>
+      (await post(variantsExportMutation.query, { query })).data.bulkOperationRunQuery;
+    const state = async (id: string) => (await post(bulkOperationQuery.query, { id })).data.bulkOperation;
+    return { shop, admin, start, state };
+  }
+
+  it('exports every variant as a JSONL line at a signed URL, fetched without the token; RUNNING while held', async () => {
+    const { shop, admin, start, state } = await exporting();
+    shop.seedCatalog(['SEED-1', 'SEED-2'], 3);
+    const renamed = shop.addVariant({ sku: 'OLD-SKU' });
+    admin.bulk.hold();
+    const { bulkOperation, userErrors } = await start();
+    expect([bulkOperation.status, userErrors]).toEqual(['CREATED', []]);
+    expect(await state(bulkOperation.id)).toEqual({
+      id: bulkOperation.id,
+      status: 'RUNNING',
+      errorCode: null,
+      objectCount: '0',
+      url: null,
+    });
+    // What the file holds is the shop when the operation ran, not when it was asked for.
+    shop.setVariantSku(renamed.id, 'NEW-SKU');
+    admin.bulk.release();
+    const done = await state(bulkOperation.id);
+    expect([done.status, done.objectCount]).toEqual(['COMPLETED', '3']);
+    const file = await fetch(done.url);
+    expect([file.status, new URL(done.url).origin]).toEqual([200, admin.url]);
+    const lines = (await file.text())
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.sku)).toEqual(['SEED-1', 'SEED-2', 'NEW-SKU']);
+    expect(lines[2]).toEqual({
+      id: renamed.id,
+      sku: 'NEW-SKU',
+      product: { id: renamed.productId },
+      inventoryItem: { id: renamed.inventoryItemId },
+    });
+    const unsigned = new URL(done.url);
+    unsigned.searchParams.set('Signature', 'forged');
+    expect((await fetch(unsigned)).status).toBe(403);
+    expect(admin.bulk.downloads().map((d) => [d.status, d.withAccessToken])).toEqual([
+      [200, false],
+      [403, false],
+    ]);
+  });
+
+  it('refuses a query that is not valid against the schema, runs five at a time, and can end FAILED', async () => {
+    const { admin, start, state } = await exporting();
+    const invalid = await start('{ productVariants { edges { node { id colour } } } }');
+    expect(invalid.bulkOperation).toBeNull();
+    expect(invalid.userErrors).toMatchObject([
+      { code: 'INVALID', field: ['query'], message: expect.stringContaining('colour') },
+    ]);
+    expect((await start('{ orders { edges { node { id } } } }')).userErrors[0].message).toMatch(
+      /simulator runs bulk queries of productVariants/,
+    );
+    admin.bulk.hold();
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await start()).bulkOperation.id);
+    expect((await start()).userErrors).toMatchObject([{ code: 'LIMIT_REACHED', field: ['query'] }]);
+    admin.bulk.failNext('INTERNAL_SERVER_ERROR');
+    admin.bulk.release();
+    expect((await state(ids[0]!)).errorCode).toBe('INTERNAL_SERVER_ERROR');
+    expect((await state(ids[1]!)).status).toBe('COMPLETED');
+    // An empty shop: completed with nothing to fetch.
+    expect((await state(ids[1]!)).url).toBeNull();
+    expect(await state('gid://shopify/BulkOperation/1')).toBeNull();
   });
 });
 

@@ -74,7 +74,8 @@ import {
   type SimFulfillmentOrderRequestStatus,
   type SimFulfillmentService,
 } from './shopify-fulfillment-service.ts';
-import { checkRequest, schemaOf, servedVersion } from './shopify-graphql.ts';
+import { BulkExports, bulkOperations, type BulkControl } from './shopify-bulk.ts';
+import { checkRequest, NEWEST_SCHEMA, schemaOf, servedVersion } from './shopify-graphql.ts';
 import { IdempotencyKeys, idempotencyOf, type IdempotentCall } from './shopify-idempotency.ts';
 import { priceNode, priceOperations, type PriceCatalog, type SimPriceUpdate } from './shopify-prices.ts';
 import {
@@ -1061,6 +1062,8 @@ export interface ShopifyAdmin {
   /** Copies: changing them changes nothing in the shop. */
   fulfillmentOrders(orderId: number): SimFulfillmentOrder[];
   fulfillments(orderId: number): SimFulfillment[];
+  /** The app's bulk query operations: held, failed, listed; their files' downloads. */
+  bulk: BulkControl;
   /** Changes the bucket now; `currentlyAvailable: 0` empties it, so the next calls are THROTTLED until it refills. */
   setThrottle(change: {
     currentlyAvailable?: number;
@@ -1187,6 +1190,8 @@ class BackOffice {
   readonly salesContext: SalesBookContext;
   /** The app's fulfillment services, their locations, and the requests on the fulfillment orders there. */
   readonly services: FulfillmentServices;
+  /** The app's bulk query operations and their result files (./shopify-bulk.ts). */
+  readonly exports: BulkExports;
   /** The shop as `shop` answers, and what the app's token may do (set by the Admin server it answers through). */
   readonly shop: { name: string; myshopifyDomain: string };
   accessScopes: readonly string[] = FULL_ACCESS_SCOPES;
@@ -1208,6 +1213,12 @@ class BackOffice {
       fulfillmentOrders: () => [...this.orders.values()].flatMap((o) => o.fulfillmentOrders),
       fulfillmentOrdersOf: (orderId) => this.orders.get(orderId)?.fulfillmentOrders,
     });
+    this.exports = new BulkExports(
+      () => this.inventory.search(null),
+      () => this.nextId(),
+      // The bulk query is checked against the newest schema the simulator has, as the request that carries it.
+      () => schemaOf(NEWEST_SCHEMA)!,
+    );
   }
 
   /** The shop's primary location: where an online order's stock comes from unless the merchant says otherwise. */
@@ -1774,6 +1785,7 @@ const OPERATIONS: Readonly<Record<string, AdminOperation>> = {
   ...priceOperations((office: BackOffice) => office.inventory),
   ...salesOperations<BackOffice>(),
   ...fulfillmentServiceOperations((office: BackOffice) => office.services, fulfillmentOrderLineNode),
+  ...bulkOperations((office: BackOffice) => office.exports),
   /** shop { name myshopifyDomain } currentAppInstallation { accessScopes { handle } }: an object each, cost 1 each. */
   WaybillConnectionTest: {
     requestedCost: () => 2,
@@ -2117,6 +2129,11 @@ class AdminServer implements ShopifyAdmin {
 
   async start(): Promise<void> {
     this.url = `http://127.0.0.1:${await listen(this.server, this.opts.port ?? 0)}`;
+    this.office.exports.base = this.url;
+  }
+
+  get bulk(): BulkControl {
+    return this.office.exports;
   }
 
   fulfillmentOrders(orderId: number): SimFulfillmentOrder[] {
@@ -2169,6 +2186,8 @@ class AdminServer implements ShopifyAdmin {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // A bulk operation's file, at its signed URL (Shopify's storage, not the Admin API).
+    if (this.office.exports.serve(req, res)) return;
     const match = /^\/admin\/api\/([^/]+)\/graphql\.json$/.exec(
       new URL(req.url ?? '/', 'http://sim').pathname,
     );

@@ -3,7 +3,7 @@ import { getOperationAST, NoDeprecatedCustomRule, parse, validate } from 'graphq
 import { describe, expect, it } from 'vitest';
 import { schemaOf } from '../../../../sim/shopify-graphql.ts';
 import { SHOPIFY_API_VERSION } from './api-version.ts';
-import type { Operation } from './graphql.ts';
+import { VARIANTS_EXPORT_QUERY, type Operation } from './graphql.ts';
 
 // Every GraphQL document the Shopify adapter exports, checked against Shopify's published schema of the version
 // Waybill pins (sim/shopify-schema/), so that a document no test drives through the simulator is checked too.
@@ -45,6 +45,12 @@ describe(`every Shopify document against the Admin API ${SHOPIFY_API_VERSION} sc
     const document = parse(operation.query);
     expect(validate(schema!, document).map((e) => e.message)).toEqual([]);
     expect(getOperationAST(document, operation.name)?.name?.value).toBe(operation.name);
+  });
+
+  it('the bulk export of variants is a valid query too (Shopify runs it as a document of its own)', () => {
+    const document = parse(VARIANTS_EXPORT_QUERY);
+    expect(validate(schema!, document).map((e) => e.message)).toEqual([]);
+    expect(validate(schema!, document, [NoDeprecatedCustomRule]).map((e) => e.message)).toEqual([]);
   });
 
   it('uses nothing deprecated (a deprecated field goes in a later version)', () => {

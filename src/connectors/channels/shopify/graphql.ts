@@ -192,6 +192,67 @@ export const variantsBySkuQuery: Operation<{ productVariants: VariantPage }> = {
   data: z.object({ productVariants: z.object({ pageInfo, nodes: z.array(variant) }) }),
 };
 
+/**
+ * What a bulk export of the shop's variants selects (./variant-refresh.ts): one JSONL line per variant. A bulk query
+ * takes no page arguments and costs nothing of the query budget; it is a string here, run by Shopify, and checked
+ * against the schema in documents.test.ts like the named operations.
+ */
+export const VARIANTS_EXPORT_QUERY = `{ productVariants { edges { node { id sku product { id } inventoryItem { id } } } } }`;
+
+const bulkOperation = z.object({
+  id,
+  status: z.enum(['CANCELED', 'CANCELING', 'COMPLETED', 'CREATED', 'EXPIRED', 'FAILED', 'RUNNING']),
+});
+
+export const variantsExportMutation: Operation<{
+  bulkOperationRunQuery: {
+    bulkOperation: z.infer<typeof bulkOperation> | null;
+    userErrors: { code?: string | null; field?: string[] | null; message: string }[];
+  } | null;
+}> = {
+  name: 'WaybillVariantsExport',
+  // groupObjects: false: nothing nested is a connection, and ungrouped files come faster (Shopify's 2026-01 default).
+  query: `mutation WaybillVariantsExport($query: String!) {
+  bulkOperationRunQuery(query: $query, groupObjects: false) { bulkOperation { id status } userErrors { code field message } }
+}`,
+  data: z.object({
+    bulkOperationRunQuery: z
+      .object({
+        bulkOperation: bulkOperation.nullable(),
+        userErrors: z.array(
+          z.object({
+            code: z.string().nullable().optional(),
+            field: z.array(z.string()).nullable().optional(),
+            message: z.string(),
+          }),
+        ),
+      })
+      .nullable(),
+  }),
+};
+
+export type BulkOperationState = z.infer<typeof bulkOperation> & {
+  errorCode: string | null;
+  objectCount: string;
+  url: string | null;
+};
+
+export const bulkOperationQuery: Operation<{ bulkOperation: BulkOperationState | null }> = {
+  name: 'WaybillBulkOperation',
+  query: `query WaybillBulkOperation($id: ID!) { bulkOperation(id: $id) { id status errorCode objectCount url } }`,
+  data: z.object({
+    bulkOperation: bulkOperation
+      .extend({
+        errorCode: z.string().nullable(),
+        // UnsignedInt64: a string on the wire.
+        objectCount: z.string(),
+        // Null until COMPLETED, and when the export found nothing.
+        url: z.string().nullable(),
+      })
+      .nullable(),
+  }),
+};
+
 const inventoryItemLevel = z.object({
   id,
   sku: z.string().nullable(),

@@ -29,7 +29,7 @@ import { refundShopifyOrder } from './refund.ts';
 import { shopifyWebhookHealth } from './webhook-health.ts';
 import { MAX_STOCK_BATCH, pushShopifyStock } from './stock.ts';
 import { VariantMemory } from './variants.ts';
-import { adminBase, adminEndpoint, type AdminEndpoint } from './transport.ts';
+import { adminBase, adminEndpoint, downloadExport, type AdminEndpoint } from './transport.ts';
 import { shopifyApiVersioning, watchServedVersion } from './api-version.ts';
 
 /**
@@ -44,10 +44,10 @@ import { shopifyApiVersioning, watchServedVersion } from './api-version.ts';
  * connection test (./connection.ts) reads the shop's name and the token's scopes.
  *
  * Each adapter remembers which variant each SKU is (./variants.ts), per shop, for as long as it lives; channels are created
- * afresh for every job, so the memory is the adapter's.
+ * afresh for every job, so the memory is the adapter's (given by a test that watches it). A large shop's is confirmed
+ * by a bulk export every few minutes (./variant-refresh.ts).
  */
-export function createShopifyAdapter(): ChannelKind {
-  const memory = new VariantMemory();
+export function createShopifyAdapter(memory = new VariantMemory()): ChannelKind {
   return channelKind({
     kind: 'shopify',
     label: 'Shopify',
@@ -70,6 +70,10 @@ export function createShopifyAdapter(): ChannelKind {
               locationId: config.locationId,
               batchKey: options.batchKey,
               now: options.now.getTime(),
+              exporter: {
+                client: (signal: AbortSignal) => adminClient(endpoint(), signal),
+                download: downloadExport,
+              },
             };
             return pushShopifyStock(push, levels);
           },

@@ -5,6 +5,8 @@ import { PermanentError } from '../../../domain/permanent-error.ts';
 import type { SalesChannel, StockUpdate } from '../sales-channel.ts';
 import { idempotencyKey } from './graphql.ts';
 import { createShopifyAdapter } from './index.ts';
+import { REFRESH_FROM_VARIANTS } from './variant-refresh.ts';
+import { VariantMemory } from './variants.ts';
 
 const TEST_CHANNEL = 'test-channel' as ChannelId;
 
@@ -231,6 +233,81 @@ describe('shopify.pushStock against the simulated Admin API', () => {
     expect([admin.available('MUG-BLUE'), admin.available('TEE-RED-L')]).toEqual([3, 2]);
     // Eleven minutes on, the location was looked up again too.
     expect(named('WaybillStockLocation')).toHaveLength(2);
+  });
+
+  describe('a large shop: its variants confirmed by a bulk export every five minutes', () => {
+    const skus = Array.from(
+      { length: REFRESH_FROM_VARIANTS },
+      (_, i) => `BULK-${String(i).padStart(4, '0')}`,
+    );
+    const at = (minutes: number) => new Date(Date.UTC(2026, 11, 2, 8, minutes));
+    const levels = (available: number, told?: number) =>
+      skus.map((sku) => ({ sku, available, ...(told !== undefined && { told }) }));
+
+    /** Pushes every SKU at 0, 6 and 12 minutes; `between` runs after the first push. */
+    async function pushThrice(between: () => void = () => undefined) {
+      // A Plus shop's bucket: the first push searches and reads 1,000 SKUs.
+      admin.setThrottle({ maximumAvailable: 20_000, currentlyAvailable: 20_000, restoreRate: 1_000 });
+      const memory = new VariantMemory();
+      const adapter = createShopifyAdapter(memory);
+      const exported = () => memory.of(admin.url).refresh;
+      expect(await push(channel({}, adapter), levels(2), 'shop:0:0', at(0))).toEqual({ skipped: [] });
+      between();
+      const beforeSix = named('WaybillInventoryLevels').length;
+      await push(channel({}, adapter), levels(3, 2), 'shop:6:0', at(6));
+      // Six minutes on, every variant is still trusted: set without reading; the export runs behind the push.
+      expect(named('WaybillInventoryLevels').length).toBe(beforeSix);
+      await exported().running;
+      const readsBefore = named('WaybillInventoryLevels').length;
+      const outcome = await push(channel({}, adapter), levels(4, 3), 'shop:12:0', at(12));
+      await exported().running;
+      return {
+        outcome,
+        reads: named('WaybillInventoryLevels').length - readsBefore,
+        failure: exported().failure,
+      };
+    }
+
+    it('sets every SKU twelve minutes on without reading it first; a SKU the export shows renamed is looked up again', async () => {
+      const moved = skus[7]!;
+      shop.seedCatalog(
+        skus.filter((sku) => sku !== moved),
+        1,
+      );
+      const movedVariant = shop.addVariant({ sku: moved, available: 1 });
+      // A variant without a SKU is in the export too, and means nothing to Waybill.
+      shop.addVariant({ sku: null, available: 1 });
+      const { outcome, reads, failure } = await pushThrice(() => {
+        // The merchant gives BULK-0007 another SKU; Waybill still trusts what it saw at 0 minutes until the export.
+        shop.setVariantSku(movedVariant.id, `${moved}-OLD`);
+      });
+      expect([reads, failure]).toEqual([0, null]);
+      expect(outcome).toEqual({ skipped: [{ sku: moved, reason: 'Shopify has no variant with this SKU' }] });
+      expect(skus.filter((sku) => sku !== moved).every((sku) => admin.available(sku) === 4)).toBe(true);
+      // Set at 6 minutes, within the ten a variant is trusted; not at 12, after the export showed it renamed.
+      expect(admin.available(`${moved}-OLD`)).toBe(3);
+      const [first, second] = admin.bulk.operations();
+      expect([first?.status, second?.status]).toEqual(['COMPLETED', 'COMPLETED']);
+      expect(admin.bulk.downloads().map((d) => [d.status, d.withAccessToken])).toEqual([
+        [200, false],
+        [200, false],
+      ]);
+    });
+
+    it('reads every level first, as before, when the export failed', async () => {
+      shop.seedCatalog(skus, 1);
+      admin.bulk.failNext('INTERNAL_SERVER_ERROR');
+      const { outcome, reads, failure } = await pushThrice();
+      expect(outcome).toEqual({ skipped: [] });
+      expect(reads).toBeGreaterThanOrEqual(REFRESH_FROM_VARIANTS / 250);
+      // The second export (due at 11 minutes, started by the push at 12) completed.
+      expect(failure).toBeNull();
+      expect(admin.bulk.operations().map((o) => [o.status, o.errorCode])).toEqual([
+        ['FAILED', 'INTERNAL_SERVER_ERROR'],
+        ['COMPLETED', null],
+      ]);
+      expect(skus.every((sku) => admin.available(sku) === 4)).toBe(true);
+    });
   });
 
   it('gives up for now, without overwriting, when the quantity keeps changing; the job tries again later', async () => {

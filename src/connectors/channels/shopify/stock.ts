@@ -11,6 +11,7 @@ import {
   type InventoryUserError,
 } from './graphql.ts';
 import { forgetStockLocation, stockLocation, type Place } from './stock-location.ts';
+import { refreshWhenDue, type Exporter } from './variant-refresh.ts';
 import { knownVariants, skuOf, type ShopMemory } from './variants.ts';
 
 /** Shopify refuses any input array over 250 items, inventorySetQuantities' `quantities` included. */
@@ -35,6 +36,8 @@ export interface StockPush {
   batchKey: string;
   /** ms, the job's clock. */
   now: number;
+  /** Exports the shop's variants in the background when a large shop's memory needs confirming. */
+  exporter?: Exporter;
 }
 
 /** A SKU's inventory item and what the shop has available of it at the location (read, or as Waybill told it). */
@@ -47,7 +50,8 @@ interface Level {
 /**
  * How long a variant seen with its SKU is trusted to still carry it when Waybill sets its stock without reading it
  * first: a variant whose SKU the merchant changed would otherwise have another product's stock set. Older ones are
- * read first (which checks the SKU and sees the variant again).
+ * read first (which checks the SKU and sees the variant again). A large shop's are confirmed every five minutes by
+ * a bulk export instead (./variant-refresh.ts), so that a change of every SKU need not read them all first.
  */
 const TRUSTED_FOR_MS = 10 * 60_000;
 
@@ -64,6 +68,7 @@ export async function pushShopifyStock(
   levels: readonly StockUpdate[],
 ): Promise<StockPushOutcome> {
   const skipped: SkippedStock[] = [];
+  if (push.exporter) refreshWhenDue(push.memory, push.now, push.exporter);
   const place = await stockLocation(push.client, push.memory, push.locationId, push.now);
   for (let i = 0; i < levels.length; i += MAX_STOCK_BATCH) {
     await setBatch(push, place, levels.slice(i, i + MAX_STOCK_BATCH), skipped);

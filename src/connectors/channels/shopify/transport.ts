@@ -103,3 +103,28 @@ export async function postGraphql(
     }
   });
 }
+
+/** A bulk operation's file may be large and slow to come: 100,000 variants are ~20 MB. */
+const DOWNLOAD_TIMEOUT_MS = 120_000;
+
+/**
+ * Fetches the file of a bulk operation from the URL Shopify gave for it (a signed link to its storage, valid for a
+ * week). No Shopify token goes with it: the link is its own credential, and is kept out of messages like one.
+ */
+export async function downloadExport(url: string, signal: AbortSignal): Promise<string> {
+  const link = new URL(url);
+  const where = `the bulk operation's file at ${link.host}`;
+  const answer = await sendJson({
+    method: 'GET',
+    url: link,
+    headers: { accept: 'application/jsonl, */*' },
+    timeoutMs: DOWNLOAD_TIMEOUT_MS,
+    signal,
+    where,
+    peer: link.host,
+    redact: [link.search.slice(1)],
+  });
+  if (!answer.ok)
+    throw new Error(`${where}: answered ${answer.status}: ${answer.text.slice(0, DETAIL_CHARS)}`);
+  return answer.text;
+}

@@ -1,4 +1,5 @@
 import type { SkippedStock } from '../sales-channel.ts';
+import type { VariantRefresh } from './variant-refresh.ts';
 import { PAGE, variantsBySkuQuery, type AdminClient, type VariantNode, type VariantPage } from './graphql.ts';
 
 /** What Waybill needs to know of the Shopify variant behind a SKU: where its price and its stock are set. */
@@ -31,6 +32,8 @@ export interface ShopMemory {
   pricing: Promise<unknown>;
   /** Stock locations looked up (./stock-location.ts), by the channel's locationId ('' for the primary). */
   places: Map<string, { id: string; name: string; until: number }>;
+  /** The bulk export that keeps a large shop's variants trusted (./variant-refresh.ts). */
+  refresh: VariantRefresh;
 }
 
 const ABSENT_FOR_MS = 4 * 60_000;
@@ -51,6 +54,7 @@ export class VariantMemory {
       absent: new Map(),
       pricing: Promise.resolve(),
       places: new Map(),
+      refresh: { dueAt: null, running: null, failure: null },
     };
     this.#shops.set(shop, memory);
     return memory;
