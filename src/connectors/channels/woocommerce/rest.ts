@@ -120,7 +120,10 @@ export async function batchUpdate(
   update: readonly ({ id: number } & ProductFields)[],
 ): Promise<BatchItem[]> {
   if (update.length > BATCH_LIMIT) throw new RangeError(`at most ${BATCH_LIMIT} items per batch`);
-  return (await read(call, { method: 'POST', path, body: { update } }, batchAnswer, 'a batch answer')).update;
+  // Every product or variation comes back whole (tens of fields each): read only when one was refused.
+  const request = { method: 'POST', path, body: { update }, readIfIncludes: '"error"' } as const;
+  const answer = await call(request);
+  return answer === undefined ? [] : parsed(request, batchAnswer.safeParse(answer), 'a batch answer').update;
 }
 
 /**

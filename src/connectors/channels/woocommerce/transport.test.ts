@@ -92,6 +92,30 @@ describe('sendRest', () => {
       (error: Error) => error,
     );
 
+  it('reads an answer only when it holds what the caller looks for; one that is not JSON is refused still', async () => {
+    const whole = '{"update":[{"id":1,"name":"Mug","description":"<p>no errors here</p>"}]}';
+    const refused =
+      '{"update":[{"id":2,"error":{"code":"woocommerce_rest_product_invalid_id","message":"Invalid ID."}}]}';
+    const { endpoint } = await answering(200, (url) =>
+      url.includes('answer=whole')
+        ? whole
+        : url.includes('answer=refused')
+          ? refused
+          : '<html>maintenance</html>',
+    );
+    const batch = (answer: string) =>
+      sendRest(
+        endpoint,
+        { method: 'POST', path: '/products/batch', query: { answer }, body: {}, readIfIncludes: '"error"' },
+        signal(),
+      );
+    expect(await batch('whole')).toBeUndefined();
+    expect(await batch('refused')).toEqual(JSON.parse(refused));
+    const maintenance = await failure(batch('maintenance'));
+    expect(maintenance).not.toBeInstanceOf(PermanentError);
+    expect(maintenance.message).toContain('<html>maintenance</html>');
+  });
+
   it('sends JSON with HTTP Basic auth and the query, and returns the parsed answer', async () => {
     const { endpoint, seen } = await answering(201, '{"id":7}');
     const answer = await sendRest(

@@ -3,6 +3,7 @@ import {
   DETAIL_CHARS,
   failureDetails,
   jsonBody,
+  looksLikeJson,
   sendJson,
   statusFailure,
   tryJson,
@@ -29,7 +30,13 @@ export interface RestEndpoint {
 }
 
 /** A call under /wp-json/wc/v3: `/orders/4750/notes`; timeoutMs by default REQUEST_TIMEOUT_MS. */
-export type RestRequest = PathRequest<'GET' | 'POST' | 'PUT'>;
+export type RestRequest = PathRequest<'GET' | 'POST' | 'PUT'> & {
+  /**
+   * The caller reads the answer only when it holds this text: a batch answers every product whole, and only a
+   * refused one ("error") is read. Without it, a 2xx is only checked to be JSON, not parsed, and undefined returned.
+   */
+  readIfIncludes?: string;
+};
 
 /** One request, answered with the parsed JSON of a 2xx; anything else is thrown, classified for the job worker. */
 export type RestCall = (request: RestRequest) => Promise<unknown>;
@@ -148,7 +155,13 @@ async function exchange(
     redact: endpoint.redact,
   });
   // A 2xx that is not JSON comes from something in between (a cache, a maintenance page, a security plugin).
-  if (answer.ok) return { body: jsonBody(answer.text, where), headers: answer.headers };
+  if (answer.ok) {
+    const skimmed =
+      request.readIfIncludes !== undefined &&
+      !answer.text.includes(request.readIfIncludes) &&
+      looksLikeJson(answer.text);
+    return { body: skimmed ? undefined : jsonBody(answer.text, where), headers: answer.headers };
+  }
   const error = wooError(answer.text);
   throw failures.keep(statusFailure(answer.status, describe(answer, error, where)), {
     status: answer.status,
