@@ -45,6 +45,7 @@ export async function submitStockFeed(
     (
       await call({
         operation: 'createFeed',
+        alsoLimitedBy: FEED_TYPE,
         method: 'POST',
         path: '/feeds/2021-06-30/feeds',
         body: {

@@ -6,7 +6,9 @@ import { PermanentError } from '../../../domain/permanent-error.ts';
 import type { FulfilmentNotice, SalesChannel } from '../sales-channel.ts';
 import { amazon } from './index.ts';
 import { amazonEndpoint } from './credentials.ts';
-import { spApi, AmazonThrottledError } from './transport.ts';
+import { submitStockFeed } from './feeds.ts';
+import { awaitFeedTypeLimit, spApi, AmazonThrottledError } from './transport.ts';
+import { bucketOf, LISTINGS_FEED_LATE_MS } from './usage-plan.ts';
 
 const SECRETS = {
   clientId: 'amzn1.application-oa2-client.0123456789abcdef0123456789abcdef',
@@ -191,6 +193,37 @@ describe('Amazon adapter against the simulated SP-API', () => {
     expect(String(sixth)).toMatch(/JSON_LISTINGS_FEED/);
     expect(sim.calls.filter((c) => c.operation === 'createFeedDocument')).toHaveLength(5);
     expect(sim.calls.filter((c) => c.status === 429)).toEqual([]);
+  });
+
+  it("reads a createFeed 429 while createFeed has calls left as the feed type's limit, not createFeed's", async () => {
+    const { sim, config } = await connect();
+    const skus = Array.from({ length: 30 }, (_, i) => `FEED-${i}`);
+    sim.seedCatalog(skus, 0);
+    const endpoint = amazonEndpoint(config as never, SECRETS);
+    const signal = AbortSignal.timeout(20_000);
+    // Waybill's clock for its buckets: moved on below, so that its count of the feed type's refill runs ahead of
+    // Amazon's, as it did by the time a feed took to reach createFeed after a large initial sync.
+    let clock = Date.now();
+    const pacing = { maxWaitMs: 30_000, now: () => clock };
+    const push = (n: number) =>
+      submitStockFeed(
+        spApi(endpoint, signal, pacing),
+        endpoint,
+        skus.map((sku) => ({ sku, available: n })),
+        signal,
+        () => awaitFeedTypeLimit(endpoint, signal, pacing),
+      );
+    for (let n = 1; n <= 5; n++) await push(n);
+    clock += 60_000 + LISTINGS_FEED_LATE_MS;
+    const sixth = await push(6).catch((error: unknown) => error);
+    expect(sim.calls.filter((c) => c.operation === 'createFeed').map((c) => c.status)).toEqual([
+      202, 202, 202, 202, 202, 429,
+    ]);
+    expect(sixth).toBeInstanceOf(AmazonThrottledError);
+    expect((sixth as AmazonThrottledError).operation).toBe('JSON_LISTINGS_FEED');
+    expect((sixth as AmazonThrottledError).waitMs).toBeLessThanOrEqual(60_000);
+    // createFeed's own plan (ten calls left) is not taken for empty: the next feed waits for the feed type alone.
+    expect(bucketOf(endpoint.key, 'createFeed', clock).waitFor(clock)).toBe(0);
   });
 
   it('its connection test names the marketplaces, and says what to fix for a refused refresh token without echoing it', async () => {

@@ -11,7 +11,13 @@ import {
 } from '../../shared/json-http.ts';
 import type { AmazonEndpoint } from './credentials.ts';
 import { accessToken, forgetAccessToken } from './lwa.ts';
-import { bucketOf, rateLimitHeader, USAGE_PLANS, type AmazonOperation } from './usage-plan.ts';
+import {
+  bucketOf,
+  rateLimitHeader,
+  USAGE_PLANS,
+  type AmazonOperation,
+  type TokenBucket,
+} from './usage-plan.ts';
 
 /**
  * One SP-API call, named by its operation (its usage plan). Paths are from the root: `/orders/2026-01-01/orders`;
@@ -22,6 +28,11 @@ export interface SpApiRequest extends PathRequest<
   Readonly<Record<string, string | readonly string[]>>
 > {
   operation: AmazonOperation;
+  /**
+   * A limit Amazon counts the call against besides its operation's usage plan: a feed type's, whose slot the caller
+   * took beforehand (awaitFeedTypeLimit). A 429 may be that limit's.
+   */
+  alsoLimitedBy?: 'JSON_LISTINGS_FEED';
   /** Statuses the caller reads itself rather than have thrown (404: no subscription of that type). */
   accept?: readonly number[];
 }
@@ -73,19 +84,18 @@ export async function awaitFeedTypeLimit(
   const feedType = bucketOf(endpoint.key, 'JSON_LISTINGS_FEED', now());
   // A feed also takes a createFeedDocument and a createFeed call, each with its own usage plan: the feed type's slot
   // is taken only when those are there too, or it would be spent on a feed that then waits (or gives up) for them.
-  const calls = (['createFeedDocument', 'createFeed'] as const).map((operation) => ({
-    operation,
-    bucket: bucketOf(endpoint.key, operation, now()),
-  }));
+  const limits: Limit[] = [
+    { name: 'JSON_LISTINGS_FEED', bucket: feedType },
+    ...(['createFeedDocument', 'createFeed'] as const).map((name) => ({
+      name,
+      bucket: bucketOf(endpoint.key, name, now()),
+    })),
+  ];
   for (;;) {
-    const waits = [
-      { operation: 'JSON_LISTINGS_FEED' as const, bucket: feedType, wait: feedType.waitFor(now()) },
-      ...calls.map((c) => ({ ...c, wait: c.bucket.waitFor(now()) })),
-    ];
-    const longest = waits.reduce((a, b) => (b.wait > a.wait ? b : a));
+    const longest = furthest(limits, now());
     if (longest.wait === 0 && feedType.take(now()) === 0) return;
     if (longest.wait > options.maxWaitMs)
-      throw new AmazonThrottledError(longest.operation, longest.wait, longest.bucket.rate);
+      throw new AmazonThrottledError(longest.name, longest.wait, longest.bucket.rate);
     await sleep(Math.max(1, longest.wait), undefined, { signal });
   }
 }
@@ -110,13 +120,18 @@ export function spApi(endpoint: AmazonEndpoint, signal: AbortSignal, options: Sp
     );
     let freshToken = false;
     let throttled = 0;
+    // The operation's plan; after a 429 of the feed type's limit, that one too (a slot of it taken again).
+    let limits: Limit[] = [{ name: request.operation, bucket }];
     for (;;) {
-      const wait = bucket.take(now());
-      if (wait > 0) {
-        if (wait > options.maxWaitMs) throw new AmazonThrottledError(request.operation, wait, bucket.rate);
-        await sleep(wait, undefined, { signal });
+      const longest = furthest(limits, now());
+      if (longest.wait > 0) {
+        if (longest.wait > options.maxWaitMs)
+          throw new AmazonThrottledError(longest.name, longest.wait, longest.bucket.rate);
+        await sleep(longest.wait, undefined, { signal });
         continue;
       }
+      for (const limit of limits) limit.bucket.take(now());
+      limits = limits.slice(0, 1);
       const token = await accessToken(endpoint, signal, now());
       const answer = await sendJson({
         method: request.method,
@@ -135,7 +150,15 @@ export function spApi(endpoint: AmazonEndpoint, signal: AbortSignal, options: Sp
       if (answer.ok || request.accept?.includes(answer.status))
         return { status: answer.status, body: answer.text ? tryJson(answer.text) : undefined };
       if (answer.status === 429 && throttled++ < THROTTLED_RETRIES) {
-        bucket.drain(now());
+        // Amazon's 429 does not say which limit it hit (no code of its own, no x-amzn-RateLimit-Limit). With calls
+        // of the operation's plan left over, it was the feed type's: draining the operation's bucket would hold
+        // every feed back for createFeed's refill (two minutes) when the feed type's is a minute at most.
+        const other = request.alsoLimitedBy;
+        if (other && bucket.waitFor(now()) === 0) {
+          const feedType = bucketOf(endpoint.key, other, now());
+          feedType.drain(now());
+          limits = [...limits, { name: other, bucket: feedType }];
+        } else bucket.drain(now());
         continue;
       }
       // An access token Amazon no longer takes (revoked, expired early): one more try with a fresh one.
@@ -147,6 +170,19 @@ export function spApi(endpoint: AmazonEndpoint, signal: AbortSignal, options: Sp
       throw classify(answer, where, request.operation);
     }
   };
+}
+
+/** A limit a call waits for: an operation's usage plan, or a feed type's. */
+interface Limit {
+  name: AmazonOperation | 'JSON_LISTINGS_FEED';
+  bucket: TokenBucket;
+}
+
+/** The limit whose next token is furthest away, and in how many ms (0: every one has a token now). */
+function furthest(limits: readonly Limit[], now: number): Limit & { wait: number } {
+  return limits
+    .map((limit) => ({ ...limit, wait: limit.bucket.waitFor(now) }))
+    .reduce((a, b) => (b.wait > a.wait ? b : a));
 }
 
 function classify(answer: JsonAnswer, where: string, operation: AmazonOperation): Error {

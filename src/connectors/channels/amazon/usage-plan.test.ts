@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AmazonEndpoint } from './credentials.ts';
 import { AmazonThrottledError, awaitFeedTypeLimit } from './transport.ts';
-import { bucketOf, rateLimitHeader, TokenBucket } from './usage-plan.ts';
+import { bucketOf, LISTINGS_FEED_LATE_MS, rateLimitHeader, TokenBucket } from './usage-plan.ts';
 
 describe('a usage plan as a token bucket', () => {
   it('gives the burst at once, then one token every 1/rate seconds', () => {
@@ -23,6 +23,21 @@ describe('a usage plan as a token bucket', () => {
     expect(bucket.take(100)).toBe(0);
     bucket.drain(100);
     expect(bucket.take(100)).toBe(100);
+  });
+
+  it("starts a full bucket's refill as late as Amazon may count the call, and no later once it has started", () => {
+    const bucket = new TokenBucket({ rate: 1, burst: 2 }, 0, 500);
+    expect([bucket.take(0), bucket.take(0)]).toEqual([0, 0]);
+    expect(bucket.take(0)).toBe(1_500);
+    expect(bucket.waitFor(1_000)).toBe(500);
+    expect(bucket.take(1_500)).toBe(0);
+    expect(bucket.take(2_500)).toBe(0);
+    expect(bucket.take(2_500)).toBe(1_000);
+    // The JSON_LISTINGS_FEED slot is taken before the feed's document is made and uploaded, Amazon counting the feed
+    // at createFeed: the sixth of a burst waits a refill and the time a feed may take to reach createFeed.
+    const feedType = bucketOf(`seller-${Math.random()}`, 'JSON_LISTINGS_FEED', 0);
+    expect([1, 2, 3, 4, 5].map(() => feedType.take(0))).toEqual([0, 0, 0, 0, 0]);
+    expect(feedType.take(0)).toBe(60_000 + LISTINGS_FEED_LATE_MS);
   });
 
   it('says how long until a token without taking one', () => {

@@ -25,6 +25,13 @@ export type AmazonOperation = keyof typeof USAGE_PLANS;
  */
 export const LISTINGS_FEED_PLAN: UsagePlan = { rate: 5 / 300, burst: 5 };
 
+/**
+ * How much later than Waybill Amazon may count a feed against the feed type's limit: Waybill takes the slot before
+ * the document is made and uploaded, Amazon counts the feed when createFeed reaches it (about a second against the
+ * simulator, the first feed's access token included). Amazon's refill from a full bucket starts that much later.
+ */
+export const LISTINGS_FEED_LATE_MS = 5_000;
+
 export interface UsagePlan {
   /** Requests a second, sustained. */
   rate: number;
@@ -34,15 +41,19 @@ export interface UsagePlan {
 
 /** One operation's bucket for one seller and app. Time comes in from the caller: no clock of its own. */
 export class TokenBucket {
+  readonly burst: number;
   #tokens: number;
+  /** Refilled up to here; later than now while a refill has yet to start. */
   #at: number;
   #rate: number;
 
   constructor(
     plan: UsagePlan,
     now: number,
-    readonly burst = plan.burst,
+    /** How much later Amazon may count a call than this bucket does (its refill from full starts that much later). */
+    readonly lateMs = 0,
   ) {
+    this.burst = plan.burst;
     this.#rate = plan.rate;
     this.#tokens = plan.burst;
     this.#at = now;
@@ -55,17 +66,17 @@ export class TokenBucket {
   /** Takes a token if one is there (0), else says how many ms until one will be, taking nothing. */
   take(now: number): number {
     this.#refill(now);
-    if (this.#tokens >= 1) {
-      this.#tokens -= 1;
-      return 0;
-    }
-    return Math.ceil(((1 - this.#tokens) / this.#rate) * 1_000);
+    if (this.#tokens < 1) return this.#wait(now);
+    // A full bucket starts refilling with this call, Amazon's only when it counts the call.
+    if (this.#tokens >= this.burst) this.#at = now + this.lateMs;
+    this.#tokens -= 1;
+    return 0;
   }
 
   /** How many ms until a token will be there (0: one is), taking nothing. */
   waitFor(now: number): number {
     this.#refill(now);
-    return this.#tokens >= 1 ? 0 : Math.ceil(((1 - this.#tokens) / this.#rate) * 1_000);
+    return this.#tokens >= 1 ? 0 : this.#wait(now);
   }
 
   /** Amazon said what rate it applies (x-amzn-RateLimit-Limit): from now on, that one. */
@@ -81,9 +92,13 @@ export class TokenBucket {
     this.#tokens = Math.min(this.#tokens, 0);
   }
 
+  #wait(now: number): number {
+    return Math.max(0, this.#at - now) + Math.ceil(((1 - this.#tokens) / this.#rate) * 1_000);
+  }
+
   #refill(now: number): void {
-    const elapsed = Math.max(0, now - this.#at) / 1_000;
-    this.#tokens = Math.min(this.burst, this.#tokens + elapsed * this.#rate);
+    if (now <= this.#at) return;
+    this.#tokens = Math.min(this.burst, this.#tokens + ((now - this.#at) / 1_000) * this.#rate);
     this.#at = now;
   }
 }
@@ -98,8 +113,9 @@ export function bucketOf(
 ): TokenBucket {
   const name = `${key} ${operation}`;
   let bucket = buckets.get(name);
-  const plan = operation === 'JSON_LISTINGS_FEED' ? LISTINGS_FEED_PLAN : USAGE_PLANS[operation];
-  if (!bucket) buckets.set(name, (bucket = new TokenBucket(plan, now)));
+  const feedType = operation === 'JSON_LISTINGS_FEED';
+  const plan = feedType ? LISTINGS_FEED_PLAN : USAGE_PLANS[operation];
+  if (!bucket) buckets.set(name, (bucket = new TokenBucket(plan, now, feedType ? LISTINGS_FEED_LATE_MS : 0)));
   return bucket;
 }
 
