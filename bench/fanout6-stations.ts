@@ -200,11 +200,16 @@ export const STATIONS: Readonly<Record<string, (channelId: string) => Promise<St
       plan: `Amazon: the models' default usage plans; a feed processed in ${AMAZON_FEED_PROCESSING_MS} ms`,
       floor: (skus) => {
         const feeds = Math.ceil(skus / AMAZON_FEED.items);
-        // What the limits allow at this moment: the initial sync's feeds count against the same buckets.
-        const quota = sim.listingsFeedQuota();
+        // What the limits allow at this moment: the initial sync's feeds count against the same buckets. Each feed takes
+        // a token of every bucket, so the last goes when the slowest bucket has given its `feeds`-th.
+        const buckets = sim
+          .listingsFeedQuota()
+          .map((b) => ({ ...b, lastAt: Math.max(0, (feeds - b.tokens) / b.rate) }));
+        const binding = buckets.reduce((a, b) => (b.lastAt > a.lastAt ? b : a));
+        const held = buckets.map((b) => `${b.name} ${Math.floor(b.tokens)}`).join(', ');
         return {
-          seconds: Math.max(0, feeds - quota.now) * quota.eachAfterS,
-          why: `${feeds} JSON_LISTINGS_FEEDs of ${AMAZON_FEED.items} messages, ${quota.now} allowed at once when the change came (the feed type's ${AMAZON_FEED.burst} per five minutes, createFeedDocument's and createFeed's usage plans; what the initial sync used counts), then one every ${Math.round(quota.eachAfterS)} s; then Amazon's processing`,
+          seconds: binding.lastAt,
+          why: `${feeds} JSON_LISTINGS_FEEDs of ${AMAZON_FEED.items} messages; calls left when the change came (what the initial sync used counts): ${held}; the last feed waits for ${binding.name} (one every ${Math.round(1 / binding.rate)} s); then Amazon's processing`,
           unpublished: `Amazon queues each feed for a time it does not publish (its best practices: one feed of a type every 20 minutes); the simulator takes ${AMAZON_FEED_PROCESSING_MS} ms`,
         };
       },

@@ -102,7 +102,11 @@ export interface AmazonSim {
    * the createFeedDocument and createFeed usage plans each feed also takes), and how many seconds each further one
    * waits for the slowest of them to refill.
    */
-  listingsFeedQuota(): { now: number; eachAfterS: number };
+  /**
+   * What a JSON_LISTINGS_FEED takes from now: a call's token of each of these buckets (the feed type's own limit,
+   * createFeedDocument's and createFeed's usage plans), each with what it holds and its refill a second.
+   */
+  listingsFeedQuota(): { name: string; tokens: number; rate: number }[];
   /** Whether the app has an ORDER_CHANGE subscription for the seller (default: yes). */
   setSubscription(active: boolean): void;
   /** POSTs an ORDER_CHANGE for the order as the seller's EventBridge API destination would; answers the status. */
@@ -323,17 +327,14 @@ export async function startAmazonSim(options: AmazonSimOptions): Promise<AmazonS
     violations,
     listingsFeedQuota: () => {
       const now = Date.now();
-      const buckets = [
-        { tokens: listingsFeeds.tokens(now), plan: listingsFeeds.plan },
+      return [
+        { name: 'JSON_LISTINGS_FEED', tokens: listingsFeeds.tokens(now), rate: listingsFeeds.plan.rate },
         ...(['createFeedDocument', 'createFeed'] as const).map((operation) => ({
+          name: operation,
           tokens: plans.tokens(operation, now),
-          plan: plans.plan(operation),
+          rate: plans.plan(operation).rate,
         })),
       ];
-      return {
-        now: Math.floor(Math.min(...buckets.map((b) => b.tokens))),
-        eachAfterS: Math.max(...buckets.map((b) => 1 / b.plan.rate)),
-      };
     },
     makeOrder: (i, items, orderOptions) => {
       const order = makeSimOrder(store, marketplaceId, i, items, orderOptions);
