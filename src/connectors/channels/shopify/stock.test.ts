@@ -294,6 +294,25 @@ describe('shopify.pushStock against the simulated Admin API', () => {
       ]);
     });
 
+    it("a new channel's first sync searches a thousand SKUs, then learns the rest of the catalogue from one export", async () => {
+      const catalogue = Array.from({ length: 1_500 }, (_, i) => `FIRST-${String(i).padStart(4, '0')}`);
+      shop.seedCatalog(catalogue, 1);
+      admin.setThrottle({ maximumAvailable: 20_000, currentlyAvailable: 20_000, restoreRate: 1_000 });
+      const memory = new VariantMemory();
+      const adapter = createShopifyAdapter(memory);
+      const batch = (n: number) =>
+        catalogue.slice(n * 250, (n + 1) * 250).map((sku) => ({ sku, available: 2 }));
+      for (let n = 0; n < 5; n++) await push(channel({}, adapter), batch(n), `shop:0:${n}`, at(0));
+      // The fifth push found 1,000 SKUs searched and started the export; it searched its own meanwhile.
+      await memory.of(admin.url).refresh.running;
+      const searches = named('WaybillVariantsBySku').length;
+      expect(searches).toBe(25);
+      expect(await push(channel({}, adapter), batch(5), 'shop:0:5', at(0))).toEqual({ skipped: [] });
+      expect(named('WaybillVariantsBySku')).toHaveLength(searches);
+      expect(admin.bulk.operations().map((o) => o.status)).toEqual(['COMPLETED']);
+      expect(catalogue.every((sku) => admin.available(sku) === 2)).toBe(true);
+    });
+
     it('reads every level first, as before, when the export failed', async () => {
       shop.seedCatalog(skus, 1);
       admin.bulk.failNext('INTERNAL_SERVER_ERROR');

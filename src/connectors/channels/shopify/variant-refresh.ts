@@ -18,14 +18,23 @@ import { skuOf, type KnownVariant, type ShopMemory } from './variants.ts';
 export interface VariantRefresh {
   /** ms, the job's clock: when the next export is due. */
   dueAt: number | null;
+  /** ms: when the last export started. */
+  startedAt: number | null;
+  /**
+   * SKUs searched one by one (50 a call, ./variants.ts) since the last export started: a new channel's first sync of
+   * a large catalogue would search them all (2,000 searches for 100,000 SKUs); an export learns them in one go.
+   */
+  searched: number;
   /** The export under way, if any (settles, never rejects). */
   running: Promise<void> | null;
   /** Why the last export did not complete, if it did not. */
   failure: string | null;
 }
 
-/** Below this many remembered variants, reading aged ones before a push is cheap: no export. */
+/** Below this many remembered (or searched) variants, reading or searching them is cheap: no export. */
 export const REFRESH_FROM_VARIANTS = 1_000;
+/** Exports started by searching come at most this often (a catalogue with many SKUs the shop lacks searches on). */
+const SEARCHED_EXPORT_GAP_MS = 60_000;
 /** Half of the time a variant is trusted (./stock.ts): each is confirmed again well before it ages. */
 export const REFRESH_EVERY_MS = 5 * 60_000;
 /** An export that has not finished in this long is left; the next one is due anyway. */
@@ -42,14 +51,20 @@ export interface Exporter {
 }
 
 /**
- * Starts an export when one is due for a shop that remembers enough variants; returns at once. The push that calls
- * this goes on with what it trusts now; the export confirms (or drops) what it remembers when it finishes.
+ * Starts an export when one is due for a shop that remembers enough variants, or at once when pushes have had to
+ * search for many; returns at once. The push that calls this goes on with what it trusts now; the export confirms
+ * (or drops) what it remembers, and learns the rest, when it finishes.
  */
 export function refreshWhenDue(memory: ShopMemory, now: number, exporter: Exporter): void {
   const refresh = memory.refresh;
   refresh.dueAt ??= now + REFRESH_EVERY_MS;
-  if (refresh.running || now < refresh.dueAt || memory.variants.size < REFRESH_FROM_VARIANTS) return;
-  refresh.dueAt = now + REFRESH_EVERY_MS;
+  if (refresh.running) return;
+  const aging = now >= refresh.dueAt && memory.variants.size >= REFRESH_FROM_VARIANTS;
+  const searching =
+    refresh.searched >= REFRESH_FROM_VARIANTS &&
+    (refresh.startedAt === null || now >= refresh.startedAt + SEARCHED_EXPORT_GAP_MS);
+  if (!aging && !searching) return;
+  Object.assign(refresh, { dueAt: now + REFRESH_EVERY_MS, startedAt: now, searched: 0 });
   const signal = AbortSignal.timeout(EXPORT_DEADLINE_MS);
   refresh.running = exportVariants(exporter, memory, now, signal)
     .then(

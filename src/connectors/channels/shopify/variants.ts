@@ -54,7 +54,7 @@ export class VariantMemory {
       absent: new Map(),
       pricing: Promise.resolve(),
       places: new Map(),
-      refresh: { dueAt: null, running: null, failure: null },
+      refresh: { dueAt: null, startedAt: null, searched: 0, running: null, failure: null },
     };
     this.#shops.set(shop, memory);
     return memory;
@@ -81,6 +81,7 @@ export async function knownVariants(
     else return true;
     return false;
   });
+  memory.refresh.searched += missing.length;
   for (let i = 0; i < missing.length; i += PAGE.skusPerSearch) {
     const batch = missing.slice(i, i + PAGE.skusPerSearch);
     const variants = await variantsWithSkus(client, batch);
