@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as yieldToOthers, setTimeout as sleep } from 'node:timers/promises';
 import {
   bulkOperationQuery,
   VARIANTS_EXPORT_QUERY,
@@ -42,6 +42,8 @@ const EXPORT_DEADLINE_MS = 30 * 60_000;
 /** Shopify runs a bulk operation for seconds to minutes: asked after half a second, then half as often each time, up to every 10 s. */
 const FIRST_LOOK_MS = 500;
 const LATEST_LOOK_MS = 10_000;
+/** Lines of an export read between two turns of the event loop. */
+const LINES_PER_TURN = 5_000;
 
 export interface Exporter {
   /** An Admin API client bound to the export's own deadline (the job that started it will have ended). */
@@ -102,7 +104,7 @@ async function exportVariants(
     return `the variants export ${done.id} ended ${done.status}${done.errorCode ? ` (${done.errorCode})` : ''}`;
   // No url: the shop has no variant at all.
   const file = done.url === null ? '' : await exporter.download(done.url, signal);
-  confirmVariants(memory, file, startedAt);
+  await confirmVariants(memory, file, startedAt);
   return null;
 }
 
@@ -122,14 +124,18 @@ async function finished(client: AdminClient, id: string, signal: AbortSignal): P
  * is forgotten, and looked up again when next needed. A variant seen after the export began is newer than the file
  * and left as it is. Variants of SKUs not remembered yet are learnt, so a push needs no search for them.
  */
-export function confirmVariants(memory: ShopMemory, jsonl: string, startedAt: number): void {
+export async function confirmVariants(memory: ShopMemory, jsonl: string, startedAt: number): Promise<void> {
   // null: several variants carry the SKU, and Waybill sets none of them (./variants.ts).
   const listed = new Map<string, KnownVariant | null>();
-  for (const line of jsonl.split('\n')) {
+  const lines = jsonl.split('\n');
+  for (const [n, line] of lines.entries()) {
+    // Read in slices: a file of 100,000 lines read at once would hold the event loop (webhooks, pushes) ~0.1 s.
+    if (n > 0 && n % LINES_PER_TURN === 0) await yieldToOthers();
     if (!line.trim()) continue;
     const { sku, variant } = exportedVariant(line, startedAt);
     if (sku) listed.set(sku, listed.has(sku) ? null : variant);
   }
+  // Applied in one turn: a push sees the memory before the file or after it, never half of it.
   for (const [sku, known] of memory.variants) {
     if (known.seenAt > startedAt) continue;
     const now = listed.get(sku);
