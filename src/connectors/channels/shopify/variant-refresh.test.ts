@@ -63,4 +63,18 @@ describe('confirmVariants: what a bulk export of the variants tells the memory',
     await confirmVariants(memory, file, 1_000);
     expect([ranBetween, memory.variants.size]).toEqual([true, 12_000]);
   });
+
+  it('does not teach again a SKU a push forgot while the export ran: the push saw Shopify after the file was written', async () => {
+    const memory = new VariantMemory().of('https://demo-shop.myshopify.com');
+    memory.variants.set('RENAMED', variant(1, 100));
+    memory.variants.set('KEPT', variant(2, 100));
+    memory.variants.forgottenDuringExport = new Set();
+    // A push read RENAMED's level and found its variant carries another SKU now.
+    memory.variants.delete('RENAMED');
+    await confirmVariants(memory, [line(1, 'RENAMED'), line(2, 'KEPT'), line(3, 'NEW')].join('\n'), 1_000);
+    expect(Object.fromEntries(memory.variants)).toEqual({ KEPT: variant(2, 1_000), NEW: variant(3, 1_000) });
+    // Once applied, forgetting is no longer noted.
+    memory.variants.delete('KEPT');
+    expect(memory.variants.forgottenDuringExport).toBeNull();
+  });
 });

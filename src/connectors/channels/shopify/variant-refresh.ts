@@ -67,6 +67,7 @@ export function refreshWhenDue(memory: ShopMemory, now: number, exporter: Export
     (refresh.startedAt === null || now >= refresh.startedAt + SEARCHED_EXPORT_GAP_MS);
   if (!aging && !searching) return;
   Object.assign(refresh, { dueAt: now + REFRESH_EVERY_MS, startedAt: now, searched: 0 });
+  memory.variants.forgottenDuringExport = new Set();
   const signal = AbortSignal.timeout(EXPORT_DEADLINE_MS);
   refresh.running = exportVariants(exporter, memory, now, signal)
     .then(
@@ -79,6 +80,7 @@ export function refreshWhenDue(memory: ShopMemory, now: number, exporter: Export
     )
     .finally(() => {
       refresh.running = null;
+      memory.variants.forgottenDuringExport = null;
     });
 }
 
@@ -122,7 +124,8 @@ async function finished(client: AdminClient, id: string, signal: AbortSignal): P
  * Applies an export that began at `startedAt`: a remembered variant the file shows with the same SKU and inventory
  * item is trusted from then; one it shows otherwise (another variant has the SKU, several share it, or none does)
  * is forgotten, and looked up again when next needed. A variant seen after the export began is newer than the file
- * and left as it is. Variants of SKUs not remembered yet are learnt, so a push needs no search for them.
+ * and left as it is. Variants of SKUs not remembered yet are learnt, so a push needs no search for them, except
+ * those a push forgot while the export ran: it saw Shopify disagree after the file was written.
  */
 export async function confirmVariants(memory: ShopMemory, jsonl: string, startedAt: number): Promise<void> {
   // null: several variants carry the SKU, and Waybill sets none of them (./variants.ts).
@@ -136,6 +139,8 @@ export async function confirmVariants(memory: ShopMemory, jsonl: string, started
     if (sku) listed.set(sku, listed.has(sku) ? null : variant);
   }
   // Applied in one turn: a push sees the memory before the file or after it, never half of it.
+  const forgotten = memory.variants.forgottenDuringExport;
+  memory.variants.forgottenDuringExport = null;
   for (const [sku, known] of memory.variants) {
     if (known.seenAt > startedAt) continue;
     const now = listed.get(sku);
@@ -144,7 +149,7 @@ export async function confirmVariants(memory: ShopMemory, jsonl: string, started
     else memory.variants.delete(sku);
   }
   for (const [sku, variant] of listed) {
-    if (!variant || memory.variants.has(sku)) continue;
+    if (!variant || memory.variants.has(sku) || forgotten?.has(sku)) continue;
     memory.variants.set(sku, variant);
     memory.absent.delete(sku);
   }

@@ -17,7 +17,7 @@ export interface KnownVariant {
  */
 export interface ShopMemory {
   /** The variant per SKU, as last found; forgotten as soon as Shopify disagrees. */
-  variants: Map<string, KnownVariant>;
+  variants: KnownVariants;
   /**
    * SKUs the shop had no variant of when searched, with when to search again (ms): the stock sync runs every second,
    * and a catalog shared by several channels has SKUs one shop never lists. A variant added since is found once
@@ -36,6 +36,20 @@ export interface ShopMemory {
   refresh: VariantRefresh;
 }
 
+/**
+ * The variant per SKU. A SKU forgotten while a bulk export runs (a push saw Shopify disagree) is noted, so that the
+ * export's file, older than what the push saw, does not teach it again (./variant-refresh.ts).
+ */
+export class KnownVariants extends Map<string, KnownVariant> {
+  /** SKUs forgotten since the running export began; null while none runs. */
+  forgottenDuringExport: Set<string> | null = null;
+
+  override delete(sku: string): boolean {
+    this.forgottenDuringExport?.add(sku);
+    return super.delete(sku);
+  }
+}
+
 const ABSENT_FOR_MS = 4 * 60_000;
 /** A shop with more absent SKUs than this starts over rather than grow without bound. */
 const MAX_ABSENT = 200_000;
@@ -50,7 +64,7 @@ export class VariantMemory {
     const known = this.#shops.get(shop);
     if (known) return known;
     const memory: ShopMemory = {
-      variants: new Map(),
+      variants: new KnownVariants(),
       absent: new Map(),
       pricing: Promise.resolve(),
       places: new Map(),
