@@ -79,7 +79,8 @@ describeWithChromium('the admin UI: a supplier’s files', () => {
   it('lists the files from the Suppliers page, the refused one with why, and filters the refused ones', async () => {
     await page.goto('/suppliers');
     await page.getByRole('heading', { level: 1, name: 'Suppliers' }).waitFor();
-    // Only a file transport has files.
+    // Only a file transport has files. The heading shows before the list has loaded: the list is waited for first.
+    await page.getByRole('link', { name: 'Files' }).first().waitFor();
     expect(await page.getByRole('link', { name: 'Files' }).count()).toBe(1);
     await page.getByRole('link', { name: 'Files' }).click();
     await page.getByRole('heading', { level: 1, name: 'Files from acme-edi' }).waitFor();
